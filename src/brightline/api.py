@@ -1,0 +1,58 @@
+"""The JSON API under ``/api/``: session or token authentication, OpenAPI at ``/api/openapi.json``.
+
+Routers live with their apps (``<app>/api.py``); this module only assembles them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.http import HttpRequest
+from django.utils import timezone
+from ninja import NinjaAPI
+from ninja.security import HttpBearer, SessionAuth
+
+from brightline.people.models import ApiToken, Person
+
+
+def hash_token(key: str) -> str:
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+class TokenAuth(HttpBearer):
+    """``Authorization: Bearer <token>``; tokens are created with ``brightline token create``."""
+
+    def authenticate(self, request: HttpRequest, token: str) -> Person | None:
+        found = (ApiToken.objects.select_related("person__user")
+                 .filter(key_hash=hash_token(token), revoked=False, person__is_active=True).first())
+        if found is None:
+            return None
+        ApiToken.objects.filter(pk=found.pk).update(last_used_at=timezone.now())
+        request.user = found.person.user or request.user
+        return found.person
+
+
+class PersonSessionAuth(SessionAuth):
+    """A logged-in browser session (CSRF-checked on unsafe methods) with a linked person."""
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> Person | None:
+        user = super().authenticate(request, key)
+        person = getattr(user, "person", None) if user else None
+        return person if person is not None and person.is_active else None
+
+
+api = NinjaAPI(
+    title="Brightline API",
+    version="1",
+    description="Fair, evidence-based engineering performance management. Every read of another "
+                "person's record through this API is logged and visible to that person.",
+    auth=[PersonSessionAuth(), TokenAuth()],
+    docs_url=None,  # the bundled docs page loads Swagger UI from a CDN; Brightline works offline
+    urls_namespace="api",
+)
+
+from brightline.people.api import router as people_router  # noqa: E402
+from brightline.policy.api import router as policy_router  # noqa: E402
+
+api.add_router("/", people_router)
+api.add_router("/policy", policy_router)

@@ -1,0 +1,34 @@
+"""``brightline demo load``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+
+from brightline.commands import Subcommand, write_json
+from brightline.demo import load_demo
+
+
+def _add_demo_arguments(parser: CommandParser) -> None:
+    parser.add_argument("--seed", type=int, default=7, help="random seed; the same seed builds the same demo")
+    parser.add_argument("--json", action="store_true", help="print the accounts and password as JSON")
+
+
+def _load_demo(options: dict[str, Any], command: BaseCommand) -> int:
+    result = load_demo(seed=options["seed"])
+    if options["json"]:
+        write_json(command, result.to_json())
+        return 0
+    state = "Built" if result.created else "Already present:"
+    command.stdout.write(f"{state} demo organisation with {result.people} people in {result.teams} teams.")
+    command.stdout.write("Log in at /accounts/login/ as any of these (password: "
+                         f"{result.to_json()['password']}):")
+    for account in result.accounts:
+        command.stdout.write(f"  {account['username']:<6} {account['role']:<15} {account['name']}")
+    return 0
+
+
+SUBCOMMANDS = [
+    Subcommand("demo", "load", "Build the demo organisation and its demo logins.", _add_demo_arguments, _load_demo),
+]

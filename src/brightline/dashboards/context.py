@@ -1,0 +1,29 @@
+"""Navigation that depends on who is looking."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+
+from brightline import access
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    viewer = access.person_for(getattr(request, "user", None))
+    if viewer is None:
+        return {"nav_items": [], "viewer": None}
+    items = [("Home", reverse("home")), ("Career ladder", reverse("ladder"))]
+    if viewer.is_manager:
+        items.append(("My team", reverse("my-team")))
+    if access.can_view_aggregates(viewer):
+        items.append(("Organisation", reverse("organisation")))
+    if access.can_view_audit_trail(viewer):
+        items.append(("Audit trail", reverse("audit-trail")))
+    if access.can_edit_policy(viewer):
+        items.append(("Policy", reverse("policy-edit")))
+    items.append(("Who viewed my record", reverse("my-access-log")))
+    items.append(("How Brightline uses data about you", reverse("data-use")))
+    current = request.path
+    return {"nav_items": [(label, url, url == current) for label, url in items], "viewer": viewer}

@@ -1,0 +1,25 @@
+"""Everything needs a login except the login page itself, the health check and static files.
+
+The JSON API authenticates on its own (session or token) and answers 401 instead of
+redirecting; the admin has its own login.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpRequest, HttpResponse
+
+OPEN_PREFIXES = ("/accounts/login/", "/healthz", "/static/", "/api/", "/admin/")
+
+
+class LoginRequiredMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if not request.user.is_authenticated and not request.path.startswith(OPEN_PREFIXES):
+            return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
+        return self.get_response(request)

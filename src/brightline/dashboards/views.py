@@ -1,0 +1,154 @@
+"""Server-rendered pages. Each view asks ``brightline.access`` and logs reads of others' records."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
+
+from brightline import access
+from brightline.audit.models import AccessLog, AuditEntry
+from brightline.audit.services import record_access, verify_chain
+from brightline.people.models import CareerLadder, Person, Team
+from brightline.people.queries import direct_reports, team_headcounts, workload_class_headcounts
+from brightline.policy.forms import PolicyForm
+from brightline.policy.inventory import NEVER_COLLECTED, SOURCES
+from brightline.policy.services import PolicyError, get_policy, update_policy
+
+
+def _viewer(request: HttpRequest) -> Person:
+    viewer = access.person_for(request.user)
+    if viewer is None or not viewer.is_active:
+        raise PermissionDenied("This account is not linked to an active person in Brightline.")
+    return viewer
+
+
+@require_GET
+def healthz(request: HttpRequest) -> HttpResponse:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"status": "ok"})
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    viewer = _viewer(request)
+    level = viewer.level
+    context = {
+        "person": viewer,
+        "level": level,
+        "next_level": level.next_level() if level else None,
+        "reports": direct_reports(viewer),
+        "can_view_aggregates": access.can_view_aggregates(viewer),
+        "is_people_partner": access.is_people_partner(viewer),
+        "recent_reads": AccessLog.objects.filter(subject=viewer).count(),
+    }
+    return render(request, "dashboards/home.html", context)
+
+
+@require_GET
+def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
+    viewer = _viewer(request)
+    subject = get_object_or_404(Person.objects.select_related("team", "level", "manager"), pk=person_id)
+    if not access.can_view_person_record(viewer, subject):
+        raise PermissionDenied("You can see this person's record only if you are in their management chain.")
+    record_access(viewer, subject, "people.profile", via="web")
+    context = {"subject": subject, "level": subject.level,
+               "next_level": subject.level.next_level() if subject.level else None,
+               "is_self": viewer.pk == subject.pk}
+    return render(request, "dashboards/person.html", context)
+
+
+@require_GET
+def my_team(request: HttpRequest) -> HttpResponse:
+    viewer = _viewer(request)
+    return render(request, "dashboards/my_team.html", {"reports": direct_reports(viewer)})
+
+
+@require_GET
+def team_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    viewer = _viewer(request)
+    team = get_object_or_404(Team, slug=slug)
+    if not access.can_view_team(viewer, team):
+        raise PermissionDenied("Team pages are visible to the team, its management chain and people partners.")
+    size = team.members.filter(is_active=True).count()
+    return render(request, "dashboards/team.html", {"team": team, "size": size,
+                                                     "min_cohort": get_policy().min_cohort_size})
+
+
+@require_GET
+def organisation(request: HttpRequest) -> HttpResponse:
+    viewer = _viewer(request)
+    if not access.can_view_aggregates(viewer):
+        raise PermissionDenied("Organisation aggregates are for leaders and people partners.")
+    min_cohort = get_policy().min_cohort_size
+    return render(request, "dashboards/organisation.html", {
+        "teams": team_headcounts(min_cohort=min_cohort),
+        "workload_classes": workload_class_headcounts(min_cohort=min_cohort),
+        "min_cohort": min_cohort,
+    })
+
+
+@require_GET
+def ladder(request: HttpRequest) -> HttpResponse:
+    _viewer(request)
+    ladders = CareerLadder.objects.prefetch_related("levels__competencies", "levels__principle_behaviours__principle")
+    return render(request, "dashboards/ladder.html", {"ladders": ladders})
+
+
+@require_GET
+def my_access_log(request: HttpRequest) -> HttpResponse:
+    viewer = _viewer(request)
+    entries = AccessLog.objects.filter(subject=viewer)[:200]
+    return render(request, "dashboards/access_log.html", {"entries": entries, "subject": viewer})
+
+
+@require_GET
+def person_access_log(request: HttpRequest, person_id: int) -> HttpResponse:
+    viewer = _viewer(request)
+    subject = get_object_or_404(Person, pk=person_id)
+    if not access.can_view_access_log(viewer, subject):
+        raise PermissionDenied("Only the person and people partners can see who read a record.")
+    record_access(viewer, subject, "audit.access_log", via="web")
+    entries = AccessLog.objects.filter(subject=subject)[:200]
+    return render(request, "dashboards/access_log.html", {"entries": entries, "subject": subject})
+
+
+@require_GET
+def data_use(request: HttpRequest) -> HttpResponse:
+    _viewer(request)
+    policy = get_policy()
+    sources = [(source, source.key in policy.allowed_sources) for source in SOURCES]
+    return render(request, "dashboards/data_use.html", {"policy": policy, "sources": sources,
+                                                         "never_collected": NEVER_COLLECTED})
+
+
+@require_http_methods(["GET", "POST"])
+def policy_edit(request: HttpRequest) -> HttpResponse:
+    viewer = _viewer(request)
+    if not access.can_edit_policy(viewer):
+        raise PermissionDenied("Only people partners can change the policy.")
+    policy = get_policy()
+    form = PolicyForm(request.POST or None, policy=policy)
+    if request.method == "POST" and form.is_valid():
+        try:
+            changes = update_policy(actor=viewer, reason=form.cleaned_data["reason"], **form.policy_changes())
+        except PolicyError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, f"Policy saved ({len(changes)} setting(s) changed)." if changes
+                             else "Nothing changed.")
+            return redirect("policy-edit")
+    return render(request, "dashboards/policy_edit.html", {"form": form})
+
+
+@require_GET
+def audit_trail(request: HttpRequest) -> HttpResponse:
+    viewer = _viewer(request)
+    if not access.can_view_audit_trail(viewer):
+        raise PermissionDenied("The audit trail is for people partners.")
+    entries = AuditEntry.objects.order_by("-seq")[:100]
+    return render(request, "dashboards/audit_trail.html", {"entries": entries, "verification": verify_chain()})

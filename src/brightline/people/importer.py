@@ -1,0 +1,316 @@
+"""People import from an HRIS export (CSV): validate everything, then write everything or nothing."""
+
+from __future__ import annotations
+
+import csv
+import io
+import zoneinfo
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.utils.text import slugify
+
+from brightline.audit.services import log_action
+from brightline.people.models import Level, Organisation, Person, Team, WorkModality
+
+REQUIRED_COLUMNS = ("employee_id", "name", "email", "manager_id", "team", "level", "timezone", "start_date")
+OPTIONAL_COLUMNS = ("work_modality",)
+
+ERR_NOT_UTF8 = "the file is not UTF-8 text (undecodable byte at offset {offset}); export it as UTF-8 CSV"
+ERR_EMPTY = "the file is empty: expected a header row with {columns}"
+ERR_NO_ROWS = "the file has a header but no people"
+ERR_MISSING_COLUMNS = "missing column(s): {missing}; the header has: {found}"
+ERR_REQUIRED = "{column} is empty"
+ERR_DUPLICATE_ID = "employee_id {value!r} also appears on line {other}"
+ERR_DUPLICATE_EMAIL = "email {value!r} also appears on line {other}"
+ERR_EMAIL_TAKEN = "email {value!r} already belongs to employee {other} in Brightline"
+ERR_BAD_EMAIL = "email {value!r} is not a valid address"
+ERR_UNKNOWN_MANAGER = "manager_id {value!r} is neither in this file nor in Brightline"
+ERR_SELF_MANAGER = "a person cannot be their own manager"
+ERR_CYCLE = "reporting chain loops: {chain}"
+ERR_UNKNOWN_LEVEL = "level {value!r} is not a level of any ladder (known: {known})"
+ERR_BAD_TIMEZONE = "timezone {value!r} is not an IANA name such as Europe/Berlin"
+ERR_BAD_DATE = "start_date {value!r} is not a date in the form YYYY-MM-DD"
+ERR_BAD_MODALITY = "work_modality {value!r} is not one of: {choices}"
+ERR_WRONG_FIELDS = "this row has {found} fields where the header has {expected}"
+
+TRACKED_FIELDS = ("name", "email", "manager", "team", "level", "timezone", "start_date", "work_modality")
+
+
+class PeopleImportError(Exception):
+    """The file could not be imported; ``errors`` lists every bad row. Nothing was written."""
+
+    def __init__(self, errors: list[RowError]):
+        super().__init__(f"{len(errors)} problem(s) in the file; nothing was imported")
+        self.errors = errors
+
+
+@dataclass(frozen=True)
+class RowError:
+    line: int
+    reason: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"line": self.line, "reason": self.reason}
+
+
+@dataclass(frozen=True)
+class PersonRow:
+    line: int
+    employee_id: str
+    name: str
+    email: str
+    manager_id: str
+    team: str
+    level_code: str
+    timezone: str
+    start_date: date | None
+    work_modality: str
+
+
+@dataclass
+class ImportResult:
+    dry_run: bool
+    rows: int = 0
+    created: list[str] = field(default_factory=list)
+    updated: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
+    unchanged: int = 0
+    teams_created: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "dry_run": self.dry_run,
+            "rows": self.rows,
+            "created": len(self.created),
+            "updated": len(self.updated),
+            "unchanged": self.unchanged,
+            "teams_created": self.teams_created,
+            "changes": self.updated,
+            "errors": [],
+        }
+
+
+def _decode(raw: bytes) -> str:
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise PeopleImportError([RowError(0, ERR_NOT_UTF8.format(offset=error.start))]) from None
+
+
+def parse_people_csv(raw: bytes) -> list[PersonRow]:
+    """Read and check each row on its own; cross-row and database checks come later."""
+    text = _decode(raw)
+    if not text.strip():
+        raise PeopleImportError([RowError(0, ERR_EMPTY.format(columns=", ".join(REQUIRED_COLUMNS)))])
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header = [column.strip().lower() for column in next(reader)]
+    missing = [column for column in REQUIRED_COLUMNS if column not in header]
+    if missing:
+        raise PeopleImportError(
+            [RowError(1, ERR_MISSING_COLUMNS.format(missing=", ".join(missing), found=", ".join(header)))]
+        )
+    errors: list[RowError] = []
+    rows: list[PersonRow] = []
+    for values in reader:
+        line = reader.line_num
+        if not any(value.strip() for value in values):
+            continue
+        if len(values) != len(header):
+            errors.append(RowError(line, ERR_WRONG_FIELDS.format(found=len(values), expected=len(header))))
+            continue
+        record = {column: value.strip() for column, value in zip(header, values, strict=True)}
+        row_errors: list[str] = []
+        for column in ("employee_id", "name", "email"):
+            if not record[column]:
+                row_errors.append(ERR_REQUIRED.format(column=column))
+        email = record["email"].lower()
+        if email:
+            try:
+                validate_email(email)
+            except ValidationError:
+                row_errors.append(ERR_BAD_EMAIL.format(value=record["email"]))
+        timezone_name = record["timezone"] or "UTC"
+        if timezone_name not in zoneinfo.available_timezones():
+            row_errors.append(ERR_BAD_TIMEZONE.format(value=timezone_name))
+        start: date | None = None
+        if record["start_date"]:
+            try:
+                start = date.fromisoformat(record["start_date"])
+            except ValueError:
+                row_errors.append(ERR_BAD_DATE.format(value=record["start_date"]))
+        modality = (record.get("work_modality") or WorkModality.UNSPECIFIED).lower()
+        if modality not in WorkModality.values:
+            row_errors.append(ERR_BAD_MODALITY.format(value=modality, choices=", ".join(WorkModality.values)))
+        if record["manager_id"] and record["manager_id"] == record["employee_id"]:
+            row_errors.append(ERR_SELF_MANAGER)
+        errors.extend(RowError(line, reason) for reason in row_errors)
+        if not row_errors:
+            rows.append(
+                PersonRow(line=line, employee_id=record["employee_id"], name=record["name"], email=email,
+                          manager_id=record["manager_id"], team=record["team"], level_code=record["level"].upper(),
+                          timezone=timezone_name, start_date=start, work_modality=modality)
+            )
+    if errors:
+        raise PeopleImportError(errors)
+    if not rows:
+        raise PeopleImportError([RowError(1, ERR_NO_ROWS)])
+    return rows
+
+
+def _check_against_each_other_and_database(rows: list[PersonRow]) -> list[RowError]:
+    errors: list[RowError] = []
+    first_line_of_id: dict[str, int] = {}
+    first_line_of_email: dict[str, int] = {}
+    for row in rows:
+        if row.employee_id in first_line_of_id:
+            errors.append(RowError(row.line, ERR_DUPLICATE_ID.format(value=row.employee_id,
+                                                                    other=first_line_of_id[row.employee_id])))
+        else:
+            first_line_of_id[row.employee_id] = row.line
+        if row.email in first_line_of_email:
+            errors.append(RowError(row.line, ERR_DUPLICATE_EMAIL.format(value=row.email,
+                                                                       other=first_line_of_email[row.email])))
+        else:
+            first_line_of_email[row.email] = row.line
+
+    existing_by_email = dict(Person.objects.filter(email__in=first_line_of_email).values_list("email", "employee_id"))
+    known_ids = set(Person.objects.values_list("employee_id", flat=True)) | set(first_line_of_id)
+    levels = {code.upper() for code in Level.objects.values_list("code", flat=True)}
+    for row in rows:
+        owner = existing_by_email.get(row.email)
+        if owner is not None and owner != row.employee_id:
+            errors.append(RowError(row.line, ERR_EMAIL_TAKEN.format(value=row.email, other=owner)))
+        if row.manager_id and row.manager_id not in known_ids:
+            errors.append(RowError(row.line, ERR_UNKNOWN_MANAGER.format(value=row.manager_id)))
+        if row.level_code and row.level_code not in levels:
+            errors.append(RowError(row.line, ERR_UNKNOWN_LEVEL.format(value=row.level_code,
+                                                                     known=", ".join(sorted(levels)) or "none")))
+    errors.extend(_find_cycles(rows))
+    return sorted(errors, key=lambda error: error.line)
+
+
+def _find_cycles(rows: list[PersonRow]) -> list[RowError]:
+    # The file's reporting lines override the database's for the people it names.
+    manager_of = dict(Person.objects.filter(manager__isnull=False).values_list("employee_id", "manager__employee_id"))
+    manager_of.update({row.employee_id: row.manager_id for row in rows})
+    line_of = {row.employee_id: row.line for row in rows}
+    in_cycle: set[str] = set()
+    errors: list[RowError] = []
+    for row in rows:
+        path = [row.employee_id]
+        current = manager_of.get(row.employee_id) or ""
+        while current and current not in path and current not in in_cycle:
+            path.append(current)
+            current = manager_of.get(current) or ""
+        if current and current in path:
+            loop = path[path.index(current):]
+            if row.employee_id in loop and row.employee_id not in in_cycle:
+                in_cycle.update(loop)
+                chain = " → ".join([*loop, current])
+                errors.extend(RowError(line_of[member], ERR_CYCLE.format(chain=chain))
+                              for member in loop if member in line_of)
+    return errors
+
+
+def _field_value(person: Person, name: str) -> Any:
+    if name == "manager":
+        return person.manager.employee_id if person.manager_id else None
+    if name == "team":
+        return person.team.slug if person.team_id else None
+    if name == "level":
+        return person.level.code if person.level_id else None
+    value = getattr(person, name)
+    return value.isoformat() if isinstance(value, date) else value
+
+
+def _desired_values(row: PersonRow, team_slug: str | None) -> dict[str, Any]:
+    return {
+        "name": row.name,
+        "email": row.email,
+        "manager": row.manager_id or None,
+        "team": team_slug,
+        "level": row.level_code or None,
+        "timezone": row.timezone,
+        "start_date": row.start_date.isoformat() if row.start_date else None,
+        "work_modality": row.work_modality,
+    }
+
+
+def import_people(raw: bytes, *, organisation: Organisation, actor: Person | None = None,
+                  actor_label: str | None = None, dry_run: bool = False) -> ImportResult:
+    """Import an HRIS export. Raises ``PeopleImportError`` listing every bad row; then nothing is written.
+
+    Re-importing the same file changes nothing. A changed field of an existing person is an
+    audited update recording from → to.
+    """
+    rows = parse_people_csv(raw)
+    errors = _check_against_each_other_and_database(rows)
+    if errors:
+        raise PeopleImportError(errors)
+
+    result = ImportResult(dry_run=dry_run, rows=len(rows))
+    teams = {team.slug: team for team in Team.objects.all()}
+    levels = {level.code.upper(): level for level in Level.objects.all()}
+    with transaction.atomic():
+        team_slug_of_row: dict[str, str | None] = {}
+        for row in rows:
+            slug = slugify(row.team)[:80] if row.team else None
+            team_slug_of_row[row.employee_id] = slug
+            if slug and slug not in teams:
+                teams[slug] = Team(organisation=organisation, slug=slug, name=row.team)
+                result.teams_created.append(slug)
+                if not dry_run:
+                    teams[slug].save()
+                    log_action("people.team.created", actor, teams[slug], {"slug": slug, "name": row.team,
+                                                                          "source": "people import"},
+                               actor_label=actor_label)
+
+        people = {person.employee_id: person for person in
+                  Person.objects.select_related("manager", "team", "level")}
+        # First pass: create or update everything but the reporting line (managers may be new too).
+        written: list[tuple[Person, str, dict[str, Any], str | None]] = []
+        for row in rows:
+            desired = _desired_values(row, team_slug_of_row[row.employee_id])
+            person = people.get(row.employee_id)
+            if person is None:
+                result.created.append(row.employee_id)
+                if dry_run:
+                    continue
+                person = Person(organisation=organisation, employee_id=row.employee_id)
+                changes = {name: {"from": None, "to": value} for name, value in desired.items() if value is not None}
+            else:
+                changes = {name: {"from": _field_value(person, name), "to": desired[name]} for name in TRACKED_FIELDS
+                           if _field_value(person, name) != desired[name]}
+                if not changes:
+                    result.unchanged += 1
+                    continue
+                result.updated[row.employee_id] = changes
+                if dry_run:
+                    continue
+            person.name, person.email, person.timezone = row.name, row.email, row.timezone
+            person.start_date, person.work_modality = row.start_date, row.work_modality
+            slug = team_slug_of_row[row.employee_id]
+            person.team = teams[slug] if slug else None
+            person.level = levels[row.level_code] if row.level_code else None
+            person.save()
+            people[row.employee_id] = person
+            action = "people.person.created" if row.employee_id in result.created else "people.person.updated"
+            written.append((person, action, changes, row.manager_id or None))
+        # Second pass: reporting lines, now that every manager exists.
+        for person, action, changes, manager_id in written:
+            manager = people[manager_id] if manager_id else None
+            if person.manager_id != (manager.pk if manager else None):
+                person.manager = manager
+                person.save(update_fields=["manager"])
+            log_action(action, actor, person, {"changes": changes, "source": "people import"},
+                       actor_label=actor_label)
+    return result
+
+
+def read_people_file(path: Path) -> bytes:
+    return path.read_bytes()

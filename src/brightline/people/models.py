@@ -1,0 +1,247 @@
+"""The organisation: teams, people and their identities, career ladders and principles."""
+
+from __future__ import annotations
+
+import zoneinfo
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+
+
+class WorkloadClass(models.TextChoices):
+    PRODUCT = "product", "Product"
+    PLATFORM = "platform", "Platform"
+    SRE = "sre", "SRE / reliability"
+    LEGACY = "legacy_stabilisation", "Legacy stabilisation"
+    DATA = "data", "Data"
+    RESEARCH = "research", "Research"
+    UNSPECIFIED = "unspecified", "Not yet classified"
+
+
+class WorkModality(models.TextChoices):
+    ONSITE = "onsite", "On site"
+    HYBRID = "hybrid", "Hybrid"
+    REMOTE = "remote", "Remote"
+    UNSPECIFIED = "unspecified", "Not recorded"
+
+
+class AccessRole(models.TextChoices):
+    """The base role. Being a manager follows from having reports, a panelist from a cycle."""
+
+    EMPLOYEE = "employee", "Employee"
+    LEADER = "leader", "Leader (aggregates only)"
+    PEOPLE_PARTNER = "people_partner", "People partner"
+    ADMIN = "admin", "Administrator"
+
+
+class Dimension(models.TextChoices):
+    """The four evaluation dimensions (PRODUCT.md D3)."""
+
+    TECHNICAL_EXCELLENCE = "technical_excellence", "Technical excellence"
+    DELIVERY_RESULTS = "delivery_results", "Delivery results"
+    JUDGMENT_COMMUNICATION = "judgment_communication", "Judgment and communication"
+    LEADERSHIP = "leadership", "Leadership"
+
+
+def validate_timezone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(f"{value!r} is not an IANA time zone name such as Europe/Berlin")
+
+
+class Organisation(models.Model):
+    """The one organisation a Brightline installation serves."""
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(unique=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Team(models.Model):
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="teams")
+    slug = models.SlugField(max_length=80, unique=True)
+    name = models.CharField(max_length=200)
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    mission = models.TextField(blank=True)
+    workload_class = models.CharField(max_length=32, choices=WorkloadClass.choices,
+                                      default=WorkloadClass.UNSPECIFIED)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CareerLadder(models.Model):
+    TRACKS = [("ic", "Individual contributor"), ("manager", "Manager")]
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="ladders")
+    slug = models.SlugField(max_length=80, unique=True)
+    name = models.CharField(max_length=200)
+    track = models.CharField(max_length=16, choices=TRACKS)
+    description = models.TextField(blank=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Level(models.Model):
+    """One rung of a ladder, described along the D1 attributes with concrete examples."""
+
+    ladder = models.ForeignKey(CareerLadder, on_delete=models.CASCADE, related_name="levels")
+    code = models.CharField(max_length=16, unique=True, help_text="e.g. IC3; unique across ladders.")
+    title = models.CharField(max_length=120)
+    rank = models.PositiveSmallIntegerField(help_text="Order within the ladder, 1 = entry level.")
+    summary = models.TextField()
+    expected_impact = models.TextField()
+    autonomy = models.TextField()
+    technical_depth = models.TextField()
+    collaboration = models.TextField()
+    decision_making = models.TextField()
+    examples = models.TextField(help_text="Concrete examples of work at this level, one per line.")
+
+    class Meta:
+        ordering = ["ladder", "rank"]
+        constraints = [models.UniqueConstraint(fields=["ladder", "rank"], name="level_rank_unique_in_ladder")]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.title}"
+
+    def next_level(self) -> Level | None:
+        return self.ladder.levels.filter(rank__gt=self.rank).order_by("rank").first()
+
+
+class Competency(models.Model):
+    """What a level expects along one evaluation dimension (D1 along D3)."""
+
+    level = models.ForeignKey(Level, on_delete=models.CASCADE, related_name="competencies")
+    dimension = models.CharField(max_length=32, choices=Dimension.choices)
+    expectation = models.TextField()
+    examples = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["level", "dimension"]
+        constraints = [models.UniqueConstraint(fields=["level", "dimension"], name="one_competency_per_dimension")]
+        verbose_name_plural = "competencies"
+
+    def __str__(self) -> str:
+        return f"{self.level.code} · {self.get_dimension_display()}"
+
+
+class PrincipleSet(models.Model):
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="principle_sets")
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Principle(models.Model):
+    principle_set = models.ForeignKey(PrincipleSet, on_delete=models.CASCADE, related_name="principles")
+    key = models.SlugField(max_length=80)
+    name = models.CharField(max_length=200)
+    description = models.TextField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["principle_set", "key"], name="principle_key_unique")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PrincipleBehaviour(models.Model):
+    """A principle translated into behaviour one can observe at a given level (D2)."""
+
+    principle = models.ForeignKey(Principle, on_delete=models.CASCADE, related_name="behaviours")
+    level = models.ForeignKey(Level, on_delete=models.CASCADE, related_name="principle_behaviours")
+    behaviour = models.TextField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["principle", "level"], name="one_behaviour_per_level")]
+
+
+class Person(models.Model):
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="people")
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                related_name="person")
+    employee_id = models.CharField(max_length=64, unique=True, help_text="The HRIS identifier.")
+    name = models.CharField(max_length=200)
+    email = models.EmailField(unique=True)
+    manager = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="reports")
+    team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.PROTECT, related_name="members")
+    level = models.ForeignKey(Level, null=True, blank=True, on_delete=models.PROTECT, related_name="people")
+    timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
+    work_modality = models.CharField(max_length=16, choices=WorkModality.choices, default=WorkModality.UNSPECIFIED)
+    start_date = models.DateField(null=True, blank=True)
+    access_role = models.CharField(max_length=20, choices=AccessRole.choices, default=AccessRole.EMPLOYEE)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "people"
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        # Emails are identities: one casing everywhere keeps matching and uniqueness honest.
+        self.email = self.email.strip().lower()
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    def management_chain(self) -> list[Person]:
+        """Managers above this person, nearest first. Stops at a loop rather than spinning."""
+        chain: list[Person] = []
+        seen = {self.pk}
+        current = self.manager
+        while current is not None and current.pk not in seen:
+            chain.append(current)
+            seen.add(current.pk)
+            current = current.manager
+        return chain
+
+    @property
+    def is_manager(self) -> bool:
+        return self.reports.filter(is_active=True).exists()
+
+
+class Identity(models.Model):
+    """An email or platform handle that belongs to a person (used to resolve commit authors)."""
+
+    KINDS = [("email", "Email"), ("github", "GitHub handle"), ("gitlab", "GitLab handle"), ("name", "Git name")]
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="identities")
+    kind = models.CharField(max_length=16, choices=KINDS)
+    value = models.CharField(max_length=254, help_text="Stored case-folded.")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["kind", "value"], name="identity_unique")]
+        verbose_name_plural = "identities"
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.value}"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        self.value = self.value.strip().casefold()
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    @property
+    def audit_subject_person_id(self) -> int:
+        return self.person_id
+
+
+class ApiToken(models.Model):
+    """A personal API token; only its SHA-256 is stored."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100)
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked = models.BooleanField(default=False)
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.person})"

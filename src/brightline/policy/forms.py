@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from brightline.policy.inventory import DEFAULT_RETENTION_DAYS, SOURCES
+from brightline.policy.models import Policy, default_ai_boundaries
+
+
+class PolicyForm(forms.Form):
+    allowed_sources = forms.MultipleChoiceField(
+        choices=[(source.key, source.name) for source in SOURCES], widget=forms.CheckboxSelectMultiple,
+        required=False, label="Data sources Brightline may ingest")
+    min_cohort_size = forms.IntegerField(min_value=1, label="Minimum group size for any aggregate")
+    review_rights = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}))
+    appeal_path = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}))
+    reason = forms.CharField(max_length=500, label="Reason for this change (kept in the audit trail)")
+
+    def __init__(self, data: Any = None, *, policy: Policy):
+        initial: dict[str, Any] = {"allowed_sources": policy.allowed_sources,
+                                   "min_cohort_size": policy.min_cohort_size,
+                                   "review_rights": policy.review_rights, "appeal_path": policy.appeal_path}
+        for category in DEFAULT_RETENTION_DAYS:
+            initial[f"retention_{category}"] = policy.retention_days.get(category, DEFAULT_RETENTION_DAYS[category])
+        for key in default_ai_boundaries():
+            initial[f"ai_{key}"] = policy.ai_boundaries.get(key, False)
+        super().__init__(data, initial=initial)
+        for category in DEFAULT_RETENTION_DAYS:
+            self.fields[f"retention_{category}"] = forms.IntegerField(
+                label=f"Keep {category.replace('_', ' ')} for (days)", min_value=1)
+        for key in default_ai_boundaries():
+            self.fields[f"ai_{key}"] = forms.BooleanField(required=False,
+                                                          label=key.replace("_", " ").capitalize())
+
+    def policy_changes(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        return {
+            "allowed_sources": list(data["allowed_sources"]),
+            "min_cohort_size": data["min_cohort_size"],
+            "review_rights": data["review_rights"],
+            "appeal_path": data["appeal_path"],
+            "retention_days": {category: data[f"retention_{category}"] for category in DEFAULT_RETENTION_DAYS},
+            "ai_boundaries": {key: data[f"ai_{key}"] for key in default_ai_boundaries()},
+        }

@@ -1,0 +1,80 @@
+"""The data inventory (A6): every source Brightline can ingest, the fields it keeps and why.
+
+This list is shown to every employee on the "How Brightline uses data about you" page. A
+source that is not here cannot be enabled; a source that is here is ingested only while the
+policy's allow-list names it (principle 6).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class DataSource:
+    key: str
+    name: str
+    fields: tuple[str, ...]
+    purpose: str
+    retention_category: str
+    enabled_by_default: bool = True
+
+
+SOURCES: tuple[DataSource, ...] = (
+    DataSource("hris_people", "People records from the HR system",
+               ("employee id", "name", "work email", "manager", "team", "level", "time zone", "start date",
+                "work modality"),
+               "Know who reports to whom, which ladder expectations apply, and measure working hours in each "
+               "person's own time zone.", "people"),
+    DataSource("git_commits", "Commits in repositories you connect",
+               ("commit id", "author and committer email and name", "author and commit time with time zone",
+                "message", "files changed", "lines added and deleted"),
+               "Team-level delivery metrics (lead time for changes) and citable evidence of merged work. Never "
+               "counted or ranked per person.", "delivery"),
+    DataSource("code_review", "Pull and merge requests (GitHub, GitLab)",
+               ("title", "author", "reviewers", "opened, first review, approved and merged times", "labels"),
+               "Team-level flow of changes; individual changes as citable evidence.", "delivery"),
+    DataSource("deployments", "Deployments and releases",
+               ("service", "environment", "version or commit", "status", "time"),
+               "Deployment frequency, change fail rate and recovery time per service and team.", "delivery"),
+    DataSource("incidents", "Incidents, pages and support tickets",
+               ("service", "severity", "opened and resolved times", "linked deployment", "responders"),
+               "Reliability, recovery time, on-call burden and after-hours interruptions per team.", "delivery"),
+    DataSource("feedback", "Feedback, checkpoints and accomplishments written in Brightline",
+               ("text", "author (unless anonymous)", "date", "cited evidence"),
+               "Qualitative evidence for growth conversations and, only when explicitly included, for reviews.",
+               "feedback"),
+    DataSource("review_records", "Review cycles, calibration and decisions",
+               ("assessments", "calibration changes with reasons", "decision memos", "appeals"),
+               "Run review cycles with a full audit trail; fairness audits of outcomes.", "reviews"),
+    DataSource("surveys", "Team health and clarity surveys (imported)",
+               ("team", "question", "answer", "date"), "Team health trends; never shown per person.", "surveys",
+               enabled_by_default=False),
+    DataSource("demographics", "Demographic attributes (optional, voluntary)",
+               ("sex or gender", "race or ethnicity", "age band", "disability"),
+               "Only for fairness audits, only in aggregate, only by people partners; every access logged.",
+               "demographics", enabled_by_default=False),
+)
+
+SOURCE_KEYS = frozenset(source.key for source in SOURCES)
+
+# What Brightline never collects, whatever the policy says.
+NEVER_COLLECTED: tuple[str, ...] = (
+    "chat or instant messages",
+    "email contents",
+    "calendars and meeting attendance",
+    "keystrokes, mouse activity, screenshots or screen time",
+    "message or comment volume as a measure of collaboration",
+    "location tracking",
+)
+
+DEFAULT_RETENTION_DAYS: dict[str, int] = {
+    "people": 2555,  # seven years: typical employment-record obligations
+    "delivery": 1095,
+    "feedback": 1095,
+    "reviews": 2555,
+    "surveys": 730,
+    "demographics": 1095,
+    "access_logs": 730,
+    "audit": 2555,
+}

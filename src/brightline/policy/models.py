@@ -1,0 +1,45 @@
+"""The organisation's policy as configuration (G1), shown to every employee."""
+
+from __future__ import annotations
+
+from django.db import models
+
+from brightline.policy.inventory import DEFAULT_RETENTION_DAYS, SOURCES
+
+
+def default_allowed_sources() -> list[str]:
+    return [source.key for source in SOURCES if source.enabled_by_default]
+
+
+def default_retention_days() -> dict[str, int]:
+    return dict(DEFAULT_RETENTION_DAYS)
+
+
+def default_ai_boundaries() -> dict[str, bool]:
+    return {"llm_drafting_enabled": False, "themes_enabled": True, "sentiment_enabled": True,
+            "trend_breaks_enabled": True}
+
+
+class Policy(models.Model):
+    """A single row (pk=1). Edited only through ``update_policy`` so every change is audited."""
+
+    allowed_sources = models.JSONField(default=default_allowed_sources)
+    retention_days = models.JSONField(default=default_retention_days)
+    min_cohort_size = models.PositiveSmallIntegerField(default=5)
+    ai_boundaries = models.JSONField(default=default_ai_boundaries)
+    review_rights = models.TextField(
+        default="You see your own record. Your manager and their managers see it for coaching and reviews. "
+                "People partners see it to run the review process. Leaders see aggregates only."
+    )
+    appeal_path = models.TextField(
+        default="Within the appeal window, add context and request a second review by a reviewer outside your "
+                "management chain. If you disagree with that decision, escalate to the people partner, who "
+                "names the person accountable for the final decision."
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "policy"
+
+    def __str__(self) -> str:
+        return "Organisation policy"
