@@ -5,18 +5,13 @@ Routers live with their apps (``<app>/api.py``); this module only assembles them
 
 from __future__ import annotations
 
-import hashlib
-
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja import NinjaAPI
 from ninja.security import HttpBearer, SessionAuth
 
 from brightline.people.models import ApiToken, Person
-
-
-def hash_token(key: str) -> str:
-    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+from brightline.people.tokens import hash_token
 
 
 class TokenAuth(HttpBearer):

@@ -7,7 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 
 from brightline.commands import Subcommand, write_json
-from brightline.demo import load_demo
+from brightline.demo import DemoRefused, load_demo
 
 
 def _add_demo_arguments(parser: CommandParser) -> None:
@@ -16,7 +16,11 @@ def _add_demo_arguments(parser: CommandParser) -> None:
 
 
 def _load_demo(options: dict[str, Any], command: BaseCommand) -> int:
-    result = load_demo(seed=options["seed"])
+    try:
+        result = load_demo(seed=options["seed"])
+    except DemoRefused as error:
+        command.stderr.write(str(error))
+        return 1
     if options["json"]:
         write_json(command, result.to_json())
         return 0

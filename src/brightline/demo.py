@@ -106,6 +106,14 @@ def _accounts() -> list[dict[str, str]]:
     return [{"username": p.username, "role": p.role, "name": p.name} for p in PERSONAS]
 
 
+ERR_OTHER_DATA = ("not loading the demo: this database already holds {count} people who are not part of it; "
+                  "use an empty database (for example DATABASE_URL=sqlite:///var/demo.sqlite3)")
+
+
+class DemoRefused(Exception):
+    """The database holds real people; the demo must not be mixed into it."""
+
+
 def demo_exists() -> bool:
     return Person.objects.filter(email=f"erin@{DEMO_EMAIL_DOMAIN}").exists()
 
@@ -114,6 +122,8 @@ def load_demo(*, seed: int = 7) -> DemoResult:
     """Build the demo organisation once; a second call changes nothing and returns the accounts."""
     if demo_exists():
         return DemoResult(False, Person.objects.count(), Team.objects.count(), _accounts())
+    if Person.objects.exists():
+        raise DemoRefused(ERR_OTHER_DATA.format(count=Person.objects.count()))
     rng = random.Random(seed)
     with transaction.atomic():
         install_default_ladder(actor_label="demo")

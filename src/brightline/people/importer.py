@@ -102,8 +102,12 @@ def _decode(raw: bytes) -> str:
         raise PeopleImportError([RowError(0, ERR_NOT_UTF8.format(offset=error.start))]) from None
 
 
-def parse_people_csv(raw: bytes) -> list[PersonRow]:
-    """Read and check each row on its own; cross-row and database checks come later."""
+def parse_people_csv(raw: bytes) -> tuple[list[PersonRow], list[RowError]]:
+    """Read and check each row on its own; cross-row and database checks come later.
+
+    Returns the rows that passed with the errors of those that did not; a file that cannot be
+    read as a whole (encoding, header) raises ``PeopleImportError`` at once.
+    """
     text = _decode(raw)
     if not text.strip():
         raise PeopleImportError([RowError(0, ERR_EMPTY.format(columns=", ".join(REQUIRED_COLUMNS)))])
@@ -155,11 +159,9 @@ def parse_people_csv(raw: bytes) -> list[PersonRow]:
                           manager_id=record["manager_id"], team=record["team"], level_code=record["level"].upper(),
                           timezone=timezone_name, start_date=start, work_modality=modality)
             )
-    if errors:
-        raise PeopleImportError(errors)
-    if not rows:
+    if not rows and not errors:
         raise PeopleImportError([RowError(1, ERR_NO_ROWS)])
-    return rows
+    return rows, errors
 
 
 def _check_against_each_other_and_database(rows: list[PersonRow]) -> list[RowError]:
@@ -191,7 +193,7 @@ def _check_against_each_other_and_database(rows: list[PersonRow]) -> list[RowErr
             errors.append(RowError(row.line, ERR_UNKNOWN_LEVEL.format(value=row.level_code,
                                                                      known=", ".join(sorted(levels)) or "none")))
     errors.extend(_find_cycles(rows))
-    return sorted(errors, key=lambda error: error.line)
+    return errors
 
 
 def _find_cycles(rows: list[PersonRow]) -> list[RowError]:
@@ -248,8 +250,8 @@ def import_people(raw: bytes, *, organisation: Organisation, actor: Person | Non
     Re-importing the same file changes nothing. A changed field of an existing person is an
     audited update recording from → to.
     """
-    rows = parse_people_csv(raw)
-    errors = _check_against_each_other_and_database(rows)
+    rows, errors = parse_people_csv(raw)
+    errors = sorted([*errors, *_check_against_each_other_and_database(rows)], key=lambda error: error.line)
     if errors:
         raise PeopleImportError(errors)
 

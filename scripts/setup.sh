@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Install what Brightline needs, idempotently.
+#   scripts/setup.sh            the Python environment in .venv (from requirements.lock)
+#   scripts/setup.sh --test     also the servers and browser the tests use, from Debian's packages
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+want_test_services=false
+[ "${1:-}" = "--test" ] && want_test_services=true
+
+python_bin=$(command -v python3.11 || command -v python3)
+if ! "$python_bin" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))'; then
+  echo "Brightline needs Python 3.11; found $("$python_bin" --version)." >&2
+  exit 1
+fi
+
+if [ ! -x .venv/bin/python ]; then
+  echo "Creating .venv with $("$python_bin" --version)"
+  "$python_bin" -m venv .venv
+fi
+
+# Reinstall only when the lock or the project metadata changed since the last install.
+stamp=".venv/.installed-$(cat requirements.lock pyproject.toml | sha256sum | cut -c1-16)"
+if [ ! -f "$stamp" ]; then
+  echo "Installing Python packages from requirements.lock"
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+  rm -f .venv/.installed-*
+  touch "$stamp"
+fi
+
+if $want_test_services; then
+  missing=()
+  ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
+  command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+  [ -x /usr/bin/chromium ] || missing+=(chromium)
+  fc-list 2>/dev/null | grep -qi dejavu || missing+=(fonts-dejavu-core)
+  if [ ${#missing[@]} -gt 0 ]; then
+    echo "Installing from Debian's packages: ${missing[*]}"
+    sudo_cmd=()
+    [ "$(id -u)" -ne 0 ] && sudo_cmd=(sudo)
+    "${sudo_cmd[@]}" apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  fi
+fi

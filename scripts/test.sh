@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Run the whole suite on SQLite, then again on a throw-away PostgreSQL server, with a
+# throw-away Redis for the Celery tests. Servers listen on loopback only and are stopped on exit.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh --test
+
+work=$(mktemp -d /tmp/brightline-test.XXXXXX)
+chmod 755 "$work"
+pg_bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
+free_port() { .venv/bin/python -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+as_postgres=()
+if [ "$(id -u)" -eq 0 ]; then
+  as_postgres=(runuser -u postgres --)  # initdb refuses to run as root
+  chown postgres "$work"
+fi
+
+cleanup() {
+  [ -f "$work/pg/postmaster.pid" ] && "${as_postgres[@]}" "$pg_bin/pg_ctl" -D "$work/pg" -m immediate stop >/dev/null 2>&1 || true
+  [ -f "$work/redis.pid" ] && kill "$(cat "$work/redis.pid")" 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+pg_port=$(free_port)
+"${as_postgres[@]}" "$pg_bin/initdb" -D "$work/pg" -U postgres -A trust --no-sync -E UTF8 >/dev/null
+"${as_postgres[@]}" "$pg_bin/pg_ctl" -D "$work/pg" -l "$work/pg.log" -w \
+  -o "-p $pg_port -k $work -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=60" start >/dev/null
+echo "PostgreSQL on 127.0.0.1:$pg_port"
+
+redis_port=$(free_port)
+redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no --daemonize yes \
+  --pidfile "$work/redis.pid" --dir "$work" --logfile "$work/redis.log"
+export REDIS_URL="redis://127.0.0.1:$redis_port/0"
+echo "Redis on 127.0.0.1:$redis_port"
+
+export BRIGHTLINE_HOME="$work/home"
+mkdir -p "$BRIGHTLINE_HOME"
+status=0
+echo "== Test suite on SQLite"
+DATABASE_URL="sqlite:///var/test.sqlite3" .venv/bin/pytest "$@" || status=1
+echo "== Test suite on PostgreSQL"
+DATABASE_URL="postgres://postgres@127.0.0.1:$pg_port/brightline" .venv/bin/pytest "$@" || status=1
+exit $status

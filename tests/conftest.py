@@ -1,0 +1,99 @@
+"""Shared test base: the personas every permission test uses, and helpers to act as them.
+
+Erin (employee) reports to Mo (manager), who reports to Lee (skip-level leader). Pat is
+Erin's peer under Mo. Pia is a people partner. Oscar is an outsider in another team and
+another reporting line.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+# Playwright's sync API runs an event loop in the test thread; the database calls the tests
+# make around it are synchronous and safe.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+PASSWORD = "a-long-test-password"
+
+
+@dataclass
+class Personas:
+    erin: object
+    mo: object
+    pat: object
+    lee: object
+    pia: object
+    oscar: object
+
+    def all(self) -> dict[str, object]:
+        return dict(self.__dict__)
+
+
+@pytest.fixture
+def organisation(db):
+    from brightline.people.services import get_organisation
+
+    return get_organisation()
+
+
+@pytest.fixture
+def ladder(db):
+    from brightline.people.services import install_default_ladder
+
+    install_default_ladder(actor_label="test")
+    from brightline.people.models import Level
+
+    return {level.code: level for level in Level.objects.all()}
+
+
+@pytest.fixture
+def personas(db, organisation, ladder) -> Personas:
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.hashers import make_password
+
+    from brightline.people.models import AccessRole, Person, Team, WorkloadClass
+
+    password_hash = make_password(PASSWORD)
+    payments = Team.objects.create(organisation=organisation, slug="payments", name="Payments",
+                                   workload_class=WorkloadClass.PRODUCT)
+    platform = Team.objects.create(organisation=organisation, slug="platform", name="Platform",
+                                   workload_class=WorkloadClass.PLATFORM)
+
+    def make(username: str, name: str, *, manager=None, team=None, level="IC2", role=AccessRole.EMPLOYEE):
+        user = get_user_model().objects.create(username=username, password=password_hash)
+        return Person.objects.create(organisation=organisation, user=user, employee_id=f"E-{username}", name=name,
+                                     email=f"{username}@example.org", manager=manager, team=team,
+                                     level=ladder[level], timezone="Europe/Berlin", access_role=role)
+
+    lee = make("lee", "Lee Leader", level="M3", role=AccessRole.LEADER)
+    mo = make("mo", "Mo Manager", manager=lee, team=payments, level="M1")
+    erin = make("erin", "Erin Employee", manager=mo, team=payments)
+    pat = make("pat", "Pat Peer", manager=mo, team=payments, level="IC3")
+    pia = make("pia", "Pia Partner", level="M1", role=AccessRole.PEOPLE_PARTNER)
+    oscar_manager = make("olga", "Olga Othermanager", team=platform, level="M1")
+    oscar = make("oscar", "Oscar Outsider", manager=oscar_manager, team=platform)
+    return Personas(erin=erin, mo=mo, pat=pat, lee=lee, pia=pia, oscar=oscar)
+
+
+@pytest.fixture
+def client_for(client):
+    """Log a persona in on a fresh test client: ``client_for(personas.mo)``."""
+    from django.test import Client
+
+    def login(person, *, enforce_csrf_checks: bool = False) -> Client:
+        browser = Client(enforce_csrf_checks=enforce_csrf_checks)
+        browser.force_login(person.user)
+        return browser
+
+    return login
+
+
+def audit_actions() -> list[str]:
+    from brightline.audit.models import AuditEntry
+
+    return list(AuditEntry.objects.order_by("seq").values_list("action", flat=True))

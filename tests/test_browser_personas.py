@@ -1,0 +1,76 @@
+"""Real Chromium logs in as each demo persona and sees a home page that fits the role."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    with playwright_api.sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def demo(transactional_db):
+    from brightline.demo import load_demo
+
+    return load_demo(seed=7).to_json()
+
+
+EXPECTED = {
+    "erin": ("What your level expects", ["Organisation", "Policy", "My team"]),
+    "mo": ("Your team", ["Organisation", "Policy"]),
+    "lee": ("Aggregates only", ["Policy", "Audit trail"]),
+    "pia": ("Edit the policy", []),
+}
+
+
+@pytest.mark.parametrize("username", list(EXPECTED))
+def test_each_persona_logs_in_and_sees_their_home_page(browser, live_server, demo, username):
+    heading_text, absent_links = EXPECTED[username]
+    page = browser.new_page()
+    page.goto(f"{live_server.url}/")
+    assert "/accounts/login/" in page.url
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(demo["password"])
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(f"{live_server.url}/")
+    assert page.get_by_role("heading", level=1).inner_text().startswith("Welcome,")
+    assert heading_text in page.content()
+    navigation = page.get_by_role("navigation", name="Main")
+    for label in absent_links:
+        assert navigation.get_by_role("link", name=label, exact=True).count() == 0
+    # Keyboard users can reach the main content directly.
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Skip to content"
+    page.close()
+
+
+def test_a_manager_opening_a_report_record_shows_up_in_the_report_access_log(browser, live_server, demo):
+    def login(username: str):
+        page = browser.new_context().new_page()
+        page.goto(f"{live_server.url}/accounts/login/")
+        page.get_by_label("Username").fill(username)
+        page.get_by_label("Password").fill(demo["password"])
+        page.get_by_role("button", name="Log in").click()
+        page.wait_for_url(f"{live_server.url}/")
+        return page
+
+    manager = login("mo")
+    manager.get_by_role("link", name="Erin Okafor").first.click()
+    assert "This read is logged" in manager.content()
+    employee = login("erin")
+    employee.get_by_role("link", name="Who viewed my record").click()
+    assert "Mo Haddad" in employee.locator("table").inner_text()
