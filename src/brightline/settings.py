@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "brightline.audit",
     "brightline.people",
     "brightline.policy",
+    "brightline.fairness",
     "brightline.dashboards",
 ]
 

@@ -1,0 +1,183 @@
+"""Calibration movement per manager (G5) and calibration health (G6).
+
+Ratings are positions on an ordinal scale (higher = stronger assessment), e.g. needs
+support = 1, meets = 2, exceeds = 3. A calibration *moves* a proposal up or down by
+whole steps on that scale.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from scipy.stats import binomtest
+
+from brightline.core.fairness._rates import SIGNIFICANCE_LEVEL
+from brightline.core.fairness.errors import check_min_cohort
+from brightline.core.fairness.intervals import wilson_interval
+from brightline.core.fairness.outcomes import DEFAULT_MIN_COHORT
+
+__all__ = [
+    "CalibrationHealth",
+    "CalibrationMovementReport",
+    "CalibrationRecord",
+    "ManagerCalibrationMovement",
+    "NetDirection",
+    "RatingLean",
+    "measure_calibration_health",
+    "measure_calibration_movement",
+]
+
+NetDirection = Literal["up", "down", "none"]
+#: "lenient": calibration tends to lower this manager's proposals; "severe": to raise them.
+RatingLean = Literal["lenient", "severe"]
+
+
+@dataclass(frozen=True)
+class CalibrationRecord:
+    """One proposal through calibration: the manager's proposed and the calibrated rating.
+
+    Both are positions on the same ordinal scale (integers, higher = stronger).
+    """
+
+    manager: str
+    proposed: int
+    calibrated: int
+
+
+@dataclass(frozen=True)
+class ManagerCalibrationMovement:
+    """How calibration moved one manager's proposals (counts of proposals).
+
+    ``p_value`` is a two-sided exact binomial (sign) test of ``down`` out of ``up + down``
+    moves against an even split; ``None`` when nothing moved. ``lean`` is set only when
+    ``p_value < 0.05``.
+    """
+
+    manager: str
+    n: int
+    up: int
+    down: int
+    unchanged: int
+    net_direction: NetDirection
+    p_value: float | None
+    lean: RatingLean | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "manager": self.manager,
+            "n": self.n,
+            "up": self.up,
+            "down": self.down,
+            "unchanged": self.unchanged,
+            "net_direction": self.net_direction,
+            "p_value": self.p_value,
+            "lean": self.lean,
+        }
+
+
+@dataclass(frozen=True)
+class CalibrationMovementReport:
+    """Per-manager movement; managers with fewer than ``min_cohort`` proposals are withheld."""
+
+    managers: tuple[ManagerCalibrationMovement, ...]
+    suppressed: tuple[str, ...]
+    min_cohort: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "managers": [manager.to_json() for manager in self.managers],
+            "suppressed": list(self.suppressed),
+            "min_cohort": self.min_cohort,
+        }
+
+
+@dataclass(frozen=True)
+class CalibrationHealth:
+    """Organisation-level calibration statistics.
+
+    ``change_rate`` = share of proposals calibration changed (fraction, 95 % Wilson
+    interval). ``mean_shift`` = average ``calibrated − proposed`` in rating steps;
+    ``shift_variance`` = its sample variance (steps², ``None`` below two proposals).
+    """
+
+    n: int
+    changed: int
+    change_rate: float | None
+    ci_low: float | None
+    ci_high: float | None
+    mean_shift: float | None
+    shift_variance: float | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "n": self.n,
+            "changed": self.changed,
+            "change_rate": self.change_rate,
+            "ci_low": self.ci_low,
+            "ci_high": self.ci_high,
+            "mean_shift": self.mean_shift,
+            "shift_variance": self.shift_variance,
+        }
+
+
+def measure_calibration_movement(
+    records: Iterable[CalibrationRecord], *, min_cohort: int = DEFAULT_MIN_COHORT
+) -> CalibrationMovementReport:
+    """Count up / down / unchanged calibration moves per manager and test for a lean.
+
+    A manager whose proposals calibration lowers significantly more often than it raises
+    them is flagged ``"lenient"`` (and the reverse ``"severe"``). Unchanged proposals do
+    not enter the test. With few moves the exact test cannot reach significance (five
+    moves all one way give p = 0.0625), so no lean is shown – by design, not by accident.
+    Managers are sorted by name; size-of-move is ignored (a two-step move counts once).
+    """
+    check_min_cohort(min_cohort)
+    tallies: dict[str, list[int]] = {}
+    for record in records:
+        up_down_same = tallies.setdefault(record.manager, [0, 0, 0])
+        if record.calibrated > record.proposed:
+            up_down_same[0] += 1
+        elif record.calibrated < record.proposed:
+            up_down_same[1] += 1
+        else:
+            up_down_same[2] += 1
+    movements = []
+    suppressed = []
+    for manager in sorted(tallies):
+        up, down, unchanged = tallies[manager]
+        n = up + down + unchanged
+        if n < min_cohort:
+            suppressed.append(manager)
+            continue
+        moved = up + down
+        p_value = float(binomtest(down, moved, 0.5).pvalue) if moved else None
+        lean: RatingLean | None = None
+        if p_value is not None and p_value < SIGNIFICANCE_LEVEL:
+            lean = "lenient" if down > up else "severe"
+        net: NetDirection = "up" if up > down else "down" if down > up else "none"
+        movements.append(ManagerCalibrationMovement(manager, n, up, down, unchanged, net, p_value, lean))
+    return CalibrationMovementReport(tuple(movements), tuple(suppressed), min_cohort)
+
+
+def measure_calibration_health(records: Iterable[CalibrationRecord]) -> CalibrationHealth:
+    """Share of proposals changed in calibration and the spread of the changes.
+
+    No records gives ``n == 0`` and ``None`` for every statistic.
+    """
+    shifts = [record.calibrated - record.proposed for record in records]
+    if not shifts:
+        return CalibrationHealth(0, 0, None, None, None, None, None)
+    changed = sum(1 for shift in shifts if shift != 0)
+    low, high = wilson_interval(changed, len(shifts))
+    return CalibrationHealth(
+        n=len(shifts),
+        changed=changed,
+        change_rate=changed / len(shifts),
+        ci_low=low,
+        ci_high=high,
+        mean_shift=statistics.fmean(shifts),
+        shift_variance=statistics.variance(shifts) if len(shifts) >= 2 else None,
+    )

@@ -1,0 +1,78 @@
+"""``brightline audit outcomes``: audit any decision table (an HRIS export) offline, in one command."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import DatabaseError
+
+from brightline.commands import Subcommand, write_json
+from brightline.core.fairness import DEFAULT_MIN_COHORT, FairnessInputError, OutcomeAudit, audit_outcomes_csv
+
+ERR_NO_FILE = "no such file: {path}"
+
+
+def _policy_min_cohort() -> int:
+    """The policy's minimum cohort when Brightline has a database; the library default before setup."""
+    from brightline.policy.services import min_cohort_size
+
+    try:
+        return min_cohort_size()
+    except DatabaseError:
+        return DEFAULT_MIN_COHORT
+
+
+def _add_arguments(parser: CommandParser) -> None:
+    parser.add_argument("--input", required=True, type=Path, help="CSV file, one row per decision")
+    parser.add_argument("--outcome-column", required=True, help="the column holding the outcome")
+    parser.add_argument("--favourable", required=True, action="append", metavar="VALUE",
+                        help="the outcome value counted as favourable (repeat for several)")
+    parser.add_argument("--group-column", required=True, action="append", metavar="COL",
+                        help="a column to compare groups by; several audit their intersection")
+    parser.add_argument("--min-cohort", type=int, default=None,
+                        help="groups smaller than this are suppressed (default: the policy's, else 5)")
+    parser.add_argument("--json", action="store_true", help="print the result as JSON")
+
+
+def _describe(audit: OutcomeAudit, command: BaseCommand) -> None:
+    result = audit.to_json()
+    command.stdout.write(f"{'group':<40} {'n':>7} {'favourable':>10} {'rate':>7}  95% interval")
+    for group in result["groups"]:
+        command.stdout.write(f"{group['group']:<40} {group['n']:>7} {group['favourable']:>10} "
+                             f"{group['rate']:>7.3f}  {group['ci_low']:.3f}–{group['ci_high']:.3f}")
+    for group in result["suppressed"]:
+        command.stdout.write(f"{group:<40} suppressed (fewer than {result['min_cohort']} or needed to protect one)")
+    if result["impact_ratio"] is not None:
+        flag = "  below four-fifths" if result["four_fifths_flag"] else ""
+        command.stdout.write(f"impact ratio {result['impact_ratio']:.3f} (reference: {result['reference_group']})"
+                             f"{flag}; rate difference {result['rate_difference']:.3f}")
+    if result["p_value"] is not None:
+        command.stdout.write(f"{result['test']}: p = {result['p_value']:.3g}")
+    for note in result.get("notes", []):
+        command.stdout.write(f"note: {note}")
+
+
+def _audit_outcomes(options: dict[str, Any], command: BaseCommand) -> int:
+    path: Path = options["input"]
+    if not path.is_file():
+        raise CommandError(ERR_NO_FILE.format(path=path))
+    min_cohort = options["min_cohort"] if options["min_cohort"] is not None else _policy_min_cohort()
+    try:
+        audit = audit_outcomes_csv(path, outcome_column=options["outcome_column"],
+                                   favourable=options["favourable"], group_columns=options["group_column"],
+                                   min_cohort=min_cohort)
+    except FairnessInputError as error:
+        raise CommandError(str(error)) from None
+    if options["json"]:
+        write_json(command, audit.to_json())
+    else:
+        _describe(audit, command)
+    return 0
+
+
+SUBCOMMANDS = [
+    Subcommand("audit", "outcomes", "Audit outcome rates by group in a CSV decision table (four-fifths rule, "
+               "Fisher / chi-square, small groups suppressed).", _add_arguments, _audit_outcomes),
+]
