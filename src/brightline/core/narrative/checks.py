@@ -1,0 +1,391 @@
+"""Narrative checks: explainable flags for weak review language (PRODUCT.md B4, B5, C5).
+
+Every flag names the words that triggered it, says why in plain language, and suggests a fix.
+The rules are phrase lists in ``rules/*.json``; nothing here is learned from data.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal, get_args
+
+from brightline.core.narrative.citations import find_citations, mask_citations
+from brightline.core.narrative.lexicon import PhraseMatch, load_phrase_set, load_rule_value
+from brightline.core.narrative.quantities import extract_numbers
+from brightline.core.narrative.sentences import split_sentences
+
+__all__ = [
+    "ERROR_UNKNOWN_KIND",
+    "FLAG_IDS",
+    "NARRATIVE_KINDS",
+    "REASONS",
+    "SUGGESTIONS",
+    "FlagId",
+    "MatchedSpan",
+    "NarrativeFlag",
+    "NarrativeKind",
+    "NarrativeReport",
+    "SentenceReport",
+    "check_fields",
+    "check_text",
+]
+
+FlagId = Literal[
+    "vague", "personality", "no_evidence", "output_without_outcome", "unquantified_result", "missing_scope"
+]
+NarrativeKind = Literal["accomplishment", "manager_narrative", "feedback", "support_plan"]
+
+FLAG_IDS: tuple[FlagId, ...] = get_args(FlagId)
+NARRATIVE_KINDS: tuple[NarrativeKind, ...] = get_args(NarrativeKind)
+
+ERROR_UNKNOWN_KIND = "kind must be one of {kinds}; got {kind!r}."
+
+REASON_VAGUE = "Vague praise or criticism: it gives a judgement but not the behaviour or result behind it."
+REASON_PERSONALITY = (
+    "Describes a personality trait instead of an observable behaviour. Trait language like this is "
+    "used disproportionately about women (Correll & Simard, Harvard Business Review, 2016)."
+)
+REASON_NO_EVIDENCE = "Claims an achievement or impact without citing any evidence."
+REASON_OUTPUT_WITHOUT_OUTCOME = (
+    "Says what was built or shipped, but not what changed for customers, users, the team or the business."
+)
+REASON_UNQUANTIFIED_RESULT = "Claims a measurable result but gives no number for it."
+REASON_MISSING_SCOPE = "Claims impact without saying how far it reached: how many teams, people, services or customers."
+
+SUGGESTION_VAGUE = "Describe one concrete situation: what the person did, when, and what changed as a result; cite it."
+SUGGESTION_PERSONALITY = (
+    "Replace the trait with the specific behaviour you saw, where and when it happened, and its effect on the work."
+)
+SUGGESTION_NO_EVIDENCE = (
+    "Cite the supporting evidence as [E:<id>] (a merged change, incident, design doc or feedback item)."
+)
+SUGGESTION_OUTPUT_WITHOUT_OUTCOME = (
+    "Add the outcome: what got better, for whom, and how you know (for example 'so that ...', 'which reduced ...')."
+)
+SUGGESTION_UNQUANTIFIED_RESULT = (
+    "Give the before and after values or the size of the change, from the evidence (for example "
+    "'p95 latency from 900 ms to 250 ms')."
+)
+SUGGESTION_MISSING_SCOPE = (
+    "Say who and how many were affected or adopted it (for example 'adopted by 4 teams', 'for all 12,000 customers')."
+)
+
+REASONS: Mapping[FlagId, str] = {
+    "vague": REASON_VAGUE,
+    "personality": REASON_PERSONALITY,
+    "no_evidence": REASON_NO_EVIDENCE,
+    "output_without_outcome": REASON_OUTPUT_WITHOUT_OUTCOME,
+    "unquantified_result": REASON_UNQUANTIFIED_RESULT,
+    "missing_scope": REASON_MISSING_SCOPE,
+}
+SUGGESTIONS: Mapping[FlagId, str] = {
+    "vague": SUGGESTION_VAGUE,
+    "personality": SUGGESTION_PERSONALITY,
+    "no_evidence": SUGGESTION_NO_EVIDENCE,
+    "output_without_outcome": SUGGESTION_OUTPUT_WITHOUT_OUTCOME,
+    "unquantified_result": SUGGESTION_UNQUANTIFIED_RESULT,
+    "missing_scope": SUGGESTION_MISSING_SCOPE,
+}
+
+# Feedback is itself evidence (B1): a peer's first-hand account is not asked to cite a source.
+_KINDS_NEEDING_CITATIONS: frozenset[NarrativeKind] = frozenset({"accomplishment", "manager_narrative", "support_plan"})
+# Scope is judged once per accomplishment (B5), not per sentence.
+_KINDS_NEEDING_SCOPE: frozenset[NarrativeKind] = frozenset({"accomplishment"})
+
+_YEAR = re.compile(r"^(?:19|20)\d\d$")
+_MONTHS = (
+    "january|february|march|april|may|june|july|august|september|october|november|december|"
+    "jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
+)
+_DATE_AFTER = re.compile(rf"^\s*(?:st|nd|rd|th)?\s+(?:{_MONTHS})\b", re.IGNORECASE)
+_DATE_BEFORE = re.compile(rf"\b(?:{_MONTHS})\s+$", re.IGNORECASE)
+_WORD = re.compile(r"[A-Za-z][A-Za-z']*")
+_TIME_UNIT_AFTER = re.compile(
+    r"^[\s\-]+(?:seconds?|minutes?|hours?|days?|weeks?|months?|percent|per cent|times)\b", re.IGNORECASE
+)
+
+
+@dataclass(frozen=True, slots=True)
+class MatchedSpan:
+    """Words that triggered a flag; ``start``/``end`` are offsets into the checked text."""
+
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class NarrativeFlag:
+    """One finding: which flag, the words behind it, why it matters and what to write instead."""
+
+    flag_id: FlagId
+    spans: tuple[MatchedSpan, ...]
+    reason: str
+    suggestion: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain, JSON-ready form."""
+        return {
+            "flag_id": self.flag_id,
+            "spans": [{"start": s.start, "end": s.end, "text": s.text} for s in self.spans],
+            "reason": self.reason,
+            "suggestion": self.suggestion,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class SentenceReport:
+    """Flags for one sentence; ``start``/``end`` are offsets into the checked text."""
+
+    index: int
+    text: str
+    start: int
+    end: int
+    flags: tuple[NarrativeFlag, ...]
+
+    @property
+    def flag_ids(self) -> frozenset[FlagId]:
+        """The distinct flag ids raised on this sentence."""
+        return frozenset(flag.flag_id for flag in self.flags)
+
+
+@dataclass(frozen=True, slots=True)
+class NarrativeReport:
+    """The result of :func:`check_text`: per-sentence flags plus text-level flags (``missing_scope``)."""
+
+    kind: NarrativeKind
+    text: str
+    sentences: tuple[SentenceReport, ...]
+    text_flags: tuple[NarrativeFlag, ...] = field(default=())
+
+    @property
+    def flags(self) -> tuple[NarrativeFlag, ...]:
+        """Every flag, sentence flags first (in sentence order), then text-level flags."""
+        return tuple(flag for sentence in self.sentences for flag in sentence.flags) + self.text_flags
+
+    @property
+    def flag_ids(self) -> frozenset[FlagId]:
+        """The distinct flag ids raised anywhere in the text."""
+        return frozenset(flag.flag_id for flag in self.flags)
+
+    @property
+    def summary(self) -> dict[FlagId, int]:
+        """How many times each flag was raised (every flag id present, zero when absent)."""
+        counts: dict[FlagId, int] = dict.fromkeys(FLAG_IDS, 0)
+        for flag in self.flags:
+            counts[flag.flag_id] += 1
+        return counts
+
+    @property
+    def is_clean(self) -> bool:
+        """True when nothing was flagged."""
+        return not self.flags
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain, JSON-ready form."""
+        return {
+            "kind": self.kind,
+            "sentences": [
+                {
+                    "index": s.index,
+                    "text": s.text,
+                    "start": s.start,
+                    "end": s.end,
+                    "flags": [flag.to_dict() for flag in s.flags],
+                }
+                for s in self.sentences
+            ],
+            "text_flags": [flag.to_dict() for flag in self.text_flags],
+            "summary": {
+                "sentences": len(self.sentences),
+                "flagged_sentences": sum(1 for s in self.sentences if s.flags),
+                "flag_counts": self.summary,
+            },
+        }
+
+    def to_json(self) -> str:
+        """The report as a JSON string (stable key order)."""
+        return json.dumps(self.to_dict(), ensure_ascii=False)
+
+
+def _make_flag(flag_id: FlagId, matches: Iterable[PhraseMatch], offset: int) -> NarrativeFlag:
+    spans = tuple(MatchedSpan(m.start + offset, m.end + offset, m.text) for m in matches)
+    return NarrativeFlag(flag_id, spans, REASONS[flag_id], SUGGESTIONS[flag_id])
+
+
+def _words_before(text: str, position: int, count: int) -> list[str]:
+    return [word.lower() for word in _WORD.findall(text[:position])][-count:]
+
+
+def _is_negated(text: str, match: PhraseMatch) -> bool:
+    window = int(load_rule_value("context", "negation_window_words"))
+    cues = {phrase.phrase for phrase in load_phrase_set("context", "negation_cues").phrases}
+    for word in _words_before(text, match.start, window):
+        if word in cues or word.endswith("n't"):
+            return True
+    # Multi-word cues ("failed to") are matched as phrases just before the match.
+    preceding = text[max(0, match.start - 20) : match.start]
+    return any(m.end >= len(preceding) - 1 for m in load_phrase_set("context", "negation_cues").find(preceding))
+
+
+def _is_asserted(text: str, match: PhraseMatch) -> bool:
+    """A match is asserted unless negated, preceded by a modal or goal word, or the sentence hedges."""
+    if load_phrase_set("context", "hedges").search(text):
+        return False
+    if load_phrase_set("context", "modal_markers").search(text[: match.start]):
+        return False
+    return not _is_negated(text, match)
+
+
+def _claims(masked: str) -> tuple[list[PhraseMatch], list[PhraseMatch]]:
+    outputs = [m for m in load_phrase_set("claims", "output_verbs").find(masked) if _is_asserted(masked, m)]
+    others = [m for m in load_phrase_set("claims", "achievement_verbs").find(masked) if _is_asserted(masked, m)]
+    return outputs, others
+
+
+def _is_non_result_number(masked: str, start: int, end: int, raw: str) -> bool:
+    before = masked[:start]
+    if before and (before[-1].isalpha() or before[-1] in "-#"):
+        return True  # identifiers: p95, v2, Q3, IC3, SEV-1
+    if _YEAR.match(raw):
+        return True
+    if _DATE_AFTER.match(masked[end:]) or _DATE_BEFORE.search(before):
+        return True
+    if re.search(r"\b(?:version|python|node|java|go|sdk|ios|android|postgres|release)\s+$", before, re.I):
+        return True
+    # "14 services", "3 teams": a number of things reached is scope, not the size of the result.
+    following = masked[end:]
+    nouns = load_phrase_set("scope", "population_nouns")
+    head = re.match(r"^[\s\-]+((?:[A-Za-z'\-]+\s+){0,2}[A-Za-z'\-]+)", following)
+    if head:
+        for noun in nouns.find(head.group(1)):
+            if noun.end == len(head.group(1)) or noun.start == 0:
+                return True
+    return False
+
+
+def _has_result_quantity(masked: str) -> bool:
+    for number in extract_numbers(masked):
+        if not _is_non_result_number(masked, number.start, number.end, number.text.replace(",", "")):
+            return True
+    if load_phrase_set("results", "quantity_words").search(masked):
+        return True
+    for word in load_phrase_set("scope", "number_words").find(masked):
+        if _TIME_UNIT_AFTER.match(masked[word.end :]):
+            return True
+    return False
+
+
+def _has_specificity(sentence: str, masked: str) -> bool:
+    if find_citations(sentence) or extract_numbers(masked):
+        return True
+    return load_phrase_set("vague", "specificity_markers").search(masked)
+
+
+def _has_scope(masked: str) -> bool:
+    if load_phrase_set("scope", "broad_reach").search(masked):
+        return True
+    nouns = load_phrase_set("scope", "population_nouns").find(masked)
+    if not nouns:
+        return False
+    counters = [
+        (m.start, m.end)
+        for m in (
+            *load_phrase_set("scope", "quantifiers").find(masked),
+            *load_phrase_set("scope", "number_words").find(masked),
+        )
+    ] + [(n.start, n.end) for n in extract_numbers(masked)]
+    for noun in nouns:
+        for _, counter_end in counters:
+            gap = masked[counter_end : noun.start]
+            # "all 120,000 new sign-ups", "23 of our 25 services", "22% of weekly active users".
+            if counter_end <= noun.start and len(_WORD.findall(gap)) <= 3 and not re.search(r"[.;:]", gap):
+                return True
+    return False
+
+
+def _check_sentence(
+    sentence: str, offset: int, kind: NarrativeKind, has_field_citations: bool
+) -> tuple[list[NarrativeFlag], list[PhraseMatch]]:
+    masked = mask_citations(sentence)
+    flags: list[NarrativeFlag] = []
+
+    vague = load_phrase_set("vague", "phrases").find(masked)
+    if vague and not _has_specificity(sentence, masked):
+        flags.append(_make_flag("vague", vague, offset))
+
+    personality = load_phrase_set("personality", "phrases").find(masked)
+    if personality:
+        flags.append(_make_flag("personality", personality, offset))
+
+    outputs, achievements = _claims(masked)
+    claims = sorted([*outputs, *achievements], key=lambda m: m.start)
+    if claims and kind in _KINDS_NEEDING_CITATIONS and not has_field_citations and not find_citations(sentence):
+        flags.append(_make_flag("no_evidence", claims, offset))
+
+    if outputs:
+        outcomes = [m for m in load_phrase_set("outcomes", "phrases").find(masked) if _is_asserted(masked, m)]
+        # An output verb that is itself an outcome word ("cut") does not count as its own outcome.
+        outcomes = [m for m in outcomes if all((m.start, m.end) != (o.start, o.end) for o in outputs)]
+        if not outcomes:
+            flags.append(_make_flag("output_without_outcome", outputs, offset))
+
+    results = [
+        m
+        for m in (
+            *load_phrase_set("results", "result_words").find(masked),
+            *load_phrase_set("results", "comparatives").find(masked),
+        )
+        if _is_asserted(masked, m)
+    ]
+    speed = [m for m in load_phrase_set("results", "speed_comparatives").find(masked) if _is_asserted(masked, m)]
+    is_result_claim = bool(speed) or (bool(results) and load_phrase_set("results", "metrics").search(masked))
+    if is_result_claim and not _has_result_quantity(masked):
+        flags.append(_make_flag("unquantified_result", sorted([*results, *speed], key=lambda m: m.start), offset))
+
+    return flags, claims
+
+
+def check_text(
+    text: str,
+    *,
+    kind: NarrativeKind = "feedback",
+    cited_ids: Iterable[str] = (),
+) -> NarrativeReport:
+    """Check a narrative and return per-sentence flags and a summary.
+
+    ``kind`` decides which checks apply: ``no_evidence`` is not raised on feedback (feedback is
+    itself evidence) and ``missing_scope`` is raised once per text, on accomplishments only.
+    ``cited_ids`` are evidence ids attached to the whole field (outside the prose); when any are
+    given, claims count as cited. Empty text gives an empty, clean report.
+    """
+    if kind not in NARRATIVE_KINDS:
+        raise ValueError(ERROR_UNKNOWN_KIND.format(kinds=", ".join(NARRATIVE_KINDS), kind=kind))
+    has_field_citations = any(str(evidence_id).strip() for evidence_id in cited_ids)
+    sentence_reports: list[SentenceReport] = []
+    all_claims: list[PhraseMatch] = []
+    for index, span in enumerate(split_sentences(text)):
+        flags, claims = _check_sentence(span.text, span.start, kind, has_field_citations)
+        all_claims.extend(PhraseMatch(m.start + span.start, m.end + span.start, m.text, m.phrase) for m in claims)
+        sentence_reports.append(SentenceReport(index, span.text, span.start, span.end, tuple(flags)))
+    text_flags: list[NarrativeFlag] = []
+    if kind in _KINDS_NEEDING_SCOPE and all_claims and not _has_scope(mask_citations(text)):
+        text_flags.append(_make_flag("missing_scope", all_claims[:1], 0))
+    return NarrativeReport(kind, text, tuple(sentence_reports), tuple(text_flags))
+
+
+def check_fields(
+    fields: Mapping[str, str],
+    *,
+    kind: NarrativeKind = "accomplishment",
+    cited_ids: Mapping[str, Iterable[str]] | None = None,
+) -> dict[str, NarrativeReport]:
+    """Check each structured field (for example situation / action / result / impact) on its own.
+
+    ``cited_ids`` maps a field name to the evidence ids attached to that field.
+    """
+    attached = cited_ids or {}
+    return {name: check_text(value, kind=kind, cited_ids=attached.get(name, ())) for name, value in fields.items()}

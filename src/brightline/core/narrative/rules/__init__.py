@@ -1,0 +1,1 @@
+"""Phrase lists (JSON data) for the narrative checks; see README.md."""
