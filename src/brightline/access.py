@@ -16,6 +16,7 @@ from brightline.people.models import AccessRole
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
+    from brightline.evidence.models import EvidenceItem
     from brightline.people.models import Person, Team
 
 
@@ -106,4 +107,13 @@ def can_manage_people(viewer: Person | None) -> bool:
 
 def can_view_audit_trail(viewer: Person | None) -> bool:
     """The whole audit trail and its verification."""
+    return is_people_partner(viewer)
+
+
+def can_view_evidence_item(viewer: Person | None, item: EvidenceItem) -> bool:
+    """An item about a person follows that person's record; a team-level item follows the team."""
+    if item.person_id is not None:
+        return can_view_person_record(viewer, item.person)
+    if item.team_id is not None:
+        return can_view_team(viewer, item.team)
     return is_people_partner(viewer)

@@ -90,6 +90,41 @@ PERSONAS = (
 )
 
 
+@dataclass(frozen=True)
+class DemoContext:
+    """What each app's demo step receives to add its history (evidence, feedback, cycles)."""
+
+    rng: random.Random
+    organisation: Organisation
+    people: list[Person]
+    teams: dict[str, Team]
+    personas: dict[str, Person]
+    today: date
+
+
+# Each module defines build_demo_history(context); they run in this order because later steps
+# cite what earlier ones created (reviews cite evidence and feedback).
+DEMO_HISTORY_STEPS = (
+    "brightline.evidence.demo",
+    "brightline.feedback.demo",
+    "brightline.insights.demo",
+    "brightline.reviews.demo",
+    "brightline.support.demo",
+)
+
+
+def _history_step(module_name: str) -> Any:
+    import importlib
+
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as error:
+        if error.name != module_name:
+            raise
+        return lambda context: None
+    return module.build_demo_history
+
+
 @dataclass
 class DemoResult:
     created: bool
@@ -131,6 +166,12 @@ def load_demo(*, seed: int = 7) -> DemoResult:
                                                                 defaults={"name": DEMO_ORGANISATION_NAME})
         builder = _DemoBuilder(rng, organisation)
         builder.build()
+        context = DemoContext(rng=rng, organisation=organisation, people=builder.people, teams=builder.teams,
+                              personas={p.user.username: p for p in builder.people
+                                        if p.user and p.user.username in {x.username for x in PERSONAS}},
+                              today=DEMO_TODAY)
+        for module_name in DEMO_HISTORY_STEPS:
+            _history_step(module_name)(context)
         log_action("demo.loaded", None, organisation,
                    {"seed": seed, "people": len(builder.people), "teams": len(builder.teams)}, actor_label="demo")
     return DemoResult(True, len(builder.people), len(builder.teams), _accounts())

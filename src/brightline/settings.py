@@ -30,6 +30,12 @@ INSTALLED_APPS = [
     "brightline.audit",
     "brightline.people",
     "brightline.policy",
+    "brightline.jobs",
+    "brightline.evidence",
+    "brightline.feedback",
+    "brightline.insights",
+    "brightline.reviews",
+    "brightline.support",
     "brightline.fairness",
     "brightline.dashboards",
 ]

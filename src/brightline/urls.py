@@ -9,5 +9,10 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
+    path("evidence/", include("brightline.evidence.urls")),
+    path("growth/", include("brightline.feedback.urls")),
+    path("insights/", include("brightline.insights.urls")),
+    path("reviews/", include("brightline.reviews.urls")),
+    path("support/", include("brightline.support.urls")),
     path("", include("brightline.dashboards.urls")),
 ]

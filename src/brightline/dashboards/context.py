@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
+from django.apps import apps
 from django.http import HttpRequest
 from django.urls import reverse
 
@@ -23,7 +25,22 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         items.append(("Audit trail", reverse("audit-trail")))
     if access.can_edit_policy(viewer):
         items.append(("Policy", reverse("policy-edit")))
+    items.extend(app_navigation(viewer))
     items.append(("Who viewed my record", reverse("my-access-log")))
     items.append(("How Brightline uses data about you", reverse("data-use")))
     current = request.path
     return {"nav_items": [(label, url, url == current) for label, url in items], "viewer": viewer}
+
+
+def app_navigation(viewer: Any) -> list[tuple[str, str]]:
+    """Entries contributed by apps: ``<app>/navigation.py`` defines ``nav_items(viewer)``."""
+    items: list[tuple[str, str]] = []
+    for app_config in apps.get_app_configs():
+        try:
+            module = importlib.import_module(f"{app_config.name}.navigation")
+        except ModuleNotFoundError as error:
+            if error.name != f"{app_config.name}.navigation":
+                raise
+            continue
+        items.extend(module.nav_items(viewer))
+    return items

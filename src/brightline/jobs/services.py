@@ -1,0 +1,118 @@
+"""Background work through one interface: ``enqueue("evidence.ingest_git", path=…)``.
+
+With ``BRIGHTLINE_JOBS=inline`` (the default) a job runs in the calling process before
+``enqueue`` returns, which keeps a laptop install free of extra servers. With
+``BRIGHTLINE_JOBS=celery`` the same job is sent to Celery workers through Redis. Either
+way the job's state lives in a ``JobRun`` row, so pages show progress the same way.
+
+A job is a function registered with ``@job("app.verb_noun")`` in ``<app>/jobs.py``; it
+receives a ``Progress`` first and its keyword arguments (JSON-serialisable) after.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+from django.apps import apps
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.db import transaction
+from django.utils import timezone
+
+from brightline.jobs.models import JobRun
+
+logger = logging.getLogger(__name__)
+
+JobFunction = Callable[..., Any]
+_REGISTRY: dict[str, JobFunction] = {}
+_DISCOVERED = False
+
+ERR_UNKNOWN_JOB = "no job called {name!r}; known jobs: {known}"
+ERR_BACKEND = "BRIGHTLINE_JOBS must be 'inline' or 'celery', not {value!r}"
+
+
+def job(name: str) -> Callable[[JobFunction], JobFunction]:
+    def register(function: JobFunction) -> JobFunction:
+        _REGISTRY[name] = function
+        return function
+
+    return register
+
+
+def discover_jobs() -> dict[str, JobFunction]:
+    """Import every installed app's ``jobs`` module once so its ``@job`` functions register."""
+    global _DISCOVERED
+    if not _DISCOVERED:
+        for app_config in apps.get_app_configs():
+            try:
+                importlib.import_module(f"{app_config.name}.jobs")
+            except ModuleNotFoundError as error:
+                if error.name != f"{app_config.name}.jobs":
+                    raise
+        _DISCOVERED = True
+    return _REGISTRY
+
+
+class Progress:
+    """Handed to a job so it can report progress; writes are throttled to spare the database."""
+
+    def __init__(self, run: JobRun):
+        self.run = run
+        self._last_written = 0
+
+    def update(self, done: int, *, total: int | None = None, message: str = "") -> None:
+        self.run.progress = done
+        if total is not None:
+            self.run.total = total
+        if message:
+            self.run.message = message[:300]
+        step = max(1, (self.run.total or 100) // 100)
+        if done - self._last_written >= step or done == self.run.total:
+            self._last_written = done
+            JobRun.objects.filter(pk=self.run.pk).update(progress=done, total=self.run.total,
+                                                          message=self.run.message)
+
+
+def execute(run_id: int) -> JobRun:
+    """Run a queued job in this process and record the outcome. Used by both backends."""
+    run = JobRun.objects.get(pk=run_id)
+    function = discover_jobs().get(run.name)
+    if function is None:
+        raise ImproperlyConfigured(ERR_UNKNOWN_JOB.format(name=run.name, known=", ".join(sorted(_REGISTRY))))
+    run.status, run.started_at = JobRun.Status.RUNNING, timezone.now()
+    run.save(update_fields=["status", "started_at"])
+    try:
+        result = function(Progress(run), **run.arguments)
+    except Exception as error:
+        # The failure is recorded on the run (shown to the person who started it) and re-raised,
+        # so a worker logs it and an inline caller sees it; nothing is swallowed.
+        run.status, run.error = JobRun.Status.FAILED, "".join(traceback.format_exception(error))[-5000:]
+        run.finished_at = timezone.now()
+        run.save(update_fields=["status", "error", "finished_at"])
+        raise
+    run.status, run.result, run.finished_at = JobRun.Status.SUCCEEDED, result, timezone.now()
+    run.save(update_fields=["status", "result", "finished_at", "progress", "total", "message"])
+    return run
+
+
+def enqueue(name: str, *, requested_by: Any = None, **arguments: Any) -> JobRun:
+    """Start job ``name`` with JSON-serialisable ``arguments``; returns its ``JobRun``."""
+    if name not in discover_jobs():
+        raise ImproperlyConfigured(ERR_UNKNOWN_JOB.format(name=name, known=", ".join(sorted(_REGISTRY))))
+    backend = settings.BRIGHTLINE_JOBS
+    if backend not in {"inline", "celery"}:
+        raise ImproperlyConfigured(ERR_BACKEND.format(value=backend))
+    run = JobRun.objects.create(name=name, arguments=arguments, requested_by=requested_by)
+    if backend == "inline":
+        execute(run.pk)
+        run.refresh_from_db()
+    else:
+        from brightline.celery import run_job
+
+        # Send after commit: a worker must not look for a row the caller's transaction still hides.
+        transaction.on_commit(lambda: run_job.delay(run.pk))
+    return run
