@@ -1,0 +1,79 @@
+"""Throughput of Brightline's static embeddings (and, if installed, the full MiniLM model).
+
+    .venv/bin/python bench/bench_embeddings.py                 # static model only
+    HF_HUB_OFFLINE=1 /tmp/trainvenv/bin/python bench/bench_embeddings.py --full 2000
+
+Texts are synthetic code-review and feedback comments (no shared data needed). Prints
+sentences per second; the target for the static model is at least 5,000/s on 2 cores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+
+from brightline.core.nlp.embeddings import embed  # noqa: E402
+
+OPENERS = ["nit:", "Thanks!", "Hmm,", "Question:", "FYI", "Suggestion:", "", "LGTM,", "Please", "Why"]
+BODIES = [
+    "this loop allocates on every iteration, could we hoist the buffer out",
+    "the migration is missing a reverse operation",
+    "great catch on the race condition in the retry handler",
+    "can we add a unit test for the empty list case",
+    "this breaks the build on Windows because of the path separator",
+    "I don't think this abstraction pulls its weight yet",
+    "the naming here is confusing, maybe call it pending_reviews",
+    "she unblocked the whole team during the incident last week",
+    "he needs to communicate earlier when a deadline slips",
+    "nice refactor, much easier to follow now",
+    "this is a hack and will bite us later",
+    "let's move the config parsing into its own module",
+]
+CLOSERS = ["", ".", "?", "!", " :)", " - see the design doc.", " Happy to pair on it.", " Otherwise LGTM."]
+
+
+def synthetic_comments(count: int, seed: int = 0) -> list[str]:
+    """Realistic-looking review comments: 1-3 clauses, 5-60 words."""
+    generator = random.Random(seed)
+    comments = []
+    for _ in range(count):
+        clauses = [generator.choice(BODIES) for _ in range(generator.randint(1, 3))]
+        text = f"{generator.choice(OPENERS)} {', and '.join(clauses)}{generator.choice(CLOSERS)}".strip()
+        comments.append(f"{text} (#{generator.randint(1, 9999)})" if generator.random() < 0.2 else text)
+    return comments
+
+
+def sentences_per_second(texts: list[str], backend: str) -> float:
+    embed(texts[:10], backend=backend)  # type: ignore[arg-type]  # load the model outside the timing
+    started = time.perf_counter()
+    embed(texts, backend=backend)  # type: ignore[arg-type]
+    return len(texts) / (time.perf_counter() - started)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--count", type=int, default=100_000)
+    parser.add_argument("--full", type=int, default=0, help="also time the full model on this many texts")
+    arguments = parser.parse_args()
+    texts = synthetic_comments(arguments.count)
+    print(f"cpus available: {len(os.sched_getaffinity(0))}")
+    static_rate = sentences_per_second(texts, "static")
+    print(f"static minilm (model2vec): {static_rate:,.0f} sentences/s over {len(texts):,} texts")
+    if arguments.full:
+        try:
+            full_rate = sentences_per_second(texts[: arguments.full], "sentence-transformers")
+        except ImportError as error:
+            print(f"full model skipped: {error}")
+        else:
+            print(f"full all-MiniLM-L6-v2 (sentence-transformers, CPU): {full_rate:,.0f} sentences/s "
+                  f"over {arguments.full:,} texts; static is {static_rate / full_rate:,.0f}x faster")
+
+
+if __name__ == "__main__":
+    main()

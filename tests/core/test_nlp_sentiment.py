@@ -1,0 +1,72 @@
+"""The bundled sentiment classifier (positive / neutral / negative)."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+from sklearn.metrics import f1_score
+
+from brightline.core.nlp import EMBEDDING_BACKEND_ENVIRONMENT_VARIABLE, classify_sentiment
+from brightline.core.nlp.splits import premo_split
+
+SHARED_DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
+# Measured on 2026-11-23 when the model was trained (models/sentiment/metrics.json), minus 0.02.
+SENTI4SD_TEST_MACRO_F1_FLOOR = 0.8265 - 0.02
+PREMO_TEST_MACRO_F1_FLOOR = 0.7376 - 0.02
+
+
+def read_rows(relative_path: str) -> list[dict[str, str]]:
+    path = SHARED_DATA / relative_path
+    if not path.is_file():
+        pytest.skip(f"{path} is absent: the shared data folder is only on development machines")
+    with path.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_it_labels_clearly_positive_and_negative_comments() -> None:
+    predictions = classify_sentiment(
+        [
+            "Thanks a lot, this is a really elegant fix. Great work!",
+            "This is awful, the patch broke everything again and nobody tested it.",
+        ]
+    )
+    assert [prediction.label for prediction in predictions] == ["positive", "negative"]
+
+
+def test_it_returns_one_prediction_per_text_with_a_probability() -> None:
+    texts = ["LGTM, thanks!", "Please rename this variable.", "", "I hate this terrible API."]
+    predictions = classify_sentiment(texts)
+    assert len(predictions) == len(texts)
+    for prediction in predictions:
+        assert prediction.label in {"positive", "neutral", "negative"}
+        assert 0.0 <= prediction.confidence <= 1.0
+        assert prediction.confidence >= 1 / 3 - 1e-9
+
+
+def test_it_returns_nothing_for_no_texts() -> None:
+    assert classify_sentiment([]) == []
+
+
+def test_it_keeps_its_measured_score_on_the_senti4sd_test_split() -> None:
+    rows = [row for row in read_rows("senti4sd/senti4sd_polarity.csv") if row["split"] == "test"]
+    predicted = [prediction.label for prediction in classify_sentiment([row["text"] for row in rows])]
+    score = f1_score([row["label"] for row in rows], predicted, average="macro")
+    assert score >= SENTI4SD_TEST_MACRO_F1_FLOOR
+
+
+def test_it_keeps_its_measured_score_on_the_premo_test_rows() -> None:
+    rows = [row for row in read_rows("premo_pr_emotions/premo_pr_comments.csv") if premo_split(row["id"]) == "test"]
+    predicted = [prediction.label for prediction in classify_sentiment([row["text"] for row in rows])]
+    score = f1_score([row["polarity"] for row in rows], predicted, average="macro")
+    assert score >= PREMO_TEST_MACRO_F1_FLOOR
+
+
+def test_it_uses_the_static_embeddings_it_was_trained_on_whatever_the_backend_setting(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    texts = ["Thanks, great work!", "This is broken again."]
+    expected = classify_sentiment(texts)
+    monkeypatch.setenv(EMBEDDING_BACKEND_ENVIRONMENT_VARIABLE, "sentence-transformers")
+    assert classify_sentiment(texts) == expected

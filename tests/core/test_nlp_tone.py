@@ -1,0 +1,59 @@
+"""The bundled tone classifier (toxic / ok): it flags, it never edits."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+from sklearn.metrics import f1_score
+
+from brightline.core.nlp import classify_tone
+from brightline.core.nlp.splits import toxicr_split
+
+SHARED_DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
+# Measured on 2026-11-23 when the model was trained (models/tone/metrics.json), minus 0.02.
+TOXICR_TEST_MACRO_F1_FLOOR = 0.8601 - 0.02
+TOXICR_TEST_TOXIC_F1_FLOOR = 0.7741 - 0.02
+
+
+def read_test_rows() -> list[dict[str, str]]:
+    path = SHARED_DATA / "toxicr_dev" / "toxicr_dev.csv"
+    if not path.is_file():
+        pytest.skip(f"{path} is absent: the shared data folder is only on development machines")
+    with path.open(encoding="utf-8", newline="") as handle:
+        return [row for row in csv.DictReader(handle) if toxicr_split(row["text"]) == "test"]
+
+
+def test_it_flags_an_abusive_comment_and_passes_a_polite_one() -> None:
+    predictions = classify_tone(
+        [
+            "What the hell is this crap? Are you stupid or just lazy?",
+            "Could you add a test for the empty list case? Thanks!",
+        ]
+    )
+    assert [prediction.label for prediction in predictions] == ["toxic", "ok"]
+
+
+def test_it_returns_one_prediction_per_text_with_a_probability() -> None:
+    texts = ["Done.", "nit: trailing whitespace", "", "This is garbage code."]
+    predictions = classify_tone(texts)
+    assert len(predictions) == len(texts)
+    for prediction in predictions:
+        assert prediction.label in {"toxic", "ok"}
+        assert 0.0 <= prediction.confidence <= 1.0
+
+
+def test_it_does_not_change_the_texts_it_is_given() -> None:
+    texts = ["This is garbage code.", "Looks good"]
+    copy = list(texts)
+    classify_tone(texts)
+    assert texts == copy
+
+
+def test_it_keeps_its_measured_score_on_the_toxicr_test_rows() -> None:
+    rows = read_test_rows()
+    truth = ["toxic" if row["is_toxic"] == "1" else "ok" for row in rows]
+    predicted = [prediction.label for prediction in classify_tone([row["text"] for row in rows])]
+    assert f1_score(truth, predicted, average="macro") >= TOXICR_TEST_MACRO_F1_FLOOR
+    assert f1_score(truth, predicted, pos_label="toxic", average="binary") >= TOXICR_TEST_TOXIC_F1_FLOOR
