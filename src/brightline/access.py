@@ -117,3 +117,227 @@ def can_view_evidence_item(viewer: Person | None, item: EvidenceItem) -> bool:
     if item.team_id is not None:
         return can_view_team(viewer, item.team)
     return is_people_partner(viewer)
+
+
+# --- Growth space (feedback app): checkpoints, 1:1 notes, feedback requests, accomplishments ---
+
+
+def can_view_growth_page(viewer: Person | None, subject: Person) -> bool:
+    """A person's growth page (checkpoints, feedback received, accomplishments, drafts): Y and Y's chain."""
+    return can_view_feedback(viewer, subject)
+
+
+def can_write_checkpoint(viewer: Person | None, subject: Person) -> bool:
+    """A checkpoint is recorded by the person or their direct manager."""
+    return (is_self(viewer, subject) and subject.is_active) or is_direct_manager(viewer, subject)
+
+
+def can_write_one_on_one_note(viewer: Person | None, subject: Person) -> bool:
+    """1:1 notes exist between a person who has a manager and that manager."""
+    if subject.manager_id is None:
+        return False
+    return (is_self(viewer, subject) and subject.is_active) or is_direct_manager(viewer, subject)
+
+
+def can_view_one_on_one_note(viewer: Person | None, note: object) -> bool:
+    """Private to the pair recorded on the note: not skip-levels, not people partners, not admins."""
+    if viewer is None or not viewer.is_active:
+        return False
+    return viewer.pk in {note.person_id, note.manager_id}  # type: ignore[attr-defined]
+
+
+def can_request_feedback(viewer: Person | None, subject: Person) -> bool:
+    """Feedback about Y is requested by Y or by someone in Y's management chain."""
+    return (is_self(viewer, subject) and subject.is_active) or manages(viewer, subject)
+
+
+def can_view_feedback_request(viewer: Person | None, feedback_request: object) -> bool:
+    """The request and what its responses may show: the subject and the subject's chain."""
+    return can_view_feedback(viewer, feedback_request.subject)  # type: ignore[attr-defined]
+
+
+def can_answer_feedback_invitation(viewer: Person | None, invitation: object) -> bool:
+    """Only the person the invitation is addressed to."""
+    return viewer is not None and viewer.is_active and viewer.pk == invitation.respondent_id  # type: ignore[attr-defined]
+
+
+def can_write_manager_commentary(viewer: Person | None, subject: Person) -> bool:
+    """Commentary about Y is written by someone in Y's management chain."""
+    return manages(viewer, subject)
+
+
+def can_edit_accomplishments(viewer: Person | None, subject: Person) -> bool:
+    """Accomplishments, annotations and impact drafts are the person's own to write and approve."""
+    return is_self(viewer, subject) and subject.is_active
+
+
+# --- Review cycles, calibration, appeals (reviews app) and support plans (support app) ---
+
+
+def can_run_cycles(viewer: Person | None) -> bool:
+    """Open and advance review cycles, set panels, assign appeal reviewers."""
+    return is_people_partner(viewer)
+
+
+def is_panelist(viewer: Person | None, cycle: object) -> bool:
+    return viewer is not None and viewer.is_active and cycle.panel_members.filter(person=viewer).exists()  # type: ignore[attr-defined]
+
+
+def has_conflict_of_interest(viewer: Person | None, review: object) -> bool:
+    """The viewer is the person, is in their management chain, or declared a conflict on this review."""
+    if viewer is None:
+        return True
+    person = review.person  # type: ignore[attr-defined]
+    return (is_self(viewer, person) or manages(viewer, person) or review.manager_id == viewer.pk  # type: ignore[attr-defined]
+            or review.conflicts.filter(panelist=viewer).exists())  # type: ignore[attr-defined]
+
+
+def can_decide_in_calibration(viewer: Person | None, review: object) -> bool:
+    """A panelist of the cycle without a conflict of interest for this person (E8)."""
+    return is_panelist(viewer, review.cycle) and not has_conflict_of_interest(viewer, review)  # type: ignore[attr-defined]
+
+
+def can_view_review(viewer: Person | None, review: object) -> bool:
+    """The review record and packet: the person, their chain, people partners, eligible panelists, appeal reviewers."""
+    person = review.person  # type: ignore[attr-defined]
+    if is_self(viewer, person) or manages(viewer, person) or is_people_partner(viewer):
+        return True
+    if viewer is None or not viewer.is_active:
+        return False
+    if review.manager_id == viewer.pk:  # type: ignore[attr-defined]
+        return True
+    if review.appeals.filter(reviewer=viewer).exists() or review.appeals.filter(  # type: ignore[attr-defined]
+            escalation_reviewer=viewer).exists():
+        return True
+    return can_decide_in_calibration(viewer, review)
+
+
+def can_view_review_outcome(viewer: Person | None, review: object) -> bool:
+    """Outcomes and memo: the employee sees them from release on (E6); others as for the review."""
+    if is_self(viewer, review.person):  # type: ignore[attr-defined]
+        return bool(review.cycle.is_released)  # type: ignore[attr-defined]
+    return can_view_review(viewer, review)
+
+
+def can_assess(viewer: Person | None, review: object) -> bool:
+    """Write the manager assessment: the manager recorded on the review when the cycle opened."""
+    return viewer is not None and viewer.is_active and review.manager_id == viewer.pk  # type: ignore[attr-defined]
+
+
+def can_approve_adverse_outcome(viewer: Person | None, review: object, proposer: Person | None) -> bool:
+    """Second approver of a *needs support* outcome or a support plan (C10): not the proposer, not the person,
+    and a people partner or someone in the person's management chain."""
+    person = review.person  # type: ignore[attr-defined]
+    if viewer is None or not viewer.is_active or is_self(viewer, person):
+        return False
+    if proposer is not None and viewer.pk == proposer.pk:
+        return False
+    return is_people_partner(viewer) or manages(viewer, person)
+
+
+def can_review_appeal(viewer: Person | None, review: object) -> bool:
+    """A second reviewer must stand outside the person's management chain (E7)."""
+    person = review.person  # type: ignore[attr-defined]
+    return (viewer is not None and viewer.is_active and not is_self(viewer, person)
+            and not manages(viewer, person) and review.manager_id != viewer.pk)  # type: ignore[attr-defined]
+
+
+def can_view_appeal(viewer: Person | None, appeal: object) -> bool:
+    review = appeal.review  # type: ignore[attr-defined]
+    if viewer is None:
+        return False
+    return (is_self(viewer, review.person) or manages(viewer, review.person) or is_people_partner(viewer)
+            or appeal.reviewer_id == viewer.pk or appeal.escalation_reviewer_id == viewer.pk)  # type: ignore[attr-defined]
+
+
+def can_view_support_plan(viewer: Person | None, plan: object) -> bool:
+    """A support plan: the employee (throughout), their management chain and people partners (F2)."""
+    person = plan.person  # type: ignore[attr-defined]
+    return is_self(viewer, person) or manages(viewer, person) or is_people_partner(viewer)
+
+
+def can_manage_support_plan(viewer: Person | None, plan: object) -> bool:
+    """Write goals, check-ins and outcomes: the person's management chain and people partners, never the person."""
+    person = plan.person  # type: ignore[attr-defined]
+    return manages(viewer, person) or is_people_partner(viewer)
+
+
+def can_open_support_plan(viewer: Person | None, person: Person) -> bool:
+    return manages(viewer, person) or is_people_partner(viewer)
+
+
+def can_view_team_health(viewer: Person | None, team: Team) -> bool:
+    """A team's aggregate health (after-hours work, pages outside hours): its members, anyone who manages a
+    member, and people partners. Per-person rows additionally need ``can_view_health_detail``."""
+    if viewer is None or not viewer.is_active:
+        return False
+    if is_people_partner(viewer) or viewer.team_id == team.pk:
+        return True
+    return any(manages(viewer, member) for member in team.members.filter(is_active=True))
+
+
+def can_manage_evidence_sources(viewer: Person | None) -> bool:
+    """Edit the service catalogue, start ingests and map unmatched identities."""
+    return is_people_partner(viewer)
+
+
+# --- Fairness audits, compliance reports and the leadership view (fairness app) ---
+
+
+def can_view_demographics(viewer: Person | None) -> bool:
+    """Import or read demographic attributes (always in aggregate, every read logged): people partners only."""
+    return is_people_partner(viewer)
+
+
+def can_run_fairness_audits(viewer: Person | None) -> bool:
+    """Outcome and language audits, the LL144-shaped report and the AI-system record: people partners."""
+    return is_people_partner(viewer)
+
+
+def can_view_manager_quality(viewer: Person | None, manager: Person) -> bool:
+    """A manager's calibration movement, feedback timeliness and support-plan outcomes (G5): the manager,
+    their own management chain and people partners."""
+    return is_self(viewer, manager) or manages(viewer, manager) or is_people_partner(viewer)
+
+
+def can_view_leadership_view(viewer: Person | None) -> bool:
+    """The leadership page: aggregates with the minimum cohort applied, never an individual (H3)."""
+    return can_view_aggregates(viewer)
+
+
+def can_drill_down(viewer: Person | None) -> bool:
+    """Open the unsuppressed detail behind a leadership cell: only people partners, for a named review, logged."""
+    return is_people_partner(viewer)
+
+
+# --- AI-derived signals (insights app) ---
+
+
+def can_view_signals(viewer: Person | None, subject: Person) -> bool:
+    """A person's AI signals live in the growth space: the person and their management chain only."""
+    return is_self(viewer, subject) or manages(viewer, subject)
+
+
+def can_view_team_signals(viewer: Person | None, team: Team) -> bool:
+    """Team-level signals (trend breaks and their owners): anyone managing a member, and people partners."""
+    if viewer is None or not viewer.is_active:
+        return False
+    return is_people_partner(viewer) or any(manages(viewer, member) for member in team.members.filter(is_active=True))
+
+
+def can_view_organisation_signals(viewer: Person | None) -> bool:
+    """Organisation-wide emergent themes and the signal bias report: people partners."""
+    return is_people_partner(viewer)
+
+
+def can_review_signal(viewer: Person | None, signal: object) -> bool:
+    """Accept or dismiss: the person or their chain; team signals the team's managers; org-wide ones people partners."""
+    if viewer is None or not viewer.is_active:
+        return False
+    person = signal.subject_person  # type: ignore[attr-defined]
+    if person is not None:
+        return can_view_signals(viewer, person)
+    team = signal.subject_team  # type: ignore[attr-defined]
+    if team is not None:
+        return any(manages(viewer, member) for member in team.members.filter(is_active=True))
+    return is_people_partner(viewer)

@@ -1,0 +1,182 @@
+"""Delivery, quality and health figures for a service or team, computed by the pure core.
+
+Principle 5: everything here is per service or per team. The only per-person result is the
+restricted health detail, which callers must filter with ``access.can_view_health_detail``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
+from typing import Any, Final
+
+from django.db import transaction
+from django.db.models import Count
+
+from brightline.core.delivery import (
+    DORA_LEVELS_SOURCE,
+    DORA_TEAMS_NOT_INDIVIDUALS,
+    DoraMetrics,
+    Period,
+    PersonHealth,
+    TeamHealth,
+    WorkEvent,
+    WorkSchedule,
+    attribute_incidents,
+    compute_dora_metrics,
+    compute_dora_metrics_by_period,
+    compute_quality_metrics,
+    summarise_person_health,
+    summarise_team_health,
+)
+from brightline.evidence.models import Commit, Incident, Page, Service, SupportTicket
+from brightline.evidence.tables import build_delivery_data
+from brightline.people.models import Person, Team
+
+DEFAULT_WINDOW_DAYS: Final = 182
+NORMALISATION_SAME_SERVICE: Final = "Normalisation: the same service over time."
+NORMALISATION_SAME_TEAM: Final = "Normalisation: the same team over time."
+NORMALISATION_PEERS: Final = (
+    "Normalisation: compared only with services of the same workload class ({workload}) and criticality "
+    "({criticality})."
+)
+ERR_NO_SERVICES: Final = "Team {team!r} owns no services in the catalogue yet."
+ERR_BAD_WINDOW: Final = "The window is empty: since ({start}) must be before until ({end})."
+
+
+class MetricsError(ValueError):
+    """A metrics request that cannot be answered; the message says why."""
+
+
+def default_window(now: datetime, *, days: int = DEFAULT_WINDOW_DAYS) -> tuple[datetime, datetime]:
+    """The last ``days`` whole UTC days up to the end of today."""
+    end = datetime.combine(now.astimezone(UTC).date() + timedelta(days=1), time(0), tzinfo=UTC)
+    return end - timedelta(days=days), end
+
+
+def parse_window(since: str | None, until: str | None, *, now: datetime) -> tuple[datetime, datetime]:
+    """``--since``/``--until`` as ISO dates or datetimes (UTC when no offset is given)."""
+    start, end = default_window(now)
+
+    def parse(value: str) -> datetime:
+        moment = datetime.fromisoformat(value)
+        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+
+    if until:
+        end = parse(until)
+    if since:
+        start = parse(since)
+    elif until:
+        start = end - timedelta(days=DEFAULT_WINDOW_DAYS)
+    if start >= end:
+        raise MetricsError(ERR_BAD_WINDOW.format(start=start.isoformat(), end=end.isoformat()))
+    return start, end
+
+
+def _services_of(team: Team) -> list[Service]:
+    services = list(Service.objects.filter(team=team).select_related("team"))
+    if not services:
+        raise MetricsError(ERR_NO_SERVICES.format(team=team.slug))
+    return services
+
+
+def service_dora(service: Service, *, start: datetime, end: datetime) -> DoraMetrics:
+    data = build_delivery_data(Service.objects.filter(pk=service.pk).select_related("team"))
+    return compute_dora_metrics(data, start=start, end=end)[service.name]
+
+
+def service_dora_by_period(service: Service, *, start: datetime, end: datetime, period: Period) -> list[DoraMetrics]:
+    data = build_delivery_data(Service.objects.filter(pk=service.pk).select_related("team"))
+    return compute_dora_metrics_by_period(data, start=start, end=end, period=period)[service.name]
+
+
+def team_dora(team: Team, *, start: datetime, end: datetime) -> DoraMetrics:
+    data = build_delivery_data(_services_of(team))
+    return compute_dora_metrics(data, start=start, end=end, group_by="team")[team.slug]
+
+
+def team_dora_by_period(team: Team, *, start: datetime, end: datetime, period: Period) -> list[DoraMetrics]:
+    data = build_delivery_data(_services_of(team))
+    return compute_dora_metrics_by_period(data, start=start, end=end, period=period, group_by="team")[team.slug]
+
+
+def peer_services(service: Service) -> list[Service]:
+    """Services a fair comparison may use: same workload class and criticality, in name order."""
+    return list(Service.objects.filter(workload_class=service.workload_class, criticality=service.criticality)
+                .select_related("team").order_by("name"))
+
+
+def peer_dora(service: Service, *, start: datetime, end: datetime) -> dict[str, DoraMetrics]:
+    """DORA for the like-with-like peers of ``service`` (itself included), keyed by name in name order."""
+    return compute_dora_metrics(build_delivery_data(peer_services(service)), start=start, end=end)
+
+
+@dataclass(frozen=True)
+class Reliability:
+    """Reliability and support burden of a service or team (A2, A3)."""
+
+    quality: dict[str, Any]
+    pages: int
+    support_tickets: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {**self.quality, "pages": self.pages, "support_tickets": self.support_tickets}
+
+
+def reliability(services: Iterable[Service], *, group: str, group_by: str, start: datetime,
+                end: datetime) -> Reliability:
+    services = list(services)
+    data = build_delivery_data(services)
+    quality = compute_quality_metrics(data, start=start, end=end, group_by=group_by)  # type: ignore[arg-type]
+    pages = Page.objects.filter(service__in=services, paged_at__gte=start, paged_at__lt=end).count()
+    tickets = SupportTicket.objects.filter(service__in=services, opened_at__gte=start, opened_at__lt=end).count()
+    found = quality.get(group)
+    return Reliability(quality=found.to_json() if found else {}, pages=pages, support_tickets=tickets)
+
+
+def update_incident_attribution(services: Iterable[Service], *, window: timedelta = timedelta(hours=24)) -> int:
+    """Store on each incident which deployment it is attributed to, the label and the rule."""
+    services = list(services)
+    if not services:
+        return 0
+    table = attribute_incidents(build_delivery_data(services), window=window).to_pylist()
+    with transaction.atomic():
+        for row in table:
+            Incident.objects.filter(pk=int(row["incident_id"])).update(
+                attributed_deployment_id=int(row["deployment_id"]) if row["deployment_id"] else None,
+                attribution=row["attribution"], attribution_rule=row["rule"][:300])
+    return len(table)
+
+
+# --- team health ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class HealthReport:
+    team: TeamHealth | None
+    people: dict[int, PersonHealth]
+    """Restricted: filter with ``access.can_view_health_detail`` before showing any of it."""
+
+
+def team_health(team: Team, *, start: datetime, end: datetime) -> HealthReport:
+    """After-hours and weekend work (commits) and pages outside hours, in each person's own time zone."""
+    members = list(Person.objects.filter(team=team, is_active=True).values_list("id", "timezone"))
+    schedules = [WorkSchedule(person_id=str(pk), team=team.slug, time_zone=zone or "UTC") for pk, zone in members]
+    ids = [pk for pk, _ in members]
+    events = [WorkEvent(person_id=str(pk), occurred_at=moment.astimezone(UTC), kind="commit") for pk, moment in
+              Commit.objects.filter(person_id__in=ids, authored_at__gte=start, authored_at__lt=end)
+              .values_list("person_id", "authored_at")]
+    events += [WorkEvent(person_id=str(pk), occurred_at=moment.astimezone(UTC), kind="page") for pk, moment in
+               Page.objects.filter(person_id__in=ids, paged_at__gte=start, paged_at__lt=end)
+               .values_list("person_id", "paged_at")]
+    team_result = summarise_team_health(events, schedules).get(team.slug)
+    people = {int(pk): detail for pk, detail in summarise_person_health(events, schedules).items()}
+    return HealthReport(team=team_result, people=people)
+
+
+def incidents_by_severity(services: Iterable[Service], *, start: datetime, end: datetime) -> dict[str, int]:
+    rows = (Incident.objects.filter(service__in=list(services), opened_at__gte=start, opened_at__lt=end)
+            .values_list("severity").annotate(n=Count("id")).order_by("severity"))
+    return {severity or "unknown": count for severity, count in rows}
+
+
+GUIDANCE: Final = {"levels_source": DORA_LEVELS_SOURCE, "teams_not_individuals": DORA_TEAMS_NOT_INDIVIDUALS}

@@ -1,0 +1,276 @@
+"""Delivery pages: services and teams as trends with their DORA level, definitions, team health,
+and the people-partner tools (catalogue, git ingest with progress, unmatched identities)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from brightline import access
+from brightline.audit.services import record_access
+from brightline.core.delivery import (
+    DEFINITIONS,
+    DORA_LEVELS_SOURCE,
+    DORA_TEAMS_NOT_INDIVIDUALS,
+    QUALITY_DEFINITIONS,
+    GitRepositoryError,
+)
+from brightline.evidence import charts
+from brightline.evidence.forms import DismissIdentityForm, IngestGitForm, MapIdentityForm, ServiceForm
+from brightline.evidence.metrics import (
+    NORMALISATION_PEERS,
+    NORMALISATION_SAME_SERVICE,
+    NORMALISATION_SAME_TEAM,
+    MetricsError,
+    default_window,
+    incidents_by_severity,
+    peer_dora,
+    reliability,
+    service_dora,
+    service_dora_by_period,
+    team_dora,
+    team_dora_by_period,
+    team_health,
+)
+from brightline.evidence.models import Criticality, Service, UnmatchedIdentity
+from brightline.evidence.services import (
+    EvidenceError,
+    create_service,
+    dismiss_identity,
+    ensure_service,
+    map_identity,
+    register_repository,
+    update_service,
+)
+from brightline.evidence.sources.base import SourceError
+from brightline.jobs.models import JobRun
+from brightline.jobs.services import enqueue
+from brightline.people.models import Person, Team
+
+LEVEL_TABLE = (
+    ("Elite", "On demand, multiple per day (> 7 per week)", "Less than one day", "≤ 5 %", "Less than one hour"),
+    ("High", "Between once per day and once per week", "One day to one week", "≤ 10 %", "Less than one day"),
+    ("Medium", "Between once per week and once per month", "One week to one month", "≤ 15 %", "One day to one week"),
+    ("Low", "Less than once per month", "More than one month", "above 15 % (typical 64 %)", "More than one week"),
+)
+
+
+def _viewer(request: HttpRequest) -> Person:
+    viewer = access.person_for(request.user)
+    if viewer is None or not viewer.is_active:
+        raise PermissionDenied("This account is not linked to an active person in Brightline.")
+    return viewer
+
+
+def _require_partner(viewer: Person) -> None:
+    if not access.can_manage_evidence_sources(viewer):
+        raise PermissionDenied("Only people partners manage evidence sources.")
+
+
+def _summary(metrics: Any) -> dict[str, Any]:
+    data = metrics.to_json()
+    return {"json": data, "levels": data["levels"]}
+
+
+@require_GET
+def service_list(request: HttpRequest) -> HttpResponse:
+    viewer = _viewer(request)
+    services = Service.objects.select_related("team")
+    return render(request, "evidence/service_list.html", {
+        "services": services, "can_manage": access.can_manage_evidence_sources(viewer)})
+
+
+@require_GET
+def service_detail(request: HttpRequest, name: str) -> HttpResponse:
+    viewer = _viewer(request)
+    service = get_object_or_404(Service.objects.select_related("team"), name=name)
+    start, end = default_window(timezone.now())
+    periods = service_dora_by_period(service, start=start, end=end, period="month")
+    current = service_dora(service, start=start, end=end)
+    peer_normalisation = NORMALISATION_PEERS.format(workload=service.get_workload_class_display(),
+                                                    criticality=Criticality(service.criticality).label)
+    peers = peer_dora(service, start=start, end=end)
+    return render(request, "evidence/service_detail.html", {
+        "service": service, "start": start, "end": end, "current": _summary(current),
+        "specs": charts.trend_specs(periods, subject=service.name, normalisation=NORMALISATION_SAME_SERVICE),
+        "normalisation": NORMALISATION_SAME_SERVICE, "peer_normalisation": peer_normalisation,
+        "peer_specs": [charts.peer_spec(peers, metric=key, highlight=service.name,
+                                        normalisation=peer_normalisation)
+                       for key in ("deployment_frequency_per_week", "lead_time_hours")] if len(peers) > 1 else [],
+        "reliability": reliability([service], group=service.name, group_by="service", start=start, end=end),
+        "incidents_by_severity": incidents_by_severity([service], start=start, end=end),
+        "can_manage": access.can_manage_evidence_sources(viewer),
+    })
+
+
+@require_GET
+def team_delivery(request: HttpRequest, slug: str) -> HttpResponse:
+    viewer = _viewer(request)
+    team = get_object_or_404(Team, slug=slug)
+    if not access.can_view_team(viewer, team):
+        raise PermissionDenied("Team pages are visible to the team, its management chain and people partners.")
+    start, end = default_window(timezone.now())
+    services = list(Service.objects.filter(team=team).select_related("team"))
+    context: dict[str, Any] = {"team": team, "services": services, "start": start, "end": end,
+                               "normalisation": NORMALISATION_SAME_TEAM,
+                               "can_view_health": access.can_view_team_health(viewer, team)}
+    try:
+        periods = team_dora_by_period(team, start=start, end=end, period="month")
+        context["current"] = _summary(team_dora(team, start=start, end=end))
+        context["specs"] = charts.trend_specs(periods, subject=team.name, normalisation=NORMALISATION_SAME_TEAM)
+        context["reliability"] = reliability(services, group=team.slug, group_by="team", start=start, end=end)
+    except MetricsError as error:
+        context["empty"] = str(error)
+    return render(request, "evidence/team_delivery.html", context)
+
+
+@require_GET
+def team_health_view(request: HttpRequest, slug: str) -> HttpResponse:
+    viewer = _viewer(request)
+    team = get_object_or_404(Team, slug=slug)
+    if not access.can_view_team_health(viewer, team):
+        raise PermissionDenied("Team health is visible to the team, its managers and people partners.")
+    start, end = default_window(timezone.now())
+    report = team_health(team, start=start, end=end)
+    people = {person.pk: person for person in Person.objects.filter(pk__in=list(report.people))}
+    visible = []
+    for person_id, detail in report.people.items():  # id order, never sorted by a figure
+        person = people[person_id]
+        if access.can_view_health_detail(viewer, person):
+            record_access(viewer, person, "evidence.health_detail", via="web")
+            visible.append((person, detail))
+    return render(request, "evidence/team_health.html", {
+        "team": team, "health": report.team, "visible": visible, "start": start, "end": end})
+
+
+@require_GET
+def definitions(request: HttpRequest) -> HttpResponse:
+    _viewer(request)
+    return render(request, "evidence/definitions.html", {
+        "definitions": DEFINITIONS, "quality_definitions": QUALITY_DEFINITIONS, "levels_source": DORA_LEVELS_SOURCE,
+        "teams_not_individuals": DORA_TEAMS_NOT_INDIVIDUALS, "level_table": LEVEL_TABLE,
+        "normalisations": (NORMALISATION_SAME_SERVICE, NORMALISATION_SAME_TEAM,
+                           NORMALISATION_PEERS.format(workload="…", criticality="…"))})
+
+
+@require_http_methods(["GET", "POST"])
+def service_edit(request: HttpRequest, name: str | None = None) -> HttpResponse:
+    viewer = _viewer(request)
+    _require_partner(viewer)
+    service = get_object_or_404(Service, name=name) if name else None
+    initial = None
+    if service is not None:
+        initial = {"name": service.name, "team": service.team.slug if service.team_id else None,
+                   "description": service.description, "criticality": service.criticality,
+                   "workload_class": service.workload_class, "maturity": service.maturity,
+                   "production_environments": ", ".join(service.production_environments),
+                   "release_tag_pattern": service.release_tag_pattern}
+    form = ServiceForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            if service is None:
+                service = create_service(actor=viewer, name=form.cleaned_data["name"], **form.fields_for_service())
+            else:
+                update_service(service, actor=viewer, **form.fields_for_service())
+        except EvidenceError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, f"Saved {service.name}.")
+            return redirect("evidence:service", name=service.name)
+    return render(request, "evidence/service_edit.html", {"form": form, "service": service})
+
+
+@require_http_methods(["GET", "POST"])
+def ingest_git_view(request: HttpRequest) -> HttpResponse:
+    viewer = _viewer(request)
+    _require_partner(viewer)
+    form = IngestGitForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            service = ensure_service(name=data["service"], team_slug=data["team"].slug if data["team"] else None,
+                                     release_tags=data["release_tags"] or None, actor=viewer)
+            repository = register_repository(service, path=data["path"], branch=data["branch"] or "HEAD",
+                                              actor=viewer)
+            run = enqueue("evidence.ingest_git", requested_by=viewer, repository_id=repository.pk, actor_id=viewer.pk)
+        except EvidenceError as error:
+            form.add_error(None, str(error))
+        except (GitRepositoryError, SourceError) as error:
+            # An inline job's failure is recorded on its run (with the message); show the run.
+            run = JobRun.objects.filter(requested_by=viewer, name="evidence.ingest_git").first()
+            if run is None:
+                form.add_error(None, str(error))
+            else:
+                return redirect("evidence:job", run_id=run.pk)
+        else:
+            return redirect("evidence:job", run_id=run.pk)
+    runs = JobRun.objects.filter(name="evidence.ingest_git")[:10]
+    return render(request, "evidence/ingest.html", {"form": form, "runs": runs})
+
+
+def _job_for(request: HttpRequest, run_id: int) -> JobRun:
+    viewer = _viewer(request)
+    _require_partner(viewer)
+    return get_object_or_404(JobRun, pk=run_id, name="evidence.ingest_git")
+
+
+@require_GET
+def job_detail(request: HttpRequest, run_id: int) -> HttpResponse:
+    return render(request, "evidence/job.html", {"run": _job_for(request, run_id)})
+
+
+@require_GET
+def job_progress(request: HttpRequest, run_id: int) -> HttpResponse:
+    return render(request, "evidence/_job_progress.html", {"run": _job_for(request, run_id)})
+
+
+@require_GET
+def identity_queue(request: HttpRequest) -> HttpResponse:
+    viewer = _viewer(request)
+    _require_partner(viewer)
+    open_items = UnmatchedIdentity.objects.filter(resolved_to__isnull=True, dismissed=False)
+    return render(request, "evidence/identities.html", {
+        "identities": open_items[:200], "people": list(Person.objects.filter(is_active=True))})
+
+
+@require_POST
+def identity_map(request: HttpRequest, identity_id: int) -> HttpResponse:
+    viewer = _viewer(request)
+    _require_partner(viewer)
+    unmatched = get_object_or_404(UnmatchedIdentity, pk=identity_id)
+    form = MapIdentityForm(request.POST)
+    if form.is_valid():
+        try:
+            count = map_identity(unmatched, person=form.cleaned_data["person"], actor=viewer)
+        except EvidenceError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, f"{unmatched.kind} {unmatched.value} now belongs to "
+                                      f"{form.cleaned_data['person'].name}; {count} record(s) attributed.")
+    else:
+        messages.error(request, "Choose a person.")
+    return redirect("evidence:identities")
+
+
+@require_POST
+def identity_dismiss(request: HttpRequest, identity_id: int) -> HttpResponse:
+    viewer = _viewer(request)
+    _require_partner(viewer)
+    unmatched = get_object_or_404(UnmatchedIdentity, pk=identity_id)
+    form = DismissIdentityForm(request.POST)
+    if form.is_valid():
+        try:
+            dismiss_identity(unmatched, actor=viewer, reason=form.cleaned_data["reason"])
+        except EvidenceError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, f"Dismissed {unmatched.value}.")
+    else:
+        messages.error(request, "Say why this identity is not a person here.")
+    return redirect("evidence:identities")

@@ -1,0 +1,268 @@
+"""Delivery pages, charts, the DORA command, the catalogue and identity tools, and who may see what."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, datetime, timedelta
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from brightline.audit.models import AccessLog
+from brightline.core.delivery import DEFINITIONS, DORA_LEVELS_SOURCE, DORA_TEAMS_NOT_INDIVIDUALS
+from brightline.evidence import charts
+from brightline.evidence.metrics import NORMALISATION_SAME_SERVICE
+from brightline.evidence.models import (
+    Commit,
+    Deployment,
+    EvidenceItem,
+    Incident,
+    Page,
+    Repository,
+    Service,
+    UnmatchedIdentity,
+)
+from brightline.evidence.services import ERR_NOT_PEOPLE_PARTNER, EvidenceError, map_identity
+from brightline.people.models import Identity
+from tests.conftest import audit_actions
+
+DORA_KEYS = {"deployments", "deployment_frequency_per_week", "lead_time_hours", "change_fail_rate",
+             "failed_deployment_recovery_hours", "rework_rate", "levels", "definitions"}
+
+
+@pytest.fixture
+def delivery(personas):
+    """payments-api (Payments team) with a month of weekly releases, changes by Erin and Pat, one incident."""
+    service = Service.objects.create(name="payments-api", team=personas.erin.team, criticality="critical",
+                                     workload_class="product")
+    checkout = Service.objects.create(name="checkout-web", criticality="critical", workload_class="product")
+    Deployment.objects.create(service=checkout, version="c1", deployed_at=timezone.now() - timedelta(days=3),
+                              source="events", external_id="checkout-1")
+    repository = Repository.objects.create(service=service, path="/srv/payments")
+    now = timezone.now().replace(microsecond=0)
+    deployments = [Deployment.objects.create(service=service, environment="production", version=f"v1.{n}",
+                                             sha=f"{n:040x}", deployed_at=now - timedelta(days=7 * (5 - n)),
+                                             source="git", external_id=f"payments-api@v1.{n}") for n in range(5)]
+    for n, deployment in enumerate(deployments):
+        for person in (personas.erin, personas.pat):
+            # 22:30 Berlin time on a weekday: after hours
+            authored = (deployment.deployed_at - timedelta(days=1)).replace(hour=21, minute=30)
+            Commit.objects.create(repository=repository, sha=f"{n:020x}{person.pk:020x}", author_name=person.name,
+                                  author_email=person.email, authored_at=authored, committer_name=person.name,
+                                  committer_email=person.email, committed_at=authored, subject="Change",
+                                  person=person, first_release=deployment, lines_added=10)
+    Incident.objects.create(service=service, title="Latency", severity="sev2",
+                            opened_at=deployments[3].deployed_at + timedelta(hours=1),
+                            resolved_at=deployments[3].deployed_at + timedelta(hours=3), source="events",
+                            external_id="inc-1")
+    Page.objects.create(service=service, person=personas.erin, responder=personas.erin.email,
+                        paged_at=deployments[3].deployed_at + timedelta(hours=1), source="events", external_id="p-1")
+    return service
+
+
+@pytest.mark.django_db
+def test_the_dora_command_prints_exactly_the_documented_json(delivery):
+    out = StringIO()
+    call_command("metrics", "dora", "--service", "payments-api", "--json", stdout=out)
+    result = json.loads(out.getvalue())
+    assert set(result) == DORA_KEYS
+    assert set(result["lead_time_hours"]) == {"median", "p75", "p90", "n", "skipped"}
+    assert result["deployments"] == 5 and result["lead_time_hours"]["n"] == 10
+    assert result["change_fail_rate"] == pytest.approx(0.2)  # one of five deployments had an incident
+    assert result["definitions"]["lead_time_hours"].startswith(DEFINITIONS["lead_time_hours"][:40])
+
+
+@pytest.mark.django_db
+def test_the_dora_command_gives_a_list_per_period_for_a_team(delivery):
+    out = StringIO()
+    call_command("metrics", "dora", "--team", "payments", "--period", "week", "--json", stdout=out)
+    periods = json.loads(out.getvalue())
+    assert isinstance(periods, list) and len(periods) >= 26
+    assert set(periods[0]) >= DORA_KEYS and {"period_start", "period_end"} <= set(periods[0])
+    assert sum(period["deployments"] for period in periods) == 5
+
+
+@pytest.mark.django_db
+def test_the_dora_command_on_an_ingested_repository(tmp_path):
+    from tests.test_evidence_ingest_git import commit, git
+
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    git(repo, "init", "-q", "-b", "main")
+    commit(repo, "a.txt", "a\n", "First", date="2026-01-05T09:00:00Z")
+    git(repo, "tag", "-a", "v1.0", "-m", "1.0", date="2026-01-06T09:00:00Z")
+    commit(repo, "b.txt", "b\n", "Second", date="2026-01-07T09:00:00Z")
+    git(repo, "tag", "-a", "v1.1", "-m", "1.1", date="2026-01-08T09:00:00Z")
+    call_command("ingest", "git", str(repo), "--service", "tiny", stdout=StringIO(), stderr=StringIO())
+    out = StringIO()
+    call_command("metrics", "dora", "--service", "tiny", "--since", "2026-01-01", "--until", "2026-02-01", "--json",
+                 stdout=out)
+    result = json.loads(out.getvalue())
+    assert result["deployments"] == 2
+    # each change shipped 24 hours after it was written
+    assert result["lead_time_hours"] == {"median": 24.0, "p75": 24.0, "p90": 24.0, "n": 2, "skipped": 0}
+
+
+def test_a_trend_spec_carries_its_data_encodings_title_and_normalisation():
+    from brightline.core.delivery import DeliveryData, compute_dora_metrics_by_period
+    from brightline.core.delivery.gitlog import ReleaseTag
+    from brightline.core.delivery.tables import deployments_from_releases
+
+    tags = [ReleaseTag(name=f"v{n}", commit_sha=f"{n:040x}", created_at=datetime(2026, 1, 5 + 7 * n, tzinfo=UTC),
+                       kind="lightweight") for n in range(3)]
+    data = DeliveryData(deployments=deployments_from_releases(tags, service="svc"))
+    periods = compute_dora_metrics_by_period(data, start=datetime(2026, 1, 1, tzinfo=UTC),
+                                             end=datetime(2026, 3, 1, tzinfo=UTC), period="month")["svc"]
+    spec = charts.trend_spec(periods, metric="deployment_frequency_per_week", subject="svc",
+                             normalisation=NORMALISATION_SAME_SERVICE)
+    assert spec["title"] == {"text": "Deployment frequency — svc", "subtitle": NORMALISATION_SAME_SERVICE,
+                             "anchor": "start"}
+    assert [row["period"] for row in spec["data"]["values"]] == ["2026-01-01", "2026-02-01"]
+    assert spec["data"]["values"][0]["deployments"] == 3 and spec["data"]["values"][1]["value"] == 0.0
+    assert spec["encoding"]["x"] == {"field": "period", "type": "temporal", "title": "period starting"}
+    assert spec["encoding"]["y"]["field"] == "value" and spec["mark"]["type"] == "line"
+    assert [chart["title"]["text"].split(" — ")[0] for chart in
+            charts.trend_specs(periods, subject="svc", normalisation="n")] == [title for _, title, _, _ in
+                                                                               charts.TREND_METRICS]
+
+
+def test_the_peer_chart_lists_services_by_name_not_by_value():
+    from types import SimpleNamespace
+
+    def fake(value: float):
+        return SimpleNamespace(to_json=lambda: {"deployment_frequency_per_week": value})
+
+    spec = charts.peer_spec({"zeta": fake(9.0), "alpha": fake(1.0), "mid": fake(5.0)},
+                            metric="deployment_frequency_per_week", highlight="mid", normalisation="like")
+    assert [row["service"] for row in spec["data"]["values"]] == ["alpha", "mid", "zeta"]
+    assert spec["encoding"]["y"]["sort"] is None
+
+
+@pytest.mark.django_db
+def test_the_service_page_shows_trends_levels_and_the_normalisation(delivery, personas, client_for):
+    response = client_for(personas.oscar).get("/evidence/services/payments-api/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert NORMALISATION_SAME_SERVICE in html
+    assert "compared only with services of the same workload class" in html  # the peer charts
+    assert html.count('class="card vl-chart"') == 7
+    assert "vendor/vega-embed.min.js" in html and "/evidence/definitions/" in html
+
+
+@pytest.mark.django_db
+def test_team_pages_carry_no_per_person_counts(delivery, personas, client_for):
+    response = client_for(personas.mo).get("/evidence/teams/payments/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Normalisation: the same team over time." in html
+    for person in (personas.erin, personas.pat):
+        assert person.name not in html and person.email not in html
+
+
+@pytest.mark.django_db
+def test_an_outsider_cannot_open_another_teams_delivery_page(delivery, personas, client_for):
+    assert client_for(personas.oscar).get("/evidence/teams/payments/").status_code == 403
+
+
+@pytest.mark.django_db
+def test_the_definitions_page_shows_levels_with_source_and_guidance(personas, client_for):
+    html = client_for(personas.erin).get("/evidence/definitions/").content.decode()
+    for text in (DORA_LEVELS_SOURCE, DORA_TEAMS_NOT_INDIVIDUALS, "Less than one hour", "2023"):
+        assert text.replace("'", "&#x27;") in html
+
+
+@pytest.mark.django_db
+def test_health_detail_is_shown_to_the_person_and_their_direct_manager_only(delivery, personas, client_for):
+    def rows(person):
+        response = client_for(person).get("/evidence/teams/payments/health/")
+        if response.status_code != 200:
+            return response.status_code
+        html = response.content.decode()
+        return {name for name in (personas.erin.name, personas.pat.name) if re.search(rf"<td>{name}</td>", html)}
+
+    assert rows(personas.mo) == {personas.erin.name, personas.pat.name}
+    assert rows(personas.erin) == {personas.erin.name}
+    assert rows(personas.pat) == {personas.pat.name}
+    assert rows(personas.lee) == set()  # the skip-level manager sees the team aggregate, not the detail
+    assert rows(personas.pia) == set()  # people partners see the team aggregate, not per-person detail
+    assert rows(personas.oscar) == 403
+    assert AccessLog.objects.filter(viewer=personas.mo, subject=personas.erin, record="evidence.health_detail").exists()
+
+
+@pytest.mark.django_db
+def test_the_team_health_aggregate_counts_after_hours_work_in_local_time(delivery, personas, client_for):
+    html = client_for(personas.mo).get("/evidence/teams/payments/health/").content.decode()
+    assert "People with any out-of-hours work</th><td>2</td>" in html
+
+
+@pytest.mark.django_db
+def test_people_partners_map_an_unmatched_identity_and_it_is_audited(delivery, personas, client_for):
+    unmatched = UnmatchedIdentity.objects.create(kind="email", value="erin.home@example.net", source="git")
+    repository = Repository.objects.get()
+    Commit.objects.create(repository=repository, sha="f" * 40, author_name="Erin", author_email="Erin.Home@example.net",
+                          authored_at=timezone.now(), committer_name="Erin", committer_email="x",
+                          committed_at=timezone.now(), subject="From home")
+    response = client_for(personas.pia).post(f"/evidence/identities/{unmatched.pk}/map/",
+                                             {"person": personas.erin.pk})
+    assert response.status_code == 302
+    assert Identity.objects.get(kind="email", value="erin.home@example.net").person == personas.erin
+    assert Commit.objects.get(sha="f" * 40).person == personas.erin
+    assert EvidenceItem.objects.filter(source_ref="f" * 40, person=personas.erin, kind="merged_change").exists()
+    assert "evidence.identity.mapped" in audit_actions()
+
+
+@pytest.mark.django_db
+def test_only_people_partners_may_map_identities_or_manage_sources(personas, client_for):
+    unmatched = UnmatchedIdentity.objects.create(kind="email", value="x@example.net", source="git")
+    with pytest.raises(EvidenceError) as error:
+        map_identity(unmatched, person=personas.erin, actor=personas.mo)
+    assert str(error.value) == ERR_NOT_PEOPLE_PARTNER
+    for path in ("/evidence/identities/", "/evidence/ingest/", "/evidence/services/new/"):
+        assert client_for(personas.mo).get(path).status_code == 403
+        assert client_for(personas.pia).get(path).status_code == 200
+    assert client_for(personas.mo).post(f"/evidence/identities/{unmatched.pk}/map/",
+                                        {"person": personas.erin.pk}).status_code == 403
+
+
+@pytest.mark.django_db
+def test_a_people_partner_edits_the_catalogue_with_an_audit_entry(delivery, personas, client_for):
+    response = client_for(personas.pia).post("/evidence/services/payments-api/edit/", {
+        "name": "payments-api", "team": "payments", "criticality": "high", "workload_class": "product",
+        "maturity": "mature", "production_environments": "production, prod-eu", "release_tag_pattern": r"^v\d+"})
+    assert response.status_code == 302
+    delivery.refresh_from_db()
+    assert delivery.criticality == "high" and delivery.production_environments == ["production", "prod-eu"]
+    assert "evidence.service.updated" in audit_actions()
+
+
+@pytest.mark.django_db
+def test_the_ingest_page_starts_a_job_and_shows_its_progress(personas, client_for, tmp_path, settings):
+    from tests.test_evidence_ingest_git import commit, git
+
+    settings.BRIGHTLINE_JOBS = "inline"
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    git(repo, "init", "-q", "-b", "main")
+    commit(repo, "a.txt", "a\nb\n", "First")
+    browser = client_for(personas.pia)
+    response = browser.post("/evidence/ingest/", {"path": str(repo), "service": "tiny", "team": "payments",
+                                                  "branch": "HEAD", "release_tags": ""})
+    assert response.status_code == 302 and "/evidence/jobs/" in response.url
+    page = browser.get(response.url + "progress/").content.decode()
+    assert "Succeeded" in page and "1 commits (1 new), +2/" in page
+
+
+@pytest.mark.django_db
+def test_the_api_lists_evidence_items_only_for_records_the_viewer_may_see(delivery, personas, client_for):
+    item = EvidenceItem.objects.create(kind="design_doc", title="Design", occurred_at=timezone.now(),
+                                       person=personas.erin, source="manual", source_ref="d-1")
+    assert client_for(personas.erin).get("/api/evidence/items").json()[0]["citation"] == f"[E:{item.pk}]"
+    assert client_for(personas.mo).get(f"/api/evidence/items?person_id={personas.erin.pk}").status_code == 200
+    assert AccessLog.objects.filter(viewer=personas.mo, subject=personas.erin).exists()
+    assert client_for(personas.pat).get(f"/api/evidence/items?person_id={personas.erin.pk}").status_code == 403
+    assert client_for(personas.pat).get(f"/api/evidence/items/{item.pk}").status_code == 403
+    metrics = client_for(personas.pat).get("/api/evidence/services/payments-api/dora").json()
+    assert set(metrics) == DORA_KEYS
