@@ -1,0 +1,14 @@
+"""Menu entries of the growth space."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.urls import reverse
+
+
+def nav_items(viewer: Any) -> list[tuple[str, str]]:
+    items = [("My growth", reverse("feedback:my-growth")), ("Feedback to give", reverse("feedback:inbox"))]
+    if viewer.is_manager:
+        items.append(("Manager training", reverse("feedback:training")))
+    return items

@@ -1,0 +1,477 @@
+"""Pages of the growth space. Thin: parse, ask ``brightline.access``, call one service, render.
+
+Reads of someone else's growth records are logged with ``record_access``.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from brightline import access
+from brightline.audit.services import record_access
+from brightline.core.narrative import NARRATIVE_KINDS
+from brightline.feedback import services, training
+from brightline.feedback.forms import (
+    AccomplishmentForm,
+    AnnotationForm,
+    CheckpointForm,
+    CommentaryForm,
+    DraftEditForm,
+    DraftRequestForm,
+    FeedbackRequestForm,
+    OneOnOneNoteForm,
+    ResponseForm,
+    TrainingForm,
+)
+from brightline.feedback.models import (
+    Accomplishment,
+    Checkpoint,
+    FeedbackInvitation,
+    FeedbackRequest,
+    ImpactDraft,
+    ManagerCommentary,
+)
+from brightline.people.models import Person
+
+FLAG_LABELS = {
+    "vague": "Vague",
+    "personality": "About personality, not behaviour",
+    "no_evidence": "Claim without evidence",
+    "output_without_outcome": "Output without outcome",
+    "unquantified_result": "Result without a number",
+    "missing_scope": "Scope missing",
+}
+# Scope is a property of the whole accomplishment; its flag is shown under this field.
+SCOPE_CHECKED_FIELD = "impact"
+DENIED_GROWTH = "A growth page is visible to the person and their management chain only."
+DENIED_NOTES = "1:1 notes are private to the person and their manager."
+
+
+def _viewer(request: HttpRequest) -> Person:
+    viewer = access.person_for(request.user)
+    if viewer is None or not viewer.is_active:
+        raise PermissionDenied("This account is not linked to an active person in Brightline.")
+    return viewer
+
+
+def _person(person_id: int) -> Person:
+    return get_object_or_404(Person.objects.select_related("manager", "team", "level"), pk=person_id)
+
+
+# --- the growth page ---------------------------------------------------------------------------
+
+
+@require_GET
+def my_growth(request: HttpRequest) -> HttpResponse:
+    viewer = _viewer(request)
+    return _growth_page(request, viewer, viewer)
+
+
+@require_GET
+def growth(request: HttpRequest, person_id: int) -> HttpResponse:
+    viewer = _viewer(request)
+    subject = _person(person_id)
+    if not access.can_view_growth_page(viewer, subject):
+        raise PermissionDenied(DENIED_GROWTH)
+    record_access(viewer, subject, "feedback.growth", via="web")
+    return _growth_page(request, viewer, subject)
+
+
+def _growth_page(request: HttpRequest, viewer: Person, subject: Person) -> HttpResponse:
+    accomplishments = list(Accomplishment.objects.filter(person=subject).prefetch_related(
+        "principles", "evidence", "annotations").order_by("-period", "id"))
+    feedback_requests = list(services.requests_about(subject))
+    context = {
+        "subject": subject,
+        "is_self": viewer.pk == subject.pk,
+        "checkpoints": Checkpoint.objects.filter(person=subject).select_related("author")[:24],
+        "commentaries": ManagerCommentary.objects.filter(person=subject).select_related("author"),
+        "feedback": [services.visible_feedback(item) for item in feedback_requests],
+        "periods": services.accomplishment_periods(subject),
+        "accomplishments": [(item, services.accomplishment_flags(item)) for item in accomplishments],
+        "annotations": subject.annotations.filter(accomplishment__isnull=True)[:20],
+        "drafts": ImpactDraft.objects.filter(person=subject)[:10],
+        "can_write_checkpoint": access.can_write_checkpoint(viewer, subject),
+        "can_see_notes": access.can_write_one_on_one_note(viewer, subject),
+        "can_request_feedback": access.can_request_feedback(viewer, subject),
+        "can_write_commentary": access.can_write_manager_commentary(viewer, subject),
+        "can_edit": access.can_edit_accomplishments(viewer, subject),
+        "flag_labels": FLAG_LABELS,
+        "accomplishments_min": services.ACCOMPLISHMENTS_MIN,
+        "accomplishments_max": services.ACCOMPLISHMENTS_MAX,
+        "annotation_form": AnnotationForm(),
+        "manager_training_complete": services.manager_training_complete(viewer),
+    }
+    return render(request, "feedback/growth.html", context)
+
+
+# --- live narrative checks (htmx) --------------------------------------------------------------
+
+
+@require_POST
+def check_narrative(request: HttpRequest) -> HttpResponse:
+    """The flags for one text field, as an HTML fragment; called by htmx as the person types."""
+    _viewer(request)
+    kind = request.POST.get("kind", "feedback")
+    if kind not in NARRATIVE_KINDS:
+        kind = "feedback"
+    field = request.POST.get("field", "text")
+    text = request.POST.get(field, "")
+    cited = [value for value in request.POST.getlist("evidence") if value.strip()]
+    whole_text = None
+    if kind == "accomplishment" and field == SCOPE_CHECKED_FIELD:
+        whole_text = "\n\n".join(request.POST.get(name, "") for name in ("situation", "action", "result", "impact"))
+    has_scope = any(request.POST.get(name, "").strip() not in {"", "0"} for name in ("teams_affected",
+                                                                                      "people_affected"))
+    flags = services.field_flags(text, kind=kind, cited_ids=cited, whole_text=whole_text,
+                                 has_structured_scope=has_scope)
+    return render(request, "feedback/_flags.html", {"flags": flags, "text": text, "flag_labels": FLAG_LABELS})
+
+
+# --- checkpoints and 1:1 notes -----------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def new_checkpoint(request: HttpRequest, person_id: int) -> HttpResponse:
+    viewer = _viewer(request)
+    subject = _person(person_id)
+    if not access.can_write_checkpoint(viewer, subject):
+        raise PermissionDenied(services.ERR_CHECKPOINT_NOT_ALLOWED)
+    form = CheckpointForm(request.POST or None)
+    tone = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.record_checkpoint(actor=viewer, person=subject, data=form.to_input(),
+                                       send_despite_tone=form.cleaned_data["send_despite_tone"])
+        except services.ToneFlagged as flagged:
+            tone = flagged.tone
+        except services.FeedbackError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, "Checkpoint recorded.")
+            return redirect(_growth_url(viewer, subject))
+    return render(request, "feedback/checkpoint_form.html",
+                  {"form": form, "subject": subject, "tone": tone, "tone_message": services.TONE_FLAG_MESSAGE})
+
+
+@require_http_methods(["GET", "POST"])
+def one_on_one_notes(request: HttpRequest, person_id: int) -> HttpResponse:
+    viewer = _viewer(request)
+    subject = _person(person_id)
+    notes = services.one_on_one_notes_for(viewer, subject).select_related("author", "manager")
+    if not access.can_write_one_on_one_note(viewer, subject) and not notes.exists():
+        raise PermissionDenied(DENIED_NOTES)
+    visible = [note for note in notes if access.can_view_one_on_one_note(viewer, note)]
+    form = OneOnOneNoteForm(request.POST or None)
+    if request.method == "POST":
+        if not access.can_write_one_on_one_note(viewer, subject):
+            raise PermissionDenied(DENIED_NOTES)
+        if form.is_valid():
+            try:
+                services.record_one_on_one_note(actor=viewer, person=subject, held_on=form.cleaned_data["held_on"],
+                                                body=form.cleaned_data["body"])
+            except services.FeedbackError as error:
+                form.add_error(None, str(error))
+            else:
+                messages.success(request, "Note saved. Only you and the other person in this 1:1 can read it.")
+                return redirect("feedback:notes", person_id=subject.pk)
+    if viewer.pk != subject.pk:
+        record_access(viewer, subject, "feedback.one_on_one_notes", via="web")
+    return render(request, "feedback/notes.html", {"subject": subject, "notes": visible, "form": form,
+                                                   "can_write": access.can_write_one_on_one_note(viewer, subject)})
+
+
+# --- feedback requests -------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def new_feedback_request(request: HttpRequest, person_id: int) -> HttpResponse:
+    viewer = _viewer(request)
+    subject = _person(person_id)
+    if not access.can_request_feedback(viewer, subject):
+        raise PermissionDenied(services.ERR_REQUEST_NOT_ALLOWED)
+    form = FeedbackRequestForm(request.POST or None, subject=subject)
+    if request.method == "POST" and form.is_valid():
+        try:
+            created = services.request_feedback(actor=viewer, subject=subject, respondents=form.respondents(),
+                                                context=form.cleaned_data["context"],
+                                                anonymous=form.cleaned_data["anonymous"])
+        except services.FeedbackError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, f"Feedback requested from {created.invitations.count()} people.")
+            return redirect("feedback:request", pk=created.pk)
+    return render(request, "feedback/request_form.html", {"form": form, "subject": subject})
+
+
+@require_GET
+def feedback_request_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    viewer = _viewer(request)
+    feedback_request = get_object_or_404(FeedbackRequest.objects.select_related("subject", "requested_by"), pk=pk)
+    if not access.can_view_feedback_request(viewer, feedback_request):
+        raise PermissionDenied("Feedback about a person is visible to them and their management chain only.")
+    record_access(viewer, feedback_request.subject, "feedback.request", via="web")
+    return render(request, "feedback/request_detail.html", {
+        "view": services.visible_feedback(feedback_request), "anonymity_group": services.ANONYMITY_GROUP,
+        "can_close": feedback_request.is_open and (viewer.pk == feedback_request.requested_by_id
+                                                   or access.can_request_feedback(viewer, feedback_request.subject)),
+    })
+
+
+@require_POST
+def close_feedback_request(request: HttpRequest, pk: int) -> HttpResponse:
+    viewer = _viewer(request)
+    feedback_request = get_object_or_404(FeedbackRequest, pk=pk)
+    try:
+        services.close_feedback_request(actor=viewer, feedback_request=feedback_request)
+    except services.NotAllowed as error:
+        raise PermissionDenied(str(error)) from error
+    except services.FeedbackError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, "Request closed; it takes no more answers.")
+    return redirect("feedback:request", pk=pk)
+
+
+@require_GET
+def inbox(request: HttpRequest) -> HttpResponse:
+    viewer = _viewer(request)
+    return render(request, "feedback/inbox.html", {"invitations": services.invitations_for(viewer)})
+
+
+@require_http_methods(["GET", "POST"])
+def answer_invitation(request: HttpRequest, pk: int) -> HttpResponse:
+    viewer = _viewer(request)
+    invitation = get_object_or_404(FeedbackInvitation.objects.select_related("request__subject"), pk=pk)
+    if not access.can_answer_feedback_invitation(viewer, invitation):
+        # 404, not 403: nobody learns that a request addressed to someone else exists.
+        raise Http404(services.ERR_NOT_RESPONDENT)
+    form = ResponseForm(request.POST or None)
+    tone = None
+    if request.method == "POST" and request.POST.get("decline"):
+        try:
+            services.decline_feedback_invitation(actor=viewer, invitation=invitation)
+        except services.FeedbackError as error:
+            messages.error(request, str(error))
+        return redirect("feedback:inbox")
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.submit_feedback_response(actor=viewer, invitation=invitation, data=form.to_input(),
+                                              send_despite_tone=form.cleaned_data["send_despite_tone"])
+        except services.ToneFlagged as flagged:
+            tone = flagged.tone
+        except services.FeedbackError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, "Thank you. Your feedback was sent.")
+            return redirect("feedback:inbox")
+    return render(request, "feedback/answer.html", {"invitation": invitation, "form": form, "tone": tone,
+                                                    "tone_message": services.TONE_FLAG_MESSAGE})
+
+
+# --- manager commentary ------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def manager_commentary(request: HttpRequest, person_id: int) -> HttpResponse:
+    viewer = _viewer(request)
+    subject = _person(person_id)
+    if not access.can_write_manager_commentary(viewer, subject):
+        raise PermissionDenied(services.ERR_COMMENTARY_NOT_ALLOWED)
+    period = request.GET.get("period", "")
+    existing = ManagerCommentary.objects.filter(person=subject, period=period).first() if period else None
+    initial: dict[str, Any] = {"period": period}
+    if existing is not None:
+        initial.update(owned=existing.owned, ambiguity=existing.ambiguity, coaching=existing.coaching,
+                       growth=existing.growth)
+    form = CommentaryForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.save_manager_commentary(actor=viewer, person=subject, data=form.to_input())
+        except services.FeedbackError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, "Commentary saved.")
+            return redirect("feedback:growth", person_id=subject.pk)
+    record_access(viewer, subject, "feedback.commentary", via="web")
+    return render(request, "feedback/commentary_form.html", {"form": form, "subject": subject})
+
+
+# --- accomplishments and annotations -----------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def new_accomplishment(request: HttpRequest) -> HttpResponse:
+    viewer = _viewer(request)
+    latest = services.accomplishment_periods(viewer)
+    form = AccomplishmentForm(request.POST or None, person=viewer,
+                              initial={"period": latest[0].period if latest else ""})
+    if request.method == "POST" and form.is_valid():
+        try:
+            created = services.create_accomplishment(actor=viewer, person=viewer, data=form.to_input())
+        except services.FeedbackError as error:
+            form.add_error(None, str(error))
+        else:
+            count = Accomplishment.objects.filter(person=viewer, period=created.period).count()
+            messages.success(request, _count_message(created.period, count))
+            return redirect("feedback:my-growth")
+    return render(request, "feedback/accomplishment_form.html", {"form": form, "editing": None})
+
+
+@require_http_methods(["GET", "POST"])
+def edit_accomplishment(request: HttpRequest, pk: int) -> HttpResponse:
+    viewer = _viewer(request)
+    accomplishment = get_object_or_404(Accomplishment, pk=pk)
+    if not access.can_edit_accomplishments(viewer, accomplishment.person):
+        raise PermissionDenied(services.ERR_ACCOMPLISHMENT_NOT_ALLOWED)
+    form = AccomplishmentForm(request.POST or None, person=viewer,
+                              initial=AccomplishmentForm.initial_from(accomplishment))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_accomplishment(actor=viewer, accomplishment=accomplishment, data=form.to_input())
+        except services.FeedbackError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, "Accomplishment saved.")
+            return redirect("feedback:my-growth")
+    return render(request, "feedback/accomplishment_form.html", {"form": form, "editing": accomplishment})
+
+
+@require_POST
+def delete_accomplishment(request: HttpRequest, pk: int) -> HttpResponse:
+    viewer = _viewer(request)
+    accomplishment = get_object_or_404(Accomplishment, pk=pk)
+    try:
+        services.delete_accomplishment(actor=viewer, accomplishment=accomplishment)
+    except services.NotAllowed as error:
+        raise PermissionDenied(str(error)) from error
+    messages.success(request, "Accomplishment removed.")
+    return redirect("feedback:my-growth")
+
+
+def _count_message(period: str, count: int) -> str:
+    if count < services.ACCOMPLISHMENTS_MIN:
+        return (f"Saved. {period} has {count} accomplishment{'s' if count != 1 else ''}; a review packet "
+                f"asks for {services.ACCOMPLISHMENTS_MIN} to {services.ACCOMPLISHMENTS_MAX}.")
+    return f"Saved. {period} has {count} accomplishments."
+
+
+@require_POST
+def add_annotation(request: HttpRequest) -> HttpResponse:
+    viewer = _viewer(request)
+    form = AnnotationForm(request.POST)
+    if form.is_valid():
+        accomplishment = None
+        if form.cleaned_data["accomplishment"]:
+            accomplishment = get_object_or_404(Accomplishment, pk=form.cleaned_data["accomplishment"])
+        try:
+            services.annotate(actor=viewer, person=viewer, body=form.cleaned_data["body"],
+                              accomplishment=accomplishment, period=form.cleaned_data["period"])
+        except services.NotAllowed as error:
+            raise PermissionDenied(str(error)) from error
+        except services.FeedbackError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, "Note added.")
+    else:
+        messages.error(request, services.ERR_ANNOTATION_EMPTY)
+    return redirect("feedback:my-growth")
+
+
+# --- drafts from evidence ----------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def drafts(request: HttpRequest) -> HttpResponse:
+    viewer = _viewer(request)
+    today = timezone.localdate()
+    form = DraftRequestForm(request.POST or None, initial={
+        "window_start": today - timedelta(days=services.DEFAULT_DRAFT_WINDOW_DAYS), "window_end": today})
+    llm_available = services.llm_drafting_available()
+    if not llm_available:
+        del form.fields["use_llm"]
+    if request.method == "POST" and form.is_valid():
+        try:
+            draft = services.generate_impact_draft(
+                person=viewer, window_start=form.cleaned_data["window_start"],
+                window_end=form.cleaned_data["window_end"], requested_by=viewer,
+                use_llm=bool(form.cleaned_data.get("use_llm")))
+        except (services.FeedbackError, services.llm.LlmError) as error:
+            form.add_error(None, str(error))
+        else:
+            return redirect("feedback:draft", pk=draft.pk)
+    return render(request, "feedback/drafts.html", {
+        "form": form, "drafts": ImpactDraft.objects.filter(person=viewer), "llm_available": llm_available})
+
+
+@require_http_methods(["GET", "POST"])
+def draft_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    viewer = _viewer(request)
+    draft = get_object_or_404(ImpactDraft.objects.select_related("person", "approved_by"), pk=pk)
+    if not access.can_view_growth_page(viewer, draft.person):
+        raise PermissionDenied(DENIED_GROWTH)
+    record_access(viewer, draft.person, "feedback.draft", via="web")
+    form = DraftEditForm(request.POST or None, initial={"text": draft.current_text()})
+    checked = None
+    if request.method == "POST":
+        action = request.POST.get("action", "save")
+        try:
+            if action == "discard":
+                services.discard_impact_draft(actor=viewer, draft=draft)
+                messages.success(request, "Draft discarded.")
+                return redirect("feedback:drafts")
+            if form.is_valid():
+                text = form.cleaned_data["text"]
+                if action == "approve":
+                    services.approve_impact_draft(actor=viewer, draft=draft, text=text)
+                    messages.success(request, "Approved. The statements are kept with their evidence and your name.")
+                    return redirect("feedback:draft", pk=draft.pk)
+                services.edit_impact_draft(actor=viewer, draft=draft, text=text)
+                messages.success(request, "Edit saved.")
+                return redirect("feedback:draft", pk=draft.pk)
+        except services.NotAllowed as error:
+            raise PermissionDenied(str(error)) from error
+        except services.FeedbackError as error:
+            form.add_error(None, str(error))
+            if form.is_valid():
+                checked = services.check_draft_text(draft.person, form.cleaned_data["text"])
+    return render(request, "feedback/draft_detail.html", {
+        "draft": draft, "form": form, "checked": checked, "edits": draft.edits.select_related("author"),
+        "can_edit": access.can_edit_accomplishments(viewer, draft.person) and draft.status == "draft",
+        "evidence": draft.evidence.all()})
+
+
+# --- manager readiness -------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def manager_training(request: HttpRequest) -> HttpResponse:
+    viewer = _viewer(request)
+    form = TrainingForm(request.POST or None)
+    attempt = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            attempt = services.record_training_attempt(actor=viewer, answers=form.answers())
+        except services.FeedbackError as error:
+            form.add_error(None, str(error))
+    wrong = {key for key, value in attempt.answers.items()
+             if value != next(q.correct for q in training.QUESTIONS if q.key == key)} if attempt else set()
+    return render(request, "feedback/training.html", {
+        "form": form, "attempt": attempt, "questions": training.QUESTIONS, "wrong": wrong,
+        "pass_mark": training.PASS_MARK, "complete": services.manager_training_complete(viewer),
+        "module_version": training.MODULE_VERSION})
+
+
+def _growth_url(viewer: Person, subject: Person) -> str:
+    if viewer.pk == subject.pk:
+        return reverse("feedback:my-growth")
+    return reverse("feedback:growth", kwargs={"person_id": subject.pk})

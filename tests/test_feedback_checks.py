@@ -1,0 +1,164 @@
+"""Live narrative checks (htmx) on every text form, and the command-line contracts of
+``brightline narrative check`` and ``brightline nlp classify``."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+from django.core.management import call_command
+
+pytestmark = pytest.mark.django_db
+
+
+def check(browser, text: str, *, kind: str = "feedback", field: str = "wins", **extra) -> str:
+    response = browser.post("/growth/check/", {"kind": kind, "field": field, field: text, **extra},
+                            HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_the_check_endpoint_returns_each_flag_with_its_reason_and_suggestion(personas, client_for):
+    fragment = check(client_for(personas.mo), "Erin is a great collaborator but can be abrasive.")
+    assert "Vague" in fragment and "About personality, not behaviour" in fragment
+    assert "great collaborator" in fragment and "abrasive" in fragment
+    assert "Vague praise or criticism" in fragment and "Try: " in fragment
+    assert "<html" not in fragment  # a fragment for htmx to swap in, not a page
+
+
+def test_clean_text_says_so_and_empty_text_says_nothing(personas, client_for):
+    browser = client_for(personas.erin)
+    assert "No narrative flags" in check(browser, "Paired with Pat on the payout review on 3 October.")
+    assert check(browser, "").strip() == ""
+
+
+def test_evidence_attached_to_an_accomplishment_counts_as_cited(personas, client_for):
+    browser = client_for(personas.erin)
+    claim = "Reduced checkout errors from 2.1% to 0.4%."
+    assert "Claim without evidence" in check(browser, claim, kind="accomplishment", field="result")
+    assert "Claim without evidence" not in check(browser, claim, kind="accomplishment", field="result", evidence="7")
+
+
+def test_scope_is_checked_on_the_whole_accomplishment_under_the_impact_field(personas, client_for):
+    browser = client_for(personas.erin)
+    fields = {"situation": "Exports stalled.", "action": "Migrated the export to a replica [E:1].",
+              "result": "Reduced detection time from 240 to 30 minutes [E:1]."}
+    no_scope = check(browser, "Finance gets files on time.", kind="accomplishment", field="impact", **fields)
+    assert "Scope missing" in no_scope
+    with_count = check(browser, "Finance gets files on time.", kind="accomplishment", field="impact",
+                       teams_affected="2", **fields)
+    assert "Scope missing" not in with_count
+    assert "Scope missing" not in check(browser, fields["result"], kind="accomplishment", field="result", **fields)
+
+
+@pytest.mark.parametrize("path_template, field", [
+    ("/growth/{erin}/checkpoints/new/", "wins"),
+    ("/growth/{erin}/commentary/", "owned"),
+    ("/growth/accomplishments/new/", "situation"),
+])
+def test_every_text_form_wires_its_fields_to_the_live_check(personas, client_for, path_template, field):
+    browser = client_for(personas.mo if "commentary" in path_template or "checkpoints" in path_template
+                         else personas.erin)
+    page = browser.get(path_template.format(erin=personas.erin.pk)).content.decode()
+    assert 'hx-post="/growth/check/"' in page
+    assert 'hx-trigger="keyup changed delay:500ms, load"' in page
+    assert f'hx-target="#flags-{field}"' in page and f'id="flags-{field}"' in page
+
+
+def test_the_feedback_answer_form_is_checked_live(personas, client_for):
+    from brightline.feedback import services
+
+    feedback_request = services.request_feedback(actor=personas.erin, subject=personas.erin,
+                                                 respondents=[(personas.pat, "peer")])
+    page = client_for(personas.pat).get(f"/growth/invitations/{feedback_request.invitations.get().pk}/")
+    assert 'hx-target="#flags-what_they_did"' in page.content.decode()
+
+
+def test_anonymous_visitors_cannot_use_the_check_endpoint(client, personas):
+    assert client.post("/growth/check/", {"field": "text", "text": "x"}).status_code == 302
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        call_command(*args, stdout=out, stderr=err)
+        code = 0
+    except SystemExit as exit_:
+        code = int(exit_.code or 0)
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_narrative_check_text_json_contract(db):
+    code, out, _ = run("narrative", "check", "--text", "Great collaborator. Migrated billing to Kubernetes.",
+                       "--json")
+    payload = json.loads(out)
+    assert code == 0 and payload["kind"] == "feedback" and len(payload["texts"]) == 1
+    flags = payload["texts"][0]["flags"]
+    assert [flag["flag_id"] for flag in flags] == ["vague", "output_without_outcome"]
+    assert set(flags[0]) == {"flag_id", "sentence", "words", "reason", "suggestion"}
+    assert flags[0]["words"] == ["Great collaborator"] and flags[0]["sentence"] == "Great collaborator."
+    assert payload["texts"][0]["flag_counts"]["vague"] == 1
+
+
+def test_narrative_check_text_prints_reasons_for_people(db):
+    code, out, _ = run("narrative", "check", "--text", "Not a culture fit.", "--kind", "manager_narrative")
+    assert code == 0 and "1 flag: Not a culture fit." in out and "personality" in out and "why: " in out
+
+
+def test_narrative_check_csv_writes_one_row_per_input_row_in_order(db, tmp_path):
+    source, output = tmp_path / "in.csv", tmp_path / "out.csv"
+    rows = [("1", "Great team player."), ("2", "Cut build time from 22 to 9 minutes [E:4]."), ("3", "")]
+    with source.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["id", "comment"])
+        writer.writerows(rows)
+    code, out, _ = run("narrative", "check", "--input", str(source), "--text-column", "comment", "--output",
+                       str(output), "--json")
+    summary = json.loads(out)
+    assert code == 0 and summary["rows"] == 3 and summary["flagged_rows"] == 1
+    assert summary["flag_counts"]["vague"] == 1
+    with output.open(encoding="utf-8", newline="") as handle:
+        written = list(csv.DictReader(handle))
+    assert [(row["id"], row["comment"]) for row in written] == rows
+    assert [row["flags"] for row in written] == ["vague", "", ""]
+    assert written[0]["flag_reasons"].startswith("vague: Vague praise or criticism")
+
+
+def test_narrative_check_csv_reports_a_missing_column(db, tmp_path):
+    source = tmp_path / "in.csv"
+    source.write_text("id,text\n1,hello\n", encoding="utf-8")
+    code, _, err = run("narrative", "check", "--input", str(source), "--text-column", "comment", "--output",
+                       str(tmp_path / "out.csv"))
+    assert code == 1 and "has no column 'comment'" in err and "id, text" in err
+
+
+def test_nlp_classify_tone_keeps_every_row_in_order_and_adds_label_and_confidence(db, tmp_path):
+    source, output = tmp_path / "comments.csv", tmp_path / "labelled.csv"
+    texts = ["Thanks, the retry logic reads clearly now.", "This is fucking garbage code, what the hell",
+             "Could you add a test for the stale rate?"]
+    with source.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["id", "body"])
+        writer.writerows([(str(i), text) for i, text in enumerate(texts)])
+    code, out, _ = run("nlp", "classify", "--task", "tone", "--input", str(source), "--text-column", "body",
+                       "--output", str(output), "--json")
+    summary = json.loads(out)
+    assert code == 0 and summary["rows"] == 3 and sum(summary["label_counts"].values()) == 3
+    with output.open(encoding="utf-8", newline="") as handle:
+        written = list(csv.DictReader(handle))
+    assert [row["body"] for row in written] == texts and [row["id"] for row in written] == ["0", "1", "2"]
+    assert {row["label"] for row in written} <= {"toxic", "ok"} and written[1]["label"] == "toxic"
+    assert all(0 <= float(row["confidence"]) <= 1 for row in written)
+
+
+def test_nlp_classify_sentiment_and_a_missing_column(db, tmp_path):
+    source = tmp_path / "comments.csv"
+    source.write_text("id,body\n1,Looks good to me\n", encoding="utf-8")
+    code, out, _ = run("nlp", "classify", "--task", "sentiment", "--input", str(source), "--text-column", "body",
+                       "--output", str(tmp_path / "out.csv"))
+    assert code == 0 and out.startswith("Classified 1 rows")
+    code, _, err = run("nlp", "classify", "--task", "tone", "--input", str(source), "--text-column", "text",
+                       "--output", str(tmp_path / "out2.csv"))
+    assert code == 1 and "no column 'text'" in err

@@ -1,0 +1,101 @@
+"""The growth page: the person and their chain read it (logged), peers, partners and outsiders do not;
+manager commentary (B2); and the demo's growth history."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from brightline.audit.models import AccessLog, AuditEntry
+from brightline.feedback import services
+from brightline.feedback.models import ManagerCommentary
+
+pytestmark = pytest.mark.django_db
+
+
+def _checkpoint(personas):
+    services.record_checkpoint(actor=personas.mo, person=personas.erin, data=services.CheckpointInput(
+        cadence="quarterly", label="Q3 2026", held_on=date(2026, 9, 30),
+        wins="Led the settlement debrief and agreed the replica change with the data team."))
+
+
+def test_the_person_reads_their_own_growth_page_without_a_log_entry(personas, client_for):
+    _checkpoint(personas)
+    page = client_for(personas.erin).get("/growth/").content.decode()
+    assert "My growth" in page and "Led the settlement debrief" in page
+    assert not AccessLog.objects.exists()
+
+
+@pytest.mark.parametrize("reader", ["mo", "lee"])
+def test_the_chain_reads_the_growth_page_and_the_read_is_logged(personas, client_for, reader):
+    _checkpoint(personas)
+    viewer = getattr(personas, reader)
+    page = client_for(viewer).get(f"/growth/{personas.erin.pk}/").content.decode()
+    assert "Led the settlement debrief" in page and "this read is logged" in page
+    assert AccessLog.objects.filter(viewer=viewer, subject=personas.erin, record="feedback.growth").count() == 1
+
+
+@pytest.mark.parametrize("reader", ["pat", "pia", "oscar"])
+def test_peers_people_partners_and_outsiders_cannot_read_the_growth_page(personas, client_for, reader):
+    _checkpoint(personas)
+    response = client_for(getattr(personas, reader)).get(f"/growth/{personas.erin.pk}/")
+    assert response.status_code == 403 and "Led the settlement debrief" not in response.content.decode()
+
+
+def test_the_growth_page_shows_the_notes_link_only_to_the_pair(personas, client_for):
+    assert "1:1 notes" in client_for(personas.mo).get(f"/growth/{personas.erin.pk}/").content.decode()
+    assert "1:1 notes" not in client_for(personas.lee).get(f"/growth/{personas.erin.pk}/").content.decode()
+
+
+def test_manager_commentary_is_written_by_the_chain_and_changes_are_recorded(personas, client_for):
+    data = services.CommentaryInput(period="2026-H2", owned="Erin owned the retry fix from diagnosis to release.",
+                                    ambiguity="Wrote the ledger design after the prototype was dropped.")
+    services.save_manager_commentary(actor=personas.mo, person=personas.erin, data=data)
+    assert AuditEntry.objects.filter(action="feedback.commentary.created").count() == 1
+    services.save_manager_commentary(actor=personas.mo, person=personas.erin, data=services.CommentaryInput(
+        period="2026-H2", owned=data.owned, ambiguity=data.ambiguity,
+        growth="Moved from fixes in her own service to a design across 3 teams."))
+    updated = AuditEntry.objects.get(action="feedback.commentary.updated")
+    assert updated.data["changes"]["growth"]["from"] == ""
+    assert ManagerCommentary.objects.get().growth.startswith("Moved from fixes")
+    for writer in (personas.erin, personas.pat, personas.pia):
+        with pytest.raises(services.NotAllowed, match=services.ERR_COMMENTARY_NOT_ALLOWED):
+            services.save_manager_commentary(actor=writer, person=personas.erin, data=data)
+    assert "Erin owned the retry fix" in client_for(personas.erin).get("/growth/").content.decode()
+    assert client_for(personas.pat).get(f"/growth/{personas.erin.pk}/commentary/").status_code == 403
+
+
+def test_the_commentary_page_saves_from_the_browser(personas, client_for):
+    response = client_for(personas.mo).post(f"/growth/{personas.erin.pk}/commentary/", {
+        "period": "2026-H2", "owned": "The settlement debrief and its follow-up with the data team.",
+        "ambiguity": "", "coaching": "", "growth": ""})
+    assert response.status_code == 302 and ManagerCommentary.objects.get().author == personas.mo
+
+
+def test_the_demo_builds_a_deterministic_growth_history(db, client_for):
+    from brightline.demo import load_demo
+    from brightline.feedback.models import Accomplishment, Checkpoint, FeedbackRequest, ImpactDraft
+    from brightline.people.models import Person
+
+    load_demo()
+    erin, mo = Person.objects.get(user__username="erin"), Person.objects.get(user__username="mo")
+    assert Accomplishment.objects.filter(person=erin, period="2026-H2").count() == 4
+    assert Accomplishment.objects.filter(person=erin, risk_not_worked_out=True).count() == 1
+    assert all(item.evidence.exists() for item in Accomplishment.objects.filter(person=erin))
+    assert Checkpoint.objects.filter(person=erin).count() == 3
+    upward = FeedbackRequest.objects.get(subject=mo, anonymous=True)
+    view = services.visible_feedback(upward)
+    assert view.total >= 3 and len(view.responses) >= 3 and view.themes is not None
+    assert ImpactDraft.objects.filter(person=erin).get().rejected_sentences == []
+    assert services.manager_training_complete(mo)
+    for path in ("/growth/", "/growth/drafts/", "/growth/inbox/"):
+        assert client_for(erin).get(path).status_code == 200
+    assert "Upward feedback" in client_for(mo).get(f"/growth/requests/{upward.pk}/").content.decode()
+
+
+def test_the_feedback_api_is_described_in_the_openapi_schema(personas, client_for):
+    paths = client_for(personas.erin).get("/api/openapi.json").json()["paths"]
+    for path in ("/api/feedback/accomplishments", "/api/feedback/requests", "/api/feedback/invitations",
+                 "/api/feedback/invitations/{invitation_id}/response"):
+        assert path in paths

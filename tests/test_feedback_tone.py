@@ -1,0 +1,94 @@
+"""The tone check before feedback is delivered: it flags, the writer decides, the text is never changed."""
+
+from __future__ import annotations
+
+import html
+
+import pytest
+
+from brightline.audit.models import AuditEntry
+from brightline.feedback import services
+from brightline.feedback.models import Checkpoint, FeedbackResponse
+
+pytestmark = pytest.mark.django_db
+
+# Hostile wording the offline tone model flags with high confidence (profanity aimed at the work).
+HOSTILE = "This is fucking garbage code, what the hell were you thinking"
+POLITE = services.ResponseInput(
+    "Erin ran the ledger design review with all three teams and kept a written list of objections.",
+    "The teams agreed the migration order in one meeting.",
+    "Share the draft a week before the review.")
+
+
+@pytest.fixture
+def invitation(personas):
+    feedback_request = services.request_feedback(actor=personas.erin, subject=personas.erin,
+                                                 respondents=[(personas.pat, "peer")])
+    return feedback_request.invitations.get()
+
+
+def test_hostile_feedback_is_flagged_and_nothing_is_saved(personas, invitation):
+    data = services.ResponseInput(HOSTILE, POLITE.impact, POLITE.one_thing_to_grow)
+    with pytest.raises(services.ToneFlagged) as flagged:
+        services.submit_feedback_response(actor=personas.pat, invitation=invitation, data=data)
+    assert flagged.value.tone.label == "toxic" and flagged.value.tone.flagged_fields == ("what_they_did",)
+    assert 0 <= flagged.value.tone.confidence <= 1
+    assert not FeedbackResponse.objects.exists()
+    assert not AuditEntry.objects.filter(action="feedback.response.submitted").exists()
+    invitation.refresh_from_db()
+    assert invitation.status == "pending"
+
+
+def test_the_writer_may_send_it_as_written_and_the_text_and_label_are_kept(personas, invitation):
+    data = services.ResponseInput(HOSTILE, POLITE.impact, POLITE.one_thing_to_grow)
+    response = services.submit_feedback_response(actor=personas.pat, invitation=invitation, data=data,
+                                                 send_despite_tone=True)
+    stored = FeedbackResponse.objects.get(pk=response.pk)
+    assert stored.what_they_did == HOSTILE
+    assert stored.tone_label == "toxic" and stored.tone_flag_acknowledged is True
+    assert 0 <= stored.tone_confidence <= 1
+    assert AuditEntry.objects.get(action="feedback.response.submitted").data["tone_label"] == "toxic"
+
+
+def test_polite_feedback_is_delivered_with_an_ok_label(personas, invitation):
+    response = services.submit_feedback_response(actor=personas.pat, invitation=invitation, data=POLITE)
+    assert response.tone_label == "ok" and response.tone_flag_acknowledged is False
+    assert response.tone_confidence is not None
+
+
+def test_the_browser_shows_the_flag_keeps_the_words_and_lets_the_writer_send(personas, invitation, client_for):
+    pat = client_for(personas.pat)
+    form = {"what_they_did": HOSTILE, "impact": POLITE.impact, "one_thing_to_grow": POLITE.one_thing_to_grow}
+    flagged = pat.post(f"/growth/invitations/{invitation.pk}/", form)
+    page = html.unescape(flagged.content.decode())
+    assert flagged.status_code == 200
+    assert "Tone check" in page and services.TONE_FLAG_MESSAGE in page and "Send as written" in page
+    assert f"\n{HOSTILE}</textarea>" in page  # the writer's words, unchanged, ready to revise
+    assert not FeedbackResponse.objects.exists()
+    sent = pat.post(f"/growth/invitations/{invitation.pk}/", {**form, "send_despite_tone": "on"})
+    assert sent.status_code == 302
+    assert FeedbackResponse.objects.get().what_they_did == HOSTILE
+
+
+def test_the_api_answers_409_with_the_flag_then_accepts_on_confirmation(personas, invitation, client_for):
+    pat = client_for(personas.pat)
+    body = {"what_they_did": HOSTILE, "impact": POLITE.impact, "one_thing_to_grow": POLITE.one_thing_to_grow}
+    first = pat.post(f"/api/feedback/invitations/{invitation.pk}/response", body, content_type="application/json")
+    assert first.status_code == 409
+    assert first.json()["tone_label"] == "toxic" and first.json()["flagged_fields"] == ["what_they_did"]
+    second = pat.post(f"/api/feedback/invitations/{invitation.pk}/response", {**body, "send_despite_tone": True},
+                      content_type="application/json")
+    assert second.status_code == 201 and second.json()["tone_label"] == "toxic"
+    assert FeedbackResponse.objects.get().what_they_did == HOSTILE
+
+
+def test_a_hostile_checkpoint_is_flagged_before_it_is_saved(personas, client_for):
+    mo = client_for(personas.mo)
+    form = {"cadence": "monthly", "label": "October", "held_on": "2026-10-30", "wins": "",
+            "misses": HOSTILE, "impact": "", "next_steps": ""}
+    page = html.unescape(mo.post(f"/growth/{personas.erin.pk}/checkpoints/new/", form).content.decode())
+    assert "Tone check" in page and not Checkpoint.objects.exists()
+    assert mo.post(f"/growth/{personas.erin.pk}/checkpoints/new/",
+                   {**form, "send_despite_tone": "on"}).status_code == 302
+    stored = Checkpoint.objects.get()
+    assert stored.misses == HOSTILE and stored.tone_label == "toxic" and stored.tone_flag_acknowledged
