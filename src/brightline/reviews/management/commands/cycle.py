@@ -1,0 +1,6 @@
+from brightline.commands import GroupCommand
+
+
+class Command(GroupCommand):
+    help = "brightline cycle SUBCOMMAND: open, advance, status and export review cycles."
+    group = "cycle"

@@ -1,0 +1,450 @@
+"""Pages for each persona in a review cycle. Views parse the form, call one service, and render."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from django.apps import apps
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from brightline import access
+from brightline.audit.services import record_access
+from brightline.core.narrative import check_text
+from brightline.evidence.models import EvidenceItem
+from brightline.people.models import Dimension, Person, Team
+from brightline.reviews import services
+from brightline.reviews.models import (
+    PHASE_ORDER,
+    Appeal,
+    CalibrationChange,
+    Outcome,
+    Phase,
+    PromotionReadiness,
+    Review,
+    ReviewCycle,
+    phase_index,
+)
+from brightline.reviews.packet import build_packet, render_packet_pdf
+
+ERR_NOT_LINKED = "This account is not linked to an active person in Brightline."
+
+
+def _viewer(request: HttpRequest) -> Person:
+    viewer = access.person_for(request.user)
+    if viewer is None or not viewer.is_active:
+        raise PermissionDenied(ERR_NOT_LINKED)
+    return viewer
+
+
+def _review_for(request: HttpRequest, review_id: int) -> tuple[Person, Review]:
+    viewer = _viewer(request)
+    review = get_object_or_404(Review.objects.select_related("cycle", "person", "manager", "level", "team"),
+                               pk=review_id)
+    if not access.can_view_review(viewer, review):
+        raise PermissionDenied(api_error())
+    record_access(viewer, review.person, "reviews.review", via="web")
+    return viewer, review
+
+
+def api_error() -> str:
+    return ("You can see this review only as the person, their management chain, a people partner, an eligible "
+            "panelist or the appeal reviewer.")
+
+
+def _act(request: HttpRequest, action: Callable[[], Any], success: str, target: str) -> HttpResponse:
+    try:
+        action()
+    except services.ReviewError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, success)
+    return redirect(target)
+
+
+def _lines(value: str) -> list[str]:
+    return [part.strip() for part in value.replace("\n", ",").split(",") if part.strip()]
+
+
+# ------------------------------------------------------------------------------------------ index
+
+
+@require_GET
+def index(request: HttpRequest) -> HttpResponse:
+    viewer = _viewer(request)
+    reviews = Review.objects.select_related("cycle", "person")
+    panel_reviews = [r for r in reviews.filter(cycle__panel_members__person=viewer,
+                                               cycle__phase=Phase.CALIBRATION).distinct()
+                     if access.can_decide_in_calibration(viewer, r)]
+    context = {
+        "own": reviews.filter(person=viewer),
+        "to_assess": reviews.filter(manager=viewer).exclude(cycle__phase=Phase.CLOSED),
+        "panel_reviews": panel_reviews,
+        "appeals": Appeal.objects.filter(reviewer=viewer).select_related("review__person") |
+        Appeal.objects.filter(escalation_reviewer=viewer).select_related("review__person"),
+        "cycles": ReviewCycle.objects.all() if access.can_run_cycles(viewer) else [],
+        "can_run_cycles": access.can_run_cycles(viewer),
+    }
+    return render(request, "reviews/index.html", context)
+
+
+# ----------------------------------------------------------------------------------------- cycles
+
+
+@require_http_methods(["GET", "POST"])
+def cycle_new(request: HttpRequest) -> HttpResponse:
+    viewer = _viewer(request)
+    if not access.can_run_cycles(viewer):
+        raise PermissionDenied("Only people partners open review cycles.")
+    phases = PHASE_ORDER[:-1]
+    error = ""
+    if request.method == "POST":
+        try:
+            config = json.loads(request.POST.get("config") or "{}")
+            teams = list(Team.objects.filter(slug__in=request.POST.getlist("teams")))
+            cycle = services.open_cycle(actor=viewer, name=request.POST.get("name", ""), teams=teams,
+                                        schedule={p: request.POST.get(f"ends_{p}", "") for p in phases},
+                                        config=config)
+        except json.JSONDecodeError:
+            error = "Settings must be a JSON object, e.g. {\"reminder_days\": 3}."
+        except services.ReviewError as refused:
+            error = str(refused)
+        else:
+            messages.success(request, f"Opened '{cycle.name}' for {cycle.reviews.count()} people.")
+            return redirect("reviews:cycle", cycle_id=cycle.pk)
+    return render(request, "reviews/cycle_new.html", {"phases": [(p, Phase(p).label) for p in phases],
+                                                      "teams": Team.objects.all(), "error": error,
+                                                      "posted": request.POST})
+
+
+@require_GET
+def cycle_detail(request: HttpRequest, cycle_id: int) -> HttpResponse:
+    viewer = _viewer(request)
+    if not access.can_run_cycles(viewer):
+        raise PermissionDenied("The cycle overview is for people partners.")
+    cycle = get_object_or_404(ReviewCycle, pk=cycle_id)
+    reviews = cycle.reviews.select_related("person", "manager").prefetch_related("appeals")
+    distribution = services.outcome_distribution(cycle)
+    context = {
+        "cycle": cycle, "reviews": reviews, "next_phase": services.next_phase(cycle),
+        "phases": [(p, Phase(p).label, cycle.schedule.get(p, "")) for p in PHASE_ORDER],
+        "distribution": [(Dimension(d).label, counts) for d, counts in distribution.items()],
+        "outcomes": Outcome.choices, "flags": services.calibration_flags(cycle),
+        "panel": cycle.panel_members.select_related("person"),
+        "people": Person.objects.filter(is_active=True),
+        "appeals": Appeal.objects.filter(review__cycle=cycle).select_related("review__person", "reviewer"),
+        "panel_editable": phase_index(cycle.phase) < phase_index(Phase.CALIBRATION),
+        "memo_phase": cycle.phase == Phase.DECISION_MEMO,
+    }
+    return render(request, "reviews/cycle.html", context)
+
+
+@require_POST
+def cycle_advance(request: HttpRequest, cycle_id: int) -> HttpResponse:
+    viewer = _viewer(request)
+    cycle = get_object_or_404(ReviewCycle, pk=cycle_id)
+    return _act(request, lambda: services.advance_cycle(cycle, actor=viewer,
+                                                        to_phase=request.POST.get("to_phase") or None),
+                "The cycle moved to its next phase.", f"/reviews/cycles/{cycle.pk}/")
+
+
+@require_POST
+def cycle_panel(request: HttpRequest, cycle_id: int) -> HttpResponse:
+    viewer = _viewer(request)
+    cycle = get_object_or_404(ReviewCycle, pk=cycle_id)
+    members = list(Person.objects.filter(pk__in=request.POST.getlist("members")))
+    return _act(request, lambda: services.set_panel(cycle, actor=viewer, members=members),
+                "Panel seated.", f"/reviews/cycles/{cycle.pk}/")
+
+
+@require_POST
+def cycle_memos(request: HttpRequest, cycle_id: int) -> HttpResponse:
+    """Generate every memo of the cycle; the accountable person per review defaults to the manager's manager."""
+    viewer = _viewer(request)
+    cycle = get_object_or_404(ReviewCycle, pk=cycle_id)
+
+    def generate() -> None:
+        for review in cycle.reviews.select_related("person", "manager__manager"):
+            accountable = (review.manager.manager if review.manager and review.manager.manager else viewer)
+            services.generate_decision_memo(review, actor=viewer, accountable=accountable)
+
+    return _act(request, generate, "Decision memos generated from the record.", f"/reviews/cycles/{cycle.pk}/")
+
+
+# ----------------------------------------------------------------------------------------- review
+
+
+def _dimension_rows(viewer: Person, review: Review) -> list[dict[str, Any]]:
+    competencies = {c.dimension: c for c in review.level.competencies.all()} if review.level else {}
+    next_level = review.level.next_level() if review.level else None
+    next_competencies = {c.dimension: c for c in next_level.competencies.all()} if next_level else {}
+    spread = services.pre_vote_spread(review, viewer=viewer)
+    rows = []
+    for assessment in review.assessments.all():
+        rows.append({
+            "assessment": assessment, "competency": competencies.get(assessment.dimension),
+            "next_competency": next_competencies.get(assessment.dimension),
+            "own_vote": spread.own_votes.get(assessment.dimension, ""),
+            "spread": spread.spread.get(assessment.dimension),
+            "changes": list(CalibrationChange.objects.filter(assessment=assessment).select_related("actor")),
+        })
+    return rows
+
+
+@require_GET
+def review_detail(request: HttpRequest, review_id: int) -> HttpResponse:
+    viewer, review = _review_for(request, review_id)
+    phase = review.cycle.phase
+    is_self = access.is_self(viewer, review.person)
+    can_assess = access.can_assess(viewer, review) and phase == Phase.MANAGER_ASSESSMENT \
+        and review.assessment_submitted_at is None
+    own_evidence = EvidenceItem.objects.filter(person=review.person)[:50] if is_self else []
+    accomplishments = []
+    if is_self:
+        try:
+            accomplishment_model = apps.get_model("feedback", "Accomplishment")
+        except LookupError:
+            accomplishment_model = None
+        if accomplishment_model is not None:
+            accomplishments = list(accomplishment_model._default_manager.filter(person=review.person))
+    selected = set(review.packet_items.filter(kind="accomplishment", selected_accomplishment=True)
+                   .values_list("object_id", flat=True))
+    adverse = review.assessments.filter(proposed_outcome=Outcome.NEEDS_SUPPORT).exists()
+    context = {
+        "review": review, "phase": phase, "phase_label": Phase(phase).label, "is_self": is_self,
+        "show_outcome": access.can_view_review_outcome(viewer, review),
+        "rows": _dimension_rows(viewer, review), "outcomes": Outcome.choices,
+        "readiness_choices": PromotionReadiness.choices,
+        "can_self_review": is_self and phase == Phase.SELF_REVIEW,
+        "can_annotate": is_self and phase in (Phase.EVIDENCE, Phase.SELF_REVIEW),
+        "own_evidence": own_evidence, "accomplishments": accomplishments, "selected": selected,
+        "can_assess": can_assess,
+        "training_complete": services.manager_training_complete(viewer) if can_assess else None,
+        "can_approve_adverse": adverse and phase == Phase.MANAGER_ASSESSMENT
+        and access.can_approve_adverse_outcome(viewer, review, review.manager),
+        "is_eligible_panelist": phase == Phase.CALIBRATION and access.can_decide_in_calibration(viewer, review),
+        "spread": services.pre_vote_spread(review, viewer=viewer),
+        "pending_changes": CalibrationChange.objects.filter(assessment__review=review,
+                                                            status=CalibrationChange.Status.AWAITING_APPROVAL),
+        "can_approve_changes": phase == Phase.CALIBRATION and (
+            access.can_decide_in_calibration(viewer, review) or access.is_people_partner(viewer)),
+        "packet_items": review.packet_items.select_related("included_by"),
+        "memo": getattr(review, "memo", None),
+        "can_acknowledge": is_self and phase in (Phase.RELEASE, Phase.ACKNOWLEDGEMENT)
+        and review.acknowledged_at is None,
+        "can_appeal": is_self and phase in (Phase.RELEASE, Phase.ACKNOWLEDGEMENT)
+        and not review.appeals.filter(status__in=services.OPEN_APPEAL_STATES).exists(),
+        "appeal_deadline": review.cycle.schedule.get(Phase.ACKNOWLEDGEMENT),
+        "appeals": [a for a in review.appeals.all() if access.can_view_appeal(viewer, a)],
+        "conflicts": review.conflicts.select_related("panelist"),
+        "level": review.level, "next_level": review.level.next_level() if review.level else None,
+    }
+    return render(request, "reviews/review.html", context)
+
+
+def _post_review(request: HttpRequest, review_id: int) -> tuple[Person, Review, str]:
+    viewer, review = _review_for(request, review_id)
+    return viewer, review, f"/reviews/r/{review.pk}/"
+
+
+@require_POST
+def review_annotate(request: HttpRequest, review_id: int) -> HttpResponse:
+    viewer, review, back = _post_review(request, review_id)
+    return _act(request, lambda: services.annotate_evidence(
+        review, actor=viewer, reference=f"evidence_item:{request.POST.get('evidence_id', '')}",
+        note=request.POST.get("note", "")), "Annotation added to your packet.", back)
+
+
+@require_POST
+def review_self_review(request: HttpRequest, review_id: int) -> HttpResponse:
+    viewer, review, back = _post_review(request, review_id)
+
+    def submit() -> None:
+        chosen = request.POST.getlist("accomplishments")
+        services.select_accomplishments(review, actor=viewer, accomplishment_ids=chosen)
+        services.submit_self_review(review, actor=viewer, context=request.POST.get("context", ""))
+
+    return _act(request, submit, "Self review submitted.", back)
+
+
+@require_POST
+def review_assess(request: HttpRequest, review_id: int) -> HttpResponse:
+    viewer, review, back = _post_review(request, review_id)
+    return _act(request, lambda: services.save_assessment(
+        review, actor=viewer, dimension=request.POST.get("dimension", ""), outcome=request.POST.get("outcome", ""),
+        rationale=request.POST.get("rationale", ""), citations=_lines(request.POST.get("citations", ""))),
+        "Assessment saved.", back)
+
+
+@require_POST
+def review_narrative(request: HttpRequest, review_id: int) -> HttpResponse:
+    viewer, review, back = _post_review(request, review_id)
+    narrative = services.ManagerNarrative(
+        summary=request.POST.get("summary", ""),
+        cross_functional_impact=request.POST.get("cross_functional_impact", ""),
+        scope_growth=request.POST.get("scope_growth", ""),
+        promotion_readiness=request.POST.get("promotion_readiness", PromotionReadiness.NOT_ASSESSED),
+        promotion_rationale=request.POST.get("promotion_rationale", ""),
+        promotion_citations=tuple(_lines(request.POST.get("promotion_citations", ""))))
+    return _act(request, lambda: services.save_manager_narrative(review, actor=viewer, narrative=narrative),
+                "Narrative saved.", back)
+
+
+@require_POST
+def review_submit(request: HttpRequest, review_id: int) -> HttpResponse:
+    viewer, review, back = _post_review(request, review_id)
+    return _act(request, lambda: services.submit_assessment(review, actor=viewer), "Assessment submitted.", back)
+
+
+@require_POST
+def review_approve_adverse(request: HttpRequest, review_id: int) -> HttpResponse:
+    viewer, review, back = _post_review(request, review_id)
+    return _act(request, lambda: services.approve_adverse_assessment(review, approver=viewer,
+                                                                     reason=request.POST.get("reason", "")),
+                "Approved as second approver.", back)
+
+
+@require_POST
+def review_pre_vote(request: HttpRequest, review_id: int) -> HttpResponse:
+    viewer, review, back = _post_review(request, review_id)
+
+    def vote() -> None:
+        for dimension in Dimension.values:
+            outcome = request.POST.get(f"vote_{dimension}")
+            if outcome:
+                services.record_pre_vote(review, panelist=viewer, dimension=dimension, outcome=outcome,
+                                         note=request.POST.get(f"note_{dimension}", ""))
+
+    return _act(request, vote, "Pre-vote recorded. Others' votes stay hidden until everyone has voted.", back)
+
+
+@require_POST
+def review_change(request: HttpRequest, review_id: int) -> HttpResponse:
+    viewer, review, back = _post_review(request, review_id)
+    assessment = get_object_or_404(review.assessments, dimension=request.POST.get("dimension", ""))
+    try:
+        seen = int(request.POST.get("seen_version", "-1"))
+    except ValueError:
+        seen = -1
+    return _act(request, lambda: services.record_calibration_change(
+        assessment, actor=viewer, to_outcome=request.POST.get("to_outcome", ""), reason=request.POST.get("reason", ""),
+        seen_version=seen, citations=_lines(request.POST.get("citations", ""))), "Change recorded.", back)
+
+
+@require_POST
+def review_approve_change(request: HttpRequest, review_id: int, change_id: int) -> HttpResponse:
+    viewer, review, back = _post_review(request, review_id)
+    change = get_object_or_404(CalibrationChange, pk=change_id, assessment__review=review)
+    return _act(request, lambda: services.approve_calibration_change(change, approver=viewer),
+                "Change approved and applied.", back)
+
+
+@require_POST
+def review_declare_conflict(request: HttpRequest, review_id: int) -> HttpResponse:
+    viewer, review, back = _post_review(request, review_id)
+    return _act(request, lambda: services.declare_conflict(review, panelist=viewer, note=request.POST.get("note", "")),
+                "Conflict declared; you take no part in this decision.", "/reviews/")
+
+
+@require_POST
+def review_acknowledge(request: HttpRequest, review_id: int) -> HttpResponse:
+    viewer, review, back = _post_review(request, review_id)
+    return _act(request, lambda: services.acknowledge_review(review, actor=viewer,
+                                                             comment=request.POST.get("comment", "")),
+                "Acknowledged. You can still appeal within the window.", back)
+
+
+@require_POST
+def review_appeal(request: HttpRequest, review_id: int) -> HttpResponse:
+    viewer, review, back = _post_review(request, review_id)
+    return _act(request, lambda: services.file_appeal(review, actor=viewer, context=request.POST.get("context", "")),
+                "Appeal filed. A reviewer outside your management chain will decide.", back)
+
+
+@require_GET
+def packet_view(request: HttpRequest, review_id: int) -> HttpResponse:
+    viewer, review = _review_for(request, review_id)
+    if not access.can_view_review_outcome(viewer, review):
+        raise PermissionDenied("The packet with its outcomes is shown to the employee from release on.")
+    return render(request, "reviews/packet.html", {"review": review, "packet": build_packet(review)})
+
+
+@require_GET
+def packet_pdf(request: HttpRequest, review_id: int) -> HttpResponse:
+    viewer, review = _review_for(request, review_id)
+    if not access.can_view_review_outcome(viewer, review):
+        raise PermissionDenied("The packet with its outcomes is shown to the employee from release on.")
+    response = HttpResponse(render_packet_pdf(build_packet(review)), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="packet-{review.pk}.pdf"'
+    return response
+
+
+# ---------------------------------------------------------------------------------------- appeals
+
+
+def _appeal_for(request: HttpRequest, appeal_id: int) -> tuple[Person, Appeal]:
+    viewer = _viewer(request)
+    appeal = get_object_or_404(Appeal.objects.select_related("review__person", "review__cycle", "reviewer"),
+                               pk=appeal_id)
+    if not access.can_view_appeal(viewer, appeal):
+        raise PermissionDenied(services.ERR_CANNOT_SEE_APPEAL)
+    record_access(viewer, appeal.review.person, "reviews.appeal", via="web")
+    return viewer, appeal
+
+
+@require_GET
+def appeal_detail(request: HttpRequest, appeal_id: int) -> HttpResponse:
+    viewer, appeal = _appeal_for(request, appeal_id)
+    expected = appeal.escalation_reviewer_id if appeal.status == Appeal.Status.ESCALATED else appeal.reviewer_id
+    candidates = [p for p in Person.objects.filter(is_active=True) if access.can_review_appeal(p, appeal.review)]
+    return render(request, "reviews/appeal.html", {
+        "appeal": appeal, "review": appeal.review, "messages_thread": appeal.messages.select_related("author"),
+        "is_self": access.is_self(viewer, appeal.review.person), "can_assign": access.can_run_cycles(viewer),
+        "candidates": candidates, "can_decide": expected == viewer.pk, "outcomes": Outcome.choices,
+        "dimensions": Dimension.choices, "overdue": services.appeal_is_overdue(appeal),
+    })
+
+
+@require_POST
+def appeal_action(request: HttpRequest, appeal_id: int, action: str) -> HttpResponse:
+    viewer, appeal = _appeal_for(request, appeal_id)
+    back = f"/reviews/appeals/{appeal.pk}/"
+    post = request.POST
+    actions: dict[str, tuple[Callable[[], Any], str]] = {
+        "message": (lambda: services.add_appeal_message(appeal, author=viewer, body=post.get("body", "")),
+                    "Message added."),
+        "assign": (lambda: services.assign_appeal_reviewer(
+            appeal, actor=viewer, reviewer=get_object_or_404(Person, pk=post.get("reviewer") or 0)),
+            "Reviewer assigned."),
+        "decide": (lambda: services.decide_appeal(
+            appeal, reviewer=viewer, decision=post.get("decision", ""), reason=post.get("reason", ""),
+            new_outcomes={d: post[f"new_{d}"] for d in Dimension.values if post.get(f"new_{d}")},
+            citations=_lines(post.get("citations", ""))), "Decision recorded."),
+        "escalate": (lambda: services.escalate_appeal(appeal, actor=viewer, reason=post.get("reason", "")),
+                     "Escalated."),
+        "close": (lambda: services.close_appeal(appeal, actor=viewer), "Appeal closed."),
+    }
+    if action not in actions:
+        raise PermissionDenied("Unknown appeal action.")
+    function, success = actions[action]
+    return _act(request, function, success, back)
+
+
+# ------------------------------------------------------------------------------- narrative checks
+
+
+@require_POST
+def narrative_check(request: HttpRequest) -> HttpResponse:
+    """htmx: flags on the text as the manager writes (C5); advice, never a block."""
+    _viewer(request)
+    text = next((value for key, value in request.POST.items() if key not in {"csrfmiddlewaretoken", "kind"}), "")
+    kind = request.POST.get("kind", "manager_narrative")
+    if kind not in {"manager_narrative", "support_plan"}:
+        kind = "manager_narrative"
+    report = check_text(text, kind=kind)  # type: ignore[arg-type]
+    return render(request, "reviews/_narrative_flags.html", {"report": report, "flags": report.flags})

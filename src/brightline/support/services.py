@@ -1,0 +1,227 @@
+"""Support plans (F1–F3): every state change checks its rules, runs in one transaction and is audited.
+
+A plan is support, not an exit route: it starts from a diagnosis, rests on at least two pieces of
+human evidence and a second approver (C10), its wording is checked for personality language, the
+employee can read and comment on it throughout, and where the diagnosis is a role mismatch a
+redeployment must be offered before a plan may end without one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.utils import timezone
+
+from brightline import access
+from brightline.audit.services import log_action
+from brightline.core.narrative import check_text
+from brightline.people.models import Person
+from brightline.reviews.packet_items import CitationError, references_in, resolve
+from brightline.support.models import Cadence, CheckIn, Diagnosis, PlanComment, SupportGoal, SupportPlan
+
+
+class SupportPlanError(Exception):
+    """A support-plan action the rules do not allow."""
+
+
+ERR_CANNOT_OPEN = "only {person}'s management chain or a people partner can open a support plan"
+ERR_CANNOT_MANAGE = "only the person's management chain or a people partner can change this plan"
+ERR_CANNOT_SEE = "you cannot see this support plan"
+ERR_DIAGNOSIS = "start with a diagnosis: one of {choices}"
+ERR_DIAGNOSIS_NOTES = "describe what was observed and what {person} said about it"
+ERR_SUPPORT_OFFERED = "say what the organisation will do to help (coaching, time, training, pairing)"
+ERR_EVIDENCE = ("a support plan rests on at least 2 cited evidence items that are not AI signals; {count} cited "
+                "(AI assists, humans decide: C10)")
+ERR_TIMELINE = "a realistic timeline runs at least {minimum} days; this one runs {days}"
+ERR_GOALS = "a plan needs at least one goal with success criteria and an example of acceptable improvement"
+ERR_WORDING = ("the plan's wording describes the person rather than the work ({phrases}); describe observable "
+               "behaviour and its effect instead")
+ERR_NOT_SECOND_APPROVER = ("{name} cannot approve: the second approver is someone other than whoever opened the "
+                           "plan, who is a people partner or in the person's management chain")
+ERR_STATE = "the plan is {status}; that is not possible now"
+ERR_REDEPLOYMENT_FIRST = ("the diagnosis is a role mismatch: offer a redeployment (and record it) before the plan "
+                          "can end without one (F3)")
+ERR_EXTENSION_DATE = "an extension needs a new end date after {current}"
+ERR_OUTCOME = "{outcome!r} is not an outcome; use succeeded, extended, redeployed or ended"
+ERR_REASON = "write the reason"
+ERR_EMPTY = "write something first"
+
+MIN_PLAN_DAYS = 42  # six weeks: anything shorter is an exit route, not a chance to improve
+MIN_EVIDENCE = 2
+
+
+@dataclass(frozen=True)
+class GoalDraft:
+    description: str
+    success_criteria: str
+    acceptable_improvement: str
+
+
+@dataclass(frozen=True)
+class PlanDraft:
+    """Everything a new plan needs; a parameter object so the signature stays short."""
+
+    diagnosis: str
+    diagnosis_notes: str
+    support_offered: str
+    starts_on: dt.date
+    ends_on: dt.date
+    cadence: str = Cadence.FORTNIGHTLY
+    goals: tuple[GoalDraft, ...] = field(default_factory=tuple)
+    citations: tuple[str, ...] = field(default_factory=tuple)
+    review_id: int | None = None
+
+
+def _require(condition: bool, message: str) -> None:
+    if not condition:
+        raise SupportPlanError(message)
+
+
+def check_wording(*texts: str) -> None:
+    """Refuse personality language in a plan; other narrative flags are shown as advice, not refused."""
+    phrases: list[str] = []
+    for text in texts:
+        report = check_text(text or "", kind="support_plan")
+        phrases.extend(span.text for flag in report.flags if flag.flag_id == "personality" for span in flag.spans)
+    _require(not phrases, ERR_WORDING.format(phrases=", ".join(f"'{p}'" for p in phrases)))
+
+
+def _goal_texts(goals: Iterable[GoalDraft]) -> list[str]:
+    return [text for goal in goals for text in (goal.description, goal.success_criteria, goal.acceptable_improvement)]
+
+
+def open_support_plan(person: Person, *, actor: Person, draft: PlanDraft) -> SupportPlan:
+    """Propose a plan; it becomes active only after a second approver (C10)."""
+    _require(access.can_open_support_plan(actor, person), ERR_CANNOT_OPEN.format(person=person.name))
+    _require(draft.diagnosis in Diagnosis.values, ERR_DIAGNOSIS.format(choices=", ".join(Diagnosis.values)))
+    _require(bool(draft.diagnosis_notes.strip()), ERR_DIAGNOSIS_NOTES.format(person=person.name))
+    _require(bool(draft.support_offered.strip()), ERR_SUPPORT_OFFERED)
+    _require(draft.cadence in Cadence.values, f"{draft.cadence!r} is not a cadence")
+    days = (draft.ends_on - draft.starts_on).days
+    _require(days >= MIN_PLAN_DAYS, ERR_TIMELINE.format(minimum=MIN_PLAN_DAYS, days=days))
+    _require(bool(draft.goals) and all(g.description.strip() and g.success_criteria.strip()
+                                       and g.acceptable_improvement.strip() for g in draft.goals), ERR_GOALS)
+    try:
+        references = references_in(draft.diagnosis_notes, list(draft.citations))
+        for reference in references:
+            resolve(reference, person=person, viewer=actor)
+    except CitationError as error:
+        raise SupportPlanError(str(error)) from error
+    human = {reference for reference in references if not reference.is_ai}
+    _require(len(human) >= MIN_EVIDENCE, ERR_EVIDENCE.format(count=len(human)))
+    check_wording(draft.diagnosis_notes, draft.support_offered, *_goal_texts(draft.goals))
+    with transaction.atomic():
+        plan = SupportPlan.objects.create(
+            person=person, opened_by=actor, diagnosis=draft.diagnosis, diagnosis_notes=draft.diagnosis_notes.strip(),
+            support_offered=draft.support_offered.strip(), cadence=draft.cadence, starts_on=draft.starts_on,
+            ends_on=draft.ends_on, citations=[str(r) for r in references], review_id=draft.review_id)
+        for goal in draft.goals:
+            SupportGoal.objects.create(plan=plan, description=goal.description.strip(),
+                                       success_criteria=goal.success_criteria.strip(),
+                                       acceptable_improvement=goal.acceptable_improvement.strip())
+        log_action("support.plan.opened", actor, plan, {
+            "diagnosis": plan.diagnosis, "citations": plan.citations, "starts_on": plan.starts_on,
+            "ends_on": plan.ends_on, "goals": len(draft.goals)})
+    return plan
+
+
+def approve_support_plan(plan: SupportPlan, *, approver: Person, reason: str) -> SupportPlan:
+    _require(plan.status == SupportPlan.Status.PROPOSED, ERR_STATE.format(status=plan.get_status_display().lower()))
+    eligible = (approver.is_active and approver.pk not in {plan.opened_by_id, plan.person_id}
+                and (access.is_people_partner(approver) or access.manages(approver, plan.person)))
+    _require(eligible, ERR_NOT_SECOND_APPROVER.format(name=approver.name))
+    _require(bool(reason.strip()), ERR_REASON)
+    with transaction.atomic():
+        plan.status = SupportPlan.Status.ACTIVE
+        plan.approved_by = approver
+        plan.approved_at = timezone.now()
+        plan.save(update_fields=["status", "approved_by", "approved_at"])
+        log_action("support.plan.approved", approver, plan, {"reason": reason.strip()})
+    return plan
+
+
+def add_goal(plan: SupportPlan, *, actor: Person, goal: GoalDraft) -> SupportGoal:
+    _require(access.can_manage_support_plan(actor, plan), ERR_CANNOT_MANAGE)
+    _require(plan.status != SupportPlan.Status.CLOSED, ERR_STATE.format(status="closed"))
+    _require(bool(goal.description.strip() and goal.success_criteria.strip() and goal.acceptable_improvement.strip()),
+             ERR_GOALS)
+    check_wording(*_goal_texts([goal]))
+    with transaction.atomic():
+        created = SupportGoal.objects.create(plan=plan, description=goal.description.strip(),
+                                             success_criteria=goal.success_criteria.strip(),
+                                             acceptable_improvement=goal.acceptable_improvement.strip())
+        log_action("support.goal.added", actor, created, {"plan": plan.pk})
+    return created
+
+
+def record_check_in(plan: SupportPlan, *, actor: Person, held_on: dt.date, progress: str, notes: str) -> CheckIn:
+    _require(access.can_manage_support_plan(actor, plan), ERR_CANNOT_MANAGE)
+    _require(plan.status == SupportPlan.Status.ACTIVE, ERR_STATE.format(status=plan.get_status_display().lower()))
+    _require(progress in CheckIn.Progress.values, f"{progress!r} is not a progress value")
+    _require(bool(notes.strip()), ERR_EMPTY)
+    check_wording(notes)
+    with transaction.atomic():
+        check_in = CheckIn.objects.create(plan=plan, held_on=held_on, author=actor, progress=progress,
+                                          notes=notes.strip())
+        log_action("support.check_in.recorded", actor, check_in, {"plan": plan.pk, "held_on": held_on,
+                                                                  "progress": progress})
+    return check_in
+
+
+def comment_on_plan(plan: SupportPlan, *, actor: Person, body: str) -> PlanComment:
+    """The employee (and anyone who may see the plan) comments at any stage, also after it closed."""
+    _require(access.can_view_support_plan(actor, plan), ERR_CANNOT_SEE)
+    _require(bool(body.strip()), ERR_EMPTY)
+    with transaction.atomic():
+        comment = PlanComment.objects.create(plan=plan, author=actor, body=body.strip())
+        log_action("support.plan.commented", actor, comment, {"plan": plan.pk})
+    return comment
+
+
+def offer_redeployment(plan: SupportPlan, *, actor: Person, offer: str) -> SupportPlan:
+    _require(access.can_manage_support_plan(actor, plan), ERR_CANNOT_MANAGE)
+    _require(plan.status == SupportPlan.Status.ACTIVE, ERR_STATE.format(status=plan.get_status_display().lower()))
+    _require(bool(offer.strip()), ERR_EMPTY)
+    with transaction.atomic():
+        plan.redeployment_offered_at = timezone.now()
+        plan.redeployment_offer = offer.strip()
+        plan.save(update_fields=["redeployment_offered_at", "redeployment_offer"])
+        log_action("support.plan.redeployment_offered", actor, plan, {"offer": plan.redeployment_offer})
+    return plan
+
+
+def record_plan_outcome(plan: SupportPlan, *, actor: Person, outcome: str, reason: str,
+                        new_end: dt.date | None = None) -> SupportPlan:
+    """Succeeded, redeployed and ended close the plan; extended keeps it active with a later end date."""
+    _require(access.can_manage_support_plan(actor, plan), ERR_CANNOT_MANAGE)
+    _require(plan.status == SupportPlan.Status.ACTIVE, ERR_STATE.format(status=plan.get_status_display().lower()))
+    _require(outcome in SupportPlan.Outcome.values, ERR_OUTCOME.format(outcome=outcome))
+    _require(bool(reason.strip()), ERR_REASON)
+    check_wording(reason)
+    if outcome == SupportPlan.Outcome.ENDED and plan.diagnosis == Diagnosis.ROLE_MISMATCH:
+        _require(plan.redeployment_offered_at is not None, ERR_REDEPLOYMENT_FIRST)
+    with transaction.atomic():
+        data: dict[str, object] = {"outcome": outcome, "reason": reason.strip()}
+        if outcome == SupportPlan.Outcome.EXTENDED:
+            _require(new_end is not None and new_end > plan.ends_on, ERR_EXTENSION_DATE.format(current=plan.ends_on))
+            data["ends_on"] = {"from": plan.ends_on, "to": new_end}
+            plan.ends_on = new_end  # type: ignore[assignment]
+            plan.extensions += 1
+            plan.save(update_fields=["ends_on", "extensions"])
+            log_action("support.plan.extended", actor, plan, data)
+            return plan
+        plan.outcome = outcome
+        plan.outcome_reason = reason.strip()
+        plan.status = SupportPlan.Status.CLOSED
+        plan.closed_at = timezone.now()
+        plan.save(update_fields=["outcome", "outcome_reason", "status", "closed_at"])
+        log_action("support.plan.closed", actor, plan, data)
+    return plan
+
+
+def plans_visible_to(viewer: Person) -> list[SupportPlan]:
+    plans = SupportPlan.objects.select_related("person", "opened_by")
+    return [plan for plan in plans if access.can_view_support_plan(viewer, plan)]

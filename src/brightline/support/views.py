@@ -1,0 +1,124 @@
+"""Support-plan pages: the employee reads and comments; the chain and people partners run the plan."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from brightline import access
+from brightline.audit.services import record_access
+from brightline.evidence.models import EvidenceItem
+from brightline.people.models import Person
+from brightline.support import services
+from brightline.support.models import Cadence, CheckIn, Diagnosis, SupportPlan
+
+
+def _viewer(request: HttpRequest) -> Person:
+    viewer = access.person_for(request.user)
+    if viewer is None or not viewer.is_active:
+        raise PermissionDenied("This account is not linked to an active person in Brightline.")
+    return viewer
+
+
+def _date(value: str | None) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value or "")
+    except ValueError:
+        return None
+
+
+@require_GET
+def index(request: HttpRequest) -> HttpResponse:
+    viewer = _viewer(request)
+    reports = [p for p in Person.objects.filter(is_active=True).select_related("manager")
+               if access.can_open_support_plan(viewer, p)] if viewer.is_manager or access.is_people_partner(viewer) \
+        else []
+    return render(request, "support/index.html", {"plans": services.plans_visible_to(viewer), "reports": reports})
+
+
+@require_http_methods(["GET", "POST"])
+def plan_new(request: HttpRequest, person_id: int) -> HttpResponse:
+    viewer = _viewer(request)
+    person = get_object_or_404(Person, pk=person_id)
+    if not access.can_open_support_plan(viewer, person):
+        raise PermissionDenied(services.ERR_CANNOT_OPEN.format(person=person.name))
+    record_access(viewer, person, "support.plan", via="web")
+    error = ""
+    if request.method == "POST":
+        post = request.POST
+        starts, ends = _date(post.get("starts_on")), _date(post.get("ends_on"))
+        draft = services.PlanDraft(
+            diagnosis=post.get("diagnosis", ""), diagnosis_notes=post.get("diagnosis_notes", ""),
+            support_offered=post.get("support_offered", ""), cadence=post.get("cadence", Cadence.FORTNIGHTLY),
+            starts_on=starts or dt.date.today(), ends_on=ends or dt.date.today(),
+            citations=tuple(f"evidence_item:{pk}" for pk in post.getlist("evidence")),
+            goals=(services.GoalDraft(post.get("goal", ""), post.get("success_criteria", ""),
+                                      post.get("acceptable_improvement", "")),))
+        try:
+            plan = services.open_support_plan(person, actor=viewer, draft=draft)
+        except services.SupportPlanError as refused:
+            error = str(refused)
+        else:
+            messages.success(request, "Plan proposed. It starts once a second approver has read it.")
+            return redirect("support:plan", plan_id=plan.pk)
+    return render(request, "support/plan_new.html", {
+        "person": person, "diagnoses": Diagnosis.choices, "cadences": Cadence.choices, "error": error,
+        "evidence": EvidenceItem.objects.filter(person=person)[:50], "posted": request.POST})
+
+
+@require_GET
+def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
+    viewer = _viewer(request)
+    plan = get_object_or_404(SupportPlan.objects.select_related("person", "opened_by", "approved_by"), pk=plan_id)
+    if not access.can_view_support_plan(viewer, plan):
+        raise PermissionDenied("A support plan is visible to the person, their management chain and people partners.")
+    record_access(viewer, plan.person, "support.plan", via="web")
+    can_approve = (plan.status == SupportPlan.Status.PROPOSED and viewer.pk not in {plan.opened_by_id, plan.person_id}
+                   and (access.is_people_partner(viewer) or access.manages(viewer, plan.person)))
+    return render(request, "support/plan.html", {
+        "plan": plan, "is_self": access.is_self(viewer, plan.person),
+        "can_manage": access.can_manage_support_plan(viewer, plan), "can_approve": can_approve,
+        "progress_choices": CheckIn.Progress.choices, "outcomes": SupportPlan.Outcome.choices})
+
+
+@require_POST
+def plan_action(request: HttpRequest, plan_id: int, action: str) -> HttpResponse:
+    viewer = _viewer(request)
+    plan = get_object_or_404(SupportPlan.objects.select_related("person"), pk=plan_id)
+    if not access.can_view_support_plan(viewer, plan):
+        raise PermissionDenied("You cannot see this support plan.")
+    post = request.POST
+    actions: dict[str, tuple[Callable[[], Any], str]] = {
+        "approve": (lambda: services.approve_support_plan(plan, approver=viewer, reason=post.get("reason", "")),
+                    "Plan approved; it is active."),
+        "comment": (lambda: services.comment_on_plan(plan, actor=viewer, body=post.get("body", "")), "Comment added."),
+        "check-in": (lambda: services.record_check_in(plan, actor=viewer,
+                                                      held_on=_date(post.get("held_on")) or dt.date.today(),
+                                                      progress=post.get("progress", ""), notes=post.get("notes", "")),
+                     "Check-in recorded."),
+        "goal": (lambda: services.add_goal(plan, actor=viewer, goal=services.GoalDraft(
+            post.get("goal", ""), post.get("success_criteria", ""), post.get("acceptable_improvement", ""))),
+            "Goal added."),
+        "redeployment": (lambda: services.offer_redeployment(plan, actor=viewer, offer=post.get("offer", "")),
+                         "Redeployment offer recorded."),
+        "outcome": (lambda: services.record_plan_outcome(plan, actor=viewer, outcome=post.get("outcome", ""),
+                                                         reason=post.get("reason", ""),
+                                                         new_end=_date(post.get("new_end"))), "Outcome recorded."),
+    }
+    if action not in actions:
+        raise PermissionDenied("Unknown action.")
+    function, success = actions[action]
+    try:
+        function()
+    except services.SupportPlanError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, success)
+    return redirect("support:plan", plan_id=plan.pk)

@@ -1,0 +1,156 @@
+"""Decision memos (E5), release and acknowledgement (E6), appeals outside the chain (E7)."""
+
+from __future__ import annotations
+
+import pytest
+
+from brightline.audit.models import AuditEntry
+from brightline.reviews import services
+from brightline.reviews.models import Appeal, CalibrationChange, Phase
+from brightline.reviews.services import ReviewError
+from tests.reviews_helpers import AFTER_WINDOW, IN_WINDOW, cycle_in_calibration, olga, pre_vote_all, review_of
+
+
+@pytest.fixture
+def released(personas):
+    cycle = cycle_in_calibration(personas)
+    erin = review_of(cycle, personas.erin)
+    for review in cycle.reviews.all():
+        pre_vote_all(review, services.eligible_panelists(review))
+    # Olga dissents on Erin's leadership before the panel settles on 'exceeds'.
+    assessment = erin.assessments.get(dimension="leadership")
+    refs = [i.reference for i in erin.packet_items.filter(kind="evidence_item")]
+    services.record_calibration_change(assessment, actor=personas.oscar, to_outcome="exceeds",
+                                       reason="Ran two cross-team incident reviews.", citations=refs,
+                                       seen_version=assessment.version)
+    cycle = services.advance_cycle(cycle, actor=personas.pia)
+    for review in cycle.reviews.all():
+        services.generate_decision_memo(review, actor=personas.pia, accountable=personas.lee)
+    return services.advance_cycle(cycle, actor=personas.pia)
+
+
+def test_the_memo_is_generated_from_the_record_with_named_accountability(personas, released):
+    memo = review_of(released, personas.erin).memo
+    sections = memo.sections
+    assert memo.accountable == personas.lee and sections["accountable"] == "Lee Leader"
+    assert {row["dimension"]: row["final"] for row in sections["outcomes"]}["leadership"] == "exceeds"
+    change = sections["calibration_changes"][0]
+    assert (change["from"], change["to"], change["by"]) == ("meets", "exceeds", "Oscar Outsider")
+    assert change["reason"] == "Ran two cross-team incident reviews."
+    # Both panelists pre-voted 'meets' on leadership; the final outcome differs, so that is recorded dissent.
+    assert {(d["panelist"], d["dimension"]) for d in sections["dissent"]} >= {("Olga Othermanager", "leadership")}
+    assert sections["main_signals"] and sections["manager_interpretation"]["manager"] == "Mo Manager"
+    assert "ai_disagreements" in sections
+    assert AuditEntry.objects.filter(action="reviews.memo.generated").count() == 3
+
+
+def test_release_needs_a_memo_for_everyone(personas):
+    cycle = cycle_in_calibration(personas)
+    for review in cycle.reviews.all():
+        pre_vote_all(review, services.eligible_panelists(review))
+    cycle = services.advance_cycle(cycle, actor=personas.pia)
+    with pytest.raises(ReviewError, match="every review needs a decision memo before release"):
+        services.advance_cycle(cycle, actor=personas.pia)
+
+
+def test_the_employee_cannot_be_their_own_accountable_decider(personas):
+    cycle = cycle_in_calibration(personas)
+    for review in cycle.reviews.all():
+        pre_vote_all(review, services.eligible_panelists(review))
+    cycle = services.advance_cycle(cycle, actor=personas.pia)
+    with pytest.raises(ReviewError, match="accountable must be an active person other than Erin Employee"):
+        services.generate_decision_memo(review_of(cycle, personas.erin), actor=personas.pia,
+                                        accountable=personas.erin)
+
+
+def test_the_employee_acknowledges_once(personas, released):
+    review = review_of(released, personas.erin)
+    services.acknowledge_review(review, actor=personas.erin, comment="Thanks; I will appeal one point.")
+    with pytest.raises(ReviewError, match="already acknowledged"):
+        services.acknowledge_review(review, actor=personas.erin)
+    with pytest.raises(ReviewError, match=services.ERR_NOT_SELF):
+        services.acknowledge_review(review_of(released, personas.pat), actor=personas.mo)
+    assert AuditEntry.objects.filter(action="reviews.review.acknowledged").count() == 1
+
+
+def test_the_full_appeal_path_with_a_reviewer_outside_the_chain(personas, released):
+    review = review_of(released, personas.erin)
+    appeal = services.file_appeal(review, actor=personas.erin, today=IN_WINDOW,
+                                  context="The delivery outcome misses the migration I led in September.")
+    assert appeal.status == Appeal.Status.REQUESTED and str(appeal.due_on) == "2026-12-04"
+    for in_chain in (personas.mo, personas.lee, personas.erin):
+        with pytest.raises(ReviewError) as raised:
+            services.assign_appeal_reviewer(appeal, actor=personas.pia, reviewer=in_chain)
+        assert str(raised.value) == services.ERR_REVIEWER_IN_CHAIN.format(name=in_chain.name)
+    services.assign_appeal_reviewer(appeal, actor=personas.pia, reviewer=olga())
+    services.add_appeal_message(appeal, author=olga(), body="Which change was the migration?")
+    services.add_appeal_message(appeal, author=personas.erin, body="The ledger cut-over, in the packet.")
+    with pytest.raises(ReviewError, match=services.ERR_CANNOT_SEE_APPEAL):
+        services.add_appeal_message(appeal, author=personas.pat, body="Me too")
+    with pytest.raises(ReviewError, match=services.ERR_NOT_APPEAL_REVIEWER):
+        services.decide_appeal(appeal, reviewer=personas.oscar, decision="upheld", reason="x")
+    services.decide_appeal(appeal, reviewer=olga(), decision="changed", reason="The cut-over shows it.",
+                           new_outcomes={"delivery_results": "exceeds"})
+    assessment = review.assessments.get(dimension="delivery_results")
+    assert assessment.outcome == "exceeds"
+    change = CalibrationChange.objects.get(assessment=assessment)
+    assert change.source == "appeal" and change.actor == olga()
+    # Escalation goes to a different reviewer, also outside the chain; that decision is final.
+    services.escalate_appeal(appeal, actor=personas.erin, reason="Technical excellence too.")
+    with pytest.raises(ReviewError, match=services.ERR_REVIEWER_SAME):
+        services.assign_appeal_reviewer(appeal, actor=personas.pia, reviewer=olga())
+    services.assign_appeal_reviewer(appeal, actor=personas.pia, reviewer=personas.oscar)
+    services.decide_appeal(appeal, reviewer=personas.oscar, decision="upheld", reason="The rest stands.")
+    appeal.refresh_from_db()
+    assert appeal.status == Appeal.Status.CLOSED and appeal.escalation_decision == "upheld"
+    actions = set(AuditEntry.objects.filter(action__startswith="reviews.appeal.").values_list("action", flat=True))
+    assert actions == {"reviews.appeal.filed", "reviews.appeal.reviewer_assigned", "reviews.appeal.message_added",
+                       "reviews.appeal.decided", "reviews.appeal.outcome_changed", "reviews.appeal.escalated"}
+
+
+def test_an_appeal_cannot_lower_an_outcome(personas, released):
+    appeal = services.file_appeal(review_of(released, personas.erin), actor=personas.erin, today=IN_WINDOW,
+                                  context="Please look again.")
+    services.assign_appeal_reviewer(appeal, actor=personas.pia, reviewer=olga())
+    with pytest.raises(ReviewError, match="never lower it"):
+        services.decide_appeal(appeal, reviewer=olga(), decision="changed", reason="x",
+                               new_outcomes={"leadership": "needs_support"})
+
+
+def test_the_appeal_window_closes(personas, released):
+    with pytest.raises(ReviewError, match="the appeal window closed on 2026-11-28"):
+        services.file_appeal(review_of(released, personas.erin), actor=personas.erin, today=AFTER_WINDOW,
+                             context="Late.")
+
+
+def test_only_the_employee_appeals_and_only_once_at_a_time(personas, released):
+    review = review_of(released, personas.erin)
+    with pytest.raises(ReviewError, match=services.ERR_NOT_SELF):
+        services.file_appeal(review, actor=personas.mo, today=IN_WINDOW, context="On her behalf.")
+    services.file_appeal(review, actor=personas.erin, today=IN_WINDOW, context="First.")
+    with pytest.raises(ReviewError, match=services.ERR_APPEAL_OPEN):
+        services.file_appeal(review, actor=personas.erin, today=IN_WINDOW, context="Second.")
+
+
+def test_a_cycle_closes_only_when_appeals_are_decided(personas, released):
+    appeal = services.file_appeal(review_of(released, personas.erin), actor=personas.erin, today=IN_WINDOW,
+                                  context="Please look again.")
+    cycle = services.advance_cycle(released, actor=personas.pia)
+    assert cycle.phase == Phase.ACKNOWLEDGEMENT
+    with pytest.raises(ReviewError, match="1 appeal"):
+        services.advance_cycle(cycle, actor=personas.pia)
+    services.assign_appeal_reviewer(appeal, actor=personas.pia, reviewer=olga())
+    services.decide_appeal(appeal, reviewer=olga(), decision="upheld", reason="The evidence supports it.")
+    cycle = services.advance_cycle(cycle, actor=personas.pia)
+    assert cycle.phase == Phase.CLOSED and cycle.closed_at is not None
+    with pytest.raises(ReviewError, match=services.ERR_CYCLE_CLOSED):
+        services.advance_cycle(cycle, actor=personas.pia)
+
+
+def test_overdue_appeals_are_visible(personas, released):
+    import datetime as dt
+
+    appeal = services.file_appeal(review_of(released, personas.erin), actor=personas.erin, today=IN_WINDOW,
+                                  context="Please look again.")
+    assert not services.appeal_is_overdue(appeal, today=IN_WINDOW)
+    assert services.appeal_is_overdue(appeal, today=IN_WINDOW + dt.timedelta(days=15))

@@ -1,0 +1,36 @@
+"""The demo organisation's review history: two closed cycles, traced outcomes, one humane support plan."""
+
+from __future__ import annotations
+
+import pytest
+
+from brightline.reviews.models import CalibrationChange, DecisionMemo, DimensionAssessment, Phase, ReviewCycle
+from brightline.support.models import SupportPlan
+
+
+@pytest.fixture
+def demo(db):
+    from brightline.demo import load_demo
+
+    return load_demo(seed=7)
+
+
+def test_the_demo_has_two_closed_cycles_where_every_outcome_cites_evidence(demo):
+    cycles = ReviewCycle.objects.order_by("opened_at")
+    assert [(c.name, c.phase) for c in cycles] == [("2025 H2 review", Phase.CLOSED), ("2026 H1 review", Phase.CLOSED)]
+    assert not DimensionAssessment.objects.filter(citations=[]).exists()
+    assert DecisionMemo.objects.count() == sum(c.reviews.count() for c in cycles)
+
+
+def test_the_demo_records_a_calibration_change_with_its_reason_and_an_appeal(demo):
+    change = CalibrationChange.objects.filter(source="calibration", assessment__review__person__user__username="erin")
+    assert change.exists() and "incident debrief" in change.get().reason and change.get().citations
+    erin_memo = DecisionMemo.objects.get(review__person__user__username="erin", review__cycle__name="2026 H1 review")
+    assert erin_memo.sections["calibration_changes"] and erin_memo.accountable.user.username == "lee"
+    assert ReviewCycle.objects.get(name="2026 H1 review").reviews.get(person__user__username="pat").appeals.exists()
+
+
+def test_the_demo_support_plan_is_active_with_check_ins_and_the_employees_voice(demo):
+    plan = SupportPlan.objects.get()
+    assert plan.status == "active" and plan.diagnosis == "temporary_overload"
+    assert plan.check_ins.count() == 2 and plan.comments.get().author == plan.person

@@ -1,0 +1,111 @@
+"""Review pages for each persona: what each sees, what each may not, and the live narrative check."""
+
+from __future__ import annotations
+
+import pytest
+
+from brightline.audit.models import AccessLog
+from brightline.reviews import services
+from brightline.reviews.models import ReviewCycle
+from tests.reviews_helpers import SCHEDULE, cycle_in_calibration, olga, open_payments_cycle, pre_vote_all, review_of
+
+
+def test_reviews_is_in_everyones_navigation(personas, client_for):
+    page = client_for(personas.erin).get("/reviews/")
+    assert page.status_code == 200 and b'href="/reviews/"' in page.content
+
+
+def test_a_people_partner_opens_a_cycle_in_the_browser_form(personas, client_for):
+    form = {"name": "2026 H2", "teams": ["payments"], **{f"ends_{k}": v for k, v in SCHEDULE.items()}}
+    response = client_for(personas.pia).post("/reviews/cycles/new/", form)
+    cycle = ReviewCycle.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/reviews/cycles/{cycle.pk}/"
+    page = client_for(personas.pia).get(response["Location"])
+    assert b"for information only" in page.content and b"Advance to self_review" in page.content
+
+
+def test_the_cycle_form_shows_the_quota_refusal(personas, client_for):
+    form = {"name": "x", "config": '{"curve": "bell"}', **{f"ends_{k}": v for k, v in SCHEDULE.items()}}
+    page = client_for(personas.pia).post("/reviews/cycles/new/", form)
+    assert page.status_code == 200 and b"calibrates standards, not outcomes" in page.content
+    assert not ReviewCycle.objects.exists()
+
+
+@pytest.mark.parametrize("persona", ["erin", "mo", "lee", "oscar"])
+def test_only_people_partners_reach_cycle_admin_pages(personas, client_for, persona):
+    cycle = open_payments_cycle(personas)
+    browser = client_for(getattr(personas, persona))
+    assert browser.get("/reviews/cycles/new/").status_code == 403
+    assert browser.get(f"/reviews/cycles/{cycle.pk}/").status_code == 403
+    assert browser.post(f"/reviews/cycles/{cycle.pk}/advance/").status_code in (302, 403)
+    cycle.refresh_from_db()
+    assert cycle.phase == "evidence"
+
+
+@pytest.mark.parametrize("persona", ["pat", "oscar"])
+def test_peers_and_outsiders_cannot_open_a_review_page(personas, client_for, persona):
+    review = review_of(open_payments_cycle(personas), personas.erin)
+    assert client_for(getattr(personas, persona)).get(f"/reviews/r/{review.pk}/").status_code == 403
+
+
+def test_the_manager_page_reads_are_logged_and_show_the_live_check(personas, client_for):
+    cycle = open_payments_cycle(personas)
+    for _ in range(2):
+        cycle = services.advance_cycle(cycle, actor=personas.pia)
+    review = review_of(cycle, personas.erin)
+    page = client_for(personas.mo).get(f"/reviews/r/{review.pk}/")
+    assert page.status_code == 200
+    assert b'hx-trigger="keyup changed delay:500ms"' in page.content and b"IC2 expects" in page.content
+    assert AccessLog.objects.filter(viewer=personas.mo, subject=personas.erin, record="reviews.review").exists()
+
+
+def test_the_narrative_check_flags_vague_language(personas, client_for):
+    fragment = client_for(personas.mo).post("/reviews/narrative-check/",
+                                            {"rationale": "Great collaborator, needs to be more strategic."})
+    assert fragment.status_code == 200 and b"Vague praise or criticism" in fragment.content
+
+
+def test_the_employee_sees_no_outcome_before_release_and_the_packet_is_closed(personas, client_for):
+    cycle = cycle_in_calibration(personas)
+    review = review_of(cycle, personas.erin)
+    page = client_for(personas.erin).get(f"/reviews/r/{review.pk}/")
+    assert page.status_code == 200 and b"Outcome:" not in page.content
+    assert client_for(personas.erin).get(f"/reviews/r/{review.pk}/packet/").status_code == 403
+
+
+def test_a_panelist_votes_in_the_browser_and_sees_no_spread_before_everyone_voted(personas, client_for):
+    cycle = cycle_in_calibration(personas)
+    review = review_of(cycle, personas.erin)
+    browser = client_for(personas.oscar)
+    votes = {f"vote_{d}": "meets" for d in ("technical_excellence", "delivery_results", "judgment_communication",
+                                            "leadership")}
+    browser.post(f"/reviews/r/{review.pk}/pre-vote/", votes)
+    page = browser.get(f"/reviews/r/{review.pk}/")
+    assert b"1 of 2 eligible panelists have voted" in page.content and b"Spread of pre-votes" not in page.content
+    pre_vote_all(review, [olga()])
+    assert b"Spread of pre-votes" in browser.get(f"/reviews/r/{review.pk}/").content
+
+
+def test_the_packet_page_and_pdf_render_for_the_manager(personas, client_for):
+    cycle = cycle_in_calibration(personas)
+    review = review_of(cycle, personas.erin)
+    page = client_for(personas.mo).get(f"/reviews/r/{review.pk}/packet/")
+    assert page.status_code == 200 and b"Role and level expectations" in page.content
+    pdf = client_for(personas.mo).get(f"/reviews/r/{review.pk}/packet.pdf")
+    assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
+
+
+def test_a_released_employee_acknowledges_and_appeals_in_the_browser(personas, client_for):
+    cycle = cycle_in_calibration(personas)
+    for review in cycle.reviews.all():
+        pre_vote_all(review, services.eligible_panelists(review))
+    cycle = services.advance_cycle(cycle, actor=personas.pia)
+    client_for(personas.pia).post(f"/reviews/cycles/{cycle.pk}/memos/")
+    cycle = services.advance_cycle(cycle, actor=personas.pia)
+    review = review_of(cycle, personas.erin)
+    browser = client_for(personas.erin)
+    page = browser.get(f"/reviews/r/{review.pk}/")
+    assert b"Decision memo" in page.content and b"Finally accountable: <strong>Lee Leader</strong>" in page.content
+    browser.post(f"/reviews/r/{review.pk}/acknowledge/", {"comment": "Seen."})
+    review.refresh_from_db()
+    assert review.acknowledged_at is not None

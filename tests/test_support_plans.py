@@ -1,0 +1,143 @@
+"""Support plans (F1–F3, C10): diagnosis first, human evidence and a second approver, dignity in wording."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+
+from brightline.audit.models import AccessLog, AuditEntry
+from brightline.support import services
+from brightline.support.models import SupportPlan
+from brightline.support.services import GoalDraft, PlanDraft, SupportPlanError
+from tests.reviews_helpers import make_evidence
+
+START = dt.date(2026, 11, 2)
+
+
+def draft(person, *, evidence=2, **overrides):
+    items = make_evidence(person, evidence)
+    options = {
+        "diagnosis": "skill", "starts_on": START, "ends_on": START + dt.timedelta(days=70),
+        "diagnosis_notes": "Two design reviews missed the failure modes of the payout queue.",
+        "support_offered": "Fortnightly pairing with a senior engineer on design reviews; two training days.",
+        "goals": (GoalDraft("Write design docs that cover failure modes.",
+                            "The next two design docs list failure modes and rollbacks.",
+                            "A reviewer no longer needs to ask about rollback in the review."),),
+        "citations": tuple(item.citation.replace("[E:", "evidence_item:").rstrip("]") for item in items),
+    }
+    options.update(overrides)
+    return PlanDraft(**options)
+
+
+def active_plan(personas, **overrides):
+    plan = services.open_support_plan(personas.erin, actor=personas.mo, draft=draft(personas.erin, **overrides))
+    return services.approve_support_plan(plan, approver=personas.pia, reason="Read both items and the goals.")
+
+
+def test_a_manager_proposes_and_a_second_person_approves(personas):
+    plan = services.open_support_plan(personas.erin, actor=personas.mo, draft=draft(personas.erin))
+    assert plan.status == SupportPlan.Status.PROPOSED and plan.goals.count() == 1
+    with pytest.raises(SupportPlanError, match="Mo Manager cannot approve"):
+        services.approve_support_plan(plan, approver=personas.mo, reason="Me again.")
+    with pytest.raises(SupportPlanError, match="Pat Peer cannot approve"):
+        services.approve_support_plan(plan, approver=personas.pat, reason="Peer.")
+    services.approve_support_plan(plan, approver=personas.lee, reason="Goals are specific and fair.")
+    assert plan.status == SupportPlan.Status.ACTIVE
+    assert [e.action for e in AuditEntry.objects.filter(action__startswith="support.")] == [
+        "support.plan.opened", "support.plan.approved"]
+
+
+def test_a_plan_on_one_evidence_item_is_refused(personas):
+    with pytest.raises(SupportPlanError, match="at least 2 cited evidence items that are not AI signals; 1 cited"):
+        services.open_support_plan(personas.erin, actor=personas.mo, draft=draft(personas.erin, evidence=1))
+
+
+def test_ai_signals_do_not_count_as_the_evidence_for_a_plan(personas):
+    base = draft(personas.erin, evidence=1)
+    with pytest.raises(SupportPlanError):
+        services.open_support_plan(personas.erin, actor=personas.mo,
+                                   draft=PlanDraft(**{**base.__dict__, "citations": (*base.citations, "signal:1")}))
+    assert not SupportPlan.objects.exists()
+
+
+def test_personality_language_is_refused(personas):
+    with pytest.raises(SupportPlanError, match="describes the person rather than the work"):
+        services.open_support_plan(personas.erin, actor=personas.mo, draft=draft(
+            personas.erin, diagnosis_notes="She is lazy and has a bad attitude."))
+
+
+def test_a_plan_shorter_than_six_weeks_is_refused(personas):
+    with pytest.raises(SupportPlanError, match="a realistic timeline runs at least 42 days; this one runs 14"):
+        services.open_support_plan(personas.erin, actor=personas.mo,
+                                   draft=draft(personas.erin, ends_on=START + dt.timedelta(days=14)))
+
+
+@pytest.mark.parametrize("persona", ["erin", "pat", "oscar"])
+def test_only_the_chain_or_people_partners_open_plans(personas, persona):
+    with pytest.raises(SupportPlanError, match="only Erin Employee's management chain or a people partner"):
+        services.open_support_plan(personas.erin, actor=getattr(personas, persona), draft=draft(personas.erin))
+
+
+def test_check_ins_and_the_employee_comments(personas):
+    plan = active_plan(personas)
+    services.record_check_in(plan, actor=personas.mo, held_on=START + dt.timedelta(days=14),
+                             progress="some_progress", notes="The queue design doc now lists rollbacks [E:1].")
+    services.comment_on_plan(plan, actor=personas.erin, body="I would like the pairing on Tuesdays.")
+    with pytest.raises(SupportPlanError, match=services.ERR_CANNOT_MANAGE):
+        services.record_check_in(plan, actor=personas.erin, held_on=START, progress="on_track", notes="x")
+    with pytest.raises(SupportPlanError, match=services.ERR_CANNOT_SEE):
+        services.comment_on_plan(plan, actor=personas.pat, body="x")
+    assert plan.check_ins.count() == 1 and plan.comments.get().author == personas.erin
+
+
+def test_role_mismatch_cannot_end_before_redeployment_is_offered(personas):
+    plan = active_plan(personas, diagnosis="role_mismatch")
+    with pytest.raises(SupportPlanError, match="offer a redeployment"):
+        services.record_plan_outcome(plan, actor=personas.mo, outcome="ended", reason="No fit found.")
+    services.offer_redeployment(plan, actor=personas.mo, offer="A platform role on the developer-experience team.")
+    services.record_plan_outcome(plan, actor=personas.mo, outcome="ended", reason="Declined the offered role.")
+    assert plan.status == SupportPlan.Status.CLOSED and plan.outcome == "ended"
+    assert AuditEntry.objects.filter(action="support.plan.redeployment_offered").exists()
+
+
+def test_extension_moves_the_end_date_and_keeps_the_plan_active(personas):
+    plan = active_plan(personas)
+    new_end = plan.ends_on + dt.timedelta(days=28)
+    services.record_plan_outcome(plan, actor=personas.mo, outcome="extended", reason="Good progress; more time.",
+                                 new_end=new_end)
+    assert plan.status == SupportPlan.Status.ACTIVE and plan.ends_on == new_end and plan.extensions == 1
+    services.record_plan_outcome(plan, actor=personas.mo, outcome="succeeded", reason="Both goals met.")
+    assert plan.outcome == "succeeded"
+
+
+@pytest.mark.parametrize("persona,status", [("erin", 200), ("mo", 200), ("lee", 200), ("pia", 200),
+                                            ("pat", 403), ("oscar", 403)])
+def test_who_sees_a_plan(personas, client_for, persona, status):
+    plan = active_plan(personas)
+    assert client_for(getattr(personas, persona)).get(f"/support/{plan.pk}/").status_code == status
+    assert client_for(getattr(personas, persona)).get(f"/api/support/plans/{plan.pk}").status_code == status
+
+
+def test_the_employee_comments_through_the_api_and_reads_by_others_are_logged(personas, client_for):
+    plan = active_plan(personas)
+    response = client_for(personas.erin).post(f"/api/support/plans/{plan.pk}/comments",
+                                              data=json.dumps({"body": "Thanks for the pairing."}),
+                                              content_type="application/json")
+    assert response.status_code == 201
+    client_for(personas.pia).get(f"/support/{plan.pk}/")
+    assert AccessLog.objects.filter(viewer=personas.pia, subject=personas.erin, record="support.plan").exists()
+
+
+def test_a_manager_proposes_a_plan_in_the_browser(personas, client_for):
+    items = make_evidence(personas.erin, 2)
+    form = {"diagnosis": "temporary_overload", "diagnosis_notes": "On call for six of eight weeks.",
+            "support_offered": "Take Erin off the rota for a month.", "goal": "Recover focus time.",
+            "success_criteria": "No more than one on-call week per month.",
+            "acceptable_improvement": "Two uninterrupted focus days a week.", "cadence": "weekly",
+            "starts_on": "2026-11-02", "ends_on": "2027-01-04", "evidence": [str(i.pk) for i in items]}
+    response = client_for(personas.mo).post(f"/support/new/{personas.erin.pk}/", form)
+    plan = SupportPlan.objects.get()
+    assert response.status_code == 302 and plan.diagnosis == "temporary_overload"
+    assert client_for(personas.pat).get(f"/support/new/{personas.erin.pk}/").status_code == 403
