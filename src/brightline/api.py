@@ -47,6 +47,7 @@ api = NinjaAPI(
 )
 
 from brightline.evidence.api import router as evidence_router  # noqa: E402
+from brightline.fairness.api import router as fairness_router  # noqa: E402
 from brightline.feedback.api import router as feedback_router  # noqa: E402
 from brightline.insights.api import router as insights_router  # noqa: E402
 from brightline.people.api import router as people_router  # noqa: E402
@@ -61,3 +62,4 @@ api.add_router("/feedback", feedback_router)
 api.add_router("/insights", insights_router)
 api.add_router("/reviews", reviews_router)
 api.add_router("/support", support_router)
+api.add_router("/fairness", fairness_router)

@@ -14,5 +14,6 @@ urlpatterns = [
     path("insights/", include("brightline.insights.urls")),
     path("reviews/", include("brightline.reviews.urls")),
     path("support/", include("brightline.support.urls")),
+    path("fairness/", include("brightline.fairness.urls")),
     path("", include("brightline.dashboards.urls")),
 ]

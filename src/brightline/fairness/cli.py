@@ -1,4 +1,8 @@
-"""``brightline audit outcomes``: audit any decision table (an HRIS export) offline, in one command."""
+"""``brightline audit outcomes``: audit any decision table (an HRIS export) offline, in one command.
+
+Also ``brightline import demographics`` (protected attributes, stored apart, people partners' data)
+and ``brightline import hris-events`` (leavers, transfers, promotions for system-health measures).
+"""
 
 from __future__ import annotations
 
@@ -72,7 +76,58 @@ def _audit_outcomes(options: dict[str, Any], command: BaseCommand) -> int:
     return 0
 
 
+def _add_import_arguments(parser: CommandParser) -> None:
+    parser.add_argument("file", type=Path, help="CSV file")
+    parser.add_argument("--dry-run", action="store_true", help="validate and report changes; write nothing")
+    parser.add_argument("--json", action="store_true", help="print the result as JSON")
+
+
+def _run_import(options: dict[str, Any], command: BaseCommand, importer: Any, noun: str) -> int:
+    from brightline.fairness.csvfiles import CsvImportError
+    from brightline.people.cli import cli_actor_label
+
+    path: Path = options["file"]
+    if not path.is_file():
+        raise CommandError(ERR_NO_FILE.format(path=path))
+    try:
+        result = importer(path.read_bytes(), actor=None, actor_label=cli_actor_label(), dry_run=options["dry_run"])
+    except CsvImportError as error:
+        if options["json"]:
+            write_json(command, {"dry_run": options["dry_run"], "errors": [e.to_json() for e in error.errors]})
+        else:
+            for row_error in error.errors:
+                where = f"line {row_error.line}" if row_error.line else "file"
+                command.stderr.write(f"{path}: {where}: {row_error.reason}")
+            command.stderr.write(f"{len(error.errors)} problem(s); nothing was imported.")
+        return 1
+    if options["json"]:
+        write_json(command, result.to_json())
+    else:
+        verb = "Would import" if result.dry_run else "Imported"
+        command.stdout.write(f"{verb} {result.rows} {noun}: {result.created} new, {result.updated} updated, "
+                             f"{result.unchanged} unchanged" + (f", {result.removed} withdrawn" if hasattr(
+                                 result, "removed") else "") + ".")
+    return 0
+
+
+def _import_demographics(options: dict[str, Any], command: BaseCommand) -> int:
+    from brightline.fairness.demographics import import_demographics
+
+    return _run_import(options, command, import_demographics, "rows of demographic attributes")
+
+
+def _import_hris_events(options: dict[str, Any], command: BaseCommand) -> int:
+    from brightline.fairness.hris import import_hris_events
+
+    return _run_import(options, command, import_hris_events, "HRIS events")
+
+
 SUBCOMMANDS = [
+    Subcommand("import", "demographics", "Import voluntary demographic attributes (employee_id plus configured "
+               "attributes); stored apart, all rows or none.", _add_import_arguments, _import_demographics),
+    Subcommand("import", "hris-events", "Import leavers, internal transfers and promotions "
+               "(employee_id,event,date[,regretted,from_team,to_team,from_level,to_level]); all rows or none.",
+               _add_import_arguments, _import_hris_events),
     Subcommand("audit", "outcomes", "Audit outcome rates by group in a CSV decision table (four-fifths rule, "
                "Fisher / chi-square, small groups suppressed).", _add_arguments, _audit_outcomes),
 ]

@@ -1,0 +1,276 @@
+"""The leadership view (H3): aggregate patterns only, every cell backed by the minimum cohort.
+
+Nothing here names or describes a person. Team cells follow the core's suppression (primary and
+complementary, so a withheld team cannot be recovered by subtracting the published teams from the
+headcount); rates by team or level come from core audits with the same rule; team-level delivery
+and health figures are shown only for teams whose headcount cell is published. The executive brief
+is three to five sentences generated from those published numbers, each with its evidence.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.apps import apps
+from django.utils import timezone
+
+from brightline.core.fairness import OutcomeAudit, PromotionVelocityReport, suppress_small_groups
+from brightline.fairness import health
+from brightline.fairness.audits import CutAudit, audit_measure
+from brightline.fairness.decisions import STANDARD_CUTS, DecisionTable, auditable_cycles, table_from_cycle
+from brightline.people.models import Person, Team
+
+DELIVERY_WINDOW_DAYS = 91
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """A number behind a sentence: what it is, its value, and how many people (or items) it rests on."""
+
+    label: str
+    value: str
+    n: int
+
+
+@dataclass(frozen=True)
+class BriefSentence:
+    text: str
+    evidence: tuple[Evidence, ...]
+
+
+@dataclass(frozen=True)
+class TeamRow:
+    label: str
+    headcount: int | None  # None: withheld
+    deployments_per_week: float | None = None
+    deployments_trend: str = ""
+    change_fail_rate: float | None = None
+    outside_hours_share: float | None = None
+    pages_outside_hours: int | None = None
+
+
+@dataclass
+class LeadershipView:
+    min_cohort: int
+    total_headcount: int
+    teams: list[TeamRow]
+    withheld_teams: int
+    cycle_name: str | None
+    promotion_by_level: CutAudit | None
+    calibration_by_team: CutAudit | None
+    calibration: Any  # CalibrationHealth
+    velocity: PromotionVelocityReport
+    attrition: health.AttritionByTeam
+    flags: list[CutAudit]
+    comparisons: int
+    brief: list[BriefSentence] = field(default_factory=list)
+    delivery_available: bool = False
+    notes: list[str] = field(default_factory=list)
+
+
+def _team_sizes() -> dict[str, tuple[Team, int]]:
+    sizes: dict[str, tuple[Team, int]] = {}
+    for team in Team.objects.all():
+        count = Person.objects.filter(is_active=True, team=team).count()
+        if count:
+            sizes[team.slug] = (team, count)
+    return sizes
+
+
+def _delivery(team: Team, now: dt.datetime) -> dict[str, Any]:
+    """Deployments per week and change fail rate now against the window before (team level only)."""
+    if not apps.is_installed("brightline.evidence") or not team.services.exists():  # type: ignore[attr-defined]
+        return {}
+    from brightline.evidence.metrics import MetricsError, team_dora, team_health
+
+    end = now
+    start = end - dt.timedelta(days=DELIVERY_WINDOW_DAYS)
+    try:
+        current = team_dora(team, start=start, end=end)
+        previous = team_dora(team, start=start - dt.timedelta(days=DELIVERY_WINDOW_DAYS), end=start)
+        team_result = team_health(team, start=start, end=end).team
+    except (KeyError, MetricsError):
+        return {}
+    trend = ""
+    if previous.deployments and current.deployment_frequency_per_week != previous.deployment_frequency_per_week:
+        trend = "up" if current.deployment_frequency_per_week > previous.deployment_frequency_per_week else "down"
+    return {"deployments_per_week": current.deployment_frequency_per_week, "deployments_trend": trend,
+            "change_fail_rate": current.change_fail_rate,
+            "outside_hours_share": team_result.outside_hours_share if team_result else None,
+            "pages_outside_hours": team_result.pages_outside_working_hours if team_result else None}
+
+
+def _team_rows(min_cohort: int, now: dt.datetime) -> tuple[list[TeamRow], int, int, bool]:
+    sizes = _team_sizes()
+    withheld = suppress_small_groups({(slug,): size for slug, (_, size) in sizes.items()}, min_cohort=min_cohort)
+    rows: list[TeamRow] = []
+    delivery_available = False
+    for slug, (team, size) in sorted(sizes.items(), key=lambda item: item[1][0].name):
+        if (slug,) in withheld:
+            rows.append(TeamRow(team.name, None))  # listed as withheld: no count, no team-level figures
+            continue
+        delivery = _delivery(team, now)
+        delivery_available = delivery_available or bool(delivery)
+        rows.append(TeamRow(team.name, size, **delivery))
+    return rows, len(withheld), sum(size for _, size in sizes.values()), delivery_available
+
+
+def _latest_table() -> tuple[str | None, DecisionTable | None]:
+    cycles = auditable_cycles()
+    if not cycles:
+        return None, None
+    cycle = cycles[0]
+    # No protected attributes here: leaders never see demographic cuts.
+    return cycle.name, table_from_cycle(cycle, viewer=None, include_protected=False)
+
+
+def _percent(value: float | None) -> str:
+    return "–" if value is None else f"{value * 100:.0f}%"
+
+
+def _published_total(audit: OutcomeAudit) -> tuple[int, int]:
+    return sum(group.n for group in audit.groups), sum(group.favourable for group in audit.groups)
+
+
+def build_brief(view: LeadershipView) -> list[BriefSentence]:
+    """Three to five plain sentences from published numbers only; each carries its evidence."""
+    brief: list[BriefSentence] = []
+    published = [row for row in view.teams if row.headcount is not None]
+    brief.append(BriefSentence(
+        f"{len(published)} team(s) are large enough to show; {view.withheld_teams} smaller team(s) are combined "
+        f"and not shown, so that no one can be singled out.",
+        (Evidence("teams shown", str(len(published)), sum(row.headcount or 0 for row in published)),
+         Evidence("minimum cohort", str(view.min_cohort), view.min_cohort))))
+    promotion = view.promotion_by_level
+    if promotion is not None and promotion.event is not None and promotion.event.groups:
+        audit = promotion.event
+        n, ready = _published_total(audit)
+        lowest = next(group for group in audit.groups if group.group == audit.lowest_group) \
+            if audit.lowest_group else None
+        text = f"In {view.cycle_name}, {_percent(ready / n)} of people in the levels shown were ready for promotion"
+        evidence = [Evidence("ready for promotion", f"{ready} of {n}", n)]
+        if lowest is not None and audit.reference_group and audit.reference_group != audit.lowest_group:
+            text += (f"; the lowest rate was at {lowest.group} ({_percent(lowest.rate)}), a possible bottleneck "
+                     f"to look into")
+            evidence.append(Evidence(f"ready at {lowest.group}", f"{lowest.favourable} of {lowest.n}", lowest.n))
+        brief.append(BriefSentence(text + ".", tuple(evidence)))
+    calibration = view.calibration
+    if calibration is not None and calibration.n >= view.min_cohort and calibration.change_rate is not None:
+        direction = "raised" if (calibration.mean_shift or 0) > 0 else "lowered" if (calibration.mean_shift or 0) < 0 \
+            else "left unchanged on balance"
+        brief.append(BriefSentence(
+            f"Calibration changed {_percent(calibration.change_rate)} of proposed outcomes and on average "
+            f"{direction} them ({calibration.mean_shift:+.2f} steps).",
+            (Evidence("proposals changed", f"{calibration.changed} of {calibration.n}", calibration.n),
+             Evidence("variance of the shift (steps²)",
+                      "–" if calibration.shift_variance is None else f"{calibration.shift_variance:.2f}",
+                      calibration.n))))
+    attrition = view.attrition
+    if attrition.leavers >= view.min_cohort and attrition.population:
+        brief.append(BriefSentence(
+            f"In the last {attrition.window_days} days {attrition.leavers} people left, {attrition.regretted} of "
+            f"them regretted; {attrition.transfers} moved teams internally.",
+            (Evidence("leavers", str(attrition.leavers), attrition.population),
+             Evidence("regretted leavers", f"{attrition.regretted} of {attrition.leavers}", attrition.leavers))))
+    if view.comparisons:
+        flagged = len(view.flags)
+        brief.append(BriefSentence(
+            (f"{flagged} of {view.comparisons} outcome comparisons by team, level, tenure, region and modality fell "
+             "below the four-fifths guide; people partners are looking at them.") if flagged else
+            (f"None of {view.comparisons} outcome comparisons by team, level, tenure, region and modality fell "
+             "below the four-fifths guide."),
+            (Evidence("comparisons below four-fifths", str(flagged), view.comparisons),)))
+    return brief[:5]
+
+
+def build_leadership_view(*, min_cohort: int, now: dt.datetime | None = None) -> LeadershipView:
+    now = now or timezone.now()
+    teams, withheld, total, delivery_available = _team_rows(min_cohort, now)
+    cycle_name, table = _latest_table()
+    promotion = calibration_by_team = None
+    flags: list[CutAudit] = []
+    comparisons = 0
+    calibration = None
+    if table is not None and table.rows:
+        level_cut = next(cut for cut in STANDARD_CUTS if cut.key == "level")
+        team_cut = next(cut for cut in STANDARD_CUTS if cut.key == "team")
+        measure = table.measure("promotion")
+        changed = table.measure("calibration_changed")
+        promotion = audit_measure(table, measure, level_cut, min_cohort=min_cohort) if measure else None
+        calibration_by_team = audit_measure(table, changed, team_cut, min_cohort=min_cohort) if changed else None
+        # Manager is a cut about individuals: leaders see team-level patterns only.
+        cuts = [cut for cut in STANDARD_CUTS if cut.key != "manager"]
+        for measure_item in (m for m in table.measures if not m.detail and m.kind != "neutral"):
+            for cut in cuts:
+                result = audit_measure(table, measure_item, cut, min_cohort=min_cohort)
+                if result.selection is not None and result.selection.impact_ratio is not None:
+                    comparisons += 1
+                    if result.four_fifths_flag:
+                        flags.append(result)
+        cycles = auditable_cycles()
+        calibration = health.calibration_health(cycles[0]) if cycles else None
+    view = LeadershipView(
+        min_cohort=min_cohort, total_headcount=total, teams=teams, withheld_teams=withheld, cycle_name=cycle_name,
+        promotion_by_level=promotion, calibration_by_team=calibration_by_team, calibration=calibration,
+        velocity=health.promotion_velocity(min_cohort=min_cohort),
+        attrition=health.attrition_by_team(min_cohort=min_cohort, today=now.date()), flags=flags,
+        comparisons=comparisons, delivery_available=delivery_available)
+    if table is None:
+        view.notes.append("No review cycle has reached the decision memo yet, so there are no outcome patterns.")
+    view.brief = build_brief(view)
+    return view
+
+
+def promotion_chart_spec(result: CutAudit | None) -> dict[str, Any] | None:
+    """Vega-Lite: promotion-ready rate by level with its 95% interval (published levels only)."""
+    if result is None or result.event is None or not result.event.groups:
+        return None
+    values = [{"level": group.group, "rate": group.rate, "low": group.ci_low, "high": group.ci_high, "n": group.n}
+              for group in result.event.groups]
+    return {
+        "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
+        "title": {"text": "Ready for promotion, by level",
+                  "subtitle": "Share of people with a 95% interval; levels below the minimum cohort are withheld"},
+        "description": "Promotion readiness rate by level with 95 percent intervals.",
+        "width": "container", "height": 220, "data": {"values": values},
+        "layer": [
+            {"mark": {"type": "bar", "color": "#2f5d7c"},
+             "encoding": {"x": {"field": "level", "type": "nominal", "title": "Level"},
+                          "y": {"field": "rate", "type": "quantitative", "title": "Share ready",
+                                "axis": {"format": "%"}, "scale": {"domain": [0, 1]}},
+                          "tooltip": [{"field": "level"}, {"field": "rate", "format": ".0%"}, {"field": "n"}]}},
+            {"mark": {"type": "rule", "color": "#1d2731"},
+             "encoding": {"x": {"field": "level", "type": "nominal"}, "y": {"field": "low", "type": "quantitative"},
+                          "y2": {"field": "high"}}},
+        ],
+    }
+
+
+@dataclass(frozen=True)
+class DrillDown:
+    team: Team
+    headcount: int
+    outcome_counts: dict[str, int]
+
+
+def drill_down(team: Team, *, viewer: Person, reason: str) -> DrillDown:
+    """The unsuppressed counts behind one team's cells, for an authorised review (logged, per person read)."""
+    from brightline.audit.services import log_action, record_access
+
+    members = list(Person.objects.filter(is_active=True, team=team))
+    counts: dict[str, int] = {}
+    _, table = _latest_table()
+    if table is not None:
+        for row in table.rows:
+            if row.get("team") != team.slug:
+                continue
+            for measure in table.measures:
+                if not measure.detail and row.get(measure.column) == "yes":
+                    counts[measure.label] = counts.get(measure.label, 0) + 1
+    log_action("fairness.leadership.drilled_down", viewer, team, {"team": team.slug, "reason": reason,
+                                                                    "people": len(members)})
+    for member in members:
+        record_access(viewer, member, "fairness.drill_down", via="web", reason=reason[:200])
+    return DrillDown(team, len(members), counts)

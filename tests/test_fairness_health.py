@@ -1,0 +1,113 @@
+"""Manager quality (G5) and system health (G6): HRIS events, promotion velocity, calibration, attrition."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+from django.core.management import call_command
+
+from tests.conftest import audit_actions
+from tests.fairness_helpers import Member, decided_cycle, make_people
+
+pytestmark = pytest.mark.django_db
+
+EVENTS = """employee_id,event,date,regretted,from_team,to_team,from_level,to_level
+E-erin,promoted,2026-03-01,,,,IC1,IC2
+E-pat,transferred,2026-04-01,,payments,platform,,
+X-gone,left,2026-05-01,yes,payments,,,
+"""
+
+
+def test_hris_events_import_is_all_or_nothing_idempotent_and_audited(personas):
+    from brightline.audit.models import AuditEntry
+    from brightline.fairness.hris import import_hris_events
+    from brightline.fairness.models import HrisEvent
+
+    result = import_hris_events(EVENTS.encode(), actor=personas.pia)
+    assert (result.created, result.unknown_people) == (3, 1)
+    assert HrisEvent.objects.get(employee_id="X-gone").regretted is True
+    assert HrisEvent.objects.get(employee_id="E-erin").person == personas.erin
+    again = import_hris_events(EVENTS.encode(), actor=personas.pia)
+    assert (again.created, again.unchanged) == (0, 3) and HrisEvent.objects.count() == 3
+    entry = AuditEntry.objects.filter(action="fairness.hris_events.imported").first()
+    assert entry.actor_id == personas.pia.pk and entry.data["by_event"] == {"promoted": 1, "transferred": 1,
+                                                                            "left": 1}
+
+
+@pytest.mark.parametrize("bad_line,message", [
+    ("E-erin,retired,2026-01-01,,,,,", "event 'retired' is not one of"),
+    ("E-erin,left,01/02/2026,,,,,", "is not a date"),
+    ("E-erin,promoted,2026-01-01,yes,,,IC1,IC2", "regretted applies to leavers only"),
+    ("E-erin,transferred,2026-01-01,,payments,,,", "a transfer needs to_team"),
+])
+def test_a_bad_hris_file_writes_nothing(personas, bad_line, message):
+    from brightline.fairness.csvfiles import CsvImportError
+    from brightline.fairness.hris import import_hris_events
+    from brightline.fairness.models import HrisEvent
+
+    with pytest.raises(CsvImportError) as raised:
+        import_hris_events((EVENTS + bad_line + "\n").encode(), actor=personas.pia)
+    assert any(message in error.reason for error in raised.value.errors)
+    assert HrisEvent.objects.count() == 0 and "fairness.hris_events.imported" not in audit_actions()
+
+
+def test_hris_events_import_from_the_command_line(personas, tmp_path):
+    path = tmp_path / "events.csv"
+    path.write_text(EVENTS)
+    out = io.StringIO()
+    call_command("import", "hris-events", str(path), "--json", stdout=out)
+    assert json.loads(out.getvalue())["created"] == 3
+
+
+@pytest.mark.parametrize("persona", ["erin", "mo", "lee", "oscar"])
+def test_only_people_partners_import_hris_events(personas, persona):
+    from brightline.fairness.hris import import_hris_events
+
+    with pytest.raises(PermissionError):
+        import_hris_events(EVENTS.encode(), actor=getattr(personas, persona))
+
+
+def test_promotion_velocity_uses_the_core_with_suppression(personas, organisation, ladder):
+    import datetime as dt
+
+    from brightline.fairness.health import promotion_velocity
+    from brightline.fairness.hris import import_hris_events
+
+    people = make_people(organisation, ladder, personas.mo, [Member(f"P{i}", "alpha") for i in range(6)])
+    lines = ["employee_id,event,date,from_level,to_level"]
+    lines += [f"{p.employee_id},promoted,2021-{i + 1:02d}-01,IC1,IC2" for i, p in enumerate(people)]
+    import_hris_events(("\n".join(lines) + "\n").encode(), actor=personas.pia)
+    report = promotion_velocity(min_cohort=5)
+    ic1 = next(level for level in report.levels if level.level == "IC1")
+    assert ic1.promotions == 6
+    expected = sorted((dt.date(2021, i + 1, 1) - dt.date(2020, 1, 1)).days / 30.436875 for i in range(6))
+    assert ic1.median_months == pytest.approx((expected[2] + expected[3]) / 2)
+
+
+def test_manager_quality_shows_the_calibration_lean_only_with_enough_proposals(personas, client_for, organisation,
+                                                                              ladder):
+    members = [Member(f"R{i}", "alpha", outcome="meets", proposed="exceeds") for i in range(3)]
+    people = make_people(organisation, ladder, personas.mo, members)
+    decided_cycle(people, members)
+    response = client_for(personas.mo).get(f"/fairness/managers/{personas.mo.pk}/")
+    quality = response.context["quality"]
+    # 3 people × 4 dimensions = 12 proposals, every one lowered: a significant lean.
+    assert quality.movement.down == 12 and quality.movement.lean == "lenient"
+    assert "Calibration lowers these proposals more often than chance" in response.content.decode()
+    assert quality.timeliness.assessments_on_time == 3
+
+
+def test_system_health_page_reads_calibration_and_withholds_few_leavers(personas, client_for, organisation, ladder):
+    from brightline.fairness.hris import import_hris_events
+
+    members = [Member(f"R{i}", "alpha", outcome="meets", proposed="exceeds" if i < 2 else "") for i in range(6)]
+    people = make_people(organisation, ladder, personas.mo, members)
+    decided_cycle(people, members)
+    import_hris_events(EVENTS.encode(), actor=personas.pia)
+    response = client_for(personas.lee).get("/fairness/health/")
+    calibration = response.context["calibration"]
+    assert (calibration.n, calibration.changed) == (24, 8)
+    page = response.content.decode()
+    assert "Fewer than 5 leavers: counts withheld." in page

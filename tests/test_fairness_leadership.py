@@ -1,0 +1,124 @@
+"""The leadership view: aggregates only, every cell backed by the minimum cohort, no individual ever."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.fairness_helpers import Member, decided_cycle, make_people
+
+pytestmark = pytest.mark.django_db
+
+
+def organisation_with_a_small_team(organisation, ladder, manager, small: int, *, seniors: int = 0):
+    members = ([Member(f"Senior Sam {i}", "gamma", level="IC3", ready=i < 1) for i in range(seniors)]
+               + [Member(f"Big Ann {i}", "alpha", ready=i < 4, outcome="exceeds" if i < 6 else "meets")
+                for i in range(12)]
+               + [Member(f"Big Bob {i}", "beta", ready=i < 3, proposed="exceeds" if i < 2 else "")
+                  for i in range(12)]
+               + [Member(f"Secret Person {i}", "small", level="IC4", ready=True, outcome="needs_support",
+                         proposed="meets") for i in range(small)])
+    people = make_people(organisation, ladder, manager, members)
+    return people, decided_cycle(people, members)
+
+
+def visible_text(html: str, viewer_name: str) -> str:
+    text = re.sub(r"<script.*?</script>", " ", html, flags=re.DOTALL)
+    return re.sub(r"<[^>]+>", " ", text).replace(viewer_name, "")
+
+
+@pytest.mark.parametrize("small", [1, 2, 3, 4])
+def test_no_individual_leaks_at_any_cohort_size_below_the_minimum(personas, client_for, organisation, ladder, small):
+    people, _ = organisation_with_a_small_team(organisation, ladder, personas.mo, small)
+    browser = client_for(personas.lee)
+    response = browser.get("/fairness/leadership/")
+    assert response.status_code == 200
+    text = visible_text(response.content.decode(), personas.lee.name)
+    for person in [*people, personas.erin, personas.mo, personas.pat, personas.oscar, personas.pia]:
+        assert person.name not in text
+        assert person.employee_id not in text
+    view = response.context["view"]
+    small_row = next(row for row in view.teams if row.label == "Small")
+    assert small_row.headcount is None
+    # The level only the small team holds is withheld from the promotion audit, never shown as a rate.
+    promotion = view.promotion_by_level.event
+    assert "IC4" not in {group.group for group in promotion.groups}
+    assert "IC4" in promotion.suppressed
+    # Every published number rests on at least the minimum cohort.
+    assert all(row.headcount >= view.min_cohort for row in view.teams if row.headcount is not None)
+    assert all(group.n >= view.min_cohort for group in promotion.groups)
+    for sentence in view.brief:
+        assert "Secret" not in sentence.text
+    api = browser.get("/api/fairness/leadership").json()
+    assert next(team for team in api["teams"] if team["team"] == "Small") == {
+        "team": "Small", "headcount": None, "withheld": True}
+    assert "Secret" not in str(api)
+
+
+def test_a_withheld_team_cannot_be_recovered_by_subtraction(personas, client_for, organisation, ladder):
+    organisation_with_a_small_team(organisation, ladder, personas.mo, 1)
+    view = client_for(personas.lee).get("/fairness/leadership/").context["view"]
+    withheld = [row for row in view.teams if row.headcount is None]
+    # The personas' teams (3 and 2 people) and the one-person team are all below 5: withheld together,
+    # so total minus the published teams gives only their sum, never one team's count.
+    assert len(withheld) >= 2
+    published = sum(row.headcount for row in view.teams if row.headcount is not None)
+    assert view.total_headcount - published >= view.min_cohort
+
+
+def test_a_single_small_team_drags_a_complementary_team_with_it(personas, client_for, organisation, ladder):
+    from brightline.people.models import Person
+
+    # Move the personas into the big teams so only one team is below the minimum.
+    Person.objects.filter(team__slug__in=["payments", "platform"]).update(team=None)
+    organisation_with_a_small_team(organisation, ladder, personas.mo, 2)
+    view = client_for(personas.lee).get("/fairness/leadership/").context["view"]
+    assert {row.label for row in view.teams if row.headcount is None} == {"Small", "Alpha"} or \
+        {row.label for row in view.teams if row.headcount is None} == {"Small", "Beta"}
+
+
+def test_the_executive_brief_is_three_to_five_sentences_each_with_its_evidence(personas, client_for, organisation,
+                                                                              ladder):
+    organisation_with_a_small_team(organisation, ladder, personas.mo, 3, seniors=8)
+    response = client_for(personas.lee).get("/fairness/leadership/")
+    brief = response.context["view"].brief
+    assert 3 <= len(brief) <= 5
+    for sentence in brief:
+        assert sentence.evidence and all(item.n > 0 for item in sentence.evidence)
+    page = response.content.decode()
+    assert "Executive brief" in page and "n = " in page
+    assert any("ready for promotion" in sentence.text for sentence in brief)
+    assert any("Calibration changed" in sentence.text for sentence in brief)
+
+
+def test_a_drill_down_is_logged_in_the_trail_and_on_each_members_record(personas, client_for):
+    from brightline.audit.models import AccessLog, AuditEntry
+
+    response = client_for(personas.pia).post("/fairness/leadership/drill-down/",
+                                             {"team": "payments", "reason": "appeal 12: second review"})
+    assert response.status_code == 200 and response.context["detail"].headcount == 3
+    entry = AuditEntry.objects.get(action="fairness.leadership.drilled_down")
+    assert entry.actor_id == personas.pia.pk and entry.data["reason"] == "appeal 12: second review"
+    assert set(AccessLog.objects.filter(record="fairness.drill_down").values_list("subject__name", flat=True)) == {
+        "Mo Manager", "Erin Employee", "Pat Peer"}
+
+
+def test_a_drill_down_without_a_named_review_is_refused(personas, client_for):
+    from brightline.audit.models import AuditEntry
+
+    response = client_for(personas.pia).post("/fairness/leadership/drill-down/", {"team": "payments", "reason": " "})
+    assert response.status_code == 302
+    assert not AuditEntry.objects.filter(action="fairness.leadership.drilled_down").exists()
+
+
+def test_leaders_never_see_demographic_cuts(personas, client_for, organisation, ladder):
+    from brightline.audit.models import AuditEntry
+    from brightline.fairness.demographics import import_demographics
+
+    people, _ = organisation_with_a_small_team(organisation, ladder, personas.mo, 1)
+    import_demographics(("employee_id,sex_or_gender\n" + "\n".join(f"{p.employee_id},F" for p in people)).encode(),
+                        actor=personas.pia)
+    view = client_for(personas.lee).get("/fairness/leadership/").context["view"]
+    assert all(not flag.cut.protected for flag in view.flags)
+    assert not AuditEntry.objects.filter(action="fairness.demographics.read").exists()
