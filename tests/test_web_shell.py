@@ -144,3 +144,18 @@ def test_no_page_loads_anything_from_another_host(personas, client_for):
     for path in ("/", "/ladder/", "/data-use/", "/accounts/login/"):
         page = client_for(personas.pia).get(path).content.decode()
         assert not re.search(r'(src|href)="(https?:)?//', page), path
+
+
+def test_a_small_team_cannot_be_recovered_by_subtraction_on_the_organisation_view(personas, client_for):
+    from brightline.people.models import Person, Team
+    from brightline.people.queries import team_headcounts
+
+    # Platform grows to 6 people; Payments keeps 3. Suppressing only Payments would let anyone
+    # who knows the headcount subtract Platform's number, so a second team must be withheld too.
+    platform = Team.objects.get(slug="platform")
+    for number in range(4):
+        Person.objects.create(organisation=platform.organisation, employee_id=f"X{number}", name=f"X {number}",
+                              email=f"x{number}@example.org", team=platform)
+    counts = {row.label: row.count for row in team_headcounts(min_cohort=5)}
+    assert counts["Payments"] is None
+    assert counts["Platform"] is None

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Count
+from django.db.models import Count, Q
+
+from brightline.core.fairness import suppress_small_groups
 
 from brightline.people.models import Person, Team, WorkloadClass
 
@@ -19,24 +21,25 @@ class CohortCount:
         return self.count is None
 
 
+def _suppressed(sizes: dict[str, int], *, min_cohort: int) -> list[CohortCount]:
+    # The core's rule withholds extra groups where needed, so a small group cannot be
+    # recovered by subtracting the published ones from a total known elsewhere.
+    withheld = suppress_small_groups({(label,): size for label, size in sizes.items()}, min_cohort=min_cohort)
+    return [CohortCount(label, None if (label,) in withheld else size) for label, size in sizes.items()]
+
+
 def team_headcounts(*, min_cohort: int) -> list[CohortCount]:
-    """Active people per team; teams under the minimum cohort show no number."""
-    rows = (Team.objects.annotate(size=Count("members", filter=_active_members())).order_by("name")
+    """Active people per team; small teams (and any needed to protect them) show no number."""
+    rows = (Team.objects.annotate(size=Count("members", filter=Q(members__is_active=True))).order_by("name")
             .values_list("name", "size"))
-    return [CohortCount(name, size if size >= min_cohort else None) for name, size in rows]
+    return _suppressed(dict(rows), min_cohort=min_cohort)
 
 
 def workload_class_headcounts(*, min_cohort: int) -> list[CohortCount]:
     labels = dict(WorkloadClass.choices)
     rows = (Person.objects.filter(is_active=True, team__isnull=False).values_list("team__workload_class")
             .annotate(size=Count("id")).order_by("team__workload_class"))
-    return [CohortCount(labels.get(key, key), size if size >= min_cohort else None) for key, size in rows]
-
-
-def _active_members():  # type: ignore[no-untyped-def]
-    from django.db.models import Q
-
-    return Q(members__is_active=True)
+    return _suppressed({labels.get(key, key): size for key, size in rows}, min_cohort=min_cohort)
 
 
 def direct_reports(manager: Person) -> list[Person]:
