@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from django.db.models import Count, Q
 
 from brightline.core.fairness import suppress_small_groups
-
 from brightline.people.models import Person, Team, WorkloadClass
 
 
