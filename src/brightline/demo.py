@@ -107,9 +107,10 @@ class DemoContext:
 DEMO_HISTORY_STEPS = (
     "brightline.evidence.demo",
     "brightline.feedback.demo",
-    "brightline.insights.demo",
     "brightline.reviews.demo",
     "brightline.support.demo",
+    # Last: signals are computed from everything the steps before created.
+    "brightline.insights.demo",
 )
 
 

@@ -1,1 +1,132 @@
-"""Models of this app; see PRODUCT.md for its requirements."""
+"""AI-derived signals (PRODUCT.md C1–C11): stored hypotheses with confidence, provenance and review.
+
+A ``Signal`` is never a rating. It starts *pending*; the person or someone in their management
+chain accepts or dismisses it with a reason (audited). Only accepted signals are citable in a
+review packet (``brightline.insights.services.is_citable``). Dismissed signals are kept and counted.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.db import models
+
+if TYPE_CHECKING:
+    from brightline.people.models import Person, Team
+
+
+class SignalKind(models.TextChoices):
+    THEME = "theme", "Theme in feedback"
+    THEME_SUMMARY = "theme_summary", "Theme summary"
+    EMERGENT_THEME = "emergent_theme", "Emergent theme (organisation-wide)"
+    SENTIMENT_DRIFT = "sentiment_drift", "Sentiment drift"
+    TREND_BREAK = "trend_break", "Trend break"
+    CONTRADICTION = "contradiction", "Contradiction between layers"
+    UNSUPPORTED_CLAIM = "unsupported_claim", "Claim the evidence does not show"
+    MISSING_EVIDENCE = "missing_evidence", "Missing evidence"
+
+
+class ConfidenceLabel(models.TextChoices):
+    STABLE = "stable", "Stable"
+    EMERGING = "emerging", "Emerging"
+    WEAK = "weak", "Weak"
+
+
+class Signal(models.Model):
+    """One signal about a person, a team, or the organisation (both subjects empty)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for review"
+        ACCEPTED = "accepted", "Accepted"
+        DISMISSED = "dismissed", "Dismissed"
+
+    kind = models.CharField(max_length=32, choices=SignalKind.choices)
+    key = models.CharField(max_length=200, help_text="Identifies the hypothesis within its subject across runs.")
+    person = models.ForeignKey("people.Person", null=True, blank=True, on_delete=models.CASCADE,
+                                       related_name="signals")
+    team = models.ForeignKey("people.Team", null=True, blank=True, on_delete=models.CASCADE,
+                                     related_name="signals")
+    window_start = models.DateField()
+    window_end = models.DateField()
+    statement = models.TextField()
+    rule = models.TextField(help_text="The documented rule that produced the signal.")
+    cannot_infer = models.TextField()
+    enough_data = models.BooleanField(default=True)
+    # Confidence (C7): the numbers it is computed from, and the label the documented rules give them.
+    confidence_label = models.CharField(max_length=16, choices=ConfidenceLabel.choices)
+    confidence_items = models.PositiveIntegerField(default=0)
+    confidence_authors = models.PositiveIntegerField(default=0)
+    confidence_span_days = models.PositiveIntegerField(default=0)
+    confidence_agreement = models.CharField(max_length=16)
+    confidence_reasons = models.JSONField(default=list, blank=True)
+    # Provenance (C8): every item that shaped it, as {"kind": …, "id": …}, and the model that read them.
+    item_refs = models.JSONField(default=list, blank=True)
+    detail = models.JSONField(default=dict, blank=True)
+    model_name = models.CharField(max_length=100)
+    model_version = models.CharField(max_length=200)
+    # H4: who follows an anomaly up (a team's manager for a trend break).
+    owner = models.ForeignKey("people.Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    reviewed_by = models.ForeignKey("people.Person", null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    review_reason = models.TextField(blank=True)
+    # False once a later run no longer produces this hypothesis (kept for provenance, not shown).
+    is_current = models.BooleanField(default=True)
+    content_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["kind", "key", "-id"]
+        indexes = [models.Index(fields=["person", "is_current"]),
+                   models.Index(fields=["team", "is_current"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.statement[:60]}"
+
+    @property
+    def audit_subject_person_id(self) -> int | None:
+        return self.person_id
+
+    # Read by the reviews app (packets cite accepted signals; memos list dismissed ones) and by
+    # ``access.can_review_signal``, which ask for these names.
+    @property
+    def subject_person(self) -> Person | None:
+        return self.person
+
+    @property
+    def subject_team(self) -> Team | None:
+        return self.team
+
+    @property
+    def summary(self) -> str:
+        return self.statement
+
+    @property
+    def confidence(self) -> str:
+        return (f"{self.confidence_label} ({self.confidence_items} items, {self.confidence_authors} people or "
+                f"sources, {self.confidence_span_days} days)")
+
+    @property
+    def review_note(self) -> str:
+        return self.review_reason
+
+    @property
+    def subject_key(self) -> str:
+        if self.person_id:
+            return f"person:{self.person_id}"
+        if self.team_id:
+            return f"team:{self.team_id}"
+        return "organisation"
+
+
+class InputFingerprint(models.Model):
+    """What one subject's signals were last computed from, so unchanged inputs are not recomputed."""
+
+    subject_key = models.CharField(max_length=80, unique=True, help_text="person:<id>, team:<id> or organisation")
+    fingerprint = models.CharField(max_length=64)
+    computed_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.subject_key} {self.fingerprint[:12]}"

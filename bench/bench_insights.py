@@ -1,0 +1,106 @@
+"""Throughput of the pure pipeline behind ``brightline insights run`` against bare embedding speed.
+
+    .venv/bin/python bench/bench_insights.py --count 100000
+
+Builds synthetic review comments (``bench_embeddings.synthetic_comments``), spread over 2,000
+people and 500 writers, then times on the same texts: bare ``embed`` (the reference), themes alone
+(sentence split + sentence embeddings + seed similarity), the full per-comment pass
+(``analyse_comments``: comment and sentence embeddings, themes, sentiment from the already computed
+embeddings), and the per-person summaries (themes, sentiment drift) on top. Prints comments/s, the
+ratio of each to bare ``embed`` and the peak resident memory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import sys
+import time
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_embeddings import synthetic_comments  # noqa: E402
+
+from brightline.core.insights import (  # noqa: E402
+    Comment,
+    ItemRef,
+    Subject,
+    analyse_comments,
+    assign_themes,
+    build_theme_index,
+    load_taxonomy,
+    sentiment_drift,
+    summarise_themes,
+)
+from brightline.core.nlp import classify_sentiment, embed  # noqa: E402
+
+PEOPLE = 2000
+WRITERS = 500
+
+
+def timed(label: str, count: int, work: Callable[[], object]) -> float:
+    started = time.perf_counter()
+    work()
+    per_second = count / (time.perf_counter() - started)
+    print(f"{label:<52} {per_second:>10,.0f} comments/s", flush=True)
+    return per_second
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--count", type=int, default=100_000)
+    arguments = parser.parse_args()
+    texts = synthetic_comments(arguments.count)
+    start = datetime(2026, 5, 4, tzinfo=UTC)
+    comments = [Comment(id=str(i), author_id=str(i % WRITERS), subject_id=str((i * 7) % PEOPLE), text=text,
+                        written_at=start + timedelta(hours=(i * 37) % (180 * 24)),
+                        source=ItemRef("feedback_response", str(i)), prompt="growth" if i % 3 == 0 else "strength")
+                 for i, text in enumerate(texts)]
+    index = build_theme_index(load_taxonomy(), embedder=embed)
+    embed(texts[:1000])  # load the model outside the timings
+    classify_sentiment(texts[:10])
+    count = len(comments)
+    print(f"{count:,} comments, {PEOPLE:,} people, {WRITERS} writers")
+    reference = timed("embed (bare, whole comments)", count, lambda: embed(texts))
+    themes_only = timed("themes only (sentences + similarity)", count,
+                        lambda: assign_themes(comments, index, embedder=embed))
+    results: dict[str, object] = {}
+
+    def pipeline() -> None:
+        results["analyses"], _ = analyse_comments(comments, index=index)
+
+    full = timed("analyse_comments (themes + sentiment)", count, pipeline)
+
+    def summaries() -> None:
+        analyses = results["analyses"]
+        by_person: dict[str, list[int]] = {}
+        for position, comment in enumerate(comments):
+            by_person.setdefault(comment.subject_id, []).append(position)
+        window = (date(2026, 5, 4), date(2026, 10, 31))
+        for person, positions in by_person.items():
+            own = [comments[p] for p in positions]
+            found = [analyses[p] for p in positions]  # type: ignore[index]
+            summarise_themes(Subject("person", person), own, [a.themes for a in found], taxonomy=index.taxonomy,
+                             window_start=window[0], window_end=window[1],
+                             sentiments={a.comment_id: a.sentiment.label for a in found})
+            sentiment_drift(Subject("person", person), own, {a.comment_id: a.sentiment for a in found},
+                            window_start=window[0], window_end=window[1])
+
+    started = time.perf_counter()
+    pipeline()
+    summaries()
+    whole = count / (time.perf_counter() - started)
+    print(f"{'whole pure pipeline (analyse + per-person summaries)':<52} {whole:>10,.0f} comments/s", flush=True)
+    baseline_sentiment = timed("classify_sentiment alone (for comparison)", count, lambda: classify_sentiment(texts))
+    print()
+    print(f"ratio to bare embed: themes only {themes_only / reference:.2f}, analyse_comments {full / reference:.2f}, "
+          f"whole pipeline {whole / reference:.2f}, classify_sentiment alone {baseline_sentiment / reference:.2f}")
+    print(f"peak RSS: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MiB")
+
+
+if __name__ == "__main__":
+    main()

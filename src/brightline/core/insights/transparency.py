@@ -1,0 +1,234 @@
+"""The transparency report (C9): for every signal type, in words for the engineer being reviewed.
+
+Measured numbers are never typed in here: the caller passes the model metrics files as read at run
+time (``metrics.json`` of the sentiment model, ``themes_metrics.json``), and the trend-break
+detector is measured on the spot on synthetic series with a known break (fixed seed).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, timedelta
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from brightline.core.insights import clusters, evidence_checks, sentiment, themes, trends
+from brightline.core.insights.signals import Subject
+
+__all__ = [
+    "HUMAN_REVIEW_RULE",
+    "THEME_METRICS_PATH",
+    "AccuracyFigure",
+    "SignalTypeReport",
+    "build_transparency_report",
+    "load_model_metrics",
+    "measure_trend_detection",
+]
+
+THEME_METRICS_PATH = Path(__file__).resolve().parent / "data" / "themes_metrics.json"
+HUMAN_REVIEW_RULE = (
+    "Every signal starts as pending. Only you or someone in your management chain can accept or dismiss it, with a "
+    "reason; both are recorded in the audit trail, dismissals are kept and counted. Only accepted signals can be "
+    "cited in a review, and no signal can be the sole basis of a rating or an adverse decision."
+)
+
+
+@dataclass(frozen=True, slots=True)
+class AccuracyFigure:
+    dataset: str
+    metric: str
+    value: float | None
+    n: int | None
+    source: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"dataset": self.dataset, "metric": self.metric, "value": self.value, "n": self.n,
+                "source": self.source}
+
+
+@dataclass(frozen=True, slots=True)
+class SignalTypeReport:
+    kind: str
+    title: str
+    data_used: str
+    time_window: str
+    detects: str
+    cannot_infer: str
+    accuracy: tuple[AccuracyFigure, ...]
+    accuracy_note: str
+    failure_modes: tuple[str, ...]
+    human_review: str
+    model: str
+    reviews: Mapping[str, int]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"kind": self.kind, "title": self.title, "data_used": self.data_used, "time_window": self.time_window,
+                "detects": self.detects, "cannot_infer": self.cannot_infer,
+                "accuracy": [figure.to_json() for figure in self.accuracy], "accuracy_note": self.accuracy_note,
+                "failure_modes": list(self.failure_modes), "human_review": self.human_review, "model": self.model,
+                "reviews": dict(self.reviews)}
+
+
+def load_model_metrics(path: Path) -> dict[str, Any]:
+    """A metrics file as committed next to a model; ``{}`` when absent (the report then says so)."""
+    if not path.is_file():
+        return {}
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return data
+
+
+@cache
+def measure_trend_detection(*, seed: int = 0, series: int = 200, length: int = 26) -> dict[str, Any]:
+    """Detection rate on synthetic weekly series with one 40 % level shift at a known week, and the
+    false-alarm rate on series without one (Gaussian noise, 10 % of the level). A break counts as
+    found when one is reported within two periods of the true date."""
+    rng = np.random.default_rng(seed)
+    start = date(2026, 1, 5)
+    found = false_alarms = 0
+    for _ in range(series):
+        level = float(rng.uniform(2, 20))
+        cut = int(rng.integers(8, length - 5))
+        noise = rng.normal(0, 0.1 * level, length)
+        shifted = np.where(np.arange(length) >= cut, level * 0.6, level) + noise
+        flat = level + rng.normal(0, 0.1 * level, length)
+        for values, has_break in ((shifted, True), (flat, False)):
+            points = tuple((start + timedelta(weeks=i), float(v)) for i, v in enumerate(values))
+            result = trends.detect_trend_breaks(trends.MetricSeries("synthetic", "", Subject("team", "x"), points))
+            if has_break and any(abs(b.index - cut) <= 2 for b in result):
+                found += 1
+            if not has_break and result:
+                false_alarms += 1
+    return {"dataset": f"{series} synthetic weekly series of {length} points with a 40% level shift, and {series} "
+                       f"without (seed {seed})",
+            "detection_rate": round(found / series, 4), "false_alarm_rate": round(false_alarms / series, 4),
+            "n": series}
+
+
+def _per_class(metrics: Mapping[str, Any], split: str, dataset: str, source: str) -> list[AccuracyFigure]:
+    block = metrics.get("test", {}).get(split)
+    if not block:
+        return []
+    figures = [AccuracyFigure(dataset, "macro-F1", block.get("macro_f1"), block.get("n"), source)]
+    negative = block.get("per_class", {}).get("negative")
+    if negative:
+        figures.append(AccuracyFigure(dataset, "negative precision", negative.get("precision"),
+                                      negative.get("support"), source))
+        figures.append(AccuracyFigure(dataset, "negative recall", negative.get("recall"), negative.get("support"),
+                                      source))
+    return figures
+
+
+def build_transparency_report(*, sentiment_metrics: Mapping[str, Any], theme_metrics: Mapping[str, Any],
+                              versions: Mapping[str, str], reviews: Mapping[str, Mapping[str, int]],
+                              window_days: int) -> list[SignalTypeReport]:
+    """One entry per signal type. ``reviews`` maps kind → counts of pending/accepted/dismissed."""
+    sentiment_source = "core/nlp/models/sentiment/metrics.json"
+    theme_source = "core/insights/data/themes_metrics.json"
+    sentiment_figures = (_per_class(sentiment_metrics, "senti4sd_test", "Senti4SD test split", sentiment_source)
+                         + _per_class(sentiment_metrics, "premo_test", "PREMO test rows (sha256(id) mod 5 == 0)",
+                                      sentiment_source))
+    test = theme_metrics.get("test", {})
+    theme_figures = [AccuracyFigure(str(theme_metrics.get("dataset", "themes labelled set")) + ", test rows",
+                                    metric, test.get(key), test.get("sentences"), theme_source)
+                     for metric, key in (("micro precision", "micro_precision"), ("micro recall", "micro_recall"),
+                                         ("micro F1", "micro_f1"))] if test else []
+    theme_figures += [AccuracyFigure(f"themes labelled set, test rows, theme {row['theme']}", metric,
+                                     row.get(key), row.get("support"), theme_source)
+                      for row in test.get("per_theme", ()) for metric, key in (("precision", "precision"),
+                                                                                ("recall", "recall"))]
+    trend = measure_trend_detection()
+    trend_figures = [AccuracyFigure(trend["dataset"], "detection rate (within 2 periods)", trend["detection_rate"],
+                                    trend["n"], "measured at run time"),
+                     AccuracyFigure(trend["dataset"], "false-alarm rate", trend["false_alarm_rate"], trend["n"],
+                                    "measured at run time")]
+    window = f"the last {window_days} days, recomputed when its inputs change"
+    embedding_model = versions.get("embeddings", "")
+    sentiment_model = versions.get("sentiment", "")
+    no_figure = ("Rule-based check, so there is no model accuracy to report: given its inputs the result is exact. "
+                 "What can go wrong is in the inputs, listed under failure modes.")
+
+    def entry(kind: str, **fields: Any) -> SignalTypeReport:
+        return SignalTypeReport(kind=kind, human_review=HUMAN_REVIEW_RULE, reviews=dict(reviews.get(kind, {})),
+                                **fields)
+
+    return [
+        entry("theme", title="Themes in feedback",
+              data_used="Feedback responses about you (anonymous ones only once released in a group of three), "
+                        "checkpoints and manager commentary written by others. Not chat, e-mail or calendars.",
+              time_window=window,
+              detects="Which of the ten ladder themes people write about, sentence by sentence, with the sentence "
+                      "and the seed phrase that matched. Needs 5 comments from 3 different people per theme.",
+              cannot_infer=themes.THEMES_CANNOT_INFER, accuracy=tuple(theme_figures),
+              accuracy_note=f"Threshold {test.get('threshold')} chosen on the dev rows, scored on the test rows.",
+              failure_modes=("Short or generic sentences match loosely; collaboration and communication are the "
+                             "most often confused themes.",
+                             "Negation is mostly invisible: 'not a great communicator' matches communication.",
+                             "English only; measured on 130 hand-written sentences, not on your organisation's text."),
+              model=embedding_model),
+        entry("theme_summary", title="Theme summary",
+              data_used="The same comments as themes.", time_window=window,
+              detects="Which themes recur, or says 'not enough data' below 5 comments from 3 people.",
+              cannot_infer=themes.THEMES_CANNOT_INFER, accuracy=tuple(theme_figures[:3]),
+              accuracy_note="Inherits the theme matcher's accuracy.",
+              failure_modes=("Few writers make every summary fragile; the confidence label says how few.",),
+              model=embedding_model),
+        entry("emergent_theme", title="Emergent themes (organisation-wide)",
+              data_used="All comments in the organisation, never one person's alone.", time_window=window,
+              detects="Groups of similar comments that the taxonomy may be missing, labelled by their most "
+                      "distinctive words (c-TF-IDF).",
+              cannot_infer="Anything about an individual; whether the theme matters.",
+              accuracy=(), accuracy_note="Not measured: clusters are proposals for a people partner to read.",
+              failure_modes=("Labels are word lists and can be misleading.",
+                             f"Needs {clusters.MIN_CORPUS}+ comments; small organisations get none."),
+              model=embedding_model),
+        entry("sentiment_drift", title="Sentiment drift",
+              data_used="The tone (positive / neutral / negative) of the same comments, averaged per writer first.",
+              time_window=window + ", split into two halves",
+              detects="Whether feedback about you became more positive or more negative between the two halves.",
+              cannot_infer=sentiment.SENTIMENT_CANNOT_INFER, accuracy=tuple(sentiment_figures),
+              accuracy_note="Scores of the sentiment classifier on developer text; review prose by managers was not "
+                            "in its test data.",
+              failure_modes=("Trained on Stack Overflow and pull-request comments: review language is out of "
+                             "distribution.",
+                             "Terse styles, dialects and non-native English may read as more negative.",
+                             "A change of writers (new team) moves the mean without anything changing."),
+              model=sentiment_model),
+        entry("trend_break", title="Trend breaks in delivery and health metrics",
+              data_used="Team and service metrics only (deployments, lead time, change failures, pages per week); "
+                        "never one person's activity.",
+              time_window="the last 26 weeks, one point per week",
+              detects="A lasting change in the level of a metric: its date, the median before and after, and the "
+                      "series. Each break has an owner (the team's manager) to look into it.",
+              cannot_infer=trends.TREND_CANNOT_INFER, accuracy=tuple(trend_figures),
+              accuracy_note="Synthetic series; real series have holidays and seasonality.",
+              failure_modes=("Holidays and freezes look like breaks.", "A gradual drift may be reported late or not "
+                             "at all.", "Fewer than 8 weeks of data: no search is made."),
+              model=f"ruptures PELT, penalty {trends.PENALTY_FACTOR:g}·log n"),
+        entry("contradiction", title="Contradictions between layers",
+              data_used="Delivery evidence items and concern themes in feedback.", time_window=window,
+              detects=f"Strong delivery ({evidence_checks.STRONG_DELIVERY_ITEMS}+ items) alongside the same concern "
+                      f"from {evidence_checks.MIN_CONCERN_AUTHORS}+ people, e.g. about review thoroughness.",
+              cannot_infer=evidence_checks.CONTRADICTION_CANNOT_INFER, accuracy=(),
+              accuracy_note="Rule-based on top of the theme matcher; see the theme figures.",
+              failure_modes=("Inherits theme mistakes.", "Evidence that is not ingested makes delivery look weaker."),
+              model=embedding_model),
+        entry("unsupported_claim", title="Claims whose numbers the evidence does not hold",
+              data_used="Your accomplishments and the evidence items they cite.", time_window="each accomplishment",
+              detects="A number in the result or the before/after measure that no cited item contains.",
+              cannot_infer="That the number is wrong; only that the cited evidence does not show it.",
+              accuracy=(), accuracy_note=no_figure,
+              failure_modes=("Numbers written in words ('three') are not checked.",
+                             "Rounded numbers ('about 40') differ from exact ones in the evidence ('41')."),
+              model="rule"),
+        entry("missing_evidence", title="Missing evidence",
+              data_used="Evidence items in the window, and your accomplishments.", time_window=window,
+              detects="A ladder dimension with no related evidence, or a claim citing none.",
+              cannot_infer=evidence_checks.MISSING_CANNOT_INFER, accuracy=(), accuracy_note=no_figure,
+              failure_modes=("Sources your organisation has not connected look like missing work.",),
+              model="rule"),
+    ]

@@ -1,0 +1,437 @@
+"""Compute, store and review AI-derived signals. Views, the CLI, jobs and the demo call these.
+
+``run_insights`` is incremental: each subject's inputs are fingerprinted, and a subject whose
+fingerprint is unchanged is not recomputed. Reviews (``accept_signal``, ``dismiss_signal``) are
+audited; only accepted signals are citable (``is_citable``), dismissals are kept and counted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from brightline import access
+from brightline.audit.services import canonical_json, log_action
+from brightline.core import insights as core
+from brightline.core.insights.pipeline import NLP_MODELS_PATH
+from brightline.core.nlp import embed
+from brightline.insights import adapters
+from brightline.insights.models import InputFingerprint, Signal
+from brightline.people.models import Dimension, Person, Team
+from brightline.policy.services import get_policy
+
+WINDOW_DAYS = 182
+TREND_WEEKS = 26
+#: Bump when a rule changes, so every subject is recomputed once.
+ALGORITHM_VERSION = "insights-v1"
+
+ERR_REASON_REQUIRED = "Say why: a reason is required to accept or dismiss a signal."
+ERR_ALREADY_REVIEWED = "This signal was already {status}; a review is not changed afterwards."
+ERR_NOT_ALLOWED = "Only the person, their management chain (or, for team signals, the team's managers) may review it."
+ERR_NOT_CURRENT = "This signal was replaced by a newer computation; review the current one."
+ERR_ONE_SCOPE = "Choose one of --person, --team or --all."
+
+
+class InsightsError(ValueError):
+    """A refused signal operation; the message says why."""
+
+
+def is_citable(signal: Signal) -> bool:
+    """Only a signal a human accepted may be cited in a review packet (C8, C10)."""
+    return signal.status == Signal.Status.ACCEPTED
+
+
+# --- review -------------------------------------------------------------------------------------
+
+
+def _review(*, actor: Person, signal: Signal, reason: str, status: str, action: str) -> Signal:
+    reason = (reason or "").strip()
+    if not reason:
+        raise InsightsError(ERR_REASON_REQUIRED)
+    if not access.can_review_signal(actor, signal):
+        raise InsightsError(ERR_NOT_ALLOWED)
+    with transaction.atomic():
+        locked = Signal.objects.select_for_update().get(pk=signal.pk)
+        if locked.status != Signal.Status.PENDING:
+            raise InsightsError(ERR_ALREADY_REVIEWED.format(status=locked.get_status_display().lower()))
+        if not locked.is_current:
+            raise InsightsError(ERR_NOT_CURRENT)
+        locked.status, locked.reviewed_by, locked.reviewed_at = status, actor, timezone.now()
+        locked.review_reason = reason
+        locked.save(update_fields=["status", "reviewed_by", "reviewed_at", "review_reason", "updated_at"])
+        log_action(action, actor, locked, {"kind": locked.kind, "key": locked.key, "statement": locked.statement,
+                                           "status": {"from": Signal.Status.PENDING, "to": status},
+                                           "reason": reason, "confidence": locked.confidence_label,
+                                           "model_version": locked.model_version})
+    return locked
+
+
+def accept_signal(*, actor: Person, signal: Signal, reason: str) -> Signal:
+    """Mark a pending signal accepted (it becomes citable)."""
+    return _review(actor=actor, signal=signal, reason=reason, status=Signal.Status.ACCEPTED,
+                   action="insights.signal.accepted")
+
+
+def dismiss_signal(*, actor: Person, signal: Signal, reason: str) -> Signal:
+    """Mark a pending signal dismissed; it is kept, counted and never citable."""
+    return _review(actor=actor, signal=signal, reason=reason, status=Signal.Status.DISMISSED,
+                   action="insights.signal.dismissed")
+
+
+def review_counts() -> dict[str, dict[str, int]]:
+    """Per kind: how many signals are pending, accepted and dismissed (all runs, current or not)."""
+    counts: dict[str, dict[str, int]] = {}
+    for kind, status in Signal.objects.exclude(status=Signal.Status.PENDING, is_current=False).values_list(
+            "kind", "status"):
+        bucket = counts.setdefault(kind, {"pending": 0, "accepted": 0, "dismissed": 0})
+        bucket[status] += 1
+    return counts
+
+
+# --- computation ----------------------------------------------------------------------------------
+
+
+@cache
+def theme_index() -> core.ThemeIndex:
+    return core.build_theme_index(core.load_taxonomy(), embedder=embed)
+
+
+@dataclass
+class RunSummary:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    retired: int = 0
+    subjects_computed: int = 0
+    subjects_unchanged: int = 0
+    window: tuple[str, str] = ("", "")
+    kinds: Counter[str] = field(default_factory=Counter)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"created": self.created, "updated": self.updated, "unchanged": self.unchanged,
+                "retired": self.retired, "subjects_computed": self.subjects_computed,
+                "subjects_unchanged": self.subjects_unchanged, "window": list(self.window),
+                "signals_by_kind": dict(sorted(self.kinds.items()))}
+
+
+def _fingerprint(parts: Any) -> str:
+    return hashlib.sha256(canonical_json(parts).encode("utf-8")).hexdigest()
+
+
+def _content_hash(draft: core.SignalDraft) -> str:
+    return _fingerprint({"statement": draft.statement, "confidence": draft.confidence.to_json(),
+                         "refs": [r.to_json() for r in draft.item_refs], "detail": draft.detail,
+                         "window": [draft.window_start, draft.window_end]})
+
+
+def _model_for(kind: str) -> tuple[str, str]:
+    versions = core.model_versions()
+    if kind in {"theme", "theme_summary", "emergent_theme", "contradiction"}:
+        return "minilm-static", versions["embeddings"]
+    if kind == "sentiment_drift":
+        return "sentiment", versions["sentiment"]
+    if kind == "trend_break":
+        return "ruptures-pelt", f"pelt-l2@penalty={core.PENALTY_FACTOR:g}logn"
+    if kind == "missing_evidence":
+        return "rule", f"{ALGORITHM_VERSION}+{versions['embeddings']}"
+    return "rule", ALGORITHM_VERSION
+
+
+def _store(subject_key: str, drafts: Sequence[core.SignalDraft], *, person: Person | None, team: Team | None,
+           owners: dict[str, Person | None], summary: RunSummary) -> None:
+    """Upsert drafts by key; retire current signals of the subject that were not produced again."""
+    existing = {s.key: s for s in _current(person=person, team=team)}
+    produced: set[str] = set()
+    for draft in drafts:
+        produced.add(draft.key)
+        summary.kinds[draft.kind] += 1
+        content = _content_hash(draft)
+        previous = existing.get(draft.key)
+        if previous is not None and previous.content_hash == content:
+            summary.unchanged += 1
+            continue
+        model_name, model_version = _model_for(draft.kind)
+        values = {
+            "kind": draft.kind, "key": draft.key, "person": person, "team": team,
+            "window_start": draft.window_start, "window_end": draft.window_end, "statement": draft.statement,
+            "rule": draft.rule, "cannot_infer": draft.cannot_infer, "enough_data": draft.enough_data,
+            "confidence_label": draft.confidence.label, "confidence_items": draft.confidence.items,
+            "confidence_authors": draft.confidence.authors, "confidence_span_days": draft.confidence.span_days,
+            "confidence_agreement": draft.confidence.agreement,
+            "confidence_reasons": list(draft.confidence.reasons),
+            "item_refs": [ref.to_json() for ref in draft.item_refs],
+            "detail": json.loads(canonical_json(draft.detail)), "model_name": model_name,
+            "model_version": model_version, "owner": owners.get(draft.key), "content_hash": content,
+        }
+        if previous is None:
+            Signal.objects.create(**values)
+            summary.created += 1
+        elif previous.status == Signal.Status.PENDING:
+            for name, value in values.items():
+                setattr(previous, name, value)
+            previous.save()
+            summary.updated += 1
+        else:
+            # A reviewed hypothesis keeps its review; the changed one needs a review of its own.
+            previous.is_current = False
+            previous.save(update_fields=["is_current", "updated_at"])
+            Signal.objects.create(**values)
+            summary.updated += 1
+    stale = [s.pk for key, s in existing.items() if key not in produced]
+    summary.retired += Signal.objects.filter(pk__in=stale).update(is_current=False)
+
+
+def _current(*, person: Person | None, team: Team | None) -> Iterable[Signal]:
+    return Signal.objects.filter(person=person, team=team, is_current=True)
+
+
+def team_manager(team: Team) -> Person | None:
+    """The person most of the team's active members report to (H4 owner of team anomalies)."""
+    managers = Counter(Person.objects.filter(team=team, is_active=True, manager__isnull=False)
+                       .values_list("manager_id", flat=True))
+    if not managers:
+        return None
+    manager_id = max(managers.items(), key=lambda pair: (pair[1], -pair[0]))[0]
+    return Person.objects.filter(pk=manager_id).first()
+
+
+def _comment_json(comment: core.Comment) -> list[Any]:
+    return [comment.id, comment.author_id, comment.text, comment.written_at, comment.prompt]
+
+
+def run_insights(*, person: Person | None = None, team: Team | None = None, all_subjects: bool = False,
+                 today: date | None = None, actor: Person | None = None,
+                 actor_label: str | None = None) -> RunSummary:
+    """Compute signals for one person, one team, or everyone (people, teams and the organisation)."""
+    if sum(bool(x) for x in (person, team, all_subjects)) != 1:
+        raise InsightsError(ERR_ONE_SCOPE)
+    today = today or timezone.localdate()
+    start = today - timedelta(days=WINDOW_DAYS)
+    summary = RunSummary(window=(start.isoformat(), today.isoformat()))
+    boundaries = get_policy().ai_boundaries
+    people: list[Person] = []
+    teams: list[Team] = []
+    if person is not None:
+        people = [person]
+    elif team is not None:
+        teams = [team]
+        people = list(Person.objects.filter(team=team, is_active=True))
+    else:
+        people = list(Person.objects.filter(is_active=True))
+        teams = list(Team.objects.all())
+    comments = adapters.comments_about([p.pk for p in people], start=start, end=today)
+    by_subject: dict[str, list[core.Comment]] = {}
+    for comment in comments:
+        by_subject.setdefault(comment.subject_id, []).append(comment)
+    versions = core.model_versions()
+    base = {"algorithm": ALGORITHM_VERSION, "models": versions, "taxonomy": theme_index().taxonomy.version,
+            "window": [start, today], "boundaries": boundaries}
+
+    # People: fingerprint first, analyse only the changed ones (in one batch).
+    changed: list[tuple[Person, str, list[core.EvidenceRef], list[core.Claim], dict[str, str]]] = []
+    for subject in people:
+        evidence = adapters.evidence_about(subject.pk, start=start, end=today)
+        claims, claim_texts = adapters.claims_of(subject.pk, start=start)
+        fingerprint = _fingerprint({**base, "comments": [_comment_json(c) for c in by_subject.get(str(subject.pk), [])],
+                                    "evidence": [[e.ref.id, e.kind, e.occurred_at, e.text] for e in evidence],
+                                    "claims": [[c.ref.id, c.checked_text, c.claimed_numbers,
+                                                [e.ref.id for e in c.cited], claim_texts[c.ref.id]] for c in claims]})
+        key = f"person:{subject.pk}"
+        if _unchanged(key, fingerprint, summary, person=subject, team=None):
+            continue
+        changed.append((subject, fingerprint, evidence, claims, claim_texts))
+    changed_comments = [c for subject, *_ in changed for c in by_subject.get(str(subject.pk), [])]
+    analyses, _ = core.analyse_comments(changed_comments, index=theme_index(),
+                                        with_sentiment=boundaries.get("sentiment_enabled", True))
+    by_id = {a.comment_id: a for a in analyses}
+    for subject, fingerprint, evidence, claims, claim_texts in changed:
+        own = by_subject.get(str(subject.pk), [])
+        drafts = _person_drafts(subject, own, by_id, evidence, claims, claim_texts, start=start, end=today,
+                                boundaries=boundaries)
+        with transaction.atomic():
+            _store(f"person:{subject.pk}", drafts, person=subject, team=None, owners={}, summary=summary)
+            _remember(f"person:{subject.pk}", fingerprint)
+        summary.subjects_computed += 1
+
+    for team in teams:
+        _run_team(team, by_subject, today=today, base=base, boundaries=boundaries, summary=summary)
+    if all_subjects and boundaries.get("themes_enabled", True):
+        _run_organisation(comments, start=start, end=today, base=base, summary=summary)
+    log_action("insights.run.completed", actor, None,
+               {"scope": "all" if all_subjects else (f"person:{person.pk}" if person else f"team:{team.slug}"
+                                                       if team else ""), **summary.to_json()},
+               actor_label=actor_label)
+    return summary
+
+
+def _unchanged(key: str, fingerprint: str, summary: RunSummary, *, person: Person | None, team: Team | None) -> bool:
+    stored = InputFingerprint.objects.filter(subject_key=key).first()
+    if stored is None or stored.fingerprint != fingerprint:
+        return False
+    summary.subjects_unchanged += 1
+    if key == "organisation":
+        summary.unchanged += Signal.objects.filter(person=None, team=None, is_current=True).count()
+    else:
+        summary.unchanged += sum(1 for _ in _current(person=person, team=team))
+    return True
+
+
+def _remember(key: str, fingerprint: str) -> None:
+    InputFingerprint.objects.update_or_create(subject_key=key, defaults={"fingerprint": fingerprint})
+
+
+def _person_drafts(subject: Person, comments: list[core.Comment], analyses: dict[str, core.CommentAnalysis],
+                   evidence: list[core.EvidenceRef], claims: list[core.Claim], claim_texts: dict[str, str], *,
+                   start: date, end: date, boundaries: dict[str, Any]) -> list[core.SignalDraft]:
+    who = core.Subject("person", str(subject.pk))
+    themes = [analyses[c.id].themes for c in comments]
+    sentiments = {c.id: analyses[c.id].sentiment for c in comments}
+    labels = {c.id: analyses[c.id].sentiment.label for c in comments}
+    evidence_counts = Counter(e.kind for e in evidence)
+    drafts: list[core.SignalDraft] = []
+    taxonomy = theme_index().taxonomy
+    # Comments stamped after "today" (a demo anchored to a fixed date) still belong to this window.
+    comment_end = max([end, *(c.written_at.date() for c in comments)])
+    if boundaries.get("themes_enabled", True) and comments:
+        drafts += core.summarise_themes(who, comments, themes, taxonomy=taxonomy, window_start=start,
+                                        window_end=comment_end,
+                                        sentiments=labels if boundaries.get("sentiment_enabled", True) else None,
+                                        evidence_counts=evidence_counts)
+        drafts += core.delivery_concern_contradictions(who, comments, themes, taxonomy=taxonomy, sentiments=labels,
+                                                       evidence=evidence, window_start=start,
+                                                       window_end=comment_end)
+    if boundaries.get("sentiment_enabled", True) and comments:
+        drafts.append(core.sentiment_drift(who, comments, sentiments, window_start=start, window_end=comment_end))
+    drafts += core.unsupported_claim_signals(who, claims, window_start=start, window_end=end)
+    claims = _with_dimensions(claims, claim_texts)
+    drafts += core.missing_evidence_signals(who, dimensions=list(Dimension.choices), evidence=evidence, claims=claims,
+                                            window_start=start, window_end=end)
+    return drafts
+
+
+def _with_dimensions(claims: list[core.Claim], texts: dict[str, str]) -> list[core.Claim]:
+    """Which evaluation dimensions each claim speaks to, from the themes of its narrative."""
+    if not claims:
+        return claims
+    index = theme_index()
+    as_comments = [core.Comment(id=c.ref.id, author_id=None, subject_id="", text=texts.get(c.ref.id, ""),
+                                written_at=datetime.now(UTC)) for c in claims]
+    matched = core.assign_themes(as_comments, index, embedder=embed)
+    result = []
+    for claim, found in zip(claims, matched, strict=True):
+        dimensions = tuple(sorted({index.taxonomy.theme(t).dimension for t in found.theme_ids}))
+        result.append(core.Claim(ref=claim.ref, title=claim.title, checked_text=claim.checked_text, cited=claim.cited,
+                                 claimed_numbers=claim.claimed_numbers, dimensions=dimensions, made_on=claim.made_on))
+    return result
+
+
+def _run_team(team: Team, by_subject: dict[str, list[core.Comment]], *, today: date, base: dict[str, Any],
+              boundaries: dict[str, Any], summary: RunSummary) -> None:
+    members = list(Person.objects.filter(team=team, is_active=True).values_list("pk", flat=True))
+    comments = [c for pk in members for c in by_subject.get(str(pk), [])]
+    end = datetime.combine(today, time(0), tzinfo=UTC)
+    who = core.Subject("team", str(team.pk))
+    series = (adapters.team_series(team, start=end - timedelta(weeks=TREND_WEEKS), end=end, subject=who)
+              if boundaries.get("trend_breaks_enabled", True) else [])
+    owner = team_manager(team)
+    fingerprint = _fingerprint({**base, "comments": [_comment_json(c) for c in comments],
+                                "series": [[s.name, s.points] for s in series],
+                                "owner": owner.pk if owner else None})
+    key = f"team:{team.pk}"
+    if _unchanged(key, fingerprint, summary, person=None, team=team):
+        return
+    drafts: list[core.SignalDraft] = []
+    owners: dict[str, Person | None] = {}
+    for one in series:
+        for draft in core.trend_break_signals(one, owner=str(owner.pk) if owner else None,
+                                              owner_name=owner.name if owner else ""):
+            drafts.append(draft)
+            owners[draft.key] = owner
+    if boundaries.get("sentiment_enabled", True) and comments:
+        analyses, _ = core.analyse_comments(comments, index=theme_index())
+        scores = {a.comment_id: a.sentiment for a in analyses}
+        comment_end = max([today, *(c.written_at.date() for c in comments)])
+        drafts.append(core.sentiment_drift(who, comments, scores, window_start=today - timedelta(days=WINDOW_DAYS),
+                                           window_end=comment_end))
+    with transaction.atomic():
+        _store(key, drafts, person=None, team=team, owners=owners, summary=summary)
+        _remember(key, fingerprint)
+    summary.subjects_computed += 1
+
+
+def _run_organisation(comments: list[core.Comment], *, start: date, end: date, base: dict[str, Any],
+                      summary: RunSummary) -> None:
+    fingerprint = _fingerprint({**base, "comments": [_comment_json(c) for c in comments]})
+    if _unchanged("organisation", fingerprint, summary, person=None, team=None):
+        return
+    kept = core.deduplicate_comments(comments)
+    drafts: list[core.SignalDraft] = []
+    if len(kept) >= core.MIN_CORPUS:
+        vectors = embed([c.text for c in kept])
+        names = frozenset(part.casefold() for name in Person.objects.values_list("name", flat=True)
+                          for part in name.split())
+        drafts = core.emergent_theme_signals(kept, core.propose_clusters(kept, vectors, exclude_terms=names),
+                                             window_start=start,
+                                             window_end=end)
+    with transaction.atomic():
+        _store("organisation", drafts, person=None, team=None, owners={}, summary=summary)
+        _remember("organisation", fingerprint)
+    summary.subjects_computed += 1
+
+
+# --- reading --------------------------------------------------------------------------------------
+
+KIND_ORDER = ("theme_summary", "theme", "sentiment_drift", "contradiction", "unsupported_claim", "missing_evidence",
+              "trend_break", "emergent_theme")
+
+
+def signals_for_person(person: Person) -> list[Signal]:
+    signals = list(Signal.objects.filter(person=person, is_current=True).select_related("reviewed_by"))
+    return sorted(signals, key=lambda s: (KIND_ORDER.index(s.kind), s.key))
+
+
+def signals_for_team(team: Team) -> list[Signal]:
+    signals = list(Signal.objects.filter(team=team, is_current=True).select_related("owner", "reviewed_by"))
+    return sorted(signals, key=lambda s: (KIND_ORDER.index(s.kind), s.key))
+
+
+def dismissal_count(*, person: Person | None = None, team: Team | None = None) -> int:
+    return Signal.objects.filter(person=person, team=team, status=Signal.Status.DISMISSED).count()
+
+
+def transparency_report() -> list[core.SignalTypeReport]:
+    """The C9 report, with measured numbers read from the committed metrics files now."""
+    return core.build_transparency_report(
+        sentiment_metrics=core.load_model_metrics(NLP_MODELS_PATH / "sentiment" / "metrics.json"),
+        theme_metrics=core.load_model_metrics(core.THEME_METRICS_PATH), versions=core.model_versions(),
+        reviews=review_counts(), window_days=WINDOW_DAYS)
+
+
+def signal_bias_report(*, today: date | None = None) -> core.BiasReport:
+    """C11: compare how often each person-level signal fires across workload classes, tenure bands
+    and comment-volume quartiles (the one place comment volume is used: as a grouping to check)."""
+    today = today or timezone.localdate()
+    start = today - timedelta(days=WINDOW_DAYS)
+    people = list(Person.objects.filter(is_active=True, team__isnull=False).select_related("team"))
+    volume = Counter(c.subject_id for c in core.deduplicate_comments(
+        adapters.comments_about([p.pk for p in people], start=start, end=today)))
+    quartiles = core.volume_quartiles({str(p.pk): volume.get(str(p.pk), 0) for p in people})
+    profiles = [core.SubjectProfile(str(p.pk), {
+        "workload_class": p.team.workload_class if p.team else "unknown",
+        "tenure_band": core.tenure_band(p.start_date, today),
+        "comment_volume": quartiles[str(p.pk)],
+    }) for p in people]
+    fired = Signal.objects.filter(is_current=True, enough_data=True, person__in=people).exclude(
+        kind="theme_summary").values_list("person_id", "kind")
+    kinds = ("theme", "sentiment_drift", "contradiction", "unsupported_claim", "missing_evidence")
+    return core.compare_signal_rates(profiles, [(str(pk), kind) for pk, kind in fired], kinds=kinds,
+                                     min_cohort=get_policy().min_cohort_size)

@@ -1,0 +1,133 @@
+"""Pages of the AI-signals layer. Thin: parse, ask ``brightline.access``, call one service, render.
+
+Reading someone else's signals is logged with ``record_access``.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from brightline import access
+from brightline.audit.services import record_access
+from brightline.insights import services
+from brightline.insights.models import Signal
+from brightline.people.models import Person, Team
+
+DENIED_SIGNALS = "AI signals about a person are visible to that person and their management chain only."
+DENIED_TEAM = "Team signals are visible to the team's managers and people partners."
+DENIED_ORGANISATION = "Organisation-wide signals and the bias check are for people partners."
+ARROWS = {"up": "↑", "down": "↓", "flat": "→", "unknown": ""}
+
+
+def _viewer(request: HttpRequest) -> Person:
+    viewer = access.person_for(request.user)
+    if viewer is None or not viewer.is_active:
+        raise PermissionDenied("This account is not linked to an active person in Brightline.")
+    return viewer
+
+
+def _cards(viewer: Person, signals: list[Signal]) -> list[dict[str, object]]:
+    return [{"signal": s, "can_review": access.can_review_signal(viewer, s) and s.status == Signal.Status.PENDING,
+             "arrow": ARROWS.get(str(s.detail.get("trend", "unknown")), ""), "citable": services.is_citable(s)}
+            for s in signals]
+
+
+def _person_page(request: HttpRequest, viewer: Person, person: Person) -> HttpResponse:
+    signals = services.signals_for_person(person)
+    summary = next((s for s in signals if s.kind == "theme_summary"), None)
+    sections = (
+        ("Themes in feedback", [s for s in signals if s.kind == "theme"]),
+        ("Tone of feedback over time", [s for s in signals if s.kind == "sentiment_drift"]),
+        ("Feedback and evidence side by side",
+         [s for s in signals if s.kind in {"contradiction", "unsupported_claim", "missing_evidence"}]),
+    )
+    return render(request, "insights/person.html", {
+        "person": person, "is_self": viewer.pk == person.pk, "summary": summary,
+        "summary_card": _cards(viewer, [summary])[0] if summary else None,
+        "theme_counts": summary.detail.get("themes", []) if summary else [], "arrows": ARROWS,
+        "sections": [(title, _cards(viewer, items)) for title, items in sections],
+        "dismissed": services.dismissal_count(person=person),
+    })
+
+
+@require_GET
+def my_signals(request: HttpRequest) -> HttpResponse:
+    viewer = _viewer(request)
+    return _person_page(request, viewer, viewer)
+
+
+@require_GET
+def person_signals(request: HttpRequest, person_id: int) -> HttpResponse:
+    viewer = _viewer(request)
+    person = get_object_or_404(Person, pk=person_id)
+    if not access.can_view_signals(viewer, person):
+        raise PermissionDenied(DENIED_SIGNALS)
+    record_access(viewer, person, "ai_signals", via="web:insights")
+    return _person_page(request, viewer, person)
+
+
+@require_GET
+def team_signals(request: HttpRequest, slug: str) -> HttpResponse:
+    viewer = _viewer(request)
+    team = get_object_or_404(Team, slug=slug)
+    if not access.can_view_team_signals(viewer, team):
+        raise PermissionDenied(DENIED_TEAM)
+    signals = services.signals_for_team(team)
+    return render(request, "insights/team.html", {
+        "team": team, "owner": services.team_manager(team),
+        "breaks": _cards(viewer, [s for s in signals if s.kind == "trend_break"]),
+        "others": _cards(viewer, [s for s in signals if s.kind != "trend_break"]),
+        "dismissed": services.dismissal_count(team=team),
+    })
+
+
+@require_POST
+def review_signal(request: HttpRequest, pk: int) -> HttpResponse:
+    viewer = _viewer(request)
+    signal = get_object_or_404(Signal.objects.select_related("person", "team"), pk=pk)
+    if not access.can_review_signal(viewer, signal):
+        raise PermissionDenied(DENIED_SIGNALS)
+    decision = request.POST.get("decision", "")
+    reason = request.POST.get("reason", "")
+    error = ""
+    try:
+        if decision == "accept":
+            signal = services.accept_signal(actor=viewer, signal=signal, reason=reason)
+        elif decision == "dismiss":
+            signal = services.dismiss_signal(actor=viewer, signal=signal, reason=reason)
+        else:
+            error = "Choose accept or dismiss."
+    except services.InsightsError as refused:
+        error = str(refused)
+    if request.headers.get("HX-Request"):
+        card = _cards(viewer, [signal])[0]
+        return render(request, "insights/_signal.html", {"card": card, "error": error},
+                      status=400 if error else 200)
+    if error:
+        messages.error(request, error)
+    if signal.person_id:
+        return redirect("insights:person", person_id=signal.person_id)
+    if signal.team_id:
+        return redirect("insights:team", slug=signal.team.slug)
+    return redirect("insights:organisation")
+
+
+@require_GET
+def transparency(request: HttpRequest) -> HttpResponse:
+    _viewer(request)
+    return render(request, "insights/transparency.html", {"report": services.transparency_report()})
+
+
+@require_GET
+def organisation(request: HttpRequest) -> HttpResponse:
+    viewer = _viewer(request)
+    if not access.can_view_organisation_signals(viewer):
+        raise PermissionDenied(DENIED_ORGANISATION)
+    emergent = Signal.objects.filter(person=None, team=None, is_current=True)
+    return render(request, "insights/organisation.html", {
+        "emergent": _cards(viewer, list(emergent)), "bias": services.signal_bias_report(),
+    })

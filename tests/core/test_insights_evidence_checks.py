@@ -1,0 +1,96 @@
+"""Contradictions (C4) and missing evidence (C5)."""
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from brightline.core.insights import (
+    Claim,
+    Comment,
+    EvidenceRef,
+    ItemRef,
+    Subject,
+    assign_themes,
+    build_theme_index,
+    delivery_concern_contradictions,
+    load_taxonomy,
+    missing_evidence_signals,
+    unsupported_claim_signals,
+)
+from brightline.core.nlp import embed
+
+ERIN = Subject("person", "1")
+START, END = date(2026, 5, 1), date(2026, 10, 31)
+CONCERNS = ("Her code reviews are rushed and miss obvious bugs.",
+            "Reviews approve pull requests without reading them carefully.",
+            "The review comments are too shallow to catch regressions.")
+
+
+@pytest.fixture(scope="module")
+def index():
+    return build_theme_index(load_taxonomy(), embedder=embed)
+
+
+def delivery(count: int) -> list[EvidenceRef]:
+    return [EvidenceRef(ItemRef("evidence_item", str(i)), "merged_change", date(2026, 6, 1) + timedelta(days=i))
+            for i in range(count)]
+
+
+def concerns(authors):
+    return [Comment(id=f"c{i}", author_id=a, subject_id="1", text=CONCERNS[i % 3], prompt="growth",
+                    written_at=datetime(2026, 7, 1, tzinfo=UTC), source=ItemRef("feedback_response", str(i)))
+            for i, a in enumerate(authors)]
+
+
+def contradictions(index, comments, evidence):
+    return delivery_concern_contradictions(ERIN, comments, assign_themes(comments, index, embedder=embed),
+                                           taxonomy=index.taxonomy, sentiments={}, evidence=evidence,
+                                           window_start=START, window_end=END)
+
+
+def test_strong_delivery_with_a_review_concern_from_three_people_is_a_contradiction(index):
+    [signal] = contradictions(index, concerns(["a", "b", "c"]), delivery(6))
+    assert signal.key == "contradiction:delivery_vs_code_quality"
+    assert signal.confidence.agreement == "conflicts"
+    assert "6 delivery evidence items" in signal.statement and "3 people" in signal.statement
+
+
+def test_the_same_concern_from_two_people_is_not(index):
+    assert contradictions(index, concerns(["a", "b", "a"]), delivery(6)) == []
+
+
+def test_a_concern_without_strong_delivery_is_not_a_contradiction(index):
+    assert contradictions(index, concerns(["a", "b", "c"]), delivery(4)) == []
+
+
+def cited(text: str) -> EvidenceRef:
+    return EvidenceRef(ItemRef("evidence_item", "9"), "merged_change", date(2026, 7, 1), text)
+
+
+def test_a_claimed_number_no_cited_evidence_holds_is_flagged():
+    claim = Claim(ItemRef("accomplishment", "3"), "Faster quotes", "p95 latency went from 420 ms to 80 ms [E:9].",
+                  cited=(cited("p95 latency of the quote endpoint went from 420 ms to 95 ms"),))
+    [signal] = unsupported_claim_signals(ERIN, [claim], window_start=START, window_end=END)
+    assert signal.detail["numbers"] == ["80"]
+    assert ItemRef("accomplishment", "3") in signal.item_refs
+
+
+def test_numbers_written_differently_still_match():
+    claim = Claim(ItemRef("accomplishment", "4"), "Fewer failures", "Failures fell by 12 % across 1,200 builds.",
+                  cited=(cited("failures fell 12% over 1200 builds"),), claimed_numbers=("1200",))
+    assert unsupported_claim_signals(ERIN, [claim], window_start=START, window_end=END) == []
+
+
+def test_a_dimension_without_related_evidence_and_a_claim_citing_nothing_are_missing_evidence():
+    evidence = [EvidenceRef(ItemRef("evidence_item", "1"), "merged_change", date(2026, 7, 1))]
+    claim = Claim(ItemRef("accomplishment", "5"), "Mentored two hires", "Both shipped in their first month.", cited=())
+    signals = missing_evidence_signals(ERIN, dimensions=[("technical_excellence", "Technical excellence"),
+                                                         ("leadership", "Leadership")],
+                                       evidence=evidence, claims=[claim], window_start=START, window_end=END)
+    assert {s.key for s in signals} == {"missing_evidence:dimension:leadership",
+                                        "missing_evidence:claim:accomplishment:5"}
+
+
+def test_nobody_gets_per_dimension_gaps_when_they_have_no_evidence_at_all():
+    assert missing_evidence_signals(ERIN, dimensions=[("leadership", "Leadership")], evidence=[], claims=[],
+                                    window_start=START, window_end=END) == []

@@ -1,0 +1,141 @@
+"""Themes (C1): matching, the 5-comments-from-3-people rule, anonymity counting, volume invariance."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from brightline.core.insights import (
+    DEFAULT_THEME_THRESHOLD,
+    THEME_METRICS_PATH,
+    Comment,
+    ItemRef,
+    Subject,
+    assign_themes,
+    build_theme_index,
+    count_distinct_authors,
+    load_taxonomy,
+    measure_theme_accuracy,
+    summarise_themes,
+)
+from brightline.core.nlp import embed
+
+FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "themes_labelled.csv"
+START, END = date(2026, 5, 1), date(2026, 10, 31)
+ERIN = Subject("person", "1")
+REVIEW_CONCERNS = (
+    "Her code reviews are rushed and miss obvious bugs.",
+    "Reviews approve pull requests without reading them carefully.",
+    "Tests were missing for the edge cases in her last change.",
+    "The review comments are too shallow to catch regressions.",
+    "Code review thoroughness could improve; bugs slip through.",
+    "She approves changes within minutes without checking the tests.",
+)
+
+
+@pytest.fixture(scope="module")
+def index():
+    return build_theme_index(load_taxonomy(), embedder=embed)
+
+
+def comment(number: int, author: str | None, text: str, *, days: int = 0, prompt: str = "general",
+            anonymous_group: str | None = None) -> Comment:
+    return Comment(id=f"c{number}", author_id=author, subject_id="1", text=text,
+                   written_at=datetime(2026, 6, 1, tzinfo=UTC) + timedelta(days=days),
+                   anonymous=author is None, source=ItemRef("feedback_response", str(number)), prompt=prompt,
+                   anonymous_group=anonymous_group)
+
+
+def themes_of(index, comments):
+    return assign_themes(comments, index, embedder=embed)
+
+
+def test_the_default_taxonomy_has_the_ten_ladder_themes_with_seed_phrases():
+    taxonomy = load_taxonomy()
+    assert [t.id for t in taxonomy.themes] == ["delivery", "code_quality", "reliability", "collaboration",
+                                               "communication", "mentoring", "ownership", "technical_depth",
+                                               "design", "customer_focus"]
+    assert all(len(t.seed_phrases) >= 5 and t.description for t in taxonomy.themes)
+
+
+def test_a_taxonomy_without_seed_phrases_is_refused(tmp_path):
+    path = tmp_path / "taxonomy.json"
+    path.write_text(json.dumps({"version": "x", "themes": [{"id": "a", "label": "A", "description": "d",
+                                                            "seed_phrases": []}]}))
+    with pytest.raises(ValueError, match="seed phrases"):
+        load_taxonomy(path)
+
+
+def test_a_sentence_gets_its_theme_with_score_seed_phrase_and_span(index):
+    text = "Thanks for the help. Her code reviews are careful and catch real bugs."
+    [found] = themes_of(index, [comment(1, "a", text)])
+    match = next(m for m in found.matches if m.theme_id == "code_quality")
+    assert match.score >= DEFAULT_THEME_THRESHOLD
+    assert match.seed_phrase in load_taxonomy().theme("code_quality").seed_phrases
+    assert text[match.start:match.end] == match.sentence == "Her code reviews are careful and catch real bugs."
+
+
+def test_small_talk_gets_no_theme(index):
+    [found] = themes_of(index, [comment(1, "a", "See you at the offsite next month.")])
+    assert found.matches == ()
+
+
+def test_four_comments_from_three_people_are_not_enough_data(index):
+    comments = [comment(i, author, REVIEW_CONCERNS[i]) for i, author in enumerate(["a", "b", "c", "a"])]
+    signals = summarise_themes(ERIN, comments, themes_of(index, comments), taxonomy=index.taxonomy,
+                               window_start=START, window_end=END)
+    assert [s.kind for s in signals] == ["theme_summary"]
+    assert signals[0].statement.startswith("Not enough data: 4 comments from 3 people")
+    assert not signals[0].enough_data
+
+
+def test_five_comments_from_three_people_make_a_theme_signal_with_its_quotes(index):
+    comments = [comment(i, author, REVIEW_CONCERNS[i], prompt="growth", days=i * 20)
+                for i, author in enumerate(["a", "b", "c", "a", "b"])]
+    signals = summarise_themes(ERIN, comments, themes_of(index, comments), taxonomy=index.taxonomy,
+                               window_start=START, window_end=END)
+    theme = next(s for s in signals if s.key == "theme:code_quality")
+    assert theme.confidence.items == 5 and theme.confidence.authors == 3
+    assert theme.confidence.label == "emerging"
+    assert "3 of them raise it as something to work on" in theme.statement
+    assert {q["text"] for q in theme.detail["quotes"]} <= set(REVIEW_CONCERNS)
+    assert {r.id for r in theme.item_refs} == {"0", "1", "2", "3", "4"}
+
+
+def test_five_comments_from_two_people_are_not_a_theme(index):
+    comments = [comment(i, author, REVIEW_CONCERNS[i]) for i, author in enumerate(["a", "b", "a", "b", "a"])]
+    signals = summarise_themes(ERIN, comments, themes_of(index, comments), taxonomy=index.taxonomy,
+                               window_start=START, window_end=END)
+    assert not [s for s in signals if s.kind == "theme"]
+
+
+def test_anonymous_answers_to_different_requests_count_as_one_possible_writer():
+    comments = [comment(1, None, "x", anonymous_group="request:1"), comment(2, None, "y", anonymous_group="request:1"),
+                comment(3, None, "z", anonymous_group="request:2"), comment(4, "a", "w")]
+    # Two answers to request 1 are two people; request 2's answer may be one of them.
+    assert count_distinct_authors(comments) == 3
+
+
+def test_duplicating_a_persons_comments_changes_no_theme_signal(index):
+    comments = [comment(i, author, REVIEW_CONCERNS[i], prompt="growth", days=i * 20)
+                for i, author in enumerate(["a", "b", "c", "a", "b"])]
+    copies = [replace(c, id=f"{c.id}-copy{n}", source=ItemRef("feedback_response", f"{c.source.id}-copy{n}"))
+              for n in range(3) for c in comments if c.author_id == "a"]
+    before = summarise_themes(ERIN, comments, themes_of(index, comments), taxonomy=index.taxonomy,
+                              window_start=START, window_end=END)
+    after = summarise_themes(ERIN, comments + copies, themes_of(index, comments + copies), taxonomy=index.taxonomy,
+                             window_start=START, window_end=END)
+    assert [(s.key, s.statement, s.confidence) for s in before] == [(s.key, s.statement, s.confidence) for s in after]
+
+
+def test_the_committed_theme_metrics_are_what_the_labelled_set_measures(index):
+    committed = json.loads(THEME_METRICS_PATH.read_text())
+    measured = measure_theme_accuracy(FIXTURE, embedder=embed, index=index)
+    assert measured["sentences"] >= 100
+    assert measured["test"]["threshold"] == DEFAULT_THEME_THRESHOLD
+    assert measured["test"]["micro_f1"] == pytest.approx(committed["test"]["micro_f1"], abs=0.02)
+    assert {row["theme"] for row in measured["test"]["per_theme"]} == {t.id for t in index.taxonomy.themes}

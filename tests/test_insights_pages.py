@@ -1,0 +1,68 @@
+"""Pages: who sees whose signals (logged), htmx review, the transparency page."""
+
+from __future__ import annotations
+
+import pytest
+
+from brightline.audit.models import AccessLog
+from tests.test_insights_review import make_signal
+
+
+@pytest.fixture
+def signal(personas):
+    return make_signal(personas.erin)
+
+
+def test_a_person_sees_their_own_signals_with_the_why_panel(personas, signal, client_for):
+    response = client_for(personas.erin).get("/insights/me/")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert signal.statement in page and "Why am I seeing this?" in page and "minilm-static@abc" in page
+    assert "how well" in page  # what it cannot infer
+    assert not AccessLog.objects.exists()
+
+
+@pytest.mark.parametrize("who", ["mo", "lee"])
+def test_the_management_chain_sees_them_and_the_read_is_logged(personas, signal, client_for, who):
+    viewer = getattr(personas, who)
+    response = client_for(viewer).get(f"/insights/person/{personas.erin.pk}/")
+    assert response.status_code == 200 and signal.statement in response.content.decode()
+    assert AccessLog.objects.filter(viewer=viewer, subject=personas.erin, record="ai_signals").exists()
+
+
+@pytest.mark.parametrize("who", ["pat", "oscar", "pia"])
+def test_peers_outsiders_and_people_partners_are_refused(personas, signal, client_for, who):
+    assert client_for(getattr(personas, who)).get(f"/insights/person/{personas.erin.pk}/").status_code == 403
+
+
+def test_htmx_dismiss_returns_the_updated_card(personas, signal, client_for):
+    response = client_for(personas.erin).post(f"/insights/signals/{signal.pk}/review/",
+                                              {"decision": "dismiss", "reason": "Not what happened."},
+                                              HTTP_HX_REQUEST="true")
+    assert response.status_code == 200 and "Dismissed" in response.content.decode()
+    signal.refresh_from_db()
+    assert signal.status == "dismissed"
+
+
+def test_a_review_post_by_a_peer_is_refused(personas, signal, client_for):
+    response = client_for(personas.pat).post(f"/insights/signals/{signal.pk}/review/",
+                                             {"decision": "accept", "reason": "yes"})
+    assert response.status_code == 403
+    signal.refresh_from_db()
+    assert signal.status == "pending"
+
+
+def test_team_page_for_the_manager_and_not_for_an_outsider(personas, client_for):
+    make_signal(team=personas.erin.team, kind="trend_break", key="trend_break:x:2026-09-21")
+    assert client_for(personas.mo).get("/insights/team/payments/").status_code == 200
+    assert client_for(personas.oscar).get("/insights/team/payments/").status_code == 403
+
+
+def test_the_transparency_page_states_measured_accuracy(personas, client_for):
+    page = client_for(personas.erin).get("/insights/transparency/").content.decode()
+    assert "Senti4SD test split" in page and "What it cannot infer" in page and "Known failure modes" in page
+
+
+def test_the_organisation_page_is_for_people_partners(personas, client_for):
+    assert client_for(personas.pia).get("/insights/organisation/").status_code == 200
+    assert client_for(personas.mo).get("/insights/organisation/").status_code == 403

@@ -1,0 +1,156 @@
+"""``insights run``: reads feedback and evidence, stores signals with provenance, is incremental;
+``report transparency --json`` carries the measured numbers of the committed metrics files."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from brightline.audit.models import AuditEntry
+
+CONCERNS = ("Her code reviews are rushed and miss obvious bugs.",
+            "Reviews approve pull requests without reading them carefully.",
+            "Tests were missing for the edge cases in her last change.")
+
+
+@pytest.fixture
+def feedback(personas, organisation):
+    """Three colleagues answer a named request about Erin; two of them twice (two requests)."""
+    from brightline.feedback import services as feedback_services
+    from brightline.people.models import Person
+
+    colleagues = [personas.pat, personas.mo, Person.objects.get(user__username="olga")]
+    for round_number in range(2):
+        request = feedback_services.request_feedback(
+            actor=personas.erin, subject=personas.erin, context=f"round {round_number}",
+            respondents=[(p, "peer" if p != personas.mo else "manager") for p in colleagues])
+        for n, person in enumerate(colleagues):
+            if round_number == 1 and n == 2:
+                continue
+            invitation = request.invitations.get(respondent=person)
+            feedback_services.submit_feedback_response(
+                actor=person, invitation=invitation, data=feedback_services.ResponseInput(
+                    "Erin shipped the ledger migration on time.", "Three teams moved to the new ledger.",
+                    CONCERNS[(n + round_number) % 3]))
+
+
+@pytest.fixture
+def delivery_evidence(personas):
+    from brightline.evidence.models import EvidenceItem
+
+    for n in range(6):
+        EvidenceItem.objects.create(kind="merged_change", title=f"Change {n}", summary="Merged.",
+                                    occurred_at=timezone.now() - timedelta(days=10 + n), person=personas.erin,
+                                    source="test", source_ref=f"c{n}")
+
+
+def run(**options):
+    from brightline.insights.services import run_insights
+
+    return run_insights(**options)
+
+
+def test_a_run_stores_theme_signals_with_refs_model_version_and_pending_status(personas, feedback):
+    from brightline.insights.models import Signal
+
+    summary = run(person=personas.erin)
+    assert summary.created >= 2
+    theme = Signal.objects.get(person=personas.erin, key="theme:code_quality")
+    assert theme.status == "pending" and theme.confidence_authors == 3 and theme.confidence_items == 5
+    assert {ref["kind"] for ref in theme.item_refs} == {"feedback_response"}
+    assert theme.model_version.startswith("minilm-static@")
+    assert AuditEntry.objects.filter(action="insights.run.completed").exists()
+
+
+def test_a_second_run_on_unchanged_inputs_recomputes_nothing(personas, feedback):
+    first = run(person=personas.erin)
+    second = run(person=personas.erin)
+    assert second.created == second.updated == 0
+    assert second.unchanged == first.created and second.subjects_unchanged == 1
+
+
+def test_new_feedback_makes_the_next_run_recompute(personas, feedback):
+    from brightline.feedback import services as feedback_services
+
+    run(person=personas.erin)
+    request = feedback_services.request_feedback(actor=personas.erin, subject=personas.erin,
+                                                 respondents=[(personas.pat, "peer")])
+    feedback_services.submit_feedback_response(
+        actor=personas.pat, invitation=request.invitations.get(),
+        data=feedback_services.ResponseInput("Paired on the flaky tests.", "Builds are green.", "Write more docs."))
+    assert run(person=personas.erin).subjects_computed == 1
+
+
+def test_strong_delivery_and_a_review_concern_from_three_people_is_a_contradiction(personas, feedback,
+                                                                                   delivery_evidence):
+    from brightline.insights.models import Signal
+
+    run(person=personas.erin)
+    signal = Signal.objects.get(person=personas.erin, kind="contradiction")
+    assert signal.confidence_agreement == "conflicts"
+    assert {"evidence_item", "feedback_response"} <= {ref["kind"] for ref in signal.item_refs}
+
+
+def test_unreleased_anonymous_answers_are_not_read(personas):
+    from brightline.feedback import services as feedback_services
+    from brightline.insights.adapters import comments_about
+
+    request = feedback_services.request_feedback(actor=personas.mo, subject=personas.mo, anonymous=True,
+                                                 respondents=[(personas.erin, "report"), (personas.pat, "report"),
+                                                              (personas.oscar, "stakeholder")])
+    for invitation in request.invitations.exclude(respondent=personas.oscar):
+        feedback_services.submit_feedback_response(
+            actor=invitation.respondent, invitation=invitation,
+            data=feedback_services.ResponseInput("Protects focus time.", "I finished on time.", "Explain priorities."))
+    start = (datetime.now(UTC) - timedelta(days=30)).date()
+    # Two answers are below the release group of three: neither may shape a signal.
+    assert comments_about([personas.mo.pk], start=start, end=datetime.now(UTC).date()) == []
+
+
+def test_the_insights_run_command_reports_counts_as_json(personas, feedback):
+    out = StringIO()
+    call_command("insights", "run", "--person", str(personas.erin.pk), "--json", stdout=out)
+    counts = json.loads(out.getvalue())
+    assert counts["created"] >= 2 and counts["unchanged"] == 0
+    out = StringIO()
+    call_command("insights", "run", "--person", personas.erin.employee_id, "--json", stdout=out)
+    assert json.loads(out.getvalue())["subjects_unchanged"] == 1
+
+
+def test_report_transparency_json_carries_the_measured_numbers(db):
+    from brightline.core.insights import THEME_METRICS_PATH
+    from brightline.core.insights.pipeline import NLP_MODELS_PATH
+
+    out = StringIO()
+    call_command("report", "transparency", "--json", stdout=out)
+    report = {entry["kind"]: entry for entry in json.loads(out.getvalue())["signal_types"]}
+    sentiment = json.loads((NLP_MODELS_PATH / "sentiment" / "metrics.json").read_text())
+    figures = {(f["dataset"], f["metric"]): f["value"] for f in report["sentiment_drift"]["accuracy"]}
+    assert figures[("Senti4SD test split", "macro-F1")] == sentiment["test"]["senti4sd_test"]["macro_f1"]
+    premo = ("PREMO test rows (sha256(id) mod 5 == 0)", "macro-F1")
+    assert figures[premo] == sentiment["test"]["premo_test"]["macro_f1"]
+    themes = json.loads(THEME_METRICS_PATH.read_text())
+    assert {f["metric"]: f["value"] for f in report["theme"]["accuracy"]}["micro F1"] == themes["test"]["micro_f1"]
+    for entry in report.values():
+        assert {"data_used", "time_window", "detects", "cannot_infer", "accuracy", "failure_modes",
+                "human_review"} <= entry.keys()
+
+
+def test_the_insights_run_job_runs_inline(personas, feedback):
+    from brightline.jobs.services import enqueue
+
+    job_run = enqueue("insights.run", person_id=personas.erin.pk)
+    assert job_run.status == "succeeded" and job_run.result["created"] >= 2
+
+
+def test_signal_bias_report_runs_over_the_organisation(personas, feedback):
+    out = StringIO()
+    run(all_subjects=True)
+    call_command("report", "signal-bias", "--json", stdout=out)
+    report = json.loads(out.getvalue())
+    assert report["people"] == 5 and all(not f["flagged"] for f in report["findings"])
