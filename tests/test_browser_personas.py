@@ -74,3 +74,19 @@ def test_a_manager_opening_a_report_record_shows_up_in_the_report_access_log(bro
     employee = login("erin")
     employee.get_by_role("link", name="Who viewed my record").click()
     assert "Mo Haddad" in employee.locator("table").inner_text()
+
+
+def test_delivery_charts_render_from_the_vendored_libraries(browser, live_server, demo):
+    page = browser.new_context().new_page()
+    requests: list[str] = []
+    page.on("request", lambda request: requests.append(request.url))
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("Username").fill("mo")
+    page.get_by_label("Password").fill(demo["password"])
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(f"{live_server.url}/")
+    page.goto(f"{live_server.url}/evidence/teams/payments/")
+    # vega-embed draws each chart as an SVG or a canvas inside its target once the libraries have loaded.
+    page.wait_for_selector(".vl-target svg, .vl-target canvas", timeout=15_000)
+    assert page.locator(".vl-target svg, .vl-target canvas").count() >= 1
+    assert all(url.startswith(live_server.url) for url in requests), "nothing may load from another host"

@@ -1,4 +1,5 @@
-// Render every Vega-Lite spec on the page (specs are built in Python: brightline/fairness/leadership.py).
+// Render every Vega-Lite spec on the page. Specs are built (and unit-tested) in Python; a page
+// puts each one in <div class="vl-chart"><script type="application/json">…</script><div class="vl-target"></div></div>.
 document.addEventListener("DOMContentLoaded", function () {
   document.querySelectorAll(".vl-chart").forEach(function (box) {
     var spec = JSON.parse(box.querySelector("script[type='application/json']").textContent);
