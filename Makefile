@@ -10,10 +10,16 @@ test:
 setup:
 	scripts/setup.sh
 
-lint:
-	.venv/bin/ruff check src tests bench
+lint: setup
+	.venv/bin/ruff check src tests bench tools
 	.venv/bin/mypy
 
-bench:
+# Each benchmark prints ratios measured in one run; none is a pass/fail test (these machines are noisy).
+bench: setup
 	.venv/bin/python bench/bench_git_parse.py
+	.venv/bin/python bench/bench_ingest.py
 	.venv/bin/python bench/bench_dora.py
+	.venv/bin/python bench/bench_embeddings.py
+	.venv/bin/python bench/bench_nlp.py
+	.venv/bin/python bench/bench_insights.py
+	.venv/bin/python bench/narrative_eval.py

@@ -4,6 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh --test
+echo "== Lint (ruff, mypy on the pure core)"
+.venv/bin/ruff check src tests bench tools
+.venv/bin/mypy
 
 work=$(mktemp -d /tmp/brightline-test.XXXXXX)
 chmod 755 "$work"
