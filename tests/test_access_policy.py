@@ -137,3 +137,12 @@ def test_a_team_page_is_refused_to_an_outsider(personas, client_for):
     assert client_for(personas.erin).get("/teams/payments/").status_code == 200
     assert client_for(personas.lee).get("/teams/payments/").status_code == 200
     assert client_for(personas.oscar).get("/teams/payments/").status_code == 403
+
+
+def test_an_access_log_with_an_unknown_channel_is_refused(personas):
+    from brightline.audit.services import ERR_VIA, record_access
+
+    with pytest.raises(ValueError) as error:
+        record_access(personas.mo, personas.erin, "people.profile", via="web:somewhere")
+    assert str(error.value) == ERR_VIA.format(choices="web, api, cli", via="web:somewhere")
+    assert not AccessLog.objects.exists()

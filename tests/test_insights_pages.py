@@ -27,7 +27,7 @@ def test_the_management_chain_sees_them_and_the_read_is_logged(personas, signal,
     viewer = getattr(personas, who)
     response = client_for(viewer).get(f"/insights/person/{personas.erin.pk}/")
     assert response.status_code == 200 and signal.statement in response.content.decode()
-    assert AccessLog.objects.filter(viewer=viewer, subject=personas.erin, record="ai_signals").exists()
+    assert AccessLog.objects.filter(viewer=viewer, subject=personas.erin, record="insights.signals").exists()
 
 
 @pytest.mark.parametrize("who", ["pat", "oscar", "pia"])

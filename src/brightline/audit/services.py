@@ -185,8 +185,15 @@ def verify_chain(*, expected_head: str | None = None) -> ChainVerification:
     return ChainVerification(True, count, previous_hash)
 
 
+ERR_VIA = "via must be one of {choices}, not {via!r}"
+
+
 def record_access(viewer: Person | None, subject: Person, record: str, *, via: str, reason: str = "") -> None:
     """Log a read of ``subject``'s ``record`` by someone else. Reading one's own record is not logged."""
+    choices = [choice for choice, _label in AccessLog.VIA_CHOICES]
+    if via not in choices:
+        # Checked here because SQLite would store any string, and PostgreSQL would fail the read.
+        raise ValueError(ERR_VIA.format(choices=", ".join(choices), via=via))
     if viewer is not None and viewer.pk == subject.pk:
         return
     label = f"{viewer.name} <{viewer.email}>" if viewer is not None else SYSTEM_ACTOR

@@ -221,8 +221,10 @@ def _oversight_items(policy: Any) -> list[str]:
     items: list[str] = [
         "AI can never assign a rating or decide an outcome: the policy refuses any setting that would allow it.",
     ]
-    enabled = [key.removesuffix("_enabled").replace("_", " ") for key, on in policy.ai_boundaries.items() if on]
-    disabled = [key.removesuffix("_enabled").replace("_", " ") for key, on in policy.ai_boundaries.items() if not on]
+    # Sorted: PostgreSQL's jsonb does not keep the order keys were written in.
+    boundaries = sorted(policy.ai_boundaries.items())
+    enabled = [key.removesuffix("_enabled").replace("_", " ") for key, on in boundaries if on]
+    disabled = [key.removesuffix("_enabled").replace("_", " ") for key, on in boundaries if not on]
     items.append(f"AI features switched on by the policy: {', '.join(enabled) or 'none'}; switched off: "
                  f"{', '.join(disabled) or 'none'}.")
     if apps.is_installed("brightline.reviews"):

@@ -66,7 +66,7 @@ def person_signals(request: HttpRequest, person_id: int) -> HttpResponse:
     person = get_object_or_404(Person, pk=person_id)
     if not access.can_view_signals(viewer, person):
         raise PermissionDenied(DENIED_SIGNALS)
-    record_access(viewer, person, "ai_signals", via="web:insights")
+    record_access(viewer, person, "insights.signals", via="web")
     return _person_page(request, viewer, person)
 
 
