@@ -115,7 +115,8 @@ def cycle_new(request: HttpRequest) -> HttpResponse:
         except services.ReviewError as refused:
             error = str(refused)
         else:
-            messages.success(request, f"Opened '{cycle.name}' for {cycle.reviews.count()} people.")
+            count = cycle.reviews.count()
+            messages.success(request, f"Opened '{cycle.name}' for {count} {'person' if count == 1 else 'people'}.")
             return redirect("reviews:cycle", cycle_id=cycle.pk)
     return render(request, "reviews/cycle_new.html", {"phases": [(p, Phase(p).label) for p in phases],
                                                       "teams": Team.objects.all(), "error": error,
@@ -196,6 +197,23 @@ def _dimension_rows(viewer: Person, review: Review) -> list[dict[str, Any]]:
     return rows
 
 
+def _memo_display(memo: Any) -> dict[str, list[dict[str, Any]]]:
+    """The memo's changes and dissent with readable names: the memo stores keys, the employee reads labels."""
+    if memo is None:
+        return {"calibration_changes": [], "dissent": []}
+    dimensions, outcomes = dict(Dimension.choices), dict(Outcome.choices)
+    sections = memo.sections or {}
+    changes = [{**change, "dimension": dimensions.get(change.get("dimension"), change.get("dimension")),
+                "from": outcomes.get(change.get("from"), change.get("from")),
+                "to": outcomes.get(change.get("to"), change.get("to"))}
+               for change in sections.get("calibration_changes", [])]
+    dissent = [{**row, "dimension": dimensions.get(row.get("dimension"), row.get("dimension")),
+                "pre_vote": outcomes.get(row.get("pre_vote"), row.get("pre_vote")),
+                "final": outcomes.get(row.get("final"), row.get("final"))}
+               for row in sections.get("dissent", [])]
+    return {"calibration_changes": changes, "dissent": dissent}
+
+
 @require_GET
 def review_detail(request: HttpRequest, review_id: int) -> HttpResponse:
     viewer, review = _review_for(request, review_id)
@@ -235,6 +253,7 @@ def review_detail(request: HttpRequest, review_id: int) -> HttpResponse:
             access.can_decide_in_calibration(viewer, review) or access.is_people_partner(viewer)),
         "packet_items": review.packet_items.select_related("included_by"),
         "memo": getattr(review, "memo", None),
+        "memo_display": _memo_display(getattr(review, "memo", None)),
         "can_acknowledge": is_self and phase in (Phase.RELEASE, Phase.ACKNOWLEDGEMENT)
         and review.acknowledged_at is None,
         "can_appeal": is_self and phase in (Phase.RELEASE, Phase.ACKNOWLEDGEMENT)
@@ -442,7 +461,12 @@ def appeal_action(request: HttpRequest, appeal_id: int, action: str) -> HttpResp
 def narrative_check(request: HttpRequest) -> HttpResponse:
     """htmx: flags on the text as the manager writes (C5); advice, never a block."""
     _viewer(request)
-    text = next((value for key, value in request.POST.items() if key not in {"csrfmiddlewaretoken", "kind"}), "")
+    # htmx posts the whole enclosing form; the field being written is the one that triggered the request.
+    field = request.headers.get("HX-Trigger-Name", "")
+    if field and field in request.POST:
+        text = request.POST[field]
+    else:
+        text = next((value for key, value in request.POST.items() if key not in {"csrfmiddlewaretoken", "kind"}), "")
     kind = request.POST.get("kind", "manager_narrative")
     if kind not in {"manager_narrative", "support_plan"}:
         kind = "manager_narrative"
