@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import queue
 import subprocess
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -41,7 +42,6 @@ from brightline.core.delivery import (
     deployment_id_for_release,
     inspect_repository,
     iter_commits,
-    iter_release_contents,
     list_release_tags,
 )
 from brightline.evidence.identities import IdentityResolver, read_mailmap
@@ -90,93 +90,6 @@ def _offset_minutes(moment: datetime) -> int:
     return 0 if offset is None else int(offset.total_seconds() // 60)
 
 
-def _prefetched(commits: Iterator[Commit]) -> Iterator[Commit]:
-    """Parse git's output on a thread while the caller writes to the database.
-
-    git computes the diffs in its own process but stalls as soon as the 64 KiB pipe is full;
-    reading ahead into a bounded queue keeps it busy during our inserts, so the whole sync
-    costs little more than ``git log`` alone. Exceptions are re-raised in the caller.
-    """
-    buffer: queue.Queue[Any] = queue.Queue(maxsize=_QUEUE_DEPTH)
-    done = object()
-    stop = threading.Event()
-
-    def produce() -> None:
-        try:
-            for commit in commits:
-                if stop.is_set():
-                    break
-                buffer.put(commit)
-        except BaseException as error:  # handed over to the consumer, never swallowed
-            buffer.put(error)
-        finally:
-            buffer.put(done)
-
-    worker = threading.Thread(target=produce, name="git-log-reader", daemon=True)
-    worker.start()
-    try:
-        while True:
-            item = buffer.get()
-            if item is done:
-                break
-            if isinstance(item, BaseException):
-                raise item
-            yield item
-    finally:
-        stop.set()
-        while worker.is_alive():
-            try:
-                buffer.get_nowait()
-            except queue.Empty:
-                worker.join(timeout=0.05)
-
-
-class _Writer:
-    """Builds rows for one repository and writes a batch per transaction."""
-
-    def __init__(self, repository: Repository, *, resolver: IdentityResolver, first_release: dict[str, int]):
-        self.repository = repository
-        self.service = repository.service
-        self.resolver = resolver
-        self.first_release = first_release
-        self.seen: set[str] = set()
-
-    def write(self, batch: list[Commit]) -> None:
-        rows: list[tuple[Any, ...]] = []
-        items: list[EvidenceItem] = []
-        adapt = _datetime_adapter()
-        resolve = self.resolver.resolve_author
-        repository_id = self.repository.pk
-        team_id = self.service.team_id
-        for commit in batch:
-            sha = commit.sha
-            self.seen.add(sha)
-            files = commit.files
-            added = deleted = 0
-            for change in files:
-                added += change.lines_added
-                deleted += change.lines_deleted
-            person_id = resolve(commit.author_name, commit.author_email)
-            parents = commit.parents
-            subject = commit.message.split("\n", 1)[0]
-            rows.append((
-                repository_id, sha, " ".join(parents)[:500], commit.author_name[:300], commit.author_email[:300],
-                adapt(commit.authored_at), _offset_minutes(commit.authored_at), commit.committer_name[:300],
-                commit.committer_email[:300], adapt(commit.committed_at), _offset_minutes(commit.committed_at),
-                subject[:500], added, deleted, len(files), len(parents) > 1, commit.is_revert,
-                commit.reverted_sha or "", person_id, self.first_release.get(sha),
-            ))
-            if person_id is not None and len(parents) <= 1:
-                items.append(merged_change_item(sha=sha, subject=subject, committed_at=commit.committed_at,
-                                                person_id=person_id, team_id=team_id, service=self.service.name,
-                                                lines_added=added, lines_deleted=deleted, files=len(files)))
-        with transaction.atomic():
-            _insert_commits(rows)
-            if items:
-                EvidenceItem.objects.bulk_create(items, ignore_conflicts=True, batch_size=500)
-            self.resolver.queue_unmatched()
-
-
 def _datetime_adapter() -> Callable[[datetime], Any]:
     """How the database wants an aware datetime: SQLite stores UTC text (as Django does), PostgreSQL
     takes the aware value. A fast path for the 100,000 timestamps of a 50,000-commit sync."""
@@ -185,6 +98,168 @@ def _datetime_adapter() -> Callable[[datetime], Any]:
     return connection.ops.adapt_datetimefield_value
 
 
+def _base_rows(commits: Iterator[Commit], *, repository_id: int, adapt: Callable[[datetime], Any],
+               batch_size: int) -> Iterator[tuple[list[tuple[Any, ...]], list[datetime]]]:
+    """Batches of commit rows in :data:`_COMMIT_COLUMNS` order, without the last two columns
+    (``person_id``, ``first_release_id``: the writer adds them), and each commit's committed time.
+
+    Plain tuples, built where git's output is parsed, so the writer only looks up two ids per row.
+    """
+    rows: list[tuple[Any, ...]] = []
+    moments: list[datetime] = []
+    try:
+        for commit in commits:
+            added = deleted = 0
+            files = commit.files
+            for change in files:
+                added += change.lines_added
+                deleted += change.lines_deleted
+            parents = commit.parents
+            authored_at, committed_at = commit.authored_at, commit.committed_at
+            rows.append((
+                repository_id, commit.sha, " ".join(parents)[:500], commit.author_name[:300],
+                commit.author_email[:300], adapt(authored_at), _offset_minutes(authored_at),
+                commit.committer_name[:300], commit.committer_email[:300], adapt(committed_at),
+                _offset_minutes(committed_at), commit.message.split("\n", 1)[0][:500], added, deleted, len(files),
+                len(parents) > 1, commit.is_revert, commit.reverted_sha or "",
+            ))
+            moments.append(committed_at)
+            if len(rows) >= batch_size:
+                yield rows, moments
+                rows, moments = [], []
+        if rows:
+            yield rows, moments
+    finally:
+        close = getattr(commits, "close", None)
+        if close is not None:
+            close()
+
+
+class _Prefetch:
+    """Parse git's output on a thread while the caller writes to the database.
+
+    git computes the diffs in its own process but stalls as soon as its pipe is full; reading
+    ahead into a bounded queue of whole batches keeps it busy during our inserts (which release
+    the GIL while the database works), so the sync costs little more than ``git log`` alone.
+    The thread starts on entry, so the caller can prepare other things meanwhile. Exceptions are
+    re-raised in the caller; on exit (normal or not) the reader stops and ``iter_commits`` stops git.
+    """
+
+    def __init__(self, batches: Iterator[_Batch], *, depth: int):
+        self._batches = batches
+        self._buffer: queue.Queue[Any] = queue.Queue(maxsize=max(1, depth))
+        self._done = object()
+        self._stop = threading.Event()
+        self._worker = threading.Thread(target=self._produce, name="git-log-reader", daemon=True)
+
+    def _produce(self) -> None:
+        try:
+            for batch in self._batches:
+                if self._stop.is_set():
+                    break
+                self._buffer.put(batch)
+        except BaseException as error:  # handed over to the consumer, never swallowed
+            self._buffer.put(error)
+        finally:
+            close = getattr(self._batches, "close", None)
+            if close is not None:
+                close()  # stops git now if we stopped early, instead of when the generator is collected
+            self._buffer.put(self._done)
+
+    def __enter__(self) -> _Prefetch:
+        self._worker.start()
+        return self
+
+    def __iter__(self) -> Iterator[_Batch]:
+        while True:
+            item = self._buffer.get()
+            if item is self._done:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._stop.set()
+        while self._worker.is_alive():
+            try:
+                self._buffer.get_nowait()
+            except queue.Empty:
+                self._worker.join(timeout=0.05)
+
+
+class _GitOutput:
+    """A git command started now and read later: it runs while we do other work, writing to a
+    temporary file (never a pipe that could fill up and stall it)."""
+
+    def __init__(self, path: str, *args: str, stdin: bytes | None = None):
+        self._command = args[0]
+        self._stdout = tempfile.TemporaryFile()  # noqa: SIM115 -- closed by close(), after the process
+        self._stderr = tempfile.TemporaryFile()  # noqa: SIM115
+        self._process = subprocess.Popen(["git", "-C", path, *args], stdout=self._stdout, stderr=self._stderr,
+                                         stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL)
+        if stdin is not None:
+            assert self._process.stdin is not None
+            self._process.stdin.write(stdin)
+            self._process.stdin.close()
+
+    def result(self) -> str:
+        """The command's output; raises ``GitRepositoryError`` if it failed."""
+        try:
+            code = self._process.wait()
+            if code != 0:
+                self._stderr.seek(0)
+                raise GitRepositoryError(f"git {self._command} failed with exit code {code}: "
+                                         f"{self._stderr.read().decode('utf-8', 'replace').strip()}")
+            self._stdout.seek(0)
+            return self._stdout.read().decode("utf-8", "replace")
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        if self._process.poll() is None:
+            self._process.kill()
+            self._process.wait()
+        self._stdout.close()
+        self._stderr.close()
+
+
+class _Writer:
+    """Completes the rows of one repository and writes a batch per transaction."""
+
+    def __init__(self, repository: Repository, *, resolver: IdentityResolver, first_release: dict[str, int]):
+        self.repository = repository
+        self.service = repository.service
+        self.resolver = resolver
+        self.first_release = first_release
+        self.seen: set[str] = set()
+        self.insert = _commit_inserter()
+
+    def write(self, base_rows: list[tuple[Any, ...]], moments: list[datetime]) -> None:
+        rows: list[tuple[Any, ...]] = []
+        items: list[EvidenceItem] = []
+        resolve = self.resolver.resolve_author
+        release_of = self.first_release.get
+        seen = self.seen.add
+        team_id, service_name = self.service.team_id, self.service.name
+        for row, committed_at in zip(base_rows, moments, strict=True):
+            sha = row[1]
+            seen(sha)
+            person_id = resolve(row[3], row[4])
+            rows.append(row + (person_id, release_of(sha)))
+            if person_id is not None and not row[15]:  # merges are not changes of their own
+                items.append(merged_change_item(sha=sha, subject=row[11], committed_at=committed_at,
+                                                person_id=person_id, team_id=team_id, service=service_name,
+                                                lines_added=row[12], lines_deleted=row[13], files=row[14]))
+        with transaction.atomic():
+            self.insert(rows)
+            if items:
+                EvidenceItem.objects.bulk_create(items, ignore_conflicts=True, batch_size=500)
+            self.resolver.queue_unmatched()
+
+
+_Batch = tuple[list[tuple[Any, ...]], list[datetime]]
+
 _COMMIT_COLUMNS: Final = (
     "repository_id", "sha", "parents", "author_name", "author_email", "authored_at", "author_offset_minutes",
     "committer_name", "committer_email", "committed_at", "committer_offset_minutes", "subject", "lines_added",
@@ -192,21 +267,47 @@ _COMMIT_COLUMNS: Final = (
 )
 
 
-def _insert_commits(rows: list[tuple[Any, ...]]) -> None:
-    """One prepared ``INSERT … ON CONFLICT DO NOTHING`` run with ``executemany``.
+def _commit_inserter() -> Callable[[list[tuple[Any, ...]]], None]:
+    """``INSERT … ON CONFLICT DO NOTHING`` for a batch of rows; the unique ``(repository, sha)``
+    makes it idempotent. Must be called inside the batch's transaction.
 
-    This is ``bulk_create(ignore_conflicts=True)`` without building a model instance and
-    compiling SQL per row, which is most of the cost at 50,000 commits. The statement is the
-    same on SQLite (3.24+) and PostgreSQL; the unique ``(repository, sha)`` makes it idempotent.
+    This is ``bulk_create(ignore_conflicts=True)`` without building a model instance and compiling
+    SQL per row, which is most of the cost at 50,000 commits. SQLite (3.24+) runs one prepared
+    statement with ``executemany``. PostgreSQL streams the batch with ``COPY`` into a temporary
+    table dropped at commit and inserts from it in one statement: a single round trip and one
+    executor run per batch instead of one per row.
     """
-    if not rows:
-        return
     quote = connection.ops.quote_name
     table = quote(CommitRow._meta.db_table)
     columns = ", ".join(quote(column) for column in _COMMIT_COLUMNS)
-    placeholders = ", ".join(["%s"] * len(_COMMIT_COLUMNS))
-    with connection.cursor() as cursor:
-        cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({placeholders}) ON CONFLICT DO NOTHING", rows)
+    if connection.vendor != "postgresql":
+        statement = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(_COMMIT_COLUMNS))}) " \
+                    "ON CONFLICT DO NOTHING"
+
+        def insert_values(rows: list[tuple[Any, ...]]) -> None:
+            if rows:
+                with connection.cursor() as cursor:
+                    cursor.executemany(statement, rows)
+
+        return insert_values
+
+    staging = quote("brightline_commit_batch")
+
+    def insert_copy(rows: list[tuple[Any, ...]]) -> None:
+        if not rows:
+            return
+        with connection.cursor() as cursor:
+            cursor.execute(f"CREATE TEMPORARY TABLE {staging} ON COMMIT DROP AS "
+                           f"SELECT {columns} FROM {table} WITH NO DATA")
+            with cursor.cursor.copy(f"COPY {staging} ({columns}) FROM STDIN") as copy:
+                write_row = copy.write_row
+                for row in rows:
+                    write_row(row)
+            cursor.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {staging} "
+                           "ON CONFLICT DO NOTHING")
+            cursor.execute(f"DROP TABLE {staging}")
+
+    return insert_copy
 
 
 def merged_change_item(*, sha: str, subject: str, committed_at: datetime, person_id: int, team_id: int | None,
@@ -285,6 +386,42 @@ def _sync_releases(repository: Repository, path: str) -> tuple[list[ReleaseTag],
     return points, by_point
 
 
+def _release_walk(path: str, points: list[ReleaseTag]) -> _GitOutput | None:
+    """Start listing every commit in some release, with its parents (see :func:`_first_releases`)."""
+    if not points:
+        return None
+    tips = "".join(f"{sha}\n" for sha in dict.fromkeys(point.commit_sha for point in points))
+    return _GitOutput(path, "rev-list", "--parents", "--stdin", stdin=tips.encode())
+
+
+def _first_releases(walk: _GitOutput | None, points: list[ReleaseTag], by_point: dict[str, int]) -> dict[str, int]:
+    """``{commit sha: id of the first release that shipped it}`` for every released commit.
+
+    Same answer as :func:`brightline.core.delivery.iter_release_contents` (release points in
+    order of time, then name; a commit belongs to the earliest point whose history contains it),
+    computed from one ``git rev-list --parents`` over all release points instead of one
+    ``rev-list`` per point: walking from each point in order and stopping at commits an earlier
+    point already claimed visits exactly the commits that ``rev-list point --not <earlier>`` lists.
+    """
+    if walk is None:
+        return {}
+    parents: dict[str, list[str]] = {}
+    for line in walk.result().splitlines():
+        sha, *rest = line.split(" ")
+        parents[sha] = rest
+    first: dict[str, int] = {}
+    for point in sorted(points, key=lambda point: (point.created_at, point.name)):
+        release = by_point[point.name]
+        stack = [point.commit_sha]
+        while stack:
+            sha = stack.pop()
+            if sha in first:
+                continue
+            first[sha] = release
+            stack.extend(parents.get(sha, ()))
+    return first
+
+
 def _production_environment(repository: Repository) -> str:
     environments = repository.service.production_environments or ["production"]
     return environments[0]
@@ -316,12 +453,10 @@ def _sync_reverts(repository: Repository) -> int:
     return len(reverts)
 
 
-def _reconcile_first_releases(repository: Repository, first_release: dict[str, int], skip: set[str]) -> int:
-    """Point older commits at their first release when a new tag shipped them (or a tag moved)."""
+def _reconcile_first_releases(repository: Repository, first_release: dict[str, int]) -> int:
+    """Point stored commits at their first release when a new tag shipped them (or a tag moved)."""
     changed: dict[int | None, list[str]] = {}
     for sha, stored in CommitRow.objects.filter(repository=repository).values_list("sha", "first_release_id"):
-        if sha in skip:
-            continue
         wanted = first_release.get(sha)
         if wanted != stored:
             changed.setdefault(wanted, []).append(sha)
@@ -359,33 +494,34 @@ def sync_git_repository(
     head = _resolve_head(path, repository.branch)
 
     points, by_point = _sync_releases(repository, path)
-    first_release = {sha: by_point[point.name] for point, sha in
-                     iter_release_contents(path, points, allow_shallow=allow_shallow)}
-
     cursor = repository.last_synced_head
     exclude = [cursor] if cursor and _is_ancestor(path, cursor, head) else []
     rewritten = bool(cursor) and not exclude
     before = CommitRow.objects.filter(repository=repository).count()
-    count_args = ["rev-list", "--count", head] + [f"^{sha}" for sha in exclude]
-    total = int(_git(path, *count_args).strip() or 0)
 
+    # Three git processes run side by side: the release walk and the count (for the progress bar)
+    # finish while the log is read ahead on a thread; writing starts once the releases are known.
+    walk = _release_walk(path, points)
+    counting = _GitOutput(path, "rev-list", "--count", head, *[f"^{sha}" for sha in exclude])
     writer = _Writer(repository, resolver=IdentityResolver(source=SOURCE, mailmap=read_mailmap(path, head)),
-                     first_release=first_release)
-    batch: list[Commit] = []
-    done = 0
-    for commit in _prefetched(iter_commits(path, revision=head, exclude=exclude, allow_shallow=allow_shallow)):
-        batch.append(commit)
-        if len(batch) >= batch_size:
-            writer.write(batch)
-            done += len(batch)
-            batch = []
-            if on_progress is not None:
-                on_progress(done, total)
-    if batch:
-        writer.write(batch)
-        done += len(batch)
-        if on_progress is not None:
-            on_progress(done, total)
+                     first_release={})
+    batches = _base_rows(iter_commits(path, revision=head, exclude=exclude, allow_shallow=allow_shallow),
+                         repository_id=repository.pk, adapt=_datetime_adapter(), batch_size=batch_size)
+    try:
+        with _Prefetch(batches, depth=max(2, _QUEUE_DEPTH // batch_size)) as prefetched:
+            del batches  # the reader thread owns the generator (and so git) from here
+            first_release = writer.first_release = _first_releases(walk, points, by_point)
+            total = int(counting.result().strip() or 0)
+            done = 0
+            for rows, moments in prefetched:
+                writer.write(rows, moments)
+                done += len(rows)
+                if on_progress is not None:
+                    on_progress(done, total)
+    finally:
+        for job in (walk, counting):
+            if job is not None:
+                job.close()
 
     if rewritten:
         # History was rewritten: drop commits that are no longer reachable from the head.
@@ -393,7 +529,11 @@ def sync_git_repository(
                 if sha not in writer.seen]
         for start in range(0, len(gone), 500):
             CommitRow.objects.filter(repository=repository, sha__in=gone[start:start + 500]).delete()
-    _reconcile_first_releases(repository, first_release, skip=writer.seen)
+    if before:
+        # Rows stored by an earlier (or interrupted) run keep the release they had then; a new tag,
+        # a moved tag or a tag deleted since must be reflected in every one of them. Rows this run
+        # inserted already carry the current release, so a first sync has nothing to reconcile.
+        _reconcile_first_releases(repository, first_release)
     reverts = _sync_reverts(repository)
 
     totals = CommitRow.objects.filter(repository=repository).aggregate(
