@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -231,13 +231,15 @@ class _DemoBuilder:
             while username in self.used_handles:
                 username += "1"
         self.used_handles.add(username)
+        start = DEMO_TODAY - timedelta(days=self.rng.randint(60, 9 * 365))
         user = get_user_model().objects.create(
             username=username, first_name=name.split()[0], last_name=name.split()[-1],
             email=f"{username}@{DEMO_EMAIL_DOMAIN}", password=self.password_hash,
             is_staff=access_role in {AccessRole.PEOPLE_PARTNER, AccessRole.ADMIN},
             is_superuser=access_role == AccessRole.ADMIN,
+            # The account dates from the person's first day, not from when the demo was loaded.
+            date_joined=datetime.combine(start, time(9), tzinfo=UTC),
         )
-        start = DEMO_TODAY - timedelta(days=self.rng.randint(60, 9 * 365))
         person = Person.objects.create(
             organisation=self.organisation, user=user, employee_id=f"NW{len(self.people) + 1001}", name=name,
             email=f"{username}@{DEMO_EMAIL_DOMAIN}", manager=manager, team=team, level=self.levels[level],

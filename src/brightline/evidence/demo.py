@@ -11,6 +11,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
+from django.db.models import F
+
 from brightline.evidence.metrics import update_incident_attribution
 from brightline.evidence.models import (
     Commit,
@@ -68,6 +70,12 @@ def build_demo_history(context: Any) -> None:
             _history(service, rng, start=start, today=today, per_week=per_week, people=members.get(team.pk, []))
     update_incident_attribution(services)
     _personal_evidence(context, today)
+    # The services were registered the day before the history starts, and each item was recorded when it
+    # happened; left alone, ``auto_now_add`` would stamp them with the real clock, after the demo's "today".
+    for index, service in enumerate(services):
+        Service.objects.filter(pk=service.pk).update(
+            created_at=start - timedelta(days=1) + timedelta(hours=9, minutes=index * 7))
+    EvidenceItem.objects.filter(source="demo").update(created_at=F("occurred_at") + timedelta(minutes=30))
 
 
 def _history(service: Service, rng: Any, *, start: datetime, today: datetime, per_week: float,

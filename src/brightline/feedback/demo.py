@@ -1,16 +1,33 @@
 """Demo history of the growth space: checkpoints, 1:1 notes, 360 feedback (one anonymous request
 with enough answers to show text and themes), manager commentary, accomplishments citing
 evidence, and one draft from evidence. Deterministic: no clock, no unseeded randomness.
+
+The services stamp what they create with the real clock (``auto_now_add``); each record is then
+moved to a realistic moment before the demo's "today", so the growth space reads as a half of
+work and the signals computed from it see comments written when they would have been.
 """
 
 from __future__ import annotations
 
+import random
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from brightline.evidence.models import EvidenceItem
 from brightline.feedback import services, training
+from brightline.feedback.models import (
+    Accomplishment,
+    Annotation,
+    Checkpoint,
+    DraftEdit,
+    FeedbackRequest,
+    FeedbackResponse,
+    ImpactDraft,
+    ManagerCommentary,
+    OneOnOneNote,
+    TrainingAttempt,
+)
 from brightline.people.models import Person, Principle
 
 if TYPE_CHECKING:
@@ -164,58 +181,102 @@ MANAGER_COMMENTARY = {
 }
 
 
+# When the feedback requests went out, in days before today (answers arrive within the following days).
+ERIN_REQUEST_DAYS_AGO = 24
+UPWARD_REQUEST_DAYS_AGO = 21
+ANNOTATION_DAYS_AGO = 9
+COMMENTARY_DAYS_AGO = 4
+# Mo took the manager readiness module before assessing in the 2025 H2 review cycle (September 2025).
+MO_TRAINING_DAYS_AGO = (430, 450)
+
+
 def _at(today: date, days_before: int) -> datetime:
     return datetime.combine(today - timedelta(days=days_before), time(10, 0), tzinfo=UTC)
+
+
+def _working_moment(rng: random.Random, day: date, *, earliest: int = 9, latest: int = 17) -> datetime:
+    """A moment during the working day (UTC): when a person would have written something down."""
+    return datetime.combine(day, time(rng.randint(earliest, latest - 1), rng.randrange(60)), tzinfo=UTC)
+
+
+def timeline_rng(context: DemoContext, salt: str) -> random.Random:
+    """A generator for this step's timestamps, seeded from the demo's generator without drawing from it,
+    so every later step draws the same numbers it drew before timestamps were added."""
+    return random.Random(f"{salt}:{context.rng.getstate()!r}")
 
 
 def build_demo_history(context: DemoContext) -> None:
     personas = context.personas
     erin, mo, pat = personas["erin"], personas["mo"], personas["pat"]
     today = context.today
+    clock = timeline_rng(context, "feedback")
     evidence: dict[str, int] = {}
     for key, who, kind, days, title, summary, metrics in EVIDENCE:
         person = personas[who]
         item = EvidenceItem.objects.create(kind=kind, title=title, summary=summary, occurred_at=_at(today, days),
                                            person=person, team=person.team, service="payments", source="manual",
                                            source_ref=f"demo-growth-{key}", metrics=metrics)
+        # Written up by hand a few hours after it happened.
+        EvidenceItem.objects.filter(pk=item.pk).update(
+            created_at=item.occurred_at + timedelta(hours=clock.randint(1, 6), minutes=clock.randrange(60)))
         evidence[key] = item.pk
 
     def cite(text: str) -> str:
         return text.format(**evidence)
 
     for who, author, cadence, label, days, wins, misses, impact, next_steps in CHECKPOINTS:
-        services.record_checkpoint(actor=personas[author], person=personas[who], data=services.CheckpointInput(
-            cadence=cadence, label=label, held_on=today - timedelta(days=days), wins=cite(wins), misses=misses,
-            impact=impact, next_steps=next_steps))
+        data = services.CheckpointInput(cadence=cadence, label=label, held_on=today - timedelta(days=days),
+                                        wins=cite(wins), misses=misses, impact=impact, next_steps=next_steps)
+        checkpoint = services.record_checkpoint(actor=personas[author], person=personas[who], data=data)
+        Checkpoint.objects.filter(pk=checkpoint.pk).update(
+            created_at=_working_moment(clock, checkpoint.held_on, earliest=14, latest=18))
     for who, days, body in ONE_ON_ONE_NOTES:
-        services.record_one_on_one_note(actor=mo, person=personas[who], held_on=today - timedelta(days=days),
-                                        body=body)
+        note = services.record_one_on_one_note(actor=mo, person=personas[who], held_on=today - timedelta(days=days),
+                                               body=body)
+        OneOnOneNote.objects.filter(pk=note.pk).update(created_at=_working_moment(clock, note.held_on))
 
-    _build_feedback(context, erin, mo, pat)
+    _build_feedback(context, erin, mo, pat, clock)
 
     principles = {p.key: p.pk for p in Principle.objects.all()}
     for (who, title, evidence_keys, principle_keys, situation, action, result, impact, level, teams, people,
          measure, unit, before, after, risk) in ACCOMPLISHMENTS:
-        services.create_accomplishment(actor=personas[who], person=personas[who], data=services.AccomplishmentInput(
-            period=PERIOD, title=title, situation=cite(situation), action=cite(action), result=cite(result),
-            impact=cite(impact), impact_level=level, teams_affected=teams, people_affected=people, measure=measure,
-            measure_unit=unit, measure_before=Decimal(before) if before else None,
-            measure_after=Decimal(after) if after else None, risk_not_worked_out=risk,
-            principle_ids=tuple(principles[k] for k in principle_keys if k in principles),
-            evidence_ids=tuple(evidence[k] for k in evidence_keys)))
-    services.annotate(actor=erin, person=erin, period=PERIOD,
-                      body="I was on call for 5 of the 26 weeks this half, which is why fewer changes merged in "
-                           "August and September.")
-    services.save_manager_commentary(actor=mo, person=erin, data=services.CommentaryInput(
+        accomplishment = services.create_accomplishment(
+            actor=personas[who], person=personas[who], data=services.AccomplishmentInput(
+                period=PERIOD, title=title, situation=cite(situation), action=cite(action), result=cite(result),
+                impact=cite(impact), impact_level=level, teams_affected=teams, people_affected=people,
+                measure=measure, measure_unit=unit, measure_before=Decimal(before) if before else None,
+                measure_after=Decimal(after) if after else None, risk_not_worked_out=risk,
+                principle_ids=tuple(principles[k] for k in principle_keys if k in principles),
+                evidence_ids=tuple(evidence[k] for k in evidence_keys)))
+        # Written up within a week or two of the latest work it cites, and never after today.
+        latest = min(days for key, _who, _kind, days, *_rest in EVIDENCE if key in evidence_keys)
+        written = today - timedelta(days=max(1, latest - clock.randint(3, 14)))
+        stamp = _working_moment(clock, written)
+        Accomplishment.objects.filter(pk=accomplishment.pk).update(created_at=stamp, updated_at=stamp)
+    annotation = services.annotate(actor=erin, person=erin, period=PERIOD,
+                                   body="I was on call for 5 of the 26 weeks this half, which is why fewer changes "
+                                        "merged in August and September.")
+    Annotation.objects.filter(pk=annotation.pk).update(
+        created_at=_working_moment(clock, today - timedelta(days=ANNOTATION_DAYS_AGO)))
+    commentary = services.save_manager_commentary(actor=mo, person=erin, data=services.CommentaryInput(
         period=PERIOD, **{name: cite(text) for name, text in MANAGER_COMMENTARY.items()}))
-    services.generate_impact_draft(person=erin, window_start=today - timedelta(days=100), window_end=today,
-                                   requested_by=erin)
+    stamp = _working_moment(clock, today - timedelta(days=COMMENTARY_DAYS_AGO))
+    ManagerCommentary.objects.filter(pk=commentary.pk).update(created_at=stamp, updated_at=stamp)
+    draft = services.generate_impact_draft(person=erin, window_start=today - timedelta(days=100), window_end=today,
+                                           requested_by=erin)
+    # Erin asked for the draft on the morning of "today".
+    stamp = _working_moment(clock, today, earliest=8, latest=10)
+    ImpactDraft.objects.filter(pk=draft.pk).update(created_at=stamp)
+    DraftEdit.objects.filter(draft_id=draft.pk).update(created_at=stamp)
     # Mo passed the manager readiness module; Lee has not taken it yet.
-    services.record_training_attempt(actor=mo, answers={q.key: q.correct for q in training.QUESTIONS})
+    attempt = services.record_training_attempt(actor=mo, answers={q.key: q.correct for q in training.QUESTIONS})
+    TrainingAttempt.objects.filter(pk=attempt.pk).update(
+        created_at=_working_moment(clock, today - timedelta(days=clock.randint(*MO_TRAINING_DAYS_AGO))))
 
 
-def _build_feedback(context: DemoContext, erin: Person, mo: Person, pat: Person) -> None:
+def _build_feedback(context: DemoContext, erin: Person, mo: Person, pat: Person, clock: random.Random) -> None:
     personas = context.personas
+    today = context.today
     context_text, answers = ERIN_REQUEST
     others = [p for p in context.people if p.team_id and p.team_id != erin.team_id and p.manager_id
               and p.is_active]
@@ -223,17 +284,28 @@ def _build_feedback(context: DemoContext, erin: Person, mo: Person, pat: Person)
     request = services.request_feedback(
         actor=erin, subject=erin, context=context_text,
         respondents=[(pat, "peer"), (mo, "manager"), (stakeholder, "stakeholder")])
+    asked = _working_moment(clock, today - timedelta(days=ERIN_REQUEST_DAYS_AGO))
+    FeedbackRequest.objects.filter(pk=request.pk).update(created_at=asked)
     for who, _relationship, did, impact, grow in answers:
         invitation = request.invitations.get(respondent=personas[who])
-        services.submit_feedback_response(actor=personas[who], invitation=invitation,
-                                          data=services.ResponseInput(did, impact, grow))
+        response = services.submit_feedback_response(actor=personas[who], invitation=invitation,
+                                                     data=services.ResponseInput(did, impact, grow))
+        # Named answers keep their moment; anonymous ones have none, so a time cannot point at a respondent.
+        answered = asked.date() + timedelta(days=clock.randint(1, 10))
+        FeedbackResponse.objects.filter(pk=response.pk, submitted_at__isnull=False).update(
+            submitted_at=_working_moment(clock, answered))
 
     # Upward feedback about Mo from his reports, anonymous: six answers, so text and themes both show.
     reports = list(Person.objects.filter(manager=mo, is_active=True).order_by("pk"))
     upward = services.request_feedback(actor=mo, subject=mo, anonymous=True,
                                        context="Upward feedback on how I run the payments team this half",
                                        respondents=[(report, "report") for report in reports])
+    asked = _working_moment(clock, today - timedelta(days=UPWARD_REQUEST_DAYS_AGO))
+    FeedbackRequest.objects.filter(pk=upward.pk).update(created_at=asked)
     invitations = list(upward.invitations.order_by("pk"))
     for invitation, (did, impact, grow) in zip(invitations, UPWARD_ANSWERS, strict=False):
-        services.submit_feedback_response(actor=invitation.respondent, invitation=invitation,
-                                          data=services.ResponseInput(did, impact, grow))
+        response = services.submit_feedback_response(actor=invitation.respondent, invitation=invitation,
+                                                     data=services.ResponseInput(did, impact, grow))
+        answered = asked.date() + timedelta(days=clock.randint(1, 10))
+        FeedbackResponse.objects.filter(pk=response.pk, submitted_at__isnull=False).update(
+            submitted_at=_working_moment(clock, answered))

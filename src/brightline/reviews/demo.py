@@ -2,19 +2,37 @@
 
 Deterministic (``context.rng``). Every outcome cites evidence; one calibration change with its
 reason, one adverse outcome with its second approver, one appeal decided outside the chain.
+
+Time: the services stamp what they create with the real clock; each cycle's records are then moved to
+the days of its schedule, so a 2025 review reads as written in 2025 and nothing happens after the
+demo's "today".
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import random
 from typing import Any
 
-from django.utils import timezone
+from django.db.models import F
 
 from brightline.evidence.models import EvidenceItem
 from brightline.people.models import AccessRole, Dimension, Person
 from brightline.reviews import services
-from brightline.reviews.models import Phase, Review, ReviewCycle
+from brightline.reviews.models import (
+    Appeal,
+    AppealMessage,
+    CalibrationChange,
+    ConflictOfInterest,
+    DecisionMemo,
+    DimensionAssessment,
+    PacketItem,
+    PanelMember,
+    Phase,
+    PreVote,
+    Review,
+    ReviewCycle,
+)
 
 CYCLES = (
     ("2025 H2 review", dt.date(2025, 9, 1)),
@@ -40,13 +58,43 @@ NEEDS_SUPPORT = ("Two of the three releases this half shipped without the agreed
                  "both needed manual recovery.")
 
 
+class CycleTimeline:
+    """Moments on a cycle's calendar: day 0 is the cycle's start, the schedule's dates end each phase.
+
+    Drawn from its own generator (seeded from the demo's, which it never draws from), on weekdays,
+    in working hours (UTC).
+    """
+
+    def __init__(self, start: dt.date, rng: random.Random):
+        self.start = start
+        self.rng = rng
+
+    def day(self, offset: int) -> dt.date:
+        return self.start + dt.timedelta(days=offset)
+
+    def at(self, offset: int, hour: int, minute: int = 0) -> dt.datetime:
+        return dt.datetime.combine(self.day(offset), dt.time(hour, minute), tzinfo=dt.UTC)
+
+    def phase_end(self, phase: str) -> int:
+        return dict(PHASE_DAYS)[phase]
+
+    def workday(self, first: int, last: int) -> dt.datetime:
+        """A working-hours moment on a weekday between day ``first`` and day ``last`` (inclusive)."""
+        days = [offset for offset in range(first, last + 1) if self.day(offset).weekday() < 5] or [first]
+        return self.at(self.rng.choice(days), self.rng.randint(9, 16), self.rng.randrange(60))
+
+
+def timeline_rng(context: Any, salt: str) -> random.Random:
+    """A generator for timestamps, seeded from the demo's generator without drawing from it."""
+    return random.Random(f"{salt}:{context.rng.getstate()!r}")
+
+
 def _evidence_for(person: Person, rng: Any, today: dt.date) -> list[EvidenceItem]:
     items = list(EvidenceItem.objects.filter(person=person).order_by("id")[:3])
     kinds = [EvidenceItem.Kind.DESIGN_DOC, EvidenceItem.Kind.INCIDENT_DEBRIEF, EvidenceItem.Kind.CODE_REVIEW]
     while len(items) < 2:
         kind = kinds[len(items)]
-        moment = timezone.make_aware(dt.datetime.combine(today - dt.timedelta(days=rng.randint(30, 400)),
-                                                         dt.time(10)))
+        moment = dt.datetime.combine(today - dt.timedelta(days=rng.randint(30, 400)), dt.time(10), tzinfo=dt.UTC)
         items.append(EvidenceItem.objects.create(
             kind=kind, title=f"{kind.label} by {person.name}", person=person, team=person.team,
             occurred_at=moment, source="demo-reviews", source_ref=f"{person.employee_id}-{len(items)}",
@@ -54,13 +102,17 @@ def _evidence_for(person: Person, rng: Any, today: dt.date) -> list[EvidenceItem
     return items
 
 
-def _train(manager: Person) -> None:
+def _train(manager: Person, timeline: CycleTimeline) -> None:
+    """Managers pass the readiness module (E10) in the weeks before their first cycle."""
     if services.manager_training_complete(manager):
         return
     from brightline.feedback import services as feedback_services
     from brightline.feedback import training
+    from brightline.feedback.models import TrainingAttempt
 
-    feedback_services.record_training_attempt(actor=manager, answers={q.key: q.correct for q in training.QUESTIONS})
+    attempt = feedback_services.record_training_attempt(actor=manager,
+                                                        answers={q.key: q.correct for q in training.QUESTIONS})
+    TrainingAttempt.objects.filter(pk=attempt.pk).update(created_at=timeline.workday(-25, -3))
 
 
 def _assess(review: Review, rng: Any, evidence: list[EvidenceItem], *, adverse: bool, partner: Person) -> None:
@@ -92,13 +144,14 @@ def _assess(review: Review, rng: Any, evidence: list[EvidenceItem], *, adverse: 
 def _run_cycle(context: Any, name: str, start: dt.date, panel: list[Person], *, adverse_person: Person | None,
                change_person: Person, appeal_person: Person | None) -> ReviewCycle:
     rng, partner = context.rng, context.personas["pia"]
+    timeline = CycleTimeline(start, timeline_rng(context, f"reviews:{name}"))
     schedule = {phase: (start + dt.timedelta(days=days)).isoformat() for phase, days in PHASE_DAYS}
     cycle = services.open_cycle(actor=partner, name=name, schedule=schedule)
     services.set_panel(cycle, actor=partner, members=panel)
     for _ in range(2):
         cycle = services.advance_cycle(cycle, actor=partner)
     for review in cycle.reviews.select_related("person", "manager", "level", "team").order_by("person__employee_id"):
-        _train(review.manager)
+        _train(review.manager, timeline)
         evidence = _evidence_for(review.person, rng, context.today)
         _assess(review, rng, evidence, adverse=review.person == adverse_person, partner=partner)
     cycle = services.advance_cycle(cycle, actor=partner)  # calibration
@@ -116,6 +169,8 @@ def _run_cycle(context: Any, name: str, start: dt.date, panel: list[Person], *, 
             assessment, actor=eligible[0], to_outcome="exceeds", citations=refs, seen_version=assessment.version,
             reason="The incident debrief shows them leading the review for a neighbouring team, which the IC "
                    "criteria place at the next level; the manager's text did not weigh it.")
+    # Before the memos are written: they quote when each calibration change was made.
+    _date_until_calibration(cycle, timeline)
     cycle = services.advance_cycle(cycle, actor=partner)  # decision memo
     for review in cycle.reviews.select_related("manager__manager"):
         accountable = review.manager.manager if review.manager and review.manager.manager else partner
@@ -136,7 +191,67 @@ def _run_cycle(context: Any, name: str, start: dt.date, panel: list[Person], *, 
                                reason="The migration is in the packet and was weighed in calibration; 'meets' "
                                       "matches the written criteria for the level.")
         services.close_appeal(appeal, actor=appeal_person)
-    return services.advance_cycle(cycle, actor=partner)  # closed
+    cycle = services.advance_cycle(cycle, actor=partner)  # closed
+    _date_after_calibration(cycle, timeline)
+    return cycle
+
+
+def _date_until_calibration(cycle: ReviewCycle, timeline: CycleTimeline) -> None:
+    """Opening, panel, assessments (with their packet items and adverse approvals), conflicts, pre-votes and
+    calibration changes, each on the days of the schedule's phases."""
+    ReviewCycle.objects.filter(pk=cycle.pk).update(opened_at=timeline.at(0, 9))
+    PanelMember.objects.filter(cycle=cycle).update(added_at=timeline.at(0, 9, 30))
+    assessing_from = timeline.phase_end(Phase.SELF_REVIEW) + 1
+    calibration_starts = timeline.phase_end(Phase.MANAGER_ASSESSMENT)
+    for review in cycle.reviews.order_by("person__employee_id"):
+        submitted = timeline.workday(assessing_from, calibration_starts - 1)
+        Review.objects.filter(pk=review.pk).update(
+            assessment_submitted_at=submitted,
+            self_review_submitted_at=None if review.self_review_submitted_at is None
+            else submitted - dt.timedelta(days=7),
+            adverse_approved_at=None if review.adverse_approved_at is None else submitted - dt.timedelta(minutes=30))
+        DimensionAssessment.objects.filter(review=review).update(updated_at=submitted - dt.timedelta(hours=1))
+        PacketItem.objects.filter(review=review).exclude(via="appeal").update(
+            included_at=submitted - dt.timedelta(hours=2))
+    ConflictOfInterest.objects.filter(review__cycle=cycle).update(declared_at=timeline.at(calibration_starts, 9))
+    memos_from = timeline.phase_end(Phase.CALIBRATION)
+    for vote in PreVote.objects.filter(review__cycle=cycle).order_by("pk"):
+        PreVote.objects.filter(pk=vote.pk).update(voted_at=timeline.workday(calibration_starts, memos_from - 3))
+    changes = CalibrationChange.objects.filter(assessment__review__cycle=cycle,
+                                               source=CalibrationChange.Source.CALIBRATION).order_by("pk")
+    for change in changes:
+        changed = timeline.workday(memos_from - 2, memos_from - 1)
+        CalibrationChange.objects.filter(pk=change.pk).update(
+            changed_at=changed, approved_at=None if change.approved_at is None else changed + dt.timedelta(hours=2))
+        DimensionAssessment.objects.filter(pk=change.assessment_id).update(updated_at=changed)
+
+
+def _date_after_calibration(cycle: ReviewCycle, timeline: CycleTimeline) -> None:
+    """Memos, acknowledgements, appeals and the close, each on the days of the schedule's phases."""
+    memos_from = timeline.phase_end(Phase.CALIBRATION)
+    released = timeline.phase_end(Phase.DECISION_MEMO)
+    window_opens = timeline.phase_end(Phase.RELEASE)
+    for memo in DecisionMemo.objects.filter(review__cycle=cycle).order_by("review__person__employee_id"):
+        DecisionMemo.objects.filter(pk=memo.pk).update(generated_at=timeline.workday(memos_from, released - 3))
+    acknowledged = cycle.reviews.filter(acknowledged_at__isnull=False).order_by("person__employee_id")
+    for review in acknowledged:
+        Review.objects.filter(pk=review.pk).update(acknowledged_at=timeline.workday(released, window_opens - 1))
+    for appeal in Appeal.objects.filter(review__cycle=cycle).order_by("pk"):
+        filed_on = appeal.due_on - dt.timedelta(days=services.APPEAL_DECISION_DAYS)
+        filed = dt.datetime.combine(filed_on, dt.time(11), tzinfo=dt.UTC)
+        decided = filed + dt.timedelta(days=timeline.rng.randint(3, 9), hours=timeline.rng.randint(1, 5))
+        Appeal.objects.filter(pk=appeal.pk).update(
+            filed_at=filed, decided_at=None if appeal.decided_at is None else decided,
+            escalated_at=None if appeal.escalated_at is None else decided + dt.timedelta(days=2),
+            escalation_decided_at=None if appeal.escalation_decided_at is None else decided + dt.timedelta(days=9))
+        AppealMessage.objects.filter(appeal=appeal).update(written_at=filed + dt.timedelta(days=1))
+        PacketItem.objects.filter(review_id=appeal.review_id, via="appeal").update(included_at=decided)
+        from_appeal = CalibrationChange.objects.filter(assessment__review_id=appeal.review_id,
+                                                       source=CalibrationChange.Source.APPEAL)
+        from_appeal.update(changed_at=decided)
+        from_appeal.filter(approved_at__isnull=False).update(approved_at=decided + dt.timedelta(hours=2))
+    closed = timeline.at(timeline.phase_end(Phase.ACKNOWLEDGEMENT), 17)
+    ReviewCycle.objects.filter(pk=cycle.pk).update(phase_changed_at=closed, closed_at=closed)
 
 
 def build_demo_history(context: Any) -> None:
@@ -154,3 +269,4 @@ def build_demo_history(context: Any) -> None:
     _run_cycle(context, CYCLES[1][0], CYCLES[1][1], second_panel, adverse_person=None,
                change_person=personas["erin"], appeal_person=personas["pat"])
     assert ReviewCycle.objects.filter(phase=Phase.CLOSED).count() >= 2
+    EvidenceItem.objects.filter(source="demo-reviews").update(created_at=F("occurred_at") + dt.timedelta(minutes=30))

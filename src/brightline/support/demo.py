@@ -1,4 +1,8 @@
-"""Demo history: one support plan in progress, written as support, with check-ins and the employee's voice."""
+"""Demo history: one support plan in progress, written as support, with check-ins and the employee's voice.
+
+The services stamp the plan with the real clock; afterwards each record is moved to when it would have
+happened (drafted three days before the plan starts, approved the next day, check-ins on their dates).
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,12 @@ from typing import Any
 
 from brightline.evidence.models import EvidenceItem
 from brightline.support import services
+from brightline.support.models import CheckIn, PlanComment, SupportGoal, SupportPlan
 from brightline.support.services import GoalDraft, PlanDraft
+
+
+def _moment(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(hour, minute), tzinfo=dt.UTC)
 
 
 def build_demo_history(context: Any) -> None:
@@ -37,10 +46,20 @@ def build_demo_history(context: Any) -> None:
     ))
     services.approve_support_plan(plan, approver=partner,
                                   reason="The diagnosis matches the rota data; the goals are specific and fair.")
-    services.record_check_in(plan, actor=manager, held_on=starts + dt.timedelta(days=14), progress="some_progress",
-                             notes="Rota reduced from this week. First rollback plan drafted together; clear and "
-                                   "short.")
-    services.comment_on_plan(plan, actor=person,
-                             body="The lighter rota helps. I would like the pairing sessions on Thursdays.")
-    services.record_check_in(plan, actor=manager, held_on=starts + dt.timedelta(days=28), progress="on_track",
-                             notes="Release 4.12 shipped with a rollback plan reviewed by the team the day before.")
+    first = services.record_check_in(plan, actor=manager, held_on=starts + dt.timedelta(days=14),
+                                     progress="some_progress",
+                                     notes="Rota reduced from this week. First rollback plan drafted together; "
+                                           "clear and short.")
+    comment = services.comment_on_plan(plan, actor=person,
+                                       body="The lighter rota helps. I would like the pairing sessions on Thursdays.")
+    second = services.record_check_in(plan, actor=manager, held_on=starts + dt.timedelta(days=28),
+                                      progress="on_track",
+                                      notes="Release 4.12 shipped with a rollback plan reviewed by the team the day "
+                                            "before.")
+    drafted = _moment(starts - dt.timedelta(days=3), 15, 30)
+    SupportPlan.objects.filter(pk=plan.pk).update(opened_at=drafted,
+                                                  approved_at=drafted + dt.timedelta(days=1, hours=-4))
+    SupportGoal.objects.filter(plan=plan).update(created_at=drafted)
+    for check_in in (first, second):
+        CheckIn.objects.filter(pk=check_in.pk).update(created_at=_moment(check_in.held_on, 16))
+    PlanComment.objects.filter(pk=comment.pk).update(written_at=_moment(first.held_on + dt.timedelta(days=1), 9, 40))

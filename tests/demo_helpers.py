@@ -1,0 +1,159 @@
+"""The demo organisation loaded once per test module, and the real objects its pages are about.
+
+``loaded_demo`` (module scope) loads ``brightline demo load`` inside one outer transaction that is
+rolled back when the module ends, so later modules see an empty database again. Each test still
+runs in its own savepoint (the ``db`` fixture), so what a test writes (access-log rows, sessions)
+never reaches the next test.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
+from typing import Any
+
+from django.apps import apps
+from django.core.management.color import no_style
+from django.db import connection, transaction
+
+DEMO_SEED = 7
+PERSONA_USERNAMES = ("erin", "mo", "pat", "lee", "pia", "ada")
+
+
+def reset_sequences() -> None:
+    """Start every id sequence right after the highest stored id, as in a fresh database.
+
+    PostgreSQL sequences ignore rollbacks; SQLite's ``sqlite_sequence`` is rolled back with the data,
+    so there is nothing to do there.
+    """
+    models = apps.get_models(include_auto_created=True)
+    statements = connection.ops.sequence_reset_sql(no_style(), models)
+    if statements:
+        with connection.cursor() as cursor:
+            for statement in statements:
+                cursor.execute(statement)
+
+
+@contextmanager
+def demo_transaction(django_db_blocker: Any) -> Iterator[transaction.Atomic]:
+    """Open an outer transaction (database unblocked only while opening and rolling it back)."""
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+    try:
+        yield outer
+    finally:
+        with django_db_blocker.unblock():
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+
+
+@dataclass(frozen=True)
+class DemoObjects:
+    """Real ids and slugs of the demo organisation, for filling URL parameters."""
+
+    people: dict[str, Any]
+    outsider: Any
+    team_slug: str
+    service_name: str
+    cycle_id: int
+    review_ids: dict[str, int]
+    appeal_id: int
+    change_id: int
+    plan_id: int
+    request_id: int
+    invitation_id: int
+    accomplishment_id: int
+    draft_id: int
+    signal_id: int
+    evidence_item_id: int
+
+    def person_id(self, username: str) -> int:
+        return self.people[username].pk
+
+
+def create_outsider() -> Any:
+    """Someone in another team and another reporting line, with no special role."""
+    from django.contrib.auth import get_user_model
+
+    from brightline.people.models import Person, Team
+
+    team = Team.objects.get(slug="sre")
+    manager = Person.objects.filter(team=team, reports__isnull=False).distinct().order_by("pk").first()
+    from brightline.demo import DEMO_TODAY
+
+    # Joined a year before the demo's "today", so the demo stays free of moments after it.
+    joined = datetime.combine(DEMO_TODAY - timedelta(days=365), time(9), tzinfo=UTC)
+    user = get_user_model().objects.create(username="oscar", date_joined=joined)
+    return Person.objects.create(organisation=team.organisation, user=user, employee_id="NW-OUTSIDER",
+                                 name="Oscar Outsider", email="oscar@northwind.example", manager=manager, team=team,
+                                 level=manager.level, timezone="Europe/Dublin")
+
+
+def demo_objects() -> DemoObjects:
+    from brightline.evidence.models import EvidenceItem
+    from brightline.feedback.models import Accomplishment, FeedbackInvitation, FeedbackRequest, ImpactDraft
+    from brightline.insights.models import Signal
+    from brightline.people.models import Person
+    from brightline.reviews.models import Appeal, CalibrationChange, ReviewCycle
+    from brightline.support.models import SupportPlan
+
+    people = {p.user.username: p for p in Person.objects.filter(user__username__in=PERSONA_USERNAMES)
+              .select_related("user")}
+    cycle = ReviewCycle.objects.get(name="2026 H1 review")
+    erin = people["erin"]
+    request = FeedbackRequest.objects.filter(subject=erin, anonymous=False).get()
+    return DemoObjects(
+        people=people,
+        outsider=create_outsider(),
+        team_slug="payments",
+        service_name="payments-api",
+        cycle_id=cycle.pk,
+        review_ids={name: cycle.reviews.get(person=person).pk for name, person in people.items()
+                    if cycle.reviews.filter(person=person).exists()},
+        appeal_id=Appeal.objects.get(review__cycle=cycle).pk,
+        change_id=CalibrationChange.objects.get(assessment__review__cycle=cycle,
+                                                assessment__review__person=erin).pk,
+        plan_id=SupportPlan.objects.get().pk,
+        request_id=request.pk,
+        # The stakeholder's invitation is the one still waiting for an answer.
+        invitation_id=FeedbackInvitation.objects.filter(request=request).exclude(
+            respondent__in=[people["mo"], people["pat"]]).get().pk,
+        accomplishment_id=Accomplishment.objects.filter(person=erin).order_by("pk").first().pk,
+        draft_id=ImpactDraft.objects.get(person=erin).pk,
+        signal_id=Signal.objects.filter(person=erin, is_current=True).order_by("pk").first().pk,
+        evidence_item_id=EvidenceItem.objects.filter(person=erin).order_by("pk").first().pk,
+    )
+
+
+def should_see(objects: DemoObjects) -> dict[str, list[str]]:
+    """Pages each persona should be able to open (status 200), from the rules in ``brightline.access``."""
+    erin, mo, pat = (objects.person_id(name) for name in ("erin", "mo", "pat"))
+    erin_review, pat_review = objects.review_ids["erin"], objects.review_ids["pat"]
+    team = objects.team_slug
+    everyone = ["/", "/growth/", "/reviews/", "/insights/me/", "/me/access-log/", "/ladder/", "/data-use/",
+                "/growth/inbox/", "/growth/drafts/", "/insights/transparency/", "/evidence/definitions/"]
+    return {
+        "erin": [*everyone, f"/growth/{erin}/", f"/people/{erin}/", f"/people/{erin}/access-log/",
+                 f"/insights/person/{erin}/", f"/reviews/r/{erin_review}/", f"/reviews/r/{erin_review}/packet/",
+                 f"/growth/requests/{objects.request_id}/", f"/growth/drafts/{objects.draft_id}/",
+                 f"/growth/accomplishments/{objects.accomplishment_id}/edit/", "/team/", f"/teams/{team}/",
+                 f"/evidence/teams/{team}/", f"/evidence/teams/{team}/health/"],
+        "mo": [*everyone, f"/growth/{erin}/", f"/growth/{erin}/notes/", f"/people/{erin}/",
+               f"/insights/person/{erin}/", f"/insights/team/{team}/", f"/reviews/r/{erin_review}/",
+               f"/fairness/managers/{mo}/", "/growth/training/", "/team/", f"/teams/{team}/",
+               f"/evidence/teams/{team}/health/", f"/growth/requests/{objects.request_id}/"],
+        "pat": [*everyone, f"/growth/{pat}/", f"/reviews/r/{pat_review}/", f"/reviews/appeals/{objects.appeal_id}/",
+                "/team/", f"/teams/{team}/"],
+        "lee": [*everyone, f"/growth/{erin}/", f"/people/{erin}/", f"/reviews/r/{erin_review}/", "/organisation/",
+                "/fairness/leadership/", f"/insights/team/{team}/", f"/fairness/managers/{mo}/", f"/teams/{team}/"],
+        "pia": [*everyone, f"/people/{erin}/", f"/people/{erin}/access-log/", f"/reviews/cycles/{objects.cycle_id}/",
+                f"/reviews/r/{erin_review}/", f"/reviews/appeals/{objects.appeal_id}/",
+                f"/support/{objects.plan_id}/", "/support/", "/fairness/", "/fairness/outcomes/",
+                "/fairness/leadership/", "/insights/organisation/", f"/insights/team/{team}/", "/audit/",
+                "/policy/edit/", "/organisation/", "/evidence/services/"],
+        "ada": [*everyone, "/audit/", "/policy/edit/", f"/people/{erin}/", f"/reviews/cycles/{objects.cycle_id}/",
+                "/fairness/", "/organisation/"],
+    }

@@ -1,0 +1,129 @@
+"""The demo is one coherent organisation anchored at ``DEMO_TODAY``: the same seed builds the same records
+with the same timestamps, nothing in it happens after its "today", its audit trail verifies, and every
+persona can log in and open the pages their role is for.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from datetime import UTC, datetime, time, timedelta
+
+import pytest
+from django.apps import apps
+from django.core.management import call_command
+from django.db import models, transaction
+
+from brightline.demo import DEMO_PASSWORD, DEMO_TODAY, load_demo
+from tests.demo_helpers import DEMO_SEED, PERSONA_USERNAMES, demo_objects, demo_transaction, reset_sequences, should_see
+
+# The apps whose tables hold the demo's history (people: the organisation itself).
+HISTORY_APPS = ("people", "evidence", "feedback", "reviews", "support", "insights")
+LATEST_DATE = DEMO_TODAY + timedelta(days=1)
+LATEST_MOMENT = datetime.combine(LATEST_DATE, time(0), tzinfo=UTC)
+# Fields that may hold a moment after the demo's "today", and why.
+NOT_DEMO_HISTORY = {
+    "audit.AuditEntry.created_at": "audit entries record when the demo was really loaded",
+    "audit.AccessLog.at": "access-log rows record real reads",
+    "auth.User.last_login": "logins are real events",
+    "sessions.Session.expire_date": "a session expires in the future by design",
+    "policy.Policy.updated_at": "the policy row is created on first read, a real event, not demo history",
+    "support.SupportPlan.ends_on": "the demo's support plan is in progress: it ends after today by design",
+}
+
+
+def snapshot() -> dict[str, list[tuple]]:
+    """Every row of every history table, all columns, in id order."""
+    rows = {}
+    for config in (apps.get_app_config(label) for label in HISTORY_APPS):
+        for model in config.get_models(include_auto_created=True):
+            names = [field.attname for field in model._meta.concrete_fields]
+            rows[model._meta.label] = list(model.objects.order_by("pk").values_list(*names))
+    return rows
+
+
+@pytest.fixture(scope="module")
+def demo_loads(django_db_setup, django_db_blocker):
+    """Load the demo twice from the same empty state with the same seed; keep the second for the tests."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        reset_sequences()
+        load_demo(seed=DEMO_SEED)
+        first = snapshot()
+        transaction.set_rollback(True)
+    with demo_transaction(django_db_blocker):
+        with django_db_blocker.unblock():
+            reset_sequences()
+            load_demo(seed=DEMO_SEED)
+            second = snapshot()
+            objects = demo_objects()
+        yield first, second, objects
+
+
+def test_the_same_seed_builds_the_same_records_with_the_same_timestamps(demo_loads):
+    first, second, _objects = demo_loads
+    assert first.keys() == second.keys()
+    for label in first:
+        assert first[label] == second[label], f"{label} differs between two loads with the same seed"
+    # Not vacuous: the history tables that had the real clock's stamps are full.
+    for label in ("feedback.FeedbackRequest", "feedback.Checkpoint", "reviews.Review", "reviews.DecisionMemo",
+                  "support.SupportPlan", "insights.Signal", "evidence.EvidenceItem"):
+        assert first[label], label
+
+
+def date_fields():
+    for model in apps.get_models(include_auto_created=True):
+        for field in model._meta.concrete_fields:
+            if isinstance(field, models.DateField):  # DateTimeField is a DateField too
+                yield model, field
+
+
+def test_nothing_in_the_demo_happens_after_its_today(demo_loads, db):
+    late = []
+    for model, field in date_fields():
+        key = f"{model._meta.label}.{field.name}"
+        if key in NOT_DEMO_HISTORY:
+            continue
+        bound = LATEST_MOMENT if isinstance(field, models.DateTimeField) else LATEST_DATE
+        count = model.objects.filter(**{f"{field.name}__gt": bound}).count()
+        if count:
+            latest = model.objects.order_by(f"-{field.name}").values_list(field.name, flat=True).first()
+            late.append(f"{key}: {count} after {bound} (latest {latest})")
+    assert late == []
+
+
+def test_the_history_is_spread_over_the_months_before_today(demo_loads, db):
+    from brightline.feedback.models import Accomplishment, Checkpoint, FeedbackRequest
+    from brightline.reviews.models import ReviewCycle
+
+    cycles = {c.name: c for c in ReviewCycle.objects.all()}
+    assert cycles["2025 H2 review"].opened_at.date().isoformat() == "2025-09-01"
+    assert cycles["2025 H2 review"].closed_at < cycles["2026 H1 review"].opened_at
+    assert cycles["2026 H1 review"].closed_at.date() < DEMO_TODAY
+    for review in cycles["2026 H1 review"].reviews.all():
+        assert cycles["2026 H1 review"].opened_at < review.assessment_submitted_at < cycles["2026 H1 review"].closed_at
+    for checkpoint in Checkpoint.objects.all():
+        assert checkpoint.created_at.date() == checkpoint.held_on
+    # Comments about Erin were written on different days over the last months, not all at one moment.
+    days = {r.created_at.date() for r in FeedbackRequest.objects.all()}
+    days |= {a.created_at.date() for a in Accomplishment.objects.all()}
+    assert len(days) >= 4 and min(days) < DEMO_TODAY - timedelta(days=30)
+
+
+def test_the_audit_trail_of_the_demo_verifies(demo_loads, db):
+    out = io.StringIO()
+    call_command("audit", "verify", "--json", stdout=out)
+    result = json.loads(out.getvalue())
+    assert result["ok"] is True and result["entries"] > 100
+
+
+@pytest.mark.parametrize("username", PERSONA_USERNAMES)
+def test_each_persona_logs_in_and_opens_the_pages_of_their_role(demo_loads, db, client, username):
+    _first, _second, objects = demo_loads
+    response = client.post("/accounts/login/", {"username": username, "password": DEMO_PASSWORD})
+    assert response.status_code == 302, response.content[:500]
+    failures = []
+    for url in should_see(objects)[username]:
+        status = client.get(url).status_code
+        if status != 200:
+            failures.append(f"{url}: {status}")
+    assert failures == []
