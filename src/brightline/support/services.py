@@ -27,7 +27,8 @@ class SupportPlanError(Exception):
     """A support-plan action the rules do not allow."""
 
 
-ERR_CANNOT_OPEN = "only {person}'s management chain or a people partner can open a support plan"
+# The refusal never names the person: it would tell anyone who tries an id who that id is.
+ERR_CANNOT_OPEN = "only the person's management chain or a people partner can open a support plan for them"
 ERR_CANNOT_MANAGE = "only the person's management chain or a people partner can change this plan"
 ERR_CANNOT_SEE = "you cannot see this support plan"
 ERR_DIAGNOSIS = "start with a diagnosis: one of {choices}"
@@ -95,7 +96,7 @@ def _goal_texts(goals: Iterable[GoalDraft]) -> list[str]:
 
 def open_support_plan(person: Person, *, actor: Person, draft: PlanDraft) -> SupportPlan:
     """Propose a plan; it becomes active only after a second approver (C10)."""
-    _require(access.can_open_support_plan(actor, person), ERR_CANNOT_OPEN.format(person=person.name))
+    _require(access.can_open_support_plan(actor, person), ERR_CANNOT_OPEN)
     _require(draft.diagnosis in Diagnosis.values, ERR_DIAGNOSIS.format(choices=", ".join(Diagnosis.values)))
     _require(bool(draft.diagnosis_notes.strip()), ERR_DIAGNOSIS_NOTES.format(person=person.name))
     _require(bool(draft.support_offered.strip()), ERR_SUPPORT_OFFERED)

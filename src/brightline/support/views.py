@@ -48,7 +48,7 @@ def plan_new(request: HttpRequest, person_id: int) -> HttpResponse:
     viewer = _viewer(request)
     person = get_object_or_404(Person, pk=person_id)
     if not access.can_open_support_plan(viewer, person):
-        raise PermissionDenied(services.ERR_CANNOT_OPEN.format(person=person.name))
+        raise PermissionDenied(services.ERR_CANNOT_OPEN)
     record_access(viewer, person, "support.plan", via="web")
     error = ""
     if request.method == "POST":
