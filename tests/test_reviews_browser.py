@@ -94,7 +94,7 @@ def open_reviews(page, link: str | None = None):
 
 
 def advance(page, to_phase: str):
-    go(page.get_by_role("button", name=f"Advance to {to_phase}"))
+    go(page.get_by_role("button", name=f"Advance to {PHASE_LABELS[to_phase]}"))
     expect(flash(page)).to_contain_text("The cycle moved to its next phase.")
     expect(page.get_by_role("heading", name=f"Phase: {PHASE_LABELS[to_phase]}")).to_be_visible()
 

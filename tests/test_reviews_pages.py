@@ -21,7 +21,7 @@ def test_a_people_partner_opens_a_cycle_in_the_browser_form(personas, client_for
     cycle = ReviewCycle.objects.get()
     assert response.status_code == 302 and response["Location"] == f"/reviews/cycles/{cycle.pk}/"
     page = client_for(personas.pia).get(response["Location"])
-    assert b"for information only" in page.content and b"Advance to self_review" in page.content
+    assert b"for information only" in page.content and b"Advance to Self review and annotation" in page.content
 
 
 def test_the_cycle_form_shows_the_quota_refusal(personas, client_for):
@@ -91,6 +91,10 @@ def test_the_packet_page_and_pdf_render_for_the_manager(personas, client_for):
     review = review_of(cycle, personas.erin)
     page = client_for(personas.mo).get(f"/reviews/r/{review.pk}/packet/")
     assert page.status_code == 200 and b"Role and level expectations" in page.content
+    # Outcomes read as their labels, never as the stored keys.
+    assessment = review.assessments.exclude(outcome="").first()
+    html = page.content.decode()
+    assert f"<td>{assessment.get_outcome_display()}</td>" in html and f"<td>{assessment.outcome}</td>" not in html
     pdf = client_for(personas.mo).get(f"/reviews/r/{review.pk}/packet.pdf")
     assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
 

@@ -85,8 +85,11 @@ def build_packet(review: Review) -> Packet:
         team=review.team.name if review.team else "", workload_class=review.workload_class,
         expectations=_expectations(level), next_level=str(next_level) if next_level else "",
         next_level_expectations=_expectations(next_level), accomplishments=accomplishments,
+        # Keys for machines, labels for the people reading the packet.
         outcomes=[{"dimension": a.dimension, "label": a.get_dimension_display(), "proposed": a.proposed_outcome,
-                   "outcome": a.outcome, "rationale": a.rationale, "citations": a.citations, "version": a.version}
+                   "proposed_label": a.get_proposed_outcome_display() if a.proposed_outcome else "",
+                   "outcome": a.outcome, "outcome_label": a.get_outcome_display() if a.outcome else "",
+                   "rationale": a.rationale, "citations": a.citations, "version": a.version}
                   for a in assessments],
         promotion={"readiness": review.get_promotion_readiness_display(), "rationale": review.promotion_rationale,
                    "citations": review.promotion_citations},
@@ -131,7 +134,7 @@ def render_packet_pdf(packet: Packet) -> bytes:
         para(f"{row['description']} {row['note']}".strip())
     heading("Outcomes per dimension")
     for row in packet.outcomes:
-        para(f"{row['label']}: proposed {row['proposed'] or '-'}, current {row['outcome'] or '-'}. "
+        para(f"{row['label']}: proposed {row['proposed_label'] or '-'}, current {row['outcome_label'] or '-'}. "
              f"{row['rationale']} Cited: {', '.join(row['citations']) or 'nothing'}.")
     heading("Promotion readiness")
     para(f"{packet.promotion['readiness']}. {packet.promotion['rationale']}")

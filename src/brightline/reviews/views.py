@@ -131,8 +131,10 @@ def cycle_detail(request: HttpRequest, cycle_id: int) -> HttpResponse:
     cycle = get_object_or_404(ReviewCycle, pk=cycle_id)
     reviews = cycle.reviews.select_related("person", "manager").prefetch_related("appeals")
     distribution = services.outcome_distribution(cycle)
+    next_phase = services.next_phase(cycle)
     context = {
-        "cycle": cycle, "reviews": reviews, "next_phase": services.next_phase(cycle),
+        "cycle": cycle, "reviews": reviews, "next_phase": next_phase,
+        "next_phase_label": Phase(next_phase).label if next_phase else "",
         "phases": [(p, Phase(p).label, cycle.schedule.get(p, "")) for p in PHASE_ORDER],
         "distribution": [(Dimension(d).label, counts) for d, counts in distribution.items()],
         "outcomes": Outcome.choices, "flags": services.calibration_flags(cycle),
