@@ -62,3 +62,38 @@ def test_duplicating_a_persons_comments_changes_neither_existence_nor_direction(
     after = sentiment_drift(ERIN, comments + copies, scores, window_start=START, window_end=END)
     assert (before.statement, before.detail["trend"], before.confidence) == (
         after.statement, after.detail["trend"], after.confidence)
+
+
+def test_a_month_below_the_minimum_keeps_its_counts_and_withholds_its_tone():
+    comments, scores = comments_and_scores("positive", "negative", authors=("a", "b"))
+    months = monthly_sentiment(comments, scores)
+    assert [(m.comments, m.authors, m.enough_data) for m in months] == [(2, 2, False), (2, 2, False)]
+    assert all(m.mean is None and m.shares is None for m in months)
+
+
+def test_label_shares_count_each_writer_once_per_month():
+    comments, scores = comments_and_scores("positive", "positive")
+    month_comments = [c for c in comments if c.id.startswith("early")]
+    chatty = [replace(c, id=f"chatty{k}", text=f"chatty text {k}", source=ItemRef("feedback_response", f"ch{k}"))
+              for k in range(4) for c in month_comments[:1]]
+    for comment in chatty:
+        scores[comment.id] = SentimentScore("negative", 0.9)
+    month = monthly_sentiment(month_comments + chatty, scores)[0]
+    # Writer a wrote one positive and four negative comments: 0.2 + 0.8 of one writer out of five.
+    assert month.enough_data and month.comments == 9 and month.authors == 5
+    assert month.shares == {"positive": 0.84, "neutral": 0.0, "negative": 0.16}
+
+
+def test_the_drift_lists_every_month_of_the_window_with_the_minimum():
+    comments, scores = comments_and_scores("positive", "negative")
+    signal = sentiment_drift(ERIN, comments, scores, window_start=START, window_end=END)
+    months = signal.detail["months"]
+    assert [m["month"] for m in months] == ["2026-05-01", "2026-06-01", "2026-07-01", "2026-08-01", "2026-09-01",
+                                            "2026-10-01"]
+    # The late half straddles September and October: three and two comments, neither month enough alone.
+    assert [m["comments"] for m in months] == [5, 0, 0, 0, 3, 2]
+    assert months[0]["enough_data"] and months[0]["shares"]["positive"] == 1.0
+    assert [m["enough_data"] for m in months[1:]] == [False] * 5
+    assert all(m["shares"] is None and m["mean"] is None for m in months[1:])
+    assert signal.detail["trend"] == "down"  # the drift compares halves, not months
+    assert signal.detail["month_minimum"] == {"comments": 5, "authors": 3}

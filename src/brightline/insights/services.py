@@ -32,7 +32,7 @@ from brightline.policy.services import get_policy
 WINDOW_DAYS = 182
 TREND_WEEKS = 26
 #: Bump when a rule changes, so every subject is recomputed once.
-ALGORITHM_VERSION = "insights-v1"
+ALGORITHM_VERSION = "insights-v2"
 
 ERR_REASON_REQUIRED = "Say why: a reason is required to accept or dismiss a signal."
 ERR_ALREADY_REVIEWED = "This signal was already {status}; a review is not changed afterwards."

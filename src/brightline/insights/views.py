@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from brightline import access
 from brightline.audit.services import record_access
-from brightline.insights import services
+from brightline.insights import charts, services
 from brightline.insights.models import Signal
 from brightline.people.models import Person, Team
 
@@ -36,20 +36,29 @@ def _cards(viewer: Person, signals: list[Signal]) -> list[dict[str, object]]:
             for s in signals]
 
 
+def _sentiment_charts(signals: list[Signal], *, subject: str) -> list[dict[str, object]]:
+    """The monthly tone chart and its table for each sentiment drift signal (the evidence behind it)."""
+    return [{"spec": spec, "months": charts.sentiment_months(signal)} for signal in signals
+            if (spec := charts.sentiment_chart_spec(signal, subject=subject)) is not None]
+
+
 def _person_page(request: HttpRequest, viewer: Person, person: Person) -> HttpResponse:
     signals = services.signals_for_person(person)
     summary = next((s for s in signals if s.kind == "theme_summary"), None)
+    sentiment = [s for s in signals if s.kind == "sentiment_drift"]
+    is_self = viewer.pk == person.pk
     sections = (
-        ("Themes in feedback", [s for s in signals if s.kind == "theme"]),
-        ("Tone of feedback over time", [s for s in signals if s.kind == "sentiment_drift"]),
+        ("Themes in feedback", [s for s in signals if s.kind == "theme"], []),
+        ("Tone of feedback over time", sentiment,
+         _sentiment_charts(sentiment, subject="you" if is_self else person.name)),
         ("Feedback and evidence side by side",
-         [s for s in signals if s.kind in {"contradiction", "unsupported_claim", "missing_evidence"}]),
+         [s for s in signals if s.kind in {"contradiction", "unsupported_claim", "missing_evidence"}], []),
     )
     return render(request, "insights/person.html", {
-        "person": person, "is_self": viewer.pk == person.pk, "summary": summary,
+        "person": person, "is_self": is_self, "summary": summary,
         "summary_card": _cards(viewer, [summary])[0] if summary else None,
         "theme_counts": summary.detail.get("themes", []) if summary else [], "arrows": ARROWS,
-        "sections": [(title, _cards(viewer, items)) for title, items in sections],
+        "sections": [(title, _cards(viewer, items), chart_list) for title, items, chart_list in sections],
         "dismissed": services.dismissal_count(person=person),
     })
 
@@ -77,10 +86,12 @@ def team_signals(request: HttpRequest, slug: str) -> HttpResponse:
     if not access.can_view_team_signals(viewer, team):
         raise PermissionDenied(DENIED_TEAM)
     signals = services.signals_for_team(team)
+    sentiment = [s for s in signals if s.kind == "sentiment_drift"]
     return render(request, "insights/team.html", {
         "team": team, "owner": services.team_manager(team),
         "breaks": _cards(viewer, [s for s in signals if s.kind == "trend_break"]),
         "others": _cards(viewer, [s for s in signals if s.kind != "trend_break"]),
+        "sentiment_charts": _sentiment_charts(sentiment, subject=team.name),
         "dismissed": services.dismissal_count(team=team),
     })
 

@@ -61,6 +61,8 @@ from brightline.core.insights.pipeline import (
 )
 from brightline.core.insights.sentiment import (
     MIN_DRIFT,
+    MIN_MONTH_AUTHORS,
+    MIN_MONTH_COMMENTS,
     MonthlySentiment,
     SentimentScore,
     monthly_sentiment,
@@ -166,6 +168,8 @@ __all__ = [
     "propose_clusters",
     # sentiment
     "MIN_DRIFT",
+    "MIN_MONTH_AUTHORS",
+    "MIN_MONTH_COMMENTS",
     "MonthlySentiment",
     "SentimentScore",
     "monthly_sentiment",

@@ -5,6 +5,12 @@ for *negative*, 0 for *neutral*. Scores are averaged per writer first and then a
 so someone who writes ten comments weighs as much as someone who writes one (C11: volume never
 makes a signal). A drift is stated only when both halves of the window have enough data and the
 95 % interval of the difference excludes zero.
+
+Each month also carries the share of writers' comments that were positive, neutral and negative
+(writer-weighted in the same way: a writer's comments in the month add up to one). A month with
+fewer than :data:`MIN_MONTH_COMMENTS` comments from :data:`MIN_MONTH_AUTHORS` writers keeps only
+its counts: its mean and shares are withheld ("not enough data"), so a chart never plots what one
+or two people wrote, and an anonymous answer cannot be read off a small month.
 """
 
 from __future__ import annotations
@@ -12,9 +18,9 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from statistics import fmean, stdev, variance
-from typing import Any
+from typing import Any, Literal
 
 from scipy import stats
 
@@ -29,6 +35,8 @@ from brightline.core.insights.themes import MIN_THEME_AUTHORS, MIN_THEME_COMMENT
 
 __all__ = [
     "MIN_DRIFT",
+    "MIN_MONTH_AUTHORS",
+    "MIN_MONTH_COMMENTS",
     "SENTIMENT_CANNOT_INFER",
     "MonthlySentiment",
     "SentimentScore",
@@ -39,6 +47,10 @@ __all__ = [
 
 #: The smallest change of the writer-weighted mean (on a −1..+1 scale) that is called a drift.
 MIN_DRIFT = 0.2
+#: A month is shown as a share only with the confidence minimum of the qualitative rule (C7).
+MIN_MONTH_COMMENTS = MIN_THEME_COMMENTS
+MIN_MONTH_AUTHORS = MIN_THEME_AUTHORS
+SENTIMENT_LABELS: tuple[Literal["positive", "neutral", "negative"], ...] = ("positive", "neutral", "negative")
 SENTIMENT_CANNOT_INFER = (
     "Whether the person changed, or why the tone changed: a new project, a new team, a hard quarter or "
     "different writers all move this number. It reads wording, not intent; sarcasm and negation are often missed."
@@ -62,18 +74,26 @@ def signed_score(score: SentimentScore) -> float:
 
 @dataclass(frozen=True, slots=True)
 class MonthlySentiment:
-    """One calendar month: writer-weighted mean and its 95 % t-interval (None with one writer)."""
+    """One calendar month: how many comments from how many writers, and — only when the month has
+    enough data — the writer-weighted mean, its 95 % t-interval (None with one writer) and the
+    writer-weighted share of each label (``{"positive": 0.5, "neutral": 0.25, "negative": 0.25}``)."""
 
     month: date
-    mean: float
-    ci_low: float | None
-    ci_high: float | None
     comments: int
     authors: int
+    mean: float | None = None
+    ci_low: float | None = None
+    ci_high: float | None = None
+    shares: dict[str, float] | None = None
+
+    @property
+    def enough_data(self) -> bool:
+        return self.comments >= MIN_MONTH_COMMENTS and self.authors >= MIN_MONTH_AUTHORS
 
     def to_json(self) -> dict[str, Any]:
-        return {"month": self.month.isoformat(), "mean": self.mean, "ci_low": self.ci_low, "ci_high": self.ci_high,
-                "comments": self.comments, "authors": self.authors}
+        return {"month": self.month.isoformat(), "comments": self.comments, "authors": self.authors,
+                "enough_data": self.enough_data, "mean": self.mean, "ci_low": self.ci_low, "ci_high": self.ci_high,
+                "shares": self.shares}
 
 
 def _author(comment: Comment) -> str:
@@ -101,18 +121,53 @@ def _t_interval(values: Sequence[float]) -> tuple[float | None, float | None]:
     return round(mean - half, 4), round(mean + half, 4)
 
 
-def monthly_sentiment(comments: Sequence[Comment], scores: Mapping[str, SentimentScore]) -> list[MonthlySentiment]:
-    """Writer-weighted monthly means over de-duplicated comments, oldest month first."""
+def _label_shares(comments: Sequence[Comment], scores: Mapping[str, SentimentScore]) -> dict[str, float]:
+    """Each writer's comments add up to one; the shares of all writers add up to one."""
+    per_author: dict[str, list[str]] = {}
+    for comment in comments:
+        per_author.setdefault(_author(comment), []).append(scores[comment.id].label)
+    totals = dict.fromkeys(SENTIMENT_LABELS, 0.0)
+    for labels in per_author.values():
+        for label in labels:
+            if label in totals:
+                totals[label] += 1 / len(labels)
+    return {label: round(total / len(per_author), 4) for label, total in totals.items()}
+
+
+def _months(start: date, end: date) -> list[date]:
+    months, cursor = [], start.replace(day=1)
+    while cursor <= end:
+        months.append(cursor)
+        cursor = (cursor.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return months
+
+
+def monthly_sentiment(comments: Sequence[Comment], scores: Mapping[str, SentimentScore], *,
+                      window_start: date | None = None, window_end: date | None = None) -> list[MonthlySentiment]:
+    """Writer-weighted monthly means and label shares over de-duplicated comments, oldest month first.
+
+    With ``window_start`` and ``window_end`` every calendar month of the window is listed, months
+    without comments too (zero comments, not enough data), so a chart's time axis has no gaps.
+    A month below the minimum keeps its counts only (see the module docstring).
+    """
     by_month: dict[date, list[Comment]] = {}
     for comment in deduplicate_comments(comments):
         if comment.id in scores:
             by_month.setdefault(comment.written_at.date().replace(day=1), []).append(comment)
+    listed = set(by_month)
+    if window_start is not None and window_end is not None:
+        listed |= set(_months(window_start, window_end))
     months = []
-    for month in sorted(by_month):
-        means = _author_means(by_month[month], scores)
+    for month in sorted(listed):
+        found = by_month.get(month, [])
+        counted = MonthlySentiment(month, len({c.ref for c in found}), count_distinct_authors(found))
+        if not counted.enough_data:
+            months.append(counted)
+            continue
+        means = _author_means(found, scores)
         low, high = _t_interval(means)
-        months.append(MonthlySentiment(month, round(fmean(means), 4), low, high,
-                                       len({c.ref for c in by_month[month]}), count_distinct_authors(by_month[month])))
+        months.append(MonthlySentiment(month, counted.comments, counted.authors, round(fmean(means), 4), low, high,
+                                       _label_shares(found, scores)))
     return months
 
 
@@ -137,7 +192,7 @@ def sentiment_drift(subject: Subject, comments: Sequence[Comment], scores: Mappi
     "not enough data" or "no clear change")."""
     kept = [c for c in deduplicate_comments(comments)
             if window_start <= c.written_at.date() <= window_end and c.id in scores]
-    months = monthly_sentiment(kept, scores)
+    months = monthly_sentiment(kept, scores, window_start=window_start, window_end=window_end)
     middle = window_start + (window_end - window_start) / 2
     early = [c for c in kept if c.written_at.date() < middle]
     late = [c for c in kept if c.written_at.date() >= middle]
@@ -145,7 +200,8 @@ def sentiment_drift(subject: Subject, comments: Sequence[Comment], scores: Mappi
     confidence = label_confidence(items=items, authors=authors, span_days=span_in_days(c.written_at for c in kept),
                                   agreement="single_layer", rule=QUALITATIVE_RULE)
     detail: dict[str, Any] = {"months": [m.to_json() for m in months], "trend": "unknown",
-                              "midpoint": middle.isoformat()}
+                              "midpoint": middle.isoformat(),
+                              "month_minimum": {"comments": MIN_MONTH_COMMENTS, "authors": MIN_MONTH_AUTHORS}}
     enough = all(len({c.ref for c in half}) >= MIN_THEME_COMMENTS and count_distinct_authors(half) >= MIN_THEME_AUTHORS
                  for half in (early, late))
     if not enough:

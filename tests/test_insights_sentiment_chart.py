@@ -1,0 +1,144 @@
+"""The monthly tone chart behind a sentiment drift (C2): shares per month with n, small months withheld."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from brightline.audit.models import AccessLog
+
+TODAY = date(2026, 10, 28)
+PRAISE = ("Great work on the release, thank you, it was excellent!",
+          "Really helpful and friendly reviews, I love working with her.",
+          "Fantastic job, the migration went perfectly.")
+COMPLAINTS = ("This was a frustrating mess, the release broke everything again.",
+              "Terrible handover, nothing worked and I am annoyed.",
+              "The reviews are sloppy and the bugs keep coming back, very disappointing.")
+
+
+def olga():
+    from brightline.people.models import Person
+
+    return Person.objects.get(user__username="olga")
+
+
+def give_feedback(subject, writers, *, on: date, texts: tuple[str, str, str]):
+    """Each writer answers one named request about ``subject``, dated ``on``.
+
+    The date is part of each text: the same text twice from one writer would count once (C11).
+    """
+    from brightline.feedback import services as feedback_services
+    from brightline.feedback.models import FeedbackResponse
+
+    request = feedback_services.request_feedback(actor=subject, subject=subject,
+                                                 respondents=[(writer, "peer") for writer in writers])
+    for writer in writers:
+        feedback_services.submit_feedback_response(
+            actor=writer, invitation=request.invitations.get(respondent=writer),
+            data=feedback_services.ResponseInput(*(f"{text} ({on:%d %B})" for text in texts)),
+            send_despite_tone=True)
+    FeedbackResponse.objects.filter(request=request).update(
+        submitted_at=datetime.combine(on, datetime.min.time(), tzinfo=UTC) + timedelta(hours=10))
+
+
+@pytest.fixture
+def turning_feedback(personas):
+    """May: five answers from three people, all praise. July: two answers (too few). October: five
+    answers from three people, all complaints."""
+    writers = [personas.pat, personas.mo, olga()]
+    give_feedback(personas.erin, writers, on=date(2026, 5, 12), texts=PRAISE)
+    give_feedback(personas.erin, writers[:2], on=date(2026, 5, 19), texts=PRAISE)
+    give_feedback(personas.erin, writers[:2], on=date(2026, 7, 7), texts=PRAISE)
+    give_feedback(personas.erin, writers, on=date(2026, 10, 6), texts=COMPLAINTS)
+    give_feedback(personas.erin, writers[:2], on=date(2026, 10, 13), texts=COMPLAINTS)
+    from brightline.insights.services import run_insights
+
+    run_insights(person=personas.erin, today=TODAY)
+
+
+def chart_spec(page: str) -> dict:
+    scripts = re.findall(r'<script[^>]*type="application/json"[^>]*>(.*?)</script>', page, re.S)
+    specs = [json.loads(script) for script in scripts]
+    return next(spec for spec in specs
+                if spec.get("title", {}).get("text", "").startswith("Tone of feedback per month"))
+
+
+def test_the_growth_page_charts_the_monthly_tone_behind_the_drift(personas, turning_feedback, client_for):
+    response = client_for(personas.erin).get("/insights/me/")
+    page = response.content.decode()
+    assert "Feedback became more negative" in page
+    assert "vega-lite.min.js" in page and 'class="card vl-chart"' in page
+    spec = chart_spec(page)
+    by_month: dict[str, dict[str, float]] = {}
+    counts: dict[str, int] = {}
+    for row in spec["data"]["values"]:
+        by_month.setdefault(row["month"][:7], {})[row["tone"]] = row["share"]
+        counts[row["month"][:7]] = row["n"]
+    assert list(by_month) == ["2026-04", "2026-05", "2026-06", "2026-07", "2026-08", "2026-09", "2026-10"]
+    assert counts == {"2026-04": 0, "2026-05": 5, "2026-06": 0, "2026-07": 2, "2026-08": 0, "2026-09": 0,
+                      "2026-10": 5}
+    assert by_month["2026-05"]["positive"] > 0.6 and by_month["2026-10"]["negative"] > 0.6
+    assert sum(by_month["2026-05"].values()) == pytest.approx(1.0, abs=0.01)
+    # Two answers in July are shown as "not enough data", never as a share.
+    assert by_month["2026-07"] == {"not enough data": 1.0}
+    rule = next(layer for layer in spec["layer"] if layer["mark"]["type"] == "rule")
+    assert rule["data"]["values"][0]["label"] == "drift: more negative after this date"
+    table = page.split('class="sentiment-months"')[1].split("</table>")[0]
+    assert re.search(r"2026-07</th><td>2</td><td>2</td>\s*<td colspan=\"3\" class=\"muted\">not enough data", table)
+    assert re.search(r"2026-05</th><td>5</td><td>3</td>", table)
+
+
+def test_the_manager_sees_the_chart_and_the_read_is_logged(personas, turning_feedback, client_for):
+    page = client_for(personas.mo).get(f"/insights/person/{personas.erin.pk}/").content.decode()
+    assert chart_spec(page)["title"]["text"] == "Tone of feedback per month — Erin Employee"
+    assert AccessLog.objects.filter(viewer=personas.mo, subject=personas.erin, record="insights.signals").exists()
+
+
+def test_no_month_is_plotted_when_each_has_too_few_writers(personas, client_for):
+    writers = [personas.pat, personas.mo]
+    for day in (date(2026, 6, 2), date(2026, 6, 9), date(2026, 6, 16)):
+        give_feedback(personas.erin, writers, on=day, texts=PRAISE)
+    from brightline.insights.services import run_insights
+
+    run_insights(person=personas.erin, today=TODAY)
+    page = client_for(personas.erin).get("/insights/me/").content.decode()
+    spec = chart_spec(page)
+    june = [row for row in spec["data"]["values"] if row["month"].startswith("2026-06")]
+    # Six answers, but from two people: below the three-writer minimum, so no share is shown.
+    assert june == [{"month": "2026-06-01", "n": 6, "writers": 2, "tone": "not enough data", "share": 1.0,
+                     "order": 3}]
+    assert {row["tone"] for row in spec["data"]["values"]} == {"not enough data"}
+    assert "Not enough data for a sentiment trend" in page
+    rule = next(layer for layer in spec["layer"] if layer["mark"]["type"] == "rule")
+    assert rule["data"]["values"][0]["label"] == "halves compared"
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_tone_chart_draws_in_chromium_without_errors(personas, turning_feedback, live_server):
+    from tests.conftest import PASSWORD
+    from tests.test_browser_personas import CHROMIUM, CHROMIUM_ARGS
+
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    with playwright_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page()
+        errors: list[str] = []
+        # Chromium asks for /favicon.ico on its own (a 404 here); the page's own requests are checked below.
+        page.on("console", lambda message: errors.append(message.text)
+                if message.type == "error" and not message.text.startswith("Failed to load resource") else None)
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.on("response", lambda response: errors.append(f"{response.status} {response.url}")
+                if response.status >= 400 else None)
+        page.goto(f"{live_server.url}/accounts/login/")
+        page.get_by_label("Username").fill("erin")
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Log in").click()
+        page.wait_for_url(f"{live_server.url}/")
+        page.goto(f"{live_server.url}/insights/me/")
+        page.wait_for_selector(".vl-chart .vl-target svg, .vl-chart .vl-target canvas", timeout=15_000)
+        browser.close()
+    assert errors == []
