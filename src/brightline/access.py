@@ -325,6 +325,12 @@ def can_view_team_signals(viewer: Person | None, team: Team) -> bool:
     return is_people_partner(viewer) or any(manages(viewer, member) for member in team.members.filter(is_active=True))
 
 
+def can_view_team_theme_aggregates(viewer: Person | None, team: Team) -> bool:
+    """A team's feedback themes as counts only — no sentences, item ids or review (H3): whoever sees the team's
+    signals, and leaders, who see aggregates only and not for a team below the minimum cohort (G2)."""
+    return can_view_team_signals(viewer, team) or is_leader(viewer)
+
+
 def can_view_organisation_signals(viewer: Person | None) -> bool:
     """Organisation-wide emergent themes and the signal bias report: people partners."""
     return is_people_partner(viewer)

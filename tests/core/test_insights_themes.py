@@ -139,3 +139,26 @@ def test_the_committed_theme_metrics_are_what_the_labelled_set_measures(index):
     assert measured["test"]["threshold"] == DEFAULT_THEME_THRESHOLD
     assert measured["test"]["micro_f1"] == pytest.approx(committed["test"]["micro_f1"], abs=0.02)
     assert {row["theme"] for row in measured["test"]["per_theme"]} == {t.id for t in index.taxonomy.themes}
+
+
+def test_a_team_theme_counts_the_members_it_is_about_and_quotes_no_sentence(index):
+    payments = Subject("team", "7")
+    comments = [replace(comment(i, author, REVIEW_CONCERNS[i], prompt="growth", days=i * 20), subject_id=subject)
+                for i, (author, subject) in enumerate([("a", "1"), ("b", "2"), ("c", "1"), ("a", "2"), ("b", "3")])]
+    signals = summarise_themes(payments, comments, themes_of(index, comments), taxonomy=index.taxonomy,
+                               window_start=START, window_end=END)
+    theme = next(s for s in signals if s.key == "theme:code_quality")
+    assert theme.subject == payments and theme.detail["members"] == 3 and theme.detail["quotes"] == []
+    assert theme.statement.startswith("Code quality comes up in feedback about 3 team members, from 3 people")
+    summary = signals[0]
+    assert summary.kind == "theme_summary" and summary.detail["members"] == 3
+    assert next(row for row in summary.detail["themes"] if row["theme"] == "code_quality")["members"] == 3
+
+
+def test_a_team_theme_needs_five_comments_from_three_people_like_a_persons(index):
+    comments = [replace(comment(i, author, REVIEW_CONCERNS[i]), subject_id=str(i))
+                for i, author in enumerate(["a", "b", "a", "b", "a"])]
+    signals = summarise_themes(Subject("team", "7"), comments, themes_of(index, comments), taxonomy=index.taxonomy,
+                               window_start=START, window_end=END)
+    assert [s.kind for s in signals] == ["theme_summary"]
+    assert signals[0].statement.startswith("Not enough data: 5 comments from 2 people")

@@ -118,6 +118,15 @@ def evidence_about(person_id: int, *, start: date, end: date) -> list[EvidenceRe
     return [evidence_ref(item) for item in items]
 
 
+def team_evidence_counts(team: Any, *, start: date, end: date) -> dict[str, int]:
+    """Evidence items of each kind about the team's active members or the team itself, in the window."""
+    from django.db.models import Count, Q
+
+    items = EvidenceItem.objects.filter(Q(person__team=team, person__is_active=True) | Q(team=team),
+                                        occurred_at__date__gte=start, occurred_at__date__lte=end)
+    return dict(items.values_list("kind").annotate(n=Count("id")).order_by("kind").values_list("kind", "n"))
+
+
 def _decimal_text(value: Decimal | None) -> str | None:
     if value is None:
         return None

@@ -17,7 +17,8 @@ ERR_NO_TEAM = "no team with the slug {value!r}"
 def _add_run_arguments(parser: CommandParser) -> None:
     scope = parser.add_mutually_exclusive_group(required=True)
     scope.add_argument("--person", help="one person: numeric id or HRIS employee id")
-    scope.add_argument("--team", help="one team (its members and its team-level series), by slug")
+    scope.add_argument("--team", help="one team, by slug: its members, and the team's theme summaries, tone and "
+                                      "trend breaks")
     scope.add_argument("--all", action="store_true", help="everyone, every team, and org-wide emergent themes")
     parser.add_argument("--json", action="store_true", help="print the counts as JSON")
 

@@ -263,7 +263,7 @@ def run_insights(*, person: Person | None = None, team: Team | None = None, all_
         summary.subjects_computed += 1
 
     for team in teams:
-        _run_team(team, by_subject, today=today, base=base, boundaries=boundaries, summary=summary)
+        _run_team(team, by_subject, by_id, today=today, base=base, boundaries=boundaries, summary=summary)
     if all_subjects and boundaries.get("themes_enabled", True):
         _run_organisation(comments, start=start, end=today, base=base, summary=summary)
     log_action("insights.run.completed", actor, None,
@@ -334,17 +334,23 @@ def _with_dimensions(claims: list[core.Claim], texts: dict[str, str]) -> list[co
     return result
 
 
-def _run_team(team: Team, by_subject: dict[str, list[core.Comment]], *, today: date, base: dict[str, Any],
-              boundaries: dict[str, Any], summary: RunSummary) -> None:
+def _run_team(team: Team, by_subject: dict[str, list[core.Comment]], analysed: dict[str, core.CommentAnalysis], *,
+              today: date, base: dict[str, Any], boundaries: dict[str, Any], summary: RunSummary) -> None:
+    """Trend breaks, theme summaries and sentiment drift of one team, over its active members' feedback.
+
+    ``analysed`` holds the comments the people step already analysed; only the others are analysed here.
+    """
     members = list(Person.objects.filter(team=team, is_active=True).values_list("pk", flat=True))
     comments = [c for pk in members for c in by_subject.get(str(pk), [])]
     end = datetime.combine(today, time(0), tzinfo=UTC)
+    start = today - timedelta(days=WINDOW_DAYS)
     who = core.Subject("team", str(team.pk))
     series = (adapters.team_series(team, start=end - timedelta(weeks=TREND_WEEKS), end=end, subject=who)
               if boundaries.get("trend_breaks_enabled", True) else [])
     owner = team_manager(team)
+    evidence_counts = adapters.team_evidence_counts(team, start=start, end=today)
     fingerprint = _fingerprint({**base, "comments": [_comment_json(c) for c in comments],
-                                "series": [[s.name, s.points] for s in series],
+                                "series": [[s.name, s.points] for s in series], "evidence_counts": evidence_counts,
                                 "owner": owner.pk if owner else None})
     key = f"team:{team.pk}"
     if _unchanged(key, fingerprint, summary, person=None, team=team):
@@ -356,12 +362,21 @@ def _run_team(team: Team, by_subject: dict[str, list[core.Comment]], *, today: d
                                               owner_name=owner.name if owner else ""):
             drafts.append(draft)
             owners[draft.key] = owner
-    if boundaries.get("sentiment_enabled", True) and comments:
-        analyses, _ = core.analyse_comments(comments, index=theme_index())
-        scores = {a.comment_id: a.sentiment for a in analyses}
+    with_themes, with_sentiment = boundaries.get("themes_enabled", True), boundaries.get("sentiment_enabled", True)
+    if comments and (with_themes or with_sentiment):
+        missing = [c for c in comments if c.id not in analysed]
+        fresh, _ = core.analyse_comments(missing, index=theme_index(), with_sentiment=with_sentiment)
+        analyses = {**{c.id: analysed[c.id] for c in comments if c.id in analysed},
+                    **{a.comment_id: a for a in fresh}}
         comment_end = max([today, *(c.written_at.date() for c in comments)])
-        drafts.append(core.sentiment_drift(who, comments, scores, window_start=today - timedelta(days=WINDOW_DAYS),
-                                           window_end=comment_end))
+        if with_themes:
+            drafts += core.summarise_themes(
+                who, comments, [analyses[c.id].themes for c in comments], taxonomy=theme_index().taxonomy,
+                window_start=start, window_end=comment_end, evidence_counts=evidence_counts,
+                sentiments={c.id: analyses[c.id].sentiment.label for c in comments} if with_sentiment else None)
+        if with_sentiment:
+            drafts.append(core.sentiment_drift(who, comments, {c.id: analyses[c.id].sentiment for c in comments},
+                                               window_start=start, window_end=comment_end))
     with transaction.atomic():
         _store(key, drafts, person=None, team=team, owners=owners, summary=summary)
         _remember(key, fingerprint)
@@ -402,6 +417,55 @@ def signals_for_person(person: Person) -> list[Signal]:
 def signals_for_team(team: Team) -> list[Signal]:
     signals = list(Signal.objects.filter(team=team, is_current=True).select_related("owner", "reviewed_by"))
     return sorted(signals, key=lambda s: (KIND_ORDER.index(s.kind), s.key))
+
+
+@dataclass(frozen=True)
+class TeamThemes:
+    """A team's theme summary as counts only (what a leader may see): no sentences, no item ids, no review.
+
+    ``withheld`` is true when the team has fewer active members than the policy's minimum cohort and
+    the viewer is owed aggregates only; the numbers are then empty.
+    """
+
+    team: Team
+    withheld: bool
+    min_cohort: int
+    statement: str = ""
+    enough_data: bool = False
+    confidence_label: str = ""
+    comments: int = 0
+    authors: int = 0
+    window: tuple[date, date] | None = None
+    themes: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"team": self.team.slug, "withheld": self.withheld, "min_cohort": self.min_cohort,
+                "statement": self.statement, "enough_data": self.enough_data,
+                "confidence_label": self.confidence_label, "comments": self.comments, "authors": self.authors,
+                "window": [day.isoformat() for day in self.window] if self.window else None, "themes": self.themes}
+
+
+AGGREGATE_THEME_FIELDS = ("theme", "label", "comments", "authors", "concern_authors", "trend", "enough_data")
+
+
+def team_themes(team: Team, *, aggregates_only: bool) -> TeamThemes | None:
+    """The team's current theme summary as counts; ``None`` before a run has summarised it.
+
+    With ``aggregates_only`` (a leader outside the team's chain) a team below the minimum cohort is
+    withheld, and the per-theme rows do not say how many members a theme is about.
+    """
+    min_cohort = get_policy().min_cohort_size
+    summary = Signal.objects.filter(team=team, kind="theme_summary", is_current=True).first()
+    if summary is None:
+        return None
+    if aggregates_only and Person.objects.filter(team=team, is_active=True).count() < min_cohort:
+        return TeamThemes(team=team, withheld=True, min_cohort=min_cohort)
+    fields = AGGREGATE_THEME_FIELDS if aggregates_only else (*AGGREGATE_THEME_FIELDS, "members")
+    rows = [{name: row.get(name) for name in fields} for row in summary.detail.get("themes", [])]
+    return TeamThemes(team=team, withheld=False, min_cohort=min_cohort, statement=summary.statement,
+                      enough_data=summary.enough_data, confidence_label=summary.confidence_label,
+                      comments=summary.confidence_items, authors=summary.confidence_authors,
+                      window=(summary.window_start, summary.window_end), themes=rows)
 
 
 def dismissal_count(*, person: Person | None = None, team: Team | None = None) -> int:

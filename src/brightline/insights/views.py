@@ -18,7 +18,8 @@ from brightline.insights.models import Signal
 from brightline.people.models import Person, Team
 
 DENIED_SIGNALS = "AI signals about a person are visible to that person and their management chain only."
-DENIED_TEAM = "Team signals are visible to the team's managers and people partners."
+DENIED_TEAM = ("Team signals are visible to the team's managers and people partners; leaders see their theme "
+               "counts.")
 DENIED_ORGANISATION = "Organisation-wide signals and the bias check are for people partners."
 ARROWS = {"up": "↑", "down": "↓", "flat": "→", "unknown": ""}
 
@@ -83,14 +84,23 @@ def person_signals(request: HttpRequest, person_id: int) -> HttpResponse:
 def team_signals(request: HttpRequest, slug: str) -> HttpResponse:
     viewer = _viewer(request)
     team = get_object_or_404(Team, slug=slug)
-    if not access.can_view_team_signals(viewer, team):
+    if not access.can_view_team_theme_aggregates(viewer, team):
         raise PermissionDenied(DENIED_TEAM)
+    if not access.can_view_team_signals(viewer, team):
+        # A leader outside the team's chain: theme counts only, with the minimum cohort (H3, G2).
+        return render(request, "insights/team.html", {
+            "team": team, "aggregates_only": True, "show_members": False,
+            "themes": services.team_themes(team, aggregates_only=True)})
     signals = services.signals_for_team(team)
+    summary = next((s for s in signals if s.kind == "theme_summary"), None)
     sentiment = [s for s in signals if s.kind == "sentiment_drift"]
     return render(request, "insights/team.html", {
-        "team": team, "owner": services.team_manager(team),
+        "team": team, "owner": services.team_manager(team), "aggregates_only": False, "show_members": True,
+        "themes": services.team_themes(team, aggregates_only=False),
+        "summary_card": _cards(viewer, [summary])[0] if summary else None,
+        "theme_cards": _cards(viewer, [s for s in signals if s.kind == "theme"]),
         "breaks": _cards(viewer, [s for s in signals if s.kind == "trend_break"]),
-        "others": _cards(viewer, [s for s in signals if s.kind != "trend_break"]),
+        "others": _cards(viewer, [s for s in signals if s.kind not in {"trend_break", "theme", "theme_summary"}]),
         "sentiment_charts": _sentiment_charts(sentiment, subject=team.name),
         "dismissed": services.dismissal_count(team=team),
     })

@@ -332,7 +332,12 @@ def summarise_themes(
     dropped. ``sentiments`` maps comment id → sentiment label (a negative comment or an answer to
     a growth prompt counts as a concern). ``evidence_counts`` maps evidence kind → items of the
     subject in the window, for agreement with the operational layer.
+
+    For a **team** subject (comments about its members) the same rule applies, each theme also
+    counts the members the comments are about (``members``), and no sentence is quoted: a
+    sentence about one member belongs on that member's page, for them and their management chain.
     """
+    team = subject.kind == "team"
     sentiments = sentiments or {}
     evidence_counts = evidence_counts or {}
     themes_by_comment = {entry.comment_id: entry for entry in themes}
@@ -351,8 +356,10 @@ def summarise_themes(
         concern_authors = count_distinct_authors(concerns)
         trend = _trend(kept, {c.id for c in mentioning}, window_start, window_end)
         enough = items >= MIN_THEME_COMMENTS and authors >= MIN_THEME_AUTHORS
+        members = len({c.subject_id for c in mentioning})
         counts.append({"theme": theme.id, "label": theme.label, "comments": items, "authors": authors,
-                       "concern_authors": concern_authors, "trend": trend, "enough_data": enough})
+                       "concern_authors": concern_authors, "trend": trend, "enough_data": enough,
+                       **({"members": members} if team else {})})
         if not enough:
             continue
         agreement = _agreement(theme, len(concerns) / len(mentioning), evidence_counts)
@@ -361,8 +368,9 @@ def summarise_themes(
                                       agreement=agreement, rule=QUALITATIVE_RULE)
         matches = {c.id: next(m for m in themes_by_comment[c.id].matches if m.theme_id == theme.id)
                    for c in mentioning}
-        quotes = [_quote(c, matches[c.id], sentiments.get(c.id)) for c in mentioning]
-        statement = (f"{theme.label} comes up in feedback from {authors} people ({items} comments). "
+        quotes = [] if team else [_quote(c, matches[c.id], sentiments.get(c.id)) for c in mentioning]
+        about = f" about {members} team member{'s' if members != 1 else ''}," if team else ""
+        statement = (f"{theme.label} comes up in feedback{about} from {authors} people ({items} comments). "
                      + (f"{concern_authors} of them raise it as something to work on."
                         if concern_authors else "None of them raise it as something to work on."))
         signals.append(SignalDraft(
@@ -376,7 +384,8 @@ def summarise_themes(
             detail={"theme": theme.id, "label": theme.label, "dimension": theme.dimension, "trend": trend,
                     "comments": items, "authors": authors, "concern_authors": concern_authors,
                     "praise_authors": authors - concern_authors if concern_authors <= authors else 0,
-                    "quotes": quotes, "taxonomy_version": taxonomy.version},
+                    "quotes": quotes, "taxonomy_version": taxonomy.version,
+                    **({"members": members} if team else {})},
         ))
     recurring = [entry["label"] for entry in counts if entry["enough_data"]]
     enough_overall = total_items >= MIN_THEME_COMMENTS and total_authors >= MIN_THEME_AUTHORS
@@ -397,7 +406,8 @@ def summarise_themes(
                                     rule=QUALITATIVE_RULE),
         item_refs=tuple(dict.fromkeys(c.ref for c in kept)), cannot_infer=THEMES_CANNOT_INFER,
         detail={"themes": counts, "comments": total_items, "authors": total_authors,
-                "taxonomy_version": taxonomy.version},
+                "taxonomy_version": taxonomy.version,
+                **({"members": len({c.subject_id for c in kept})} if team else {})},
         enough_data=enough_overall,
     ))
     return signals
