@@ -1,7 +1,8 @@
 """``brightline audit outcomes``: audit any decision table (an HRIS export) offline, in one command.
 
 Also ``brightline import demographics`` (protected attributes, stored apart, people partners' data)
-and ``brightline import hris-events`` (leavers, transfers, promotions for system-health measures).
+``brightline import hris-events`` (leavers, transfers, promotions for system-health measures) and
+``brightline import surveys`` (anonymous clarity-of-expectations answers for manager quality).
 """
 
 from __future__ import annotations
@@ -83,7 +84,7 @@ def _add_import_arguments(parser: CommandParser) -> None:
 
 
 def _run_import(options: dict[str, Any], command: BaseCommand, importer: Any, noun: str) -> int:
-    from brightline.fairness.csvfiles import CsvImportError
+    from brightline.fairness.csvfiles import CsvImportError, describe_import
     from brightline.people.cli import cli_actor_label
 
     path: Path = options["file"]
@@ -103,10 +104,7 @@ def _run_import(options: dict[str, Any], command: BaseCommand, importer: Any, no
     if options["json"]:
         write_json(command, result.to_json())
     else:
-        verb = "Would import" if result.dry_run else "Imported"
-        command.stdout.write(f"{verb} {result.rows} {noun}: {result.created} new, {result.updated} updated, "
-                             f"{result.unchanged} unchanged" + (f", {result.removed} withdrawn" if hasattr(
-                                 result, "removed") else "") + ".")
+        command.stdout.write(describe_import(result, noun))
     return 0
 
 
@@ -122,12 +120,21 @@ def _import_hris_events(options: dict[str, Any], command: BaseCommand) -> int:
     return _run_import(options, command, import_hris_events, "HRIS events")
 
 
+def _import_surveys(options: dict[str, Any], command: BaseCommand) -> int:
+    from brightline.fairness.surveys import import_survey_answers
+
+    return _run_import(options, command, import_survey_answers, "survey answers")
+
+
 SUBCOMMANDS = [
     Subcommand("import", "demographics", "Import voluntary demographic attributes (employee_id plus configured "
                "attributes); stored apart, all rows or none.", _add_import_arguments, _import_demographics),
     Subcommand("import", "hris-events", "Import leavers, internal transfers and promotions "
                "(employee_id,event,date[,regretted,from_team,to_team,from_level,to_level]); all rows or none.",
                _add_import_arguments, _import_hris_events),
+    Subcommand("import", "surveys", "Import anonymous clarity-of-expectations survey answers "
+               "(survey_date,question,answer plus manager_id and/or team; no respondent); all rows or none, "
+               "each round replaces the stored one.", _add_import_arguments, _import_surveys),
     Subcommand("audit", "outcomes", "Audit outcome rates by group in a CSV decision table (four-fifths rule, "
                "Fisher / chi-square, small groups suppressed).", _add_arguments, _audit_outcomes),
 ]

@@ -1,4 +1,4 @@
-"""Small CSV helpers shared by this app's imports (demographics, HRIS events).
+"""Small CSV helpers shared by this app's imports (demographics, HRIS events, survey answers).
 
 They follow the people import (``brightline.people.importer``): decode as UTF-8 (a byte-order
 mark is dropped), read a header, report every bad row with its line, write nothing on error.
@@ -10,13 +10,16 @@ import csv
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
-from brightline.people.importer import ERR_NOT_UTF8, ERR_WRONG_FIELDS, RowError
+from brightline.people.importer import ERR_MISSING_COLUMNS, ERR_NOT_UTF8, ERR_WRONG_FIELDS, RowError
 
 ERR_EMPTY = "the file is empty: expected a header row with {columns}"
 ERR_NO_ROWS = "the file has a header but no rows"
+ERR_UNKNOWN_COLUMNS = "unknown column(s): {columns}; the columns are {known}"
 
-__all__ = ["CsvImportError", "CsvRow", "RowError", "read_csv_rows"]
+__all__ = ["CsvImportError", "CsvRow", "RowError", "check_columns", "describe_import", "raise_if_refused",
+           "read_csv_rows"]
 
 
 class CsvImportError(Exception):
@@ -58,3 +61,33 @@ def read_csv_rows(raw: bytes, *, expected: str) -> tuple[list[str], Iterator[Csv
             yield CsvRow(reader.line_num, {column: value.strip() for column, value in zip(header, values, strict=True)})
 
     return header, rows()
+
+
+def check_columns(header: list[str], *, required: tuple[str, ...], optional: tuple[str, ...]) -> None:
+    """Refuse a header that lacks a required column or has one outside ``required + optional`` (line 1)."""
+    missing = [column for column in required if column not in header]
+    if missing:
+        raise CsvImportError([RowError(1, ERR_MISSING_COLUMNS.format(missing=", ".join(missing),
+                                                                    found=", ".join(header)))])
+    unknown = [column for column in header if column not in required + optional]
+    if unknown:
+        raise CsvImportError([RowError(1, ERR_UNKNOWN_COLUMNS.format(columns=", ".join(unknown),
+                                                                    known=", ".join(required + optional)))])
+
+
+def raise_if_refused(errors: list[RowError], *, any_rows: bool, noun: str) -> None:
+    """Raise every problem, in line order; a file with a header and no ``noun`` is refused too."""
+    if not any_rows and not errors:
+        raise CsvImportError([RowError(1, f"the file has a header but no {noun}")])
+    if errors:
+        raise CsvImportError(sorted(errors, key=lambda error: error.line))
+
+
+def describe_import(result: Any, noun: str) -> str:
+    """One line for a finished import: the result's own wording when it has one (surveys count rounds)."""
+    if hasattr(result, "describe"):
+        return str(result.describe())
+    verb = "Would import" if result.dry_run else "Imported"
+    return (f"{verb} {result.rows} {noun}: {result.created} new, {result.updated} updated, "
+            f"{result.unchanged} unchanged" + (f", {result.removed} withdrawn" if hasattr(result, "removed") else "")
+            + ".")

@@ -19,7 +19,7 @@ from django.db import transaction
 from brightline import access
 from brightline.audit.services import log_action
 from brightline.core.fairness import NOT_DISCLOSED, suppress_small_groups
-from brightline.fairness.csvfiles import CsvImportError, CsvRow, RowError, read_csv_rows
+from brightline.fairness.csvfiles import CsvImportError, CsvRow, RowError, raise_if_refused, read_csv_rows
 from brightline.fairness.models import DemographicRecord
 from brightline.people.models import Person
 
@@ -123,10 +123,7 @@ def _parse(raw: bytes) -> tuple[list[str], list[CsvRow]]:
     known_ids = set(Person.objects.filter(employee_id__in=first_line).values_list("employee_id", flat=True))
     errors.extend(RowError(row.line, ERR_UNKNOWN_PERSON.format(value=row.values["employee_id"]))
                   for row in rows if row.values["employee_id"] not in known_ids)
-    if not rows and not errors:
-        raise CsvImportError([RowError(1, "the file has a header but no people")])
-    if errors:
-        raise CsvImportError(sorted(errors, key=lambda error: error.line))
+    raise_if_refused(errors, any_rows=bool(rows), noun="people")
     return attributes, rows
 
 

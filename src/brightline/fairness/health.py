@@ -29,6 +29,7 @@ from brightline.core.fairness import (
     measure_promotion_velocity,
 )
 from brightline.fairness.models import HrisEvent
+from brightline.fairness.surveys import ClarityReport, clarity_for_manager
 from brightline.people.models import Person, Team
 
 CHECKPOINT_WINDOW_DAYS = 92  # a quarter: the slowest checkpoint cadence the feedback app offers
@@ -88,6 +89,7 @@ class ManagerQuality:
     movement: ManagerCalibrationMovement | None
     proposals: int
     timeliness: Timeliness
+    clarity: ClarityReport
     support_plan_outcomes: dict[str, int] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
@@ -110,7 +112,8 @@ def _assessment_timeliness(manager: Person) -> tuple[int, int, int]:
 
 
 def measure_manager_quality(manager: Person, *, min_cohort: int, today: dt.date | None = None) -> ManagerQuality:
-    """G5 for one manager: how calibration moved their proposals, timeliness, support-plan outcomes."""
+    """G5 for one manager: how calibration moved their proposals, timeliness, clarity of expectations as their
+    reports answered it in surveys, support-plan outcomes."""
     today = today or dt.date.today()
     notes: list[str] = []
     records = calibration_records(manager=manager)
@@ -136,9 +139,11 @@ def measure_manager_quality(manager: Person, *, min_cohort: int, today: dt.date 
     if plan_model is not None:
         for status, outcome in plan_model.objects.filter(person__manager=manager).values_list("status", "outcome"):
             outcomes[outcome or status] += 1
-    notes.append("Clarity-of-expectations survey answers are not imported yet, so they are not shown.")
+    clarity = clarity_for_manager(manager, min_cohort=min_cohort)
+    if not clarity.quarters:
+        notes.append("No clarity-of-expectations survey answers have been imported for this manager's reports.")
     return ManagerQuality(manager, min_cohort, movement, len(records),
-                          Timeliness(on_time, late, missing, len(reports), recent), dict(outcomes), notes)
+                          Timeliness(on_time, late, missing, len(reports), recent), clarity, dict(outcomes), notes)
 
 
 # ------------------------------------------------------------------------------------- system health

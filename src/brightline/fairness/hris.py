@@ -16,7 +16,7 @@ from django.db import transaction
 
 from brightline import access
 from brightline.audit.services import log_action
-from brightline.fairness.csvfiles import CsvImportError, RowError, read_csv_rows
+from brightline.fairness.csvfiles import RowError, check_columns, raise_if_refused, read_csv_rows
 from brightline.fairness.models import HrisEvent
 from brightline.people.models import Person
 
@@ -26,8 +26,6 @@ YES = frozenset({"yes", "y", "true", "1"})
 NO = frozenset({"no", "n", "false", "0"})
 
 ERR_NOT_ALLOWED = "only people partners can import HRIS events"
-ERR_MISSING_COLUMNS = "missing column(s): {missing}; the header has: {found}"
-ERR_UNKNOWN_COLUMNS = "unknown column(s): {columns}; the columns are {known}"
 ERR_REQUIRED = "{column} is empty"
 ERR_BAD_EVENT = "event {value!r} is not one of: left, transferred, promoted"
 ERR_BAD_DATE = "date {value!r} is not a date in the form YYYY-MM-DD"
@@ -101,14 +99,7 @@ def _parse_row(line: int, values: dict[str, str]) -> tuple[EventRow | None, list
 
 def parse_hris_events(raw: bytes) -> list[EventRow]:
     header, records = read_csv_rows(raw, expected=",".join(REQUIRED_COLUMNS + OPTIONAL_COLUMNS))
-    missing = [column for column in REQUIRED_COLUMNS if column not in header]
-    if missing:
-        raise CsvImportError([RowError(1, ERR_MISSING_COLUMNS.format(missing=", ".join(missing),
-                                                                    found=", ".join(header)))])
-    unknown = [column for column in header if column not in REQUIRED_COLUMNS + OPTIONAL_COLUMNS]
-    if unknown:
-        raise CsvImportError([RowError(1, ERR_UNKNOWN_COLUMNS.format(
-            columns=", ".join(unknown), known=", ".join(REQUIRED_COLUMNS + OPTIONAL_COLUMNS)))])
+    check_columns(header, required=REQUIRED_COLUMNS, optional=OPTIONAL_COLUMNS)
     errors: list[RowError] = []
     rows: list[EventRow] = []
     first_line: dict[tuple[str, str, dt.date], int] = {}
@@ -127,10 +118,7 @@ def parse_hris_events(raw: bytes) -> list[EventRow]:
             continue
         first_line[key] = row.line
         rows.append(row)
-    if not rows and not errors:
-        raise CsvImportError([RowError(1, "the file has a header but no events")])
-    if errors:
-        raise CsvImportError(sorted(errors, key=lambda error: error.line))
+    raise_if_refused(errors, any_rows=bool(rows), noun="events")
     return rows
 
 

@@ -73,3 +73,27 @@ class HrisEvent(models.Model):
     @property
     def audit_subject_person_id(self) -> int | None:
         return self.person_id
+
+
+class SurveyResponse(models.Model):
+    """One anonymous answer to a survey question, attributed to the respondent's manager (G5, G6).
+
+    There is deliberately no respondent: who answered is never stored, and answers are shown
+    only as aggregates of at least the policy's minimum cohort. ``team`` is kept when the
+    export named it.
+    """
+
+    survey_date = models.DateField(help_text="The day the survey round closed")
+    question = models.CharField(max_length=64)
+    manager = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="+")
+    team = models.ForeignKey("people.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    answer = models.PositiveSmallIntegerField(help_text="1 (strongly disagree) to 5 (strongly agree)")
+    imported_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["survey_date", "question", "manager_id", "answer"]
+        indexes = [models.Index(fields=["question", "manager", "survey_date"], name="survey_round")]
+
+    def __str__(self) -> str:
+        # Without the answer: a log line or admin listing must not show single answers.
+        return f"{self.question} answer for manager {self.manager_id} on {self.survey_date.isoformat()}"

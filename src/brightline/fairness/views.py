@@ -25,7 +25,7 @@ from brightline.fairness.audits import (
     run_language_audit,
     run_outcome_audits,
 )
-from brightline.fairness.csvfiles import CsvImportError
+from brightline.fairness.csvfiles import CsvImportError, describe_import
 from brightline.fairness.demographics import (
     DemographicsError,
     attribute_label,
@@ -35,6 +35,7 @@ from brightline.fairness.demographics import (
     known_attributes,
 )
 from brightline.fairness.hris import import_hris_events
+from brightline.fairness.surveys import QUESTIONS, clarity_for_organisation, import_survey_answers
 from brightline.people.models import Person, Team
 from brightline.policy.services import min_cohort_size
 
@@ -201,7 +202,8 @@ def data(request: HttpRequest) -> HttpResponse:
     errors: list[Any] = []
     if request.method == "POST":
         raw = _uploaded(request)
-        importer = import_demographics if request.POST.get("kind") == "demographics" else import_hris_events
+        importer = {"demographics": import_demographics, "surveys": import_survey_answers}.get(
+            request.POST.get("kind", ""), import_hris_events)
         if raw is None:
             messages.error(request, "Choose a CSV file to import.")
         else:
@@ -210,14 +212,12 @@ def data(request: HttpRequest) -> HttpResponse:
             except CsvImportError as error:
                 errors = error.errors
             else:
-                verb = "Checked (nothing written)" if result.dry_run else "Imported"
-                messages.success(request, f"{verb}: {result.rows} rows, {result.created} new, {result.updated} "
-                                          f"updated, {result.unchanged} unchanged.")
+                messages.success(request, describe_import(result, "rows"))
                 return redirect("fairness:data")
     min_cohort = min_cohort_size()
     return render(request, "fairness/data.html", {
         "coverage": demographic_coverage(viewer, min_cohort=min_cohort), "min_cohort": min_cohort,
-        "errors": errors, "attributes": known_attributes()})
+        "errors": errors, "attributes": known_attributes(), "survey_questions": QUESTIONS})
 
 
 # ------------------------------------------------------------------------- manager quality and health
@@ -245,7 +245,8 @@ def system_health(request: HttpRequest) -> HttpResponse:
         "min_cohort": min_cohort, "velocity": health.promotion_velocity(min_cohort=min_cohort),
         "calibration": health.calibration_health(cycles[0]) if cycles else None,
         "cycle": cycles[0] if cycles else None,
-        "attrition": health.attrition_by_team(min_cohort=min_cohort)})
+        "attrition": health.attrition_by_team(min_cohort=min_cohort),
+        "clarity": clarity_for_organisation(min_cohort=min_cohort)})
 
 
 # --------------------------------------------------------------------------------- leadership view

@@ -47,9 +47,11 @@ SOURCES: tuple[DataSource, ...] = (
     DataSource("review_records", "Review cycles, calibration and decisions",
                ("assessments", "calibration changes with reasons", "decision memos", "appeals"),
                "Run review cycles with a full audit trail; fairness audits of outcomes.", "reviews"),
-    DataSource("surveys", "Team health and clarity surveys (imported)",
-               ("team", "question", "answer", "date"), "Team health trends; never shown per person.", "surveys",
-               enabled_by_default=False),
+    DataSource("surveys", "Clarity-of-expectations survey answers (imported)",
+               ("survey date", "question", "answer (1–5)", "the respondent's manager or team"),
+               "Clarity of expectations per manager (seen by that manager, their management chain and people "
+               "partners) and organisation-wide, as aggregates of at least the minimum cohort. Who answered is "
+               "never stored.", "surveys", enabled_by_default=False),
     DataSource("demographics", "Demographic attributes (optional, voluntary)",
                ("sex or gender", "race or ethnicity", "age band", "disability"),
                "Only for fairness audits, only in aggregate, only by people partners; every access logged.",

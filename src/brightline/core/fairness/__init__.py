@@ -66,6 +66,13 @@ from brightline.core.fairness.promotion import (
     measure_promotion_velocity,
 )
 from brightline.core.fairness.suppression import SuppressionReason, suppress_small_groups
+from brightline.core.fairness.surveys import (
+    ANSWER_OUT_OF_SCALE,
+    SCALE_MAX,
+    SCALE_MIN,
+    ScaleSummary,
+    summarise_scale_answers,
+)
 
 __all__ = [
     # outcome audits
@@ -99,6 +106,8 @@ __all__ = [
     "LevelVelocity",
     "PromotionVelocityReport",
     "measure_promotion_velocity",
+    "ScaleSummary",
+    "summarise_scale_answers",
     # constants
     "DEFAULT_MIN_COHORT",
     "FOUR_FIFTHS_THRESHOLD",
@@ -108,6 +117,8 @@ __all__ = [
     "MIN_EXPECTED_CELL_COUNT",
     "SIGNIFICANCE_LEVEL",
     "DAYS_PER_MONTH",
+    "SCALE_MIN",
+    "SCALE_MAX",
     # errors and their messages
     "FairnessInputError",
     "format_values",
@@ -123,4 +134,5 @@ __all__ = [
     "DUPLICATE_COLUMN",
     "INVALID_MIN_COHORT",
     "GROUP_LABEL_COLLISION",
+    "ANSWER_OUT_OF_SCALE",
 ]
