@@ -336,8 +336,8 @@ def can_view_organisation_signals(viewer: Person | None) -> bool:
     return is_people_partner(viewer)
 
 
-def can_review_signal(viewer: Person | None, signal: object) -> bool:
-    """Accept or dismiss: the person or their chain; team signals the team's managers; org-wide ones people partners."""
+def can_view_signal(viewer: Person | None, signal: object) -> bool:
+    """One signal: as its subject's signals — a person's, a team's, or the organisation's."""
     if viewer is None or not viewer.is_active:
         return False
     person = signal.subject_person  # type: ignore[attr-defined]
@@ -345,5 +345,16 @@ def can_review_signal(viewer: Person | None, signal: object) -> bool:
         return can_view_signals(viewer, person)
     team = signal.subject_team  # type: ignore[attr-defined]
     if team is not None:
+        return can_view_team_signals(viewer, team)
+    return can_view_organisation_signals(viewer)
+
+
+def can_review_signal(viewer: Person | None, signal: object) -> bool:
+    """Accept or dismiss: whoever may see it, except that team signals are reviewed by the team's managers only
+    (people partners see them); so: the person or their chain, the team's managers, people partners for org-wide."""
+    if not can_view_signal(viewer, signal):
+        return False
+    team = signal.subject_team  # type: ignore[attr-defined]
+    if signal.subject_person is None and team is not None:  # type: ignore[attr-defined]
         return any(manages(viewer, member) for member in team.members.filter(is_active=True))
-    return is_people_partner(viewer)
+    return True
