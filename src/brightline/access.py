@@ -337,16 +337,24 @@ def can_view_organisation_signals(viewer: Person | None) -> bool:
 
 
 def can_view_signal(viewer: Person | None, signal: object) -> bool:
-    """One signal: as its subject's signals — a person's, a team's, or the organisation's."""
+    """One signal: as its subject's signals — a person's, a team's, or the organisation's — except that a check of
+    the manager's draft assessment in a review packet is not shown to the person (E6: not before release)."""
     if viewer is None or not viewer.is_active:
         return False
     person = signal.subject_person  # type: ignore[attr-defined]
     if person is not None:
+        if is_self(viewer, person) and getattr(signal, "about_manager_draft", False):
+            return False
         return can_view_signals(viewer, person)
     team = signal.subject_team  # type: ignore[attr-defined]
     if team is not None:
         return can_view_team_signals(viewer, team)
     return can_view_organisation_signals(viewer)
+
+
+def can_check_packet_evidence(viewer: Person | None, review: object) -> bool:
+    """Ask for a draft packet's evidence check now: its authors — the person and the manager assessing them."""
+    return (is_self(viewer, review.person) and review.person.is_active) or can_assess(viewer, review)  # type: ignore[attr-defined]
 
 
 def can_review_signal(viewer: Person | None, signal: object) -> bool:

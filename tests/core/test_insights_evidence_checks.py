@@ -9,12 +9,14 @@ from brightline.core.insights import (
     Comment,
     EvidenceRef,
     ItemRef,
+    PacketClaim,
     Subject,
     assign_themes,
     build_theme_index,
     delivery_concern_contradictions,
     load_taxonomy,
     missing_evidence_signals,
+    packet_missing_evidence_signals,
     unsupported_claim_signals,
 )
 from brightline.core.nlp import embed
@@ -94,3 +96,33 @@ def test_a_dimension_without_related_evidence_and_a_claim_citing_nothing_are_mis
 def test_nobody_gets_per_dimension_gaps_when_they_have_no_evidence_at_all():
     assert missing_evidence_signals(ERIN, dimensions=[("leadership", "Leadership")], evidence=[], claims=[],
                                     window_start=START, window_end=END) == []
+
+
+def packet_claim(part, slot, *, cited=(), ai_cited=(), written_by="manager", label="the leadership assessment"):
+    return PacketClaim(ref=ItemRef("dimension_assessment", slot), packet="12", packet_name="2026 H2 review",
+                       part=part, slot=slot, label=label, written_by=written_by, cited=tuple(cited),
+                       ai_cited=tuple(ai_cited))
+
+
+def test_a_packet_claim_citing_nothing_is_missing_evidence_with_its_place_in_the_packet():
+    [signal] = packet_missing_evidence_signals(ERIN, [packet_claim("assessment", "leadership")],
+                                               window_start=START, window_end=END)
+    assert signal.kind == "missing_evidence" and signal.key == "missing_evidence:packet:12:assessment:leadership"
+    assert signal.statement.startswith("In the 2026 H2 review packet, the leadership assessment cites no evidence.")
+    assert signal.detail["packet"] == {"review": "12", "name": "2026 H2 review", "part": "assessment",
+                                       "slot": "leadership", "written_by": "manager"}
+    assert signal.item_refs == (ItemRef("dimension_assessment", "leadership"),)
+
+
+def test_a_packet_claim_citing_evidence_is_not_reported():
+    cited = [ItemRef("evidence_item", "4")]
+    assert packet_missing_evidence_signals(ERIN, [packet_claim("assessment", "delivery_results", cited=cited)],
+                                           window_start=START, window_end=END) == []
+
+
+def test_a_packet_claim_citing_only_ai_signals_is_reported_with_the_signals_it_cites():
+    ai = [ItemRef("signal", "9")]
+    [signal] = packet_missing_evidence_signals(ERIN, [packet_claim("assessment", "leadership", ai_cited=ai)],
+                                               window_start=START, window_end=END)
+    assert "cites only AI signals" in signal.statement and signal.detail["only_ai"] is True
+    assert ItemRef("signal", "9") in signal.item_refs

@@ -13,9 +13,10 @@ from typing import Any
 
 from django.apps import apps
 
-from brightline.core.insights import Claim, Comment, EvidenceRef, ItemRef
+from brightline.core.insights import Claim, Comment, EvidenceRef, ItemRef, PacketClaim
 from brightline.core.narrative import find_citations
 from brightline.evidence.models import EvidenceItem
+from brightline.people.models import Dimension
 
 # Which prompt each stored field answers; "growth" fields are read as concerns.
 RESPONSE_FIELDS = (("what_they_did", "strength"), ("impact", "strength"), ("one_thing_to_grow", "growth"))
@@ -143,9 +144,8 @@ def claims_of(person_id: int, *, start: date) -> tuple[list[Claim], dict[str, st
     for accomplishment in model.objects.filter(person_id=person_id, created_at__date__gte=start).prefetch_related(
             "evidence"):
         narrative = accomplishment.narrative_text()
-        cited_ids = {item.pk for item in accomplishment.evidence.all()}
-        cited_ids |= {int(c.evidence_id) for c in find_citations(narrative) if c.evidence_id.isdigit()}
-        cited = [evidence_ref(item) for item in EvidenceItem.objects.filter(pk__in=cited_ids)]
+        cited = [evidence_ref(item) for item in EvidenceItem.objects.filter(pk__in=_accomplishment_evidence_ids(
+            accomplishment))]
         numbers = tuple(text for text in (_decimal_text(accomplishment.measure_before),
                                           _decimal_text(accomplishment.measure_after)) if text)
         ref = ItemRef("accomplishment", str(accomplishment.pk))
@@ -154,6 +154,91 @@ def claims_of(person_id: int, *, start: date) -> tuple[list[Claim], dict[str, st
                             made_on=accomplishment.created_at.date()))
         texts[ref.id] = narrative
     return claims, texts
+
+
+def _accomplishment_evidence_ids(accomplishment: Any) -> set[int]:
+    """Linked evidence plus ``[E:id]`` citations in the narrative."""
+    cited_ids = {item.pk for item in accomplishment.evidence.all()}
+    return cited_ids | {int(c.evidence_id) for c in find_citations(accomplishment.narrative_text())
+                        if c.evidence_id.isdigit()}
+
+
+# A packet is a draft until calibration starts (the reviews app's phase names).
+DRAFT_PACKET_PHASES = ("evidence", "self_review", "manager_assessment")
+# The manager's narrative fields (reviews.Review) and how a reader calls them.
+NARRATIVE_FIELDS = (("manager_summary", "summary"), ("cross_functional_impact", "cross-functional impact"),
+                    ("scope_growth", "scope growth"))
+AI_REFERENCE_KINDS = frozenset({"signal"})
+
+
+def _packet_citations(text: str, references: Iterable[str] = ()) -> tuple[tuple[ItemRef, ...], tuple[ItemRef, ...]]:
+    """What a packet claim cites — ``[E:id]`` in its text and stored ``kind:id`` references — as
+    (human evidence, AI signals)."""
+    found = [ItemRef("evidence_item", c.evidence_id) for c in find_citations(text or "")
+             if c.syntax in {"canonical", "evidence"} and c.evidence_id.isdigit()]
+    for reference in references:
+        kind, _, object_id = str(reference).partition(":")
+        if kind and object_id:
+            found.append(ItemRef(kind.strip(), object_id.strip()))
+    unique = list(dict.fromkeys(found))
+    return (tuple(ref for ref in unique if ref.kind not in AI_REFERENCE_KINDS),
+            tuple(ref for ref in unique if ref.kind in AI_REFERENCE_KINDS))
+
+
+def packet_claims_of(person_id: int) -> list[PacketClaim]:
+    """The claims written into the person's draft review packets (before calibration), with what each cites.
+
+    The self review and the chosen accomplishments are the person's; the assessment of each dimension
+    (once it has an outcome or a rationale) and the narrative fields (once written) are the manager's.
+    """
+    review_model = model_or_none("reviews", "Review")
+    if review_model is None:
+        return []
+    accomplishment_model = model_or_none("feedback", "Accomplishment")
+    dimensions = dict(Dimension.choices)
+    claims: list[PacketClaim] = []
+    reviews = (review_model.objects.filter(person_id=person_id, cycle__phase__in=DRAFT_PACKET_PHASES)
+               .select_related("cycle").prefetch_related("assessments").order_by("pk"))
+    for review in reviews:
+        common: dict[str, Any] = {"packet": str(review.pk), "packet_name": review.cycle.name}
+        review_ref = ItemRef("review", str(review.pk))
+        if review.self_review_context.strip():
+            human, ai = _packet_citations(review.self_review_context)
+            claims.append(PacketClaim(ref=review_ref, part="self_review", slot="context", label="the self review",
+                                      written_by="person", cited=human, ai_cited=ai, **common))
+        chosen = review.packet_items.filter(kind="accomplishment", selected_accomplishment=True).values_list(
+            "object_id", flat=True)
+        if accomplishment_model is not None:
+            for accomplishment in accomplishment_model.objects.filter(pk__in=list(chosen)).prefetch_related(
+                    "evidence").order_by("pk"):
+                cited = tuple(ItemRef("evidence_item", str(pk)) for pk in sorted(
+                    _accomplishment_evidence_ids(accomplishment)))
+                claims.append(PacketClaim(
+                    ref=ItemRef("accomplishment", str(accomplishment.pk)), part="accomplishment",
+                    slot=str(accomplishment.pk), label=f"“{accomplishment.title}”, one of the chosen accomplishments,",
+                    written_by="person", cited=cited, **common))
+        for assessment in sorted(review.assessments.all(), key=lambda a: a.dimension):
+            if not (assessment.proposed_outcome or assessment.rationale.strip()):
+                continue
+            human, ai = _packet_citations(assessment.rationale, assessment.citations)
+            label = dimensions.get(assessment.dimension, assessment.dimension).lower()
+            claims.append(PacketClaim(
+                ref=ItemRef("dimension_assessment", str(assessment.pk)), part="assessment", slot=assessment.dimension,
+                label=f"the manager's assessment of {label}", written_by="manager", cited=human, ai_cited=ai,
+                detail={"dimension": assessment.dimension}, **common))
+        for field_name, label in NARRATIVE_FIELDS:
+            text = getattr(review, field_name).strip()
+            if text:
+                human, ai = _packet_citations(text)
+                claims.append(PacketClaim(ref=review_ref, part="narrative", slot=field_name,
+                                          label=f"the manager's {label}", written_by="manager", cited=human,
+                                          ai_cited=ai, **common))
+        if review.promotion_readiness != "not_assessed" or review.promotion_rationale.strip():
+            human, ai = _packet_citations(review.promotion_rationale, review.promotion_citations)
+            claims.append(PacketClaim(ref=review_ref, part="narrative", slot="promotion_readiness",
+                                      label="the manager's promotion readiness", written_by="manager", cited=human,
+                                      ai_cited=ai, **common))
+    return claims
 
 
 # (key in DoraMetrics.to_json(), label, unit, higher is better)

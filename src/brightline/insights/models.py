@@ -113,6 +113,20 @@ class Signal(models.Model):
         return self.review_reason
 
     @property
+    def packet_review_id(self) -> int | None:
+        """The review whose draft packet this signal checks (missing evidence in a packet), else None."""
+        packet = self.detail.get("packet") if isinstance(self.detail, dict) else None
+        review = packet.get("review") if isinstance(packet, dict) else None
+        return int(review) if review is not None and str(review).isdigit() else None
+
+    @property
+    def about_manager_draft(self) -> bool:
+        """True for a check of the manager's draft assessment or narrative in a review packet: the person
+        sees the manager's assessment only from release on (E6), so not this signal either."""
+        packet = self.detail.get("packet") if isinstance(self.detail, dict) else None
+        return isinstance(packet, dict) and packet.get("written_by") == "manager"
+
+    @property
     def subject_key(self) -> str:
         if self.person_id:
             return f"person:{self.person_id}"

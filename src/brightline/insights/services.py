@@ -237,26 +237,23 @@ def run_insights(*, person: Person | None = None, team: Team | None = None, all_
             "window": [start, today], "boundaries": boundaries}
 
     # People: fingerprint first, analyse only the changed ones (in one batch).
-    changed: list[tuple[Person, str, list[core.EvidenceRef], list[core.Claim], dict[str, str]]] = []
+    changed: list[tuple[Person, str, PersonInputs]] = []
     for subject in people:
-        evidence = adapters.evidence_about(subject.pk, start=start, end=today)
         claims, claim_texts = adapters.claims_of(subject.pk, start=start)
-        fingerprint = _fingerprint({**base, "comments": [_comment_json(c) for c in by_subject.get(str(subject.pk), [])],
-                                    "evidence": [[e.ref.id, e.kind, e.occurred_at, e.text] for e in evidence],
-                                    "claims": [[c.ref.id, c.checked_text, c.claimed_numbers,
-                                                [e.ref.id for e in c.cited], claim_texts[c.ref.id]] for c in claims]})
+        inputs = PersonInputs(comments=by_subject.get(str(subject.pk), []),
+                              evidence=adapters.evidence_about(subject.pk, start=start, end=today), claims=claims,
+                              claim_texts=claim_texts, packet_claims=adapters.packet_claims_of(subject.pk))
+        fingerprint = _fingerprint({**base, **inputs.to_json()})
         key = f"person:{subject.pk}"
         if _unchanged(key, fingerprint, summary, person=subject, team=None):
             continue
-        changed.append((subject, fingerprint, evidence, claims, claim_texts))
-    changed_comments = [c for subject, *_ in changed for c in by_subject.get(str(subject.pk), [])]
+        changed.append((subject, fingerprint, inputs))
+    changed_comments = [c for _, _, inputs in changed for c in inputs.comments]
     analyses, _ = core.analyse_comments(changed_comments, index=theme_index(),
                                         with_sentiment=boundaries.get("sentiment_enabled", True))
     by_id = {a.comment_id: a for a in analyses}
-    for subject, fingerprint, evidence, claims, claim_texts in changed:
-        own = by_subject.get(str(subject.pk), [])
-        drafts = _person_drafts(subject, own, by_id, evidence, claims, claim_texts, start=start, end=today,
-                                boundaries=boundaries)
+    for subject, fingerprint, inputs in changed:
+        drafts = _person_drafts(subject, inputs, by_id, start=start, end=today, boundaries=boundaries)
         with transaction.atomic():
             _store(f"person:{subject.pk}", drafts, person=subject, team=None, owners={}, summary=summary)
             _remember(f"person:{subject.pk}", fingerprint)
@@ -289,9 +286,33 @@ def _remember(key: str, fingerprint: str) -> None:
     InputFingerprint.objects.update_or_create(subject_key=key, defaults={"fingerprint": fingerprint})
 
 
-def _person_drafts(subject: Person, comments: list[core.Comment], analyses: dict[str, core.CommentAnalysis],
-                   evidence: list[core.EvidenceRef], claims: list[core.Claim], claim_texts: dict[str, str], *,
+@dataclass(frozen=True)
+class PersonInputs:
+    """What one person's signals are computed from: feedback about them, their evidence, their
+    accomplishments (claims, with each narrative by claim id) and the claims of their draft packets."""
+
+    comments: list[core.Comment]
+    evidence: list[core.EvidenceRef]
+    claims: list[core.Claim]
+    claim_texts: dict[str, str]
+    packet_claims: list[core.PacketClaim]
+
+    def to_json(self) -> dict[str, Any]:
+        """The fingerprinted form: a change to any of it recomputes the person."""
+        return {
+            "comments": [_comment_json(c) for c in self.comments],
+            "evidence": [[e.ref.id, e.kind, e.occurred_at, e.text] for e in self.evidence],
+            "claims": [[c.ref.id, c.checked_text, c.claimed_numbers, [e.ref.id for e in c.cited],
+                        self.claim_texts[c.ref.id]] for c in self.claims],
+            "packet_claims": [[c.ref.kind, c.ref.id, c.packet, c.packet_name, c.part, c.slot, c.label, c.written_by,
+                               [r.to_json() for r in c.cited], [r.to_json() for r in c.ai_cited]]
+                              for c in self.packet_claims],
+        }
+
+
+def _person_drafts(subject: Person, inputs: PersonInputs, analyses: dict[str, core.CommentAnalysis], *,
                    start: date, end: date, boundaries: dict[str, Any]) -> list[core.SignalDraft]:
+    comments, evidence, claims = inputs.comments, inputs.evidence, inputs.claims
     who = core.Subject("person", str(subject.pk))
     themes = [analyses[c.id].themes for c in comments]
     sentiments = {c.id: analyses[c.id].sentiment for c in comments}
@@ -312,9 +333,13 @@ def _person_drafts(subject: Person, comments: list[core.Comment], analyses: dict
     if boundaries.get("sentiment_enabled", True) and comments:
         drafts.append(core.sentiment_drift(who, comments, sentiments, window_start=start, window_end=comment_end))
     drafts += core.unsupported_claim_signals(who, claims, window_start=start, window_end=end)
-    claims = _with_dimensions(claims, claim_texts)
+    claims = _with_dimensions(claims, inputs.claim_texts)
+    # An accomplishment chosen for a draft packet is reported once, as a claim of that packet.
+    in_packets = {c.ref.id for c in inputs.packet_claims if c.part == "accomplishment"}
+    claims = [c for c in claims if c.cited or not (c.ref.kind == "accomplishment" and c.ref.id in in_packets)]
     drafts += core.missing_evidence_signals(who, dimensions=list(Dimension.choices), evidence=evidence, claims=claims,
                                             window_start=start, window_end=end)
+    drafts += core.packet_missing_evidence_signals(who, inputs.packet_claims, window_start=start, window_end=end)
     return drafts
 
 
@@ -468,8 +493,21 @@ def team_themes(team: Team, *, aggregates_only: bool) -> TeamThemes | None:
                       window=(summary.window_start, summary.window_end), themes=rows)
 
 
-def dismissal_count(*, person: Person | None = None, team: Team | None = None) -> int:
-    return Signal.objects.filter(person=person, team=team, status=Signal.Status.DISMISSED).count()
+def dismissal_count(*, person: Person | None = None, team: Team | None = None,
+                    include_manager_drafts: bool = True) -> int:
+    """Dismissed signals of the subject; without the checks of a manager's draft packet for the person's own eyes."""
+    dismissed = Signal.objects.filter(person=person, team=team, status=Signal.Status.DISMISSED)
+    if not include_manager_drafts:
+        dismissed = dismissed.exclude(detail__packet__written_by="manager")
+    return dismissed.count()
+
+
+def packet_signals(review_id: int, person: Person) -> list[Signal]:
+    """The current missing-evidence checks of one draft review packet, in the order of the packet."""
+    parts = ("self_review", "accomplishment", "assessment", "narrative")
+    found = Signal.objects.filter(person=person, kind="missing_evidence", is_current=True,
+                                  key__startswith=f"missing_evidence:packet:{review_id}:").select_related("reviewed_by")
+    return sorted(found, key=lambda s: (parts.index(str(s.detail["packet"]["part"])), s.key))
 
 
 def transparency_report() -> list[core.SignalTypeReport]:

@@ -216,6 +216,15 @@ def _memo_display(memo: Any) -> dict[str, list[dict[str, Any]]]:
     return {"calibration_changes": changes, "dissent": dissent}
 
 
+def _packet_evidence(viewer: Person, review: Review) -> list[dict[str, Any]]:
+    """The insights layer's checks of this draft packet's claims (C5) that the viewer may see; none without it."""
+    if not apps.is_installed("brightline.insights"):
+        return []
+    from brightline.insights.views import packet_evidence_cards
+
+    return packet_evidence_cards(viewer, review.pk, review.person)
+
+
 @require_GET
 def review_detail(request: HttpRequest, review_id: int) -> HttpResponse:
     viewer, review = _review_for(request, review_id)
@@ -264,6 +273,10 @@ def review_detail(request: HttpRequest, review_id: int) -> HttpResponse:
         "appeals": [a for a in review.appeals.all() if access.can_view_appeal(viewer, a)],
         "conflicts": review.conflicts.select_related("panelist"),
         "level": review.level, "next_level": review.level.next_level() if review.level else None,
+        "is_draft": phase_index(phase) < phase_index(Phase.CALIBRATION),
+        "packet_evidence": _packet_evidence(viewer, review), "packet_next": f"/reviews/r/{review.pk}/#packet-evidence",
+        "can_check_packet": access.can_check_packet_evidence(viewer, review)
+        and phase_index(phase) < phase_index(Phase.CALIBRATION),
     }
     return render(request, "reviews/review.html", context)
 

@@ -48,8 +48,11 @@ from brightline.core.insights.evidence_checks import (
     STRONG_DELIVERY_ITEMS,
     Claim,
     EvidenceRef,
+    PacketClaim,
+    PacketPart,
     delivery_concern_contradictions,
     missing_evidence_signals,
+    packet_missing_evidence_signals,
     unsupported_claim_signals,
     unsupported_numbers,
 )
@@ -190,8 +193,11 @@ __all__ = [
     "STRONG_DELIVERY_ITEMS",
     "Claim",
     "EvidenceRef",
+    "PacketClaim",
+    "PacketPart",
     "delivery_concern_contradictions",
     "missing_evidence_signals",
+    "packet_missing_evidence_signals",
     "unsupported_claim_signals",
     "unsupported_numbers",
     # the per-comment pipeline

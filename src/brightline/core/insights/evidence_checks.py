@@ -7,15 +7,18 @@
   that none of the evidence it cites contains, compared as the narrative checks compare numbers
   ("1,200" = "1200", "12 %" = "12%").
 * **Missing evidence**: a ladder dimension with no evidence item of a related kind and no
-  evidence-backed claim in the window; a claim that cites no evidence at all.
+  evidence-backed claim in the window; a claim that cites no evidence at all; and a claim written
+  into a *draft* review packet (the self review, a chosen accomplishment, the manager's assessment
+  of a dimension, the manager's narrative) that cites no evidence — or only AI signals, which can
+  never be the basis of an assessment on their own (C10).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
 from brightline.core.insights.confidence import (
     EVIDENCE_CHECK_RULE,
@@ -38,8 +41,11 @@ __all__ = [
     "STRONG_DELIVERY_ITEMS",
     "Claim",
     "EvidenceRef",
+    "PacketClaim",
+    "PacketPart",
     "delivery_concern_contradictions",
     "missing_evidence_signals",
+    "packet_missing_evidence_signals",
     "unsupported_claim_signals",
     "unsupported_numbers",
 ]
@@ -91,6 +97,33 @@ class Claim:
     claimed_numbers: tuple[str, ...] = ()
     dimensions: tuple[str, ...] = ()
     made_on: date | None = None
+
+
+#: Where in a review packet a claim is written; the first two are the person's, the others the manager's.
+PacketPart = Literal["self_review", "accomplishment", "assessment", "narrative"]
+
+
+@dataclass(frozen=True, slots=True)
+class PacketClaim:
+    """A claim written into a draft review packet, and what it cites.
+
+    ``packet`` identifies the packet (a review id) and ``packet_name`` names it ("2026 H2 review");
+    ``slot`` says which claim of the part it is (``"context"``, a dimension id, ``"summary"``, an
+    accomplishment id). ``label`` is how a reader calls the claim ("the leadership assessment").
+    ``cited`` are the items of human evidence it cites; ``ai_cited`` the AI signals it cites.
+    ``written_by`` is whose draft it is: the person's or the manager's.
+    """
+
+    ref: ItemRef
+    packet: str
+    packet_name: str
+    part: PacketPart
+    slot: str
+    label: str
+    written_by: Literal["person", "manager"]
+    cited: tuple[ItemRef, ...] = ()
+    ai_cited: tuple[ItemRef, ...] = ()
+    detail: Mapping[str, Any] = field(default_factory=dict)
 
 
 def delivery_concern_contradictions(
@@ -221,5 +254,39 @@ def missing_evidence_signals(subject: Subject, *, dimensions: Sequence[tuple[str
                                         rule=EVIDENCE_CHECK_RULE),
             item_refs=(claim.ref,), cannot_infer=MISSING_CANNOT_INFER,
             detail={"claim": claim.ref.to_json(), "title": claim.title},
+        ))
+    return signals
+
+
+def packet_missing_evidence_signals(subject: Subject, claims: Sequence[PacketClaim], *, window_start: date,
+                                    window_end: date) -> list[SignalDraft]:
+    """``missing_evidence`` signals for the claims of draft review packets that cite no human evidence.
+
+    One signal per claim, keyed by packet, part and field, so a claim that gains a citation retires
+    its signal at the next run. A claim citing only AI signals is reported too: an AI signal is a
+    hypothesis a human accepted, not evidence of the work (principle 3, C10).
+    """
+    signals = []
+    for claim in claims:
+        if claim.cited:
+            continue
+        only_ai = bool(claim.ai_cited)
+        what = "cites only AI signals" if only_ai else "cites no evidence"
+        advice = ("An AI signal is a hypothesis, never the basis of an assessment on its own: cite the evidence "
+                  "it rests on." if only_ai else
+                  "Cite the items that show it ([E:id] or a reference), or say in the text why there are none.")
+        signals.append(SignalDraft(
+            kind="missing_evidence", key=f"missing_evidence:packet:{claim.packet}:{claim.part}:{claim.slot}",
+            subject=subject, window_start=window_start, window_end=window_end,
+            statement=f"In the {claim.packet_name} packet, {claim.label} {what}. {advice}",
+            rule=("Every claim in a draft review packet — self review, chosen accomplishments, the manager's "
+                  "assessment of each dimension and narrative — needs at least one cited item of human evidence."),
+            confidence=label_confidence(items=1, authors=1, span_days=0, agreement="single_layer",
+                                        rule=EVIDENCE_CHECK_RULE),
+            item_refs=(claim.ref, *claim.ai_cited), cannot_infer=MISSING_CANNOT_INFER,
+            detail={"packet": {"review": claim.packet, "name": claim.packet_name, "part": claim.part,
+                               "slot": claim.slot, "written_by": claim.written_by},
+                    "claim": claim.ref.to_json(), "label": claim.label, "only_ai": only_ai,
+                    "ai_cited": [ref.to_json() for ref in claim.ai_cited], **claim.detail},
         ))
     return signals

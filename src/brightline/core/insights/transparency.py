@@ -226,8 +226,12 @@ def build_transparency_report(*, sentiment_metrics: Mapping[str, Any], theme_met
                              "Rounded numbers ('about 40') differ from exact ones in the evidence ('41')."),
               model="rule"),
         entry("missing_evidence", title="Missing evidence",
-              data_used="Evidence items in the window, and your accomplishments.", time_window=window,
-              detects="A ladder dimension with no related evidence, or a claim citing none.",
+              data_used=("Evidence items in the window, your accomplishments, and the text and citations of your "
+                         "draft review packets (self review, chosen accomplishments, the manager's assessment "
+                         "and narrative)."), time_window=window,
+              detects=("A ladder dimension with no related evidence, an accomplishment citing none, or a claim "
+                       "in a draft packet citing no evidence (or only AI signals). Checks of the manager's draft "
+                       "are shown to the manager and their chain, not to you, until the outcome is released."),
               cannot_infer=evidence_checks.MISSING_CANNOT_INFER, accuracy=(), accuracy_note=no_figure,
               failure_modes=("Sources your organisation has not connected look like missing work.",),
               model="rule"),

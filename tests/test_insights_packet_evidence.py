@@ -1,0 +1,201 @@
+"""Missing evidence in draft review packets (C5): the self review, chosen accomplishments, the manager's
+assessment per dimension and narrative each get a pending ``missing_evidence`` signal when they cite no
+evidence; shown where the packet is edited; the manager's draft stays hidden from the person (E6)."""
+
+from __future__ import annotations
+
+from html import unescape
+
+import pytest
+
+from brightline.audit.models import AuditEntry
+from brightline.insights.models import Signal
+from brightline.reviews import services as review_services
+from brightline.reviews.models import Phase
+from tests.reviews_helpers import advance_to, make_evidence, olga, open_payments_cycle, review_of, train
+from tests.test_insights_review import make_signal
+
+SELF_REVIEW = "I led the payouts migration this half and unblocked two teams."
+UNCITED = "the manager's assessment of leadership cites no evidence"
+
+
+def accomplishment(person, title, evidence=()):
+    from brightline.feedback import services as feedback_services
+
+    data = feedback_services.AccomplishmentInput(
+        period="2026 H2", title=title, situation="Payouts failed under load.", action="Rebuilt the retry path.",
+        result="Failed payouts fell.", impact="Merchants were paid on time.", impact_level="business_outcome",
+        evidence_ids=tuple(item.pk for item in evidence))
+    return feedback_services.create_accomplishment(actor=person, person=person, data=data)
+
+
+@pytest.fixture
+def packet(personas):
+    """Erin's 2026 H2 packet in the manager-assessment phase, with one claim of each part citing nothing."""
+    from brightline.insights.services import accept_signal
+
+    evidence = make_evidence(personas.erin, 3)
+    cited_one = accomplishment(personas.erin, "Payout retries", evidence[:1])
+    cited_two = accomplishment(personas.erin, "Ledger migration", evidence[1:2])
+    uncited = accomplishment(personas.erin, "Onboarding guide")
+    cycle = advance_to(open_payments_cycle(personas), Phase.SELF_REVIEW, personas.pia)
+    review = review_of(cycle, personas.erin)
+    review_services.select_accomplishments(review, actor=personas.erin,
+                                           accomplishment_ids=[cited_one.pk, cited_two.pk, uncited.pk])
+    review_services.submit_self_review(review, actor=personas.erin, context=SELF_REVIEW)
+    cycle = advance_to(cycle, Phase.MANAGER_ASSESSMENT, personas.pia)
+    review.refresh_from_db()
+    theme = make_signal(personas.erin)
+    accept_signal(actor=personas.mo, signal=theme, reason="Matches the retro.")
+    review_services.save_assessment(review, actor=personas.mo, dimension="leadership", outcome="meets",
+                                    rationale="Helped the new hires through their first on-call weeks.")
+    review_services.save_assessment(review, actor=personas.mo, dimension="delivery_results", outcome="meets",
+                                    rationale=f"Shipped the migration on the agreed date {evidence[2].citation}.")
+    review_services.save_assessment(review, actor=personas.mo, dimension="judgment_communication", outcome="meets",
+                                    rationale="Feedback says her reviews are careful.",
+                                    citations=[f"signal:{theme.pk}"])
+    review_services.save_manager_narrative(review, actor=personas.mo, narrative=review_services.ManagerNarrative(
+        summary="Erin grew a lot this half."))
+    return {"review": review, "uncited": uncited, "cited": [cited_one, cited_two], "evidence": evidence}
+
+
+def text_of(response) -> str:
+    return unescape(response.content.decode())
+
+
+def run_for(person):
+    from brightline.insights.services import run_insights
+
+    return run_insights(person=person)
+
+
+def packet_signals(review):
+    return {s.key.removeprefix(f"missing_evidence:packet:{review.pk}:"): s
+            for s in Signal.objects.filter(key__startswith=f"missing_evidence:packet:{review.pk}:", is_current=True)}
+
+
+def test_each_claim_citing_nothing_gets_a_pending_signal_with_provenance(personas, packet):
+    run_for(personas.erin)
+    review, uncited = packet["review"], packet["uncited"]
+    found = packet_signals(review)
+    assert set(found) == {"self_review:context", f"accomplishment:{uncited.pk}", "assessment:leadership",
+                          "assessment:judgment_communication", "narrative:manager_summary"}
+    leadership = found["assessment:leadership"]
+    assert leadership.status == "pending" and leadership.person == personas.erin
+    assert leadership.statement.startswith(f"In the 2026 H2 packet, {UNCITED}.")
+    assessment = review.assessments.get(dimension="leadership")
+    assert leadership.item_refs == [{"kind": "dimension_assessment", "id": str(assessment.pk)}]
+    assert leadership.model_name == "rule" and leadership.detail["packet"]["written_by"] == "manager"
+    only_ai = found["assessment:judgment_communication"]
+    assert "cites only AI signals" in only_ai.statement and only_ai.detail["only_ai"] is True
+    assert found["self_review:context"].detail["packet"]["written_by"] == "person"
+    # The uncited accomplishment is reported once, as a claim of the packet.
+    assert not Signal.objects.filter(key=f"missing_evidence:claim:accomplishment:{uncited.pk}").exists()
+
+
+def test_citing_evidence_retires_the_signal_at_the_next_run(personas, packet):
+    run_for(personas.erin)
+    review, evidence = packet["review"], packet["evidence"]
+    review_services.save_assessment(review, actor=personas.mo, dimension="leadership", outcome="meets",
+                                    rationale=f"Helped the new hires through on-call {evidence[0].citation}.")
+    run_for(personas.erin)
+    assert "assessment:leadership" not in packet_signals(review)
+    assert "narrative:manager_summary" in packet_signals(review)
+
+
+def test_once_calibration_starts_the_packet_is_no_longer_checked(personas, packet):
+    from tests.reviews_helpers import assess
+
+    run_for(personas.erin)
+    train(personas.mo)
+    train(personas.lee)
+    cycle = packet["review"].cycle
+    review_services.set_panel(cycle, actor=personas.pia, members=[personas.lee, personas.oscar, olga()])
+    for review in cycle.reviews.select_related("person", "manager"):
+        assess(review, review.manager)
+    advance_to(cycle, Phase.CALIBRATION, personas.pia)
+    run_for(personas.erin)
+    assert packet_signals(packet["review"]) == {}
+
+
+def test_the_manager_sees_every_check_where_the_packet_is_edited(personas, packet, client_for):
+    run_for(personas.erin)
+    page = text_of(client_for(personas.mo).get(f"/reviews/r/{packet['review'].pk}/"))
+    section = page.split('id="packet-evidence"')[1].split("</section>")[0]
+    assert UNCITED in section and "the manager's summary cites no evidence" in section
+    assert "the self review cites no evidence" in section and "“Onboarding guide”" in section
+    assert section.count('name="decision" value="accept"') == 5
+    assert f'name="next" value="/reviews/r/{packet["review"].pk}/#packet-evidence"' in section
+
+
+def test_the_person_sees_their_own_claims_but_not_the_managers_draft(personas, packet, client_for):
+    run_for(personas.erin)
+    erin = client_for(personas.erin)
+    review_page = text_of(erin.get(f"/reviews/r/{packet['review'].pk}/"))
+    assert "the self review cites no evidence" in review_page
+    section = review_page.split('id="packet-evidence"')[1].split("</section>")[0]
+    assert "assessment of leadership" not in section and "assessment of judgment" not in section
+    assert UNCITED not in review_page and "the manager's summary" not in review_page
+    signals_page = text_of(erin.get("/insights/me/"))
+    assert "the self review cites no evidence" in signals_page and UNCITED not in signals_page
+    hidden = packet_signals(packet["review"])["assessment:leadership"]
+    assert erin.get(f"/api/insights/signals/{hidden.pk}").status_code == 403
+    listed = erin.get(f"/api/insights/people/{personas.erin.pk}/signals").json()
+    assert hidden.pk not in {s["id"] for s in listed}
+    refused = erin.post(f"/insights/signals/{hidden.pk}/review/", {"decision": "dismiss", "reason": "No."})
+    assert refused.status_code == 403
+    # The manager's API view lists it.
+    managers = client_for(personas.mo).get(f"/api/insights/people/{personas.erin.pk}/signals").json()
+    assert hidden.pk in {s["id"] for s in managers}
+
+
+def test_a_dismissal_of_the_managers_draft_check_is_not_counted_on_the_persons_page(personas, packet, client_for):
+    from brightline.insights.services import dismiss_signal
+
+    run_for(personas.erin)
+    hidden = packet_signals(packet["review"])["assessment:leadership"]
+    dismiss_signal(actor=personas.mo, signal=hidden, reason="The on-call rota is the evidence; linking it.")
+    assert "Dismissed so far: 0." in client_for(personas.erin).get("/insights/me/").content.decode()
+    page = client_for(personas.mo).get(f"/insights/person/{personas.erin.pk}/").content.decode()
+    assert "Dismissed so far: 1." in page
+
+
+def test_the_manager_dismisses_a_check_from_the_packet_page_and_returns_to_it(personas, packet, client_for):
+    run_for(personas.erin)
+    review = packet["review"]
+    signal = packet_signals(review)["narrative:manager_summary"]
+    response = client_for(personas.mo).post(f"/insights/signals/{signal.pk}/review/", {
+        "decision": "dismiss", "reason": "The summary introduces the cited dimensions below.",
+        "next": f"/reviews/r/{review.pk}/#packet-evidence"})
+    assert response.status_code == 302 and response.url == f"/reviews/r/{review.pk}/#packet-evidence"
+    signal.refresh_from_db()
+    assert signal.status == "dismissed"
+    assert AuditEntry.objects.filter(action="insights.signal.dismissed", actor_id=personas.mo.pk).exists()
+
+
+def test_a_review_post_does_not_redirect_to_another_site(personas, packet, client_for):
+    run_for(personas.erin)
+    signal = packet_signals(packet["review"])["self_review:context"]
+    response = client_for(personas.erin).post(f"/insights/signals/{signal.pk}/review/", {
+        "decision": "accept", "reason": "Fair, adding links.", "next": "https://elsewhere.example/"})
+    assert response.status_code == 302 and response.url == f"/insights/person/{personas.erin.pk}/"
+
+
+@pytest.mark.parametrize("who", ["erin", "mo"])
+def test_the_packets_authors_check_it_now_and_the_run_is_audited(personas, packet, client_for, who):
+    author = getattr(personas, who)
+    review = packet["review"]
+    assert packet_signals(review) == {}
+    response = client_for(author).post(f"/insights/packets/{review.pk}/check/")
+    assert response.status_code == 302 and response.url == f"/reviews/r/{review.pk}/#packet-evidence"
+    assert len(packet_signals(review)) == 5
+    entry = AuditEntry.objects.filter(action="insights.run.completed").last()
+    assert entry.actor_id == author.pk and entry.data["scope"] == f"person:{personas.erin.pk}"
+
+
+@pytest.mark.parametrize("who", ["pat", "lee", "pia", "oscar"])
+def test_others_cannot_run_the_check(personas, packet, client_for, who):
+    viewer = getattr(personas, who)
+    response = client_for(viewer).post(f"/insights/packets/{packet['review'].pk}/check/")
+    assert response.status_code == 403 and personas.erin.name not in response.content.decode()
+    assert not AuditEntry.objects.filter(action="insights.run.completed").exists()
