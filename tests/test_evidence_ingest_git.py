@@ -165,6 +165,21 @@ def test_new_commits_are_added_incrementally(realistic_repo):
 
 
 @pytest.mark.django_db
+def test_a_sync_that_stored_part_of_the_history_completes_it_without_duplicates(realistic_repo):
+    first = ingest(realistic_repo, "--service", "payments-api")
+    # What an interrupted run leaves: some whole batches, some not, and no cursor.
+    kept = list(Commit.objects.order_by("-committed_at").values_list("pk", flat=True))[::3]
+    Commit.objects.exclude(pk__in=kept).delete()
+    Repository.objects.update(last_synced_head="")
+    resumed = ingest(realistic_repo, "--service", "payments-api", "--batch-size", "2")
+    assert resumed["new_commits"] == first["commits"] - len(kept)
+    assert {k: v for k, v in resumed.items() if k not in {"seconds", "new_commits"}} == \
+        {k: v for k, v in first.items() if k not in {"seconds", "new_commits"}}
+    assert Commit.objects.values("sha").distinct().count() == Commit.objects.count() == first["commits"]
+    assert Commit.objects.get(subject="Lower the timeout").first_release.version == "v1.1.0"
+
+
+@pytest.mark.django_db
 def test_a_rewritten_branch_drops_commits_that_are_no_longer_reachable(realistic_repo):
     ingest(realistic_repo, "--service", "payments-api")
     git(realistic_repo, "reset", "-q", "--hard", "HEAD~2")

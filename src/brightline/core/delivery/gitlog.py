@@ -13,9 +13,11 @@ as ``git log --numstat`` shows none for merges by default.
 from __future__ import annotations
 
 import os
+import queue
 import re
 import subprocess
 import tempfile
+import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -83,6 +85,7 @@ _REVERT_BODY = re.compile(r"This reverts commit (?P<sha>[0-9a-f]{7,64})", re.IGN
 _RECORD_MARK: Final = b"\x00\x1e\x1eBL\x1e"
 _LOG_FORMAT: Final = "%x1e%x1eBL%x1e%H%x1f%P%x1f%an%x1f%ae%x1f%ad%x1f%cn%x1f%ce%x1f%cd%x1f%B"
 _READ_SIZE: Final = 1 << 20  # 1 MiB reads: large enough to amortise syscalls, small enough for flat RSS
+_READ_AHEAD: Final = 32  # reads buffered ahead of the consumer: git runs up to 32 MiB ahead, then waits
 
 
 class GitRepositoryError(Exception):
@@ -361,13 +364,10 @@ def _parse_record(record: bytes) -> Commit:
     )
 
 
-def _split_records(stream: IO[bytes]) -> Iterator[bytes]:
-    """Yield one raw record at a time from git's stdout, holding at most one read buffer."""
+def _split_records(chunks: Iterable[bytes]) -> Iterator[bytes]:
+    """Yield one raw record at a time from chunks of git's stdout, holding one chunk at a time."""
     pending = b"\x00"  # the first record has no NUL before its marker; pretend it does
-    while True:
-        chunk = stream.read(_READ_SIZE)
-        if not chunk:
-            break
+    for chunk in chunks:
         pending += chunk
         parts = pending.split(_RECORD_MARK)
         pending = parts.pop()
@@ -377,6 +377,55 @@ def _split_records(stream: IO[bytes]) -> Iterator[bytes]:
                 yield part
     if pending.strip(b"\x00\n"):
         yield pending
+
+
+class _ReadAhead:
+    """Reads a pipe on a thread into a bounded queue of chunks.
+
+    git computes the diffs in its own process but stops as soon as the pipe (64 KiB) is full, so a
+    consumer that is busy elsewhere — writing a batch to a database, say — would stall it. The
+    thread only waits on the pipe (without the GIL) and queues what it read; parsing stays on the
+    caller's thread. Iterating yields the chunks and re-raises a read error. :meth:`close` stops the
+    thread; call it once the writing process has exited, so the pipe is at its end.
+    """
+
+    def __init__(self, stream: IO[bytes], *, depth: int):
+        self._stream = stream
+        self._chunks: queue.Queue[bytes | BaseException] = queue.Queue(maxsize=max(1, depth))
+        self._closed = threading.Event()
+        self._thread = threading.Thread(target=self._read, name="git-output-reader", daemon=True)
+        self._thread.start()
+
+    def _read(self) -> None:
+        try:
+            while True:
+                chunk = self._stream.read(_READ_SIZE)
+                self._put(chunk)
+                if not chunk:
+                    return
+        except BaseException as error:  # handed over to the consumer, never swallowed
+            self._put(error)
+
+    def _put(self, item: bytes | BaseException) -> None:
+        while not self._closed.is_set():  # once closed, nobody reads: keep draining the pipe to its end
+            try:
+                self._chunks.put(item, timeout=0.05)
+                return
+            except queue.Full:
+                continue
+
+    def __iter__(self) -> Iterator[bytes]:
+        while True:
+            item = self._chunks.get()
+            if isinstance(item, BaseException):
+                raise item
+            if not item:
+                return
+            yield item
+
+    def close(self) -> None:
+        self._closed.set()
+        self._thread.join()
 
 
 def iter_commits(
@@ -392,7 +441,8 @@ def iter_commits(
     ``exclude`` lists revisions whose history is already ingested (``--not <sha>…``), which
     makes incremental sync cheap: store the newest sha you saw and pass it next time.
     ``since`` filters on committer date (git's ``--since``). Memory stays flat: one commit
-    is parsed at a time from a 1 MiB read buffer.
+    is parsed at a time, and a thread reads git's output at most 32 MiB ahead of the parser so
+    that git keeps computing diffs while the caller is busy with the commits it was given.
 
     Raises :class:`GitRepositoryError` for a non-repository, an empty repository, an unknown
     revision, a shallow clone (unless ``allow_shallow``), or a failing ``git log``.
@@ -437,17 +487,21 @@ def iter_commits(
         except FileNotFoundError as error:
             raise GitRepositoryError(GIT_NOT_INSTALLED) from error
         assert process.stdout is not None
+        reader = None
         try:
             if stdin_data is not None:
                 assert process.stdin is not None
                 process.stdin.write(stdin_data)
                 process.stdin.close()
-            for record in _split_records(process.stdout):
+            reader = _ReadAhead(process.stdout, depth=_READ_AHEAD)
+            for record in _split_records(reader):
                 yield _parse_record(record)
         finally:
             # If the consumer stops early, stop git too rather than leaving it blocked on a pipe.
             if process.poll() is None:
                 process.kill()
+            if reader is not None:
+                reader.close()
             process.stdout.close()
             if process.stdin is not None:
                 process.stdin.close()

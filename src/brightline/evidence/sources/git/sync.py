@@ -3,9 +3,9 @@
 The cursor is the branch head at the end of the last complete sync
 (``Repository.last_synced_head``). A sync streams ``git log --numstat`` for the commits
 reachable from the branch head but not from the cursor, and writes them in batches of
-:data:`BATCH_SIZE`, each batch in its own transaction with ``bulk_create(ignore_conflicts=True)``
-on the unique ``(repository, sha)``. A sync killed at any point therefore leaves whole batches
-behind; the next run starts again from the unchanged cursor, skips what is stored, and ends
+:data:`BATCH_SIZE`, each batch in its own transaction, skipping shas already stored under the
+unique ``(repository, sha)`` (see :func:`_commit_inserter`). A sync killed at any point therefore
+leaves whole batches behind; the next run starts again from the unchanged cursor, skips what is stored, and ends
 with exactly the rows of an uninterrupted run. If the branch was rewritten (the cursor is no
 longer an ancestor of the head) the whole history is read again and commits no longer
 reachable are removed, so totals always describe the history reachable from the head.
@@ -17,12 +17,11 @@ sources (webhook, CI) whose sha is in the repository are release points too.
 
 from __future__ import annotations
 
-import queue
+import itertools
 import subprocess
 import tempfile
-import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -53,7 +52,6 @@ from brightline.people.models import Person
 SOURCE: Final = "git"
 POLICY_KEYS: Final = ("git_commits",)
 BATCH_SIZE: Final = 2000
-_QUEUE_DEPTH: Final = 4 * BATCH_SIZE
 
 ProgressCallback = Callable[[int, int | None], None]
 
@@ -98,96 +96,6 @@ def _datetime_adapter() -> Callable[[datetime], Any]:
     return connection.ops.adapt_datetimefield_value
 
 
-def _base_rows(commits: Iterator[Commit], *, repository_id: int, adapt: Callable[[datetime], Any],
-               batch_size: int) -> Iterator[tuple[list[tuple[Any, ...]], list[datetime]]]:
-    """Batches of commit rows in :data:`_COMMIT_COLUMNS` order, without the last two columns
-    (``person_id``, ``first_release_id``: the writer adds them), and each commit's committed time.
-
-    Plain tuples, built where git's output is parsed, so the writer only looks up two ids per row.
-    """
-    rows: list[tuple[Any, ...]] = []
-    moments: list[datetime] = []
-    try:
-        for commit in commits:
-            added = deleted = 0
-            files = commit.files
-            for change in files:
-                added += change.lines_added
-                deleted += change.lines_deleted
-            parents = commit.parents
-            authored_at, committed_at = commit.authored_at, commit.committed_at
-            rows.append((
-                repository_id, commit.sha, " ".join(parents)[:500], commit.author_name[:300],
-                commit.author_email[:300], adapt(authored_at), _offset_minutes(authored_at),
-                commit.committer_name[:300], commit.committer_email[:300], adapt(committed_at),
-                _offset_minutes(committed_at), commit.message.split("\n", 1)[0][:500], added, deleted, len(files),
-                len(parents) > 1, commit.is_revert, commit.reverted_sha or "",
-            ))
-            moments.append(committed_at)
-            if len(rows) >= batch_size:
-                yield rows, moments
-                rows, moments = [], []
-        if rows:
-            yield rows, moments
-    finally:
-        close = getattr(commits, "close", None)
-        if close is not None:
-            close()
-
-
-class _Prefetch:
-    """Parse git's output on a thread while the caller writes to the database.
-
-    git computes the diffs in its own process but stalls as soon as its pipe is full; reading
-    ahead into a bounded queue of whole batches keeps it busy during our inserts (which release
-    the GIL while the database works), so the sync costs little more than ``git log`` alone.
-    The thread starts on entry, so the caller can prepare other things meanwhile. Exceptions are
-    re-raised in the caller; on exit (normal or not) the reader stops and ``iter_commits`` stops git.
-    """
-
-    def __init__(self, batches: Iterator[_Batch], *, depth: int):
-        self._batches = batches
-        self._buffer: queue.Queue[Any] = queue.Queue(maxsize=max(1, depth))
-        self._done = object()
-        self._stop = threading.Event()
-        self._worker = threading.Thread(target=self._produce, name="git-log-reader", daemon=True)
-
-    def _produce(self) -> None:
-        try:
-            for batch in self._batches:
-                if self._stop.is_set():
-                    break
-                self._buffer.put(batch)
-        except BaseException as error:  # handed over to the consumer, never swallowed
-            self._buffer.put(error)
-        finally:
-            close = getattr(self._batches, "close", None)
-            if close is not None:
-                close()  # stops git now if we stopped early, instead of when the generator is collected
-            self._buffer.put(self._done)
-
-    def __enter__(self) -> _Prefetch:
-        self._worker.start()
-        return self
-
-    def __iter__(self) -> Iterator[_Batch]:
-        while True:
-            item = self._buffer.get()
-            if item is self._done:
-                return
-            if isinstance(item, BaseException):
-                raise item
-            yield item
-
-    def __exit__(self, *exc_info: object) -> None:
-        self._stop.set()
-        while self._worker.is_alive():
-            try:
-                self._buffer.get_nowait()
-            except queue.Empty:
-                self._worker.join(timeout=0.05)
-
-
 class _GitOutput:
     """A git command started now and read later: it runs while we do other work, writing to a
     temporary file (never a pipe that could fill up and stall it)."""
@@ -225,40 +133,70 @@ class _GitOutput:
 
 
 class _Writer:
-    """Completes the rows of one repository and writes a batch per transaction."""
+    """Turns the commits of one repository into rows and writes them, a batch per transaction.
 
-    def __init__(self, repository: Repository, *, resolver: IdentityResolver, first_release: dict[str, int]):
+    Rows are plain tuples in :data:`_COMMIT_COLUMNS` order, built in one pass over git's parsed
+    output: at 50,000 commits every per-row Python operation shows in the total.
+    """
+
+    def __init__(self, repository: Repository, *, resolver: IdentityResolver, batch_size: int):
         self.repository = repository
         self.service = repository.service
         self.resolver = resolver
-        self.first_release = first_release
+        self.batch_size = max(1, batch_size)
+        self.first_release: dict[str, int] = {}
         self.seen: set[str] = set()
         self.insert = _commit_inserter()
 
-    def write(self, base_rows: list[tuple[Any, ...]], moments: list[datetime]) -> None:
-        rows: list[tuple[Any, ...]] = []
-        items: list[EvidenceItem] = []
+    def write(self, commits: Iterable[Commit], *, on_batch: Callable[[int], None]) -> None:
+        """Write every commit; ``on_batch(rows)`` after each committed batch."""
+        adapt = _datetime_adapter()
+        repository_id = self.repository.pk
         resolve = self.resolver.resolve_author
         release_of = self.first_release.get
         seen = self.seen.add
         team_id, service_name = self.service.team_id, self.service.name
-        for row, committed_at in zip(base_rows, moments, strict=True):
-            sha = row[1]
+        rows: list[tuple[Any, ...]] = []
+        items: list[EvidenceItem] = []
+        for commit in commits:
+            sha = commit.sha
             seen(sha)
-            person_id = resolve(row[3], row[4])
-            rows.append(row + (person_id, release_of(sha)))
-            if person_id is not None and not row[15]:  # merges are not changes of their own
-                items.append(merged_change_item(sha=sha, subject=row[11], committed_at=committed_at,
+            added = deleted = 0
+            files = commit.files
+            for change in files:
+                added += change.lines_added
+                deleted += change.lines_deleted
+            parents = commit.parents
+            is_merge = len(parents) > 1
+            author_name, author_email = commit.author_name[:300], commit.author_email[:300]
+            authored_at, committed_at = commit.authored_at, commit.committed_at
+            subject = commit.message.split("\n", 1)[0][:500]
+            person_id = resolve(author_name, author_email)
+            rows.append((
+                repository_id, sha, " ".join(parents)[:500], author_name, author_email, adapt(authored_at),
+                _offset_minutes(authored_at), commit.committer_name[:300], commit.committer_email[:300],
+                adapt(committed_at), _offset_minutes(committed_at), subject, added, deleted, len(files), is_merge,
+                commit.is_revert, commit.reverted_sha or "", person_id, release_of(sha),
+            ))
+            if person_id is not None and not is_merge:  # merges are not changes of their own
+                items.append(merged_change_item(sha=sha, subject=subject, committed_at=committed_at,
                                                 person_id=person_id, team_id=team_id, service=service_name,
-                                                lines_added=row[12], lines_deleted=row[13], files=row[14]))
+                                                lines_added=added, lines_deleted=deleted, files=len(files)))
+            if len(rows) >= self.batch_size:
+                self._commit(rows, items)
+                on_batch(len(rows))
+                rows, items = [], []
+        if rows:
+            self._commit(rows, items)
+            on_batch(len(rows))
+
+    def _commit(self, rows: list[tuple[Any, ...]], items: list[EvidenceItem]) -> None:
         with transaction.atomic():
             self.insert(rows)
             if items:
                 EvidenceItem.objects.bulk_create(items, ignore_conflicts=True, batch_size=500)
             self.resolver.queue_unmatched()
 
-
-_Batch = tuple[list[tuple[Any, ...]], list[datetime]]
 
 _COMMIT_COLUMNS: Final = (
     "repository_id", "sha", "parents", "author_name", "author_email", "authored_at", "author_offset_minutes",
@@ -268,14 +206,15 @@ _COMMIT_COLUMNS: Final = (
 
 
 def _commit_inserter() -> Callable[[list[tuple[Any, ...]]], None]:
-    """``INSERT … ON CONFLICT DO NOTHING`` for a batch of rows; the unique ``(repository, sha)``
-    makes it idempotent. Must be called inside the batch's transaction.
+    """Insert a batch of rows, skipping shas already stored; must be called inside the batch's
+    transaction. The unique ``(repository, sha)`` makes it idempotent.
 
     This is ``bulk_create(ignore_conflicts=True)`` without building a model instance and compiling
     SQL per row, which is most of the cost at 50,000 commits. SQLite (3.24+) runs one prepared
-    statement with ``executemany``. PostgreSQL streams the batch with ``COPY`` into a temporary
-    table dropped at commit and inserts from it in one statement: a single round trip and one
-    executor run per batch instead of one per row.
+    ``INSERT … ON CONFLICT DO NOTHING`` with ``executemany``. PostgreSQL streams the batch with
+    ``COPY`` straight into the table, inside a savepoint: a stored sha (a resumed or concurrent sync)
+    makes the whole ``COPY`` fail, and only then is the batch copied into a temporary table and
+    inserted from it with ``ON CONFLICT DO NOTHING``.
     """
     quote = connection.ops.quote_name
     table = quote(CommitRow._meta.db_table)
@@ -291,18 +230,29 @@ def _commit_inserter() -> Callable[[list[tuple[Any, ...]]], None]:
 
         return insert_values
 
+    from psycopg.errors import UniqueViolation
+
     staging = quote("brightline_commit_batch")
+
+    def copy_rows(cursor: Any, target: str, rows: list[tuple[Any, ...]]) -> None:
+        with cursor.cursor.copy(f"COPY {target} ({columns}) FROM STDIN") as copy:
+            write_row = copy.write_row
+            for row in rows:
+                write_row(row)
 
     def insert_copy(rows: list[tuple[Any, ...]]) -> None:
         if not rows:
             return
+        try:
+            with transaction.atomic(), connection.cursor() as cursor:
+                copy_rows(cursor, table, rows)
+            return
+        except UniqueViolation:
+            pass  # the savepoint is rolled back: nothing of this batch was written
         with connection.cursor() as cursor:
             cursor.execute(f"CREATE TEMPORARY TABLE {staging} ON COMMIT DROP AS "
                            f"SELECT {columns} FROM {table} WITH NO DATA")
-            with cursor.cursor.copy(f"COPY {staging} ({columns}) FROM STDIN") as copy:
-                write_row = copy.write_row
-                for row in rows:
-                    write_row(row)
+            copy_rows(cursor, staging, rows)
             cursor.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {staging} "
                            "ON CONFLICT DO NOTHING")
             cursor.execute(f"DROP TABLE {staging}")
@@ -500,25 +450,29 @@ def sync_git_repository(
     before = CommitRow.objects.filter(repository=repository).count()
 
     # Three git processes run side by side: the release walk and the count (for the progress bar)
-    # finish while the log is read ahead on a thread; writing starts once the releases are known.
+    # finish while git log computes diffs (read ahead on a thread by iter_commits); writing starts
+    # once the releases are known.
     walk = _release_walk(path, points)
     counting = _GitOutput(path, "rev-list", "--count", head, *[f"^{sha}" for sha in exclude])
     writer = _Writer(repository, resolver=IdentityResolver(source=SOURCE, mailmap=read_mailmap(path, head)),
-                     first_release={})
-    batches = _base_rows(iter_commits(path, revision=head, exclude=exclude, allow_shallow=allow_shallow),
-                         repository_id=repository.pk, adapt=_datetime_adapter(), batch_size=batch_size)
+                     batch_size=batch_size)
+    commits = iter_commits(path, revision=head, exclude=exclude, allow_shallow=allow_shallow)
     try:
-        with _Prefetch(batches, depth=max(2, _QUEUE_DEPTH // batch_size)) as prefetched:
-            del batches  # the reader thread owns the generator (and so git) from here
-            first_release = writer.first_release = _first_releases(walk, points, by_point)
-            total = int(counting.result().strip() or 0)
-            done = 0
-            for rows, moments in prefetched:
-                writer.write(rows, moments)
-                done += len(rows)
-                if on_progress is not None:
-                    on_progress(done, total)
+        first = next(commits, None)  # starts git log
+        first_release = writer.first_release = _first_releases(walk, points, by_point)
+        total = int(counting.result().strip() or 0)
+        done = 0
+
+        def report(rows: int) -> None:
+            nonlocal done
+            done += rows
+            if on_progress is not None:
+                on_progress(done, total)
+
+        if first is not None:
+            writer.write(itertools.chain((first,), commits), on_batch=report)
     finally:
+        commits.close()  # stops git if we stopped early
         for job in (walk, counting):
             if job is not None:
                 job.close()
