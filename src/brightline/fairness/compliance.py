@@ -30,6 +30,7 @@ from brightline.core.fairness import (
     GROUP_LABEL_SEPARATOR,
     NOT_DISCLOSED,
     FairnessInputError,
+    OutcomeAudit,
     audit_outcomes,
 )
 from brightline.fairness.decisions import DecisionTable
@@ -45,6 +46,7 @@ ERR_ATTRIBUTES_MISSING = ("the LL144-shaped report needs the protected attribute
 LEGAL_SOURCES_LL144 = ("New York City Local Law 144 of 2021 (automated employment decision tools) and the "
                        "Department of Consumer and Worker Protection rules (6 RCNY §5-300 ff.)",
                        "Uniform Guidelines on Employee Selection Procedures, 29 CFR 1607.4(D) (four-fifths rule)")
+NOBODY_SELECTED = "Nobody was selected, so there are no impact ratios to compare."
 LEGAL_SOURCE_AI_ACT = "Regulation (EU) 2024/1689 (the AI Act), Annex III point 4(b)"
 
 
@@ -97,20 +99,33 @@ def _is_unknown(label: str) -> bool:
 
 def _selection_table(rows: Sequence[dict[str, str]], column: str, columns: Sequence[str], title: str,
                      min_cohort: int) -> SelectionTable:
+    def audit(favourable: str) -> OutcomeAudit:
+        return audit_outcomes(rows, outcome_column=column, favourable=favourable, group_columns=list(columns),
+                              min_cohort=min_cohort)
+
+    nobody_selected = False
     try:
-        audit = audit_outcomes(rows, outcome_column=column, favourable="yes", group_columns=list(columns),
-                               min_cohort=min_cohort)
+        selection = audit("yes")
     except FairnessInputError:
-        return SelectionTable(title, (), (), None, ("Nobody was selected, so there are no rates to compare.",))
+        # Counting those not selected gives the same categories, sizes and withheld groups, so who was
+        # assessed (and how many did not say) is still reported.
+        try:
+            selection = audit("no")
+        except FairnessInputError:
+            return SelectionTable(title, (), (), None, (NOBODY_SELECTED,))
+        nobody_selected = True
     # DCWP rules: impact ratios compare known categories; the unknown category is counted, not rated.
-    known = [group for group in audit.groups if not _is_unknown(group.group)]
+    known = [group for group in selection.groups if not _is_unknown(group.group)]
+    if nobody_selected:
+        return SelectionTable(title, tuple(SelectionRow(group.group, group.n, 0, 0.0, None) for group in known),
+                              selection.suppressed, selection.unknown_count, (NOBODY_SELECTED,))
     best = max((group.rate for group in known), default=0.0)
     table_rows = tuple(SelectionRow(group.group, group.n, group.favourable, group.rate,
                                     group.rate / best if best > 0 else None) for group in known)
-    notes = [note for note in audit.notes if not note.startswith("Small sample")]
-    if audit.small_sample:
+    notes = [note for note in selection.notes if not note.startswith("Small sample")]
+    if selection.small_sample:
         notes.append("Small sample: the rates rest on few people and cannot tell a real gap from chance.")
-    return SelectionTable(title, table_rows, audit.suppressed, audit.unknown_count, tuple(notes))
+    return SelectionTable(title, table_rows, selection.suppressed, selection.unknown_count, tuple(notes))
 
 
 def build_ll144_report(table: DecisionTable, *, min_cohort: int, measure_key: str = "promotion") -> LL144Report:

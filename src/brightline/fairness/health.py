@@ -151,7 +151,8 @@ def measure_manager_quality(manager: Person, *, min_cohort: int, today: dt.date 
 
 @dataclass(frozen=True)
 class AttritionByTeam:
-    audit: OutcomeAudit | None  # regretted leavers ÷ (team members + leavers), small teams withheld
+    audit: OutcomeAudit | None  # regretted leavers ÷ (team members + leavers), small teams withheld; None
+    # when fewer than the minimum cohort left
     leavers: int
     regretted: int
     transfers: int
@@ -208,7 +209,10 @@ def attrition_by_team(*, min_cohort: int, today: dt.date | None = None,
         population[key] += 1  # a leaver belonged to the team during the window
         regretted[key] += bool(event.regretted)
     counts = {(team,): (n, regretted[team]) for team, n in population.items() if n}
-    audit = audit_outcome_counts(counts, min_cohort=min_cohort, group_columns=["team"]) if counts else None
+    # With few leavers a team's regretted count says whether a known colleague's departure was regretted,
+    # so the per-team rates follow the same rule as the total.
+    audit = (audit_outcome_counts(counts, min_cohort=min_cohort, group_columns=["team"])
+             if counts and len(leavers) >= min_cohort else None)
     return AttritionByTeam(audit=audit, leavers=len(leavers), regretted=sum(1 for e in leavers if e.regretted),
                            transfers=sum(1 for event in events if event.event == HrisEvent.Kind.TRANSFERRED),
                            population=sum(population.values()), window_days=window_days)
