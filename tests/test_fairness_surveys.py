@@ -272,6 +272,8 @@ def test_a_peer_manager_is_refused_without_learning_whose_page_it_is(personas, s
     assert personas.mo.name not in body and "E-mo" not in body and "2026 Q2" not in body
     index = browser.get("/fairness/").content.decode()
     assert olga.name in index and personas.mo.name not in index
+    partner_index = client_for(personas.pia).get("/fairness/").content.decode()
+    assert olga.name in partner_index and personas.mo.name in partner_index
 
 
 @pytest.mark.django_db

@@ -1,0 +1,149 @@
+"""The demo's fairness history: synthetic demographics, HRIS movements and clarity answers that fill the pages."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+import pytest
+from django.db import transaction
+
+from brightline.demo import DEMO_TODAY, load_demo
+from tests.demo_helpers import DEMO_SEED, demo_transaction, reset_sequences
+
+
+def fairness_rows() -> dict[str, list[tuple]]:
+    from brightline.fairness.models import DemographicRecord, HrisEvent, SurveyResponse
+    from brightline.policy.services import get_policy
+
+    rows: dict[str, list[tuple]] = {"allowed_sources": [tuple(get_policy().allowed_sources)]}
+    for model in (DemographicRecord, HrisEvent, SurveyResponse):
+        names = [field.attname for field in model._meta.concrete_fields]
+        rows[model._meta.label] = list(model.objects.order_by("pk").values_list(*names))
+    return rows
+
+
+@pytest.fixture(scope="module")
+def demo_twice(django_db_setup, django_db_blocker):
+    """Load the demo twice from the same empty state; keep the second for the tests."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        reset_sequences()
+        load_demo(seed=DEMO_SEED)
+        first = fairness_rows()
+        transaction.set_rollback(True)
+    with demo_transaction(django_db_blocker):
+        with django_db_blocker.unblock():
+            reset_sequences()
+            load_demo(seed=DEMO_SEED)
+            second = fairness_rows()
+        yield first, second
+
+
+@pytest.fixture
+def people(demo_twice, db):
+    from brightline.people.models import Person
+
+    return {person.user.username: person for person in Person.objects.select_related("user")
+            .filter(user__username__in=["erin", "mo", "pat", "lee", "pia", "ada"])}
+
+
+def visible_text(response) -> str:
+    html = re.sub(r"<script.*?</script>", " ", response.content.decode(), flags=re.DOTALL)
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+def test_the_same_seed_builds_the_same_fairness_history(demo_twice):
+    first, second = demo_twice
+    assert first == second
+    assert all(first[label] for label in first)
+
+
+def test_the_demo_holds_demographics_with_a_realistic_share_not_disclosed(demo_twice, db):
+    from brightline.fairness.models import DemographicRecord
+    from brightline.people.models import Person
+
+    people = Person.objects.count()
+    not_disclosed = {attribute: people - DemographicRecord.objects.filter(attribute=attribute).count()
+                     for attribute in ("sex_or_gender", "race_or_ethnicity", "age_band", "disability")}
+    assert all(count >= 1 for count in not_disclosed.values()), not_disclosed
+    assert 0.05 <= sum(not_disclosed.values()) / (4 * people) <= 0.3
+    assert DemographicRecord.objects.order_by("-imported_at").first().imported_at.date() < DEMO_TODAY
+
+
+def test_the_demo_has_transfers_one_regretted_leaver_and_promotions_before_the_first_cycle(demo_twice, db):
+    import datetime as dt
+
+    from brightline.fairness.models import HrisEvent
+
+    events = Counter(HrisEvent.objects.values_list("event", flat=True))
+    assert events["transferred"] >= 3 and events["promoted"] >= 5
+    assert HrisEvent.objects.filter(event="left", regretted=True).count() == 1
+    assert not HrisEvent.objects.filter(event="promoted", date__gte=dt.date(2025, 9, 1)).exists()
+    assert not HrisEvent.objects.filter(date__gt=DEMO_TODAY).exists()
+
+
+def test_the_people_partner_audits_the_last_cycle_by_protected_attribute(demo_twice, people, client):
+    from brightline.reviews.models import ReviewCycle
+
+    client.force_login(people["pia"].user)
+    cycle = ReviewCycle.objects.get(name="2026 H1 review")
+    response = client.get(f"/fairness/outcomes/?cycle={cycle.pk}")
+    assert response.status_code == 200
+    published = {group.group for result in response.context["results"] if result.cut.key == "sex_or_gender"
+                 and result.event is not None for group in result.event.groups}
+    assert {"Man", "Woman"} <= published
+
+
+def test_the_ll144_report_counts_everyone_assessed_by_category_and_the_unknowns(demo_twice, people, client):
+    from brightline.fairness.models import DemographicRecord
+    from brightline.reviews.models import ReviewCycle
+
+    client.force_login(people["pia"].user)
+    cycle = ReviewCycle.objects.get(name="2026 H1 review")
+    report = client.get(f"/fairness/compliance/ll144/?cycle={cycle.pk}").context["report"]
+    by_sex = report.tables[0]
+    assessed = {row.category: row.n for row in by_sex.rows}
+    assert {"Man", "Woman"} <= set(assessed) and all(n >= report.min_cohort for n in assessed.values())
+    reviewed_sexes = Counter(
+        DemographicRecord.objects.filter(attribute="sex_or_gender", person_id__in=cycle.reviews.values(
+            "person_id")).values_list("value", flat=True))
+    assert assessed["Woman"] == reviewed_sexes["Woman"] and assessed["Man"] == reviewed_sexes["Man"]
+    unknown = report.assessed - sum(reviewed_sexes.values())
+    assert by_sex.unknown_count == (unknown if unknown >= report.min_cohort else None)
+
+
+def test_the_manager_quality_page_shows_clarity_per_quarter(demo_twice, people, client):
+    mo = people["mo"]
+    client.force_login(people["pia"].user)
+    response = client.get(f"/fairness/managers/{mo.pk}/")
+    quarters = {row.quarter: row for row in response.context["quality"].clarity.quarters}
+    assert list(quarters) == ["2025 Q4", "2026 Q1", "2026 Q2", "2026 Q3"]
+    assert quarters["2026 Q2"].not_enough_responses
+    published = [row.summary.median for row in quarters.values() if row.summary.median is not None]
+    assert len(published) == 3 and published[-1] > published[0]  # the team's clarity improved
+    assert response.context["quality"].movement is not None
+    assert "Not enough responses (fewer than 5)." in visible_text(response)
+
+
+def test_system_health_shows_organisation_clarity_and_movements(demo_twice, people, client):
+    client.force_login(people["lee"].user)
+    response = client.get("/fairness/health/")
+    assert [row.summary.n for row in response.context["clarity"].quarters if row.summary.n] != []
+    attrition = response.context["attrition"]
+    # Three leavers, one regretted: neither the total nor a team's count may say whose departure it was.
+    assert (attrition.transfers, attrition.leavers, attrition.audit) == (3, 3, None)
+    assert "Regretted leavers" not in visible_text(response)
+    assert response.context["velocity"].levels
+
+
+@pytest.mark.parametrize("url", ["/fairness/leadership/", "/fairness/health/"])
+def test_the_leaders_pages_show_no_one_by_name_with_the_fairness_history_loaded(demo_twice, people, client, url):
+    from brightline.people.models import Person
+
+    lee = people["lee"]
+    client.force_login(lee.user)
+    text = visible_text(client.get(url)).replace(lee.name, "")
+    for name, employee_id in Person.objects.values_list("name", "employee_id"):
+        assert name not in text and employee_id not in text
+    for employee_id in ("NW0901", "NW0911", "NW0913"):
+        assert employee_id not in text
