@@ -1,4 +1,5 @@
-"""The demo organisation's review history: two closed cycles, traced outcomes, one humane support plan."""
+"""The demo organisation's review history: two closed cycles, traced outcomes, a draft packet in progress,
+one humane support plan."""
 
 from __future__ import annotations
 
@@ -16,10 +17,25 @@ def demo(db):
 
 
 def test_the_demo_has_two_closed_cycles_where_every_outcome_cites_evidence(demo):
-    cycles = ReviewCycle.objects.order_by("opened_at")
+    cycles = ReviewCycle.objects.filter(phase=Phase.CLOSED).order_by("opened_at")
     assert [(c.name, c.phase) for c in cycles] == [("2025 H2 review", Phase.CLOSED), ("2026 H1 review", Phase.CLOSED)]
-    assert not DimensionAssessment.objects.filter(citations=[]).exists()
+    assert not DimensionAssessment.objects.filter(review__cycle__in=cycles, citations=[]).exists()
     assert DecisionMemo.objects.count() == sum(c.reviews.count() for c in cycles)
+
+
+def test_the_demo_has_a_draft_packet_whose_uncited_claims_are_flagged(demo):
+    from brightline.insights.models import Signal
+
+    draft = ReviewCycle.objects.get(name="2026 H2 review")
+    assert draft.phase == Phase.MANAGER_ASSESSMENT and not draft.reviews.filter(memo__isnull=False).exists()
+    review = draft.reviews.get(person__user__username="erin")
+    flagged = set(Signal.objects.filter(person=review.person, is_current=True, status="pending",
+                                        key__startswith=f"missing_evidence:packet:{review.pk}:")
+                  .values_list("key", flat=True))
+    prefix = f"missing_evidence:packet:{review.pk}:"
+    # The self review, Mo's leadership assessment and his summary cite nothing; the cited ones are not flagged.
+    assert flagged == {f"{prefix}self_review:context", f"{prefix}assessment:leadership",
+                       f"{prefix}narrative:manager_summary"}
 
 
 def test_the_demo_records_a_calibration_change_with_its_reason_and_an_appeal(demo):

@@ -38,6 +38,19 @@ CYCLES = (
     ("2025 H2 review", dt.date(2025, 9, 1)),
     ("2026 H1 review", dt.date(2026, 3, 2)),
 )
+# The cycle in progress on the demo's "today" (day 28: manager assessment), for the Payments team: a draft
+# packet whose claims the insights layer checks for missing evidence (C5).
+DRAFT_CYCLE = ("2026 H2 review", dt.date(2026, 10, 5))
+DRAFT_SELF_REVIEW = ("This half I took over the payouts retry work from Pat and became the person the team asks "
+                     "about on-call. I also wrote the onboarding notes the two new joiners used.")
+DRAFT_ASSESSMENTS = {
+    # dimension: (outcome, rationale); "{cites}" is replaced by citations of Erin's evidence.
+    "delivery_results": ("meets", "Shipped the duplicate-charge fix and the quote cache on the dates agreed {cites}."),
+    "technical_excellence": ("meets", "The retry change came with a contract test that guards the idempotency key "
+                                      "{cites}."),
+    "leadership": ("exceeds", "Became the go-to person for on-call questions and helped both new joiners settle in."),
+}
+DRAFT_SUMMARY = "Erin grew into the payouts area this half and is ready for broader scope."
 PHASE_DAYS = (("evidence", 14), ("self_review", 21), ("manager_assessment", 35), ("calibration", 42),
               ("decision_memo", 49), ("release", 56), ("acknowledgement", 70))
 
@@ -254,6 +267,47 @@ def _date_after_calibration(cycle: ReviewCycle, timeline: CycleTimeline) -> None
     ReviewCycle.objects.filter(pk=cycle.pk).update(phase_changed_at=closed, closed_at=closed)
 
 
+def _draft_cycle(context: Any) -> ReviewCycle:
+    """The Payments team's 2026 H2 review, in manager assessment on the demo's "today": Erin's self review
+    and two of Mo's claims cite nothing yet, so her packet shows what the missing-evidence check finds."""
+    personas = context.personas
+    partner, erin, mo = personas["pia"], personas["erin"], personas["mo"]
+    name, start = DRAFT_CYCLE
+    timeline = CycleTimeline(start, timeline_rng(context, f"reviews:{name}"))
+    schedule = {phase: (start + dt.timedelta(days=days)).isoformat() for phase, days in PHASE_DAYS}
+    cycle = services.open_cycle(actor=partner, name=name, schedule=schedule, teams=[erin.team])
+    cycle = services.advance_cycle(cycle, actor=partner)  # self review
+    review = cycle.reviews.get(person=erin)
+    from brightline.feedback.models import Accomplishment
+
+    chosen = list(Accomplishment.objects.filter(person=erin).order_by("pk").values_list("pk", flat=True)[:3])
+    services.select_accomplishments(review, actor=erin, accomplishment_ids=chosen)
+    services.submit_self_review(review, actor=erin, context=DRAFT_SELF_REVIEW)
+    cycle = services.advance_cycle(cycle, actor=partner)  # manager assessment
+    review.refresh_from_db()
+    cites = " ".join(item.citation for item in EvidenceItem.objects.filter(person=erin).order_by("pk")[:2])
+    for dimension, (outcome, rationale) in DRAFT_ASSESSMENTS.items():
+        services.save_assessment(review, actor=mo, dimension=dimension, outcome=outcome,
+                                 rationale=rationale.format(cites=cites))
+    services.save_manager_narrative(review, actor=mo, narrative=services.ManagerNarrative(summary=DRAFT_SUMMARY))
+    _date_draft_cycle(cycle, review, timeline)
+    return cycle
+
+
+def _date_draft_cycle(cycle: ReviewCycle, review: Review, timeline: CycleTimeline) -> None:
+    """Opened on day 0, self review in its phase, the manager's drafts in the days before "today"."""
+    evidence_ends, self_review_ends = timeline.phase_end(Phase.EVIDENCE), timeline.phase_end(Phase.SELF_REVIEW)
+    ReviewCycle.objects.filter(pk=cycle.pk).update(opened_at=timeline.at(0, 9),
+                                                   phase_changed_at=timeline.at(self_review_ends + 1, 9))
+    DimensionAssessment.objects.filter(review__cycle=cycle).update(updated_at=timeline.at(0, 9))
+    submitted = timeline.workday(evidence_ends + 1, self_review_ends - 1)
+    Review.objects.filter(pk=review.pk).update(self_review_submitted_at=submitted)
+    PacketItem.objects.filter(review=review, via="self_review").update(included_at=submitted - dt.timedelta(hours=1))
+    drafted = timeline.workday(self_review_ends + 1, self_review_ends + 6)
+    DimensionAssessment.objects.filter(review=review).exclude(proposed_outcome="").update(updated_at=drafted)
+    PacketItem.objects.filter(review=review, via="assessment").update(included_at=drafted)
+
+
 def build_demo_history(context: Any) -> None:
     personas = context.personas
     people = sorted(context.people, key=lambda p: p.employee_id)
@@ -269,4 +323,5 @@ def build_demo_history(context: Any) -> None:
     _run_cycle(context, CYCLES[1][0], CYCLES[1][1], second_panel, adverse_person=None,
                change_person=personas["erin"], appeal_person=personas["pat"])
     assert ReviewCycle.objects.filter(phase=Phase.CLOSED).count() >= 2
+    _draft_cycle(context)
     EvidenceItem.objects.filter(source="demo-reviews").update(created_at=F("occurred_at") + dt.timedelta(minutes=30))
