@@ -189,6 +189,72 @@ COMMENTARY_DAYS_AGO = 4
 # Mo took the manager readiness module before assessing in the 2025 H2 review cycle (September 2025).
 MO_TRAINING_DAYS_AGO = (430, 450)
 
+# Anonymous 360 rounds: everyone else on the team answers, so each round is released in full (groups of
+# three) and gives a month enough answers from enough people for the tone chart and the themes (C1, C2).
+# (subject, asked this many days before "today", context, answers)
+ANONYMOUS_ROUNDS = (
+    ("erin", 150, "Mid-half 360 for Erin: on-call, the retry work and helping new joiners", (
+        ("Erin ran the on-call handover for the payouts service and wrote the runbook steps we now use.",
+         "Payout pages are resolved faster because the runbook is clear.",
+         "Share runbook changes in the team channel before merging them."),
+        ("Her code reviews on the retry path were careful and caught an idempotency bug before release.",
+         "The release went out without a single duplicate charge.",
+         "Leave a short summary on large reviews so authors know what matters most."),
+        ("Erin mentored me through my first on-call week and patiently taught me how the alerts map to services.",
+         "I handled my first incident alone a week later.",
+         "Write down the alert-to-service mapping so others can use it too."),
+        ("She kept the FX cache change small and well tested.",
+         "Quote latency dropped and nothing broke.",
+         "Involve the data team earlier when a change touches their dashboards."),
+        ("Erin answered our integration questions quickly and clearly, which was a great help.",
+         "Checkout shipped the new currency list on time.",
+         "Share drafts of API changes earlier with the teams affected."),
+        ("Great work after the payouts incident: she wrote a clear postmortem with an owner for every action.",
+         "The same payouts alert has not fired twice since.",
+         "Delegate some follow-up actions instead of taking all of them."),
+    )),
+    ("pat", 95, "360 for Pat: build health and the issuer incident", (
+        ("Pat moved the flaky tests into quarantine and gave each one an owner.",
+         "We trust a red main build again.",
+         "Explain the quarantine rules in the contributing guide."),
+        ("Pat was a calm incident commander during the issuer change.",
+         "Card payments recovered within 18 minutes.",
+         "Hand over the incident notes sooner so the debrief can start."),
+        ("Pat gives thorough code reviews and explains the reason for each comment.",
+         "My changes got simpler and better tested.",
+         "Reviews can take two days; a quicker first pass would unblock me."),
+        ("Pat mentored me through my first release and let me drive it.",
+         "I can run a release on my own now.",
+         "Write down the release checklist he keeps in his head."),
+        ("He fixed the slow test suite that held up every pull request.",
+         "Builds take half the time they used to.",
+         "Tell the other teams when shared test fixtures change."),
+        ("Pat took time to walk me through my first payments change, step by step.",
+         "It shipped without a rollback.",
+         "Push back more often on scope that arrives late in the sprint."),
+    )),
+    ("erin", 28, "End-of-half 360 for Erin: the ledger design and the settlement incident", (
+        ("Erin wrote the ledger design and walked us through the trade-offs.",
+         "We agreed on one write path for refunds and payouts.",
+         "Bring consuming teams in before building a prototype; we found out late."),
+        ("She handled the settlement export incident calmly and led a clear debrief.",
+         "The export now pages after 30 minutes instead of stalling for hours.",
+         "Delegate some of the follow-up work; she took on too much at once."),
+        ("Erin checked my ledger changes line by line.",
+         "The migration scripts were correct the first time.",
+         "Reviews sometimes take two or three days; a quicker first pass would unblock us."),
+        ("She was responsive and steady while on call, and documented each page.",
+         "Fewer repeat pages for the same payouts alert.",
+         "Take a break after heavy on-call weeks; the pace looked tiring."),
+        ("The prototype week went into a design the consumers could not use, which was disappointing.",
+         "It started a useful conversation, but late.",
+         "Ask the consuming teams what they need before writing code."),
+        ("Erin kept the FX work moving while the ledger design was still open.",
+         "Both pieces landed, though later than planned.",
+         "Say no sooner when two large pieces of work overlap."),
+    )),
+)
+
 
 def _at(today: date, days_before: int) -> datetime:
     return datetime.combine(today - timedelta(days=days_before), time(10, 0), tzinfo=UTC)
@@ -236,6 +302,7 @@ def build_demo_history(context: DemoContext) -> None:
         OneOnOneNote.objects.filter(pk=note.pk).update(created_at=_working_moment(clock, note.held_on))
 
     _build_feedback(context, erin, mo, pat, clock)
+    _build_anonymous_rounds(context)
 
     principles = {p.key: p.pk for p in Principle.objects.all()}
     for (who, title, evidence_keys, principle_keys, situation, action, result, impact, level, teams, people,
@@ -272,6 +339,24 @@ def build_demo_history(context: DemoContext) -> None:
     attempt = services.record_training_attempt(actor=mo, answers={q.key: q.correct for q in training.QUESTIONS})
     TrainingAttempt.objects.filter(pk=attempt.pk).update(
         created_at=_working_moment(clock, today - timedelta(days=clock.randint(*MO_TRAINING_DAYS_AGO))))
+
+
+def _build_anonymous_rounds(context: DemoContext) -> None:
+    """The anonymous 360 rounds above, each asked by the subject's manager and answered within ten days."""
+    clock = timeline_rng(context, "feedback:anonymous-rounds")
+    for who, days_ago, context_text, answers in ANONYMOUS_ROUNDS:
+        subject = context.personas[who]
+        team = list(Person.objects.filter(team=subject.team, is_active=True).exclude(pk=subject.pk).order_by("pk"))
+        request = services.request_feedback(
+            actor=subject.manager or subject, subject=subject, anonymous=True, context=context_text,
+            respondents=[(person, "manager" if person.pk == subject.manager_id else "peer") for person in team])
+        asked = _working_moment(clock, context.today - timedelta(days=days_ago))
+        # Anonymous answers carry no moment of their own (it could point at a respondent): the round's date is
+        # the request's.
+        FeedbackRequest.objects.filter(pk=request.pk).update(created_at=asked)
+        for invitation, (did, impact, grow) in zip(request.invitations.order_by("pk"), answers, strict=False):
+            services.submit_feedback_response(actor=invitation.respondent, invitation=invitation,
+                                              data=services.ResponseInput(did, impact, grow))
 
 
 def _build_feedback(context: DemoContext, erin: Person, mo: Person, pat: Person, clock: random.Random) -> None:
