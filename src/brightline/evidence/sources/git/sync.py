@@ -35,12 +35,12 @@ from brightline.audit.services import log_action
 from brightline.core.delivery import (
     EMPTY_REPOSITORY,
     SHALLOW_REPOSITORY,
-    Commit,
+    CommitSummary,
     GitRepositoryError,
     ReleaseTag,
     deployment_id_for_release,
     inspect_repository,
-    iter_commits,
+    iter_commit_summaries,
     list_release_tags,
 )
 from brightline.evidence.identities import IdentityResolver, read_mailmap
@@ -148,9 +148,10 @@ class _Writer:
         self.seen: set[str] = set()
         self.insert = _commit_inserter()
 
-    def write(self, commits: Iterable[Commit], *, on_batch: Callable[[int], None]) -> None:
+    def write(self, commits: Iterable[CommitSummary], *, on_batch: Callable[[int], None]) -> None:
         """Write every commit; ``on_batch(rows)`` after each committed batch."""
         adapt = _datetime_adapter()
+        minutes: dict[Any, int] = {}  # UTC offset in minutes by time zone: a few dozen at most
         repository_id = self.repository.pk
         resolve = self.resolver.resolve_author
         release_of = self.first_release.get
@@ -158,30 +159,27 @@ class _Writer:
         team_id, service_name = self.service.team_id, self.service.name
         rows: list[tuple[Any, ...]] = []
         items: list[EvidenceItem] = []
-        for commit in commits:
-            sha = commit.sha
+        for (sha, parents, author_name, author_email, authored_at, committer_name, committer_email, committed_at,
+             subject, added, deleted, files, reverted_sha, is_revert) in commits:
             seen(sha)
-            added = deleted = 0
-            files = commit.files
-            for change in files:
-                added += change.lines_added
-                deleted += change.lines_deleted
-            parents = commit.parents
+            author_offset = minutes.get(authored_at.tzinfo)
+            if author_offset is None:
+                author_offset = minutes[authored_at.tzinfo] = _offset_minutes(authored_at)
+            committer_offset = minutes.get(committed_at.tzinfo)
+            if committer_offset is None:
+                committer_offset = minutes[committed_at.tzinfo] = _offset_minutes(committed_at)
+            author_name, author_email, subject = author_name[:300], author_email[:300], subject[:500]
             is_merge = len(parents) > 1
-            author_name, author_email = commit.author_name[:300], commit.author_email[:300]
-            authored_at, committed_at = commit.authored_at, commit.committed_at
-            subject = commit.message.split("\n", 1)[0][:500]
             person_id = resolve(author_name, author_email)
             rows.append((
                 repository_id, sha, " ".join(parents)[:500], author_name, author_email, adapt(authored_at),
-                _offset_minutes(authored_at), commit.committer_name[:300], commit.committer_email[:300],
-                adapt(committed_at), _offset_minutes(committed_at), subject, added, deleted, len(files), is_merge,
-                commit.is_revert, commit.reverted_sha or "", person_id, release_of(sha),
+                author_offset, committer_name[:300], committer_email[:300], adapt(committed_at), committer_offset,
+                subject, added, deleted, files, is_merge, is_revert, reverted_sha or "", person_id, release_of(sha),
             ))
             if person_id is not None and not is_merge:  # merges are not changes of their own
                 items.append(merged_change_item(sha=sha, subject=subject, committed_at=committed_at,
                                                 person_id=person_id, team_id=team_id, service=service_name,
-                                                lines_added=added, lines_deleted=deleted, files=len(files)))
+                                                lines_added=added, lines_deleted=deleted, files=files))
             if len(rows) >= self.batch_size:
                 self._commit(rows, items)
                 on_batch(len(rows))
@@ -450,13 +448,13 @@ def sync_git_repository(
     before = CommitRow.objects.filter(repository=repository).count()
 
     # Three git processes run side by side: the release walk and the count (for the progress bar)
-    # finish while git log computes diffs (read ahead on a thread by iter_commits); writing starts
+    # finish while git log computes diffs (read ahead on a thread by the core); writing starts
     # once the releases are known.
     walk = _release_walk(path, points)
     counting = _GitOutput(path, "rev-list", "--count", head, *[f"^{sha}" for sha in exclude])
     writer = _Writer(repository, resolver=IdentityResolver(source=SOURCE, mailmap=read_mailmap(path, head)),
                      batch_size=batch_size)
-    commits = iter_commits(path, revision=head, exclude=exclude, allow_shallow=allow_shallow)
+    commits = iter_commit_summaries(path, revision=head, exclude=exclude, allow_shallow=allow_shallow)
     try:
         first = next(commits, None)  # starts git log
         first_release = writer.first_release = _first_releases(walk, points, by_point)
