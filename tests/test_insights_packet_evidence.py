@@ -103,7 +103,7 @@ def test_citing_evidence_retires_the_signal_at_the_next_run(personas, packet):
     assert "narrative:manager_summary" in packet_signals(review)
 
 
-def test_once_calibration_starts_the_packet_is_no_longer_checked(personas, packet):
+def test_once_calibration_starts_the_packet_is_no_longer_checked(personas, packet, client_for):
     from tests.reviews_helpers import assess
 
     run_for(personas.erin)
@@ -116,6 +116,10 @@ def test_once_calibration_starts_the_packet_is_no_longer_checked(personas, packe
     advance_to(cycle, Phase.CALIBRATION, personas.pia)
     run_for(personas.erin)
     assert packet_signals(packet["review"]) == {}
+    runs = AuditEntry.objects.filter(action="insights.run.completed").count()
+    response = client_for(personas.erin).post(f"/insights/packets/{packet['review'].pk}/check/", follow=True)
+    assert "past its draft phases" in response.content.decode()
+    assert AuditEntry.objects.filter(action="insights.run.completed").count() == runs
 
 
 def test_the_manager_sees_every_check_where_the_packet_is_edited(personas, packet, client_for):
