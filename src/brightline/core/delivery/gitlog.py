@@ -18,11 +18,11 @@ import re
 import subprocess
 import tempfile
 import threading
-from collections.abc import Generator, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import IO, Final, Literal, NamedTuple
+from typing import IO, Final, Literal, NamedTuple, TypeVar
 
 __all__ = [
     "DEFAULT_RELEASE_TAG_PATTERN",
@@ -67,6 +67,7 @@ GIT_NOT_INSTALLED: Final = (
 DEFAULT_RELEASE_TAG_PATTERN: Final = r"^v?\d+(\.\d+)+$"
 """Release tags look like ``1.2``, ``v1.2.3``; pre-releases such as ``2.0.0rc1`` do not match."""
 
+_Parsed = TypeVar("_Parsed")
 ChangeStatus = Literal["added", "modified", "deleted", "renamed", "copied", "type_changed", "unknown"]
 TagKind = Literal["annotated", "lightweight"]
 
@@ -518,11 +519,7 @@ def iter_commits(
     """
     records = _log_records(path, revision=revision, exclude=exclude, since=since, allow_shallow=allow_shallow,
                            file_changes=True)
-    try:
-        for record in records:
-            yield _parse_record(record)
-    finally:
-        records.close()  # stops git now if the consumer stopped early
+    return _parse_each(records, _parse_record)
 
 
 def iter_commit_summaries(
@@ -542,11 +539,15 @@ def iter_commit_summaries(
     """
     records = _log_records(path, revision=revision, exclude=exclude, since=since, allow_shallow=allow_shallow,
                            file_changes=False)
+    return _parse_each(records, _parse_summary)
+
+
+def _parse_each(records: Generator[bytes, None, None], parse: Callable[[bytes], _Parsed]) -> Iterator[_Parsed]:
     try:
         for record in records:
-            yield _parse_summary(record)
+            yield parse(record)
     finally:
-        records.close()
+        records.close()  # stops git now if the consumer stopped early
 
 
 def _log_records(
