@@ -97,3 +97,12 @@ def audit_actions() -> list[str]:
     from brightline.audit.models import AuditEntry
 
     return list(AuditEntry.objects.order_by("seq").values_list("action", flat=True))
+
+
+@pytest.fixture
+def demographics_allowed(personas):
+    """The policy's allow-list includes demographics (off by default): a people partner opted in."""
+    from brightline.policy.services import get_policy, update_policy
+
+    update_policy(actor=personas.pia, reason="voluntary self-identification for fairness audits",
+                  allowed_sources=[*get_policy().allowed_sources, "demographics"])

@@ -27,6 +27,7 @@ def promotion_population(organisation, ladder, manager):
     return cycle
 
 
+@pytest.mark.usefixtures("demographics_allowed")
 def test_ll144_selection_rates_impact_ratios_and_unknowns(personas, client_for, organisation, ladder):
     cycle = promotion_population(organisation, ladder, personas.mo)
     response = client_for(personas.pia).get("/fairness/compliance/ll144/", {"cycle": cycle.pk})
@@ -48,6 +49,7 @@ def test_ll144_selection_rates_impact_ratios_and_unknowns(personas, client_for, 
     assert "Local Law 144" in page and "29 CFR 1607.4(D)" in page
 
 
+@pytest.mark.usefixtures("demographics_allowed")
 def test_ll144_downloads_as_csv_and_as_a_pdf_that_renders(personas, client_for, organisation, ladder):
     cycle = promotion_population(organisation, ladder, personas.mo)
     browser = client_for(personas.pia)
@@ -63,6 +65,7 @@ def test_ll144_downloads_as_csv_and_as_a_pdf_that_renders(personas, client_for, 
     assert "Female" in text and "0.600" in text and "Unknown (not disclosed)" in text
 
 
+@pytest.mark.usefixtures("demographics_allowed")
 def test_ll144_is_generated_from_an_uploaded_export(personas, client_for, organisation, ladder, tmp_path):
     from brightline.reviews.cli import render_export
 
@@ -110,6 +113,7 @@ def test_the_ai_system_record_pdf_renders_with_the_retention(personas, client_fo
     assert "AI-system record" in text and "Audit trail kept for 2555 days." in text
 
 
+@pytest.mark.usefixtures("demographics_allowed")
 def test_the_api_serves_the_ll144_report_and_outcome_audit_to_people_partners_only(personas, client_for,
                                                                                   organisation, ladder):
     cycle = promotion_population(organisation, ladder, personas.mo)

@@ -13,6 +13,9 @@ from tests.conftest import audit_actions
 pytestmark = pytest.mark.django_db
 
 
+pytestmark = pytest.mark.usefixtures("demographics_allowed")
+
+
 def csv_bytes(*lines: str) -> bytes:
     return ("\n".join(lines) + "\n").encode()
 
@@ -131,3 +134,22 @@ def test_the_command_line_refuses_a_bad_file_and_writes_nothing(personas, tmp_pa
     with pytest.raises(SystemExit) as exited:
         call_command("import", "demographics", str(path), stdout=io.StringIO(), stderr=io.StringIO())
     assert exited.value.code == 1 and stored() == {}
+
+
+def test_nothing_is_imported_while_the_policy_does_not_allow_demographics(personas, tmp_path):
+    from brightline.fairness.csvfiles import CsvImportError
+    from brightline.fairness.demographics import import_demographics
+    from brightline.policy.services import get_policy, update_policy
+
+    update_policy(actor=personas.pia, reason="demographics are no longer collected",
+                  allowed_sources=[key for key in get_policy().allowed_sources if key != "demographics"])
+    with pytest.raises(CsvImportError) as refused:
+        import_demographics(csv_bytes("employee_id,sex_or_gender", "E-erin,F"), actor=personas.pia)
+    assert "not on the policy's allow-list" in refused.value.errors[0].reason
+    path = tmp_path / "demographics.csv"
+    path.write_bytes(csv_bytes("employee_id,sex_or_gender", "E-erin,F"))
+    err = io.StringIO()
+    with pytest.raises(SystemExit):
+        call_command("import", "demographics", str(path), stdout=io.StringIO(), stderr=err)
+    assert "enables 'demographics' on the policy page" in err.getvalue()
+    assert stored() == {}

@@ -38,6 +38,7 @@ def test_an_uploaded_csv_is_audited_by_group_with_small_groups_withheld(personas
     assert "fairness.language_audit.run" in audit_actions()
 
 
+@pytest.mark.usefixtures("demographics_allowed")
 def test_manager_narratives_in_brightline_are_audited_by_a_protected_attribute(personas, client_for, organisation,
                                                                              ladder):
     from brightline.audit.models import AuditEntry

@@ -112,6 +112,7 @@ def test_a_drill_down_without_a_named_review_is_refused(personas, client_for):
     assert not AuditEntry.objects.filter(action="fairness.leadership.drilled_down").exists()
 
 
+@pytest.mark.usefixtures("demographics_allowed")
 def test_leaders_never_see_demographic_cuts(personas, client_for, organisation, ladder):
     from brightline.audit.models import AuditEntry
     from brightline.fairness.demographics import import_demographics

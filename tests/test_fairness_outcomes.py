@@ -136,6 +136,7 @@ def test_the_cycle_audit_downloads_as_csv_with_withheld_groups_listed(personas, 
     assert promotion_by_team["north"]["count"] == "8" and promotion_by_team["tiny"]["n"] == "withheld"
 
 
+@pytest.mark.usefixtures("demographics_allowed")
 def test_protected_attributes_are_joined_in_memory_and_the_read_is_logged(personas, client_for, organisation, ladder):
     from brightline.audit.models import AuditEntry
     from brightline.fairness.demographics import import_demographics

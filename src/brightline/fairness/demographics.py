@@ -22,6 +22,7 @@ from brightline.core.fairness import NOT_DISCLOSED, suppress_small_groups
 from brightline.fairness.csvfiles import CsvImportError, CsvRow, RowError, raise_if_refused, read_csv_rows
 from brightline.fairness.models import DemographicRecord
 from brightline.people.models import Person
+from brightline.policy.services import is_source_allowed
 
 DEFAULT_ATTRIBUTES: tuple[str, ...] = ("sex_or_gender", "race_or_ethnicity", "age_band", "disability")
 ATTRIBUTE_LABELS = {
@@ -31,8 +32,11 @@ ATTRIBUTE_LABELS = {
     "disability": "Disability",
 }
 MAX_VALUE_LENGTH = 100
+SOURCE_KEY = "demographics"  # the data inventory entry that must be on the policy's allow-list
 
 ERR_NOT_ALLOWED = "only people partners can import or read demographic attributes"
+ERR_SOURCE_OFF = ("demographics are not on the policy's allow-list of data sources; a people partner enables "
+                  "'demographics' on the policy page first")
 ERR_NO_EMPLOYEE_ID = "the header needs an employee_id column; it has: {found}"
 ERR_NO_ATTRIBUTES = "the header names no demographic attribute; known attributes: {known}"
 ERR_UNKNOWN_COLUMNS = ("column(s) {columns} are not configured demographic attributes (known: {known}); "
@@ -136,6 +140,8 @@ def import_demographics(raw: bytes, *, actor: Person | None, actor_label: str | 
     never the values.
     """
     _check_reader(actor, actor_label)
+    if not is_source_allowed(SOURCE_KEY):  # off by default (principle 6): collecting them is a decision
+        raise CsvImportError([RowError(0, ERR_SOURCE_OFF)])  # shown like any refused file, web and CLI
     attributes, rows = _parse(raw)
     result = DemographicsImportResult(dry_run=dry_run, rows=len(rows), attributes=attributes)
     people = dict(Person.objects.filter(employee_id__in=[row.values["employee_id"] for row in rows])
