@@ -110,6 +110,10 @@ def test_the_ll144_report_counts_everyone_assessed_by_category_and_the_unknowns(
     assert assessed["Woman"] == reviewed_sexes["Woman"] and assessed["Man"] == reviewed_sexes["Man"]
     unknown = report.assessed - sum(reviewed_sexes.values())
     assert by_sex.unknown_count == (unknown if unknown >= report.min_cohort else None)
+    # The demo marks people ready for promotion on evidence, so the report has selections to compare.
+    ready = cycle.reviews.filter(promotion_readiness="ready").count()
+    assert report.selected == ready > 0
+    assert max(row.impact_ratio for row in by_sex.rows if row.impact_ratio is not None) == 1.0
 
 
 def test_the_manager_quality_page_shows_clarity_per_quarter(demo_twice, people, client):

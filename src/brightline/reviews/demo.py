@@ -133,6 +133,7 @@ def _assess(review: Review, rng: Any, evidence: list[EvidenceItem], *, adverse: 
     assert manager is not None
     cites = " ".join(item.citation for item in evidence)
     service = review.team.name if review.team else "team"
+    exceeded = 0
     for dimension in Dimension.values:
         roll = rng.random()
         if adverse and dimension == Dimension.DELIVERY_RESULTS:
@@ -143,11 +144,20 @@ def _assess(review: Review, rng: Any, evidence: list[EvidenceItem], *, adverse: 
             outcome, text = "meets", RATIONALE[dimension]
         services.save_assessment(review, actor=manager, dimension=dimension, outcome=outcome,
                                  rationale=text.format(cites=cites, service=service))
+        exceeded += outcome == "exceeds"
     has_next = review.level is not None and review.level.next_level() is not None
+    # Readiness follows the evidence, never a share: whoever exceeded on two dimensions with enough cited
+    # items is ready (so the promotion audits have selections to compare); the rest are "not yet".
+    ready = has_next and not adverse and exceeded >= 2 and len(evidence) >= services.MIN_READINESS_EVIDENCE
+    if ready:
+        readiness, rationale = "ready", f"Next-level scope shown consistently across the half {cites}."
+    elif has_next:
+        readiness, rationale = "not_yet", "Next-level scope shown in places, not yet consistently."
+    else:
+        readiness, rationale = "not_assessed", ""
     services.save_manager_narrative(review, actor=manager, narrative=services.ManagerNarrative(
         summary=f"{review.person.name} owned their area of {service} this half {evidence[0].citation}.",
-        promotion_readiness="not_yet" if has_next else "not_assessed",
-        promotion_rationale="Next-level scope shown in places, not yet consistently." if has_next else ""))
+        promotion_readiness=readiness, promotion_rationale=rationale))
     if adverse:
         services.approve_adverse_assessment(review, approver=partner,
                                             reason="Read both release records; the missing rollback plans are real.")
