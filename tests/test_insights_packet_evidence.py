@@ -162,6 +162,11 @@ def test_a_dismissal_of_the_managers_draft_check_is_not_counted_on_the_persons_p
     assert "Dismissed so far: 0." in client_for(personas.erin).get("/insights/me/").content.decode()
     page = client_for(personas.mo).get(f"/insights/person/{personas.erin.pk}/").content.decode()
     assert "Dismissed so far: 1." in page
+    # Her own dismissals count for her: a packet check of her own claim, and a signal outside any packet.
+    dismiss_signal(actor=personas.erin, signal=packet_signals(packet["review"])["self_review:context"],
+                   reason="The context says why there is no link.")
+    dismiss_signal(actor=personas.erin, signal=make_signal(personas.erin, key="theme:design"), reason="Not so.")
+    assert "Dismissed so far: 2." in client_for(personas.erin).get("/insights/me/").content.decode()
 
 
 def test_the_manager_dismisses_a_check_from_the_packet_page_and_returns_to_it(personas, packet, client_for):
