@@ -180,6 +180,24 @@ def test_a_sync_that_stored_part_of_the_history_completes_it_without_duplicates(
 
 
 @pytest.mark.django_db
+def test_progress_counts_up_to_the_commits_this_run_reads(realistic_repo):
+    from brightline.evidence.services import ensure_service, register_repository
+    from brightline.evidence.sources.git import sync_git_repository
+
+    service = ensure_service(name="payments-api", team_slug=None, release_tags=None, actor=None, actor_label="test")
+    repository = register_repository(service, path=str(realistic_repo), actor=None, actor_label="test")
+    reports: list[tuple[int, int | None]] = []
+    sync_git_repository(repository, batch_size=3, on_progress=lambda done, total: reports.append((done, total)))
+    commits = numstat_totals(realistic_repo)[0]
+    assert reports[-1] == (commits, commits) and len(reports) == -(-commits // 3)
+    commit(realistic_repo, "more.py", "x = 1\n", "Add more", date="2026-02-01T10:00:00Z")
+    commit(realistic_repo, "more.py", "x = 2\n", "Change more", date="2026-02-02T10:00:00Z")
+    reports.clear()
+    sync_git_repository(repository, on_progress=lambda done, total: reports.append((done, total)))
+    assert reports == [(2, 2)]
+
+
+@pytest.mark.django_db
 def test_a_rewritten_branch_drops_commits_that_are_no_longer_reachable(realistic_repo):
     ingest(realistic_repo, "--service", "payments-api")
     git(realistic_repo, "reset", "-q", "--hard", "HEAD~2")

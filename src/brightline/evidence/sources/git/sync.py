@@ -334,39 +334,58 @@ def _sync_releases(repository: Repository, path: str) -> tuple[list[ReleaseTag],
     return points, by_point
 
 
-def _release_walk(path: str, points: list[ReleaseTag]) -> _GitOutput | None:
-    """Start listing every commit in some release, with its parents (see :func:`_first_releases`)."""
-    if not points:
-        return None
-    tips = "".join(f"{sha}\n" for sha in dict.fromkeys(point.commit_sha for point in points))
+def _history_walk(path: str, head: str, points: list[ReleaseTag]) -> _GitOutput:
+    """Start listing every commit reachable from the head or a release point, with its parents.
+
+    One walk answers both :func:`_count_new` (the progress bar's total) and :func:`_first_releases`.
+    """
+    tips = "".join(f"{sha}\n" for sha in dict.fromkeys([head, *(point.commit_sha for point in points)]))
     return _GitOutput(path, "rev-list", "--parents", "--stdin", stdin=tips.encode())
 
 
-def _first_releases(walk: _GitOutput | None, points: list[ReleaseTag], by_point: dict[str, int]) -> dict[str, int]:
+def _read_parents(walk: _GitOutput) -> dict[str, str]:
+    """``{sha: its parents' shas separated by spaces}`` from ``git rev-list --parents``; one string
+    a commit rather than a list keeps a million-commit history small."""
+    parents: dict[str, str] = {}
+    for line in walk.result().splitlines():
+        sha, _, rest = line.partition(" ")
+        parents[sha] = rest
+    return parents
+
+
+def _claim(parents: dict[str, str], tip: str, claimed: dict[str, Any], value: Any) -> None:
+    """Set ``claimed[sha] = value`` for every commit in ``tip``'s history not claimed yet,
+    without walking past claimed ones (histories are closed under parents)."""
+    stack = [tip]
+    while stack:
+        sha = stack.pop()
+        if sha in claimed:
+            continue
+        claimed[sha] = value
+        stack.extend(parents.get(sha, "").split())
+
+
+def _count_new(parents: dict[str, str], head: str, exclude: list[str]) -> int:
+    """What ``git rev-list --count head ^exclude…`` prints."""
+    seen: dict[str, Any] = {}
+    for sha in exclude:
+        _claim(parents, sha, seen, False)
+    _claim(parents, head, seen, True)
+    return sum(1 for new in seen.values() if new)
+
+
+def _first_releases(parents: dict[str, str], points: list[ReleaseTag], by_point: dict[str, int]) -> dict[str, int]:
     """``{commit sha: id of the first release that shipped it}`` for every released commit.
 
     Same answer as :func:`brightline.core.delivery.iter_release_contents` (release points in
     order of time, then name; a commit belongs to the earliest point whose history contains it),
-    computed from one ``git rev-list --parents`` over all release points instead of one
-    ``rev-list`` per point: walking from each point in order and stopping at commits an earlier
-    point already claimed visits exactly the commits that ``rev-list point --not <earlier>`` lists.
+    computed from one ``git rev-list --parents`` instead of one ``rev-list`` per point: walking
+    from each point in order and stopping at commits an earlier point already claimed visits
+    exactly the commits that ``rev-list point --not <earlier>`` lists.
     """
-    if walk is None:
-        return {}
-    parents: dict[str, list[str]] = {}
-    for line in walk.result().splitlines():
-        sha, *rest = line.split(" ")
-        parents[sha] = rest
     first: dict[str, int] = {}
     for point in sorted(points, key=lambda point: (point.created_at, point.name)):
-        release = by_point[point.name]
-        stack = [point.commit_sha]
-        while stack:
-            sha = stack.pop()
-            if sha in first:
-                continue
-            first[sha] = release
-            stack.extend(parents.get(sha, ()))
+        _claim(parents, point.commit_sha, first, by_point[point.name])
     return first
 
 
@@ -447,18 +466,19 @@ def sync_git_repository(
     rewritten = bool(cursor) and not exclude
     before = CommitRow.objects.filter(repository=repository).count()
 
-    # Three git processes run side by side: the release walk and the count (for the progress bar)
-    # finish while git log computes diffs (read ahead on a thread by the core); writing starts
-    # once the releases are known.
-    walk = _release_walk(path, points)
-    counting = _GitOutput(path, "rev-list", "--count", head, *[f"^{sha}" for sha in exclude])
+    # Two git processes run side by side: the history walk (for the progress bar's total and the
+    # release contents) finishes while git log computes diffs, read ahead on a thread by the core;
+    # writing starts once the releases are known.
+    walk = _history_walk(path, head, points)
     writer = _Writer(repository, resolver=IdentityResolver(source=SOURCE, mailmap=read_mailmap(path, head)),
                      batch_size=batch_size)
     commits = iter_commit_summaries(path, revision=head, exclude=exclude, allow_shallow=allow_shallow)
     try:
         first = next(commits, None)  # starts git log
-        first_release = writer.first_release = _first_releases(walk, points, by_point)
-        total = int(counting.result().strip() or 0)
+        parents = _read_parents(walk)
+        first_release = writer.first_release = _first_releases(parents, points, by_point)
+        total = _count_new(parents, head, exclude)
+        del parents
         done = 0
 
         def report(rows: int) -> None:
@@ -471,9 +491,7 @@ def sync_git_repository(
             writer.write(itertools.chain((first,), commits), on_batch=report)
     finally:
         commits.close()  # stops git if we stopped early
-        for job in (walk, counting):
-            if job is not None:
-                job.close()
+        walk.close()
 
     if rewritten:
         # History was rewritten: drop commits that are no longer reachable from the head.
