@@ -4,6 +4,11 @@ The default backend is a static model2vec model distilled from all-MiniLM-L6-v2 
 ``models/minilm-static`` (no PyTorch, no download). Setting ``BRIGHTLINE_EMBEDDING_BACKEND`` to
 ``sentence-transformers`` switches :func:`embed` to the full transformer, which must then be
 installed separately; the classifiers always use the static model they were trained on.
+
+The static embedding of a text is the mean of its token vectors. :func:`embed_tokens` computes it
+from a :class:`.tokens.TokenBatch`, so code that also needs other token features (the
+classifiers, the insights pipeline) tokenises each text once and gets exactly what :func:`embed`
+returns.
 """
 
 from __future__ import annotations
@@ -12,19 +17,18 @@ import os
 import threading
 from collections.abc import Sequence
 from functools import cache
-from pathlib import Path
 from typing import Any, Literal, cast, get_args
 
 import numpy as np
 from numpy.typing import NDArray
+from scipy import sparse
+
+from .tokens import TokenBatch, static_vocabulary, tokenize
 
 EmbeddingBackend = Literal["static", "sentence-transformers"]
 
 EMBEDDING_BACKEND_ENVIRONMENT_VARIABLE = "BRIGHTLINE_EMBEDDING_BACKEND"
-STATIC_MODEL_PATH = Path(__file__).resolve().parent / "models" / "minilm-static"
 FULL_MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
-# Sub-word tokens kept per text; beyond this a static mean barely moves and long pastes stay cheap.
-MAX_TOKENS = 512
 
 UNKNOWN_BACKEND_ERROR = "Unknown embedding backend {backend!r}: expected one of {choices}."
 SENTENCE_TRANSFORMERS_MISSING_ERROR = (
@@ -32,7 +36,6 @@ SENTENCE_TRANSFORMERS_MISSING_ERROR = (
     "'sentence-transformers' and 'torch', which are not installed. Install them, or unset the "
     "variable to use the bundled static model."
 )
-STATIC_MODEL_MISSING_ERROR = "The bundled static embedding model is missing from {path}."
 TEXTS_NOT_A_SEQUENCE_ERROR = "embed() takes a sequence of strings, not a single string."
 
 _load_lock = threading.Lock()
@@ -65,32 +68,39 @@ def embed(texts: Sequence[str], *, backend: EmbeddingBackend | None = None) -> N
 
 
 def _embed_with_static_model(texts: list[str]) -> NDArray[np.float32]:
-    model = _static_model()
-    if not texts:
-        return np.zeros((0, model.dim), dtype=np.float32)
     # One process: the Rust tokenizer already uses every core, and forking from a web or
     # Celery worker is not something a library should do behind its caller's back.
-    vectors = model.encode(
-        texts, normalize=False, max_length=MAX_TOKENS, use_multiprocessing=False, batch_size=4096
-    )
-    return _normalise_rows(np.asarray(vectors, dtype=np.float32))
+    return embed_tokens(tokenize(texts))
+
+
+def embed_tokens(tokens: TokenBatch) -> NDArray[np.float32]:
+    """The static embedding of each row of ``tokens``: what :func:`embed` returns for its text.
+
+    The L2-normalised mean of the token vectors, ``[UNK]`` left out; a row without a known token
+    gives an all-zero row. float32, shape ``(len(tokens), 256)``.
+    """
+    return _normalise_rows(token_vector_sums(tokens))
+
+
+def token_vector_sums(tokens: TokenBatch) -> NDArray[np.float32]:
+    """Per row, the sum of its known tokens' static vectors (the mean's direction, before scaling)."""
+    vocabulary = static_vocabulary()
+    known = tokens.ids != vocabulary.unknown_id
+    if known.all():
+        ids, starts = tokens.ids, tokens.starts
+    else:
+        ids = tokens.ids[known]
+        starts = np.concatenate(([0], np.cumsum(known, dtype=np.int64)))[tokens.starts]
+    # A sparse row of ones per text times the vector table sums in one C loop, without
+    # materialising a (tokens x 256) array.
+    ones = sparse.csr_matrix((np.ones(len(ids), dtype=np.float32), ids, starts), shape=(len(tokens), vocabulary.size))
+    return np.ascontiguousarray(ones @ vocabulary.vectors, dtype=np.float32)
 
 
 def _normalise_rows(vectors: NDArray[np.float32]) -> NDArray[np.float32]:
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
     np.maximum(norms, np.float32(1e-12), out=norms)
     return np.ascontiguousarray(vectors / norms, dtype=np.float32)
-
-
-@cache
-def _static_model() -> Any:
-    with _load_lock:
-        if not (STATIC_MODEL_PATH / "model.safetensors").is_file():
-            raise FileNotFoundError(STATIC_MODEL_MISSING_ERROR.format(path=STATIC_MODEL_PATH))
-        from model2vec import StaticModel
-
-        # float32 in memory: the float16 file halves the wheel, float32 keeps the means exact and fast.
-        return StaticModel.from_pretrained(STATIC_MODEL_PATH, quantize_to="float32", force_download=False)
 
 
 def _embed_with_sentence_transformers(texts: list[str]) -> NDArray[np.float32]:
