@@ -22,6 +22,7 @@ from brightline.core.insights import (
     measure_theme_accuracy,
     summarise_themes,
 )
+from brightline.core.insights.themes import comment_sentences, split_comments
 from brightline.core.nlp import embed
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "themes_labelled.csv"
@@ -162,3 +163,12 @@ def test_a_team_theme_needs_five_comments_from_three_people_like_a_persons(index
                                window_start=START, window_end=END)
     assert [s.kind for s in signals] == ["theme_summary"]
     assert signals[0].statement.startswith("Not enough data: 5 comments from 2 people")
+
+
+def test_split_comments_finds_the_same_sentences_as_comment_sentences():
+    texts = ["Great job on the release, thanks!", "", "   ", "ok. fine", "Why? Because.", "Wait... what",
+             "No.\tNext", "A.B. Smith. Yes.", "e.g. this is fine. But J. Smith said no! (#1234) Really?",
+             "Done. Next we ship it.\n\n- one bullet\n- another one\n1. numbered item\n2) second", "- only a bullet",
+             "  leading space. Trailing space.  ", "1.5 is a number. v2.0 too.", "\"Quoted.\" (Bracketed.) Next.",
+             *REVIEW_CONCERNS]
+    assert split_comments(texts) == [comment_sentences(text) for text in texts]

@@ -150,8 +150,14 @@ def monthly_sentiment(comments: Sequence[Comment], scores: Mapping[str, Sentimen
     without comments too (zero comments, not enough data), so a chart's time axis has no gaps.
     A month below the minimum keeps its counts only (see the module docstring).
     """
+    return _monthly(deduplicate_comments(comments), scores, window_start, window_end)
+
+
+def _monthly(kept: Sequence[Comment], scores: Mapping[str, SentimentScore], window_start: date | None,
+             window_end: date | None) -> list[MonthlySentiment]:
+    """:func:`monthly_sentiment` of comments that are de-duplicated already."""
     by_month: dict[date, list[Comment]] = {}
-    for comment in deduplicate_comments(comments):
+    for comment in kept:
         if comment.id in scores:
             by_month.setdefault(comment.written_at.date().replace(day=1), []).append(comment)
     listed = set(by_month)
@@ -192,7 +198,7 @@ def sentiment_drift(subject: Subject, comments: Sequence[Comment], scores: Mappi
     "not enough data" or "no clear change")."""
     kept = [c for c in deduplicate_comments(comments)
             if window_start <= c.written_at.date() <= window_end and c.id in scores]
-    months = monthly_sentiment(kept, scores, window_start=window_start, window_end=window_end)
+    months = _monthly(kept, scores, window_start, window_end)
     middle = window_start + (window_end - window_start) / 2
     early = [c for c in kept if c.written_at.date() < middle]
     late = [c for c in kept if c.written_at.date() >= middle]

@@ -53,6 +53,7 @@ __all__ = [
     "build_theme_index",
     "deduplicate_comments",
     "load_taxonomy",
+    "split_comments",
     "summarise_themes",
 ]
 
@@ -80,6 +81,11 @@ THEMES_CANNOT_INFER = (
 )
 ERR_TAXONOMY_SHAPE = "The theme taxonomy in {path} is not valid: {problem}."
 _SPACES = re.compile(r"\s+")
+# Where brightline.core.narrative.split_sentences can cut a text: a sentence end followed by
+# whitespace and a plausible sentence start (its _BOUNDARY), a line break (hard breaks and
+# bullets), or a leading bullet. A text without any of these is one sentence. A superset is
+# safe (the splitter decides); a test checks split_comments against comment_sentences.
+_MAY_SPLIT = re.compile(r"[.!?][\"'”’)\]]*\s+[\"'“‘(\[]?[A-Z0-9#]|\n|^\s*(?:[-*•–]|\d)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,39 +205,81 @@ def score_sentences(vectors: NDArray[np.float32], index: ThemeIndex) -> tuple[ND
 
 def select_themes(scores: NDArray[np.float32], *, threshold: float) -> list[list[int]]:
     """Theme columns kept per row: at or above ``threshold``, best first, at most two."""
-    kept: list[list[int]] = []
-    for row in scores:
-        order = np.argsort(-row, kind="stable")[:MAX_THEMES_PER_SENTENCE]
-        kept.append([int(column) for column in order if row[column] >= threshold])
-    return kept
+    order, kept = _top_themes(scores, threshold=threshold)
+    return [[int(column) for column, keep in zip(row, flags, strict=True) if keep]
+            for row, flags in zip(order.tolist(), kept.tolist(), strict=True)]
+
+
+def _top_themes(scores: NDArray[np.float32], *, threshold: float) -> tuple[NDArray[np.int64], NDArray[np.bool_]]:
+    """Per row, the best :data:`MAX_THEMES_PER_SENTENCE` columns (ties in column order) and which pass."""
+    order = np.argsort(-scores, axis=1, kind="stable")[:, :MAX_THEMES_PER_SENTENCE]
+    return order, np.take_along_axis(scores, order, axis=1) >= threshold
 
 
 def assign_themes(comments: Sequence[Comment], index: ThemeIndex, *, embedder: Embedder,
                   threshold: float = DEFAULT_THEME_THRESHOLD,
-                  sentence_vectors: NDArray[np.float32] | None = None) -> list[CommentThemes]:
+                  sentence_vectors: NDArray[np.float32] | None = None,
+                  sentences: Sequence[Sequence[tuple[str, int, int]]] | None = None) -> list[CommentThemes]:
     """Themes of each comment, in input order. All sentences are embedded in one call.
 
-    ``sentence_vectors`` may pass embeddings computed earlier for the same sentences (in the
-    order of :func:`comment_sentences`), so a pipeline embeds each sentence once.
+    ``sentences`` may pass :func:`split_comments` of the comments' texts and ``sentence_vectors``
+    the embeddings of those sentences (flattened in that order), computed earlier, so a pipeline
+    splits and embeds each sentence once.
     """
-    spans = [comment_sentences(comment.text) for comment in comments]
-    flat = [text for sentence_spans in spans for text, _, _ in sentence_spans]
-    vectors = sentence_vectors if sentence_vectors is not None else embedder(flat)
-    scores, best_seed = score_sentences(np.asarray(vectors, dtype=np.float32), index)
-    kept = select_themes(scores, threshold=threshold)
+    spans = sentences if sentences is not None else split_comments([comment.text for comment in comments])
+    if sentence_vectors is None:
+        sentence_vectors = embedder([text for sentence_spans in spans for text, _, _ in sentence_spans])
+    scores, best_seed = score_sentences(np.asarray(sentence_vectors, dtype=np.float32), index)
+    order, kept = _top_themes(scores, threshold=threshold)
+    # Most sentences carry no theme: only rows with a kept theme are visited in Python.
+    matched_rows = np.flatnonzero(kept.any(axis=1)).tolist()
+    counts = np.fromiter(map(len, spans), dtype=np.int64, count=len(spans))
+    first_rows = np.concatenate(([0], np.cumsum(counts)))
+    owners = np.searchsorted(first_rows, matched_rows, side="right") - 1
+    by_comment: dict[int, list[int]] = {}
+    for row, owner in zip(matched_rows, owners.tolist(), strict=True):
+        by_comment.setdefault(owner, []).append(row)
+    themes = index.taxonomy.themes
     results: list[CommentThemes] = []
-    row = 0
-    for comment, sentence_spans in zip(comments, spans, strict=True):
+    for position, comment in enumerate(comments):
+        rows = by_comment.get(position)
+        if rows is None:
+            results.append(CommentThemes(comment.id, ()))
+            continue
         best: dict[int, ThemeMatch] = {}
-        for text, start, end in sentence_spans:
-            for column in kept[row]:
+        sentence_spans = spans[position]
+        first = int(first_rows[position])
+        for row in rows:
+            text, start, end = sentence_spans[row - first]
+            for column, keep in zip(order[row].tolist(), kept[row].tolist(), strict=True):
+                if not keep:
+                    continue
                 score = float(scores[row, column])
                 if column not in best or score > best[column].score:
-                    best[column] = ThemeMatch(index.taxonomy.themes[column].id, round(score, 4),
+                    best[column] = ThemeMatch(themes[column].id, round(score, 4),
                                               index.seed_phrases[int(best_seed[row, column])], text, start, end)
-            row += 1
         results.append(CommentThemes(comment.id, tuple(sorted(best.values(), key=lambda m: -m.score))))
     return results
+
+
+def split_comments(texts: Sequence[str]) -> list[list[tuple[str, int, int]]]:
+    """:func:`comment_sentences` of every text, in order.
+
+    Most feedback is one sentence; a text that cannot be cut (see ``_MAY_SPLIT``) skips the
+    sentence splitter and is its own, stripped, single sentence.
+    """
+    result: list[list[tuple[str, int, int]]] = []
+    for text in texts:
+        if _MAY_SPLIT.search(text):
+            result.append(comment_sentences(text))
+            continue
+        stripped = text.strip()
+        if not stripped:
+            result.append([])
+            continue
+        start = len(text) - len(text.lstrip())
+        result.append([(stripped, start, start + len(stripped))])
+    return result
 
 
 def comment_sentences(text: str) -> list[tuple[str, int, int]]:
@@ -256,7 +304,9 @@ def deduplicate_comments(comments: Sequence[Comment]) -> list[Comment]:
     seen: set[tuple[str, str]] = set()
     kept: list[Comment] = []
     for comment in comments:
-        key = (_author_key(comment), _SPACES.sub(" ", comment.text.casefold()).strip())
+        # str.split() splits on exactly the characters \s matches and drops the ends: the same
+        # key as _SPACES.sub(" ", text).strip(), several times faster.
+        key = (_author_key(comment), " ".join(comment.text.casefold().split()))
         if key in seen:
             continue
         seen.add(key)
@@ -268,16 +318,17 @@ def _is_concern(comment: Comment, sentiment: str | None) -> bool:
     return comment.prompt == "growth" or sentiment == "negative"
 
 
-def _trend(comments: Sequence[Comment], mentioning: set[str], window_start: date, window_end: date) -> str:
-    """Compare the share of writers who mention the theme in each half of the window."""
-    middle = window_start + (window_end - window_start) / 2
-    halves: list[tuple[set[str], set[str]]] = [(set(), set()), (set(), set())]
-    for comment in comments:
-        half = halves[0] if comment.written_at.date() < middle else halves[1]
-        half[0].add(_author_key(comment))
-        if comment.id in mentioning:
-            half[1].add(_author_key(comment))
-    (early_all, early_theme), (late_all, late_theme) = halves
+def _trend(writers: tuple[set[str], set[str]], halves: Sequence[int], authors: Sequence[str],
+           mentioning: Sequence[int]) -> str:
+    """Compare the share of writers who mention the theme in each half of the window.
+
+    ``writers`` are the writers of each half; ``halves`` and ``authors`` hold, per kept comment,
+    its half (0 or 1) and writer key; ``mentioning`` the positions of the comments with the theme.
+    """
+    theme_writers: tuple[set[str], set[str]] = (set(), set())
+    for position in mentioning:
+        theme_writers[halves[position]].add(authors[position])
+    (early_all, late_all), (early_theme, late_theme) = writers, theme_writers
     if len(early_all) < MIN_THEME_AUTHORS or len(late_all) < MIN_THEME_AUTHORS:
         return "unknown"
     change = len(late_theme) / len(late_all) - len(early_theme) / len(early_all)
@@ -346,15 +397,29 @@ def summarise_themes(
     total_items = len({c.ref for c in kept})
     signals: list[SignalDraft] = []
     counts: list[dict[str, Any]] = []
+    # One pass over the comments, not one per theme: who mentions what, and each writer's half.
+    middle = window_start + (window_end - window_start) / 2
+    halves = [0 if c.written_at.date() < middle else 1 for c in kept]
+    writer_keys = [_author_key(c) for c in kept]
+    writers: tuple[set[str], set[str]] = (set(), set())
+    for half, writer in zip(halves, writer_keys, strict=True):
+        writers[half].add(writer)
+    positions_by_theme: dict[str, list[int]] = {}
+    for position, c in enumerate(kept):
+        entry = themes_by_comment.get(c.id)
+        if entry is not None:
+            for theme_id in dict.fromkeys(match.theme_id for match in entry.matches):
+                positions_by_theme.setdefault(theme_id, []).append(position)
     for theme in taxonomy.themes:
-        mentioning = [c for c in kept if theme.id in themes_by_comment.get(c.id, CommentThemes(c.id, ())).theme_ids]
-        if not mentioning:
+        positions = positions_by_theme.get(theme.id)
+        if not positions:
             continue
+        mentioning = [kept[position] for position in positions]
         items = len({c.ref for c in mentioning})
         authors = count_distinct_authors(mentioning)
         concerns = [c for c in mentioning if _is_concern(c, sentiments.get(c.id))]
         concern_authors = count_distinct_authors(concerns)
-        trend = _trend(kept, {c.id for c in mentioning}, window_start, window_end)
+        trend = _trend(writers, halves, writer_keys, positions)
         enough = items >= MIN_THEME_COMMENTS and authors >= MIN_THEME_AUTHORS
         members = len({c.subject_id for c in mentioning})
         counts.append({"theme": theme.id, "label": theme.label, "comments": items, "authors": authors,
