@@ -89,10 +89,12 @@ def _offset_minutes(moment: datetime) -> int:
 
 
 def _datetime_adapter() -> Callable[[datetime], Any]:
-    """How the database wants an aware datetime: SQLite stores UTC text (as Django does), PostgreSQL
-    takes the aware value. A fast path for the 100,000 timestamps of a 50,000-commit sync."""
+    """How the database wants a commit's aware datetime: SQLite stores UTC text (as Django does, e.g.
+    ``2026-01-07 09:00:00``), PostgreSQL takes the aware value. A fast path for the 100,000
+    timestamps of a 50,000-commit sync; git's times are whole seconds, so the text is 19 characters.
+    """
     if connection.vendor == "sqlite":
-        return lambda moment: moment.astimezone(UTC).replace(tzinfo=None).isoformat(" ")
+        return lambda moment: moment.astimezone(UTC).isoformat(" ")[:19]
     return connection.ops.adapt_datetimefield_value
 
 
