@@ -276,6 +276,25 @@ def test_authors_resolve_through_mailmap_and_case_folding_and_the_rest_is_queued
                                                                              personas.mo.pk}
 
 
+@pytest.mark.django_db
+def test_a_merged_change_item_holds_what_the_model_would_store(personas, tmp_path):
+    from brightline.evidence.sources.git.sync import merged_change_item
+
+    repo = tmp_path / "items"
+    repo.mkdir()
+    git(repo, "init", "-q", "-b", "main")
+    sha = commit(repo, "a.txt", "a\nb\n", "Add a\n\nWith a body.", author="Erin", email="erin@example.org",
+                 date="2026-03-02T10:00:00+01:00")
+    ingest(repo, "--service", "items-svc")
+    stored = EvidenceItem.objects.get()
+    expected = merged_change_item(sha=sha, subject="Add a", committed_at=stored.occurred_at, person_id=personas.erin.pk,
+                                  team_id=None, service="items-svc", lines_added=2, lines_deleted=0, files=1)
+    fields = ["kind", "title", "summary", "url", "person_id", "team_id", "service", "source", "source_ref", "metrics"]
+    assert {name: getattr(stored, name) for name in fields} == {name: getattr(expected, name) for name in fields}
+    assert stored.occurred_at.isoformat() == "2026-03-02T09:00:00+00:00"
+    assert stored.created_at is not None and EvidenceItem.objects.filter(metrics__lines_added=2).exists()
+
+
 def _generate(path: Path, commits: int) -> None:
     sys.path.insert(0, str(ROOT / "bench"))
     try:

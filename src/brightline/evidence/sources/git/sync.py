@@ -4,7 +4,7 @@ The cursor is the branch head at the end of the last complete sync
 (``Repository.last_synced_head``). A sync streams ``git log --numstat`` for the commits
 reachable from the branch head but not from the cursor, and writes them in batches of
 :data:`BATCH_SIZE`, each batch in its own transaction, skipping shas already stored under the
-unique ``(repository, sha)`` (see :func:`_commit_inserter`). A sync killed at any point therefore
+unique ``(repository, sha)`` (see :func:`_row_inserter`). A sync killed at any point therefore
 leaves whole batches behind; the next run starts again from the unchanged cursor, skips what is stored, and ends
 with exactly the rows of an uninterrupted run. If the branch was rewritten (the cursor is no
 longer an ancestor of the head) the whole history is read again and commits no longer
@@ -18,6 +18,7 @@ sources (webhook, CI) whose sha is in the repository are release points too.
 from __future__ import annotations
 
 import itertools
+import json
 import subprocess
 import tempfile
 import time
@@ -27,7 +28,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final
 
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.db.models import Count, Sum
 from django.utils import timezone
 
@@ -137,8 +138,9 @@ class _GitOutput:
 class _Writer:
     """Turns the commits of one repository into rows and writes them, a batch per transaction.
 
-    Rows are plain tuples in :data:`_COMMIT_COLUMNS` order, built in one pass over git's parsed
-    output: at 50,000 commits every per-row Python operation shows in the total.
+    Rows are plain tuples in :data:`_COMMIT_COLUMNS` order (and, for commits of identified people,
+    :data:`_ITEM_COLUMNS`), built in one pass over git's parsed output: at 50,000 commits every
+    per-row Python operation shows in the total.
     """
 
     def __init__(self, repository: Repository, *, resolver: IdentityResolver, batch_size: int):
@@ -148,7 +150,8 @@ class _Writer:
         self.batch_size = max(1, batch_size)
         self.first_release: dict[str, int] = {}
         self.seen: set[str] = set()
-        self.insert = _commit_inserter()
+        self.insert_commits = _row_inserter(CommitRow, _COMMIT_COLUMNS)
+        self.insert_items = _row_inserter(EvidenceItem, _ITEM_COLUMNS)
 
     def write(self, commits: Iterable[CommitSummary], *, on_batch: Callable[[int], None]) -> None:
         """Write every commit; ``on_batch(rows)`` after each committed batch."""
@@ -160,7 +163,7 @@ class _Writer:
         seen = self.seen.add
         team_id, service_name = self.service.team_id, self.service.name
         rows: list[tuple[Any, ...]] = []
-        items: list[EvidenceItem] = []
+        items: list[tuple[Any, ...]] = []
         for (sha, parents, author_name, author_email, authored_at, committer_name, committer_email, committed_at,
              subject, added, deleted, files, reverted_sha, is_revert) in commits:
             seen(sha)
@@ -179,9 +182,10 @@ class _Writer:
                 subject, added, deleted, files, is_merge, is_revert, reverted_sha or "", person_id, release_of(sha),
             ))
             if person_id is not None and not is_merge:  # merges are not changes of their own
-                items.append(merged_change_item(sha=sha, subject=subject, committed_at=committed_at,
-                                                person_id=person_id, team_id=team_id, service=service_name,
-                                                lines_added=added, lines_deleted=deleted, files=files))
+                title, summary, metrics = _merged_change_text(sha=sha, subject=subject, service=service_name,
+                                                              lines_added=added, lines_deleted=deleted, files=files)
+                items.append((EvidenceItem.Kind.MERGED_CHANGE.value, title, summary, "", adapt(committed_at),
+                              person_id, team_id, service_name, SOURCE, sha, json.dumps(metrics)))
             if len(rows) >= self.batch_size:
                 self._commit(rows, items)
                 on_batch(len(rows))
@@ -190,11 +194,12 @@ class _Writer:
             self._commit(rows, items)
             on_batch(len(rows))
 
-    def _commit(self, rows: list[tuple[Any, ...]], items: list[EvidenceItem]) -> None:
+    def _commit(self, rows: list[tuple[Any, ...]], items: list[tuple[Any, ...]]) -> None:
         with transaction.atomic():
-            self.insert(rows)
+            self.insert_commits(rows)
             if items:
-                EvidenceItem.objects.bulk_create(items, ignore_conflicts=True, batch_size=500)
+                created_at = connection.ops.adapt_datetimefield_value(timezone.now())
+                self.insert_items([item + (created_at,) for item in items])
             self.resolver.queue_unmatched()
 
 
@@ -205,23 +210,30 @@ _COMMIT_COLUMNS: Final = (
 )
 
 
-def _commit_inserter() -> Callable[[list[tuple[Any, ...]]], None]:
-    """Insert a batch of rows, skipping shas already stored; must be called inside the batch's
-    transaction. The unique ``(repository, sha)`` makes it idempotent.
+_ITEM_COLUMNS: Final = (
+    "kind", "title", "summary", "url", "occurred_at", "person_id", "team_id", "service", "source", "source_ref",
+    "metrics", "created_at",
+)
+
+
+def _row_inserter(model: type[models.Model], columns: tuple[str, ...]) -> Callable[[list[tuple[Any, ...]]], None]:
+    """Insert a batch of rows into ``model``'s table, skipping rows a unique constraint says are
+    stored (``(repository, sha)`` for commits, ``(source, source_ref)`` for evidence items); must be
+    called inside the batch's transaction, and makes it idempotent.
 
     This is ``bulk_create(ignore_conflicts=True)`` without building a model instance and compiling
-    SQL per row, which is most of the cost at 50,000 commits. SQLite (3.24+) runs one prepared
+    SQL per row, which is most of the cost at 50,000 commits; the rows hold what Django would store
+    (every column, the database's own form of each value). SQLite (3.24+) runs one prepared
     ``INSERT … ON CONFLICT DO NOTHING`` with ``executemany``. PostgreSQL streams the batch with
-    ``COPY`` straight into the table, inside a savepoint: a stored sha (a resumed or concurrent sync)
+    ``COPY`` straight into the table, inside a savepoint: a stored row (a resumed or concurrent sync)
     makes the whole ``COPY`` fail, and only then is the batch copied into a temporary table and
     inserted from it with ``ON CONFLICT DO NOTHING``.
     """
     quote = connection.ops.quote_name
-    table = quote(CommitRow._meta.db_table)
-    columns = ", ".join(quote(column) for column in _COMMIT_COLUMNS)
+    table = quote(model._meta.db_table)
+    names = ", ".join(quote(column) for column in columns)
     if connection.vendor != "postgresql":
-        statement = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(_COMMIT_COLUMNS))}) " \
-                    "ON CONFLICT DO NOTHING"
+        statement = f"INSERT INTO {table} ({names}) VALUES ({', '.join(['%s'] * len(columns))}) ON CONFLICT DO NOTHING"
 
         def insert_values(rows: list[tuple[Any, ...]]) -> None:
             if rows:
@@ -232,10 +244,10 @@ def _commit_inserter() -> Callable[[list[tuple[Any, ...]]], None]:
 
     from psycopg.errors import UniqueViolation
 
-    staging = quote("brightline_commit_batch")
+    staging = quote(f"{model._meta.db_table}_batch")
 
     def copy_rows(cursor: Any, target: str, rows: list[tuple[Any, ...]]) -> None:
-        with cursor.cursor.copy(f"COPY {target} ({columns}) FROM STDIN") as copy:
+        with cursor.cursor.copy(f"COPY {target} ({names}) FROM STDIN") as copy:
             write_row = copy.write_row
             for row in rows:
                 write_row(row)
@@ -251,10 +263,9 @@ def _commit_inserter() -> Callable[[list[tuple[Any, ...]]], None]:
             pass  # the savepoint is rolled back: nothing of this batch was written
         with connection.cursor() as cursor:
             cursor.execute(f"CREATE TEMPORARY TABLE {staging} ON COMMIT DROP AS "
-                           f"SELECT {columns} FROM {table} WITH NO DATA")
+                           f"SELECT {names} FROM {table} WITH NO DATA")
             copy_rows(cursor, staging, rows)
-            cursor.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {staging} "
-                           "ON CONFLICT DO NOTHING")
+            cursor.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM {staging} ON CONFLICT DO NOTHING")
             cursor.execute(f"DROP TABLE {staging}")
 
     return insert_copy
@@ -263,12 +274,20 @@ def _commit_inserter() -> Callable[[list[tuple[Any, ...]]], None]:
 def merged_change_item(*, sha: str, subject: str, committed_at: datetime, person_id: int, team_id: int | None,
                        service: str, lines_added: int, lines_deleted: int, files: int) -> EvidenceItem:
     """A merged change as citable evidence (never counted per person anywhere)."""
-    return EvidenceItem(
-        kind=EvidenceItem.Kind.MERGED_CHANGE, title=subject[:300] or sha[:12],
-        summary=f"Commit {sha[:12]} in {service}: {files} file(s), +{lines_added}/-{lines_deleted} lines.",
-        occurred_at=committed_at, person_id=person_id, team_id=team_id, service=service,
-        source=SOURCE, source_ref=sha, metrics={"files_changed": files, "lines_added": lines_added,
-                                                "lines_deleted": lines_deleted},
+    title, summary, metrics = _merged_change_text(sha=sha, subject=subject, service=service, lines_added=lines_added,
+                                                  lines_deleted=lines_deleted, files=files)
+    return EvidenceItem(kind=EvidenceItem.Kind.MERGED_CHANGE, title=title, summary=summary, occurred_at=committed_at,
+                        person_id=person_id, team_id=team_id, service=service, source=SOURCE, source_ref=sha,
+                        metrics=metrics)
+
+
+def _merged_change_text(*, sha: str, subject: str, service: str, lines_added: int, lines_deleted: int,
+                        files: int) -> tuple[str, str, dict[str, int]]:
+    """Title, summary and metrics of a merged change's evidence item."""
+    return (
+        subject[:300] or sha[:12],
+        f"Commit {sha[:12]} in {service}: {files} file(s), +{lines_added}/-{lines_deleted} lines.",
+        {"files_changed": files, "lines_added": lines_added, "lines_deleted": lines_deleted},
     )
 
 
