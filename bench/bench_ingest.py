@@ -32,16 +32,30 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_git_parse import generate_repository, time_git_floor, time_pydriller  # noqa: E402
 
 
-def brightline(database_url: str, home: Path, *args: str) -> str:
-    env = {**os.environ, "DATABASE_URL": database_url, "BRIGHTLINE_HOME": str(home)}
+def brightline(database_url: str, home: Path, *args: str, repo: Path | None = None) -> str:
+    env = {**os.environ, "DATABASE_URL": database_url, "BRIGHTLINE_HOME": str(home), "BENCH_REPO": str(repo or "")}
     return subprocess.run([sys.executable, "-m", "brightline", *args], env=env, check=True, capture_output=True,
                           text=True).stdout
 
 
-def ingest(repo: Path, database_url: str, home: Path, *, fresh: bool = True) -> dict:
+# Every author a person: the ingest then also writes one merged-change evidence item per commit.
+ADD_PEOPLE = """
+import os, subprocess
+from brightline.people.models import Organisation, Person
+emails = sorted(set(subprocess.run(["git", "-C", os.environ["BENCH_REPO"], "log", "--format=%ae"], capture_output=True,
+                                   text=True, check=True).stdout.split()))
+organisation = Organisation.objects.first() or Organisation.objects.create(name="Bench", slug="bench")
+Person.objects.bulk_create([Person(organisation=organisation, employee_id=f"bench-{number}", name=email, email=email)
+                            for number, email in enumerate(emails)], ignore_conflicts=True)
+"""
+
+
+def ingest(repo: Path, database_url: str, home: Path, *, fresh: bool = True, people: bool = False) -> dict:
     brightline(database_url, home, "migrate", "-v0")
     if fresh and not database_url.startswith("sqlite:"):
         brightline(database_url, home, "flush", "--no-input", "-v0")
+    if fresh and people:
+        brightline(database_url, home, "shell", "-c", ADD_PEOPLE, repo=repo)
     output = brightline(database_url, home, "ingest", "git", str(repo), "--service", "bench", "--json")
     return json.loads(output)
 
@@ -52,6 +66,8 @@ def main() -> None:
     parser.add_argument("--commits", type=int, default=50_000)
     parser.add_argument("--database-url", help="also ingest into this (throw-away) PostgreSQL database")
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds of floor and ingests (default 3)")
+    parser.add_argument("--people", action="store_true",
+                        help="make every author a person first, so merged-change evidence items are written too")
     parser.add_argument("--pydriller-sample", type=int, default=1_000)
     args = parser.parse_args()
 
@@ -76,7 +92,7 @@ def main() -> None:
             sqlite_url = f"sqlite:///{home / f'bench-{number}.sqlite3'}"
             urls = {"SQLite": sqlite_url, "PostgreSQL": args.database_url or ""}
             for name in names:
-                results[name] = ingest(repo, urls[name], home)
+                results[name] = ingest(repo, urls[name], home, people=args.people)
                 seconds[name].append(results[name]["seconds"])
             floor = (before + time_git_floor(repo)) / 2
             floors.append(floor)
@@ -92,7 +108,8 @@ def main() -> None:
         floor = statistics.median(floors)
 
         print(f"repository: {repo} — {first['commits']:,} commits, +{first['lines_added']:,} / "
-              f"-{first['lines_deleted']:,} lines, {first['releases']} releases")
+              f"-{first['lines_deleted']:,} lines, {first['releases']} releases"
+              + (", every author a person" if args.people else ""))
         print(f"git log --numstat > /dev/null (floor, median): {floor:8.2f} s "
               f"({first['commits'] / floor:,.0f} commits/s)")
         for name in names:
