@@ -19,6 +19,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from itertools import accumulate
 from pathlib import Path
 from typing import Any
 
@@ -85,7 +86,8 @@ _SPACES = re.compile(r"\s+")
 # whitespace and a plausible sentence start (its _BOUNDARY), a line break (hard breaks and
 # bullets), or a leading bullet. A text without any of these is one sentence. A superset is
 # safe (the splitter decides); a test checks split_comments against comment_sentences.
-_MAY_SPLIT = re.compile(r"[.!?][\"'”’)\]]*\s+[\"'“‘(\[]?[A-Z0-9#]|\n|^\s*(?:[-*•–]|\d)")
+_MAY_END_SENTENCE = re.compile(r"[.!?][\"'”’)\]]*\s+[\"'“‘(\[]?[A-Z0-9#]")
+_MAY_START_WITH_BULLET = re.compile(r"\s*(?:[-*•–]|\d)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,46 +233,55 @@ def assign_themes(comments: Sequence[Comment], index: ThemeIndex, *, embedder: E
         sentence_vectors = embedder([text for sentence_spans in spans for text, _, _ in sentence_spans])
     scores, best_seed = score_sentences(np.asarray(sentence_vectors, dtype=np.float32), index)
     order, kept = _top_themes(scores, threshold=threshold)
-    # Most sentences carry no theme: only rows with a kept theme are visited in Python.
-    matched_rows = np.flatnonzero(kept.any(axis=1)).tolist()
-    counts = np.fromiter(map(len, spans), dtype=np.int64, count=len(spans))
-    first_rows = np.concatenate(([0], np.cumsum(counts)))
-    owners = np.searchsorted(first_rows, matched_rows, side="right") - 1
-    by_comment: dict[int, list[int]] = {}
-    for row, owner in zip(matched_rows, owners.tolist(), strict=True):
-        by_comment.setdefault(owner, []).append(row)
+    # Most sentences carry no theme: only rows with a kept theme are visited, as Python lists.
+    matched = np.flatnonzero(kept.any(axis=1))
+    columns = order[matched].tolist()
+    keeps = kept[matched].tolist()
+    top_scores = np.take_along_axis(scores[matched], order[matched], axis=1).tolist()
+    top_seeds = np.take_along_axis(best_seed[matched], order[matched], axis=1).tolist()
+    counts = [len(sentence_spans) for sentence_spans in spans]
+    first_rows = [0, *accumulate(counts)]
+    owners = (np.searchsorted(first_rows, matched, side="right") - 1).tolist()
+    rows = matched.tolist()
     themes = index.taxonomy.themes
-    results: list[CommentThemes] = []
-    for position, comment in enumerate(comments):
-        rows = by_comment.get(position)
-        if rows is None:
-            results.append(CommentThemes(comment.id, ()))
+    seed_phrases = index.seed_phrases
+    found: dict[int, CommentThemes] = {}
+    position = 0
+    while position < len(owners):
+        owner = owners[position]
+        sentence_spans = spans[owner]
+        if counts[owner] == 1:
+            # One sentence: its kept themes, already best first, are the comment's.
+            text, start, end = sentence_spans[0]
+            found[owner] = CommentThemes(comments[owner].id, tuple(
+                ThemeMatch(themes[column].id, round(score, 4), seed_phrases[seed], text, start, end)
+                for column, keep, score, seed in zip(columns[position], keeps[position], top_scores[position],
+                                                     top_seeds[position], strict=True) if keep))
+            position += 1
             continue
         best: dict[int, ThemeMatch] = {}
-        sentence_spans = spans[position]
-        first = int(first_rows[position])
-        for row in rows:
-            text, start, end = sentence_spans[row - first]
-            for column, keep in zip(order[row].tolist(), kept[row].tolist(), strict=True):
-                if not keep:
-                    continue
-                score = float(scores[row, column])
-                if column not in best or score > best[column].score:
-                    best[column] = ThemeMatch(themes[column].id, round(score, 4),
-                                              index.seed_phrases[int(best_seed[row, column])], text, start, end)
-        results.append(CommentThemes(comment.id, tuple(sorted(best.values(), key=lambda m: -m.score))))
-    return results
+        first = first_rows[owner]
+        while position < len(owners) and owners[position] == owner:
+            text, start, end = sentence_spans[rows[position] - first]
+            for column, keep, score, seed in zip(columns[position], keeps[position], top_scores[position],
+                                                 top_seeds[position], strict=True):
+                if keep and (column not in best or score > best[column].score):
+                    best[column] = ThemeMatch(themes[column].id, round(score, 4), seed_phrases[seed], text, start, end)
+            position += 1
+        found[owner] = CommentThemes(comments[owner].id, tuple(sorted(best.values(), key=lambda m: -m.score)))
+    return [found.get(position) or CommentThemes(comment.id, ()) for position, comment in enumerate(comments)]
 
 
 def split_comments(texts: Sequence[str]) -> list[list[tuple[str, int, int]]]:
     """:func:`comment_sentences` of every text, in order.
 
-    Most feedback is one sentence; a text that cannot be cut (see ``_MAY_SPLIT``) skips the
-    sentence splitter and is its own, stripped, single sentence.
+    Most feedback is one sentence; a text that cannot be cut (see ``_MAY_END_SENTENCE``) skips
+    the sentence splitter and is its own, stripped, single sentence.
     """
+    may_end_sentence, may_start_with_bullet = _MAY_END_SENTENCE.search, _MAY_START_WITH_BULLET.match
     result: list[list[tuple[str, int, int]]] = []
     for text in texts:
-        if _MAY_SPLIT.search(text):
+        if may_end_sentence(text) or "\n" in text or may_start_with_bullet(text):
             result.append(comment_sentences(text))
             continue
         stripped = text.strip()
