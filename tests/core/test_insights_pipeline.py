@@ -1,11 +1,18 @@
-"""The per-comment pipeline gives exactly the shipped classifier's sentiment, from one embedding pass."""
+"""The per-comment pipeline gives exactly embed()'s vectors, assign_themes' themes and the shipped
+classifier's sentiment, from one tokenisation of each comment."""
 
+import csv
 import json
 from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import pytest
 
 from brightline.core.insights import (
     Comment,
     analyse_comments,
+    assign_themes,
     build_theme_index,
     build_transparency_report,
     load_model_metrics,
@@ -17,8 +24,44 @@ from brightline.core.insights.pipeline import NLP_MODELS_PATH
 from brightline.core.insights.transparency import THEME_METRICS_PATH
 from brightline.core.nlp import classify_sentiment, embed
 
+SHARED_DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
 TEXTS = ["Great job on the release, thanks!", "This review is sloppy and the tests are broken.",
          "The meeting is at noon.", "I love how clear the design doc is.", ""]
+# Sentences, bullets, abbreviations, odd whitespace, emoji and texts long enough to be truncated
+# (in tokens, in characters, and a long one made of many sentences).
+AWKWARD_TEXTS = [
+    "Done. Next we ship it.\n\n- one bullet\n- another one\n1. numbered item\n2) second",
+    "e.g. this is fine. But J. Smith said no! (#1234) Really?",
+    "  leading space. Trailing space.  ", "\tTabs\tand\x1fcontrol. Chars\x00here.", "   ",
+    "👍 LGTM!!! :) thanks", "naïve café 中文 test.\u2028Next line", "- only a bullet", "1.5 is a number. v2.0 too.",
+    "word " * 700, "x" * 4000, "Sentence one. " * 400, "\"Quoted.\" (Bracketed.) [Done.] Next.",
+]
+
+
+def comments_of(texts: list[str]) -> list[Comment]:
+    return [Comment(id=str(i), author_id="a", subject_id="b", text=t, written_at=datetime(2026, 6, 1, tzinfo=UTC))
+            for i, t in enumerate(texts)]
+
+
+def assert_pipeline_agrees_with_the_separate_calls(texts: list[str]) -> None:
+    comments = comments_of(texts)
+    index = build_theme_index(load_taxonomy(), embedder=embed)
+    analyses, vectors = analyse_comments(comments, index=index)
+    np.testing.assert_array_equal(vectors, embed(texts, backend="static"))
+    assert [a.themes for a in analyses] == assign_themes(comments, index, embedder=embed)
+    expected = classify_sentiment(texts)
+    assert [a.sentiment.label for a in analyses] == [p.label for p in expected]
+    assert [a.sentiment.confidence for a in analyses] == pytest.approx([p.confidence for p in expected], abs=1e-9)
+
+
+def shared_texts() -> list[str]:
+    path = SHARED_DATA / "perf_review_text" / "employee_review_mturk_dataset_v10_kaggle.csv"
+    if not path.is_file():
+        pytest.skip(f"{path} is absent: the shared data folder is only on development machines")
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        reviews = [row["feedback"] for row in csv.DictReader(handle)][:300]
+    with (SHARED_DATA / "premo_pr_emotions" / "premo_pr_comments.csv").open(encoding="utf-8", newline="") as handle:
+        return reviews + [row["text"] for row in csv.DictReader(handle)][:700]
 
 
 def test_sentiment_from_precomputed_embeddings_equals_classify_sentiment():
@@ -28,10 +71,17 @@ def test_sentiment_from_precomputed_embeddings_equals_classify_sentiment():
 
 
 def test_analyse_comments_returns_themes_sentiment_and_embeddings():
-    comments = [Comment(id=str(i), author_id="a", subject_id="b", text=t, written_at=datetime(2026, 6, 1, tzinfo=UTC))
-                for i, t in enumerate(TEXTS)]
+    comments = comments_of(TEXTS)
     analyses, vectors = analyse_comments(comments, index=build_theme_index(load_taxonomy(), embedder=embed))
     assert [a.comment_id for a in analyses] == [c.id for c in comments] and vectors.shape == (5, 256)
+
+
+def test_analyse_comments_equals_embed_assign_themes_and_classify_sentiment_on_awkward_texts():
+    assert_pipeline_agrees_with_the_separate_calls(TEXTS + AWKWARD_TEXTS)
+
+
+def test_analyse_comments_equals_the_separate_calls_on_real_review_and_pull_request_text():
+    assert_pipeline_agrees_with_the_separate_calls(shared_texts())
 
 
 def test_model_versions_name_the_weights_they_were_computed_with():

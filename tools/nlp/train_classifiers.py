@@ -1,22 +1,25 @@
 """Train, compare and export Brightline's sentiment and tone classifiers.
 
-    /tmp/trainvenv/bin/python tools/nlp/train_classifiers.py sentiment
-    /tmp/trainvenv/bin/python tools/nlp/train_classifiers.py tone
+    PYTHONPATH=/tmp/vader .venv/bin/python tools/nlp/train_classifiers.py sentiment
+    PYTHONPATH=/tmp/vader .venv/bin/python tools/nlp/train_classifiers.py tone
 
-Runs in the training venv (it needs ``vaderSentiment`` for the lexicon baseline, see
-``tools/nlp/requirements-train.txt``) or in the runtime venv with ``--no-lexicon``.
+Runs in the runtime venv, so the features are computed by exactly the tokenizer the product uses.
+The VADER lexicon baseline needs ``vaderSentiment`` (``tools/nlp/requirements-train.txt``; a
+folder holding just that package on ``PYTHONPATH`` is enough); ``--no-lexicon`` skips it.
 
 Data (never copied into the repository; rules in ``shared/data/README.md``):
 - sentiment: Senti4SD ``split=train`` + PREMO rows with ``premo_split(id) == "train"``;
   scored on Senti4SD ``split=test`` and on the PREMO test rows.
 - tone: ToxiCR dev rows with ``toxicr_split(text) == "train"``; scored on the test rows.
 
-Model selection uses only the training rows: 5-fold cross-validation grouped by normalised text
-(duplicates stay in one fold) over four candidates × a small grid of C. For tone, the decision
+Features are the blocks of ``brightline.core.nlp.features``, built here as sparse matrices from
+the static model's tokens. Model selection uses only the training rows: 5-fold cross-validation
+grouped by normalised text (duplicates stay in one fold) over the candidate feature sets × a small
+grid of C; the idf and n-gram vocabularies are refitted inside every fold. For tone, the decision
 threshold is the one that maximises F1 of ``toxic`` on the out-of-fold probabilities of the
-chosen candidate. The chosen model is refitted on all training rows, written as
-``model.json`` + ``weights.safetensors`` + ``metrics.json``, reloaded through the runtime code and
-checked to give the same predictions as the fitted sklearn model.
+chosen candidate. The chosen model is refitted on all training rows, folded into per-token weight
+tables and written as ``model.json`` + ``weights.safetensors`` + ``metrics.json``, reloaded through
+the runtime code and checked to give the same predictions as the fitted sklearn model.
 """
 
 from __future__ import annotations
@@ -33,7 +36,6 @@ from typing import Any
 import numpy as np
 from safetensors.numpy import save_file
 from scipy import sparse
-from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import classification_report, f1_score, precision_recall_fscore_support
 from sklearn.model_selection import StratifiedGroupKFold
@@ -42,20 +44,23 @@ REPOSITORY = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPOSITORY / "src"))
 
 from brightline.core.nlp.classifiers import MODEL_FORMAT_VERSION, load_linear_classifier  # noqa: E402
-from brightline.core.nlp.embeddings import embed  # noqa: E402
+from brightline.core.nlp.embeddings import embed_tokens  # noqa: E402
+from brightline.core.nlp.features import (  # noqa: E402
+    adjacent_pairs,
+    continuation_mask,
+    marked_piece,
+    piece_variants,
+)
 from brightline.core.nlp.splits import normalise_for_grouping, premo_split, toxicr_split  # noqa: E402
+from brightline.core.nlp.tokens import TokenBatch, static_vocabulary, tokenize  # noqa: E402
 
 DEFAULT_DATA = REPOSITORY.parent / "shared" / "data"
 MODELS = REPOSITORY / "src" / "brightline" / "core" / "nlp" / "models"
 C_GRID = (0.5, 1.0, 2.0, 4.0, 8.0)
-CANDIDATES = ("tfidf", "embeddings", "tfidf+embeddings")
-TOKEN_PATTERN = r"(?u)\b\w+\b|[!?:;()]+"
-TFIDF_SETTINGS: tuple[dict[str, Any], ...] = (
-    {"analyzer": "word", "ngram_range": (1, 2), "lowercase": True, "sublinear_tf": True,
-     "token_pattern": TOKEN_PATTERN, "min_df": 2},
-    {"analyzer": "char_wb", "ngram_range": (2, 5), "lowercase": True, "sublinear_tf": True,
-     "token_pattern": None, "min_df": 3},
-)
+CANDIDATES = ("subwords", "subwords+characters", "subwords+characters+embedding", "embedding")
+SUBWORD_MIN_DF = 2
+CHARACTER_MIN_DF = 2
+CHARACTER_NGRAMS = (2, 5)
 
 
 @dataclass
@@ -105,26 +110,152 @@ def tone_data(data_dir: Path) -> tuple[Dataset, dict[str, Dataset]]:
     )
 
 
+def smooth_idf(document_frequency: np.ndarray, documents: int) -> np.ndarray:
+    """sklearn's smoothed idf: ln((1 + n) / (1 + df)) + 1."""
+    return np.log((1.0 + documents) / (1.0 + document_frequency)) + 1.0
+
+
+def frequent_keys(rows: np.ndarray, keys: np.ndarray, documents: int, min_df: int) -> tuple[np.ndarray, np.ndarray]:
+    """The keys that occur in at least ``min_df`` rows (sorted) and their idf."""
+    distinct = np.unique(rows.astype(np.int64) * (1 << 40) + keys) if len(keys) else np.zeros(0, dtype=np.int64)
+    values, frequency = np.unique(distinct % (1 << 40), return_counts=True)
+    kept = frequency >= min_df
+    return values[kept], smooth_idf(frequency[kept], documents)
+
+
+def divided_by_occurrence_norm(block: sparse.csr_matrix, squared_norms: np.ndarray) -> sparse.csr_matrix:
+    """Each row divided by the root of its summed squared idf (``classifiers._normalised_block``)."""
+    return sparse.csr_matrix(sparse.diags(1.0 / np.maximum(np.sqrt(squared_norms), 1e-12)) @ block)
+
+
+def piece_grams() -> sparse.csr_matrix:
+    """(2 × vocabulary) × grams: the character n-gram counts that stand for each piece variant."""
+    pieces = static_vocabulary().pieces
+    low, high = CHARACTER_NGRAMS
+    columns: dict[str, int] = {}
+    rows, indices = [], []
+    for variant in range(2 * len(pieces)):
+        text = marked_piece(pieces[variant // 2], ends_word=bool(variant % 2))
+        for size in range(low, high + 1):
+            for offset in range(len(text) - size + 1):
+                rows.append(variant)
+                indices.append(columns.setdefault(text[offset : offset + size], len(columns)))
+    return sparse.csr_matrix(
+        (np.ones(len(rows)), (rows, indices)), shape=(2 * len(pieces), len(columns))
+    )
+
+
+@dataclass
 class FeatureBuilder:
-    """Fits the TF-IDF blocks on the rows it is given; embeddings need no fitting."""
+    """The blocks of ``brightline.core.nlp.features`` as one sparse matrix; ``fit`` learns vocabularies and idf."""
 
-    def __init__(self, candidate: str) -> None:
-        self.use_tfidf = "tfidf" in candidate
-        self.use_embeddings = "embeddings" in candidate
-        self.vectorizers: list[TfidfVectorizer] = []
+    candidate: str
+    pieces_to_grams: sparse.csr_matrix | None = None
 
-    def fit_transform(self, texts: list[str], embeddings: np.ndarray) -> sparse.csr_matrix:
-        if self.use_tfidf:
-            self.vectorizers = [TfidfVectorizer(dtype=np.float32, **settings) for settings in TFIDF_SETTINGS]
-            for vectorizer in self.vectorizers:
-                vectorizer.fit(texts)
-        return self.transform(texts, embeddings)
+    def __post_init__(self) -> None:
+        blocks = set(self.candidate.split("+"))
+        self.use_subwords = "subwords" in blocks
+        self.use_characters = "characters" in blocks
+        self.use_embedding = "embedding" in blocks
+        vocabulary = static_vocabulary()
+        self.vocabulary_size = vocabulary.size
+        self.continues_word = continuation_mask(vocabulary.pieces)
 
-    def transform(self, texts: list[str], embeddings: np.ndarray) -> sparse.csr_matrix:
-        blocks = [vectorizer.transform(texts) for vectorizer in self.vectorizers]
-        if self.use_embeddings:
-            blocks.append(sparse.csr_matrix(embeddings))
+    def fit(self, tokens: TokenBatch) -> FeatureBuilder:
+        documents = len(tokens)
+        if self.use_subwords:
+            self.subword_ids, self.subword_idf = frequent_keys(
+                tokens.rows_of_tokens(), tokens.ids.astype(np.int64), documents, SUBWORD_MIN_DF
+            )
+            self.pair_keys, self.pair_idf = frequent_keys(*adjacent_pairs(tokens, self.vocabulary_size),
+                                                          documents, SUBWORD_MIN_DF)
+        if self.use_characters:
+            assert self.pieces_to_grams is not None
+            grams = self._variant_counts(tokens) @ self.pieces_to_grams
+            frequency = np.bincount(sparse.csr_matrix(grams).indices, minlength=grams.shape[1])
+            self.gram_columns = np.flatnonzero(frequency >= CHARACTER_MIN_DF)
+            self.gram_idf = smooth_idf(frequency[self.gram_columns], documents)
+            self.variant_grams = sparse.csr_matrix(
+                self.pieces_to_grams[:, self.gram_columns] @ sparse.diags(self.gram_idf)
+            )
+        return self
+
+    def _variant_counts(self, tokens: TokenBatch) -> sparse.csr_matrix:
+        variants = piece_variants(tokens, self.continues_word)
+        return sparse.csr_matrix((np.ones(len(variants)), variants, tokens.starts),
+                                 shape=(len(tokens), 2 * self.vocabulary_size))
+
+    def transform(self, tokens: TokenBatch) -> sparse.csr_matrix:
+        blocks = []
+        documents = len(tokens)
+        if self.use_subwords:
+            rows = tokens.rows_of_tokens()
+            subword_position = np.searchsorted(self.subword_ids, tokens.ids)
+            subword_position = np.minimum(subword_position, len(self.subword_ids) - 1)
+            subword_known = self.subword_ids[subword_position] == tokens.ids
+            pair_rows, keys = adjacent_pairs(tokens, self.vocabulary_size)
+            pair_position = np.minimum(np.searchsorted(self.pair_keys, keys), max(len(self.pair_keys) - 1, 0))
+            pair_known = self.pair_keys[pair_position] == keys if len(self.pair_keys) else np.zeros(len(keys), bool)
+            columns = np.concatenate([subword_position[subword_known],
+                                      len(self.subword_ids) + pair_position[pair_known]])
+            weights = np.concatenate([self.subword_idf[subword_position[subword_known]],
+                                      self.pair_idf[pair_position[pair_known]]])
+            owners = np.concatenate([rows[subword_known], pair_rows[pair_known]])
+            block = sparse.csr_matrix((weights, (owners, columns)),
+                                      shape=(documents, len(self.subword_ids) + len(self.pair_keys)))
+            blocks.append(divided_by_occurrence_norm(block, np.bincount(owners, weights=weights ** 2,
+                                                                        minlength=documents)))
+        if self.use_characters:
+            counts = self._variant_counts(tokens)
+            block = sparse.csr_matrix(counts @ self.variant_grams)
+            variant_norms = np.asarray(self.variant_grams.multiply(self.variant_grams).sum(axis=1)).ravel()
+            blocks.append(divided_by_occurrence_norm(block, counts @ variant_norms))
+        if self.use_embedding:
+            blocks.append(sparse.csr_matrix(embed_tokens(tokens)))
         return sparse.hstack(blocks, format="csr")
+
+    def export(self, model: LogisticRegression) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+        """The fitted model as the per-token tables ``classifiers.load_linear_classifier`` reads."""
+        coefficients = np.asarray(model.coef_, dtype=np.float64)
+        outputs = coefficients.shape[0]
+        arrays: dict[str, np.ndarray] = {"intercepts": np.asarray(model.intercept_, dtype=np.float32)}
+        column = 0
+        subword_weights = np.zeros((self.vocabulary_size, outputs))
+        subword_norms = np.zeros(self.vocabulary_size)
+        pair_keys = np.zeros(0, dtype=np.int64)
+        pair_weights, pair_norms = np.zeros((0, outputs)), np.zeros(0)
+        if self.use_subwords:
+            count = len(self.subword_ids)
+            subword_weights[self.subword_ids] = self.subword_idf[:, None] * coefficients[:, column:column + count].T
+            subword_norms[self.subword_ids] = self.subword_idf ** 2
+            column += count
+            count = len(self.pair_keys)
+            pair_keys = self.pair_keys
+            pair_weights = self.pair_idf[:, None] * coefficients[:, column:column + count].T
+            pair_norms = self.pair_idf ** 2
+            column += count
+        arrays.update({"subword_weights": subword_weights, "subword_norms": subword_norms, "pair_keys": pair_keys,
+                       "pair_weights": pair_weights, "pair_norms": pair_norms})
+        if self.use_characters:
+            count = len(self.gram_columns)
+            arrays["piece_weights"] = np.asarray(self.variant_grams @ coefficients[:, column:column + count].T)
+            arrays["piece_norms"] = np.asarray(self.variant_grams.multiply(self.variant_grams).sum(axis=1)).ravel()
+            column += count
+        if self.use_embedding:
+            arrays["embedding_weights"] = coefficients[:, column:column + static_vocabulary().dim].T
+            column += static_vocabulary().dim
+        if column != coefficients.shape[1]:
+            raise SystemExit(f"exported {column} of {coefficients.shape[1]} coefficients")
+        arrays = {name: np.ascontiguousarray(value, dtype=np.int64 if name == "pair_keys" else np.float32)
+                  for name, value in arrays.items()}
+        features = {
+            "subword_ngrams": {"n": [1, 2], "min_df": SUBWORD_MIN_DF, "subwords": int(len(self.subword_ids)),
+                               "pairs": int(len(self.pair_keys))} if self.use_subwords else None,
+            "subword_characters": {"n": list(CHARACTER_NGRAMS), "min_df": CHARACTER_MIN_DF,
+                                   "grams": int(len(self.gram_columns))} if self.use_characters else None,
+            "embedding": "minilm-static" if self.use_embedding else None,
+        }
+        return arrays, features
 
 
 def lexicon_predictions(texts: list[str], task: str) -> list[str]:
@@ -167,7 +298,7 @@ def best_threshold(truth: np.ndarray, probabilities: np.ndarray) -> tuple[float,
 
 
 def cross_validate(
-    train: Dataset, embeddings: np.ndarray, task: str
+    train: Dataset, tokens: TokenBatch, task: str
 ) -> tuple[list[dict[str, Any]], dict[tuple[str, float], np.ndarray]]:
     groups = [normalise_for_grouping(text) for text in train.texts]
     splitter = StratifiedGroupKFold(n_splits=5, shuffle=True, random_state=0)
@@ -175,13 +306,13 @@ def cross_validate(
     labels = np.array(train.labels)
     results: list[dict[str, Any]] = []
     out_of_fold: dict[tuple[str, float], np.ndarray] = {}
+    pieces_to_grams = piece_grams()
     for candidate in CANDIDATES:
         fold_features = []
         for train_index, valid_index in folds:
-            builder = FeatureBuilder(candidate)
-            fitted = builder.fit_transform([train.texts[i] for i in train_index], embeddings[train_index])
-            held_out = builder.transform([train.texts[i] for i in valid_index], embeddings[valid_index])
-            fold_features.append((fitted, held_out))
+            fold_train, fold_valid = rows_of(tokens, train_index), rows_of(tokens, valid_index)
+            builder = FeatureBuilder(candidate, pieces_to_grams).fit(fold_train)
+            fold_features.append((builder.transform(fold_train), builder.transform(fold_valid)))
         for c_value in C_GRID:
             started = time.perf_counter()
             scores = []
@@ -198,38 +329,29 @@ def cross_validate(
                 classes = sorted(set(train.labels))
                 threshold, toxic_f1 = best_threshold(labels == "toxic", probabilities[:, classes.index("toxic")])
                 result.update({"oof_threshold": threshold, "oof_toxic_f1_at_threshold": round(toxic_f1, 4)})
-            print(f"{candidate:>18} C={c_value:<4} {result} ({time.perf_counter() - started:.1f}s)", flush=True)
+            print(f"{candidate:>30} C={c_value:<4} {result} ({time.perf_counter() - started:.1f}s)", flush=True)
             results.append(result)
     return results, out_of_fold
 
 
+def rows_of(tokens: TokenBatch, index: np.ndarray) -> TokenBatch:
+    return tokens.join_rows(np.asarray(index, dtype=np.int64), np.asarray(index, dtype=np.int64) + 1)
+
+
 def export(folder: Path, builder: FeatureBuilder, model: LogisticRegression, extra: dict[str, Any]) -> None:
     folder.mkdir(parents=True, exist_ok=True)
-    arrays = {
-        "coefficients": np.ascontiguousarray(model.coef_, dtype=np.float32),
-        "intercepts": np.ascontiguousarray(model.intercept_, dtype=np.float32),
-    }
-    blocks = []
-    for index, vectorizer in enumerate(builder.vectorizers):
-        arrays[f"tfidf_{index}_idf"] = np.ascontiguousarray(vectorizer.idf_, dtype=np.float32)
-        blocks.append({
-            "analyzer": vectorizer.analyzer,
-            "ngram_range": list(vectorizer.ngram_range),
-            "lowercase": vectorizer.lowercase,
-            "sublinear_tf": vectorizer.sublinear_tf,
-            "token_pattern": vectorizer.token_pattern,
-            "vocabulary": vectorizer.get_feature_names_out().tolist(),
-        })
+    arrays, features = builder.export(model)
     save_file(arrays, str(folder / "weights.safetensors"))
     description = {
         "format_version": MODEL_FORMAT_VERSION,
         "labels": [str(label) for label in model.classes_],
-        "use_embeddings": builder.use_embeddings,
-        "embedding_model": "minilm-static" if builder.use_embeddings else None,
-        "tfidf_blocks": blocks,
+        "tokenizer": "minilm-static",
+        "vocabulary_size": builder.vocabulary_size,
+        "features": features,
+        "C": model.C,
         **extra,
     }
-    (folder / "model.json").write_text(json.dumps(description, ensure_ascii=False) + "\n", encoding="utf-8")
+    (folder / "model.json").write_text(json.dumps(description, indent=2) + "\n", encoding="utf-8")
 
 
 def main() -> None:
@@ -245,7 +367,8 @@ def main() -> None:
     train, tests = sentiment_data(arguments.data_dir) if task == "sentiment" else tone_data(arguments.data_dir)
     labels = sorted(set(train.labels))
     print(f"train rows: {len(train.texts)}; test rows: { {name: len(d.texts) for name, d in tests.items()} }")
-    train_embeddings = embed(train.texts, backend="static")
+    train_tokens = tokenize(train.texts)
+    test_tokens = {name: tokenize(dataset.texts) for name, dataset in tests.items()}
 
     metrics: dict[str, Any] = {"task": task, "train_rows": len(train.texts)}
     majority = max(labels, key=train.labels.count)
@@ -263,15 +386,15 @@ def main() -> None:
             "train VADER lexicon", train.labels, lexicon_predictions(train.texts, task), labels
         )
 
-    results, out_of_fold = cross_validate(train, train_embeddings, task)
+    results, out_of_fold = cross_validate(train, train_tokens, task)
     chosen = max(results, key=lambda result: (result["cv_macro_f1"], -result["C"]))
     print(f"\nchosen by cross-validation: {chosen}")
     metrics["cross_validation"] = results
     metrics["chosen"] = chosen
 
-    builder = FeatureBuilder(chosen["candidate"])
+    builder = FeatureBuilder(chosen["candidate"], piece_grams()).fit(train_tokens)
     model = LogisticRegression(C=chosen["C"], max_iter=3000, class_weight="balanced")
-    model.fit(builder.fit_transform(train.texts, train_embeddings), np.array(train.labels))
+    model.fit(builder.transform(train_tokens), np.array(train.labels))
     extra: dict[str, Any] = {}
     if task == "tone":
         extra = {"positive_label": "toxic", "threshold": chosen["oof_threshold"]}
@@ -282,14 +405,14 @@ def main() -> None:
     for name, dataset in tests.items():
         predictions = runtime.predict(dataset.texts)
         predicted = [prediction.label for prediction in predictions]
+        features = builder.transform(test_tokens[name])
         if task == "tone":
             expected = np.where(
-                model.predict_proba(builder.transform(dataset.texts, embed(dataset.texts, backend="static")))[
-                    :, list(model.classes_).index("toxic")
-                ] >= chosen["oof_threshold"], "toxic", "ok",
+                model.predict_proba(features)[:, list(model.classes_).index("toxic")] >= chosen["oof_threshold"],
+                "toxic", "ok",
             ).tolist()
         else:
-            expected = model.predict(builder.transform(dataset.texts, embed(dataset.texts, backend="static"))).tolist()
+            expected = model.predict(features).tolist()
         agreement = float(np.mean(np.array(expected) == np.array(predicted)))
         print(f"runtime/sklearn agreement on {name}: {agreement:.5f}")
         if agreement < 0.999:

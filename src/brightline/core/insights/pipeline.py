@@ -1,10 +1,14 @@
-"""The per-comment pass of ``insights run``: themes and sentiment, embedding each text once.
+"""The per-comment pass of ``insights run``: themes and sentiment, tokenising each text once.
 
-Comments are embedded whole (for sentiment and org-wide clustering) and sentence by sentence (for
-themes and their spans). The sentiment classifier's own features are TF-IDF n-grams plus the same
-static embedding; :func:`analyse_comments` hands it the whole-comment embeddings already computed,
-which gives exactly the predictions of :func:`brightline.core.nlp.classify_sentiment` (a test
-checks this) without embedding the texts a second time.
+Each comment is split into sentences (:func:`.themes.split_comments`) and the sentences, plus any
+non-blank text between them (list bullets), are tokenised in one batch. A sentence's tokens give
+its embedding (for themes and their spans); a comment's tokens are its pieces' tokens put back
+together, which are exactly the tokens of the whole text because the tokenizer never joins
+characters across the whitespace and punctuation where sentences meet. Comments long enough to be
+truncated (over ``MAX_TOKENS`` tokens, or cut in characters first) are tokenised whole instead.
+From a comment's tokens come its embedding (returned, for org-wide clustering) and the sentiment
+classifier's features, so :func:`analyse_comments` gives exactly the predictions of
+:func:`brightline.core.nlp.classify_sentiment` (a test checks this).
 """
 
 from __future__ import annotations
@@ -14,11 +18,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import sparse
 
 import brightline.core.nlp as nlp
 from brightline.core.insights.sentiment import SentimentScore
@@ -28,8 +30,11 @@ from brightline.core.insights.themes import (
     CommentThemes,
     ThemeIndex,
     assign_themes,
-    comment_sentences,
+    split_comments,
 )
+from brightline.core.nlp.classifiers import LinearTextClassifier, bundled_classifier
+from brightline.core.nlp.embeddings import embed_tokens
+from brightline.core.nlp.tokens import MAX_TOKENS, TokenBatch, static_vocabulary, tokenize
 
 __all__ = ["NLP_MODELS_PATH", "CommentAnalysis", "analyse_comments", "model_versions", "sentiment_from_embeddings"]
 
@@ -62,41 +67,96 @@ def model_versions() -> dict[str, str]:
 def sentiment_from_embeddings(texts: Sequence[str], vectors: NDArray[np.float32]) -> list[SentimentScore]:
     """The shipped sentiment classifier's decision for ``texts`` given their static embeddings.
 
-    Falls back to :func:`brightline.core.nlp.classify_sentiment` when the shipped model is not
-    the TF-IDF + embedding linear model this shortcut knows.
+    ``vectors`` must be ``embed(texts, backend="static")``; they stand in for the classifier's
+    embedding block, and the texts are tokenised for its sub-word features. The result equals
+    :func:`brightline.core.nlp.classify_sentiment`.
     """
-    from brightline.core.nlp.classifiers import bundled_classifier
+    return _sentiment_scores(bundled_classifier("sentiment"), tokenize(list(texts)), vectors)
 
-    model: Any = bundled_classifier("sentiment")
-    if not getattr(model, "use_embeddings", False) or getattr(model, "positive_label", None) is not None:
-        return [SentimentScore(p.label, p.confidence) for p in nlp.classify_sentiment(list(texts))]
-    scores_out: list[SentimentScore] = []
-    step = 4096
-    for start in range(0, len(texts), step):
-        chunk = list(texts[start:start + step])
-        blocks: list[Any] = [block.vectorizer.transform(chunk) for block in model.tfidf_blocks]
-        blocks.append(sparse.csr_matrix(vectors[start:start + step]))
-        features = sparse.hstack(blocks, format="csr")
-        scores = np.asarray(features @ model.coefficients.T, dtype=np.float64) + model.intercepts
-        scores -= scores.max(axis=1, keepdims=True)
-        probabilities = np.exp(scores)
-        probabilities /= probabilities.sum(axis=1, keepdims=True)
-        best = probabilities.argmax(axis=1)
-        scores_out.extend(SentimentScore(model.labels[int(i)], float(row[int(i)]))
-                          for row, i in zip(probabilities, best, strict=True))
-    return scores_out
+
+def _sentiment_scores(model: LinearTextClassifier, tokens: TokenBatch,
+                      vectors: NDArray[np.float32]) -> list[SentimentScore]:
+    labels, confidences = model.decide(model.probabilities_of_tokens(tokens, vectors))
+    return [SentimentScore(label, confidence) for label, confidence in zip(labels, confidences, strict=True)]
+
+
+@dataclass(frozen=True, slots=True)
+class _Pieces:
+    """Every comment's sentences and in-between text, flattened, and where each comment's run is."""
+
+    texts: list[str]
+    sentence_rows: NDArray[np.int64]
+    first: NDArray[np.int64]
+    stop: NDArray[np.int64]
+
+
+def _comment_pieces(texts: Sequence[str], sentences: Sequence[Sequence[tuple[str, int, int]]]) -> _Pieces:
+    pieces: list[str] = []
+    sentence_rows: list[int] = []
+    first = np.empty(len(texts), dtype=np.int64)
+    stop = np.empty(len(texts), dtype=np.int64)
+    for position, (text, spans) in enumerate(zip(texts, sentences, strict=True)):
+        first[position] = len(pieces)
+        cursor = 0
+        for sentence, start, end in spans:
+            # Between sentences there is whitespace (no token) or a list bullet, which the
+            # whole text's tokens include.
+            between = text[cursor:start]
+            if between and not between.isspace():
+                pieces.append(between)
+            sentence_rows.append(len(pieces))
+            pieces.append(sentence)
+            cursor = end
+        rest = text[cursor:]
+        if rest and not rest.isspace():
+            pieces.append(rest)
+        stop[position] = len(pieces)
+    return _Pieces(pieces, np.asarray(sentence_rows, dtype=np.int64), first, stop)
+
+
+def _comment_tokens(texts: Sequence[str], pieces: _Pieces,
+                    piece_tokens: TokenBatch) -> tuple[TokenBatch, NDArray[np.bool_]]:
+    """Each comment's tokens: its pieces' tokens in order, or the whole text's when it was truncated.
+
+    Also says which comments are exactly one piece, whose tokens (and so embedding) are that piece's.
+    """
+    first, stop = pieces.first, pieces.stop
+    lengths = piece_tokens.starts[stop] - piece_tokens.starts[first]
+    limit = static_vocabulary().character_limit
+    characters = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    whole = (lengths > MAX_TOKENS) | (characters > limit)
+    one_piece = (stop - first == 1) & ~whole
+    if whole.any():
+        rows = np.flatnonzero(whole)
+        piece_tokens = piece_tokens.concatenate(tokenize([texts[int(position)] for position in rows]))
+        first, stop = first.copy(), stop.copy()
+        first[rows] = len(pieces.texts) + np.arange(len(rows))
+        stop[rows] = first[rows] + 1
+    return piece_tokens.join_rows(first, stop), one_piece
 
 
 def analyse_comments(comments: Sequence[Comment], *, index: ThemeIndex,
                      threshold: float = DEFAULT_THEME_THRESHOLD,
                      with_sentiment: bool = True) -> tuple[list[CommentAnalysis], NDArray[np.float32]]:
-    """Themes and sentiment of every comment, plus the whole-comment embeddings (for clustering)."""
+    """Themes and sentiment of every comment, plus the whole-comment embeddings (for clustering).
+
+    The embeddings equal ``embed(texts, backend="static")`` and the sentiment equals
+    ``classify_sentiment(texts)``; each text is tokenised once for all three.
+    """
     texts = [comment.text for comment in comments]
-    vectors = nlp.embed(texts, backend="static")
-    sentences = [text for comment in comments for text, _, _ in comment_sentences(comment.text)]
-    sentence_vectors = nlp.embed(sentences, backend="static")
+    sentences = split_comments(texts)
+    pieces = _comment_pieces(texts, sentences)
+    piece_tokens = tokenize(pieces.texts)
+    piece_vectors = embed_tokens(piece_tokens)
     themes = assign_themes(comments, index, embedder=nlp.embed, threshold=threshold,
-                           sentence_vectors=sentence_vectors)
-    sentiments = (sentiment_from_embeddings(texts, vectors) if with_sentiment
+                           sentence_vectors=piece_vectors[pieces.sentence_rows], sentences=sentences)
+    comment_tokens, one_piece = _comment_tokens(texts, pieces, piece_tokens)
+    # Most comments are one sentence: their embedding is that sentence's, already computed.
+    vectors = np.empty((len(texts), piece_vectors.shape[1]), dtype=np.float32)
+    vectors[one_piece] = piece_vectors[pieces.first[one_piece]]
+    others = np.flatnonzero(~one_piece)
+    if len(others):
+        vectors[others] = embed_tokens(comment_tokens.join_rows(others, others + 1))
+    sentiments = (_sentiment_scores(bundled_classifier("sentiment"), comment_tokens, vectors) if with_sentiment
                   else [SentimentScore("neutral", 0.0)] * len(texts))
     return ([CommentAnalysis(c.id, t, s) for c, t, s in zip(comments, themes, sentiments, strict=True)], vectors)

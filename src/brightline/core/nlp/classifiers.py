@@ -1,9 +1,11 @@
 """Sentiment and tone classifiers over developer text.
 
 Both are linear models trained by ``tools/nlp/train_classifiers.py`` and shipped as plain data
-(``model.json`` + ``weights.safetensors``), never as pickled code. Their features are the
-static sentence embedding from :mod:`.embeddings`, optionally next to TF-IDF word and character
-n-grams, as recorded in each model's ``model.json``. They only label text; they never change it.
+(``model.json`` + ``weights.safetensors``), never as pickled code. Their features come from the
+static model's sub-word tokens (:mod:`.features`): sub-word n-grams, the character grams of the
+sub-words and, when ``model.json`` says so, the static sentence embedding. Each text is tokenised
+once; the n-gram blocks are stored as per-token weight tables, so scoring is a gather-and-sum.
+They only label text; they never change it.
 """
 
 from __future__ import annotations
@@ -20,19 +22,31 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import sparse
 
-from .embeddings import embed
+from .embeddings import embed_tokens
+from .features import adjacent_pairs, continuation_mask, piece_variants
+from .tokens import TokenBatch, static_vocabulary, tokenize
 
 SentimentLabel = Literal["positive", "neutral", "negative"]
 ToneLabel = Literal["toxic", "ok"]
 ClassificationTask = Literal["sentiment", "tone"]
 
 MODELS_PATH = Path(__file__).resolve().parent / "models"
-MODEL_FORMAT_VERSION = 1
-# Texts featurised at once: bounds the sparse TF-IDF matrices (a few hundred MB per 100k texts)
-# without costing throughput.
+#: 2: sub-word features and per-token weight tables (2026-11-23); 1 was TF-IDF word and char n-grams.
+MODEL_FORMAT_VERSION = 2
+# Texts tokenised and scored at once: bounds the per-chunk arrays without costing throughput.
 PREDICTION_CHUNK_SIZE = 4096
 
-UNSUPPORTED_MODEL_FORMAT_ERROR = "The classifier in {path} has format {found}; this code reads format {expected}."
+UNSUPPORTED_MODEL_FORMAT_ERROR = (
+    "The classifier in {path} has format {found}; this code reads format {expected}. "
+    "Retrain it with tools/nlp/train_classifiers.py."
+)
+VOCABULARY_MISMATCH_ERROR = (
+    "The classifier in {path} was trained on a tokenizer of {found} pieces, but the bundled static model has "
+    "{expected}; retrain it with tools/nlp/train_classifiers.py."
+)
+MISSING_ARRAY_ERROR = (
+    "The classifier in {path} lacks the array {name!r} in weights.safetensors, or it has the wrong shape."
+)
 TEXTS_NOT_A_SEQUENCE_ERROR = "Classifiers take a sequence of strings, not a single string."
 
 _load_lock = threading.Lock()
@@ -47,29 +61,38 @@ class Prediction:
 
 
 @dataclass(frozen=True, slots=True)
-class _TfidfBlock:
-    vectorizer: Any
-
-
-@dataclass(frozen=True, slots=True)
 class LinearTextClassifier:
-    """A multinomial or binary logistic regression over the recorded feature blocks."""
+    """A multinomial or binary logistic regression over the feature blocks of :mod:`.features`.
+
+    The ``*_table`` arrays have one row per token id, token pair or piece variant: the first
+    columns are the idf-weighted coefficients (one per score), the last the squared idf that
+    goes into the block's norm.
+    """
 
     labels: tuple[str, ...]
-    use_embeddings: bool
-    tfidf_blocks: tuple[_TfidfBlock, ...]
-    coefficients: NDArray[np.float32]
-    intercepts: NDArray[np.float32]
+    subword_table: NDArray[np.float64]
+    pair_keys: NDArray[np.int64]
+    pair_table: NDArray[np.float64]
+    piece_table: NDArray[np.float64] | None
+    embedding_weights: NDArray[np.float32] | None
+    intercepts: NDArray[np.float64]
     positive_label: str | None
     threshold: float | None
+    continues_word: NDArray[np.bool_]
 
     def probabilities(self, texts: Sequence[str]) -> NDArray[np.float64]:
         """Class probabilities, columns in ``labels`` order, for each text."""
-        blocks: list[Any] = [block.vectorizer.transform(texts) for block in self.tfidf_blocks]
-        if self.use_embeddings:
-            blocks.append(sparse.csr_matrix(embed(texts, backend="static")))
-        features = sparse.hstack(blocks, format="csr") if len(blocks) > 1 else blocks[0]
-        scores = np.asarray(features @ self.coefficients.T, dtype=np.float64) + self.intercepts
+        return self.probabilities_of_tokens(tokenize(list(texts)))
+
+    def probabilities_of_tokens(
+        self, tokens: TokenBatch, embeddings: NDArray[np.float32] | None = None
+    ) -> NDArray[np.float64]:
+        """Class probabilities of each row of ``tokens``.
+
+        ``embeddings`` may pass :func:`.embeddings.embed_tokens` of the same rows when the caller
+        has them already; they are computed here otherwise (and only if the model uses them).
+        """
+        scores = self._scores(tokens, embeddings)
         if scores.shape[1] == 1:
             # Binary logistic regression: one score for the second class in ``labels``.
             positive = 1.0 / (1.0 + np.exp(-scores[:, 0]))
@@ -78,38 +101,77 @@ class LinearTextClassifier:
         exponentials = np.exp(scores)
         return np.asarray(exponentials / exponentials.sum(axis=1, keepdims=True), dtype=np.float64)
 
+    def decide(self, probabilities: NDArray[np.float64]) -> tuple[list[str], list[float]]:
+        """Labels and their confidences for rows of :meth:`probabilities` (threshold applied)."""
+        if self.positive_label is not None and self.threshold is not None:
+            column = self.labels.index(self.positive_label)
+            other = self.labels[1 - column]
+            flagged = probabilities[:, column] >= self.threshold
+            confidences = np.where(flagged, probabilities[:, column], 1.0 - probabilities[:, column])
+            labels = [self.positive_label if is_flagged else other for is_flagged in flagged.tolist()]
+            return labels, confidences.tolist()
+        best = probabilities.argmax(axis=1)
+        names = self.labels
+        return [names[index] for index in best.tolist()], probabilities[np.arange(len(best)), best].tolist()
+
     def predict(self, texts: Sequence[str]) -> list[Prediction]:
         """One :class:`Prediction` per text, in input order."""
         if isinstance(texts, str):
             raise TypeError(TEXTS_NOT_A_SEQUENCE_ERROR)
         texts = list(texts)
-        if not texts:
-            return []
-        probabilities = np.vstack(
-            [self.probabilities(texts[start : start + PREDICTION_CHUNK_SIZE])
-             for start in range(0, len(texts), PREDICTION_CHUNK_SIZE)]
-        )
-        if self.positive_label is not None and self.threshold is not None:
-            column = self.labels.index(self.positive_label)
-            other = self.labels[1 - column]
-            flagged = probabilities[:, column] >= self.threshold
-            return [
-                Prediction(self.positive_label, float(row[column]))
-                if is_flagged
-                else Prediction(other, float(1.0 - row[column]))
-                for row, is_flagged in zip(probabilities, flagged, strict=True)
-            ]
-        best = probabilities.argmax(axis=1)
-        return [
-            Prediction(self.labels[int(index)], float(row[int(index)]))
-            for row, index in zip(probabilities, best, strict=True)
-        ]
+        predictions: list[Prediction] = []
+        for start in range(0, len(texts), PREDICTION_CHUNK_SIZE):
+            predictions.extend(self.predict_tokens(tokenize(texts[start : start + PREDICTION_CHUNK_SIZE])))
+        return predictions
+
+    def predict_tokens(self, tokens: TokenBatch, embeddings: NDArray[np.float32] | None = None) -> list[Prediction]:
+        """One :class:`Prediction` per row of ``tokens`` (see :meth:`probabilities_of_tokens`)."""
+        labels, confidences = self.decide(self.probabilities_of_tokens(tokens, embeddings))
+        return [Prediction(label, confidence) for label, confidence in zip(labels, confidences, strict=True)]
+
+    def _scores(self, tokens: TokenBatch, embeddings: NDArray[np.float32] | None) -> NDArray[np.float64]:
+        rows = len(tokens)
+        outputs = len(self.intercepts)
+        ones = np.ones(len(tokens.ids), dtype=np.float64)
+        subwords = sparse.csr_matrix((ones, tokens.ids, tokens.starts), shape=(rows, len(self.subword_table)))
+        bag = np.asarray(subwords @ self.subword_table)
+        if len(self.pair_keys):
+            pair_rows, keys = adjacent_pairs(tokens, len(self.subword_table))
+            positions = np.minimum(np.searchsorted(self.pair_keys, keys), len(self.pair_keys) - 1)
+            known = self.pair_keys[positions] == keys
+            pair_starts = np.zeros(rows + 1, dtype=np.int64)
+            np.cumsum(np.bincount(pair_rows[known], minlength=rows), out=pair_starts[1:])
+            pairs = sparse.csr_matrix(
+                (np.ones(int(pair_starts[-1])), positions[known], pair_starts), shape=(rows, len(self.pair_keys))
+            )
+            bag += np.asarray(pairs @ self.pair_table)
+        scores = _normalised_block(bag, outputs)
+        if self.piece_table is not None:
+            variants = piece_variants(tokens, self.continues_word)
+            pieces = sparse.csr_matrix((ones, variants, tokens.starts), shape=(rows, len(self.piece_table)))
+            scores += _normalised_block(np.asarray(pieces @ self.piece_table), outputs)
+        if self.embedding_weights is not None:
+            vectors = embeddings if embeddings is not None else embed_tokens(tokens)
+            # float32 like the vectors: converting 256 columns per row to float64 first costs more than the product.
+            scores += np.asarray(vectors, dtype=np.float32) @ self.embedding_weights
+        scores += self.intercepts
+        return scores
+
+
+def _normalised_block(sums: NDArray[np.float64], outputs: int) -> NDArray[np.float64]:
+    """Weighted sums divided by the root of the summed squared idf (zero for a row without features)."""
+    norms = np.sqrt(sums[:, outputs])
+    np.maximum(norms, 1e-12, out=norms)
+    return np.ascontiguousarray(sums[:, :outputs] / norms[:, None])
 
 
 def load_linear_classifier(folder: Path) -> LinearTextClassifier:
-    """Read a classifier written by ``tools/nlp/train_classifiers.py`` from ``folder``."""
+    """Read a classifier written by ``tools/nlp/train_classifiers.py`` from ``folder``.
+
+    Raises ``ValueError`` with one of the module's error messages when the files are of another
+    format version, were trained on another tokenizer, or lack an array.
+    """
     from safetensors.numpy import load_file
-    from sklearn.feature_extraction.text import TfidfVectorizer
 
     description = json.loads((folder / "model.json").read_text(encoding="utf-8"))
     if description.get("format_version") != MODEL_FORMAT_VERSION:
@@ -118,28 +180,46 @@ def load_linear_classifier(folder: Path) -> LinearTextClassifier:
                 path=folder, found=description.get("format_version"), expected=MODEL_FORMAT_VERSION
             )
         )
-    arrays = load_file(str(folder / "weights.safetensors"))
-    blocks = []
-    for index, settings in enumerate(description["tfidf_blocks"]):
-        vectorizer = TfidfVectorizer(
-            analyzer=settings["analyzer"],
-            ngram_range=tuple(settings["ngram_range"]),
-            lowercase=settings["lowercase"],
-            sublinear_tf=settings["sublinear_tf"],
-            token_pattern=settings["token_pattern"],
-            vocabulary=settings["vocabulary"],
-            dtype=np.float32,
+    vocabulary = static_vocabulary()
+    if description.get("vocabulary_size") != vocabulary.size:
+        raise ValueError(
+            VOCABULARY_MISMATCH_ERROR.format(
+                path=folder, found=description.get("vocabulary_size"), expected=vocabulary.size
+            )
         )
-        vectorizer.idf_ = arrays[f"tfidf_{index}_idf"]
-        blocks.append(_TfidfBlock(vectorizer))
+    arrays = load_file(str(folder / "weights.safetensors"))
+    outputs = len(arrays.get("intercepts", ()))
+
+    def table(prefix: str, rows: int | None) -> NDArray[np.float64]:
+        weights, norms = arrays.get(f"{prefix}_weights"), arrays.get(f"{prefix}_norms")
+        if weights is None or norms is None or weights.shape[1:] != (outputs,) or norms.shape != weights.shape[:1] or (
+            rows is not None and len(weights) != rows
+        ):
+            raise ValueError(MISSING_ARRAY_ERROR.format(path=folder, name=f"{prefix}_weights"))
+        return np.ascontiguousarray(np.column_stack([weights, norms]), dtype=np.float64)
+
+    if outputs == 0:
+        raise ValueError(MISSING_ARRAY_ERROR.format(path=folder, name="intercepts"))
+    pair_keys = arrays.get("pair_keys")
+    if pair_keys is None:
+        raise ValueError(MISSING_ARRAY_ERROR.format(path=folder, name="pair_keys"))
+    features: dict[str, Any] = description["features"]
+    embedding_weights = None
+    if features.get("embedding"):
+        embedding_weights = arrays.get("embedding_weights")
+        if embedding_weights is None or embedding_weights.shape != (vocabulary.dim, outputs):
+            raise ValueError(MISSING_ARRAY_ERROR.format(path=folder, name="embedding_weights"))
     return LinearTextClassifier(
         labels=tuple(description["labels"]),
-        use_embeddings=bool(description["use_embeddings"]),
-        tfidf_blocks=tuple(blocks),
-        coefficients=np.ascontiguousarray(arrays["coefficients"], dtype=np.float32),
-        intercepts=np.ascontiguousarray(arrays["intercepts"], dtype=np.float32),
+        subword_table=table("subword", vocabulary.size),
+        pair_keys=np.ascontiguousarray(pair_keys, dtype=np.int64),
+        pair_table=table("pair", len(pair_keys)),
+        piece_table=table("piece", 2 * vocabulary.size) if features.get("subword_characters") else None,
+        embedding_weights=None if embedding_weights is None else np.asarray(embedding_weights, dtype=np.float32),
+        intercepts=np.asarray(arrays["intercepts"], dtype=np.float64),
         positive_label=description.get("positive_label"),
         threshold=description.get("threshold"),
+        continues_word=continuation_mask(vocabulary.pieces),
     )
 
 
