@@ -19,7 +19,6 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from itertools import accumulate
 from pathlib import Path
 from typing import Any
 
@@ -233,41 +232,32 @@ def assign_themes(comments: Sequence[Comment], index: ThemeIndex, *, embedder: E
         sentence_vectors = embedder([text for sentence_spans in spans for text, _, _ in sentence_spans])
     scores, best_seed = score_sentences(np.asarray(sentence_vectors, dtype=np.float32), index)
     order, kept = _top_themes(scores, threshold=threshold)
-    # Most sentences carry no theme: only rows with a kept theme are visited, as Python lists.
-    matched = np.flatnonzero(kept.any(axis=1))
-    columns = order[matched].tolist()
-    keeps = kept[matched].tolist()
-    top_scores = np.take_along_axis(scores[matched], order[matched], axis=1).tolist()
-    top_seeds = np.take_along_axis(best_seed[matched], order[matched], axis=1).tolist()
+    # One entry per (sentence, kept theme), sentence by sentence and best first within one: the
+    # Python work is one ThemeMatch per entry and one CommentThemes per comment with a theme.
+    rows, ranks = np.nonzero(kept)
+    columns = order[rows, ranks]
+    raw_scores = np.take_along_axis(scores, order, axis=1)[rows, ranks].tolist()
+    seeds = np.take_along_axis(best_seed, order, axis=1)[rows, ranks].tolist()
     counts = [len(sentence_spans) for sentence_spans in spans]
-    first_rows = [0, *accumulate(counts)]
-    owners = (np.searchsorted(first_rows, matched, side="right") - 1).tolist()
-    rows = matched.tolist()
-    themes = index.taxonomy.themes
-    seed_phrases = index.seed_phrases
+    first_rows = np.concatenate(([0], np.cumsum(counts, dtype=np.int64)))
+    owners = np.searchsorted(first_rows, rows, side="right") - 1
+    flat_spans = [span for sentence_spans in spans for span in sentence_spans]
+    theme_ids = [theme.id for theme in index.taxonomy.themes]
+    matches = [ThemeMatch(theme_ids[column], round(score, 4), index.seed_phrases[seed], *flat_spans[row])
+               for column, score, seed, row in zip(columns.tolist(), raw_scores, seeds, rows.tolist(), strict=True)]
+    group_starts = np.flatnonzero(np.diff(owners, prepend=-1)).tolist()
     found: dict[int, CommentThemes] = {}
-    position = 0
-    while position < len(owners):
-        owner = owners[position]
-        sentence_spans = spans[owner]
+    for first, stop, owner in zip(group_starts, [*group_starts[1:], len(matches)],
+                                  owners[group_starts].tolist(), strict=True):
         if counts[owner] == 1:
             # One sentence: its kept themes, already best first, are the comment's.
-            text, start, end = sentence_spans[0]
-            found[owner] = CommentThemes(comments[owner].id, tuple(
-                ThemeMatch(themes[column].id, round(score, 4), seed_phrases[seed], text, start, end)
-                for column, keep, score, seed in zip(columns[position], keeps[position], top_scores[position],
-                                                     top_seeds[position], strict=True) if keep))
-            position += 1
+            found[owner] = CommentThemes(comments[owner].id, tuple(matches[first:stop]))
             continue
-        best: dict[int, ThemeMatch] = {}
-        first = first_rows[owner]
-        while position < len(owners) and owners[position] == owner:
-            text, start, end = sentence_spans[rows[position] - first]
-            for column, keep, score, seed in zip(columns[position], keeps[position], top_scores[position],
-                                                 top_seeds[position], strict=True):
-                if keep and (column not in best or score > best[column].score):
-                    best[column] = ThemeMatch(themes[column].id, round(score, 4), seed_phrases[seed], text, start, end)
-            position += 1
+        best: dict[str, ThemeMatch] = {}
+        for match, score in zip(matches[first:stop], raw_scores[first:stop], strict=True):
+            # Compared unrounded against the kept match's rounded score, as always.
+            if match.theme_id not in best or score > best[match.theme_id].score:
+                best[match.theme_id] = match
         found[owner] = CommentThemes(comments[owner].id, tuple(sorted(best.values(), key=lambda m: -m.score)))
     return [found.get(position) or CommentThemes(comment.id, ()) for position, comment in enumerate(comments)]
 
