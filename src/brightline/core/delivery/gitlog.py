@@ -3,7 +3,8 @@
 Everything here shells out to the ``git`` binary and parses its NUL-separated output in
 Python. We deliberately avoid libgit2/PyDriller: ``git log --numstat`` already computes the
 diffs in C, and parsing its output stream keeps memory flat however long the history is
-(:func:`iter_commits` is a generator that holds one read buffer, never the whole log).
+(:func:`iter_commits` and :func:`iter_commit_summaries` yield one commit at a time and hold at
+most 32 MiB of git's output read ahead, never the whole log).
 
 Line counts are exactly what ``git log --numstat`` reports, with git's default rename
 detection (``-M``, 50 % similarity). Merge commits are yielded but carry no file changes,
