@@ -246,9 +246,9 @@ def assign_themes(comments: Sequence[Comment], index: ThemeIndex, *, embedder: E
     matches = [ThemeMatch(theme_ids[column], round(score, 4), index.seed_phrases[seed], *flat_spans[row])
                for column, score, seed, row in zip(columns.tolist(), raw_scores, seeds, rows.tolist(), strict=True)]
     group_starts = np.flatnonzero(np.diff(owners, prepend=-1)).tolist()
+    group_stops = [*group_starts[1:], len(matches)] if matches else []
     found: dict[int, CommentThemes] = {}
-    for first, stop, owner in zip(group_starts, [*group_starts[1:], len(matches)],
-                                  owners[group_starts].tolist(), strict=True):
+    for first, stop, owner in zip(group_starts, group_stops, owners[group_starts].tolist(), strict=True):
         if counts[owner] == 1:
             # One sentence: its kept themes, already best first, are the comment's.
             found[owner] = CommentThemes(comments[owner].id, tuple(matches[first:stop]))
