@@ -13,6 +13,7 @@ as ``git log --numstat`` shows none for merges by default.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import subprocess
@@ -477,7 +478,10 @@ class _ReadAhead:
     def __init__(self, stream: IO[bytes], *, limit: int):
         self._fd = stream.fileno()
         _enlarge_pipe(self._fd)
-        os.set_blocking(self._fd, False)
+        # Where the pipe cannot be made non-blocking (Windows before Python 3.12), reads block and
+        # are woken by each of git's writes: slower, still correct.
+        with contextlib.suppress(AttributeError, OSError):
+            os.set_blocking(self._fd, False)
         self._limit = limit
         self._buffer = bytearray()
         self._ended = False
