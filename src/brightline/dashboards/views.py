@@ -16,6 +16,7 @@ from brightline.people.models import CareerLadder, Person, Team
 from brightline.people.queries import direct_reports, team_headcounts, workload_class_headcounts
 from brightline.policy.forms import PolicyForm
 from brightline.policy.inventory import NEVER_COLLECTED, SOURCES
+from brightline.policy.retention import last_purge
 from brightline.policy.services import PolicyError, get_policy, update_policy
 
 
@@ -123,7 +124,8 @@ def data_use(request: HttpRequest) -> HttpResponse:
     policy = get_policy()
     sources = [(source, source.key in policy.allowed_sources) for source in SOURCES]
     return render(request, "dashboards/data_use.html", {"policy": policy, "sources": sources,
-                                                         "never_collected": NEVER_COLLECTED})
+                                                         "never_collected": NEVER_COLLECTED,
+                                                         "last_purge": last_purge()})
 
 
 @require_http_methods(["GET", "POST"])
