@@ -32,6 +32,7 @@ from brightline.core.insights import (  # noqa: E402
     analyse_comments,
     assign_themes,
     build_theme_index,
+    deduplicate_comments,
     load_taxonomy,
     sentiment_drift,
     summarise_themes,
@@ -82,7 +83,7 @@ def main() -> None:
             by_person.setdefault(comment.subject_id, []).append(position)
         window = (date(2026, 5, 4), date(2026, 10, 31))
         for person, positions in by_person.items():
-            own = [comments[p] for p in positions]
+            own = deduplicate_comments([comments[p] for p in positions])  # once for both summaries
             found = [analyses[p] for p in positions]  # type: ignore[index]
             summarise_themes(Subject("person", person), own, [a.themes for a in found], taxonomy=index.taxonomy,
                              window_start=window[0], window_end=window[1],

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
@@ -29,11 +30,12 @@ from brightline.core.insights.themes import (
     DEFAULT_THEME_THRESHOLD,
     CommentThemes,
     ThemeIndex,
-    assign_themes,
+    seed_similarities,
     split_comments,
+    themes_from_similarities,
 )
 from brightline.core.nlp.classifiers import LinearTextClassifier, bundled_classifier
-from brightline.core.nlp.embeddings import embed_tokens
+from brightline.core.nlp.embeddings import normalise_rows, row_norms, token_vector_sums
 from brightline.core.nlp.tokens import MAX_TOKENS, TokenBatch, static_vocabulary, tokenize
 
 __all__ = ["NLP_MODELS_PATH", "CommentAnalysis", "analyse_comments", "model_versions", "sentiment_from_embeddings"]
@@ -42,8 +44,7 @@ NLP_MODELS_PATH = Path(nlp.__file__).resolve().parent / "models"
 _FINGERPRINT_BYTES = 1 << 20
 
 
-@dataclass(frozen=True, slots=True)
-class CommentAnalysis:
+class CommentAnalysis(NamedTuple):
     comment_id: str
     themes: CommentThemes
     sentiment: SentimentScore
@@ -141,22 +142,34 @@ def analyse_comments(comments: Sequence[Comment], *, index: ThemeIndex,
     """Themes and sentiment of every comment, plus the whole-comment embeddings (for clustering).
 
     The embeddings equal ``embed(texts, backend="static")`` and the sentiment equals
-    ``classify_sentiment(texts)``; each text is tokenised once for all three.
+    ``classify_sentiment(texts)``; each text is tokenised once for all three, and each token
+    vector is summed once (a one-sentence comment's sums are its sentence's).
     """
     texts = [comment.text for comment in comments]
     sentences = split_comments(texts)
     pieces = _comment_pieces(texts, sentences)
     piece_tokens = tokenize(pieces.texts)
-    piece_vectors = embed_tokens(piece_tokens)
-    themes = assign_themes(comments, index, embedder=nlp.embed, threshold=threshold,
-                           sentence_vectors=piece_vectors[pieces.sentence_rows], sentences=sentences)
+    piece_sums = token_vector_sums(piece_tokens)
+    piece_norms = row_norms(piece_sums)
+    # Normalised first, exactly as embed() does, so the scores equal assign_themes' to the last bit.
+    sentence_vectors = normalise_rows(piece_sums[pieces.sentence_rows], piece_norms[pieces.sentence_rows])
+    similarities = seed_similarities(sentence_vectors, row_norms(sentence_vectors), index)
+    del sentence_vectors
+    themes = themes_from_similarities(comments, sentences, similarities, index, threshold=threshold)
+    del similarities
     comment_tokens, one_piece = _comment_tokens(texts, pieces, piece_tokens)
-    # Most comments are one sentence: their embedding is that sentence's, already computed.
-    vectors = np.empty((len(texts), piece_vectors.shape[1]), dtype=np.float32)
-    vectors[one_piece] = piece_vectors[pieces.first[one_piece]]
+    # Most comments are one sentence: their embedding is that sentence's, already summed.
+    sums = np.empty((len(texts), piece_sums.shape[1]), dtype=np.float32)
+    norms = np.empty(len(texts), dtype=np.float32)
+    single = pieces.first[one_piece]
+    sums[one_piece] = piece_sums[single]
+    norms[one_piece] = piece_norms[single]
     others = np.flatnonzero(~one_piece)
     if len(others):
-        vectors[others] = embed_tokens(comment_tokens.join_rows(others, others + 1))
+        sums[others] = token_vector_sums(comment_tokens.join_rows(others, others + 1))
+        norms[others] = row_norms(sums[others])
+    del piece_sums
+    vectors = normalise_rows(sums, norms)
     sentiments = (_sentiment_scores(bundled_classifier("sentiment"), comment_tokens, vectors) if with_sentiment
                   else [SentimentScore("neutral", 0.0)] * len(texts))
     return ([CommentAnalysis(c.id, t, s) for c, t, s in zip(comments, themes, sentiments, strict=True)], vectors)

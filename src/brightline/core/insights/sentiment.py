@@ -20,7 +20,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from statistics import fmean, stdev, variance
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from scipy import stats
 
@@ -57,8 +57,7 @@ SENTIMENT_CANNOT_INFER = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class SentimentScore:
+class SentimentScore(NamedTuple):
     label: str
     confidence: float
 

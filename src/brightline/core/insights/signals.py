@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 __all__ = [
     "Agreement",
@@ -43,8 +43,7 @@ Agreement = Literal["agrees", "conflicts", "single_layer"]
 CommentPrompt = Literal["strength", "growth", "general"]
 
 
-@dataclass(frozen=True, slots=True)
-class ItemRef:
+class ItemRef(NamedTuple):
     """A pointer to one stored item that shaped a signal, e.g. ``ItemRef("feedback_response", "12")``."""
 
     kind: str

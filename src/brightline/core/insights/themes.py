@@ -19,8 +19,9 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
@@ -33,6 +34,7 @@ from brightline.core.insights.confidence import (
 )
 from brightline.core.insights.signals import Agreement, Comment, SignalDraft, Subject
 from brightline.core.narrative import split_sentences
+from brightline.core.nlp.embeddings import row_norms
 
 __all__ = [
     "DEFAULT_TAXONOMY_PATH",
@@ -44,6 +46,7 @@ __all__ = [
     "STRONG_EVIDENCE_ITEMS",
     "THEMES_CANNOT_INFER",
     "CommentThemes",
+    "DistinctComments",
     "Embedder",
     "Taxonomy",
     "ThemeDefinition",
@@ -141,6 +144,19 @@ class ThemeIndex:
     seed_phrases: tuple[str, ...]
     group_starts: NDArray[np.int64]
 
+    @cached_property
+    def projection(self) -> NDArray[np.float32]:
+        """``(dim, seeds + 1)``: the centred seeds, then the centre, to score rows in one product."""
+        return np.ascontiguousarray(np.column_stack([self.seed_vectors.T, self.center]), dtype=np.float32)
+
+    @cached_property
+    def center_dot_seed(self) -> NDArray[np.float32]:
+        return np.asarray(self.seed_vectors @ self.center, dtype=np.float32)
+
+    @cached_property
+    def center_squared(self) -> np.float32:
+        return np.float32(self.center @ self.center)
+
 
 def build_theme_index(taxonomy: Taxonomy, *, embedder: Embedder) -> ThemeIndex:
     """Embed every seed phrase of ``taxonomy`` with ``embedder`` (e.g. ``brightline.core.nlp.embed``)."""
@@ -157,8 +173,7 @@ def build_theme_index(taxonomy: Taxonomy, *, embedder: Embedder) -> ThemeIndex:
                       np.asarray(starts, dtype=np.int64))
 
 
-@dataclass(frozen=True, slots=True)
-class ThemeMatch:
+class ThemeMatch(NamedTuple):
     """One theme found in one sentence: cosine ``score`` in [-1, 1], the best seed phrase, the span."""
 
     theme_id: str
@@ -169,8 +184,7 @@ class ThemeMatch:
     end: int
 
 
-@dataclass(frozen=True, slots=True)
-class CommentThemes:
+class CommentThemes(NamedTuple):
     """The themes of one comment: its best-scoring sentence per theme, best first."""
 
     comment_id: str
@@ -179,6 +193,9 @@ class CommentThemes:
     @property
     def theme_ids(self) -> frozenset[str]:
         return frozenset(match.theme_id for match in self.matches)
+
+
+_NO_THEMES = CommentThemes("", ())
 
 
 def _centre(vectors: NDArray[np.float32], center: NDArray[np.float32]) -> NDArray[np.float32]:
@@ -193,15 +210,58 @@ def score_sentences(vectors: NDArray[np.float32], index: ThemeIndex) -> tuple[ND
 
     ``vectors`` are the embedder's raw rows; an all-zero row (empty text) scores low everywhere.
     """
-    similarities = _centre(vectors, index.center) @ index.seed_vectors.T
-    best = np.maximum.reduceat(similarities, index.group_starts, axis=1) if len(vectors) else np.zeros(
-        (0, len(index.group_starts)), dtype=np.float32)
+    similarities = seed_similarities(vectors, row_norms(vectors), index)
+    best = best_per_theme(similarities, index)
     best_seed = np.zeros(best.shape, dtype=np.int64)
     bounds = [*index.group_starts.tolist(), len(index.seed_phrases)]
     for column in range(len(index.group_starts)):
         low, high = bounds[column], bounds[column + 1]
         best_seed[:, column] = low + np.argmax(similarities[:, low:high], axis=1) if len(vectors) else 0
-    return best.astype(np.float32), best_seed
+    return best, best_seed
+
+
+def seed_similarities(sums: NDArray[np.float32], norms: NDArray[np.float32], index: ThemeIndex) -> NDArray[np.float32]:
+    """Centred cosine of every row of ``sums`` with every seed, columns in ``index.seed_phrases`` order.
+
+    A row may be any positive multiple of its embedding (e.g. the token-vector sums of
+    :func:`brightline.core.nlp.embeddings.token_vector_sums`, of length ``norms``): the
+    embedding is ``sums / norms``, or zero when ``norms`` is zero. For a unit vector ``s``, the
+    centre ``c`` and a centred unit seed ``q``, the cosine is ``(s·q − c·q) / |s − c|`` with
+    ``|s − c|² = 1 − 2 s·c + |c|²``: one matrix product against the seeds and the centre, without
+    shifting or normalising the rows themselves.
+    """
+    seeds = len(index.seed_phrases)
+    if not len(sums):
+        return np.zeros((0, seeds), dtype=np.float32)
+    products = np.asarray(sums, dtype=np.float32) @ index.projection
+    inverse = np.divide(np.float32(1), norms, out=np.zeros(len(norms), dtype=np.float32), where=norms > 0)
+    products *= inverse[:, None]
+    unit = (norms > 0).astype(np.float32)
+    squared = unit - 2 * products[:, seeds] + index.center_squared
+    np.maximum(squared, np.float32(1e-18), out=squared)
+    similarities = products[:, :seeds]
+    similarities -= index.center_dot_seed
+    similarities /= np.sqrt(squared)[:, None]
+    return similarities
+
+
+def best_per_theme(similarities: NDArray[np.float32], index: ThemeIndex) -> NDArray[np.float32]:
+    """Per row, the best of :func:`seed_similarities` within each theme's seeds."""
+    if not len(similarities):
+        return np.zeros((0, len(index.group_starts)), dtype=np.float32)
+    return np.asarray(np.maximum.reduceat(similarities, index.group_starts, axis=1), dtype=np.float32)
+
+
+def _best_seeds(similarities: NDArray[np.float32], rows: NDArray[np.int64], columns: NDArray[np.int64],
+                index: ThemeIndex) -> NDArray[np.int64]:
+    """The seed behind each (row, theme column) pair: the theme's seed with the highest similarity."""
+    seeds = np.zeros(len(rows), dtype=np.int64)
+    bounds = [*index.group_starts.tolist(), len(index.seed_phrases)]
+    for column in np.unique(columns).tolist():
+        chosen = np.flatnonzero(columns == column)
+        low, high = bounds[column], bounds[column + 1]
+        seeds[chosen] = low + np.argmax(similarities[rows[chosen], low:high], axis=1)
+    return seeds
 
 
 def select_themes(scores: NDArray[np.float32], *, threshold: float) -> list[list[int]]:
@@ -230,36 +290,51 @@ def assign_themes(comments: Sequence[Comment], index: ThemeIndex, *, embedder: E
     spans = sentences if sentences is not None else split_comments([comment.text for comment in comments])
     if sentence_vectors is None:
         sentence_vectors = embedder([text for sentence_spans in spans for text, _, _ in sentence_spans])
-    scores, best_seed = score_sentences(np.asarray(sentence_vectors, dtype=np.float32), index)
+    vectors = np.asarray(sentence_vectors, dtype=np.float32)
+    return themes_from_similarities(comments, spans, seed_similarities(vectors, row_norms(vectors), index), index,
+                                    threshold=threshold)
+
+
+def themes_from_similarities(comments: Sequence[Comment], spans: Sequence[Sequence[tuple[str, int, int]]],
+                             similarities: NDArray[np.float32], index: ThemeIndex, *,
+                             threshold: float = DEFAULT_THEME_THRESHOLD) -> list[CommentThemes]:
+    """:func:`assign_themes` given :func:`seed_similarities` of the comments' sentences (flattened)."""
+    scores = best_per_theme(similarities, index)
     order, kept = _top_themes(scores, threshold=threshold)
     # One entry per (sentence, kept theme), sentence by sentence and best first within one: the
     # Python work is one ThemeMatch per entry and one CommentThemes per comment with a theme.
     rows, ranks = np.nonzero(kept)
     columns = order[rows, ranks]
-    raw_scores = np.take_along_axis(scores, order, axis=1)[rows, ranks].tolist()
-    seeds = np.take_along_axis(best_seed, order, axis=1)[rows, ranks].tolist()
-    counts = [len(sentence_spans) for sentence_spans in spans]
-    first_rows = np.concatenate(([0], np.cumsum(counts, dtype=np.int64)))
+    raw_scores = scores[rows, columns].tolist()
+    seeds = _best_seeds(similarities, rows, columns, index).tolist()
+    counts = np.fromiter(map(len, spans), dtype=np.int64, count=len(spans))
+    first_rows = np.zeros(len(spans) + 1, dtype=np.int64)
+    np.cumsum(counts, out=first_rows[1:])
     owners = np.searchsorted(first_rows, rows, side="right") - 1
-    flat_spans = [span for sentence_spans in spans for span in sentence_spans]
     theme_ids = [theme.id for theme in index.taxonomy.themes]
-    matches = [ThemeMatch(theme_ids[column], round(score, 4), index.seed_phrases[seed], *flat_spans[row])
-               for column, score, seed, row in zip(columns.tolist(), raw_scores, seeds, rows.tolist(), strict=True)]
+    seed_phrases = index.seed_phrases
+    matches = []
+    for column, score, seed, row, owner in zip(columns.tolist(), raw_scores, seeds, rows.tolist(), owners.tolist(),
+                                               strict=True):
+        sentence, start, end = spans[owner][row - int(first_rows[owner])]
+        matches.append(ThemeMatch(theme_ids[column], round(score, 4), seed_phrases[seed], sentence, start, end))
+    themes = [_NO_THEMES] * len(comments)
     group_starts = np.flatnonzero(np.diff(owners, prepend=-1)).tolist()
     group_stops = [*group_starts[1:], len(matches)] if matches else []
-    found: dict[int, CommentThemes] = {}
+    multi_sentence = (counts > 1).tolist()
     for first, stop, owner in zip(group_starts, group_stops, owners[group_starts].tolist(), strict=True):
-        if counts[owner] == 1:
+        if not multi_sentence[owner]:
             # One sentence: its kept themes, already best first, are the comment's.
-            found[owner] = CommentThemes(comments[owner].id, tuple(matches[first:stop]))
+            themes[owner] = CommentThemes(comments[owner].id, tuple(matches[first:stop]))
             continue
         best: dict[str, ThemeMatch] = {}
         for match, score in zip(matches[first:stop], raw_scores[first:stop], strict=True):
             # Compared unrounded against the kept match's rounded score, as always.
             if match.theme_id not in best or score > best[match.theme_id].score:
                 best[match.theme_id] = match
-        found[owner] = CommentThemes(comments[owner].id, tuple(sorted(best.values(), key=lambda m: -m.score)))
-    return [found.get(position) or CommentThemes(comment.id, ()) for position, comment in enumerate(comments)]
+        themes[owner] = CommentThemes(comments[owner].id, tuple(sorted(best.values(), key=lambda m: -m.score)))
+    return [found if found is not _NO_THEMES else CommentThemes(comments[position].id, ())
+            for position, found in enumerate(themes)]
 
 
 def split_comments(texts: Sequence[str]) -> list[list[tuple[str, int, int]]]:
@@ -297,11 +372,24 @@ def _author_key(comment: Comment) -> str:
     return f"anonymous:{comment.anonymous_group or comment.id}"
 
 
-def deduplicate_comments(comments: Sequence[Comment]) -> list[Comment]:
+class DistinctComments(tuple[Comment, ...]):
+    """Comments without repeats, as :func:`deduplicate_comments` returns them.
+
+    Every summary de-duplicates its input; handing them this (immutable) result instead of a
+    plain sequence skips the repeat work when one subject's comments feed several summaries.
+    """
+
+    __slots__ = ()
+
+
+def deduplicate_comments(comments: Sequence[Comment]) -> DistinctComments:
     """Drop repeats of the same text by the same writer (C11: volume must not make a signal).
 
     Texts are compared case-folded with whitespace collapsed; the first occurrence is kept.
+    Comments that are a :class:`DistinctComments` already are returned as they are.
     """
+    if isinstance(comments, DistinctComments):
+        return comments
     seen: set[tuple[str, str]] = set()
     kept: list[Comment] = []
     for comment in comments:
@@ -312,7 +400,7 @@ def deduplicate_comments(comments: Sequence[Comment]) -> list[Comment]:
             continue
         seen.add(key)
         kept.append(comment)
-    return kept
+    return DistinctComments(kept)
 
 
 def _is_concern(comment: Comment, sentiment: str | None) -> bool:

@@ -79,7 +79,7 @@ def embed_tokens(tokens: TokenBatch) -> NDArray[np.float32]:
     The L2-normalised mean of the token vectors, ``[UNK]`` left out; a row without a known token
     gives an all-zero row. float32, shape ``(len(tokens), 256)``.
     """
-    return _normalise_rows(token_vector_sums(tokens))
+    return normalise_rows(token_vector_sums(tokens))
 
 
 def token_vector_sums(tokens: TokenBatch) -> NDArray[np.float32]:
@@ -97,10 +97,19 @@ def token_vector_sums(tokens: TokenBatch) -> NDArray[np.float32]:
     return np.ascontiguousarray(ones @ vocabulary.vectors, dtype=np.float32)
 
 
-def _normalise_rows(vectors: NDArray[np.float32]) -> NDArray[np.float32]:
-    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-    np.maximum(norms, np.float32(1e-12), out=norms)
-    return np.ascontiguousarray(vectors / norms, dtype=np.float32)
+def row_norms(vectors: NDArray[np.float32]) -> NDArray[np.float32]:
+    """The Euclidean length of every row, in float32 (one pass, no temporary array)."""
+    lengths: NDArray[np.float32] = np.sqrt(np.einsum("ij,ij->i", vectors, vectors), dtype=np.float32)
+    return lengths
+
+
+def normalise_rows(vectors: NDArray[np.float32], norms: NDArray[np.float32] | None = None) -> NDArray[np.float32]:
+    """``vectors`` scaled to unit rows in place (an all-zero row stays zero); ``norms`` may pass
+    :func:`row_norms` of them when known."""
+    lengths = row_norms(vectors) if norms is None else norms.copy()
+    np.maximum(lengths, np.float32(1e-12), out=lengths)
+    vectors /= lengths[:, None]
+    return vectors
 
 
 def _embed_with_sentence_transformers(texts: list[str]) -> NDArray[np.float32]:
