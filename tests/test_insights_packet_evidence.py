@@ -4,9 +4,11 @@ evidence; shown where the packet is edited; the manager's draft stays hidden fro
 
 from __future__ import annotations
 
+from datetime import timedelta
 from html import unescape
 
 import pytest
+from django.utils import timezone
 
 from brightline.audit.models import AuditEntry
 from brightline.insights.models import Signal
@@ -194,7 +196,8 @@ def test_a_review_post_does_not_redirect_to_another_site(personas, packet, clien
 def test_the_packets_authors_check_it_now_and_the_run_is_audited(personas, packet, client_for, who):
     author = getattr(personas, who)
     review = packet["review"]
-    assert packet_signals(review) == {}
+    # A packet written before its checks ran on save (saves now check it; the button still runs everything).
+    Signal.objects.filter(key__startswith=f"missing_evidence:packet:{review.pk}:").delete()
     response = client_for(author).post(f"/insights/packets/{review.pk}/check/")
     assert response.status_code == 302 and response.url == f"/reviews/r/{review.pk}/#packet-evidence"
     assert len(packet_signals(review)) == 5
@@ -208,3 +211,135 @@ def test_others_cannot_run_the_check(personas, packet, client_for, who):
     response = client_for(viewer).post(f"/insights/packets/{packet['review'].pk}/check/")
     assert response.status_code == 403 and personas.erin.name not in response.content.decode()
     assert not AuditEntry.objects.filter(action="insights.run.completed").exists()
+
+
+# --- the checks follow every save of the packet, without a run ------------------------------------------------
+
+
+@pytest.fixture
+def self_review(personas):
+    """Erin's 2026 H2 packet in the self-review phase and three accomplishments, one citing nothing; no run."""
+    evidence = make_evidence(personas.erin, 3)
+    chosen = [accomplishment(personas.erin, "Payout retries", evidence[:1]),
+              accomplishment(personas.erin, "Ledger migration", evidence[1:2]),
+              accomplishment(personas.erin, "Onboarding guide")]
+    cycle = advance_to(open_payments_cycle(personas), Phase.SELF_REVIEW, personas.pia)
+    return {"review": review_of(cycle, personas.erin), "chosen": chosen, "evidence": evidence}
+
+
+@pytest.fixture
+def no_model(monkeypatch):
+    """Fail loudly if anything reads a language model or its weights."""
+    from brightline.core import insights as core
+    from brightline.insights import services as insight_services
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a packet check read a model")
+
+    for module, name in ((insight_services, "theme_index"), (insight_services, "embed"), (core, "model_versions")):
+        monkeypatch.setattr(module, name, refuse)
+
+
+def submit_self_review(client, review, chosen, context):
+    return client.post(f"/reviews/r/{review.pk}/self-review/",
+                       {"accomplishments": [a.pk for a in chosen], "context": context}, follow=True)
+
+
+def assess_on_page(client, review, dimension, rationale, outcome="meets"):
+    return client.post(f"/reviews/r/{review.pk}/assess/",
+                       {"dimension": dimension, "outcome": outcome, "rationale": rationale}, follow=True)
+
+
+def test_submitting_the_self_review_checks_the_packet_at_once_without_a_model(personas, self_review, client_for,
+                                                                              no_model):
+    review, uncited = self_review["review"], self_review["chosen"][2]
+    erin = client_for(personas.erin)
+    page = text_of(submit_self_review(erin, review, self_review["chosen"], SELF_REVIEW))
+    assert set(packet_signals(review)) == {"self_review:context", f"accomplishment:{uncited.pk}"}
+    assert "the self review cites no evidence" in page.split('id="packet-evidence"')[1]
+    assert not AuditEntry.objects.filter(action="insights.run.completed").exists()
+    checked = AuditEntry.objects.filter(action="insights.packet.checked").last()
+    assert checked.actor_id == personas.erin.pk and checked.data["review"] == review.pk
+    assert packet_signals(review)["self_review:context"].model_version == "insights-v2"
+    # Citing evidence in the self review retires its check, as a run would: kept, no longer current.
+    old = packet_signals(review)["self_review:context"]
+    submit_self_review(erin, review, self_review["chosen"], f"{SELF_REVIEW} {self_review['evidence'][2].citation}")
+    assert set(packet_signals(review)) == {f"accomplishment:{uncited.pk}"}
+    old.refresh_from_db()
+    assert old.is_current is False
+
+
+def test_editing_a_chosen_accomplishment_refreshes_its_check(personas, self_review, client_for, no_model):
+    review, uncited, evidence = self_review["review"], self_review["chosen"][2], self_review["evidence"]
+    erin = client_for(personas.erin)
+    submit_self_review(erin, review, self_review["chosen"], f"{SELF_REVIEW} {evidence[2].citation}")
+    assert set(packet_signals(review)) == {f"accomplishment:{uncited.pk}"}
+    response = erin.post(f"/growth/accomplishments/{uncited.pk}/edit/", {
+        "period": uncited.period, "title": uncited.title, "situation": uncited.situation, "action": uncited.action,
+        "result": uncited.result, "impact": uncited.impact, "impact_level": uncited.impact_level,
+        "evidence": [evidence[2].pk], "measure": "", "measure_unit": ""})
+    assert response.status_code == 302
+    assert packet_signals(review) == {}
+    # Removing it from the growth space leaves the packet with a chosen accomplishment that is gone: no check.
+    erin.post(f"/growth/accomplishments/{self_review['chosen'][0].pk}/delete/")
+    assert packet_signals(review) == {}
+
+
+def test_the_managers_assessment_is_checked_on_save_and_stays_hidden_from_the_person(personas, packet, client_for):
+    review, evidence = packet["review"], packet["evidence"]
+    mo = client_for(personas.mo)
+    page = text_of(assess_on_page(mo, review, "technical_excellence", "Her retry design held up under load."))
+    assert "the manager's assessment of technical excellence cites no evidence" in page
+    assert "assessment:technical_excellence" in packet_signals(review)
+    erin_page = text_of(client_for(personas.erin).get(f"/reviews/r/{review.pk}/"))
+    assert "technical excellence" not in erin_page.split('id="packet-evidence"')[1].split("</section>")[0]
+    assess_on_page(mo, review, "technical_excellence", f"Her retry design held up under load {evidence[0].citation}.")
+    assert "assessment:technical_excellence" not in packet_signals(review)
+
+
+def test_promotion_readiness_without_evidence_is_checked_on_save(personas, packet, client_for):
+    review = packet["review"]
+    client_for(personas.mo).post(f"/reviews/r/{review.pk}/narrative/", {
+        "summary": "Erin grew a lot this half.", "promotion_readiness": "not_yet",
+        "promotion_rationale": "Next-level scope not shown yet."})
+    check = packet_signals(review)["narrative:promotion_readiness"]
+    assert check.statement.startswith("In the 2026 H2 packet, the manager's promotion readiness cites no evidence")
+    assert "promotion readiness" not in text_of(client_for(personas.erin).get("/insights/me/"))
+
+
+def test_a_reviewed_check_keeps_its_review_while_its_claim_is_unchanged(personas, packet, client_for):
+    from brightline.insights.services import run_insights
+
+    review, evidence = packet["review"], packet["evidence"]
+    mo = client_for(personas.mo)
+    check = packet_signals(review)["assessment:leadership"]
+    mo.post(f"/insights/signals/{check.pk}/review/", {"decision": "dismiss",
+                                                       "reason": "The on-call rota shows it; linking it later."})
+    rationale = review.assessments.get(dimension="leadership").rationale
+    assess_on_page(mo, review, "leadership", rationale)
+    assess_on_page(mo, review, "technical_excellence", "Her retry design held up under load.")
+    run_insights(person=personas.erin, today=timezone.localdate() + timedelta(days=9))
+    kept = packet_signals(review)["assessment:leadership"]
+    assert kept.pk == check.pk and kept.status == "dismissed"
+    # Once the claim cites evidence the check is retired with its review kept.
+    assess_on_page(mo, review, "leadership", f"{rationale} {evidence[0].citation}")
+    kept.refresh_from_db()
+    assert "assessment:leadership" not in packet_signals(review)
+    assert kept.is_current is False and kept.status == "dismissed"
+
+
+def test_a_failed_save_leaves_no_new_check(personas, packet, monkeypatch):
+    from brightline.insights import services as insight_services
+
+    def fail(*args, **kwargs):
+        raise RuntimeError("audit chain unavailable")
+
+    monkeypatch.setattr(insight_services, "log_action", fail)
+    review = packet["review"]
+    with pytest.raises(RuntimeError):
+        review_services.save_assessment(review, actor=personas.mo, dimension="technical_excellence", outcome="meets",
+                                        rationale="Her retry design held up under load.")
+    assert "assessment:technical_excellence" not in packet_signals(review)
+    assert review.assessments.get(dimension="technical_excellence").rationale == ""
+    assert not AuditEntry.objects.filter(action="reviews.assessment.saved",
+                                         data_json__contains="technical_excellence").exists()

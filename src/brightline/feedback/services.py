@@ -492,6 +492,18 @@ def _validated_accomplishment(actor: Person, data: AccomplishmentInput) -> tuple
     return principles, list(items.values())
 
 
+def _check_packets_choosing(accomplishment_id: int, *, actor: Person) -> None:
+    """Refresh the insights layer's missing-evidence checks of the draft review packets that chose this
+    accomplishment (C5), inside the caller's transaction so a failed save leaves no new check; nothing
+    without that app."""
+    from django.apps import apps
+
+    if apps.is_installed("brightline.insights"):
+        from brightline.insights.services import refresh_packet_checks
+
+        refresh_packet_checks(accomplishment_id=accomplishment_id, actor=actor)
+
+
 def create_accomplishment(*, actor: Person, person: Person, data: AccomplishmentInput) -> Accomplishment:
     """Add an accomplishment; a sixth in one period is refused (a packet takes at most five)."""
     if not access.can_edit_accomplishments(actor, person):
@@ -540,6 +552,7 @@ def update_accomplishment(*, actor: Person, accomplishment: Accomplishment,
         accomplishment.evidence.set(items)
         if changes:
             log_action("feedback.accomplishment.updated", actor, accomplishment, {"changes": changes})
+            _check_packets_choosing(accomplishment.pk, actor=actor)
     return accomplishment
 
 
@@ -549,7 +562,9 @@ def delete_accomplishment(*, actor: Person, accomplishment: Accomplishment) -> N
     with transaction.atomic():
         log_action("feedback.accomplishment.deleted", actor, accomplishment,
                    {"period": accomplishment.period, "title": accomplishment.title})
+        accomplishment_id = accomplishment.pk
         accomplishment.delete()
+        _check_packets_choosing(accomplishment_id, actor=actor)
 
 
 @dataclass(frozen=True)

@@ -185,8 +185,25 @@ def _packet_citations(text: str, references: Iterable[str] = ()) -> tuple[tuple[
             tuple(ref for ref in unique if ref.kind in AI_REFERENCE_KINDS))
 
 
-def packet_claims_of(person_id: int) -> list[PacketClaim]:
-    """The claims written into the person's draft review packets (before calibration), with what each cites.
+def draft_packets(*, review_id: int | None = None, accomplishment_id: int | None = None) -> dict[int, int]:
+    """Person id by review id of the draft review packets (before calibration): the one review, or those that
+    chose the accomplishment (its packet item outlives a deleted accomplishment, so this answers right after
+    a deletion too)."""
+    review_model = model_or_none("reviews", "Review")
+    if review_model is None:
+        return {}
+    reviews = review_model.objects.filter(cycle__phase__in=DRAFT_PACKET_PHASES)
+    if review_id is not None:
+        reviews = reviews.filter(pk=review_id)
+    if accomplishment_id is not None:
+        reviews = reviews.filter(packet_items__kind="accomplishment", packet_items__selected_accomplishment=True,
+                                 packet_items__object_id=str(accomplishment_id))
+    return dict(sorted(set(reviews.values_list("pk", "person_id"))))
+
+
+def packet_claims_of(person_id: int, *, review_ids: Iterable[int] | None = None) -> list[PacketClaim]:
+    """The claims written into the person's draft review packets (before calibration), with what each cites;
+    with ``review_ids``, of those packets only.
 
     The self review and the chosen accomplishments are the person's; the assessment of each dimension
     (once it has an outcome or a rationale) and the narrative fields (once written) are the manager's.
@@ -199,6 +216,8 @@ def packet_claims_of(person_id: int) -> list[PacketClaim]:
     claims: list[PacketClaim] = []
     reviews = (review_model.objects.filter(person_id=person_id, cycle__phase__in=DRAFT_PACKET_PHASES)
                .select_related("cycle").prefetch_related("assessments").order_by("pk"))
+    if review_ids is not None:
+        reviews = reviews.filter(pk__in=list(review_ids))
     for review in reviews:
         common: dict[str, Any] = {"packet": str(review.pk), "packet_name": review.cycle.name}
         review_ref = ItemRef("review", str(review.pk))

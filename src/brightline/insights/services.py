@@ -11,12 +11,13 @@ import hashlib
 import json
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 from typing import Any
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from brightline import access
@@ -39,6 +40,9 @@ ERR_ALREADY_REVIEWED = "This signal was already {status}; a review is not change
 ERR_NOT_ALLOWED = "Only the person, their management chain (or, for team signals, the team's managers) may review it."
 ERR_NOT_CURRENT = "This signal was replaced by a newer computation; review the current one."
 ERR_ONE_SCOPE = "Choose one of --person, --team or --all."
+ERR_ONE_PACKET_SCOPE = "Name one review packet or one accomplishment whose packets to check."
+#: Keys of the missing-evidence checks of draft review packets: ``<prefix><review>:<part>:<slot>``.
+PACKET_CHECK_PREFIX = "missing_evidence:packet:"
 
 
 class InsightsError(ValueError):
@@ -133,7 +137,11 @@ def _content_hash(draft: core.SignalDraft) -> str:
                          "window": [draft.window_start, draft.window_end]})
 
 
-def _model_for(kind: str) -> tuple[str, str]:
+def _model_for(draft: core.SignalDraft) -> tuple[str, str]:
+    if draft.key.startswith(PACKET_CHECK_PREFIX):
+        # A packet check reads citations only, no model: it is refreshed on every save of the packet.
+        return "rule", ALGORITHM_VERSION
+    kind = draft.kind
     versions = core.model_versions()
     if kind in {"theme", "theme_summary", "emergent_theme", "contradiction"}:
         return "minilm-static", versions["embeddings"]
@@ -147,19 +155,25 @@ def _model_for(kind: str) -> tuple[str, str]:
 
 
 def _store(subject_key: str, drafts: Sequence[core.SignalDraft], *, person: Person | None, team: Team | None,
-           owners: dict[str, Person | None], summary: RunSummary) -> None:
-    """Upsert drafts by key; retire current signals of the subject that were not produced again."""
-    existing = {s.key: s for s in _current(person=person, team=team)}
+           owners: dict[str, Person | None], summary: RunSummary, scope: QuerySet[Signal] | None = None) -> None:
+    """Upsert drafts by key; retire the current signals of the subject (or of ``scope``, a part of them)
+    that were not produced again."""
+    existing = {s.key: s for s in (_current(person=person, team=team) if scope is None else scope)}
     produced: set[str] = set()
     for draft in drafts:
         produced.add(draft.key)
         summary.kinds[draft.kind] += 1
-        content = _content_hash(draft)
         previous = existing.get(draft.key)
+        if previous is not None and draft.key.startswith(PACKET_CHECK_PREFIX):
+            # A packet check is about its claim, not about the window it was computed in; saves and runs
+            # fall on different days, so keep the first window and a reviewed check keeps its review
+            # for as long as its claim is unchanged.
+            draft = replace(draft, window_start=previous.window_start, window_end=previous.window_end)
+        content = _content_hash(draft)
         if previous is not None and previous.content_hash == content:
             summary.unchanged += 1
             continue
-        model_name, model_version = _model_for(draft.kind)
+        model_name, model_version = _model_for(draft)
         values = {
             "kind": draft.kind, "key": draft.key, "person": person, "team": team,
             "window_start": draft.window_start, "window_end": draft.window_end, "statement": draft.statement,
@@ -359,6 +373,41 @@ def _with_dimensions(claims: list[core.Claim], texts: dict[str, str]) -> list[co
     return result
 
 
+def refresh_packet_checks(*, review_id: int | None = None, accomplishment_id: int | None = None,
+                          actor: Person | None, today: date | None = None) -> dict[int, RunSummary]:
+    """Re-check, now, the claims of one draft review packet (``review_id``) or of the draft packets that chose
+    an accomplishment (``accomplishment_id``) for missing evidence (C5), and nothing else of the person.
+
+    The services that save a packet's claims call it inside their transaction, so a failed save leaves no
+    new signal. The checks are rules over citations: no model is read. A packet past its draft phases is
+    left as the last run left it. A check whose claim is unchanged keeps its review; one whose claim now
+    cites evidence is retired, as a run retires it. Returns what changed, by review id; an audit entry is
+    written for a packet whose checks changed.
+    """
+    if (review_id is None) == (accomplishment_id is None):
+        raise InsightsError(ERR_ONE_PACKET_SCOPE)
+    today = today or timezone.localdate()
+    start = today - timedelta(days=WINDOW_DAYS)
+    packets = adapters.draft_packets(review_id=review_id, accomplishment_id=accomplishment_id)
+    people = Person.objects.in_bulk(set(packets.values()))
+    checked: dict[int, RunSummary] = {}
+    for packet, person_id in packets.items():
+        person = people[person_id]
+        claims = adapters.packet_claims_of(person_id, review_ids=[packet])
+        drafts = core.packet_missing_evidence_signals(core.Subject("person", str(person_id)), claims,
+                                                      window_start=start, window_end=today)
+        one = checked[packet] = RunSummary(window=(start.isoformat(), today.isoformat()), subjects_computed=1)
+        with transaction.atomic():
+            _store(f"person:{person_id}", drafts, person=person, team=None, owners={}, summary=one,
+                   scope=Signal.objects.filter(person=person, is_current=True,
+                                               key__startswith=f"{PACKET_CHECK_PREFIX}{packet}:"))
+            if one.created or one.updated or one.retired:
+                log_action("insights.packet.checked", actor, person, {
+                    "review": packet, "checks": len(drafts), "created": one.created, "updated": one.updated,
+                    "retired": one.retired})
+    return checked
+
+
 def _run_team(team: Team, by_subject: dict[str, list[core.Comment]], analysed: dict[str, core.CommentAnalysis], *,
               today: date, base: dict[str, Any], boundaries: dict[str, Any], summary: RunSummary) -> None:
     """Trend breaks, theme summaries and sentiment drift of one team, over its active members' feedback.
@@ -507,7 +556,7 @@ def packet_signals(review_id: int, person: Person) -> list[Signal]:
     """The current missing-evidence checks of one draft review packet, in the order of the packet."""
     parts = ("self_review", "accomplishment", "assessment", "narrative")
     found = Signal.objects.filter(person=person, kind="missing_evidence", is_current=True,
-                                  key__startswith=f"missing_evidence:packet:{review_id}:").select_related("reviewed_by")
+                                  key__startswith=f"{PACKET_CHECK_PREFIX}{review_id}:").select_related("reviewed_by")
     return sorted(found, key=lambda s: (parts.index(str(s.detail["packet"]["part"])), s.key))
 
 

@@ -132,6 +132,17 @@ OUTCOMES = tuple(Outcome.values)
 # ---------------------------------------------------------------------------------------- helpers
 
 
+def _check_packet_evidence(review: Review, *, actor: Person) -> None:
+    """Refresh the insights layer's missing-evidence checks of this draft packet (C5) after a save of its
+    claims, inside the save's transaction so a failed save leaves no new check; nothing without that app."""
+    from django.apps import apps
+
+    if apps.is_installed("brightline.insights"):
+        from brightline.insights.services import refresh_packet_checks
+
+        refresh_packet_checks(review_id=review.pk, actor=actor)
+
+
 def _require(condition: bool, message: str) -> None:
     if not condition:
         raise ReviewError(message)
@@ -363,6 +374,7 @@ def select_accomplishments(review: Review, *, actor: Person, accomplishment_ids:
         review.packet_items.filter(kind=PacketItem.Kind.ACCOMPLISHMENT,
                                    object_id__in=[r.object_id for r in references]).update(selected_accomplishment=True)
         log_action("reviews.self_review.accomplishments_selected", actor, review, {"accomplishments": chosen})
+        _check_packet_evidence(review, actor=actor)
     return chosen
 
 
@@ -377,6 +389,7 @@ def submit_self_review(review: Review, *, actor: Person, context: str) -> Review
         review.self_review_submitted_at = timezone.now()
         review.save(update_fields=["self_review_context", "self_review_submitted_at"])
         log_action("reviews.self_review.submitted", actor, review, {"accomplishments": selected})
+        _check_packet_evidence(review, actor=actor)
     return review
 
 
@@ -425,6 +438,7 @@ def save_assessment(review: Review, *, actor: Person, dimension: str, outcome: s
         assessment.save()
         log_action("reviews.assessment.saved", actor, assessment, {
             "dimension": dimension, "outcome": {"from": previous, "to": outcome}, "citations": cited})
+        _check_packet_evidence(review, actor=actor)
     return assessment
 
 
@@ -467,6 +481,7 @@ def save_manager_narrative(review: Review, *, actor: Person, narrative: ManagerN
         log_action("reviews.assessment.narrative_saved", actor, review, {
             "promotion_readiness": {"from": previous, "to": review.promotion_readiness},
             "promotion_citations": readiness_cited})
+        _check_packet_evidence(review, actor=actor)
     return review
 
 
