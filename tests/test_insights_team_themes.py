@@ -185,3 +185,59 @@ def test_themes_switched_off_by_policy_make_no_team_summary(personas, team_feedb
     update_policy(actor=personas.pia, reason="pilot", ai_boundaries={"themes_enabled": False})
     run(team=personas.erin.team)
     assert not Signal.objects.filter(team=personas.erin.team, kind__in=["theme", "theme_summary"]).exists()
+
+
+# --- the leadership view links to each team's theme counts (H3) ------------------------------------------------
+
+LEADERSHIP = "/fairness/leadership/"
+
+
+def feedback_themes_section(page: str) -> str:
+    return page.split('id="feedback-themes"')[1].split("</section>")[0]
+
+
+@pytest.mark.parametrize("who", ["lee", "lena", "pia"])
+def test_the_leadership_view_links_to_each_teams_theme_counts(personas, team_feedback, bigger_payments, lena,
+                                                              client_for, who):
+    from brightline.insights.models import Signal
+
+    run(team=personas.erin.team)
+    viewer = lena if who == "lena" else getattr(personas, who)
+    browser = client_for(viewer)
+    page = browser.get(LEADERSHIP).content.decode()
+    section = feedback_themes_section(page)
+    code_quality = Signal.objects.get(team=personas.erin.team, key="theme:code_quality", is_current=True)
+    assert f"Code quality ({code_quality.detail['comments']})" in section
+    assert '<a href="/insights/team/payments/">Feedback themes</a>' in section
+    # Platform has no summary yet; the link is there all the same.
+    assert "no summary yet" in section and '<a href="/insights/team/platform/">Feedback themes</a>' in section
+    assert not any(concern in page for concern in CONCERNS)
+    assert not any(person.name in section for person in Person.objects.all())
+    assert "feedback_response" not in section
+    followed = browser.get("/insights/team/payments/")
+    assert followed.status_code == 200 and "Code quality" in followed.content.decode()
+
+
+def test_the_leadership_view_withholds_a_team_below_the_minimum_cohort(personas, team_feedback, client_for):
+    run(team=personas.erin.team)
+    # Lee is in the payments chain, yet this page shows aggregates only: three people is below five.
+    section = feedback_themes_section(client_for(personas.lee).get(LEADERSHIP).content.decode())
+    assert "withheld (fewer than 5 people)" in section and "Code quality" not in section
+
+
+def test_the_leadership_view_says_not_enough_data_without_numbers(personas, bigger_payments, client_for):
+    answer(personas.erin, [personas.pat, olga()], ("Shipped it.", "It works.", CONCERNS[0]))
+    run(team=personas.erin.team)
+    section = feedback_themes_section(client_for(personas.lee).get(LEADERSHIP).content.decode())
+    payments = section.split("Payments</th>")[1].split("</tr>")[0]
+    assert "not enough data" in payments and "comments" not in payments
+    assert '<a href="/insights/team/payments/">Feedback themes</a>' in payments
+
+
+@pytest.mark.parametrize("who", ["erin", "mo", "pat", "oscar"])
+def test_only_leaders_and_people_partners_get_the_theme_links(personas, team_feedback, bigger_payments, client_for,
+                                                             who):
+    run(team=personas.erin.team)
+    response = client_for(getattr(personas, who)).get(LEADERSHIP)
+    assert response.status_code == 403
+    assert "Feedback themes" not in response.content.decode()

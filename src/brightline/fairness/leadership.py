@@ -16,6 +16,7 @@ from typing import Any
 from django.apps import apps
 from django.utils import timezone
 
+from brightline import access
 from brightline.core.fairness import OutcomeAudit, PromotionVelocityReport, suppress_small_groups
 from brightline.fairness import health
 from brightline.fairness.audits import CutAudit, audit_measure
@@ -246,6 +247,25 @@ def promotion_chart_spec(result: CutAudit | None) -> dict[str, Any] | None:
                           "y2": {"field": "high"}}},
         ],
     }
+
+
+@dataclass(frozen=True)
+class FeedbackThemesRow:
+    """One team's feedback theme counts (insights, C1) as this page shows every team: aggregates only."""
+
+    team: Team
+    themes: Any  # brightline.insights.services.TeamThemes; None before a run has summarised the team
+
+
+def feedback_themes(viewer: Person) -> list[FeedbackThemesRow]:
+    """Each team whose theme counts the viewer may see, with its counts under the minimum cohort (a team
+    smaller than it is withheld), for leaders in the team's chain too; none without the insights app."""
+    if not apps.is_installed("brightline.insights"):
+        return []
+    from brightline.insights.services import team_themes
+
+    return [FeedbackThemesRow(team, team_themes(team, aggregates_only=True)) for team in Team.objects.order_by("name")
+            if access.can_view_team_theme_aggregates(viewer, team)]
 
 
 @dataclass(frozen=True)

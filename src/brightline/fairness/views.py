@@ -259,7 +259,8 @@ def leadership_view(request: HttpRequest) -> HttpResponse:
     view = leadership.build_leadership_view(min_cohort=min_cohort_size())
     return render(request, "fairness/leadership.html", {
         "view": view, "chart": leadership.promotion_chart_spec(view.promotion_by_level),
-        "can_drill_down": access.can_drill_down(viewer), "teams": Team.objects.all()})
+        "can_drill_down": access.can_drill_down(viewer), "teams": Team.objects.all(),
+        "feedback_themes": leadership.feedback_themes(viewer)})
 
 
 @require_POST

@@ -512,6 +512,11 @@ class TeamThemes:
     window: tuple[date, date] | None = None
     themes: list[dict[str, Any]] = field(default_factory=list)
 
+    @property
+    def recurring(self) -> list[dict[str, Any]]:
+        """The themes with enough data to be reported (5 comments from 3 people), most comments first."""
+        return sorted((row for row in self.themes if row.get("enough_data")), key=lambda row: -int(row["comments"]))
+
     def to_json(self) -> dict[str, Any]:
         return {"team": self.team.slug, "withheld": self.withheld, "min_cohort": self.min_cohort,
                 "statement": self.statement, "enough_data": self.enough_data,
