@@ -1,13 +1,14 @@
 """Throughput of the pure pipeline behind ``brightline insights run`` against bare embedding speed.
 
-    .venv/bin/python bench/bench_insights.py --count 100000
+    .venv/bin/python bench/bench_insights.py --count 100000 --rounds 3
 
 Builds synthetic review comments (``bench_embeddings.synthetic_comments``), spread over 2,000
 people and 500 writers, then times on the same texts: bare ``embed`` (the reference), themes alone
 (sentence split + sentence embeddings + seed similarity), the full per-comment pass
 (``analyse_comments``: comment and sentence embeddings, themes, sentiment from the already computed
 embeddings), and the per-person summaries (themes, sentiment drift) on top. Prints comments/s, the
-ratio of each to bare ``embed`` and the peak resident memory.
+ratio of each to bare ``embed`` (``embed`` is timed again in every round and each ratio is the
+median of the rounds' ratios, so a busy machine slows both sides alike) and the peak resident memory.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from statistics import median
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -43,17 +45,17 @@ PEOPLE = 2000
 WRITERS = 500
 
 
-def timed(label: str, count: int, work: Callable[[], object]) -> float:
+def seconds(work: Callable[[], object]) -> float:
     started = time.perf_counter()
     work()
-    per_second = count / (time.perf_counter() - started)
-    print(f"{label:<52} {per_second:>10,.0f} comments/s", flush=True)
-    return per_second
+    return time.perf_counter() - started
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=100_000)
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="repeat every timing this often; ratios are medians of the per-round ratios")
     arguments = parser.parse_args()
     texts = synthetic_comments(arguments.count)
     start = datetime(2026, 5, 4, tzinfo=UTC)
@@ -65,41 +67,44 @@ def main() -> None:
     embed(texts[:1000])  # load the model outside the timings
     classify_sentiment(texts[:10])
     count = len(comments)
-    print(f"{count:,} comments, {PEOPLE:,} people, {WRITERS} writers")
-    reference = timed("embed (bare, whole comments)", count, lambda: embed(texts))
-    themes_only = timed("themes only (sentences + similarity)", count,
-                        lambda: assign_themes(comments, index, embedder=embed))
-    results: dict[str, object] = {}
+    by_person: dict[str, list[int]] = {}
+    for position, comment in enumerate(comments):
+        by_person.setdefault(comment.subject_id, []).append(position)
+    window = (date(2026, 5, 4), date(2026, 10, 31))
 
-    def pipeline() -> None:
-        results["analyses"], _ = analyse_comments(comments, index=index)
-
-    full = timed("analyse_comments (themes + sentiment)", count, pipeline)
-
-    def summaries() -> None:
-        analyses = results["analyses"]
-        by_person: dict[str, list[int]] = {}
-        for position, comment in enumerate(comments):
-            by_person.setdefault(comment.subject_id, []).append(position)
-        window = (date(2026, 5, 4), date(2026, 10, 31))
+    def whole() -> None:
+        analyses, _ = analyse_comments(comments, index=index)
         for person, positions in by_person.items():
             own = deduplicate_comments([comments[p] for p in positions])  # once for both summaries
-            found = [analyses[p] for p in positions]  # type: ignore[index]
+            found = [analyses[p] for p in positions]
             summarise_themes(Subject("person", person), own, [a.themes for a in found], taxonomy=index.taxonomy,
                              window_start=window[0], window_end=window[1],
                              sentiments={a.comment_id: a.sentiment.label for a in found})
             sentiment_drift(Subject("person", person), own, {a.comment_id: a.sentiment for a in found},
                             window_start=window[0], window_end=window[1])
 
-    started = time.perf_counter()
-    pipeline()
-    summaries()
-    whole = count / (time.perf_counter() - started)
-    print(f"{'whole pure pipeline (analyse + per-person summaries)':<52} {whole:>10,.0f} comments/s", flush=True)
-    baseline_sentiment = timed("classify_sentiment alone (for comparison)", count, lambda: classify_sentiment(texts))
+    stages: dict[str, Callable[[], object]] = {
+        "themes only (sentences + similarity)": lambda: assign_themes(comments, index, embedder=embed),
+        "analyse_comments (themes + sentiment)": lambda: analyse_comments(comments, index=index),
+        "whole pure pipeline (analyse + per-person summaries)": whole,
+        "classify_sentiment alone (for comparison)": lambda: classify_sentiment(texts),
+    }
+    print(f"{count:,} comments, {PEOPLE:,} people, {WRITERS} writers, {arguments.rounds} rounds")
+    reference: list[float] = []
+    timings: dict[str, list[float]] = {label: [] for label in stages}
+    for _ in range(arguments.rounds):
+        # The reference is timed in every round, next to the stages it is compared with.
+        reference.append(seconds(lambda: embed(texts)))
+        for label, work in stages.items():
+            timings[label].append(seconds(work))
+    print(f"{'embed (bare, whole comments)':<52} {count / median(reference):>10,.0f} comments/s")
+    for label, taken in timings.items():
+        print(f"{label:<52} {count / median(taken):>10,.0f} comments/s")
     print()
-    print(f"ratio to bare embed: themes only {themes_only / reference:.2f}, analyse_comments {full / reference:.2f}, "
-          f"whole pipeline {whole / reference:.2f}, classify_sentiment alone {baseline_sentiment / reference:.2f}")
+    ratios = {label: median(r / t for r, t in zip(reference, taken, strict=True)) for label, taken in timings.items()}
+    short = ["themes only", "analyse_comments", "whole pipeline", "classify_sentiment alone"]
+    print("ratio to bare embed (median of rounds): "
+          + ", ".join(f"{name} {ratios[label]:.2f}" for name, label in zip(short, stages, strict=True)))
     print(f"peak RSS: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MiB")
 
 

@@ -150,26 +150,22 @@ def analyse_comments(comments: Sequence[Comment], *, index: ThemeIndex,
     pieces = _comment_pieces(texts, sentences)
     piece_tokens = tokenize(pieces.texts)
     piece_sums = token_vector_sums(piece_tokens)
-    piece_norms = row_norms(piece_sums)
     # Normalised first, exactly as embed() does, so the scores equal assign_themes' to the last bit.
-    sentence_vectors = normalise_rows(piece_sums[pieces.sentence_rows], piece_norms[pieces.sentence_rows])
+    sentence_vectors = normalise_rows(piece_sums[pieces.sentence_rows])
+    dimensions = piece_sums.shape[1]
+    del piece_sums
     similarities = seed_similarities(sentence_vectors, row_norms(sentence_vectors), index)
-    del sentence_vectors
     themes = themes_from_similarities(comments, sentences, similarities, index, threshold=threshold)
     del similarities
     comment_tokens, one_piece = _comment_tokens(texts, pieces, piece_tokens)
-    # Most comments are one sentence: their embedding is that sentence's, already summed.
-    sums = np.empty((len(texts), piece_sums.shape[1]), dtype=np.float32)
-    norms = np.empty(len(texts), dtype=np.float32)
-    single = pieces.first[one_piece]
-    sums[one_piece] = piece_sums[single]
-    norms[one_piece] = piece_norms[single]
+    # Most comments are one sentence: their embedding is that sentence's, already computed (a
+    # one-piece comment's piece is its sentence).
+    vectors = np.empty((len(texts), dimensions), dtype=np.float32)
+    vectors[one_piece] = sentence_vectors[np.searchsorted(pieces.sentence_rows, pieces.first[one_piece])]
+    del sentence_vectors
     others = np.flatnonzero(~one_piece)
     if len(others):
-        sums[others] = token_vector_sums(comment_tokens.join_rows(others, others + 1))
-        norms[others] = row_norms(sums[others])
-    del piece_sums
-    vectors = normalise_rows(sums, norms)
+        vectors[others] = normalise_rows(token_vector_sums(comment_tokens.join_rows(others, others + 1)))
     sentiments = (_sentiment_scores(bundled_classifier("sentiment"), comment_tokens, vectors) if with_sentiment
                   else [SentimentScore("neutral", 0.0)] * len(texts))
     return ([CommentAnalysis(c.id, t, s) for c, t, s in zip(comments, themes, sentiments, strict=True)], vectors)
