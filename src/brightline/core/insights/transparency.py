@@ -165,10 +165,14 @@ def build_transparency_report(*, sentiment_metrics: Mapping[str, Any], theme_met
                       "and the seed phrase that matched. Needs 5 comments from 3 different people per theme.",
               cannot_infer=themes.THEMES_CANNOT_INFER, accuracy=tuple(theme_figures),
               accuracy_note=f"Threshold {test.get('threshold')} chosen on the dev rows, scored on the test rows.",
-              failure_modes=("Short or generic sentences match loosely; collaboration and communication are the "
-                             "most often confused themes.",
+              failure_modes=(f"Misses are the commonest error (micro recall {test.get('micro_recall')} on the test "
+                             "rows): a sentence that uses words no seed phrase has may get no theme, so a theme "
+                             "that is not shown may still have been written about.",
+                             "Short or generic sentences can match loosely, and a sentence may get a second theme "
+                             "it is not about.",
                              "Negation is mostly invisible: 'not a great communicator' matches communication.",
-                             "English only; measured on 130 hand-written sentences, not on your organisation's text."),
+                             f"English only; measured on {theme_metrics.get('sentences')} hand-written sentences "
+                             f"({test.get('sentences')} held out), not on your organisation's text."),
               model=embedding_model),
         entry("theme_summary", title="Theme summary",
               data_used="The same comments as themes.", time_window=window,
