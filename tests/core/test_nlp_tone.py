@@ -15,6 +15,9 @@ SHARED_DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
 # Measured on 2026-11-23 when the model was trained (models/tone/metrics.json), minus 0.02.
 TOXICR_TEST_MACRO_F1_FLOOR = 0.8602 - 0.02
 TOXICR_TEST_TOXIC_F1_FLOOR = 0.7730 - 0.02
+BENIGN_FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "tone_benign_review_sentences.txt"
+# 12 of the 200 benign sentences were flagged on 2026-11-23 (MODEL_CARD.md), plus 0.02.
+BENIGN_FLAG_RATE_CEILING = 12 / 200 + 0.02
 
 
 def read_test_rows() -> list[dict[str, str]]:
@@ -33,6 +36,34 @@ def test_it_flags_an_abusive_comment_and_passes_a_polite_one() -> None:
         ]
     )
     assert [prediction.label for prediction in predictions] == ["toxic", "ok"]
+
+
+# Benign review sentences whose engineering words sound violent (kill, dead, blow away, hack,
+# brutally, abort). They are from the 200 benign sentences measured in the model card and pass
+# today; the card lists the ones of that set that are flagged (e.g. "a bit of a hack").
+BENIGN_TECHNICAL = (
+    "She found the runaway worker and had to kill the process before it filled the disk.",
+    "He removed a lot of dead code from the billing module.",
+    "If the tests act up, blow away the cache and run them again.",
+    "Messages that fail three times go to the dead letter queue.",
+    "The daemon should die gracefully when it receives SIGTERM.",
+    "We need to abort the transaction if the balance check fails.",
+    "This hack got us through the launch, but let's replace it next sprint.",
+    "Thanks for the brutally honest feedback on my design doc.",
+)
+
+
+def test_it_does_not_flag_benign_technical_wording() -> None:
+    predictions = classify_tone(list(BENIGN_TECHNICAL))
+    assert [prediction.label for prediction in predictions] == ["ok"] * len(BENIGN_TECHNICAL)
+
+
+def test_it_keeps_its_measured_false_alarm_rate_on_benign_review_sentences() -> None:
+    lines = BENIGN_FIXTURE.read_text(encoding="utf-8").splitlines()
+    texts = [line for line in lines if line.strip() and not line.startswith("#")]
+    flagged = sum(prediction.label == "toxic" for prediction in classify_tone(texts))
+    assert len(texts) == 200
+    assert flagged / len(texts) <= BENIGN_FLAG_RATE_CEILING
 
 
 def test_it_returns_one_prediction_per_text_with_a_probability() -> None:
