@@ -45,6 +45,18 @@ from brightline.core.fairness.errors import (
     FairnessInputError,
     format_values,
 )
+from brightline.core.fairness.improvement import (
+    COUNTS_INCONSISTENT,
+    DUPLICATE_MANAGER_CYCLE,
+    ComparisonStatus,
+    CycleImprovementSummary,
+    FeedbackComparison,
+    ImprovementDirection,
+    ManagerCycleFeedback,
+    RateDirection,
+    compare_after_feedback,
+    summarise_improvement,
+)
 from brightline.core.fairness.intervals import wilson_interval
 from brightline.core.fairness.language import FlagAudit, FlagGroupRate, LanguageAudit, audit_language
 from brightline.core.fairness.outcomes import (
@@ -102,6 +114,14 @@ __all__ = [
     "RatingLean",
     "measure_calibration_movement",
     "measure_calibration_health",
+    "ManagerCycleFeedback",
+    "FeedbackComparison",
+    "CycleImprovementSummary",
+    "ComparisonStatus",
+    "ImprovementDirection",
+    "RateDirection",
+    "compare_after_feedback",
+    "summarise_improvement",
     "LevelStart",
     "LevelVelocity",
     "PromotionVelocityReport",
@@ -135,4 +155,6 @@ __all__ = [
     "INVALID_MIN_COHORT",
     "GROUP_LABEL_COLLISION",
     "ANSWER_OUT_OF_SCALE",
+    "COUNTS_INCONSISTENT",
+    "DUPLICATE_MANAGER_CYCLE",
 ]
