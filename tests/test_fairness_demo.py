@@ -129,6 +129,19 @@ def test_the_manager_quality_page_shows_clarity_per_quarter(demo_twice, people, 
     assert "Not enough responses (fewer than 5)." in visible_text(response)
 
 
+def test_improvement_after_feedback_compares_the_two_closed_cycles(demo_twice, people, client):
+    client.force_login(people["mo"].user)
+    response = client.get(f"/fairness/managers/{people['mo'].pk}/")
+    first, second = response.context["quality"].improvement.rows
+    assert (first.cycle_name, second.cycle_name, second.baseline_name) == ("2025 H2 review", "2026 H1 review",
+                                                                           "2025 H2 review")
+    assert second.comparison.status == "compared" and second.comparison.direction == "stayed"
+    assert "Needs two cycles" not in visible_text(response)
+    client.force_login(people["lee"].user)
+    (row,) = client.get("/fairness/leadership/").context["view"].improvement
+    assert row.summary.withheld  # only Mo had feedback in 2025 H2: one manager compared
+
+
 def test_system_health_shows_organisation_clarity_and_movements(demo_twice, people, client):
     client.force_login(people["lee"].user)
     response = client.get("/fairness/health/")

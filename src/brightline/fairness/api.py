@@ -47,6 +47,8 @@ def leadership_aggregates(request: HttpRequest) -> dict[str, Any]:
         "calibration": view.calibration.to_json() if view.calibration else None,
         "promotion_velocity": view.velocity.to_json(),
         "four_fifths_flags": len(view.flags), "comparisons": view.comparisons,
+        "improvement_after_feedback": [{"cycle_name": row.cycle_name, **row.summary.to_json()}
+                                       for row in view.improvement],
     }
 
 

@@ -11,29 +11,42 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from django.apps import apps
 from django.utils.text import slugify
 
 from brightline.core.fairness import (
+    SIGNIFICANCE_LEVEL,
     CalibrationHealth,
     CalibrationRecord,
+    CycleImprovementSummary,
+    FeedbackComparison,
     LevelStart,
     ManagerCalibrationMovement,
+    ManagerCycleFeedback,
     OutcomeAudit,
     PromotionVelocityReport,
     audit_outcome_counts,
+    compare_after_feedback,
     measure_calibration_health,
     measure_calibration_movement,
     measure_promotion_velocity,
+    summarise_improvement,
 )
+from brightline.core.narrative import check_text
+from brightline.fairness.decisions import auditable_cycles
 from brightline.fairness.models import HrisEvent
 from brightline.fairness.surveys import ClarityReport, clarity_for_manager
 from brightline.people.models import Person, Team
 
 CHECKPOINT_WINDOW_DAYS = 92  # a quarter: the slowest checkpoint cadence the feedback app offers
 ATTRITION_WINDOW_DAYS = 365
+# The narrative checks that tell a manager something about how they wrote an assessment (C5): vague or
+# personality language and claims without evidence. "Output without outcome" and the others are advice
+# about the engineer's accomplishments, not feedback on the reviewer.
+FEEDBACK_FLAGS = frozenset({"vague", "personality", "no_evidence"})
 
 
 def _model(app_label: str, name: str):  # noqa: ANN202 - a model class or None
@@ -70,6 +83,140 @@ def calibration_records(*, manager: Person | None = None, cycle: Any = None) -> 
             if proposed in scale and outcome in scale]
 
 
+# --------------------------------------------------------------------------- improvement after feedback
+
+
+@lru_cache(maxsize=4096)
+def _feedback_flag_count(text: str, cited_ids: tuple[str, ...]) -> int:
+    # Cached: the leadership aggregate re-reads every manager's texts, and a closed cycle's texts never change.
+    return sum(1 for flag in check_text(text, kind="manager_narrative", cited_ids=cited_ids).flags
+               if flag.flag_id in FEEDBACK_FLAGS)
+
+
+def _calibrated_outcomes(assessments: list[Any]) -> dict[int, str]:
+    """Each assessment's outcome as calibration left it: an appeal decided later is not calibration feedback."""
+    change_model = _model("reviews", "CalibrationChange")
+    outcomes = {assessment.pk: assessment.outcome for assessment in assessments}
+    if change_model is None:
+        return outcomes
+    appealed: set[int] = set()
+    for assessment_id, from_outcome in change_model.objects.filter(
+            assessment__in=list(outcomes), source="appeal", status="applied").order_by(
+            "changed_at", "id").values_list("assessment_id", "from_outcome"):
+        if assessment_id not in appealed and from_outcome:
+            outcomes[assessment_id] = from_outcome
+        appealed.add(assessment_id)
+    return outcomes
+
+
+@dataclass(frozen=True)
+class FeedbackCycle:
+    """A review cycle whose calibration is over, as the improvement-after-feedback figures name it."""
+
+    key: str
+    name: str
+    opened_on: dt.date
+
+
+def calibrated_cycles() -> list[FeedbackCycle]:
+    """Cycles past calibration (decision memo or later), oldest first by the day they opened."""
+    cycles = [FeedbackCycle(str(cycle.pk), cycle.name, cycle.opened_at.date()) for cycle in auditable_cycles()]
+    return sorted(cycles, key=lambda cycle: (cycle.opened_on, int(cycle.key)))
+
+
+def feedback_records(*, manager: Person | None = None) -> list[ManagerCycleFeedback]:
+    """Per manager (person id) and calibrated cycle: written assessments, proposals, proposals calibration
+    changed, and narrative flags on what the manager wrote (summary, cross-functional impact, scope growth,
+    each dimension's rationale with its attached citations)."""
+    review_model = _model("reviews", "Review")
+    cycles = {cycle.key: cycle for cycle in calibrated_cycles()}
+    if review_model is None or not cycles:
+        return []
+    reviews = review_model.objects.filter(cycle_id__in=[int(key) for key in cycles], manager__isnull=False,
+                                          assessment_submitted_at__isnull=False)
+    if manager is not None:
+        reviews = reviews.filter(manager=manager)
+    reviews = list(reviews.prefetch_related("assessments"))
+    calibrated = _calibrated_outcomes([a for review in reviews for a in review.assessments.all()])
+    tallies: dict[tuple[str, str], list[int]] = {}
+    for review in reviews:
+        reviews_proposals_changed_flags = tallies.setdefault((str(review.manager_id), str(review.cycle_id)),
+                                                             [0, 0, 0, 0])
+        reviews_proposals_changed_flags[0] += 1
+        texts = [(review.manager_summary, ()), (review.cross_functional_impact, ()), (review.scope_growth, ())]
+        for assessment in review.assessments.all():
+            texts.append((assessment.rationale, tuple(str(c) for c in assessment.citations or ())))
+            if assessment.proposed_outcome and assessment.outcome:
+                reviews_proposals_changed_flags[1] += 1
+                reviews_proposals_changed_flags[2] += calibrated[assessment.pk] != assessment.proposed_outcome
+        reviews_proposals_changed_flags[3] += sum(_feedback_flag_count(text, cited) for text, cited in texts if text)
+    return [ManagerCycleFeedback(manager_id, cycle_key, cycles[cycle_key].opened_on, *counts)
+            for (manager_id, cycle_key), counts in tallies.items()]
+
+
+@dataclass(frozen=True)
+class ImprovementRow:
+    """One cycle of one manager as the page shows it: rates only from ``min_reviews`` written assessments."""
+
+    cycle_name: str
+    baseline_name: str | None
+    comparison: FeedbackComparison
+    enough_reviews: bool  # this cycle alone has at least the minimum: its own rates may be shown
+
+    @property
+    def change_points(self) -> int | None:
+        """The change in the share of proposals changed, in whole percentage points."""
+        delta = self.comparison.change_rate_delta
+        return None if delta is None else round(delta * 100)
+
+    @property
+    def change_significant(self) -> bool:
+        p_value = self.comparison.change_rate_p_value
+        return p_value is not None and p_value < SIGNIFICANCE_LEVEL
+
+    @property
+    def flags_significant(self) -> bool:
+        p_value = self.comparison.flag_rate_p_value
+        return p_value is not None and p_value < SIGNIFICANCE_LEVEL
+
+
+@dataclass(frozen=True)
+class ImprovementAfterFeedback:
+    """One manager's calibrated cycles, each against their previous cycle with feedback (oldest first)."""
+
+    rows: tuple[ImprovementRow, ...]
+    min_reviews: int
+
+    @property
+    def needs_two_cycles(self) -> bool:
+        return len(self.rows) < 2
+
+
+def improvement_after_feedback(manager: Person, *, min_cohort: int) -> ImprovementAfterFeedback:
+    """G5 "improvement after feedback" for one manager; a comparison needs ``min_cohort`` assessments in
+    both cycles (the policy's minimum cohort)."""
+    names = {cycle.key: cycle.name for cycle in calibrated_cycles()}
+    comparisons = compare_after_feedback(feedback_records(manager=manager), min_reviews=min_cohort)
+    return ImprovementAfterFeedback(tuple(
+        ImprovementRow(names[c.cycle], names[c.baseline.cycle] if c.baseline else None, c,
+                       c.current.reviews >= min_cohort) for c in comparisons), min_cohort)
+
+
+@dataclass(frozen=True)
+class ImprovementSummaryRow:
+    cycle_name: str
+    summary: CycleImprovementSummary
+
+
+def improvement_across_managers(*, min_cohort: int) -> list[ImprovementSummaryRow]:
+    """Organisation level, per cycle: how many managers improved, stayed, worsened or moved both ways after
+    feedback; a cycle with fewer than ``min_cohort`` managers compared is withheld whole."""
+    names = {cycle.key: cycle.name for cycle in calibrated_cycles()}
+    comparisons = compare_after_feedback(feedback_records(), min_reviews=min_cohort)
+    return [ImprovementSummaryRow(names[summary.cycle], summary)
+            for summary in summarise_improvement(comparisons, min_cohort=min_cohort)]
+
+
 # ------------------------------------------------------------------------------------ manager quality
 
 
@@ -90,6 +237,7 @@ class ManagerQuality:
     proposals: int
     timeliness: Timeliness
     clarity: ClarityReport
+    improvement: ImprovementAfterFeedback
     support_plan_outcomes: dict[str, int] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
@@ -143,7 +291,8 @@ def measure_manager_quality(manager: Person, *, min_cohort: int, today: dt.date 
     if not clarity.quarters:
         notes.append("No clarity-of-expectations survey answers have been imported for this manager's reports.")
     return ManagerQuality(manager, min_cohort, movement, len(records),
-                          Timeliness(on_time, late, missing, len(reports), recent), clarity, dict(outcomes), notes)
+                          Timeliness(on_time, late, missing, len(reports), recent), clarity,
+                          improvement_after_feedback(manager, min_cohort=min_cohort), dict(outcomes), notes)
 
 
 # ------------------------------------------------------------------------------------- system health

@@ -66,6 +66,8 @@ class LeadershipView:
     attrition: health.AttritionByTeam
     flags: list[CutAudit]
     comparisons: int
+    # Improvement after feedback (G5) per calibrated cycle: counts of managers, never a manager.
+    improvement: list[health.ImprovementSummaryRow] = field(default_factory=list)
     brief: list[BriefSentence] = field(default_factory=list)
     delivery_available: bool = False
     notes: list[str] = field(default_factory=list)
@@ -217,7 +219,8 @@ def build_leadership_view(*, min_cohort: int, now: dt.datetime | None = None) ->
         promotion_by_level=promotion, calibration_by_team=calibration_by_team, calibration=calibration,
         velocity=health.promotion_velocity(min_cohort=min_cohort),
         attrition=health.attrition_by_team(min_cohort=min_cohort, today=now.date()), flags=flags,
-        comparisons=comparisons, delivery_available=delivery_available)
+        comparisons=comparisons, delivery_available=delivery_available,
+        improvement=health.improvement_across_managers(min_cohort=min_cohort))
     if table is None:
         view.notes.append("No review cycle has reached the decision memo yet, so there are no outcome patterns.")
     view.brief = build_brief(view)
