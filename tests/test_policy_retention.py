@@ -19,6 +19,7 @@ from brightline.fairness.models import HrisEvent, SurveyResponse
 from brightline.feedback.models import Checkpoint, FeedbackInvitation, FeedbackRequest, FeedbackResponse
 from brightline.jobs.models import JobRun
 from brightline.policy import retention
+from brightline.policy.inventory import DEFAULT_RETENTION_DAYS
 from brightline.reviews.models import Appeal, PacketItem, Phase, Review, ReviewCycle
 from brightline.support.models import SupportPlan
 
@@ -273,7 +274,7 @@ def test_the_command_runs_the_job_and_prints_the_counts(rows, settings, time_mac
     time_machine.move_to(NOW)
     output = run_cli()
 
-    lines = {line.split()[0]: line.split()[1:] for line in output.splitlines()[2:10]}
+    lines = {line.split()[0]: line.split()[1:] for line in output.splitlines()[2:2 + len(DEFAULT_RETENTION_DAYS)]}
     # days, cut-off, found, deleted, held
     assert lines["delivery"] == ["1095", "2023-11-21", "2", "2", "0"]
     assert lines["audit"][0] == "2555"

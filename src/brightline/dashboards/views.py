@@ -2,22 +2,28 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from brightline import access
 from brightline.audit.models import AccessLog, AuditEntry
 from brightline.audit.services import record_access, verify_chain
+from brightline.evidence.timeoff import own_time_off
 from brightline.people.models import CareerLadder, Person, Team
 from brightline.people.queries import direct_reports, team_headcounts, workload_class_headcounts
 from brightline.policy.forms import PolicyForm
-from brightline.policy.inventory import NEVER_COLLECTED, SOURCES
+from brightline.policy.inventory import DEFAULT_RETENTION_DAYS, NEVER_COLLECTED, SOURCES
 from brightline.policy.retention import last_purge
 from brightline.policy.services import PolicyError, get_policy, update_policy
+
+OWN_TIME_OFF_DAYS = 180  # the longest team-health window
 
 
 def _viewer(request: HttpRequest) -> Person:
@@ -60,6 +66,10 @@ def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
     context = {"subject": subject, "level": subject.level,
                "next_level": subject.level.next_level() if subject.level else None,
                "is_self": viewer.pk == subject.pk}
+    if access.is_self(viewer, subject):
+        # One's own time off, kind included, is shown to oneself only: not to managers or people partners.
+        context["own_time_off"] = own_time_off(subject, since=timezone.localdate() - timedelta(days=OWN_TIME_OFF_DAYS))
+        context["own_time_off_days"] = OWN_TIME_OFF_DAYS
     return render(request, "dashboards/person.html", context)
 
 
@@ -123,7 +133,10 @@ def data_use(request: HttpRequest) -> HttpResponse:
     _viewer(request)
     policy = get_policy()
     sources = [(source, source.key in policy.allowed_sources) for source in SOURCES]
+    # A category added after the policy was saved is kept for its default period until someone changes it.
+    retention_days = {**DEFAULT_RETENTION_DAYS, **policy.retention_days}
     return render(request, "dashboards/data_use.html", {"policy": policy, "sources": sources,
+                                                         "retention_days": retention_days,
                                                          "never_collected": NEVER_COLLECTED,
                                                          "last_purge": last_purge()})
 

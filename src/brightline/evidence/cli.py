@@ -1,10 +1,11 @@
-"""``brightline ingest git|github|gitlab``, ``brightline import events`` and ``brightline metrics dora``.
+"""``brightline ingest git|github|gitlab``, ``brightline import events|pto`` and ``brightline metrics dora``.
 
 Commands are thin: parse, call one service, print counts (or the JSON contract with ``--json``).
 """
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import Any, Final
 
@@ -211,6 +212,22 @@ def _import_events(options: dict[str, Any], command: BaseCommand) -> int:
     return 0
 
 
+def _add_import_pto_arguments(parser: CommandParser) -> None:
+    parser.add_argument("file", type=Path, help="CSV file: person,start_date,end_date,kind")
+    parser.add_argument("--dry-run", action="store_true", help="validate and report changes; write nothing")
+    parser.add_argument("--replace", action="store_true",
+                        help="replace every stored time off of the people the file names (a corrected export)")
+    parser.add_argument("--json", action="store_true", help="print the result as JSON")
+
+
+def _import_pto(options: dict[str, Any], command: BaseCommand) -> int:
+    # The CSV imports share one runner (file checks, per-line errors, --json), kept with the first of them.
+    from brightline.evidence.timeoff import import_time_off
+    from brightline.fairness.cli import _run_import
+
+    return _run_import(options, command, partial(import_time_off, replace=options["replace"]), "time-off ranges")
+
+
 SUBCOMMANDS = [
     Subcommand("ingest", "git", "Ingest a local git repository's history and release tags for a service.",
                _add_ingest_git_arguments, _ingest_git),
@@ -222,6 +239,9 @@ SUBCOMMANDS = [
                lambda options, command: _ingest_platform(options, command, platform="gitlab")),
     Subcommand("import", "events", "Import deployment, incident, page and support-ticket events (all or none).",
                _add_import_events_arguments, _import_events),
+    Subcommand("import", "pto", "Import time off from the HR system (person,start_date,end_date,kind; person is "
+               "an employee id or work email) for team health; all rows or none, never performance evidence.",
+               _add_import_pto_arguments, _import_pto),
     Subcommand("metrics", "dora", "DORA delivery metrics of a service or team (never of a person).",
                _add_dora_arguments, _dora),
 ]

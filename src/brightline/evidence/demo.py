@@ -4,11 +4,17 @@ and fast: everything is bulk-inserted, no git repository is created.
 
 One trend break is built in for the AI-signals layer to find: ``checkout-web`` slows down
 (fewer deployments, longer lead times) from about seven weeks before the demo's "today".
+
+Time off for team health is imported through the real CSV import, with its own seeded generator
+so the history the other steps draw from ``context.rng`` is unchanged. Its story: Erin has taken no
+time off since spring (the feedback demo has her tired after on-call), and one page reached Pat
+on a day off.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+import random
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from django.db.models import F
@@ -26,7 +32,10 @@ from brightline.evidence.models import (
     Repository,
     Service,
     SupportTicket,
+    TimeOff,
 )
+from brightline.evidence.timeoff import import_time_off
+from brightline.policy.services import get_policy, update_policy
 
 # team slug -> services: (name, criticality, maturity, deployments per week)
 SERVICES: dict[str, tuple[tuple[str, str, str, float], ...]] = {
@@ -43,6 +52,9 @@ SERVICES: dict[str, tuple[tuple[str, str, str, float], ...]] = {
 WEEKS = 26
 TREND_BREAK_SERVICE = "checkout-web"
 TREND_BREAK_WEEKS_AGO = 7
+TIME_OFF_SEED = 2026  # time off draws from its own generator: adding it left the rest of the demo as it was
+TIME_OFF_DAYS = 240  # how far back the imported time off reaches (the page looks 180 days back)
+TIME_OFF_IMPORTED_DAYS_AGO = 1
 
 
 def build_demo_history(context: Any) -> None:
@@ -76,6 +88,7 @@ def build_demo_history(context: Any) -> None:
         Service.objects.filter(pk=service.pk).update(
             created_at=start - timedelta(days=1) + timedelta(hours=9, minutes=index * 7))
     EvidenceItem.objects.filter(source="demo").update(created_at=F("occurred_at") + timedelta(minutes=30))
+    _time_off(context)
 
 
 def _history(service: Service, rng: Any, *, start: datetime, today: datetime, per_week: float,
@@ -176,3 +189,57 @@ def _personal_evidence(context: Any, today: datetime) -> None:
                                       team=person.team, service="payments-api", source="demo",
                                       source_ref=f"{person.user.username if person.user else person.pk}-{index}"))
     EvidenceItem.objects.bulk_create(items)
+
+
+def _time_off_ranges(generator: random.Random, today: date) -> list[tuple[date, date, str]]:
+    """Non-overlapping ranges from ``TIME_OFF_DAYS`` ago up to ``today``, walking forward in time."""
+    ranges: list[tuple[date, date, str]] = []
+    day = today - timedelta(days=TIME_OFF_DAYS) + timedelta(days=generator.randint(0, 40))
+    while True:
+        kind = generator.choices(("vacation", "sick", "other"), weights=(6, 3, 1))[0]
+        length = {"vacation": generator.randint(3, 12), "sick": generator.randint(1, 3), "other": 1}[kind]
+        end = day + timedelta(days=length - 1)
+        if end > today:
+            return ranges
+        ranges.append((day, end, kind))
+        day = end + timedelta(days=generator.randint(25, 110))
+
+
+def _time_off(context: Any) -> None:
+    """Time off of every team member, imported as a people partner would, dated on the demo's calendar."""
+    partner = context.personas.get("pia")
+    if partner is None:
+        return
+    allowed = get_policy().allowed_sources
+    if "pto" not in allowed:
+        update_policy(actor=partner, reason="Demo: time off from the HR system, for team health only.",
+                      allowed_sources=[*allowed, "pto"])
+    generator = random.Random(TIME_OFF_SEED)
+    today: date = context.today
+    erin, pat = context.personas.get("erin"), context.personas.get("pat")
+    rows: list[tuple[str, date, date, str]] = []
+    for person in context.people:
+        if person.team_id is None:
+            continue
+        ranges = _time_off_ranges(generator, today)
+        if person == erin:
+            # No rest since spring: the last time off was more than 180 days ago.
+            ranges = [(today - timedelta(days=205), today - timedelta(days=196), "vacation")]
+        rows.extend((person.employee_id, start, end, kind) for start, end, kind in ranges)
+    if pat is not None:
+        rows = [row for row in rows if row[0] != pat.employee_id]
+        page = Page.objects.filter(person=pat, paged_at__date__lte=today - timedelta(days=10)).order_by(
+            "-paged_at").first()
+        paged_on = page.paged_at.date() if page else today - timedelta(days=30)
+        # Pat's week off, and a page that reached Pat on it: the rota was swapped too late.
+        rows.append((pat.email, paged_on - timedelta(days=2), paged_on + timedelta(days=4), "vacation"))
+    personas = set(context.personas.values())
+    parental = next((person for person in context.people if person.team_id and person not in personas), None)
+    if parental is not None:
+        rows = [row for row in rows if row[0] != parental.employee_id]
+        rows.append((parental.employee_id, today - timedelta(days=150), today - timedelta(days=60), "parental"))
+    text = "person,start_date,end_date,kind\n" + "".join(
+        f"{key},{start.isoformat()},{end.isoformat()},{kind}\n" for key, start, end, kind in rows)
+    import_time_off(text.encode(), actor=partner)
+    TimeOff.objects.update(source="demo", imported_at=datetime.combine(
+        today - timedelta(days=TIME_OFF_IMPORTED_DAYS_AGO), time(10), tzinfo=UTC))

@@ -385,3 +385,41 @@ class WebhookDelivery(models.Model):
     delivery_id = models.CharField(max_length=200, unique=True)
     received_at = models.DateTimeField(auto_now_add=True)
     events = models.PositiveIntegerField(default=0)
+
+
+class TimeOff(models.Model):
+    """A person's time off from the HR system, ``start_date`` to ``end_date`` with both days included (A5).
+
+    A team-health input only, never performance evidence: nothing can cite it, no packet or AI signal
+    reads it, and team pages show it as aggregates that never name the kind. The kind is kept
+    because the HR export has it and the person sees their own; it is private to them.
+    """
+
+    class Kind(models.TextChoices):
+        VACATION = "vacation", "Vacation"
+        SICK = "sick", "Sick leave"
+        PARENTAL = "parental", "Parental leave"
+        OTHER = "other", "Other"
+
+    person = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="+")
+    start_date = models.DateField()
+    end_date = models.DateField(help_text="The last day off (included).")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    source = models.CharField(max_length=32, default="csv")
+    imported_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["person_id", "start_date"]
+        constraints = [
+            models.UniqueConstraint(fields=["person", "start_date"], name="evidence_time_off_one_start_per_person"),
+            models.CheckConstraint(condition=models.Q(end_date__gte=models.F("start_date")),
+                                   name="evidence_time_off_ends_after_start"),
+        ]
+
+    def __str__(self) -> str:
+        # Without the kind: a log line or admin listing must not reveal the reason for leave.
+        return f"time off of person {self.person_id} from {self.start_date.isoformat()} to {self.end_date.isoformat()}"
+
+    @property
+    def audit_subject_person_id(self) -> int:
+        return self.person_id

@@ -3,6 +3,7 @@ and the people-partner tools (catalogue, git ingest with progress, unmatched ide
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django.contrib import messages
@@ -19,6 +20,8 @@ from brightline.core.delivery import (
     DORA_LEVELS_SOURCE,
     DORA_TEAMS_NOT_INDIVIDUALS,
     QUALITY_DEFINITIONS,
+    TIME_OFF_DEFINITIONS,
+    TIME_OFF_LIMITS,
     GitRepositoryError,
 )
 from brightline.evidence import charts
@@ -49,9 +52,11 @@ from brightline.evidence.services import (
     update_service,
 )
 from brightline.evidence.sources.base import SourceError
+from brightline.evidence.timeoff import team_time_off
 from brightline.jobs.models import JobRun
 from brightline.jobs.services import enqueue
 from brightline.people.models import Person, Team
+from brightline.policy.services import min_cohort_size
 
 LEVEL_TABLE = (
     ("Elite", "On demand, multiple per day (> 7 per week)", "Less than one day", "≤ 5 %", "Less than one hour"),
@@ -145,8 +150,12 @@ def team_health_view(request: HttpRequest, slug: str) -> HttpResponse:
         if access.can_view_health_detail(viewer, person):
             record_access(viewer, person, "evidence.health_detail", via="web")
             visible.append((person, detail))
+    # Time off is aggregated for the team only: it never joins the per-person rows above.
+    as_of = (end - timedelta(days=1)).date()
     return render(request, "evidence/team_health.html", {
-        "team": team, "health": report.team, "visible": visible, "start": start, "end": end})
+        "team": team, "health": report.team, "visible": visible, "start": start, "end": end,
+        "time_off": team_time_off(team, as_of=as_of, min_cohort=min_cohort_size()), "as_of": as_of,
+        "time_off_definitions": TIME_OFF_DEFINITIONS, "time_off_limits": TIME_OFF_LIMITS})
 
 
 @require_GET

@@ -52,6 +52,13 @@ SOURCES: tuple[DataSource, ...] = (
                "Clarity of expectations per manager (seen by that manager, their management chain and people "
                "partners) and organisation-wide, as aggregates of at least the minimum cohort. Who answered is "
                "never stored.", "surveys", enabled_by_default=False),
+    DataSource("pto", "Time off from the HR system (imported)",
+               ("person (matched by employee id or work email)", "first and last day off",
+                "kind of leave (vacation, sick, parental, other)"),
+               "Team health only: whether a team rests (share of members without time off, median days off, pages "
+               "during time off), as aggregates of at least the minimum cohort. Never performance evidence: no "
+               "review, packet or AI signal uses it. No page shows the kind of leave to anyone but you.",
+               "pto", enabled_by_default=False),
     DataSource("demographics", "Demographic attributes (optional, voluntary)",
                ("sex or gender", "race or ethnicity", "age band", "disability"),
                "Only for fairness audits, only in aggregate, only by people partners; every access logged.",
@@ -76,6 +83,7 @@ DEFAULT_RETENTION_DAYS: dict[str, int] = {
     "feedback": 1095,
     "reviews": 2555,
     "surveys": 730,
+    "pto": 365,  # a year: twice the longest team-health window (180 days), and no longer
     "demographics": 1095,
     "access_logs": 730,
     "audit": 2555,

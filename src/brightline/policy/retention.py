@@ -39,6 +39,7 @@ from brightline.evidence.models import (
     PullRequest,
     Remediation,
     SupportTicket,
+    TimeOff,
 )
 from brightline.evidence.models import Review as CodeReview
 from brightline.fairness.models import DemographicRecord, HrisEvent, SurveyResponse
@@ -146,6 +147,7 @@ TARGETS: tuple[Target, ...] = (
     # A cycle's record is complete when it closes; an open cycle has no closing date and never expires.
     Target("reviews", ReviewCycle, "closed_at", _held_when_a_review_is_held),
     Target("surveys", SurveyResponse, "survey_date"),
+    Target("pto", TimeOff, "end_date"),
     Target("demographics", DemographicRecord, "updated_at"),
     Target("access_logs", AccessLog, "at"),
     Target("audit", AuditEntry, "created_at", never_delete=HOLD_AUDIT_CHAIN),
@@ -286,6 +288,7 @@ CATEGORY_NAMES: dict[str, str] = {
     "feedback": "Feedback, checkpoints, 1:1 notes, commentary, accomplishments, drafts",
     "reviews": "Closed review cycles with their reviews, calibration, memos and appeals",
     "surveys": "Survey answers",
+    "pto": "Time off imported from the HR system",
     "demographics": "Demographic attributes",
     "access_logs": "The log of who read whose record",
     "audit": "The audit trail",

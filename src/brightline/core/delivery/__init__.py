@@ -1,4 +1,5 @@
-"""Operational evidence (requirements A1–A5): git mining, DORA metrics, quality and team health.
+"""Operational evidence (requirements A1–A5): git mining, DORA metrics, quality and team health
+(after-hours work and time-off patterns).
 
 Pure computation, no Django: plain dataclasses and Arrow tables in, typed results out.
 Delivery metrics describe teams and services, never individuals (principle 5, A7).
@@ -78,6 +79,21 @@ from brightline.core.delivery.tables import (
     deployments_from_releases,
     remediations_from_reverts,
 )
+from brightline.core.delivery.timeoff import (
+    BAD_TIME_OFF_COHORT,
+    BAD_TIME_OFF_WINDOWS,
+    DEFAULT_TIME_OFF_WINDOWS,
+    REVERSED_SPAN,
+    TIME_OFF_DEFINITIONS,
+    TIME_OFF_LIMITS,
+    TeamMember,
+    TeamTimeOff,
+    TimeOffSpan,
+    TimeOffWithheld,
+    overlapping_spans,
+    summarise_team_time_off,
+    working_days_off,
+)
 
 __all__ = [
     # git mining
@@ -152,4 +168,18 @@ __all__ = [
     "classify_work_time",
     "summarise_person_health",
     "summarise_team_health",
+    # team health: time off (aggregates only; never performance evidence)
+    "BAD_TIME_OFF_COHORT",
+    "BAD_TIME_OFF_WINDOWS",
+    "DEFAULT_TIME_OFF_WINDOWS",
+    "REVERSED_SPAN",
+    "TIME_OFF_DEFINITIONS",
+    "TIME_OFF_LIMITS",
+    "TeamMember",
+    "TeamTimeOff",
+    "TimeOffSpan",
+    "TimeOffWithheld",
+    "overlapping_spans",
+    "summarise_team_time_off",
+    "working_days_off",
 ]
