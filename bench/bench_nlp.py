@@ -1,11 +1,12 @@
 """Throughput of the classifiers and of ``classify_csv`` against bare embedding speed.
 
-    .venv/bin/python bench/bench_nlp.py --count 100000
+    .venv/bin/python bench/bench_nlp.py --count 100000 --rounds 3
 
 Builds 100,000 synthetic review comments (see ``bench_embeddings.py``), then times, each on the
 same texts: ``classify_csv`` on a CSV of them (first, so the peak memory it reports is that of the
 streaming path), then ``embed``, ``classify_sentiment`` and ``classify_tone`` on the whole list.
-Prints rows/s, each one's ratio to bare ``embed`` and the peak resident memory.
+Repeats the timings (``--rounds``; ``embed`` is timed in every round) and prints rows/s, each one's
+ratio to bare ``embed`` (the median of the rounds' ratios) and the peak resident memory.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from statistics import median
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -28,12 +30,10 @@ from bench_embeddings import synthetic_comments  # noqa: E402
 from brightline.core.nlp import classify_csv, classify_sentiment, classify_tone, embed  # noqa: E402
 
 
-def rate(label: str, count: int, work: Callable[[], object]) -> float:
+def seconds(work: Callable[[], object]) -> float:
     started = time.perf_counter()
     work()
-    per_second = count / (time.perf_counter() - started)
-    print(f"{label:<34} {per_second:>10,.0f} rows/s", flush=True)
-    return per_second
+    return time.perf_counter() - started
 
 
 def peak_rss_mib() -> float:
@@ -43,9 +43,13 @@ def peak_rss_mib() -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--count", type=int, default=100_000)
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="repeat every timing this often; ratios are medians of the per-round ratios")
     arguments = parser.parse_args()
     texts = synthetic_comments(arguments.count, seed=1)
-    print(f"cpus available: {len(os.sched_getaffinity(0))}; texts: {len(texts):,}")
+    print(f"cpus available: {len(os.sched_getaffinity(0))}; texts: {len(texts):,}; rounds: {arguments.rounds}")
+    timings: dict[str, list[float]] = {"embed (static)": [], "classify_csv (sentiment)": [],
+                                       "classify_sentiment": [], "classify_tone": []}
     with tempfile.TemporaryDirectory() as folder:
         source = Path(folder) / "comments.csv"
         with source.open("w", encoding="utf-8", newline="") as handle:
@@ -56,18 +60,22 @@ def main() -> None:
         classify_sentiment(texts[:5])
         classify_tone(texts[:5])
         # First, while memory holds only the models and the text list: the streaming path.
-        csv_rate = rate(
-            "classify_csv (sentiment)",
-            len(texts),
-            lambda: classify_csv(source, Path(folder) / "out.csv", task="sentiment", text_column="text"),
-        )
+        timings["classify_csv (sentiment)"].append(seconds(
+            lambda: classify_csv(source, Path(folder) / "out.csv", task="sentiment", text_column="text")))
         print(f"peak RSS after classify_csv: {peak_rss_mib():,.0f} MiB")
-    embed_rate = rate("embed (static)", len(texts), lambda: embed(texts))
-    sentiment_rate = rate("classify_sentiment", len(texts), lambda: classify_sentiment(texts))
-    tone_rate = rate("classify_tone", len(texts), lambda: classify_tone(texts))
-    print(f"sentiment / embed ratio: {sentiment_rate / embed_rate:.2f}")
-    print(f"tone / embed ratio: {tone_rate / embed_rate:.2f}")
-    print(f"classify_csv / embed ratio: {csv_rate / embed_rate:.2f}")
+        for round_number in range(arguments.rounds):
+            timings["embed (static)"].append(seconds(lambda: embed(texts)))
+            if round_number:
+                timings["classify_csv (sentiment)"].append(seconds(
+                    lambda: classify_csv(source, Path(folder) / "out.csv", task="sentiment", text_column="text")))
+            timings["classify_sentiment"].append(seconds(lambda: classify_sentiment(texts)))
+            timings["classify_tone"].append(seconds(lambda: classify_tone(texts)))
+    for label, taken in timings.items():
+        print(f"{label:<34} {len(texts) / median(taken):>10,.0f} rows/s (median of {len(taken)})", flush=True)
+    reference = timings["embed (static)"]
+    for label in ("classify_sentiment", "classify_tone", "classify_csv (sentiment)"):
+        ratio = median(r / t for r, t in zip(reference, timings[label], strict=True))
+        print(f"{label.split(' ')[0]} / embed ratio (median of rounds): {ratio:.2f}")
     print(f"peak RSS at the end (100,000 texts embedded and classified in one call each): {peak_rss_mib():,.0f} MiB")
 
 

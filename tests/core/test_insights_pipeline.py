@@ -18,6 +18,7 @@ from brightline.core.insights import (
     load_model_metrics,
     load_taxonomy,
     model_versions,
+    pipeline,
     sentiment_from_embeddings,
 )
 from brightline.core.insights.pipeline import NLP_MODELS_PATH
@@ -101,3 +102,19 @@ def test_the_transparency_report_carries_the_measured_numbers_of_the_metrics_fil
     detection = {f.metric: f.value for f in report["trend_break"].accuracy}
     assert detection["detection rate (within 2 periods)"] > 0.8
     assert all(entry.cannot_infer and entry.human_review and entry.failure_modes for entry in report.values())
+
+
+def test_analysing_in_chunks_gives_what_one_pass_gives(monkeypatch):
+    texts = [*TEXTS, *AWKWARD_TEXTS, *(f"Comment {i}. It shipped on time." for i in range(7))]
+    comments = comments_of(texts)
+    index = build_theme_index(load_taxonomy(), embedder=embed)
+    whole, whole_vectors = analyse_comments(comments, index=index)
+    monkeypatch.setattr(pipeline, "ANALYSIS_CHUNK_SIZE", 4)
+    chunked, chunked_vectors = analyse_comments(comments, index=index)
+    assert len(chunked) == len(texts)
+    assert [(a.comment_id, a.themes, a.sentiment.label) for a in chunked] == [
+        (a.comment_id, a.themes, a.sentiment.label) for a in whole]
+    # A matrix product of another shape may sum in another order: the last float32 bits differ.
+    assert [a.sentiment.confidence for a in chunked] == pytest.approx([a.sentiment.confidence for a in whole],
+                                                                      abs=1e-6)
+    np.testing.assert_array_equal(chunked_vectors, whole_vectors)

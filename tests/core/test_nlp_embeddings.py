@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+from collections.abc import Iterator
 
 import numpy as np
 import pytest
@@ -14,6 +15,7 @@ from brightline.core.nlp import (
     embed,
     selected_backend,
 )
+from brightline.core.nlp.tokens import computed_ahead
 
 SENTENCES = [
     "The build is broken again after your merge.",
@@ -84,3 +86,39 @@ def test_it_explains_that_the_full_model_backend_needs_sentence_transformers(
     with pytest.raises(ImportError) as raised:
         embed(["hello"])
     assert str(raised.value) == SENTENCE_TRANSFORMERS_MISSING_ERROR
+
+
+def test_computed_ahead_keeps_order_and_computes_each_item_once_one_item_ahead():
+    calls: list[int] = []
+    seen_by_caller: list[int] = []
+
+    def square(number: int) -> int:
+        calls.append(number)
+        return number * number
+
+    def numbers() -> Iterator[int]:
+        for number in range(5):
+            seen_by_caller.append(number)
+            yield number
+
+    results = []
+    for item, result in computed_ahead(square, numbers()):
+        # Never more than one item beyond the one handed out is read or computed.
+        assert len(seen_by_caller) <= item + 2
+        results.append((item, result))
+    assert results == [(n, n * n) for n in range(5)]
+    assert sorted(calls) == list(range(5))
+    assert list(computed_ahead(square, [])) == []
+
+
+def test_computed_ahead_raises_the_helper_threads_error_to_the_caller():
+    def fail_on_two(number: int) -> int:
+        if number == 2:
+            raise ValueError("bad item 2")
+        return number
+
+    received = []
+    with pytest.raises(ValueError, match="bad item 2"):
+        for item, _ in computed_ahead(fail_on_two, range(5)):
+            received.append(item)
+    assert received == [0, 1]

@@ -36,7 +36,7 @@ from brightline.core.insights.themes import (
 )
 from brightline.core.nlp.classifiers import LinearTextClassifier, bundled_classifier
 from brightline.core.nlp.embeddings import normalise_rows, row_norms, token_vector_sums
-from brightline.core.nlp.tokens import MAX_TOKENS, TokenBatch, static_vocabulary, tokenize
+from brightline.core.nlp.tokens import MAX_TOKENS, TokenBatch, computed_ahead, static_vocabulary, tokenize
 
 __all__ = ["NLP_MODELS_PATH", "CommentAnalysis", "analyse_comments", "model_versions", "sentiment_from_embeddings"]
 
@@ -136,6 +136,25 @@ def _comment_tokens(texts: Sequence[str], pieces: _Pieces,
     return piece_tokens.join_rows(first, stop), one_piece
 
 
+#: Comments analysed per step: big enough for the tokenizer's threads, small enough to overlap.
+ANALYSIS_CHUNK_SIZE = 16384
+
+
+@dataclass(frozen=True, slots=True)
+class _Prepared:
+    """One chunk split into sentences and pieces and tokenised: the tokenizer's part of the work."""
+
+    sentences: list[list[tuple[str, int, int]]]
+    pieces: _Pieces
+    piece_tokens: TokenBatch
+
+
+def _prepare(texts: list[str]) -> _Prepared:
+    sentences = split_comments(texts)
+    pieces = _comment_pieces(texts, sentences)
+    return _Prepared(sentences, pieces, tokenize(pieces.texts))
+
+
 def analyse_comments(comments: Sequence[Comment], *, index: ThemeIndex,
                      threshold: float = DEFAULT_THEME_THRESHOLD,
                      with_sentiment: bool = True) -> tuple[list[CommentAnalysis], NDArray[np.float32]]:
@@ -144,11 +163,30 @@ def analyse_comments(comments: Sequence[Comment], *, index: ThemeIndex,
     The embeddings equal ``embed(texts, backend="static")`` and the sentiment equals
     ``classify_sentiment(texts)``; each text is tokenised once for all three, and each token
     vector is summed once (a one-sentence comment's sums are its sentence's).
+
+    Comments are analysed in chunks of :data:`ANALYSIS_CHUNK_SIZE`; while one chunk is scored, the
+    next is split and tokenised (:func:`.tokens.computed_ahead`). Results do not depend on the
+    chunking (every step is per comment), and the intermediate arrays (token features, seed
+    similarities) are those of one chunk.
     """
     texts = [comment.text for comment in comments]
-    sentences = split_comments(texts)
-    pieces = _comment_pieces(texts, sentences)
-    piece_tokens = tokenize(pieces.texts)
+    if len(texts) <= ANALYSIS_CHUNK_SIZE:
+        return _analyse_prepared(comments, texts, _prepare(texts), index=index, threshold=threshold,
+                                 with_sentiment=with_sentiment)
+    analyses: list[CommentAnalysis] = []
+    vectors: list[NDArray[np.float32]] = []
+    chunks = (slice(start, start + ANALYSIS_CHUNK_SIZE) for start in range(0, len(texts), ANALYSIS_CHUNK_SIZE))
+    for chunk, prepared in computed_ahead(lambda part: _prepare(texts[part]), chunks):
+        found, chunk_vectors = _analyse_prepared(comments[chunk], texts[chunk], prepared, index=index,
+                                                 threshold=threshold, with_sentiment=with_sentiment)
+        analyses.extend(found)
+        vectors.append(chunk_vectors)
+    return analyses, np.concatenate(vectors)
+
+
+def _analyse_prepared(comments: Sequence[Comment], texts: list[str], prepared: _Prepared, *, index: ThemeIndex,
+                      threshold: float, with_sentiment: bool) -> tuple[list[CommentAnalysis], NDArray[np.float32]]:
+    sentences, pieces, piece_tokens = prepared.sentences, prepared.pieces, prepared.piece_tokens
     piece_sums = token_vector_sums(piece_tokens)
     # Normalised first, exactly as embed() does, so the scores equal assign_themes' to the last bit.
     sentence_vectors = normalise_rows(piece_sums[pieces.sentence_rows])

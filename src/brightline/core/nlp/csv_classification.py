@@ -6,16 +6,17 @@ Used by ``brightline nlp classify``; it has no Django dependency.
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, Protocol
 
-from .classifiers import Prediction, classify_sentiment, classify_tone
+from .classifiers import LinearTextClassifier, Prediction, bundled_classifier
+from .tokens import TokenBatch, computed_ahead, tokenize
 
 LABEL_COLUMN = "label"
 CONFIDENCE_COLUMN = "confidence"
-DEFAULT_BATCH_SIZE = 2048
+DEFAULT_BATCH_SIZE = 8192
 
 EMPTY_FILE_ERROR = "{path} is empty: expected a header row naming the text column."
 MISSING_TEXT_COLUMN_ERROR = "{path} has no column {column!r}; its columns are: {columns}."
@@ -57,7 +58,7 @@ def classify_csv(
     output column names, or bytes that are not UTF-8; the output file may then be incomplete.
     ``confidence`` is written with 4 decimals.
     """
-    classify = _classifier_for(task)
+    model = _classifier_for(task)
     if batch_size < 1:
         raise CsvClassificationError(BATCH_SIZE_ERROR.format(batch_size=batch_size))
     source = Path(input_path)
@@ -73,9 +74,7 @@ def classify_csv(
                 writer.writerow([*header, LABEL_COLUMN, CONFIDENCE_COLUMN])
                 bar = _progress_bar(source, enabled=progress)
                 try:
-                    for batch in _batches(reader, batch_size):
-                        texts = [row[text_index] if text_index < len(row) else "" for row in batch]
-                        predictions = classify(texts)
+                    for batch, predictions in _classified_batches(_batches(reader, batch_size), model, text_index):
                         writer.writerows(
                             [*row, prediction.label, f"{prediction.confidence:.4f}"]
                             for row, prediction in zip(batch, predictions, strict=True)
@@ -93,12 +92,22 @@ def classify_csv(
     return CsvClassificationSummary(rows=rows_written, label_counts=counts)
 
 
-def _classifier_for(task: str) -> Callable[[Sequence[str]], list[Prediction]]:
-    if task == "sentiment":
-        return classify_sentiment
-    if task == "tone":
-        return classify_tone
-    raise CsvClassificationError(UNKNOWN_TASK_ERROR.format(task=task))
+def _classifier_for(task: str) -> LinearTextClassifier:
+    if task not in ("sentiment", "tone"):
+        raise CsvClassificationError(UNKNOWN_TASK_ERROR.format(task=task))
+    return bundled_classifier(task)
+
+
+def _classified_batches(
+    batches: Iterator[list[list[str]]], model: LinearTextClassifier, text_index: int
+) -> Iterator[tuple[list[list[str]], list[Prediction]]]:
+    """Each batch with its predictions; the next batch is tokenised while this one is scored and written."""
+
+    def tokens_of(batch: list[list[str]]) -> TokenBatch:
+        return tokenize([row[text_index] if text_index < len(row) else "" for row in batch])
+
+    for batch, tokens in computed_ahead(tokens_of, batches):
+        yield batch, model.predict_tokens(tokens)
 
 
 def _read_header(reader: Iterator[list[str]], source: Path) -> list[str]:

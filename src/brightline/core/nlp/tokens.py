@@ -15,12 +15,13 @@ embedding leaves them out, as model2vec does.
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cache
 from itertools import chain
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -34,6 +35,7 @@ __all__ = [
     "STATIC_MODEL_PATH",
     "StaticVocabulary",
     "TokenBatch",
+    "computed_ahead",
     "static_vocabulary",
     "tokenize",
 ]
@@ -154,3 +156,31 @@ def tokenize(texts: Sequence[str]) -> TokenBatch:
         np.cumsum(np.concatenate(length_chunks), out=starts[1:])
     ids = np.concatenate(id_chunks) if id_chunks else np.zeros(0, dtype=np.int32)
     return TokenBatch(ids, starts)
+
+
+Item = TypeVar("Item")
+Result = TypeVar("Result")
+
+
+def computed_ahead(function: Callable[[Item], Result], items: Iterable[Item]) -> Iterator[tuple[Item, Result]]:
+    """Each item with ``function(item)``, in order, the next item's result computed meanwhile.
+
+    ``function`` runs in one helper thread, one item ahead of the caller. It pays off when
+    ``function`` is mostly work that releases the GIL (the Rust tokenizer): the caller's Python
+    work on one item then overlaps the tokenising of the next instead of waiting for it.
+    """
+    iterator = iter(items)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="brightline-ahead") as helper:
+        pending: list[tuple[Item, Future[Result]]] = [(item, helper.submit(function, item))
+                                                      for item in _first(iterator)]
+        while pending:
+            item, future = pending.pop()
+            pending = [(following, helper.submit(function, following)) for following in _first(iterator)]
+            yield item, future.result()
+
+
+def _first(iterator: Iterator[Item]) -> list[Item]:
+    """The iterator's next item as a one-item list, or an empty list at its end."""
+    for item in iterator:
+        return [item]
+    return []
