@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sklearn.metrics import f1_score
 
-from brightline.core.nlp import EMBEDDING_BACKEND_ENVIRONMENT_VARIABLE, classify_sentiment
+from brightline.core.nlp import EMBEDDING_BACKEND_ENVIRONMENT_VARIABLE, classifiers, classify_sentiment
 from brightline.core.nlp.splits import premo_split
 
 SHARED_DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
@@ -70,3 +70,15 @@ def test_it_uses_the_static_embeddings_it_was_trained_on_whatever_the_backend_se
     expected = classify_sentiment(texts)
     monkeypatch.setenv(EMBEDDING_BACKEND_ENVIRONMENT_VARIABLE, "sentence-transformers")
     assert classify_sentiment(texts) == expected
+
+
+def test_predictions_do_not_depend_on_how_many_texts_are_scored_at_once(monkeypatch):
+    texts = ["Great catch, thank you!", "This broke the build again.", "Merged.", "",
+             "The retry logic is confusing and the tests are flaky.", "Love the new dashboard 🎉", "ok"] * 3
+    whole = classify_sentiment(texts)
+    monkeypatch.setattr(classifiers, "PREDICTION_CHUNK_SIZE", 4)
+    chunked = classify_sentiment(texts)
+    assert [p.label for p in chunked] == [p.label for p in whole]
+    # Another matrix shape may sum in another order: only the last float32 bits may differ.
+    assert [p.confidence for p in chunked] == pytest.approx([p.confidence for p in whole], abs=1e-6)
+    assert {p.label for p in whole} == {"positive", "neutral", "negative"}

@@ -24,7 +24,7 @@ from scipy import sparse
 
 from .embeddings import embed_tokens
 from .features import adjacent_pairs, continuation_mask, piece_variants
-from .tokens import TokenBatch, static_vocabulary, tokenize
+from .tokens import TokenBatch, computed_ahead, static_vocabulary, tokenize
 
 SentimentLabel = Literal["positive", "neutral", "negative"]
 ToneLabel = Literal["toxic", "ok"]
@@ -34,7 +34,7 @@ MODELS_PATH = Path(__file__).resolve().parent / "models"
 #: 2: sub-word features and per-token weight tables (2026-11-23); 1 was TF-IDF word and char n-grams.
 MODEL_FORMAT_VERSION = 2
 # Texts tokenised and scored at once: bounds the per-chunk arrays without costing throughput.
-PREDICTION_CHUNK_SIZE = 4096
+PREDICTION_CHUNK_SIZE = 8192
 
 UNSUPPORTED_MODEL_FORMAT_ERROR = (
     "The classifier in {path} has format {found}; this code reads format {expected}. "
@@ -120,8 +120,10 @@ class LinearTextClassifier:
             raise TypeError(TEXTS_NOT_A_SEQUENCE_ERROR)
         texts = list(texts)
         predictions: list[Prediction] = []
-        for start in range(0, len(texts), PREDICTION_CHUNK_SIZE):
-            predictions.extend(self.predict_tokens(tokenize(texts[start : start + PREDICTION_CHUNK_SIZE])))
+        chunks = (texts[start : start + PREDICTION_CHUNK_SIZE] for start in range(0, len(texts), PREDICTION_CHUNK_SIZE))
+        # The next chunk is tokenised (without the GIL) while this one is scored.
+        for _, tokens in computed_ahead(tokenize, chunks):
+            predictions.extend(self.predict_tokens(tokens))
         return predictions
 
     def predict_tokens(self, tokens: TokenBatch, embeddings: NDArray[np.float32] | None = None) -> list[Prediction]:
