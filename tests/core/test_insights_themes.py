@@ -7,7 +7,10 @@ from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from brightline.core.insights import (
     DEFAULT_THEME_THRESHOLD,
@@ -22,7 +25,7 @@ from brightline.core.insights import (
     measure_theme_accuracy,
     summarise_themes,
 )
-from brightline.core.insights.themes import comment_sentences, split_comments
+from brightline.core.insights.themes import comment_sentences, seed_similarities, split_comments
 from brightline.core.nlp import embed
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "themes_labelled.csv"
@@ -172,3 +175,20 @@ def test_split_comments_finds_the_same_sentences_as_comment_sentences():
              "  leading space. Trailing space.  ", "1.5 is a number. v2.0 too.", "\"Quoted.\" (Bracketed.) Next.",
              *REVIEW_CONCERNS]
     assert split_comments(texts) == [comment_sentences(text) for text in texts]
+
+
+@settings(max_examples=40, deadline=None)
+@given(rows=st.lists(st.lists(st.integers(-100, 100), min_size=256, max_size=256), min_size=1, max_size=6),
+       scales=st.lists(st.integers(1, 10_000), min_size=6, max_size=6))
+def test_seed_similarities_of_any_positive_multiple_equal_the_centred_cosine(rows, scales):
+    index = build_theme_index(load_taxonomy(), embedder=embed)
+    raw = np.asarray(rows, dtype=np.float32) / 100  # includes all-zero rows (an empty text's embedding)
+    norms = np.linalg.norm(raw, axis=1)
+    units = np.divide(raw, norms[:, None], out=np.zeros_like(raw), where=norms[:, None] > 0)
+    # The definition: shift the unit vector by the centre, normalise, take the cosine with each centred seed.
+    shifted = units - index.center
+    expected = (shifted / np.linalg.norm(shifted, axis=1, keepdims=True)) @ index.seed_vectors.T
+    scaled = raw * (np.asarray(scales[: len(rows)], dtype=np.float32)[:, None] / 100)
+    found = seed_similarities(scaled, np.linalg.norm(scaled, axis=1).astype(np.float32), index)
+    np.testing.assert_allclose(found, expected, atol=2e-4)
+    assert found.shape == (len(rows), len(index.seed_phrases))
