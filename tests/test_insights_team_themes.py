@@ -241,3 +241,37 @@ def test_only_leaders_and_people_partners_get_the_theme_links(personas, team_fee
     response = client_for(getattr(personas, who)).get(LEADERSHIP)
     assert response.status_code == 403
     assert "Feedback themes" not in response.content.decode()
+
+
+def test_the_leadership_api_gives_the_same_team_theme_counts_as_the_page(personas, team_feedback, bigger_payments,
+                                                                         client_for):
+    from brightline.insights.models import Signal
+
+    run(team=personas.erin.team)
+    rows = {row["team"]: row for row in
+            client_for(personas.lee).get("/api/fairness/leadership").json()["feedback_themes"]}
+    payments = rows["payments"]
+    assert payments["state"] == "summarised"
+    code_quality = Signal.objects.get(team=personas.erin.team, key="theme:code_quality", is_current=True)
+    assert {"theme": "code_quality", "label": "Code quality", "comments": code_quality.detail["comments"],
+            "authors": code_quality.detail["authors"]} in payments["recurring"]
+    assert rows["platform"]["state"] == "no_summary" and set(rows["platform"]) == {"team", "name", "state"}
+    text = json.dumps(payments)
+    assert not any(concern in text for concern in CONCERNS)
+    assert "members" not in text and "feedback_response" not in text
+
+
+def test_the_leadership_api_withholds_a_team_below_the_minimum_cohort(personas, client_for, team_feedback):
+    run(team=personas.erin.team)
+    rows = {row["team"]: row for row in
+            client_for(personas.pia).get("/api/fairness/leadership").json()["feedback_themes"]}
+    assert rows["payments"] == {"team": "payments", "name": personas.erin.team.name, "state": "withheld",
+                                "min_cohort": 5}
+
+
+def test_the_leadership_api_says_not_enough_data_without_numbers(personas, bigger_payments, client_for):
+    answer(personas.erin, [personas.pat, olga()], ("Shipped it.", "It works.", CONCERNS[0]))
+    run(team=personas.erin.team)
+    rows = {row["team"]: row for row in
+            client_for(personas.lee).get("/api/fairness/leadership").json()["feedback_themes"]}
+    assert rows["payments"] == {"team": "payments", "name": personas.erin.team.name, "state": "not_enough_data"}

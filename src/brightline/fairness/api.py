@@ -49,6 +49,7 @@ def leadership_aggregates(request: HttpRequest) -> dict[str, Any]:
         "four_fifths_flags": len(view.flags), "comparisons": view.comparisons,
         "improvement_after_feedback": [{"cycle_name": row.cycle_name, **row.summary.to_json()}
                                        for row in view.improvement],
+        "feedback_themes": [row.to_json() for row in leadership.feedback_themes(viewer)],
     }
 
 

@@ -259,6 +259,22 @@ class FeedbackThemesRow:
     team: Team
     themes: Any  # brightline.insights.services.TeamThemes; None before a run has summarised the team
 
+    def to_json(self) -> dict[str, Any]:
+        """What the page shows, as data: a state, and counts only when the team has enough data."""
+        themes = self.themes
+        if themes is None:
+            return {"team": self.team.slug, "name": self.team.name, "state": "no_summary"}
+        if themes.withheld:
+            return {"team": self.team.slug, "name": self.team.name, "state": "withheld",
+                    "min_cohort": themes.min_cohort}
+        if not themes.enough_data:
+            return {"team": self.team.slug, "name": self.team.name, "state": "not_enough_data"}
+        return {"team": self.team.slug, "name": self.team.name, "state": "summarised",
+                "comments": themes.comments, "authors": themes.authors,
+                "window": [day.isoformat() for day in themes.window] if themes.window else None,
+                "recurring": [{"theme": row["theme"], "label": row["label"], "comments": row["comments"],
+                               "authors": row["authors"]} for row in themes.recurring]}
+
 
 def feedback_themes(viewer: Person) -> list[FeedbackThemesRow]:
     """Each team whose theme counts the viewer may see, with its counts under the minimum cohort (a team
