@@ -19,6 +19,22 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 PASSWORD = "a-long-test-password"
+# The date-sensitivity check (scripts/test.sh) runs the demo tests with the clock this many days from
+# today, moved with time-machine inside the test process; the machine's own clock is never changed.
+CLOCK_SHIFT_DAYS = int(os.environ.get("BRIGHTLINE_TEST_CLOCK_SHIFT_DAYS") or 0)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def shifted_clock():
+    if not CLOCK_SHIFT_DAYS:
+        yield None
+        return
+    from datetime import UTC, datetime, timedelta
+
+    import time_machine
+
+    with time_machine.travel(datetime.now(UTC) + timedelta(days=CLOCK_SHIFT_DAYS), tick=True) as traveller:
+        yield traveller
 
 
 @dataclass

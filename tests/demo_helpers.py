@@ -82,14 +82,23 @@ def create_outsider() -> Any:
 
     team = Team.objects.get(slug="sre")
     manager = Person.objects.filter(team=team, reports__isnull=False).distinct().order_by("pk").first()
-    from brightline.demo import DEMO_TODAY
+    from brightline.demo import demo_today
 
     # Joined a year before the demo's "today", so the demo stays free of moments after it.
-    joined = datetime.combine(DEMO_TODAY - timedelta(days=365), time(9), tzinfo=UTC)
+    joined = datetime.combine(demo_today() - timedelta(days=365), time(9), tzinfo=UTC)
     user = get_user_model().objects.create(username="oscar", date_joined=joined)
     return Person.objects.create(organisation=team.organisation, user=user, employee_id="NW-OUTSIDER",
                                  name="Oscar Outsider", email="oscar@northwind.example", manager=manager, team=team,
                                  level=manager.level, timezone="Europe/Dublin")
+
+
+def demo_cycle_name(which: str) -> str:
+    """The loaded demo's cycle names: "older" (two halves ago), "decided" (the last half) or "draft"."""
+    from brightline.demo import demo_today
+    from brightline.reviews.demo import demo_cycle_names
+
+    older, decided, draft = demo_cycle_names(demo_today())
+    return {"older": older, "decided": decided, "draft": draft}[which]
 
 
 def demo_objects() -> DemoObjects:
@@ -102,7 +111,7 @@ def demo_objects() -> DemoObjects:
 
     people = {p.user.username: p for p in Person.objects.filter(user__username__in=PERSONA_USERNAMES)
               .select_related("user")}
-    cycle = ReviewCycle.objects.get(name="2026 H1 review")
+    cycle = ReviewCycle.objects.get(name=demo_cycle_name("decided"))
     erin = people["erin"]
     request = FeedbackRequest.objects.filter(subject=erin, anonymous=False).get()
     return DemoObjects(

@@ -1,4 +1,4 @@
-"""The demo is one coherent organisation anchored at ``DEMO_TODAY``: the same seed builds the same records
+"""The demo is one coherent organisation anchored at the day it is built for: the same seed builds the same records
 with the same timestamps, nothing in it happens after its "today", its audit trail verifies, and every
 persona can log in and open the pages their role is for.
 """
@@ -14,13 +14,19 @@ from django.apps import apps
 from django.core.management import call_command
 from django.db import models, transaction
 
-from brightline.demo import DEMO_PASSWORD, DEMO_TODAY, load_demo
-from tests.demo_helpers import DEMO_SEED, PERSONA_USERNAMES, demo_objects, demo_transaction, reset_sequences, should_see
+from brightline.demo import DEMO_PASSWORD, demo_today, load_demo
+from tests.demo_helpers import (
+    DEMO_SEED,
+    PERSONA_USERNAMES,
+    demo_cycle_name,
+    demo_objects,
+    demo_transaction,
+    reset_sequences,
+    should_see,
+)
 
 # The apps whose tables hold the demo's history (people: the organisation itself).
 HISTORY_APPS = ("people", "evidence", "feedback", "reviews", "support", "insights")
-LATEST_DATE = DEMO_TODAY + timedelta(days=1)
-LATEST_MOMENT = datetime.combine(LATEST_DATE, time(0), tzinfo=UTC)
 # Fields that may hold a moment after the demo's "today", and why.
 NOT_DEMO_HISTORY = {
     "audit.AuditEntry.created_at": "audit entries record when the demo was really loaded",
@@ -78,12 +84,14 @@ def date_fields():
 
 
 def test_nothing_in_the_demo_happens_after_its_today(demo_loads, db):
+    latest_date = demo_today()
+    latest_moment = datetime.combine(latest_date + timedelta(days=1), time(0), tzinfo=UTC)
     late = []
     for model, field in date_fields():
         key = f"{model._meta.label}.{field.name}"
         if key in NOT_DEMO_HISTORY:
             continue
-        bound = LATEST_MOMENT if isinstance(field, models.DateTimeField) else LATEST_DATE
+        bound = latest_moment if isinstance(field, models.DateTimeField) else latest_date
         count = model.objects.filter(**{f"{field.name}__gt": bound}).count()
         if count:
             latest = model.objects.order_by(f"-{field.name}").values_list(field.name, flat=True).first()
@@ -95,18 +103,21 @@ def test_the_history_is_spread_over_the_months_before_today(demo_loads, db):
     from brightline.feedback.models import Accomplishment, Checkpoint, FeedbackRequest
     from brightline.reviews.models import ReviewCycle
 
+    today = demo_today()
     cycles = {c.name: c for c in ReviewCycle.objects.all()}
-    assert cycles["2025 H2 review"].opened_at.date().isoformat() == "2025-09-01"
-    assert cycles["2025 H2 review"].closed_at < cycles["2026 H1 review"].opened_at
-    assert cycles["2026 H1 review"].closed_at.date() < DEMO_TODAY
-    for review in cycles["2026 H1 review"].reviews.all():
-        assert cycles["2026 H1 review"].opened_at < review.assessment_submitted_at < cycles["2026 H1 review"].closed_at
+    older, decided = cycles[demo_cycle_name("older")], cycles[demo_cycle_name("decided")]
+    # The first cycle opened 427 days before the demo's "today" (1 September 2025 for 2 November 2026).
+    assert older.opened_at.date() == today - timedelta(days=427)
+    assert older.closed_at < decided.opened_at
+    assert decided.closed_at.date() < today
+    for review in decided.reviews.all():
+        assert decided.opened_at < review.assessment_submitted_at < decided.closed_at
     for checkpoint in Checkpoint.objects.all():
         assert checkpoint.created_at.date() == checkpoint.held_on
     # Comments about Erin were written on different days over the last months, not all at one moment.
     days = {r.created_at.date() for r in FeedbackRequest.objects.all()}
     days |= {a.created_at.date() for a in Accomplishment.objects.all()}
-    assert len(days) >= 4 and min(days) < DEMO_TODAY - timedelta(days=30)
+    assert len(days) >= 4 and min(days) < today - timedelta(days=30)
 
 
 def test_the_audit_trail_of_the_demo_verifies(demo_loads, db):

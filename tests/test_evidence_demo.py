@@ -13,12 +13,12 @@ from brightline.evidence.models import EvidenceItem, Incident, Service
 
 @pytest.mark.django_db
 def test_the_demo_has_delivery_history_with_a_trend_break_and_citable_items():
-    from brightline.demo import DEMO_TODAY, load_demo
+    from brightline.demo import load_demo
 
-    load_demo(seed=7)
+    demo_today = load_demo(seed=7).today
     assert Service.objects.filter(team__isnull=False).count() >= 8
     assert Incident.objects.exclude(attribution="none").exists()
-    today = datetime.combine(DEMO_TODAY, datetime.min.time(), tzinfo=UTC)
+    today = datetime.combine(demo_today, datetime.min.time(), tzinfo=UTC)
     service = Service.objects.get(name=TREND_BREAK_SERVICE)
     break_at = today - timedelta(weeks=TREND_BREAK_WEEKS_AGO)
     before = service_dora(service, start=today - timedelta(weeks=20), end=break_at)

@@ -8,8 +8,8 @@ from collections import Counter
 import pytest
 from django.db import transaction
 
-from brightline.demo import DEMO_TODAY, load_demo
-from tests.demo_helpers import DEMO_SEED, demo_transaction, reset_sequences
+from brightline.demo import demo_today, load_demo
+from tests.demo_helpers import DEMO_SEED, demo_cycle_name, demo_transaction, reset_sequences
 
 
 def fairness_rows() -> dict[str, list[tuple]]:
@@ -67,26 +67,28 @@ def test_the_demo_holds_demographics_with_a_realistic_share_not_disclosed(demo_t
                      for attribute in ("sex_or_gender", "race_or_ethnicity", "age_band", "disability")}
     assert all(count >= 1 for count in not_disclosed.values()), not_disclosed
     assert 0.05 <= sum(not_disclosed.values()) / (4 * people) <= 0.3
-    assert DemographicRecord.objects.order_by("-imported_at").first().imported_at.date() < DEMO_TODAY
+    assert DemographicRecord.objects.order_by("-imported_at").first().imported_at.date() < demo_today()
 
 
 def test_the_demo_has_transfers_one_regretted_leaver_and_promotions_before_the_first_cycle(demo_twice, db):
-    import datetime as dt
 
     from brightline.fairness.models import HrisEvent
 
     events = Counter(HrisEvent.objects.values_list("event", flat=True))
     assert events["transferred"] >= 3 and events["promoted"] >= 5
     assert HrisEvent.objects.filter(event="left", regretted=True).count() == 1
-    assert not HrisEvent.objects.filter(event="promoted", date__gte=dt.date(2025, 9, 1)).exists()
-    assert not HrisEvent.objects.filter(date__gt=DEMO_TODAY).exists()
+    from brightline.reviews.models import ReviewCycle
+
+    first_cycle_opened = ReviewCycle.objects.get(name=demo_cycle_name("older")).opened_at.date()
+    assert not HrisEvent.objects.filter(event="promoted", date__gte=first_cycle_opened).exists()
+    assert not HrisEvent.objects.filter(date__gt=demo_today()).exists()
 
 
 def test_the_people_partner_audits_the_last_cycle_by_protected_attribute(demo_twice, people, client):
     from brightline.reviews.models import ReviewCycle
 
     client.force_login(people["pia"].user)
-    cycle = ReviewCycle.objects.get(name="2026 H1 review")
+    cycle = ReviewCycle.objects.get(name=demo_cycle_name("decided"))
     response = client.get(f"/fairness/outcomes/?cycle={cycle.pk}")
     assert response.status_code == 200
     published = {group.group for result in response.context["results"] if result.cut.key == "sex_or_gender"
@@ -99,7 +101,7 @@ def test_the_ll144_report_counts_everyone_assessed_by_category_and_the_unknowns(
     from brightline.reviews.models import ReviewCycle
 
     client.force_login(people["pia"].user)
-    cycle = ReviewCycle.objects.get(name="2026 H1 review")
+    cycle = ReviewCycle.objects.get(name=demo_cycle_name("decided"))
     report = client.get(f"/fairness/compliance/ll144/?cycle={cycle.pk}").context["report"]
     by_sex = report.tables[0]
     assessed = {row.category: row.n for row in by_sex.rows}
@@ -120,9 +122,13 @@ def test_the_manager_quality_page_shows_clarity_per_quarter(demo_twice, people, 
     mo = people["mo"]
     client.force_login(people["pia"].user)
     response = client.get(f"/fairness/managers/{mo.pk}/")
+    from brightline.fairness.demo import survey_rounds
+
     quarters = {row.quarter: row for row in response.context["quality"].clarity.quarters}
-    assert list(quarters) == ["2025 Q4", "2026 Q1", "2026 Q2", "2026 Q3"]
-    assert quarters["2026 Q2"].not_enough_responses
+    # The four quarters before the demo's own, whatever day the demo was built for.
+    expected = [f"{day.year} Q{(day.month - 1) // 3 + 1}" for day in survey_rounds(demo_today())]
+    assert list(quarters) == expected
+    assert quarters[expected[2]].not_enough_responses
     published = [row.summary.median for row in quarters.values() if row.summary.median is not None]
     assert len(published) == 3 and published[-1] > published[0]  # the team's clarity improved
     assert response.context["quality"].movement is not None
@@ -133,13 +139,13 @@ def test_improvement_after_feedback_compares_the_two_closed_cycles(demo_twice, p
     client.force_login(people["mo"].user)
     response = client.get(f"/fairness/managers/{people['mo'].pk}/")
     first, second = response.context["quality"].improvement.rows
-    assert (first.cycle_name, second.cycle_name, second.baseline_name) == ("2025 H2 review", "2026 H1 review",
-                                                                           "2025 H2 review")
+    older, decided = demo_cycle_name("older"), demo_cycle_name("decided")
+    assert (first.cycle_name, second.cycle_name, second.baseline_name) == (older, decided, older)
     assert second.comparison.status == "compared" and second.comparison.direction == "stayed"
     assert "Needs two cycles" not in visible_text(response)
     client.force_login(people["lee"].user)
     (row,) = client.get("/fairness/leadership/").context["view"].improvement
-    assert row.summary.withheld  # only Mo had feedback in 2025 H2: one manager compared
+    assert row.summary.withheld  # only Mo had feedback in the older cycle: one compared
 
 
 def test_system_health_shows_organisation_clarity_and_movements(demo_twice, people, client):

@@ -7,6 +7,7 @@ import pytest
 
 from brightline.reviews.models import CalibrationChange, DecisionMemo, DimensionAssessment, Phase, ReviewCycle
 from brightline.support.models import SupportPlan
+from tests.demo_helpers import demo_cycle_name
 
 
 @pytest.fixture
@@ -18,7 +19,8 @@ def demo(db):
 
 def test_the_demo_has_two_closed_cycles_where_every_outcome_cites_evidence(demo):
     cycles = ReviewCycle.objects.filter(phase=Phase.CLOSED).order_by("opened_at")
-    assert [(c.name, c.phase) for c in cycles] == [("2025 H2 review", Phase.CLOSED), ("2026 H1 review", Phase.CLOSED)]
+    assert [(c.name, c.phase) for c in cycles] == [(demo_cycle_name("older"), Phase.CLOSED),
+                                                   (demo_cycle_name("decided"), Phase.CLOSED)]
     assert not DimensionAssessment.objects.filter(review__cycle__in=cycles, citations=[]).exists()
     assert DecisionMemo.objects.count() == sum(c.reviews.count() for c in cycles)
 
@@ -26,7 +28,7 @@ def test_the_demo_has_two_closed_cycles_where_every_outcome_cites_evidence(demo)
 def test_the_demo_has_a_draft_packet_whose_uncited_claims_are_flagged(demo):
     from brightline.insights.models import Signal
 
-    draft = ReviewCycle.objects.get(name="2026 H2 review")
+    draft = ReviewCycle.objects.get(name=demo_cycle_name("draft"))
     assert draft.phase == Phase.MANAGER_ASSESSMENT and not draft.reviews.filter(memo__isnull=False).exists()
     review = draft.reviews.get(person__user__username="erin")
     flagged = set(Signal.objects.filter(person=review.person, is_current=True, status="pending",
@@ -41,9 +43,10 @@ def test_the_demo_has_a_draft_packet_whose_uncited_claims_are_flagged(demo):
 def test_the_demo_records_a_calibration_change_with_its_reason_and_an_appeal(demo):
     change = CalibrationChange.objects.filter(source="calibration", assessment__review__person__user__username="erin")
     assert change.exists() and "incident debrief" in change.get().reason and change.get().citations
-    erin_memo = DecisionMemo.objects.get(review__person__user__username="erin", review__cycle__name="2026 H1 review")
+    decided = demo_cycle_name("decided")
+    erin_memo = DecisionMemo.objects.get(review__person__user__username="erin", review__cycle__name=decided)
     assert erin_memo.sections["calibration_changes"] and erin_memo.accountable.user.username == "lee"
-    assert ReviewCycle.objects.get(name="2026 H1 review").reviews.get(person__user__username="pat").appeals.exists()
+    assert ReviewCycle.objects.get(name=decided).reviews.get(person__user__username="pat").appeals.exists()
 
 
 def test_the_demo_support_plan_is_active_with_check_ins_and_the_employees_voice(demo):

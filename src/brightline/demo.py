@@ -6,6 +6,7 @@ their history (evidence, feedback, past review cycles) as further steps of ``loa
 
 from __future__ import annotations
 
+import json
 import random
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -15,8 +16,10 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Permission
 from django.db import transaction
+from django.utils import timezone
 
 from brightline.audit.services import log_action
+from brightline.core.demo_calendar import on_demo_calendar
 from brightline.people.models import (
     AccessRole,
     Identity,
@@ -33,8 +36,7 @@ DEMO_ORGANISATION_SLUG = "default"
 DEMO_ORGANISATION_NAME = "Northwind Software (demo)"
 DEMO_PASSWORD = "brightline-demo"
 DEMO_EMAIL_DOMAIN = "northwind.example"
-# Fixed so the demo is the same on every machine: the date the demo's history is anchored to.
-DEMO_TODAY = date(2026, 11, 2)
+# A demo is built for the day it is loaded: see ``brightline.core.demo_calendar``.
 
 TEAMS: tuple[tuple[str, str, str, str, tuple[str, ...]], ...] = (
     ("payments", "Payments", WorkloadClass.PRODUCT, "Let customers pay and get paid reliably in 30 currencies.",
@@ -101,6 +103,10 @@ class DemoContext:
     personas: dict[str, Person]
     today: date
 
+    def date(self, reference_day: date) -> date:
+        """A fixed date of the history, on this demo's calendar."""
+        return on_demo_calendar(reference_day, self.today)
+
 
 # Each module defines build_demo_history(context); they run in this order because later steps
 # cite what earlier ones created (reviews cite evidence and feedback).
@@ -132,11 +138,12 @@ class DemoResult:
     created: bool
     people: int
     teams: int
+    today: date
     accounts: list[dict[str, str]] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
-        return {"created": self.created, "people": self.people, "teams": self.teams, "accounts": self.accounts,
-                "password": DEMO_PASSWORD}
+        return {"created": self.created, "people": self.people, "teams": self.teams,
+                "built_for": self.today.isoformat(), "accounts": self.accounts, "password": DEMO_PASSWORD}
 
 
 def _accounts() -> list[dict[str, str]]:
@@ -155,34 +162,52 @@ def demo_exists() -> bool:
     return Person.objects.filter(email=f"erin@{DEMO_EMAIL_DOMAIN}").exists()
 
 
-def load_demo(*, seed: int = 7) -> DemoResult:
-    """Build the demo organisation once; a second call changes nothing and returns the accounts."""
+def demo_today() -> date | None:
+    """The day the loaded demo was built for (its history ends then), or None without a demo."""
+    from brightline.audit.models import AuditEntry
+
+    entry = AuditEntry.objects.filter(action="demo.loaded").order_by("-seq").first()
+    if entry is None:
+        return None
+    built_for = json.loads(entry.data_json).get("built_for")
+    return date.fromisoformat(built_for) if built_for else None
+
+
+def load_demo(*, seed: int = 7, today: date | None = None) -> DemoResult:
+    """Build the demo organisation once; a second call changes nothing and returns the accounts.
+
+    ``today`` is the day the demo is built for (default: the current date): its history ends then.
+    """
     if demo_exists():
-        return DemoResult(False, Person.objects.count(), Team.objects.count(), _accounts())
+        return DemoResult(False, Person.objects.count(), Team.objects.count(), demo_today() or timezone.localdate(),
+                          _accounts())
     if Person.objects.exists():
         raise DemoRefused(ERR_OTHER_DATA.format(count=Person.objects.count()))
+    today = today or timezone.localdate()
     rng = random.Random(seed)
     with transaction.atomic():
         install_default_ladder(actor_label="demo")
         organisation, _ = Organisation.objects.update_or_create(slug=DEMO_ORGANISATION_SLUG,
                                                                 defaults={"name": DEMO_ORGANISATION_NAME})
-        builder = _DemoBuilder(rng, organisation)
+        builder = _DemoBuilder(rng, organisation, today)
         builder.build()
         context = DemoContext(rng=rng, organisation=organisation, people=builder.people, teams=builder.teams,
                               personas={p.user.username: p for p in builder.people
                                         if p.user and p.user.username in {x.username for x in PERSONAS}},
-                              today=DEMO_TODAY)
+                              today=today)
         for module_name in DEMO_HISTORY_STEPS:
             _history_step(module_name)(context)
         log_action("demo.loaded", None, organisation,
-                   {"seed": seed, "people": len(builder.people), "teams": len(builder.teams)}, actor_label="demo")
-    return DemoResult(True, len(builder.people), len(builder.teams), _accounts())
+                   {"seed": seed, "people": len(builder.people), "teams": len(builder.teams),
+                    "built_for": today.isoformat()}, actor_label="demo")
+    return DemoResult(True, len(builder.people), len(builder.teams), today, _accounts())
 
 
 class _DemoBuilder:
-    def __init__(self, rng: random.Random, organisation: Organisation):
+    def __init__(self, rng: random.Random, organisation: Organisation, today: date):
         self.rng = rng
         self.organisation = organisation
+        self.today = today
         self.levels = {level.code: level for level in Level.objects.all()}
         self.teams: dict[str, Team] = {}
         self.people: list[Person] = []
@@ -232,7 +257,7 @@ class _DemoBuilder:
             while username in self.used_handles:
                 username += "1"
         self.used_handles.add(username)
-        start = DEMO_TODAY - timedelta(days=self.rng.randint(60, 9 * 365))
+        start = self.today - timedelta(days=self.rng.randint(60, 9 * 365))
         user = get_user_model().objects.create(
             username=username, first_name=name.split()[0], last_name=name.split()[-1],
             email=f"{username}@{DEMO_EMAIL_DOMAIN}", password=self.password_hash,

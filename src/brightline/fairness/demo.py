@@ -8,7 +8,10 @@ seeded from the demo's (``context.rng``), which this step never draws from, so t
 it see the same numbers whether or not it runs.
 
 Time: the imports stamp rows with the real clock; afterwards each row is moved to when it would
-have been imported (on or before the demo's "today").
+have been imported (on or before the demo's "today"). Dates below are written on the demo's
+reference calendar and moved onto the calendar of the day the demo is built for; the survey rounds
+instead close in each of the four calendar quarters before the current one, since the pages group
+them by quarter.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import random
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from brightline.core.demo_calendar import previous_quarter_days
 from brightline.fairness.demographics import import_demographics
 from brightline.fairness.hris import import_hris_events
 from brightline.fairness.models import DemographicRecord, HrisEvent, SurveyResponse
@@ -36,8 +40,15 @@ DEMOGRAPHICS: dict[str, tuple[tuple[str, int], ...]] = {
 }
 DEMOGRAPHICS_IMPORTED = dt.date(2025, 8, 18)  # a voluntary self-identification campaign before the first cycle
 
-# Survey rounds: the day each quarterly pulse closed.
-SURVEY_ROUNDS = (dt.date(2025, 12, 12), dt.date(2026, 3, 20), dt.date(2026, 6, 19), dt.date(2026, 9, 18))
+# Survey rounds: each quarterly pulse closed this many days before the end of its quarter, oldest first;
+# the four rounds fall in the four quarters before the demo's current one.
+SURVEY_ROUND_DAYS_BEFORE_QUARTER_END = (19, 11, 11, 12)
+
+
+def survey_rounds(today: dt.date) -> tuple[dt.date, ...]:
+    """The day each of the demo's quarterly pulses closed, oldest first, for a demo built for ``today``."""
+    return previous_quarter_days(today, SURVEY_ROUND_DAYS_BEFORE_QUARTER_END)
+
 
 # People who moved out of engineering or left: not in Brightline any more, so their ids are their own.
 MOVEMENTS = (
@@ -69,7 +80,7 @@ def _allow_sources(partner: Person) -> None:
                   allowed_sources=[*allowed, *(key for key in ("demographics", "surveys") if key not in allowed)])
 
 
-def _demographics(rng: random.Random, people: Sequence[Person], partner: Person) -> None:
+def _demographics(rng: random.Random, people: Sequence[Person], partner: Person, context: Any) -> None:
     attributes = list(DEMOGRAPHICS)
     rows = []
     for person in people:
@@ -77,11 +88,11 @@ def _demographics(rng: random.Random, people: Sequence[Person], partner: Person)
                   for a in attributes]
         rows.append([person.employee_id, *values])
     import_demographics(_csv("employee_id," + ",".join(attributes), rows), actor=partner)
-    imported = _moment(DEMOGRAPHICS_IMPORTED)
+    imported = _moment(context.date(DEMOGRAPHICS_IMPORTED))
     DemographicRecord.objects.update(imported_at=imported, updated_at=imported)
 
 
-def _promotions(rng: random.Random, people: Sequence[Person]) -> list[tuple[str, ...]]:
+def _promotions(rng: random.Random, people: Sequence[Person], promotions_before: dt.date) -> list[tuple[str, ...]]:
     """Some IC2–IC4 engineers reached their level by promotion, a year or more after joining."""
     rows = []
     for person in people:
@@ -89,16 +100,16 @@ def _promotions(rng: random.Random, people: Sequence[Person]) -> list[tuple[str,
         if code not in {"IC2", "IC3", "IC4"} or person.start_date is None:
             continue
         earliest = person.start_date + dt.timedelta(days=365)
-        if earliest >= PROMOTIONS_BEFORE - dt.timedelta(days=60) or rng.random() > 0.4:
+        if earliest >= promotions_before - dt.timedelta(days=60) or rng.random() > 0.4:
             continue
-        day = earliest + dt.timedelta(days=rng.randrange((PROMOTIONS_BEFORE - earliest).days))
+        day = earliest + dt.timedelta(days=rng.randrange((promotions_before - earliest).days))
         rows.append((person.employee_id, "promoted", day.isoformat(), "", "", "", f"IC{int(code[2]) - 1}", code))
     return rows
 
 
-def _hris_events(rng: random.Random, people: Sequence[Person], partner: Person) -> None:
-    rows = _promotions(rng, people)
-    rows += [(employee_id, event, day.isoformat(), regretted, from_team, to_team, "", "")
+def _hris_events(rng: random.Random, people: Sequence[Person], partner: Person, context: Any) -> None:
+    rows = _promotions(rng, people, context.date(PROMOTIONS_BEFORE))
+    rows += [(employee_id, event, context.date(day).isoformat(), regretted, from_team, to_team, "", "")
              for employee_id, event, day, regretted, from_team, to_team in MOVEMENTS]
     import_hris_events(_csv("employee_id,event,date,regretted,from_team,to_team,from_level,to_level", rows),
                        actor=partner)
@@ -112,7 +123,8 @@ def _hris_events(rng: random.Random, people: Sequence[Person], partner: Person) 
 MO_CLARITY = ((2.8, 5), (3.3, 6), (3.7, 4), (4.2, 6))  # (mean answer, responses) per survey round
 
 
-def _clarity_answers(rng: random.Random, managers: Sequence[Person], mo: Person) -> list[tuple[str, ...]]:
+def _clarity_answers(rng: random.Random, managers: Sequence[Person], mo: Person,
+                     rounds_closed: Sequence[dt.date]) -> list[tuple[str, ...]]:
     rows = []
     for manager in managers:
         reports = manager.reports.filter(is_active=True).count()
@@ -121,8 +133,8 @@ def _clarity_answers(rng: random.Random, managers: Sequence[Person], mo: Person)
         else:  # the others drift a little either way; a few people skip each round
             start, trend = rng.uniform(3.0, 4.3), rng.uniform(-0.15, 0.2)
             rounds = tuple((start + trend * index, max(0, reports - rng.choice([0, 0, 1, 1, 2])))
-                           for index in range(len(SURVEY_ROUNDS)))
-        for day, (mean, responses) in zip(SURVEY_ROUNDS, rounds, strict=True):
+                           for index in range(len(rounds_closed)))
+        for day, (mean, responses) in zip(rounds_closed, rounds, strict=True):
             answers = [min(5, max(1, round(rng.gauss(mean, 0.7)))) for _ in range(responses)]
             rows.extend((day.isoformat(), manager.employee_id, CLARITY, str(answer)) for answer in answers)
     return rows
@@ -130,10 +142,11 @@ def _clarity_answers(rng: random.Random, managers: Sequence[Person], mo: Person)
 
 def _surveys(rng: random.Random, people: Sequence[Person], context: Any) -> None:
     managers = [person for person in people if person.reports.filter(is_active=True).exists()]
-    rows = _clarity_answers(rng, managers, context.personas["mo"])
+    rounds_closed = survey_rounds(context.today)
+    rows = _clarity_answers(rng, managers, context.personas["mo"], rounds_closed)
     import_survey_answers(_csv("survey_date,manager_id,question,answer", rows), actor=context.personas["pia"],
                           today=context.today)
-    for day in SURVEY_ROUNDS:
+    for day in rounds_closed:
         SurveyResponse.objects.filter(survey_date=day).update(imported_at=_moment(day + dt.timedelta(days=3)))
 
 
@@ -142,6 +155,6 @@ def build_demo_history(context: Any) -> None:
     people = sorted(context.people, key=lambda person: person.employee_id)
     partner = context.personas["pia"]
     _allow_sources(partner)
-    _demographics(rng, people, partner)
-    _hris_events(rng, people, partner)
+    _demographics(rng, people, partner, context)
+    _hris_events(rng, people, partner, context)
     _surveys(rng, people, context)

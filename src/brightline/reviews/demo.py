@@ -5,7 +5,8 @@ reason, one adverse outcome with its second approver, one appeal decided outside
 
 Time: the services stamp what they create with the real clock; each cycle's records are then moved to
 the days of its schedule, so a 2025 review reads as written in 2025 and nothing happens after the
-demo's "today".
+demo's "today". The opening days are written on the demo's reference calendar and moved onto the
+calendar of the day the demo is built for; each cycle is named after the half-year it opens in.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 
 from django.db.models import F
 
+from brightline.core.demo_calendar import half_year_name, on_demo_calendar
 from brightline.evidence.models import EvidenceItem
 from brightline.people.models import AccessRole, Dimension, Person
 from brightline.reviews import services
@@ -34,13 +36,21 @@ from brightline.reviews.models import (
     ReviewCycle,
 )
 
-CYCLES = (
-    ("2025 H2 review", dt.date(2025, 9, 1)),
-    ("2026 H1 review", dt.date(2026, 3, 2)),
-)
+# The two decided cycles' opening days, oldest first (on the reference calendar: "2025 H2", "2026 H1").
+CYCLE_STARTS = (dt.date(2025, 9, 1), dt.date(2026, 3, 2))
 # The cycle in progress on the demo's "today" (day 28: manager assessment), for the Payments team: a draft
-# packet whose claims the insights layer checks for missing evidence (C5).
-DRAFT_CYCLE = ("2026 H2 review", dt.date(2026, 10, 5))
+# packet whose claims the insights layer checks for missing evidence.
+DRAFT_CYCLE_START = dt.date(2026, 10, 5)
+
+
+def demo_cycle_names(today: dt.date) -> tuple[str, str, str]:
+    """The names of the demo's cycles for a demo built for ``today``: the two decided ones, then the draft.
+
+    The draft is named after the half-year it opens in and the decided ones after the two halves before it.
+    """
+    opens = on_demo_calendar(DRAFT_CYCLE_START, today)
+    older, decided, draft = (f"{half_year_name(opens, before)} review" for before in (2, 1, 0))
+    return older, decided, draft
 DRAFT_SELF_REVIEW = ("This half I took over the payouts retry work from Pat and became the person the team asks "
                      "about on-call. I also wrote the onboarding notes the two new joiners used.")
 DRAFT_ASSESSMENTS = {
@@ -282,7 +292,7 @@ def _draft_cycle(context: Any) -> ReviewCycle:
     and two of Mo's claims cite nothing yet, so her packet shows what the missing-evidence check finds."""
     personas = context.personas
     partner, erin, mo = personas["pia"], personas["erin"], personas["mo"]
-    name, start = DRAFT_CYCLE
+    name, start = demo_cycle_names(context.today)[2], context.date(DRAFT_CYCLE_START)
     timeline = CycleTimeline(start, timeline_rng(context, f"reviews:{name}"))
     schedule = {phase: (start + dt.timedelta(days=days)).isoformat() for phase, days in PHASE_DAYS}
     cycle = services.open_cycle(actor=partner, name=name, schedule=schedule, teams=[erin.team])
@@ -328,9 +338,10 @@ def build_demo_history(context: Any) -> None:
     second_panel = [first_panel[0], *context.rng.sample(rest, 2)]
     legacy = [p for p in people if p.team is not None and p.team.slug == "billing-legacy"
               and not p.reports.exists()]
-    _run_cycle(context, CYCLES[0][0], CYCLES[0][1], first_panel, adverse_person=legacy[0],
+    names = demo_cycle_names(context.today)
+    _run_cycle(context, names[0], context.date(CYCLE_STARTS[0]), first_panel, adverse_person=legacy[0],
                change_person=personas["pat"], appeal_person=None)
-    _run_cycle(context, CYCLES[1][0], CYCLES[1][1], second_panel, adverse_person=None,
+    _run_cycle(context, names[1], context.date(CYCLE_STARTS[1]), second_panel, adverse_person=None,
                change_person=personas["erin"], appeal_person=personas["pat"])
     assert ReviewCycle.objects.filter(phase=Phase.CLOSED).count() >= 2
     _draft_cycle(context)

@@ -1,0 +1,113 @@
+"""The demo follows the calendar: built for any day, it shows the same figures over each page's default window.
+
+The clock is moved with time-machine (never the machine's own); the demo is loaded as ``demo load`` would
+load it on that day, inside a transaction rolled back afterwards.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+import time_machine
+from django.db import transaction
+from django.test import Client
+from django.utils import timezone
+
+from brightline.core.demo_calendar import REFERENCE_TODAY, half_year_name, on_demo_calendar, previous_quarter_days
+from tests.demo_helpers import DEMO_SEED, reset_sequences
+
+pytestmark = pytest.mark.clock
+
+# Days after the real today on which the demo is loaded: a month on, a year on and a year back.
+SHIFTS = (0, 31, 365, -365)
+
+
+def _page(client: Client, username: str, url: str) -> Any:
+    from django.contrib.auth import get_user_model
+
+    client.force_login(get_user_model().objects.get(username=username))
+    response = client.get(url)
+    assert response.status_code == 200, url
+    return response.context
+
+
+def page_figures() -> dict[str, Any]:
+    """What the delivery, team-health and fairness pages show over their default windows, without dates."""
+    client = Client()
+    delivery = _page(client, "erin", "/evidence/teams/payments/")
+    health = _page(client, "mo", "/evidence/teams/payments/health/")
+    system = _page(client, "lee", "/fairness/health/")
+    from brightline.people.models import Person
+
+    manager = _page(client, "pia", f"/fairness/managers/{Person.objects.get(user__username='mo').pk}/")
+    team_health, time_off = health["health"], health["time_off"].summary
+    return {
+        "delivery": delivery["current"]["json"],
+        "reliability": repr(delivery["reliability"]),
+        # Counts, not the after-hours, weekend or working-day figures: which days are weekends depends on
+        # the calendar itself, so those move a little with the weekday the demo is loaded on.
+        "health": (team_health.people, team_health.events, team_health.pages),
+        "people_in_health": len(health["visible"]),
+        "time_off": (time_off.members, time_off.counted, time_off.share_without_time_off, time_off.pages,
+                     time_off.pages_during_time_off),
+        "attrition": (system["attrition"].transfers, system["attrition"].leavers),
+        "promotion_velocity": repr(system["velocity"]),
+        "organisation_clarity": [(row.summary.n, row.summary.median) for row in system["clarity"].quarters],
+        "manager_clarity": [(row.summary.n, row.summary.median, row.not_enough_responses)
+                            for row in manager["quality"].clarity.quarters],
+    }
+
+
+@pytest.fixture(scope="module")
+def figures_by_shift(django_db_setup, django_db_blocker):
+    from brightline.demo import load_demo
+
+    now = timezone.now()
+    figures = {}
+    for shift in SHIFTS:
+        with time_machine.travel(now + timedelta(days=shift), tick=True), django_db_blocker.unblock(), \
+                transaction.atomic():
+            reset_sequences()
+            result = load_demo(seed=DEMO_SEED)
+            assert result.today == timezone.localdate()
+            figures[shift] = (result.today, page_figures())
+            transaction.set_rollback(True)
+    return figures
+
+
+def test_the_demo_is_built_for_the_day_it_is_loaded(figures_by_shift, db):
+    today = figures_by_shift[0][0]
+    for shift, (built_for, _) in figures_by_shift.items():
+        assert built_for == today + timedelta(days=shift)
+
+
+def test_every_default_window_shows_the_same_figures_whenever_the_demo_is_loaded(figures_by_shift, db):
+    _, today_figures = figures_by_shift[0]
+    # The figures are real ones, not empty pages: deliveries, pages and people, three transfers and three leavers.
+    assert today_figures["delivery"]["deployments"] > 0
+    assert today_figures["health"][1] > 0 and today_figures["people_in_health"] > 0
+    assert today_figures["attrition"] == (3, 3)
+    assert len(today_figures["manager_clarity"]) == 4
+    for shift, (_, figures) in figures_by_shift.items():
+        assert figures == today_figures, f"a demo loaded {shift} days from today shows other figures"
+
+
+def test_fixed_dates_move_with_the_day_the_demo_is_built_for():
+    import datetime as dt
+
+    assert on_demo_calendar(REFERENCE_TODAY, dt.date(2030, 2, 14)) == dt.date(2030, 2, 14)
+    assert on_demo_calendar(dt.date(2025, 9, 1), dt.date(2027, 11, 2)) == dt.date(2026, 9, 1)
+
+
+def test_half_years_and_quarters_follow_the_calendar():
+    import datetime as dt
+
+    assert [half_year_name(dt.date(2026, 10, 5), before) for before in (2, 1, 0)] == ["2025 H2", "2026 H1", "2026 H2"]
+    assert half_year_name(dt.date(2027, 1, 1)) == "2027 H1" and half_year_name(dt.date(2027, 6, 30), 1) == "2026 H2"
+    rounds = previous_quarter_days(dt.date(2026, 11, 2), (19, 11, 11, 12))
+    assert rounds == (dt.date(2025, 12, 12), dt.date(2026, 3, 20), dt.date(2026, 6, 19), dt.date(2026, 9, 18))
+    # On the first day of a quarter the rounds still fall in the four quarters before it.
+    rounds = previous_quarter_days(dt.date(2027, 1, 1), (19, 11, 11, 12))
+    assert [(day.year, (day.month - 1) // 3 + 1) for day in rounds] == [(2026, 1), (2026, 2), (2026, 3), (2026, 4)]
