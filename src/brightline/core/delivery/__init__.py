@@ -73,6 +73,14 @@ from brightline.core.delivery.levels import (
     recovery_time_level,
 )
 from brightline.core.delivery.quality import QUALITY_DEFINITIONS, QualityMetrics, compute_quality_metrics
+from brightline.core.delivery.reverts import (
+    RevertDecision,
+    RevertOutcome,
+    classify_reverts,
+    go_live_ranks,
+    resolve_sha,
+    reverted_sha_in,
+)
 from brightline.core.delivery.tables import (
     changes_from_commits,
     deployment_id_for_release,
@@ -118,6 +126,13 @@ __all__ = [
     "iter_release_contents",
     "list_release_tags",
     "map_first_release",
+    # what a revert says about production
+    "RevertDecision",
+    "RevertOutcome",
+    "classify_reverts",
+    "go_live_ranks",
+    "resolve_sha",
+    "reverted_sha_in",
     # git history -> DORA tables
     "changes_from_commits",
     "deployment_id_for_release",

@@ -11,6 +11,9 @@ Input tables (``pyarrow.Table``; timestamps are UTC — naive timestamps are rea
 * ``remediations``: rollbacks, reverts and hotfixes — ``service``, ``kind``
   (``rollback|revert|hotfix``), ``occurred_at``, ``failed_deployment_id`` (nullable: which
   deployment it repairs), ``remediation_deployment_id`` (nullable: the deployment shipping it).
+  A remediation whose declared failed deployment did not go live before the fix (the git
+  source stores a revert inside one release with the fix deployment in both columns) marks no
+  failure; its remediation deployment still counts as rework.
 * ``teams``: ``service``, ``team`` — only needed to group by team.
 
 Why DuckDB: the computation needs ASOF joins (incident → latest earlier deployment, failed
@@ -348,8 +351,12 @@ rem AS (
 ),
 rem_attributed AS (
     -- An undeclared rollback/revert/hotfix repairs the latest production deployment before
-    -- the fix went live (strictly before, so a fix never repairs itself).
-    SELECT coalesce(fp.deployment_id, p.deployment_id) AS deployment_id, r.fixed_at
+    -- the fix went live (strictly before, so a fix never repairs itself). A declared one
+    -- marks its deployment failed only if that deployment went live before the fix did:
+    -- otherwise the bad change never reached production, and the fix is rework only.
+    SELECT CASE WHEN fp.deployment_id IS NULL THEN p.deployment_id
+                WHEN fp.deployed_at < r.fixed_at THEN fp.deployment_id END AS deployment_id,
+           r.fixed_at
     FROM rem r
     LEFT JOIN prod fp ON fp.deployment_id = r.failed_deployment_id
     ASOF LEFT JOIN prod p ON r.service = p.service AND r.fixed_at > p.deployed_at

@@ -134,18 +134,20 @@ DEFINITIONS: Final[dict[str, str]] = {
     ),
     "change_fail_rate": (
         "Share of production deployments that failed: followed by a rollback, a revert, a "
-        "hotfix or an incident attributed to them. It is failed deployments divided by "
-        "deployments, not incidents divided by deployments."
+        "hotfix or an incident attributed to them. A revert or hotfix marks a deployment failed "
+        "only when that deployment went live before the deployment shipping the fix. It is "
+        "failed deployments divided by deployments, not incidents divided by deployments."
     ),
     "failed_deployment_recovery_hours": (
         "Hours from a failed deployment until service was restored: the resolution of its "
-        "incidents when it has any (all must be resolved), otherwise the rollback, revert or "
-        "hotfix, otherwise the next production deployment that did not fail. Median, 75th and "
-        "90th percentile; failures not yet recovered are left out."
+        "incidents when it has any (all must be resolved), otherwise the deployment that "
+        "shipped its rollback, revert or hotfix, otherwise the next production deployment that "
+        "did not fail. Median, 75th and 90th percentile; failures not yet recovered are left out."
     ),
     "rework_rate": (
-        "Share of production deployments that were unplanned and shipped to fix an earlier "
-        "deployment (a rollback, revert or hotfix deployment)."
+        "Share of production deployments that shipped a fix: a rollback, revert or hotfix of an "
+        "earlier deployment, or a revert of a change first shipped in that same deployment "
+        "(reworked before it reached production, so no deployment failed)."
     ),
     "levels": (
         "DORA performance levels (elite, high, medium, low) from the 2023 State of DevOps "
