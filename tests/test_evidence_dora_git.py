@@ -182,3 +182,42 @@ def test_a_hotfix_tag_on_a_maintenance_branch_recovers_the_maintenance_release(t
     assert failed_versions() == ["v1.0.1"]
     assert figures["failed_deployment_recovery_hours"]["median"] == 48.0  # v1.0.1 to v1.0.2
     assert metrics.rework_deployments == 1
+
+
+@pytest.mark.django_db
+def test_with_pull_requests_lead_time_runs_from_their_first_commit_to_the_release_containing_the_merge(tmp_path):
+    from brightline.core.delivery import LEAD_TIME_BASIS
+    from brightline.evidence import charts
+    from brightline.evidence.metrics import NORMALISATION_SAME_SERVICE, service_dora_by_period
+    from brightline.evidence.models import PullRequest
+
+    repo = new_repo(tmp_path)
+    git(repo, "checkout", "-q", "-b", "feature")
+    commit(repo, "a.py", "a = 1\n", "Start the feature", date="2026-01-06T09:00:00Z")
+    commit(repo, "b.py", "b = 1\n", "Finish the feature", date="2026-01-07T09:00:00Z")
+    git(repo, "checkout", "-q", "main")
+    git(repo, "merge", "-q", "--no-ff", "feature", "-m", "Merge pull request #1", date="2026-01-08T09:00:00Z")
+    merge = git(repo, "rev-parse", "HEAD")
+    tag(repo, "v1.1.0", "2026-01-09T09:00:00Z")
+    pending = commit(repo, "c.py", "c = 1\n", "Not released yet", date="2026-01-10T09:00:00Z")
+
+    figures, _ = measure(repo)  # no pull requests: one change per commit (merges left out)
+    assert figures["lead_time_basis"] == "commits"
+    assert (figures["lead_time_hours"]["n"], figures["lead_time_hours"]["median"]) == (3, 48.0)  # 1, 48, 72 h
+    assert figures["definitions"]["lead_time_hours"].endswith(LEAD_TIME_BASIS["commits"])
+
+    service = Service.objects.get(name=SERVICE)
+    for number, sha, first_commit in ((1, merge, "2026-01-06T09:00:00Z"), (2, pending, "2026-01-10T09:00:00Z")):
+        at = datetime.fromisoformat(first_commit)
+        PullRequest.objects.create(service=service, source="github", external_id=f"acme/orders#{number}",
+                                   number=number, title=f"Change {number}", state="merged", opened_at=at,
+                                   first_commit_at=at, merged_at=at, merge_sha=sha, updated_at=at)
+    figures, _ = measure(repo)
+    assert figures["lead_time_basis"] == "pull_requests"
+    # one change: the first commit of pull request #1 to v1.1.0, which contains its merge; #2 is not deployed
+    assert (figures["lead_time_hours"]["n"], figures["lead_time_hours"]["median"]) == (1, 72.0)
+    assert figures["definitions"]["lead_time_hours"].endswith(LEAD_TIME_BASIS["pull_requests"])
+    periods = service_dora_by_period(service, start=START, end=END, period="month")
+    spec = charts.trend_spec(periods, metric="lead_time_hours", subject=SERVICE,
+                             normalisation=NORMALISATION_SAME_SERVICE)
+    assert spec["title"]["subtitle"] == [NORMALISATION_SAME_SERVICE, LEAD_TIME_BASIS["pull_requests"]]

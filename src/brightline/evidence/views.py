@@ -19,6 +19,7 @@ from brightline.core.delivery import (
     DEFINITIONS,
     DORA_LEVELS_SOURCE,
     DORA_TEAMS_NOT_INDIVIDUALS,
+    LEAD_TIME_BASIS,
     QUALITY_DEFINITIONS,
     TIME_OFF_DEFINITIONS,
     TIME_OFF_LIMITS,
@@ -80,7 +81,7 @@ def _require_partner(viewer: Person) -> None:
 
 def _summary(metrics: Any) -> dict[str, Any]:
     data = metrics.to_json()
-    return {"json": data, "levels": data["levels"]}
+    return {"json": data, "levels": data["levels"], "lead_time_basis": LEAD_TIME_BASIS[data["lead_time_basis"]]}
 
 
 @require_GET

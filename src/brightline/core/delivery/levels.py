@@ -17,6 +17,7 @@ __all__ = [
     "DORA_TEAMS_NOT_INDIVIDUALS",
     "HOURS_PER_MONTH",
     "INFERRED_ATTRIBUTION_RULE",
+    "LEAD_TIME_BASIS",
     "Level",
     "change_fail_rate_level",
     "definitions_for",
@@ -156,9 +157,25 @@ DEFINITIONS: Final[dict[str, str]] = {
 }
 
 
-def definitions_for(*, lead_time_lookback: timedelta | None, attribution_window: timedelta) -> dict[str, str]:
-    """The definitions, with the options actually applied spelled out (lookback, attribution)."""
+LEAD_TIME_BASIS: Final[dict[str, str]] = {
+    "commits": "Lead time basis: commits (every change is one commit, merges left out).",
+    "pull_requests": (
+        "Lead time basis: pull requests. A change is a merged pull request (or merge request): hours "
+        "from its first commit to the first production deployment that contains its merge."
+    ),
+    "mixed": (
+        "Lead time basis: mixed. Services with deployed pull requests count each merged pull request "
+        "from its first commit to the deployment containing its merge; the others count commits."
+    ),
+}
+
+
+def definitions_for(*, lead_time_lookback: timedelta | None, attribution_window: timedelta,
+                    lead_time_basis: str = "commits") -> dict[str, str]:
+    """The definitions, with the options actually applied spelled out (lookback, attribution,
+    what a change is for lead time)."""
     definitions = dict(DEFINITIONS)
+    definitions["lead_time_hours"] += " " + LEAD_TIME_BASIS[lead_time_basis]
     if lead_time_lookback is not None:
         days = lead_time_lookback.total_seconds() / 86400
         definitions["lead_time_hours"] += (
