@@ -30,7 +30,7 @@ from brightline.people.models import Identity
 from tests.conftest import audit_actions
 
 DORA_KEYS = {"deployments", "deployment_frequency_per_week", "lead_time_hours", "change_fail_rate",
-             "failed_deployment_recovery_hours", "rework_rate", "levels", "definitions"}
+             "failed_deployment_recovery_hours", "rework_rate", "lead_time_basis", "levels", "definitions"}
 
 
 @pytest.fixture
