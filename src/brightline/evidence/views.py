@@ -165,6 +165,7 @@ def definitions(request: HttpRequest) -> HttpResponse:
     return render(request, "evidence/definitions.html", {
         "definitions": DEFINITIONS, "quality_definitions": QUALITY_DEFINITIONS, "levels_source": DORA_LEVELS_SOURCE,
         "teams_not_individuals": DORA_TEAMS_NOT_INDIVIDUALS, "level_table": LEVEL_TABLE,
+        "lead_time_bases": list(LEAD_TIME_BASIS.values()),
         "normalisations": (NORMALISATION_SAME_SERVICE, NORMALISATION_SAME_TEAM,
                            NORMALISATION_PEERS.format(workload="…", criticality="…"))})
 
