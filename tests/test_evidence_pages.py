@@ -12,7 +12,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from brightline.audit.models import AccessLog
-from brightline.core.delivery import DEFINITIONS, DORA_LEVELS_SOURCE, DORA_TEAMS_NOT_INDIVIDUALS
+from brightline.core.delivery import DEFINITIONS, DORA_LEVELS_SOURCE, DORA_TEAMS_NOT_INDIVIDUALS, LEAD_TIME_BASIS
 from brightline.evidence import charts
 from brightline.evidence.metrics import NORMALISATION_SAME_SERVICE
 from brightline.evidence.models import (
@@ -30,7 +30,7 @@ from brightline.people.models import Identity
 from tests.conftest import audit_actions
 
 DORA_KEYS = {"deployments", "deployment_frequency_per_week", "lead_time_hours", "change_fail_rate",
-             "failed_deployment_recovery_hours", "rework_rate", "levels", "definitions"}
+             "failed_deployment_recovery_hours", "rework_rate", "lead_time_basis", "levels", "definitions"}
 
 
 @pytest.fixture
@@ -150,6 +150,7 @@ def test_the_service_page_shows_trends_levels_and_the_normalisation(delivery, pe
     assert "compared only with services of the same workload class" in html  # the peer charts
     assert html.count('class="card vl-chart"') == 7
     assert "vendor/vega-embed.min.js" in html and "/evidence/definitions/" in html
+    assert LEAD_TIME_BASIS["commits"] in html  # what a change is, under the lead time figure
 
 
 @pytest.mark.django_db
@@ -170,7 +171,8 @@ def test_an_outsider_cannot_open_another_teams_delivery_page(delivery, personas,
 @pytest.mark.django_db
 def test_the_definitions_page_shows_levels_with_source_and_guidance(personas, client_for):
     html = client_for(personas.erin).get("/evidence/definitions/").content.decode()
-    for text in (DORA_LEVELS_SOURCE, DORA_TEAMS_NOT_INDIVIDUALS, "Less than one hour", "2023"):
+    for text in (DORA_LEVELS_SOURCE, DORA_TEAMS_NOT_INDIVIDUALS, "Less than one hour", "2023",
+                 *LEAD_TIME_BASIS.values()):
         assert text.replace("'", "&#x27;") in html
 
 

@@ -193,6 +193,7 @@ def test_json_has_exactly_the_documented_shape(data: DeliveryData) -> None:
         "change_fail_rate",
         "failed_deployment_recovery_hours",
         "rework_rate",
+        "lead_time_basis",
         "levels",
         "definitions",
     }

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Final
 
-from brightline.core.delivery import DoraMetrics
+from brightline.core.delivery import LEAD_TIME_BASIS, DoraMetrics
 
 SCHEMA: Final = "https://vega.github.io/schema/vega-lite/v6.json"
 CALM: Final = "#4a6f8a"
@@ -42,10 +42,14 @@ def trend_spec(periods: Sequence[DoraMetrics], *, metric: str, subject: str, nor
                "level": item.levels.to_json().get(LEVEL_KEYS.get(key, ""), None) if key in LEVEL_KEYS else None}
               for item in periods]
     y_format = ".0%" if kind == "percent" else ".1f"
+    # Lead time says what a change is (commits or pull requests) on the chart itself.
+    notes = [normalisation, LEAD_TIME_BASIS[periods[0].lead_time_basis]] if key == "lead_time_hours" and periods \
+        else [normalisation]
     return {
         "$schema": SCHEMA,
-        "title": {"text": f"{title} — {subject}", "subtitle": normalisation, "anchor": "start"},
-        "description": f"{title} per period for {subject}. {normalisation}",
+        "title": {"text": f"{title} — {subject}", "subtitle": notes if len(notes) > 1 else normalisation,
+                  "anchor": "start"},
+        "description": f"{title} per period for {subject}. {' '.join(notes)}",
         "width": "container",
         "height": 180,
         "data": {"values": values},

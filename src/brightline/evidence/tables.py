@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 import pyarrow as pa
 
 from brightline.core.delivery import DeliveryData
-from brightline.evidence.models import Commit, Deployment, Incident, Remediation, Service
+from brightline.evidence.models import Commit, Deployment, Incident, PullRequest, Remediation, Service
 
 _TIMESTAMP = pa.timestamp("us", tz="UTC")
 
@@ -23,6 +23,34 @@ def _utc(moment: datetime | None) -> datetime | None:
 
 def _text(value: object) -> str | None:
     return None if value is None else str(value)
+
+
+def _pull_request_changes(service_ids: list[int]) -> list[tuple[int, str, datetime, datetime | None]]:
+    """``(service id, merge sha, first commit time, deployed at)`` for every merged pull request with
+    a first commit time. Deployed at: the first production deployment containing the merge commit
+    (the release the ingested commit first shipped in, else a successful production deployment of
+    exactly that sha); None while no deployment contains it."""
+    pulls = list(PullRequest.objects.filter(service_id__in=service_ids, merged_at__isnull=False,
+                                            first_commit_at__isnull=False).exclude(merge_sha="")
+                 .values_list("service_id", "merge_sha", "first_commit_at"))
+    if not pulls:
+        return []
+    shas = sorted({sha for _, sha, _ in pulls})
+    released: dict[tuple[int, str], datetime] = {}
+    services = {service.pk: service for service in Service.objects.filter(pk__in=service_ids)}
+    for start in range(0, len(shas), 500):
+        chunk = shas[start:start + 500]
+        for service_id, sha, deployed_at in Commit.objects.filter(
+                repository__service_id__in=service_ids, sha__in=chunk, first_release__isnull=False).values_list(
+                "repository__service_id", "sha", "first_release__deployed_at"):
+            released[(service_id, sha)] = min(deployed_at, released.get((service_id, sha), deployed_at))
+        for service_id, sha, environment, deployed_at in Deployment.objects.filter(
+                service_id__in=service_ids, sha__in=chunk, status=Deployment.Status.SUCCESS).values_list(
+                "service_id", "sha", "environment", "deployed_at"):
+            if services[service_id].is_production(environment) and (service_id, sha) not in released:
+                released[(service_id, sha)] = deployed_at
+    return [(service_id, sha, first_commit_at, released.get((service_id, sha)))
+            for service_id, sha, first_commit_at in pulls]
 
 
 def build_delivery_data(services: Iterable[Service]) -> DeliveryData:
@@ -44,14 +72,19 @@ def build_delivery_data(services: Iterable[Service]) -> DeliveryData:
         "is_production": pa.array([by_id[row[1]].is_production(row[2]) for row in deployment_rows], pa.bool_()),
     })
 
+    pull_rows = _pull_request_changes(ids)
+    by_pull_requests = {row[0] for row in pull_rows if row[3] is not None}  # services with a deployed PR
     # Merges are left out of lead time: their author time is the merge, not the start of the work.
-    change_rows = list(Commit.objects.filter(repository__service_id__in=ids, is_merge=False).values_list(
-        "repository__service_id", "sha", "authored_at", "first_release__deployed_at"))
+    change_rows = [row + ("commit",) for row in Commit.objects.filter(
+        repository__service_id__in=[pk for pk in ids if pk not in by_pull_requests], is_merge=False).values_list(
+        "repository__service_id", "sha", "authored_at", "first_release__deployed_at")]
+    change_rows += [row + ("pull_request",) for row in pull_rows if row[0] in by_pull_requests]
     changes = pa.table({
         "service": pa.array([by_id[row[0]].name for row in change_rows], pa.string()),
         "sha": pa.array([row[1] for row in change_rows], pa.string()),
         "first_commit_author_time": pa.array([_utc(row[2]) for row in change_rows], _TIMESTAMP),
         "deployed_at": pa.array([_utc(row[3]) for row in change_rows], _TIMESTAMP),
+        "basis": pa.array([row[4] for row in change_rows], pa.string()),
     })
 
     incident_rows = list(Incident.objects.filter(service_id__in=ids).values_list(

@@ -19,6 +19,7 @@ from brightline.core.delivery import (
     DEFINITIONS,
     DORA_LEVELS_SOURCE,
     DORA_TEAMS_NOT_INDIVIDUALS,
+    LEAD_TIME_BASIS,
     QUALITY_DEFINITIONS,
     TIME_OFF_DEFINITIONS,
     TIME_OFF_LIMITS,
@@ -80,7 +81,7 @@ def _require_partner(viewer: Person) -> None:
 
 def _summary(metrics: Any) -> dict[str, Any]:
     data = metrics.to_json()
-    return {"json": data, "levels": data["levels"]}
+    return {"json": data, "levels": data["levels"], "lead_time_basis": LEAD_TIME_BASIS[data["lead_time_basis"]]}
 
 
 @require_GET
@@ -164,6 +165,7 @@ def definitions(request: HttpRequest) -> HttpResponse:
     return render(request, "evidence/definitions.html", {
         "definitions": DEFINITIONS, "quality_definitions": QUALITY_DEFINITIONS, "levels_source": DORA_LEVELS_SOURCE,
         "teams_not_individuals": DORA_TEAMS_NOT_INDIVIDUALS, "level_table": LEVEL_TABLE,
+        "lead_time_bases": list(LEAD_TIME_BASIS.values()),
         "normalisations": (NORMALISATION_SAME_SERVICE, NORMALISATION_SAME_TEAM,
                            NORMALISATION_PEERS.format(workload="…", criticality="…"))})
 

@@ -18,6 +18,7 @@ from brightline.core.delivery.dora import (
     DoraMetrics,
     DoraOptions,
     Grouping,
+    LeadTimeBasis,
     LeadTimeSummary,
     Period,
     RecoverySummary,
@@ -66,6 +67,7 @@ from brightline.core.delivery.levels import (
     DORA_LEVELS_SOURCE,
     DORA_TEAMS_NOT_INDIVIDUALS,
     INFERRED_ATTRIBUTION_RULE,
+    LEAD_TIME_BASIS,
     Level,
     change_fail_rate_level,
     deployment_frequency_level,
@@ -73,6 +75,14 @@ from brightline.core.delivery.levels import (
     recovery_time_level,
 )
 from brightline.core.delivery.quality import QUALITY_DEFINITIONS, QualityMetrics, compute_quality_metrics
+from brightline.core.delivery.reverts import (
+    RevertDecision,
+    RevertOutcome,
+    classify_reverts,
+    go_live_ranks,
+    resolve_sha,
+    reverted_sha_in,
+)
 from brightline.core.delivery.tables import (
     changes_from_commits,
     deployment_id_for_release,
@@ -118,6 +128,13 @@ __all__ = [
     "iter_release_contents",
     "list_release_tags",
     "map_first_release",
+    # what a revert says about production
+    "RevertDecision",
+    "RevertOutcome",
+    "classify_reverts",
+    "go_live_ranks",
+    "resolve_sha",
+    "reverted_sha_in",
     # git history -> DORA tables
     "changes_from_commits",
     "deployment_id_for_release",
@@ -136,6 +153,7 @@ __all__ = [
     "DoraMetrics",
     "DoraOptions",
     "Grouping",
+    "LeadTimeBasis",
     "LeadTimeSummary",
     "Period",
     "RecoverySummary",
@@ -147,6 +165,7 @@ __all__ = [
     "DORA_LEVELS_SOURCE",
     "DORA_TEAMS_NOT_INDIVIDUALS",
     "INFERRED_ATTRIBUTION_RULE",
+    "LEAD_TIME_BASIS",
     "Level",
     "change_fail_rate_level",
     "deployment_frequency_level",

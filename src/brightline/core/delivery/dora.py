@@ -5,12 +5,18 @@ Input tables (``pyarrow.Table``; timestamps are UTC — naive timestamps are rea
 * ``deployments``: ``deployment_id``, ``service``, ``environment``, ``deployed_at``, ``sha``,
   ``status`` (``"success"`` counts; anything else never went live), ``is_production``.
 * ``changes``: ``service``, ``sha``, ``first_commit_author_time``, ``deployed_at`` (first
-  production deployment containing the change; null when not deployed yet).
+  production deployment containing the change; null when not deployed yet); optional ``basis``:
+  ``commit`` (the default: one change per commit, from its author time) or ``pull_request``
+  (one change per merged pull request, from its first commit to the deployment containing its
+  merge). The basis in use is stated per group (``lead_time_basis``) and in the definition.
 * ``incidents``: ``incident_id``, ``service``, ``severity``, ``opened_at``, ``resolved_at``
   (nullable), ``linked_deployment_id`` (nullable), ``root_cause_sha`` (nullable).
 * ``remediations``: rollbacks, reverts and hotfixes — ``service``, ``kind``
   (``rollback|revert|hotfix``), ``occurred_at``, ``failed_deployment_id`` (nullable: which
   deployment it repairs), ``remediation_deployment_id`` (nullable: the deployment shipping it).
+  A remediation whose declared failed deployment did not go live before the fix (the git
+  source stores a revert inside one release with the fix deployment in both columns) marks no
+  failure; its remediation deployment still counts as rework.
 * ``teams``: ``service``, ``team`` — only needed to group by team.
 
 Why DuckDB: the computation needs ASOF joins (incident → latest earlier deployment, failed
@@ -54,6 +60,7 @@ __all__ = [
     "DoraMetrics",
     "DoraOptions",
     "Grouping",
+    "LeadTimeBasis",
     "LeadTimeSummary",
     "Period",
     "RecoverySummary",
@@ -65,6 +72,9 @@ __all__ = [
 Grouping = Literal["service", "team"]
 Period = Literal["week", "month", "quarter"]
 Attribution = Literal["declared", "root_cause", "inferred", "none"]
+LeadTimeBasis = Literal["commits", "pull_requests", "mixed"]
+_BASES: Final[dict[str | None, LeadTimeBasis]] = {
+    None: "commits", "commit": "commits", "pull_request": "pull_requests", "commit,pull_request": "mixed"}
 
 MISSING_COLUMNS: Final = "The {table} table is missing required columns: {columns}."
 TEAMS_REQUIRED: Final = "Grouping by team needs a teams table (service, team)."
@@ -93,6 +103,7 @@ _EMPTY_SCHEMAS: Final[dict[str, pa.Schema]] = {
             ("sha", pa.string()),
             ("first_commit_author_time", pa.timestamp("us")),
             ("deployed_at", pa.timestamp("us")),
+            ("basis", pa.string()),
         ]
     ),
     "incidents": pa.schema(
@@ -213,6 +224,7 @@ class DoraMetrics:
     rework_rate: float | None
     levels: DoraLevels
     definitions: Mapping[str, str] = field(repr=False)
+    lead_time_basis: LeadTimeBasis = "commits"
 
     def to_json(self) -> dict[str, Any]:
         """The API shape: exactly the documented keys, nothing internal."""
@@ -223,6 +235,7 @@ class DoraMetrics:
             "change_fail_rate": self.change_fail_rate,
             "failed_deployment_recovery_hours": self.failed_deployment_recovery_hours.to_json(),
             "rework_rate": self.rework_rate,
+            "lead_time_basis": self.lead_time_basis,
             "levels": self.levels.to_json(),
             "definitions": dict(self.definitions),
         }
@@ -251,6 +264,8 @@ def _register(connection: duckdb.DuckDBPyConnection, data: DeliveryData, *, grou
         if table is None:
             table = _EMPTY_SCHEMAS[name].empty_table()
         _check_columns(name, table)
+        if name == "changes" and "basis" not in table.column_names:
+            table = table.append_column("basis", pa.array(["commit"] * table.num_rows, pa.string()))
         connection.register(f"{name}_in", table)
     if group_by == "team":
         if data.teams is None:
@@ -348,8 +363,12 @@ rem AS (
 ),
 rem_attributed AS (
     -- An undeclared rollback/revert/hotfix repairs the latest production deployment before
-    -- the fix went live (strictly before, so a fix never repairs itself).
-    SELECT coalesce(fp.deployment_id, p.deployment_id) AS deployment_id, r.fixed_at
+    -- the fix went live (strictly before, so a fix never repairs itself). A declared one
+    -- marks its deployment failed only if that deployment went live before the fix did:
+    -- otherwise the bad change never reached production, and the fix is rework only.
+    SELECT CASE WHEN fp.deployment_id IS NULL THEN p.deployment_id
+                WHEN fp.deployed_at < r.fixed_at THEN fp.deployment_id END AS deployment_id,
+           r.fixed_at
     FROM rem r
     LEFT JOIN prod fp ON fp.deployment_id = r.failed_deployment_id
     ASOF LEFT JOIN prod p ON r.service = p.service AND r.fixed_at > p.deployed_at
@@ -415,6 +434,12 @@ lead AS (
     ) c {change_team_join}
     WHERE deployed_at >= $start AND deployed_at < $end
 ),
+bases AS (
+    -- what a change is, per group: every change of the group counts, inside the window or not
+    SELECT grp, string_agg(DISTINCT basis, ',' ORDER BY basis) AS bases
+    FROM (SELECT {change_group_expression} AS grp, coalesce(c.basis, 'commit') AS basis
+          FROM changes_in c {change_team_join}) GROUP BY grp
+),
 lead_stats AS (
     SELECT grp, period_start,
            quantile_cont(hours, [0.5, 0.75, 0.9]) FILTER (WHERE hours > 0 AND hours <= $lookback_hours)
@@ -436,11 +461,13 @@ SELECT grid.grp, grid.period_start,
        coalesce(d.rework_deployments, 0) AS rework_deployments,
        l.lead_q, coalesce(l.lead_n, 0) AS lead_n, coalesce(l.lead_skipped, 0) AS lead_skipped,
        coalesce(l.lead_beyond, 0) AS lead_beyond,
-       r.recovery_q, coalesce(r.recovery_n, 0) AS recovery_n, coalesce(r.unrecovered, 0) AS unrecovered
+       r.recovery_q, coalesce(r.recovery_n, 0) AS recovery_n, coalesce(r.unrecovered, 0) AS unrecovered,
+       b.bases
 FROM grid
 LEFT JOIN deployment_stats d USING (grp, period_start)
 LEFT JOIN lead_stats l USING (grp, period_start)
 LEFT JOIN recovery_stats r USING (grp, period_start)
+LEFT JOIN bases b USING (grp)
 ORDER BY grid.grp, grid.period_start
 """
 )
@@ -509,10 +536,14 @@ def _run(
     finally:
         connection.close()
 
-    definitions = definitions_for(
-        lead_time_lookback=options.lead_time_lookback,
-        attribution_window=options.incident_attribution_window,
-    )
+    definitions = {
+        basis: definitions_for(
+            lead_time_lookback=options.lead_time_lookback,
+            attribution_window=options.incident_attribution_window,
+            lead_time_basis=basis,
+        )
+        for basis in ("commits", "pull_requests", "mixed")
+    }
     lookback_days = (
         None if options.lead_time_lookback is None else options.lead_time_lookback.total_seconds() / 86400
     )
@@ -530,7 +561,9 @@ def _run(
         recovery_q,
         recovery_n,
         unrecovered,
+        bases,
     ) in rows:
+        basis = _BASES.get(bases, "mixed")
         if period is None:
             bucket_start, bucket_end = start_utc, end_utc
         else:
@@ -568,7 +601,8 @@ def _run(
                     change_fail_rate=change_fail_rate_level(fail_rate),
                     failed_deployment_recovery=recovery_time_level(recovery.median),
                 ),
-                definitions=definitions,
+                definitions=definitions[basis],
+                lead_time_basis=basis,
             )
         )
     return results

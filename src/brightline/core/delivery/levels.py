@@ -17,6 +17,7 @@ __all__ = [
     "DORA_TEAMS_NOT_INDIVIDUALS",
     "HOURS_PER_MONTH",
     "INFERRED_ATTRIBUTION_RULE",
+    "LEAD_TIME_BASIS",
     "Level",
     "change_fail_rate_level",
     "definitions_for",
@@ -134,18 +135,20 @@ DEFINITIONS: Final[dict[str, str]] = {
     ),
     "change_fail_rate": (
         "Share of production deployments that failed: followed by a rollback, a revert, a "
-        "hotfix or an incident attributed to them. It is failed deployments divided by "
-        "deployments, not incidents divided by deployments."
+        "hotfix or an incident attributed to them. A revert or hotfix marks a deployment failed "
+        "only when that deployment went live before the deployment shipping the fix. It is "
+        "failed deployments divided by deployments, not incidents divided by deployments."
     ),
     "failed_deployment_recovery_hours": (
         "Hours from a failed deployment until service was restored: the resolution of its "
-        "incidents when it has any (all must be resolved), otherwise the rollback, revert or "
-        "hotfix, otherwise the next production deployment that did not fail. Median, 75th and "
-        "90th percentile; failures not yet recovered are left out."
+        "incidents when it has any (all must be resolved), otherwise the deployment that "
+        "shipped its rollback, revert or hotfix, otherwise the next production deployment that "
+        "did not fail. Median, 75th and 90th percentile; failures not yet recovered are left out."
     ),
     "rework_rate": (
-        "Share of production deployments that were unplanned and shipped to fix an earlier "
-        "deployment (a rollback, revert or hotfix deployment)."
+        "Share of production deployments that shipped a fix: a rollback, revert or hotfix of an "
+        "earlier deployment, or a revert of a change first shipped in that same deployment "
+        "(reworked before it reached production, so no deployment failed)."
     ),
     "levels": (
         "DORA performance levels (elite, high, medium, low) from the 2023 State of DevOps "
@@ -154,9 +157,25 @@ DEFINITIONS: Final[dict[str, str]] = {
 }
 
 
-def definitions_for(*, lead_time_lookback: timedelta | None, attribution_window: timedelta) -> dict[str, str]:
-    """The definitions, with the options actually applied spelled out (lookback, attribution)."""
+LEAD_TIME_BASIS: Final[dict[str, str]] = {
+    "commits": "Lead time basis: commits (every change is one commit, merges left out).",
+    "pull_requests": (
+        "Lead time basis: pull requests. A change is a merged pull request (or merge request): hours "
+        "from its first commit to the first production deployment that contains its merge."
+    ),
+    "mixed": (
+        "Lead time basis: mixed. Services with deployed pull requests count each merged pull request "
+        "from its first commit to the deployment containing its merge; the others count commits."
+    ),
+}
+
+
+def definitions_for(*, lead_time_lookback: timedelta | None, attribution_window: timedelta,
+                    lead_time_basis: str = "commits") -> dict[str, str]:
+    """The definitions, with the options actually applied spelled out (lookback, attribution,
+    what a change is for lead time)."""
     definitions = dict(DEFINITIONS)
+    definitions["lead_time_hours"] += " " + LEAD_TIME_BASIS[lead_time_basis]
     if lead_time_lookback is not None:
         days = lead_time_lookback.total_seconds() / 86400
         definitions["lead_time_hours"] += (

@@ -1,8 +1,9 @@
 """Bridge from mined git history to the Arrow tables :mod:`brightline.core.delivery.dora` reads.
 
 For a repository whose releases are tags, each release tag is one production deployment, each
-non-merge commit is one change, and each ``git revert`` of a released commit is a remediation
-of the deployment that first shipped the reverted commit.
+non-merge commit is one change, and each deployed ``git revert`` is a remediation of the earlier
+deployment that first shipped the reverted commit, or rework inside one release (see
+:mod:`brightline.core.delivery.reverts`).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from datetime import UTC, datetime
 import pyarrow as pa
 
 from brightline.core.delivery.gitlog import Commit, ReleaseTag
+from brightline.core.delivery.reverts import classify_reverts, go_live_ranks
 
 __all__ = [
     "changes_from_commits",
@@ -85,29 +87,33 @@ def remediations_from_reverts(
     *,
     service: str,
 ) -> pa.Table:
-    """A ``revert`` remediation for every revert of a *released* commit.
+    """A ``revert`` remediation for every deployed revert, decided by
+    :func:`~brightline.core.delivery.reverts.classify_reverts`.
 
-    Reverting a commit that never reached production is ordinary rework, not a production
-    failure, so it is skipped. Abbreviated shas in the revert message are matched by prefix.
+    A revert of a change that an earlier release shipped is a remediation of that release,
+    fixed by the release that ships the revert. A revert of a change first shipped in the same
+    release is rework: a row with that release as both the failed and the remediation
+    deployment, which the metrics count as rework and never as a failure. Reverts not released
+    yet, re-applications (reverts of reverts) and reverts of commits outside the history give no row.
     """
-    released = dict(first_release)
-    rows: list[tuple[datetime, str, str | None]] = []
+    by_name = {tag.name: tag for tag in first_release.values()}
+    rank = go_live_ranks({name: tag.created_at for name, tag in by_name.items()})
+    released = {sha: tag.name for sha, tag in first_release.items()}
+    committed: dict[str, datetime] = {}
+    pairs: list[tuple[str, str]] = []
     for commit in commits:
-        if commit.reverted_sha is None:
+        if commit.reverted_sha is not None:
+            pairs.append((commit.sha, commit.reverted_sha))
+            committed[commit.sha] = commit.committed_at
+    rows: list[tuple[datetime, str, str | None]] = []
+    for decision in classify_reverts(pairs, released, rank):
+        if decision.failed_deployment is None or decision.fix_deployment is None:
             continue
-        failed = released.get(commit.reverted_sha)
-        if failed is None and len(commit.reverted_sha) < 40:
-            failed = next(
-                (tag for sha, tag in released.items() if sha.startswith(commit.reverted_sha)), None
-            )
-        if failed is None:
-            continue
-        fix = released.get(commit.sha)
         rows.append(
             (
-                _utc(commit.committed_at),
-                deployment_id_for_release(service, failed),
-                None if fix is None else deployment_id_for_release(service, fix),
+                _utc(committed[decision.sha]),
+                deployment_id_for_release(service, by_name[decision.failed_deployment]),
+                deployment_id_for_release(service, by_name[decision.fix_deployment]),
             )
         )
     return pa.table(

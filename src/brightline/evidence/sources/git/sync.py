@@ -12,7 +12,9 @@ reachable are removed, so totals always describe the history reachable from the 
 
 Every release tag (service pattern) is one production deployment; every commit points at the
 first release that shipped it. Recorded production deployments of the service from other
-sources (webhook, CI) whose sha is in the repository are release points too.
+sources (webhook, CI) whose sha is in the repository are release points too. Each deployed revert
+(on the branch or on a release's maintenance branch) is decided by
+:func:`brightline.core.delivery.classify_reverts`: a failure of an earlier release, or rework.
 """
 
 from __future__ import annotations
@@ -39,10 +41,13 @@ from brightline.core.delivery import (
     CommitSummary,
     GitRepositoryError,
     ReleaseTag,
+    classify_reverts,
     deployment_id_for_release,
+    go_live_ranks,
     inspect_repository,
     iter_commit_summaries,
     list_release_tags,
+    reverted_sha_in,
 )
 from brightline.evidence.identities import IdentityResolver, read_mailmap
 from brightline.evidence.models import Commit as CommitRow
@@ -415,30 +420,56 @@ def _production_environment(repository: Repository) -> str:
     return environments[0]
 
 
-def _sync_reverts(repository: Repository) -> int:
-    """A revert of a released commit is a remediation of the release that first shipped it."""
-    reverts = list(CommitRow.objects.filter(repository=repository, is_revert=True)
-                   .values_list("sha", "reverted_sha", "committed_at", "first_release_id"))
-    released = dict(CommitRow.objects.filter(repository=repository, first_release__isnull=False)
-                    .values_list("sha", "first_release_id")) if reverts else {}
+def _off_head_reverts(path: str, head: str, points: list[ReleaseTag]) -> list[tuple[str, str, datetime]]:
+    """``(sha, reverted sha, commit time)`` of the reverts that only release points reach (a fix
+    on a maintenance branch); the head's reverts are stored commits already."""
+    tips = sorted({point.commit_sha for point in points} - {head})
+    if not tips:
+        return []
+    output = _git(path, "log", "-i", "--grep=This reverts commit", "--format=%H%x00%cI%x00%B%x01", "--stdin",
+                  stdin="".join(f"{sha}\n" for sha in tips).encode() + f"^{head}\n".encode())
+    found: list[tuple[str, str, datetime]] = []
+    for record in output.split("\x01"):
+        sha, _, rest = record.strip("\n").partition("\x00")
+        committed, _, message = rest.partition("\x00")
+        reverted = reverted_sha_in(message)
+        if sha and reverted:
+            found.append((sha, reverted, datetime.fromisoformat(committed)))
+    return found
+
+
+def _sync_reverts(repository: Repository, *, path: str, head: str, points: list[ReleaseTag],
+                  by_point: dict[str, int], first_release: dict[str, int]) -> int:
+    """Record what each deployed revert says about production (see ``core.delivery.reverts``): a
+    remediation of the earlier deployment that shipped the reverted change (a failure, recovered
+    by the deployment that ships the revert), or rework inside one release (stored with the fix
+    deployment as both the failed and the fixing deployment, which the metrics read as rework and
+    never as a failure). A revert no deployment contains yet records nothing."""
+    stored = list(CommitRow.objects.filter(repository=repository, is_revert=True)
+                  .values_list("sha", "reverted_sha", "committed_at"))
+    reverts = [(sha, reverted, committed_at) for sha, reverted, committed_at in stored if reverted]
+    reverts += _off_head_reverts(path, head, points) if points else []
+    rank = go_live_ranks({by_point[point.name]: point.created_at for point in points})
+    decisions = classify_reverts([(sha, reverted) for sha, reverted, _ in reverts], first_release, rank)
+    when = {sha: committed_at for sha, _, committed_at in reverts}
     with transaction.atomic():
         wanted: set[str] = set()
-        for sha, reverted_sha, committed_at, fix_release in reverts:
-            failed = released.get(reverted_sha)
-            if failed is None and reverted_sha and len(reverted_sha) < 40:
-                failed = next((release for full, release in released.items() if full.startswith(reverted_sha)), None)
-            if failed is None:
-                continue  # reverting something never released is rework, not a production failure
-            external_id = f"repository-{repository.pk}:{sha}"
+        for decision in decisions:
+            if decision.outcome not in ("failure", "rework"):
+                continue  # not deployed yet, a re-application, or a commit outside this history
+            external_id = f"repository-{repository.pk}:{decision.sha}"
             wanted.add(external_id)
             Remediation.objects.update_or_create(
                 source=SOURCE, external_id=external_id,
-                defaults={"service": repository.service, "kind": Remediation.Kind.REVERT, "occurred_at": committed_at,
-                          "failed_deployment_id": failed, "remediation_deployment_id": fix_release})
-        stale = set(Remediation.objects.filter(source=SOURCE, external_id__startswith=f"repository-{repository.pk}:")
-                    .values_list("external_id", flat=True)) - wanted
-        Remediation.objects.filter(source=SOURCE, external_id__in=list(stale)[:10000]).delete()
-    return len(reverts)
+                defaults={"service": repository.service, "kind": Remediation.Kind.REVERT,
+                          "occurred_at": when[decision.sha], "failed_deployment_id": decision.failed_deployment,
+                          "remediation_deployment_id": decision.fix_deployment})
+        stale = sorted(set(Remediation.objects.filter(source=SOURCE,
+                                                      external_id__startswith=f"repository-{repository.pk}:")
+                           .values_list("external_id", flat=True)) - wanted)
+        for start in range(0, len(stale), 500):
+            Remediation.objects.filter(source=SOURCE, external_id__in=stale[start:start + 500]).delete()
+    return len(stored)
 
 
 def _reconcile_first_releases(repository: Repository, first_release: dict[str, int]) -> int:
@@ -525,7 +556,8 @@ def sync_git_repository(
         # a moved tag or a tag deleted since must be reflected in every one of them. Rows this run
         # inserted already carry the current release, so a first sync has nothing to reconcile.
         _reconcile_first_releases(repository, first_release)
-    reverts = _sync_reverts(repository)
+    reverts = _sync_reverts(repository, path=path, head=head, points=points, by_point=by_point,
+                            first_release=first_release)
 
     totals = CommitRow.objects.filter(repository=repository).aggregate(
         commits=Count("id"), lines_added=Sum("lines_added"), lines_deleted=Sum("lines_deleted"))
