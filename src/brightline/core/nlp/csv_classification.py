@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, Protocol
 
+from brightline.core.csvsafe import SafeWriter
+
 from .classifiers import LinearTextClassifier, Prediction, bundled_classifier
 from .tokens import TokenBatch, computed_ahead, tokenize
 
@@ -70,7 +72,7 @@ def classify_csv(
             counts: dict[str, int] = {}
             rows_written = 0
             with Path(output_path).open("w", encoding="utf-8", newline="") as output_handle:
-                writer = csv.writer(output_handle)
+                writer = SafeWriter(output_handle)  # labels beside text a spreadsheet must not run
                 writer.writerow([*header, LABEL_COLUMN, CONFIDENCE_COLUMN])
                 bar = _progress_bar(source, enabled=progress)
                 try:
