@@ -186,3 +186,12 @@ def test_an_events_csv_with_a_huge_field_is_a_clear_error(personas, tmp_path):
         call_command("import", "events", str(path), "--json", stdout=out, stderr=io.StringIO())
     [error] = json.loads(out.getvalue())["errors"]
     assert "line 2, column 2" in error["reason"] and "longer than" in error["reason"]
+
+
+def test_nlp_classify_refuses_a_nul_byte_with_line_and_column(tmp_path):
+    from brightline.core.nlp import CsvClassificationError, classify_csv
+
+    source = tmp_path / "in.csv"
+    source.write_text("id,text\n1,fine\n2,bro\x00ken\n")
+    with pytest.raises(CsvClassificationError, match="line 3, column 2: the field contains a NUL byte"):
+        classify_csv(source, tmp_path / "out.csv", task="sentiment", text_column="text")
