@@ -144,7 +144,12 @@ DEPLOY = json.dumps([{"type": "deployment", "id": "ci-991", "service": "payments
 
 @pytest.fixture
 def webhook_secret(monkeypatch):
+    from django.core.cache import cache
+
     monkeypatch.setenv("BRIGHTLINE_WEBHOOK_SECRET", SECRET)
+    cache.clear()  # refusals are counted per address in the cache
+    yield
+    cache.clear()
 
 
 @pytest.mark.django_db
@@ -161,13 +166,34 @@ def test_a_signed_delivery_is_accepted_without_a_session_or_csrf_token(client, p
 
 
 @pytest.mark.django_db
-def test_a_bad_signature_is_refused_and_logged(client, payments, webhook_secret):
+def test_a_bad_signature_is_refused_and_logged_to_the_server_log_not_the_audit_trail(client, payments,
+                                                                                       webhook_secret, caplog):
+    entries = AuditEntry.objects.count()
     response = client.post("/api/evidence/events", DEPLOY, content_type="application/json",
                            **signed_headers(DEPLOY, secret="wrong-secret"))
     assert response.status_code == 401 and response.json()["detail"] == ERR_BAD_SIGNATURE
     assert not Deployment.objects.exists()
-    entry = AuditEntry.objects.get(action="evidence.webhook.refused")
-    assert json.loads(entry.data_json)["reason"] == ERR_BAD_SIGNATURE
+    assert AuditEntry.objects.count() == entries
+    assert ERR_BAD_SIGNATURE in caplog.text and "delivery-1" in caplog.text
+
+
+@pytest.mark.django_db
+def test_unsigned_deliveries_do_not_grow_the_audit_chain_and_an_address_is_throttled(client, payments,
+                                                                                    webhook_secret):
+    from brightline.evidence.webhook import ERR_TOO_MANY_REFUSALS, REFUSAL_LIMIT
+
+    entries = AuditEntry.objects.count()
+    statuses = [client.post("/api/evidence/events", DEPLOY, content_type="application/json",
+                            HTTP_X_BRIGHTLINE_DELIVERY=f"{number:0200d}").status_code for number in range(100)]
+    assert statuses == [401] * REFUSAL_LIMIT + [429] * (100 - REFUSAL_LIMIT)
+    assert AuditEntry.objects.count() == entries
+    throttled = client.post("/api/evidence/events", DEPLOY, content_type="application/json", **signed_headers(DEPLOY))
+    assert throttled.status_code == 429 and throttled.json()["detail"] == ERR_TOO_MANY_REFUSALS
+    assert throttled.headers["Retry-After"] == "60"
+    # Another address is not affected.
+    other = client.post("/api/evidence/events", DEPLOY, content_type="application/json", REMOTE_ADDR="10.0.0.7",
+                        **signed_headers(DEPLOY))
+    assert other.status_code == 202
 
 
 @pytest.mark.django_db

@@ -14,9 +14,9 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from brightline.audit.models import AuditEntry
+from brightline.csvio import CsvImportError
 from brightline.evidence import timeoff
 from brightline.evidence.models import TimeOff
-from brightline.fairness.csvfiles import CsvImportError
 from brightline.people.models import Identity
 from brightline.policy.services import get_policy, update_policy
 

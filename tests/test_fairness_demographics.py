@@ -59,7 +59,7 @@ def test_re_importing_the_same_file_changes_nothing_and_an_empty_cell_withdraws(
     ("", "the file is empty"),
 ])
 def test_a_bad_file_writes_nothing_and_says_why(personas, content, message):
-    from brightline.fairness.csvfiles import CsvImportError
+    from brightline.csvio import CsvImportError
     from brightline.fairness.demographics import import_demographics
 
     with pytest.raises(CsvImportError) as raised:
@@ -137,7 +137,7 @@ def test_the_command_line_refuses_a_bad_file_and_writes_nothing(personas, tmp_pa
 
 
 def test_nothing_is_imported_while_the_policy_does_not_allow_demographics(personas, tmp_path):
-    from brightline.fairness.csvfiles import CsvImportError
+    from brightline.csvio import CsvImportError
     from brightline.fairness.demographics import import_demographics
     from brightline.policy.services import get_policy, update_policy
 

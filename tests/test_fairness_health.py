@@ -43,7 +43,7 @@ def test_hris_events_import_is_all_or_nothing_idempotent_and_audited(personas):
     ("E-erin,transferred,2026-01-01,,payments,,,", "a transfer needs to_team"),
 ])
 def test_a_bad_hris_file_writes_nothing(personas, bad_line, message):
-    from brightline.fairness.csvfiles import CsvImportError
+    from brightline.csvio import CsvImportError
     from brightline.fairness.hris import import_hris_events
     from brightline.fairness.models import HrisEvent
 

@@ -118,7 +118,7 @@ def test_answers_given_by_team_go_to_the_manager_who_leads_it(personas, surveys_
 
 @pytest.mark.django_db
 def test_a_bad_file_writes_nothing_and_names_every_bad_line(personas, surveys_allowed):
-    from brightline.fairness.csvfiles import CsvImportError
+    from brightline.csvio import CsvImportError
     from brightline.fairness.models import SurveyResponse
     from brightline.fairness.surveys import import_survey_answers
 
@@ -145,7 +145,7 @@ def test_a_bad_file_writes_nothing_and_names_every_bad_line(personas, surveys_al
 
 @pytest.mark.django_db
 def test_a_column_that_would_identify_the_respondent_is_refused(personas, surveys_allowed):
-    from brightline.fairness.csvfiles import CsvImportError
+    from brightline.csvio import CsvImportError
     from brightline.fairness.surveys import ERR_IDENTIFYING, import_survey_answers
 
     raw = answers_csv([(QUARTER_2, "E-mo", "clarity_of_expectations", "4", "E-erin")],
@@ -157,7 +157,7 @@ def test_a_column_that_would_identify_the_respondent_is_refused(personas, survey
 
 @pytest.mark.django_db
 def test_surveys_are_not_ingested_unless_the_policy_allows_them(personas):
-    from brightline.fairness.csvfiles import CsvImportError
+    from brightline.csvio import CsvImportError
     from brightline.fairness.models import SurveyResponse
     from brightline.fairness.surveys import ERR_SOURCE_OFF, import_survey_answers
 
@@ -292,7 +292,7 @@ def test_reading_another_managers_clarity_is_logged_and_reading_ones_own_is_not(
 
 @pytest.mark.django_db
 def test_a_team_that_names_no_single_manager_needs_manager_id(personas, surveys_allowed):
-    from brightline.fairness.csvfiles import CsvImportError
+    from brightline.csvio import CsvImportError
     from brightline.fairness.surveys import ERR_TEAM_MANAGER, ERR_UNKNOWN_TEAM, import_survey_answers
     from brightline.people.models import Person
 

@@ -11,7 +11,7 @@ import pytest
 from django.db import connection
 
 from brightline.jobs.models import JobRun
-from brightline.jobs.services import ERR_UNKNOWN_JOB, enqueue
+from brightline.jobs.services import ERR_JOB_FAILED, ERR_UNKNOWN_JOB, enqueue
 
 
 @pytest.mark.django_db
@@ -24,12 +24,29 @@ def test_an_inline_job_runs_before_enqueue_returns_and_records_its_progress(sett
 
 
 @pytest.mark.django_db
-def test_a_failing_job_is_recorded_as_failed_and_the_error_is_raised(settings):
+def test_a_failing_job_is_recorded_as_failed_and_the_error_is_raised(settings, caplog):
     settings.BRIGHTLINE_JOBS = "inline"
     with pytest.raises(RuntimeError, match="asked to fail"):
         enqueue("jobs.ping", fail=True)
     run = JobRun.objects.get()
-    assert run.status == JobRun.Status.FAILED and "asked to fail" in run.error
+    # The person sees a sentence; the traceback (server paths, code) is in the server log only.
+    assert run.status == JobRun.Status.FAILED and run.error == ERR_JOB_FAILED.format(run_id=run.pk)
+    assert "Traceback" in caplog.text and "asked to fail" in caplog.text and "jobs.py" in caplog.text
+
+
+@pytest.mark.django_db
+def test_a_failed_ingestion_page_shows_no_traceback(settings, personas, client_for, tmp_path):
+    from brightline.evidence.models import Repository, Service
+
+    settings.BRIGHTLINE_JOBS = "inline"
+    service = Service.objects.create(name="payments-api", team=personas.erin.team)
+    repository_id = Repository.objects.create(service=service, path=str(tmp_path / "gone")).pk
+    Repository.objects.filter(pk=repository_id).delete()  # the job fails on an error no person wrote for
+    with pytest.raises(Repository.DoesNotExist):
+        enqueue("evidence.ingest_git", repository_id=repository_id)
+    run = JobRun.objects.get()
+    page = client_for(personas.pia).get(f"/evidence/jobs/{run.pk}/").content.decode()
+    assert "Traceback" not in page and ".py" not in page and "unexpected error" in page
 
 
 @pytest.mark.django_db

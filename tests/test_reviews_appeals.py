@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from brightline.audit.models import AuditEntry
@@ -108,6 +110,18 @@ def test_the_full_appeal_path_with_a_reviewer_outside_the_chain(personas, releas
                        "reviews.appeal.decided", "reviews.appeal.outcome_changed", "reviews.appeal.escalated"}
 
 
+def test_a_closed_appeal_takes_no_new_message(personas, released):
+    review = review_of(released, personas.erin)
+    appeal = services.file_appeal(review, actor=personas.erin, today=IN_WINDOW, context="The migration is missing.")
+    services.assign_appeal_reviewer(appeal, actor=personas.pia, reviewer=olga())
+    services.decide_appeal(appeal, reviewer=olga(), decision="upheld", reason="The record stands.")
+    services.close_appeal(appeal, actor=personas.erin)
+    for author in (personas.erin, olga(), personas.pia):
+        with pytest.raises(ReviewError, match=services.ERR_APPEAL_THREAD_CLOSED):
+            services.add_appeal_message(appeal, author=author, body="One more thing.")
+    assert not appeal.messages.exists()
+
+
 def test_an_appeal_cannot_lower_an_outcome(personas, released):
     appeal = services.file_appeal(review_of(released, personas.erin), actor=personas.erin, today=IN_WINDOW,
                                   context="Please look again.")
@@ -154,3 +168,41 @@ def test_overdue_appeals_are_visible(personas, released):
                                   context="Please look again.")
     assert not services.appeal_is_overdue(appeal, today=IN_WINDOW)
     assert services.appeal_is_overdue(appeal, today=IN_WINDOW + dt.timedelta(days=15))
+
+
+def test_after_release_the_employee_sees_pre_votes_without_names_unless_the_policy_names_them(personas, released,
+                                                                                             client_for):
+    import re
+
+    from brightline.policy.services import update_policy
+
+    review = review_of(released, personas.erin)
+    for vote in review.pre_votes.all():
+        vote.note = f"my note {vote.pk}"
+        vote.save(update_fields=["note"])
+    names = {panelist.name for panelist in services.eligible_panelists(review)}
+    prevotes, memo = f"/api/reviews/reviews/{review.pk}/prevotes", f"/api/reviews/reviews/{review.pk}/memo"
+    erin = client_for(personas.erin)
+
+    seen = erin.get(prevotes).json()
+    assert seen["complete"] and len(seen["votes"]) == 4 * len(names)
+    assert {vote["panelist"] for vote in seen["votes"]} == {f"Panelist {n}" for n in range(1, len(names) + 1)}
+    assert all(vote["note"].startswith("my note") for vote in seen["votes"])  # votes and notes stay visible
+    dissent = erin.get(memo).json()["sections"]["dissent"]
+    assert dissent and all(row["panelist"].startswith("Panelist ") for row in dissent)
+    page = erin.get(f"/reviews/r/{review.pk}/").content.decode()
+    shown = re.findall(r"<li>([^<]*) pre-voted", page)
+    assert shown and all(label.startswith("Panelist ") for label in shown)
+    # Everyone else on the review still sees who voted what.
+    assert {vote["panelist"] for vote in client_for(personas.pia).get(prevotes).json()["votes"]} == names
+
+    update_policy(actor=personas.pia, reason="The panel agreed to be named.", prevote_names="named")
+    assert {vote["panelist"] for vote in erin.get(prevotes).json()["votes"]} == names
+    assert {row["panelist"] for row in erin.get(memo).json()["sections"]["dissent"]} <= names
+
+
+def test_the_policy_refuses_an_unknown_pre_vote_names_setting(personas, client_for):
+    response = client_for(personas.pia).patch("/api/policy", data=json.dumps(
+        {"reason": "x", "prevote_names": "everyone"}), content_type="application/json")
+    assert response.status_code == 400 and "pre-vote names" in response.json()["detail"]
+    assert client_for(personas.erin).get("/api/policy").json()["prevote_names"] == "anonymised"

@@ -224,3 +224,38 @@ def test_team_level_evidence_counts_for_the_team(personas):
 def test_each_dimension_is_assessed_against_the_level(personas, cycle_in_assessment, dimension):
     review = review_of(cycle_in_assessment, personas.erin)
     assert review.level.competencies.filter(dimension=dimension).exists()
+
+
+def _anonymous_answers(personas, count):
+    from brightline.feedback.models import FeedbackInvitation, FeedbackRequest, FeedbackResponse
+
+    request = FeedbackRequest.objects.create(subject=personas.erin, requested_by=personas.erin, anonymous=True)
+    writers = [personas.pat, personas.mo, personas.pia, personas.oscar][:count]
+    return [FeedbackResponse.objects.create(
+        request=request, relationship="peer", sequence=number, what_they_did="led the ledger migration",
+        impact="no downtime", one_thing_to_grow="delegate",
+        invitation=FeedbackInvitation.objects.create(request=request, respondent=writer, relationship="peer"))
+        for number, writer in enumerate(writers, start=1)]
+
+
+def test_a_withheld_anonymous_answer_cannot_be_cited_and_is_refused_like_a_missing_one(personas,
+                                                                                        cycle_in_assessment):
+    review = review_of(cycle_in_assessment, personas.erin)
+    withheld = _anonymous_answers(personas, 2)[0]  # one of fewer than three answers: shown to nobody
+    missing = f"feedback_response:{withheld.pk + 1000}"
+    refusals = []
+    for reference in (f"feedback_response:{withheld.pk}", missing):
+        with pytest.raises(ReviewError) as raised:
+            services.save_assessment(review, actor=personas.mo, dimension=Dimension.values[0], outcome="meets",
+                                     rationale="Led the ledger migration.", citations=[reference])
+        refusals.append(str(raised.value).replace(reference, "REFERENCE"))
+    assert refusals[0] == refusals[1]
+    assert not review.packet_items.filter(kind="feedback_response").exists()
+
+
+def test_a_released_anonymous_answer_can_be_cited(personas, cycle_in_assessment):
+    review = review_of(cycle_in_assessment, personas.erin)
+    answer = _anonymous_answers(personas, 3)[0]
+    services.save_assessment(review, actor=personas.mo, dimension=Dimension.values[0], outcome="meets",
+                             rationale="Led the ledger migration.", citations=[f"feedback_response:{answer.pk}"])
+    assert review.packet_items.filter(kind="feedback_response", object_id=str(answer.pk)).exists()

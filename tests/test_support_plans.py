@@ -102,6 +102,16 @@ def test_role_mismatch_cannot_end_before_redeployment_is_offered(personas):
     assert AuditEntry.objects.filter(action="support.plan.redeployment_offered").exists()
 
 
+def test_a_closed_plan_takes_comments_only_from_the_employee(personas):
+    plan = active_plan(personas)
+    services.record_plan_outcome(plan, actor=personas.mo, outcome="succeeded", reason="All goals met.")
+    for other in (personas.mo, personas.pia):
+        with pytest.raises(SupportPlanError, match=services.ERR_CLOSED_COMMENT):
+            services.comment_on_plan(plan, actor=other, body="One more note.")
+    services.comment_on_plan(plan, actor=personas.erin, body="Thank you for the pairing.")
+    assert list(plan.comments.values_list("author", flat=True)) == [personas.erin.pk]
+
+
 def test_extension_moves_the_end_date_and_keeps_the_plan_active(personas):
     plan = active_plan(personas)
     new_end = plan.ends_on + dt.timedelta(days=28)

@@ -104,4 +104,4 @@ def events_webhook(request: HttpRequest) -> JsonResponse:
     headers = {name: request.headers.get(name, "") for name in
                ("X-Brightline-Signature", "X-Brightline-Timestamp", "X-Brightline-Delivery")}
     outcome = receive_webhook(request.body, headers, now=timezone.now(), remote=request.META.get("REMOTE_ADDR", ""))
-    return JsonResponse(outcome.body, status=outcome.status)
+    return JsonResponse(outcome.body, status=outcome.status, headers=outcome.headers)

@@ -221,11 +221,13 @@ def _add_import_pto_arguments(parser: CommandParser) -> None:
 
 
 def _import_pto(options: dict[str, Any], command: BaseCommand) -> int:
-    # The CSV imports share one runner (file checks, per-line errors, --json), kept with the first of them.
+    # The CSV imports share one runner (file checks, per-line errors, --json).
+    from brightline.csvio import run_import
     from brightline.evidence.timeoff import import_time_off
-    from brightline.fairness.cli import _run_import
+    from brightline.people.cli import cli_actor_label
 
-    return _run_import(options, command, partial(import_time_off, replace=options["replace"]), "time-off ranges")
+    return run_import(options, command, partial(import_time_off, replace=options["replace"]), "time-off ranges",
+                      actor_label=cli_actor_label())
 
 
 SUBCOMMANDS = [

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from brightline.core.delivery.gitlog import GitRepositoryError
 from brightline.evidence.models import Repository
+from brightline.evidence.sources.base import SourceError
 from brightline.evidence.sources.git import sync_git_repository
 from brightline.jobs.services import Progress, job
 from brightline.people.models import Person
 
 
-@job("evidence.ingest_git")
+@job("evidence.ingest_git", shown_errors=(GitRepositoryError, SourceError))
 def ingest_git(progress: Progress, *, repository_id: int, actor_id: int | None = None,
                allow_shallow: bool = False) -> dict[str, Any]:
     repository = Repository.objects.select_related("service__team").get(pk=repository_id)

@@ -35,9 +35,9 @@ from brightline.core.delivery import (
     overlapping_spans,
     summarise_team_time_off,
 )
+from brightline.csvio import CsvImportError, RowError, check_columns, raise_if_refused, read_csv_rows
 from brightline.evidence.identities import fold
 from brightline.evidence.models import Page, TimeOff
-from brightline.fairness.csvfiles import CsvImportError, RowError, check_columns, raise_if_refused, read_csv_rows
 from brightline.people.models import Identity, Person, Team
 from brightline.policy.services import is_source_allowed
 

@@ -11,7 +11,12 @@ A sender signs every delivery with the shared secret ``BRIGHTLINE_WEBHOOK_SECRET
   ``<timestamp>.<delivery id>.<raw body bytes>`` with the secret. Binding the timestamp and
   the delivery id into the signature means neither can be changed to slip a replay through.
 
-Refusals are written to the audit trail. The body is the same as for ``brightline import events``.
+Refusals are written to the server log (logger ``brightline.evidence.webhook``), never to the audit
+trail: the hash chain holds what happened to the organisation's data, and an unauthenticated sender must
+not be able to grow it. Refusals are also rate-limited per source address: after
+``REFUSAL_LIMIT`` refused deliveries within ``REFUSAL_WINDOW_SECONDS`` an address gets 429 until the
+window ends, without its deliveries being checked or logged one by one.
+The body is the same as for ``brightline import events``.
 """
 
 from __future__ import annotations
@@ -19,13 +24,14 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from dataclasses import dataclass
+import logging
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Final
 
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 
-from brightline.audit.services import log_action
 from brightline.env import env_str
 from brightline.evidence.models import WebhookDelivery
 from brightline.evidence.sources.events import EventImportError, import_events
@@ -36,6 +42,10 @@ TIMESTAMP_HEADER: Final = "X-Brightline-Timestamp"
 DELIVERY_HEADER: Final = "X-Brightline-Delivery"
 TOLERANCE_SECONDS: Final = 300
 ACTOR_LABEL: Final = "webhook"
+REFUSAL_LIMIT: Final = 20
+REFUSAL_WINDOW_SECONDS: Final = 60
+
+logger = logging.getLogger(__name__)
 
 ERR_NOT_CONFIGURED: Final = "The events webhook is not configured: set BRIGHTLINE_WEBHOOK_SECRET on the server."
 ERR_MISSING_HEADERS: Final = "Missing signature, timestamp or delivery id header."
@@ -43,12 +53,15 @@ ERR_BAD_TIMESTAMP: Final = "The timestamp is not within five minutes of the serv
 ERR_BAD_SIGNATURE: Final = "The signature does not match the body."
 ERR_REPLAY: Final = "This delivery id was already received; replays are refused."
 ERR_BAD_JSON: Final = "The body is not a JSON event document: {error}"
+ERR_TOO_MANY_REFUSALS: Final = ("Too many refused deliveries from this address; try again in a minute with "
+                                 "correctly signed deliveries.")
 
 
 @dataclass(frozen=True)
 class WebhookOutcome:
     status: int
     body: dict[str, Any]
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 def sign(secret: str, *, timestamp: str, delivery_id: str, body: bytes) -> str:
@@ -57,11 +70,30 @@ def sign(secret: str, *, timestamp: str, delivery_id: str, body: bytes) -> str:
     return "sha256=" + hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
 
 
-def _refuse(status: int, reason: str, *, delivery_id: str, remote: str) -> WebhookOutcome:
-    with transaction.atomic():
-        log_action("evidence.webhook.refused", None, None,
-                   {"reason": reason, "delivery": delivery_id[:200], "remote_address": remote},
-                   actor_label=ACTOR_LABEL)
+def _refusal_key(remote: str) -> str:
+    return "webhook-refusals:" + hashlib.sha256(remote.encode()).hexdigest()[:32]
+
+
+def _throttled(remote: str) -> bool:
+    return int(cache.get(_refusal_key(remote), 0)) >= REFUSAL_LIMIT
+
+
+def _refuse(status: int, reason: str, *, delivery_id: str, remote: str, counted: bool = True) -> WebhookOutcome:
+    """Refuse a delivery: a line in the server log (bounded by the rate limit), nothing in the audit trail."""
+    refusals = 0
+    if counted:
+        key = _refusal_key(remote)
+        cache.add(key, 0, REFUSAL_WINDOW_SECONDS)
+        try:
+            refusals = cache.incr(key)
+        except ValueError:  # the entry expired between add and incr
+            cache.set(key, 1, REFUSAL_WINDOW_SECONDS)
+            refusals = 1
+    logger.warning("events webhook refused a delivery from %s (delivery id %r): %s", remote or "unknown",
+                   delivery_id[:64], reason)
+    if refusals == REFUSAL_LIMIT:
+        logger.warning("events webhook: %s reached %s refusals; further deliveries are refused for up to %s s "
+                       "without being logged", remote or "unknown", REFUSAL_LIMIT, REFUSAL_WINDOW_SECONDS)
     return WebhookOutcome(status, {"detail": reason})
 
 
@@ -70,6 +102,9 @@ def receive_webhook(body: bytes, headers: dict[str, str], *, now: datetime, remo
     secret = env_str("BRIGHTLINE_WEBHOOK_SECRET", "")
     if not secret:
         return WebhookOutcome(503, {"detail": ERR_NOT_CONFIGURED})
+    if _throttled(remote):
+        return WebhookOutcome(429, {"detail": ERR_TOO_MANY_REFUSALS},
+                              {"Retry-After": str(REFUSAL_WINDOW_SECONDS)})
     signature = headers.get(SIGNATURE_HEADER, "")
     timestamp = headers.get(TIMESTAMP_HEADER, "")
     delivery_id = headers.get(DELIVERY_HEADER, "").strip()
@@ -85,7 +120,8 @@ def receive_webhook(body: bytes, headers: dict[str, str], *, now: datetime, remo
     if abs(now.timestamp() - sent) > TOLERANCE_SECONDS:
         return _refuse(401, ERR_BAD_TIMESTAMP, delivery_id=delivery_id, remote=remote)
     if WebhookDelivery.objects.filter(delivery_id=delivery_id).exists():
-        return _refuse(409, ERR_REPLAY, delivery_id=delivery_id, remote=remote)
+        # Signed, so a sender's retry rather than an attack: not counted against the address.
+        return _refuse(409, ERR_REPLAY, delivery_id=delivery_id, remote=remote, counted=False)
     try:
         source, records = detect_and_map(json.loads(body.decode("utf-8")))
     except (UnicodeDecodeError, json.JSONDecodeError, ValueError) as error:
@@ -99,5 +135,5 @@ def receive_webhook(body: bytes, headers: dict[str, str], *, now: datetime, remo
     except EventImportError as error:
         return WebhookOutcome(400, {"detail": str(error), "errors": [e.to_json() for e in error.errors]})
     except IntegrityError:
-        return _refuse(409, ERR_REPLAY, delivery_id=delivery_id, remote=remote)
+        return _refuse(409, ERR_REPLAY, delivery_id=delivery_id, remote=remote, counted=False)
     return WebhookOutcome(202, result.to_json())

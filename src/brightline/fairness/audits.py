@@ -7,7 +7,6 @@ silently dropped. Each run writes one audit entry naming what was compared.
 
 from __future__ import annotations
 
-import csv
 import io
 import tempfile
 from collections.abc import Iterable, Sequence
@@ -15,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from brightline import csvio
 from brightline.audit.services import log_action
 from brightline.core.fairness import (
     FairnessInputError,
@@ -149,7 +149,7 @@ def run_custom_audit(rows: list[dict[str, str]], *, outcome_column: str, favoura
 def audit_as_csv(results: Iterable[CutAudit]) -> str:
     """Published numbers only: one line per group per comparison; withheld groups listed as such."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = csvio.writer(buffer, lineterminator="\n")
     writer.writerow(["measure", "cut", "group", "n", "count", "rate", "ci_low", "ci_high", "impact_ratio",
                      "four_fifths_flag", "test", "p_value", "small_sample"])
     for result in results:

@@ -84,28 +84,10 @@ def _add_import_arguments(parser: CommandParser) -> None:
 
 
 def _run_import(options: dict[str, Any], command: BaseCommand, importer: Any, noun: str) -> int:
-    from brightline.fairness.csvfiles import CsvImportError, describe_import
+    from brightline.csvio import run_import
     from brightline.people.cli import cli_actor_label
 
-    path: Path = options["file"]
-    if not path.is_file():
-        raise CommandError(ERR_NO_FILE.format(path=path))
-    try:
-        result = importer(path.read_bytes(), actor=None, actor_label=cli_actor_label(), dry_run=options["dry_run"])
-    except CsvImportError as error:
-        if options["json"]:
-            write_json(command, {"dry_run": options["dry_run"], "errors": [e.to_json() for e in error.errors]})
-        else:
-            for row_error in error.errors:
-                where = f"line {row_error.line}" if row_error.line else "file"
-                command.stderr.write(f"{path}: {where}: {row_error.reason}")
-            command.stderr.write(f"{len(error.errors)} problem(s); nothing was imported.")
-        return 1
-    if options["json"]:
-        write_json(command, result.to_json())
-    else:
-        command.stdout.write(describe_import(result, noun))
-    return 0
+    return run_import(options, command, importer, noun, actor_label=cli_actor_label())
 
 
 def _import_demographics(options: dict[str, Any], command: BaseCommand) -> int:

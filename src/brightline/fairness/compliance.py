@@ -11,7 +11,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from collections.abc import Sequence
@@ -24,6 +23,7 @@ from django.core.management import call_command, get_commands
 from django.utils import timezone
 
 import brightline
+from brightline import csvio
 from brightline.audit.models import AuditEntry
 from brightline.audit.services import verify_chain
 from brightline.core.fairness import (
@@ -157,7 +157,7 @@ def build_ll144_report(table: DecisionTable, *, min_cohort: int, measure_key: st
 
 def ll144_csv(report: LL144Report) -> str:
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = csvio.writer(buffer, lineterminator="\n")
     writer.writerow(["table", "category", "assessed", "selected", "selection_rate", "impact_ratio"])
     for table in report.tables:
         for row in table.rows:

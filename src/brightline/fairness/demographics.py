@@ -19,7 +19,15 @@ from django.db import transaction
 from brightline import access
 from brightline.audit.services import log_action
 from brightline.core.fairness import NOT_DISCLOSED, suppress_small_groups
-from brightline.fairness.csvfiles import CsvImportError, CsvRow, RowError, raise_if_refused, read_csv_rows
+from brightline.csvio import (
+    ERR_NOT_EXPECTED_CSV,
+    CsvImportError,
+    CsvRow,
+    RowError,
+    max_lengths_of,
+    raise_if_refused,
+    read_csv_rows,
+)
 from brightline.fairness.models import DemographicRecord
 from brightline.people.models import Person
 from brightline.policy.services import is_source_allowed
@@ -93,7 +101,11 @@ class DemographicsImportResult:
 
 def _parse(raw: bytes) -> tuple[list[str], list[CsvRow]]:
     known = known_attributes()
-    header, records = read_csv_rows(raw, expected="employee_id," + ",".join(known))
+    header, records = read_csv_rows(raw, expected="employee_id," + ",".join(known),
+                                    max_lengths=max_lengths_of(Person, {"employee_id": "employee_id"}))
+    if "employee_id" not in header and not any(column in known for column in header):
+        # Not quoted back: a file with none of the expected columns is most likely some other file.
+        raise CsvImportError([RowError(1, ERR_NOT_EXPECTED_CSV.format(columns="employee_id," + ",".join(known)))])
     if "employee_id" not in header:
         raise CsvImportError([RowError(1, ERR_NO_EMPLOYEE_ID.format(found=", ".join(header)))])
     unknown = [column for column in header if column != "employee_id" and column not in known]

@@ -16,7 +16,7 @@ from django.db import transaction
 
 from brightline import access
 from brightline.audit.services import log_action
-from brightline.fairness.csvfiles import RowError, check_columns, raise_if_refused, read_csv_rows
+from brightline.csvio import RowError, check_columns, max_lengths_of, raise_if_refused, read_csv_rows
 from brightline.fairness.models import HrisEvent
 from brightline.people.models import Person
 
@@ -98,7 +98,9 @@ def _parse_row(line: int, values: dict[str, str]) -> tuple[EventRow | None, list
 
 
 def parse_hris_events(raw: bytes) -> list[EventRow]:
-    header, records = read_csv_rows(raw, expected=",".join(REQUIRED_COLUMNS + OPTIONAL_COLUMNS))
+    limits = max_lengths_of(HrisEvent, {column: column for column in ("employee_id", "event", "from_team", "to_team",
+                                                                      "from_level", "to_level")})
+    header, records = read_csv_rows(raw, expected=",".join(REQUIRED_COLUMNS + OPTIONAL_COLUMNS), max_lengths=limits)
     check_columns(header, required=REQUIRED_COLUMNS, optional=OPTIONAL_COLUMNS)
     errors: list[RowError] = []
     rows: list[EventRow] = []

@@ -24,11 +24,12 @@ from django.utils import timezone
 from brightline import access
 from brightline.audit.services import log_action
 from brightline.core.fairness import SCALE_MAX, SCALE_MIN, ScaleSummary, summarise_scale_answers
-from brightline.fairness.csvfiles import (
+from brightline.csvio import (
     CsvImportError,
     CsvRow,
     RowError,
     check_columns,
+    max_lengths_of,
     raise_if_refused,
     read_csv_rows,
 )
@@ -179,7 +180,9 @@ def parse_survey_answers(raw: bytes, *, today: dt.date | None = None) -> tuple[l
     Raises :class:`CsvImportError` listing every problem with its line.
     """
     today = today or timezone.localdate()
-    header, records = read_csv_rows(raw, expected=",".join(REQUIRED_COLUMNS + OPTIONAL_COLUMNS))
+    limits = {**max_lengths_of(SurveyResponse, {"question": "question"}),
+              **max_lengths_of(Person, {"manager_id": "employee_id"}), **max_lengths_of(Team, {"team": "name"})}
+    header, records = read_csv_rows(raw, expected=",".join(REQUIRED_COLUMNS + OPTIONAL_COLUMNS), max_lengths=limits)
     identifying = [column for column in header if column in IDENTIFYING_COLUMNS]
     if identifying:
         raise CsvImportError([RowError(1, ERR_IDENTIFYING.format(columns=", ".join(identifying)))])

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from brightline import access
 from brightline.core.fairness import MISSING_COLUMN, FairnessInputError, format_values
+from brightline.csvio import CsvImportError, describe_import
 from brightline.fairness import compliance, decisions, health, leadership, narratives, pdf
 from brightline.fairness.audits import (
     CutAudit,
@@ -25,7 +26,6 @@ from brightline.fairness.audits import (
     run_language_audit,
     run_outcome_audits,
 )
-from brightline.fairness.csvfiles import CsvImportError, describe_import
 from brightline.fairness.demographics import (
     DemographicsError,
     attribute_label,

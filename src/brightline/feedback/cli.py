@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import csv
 import sys
 from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from brightline import csvio
 from brightline.commands import Subcommand, open_progress, write_json
+from brightline.core.csvsafe import CsvCellError, read_records
 from brightline.core.narrative import FLAG_IDS, NARRATIVE_KINDS, NarrativeReport, check_text
 
 ERR_NO_FILE = "no such file: {path}"
@@ -82,7 +83,7 @@ def _check_csv(source: Path, output: Path, column: str, kind: str, as_json: bool
     try:
         with source.open(encoding="utf-8-sig", newline="") as handle, \
                 output.open("w", encoding="utf-8", newline="") as out:
-            reader = csv.reader(handle)
+            reader = (fields for _line, fields in read_records(handle))
             header = next(reader, None)
             if not header or not any(cell.strip() for cell in header):
                 command.stderr.write(ERR_EMPTY_FILE.format(path=source))
@@ -95,7 +96,7 @@ def _check_csv(source: Path, output: Path, column: str, kind: str, as_json: bool
                     command.stderr.write(ERR_OUTPUT_CLASH.format(path=source, column=clash))
                     return 1
             index = header.index(column)
-            writer = csv.writer(out)
+            writer = csvio.writer(out)
             writer.writerow([*header, FLAGS_COLUMN, REASONS_COLUMN])
             with open_progress(None, description=f"checking {source.name}", enabled=True) as bar:
                 for row in reader:
@@ -111,6 +112,9 @@ def _check_csv(source: Path, output: Path, column: str, kind: str, as_json: bool
                     bar.update(1)
     except UnicodeDecodeError:
         command.stderr.write(ERR_NOT_UTF8.format(path=source))
+        return 1
+    except CsvCellError as error:
+        command.stderr.write(f"{source}: {error}")
         return 1
     if as_json:
         write_json(command, {"kind": kind, "rows": rows, "flagged_rows": flagged, "flag_counts": counts,

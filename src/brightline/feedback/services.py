@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db import transaction
 from django.db.models import Max, QuerySet
@@ -363,6 +363,29 @@ def _response_texts(response: FeedbackResponse) -> str:
     return " ".join((response.what_they_did, response.impact, response.one_thing_to_grow))
 
 
+_Answer = TypeVar("_Answer")
+
+
+def released_responses(responses: Sequence[_Answer], *, anonymous: bool) -> list[_Answer]:
+    """The answers that may be shown or cited, from ``responses`` in arrival order (``sequence``).
+
+    Every answer of an attributed request; of an anonymous one only whole groups of ``ANONYMITY_GROUP``,
+    the earliest first, so fewer than three answers release nothing.
+    """
+    if not anonymous:
+        return list(responses)
+    return list(responses[: (len(responses) // ANONYMITY_GROUP) * ANONYMITY_GROUP])
+
+
+def is_response_released(response: FeedbackResponse) -> bool:
+    """Whether this answer is shown (and so may be cited): see :func:`released_responses`."""
+    request = response.request
+    if not request.anonymous:
+        return True
+    in_order = list(request.responses.order_by("sequence").values_list("pk", flat=True))
+    return response.pk in released_responses(in_order, anonymous=True)
+
+
 def visible_feedback(feedback_request: FeedbackRequest) -> FeedbackView:
     """Apply the anonymity rules; call only after ``access.can_view_feedback_request``.
 
@@ -376,7 +399,7 @@ def visible_feedback(feedback_request: FeedbackRequest) -> FeedbackView:
     total = len(responses)
     invited = feedback_request.invitations.count()
     if feedback_request.anonymous:
-        released = responses[: (total // ANONYMITY_GROUP) * ANONYMITY_GROUP]
+        released = released_responses(responses, anonymous=True)
         shown = sorted((ShownResponse(r.what_they_did, r.impact, r.one_thing_to_grow) for r in released),
                        key=lambda s: (s.what_they_did.casefold(), s.impact.casefold(), s.one_thing_to_grow.casefold()))
         invitations: list[FeedbackInvitation] = []

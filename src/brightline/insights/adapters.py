@@ -22,9 +22,6 @@ from brightline.people.models import Dimension
 RESPONSE_FIELDS = (("what_they_did", "strength"), ("impact", "strength"), ("one_thing_to_grow", "growth"))
 CHECKPOINT_FIELDS = (("wins", "strength"), ("misses", "growth"), ("impact", "strength"), ("next_steps", "general"))
 COMMENTARY_FIELDS = (("owned", "general"), ("ambiguity", "general"), ("coaching", "general"), ("growth", "general"))
-# Anonymous answers are released in groups of this size (feedback app); unreleased ones are not read at all.
-ANONYMITY_GROUP = 3
-
 
 def model_or_none(app_label: str, model_name: str) -> Any:
     if not apps.is_installed(f"brightline.{app_label}"):
@@ -61,6 +58,8 @@ def comments_about(person_ids: Iterable[int], *, start: date, end: date) -> list
     found: list[Comment] = []
     response_model = model_or_none("feedback", "FeedbackResponse")
     if response_model is not None:
+        from brightline.feedback.services import released_responses  # the one anonymity rule
+
         responses = list(response_model.objects.filter(request__subject_id__in=ids)
                          .select_related("request", "invitation").order_by("request_id", "sequence"))
         by_request: dict[int, list[Any]] = {}
@@ -68,8 +67,7 @@ def comments_about(person_ids: Iterable[int], *, start: date, end: date) -> list
             by_request.setdefault(response.request_id, []).append(response)
         for request_responses in by_request.values():
             request = request_responses[0].request
-            if request.anonymous:
-                request_responses = request_responses[: (len(request_responses) // ANONYMITY_GROUP) * ANONYMITY_GROUP]
+            request_responses = released_responses(request_responses, anonymous=request.anonymous)
             for response in request_responses:
                 written = response.submitted_at or request.closed_at or request.created_at
                 author = None if request.anonymous or response.invitation is None else response.invitation.respondent_id

@@ -29,15 +29,23 @@ logger = logging.getLogger(__name__)
 
 JobFunction = Callable[..., Any]
 _REGISTRY: dict[str, JobFunction] = {}
+_SHOWN_ERRORS: dict[str, tuple[type[Exception], ...]] = {}
 _DISCOVERED = False
 
 ERR_UNKNOWN_JOB = "no job called {name!r}; known jobs: {known}"
 ERR_BACKEND = "BRIGHTLINE_JOBS must be 'inline' or 'celery', not {value!r}"
+ERR_JOB_FAILED = ("The job stopped on an unexpected error. An administrator can find the details in the "
+                  "server log under job run {run_id}.")
 
 
-def job(name: str) -> Callable[[JobFunction], JobFunction]:
+def job(name: str, *, shown_errors: tuple[type[Exception], ...] = ()) -> Callable[[JobFunction], JobFunction]:
+    """Register ``name``; a failure of one of ``shown_errors`` (written for people) is shown with its message.
+
+    Any other failure is shown as a plain sentence: its traceback goes to the server log only.
+    """
     def register(function: JobFunction) -> JobFunction:
         _REGISTRY[name] = function
+        _SHOWN_ERRORS[name] = shown_errors
         return function
 
     return register
@@ -88,9 +96,13 @@ def execute(run_id: int) -> JobRun:
     try:
         result = function(Progress(run), **run.arguments)
     except Exception as error:
-        # The failure is recorded on the run (shown to the person who started it) and re-raised,
-        # so a worker logs it and an inline caller sees it; nothing is swallowed.
-        run.status, run.error = JobRun.Status.FAILED, "".join(traceback.format_exception(error))[-5000:]
+        # The failure is recorded on the run (shown to the person who started it) and re-raised, so
+        # a worker logs it and an inline caller sees it; nothing is swallowed. The traceback (server
+        # paths, code) goes to the server log only.
+        logger.error("job %s (run %s) failed:\n%s", run.name, run.pk, "".join(traceback.format_exception(error)))
+        shown = isinstance(error, _SHOWN_ERRORS.get(run.name, ()))
+        run.status = JobRun.Status.FAILED
+        run.error = str(error)[:5000] if shown else ERR_JOB_FAILED.format(run_id=run.pk)
         run.finished_at = timezone.now()
         run.save(update_fields=["status", "error", "finished_at"])
         raise

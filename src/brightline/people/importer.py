@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import zoneinfo
 from dataclasses import dataclass, field
 from datetime import date
@@ -16,15 +14,21 @@ from django.db import transaction
 from django.utils.text import slugify
 
 from brightline.audit.services import log_action
+from brightline.csvio import ERR_EMPTY as ERR_EMPTY  # the whole-file messages are the shared frame's
+from brightline.csvio import ERR_MISSING_COLUMNS as ERR_MISSING_COLUMNS
+from brightline.csvio import (
+    CsvImportError,
+    RowError,
+    check_columns,
+    max_lengths_of,
+    read_csv_rows,
+)
 from brightline.people.models import Level, Organisation, Person, Team, WorkModality
 
 REQUIRED_COLUMNS = ("employee_id", "name", "email", "manager_id", "team", "level", "timezone", "start_date")
 OPTIONAL_COLUMNS = ("work_modality",)
 
-ERR_NOT_UTF8 = "the file is not UTF-8 text (undecodable byte at offset {offset}); export it as UTF-8 CSV"
-ERR_EMPTY = "the file is empty: expected a header row with {columns}"
 ERR_NO_ROWS = "the file has a header but no people"
-ERR_MISSING_COLUMNS = "missing column(s): {missing}; the header has: {found}"
 ERR_REQUIRED = "{column} is empty"
 ERR_DUPLICATE_ID = "employee_id {value!r} also appears on line {other}"
 ERR_DUPLICATE_EMAIL = "email {value!r} also appears on line {other}"
@@ -37,7 +41,6 @@ ERR_UNKNOWN_LEVEL = "level {value!r} is not a level of any ladder (known: {known
 ERR_BAD_TIMEZONE = "timezone {value!r} is not an IANA name such as Europe/Berlin"
 ERR_BAD_DATE = "start_date {value!r} is not a date in the form YYYY-MM-DD"
 ERR_BAD_MODALITY = "work_modality {value!r} is not one of: {choices}"
-ERR_WRONG_FIELDS = "this row has {found} fields where the header has {expected}"
 
 TRACKED_FIELDS = ("name", "email", "manager", "team", "level", "timezone", "start_date", "work_modality")
 
@@ -48,15 +51,6 @@ class PeopleImportError(Exception):
     def __init__(self, errors: list[RowError]):
         super().__init__(f"{len(errors)} problem(s) in the file; nothing was imported")
         self.errors = errors
-
-
-@dataclass(frozen=True)
-class RowError:
-    line: int
-    reason: str
-
-    def to_json(self) -> dict[str, Any]:
-        return {"line": self.line, "reason": self.reason}
 
 
 @dataclass(frozen=True)
@@ -95,11 +89,10 @@ class ImportResult:
         }
 
 
-def _decode(raw: bytes) -> str:
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise PeopleImportError([RowError(0, ERR_NOT_UTF8.format(offset=error.start))]) from None
+def _limits() -> dict[str, int]:
+    return {**max_lengths_of(Person, {"employee_id": "employee_id", "manager_id": "employee_id", "name": "name",
+                                      "email": "email", "timezone": "timezone"}),
+            **max_lengths_of(Team, {"team": "name"}), **max_lengths_of(Level, {"level": "code"})}
 
 
 def parse_people_csv(raw: bytes) -> tuple[list[PersonRow], list[RowError]]:
@@ -108,26 +101,18 @@ def parse_people_csv(raw: bytes) -> tuple[list[PersonRow], list[RowError]]:
     Returns the rows that passed with the errors of those that did not; a file that cannot be
     read as a whole (encoding, header) raises ``PeopleImportError`` at once.
     """
-    text = _decode(raw)
-    if not text.strip():
-        raise PeopleImportError([RowError(0, ERR_EMPTY.format(columns=", ".join(REQUIRED_COLUMNS)))])
-    reader = csv.reader(io.StringIO(text, newline=""))
-    header = [column.strip().lower() for column in next(reader)]
-    missing = [column for column in REQUIRED_COLUMNS if column not in header]
-    if missing:
-        raise PeopleImportError(
-            [RowError(1, ERR_MISSING_COLUMNS.format(missing=", ".join(missing), found=", ".join(header)))]
-        )
+    try:
+        header, records = read_csv_rows(raw, expected=", ".join(REQUIRED_COLUMNS), max_lengths=_limits())
+        check_columns(header, required=REQUIRED_COLUMNS, optional=None)
+    except CsvImportError as error:
+        raise PeopleImportError(error.errors) from None
     errors: list[RowError] = []
     rows: list[PersonRow] = []
-    for values in reader:
-        line = reader.line_num
-        if not any(value.strip() for value in values):
+    for checked in records:
+        if isinstance(checked, RowError):
+            errors.append(checked)
             continue
-        if len(values) != len(header):
-            errors.append(RowError(line, ERR_WRONG_FIELDS.format(found=len(values), expected=len(header))))
-            continue
-        record = {column: value.strip() for column, value in zip(header, values, strict=True)}
+        line, record = checked.line, checked.values
         row_errors: list[str] = []
         for column in ("employee_id", "name", "email"):
             if not record[column]:

@@ -20,6 +20,7 @@ class PolicyOut(Schema):
     ai_boundaries: dict[str, bool]
     review_rights: str
     appeal_path: str
+    prevote_names: str
 
 
 class PolicyPatch(Schema):
@@ -30,6 +31,7 @@ class PolicyPatch(Schema):
     ai_boundaries: dict[str, bool] | None = None
     review_rights: str | None = None
     appeal_path: str | None = None
+    prevote_names: str | None = None
 
 
 @router.get("", response=PolicyOut, summary="The policy every employee can read")

@@ -20,6 +20,13 @@ def default_ai_boundaries() -> dict[str, bool]:
             "trend_breaks_enabled": True}
 
 
+class PreVoteNames(models.TextChoices):
+    """What the reviewed employee sees of the calibration panel's pre-votes once their review is released."""
+
+    ANONYMISED = "anonymised", "Votes and notes without names (Panelist 1, 2, 3)"
+    NAMED = "named", "Votes and notes with each panelist's name"
+
+
 class Policy(models.Model):
     """A single row (pk=1). Edited only through ``update_policy`` so every change is audited."""
 
@@ -36,6 +43,9 @@ class Policy(models.Model):
                 "management chain. If you disagree with that decision, escalate to the people partner, who "
                 "names the person accountable for the final decision."
     )
+    prevote_names = models.CharField(
+        max_length=16, choices=PreVoteNames.choices, default=PreVoteNames.ANONYMISED,
+        help_text="After release, whether the employee sees who cast each pre-vote and dissent")
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -10,7 +10,7 @@ from django.db import transaction
 from brightline.audit.services import log_action
 from brightline.people.models import Person
 from brightline.policy.inventory import DEFAULT_RETENTION_DAYS, SOURCE_KEYS
-from brightline.policy.models import Policy, default_ai_boundaries
+from brightline.policy.models import Policy, PreVoteNames, default_ai_boundaries
 
 
 class PolicyError(ValueError):
@@ -25,9 +25,10 @@ ERR_AUDIT_RETENTION = "audit and access logs must be kept at least 183 days (six
 ERR_AI_KEY = "unknown AI boundary {key!r}; known: {known}"
 ERR_AI_RATING = "AI can never assign ratings or decide outcomes in Brightline; this cannot be configured"
 ERR_UNKNOWN_FIELD = "the policy has no setting called {name!r}"
+ERR_PREVOTE_NAMES = "pre-vote names after release must be one of: {choices}"
 
 EDITABLE_FIELDS = ("allowed_sources", "retention_days", "min_cohort_size", "ai_boundaries", "review_rights",
-                   "appeal_path")
+                   "appeal_path", "prevote_names")
 # Keys people try to sneak in; refused with a reason rather than ignored.
 FORBIDDEN_AI_KEYS = frozenset({"ai_may_rate", "ai_rating", "auto_rating", "ai_decides"})
 MIN_AUDIT_RETENTION_DAYS = 183
@@ -40,6 +41,11 @@ def get_policy() -> Policy:
 
 def min_cohort_size() -> int:
     return get_policy().min_cohort_size
+
+
+def employee_sees_prevote_names() -> bool:
+    """Whether a released review shows its employee the name of each panelist beside their pre-vote."""
+    return get_policy().prevote_names == PreVoteNames.NAMED
 
 
 def is_source_allowed(key: str) -> bool:
@@ -67,6 +73,8 @@ def _validate(changes: dict[str, Any]) -> None:
                 raise PolicyError(ERR_RETENTION.format(category=category))
             if category in {"audit", "access_logs"} and days < MIN_AUDIT_RETENTION_DAYS:
                 raise PolicyError(ERR_AUDIT_RETENTION)
+    if "prevote_names" in changes and changes["prevote_names"] not in PreVoteNames.values:
+        raise PolicyError(ERR_PREVOTE_NAMES.format(choices=", ".join(PreVoteNames.values)))
     if "ai_boundaries" in changes:
         known = default_ai_boundaries()
         for key in changes["ai_boundaries"]:

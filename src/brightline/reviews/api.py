@@ -342,7 +342,7 @@ def memo(request: HttpRequest, review_id: int) -> Any:
     if found is None:
         raise HttpError(404, "No decision memo yet.")
     return {"review_id": review.pk, "accountable": found.accountable.name, "generated_at": found.generated_at,
-            "sections": found.sections}
+            "sections": services.memo_sections_for(review, found.sections or {}, _viewer(request))}
 
 
 @router.get("/reviews/{review_id}/appeals", response=list[AppealOut])

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from brightline import csvio
 from brightline.commands import Subcommand, write_json
 from brightline.people.models import Person, Team
 from brightline.reviews import services
@@ -149,7 +149,7 @@ def render_export(cycle: ReviewCycle, export_format: str) -> str:
         return json.dumps({"cycle": {"id": cycle.pk, "name": cycle.name, "phase": cycle.phase},
                            "columns": list(services.EXPORT_COLUMNS), "records": rows}, indent=2, sort_keys=True)
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(services.EXPORT_COLUMNS), lineterminator="\n")
+    writer = csvio.dict_writer(buffer, list(services.EXPORT_COLUMNS), lineterminator="\n")
     writer.writeheader()
     for row in rows:
         writer.writerow({key: str(value).lower() if isinstance(value, bool) else value for key, value in row.items()})

@@ -111,11 +111,19 @@ def _person_id_of(obj: Any) -> int | None:
     return None
 
 
+def _released(response: Any) -> bool:
+    from brightline.feedback.services import is_response_released
+
+    return is_response_released(response)
+
+
 def resolve(reference: Reference, *, person: Person, viewer: Person | None) -> Any:
     """The object behind ``reference`` after checking it may be cited in ``person``'s packet by ``viewer``."""
     model = model_for(reference.kind)
     obj = model._default_manager.filter(pk=reference.object_id).first() if reference.object_id.isdigit() else None
-    if obj is None:
+    if obj is None or (reference.kind == "feedback_response" and not _released(obj)):
+        # A withheld anonymous answer is refused exactly like a missing one: the citer must not
+        # learn that it exists.
         raise CitationError(ERR_NOT_FOUND.format(reference=reference))
     owner = _person_id_of(obj)
     team_id = getattr(obj, "team_id", None)

@@ -7,6 +7,7 @@ constants below, mutates inside one transaction, and writes one audit entry per 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -105,6 +106,7 @@ ERR_NOT_AWAITING = "this change is not waiting for approval"
 ERR_ACCOUNTABLE = "the person finally accountable must be an active person other than {person}"
 ERR_ALREADY_ACKNOWLEDGED = "already acknowledged on {at}"
 ERR_APPEAL_WINDOW_CLOSED = "the appeal window closed on {date}"
+ERR_APPEAL_THREAD_CLOSED = "this appeal is closed; its messages are kept as they are and no new message can be added"
 ERR_APPEAL_OPEN = "an appeal for this review is already open"
 ERR_CONTEXT_REQUIRED = "add the context the reviewers should weigh"
 ERR_REVIEWER_IN_CHAIN = ("{name} is the person or in their management chain; a second review must come from outside "
@@ -645,6 +647,47 @@ def pre_votes_complete(review: Review) -> bool:
     return bool(eligible) and len(_voters(review, eligible)) == len(eligible)
 
 
+@dataclass(frozen=True)
+class PanelistLabels:
+    """How the viewer sees who cast each pre-vote: names, or "Panelist 1, 2, 3" for the employee when the
+    policy hides names after release. The numbers follow a per-review hash, not the panelists' order."""
+
+    anonymised: bool
+    by_id: dict[int, str] = field(default_factory=dict)
+    by_name: dict[str, str] = field(default_factory=dict)
+
+    def of(self, panelist: Person) -> str:
+        return self.by_id.get(panelist.pk, ANONYMOUS_PANELIST) if self.anonymised else panelist.name
+
+    def of_name(self, name: str) -> str:
+        return self.by_name.get(name, ANONYMOUS_PANELIST) if self.anonymised else name
+
+
+ANONYMOUS_PANELIST = "A panelist"
+
+
+def panelist_labels(review: Review, viewer: Person | None) -> PanelistLabels:
+    """Names for everyone but the reviewed employee, who sees them only if the policy says so."""
+    from brightline.policy.services import employee_sees_prevote_names
+
+    if viewer is None or viewer.pk != review.person_id or employee_sees_prevote_names():
+        return PanelistLabels(anonymised=False)
+    panelists = sorted(Person.objects.filter(pk__in=review.pre_votes.values("panelist")),
+                       key=lambda person: hashlib.sha256(f"{review.pk}:{person.pk}".encode()).hexdigest())
+    labels = {person.pk: f"Panelist {number}" for number, person in enumerate(panelists, start=1)}
+    return PanelistLabels(True, labels, {person.name: labels[person.pk] for person in panelists})
+
+
+def memo_sections_for(review: Review, sections: Mapping[str, Any], viewer: Person | None) -> dict[str, Any]:
+    """The stored memo sections as ``viewer`` may read them: dissent names follow :func:`panelist_labels`."""
+    labels = panelist_labels(review, viewer)
+    if not labels.anonymised:
+        return dict(sections)
+    dissent = [{**row, "panelist": labels.of_name(str(row.get("panelist", "")))}
+               for row in sections.get("dissent", [])]
+    return {**sections, "dissent": sorted(dissent, key=lambda row: (row["panelist"], str(row.get("dimension"))))}
+
+
 def pre_vote_spread(review: Review, *, viewer: Person | None) -> PreVoteSpread:
     eligible = eligible_panelists(review)
     voters = _voters(review, eligible)
@@ -653,10 +696,13 @@ def pre_vote_spread(review: Review, *, viewer: Person | None) -> PreVoteSpread:
     spread: dict[str, dict[str, int]] = {}
     votes: list[dict[str, Any]] = []
     if complete:
+        labels = panelist_labels(review, viewer)
         for vote in review.pre_votes.filter(panelist__in=eligible).select_related("panelist"):
             spread.setdefault(vote.dimension, dict.fromkeys(OUTCOMES, 0))[vote.outcome] += 1
-            votes.append({"panelist": vote.panelist.name, "dimension": vote.dimension, "outcome": vote.outcome,
-                          "note": vote.note})
+            votes.append({"panelist": labels.of(vote.panelist), "dimension": vote.dimension,
+                          "outcome": vote.outcome, "note": vote.note})
+        if labels.anonymised:
+            votes.sort(key=lambda vote: (vote["panelist"], vote["dimension"]))
     return PreVoteSpread(len(eligible), len(voters), complete, own, spread, votes)
 
 
@@ -956,6 +1002,9 @@ def add_appeal_message(appeal: Appeal, *, author: Person, body: str) -> AppealMe
     _require(access.can_view_appeal(author, appeal), ERR_CANNOT_SEE_APPEAL)
     _require(bool(body.strip()), ERR_CONTEXT_REQUIRED)
     with transaction.atomic():
+        # Read the status under a lock: a message must not slip in beside the closing.
+        status = Appeal.objects.select_for_update().values_list("status", flat=True).get(pk=appeal.pk)
+        _require(status != Appeal.Status.CLOSED, ERR_APPEAL_THREAD_CLOSED)
         message = AppealMessage.objects.create(appeal=appeal, author=author, body=body.strip())
         log_action("reviews.appeal.message_added", author, message, {"appeal": appeal.pk})
     return message

@@ -199,12 +199,12 @@ def _dimension_rows(viewer: Person, review: Review) -> list[dict[str, Any]]:
     return rows
 
 
-def _memo_display(memo: Any) -> dict[str, list[dict[str, Any]]]:
+def _memo_display(memo: Any, viewer: Person) -> dict[str, list[dict[str, Any]]]:
     """The memo's changes and dissent with readable names: the memo stores keys, the employee reads labels."""
     if memo is None:
         return {"calibration_changes": [], "dissent": []}
     dimensions, outcomes = dict(Dimension.choices), dict(Outcome.choices)
-    sections = memo.sections or {}
+    sections = services.memo_sections_for(memo.review, memo.sections or {}, viewer)
     changes = [{**change, "dimension": dimensions.get(change.get("dimension"), change.get("dimension")),
                 "from": outcomes.get(change.get("from"), change.get("from")),
                 "to": outcomes.get(change.get("to"), change.get("to"))}
@@ -264,7 +264,7 @@ def review_detail(request: HttpRequest, review_id: int) -> HttpResponse:
             access.can_decide_in_calibration(viewer, review) or access.is_people_partner(viewer)),
         "packet_items": review.packet_items.select_related("included_by"),
         "memo": getattr(review, "memo", None),
-        "memo_display": _memo_display(getattr(review, "memo", None)),
+        "memo_display": _memo_display(getattr(review, "memo", None), viewer),
         "can_acknowledge": is_self and phase in (Phase.RELEASE, Phase.ACKNOWLEDGEMENT)
         and review.acknowledged_at is None,
         "can_appeal": is_self and phase in (Phase.RELEASE, Phase.ACKNOWLEDGEMENT)

@@ -49,6 +49,7 @@ ERR_EXTENSION_DATE = "an extension needs a new end date after {current}"
 ERR_OUTCOME = "{outcome!r} is not an outcome; use succeeded, extended, redeployed or ended"
 ERR_REASON = "write the reason"
 ERR_EMPTY = "write something first"
+ERR_CLOSED_COMMENT = "the plan is closed: only the person it supported may still add a comment"
 
 MIN_PLAN_DAYS = 42  # six weeks: anything shorter is an exit route, not a chance to improve
 MIN_EVIDENCE = 2
@@ -173,10 +174,13 @@ def record_check_in(plan: SupportPlan, *, actor: Person, held_on: dt.date, progr
 
 
 def comment_on_plan(plan: SupportPlan, *, actor: Person, body: str) -> PlanComment:
-    """The employee (and anyone who may see the plan) comments at any stage, also after it closed."""
+    """Anyone who may see the plan comments while it runs; once it closed, only the employee (their
+    right to have their say on the record), so nobody else adds to a closed thread."""
     _require(access.can_view_support_plan(actor, plan), ERR_CANNOT_SEE)
     _require(bool(body.strip()), ERR_EMPTY)
     with transaction.atomic():
+        status = SupportPlan.objects.select_for_update().values_list("status", flat=True).get(pk=plan.pk)
+        _require(status != SupportPlan.Status.CLOSED or actor.pk == plan.person_id, ERR_CLOSED_COMMENT)
         comment = PlanComment.objects.create(plan=plan, author=actor, body=body.strip())
         log_action("support.plan.commented", actor, comment, {"plan": plan.pk})
     return comment

@@ -8,19 +8,21 @@ often carry one; it would otherwise become part of the first column's name).
 
 from __future__ import annotations
 
-import csv
 import io
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from os import PathLike
 from pathlib import Path
 
+from brightline.core.csvsafe import CsvCellError, read_records
 from brightline.core.fairness.errors import (
     DUPLICATE_COLUMN,
     EMPTY_FILE,
     HEADER_ONLY,
     MISSING_COLUMN,
+    NOT_EXPECTED_CSV,
     NOT_UTF8,
     RAGGED_ROW,
+    UNSAFE_FIELD,
     FairnessInputError,
     check_min_cohort,
     format_values,
@@ -55,6 +57,10 @@ def audit_outcomes_csv(
     check_min_cohort(min_cohort)
     columns = (group_columns,) if isinstance(group_columns, str) else tuple(group_columns)
     header, rows = read_decision_rows(path)
+    if not any(column in header for column in (outcome_column, *columns)):
+        # Not quoted back: a file with none of the named columns may be some other file altogether.
+        raise FairnessInputError(NOT_EXPECTED_CSV.format(source=str(path),
+                                                         columns=format_values((outcome_column, *columns))))
     for column in (outcome_column, *columns):
         if column not in header:
             raise FairnessInputError(
@@ -84,8 +90,8 @@ def read_decision_rows(path: str | PathLike[str]) -> tuple[list[str], list[dict[
     except UnicodeDecodeError as error:
         raise FairnessInputError(NOT_UTF8.format(path=path, offset=error.start)) from error
     # newline="" hands line endings to the csv module, which keeps quoted newlines intact.
-    records = csv.reader(io.StringIO(text, newline=""))
-    header = next((fields for fields in records if fields), None)
+    records = _safe(read_records(io.StringIO(text, newline="")), path)
+    header = next((fields for _line, fields in records if fields), None)
     if header is None:
         raise FairnessInputError(EMPTY_FILE.format(path=path))
     seen: set[str] = set()
@@ -94,15 +100,23 @@ def read_decision_rows(path: str | PathLike[str]) -> tuple[list[str], list[dict[
             raise FairnessInputError(DUPLICATE_COLUMN.format(column=column, path=path))
         seen.add(column)
     rows: list[dict[str, str]] = []
-    for fields in records:
+    for line, fields in records:
         if not fields:
             continue
         if len(fields) != len(header):
-            # line_num counts physical lines, so it points at the row even with quoted newlines.
+            # line counts physical lines, so it points at the row even with quoted newlines.
             raise FairnessInputError(
-                RAGGED_ROW.format(line=records.line_num, path=path, found=len(fields), expected=len(header))
+                RAGGED_ROW.format(line=line, path=path, found=len(fields), expected=len(header))
             )
         rows.append(dict(zip(header, fields, strict=True)))
     if not rows:
         raise FairnessInputError(HEADER_ONLY.format(path=path))
     return header, rows
+
+
+def _safe(records: Iterator[tuple[int, list[str]]], path: str | PathLike[str]) -> Iterator[tuple[int, list[str]]]:
+    """The records, with a NUL byte, an over-long field or a malformed record as a :class:`FairnessInputError`."""
+    try:
+        yield from records
+    except CsvCellError as error:
+        raise FairnessInputError(UNSAFE_FIELD.format(path=path, problem=error)) from None

@@ -17,11 +17,13 @@ __all__ = [
     "HEADER_ONLY",
     "INVALID_MIN_COHORT",
     "MISSING_COLUMN",
+    "NOT_EXPECTED_CSV",
     "NOT_UTF8",
     "NO_FAVOURABLE_VALUES",
     "NO_GROUP_COLUMNS",
     "NO_ROWS",
     "RAGGED_ROW",
+    "UNSAFE_FIELD",
     "FairnessInputError",
     "format_values",
 ]
@@ -34,6 +36,8 @@ NO_ROWS = "{source} has no data rows; an audit needs at least one row."
 EMPTY_FILE = "{path} is empty; expected a header row followed by data rows."
 HEADER_ONLY = "{path} has a header row but no data rows."
 NOT_UTF8 = "{path} is not UTF-8 text (undecodable byte at offset {offset}); re-save it as UTF-8."
+NOT_EXPECTED_CSV = "{source} is not a CSV with the expected header: it has none of the columns {columns}."
+UNSAFE_FIELD = "{path}: {problem}."
 RAGGED_ROW = "Line {line} of {path} has {found} fields but the header has {expected}."
 DUPLICATE_COLUMN = "Column {column!r} appears more than once in the header of {path}."
 INVALID_MIN_COHORT = "min_cohort must be a whole number of at least 1, got {min_cohort!r}."

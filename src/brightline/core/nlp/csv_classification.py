@@ -5,11 +5,12 @@ Used by ``brightline nlp classify``; it has no Django dependency.
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, Protocol
+
+from brightline.core.csvsafe import CsvCellError, SafeWriter, read_records
 
 from .classifiers import LinearTextClassifier, Prediction, bundled_classifier
 from .tokens import TokenBatch, computed_ahead, tokenize
@@ -25,6 +26,7 @@ NOT_UTF8_ERROR = "{path} is not valid UTF-8 text; re-save it as UTF-8 and try ag
 OUTPUT_COLUMN_CLASH_ERROR = (
     "{path} already has a column named {column!r}, which the classification output would overwrite."
 )
+UNSAFE_CELL_ERROR = "{path}: {problem}; nothing after it was classified."
 BATCH_SIZE_ERROR = "batch_size must be a positive integer, got {batch_size}."
 UNKNOWN_TASK_ERROR = "Unknown task {task!r}: expected 'sentiment' or 'tone'."
 
@@ -63,14 +65,14 @@ def classify_csv(
         raise CsvClassificationError(BATCH_SIZE_ERROR.format(batch_size=batch_size))
     source = Path(input_path)
     with source.open(encoding="utf-8-sig", newline="") as input_handle:
-        reader = csv.reader(input_handle)
+        reader = (fields for _line, fields in read_records(input_handle))
         try:
             header = _read_header(reader, source)
             text_index = _text_column_index(header, text_column, source)
             counts: dict[str, int] = {}
             rows_written = 0
             with Path(output_path).open("w", encoding="utf-8", newline="") as output_handle:
-                writer = csv.writer(output_handle)
+                writer = SafeWriter(output_handle)  # labels beside text a spreadsheet must not run
                 writer.writerow([*header, LABEL_COLUMN, CONFIDENCE_COLUMN])
                 bar = _progress_bar(source, enabled=progress)
                 try:
@@ -89,6 +91,8 @@ def classify_csv(
                         bar.close()
         except UnicodeDecodeError as error:
             raise CsvClassificationError(NOT_UTF8_ERROR.format(path=source)) from error
+        except CsvCellError as error:
+            raise CsvClassificationError(UNSAFE_CELL_ERROR.format(path=source, problem=error)) from None
     return CsvClassificationSummary(rows=rows_written, label_counts=counts)
 
 

@@ -8,7 +8,6 @@ by ``(source, id)``, so sending the same events again (an incident now resolved)
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from collections.abc import Iterable
@@ -19,6 +18,7 @@ from typing import Any, Final
 from django.db import transaction
 
 from brightline.audit.services import log_action
+from brightline.core.csvsafe import CsvCellError, read_records
 from brightline.evidence.identities import IdentityResolver
 from brightline.evidence.models import (
     Deployment,
@@ -101,9 +101,13 @@ def parse_event_file(raw: bytes) -> tuple[str, list[Any]]:
         except (json.JSONDecodeError, ValueError) as error:
             raise EventImportError([EventError(0, ERR_FORMAT.format(error=error))]) from None
     try:
-        rows = list(csv.DictReader(io.StringIO(text)))
-    except csv.Error as error:
+        records = [fields for _line, fields in read_records(io.StringIO(text, newline="")) if fields]
+    except CsvCellError as error:
         raise EventImportError([EventError(0, ERR_FORMAT.format(error=error))]) from None
+    header = records[0] if records else []
+    # As csv.DictReader reads them: a missing trailing value is None, surplus values are dropped.
+    rows = [{key: (values[index] if index < len(values) else None) for index, key in enumerate(header)}
+            for values in records[1:]]
     if not rows or "type" not in rows[0]:
         raise EventImportError([EventError(0, ERR_FORMAT.format(error="no 'type' column"))])
     return "events", [{key: (value if value != "" else None) for key, value in row.items() if key} for row in rows]
