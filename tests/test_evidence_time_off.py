@@ -248,7 +248,7 @@ def test_the_data_inventory_lists_time_off_with_its_retention(personas, client_f
 
 
 def test_the_retention_purge_deletes_time_off_past_its_period(personas, payments_time_off):
-    from brightline.policy import retention
+    from brightline.operations import retention
 
     now = timezone.now()
     old = TimeOff.objects.create(person=personas.mo, start_date=TODAY - dt.timedelta(days=400),

@@ -133,6 +133,23 @@ def test_a_fourth_anonymous_answer_is_held_back_until_it_can_hide_in_a_group(per
     assert ANSWERS[3][0] not in [r.what_they_did for r in view.responses]
 
 
+def test_the_ai_signals_read_only_the_anonymous_answers_the_page_releases(personas, colleagues):
+    import datetime as dt
+
+    from brightline.insights.adapters import comments_about
+
+    feedback_request = _anonymous_request(personas, colleagues)
+    for person, answer in zip([personas.pat, *colleagues], ANSWERS, strict=False):
+        _answer(person, feedback_request, answer)
+    responses = list(feedback_request.responses.order_by("sequence"))
+    released = services.released_responses(responses, anonymous=True)
+    assert released == responses[:3]
+    read = {comment.source.id for comment in comments_about([personas.erin.pk], start=dt.date(2000, 1, 1),
+                                                            end=dt.date(2100, 1, 1))
+            if comment.source.kind == "feedback_response"}
+    assert read == {str(response.pk) for response in released}
+
+
 def test_anonymous_request_pages_show_no_invitee_status(personas, colleagues, client_for):
     feedback_request = _anonymous_request(personas, colleagues)
     _answer(personas.pat, feedback_request, ANSWERS[0])

@@ -119,7 +119,7 @@ def test_once_calibration_starts_the_packet_is_no_longer_checked(personas, packe
     run_for(personas.erin)
     assert packet_signals(packet["review"]) == {}
     runs = AuditEntry.objects.filter(action="insights.run.completed").count()
-    response = client_for(personas.erin).post(f"/insights/packets/{packet['review'].pk}/check/", follow=True)
+    response = client_for(personas.erin).post(f"/reviews/r/{packet['review'].pk}/check-packet/", follow=True)
     assert "past its draft phases" in response.content.decode()
     assert AuditEntry.objects.filter(action="insights.run.completed").count() == runs
 
@@ -198,7 +198,7 @@ def test_the_packets_authors_check_it_now_and_the_run_is_audited(personas, packe
     review = packet["review"]
     # A packet written before its checks ran on save (saves now check it; the button still runs everything).
     Signal.objects.filter(key__startswith=f"missing_evidence:packet:{review.pk}:").delete()
-    response = client_for(author).post(f"/insights/packets/{review.pk}/check/")
+    response = client_for(author).post(f"/reviews/r/{review.pk}/check-packet/")
     assert response.status_code == 302 and response.url == f"/reviews/r/{review.pk}/#packet-evidence"
     assert len(packet_signals(review)) == 5
     entry = AuditEntry.objects.filter(action="insights.run.completed").last()
@@ -208,7 +208,7 @@ def test_the_packets_authors_check_it_now_and_the_run_is_audited(personas, packe
 @pytest.mark.parametrize("who", ["pat", "lee", "pia", "oscar"])
 def test_others_cannot_run_the_check(personas, packet, client_for, who):
     viewer = getattr(personas, who)
-    response = client_for(viewer).post(f"/insights/packets/{packet['review'].pk}/check/")
+    response = client_for(viewer).post(f"/reviews/r/{packet['review'].pk}/check-packet/")
     assert response.status_code == 403 and personas.erin.name not in response.content.decode()
     assert not AuditEntry.objects.filter(action="insights.run.completed").exists()
 

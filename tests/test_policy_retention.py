@@ -18,7 +18,7 @@ from brightline.evidence.models import Deployment, EvidenceItem, Service
 from brightline.fairness.models import HrisEvent, SurveyResponse
 from brightline.feedback.models import Checkpoint, FeedbackInvitation, FeedbackRequest, FeedbackResponse
 from brightline.jobs.models import JobRun
-from brightline.policy import retention
+from brightline.operations import retention
 from brightline.policy.inventory import DEFAULT_RETENTION_DAYS
 from brightline.reviews.models import Appeal, PacketItem, Phase, Review, ReviewCycle
 from brightline.support.models import SupportPlan

@@ -9,7 +9,7 @@ from brightline.audit.models import AuditEntry
 from brightline.people.models import Dimension
 from brightline.reviews import services
 from brightline.reviews.models import PacketItem, Phase
-from brightline.reviews.packet_items import ERR_KIND_UNAVAILABLE, CitationError, Reference, model_for, resolve
+from brightline.reviews.packet_items import CitationError, Reference, resolve
 from brightline.reviews.services import ReviewError
 from tests.reviews_helpers import advance_to, assess, make_evidence, open_payments_cycle, review_of, train
 
@@ -191,15 +191,6 @@ def test_an_approval_does_not_cover_a_later_adverse_dimension(personas, cycle_in
 
 
 # ---------------------------------------------------------------------------------------- resolver
-
-
-def test_a_kind_whose_model_is_missing_fails_with_a_clear_error(monkeypatch):
-    from brightline.reviews import packet_items
-
-    monkeypatch.setitem(packet_items.KIND_MODELS, "signal", ("insights", "NoSuchSignal"))
-    with pytest.raises(CitationError) as raised:
-        model_for("signal")
-    assert str(raised.value) == ERR_KIND_UNAVAILABLE.format(kind="signal", label="insights.NoSuchSignal")
 
 
 def test_a_person_cannot_cite_evidence_they_cannot_see(personas):

@@ -17,6 +17,7 @@ from typing import Any
 
 from django.apps import apps
 from django.core.management.base import BaseCommand, CommandParser
+from django.utils.module_loading import module_has_submodule
 
 
 @dataclass(frozen=True)
@@ -32,12 +33,9 @@ class Subcommand:
 def discover(group: str) -> dict[str, Subcommand]:
     found: dict[str, Subcommand] = {}
     for app_config in apps.get_app_configs():
-        try:
-            module = importlib.import_module(f"{app_config.name}.cli")
-        except ModuleNotFoundError as error:
-            if error.name != f"{app_config.name}.cli":
-                raise
+        if not module_has_submodule(app_config.module, "cli"):
             continue
+        module = importlib.import_module(f"{app_config.name}.cli")
         for subcommand in getattr(module, "SUBCOMMANDS", ()):
             if subcommand.group == group:
                 if subcommand.name in found:

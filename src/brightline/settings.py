@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "brightline.reviews",
     "brightline.support",
     "brightline.fairness",
+    "brightline.operations",
     "brightline.dashboards",
 ]
 

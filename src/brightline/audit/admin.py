@@ -9,7 +9,6 @@ from django.db import models
 from django.forms import ModelForm
 from django.http import HttpRequest
 
-from brightline import access
 from brightline.audit.models import AccessLog, AuditEntry
 from brightline.audit.services import log_action
 
@@ -22,11 +21,11 @@ class AuditedAdmin(admin.ModelAdmin):
                    for name in form.changed_data}
         super().save_model(request, obj, form, change)
         verb = "updated" if change else "created"
-        log_action(f"{obj._meta.label_lower}.{verb}", access.person_for(request.user), obj,
+        log_action(f"{obj._meta.label_lower}.{verb}", _person(request), obj,
                    {"changes": changes, "source": "admin"}, actor_label=_admin_label(request))
 
     def delete_model(self, request: HttpRequest, obj: models.Model) -> None:
-        log_action(f"{obj._meta.label_lower}.deleted", access.person_for(request.user), obj,
+        log_action(f"{obj._meta.label_lower}.deleted", _person(request), obj,
                    {"deleted": str(obj), "source": "admin"}, actor_label=_admin_label(request))
         super().delete_model(request, obj)
 
@@ -35,8 +34,13 @@ class AuditedAdmin(admin.ModelAdmin):
             self.delete_model(request, obj)
 
 
+def _person(request: HttpRequest) -> Any:
+    # The admin's user is always signed in; its person row (or None) is on the user, so audit needs no people import.
+    return getattr(request.user, "person", None)
+
+
 def _admin_label(request: HttpRequest) -> str | None:
-    person = access.person_for(request.user)
+    person = _person(request)
     return None if person is not None else f"admin:{request.user.get_username()}"
 
 

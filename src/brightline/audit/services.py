@@ -7,7 +7,7 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
@@ -15,10 +15,17 @@ from django.utils import timezone
 
 from brightline.audit.models import GENESIS_HASH, AccessLog, AuditEntry, AuditHead
 
-if TYPE_CHECKING:
-    from brightline.people.models import Person
-
 SYSTEM_ACTOR = "system"
+
+
+class AuditPerson(Protocol):
+    """Who acts or is read: a ``people.Person``. Audit sits below people and knows it only by this shape."""
+
+    @property
+    def pk(self) -> Any: ...
+
+    name: str
+    email: str
 
 
 def canonical_json(value: Any) -> str:
@@ -71,7 +78,7 @@ def hash_entry(entry: AuditEntry) -> str:
     return hashlib.sha256(content.encode("utf-8")).hexdigest()
 
 
-def _describe_actor(actor: Person | None, actor_label: str | None) -> tuple[int | None, str]:
+def _describe_actor(actor: AuditPerson | None, actor_label: str | None) -> tuple[int | None, str]:
     if actor is None:
         return None, actor_label or SYSTEM_ACTOR
     return actor.pk, actor_label or f"{actor.name} <{actor.email}>"
@@ -80,19 +87,14 @@ def _describe_actor(actor: Person | None, actor_label: str | None) -> tuple[int 
 def _describe_subject(subject: models.Model | None) -> tuple[str, str, int | None]:
     if subject is None:
         return "", "", None
-    from brightline.people.models import Person
-
-    subject_type = subject._meta.label_lower
-    if isinstance(subject, Person):
-        person_id: int | None = subject.pk
-    else:
-        person_id = getattr(subject, "audit_subject_person_id", None)
-    return subject_type, str(subject.pk), person_id
+    # A model says whose data it is through ``audit_subject_person_id`` (a person row: itself).
+    person_id: int | None = getattr(subject, "audit_subject_person_id", None)
+    return subject._meta.label_lower, str(subject.pk), person_id
 
 
 def log_action(
     action: str,
-    actor: Person | None,
+    actor: AuditPerson | None,
     subject: models.Model | None = None,
     data: dict[str, Any] | None = None,
     *,
@@ -188,7 +190,7 @@ def verify_chain(*, expected_head: str | None = None) -> ChainVerification:
 ERR_VIA = "via must be one of {choices}, not {via!r}"
 
 
-def record_access(viewer: Person | None, subject: Person, record: str, *, via: str, reason: str = "") -> None:
+def record_access(viewer: AuditPerson | None, subject: AuditPerson, record: str, *, via: str, reason: str = "") -> None:
     """Log a read of ``subject``'s ``record`` by someone else. Reading one's own record is not logged."""
     choices = [choice for choice, _label in AccessLog.VIA_CHOICES]
     if via not in choices:

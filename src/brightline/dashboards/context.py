@@ -8,6 +8,7 @@ from typing import Any
 from django.apps import apps
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils.module_loading import module_has_submodule
 
 from brightline import access
 
@@ -36,11 +37,7 @@ def app_navigation(viewer: Any) -> list[tuple[str, str]]:
     """Entries contributed by apps: ``<app>/navigation.py`` defines ``nav_items(viewer)``."""
     items: list[tuple[str, str]] = []
     for app_config in apps.get_app_configs():
-        try:
-            module = importlib.import_module(f"{app_config.name}.navigation")
-        except ModuleNotFoundError as error:
-            if error.name != f"{app_config.name}.navigation":
-                raise
-            continue
-        items.extend(module.nav_items(viewer))
+        # Django's autodiscovery check: an app without the module contributes nothing; an error inside one is raised.
+        if module_has_submodule(app_config.module, "navigation"):
+            items.extend(importlib.import_module(f"{app_config.name}.navigation").nav_items(viewer))
     return items

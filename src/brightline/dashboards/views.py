@@ -16,11 +16,11 @@ from brightline import access
 from brightline.audit.models import AccessLog, AuditEntry
 from brightline.audit.services import record_access, verify_chain
 from brightline.evidence.timeoff import own_time_off
+from brightline.operations.retention import last_purge
 from brightline.people.models import CareerLadder, Person, Team
 from brightline.people.queries import direct_reports, team_headcounts, workload_class_headcounts
 from brightline.policy.forms import PolicyForm
 from brightline.policy.inventory import DEFAULT_RETENTION_DAYS, NEVER_COLLECTED, SOURCES
-from brightline.policy.retention import last_purge
 from brightline.policy.services import PolicyError, get_policy, update_policy
 
 OWN_TIME_OFF_DAYS = 180  # the longest team-health window

@@ -35,8 +35,12 @@ from brightline.core.fairness import (
 )
 from brightline.fairness.decisions import DecisionTable
 from brightline.fairness.demographics import attribute_label
+from brightline.feedback.llm import llm_config
+from brightline.feedback.training import PASS_MARK, QUESTIONS
 from brightline.policy.inventory import NEVER_COLLECTED, SOURCES
 from brightline.policy.services import MIN_AUDIT_RETENTION_DAYS, get_policy
+from brightline.reviews.models import PacketItem
+from brightline.reviews.services import APPEAL_DECISION_DAYS, MIN_ADVERSE_EVIDENCE, MIN_PANEL_SIZE
 
 SEX = "sex_or_gender"
 RACE = "race_or_ethnicity"
@@ -238,42 +242,24 @@ def _oversight_items(policy: Any) -> list[str]:
     disabled = [key.removesuffix("_enabled").replace("_", " ") for key, on in boundaries if not on]
     items.append(f"AI features switched on by the policy: {', '.join(enabled) or 'none'}; switched off: "
                  f"{', '.join(disabled) or 'none'}.")
-    if apps.is_installed("brightline.reviews"):
-        from brightline.reviews import services as review_services
-        from brightline.reviews.models import PacketItem
-
-        if hasattr(PacketItem, "Kind") and "signal" in PacketItem.Kind.values:
-            items.append("An AI signal reaches a calibration packet only when a person explicitly includes it "
-                         f"(packet item kind: “{PacketItem.Kind('signal').label}”); every inclusion is logged.")
-        minimum = getattr(review_services, "MIN_ADVERSE_EVIDENCE", None)
-        if minimum is not None:
-            items.append(f"A “needs support” outcome needs at least {minimum} cited evidence items that are not AI "
-                         "signals, and a second approver who is neither the proposer nor the person.")
-        panel = getattr(review_services, "MIN_PANEL_SIZE", None)
-        if panel is not None:
-            items.append(f"Calibration is decided by a panel of at least {panel} people, who record independent "
-                         "pre-votes; panelists in the person's management chain are excluded (conflict of "
-                         "interest), and every change records who, when, from → to and why.")
-        days = getattr(review_services, "APPEAL_DECISION_DAYS", None)
-        if days is not None:
-            items.append(f"Appeals are decided by a reviewer outside the person's management chain within {days} "
-                         "days, with escalation to a named accountable person.")
-    if apps.is_installed("brightline.feedback"):
-        try:
-            from brightline.feedback.training import PASS_MARK, QUESTIONS
-        except ImportError:
-            pass
-        else:
-            items.append(f"Managers submit assessments only after the readiness training (pass mark {PASS_MARK} of "
-                         f"{len(QUESTIONS)}): strong and weak narrative examples and bias awareness.")
-        try:
-            from brightline.feedback.llm import llm_config
-
-            endpoint = llm_config()
-        except ImproperlyConfigured:  # a misconfigured endpoint is reported in the record, not raised
-            endpoint = None
-        items.append("Drafts from a language model are proposals a person edits and approves; endpoint configured: "
-                     f"{'yes (' + endpoint.model + ')' if endpoint else 'no (drafting runs offline)'}.")
+    # Read from the constants the services enforce: renaming one breaks this import, never drops a line.
+    items.append("An AI signal reaches a calibration packet only when a person explicitly includes it "
+                 f"(packet item kind: “{PacketItem.Kind.SIGNAL.label}”); every inclusion is logged.")
+    items.append(f"A “needs support” outcome needs at least {MIN_ADVERSE_EVIDENCE} cited evidence items that are not "
+                 "AI signals, and a second approver who is neither the proposer nor the person.")
+    items.append(f"Calibration is decided by a panel of at least {MIN_PANEL_SIZE} people, who record independent "
+                 "pre-votes; panelists in the person's management chain are excluded (conflict of "
+                 "interest), and every change records who, when, from → to and why.")
+    items.append(f"Appeals are decided by a reviewer outside the person's management chain within "
+                 f"{APPEAL_DECISION_DAYS} days, with escalation to a named accountable person.")
+    items.append(f"Managers submit assessments only after the readiness training (pass mark {PASS_MARK} of "
+                 f"{len(QUESTIONS)}): strong and weak narrative examples and bias awareness.")
+    try:
+        endpoint = llm_config()
+    except ImproperlyConfigured:  # a misconfigured endpoint is reported in the record, not raised
+        endpoint = None
+    items.append("Drafts from a language model are proposals a person edits and approves; endpoint configured: "
+                 f"{'yes (' + endpoint.model + ')' if endpoint else 'no (drafting runs offline)'}.")
     items.append(f"Appeal path shown to employees: {policy.appeal_path}")
     return items
 

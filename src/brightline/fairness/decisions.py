@@ -1,11 +1,11 @@
 """Decision tables: one row per person and decision, the input of every outcome audit.
 
-A table comes from a review cycle (the reviews app's decision records, when that app is
-installed) or from an uploaded CSV — either a ``brightline cycle export`` file, whose standard
-columns give the standard measures, or any HRIS export with an outcome column of the user's
-choosing. Rows are enriched in memory with the grouping columns the audit compares (tenure band,
-region, work modality, manager) and, for people partners only, with protected attributes read
-from the separate demographic store (a logged read). Nothing here is stored.
+A table comes from a review cycle (the reviews app's decision records) or from an uploaded CSV —
+either a ``brightline cycle export`` file, whose standard columns give the standard measures, or
+any HRIS export with an outcome column of the user's choosing. Rows are enriched in memory with
+the grouping columns the audit compares (tenure band, region, work modality, manager) and, for
+people partners only, with protected attributes read from the separate demographic store (a
+logged read). Nothing here is stored.
 """
 
 from __future__ import annotations
@@ -15,14 +15,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from django.apps import apps
-
 from brightline.fairness.demographics import attribute_label, known_attributes, read_demographics
 from brightline.people.models import Person, WorkModality
 
 MeasureKind = Literal["favourable", "adverse", "neutral"]
 YES, NO = "yes", "no"
-DIMENSIONS_FALLBACK = ("technical_excellence", "delivery_results", "judgment_communication", "leadership")
 TENURE_BANDS = ((1, "under 1 year"), (3, "1–3 years"), (5, "3–5 years"))
 TENURE_LONG = "5 years or more"
 NOT_RECORDED = ""  # an empty value: the core reports it as "not disclosed"
@@ -78,14 +75,10 @@ STANDARD_CUTS = (
 )
 
 
-def reviews_installed() -> bool:
-    return apps.is_installed("brightline.reviews")
-
-
 def dimensions() -> tuple[str, ...]:
     from brightline.people.models import Dimension
 
-    return tuple(Dimension.values) or DIMENSIONS_FALLBACK
+    return tuple(Dimension.values)
 
 
 def tenure_band(start: dt.date | None, as_of: dt.date) -> str:
@@ -216,8 +209,6 @@ def table_from_export(records: Sequence[Mapping[str, Any]], *, source: str, as_o
 
 def auditable_cycles() -> list[Any]:
     """Review cycles whose outcomes are decided (decision memo phase or later), newest first."""
-    if not reviews_installed():
-        return []
     from brightline.reviews.models import Phase, ReviewCycle, phase_index
 
     decided = phase_index(Phase.DECISION_MEMO)

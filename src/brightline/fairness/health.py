@@ -1,8 +1,8 @@
-"""Manager quality (G5) and system health (G6), from whatever the installed apps hold.
+"""Manager quality (G5) and system health (G6), from what the reviews, feedback and support apps hold.
 
 Each figure is computed by the pure core where one exists (calibration movement and health,
-promotion velocity, rates with suppression). Data from an app that is not installed, or not
-yet recorded, is reported as "not available" with the reason — never as zero.
+promotion velocity, rates with suppression). Data not yet recorded is reported as "not available"
+with the reason — never as zero.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from django.apps import apps
 from django.utils.text import slugify
 
 from brightline.core.fairness import (
@@ -39,7 +38,10 @@ from brightline.core.narrative import check_text
 from brightline.fairness.decisions import auditable_cycles
 from brightline.fairness.models import HrisEvent
 from brightline.fairness.surveys import ClarityReport, clarity_for_manager
+from brightline.feedback.models import Checkpoint
 from brightline.people.models import Person, Team
+from brightline.reviews.models import OUTCOME_SCALE, CalibrationChange, DimensionAssessment, Review
+from brightline.support.models import SupportPlan
 
 CHECKPOINT_WINDOW_DAYS = 92  # a quarter: the slowest checkpoint cadence the feedback app offers
 ATTRITION_WINDOW_DAYS = 365
@@ -49,30 +51,14 @@ ATTRITION_WINDOW_DAYS = 365
 FEEDBACK_FLAGS = frozenset({"vague", "personality", "no_evidence"})
 
 
-def _model(app_label: str, name: str):  # noqa: ANN202 - a model class or None
-    if not apps.is_installed(f"brightline.{app_label}"):
-        return None
-    try:
-        return apps.get_model(app_label, name)
-    except LookupError:
-        return None
-
-
 def _outcome_scale() -> dict[str, int]:
-    if not apps.is_installed("brightline.reviews"):
-        return {}
-    from brightline.reviews.models import OUTCOME_SCALE
-
     return {str(key): value for key, value in OUTCOME_SCALE.items()}
 
 
 def calibration_records(*, manager: Person | None = None, cycle: Any = None) -> list[CalibrationRecord]:
     """Proposed → calibrated outcome for every assessed dimension (reviews app), as ordinal steps."""
-    model = _model("reviews", "DimensionAssessment")
     scale = _outcome_scale()
-    if model is None or not scale:
-        return []
-    assessments = model.objects.exclude(proposed_outcome="").exclude(outcome="")
+    assessments = DimensionAssessment.objects.exclude(proposed_outcome="").exclude(outcome="")
     if manager is not None:
         assessments = assessments.filter(review__manager=manager)
     if cycle is not None:
@@ -95,12 +81,9 @@ def _feedback_flag_count(text: str, cited_ids: tuple[str, ...]) -> int:
 
 def _calibrated_outcomes(assessments: list[Any]) -> dict[int, str]:
     """Each assessment's outcome as calibration left it: an appeal decided later is not calibration feedback."""
-    change_model = _model("reviews", "CalibrationChange")
     outcomes = {assessment.pk: assessment.outcome for assessment in assessments}
-    if change_model is None:
-        return outcomes
     appealed: set[int] = set()
-    for assessment_id, from_outcome in change_model.objects.filter(
+    for assessment_id, from_outcome in CalibrationChange.objects.filter(
             assessment__in=list(outcomes), source="appeal", status="applied").order_by(
             "changed_at", "id").values_list("assessment_id", "from_outcome"):
         if assessment_id not in appealed and from_outcome:
@@ -128,12 +111,11 @@ def feedback_records(*, manager: Person | None = None) -> list[ManagerCycleFeedb
     """Per manager (person id) and calibrated cycle: written assessments, proposals, proposals calibration
     changed, and narrative flags on what the manager wrote (summary, cross-functional impact, scope growth,
     each dimension's rationale with its attached citations)."""
-    review_model = _model("reviews", "Review")
     cycles = {cycle.key: cycle for cycle in calibrated_cycles()}
-    if review_model is None or not cycles:
+    if not cycles:
         return []
-    reviews = review_model.objects.filter(cycle_id__in=[int(key) for key in cycles], manager__isnull=False,
-                                          assessment_submitted_at__isnull=False)
+    reviews = Review.objects.filter(cycle_id__in=[int(key) for key in cycles], manager__isnull=False,
+                                    assessment_submitted_at__isnull=False)
     if manager is not None:
         reviews = reviews.filter(manager=manager)
     reviews = list(reviews.prefetch_related("assessments"))
@@ -226,7 +208,7 @@ class Timeliness:
     assessments_late: int
     assessments_missing: int
     reports: int
-    reports_with_recent_checkpoint: int | None  # None: the feedback app is not installed
+    reports_with_recent_checkpoint: int
 
 
 @dataclass
@@ -243,12 +225,9 @@ class ManagerQuality:
 
 
 def _assessment_timeliness(manager: Person) -> tuple[int, int, int]:
-    model = _model("reviews", "Review")
-    if model is None:
-        return 0, 0, 0
     on_time = late = missing = 0
-    for submitted_at, schedule in model.objects.filter(manager=manager).values_list("assessment_submitted_at",
-                                                                                   "cycle__schedule"):
+    for submitted_at, schedule in Review.objects.filter(manager=manager).values_list("assessment_submitted_at",
+                                                                                    "cycle__schedule"):
         due = (schedule or {}).get("manager_assessment")
         if submitted_at is None:
             missing += 1
@@ -271,22 +250,15 @@ def measure_manager_quality(manager: Person, *, min_cohort: int, today: dt.date 
         notes.append(f"Fewer than {min_cohort} calibrated proposals so far: the direction is withheld until there "
                      "are enough to read without singling anyone out.")
     if not records:
-        notes.append("No calibrated proposals yet (or the reviews app is not installed).")
+        notes.append("No calibrated proposals yet.")
     reports = list(manager.reports.filter(is_active=True))
-    checkpoint_model = _model("feedback", "Checkpoint")
-    recent: int | None = None
-    if checkpoint_model is not None:
-        since = today - dt.timedelta(days=CHECKPOINT_WINDOW_DAYS)
-        recent = checkpoint_model.objects.filter(person__in=reports, held_on__gte=since).values(
-            "person").distinct().count()
-    else:
-        notes.append("Checkpoints are not available: the feedback app is not installed.")
+    since = today - dt.timedelta(days=CHECKPOINT_WINDOW_DAYS)
+    recent = Checkpoint.objects.filter(person__in=reports, held_on__gte=since).values(
+        "person").distinct().count()
     on_time, late, missing = _assessment_timeliness(manager)
     outcomes: Counter[str] = Counter()
-    plan_model = _model("support", "SupportPlan")
-    if plan_model is not None:
-        for status, outcome in plan_model.objects.filter(person__manager=manager).values_list("status", "outcome"):
-            outcomes[outcome or status] += 1
+    for status, outcome in SupportPlan.objects.filter(person__manager=manager).values_list("status", "outcome"):
+        outcomes[outcome or status] += 1
     clarity = clarity_for_manager(manager, min_cohort=min_cohort)
     if not clarity.quarters:
         notes.append("No clarity-of-expectations survey answers have been imported for this manager's reports.")

@@ -13,7 +13,6 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.apps import apps
 from django.utils import timezone
 
 from brightline import access
@@ -84,7 +83,7 @@ def _team_sizes() -> dict[str, tuple[Team, int]]:
 
 def _delivery(team: Team, now: dt.datetime) -> dict[str, Any]:
     """Deployments per week and change fail rate now against the window before (team level only)."""
-    if not apps.is_installed("brightline.evidence") or not team.services.exists():  # type: ignore[attr-defined]
+    if not team.services.exists():  # type: ignore[attr-defined]
         return {}
     from brightline.evidence.metrics import MetricsError, team_dora, team_health
 
@@ -278,9 +277,7 @@ class FeedbackThemesRow:
 
 def feedback_themes(viewer: Person) -> list[FeedbackThemesRow]:
     """Each team whose theme counts the viewer may see, with its counts under the minimum cohort (a team
-    smaller than it is withheld), for leaders in the team's chain too; none without the insights app."""
-    if not apps.is_installed("brightline.insights"):
-        return []
+    smaller than it is withheld), for leaders in the team's chain too."""
     from brightline.insights.services import team_themes
 
     return [FeedbackThemesRow(team, team_themes(team, aggregates_only=True)) for team in Team.objects.order_by("name")

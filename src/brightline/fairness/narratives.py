@@ -1,4 +1,4 @@
-"""Narratives for the language audit, read from the apps that hold them (when installed).
+"""Narratives for the language audit, read from the apps that hold them.
 
 Manager narratives are the reviews app's manager summaries and per-dimension rationales and the
 feedback app's manager commentary; peer feedback is the feedback app's responses from peers and
@@ -12,12 +12,12 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Literal
 
-from django.apps import apps
-
 from brightline.fairness.audits import Narrative
 from brightline.fairness.decisions import region, tenure_band
 from brightline.fairness.demographics import known_attributes, read_demographics
+from brightline.feedback.models import FeedbackResponse, ManagerCommentary
 from brightline.people.models import Person
+from brightline.reviews.models import DimensionAssessment, Review
 
 Source = Literal["manager", "peer"]
 STANDARD_GROUPINGS = {
@@ -26,52 +26,28 @@ STANDARD_GROUPINGS = {
 }
 
 
-def _model(app_label: str, name: str):  # noqa: ANN202 - a model class or None
-    if not apps.is_installed(f"brightline.{app_label}"):
-        return None
-    try:
-        return apps.get_model(app_label, name)
-    except LookupError:
-        return None
-
-
-def sources_available() -> dict[str, bool]:
-    return {
-        "manager": _model("reviews", "Review") is not None or _model("feedback", "ManagerCommentary") is not None,
-        "peer": _model("feedback", "FeedbackResponse") is not None,
-    }
-
-
 def texts_about_people(source: Source) -> list[tuple[int, str, str]]:
     """``(subject person id, text, narrative kind)`` for every non-empty narrative of ``source``."""
     found: list[tuple[int, str, str]] = []
     if source == "manager":
-        review_model = _model("reviews", "Review")
-        if review_model is not None:
-            for person_id, summary in review_model.objects.exclude(manager_summary="").values_list(
-                    "person_id", "manager_summary"):
-                found.append((person_id, summary, "manager_narrative"))
-        assessment_model = _model("reviews", "DimensionAssessment")
-        if assessment_model is not None:
-            for person_id, rationale in assessment_model.objects.exclude(rationale="").values_list(
-                    "review__person_id", "rationale"):
-                found.append((person_id, rationale, "manager_narrative"))
-        commentary_model = _model("feedback", "ManagerCommentary")
-        if commentary_model is not None:
-            for person_id, *parts in commentary_model.objects.values_list(
-                    "person_id", "owned", "ambiguity", "coaching", "growth"):
-                text = " ".join(part for part in parts if part)
-                if text.strip():
-                    found.append((person_id, text, "manager_narrative"))
+        for person_id, summary in Review.objects.exclude(manager_summary="").values_list(
+                "person_id", "manager_summary"):
+            found.append((person_id, summary, "manager_narrative"))
+        for person_id, rationale in DimensionAssessment.objects.exclude(rationale="").values_list(
+                "review__person_id", "rationale"):
+            found.append((person_id, rationale, "manager_narrative"))
+        for person_id, *parts in ManagerCommentary.objects.values_list(
+                "person_id", "owned", "ambiguity", "coaching", "growth"):
+            text = " ".join(part for part in parts if part)
+            if text.strip():
+                found.append((person_id, text, "manager_narrative"))
     else:
-        response_model = _model("feedback", "FeedbackResponse")
-        if response_model is not None:
-            responses = response_model.objects.exclude(relationship__in=["manager", "report"])
-            for person_id, *parts in responses.values_list("request__subject_id", "what_they_did", "impact",
-                                                            "one_thing_to_grow"):
-                text = " ".join(part for part in parts if part)
-                if text.strip():
-                    found.append((person_id, text, "feedback"))
+        responses = FeedbackResponse.objects.exclude(relationship__in=["manager", "report"])
+        for person_id, *parts in responses.values_list("request__subject_id", "what_they_did", "impact",
+                                                        "one_thing_to_grow"):
+            text = " ".join(part for part in parts if part)
+            if text.strip():
+                found.append((person_id, text, "feedback"))
     return found
 
 

@@ -97,8 +97,7 @@ def outcomes(request: HttpRequest) -> HttpResponse:
     viewer = _viewer(request)
     _require(access.can_run_fairness_audits(viewer), DENIED_AUDITS)
     min_cohort = min_cohort_size()
-    context: dict[str, Any] = {"cycles": decisions.auditable_cycles(), "reviews_installed":
-                               decisions.reviews_installed(), "min_cohort": min_cohort,
+    context: dict[str, Any] = {"cycles": decisions.auditable_cycles(), "min_cohort": min_cohort,
                                "protected": [(a, attribute_label(a)) for a in known_attributes()], "posted": {}}
     table = None
     try:
@@ -164,7 +163,7 @@ def language(request: HttpRequest) -> HttpResponse:
     min_cohort = min_cohort_size()
     groupings = [(key, label) for key, label in narratives.STANDARD_GROUPINGS.items()]
     groupings += [(attribute, attribute_label(attribute)) for attribute in known_attributes()]
-    context: dict[str, Any] = {"sources": narratives.sources_available(), "groupings": groupings,
+    context: dict[str, Any] = {"groupings": groupings,
                                "min_cohort": min_cohort, "posted": request.POST or request.GET}
     try:
         if request.method == "POST":

@@ -48,6 +48,7 @@ from brightline.feedback.models import (
     ToneLabel,
     TrainingAttempt,
 )
+from brightline.feedback.signals import packet_claims_changed
 from brightline.feedback.themes import Theme, count_themes
 from brightline.people.models import Person, Principle
 from brightline.policy.services import get_policy, min_cohort_size
@@ -367,10 +368,12 @@ _Answer = TypeVar("_Answer")
 
 
 def released_responses(responses: Sequence[_Answer], *, anonymous: bool) -> list[_Answer]:
-    """The answers that may be shown or cited, from ``responses`` in arrival order (``sequence``).
+    """The answers that may be read or cited, from ``responses`` in arrival (``sequence``) order.
 
-    Every answer of an attributed request; of an anonymous one only whole groups of ``ANONYMITY_GROUP``,
-    the earliest first, so fewer than three answers release nothing.
+    An attributed request releases every answer. An anonymous one releases answers only in whole groups of
+    ``ANONYMITY_GROUP``, the earliest first, so fewer than three release nothing and a newly arrived answer
+    is never readable on its own. The feedback pages and API, citations and the insights signals read answers
+    through here.
     """
     if not anonymous:
         return list(responses)
@@ -398,13 +401,12 @@ def visible_feedback(feedback_request: FeedbackRequest) -> FeedbackView:
     responses = list(feedback_request.responses.select_related("invitation__respondent").order_by("sequence"))
     total = len(responses)
     invited = feedback_request.invitations.count()
+    released = released_responses(responses, anonymous=feedback_request.anonymous)
     if feedback_request.anonymous:
-        released = released_responses(responses, anonymous=True)
         shown = sorted((ShownResponse(r.what_they_did, r.impact, r.one_thing_to_grow) for r in released),
                        key=lambda s: (s.what_they_did.casefold(), s.impact.casefold(), s.one_thing_to_grow.casefold()))
         invitations: list[FeedbackInvitation] = []
     else:
-        released = responses
         shown = [ShownResponse(r.what_they_did, r.impact, r.one_thing_to_grow,
                                respondent=r.invitation.respondent.name if r.invitation else "",
                                relationship=r.get_relationship_display(), submitted_at=r.submitted_at)
@@ -516,15 +518,9 @@ def _validated_accomplishment(actor: Person, data: AccomplishmentInput) -> tuple
 
 
 def _check_packets_choosing(accomplishment_id: int, *, actor: Person) -> None:
-    """Refresh the insights layer's missing-evidence checks of the draft review packets that chose this
-    accomplishment (C5), inside the caller's transaction so a failed save leaves no new check; nothing
-    without that app."""
-    from django.apps import apps
-
-    if apps.is_installed("brightline.insights"):
-        from brightline.insights.services import refresh_packet_checks
-
-        refresh_packet_checks(accomplishment_id=accomplishment_id, actor=actor)
+    """Tell the apps that check packets (insights: missing evidence, C5) that the draft review packets that
+    chose this accomplishment changed, inside the caller's transaction so a failed save leaves no new check."""
+    packet_claims_changed.send(sender=Accomplishment, accomplishment_id=accomplishment_id, actor=actor)
 
 
 def create_accomplishment(*, actor: Person, person: Person, data: AccomplishmentInput) -> Accomplishment:

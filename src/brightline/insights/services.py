@@ -373,27 +373,32 @@ def _with_dimensions(claims: list[core.Claim], texts: dict[str, str]) -> list[co
     return result
 
 
+def recheck_changed_packets(sender: Any, *, actor: Person | None, review_id: int | None = None,
+                            accomplishment_id: int | None = None, **kwargs: Any) -> None:
+    """The receiver of the feedback app's ``packet_claims_changed`` (connected in ``InsightsConfig.ready()``)."""
+    refresh_packet_checks(review_id=review_id, accomplishment_id=accomplishment_id, actor=actor)
+
+
 def refresh_packet_checks(*, review_id: int | None = None, accomplishment_id: int | None = None,
                           actor: Person | None, today: date | None = None) -> dict[int, RunSummary]:
     """Re-check, now, the claims of one draft review packet (``review_id``) or of the draft packets that chose
     an accomplishment (``accomplishment_id``) for missing evidence (C5), and nothing else of the person.
 
-    The services that save a packet's claims call it inside their transaction, so a failed save leaves no
-    new signal. The checks are rules over citations: no model is read. A packet past its draft phases is
-    left as the last run left it. A check whose claim is unchanged keeps its review; one whose claim now
-    cites evidence is retired, as a run retires it. Returns what changed, by review id; an audit entry is
-    written for a packet whose checks changed.
+    Runs on the ``packet_claims_changed`` signal, which the services that save a packet's claims send inside
+    their transaction, so a failed save leaves no new signal. The checks are rules over citations: no model
+    is read. A packet past its draft phases is left as the last run left it. A check whose claim is
+    unchanged keeps its review; one whose claim now cites evidence is retired, as a run retires it.
+    Returns what changed, by review id; an audit entry is written for a packet whose checks changed.
     """
     if (review_id is None) == (accomplishment_id is None):
         raise InsightsError(ERR_ONE_PACKET_SCOPE)
     today = today or timezone.localdate()
     start = today - timedelta(days=WINDOW_DAYS)
     packets = adapters.draft_packets(review_id=review_id, accomplishment_id=accomplishment_id)
-    people = Person.objects.in_bulk(set(packets.values()))
+    people = Person.objects.in_bulk({person_id for person_id, _claims in packets.values()})
     checked: dict[int, RunSummary] = {}
-    for packet, person_id in packets.items():
+    for packet, (person_id, claims) in packets.items():
         person = people[person_id]
-        claims = adapters.packet_claims_of(person_id, review_ids=[packet])
         drafts = core.packet_missing_evidence_signals(core.Subject("person", str(person_id)), claims,
                                                       window_start=start, window_end=today)
         one = checked[packet] = RunSummary(window=(start.isoformat(), today.isoformat()), subjects_computed=1)

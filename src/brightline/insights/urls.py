@@ -10,7 +10,6 @@ urlpatterns = [
     path("person/<int:person_id>/", views.person_signals, name="person"),
     path("team/<slug:slug>/", views.team_signals, name="team"),
     path("signals/<int:pk>/review/", views.review_signal, name="review"),
-    path("packets/<int:review_id>/check/", views.check_packet, name="check-packet"),
     path("transparency/", views.transparency, name="transparency"),
     path("organisation/", views.organisation, name="organisation"),
 ]

@@ -7,22 +7,20 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from brightline import access
 from brightline.audit.services import record_access
-from brightline.insights import adapters, charts, services
+from brightline.insights import charts, services
 from brightline.insights.models import Signal
 from brightline.people.models import Person, Team
 
 DENIED_SIGNALS = "AI signals about a person are visible to that person and their management chain only."
 DENIED_TEAM = ("Team signals are visible to the team's managers and people partners; leaders see their theme "
                "counts.")
-DENIED_PACKET_CHECK = "Only the person or the manager writing a draft packet can check it."
-ERR_PACKET_NOT_DRAFT = "This packet is past its draft phases; its claims are no longer checked."
 DENIED_ORGANISATION = "Organisation-wide signals and the bias check are for people partners."
 ARROWS = {"up": "↑", "down": "↓", "flat": "→", "unknown": ""}
 
@@ -142,24 +140,6 @@ def review_signal(request: HttpRequest, pk: int) -> HttpResponse:
     if signal.team_id:
         return redirect("insights:team", slug=signal.team.slug)
     return redirect("insights:organisation")
-
-
-@require_POST
-def check_packet(request: HttpRequest, review_id: int) -> HttpResponse:
-    """Recompute the person's signals now, so the author of a draft packet sees which claims still cite nothing."""
-    viewer = _viewer(request)
-    review_model = adapters.model_or_none("reviews", "Review")
-    if review_model is None:
-        raise Http404
-    review = get_object_or_404(review_model.objects.select_related("person", "cycle"), pk=review_id)
-    if not access.can_check_packet_evidence(viewer, review):
-        raise PermissionDenied(DENIED_PACKET_CHECK)
-    if review.cycle.phase not in adapters.DRAFT_PACKET_PHASES:
-        messages.error(request, ERR_PACKET_NOT_DRAFT)
-    else:
-        services.run_insights(person=review.person, actor=viewer)
-        messages.success(request, "Checked: the notes below list the claims that still cite no evidence.")
-    return redirect(f"/reviews/r/{review.pk}/#packet-evidence")
 
 
 def packet_evidence_cards(viewer: Person, review_id: int, person: Person) -> list[dict[str, object]]:

@@ -22,6 +22,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.utils import timezone
+from django.utils.module_loading import module_has_submodule
 
 from brightline.jobs.models import JobRun
 
@@ -56,11 +57,8 @@ def discover_jobs() -> dict[str, JobFunction]:
     global _DISCOVERED
     if not _DISCOVERED:
         for app_config in apps.get_app_configs():
-            try:
+            if module_has_submodule(app_config.module, "jobs"):
                 importlib.import_module(f"{app_config.name}.jobs")
-            except ModuleNotFoundError as error:
-                if error.name != f"{app_config.name}.jobs":
-                    raise
         _DISCOVERED = True
     return _REGISTRY
 

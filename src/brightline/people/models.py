@@ -207,6 +207,11 @@ class Person(models.Model):
     def is_manager(self) -> bool:
         return self.reports.filter(is_active=True).exists()
 
+    @property
+    def audit_subject_person_id(self) -> int:
+        # An entry about a person is about that person: the audit app reads this, it never imports people.
+        return self.pk
+
 
 class Identity(models.Model):
     """An email or platform handle that belongs to a person (used to resolve commit authors)."""

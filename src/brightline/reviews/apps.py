@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.apps import AppConfig
 
 
@@ -5,3 +7,14 @@ class ReviewsConfig(AppConfig):
     name = "brightline.reviews"
     label = "reviews"
     verbose_name = "Review cycles and calibration"
+
+    def ready(self) -> None:
+        from brightline.insights.signals import draft_packet_claims
+
+        draft_packet_claims.connect(_answer_draft_packet_claims, dispatch_uid="reviews.draft_packet_claims")
+
+
+def _answer_draft_packet_claims(sender: Any, **scope: Any) -> Any:
+    from brightline.reviews.packet_claims import answer_draft_packet_claims
+
+    return answer_draft_packet_claims(sender, **scope)

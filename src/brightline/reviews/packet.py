@@ -11,9 +11,8 @@ import io
 from dataclasses import dataclass
 from typing import Any
 
-from django.apps import apps
-
 from brightline.core.narrative import check_text
+from brightline.insights.models import Signal
 from brightline.reviews.models import PacketItem, Review
 from brightline.reviews.packet_items import describe, parse_reference
 
@@ -49,19 +48,10 @@ def _expectations(level: Any) -> list[dict[str, str]]:
 
 
 def _accepted_themes(review: Review) -> list[dict[str, Any]]:
-    """Accepted AI themes about the person with their confidence; empty until the insights app provides them."""
-    try:
-        signal_model = apps.get_model("insights", "Signal")
-    except LookupError:
-        return []
-    fields = {f.name for f in signal_model._meta.get_fields()}
-    if not {"person", "status"} <= fields:
-        return []
-    themes = []
-    for signal in signal_model._default_manager.filter(person=review.person, status="accepted"):
-        themes.append({"reference": f"signal:{signal.pk}", "summary": str(getattr(signal, "summary", signal)),
-                       "confidence": str(getattr(signal, "confidence", "")), "label": "AI hypothesis, human-accepted"})
-    return themes
+    """Accepted AI themes about the person with their confidence."""
+    return [{"reference": f"signal:{signal.pk}", "summary": str(signal.summary), "confidence": str(signal.confidence),
+             "label": "AI hypothesis, human-accepted"}
+            for signal in Signal.objects.filter(person=review.person, status=Signal.Status.ACCEPTED)]
 
 
 def _uncited(texts: list[str]) -> list[str]:

@@ -1,10 +1,9 @@
 """Resolve packet references (``"evidence_item:12"``) to objects and check they may be cited.
 
-The reviews app does not import the models of the apps that produce evidence (feedback,
-insights): each kind maps to a model label resolved at run time, so a kind whose app is not
-installed yet fails with a clear error instead of an import error. A reference may be cited in a
-person's packet only when the object is about that person (or their team) and the citer may see it;
-an AI signal only once a human has accepted it (principle 3).
+Each kind maps to the model of the app below reviews that stores it (evidence, feedback,
+insights). A reference may be cited in a person's packet only when the object is about that
+person (or their team) and the citer may see it; an AI signal only once a human has accepted it
+(principle 3).
 """
 
 from __future__ import annotations
@@ -12,31 +11,29 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from django.apps import apps
+from django.db import models
 
 from brightline import access
 from brightline.core.narrative import find_citations
+from brightline.evidence.models import EvidenceItem
+from brightline.feedback.models import Accomplishment, FeedbackResponse, ManagerCommentary
+from brightline.insights.models import Signal
 
 if TYPE_CHECKING:
-    from django.db import models
-
     from brightline.people.models import Person
 
-# kind -> (app label, model name)
-KIND_MODELS: dict[str, tuple[str, str]] = {
-    "evidence_item": ("evidence", "EvidenceItem"),
-    "accomplishment": ("feedback", "Accomplishment"),
-    "feedback_response": ("feedback", "FeedbackResponse"),
-    "signal": ("insights", "Signal"),
-    "manager_commentary": ("feedback", "ManagerCommentary"),
+KIND_MODELS: dict[str, type[models.Model]] = {
+    "evidence_item": EvidenceItem,
+    "accomplishment": Accomplishment,
+    "feedback_response": FeedbackResponse,
+    "signal": Signal,
+    "manager_commentary": ManagerCommentary,
 }
 AI_KINDS = frozenset({"signal"})
 SIGNAL_ACCEPTED = "accepted"
 
 ERR_BAD_REFERENCE = "{reference!r} is not a reference; write kind:id, e.g. evidence_item:12"
 ERR_UNKNOWN_KIND = "{kind!r} cannot be cited; the kinds are: {kinds}"
-ERR_KIND_UNAVAILABLE = ("{kind} items cannot be cited yet: the model {label} is not installed in this "
-                        "Brightline version")
 ERR_NOT_FOUND = "{reference} does not exist"
 ERR_NOT_ABOUT_PERSON = "{reference} is not about {person}; a packet cites only evidence about its own person"
 ERR_NOT_VISIBLE = "you cannot see {reference}, so you cannot cite it"
@@ -88,19 +85,7 @@ def references_in(text: str, extra: list[str] | tuple[str, ...] = ()) -> list[Re
 def model_for(kind: str) -> type[models.Model]:
     if kind not in KIND_MODELS:
         raise CitationError(ERR_UNKNOWN_KIND.format(kind=kind, kinds=", ".join(KIND_MODELS)))
-    app_label, model_name = KIND_MODELS[kind]
-    try:
-        return apps.get_model(app_label, model_name)
-    except LookupError as error:
-        raise CitationError(ERR_KIND_UNAVAILABLE.format(kind=kind, label=f"{app_label}.{model_name}")) from error
-
-
-def kind_available(kind: str) -> bool:
-    try:
-        model_for(kind)
-    except CitationError:
-        return False
-    return True
+    return KIND_MODELS[kind]
 
 
 def _person_id_of(obj: Any) -> int | None:

@@ -19,6 +19,9 @@ from django.utils import timezone
 
 from brightline import access
 from brightline.audit.services import log_action
+from brightline.feedback import services as feedback_services
+from brightline.feedback.signals import packet_claims_changed
+from brightline.insights.models import Signal
 from brightline.people.models import Dimension, Person, Team
 from brightline.reviews.models import (
     OUTCOME_SCALE,
@@ -135,14 +138,9 @@ OUTCOMES = tuple(Outcome.values)
 
 
 def _check_packet_evidence(review: Review, *, actor: Person) -> None:
-    """Refresh the insights layer's missing-evidence checks of this draft packet (C5) after a save of its
-    claims, inside the save's transaction so a failed save leaves no new check; nothing without that app."""
-    from django.apps import apps
-
-    if apps.is_installed("brightline.insights"):
-        from brightline.insights.services import refresh_packet_checks
-
-        refresh_packet_checks(review_id=review.pk, actor=actor)
+    """Tell the apps that check packets (insights: missing evidence, C5) that this draft packet's claims
+    changed, inside the save's transaction so a failed save leaves no new check."""
+    packet_claims_changed.send(sender=Review, review_id=review.pk, actor=actor)
 
 
 def _require(condition: bool, message: str) -> None:
@@ -218,15 +216,8 @@ def _parse_schedule(schedule: Mapping[str, Any]) -> dict[str, str]:
 
 
 def manager_training_complete(person: Person) -> bool:
-    """E10 gate, answered by the feedback app; closed (False) while that app cannot answer."""
-    try:
-        from brightline.feedback import services as feedback_services
-    except ModuleNotFoundError as error:
-        if error.name != "brightline.feedback.services":
-            raise
-        return False
-    check = getattr(feedback_services, "manager_training_complete", None)
-    return bool(check(person)) if check is not None else False
+    """E10 gate: has ``person`` passed the current manager readiness module (answered by the feedback app)."""
+    return feedback_services.manager_training_complete(person)
 
 
 def adverse_basis_count(references: Iterable[Reference]) -> int:
@@ -865,20 +856,9 @@ def calibration_flags(cycle: ReviewCycle) -> list[CalibrationFlag]:
 
 def _ai_disagreements(review: Review) -> list[dict[str, Any]]:
     """Signals about the person that a human dismissed: where people disagreed with the AI (E5)."""
-    from django.apps import apps
-
-    try:
-        signal_model = apps.get_model("insights", "Signal")
-    except LookupError:
-        return []
-    fields = {f.name for f in signal_model._meta.get_fields()}
-    if "status" not in fields or "person" not in fields:
-        return []
-    rows = []
-    for signal in signal_model._default_manager.filter(person=review.person, status="dismissed"):
-        rows.append({"signal": f"signal:{signal.pk}", "summary": str(getattr(signal, "summary", signal))[:300],
-                     "status": "dismissed", "reason": str(getattr(signal, "review_note", "") or "")})
-    return rows
+    return [{"signal": f"signal:{signal.pk}", "summary": signal.summary[:300], "status": "dismissed",
+             "reason": signal.review_note or ""}
+            for signal in Signal.objects.filter(person=review.person, status=Signal.Status.DISMISSED)]
 
 
 def build_memo_sections(review: Review, accountable: Person) -> dict[str, Any]:
@@ -1113,9 +1093,6 @@ EXPORT_COLUMNS = (
 
 def decision_records(cycle: ReviewCycle) -> list[dict[str, Any]]:
     """One row per person: the decision record for the fairness audit and the HRIS."""
-    from django.apps import apps
-
-    plan_model = apps.get_model("support", "SupportPlan")
     rows = []
     reviews = cycle.reviews.select_related("person", "team", "level", "manager").prefetch_related("assessments")
     for review in reviews.order_by("person__employee_id"):
@@ -1129,7 +1106,8 @@ def decision_records(cycle: ReviewCycle) -> list[dict[str, Any]]:
         for dimension in DIMENSIONS:
             row[f"outcome_{dimension}"] = outcomes.get(dimension, "")
         row["promotion_readiness"] = review.promotion_readiness
-        row["support_plan_opened"] = plan_model._default_manager.filter(review=review).exists()
+        # Support sits above reviews: its plans are read through their link to the review, not imported.
+        row["support_plan_opened"] = review.support_plans.exists()
         row["calibration_changed"] = CalibrationChange.objects.filter(
             assessment__review=review, status=CalibrationChange.Status.APPLIED,
             source=CalibrationChange.Source.CALIBRATION).exists()

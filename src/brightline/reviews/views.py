@@ -6,7 +6,6 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from django.apps import apps
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
@@ -17,6 +16,9 @@ from brightline import access
 from brightline.audit.services import record_access
 from brightline.core.narrative import check_text
 from brightline.evidence.models import EvidenceItem
+from brightline.feedback.models import Accomplishment
+from brightline.insights.services import run_insights
+from brightline.insights.views import packet_evidence_cards
 from brightline.people.models import Dimension, Person, Team
 from brightline.reviews import services
 from brightline.reviews.models import (
@@ -31,8 +33,11 @@ from brightline.reviews.models import (
     phase_index,
 )
 from brightline.reviews.packet import build_packet, render_packet_pdf
+from brightline.reviews.packet_claims import DRAFT_PACKET_PHASES
 
 ERR_NOT_LINKED = "This account is not linked to an active person in Brightline."
+DENIED_PACKET_CHECK = "Only the person or the manager writing a draft packet can check it."
+ERR_PACKET_NOT_DRAFT = "This packet is past its draft phases; its claims are no longer checked."
 
 
 def _viewer(request: HttpRequest) -> Person:
@@ -217,12 +222,23 @@ def _memo_display(memo: Any, viewer: Person) -> dict[str, list[dict[str, Any]]]:
 
 
 def _packet_evidence(viewer: Person, review: Review) -> list[dict[str, Any]]:
-    """The insights layer's checks of this draft packet's claims (C5) that the viewer may see; none without it."""
-    if not apps.is_installed("brightline.insights"):
-        return []
-    from brightline.insights.views import packet_evidence_cards
-
+    """The insights layer's checks of this draft packet's claims (C5) that the viewer may see."""
     return packet_evidence_cards(viewer, review.pk, review.person)
+
+
+@require_POST
+def review_check_packet(request: HttpRequest, review_id: int) -> HttpResponse:
+    """Recompute the person's signals now, so the author of a draft packet sees which claims still cite nothing."""
+    viewer = _viewer(request)
+    review = get_object_or_404(Review.objects.select_related("person", "cycle"), pk=review_id)
+    if not access.can_check_packet_evidence(viewer, review):
+        raise PermissionDenied(DENIED_PACKET_CHECK)
+    if review.cycle.phase not in DRAFT_PACKET_PHASES:
+        messages.error(request, ERR_PACKET_NOT_DRAFT)
+    else:
+        run_insights(person=review.person, actor=viewer)
+        messages.success(request, "Checked: the notes below list the claims that still cite no evidence.")
+    return redirect(f"/reviews/r/{review.pk}/#packet-evidence")
 
 
 @require_GET
@@ -235,12 +251,7 @@ def review_detail(request: HttpRequest, review_id: int) -> HttpResponse:
     own_evidence = EvidenceItem.objects.filter(person=review.person)[:50] if is_self else []
     accomplishments = []
     if is_self:
-        try:
-            accomplishment_model = apps.get_model("feedback", "Accomplishment")
-        except LookupError:
-            accomplishment_model = None
-        if accomplishment_model is not None:
-            accomplishments = list(accomplishment_model._default_manager.filter(person=review.person))
+        accomplishments = list(Accomplishment.objects.filter(person=review.person))
     selected = set(review.packet_items.filter(kind="accomplishment", selected_accomplishment=True)
                    .values_list("object_id", flat=True))
     adverse = review.assessments.filter(proposed_outcome=Outcome.NEEDS_SUPPORT).exists()

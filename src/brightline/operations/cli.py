@@ -36,7 +36,7 @@ def render_purge(result: dict[str, Any]) -> list[str]:
 
 def _purge(options: dict[str, Any], command: BaseCommand) -> int:
     from brightline.jobs.services import enqueue
-    from brightline.policy.jobs import JOB_NAME
+    from brightline.operations.jobs import JOB_NAME
 
     run = enqueue(JOB_NAME, dry_run=options["dry_run"])
     if options["json"]:

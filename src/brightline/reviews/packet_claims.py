@@ -1,0 +1,109 @@
+"""What the draft review packets claim and cite, for the insights app's missing-evidence checks (C5).
+
+The insights app sits below reviews and never imports it: it asks through its
+``draft_packet_claims`` signal, which ``ReviewsConfig.ready()`` connects to :func:`answer_draft_packet_claims`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from brightline.core.insights import ItemRef, PacketClaim
+from brightline.core.narrative import find_citations
+from brightline.feedback.models import Accomplishment
+from brightline.insights.adapters import accomplishment_evidence_ids
+from brightline.people.models import Dimension
+from brightline.reviews.models import Phase, Review
+
+# A packet is a draft until calibration starts.
+DRAFT_PACKET_PHASES = (Phase.EVIDENCE, Phase.SELF_REVIEW, Phase.MANAGER_ASSESSMENT)
+# The manager's narrative fields and how a reader calls them.
+NARRATIVE_FIELDS = (("manager_summary", "summary"), ("cross_functional_impact", "cross-functional impact"),
+                    ("scope_growth", "scope growth"))
+AI_REFERENCE_KINDS = frozenset({"signal"})
+
+
+def _packet_citations(text: str, references: Iterable[str] = ()) -> tuple[tuple[ItemRef, ...], tuple[ItemRef, ...]]:
+    """What a packet claim cites — ``[E:id]`` in its text and stored ``kind:id`` references — as
+    (human evidence, AI signals)."""
+    found = [ItemRef("evidence_item", c.evidence_id) for c in find_citations(text or "")
+             if c.syntax in {"canonical", "evidence"} and c.evidence_id.isdigit()]
+    for reference in references:
+        kind, _, object_id = str(reference).partition(":")
+        if kind and object_id:
+            found.append(ItemRef(kind.strip(), object_id.strip()))
+    unique = list(dict.fromkeys(found))
+    return (tuple(ref for ref in unique if ref.kind not in AI_REFERENCE_KINDS),
+            tuple(ref for ref in unique if ref.kind in AI_REFERENCE_KINDS))
+
+
+def draft_packet_claims(*, person_id: int | None = None, review_id: int | None = None,
+                        accomplishment_id: int | None = None) -> dict[int, tuple[int, list[PacketClaim]]]:
+    """``{review id: (person id, claims)}`` of the draft packets (before calibration) in scope, by review id:
+    the person's, the one review's, or those that chose the accomplishment (its packet item outlives a
+    deleted accomplishment, so this answers right after a deletion too).
+
+    The self review and the chosen accomplishments are the person's; the assessment of each dimension
+    (once it has an outcome or a rationale) and the narrative fields (once written) are the manager's.
+    """
+    reviews = Review.objects.filter(cycle__phase__in=DRAFT_PACKET_PHASES)
+    if person_id is not None:
+        reviews = reviews.filter(person_id=person_id)
+    if review_id is not None:
+        reviews = reviews.filter(pk=review_id)
+    if accomplishment_id is not None:
+        reviews = reviews.filter(packet_items__kind="accomplishment", packet_items__selected_accomplishment=True,
+                                 packet_items__object_id=str(accomplishment_id))
+    packets: dict[int, tuple[int, list[PacketClaim]]] = {}
+    for review in reviews.distinct().select_related("cycle").prefetch_related("assessments").order_by("pk"):
+        packets[review.pk] = (review.person_id, _claims_of(review))
+    return packets
+
+
+def answer_draft_packet_claims(sender: Any, **scope: Any) -> dict[int, tuple[int, list[PacketClaim]]]:
+    """The receiver of insights' ``draft_packet_claims`` signal."""
+    return draft_packet_claims(person_id=scope.get("person_id"), review_id=scope.get("review_id"),
+                               accomplishment_id=scope.get("accomplishment_id"))
+
+
+def _claims_of(review: Review) -> list[PacketClaim]:
+    dimensions = dict(Dimension.choices)
+    claims: list[PacketClaim] = []
+    common: dict[str, Any] = {"packet": str(review.pk), "packet_name": review.cycle.name}
+    review_ref = ItemRef("review", str(review.pk))
+    if review.self_review_context.strip():
+        human, ai = _packet_citations(review.self_review_context)
+        claims.append(PacketClaim(ref=review_ref, part="self_review", slot="context", label="the self review",
+                                  written_by="person", cited=human, ai_cited=ai, **common))
+    chosen = review.packet_items.filter(kind="accomplishment", selected_accomplishment=True).values_list(
+        "object_id", flat=True)
+    for accomplishment in Accomplishment.objects.filter(pk__in=list(chosen)).prefetch_related(
+            "evidence").order_by("pk"):
+        cited = tuple(ItemRef("evidence_item", str(pk)) for pk in sorted(accomplishment_evidence_ids(accomplishment)))
+        claims.append(PacketClaim(
+            ref=ItemRef("accomplishment", str(accomplishment.pk)), part="accomplishment",
+            slot=str(accomplishment.pk), label=f"“{accomplishment.title}”, one of the chosen accomplishments,",
+            written_by="person", cited=cited, **common))
+    for assessment in sorted(review.assessments.all(), key=lambda a: a.dimension):
+        if not (assessment.proposed_outcome or assessment.rationale.strip()):
+            continue
+        human, ai = _packet_citations(assessment.rationale, assessment.citations)
+        label = dimensions.get(assessment.dimension, assessment.dimension).lower()
+        claims.append(PacketClaim(
+            ref=ItemRef("dimension_assessment", str(assessment.pk)), part="assessment", slot=assessment.dimension,
+            label=f"the manager's assessment of {label}", written_by="manager", cited=human, ai_cited=ai,
+            detail={"dimension": assessment.dimension}, **common))
+    for field_name, label in NARRATIVE_FIELDS:
+        text = getattr(review, field_name).strip()
+        if text:
+            human, ai = _packet_citations(text)
+            claims.append(PacketClaim(ref=review_ref, part="narrative", slot=field_name,
+                                      label=f"the manager's {label}", written_by="manager", cited=human,
+                                      ai_cited=ai, **common))
+    if review.promotion_readiness != "not_assessed" or review.promotion_rationale.strip():
+        human, ai = _packet_citations(review.promotion_rationale, review.promotion_citations)
+        claims.append(PacketClaim(ref=review_ref, part="narrative", slot="promotion_readiness",
+                                  label="the manager's promotion readiness", written_by="manager", cited=human,
+                                  ai_cited=ai, **common))
+    return claims
