@@ -109,6 +109,13 @@ def me(request: HttpRequest) -> Person:
     return request.auth  # type: ignore[attr-defined,no-any-return]
 
 
+@router.get("/me/data", response=dict[str, object], summary="Everything Brightline holds about you (logged)")
+def my_data(request: HttpRequest) -> dict[str, object]:
+    from brightline.data_rights import export_for_download
+
+    return export_for_download(request.auth, via="api")  # type: ignore[attr-defined]
+
+
 @router.get("/people/{person_id}", response=PersonOut, summary="A person's record (logged when not your own)")
 def person_detail(request: HttpRequest, person_id: int) -> Person:
     viewer: Person = request.auth  # type: ignore[attr-defined]
