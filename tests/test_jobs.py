@@ -230,3 +230,43 @@ def test_a_worker_killed_in_the_middle_of_an_ingestion_leaves_a_retry_with_exact
                 except subprocess.TimeoutExpired:
                     os.killpg(worker.pid, signal.SIGKILL)
                     worker.wait()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_schedule_sent_by_beat_is_claimed_and_run_on_a_worker(settings, tmp_path):
+    """What Celery beat sends (``brightline.run_schedules``) runs a due schedule once, on real workers."""
+    if connection.vendor != "postgresql":
+        pytest.skip("a worker in another process needs a database server it can share (runs on PostgreSQL)")
+    if not os.environ.get("REDIS_URL"):
+        pytest.skip("REDIS_URL is not set; `make test` starts a Redis server and sets it")
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from brightline.celery import run_schedules
+    from brightline.jobs.models import ScheduleState
+
+    settings.BRIGHTLINE_JOBS = "celery"
+    ScheduleState.objects.create(name="evidence-sync", last_slot=timezone.now() - timedelta(days=1))
+    log = tmp_path / "worker.log"
+    worker = _start_worker(log, visibility_timeout=60)
+    try:
+        first = run_schedules.delay(["evidence-sync"])
+        second = run_schedules.delay(["evidence-sync"])  # a second beat, or a catch-up, in the same slot
+        started = sorted([first.get(timeout=120), second.get(timeout=120)], key=len)
+        assert len(started[0]) == 0 and len(started[1]) == 1, log.read_text(errors="replace")[-3000:]
+        state = _wait_for(lambda: ScheduleState.objects.filter(name="evidence-sync", run__status="succeeded",
+                                                               busy_until__isnull=True).first(),
+                          "the scheduled sync to run", log)
+        assert state.run.pk == started[1][0] and state.run.name == "evidence.sync_sources"
+        assert state.run.result == {"sources": 0, "synced": [], "skipped": []}
+        assert JobRun.objects.filter(name="evidence.sync_sources").count() == 1
+    finally:
+        if worker.poll() is None:
+            os.killpg(worker.pid, signal.SIGTERM)
+            try:
+                worker.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(worker.pid, signal.SIGKILL)
+                worker.wait()

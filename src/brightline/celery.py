@@ -12,9 +12,23 @@ import os
 from typing import Any
 
 from celery import Celery
+from celery.beat import PersistentScheduler
 from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "brightline.settings")
+
+
+def _setup_django() -> None:
+    """Load Django before Celery sets up logging in a worker or beat, so that Django's logging settings
+    do not replace Celery's log level later, at the first task."""
+    import django
+    from django.apps import apps
+
+    if not apps.ready:
+        django.setup()
+
+
+_setup_django()
 
 app = Celery("brightline")
 app.config_from_object("django.conf:settings", namespace="CELERY")
@@ -26,9 +40,6 @@ CATCH_UP_SECONDS = 300.0
 
 @app.task(name="brightline.run_job")
 def run_job(run_id: int) -> str:
-    import django
-
-    django.setup()
     from brightline.jobs.services import execute
 
     return execute(run_id).status
@@ -37,9 +48,6 @@ def run_job(run_id: int) -> str:
 @app.task(name="brightline.run_schedules")
 def run_schedules(names: list[str] | None = None) -> list[int]:
     """Start the due schedules (all, or the named ones); each job goes to the workers as its own task."""
-    import django
-
-    django.setup()
     from brightline.jobs.scheduler import run_due_schedules
 
     return [run.pk for run in run_due_schedules(names=names)]
@@ -47,9 +55,6 @@ def run_schedules(names: list[str] | None = None) -> list[int]:
 
 def beat_schedule() -> dict[str, dict[str, Any]]:
     """Celery beat's schedule, generated from the registry of schedules."""
-    import django
-
-    django.setup()
     from brightline.jobs.schedules import get_schedules
 
     entries: dict[str, dict[str, Any]] = {
@@ -62,6 +67,13 @@ def beat_schedule() -> dict[str, dict[str, Any]]:
     return entries
 
 
-@app.on_after_configure.connect
-def _install_beat_schedule(sender: Celery, **kwargs: Any) -> None:
-    sender.conf.beat_schedule = beat_schedule()
+class RegistryScheduler(PersistentScheduler):
+    """Celery beat's scheduler with the registry's schedule, built when beat starts (a registry that
+    cannot be read stops beat with the error, rather than leaving it running with nothing to send)."""
+
+    def setup_schedule(self) -> None:
+        self.app.conf.beat_schedule = beat_schedule()
+        super().setup_schedule()
+
+
+app.conf.beat_scheduler = RegistryScheduler
