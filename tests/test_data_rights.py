@@ -112,3 +112,17 @@ def test_review_outcomes_and_the_memo_are_in_the_export_only_once_released(perso
     assert len(after["dimensions"]) == erin.assessments.count() > 0
     assert after["decision_memo"] == erin.memo.sections and after["appeals"] == []
     assert "prevote" not in json.dumps(after).lower()
+
+
+@pytest.mark.django_db
+def test_the_printable_copy_is_a_pdf_of_the_same_record_and_is_audited(record, client_for):
+    from brightline.audit.models import AuditEntry
+    from brightline.data_rights import render_export_pdf
+
+    browser = client_for(record.erin)
+    pdf = browser.post("/me/data/", {"format": "pdf"})
+    assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
+    assert pdf["Content-Disposition"].endswith('.pdf"') and pdf["Cache-Control"] == "private, no-store"
+    entry = AuditEntry.objects.filter(action=EXPORT_ACTION).get()
+    assert json.loads(entry.data_json)["format"] == "pdf"
+    assert len(render_export_pdf(export_personal_data(record.erin))) > 1000

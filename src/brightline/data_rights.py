@@ -5,7 +5,8 @@ the same access rules as the pages: their person record and identities, evidence
 asked for or that was asked about them (anonymous answers only in released groups, never with a
 writer), feedback they gave under their name, checkpoints, 1:1 notes, accomplishments, drafts,
 reviews (outcomes, memo and appeals only once released to them), support plans, AI signals about
-them, and the log of who read their record. Every export is written to the audit trail.
+them, and the log of who read their record. It downloads as JSON or as a printable PDF
+(:func:`render_export_pdf`, the same content); every download is written to the audit trail.
 
 Not in the export, because the person may not see it: anonymous answers they gave (by design
 they are linked to nobody, not even their writer), panel pre-votes and other people's records.
@@ -172,10 +173,61 @@ def export_personal_data(person: Person) -> dict[str, Any]:
     }
 
 
-def export_for_download(person: Person, *, via: str) -> dict[str, Any]:
+def export_for_download(person: Person, *, via: str, file_format: str = "json") -> dict[str, Any]:
     """The export, written to the audit trail as the person's own action (``via``: web or api)."""
     data = export_personal_data(person)
     counts = {key: len(value) for key, value in data.items() if isinstance(value, list) and key != "not_included"}
     with transaction.atomic():
-        log_action(EXPORT_ACTION, person, person, {"via": via, "counts": counts})
+        log_action(EXPORT_ACTION, person, person, {"via": via, "format": file_format, "counts": counts})
     return data
+
+
+def _label(key: str) -> str:
+    return key.replace("_", " ").capitalize()
+
+
+def render_export_pdf(data: dict[str, Any]) -> bytes:
+    """The export as a printable A4 document: one section per part of the record, one block per entry."""
+    from io import BytesIO
+    from xml.sax.saxutils import escape
+
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import getSampleStyleSheet
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
+
+    styles = getSampleStyleSheet()
+    story: list[Any] = []
+
+    def line(text: str, *, indent: int = 0) -> None:
+        style = styles["BodyText"].clone("indented", leftIndent=12 * indent)
+        story.append(Paragraph(escape(text), style))
+
+    def entry(value: Any, *, indent: int = 0) -> None:
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if isinstance(item, list | dict) and item:
+                    line(f"{_label(key)}:", indent=indent)
+                    entry(item, indent=indent + 1)
+                else:
+                    line(f"{_label(key)}: {'' if item is None or item == [] else item}", indent=indent)
+        elif isinstance(value, list):
+            for item in value:
+                entry(item, indent=indent)
+                story.append(Spacer(1, 4))
+        else:
+            line(str(value), indent=indent)
+
+    story.append(Paragraph(escape(f"Everything Brightline holds about {data['person']['name']}"), styles["Title"]))
+    line(f"Exported at {data['exported_at']} (UTC).")
+    for key, value in data.items():
+        if key in {"format_version", "exported_at"}:
+            continue
+        story.append(Spacer(1, 8))
+        story.append(Paragraph(escape(_label(key)), styles["Heading2"]))
+        if value in ([], {}):
+            line("Nothing.")
+        else:
+            entry(value)
+    buffer = BytesIO()
+    SimpleDocTemplate(buffer, pagesize=A4, title="Your data in Brightline").build(story)
+    return buffer.getvalue()

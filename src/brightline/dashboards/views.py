@@ -120,13 +120,18 @@ def my_access_log(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def my_data(request: HttpRequest) -> HttpResponse:
     """Data rights: what Brightline holds about you, and (POST) the download of all of it as JSON."""
-    from brightline.data_rights import NOT_EXPORTED, export_for_download, export_personal_data
+    from brightline.data_rights import NOT_EXPORTED, export_for_download, export_personal_data, render_export_pdf
 
     viewer = _viewer(request)
     if request.method == "POST":
-        data = export_for_download(viewer, via="web")
-        response = JsonResponse(data, json_dumps_params={"indent": 2, "ensure_ascii": False})
-        response["Content-Disposition"] = f'attachment; filename="brightline-my-data-{timezone.localdate()}.json"'
+        file_format = "pdf" if request.POST.get("format") == "pdf" else "json"
+        data = export_for_download(viewer, via="web", file_format=file_format)
+        if file_format == "pdf":
+            response = HttpResponse(render_export_pdf(data), content_type="application/pdf")
+        else:
+            response = JsonResponse(data, json_dumps_params={"indent": 2, "ensure_ascii": False})
+        response["Content-Disposition"] = (f'attachment; filename="brightline-my-data-{timezone.localdate()}'
+                                           f'.{file_format}"')
         response["Cache-Control"] = "private, no-store"
         return response
     preview = export_personal_data(viewer)
