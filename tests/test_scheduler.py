@@ -225,3 +225,31 @@ def test_the_sync_job_brings_registered_repositories_up_to_date_and_names_the_on
     with pytest.raises(Exception, match=r"1 of 2 sources could not be synced: gone \(git\)"):
         enqueue("evidence.sync_sources")
     assert Commit.objects.filter(repository__service=service).count() == 4  # the healthy one was still synced
+
+
+@pytest.mark.django_db
+def test_the_sync_job_resyncs_github_and_gitlab_feeds_from_their_stored_address(personas, settings):
+    from brightline.evidence.models import PullRequest, Service
+    from brightline.evidence.sources.github import sync_github
+    from brightline.evidence.sources.gitlab import sync_gitlab
+    from brightline.jobs.services import enqueue
+    from tests.test_evidence_platforms import FIXTURES, Replay
+
+    settings.BRIGHTLINE_JOBS = "inline"
+    payments = Service.objects.create(name="payments-api", team=personas.erin.team)
+    checkout = Service.objects.create(name="checkout-web")
+    with Replay(FIXTURES / "github" / "payments-api.json") as github, \
+            Replay(FIXTURES / "gitlab" / "checkout-web.json") as gitlab:
+        sync_github(payments, repo="acme/payments-api", api_url=github.url, token="")
+        sync_gitlab(checkout, project="acme/checkout-web", api_url=f"{gitlab.url}/api/v4", token="")
+        stored = PullRequest.objects.count()
+        github.seen.clear()
+        gitlab.seen.clear()
+        # The recording has no page for GitLab's incremental query: that feed fails, is named, and the
+        # GitHub feed is synced all the same.
+        with pytest.raises(Exception, match=r"1 of 2 sources could not be synced: checkout-web \(gitlab\)"):
+            enqueue("evidence.sync_sources")
+        assert github.seen[0].startswith("/repos/acme/payments-api/pulls")  # the feed's own address, again
+        assert gitlab.seen[0].startswith("/api/v4/projects/acme%2Fcheckout-web/merge_requests")
+        assert "updated_after=" in gitlab.seen[0]  # from its cursor, not from the start
+    assert PullRequest.objects.count() == stored  # incremental: nothing new, nothing doubled
