@@ -115,6 +115,24 @@ SECURE_REFERRER_POLICY = "same-origin"
 BRIGHTLINE_JOBS = env_str("BRIGHTLINE_JOBS", "inline")
 CELERY_BROKER_URL = env_str("REDIS_URL", "redis://127.0.0.1:6379/0")
 CELERY_RESULT_BACKEND = CELERY_BROKER_URL
+# A job's message is acknowledged only when the job has finished, so a worker that dies mid-job (even
+# SIGKILL, or a lost machine) leaves it to be redelivered: at once when a pool child dies, and after the
+# visibility timeout when the whole worker is gone. Every job is idempotent or resumable, so a second
+# delivery finishes the work instead of doubling it. The timeout must exceed the longest job, or a job
+# still running would be delivered to a second worker as well.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+BRIGHTLINE_JOB_VISIBILITY_TIMEOUT = env_int("BRIGHTLINE_JOB_VISIBILITY_TIMEOUT", 6 * 3600, minimum=1)
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": BRIGHTLINE_JOB_VISIBILITY_TIMEOUT,
+    # Look for abandoned messages every few seconds (one small Redis query), not every 100 s.
+    "unacked_restore_interval": max(1, min(10, BRIGHTLINE_JOB_VISIBILITY_TIMEOUT // 4)),
+    "unacked_restore_throttle": 1,
+}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Periodic work (brightline.jobs.schedules) that the operator has switched off, by schedule name.
+BRIGHTLINE_SCHEDULES_OFF = frozenset(env_list("BRIGHTLINE_SCHEDULES_OFF", []))
 
 # The smallest group any aggregate may show unless a people partner raises it in the policy.
 BRIGHTLINE_MIN_COHORT_FLOOR = env_int("BRIGHTLINE_MIN_COHORT_FLOOR", 3, minimum=2)

@@ -8,6 +8,7 @@ urlpatterns = [
     path("people/<int:person_id>/", views.person_detail, name="person"),
     path("people/<int:person_id>/access-log/", views.person_access_log, name="person-access-log"),
     path("me/access-log/", views.my_access_log, name="my-access-log"),
+    path("me/data/", views.my_data, name="my-data"),
     path("team/", views.my_team, name="my-team"),
     path("teams/<slug:slug>/", views.team_detail, name="team"),
     path("organisation/", views.organisation, name="organisation"),

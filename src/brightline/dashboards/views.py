@@ -117,6 +117,36 @@ def my_access_log(request: HttpRequest) -> HttpResponse:
     return render(request, "dashboards/access_log.html", {"entries": entries, "subject": viewer})
 
 
+@require_http_methods(["GET", "POST"])
+def my_data(request: HttpRequest) -> HttpResponse:
+    """Data rights: what Brightline holds about you, and (POST) the download of all of it as JSON."""
+    from brightline.operations.data_rights import (
+        NOT_EXPORTED,
+        export_for_download,
+        export_personal_data,
+        render_export_pdf,
+    )
+
+    viewer = _viewer(request)
+    if request.method == "POST":
+        file_format = "pdf" if request.POST.get("format") == "pdf" else "json"
+        data = export_for_download(viewer, via="web", file_format=file_format)
+        if file_format == "pdf":
+            response = HttpResponse(render_export_pdf(data), content_type="application/pdf")
+        else:
+            response = JsonResponse(data, json_dumps_params={"indent": 2, "ensure_ascii": False})
+        response["Content-Disposition"] = (f'attachment; filename="brightline-my-data-{timezone.localdate()}'
+                                           f'.{file_format}"')
+        response["Cache-Control"] = "private, no-store"
+        return response
+    preview = export_personal_data(viewer)
+    counts = [(key.replace("_", " ").capitalize(), len(value)) for key, value in preview.items()
+              if isinstance(value, list) and key != "not_included"]
+    response = render(request, "dashboards/my_data.html", {"counts": counts, "not_included": NOT_EXPORTED})
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
 @require_GET
 def person_access_log(request: HttpRequest, person_id: int) -> HttpResponse:
     viewer = _viewer(request)

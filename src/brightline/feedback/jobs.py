@@ -1,8 +1,8 @@
 """``feedback.draft_impact_statements``: the fortnightly drafts from evidence (PRODUCT.md C6).
 
-Schedule it every two weeks with cron (``brightline narrative draft``) or Celery beat; see
-docs/feedback.md. Drafting is offline (``template-v1``); a draft waits for the person to edit
-and approve it, and is never a rating.
+The ``narrative-drafts`` schedule (``brightline.jobs.schedules``) runs it every other Monday;
+``brightline narrative draft`` runs it now. See docs/feedback.md. Drafting is offline
+(``template-v1``); a draft waits for the person to edit and approve it, and is never a rating.
 """
 
 from __future__ import annotations

@@ -37,3 +37,26 @@ class JobRun(models.Model):
         if not self.total:
             return None
         return min(100, round(100 * self.progress / self.total))
+
+
+class ScheduleState(models.Model):
+    """Where one schedule stands: the slot it last ran for, its last run, and its lock.
+
+    ``last_slot`` only moves forward, by a conditional update that exactly one process can win
+    (see ``brightline.jobs.scheduler``), and ``busy_until`` is set while a run holds the
+    schedule, so the same schedule never runs twice at once, whichever schedulers are running.
+    """
+
+    name = models.CharField(max_length=120, unique=True)
+    last_slot = models.DateTimeField(help_text="The scheduled moment the last run was started for.")
+    busy_until = models.DateTimeField(null=True, blank=True,
+                                      help_text="Set while a run holds the schedule; given up after it.")
+    run = models.ForeignKey(JobRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                            help_text="The last run started for this schedule.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name

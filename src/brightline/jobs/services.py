@@ -84,8 +84,18 @@ class Progress:
 
 
 def execute(run_id: int) -> JobRun:
-    """Run a queued job in this process and record the outcome. Used by both backends."""
+    """Run a queued job in this process and record the outcome. Used by both backends.
+
+    A run that is already running was started by a worker that died (Celery delivers its message
+    again): it runs again from the start, which every job allows (each is idempotent or resumes from
+    its own cursor). A run that has finished is left alone: its message was delivered twice.
+    """
+    from brightline.jobs.scheduler import release_schedule
+
     run = JobRun.objects.get(pk=run_id)
+    if run.status in {JobRun.Status.SUCCEEDED, JobRun.Status.FAILED}:
+        logger.info("job run %s (%s) has already finished; not running it again", run.pk, run.name)
+        return run
     function = discover_jobs().get(run.name)
     if function is None:
         raise ImproperlyConfigured(ERR_UNKNOWN_JOB.format(name=run.name, known=", ".join(sorted(_REGISTRY))))
@@ -103,9 +113,11 @@ def execute(run_id: int) -> JobRun:
         run.error = str(error)[:5000] if shown else ERR_JOB_FAILED.format(run_id=run.pk)
         run.finished_at = timezone.now()
         run.save(update_fields=["status", "error", "finished_at"])
+        release_schedule(run)
         raise
     run.status, run.result, run.finished_at = JobRun.Status.SUCCEEDED, result, timezone.now()
     run.save(update_fields=["status", "result", "finished_at", "progress", "total", "message"])
+    release_schedule(run)
     return run
 
 

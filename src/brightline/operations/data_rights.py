@@ -1,0 +1,233 @@
+"""A person's copy of everything Brightline holds about them (data rights, G1/I5).
+
+:func:`export_personal_data` gathers, for one person, what they may see of their own record, by
+the same access rules as the pages: their person record and identities, evidence, feedback they
+asked for or that was asked about them (anonymous answers only in released groups, never with a
+writer), feedback they gave under their name, checkpoints, 1:1 notes, accomplishments, drafts,
+reviews (outcomes, memo and appeals only once released to them), support plans, AI signals about
+them, and the log of who read their record. It downloads as JSON or as a printable PDF
+(:func:`render_export_pdf`, the same content); every download is written to the audit trail.
+
+Not in the export, because the person may not see it: anonymous answers they gave (by design
+they are linked to nobody, not even their writer), panel pre-votes and other people's records.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, Final
+
+from django.db import models, transaction
+from django.utils import timezone
+
+from brightline import access
+from brightline.audit.models import AccessLog
+from brightline.audit.services import log_action
+from brightline.evidence.models import EvidenceItem
+from brightline.feedback.models import Accomplishment, Checkpoint, ImpactDraft
+from brightline.feedback.services import invitations_for, one_on_one_notes_for, requests_about, visible_feedback
+from brightline.insights.services import signals_for_person
+from brightline.people.models import Identity, Person
+from brightline.reviews.models import Review
+from brightline.support.models import SupportPlan
+
+EXPORT_ACTION: Final = "people.data.exported"
+FORMAT_VERSION: Final = 1
+NOT_EXPORTED: Final = (
+    "Anonymous feedback you gave is not linked to you anywhere, so it cannot be included.",
+    "Anonymous feedback about you is included only in the released groups of at least three answers.",
+    "Review outcomes, decision memos and appeals are included once the cycle has been released to you.",
+    "Panel pre-votes and other people's records are not part of your data.",
+)
+
+
+def _value(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, models.Model):
+        return str(value)
+    return value
+
+
+def _row(instance: models.Model, fields: tuple[str, ...]) -> dict[str, Any]:
+    """The named fields of a row; a choice field shows its label, a related person their name."""
+    row: dict[str, Any] = {}
+    for name in fields:
+        display = getattr(instance, f"get_{name}_display", None)
+        row[name] = display() if callable(display) and getattr(instance, name) else _value(getattr(instance, name))
+    return row
+
+
+def _person(person: Person) -> dict[str, Any]:
+    record = _row(person, ("name", "email", "employee_id", "team", "level", "manager", "timezone", "start_date",
+                           "access_role", "is_active"))
+    record["identities"] = [_row(identity, ("kind", "value"))
+                            for identity in Identity.objects.filter(person=person).order_by("kind", "value")]
+    return record
+
+
+def _feedback_about(person: Person) -> list[dict[str, Any]]:
+    requests = []
+    for feedback_request in requests_about(person).order_by("created_at", "pk"):
+        if not access.can_view_feedback_request(person, feedback_request):
+            continue
+        view = visible_feedback(feedback_request)
+        requests.append({
+            **_row(feedback_request, ("context", "anonymous", "requested_by", "created_at", "closed_at")),
+            "answers": [{"what_they_did": shown.what_they_did, "impact": shown.impact,
+                         "one_thing_to_grow": shown.one_thing_to_grow, "respondent": shown.respondent,
+                         "relationship": shown.relationship, "submitted_at": _value(shown.submitted_at)}
+                        for shown in view.responses],
+            "answers_not_yet_released": view.held_back,
+        })
+    return requests
+
+
+def _feedback_given(person: Person) -> list[dict[str, Any]]:
+    given = []
+    for invitation in invitations_for(person).order_by("pk"):
+        feedback_request = invitation.request
+        entry = {"about": feedback_request.subject.name, "anonymous": feedback_request.anonymous,
+                 "relationship": invitation.get_relationship_display(), "status": invitation.get_status_display()}
+        response = getattr(invitation, "response", None)
+        if response is not None:  # attributed answers only: an anonymous one is linked to no invitation
+            entry["answer"] = _row(response, ("what_they_did", "impact", "one_thing_to_grow", "submitted_at"))
+        given.append(entry)
+    return given
+
+
+def _reviews(person: Person) -> list[dict[str, Any]]:
+    reviews = []
+    for review in Review.objects.filter(person=person).select_related("cycle", "manager").order_by("cycle_id"):
+        if not access.can_view_review(person, review):
+            continue
+        entry = {"cycle": str(review.cycle), **_row(review, ("self_review_context", "self_review_submitted_at",
+                                                             "acknowledged_at", "acknowledgement_comment"))}
+        if access.can_view_review_outcome(person, review):
+            entry.update(_row(review, ("manager", "manager_summary", "cross_functional_impact", "scope_growth",
+                                       "promotion_readiness", "promotion_rationale")))
+            entry["dimensions"] = [_row(assessment, ("dimension", "outcome", "rationale", "citations"))
+                                   for assessment in review.assessments.order_by("pk")]
+            memo = getattr(review, "memo", None)
+            entry["decision_memo"] = memo.sections if memo is not None else None
+            entry["appeals"] = [
+                {**_row(appeal, ("context", "status", "filed_at", "decision", "decision_reason", "decided_at",
+                                 "escalation_reason", "escalation_decision", "escalation_decision_reason")),
+                 "messages": [_row(message, ("author", "body", "written_at")) for message in appeal.messages.all()]}
+                for appeal in review.appeals.order_by("filed_at")]
+        reviews.append(entry)
+    return reviews
+
+
+def _support_plans(person: Person) -> list[dict[str, Any]]:
+    plans = []
+    for plan in SupportPlan.objects.filter(person=person).order_by("opened_at"):
+        if not access.can_view_support_plan(person, plan):
+            continue
+        plans.append({
+            **_row(plan, ("status", "opened_by", "opened_at", "diagnosis", "diagnosis_notes", "citations", "cadence",
+                          "support_offered", "starts_on", "ends_on", "approved_by", "approved_at",
+                          "redeployment_offer", "extensions", "outcome", "outcome_reason", "closed_at")),
+            "goals": [{key: _value(value) for key, value in goal.items() if not key.endswith("id")}
+                      for goal in plan.goals.values()],
+            "check_ins": [{key: _value(value) for key, value in check_in.items() if not key.endswith("id")}
+                          for check_in in plan.check_ins.values()],
+        })
+    return plans
+
+
+def export_personal_data(person: Person) -> dict[str, Any]:
+    """Everything Brightline holds about ``person`` that ``person`` may see, as JSON-ready data."""
+    evidence = [item for item in EvidenceItem.objects.filter(person=person).order_by("occurred_at", "pk")
+                if access.can_view_evidence_item(person, item)]
+    return {
+        "format_version": FORMAT_VERSION,
+        "exported_at": timezone.now().isoformat(),
+        "not_included": list(NOT_EXPORTED),
+        "person": _person(person),
+        "evidence": [_row(item, ("kind", "title", "summary", "url", "occurred_at", "service", "source", "metrics"))
+                     for item in evidence],
+        "feedback_about_you": _feedback_about(person),
+        "feedback_you_gave": _feedback_given(person),
+        "checkpoints": [_row(checkpoint, ("label", "cadence", "held_on", "manager", "author", "wins", "misses",
+                                          "impact", "next_steps"))
+                        for checkpoint in Checkpoint.objects.filter(person=person).order_by("held_on", "pk")],
+        "one_on_one_notes": [_row(note, ("held_on", "manager", "author", "body"))
+                             for note in one_on_one_notes_for(person, person).order_by("held_on", "pk")],
+        "accomplishments": [_row(item, ("period", "title", "situation", "action", "result", "impact",
+                                        "impact_level", "created_at"))
+                            for item in Accomplishment.objects.filter(person=person).order_by("pk")],
+        "impact_drafts": [_row(draft, ("status", "window_start", "window_end", "generator", "sentences",
+                                       "approved_text", "approved_at", "created_at"))
+                          for draft in ImpactDraft.objects.filter(person=person).order_by("pk")],
+        "reviews": _reviews(person),
+        "support_plans": _support_plans(person),
+        "signals": [_row(signal, ("kind", "window_start", "window_end", "statement", "rule", "cannot_infer",
+                                  "confidence_label", "status", "review_reason", "model_name", "model_version"))
+                    for signal in signals_for_person(person) if access.can_view_signal(person, signal)],
+        "access_log": [_row(entry, ("at", "viewer_label", "record", "via", "reason"))
+                       for entry in AccessLog.objects.filter(subject=person).order_by("at", "pk")],
+    }
+
+
+def export_for_download(person: Person, *, via: str, file_format: str = "json") -> dict[str, Any]:
+    """The export, written to the audit trail as the person's own action (``via``: web or api)."""
+    data = export_personal_data(person)
+    counts = {key: len(value) for key, value in data.items() if isinstance(value, list) and key != "not_included"}
+    with transaction.atomic():
+        log_action(EXPORT_ACTION, person, person, {"via": via, "format": file_format, "counts": counts})
+    return data
+
+
+def _label(key: str) -> str:
+    return key.replace("_", " ").capitalize()
+
+
+def render_export_pdf(data: dict[str, Any]) -> bytes:
+    """The export as a printable A4 document: one section per part of the record, one block per entry."""
+    from io import BytesIO
+    from xml.sax.saxutils import escape
+
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import getSampleStyleSheet
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
+
+    styles = getSampleStyleSheet()
+    story: list[Any] = []
+
+    def line(text: str, *, indent: int = 0) -> None:
+        style = styles["BodyText"].clone("indented", leftIndent=12 * indent)
+        story.append(Paragraph(escape(text), style))
+
+    def entry(value: Any, *, indent: int = 0) -> None:
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if isinstance(item, list | dict) and item:
+                    line(f"{_label(key)}:", indent=indent)
+                    entry(item, indent=indent + 1)
+                else:
+                    line(f"{_label(key)}: {'' if item is None or item == [] else item}", indent=indent)
+        elif isinstance(value, list):
+            for item in value:
+                entry(item, indent=indent)
+                story.append(Spacer(1, 4))
+        else:
+            line(str(value), indent=indent)
+
+    story.append(Paragraph(escape(f"Everything Brightline holds about {data['person']['name']}"), styles["Title"]))
+    line(f"Exported at {data['exported_at']} (UTC).")
+    for key, value in data.items():
+        if key in {"format_version", "exported_at"}:
+            continue
+        story.append(Spacer(1, 8))
+        story.append(Paragraph(escape(_label(key)), styles["Heading2"]))
+        if value in ([], {}):
+            line("Nothing.")
+        else:
+            entry(value)
+    buffer = BytesIO()
+    SimpleDocTemplate(buffer, pagesize=A4, title="Your data in Brightline").build(story)
+    return buffer.getvalue()

@@ -1,0 +1,128 @@
+"""A person downloads everything Brightline holds about them that they may see, and the download is audited."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pytest
+
+from brightline.audit.services import record_access
+from brightline.feedback.services import (
+    ResponseInput,
+    record_one_on_one_note,
+    request_feedback,
+    submit_feedback_response,
+)
+from brightline.operations.data_rights import EXPORT_ACTION, export_personal_data
+from tests.conftest import audit_actions
+
+
+def answer(person, feedback_request, text: str) -> None:
+    invitation = feedback_request.invitations.get(respondent=person)
+    submit_feedback_response(actor=person, invitation=invitation, send_despite_tone=True,
+                             data=ResponseInput(what_they_did=text, impact=f"{text} impact",
+                                                one_thing_to_grow=f"{text} growth"))
+
+
+@pytest.fixture
+def record(personas):
+    p = personas
+    attributed = request_feedback(actor=p.erin, subject=p.erin, respondents=[(p.pat, "peer")], context="Payments API")
+    answer(p.pat, attributed, "Pat wrote this with his name")
+    anonymous = request_feedback(actor=p.erin, subject=p.erin, context="Quarter", anonymous=True,
+                                 respondents=[(p.pat, "peer"), (p.mo, "manager"), (p.lee, "stakeholder")])
+    answer(p.pat, anonymous, "Pat anonymous answer")
+    answer(p.mo, anonymous, "Mo anonymous answer")  # two answers: fewer than three, so none is released
+    record_one_on_one_note(actor=p.mo, person=p.erin, held_on=date(2026, 3, 2), body="Erin and Mo talked about goals")
+    oscar_manager = p.oscar.manager
+    record_one_on_one_note(actor=oscar_manager, person=p.oscar, held_on=date(2026, 3, 2), body="Oscar private note")
+    record_access(p.mo, p.erin, "people.record", via="web")
+    return p
+
+
+@pytest.mark.django_db
+def test_the_export_holds_what_the_person_may_see_and_nothing_of_anyone_else(record):
+    data = export_personal_data(record.erin)
+    text = json.dumps(data)
+    assert data["person"]["name"] == "Erin Employee" and data["person"]["manager"] == "Mo Manager"
+    attributed, anonymous = data["feedback_about_you"]
+    assert [answer["respondent"] for answer in attributed["answers"]] == ["Pat Peer"]
+    assert attributed["answers"][0]["what_they_did"] == "Pat wrote this with his name"
+    assert (anonymous["answers"], anonymous["answers_not_yet_released"]) == ([], 2)
+    assert "anonymous answer" not in text  # withheld until three answers are in
+    assert [note["body"] for note in data["one_on_one_notes"]] == ["Erin and Mo talked about goals"]
+    assert "Oscar private note" not in text
+    assert [(entry["viewer_label"], entry["record"]) for entry in data["access_log"]] == \
+        [("Mo Manager <mo@example.org>", "people.record")]
+
+
+@pytest.mark.django_db
+def test_a_respondent_gets_their_attributed_answers_but_no_anonymous_one_is_linked_to_them(record):
+    data = export_personal_data(record.pat)
+    given = {entry["anonymous"]: entry for entry in data["feedback_you_gave"]}
+    assert given[False]["answer"]["what_they_did"] == "Pat wrote this with his name"
+    assert "answer" not in given[True] and given[True]["status"] == "Answered"
+    assert "Pat anonymous answer" not in json.dumps(data)
+
+
+@pytest.mark.django_db
+def test_the_page_shows_what_is_held_and_the_download_is_a_json_file_written_to_the_audit_trail(record, client_for):
+    browser = client_for(record.erin, enforce_csrf_checks=True)
+    page = browser.get("/me/data/")
+    assert page.status_code == 200 and page["Cache-Control"] == "private, no-store"
+    assert b"One on one notes" in page.content and EXPORT_ACTION not in audit_actions()
+    refused = browser.post("/me/data/")  # no CSRF token
+    assert refused.status_code == 403 and EXPORT_ACTION not in audit_actions()
+    download = browser.post("/me/data/", {"csrfmiddlewaretoken": page.context["csrf_token"]})
+    assert download.status_code == 200 and download["Content-Disposition"].startswith("attachment;")
+    assert download["Cache-Control"] == "private, no-store"
+    assert download.json()["person"]["email"] == "erin@example.org"
+    assert audit_actions()[-1] == EXPORT_ACTION
+
+
+@pytest.mark.django_db
+def test_the_api_gives_the_same_export_to_the_person_behind_the_session(record, client_for):
+    response = client_for(record.pat).get("/api/me/data")
+    assert response.status_code == 200
+    assert response.json()["person"]["name"] == "Pat Peer"
+    assert audit_actions()[-1] == EXPORT_ACTION
+
+
+@pytest.mark.django_db
+def test_review_outcomes_and_the_memo_are_in_the_export_only_once_released(personas):
+    from brightline.reviews import services
+    from tests.reviews_helpers import cycle_in_calibration, pre_vote_all, review_of
+
+    cycle = cycle_in_calibration(personas)
+    [before] = export_personal_data(personas.erin)["reviews"]
+    assert before["cycle"] == str(cycle)
+    assert "dimensions" not in before and "manager_summary" not in before and "decision_memo" not in before
+    for review in cycle.reviews.all():
+        pre_vote_all(review, services.eligible_panelists(review))
+    cycle = services.advance_cycle(cycle, actor=personas.pia)
+    for review in cycle.reviews.all():
+        services.generate_decision_memo(review, actor=personas.pia, accountable=personas.lee)
+    services.advance_cycle(cycle, actor=personas.pia)
+    [after] = export_personal_data(personas.erin)["reviews"]
+    erin = review_of(cycle, personas.erin)
+    assert after["manager_summary"] == erin.manager_summary and after["manager"] == "Mo Manager"
+    assert [dimension["outcome"] for dimension in after["dimensions"]] == \
+        [assessment.get_outcome_display() for assessment in erin.assessments.order_by("pk")]
+    assert len(after["dimensions"]) == erin.assessments.count() > 0
+    assert after["decision_memo"] == erin.memo.sections and after["appeals"] == []
+    assert "prevote" not in json.dumps(after).lower()
+
+
+@pytest.mark.django_db
+def test_the_printable_copy_is_a_pdf_of_the_same_record_and_is_audited(record, client_for):
+    from brightline.audit.models import AuditEntry
+    from brightline.operations.data_rights import render_export_pdf
+
+    browser = client_for(record.erin)
+    pdf = browser.post("/me/data/", {"format": "pdf"})
+    assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
+    assert pdf["Content-Disposition"].endswith('.pdf"') and pdf["Cache-Control"] == "private, no-store"
+    entry = AuditEntry.objects.filter(action=EXPORT_ACTION).get()
+    assert json.loads(entry.data_json)["format"] == "pdf"
+    assert len(render_export_pdf(export_personal_data(record.erin))) > 1000
