@@ -24,17 +24,26 @@ PASSWORD = "a-long-test-password"
 CLOCK_SHIFT_DAYS = int(os.environ.get("BRIGHTLINE_TEST_CLOCK_SHIFT_DAYS") or 0)
 
 
-@pytest.fixture(scope="session", autouse=True)
-def shifted_clock():
-    if not CLOCK_SHIFT_DAYS:
-        yield None
-        return
-    from datetime import UTC, datetime, timedelta
+_clock_traveller = None
 
-    import time_machine
 
-    with time_machine.travel(datetime.now(UTC) + timedelta(days=CLOCK_SHIFT_DAYS), tick=True) as traveller:
-        yield traveller
+def pytest_configure(config):
+    """Move the clock before the test modules are imported, so their module-level dates move too."""
+    global _clock_traveller
+    if CLOCK_SHIFT_DAYS and _clock_traveller is None:
+        from datetime import UTC, datetime, timedelta
+
+        import time_machine
+
+        _clock_traveller = time_machine.travel(datetime.now(UTC) + timedelta(days=CLOCK_SHIFT_DAYS), tick=True)
+        _clock_traveller.start()
+
+
+def pytest_unconfigure(config):
+    global _clock_traveller
+    if _clock_traveller is not None:
+        _clock_traveller.stop()
+        _clock_traveller = None
 
 
 @dataclass
