@@ -42,6 +42,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "brightline.security.RequestSizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -109,6 +110,15 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+
+# Request sizes. Form and JSON bodies (files excluded) may hold at most 2.5 MB and 1,000 fields; files above
+# FILE_UPLOAD_MAX_MEMORY_SIZE are spooled to a temporary file. No request may exceed MAX_REQUEST_MB, and a CSV
+# upload (fairness audits, data imports) at most MAX_CSV_UPLOAD_MB.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+BRIGHTLINE_MAX_REQUEST_BYTES = env_int("MAX_REQUEST_MB", 10, minimum=1) * 1024 * 1024
+BRIGHTLINE_MAX_CSV_UPLOAD_BYTES = env_int("MAX_CSV_UPLOAD_MB", 2, minimum=1) * 1024 * 1024
 
 # Background work: "inline" runs jobs in-process; "celery" sends them to workers through Redis.
 BRIGHTLINE_JOBS = env_str("BRIGHTLINE_JOBS", "inline")

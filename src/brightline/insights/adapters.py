@@ -276,12 +276,15 @@ def team_series(team: Any, *, start: datetime, end: datetime, subject: Any) -> l
     if service_model is None:
         return []
     try:
-        from brightline.evidence.metrics import service_dora_by_period
+        from brightline.evidence.metrics import MetricsError, service_dora_by_period
     except ImportError:
         return []
     series: list[MetricSeries] = []
     for service in service_model.objects.filter(team=team).order_by("name"):
-        periods = service_dora_by_period(service, start=start, end=end, period="week")
+        try:
+            periods = service_dora_by_period(service, start=start, end=end, period="week")
+        except MetricsError:  # no production deployment yet, or a window too long to chart
+            continue
         # The first and last weeks are clipped to the window; only whole weeks are searched.
         periods = [p for p in periods if (p.period_end - p.period_start).days == 7]
         for key, label, unit, higher_is_better in DORA_SERIES:
