@@ -84,6 +84,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 LOGIN_URL = "/accounts/login/"
+# Login throttling (brightline.people.login): this many wrong passwords for one username from one address
+# within LOGIN_LOCKOUT_MINUTES lock that username out from that address for LOGIN_LOCKOUT_MINUTES.
+BRIGHTLINE_LOGIN_MAX_FAILURES = env_int("LOGIN_MAX_FAILURES", 10, minimum=1)
+BRIGHTLINE_LOGIN_LOCKOUT_MINUTES = env_int("LOGIN_LOCKOUT_MINUTES", 15, minimum=1)
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/accounts/login/"
 

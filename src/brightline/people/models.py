@@ -253,3 +253,19 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.person})"
+
+
+class LoginThrottle(models.Model):
+    """Failed password logins for one username from one address; see ``brightline.people.login``."""
+
+    username = models.CharField(max_length=150)
+    ip = models.CharField(max_length=45)
+    failures = models.PositiveIntegerField(default=0)
+    first_failure_at = models.DateTimeField()
+    locked_until = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["username", "ip"], name="login_throttle_username_ip")]
+
+    def __str__(self) -> str:
+        return f"{self.username} from {self.ip}: {self.failures} failure(s)"
