@@ -13,6 +13,7 @@ from ninja import NinjaAPI
 from ninja.errors import HttpError
 from ninja.security import HttpBearer, SessionAuth
 
+from brightline.apierrors import document_error_responses
 from brightline.people.models import ApiToken, Person, TokenScope
 from brightline.people.tokens import hash_token
 
@@ -89,3 +90,5 @@ api.add_router("/insights", insights_router)
 api.add_router("/reviews", reviews_router)
 api.add_router("/support", support_router)
 api.add_router("/fairness", fairness_router)
+
+document_error_responses(api)

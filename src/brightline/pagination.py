@@ -19,14 +19,15 @@ MAX_PAGE_SIZE: Final = 500
 MAX_OFFSET: Final = 1_000_000
 
 
+class ListPageParams(Schema):
+    limit: int = Field(DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE, description=f"items per page (1 to {MAX_PAGE_SIZE})")
+    offset: int = Field(0, ge=0, le=MAX_OFFSET, description="items to skip")
+
+
 class ListPage(PaginationBase):
     """``limit``/``offset`` paging that keeps the answer a bare list (no ``{"items", "count"}`` envelope)."""
 
-    class Input(Schema):
-        limit: int = Field(DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE,
-                           description=f"items per page (1 to {MAX_PAGE_SIZE})")
-        offset: int = Field(0, ge=0, le=MAX_OFFSET, description="items to skip")
-
+    Input = ListPageParams  # type: ignore[assignment]
     Output = None  # type: ignore[assignment]  # keep the operation's own list schema
 
     def paginate_queryset(self, queryset: Any, pagination: Any, request: HttpRequest, **params: Any) -> Any:

@@ -4,7 +4,7 @@ signed events webhook (``POST /api/evidence/events``, authenticated by HMAC, not
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from django.http import HttpRequest, JsonResponse
 from django.shortcuts import get_object_or_404
@@ -14,6 +14,7 @@ from ninja.errors import HttpError
 from ninja.pagination import paginate
 
 from brightline import access
+from brightline.apierrors import ErrorOut
 from brightline.audit.services import record_access
 from brightline.evidence.metrics import MetricsError, parse_window, service_dora, service_dora_by_period
 from brightline.evidence.models import EvidenceItem, Service
@@ -102,7 +103,10 @@ def get_item(request: HttpRequest, item_id: int) -> EvidenceItem:
     return item
 
 
-@router.post("/events", auth=None, include_in_schema=True)
+@router.post("/events", auth=None, include_in_schema=True,
+             response={202: dict[str, Any], 400: ErrorOut, 401: ErrorOut, 409: ErrorOut, 413: ErrorOut,
+                       503: ErrorOut},
+             summary="Signed delivery events; 401 for a bad signature, 409 for a replayed delivery")
 def events_webhook(request: HttpRequest) -> JsonResponse:
     """Deployments, incidents, pages and tickets from CI/CD and incident tools, HMAC-signed (see docs)."""
     headers = {name: request.headers.get(name, "") for name in

@@ -13,6 +13,7 @@ from ninja.errors import HttpError
 from ninja.pagination import paginate
 
 from brightline import access
+from brightline.apierrors import ErrorOut
 from brightline.audit.services import record_access
 from brightline.feedback import services
 from brightline.feedback.models import Accomplishment, FeedbackInvitation, FeedbackRequest
@@ -187,10 +188,6 @@ class ToneFlagOut(Schema):
     tone_label: str
     tone_confidence: float
     flagged_fields: list[str]
-
-
-class ErrorOut(Schema):
-    detail: str
 
 
 def _viewable_person(viewer: Person, person_id: int, record: str) -> Person:

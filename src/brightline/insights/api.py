@@ -17,6 +17,7 @@ from ninja.errors import HttpError
 from ninja.pagination import paginate
 
 from brightline import access
+from brightline.apierrors import ErrorOut
 from brightline.audit.services import record_access
 from brightline.insights import services
 from brightline.insights.models import Signal
@@ -55,7 +56,9 @@ class ModelOut(Schema):
     version: str
 
 
-class ReviewOut(Schema):
+class SignalReviewOut(Schema):
+    """Who accepted or dismissed a signal, when and why (not a performance review)."""
+
     by_id: int | None
     by_name: str | None
     at: datetime | None
@@ -76,7 +79,7 @@ class SignalOut(Schema):
     window: WindowOut
     status: str
     citable: bool
-    review: ReviewOut | None
+    review: SignalReviewOut | None
     item_refs: list[ItemRefOut]
     model: ModelOut
     owner_id: int | None
@@ -135,10 +138,6 @@ class TransparencyOut(Schema):
     human_review: str
     model: str
     reviews: dict[str, int]
-
-
-class ErrorOut(Schema):
-    detail: str
 
 
 def _viewer(request: HttpRequest) -> Person:
