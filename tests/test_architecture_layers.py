@@ -37,6 +37,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
 PROJECT_MODULES = {
     "__init__": "project", "__main__": "project", "apps": "project", "settings": "project", "env": "project",
     "commands": "project", "wsgi": "project", "csvio": "project",
+    # request middleware and API helpers every app's views and routers use
+    "security": "project", "pagination": "project", "apierrors": "project", "templatetags": "project",
     "celery": "jobs",  # the Celery application runs the jobs app's jobs
     "access": "people",  # who may see whose record: a question about people, asked by every app above
     "api": "top", "urls": "top", "demo": "top", "cli": "top", "management": "top",

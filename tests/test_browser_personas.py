@@ -80,6 +80,8 @@ def test_delivery_charts_render_from_the_vendored_libraries(browser, live_server
     page = browser.new_context().new_page()
     requests: list[str] = []
     page.on("request", lambda request: requests.append(request.url))
+    console: list[str] = []
+    page.on("console", lambda message: console.append(message.text))
     page.goto(f"{live_server.url}/accounts/login/")
     page.get_by_label("Username").fill("mo")
     page.get_by_label("Password").fill(demo["password"])
@@ -90,3 +92,6 @@ def test_delivery_charts_render_from_the_vendored_libraries(browser, live_server
     page.wait_for_selector(".vl-target svg, .vl-target canvas", timeout=15_000)
     assert page.locator(".vl-target svg, .vl-target canvas").count() >= 1
     assert all(url.startswith(live_server.url) for url in requests), "nothing may load from another host"
+    # The Content-Security-Policy is on and nothing on the page (Vega, htmx, our scripts) trips it.
+    assert "script-src 'self'" in page.request.get(f"{live_server.url}/").headers["content-security-policy"]
+    assert [text for text in console if "Content Security Policy" in text] == []

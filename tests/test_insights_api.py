@@ -179,7 +179,7 @@ def test_a_session_post_needs_the_csrf_token_and_a_token_does_not(client, person
     url = f"/api/insights/signals/{signals['erin'].pk}/dismiss"
     refused = post(client_for(personas.mo, enforce_csrf_checks=True), url, {"reason": "Not what happened."})
     assert refused.status_code == 403
-    key = create_api_token(personas.mo, name="script", actor=personas.mo)
+    key = create_api_token(personas.mo, name="script", actor=personas.mo, scope="write")
     accepted = client.post(url, data=json.dumps({"reason": "Not what happened."}), content_type="application/json",
                            HTTP_AUTHORIZATION=f"Bearer {key}")
     assert accepted.status_code == 200 and accepted.json()["status"] == "dismissed"

@@ -126,7 +126,7 @@ def test_an_unsafe_api_call_from_a_session_needs_the_csrf_token(personas, client
 
 
 def test_an_unsafe_api_call_with_a_token_needs_no_csrf_token(client, personas):
-    key = create_api_token(personas.pia, name="script", actor=personas.pia)
+    key = create_api_token(personas.pia, name="script", actor=personas.pia, scope="write")
     response = client.patch("/api/policy", {"reason": "larger cohorts", "min_cohort_size": 6},
                             content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {key}")
     assert response.status_code == 200 and response.json()["min_cohort_size"] == 6

@@ -5,30 +5,57 @@ Routers live with their apps (``<app>/api.py``); this module only assembles them
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja import NinjaAPI
+from ninja.errors import HttpError
 from ninja.security import HttpBearer, SessionAuth
 
-from brightline.people.models import ApiToken, Person
+from brightline.apierrors import document_error_responses
+from brightline.people.models import ApiToken, Person, TokenScope
 from brightline.people.tokens import hash_token
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+ERR_READ_ONLY_TOKEN = ("This API token is read-only: it may only read. Create a read-write token with "
+                       "'brightline token create --scope write' to change data.")
+
+
+def _bearer_header(request: HttpRequest) -> bool:
+    return request.headers.get("Authorization", "").lower().startswith("bearer ")
 
 
 class TokenAuth(HttpBearer):
-    """``Authorization: Bearer <token>``; tokens are created with ``brightline token create``."""
+    """``Authorization: Bearer <token>``; tokens are created with ``brightline token create``.
+
+    A token request carries no cookie a browser would add by itself, so it is not CSRF-checked;
+    a read-only token is refused (403) on unsafe methods.
+    """
 
     def authenticate(self, request: HttpRequest, token: str) -> Person | None:
         found = (ApiToken.objects.select_related("person__user")
                  .filter(key_hash=hash_token(token), revoked=False, person__is_active=True).first())
         if found is None:
             return None
+        if request.method not in SAFE_METHODS and found.scope != TokenScope.WRITE:
+            raise HttpError(403, ERR_READ_ONLY_TOKEN)
         ApiToken.objects.filter(pk=found.pk).update(last_used_at=timezone.now())
         request.user = found.person.user or request.user
         return found.person
 
 
 class PersonSessionAuth(SessionAuth):
-    """A logged-in browser session (CSRF-checked on unsafe methods) with a linked person."""
+    """A logged-in browser session (CSRF-checked on unsafe methods) with a linked person.
+
+    A request with ``Authorization: Bearer …`` is left to :class:`TokenAuth`: it is authenticated by its
+    token alone, never by a session cookie that may ride along, and so never needs the CSRF token.
+    """
+
+    def __call__(self, request: HttpRequest) -> Any:
+        if _bearer_header(request):
+            return None
+        return super().__call__(request)
 
     def authenticate(self, request: HttpRequest, key: str | None) -> Person | None:
         user = super().authenticate(request, key)
@@ -65,3 +92,5 @@ api.add_router("/insights", insights_router)
 api.add_router("/reviews", reviews_router)
 api.add_router("/support", support_router)
 api.add_router("/fairness", fairness_router)
+
+document_error_responses(api)

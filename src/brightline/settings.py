@@ -43,7 +43,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "brightline.security.RequestSizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "brightline.security.SecurityHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -84,6 +86,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 LOGIN_URL = "/accounts/login/"
+# Login throttling (brightline.people.login): this many wrong passwords for one username from one address
+# within LOGIN_LOCKOUT_MINUTES lock that username out from that address for LOGIN_LOCKOUT_MINUTES.
+BRIGHTLINE_LOGIN_MAX_FAILURES = env_int("LOGIN_MAX_FAILURES", 10, minimum=1)
+BRIGHTLINE_LOGIN_LOCKOUT_MINUTES = env_int("LOGIN_LOCKOUT_MINUTES", 15, minimum=1)
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/accounts/login/"
 
@@ -107,9 +113,24 @@ SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+if SESSION_COOKIE_SECURE:
+    # Served over HTTPS behind a reverse proxy that sets X-Forwarded-Proto (and strips it from clients):
+    # browsers are told to use HTTPS only (HSTS) for HSTS_SECONDS, one year by default.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = env_int("HSTS_SECONDS", 31_536_000, minimum=0)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("HSTS_INCLUDE_SUBDOMAINS", False)
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+
+# Request sizes. Form and JSON bodies (files excluded) may hold at most 2.5 MB and 1,000 fields; files above
+# FILE_UPLOAD_MAX_MEMORY_SIZE are spooled to a temporary file. No request may exceed MAX_REQUEST_MB, and a CSV
+# upload (fairness audits, data imports) at most MAX_CSV_UPLOAD_MB.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+BRIGHTLINE_MAX_REQUEST_BYTES = env_int("MAX_REQUEST_MB", 10, minimum=1) * 1024 * 1024
+BRIGHTLINE_MAX_CSV_UPLOAD_BYTES = env_int("MAX_CSV_UPLOAD_MB", 2, minimum=1) * 1024 * 1024
 
 # Background work: "inline" runs jobs in-process; "celery" sends them to workers through Redis.
 BRIGHTLINE_JOBS = env_str("BRIGHTLINE_JOBS", "inline")

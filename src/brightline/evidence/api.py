@@ -4,19 +4,22 @@ signed events webhook (``POST /api/evidence/events``, authenticated by HMAC, not
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from django.http import HttpRequest, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from ninja import Router, Schema
 from ninja.errors import HttpError
+from ninja.pagination import paginate
 
 from brightline import access
+from brightline.apierrors import ErrorOut
 from brightline.audit.services import record_access
 from brightline.evidence.metrics import MetricsError, parse_window, service_dora, service_dora_by_period
 from brightline.evidence.models import EvidenceItem, Service
 from brightline.evidence.webhook import receive_webhook
+from brightline.pagination import ListPage
 from brightline.people.models import Person
 
 router = Router(tags=["evidence"])
@@ -57,6 +60,7 @@ class EvidenceItemOut(Schema):
 
 
 @router.get("/services", response=list[ServiceOut])
+@paginate(ListPage)
 def list_services(request: HttpRequest) -> list[Service]:
     return list(Service.objects.select_related("team"))
 
@@ -67,16 +71,17 @@ def service_metrics(request: HttpRequest, name: str, since: str | None = None, u
     """The ``brightline metrics dora --json`` document for one service (a list with ``period``)."""
     service = get_object_or_404(Service.objects.select_related("team"), name=name)
     try:
-        start, end = parse_window(since, until, now=timezone.now())
-    except (MetricsError, ValueError) as error:
+        start, end = parse_window(since, until, now=timezone.now(), period=period)
+        if period:
+            return [metrics.to_period_json() for metrics in service_dora_by_period(service, start=start, end=end,
+                                                                                   period=period)]
+        return service_dora(service, start=start, end=end).to_json()
+    except MetricsError as error:
         raise HttpError(400, str(error)) from None
-    if period:
-        return [metrics.to_period_json() for metrics in service_dora_by_period(service, start=start, end=end,
-                                                                               period=period)]
-    return service_dora(service, start=start, end=end).to_json()
 
 
 @router.get("/items", response=list[EvidenceItemOut])
+@paginate(ListPage)
 def list_items(request: HttpRequest, person_id: int | None = None) -> list[EvidenceItem]:
     """Evidence items about ``person_id`` (default: yourself), if you may see that person's record."""
     viewer: Person = request.auth
@@ -84,7 +89,7 @@ def list_items(request: HttpRequest, person_id: int | None = None) -> list[Evide
     if not access.can_view_person_record(viewer, subject):
         raise HttpError(403, "You can see evidence about a person only if you may see their record.")
     record_access(viewer, subject, "evidence.items", via="api")
-    return list(EvidenceItem.objects.filter(person=subject).select_related("team")[:500])
+    return EvidenceItem.objects.filter(person=subject).select_related("team")  # type: ignore[return-value]
 
 
 @router.get("/items/{item_id}", response=EvidenceItemOut)
@@ -98,7 +103,10 @@ def get_item(request: HttpRequest, item_id: int) -> EvidenceItem:
     return item
 
 
-@router.post("/events", auth=None, include_in_schema=True)
+@router.post("/events", auth=None, include_in_schema=True,
+             response={202: dict[str, Any], 400: ErrorOut, 401: ErrorOut, 409: ErrorOut, 413: ErrorOut,
+                       503: ErrorOut},
+             summary="Signed delivery events; 401 for a bad signature, 409 for a replayed delivery")
 def events_webhook(request: HttpRequest) -> JsonResponse:
     """Deployments, incidents, pages and tickets from CI/CD and incident tools, HMAC-signed (see docs)."""
     headers = {name: request.headers.get(name, "") for name in

@@ -135,8 +135,8 @@ def _add_dora_arguments(parser: CommandParser) -> None:
 
 def _dora(options: dict[str, Any], command: BaseCommand) -> int:
     try:
-        start, end = parse_window(options["since"], options["until"], now=timezone.now())
         period = options["period"]
+        start, end = parse_window(options["since"], options["until"], now=timezone.now(), period=period)
         if options["service"]:
             service = Service.objects.select_related("team").filter(name=options["service"]).first()
             if service is None:

@@ -42,7 +42,18 @@ NORMALISATION_PEERS: Final = (
     "({criticality})."
 )
 ERR_NO_SERVICES: Final = "Team {team!r} owns no services in the catalogue yet."
+ERR_NO_DEPLOYMENTS: Final = "No production deployment of {name} is recorded yet, so there are no delivery figures."
 ERR_BAD_WINDOW: Final = "The window is empty: since ({start}) must be before until ({end})."
+ERR_BAD_DATE: Final = "{name} must be an ISO date such as 2026-01-31 (or a date and time); got {value!r}."
+# Metrics windows must lie within these dates; outside them there is no delivery data worth asking about,
+# and arithmetic near year 1 or 9999 overflows.
+EARLIEST_DATE: Final = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST_DATE: Final = datetime(2100, 1, 1, tzinfo=UTC)
+ERR_OUT_OF_RANGE: Final = "{name} must be between 1970-01-01 and 2100-01-01; got {value}."
+# At most this many periods in one answer: five years of weeks, ten years of months or quarters.
+MAX_PERIODS: Final[dict[str, int]] = {"week": 260, "month": 120, "quarter": 40}
+ERR_TOO_MANY_PERIODS: Final = ("The window from {start} to {end} has {count} {period}s; at most {limit} {period}s "
+                               "can be shown at once. Choose a shorter window or a longer period.")
 
 
 class MetricsError(ValueError):
@@ -55,22 +66,57 @@ def default_window(now: datetime, *, days: int = DEFAULT_WINDOW_DAYS) -> tuple[d
     return end - timedelta(days=days), end
 
 
-def parse_window(since: str | None, until: str | None, *, now: datetime) -> tuple[datetime, datetime]:
-    """``--since``/``--until`` as ISO dates or datetimes (UTC when no offset is given)."""
-    start, end = default_window(now)
+def count_periods(start: datetime, end: datetime, period: Period) -> int:
+    """How many UTC calendar periods (weeks from Monday, months, quarters) ``[start, end)`` touches."""
+    first, last = start.astimezone(UTC), (end - timedelta(microseconds=1)).astimezone(UTC)
+    if period == "week":
+        first_monday = first.date() - timedelta(days=first.weekday())
+        last_monday = last.date() - timedelta(days=last.weekday())
+        return (last_monday - first_monday).days // 7 + 1
+    months = (last.year - first.year) * 12 + last.month - first.month
+    if period == "month":
+        return months + 1
+    return (last.year * 4 + (last.month - 1) // 3) - (first.year * 4 + (first.month - 1) // 3) + 1
 
-    def parse(value: str) -> datetime:
-        moment = datetime.fromisoformat(value)
-        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
 
-    if until:
-        end = parse(until)
-    if since:
-        start = parse(since)
-    elif until:
-        start = end - timedelta(days=DEFAULT_WINDOW_DAYS)
+def check_window(start: datetime, end: datetime, period: Period | None = None) -> None:
+    """Refuse (``MetricsError``) windows that are empty, outside 1970–2100, or have too many periods."""
+    for name, moment in (("since", start), ("until", end)):
+        if not EARLIEST_DATE <= moment <= LATEST_DATE:
+            raise MetricsError(ERR_OUT_OF_RANGE.format(name=name, value=moment.date().isoformat()))
     if start >= end:
         raise MetricsError(ERR_BAD_WINDOW.format(start=start.isoformat(), end=end.isoformat()))
+    if period is not None:
+        count, limit = count_periods(start, end, period), MAX_PERIODS[period]
+        if count > limit:
+            raise MetricsError(ERR_TOO_MANY_PERIODS.format(start=start.date().isoformat(),
+                                                           end=end.date().isoformat(), count=count,
+                                                           period=period, limit=limit))
+
+
+def parse_window(since: str | None, until: str | None, *, now: datetime,
+                 period: Period | None = None) -> tuple[datetime, datetime]:
+    """``--since``/``--until`` as ISO dates or datetimes (UTC when no offset is given), checked by
+    :func:`check_window`; a bad value raises ``MetricsError`` with a message fit to show."""
+    start, end = default_window(now)
+
+    def parse(name: str, value: str) -> datetime:
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            raise MetricsError(ERR_BAD_DATE.format(name=name, value=value[:40])) from None
+        moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+        if not EARLIEST_DATE <= moment <= LATEST_DATE:
+            raise MetricsError(ERR_OUT_OF_RANGE.format(name=name, value=moment.date().isoformat()))
+        return moment
+
+    if until:
+        end = parse("until", until)
+    if since:
+        start = parse("since", since)
+    elif until:
+        start = end - timedelta(days=DEFAULT_WINDOW_DAYS)
+    check_window(start, end, period)
     return start, end
 
 
@@ -81,24 +127,34 @@ def _services_of(team: Team) -> list[Service]:
     return services
 
 
+def _only(results: dict[str, Any], key: str, name: str) -> Any:
+    if key not in results:
+        raise MetricsError(ERR_NO_DEPLOYMENTS.format(name=name))
+    return results[key]
+
+
 def service_dora(service: Service, *, start: datetime, end: datetime) -> DoraMetrics:
     data = build_delivery_data(Service.objects.filter(pk=service.pk).select_related("team"))
-    return compute_dora_metrics(data, start=start, end=end)[service.name]
+    return _only(compute_dora_metrics(data, start=start, end=end), service.name, service.name)
 
 
 def service_dora_by_period(service: Service, *, start: datetime, end: datetime, period: Period) -> list[DoraMetrics]:
+    check_window(start, end, period)
     data = build_delivery_data(Service.objects.filter(pk=service.pk).select_related("team"))
-    return compute_dora_metrics_by_period(data, start=start, end=end, period=period)[service.name]
+    return _only(compute_dora_metrics_by_period(data, start=start, end=end, period=period), service.name,
+                 service.name)
 
 
 def team_dora(team: Team, *, start: datetime, end: datetime) -> DoraMetrics:
     data = build_delivery_data(_services_of(team))
-    return compute_dora_metrics(data, start=start, end=end, group_by="team")[team.slug]
+    return _only(compute_dora_metrics(data, start=start, end=end, group_by="team"), team.slug, team.name)
 
 
 def team_dora_by_period(team: Team, *, start: datetime, end: datetime, period: Period) -> list[DoraMetrics]:
+    check_window(start, end, period)
     data = build_delivery_data(_services_of(team))
-    return compute_dora_metrics_by_period(data, start=start, end=end, period=period, group_by="team")[team.slug]
+    return _only(compute_dora_metrics_by_period(data, start=start, end=end, period=period, group_by="team"),
+                 team.slug, team.name)
 
 
 def peer_services(service: Service) -> list[Service]:

@@ -97,18 +97,23 @@ def service_detail(request: HttpRequest, name: str) -> HttpResponse:
     viewer = _viewer(request)
     service = get_object_or_404(Service.objects.select_related("team"), name=name)
     start, end = default_window(timezone.now())
-    periods = service_dora_by_period(service, start=start, end=end, period="month")
-    current = service_dora(service, start=start, end=end)
+    try:
+        periods = service_dora_by_period(service, start=start, end=end, period="month")
+        current: dict[str, Any] | None = _summary(service_dora(service, start=start, end=end))
+        empty = ""
+    except MetricsError as error:
+        periods, current, empty = [], None, str(error)
     peer_normalisation = NORMALISATION_PEERS.format(workload=service.get_workload_class_display(),
                                                     criticality=Criticality(service.criticality).label)
     peers = peer_dora(service, start=start, end=end)
     return render(request, "evidence/service_detail.html", {
-        "service": service, "start": start, "end": end, "current": _summary(current),
+        "service": service, "start": start, "end": end, "current": current, "empty": empty,
         "specs": charts.trend_specs(periods, subject=service.name, normalisation=NORMALISATION_SAME_SERVICE),
         "normalisation": NORMALISATION_SAME_SERVICE, "peer_normalisation": peer_normalisation,
         "peer_specs": [charts.peer_spec(peers, metric=key, highlight=service.name,
                                         normalisation=peer_normalisation)
-                       for key in ("deployment_frequency_per_week", "lead_time_hours")] if len(peers) > 1 else [],
+                       for key in ("deployment_frequency_per_week", "lead_time_hours")]
+        if len(peers) > 1 and not empty else [],
         "reliability": reliability([service], group=service.name, group_by="service", start=start, end=end),
         "incidents_by_severity": incidents_by_severity([service], start=start, end=end),
         "can_manage": access.can_manage_evidence_sources(viewer),

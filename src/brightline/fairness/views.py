@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
@@ -38,6 +39,7 @@ from brightline.fairness.hris import import_hris_events
 from brightline.fairness.surveys import QUESTIONS, clarity_for_organisation, import_survey_answers
 from brightline.people.models import Person, Team
 from brightline.policy.services import min_cohort_size
+from brightline.security import megabytes
 
 DENIED_AUDITS = "Fairness audits and compliance reports are for people partners."
 DENIED_DEMOGRAPHICS = "Demographic attributes are for people partners only."
@@ -46,6 +48,8 @@ DENIED_AGGREGATES = "Organisation aggregates are for leaders and people partners
 DENIED_DRILL_DOWN = "Drill-down is for people partners running an authorised review."
 ERR_NO_CYCLE = "Choose a review cycle that has reached the decision memo, or upload a decision table."
 ERR_NO_REASON = "Name the authorised review this drill-down is for."
+ERR_UPLOAD_TOO_LARGE = ("This file is {size} MB; CSV uploads are limited to {limit} MB. Split it into smaller "
+                        "files, or ask your administrator to raise the limit.")
 
 
 def _viewer(request: HttpRequest) -> Person:
@@ -61,8 +65,14 @@ def _require(allowed: bool, message: str) -> None:
 
 
 def _uploaded(request: HttpRequest) -> bytes | None:
+    """The uploaded CSV, refused (``FairnessInputError``) above ``MAX_CSV_UPLOAD_MB`` before it is read."""
     upload = request.FILES.get("file")
-    return upload.read() if upload is not None else None
+    if upload is None:
+        return None
+    limit: int = settings.BRIGHTLINE_MAX_CSV_UPLOAD_BYTES
+    if upload.size is not None and upload.size > limit:
+        raise FairnessInputError(ERR_UPLOAD_TOO_LARGE.format(size=megabytes(upload.size), limit=megabytes(limit)))
+    return upload.read()
 
 
 def _download(content: bytes | str, *, filename: str, content_type: str) -> HttpResponse:
@@ -200,11 +210,16 @@ def data(request: HttpRequest) -> HttpResponse:
     _require(access.can_view_demographics(viewer), DENIED_DEMOGRAPHICS)
     errors: list[Any] = []
     if request.method == "POST":
-        raw = _uploaded(request)
+        try:
+            raw = _uploaded(request)
+        except FairnessInputError as error:
+            raw, refused = None, str(error)
+        else:
+            refused = "Choose a CSV file to import."
         importer = {"demographics": import_demographics, "surveys": import_survey_answers}.get(
             request.POST.get("kind", ""), import_hris_events)
         if raw is None:
-            messages.error(request, "Choose a CSV file to import.")
+            messages.error(request, refused)
         else:
             try:
                 result = importer(raw, actor=viewer, dry_run=request.POST.get("dry_run") == "on")

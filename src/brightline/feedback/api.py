@@ -10,11 +10,14 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema, Status
 from ninja.errors import HttpError
+from ninja.pagination import paginate
 
 from brightline import access
+from brightline.apierrors import ErrorOut
 from brightline.audit.services import record_access
 from brightline.feedback import services
 from brightline.feedback.models import Accomplishment, FeedbackInvitation, FeedbackRequest
+from brightline.pagination import ListPage
 from brightline.people.models import Person
 
 router = Router(tags=["feedback"])
@@ -187,10 +190,6 @@ class ToneFlagOut(Schema):
     flagged_fields: list[str]
 
 
-class ErrorOut(Schema):
-    detail: str
-
-
 def _viewable_person(viewer: Person, person_id: int, record: str) -> Person:
     subject = get_object_or_404(Person, pk=person_id)
     if not access.can_view_growth_page(viewer, subject):
@@ -217,6 +216,7 @@ def _request_out(feedback_request: FeedbackRequest) -> dict[str, Any]:
 
 @router.get("/accomplishments", response=list[AccomplishmentOut],
             summary="A person's accomplishments (yours when person_id is omitted), with narrative flags")
+@paginate(ListPage)
 def list_accomplishments(request: HttpRequest, person_id: int | None = None,
                          period: str | None = None) -> list[Accomplishment]:
     viewer: Person = request.auth  # type: ignore[attr-defined]
@@ -253,6 +253,7 @@ def create_accomplishment(request: HttpRequest, payload: AccomplishmentIn) -> St
 
 @router.get("/requests", response=list[FeedbackRequestOut],
             summary="Feedback requests about a person (you when person_id is omitted); anonymity rules applied")
+@paginate(ListPage)
 def list_requests(request: HttpRequest, person_id: int | None = None) -> list[dict[str, Any]]:
     viewer: Person = request.auth  # type: ignore[attr-defined]
     subject = _viewable_person(viewer, person_id or viewer.pk, "feedback.request")
@@ -288,6 +289,7 @@ def create_request(request: HttpRequest, payload: FeedbackRequestIn) -> Status[A
 
 
 @router.get("/invitations", response=list[InvitationOut], summary="Feedback requests addressed to you")
+@paginate(ListPage)
 def list_invitations(request: HttpRequest) -> list[FeedbackInvitation]:
     viewer: Person = request.auth  # type: ignore[attr-defined]
     return list(services.invitations_for(viewer))

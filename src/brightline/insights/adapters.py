@@ -13,7 +13,7 @@ from typing import Any
 
 from brightline.core.insights import Claim, Comment, EvidenceRef, ItemRef, PacketClaim
 from brightline.core.narrative import find_citations
-from brightline.evidence.metrics import service_dora_by_period
+from brightline.evidence.metrics import MetricsError, service_dora_by_period
 from brightline.evidence.models import EvidenceItem, Page, Service
 from brightline.feedback.models import Accomplishment, Checkpoint, FeedbackResponse, ManagerCommentary
 from brightline.feedback.services import released_responses
@@ -173,7 +173,10 @@ def team_series(team: Any, *, start: datetime, end: datetime, subject: Any) -> l
 
     series: list[MetricSeries] = []
     for service in Service.objects.filter(team=team).order_by("name"):
-        periods = service_dora_by_period(service, start=start, end=end, period="week")
+        try:
+            periods = service_dora_by_period(service, start=start, end=end, period="week")
+        except MetricsError:  # no production deployment yet, or a window too long to chart
+            continue
         # The first and last weeks are clipped to the window; only whole weeks are searched.
         periods = [p for p in periods if (p.period_end - p.period_start).days == 7]
         for key, label, unit, higher_is_better in DORA_SERIES:

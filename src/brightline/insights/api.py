@@ -14,12 +14,15 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema, Status
 from ninja.errors import HttpError
+from ninja.pagination import paginate
 
 from brightline import access
+from brightline.apierrors import ErrorOut
 from brightline.audit.services import record_access
 from brightline.insights import services
 from brightline.insights.models import Signal
 from brightline.insights.views import DENIED_SIGNALS, DENIED_TEAM
+from brightline.pagination import ListPage
 from brightline.people.models import Person, Team
 
 router = Router(tags=["insights"])
@@ -53,7 +56,9 @@ class ModelOut(Schema):
     version: str
 
 
-class ReviewOut(Schema):
+class SignalReviewOut(Schema):
+    """Who accepted or dismissed a signal, when and why (not a performance review)."""
+
     by_id: int | None
     by_name: str | None
     at: datetime | None
@@ -74,7 +79,7 @@ class SignalOut(Schema):
     window: WindowOut
     status: str
     citable: bool
-    review: ReviewOut | None
+    review: SignalReviewOut | None
     item_refs: list[ItemRefOut]
     model: ModelOut
     owner_id: int | None
@@ -135,10 +140,6 @@ class TransparencyOut(Schema):
     reviews: dict[str, int]
 
 
-class ErrorOut(Schema):
-    detail: str
-
-
 def _viewer(request: HttpRequest) -> Person:
     return request.auth  # type: ignore[attr-defined,no-any-return]
 
@@ -181,6 +182,7 @@ def _visible_signal(viewer: Person, signal_id: int) -> Signal:
 
 @router.get("/people/{person_id}/signals", response=list[SignalOut],
             summary="A person's current AI signals (the person and their management chain; reads are logged)")
+@paginate(ListPage)
 def person_signals(request: HttpRequest, person_id: int) -> list[dict[str, Any]]:
     viewer = _viewer(request)
     person = get_object_or_404(Person, pk=person_id)
@@ -193,6 +195,7 @@ def person_signals(request: HttpRequest, person_id: int) -> list[dict[str, Any]]
 
 @router.get("/teams/{slug}/signals", response=list[SignalOut],
             summary="A team's current AI signals: themes, tone, trend breaks (the team's managers, people partners)")
+@paginate(ListPage)
 def team_signals(request: HttpRequest, slug: str) -> list[dict[str, Any]]:
     viewer = _viewer(request)
     team = get_object_or_404(Team, slug=slug)
@@ -249,5 +252,6 @@ def dismiss_signal(request: HttpRequest, signal_id: int, payload: ReviewIn) -> S
 
 @router.get("/transparency", response=list[TransparencyOut],
             summary="For each signal type: data used, window, what it detects and cannot infer, measured accuracy")
+@paginate(ListPage)
 def transparency(request: HttpRequest) -> list[dict[str, Any]]:
     return [entry.to_json() for entry in services.transparency_report()]

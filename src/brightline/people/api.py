@@ -6,10 +6,12 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema
 from ninja.errors import HttpError
+from ninja.pagination import paginate
 
 from brightline import access
 from brightline.audit.models import AccessLog
 from brightline.audit.services import record_access, verify_chain
+from brightline.pagination import ListPage
 from brightline.people.models import CareerLadder, Person, Team
 
 router = Router(tags=["people"])
@@ -120,6 +122,7 @@ def person_detail(request: HttpRequest, person_id: int) -> Person:
 
 
 @router.get("/people/{person_id}/access-log", response=list[AccessLogOut], summary="Who read this record")
+@paginate(ListPage)
 def person_access_log(request: HttpRequest, person_id: int) -> list[AccessLog]:
     viewer: Person = request.auth  # type: ignore[attr-defined]
     subject = get_object_or_404(Person, pk=person_id)
@@ -130,11 +133,13 @@ def person_access_log(request: HttpRequest, person_id: int) -> list[AccessLog]:
 
 
 @router.get("/teams", response=list[TeamOut], summary="Teams with their mission and workload class")
+@paginate(ListPage)
 def teams(request: HttpRequest) -> list[Team]:
     return list(Team.objects.select_related("parent"))
 
 
 @router.get("/ladders", response=list[LadderOut], summary="Career ladders; visible to every employee (D5)")
+@paginate(ListPage)
 def ladders(request: HttpRequest) -> list[CareerLadder]:
     return list(CareerLadder.objects.prefetch_related("levels__competencies"))
 

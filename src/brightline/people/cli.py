@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from brightline.commands import Subcommand, write_json
 from brightline.people.importer import PeopleImportError, import_people
-from brightline.people.models import Person
+from brightline.people.models import Person, TokenScope
 from brightline.people.services import get_organisation, install_default_ladder
 from brightline.people.tokens import create_api_token
 
@@ -78,21 +78,26 @@ def _install_ladder(options: dict[str, Any], command: BaseCommand) -> int:
 def _add_token_arguments(parser: CommandParser) -> None:
     parser.add_argument("--email", required=True, help="the person the token acts as")
     parser.add_argument("--name", required=True, help="what the token is for, e.g. 'HRIS sync'")
+    parser.add_argument("--scope", choices=TokenScope.values, default=TokenScope.READ,
+                        help="read: look only (GET); write: may also create and change data (default: read)")
 
 
 def _create_token(options: dict[str, Any], command: BaseCommand) -> int:
     person = Person.objects.filter(email=options["email"].strip().lower(), is_active=True).first()
     if person is None:
         raise CommandError(f"no active person with the email {options['email']!r}")
-    key = create_api_token(person, name=options["name"], actor=None, actor_label=cli_actor_label())
+    key = create_api_token(person, name=options["name"], actor=None, actor_label=cli_actor_label(),
+                           scope=options["scope"])
     command.stdout.write(key)
-    command.stderr.write("Keep this token secret; it is shown only once. Use it as 'Authorization: Bearer TOKEN'.")
+    access = "read-write" if options["scope"] == TokenScope.WRITE else "read-only"
+    command.stderr.write(f"This {access} token is shown only once; keep it secret. "
+                         "Use it as 'Authorization: Bearer TOKEN'.")
     return 0
 
 
 SUBCOMMANDS = [
-    Subcommand("token", "create", "Create a personal API token (printed once).", _add_token_arguments,
-               _create_token),
+    Subcommand("token", "create", "Create a personal API token (printed once; read-only unless --scope write).",
+               _add_token_arguments, _create_token),
     Subcommand("import", "people", "Import people from an HRIS CSV export (all rows or none).",
                _add_import_people_arguments, _import_people),
     Subcommand("ladder", "install-default", "Install the default engineering ladder and example principles.",

@@ -238,11 +238,19 @@ class Identity(models.Model):
         return self.person_id
 
 
+class TokenScope(models.TextChoices):
+    """What a token may do: ``read`` answers only safe methods (GET, HEAD, OPTIONS); ``write`` also changes data."""
+
+    READ = "read", "read-only"
+    WRITE = "write", "read-write"
+
+
 class ApiToken(models.Model):
     """A personal API token; only its SHA-256 is stored."""
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="api_tokens")
     name = models.CharField(max_length=100)
+    scope = models.CharField(max_length=5, choices=TokenScope.choices, default=TokenScope.READ)
     key_hash = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
@@ -250,3 +258,19 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.person})"
+
+
+class LoginThrottle(models.Model):
+    """Failed password logins for one username from one address; see ``brightline.people.login``."""
+
+    username = models.CharField(max_length=150)
+    ip = models.CharField(max_length=45)
+    failures = models.PositiveIntegerField(default=0)
+    first_failure_at = models.DateTimeField()
+    locked_until = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["username", "ip"], name="login_throttle_username_ip")]
+
+    def __str__(self) -> str:
+        return f"{self.username} from {self.ip}: {self.failures} failure(s)"

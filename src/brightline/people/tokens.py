@@ -8,7 +8,7 @@ import secrets
 from django.db import transaction
 
 from brightline.audit.services import log_action
-from brightline.people.models import ApiToken, Person
+from brightline.people.models import ApiToken, Person, TokenScope
 
 TOKEN_PREFIX = "bl_"
 
@@ -17,12 +17,18 @@ def hash_token(key: str) -> str:
     return hashlib.sha256(key.encode("utf-8")).hexdigest()
 
 
-def create_api_token(person: Person, *, name: str, actor: Person | None, actor_label: str | None = None) -> str:
-    """Create a token for ``person`` and return its secret; only the hash is kept."""
+def create_api_token(person: Person, *, name: str, actor: Person | None, actor_label: str | None = None,
+                     scope: str = TokenScope.READ) -> str:
+    """Create a token for ``person`` and return its secret; only the hash is kept.
+
+    ``scope`` is ``read`` (the default: safe methods only) or ``write`` (may also change data).
+    """
+    if scope not in TokenScope.values:
+        raise ValueError(f"unknown token scope {scope!r}; use one of: {', '.join(TokenScope.values)}")
     key = TOKEN_PREFIX + secrets.token_urlsafe(32)
     with transaction.atomic():
-        token = ApiToken.objects.create(person=person, name=name, key_hash=hash_token(key))
-        log_action("people.api_token.created", actor, person, {"token_id": token.pk, "name": name},
+        token = ApiToken.objects.create(person=person, name=name, key_hash=hash_token(key), scope=scope)
+        log_action("people.api_token.created", actor, person, {"token_id": token.pk, "name": name, "scope": scope},
                    actor_label=actor_label)
     return key
 

@@ -16,9 +16,11 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema, Status
 from ninja.errors import HttpError
+from ninja.pagination import paginate
 
 from brightline import access
 from brightline.audit.services import record_access
+from brightline.pagination import ListPage
 from brightline.people.models import Person, Team
 from brightline.reviews import services
 from brightline.reviews.models import Appeal, CalibrationChange, Review, ReviewCycle
@@ -211,6 +213,7 @@ def _review_out(viewer: Person, review: Review) -> dict[str, Any]:
 
 
 @router.get("/cycles", response=list[CycleOut], summary="Review cycles (people partners: all; others: their own)")
+@paginate(ListPage)
 def list_cycles(request: HttpRequest) -> Any:
     viewer = _viewer(request)
     if access.can_run_cycles(viewer):
@@ -265,6 +268,7 @@ def cycle_distribution(request: HttpRequest, cycle_id: int) -> Any:
 
 
 @router.get("/reviews", response=list[ReviewOut], summary="Reviews the caller may see")
+@paginate(ListPage)
 def list_reviews(request: HttpRequest) -> Any:
     viewer = _viewer(request)
     reviews = Review.objects.select_related("cycle", "person").prefetch_related("assessments")
@@ -317,6 +321,7 @@ def record_pre_vote(request: HttpRequest, review_id: int, payload: PreVoteIn) ->
 
 
 @router.get("/reviews/{review_id}/calibration-changes", response=list[ChangeOut])
+@paginate(ListPage)
 def list_changes(request: HttpRequest, review_id: int) -> Any:
     review = _review(request, review_id, outcome=True)
     return list(CalibrationChange.objects.filter(assessment__review=review).select_related(
@@ -346,6 +351,7 @@ def memo(request: HttpRequest, review_id: int) -> Any:
 
 
 @router.get("/reviews/{review_id}/appeals", response=list[AppealOut])
+@paginate(ListPage)
 def list_appeals(request: HttpRequest, review_id: int) -> Any:
     review = _review(request, review_id, outcome=True)
     return [a for a in review.appeals.select_related("reviewer") if access.can_view_appeal(_viewer(request), a)]

@@ -9,9 +9,11 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema, Status
 from ninja.errors import HttpError
+from ninja.pagination import paginate
 
 from brightline import access
 from brightline.audit.services import record_access
+from brightline.pagination import ListPage
 from brightline.people.models import Person
 from brightline.support import services
 from brightline.support.models import SupportPlan
@@ -88,6 +90,7 @@ def _plan(request: HttpRequest, plan_id: int) -> tuple[Person, SupportPlan]:
 
 
 @router.get("/plans", response=list[PlanOut], summary="Support plans the caller may see")
+@paginate(ListPage)
 def list_plans(request: HttpRequest) -> Any:
     return services.plans_visible_to(request.auth)  # type: ignore[attr-defined]
 
