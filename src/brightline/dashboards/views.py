@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from brightline import access
 from brightline.audit.models import AccessLog, AuditEntry
-from brightline.audit.services import record_access, verify_chain
+from brightline.audit.services import record_access, verify_access_log, verify_chain
 from brightline.evidence.timeoff import own_time_off
 from brightline.people.models import CareerLadder, Person, Team
 from brightline.people.queries import direct_reports, team_headcounts, workload_class_headcounts
@@ -166,4 +166,5 @@ def audit_trail(request: HttpRequest) -> HttpResponse:
     if not access.can_view_audit_trail(viewer):
         raise PermissionDenied("The audit trail is for people partners.")
     entries = AuditEntry.objects.order_by("-seq")[:100]
-    return render(request, "dashboards/audit_trail.html", {"entries": entries, "verification": verify_chain()})
+    return render(request, "dashboards/audit_trail.html", {"entries": entries, "verification": verify_chain(),
+                                                         "access_verification": verify_access_log()})
