@@ -18,6 +18,7 @@ from brightline.audit.services import record_access, verify_access_log, verify_c
 from brightline.evidence.timeoff import own_time_off
 from brightline.people.models import CareerLadder, Person, Team
 from brightline.people.queries import direct_reports, team_headcounts, workload_class_headcounts
+from brightline.people.rolechanges import changes_affecting
 from brightline.policy.forms import PolicyForm
 from brightline.policy.inventory import DEFAULT_RETENTION_DAYS, NEVER_COLLECTED, SOURCES
 from brightline.policy.retention import last_purge
@@ -114,7 +115,8 @@ def ladder(request: HttpRequest) -> HttpResponse:
 def my_access_log(request: HttpRequest) -> HttpResponse:
     viewer = _viewer(request)
     entries = AccessLog.objects.filter(subject=viewer)[:200]
-    return render(request, "dashboards/access_log.html", {"entries": entries, "subject": viewer})
+    return render(request, "dashboards/access_log.html", {"entries": entries, "subject": viewer,
+                                                          "role_changes": changes_affecting(viewer)[:100]})
 
 
 @require_GET
@@ -125,7 +127,8 @@ def person_access_log(request: HttpRequest, person_id: int) -> HttpResponse:
         raise PermissionDenied("Only the person and people partners can see who read a record.")
     record_access(viewer, subject, "audit.access_log", via="web")
     entries = AccessLog.objects.filter(subject=subject)[:200]
-    return render(request, "dashboards/access_log.html", {"entries": entries, "subject": subject})
+    return render(request, "dashboards/access_log.html", {"entries": entries, "subject": subject,
+                                                          "role_changes": changes_affecting(subject)[:100]})
 
 
 @require_GET
