@@ -180,6 +180,16 @@ def test_retention_prunes_the_oldest_reads_and_the_log_still_verifies(reads):
     assert not verify_access_log().ok
 
 
+def test_moving_the_access_logs_start_by_hand_is_detected(reads):
+    from brightline.audit.services import READ_START
+
+    third = reads.get(seq=3)
+    sql("DELETE FROM audit_accesslog WHERE seq <= %s", [3])
+    sql("UPDATE audit_accesshead SET pruned_seq = %s, pruned_hash = %s WHERE id = 1", [3, third.hash])
+    result = verify_access_log()
+    assert not result.ok and result.reason == READ_START.format(seq=3)
+
+
 def test_the_audit_key_comes_from_a_file_or_is_generated_once(tmp_path, monkeypatch):
     monkeypatch.delenv("BRIGHTLINE_AUDIT_KEY", raising=False)
     monkeypatch.delenv("BRIGHTLINE_AUDIT_KEY_FILE", raising=False)

@@ -108,7 +108,8 @@ class AuditCheckpoint(models.Model):
     without the key, so ``audit verify`` finds the rewritten chain at the next checkpoint.
     """
 
-    CHAINS = [("audit", "audit trail"), ("access", "access log")]
+    # "pruned" signs where the retention purge left the access log's start (AccessHead.pruned_seq).
+    CHAINS = [("audit", "audit trail"), ("access", "access log"), ("pruned", "access log start")]
 
     chain = models.CharField(max_length=8, choices=CHAINS)
     seq = models.PositiveBigIntegerField()

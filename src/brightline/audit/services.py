@@ -137,6 +137,7 @@ def log_action(
 
 CHAIN_AUDIT = "audit"
 CHAIN_ACCESS = "access"
+CHAIN_PRUNED = "pruned"
 
 
 def checkpoint_every() -> int:
@@ -289,6 +290,8 @@ def prune_access_log(before: datetime) -> int:
         deleted, _ = AccessLog.objects.filter(seq__lte=last.seq).delete()
         head.pruned_seq, head.pruned_hash = last.seq, last.hash
         head.save(update_fields=["pruned_seq", "pruned_hash"])
+        # Signed, so that moving the start forward by hand (to hide deleted reads) is detected.
+        write_checkpoint(CHAIN_PRUNED, last.seq, last.hash)
     return deleted
 
 
@@ -306,6 +309,8 @@ REASON_CHECKPOINTS_REMOVED = ("no signed checkpoint after entry {seq} although t
 READ_GAP = "read {found} found where read {expected} was expected: reads were deleted or reordered"
 READ_LINK = "read {seq} does not point at the hash of the read before it: the log was cut or reordered"
 READ_CONTENT = "read {seq} does not match its own hash: it was edited"
+READ_START = ("the access log is recorded to start after read {seq}, but no signed retention purge ended there: "
+              "reads were deleted from its start")
 READ_HEAD = "the access log ends at read {last} but the head records read {head}: reads were removed from the end"
 
 
@@ -344,6 +349,12 @@ def _checkpoint_seqs(chain: str) -> set[int]:
 def verify_access_log() -> ChainVerification:
     """Walk the access log's chain from where retention left it; report the first read where it breaks."""
     head = AccessHead.objects.filter(pk=1).first() or AccessHead(seq=0, hash=GENESIS_HASH)
+    if head.pruned_seq:
+        start = AuditCheckpoint.objects.filter(chain=CHAIN_PRUNED).order_by("-seq").first()
+        if start is None or (start.seq, start.hash) != (head.pruned_seq, head.pruned_hash) or not hmac.compare_digest(
+                start.mac, sign_checkpoint(CHAIN_PRUNED, start.seq, start.hash)):
+            return ChainVerification(False, 0, head.pruned_hash, head.pruned_seq + 1,
+                                     READ_START.format(seq=head.pruned_seq))
     previous_hash, expected = head.pruned_hash, head.pruned_seq + 1
     wanted, hashes = _checkpoint_seqs(CHAIN_ACCESS), {}
     count, last_seq = 0, head.pruned_seq

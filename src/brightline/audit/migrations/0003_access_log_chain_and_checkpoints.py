@@ -59,8 +59,8 @@ class Migration(migrations.Migration):
             name="AuditCheckpoint",
             fields=[
                 ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("chain", models.CharField(choices=[("audit", "audit trail"), ("access", "access log")],
-                                           max_length=8)),
+                ("chain", models.CharField(choices=[("audit", "audit trail"), ("access", "access log"),
+                                                    ("pruned", "access log start")], max_length=8)),
                 ("seq", models.PositiveBigIntegerField()),
                 ("hash", models.CharField(max_length=64)),
                 ("mac", models.CharField(max_length=64)),
