@@ -185,3 +185,21 @@ def test_the_server_operator_sets_a_role_from_the_command_line(personas, client_
     assert "Employee → People partner" in out.getvalue()
     assert AuditEntry.objects.filter(action="people.role_change.applied", subject_person_id=erin.pk).exists()
     assert "Server command line" in client_for(erin).get("/me/access-log/").content.decode()
+
+
+def test_a_person_added_in_the_admin_starts_without_the_manager_until_approved(personas, quinn, client_for):
+    pia = personas.pia
+    admin_user(pia, "add_person", "change_person", "view_person")
+    browser = client_for(pia)
+    data = admin_post_data(browser.get("/admin/people/person/add/"))
+    data.update({"organisation": str(pia.organisation_id), "employee_id": "E-new", "name": "Nia New",
+                 "email": "nia@example.org", "timezone": "Europe/Berlin", "manager": str(pia.pk),
+                 "access_role": AccessRole.EMPLOYEE})
+    saved = browser.post("/admin/people/person/add/", data)
+    assert saved.status_code == 302, saved.context["adminform"].form.errors
+    nia = Person.objects.get(employee_id="E-new")
+    assert nia.manager_id is None and nia.name == "Nia New"
+    change = RoleChange.objects.get(person=nia)
+    assert (change.field, change.to_value, change.status) == ("manager", str(pia.pk), "pending")
+    approve_change(change, quinn)
+    assert Person.objects.get(pk=nia.pk).manager_id == pia.pk
