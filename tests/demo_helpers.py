@@ -162,7 +162,8 @@ def should_see(objects: DemoObjects) -> dict[str, list[str]]:
                 f"/reviews/r/{erin_review}/", f"/reviews/appeals/{objects.appeal_id}/",
                 f"/support/{objects.plan_id}/", "/support/", "/fairness/", "/fairness/outcomes/",
                 "/fairness/leadership/", "/insights/organisation/", f"/insights/team/{team}/", "/audit/",
-                "/policy/edit/", "/organisation/", "/evidence/services/"],
-        "ada": [*everyone, "/audit/", "/policy/edit/", f"/people/{erin}/", f"/reviews/cycles/{objects.cycle_id}/",
+                "/policy/edit/", "/organisation/", "/evidence/services/", "/people/changes/"],
+        "ada": [*everyone, "/audit/", "/policy/edit/", "/people/changes/", f"/people/{erin}/",
+                f"/reviews/cycles/{objects.cycle_id}/",
                 "/fairness/", "/organisation/"],
     }

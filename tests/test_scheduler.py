@@ -41,6 +41,7 @@ def test_the_product_schedules_are_declared_by_job_name():
     schedules = get_schedules()
     assert {name: (schedule.job, str(schedule.cadence)) for name, schedule in schedules.items()} == {
         "evidence-sync": ("evidence.sync_sources", "hourly at :15"),
+        "audit-checkpoint": ("audit.checkpoint", "hourly at :45"),
         "insights-nightly": ("insights.run", "daily at 02:00"),
         "retention-purge": ("policy.purge_expired_data", "daily at 03:30"),
         "narrative-drafts": ("feedback.draft_impact_statements", "fortnightly on monday at 05:00"),
@@ -159,16 +160,18 @@ def test_status_lists_every_schedule_with_its_last_and_next_run(ping_daily, time
     time_machine.move_to(datetime(2026, 3, 3, 3, 31, tzinfo=UTC))
     out = StringIO()
     call_command("scheduler", "run", "--once", stdout=out)
-    # Due since 08:00 yesterday: evidence-sync (hourly), insights-nightly (02:00), retention-purge and test-ping
-    # (03:30); narrative-drafts is fortnightly and its last slot was a week before.
+    # Due since 08:00 yesterday: audit-checkpoint and evidence-sync (hourly), insights-nightly (02:00),
+    # retention-purge and test-ping (03:30); narrative-drafts is fortnightly and its last slot was a week before.
     lines = out.getvalue().splitlines()
     assert [line[20:] for line in lines] == [f"{name}: succeeded" for name in
-                                             ("evidence-sync", "insights-nightly", "retention-purge", "test-ping")]
+                                             ("audit-checkpoint", "evidence-sync", "insights-nightly",
+                                              "retention-purge", "test-ping")]
     assert all(line.startswith("2026-03-03 03:31:") for line in lines)
     out = StringIO()
     call_command("scheduler", "status", "--json", stdout=out)
     schedules = {item["name"]: item for item in json.loads(out.getvalue())["schedules"]}
-    assert set(schedules) == {"evidence-sync", "insights-nightly", "narrative-drafts", "retention-purge", "test-ping"}
+    assert set(schedules) == {"audit-checkpoint", "evidence-sync", "insights-nightly", "narrative-drafts",
+                              "retention-purge", "test-ping"}
     ping = schedules["test-ping"]
     assert ping["last_run"]["status"] == "succeeded" and ping["last_slot"] == "2026-03-03T03:30:00+00:00"
     assert ping["next_run"] == "2026-03-04T03:30:00+00:00" and not ping["due"] and not ping["running"]
@@ -255,3 +258,18 @@ def test_the_sync_job_resyncs_github_and_gitlab_feeds_from_their_stored_address(
         assert gitlab.seen[0].startswith("/api/v4/projects/acme%2Fcheckout-web/merge_requests")
         assert "updated_after=" in gitlab.seen[0]  # from its cursor, not from the start
     assert PullRequest.objects.count() == stored  # incremental: nothing new, nothing doubled
+
+
+@pytest.mark.django_db
+def test_the_hourly_audit_checkpoint_signs_both_chains(personas):
+    from brightline.audit.models import AuditCheckpoint
+    from brightline.audit.services import record_access
+    from brightline.jobs.services import enqueue
+
+    record_access(personas.mo, personas.erin, "people.profile", via="web")
+    before = AuditCheckpoint.objects.count()
+    run = enqueue("audit.checkpoint")
+    run.refresh_from_db()
+    assert run.status == JobRun.Status.SUCCEEDED
+    assert {row["chain"] for row in run.result["checkpoints"]} == {"audit", "access"}
+    assert AuditCheckpoint.objects.count() == before + 2

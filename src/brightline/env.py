@@ -68,10 +68,19 @@ def env_list(name: str, default: list[str]) -> list[str]:
 
 def secret_key(home: Path) -> str:
     """``SECRET_KEY`` from the environment, else one generated once into ``var/secret_key``."""
-    value = _raw("SECRET_KEY")
+    return generated_secret("SECRET_KEY", home / "var" / "secret_key")
+
+
+def audit_key(home: Path) -> str:
+    """``BRIGHTLINE_AUDIT_KEY`` (the audit checkpoints' HMAC key), else one generated once into ``var/audit_key``."""
+    return generated_secret("BRIGHTLINE_AUDIT_KEY", home / "var" / "audit_key")
+
+
+def generated_secret(name: str, key_file: Path) -> str:
+    """``name`` (or ``name_FILE``) from the environment, else a random value generated once into ``key_file``."""
+    value = _raw(name)
     if value:
         return value
-    key_file = home / "var" / "secret_key"
     if key_file.exists():
         return key_file.read_text(encoding="utf-8").strip()
     key_file.parent.mkdir(parents=True, exist_ok=True)

@@ -7,13 +7,17 @@ in-process background jobs, DEBUG off. Production sets ``DATABASE_URL=postgres:/
 
 from pathlib import Path
 
-from brightline.env import env_bool, env_int, env_list, env_str, parse_database_url, secret_key
+from brightline.env import audit_key, env_bool, env_int, env_list, env_str, parse_database_url, secret_key
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 # Where Brightline keeps its state (SQLite file, generated secret key, collected static files).
 HOME = Path(env_str("BRIGHTLINE_HOME", str(Path.cwd()))).resolve()
 
 SECRET_KEY = secret_key(HOME)
+# Signs the audit chains' checkpoints. Kept outside the database, like SECRET_KEY (docs/audit.md).
+AUDIT_KEY = audit_key(HOME)
+# An audit checkpoint is written every this many entries of each chain.
+AUDIT_CHECKPOINT_EVERY = 100
 DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])

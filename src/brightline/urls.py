@@ -19,5 +19,6 @@ urlpatterns = [
     path("reviews/", include("brightline.reviews.urls")),
     path("support/", include("brightline.support.urls")),
     path("fairness/", include("brightline.fairness.urls")),
+    path("people/changes/", include("brightline.people.urls")),
     path("", include("brightline.dashboards.urls")),
 ]

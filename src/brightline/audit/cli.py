@@ -1,4 +1,4 @@
-"""``brightline audit verify``."""
+"""``brightline audit verify`` and ``brightline audit checkpoint``."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from brightline.audit.services import verify_chain
+from brightline.audit.services import checkpoint_heads, verify_all
 from brightline.commands import Subcommand, write_json
 
 
@@ -17,17 +17,39 @@ def _add_verify_arguments(parser: CommandParser) -> None:
 
 
 def _verify(options: dict[str, Any], command: BaseCommand) -> int:
-    result = verify_chain(expected_head=options.get("expect_head"))
+    result = verify_all(expected_head=options.get("expect_head"))
     if options["json"]:
         write_json(command, result.to_json())
-    elif result.ok:
-        command.stdout.write(f"Audit chain intact: {result.entries} entries, head {result.head_hash}")
-    else:
-        command.stderr.write(f"Audit chain BROKEN at entry {result.first_bad_entry}: {result.reason}")
+        return 0 if result.ok else 1
+    for name, chain, unit in (("Audit chain", result.audit, "entries"), ("Access log", result.access, "reads")):
+        if chain.ok:
+            command.stdout.write(f"{name} intact: {chain.entries} {unit}, head {chain.head_hash}")
+        else:
+            command.stderr.write(f"{name} BROKEN at {unit[:-1] if unit == 'reads' else 'entry'} "
+                                 f"{chain.first_bad_entry}: {chain.reason}")
     return 0 if result.ok else 1
 
 
+def _add_checkpoint_arguments(parser: CommandParser) -> None:
+    parser.add_argument("--json", action="store_true", help="print the checkpoints written as JSON")
+
+
+def _checkpoint(options: dict[str, Any], command: BaseCommand) -> int:
+    written = checkpoint_heads()
+    rows = [{"chain": cp.chain, "seq": cp.seq, "hash": cp.hash} for cp in written]
+    if options["json"]:
+        write_json(command, {"checkpoints": rows})
+    elif not rows:
+        command.stdout.write("Nothing to sign yet: both chains are empty.")
+    for row in [] if options["json"] else rows:
+        name = "audit trail" if row["chain"] == "audit" else "access log"
+        command.stdout.write(f"Signed the {name} at {row['seq']}: {row['hash']}")
+    return 0
+
+
 SUBCOMMANDS = [
-    Subcommand("audit", "verify", "Check that the audit trail's hash chain is intact.", _add_verify_arguments,
-               _verify),
+    Subcommand("audit", "verify", "Check the audit trail's and the access log's hash chains and signed checkpoints.",
+               _add_verify_arguments, _verify),
+    Subcommand("audit", "checkpoint", "Sign the current head of the audit trail and the access log with the audit key.",
+               _add_checkpoint_arguments, _checkpoint),
 ]

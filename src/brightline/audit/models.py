@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from django.db import models
+from django.utils import timezone
 
 GENESIS_HASH = "0" * 64
 
@@ -54,17 +55,24 @@ class AuditHead(models.Model):
 
 
 class AccessLog(models.Model):
-    """A read of one person's record by someone else (G2). The person can see these."""
+    """A read of one person's record by someone else (G2). The person can see these.
+
+    Reads form a second hash chain, like the audit trail: ``seq`` numbers them 1, 2, 3, … and
+    each stores the hash of the read before, so a deleted or edited read is detected.
+    """
 
     VIA_CHOICES = [("web", "web page"), ("api", "API"), ("cli", "command line")]
 
-    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    seq = models.PositiveBigIntegerField(unique=True)
+    at = models.DateTimeField(default=timezone.now, db_index=True)
     viewer = models.ForeignKey("people.Person", null=True, on_delete=models.SET_NULL, related_name="+")
     viewer_label = models.CharField(max_length=200)
     subject = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="access_logs")
     record = models.CharField(max_length=80, help_text="Which part of the record was read.")
     via = models.CharField(max_length=8, choices=VIA_CHOICES)
     reason = models.CharField(max_length=200, blank=True)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
 
     class Meta:
         ordering = ["-at", "-id"]
@@ -72,3 +80,46 @@ class AccessLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.viewer_label} read {self.record} of person {self.subject_id}"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        if self._state.adding and not self.hash:
+            # A new read joins the chain: numbered and linked under the head row's lock.
+            from brightline.audit.services import append_access
+
+            append_access(self)
+            return
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+
+class AccessHead(models.Model):
+    """The access log's latest ``seq`` and hash, and how far retention has pruned its start."""
+
+    seq = models.PositiveBigIntegerField(default=0)
+    hash = models.CharField(max_length=64, default=GENESIS_HASH)
+    # Reads up to ``pruned_seq`` were deleted by the retention purge; the next read links to ``pruned_hash``.
+    pruned_seq = models.PositiveBigIntegerField(default=0)
+    pruned_hash = models.CharField(max_length=64, default=GENESIS_HASH)
+
+
+class AuditCheckpoint(models.Model):
+    """A chain's head at ``seq``, signed with the audit key, which lives outside the database.
+
+    Someone who edits an entry and recomputes every hash after it cannot sign the new head
+    without the key, so ``audit verify`` finds the rewritten chain at the next checkpoint.
+    """
+
+    # "pruned" signs where the retention purge left the access log's start (AccessHead.pruned_seq).
+    CHAINS = [("audit", "audit trail"), ("access", "access log"), ("pruned", "access log start")]
+
+    chain = models.CharField(max_length=8, choices=CHAINS)
+    seq = models.PositiveBigIntegerField()
+    hash = models.CharField(max_length=64)
+    mac = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["chain", "seq"]
+        constraints = [models.UniqueConstraint(fields=["chain", "seq"], name="audit_checkpoint_unique_seq")]
+
+    def __str__(self) -> str:
+        return f"{self.chain} checkpoint at {self.seq}"

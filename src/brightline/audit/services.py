@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
 from django.utils import timezone
 
-from brightline.audit.models import GENESIS_HASH, AccessLog, AuditEntry, AuditHead
+from brightline.audit.models import GENESIS_HASH, AccessHead, AccessLog, AuditCheckpoint, AuditEntry, AuditHead
 
 SYSTEM_ACTOR = "system"
 
@@ -128,7 +130,45 @@ def log_action(
         entry.save(force_insert=True)
         head.seq, head.hash = entry.seq, entry.hash
         head.save(update_fields=["seq", "hash"])
+        if entry.seq % checkpoint_every() == 0:
+            write_checkpoint(CHAIN_AUDIT, entry.seq, entry.hash)
     return entry
+
+
+# ---- Signed checkpoints -------------------------------------------------------------------------
+
+CHAIN_AUDIT = "audit"
+CHAIN_ACCESS = "access"
+CHAIN_PRUNED = "pruned"
+
+
+def checkpoint_every() -> int:
+    return int(getattr(settings, "AUDIT_CHECKPOINT_EVERY", 100))
+
+
+def sign_checkpoint(chain: str, seq: int, head_hash: str, *, key: str | None = None) -> str:
+    """HMAC-SHA256 of a chain's head with the audit key (``BRIGHTLINE_AUDIT_KEY``), which is not in the database."""
+    secret = (key if key is not None else settings.AUDIT_KEY).encode("utf-8")
+    return hmac.new(secret, f"{chain}\n{seq}\n{head_hash}".encode(), hashlib.sha256).hexdigest()
+
+
+def write_checkpoint(chain: str, seq: int, head_hash: str) -> AuditCheckpoint:
+    """Sign the head of ``chain`` at ``seq``; called by the writers every N entries and by ``audit checkpoint``."""
+    checkpoint, _ = AuditCheckpoint.objects.get_or_create(
+        chain=chain, seq=seq, defaults={"hash": head_hash, "mac": sign_checkpoint(chain, seq, head_hash)})
+    return checkpoint
+
+
+def checkpoint_heads() -> list[AuditCheckpoint]:
+    """Sign the current head of both chains (``brightline audit checkpoint``); an empty chain has none."""
+    written = []
+    with transaction.atomic():
+        audit_head, _ = AuditHead.objects.select_for_update().get_or_create(pk=1)
+        access_head, _ = AccessHead.objects.select_for_update().get_or_create(pk=1)
+        for chain, head in ((CHAIN_AUDIT, audit_head), (CHAIN_ACCESS, access_head)):
+            if head.seq:
+                written.append(write_checkpoint(chain, head.seq, head.hash))
+    return written
 
 
 @dataclass(frozen=True)
@@ -167,6 +207,7 @@ def verify_chain(*, expected_head: str | None = None) -> ChainVerification:
     """
     previous_hash = GENESIS_HASH
     count = 0
+    wanted, hashes = _checkpoint_seqs(CHAIN_AUDIT), {}
     for count, entry in enumerate(_entries_in_order(), start=1):
         if entry.seq != count:
             return ChainVerification(False, count - 1, previous_hash, entry.seq,
@@ -176,11 +217,16 @@ def verify_chain(*, expected_head: str | None = None) -> ChainVerification:
         if hash_entry(entry) != entry.hash:
             return ChainVerification(False, count - 1, previous_hash, entry.seq,
                                      REASON_CONTENT.format(seq=entry.seq))
+        if entry.seq in wanted:
+            hashes[entry.seq] = entry.hash
         previous_hash = entry.hash
     head = AuditHead.objects.filter(pk=1).first() or AuditHead(seq=0, hash=GENESIS_HASH)
     if head.seq != count or head.hash != previous_hash:
         return ChainVerification(False, count, previous_hash, min(head.seq, count + 1),
                                  REASON_HEAD.format(last=count, head=head.seq))
+    issue = _checkpoint_issue(CHAIN_AUDIT, hashes, count)
+    if issue is not None:
+        return ChainVerification(False, count, previous_hash, issue.seq, issue.reason)
     if expected_head is not None and expected_head != previous_hash:
         return ChainVerification(False, count, previous_hash, count,
                                  REASON_ANCHOR.format(actual=previous_hash, expected=expected_head))
@@ -201,3 +247,153 @@ def record_access(viewer: AuditPerson | None, subject: AuditPerson, record: str,
     label = f"{viewer.name} <{viewer.email}>" if viewer is not None else SYSTEM_ACTOR
     AccessLog.objects.create(viewer=viewer, viewer_label=label, subject=subject, record=record, via=via,
                              reason=reason)
+
+
+def access_content(*, seq: int, at: datetime, viewer_id: int | None, viewer_label: str, subject_id: int,
+                   record: str, via: str, reason: str, prev_hash: str) -> str:
+    return canonical_json({
+        "seq": seq, "at": at.astimezone(UTC).isoformat(timespec="microseconds"), "viewer_id": viewer_id,
+        "viewer_label": viewer_label, "subject_id": subject_id, "record": record, "via": via, "reason": reason,
+        "prev_hash": prev_hash,
+    })
+
+
+def hash_access(read: AccessLog) -> str:
+    content = access_content(seq=read.seq, at=read.at, viewer_id=read.viewer_id, viewer_label=read.viewer_label,
+                             subject_id=read.subject_id, record=read.record, via=read.via, reason=read.reason,
+                             prev_hash=read.prev_hash)
+    return hashlib.sha256(content.encode("utf-8")).hexdigest()
+
+
+def append_access(read: AccessLog) -> None:
+    """Number, link and save a new read (``AccessLog.save`` calls this), inside the caller's transaction."""
+    with transaction.atomic():
+        head, _ = AccessHead.objects.select_for_update().get_or_create(pk=1)
+        read.seq, read.prev_hash = head.seq + 1, head.hash
+        read.at = read.at or timezone.now()
+        read.hash = hash_access(read)
+        models.Model.save(read, force_insert=True)
+        head.seq, head.hash = read.seq, read.hash
+        head.save(update_fields=["seq", "hash"])
+        if read.seq % checkpoint_every() == 0:
+            write_checkpoint(CHAIN_ACCESS, read.seq, read.hash)
+
+
+def prune_access_log(before: datetime) -> int:
+    """Delete the reads older than ``before`` (retention), as a prefix of the chain, and note where it now starts.
+
+    Every read up to the newest expired one goes, so the chain stays whole from the new start.
+    """
+    with transaction.atomic():
+        head, _ = AccessHead.objects.select_for_update().get_or_create(pk=1)
+        last = AccessLog.objects.filter(at__lt=before).order_by("-seq").first()
+        if last is None:
+            return 0
+        deleted, _ = AccessLog.objects.filter(seq__lte=last.seq).delete()
+        head.pruned_seq, head.pruned_hash = last.seq, last.hash
+        head.save(update_fields=["pruned_seq", "pruned_hash"])
+        # Signed, so that moving the start forward by hand (to hide deleted reads) is detected.
+        write_checkpoint(CHAIN_PRUNED, last.seq, last.hash)
+    return deleted
+
+
+# ---- Verifying both chains ----------------------------------------------------------------------
+
+REASON_KEY = ("the audit key does not match the one that signed the checkpoints: set the key this "
+              "installation was set up with (see the deployment guide)")
+REASON_FORGED = "the checkpoint at entry {seq} carries an invalid signature: it was forged or altered"
+REASON_REWRITTEN = ("entry {seq} differs from the signed checkpoint at entry {seq}: the chain was rewritten at or "
+                    "before it")
+REASON_CHECKPOINT_MISSING = ("the signed checkpoint at entry {seq} names an entry that is missing: entries were "
+                             "removed from the end")
+REASON_CHECKPOINTS_REMOVED = ("no signed checkpoint after entry {seq} although the chain continues to entry {last}: "
+                              "checkpoints were removed")
+READ_GAP = "read {found} found where read {expected} was expected: reads were deleted or reordered"
+READ_LINK = "read {seq} does not point at the hash of the read before it: the log was cut or reordered"
+READ_CONTENT = "read {seq} does not match its own hash: it was edited"
+READ_START = ("the access log is recorded to start after read {seq}, but no signed retention purge ended there: "
+              "reads were deleted from its start")
+READ_HEAD = "the access log ends at read {last} but the head records read {head}: reads were removed from the end"
+
+
+@dataclass(frozen=True)
+class CheckpointIssue:
+    seq: int
+    reason: str
+
+
+def _checkpoint_issue(chain: str, hashes: dict[int, str], last_seq: int, *,
+                      first_seq: int = 1) -> CheckpointIssue | None:
+    """Compare the walked chain (``hashes`` of the checkpointed entries) with its signed checkpoints."""
+    checkpoints = list(AuditCheckpoint.objects.filter(chain=chain).order_by("seq"))
+    signed = [cp for cp in checkpoints if hmac.compare_digest(cp.mac, sign_checkpoint(chain, cp.seq, cp.hash))]
+    if checkpoints and not signed:
+        return CheckpointIssue(checkpoints[0].seq, REASON_KEY)
+    for checkpoint in checkpoints:
+        if checkpoint not in signed:
+            return CheckpointIssue(checkpoint.seq, REASON_FORGED.format(seq=checkpoint.seq))
+        if checkpoint.seq < first_seq:
+            continue  # pruned by retention
+        if checkpoint.seq > last_seq:
+            return CheckpointIssue(checkpoint.seq, REASON_CHECKPOINT_MISSING.format(seq=checkpoint.seq))
+        if hashes.get(checkpoint.seq) != checkpoint.hash:
+            return CheckpointIssue(checkpoint.seq, REASON_REWRITTEN.format(seq=checkpoint.seq))
+    newest = checkpoints[-1].seq if checkpoints else 0
+    if last_seq - max(newest, first_seq - 1) >= checkpoint_every():
+        return CheckpointIssue(newest + 1, REASON_CHECKPOINTS_REMOVED.format(seq=newest, last=last_seq))
+    return None
+
+
+def _checkpoint_seqs(chain: str) -> set[int]:
+    return set(AuditCheckpoint.objects.filter(chain=chain).values_list("seq", flat=True))
+
+
+def verify_access_log() -> ChainVerification:
+    """Walk the access log's chain from where retention left it; report the first read where it breaks."""
+    head = AccessHead.objects.filter(pk=1).first() or AccessHead(seq=0, hash=GENESIS_HASH)
+    if head.pruned_seq:
+        start = AuditCheckpoint.objects.filter(chain=CHAIN_PRUNED).order_by("-seq").first()
+        if start is None or (start.seq, start.hash) != (head.pruned_seq, head.pruned_hash) or not hmac.compare_digest(
+                start.mac, sign_checkpoint(CHAIN_PRUNED, start.seq, start.hash)):
+            return ChainVerification(False, 0, head.pruned_hash, head.pruned_seq + 1,
+                                     READ_START.format(seq=head.pruned_seq))
+    previous_hash, expected = head.pruned_hash, head.pruned_seq + 1
+    wanted, hashes = _checkpoint_seqs(CHAIN_ACCESS), {}
+    count, last_seq = 0, head.pruned_seq
+    for read in AccessLog.objects.filter(seq__gt=head.pruned_seq).order_by("seq").iterator(chunk_size=2000):
+        if read.seq != expected:
+            return ChainVerification(False, count, previous_hash, read.seq,
+                                     READ_GAP.format(found=read.seq, expected=expected))
+        if read.prev_hash != previous_hash:
+            return ChainVerification(False, count, previous_hash, read.seq, READ_LINK.format(seq=read.seq))
+        if hash_access(read) != read.hash:
+            return ChainVerification(False, count, previous_hash, read.seq, READ_CONTENT.format(seq=read.seq))
+        if read.seq in wanted:
+            hashes[read.seq] = read.hash
+        previous_hash, last_seq, expected, count = read.hash, read.seq, read.seq + 1, count + 1
+    if head.seq != last_seq or head.hash != previous_hash:
+        return ChainVerification(False, count, previous_hash, min(head.seq, last_seq + 1),
+                                 READ_HEAD.format(last=last_seq, head=head.seq))
+    issue = _checkpoint_issue(CHAIN_ACCESS, hashes, last_seq, first_seq=head.pruned_seq + 1)
+    if issue is not None:
+        return ChainVerification(False, count, previous_hash, issue.seq, issue.reason)
+    return ChainVerification(True, count, previous_hash)
+
+
+@dataclass(frozen=True)
+class FullVerification:
+    audit: ChainVerification
+    access: ChainVerification
+
+    @property
+    def ok(self) -> bool:
+        return self.audit.ok and self.access.ok
+
+    def to_json(self) -> dict[str, Any]:
+        return {**self.audit.to_json(), "ok": self.ok, "audit_ok": self.audit.ok,
+                "access_log": self.access.to_json()}
+
+
+def verify_all(*, expected_head: str | None = None) -> FullVerification:
+    """Both chains: the audit trail and the access log, each against its signed checkpoints."""
+    return FullVerification(verify_chain(expected_head=expected_head), verify_access_log())

@@ -14,11 +14,12 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from brightline import access
 from brightline.audit.models import AccessLog, AuditEntry
-from brightline.audit.services import record_access, verify_chain
+from brightline.audit.services import record_access, verify_access_log, verify_chain
 from brightline.evidence.timeoff import own_time_off
 from brightline.operations.retention import last_purge
 from brightline.people.models import CareerLadder, Person, Team
 from brightline.people.queries import direct_reports, team_headcounts, workload_class_headcounts
+from brightline.people.rolechanges import changes_affecting
 from brightline.policy.forms import PolicyForm
 from brightline.policy.inventory import DEFAULT_RETENTION_DAYS, NEVER_COLLECTED, SOURCES
 from brightline.policy.services import PolicyError, get_policy, update_policy
@@ -114,7 +115,8 @@ def ladder(request: HttpRequest) -> HttpResponse:
 def my_access_log(request: HttpRequest) -> HttpResponse:
     viewer = _viewer(request)
     entries = AccessLog.objects.filter(subject=viewer)[:200]
-    return render(request, "dashboards/access_log.html", {"entries": entries, "subject": viewer})
+    return render(request, "dashboards/access_log.html", {"entries": entries, "subject": viewer,
+                                                          "role_changes": changes_affecting(viewer)[:100]})
 
 
 @require_http_methods(["GET", "POST"])
@@ -155,7 +157,8 @@ def person_access_log(request: HttpRequest, person_id: int) -> HttpResponse:
         raise PermissionDenied("Only the person and people partners can see who read a record.")
     record_access(viewer, subject, "audit.access_log", via="web")
     entries = AccessLog.objects.filter(subject=subject)[:200]
-    return render(request, "dashboards/access_log.html", {"entries": entries, "subject": subject})
+    return render(request, "dashboards/access_log.html", {"entries": entries, "subject": subject,
+                                                          "role_changes": changes_affecting(subject)[:100]})
 
 
 @require_GET
@@ -196,4 +199,5 @@ def audit_trail(request: HttpRequest) -> HttpResponse:
     if not access.can_view_audit_trail(viewer):
         raise PermissionDenied("The audit trail is for people partners.")
     entries = AuditEntry.objects.order_by("-seq")[:100]
-    return render(request, "dashboards/audit_trail.html", {"entries": entries, "verification": verify_chain()})
+    return render(request, "dashboards/audit_trail.html", {"entries": entries, "verification": verify_chain(),
+                                                         "access_verification": verify_access_log()})

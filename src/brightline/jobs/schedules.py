@@ -86,6 +86,9 @@ register_schedule(
     description="Bring every registered git repository and GitHub or GitLab feed up to date",
     timeout=timedelta(hours=2))
 register_schedule(
+    "audit-checkpoint", job="audit.checkpoint", cadence="hourly at :45",
+    description="Sign the newest entries of the audit trail and of the access log with the audit key")
+register_schedule(
     "insights-nightly", job="insights.run", cadence="daily at 02:00",
     description="Recompute AI-derived signals for everyone (they wait for a person to review them)")
 register_schedule(

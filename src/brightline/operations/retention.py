@@ -29,7 +29,7 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from brightline.audit.models import AccessLog, AuditEntry
-from brightline.audit.services import log_action
+from brightline.audit.services import log_action, prune_access_log
 from brightline.evidence.models import (
     Commit,
     Deployment,
@@ -268,6 +268,10 @@ def purge_expired_data(*, dry_run: bool = False, now: dt.datetime | None = None,
             held = target.hold(expired, holds) if target.hold is not None and found else {}
             _count_held(result, Counter(held.values()))
             if dry_run or found == len(held):
+                continue
+            if target.model is AccessLog:
+                # The access log is a hash chain: its oldest reads go as a prefix, and the chain notes its new start.
+                result.deleted += prune_access_log(result.cutoff)
                 continue
             _total, per_model = expired.exclude(pk__in=list(held)).delete()
             result.deleted += per_model.pop(target.label, 0)

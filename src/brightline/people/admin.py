@@ -1,5 +1,13 @@
-from django.contrib import admin
+from typing import Any
 
+from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
+from django.db import models
+from django.forms import ModelForm
+from django.http import HttpRequest
+
+from brightline import access
 from brightline.audit.admin import AuditedAdmin
 from brightline.people.models import (
     CareerLadder,
@@ -11,8 +19,47 @@ from brightline.people.models import (
     Principle,
     PrincipleBehaviour,
     PrincipleSet,
+    RoleChange,
     Team,
 )
+from brightline.people.rolechanges import ACCOUNT_FIELDS, ROLE_FIELDS, propose_change
+
+MSG_PROPOSED = ("The change of {what} for {person} waits for a second people partner or administrator to approve it "
+                "under Pending changes of roles and managers; until then nothing changes.")
+MSG_NO_PERSON = ("Admin site access and administrator rights are changed only for accounts linked to a person, "
+                 "with a second approver; the change of {what} was not made.")
+
+
+def _divert(request: HttpRequest, form: ModelForm, obj: models.Model, fields: tuple[str, ...],
+            person: Person | None) -> list[tuple[str, str]]:
+    """Take role fields out of a hand-made save: put the old value back and return (field, proposed value)."""
+    diverted = []
+    for name in fields:
+        if name not in form.changed_data:
+            continue
+        new = getattr(obj, f"{name}_id" if name == "manager" else name)
+        setattr(obj, name, form.initial.get(name) if name != "manager" else _initial_manager(form))
+        form.changed_data.remove(name)  # so the audit entry does not record it as made
+        value = "" if new is None else ("true" if new is True else "false" if new is False else str(new))
+        if person is None:
+            messages.error(request, MSG_NO_PERSON.format(what=str(RoleChange.Field(name).label).lower()))
+        else:
+            diverted.append((name, value))
+    return diverted
+
+
+def _initial_manager(form: ModelForm) -> Person | None:
+    initial = form.initial.get("manager")
+    return Person.objects.filter(pk=initial).first() if initial else None
+
+
+def _propose(request: HttpRequest, person: Person, diverted: list[tuple[str, str]]) -> None:
+    proposer = access.person_for(request.user)
+    for name, value in diverted:
+        propose_change(person, name, value, proposed_by=proposer,
+                       proposed_label=f"admin:{request.user.get_username()}", reason="changed in the admin")
+        messages.warning(request, MSG_PROPOSED.format(what=str(RoleChange.Field(name).label).lower(),
+                                                      person=person.name))
 
 
 class CompetencyInline(admin.StackedInline):
@@ -49,6 +96,44 @@ class PersonAdmin(AuditedAdmin):
     search_fields = ("name", "email", "employee_id")
     raw_id_fields = ("manager", "user")
     inlines = [IdentityInline]
+
+    def save_model(self, request: HttpRequest, obj: Person, form: ModelForm, change: bool) -> None:
+        # A manager or access role set by hand is only proposed; a new person starts without either.
+        diverted = _divert(request, form, obj, tuple(ROLE_FIELDS), obj)
+        super().save_model(request, obj, form, change)
+        _propose(request, obj, diverted)
+
+
+@admin.register(RoleChange)
+class RoleChangeAdmin(admin.ModelAdmin):
+    """Read-only here: changes are approved or rejected on the pending changes page, never edited."""
+
+    list_display = ("person", "field", "from_label", "to_label", "status", "source", "proposed_label", "proposed_at")
+    list_filter = ("status", "field", "source")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class PersonLinkedUserAdmin(UserAdmin):
+    """Django's user admin, except that staff and administrator flags changed by hand need a second approver."""
+
+    def save_model(self, request: HttpRequest, obj: Any, form: ModelForm, change: bool) -> None:
+        person = Person.objects.filter(user=obj).first() if obj.pk else None
+        diverted = _divert(request, form, obj, tuple(ACCOUNT_FIELDS), person) if change else []
+        super().save_model(request, obj, form, change)
+        if person is not None:
+            _propose(request, person, diverted)
+
+
+admin.site.unregister(get_user_model())
+admin.site.register(get_user_model(), PersonLinkedUserAdmin)
 
 
 @admin.register(CareerLadder)

@@ -10,7 +10,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from brightline.commands import Subcommand, write_json
 from brightline.people.importer import PeopleImportError, import_people
-from brightline.people.models import Person, TokenScope
+from brightline.people.models import AccessRole, Person, TokenScope
+from brightline.people.rolechanges import set_role_on_command_line
 from brightline.people.services import get_organisation, install_default_ladder
 from brightline.people.tokens import create_api_token
 
@@ -95,6 +96,22 @@ def _create_token(options: dict[str, Any], command: BaseCommand) -> int:
     return 0
 
 
+def _add_role_arguments(parser: CommandParser) -> None:
+    parser.add_argument("email", help="the person's email address")
+    parser.add_argument("role", choices=AccessRole.values, help="the new access role")
+    parser.add_argument("--reason", default="", help="why, for the audit trail")
+
+
+def _set_role(options: dict[str, Any], command: BaseCommand) -> int:
+    person = Person.objects.filter(email=options["email"].strip().lower()).first()
+    if person is None:
+        raise CommandError(f"no person with the email {options['email']!r}")
+    change = set_role_on_command_line(person, options["role"], actor_label=cli_actor_label(),
+                                      reason=options["reason"])
+    command.stdout.write(f"{person.name}: access role {change.from_label} → {change.to_label}.")
+    return 0
+
+
 SUBCOMMANDS = [
     Subcommand("token", "create", "Create a personal API token (printed once; read-only unless --scope write).",
                _add_token_arguments, _create_token),
@@ -102,4 +119,6 @@ SUBCOMMANDS = [
                _add_import_people_arguments, _import_people),
     Subcommand("ladder", "install-default", "Install the default engineering ladder and example principles.",
                _add_no_arguments, _install_ladder),
+    Subcommand("role", "set", "Set a person's access role from the server (no second approver; logged and shown).",
+               _add_role_arguments, _set_role),
 ]

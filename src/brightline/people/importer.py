@@ -23,7 +23,8 @@ from brightline.csvio import (
     max_lengths_of,
     read_csv_rows,
 )
-from brightline.people.models import Level, Organisation, Person, Team, WorkModality
+from brightline.people.models import Level, Organisation, Person, RoleChange, Team, WorkModality
+from brightline.people.rolechanges import record_applied_change
 
 REQUIRED_COLUMNS = ("employee_id", "name", "email", "manager_id", "team", "level", "timezone", "start_date")
 OPTIONAL_COLUMNS = ("work_modality",)
@@ -292,8 +293,12 @@ def import_people(raw: bytes, *, organisation: Organisation, actor: Person | Non
         for person, action, changes, manager_id in written:
             manager = people[manager_id] if manager_id else None
             if person.manager_id != (manager.pk if manager else None):
+                before = str(person.manager_id or "")
                 person.manager = manager
                 person.save(update_fields=["manager"])
+                # The HRIS's record: applied without a second approver, and shown to the people it affects.
+                record_applied_change(person, RoleChange.Field.MANAGER, before, str(person.manager_id or ""),
+                                      actor=actor, actor_label=actor_label or "people import")
             log_action(action, actor, person, {"changes": changes, "source": "people import"},
                        actor_label=actor_label)
     return result

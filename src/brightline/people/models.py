@@ -274,3 +274,56 @@ class LoginThrottle(models.Model):
 
     def __str__(self) -> str:
         return f"{self.username} from {self.ip}: {self.failures} failure(s)"
+
+
+class RoleChange(models.Model):
+    """A change of someone's reporting line or access (``manager``, ``access_role``, staff or administrator flags).
+
+    Made by hand (the admin), it waits as ``pending`` until a second people partner or administrator,
+    not the one who proposed it, approves it; only then is it applied. From the HRIS people import it is
+    the HRIS's record: applied at once. Either way the people it affects see it on their record.
+    """
+
+    class Field(models.TextChoices):
+        MANAGER = "manager", "Manager"
+        ACCESS_ROLE = "access_role", "Access role"
+        IS_STAFF = "is_staff", "Admin site access"
+        IS_SUPERUSER = "is_superuser", "Full administrator"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for a second approver"
+        APPLIED = "applied", "Applied"
+        REJECTED = "rejected", "Rejected"
+
+    class Source(models.TextChoices):
+        ADMIN = "admin", "Made by hand"
+        IMPORT = "import", "HRIS people import"
+        CLI = "cli", "Server command line"
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="role_changes")
+    field = models.CharField(max_length=20, choices=Field.choices)
+    # Stored as text: a manager's person id, a role's code, or "true"/"false"; "" for none.
+    from_value = models.CharField(max_length=64, blank=True)
+    to_value = models.CharField(max_length=64, blank=True)
+    # The readable values at the time of the proposal, for the pages.
+    from_label = models.CharField(max_length=200, blank=True)
+    to_label = models.CharField(max_length=200, blank=True)
+    reason = models.CharField(max_length=500, blank=True)
+    source = models.CharField(max_length=10, choices=Source.choices)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True)
+    proposed_by = models.ForeignKey(Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    proposed_label = models.CharField(max_length=200)
+    proposed_at = models.DateTimeField(auto_now_add=True)
+    approved_by = models.ForeignKey(Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                                    help_text="Who approved or rejected the change.")
+    approved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-proposed_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_field_display()} of {self.person}: {self.from_label or '—'} → {self.to_label or '—'}"
+
+    @property
+    def audit_subject_person_id(self) -> int:
+        return self.person_id
