@@ -235,11 +235,42 @@ def can_approve_adverse_outcome(viewer: Person | None, review: object, proposer:
     return is_people_partner(viewer) or manages(viewer, person)
 
 
-def can_review_appeal(viewer: Person | None, review: object) -> bool:
-    """A second reviewer must stand outside the person's management chain (E7)."""
+def contested_feedback_writer_ids(review: object) -> set[int]:
+    """The people who may have written feedback the review's packet cites (and so an appeal contests).
+
+    A named response or manager commentary excludes its author. An anonymous response excludes everyone
+    invited to give it, so the exclusion reveals no single writer.
+    """
+    from brightline.feedback.models import FeedbackInvitation, FeedbackResponse, ManagerCommentary
+
+    items = review.packet_items.filter(kind__in=("feedback_response", "manager_commentary"))  # type: ignore[attr-defined]
+    ids: dict[str, set[int]] = {"feedback_response": set(), "manager_commentary": set()}
+    for kind, object_id in items.values_list("kind", "object_id"):
+        if str(object_id).isdigit():
+            ids[kind].add(int(object_id))
+    writers: set[int] = set()
+    whole_requests: set[int] = set()
+    for response in FeedbackResponse.objects.filter(pk__in=ids["feedback_response"]).select_related("invitation"):
+        if response.invitation is not None:
+            writers.add(response.invitation.respondent_id)
+        else:
+            whole_requests.add(response.request_id)
+    writers.update(FeedbackInvitation.objects.filter(request_id__in=whole_requests)
+                   .values_list("respondent_id", flat=True))
+    writers.update(pk for pk in ManagerCommentary.objects.filter(pk__in=ids["manager_commentary"])
+                   .values_list("author_id", flat=True) if pk is not None)
+    return writers
+
+
+def can_review_appeal(viewer: Person | None, review: object, *, excluded: set[int] | None = None) -> bool:
+    """A second reviewer stands outside the person's management chain and wrote none of the feedback the
+    packet cites (E7). ``excluded`` is ``contested_feedback_writer_ids(review)`` when the caller has it."""
     person = review.person  # type: ignore[attr-defined]
-    return (viewer is not None and viewer.is_active and not is_self(viewer, person)
-            and not manages(viewer, person) and review.manager_id != viewer.pk)  # type: ignore[attr-defined]
+    if (viewer is None or not viewer.is_active or is_self(viewer, person) or manages(viewer, person)
+            or review.manager_id == viewer.pk):  # type: ignore[attr-defined]
+        return False
+    writers = contested_feedback_writer_ids(review) if excluded is None else excluded
+    return viewer.pk not in writers
 
 
 def can_view_appeal(viewer: Person | None, appeal: object) -> bool:

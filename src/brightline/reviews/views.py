@@ -435,7 +435,9 @@ def _appeal_for(request: HttpRequest, appeal_id: int) -> tuple[Person, Appeal]:
 def appeal_detail(request: HttpRequest, appeal_id: int) -> HttpResponse:
     viewer, appeal = _appeal_for(request, appeal_id)
     expected = appeal.escalation_reviewer_id if appeal.status == Appeal.Status.ESCALATED else appeal.reviewer_id
-    candidates = [p for p in Person.objects.filter(is_active=True) if access.can_review_appeal(p, appeal.review)]
+    writers = access.contested_feedback_writer_ids(appeal.review)
+    candidates = [p for p in Person.objects.filter(is_active=True)
+                  if access.can_review_appeal(p, appeal.review, excluded=writers)]
     return render(request, "reviews/appeal.html", {
         "appeal": appeal, "review": appeal.review, "messages_thread": appeal.messages.select_related("author"),
         "is_self": access.is_self(viewer, appeal.review.person), "can_assign": access.can_run_cycles(viewer),
