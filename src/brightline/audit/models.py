@@ -56,7 +56,7 @@ class AuditHead(models.Model):
 class AccessLog(models.Model):
     """A read of one person's record by someone else (G2). The person can see these."""
 
-    VIA_CHOICES = [("web", "web page"), ("api", "API"), ("cli", "command line")]
+    VIA_CHOICES = [("web", "web page"), ("api", "API"), ("cli", "command line"), ("admin", "admin site")]
 
     at = models.DateTimeField(auto_now_add=True, db_index=True)
     viewer = models.ForeignKey("people.Person", null=True, on_delete=models.SET_NULL, related_name="+")
