@@ -45,6 +45,7 @@ def leadership_aggregates(request: HttpRequest) -> dict[str, Any]:
                        "outside_hours_share": row.outside_hours_share})} for row in view.teams],
         "promotion_by_level": view.promotion_by_level.to_json() if view.promotion_by_level else None,
         "calibration": view.calibration.to_json() if view.calibration else None,
+        "calibration_withheld": view.calibration_withheld,
         "promotion_velocity": view.velocity.to_json(),
         "four_fifths_flags": len(view.flags), "comparisons": view.comparisons,
         "improvement_after_feedback": [{"cycle_name": row.cycle_name, **row.summary.to_json()}

@@ -70,6 +70,8 @@ class LeadershipView:
     improvement: list[health.ImprovementSummaryRow] = field(default_factory=list)
     brief: list[BriefSentence] = field(default_factory=list)
     delivery_available: bool = False
+    # The calibration figures rest on fewer than min_cohort people: ``calibration`` is None.
+    calibration_withheld: bool = False
     notes: list[str] = field(default_factory=list)
 
 
@@ -196,6 +198,7 @@ def build_leadership_view(*, min_cohort: int, now: dt.datetime | None = None) ->
     flags: list[CutAudit] = []
     comparisons = 0
     calibration = None
+    calibration_withheld = False
     if table is not None and table.rows:
         level_cut = next(cut for cut in STANDARD_CUTS if cut.key == "level")
         team_cut = next(cut for cut in STANDARD_CUTS if cut.key == "team")
@@ -213,13 +216,14 @@ def build_leadership_view(*, min_cohort: int, now: dt.datetime | None = None) ->
                     if result.four_fifths_flag:
                         flags.append(result)
         cycles = auditable_cycles()
-        calibration = health.calibration_health(cycles[0]) if cycles else None
+        if cycles:
+            calibration, calibration_withheld = health.published_calibration_health(cycles[0], min_cohort=min_cohort)
     view = LeadershipView(
         min_cohort=min_cohort, total_headcount=total, teams=teams, withheld_teams=withheld, cycle_name=cycle_name,
         promotion_by_level=promotion, calibration_by_team=calibration_by_team, calibration=calibration,
         velocity=health.promotion_velocity(min_cohort=min_cohort),
         attrition=health.attrition_by_team(min_cohort=min_cohort, today=now.date()), flags=flags,
-        comparisons=comparisons, delivery_available=delivery_available,
+        comparisons=comparisons, delivery_available=delivery_available, calibration_withheld=calibration_withheld,
         improvement=health.improvement_across_managers(min_cohort=min_cohort))
     if table is None:
         view.notes.append("No review cycle has reached the decision memo yet, so there are no outcome patterns.")

@@ -241,9 +241,11 @@ def system_health(request: HttpRequest) -> HttpResponse:
     _require(access.can_view_aggregates(viewer), DENIED_AGGREGATES)
     min_cohort = min_cohort_size()
     cycles = decisions.auditable_cycles()
+    calibration, calibration_withheld = (health.published_calibration_health(cycles[0], min_cohort=min_cohort)
+                                         if cycles else (None, False))
     return render(request, "fairness/health.html", {
         "min_cohort": min_cohort, "velocity": health.promotion_velocity(min_cohort=min_cohort),
-        "calibration": health.calibration_health(cycles[0]) if cycles else None,
+        "calibration": calibration, "calibration_withheld": calibration_withheld,
         "cycle": cycles[0] if cycles else None,
         "attrition": health.attrition_by_team(min_cohort=min_cohort),
         "clarity": clarity_for_organisation(min_cohort=min_cohort)})
