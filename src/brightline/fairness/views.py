@@ -8,7 +8,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -258,7 +258,10 @@ def system_health(request: HttpRequest) -> HttpResponse:
 def leadership_view(request: HttpRequest) -> HttpResponse:
     viewer = _viewer(request)
     _require(access.can_view_leadership_view(viewer), DENIED_AGGREGATES)
-    view = leadership.build_leadership_view(min_cohort=min_cohort_size())
+    try:
+        view = leadership.build_leadership_view(min_cohort=min_cohort_size(), cycle=request.GET.get("cycle"))
+    except leadership.UnknownCycle as error:
+        raise Http404(str(error)) from None
     return render(request, "fairness/leadership.html", {
         "view": view, "chart": leadership.promotion_chart_spec(view.promotion_by_level),
         "can_drill_down": access.can_drill_down(viewer), "teams": Team.objects.all(),
