@@ -143,7 +143,8 @@ def should_see(objects: DemoObjects) -> dict[str, list[str]]:
     erin_review, pat_review = objects.review_ids["erin"], objects.review_ids["pat"]
     team = objects.team_slug
     everyone = ["/", "/growth/", "/reviews/", "/insights/me/", "/me/access-log/", "/ladder/", "/data-use/",
-                "/growth/inbox/", "/growth/drafts/", "/insights/transparency/", "/evidence/definitions/"]
+                "/growth/inbox/", "/growth/drafts/", "/insights/transparency/", "/evidence/definitions/",
+                "/changes/"]
     return {
         "erin": [*everyone, f"/growth/{erin}/", f"/people/{erin}/", f"/people/{erin}/access-log/",
                  f"/insights/person/{erin}/", f"/reviews/r/{erin_review}/", f"/reviews/r/{erin_review}/packet/",

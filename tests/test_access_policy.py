@@ -144,5 +144,40 @@ def test_an_access_log_with_an_unknown_channel_is_refused(personas):
 
     with pytest.raises(ValueError) as error:
         record_access(personas.mo, personas.erin, "people.profile", via="web:somewhere")
-    assert str(error.value) == ERR_VIA.format(choices="web, api, cli", via="web:somewhere")
+    assert str(error.value) == ERR_VIA.format(choices="web, api, cli, admin", via="web:somewhere")
     assert not AccessLog.objects.exists()
+
+
+def test_reads_of_a_person_through_the_admin_are_in_their_access_log(personas, client_for):
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    personas.pia.user.is_staff = personas.pia.user.is_superuser = True
+    personas.pia.user.save()
+    browser = client_for(personas.pia)
+    assert browser.get(f"/admin/people/person/{personas.erin.pk}/change/").status_code == 200
+    assert browser.get(f"/admin/people/person/{personas.erin.pk}/history/").status_code == 200
+    reads = AccessLog.objects.filter(subject=personas.erin, via="admin")
+    assert [(r.viewer, r.record) for r in reads.order_by("id")] == [
+        (personas.pia, "people.profile"), (personas.pia, "people.profile_history")]
+    # An administrator account with no person record is named by its login, not as "system".
+    root = get_user_model().objects.create(username="root", is_staff=True, is_superuser=True)
+    browser = Client()
+    browser.force_login(root)
+    assert browser.get(f"/admin/people/person/{personas.erin.pk}/change/").status_code == 200
+    assert reads.order_by("-id").first().viewer_label == "admin:root"
+    # The employee sees the read, through the admin, on her own access log.
+    page = client_for(personas.erin).get("/me/access-log/").content.decode()
+    assert "admin site" in page
+
+
+def test_reading_an_access_log_entry_in_the_admin_is_logged_too(personas, client_for):
+    from brightline.audit.services import record_access
+
+    record_access(personas.mo, personas.erin, "people.profile", via="web")
+    entry = AccessLog.objects.get()
+    personas.pia.user.is_staff = personas.pia.user.is_superuser = True
+    personas.pia.user.save()
+    assert client_for(personas.pia).get(f"/admin/audit/accesslog/{entry.pk}/change/").status_code == 200
+    assert AccessLog.objects.filter(subject=personas.erin, via="admin", record="audit.access_log",
+                                    viewer=personas.pia).count() == 1

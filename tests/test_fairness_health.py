@@ -111,3 +111,22 @@ def test_system_health_page_reads_calibration_and_withholds_few_leavers(personas
     assert (calibration.n, calibration.changed) == (24, 8)
     page = response.content.decode()
     assert "Fewer than 5 leavers: counts withheld." in page
+
+
+def test_calibration_figures_of_a_cycle_below_the_minimum_cohort_are_withheld(personas, client_for, organisation,
+                                                                               ladder):
+    from brightline.policy.services import update_policy
+
+    update_policy(actor=personas.pia, reason="larger cohorts for this organisation", min_cohort_size=8)
+    # 7 people: 28 proposals, but the figure is about 7 people, one fewer than the minimum.
+    members = [Member(f"R{i}", "alpha", outcome="meets", proposed="exceeds" if i < 2 else "") for i in range(7)]
+    decided_cycle(make_people(organisation, ladder, personas.mo, members), members)
+    for url in ("/fairness/health/", "/fairness/leadership/"):
+        response = client_for(personas.lee).get(url)
+        page = response.content.decode()
+        assert "Changed 8 of 28" not in page, url
+        assert "Withheld: this cycle's calibration figures rest on fewer than 8 people" in page, url
+    brief = " ".join(sentence.text for sentence in response.context["view"].brief)
+    assert "Calibration changed" not in brief
+    api = client_for(personas.lee).get("/api/fairness/leadership").json()
+    assert api["calibration"] is None and api["calibration_withheld"] is True

@@ -123,3 +123,30 @@ def test_leaders_never_see_demographic_cuts(personas, client_for, organisation, 
     view = client_for(personas.lee).get("/fairness/leadership/").context["view"]
     assert all(not flag.cut.protected for flag in view.flags)
     assert not AuditEntry.objects.filter(action="fairness.demographics.read").exists()
+
+
+def test_the_reader_chooses_the_cycle_and_the_default_skips_a_cycle_below_the_minimum(personas, client_for,
+                                                                                       organisation, ladder):
+    people, earlier = organisation_with_a_small_team(organisation, ladder, personas.mo, 0)
+    # A later, 3-person cycle is decided: it must not hide the earlier cycle's findings.
+    later = decided_cycle(people[:3], [Member(f"Big Ann {i}", "alpha") for i in range(3)], name="2026 H2")
+    browser = client_for(personas.lee)
+    response = browser.get("/fairness/leadership/")
+    view = response.context["view"]
+    assert view.cycle_name == earlier.name and view.comparisons > 0
+    page = response.content.decode()
+    assert 'name="cycle"' in page and f'value="{later.pk}"' in page
+    response = browser.get(f"/fairness/leadership/?cycle={later.pk}")
+    assert response.context["view"].cycle_name == "2026 H2"
+    page = response.content.decode()
+    assert "0 of 0" not in page
+    assert "Withheld: groups below the minimum" in page
+    api = browser.get(f"/api/fairness/leadership?cycle={later.pk}").json()
+    assert api["cycle"] == {"id": later.pk, "name": "2026 H2", "people": 3}
+    assert api["comparisons_withheld"] is True
+    default = browser.get("/api/fairness/leadership").json()
+    assert default["cycle"]["id"] == earlier.pk
+    assert [cycle["name"] for cycle in default["cycles"]] == ["2026 H2", earlier.name]
+    assert browser.get("/fairness/leadership/?cycle=999999").status_code == 404
+    assert browser.get("/api/fairness/leadership?cycle=999999").status_code == 404
+    assert browser.get("/fairness/leadership/?cycle=abc").status_code == 404

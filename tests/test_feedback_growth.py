@@ -99,3 +99,45 @@ def test_the_feedback_api_is_described_in_the_openapi_schema(personas, client_fo
     for path in ("/api/feedback/accomplishments", "/api/feedback/requests", "/api/feedback/invitations",
                  "/api/feedback/invitations/{invitation_id}/response"):
         assert path in paths
+
+
+def test_a_person_records_a_debrief_about_their_own_work_on_the_growth_page_and_the_api(personas, client_for):
+    from brightline.evidence.models import EvidenceItem
+
+    browser = client_for(personas.erin)
+    page = browser.get("/growth/").content.decode()
+    assert "Record an incident debrief or design-review notes" in page
+    response = browser.post("/growth/evidence/new/", {
+        "kind": "incident_debrief", "title": "Debrief: settlement file delayed", "occurred_on": "2026-03-02",
+        "summary": "Led the debrief; we added a retry and an alert on the file's arrival.",
+        "url": "https://wiki.example.org/debriefs/12"})
+    assert response.status_code == 302
+    item = EvidenceItem.objects.get(title="Debrief: settlement file delayed")
+    assert (item.person, item.kind, item.team) == (personas.erin, "incident_debrief", personas.erin.team)
+    assert AuditEntry.objects.filter(action="evidence.item.recorded", actor_id=personas.erin.pk).count() == 1
+    assert item.citation in browser.get("/growth/").content.decode()
+
+    created = browser.post("/api/evidence/items", {
+        "kind": "design_review", "title": "Design review notes: payout batching", "occurred_on": "2026-03-05",
+        "summary": "Reviewed the batching design; asked for an idempotency key."}, content_type="application/json")
+    assert created.status_code == 201 and created.json()["person_id"] == personas.erin.pk
+
+    before = EvidenceItem.objects.count()
+    bad = [
+        ({"kind": "merged_change"}, "incident debrief or design-review notes"),
+        ({"title": "  "}, "A title is required"),
+        ({"summary": ""}, "What happened and what you did is required"),
+        ({"url": "javascript:alert(1)"}, "must be a web address"),
+        ({"occurred_on": "2999-01-01"}, "is in the future"),
+        ({"occurred_on": "yesterday"}, "A date (YYYY-MM-DD) is required"),
+        ({"service": "no-such-service"}, "no service called"),
+        ({}, "You already recorded"),
+    ]
+    valid = {"kind": "incident_debrief", "title": "Debrief: settlement file delayed", "occurred_on": "2026-03-02",
+             "summary": "Again."}
+    for change, message in bad:
+        refused = browser.post("/api/evidence/items", {**valid, **change}, content_type="application/json")
+        assert refused.status_code == 400 and message in refused.json()["detail"], change
+    followed = browser.post("/growth/evidence/new/", {**valid, "title": ""}, follow=True)
+    assert "A title is required" in followed.content.decode()
+    assert EvidenceItem.objects.count() == before

@@ -74,3 +74,41 @@ def test_the_policy_form_refuses_a_post_without_csrf_token(personas, client_for)
     browser = client_for(personas.pia, enforce_csrf_checks=True)
     assert browser.post("/policy/edit/", {"min_cohort_size": 9, "reason": "x"}).status_code == 403
     assert services.min_cohort_size() == 5
+
+
+def test_every_employee_reads_policy_ladder_and_model_changes_with_reason_and_date(personas, client_for, ladder):
+    from django.utils import timezone
+
+    from brightline.audit.services import log_action
+    from brightline.policy import services
+
+    services.update_policy(actor=personas.pia, reason="The works council asked for larger groups.",
+                           min_cohort_size=8, ai_boundaries={"sentiment_enabled": False})
+    personas.pia.user.is_staff = personas.pia.user.is_superuser = True
+    personas.pia.user.save()
+    level = ladder["IC3"]
+    admin = client_for(personas.pia)
+    form = admin.get(f"/admin/people/level/{level.pk}/change/").context["adminform"].form
+    data = {name: form[name].value() for name in form.fields if form[name].value() is not None}
+    data["title"] = "Senior engineer (renamed)"
+    for inline in admin.get(f"/admin/people/level/{level.pk}/change/").context["inline_admin_formsets"]:
+        management = inline.formset.management_form
+        data.update({management.add_prefix(name): management[name].value() for name in management.fields})
+        for inline_form in inline.formset.forms:
+            data.update({inline_form.add_prefix(name): inline_form[name].value() or ""
+                         for name in inline_form.fields if inline_form[name].value() is not None})
+    assert admin.post(f"/admin/people/level/{level.pk}/change/", data).status_code == 302
+    log_action("insights.run.completed", None, None, {"models": {"sentiment": "sentiment@aaa"}}, actor_label="job")
+    log_action("insights.run.completed", None, None, {"models": {"sentiment": "sentiment@bbb"}}, actor_label="job")
+
+    page = client_for(personas.erin).get("/changes/").content.decode()
+    today = timezone.now().date().isoformat()
+    assert today in page
+    assert "Minimum group size for any aggregate: 5 → 8." in page
+    assert "sentiment trends on → off" in page
+    assert "The works council asked for larger groups." in page
+    assert "Career level and its expectations" in page and "title" in page
+    assert "Sentiment classifier" in page and "A new version replaced the previous one" in page
+    for key in ("min_cohort_size", "sentiment_enabled", "sentiment@", "people.level"):
+        assert key not in page
+    assert 'href="/changes/"' in client_for(personas.erin).get("/data-use/").content.decode()

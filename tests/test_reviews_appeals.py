@@ -8,6 +8,7 @@ import pytest
 
 from brightline.audit.models import AuditEntry
 from brightline.reviews import services
+from brightline.reviews.appeal_rules import may_review_appeal
 from brightline.reviews.models import Appeal, CalibrationChange, Phase
 from brightline.reviews.services import ReviewError
 from tests.reviews_helpers import AFTER_WINDOW, IN_WINDOW, cycle_in_calibration, olga, pre_vote_all, review_of
@@ -206,3 +207,55 @@ def test_the_policy_refuses_an_unknown_pre_vote_names_setting(personas, client_f
         {"reason": "x", "prevote_names": "everyone"}), content_type="application/json")
     assert response.status_code == 400 and "pre-vote names" in response.json()["detail"]
     assert client_for(personas.erin).get("/api/policy").json()["prevote_names"] == "anonymised"
+
+
+def _feedback_about(personas, respondents, *, anonymous: bool):
+    from brightline.feedback import services as feedback_services
+
+    request = feedback_services.request_feedback(actor=personas.mo, subject=personas.erin, anonymous=anonymous,
+                                                 respondents=[(p, "peer") for p in respondents])
+    invitation = request.invitations.get(respondent=respondents[0])
+    return feedback_services.submit_feedback_response(
+        actor=respondents[0], invitation=invitation, send_despite_tone=True,
+        data=feedback_services.ResponseInput(what_they_did="Skipped the design review for the ledger change.",
+                                             impact="Two teams had to redo their integration.",
+                                             one_thing_to_grow="Bring designs to review before building."))
+
+
+def _cite(review, response, personas):
+    from brightline.reviews.models import PacketItem
+
+    PacketItem.objects.create(review=review, kind=PacketItem.Kind.FEEDBACK_RESPONSE, object_id=str(response.pk),
+                              included_by=personas.mo, via="assessment")
+
+
+def test_the_named_writer_of_contested_feedback_cannot_review_the_appeal(personas, released):
+
+    review = review_of(released, personas.erin)
+    _cite(review, _feedback_about(personas, [olga()], anonymous=False), personas)
+    appeal = services.file_appeal(review, actor=personas.erin, today=IN_WINDOW, context="The feedback is unfair.")
+    assert not may_review_appeal(olga(), review)
+    with pytest.raises(ReviewError, match="Olga Othermanager wrote or was asked for feedback"):
+        services.assign_appeal_reviewer(appeal, actor=personas.pia, reviewer=olga())
+    # Someone outside the chain who wrote none of it still may.
+    services.assign_appeal_reviewer(appeal, actor=personas.pia, reviewer=personas.oscar)
+
+
+def test_anonymous_contested_feedback_excludes_everyone_invited_to_give_it(personas, released):
+
+    review = review_of(released, personas.erin)
+    # Olga wrote it; Oscar and Pat were asked too. All three are excluded, so the exclusion names no writer.
+    _cite(review, _feedback_about(personas, [olga(), personas.oscar, personas.pat], anonymous=True), personas)
+    appeal = services.file_appeal(review, actor=personas.erin, today=IN_WINDOW, context="The feedback is unfair.")
+    assert [p.name for p in (olga(), personas.oscar, personas.pat) if may_review_appeal(p, review)] == []
+    for invited in (olga(), personas.oscar):
+        with pytest.raises(ReviewError, match="wrote or was asked for feedback"):
+            services.assign_appeal_reviewer(appeal, actor=personas.pia, reviewer=invited)
+    assert may_review_appeal(personas.pia, review)
+
+
+def test_feedback_not_in_the_packet_does_not_exclude_its_writer(personas, released):
+
+    review = review_of(released, personas.erin)
+    _feedback_about(personas, [olga()], anonymous=False)
+    assert may_review_appeal(olga(), review)

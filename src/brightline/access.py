@@ -235,11 +235,15 @@ def can_approve_adverse_outcome(viewer: Person | None, review: object, proposer:
     return is_people_partner(viewer) or manages(viewer, person)
 
 
-def can_review_appeal(viewer: Person | None, review: object) -> bool:
-    """A second reviewer must stand outside the person's management chain (E7)."""
+def can_review_appeal(viewer: Person | None, review: object, *, excluded: set[int]) -> bool:
+    """A second reviewer stands outside the person's management chain and wrote none of the feedback the
+    packet cites. ``excluded`` is ``reviews.appeal_rules.contested_feedback_writer_ids(review)``: the reviews
+    app knows what a packet cites, so it passes the writers in."""
     person = review.person  # type: ignore[attr-defined]
-    return (viewer is not None and viewer.is_active and not is_self(viewer, person)
-            and not manages(viewer, person) and review.manager_id != viewer.pk)  # type: ignore[attr-defined]
+    if (viewer is None or not viewer.is_active or is_self(viewer, person) or manages(viewer, person)
+            or review.manager_id == viewer.pk):  # type: ignore[attr-defined]
+        return False
+    return viewer.pk not in excluded
 
 
 def can_view_appeal(viewer: Person | None, appeal: object) -> bool:

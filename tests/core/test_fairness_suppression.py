@@ -191,3 +191,28 @@ def test_what_the_audit_leaves_unknown_in_a_margin_is_two_cells_and_min_cohort_p
 def test_it_refuses_a_minimum_cohort_below_one(min_cohort):
     with pytest.raises(ValueError):
         suppress_small_groups({("A",): 3}, min_cohort=min_cohort)
+
+
+def test_the_complement_chosen_withholds_the_fewest_people():
+    # A 3-person and a 2-person cell. The fewest-broken-margins order alone also withholds the
+    # 40-person M | d cell; a protection exists that leaves it (and its comparison) published.
+    cells = {("X", "a"): 30, ("X", "b"): 12, ("X", "d"): 6, ("F", "a"): 3, ("F", "b"): 25, ("F", "d"): 20,
+             ("M", "a"): 30, ("M", "b"): 2, ("M", "d"): 40}
+    hidden = suppress_small_groups(cells, min_cohort=5)
+    assert ("M", "d") not in hidden
+    assert sum(cells[key] for key, reason in hidden.items() if reason == "complementary") == 68
+    assert recover_by_subtraction(cells, hidden, published_margins_of(cells, min_cohort=5)) == set()
+
+
+def test_a_one_column_cut_shows_the_withheld_groups_together_and_says_which_rule():
+    from brightline.core.fairness import plan_suppression
+
+    # A 3-person team forces its 20-person complement out; together they are one "other" row.
+    result = audit_outcome_counts({("alpha",): (3, 1), ("beta",): (20, 6), ("gamma",): (30, 24)})
+    assert result.suppressed == ("alpha", "beta")
+    assert result.suppression_rule == "combined_other"
+    assert (result.other.n, result.other.favourable) == (23, 7)
+    assert any("shown together as one row" in note for note in result.notes)
+    assert result.to_json()["other"]["n"] == 23
+    plan = plan_suppression({("A", "x"): 3, ("A", "y"): 20, ("B", "x"): 30, ("B", "y"): 30})
+    assert plan.rule == "smallest_complement" and plan.other == ()

@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
 from django.db import models
 from django.forms import ModelForm
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 
 from brightline.audit.models import AccessLog, AuditEntry
-from brightline.audit.services import log_action
+from brightline.audit.services import log_action, record_access
 
 
 class AuditedAdmin(admin.ModelAdmin):
@@ -37,6 +38,38 @@ class AuditedAdmin(admin.ModelAdmin):
 def _person(request: HttpRequest) -> Any:
     # The admin's user is always signed in; its person row (or None) is on the user, so audit needs no people import.
     return getattr(request.user, "person", None)
+
+
+class RecordReadsMixin(admin.ModelAdmin):
+    """For an admin whose pages show part of one person's record: every read of a change or history page is
+    written to that person's access log (via the admin site), like a read of the same record on the pages."""
+
+    read_record = "people.profile"
+
+    def subject_of(self, obj: models.Model) -> Any:
+        """The person whose record ``obj`` is part of."""
+        return obj
+
+    def _log_read(self, request: HttpRequest, object_id: str, record: str, response: HttpResponse) -> None:
+        if request.method != "GET" or response.status_code != 200:
+            return
+        obj = self.get_object(request, unquote(object_id))
+        subject = self.subject_of(obj) if obj is not None else None
+        if subject is not None:
+            record_access(_person(request), subject, record, via="admin",
+                          viewer_label=_admin_label(request))
+
+    def change_view(self, request: HttpRequest, object_id: str, form_url: str = "",
+                    extra_context: dict[str, Any] | None = None) -> HttpResponse:
+        response = super().change_view(request, object_id, form_url, extra_context)
+        self._log_read(request, object_id, self.read_record, response)
+        return response
+
+    def history_view(self, request: HttpRequest, object_id: str,
+                     extra_context: dict[str, Any] | None = None) -> HttpResponse:
+        response = super().history_view(request, object_id, extra_context)
+        self._log_read(request, object_id, f"{self.read_record}_history", response)
+        return response
 
 
 def _admin_label(request: HttpRequest) -> str | None:
@@ -69,7 +102,14 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
 
 @admin.register(AccessLog)
-class AccessLogAdmin(AuditEntryAdmin):
+class AccessLogAdmin(RecordReadsMixin, AuditEntryAdmin):
+    """Reading who read a person's record is itself a read of it (as on the access-log page)."""
+
+    read_record = "audit.access_log"
+
+    def subject_of(self, obj: models.Model) -> Any:
+        return getattr(obj, "subject", None)
+
     list_display = ("at", "viewer_label", "subject", "record", "via")
     list_filter = ("via", "record")
     search_fields = ("viewer_label", "record")

@@ -61,7 +61,7 @@ class AccessLog(models.Model):
     each stores the hash of the read before, so a deleted or edited read is detected.
     """
 
-    VIA_CHOICES = [("web", "web page"), ("api", "API"), ("cli", "command line")]
+    VIA_CHOICES = [("web", "web page"), ("api", "API"), ("cli", "command line"), ("admin", "admin site")]
 
     seq = models.PositiveBigIntegerField(unique=True)
     at = models.DateTimeField(default=timezone.now, db_index=True)

@@ -236,15 +236,19 @@ def verify_chain(*, expected_head: str | None = None) -> ChainVerification:
 ERR_VIA = "via must be one of {choices}, not {via!r}"
 
 
-def record_access(viewer: AuditPerson | None, subject: AuditPerson, record: str, *, via: str, reason: str = "") -> None:
-    """Log a read of ``subject``'s ``record`` by someone else. Reading one's own record is not logged."""
+def record_access(viewer: AuditPerson | None, subject: AuditPerson, record: str, *, via: str, reason: str = "",
+                  viewer_label: str | None = None) -> None:
+    """Log a read of ``subject``'s ``record`` by someone else. Reading one's own record is not logged.
+
+    ``viewer_label`` names a reader with no person record (an admin login); otherwise it is "system".
+    """
     choices = [choice for choice, _label in AccessLog.VIA_CHOICES]
     if via not in choices:
         # Checked here because SQLite would store any string, and PostgreSQL would fail the read.
         raise ValueError(ERR_VIA.format(choices=", ".join(choices), via=via))
     if viewer is not None and viewer.pk == subject.pk:
         return
-    label = f"{viewer.name} <{viewer.email}>" if viewer is not None else SYSTEM_ACTOR
+    label = f"{viewer.name} <{viewer.email}>" if viewer is not None else (viewer_label or SYSTEM_ACTOR)
     AccessLog.objects.create(viewer=viewer, viewer_label=label, subject=subject, record=record, via=via,
                              reason=reason)
 

@@ -14,6 +14,7 @@ urlpatterns = [
     path("organisation/", views.organisation, name="organisation"),
     path("ladder/", views.ladder, name="ladder"),
     path("data-use/", views.data_use, name="data-use"),
+    path("changes/", views.changes, name="changes"),
     path("policy/edit/", views.policy_edit, name="policy-edit"),
     path("audit/", views.audit_trail, name="audit-trail"),
 ]

@@ -20,6 +20,7 @@ from brightline.operations.retention import last_purge
 from brightline.people.models import CareerLadder, Person, Team
 from brightline.people.queries import direct_reports, team_headcounts, workload_class_headcounts
 from brightline.people.rolechanges import changes_affecting
+from brightline.policy.changelog import change_log
 from brightline.policy.forms import PolicyForm
 from brightline.policy.inventory import DEFAULT_RETENTION_DAYS, NEVER_COLLECTED, SOURCES
 from brightline.policy.services import PolicyError, get_policy, update_policy
@@ -172,6 +173,13 @@ def data_use(request: HttpRequest) -> HttpResponse:
                                                          "retention_days": retention_days,
                                                          "never_collected": NEVER_COLLECTED,
                                                          "last_purge": last_purge()})
+
+
+@require_GET
+def changes(request: HttpRequest) -> HttpResponse:
+    """The change log every employee reads: policy, ladder, rubric and model changes with reason and date."""
+    _viewer(request)
+    return render(request, "dashboards/changes.html", {"changes": change_log()})
 
 
 @require_http_methods(["GET", "POST"])

@@ -9,7 +9,7 @@ from typing import Any, Literal
 from django.http import HttpRequest, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.pagination import paginate
 
@@ -101,6 +101,28 @@ def get_item(request: HttpRequest, item_id: int) -> EvidenceItem:
     if item.person is not None:
         record_access(viewer, item.person, "evidence.item", via="api")
     return item
+
+
+class WrittenEvidenceIn(Schema):
+    kind: str
+    title: str
+    summary: str
+    occurred_on: str
+    url: str = ""
+    service: str = ""
+
+
+@router.post("/items", response={201: EvidenceItemOut, 400: ErrorOut},
+             summary="Record an incident debrief or design-review notes about your own work")
+def record_written_evidence(request: HttpRequest, payload: WrittenEvidenceIn) -> Status:
+    from brightline.evidence.services import EvidenceError
+    from brightline.evidence.services import record_written_evidence as record
+
+    try:
+        item = record(actor=request.auth, **payload.dict())  # type: ignore[attr-defined]
+    except EvidenceError as error:
+        raise HttpError(400, str(error)) from None
+    return Status(201, item)
 
 
 @router.post("/events", auth=None, include_in_schema=True,

@@ -223,3 +223,77 @@ def _attribute_existing(kind: str, value: str, person: Person) -> int:
     count += Page.objects.filter(person__isnull=True, responder__iexact=value).update(person=person)
     count += SupportTicket.objects.filter(handled_by__isnull=True, handler__iexact=value).update(handled_by=person)
     return count
+
+
+# --------------------------------------------------------------------------- written evidence (B1)
+
+WRITTEN_KINDS: Final = (EvidenceItem.Kind.INCIDENT_DEBRIEF, EvidenceItem.Kind.DESIGN_REVIEW)
+ERR_WRITTEN_KIND: Final = "You can record an incident debrief or design-review notes here; got {value!r}."
+ERR_WRITTEN_REQUIRED: Final = "{field} is required."
+ERR_WRITTEN_TOO_LONG: Final = "The title is at most 300 characters."
+ERR_WRITTEN_URL: Final = "The link must be a web address starting with http:// or https://, e.g. https://wiki/debrief-12."
+ERR_WRITTEN_FUTURE: Final = "The date {value} is in the future; record a debrief or review once it has happened."
+ERR_WRITTEN_NOT_ALLOWED: Final = ("The policy does not allow collecting evidence written in Brightline, so this was "
+                                  "not recorded.")
+ERR_WRITTEN_DUPLICATE: Final = "You already recorded {title!r} on {day}."
+ERR_WRITTEN_NO_PERSON: Final = "Only a person with a Brightline record can record evidence about their own work."
+
+
+def record_written_evidence(*, actor: Person | None, kind: str, title: str, summary: str, occurred_on: Any,
+                            url: str = "", service: str = "", today: Any = None) -> EvidenceItem:
+    """A person records an incident debrief or design-review notes about their own work.
+
+    The item is about the actor (never someone else), citable like any other evidence item, and
+    audited. Everything is checked first; nothing is written when any field is wrong.
+    """
+    import datetime as dt
+    import uuid
+
+    from django.core.exceptions import ValidationError
+    from django.core.validators import URLValidator
+
+    from brightline.policy.services import get_policy
+
+    if actor is None or not actor.is_active:
+        raise EvidenceError(ERR_WRITTEN_NO_PERSON)
+    if kind not in WRITTEN_KINDS:
+        raise EvidenceError(ERR_WRITTEN_KIND.format(value=kind))
+    title, summary, url, service = title.strip(), summary.strip(), url.strip(), service.strip()
+    if not title:
+        raise EvidenceError(ERR_WRITTEN_REQUIRED.format(field="A title"))
+    if len(title) > 300:
+        raise EvidenceError(ERR_WRITTEN_TOO_LONG)
+    if not summary:
+        raise EvidenceError(ERR_WRITTEN_REQUIRED.format(field="What happened and what you did"))
+    if url:
+        try:
+            URLValidator(schemes=["http", "https"])(url)
+        except ValidationError:
+            raise EvidenceError(ERR_WRITTEN_URL) from None
+        if len(url) > 500:
+            raise EvidenceError(ERR_WRITTEN_URL)
+    if isinstance(occurred_on, str):
+        try:
+            occurred_on = dt.date.fromisoformat(occurred_on.strip())
+        except ValueError:
+            raise EvidenceError(ERR_WRITTEN_REQUIRED.format(field="A date (YYYY-MM-DD)")) from None
+    if not isinstance(occurred_on, dt.date):
+        raise EvidenceError(ERR_WRITTEN_REQUIRED.format(field="A date (YYYY-MM-DD)"))
+    today = today or timezone.localdate()
+    if occurred_on > today:
+        raise EvidenceError(ERR_WRITTEN_FUTURE.format(value=occurred_on))
+    if service and not Service.objects.filter(name=service).exists():
+        raise EvidenceError(ERR_UNKNOWN_SERVICE.format(name=service))
+    if "feedback" not in get_policy().allowed_sources:
+        raise EvidenceError(ERR_WRITTEN_NOT_ALLOWED)
+    occurred_at = timezone.make_aware(dt.datetime.combine(occurred_on, dt.time(12)), dt.UTC)
+    with transaction.atomic():
+        Person.objects.select_for_update().get(pk=actor.pk)
+        if EvidenceItem.objects.filter(person=actor, kind=kind, title=title,
+                                       occurred_at__date=occurred_on).exists():
+            raise EvidenceError(ERR_WRITTEN_DUPLICATE.format(title=title, day=occurred_on))
+        item = EvidenceItem.objects.create(
+            kind=kind, title=title, summary=summary, url=url, occurred_at=occurred_at, person=actor,
+            team=actor.team, service=service, source="brightline", source_ref=f"written:{uuid.uuid4().hex}")
+        log_action("evidence.item.recorded", actor, item, {"kind": kind, "title": title, "day": str(occurred_on)})
+    return item

@@ -31,13 +31,21 @@ def _cycle(cycle_id: int) -> Any:
 
 
 @router.get("/leadership", summary="Leadership aggregates: published cells only, with the executive brief")
-def leadership_aggregates(request: HttpRequest) -> dict[str, Any]:
+def leadership_aggregates(request: HttpRequest, cycle: str | None = None) -> dict[str, Any]:
+    """``cycle``: a decided cycle's id; by default the latest decided cycle with the minimum cohort of people."""
     viewer = request.auth  # type: ignore[attr-defined]
     if not access.can_view_leadership_view(viewer):
         raise HttpError(403, ERR_FORBIDDEN_AGGREGATES)
-    view = leadership.build_leadership_view(min_cohort=min_cohort_size())
+    try:
+        view = leadership.build_leadership_view(min_cohort=min_cohort_size(), cycle=cycle)
+    except leadership.UnknownCycle as error:
+        raise HttpError(404, str(error)) from None
+    shown = next((choice for choice in view.cycles if choice.id == view.cycle_id), None)
     return {
         "min_cohort": view.min_cohort,
+        "cycle": shown.to_json() if shown else None,
+        "cycles": [choice.to_json() for choice in view.cycles],
+        "comparisons_withheld": view.comparisons_withheld,
         "brief": [{"text": s.text, "evidence": [e.__dict__ for e in s.evidence]} for s in view.brief],
         "teams": [{"team": row.label, "headcount": row.headcount, "withheld": row.headcount is None,
                    **({} if row.headcount is None else {
@@ -45,6 +53,7 @@ def leadership_aggregates(request: HttpRequest) -> dict[str, Any]:
                        "outside_hours_share": row.outside_hours_share})} for row in view.teams],
         "promotion_by_level": view.promotion_by_level.to_json() if view.promotion_by_level else None,
         "calibration": view.calibration.to_json() if view.calibration else None,
+        "calibration_withheld": view.calibration_withheld,
         "promotion_velocity": view.velocity.to_json(),
         "four_fifths_flags": len(view.flags), "comparisons": view.comparisons,
         "improvement_after_feedback": [{"cycle_name": row.cycle_name, **row.summary.to_json()}

@@ -309,6 +309,21 @@ def calibration_health(cycle: Any = None) -> CalibrationHealth:
     return measure_calibration_health(calibration_records(cycle=cycle))
 
 
+def calibrated_people(cycle: Any) -> int:
+    """How many people's proposals went through calibration in ``cycle``."""
+    return (DimensionAssessment.objects.filter(review__cycle=cycle).exclude(proposed_outcome="").exclude(outcome="")
+            .values("review__person_id").distinct().count())
+
+
+def published_calibration_health(cycle: Any, *, min_cohort: int) -> tuple[CalibrationHealth | None, bool]:
+    """A cycle's calibration figures and whether they are withheld: figures about fewer than ``min_cohort``
+    people are never shown, however many proposals (one per dimension) they count."""
+    people = calibrated_people(cycle)
+    if 0 < people < min_cohort:
+        return None, True
+    return calibration_health(cycle), False
+
+
 def _team_key(name: str, teams: dict[str, str]) -> str:
     slug = slugify(name)[:80]
     return teams.get(slug, name)

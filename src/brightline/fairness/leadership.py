@@ -53,6 +53,8 @@ class TeamRow:
 
 @dataclass
 class LeadershipView:
+    """One decided cycle's patterns; ``comparisons_withheld`` when its groups are all below the minimum."""
+
     min_cohort: int
     total_headcount: int
     teams: list[TeamRow]
@@ -69,7 +71,18 @@ class LeadershipView:
     improvement: list[health.ImprovementSummaryRow] = field(default_factory=list)
     brief: list[BriefSentence] = field(default_factory=list)
     delivery_available: bool = False
+    # The calibration figures rest on fewer than min_cohort people: ``calibration`` is None.
+    calibration_withheld: bool = False
+    # The decided cycles the reader may choose (newest first) and the one shown.
+    cycles: list[CycleChoice] = field(default_factory=list)
+    cycle_id: int | None = None
+    cycle_people: int = 0
     notes: list[str] = field(default_factory=list)
+
+    @property
+    def comparisons_withheld(self) -> bool:
+        """A decided cycle whose groups are all below the minimum: no comparison can be shown."""
+        return self.cycle_name is not None and self.comparisons == 0
 
 
 def _team_sizes() -> dict[str, tuple[Team, int]]:
@@ -119,13 +132,36 @@ def _team_rows(min_cohort: int, now: dt.datetime) -> tuple[list[TeamRow], int, i
     return rows, len(withheld), sum(size for _, size in sizes.values()), delivery_available
 
 
-def _latest_table() -> tuple[str | None, DecisionTable | None]:
-    cycles = auditable_cycles()
-    if not cycles:
+@dataclass(frozen=True)
+class CycleChoice:
+    """A decided review cycle the reader may choose, with how many people it decided."""
+
+    id: int
+    name: str
+    people: int
+    enough: bool  # at least the minimum cohort of people
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "name": self.name, "people": self.people}
+
+
+def cycle_choices(*, min_cohort: int) -> list[CycleChoice]:
+    """Decided cycles, newest first."""
+    return [CycleChoice(cycle.pk, cycle.name, people, people >= min_cohort)
+            for cycle in auditable_cycles() for people in [cycle.reviews.count()]]
+
+
+def default_cycle(choices: list[CycleChoice]) -> CycleChoice | None:
+    """The latest decided cycle with at least the minimum cohort of people (else the latest)."""
+    return next((choice for choice in choices if choice.enough), choices[0] if choices else None)
+
+
+def _cycle_table(cycle_id: int | None) -> tuple[Any, DecisionTable | None]:
+    cycle = next((cycle for cycle in auditable_cycles() if cycle.pk == cycle_id), None)
+    if cycle is None:
         return None, None
-    cycle = cycles[0]
     # No protected attributes here: leaders never see demographic cuts.
-    return cycle.name, table_from_cycle(cycle, viewer=None, include_protected=False)
+    return cycle, table_from_cycle(cycle, viewer=None, include_protected=False)
 
 
 def _percent(value: float | None) -> str:
@@ -187,14 +223,33 @@ def build_brief(view: LeadershipView) -> list[BriefSentence]:
     return brief[:5]
 
 
-def build_leadership_view(*, min_cohort: int, now: dt.datetime | None = None) -> LeadershipView:
+ERR_NO_SUCH_CYCLE = "There is no decided review cycle {cycle!r}; choose one of the decided cycles listed."
+
+
+class UnknownCycle(LookupError):
+    """The reader asked for a cycle that is not a decided review cycle."""
+
+
+def build_leadership_view(*, min_cohort: int, now: dt.datetime | None = None,
+                          cycle: str | int | None = None) -> LeadershipView:
+    """The leadership view of one decided cycle: ``cycle`` (an id) or, by default, the latest decided cycle
+    with at least the minimum cohort of people. Raises ``UnknownCycle`` for any other value."""
     now = now or timezone.now()
+    choices = cycle_choices(min_cohort=min_cohort)
+    if cycle is None or cycle == "":
+        chosen = default_cycle(choices)
+    else:
+        chosen = next((choice for choice in choices if str(choice.id) == str(cycle).strip()), None)
+        if chosen is None:
+            raise UnknownCycle(ERR_NO_SUCH_CYCLE.format(cycle=str(cycle)[:40]))
     teams, withheld, total, delivery_available = _team_rows(min_cohort, now)
-    cycle_name, table = _latest_table()
+    cycle_object, table = _cycle_table(chosen.id if chosen else None)
+    cycle_name = cycle_object.name if cycle_object is not None else None
     promotion = calibration_by_team = None
     flags: list[CutAudit] = []
     comparisons = 0
     calibration = None
+    calibration_withheld = False
     if table is not None and table.rows:
         level_cut = next(cut for cut in STANDARD_CUTS if cut.key == "level")
         team_cut = next(cut for cut in STANDARD_CUTS if cut.key == "team")
@@ -211,14 +266,14 @@ def build_leadership_view(*, min_cohort: int, now: dt.datetime | None = None) ->
                     comparisons += 1
                     if result.four_fifths_flag:
                         flags.append(result)
-        cycles = auditable_cycles()
-        calibration = health.calibration_health(cycles[0]) if cycles else None
+        calibration, calibration_withheld = health.published_calibration_health(cycle_object, min_cohort=min_cohort)
     view = LeadershipView(
         min_cohort=min_cohort, total_headcount=total, teams=teams, withheld_teams=withheld, cycle_name=cycle_name,
         promotion_by_level=promotion, calibration_by_team=calibration_by_team, calibration=calibration,
         velocity=health.promotion_velocity(min_cohort=min_cohort),
         attrition=health.attrition_by_team(min_cohort=min_cohort, today=now.date()), flags=flags,
-        comparisons=comparisons, delivery_available=delivery_available,
+        comparisons=comparisons, delivery_available=delivery_available, calibration_withheld=calibration_withheld,
+        cycles=choices, cycle_id=chosen.id if chosen else None, cycle_people=chosen.people if chosen else 0,
         improvement=health.improvement_across_managers(min_cohort=min_cohort))
     if table is None:
         view.notes.append("No review cycle has reached the decision memo yet, so there are no outcome patterns.")
@@ -297,7 +352,8 @@ def drill_down(team: Team, *, viewer: Person, reason: str) -> DrillDown:
 
     members = list(Person.objects.filter(is_active=True, team=team))
     counts: dict[str, int] = {}
-    _, table = _latest_table()
+    cycles = auditable_cycles()
+    _, table = _cycle_table(cycles[0].pk if cycles else None)
     if table is not None:
         for row in table.rows:
             if row.get("team") != team.slug:

@@ -9,7 +9,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -255,9 +255,11 @@ def system_health(request: HttpRequest) -> HttpResponse:
     _require(access.can_view_aggregates(viewer), DENIED_AGGREGATES)
     min_cohort = min_cohort_size()
     cycles = decisions.auditable_cycles()
+    calibration, calibration_withheld = (health.published_calibration_health(cycles[0], min_cohort=min_cohort)
+                                         if cycles else (None, False))
     return render(request, "fairness/health.html", {
         "min_cohort": min_cohort, "velocity": health.promotion_velocity(min_cohort=min_cohort),
-        "calibration": health.calibration_health(cycles[0]) if cycles else None,
+        "calibration": calibration, "calibration_withheld": calibration_withheld,
         "cycle": cycles[0] if cycles else None,
         "attrition": health.attrition_by_team(min_cohort=min_cohort),
         "clarity": clarity_for_organisation(min_cohort=min_cohort)})
@@ -270,7 +272,10 @@ def system_health(request: HttpRequest) -> HttpResponse:
 def leadership_view(request: HttpRequest) -> HttpResponse:
     viewer = _viewer(request)
     _require(access.can_view_leadership_view(viewer), DENIED_AGGREGATES)
-    view = leadership.build_leadership_view(min_cohort=min_cohort_size())
+    try:
+        view = leadership.build_leadership_view(min_cohort=min_cohort_size(), cycle=request.GET.get("cycle"))
+    except leadership.UnknownCycle as error:
+        raise Http404(str(error)) from None
     return render(request, "fairness/leadership.html", {
         "view": view, "chart": leadership.promotion_chart_spec(view.promotion_by_level),
         "can_drill_down": access.can_drill_down(viewer), "teams": Team.objects.all(),

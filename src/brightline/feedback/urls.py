@@ -18,6 +18,7 @@ urlpatterns = [
     path("inbox/", views.inbox, name="inbox"),
     path("invitations/<int:pk>/", views.answer_invitation, name="answer"),
     path("accomplishments/new/", views.new_accomplishment, name="new-accomplishment"),
+    path("evidence/new/", views.record_evidence, name="record-evidence"),
     path("accomplishments/<int:pk>/edit/", views.edit_accomplishment, name="edit-accomplishment"),
     path("accomplishments/<int:pk>/delete/", views.delete_accomplishment, name="delete-accomplishment"),
     path("annotations/", views.add_annotation, name="annotate"),

@@ -19,6 +19,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from brightline import access
 from brightline.audit.services import record_access
 from brightline.core.narrative import NARRATIVE_KINDS
+from brightline.evidence import services as evidence_services
+from brightline.evidence.models import EvidenceItem
 from brightline.feedback import services, training
 from brightline.feedback.forms import (
     AccomplishmentForm,
@@ -105,6 +107,9 @@ def _growth_page(request: HttpRequest, viewer: Person, subject: Person) -> HttpR
         "can_request_feedback": access.can_request_feedback(viewer, subject),
         "can_write_commentary": access.can_write_manager_commentary(viewer, subject),
         "can_edit": access.can_edit_accomplishments(viewer, subject),
+        "written_kinds": [(kind.value, kind.label) for kind in evidence_services.WRITTEN_KINDS],
+        "written_evidence": (EvidenceItem.objects.filter(person=subject, kind__in=evidence_services.WRITTEN_KINDS)
+                             .order_by("-occurred_at")[:10] if viewer.pk == subject.pk else []),
         "flag_labels": FLAG_LABELS,
         "accomplishments_min": services.ACCOMPLISHMENTS_MIN,
         "accomplishments_max": services.ACCOMPLISHMENTS_MAX,
@@ -325,6 +330,22 @@ def new_accomplishment(request: HttpRequest) -> HttpResponse:
             messages.success(request, _count_message(created.period, count))
             return redirect("feedback:my-growth")
     return render(request, "feedback/accomplishment_form.html", {"form": form, "editing": None})
+
+
+@require_POST
+def record_evidence(request: HttpRequest) -> HttpResponse:
+    """An incident debrief or design-review notes about the viewer's own work."""
+    viewer = _viewer(request)
+    post = request.POST
+    try:
+        item = evidence_services.record_written_evidence(
+            actor=viewer, kind=post.get("kind", ""), title=post.get("title", ""), summary=post.get("summary", ""),
+            occurred_on=post.get("occurred_on", ""), url=post.get("url", ""), service=post.get("service", ""))
+    except evidence_services.EvidenceError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"Recorded. Cite it as {item.citation}.")
+    return redirect(reverse("feedback:my-growth") + "#written-evidence")
 
 
 @require_http_methods(["GET", "POST"])

@@ -279,7 +279,8 @@ def run_insights(*, person: Person | None = None, team: Team | None = None, all_
         _run_organisation(comments, start=start, end=today, base=base, summary=summary)
     log_action("insights.run.completed", actor, None,
                {"scope": "all" if all_subjects else (f"person:{person.pk}" if person else f"team:{team.slug}"
-                                                       if team else ""), **summary.to_json()},
+                                                       if team else ""), **summary.to_json(),
+                "models": core.model_versions()},
                actor_label=actor_label)
     return summary
 

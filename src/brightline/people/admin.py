@@ -8,7 +8,7 @@ from django.forms import ModelForm
 from django.http import HttpRequest
 
 from brightline import access
-from brightline.audit.admin import AuditedAdmin
+from brightline.audit.admin import AuditedAdmin, RecordReadsMixin
 from brightline.people.models import (
     CareerLadder,
     Competency,
@@ -90,7 +90,7 @@ class TeamAdmin(AuditedAdmin):
 
 
 @admin.register(Person)
-class PersonAdmin(AuditedAdmin):
+class PersonAdmin(RecordReadsMixin, AuditedAdmin):
     list_display = ("name", "email", "team", "level", "manager", "access_role", "is_active")
     list_filter = ("access_role", "is_active", "work_modality", "team")
     search_fields = ("name", "email", "employee_id")

@@ -23,6 +23,7 @@ from brightline.feedback import services as feedback_services
 from brightline.feedback.signals import packet_claims_changed
 from brightline.insights.models import Signal
 from brightline.people.models import Dimension, Person, Team
+from brightline.reviews.appeal_rules import contested_feedback_writer_ids
 from brightline.reviews.models import (
     OUTCOME_SCALE,
     PHASE_ORDER,
@@ -113,7 +114,9 @@ ERR_APPEAL_THREAD_CLOSED = "this appeal is closed; its messages are kept as they
 ERR_APPEAL_OPEN = "an appeal for this review is already open"
 ERR_CONTEXT_REQUIRED = "add the context the reviewers should weigh"
 ERR_REVIEWER_IN_CHAIN = ("{name} is the person or in their management chain; a second review must come from outside "
-                         "it (E7)")
+                         "it")
+ERR_REVIEWER_WROTE_FEEDBACK = ("{name} wrote or was asked for feedback that the packet cites; a second review "
+                               "must come from someone who gave none of the feedback being contested")
 ERR_REVIEWER_SAME = "the escalation reviewer must be someone other than the first reviewer"
 ERR_NOT_APPEAL_REVIEWER = "only the reviewer assigned to this appeal can decide it"
 ERR_APPEAL_STATE = "this appeal is {status}; that step is not possible now"
@@ -960,7 +963,11 @@ def assign_appeal_reviewer(appeal: Appeal, *, actor: Person, reviewer: Person,
     """Assign the second reviewer (or, after escalation, the escalation reviewer): never from the chain."""
     today = today or timezone.localdate()
     _require(access.can_run_cycles(actor), ERR_NOT_PEOPLE_PARTNER.format(action="assign appeal reviewers"))
-    _require(access.can_review_appeal(reviewer, appeal.review), ERR_REVIEWER_IN_CHAIN.format(name=reviewer.name))
+    review = appeal.review
+    _require(access.can_review_appeal(reviewer, review, excluded=set()),
+             ERR_REVIEWER_IN_CHAIN.format(name=reviewer.name))
+    _require(reviewer.pk not in contested_feedback_writer_ids(review),
+             ERR_REVIEWER_WROTE_FEEDBACK.format(name=reviewer.name))
     with transaction.atomic():
         if appeal.status == Appeal.Status.REQUESTED:
             appeal.reviewer = reviewer

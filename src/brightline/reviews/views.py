@@ -21,6 +21,7 @@ from brightline.insights.services import run_insights
 from brightline.insights.views import packet_evidence_cards
 from brightline.people.models import Dimension, Person, Team
 from brightline.reviews import services
+from brightline.reviews.appeal_rules import contested_feedback_writer_ids
 from brightline.reviews.models import (
     PHASE_ORDER,
     Appeal,
@@ -446,7 +447,9 @@ def _appeal_for(request: HttpRequest, appeal_id: int) -> tuple[Person, Appeal]:
 def appeal_detail(request: HttpRequest, appeal_id: int) -> HttpResponse:
     viewer, appeal = _appeal_for(request, appeal_id)
     expected = appeal.escalation_reviewer_id if appeal.status == Appeal.Status.ESCALATED else appeal.reviewer_id
-    candidates = [p for p in Person.objects.filter(is_active=True) if access.can_review_appeal(p, appeal.review)]
+    writers = contested_feedback_writer_ids(appeal.review)
+    candidates = [p for p in Person.objects.filter(is_active=True)
+                  if access.can_review_appeal(p, appeal.review, excluded=writers)]
     return render(request, "reviews/appeal.html", {
         "appeal": appeal, "review": appeal.review, "messages_thread": appeal.messages.select_related("author"),
         "is_self": access.is_self(viewer, appeal.review.person), "can_assign": access.can_run_cycles(viewer),

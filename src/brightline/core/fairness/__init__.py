@@ -77,7 +77,13 @@ from brightline.core.fairness.promotion import (
     PromotionVelocityReport,
     measure_promotion_velocity,
 )
-from brightline.core.fairness.suppression import SuppressionReason, suppress_small_groups
+from brightline.core.fairness.suppression import (
+    SuppressionPlan,
+    SuppressionReason,
+    SuppressionRule,
+    plan_suppression,
+    suppress_small_groups,
+)
 from brightline.core.fairness.surveys import (
     ANSWER_OUT_OF_SCALE,
     SCALE_MAX,
@@ -103,6 +109,9 @@ __all__ = [
     "FlagGroupRate",
     # suppression and intervals
     "suppress_small_groups",
+    "plan_suppression",
+    "SuppressionPlan",
+    "SuppressionRule",
     "SuppressionReason",
     "wilson_interval",
     # manager quality and system health

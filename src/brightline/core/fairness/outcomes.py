@@ -19,7 +19,8 @@ from brightline.core.fairness.errors import (
     check_min_cohort,
     format_values,
 )
-from brightline.core.fairness.suppression import SuppressionReason, suppress_small_groups
+from brightline.core.fairness.intervals import wilson_interval
+from brightline.core.fairness.suppression import SuppressionReason, SuppressionRule, plan_suppression
 
 __all__ = [
     "DEFAULT_MIN_COHORT",
@@ -43,6 +44,19 @@ GROUP_LABEL_SEPARATOR = " | "
 NOT_DISCLOSED = "not disclosed"
 
 GroupKey = tuple[str, ...]
+
+#: The label of the combined row of withheld groups.
+OTHER_LABEL = "Other (the withheld groups together)"
+#: The sentence that says which suppression rule was used.
+RULE_SENTENCES: dict[str, str] = {
+    "none": "",
+    "small_groups_only": "Only groups of fewer than {min_cohort} people were withheld; together they protect "
+                         "each other.",
+    "smallest_complement": "The groups withheld to protect the smaller ones were chosen to withhold as few "
+                           "people as possible.",
+    "combined_other": "The withheld groups are shown together as one row, \"Other\": their people stay in the "
+                      "comparison, but no withheld group can be read from it.",
+}
 
 
 @dataclass(frozen=True)
@@ -103,6 +117,10 @@ class OutcomeAudit:
     total_n: int | None
     rows_without_outcome: int
     notes: tuple[str, ...]
+    #: Which rule protected the small groups (see ``SuppressionRule``), said on the page.
+    suppression_rule: SuppressionRule = "none"
+    #: The withheld groups of a one-column cut together, as one combined row (``None`` otherwise).
+    other: GroupOutcome | None = None
 
     def to_json(self) -> dict[str, Any]:
         """JSON-ready dict; the keys up to ``min_cohort`` are a stable contract."""
@@ -126,6 +144,8 @@ class OutcomeAudit:
             "total_n": self.total_n,
             "rows_without_outcome": self.rows_without_outcome,
             "notes": list(self.notes),
+            "suppression_rule": self.suppression_rule,
+            "other": None if self.other is None else self.other.to_json(),
         }
 
 
@@ -272,7 +292,8 @@ def _build_audit(
     notes: tuple[str, ...],
 ) -> OutcomeAudit:
     labels = label_groups(cells)
-    reasons = suppress_small_groups({key: n for key, (n, _) in cells.items()}, min_cohort=min_cohort)
+    plan = plan_suppression({key: n for key, (n, _) in cells.items()}, min_cohort=min_cohort)
+    reasons = plan.reasons
     comparison = compare_rates(
         [(labels[key], n, favourable) for key, (n, favourable) in cells.items() if key not in reasons],
         event="favourable outcome",
@@ -284,6 +305,14 @@ def _build_audit(
             f"{len(suppressed)} group(s) withheld: fewer than {min_cohort} people, or withheld so "
             "that a smaller group cannot be worked out by subtraction."
         )
+        all_notes.append(RULE_SENTENCES[plan.rule].format(min_cohort=min_cohort))
+    other = None
+    if plan.other:
+        other_n = sum(cells[key][0] for key in plan.other)
+        other_favourable = sum(cells[key][1] for key in plan.other)
+        low, high = wilson_interval(other_favourable, other_n)
+        other = GroupOutcome(OTHER_LABEL, other_n, other_favourable, other_favourable / other_n if other_n else 0.0,
+                             low, high)
     unknown_keys = [key for key in cells if not_disclosed_label in key]
     unknown_count: int | None = sum(cells[key][0] for key in unknown_keys)
     if any(key in reasons for key in unknown_keys):
@@ -312,6 +341,8 @@ def _build_audit(
         total_n=None if reasons else sum(n for n, _ in cells.values()),
         rows_without_outcome=rows_without_outcome,
         notes=tuple(all_notes),
+        suppression_rule=plan.rule,
+        other=other,
     )
 
 

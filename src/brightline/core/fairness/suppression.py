@@ -13,7 +13,10 @@ per group column). The rule, applied until nothing changes:
    small cell may become solvable because of what this table publishes. While a margin
    breaks this, one more published cell is withheld: the one that leaves the fewest
    broken margins, preferring cells of that margin, then the smallest, then the first by
-   group values.
+   group values. A second pass instead takes the smallest cell that repairs the margin being
+   fixed; of the two results the one that withholds fewer people is kept (the complement
+   that loses least). ``plan_suppression`` also says which rule was used and, for a
+   one-column cut, lets the withheld groups be shown together as one "other" row.
 
 Why: margins get published elsewhere (the total headcount; the audit by ``Sex`` alone
 next to the audit by ``Sex × RaceDesc``). Margin minus the published cells reveals the
@@ -28,16 +31,53 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping
+from dataclasses import dataclass
 from itertools import combinations
 from typing import Literal
 
 from brightline.core.fairness.errors import check_min_cohort
 
-__all__ = ["SuppressionReason", "suppress_small_groups"]
+__all__ = ["SuppressionPlan", "SuppressionReason", "SuppressionRule", "plan_suppression", "suppress_small_groups"]
 
 SuppressionReason = Literal["below_min_cohort", "complementary"]
+#: Which rule protected the small groups: nothing was withheld; only groups below the minimum were
+#: withheld (they protect each other); the complement that withholds fewest people was withheld too;
+#: and, for a one-column cut, the withheld groups are published together as one "other" row.
+SuppressionRule = Literal["none", "small_groups_only", "smallest_complement", "combined_other"]
 
 GroupKey = tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SuppressionPlan:
+    """What to withhold, and how the withheld groups may still be shown.
+
+    ``other`` lists the withheld groups that may be published together as one combined row
+    (empty unless ``rule == "combined_other"``). In a one-column cut their total is the
+    whole-table total minus the published groups, which the rule already assumes an attacker
+    knows, and it always holds at least two groups and ``min_cohort`` people; so the
+    combined row reveals nothing new and keeps the people of the complement in the comparison.
+    """
+
+    reasons: dict[GroupKey, SuppressionReason]
+    rule: SuppressionRule
+    other: tuple[GroupKey, ...]
+
+
+def plan_suppression(sizes: Mapping[GroupKey, int], *, min_cohort: int = 5) -> SuppressionPlan:
+    """``suppress_small_groups`` plus the rule used and the groups a combined "other" row may hold."""
+    reasons = suppress_small_groups(sizes, min_cohort=min_cohort)
+    if not reasons:
+        return SuppressionPlan(reasons, "none", ())
+    width = len(next(iter(sizes)))
+    withheld = tuple(sorted(reasons))
+    protected = len(withheld) >= 2 and sum(sizes[key] for key in withheld) >= min_cohort
+    if width == 1 and protected:
+        return SuppressionPlan(reasons, "combined_other", withheld)
+    rule: SuppressionRule = (
+        "smallest_complement" if "complementary" in reasons.values() else "small_groups_only"
+    )
+    return SuppressionPlan(reasons, rule, ())
 
 
 def suppress_small_groups(sizes: Mapping[GroupKey, int], *, min_cohort: int = 5) -> dict[GroupKey, SuppressionReason]:
@@ -60,6 +100,26 @@ def suppress_small_groups(sizes: Mapping[GroupKey, int], *, min_cohort: int = 5)
     if not reasons:
         return reasons
     margins = _published_margins(sizes, keys, min_cohort=min_cohort)
+    # Two greedy orders; the one that withholds fewer people loses least (the first on a tie).
+    plans = [_complete(sizes, keys, dict(reasons), margins, min_cohort, smallest_first=first)
+             for first in (False, True)]
+    return min(plans, key=lambda plan: sum(sizes[key] for key in plan))
+
+
+def _complete(
+    sizes: Mapping[GroupKey, int],
+    keys: list[GroupKey],
+    reasons: dict[GroupKey, SuppressionReason],
+    margins: list[list[GroupKey]],
+    min_cohort: int,
+    *,
+    smallest_first: bool,
+) -> dict[GroupKey, SuppressionReason]:
+    """Withhold complementary cells until no margin is weak.
+
+    The default order takes the cell that leaves the fewest broken margins; ``smallest_first``
+    takes the smallest cell that repairs the weak margin being fixed (any cell when none does).
+    """
     # Cells an attacker can work out from the margins alone, even if this table published nothing.
     known_from_margins_alone = _recoverable(set(keys), keys, margins)
     given_up: set[int] = set()
@@ -71,26 +131,22 @@ def suppress_small_groups(sizes: Mapping[GroupKey, int], *, min_cohort: int = 5)
         # weak margin may lie outside it (the cell that lets the attacker solve one of its
         # withheld cells), so every published cell is a candidate, those in the margin first.
         in_margin = set(margins[weak])
-        trials = [
-            (
-                len(
-                    _weak_margins(
-                        sizes, {**reasons, key: "complementary"}, margins, known_from_margins_alone, min_cohort
-                    )
-                ),
-                key not in in_margin,
-                sizes[key],
-                key,
-            )
-            for key in keys
-            if key not in reasons and key not in known_from_margins_alone
-        ]
+        trials: list[tuple[int, int, int, int, GroupKey]] = []
+        for key in keys:
+            if key in reasons or key in known_from_margins_alone:
+                continue
+            after = _weak_margins(sizes, {**reasons, key: "complementary"}, margins, known_from_margins_alone,
+                                  min_cohort)
+            if smallest_first:
+                trials.append((int(weak in after), int(key not in in_margin), sizes[key], len(after), key))
+            else:
+                trials.append((len(after), int(key not in in_margin), sizes[key], 0, key))
         if not trials:
             given_up.add(weak)
             continue
         # Even when no single cell fixes the margin (a 2 × 2 block needs all four hidden),
         # withholding the best one is progress: the loop ends at worst with all withheld.
-        chosen = min(trials)[3]
+        chosen = min(trials)[4]
         reasons[chosen] = "complementary"
 
 
