@@ -36,3 +36,9 @@ def test_the_demo_growth_page_and_team_page_show_explained_signals(demo, client)
     client.force_login(Person.objects.get(user__username="mo").user)
     team_page = unescape(client.get(f"/insights/team/{erin.team.slug}/").content.decode())
     assert "Members it is about" in team_page and team.statement.split(":")[0] in team_page
+    # H4: no demo signal waits without an owner, and each owner may review it.
+    from brightline import access
+
+    pending = Signal.objects.filter(is_current=True, status=Signal.Status.PENDING).select_related("owner")
+    assert pending.exists() and not pending.filter(owner__isnull=True).exists()
+    assert all(access.can_review_signal(signal.owner, signal) for signal in pending)

@@ -199,6 +199,14 @@ def draft_packets(*, review_id: int | None = None, accomplishment_id: int | None
     return dict(sorted(set(reviews.values_list("pk", "person_id"))))
 
 
+def review_managers(review_ids: Iterable[int]) -> dict[int, int | None]:
+    """The manager assessing each review, by review id: the author of the manager's part of its packet."""
+    review_model = model_or_none("reviews", "Review")
+    if review_model is None:
+        return {}
+    return dict(review_model.objects.filter(pk__in=list(review_ids)).values_list("pk", "manager_id"))
+
+
 def packet_claims_of(person_id: int, *, review_ids: Iterable[int] | None = None) -> list[PacketClaim]:
     """The claims written into the person's draft review packets (before calibration), with what each cites;
     with ``review_ids``, of those packets only.
