@@ -46,6 +46,7 @@ api = NinjaAPI(
     urls_namespace="api",
 )
 
+from brightline.dashboards.api import router as inbox_router  # noqa: E402
 from brightline.evidence.api import router as evidence_router  # noqa: E402
 from brightline.fairness.api import router as fairness_router  # noqa: E402
 from brightline.feedback.api import router as feedback_router  # noqa: E402
@@ -56,6 +57,7 @@ from brightline.reviews.api import router as reviews_router  # noqa: E402
 from brightline.support.api import router as support_router  # noqa: E402
 
 api.add_router("/", people_router)
+api.add_router("/me", inbox_router)
 api.add_router("/policy", policy_router)
 api.add_router("/evidence", evidence_router)
 api.add_router("/feedback", feedback_router)
