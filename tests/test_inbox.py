@@ -153,5 +153,6 @@ def test_the_list_costs_the_same_queries_for_one_item_or_many(personas):
 def test_the_self_review_waits_for_the_person_in_its_phase(personas):
     cycle = advance_to(open_payments_cycle(personas), Phase.SELF_REVIEW, personas.pia)
     [item] = inbox_for(personas.erin, today=dt.date(2026, 10, 1))
-    assert (item.title, item.due_on, item.overdue) == ("Write your self review for 2026 H2", dt.date(2026, 10, 7), False)
+    assert (item.title, item.due_on, item.overdue) == ("Write your self review for 2026 H2", dt.date(2026, 10, 7),
+                                                       False)
     assert item.url == f"/reviews/r/{review_of(cycle, personas.erin).pk}/"
