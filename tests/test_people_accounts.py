@@ -117,6 +117,16 @@ def test_someone_missing_from_a_full_import_has_left(tmp_path, ladder, organisat
     assert again["left"] == [] and chidi.is_active and chidi.left_on is None and chidi.user.is_active
 
 
+def test_a_leaver_rehired_on_a_fixed_term_comes_back_with_the_new_end_date(tmp_path, ladder, organisation):
+    rows = [*ROWS[:2], f"102,Chidi Obi,chidi@example.org,100,Payments,IC2,UTC,2023-01-09,onsite,{days_from_today(-5)}"]
+    run_import(tmp_path, rows)
+    assert not Person.objects.get(employee_id="102").is_active
+    rows[2] = f"102,Chidi Obi,chidi@example.org,100,Payments,IC2,UTC,2023-01-09,onsite,{days_from_today(90)}"
+    run_import(tmp_path, rows)
+    chidi = Person.objects.select_related("user").get(employee_id="102")
+    assert chidi.is_active and chidi.user.is_active and chidi.left_on.isoformat() == days_from_today(90)
+
+
 def test_a_bad_end_date_refuses_the_whole_file(tmp_path, ladder, organisation):
     path = tmp_path / "people.csv"
     path.write_text("\n".join([HEADER, ROWS[0], "101,Ben Cole,ben@example.org,100,Platform,IC3,UTC,2021-06-14,,"

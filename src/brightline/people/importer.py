@@ -252,12 +252,15 @@ def _desired_values(row: PersonRow, team_slug: str | None) -> dict[str, Any]:
 
 
 def _desired_active(row: PersonRow, person: Person | None, today: date) -> bool:
-    """Gone once the end date has passed; back when an end date is withdrawn (a rehire); else as is."""
+    """Gone once the end date has passed; back when someone who had left is in the file without a past
+    end date (a rehire); otherwise as they are (an administrator may have deactivated someone by hand)."""
     if row.end_date is not None and row.end_date <= today:
         return False
-    if person is not None and person.left_on is not None and row.end_date is None:
+    if person is None:
         return True
-    return person.is_active if person is not None else True
+    if person.left_on is not None and person.left_on <= today:
+        return True
+    return person.is_active
 
 
 def import_people(raw: bytes, *, organisation: Organisation, actor: Person | None = None,
