@@ -36,3 +36,18 @@ def test_the_demo_growth_page_and_team_page_show_explained_signals(demo, client)
     client.force_login(Person.objects.get(user__username="mo").user)
     team_page = unescape(client.get(f"/insights/team/{erin.team.slug}/").content.decode())
     assert "Members it is about" in team_page and team.statement.split(":")[0] in team_page
+    # H4: no demo signal waits without an owner, and each owner may review it.
+    from brightline import access
+
+    pending = Signal.objects.filter(is_current=True, status=Signal.Status.PENDING).select_related("owner")
+    assert pending.exists() and not pending.filter(owner__isnull=True).exists()
+    assert all(access.can_review_signal(signal.owner, signal) for signal in pending)
+    # The owners find them in "Needs you now" on their home page.
+    from brightline.dashboards.inbox import inbox_for
+
+    mo = Person.objects.get(user__username="mo")
+    owned = [item for item in inbox_for(mo) if item.kind == "signals"]
+    assert owned, "Mo owns the pending signals about his reports"
+    client.force_login(mo.user)
+    home = unescape(client.get("/").content.decode())
+    assert "Needs you now" in home and owned[0].title in home

@@ -179,7 +179,7 @@ def test_every_bad_row_is_reported_not_just_the_first(tmp_path, ladder, organisa
         write_csv(tmp_path, rows),
         (3, importer.ERR_BAD_EMAIL.format(value="not-an-email")),
         (3, importer.ERR_BAD_TIMEZONE.format(value="Mars/Olympus")),
-        (3, importer.ERR_BAD_DATE.format(value="2021-13-01")),
+        (3, importer.ERR_BAD_DATE.format(column="start_date", value="2021-13-01")),
         (4, importer.ERR_REQUIRED.format(column="name")),
         (4, importer.ERR_BAD_MODALITY.format(value="sometimes", choices="onsite, hybrid, remote, unspecified")),
     )

@@ -307,3 +307,16 @@ def test_the_data_inventory_page_shows_the_last_purge(rows, personas, client_for
     cutoff = (NOW - dt.timedelta(days=730)).date().isoformat()
     assert f"<td>Survey answers</td><td>730 days</td><td>{cutoff}</td><td>1</td><td>0</td>" in page
     assert "No purge has run yet" not in page
+
+
+def test_a_leaver_past_the_people_period_is_reported_and_kept(personas):
+    from brightline.people.models import Person
+
+    today = timezone.localdate()
+    Person.objects.filter(pk=personas.oscar.pk).update(is_active=False, left_on=today - dt.timedelta(days=3000))
+    Person.objects.filter(pk=personas.pat.pk).update(is_active=False, left_on=today - dt.timedelta(days=10))
+
+    people = by_category(retention.purge_expired_data())["people"]
+
+    assert people.held_reasons == {retention.HOLD_LEAVER: 1}
+    assert Person.objects.filter(pk=personas.oscar.pk).exists()

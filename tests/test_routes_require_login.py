@@ -8,7 +8,10 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
 # "api/" is the API root, which has no page (404) because the bundled docs would load a CDN.
-OPEN_ROUTES = {"accounts/login/", "healthz", "api/openapi.json", "api/"}
+OPEN_ROUTES = {"accounts/login/", "healthz", "api/openapi.json", "api/",
+               # Asking for and using a set-password link happens before one can log in.
+               "accounts/password/reset/", "accounts/password/reset/sent/",
+               "accounts/password/set/<uidb64>/<token>/", "accounts/password/set/done/"}
 
 
 def all_routes(resolver: URLResolver | None = None, prefix: str = "") -> list[str]:

@@ -73,6 +73,7 @@ api = NinjaAPI(
     urls_namespace="api",
 )
 
+from brightline.dashboards.api import router as inbox_router  # noqa: E402
 from brightline.evidence.api import router as evidence_router  # noqa: E402
 from brightline.fairness.api import router as fairness_router  # noqa: E402
 from brightline.feedback.api import router as feedback_router  # noqa: E402
@@ -85,6 +86,7 @@ from brightline.support.api import router as support_router  # noqa: E402
 
 api.add_router("/", people_router)
 api.add_router("/", operations_router)
+api.add_router("/me", inbox_router)
 api.add_router("/policy", policy_router)
 api.add_router("/evidence", evidence_router)
 api.add_router("/feedback", feedback_router)

@@ -170,3 +170,15 @@ LOGGING = {
     # A refused request (403/404) is the product working, not an incident worth a traceback.
     "loggers": {"django.request": {"level": "ERROR"}},
 }
+
+# Mail: invitations and password resets. The console backend prints messages; production sets SMTP.
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "brightline@localhost")
+# Where people reach Brightline; links in e-mails sent from the command line start with it.
+BRIGHTLINE_BASE_URL = env_str("BRIGHTLINE_BASE_URL", "http://localhost:8000")

@@ -9,10 +9,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.conf import settings
+from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 
-OPEN_PREFIXES = ("/accounts/login/", "/healthz", "/static/", "/api/", "/admin/")
+OPEN_PREFIXES = ("/accounts/login/", "/accounts/password/", "/healthz", "/static/", "/api/", "/admin/")
 
 
 class LoginRequiredMiddleware:
@@ -20,6 +21,10 @@ class LoginRequiredMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        # A person who has left loses their session at once, even if an administrator left the login on.
+        person = getattr(request.user, "person", None) if request.user.is_authenticated else None
+        if person is not None and not person.is_active:
+            logout(request)
         if not request.user.is_authenticated and not request.path.startswith(OPEN_PREFIXES):
             return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
         return self.get_response(request)

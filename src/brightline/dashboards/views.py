@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from brightline import access
 from brightline.audit.models import AccessLog, AuditEntry
 from brightline.audit.services import record_access, verify_access_log, verify_chain
+from brightline.dashboards.inbox import inbox_for
 from brightline.evidence.timeoff import own_time_off
 from brightline.operations.retention import last_purge
 from brightline.people.models import CareerLadder, Person, Team
@@ -54,6 +55,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "can_view_aggregates": access.can_view_aggregates(viewer),
         "is_people_partner": access.is_people_partner(viewer),
         "recent_reads": AccessLog.objects.filter(subject=viewer).count(),
+        "inbox": inbox_for(viewer),
     }
     return render(request, "dashboards/home.html", context)
 

@@ -18,6 +18,7 @@ from brightline.evidence.models import EvidenceItem, Page, Service
 from brightline.feedback.models import Accomplishment, Checkpoint, FeedbackResponse, ManagerCommentary
 from brightline.feedback.services import released_responses
 from brightline.insights.signals import draft_packet_claims
+from brightline.insights.signals import review_managers as review_managers_signal
 
 # Which prompt each stored field answers; "growth" fields are read as concerns.
 RESPONSE_FIELDS = (("what_they_did", "strength"), ("impact", "strength"), ("one_thing_to_grow", "growth"))
@@ -157,6 +158,16 @@ def draft_packets(*, person_id: int | None = None, review_id: int | None = None,
 def packet_claims_of(person_id: int) -> list[PacketClaim]:
     """The claims written into the person's draft review packets, with what each cites, packet by packet."""
     return [claim for _person, claims in draft_packets(person_id=person_id).values() for claim in claims]
+
+
+def review_managers(review_ids: Iterable[int]) -> dict[int, int | None]:
+    """The manager assessing each review, by review id (the author of the manager's part of its packet), as
+    the reviews app answers ``review_managers``."""
+    managers: dict[int, int | None] = {}
+    wanted = list(review_ids)
+    for _receiver, answer in review_managers_signal.send(sender=None, review_ids=wanted):
+        managers.update(answer)
+    return managers
 
 
 # (key in DoraMetrics.to_json(), label, unit, higher is better)

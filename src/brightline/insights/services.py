@@ -28,7 +28,7 @@ from brightline.core.nlp import embed
 from brightline.insights import adapters
 from brightline.insights.models import InputFingerprint, Signal
 from brightline.people.models import Dimension, Person, Team
-from brightline.policy.services import get_policy
+from brightline.policy.services import get_policy, signal_owner_roles
 
 WINDOW_DAYS = 182
 TREND_WEEKS = 26
@@ -154,10 +154,76 @@ def _model_for(draft: core.SignalDraft) -> tuple[str, str]:
     return "rule", ALGORITHM_VERSION
 
 
+class SignalOwners:
+    """Who follows up each signal (H4): the person, their manager, the author of what it checks, or a people
+    partner, by the policy's role for the signal's kind, within who may review it.
+
+    A person's signals stay with the person and their management chain (a people partner does not see
+    them), so there "people_partner" means the manager; a check of the manager's draft is never the
+    person's (they see that draft only from release on). A team's signals are reviewed by its managers, so
+    the team's manager owns them; organisation-wide signals go to a people partner.
+    """
+
+    def __init__(self) -> None:
+        self.roles = signal_owner_roles()
+        self._partner: list[Person | None] = []
+        self._team_managers: dict[int, Person | None] = {}
+        self._people: dict[int, Person | None] = {}
+
+    def people_partner(self) -> Person | None:
+        if not self._partner:
+            partners = Person.objects.filter(is_active=True, access_role__in=["people_partner", "admin"])
+            self._partner.append(partners.order_by("-access_role", "pk").first())  # people_partner before admin
+        return self._partner[0]
+
+    def team_manager(self, team: Team) -> Person | None:
+        if team.pk not in self._team_managers:
+            self._team_managers[team.pk] = team_manager(team)
+        return self._team_managers[team.pk]
+
+    def _review_manager(self, review: Any) -> Person | None:
+        if review is None or not str(review).isdigit():
+            return None
+        manager_id = adapters.review_managers([int(review)]).get(int(review))
+        if manager_id is None:
+            return None
+        if manager_id not in self._people:
+            self._people[manager_id] = Person.objects.filter(pk=manager_id, is_active=True).first()
+        return self._people[manager_id]
+
+    def owner(self, kind: str, *, person: Person | None, team: Team | None, detail: Any) -> Person | None:
+        if person is None:
+            return self.team_manager(team) if team is not None else self.people_partner()
+        role = self.roles.get(kind, "person")
+        manager = person.manager if person.manager_id and person.manager and person.manager.is_active else None
+        packet = detail.get("packet") if isinstance(detail, dict) else None
+        manager_draft = isinstance(packet, dict) and packet.get("written_by") == "manager"
+        if role == "author" and isinstance(packet, dict):
+            return (self._review_manager(packet.get("review")) or manager) if manager_draft else person
+        if role in {"manager", "people_partner"}:
+            return manager or (None if manager_draft else person)
+        return manager if manager_draft else person
+
+
+def assign_owners(signals: QuerySet[Signal] | None = None) -> int:
+    """Give each pending current signal the owner the policy names now; returns how many changed."""
+    owners = SignalOwners()
+    pending = (signals if signals is not None else Signal.objects.all()).filter(
+        is_current=True, status=Signal.Status.PENDING).select_related("person__manager", "team")
+    changed = 0
+    for signal in pending:
+        owner = owners.owner(signal.kind, person=signal.person, team=signal.team, detail=signal.detail)
+        if signal.owner_id != (owner.pk if owner else None):
+            Signal.objects.filter(pk=signal.pk).update(owner=owner)
+            changed += 1
+    return changed
+
+
 def _store(subject_key: str, drafts: Sequence[core.SignalDraft], *, person: Person | None, team: Team | None,
            owners: dict[str, Person | None], summary: RunSummary, scope: QuerySet[Signal] | None = None) -> None:
     """Upsert drafts by key; retire the current signals of the subject (or of ``scope``, a part of them)
-    that were not produced again."""
+    that were not produced again. A new signal gets its owner (``owners`` by key, else the policy's)."""
+    by_policy = SignalOwners()
     existing = {s.key: s for s in (_current(person=person, team=team) if scope is None else scope)}
     produced: set[str] = set()
     for draft in drafts:
@@ -184,7 +250,9 @@ def _store(subject_key: str, drafts: Sequence[core.SignalDraft], *, person: Pers
             "confidence_reasons": list(draft.confidence.reasons),
             "item_refs": [ref.to_json() for ref in draft.item_refs],
             "detail": json.loads(canonical_json(draft.detail)), "model_name": model_name,
-            "model_version": model_version, "owner": owners.get(draft.key), "content_hash": content,
+            "model_version": model_version, "content_hash": content,
+            "owner": owners.get(draft.key) or by_policy.owner(draft.kind, person=person, team=team,
+                                                              detail=draft.detail),
         }
         if previous is None:
             Signal.objects.create(**values)
@@ -277,6 +345,11 @@ def run_insights(*, person: Person | None = None, team: Team | None = None, all_
         _run_team(team, by_subject, by_id, today=today, base=base, boundaries=boundaries, summary=summary)
     if all_subjects and boundaries.get("themes_enabled", True):
         _run_organisation(comments, start=start, end=today, base=base, summary=summary)
+    # Signals kept from earlier runs follow the policy's owners too (a changed policy, a new manager).
+    scope = Signal.objects.filter(person__in=people)
+    if team is not None:
+        scope = scope | Signal.objects.filter(team=team)
+    assign_owners(None if all_subjects else scope)
     log_action("insights.run.completed", actor, None,
                {"scope": "all" if all_subjects else (f"person:{person.pk}" if person else f"team:{team.slug}"
                                                        if team else ""), **summary.to_json(),

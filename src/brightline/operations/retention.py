@@ -11,8 +11,10 @@ in an open cycle, by a review with an open appeal, or by a support plan that is 
 walks the hash chain from entry 1 and treats a missing entry as tampering, and the audit app has
 no chain-preserving truncation, so they are counted and held (see docs/data-inventory.md).
 
-Not purged by age: people records (a person row has no date of leaving; erasure is deleting the
-person), AI signals (recomputed by ``insights run``, they are derived, not collected) and the
+People records are counted, never deleted, by age: a leaver's record whose leaving date (``left_on``,
+set by the people import) is older than the people period is held and reported for an administrator
+to erase, because deleting a person takes the reviews and feedback that cite them with it. Not
+purged by age: AI signals (recomputed by ``insights run``, they are derived, not collected) and the
 manager training record (it decides who may assess; it is not data about the people assessed).
 """
 
@@ -52,6 +54,7 @@ from brightline.feedback.models import (
     ManagerCommentary,
     OneOnOneNote,
 )
+from brightline.people.models import Person
 from brightline.policy.inventory import DEFAULT_RETENTION_DAYS
 from brightline.policy.services import MIN_AUDIT_RETENTION_DAYS, get_policy
 from brightline.reviews.models import CalibrationChange, DimensionAssessment, PacketItem, Phase, Review, ReviewCycle
@@ -66,6 +69,8 @@ HOLD_OPEN_APPEAL = "cited in a review with an open appeal"
 HOLD_OPEN_PLAN = "cited by a support plan that is not closed"
 HOLD_CYCLE_APPEAL = "a review of this cycle has an open appeal"
 HOLD_CYCLE_PLAN = "a support plan that is not closed rests on a review of this cycle"
+HOLD_LEAVER = ("a leaver past the retention period: erase the person in the admin once nothing that "
+               "cites them is still needed")
 HOLD_AUDIT_CHAIN = ("audit entries are never deleted: `brightline audit verify` checks the hash chain from its "
                     "first entry, and the audit app has no chain-preserving truncation")
 
@@ -128,6 +133,7 @@ class Target:
 # Where a row can be edited, the date is its last write: it is as old as its newest content.
 TARGETS: tuple[Target, ...] = (
     Target("people", HrisEvent, "date"),
+    Target("people", Person, "left_on", never_delete=HOLD_LEAVER),
     Target("delivery", EvidenceItem, "occurred_at", _held_when_cited("evidence_item")),
     Target("delivery", Commit, "committed_at"),
     Target("delivery", CodeReview, "submitted_at"),
@@ -287,7 +293,7 @@ def purge_expired_data(*, dry_run: bool = False, now: dt.datetime | None = None,
 
 # How each category is named on the data inventory page.
 CATEGORY_NAMES: dict[str, str] = {
-    "people": "HR movement events (leavers, transfers, promotions)",
+    "people": "HR movement events (leavers, transfers, promotions) and the records of people who left",
     "delivery": "Delivery data: commits, pull requests, deployments, incidents, pages, tickets, evidence items",
     "feedback": "Feedback, checkpoints, 1:1 notes, commentary, accomplishments, drafts",
     "reviews": "Closed review cycles with their reviews, calibration, memos and appeals",

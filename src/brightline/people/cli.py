@@ -9,6 +9,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from brightline.commands import Subcommand, write_json
+from brightline.people.accounts import InvitationError, invite
 from brightline.people.importer import PeopleImportError, import_people
 from brightline.people.models import AccessRole, Person, TokenScope
 from brightline.people.rolechanges import set_role_on_command_line
@@ -28,8 +29,11 @@ def cli_actor_label() -> str:
 
 def _add_import_people_arguments(parser: CommandParser) -> None:
     parser.add_argument("file", type=Path, help="CSV export: employee_id,name,email,manager_id,team,level,"
-                        "timezone,start_date[,work_modality]")
+                        "timezone,start_date[,work_modality][,end_date]")
     parser.add_argument("--dry-run", action="store_true", help="validate and report changes; write nothing")
+    parser.add_argument("--full", action="store_true",
+                        help="the file lists the whole organisation: anyone active who is not in it has left "
+                             "today, and their login is closed")
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
 
 
@@ -39,7 +43,8 @@ def _import_people(options: dict[str, Any], command: BaseCommand) -> int:
         raise CommandError(ERR_NO_FILE.format(path=path))
     try:
         result = import_people(path.read_bytes(), organisation=get_organisation(), actor=None,
-                               actor_label=cli_actor_label(), dry_run=options["dry_run"])
+                               actor_label=cli_actor_label(), dry_run=options["dry_run"],
+                               full=options["full"])
     except PeopleImportError as error:
         if options["json"]:
             write_json(command, {"dry_run": options["dry_run"], "errors": [e.to_json() for e in error.errors]})
@@ -55,7 +60,8 @@ def _import_people(options: dict[str, Any], command: BaseCommand) -> int:
         verb = "Would import" if result.dry_run else "Imported"
         command.stdout.write(
             f"{verb} {result.rows} people: {len(result.created)} new, {len(result.updated)} updated, "
-            f"{result.unchanged} unchanged; {len(result.teams_created)} new team(s)."
+            f"{result.unchanged} unchanged; {len(result.teams_created)} new team(s); {len(result.left)} left. "
+            f"Logins: {len(result.logins_created)} new, {len(result.logins_deactivated)} closed."
         )
     return 0
 
@@ -112,7 +118,22 @@ def _set_role(options: dict[str, Any], command: BaseCommand) -> int:
     return 0
 
 
+def _add_invite_arguments(parser: CommandParser) -> None:
+    parser.add_argument("--email", required=True, help="the person to invite")
+
+
+def _invite(options: dict[str, Any], command: BaseCommand) -> int:
+    try:
+        person = invite(options["email"], actor=None, actor_label=cli_actor_label())
+    except InvitationError as error:
+        raise CommandError(str(error)) from None
+    command.stdout.write(f"Sent {person.name} a link to choose a password.")
+    return 0
+
+
 SUBCOMMANDS = [
+    Subcommand("people", "invite", "E-mail a person a link to choose their password.", _add_invite_arguments,
+               _invite),
     Subcommand("token", "create", "Create a personal API token (printed once; read-only unless --scope write).",
                _add_token_arguments, _create_token),
     Subcommand("import", "people", "Import people from an HRIS CSV export (all rows or none).",

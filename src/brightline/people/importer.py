@@ -11,6 +11,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.utils import timezone
 from django.utils.text import slugify
 
 from brightline.audit.services import log_action
@@ -23,11 +24,12 @@ from brightline.csvio import (
     max_lengths_of,
     read_csv_rows,
 )
+from brightline.people.accounts import create_login, sync_login, taken_usernames
 from brightline.people.models import Level, Organisation, Person, RoleChange, Team, WorkModality
 from brightline.people.rolechanges import record_applied_change
 
 REQUIRED_COLUMNS = ("employee_id", "name", "email", "manager_id", "team", "level", "timezone", "start_date")
-OPTIONAL_COLUMNS = ("work_modality",)
+OPTIONAL_COLUMNS = ("work_modality", "end_date")
 
 ERR_NO_ROWS = "the file has a header but no people"
 ERR_REQUIRED = "{column} is empty"
@@ -40,10 +42,12 @@ ERR_SELF_MANAGER = "a person cannot be their own manager"
 ERR_CYCLE = "reporting chain loops: {chain}"
 ERR_UNKNOWN_LEVEL = "level {value!r} is not a level of any ladder (known: {known})"
 ERR_BAD_TIMEZONE = "timezone {value!r} is not an IANA name such as Europe/Berlin"
-ERR_BAD_DATE = "start_date {value!r} is not a date in the form YYYY-MM-DD"
+ERR_BAD_DATE = "{column} {value!r} is not a date in the form YYYY-MM-DD"
+ERR_END_BEFORE_START = "end_date {end} is before start_date {start}"
 ERR_BAD_MODALITY = "work_modality {value!r} is not one of: {choices}"
 
-TRACKED_FIELDS = ("name", "email", "manager", "team", "level", "timezone", "start_date", "work_modality")
+TRACKED_FIELDS = ("name", "email", "manager", "team", "level", "timezone", "start_date", "work_modality",
+                  "left_on", "active")
 
 
 class PeopleImportError(Exception):
@@ -66,6 +70,7 @@ class PersonRow:
     timezone: str
     start_date: date | None
     work_modality: str
+    end_date: date | None = None
 
 
 @dataclass
@@ -76,6 +81,10 @@ class ImportResult:
     updated: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
     unchanged: int = 0
     teams_created: list[str] = field(default_factory=list)
+    # Employee ids: people who left (an end date that has passed, or missing from a full import).
+    left: list[str] = field(default_factory=list)
+    logins_created: list[str] = field(default_factory=list)
+    logins_deactivated: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -85,6 +94,9 @@ class ImportResult:
             "updated": len(self.updated),
             "unchanged": self.unchanged,
             "teams_created": self.teams_created,
+            "left": sorted(self.left),
+            "logins_created": len(self.logins_created),
+            "logins_deactivated": len(self.logins_deactivated),
             "changes": self.updated,
             "errors": [],
         }
@@ -127,12 +139,9 @@ def parse_people_csv(raw: bytes) -> tuple[list[PersonRow], list[RowError]]:
         timezone_name = record["timezone"] or "UTC"
         if timezone_name not in zoneinfo.available_timezones():
             row_errors.append(ERR_BAD_TIMEZONE.format(value=timezone_name))
-        start: date | None = None
-        if record["start_date"]:
-            try:
-                start = date.fromisoformat(record["start_date"])
-            except ValueError:
-                row_errors.append(ERR_BAD_DATE.format(value=record["start_date"]))
+        start, end = (_parse_date(record, column, row_errors) for column in ("start_date", "end_date"))
+        if start and end and end < start:
+            row_errors.append(ERR_END_BEFORE_START.format(end=end.isoformat(), start=start.isoformat()))
         modality = (record.get("work_modality") or WorkModality.UNSPECIFIED).lower()
         if modality not in WorkModality.values:
             row_errors.append(ERR_BAD_MODALITY.format(value=modality, choices=", ".join(WorkModality.values)))
@@ -143,11 +152,22 @@ def parse_people_csv(raw: bytes) -> tuple[list[PersonRow], list[RowError]]:
             rows.append(
                 PersonRow(line=line, employee_id=record["employee_id"], name=record["name"], email=email,
                           manager_id=record["manager_id"], team=record["team"], level_code=record["level"].upper(),
-                          timezone=timezone_name, start_date=start, work_modality=modality)
+                          timezone=timezone_name, start_date=start, work_modality=modality, end_date=end)
             )
     if not rows and not errors:
         raise PeopleImportError([RowError(1, ERR_NO_ROWS)])
     return rows, errors
+
+
+def _parse_date(record: dict[str, str], column: str, row_errors: list[str]) -> date | None:
+    value = record.get(column) or ""
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        row_errors.append(ERR_BAD_DATE.format(column=column, value=value))
+        return None
 
 
 def _check_against_each_other_and_database(rows: list[PersonRow]) -> list[RowError]:
@@ -212,6 +232,8 @@ def _field_value(person: Person, name: str) -> Any:
         return person.team.slug if person.team_id else None
     if name == "level":
         return person.level.code if person.level_id else None
+    if name == "active":
+        return person.is_active
     value = getattr(person, name)
     return value.isoformat() if isinstance(value, date) else value
 
@@ -226,21 +248,38 @@ def _desired_values(row: PersonRow, team_slug: str | None) -> dict[str, Any]:
         "timezone": row.timezone,
         "start_date": row.start_date.isoformat() if row.start_date else None,
         "work_modality": row.work_modality,
+        "left_on": row.end_date.isoformat() if row.end_date else None,
     }
 
 
+def _desired_active(row: PersonRow, person: Person | None, today: date) -> bool:
+    """Gone once the end date has passed; back when someone who had left is in the file without a past
+    end date (a rehire); otherwise as they are (an administrator may have deactivated someone by hand)."""
+    if row.end_date is not None and row.end_date <= today:
+        return False
+    if person is None:
+        return True
+    if person.left_on is not None and person.left_on <= today:
+        return True
+    return person.is_active
+
+
 def import_people(raw: bytes, *, organisation: Organisation, actor: Person | None = None,
-                  actor_label: str | None = None, dry_run: bool = False) -> ImportResult:
+                  actor_label: str | None = None, dry_run: bool = False, full: bool = False) -> ImportResult:
     """Import an HRIS export. Raises ``PeopleImportError`` listing every bad row; then nothing is written.
 
     Re-importing the same file changes nothing. A changed field of an existing person is an
-    audited update recording from → to.
+    audited update recording from → to. Logins follow people: a new active person gets a login
+    without a usable password, a changed name or e-mail is copied to it, and a person who leaves
+    (an ``end_date`` that has passed, or, with ``full``, absence from the file) is deactivated
+    together with their login, which stops working on the next request.
     """
     rows, errors = parse_people_csv(raw)
     errors = sorted([*errors, *_check_against_each_other_and_database(rows)], key=lambda error: error.line)
     if errors:
         raise PeopleImportError(errors)
 
+    today = timezone.localdate()
     result = ImportResult(dry_run=dry_run, rows=len(rows))
     teams = {team.slug: team for team in Team.objects.all()}
     levels = {level.code.upper(): level for level in Level.objects.all()}
@@ -259,21 +298,31 @@ def import_people(raw: bytes, *, organisation: Organisation, actor: Person | Non
                                actor_label=actor_label)
 
         people = {person.employee_id: person for person in
-                  Person.objects.select_related("manager", "team", "level")}
+                  Person.objects.select_related("manager", "team", "level", "user")}
         # First pass: create or update everything but the reporting line (managers may be new too).
         written: list[tuple[Person, str, dict[str, Any], str | None]] = []
         for row in rows:
-            desired = _desired_values(row, team_slug_of_row[row.employee_id])
             person = people.get(row.employee_id)
+            desired = _desired_values(row, team_slug_of_row[row.employee_id])
+            desired["active"] = _desired_active(row, person, today)
+            if not desired["active"] and (person is None or person.is_active):
+                result.left.append(row.employee_id)
             if person is None:
                 result.created.append(row.employee_id)
+                if desired["active"]:
+                    result.logins_created.append(row.employee_id)
                 if dry_run:
                     continue
                 person = Person(organisation=organisation, employee_id=row.employee_id)
-                changes = {name: {"from": None, "to": value} for name, value in desired.items() if value is not None}
+                changes = {name: {"from": None, "to": value} for name, value in desired.items()
+                           if value is not None and name != "active"}
             else:
                 changes = {name: {"from": _field_value(person, name), "to": desired[name]} for name in TRACKED_FIELDS
                            if _field_value(person, name) != desired[name]}
+                if desired["active"] and person.user_id is None:
+                    result.logins_created.append(row.employee_id)
+                elif not desired["active"] and person.user is not None and person.user.is_active:
+                    result.logins_deactivated.append(row.employee_id)
                 if not changes:
                     result.unchanged += 1
                     continue
@@ -282,6 +331,7 @@ def import_people(raw: bytes, *, organisation: Organisation, actor: Person | Non
                     continue
             person.name, person.email, person.timezone = row.name, row.email, row.timezone
             person.start_date, person.work_modality = row.start_date, row.work_modality
+            person.left_on, person.is_active = row.end_date, desired["active"]
             slug = team_slug_of_row[row.employee_id]
             person.team = teams[slug] if slug else None
             person.level = levels[row.level_code] if row.level_code else None
@@ -301,7 +351,54 @@ def import_people(raw: bytes, *, organisation: Organisation, actor: Person | Non
                                       actor=actor, actor_label=actor_label or "people import")
             log_action(action, actor, person, {"changes": changes, "source": "people import"},
                        actor_label=actor_label)
+        if full:
+            _leave_everyone_missing(people, {row.employee_id for row in rows}, today, result, actor=actor,
+                                    actor_label=actor_label)
+        _follow_with_logins(people, result, actor=actor, actor_label=actor_label)
     return result
+
+
+def _leave_everyone_missing(people: dict[str, Person], in_file: set[str], today: date, result: ImportResult, *,
+                            actor: Person | None, actor_label: str | None) -> None:
+    """A full import is the whole organisation: an active person it does not name has left today."""
+    for employee_id, person in sorted(people.items()):
+        if employee_id in in_file or not person.is_active or person.pk is None:
+            continue
+        result.left.append(employee_id)
+        if person.user is not None and person.user.is_active:
+            result.logins_deactivated.append(employee_id)
+        if result.dry_run:
+            continue
+        changes = {"left_on": {"from": _field_value(person, "left_on"), "to": today.isoformat()},
+                   "active": {"from": True, "to": False}}
+        person.left_on, person.is_active = today, False
+        person.save(update_fields=["left_on", "is_active"])
+        log_action("people.person.left", actor, person, {"changes": changes, "source": "people import"},
+                   actor_label=actor_label)
+
+
+def _follow_with_logins(people: dict[str, Person], result: ImportResult, *, actor: Person | None,
+                        actor_label: str | None) -> None:
+    """Create the logins of active people who have none; copy name, e-mail and active state to the rest."""
+    if result.dry_run:
+        return
+    wanted = set(result.logins_created)
+    needing = [people[employee_id] for employee_id in sorted(wanted)
+               if people[employee_id].is_active and people[employee_id].user_id is None]
+    taken = taken_usernames(person.email for person in needing)
+    for person in needing:
+        user = create_login(person, taken=taken)
+        log_action("people.login.created", actor, person, {"username": user.get_username(),
+                                                           "source": "people import"}, actor_label=actor_label)
+    for employee_id in sorted((set(result.updated) | set(result.left)) - wanted):
+        person = people[employee_id]
+        if person.user is None:
+            continue
+        was_active = person.user.is_active
+        if sync_login(person) and was_active and not person.user.is_active:
+            log_action("people.login.deactivated", actor, person, {"username": person.user.get_username(),
+                                                                   "source": "people import"},
+                       actor_label=actor_label)
 
 
 def read_people_file(path: Path) -> bytes:

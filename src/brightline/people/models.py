@@ -179,6 +179,8 @@ class Person(models.Model):
     start_date = models.DateField(null=True, blank=True)
     access_role = models.CharField(max_length=20, choices=AccessRole.choices, default=AccessRole.EMPLOYEE)
     is_active = models.BooleanField(default=True)
+    left_on = models.DateField(null=True, blank=True,
+                               help_text="Leaving date from the HRIS; from it the record's retention period runs.")
 
     class Meta:
         ordering = ["name"]

@@ -21,6 +21,7 @@ class PolicyOut(Schema):
     review_rights: str
     appeal_path: str
     prevote_names: str
+    signal_owners: dict[str, str]
 
 
 class PolicyPatch(Schema):
@@ -32,6 +33,7 @@ class PolicyPatch(Schema):
     review_rights: str | None = None
     appeal_path: str | None = None
     prevote_names: str | None = None
+    signal_owners: dict[str, str] | None = None
 
 
 @router.get("", response=PolicyOut, summary="The policy every employee can read")

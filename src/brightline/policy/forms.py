@@ -5,7 +5,14 @@ from typing import Any
 from django import forms
 
 from brightline.policy.inventory import DEFAULT_RETENTION_DAYS, SOURCES
-from brightline.policy.models import Policy, PreVoteNames, default_ai_boundaries
+from brightline.policy.models import (
+    SIGNAL_KIND_LABELS,
+    Policy,
+    PreVoteNames,
+    SignalOwnerRole,
+    default_ai_boundaries,
+    default_signal_owners,
+)
 
 
 class PolicyForm(forms.Form):
@@ -28,6 +35,9 @@ class PolicyForm(forms.Form):
             initial[f"retention_{category}"] = policy.retention_days.get(category, DEFAULT_RETENTION_DAYS[category])
         for key in default_ai_boundaries():
             initial[f"ai_{key}"] = policy.ai_boundaries.get(key, False)
+        owners = {**default_signal_owners(), **policy.signal_owners}
+        for kind in SIGNAL_KIND_LABELS:
+            initial[f"owner_{kind}"] = owners[kind]
         super().__init__(data, initial=initial)
         for category in DEFAULT_RETENTION_DAYS:
             self.fields[f"retention_{category}"] = forms.IntegerField(
@@ -35,6 +45,9 @@ class PolicyForm(forms.Form):
         for key in default_ai_boundaries():
             self.fields[f"ai_{key}"] = forms.BooleanField(required=False,
                                                           label=key.replace("_", " ").capitalize())
+        for kind, label in SIGNAL_KIND_LABELS.items():
+            self.fields[f"owner_{kind}"] = forms.ChoiceField(choices=SignalOwnerRole.choices,
+                                                             label=f"Who follows up a signal: {label.lower()}")
 
     def policy_changes(self) -> dict[str, Any]:
         data = self.cleaned_data
@@ -46,4 +59,5 @@ class PolicyForm(forms.Form):
             "prevote_names": data["prevote_names"],
             "retention_days": {category: data[f"retention_{category}"] for category in DEFAULT_RETENTION_DAYS},
             "ai_boundaries": {key: data[f"ai_{key}"] for key in default_ai_boundaries()},
+            "signal_owners": {kind: data[f"owner_{kind}"] for kind in SIGNAL_KIND_LABELS},
         }

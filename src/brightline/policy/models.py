@@ -20,6 +20,31 @@ def default_ai_boundaries() -> dict[str, bool]:
             "trend_breaks_enabled": True}
 
 
+class SignalOwnerRole(models.TextChoices):
+    """Who follows up an AI signal of a kind (H4). A person's signals stay with the person and their
+    management chain, so a people partner owns only organisation-wide signals and a team's go to its manager."""
+
+    PERSON = "person", "The person it is about"
+    MANAGER = "manager", "Their manager"
+    AUTHOR = "author", "Whoever wrote what it checks (the packet or accomplishment's author)"
+    PEOPLE_PARTNER = "people_partner", "A people partner"
+
+
+# The signal kinds of the insights app, with who owns each by default.
+SIGNAL_KIND_LABELS = {
+    "theme": "Theme in feedback", "theme_summary": "Theme summary", "sentiment_drift": "Sentiment drift",
+    "contradiction": "Contradiction between layers", "unsupported_claim": "Claim the evidence does not show",
+    "missing_evidence": "Missing evidence", "trend_break": "Trend break",
+    "emergent_theme": "Emergent theme (organisation-wide)",
+}
+
+
+def default_signal_owners() -> dict[str, str]:
+    return {"theme": "person", "theme_summary": "person", "sentiment_drift": "person", "contradiction": "manager",
+            "unsupported_claim": "author", "missing_evidence": "author", "trend_break": "manager",
+            "emergent_theme": "people_partner"}
+
+
 class PreVoteNames(models.TextChoices):
     """What the reviewed employee sees of the calibration panel's pre-votes once their review is released."""
 
@@ -46,6 +71,9 @@ class Policy(models.Model):
     prevote_names = models.CharField(
         max_length=16, choices=PreVoteNames.choices, default=PreVoteNames.ANONYMISED,
         help_text="After release, whether the employee sees who cast each pre-vote and dissent")
+    signal_owners = models.JSONField(
+        default=default_signal_owners,
+        help_text="Signal kind → who owns its follow-up: person, manager, author or people_partner")
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -10,7 +10,14 @@ from django.db import transaction
 from brightline.audit.services import log_action
 from brightline.people.models import Person
 from brightline.policy.inventory import DEFAULT_RETENTION_DAYS, SOURCE_KEYS
-from brightline.policy.models import Policy, PreVoteNames, default_ai_boundaries
+from brightline.policy.models import (
+    SIGNAL_KIND_LABELS,
+    Policy,
+    PreVoteNames,
+    SignalOwnerRole,
+    default_ai_boundaries,
+    default_signal_owners,
+)
 
 
 class PolicyError(ValueError):
@@ -25,10 +32,12 @@ ERR_AUDIT_RETENTION = "audit and access logs must be kept at least 183 days (six
 ERR_AI_KEY = "unknown AI boundary {key!r}; known: {known}"
 ERR_AI_RATING = "AI can never assign ratings or decide outcomes in Brightline; this cannot be configured"
 ERR_UNKNOWN_FIELD = "the policy has no setting called {name!r}"
+ERR_SIGNAL_OWNER = "a signal of kind {kind!r} cannot be owned by {role!r}; owners: {choices}"
+ERR_SIGNAL_KIND = "there is no signal kind {kind!r}; kinds: {known}"
 ERR_PREVOTE_NAMES = "pre-vote names after release must be one of: {choices}"
 
 EDITABLE_FIELDS = ("allowed_sources", "retention_days", "min_cohort_size", "ai_boundaries", "review_rights",
-                   "appeal_path", "prevote_names")
+                   "appeal_path", "prevote_names", "signal_owners")
 # Keys people try to sneak in; refused with a reason rather than ignored.
 FORBIDDEN_AI_KEYS = frozenset({"ai_may_rate", "ai_rating", "auto_rating", "ai_decides"})
 MIN_AUDIT_RETENTION_DAYS = 183
@@ -46,6 +55,11 @@ def min_cohort_size() -> int:
 def employee_sees_prevote_names() -> bool:
     """Whether a released review shows its employee the name of each panelist beside their pre-vote."""
     return get_policy().prevote_names == PreVoteNames.NAMED
+
+
+def signal_owner_roles() -> dict[str, str]:
+    """Signal kind → owner role, the policy's choices over the defaults."""
+    return {**default_signal_owners(), **get_policy().signal_owners}
 
 
 def is_source_allowed(key: str) -> bool:
@@ -75,6 +89,11 @@ def _validate(changes: dict[str, Any]) -> None:
                 raise PolicyError(ERR_AUDIT_RETENTION)
     if "prevote_names" in changes and changes["prevote_names"] not in PreVoteNames.values:
         raise PolicyError(ERR_PREVOTE_NAMES.format(choices=", ".join(PreVoteNames.values)))
+    for kind, role in (changes.get("signal_owners") or {}).items():
+        if kind not in SIGNAL_KIND_LABELS:
+            raise PolicyError(ERR_SIGNAL_KIND.format(kind=kind, known=", ".join(SIGNAL_KIND_LABELS)))
+        if role not in SignalOwnerRole.values:
+            raise PolicyError(ERR_SIGNAL_OWNER.format(kind=kind, role=role, choices=", ".join(SignalOwnerRole.values)))
     if "ai_boundaries" in changes:
         known = default_ai_boundaries()
         for key in changes["ai_boundaries"]:
@@ -93,6 +112,8 @@ def update_policy(*, actor: Person | None, reason: str = "", **changes: Any) -> 
             changes["retention_days"] = {**policy.retention_days, **changes["retention_days"]}
         if "ai_boundaries" in changes:
             changes["ai_boundaries"] = {**policy.ai_boundaries, **changes["ai_boundaries"]}
+        if "signal_owners" in changes:
+            changes["signal_owners"] = {**policy.signal_owners, **changes["signal_owners"]}
         diff = {name: {"from": getattr(policy, name), "to": value} for name, value in changes.items()
                 if getattr(policy, name) != value}
         if not diff:

@@ -107,3 +107,8 @@ def _claims_of(review: Review) -> list[PacketClaim]:
                                   label="the manager's promotion readiness", written_by="manager", cited=human,
                                   ai_cited=ai, **common))
     return claims
+
+
+def answer_review_managers(sender: Any, **scope: Any) -> dict[int, int | None]:
+    """The receiver of insights' ``review_managers`` signal: the manager of each review asked about."""
+    return dict(Review.objects.filter(pk__in=list(scope.get("review_ids") or ())).values_list("pk", "manager_id"))

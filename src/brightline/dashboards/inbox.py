@@ -1,0 +1,146 @@
+""""Needs you now": the actions waiting for one person, oldest first, each linking to where it is done.
+
+One function, ``inbox_for``, builds the list for the home page and ``GET /api/me/inbox`` with a fixed
+number of queries whatever the number of items (no query per item). Titles name what to do and whom it
+is about, never content (no feedback text, no outcome).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from django.db.models import Count, Max, Min, Q
+from django.urls import reverse
+from django.utils import timezone
+
+from brightline import access
+from brightline.feedback.models import FeedbackInvitation
+from brightline.insights.models import Signal
+from brightline.people.models import Dimension, Person
+from brightline.reviews.models import Appeal, Phase, PreVote, Review
+from brightline.support.models import Cadence, SupportPlan
+
+# A support-plan check-in shows from this many days before it is due.
+CHECK_IN_NOTICE_DAYS = 7
+CADENCE_DAYS = {Cadence.WEEKLY: 7, Cadence.FORTNIGHTLY: 14, Cadence.MONTHLY: 30}
+
+
+@dataclass(frozen=True)
+class InboxItem:
+    kind: str
+    title: str
+    url: str
+    since: datetime
+    due_on: date | None
+    overdue: bool
+
+    def to_json(self) -> dict[str, Any]:
+        return {"kind": self.kind, "title": self.title, "url": self.url, "since": self.since,
+                "due_on": self.due_on, "overdue": self.overdue}
+
+
+def _moment(day: date) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=UTC)
+
+
+def _phase_end(schedule: dict[str, str], phase: str) -> date | None:
+    try:
+        return date.fromisoformat(schedule[phase])
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def _everyone_below(person: Person) -> set[int]:
+    """Ids of everyone in the person's reporting subtree: one query per level of the hierarchy."""
+    below: set[int] = set()
+    frontier = {person.pk}
+    while frontier:
+        frontier = set(Person.objects.filter(manager_id__in=frontier).values_list("pk", flat=True)) - below
+        frontier.discard(person.pk)
+        below |= frontier
+    return below
+
+
+def inbox_for(person: Person, *, today: date | None = None) -> list[InboxItem]:
+    """Everything waiting for ``person``, oldest first."""
+    today = today or timezone.localdate()
+    items: list[InboxItem] = []
+
+    def add(kind: str, title: str, url: str, since: datetime, due_on: date | None = None) -> None:
+        items.append(InboxItem(kind, title, url, since, due_on, due_on is not None and due_on < today))
+
+    for invitation in (FeedbackInvitation.objects.filter(respondent=person, status=FeedbackInvitation.Status.PENDING,
+                                                         request__closed_at__isnull=True)
+                       .select_related("request__subject")):
+        add("feedback_request", f"Give feedback about {invitation.request.subject.name}",
+            reverse("feedback:answer", args=[invitation.pk]), invitation.request.created_at)
+
+    reviews = Review.objects.select_related("cycle", "person")
+    for review in reviews.filter(person=person, cycle__phase=Phase.SELF_REVIEW,
+                                 self_review_submitted_at__isnull=True):
+        add("self_review", f"Write your self review for {review.cycle.name}",
+            reverse("reviews:review", args=[review.pk]), review.cycle.phase_changed_at or review.cycle.opened_at,
+            _phase_end(review.cycle.schedule, Phase.SELF_REVIEW))
+    for review in reviews.filter(manager=person, cycle__phase=Phase.MANAGER_ASSESSMENT,
+                                 assessment_submitted_at__isnull=True):
+        add("assessment", f"Assess {review.person.name} ({review.cycle.name})",
+            reverse("reviews:review", args=[review.pk]), review.cycle.phase_changed_at or review.cycle.opened_at,
+            _phase_end(review.cycle.schedule, Phase.MANAGER_ASSESSMENT))
+
+    panel = reviews.filter(cycle__phase=Phase.CALIBRATION, cycle__panel_members__person=person)
+    if panel.exists():
+        # Not the panelist's own review, none in their chain, none with a declared conflict (as in access).
+        candidates = list(panel.exclude(person=person).exclude(manager=person)
+                          .exclude(person__in=_everyone_below(person)).exclude(conflicts__panelist=person).distinct())
+        voted = dict(PreVote.objects.filter(panelist=person, review__in=candidates).values("review")
+                     .annotate(n=Count("pk")).values_list("review", "n"))
+        for review in candidates:
+            if voted.get(review.pk, 0) < len(Dimension.values):
+                add("pre_vote", f"Record your pre-vote on {review.person.name} ({review.cycle.name})",
+                    reverse("reviews:review", args=[review.pk]),
+                    review.cycle.phase_changed_at or review.cycle.opened_at,
+                    _phase_end(review.cycle.schedule, Phase.CALIBRATION))
+
+    appeals = Appeal.objects.select_related("review__person")
+    for appeal in appeals.filter(Q(reviewer=person, status=Appeal.Status.IN_REVIEW)
+                                 | Q(escalation_reviewer=person, status=Appeal.Status.ESCALATED,
+                                     escalation_decided_at__isnull=True)):
+        escalated = appeal.status == Appeal.Status.ESCALATED
+        add("appeal", f"Decide the appeal of {appeal.review.person.name}", reverse("reviews:appeal", args=[appeal.pk]),
+            (appeal.escalated_at or appeal.filed_at) if escalated else appeal.filed_at,
+            appeal.escalation_due_on if escalated else appeal.due_on)
+    if access.can_run_cycles(person):
+        for appeal in appeals.filter(Q(status=Appeal.Status.REQUESTED)
+                                     | Q(status=Appeal.Status.ESCALATED, escalation_reviewer__isnull=True)):
+            add("appeal_reviewer", f"Assign a reviewer to the appeal of {appeal.review.person.name}",
+                reverse("reviews:appeal", args=[appeal.pk]), appeal.escalated_at or appeal.filed_at,
+                appeal.due_on if appeal.status == Appeal.Status.REQUESTED else None)
+
+    for plan in (SupportPlan.objects.filter(person__manager=person, status=SupportPlan.Status.ACTIVE)
+                 .select_related("person").annotate(last_check_in=Max("check_ins__held_on"))):
+        last = plan.last_check_in or plan.starts_on
+        due = last + timedelta(days=CADENCE_DAYS.get(plan.cadence, 14))
+        if due <= today + timedelta(days=CHECK_IN_NOTICE_DAYS):
+            add("check_in", f"Hold the support-plan check-in with {plan.person.name}",
+                reverse("support:plan", args=[plan.pk]), _moment(last), due)
+
+    for group in (Signal.objects.filter(owner=person, status=Signal.Status.PENDING, is_current=True)
+                  .values("person_id", "person__name", "team__slug", "team__name")
+                  .annotate(n=Count("pk"), oldest=Min("created_at")).order_by()):
+        count = group["n"]
+        noun = "AI signal waits" if count == 1 else "AI signals wait"
+        if group["person_id"] == person.pk:
+            title, url = f"{count} {noun} for your review about you", reverse("insights:me")
+        elif group["person_id"]:
+            title, url = (f"{count} {noun} for your review about {group['person__name']}",
+                          reverse("insights:person", args=[group["person_id"]]))
+        elif group["team__slug"]:
+            title, url = (f"{count} {noun} for your review about {group['team__name']}",
+                          reverse("insights:team", args=[group["team__slug"]]))
+        else:
+            title, url = f"{count} {noun} for your review about the organisation", reverse("insights:organisation")
+        add("signals", title, url, group["oldest"])
+
+    return sorted(items, key=lambda item: (item.since, item.title))
