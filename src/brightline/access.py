@@ -75,6 +75,30 @@ def people_visible_to(viewer: Person | None) -> QuerySet[Person]:
         pk=viewer.pk)
 
 
+def support_plan_subjects_for(viewer: Person | None) -> QuerySet[Person]:
+    """Everyone the viewer may open a support plan for: ``can_open_support_plan`` as a set."""
+    if is_people_partner(viewer):
+        return Person.objects.all()
+    return people_managed_by(viewer)
+
+
+def managers_quality_visible_to(viewer: Person | None) -> QuerySet[Person]:
+    """Everyone whose manager-quality page the viewer may open: ``can_view_manager_quality`` as a set."""
+    return people_visible_to(viewer)
+
+
+def teams_with_theme_aggregates_visible_to(viewer: Person | None) -> QuerySet[Team]:
+    """``can_view_team_theme_aggregates`` as a set of teams: one query."""
+    from brightline.people.models import Team
+
+    if viewer is None or not viewer.is_active:
+        return Team.objects.none()
+    if is_people_partner(viewer) or is_leader(viewer):
+        return Team.objects.all()
+    return Team.objects.filter(pk__in=people_managed_by(viewer).filter(is_active=True, team__isnull=False)
+                               .values("team_id"))
+
+
 def managed_ids(viewer: Person | None) -> set[int]:
     """The ids of ``people_managed_by``, for pages that test many people against the chain in memory."""
     return set(people_managed_by(viewer).values_list("pk", flat=True))
