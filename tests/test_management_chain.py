@@ -28,7 +28,8 @@ def test_the_stored_line_lists_everyone_above_the_person(personas):
 def test_moving_a_manager_moves_everyone_below_them(personas):
     personas.mo.manager = personas.pia
     personas.mo.save()
-    assert Person.objects.get(pk=personas.erin.pk).chain_path == f"/{personas.pia.pk}/{personas.mo.pk}/{personas.erin.pk}/"
+    expected = f"/{personas.pia.pk}/{personas.mo.pk}/{personas.erin.pk}/"
+    assert Person.objects.get(pk=personas.erin.pk).chain_path == expected
     assert access.manages(personas.pia, personas.erin)
     assert not access.manages(personas.lee, personas.erin)
 
