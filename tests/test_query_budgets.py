@@ -25,12 +25,15 @@ SMALL, LARGE = 30, 300
 KNOWN_OVER_BUDGET: dict[tuple[str, str], str] = {}
 
 
+EVERYONE = ["/reviews/", "/insights/me/", "/me/access-log/", "/ladder/", "/growth/inbox/", "/growth/drafts/"]
+
+
 def _pages(org: GeneratedOrg) -> dict[str, tuple[object, list[str]]]:
     engineer, manager, director = org.engineers[0], org.managers[0], org.directors[0]
     team = manager.team.slug
-    return {
+    pages = {
         "engineer": (engineer, ["/", "/growth/", "/team/", f"/teams/{team}/", f"/people/{engineer.pk}/",
-                                f"/evidence/teams/{team}/", f"/evidence/teams/{team}/health/", "/reviews/"]),
+                                f"/evidence/teams/{team}/", f"/evidence/teams/{team}/health/"]),
         "manager": (manager, ["/", "/growth/", "/team/", f"/teams/{team}/", f"/growth/{engineer.pk}/",
                               f"/people/{engineer.pk}/", f"/insights/team/{team}/",
                               f"/evidence/teams/{team}/health/", f"/fairness/managers/{manager.pk}/"]),
@@ -42,6 +45,7 @@ def _pages(org: GeneratedOrg) -> dict[str, tuple[object, list[str]]]:
                                          "/organisation/", "/audit/", "/insights/organisation/",
                                          f"/people/{engineer.pk}/", "/evidence/services/", "/support/"]),
     }
+    return {persona: (person, [*urls, *EVERYONE]) for persona, (person, urls) in pages.items()}
 
 
 def _count(org: GeneratedOrg) -> dict[tuple[str, str], int]:
@@ -71,3 +75,5 @@ def test_no_page_needs_more_queries_for_a_larger_organisation(organisation, ladd
     assert not unexpected, "queries at 30 and 300 people: " + "; ".join(
         f"{persona} {url}: {a} → {b}" for (persona, url), (a, b) in sorted(unexpected.items()))
     assert not fixed, f"now inside the budget, remove from KNOWN_OVER_BUDGET: {fixed}"
+    print("queries at 30 → 300 people:", {f"{persona} {url}": (small[(persona, url)], large[(persona, url)])
+                                         for persona, url in sorted(small)})
