@@ -178,6 +178,28 @@ def under_path(path: str) -> models.Q:
     return models.Q(chain_path__startswith=path)
 
 
+def rebuild_chain_paths() -> int:
+    """Recompute every stored reporting line from the managers (after a bulk write that bypassed ``save``).
+
+    Reads everyone once and writes only the lines that changed; returns how many changed. A loop makes the
+    person who closes it the top of their line, as ``Person.refresh_chain_path`` does."""
+    rows = list(Person.objects.values_list("pk", "manager_id", "chain_path"))
+    manager_of = {pk: manager for pk, manager, _ in rows}
+    paths: dict[int, str] = {}
+    for start, _, _ in rows:
+        line: list[int] = []
+        current: int | None = start
+        while current is not None and current not in paths and current not in line:
+            line.append(current)
+            current = manager_of.get(current)
+        prefix = paths[current] if current is not None and current in paths else "/"
+        for pk in reversed(line):
+            prefix = paths[pk] = f"{prefix}{pk}/"
+    changed = [Person(pk=pk, chain_path=paths[pk]) for pk, _, stored in rows if stored != paths[pk]]
+    Person.objects.bulk_update(changed, ["chain_path"], batch_size=1000)
+    return len(changed)
+
+
 class Person(models.Model):
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="people")
     user = models.OneToOneField(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
