@@ -189,16 +189,14 @@ def test_every_bad_row_is_reported_not_just_the_first(tmp_path, ladder, organisa
 
 
 def test_a_failure_while_writing_rolls_everything_back(tmp_path, ladder, organisation, monkeypatch):
-    calls = {"n": 0}
-    real_log_action = importer.log_action
+    real_log_actions = importer.log_actions
 
-    def failing_log_action(*args, **kwargs):
-        calls["n"] += 1
-        if calls["n"] == 4:
-            raise RuntimeError("disk full")
-        return real_log_action(*args, **kwargs)
+    def failing_log_actions(*args, **kwargs):
+        # The people and the audit entries are written; the failure comes last.
+        real_log_actions(*args, **kwargs)
+        raise RuntimeError("disk full")
 
-    monkeypatch.setattr(importer, "log_action", failing_log_action)
+    monkeypatch.setattr(importer, "log_actions", failing_log_actions)
     before = snapshot()
     with pytest.raises(RuntimeError):
         importer.import_people(write_csv(tmp_path, GOOD_ROWS).read_bytes(), organisation=organisation)
@@ -210,3 +208,23 @@ def test_a_missing_file_is_a_clear_error(tmp_path, ladder, organisation):
 
     with pytest.raises(CommandError, match="no such file"):
         call_command("import", "people", str(tmp_path / "nope.csv"))
+
+
+def test_an_import_writes_a_verifiable_chain_findable_per_person_and_moves_reporting_lines(tmp_path, ladder,
+                                                                                          organisation):
+    from brightline import access
+    from brightline.audit.services import verify_chain
+
+    importer.import_people(write_csv(tmp_path, GOOD_ROWS).read_bytes(), organisation=organisation)
+    assert verify_chain().ok
+    dara = Person.objects.get(employee_id="103")
+    assert AuditEntry.objects.filter(subject_person_id=dara.pk, action="people.person.created").count() == 1
+    ana, ben = Person.objects.get(employee_id="100"), Person.objects.get(employee_id="101")
+    assert access.manages(ana, dara) and access.manages(ben, dara)
+    moved = [row.replace(",101,Platform,IC1", ",102,Payments,IC1") if row.startswith("103,") else row
+             for row in GOOD_ROWS]
+    importer.import_people(write_csv(tmp_path, moved).read_bytes(), organisation=organisation)
+    assert verify_chain().ok
+    chidi = Person.objects.get(employee_id="102")
+    assert access.manages(chidi, dara) and access.manages(ana, dara) and not access.manages(ben, dara)
+    assert AuditEntry.objects.filter(subject_person_id=dara.pk, action="people.person.updated").count() == 1

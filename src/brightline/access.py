@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from brightline.people.models import AccessRole
+from brightline.people.models import AccessRole, Person, under_path
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+    from django.db.models import QuerySet
 
     from brightline.evidence.models import EvidenceItem
-    from brightline.people.models import Person, Team
+    from brightline.people.models import Team
 
 
 def person_for(user: AbstractBaseUser | AnonymousUser | None) -> Person | None:
@@ -43,10 +44,69 @@ def is_leader(viewer: Person | None) -> bool:
 
 
 def manages(viewer: Person | None, subject: Person) -> bool:
-    """True when the viewer is anywhere above the subject in the reporting chain."""
+    """True when the viewer is anywhere above the subject in the reporting chain: one query, any depth."""
     if viewer is None or not viewer.is_active or viewer.pk == subject.pk:
         return False
-    return any(manager.pk == viewer.pk for manager in subject.management_chain())
+    paths = dict(Person.objects.filter(pk__in=(viewer.pk, subject.pk)).values_list("pk", "chain_path"))
+    above, below = paths.get(viewer.pk) or "", paths.get(subject.pk) or ""
+    return bool(above) and below.startswith(above)
+
+
+# --- Sets of people: one indexed query each, for pages that would otherwise ask person by person ---
+
+
+def people_managed_by(viewer: Person | None) -> QuerySet[Person]:
+    """Everyone below the viewer in the reporting chain (not the viewer): ``manages(viewer, p)`` as a set."""
+    if viewer is None or not viewer.is_active:
+        return Person.objects.none()
+    path = Person.objects.filter(pk=viewer.pk).values_list("chain_path", flat=True).first()
+    if not path:
+        return Person.objects.none()
+    return Person.objects.filter(under_path(path)).exclude(pk=viewer.pk)
+
+
+def people_visible_to(viewer: Person | None) -> QuerySet[Person]:
+    """Everyone whose full record the viewer may open: ``can_view_person_record`` as a set."""
+    if viewer is None:
+        return Person.objects.none()
+    if is_people_partner(viewer):
+        return Person.objects.all()
+    return Person.objects.filter(pk__in=people_managed_by(viewer).values("pk")) | Person.objects.filter(
+        pk=viewer.pk)
+
+
+def support_plan_subjects_for(viewer: Person | None) -> QuerySet[Person]:
+    """Everyone the viewer may open a support plan for: ``can_open_support_plan`` as a set."""
+    if is_people_partner(viewer):
+        return Person.objects.all()
+    return people_managed_by(viewer)
+
+
+def managers_quality_visible_to(viewer: Person | None) -> QuerySet[Person]:
+    """Everyone whose manager-quality page the viewer may open: ``can_view_manager_quality`` as a set."""
+    return people_visible_to(viewer)
+
+
+def teams_with_theme_aggregates_visible_to(viewer: Person | None) -> QuerySet[Team]:
+    """``can_view_team_theme_aggregates`` as a set of teams: one query."""
+    from brightline.people.models import Team
+
+    if viewer is None or not viewer.is_active:
+        return Team.objects.none()
+    if is_people_partner(viewer) or is_leader(viewer):
+        return Team.objects.all()
+    return Team.objects.filter(pk__in=people_managed_by(viewer).filter(is_active=True, team__isnull=False)
+                               .values("team_id"))
+
+
+def managed_ids(viewer: Person | None) -> set[int]:
+    """The ids of ``people_managed_by``, for pages that test many people against the chain in memory."""
+    return set(people_managed_by(viewer).values_list("pk", flat=True))
+
+
+def manages_a_member(viewer: Person | None, team: Team) -> bool:
+    """The viewer manages at least one active member of the team."""
+    return people_managed_by(viewer).filter(team=team, is_active=True).exists()
 
 
 def is_direct_manager(viewer: Person | None, subject: Person) -> bool:
@@ -88,7 +148,7 @@ def can_view_team(viewer: Person | None, team: Team) -> bool:
         return False
     if is_people_partner(viewer) or is_leader(viewer) or viewer.team_id == team.pk:
         return True
-    return any(manages(viewer, member) for member in team.members.filter(is_active=True))
+    return manages_a_member(viewer, team)
 
 
 def can_view_aggregates(viewer: Person | None) -> bool:
@@ -277,7 +337,7 @@ def can_view_team_health(viewer: Person | None, team: Team) -> bool:
         return False
     if is_people_partner(viewer) or viewer.team_id == team.pk:
         return True
-    return any(manages(viewer, member) for member in team.members.filter(is_active=True))
+    return manages_a_member(viewer, team)
 
 
 def can_manage_evidence_sources(viewer: Person | None) -> bool:
@@ -326,7 +386,7 @@ def can_view_team_signals(viewer: Person | None, team: Team) -> bool:
     """Team-level signals (trend breaks and their owners): anyone managing a member, and people partners."""
     if viewer is None or not viewer.is_active:
         return False
-    return is_people_partner(viewer) or any(manages(viewer, member) for member in team.members.filter(is_active=True))
+    return is_people_partner(viewer) or manages_a_member(viewer, team)
 
 
 def can_view_team_theme_aggregates(viewer: Person | None, team: Team) -> bool:
@@ -368,5 +428,5 @@ def can_review_signal(viewer: Person | None, signal: object) -> bool:
         return False
     team = signal.subject_team  # type: ignore[attr-defined]
     if signal.subject_person is None and team is not None:  # type: ignore[attr-defined]
-        return any(manages(viewer, member) for member in team.members.filter(is_active=True))
+        return manages_a_member(viewer, team)
     return True

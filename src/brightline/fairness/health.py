@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+from django.db.models import QuerySet
 from django.utils.text import slugify
 
 from brightline.core.fairness import (
@@ -354,7 +355,7 @@ def attrition_by_team(*, min_cohort: int, today: dt.date | None = None,
                            population=sum(population.values()), window_days=window_days)
 
 
-def managers_visible_to(viewer: Person, can_view: Any) -> Iterable[Person]:
-    """Active managers whose quality page ``viewer`` may open (``can_view`` is the access function)."""
-    managers = Person.objects.filter(is_active=True, reports__is_active=True).distinct().order_by("name")
-    return [manager for manager in managers if can_view(viewer, manager)]
+def managers_visible_to(visible: QuerySet[Person]) -> Iterable[Person]:
+    """Active managers among ``visible`` (the people whose quality page the viewer may open): one query."""
+    return list(Person.objects.filter(is_active=True, reports__is_active=True, pk__in=visible.values("pk"))
+                .distinct().order_by("name"))

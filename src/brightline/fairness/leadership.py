@@ -13,6 +13,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from brightline import access
@@ -86,17 +87,13 @@ class LeadershipView:
 
 
 def _team_sizes() -> dict[str, tuple[Team, int]]:
-    sizes: dict[str, tuple[Team, int]] = {}
-    for team in Team.objects.all():
-        count = Person.objects.filter(is_active=True, team=team).count()
-        if count:
-            sizes[team.slug] = (team, count)
-    return sizes
+    teams = Team.objects.annotate(size=Count("members", filter=Q(members__is_active=True))).filter(size__gt=0)
+    return {team.slug: (team, team.size) for team in teams}
 
 
-def _delivery(team: Team, now: dt.datetime) -> dict[str, Any]:
+def _delivery(team: Team, now: dt.datetime, with_services: set[int]) -> dict[str, Any]:
     """Deployments per week and change fail rate now against the window before (team level only)."""
-    if not team.services.exists():  # type: ignore[attr-defined]
+    if team.pk not in with_services:
         return {}
     from brightline.evidence.metrics import MetricsError, team_dora, team_health
 
@@ -122,11 +119,12 @@ def _team_rows(min_cohort: int, now: dt.datetime) -> tuple[list[TeamRow], int, i
     withheld = suppress_small_groups({(slug,): size for slug, (_, size) in sizes.items()}, min_cohort=min_cohort)
     rows: list[TeamRow] = []
     delivery_available = False
+    with_services = set(Team.objects.filter(services__isnull=False).values_list("pk", flat=True))
     for slug, (team, size) in sorted(sizes.items(), key=lambda item: item[1][0].name):
         if (slug,) in withheld:
             rows.append(TeamRow(team.name, None))  # listed as withheld: no count, no team-level figures
             continue
-        delivery = _delivery(team, now)
+        delivery = _delivery(team, now, with_services)
         delivery_available = delivery_available or bool(delivery)
         rows.append(TeamRow(team.name, size, **delivery))
     return rows, len(withheld), sum(size for _, size in sizes.values()), delivery_available
@@ -333,10 +331,11 @@ class FeedbackThemesRow:
 def feedback_themes(viewer: Person) -> list[FeedbackThemesRow]:
     """Each team whose theme counts the viewer may see, with its counts under the minimum cohort (a team
     smaller than it is withheld), for leaders in the team's chain too."""
-    from brightline.insights.services import team_themes
+    from brightline.insights.services import teams_themes
 
-    return [FeedbackThemesRow(team, team_themes(team, aggregates_only=True)) for team in Team.objects.order_by("name")
-            if access.can_view_team_theme_aggregates(viewer, team)]
+    teams = list(access.teams_with_theme_aggregates_visible_to(viewer).order_by("name"))
+    themes = teams_themes(teams, aggregates_only=True)
+    return [FeedbackThemesRow(team, themes[team.pk]) for team in teams]
 
 
 @dataclass(frozen=True)

@@ -84,7 +84,7 @@ def _download(content: bytes | str, *, filename: str, content_type: str) -> Http
 @require_GET
 def index(request: HttpRequest) -> HttpResponse:
     viewer = _viewer(request)
-    managers = health.managers_visible_to(viewer, access.can_view_manager_quality)
+    managers = health.managers_visible_to(access.managers_quality_visible_to(viewer))
     context = {"can_audit": access.can_run_fairness_audits(viewer),
                "can_lead": access.can_view_leadership_view(viewer), "managers": managers}
     if not (context["can_audit"] or context["can_lead"] or managers):

@@ -17,7 +17,7 @@ from functools import cache
 from typing import Any
 
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 from django.utils import timezone
 
 from brightline import access
@@ -612,18 +612,36 @@ def team_themes(team: Team, *, aggregates_only: bool) -> TeamThemes | None:
     With ``aggregates_only`` (a leader outside the team's chain) a team below the minimum cohort is
     withheld, and the per-theme rows do not say how many members a theme is about.
     """
+    return teams_themes([team], aggregates_only=aggregates_only)[team.pk]
+
+
+def teams_themes(teams: list[Team], *, aggregates_only: bool) -> dict[int, TeamThemes | None]:
+    """``team_themes`` for many teams in a fixed number of queries, by team id."""
     min_cohort = get_policy().min_cohort_size
-    summary = Signal.objects.filter(team=team, kind="theme_summary", is_current=True).first()
-    if summary is None:
-        return None
-    if aggregates_only and Person.objects.filter(team=team, is_active=True).count() < min_cohort:
-        return TeamThemes(team=team, withheld=True, min_cohort=min_cohort)
-    fields = AGGREGATE_THEME_FIELDS if aggregates_only else (*AGGREGATE_THEME_FIELDS, "members")
-    rows = [{name: row.get(name) for name in fields} for row in summary.detail.get("themes", [])]
-    return TeamThemes(team=team, withheld=False, min_cohort=min_cohort, statement=summary.statement,
-                      enough_data=summary.enough_data, confidence_label=summary.confidence_label,
-                      comments=summary.confidence_items, authors=summary.confidence_authors,
-                      window=(summary.window_start, summary.window_end), themes=rows)
+    ids = [team.pk for team in teams]
+    summaries: dict[int, Signal] = {}
+    for signal in Signal.objects.filter(team_id__in=ids, kind="theme_summary", is_current=True):
+        summaries.setdefault(signal.team_id, signal)  # the first in the model's order, as .first() read it
+    sizes: dict[int, int] = {}
+    if aggregates_only and summaries:
+        sizes = dict(Person.objects.filter(team_id__in=list(summaries), is_active=True).values("team_id")
+                     .annotate(size=Count("id")).values_list("team_id", "size"))
+    found: dict[int, TeamThemes | None] = {}
+    for team in teams:
+        summary = summaries.get(team.pk)
+        if summary is None:
+            found[team.pk] = None
+        elif aggregates_only and sizes.get(team.pk, 0) < min_cohort:
+            found[team.pk] = TeamThemes(team=team, withheld=True, min_cohort=min_cohort)
+        else:
+            fields = AGGREGATE_THEME_FIELDS if aggregates_only else (*AGGREGATE_THEME_FIELDS, "members")
+            rows = [{name: row.get(name) for name in fields} for row in summary.detail.get("themes", [])]
+            found[team.pk] = TeamThemes(
+                team=team, withheld=False, min_cohort=min_cohort, statement=summary.statement,
+                enough_data=summary.enough_data, confidence_label=summary.confidence_label,
+                comments=summary.confidence_items, authors=summary.confidence_authors,
+                window=(summary.window_start, summary.window_end), themes=rows)
+    return found
 
 
 def dismissal_count(*, person: Person | None = None, team: Team | None = None,

@@ -7,6 +7,8 @@ import zoneinfo
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import Value
+from django.db.models.functions import Concat, Substr
 
 
 class WorkloadClass(models.TextChoices):
@@ -164,6 +166,40 @@ class PrincipleBehaviour(models.Model):
         constraints = [models.UniqueConstraint(fields=["principle", "level"], name="one_behaviour_per_level")]
 
 
+def under_path(path: str) -> models.Q:
+    """People whose stored reporting line starts with ``path`` (the person at ``path`` included).
+
+    A prefix test, answered from the index: PostgreSQL's pattern index serves LIKE 'prefix%'; SQLite
+    compares text bytewise, so a range over the prefix serves it ("0" is the character after "/")."""
+    from django.db import connection
+
+    if connection.vendor == "sqlite":
+        return models.Q(chain_path__gte=path, chain_path__lt=path[:-1] + "0")
+    return models.Q(chain_path__startswith=path)
+
+
+def rebuild_chain_paths() -> int:
+    """Recompute every stored reporting line from the managers (after a bulk write that bypassed ``save``).
+
+    Reads everyone once and writes only the lines that changed; returns how many changed. A loop makes the
+    person who closes it the top of their line, as ``Person.refresh_chain_path`` does."""
+    rows = list(Person.objects.values_list("pk", "manager_id", "chain_path"))
+    manager_of = {pk: manager for pk, manager, _ in rows}
+    paths: dict[int, str] = {}
+    for start, _, _ in rows:
+        line: list[int] = []
+        current: int | None = start
+        while current is not None and current not in paths and current not in line:
+            line.append(current)
+            current = manager_of.get(current)
+        prefix = paths[current] if current is not None and current in paths else "/"
+        for pk in reversed(line):
+            prefix = paths[pk] = f"{prefix}{pk}/"
+    changed = [Person(pk=pk, chain_path=paths[pk]) for pk, _, stored in rows if stored != paths[pk]]
+    Person.objects.bulk_update(changed, ["chain_path"], batch_size=1000)
+    return len(changed)
+
+
 class Person(models.Model):
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="people")
     user = models.OneToOneField(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
@@ -181,6 +217,9 @@ class Person(models.Model):
     is_active = models.BooleanField(default=True)
     left_on = models.DateField(null=True, blank=True,
                                help_text="Leaving date from the HRIS; from it the record's retention period runs.")
+    # The reporting line as data: the ids from the top of the chain down to this person, "/12/45/103/".
+    # "Is X under Y" is a prefix test and "everyone under Y" one indexed range query. Kept by save().
+    chain_path = models.CharField(max_length=2000, blank=True, default="", db_index=True, editable=False)
 
     class Meta:
         ordering = ["name"]
@@ -189,10 +228,46 @@ class Person(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @classmethod
+    def from_db(cls, db: str | None, field_names: object, values: object) -> Person:
+        instance = super().from_db(db, field_names, values)  # type: ignore[arg-type]
+        instance._stored_manager_id = instance.__dict__.get("manager_id")
+        return instance
+
     def save(self, *args: object, **kwargs: object) -> None:
         # Emails are identities: one casing everywhere keeps matching and uniqueness honest.
         self.email = self.email.strip().lower()
+        update_fields = kwargs.get("update_fields")
+        moved = (self.pk is None or not self.chain_path
+                 or getattr(self, "_stored_manager_id", None) != self.manager_id)
+        if update_fields is not None and "manager" not in update_fields:  # type: ignore[operator]
+            moved = moved and not self.chain_path
         super().save(*args, **kwargs)  # type: ignore[arg-type]
+        if moved:
+            self.refresh_chain_path()
+        self._stored_manager_id = self.manager_id
+
+    def refresh_chain_path(self) -> None:
+        """Store this person's reporting line and move everyone under them along with it.
+
+        A manager edit that would close a loop stores the person as the top of their own line,
+        so a loop never grants anyone access to their own manager's record."""
+        old = Person.objects.filter(pk=self.pk).values_list("chain_path", flat=True).first() or ""
+        manager_path = ""
+        if self.manager_id is not None:
+            manager_path = (Person.objects.filter(pk=self.manager_id).values_list("chain_path", flat=True)
+                            .first() or "")
+            if f"/{self.pk}/" in manager_path:
+                manager_path = ""
+        new = f"{manager_path or '/'}{self.pk}/"
+        self.chain_path = new
+        if new == old:
+            return
+        Person.objects.filter(pk=self.pk).update(chain_path=new)
+        if old:
+            # Everyone below moves with the person: one statement, whatever the size of the subtree.
+            Person.objects.filter(under_path(old)).exclude(pk=self.pk).update(
+                chain_path=Concat(Value(new), Substr("chain_path", len(old) + 1)))
 
     def management_chain(self) -> list[Person]:
         """Managers above this person, nearest first. Stops at a loop rather than spinning."""

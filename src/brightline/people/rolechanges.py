@@ -90,6 +90,26 @@ def record_applied_change(person: Person, field: str, from_value: str, to_value:
         approved_at=timezone.now())
 
 
+def record_applied_manager_changes(moves: list[tuple[Person, str]], *, actor: Person | None,
+                                   actor_label: str) -> int:
+    """The people import's reporting-line changes, ``(person, previous manager id)`` each, recorded in bulk as
+    :func:`record_applied_change` records one (names read once, rows written in a few statements)."""
+    ids = {int(value) for person, before in moves for value in (before, str(person.manager_id or "")) if value}
+    names = dict(Person.objects.filter(pk__in=ids).values_list("pk", "name"))
+
+    def label(value: str) -> str:
+        return "no manager" if not value else names.get(int(value), "a removed person")
+
+    now, proposed_label = timezone.now(), _actor_label(actor, actor_label)
+    rows = [RoleChange(person=person, field=RoleChange.Field.MANAGER, from_value=before,
+                       to_value=str(person.manager_id or ""), from_label=label(before),
+                       to_label=label(str(person.manager_id or "")), source=RoleChange.Source.IMPORT,
+                       status=RoleChange.Status.APPLIED, proposed_by=actor, proposed_label=proposed_label,
+                       approved_at=now) for person, before in moves]
+    RoleChange.objects.bulk_create(rows, batch_size=1000)
+    return len(rows)
+
+
 def set_role_on_command_line(person: Person, role: str, *, actor_label: str, reason: str = "") -> RoleChange:
     """``brightline role set``: for the operator of the server (who could run ``createsuperuser`` anyway),
     and how the first people partner is made when nobody yet could approve. Applied, logged and shown."""

@@ -228,5 +228,6 @@ def record_plan_outcome(plan: SupportPlan, *, actor: Person, outcome: str, reaso
 
 
 def plans_visible_to(viewer: Person) -> list[SupportPlan]:
-    plans = SupportPlan.objects.select_related("person", "opened_by")
-    return [plan for plan in plans if access.can_view_support_plan(viewer, plan)]
+    # can_view_support_plan as one query: the person, their chain and people partners.
+    return list(SupportPlan.objects.select_related("person", "opened_by")
+                .filter(person__in=access.people_visible_to(viewer).values("pk")))

@@ -37,9 +37,8 @@ def _date(value: str | None) -> dt.date | None:
 @require_GET
 def index(request: HttpRequest) -> HttpResponse:
     viewer = _viewer(request)
-    reports = [p for p in Person.objects.filter(is_active=True).select_related("manager")
-               if access.can_open_support_plan(viewer, p)] if viewer.is_manager or access.is_people_partner(viewer) \
-        else []
+    reports = list(access.support_plan_subjects_for(viewer).filter(is_active=True).select_related("manager")) \
+        if viewer.is_manager or access.is_people_partner(viewer) else []
     return render(request, "support/index.html", {"plans": services.plans_visible_to(viewer), "reports": reports})
 
 
