@@ -36,10 +36,17 @@ def test_open_advance_and_status_from_the_command_line(personas):
     assert status["people"] == 3
 
 
-def test_the_command_line_refuses_a_quota(personas):
-    with pytest.raises(CommandError, match="calibrates standards, not outcomes"):
+def test_the_command_line_takes_the_typed_settings_and_has_no_free_settings(personas):
+    with pytest.raises(CommandError, match="unrecognized arguments"):
         run("open", "--as", "pia@example.org", "--name", "x", "--schedule", SCHEDULE_ARG,
             "--config", '{"forced_distribution": {"exceeds": 0.1}}')
+    with pytest.raises(CommandError, match="a whole number from 1 to 5"):
+        run("open", "--as", "pia@example.org", "--name", "x", "--schedule", SCHEDULE_ARG, "--min-evidence", "9")
+    assert not ReviewCycle.objects.exists()
+    run("open", "--as", "pia@example.org", "--name", "x", "--schedule", SCHEDULE_ARG, "--self-review-required",
+        "--min-evidence", "2")
+    cycle = ReviewCycle.objects.get()
+    assert cycle.self_review_required and cycle.min_evidence_per_dimension == 2
 
 
 def test_the_command_line_refuses_to_skip_a_phase(personas):

@@ -10,7 +10,7 @@ from django.db import transaction
 from brightline.audit.services import log_action
 from brightline.people.models import Person
 from brightline.policy.inventory import DEFAULT_RETENTION_DAYS, SOURCE_KEYS
-from brightline.policy.models import Policy, PreVoteNames, default_ai_boundaries
+from brightline.policy.models import AppealReviewers, Policy, PreVoteNames, default_ai_boundaries
 
 
 class PolicyError(ValueError):
@@ -26,9 +26,17 @@ ERR_AI_KEY = "unknown AI boundary {key!r}; known: {known}"
 ERR_AI_RATING = "AI can never assign ratings or decide outcomes in Brightline; this cannot be configured"
 ERR_UNKNOWN_FIELD = "the policy has no setting called {name!r}"
 ERR_PREVOTE_NAMES = "pre-vote names after release must be one of: {choices}"
+ERR_APPEAL_REVIEWERS = "who reviews appeals must be one of: {choices}; every choice stays outside the person's chain"
+# Free-text settings that no code could read; a change to them is refused with what replaced them.
+ERR_REMOVED_FIELD = {
+    "appeal_path": "the appeal path is no longer free text: choose who reviews appeals (appeal_reviewers: {choices}); "
+                   "the text employees read is written from that choice",
+    "review_rights": "who sees a record is set by Brightline's access rules, not by free text; the page every "
+                     "employee reads states those rules",
+}
 
-EDITABLE_FIELDS = ("allowed_sources", "retention_days", "min_cohort_size", "ai_boundaries", "review_rights",
-                   "appeal_path", "prevote_names")
+EDITABLE_FIELDS = ("allowed_sources", "retention_days", "min_cohort_size", "ai_boundaries", "appeal_reviewers",
+                   "prevote_names")
 # Keys people try to sneak in; refused with a reason rather than ignored.
 FORBIDDEN_AI_KEYS = frozenset({"ai_may_rate", "ai_rating", "auto_rating", "ai_decides"})
 MIN_AUDIT_RETENTION_DAYS = 183
@@ -48,12 +56,19 @@ def employee_sees_prevote_names() -> bool:
     return get_policy().prevote_names == PreVoteNames.NAMED
 
 
+def appeal_reviewers() -> str:
+    """Who may be assigned to decide an appeal (an ``AppealReviewers`` value); appeal routing reads it."""
+    return get_policy().appeal_reviewers
+
+
 def is_source_allowed(key: str) -> bool:
     return key in get_policy().allowed_sources
 
 
 def _validate(changes: dict[str, Any]) -> None:
     for name in changes:
+        if name in ERR_REMOVED_FIELD:
+            raise PolicyError(ERR_REMOVED_FIELD[name].format(choices=", ".join(AppealReviewers.values)))
         if name not in EDITABLE_FIELDS:
             raise PolicyError(ERR_UNKNOWN_FIELD.format(name=name))
     if "allowed_sources" in changes:
@@ -75,6 +90,8 @@ def _validate(changes: dict[str, Any]) -> None:
                 raise PolicyError(ERR_AUDIT_RETENTION)
     if "prevote_names" in changes and changes["prevote_names"] not in PreVoteNames.values:
         raise PolicyError(ERR_PREVOTE_NAMES.format(choices=", ".join(PreVoteNames.values)))
+    if "appeal_reviewers" in changes and changes["appeal_reviewers"] not in AppealReviewers.values:
+        raise PolicyError(ERR_APPEAL_REVIEWERS.format(choices=", ".join(AppealReviewers.values)))
     if "ai_boundaries" in changes:
         known = default_ai_boundaries()
         for key in changes["ai_boundaries"]:

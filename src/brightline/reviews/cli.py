@@ -18,7 +18,6 @@ ERR_NO_PERSON = "no active person with the email {email}"
 ERR_NO_CYCLE = "no review cycle with id {cycle_id}"
 ERR_NO_TEAM = "no team with the slug {slug}"
 ERR_SCHEDULE_FORMAT = "--schedule takes phase=YYYY-MM-DD pairs separated by commas; got {value!r}"
-ERR_CONFIG_JSON = "--config must be a JSON object: {error}"
 
 
 def _actor(email: str) -> Person:
@@ -51,7 +50,10 @@ def _add_open_arguments(parser: CommandParser) -> None:
     parser.add_argument("--team", action="append", default=[], help="team slug; repeat; none means everyone")
     parser.add_argument("--schedule", required=True,
                         help="end date per phase: " + ",".join(f"{p}=YYYY-MM-DD" for p in PHASE_ORDER[:-1]))
-    parser.add_argument("--config", default="{}", help="JSON settings; quotas and curves are refused")
+    parser.add_argument("--self-review-required", action="store_true",
+                        help="manager assessment starts only when every self review is submitted")
+    parser.add_argument("--min-evidence", type=int, default=1, metavar="N",
+                        help="cited evidence items each dimension needs (1-5; default 1)")
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
 
 
@@ -63,13 +65,11 @@ def _open(options: dict[str, Any], command: BaseCommand) -> int:
         if team is None:
             raise CommandError(ERR_NO_TEAM.format(slug=slug))
         teams.append(team)
-    try:
-        config = json.loads(options["config"])
-    except json.JSONDecodeError as error:
-        raise CommandError(ERR_CONFIG_JSON.format(error=error)) from error
+    settings = {"self_review_required": options["self_review_required"],
+                "min_evidence_per_dimension": options["min_evidence"]}
     try:
         cycle = services.open_cycle(actor=actor, name=options["name"], schedule=_schedule(options["schedule"]),
-                                    teams=teams, config=config)
+                                    teams=teams, settings=settings)
     except services.ReviewError as error:
         raise CommandError(str(error)) from error
     if options["json"]:

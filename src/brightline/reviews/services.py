@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -23,6 +24,8 @@ from brightline.feedback import services as feedback_services
 from brightline.feedback.signals import packet_claims_changed
 from brightline.insights.models import Signal
 from brightline.people.models import Dimension, Person, Team
+from brightline.policy import services as policy_services
+from brightline.policy.models import AppealReviewers
 from brightline.reviews.models import (
     OUTCOME_SCALE,
     PHASE_ORDER,
@@ -78,7 +81,14 @@ ERR_UNKNOWN_DIMENSION = "{dimension!r} is not an evaluation dimension; the dimen
 ERR_UNKNOWN_OUTCOME = "{outcome!r} is not an outcome; the outcomes are needs_support, meets, exceeds"
 ERR_TRAINING_INCOMPLETE = ("{manager} has not completed the manager readiness training (strong and weak narrative "
                            "examples, bias awareness); assessments can be submitted after it (E10)")
-ERR_DIMENSION_INCOMPLETE = "every dimension needs an outcome with at least one cited piece of evidence; missing: {dims}"
+ERR_DIMENSION_INCOMPLETE = ("every dimension needs an outcome with at least {minimum} cited piece(s) of evidence "
+                            "(this cycle's minimum); missing: {dims}")
+ERR_UNKNOWN_SETTING = ("{names}: not a cycle setting; a cycle's settings are whether a submitted self review is "
+                       "required before manager assessment, and the minimum cited evidence per dimension")
+ERR_SETTING_BOOL = "whether a self review is required must be true or false, not {value!r}"
+ERR_SETTING_MIN_EVIDENCE = "the minimum cited evidence per dimension must be a whole number from 1 to {maximum}"
+ERR_SELF_REVIEWS_MISSING = ("this cycle requires a submitted self review before manager assessment; still open: "
+                            "{names}")
 ERR_READINESS_MISSING = "state promotion readiness against the next level before submitting"
 ERR_READINESS_EVIDENCE = ("'ready for promotion' means next-level behaviours shown consistently, with enough "
                           "evidence: cite at least {minimum} items; {count} cited")
@@ -114,6 +124,10 @@ ERR_APPEAL_OPEN = "an appeal for this review is already open"
 ERR_CONTEXT_REQUIRED = "add the context the reviewers should weigh"
 ERR_REVIEWER_IN_CHAIN = ("{name} is the person or in their management chain; a second review must come from outside "
                          "it (E7)")
+ERR_REVIEWER_NOT_PANELIST = ("{name} is not on this cycle's calibration panel without a conflict; the policy has "
+                             "appeals reviewed by a panel member outside the person's management chain")
+ERR_REVIEWER_NOT_PEOPLE_PARTNER = ("{name} is not a people partner; the policy has appeals reviewed by a people "
+                                   "partner outside the person's management chain")
 ERR_REVIEWER_SAME = "the escalation reviewer must be someone other than the first reviewer"
 ERR_NOT_APPEAL_REVIEWER = "only the reviewer assigned to this appeal can decide it"
 ERR_APPEAL_STATE = "this appeal is {status}; that step is not possible now"
@@ -125,6 +139,7 @@ ERR_CANNOT_SEE_APPEAL = "you cannot take part in this appeal"
 QUOTA_WORDS = ("quota", "distribution", "target_percent", "target_percentage", "curve", "forced_rank",
                "forced_ranking", "stack_rank", "bell", "percentile_target", "rank_and_yank", "cap_on", "max_percent",
                "min_percent", "bottom_percent", "top_percent")
+PERCENTAGE = re.compile(r"\d+(\.\d+)?\s*%")
 MIN_PANEL_SIZE = 2
 MIN_ADVERSE_EVIDENCE = 2
 MIN_READINESS_EVIDENCE = 2
@@ -176,7 +191,7 @@ def find_quota(config: Any, path: str = "") -> str | None:
         for key, value in config.items():
             name = _normalise_key(key)
             here = f"{path}.{key}" if path else str(key)
-            if any(word in name for word in QUOTA_WORDS):
+            if any(word in name for word in QUOTA_WORDS) or _names_a_share(name, value):
                 return here
             found = find_quota(value, here)
             if found:
@@ -189,10 +204,44 @@ def find_quota(config: Any, path: str = "") -> str | None:
     return None
 
 
+def _names_a_share(name: str, value: Any) -> bool:
+    """A key that caps or targets an outcome (``max_exceeds``), the top or bottom of a ranking, or a percentage."""
+    parts = set(name.split("_"))
+    if any(outcome in name for outcome in OUTCOMES) or parts & {"top", "bottom", "rank", "ranking", "percent"}:
+        return True
+    return isinstance(value, str) and PERCENTAGE.fullmatch(value.strip()) is not None
+
+
 def refuse_quota(config: Any) -> None:
     key = find_quota(config)
     if key is not None:
         raise ReviewError(ERR_QUOTA_REFUSED.format(key=key))
+
+
+@dataclass(frozen=True)
+class CycleSettings:
+    """The settings of one cycle, each read by a rule: none of them can say how many people get an outcome."""
+
+    self_review_required: bool = False  # advance_cycle: manager assessment waits for every self review
+    min_evidence_per_dimension: int = 1  # submit_assessment: cited items needed on each dimension
+
+
+CYCLE_SETTINGS = tuple(CycleSettings.__dataclass_fields__)
+MAX_EVIDENCE_PER_DIMENSION = 5
+
+
+def parse_cycle_settings(values: Mapping[str, Any] | None) -> CycleSettings:
+    """Typed settings from a mapping; a quota-like key is refused first, with the reason, then any unknown key."""
+    values = dict(values or {})
+    refuse_quota(values)
+    unknown = sorted(str(name) for name in values if name not in CYCLE_SETTINGS)
+    _require(not unknown, ERR_UNKNOWN_SETTING.format(names=", ".join(unknown)))
+    required = values.get("self_review_required", False)
+    _require(isinstance(required, bool), ERR_SETTING_BOOL.format(value=required))
+    minimum = values.get("min_evidence_per_dimension", 1)
+    _require(isinstance(minimum, int) and not isinstance(minimum, bool) and 1 <= minimum <= MAX_EVIDENCE_PER_DIMENSION,
+             ERR_SETTING_MIN_EVIDENCE.format(maximum=MAX_EVIDENCE_PER_DIMENSION))
+    return CycleSettings(self_review_required=required, min_evidence_per_dimension=minimum)
 
 
 def _parse_schedule(schedule: Mapping[str, Any]) -> dict[str, str]:
@@ -261,18 +310,19 @@ def _population(teams: Iterable[Team] | None) -> list[Person]:
 
 
 def open_cycle(*, actor: Person, name: str, schedule: Mapping[str, Any], teams: Iterable[Team] | None = None,
-               config: Mapping[str, Any] | None = None) -> ReviewCycle:
+               settings: Mapping[str, Any] | CycleSettings | None = None) -> ReviewCycle:
     """Open a cycle in the evidence phase for ``teams`` (or every active person with a manager)."""
     _require(access.can_run_cycles(actor), ERR_NOT_PEOPLE_PARTNER.format(action="open a review cycle"))
-    refuse_quota(config or {})
+    typed = settings if isinstance(settings, CycleSettings) else parse_cycle_settings(settings)
     parsed = _parse_schedule(schedule)
     team_list = list(teams or ())
     people = _population(team_list)
     _require(bool(people), ERR_EMPTY_POPULATION)
     with transaction.atomic():
         cycle = ReviewCycle.objects.create(name=name.strip() or "Review cycle", schedule=parsed,
-                                           config=dict(config or {}), opened_by=actor,
-                                           phase_changed_at=timezone.now())
+                                           self_review_required=typed.self_review_required,
+                                           min_evidence_per_dimension=typed.min_evidence_per_dimension,
+                                           opened_by=actor, phase_changed_at=timezone.now())
         cycle.teams.set(team_list)
         for person in people:
             review = Review.objects.create(
@@ -282,7 +332,7 @@ def open_cycle(*, actor: Person, name: str, schedule: Mapping[str, Any], teams: 
                 [DimensionAssessment(review=review, dimension=dimension) for dimension in DIMENSIONS])
         log_action("reviews.cycle.opened", actor, cycle, {
             "name": cycle.name, "schedule": parsed, "teams": [team.slug for team in team_list] or "all",
-            "people": len(people)})
+            "people": len(people), "settings": {name: getattr(typed, name) for name in CYCLE_SETTINGS}})
     return cycle
 
 
@@ -308,7 +358,10 @@ def advance_cycle(cycle: ReviewCycle, *, actor: Person, to_phase: str | None = N
             raise ReviewError(ERR_PHASE_SKIP.format(current=cycle.phase, next=target, requested=to_phase))
         reviews = cycle.reviews.select_related("person", "manager")
         conflicts = 0
-        if target == Phase.CALIBRATION:
+        if target == Phase.MANAGER_ASSESSMENT and cycle.self_review_required:
+            open_self = [review for review in reviews if review.self_review_submitted_at is None]
+            _require(not open_self, ERR_SELF_REVIEWS_MISSING.format(names=_names(open_self)))
+        elif target == Phase.CALIBRATION:
             open_reviews = [review for review in reviews if review.assessment_submitted_at is None]
             _require(not open_reviews, ERR_ASSESSMENTS_MISSING.format(names=_names(open_reviews)))
             panel_size = cycle.panel_members.count()
@@ -512,8 +565,9 @@ def submit_assessment(review: Review, *, actor: Person) -> Review:
     _check_manager_can_edit(review, actor)
     _require(manager_training_complete(actor), ERR_TRAINING_INCOMPLETE.format(manager=actor.name))
     assessments = list(review.assessments.all())
-    incomplete = [a.dimension for a in assessments if not a.proposed_outcome or not a.citations]
-    _require(not incomplete, ERR_DIMENSION_INCOMPLETE.format(dims=", ".join(incomplete)))
+    minimum = review.cycle.min_evidence_per_dimension
+    incomplete = [a.dimension for a in assessments if not a.proposed_outcome or len(a.citations) < minimum]
+    _require(not incomplete, ERR_DIMENSION_INCOMPLETE.format(minimum=minimum, dims=", ".join(incomplete)))
     has_next_level = review.level is not None and review.level.next_level() is not None
     if has_next_level:
         _require(review.promotion_readiness != PromotionReadiness.NOT_ASSESSED, ERR_READINESS_MISSING)
@@ -955,12 +1009,32 @@ def file_appeal(review: Review, *, actor: Person, context: str, today: dt.date |
     return appeal
 
 
+def appeal_reviewer_refusal(person: Person, review: Review) -> str | None:
+    """Why ``person`` may not decide an appeal on ``review``, or ``None``: outside the chain always (E7), and
+    among the people the policy's appeal setting names."""
+    if not access.can_review_appeal(person, review):
+        return ERR_REVIEWER_IN_CHAIN.format(name=person.name)
+    rule = policy_services.appeal_reviewers()
+    if rule == AppealReviewers.PANEL_OUTSIDE_CHAIN and not access.can_decide_in_calibration(person, review):
+        return ERR_REVIEWER_NOT_PANELIST.format(name=person.name)
+    if rule == AppealReviewers.PEOPLE_PARTNER and not access.is_people_partner(person):
+        return ERR_REVIEWER_NOT_PEOPLE_PARTNER.format(name=person.name)
+    return None
+
+
+def appeal_reviewer_candidates(review: Review) -> list[Person]:
+    """Everyone a people partner may assign to this appeal under the policy."""
+    return [person for person in Person.objects.filter(is_active=True).order_by("name")
+            if appeal_reviewer_refusal(person, review) is None]
+
+
 def assign_appeal_reviewer(appeal: Appeal, *, actor: Person, reviewer: Person,
                            today: dt.date | None = None) -> Appeal:
     """Assign the second reviewer (or, after escalation, the escalation reviewer): never from the chain."""
     today = today or timezone.localdate()
     _require(access.can_run_cycles(actor), ERR_NOT_PEOPLE_PARTNER.format(action="assign appeal reviewers"))
-    _require(access.can_review_appeal(reviewer, appeal.review), ERR_REVIEWER_IN_CHAIN.format(name=reviewer.name))
+    refusal = appeal_reviewer_refusal(reviewer, appeal.review)
+    _require(refusal is None, refusal or "")
     with transaction.atomic():
         if appeal.status == Appeal.Status.REQUESTED:
             appeal.reviewer = reviewer
