@@ -7,7 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 
 from brightline.audit.services import verify_chain
-from brightline.commands import Subcommand, write_json
+from brightline.commands import write_json
 
 
 def _add_verify_arguments(parser: CommandParser) -> None:
@@ -25,9 +25,3 @@ def _verify(options: dict[str, Any], command: BaseCommand) -> int:
     else:
         command.stderr.write(f"Audit chain BROKEN at entry {result.first_bad_entry}: {result.reason}")
     return 0 if result.ok else 1
-
-
-SUBCOMMANDS = [
-    Subcommand("audit", "verify", "Check that the audit trail's hash chain is intact.", _add_verify_arguments,
-               _verify),
-]

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from brightline.commands import Subcommand, write_json
+from brightline.commands import write_json
 from brightline.people.importer import PeopleImportError, import_people
 from brightline.people.models import Person
 from brightline.people.services import get_organisation, install_default_ladder
@@ -88,13 +88,3 @@ def _create_token(options: dict[str, Any], command: BaseCommand) -> int:
     command.stdout.write(key)
     command.stderr.write("Keep this token secret; it is shown only once. Use it as 'Authorization: Bearer TOKEN'.")
     return 0
-
-
-SUBCOMMANDS = [
-    Subcommand("token", "create", "Create a personal API token (printed once).", _add_token_arguments,
-               _create_token),
-    Subcommand("import", "people", "Import people from an HRIS CSV export (all rows or none).",
-               _add_import_people_arguments, _import_people),
-    Subcommand("ladder", "install-default", "Install the default engineering ladder and example principles.",
-               _add_no_arguments, _install_ladder),
-]

@@ -9,7 +9,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from brightline import csvio
-from brightline.commands import Subcommand, write_json
+from brightline.commands import write_json
 from brightline.people.models import Person, Team
 from brightline.reviews import services
 from brightline.reviews.models import PHASE_ORDER, Appeal, DecisionMemo, ReviewCycle
@@ -165,14 +165,3 @@ def _export(options: dict[str, Any], command: BaseCommand) -> int:
     # Decision records are everyone's outcomes: who took them out is part of the trail.
     log_action("reviews.cycle.exported", None, cycle, {"format": options["format"]}, actor_label=cli_actor_label())
     return 0
-
-
-SUBCOMMANDS = (
-    Subcommand("cycle", "open", "open a review cycle for teams or everyone (people partners)",
-               _add_open_arguments, _open),
-    Subcommand("cycle", "advance", "move a cycle to its next phase; phases are never skipped",
-               _add_advance_arguments, _advance),
-    Subcommand("cycle", "status", "where each cycle stands", _add_status_arguments, _show_status),
-    Subcommand("cycle", "export", "decision records, one row per person, for the fairness audit and HRIS",
-               _add_export_arguments, _export),
-)
