@@ -75,3 +75,14 @@ def test_export_has_one_row_per_person_with_the_contract_columns(personas):
     assert document["columns"] == list(services.EXPORT_COLUMNS) and len(document["records"]) == 3
     assert document["records"][0]["calibration_changed"] is False
     assert AuditEntry.objects.filter(action="reviews.cycle.exported").exists()
+
+
+def test_decision_records_take_the_same_few_queries_whatever_the_cycle_size(personas):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    cycle = cycle_in_calibration(personas)
+    with CaptureQueriesContext(connection) as queries:
+        records = services.decision_records(cycle)
+    assert len(records) == 3
+    assert len(queries) == 2  # the reviews with their flags, then their assessments (was 2 + 3 per review)

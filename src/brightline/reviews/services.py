@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 
 from brightline import access
@@ -1166,9 +1166,20 @@ EXPORT_COLUMNS = (
 
 
 def decision_records(cycle: ReviewCycle) -> list[dict[str, Any]]:
-    """One row per person: the decision record for the fairness audit and the HRIS."""
+    """One row per person: the decision record for the fairness audit and the HRIS.
+
+    A fixed number of queries whatever the cycle's size: the flags are annotated, not asked per review.
+    """
     rows = []
-    reviews = cycle.reviews.select_related("person", "team", "level", "manager").prefetch_related("assessments")
+    changed_in_calibration = CalibrationChange.objects.filter(
+        assessment__review=OuterRef("pk"), status=CalibrationChange.Status.APPLIED,
+        source=CalibrationChange.Source.CALIBRATION)
+    # Support sits above reviews: its plans are read through their link to the review, not imported.
+    support_plans = Review.support_plans.rel.related_model.objects.filter(review=OuterRef("pk"))
+    reviews = (cycle.reviews.select_related("person", "team", "level", "manager").prefetch_related("assessments")
+               .annotate(has_support_plan=Exists(support_plans),
+                         has_calibration_change=Exists(changed_in_calibration),
+                         has_appeal=Exists(Appeal.objects.filter(review=OuterRef("pk")))))
     for review in reviews.order_by("person__employee_id"):
         outcomes = {a.dimension: a.outcome for a in review.assessments.all()}
         row: dict[str, Any] = {
@@ -1180,11 +1191,8 @@ def decision_records(cycle: ReviewCycle) -> list[dict[str, Any]]:
         for dimension in DIMENSIONS:
             row[f"outcome_{dimension}"] = outcomes.get(dimension, "")
         row["promotion_readiness"] = review.promotion_readiness
-        # Support sits above reviews: its plans are read through their link to the review, not imported.
-        row["support_plan_opened"] = review.support_plans.exists()
-        row["calibration_changed"] = CalibrationChange.objects.filter(
-            assessment__review=review, status=CalibrationChange.Status.APPLIED,
-            source=CalibrationChange.Source.CALIBRATION).exists()
-        row["appeal_filed"] = review.appeals.exists()
+        row["support_plan_opened"] = review.has_support_plan
+        row["calibration_changed"] = review.has_calibration_change
+        row["appeal_filed"] = review.has_appeal
         rows.append(row)
     return rows
