@@ -97,10 +97,10 @@ def test_the_ai_system_record_is_generated_from_the_live_policy(personas, client
 def test_the_ai_system_record_lists_oversight_points_and_the_notice_from_configuration(personas, client_for):
     from brightline.policy.services import update_policy
 
-    update_policy(actor=personas.pia, reason="test", appeal_path="Write to the appeals desk within 30 days.",
+    update_policy(actor=personas.pia, reason="test", appeal_reviewers="people_partner",
                   ai_boundaries={"sentiment_enabled": False})
     page = client_for(personas.pia).get("/fairness/compliance/ai-system/").content.decode()
-    assert "Write to the appeals desk within 30 days." in page
+    assert "Who reviews it: a people partner outside your management chain." in page
     assert "switched off: llm drafting, sentiment" in page
     assert "needs at least 2 cited evidence items" in page  # from the reviews app's live constant
     # The insights app is installed, so its transparency report (with measured accuracy) is part of the record.

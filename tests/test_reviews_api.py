@@ -26,7 +26,9 @@ def test_a_people_partner_opens_a_cycle_through_the_api(personas, client_for):
 @pytest.mark.parametrize("payload", [
     {"config": {"distribution": {"exceeds": 0.2}}},
     {"config": {"target_percentages": [10, 80, 10]}},
-    {"forced_curve": True},  # beside the schema, not inside config
+    {"forced_curve": True},  # beside the schema
+    {"max_exceeds": 3},
+    {"top": "20%"},
 ])
 def test_the_api_refuses_a_quota(personas, client_for, payload):
     body = {"name": "x", "schedule": SCHEDULE, **payload}

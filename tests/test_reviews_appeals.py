@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from django.utils.html import escape
 
 from brightline.audit.models import AuditEntry
 from brightline.reviews import services
@@ -259,3 +260,46 @@ def test_feedback_not_in_the_packet_does_not_exclude_its_writer(personas, releas
     review = review_of(released, personas.erin)
     _feedback_about(personas, [olga()], anonymous=False)
     assert may_review_appeal(olga(), review)
+
+
+@pytest.mark.parametrize("rule,refused,accepted,message", [
+    ("outside_chain", None, "pia", None),
+    ("panel_outside_chain", "pia", "olga", services.ERR_REVIEWER_NOT_PANELIST),
+    ("people_partner", "olga", "pia", services.ERR_REVIEWER_NOT_PEOPLE_PARTNER),
+])
+def test_the_policy_setting_for_appeal_reviewers_routes_appeals(personas, released, client_for, rule, refused,
+                                                                 accepted, message):
+    from brightline.policy.models import AppealReviewers
+    from brightline.policy.services import update_policy
+
+    update_policy(actor=personas.pia, reason="works council agreement", appeal_reviewers=rule)
+    who = {"pia": personas.pia, "olga": olga()}
+    review = review_of(released, personas.erin)
+    appeal = services.file_appeal(review, actor=personas.erin, today=IN_WINDOW, context="The migration is missing.")
+    candidates = services.appeal_reviewer_candidates(review)
+    assert who[accepted] in candidates and personas.mo not in candidates and personas.lee not in candidates
+    if refused is not None:
+        assert who[refused] not in candidates
+        with pytest.raises(ReviewError) as raised:
+            services.assign_appeal_reviewer(appeal, actor=personas.pia, reviewer=who[refused])
+        assert str(raised.value) == message.format(name=who[refused].name)
+    services.assign_appeal_reviewer(appeal, actor=personas.pia, reviewer=who[accepted])
+    appeal.refresh_from_db()
+    assert appeal.reviewer == who[accepted]
+    # What every employee reads is written from the same setting.
+    page = client_for(personas.erin).get("/data-use/").content.decode()
+    label = AppealReviewers(rule).label
+    assert escape(f"{label[0].lower()}{label[1:]}") in page
+
+
+def test_free_text_appeal_path_and_review_rights_are_refused_not_shown(personas, client_for):
+    before = client_for(personas.erin).get("/api/policy").json()
+    response = client_for(personas.pia).patch("/api/policy", data=json.dumps(
+        {"reason": "x", "appeal_path": "Appeals are decided by your own manager."}), content_type="application/json")
+    assert response.status_code == 400 and "choose who reviews appeals" in response.json()["detail"]
+    response = client_for(personas.pia).patch("/api/policy", data=json.dumps(
+        {"reason": "x", "review_rights": "Everyone sees everything."}), content_type="application/json")
+    assert response.status_code == 400 and "access rules" in response.json()["detail"]
+    assert client_for(personas.erin).get("/api/policy").json() == before
+    assert "your own manager" not in client_for(personas.erin).get("/data-use/").content.decode()
+    assert not AuditEntry.objects.filter(action="policy.updated").exists()

@@ -126,8 +126,23 @@ def test_every_dimension_needs_cited_evidence_before_submission(personas, cycle_
     review = review_of(cycle_in_assessment, personas.erin)
     services.save_assessment(review, actor=personas.mo, dimension="leadership", outcome="meets",
                              rationale="Steady contributor.")
-    with pytest.raises(ReviewError, match="every dimension needs an outcome with at least one cited"):
+    with pytest.raises(ReviewError, match=r"every dimension needs an outcome with at least 1 cited"):
         services.submit_assessment(review, actor=personas.mo)
+
+
+@pytest.mark.parametrize("minimum,accepted", [(2, True), (3, False)])
+def test_the_cycle_minimum_of_cited_evidence_per_dimension_decides_submission(personas, minimum, accepted):
+    train(personas.mo)
+    cycle = open_payments_cycle(personas, settings={"min_evidence_per_dimension": minimum})
+    review = review_of(advance_to(cycle, Phase.MANAGER_ASSESSMENT, personas.pia), personas.erin)
+    assess(review, personas.mo, submit=False)  # two items cited on every dimension
+    if accepted:
+        assert services.submit_assessment(review, actor=personas.mo).assessment_submitted_at is not None
+        return
+    with pytest.raises(ReviewError, match="at least 3 cited piece\\(s\\) of evidence \\(this cycle's minimum\\)"):
+        services.submit_assessment(review, actor=personas.mo)
+    review.refresh_from_db()
+    assert review.assessment_submitted_at is None
 
 
 def test_promotion_ready_needs_enough_evidence(personas, cycle_in_assessment):

@@ -36,10 +36,17 @@ def test_open_advance_and_status_from_the_command_line(personas):
     assert status["people"] == 3
 
 
-def test_the_command_line_refuses_a_quota(personas):
-    with pytest.raises(CommandError, match="calibrates standards, not outcomes"):
+def test_the_command_line_takes_the_typed_settings_and_has_no_free_settings(personas):
+    with pytest.raises(CommandError, match="unrecognized arguments"):
         run("open", "--as", "pia@example.org", "--name", "x", "--schedule", SCHEDULE_ARG,
             "--config", '{"forced_distribution": {"exceeds": 0.1}}')
+    with pytest.raises(CommandError, match="a whole number from 1 to 5"):
+        run("open", "--as", "pia@example.org", "--name", "x", "--schedule", SCHEDULE_ARG, "--min-evidence", "9")
+    assert not ReviewCycle.objects.exists()
+    run("open", "--as", "pia@example.org", "--name", "x", "--schedule", SCHEDULE_ARG, "--self-review-required",
+        "--min-evidence", "2")
+    cycle = ReviewCycle.objects.get()
+    assert cycle.self_review_required and cycle.min_evidence_per_dimension == 2
 
 
 def test_the_command_line_refuses_to_skip_a_phase(personas):
@@ -68,3 +75,14 @@ def test_export_has_one_row_per_person_with_the_contract_columns(personas):
     assert document["columns"] == list(services.EXPORT_COLUMNS) and len(document["records"]) == 3
     assert document["records"][0]["calibration_changed"] is False
     assert AuditEntry.objects.filter(action="reviews.cycle.exported").exists()
+
+
+def test_decision_records_take_the_same_few_queries_whatever_the_cycle_size(personas):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    cycle = cycle_in_calibration(personas)
+    with CaptureQueriesContext(connection) as queries:
+        records = services.decision_records(cycle)
+    assert len(records) == 3
+    assert len(queries) == 2  # the reviews with their flags, then their assessments (was 2 + 3 per review)

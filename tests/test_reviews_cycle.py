@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.utils import timezone
 
 from brightline.audit.models import AuditEntry
 from brightline.people.models import Dimension
@@ -45,17 +46,48 @@ def test_only_people_partners_open_cycles(personas, persona):
     {"curve": "bell"},
     {"calibration": {"bottom_percent": 10}},
     {"shares": {"exceeds": 15}},
+    {"max_exceeds": 3},
+    {"top": "20%"},
+    {"needs_support_cap": 2},
+    {"min_evidence_per_dimension": 2, "bottom": 1},
 ])
-def test_it_refuses_a_quota_or_curve_in_configuration(personas, config):
+def test_it_refuses_a_quota_or_curve_in_the_settings(personas, config):
     with pytest.raises(ReviewError) as raised:
-        open_payments_cycle(personas, config=config)
+        open_payments_cycle(personas, settings=config)
     assert "calibrates standards, not outcomes" in str(raised.value)
     assert not AuditEntry.objects.filter(action="reviews.cycle.opened").exists()
 
 
-def test_harmless_configuration_is_kept(personas):
-    cycle = open_payments_cycle(personas, config={"reminder_days": 3, "notes": "Focus on written evidence."})
-    assert cycle.config["reminder_days"] == 3
+@pytest.mark.parametrize("config,message", [
+    ({"reminder_days": 3}, "reminder_days: not a cycle setting"),
+    ({"self_review_required": "yes"}, "must be true or false"),
+    ({"min_evidence_per_dimension": 0}, "a whole number from 1 to 5"),
+    ({"min_evidence_per_dimension": 6}, "a whole number from 1 to 5"),
+])
+def test_a_setting_no_rule_reads_or_a_malformed_one_is_refused(personas, config, message):
+    with pytest.raises(ReviewError, match=message):
+        open_payments_cycle(personas, settings=config)
+    assert not AuditEntry.objects.filter(action="reviews.cycle.opened").exists()
+
+
+def test_the_typed_settings_are_kept_and_audited(personas):
+    cycle = open_payments_cycle(personas, settings={"self_review_required": True, "min_evidence_per_dimension": 2})
+    assert cycle.self_review_required and cycle.min_evidence_per_dimension == 2
+    entry = AuditEntry.objects.get(action="reviews.cycle.opened")
+    assert entry.data["settings"] == {"self_review_required": True, "min_evidence_per_dimension": 2}
+
+
+@pytest.mark.parametrize("required", [False, True])
+def test_a_required_self_review_holds_manager_assessment_until_submitted(personas, required):
+    cycle = open_payments_cycle(personas, settings={"self_review_required": required})
+    cycle = advance_to(cycle, Phase.SELF_REVIEW, personas.pia)
+    if not required:
+        assert services.advance_cycle(cycle, actor=personas.pia).phase == Phase.MANAGER_ASSESSMENT
+        return
+    with pytest.raises(ReviewError, match="requires a submitted self review before manager assessment"):
+        services.advance_cycle(cycle, actor=personas.pia)
+    Review.objects.filter(cycle=cycle).update(self_review_submitted_at=timezone.now())
+    assert services.advance_cycle(cycle, actor=personas.pia).phase == Phase.MANAGER_ASSESSMENT
 
 
 def test_the_schedule_needs_every_phase_in_order(personas):

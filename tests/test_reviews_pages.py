@@ -24,11 +24,17 @@ def test_a_people_partner_opens_a_cycle_in_the_browser_form(personas, client_for
     assert b"for information only" in page.content and b"Advance to Self review and annotation" in page.content
 
 
-def test_the_cycle_form_shows_the_quota_refusal(personas, client_for):
-    form = {"name": "x", "config": '{"curve": "bell"}', **{f"ends_{k}": v for k, v in SCHEDULE.items()}}
-    page = client_for(personas.pia).post("/reviews/cycles/new/", form)
-    assert page.status_code == 200 and b"calibrates standards, not outcomes" in page.content
+def test_the_cycle_form_takes_the_typed_settings_and_shows_a_refusal(personas, client_for):
+    schedule = {f"ends_{k}": v for k, v in SCHEDULE.items()}
+    browser = client_for(personas.pia)
+    page = browser.post("/reviews/cycles/new/", {"name": "x", "min_evidence_per_dimension": "9", **schedule})
+    assert page.status_code == 200 and b"a whole number from 1 to 5" in page.content
+    assert b"no setting for quotas" in page.content
     assert not ReviewCycle.objects.exists()
+    browser.post("/reviews/cycles/new/", {"name": "x", "self_review_required": "on",
+                                          "min_evidence_per_dimension": "3", **schedule})
+    cycle = ReviewCycle.objects.get()
+    assert cycle.self_review_required and cycle.min_evidence_per_dimension == 3
 
 
 @pytest.mark.parametrize("persona", ["erin", "mo", "lee", "oscar"])

@@ -117,6 +117,13 @@ def is_self(viewer: Person | None, subject: Person) -> bool:
     return viewer is not None and viewer.pk == subject.pk
 
 
+# What every employee reads about who sees their record: the rules of the functions below, in words.
+RECORD_READERS = ("You see your own record. Your manager and the managers above them see it for coaching and "
+                  "reviews. People partners see it to run the review process. Calibration panelists outside your "
+                  "management chain see your review packet while they calibrate it, and the reviewer of your "
+                  "appeal sees it while deciding. Everyone else, leaders included, sees aggregates only.")
+
+
 def can_view_person_record(viewer: Person | None, subject: Person) -> bool:
     """Can X see Y's full record (level history, evidence, notes, reviews)?"""
     return is_self(viewer, subject) or manages(viewer, subject) or is_people_partner(viewer)

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from brightline.commands import Subcommand, write_json
+from brightline.commands import write_json
 from brightline.demo import DemoRefused, load_demo
 
 
@@ -43,8 +43,3 @@ def _load_demo(options: dict[str, Any], command: BaseCommand) -> int:
     for account in result.accounts:
         command.stdout.write(f"  {account['username']:<6} {account['role']:<15} {account['name']}")
     return 0
-
-
-SUBCOMMANDS = [
-    Subcommand("demo", "load", "Build the demo organisation and its demo logins.", _add_demo_arguments, _load_demo),
-]

@@ -2,8 +2,15 @@
 
 Django gives each management command one name, but several apps contribute to the same
 verb (``import people`` lives in ``people``, ``import events`` in ``evidence``). Each app
-lists its sub-commands in ``<app>/cli.py`` as ``SUBCOMMANDS``; the group command for a verb
-collects them from the installed apps, so adding a source never edits a shared file.
+declares its sub-commands in ``<app>/subcommands.py`` as ``SUBCOMMANDS``; the group command for
+a verb collects them from the installed apps, so adding a source never edits a shared file.
+
+A declaration names its argument builder and handler by dotted path (``"brightline.evidence.cli:_dora"``)
+and imports nothing heavy, so building the ``brightline`` parser costs no app's implementation:
+the builder's module is imported only when that sub-command's arguments are parsed or its help
+is shown, the handler's only when it runs. (``call_command`` reads every option name up front, so
+there the builders are loaded eagerly.) An app without ``subcommands.py`` may still list callables
+in ``<app>/cli.py``.
 """
 
 from __future__ import annotations
@@ -19,23 +26,71 @@ from django.apps import apps
 from django.core.management.base import BaseCommand, CommandParser
 from django.utils.module_loading import module_has_submodule
 
+ArgumentBuilder = Callable[[CommandParser], None]
+# Returns the process exit code; 0 means success.
+Handler = Callable[[dict[str, Any], BaseCommand], int]
+DECLARATIONS = "subcommands"
+
+
+def _resolve(target: Callable[..., Any] | str) -> Any:
+    """A callable, or the object a ``"package.module:name"`` path names (imported now)."""
+    if not isinstance(target, str):
+        return target
+    module, _, name = target.partition(":")
+    return getattr(importlib.import_module(module), name)
+
 
 @dataclass(frozen=True)
 class Subcommand:
     group: str
     name: str
     help: str
-    add_arguments: Callable[[CommandParser], None]
-    # Returns the process exit code; 0 means success.
-    handle: Callable[[dict[str, Any], BaseCommand], int]
+    add_arguments: ArgumentBuilder | str
+    handle: Handler | str
+
+    def arguments_builder(self) -> ArgumentBuilder:
+        builder: ArgumentBuilder = _resolve(self.add_arguments)
+        return builder
+
+    def handler(self) -> Handler:
+        handler: Handler = _resolve(self.handle)
+        return handler
+
+
+class _LazyParser(CommandParser):
+    """A sub-command's parser that adds its arguments the first time it parses or prints help."""
+
+    def __init__(self, *args: Any, subcommand: Subcommand | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._pending = subcommand
+
+    def load(self) -> None:
+        if self._pending is not None:
+            subcommand, self._pending = self._pending, None
+            subcommand.arguments_builder()(self)
+
+    def parse_known_args(self, args: Any = None, namespace: Any = None) -> Any:
+        self.load()
+        return super().parse_known_args(args, namespace)
+
+    def format_help(self) -> str:
+        self.load()
+        return super().format_help()
+
+    def format_usage(self) -> str:
+        self.load()
+        return super().format_usage()
 
 
 def discover(group: str) -> dict[str, Subcommand]:
     found: dict[str, Subcommand] = {}
     for app_config in apps.get_app_configs():
-        if not module_has_submodule(app_config.module, "cli"):
+        if module_has_submodule(app_config.module, DECLARATIONS):
+            module = importlib.import_module(f"{app_config.name}.{DECLARATIONS}")
+        elif module_has_submodule(app_config.module, "cli"):
+            module = importlib.import_module(f"{app_config.name}.cli")
+        else:
             continue
-        module = importlib.import_module(f"{app_config.name}.cli")
         for subcommand in getattr(module, "SUBCOMMANDS", ()):
             if subcommand.group == group:
                 if subcommand.name in found:
@@ -48,14 +103,17 @@ class GroupCommand(BaseCommand):
     group = ""
 
     def add_arguments(self, parser: CommandParser) -> None:
-        subparsers = parser.add_subparsers(dest="subcommand", metavar="SUBCOMMAND", required=True)
+        subparsers = parser.add_subparsers(dest="subcommand", metavar="SUBCOMMAND", required=True,
+                                           parser_class=_LazyParser)
         for name, subcommand in sorted(discover(self.group).items()):
-            subparser = subparsers.add_parser(name, help=subcommand.help, description=subcommand.help)
-            subcommand.add_arguments(subparser)
+            subparser = subparsers.add_parser(name, help=subcommand.help, description=subcommand.help,
+                                              subcommand=subcommand)
+            if not parser.called_from_command_line:
+                subparser.load()  # call_command maps keyword options to every parser's actions up front
 
     def handle(self, *args: Any, **options: Any) -> None:
         subcommand = discover(self.group)[options["subcommand"]]
-        code = subcommand.handle(options, self)
+        code = subcommand.handler()(options, self)
         if code:
             sys.exit(code)
 

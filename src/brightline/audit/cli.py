@@ -7,7 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 
 from brightline.audit.services import checkpoint_heads, verify_all
-from brightline.commands import Subcommand, write_json
+from brightline.commands import write_json
 
 
 def _add_verify_arguments(parser: CommandParser) -> None:
@@ -46,10 +46,3 @@ def _checkpoint(options: dict[str, Any], command: BaseCommand) -> int:
         command.stdout.write(f"Signed the {name} at {row['seq']}: {row['hash']}")
     return 0
 
-
-SUBCOMMANDS = [
-    Subcommand("audit", "verify", "Check the audit trail's and the access log's hash chains and signed checkpoints.",
-               _add_verify_arguments, _verify),
-    Subcommand("audit", "checkpoint", "Sign the current head of the audit trail and the access log with the audit key.",
-               _add_checkpoint_arguments, _checkpoint),
-]

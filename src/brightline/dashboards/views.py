@@ -172,6 +172,7 @@ def data_use(request: HttpRequest) -> HttpResponse:
     # A category added after the policy was saved is kept for its default period until someone changes it.
     retention_days = {**DEFAULT_RETENTION_DAYS, **policy.retention_days}
     return render(request, "dashboards/data_use.html", {"policy": policy, "sources": sources,
+                                                         "record_readers": access.RECORD_READERS,
                                                          "retention_days": retention_days,
                                                          "never_collected": NEVER_COLLECTED,
                                                          "last_purge": last_purge()})

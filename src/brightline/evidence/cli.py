@@ -12,7 +12,7 @@ from typing import Any, Final
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from brightline.commands import Subcommand, open_progress, write_json
+from brightline.commands import open_progress, write_json
 from brightline.core.delivery import DEFAULT_RELEASE_TAG_PATTERN, GitRepositoryError
 from brightline.evidence.metrics import (
     MetricsError,
@@ -230,20 +230,17 @@ def _import_pto(options: dict[str, Any], command: BaseCommand) -> int:
                       actor_label=cli_actor_label())
 
 
-SUBCOMMANDS = [
-    Subcommand("ingest", "git", "Ingest a local git repository's history and release tags for a service.",
-               _add_ingest_git_arguments, _ingest_git),
-    Subcommand("ingest", "github", "Ingest pull requests, reviews, releases, deployments and incident issues "
-               "from GitHub.", lambda parser: _add_platform_arguments(parser, platform="github"),
-               lambda options, command: _ingest_platform(options, command, platform="github")),
-    Subcommand("ingest", "gitlab", "Ingest merge requests, reviews, releases, deployments and incident issues "
-               "from GitLab.", lambda parser: _add_platform_arguments(parser, platform="gitlab"),
-               lambda options, command: _ingest_platform(options, command, platform="gitlab")),
-    Subcommand("import", "events", "Import deployment, incident, page and support-ticket events (all or none).",
-               _add_import_events_arguments, _import_events),
-    Subcommand("import", "pto", "Import time off from the HR system (person,start_date,end_date,kind; person is "
-               "an employee id or work email) for team health; all rows or none, never performance evidence.",
-               _add_import_pto_arguments, _import_pto),
-    Subcommand("metrics", "dora", "DORA delivery metrics of a service or team (never of a person).",
-               _add_dora_arguments, _dora),
-]
+def _add_github_arguments(parser: CommandParser) -> None:
+    _add_platform_arguments(parser, platform="github")
+
+
+def _ingest_github(options: dict[str, Any], command: BaseCommand) -> int:
+    return _ingest_platform(options, command, platform="github")
+
+
+def _add_gitlab_arguments(parser: CommandParser) -> None:
+    _add_platform_arguments(parser, platform="gitlab")
+
+
+def _ingest_gitlab(options: dict[str, Any], command: BaseCommand) -> int:
+    return _ingest_platform(options, command, platform="gitlab")

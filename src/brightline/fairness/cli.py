@@ -13,7 +13,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DatabaseError
 
-from brightline.commands import Subcommand, write_json
+from brightline.commands import write_json
 from brightline.core.fairness import DEFAULT_MIN_COHORT, FairnessInputError, OutcomeAudit, audit_outcomes_csv
 
 ERR_NO_FILE = "no such file: {path}"
@@ -106,17 +106,3 @@ def _import_surveys(options: dict[str, Any], command: BaseCommand) -> int:
     from brightline.fairness.surveys import import_survey_answers
 
     return _run_import(options, command, import_survey_answers, "survey answers")
-
-
-SUBCOMMANDS = [
-    Subcommand("import", "demographics", "Import voluntary demographic attributes (employee_id plus configured "
-               "attributes); stored apart, all rows or none.", _add_import_arguments, _import_demographics),
-    Subcommand("import", "hris-events", "Import leavers, internal transfers and promotions "
-               "(employee_id,event,date[,regretted,from_team,to_team,from_level,to_level]); all rows or none.",
-               _add_import_arguments, _import_hris_events),
-    Subcommand("import", "surveys", "Import anonymous clarity-of-expectations survey answers "
-               "(survey_date,question,answer plus manager_id and/or team; no respondent); all rows or none, "
-               "each round replaces the stored one.", _add_import_arguments, _import_surveys),
-    Subcommand("audit", "outcomes", "Audit outcome rates by group in a CSV decision table (four-fifths rule, "
-               "Fisher / chi-square, small groups suppressed).", _add_arguments, _audit_outcomes),
-]

@@ -23,7 +23,7 @@ from django.core.management import call_command, get_commands
 from django.utils import timezone
 
 import brightline
-from brightline import csvio
+from brightline import access, csvio
 from brightline.audit.models import AuditEntry
 from brightline.audit.services import verify_chain
 from brightline.core.fairness import (
@@ -301,7 +301,7 @@ def build_ai_system_record() -> AiSystemRecord:
         RecordSection(
             "Notice to workers",
             "The same content every employee sees on “How Brightline uses data about you” (/data-use/).",
-            (f"Who sees a record: {policy.review_rights}",
+            (f"Who sees a record: {access.RECORD_READERS}",
              f"Aggregates never show a group smaller than {policy.min_cohort_size} people.",
              "Never collected: " + "; ".join(NEVER_COLLECTED) + ".",
              f"If you disagree with an outcome: {policy.appeal_path}"),

@@ -9,7 +9,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 
 from brightline import csvio
-from brightline.commands import Subcommand, open_progress, write_json
+from brightline.commands import open_progress, write_json
 from brightline.core.csvsafe import CsvCellError, read_records
 from brightline.core.narrative import FLAG_IDS, NARRATIVE_KINDS, NarrativeReport, check_text
 
@@ -183,13 +183,3 @@ def _classify(options: dict[str, Any], command: BaseCommand) -> int:
         counts = ", ".join(f"{label} {count}" for label, count in sorted(summary.label_counts.items()))
         command.stdout.write(f"Classified {summary.rows} rows ({counts or 'none'}). Wrote {options['output']}.")
     return 0
-
-
-SUBCOMMANDS = [
-    Subcommand("narrative", "check", "Flag vague, personality-based or unsupported narrative text, with reasons.",
-               _add_check_arguments, _check),
-    Subcommand("narrative", "draft", "Draft evidence-cited impact statements (the job a scheduler runs).",
-               _add_draft_arguments, _draft),
-    Subcommand("nlp", "classify", "Label each row of a CSV with sentiment or tone (offline model).",
-               _add_classify_arguments, _classify),
-]

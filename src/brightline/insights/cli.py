@@ -1,4 +1,8 @@
-"""``brightline insights run``, ``brightline report transparency`` and ``brightline report signal-bias``."""
+"""``brightline insights run``, ``brightline report transparency`` and ``brightline report signal-bias``.
+
+The services (and through them the NLP models and statistics) are imported by the handlers, so
+``--help`` stays as quick as Django's own start-up.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +10,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from brightline.commands import Subcommand, write_json
-from brightline.insights import services
+from brightline.commands import write_json
 from brightline.people.models import Person, Team
 
 ERR_NO_PERSON = "no person with id {value!r} (use the numeric id or the HRIS employee id)"
@@ -32,6 +35,8 @@ def _find_person(value: str) -> Person | None:
 
 
 def _run(options: dict[str, Any], command: BaseCommand) -> int:
+    from brightline.insights import services
+
     person = team = None
     if options.get("person"):
         person = _find_person(options["person"])
@@ -61,6 +66,8 @@ def _add_json(parser: CommandParser) -> None:
 
 
 def _transparency(options: dict[str, Any], command: BaseCommand) -> int:
+    from brightline.insights import services
+
     report = services.transparency_report()
     if options.get("json"):
         write_json(command, {"signal_types": [entry.to_json() for entry in report]})
@@ -84,6 +91,8 @@ def _transparency(options: dict[str, Any], command: BaseCommand) -> int:
 
 
 def _signal_bias(options: dict[str, Any], command: BaseCommand) -> int:
+    from brightline.insights import services
+
     report = services.signal_bias_report()
     if options.get("json"):
         write_json(command, report.to_json())
@@ -93,13 +102,3 @@ def _signal_bias(options: dict[str, Any], command: BaseCommand) -> int:
         marker = "FLAG" if finding.flagged else "ok  "
         command.stdout.write(f"{marker} {finding.signal_kind} by {finding.grouping}: {finding.summary}")
     return 0
-
-
-SUBCOMMANDS = [
-    Subcommand("insights", "run", "compute AI-derived signals incrementally; report created/updated/unchanged",
-               _add_run_arguments, _run),
-    Subcommand("report", "transparency", "what each AI signal uses, detects, cannot infer, and its measured accuracy",
-               _add_json, _transparency),
-    Subcommand("report", "signal-bias", "compare signal rates across workload classes, tenure and comment volume",
-               _add_json, _signal_bias),
-]

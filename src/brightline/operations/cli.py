@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from brightline.commands import Subcommand, write_json
+from brightline.commands import write_json
 
 COLUMNS = "{category:<13} {period:>7} {cutoff:<10} {found:>7} {deleted:>7} {held:>7}"
 
@@ -47,9 +47,3 @@ def _purge(options: dict[str, Any], command: BaseCommand) -> int:
     else:
         command.stdout.write(f"Queued job {run.pk}.")
     return 0
-
-
-SUBCOMMANDS = [
-    Subcommand("retention", "purge", "Delete data older than the policy's retention periods (the job to schedule).",
-               _add_purge_arguments, _purge),
-]

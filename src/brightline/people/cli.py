@@ -8,7 +8,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from brightline.commands import Subcommand, write_json
+from brightline.commands import write_json
 from brightline.people.accounts import InvitationError, invite
 from brightline.people.importer import PeopleImportError, import_people
 from brightline.people.models import AccessRole, Person, TokenScope
@@ -130,16 +130,3 @@ def _invite(options: dict[str, Any], command: BaseCommand) -> int:
     command.stdout.write(f"Sent {person.name} a link to choose a password.")
     return 0
 
-
-SUBCOMMANDS = [
-    Subcommand("people", "invite", "E-mail a person a link to choose their password.", _add_invite_arguments,
-               _invite),
-    Subcommand("token", "create", "Create a personal API token (printed once; read-only unless --scope write).",
-               _add_token_arguments, _create_token),
-    Subcommand("import", "people", "Import people from an HRIS CSV export (all rows or none).",
-               _add_import_people_arguments, _import_people),
-    Subcommand("ladder", "install-default", "Install the default engineering ladder and example principles.",
-               _add_no_arguments, _install_ladder),
-    Subcommand("role", "set", "Set a person's access role from the server (no second approver; logged and shown).",
-               _add_role_arguments, _set_role),
-]

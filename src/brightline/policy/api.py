@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.http import HttpRequest
@@ -18,7 +19,7 @@ class PolicyOut(Schema):
     retention_days: dict[str, int]
     min_cohort_size: int
     ai_boundaries: dict[str, bool]
-    review_rights: str
+    appeal_reviewers: str
     appeal_path: str
     prevote_names: str
     signal_owners: dict[str, str]
@@ -30,8 +31,7 @@ class PolicyPatch(Schema):
     retention_days: dict[str, int] | None = None
     min_cohort_size: int | None = None
     ai_boundaries: dict[str, bool] | None = None
-    review_rights: str | None = None
-    appeal_path: str | None = None
+    appeal_reviewers: str | None = None
     prevote_names: str | None = None
     signal_owners: dict[str, str] | None = None
 
@@ -48,6 +48,14 @@ def patch_policy(request: HttpRequest, payload: PolicyPatch) -> Policy:
         raise HttpError(403, "Only people partners can change the policy.")
     changes: dict[str, Any] = payload.dict(exclude_none=True)
     reason = changes.pop("reason")
+    # A field beside the schema is refused, never ignored: a 200 must mean the setting took effect.
+    try:
+        sent = json.loads(request.body or b"{}")
+    except ValueError:
+        sent = {}
+    extra = {name: value for name, value in sent.items() if name != "reason" and name not in changes} \
+        if isinstance(sent, dict) else {}
+    changes.update(extra)
     try:
         update_policy(actor=viewer, reason=reason, **changes)
     except PolicyError as error:

@@ -24,6 +24,8 @@ POLICY_FIELDS = {
     "ai_boundaries": "What the AI features may do",
     "review_rights": "Who sees your review record",
     "appeal_path": "How to appeal a review outcome",
+    "appeal_reviewers": "Who reviews an appeal",
+    "signal_owners": "Who follows up each kind of AI signal",
 }
 AI_FEATURES = {
     "llm_drafting_enabled": "drafting impact statements with a language model",

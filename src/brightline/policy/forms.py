@@ -7,6 +7,7 @@ from django import forms
 from brightline.policy.inventory import DEFAULT_RETENTION_DAYS, SOURCES
 from brightline.policy.models import (
     SIGNAL_KIND_LABELS,
+    AppealReviewers,
     Policy,
     PreVoteNames,
     SignalOwnerRole,
@@ -20,8 +21,8 @@ class PolicyForm(forms.Form):
         choices=[(source.key, source.name) for source in SOURCES], widget=forms.CheckboxSelectMultiple,
         required=False, label="Data sources Brightline may ingest")
     min_cohort_size = forms.IntegerField(min_value=1, label="Minimum group size for any aggregate")
-    review_rights = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}))
-    appeal_path = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}))
+    appeal_reviewers = forms.ChoiceField(choices=AppealReviewers.choices, widget=forms.RadioSelect,
+                                         label="Who reviews an appeal and its escalation")
     prevote_names = forms.ChoiceField(choices=PreVoteNames.choices,
                                       label="After release, what the employee sees of the panel's pre-votes")
     reason = forms.CharField(max_length=500, label="Reason for this change (kept in the audit trail)")
@@ -29,7 +30,7 @@ class PolicyForm(forms.Form):
     def __init__(self, data: Any = None, *, policy: Policy):
         initial: dict[str, Any] = {"allowed_sources": policy.allowed_sources,
                                    "min_cohort_size": policy.min_cohort_size,
-                                   "review_rights": policy.review_rights, "appeal_path": policy.appeal_path,
+                                   "appeal_reviewers": policy.appeal_reviewers,
                                    "prevote_names": policy.prevote_names}
         for category in DEFAULT_RETENTION_DAYS:
             initial[f"retention_{category}"] = policy.retention_days.get(category, DEFAULT_RETENTION_DAYS[category])
@@ -54,8 +55,7 @@ class PolicyForm(forms.Form):
         return {
             "allowed_sources": list(data["allowed_sources"]),
             "min_cohort_size": data["min_cohort_size"],
-            "review_rights": data["review_rights"],
-            "appeal_path": data["appeal_path"],
+            "appeal_reviewers": data["appeal_reviewers"],
             "prevote_names": data["prevote_names"],
             "retention_days": {category: data[f"retention_{category}"] for category in DEFAULT_RETENTION_DAYS},
             "ai_boundaries": {key: data[f"ai_{key}"] for key in default_ai_boundaries()},

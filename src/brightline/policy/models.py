@@ -52,6 +52,26 @@ class PreVoteNames(models.TextChoices):
     NAMED = "named", "Votes and notes with each panelist's name"
 
 
+class AppealReviewers(models.TextChoices):
+    """Who a people partner may assign to decide an appeal and its escalation; appeal routing reads it (E7).
+
+    Every choice keeps the reviewer outside the person's management chain: that is not configurable.
+    """
+
+    OUTSIDE_CHAIN = "outside_chain", "Any colleague outside your management chain, chosen by a people partner"
+    PANEL_OUTSIDE_CHAIN = "panel_outside_chain", ("A member of the cycle's calibration panel outside your management "
+                                                  "chain, without a declared conflict, chosen by a people partner")
+    PEOPLE_PARTNER = "people_partner", "A people partner outside your management chain"
+
+
+def appeal_path_text(reviewers: str) -> str:
+    """The appeal path every employee reads, written from the setting that routes appeals."""
+    who = AppealReviewers(reviewers).label
+    return (f"Within the appeal window, add context and request a second review. Who reviews it: "
+            f"{who[0].lower()}{who[1:]}. If you disagree with that decision, escalate once: a different reviewer, "
+            "chosen the same way, decides finally and is named in the appeal.")
+
+
 class Policy(models.Model):
     """A single row (pk=1). Edited only through ``update_policy`` so every change is audited."""
 
@@ -59,15 +79,9 @@ class Policy(models.Model):
     retention_days = models.JSONField(default=default_retention_days)
     min_cohort_size = models.PositiveSmallIntegerField(default=5)
     ai_boundaries = models.JSONField(default=default_ai_boundaries)
-    review_rights = models.TextField(
-        default="You see your own record. Your manager and their managers see it for coaching and reviews. "
-                "People partners see it to run the review process. Leaders see aggregates only."
-    )
-    appeal_path = models.TextField(
-        default="Within the appeal window, add context and request a second review by a reviewer outside your "
-                "management chain. If you disagree with that decision, escalate to the people partner, who "
-                "names the person accountable for the final decision."
-    )
+    appeal_reviewers = models.CharField(
+        max_length=24, choices=AppealReviewers.choices, default=AppealReviewers.OUTSIDE_CHAIN,
+        help_text="Who may be assigned to decide an appeal and its escalation")
     prevote_names = models.CharField(
         max_length=16, choices=PreVoteNames.choices, default=PreVoteNames.ANONYMISED,
         help_text="After release, whether the employee sees who cast each pre-vote and dissent")
@@ -81,3 +95,7 @@ class Policy(models.Model):
 
     def __str__(self) -> str:
         return "Organisation policy"
+
+    @property
+    def appeal_path(self) -> str:
+        return appeal_path_text(self.appeal_reviewers)

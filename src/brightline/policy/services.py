@@ -12,6 +12,7 @@ from brightline.people.models import Person
 from brightline.policy.inventory import DEFAULT_RETENTION_DAYS, SOURCE_KEYS
 from brightline.policy.models import (
     SIGNAL_KIND_LABELS,
+    AppealReviewers,
     Policy,
     PreVoteNames,
     SignalOwnerRole,
@@ -35,9 +36,17 @@ ERR_UNKNOWN_FIELD = "the policy has no setting called {name!r}"
 ERR_SIGNAL_OWNER = "a signal of kind {kind!r} cannot be owned by {role!r}; owners: {choices}"
 ERR_SIGNAL_KIND = "there is no signal kind {kind!r}; kinds: {known}"
 ERR_PREVOTE_NAMES = "pre-vote names after release must be one of: {choices}"
+ERR_APPEAL_REVIEWERS = "who reviews appeals must be one of: {choices}; every choice stays outside the person's chain"
+# Free-text settings that no code could read; a change to them is refused with what replaced them.
+ERR_REMOVED_FIELD = {
+    "appeal_path": "the appeal path is no longer free text: choose who reviews appeals (appeal_reviewers: {choices}); "
+                   "the text employees read is written from that choice",
+    "review_rights": "who sees a record is set by Brightline's access rules, not by free text; the page every "
+                     "employee reads states those rules",
+}
 
-EDITABLE_FIELDS = ("allowed_sources", "retention_days", "min_cohort_size", "ai_boundaries", "review_rights",
-                   "appeal_path", "prevote_names", "signal_owners")
+EDITABLE_FIELDS = ("allowed_sources", "retention_days", "min_cohort_size", "ai_boundaries", "appeal_reviewers",
+                   "prevote_names", "signal_owners")
 # Keys people try to sneak in; refused with a reason rather than ignored.
 FORBIDDEN_AI_KEYS = frozenset({"ai_may_rate", "ai_rating", "auto_rating", "ai_decides"})
 MIN_AUDIT_RETENTION_DAYS = 183
@@ -62,12 +71,19 @@ def signal_owner_roles() -> dict[str, str]:
     return {**default_signal_owners(), **get_policy().signal_owners}
 
 
+def appeal_reviewers() -> str:
+    """Who may be assigned to decide an appeal (an ``AppealReviewers`` value); appeal routing reads it."""
+    return get_policy().appeal_reviewers
+
+
 def is_source_allowed(key: str) -> bool:
     return key in get_policy().allowed_sources
 
 
 def _validate(changes: dict[str, Any]) -> None:
     for name in changes:
+        if name in ERR_REMOVED_FIELD:
+            raise PolicyError(ERR_REMOVED_FIELD[name].format(choices=", ".join(AppealReviewers.values)))
         if name not in EDITABLE_FIELDS:
             raise PolicyError(ERR_UNKNOWN_FIELD.format(name=name))
     if "allowed_sources" in changes:
@@ -94,6 +110,8 @@ def _validate(changes: dict[str, Any]) -> None:
             raise PolicyError(ERR_SIGNAL_KIND.format(kind=kind, known=", ".join(SIGNAL_KIND_LABELS)))
         if role not in SignalOwnerRole.values:
             raise PolicyError(ERR_SIGNAL_OWNER.format(kind=kind, role=role, choices=", ".join(SignalOwnerRole.values)))
+    if "appeal_reviewers" in changes and changes["appeal_reviewers"] not in AppealReviewers.values:
+        raise PolicyError(ERR_APPEAL_REVIEWERS.format(choices=", ".join(AppealReviewers.values)))
     if "ai_boundaries" in changes:
         known = default_ai_boundaries()
         for key in changes["ai_boundaries"]:

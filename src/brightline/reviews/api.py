@@ -63,7 +63,11 @@ class CycleIn(Schema):
     name: str
     schedule: dict[str, date]
     teams: list[str] = []
-    config: dict[str, Any] = {}
+    self_review_required: bool = False
+    min_evidence_per_dimension: int = 1
+
+
+CYCLE_FIELDS = frozenset(CycleIn.model_fields)
 
 
 class CycleOut(Schema):
@@ -73,6 +77,8 @@ class CycleOut(Schema):
     schedule: dict[str, Any]
     people: int
     next_phase: str | None
+    self_review_required: bool
+    min_evidence_per_dimension: int
 
     @staticmethod
     def resolve_people(cycle: ReviewCycle) -> int:
@@ -227,11 +233,15 @@ def open_cycle(request: HttpRequest, payload: CycleIn) -> Any:
     if not access.can_run_cycles(viewer):
         raise HttpError(403, ERR_FORBIDDEN_CYCLE)
     with domain_errors():
-        # Extra fields are refused too: a quota must not slip in beside the schema.
-        services.refuse_quota(json.loads(request.body or b"{}"))
+        # Fields beside the schema are refused, not ignored: a quota first, with its reason, then any other.
+        sent = json.loads(request.body or b"{}")
+        extra = {key: value for key, value in sent.items() if key not in CYCLE_FIELDS}
+        settings = {key: sent[key] for key in services.CYCLE_SETTINGS if key in sent}
+        services.refuse_quota(sent)
+        services.parse_cycle_settings({**extra, **settings})
         teams = [get_object_or_404(Team, slug=slug) for slug in payload.teams]
         cycle = services.open_cycle(actor=viewer, name=payload.name, schedule=payload.schedule, teams=teams,
-                                    config=payload.config)
+                                    settings=settings)
     return Status(201, cycle)
 
 

@@ -9,7 +9,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from brightline import csvio
-from brightline.commands import Subcommand, write_json
+from brightline.commands import write_json
 from brightline.people.models import Person, Team
 from brightline.reviews import services
 from brightline.reviews.models import PHASE_ORDER, Appeal, DecisionMemo, ReviewCycle
@@ -18,7 +18,6 @@ ERR_NO_PERSON = "no active person with the email {email}"
 ERR_NO_CYCLE = "no review cycle with id {cycle_id}"
 ERR_NO_TEAM = "no team with the slug {slug}"
 ERR_SCHEDULE_FORMAT = "--schedule takes phase=YYYY-MM-DD pairs separated by commas; got {value!r}"
-ERR_CONFIG_JSON = "--config must be a JSON object: {error}"
 
 
 def _actor(email: str) -> Person:
@@ -51,7 +50,10 @@ def _add_open_arguments(parser: CommandParser) -> None:
     parser.add_argument("--team", action="append", default=[], help="team slug; repeat; none means everyone")
     parser.add_argument("--schedule", required=True,
                         help="end date per phase: " + ",".join(f"{p}=YYYY-MM-DD" for p in PHASE_ORDER[:-1]))
-    parser.add_argument("--config", default="{}", help="JSON settings; quotas and curves are refused")
+    parser.add_argument("--self-review-required", action="store_true",
+                        help="manager assessment starts only when every self review is submitted")
+    parser.add_argument("--min-evidence", type=int, default=1, metavar="N",
+                        help="cited evidence items each dimension needs (1-5; default 1)")
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
 
 
@@ -63,13 +65,11 @@ def _open(options: dict[str, Any], command: BaseCommand) -> int:
         if team is None:
             raise CommandError(ERR_NO_TEAM.format(slug=slug))
         teams.append(team)
-    try:
-        config = json.loads(options["config"])
-    except json.JSONDecodeError as error:
-        raise CommandError(ERR_CONFIG_JSON.format(error=error)) from error
+    settings = {"self_review_required": options["self_review_required"],
+                "min_evidence_per_dimension": options["min_evidence"]}
     try:
         cycle = services.open_cycle(actor=actor, name=options["name"], schedule=_schedule(options["schedule"]),
-                                    teams=teams, config=config)
+                                    teams=teams, settings=settings)
     except services.ReviewError as error:
         raise CommandError(str(error)) from error
     if options["json"]:
@@ -165,14 +165,3 @@ def _export(options: dict[str, Any], command: BaseCommand) -> int:
     # Decision records are everyone's outcomes: who took them out is part of the trail.
     log_action("reviews.cycle.exported", None, cycle, {"format": options["format"]}, actor_label=cli_actor_label())
     return 0
-
-
-SUBCOMMANDS = (
-    Subcommand("cycle", "open", "open a review cycle for teams or everyone (people partners)",
-               _add_open_arguments, _open),
-    Subcommand("cycle", "advance", "move a cycle to its next phase; phases are never skipped",
-               _add_advance_arguments, _advance),
-    Subcommand("cycle", "status", "where each cycle stands", _add_status_arguments, _show_status),
-    Subcommand("cycle", "export", "decision records, one row per person, for the fairness audit and HRIS",
-               _add_export_arguments, _export),
-)

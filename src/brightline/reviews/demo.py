@@ -21,7 +21,6 @@ from brightline.core.demo_calendar import half_year_name, on_demo_calendar
 from brightline.evidence.models import EvidenceItem
 from brightline.people.models import AccessRole, Dimension, Person
 from brightline.reviews import services
-from brightline.reviews.appeal_rules import may_review_appeal
 from brightline.reviews.models import (
     Appeal,
     AppealMessage,
@@ -219,7 +218,7 @@ def _run_cycle(context: Any, name: str, start: dt.date, panel: list[Person], *, 
         appeal = services.file_appeal(review, actor=appeal_person, today=start + dt.timedelta(days=60),
                                       context="The delivery outcome does not mention the ledger migration I led; "
                                               "it is in the packet as a design document.")
-        reviewer = next(p for p in panel if may_review_appeal(p, review))
+        reviewer = next(p for p in panel if services.appeal_reviewer_refusal(p, review) is None)
         services.assign_appeal_reviewer(appeal, actor=partner, reviewer=reviewer)
         services.decide_appeal(appeal, reviewer=reviewer, decision="upheld",
                                reason="The migration is in the packet and was weighed in calibration; 'meets' "

@@ -62,8 +62,11 @@ class ReviewCycle(models.Model):
                                    help_text="The population; empty means every active person.")
     # {phase: "YYYY-MM-DD"}: the date each phase ends. The acknowledgement date closes the appeal window.
     schedule = models.JSONField(default=dict)
-    config = models.JSONField(default=dict, blank=True,
-                              help_text="Free settings. Quotas, target percentages and curves are refused.")
+    # Each setting is read by a rule in services; none can set how many people get an outcome (E3).
+    self_review_required = models.BooleanField(
+        default=False, help_text="Manager assessment starts only when every self review is submitted.")
+    min_evidence_per_dimension = models.PositiveSmallIntegerField(
+        default=1, help_text="Cited evidence items each dimension needs before the assessment is submitted.")
     opened_by = models.ForeignKey("people.Person", null=True, on_delete=models.SET_NULL, related_name="+")
     opened_at = models.DateTimeField(auto_now_add=True)
     phase_changed_at = models.DateTimeField(null=True, blank=True)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 
@@ -21,7 +20,6 @@ from brightline.insights.services import run_insights
 from brightline.insights.views import packet_evidence_cards
 from brightline.people.models import Dimension, Person, Team
 from brightline.reviews import services
-from brightline.reviews.appeal_rules import contested_feedback_writer_ids
 from brightline.reviews.models import (
     PHASE_ORDER,
     Appeal,
@@ -111,13 +109,13 @@ def cycle_new(request: HttpRequest) -> HttpResponse:
     error = ""
     if request.method == "POST":
         try:
-            config = json.loads(request.POST.get("config") or "{}")
             teams = list(Team.objects.filter(slug__in=request.POST.getlist("teams")))
+            minimum = request.POST.get("min_evidence_per_dimension", "1").strip()
+            settings = {"self_review_required": request.POST.get("self_review_required") == "on",
+                        "min_evidence_per_dimension": int(minimum) if minimum.isdigit() else minimum}
             cycle = services.open_cycle(actor=viewer, name=request.POST.get("name", ""), teams=teams,
                                         schedule={p: request.POST.get(f"ends_{p}", "") for p in phases},
-                                        config=config)
-        except json.JSONDecodeError:
-            error = "Settings must be a JSON object, e.g. {\"reminder_days\": 3}."
+                                        settings=settings)
         except services.ReviewError as refused:
             error = str(refused)
         else:
@@ -126,6 +124,7 @@ def cycle_new(request: HttpRequest) -> HttpResponse:
             return redirect("reviews:cycle", cycle_id=cycle.pk)
     return render(request, "reviews/cycle_new.html", {"phases": [(p, Phase(p).label) for p in phases],
                                                       "teams": Team.objects.all(), "error": error,
+                                                      "max_evidence": services.MAX_EVIDENCE_PER_DIMENSION,
                                                       "posted": request.POST})
 
 
@@ -447,9 +446,7 @@ def _appeal_for(request: HttpRequest, appeal_id: int) -> tuple[Person, Appeal]:
 def appeal_detail(request: HttpRequest, appeal_id: int) -> HttpResponse:
     viewer, appeal = _appeal_for(request, appeal_id)
     expected = appeal.escalation_reviewer_id if appeal.status == Appeal.Status.ESCALATED else appeal.reviewer_id
-    writers = contested_feedback_writer_ids(appeal.review)
-    candidates = [p for p in Person.objects.filter(is_active=True)
-                  if access.can_review_appeal(p, appeal.review, excluded=writers)]
+    candidates = services.appeal_reviewer_candidates(appeal.review)
     return render(request, "reviews/appeal.html", {
         "appeal": appeal, "review": appeal.review, "messages_thread": appeal.messages.select_related("author"),
         "is_self": access.is_self(viewer, appeal.review.person), "can_assign": access.can_run_cycles(viewer),

@@ -32,10 +32,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, Final, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal
 
-import duckdb
 import pyarrow as pa
+
+if TYPE_CHECKING:
+    import duckdb
 
 from brightline.core.delivery.levels import (
     INFERRED_ATTRIBUTION_RULE,
@@ -287,6 +289,8 @@ def _utc_naive(moment: datetime) -> datetime:
 
 
 def _connect() -> duckdb.DuckDBPyConnection:
+    import duckdb  # loaded where used: start-up stays light
+
     connection = duckdb.connect()
     # Period boundaries (date_trunc) and TIMESTAMPTZ casts are computed in UTC, whatever the host says.
     connection.execute("SET TimeZone = 'UTC'")

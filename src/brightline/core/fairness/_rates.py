@@ -12,8 +12,6 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Literal
 
-from scipy.stats import chi2_contingency, fisher_exact
-
 from brightline.core.fairness.intervals import wilson_interval
 
 SignificanceTest = Literal["fisher_exact", "chi_square"]
@@ -85,6 +83,7 @@ def compare_rates(counts: Sequence[tuple[str, int, int]], *, event: str) -> Rate
     if total_events in (0, total_n):
         notes.append(f"Every compared person has the same result for {event}; no test is possible.")
     else:
+        from scipy.stats import chi2_contingency, fisher_exact  # loaded where used: start-up stays light
         table = [[group.events, group.n - group.events] for group in groups]
         if len(groups) == 2:
             test = "fisher_exact"

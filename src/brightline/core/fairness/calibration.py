@@ -12,8 +12,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from scipy.stats import binomtest
-
 from brightline.core.fairness._rates import SIGNIFICANCE_LEVEL
 from brightline.core.fairness.errors import check_min_cohort
 from brightline.core.fairness.intervals import wilson_interval
@@ -153,6 +151,7 @@ def measure_calibration_movement(
             suppressed.append(manager)
             continue
         moved = up + down
+        from scipy.stats import binomtest  # loaded where used: start-up stays light
         p_value = float(binomtest(down, moved, 0.5).pvalue) if moved else None
         lean: RatingLean | None = None
         if p_value is not None and p_value < SIGNIFICANCE_LEVEL:

@@ -20,8 +20,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from scipy.stats import binomtest, fisher_exact
-
 from brightline.core.fairness.errors import FairnessInputError, check_min_cohort
 from brightline.core.fairness.outcomes import DEFAULT_MIN_COHORT
 
@@ -184,6 +182,7 @@ def _direction(signs: Sequence[RateDirection]) -> ImprovementDirection:
 
 
 def _compare(current: ManagerCycleFeedback, baseline: ManagerCycleFeedback) -> FeedbackComparison:
+    from scipy.stats import binomtest, fisher_exact  # loaded where used: start-up stays light
     change_direction = _sign(current.changed, current.proposals, baseline.changed, baseline.proposals)
     flag_direction = _sign(current.flags, current.reviews, baseline.flags, baseline.reviews)
     change_delta = change_p = None

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import math
 
-from scipy.stats import norm
-
 __all__ = ["wilson_interval"]
 
 
@@ -27,6 +25,7 @@ def wilson_interval(successes: int, n: int, *, confidence: float = 0.95) -> tupl
         raise ValueError(f"successes must be between 0 and n={n}, got {successes}")
     if not 0.0 < confidence < 1.0:
         raise ValueError(f"confidence must be strictly between 0 and 1, got {confidence}")
+    from scipy.stats import norm  # loaded where used: start-up stays light
     z = float(norm.ppf(0.5 + confidence / 2.0))
     proportion = successes / n
     z_squared_over_n = z * z / n

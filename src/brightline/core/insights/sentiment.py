@@ -22,8 +22,6 @@ from datetime import date, timedelta
 from statistics import fmean, stdev, variance
 from typing import Any, Literal, NamedTuple
 
-from scipy import stats
-
 from brightline.core.insights.confidence import (
     QUALITATIVE_RULE,
     count_distinct_authors,
@@ -116,6 +114,7 @@ def _t_interval(values: Sequence[float]) -> tuple[float | None, float | None]:
     spread = stdev(values) / math.sqrt(len(values))
     if spread == 0:
         return round(mean, 4), round(mean, 4)
+    from scipy import stats  # loaded where used: start-up stays light
     half = float(stats.t.ppf(0.975, len(values) - 1)) * spread
     return round(mean - half, 4), round(mean + half, 4)
 
@@ -187,6 +186,7 @@ def _welch_difference(early: Sequence[float], late: Sequence[float]) -> tuple[fl
     numerator = (variance_early + variance_late) ** 2
     denominator = ((variance_early ** 2) / max(len(early) - 1, 1)) + ((variance_late ** 2) / max(len(late) - 1, 1))
     freedom = numerator / denominator if denominator else 1.0
+    from scipy import stats  # loaded where used: start-up stays light
     half = float(stats.t.ppf(0.975, freedom)) * standard_error
     return difference, difference - half, difference + half
 

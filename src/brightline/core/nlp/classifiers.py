@@ -20,7 +20,6 @@ from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import sparse
 
 from .embeddings import embed_tokens
 from .features import adjacent_pairs, continuation_mask, piece_variants
@@ -132,6 +131,7 @@ class LinearTextClassifier:
         return [Prediction(label, confidence) for label, confidence in zip(labels, confidences, strict=True)]
 
     def _scores(self, tokens: TokenBatch, embeddings: NDArray[np.float32] | None) -> NDArray[np.float64]:
+        from scipy import sparse  # loaded where used: start-up stays light
         rows = len(tokens)
         outputs = len(self.intercepts)
         ones = np.ones(len(tokens.ids), dtype=np.float64)

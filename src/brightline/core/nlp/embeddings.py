@@ -21,7 +21,6 @@ from typing import Any, Literal, cast, get_args
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import sparse
 
 from .tokens import TokenBatch, static_vocabulary, tokenize
 
@@ -84,6 +83,7 @@ def embed_tokens(tokens: TokenBatch) -> NDArray[np.float32]:
 
 def token_vector_sums(tokens: TokenBatch) -> NDArray[np.float32]:
     """Per row, the sum of its known tokens' static vectors (the mean's direction, before scaling)."""
+    from scipy import sparse  # loaded where used: start-up stays light
     vocabulary = static_vocabulary()
     known = tokens.ids != vocabulary.unknown_id
     if known.all():
