@@ -368,8 +368,12 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=15, help="seed of the random kill delays (default 15)")
     parser.add_argument("--database-url", help="a throw-away PostgreSQL database (default: a temporary SQLite file)")
     parser.add_argument("--pg-ctl", metavar="DATADIR", help="also restart PostgreSQL mid-ingestion (its data dir)")
+    parser.add_argument("--commits", type=int, default=COMMITS, help=f"commits in the repository (default {COMMITS})")
+    parser.add_argument("--only", choices=["people", "events", "git"], help="drill one operation only")
     parser.add_argument("--pg-ctl-as", metavar="USER", help="run pg_ctl as this user (with runuser)")
     options = parser.parse_args()
+    global COMMITS
+    COMMITS = options.commits
 
     work = Path(tempfile.mkdtemp(prefix="brightline-drills."))
     home = work / "home"
@@ -400,10 +404,13 @@ def main() -> int:
         databases.save_template("people")
         print(f"Fault drills on {'PostgreSQL' if options.database_url else 'SQLite'}: {options.runs} killed runs "
               f"per operation, seed {options.seed}; {PEOPLE} people, {EVENTS} events, {COMMITS} commits", flush=True)
-        drill.operation("import people", "empty", ["import", "people", str(people)], all_or_none=True)
-        drill.operation("import events", "people", ["import", "events", str(events)], all_or_none=True)
+        if options.only in (None, "people"):
+            drill.operation("import people", "empty", ["import", "people", str(people)], all_or_none=True)
+        if options.only in (None, "events"):
+            drill.operation("import events", "people", ["import", "events", str(events)], all_or_none=True)
         ingest = ["ingest", "git", str(repo), "--service", "payments-api", "--team", "payments", "--batch-size", "50"]
-        drill.operation("ingest git", "people", ingest, all_or_none=False)
+        if options.only in (None, "git"):
+            drill.operation("ingest git", "people", ingest, all_or_none=False)
         if options.pg_ctl and options.database_url:
             pg_bin = sorted(Path("/usr/lib/postgresql").glob("*/bin"), key=lambda path: int(path.parent.name))[-1]
             pg_ctl = [str(pg_bin / "pg_ctl")]
