@@ -90,11 +90,11 @@ def write_events(path: Path) -> None:
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
-def build_repository(path: Path) -> None:
-    """A real repository: COMMITS commits by 30 authors (every third unknown to Brightline), a tag every 150."""
+def build_repository(path: Path, commits: int = COMMITS) -> None:
+    """A real repository: ``commits`` commits by 30 authors (every third unknown to Brightline), a tag every 150."""
     subprocess.run(["git", "init", "-q", "-b", "main", str(path)], env=GIT_ENV, check=True)
     stream: list[bytes] = []
-    for number in range(COMMITS):
+    for number in range(commits):
         author = number % 30
         email = f"person{author}@example.org" if author % 3 else f"outside{author}@elsewhere.example"
         moment = 1767225600 + number * 3600
@@ -372,8 +372,6 @@ def main() -> int:
     parser.add_argument("--only", choices=["people", "events", "git"], help="drill one operation only")
     parser.add_argument("--pg-ctl-as", metavar="USER", help="run pg_ctl as this user (with runuser)")
     options = parser.parse_args()
-    global COMMITS
-    COMMITS = options.commits
 
     work = Path(tempfile.mkdtemp(prefix="brightline-drills."))
     home = work / "home"
@@ -392,7 +390,7 @@ def main() -> int:
         people, events, repo = work / "people.csv", work / "events.csv", work / "repo"
         write_people(people)
         write_events(events)
-        build_repository(repo)
+        build_repository(repo, options.commits)
         drill.run(["migrate", "--no-input"])
         drill.run(["ladder", "install-default"])
         databases.save_template("empty")
@@ -403,7 +401,7 @@ def main() -> int:
             ensure_service(name=name, team_slug="platform", release_tags=None, actor=None, actor_label="drill")
         databases.save_template("people")
         print(f"Fault drills on {'PostgreSQL' if options.database_url else 'SQLite'}: {options.runs} killed runs "
-              f"per operation, seed {options.seed}; {PEOPLE} people, {EVENTS} events, {COMMITS} commits", flush=True)
+              f"per operation, seed {options.seed}; {PEOPLE} people, {EVENTS} events, {options.commits} commits", flush=True)
         if options.only in (None, "people"):
             drill.operation("import people", "empty", ["import", "people", str(people)], all_or_none=True)
         if options.only in (None, "events"):
