@@ -401,7 +401,8 @@ def main() -> int:
             ensure_service(name=name, team_slug="platform", release_tags=None, actor=None, actor_label="drill")
         databases.save_template("people")
         print(f"Fault drills on {'PostgreSQL' if options.database_url else 'SQLite'}: {options.runs} killed runs "
-              f"per operation, seed {options.seed}; {PEOPLE} people, {EVENTS} events, {options.commits} commits", flush=True)
+              f"per operation, seed {options.seed}; {PEOPLE} people, {EVENTS} events, {options.commits} commits",
+              flush=True)
         if options.only in (None, "people"):
             drill.operation("import people", "empty", ["import", "people", str(people)], all_or_none=True)
         if options.only in (None, "events"):
