@@ -263,12 +263,14 @@ def half_applied_git(expected: dict[str, collections.Counter]) -> int:
     run's, a commit by a known person without its evidence item, or an evidence item without its commit."""
     from brightline.evidence.models import Commit, EvidenceItem
 
-    sha_at = [field.attname for field in _plain_fields(Commit)].index("sha")
-    by_sha = {row[sha_at]: row for row in expected["evidence.Commit"]}
+    plain = [field.attname for field in _plain_fields(Commit)]
+    sha_at = plain.index("sha")
+    # The commit's own values; its links are left out (the repository's cursor moves only at the end of a run).
+    by_sha = {row[sha_at]: row[:len(plain)] for row in expected["evidence.Commit"]}
     problems = 0
     now = state()["evidence.Commit"]
     for row in now:
-        if by_sha.get(row[sha_at]) != row:
+        if by_sha.get(row[sha_at]) != row[:len(plain)]:
             problems += 1
     commits = dict(Commit.objects.filter(is_merge=False).values_list("sha", "person_id"))
     items = set(EvidenceItem.objects.filter(source="git").values_list("source_ref", flat=True))
