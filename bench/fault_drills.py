@@ -1,0 +1,429 @@
+"""Fault drills: imports and git ingestion killed with SIGKILL at random points, then run again to completion.
+
+Usage:
+    .venv/bin/python bench/fault_drills.py [--runs 20] [--seed 15] [--database-url postgres://…/brightline_drill]
+                                           [--pg-ctl DATADIR]
+
+For each operation (``brightline import people``, ``brightline import events``, ``brightline ingest git`` on a
+git repository built here) the drill
+
+1. runs it once, uninterrupted, on a fresh copy of its starting database: the expected end state;
+2. ``--runs`` times: starts it on a fresh copy, sends SIGKILL after a random (seeded) delay, inspects what the
+   killed process left (the imports must have written all or nothing; the ingestion only whole batches: every
+   stored commit with its evidence item and equal to the uninterrupted run's row), runs it again to the end,
+   and compares the end state with the uninterrupted run's, row by row (ids and creation times left out) and
+   the audit trail's entries by action, then checks the audit hash chain.
+
+It prints, per operation: the runs, the kills that landed mid-work (after start-up, before the process exited),
+how many of those left a write transaction open (SQLite's hot journal), duplicates, half-applied states, lost
+rows, broken audit chains, and exits 1 on any duplicate, half-applied state, loss or broken chain.
+
+The database is a temporary SQLite file by default. With ``--database-url`` (a throw-away PostgreSQL database
+on a server you may create and drop databases on) the drill uses PostgreSQL, with template databases named
+after it. With ``--pg-ctl DATADIR`` as well (the server's data directory; run as a user allowed to use
+``pg_ctl`` on it) a further drill restarts the server (``pg_ctl restart -m immediate``) in the middle of an
+ingestion, then runs it again to the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import os
+import random
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+ROOT = Path(__file__).resolve().parents[1]
+GIT_ENV = {**os.environ, "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
+PEOPLE = 200
+COMMITS = 1000
+EVENTS = 900
+SERVICES = [f"svc-{number}" for number in range(5)]
+LEVELS = ["IC1", "IC2", "IC3", "IC4"]
+# When a run happened, not what it wrote: left out of the comparison.
+VOLATILE_FIELDS = {"last_synced_at", "last_used_at"}
+# One audit entry per completed run (a run again after a kill that landed after the commit adds one more).
+RUN_SUMMARY_ACTIONS = {"evidence.events.imported", "evidence.repository.synced"}
+
+
+# -- inputs --------------------------------------------------------------------------------------------------
+
+def write_people(path: Path) -> None:
+    lines = ["employee_id,name,email,manager_id,team,level,timezone,start_date"]
+    for number in range(PEOPLE):
+        manager = "" if number == 0 else str(1000 + (number - 1) // 20)
+        level = "M2" if number <= PEOPLE // 20 else LEVELS[number % len(LEVELS)]
+        team = ["Platform", "Payments", "Search"][number % 3]
+        lines.append(f"{1000 + number},Person {number},person{number}@example.org,{manager},{team},{level},"
+                     f"Europe/Lisbon,2020-01-{1 + number % 28:02d}")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def write_events(path: Path) -> None:
+    header = ("type,id,service,environment,version,sha,status,deployed_at,kind,fixes,opened_at,resolved_at,severity,"
+              "title,linked_deployment,root_cause_sha,person,paged_at,handled_by,priority")
+    lines = [header]
+    for number in range(EVENTS):
+        service = SERVICES[number % len(SERVICES)]
+        day = f"2026-0{1 + number % 9}-{1 + number % 28:02d}"
+        person = f"person{number % PEOPLE}@example.org"
+        if number % 3 == 0:
+            lines.append(f"deployment,deploy-{number},{service},production,2026.{number},,success,{day}T10:00:00Z"
+                         + "," * 12)
+        elif number % 3 == 1:
+            lines.append(f"incident,inc-{number},{service},,,,,,,,{day}T12:00:00Z,{day}T13:30:00Z,sev2,"
+                         f"Outage {number},deploy-{number - 1},,,,{person},")
+        elif number % 2 == 0:
+            lines.append(f"page,page-{number},{service}" + "," * 14 + f"{person},{day}T11:01:00Z,,")
+        else:
+            lines.append(f"support_ticket,ticket-{number},{service},,,,,,,,{day}T09:00:00Z,{day}T15:00:00Z,,"
+                         f"Ticket {number},,,,,{person},high")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def build_repository(path: Path, commits: int = COMMITS) -> None:
+    """A real repository: ``commits`` commits by 30 authors (every third unknown to Brightline), a tag every 150."""
+    subprocess.run(["git", "init", "-q", "-b", "main", str(path)], env=GIT_ENV, check=True)
+    stream: list[bytes] = []
+    for number in range(commits):
+        author = number % 30
+        email = f"person{author}@example.org" if author % 3 else f"outside{author}@elsewhere.example"
+        moment = 1767225600 + number * 3600
+        message = f"Change {number}\n".encode()
+        content = "".join(f"line {line} of change {number}\n" for line in range(1 + number % 17)).encode()
+        stream += [b"commit refs/heads/main\n", f"mark :{number + 1}\n".encode(),
+                   f"author Author {author} <{email}> {moment} +0100\n".encode(),
+                   f"committer Author {author} <{email}> {moment} +0100\n".encode(),
+                   f"data {len(message)}\n".encode(), message]
+        if number:
+            stream.append(f"from :{number}\n".encode())
+        stream += [f"M 100644 inline src/module_{number % 23}.py\n".encode(), f"data {len(content)}\n".encode(),
+                   content, b"\n"]
+        if number % 150 == 149:
+            tag = b"release\n"
+            stream += [f"tag v1.{number // 150}.0\n".encode(), f"from :{number + 1}\n".encode(),
+                       f"tagger Release <release@example.org> {moment + 60} +0000\n".encode(),
+                       f"data {len(tag)}\n".encode(), tag]
+    subprocess.run(["git", "fast-import", "--quiet"], cwd=path, env=GIT_ENV, input=b"".join(stream), check=True)
+    subprocess.run(["git", "checkout", "-q", "main"], cwd=path, env=GIT_ENV, check=True)
+
+
+# -- databases -----------------------------------------------------------------------------------------------
+
+class SqliteDatabases:
+    def __init__(self, work: Path):
+        self.live = work / "drill.sqlite3"
+        self.url = f"sqlite:///{self.live}"
+        self.work = work
+        self.has_journal = True
+
+    def save_template(self, name: str) -> None:
+        close_connections()
+        shutil.copyfile(self.live, self.work / f"{name}.sqlite3")
+
+    def restore(self, name: str) -> None:
+        close_connections()
+        for suffix in ("-journal", "-wal"):
+            self.live.with_name(self.live.name + suffix).unlink(missing_ok=True)
+        shutil.copyfile(self.work / f"{name}.sqlite3", self.live)
+
+    def transaction_was_open(self) -> bool:
+        """A rollback journal left behind by a killed writer (SQLite rolls it back at the next open)."""
+        journal = self.live.with_name(self.live.name + "-journal")
+        return journal.exists() and journal.stat().st_size > 0
+
+    def drop_all(self) -> None:
+        close_connections()
+
+
+class PostgresDatabases:
+    def __init__(self, url: str):
+        self.url = url
+        parts = urlsplit(url)
+        self.name = parts.path.lstrip("/")
+        self.admin = dict(host=parts.hostname, port=parts.port or 5432, user=parts.username or "postgres",
+                          password=parts.password, dbname="postgres")
+        self.has_journal = False
+        self.templates: list[str] = []
+        self._sql(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)', f'CREATE DATABASE "{self.name}"')
+
+    def _sql(self, *statements: str) -> None:
+        import psycopg
+
+        with psycopg.connect(**{k: v for k, v in self.admin.items() if v is not None}, autocommit=True) as admin:
+            for statement in statements:
+                admin.execute(statement)
+
+    def save_template(self, name: str) -> None:
+        close_connections()
+        template = f"{self.name}_{name}"
+        self.templates.append(template)
+        self._sql(f'DROP DATABASE IF EXISTS "{template}" WITH (FORCE)',
+                  f'CREATE DATABASE "{template}" TEMPLATE "{self.name}"')
+
+    def restore(self, name: str) -> None:
+        close_connections()
+        self._sql(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)',
+                  f'CREATE DATABASE "{self.name}" TEMPLATE "{self.name}_{name}"')
+
+    def transaction_was_open(self) -> bool:
+        return False
+
+    def drop_all(self) -> None:
+        close_connections()
+        self._sql(*[f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)' for name in [self.name, *self.templates]])
+
+
+def close_connections() -> None:
+    from django.db import connections
+
+    connections.close_all()
+
+
+# -- state ---------------------------------------------------------------------------------------------------
+
+def _models() -> list[Any]:
+    from django.apps import apps
+
+    return [model for label in ("people", "evidence") for model in apps.get_app_config(label).get_models()
+            if model.__name__ not in {"WebhookDelivery"}]
+
+
+def _plain_fields(model: Any) -> list[Any]:
+    from django.db import models
+
+    return [field for field in model._meta.concrete_fields
+            if not field.primary_key and not getattr(field, "auto_now", False)
+            and not getattr(field, "auto_now_add", False) and not isinstance(field, models.ForeignKey)
+            and field.name not in VOLATILE_FIELDS]
+
+
+def state() -> dict[str, collections.Counter[tuple[Any, ...]]]:
+    """Every row of the people and evidence tables, ids and creation times left out, foreign keys as the
+    referenced row's own values; plus the audit trail's entries counted by action."""
+    from django.db import models
+
+    from brightline.audit.models import AuditEntry
+
+    natural: dict[Any, dict[Any, tuple[Any, ...]]] = {}
+
+    def natural_of(model: Any) -> dict[Any, tuple[Any, ...]]:
+        if model not in natural:
+            names = [field.attname for field in _plain_fields(model)]
+            natural[model] = {row[0]: tuple(map(str, row[1:]))
+                              for row in model.objects.values_list("pk", *names)}
+        return natural[model]
+
+    result: dict[str, collections.Counter[tuple[Any, ...]]] = {}
+    for model in _models():
+        plain = [field.attname for field in _plain_fields(model)]
+        foreign = [field for field in model._meta.concrete_fields if isinstance(field, models.ForeignKey)]
+        rows: collections.Counter[tuple[Any, ...]] = collections.Counter()
+        for row in model.objects.values_list(*plain, *[field.attname for field in foreign]):
+            values = tuple(map(str, row[:len(plain)]))
+            links = tuple(natural_of(field.related_model).get(value) if value is not None else None
+                          for field, value in zip(foreign, row[len(plain):], strict=True))
+            rows[values + links] += 1
+        result[model._meta.label] = rows
+    result["audit actions"] = collections.Counter((action,) for action in AuditEntry.objects.exclude(
+        action__in=RUN_SUMMARY_ACTIONS).values_list("action", flat=True))
+    close_connections()
+    return result
+
+
+def compare(expected: dict[str, collections.Counter], actual: dict[str, collections.Counter]) -> tuple[int, int]:
+    """(duplicated rows, lost rows) of ``actual`` against ``expected``."""
+    duplicated = lost = 0
+    for table in expected.keys() | actual.keys():
+        want, have = expected.get(table, collections.Counter()), actual.get(table, collections.Counter())
+        duplicated += sum((have - want).values())
+        lost += sum((want - have).values())
+    return duplicated, lost
+
+
+def audit_chain_ok() -> bool:
+    from brightline.audit.services import verify_chain
+
+    ok = verify_chain().ok
+    close_connections()
+    return ok
+
+
+def half_applied_git(expected: dict[str, collections.Counter]) -> int:
+    """Rows a killed ingestion left that are not whole batches: a commit that differs from the uninterrupted
+    run's, a commit by a known person without its evidence item, or an evidence item without its commit."""
+    from brightline.evidence.models import Commit, EvidenceItem
+
+    plain = [field.attname for field in _plain_fields(Commit)]
+    sha_at = plain.index("sha")
+    # The commit's own values; its links are left out (the repository's cursor moves only at the end of a run).
+    by_sha = {row[sha_at]: row[:len(plain)] for row in expected["evidence.Commit"]}
+    problems = 0
+    now = state()["evidence.Commit"]
+    for row in now:
+        if by_sha.get(row[sha_at]) != row[:len(plain)]:
+            problems += 1
+    commits = dict(Commit.objects.filter(is_merge=False).values_list("sha", "person_id"))
+    items = set(EvidenceItem.objects.filter(source="git").values_list("source_ref", flat=True))
+    problems += sum(1 for sha, person in commits.items() if person is not None and sha not in items)
+    problems += sum(1 for sha in items if sha not in commits)
+    close_connections()
+    return problems
+
+
+# -- drills --------------------------------------------------------------------------------------------------
+
+class Drill:
+    def __init__(self, databases: Any, env: dict[str, str], rng: random.Random, runs: int):
+        self.databases = databases
+        self.env = env
+        self.rng = rng
+        self.runs = runs
+        self.failed = False
+
+    def command(self, *args: str) -> list[str]:
+        return [sys.executable, "-m", "brightline", *args]
+
+    def run(self, args: list[str]) -> float:
+        started = time.monotonic()
+        result = subprocess.run(self.command(*args), env=self.env, capture_output=True, text=True)
+        if result.returncode != 0:
+            raise SystemExit(f"`brightline {' '.join(args)}` failed:\n{result.stdout}\n{result.stderr}")
+        return time.monotonic() - started
+
+    def startup_seconds(self) -> float:
+        return statistics.median(self.run(["audit", "verify", "--json"]) for _ in range(3))
+
+    def operation(self, name: str, template: str, args: list[str], *, all_or_none: bool) -> dict[str, Any]:
+        self.databases.restore(template)
+        before = state()
+        seconds = self.run(args)
+        expected = state()
+        startup = self.startup_seconds()
+        counts = collections.Counter(runs=0, killed_mid_work=0, transaction_open=0, partial_kept=0, duplicates=0,
+                                     half_applied=0, lost=0, audit_broken=0)
+        for _ in range(self.runs):
+            self.databases.restore(template)
+            delay = self.rng.uniform(startup * 0.8, seconds * 1.05)
+            process = subprocess.Popen(self.command(*args), env=self.env, stdout=subprocess.DEVNULL,
+                                       stderr=subprocess.DEVNULL)
+            time.sleep(delay)
+            process.send_signal(signal.SIGKILL)
+            killed = process.wait() == -signal.SIGKILL
+            counts["runs"] += 1
+            counts["killed_mid_work"] += killed and delay >= startup
+            counts["transaction_open"] += killed and self.databases.transaction_was_open()
+            after_kill = state()
+            if all_or_none:
+                counts["half_applied"] += after_kill not in (before, expected)
+            else:
+                counts["partial_kept"] += after_kill not in (before, expected)
+                counts["half_applied"] += half_applied_git(expected)
+            self.run(args)
+            duplicated, lost = compare(expected, state())
+            counts["duplicates"] += duplicated
+            counts["lost"] += lost
+            counts["audit_broken"] += not audit_chain_ok()
+        bad = counts["duplicates"] + counts["half_applied"] + counts["lost"] + counts["audit_broken"]
+        self.failed = self.failed or bad > 0
+        print(f"{name:<16} uninterrupted {seconds:5.1f}s (start-up {startup:.1f}s); " +
+              ", ".join(f"{key} {value}" for key, value in counts.items()), flush=True)
+        return dict(counts)
+
+    def restart_drill(self, template: str, args: list[str], pg_ctl: list[str], data_dir: str) -> None:
+        """Restart the PostgreSQL server mid-ingestion (the ingest fails), then run it again to the end."""
+        self.databases.restore(template)
+        seconds = self.run(args)
+        expected = state()
+        counts = collections.Counter(runs=0, ingest_failed=0, duplicates=0, lost=0, audit_broken=0)
+        for _ in range(min(self.runs, 5)):
+            self.databases.restore(template)
+            process = subprocess.Popen(self.command(*args), env=self.env, stdout=subprocess.DEVNULL,
+                                       stderr=subprocess.DEVNULL)
+            time.sleep(self.rng.uniform(seconds * 0.4, seconds * 0.9))
+            subprocess.run([*pg_ctl, "-D", data_dir, "-m", "immediate", "-w", "restart"], check=True,
+                           capture_output=True)
+            counts["runs"] += 1
+            counts["ingest_failed"] += process.wait() != 0
+            close_connections()
+            self.run(args)
+            duplicated, lost = compare(expected, state())
+            counts["duplicates"] += duplicated
+            counts["lost"] += lost
+            counts["audit_broken"] += not audit_chain_ok()
+        self.failed = self.failed or counts["duplicates"] + counts["lost"] + counts["audit_broken"] > 0
+        print(f"{'pg restart':<16} " + ", ".join(f"{key} {value}" for key, value in counts.items()), flush=True)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=20, help="killed runs per operation (default 20)")
+    parser.add_argument("--seed", type=int, default=15, help="seed of the random kill delays (default 15)")
+    parser.add_argument("--database-url", help="a throw-away PostgreSQL database (default: a temporary SQLite file)")
+    parser.add_argument("--pg-ctl", metavar="DATADIR", help="also restart PostgreSQL mid-ingestion (its data dir)")
+    parser.add_argument("--commits", type=int, default=COMMITS, help=f"commits in the repository (default {COMMITS})")
+    parser.add_argument("--only", choices=["people", "events", "git"], help="drill one operation only")
+    parser.add_argument("--pg-ctl-as", metavar="USER", help="run pg_ctl as this user (with runuser)")
+    options = parser.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="brightline-drills."))
+    home = work / "home"
+    home.mkdir()
+    databases: Any = PostgresDatabases(options.database_url) if options.database_url else SqliteDatabases(work)
+    env = {**os.environ, "DATABASE_URL": databases.url, "BRIGHTLINE_HOME": str(home), "BRIGHTLINE_JOBS": "inline",
+           "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT / "src"), os.environ.get("PYTHONPATH")]))}
+    os.environ.update(env)
+    sys.path.insert(0, str(ROOT / "src"))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "brightline.settings")
+    import django
+
+    django.setup()
+    drill = Drill(databases, env, random.Random(options.seed), options.runs)
+    try:
+        people, events, repo = work / "people.csv", work / "events.csv", work / "repo"
+        write_people(people)
+        write_events(events)
+        build_repository(repo, options.commits)
+        drill.run(["migrate", "--no-input"])
+        drill.run(["ladder", "install-default"])
+        databases.save_template("empty")
+        drill.run(["import", "people", str(people)])
+        from brightline.evidence.services import ensure_service
+
+        for name in SERVICES:
+            ensure_service(name=name, team_slug="platform", release_tags=None, actor=None, actor_label="drill")
+        databases.save_template("people")
+        print(f"Fault drills on {'PostgreSQL' if options.database_url else 'SQLite'}: {options.runs} killed runs "
+              f"per operation, seed {options.seed}; {PEOPLE} people, {EVENTS} events, {options.commits} commits",
+              flush=True)
+        if options.only in (None, "people"):
+            drill.operation("import people", "empty", ["import", "people", str(people)], all_or_none=True)
+        if options.only in (None, "events"):
+            drill.operation("import events", "people", ["import", "events", str(events)], all_or_none=True)
+        ingest = ["ingest", "git", str(repo), "--service", "payments-api", "--team", "payments", "--batch-size", "50"]
+        if options.only in (None, "git"):
+            drill.operation("ingest git", "people", ingest, all_or_none=False)
+        if options.pg_ctl and options.database_url:
+            pg_bin = sorted(Path("/usr/lib/postgresql").glob("*/bin"), key=lambda path: int(path.parent.name))[-1]
+            pg_ctl = [str(pg_bin / "pg_ctl")]
+            if options.pg_ctl_as:
+                pg_ctl = ["runuser", "-u", options.pg_ctl_as, "--", *pg_ctl]
+            drill.restart_drill("people", ingest, pg_ctl, options.pg_ctl)
+    finally:
+        databases.drop_all()
+        shutil.rmtree(work, ignore_errors=True)
+    print("FAILED: see the counts above" if drill.failed else "No loss, no duplicate, nothing half-applied")
+    return 1 if drill.failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
