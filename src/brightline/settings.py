@@ -134,7 +134,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 BRIGHTLINE_MAX_REQUEST_BYTES = env_int("MAX_REQUEST_MB", 10, minimum=1) * 1024 * 1024
-BRIGHTLINE_MAX_CSV_UPLOAD_BYTES = env_int("MAX_CSV_UPLOAD_MB", 2, minimum=1) * 1024 * 1024
+BRIGHTLINE_MAX_CSV_UPLOAD_BYTES = env_int("MAX_CSV_UPLOAD_MB", 8, minimum=1) * 1024 * 1024
 
 # Background work: "inline" runs jobs in-process; "celery" sends them to workers through Redis.
 BRIGHTLINE_JOBS = env_str("BRIGHTLINE_JOBS", "inline")
