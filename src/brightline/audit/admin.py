@@ -85,11 +85,8 @@ def _plain(value: Any) -> Any:
     return value
 
 
-@admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
-    list_display = ("seq", "created_at", "action", "actor_label", "subject_type", "subject_id")
-    list_filter = ("action",)
-    search_fields = ("action", "actor_label", "subject_id")
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows shown in the admin that nobody adds, edits or deletes there (the chains, pending changes)."""
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -99,6 +96,14 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(ReadOnlyAdmin):
+    list_display = ("seq", "created_at", "action", "actor_label", "subject_type", "subject_id")
+    list_filter = ("action",)
+    search_fields = ("action", "actor_label", "subject_id")
+
 
 
 @admin.register(AccessLog)

@@ -8,7 +8,7 @@ from django.forms import ModelForm
 from django.http import HttpRequest
 
 from brightline import access
-from brightline.audit.admin import AuditedAdmin, RecordReadsMixin
+from brightline.audit.admin import AuditedAdmin, ReadOnlyAdmin, RecordReadsMixin
 from brightline.people.models import (
     CareerLadder,
     Competency,
@@ -105,20 +105,11 @@ class PersonAdmin(RecordReadsMixin, AuditedAdmin):
 
 
 @admin.register(RoleChange)
-class RoleChangeAdmin(admin.ModelAdmin):
+class RoleChangeAdmin(ReadOnlyAdmin):
     """Read-only here: changes are approved or rejected on the pending changes page, never edited."""
 
     list_display = ("person", "field", "from_label", "to_label", "status", "source", "proposed_label", "proposed_at")
     list_filter = ("status", "field", "source")
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 class PersonLinkedUserAdmin(UserAdmin):
