@@ -138,7 +138,7 @@ def teams(request: HttpRequest) -> list[Team]:
     return list(Team.objects.select_related("parent"))
 
 
-@router.get("/ladders", response=list[LadderOut], summary="Career ladders; visible to every employee (D5)")
+@router.get("/ladders", response=list[LadderOut], summary="Career ladders; visible to every employee")
 @paginate(ListPage)
 def ladders(request: HttpRequest) -> list[CareerLadder]:
     return list(CareerLadder.objects.prefetch_related("levels__competencies"))

@@ -308,7 +308,7 @@ def submit_assessment(request: HttpRequest, review_id: int) -> Any:
     return _review_out(_viewer(request), review)
 
 
-@router.get("/reviews/{review_id}/packet", summary="The calibration packet in its standard shape (E2)")
+@router.get("/reviews/{review_id}/packet", summary="The calibration packet in its standard shape")
 def packet(request: HttpRequest, review_id: int) -> dict[str, Any]:
     review = _review(request, review_id, outcome=True)
     return build_packet(review).to_json()
@@ -367,7 +367,7 @@ def list_appeals(request: HttpRequest, review_id: int) -> Any:
     return [a for a in review.appeals.select_related("reviewer") if access.can_view_appeal(_viewer(request), a)]
 
 
-@router.post("/reviews/{review_id}/appeals", response={201: AppealOut}, summary="Request a second review (E7)")
+@router.post("/reviews/{review_id}/appeals", response={201: AppealOut}, summary="Request a second review")
 def file_appeal(request: HttpRequest, review_id: int, payload: AppealIn) -> Any:
     review = _review(request, review_id, outcome=True)
     with domain_errors():

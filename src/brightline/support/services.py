@@ -44,7 +44,7 @@ ERR_NOT_SECOND_APPROVER = ("{name} cannot approve: the second approver is someon
                            "plan, who is a people partner or in the person's management chain")
 ERR_STATE = "the plan is {status}; that is not possible now"
 ERR_REDEPLOYMENT_FIRST = ("the diagnosis is a role mismatch: offer a redeployment (and record it) before the plan "
-                          "can end without one (F3)")
+                          "can end without one")
 ERR_EXTENSION_DATE = "an extension needs a new end date after {current}"
 ERR_OUTCOME = "{outcome!r} is not an outcome; use succeeded, extended, redeployed or ended"
 ERR_REASON = "write the reason"

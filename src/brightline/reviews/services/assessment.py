@@ -53,7 +53,7 @@ ERR_UNKNOWN_OUTCOME = "{outcome!r} is not an outcome; the outcomes are needs_sup
 
 
 ERR_TRAINING_INCOMPLETE = ("{manager} has not completed the manager readiness training (strong and weak narrative "
-                           "examples, bias awareness); assessments can be submitted after it (E10)")
+                           "examples, bias awareness); assessments can be submitted after it")
 
 
 ERR_DIMENSION_INCOMPLETE = ("every dimension needs an outcome with at least {minimum} cited piece(s) of evidence "
@@ -72,7 +72,7 @@ ERR_ADVERSE_EVIDENCE = ("'needs support' on {dimension} needs at least 2 cited e
 
 
 ERR_ADVERSE_APPROVAL = ("'needs support' on {dims} needs a second approver (a people partner or someone above the "
-                        "manager) before submission (C10)")
+                        "manager) before submission")
 
 
 ERR_NO_ADVERSE = "there is no 'needs support' outcome to approve"

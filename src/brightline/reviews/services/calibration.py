@@ -49,7 +49,7 @@ ERR_PANEL_LOCKED = "the panel is fixed once calibration has started"
 
 
 ERR_PANEL_NOT_ROTATED = ("panels rotate: {repeated} of {size} members also sat on the previous cycle's panel; "
-                         "at most half may repeat (E8)")
+                         "at most half may repeat")
 
 
 ERR_NOT_PANELIST = "{name} is not on this cycle's calibration panel"
@@ -69,7 +69,7 @@ ERR_NO_CHANGE = "the outcome is already {outcome}"
 
 
 ERR_DEPARTURE_NEEDS_EVIDENCE = ("this outcome departs from the manager's evidence-backed assessment ({proposed}); "
-                                "the reason must cite evidence from the packet (E3)")
+                                "the reason must cite evidence from the packet")
 
 
 ERR_CITATION_NOT_IN_PACKET = "{reference} is not in this packet; a panel decides on the packet's evidence"
