@@ -119,3 +119,44 @@ def test_a_released_employee_acknowledges_and_appeals_in_the_browser(personas, c
     browser.post(f"/reviews/r/{review.pk}/acknowledge/", {"comment": "Seen."})
     review.refresh_from_db()
     assert review.acknowledged_at is not None
+
+
+def _assessment_review(personas):
+    from brightline.reviews.models import Phase
+    from tests.reviews_helpers import advance_to, train
+    train(personas.mo)
+    return review_of(advance_to(open_payments_cycle(personas), Phase.MANAGER_ASSESSMENT, personas.pia), personas.erin)
+
+
+def test_an_unassessed_dimension_preselects_no_outcome_and_an_empty_choice_is_an_inline_error(personas, client_for):
+    import re
+    review = _assessment_review(personas)
+    browser = client_for(personas.mo)
+    page = browser.get(f"/reviews/r/{review.pk}/").content.decode()
+    select = re.search(r'<select id="outcome-leadership"[^>]*>(.*?)</select>', page, re.S)
+    assert select is not None
+    options = re.findall(r"<option([^>]*)>([^<]*)</option>", select.group(1))
+    chosen = [label for attrs, label in options if "selected" in attrs]
+    assert chosen == ["Choose an outcome"], chosen  # the adverse outcome is never pre-selected
+    assert 'value=""' in options[0][0]
+    response = browser.post(f"/reviews/r/{review.pk}/assess/", {"dimension": "leadership", "outcome": "",
+                                                                "rationale": "Steady."}, follow=True)
+    text = response.content.decode()
+    assert "Choose an outcome for Leadership" in text
+    form = re.search(r'<form[^>]*id="form-dim-leadership".*?</form>', text, re.S).group(0)
+    assert '<p class="error" role="alert" id="outcome-error-leadership">Choose an outcome for Leadership.</p>' in form
+    assert 'aria-describedby="outcome-error-leadership"' in form
+    assert review.assessments.get(dimension="leadership").proposed_outcome == ""
+
+
+def test_blocking_submission_errors_name_every_missing_dimension_by_its_label(personas, client_for):
+    review = _assessment_review(personas)
+    services.save_assessment(review, actor=personas.mo, dimension="technical_excellence", outcome="meets",
+                             rationale="Steady contributor.")
+    response = client_for(personas.mo).post(f"/reviews/r/{review.pk}/submit/", follow=True)
+    text = response.content.decode()
+    assert "Technical excellence, Delivery results, Judgment and communication, Leadership" in text
+    import re
+    shown = re.findall(r'<p class="error" role="alert">(.*?)</p>', text, re.S)
+    assert len(shown) == 1 and "judgment_communication" not in shown[0]
+    assert "state promotion readiness" in shown[0]  # reported together with the missing dimensions

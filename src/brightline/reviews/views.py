@@ -71,6 +71,24 @@ def _act(request: HttpRequest, action: Callable[[], Any], success: str, target: 
     return redirect(target)
 
 
+def _form_errors_key(review: Review) -> str:
+    return f"review-form-errors:{review.pk}"
+
+
+def _act_inline(request: HttpRequest, review: Review, form: str, action: Callable[[], Any], success: str,
+                target: str) -> HttpResponse:
+    """Like ``_act``, but a refusal is shown beside the form that caused it (and the page scrolls there)."""
+    try:
+        action()
+    except services.ReviewError as error:
+        errors = request.session.get(_form_errors_key(review), {})
+        errors[form] = str(error)
+        request.session[_form_errors_key(review)] = errors
+        return redirect(f"{target}#form-{form}")
+    messages.success(request, success)
+    return redirect(target)
+
+
 def _lines(value: str) -> list[str]:
     return [part.strip() for part in value.replace("\n", ",").split(",") if part.strip()]
 
@@ -255,10 +273,15 @@ def review_detail(request: HttpRequest, review_id: int) -> HttpResponse:
     selected = set(review.packet_items.filter(kind="accomplishment", selected_accomplishment=True)
                    .values_list("object_id", flat=True))
     adverse = review.assessments.filter(proposed_outcome=Outcome.NEEDS_SUPPORT).exists()
+    form_errors = request.session.pop(_form_errors_key(review), {})
+    rows = _dimension_rows(viewer, review)
+    for row in rows:
+        row["error"] = form_errors.get(f"dim-{row['assessment'].dimension}", "")
     context = {
+        "submit_error": form_errors.get("submit", ""),
         "review": review, "phase": phase, "phase_label": Phase(phase).label, "is_self": is_self,
         "show_outcome": access.can_view_review_outcome(viewer, review),
-        "rows": _dimension_rows(viewer, review), "outcomes": Outcome.choices,
+        "rows": rows, "outcomes": Outcome.choices,
         "readiness_choices": PromotionReadiness.choices,
         "can_self_review": is_self and phase == Phase.SELF_REVIEW,
         "can_annotate": is_self and phase in (Phase.EVIDENCE, Phase.SELF_REVIEW),
@@ -320,8 +343,9 @@ def review_self_review(request: HttpRequest, review_id: int) -> HttpResponse:
 @require_POST
 def review_assess(request: HttpRequest, review_id: int) -> HttpResponse:
     viewer, review, back = _post_review(request, review_id)
-    return _act(request, lambda: services.save_assessment(
-        review, actor=viewer, dimension=request.POST.get("dimension", ""), outcome=request.POST.get("outcome", ""),
+    dimension = request.POST.get("dimension", "")
+    return _act_inline(request, review, f"dim-{dimension}", lambda: services.save_assessment(
+        review, actor=viewer, dimension=dimension, outcome=request.POST.get("outcome", ""),
         rationale=request.POST.get("rationale", ""), citations=_lines(request.POST.get("citations", ""))),
         "Assessment saved.", back)
 
@@ -343,7 +367,8 @@ def review_narrative(request: HttpRequest, review_id: int) -> HttpResponse:
 @require_POST
 def review_submit(request: HttpRequest, review_id: int) -> HttpResponse:
     viewer, review, back = _post_review(request, review_id)
-    return _act(request, lambda: services.submit_assessment(review, actor=viewer), "Assessment submitted.", back)
+    return _act_inline(request, review, "submit", lambda: services.submit_assessment(review, actor=viewer),
+                       "Assessment submitted.", back)
 
 
 @require_POST

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from brightline import access
 from brightline.audit.services import log_action
-from brightline.people.models import Person
+from brightline.people.models import Dimension, Person
 from brightline.reviews.models import (
     DimensionAssessment,
     Outcome,
@@ -49,7 +49,13 @@ ERR_ALREADY_SUBMITTED = "the assessment was submitted on {at}; it now changes on
 ERR_UNKNOWN_DIMENSION = "{dimension!r} is not an evaluation dimension; the dimensions are {dimensions}"
 
 
-ERR_UNKNOWN_OUTCOME = "{outcome!r} is not an outcome; the outcomes are needs_support, meets, exceeds"
+ERR_UNKNOWN_OUTCOME = "{outcome!r} is not an outcome; the outcomes are Needs support, Meets, Exceeds"
+
+
+ERR_OUTCOME_REQUIRED = "Choose an outcome for {dimension}."
+
+
+ERR_SUBMIT_BLOCKED = "The assessment cannot be submitted yet: {problems}"
 
 
 ERR_TRAINING_INCOMPLETE = ("{manager} has not completed the manager readiness training (strong and weak narrative "
@@ -68,7 +74,7 @@ ERR_READINESS_EVIDENCE = ("'ready for promotion' means next-level behaviours sho
 
 
 ERR_ADVERSE_EVIDENCE = ("'needs support' on {dimension} needs at least 2 cited evidence items that are not AI "
-                        "signals; {count} cited (AI assists, humans decide: C10)")
+                        "signals; {count} cited (AI assists, humans decide)")
 
 
 ERR_ADVERSE_APPROVAL = ("'needs support' on {dims} needs a second approver (a people partner or someone above the "
@@ -140,12 +146,19 @@ def _check_manager_can_edit(review: Review, actor: Person) -> None:
         raise ReviewError(ERR_ALREADY_SUBMITTED.format(at=review.assessment_submitted_at.date()))
 
 
+def dimension_label(dimension: str) -> str:
+    """The human label of a dimension key; messages never show the stored key."""
+    return dict(Dimension.choices).get(dimension, dimension)
+
+
 def _check_dimension(dimension: str) -> None:
-    _require(dimension in DIMENSIONS, ERR_UNKNOWN_DIMENSION.format(dimension=dimension,
-                                                                   dimensions=", ".join(DIMENSIONS)))
+    _require(dimension in DIMENSIONS, ERR_UNKNOWN_DIMENSION.format(
+        dimension=dimension, dimensions=", ".join(dimension_label(d) for d in DIMENSIONS)))
 
 
-def _check_outcome(outcome: str) -> None:
+def _check_outcome(outcome: str, dimension: str = "") -> None:
+    if not outcome and dimension:
+        raise ReviewError(ERR_OUTCOME_REQUIRED.format(dimension=dimension_label(dimension)))
     _require(outcome in OUTCOMES, ERR_UNKNOWN_OUTCOME.format(outcome=outcome))
 
 
@@ -157,7 +170,7 @@ def save_assessment(review: Review, *, actor: Person, dimension: str, outcome: s
     """
     _check_manager_can_edit(review, actor)
     _check_dimension(dimension)
-    _check_outcome(outcome)
+    _check_outcome(outcome, dimension)
     try:
         references = references_in(rationale, list(citations))
     except CitationError as error:
@@ -225,9 +238,16 @@ def _adverse_dimensions(review: Review) -> list[DimensionAssessment]:
     return list(review.assessments.filter(proposed_outcome=Outcome.NEEDS_SUPPORT).order_by("dimension"))
 
 
-def _check_adverse_evidence(dimension: str, citations: Iterable[str]) -> None:
+def _adverse_evidence_problem(dimension: str, citations: Iterable[str]) -> str | None:
     count = adverse_basis_count(_references(citations))
-    _require(count >= MIN_ADVERSE_EVIDENCE, ERR_ADVERSE_EVIDENCE.format(dimension=dimension, count=count))
+    if count >= MIN_ADVERSE_EVIDENCE:
+        return None
+    return ERR_ADVERSE_EVIDENCE.format(dimension=dimension_label(dimension), count=count)
+
+
+def _check_adverse_evidence(dimension: str, citations: Iterable[str]) -> None:
+    problem = _adverse_evidence_problem(dimension, citations)
+    _require(problem is None, problem or "")
 
 
 def approve_adverse_assessment(review: Review, *, approver: Person, reason: str) -> Review:
@@ -250,25 +270,37 @@ def approve_adverse_assessment(review: Review, *, approver: Person, reason: str)
     return review
 
 
+def _submission_problems(review: Review, actor: Person) -> list[str]:
+    """Everything that blocks submission, all at once, in the words the manager reads."""
+    problems = []
+    if not manager_training_complete(actor):
+        problems.append(ERR_TRAINING_INCOMPLETE.format(manager=actor.name))
+    assessments = sorted(review.assessments.all(), key=lambda a: DIMENSIONS.index(a.dimension))
+    minimum = review.cycle.min_evidence_per_dimension
+    incomplete = [a.dimension for a in assessments if not a.proposed_outcome or len(a.citations) < minimum]
+    if incomplete:
+        problems.append(ERR_DIMENSION_INCOMPLETE.format(
+            minimum=minimum, dims=", ".join(dimension_label(d) for d in incomplete)))
+    has_next_level = review.level is not None and review.level.next_level() is not None
+    if has_next_level and review.promotion_readiness == PromotionReadiness.NOT_ASSESSED:
+        problems.append(ERR_READINESS_MISSING)
+    adverse = [a for a in assessments if a.proposed_outcome == Outcome.NEEDS_SUPPORT]
+    problems += [p for a in adverse if (p := _adverse_evidence_problem(a.dimension, a.citations))]
+    adverse_dims = sorted(a.dimension for a in adverse)
+    if adverse_dims and not (review.adverse_approved_by_id is not None
+                             and sorted(review.adverse_approved_dimensions) == adverse_dims):
+        problems.append(ERR_ADVERSE_APPROVAL.format(dims=", ".join(dimension_label(d) for d in adverse_dims)))
+    return problems
+
+
 def submit_assessment(review: Review, *, actor: Person) -> Review:
     """Submit the assessment: trained manager (E10), every dimension cited (D4), adverse outcomes guarded (C10)."""
     _check_manager_can_edit(review, actor)
-    _require(manager_training_complete(actor), ERR_TRAINING_INCOMPLETE.format(manager=actor.name))
+    problems = _submission_problems(review, actor)
+    if problems:
+        raise ReviewError(problems[0] if len(problems) == 1
+                          else ERR_SUBMIT_BLOCKED.format(problems="; ".join(problems)))
     assessments = list(review.assessments.all())
-    minimum = review.cycle.min_evidence_per_dimension
-    incomplete = [a.dimension for a in assessments if not a.proposed_outcome or len(a.citations) < minimum]
-    _require(not incomplete, ERR_DIMENSION_INCOMPLETE.format(minimum=minimum, dims=", ".join(incomplete)))
-    has_next_level = review.level is not None and review.level.next_level() is not None
-    if has_next_level:
-        _require(review.promotion_readiness != PromotionReadiness.NOT_ASSESSED, ERR_READINESS_MISSING)
-    adverse = [a for a in assessments if a.proposed_outcome == Outcome.NEEDS_SUPPORT]
-    for assessment in adverse:
-        _check_adverse_evidence(assessment.dimension, assessment.citations)
-    adverse_dims = sorted(a.dimension for a in adverse)
-    if adverse_dims:
-        _require(review.adverse_approved_by_id is not None
-                 and sorted(review.adverse_approved_dimensions) == adverse_dims,
-                 ERR_ADVERSE_APPROVAL.format(dims=", ".join(adverse_dims)))
     with transaction.atomic():
         review.assessment_submitted_at = timezone.now()
         review.save(update_fields=["assessment_submitted_at"])
