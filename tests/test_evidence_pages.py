@@ -268,3 +268,27 @@ def test_the_api_lists_evidence_items_only_for_records_the_viewer_may_see(delive
     assert client_for(personas.pat).get(f"/api/evidence/items/{item.pk}").status_code == 403
     metrics = client_for(personas.pat).get("/api/evidence/services/payments-api/dora").json()
     assert set(metrics) == DORA_KEYS
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("persona", ["erin", "pat", "mo", "oscar"])
+def test_service_pages_link_only_to_team_pages_the_viewer_may_open(delivery, personas, client_for, persona):
+    from brightline.people.models import Team
+    Service.objects.create(name="ledger-sync", team=Team.objects.get(slug="platform"), criticality="high",
+                           workload_class="platform")
+    browser = client_for(getattr(personas, persona))
+    for path in ("/evidence/services/", "/evidence/services/payments-api/", "/evidence/services/ledger-sync/"):
+        html = browser.get(path).content.decode()
+        for href in set(re.findall(r'href="(/evidence/teams/[^"]+)"', html)):
+            assert browser.get(href).status_code == 200, f"{path} links to {href}, which refuses {persona}"
+    listing = browser.get("/evidence/services/").content.decode()
+    assert "Payments" in listing and "Platform" in listing  # a team one may not open is named, unlinked
+
+
+@pytest.mark.django_db
+def test_the_set_of_viewable_teams_agrees_with_the_team_page_check(personas):
+    from brightline import access
+    from brightline.people.models import Person, Team
+    teams = list(Team.objects.all())
+    for person in Person.objects.all():
+        assert access.team_ids_viewable_by(person, teams) == {t.pk for t in teams if access.can_view_team(person, t)}

@@ -87,9 +87,11 @@ def _summary(metrics: Any) -> dict[str, Any]:
 @require_GET
 def service_list(request: HttpRequest) -> HttpResponse:
     viewer = _viewer(request)
-    services = Service.objects.select_related("team")
+    services = list(Service.objects.select_related("team"))
+    teams = {service.team for service in services if service.team is not None}
     return render(request, "evidence/service_list.html", {
-        "services": services, "can_manage": access.can_manage_evidence_sources(viewer)})
+        "services": services, "can_manage": access.can_manage_evidence_sources(viewer),
+        "viewable_teams": access.team_ids_viewable_by(viewer, teams)})
 
 
 @require_GET
@@ -108,6 +110,7 @@ def service_detail(request: HttpRequest, name: str) -> HttpResponse:
     peers = peer_dora(service, start=start, end=end)
     return render(request, "evidence/service_detail.html", {
         "service": service, "start": start, "end": end, "current": current, "empty": empty,
+        "can_view_team": service.team is not None and access.can_view_team(viewer, service.team),
         "specs": charts.trend_specs(periods, subject=service.name, normalisation=NORMALISATION_SAME_SERVICE),
         "normalisation": NORMALISATION_SAME_SERVICE, "peer_normalisation": peer_normalisation,
         "peer_specs": [charts.peer_spec(peers, metric=key, highlight=service.name,
