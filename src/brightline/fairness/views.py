@@ -279,6 +279,7 @@ def leadership_view(request: HttpRequest) -> HttpResponse:
     return render(request, "fairness/leadership.html", {
         "view": view, "chart": leadership.promotion_chart_spec(view.promotion_by_level),
         "can_drill_down": access.can_drill_down(viewer), "teams": Team.objects.all(),
+        "group_labels": dict(Team.objects.values_list("slug", "name")),
         "feedback_themes": leadership.feedback_themes(viewer)})
 
 

@@ -1,0 +1,68 @@
+"""Real Chromium at a laptop width and a phone width: no page is wider than the window, tables scroll in their card."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.test_browser_personas import CHROMIUM, CHROMIUM_ARGS
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+WIDTHS = {1366: 900, 390: 844}
+PAGES = {"erin": ["/"], "mo": ["/"], "lee": ["/", "/fairness/leadership/"], "pia": ["/"]}
+
+
+@pytest.fixture(scope="module")
+def browser():
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    with playwright_api.sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def demo(transactional_db):
+    from brightline.demo import load_demo
+
+    return load_demo(seed=7).to_json()
+
+
+def _login(browser, live_server, demo, username, width):
+    page = browser.new_context(viewport={"width": width, "height": WIDTHS[width]}).new_page()
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(demo["password"])
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(f"{live_server.url}/")
+    return page
+
+
+@pytest.mark.parametrize("width", list(WIDTHS))
+def test_no_persona_page_is_wider_than_the_window(browser, live_server, demo, width):
+    too_wide = []
+    for username, paths in PAGES.items():
+        page = _login(browser, live_server, demo, username, width)
+        for path in paths:
+            page.goto(f"{live_server.url}{path}")
+            page.wait_for_load_state("networkidle")
+            name = re.sub(r"\W+", "-", path.strip("/")) or "home"
+            page.screenshot(path=f"/tmp/brightline-layout-{username}-{name}-{width}.png", full_page=True)
+            scroll_width = page.evaluate("document.documentElement.scrollWidth")
+            if scroll_width > width:
+                too_wide.append(f"{username} {path}: {scroll_width} px")
+        page.context.close()
+    assert not too_wide, f"wider than the {width} px window: {too_wide}"
+
+
+def test_the_leadership_view_names_teams_not_their_keys(browser, live_server, demo):
+    from brightline.people.models import Team
+
+    page = _login(browser, live_server, demo, "lee", 1366)
+    page.goto(f"{live_server.url}/fairness/leadership/")
+    headers = page.locator("table th[scope=row]").all_inner_texts()
+    keys = {team.slug for team in Team.objects.all() if team.slug != team.name}
+    assert headers and not keys & {header.strip() for header in headers}, headers
+    page.context.close()
