@@ -195,7 +195,7 @@ def test_one_person_goes_through_a_whole_review_cycle_in_the_browser(browser, li
     go(narrative.get_by_role("button", name="Save narrative"))
     expect(flash(mo)).to_contain_text("Narrative saved.")
     go(mo.get_by_role("button", name="Submit assessment"))
-    expect(flash(mo)).to_contain_text("has not completed the manager readiness training")
+    expect(mo.locator("#form-submit [role=alert]")).to_contain_text("has not completed the manager readiness training")
     review.refresh_from_db()
     assert review.assessment_submitted_at is None
 
