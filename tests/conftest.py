@@ -131,3 +131,24 @@ def demographics_allowed(personas):
 
     update_policy(actor=personas.pia, reason="voluntary self-identification for fairness audits",
                   allowed_sources=[*get_policy().allowed_sources, "demographics"])
+
+
+# ---- Browser tests: one Chromium per module and the demo organisation (modules may define their own ``demo``).
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from tests.browser_helpers import CHROMIUM, CHROMIUM_ARGS
+
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    with playwright_api.sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def demo(transactional_db):
+    from brightline.demo import load_demo
+
+    return load_demo(seed=7).to_json()

@@ -6,28 +6,10 @@ import re
 
 import pytest
 
-from tests.test_browser_personas import CHROMIUM, CHROMIUM_ARGS
-
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 WIDTHS = {1366: 900, 390: 844}
 PAGES = {"erin": ["/"], "mo": ["/"], "lee": ["/", "/fairness/leadership/"], "pia": ["/"]}
-
-
-@pytest.fixture(scope="module")
-def browser():
-    playwright_api = pytest.importorskip("playwright.sync_api")
-    with playwright_api.sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield instance
-        instance.close()
-
-
-@pytest.fixture
-def demo(transactional_db):
-    from brightline.demo import load_demo
-
-    return load_demo(seed=7).to_json()
 
 
 def _login(browser, live_server, demo, username, width):

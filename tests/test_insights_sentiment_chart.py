@@ -119,8 +119,8 @@ def test_no_month_is_plotted_when_each_has_too_few_writers(personas, client_for)
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_the_tone_chart_draws_in_chromium_without_errors(personas, turning_feedback, live_server):
+    from tests.browser_helpers import CHROMIUM, CHROMIUM_ARGS
     from tests.conftest import PASSWORD
-    from tests.test_browser_personas import CHROMIUM, CHROMIUM_ARGS
 
     playwright_api = pytest.importorskip("playwright.sync_api")
     with playwright_api.sync_playwright() as playwright:

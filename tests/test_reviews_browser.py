@@ -14,7 +14,6 @@ a button press on a review page.
 from __future__ import annotations
 
 import re
-import shutil
 
 import pytest
 
@@ -26,9 +25,6 @@ expect = playwright_api.expect
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 PHASE_LABELS = {"evidence": "Evidence", "self_review": "Self review and annotation",
                 "manager_assessment": "Manager assessment", "calibration": "Calibration",
                 "decision_memo": "Decision memo", "release": "Release",
@@ -45,14 +41,6 @@ ACCOMPLISHMENTS = (
      "I wrote runbooks for the five most frequent payout alerts.", "Escalations fell from 12 to 3 a month.",
      "Two new engineers joined the rotation in their first month."),
 )
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with playwright_api.sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield instance
-        instance.close()
 
 
 @pytest.fixture
