@@ -143,8 +143,18 @@ def appeal_reviewer_refusal(person: Person, review: Review, *, writers: set[int]
 def appeal_reviewer_candidates(review: Review) -> list[Person]:
     """Everyone a people partner may assign to this appeal under the policy."""
     writers = contested_feedback_writer_ids(review)
-    return [person for person in Person.objects.filter(is_active=True).order_by("name")
-            if appeal_reviewer_refusal(person, review, writers=writers) is None]
+    # The chain, the manager and the writers are left out in one query (the stored reporting line names the
+    # chain), rather than asking person by person across the whole organisation.
+    path = Person.objects.filter(pk=review.person_id).values_list("chain_path", flat=True).first() or ""
+    chain = {int(part) for part in path.strip("/").split("/") if part.isdigit()} | {review.person_id}
+    outside = (Person.objects.filter(is_active=True).exclude(pk__in=chain | writers)
+               .exclude(pk=review.manager_id).order_by("name"))
+    rule = policy_services.appeal_reviewers()
+    if rule == AppealReviewers.OUTSIDE_CHAIN:
+        return list(outside)
+    if rule == AppealReviewers.PEOPLE_PARTNER:
+        outside = outside.filter(access_role__in=["people_partner", "admin"])
+    return [person for person in outside if appeal_reviewer_refusal(person, review, writers=writers) is None]
 
 
 def assign_appeal_reviewer(appeal: Appeal, *, actor: Person, reviewer: Person,
