@@ -27,6 +27,8 @@ from tests.demo_helpers import (
 
 # The apps whose tables hold the demo's history (people: the organisation itself).
 HISTORY_APPS = ("people", "evidence", "feedback", "reviews", "support", "insights")
+# The fairness history the demo builds (demographics, HRIS movements, survey answers): also the same for a seed.
+FAIRNESS_HISTORY = ("fairness.DemographicRecord", "fairness.HrisEvent", "fairness.SurveyResponse")
 # Fields that may hold a moment after the demo's "today", and why.
 NOT_DEMO_HISTORY = {
     "audit.AuditEntry.created_at": "audit entries record when the demo was really loaded",
@@ -45,6 +47,13 @@ def snapshot() -> dict[str, list[tuple]]:
         for model in config.get_models(include_auto_created=True):
             names = [field.attname for field in model._meta.concrete_fields]
             rows[model._meta.label] = list(model.objects.order_by("pk").values_list(*names))
+    for label in FAIRNESS_HISTORY:
+        model = apps.get_model(label)
+        names = [field.attname for field in model._meta.concrete_fields]
+        rows[label] = list(model.objects.order_by("pk").values_list(*names))
+    from brightline.policy.services import get_policy
+
+    rows["policy.allowed_sources"] = [tuple(get_policy().allowed_sources)]
     return rows
 
 
@@ -71,8 +80,9 @@ def test_the_same_seed_builds_the_same_records_with_the_same_timestamps(demo_loa
     for label in first:
         assert first[label] == second[label], f"{label} differs between two loads with the same seed"
     # Not vacuous: the history tables that had the real clock's stamps are full.
-    for label in ("feedback.FeedbackRequest", "feedback.Checkpoint", "reviews.Review", "reviews.DecisionMemo",
-                  "support.SupportPlan", "insights.Signal", "evidence.EvidenceItem"):
+    for label in (*FAIRNESS_HISTORY, "policy.allowed_sources", "feedback.FeedbackRequest", "feedback.Checkpoint",
+                  "reviews.Review", "reviews.DecisionMemo", "support.SupportPlan", "insights.Signal",
+                  "evidence.EvidenceItem"):
         assert first[label], label
 
 

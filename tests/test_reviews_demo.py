@@ -7,14 +7,23 @@ import pytest
 
 from brightline.reviews.models import CalibrationChange, DecisionMemo, DimensionAssessment, Phase, ReviewCycle
 from brightline.support.models import SupportPlan
-from tests.demo_helpers import demo_cycle_name
+from tests.demo_helpers import demo_cycle_name, demo_transaction
+
+
+@pytest.fixture(scope="module")
+def demo_loaded(django_db_setup, django_db_blocker):
+    """One demo load for the module (the tests only read it), rolled back at the end."""
+    from brightline.demo import load_demo
+
+    with demo_transaction(django_db_blocker):
+        with django_db_blocker.unblock():
+            loaded = load_demo(seed=7)
+        yield loaded
 
 
 @pytest.fixture
-def demo(db):
-    from brightline.demo import load_demo
-
-    return load_demo(seed=7)
+def demo(demo_loaded, db):
+    return demo_loaded
 
 
 def test_the_demo_has_two_closed_cycles_where_every_outcome_cites_evidence(demo):
