@@ -92,3 +92,33 @@ def test_a_hostile_checkpoint_is_flagged_before_it_is_saved(personas, client_for
                    {**form, "send_despite_tone": "on"}).status_code == 302
     stored = Checkpoint.objects.get()
     assert stored.misses == HOSTILE and stored.tone_label == "toxic" and stored.tone_flag_acknowledged
+
+
+INSULT = "Your code is garbage and you are an idiot"
+
+
+def test_the_flag_names_the_words_that_triggered_it(personas, invitation, client_for):
+    pat = client_for(personas.pat)
+    form = {"what_they_did": INSULT, "impact": POLITE.impact, "one_thing_to_grow": POLITE.one_thing_to_grow}
+    page = html.unescape(pat.post(f"/growth/invitations/{invitation.pk}/", form).content.decode())
+    assert "Words that triggered it:" in page and "“idiot”" in page
+    body = {**form}
+    answer = pat.post(f"/api/feedback/invitations/{invitation.pk}/response", body, content_type="application/json")
+    assert answer.status_code == 409 and "idiot" in answer.json()["trigger_words"]["what_they_did"]
+
+
+def test_the_live_check_shows_the_trigger_words_as_the_writer_types(personas, client_for):
+    pat = client_for(personas.pat)
+    flagged = html.unescape(pat.post("/growth/check/", {"kind": "feedback", "field": "what_they_did",
+                                                        "what_they_did": INSULT}).content.decode())
+    assert "Tone:" in flagged and "“idiot”" in flagged
+    blunt = html.unescape(pat.post("/growth/check/", {"kind": "feedback", "field": "what_they_did",
+                                                      "what_they_did": "I disagree with this design"}).content.decode())
+    assert "Tone:" not in blunt
+
+
+def test_blunt_critique_of_the_work_is_delivered_without_a_flag(personas, invitation):
+    data = services.ResponseInput("This will crash if the list is empty; I disagree with this design.",
+                                  "Kill the worker and delete the dead code.", POLITE.one_thing_to_grow)
+    response = services.submit_feedback_response(actor=personas.pat, invitation=invitation, data=data)
+    assert response.tone_label == "ok" and response.tone_flag_acknowledged is False
