@@ -178,13 +178,12 @@ class LinearTextClassifier:
         labels, confidences = self.decide(probabilities)
         if reading is not None and self.positive_label is not None:
             self._apply_rules(reading, probabilities, labels, confidences)
-        predictions = []
-        for row, (label, confidence) in enumerate(zip(labels, confidences, strict=True)):
-            triggers: tuple[ToneTrigger, ...] = ()
-            if texts is not None and self.positive_label is not None and label == self.positive_label:
-                triggers = self.triggers(texts[row])
-            predictions.append(Prediction(label, confidence, triggers))
-        return predictions
+        found: dict[int, tuple[ToneTrigger, ...]] = {}
+        if texts is not None and self.positive_label is not None:
+            flagged = [row for row, label in enumerate(labels) if label == self.positive_label]
+            found = dict(zip(flagged, self.triggers_of([texts[row] for row in flagged]), strict=True))
+        return [Prediction(label, confidence, found.get(row, ()))
+                for row, (label, confidence) in enumerate(zip(labels, confidences, strict=True))]
 
     def _apply_rules(self, reading: LexiconReading, probabilities: NDArray[np.float64], labels: list[str],
                      confidences: list[float]) -> None:
@@ -206,32 +205,57 @@ class LinearTextClassifier:
                 confidences[row] = 1.0
 
     def triggers(self, text: str) -> tuple[ToneTrigger, ...]:
-        """The words behind a flag of ``text``, in text order.
+        """The words behind a flag of ``text``, in text order (see :meth:`triggers_of`)."""
+        return self.triggers_of([text])[0]
+
+    def triggers_of(self, texts: Sequence[str]) -> list[tuple[ToneTrigger, ...]]:
+        """The words behind a flag of each text, in text order.
 
         The person rule's judgements and the insult list's words come first; then the words the
         model leans on most: those whose removal lowers the flag's log-odds the most (at least
         :data:`TRIGGER_MIN_DROP`, at most :data:`TRIGGER_MAX_MODEL_WORDS` of them). A flagged text
-        always names at least one word when it has any.
+        always names at least one word when it has any. The texts with every word left out in
+        turn are scored in one batch.
         """
-        found = {trigger.start: trigger for trigger in person_attacks(text)}
-        for trigger in [*name_calling(text), *insult_words(text)]:
-            found.setdefault(trigger.start, trigger)
-        spans = [span for span in word_spans(text)[:TRIGGER_MAX_WORDS] if span[0] not in found]
-        if spans and self.positive_label is not None:
-            column = self.labels.index(self.positive_label)
-            variants = [text] + [text[:start] + " " * (end - start) + text[end:] for start, end in spans]
-            odds = _log_odds(self.probabilities(variants)[:, column])
-            drops = odds[0] - odds[1:]
-            strongest = float(drops.max())
-            order = np.argsort(-drops, kind="stable")[:TRIGGER_MAX_MODEL_WORDS]
-            floor = TRIGGER_MIN_DROP_BESIDE_RULES if found else TRIGGER_MIN_DROP
-            for index in order.tolist():
-                drop = float(drops[index])
-                named = drop >= floor and drop >= strongest / 2
-                if named or (not found and index == order[0]):
-                    start, end = spans[index]
-                    found[start] = ToneTrigger(start, end, text[start:end], MODEL_TRIGGER_REASON)
-        return tuple(found[start] for start in sorted(found))
+        founds: list[dict[int, ToneTrigger]] = []
+        spans_of: list[list[tuple[int, int]]] = []
+        variants: list[str] = []
+        for text in texts:
+            found = {trigger.start: trigger for trigger in person_attacks(text)}
+            for trigger in [*name_calling(text), *insult_words(text)]:
+                found.setdefault(trigger.start, trigger)
+            spans = [span for span in word_spans(text)[:TRIGGER_MAX_WORDS] if span[0] not in found]
+            if spans:
+                variants.append(text)
+                variants.extend(text[:start] + " " * (end - start) + text[end:] for start, end in spans)
+            founds.append(found)
+            spans_of.append(spans)
+        odds_all = np.zeros(0)
+        if variants and self.positive_label is not None:
+            odds_all = _log_odds(self.probabilities(variants)[:, self.labels.index(self.positive_label)])
+        offset = 0
+        results = []
+        for text, found, spans in zip(texts, founds, spans_of, strict=True):
+            if spans:
+                odds = odds_all[offset : offset + len(spans) + 1]
+                offset += len(spans) + 1
+                self._name_model_words(text, found, spans, odds)
+            results.append(tuple(found[start] for start in sorted(found)))
+        return results
+
+    @staticmethod
+    def _name_model_words(text: str, found: dict[int, ToneTrigger], spans: list[tuple[int, int]],
+                          odds: NDArray[np.float64]) -> None:
+        drops = odds[0] - odds[1:]
+        strongest = float(drops.max())
+        order = np.argsort(-drops, kind="stable")[:TRIGGER_MAX_MODEL_WORDS]
+        floor = TRIGGER_MIN_DROP_BESIDE_RULES if found else TRIGGER_MIN_DROP
+        for index in order.tolist():
+            drop = float(drops[index])
+            named = drop >= floor and drop >= strongest / 2
+            if named or (not found and index == order[0]):
+                start, end = spans[index]
+                found[start] = ToneTrigger(start, end, text[start:end], MODEL_TRIGGER_REASON)
 
     def _scores(self, tokens: TokenBatch, embeddings: NDArray[np.float32] | None,
                 texts: Sequence[str] | None = None, lexicon: NDArray[np.float32] | None = None,
