@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import csv
 import html
 
 import pytest
+from django.core.management import call_command
 
 from brightline.audit.models import AuditEntry
 from brightline.feedback import services
@@ -122,3 +124,16 @@ def test_blunt_critique_of_the_work_is_delivered_without_a_flag(personas, invita
                                   "Kill the worker and delete the dead code.", POLITE.one_thing_to_grow)
     response = services.submit_feedback_response(actor=personas.pat, invitation=invitation, data=data)
     assert response.tone_label == "ok" and response.tone_flag_acknowledged is False
+
+
+def test_nlp_classify_tone_writes_the_trigger_words_of_each_flag(db, tmp_path):
+    source, output = tmp_path / "comments.csv", tmp_path / "labelled.csv"
+    texts = ["You are an idiot", "lazy and useless", "this will crash if the list is empty", "dead code"]
+    with source.open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows([["body"], *[[text] for text in texts]])
+    call_command("nlp", "classify", "--task", "tone", "--input", str(source), "--text-column", "body",
+                 "--output", str(output))
+    with output.open(encoding="utf-8", newline="") as handle:
+        written = list(csv.DictReader(handle))
+    assert [(row["label"], row["triggers"]) for row in written] == [
+        ("toxic", "idiot"), ("toxic", "lazy; useless"), ("ok", ""), ("ok", "")]
