@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import csv
 import html
 
 import pytest
+from django.core.management import call_command
 
 from brightline.audit.models import AuditEntry
 from brightline.feedback import services
@@ -92,3 +94,46 @@ def test_a_hostile_checkpoint_is_flagged_before_it_is_saved(personas, client_for
                    {**form, "send_despite_tone": "on"}).status_code == 302
     stored = Checkpoint.objects.get()
     assert stored.misses == HOSTILE and stored.tone_label == "toxic" and stored.tone_flag_acknowledged
+
+
+INSULT = "Your code is garbage and you are an idiot"
+
+
+def test_the_flag_names_the_words_that_triggered_it(personas, invitation, client_for):
+    pat = client_for(personas.pat)
+    form = {"what_they_did": INSULT, "impact": POLITE.impact, "one_thing_to_grow": POLITE.one_thing_to_grow}
+    page = html.unescape(pat.post(f"/growth/invitations/{invitation.pk}/", form).content.decode())
+    assert "Words that triggered it:" in page and "“idiot”" in page
+    body = {**form}
+    answer = pat.post(f"/api/feedback/invitations/{invitation.pk}/response", body, content_type="application/json")
+    assert answer.status_code == 409 and "idiot" in answer.json()["trigger_words"]["what_they_did"]
+
+
+def test_the_live_check_shows_the_trigger_words_as_the_writer_types(personas, client_for):
+    pat = client_for(personas.pat)
+    flagged = html.unescape(pat.post("/growth/check/", {"kind": "feedback", "field": "what_they_did",
+                                                        "what_they_did": INSULT}).content.decode())
+    assert "Tone:" in flagged and "“idiot”" in flagged
+    blunt = html.unescape(pat.post("/growth/check/", {"kind": "feedback", "field": "what_they_did",
+                                                      "what_they_did": "I disagree with this design"}).content.decode())
+    assert "Tone:" not in blunt
+
+
+def test_blunt_critique_of_the_work_is_delivered_without_a_flag(personas, invitation):
+    data = services.ResponseInput("This will crash if the list is empty; I disagree with this design.",
+                                  "Kill the worker and delete the dead code.", POLITE.one_thing_to_grow)
+    response = services.submit_feedback_response(actor=personas.pat, invitation=invitation, data=data)
+    assert response.tone_label == "ok" and response.tone_flag_acknowledged is False
+
+
+def test_nlp_classify_tone_writes_the_trigger_words_of_each_flag(db, tmp_path):
+    source, output = tmp_path / "comments.csv", tmp_path / "labelled.csv"
+    texts = ["You are an idiot", "lazy and useless", "this will crash if the list is empty", "dead code"]
+    with source.open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows([["body"], *[[text] for text in texts]])
+    call_command("nlp", "classify", "--task", "tone", "--input", str(source), "--text-column", "body",
+                 "--output", str(output))
+    with output.open(encoding="utf-8", newline="") as handle:
+        written = list(csv.DictReader(handle))
+    assert [(row["label"], row["triggers"]) for row in written] == [
+        ("toxic", "idiot"), ("toxic", "lazy; useless"), ("ok", ""), ("ok", "")]

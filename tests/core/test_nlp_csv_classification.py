@@ -14,6 +14,7 @@ from brightline.core.nlp import (
     MISSING_TEXT_COLUMN_ERROR,
     NOT_UTF8_ERROR,
     OUTPUT_COLUMN_CLASH_ERROR,
+    TRIGGERS_COLUMN,
     CsvClassificationError,
     classify_csv,
     classify_sentiment,
@@ -67,7 +68,23 @@ def test_a_header_only_file_gives_a_header_only_output(tmp_path: Path) -> None:
     source = write_rows(tmp_path / "in.csv", [["text"]])
     summary = classify_csv(source, tmp_path / "out.csv", task="tone", text_column="text")
     assert summary.rows == 0
-    assert read_rows(tmp_path / "out.csv") == [["text", LABEL_COLUMN, CONFIDENCE_COLUMN]]
+    assert read_rows(tmp_path / "out.csv") == [["text", LABEL_COLUMN, CONFIDENCE_COLUMN, TRIGGERS_COLUMN]]
+
+
+def test_tone_output_names_the_words_behind_each_flag(tmp_path: Path) -> None:
+    source = write_rows(tmp_path / "in.csv", [["text"], ["You are an idiot"], ["I disagree with this design"]])
+    classify_csv(source, tmp_path / "out.csv", task="tone", text_column="text")
+    output = read_rows(tmp_path / "out.csv")
+    assert output[0] == ["text", LABEL_COLUMN, CONFIDENCE_COLUMN, TRIGGERS_COLUMN]
+    assert output[1][1] == "toxic" and "idiot" in output[1][3].split("; ")
+    assert output[2][1] == "ok" and output[2][3] == ""
+
+
+def test_tone_refuses_to_overwrite_an_existing_triggers_column(tmp_path: Path) -> None:
+    source = write_rows(tmp_path / "in.csv", [["text", "triggers"], ["hello", "x"]])
+    with pytest.raises(CsvClassificationError) as raised:
+        classify_csv(source, tmp_path / "out.csv", task="tone", text_column="text")
+    assert str(raised.value) == OUTPUT_COLUMN_CLASH_ERROR.format(path=source, column="triggers")
 
 
 def test_it_reads_a_byte_order_mark_and_short_rows(tmp_path: Path) -> None:

@@ -12,9 +12,10 @@ from brightline.core.nlp import classify_tone
 from brightline.core.nlp.splits import toxicr_split
 
 SHARED_DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
-# Measured on 2026-11-23 when the model was trained (models/tone/metrics.json), minus 0.02.
-TOXICR_TEST_MACRO_F1_FLOOR = 0.8602 - 0.02
-TOXICR_TEST_TOXIC_F1_FLOOR = 0.7730 - 0.02
+# Measured on 2026-12-06 when the model was trained (models/tone/metrics.json, "toxicr_test": the shipped
+# check, person rule included), minus 0.02. The split is toxicr_split: train on train, scored on test.
+TOXICR_TEST_MACRO_F1_FLOOR = 0.8702 - 0.02
+TOXICR_TEST_TOXIC_F1_FLOOR = 0.7885 - 0.02
 BENIGN_FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "tone_benign_review_sentences.txt"
 # 12 of the 200 benign sentences were flagged on 2026-11-23 (MODEL_CARD.md), plus 0.02.
 BENIGN_FLAG_RATE_CEILING = 12 / 200 + 0.02
@@ -23,7 +24,8 @@ BENIGN_FLAG_RATE_CEILING = 12 / 200 + 0.02
 def read_test_rows() -> list[dict[str, str]]:
     path = SHARED_DATA / "toxicr_dev" / "toxicr_dev.csv"
     if not path.is_file():
-        pytest.skip(f"{path} is absent: the shared data folder is only on development machines")
+        pytest.skip(f"{path} is absent: the shared data folder is only on development machines, so the shipped "
+                    "tone model cannot be re-scored on its documented test split here")
     with path.open(encoding="utf-8", newline="") as handle:
         return [row for row in csv.DictReader(handle) if toxicr_split(row["text"]) == "test"]
 
@@ -88,3 +90,47 @@ def test_it_keeps_its_measured_score_on_the_toxicr_test_rows() -> None:
     predicted = [prediction.label for prediction in classify_tone([row["text"] for row in rows])]
     assert f1_score(truth, predicted, average="macro") >= TOXICR_TEST_MACRO_F1_FLOOR
     assert f1_score(truth, predicted, pos_label="toxic", average="binary") >= TOXICR_TEST_TOXIC_F1_FLOOR
+
+
+# The examples of issue 16: direct insults, each with the words that must be named as its trigger,
+# and blunt professional critique of the work that must pass.
+ISSUE_ATTACKS = {
+    "You are an idiot": {"idiot"},
+    "Your code is garbage and you are an idiot": {"idiot"},
+    "lazy and useless": {"lazy", "useless"},
+    "this is a moron move": {"moron"},
+}
+OTHER_WORDINGS = {
+    "You're so incompetent.": {"incompetent"},
+    "He is hopeless.": {"hopeless"},
+    "Are you stupid or something?": {"stupid"},
+    "Honestly, you idiot, read the ticket first.": {"idiot"},
+}
+ISSUE_CRITIQUE = (
+    "this will crash if the list is empty",
+    "I disagree with this design",
+    "kill the worker",
+    "dead code",
+    "this hack",
+)
+
+
+@pytest.mark.parametrize("text", [*ISSUE_ATTACKS, *OTHER_WORDINGS])
+def test_it_flags_an_attack_on_the_person_and_names_the_words(text: str) -> None:
+    (prediction,) = classify_tone([text])
+    assert prediction.label == "toxic"
+    named = {trigger.text.lower() for trigger in prediction.triggers}
+    assert {**ISSUE_ATTACKS, **OTHER_WORDINGS}[text] <= named
+    for trigger in prediction.triggers:
+        assert text[trigger.start : trigger.end] == trigger.text and trigger.reason
+
+
+@pytest.mark.parametrize("text", ISSUE_CRITIQUE)
+def test_it_leaves_blunt_critique_of_the_work_alone(text: str) -> None:
+    (prediction,) = classify_tone([text])
+    assert (prediction.label, prediction.triggers) == ("ok", ())
+
+
+def test_a_flag_the_model_raises_alone_still_names_a_word() -> None:
+    (prediction,) = classify_tone(["What the hell is this crap?"])
+    assert prediction.label == "toxic" and prediction.triggers

@@ -188,6 +188,7 @@ class ToneFlagOut(Schema):
     tone_label: str
     tone_confidence: float
     flagged_fields: list[str]
+    trigger_words: dict[str, list[str]]
 
 
 def _viewable_person(viewer: Person, person_id: int, record: str) -> Person:
@@ -312,7 +313,8 @@ def answer_invitation(request: HttpRequest, invitation_id: int, payload: Respons
     except services.ToneFlagged as flagged:
         return Status(409, {"detail": str(flagged), "tone_label": flagged.tone.label,
                             "tone_confidence": flagged.tone.confidence,
-                            "flagged_fields": list(flagged.tone.flagged_fields)})
+                            "flagged_fields": list(flagged.tone.flagged_fields),
+                            "trigger_words": {field: list(words) for field, words in flagged.tone.triggers}})
     except services.FeedbackError as error:
         return Status(400, {"detail": str(error)})
     return Status(201, {"request_id": response.request_id, "tone_label": response.tone_label,

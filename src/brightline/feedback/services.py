@@ -111,15 +111,27 @@ DEFAULT_DRAFT_WINDOW_DAYS = 14
 
 @dataclass(frozen=True)
 class ToneCheck:
-    """The tone classifier's verdict on a set of fields: toxic if any field is."""
+    """The tone check's verdict on a set of fields: toxic if any field is.
+
+    ``triggers`` pairs each flagged field with the words that triggered its flag.
+    """
 
     label: str
     confidence: float
     flagged_fields: tuple[str, ...] = ()
+    triggers: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     @property
     def is_flagged(self) -> bool:
         return self.label == ToneLabel.TOXIC
+
+    @property
+    def trigger_words(self) -> list[str]:
+        """Every word behind the flag, each once, in field order."""
+        seen: dict[str, None] = {}
+        for _field, words in self.triggers:
+            seen.update(dict.fromkeys(words))
+        return list(seen)
 
 
 class ToneFlagged(FeedbackError):
@@ -144,7 +156,8 @@ def check_tone(fields: dict[str, str]) -> ToneCheck:
     predictions = classify_tone([fields[name] for name in names])
     flagged = [(name, p) for name, p in zip(names, predictions, strict=True) if p.label == ToneLabel.TOXIC]
     if flagged:
-        return ToneCheck(ToneLabel.TOXIC, max(p.confidence for _, p in flagged), tuple(n for n, _ in flagged))
+        return ToneCheck(ToneLabel.TOXIC, max(p.confidence for _, p in flagged), tuple(n for n, _ in flagged),
+                         tuple((n, tuple(trigger.text for trigger in p.triggers)) for n, p in flagged))
     # For an ok verdict, report the least certain field: the honest confidence for the whole text.
     return ToneCheck(ToneLabel.OK, min(p.confidence for p in predictions))
 
@@ -158,7 +171,7 @@ def _tone_gate(fields: dict[str, str], send_despite_tone: bool) -> ToneCheck:
 
 def _tone_data(tone: ToneCheck) -> dict[str, Any]:
     return {"tone_label": tone.label, "tone_confidence": round(tone.confidence, 4),
-            "tone_flagged_fields": list(tone.flagged_fields)}
+            "tone_flagged_fields": list(tone.flagged_fields), "tone_triggers": dict(tone.triggers)}
 
 
 # --- checkpoints and 1:1 notes (B3) ----------------------------------------------------------

@@ -139,7 +139,9 @@ def check_narrative(request: HttpRequest) -> HttpResponse:
                                                                                       "people_affected"))
     flags = services.field_flags(text, kind=kind, cited_ids=cited, whole_text=whole_text,
                                  has_structured_scope=has_scope)
-    return render(request, "feedback/_flags.html", {"flags": flags, "text": text, "flag_labels": FLAG_LABELS})
+    tone = services.check_tone({field: text})
+    return render(request, "feedback/_flags.html", {"flags": flags, "text": text, "flag_labels": FLAG_LABELS,
+                                                    "live_tone": tone if tone.is_flagged else None})
 
 
 # --- checkpoints and 1:1 notes -----------------------------------------------------------------

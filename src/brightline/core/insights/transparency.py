@@ -123,9 +123,30 @@ def _per_class(metrics: Mapping[str, Any], split: str, dataset: str, source: str
     return figures
 
 
+def _tone_figures(metrics: Mapping[str, Any], evaluation: Mapping[str, Any]) -> list[AccuracyFigure]:
+    """The tone check's figures: the ToxiCR test rows (``metrics.json``) and the independent
+    evaluation set (``eval_metrics.json``, written by ``bench/tone_eval.py``)."""
+    source, eval_source = "core/nlp/models/tone/metrics.json", "core/nlp/models/tone/eval_metrics.json"
+    figures = []
+    toxic = metrics.get("test", {}).get("toxicr_test", {}).get("per_class", {}).get("toxic")
+    if toxic:
+        figures += [AccuracyFigure("ToxiCR code-review comments, test rows", f"toxic {name}", toxic.get(name),
+                                   toxic.get("support"), source) for name in ("precision", "recall", "f1")]
+    for label, metric in (("attack", "share of direct personal attacks flagged"),
+                          ("critique", "share of professional critique flagged"),
+                          ("profane", "share of profanity not aimed at a person flagged"),
+                          ("neutral", "share of neutral comments flagged")):
+        row = evaluation.get("by_label", {}).get(label)
+        if row:
+            figures.append(AccuracyFigure("independently labelled public review text", metric,
+                                          row.get("share_flagged"), row.get("n"), eval_source))
+    return figures
+
+
 def build_transparency_report(*, sentiment_metrics: Mapping[str, Any], theme_metrics: Mapping[str, Any],
                               versions: Mapping[str, str], reviews: Mapping[str, Mapping[str, int]],
-                              window_days: int) -> list[SignalTypeReport]:
+                              window_days: int, tone_metrics: Mapping[str, Any] | None = None,
+                              tone_evaluation: Mapping[str, Any] | None = None) -> list[SignalTypeReport]:
     """One entry per signal type. ``reviews`` maps kind → counts of pending/accepted/dismissed."""
     sentiment_source = "core/nlp/models/sentiment/metrics.json"
     theme_source = "core/insights/data/themes_metrics.json"
@@ -239,4 +260,23 @@ def build_transparency_report(*, sentiment_metrics: Mapping[str, Any], theme_met
               cannot_infer=evidence_checks.MISSING_CANNOT_INFER, accuracy=(), accuracy_note=no_figure,
               failure_modes=("Sources your organisation has not connected look like missing work.",),
               model="rule"),
+        SignalTypeReport(
+              kind="tone_check", title="Tone check on feedback before it is sent", reviews={},
+              human_review="The writer decides: a flag can be ignored with 'Send as written'; the words are never "
+                           "changed or blocked, and the flag is not a signal about anyone.",
+              data_used="Only the text being written, in the feedback and checkpoint forms; nothing is stored "
+                        "beyond the writer's choice to send as written.",
+              time_window="each text as it is written",
+              detects="Wording that may read as an attack on the person (insults, name-calling, judgements of "
+                      "character such as 'you are lazy') or as hostile, naming the words that triggered it. "
+                      "The writer decides; the words are never changed.",
+              cannot_infer="Whether the writer meant harm, or anything about the person the feedback is about.",
+              accuracy=tuple(_tone_figures(tone_metrics or {}, tone_evaluation or {})),
+              accuracy_note="ToxiCR test rows were never used for a choice; the evaluation set was labelled by two "
+                            "people who had not seen the check, before it was run on them.",
+              failure_modes=("Sarcasm and insults in unusual wording can pass; a judgement of someone named "
+                             "rather than 'you', 'he' or 'she' is left to the learned model.",
+                             "Harsh words about the work can be flagged when the model weighs them as hostile.",
+                             "English only."),
+              model="tone classifier + lexicon (cuss, VADER) + person rule"),
     ]

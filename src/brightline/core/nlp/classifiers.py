@@ -24,10 +24,24 @@ from numpy.typing import NDArray
 from .embeddings import embed_tokens
 from .features import adjacent_pairs, continuation_mask, piece_variants
 from .tokens import TokenBatch, computed_ahead, static_vocabulary, tokenize
+from .tone import (
+    LEXICON_FEATURES,
+    LexiconReading,
+    ToneTrigger,
+    insult_words,
+    lexicon_features,
+    name_calling,
+    person_attacks,
+    read_texts,
+    word_spans,
+)
 
 SentimentLabel = Literal["positive", "neutral", "negative"]
 ToneLabel = Literal["toxic", "ok"]
 ClassificationTask = Literal["sentiment", "tone"]
+
+__all__ = ["ClassificationTask", "LinearTextClassifier", "Prediction", "SentimentLabel", "ToneLabel", "ToneTrigger",
+           "bundled_classifier", "classify_sentiment", "classify_tone", "load_linear_classifier"]
 
 MODELS_PATH = Path(__file__).resolve().parent / "models"
 #: 2: sub-word features and per-token weight tables (2026-11-23); 1 was TF-IDF word and char n-grams.
@@ -47,16 +61,30 @@ MISSING_ARRAY_ERROR = (
     "The classifier in {path} lacks the array {name!r} in weights.safetensors, or it has the wrong shape."
 )
 TEXTS_NOT_A_SEQUENCE_ERROR = "Classifiers take a sequence of strings, not a single string."
+TEXTS_NEEDED_ERROR = "This classifier reads the texts as well as their tokens; pass texts= alongside the tokens."
+# A word is named as a model trigger when leaving it out lowers the log-odds of the flag by at least
+# this much and by at least half as much as the strongest word; at most this many are named.
+TRIGGER_MIN_DROP = 0.5
+# When the rules or the insult list already name words, a model word must matter this much to be added.
+TRIGGER_MIN_DROP_BESIDE_RULES = 1.0
+TRIGGER_MAX_MODEL_WORDS = 3
+# Longer texts are explained by their first words only (the flag itself reads the whole text).
+TRIGGER_MAX_WORDS = 80
+MODEL_TRIGGER_REASON = "the model weighs it as hostile"
 
 _load_lock = threading.Lock()
 
 
 @dataclass(frozen=True, slots=True)
 class Prediction:
-    """One classifier decision: the label and the model's probability for that label (0..1)."""
+    """One classifier decision: the label and the model's probability for that label (0..1).
+
+    ``triggers`` names the words behind a tone flag (empty for ``ok`` and for sentiment).
+    """
 
     label: str
     confidence: float
+    triggers: tuple[ToneTrigger, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,20 +106,31 @@ class LinearTextClassifier:
     positive_label: str | None
     threshold: float | None
     continues_word: NDArray[np.bool_]
+    lexicon_weights: NDArray[np.float64] | None = None
+    person_rule: bool = False
+    work_only_threshold: float | None = None
+
+    @property
+    def reads_texts(self) -> bool:
+        """Whether scoring needs the texts as well as their tokens (the tone lexicon and rule do)."""
+        return self.lexicon_weights is not None or self.person_rule
 
     def probabilities(self, texts: Sequence[str]) -> NDArray[np.float64]:
         """Class probabilities, columns in ``labels`` order, for each text."""
-        return self.probabilities_of_tokens(tokenize(list(texts)))
+        texts = list(texts)
+        return self.probabilities_of_tokens(tokenize(texts), texts=texts)
 
     def probabilities_of_tokens(
-        self, tokens: TokenBatch, embeddings: NDArray[np.float32] | None = None
+        self, tokens: TokenBatch, embeddings: NDArray[np.float32] | None = None,
+        texts: Sequence[str] | None = None, *, lexicon: NDArray[np.float32] | None = None,
     ) -> NDArray[np.float64]:
         """Class probabilities of each row of ``tokens``.
 
         ``embeddings`` may pass :func:`.embeddings.embed_tokens` of the same rows when the caller
         has them already; they are computed here otherwise (and only if the model uses them).
+        ``texts`` are the rows' texts; a model with a lexicon block (:attr:`reads_texts`) needs them.
         """
-        scores = self._scores(tokens, embeddings)
+        scores = self._scores(tokens, embeddings, texts, lexicon)
         if scores.shape[1] == 1:
             # Binary logistic regression: one score for the second class in ``labels``.
             positive = 1.0 / (1.0 + np.exp(-scores[:, 0]))
@@ -121,16 +160,106 @@ class LinearTextClassifier:
         predictions: list[Prediction] = []
         chunks = (texts[start : start + PREDICTION_CHUNK_SIZE] for start in range(0, len(texts), PREDICTION_CHUNK_SIZE))
         # The next chunk is tokenised (without the GIL) while this one is scored.
-        for _, tokens in computed_ahead(tokenize, chunks):
-            predictions.extend(self.predict_tokens(tokens))
+        for chunk, tokens in computed_ahead(tokenize, chunks):
+            predictions.extend(self.predict_tokens(tokens, texts=chunk))
         return predictions
 
-    def predict_tokens(self, tokens: TokenBatch, embeddings: NDArray[np.float32] | None = None) -> list[Prediction]:
-        """One :class:`Prediction` per row of ``tokens`` (see :meth:`probabilities_of_tokens`)."""
-        labels, confidences = self.decide(self.probabilities_of_tokens(tokens, embeddings))
-        return [Prediction(label, confidence) for label, confidence in zip(labels, confidences, strict=True)]
+    def predict_tokens(self, tokens: TokenBatch, embeddings: NDArray[np.float32] | None = None,
+                       texts: Sequence[str] | None = None) -> list[Prediction]:
+        """One :class:`Prediction` per row of ``tokens`` (see :meth:`probabilities_of_tokens`).
 
-    def _scores(self, tokens: TokenBatch, embeddings: NDArray[np.float32] | None) -> NDArray[np.float64]:
+        With ``texts``, a flag of a positive-label model names its trigger words.
+        """
+        if texts is None and self.reads_texts:
+            raise ValueError(TEXTS_NEEDED_ERROR)
+        reading = read_texts(texts) if self.reads_texts and texts is not None else None
+        probabilities = self.probabilities_of_tokens(
+            tokens, embeddings, texts, lexicon=None if reading is None else reading.features)
+        labels, confidences = self.decide(probabilities)
+        if reading is not None and self.positive_label is not None:
+            self._apply_rules(reading, probabilities, labels, confidences)
+        found: dict[int, tuple[ToneTrigger, ...]] = {}
+        if texts is not None and self.positive_label is not None:
+            flagged = [row for row, label in enumerate(labels) if label == self.positive_label]
+            found = dict(zip(flagged, self.triggers_of([texts[row] for row in flagged]), strict=True))
+        return [Prediction(label, confidence, found.get(row, ()))
+                for row, (label, confidence) in enumerate(zip(labels, confidences, strict=True))]
+
+    def _apply_rules(self, reading: LexiconReading, probabilities: NDArray[np.float64], labels: list[str],
+                     confidences: list[float]) -> None:
+        """The person rule flags on its own ("you are an idiot" is an attack whatever the model says); a text
+        about the work only ("this hack") needs the stricter ``work_only_threshold``."""
+        assert self.positive_label is not None
+        column = self.labels.index(self.positive_label)
+        other = self.labels[1 - column]
+        if self.work_only_threshold is not None:
+            below = probabilities[:, column] < self.work_only_threshold
+            for row in np.flatnonzero(reading.about_the_work_only & below).tolist():
+                if labels[row] == self.positive_label:
+                    labels[row] = other
+                    confidences[row] = float(1.0 - probabilities[row, column])
+        if self.person_rule:
+            # A rule's flag is certain given its words: confidence 1.0, not the model's probability.
+            for row in np.flatnonzero(reading.attacks).tolist():
+                labels[row] = self.positive_label
+                confidences[row] = 1.0
+
+    def triggers(self, text: str) -> tuple[ToneTrigger, ...]:
+        """The words behind a flag of ``text``, in text order (see :meth:`triggers_of`)."""
+        return self.triggers_of([text])[0]
+
+    def triggers_of(self, texts: Sequence[str]) -> list[tuple[ToneTrigger, ...]]:
+        """The words behind a flag of each text, in text order.
+
+        The person rule's judgements and the insult list's words come first; then the words the
+        model leans on most: those whose removal lowers the flag's log-odds the most (at least
+        :data:`TRIGGER_MIN_DROP`, at most :data:`TRIGGER_MAX_MODEL_WORDS` of them). A flagged text
+        always names at least one word when it has any. The texts with every word left out in
+        turn are scored in one batch.
+        """
+        founds: list[dict[int, ToneTrigger]] = []
+        spans_of: list[list[tuple[int, int]]] = []
+        variants: list[str] = []
+        for text in texts:
+            found = {trigger.start: trigger for trigger in person_attacks(text)}
+            for trigger in [*name_calling(text), *insult_words(text)]:
+                found.setdefault(trigger.start, trigger)
+            spans = [span for span in word_spans(text)[:TRIGGER_MAX_WORDS] if span[0] not in found]
+            if spans:
+                variants.append(text)
+                variants.extend(text[:start] + " " * (end - start) + text[end:] for start, end in spans)
+            founds.append(found)
+            spans_of.append(spans)
+        odds_all = np.zeros(0)
+        if variants and self.positive_label is not None:
+            odds_all = _log_odds(self.probabilities(variants)[:, self.labels.index(self.positive_label)])
+        offset = 0
+        results = []
+        for text, found, spans in zip(texts, founds, spans_of, strict=True):
+            if spans:
+                odds = odds_all[offset : offset + len(spans) + 1]
+                offset += len(spans) + 1
+                self._name_model_words(text, found, spans, odds)
+            results.append(tuple(found[start] for start in sorted(found)))
+        return results
+
+    @staticmethod
+    def _name_model_words(text: str, found: dict[int, ToneTrigger], spans: list[tuple[int, int]],
+                          odds: NDArray[np.float64]) -> None:
+        drops = odds[0] - odds[1:]
+        strongest = float(drops.max())
+        order = np.argsort(-drops, kind="stable")[:TRIGGER_MAX_MODEL_WORDS]
+        floor = TRIGGER_MIN_DROP_BESIDE_RULES if found else TRIGGER_MIN_DROP
+        for index in order.tolist():
+            drop = float(drops[index])
+            named = drop >= floor and drop >= strongest / 2
+            if named or (not found and index == order[0]):
+                start, end = spans[index]
+                found[start] = ToneTrigger(start, end, text[start:end], MODEL_TRIGGER_REASON)
+
+    def _scores(self, tokens: TokenBatch, embeddings: NDArray[np.float32] | None,
+                texts: Sequence[str] | None = None, lexicon: NDArray[np.float32] | None = None,
+                ) -> NDArray[np.float64]:
         from scipy import sparse  # loaded where used: start-up stays light
         rows = len(tokens)
         outputs = len(self.intercepts)
@@ -156,8 +285,19 @@ class LinearTextClassifier:
             vectors = embeddings if embeddings is not None else embed_tokens(tokens)
             # float32 like the vectors: converting 256 columns per row to float64 first costs more than the product.
             scores += np.asarray(vectors, dtype=np.float32) @ self.embedding_weights
+        if self.lexicon_weights is not None:
+            if lexicon is None:
+                if texts is None:
+                    raise ValueError(TEXTS_NEEDED_ERROR)
+                lexicon = lexicon_features(texts)
+            scores += lexicon.astype(np.float64) @ self.lexicon_weights
         scores += self.intercepts
         return scores
+
+
+def _log_odds(probabilities: NDArray[np.float64]) -> NDArray[np.float64]:
+    clipped = np.clip(probabilities, 1e-9, 1 - 1e-9)
+    return np.asarray(np.log(clipped / (1 - clipped)), dtype=np.float64)
 
 
 def _normalised_block(sums: NDArray[np.float64], outputs: int) -> NDArray[np.float64]:
@@ -206,6 +346,12 @@ def load_linear_classifier(folder: Path) -> LinearTextClassifier:
     if pair_keys is None:
         raise ValueError(MISSING_ARRAY_ERROR.format(path=folder, name="pair_keys"))
     features: dict[str, Any] = description["features"]
+    lexicon_weights = None
+    if features.get("lexicon"):
+        lexicon_weights = arrays.get("lexicon_weights")
+        if lexicon_weights is None or lexicon_weights.shape != (len(LEXICON_FEATURES), outputs) or list(
+                features["lexicon"].get("features", [])) != list(LEXICON_FEATURES):
+            raise ValueError(MISSING_ARRAY_ERROR.format(path=folder, name="lexicon_weights"))
     embedding_weights = None
     if features.get("embedding"):
         embedding_weights = arrays.get("embedding_weights")
@@ -222,6 +368,9 @@ def load_linear_classifier(folder: Path) -> LinearTextClassifier:
         positive_label=description.get("positive_label"),
         threshold=description.get("threshold"),
         continues_word=continuation_mask(vocabulary.pieces),
+        lexicon_weights=None if lexicon_weights is None else np.asarray(lexicon_weights, dtype=np.float64),
+        person_rule=bool(description.get("person_rule", False)),
+        work_only_threshold=description.get("work_only_threshold"),
     )
 
 
@@ -245,7 +394,10 @@ def classify_tone(texts: Sequence[str]) -> list[Prediction]:
     """Flag each text ``toxic`` or ``ok``; the text itself is never changed.
 
     A text is ``toxic`` when the model's toxic probability reaches the threshold chosen on
-    training data (see the model card); ``confidence`` is the probability of the returned label,
-    so a ``toxic`` flag can carry a confidence below 0.5 when the threshold is below 0.5.
+    training data (see the model card; a text that names no person and holds no insult needs the
+    stricter ``work_only_threshold``), or when the rules of :mod:`.tone` find a judgement of a
+    person ("you are an idiot") or name-calling ("a moron move"). ``confidence`` is the model's
+    probability of the returned label (so a ``toxic`` flag can carry one below 0.5), or 1.0 for a
+    rule's flag. A flag's ``triggers`` name the words behind it (never empty for a text with words).
     """
     return bundled_classifier("tone").predict(texts)

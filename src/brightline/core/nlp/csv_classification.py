@@ -17,6 +17,8 @@ from .tokens import TokenBatch, computed_ahead, tokenize
 
 LABEL_COLUMN = "label"
 CONFIDENCE_COLUMN = "confidence"
+#: Tone only: the words behind a flag, "; "-separated (empty for ``ok``).
+TRIGGERS_COLUMN = "triggers"
 DEFAULT_BATCH_SIZE = 8192
 
 EMPTY_FILE_ERROR = "{path} is empty: expected a header row naming the text column."
@@ -52,7 +54,8 @@ def classify_csv(
     batch_size: int = DEFAULT_BATCH_SIZE,
     progress: bool = False,
 ) -> CsvClassificationSummary:
-    """Write ``output_path``: every input row, in order, plus ``label`` and ``confidence``.
+    """Write ``output_path``: every input row, in order, plus ``label`` and ``confidence``
+    (and, for tone, ``triggers``: the words behind each flag).
 
     Reads ``input_path`` (UTF-8, optional BOM) ``batch_size`` rows at a time, so memory stays flat
     for large files. A missing cell in ``text_column`` is classified as empty text. Raises
@@ -68,17 +71,19 @@ def classify_csv(
         reader = (fields for _line, fields in read_records(input_handle))
         try:
             header = _read_header(reader, source)
-            text_index = _text_column_index(header, text_column, source)
+            extra = [LABEL_COLUMN, CONFIDENCE_COLUMN] + ([TRIGGERS_COLUMN] if task == "tone" else [])
+            text_index = _text_column_index(header, text_column, source, extra)
             counts: dict[str, int] = {}
             rows_written = 0
             with Path(output_path).open("w", encoding="utf-8", newline="") as output_handle:
                 writer = SafeWriter(output_handle)  # labels beside text a spreadsheet must not run
-                writer.writerow([*header, LABEL_COLUMN, CONFIDENCE_COLUMN])
+                writer.writerow([*header, *extra])
                 bar = _progress_bar(source, enabled=progress)
                 try:
                     for batch, predictions in _classified_batches(_batches(reader, batch_size), model, text_index):
                         writer.writerows(
-                            [*row, prediction.label, f"{prediction.confidence:.4f}"]
+                            [*row, prediction.label, f"{prediction.confidence:.4f}",
+                             *(["; ".join(trigger.text for trigger in prediction.triggers)] if task == "tone" else [])]
                             for row, prediction in zip(batch, predictions, strict=True)
                         )
                         for prediction in predictions:
@@ -107,11 +112,14 @@ def _classified_batches(
 ) -> Iterator[tuple[list[list[str]], list[Prediction]]]:
     """Each batch with its predictions; the next batch is tokenised while this one is scored and written."""
 
+    def texts_of(batch: list[list[str]]) -> list[str]:
+        return [row[text_index] if text_index < len(row) else "" for row in batch]
+
     def tokens_of(batch: list[list[str]]) -> TokenBatch:
-        return tokenize([row[text_index] if text_index < len(row) else "" for row in batch])
+        return tokenize(texts_of(batch))
 
     for batch, tokens in computed_ahead(tokens_of, batches):
-        yield batch, model.predict_tokens(tokens)
+        yield batch, model.predict_tokens(tokens, texts=texts_of(batch))
 
 
 def _read_header(reader: Iterator[list[str]], source: Path) -> list[str]:
@@ -121,8 +129,8 @@ def _read_header(reader: Iterator[list[str]], source: Path) -> list[str]:
     return header
 
 
-def _text_column_index(header: list[str], text_column: str, source: Path) -> int:
-    for column in (LABEL_COLUMN, CONFIDENCE_COLUMN):
+def _text_column_index(header: list[str], text_column: str, source: Path, extra: list[str]) -> int:
+    for column in extra:
         if column in header:
             raise CsvClassificationError(OUTPUT_COLUMN_CLASH_ERROR.format(path=source, column=column))
     if text_column not in header:

@@ -30,6 +30,16 @@ def toxicr_split(text: str) -> Split:
     return "test" if _bucket(normalise_for_grouping(text)) == 0 else "train"
 
 
+def toxicr_development_part(text: str) -> bool:
+    """Whether a ToxiCR *training* row is in the development part used to design the tone lexicon and rule.
+
+    ``sha256("dev:" + lower(strip(text))) mod 5 == 0`` (about a fifth of the training rows, duplicates
+    together). Choices made there were checked with a model fitted on the other training rows; the test
+    rows were never looked at.
+    """
+    return toxicr_split(text) == "train" and _bucket("dev:" + normalise_for_grouping(text)) == 0
+
+
 def normalise_for_grouping(text: str) -> str:
     """The key that groups duplicate comments together: lower-cased and stripped."""
     return text.strip().lower()

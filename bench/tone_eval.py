@@ -1,0 +1,141 @@
+"""The tone check on the independently labelled evaluation set, and on the ToxiCR test rows.
+
+    .venv/bin/python bench/tone_eval.py                # the figures as text
+    .venv/bin/python bench/tone_eval.py --markdown     # the same as tables for the model card
+    .venv/bin/python bench/tone_eval.py --write        # also write models/tone/eval_metrics.json
+
+The evaluation set is ``tools/nlp/eval/tone_labels.csv`` (``item_id,source,ref,label``): public
+texts nobody on the team wrote, each labelled ``attack``, ``profane``, ``critique`` or ``neutral``
+by two labellers who saw only ``tools/nlp/eval/GUIDE.md``, their disagreements settled before the
+file was committed. The texts are read back with ``tools/nlp/eval_pool.py`` from the shared data
+folder (``../shared/data``, or ``BRIGHTLINE_SHARED_DATA``) and the change-log clones; the
+repository holds only references. The targets (issue 16): at least 90 % of ``attack`` flagged,
+at most 10 % of ``critique`` flagged. ``profane`` and ``neutral`` are reported without a target.
+
+It also re-scores the shipped check on the ToxiCR test rows (``toxicr_split(text) == "test"``):
+precision, recall and F1 of the toxic class. The evaluation set was never used to tune anything.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+from collections import Counter
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "tools" / "nlp"))
+
+import eval_pool  # noqa: E402
+
+from brightline.core.nlp import classify_tone  # noqa: E402
+from brightline.core.nlp.classifiers import MODELS_PATH  # noqa: E402
+from brightline.core.nlp.splits import toxicr_split  # noqa: E402
+
+LABELS_PATH = eval_pool.EVAL_DIR / "tone_labels.csv"
+EVAL_METRICS_PATH = MODELS_PATH / "tone" / "eval_metrics.json"
+ATTACK_TARGET = 0.90
+CRITIQUE_CEILING = 0.10
+LABEL_ORDER = ("attack", "profane", "critique", "neutral")
+
+
+def evaluation_set() -> list[tuple[str, str, str]]:
+    """``(item_id, text, label)`` of every labelled item."""
+    if not LABELS_PATH.is_file():
+        raise SystemExit(f"{LABELS_PATH} is absent: the adjudicated labels have not been committed yet.")
+    return [(item_id, text, label) for item_id, text, label, _source in eval_pool.load_labelled("tone")]
+
+
+def flagged_shares(items: list[tuple[str, str, str]]) -> dict[str, dict[str, Any]]:
+    predictions = classify_tone([text for _, text, _ in items])
+    totals: Counter[str] = Counter(label for _, _, label in items)
+    flagged: Counter[str] = Counter(label for (_, _, label), prediction in zip(items, predictions, strict=True)
+                                    if prediction.label == "toxic")
+    return {label: {"n": totals[label], "flagged": flagged[label],
+                    "share_flagged": round(flagged[label] / totals[label], 4) if totals[label] else None}
+            for label in LABEL_ORDER}
+
+
+def toxicr_test_scores() -> dict[str, Any] | None:
+    path = eval_pool.DATA_DIR / "toxicr_dev" / "toxicr_dev.csv"
+    if not path.is_file():
+        return None
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = [row for row in csv.DictReader(handle) if toxicr_split(row["text"]) == "test"]
+    predictions = classify_tone([row["text"] for row in rows])
+    truth = [row["is_toxic"] == "1" for row in rows]
+    said = [prediction.label == "toxic" for prediction in predictions]
+    true_positive = sum(t and s for t, s in zip(truth, said, strict=True))
+    precision = true_positive / max(sum(said), 1)
+    recall = true_positive / max(sum(truth), 1)
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {"n": len(rows), "toxic": sum(truth), "precision": round(precision, 4), "recall": round(recall, 4),
+            "f1": round(f1, 4)}
+
+
+def verdict(share: float | None, target: float, *, at_least: bool) -> str:
+    if share is None:
+        return "no items"
+    met = share >= target if at_least else share <= target
+    return "met" if met else "missed"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--markdown", action="store_true", help="print Markdown tables for the model card")
+    parser.add_argument("--write", action="store_true", help=f"write {EVAL_METRICS_PATH.name} next to the model")
+    arguments = parser.parse_args()
+    items = evaluation_set()
+    shares = flagged_shares(items)
+    toxicr = toxicr_test_scores()
+    attack, critique = shares["attack"]["share_flagged"], shares["critique"]["share_flagged"]
+    result = {
+        "dataset": "tone evaluation set (tools/nlp/eval/tone_labels.csv): public review comments and review "
+                   "sentences, labelled by two independent labellers, disagreements settled",
+        "measured": datetime.now(UTC).date().isoformat(),
+        "items": len(items),
+        "by_label": shares,
+        "targets": {"attack_flagged_at_least": ATTACK_TARGET, "critique_flagged_at_most": CRITIQUE_CEILING,
+                    "attack": verdict(attack, ATTACK_TARGET, at_least=True),
+                    "critique": verdict(critique, CRITIQUE_CEILING, at_least=False)},
+        "toxicr_test": toxicr,
+    }
+    if arguments.markdown:
+        print(f"Tone evaluation set: {len(items)} items, labels fixed before the check was run on them.\n")
+        print("| label | items | flagged | share flagged | target |")
+        print("| --- | --- | --- | --- | --- |")
+        for label in LABEL_ORDER:
+            row = shares[label]
+            share = "–" if row["share_flagged"] is None else f"{100 * row['share_flagged']:.1f} %"
+            target = {"attack": f"≥ 90 % ({result['targets']['attack']})",
+                      "critique": f"≤ 10 % ({result['targets']['critique']})"}.get(label, "none")
+            print(f"| {label} | {row['n']} | {row['flagged']} | {share} | {target} |")
+        if toxicr:
+            print(f"\nToxiCR test rows ({toxicr['n']}, {toxicr['toxic']} toxic): toxic precision "
+                  f"{toxicr['precision']:.3f}, recall {toxicr['recall']:.3f}, "
+                  f"F1 **{toxicr['f1']:.3f}** (target ≥ 0.85).")
+    else:
+        print(f"tone evaluation set: {len(items)} items")
+        for label in LABEL_ORDER:
+            row = shares[label]
+            share = "n/a" if row["share_flagged"] is None else f"{100 * row['share_flagged']:.1f}%"
+            print(f"  {label:<9} {row['flagged']:>4} of {row['n']:>4} flagged ({share})")
+        print(f"  attack flagged >= 90%: {result['targets']['attack']}; "
+              f"critique flagged <= 10%: {result['targets']['critique']}")
+        if toxicr:
+            print(f"ToxiCR test rows: {toxicr['n']} ({toxicr['toxic']} toxic); toxic P {toxicr['precision']:.3f} "
+                  f"R {toxicr['recall']:.3f} F1 {toxicr['f1']:.3f}")
+        else:
+            print("ToxiCR test rows: the shared data folder is absent, not scored")
+    if arguments.write:
+        EVAL_METRICS_PATH.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+        print(f"wrote {EVAL_METRICS_PATH}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

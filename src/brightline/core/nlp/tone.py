@@ -1,0 +1,302 @@
+"""What the tone check reads beyond the learned model: a lexicon and a rule about who is judged.
+
+The lexicon (``models/tone_lexicon/``, rebuilt by ``tools/nlp/build_tone_lexicon.py``; sources,
+versions and licences in ``LICENSES.md`` there) has two parts, neither typed by hand:
+
+* **insults**: the English entries of the ``cuss`` package (npm, MIT) with its sureness rating,
+  1 (maybe profane) or 2 (surely profane, an insult or a slur): "idiot", "moron", "crap";
+* **judgements**: the words of the VADER lexicon (``vaderSentiment``, PyPI, MIT) rated at most
+  -1.0 by its human raters: "lazy", "incompetent", "hopeless", but also "crash", "dead", "kill".
+
+A judgement word says nothing about its target: "dead code" and "kill the worker" are about the
+work. So the **person rule** only fires when the judgement is predicated of a person: "you are /
+you're / he is / she is (a, so, really, …) <judgement>", the question "are you <judgement>",
+"you <insult>" ("you idiot"), or a sentence made of nothing but judgements ("Lazy and useless.").
+"this code is <judgement>" or "your code will crash" never fire it. Words that describe a state
+or a claim rather than a character ("you are wrong", "she is busy", "he is stuck") are not
+judgements of the person (:data:`STATE_WORDS`).
+
+:func:`lexicon_features` turns both parts and the rule into a few numbers that the tone model
+weighs next to its sub-word features (weights learned on the ToxiCR training rows); the rule also
+flags on its own. :func:`trigger_spans` names the words behind a flag.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
+
+LEXICON_PATH = Path(__file__).resolve().parent / "models" / "tone_lexicon"
+
+#: The lexicon features, in the order of the model's ``lexicon_weights`` rows.
+LEXICON_FEATURES = (
+    "insult_sure",  # words the insult list rates 2, at most 2 counted
+    "insult_maybe",  # words it rates 1, at most 2 counted
+    "strongest_judgement",  # -(lowest VADER valence among the words) / 3
+    "judgements",  # words rated -1.5 or lower, at most 3 counted, / 3
+    "person_judged",  # hits of the person rule, at most 2 counted
+    "masked_word",  # a word with letters masked by "*" ("c*ap")
+    "insult_in_identifier",  # a sure insult inside a camelCase or snake_case identifier
+)
+
+# Who can be attacked: the reader or a third person. "they" is left out: in review comments it
+# is as often the tests or the files as it is people.
+_PERSONS = frozenset({"you", "u", "ya", "he", "she", "yourself", "himself", "herself"})
+_COPULAS = frozenset({"are", "is", "were", "was", "be", "been", "being", "seem", "seems", "look", "looks",
+                      "sound", "sounds", "act", "acts", "remain", "remains", "r"})
+# Words that may stand between the person (or the copula) and the judgement.
+_FILLERS = frozenset({"a", "an", "the", "so", "such", "very", "really", "just", "totally", "completely", "utterly",
+                      "truly", "too", "quite", "pretty", "extremely", "absolutely", "incredibly", "most", "bit",
+                      "kind", "sort", "of", "little", "always", "never", "still", "simply", "plain", "clearly",
+                      "obviously", "damn", "fucking", "bloody", "being", "be", "must", "guys", "people", "all",
+                      "and", "or", "but", "also", "not", "only", "even", "actually"})
+_CONJUNCTIONS = frozenset({"and", "or", "but", "also", "so", "very", "really", "just", "totally", "too", "utterly",
+                           "completely", "plain", "simply", "quite", "a", "an", "such", "absolutely"})
+#: Words the judgement list rates negative that describe a state, a feeling or a claim, not a
+#: person's character: "you are wrong", "she is busy", "he is stuck" are not attacks.
+STATE_WORDS = frozenset({
+    "wrong", "mistaken", "incorrect", "missing", "sorry", "sad", "tired", "sick", "ill", "busy", "late", "stuck",
+    "lost", "alone", "worried", "afraid", "scared", "confused", "unsure", "doubt", "doubtful", "upset", "unhappy",
+    "hurt", "injured", "disappointed", "frustrated", "annoyed", "concerned", "nervous", "anxious", "stressed",
+    "exhausted", "blocked", "gone", "absent", "away", "out", "down", "dead", "dying", "killed", "no", "not",
+})
+_WORDS = re.compile(r"[A-Za-z][A-Za-z'*]*[A-Za-z*]|[A-Za-z]")
+_SENTENCES = re.compile(r"[^.!?;\n]+")
+_MASKED = re.compile(r"[A-Za-z]\*+[A-Za-z]")
+_IDENTIFIER_PARTS = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")
+_IDENTIFIER_HINT = re.compile(r"[a-z][A-Z]")  # camelCase; snake_case words are separate words already
+_PERSON_FORMS = _PERSONS | {"you're", "youre", "he's", "she's", "ur"}
+_MENTIONS = _PERSON_FORMS | {"your", "yours", "his", "her", "him", "ur", "guys"}
+_SELF = frozenset({"i", "i'm", "im", "me", "myself", "my", "i've", "i'd"})
+_CONTRACTIONS = {"you're": ("you", "are"), "youre": ("you", "are"), "he's": ("he", "is"), "she's": ("she", "is"),
+                 "ur": ("you", "are")}
+
+
+@dataclass(frozen=True, slots=True)
+class ToneTrigger:
+    """One word or phrase behind a tone flag: where it is in the text and why it counts."""
+
+    start: int
+    end: int
+    text: str
+    reason: str  # "attack on the person", "insult or profanity", or "the model weighs it as hostile"
+
+
+@dataclass(frozen=True)
+class ToneLexicon:
+    insults: dict[str, int]
+    judgements: dict[str, float]
+    name_calling: frozenset[str] = frozenset()
+
+
+@cache
+def tone_lexicon() -> ToneLexicon:
+    """The lexicon shipped in ``models/tone_lexicon/`` (read once per process)."""
+    insults = {word: int(value) for word, value in _read_table(LEXICON_PATH / "insults.tsv")}
+    judgements = {word: float(value) for word, value in _read_table(LEXICON_PATH / "judgements.tsv")}
+    names = frozenset(word for word, _kind in _read_table(LEXICON_PATH / "name_calling.tsv"))
+    return ToneLexicon(insults, judgements, names)
+
+
+def _read_table(path: Path) -> list[tuple[str, str]]:
+    rows = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith("#"):
+            word, value = line.split("\t")
+            rows.append((word, value))
+    return rows
+
+
+def _expanded(words: list[str]) -> list[str]:
+    out: list[str] = []
+    for word in words:
+        out.extend(_CONTRACTIONS.get(word, (word,)))
+    return out
+
+
+def _is_judgement(word: str, lexicon: ToneLexicon) -> bool:
+    if word in STATE_WORDS:
+        return False
+    return lexicon.judgements.get(word, 0.0) <= -1.0 or lexicon.insults.get(word, 0) >= 1
+
+
+def person_judgements(words: Sequence[str], lexicon: ToneLexicon | None = None) -> list[int]:
+    """Indexes (into ``words``, lower-cased, contractions expanded) of judgements the person rule fires on."""
+    lexicon = lexicon or tone_lexicon()
+    hits: list[int] = []
+    for index, word in enumerate(words):
+        if not _is_judgement(word, lexicon):
+            continue
+        position = index - 1
+        while position >= 0 and index - position <= 4 and (
+                words[position] in _FILLERS or _is_judgement(words[position], lexicon)):
+            position -= 1
+        if position < 0:
+            continue
+        before = words[position]
+        if before in _COPULAS and position >= 1:
+            subject = words[position - 1]
+            addressed = subject in {"guys", "people"} and position >= 2 and words[position - 2] == "you"
+            if subject in _PERSONS or addressed:
+                hits.append(index)
+            elif position >= 2 and words[position - 2] in _COPULAS and subject in _PERSONS:
+                hits.append(index)  # "are you stupid"
+        elif before in _PERSONS and position >= 1 and words[position - 1] in _COPULAS:
+            hits.append(index)  # "are you (really) that lazy"
+        elif before in {"you", "u", "ya"} and (lexicon.insults.get(word, 0) >= 2 or _ends_clause(words, index)):
+            hits.append(index)  # "you idiot", "you lazy bum"
+    return hits
+
+
+def _ends_clause(words: Sequence[str], index: int) -> bool:
+    return index == len(words) - 1
+
+
+def _only_judgements(words: Sequence[str], lexicon: ToneLexicon) -> list[int]:
+    """A sentence of nothing but two or more judgements and joining words ("Lazy and useless.")."""
+    judged = [index for index, word in enumerate(words) if _is_judgement(word, lexicon)]
+    if len(judged) >= 2 and all(_is_judgement(word, lexicon) or word in _CONJUNCTIONS for word in words):
+        return judged
+    return []
+
+
+@dataclass(frozen=True)
+class LexiconReading:
+    """What :func:`read_texts` found: the model's lexicon features and what the rules need."""
+
+    features: NDArray[np.float32]
+    name_called: NDArray[np.bool_]  # a name-calling word not aimed at the writer ("you moron", "a moron move")
+    mentions_person: NDArray[np.bool_]  # "you", "your", "he", "she", … anywhere in the text
+
+    @property
+    def about_the_work_only(self) -> NDArray[np.bool_]:
+        """Neither a person nor an insult, profanity or masked word: a judgement can only be of the work."""
+        columns = [LEXICON_FEATURES.index(name) for name in ("insult_sure", "insult_maybe", "person_judged",
+                                                              "masked_word")]
+        return np.asarray(~self.mentions_person & ~self.name_called & (self.features[:, columns].sum(axis=1) == 0))
+
+    @property
+    def attacks(self) -> NDArray[np.bool_]:
+        """Texts the person rule flags on its own."""
+        return np.asarray((self.features[:, LEXICON_FEATURES.index("person_judged")] > 0) | self.name_called)
+
+
+def lexicon_features(texts: Sequence[str]) -> NDArray[np.float32]:
+    """One row of :data:`LEXICON_FEATURES` per text."""
+    return read_texts(texts).features
+
+
+def read_texts(texts: Sequence[str]) -> LexiconReading:
+    """The lexicon features of each text and the rules' findings.
+
+    Most texts hold no lexicon word at all; they cost one regex pass and two set tests.
+    """
+    lexicon = tone_lexicon()
+    insults, judgements, known = lexicon.insults, lexicon.judgements, _known_words()
+    rows = np.zeros((len(texts), len(LEXICON_FEATURES)), dtype=np.float32)
+    name_called = np.zeros(len(texts), dtype=bool)
+    mentions_person = np.zeros(len(texts), dtype=bool)
+    for row, text in enumerate(texts):
+        lowered = text.lower()
+        words = _WORDS.findall(lowered)
+        mentions_person[row] = not _MENTIONS.isdisjoint(words)
+        masked = "*" in text and _MASKED.search(text) is not None
+        in_identifier = (lowered[1:] != text[1:] and _IDENTIFIER_HINT.search(text) is not None
+                         and _insult_in_identifier(text, insults))
+        if known.isdisjoint(words):
+            if masked or in_identifier:
+                rows[row, 5:] = (float(masked), float(in_identifier))
+            continue
+        if not lexicon.name_calling.isdisjoint(words):
+            name_called[row] = bool(name_calling(text))
+        sure = maybe = strong = judged = 0
+        lowest = 0.0
+        for word in words:
+            rating = insults.get(word, 0)
+            if rating == 2:
+                sure += 1
+            elif rating == 1:
+                maybe += 1
+            valence = judgements.get(word, 0.0)
+            if valence < lowest:
+                lowest = valence
+            if valence <= -1.5:
+                strong += 1
+            if rating or valence <= -1.0:
+                judged += 1
+        person = 0
+        if not _PERSON_FORMS.isdisjoint(words):
+            person += len(person_judgements(_expanded(words), lexicon))
+        if judged >= 2:
+            person += sum(len(_only_judgements(_expanded(_WORDS.findall(part)), lexicon))
+                          for part in _SENTENCES.findall(lowered))
+        rows[row] = (min(sure, 2), min(maybe, 2), -lowest / 3.0, min(strong, 3) / 3.0, min(person, 2),
+                     float(masked), float(in_identifier))
+    return LexiconReading(rows, name_called, mentions_person)
+
+
+def name_calling(text: str) -> list[ToneTrigger]:
+    """Name-calling words ("idiot", "moron"), wherever they stand, unless the writer calls themself one."""
+    names = tone_lexicon().name_calling
+    triggers = []
+    for sentence in _SENTENCES.finditer(text):
+        matches = list(_WORDS.finditer(sentence.group()))
+        lowered = [match.group().lower() for match in matches]
+        for index, word in enumerate(lowered):
+            if word in names and _SELF.isdisjoint(lowered[max(0, index - 5):index]):
+                start = sentence.start() + matches[index].start()
+                triggers.append(ToneTrigger(start, start + len(word), matches[index].group(), "insult or name-calling"))
+    return triggers
+
+
+@cache
+def _known_words() -> frozenset[str]:
+    lexicon = tone_lexicon()
+    return frozenset(lexicon.insults) | frozenset(lexicon.judgements)
+
+
+def _insult_in_identifier(text: str, insults: dict[str, int]) -> bool:
+    for word in _WORDS.findall(text):
+        if not word[1:].islower():
+            parts = [part.lower() for part in _IDENTIFIER_PARTS.findall(word)]
+            if len(parts) > 1 and any(insults.get(part, 0) == 2 for part in parts):
+                return True
+    return False
+
+
+def person_attacks(text: str) -> list[ToneTrigger]:
+    """The judgements of a person in ``text`` the person rule fires on, with their places."""
+    lexicon = tone_lexicon()
+    triggers: list[ToneTrigger] = []
+    for sentence in _SENTENCES.finditer(text):
+        matches = list(_WORDS.finditer(sentence.group()))
+        words: list[str] = []
+        owners: list[int] = []
+        for number, match in enumerate(matches):
+            expanded = _CONTRACTIONS.get(match.group().lower(), (match.group().lower(),))
+            words.extend(expanded)
+            owners.extend([number] * len(expanded))
+        hit_words = sorted(set(person_judgements(words, lexicon)) | set(_only_judgements(words, lexicon)))
+        for index in hit_words:
+            match = matches[owners[index]]
+            start = sentence.start() + match.start()
+            triggers.append(ToneTrigger(start, start + len(match.group()), match.group(), "attack on the person"))
+    return triggers
+
+
+def insult_words(text: str) -> list[ToneTrigger]:
+    """Words the insult list rates as surely profane or insulting, with their places."""
+    insults = tone_lexicon().insults
+    return [ToneTrigger(match.start(), match.end(), match.group(), "insult or profanity")
+            for match in _WORDS.finditer(text) if insults.get(match.group().lower(), 0) == 2]
+
+
+def word_spans(text: str) -> list[tuple[int, int]]:
+    """Where the words of ``text`` are (the unit a model trigger is reported in)."""
+    return [(match.start(), match.end()) for match in _WORDS.finditer(text)]

@@ -1,0 +1,60 @@
+"""The tone lexicon and the person rule: who is judged, not only which words are used."""
+
+from __future__ import annotations
+
+import pytest
+
+from brightline.core.nlp.tone import LEXICON_FEATURES, LEXICON_PATH, lexicon_features, person_attacks, tone_lexicon
+
+
+@pytest.mark.parametrize(("text", "words"), [
+    ("You are an idiot", ["idiot"]),
+    ("you're really lazy", ["lazy"]),
+    ("She is careless and arrogant.", ["careless", "arrogant"]),
+    ("are you stupid?", ["stupid"]),
+    ("Lazy and useless.", ["Lazy", "useless"]),
+    ("you moron", ["moron"]),
+])
+def test_the_rule_fires_on_a_judgement_of_a_person(text: str, words: list[str]) -> None:
+    assert [trigger.text for trigger in person_attacks(text)] == words
+
+
+@pytest.mark.parametrize("text", [
+    "this code is garbage",
+    "your code will crash if the list is empty",
+    "you are wrong about the cache size",
+    "you are missing a test for the empty case",
+    "she is busy this week",
+    "dead code",
+    "kill the worker",
+    "I disagree with this design",
+    "they are broken on arm64",
+])
+def test_the_rule_leaves_judgements_of_the_work_and_states_alone(text: str) -> None:
+    assert person_attacks(text) == []
+
+
+def test_it_reports_where_the_words_are() -> None:
+    text = "Fine. But honestly you are so incompetent"
+    (trigger,) = person_attacks(text)
+    assert text[trigger.start : trigger.end] == "incompetent" and trigger.reason == "attack on the person"
+
+
+def test_the_features_count_what_the_model_weighs() -> None:
+    rows = lexicon_features(["You are an idiot", "Looks good to me", "", "what a c*ap patch", "fooStupidBar()"])
+    assert rows.shape == (5, len(LEXICON_FEATURES))
+    person = LEXICON_FEATURES.index("person_judged")
+    assert rows[0, person] == 1 and rows[1].sum() == 0 and rows[2].sum() == 0
+    assert rows[3, LEXICON_FEATURES.index("masked_word")] == 1
+    assert rows[4, LEXICON_FEATURES.index("insult_in_identifier")] == 1
+
+
+def test_the_lexicon_comes_from_named_packages_with_their_licences() -> None:
+    lexicon = tone_lexicon()
+    assert lexicon.insults["idiot"] == 2 and lexicon.judgements["lazy"] < 0
+    insults_header = (LEXICON_PATH / "insults.tsv").read_text(encoding="utf-8").splitlines()[0]
+    judgements_header = (LEXICON_PATH / "judgements.tsv").read_text(encoding="utf-8").splitlines()[0]
+    assert "cuss 2.2.0" in insults_header and "MIT" in insults_header
+    assert "vaderSentiment 3.3.2" in judgements_header and "MIT" in judgements_header
+    licences = (LEXICON_PATH / "LICENSES.md").read_text(encoding="utf-8")
+    assert "Titus Wormer" in licences and "C.J. Hutto" in licences
