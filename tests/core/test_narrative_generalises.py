@@ -171,3 +171,23 @@ def test_the_independent_evaluation_mode_scores_each_source_and_the_whole(tmp_pa
     assert set(scores) == {"perf", "all"}
     assert scores["all"]["weak_n"] == 1 and scores["all"]["specific_n"] == 1
     assert scores["all"]["recall"] == 1.0 and scores["all"]["specific_flagged"] == 0.0
+
+
+def test_the_transparency_report_carries_the_narrative_figures_from_the_files() -> None:
+    from brightline.core.insights import build_transparency_report, load_model_metrics
+
+    metrics = load_model_metrics(MODEL_PATH / "metrics.json")
+    evaluation = {
+        "perf": {"weak_n": 10, "recall": 0.8, "specific_n": 5, "specific_flagged": 0.2},
+        "labeller_agreement": {"items": 15, "agreement": 0.9, "cohen_kappa": 0.8},
+    }
+    report = {entry.kind: entry for entry in build_transparency_report(
+        sentiment_metrics={}, theme_metrics={}, versions={}, reviews={}, window_days=182,
+        narrative_metrics=metrics, narrative_evaluation=evaluation)}
+    accuracy = report["narrative_check"].accuracy
+    figures = {(figure.dataset.split(",")[0], figure.metric): figure.value for figure in accuracy}
+    assert figures[("independent evaluation set", "recall on vague + character statements")] == 0.8
+    assert figures[("independent evaluation set", "share of specific statements flagged")] == 0.2
+    cross_validated = figures[("training statements", "recall on vague + character statements")]
+    assert cross_validated == metrics["cross_validation"]["overall"]["recall_vague_character"]
+    assert len(report["narrative_check"].accuracy) == 4  # the agreement is not a score
