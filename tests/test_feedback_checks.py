@@ -34,6 +34,27 @@ def test_clean_text_says_so_and_empty_text_says_nothing(personas, client_for):
     assert check(browser, "").strip() == ""
 
 
+@pytest.mark.parametrize("text", [
+    "Huge impact on the business", "She is very proactive", "Her work was really impressive overall",
+    "Made significant improvements to the system", "His contributions were invaluable",
+    "Brings positive energy every day",
+])
+@pytest.mark.parametrize("kind, field", [("feedback", "what_they_did"), ("accomplishment", "result")])
+def test_the_live_check_flags_vague_praise_in_wordings_no_list_has(personas, client_for, text, kind, field):
+    fragment = check(client_for(personas.erin), text, kind=kind, field=field)
+    assert "Vague praise or criticism" in fragment or "Describes a personality trait" in fragment
+
+
+def test_the_live_check_leaves_a_measured_runbook_drill_alone(personas, client_for):
+    text = ("Wrote the runbook for the database failover and ran the drill in September; recovery took 11 minutes "
+            "against a 30-minute target")
+    browser = client_for(personas.erin)
+    for kind, field in (("feedback", "what_they_did"), ("accomplishment", "result")):
+        fragment = check(browser, text, kind=kind, field=field, evidence="7")
+        assert "Output without outcome" not in fragment and "Vague" not in fragment
+    assert "No narrative flags" in check(browser, text, kind="feedback", field="what_they_did")
+
+
 def test_evidence_attached_to_an_accomplishment_counts_as_cited(personas, client_for):
     browser = client_for(personas.erin)
     claim = "Reduced checkout errors from 2.1% to 0.4%."
@@ -91,7 +112,7 @@ def run(*args: str) -> tuple[int, str, str]:
 
 
 def test_narrative_check_text_json_contract(db):
-    code, out, _ = run("narrative", "check", "--text", "Great collaborator. Migrated billing to Kubernetes.",
+    code, out, _ = run("narrative", "check", "--text", "Great collaborator. Migrated a few services to containers.",
                        "--json")
     payload = json.loads(out)
     assert code == 0 and payload["kind"] == "feedback" and len(payload["texts"]) == 1

@@ -168,8 +168,9 @@ def test_one_person_goes_through_a_whole_review_cycle_in_the_browser(browser, li
         article.get_by_label("Outcome against the IC2 criteria").select_option(label=outcome)
         box = article.get_by_label("What the evidence shows (cite as [E:id])")
         if dimension == "Technical excellence":
-            # The narrative check runs as the manager types (htmx on keyup).
-            box.press_sequentially("Great collaborator.")
+            # The narrative check runs as the manager types (htmx on keyup); the learned check reads
+            # vague praise that no phrase list holds.
+            box.press_sequentially("His contributions were invaluable.")
             expect(article.get_by_role("list", name="Writing suggestions")).to_contain_text(
                 "Vague praise or criticism")
         box.fill(rationale)

@@ -83,7 +83,14 @@ def test_a_negated_claim_is_not_a_claim() -> None:
 
 # output_without_outcome
 def test_it_flags_output_without_outcome() -> None:
-    assert "output_without_outcome" in flags("Migrated the billing service to Kubernetes [E:1].", kind="accomplishment")
+    # Nothing named, no result, no before/after: only that something was made.
+    assert "output_without_outcome" in flags("Migrated a few services to containers [E:1].", kind="accomplishment")
+
+
+def test_a_named_artefact_is_not_output_without_outcome() -> None:
+    # Issue 16: naming what was made ("the billing service", "Kubernetes") is never "output without outcome".
+    text = "Migrated the billing service to Kubernetes [E:1]."
+    assert "output_without_outcome" not in flags(text, kind="accomplishment")
 
 
 def test_an_outcome_clears_output_without_outcome() -> None:
@@ -172,7 +179,7 @@ def test_it_refuses_an_unknown_kind() -> None:
 
 def test_it_checks_structured_fields_separately() -> None:
     reports = check_fields(
-        {"action": "Built the export service.", "result": "Support tickets fell from 80 to 12 a month."},
+        {"action": "Built an export tool.", "result": "Support tickets fell from 80 to 12 a month."},
         cited_ids={"action": ("7",)},
     )
     assert "no_evidence" not in reports["action"].flag_ids

@@ -51,12 +51,14 @@ def test_held_out_precision_and_recall_stay_above_the_floor(flag_id: str) -> Non
 
 
 def test_vague_is_rare_on_code_review_comments_whatever_their_usefulness() -> None:
-    # Documents a limitation: review comments are about code, not people, so the vague-praise
-    # lists almost never fire and do not separate useful from not-useful comments.
+    # Documents a limitation: review comments are about code, not people. The phrase lists almost
+    # never fire on them; the learned check (issue 16) reads about 3-4 % as vague ("It is not
+    # necessary. Remove it."), at similar rates in both groups, so it does not separate useful
+    # from not-useful comments either.
     if not CR_USEFULNESS.exists():
         pytest.skip(f"shared data not found at {CR_USEFULNESS}; the cr_usefulness check needs it")
     with CR_USEFULNESS.open(encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle))
     assert len(rows) == 2500
     flagged = [row for row in rows if "vague" in check_text(row["text"], kind="feedback").flag_ids]
-    assert len(flagged) / len(rows) < 0.02
+    assert len(flagged) / len(rows) < 0.05

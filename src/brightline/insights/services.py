@@ -24,6 +24,7 @@ from brightline import access
 from brightline.audit.services import canonical_json, log_action
 from brightline.core import insights as core
 from brightline.core.insights.pipeline import NLP_MODELS_PATH
+from brightline.core.narrative.specificity import MODEL_PATH as NARRATIVE_MODEL_PATH
 from brightline.core.nlp import embed
 from brightline.insights import adapters
 from brightline.insights.models import InputFingerprint, Signal
@@ -669,7 +670,9 @@ def transparency_report() -> list[core.SignalTypeReport]:
         theme_metrics=core.load_model_metrics(core.THEME_METRICS_PATH), versions=core.model_versions(),
         reviews=review_counts(), window_days=WINDOW_DAYS,
         tone_metrics=core.load_model_metrics(NLP_MODELS_PATH / "tone" / "metrics.json"),
-        tone_evaluation=core.load_model_metrics(NLP_MODELS_PATH / "tone" / "eval_metrics.json"))
+        tone_evaluation=core.load_model_metrics(NLP_MODELS_PATH / "tone" / "eval_metrics.json"),
+        narrative_metrics=core.load_model_metrics(NARRATIVE_MODEL_PATH / "metrics.json"),
+        narrative_evaluation=core.load_model_metrics(NARRATIVE_MODEL_PATH / "independent_eval.json"))
 
 
 def signal_bias_report(*, today: date | None = None) -> core.BiasReport:

@@ -1,7 +1,11 @@
 """Narrative checks: explainable flags for weak review language (PRODUCT.md B4, B5, C5).
 
 Every flag names the words that triggered it, says why in plain language, and suggests a fix.
-The rules are phrase lists in ``rules/*.json``; nothing here is learned from data.
+Two layers decide whether a sentence is vague praise or a judgement of character: a learned model
+(:mod:`.specificity`, trained on labelled statements, so it reads any wording) and the reviewed phrase
+lists in ``rules/*.json``; either one raises the flag, and a sentence with a number, a citation or an
+example marker is not called vague. The evidence, outcome, result and scope checks are rules: a claim
+that names a measurable result, a before/after or a named artefact is never flagged as lacking an outcome.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from brightline.core.narrative.citations import find_citations, mask_citations
 from brightline.core.narrative.lexicon import PhraseMatch, load_phrase_set, load_rule_value
 from brightline.core.narrative.quantities import extract_numbers
 from brightline.core.narrative.sentences import split_sentences
+from brightline.core.narrative.specificity import SpecificityScore, score_statements
 
 __all__ = [
     "ERROR_UNKNOWN_KIND",
@@ -279,6 +284,35 @@ def _has_result_quantity(masked: str) -> bool:
     return False
 
 
+# "from 900 ms to 250 ms", "instead of", "no longer", "now …": the text states what changed.
+_BEFORE_AFTER = re.compile(
+    r"\bfrom\b[^.;:]{1,60}?\bto\b|\b(?:instead of|no longer|down from|up from|rather than|compared (?:to|with)|"
+    r"against (?:a|an|the)\b|than before|now)\b",
+    re.IGNORECASE,
+)
+# A definite or possessive determiner, or a name-like token, right after the claim verb names the thing made.
+_NAMED_OBJECT = re.compile(
+    r"^\s+(?:(?:up|out|over|on|in|off)\s+)?(?:the|this|that|these|those|our|my|his|her|their|its|your|team's)\s+"
+    r"(?!(?:rest|whole|many|most|lots?|bulk|majority)\b)[A-Za-z]",
+    re.IGNORECASE,
+)
+_NAME_LIKE = re.compile(r"`[^`]+`|\"[^\"]+\"|--?[a-z][\w-]+|\b\w+[_./]\w+|\b[A-Z][A-Za-z0-9]+\b|\d")
+
+
+def _first_word_end(text: str) -> int:
+    first = _WORD.search(text)
+    return first.end() if first else 0
+
+
+def _names_artefact(masked: str, outputs: list[PhraseMatch]) -> bool:
+    """Whether the claim names what was made: a definite object, a name, identifier or number after the verb."""
+    for output in outputs:
+        clause = re.split(r"[.;:]", masked[output.end :], maxsplit=1)[0]
+        if _NAMED_OBJECT.match(clause) or _NAME_LIKE.search(clause):
+            return True
+    return False
+
+
 def _has_specificity(sentence: str, masked: str) -> bool:
     if find_citations(sentence) or extract_numbers(masked):
         return True
@@ -307,17 +341,57 @@ def _has_scope(masked: str) -> bool:
     return False
 
 
+def _unquantified_result(masked: str) -> list[PhraseMatch]:
+    """The result words of a measurable result claimed without a number (empty when none)."""
+    results = [
+        m
+        for m in (
+            *load_phrase_set("results", "result_words").find(masked),
+            *load_phrase_set("results", "comparatives").find(masked),
+        )
+        if _is_asserted(masked, m)
+    ]
+    speed = [m for m in load_phrase_set("results", "speed_comparatives").find(masked) if _is_asserted(masked, m)]
+    is_result_claim = bool(speed) or (bool(results) and load_phrase_set("results", "metrics").search(masked))
+    if is_result_claim and not _has_result_quantity(masked):
+        return sorted([*results, *speed], key=lambda m: m.start)
+    return []
+
+
+def _is_statement(masked: str) -> bool:
+    """A sentence of three words or more that is not a question: what the model was trained to read."""
+    return len(_WORD.findall(masked)) >= 3 and not masked.rstrip().endswith("?")
+
+
+def _model_matches(sentence: str, score: SpecificityScore) -> list[PhraseMatch]:
+    if score.triggers:
+        return [PhraseMatch(t.start, t.end, t.text, t.text) for t in score.triggers]
+    stripped = sentence.strip()
+    start = sentence.find(stripped)
+    return [PhraseMatch(start, start + len(stripped), stripped, stripped)]
+
+
 def _check_sentence(
-    sentence: str, offset: int, kind: NarrativeKind, has_field_citations: bool
+    sentence: str, offset: int, kind: NarrativeKind, has_field_citations: bool, score: SpecificityScore | None = None
 ) -> tuple[list[NarrativeFlag], list[PhraseMatch]]:
     masked = mask_citations(sentence)
     flags: list[NarrativeFlag] = []
+    specific = _has_specificity(sentence, masked)
+    unquantified = _unquantified_result(masked)
 
     vague = load_phrase_set("vague", "phrases").find(masked)
-    if vague and not _has_specificity(sentence, masked):
-        flags.append(_make_flag("vague", vague, offset))
-
     personality = load_phrase_set("personality", "phrases").find(masked)
+    if not vague and not personality and not specific and not unquantified:
+        if not _NAME_LIKE.search(masked, _first_word_end(masked)):
+            vague = tuple(m for m in load_phrase_set("vague", "superlatives").find(masked) if _is_asserted(masked, m))
+        # The model speaks only where the rules found nothing: one weakness, one flag, the most precise one.
+        if not vague and score is not None and score.flagged and _is_statement(masked):
+            if score.label == "character":
+                personality = tuple(_model_matches(sentence, score))
+            else:
+                vague = tuple(_model_matches(sentence, score))
+    if vague and not specific:
+        flags.append(_make_flag("vague", vague, offset))
     if personality:
         flags.append(_make_flag("personality", personality, offset))
 
@@ -330,21 +404,13 @@ def _check_sentence(
         outcomes = [m for m in load_phrase_set("outcomes", "phrases").find(masked) if _is_asserted(masked, m)]
         # An output verb that is itself an outcome word ("cut") does not count as its own outcome.
         outcomes = [m for m in outcomes if all((m.start, m.end) != (o.start, o.end) for o in outputs)]
-        if not outcomes:
+        # A measurable result, a before/after or a named artefact is never "output without outcome" (issue 16).
+        shows_change = _has_result_quantity(masked) or bool(_BEFORE_AFTER.search(masked))
+        if not outcomes and not shows_change and not _names_artefact(masked, outputs):
             flags.append(_make_flag("output_without_outcome", outputs, offset))
 
-    results = [
-        m
-        for m in (
-            *load_phrase_set("results", "result_words").find(masked),
-            *load_phrase_set("results", "comparatives").find(masked),
-        )
-        if _is_asserted(masked, m)
-    ]
-    speed = [m for m in load_phrase_set("results", "speed_comparatives").find(masked) if _is_asserted(masked, m)]
-    is_result_claim = bool(speed) or (bool(results) and load_phrase_set("results", "metrics").search(masked))
-    if is_result_claim and not _has_result_quantity(masked):
-        flags.append(_make_flag("unquantified_result", sorted([*results, *speed], key=lambda m: m.start), offset))
+    if unquantified:
+        flags.append(_make_flag("unquantified_result", unquantified, offset))
 
     return flags, claims
 
@@ -367,8 +433,10 @@ def check_text(
     has_field_citations = any(str(evidence_id).strip() for evidence_id in cited_ids)
     sentence_reports: list[SentenceReport] = []
     all_claims: list[PhraseMatch] = []
-    for index, span in enumerate(split_sentences(text)):
-        flags, claims = _check_sentence(span.text, span.start, kind, has_field_citations)
+    spans = split_sentences(text)
+    scores = score_statements([mask_citations(span.text) for span in spans]) if spans else []
+    for index, span in enumerate(spans):
+        flags, claims = _check_sentence(span.text, span.start, kind, has_field_citations, scores[index])
         all_claims.extend(PhraseMatch(m.start + span.start, m.end + span.start, m.text, m.phrase) for m in claims)
         sentence_reports.append(SentenceReport(index, span.text, span.start, span.end, tuple(flags)))
     text_flags: list[NarrativeFlag] = []

@@ -1,0 +1,239 @@
+"""A learned check: is a statement about work specific, vague, or a judgement of character?
+
+The model is a multinomial logistic regression trained by ``tools/nlp/train_narrative.py`` on
+labelled statements (see ``models/specificity/MODEL_CARD.md``) and shipped as plain numbers in
+``models/specificity/model.json``, never as pickled code. Its features are, per statement:
+
+* the bundled static sentence embedding (256-d, :func:`brightline.core.nlp.embed`), which carries
+  what a statement means in any wording;
+* which sub-word tokens occur (binary, scaled to unit length), so a word the training statements
+  tied to praise or to concrete work counts the same wherever it stands;
+* whether the statement contains a digit.
+
+A statement is flagged when ``P(vague) + P(character)`` reaches the model's threshold; the flag is
+``character`` when that class is the likelier of the two. Because the model is linear, every
+flag can name the words that pushed it there: :attr:`SpecificityScore.triggers`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+from numpy.typing import NDArray
+
+from brightline.core.nlp.embeddings import embed_tokens
+from brightline.core.nlp.tokens import TokenBatch, static_vocabulary, tokenize
+
+__all__ = [
+    "LABELS",
+    "MODEL_PATH",
+    "SpecificityLabel",
+    "SpecificityModel",
+    "SpecificityScore",
+    "TriggerWord",
+    "bundled_model",
+    "feature_blocks",
+    "load_model",
+    "score_statements",
+]
+
+SpecificityLabel = Literal["specific", "vague", "character"]
+LABELS: tuple[SpecificityLabel, ...] = ("specific", "vague", "character")
+MODEL_PATH = Path(__file__).resolve().parent / "models" / "specificity"
+MODEL_FORMAT_VERSION = 1
+MAX_TRIGGERS = 3
+
+ERROR_MODEL_FORMAT = "The narrative model in {path} has format {found}; this code reads format {expected}."
+ERROR_MODEL_VOCABULARY = (
+    "The narrative model in {path} was trained on a tokenizer of {found} pieces, but the bundled static model "
+    "has {expected}; retrain it with tools/nlp/train_narrative.py."
+)
+ERROR_NOT_A_SEQUENCE = "score_statements() takes a sequence of strings, not a single string."
+
+_WORD = re.compile(r"[A-Za-z][A-Za-z'’\-]*")
+_DIGIT = re.compile(r"\d")
+# Function words never name what made a statement vague; they are left out of the triggers.
+_FUNCTION_WORDS = frozenset(
+    re.findall(
+        r"\w+",
+        "a an the and or but of to in on at for with by from as is are was were be been being has have had do does "
+        "did this that these those it its he she they him her his hers them their i me my we our you your very so "
+        "really just also",
+    )
+)
+_load_lock = threading.Lock()
+
+
+@dataclass(frozen=True, slots=True)
+class TriggerWord:
+    """A word that pushed the statement towards a flag; offsets are into the scored text."""
+
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class SpecificityScore:
+    """The model's reading of one statement."""
+
+    label: SpecificityLabel
+    flagged: bool
+    probabilities: tuple[float, float, float]
+    triggers: tuple[TriggerWord, ...]
+
+    @property
+    def weak_probability(self) -> float:
+        """``P(vague) + P(character)``: the number compared with the threshold."""
+        return self.probabilities[1] + self.probabilities[2]
+
+
+@dataclass(frozen=True, slots=True)
+class SpecificityModel:
+    """The weights of ``model.json``: one column per label in :data:`LABELS` order."""
+
+    embedding_weights: NDArray[np.float64]  # (256, 3)
+    token_weights: NDArray[np.float64]  # (vocabulary size, 3); zero for tokens never seen in training
+    digit_weights: NDArray[np.float64]  # (3,)
+    intercepts: NDArray[np.float64]  # (3,)
+    threshold: float
+
+    def probabilities(self, texts: Sequence[str]) -> NDArray[np.float64]:
+        """``(len(texts), 3)`` class probabilities."""
+        embeddings, token_sets, digits = feature_blocks(texts)
+        return _softmax(self._logits(embeddings, token_sets, digits))
+
+    def _logits(
+        self, embeddings: NDArray[np.float32], token_sets: list[NDArray[np.int64]], digits: NDArray[np.float64]
+    ) -> NDArray[np.float64]:
+        logits = embeddings.astype(np.float64) @ self.embedding_weights + self.intercepts
+        logits += digits[:, None] * self.digit_weights
+        for row, tokens in enumerate(token_sets):
+            if len(tokens):
+                logits[row] += self.token_weights[tokens].sum(axis=0) / np.sqrt(len(tokens))
+        return logits
+
+    def score(self, texts: Sequence[str]) -> list[SpecificityScore]:
+        """Label, flag and trigger words for each text."""
+        if isinstance(texts, str):
+            raise TypeError(ERROR_NOT_A_SEQUENCE)
+        texts = list(texts)
+        if not texts:
+            return []
+        tokens = tokenize(texts)
+        sums = _token_sums(tokens)
+        embeddings = embed_tokens(tokens)
+        token_sets = _token_sets(tokens)
+        digits = np.array([1.0 if _DIGIT.search(text) else 0.0 for text in texts])
+        probabilities = _softmax(self._logits(embeddings, token_sets, digits))
+        scores = []
+        for row, text in enumerate(texts):
+            p = probabilities[row]
+            flagged = bool(p[1] + p[2] >= self.threshold)
+            label: SpecificityLabel = ("character" if p[2] > p[1] else "vague") if flagged else "specific"
+            triggers = self._triggers(text, label, sums[row], token_sets[row]) if flagged else ()
+            scores.append(SpecificityScore(label, flagged, (float(p[0]), float(p[1]), float(p[2])), triggers))
+        return scores
+
+    def _triggers(
+        self, text: str, label: SpecificityLabel, text_sum: NDArray[np.float32], token_set: NDArray[np.int64]
+    ) -> tuple[TriggerWord, ...]:
+        """The words whose share of the logit margin (flag class minus ``specific``) is largest."""
+        words = [match for match in _WORD.finditer(text) if match.group().lower() not in _FUNCTION_WORDS]
+        if not words:
+            return ()
+        column = LABELS.index(label)
+        embedding_direction = self.embedding_weights[:, column] - self.embedding_weights[:, 0]
+        token_direction = self.token_weights[:, column] - self.token_weights[:, 0]
+        norm = float(np.linalg.norm(text_sum)) or 1.0
+        in_text = set(token_set.tolist())
+        scale = 1.0 / np.sqrt(max(len(in_text), 1))
+        word_tokens = tokenize([match.group() for match in words])
+        word_sums = _token_sums(word_tokens)
+        contributions = []
+        counted: set[int] = set()
+        for index, match in enumerate(words):
+            ids = word_tokens.ids[word_tokens.starts[index] : word_tokens.starts[index + 1]]
+            share = float(word_sums[index].astype(np.float64) @ embedding_direction) / norm
+            for token in {int(token) for token in ids} & in_text - counted:
+                share += float(token_direction[token]) * scale
+                counted.add(token)
+            contributions.append((share, match))
+        chosen = sorted((item for item in contributions if item[0] > 0), key=lambda item: -item[0])[:MAX_TRIGGERS]
+        return tuple(
+            TriggerWord(match.start(), match.end(), match.group())
+            for _, match in sorted(chosen, key=lambda item: item[1].start())
+        )
+
+
+def _softmax(logits: NDArray[np.float64]) -> NDArray[np.float64]:
+    shifted = np.exp(logits - logits.max(axis=1, keepdims=True))
+    result: NDArray[np.float64] = shifted / shifted.sum(axis=1, keepdims=True)
+    return result
+
+
+def _token_sums(tokens: TokenBatch) -> NDArray[np.float32]:
+    from brightline.core.nlp.embeddings import token_vector_sums
+
+    return token_vector_sums(tokens)
+
+
+def _token_sets(tokens: TokenBatch) -> list[NDArray[np.int64]]:
+    unknown = static_vocabulary().unknown_id
+    sets = []
+    for row in range(len(tokens)):
+        ids = tokens.ids[tokens.starts[row] : tokens.starts[row + 1]]
+        sets.append(np.unique(ids[ids != unknown]).astype(np.int64))
+    return sets
+
+
+def feature_blocks(texts: Sequence[str]) -> tuple[NDArray[np.float32], list[NDArray[np.int64]], NDArray[np.float64]]:
+    """The model's inputs for ``texts``: embeddings, the distinct known token ids, has-a-digit (0/1)."""
+    texts = list(texts)
+    tokens = tokenize(texts)
+    digits = np.array([1.0 if _DIGIT.search(text) else 0.0 for text in texts])
+    return embed_tokens(tokens), _token_sets(tokens), digits
+
+
+def load_model(folder: Path) -> SpecificityModel:
+    """Read a model written by ``tools/nlp/train_narrative.py``."""
+    payload: dict[str, Any] = json.loads((folder / "model.json").read_text(encoding="utf-8"))
+    if payload.get("format") != MODEL_FORMAT_VERSION:
+        found = payload.get("format")
+        raise ValueError(ERROR_MODEL_FORMAT.format(path=folder, found=found, expected=MODEL_FORMAT_VERSION))
+    vocabulary = static_vocabulary()
+    if int(payload["vocabulary_size"]) != vocabulary.size:
+        raise ValueError(
+            ERROR_MODEL_VOCABULARY.format(path=folder, found=payload["vocabulary_size"], expected=vocabulary.size)
+        )
+    token_weights = np.zeros((vocabulary.size, len(LABELS)), dtype=np.float64)
+    ids = np.asarray(payload["token_ids"], dtype=np.int64)
+    if len(ids):
+        token_weights[ids] = np.asarray(payload["token_weights"], dtype=np.float64)
+    return SpecificityModel(
+        embedding_weights=np.asarray(payload["embedding_weights"], dtype=np.float64),
+        token_weights=token_weights,
+        digit_weights=np.asarray(payload["digit_weights"], dtype=np.float64),
+        intercepts=np.asarray(payload["intercepts"], dtype=np.float64),
+        threshold=float(payload["threshold"]),
+    )
+
+
+@cache
+def bundled_model() -> SpecificityModel:
+    """The shipped model, loaded once per process."""
+    with _load_lock:
+        return load_model(MODEL_PATH)
+
+
+def score_statements(texts: Sequence[str]) -> list[SpecificityScore]:
+    """Score each statement with the shipped model."""
+    return bundled_model().score(texts)

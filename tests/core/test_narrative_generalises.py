@@ -1,0 +1,193 @@
+"""The narrative checks catch vague praise and character judgements in wordings no phrase list has,
+and leave statements with a measurable result, a named artefact or a before/after alone (issue 16).
+
+None of these sentences is in the model's training data (``tools/nlp/train_narrative.py`` refuses to
+train on the issue's examples).
+"""
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+
+from brightline.core.narrative import check_text
+from brightline.core.narrative.specificity import (
+    ERROR_MODEL_FORMAT,
+    MODEL_PATH,
+    load_model,
+    score_statements,
+)
+
+REPO = Path(__file__).resolve().parents[2]
+WEAK = frozenset({"vague", "personality"})
+
+ISSUE_VAGUE = (
+    "Huge impact on the business",
+    "She is very proactive",
+    "Her work was really impressive overall",
+    "Made significant improvements to the system",
+    "His contributions were invaluable",
+    "Brings positive energy every day",
+)
+RUNBOOK = (
+    "Wrote the runbook for the database failover and ran the drill in September; recovery took 11 minutes "
+    "against a 30-minute target"
+)
+OTHER_VAGUE = (
+    "Did amazing work this year.",
+    "Her output is top-notch.",
+    "An outstanding contribution to the company.",
+    "Their work has gone downhill.",
+)
+OTHER_CHARACTER = (
+    "He is a natural-born leader.",
+    "Always cheerful and upbeat.",
+    "She is far too timid.",
+)
+SPECIFIC = (
+    "Cut the nightly ETL from 6 hours to 40 minutes by partitioning the orders table.",
+    "Wrote the on-call handbook and walked 12 new engineers through it in March.",
+    "Replaced the cron-based billing export with a queue; failed exports went from weekly to none in Q3.",
+    "Reviewed the retry logic in the payment worker and found the duplicate-charge bug before release.",
+)
+
+
+def flags(text: str, kind: str = "feedback") -> frozenset[str]:
+    return check_text(text, kind=kind).flag_ids  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("text", ISSUE_VAGUE + OTHER_VAGUE + OTHER_CHARACTER)
+@pytest.mark.parametrize("kind", ["feedback", "accomplishment", "manager_narrative"])
+def test_vague_praise_and_character_judgements_are_flagged_in_any_wording(text: str, kind: str) -> None:
+    assert flags(text, kind) & WEAK
+
+
+@pytest.mark.parametrize("text", ["She is very proactive", "Brings positive energy every day", *OTHER_CHARACTER[1:]])
+def test_character_judgements_are_flagged_as_personality(text: str) -> None:
+    assert "personality" in flags(text)
+
+
+@pytest.mark.parametrize("kind", ["feedback", "accomplishment", "manager_narrative"])
+def test_the_runbook_statement_is_not_flagged_as_lacking_an_outcome_or_as_vague(kind: str) -> None:
+    raised = flags(RUNBOOK, kind)
+    assert "output_without_outcome" not in raised
+    assert not raised & WEAK
+
+
+@pytest.mark.parametrize("text", SPECIFIC)
+def test_specific_statements_are_neither_vague_nor_without_outcome(text: str) -> None:
+    raised = flags(text, "accomplishment")
+    assert not raised & WEAK
+    assert "output_without_outcome" not in raised
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Wrote the design doc for the search rewrite [E:1].",  # a named artefact
+        "Moved the nightly export to the new scheduler [E:1].",  # a named artefact
+        "Upgraded our services from Python 3.9 to 3.12 [E:1].",  # a before/after
+        "Built a cache for the pricing API [E:1]; p95 latency is 120 ms.",  # a measurable result
+    ],
+)
+def test_a_result_a_named_artefact_or_a_before_after_is_never_output_without_outcome(text: str) -> None:
+    assert "output_without_outcome" not in flags(text, "accomplishment")
+
+
+@pytest.mark.parametrize("text", ["Shipped a bunch of features [E:1].", "Built several internal tools [E:1]."])
+def test_output_with_nothing_named_and_no_outcome_is_still_flagged(text: str) -> None:
+    assert "output_without_outcome" in flags(text, "accomplishment")
+
+
+def test_a_model_flag_names_the_words_that_triggered_it() -> None:
+    text = "Her work was really impressive overall."
+    report = check_text(text, kind="feedback")
+    (flag,) = [flag for flag in report.flags if flag.flag_id == "vague"]
+    assert flag.spans
+    for span in flag.spans:
+        assert text[span.start : span.end] == span.text
+        assert span.text.lower() not in {"her", "was", "really"}
+    assert "impressive" in {span.text.lower() for span in flag.spans}
+
+
+def test_the_model_scores_a_batch_and_refuses_a_single_string() -> None:
+    scores = score_statements(["His contributions were invaluable.", RUNBOOK])
+    assert scores[0].flagged and scores[0].label in {"vague", "character"}
+    assert not scores[1].flagged and scores[1].label == "specific" and scores[1].triggers == ()
+    with pytest.raises(TypeError):
+        score_statements("a single string")  # type: ignore[arg-type]
+
+
+def test_a_model_of_another_format_is_refused(tmp_path: Path) -> None:
+    payload = json.loads((MODEL_PATH / "model.json").read_text(encoding="utf-8"))
+    payload["format"] = 99
+    (tmp_path / "model.json").write_text(json.dumps(payload), encoding="utf-8")
+    with pytest.raises(ValueError) as error:
+        load_model(tmp_path)
+    assert str(error.value) == ERROR_MODEL_FORMAT.format(path=tmp_path, found=99, expected=1)
+
+
+def test_no_training_statement_comes_from_a_review_in_an_evaluation_pool() -> None:
+    pooled = set()
+    for pool in (REPO / "tools" / "nlp" / "eval").glob("*_pool.csv"):
+        with pool.open(encoding="utf-8", newline="") as handle:
+            pooled |= {row["ref"].split("#")[0] for row in csv.DictReader(handle) if row["source"] == "perf"}
+    assert pooled
+    with (REPO / "tools" / "nlp" / "narrative_train" / "perf_labels.csv").open(encoding="utf-8", newline="") as handle:
+        trained = {row["ref"].split("#")[0] for row in csv.DictReader(handle)}
+    assert trained
+    assert not trained & pooled
+
+
+def test_the_model_card_names_the_data_the_split_and_the_scores() -> None:
+    card = (MODEL_PATH / "MODEL_CARD.md").read_text(encoding="utf-8")
+    metrics = json.loads((MODEL_PATH / "metrics.json").read_text(encoding="utf-8"))
+    for needle in ("perf_review_text", "cr_usefulness", "narrative_labelled.csv", "cross-validation"):
+        assert needle in card
+    assert f"{metrics['threshold']:.2f}" in card
+    assert metrics["cross_validation"]["overall"]["recall_vague_character"] > 0.8
+
+
+def test_the_independent_evaluation_mode_scores_each_source_and_the_whole(tmp_path: Path) -> None:
+    import importlib.util
+
+    if not (REPO.parent / "shared" / "data" / "perf_review_text").exists():
+        pytest.skip("shared data not found; the evaluation mode reads texts from it")
+    spec = importlib.util.spec_from_file_location("narrative_eval", REPO / "bench" / "narrative_eval.py")
+    assert spec is not None and spec.loader is not None
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    # Plumbing only: training references (never evaluation items) stand in for a labels file.
+    labels = tmp_path / "narrative_labels.csv"
+    labels.write_text(
+        "item_id,source,ref,label\n"
+        "x1,perf,v10-484#0,vague\n"  # "David Kelly is an excellent worker."
+        "x2,perf,v10-485#1,specific\n"  # "He was successful on 11 of 13 Motions for Summary Judgment, …"
+        "x3,perf,v10-27#0,other\n",
+        encoding="utf-8",
+    )
+    scores = bench.score_independent(bench.independent_rows(labels))
+    assert set(scores) == {"perf", "all"}
+    assert scores["all"]["weak_n"] == 1 and scores["all"]["specific_n"] == 1
+    assert scores["all"]["recall"] == 1.0 and scores["all"]["specific_flagged"] == 0.0
+
+
+def test_the_transparency_report_carries_the_narrative_figures_from_the_files() -> None:
+    from brightline.core.insights import build_transparency_report, load_model_metrics
+
+    metrics = load_model_metrics(MODEL_PATH / "metrics.json")
+    evaluation = {
+        "perf": {"weak_n": 10, "recall": 0.8, "specific_n": 5, "specific_flagged": 0.2},
+        "labeller_agreement": {"items": 15, "agreement": 0.9, "cohen_kappa": 0.8},
+    }
+    report = {entry.kind: entry for entry in build_transparency_report(
+        sentiment_metrics={}, theme_metrics={}, versions={}, reviews={}, window_days=182,
+        narrative_metrics=metrics, narrative_evaluation=evaluation)}
+    accuracy = report["narrative_check"].accuracy
+    figures = {(figure.dataset.split(",")[0], figure.metric): figure.value for figure in accuracy}
+    assert figures[("independent evaluation set", "recall on vague + character statements")] == 0.8
+    assert figures[("independent evaluation set", "share of specific statements flagged")] == 0.2
+    cross_validated = figures[("training statements", "recall on vague + character statements")]
+    assert cross_validated == metrics["cross_validation"]["overall"]["recall_vague_character"]
+    assert len(report["narrative_check"].accuracy) == 4  # the agreement is not a score
