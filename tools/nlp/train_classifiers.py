@@ -51,7 +51,8 @@ from brightline.core.nlp.features import (  # noqa: E402
     marked_piece,
     piece_variants,
 )
-from brightline.core.nlp.splits import normalise_for_grouping, premo_split, toxicr_split  # noqa: E402
+from brightline.core.nlp.sentiment_sources import default_extra_data_dir, load_sources  # noqa: E402
+from brightline.core.nlp.splits import normalise_for_grouping, toxicr_split  # noqa: E402
 from brightline.core.nlp.tokens import TokenBatch, static_vocabulary, tokenize  # noqa: E402
 
 DEFAULT_DATA = REPOSITORY.parent / "shared" / "data"
@@ -61,6 +62,10 @@ CANDIDATES = ("subwords", "subwords+characters", "subwords+characters+embedding"
 SUBWORD_MIN_DF = 2
 CHARACTER_MIN_DF = 2
 CHARACTER_NGRAMS = (2, 5)
+SHARED_SENTIMENT_SOURCES = ("senti4sd", "premo")
+#: Fixed since 2026-12-06: chosen on the leave-one-source-out table of bench/sentiment_loso.py
+#: (docs/models.md); ``--cross-validate`` still runs the in-domain grid for comparison.
+SENTIMENT_RECIPE: dict[str, str | float] = {"candidate": "subwords+characters+embedding", "C": 0.5}
 
 
 @dataclass
@@ -74,26 +79,31 @@ def read_csv(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(handle))
 
 
-def sentiment_data(data_dir: Path) -> tuple[Dataset, dict[str, Dataset]]:
-    senti = read_csv(data_dir / "senti4sd" / "senti4sd_polarity.csv")
-    premo = read_csv(data_dir / "premo_pr_emotions" / "premo_pr_comments.csv")
-    train = Dataset(
-        [row["text"] for row in senti if row["split"] == "train"]
-        + [row["text"] for row in premo if premo_split(row["id"]) == "train"],
-        [row["label"] for row in senti if row["split"] == "train"]
-        + [row["polarity"] for row in premo if premo_split(row["id"]) == "train"],
-    )
-    tests = {
-        "senti4sd_test": Dataset(
-            [row["text"] for row in senti if row["split"] == "test"],
-            [row["label"] for row in senti if row["split"] == "test"],
-        ),
-        "premo_test": Dataset(
-            [row["text"] for row in premo if premo_split(row["id"]) == "test"],
-            [row["polarity"] for row in premo if premo_split(row["id"]) == "test"],
-        ),
-    }
+def sentiment_data(data_dir: Path, extra_data_dir: Path | None) -> tuple[Dataset, dict[str, Dataset]]:
+    """Training rows of every source present (``brightline.core.nlp.sentiment_sources``); test rows per source."""
+    sources = load_sources(data_dir, extra_data_dir)
+    missing = [key for key in SHARED_SENTIMENT_SOURCES if key not in sources]
+    if missing:
+        raise SystemExit(f"the shared sentiment sets are missing from {data_dir}: {', '.join(missing)}")
+    train = Dataset([], [])
+    tests: dict[str, Dataset] = {}
+    for key, rows in sources.items():
+        train.texts.extend(row.text for row in rows if row.split == "train")
+        train.labels.extend(row.label for row in rows if row.split == "train")
+        tests[f"{key}_test"] = Dataset([row.text for row in rows if row.split == "test"],
+                                       [row.label for row in rows if row.split == "test"])
     return train, tests
+
+
+def fit_sentiment_recipe(
+    tokens: TokenBatch, labels: list[str], pieces_to_grams: sparse.csr_matrix | None = None
+) -> tuple[FeatureBuilder, LogisticRegression]:
+    """The shipped sentiment recipe (``SENTIMENT_RECIPE``) fitted on ``tokens``; LOSO refits it per fold."""
+    builder = FeatureBuilder(str(SENTIMENT_RECIPE["candidate"]),
+                             piece_grams() if pieces_to_grams is None else pieces_to_grams).fit(tokens)
+    model = LogisticRegression(C=float(SENTIMENT_RECIPE["C"]), max_iter=3000, class_weight="balanced")
+    model.fit(builder.transform(tokens), np.array(labels))
+    return builder, model
 
 
 def tone_label(value: str) -> str:
@@ -359,12 +369,18 @@ def main() -> None:
     parser.add_argument("task", choices=["sentiment", "tone"])
     parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--output", type=Path)
+    parser.add_argument("--extra-data-dir", type=Path, default=default_extra_data_dir(),
+                        help="folder of the sentiment sets outside shared/data "
+                             "(default: $BRIGHTLINE_SENTIMENT_EXTRA_DATA)")
     parser.add_argument("--no-lexicon", action="store_true", help="skip the VADER baseline")
+    parser.add_argument("--cross-validate", action="store_true",
+                        help="sentiment: also run the in-domain cross-validation grid (tone always runs it)")
     arguments = parser.parse_args()
     task = arguments.task
     output = arguments.output or MODELS / task
 
-    train, tests = sentiment_data(arguments.data_dir) if task == "sentiment" else tone_data(arguments.data_dir)
+    train, tests = (sentiment_data(arguments.data_dir, arguments.extra_data_dir) if task == "sentiment"
+                    else tone_data(arguments.data_dir))
     labels = sorted(set(train.labels))
     print(f"train rows: {len(train.texts)}; test rows: { {name: len(d.texts) for name, d in tests.items()} }")
     train_tokens = tokenize(train.texts)
@@ -386,15 +402,22 @@ def main() -> None:
             "train VADER lexicon", train.labels, lexicon_predictions(train.texts, task), labels
         )
 
-    results, out_of_fold = cross_validate(train, train_tokens, task)
-    chosen = max(results, key=lambda result: (result["cv_macro_f1"], -result["C"]))
-    print(f"\nchosen by cross-validation: {chosen}")
-    metrics["cross_validation"] = results
+    if task == "tone" or arguments.cross_validate:
+        results, _ = cross_validate(train, train_tokens, task)
+        metrics["cross_validation"] = results
+    if task == "tone":
+        chosen = max(results, key=lambda result: (result["cv_macro_f1"], -result["C"]))
+        print(f"\nchosen by cross-validation: {chosen}")
+        builder = FeatureBuilder(chosen["candidate"], piece_grams()).fit(train_tokens)
+        model = LogisticRegression(C=chosen["C"], max_iter=3000, class_weight="balanced")
+        model.fit(builder.transform(train_tokens), np.array(train.labels))
+    else:
+        chosen = {**SENTIMENT_RECIPE, "chosen_by": "leave-one-source-out table (bench/sentiment_loso.py)",
+                  "sources": sorted(name.removesuffix("_test") for name in tests)}
+        print(f"\nfixed recipe: {chosen}")
+        builder, model = fit_sentiment_recipe(train_tokens, train.labels)
     metrics["chosen"] = chosen
 
-    builder = FeatureBuilder(chosen["candidate"], piece_grams()).fit(train_tokens)
-    model = LogisticRegression(C=chosen["C"], max_iter=3000, class_weight="balanced")
-    model.fit(builder.transform(train_tokens), np.array(train.labels))
     extra: dict[str, Any] = {}
     if task == "tone":
         extra = {"positive_label": "toxic", "threshold": chosen["oof_threshold"]}

@@ -107,13 +107,13 @@ SOURCES: tuple[SentimentSource, ...] = (
         licence="CC0-1.0 (the copy's repository); the original release's licence not verified here",
         relative_path="DeepSentimentSECrossPlatform/datasets/github.csv", in_shared_data=False, read=_github),
     SentimentSource(
-        key="jira", title="Jira (Ortu et al.)", platform="Apache Jira issue comments",
+        key="jira", title="Jira, Ortu et al.", platform="Apache Jira issue comments",
         origin=f"Ortu et al., MSR 2016, emotions mapped to polarity (love/joy positive, anger/sadness negative); "
                f"copy in {CROSS_PLATFORM_REPOSITORY} @ {CROSS_PLATFORM_COMMIT[:8]}",
         licence="CC0-1.0 (the copy's repository); the original release's licence not verified here",
         relative_path="DeepSentimentSECrossPlatform/datasets/jira.csv", in_shared_data=False, read=_plain),
     SentimentSource(
-        key="lin_so", title="Stack Overflow sentences (Lin et al.)", platform="Stack Overflow sentences",
+        key="lin_so", title="Lin et al.", platform="Stack Overflow sentences",
         origin=f"Lin et al., ICSE 2018; copy in {CROSS_PLATFORM_REPOSITORY} @ {CROSS_PLATFORM_COMMIT[:8]}",
         licence="CC0-1.0 (the copy's repository); the original replication package's licence not verified here",
         relative_path="DeepSentimentSECrossPlatform/tools/deep_learning_based/rnn4sentise/LinData.csv",
