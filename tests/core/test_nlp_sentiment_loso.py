@@ -95,3 +95,14 @@ def test_each_source_is_left_out_once_and_the_tools_are_scored_on_the_premo_rows
 def test_it_refuses_to_run_with_fewer_than_two_sources(tmp_path: Path) -> None:
     with pytest.raises(SystemExit, match="fewer than two"):
         loso_module().evaluate(tmp_path, None)
+
+
+def test_it_prints_the_stored_table_of_the_shipped_model(monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    loso = loso_module()
+    stored = json.loads((loso.MODELS_PATH / "sentiment" / "metrics.json").read_text(encoding="utf-8"))
+    monkeypatch.setattr(sys, "argv", ["sentiment_loso.py", "--markdown", "--from-metrics"])
+    loso.main()
+    table = capsys.readouterr().out
+    for entry in stored["leave_one_source_out"]["sources"].values():
+        assert f"| {entry['title']} ({entry['platform']}) |" in table
+        assert f"**{entry['left_out']['macro_f1']:.3f} / {entry['left_out']['negative_f1']:.3f}**" in table
