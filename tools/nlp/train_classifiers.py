@@ -8,12 +8,15 @@ The VADER lexicon baseline needs ``vaderSentiment`` (``tools/nlp/requirements-tr
 folder holding just that package on ``PYTHONPATH`` is enough); ``--no-lexicon`` skips it.
 
 Data (never copied into the repository; rules in ``shared/data/README.md``):
-- sentiment: Senti4SD ``split=train`` + PREMO rows with ``premo_split(id) == "train"``;
-  scored on Senti4SD ``split=test`` and on the PREMO test rows.
+- sentiment: the training rows of every set ``brightline.core.nlp.sentiment_sources`` finds
+  (Senti4SD and PREMO in shared/data; the GitHub gold standard, Jira and Lin et al. sets in
+  ``--extra-data-dir`` / ``$BRIGHTLINE_SENTIMENT_EXTRA_DATA``); scored on each set's test rows.
 - tone: ToxiCR dev rows with ``toxicr_split(text) == "train"``; scored on the test rows.
 
 Features are the blocks of ``brightline.core.nlp.features``, built here as sparse matrices from
-the static model's tokens. Model selection uses only the training rows: 5-fold cross-validation
+the static model's tokens. Sentiment uses the fixed ``SENTIMENT_RECIPE``, chosen on the
+leave-one-source-out table (``bench/sentiment_loso.py``); ``--cross-validate`` adds the grid below.
+Tone's model selection uses only the training rows: 5-fold cross-validation
 grouped by normalised text (duplicates stay in one fold) over the candidate feature sets × a small
 grid of C; the idf and n-gram vocabularies are refitted inside every fold. For tone, the decision
 threshold is the one that maximises F1 of ``toxic`` on the out-of-fold probabilities of the
