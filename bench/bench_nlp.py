@@ -6,7 +6,9 @@ Builds 100,000 synthetic review comments (see ``bench_embeddings.py``), then tim
 same texts: ``classify_csv`` on a CSV of them (first, so the peak memory it reports is that of the
 streaming path), then ``embed``, ``classify_sentiment`` and ``classify_tone`` on the whole list.
 Repeats the timings (``--rounds``; ``embed`` is timed in every round) and prints rows/s, each one's
-ratio to bare ``embed`` (the median of the rounds' ratios) and the peak resident memory.
+ratio to bare ``embed`` (the median of the rounds' ratios) and the peak resident memory. Then the
+interactive case: one comment per call (``--single`` calls each), the median milliseconds of
+``embed`` and ``classify_sentiment``, and their ratio.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ def peak_rss_mib() -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--count", type=int, default=100_000)
+    parser.add_argument("--single", type=int, default=300, help="one-comment calls timed for the latency")
     parser.add_argument("--rounds", type=int, default=3,
                         help="repeat every timing this often; ratios are medians of the per-round ratios")
     arguments = parser.parse_args()
@@ -77,6 +80,12 @@ def main() -> None:
         ratio = median(r / t for r, t in zip(reference, timings[label], strict=True))
         print(f"{label.split(' ')[0]} / embed ratio (median of rounds): {ratio:.2f}")
     print(f"peak RSS at the end (100,000 texts embedded and classified in one call each): {peak_rss_mib():,.0f} MiB")
+    latency = {name: median(seconds(lambda text=text, work=work: work([text])) for text in texts[:arguments.single])
+               * 1000 for name, work in (("embed", embed), ("classify_sentiment", classify_sentiment))}
+    for name, milliseconds in latency.items():
+        print(f"interactive latency, one comment per call, {name}: {milliseconds:.3f} ms "
+              f"(median of {arguments.single})")
+    print(f"classify_sentiment / embed latency ratio: {latency['classify_sentiment'] / latency['embed']:.2f}")
 
 
 if __name__ == "__main__":

@@ -97,6 +97,11 @@ def test_the_transparency_report_carries_the_measured_numbers_of_the_metrics_fil
         sentiment_metrics=sentiment, theme_metrics=themes, versions=model_versions(), reviews={}, window_days=182)}
     drift = {(f.dataset, f.metric): f.value for f in report["sentiment_drift"].accuracy}
     assert drift[("Senti4SD test split", "macro-F1")] == sentiment["test"]["senti4sd_test"]["macro_f1"]
+    for entry in sentiment["leave_one_source_out"]["sources"].values():
+        left_out = f"{entry['title']} ({entry['platform']}), left out of training"
+        assert drift[(left_out, "negative F1")] == entry["left_out"]["negative_f1"]
+        assert drift[(left_out, "macro-F1")] == entry["left_out"]["macro_f1"]
+    assert len(sentiment["leave_one_source_out"]["sources"]) >= 4
     theme = {f.metric: f.value for f in report["theme"].accuracy}
     assert theme["micro F1"] == themes["test"]["micro_f1"]
     detection = {f.metric: f.value for f in report["trend_break"].accuracy}

@@ -8,12 +8,15 @@ The VADER lexicon baseline needs ``vaderSentiment`` (``tools/nlp/requirements-tr
 folder holding just that package on ``PYTHONPATH`` is enough); ``--no-lexicon`` skips it.
 
 Data (never copied into the repository; rules in ``shared/data/README.md``):
-- sentiment: Senti4SD ``split=train`` + PREMO rows with ``premo_split(id) == "train"``;
-  scored on Senti4SD ``split=test`` and on the PREMO test rows.
+- sentiment: the training rows of every set ``brightline.core.nlp.sentiment_sources`` finds
+  (Senti4SD and PREMO in shared/data; the GitHub gold standard, Jira and Lin et al. sets in
+  ``--extra-data-dir`` / ``$BRIGHTLINE_SENTIMENT_EXTRA_DATA``); scored on each set's test rows.
 - tone: ToxiCR dev rows with ``toxicr_split(text) == "train"``; scored on the test rows.
 
 Features are the blocks of ``brightline.core.nlp.features``, built here as sparse matrices from
-the static model's tokens. Model selection uses only the training rows: 5-fold cross-validation
+the static model's tokens. Sentiment uses the fixed ``SENTIMENT_RECIPE``, chosen on the
+leave-one-source-out table (``bench/sentiment_loso.py``); ``--cross-validate`` adds the grid below.
+Tone's model selection uses only the training rows: 5-fold cross-validation
 grouped by normalised text (duplicates stay in one fold) over the candidate feature sets × a small
 grid of C; the idf and n-gram vocabularies are refitted inside every fold. For tone, the decision
 threshold is the one that maximises F1 of ``toxic`` on the out-of-fold probabilities of the
@@ -51,7 +54,8 @@ from brightline.core.nlp.features import (  # noqa: E402
     marked_piece,
     piece_variants,
 )
-from brightline.core.nlp.splits import normalise_for_grouping, premo_split, toxicr_split  # noqa: E402
+from brightline.core.nlp.sentiment_sources import default_extra_data_dir, load_sources  # noqa: E402
+from brightline.core.nlp.splits import normalise_for_grouping, toxicr_split  # noqa: E402
 from brightline.core.nlp.tokens import TokenBatch, static_vocabulary, tokenize  # noqa: E402
 from brightline.core.nlp.tone import LEXICON_FEATURES, lexicon_features  # noqa: E402
 
@@ -70,6 +74,10 @@ TONE_CANDIDATES = (*CANDIDATES, "subwords+characters+embedding+lexicon")
 SUBWORD_MIN_DF = 2
 CHARACTER_MIN_DF = 2
 CHARACTER_NGRAMS = (2, 5)
+SHARED_SENTIMENT_SOURCES = ("senti4sd", "premo")
+#: Fixed since 2026-12-06: chosen on the leave-one-source-out table of bench/sentiment_loso.py
+#: (docs/models.md); ``--cross-validate`` still runs the in-domain grid for comparison.
+SENTIMENT_RECIPE: dict[str, str | float] = {"candidate": "subwords+characters+embedding", "C": 0.5}
 
 
 @dataclass
@@ -83,26 +91,31 @@ def read_csv(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(handle))
 
 
-def sentiment_data(data_dir: Path) -> tuple[Dataset, dict[str, Dataset]]:
-    senti = read_csv(data_dir / "senti4sd" / "senti4sd_polarity.csv")
-    premo = read_csv(data_dir / "premo_pr_emotions" / "premo_pr_comments.csv")
-    train = Dataset(
-        [row["text"] for row in senti if row["split"] == "train"]
-        + [row["text"] for row in premo if premo_split(row["id"]) == "train"],
-        [row["label"] for row in senti if row["split"] == "train"]
-        + [row["polarity"] for row in premo if premo_split(row["id"]) == "train"],
-    )
-    tests = {
-        "senti4sd_test": Dataset(
-            [row["text"] for row in senti if row["split"] == "test"],
-            [row["label"] for row in senti if row["split"] == "test"],
-        ),
-        "premo_test": Dataset(
-            [row["text"] for row in premo if premo_split(row["id"]) == "test"],
-            [row["polarity"] for row in premo if premo_split(row["id"]) == "test"],
-        ),
-    }
+def sentiment_data(data_dir: Path, extra_data_dir: Path | None) -> tuple[Dataset, dict[str, Dataset]]:
+    """Training rows of every source present (``brightline.core.nlp.sentiment_sources``); test rows per source."""
+    sources = load_sources(data_dir, extra_data_dir)
+    missing = [key for key in SHARED_SENTIMENT_SOURCES if key not in sources]
+    if missing:
+        raise SystemExit(f"the shared sentiment sets are missing from {data_dir}: {', '.join(missing)}")
+    train = Dataset([], [])
+    tests: dict[str, Dataset] = {}
+    for key, rows in sources.items():
+        train.texts.extend(row.text for row in rows if row.split == "train")
+        train.labels.extend(row.label for row in rows if row.split == "train")
+        tests[f"{key}_test"] = Dataset([row.text for row in rows if row.split == "test"],
+                                       [row.label for row in rows if row.split == "test"])
     return train, tests
+
+
+def fit_sentiment_recipe(
+    tokens: TokenBatch, labels: list[str], pieces_to_grams: sparse.csr_matrix | None = None
+) -> tuple[FeatureBuilder, LogisticRegression]:
+    """The shipped sentiment recipe (``SENTIMENT_RECIPE``) fitted on ``tokens``; LOSO refits it per fold."""
+    builder = FeatureBuilder(str(SENTIMENT_RECIPE["candidate"]),
+                             piece_grams() if pieces_to_grams is None else pieces_to_grams).fit(tokens)
+    model = LogisticRegression(C=float(SENTIMENT_RECIPE["C"]), max_iter=3000, class_weight="balanced")
+    model.fit(builder.transform(tokens), np.array(labels))
+    return builder, model
 
 
 def tone_label(value: str) -> str:
@@ -381,13 +394,19 @@ def main() -> None:
     parser.add_argument("task", choices=["sentiment", "tone"])
     parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--output", type=Path)
+    parser.add_argument("--extra-data-dir", type=Path, default=default_extra_data_dir(),
+                        help="folder of the sentiment sets outside shared/data "
+                             "(default: $BRIGHTLINE_SENTIMENT_EXTRA_DATA)")
     parser.add_argument("--no-lexicon", action="store_true", help="skip the VADER baseline")
     parser.add_argument("--candidates", help="comma-separated feature sets to cross-validate (default: all)")
+    parser.add_argument("--cross-validate", action="store_true",
+                        help="sentiment: also run the in-domain cross-validation grid (tone always runs it)")
     arguments = parser.parse_args()
     task = arguments.task
     output = arguments.output or MODELS / task
 
-    train, tests = sentiment_data(arguments.data_dir) if task == "sentiment" else tone_data(arguments.data_dir)
+    train, tests = (sentiment_data(arguments.data_dir, arguments.extra_data_dir) if task == "sentiment"
+                    else tone_data(arguments.data_dir))
     labels = sorted(set(train.labels))
     print(f"train rows: {len(train.texts)}; test rows: { {name: len(d.texts) for name, d in tests.items()} }")
     train_tokens = tokenize(train.texts)
@@ -409,22 +428,32 @@ def main() -> None:
             "train VADER lexicon", train.labels, lexicon_predictions(train.texts, task), labels
         )
 
-    candidates = TONE_CANDIDATES if task == "tone" else CANDIDATES
-    if arguments.candidates:
-        candidates = tuple(arguments.candidates.split(","))
-    train_lexicon = lexicon_features(train.texts) if task == "tone" else None
-    test_lexicon = {name: lexicon_features(dataset.texts) for name, dataset in tests.items()} if task == "tone" else {}
-    results, out_of_fold = cross_validate(train, train_tokens, task, train_lexicon, candidates)
-    # Tone is chosen by the F1 of the class it exists to flag (at its out-of-fold threshold).
-    key = "oof_toxic_f1_at_threshold" if task == "tone" else "cv_macro_f1"
-    chosen = max(results, key=lambda result: (result[key], -result["C"]))
-    print(f"\nchosen by cross-validation: {chosen}")
-    metrics["cross_validation"] = results
+    if task == "tone":
+        candidates = TONE_CANDIDATES
+        if arguments.candidates:
+            candidates = tuple(arguments.candidates.split(","))
+        train_lexicon = lexicon_features(train.texts)
+        test_lexicon = {name: lexicon_features(dataset.texts) for name, dataset in tests.items()}
+        results, out_of_fold = cross_validate(train, train_tokens, task, train_lexicon, candidates)
+        metrics["cross_validation"] = results
+        # Tone is chosen by the F1 of the class it exists to flag (at its out-of-fold threshold).
+        chosen = max(results, key=lambda result: (result["oof_toxic_f1_at_threshold"], -result["C"]))
+        print(f"\nchosen by cross-validation: {chosen}")
+        builder = FeatureBuilder(chosen["candidate"], piece_grams()).fit(train_tokens)
+        model = LogisticRegression(C=chosen["C"], max_iter=3000, class_weight="balanced")
+        model.fit(builder.transform(train_tokens, train_lexicon), np.array(train.labels))
+    else:
+        train_lexicon, test_lexicon = None, {}
+        if arguments.cross_validate:
+            candidates = tuple(arguments.candidates.split(",")) if arguments.candidates else CANDIDATES
+            results, out_of_fold = cross_validate(train, train_tokens, task, None, candidates)
+            metrics["cross_validation"] = results
+        chosen = {**SENTIMENT_RECIPE, "chosen_by": "leave-one-source-out table (bench/sentiment_loso.py)",
+                  "sources": sorted(name.removesuffix("_test") for name in tests)}
+        print(f"\nfixed recipe: {chosen}")
+        builder, model = fit_sentiment_recipe(train_tokens, train.labels)
     metrics["chosen"] = chosen
 
-    builder = FeatureBuilder(chosen["candidate"], piece_grams()).fit(train_tokens)
-    model = LogisticRegression(C=chosen["C"], max_iter=3000, class_weight="balanced")
-    model.fit(builder.transform(train_tokens, train_lexicon), np.array(train.labels))
     extra: dict[str, Any] = {}
     if task == "tone":
         # The person rule ("you are an idiot") flags on its own, on top of the threshold.
