@@ -237,3 +237,26 @@ def test_the_settings_page_and_the_api_change_the_choice(personas, client_for):
     assert NotificationSettings.objects.get(person=personas.erin).frequency == "immediate"
     schema = browser.get("/api/openapi.json").json()
     assert "/api/me/notifications" in schema["paths"] and "/api/me/calendar" in schema["paths"]
+
+
+def test_right_away_means_when_the_request_is_made_not_at_the_next_run(personas, mailbox,
+                                                                     django_capture_on_commit_callbacks):
+    set_frequency(personas.pat, "immediate")
+    with django_capture_on_commit_callbacks(execute=True):
+        request = ask(personas.erin, [personas.pat, personas.mo])  # Mo keeps the daily digest
+    [message] = mailbox.received
+    assert message[0] == [personas.pat.email]
+    assert f"/growth/invitations/{request.invitations.get(respondent=personas.pat).pk}/" in body(message[1])
+    run("immediate")
+    assert len(mailbox.received) == 1
+
+
+def test_a_phase_change_tells_the_people_of_the_cycle_who_want_it_right_away(personas, mailbox,
+                                                                            django_capture_on_commit_callbacks):
+    train(personas.mo)
+    set_frequency(personas.mo, "immediate")
+    cycle = advance_to(open_payments_cycle(personas), Phase.SELF_REVIEW, personas.pia)
+    with django_capture_on_commit_callbacks(execute=True):
+        review_services.advance_cycle(cycle, actor=personas.pia)
+    assert sorted(message["Subject"] for message in mailbox.to(personas.mo.email)) == [
+        "Brightline: Assess Erin Employee (2026 H2)", "Brightline: Assess Pat Peer (2026 H2)"]

@@ -101,7 +101,8 @@ def _escape(text: str) -> str:
 
 def _fold(line: str) -> str:
     """Split a content line into 75-octet pieces joined by CRLF and a space (RFC 5545 3.1)."""
-    pieces, current = [], ""
+    pieces: list[str] = []
+    current = ""
     for char in line:
         limit = LINE_OCTETS if not pieces else LINE_OCTETS - 1
         if len((current + char).encode()) > limit:

@@ -52,8 +52,9 @@ KEY_MAX: Final = 200
 SUBJECT_PREFIX: Final = "Brightline: "
 SUBJECT_MAX: Final = 150
 INTERRUPTED: Final = "The run sending this stopped midway; it is not sent again so that nobody gets it twice."
-FREQUENCY_WORDS: Final = {Frequency.IMMEDIATE: "an e-mail for each event", Frequency.DAILY: "a daily digest",
-                          Frequency.WEEKLY: "a weekly digest"}
+FREQUENCY_WORDS: Final[dict[str, str]] = {
+    Frequency.IMMEDIATE: "an e-mail for each event", Frequency.DAILY: "a daily digest",
+    Frequency.WEEKLY: "a weekly digest"}
 ERR_FREQUENCY: Final = "Choose how often to be told: {choices}."
 
 
