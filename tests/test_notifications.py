@@ -260,3 +260,19 @@ def test_a_phase_change_tells_the_people_of_the_cycle_who_want_it_right_away(per
         review_services.advance_cycle(cycle, actor=personas.pia)
     assert sorted(message["Subject"] for message in mailbox.to(personas.mo.email)) == [
         "Brightline: Assess Erin Employee (2026 H2)", "Brightline: Assess Pat Peer (2026 H2)"]
+
+
+def test_the_command_sends_now_and_a_second_run_sends_nothing(personas, mailbox):
+    import json
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    ask(personas.erin, [personas.pat])
+    out = StringIO()
+    call_command("notifications", "send", "--frequency", "daily", stdout=out)
+    assert out.getvalue().startswith("1 e-mail sent (")
+    again = StringIO()
+    call_command("notifications", "send", "--frequency", "daily", "--json", stdout=again)
+    assert json.loads(again.getvalue())["messages_sent"] == 0
+    assert len(mailbox.to(personas.pat.email)) == 1

@@ -15,7 +15,8 @@ def send(progress: Progress, *, frequency: str = Frequency.IMMEDIATE,
          person_ids: list[int] | None = None) -> dict[str, Any]:
     """E-mail the waiting notices of everyone who chose ``frequency``. Safe to repeat: a notice is sent once."""
     report = send_notifications(frequency, person_ids=person_ids)
-    message = f"{report.sent_messages} e-mail{'s' if report.sent_messages != 1 else ''} sent to {report.people} people"
+    people = f"{report.people} {'person' if report.people == 1 else 'people'}"
+    message = f"{report.sent_messages} e-mail{'s' if report.sent_messages != 1 else ''} sent ({people} checked)"
     if report.failed:
         message += f"; {report.failed} notice{'s' if report.failed != 1 else ''} not sent, tried again at the next run"
     progress.update(report.people, total=report.people, message=message)
