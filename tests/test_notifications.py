@@ -224,6 +224,7 @@ def test_the_settings_page_and_the_api_change_the_choice(personas, client_for):
     page = browser.get("/me/notifications/").content.decode()
     assert "A daily digest" in page and 'value="daily" checked' in page
     assert "/me/notifications/" in browser.get("/").content.decode()  # linked from the inbox
+    assert not NotificationSettings.objects.filter(person=personas.erin).exists()  # reading writes nothing
     browser.post("/me/notifications/", {"frequency": "weekly"})
     assert NotificationSettings.objects.get(person=personas.erin).frequency == "weekly"
     response = browser.post("/me/notifications/", {"frequency": "hourly"}, follow=True)
@@ -276,3 +277,42 @@ def test_the_command_sends_now_and_a_second_run_sends_nothing(personas, mailbox)
     call_command("notifications", "send", "--frequency", "daily", "--json", stdout=again)
     assert json.loads(again.getvalue())["messages_sent"] == 0
     assert len(mailbox.to(personas.pat.email)) == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_runs_at_once_send_each_event_once(personas, mailbox):
+    """Two schedulers (or a redelivered job next to the first) run together: one claims, the other finds nothing."""
+    import threading
+
+    from django.db import connection, connections
+
+    if connection.vendor != "postgresql":
+        pytest.skip("concurrent runs need a database server (runs on PostgreSQL)")
+    set_frequency(personas.pat, "immediate")
+    for asker in (personas.erin, personas.mo, personas.lee):
+        ask(asker, [personas.pat])
+    start = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def one_run() -> None:
+        from brightline.notifications.services import send_notifications
+
+        try:
+            start.wait()
+            send_notifications("immediate")
+        except BaseException as error:  # reported below, in the test's thread
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=one_run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    subjects = sorted(message["Subject"] for message in mailbox.to(personas.pat.email))
+    assert subjects == ["Brightline: Give feedback about Erin Employee", "Brightline: Give feedback about Lee Leader",
+                        "Brightline: Give feedback about Mo Manager"]
+    assert set(Notice.objects.filter(person=personas.pat).values_list("status", flat=True)) == {"sent"}

@@ -24,7 +24,7 @@ class NotificationSettingsIn(Schema):
 
 
 def _out(request: HttpRequest) -> dict[str, object]:
-    row = calendar.settings_for(request.auth)  # type: ignore[attr-defined]
+    row = calendar.current_settings(request.auth)  # type: ignore[attr-defined]
     path = calendar.feed_path(row)
     return {"frequency": row.frequency, "calendar_url": absolute_url(path) if path else None}
 

@@ -140,6 +140,11 @@ def settings_for(person: Person) -> NotificationSettings:
     return row
 
 
+def current_settings(person: Person) -> NotificationSettings:
+    """The person's choices as stored, or the defaults (unsaved): reading them writes nothing."""
+    return NotificationSettings.objects.filter(person=person).first() or NotificationSettings(person=person)
+
+
 def regenerate_token(person: Person) -> NotificationSettings:
     """A new secret feed address; the previous one, if any, stops working at once."""
     row = settings_for(person)

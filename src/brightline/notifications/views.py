@@ -33,7 +33,7 @@ def notification_settings(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, "Saved: " + Frequency(frequency_of(viewer)).label.lower() + ".")
         return redirect("notifications:settings")
-    row = calendar.settings_for(viewer)
+    row = calendar.current_settings(viewer)
     path = calendar.feed_path(row)
     return render(request, "notifications/settings.html", {
         "person": viewer, "frequency": row.frequency, "choices": Frequency.choices,
@@ -49,7 +49,7 @@ def calendar_link(request: HttpRequest) -> HttpResponse:
         calendar.revoke_token(viewer)
         messages.success(request, "Your calendar address is switched off; calendars using it stop updating.")
     else:
-        replaced = bool(calendar.settings_for(viewer).calendar_token)
+        replaced = bool(calendar.current_settings(viewer).calendar_token)
         calendar.regenerate_token(viewer)
         messages.success(request, "A new calendar address is ready; the previous one no longer works."
                          if replaced else "Your calendar address is ready: add it to your calendar app.")
