@@ -6,6 +6,9 @@ The handlers only note what changed (no query while the change is being made); a
 ``notifications.send`` job for them alone. The job is the same one the hourly schedule runs, so an
 event it sends here is not sent again there. A failure here is logged and never undoes or breaks the
 change that caused it: the hourly run sends what was missed.
+
+AI signals are left to the hourly run: the nightly run stores them subject by subject, and one job per
+subject at 02:00 would gain nothing over the run at :05.
 """
 
 from __future__ import annotations
@@ -18,7 +21,6 @@ from django.db import transaction
 from django.db.models.signals import post_save
 
 from brightline.feedback.models import FeedbackInvitation, FeedbackRequest
-from brightline.insights.models import Signal
 from brightline.notifications.models import Frequency, NotificationSettings
 from brightline.people.models import AccessRole
 from brightline.reviews.models import Appeal, PanelMember, Review, ReviewCycle
@@ -98,13 +100,8 @@ def _appeal_saved(sender: Any, instance: Appeal, **kwargs: Any) -> None:
     _note("appeal", instance.pk)
 
 
-def _signal_saved(sender: Any, instance: Signal, **kwargs: Any) -> None:
-    _note("person", instance.owner_id)
-
-
 def connect() -> None:
     post_save.connect(_request_saved, sender=FeedbackRequest, dispatch_uid="notifications.feedback_request")
     post_save.connect(_invitation_saved, sender=FeedbackInvitation, dispatch_uid="notifications.invitation")
     post_save.connect(_cycle_saved, sender=ReviewCycle, dispatch_uid="notifications.cycle")
     post_save.connect(_appeal_saved, sender=Appeal, dispatch_uid="notifications.appeal")
-    post_save.connect(_signal_saved, sender=Signal, dispatch_uid="notifications.signal")
