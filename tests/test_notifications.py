@@ -122,7 +122,7 @@ def test_an_action_done_before_the_digest_is_not_mailed(personas, mailbox):
 
     collect(personas.pat, today=dt.date.today())  # seen by an earlier run, not yet sent
     feedback_services.decline_feedback_invitation(actor=personas.pat, invitation=request.invitations.get())
-    run("daily")
+    assert run("daily").result["no_longer_needed"] == 1
     assert mailbox.to(personas.pat.email) == []
     assert Notice.objects.get(person=personas.pat).status == Notice.Status.DROPPED
 
@@ -316,3 +316,18 @@ def test_two_runs_at_once_send_each_event_once(personas, mailbox):
     assert subjects == ["Brightline: Give feedback about Erin Employee", "Brightline: Give feedback about Lee Leader",
                         "Brightline: Give feedback about Mo Manager"]
     assert set(Notice.objects.filter(person=personas.pat).values_list("status", flat=True)) == {"sent"}
+
+
+def test_a_notice_done_with_is_deleted_after_a_year_and_a_waiting_one_is_kept(personas, mailbox):
+    ask(personas.erin, [personas.pat])
+    run("daily")
+    set_frequency(personas.mo, "weekly")
+    ask(personas.erin, [personas.mo])
+    run("daily")  # collects nothing for Mo (weekly); make his notice by hand, as a weekly run would
+    from brightline.notifications.services import collect
+
+    collect(personas.mo, today=dt.date.today())
+    year_ago = dt.datetime.now(dt.UTC) - dt.timedelta(days=366)
+    Notice.objects.update(created_at=year_ago)
+    assert run("immediate").result["deleted_after_a_year"] == 1
+    assert list(Notice.objects.values_list("person__email", "status")) == [(personas.mo.email, "pending")]

@@ -47,6 +47,8 @@ REMINDER_DAYS: Final = 2
 # Decisions on appeals older than this are not announced (a new install does not mail the past).
 RECENT_DAYS: Final = 30
 MAX_ATTEMPTS: Final = 5
+# A notice that is done with (sent, dropped, not sent) is deleted this long after it was made.
+KEEP_DAYS: Final = 365
 CLAIM_TIMEOUT: Final = timedelta(hours=1)
 KEY_MAX: Final = 200
 SUBJECT_PREFIX: Final = "Brightline: "
@@ -82,11 +84,13 @@ class RunReport:
     sent_notices: int = 0
     failed: int = 0
     dropped: int = 0
+    purged: int = 0
     errors: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, object]:
         return {"people": self.people, "notices_created": self.created, "messages_sent": self.sent_messages,
-                "notices_sent": self.sent_notices, "failed": self.failed, "no_longer_needed": self.dropped}
+                "notices_sent": self.sent_notices, "failed": self.failed, "no_longer_needed": self.dropped,
+                "deleted_after_a_year": self.purged}
 
 
 def absolute_url(path: str) -> str:
@@ -161,8 +165,8 @@ def set_frequency(person: Person, frequency: str) -> NotificationSettings:
     return row
 
 
-def collect(person: Person, *, today: date) -> int:
-    """Record today's events for ``person`` as notices; returns how many are new.
+def collect(person: Person, *, today: date) -> tuple[int, int]:
+    """Record today's events for ``person`` as notices; returns how many are new and how many were dropped.
 
     A reminder is recorded only for an action the person was told about before its due date came
     within :data:`REMINDER_DAYS` (a first message already shows a close due date), and a waiting
@@ -184,9 +188,9 @@ def collect(person: Person, *, today: date) -> int:
              for event in events if event.key not in known and (event.after is None or told_before_closing(event))]
     Notice.objects.bulk_create(fresh, ignore_conflicts=True)
     current = [event.key for event in events]
-    Notice.objects.filter(person=person, status=Notice.Status.PENDING).exclude(key__in=current).update(
+    dropped = Notice.objects.filter(person=person, status=Notice.Status.PENDING).exclude(key__in=current).update(
         status=Notice.Status.DROPPED, last_error="No longer needed when it was due to be sent.")
-    return len(fresh)
+    return len(fresh), dropped
 
 
 def _give_up_interrupted(now: datetime) -> None:
@@ -290,7 +294,9 @@ def send_notifications(frequency: str, *, person_ids: Iterable[int] | None = Non
     try:
         for person in people:
             report.people += 1
-            report.created += collect(person, today=today)
+            created, dropped = collect(person, today=today)
+            report.created += created
+            report.dropped += dropped
             notices = _claim(person)
             if not notices:
                 continue
@@ -302,4 +308,6 @@ def send_notifications(frequency: str, *, person_ids: Iterable[int] | None = Non
                 _send(compose(person, notices, own), notices, connection, report)
     finally:
         connection.close()
+    report.purged, _ = (Notice.objects.filter(created_at__lt=timezone.now() - timedelta(days=KEEP_DAYS))
+                        .exclude(status__in=[Notice.Status.PENDING, Notice.Status.SENDING]).delete())
     return report
