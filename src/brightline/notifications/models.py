@@ -12,7 +12,7 @@ from django.db import models
 
 
 class Frequency(models.TextChoices):
-    IMMEDIATE = "immediate", "Right away, one e-mail per event"
+    IMMEDIATE = "immediate", "Right away, as things happen"
     DAILY = "daily", "A daily digest"
     WEEKLY = "weekly", "A weekly digest"
 

@@ -55,7 +55,7 @@ SUBJECT_PREFIX: Final = "Brightline: "
 SUBJECT_MAX: Final = 150
 INTERRUPTED: Final = "The run sending this stopped midway; it is not sent again so that nobody gets it twice."
 FREQUENCY_WORDS: Final[dict[str, str]] = {
-    Frequency.IMMEDIATE: "an e-mail for each event", Frequency.DAILY: "a daily digest",
+    Frequency.IMMEDIATE: "e-mails as things happen", Frequency.DAILY: "a daily digest",
     Frequency.WEEKLY: "a weekly digest"}
 ERR_FREQUENCY: Final = "Choose how often to be told: {choices}."
 
@@ -224,15 +224,19 @@ def _subject(text: str) -> str:
 
 
 def compose(person: Person, notices: list[Notice], frequency: str) -> EmailMessage:
-    """One message: a single notice right away, or a digest of several. Titles and links only."""
+    """One message: a notice right away (several that came at once share one), or a digest. Titles and links only."""
     greeting = f"Hello {person.name.split(' ')[0] or person.name},\n\n"
-    if frequency == Frequency.IMMEDIATE and len(notices) == 1:
+    count = len(notices)
+    if frequency == Frequency.IMMEDIATE and count == 1:
         [notice] = notices
         subject = _subject(notice.title)
         body = greeting + f"{_line(notice)}\n" + _footer(frequency)
+    elif frequency == Frequency.IMMEDIATE:
+        # A phase opening gives a panelist a pre-vote per review: one e-mail, not one per review.
+        subject = _subject(f"{count} new things for you")
+        body = greeting + "\n".join(_line(notice) for notice in notices) + "\n" + _footer(frequency)
     else:
         period = "weekly" if frequency == Frequency.WEEKLY else "daily"
-        count = len(notices)
         subject = _subject(f"your {period} digest: {count} thing{'s' if count != 1 else ''} for you")
         body = (greeting + "Since your last digest:\n\n" + "\n".join(_line(notice) for notice in notices) + "\n"
                 + _footer(frequency))
@@ -301,11 +305,7 @@ def send_notifications(frequency: str, *, person_ids: Iterable[int] | None = Non
             if not notices:
                 continue
             own = chosen.get(person.pk, Frequency.DAILY)
-            if own == Frequency.IMMEDIATE:
-                for notice in notices:
-                    _send(compose(person, [notice], own), [notice], connection, report)
-            else:
-                _send(compose(person, notices, own), notices, connection, report)
+            _send(compose(person, notices, own), notices, connection, report)
     finally:
         connection.close()
     report.purged, _ = (Notice.objects.filter(created_at__lt=timezone.now() - timedelta(days=KEEP_DAYS))
