@@ -87,3 +87,16 @@ def test_a_leavers_feed_stops(personas, client_for):
     personas.erin.is_active = False
     personas.erin.save(update_fields=["is_active"])
     assert Client().get(f"/calendar/{token}.ics").status_code == 404
+
+
+def test_long_names_with_commas_semicolons_and_accents_survive_the_feed(personas, client_for, settings):
+    settings.BRIGHTLINE_BASE_URL = "http://localhost:8000"
+    name = "2026 H2; payments, platform & the ledger — a name well past seventy-five octets, with ünïcöde"
+    cycle = advance_to(open_payments_cycle(personas, name=name), Phase.SELF_REVIEW, personas.pia)
+    client_for(personas.erin).post("/me/notifications/calendar/", {"action": "regenerate"})
+    token = NotificationSettings.objects.get(person=personas.erin).calendar_token
+    response = Client().get(f"/calendar/{token}.ics")
+    raw = response.content.decode()
+    assert all(len(line.encode()) <= 75 for line in raw.split("\r\n"))  # folded as RFC 5545 asks
+    summary, day, _ = events(response)[f"cycle-{cycle.pk}-self-review-{personas.erin.pk}@localhost"]
+    assert (summary, day) == (f"Self review due ({name})", dt.date(2026, 10, 7))
