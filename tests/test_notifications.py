@@ -334,3 +334,25 @@ def test_a_notice_done_with_is_deleted_after_a_year_and_a_waiting_one_is_kept(pe
     Notice.objects.update(created_at=year_ago)
     assert run("immediate").result["deleted_after_a_year"] == 1
     assert list(Notice.objects.values_list("person__email", "status")) == [(personas.mo.email, "pending")]
+
+
+def test_a_check_in_coming_due_and_ai_signals_waiting_reach_the_manager_without_their_content(personas, mailbox):
+    import time_machine
+
+    from brightline.insights.models import Signal
+    from tests.test_insights_review import make_signal
+    from tests.test_support_plans import START, active_plan
+
+    plan = active_plan(personas)
+    signal = make_signal(personas.erin, key="theme:a")
+    Signal.objects.filter(pk=signal.pk).update(owner=personas.mo)
+    set_frequency(personas.mo, "immediate")
+    with time_machine.travel(dt.datetime.combine(START + dt.timedelta(days=8), dt.time(9), tzinfo=dt.UTC)):
+        run("immediate")
+    [message] = mailbox.to(personas.mo.email)
+    text = body(message)
+    assert "Hold the support-plan check-in with Erin Employee (due 16 Nov 2026)" in text
+    assert f"{BASE}/support/{plan.pk}/" in text
+    assert "1 AI signal waits for your review about Erin Employee" in text
+    assert f"{BASE}/insights/person/{personas.erin.pk}/" in text
+    assert "Code quality" not in text and plan.diagnosis_notes not in text
