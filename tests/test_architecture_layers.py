@@ -30,6 +30,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("fairness",),
     ("operations",),
     ("dashboards",),
+    ("notifications",),  # e-mails and the calendar feed, built on the dashboards' inbox
     ("top",),  # api.py, urls.py, the demo loader and the project's own commands
 )
 

@@ -9,7 +9,8 @@ import pytest
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 WIDTHS = {1366: 900, 390: 844}
-PAGES = {"erin": ["/"], "mo": ["/"], "lee": ["/", "/fairness/leadership/"], "pia": ["/"]}
+PAGES = {"erin": ["/", "/me/notifications/"], "mo": ["/", "/me/notifications/"],
+         "lee": ["/", "/fairness/leadership/"], "pia": ["/"]}
 
 
 def _login(browser, live_server, demo, username, width):

@@ -25,7 +25,8 @@ SMALL, LARGE = 30, 300
 KNOWN_OVER_BUDGET: dict[tuple[str, str], str] = {}
 
 
-EVERYONE = ["/reviews/", "/insights/me/", "/me/access-log/", "/ladder/", "/growth/inbox/", "/growth/drafts/"]
+EVERYONE = ["/reviews/", "/insights/me/", "/me/access-log/", "/ladder/", "/growth/inbox/", "/growth/drafts/",
+            "/me/notifications/"]
 
 
 def _pages(org: GeneratedOrg) -> dict[str, tuple[object, list[str]]]:

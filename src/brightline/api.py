@@ -78,6 +78,7 @@ from brightline.evidence.api import router as evidence_router  # noqa: E402
 from brightline.fairness.api import router as fairness_router  # noqa: E402
 from brightline.feedback.api import router as feedback_router  # noqa: E402
 from brightline.insights.api import router as insights_router  # noqa: E402
+from brightline.notifications.api import router as notifications_router  # noqa: E402
 from brightline.operations.api import router as operations_router  # noqa: E402
 from brightline.people.api import router as people_router  # noqa: E402
 from brightline.policy.api import router as policy_router  # noqa: E402
@@ -87,6 +88,7 @@ from brightline.support.api import router as support_router  # noqa: E402
 api.add_router("/", people_router)
 api.add_router("/", operations_router)
 api.add_router("/me", inbox_router)
+api.add_router("/me", notifications_router)
 api.add_router("/policy", policy_router)
 api.add_router("/evidence", evidence_router)
 api.add_router("/feedback", feedback_router)

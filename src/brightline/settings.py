@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "brightline.fairness",
     "brightline.operations",
     "brightline.dashboards",
+    "brightline.notifications",
 ]
 
 MIDDLEWARE = [

@@ -28,5 +28,6 @@ urlpatterns = [
     path("support/", include("brightline.support.urls")),
     path("fairness/", include("brightline.fairness.urls")),
     path("people/changes/", include("brightline.people.urls")),
+    path("", include("brightline.notifications.urls")),
     path("", include("brightline.dashboards.urls")),
 ]

@@ -13,7 +13,8 @@ from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 
-OPEN_PREFIXES = ("/accounts/login/", "/accounts/password/", "/healthz", "/static/", "/api/", "/admin/")
+OPEN_PREFIXES = ("/accounts/login/", "/accounts/password/", "/healthz", "/static/", "/api/", "/admin/",
+                 "/calendar/")  # a calendar feed is opened by its secret address, not a session
 
 
 class LoginRequiredMiddleware:

@@ -1,0 +1,6 @@
+from brightline.commands import GroupCommand
+
+
+class Command(GroupCommand):
+    help = "brightline notifications SUBCOMMAND: see --help of each sub-command."
+    group = "notifications"

@@ -1,0 +1,313 @@
+"""E-mail notifications and digests, built on the inbox: one source of truth for what needs a person.
+
+For each person a run collects the *events* that concern them: every item of their "Needs you now"
+list (``brightline.dashboards.inbox.inbox_for``: feedback and 360 requests, the self review or
+assessment of a phase that opened, pre-votes, appeals, check-ins, AI signals they own), a reminder
+when such an item's phase closes within :data:`REMINDER_DAYS`, and the events that are not actions:
+their review released, a decision on their appeal, their appeal window closing.
+
+Each event becomes a :class:`~brightline.notifications.models.Notice` keyed by (person, event key);
+the database refuses a second row for the same pair, so a retried or repeated run finds the notice it
+made before. Sending claims notices with a conditional update and a claim token (a notice is sent by
+one run only), marks them sent after the mail server accepted the message, and puts a failed one back
+for the next run, up to :data:`MAX_ATTEMPTS`. A notice left "being sent" by a run that died is never
+sent again (nobody can tell whether the server got it): it is marked not sent after
+:data:`CLAIM_TIMEOUT`, so nobody ever receives the same e-mail twice.
+
+Messages carry what to do, whom it is about and a link, never feedback text, ratings or outcomes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import smtplib
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Final
+
+from django.conf import settings
+from django.core.mail import EmailMessage, get_connection
+from django.core.mail.backends.base import BaseEmailBackend
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils import timezone
+
+from brightline.dashboards.inbox import inbox_for
+from brightline.notifications.models import Frequency, Notice, NotificationSettings
+from brightline.people.models import Person
+from brightline.reviews.models import Appeal, Phase, Review
+
+logger = logging.getLogger(__name__)
+
+# A reminder goes out when an action's due date is this close (the phase is closing).
+REMINDER_DAYS: Final = 2
+# Decisions on appeals older than this are not announced (a new install does not mail the past).
+RECENT_DAYS: Final = 30
+MAX_ATTEMPTS: Final = 5
+# A notice that is done with (sent, dropped, not sent) is deleted this long after it was made.
+KEEP_DAYS: Final = 365
+CLAIM_TIMEOUT: Final = timedelta(hours=1)
+KEY_MAX: Final = 200
+SUBJECT_PREFIX: Final = "Brightline: "
+SUBJECT_MAX: Final = 150
+INTERRUPTED: Final = "The run sending this stopped midway; it is not sent again so that nobody gets it twice."
+FREQUENCY_WORDS: Final[dict[str, str]] = {
+    Frequency.IMMEDIATE: "e-mails as things happen", Frequency.DAILY: "a daily digest",
+    Frequency.WEEKLY: "a weekly digest"}
+ERR_FREQUENCY: Final = "Choose how often to be told: {choices}."
+
+
+class NotificationError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Event:
+    """Something that concerns one person; ``after`` names the event a reminder follows."""
+
+    key: str
+    kind: str
+    title: str
+    path: str
+    due_on: date | None = None
+    after: str | None = None
+
+
+@dataclass
+class RunReport:
+    people: int = 0
+    created: int = 0
+    sent_messages: int = 0
+    sent_notices: int = 0
+    failed: int = 0
+    dropped: int = 0
+    purged: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, object]:
+        return {"people": self.people, "notices_created": self.created, "messages_sent": self.sent_messages,
+                "notices_sent": self.sent_notices, "failed": self.failed, "no_longer_needed": self.dropped,
+                "deleted_after_a_year": self.purged}
+
+
+def absolute_url(path: str) -> str:
+    return settings.BRIGHTLINE_BASE_URL.rstrip("/") + path
+
+
+def event_key(*parts: object) -> str:
+    raw = "|".join(str(part) for part in parts)
+    if len(raw) <= KEY_MAX:
+        return raw
+    return "sha256|" + hashlib.sha256(raw.encode()).hexdigest()
+
+
+def _day(value: date) -> str:
+    return f"{value.day} {value:%b %Y}"
+
+
+def _phase_end(schedule: dict[str, str], phase: str) -> date | None:
+    try:
+        return date.fromisoformat(schedule[phase])
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def events_for(person: Person, *, today: date) -> list[Event]:
+    """Every event that concerns ``person`` today, reminders included (``after`` set on those)."""
+    events: list[Event] = []
+    for item in inbox_for(person, today=today):
+        base = event_key(item.kind, item.url, item.since.isoformat())
+        events.append(Event(base, item.kind, item.title, item.url, item.due_on))
+        if item.due_on is not None and item.due_on <= today + timedelta(days=REMINDER_DAYS):
+            word = "Overdue" if item.due_on < today else "Due soon"
+            events.append(Event(event_key("due", base), "due_soon", f"{word}: {item.title}", item.url,
+                                item.due_on, after=base))
+
+    for review in (Review.objects.filter(person=person, cycle__phase__in=[Phase.RELEASE, Phase.ACKNOWLEDGEMENT])
+                   .select_related("cycle")):
+        path = reverse("reviews:review", args=[review.pk])
+        events.append(Event(event_key("released", review.pk), "released",
+                            f"Your review for {review.cycle.name} is released", path))
+        closes = _phase_end(review.cycle.schedule, Phase.ACKNOWLEDGEMENT)
+        if (review.cycle.phase == Phase.ACKNOWLEDGEMENT and review.acknowledged_at is None and closes is not None
+                and today <= closes <= today + timedelta(days=REMINDER_DAYS)):
+            events.append(Event(event_key("appeal_window", review.pk, closes), "appeal_window",
+                                f"The acknowledgement and appeal window for {review.cycle.name} closes on "
+                                f"{_day(closes)}", path, closes))
+
+    since = timezone.now() - timedelta(days=RECENT_DAYS)
+    for appeal in (Appeal.objects.filter(review__person=person)
+                   .filter(Q(decided_at__gte=since) | Q(escalation_decided_at__gte=since))
+                   .select_related("review__cycle")):
+        path = reverse("reviews:appeal", args=[appeal.pk])
+        cycle = appeal.review.cycle.name
+        if appeal.decided_at is not None and appeal.decided_at >= since:
+            events.append(Event(event_key("appeal_decided", appeal.pk), "appeal_decided",
+                                f"Your appeal ({cycle}) has been decided", path))
+        if appeal.escalation_decided_at is not None and appeal.escalation_decided_at >= since:
+            events.append(Event(event_key("appeal_escalation_decided", appeal.pk), "appeal_decided",
+                                f"Your escalated appeal ({cycle}) has been decided", path))
+    return events
+
+
+def frequency_of(person: Person) -> str:
+    found = NotificationSettings.objects.filter(person=person).values_list("frequency", flat=True).first()
+    return found or Frequency.DAILY
+
+
+def set_frequency(person: Person, frequency: str) -> NotificationSettings:
+    if frequency not in Frequency.values:
+        raise NotificationError(ERR_FREQUENCY.format(choices=", ".join(Frequency.values)))
+    row, _ = NotificationSettings.objects.update_or_create(person=person, defaults={"frequency": frequency})
+    return row
+
+
+def collect(person: Person, *, today: date) -> tuple[int, int]:
+    """Record today's events for ``person`` as notices; returns how many are new and how many were dropped.
+
+    A reminder is recorded only for an action the person was told about before its due date came
+    within :data:`REMINDER_DAYS` (a first message already shows a close due date), and a waiting
+    notice whose action is gone (answered, decided, withdrawn) is dropped so that nobody is asked to
+    do what is already done.
+    """
+    events = events_for(person, today=today)
+    keys = {event.key for event in events} | {event.after for event in events if event.after}
+    known = {key: sent_at for key, sent_at in
+             Notice.objects.filter(person=person, key__in=keys).values_list("key", "sent_at")}
+
+    def told_before_closing(event: Event) -> bool:
+        sent_at = known.get(event.after or "")
+        return (sent_at is not None and event.due_on is not None
+                and timezone.localdate(sent_at) < event.due_on - timedelta(days=REMINDER_DAYS))
+
+    fresh = [Notice(person=person, key=event.key, kind=event.kind, title=event.title[:300], path=event.path[:300],
+                    due_on=event.due_on)
+             for event in events if event.key not in known and (event.after is None or told_before_closing(event))]
+    Notice.objects.bulk_create(fresh, ignore_conflicts=True)
+    current = [event.key for event in events]
+    dropped = Notice.objects.filter(person=person, status=Notice.Status.PENDING).exclude(key__in=current).update(
+        status=Notice.Status.DROPPED, last_error="No longer needed when it was due to be sent.")
+    return len(fresh), dropped
+
+
+def _give_up_interrupted(now: datetime) -> None:
+    Notice.objects.filter(status=Notice.Status.SENDING, claimed_at__lt=now - CLAIM_TIMEOUT).update(
+        status=Notice.Status.FAILED, last_error=INTERRUPTED)
+
+
+def _claim(person: Person) -> list[Notice]:
+    """The person's waiting notices, taken by this run alone (another run's update finds none of them)."""
+    token = uuid.uuid4().hex
+    Notice.objects.filter(person=person, status=Notice.Status.PENDING).update(
+        status=Notice.Status.SENDING, claim=token, claimed_at=timezone.now())
+    return list(Notice.objects.filter(claim=token, status=Notice.Status.SENDING).order_by("created_at", "pk"))
+
+
+def _line(notice: Notice) -> str:
+    due = ""
+    if notice.due_on is not None and notice.kind != "appeal_window":
+        due = f" (due {_day(notice.due_on)})"
+    return f"- {notice.title}{due}\n  {absolute_url(notice.path)}"
+
+
+def _footer(frequency: str) -> str:
+    return (f"\n\nYou receive {FREQUENCY_WORDS.get(frequency, 'a daily digest')} from Brightline. Change how "
+            f"often, or subscribe to your deadlines in a calendar: {absolute_url(reverse('notifications:settings'))}\n")
+
+
+def _subject(text: str) -> str:
+    subject = SUBJECT_PREFIX + text
+    return subject if len(subject) <= SUBJECT_MAX else subject[:SUBJECT_MAX - 1] + "…"
+
+
+def compose(person: Person, notices: list[Notice], frequency: str) -> EmailMessage:
+    """One message: a notice right away (several that came at once share one), or a digest. Titles and links only."""
+    greeting = f"Hello {person.name.split(' ')[0] or person.name},\n\n"
+    count = len(notices)
+    if frequency == Frequency.IMMEDIATE and count == 1:
+        [notice] = notices
+        subject = _subject(notice.title)
+        body = greeting + f"{_line(notice)}\n" + _footer(frequency)
+    elif frequency == Frequency.IMMEDIATE:
+        # A phase opening gives a panelist a pre-vote per review: one e-mail, not one per review.
+        subject = _subject(f"{count} new things for you")
+        body = greeting + "\n".join(_line(notice) for notice in notices) + "\n" + _footer(frequency)
+    else:
+        period = "weekly" if frequency == Frequency.WEEKLY else "daily"
+        subject = _subject(f"your {period} digest: {count} thing{'s' if count != 1 else ''} for you")
+        body = (greeting + "Since your last digest:\n\n" + "\n".join(_line(notice) for notice in notices) + "\n"
+                + _footer(frequency))
+    return EmailMessage(subject, body, None, [person.email], headers={"Auto-Submitted": "auto-generated"})
+
+
+def _send(message: EmailMessage, notices: list[Notice], connection: BaseEmailBackend, report: RunReport) -> None:
+    ids = [notice.pk for notice in notices]
+    try:
+        message.connection = connection
+        message.send()
+    except (smtplib.SMTPException, OSError) as error:
+        # Refused or unreachable: nothing was delivered, so the notices wait for the next run.
+        logger.warning("notification e-mail to person %s not sent: %s", notices[0].person_id, error)
+        report.failed += len(ids)
+        report.errors.append(type(error).__name__)
+        Notice.objects.filter(pk__in=ids).update(status=Notice.Status.PENDING, claim="", claimed_at=None,
+                                                 attempts=F("attempts") + 1, last_error=str(error)[:300])
+        Notice.objects.filter(pk__in=ids, attempts__gte=MAX_ATTEMPTS).update(status=Notice.Status.FAILED)
+        return
+    Notice.objects.filter(pk__in=ids).update(status=Notice.Status.SENT, sent_at=timezone.now(), last_error="")
+    report.sent_messages += 1
+    report.sent_notices += len(ids)
+
+
+def recipients(frequency: str, person_ids: Iterable[int] | None = None) -> list[Person]:
+    """Active people with an address who chose ``frequency`` (no choice yet means the daily digest).
+
+    The immediate run also takes anyone whose last message failed, so a failed digest is retried
+    within the hour instead of the next day.
+    """
+    people = Person.objects.filter(is_active=True).exclude(email="")
+    if person_ids is not None:
+        people = people.filter(pk__in=list(person_ids))
+    chosen = Q(notification_settings__frequency=frequency)
+    if frequency == Frequency.DAILY:
+        chosen |= Q(notification_settings__isnull=True)
+    if frequency == Frequency.IMMEDIATE:
+        chosen |= Q(notices__status=Notice.Status.PENDING, notices__attempts__gt=0)
+    return list(people.filter(chosen).distinct().order_by("pk"))
+
+
+def send_notifications(frequency: str, *, person_ids: Iterable[int] | None = None, today: date | None = None,
+                       connection: BaseEmailBackend | None = None) -> RunReport:
+    """Collect and e-mail the notices of everyone who chose ``frequency`` (or of ``person_ids`` among them)."""
+    if frequency not in Frequency.values:
+        raise NotificationError(ERR_FREQUENCY.format(choices=", ".join(Frequency.values)))
+    today = today or timezone.localdate()
+    report = RunReport()
+    _give_up_interrupted(timezone.now())
+    people = recipients(frequency, person_ids)
+    chosen = dict(NotificationSettings.objects.filter(person__in=people).values_list("person_id", "frequency"))
+    connection = connection or get_connection()
+    try:
+        connection.open()
+    except (smtplib.SMTPException, OSError) as error:
+        # Each message tries again to connect, and fails into its notices' retry count.
+        logger.warning("the mail server is unreachable: %s", error)
+    try:
+        for person in people:
+            report.people += 1
+            created, dropped = collect(person, today=today)
+            report.created += created
+            report.dropped += dropped
+            notices = _claim(person)
+            if not notices:
+                continue
+            own = chosen.get(person.pk, Frequency.DAILY)
+            _send(compose(person, notices, own), notices, connection, report)
+    finally:
+        connection.close()
+    report.purged, _ = (Notice.objects.filter(created_at__lt=timezone.now() - timedelta(days=KEEP_DAYS))
+                        .exclude(status__in=[Notice.Status.PENDING, Notice.Status.SENDING]).delete())
+    return report
