@@ -11,7 +11,9 @@ from django.urls import URLPattern, URLResolver, get_resolver
 OPEN_ROUTES = {"accounts/login/", "healthz", "api/openapi.json", "api/",
                # Asking for and using a set-password link happens before one can log in.
                "accounts/password/reset/", "accounts/password/reset/sent/",
-               "accounts/password/set/<uidb64>/<token>/", "accounts/password/set/done/"}
+               "accounts/password/set/<uidb64>/<token>/", "accounts/password/set/done/",
+               # Single sign-on starts and ends before one is logged in (404 while it is not configured).
+               "accounts/sso/start/", "accounts/sso/callback/", "accounts/sso/refused/"}
 
 
 def all_routes(resolver: URLResolver | None = None, prefix: str = "") -> list[str]:
