@@ -400,7 +400,7 @@ class RoleChange(models.Model):
         ADMIN = "admin", "Made by hand"
         IMPORT = "import", "HRIS people import"
         CLI = "cli", "Server command line"
-        SSO = "sso", "Identity provider groups"
+        SSO = "sso", "Identity provider (sign-in groups or provisioning)"
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="role_changes")
     field = models.CharField(max_length=20, choices=Field.choices)

@@ -14,7 +14,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='rolechange',
             name='source',
-            field=models.CharField(choices=[('admin', 'Made by hand'), ('import', 'HRIS people import'), ('cli', 'Server command line'), ('sso', 'Identity provider groups')], max_length=10),
+            field=models.CharField(choices=[('admin', 'Made by hand'), ('import', 'HRIS people import'), ('cli', 'Server command line'), ('sso', 'Identity provider (sign-in groups or provisioning)')], max_length=10),
         ),
         migrations.CreateModel(
             name='SsoLink',
