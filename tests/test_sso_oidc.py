@@ -223,3 +223,30 @@ def test_an_expired_session_signs_in_again_through_the_provider_and_a_leaver_can
     assert browser.get("/").url.startswith(f"{live_server.url}/accounts/login/")
     refused = browser.sign_in("ana-sub")
     assert refused.status_code == 403 and "Your Brightline account is closed" in refused.text
+
+
+def test_in_chromium_a_person_signs_in_through_the_provider_and_out_of_both(provider, live_server, browser):
+    """The same walk in a real browser, whose Content-Security-Policy must let the logout form go on to the
+    provider."""
+    import_csv("E1,Ana Example,ana@example.org,,Payments,,UTC,2024-01-01,\n")
+    provider.set_accounts({"ana-sub": {"email": "ana@example.org", "email_verified": True}})
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        page.goto(f"{live_server.url}/accounts/login/")
+        page.get_by_role("link", name="Sign in with Example ID").click()
+        page.fill("input[name=login]", "ana-sub")
+        page.fill("input[name=password]", "any password")
+        page.get_by_role("button", name="Sign-in").click()
+        page.get_by_role("button", name="Continue").click()
+        page.wait_for_url(f"{live_server.url}/")
+        assert "Ana Example" in page.inner_text("header")
+
+        page.get_by_role("button", name="Log out").click()
+        page.wait_for_url(f"{provider.issuer}/**")
+        page.get_by_role("button", name="Yes, sign me out").click()
+        page.wait_for_url(f"{live_server.url}/accounts/login/")
+        page.goto(f"{live_server.url}/")
+        assert page.url.startswith(f"{live_server.url}/accounts/login/")
+    finally:
+        context.close()

@@ -130,3 +130,9 @@ def test_a_bad_role_mapping_is_a_clear_configuration_error(sso, pair):
     sso.BRIGHTLINE_SSO_ROLE_GROUPS = [pair]
     with pytest.raises(ImproperlyConfigured, match="OIDC_ROLE_GROUPS"):
         role_groups()
+
+
+def test_pages_let_the_logout_form_go_on_to_the_provider_only_when_sso_is_configured(client, settings):
+    assert "form-action 'self';" in client.get("/accounts/login/")["Content-Security-Policy"]
+    settings.BRIGHTLINE_SSO_ISSUER = "https://id.example.org/realms/staff"
+    assert "form-action 'self' https://id.example.org;" in client.get("/accounts/login/")["Content-Security-Policy"]
