@@ -136,3 +136,33 @@ def test_pages_let_the_logout_form_go_on_to_the_provider_only_when_sso_is_config
     assert "form-action 'self';" in client.get("/accounts/login/")["Content-Security-Policy"]
     settings.BRIGHTLINE_SSO_ISSUER = "https://id.example.org/realms/staff"
     assert "form-action 'self' https://id.example.org;" in client.get("/accounts/login/")["Content-Security-Policy"]
+
+
+def _settings_in_a_fresh_process(tmp_path, **environment: str):
+    import os
+    import subprocess
+    import sys
+
+    script = ("import django, json; django.setup(); from django.conf import settings as s; "
+              "print(json.dumps([s.AUTHENTICATION_BACKENDS, s.OIDC_RP_CLIENT_SECRET, s.BRIGHTLINE_SSO_ISSUER]))")
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "brightline.settings", "BRIGHTLINE_HOME": str(tmp_path),
+           "SECRET_KEY": "x" * 50, "DATABASE_URL": "sqlite:///var/x.sqlite3", **environment}
+    return subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120)
+
+
+def test_the_environment_configures_sso_and_a_bad_role_mapping_stops_the_start(tmp_path):
+    import json
+
+    secret = tmp_path / "oidc_secret"
+    secret.write_text("from-a-file\n")
+    done = _settings_in_a_fresh_process(tmp_path, OIDC_ISSUER="https://id.example.org/", OIDC_CLIENT_ID="bl",
+                                        OIDC_CLIENT_SECRET_FILE=str(secret), LOCAL_PASSWORDS="false")
+    assert done.returncode == 0, done.stderr
+    backends, client_secret, issuer = json.loads(done.stdout)
+    assert (backends, client_secret, issuer) == (["brightline.people.sso.SsoBackend"], "from-a-file",
+                                                 "https://id.example.org")
+    assert json.loads(_settings_in_a_fresh_process(tmp_path).stdout)[0][-1] == (
+        "django.contrib.auth.backends.ModelBackend")  # passwords stay on by default
+
+    failed = _settings_in_a_fresh_process(tmp_path, OIDC_ROLE_GROUPS="boss=it")
+    assert failed.returncode != 0 and "OIDC_ROLE_GROUPS" in failed.stderr
