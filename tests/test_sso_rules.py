@@ -150,7 +150,7 @@ def _settings_in_a_fresh_process(tmp_path, **environment: str):
     return subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120)
 
 
-def test_the_environment_configures_sso_and_a_bad_role_mapping_stops_the_start(tmp_path):
+def test_the_environment_configures_sso_and_a_bad_role_mapping_stops_the_start(tmp_path, settings):
     import json
 
     secret = tmp_path / "oidc_secret"
@@ -161,8 +161,8 @@ def test_the_environment_configures_sso_and_a_bad_role_mapping_stops_the_start(t
     backends, client_secret, issuer = json.loads(done.stdout)
     assert (backends, client_secret, issuer) == (["brightline.people.sso.SsoBackend"], "from-a-file",
                                                  "https://id.example.org")
-    assert json.loads(_settings_in_a_fresh_process(tmp_path).stdout)[0][-1] == (
-        "django.contrib.auth.backends.ModelBackend")  # passwords stay on by default
+    # This process was started without those variables: passwords stay on by default.
+    assert settings.AUTHENTICATION_BACKENDS[-1] == "django.contrib.auth.backends.ModelBackend"
 
     failed = _settings_in_a_fresh_process(tmp_path, OIDC_ROLE_GROUPS="boss=it")
     assert failed.returncode != 0 and "OIDC_ROLE_GROUPS" in failed.stderr
