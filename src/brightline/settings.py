@@ -55,6 +55,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "brightline.dashboards.middleware.LoginRequiredMiddleware",
+    "brightline.people.sso.SsoSessionCheck",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -206,6 +207,8 @@ OIDC_USE_PKCE = True
 OIDC_STORE_ID_TOKEN = True  # for signing out at the provider too
 OIDC_CREATE_USER = False  # people come from the HRIS (or SCIM); sign-in never invents one
 OIDC_TIMEOUT = 10
+# A single-sign-on session goes back through the provider (silently) after this many seconds.
+OIDC_RENEW_ID_TOKEN_EXPIRY_SECONDS = env_int("OIDC_SESSION_CHECK_SECONDS", 15 * 60, minimum=60)
 OIDC_TOKEN_USE_BASIC_AUTH = True  # client_secret_basic, what providers accept by default
 OIDC_CALLBACK_CLASS = "brightline.people.sso.SsoCallbackView"
 OIDC_AUTHENTICATE_CLASS = "brightline.people.sso.SsoStartView"

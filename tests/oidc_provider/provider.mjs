@@ -33,6 +33,9 @@ const provider = new Provider(config.issuer, {
   pkce: { required: () => true },
 });
 provider.proxy = false;
+for (const event of ['server_error', 'authorization.error', 'grant.error', 'end_session.error']) {
+  provider.on(event, (ctx, error) => process.stderr.write(`${event}: ${error.stack || error}\n`));
+}
 
 const server = provider.listen(config.port, '127.0.0.1', () => {
   process.stdout.write(`listening on ${config.issuer}\n`);

@@ -31,7 +31,9 @@ from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.deprecation import MiddlewareMixin
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
+from mozilla_django_oidc.middleware import SessionRefresh
 from mozilla_django_oidc.utils import import_from_settings
 from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthenticationRequestView
 
@@ -64,6 +66,8 @@ REFUSALS = {
                          "The Brightline account with your e-mail address is linked to a different identity at "
                          "{provider}. Nobody can take over an account by changing or reusing an e-mail address; "
                          "ask your administrator if the account is yours."),
+    "ended": ("Your session has ended",
+              "{provider} says you are no longer signed in there. Sign in again to go on."),
     "provider": ("Sign-in did not finish",
                  "{provider} could not be reached or did not complete the sign-in. Try again in a moment; if it "
                  "keeps happening, tell your administrator."),
@@ -302,7 +306,63 @@ class SsoCallbackView(OIDCAuthenticationCallbackView):  # type: ignore[misc]
     def get(self, request: HttpRequest) -> HttpResponse:
         if not sso_enabled():
             raise Http404("single sign-on is not configured")
+        self.gone = request.GET.get("error") in SESSION_GONE_ERRORS
         response: HttpResponse = super().get(request)
+        return response
+
+    gone = False
+
+    def login_failure(self) -> HttpResponse:
+        """A refused sign-in also ends the session it was checking (see :class:`SsoSessionCheck`)."""
+        request = self.request
+        reason = request.session.get(REFUSED_SESSION_KEY) or ("ended" if self.gone else None)
+        if request.user.is_authenticated:
+            auth.logout(request)
+        if reason:
+            request.session[REFUSED_SESSION_KEY] = reason
+        response: HttpResponse = super().login_failure()
+        return response
+
+
+# The provider's answers to a silent check (prompt=none) that mean its session is gone.
+SESSION_GONE_ERRORS = {"login_required", "consent_required", "interaction_required", "account_selection_required"}
+NOT_CHECKED_PREFIXES = ("/accounts/", "/api/", "/scim/", "/static/", "/healthz", "/admin/")
+
+
+class SsoSessionCheck(SessionRefresh):  # type: ignore[misc]
+    """Sessions that began with single sign-on go back through the provider, silently (``prompt=none``), on the
+    first page request after ``OIDC_RENEW_ID_TOKEN_EXPIRY_SECONDS`` (15 minutes by default). The provider's
+    answer signs the person in again, with the same checks as a first sign-in (a person who has left, or whose
+    groups changed, is treated as at sign-in), or ends the session when the provider's own session is over.
+
+    Password sessions, the API, htmx fragments and the login pages are never redirected."""
+
+    def __init__(self, get_response: Any) -> None:
+        MiddlewareMixin.__init__(self, get_response)  # the provider's settings are read per check, not at start
+
+    @staticmethod
+    def get_settings(attr: str, *args: Any) -> Any:
+        return _setting(attr, *args)
+
+    def is_refreshable_url(self, request: HttpRequest) -> bool:
+        return (request.method == "GET" and request.user.is_authenticated
+                and "oidc_id_token_expiration" in request.session and "HX-Request" not in request.headers
+                and not request.path.startswith(NOT_CHECKED_PREFIXES))
+
+    def process_request(self, request: HttpRequest) -> HttpResponse | None:
+        if not sso_enabled() or not self.is_refreshable_url(request):
+            return None
+        try:
+            self.OIDC_OP_AUTHORIZATION_ENDPOINT = _setting("OIDC_OP_AUTHORIZATION_ENDPOINT")
+        except (requests.RequestException, ValueError) as error:
+            logger.warning("single sign-on: the provider's discovery document failed: %s", error)
+            return None  # checked again on the next page
+        self.OIDC_RP_CLIENT_ID = settings.OIDC_RP_CLIENT_ID
+        self.OIDC_RP_SCOPES = settings.OIDC_RP_SCOPES
+        self.OIDC_STATE_SIZE = self.OIDC_NONCE_SIZE = 32
+        self.OIDC_USE_NONCE = True
+        self.OIDC_AUTHENTICATION_CALLBACK_URL = "oidc_authentication_callback"
+        response: HttpResponse | None = super().process_request(request)
         return response
 
 
