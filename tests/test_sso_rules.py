@@ -166,3 +166,12 @@ def test_the_environment_configures_sso_and_a_bad_role_mapping_stops_the_start(t
 
     failed = _settings_in_a_fresh_process(tmp_path, OIDC_ROLE_GROUPS="boss=it")
     assert failed.returncode != 0 and "OIDC_ROLE_GROUPS" in failed.stderr
+
+
+def test_a_persons_copy_of_their_data_includes_their_sign_in_link(personas, sso):
+    from brightline.operations.data_rights import export_personal_data
+
+    assert export_personal_data(personas.erin)["person"]["single_sign_on"] == []
+    sign_in(claims("s-erin", "erin@example.org"))
+    link = export_personal_data(personas.erin)["person"]["single_sign_on"]
+    assert [(row["issuer"], row["subject"]) for row in link] == [(ISSUER, "s-erin")]
