@@ -90,6 +90,17 @@ def test_a_leaver_is_refused_and_their_session_ends(personas, sso):
     assert SsoBackend().get_user(personas.pat.user.pk) == personas.pat.user
 
 
+def test_a_login_switched_off_by_an_administrator_stays_off(personas, sso):
+    user = personas.erin.user
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    with pytest.raises(SignInRefused) as refused:
+        sign_in(claims("s-erin", "erin@example.org"))
+    assert refused.value.reason == "disabled"
+    user.refresh_from_db()
+    assert not user.is_active
+
+
 def test_a_person_without_a_login_gets_one_at_first_sign_in(personas, sso):
     erin = personas.erin
     old_user = erin.user

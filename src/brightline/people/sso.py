@@ -62,6 +62,8 @@ REFUSALS = {
     "left": ("Your Brightline account is closed",
              "Your account was closed when you left the organisation. If that is a mistake, ask your people "
              "partner to update your record."),
+    "disabled": ("Your Brightline login is switched off",
+                 "An administrator switched off your Brightline login. Ask them if you need it back."),
     "linked_elsewhere": ("This account belongs to another sign-in",
                          "The Brightline account with your e-mail address is linked to a different identity at "
                          "{provider}. Nobody can take over an account by changing or reusing an e-mail address; "
@@ -238,6 +240,8 @@ def sign_in(claims: dict[str, Any]) -> AbstractBaseUser:
         person = link.person if link is not None else _first_match(claims)
         if not person.is_active:
             raise SignInRefused("left", person)
+        if person.user is not None and not person.user.is_active:
+            raise SignInRefused("disabled", person)  # switched off by an administrator: sign-in does not undo it
         if link is None:
             SsoLink.objects.filter(person=person).delete()  # a link to a previous provider
             link = SsoLink.objects.create(person=person, issuer=issuer, subject=subject)
