@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install what Brightline needs, idempotently.
 #   scripts/setup.sh            the Python environment in .venv (from requirements.lock)
-#   scripts/setup.sh --test     also the servers and browser the tests use, from Debian's packages
+#   scripts/setup.sh --test     also the servers and browser the tests use, from Debian's packages, and the
+#                               OpenID Connect provider of the single sign-on tests (npm, pinned by its lock)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -42,4 +43,5 @@ if $want_test_services; then
     "${sudo_cmd[@]}" apt-get update -qq
     DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   fi
+  scripts/install_test_oidc_provider.sh
 fi

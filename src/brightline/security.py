@@ -14,6 +14,7 @@ multipart upload first). Per-view limits, such as the one on CSV uploads, are ch
 from __future__ import annotations
 
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -21,7 +22,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 CSP_ALLOW_EVAL_ATTRIBUTE = "_brightline_csp_allow_eval"
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'{eval}; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
-    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'{sso}; "
     "frame-ancestors 'none'"
 )
 PRIVATE_CACHE_CONTROL = "private, no-store"
@@ -53,6 +54,12 @@ class RequestSizeLimitMiddleware:
         return self.get_response(request)
 
 
+def _sso_origin() -> str:
+    """The identity provider's origin, when single sign-on is on: logging out posts a form that goes on to it."""
+    issuer = urlsplit(settings.BRIGHTLINE_SSO_ISSUER or "")
+    return f" {issuer.scheme}://{issuer.netloc}" if issuer.scheme in {"http", "https"} and issuer.netloc else ""
+
+
 def allow_eval_on_this_page(request: HttpRequest | None) -> None:
     """Called by the charts include: this page's CSP lets Vega compile its expressions."""
     if request is not None:
@@ -68,7 +75,7 @@ class SecurityHeadersMiddleware:
         if "Content-Security-Policy" not in response:
             allow_eval = getattr(request, CSP_ALLOW_EVAL_ATTRIBUTE, False)
             response["Content-Security-Policy"] = CONTENT_SECURITY_POLICY.format(
-                eval=" 'unsafe-eval'" if allow_eval else "")
+                eval=" 'unsafe-eval'" if allow_eval else "", sso=_sso_origin())
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
             response["Cache-Control"] = PRIVATE_CACHE_CONTROL

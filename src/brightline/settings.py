@@ -56,6 +56,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "brightline.dashboards.middleware.LoginRequiredMiddleware",
+    "brightline.people.sso.SsoSessionCheck",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -183,3 +184,33 @@ EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "brightline@localhost")
 # Where people reach Brightline; links in e-mails sent from the command line start with it.
 BRIGHTLINE_BASE_URL = env_str("BRIGHTLINE_BASE_URL", "http://localhost:8000")
+
+# Single sign-on through OpenID Connect (docs/accounts.md), on when OIDC_ISSUER and OIDC_CLIENT_ID are set.
+# The provider's endpoints are read from its discovery document ({issuer}/.well-known/openid-configuration).
+BRIGHTLINE_SSO_ISSUER = env_str("OIDC_ISSUER", "").rstrip("/")
+BRIGHTLINE_SSO_PROVIDER_NAME = env_str("OIDC_PROVIDER_NAME", "your organisation's sign-in")
+# Off, the login page offers only single sign-on and refuses passwords (the admin site included).
+BRIGHTLINE_LOCAL_PASSWORDS = env_bool("LOCAL_PASSWORDS", True)
+# A claim holding the HRIS employee id: when set, first sign-ins are matched by it instead of the e-mail.
+BRIGHTLINE_SSO_EMPLOYEE_ID_CLAIM = env_str("OIDC_EMPLOYEE_ID_CLAIM", "")
+# Identity-provider groups that give an access role, "admin=bl-admins,people_partner=hr,leader=directors";
+# when set, every sign-in sets the person's role from their groups (the highest wins, none: employee).
+BRIGHTLINE_SSO_GROUPS_CLAIM = env_str("OIDC_GROUPS_CLAIM", "groups")
+BRIGHTLINE_SSO_ROLE_GROUPS = env_list("OIDC_ROLE_GROUPS", [])
+AUTHENTICATION_BACKENDS = ["brightline.people.sso.SsoBackend"] + (
+    ["django.contrib.auth.backends.ModelBackend"] if BRIGHTLINE_LOCAL_PASSWORDS else [])
+# mozilla-django-oidc's settings, from the values above.
+OIDC_RP_CLIENT_ID = env_str("OIDC_CLIENT_ID", "")
+OIDC_RP_CLIENT_SECRET = env_str("OIDC_CLIENT_SECRET", "")
+OIDC_RP_SIGN_ALGO = env_str("OIDC_SIGN_ALGO", "RS256")
+OIDC_RP_SCOPES = env_str("OIDC_SCOPES", "openid email profile")
+OIDC_USE_PKCE = True
+OIDC_STORE_ID_TOKEN = True  # for signing out at the provider too
+OIDC_CREATE_USER = False  # people come from the HRIS (or SCIM); sign-in never invents one
+OIDC_TIMEOUT = 10
+# A single-sign-on session goes back through the provider (silently) after this many seconds.
+OIDC_RENEW_ID_TOKEN_EXPIRY_SECONDS = env_int("OIDC_SESSION_CHECK_SECONDS", 15 * 60, minimum=60)
+OIDC_TOKEN_USE_BASIC_AUTH = True  # client_secret_basic, what providers accept by default
+OIDC_CALLBACK_CLASS = "brightline.people.sso.SsoCallbackView"
+OIDC_AUTHENTICATE_CLASS = "brightline.people.sso.SsoStartView"
+LOGIN_REDIRECT_URL_FAILURE = "/accounts/sso/refused/"

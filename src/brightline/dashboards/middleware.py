@@ -1,7 +1,7 @@
 """Everything needs a login except the login page itself, the health check and static files.
 
-The JSON API authenticates on its own (session or token) and answers 401 instead of
-redirecting; the admin has its own login.
+The JSON API and SCIM provisioning authenticate on their own (session or token) and answer 401
+instead of redirecting; the admin has its own login; single sign-on's pages come before a login.
 """
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 
-OPEN_PREFIXES = ("/accounts/login/", "/accounts/password/", "/healthz", "/static/", "/api/", "/admin/",
+OPEN_PREFIXES = ("/accounts/login/", "/accounts/password/", "/accounts/sso/", "/healthz", "/static/", "/api/",
+                 "/admin/", "/scim/",
                  "/calendar/")  # a calendar feed is opened by its secret address, not a session
 
 

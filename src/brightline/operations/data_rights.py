@@ -28,7 +28,7 @@ from brightline.evidence.models import EvidenceItem
 from brightline.feedback.models import Accomplishment, Checkpoint, ImpactDraft
 from brightline.feedback.services import invitations_for, one_on_one_notes_for, requests_about, visible_feedback
 from brightline.insights.services import signals_for_person
-from brightline.people.models import Identity, Person
+from brightline.people.models import Identity, Person, SsoLink
 from brightline.reviews.models import Review
 from brightline.support.models import SupportPlan
 
@@ -66,6 +66,8 @@ def _person(person: Person) -> dict[str, Any]:
                            "access_role", "is_active"))
     record["identities"] = [_row(identity, ("kind", "value"))
                             for identity in Identity.objects.filter(person=person).order_by("kind", "value")]
+    record["single_sign_on"] = [_row(link, ("issuer", "subject", "linked_at", "last_sign_in_at"))
+                                for link in SsoLink.objects.filter(person=person)]
     return record
 
 

@@ -315,6 +315,30 @@ class Identity(models.Model):
         return self.person_id
 
 
+class SsoLink(models.Model):
+    """The identity provider's stable subject (``sub``) a person signs in as (single sign-on).
+
+    Made at the person's first sign-in, matched by a verified e-mail or an employee-id claim; every later
+    sign-in is matched by ``(issuer, subject)`` alone, so a changed or reused e-mail cannot reach another
+    person's account."""
+
+    person = models.OneToOneField(Person, on_delete=models.CASCADE, related_name="sso_link")
+    issuer = models.CharField(max_length=500)
+    subject = models.CharField(max_length=255)
+    linked_at = models.DateTimeField(auto_now_add=True)
+    last_sign_in_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["issuer", "subject"], name="sso_link_issuer_subject")]
+
+    def __str__(self) -> str:
+        return f"{self.person} at {self.issuer}"
+
+    @property
+    def audit_subject_person_id(self) -> int:
+        return self.person_id
+
+
 class TokenScope(models.TextChoices):
     """What a token may do: ``read`` answers only safe methods (GET, HEAD, OPTIONS); ``write`` also changes data."""
 
@@ -376,6 +400,7 @@ class RoleChange(models.Model):
         ADMIN = "admin", "Made by hand"
         IMPORT = "import", "HRIS people import"
         CLI = "cli", "Server command line"
+        SSO = "sso", "Identity provider (sign-in groups or provisioning)"
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="role_changes")
     field = models.CharField(max_length=20, choices=Field.choices)

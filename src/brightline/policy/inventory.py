@@ -23,7 +23,8 @@ class DataSource:
 SOURCES: tuple[DataSource, ...] = (
     DataSource("hris_people", "People records from the HR system",
                ("employee id", "name", "work email", "manager", "team", "level", "time zone", "start date",
-                "work modality"),
+                "work modality", "leaving date", "with single sign-on: your identity provider's id for you and "
+                "when you last signed in"),
                "Know who reports to whom, which ladder expectations apply, and measure working hours in each "
                "person's own time zone.", "people"),
     DataSource("git_commits", "Commits in repositories you connect",

@@ -1,0 +1,454 @@
+"""SCIM 2.0 provisioning (RFC 7643/7644) under ``/scim/v2/``, for identity providers that push people.
+
+A small subset, what provisioning clients use: Users only (no Groups), create, read, list with an ``eq``
+filter, replace (PUT), PATCH of attributes, and DELETE, which deactivates (the record follows the retention
+policy, as a leaver from the HRIS import does). A SCIM User is a Brightline person together with their
+login, created, updated and closed with the same functions the people import uses; closing the login ends
+its sessions on the next request.
+
+Authentication: ``Authorization: Bearer <API token>`` of an active administrator; a read-only token may
+only read (GET), a read-write token (``brightline token create --scope write``) may also change.
+
+Mapping: ``id`` is the person's id; ``userName`` and the primary e-mail are the person's e-mail;
+``externalId`` and the enterprise extension's ``employeeNumber`` are the HRIS employee id (the latter wins);
+``displayName`` or ``name`` is the name; ``active``; the enterprise ``manager.value`` is the manager's id.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.urls import path
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+
+from brightline import access
+from brightline.audit.services import log_action, record_access
+from brightline.people.accounts import create_login, sync_login, taken_usernames
+from brightline.people.models import ApiToken, Person, RoleChange, TokenScope
+from brightline.people.rolechanges import record_applied_change
+from brightline.people.services import get_organisation
+from brightline.people.tokens import hash_token
+
+USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User"
+ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+LIST_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
+PATCH_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
+ERROR_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:Error"
+CONTENT_TYPE = "application/scim+json"
+SOURCE = "scim"
+ACTOR_LABEL = "SCIM provisioning"
+MAX_PAGE = 200
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+ERR_NO_TOKEN = "Send an administrator's API token as 'Authorization: Bearer TOKEN'."
+ERR_NOT_ADMIN = "Provisioning needs the API token of an active administrator."
+ERR_READ_ONLY = "This API token is read-only; provisioning changes need a read-write token."
+ERR_BAD_JSON = "The body is not a JSON object."
+ERR_NO_EMPLOYEE_ID = "Give the HRIS employee id as externalId or as the enterprise extension's employeeNumber."
+ERR_NO_EMAIL = "Give an e-mail address: a primary e-mail, or a userName that is one."
+ERR_BAD_EMAIL = "{value!r} is not a valid e-mail address."
+ERR_NO_NAME = "Give the person's name: displayName, or name.formatted, or name.givenName and name.familyName."
+ERR_TOO_LONG = "{field} is longer than {limit} characters."
+ERR_TAKEN_EMAIL = "Another person already has the e-mail address {value!r}."
+ERR_TAKEN_ID = "Another person already has the employee id {value!r}."
+ERR_NO_MANAGER = "The manager {value!r} is not a person in Brightline."
+ERR_LOOP = "{manager} reports to {person}, so {person} cannot report to {manager}."
+ERR_FILTER = ("Filter on userName, externalId, emails.value or employeeNumber with 'eq', "
+              "e.g. userName eq \"ana@example.org\".")
+ERR_PATCH = ("Unsupported PATCH operation {op!r} on {path!r}: use add or replace on active, userName, displayName, "
+             "name, emails, externalId, employeeNumber or manager.")
+ERR_NOT_FOUND = "No such user."
+ERR_BAD_ACTIVE = "active must be true or false."
+
+
+class ScimError(Exception):
+    def __init__(self, status: int, detail: str, scim_type: str | None = None):
+        super().__init__(detail)
+        self.status, self.detail, self.scim_type = status, detail, scim_type
+
+
+def _response(data: dict[str, Any], status: int = 200) -> JsonResponse:
+    return JsonResponse(data, status=status, content_type=CONTENT_TYPE)
+
+
+def _error(error: ScimError) -> JsonResponse:
+    body: dict[str, Any] = {"schemas": [ERROR_SCHEMA], "status": str(error.status), "detail": error.detail}
+    if error.scim_type:
+        body["scimType"] = error.scim_type
+    return _response(body, error.status)
+
+
+def _authenticate(request: HttpRequest) -> Person:
+    header = request.headers.get("Authorization", "")
+    scheme, _, key = header.partition(" ")
+    if scheme.lower() != "bearer" or not key.strip():
+        raise ScimError(401, ERR_NO_TOKEN)
+    token = (ApiToken.objects.select_related("person")
+             .filter(key_hash=hash_token(key.strip()), revoked=False, person__is_active=True).first())
+    if token is None:
+        raise ScimError(401, ERR_NO_TOKEN)
+    if not access.is_admin(token.person):
+        raise ScimError(403, ERR_NOT_ADMIN)
+    if request.method not in SAFE_METHODS and token.scope != TokenScope.WRITE:
+        raise ScimError(403, ERR_READ_ONLY)
+    ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+    return token.person
+
+
+def scim_view(handler: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Token authentication and SCIM error bodies around a handler ``(request, viewer, **kwargs)``."""
+
+    @csrf_exempt  # authenticated by the bearer token alone, never by a cookie a browser would send
+    def view(request: HttpRequest, **kwargs: Any) -> HttpResponse:
+        try:
+            viewer = _authenticate(request)
+            return handler(request, viewer, **kwargs)
+        except ScimError as error:
+            return _error(error)
+
+    view.__name__ = handler.__name__
+    return view
+
+
+# ---- Representation ----
+
+
+def _location(request: HttpRequest, person: Person) -> str:
+    return request.build_absolute_uri(f"/scim/v2/Users/{person.pk}")
+
+
+def to_scim(request: HttpRequest, person: Person) -> dict[str, Any]:
+    given, _, family = person.name.partition(" ")
+    enterprise: dict[str, Any] = {"employeeNumber": person.employee_id}
+    if person.manager_id:
+        enterprise["manager"] = {"value": str(person.manager_id)}
+    return {
+        "schemas": [USER_SCHEMA, ENTERPRISE],
+        "id": str(person.pk),
+        "externalId": person.employee_id,
+        "userName": person.email,
+        "displayName": person.name,
+        "name": {"formatted": person.name, "givenName": given, "familyName": family},
+        "emails": [{"value": person.email, "type": "work", "primary": True}],
+        "active": person.is_active,
+        ENTERPRISE: enterprise,
+        "meta": {"resourceType": "User", "location": _location(request, person)},
+    }
+
+
+def _body(request: HttpRequest) -> dict[str, Any]:
+    try:
+        data = json.loads(request.body or b"{}")
+    except (ValueError, UnicodeDecodeError):
+        raise ScimError(400, ERR_BAD_JSON, "invalidSyntax") from None
+    if not isinstance(data, dict):
+        raise ScimError(400, ERR_BAD_JSON, "invalidSyntax")
+    return data
+
+
+def _name_of(data: dict[str, Any]) -> str:
+    name = data.get("name") if isinstance(data.get("name"), dict) else {}
+    assert isinstance(name, dict)
+    parts = " ".join(str(name.get(key) or "").strip() for key in ("givenName", "familyName")).strip()
+    return str(data.get("displayName") or name.get("formatted") or parts or "").strip()
+
+
+def _email_of(data: dict[str, Any]) -> str:
+    emails = [item for item in data.get("emails") or [] if isinstance(item, dict) and item.get("value")]
+    chosen = next((item for item in emails if item.get("primary")), emails[0] if emails else None)
+    value = str(chosen["value"]) if chosen else str(data.get("userName") or "")
+    return value.strip().lower()
+
+
+def _desired(data: dict[str, Any]) -> dict[str, Any]:
+    """The person a full SCIM User asks for, checked; raises ``ScimError`` (400) naming the first problem."""
+    enterprise = data.get(ENTERPRISE) if isinstance(data.get(ENTERPRISE), dict) else {}
+    assert isinstance(enterprise, dict)
+    employee_id = str(enterprise.get("employeeNumber") or data.get("externalId") or "").strip()
+    if not employee_id:
+        raise ScimError(400, ERR_NO_EMPLOYEE_ID, "invalidValue")
+    email = _email_of(data)
+    if not email:
+        raise ScimError(400, ERR_NO_EMAIL, "invalidValue")
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise ScimError(400, ERR_BAD_EMAIL.format(value=email), "invalidValue") from None
+    name = _name_of(data)
+    if not name:
+        raise ScimError(400, ERR_NO_NAME, "invalidValue")
+    active = data.get("active", True)
+    if not isinstance(active, bool):
+        raise ScimError(400, ERR_BAD_ACTIVE, "invalidValue")
+    for field, value in (("employeeNumber", employee_id), ("name", name), ("e-mail", email)):
+        limit = {"employeeNumber": 64, "name": 200, "e-mail": 254}[field]
+        if len(value) > limit:
+            raise ScimError(400, ERR_TOO_LONG.format(field=field, limit=limit), "invalidValue")
+    desired: dict[str, Any] = {"employee_id": employee_id, "email": email, "name": name, "active": active}
+    manager = enterprise.get("manager")
+    if isinstance(manager, dict | str):
+        value = manager.get("value") if isinstance(manager, dict) else manager
+        desired["manager"] = str(value or "")
+    return desired
+
+
+# ---- Writing people with their logins ----
+
+
+def _check_unique(person: Person | None, desired: dict[str, Any]) -> None:
+    others = Person.objects.exclude(pk=person.pk) if person is not None else Person.objects.all()
+    if others.filter(email=desired["email"]).exists():
+        raise ScimError(409, ERR_TAKEN_EMAIL.format(value=desired["email"]), "uniqueness")
+    if others.filter(employee_id=desired["employee_id"]).exists():
+        raise ScimError(409, ERR_TAKEN_ID.format(value=desired["employee_id"]), "uniqueness")
+
+
+def _manager_for(person: Person | None, value: str) -> Person | None:
+    if not value:
+        return None
+    manager = Person.objects.filter(pk=int(value)).first() if value.isdigit() else None
+    if manager is None:
+        raise ScimError(400, ERR_NO_MANAGER.format(value=value), "invalidValue")
+    if person is not None and (manager.pk == person.pk or person in manager.management_chain()):
+        raise ScimError(400, ERR_LOOP.format(manager=manager.name, person=person.name), "invalidValue")
+    return manager
+
+
+def _display(value: Any) -> Any:
+    if isinstance(value, Person):
+        return value.employee_id
+    return value.isoformat() if isinstance(value, date) else value
+
+
+def apply_user(person: Person | None, desired: dict[str, Any], *, actor: Person) -> Person:
+    """Create or update a person and their login from a checked SCIM User, audited like the people import."""
+    today = timezone.localdate()
+    with transaction.atomic():
+        _check_unique(person, desired)
+        creating = person is None
+        if person is None:
+            person = Person(organisation=get_organisation(), employee_id=desired["employee_id"])
+        wanted: dict[str, Any] = {"employee_id": desired["employee_id"], "name": desired["name"],
+                                  "email": desired["email"], "is_active": desired["active"]}
+        if "manager" in desired:
+            wanted["manager"] = _manager_for(person if not creating else None, desired["manager"])
+        if not desired["active"] and (creating or person.is_active):
+            wanted["left_on"] = person.left_on or today
+        elif desired["active"] and not person.is_active and person.left_on is not None:
+            wanted["left_on"] = None  # back: a rehire
+        changes = {field: {"from": None if creating else _display(getattr(person, field)), "to": _display(value)}
+                   for field, value in wanted.items() if creating or getattr(person, field) != value}
+        if not changes:
+            return person
+        before_manager = str(person.manager_id or "") if not creating else ""
+        for field, value in wanted.items():
+            setattr(person, field, value)
+        try:
+            with transaction.atomic():
+                person.save()
+        except IntegrityError:  # a concurrent request took the e-mail or the employee id
+            raise ScimError(409, ERR_TAKEN_EMAIL.format(value=desired["email"]), "uniqueness") from None
+        data = {"changes": changes, "source": SOURCE}
+        if creating:
+            log_action("people.person.created", actor, person, data)
+        elif "is_active" in changes and not person.is_active:
+            log_action("people.person.left", actor, person, data)
+        else:
+            log_action("people.person.updated", actor, person, data)
+        if "manager" in changes and not creating:
+            record_applied_change(person, RoleChange.Field.MANAGER, before_manager, str(person.manager_id or ""),
+                                  actor=actor, actor_label=ACTOR_LABEL, source=RoleChange.Source.SSO)
+        _follow_with_login(person, actor=actor)
+    return person
+
+
+def _follow_with_login(person: Person, *, actor: Person) -> None:
+    """As the people import: an active person without a login gets one; the rest follow the person."""
+    if person.user is None:
+        if person.is_active:
+            user = create_login(person, taken=taken_usernames([person.email]))
+            log_action("people.login.created", actor, person, {"username": user.get_username(), "source": SOURCE})
+        return
+    was_active = person.user.is_active
+    if sync_login(person) and was_active and not person.user.is_active:
+        log_action("people.login.deactivated", actor, person,
+                   {"username": person.user.get_username(), "source": SOURCE})
+
+
+# ---- PATCH ----
+
+PATCH_PATHS = {"active", "username", "displayname", "name.formatted", "name.givenname", "name.familyname",
+               "emails", "externalid", f"{ENTERPRISE.lower()}:employeenumber", f"{ENTERPRISE.lower()}:manager",
+               "name"}
+EMAIL_VALUE_PATH = re.compile(r'^emails(\[type eq "?work"?\])?\.value$', re.I)
+
+
+def _as_bool(value: Any) -> Any:
+    # Some providers send "True"/"False" strings in PATCH operations.
+    if isinstance(value, str) and value.lower() in {"true", "false"}:
+        return value.lower() == "true"
+    return value
+
+
+def apply_patch(current: dict[str, Any], operations: Any) -> dict[str, Any]:
+    """The SCIM User after the PATCH ``operations`` (add/replace of simple attributes), as a full User."""
+    if not isinstance(operations, list) or not operations:
+        raise ScimError(400, ERR_PATCH.format(op=None, path=None), "invalidSyntax")
+    user = json.loads(json.dumps(current))
+    enterprise = user.setdefault(ENTERPRISE, {})
+    for operation in operations:
+        if not isinstance(operation, dict):
+            raise ScimError(400, ERR_PATCH.format(op=operation, path=None), "invalidSyntax")
+        op, target, value = str(operation.get("op", "")).lower(), operation.get("path"), operation.get("value")
+        if op not in {"add", "replace"}:
+            raise ScimError(400, ERR_PATCH.format(op=operation.get("op"), path=target), "invalidSyntax")
+        if target is None:
+            if not isinstance(value, dict):
+                raise ScimError(400, ERR_PATCH.format(op=op, path=target), "invalidSyntax")
+            updates = list(value.items())  # Azure's style: {"op": "replace", "value": {"active": false}}
+        else:
+            updates = [(str(target), value)]
+        for key, item in updates:
+            _set(user, enterprise, key, _as_bool(item), op)
+    return user
+
+
+def _set(user: dict[str, Any], enterprise: dict[str, Any], key: str, value: Any, op: str) -> None:
+    lowered = key.lower()
+    if EMAIL_VALUE_PATH.match(key):
+        user["emails"] = [{"value": value, "type": "work", "primary": True}]
+        return
+    if lowered not in PATCH_PATHS:
+        raise ScimError(400, ERR_PATCH.format(op=op, path=key), "invalidPath")
+    if lowered == "active":
+        user["active"] = value
+    elif lowered == "username":
+        user["userName"] = value
+        user["emails"] = [{"value": value, "type": "work", "primary": True}]
+    elif lowered in {"displayname", "name.formatted"}:
+        user["displayName"] = value
+    elif lowered == "name" and isinstance(value, dict):
+        user.pop("displayName", None)
+        user["name"] = value
+    elif lowered in {"name.givenname", "name.familyname"}:
+        user.pop("displayName", None)
+        name = {k: v for k, v in user.get("name", {}).items() if k != "formatted"}
+        name["givenName" if lowered.endswith("givenname") else "familyName"] = value
+        user["name"] = name
+    elif lowered == "emails" and isinstance(value, list):
+        user["emails"] = value
+    elif lowered == "externalid":
+        user["externalId"] = value
+        enterprise.pop("employeeNumber", None)
+    elif lowered.endswith(":employeenumber"):
+        enterprise["employeeNumber"] = value
+    elif lowered.endswith(":manager"):
+        enterprise["manager"] = value
+    else:
+        raise ScimError(400, ERR_PATCH.format(op=op, path=key), "invalidPath")
+
+
+# ---- Endpoints ----
+
+FILTER = re.compile(r'^\s*(userName|externalId|emails(?:\.value)?|employeeNumber|'
+                    + re.escape(ENTERPRISE) + r':employeeNumber)\s+eq\s+"([^"]*)"\s*$', re.I)
+
+
+def _int_param(request: HttpRequest, name: str, default: int, minimum: int) -> int:
+    raw = request.GET.get(name)
+    try:
+        return max(minimum, int(raw)) if raw not in (None, "") else default
+    except ValueError:
+        raise ScimError(400, f"{name} must be a whole number.", "invalidValue") from None
+
+
+@scim_view
+def users(request: HttpRequest, viewer: Person) -> HttpResponse:
+    if request.method == "POST":
+        person = apply_user(None, _desired(_body(request)), actor=viewer)
+        response = _response(to_scim(request, person), 201)
+        response["Location"] = _location(request, person)
+        return response
+    if request.method != "GET":
+        raise ScimError(405, "Use GET or POST.")
+    people = Person.objects.order_by("pk")
+    raw_filter = request.GET.get("filter")
+    if raw_filter:
+        match = FILTER.match(raw_filter)
+        if match is None:
+            raise ScimError(400, ERR_FILTER, "invalidFilter")
+        attribute, value = match.group(1).lower(), match.group(2)
+        if attribute in {"username", "emails", "emails.value"}:
+            people = people.filter(email=value.strip().lower())
+        else:
+            people = people.filter(employee_id=value)
+    start = _int_param(request, "startIndex", 1, 1)
+    count = min(_int_param(request, "count", 100, 0), MAX_PAGE)
+    total = people.count()
+    page = list(people.select_related("user")[start - 1:start - 1 + count])
+    for person in page:
+        record_access(viewer, person, "people.profile", via="api", reason="SCIM provisioning")
+    return _response({"schemas": [LIST_SCHEMA], "totalResults": total, "startIndex": start,
+                      "itemsPerPage": len(page), "Resources": [to_scim(request, person) for person in page]})
+
+
+@scim_view
+def user(request: HttpRequest, viewer: Person, person_id: int) -> HttpResponse:
+    person = Person.objects.select_related("user").filter(pk=person_id).first()
+    if person is None:
+        raise ScimError(404, ERR_NOT_FOUND)
+    if request.method == "GET":
+        record_access(viewer, person, "people.profile", via="api", reason="SCIM provisioning")
+        return _response(to_scim(request, person))
+    if request.method == "PUT":
+        person = apply_user(person, _desired(_body(request)), actor=viewer)
+        return _response(to_scim(request, person))
+    if request.method == "PATCH":
+        body = _body(request)
+        patched = apply_patch(to_scim(request, person), body.get("Operations", body.get("operations")))
+        person = apply_user(person, _desired(patched), actor=viewer)
+        return _response(to_scim(request, person))
+    if request.method == "DELETE":
+        apply_user(person, {**_desired(to_scim(request, person)), "active": False}, actor=viewer)
+        return HttpResponse(status=204)
+    raise ScimError(405, "Use GET, PUT, PATCH or DELETE.")
+
+
+@scim_view
+def service_provider_config(request: HttpRequest, viewer: Person) -> HttpResponse:
+    return _response({
+        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"],
+        "patch": {"supported": True},
+        "bulk": {"supported": False, "maxOperations": 0, "maxPayloadSize": 0},
+        "filter": {"supported": True, "maxResults": MAX_PAGE},
+        "changePassword": {"supported": False},
+        "sort": {"supported": False},
+        "etag": {"supported": False},
+        "authenticationSchemes": [{"type": "oauthbearertoken", "name": "API token",
+                                   "description": "A Brightline API token of an administrator", "primary": True}],
+    })
+
+
+@scim_view
+def resource_types(request: HttpRequest, viewer: Person) -> HttpResponse:
+    return _response({"schemas": [LIST_SCHEMA], "totalResults": 1, "Resources": [{
+        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:ResourceType"], "id": "User", "name": "User",
+        "endpoint": "/Users", "schema": USER_SCHEMA,
+        "schemaExtensions": [{"schema": ENTERPRISE, "required": False}]}]})
+
+
+urlpatterns = [
+    path("Users", users, name="scim-users"),
+    path("Users/<int:person_id>", user, name="scim-user"),
+    path("ServiceProviderConfig", service_provider_config, name="scim-config"),
+    path("ResourceTypes", resource_types, name="scim-resource-types"),
+]

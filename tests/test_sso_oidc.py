@@ -1,0 +1,289 @@
+"""Single sign-on end to end: a real OpenID Connect provider (the certified ``oidc-provider`` package under node,
+installed by ``scripts/setup.sh --test``) on loopback, Brightline on a live server, and real HTTP between them
+following every redirect, as a browser would. Slow like the browser walks: run once, on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import secrets
+import shutil
+import socket
+import subprocess
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from urllib.parse import urljoin
+
+import pytest
+import requests
+from django.contrib.sessions.models import Session
+from django.utils import timezone
+
+from brightline.audit.models import AuditEntry
+from brightline.people.importer import import_people
+from brightline.people.models import AccessRole, Person, RoleChange, SsoLink
+from brightline.people.services import get_organisation
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+PROVIDER_DIR = Path(__file__).resolve().parent / "oidc_provider"
+NODE = shutil.which("node") or "/usr/bin/node"
+HEADER = "employee_id,name,email,manager_id,team,level,timezone,start_date,end_date\n"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@dataclass
+class Provider:
+    issuer: str
+    accounts_file: Path
+    base: str
+    browsers: list[Browser]
+
+    def browser(self) -> Browser:
+        """A fresh browser (no cookies), closed at the end of the test."""
+        self.browsers.append(Browser(self.base, self.issuer))
+        return self.browsers[-1]
+
+    def set_accounts(self, accounts: dict[str, dict[str, object]]) -> None:
+        self.accounts_file.write_text(json.dumps(accounts))
+
+
+@pytest.fixture
+def provider(live_server, tmp_path, settings):
+    if not (PROVIDER_DIR / "node_modules" / "oidc-provider").is_dir():
+        pytest.fail("the test OpenID Connect provider is not installed: run scripts/setup.sh --test")
+    port = free_port()
+    issuer = f"http://127.0.0.1:{port}"
+    secret = secrets.token_urlsafe(32)
+    idp = Provider(issuer, tmp_path / "accounts.json", live_server.url, [])
+    idp.set_accounts({})
+    config = tmp_path / "provider.json"
+    config.write_text(json.dumps({
+        "port": port, "issuer": issuer, "client_id": "brightline", "client_secret": secret,
+        "redirect_uris": [f"{live_server.url}/accounts/sso/callback/"],
+        "post_logout_redirect_uris": [f"{live_server.url}/accounts/login/"],
+        "accounts_file": str(idp.accounts_file), "cookie_key": secrets.token_hex(16),
+    }))
+    log = (tmp_path / "provider.log").open("w")
+    process = subprocess.Popen([NODE, str(PROVIDER_DIR / "provider.mjs"), str(config)], stdout=subprocess.PIPE,
+                               stderr=log, text=True)
+    try:
+        assert process.stdout is not None
+        ready = process.stdout.readline()  # the provider says so once it listens, or ends
+        assert ready.startswith("listening"), (tmp_path / "provider.log").read_text()
+        settings.BRIGHTLINE_SSO_ISSUER = issuer
+        settings.BRIGHTLINE_SSO_PROVIDER_NAME = "Example ID"
+        settings.OIDC_RP_CLIENT_ID = "brightline"
+        settings.OIDC_RP_CLIENT_SECRET = secret
+        settings.OIDC_RP_SCOPES = "openid email profile groups"
+        yield idp
+    finally:
+        for browser in idp.browsers:
+            browser.http.close()
+        process.terminate()
+        process.wait(timeout=10)
+        if process.stdout is not None:
+            process.stdout.close()
+        log.close()
+
+
+def import_csv(rows: str, **options) -> None:
+    import_people((HEADER + rows).encode(), organisation=get_organisation(), actor_label="test", **options)
+
+
+class Browser:
+    """A requests session that follows redirects and fills in the provider's pages like a person would."""
+
+    def __init__(self, base: str, issuer: str):
+        self.base, self.issuer, self.http = base, issuer, requests.Session()
+        self.provider_pages: list[str] = []
+
+    def get(self, path: str) -> requests.Response:
+        return self.http.get(urljoin(self.base, path), timeout=30)
+
+    def sign_in(self, login: str) -> requests.Response:
+        page = self.get("/accounts/login/")
+        assert "Sign in with Example ID" in page.text
+        start = html.unescape(re.search(r'href="([^"]*/accounts/sso/start/[^"]*)"', page.text).group(1))
+        return self.through_provider(self.get(start), login)
+
+    def through_provider(self, response: requests.Response, login: str = "") -> requests.Response:
+        """Submit the provider's forms (sign-in, consent, sign-out) until it sends the browser back."""
+        self.provider_pages = []
+        for _ in range(5):
+            if not response.url.startswith(self.issuer):
+                return response
+            form = re.search(r'<form[^>]*action="([^"]+)"[^>]*>(.*?)</form>', response.text, re.S)
+            if form is None:  # a page of the provider's own, such as "signed out"
+                return response
+            fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form.group(2)))
+            prompt = fields.get("prompt", "logout")
+            self.provider_pages.append(prompt)
+            if prompt == "login":
+                fields.update(login=login, password="any password")
+            if prompt == "logout":
+                fields["logout"] = "yes"
+            response = self.http.post(urljoin(response.url, html.unescape(form.group(1))), data=fields, timeout=30)
+        raise AssertionError(f"the provider kept the browser: {self.provider_pages}")
+
+    def log_out(self) -> requests.Response:
+        token = self.http.cookies.get("csrftoken")
+        response = self.http.post(urljoin(self.base, "/accounts/logout/"), data={"csrfmiddlewaretoken": token},
+                                  timeout=30)
+        return self.through_provider(response)
+
+
+def test_an_imported_person_signs_in_and_out_and_their_groups_give_their_role(provider, live_server, settings):
+    settings.BRIGHTLINE_SSO_ROLE_GROUPS = ["people_partner=hr", "admin=it-admins"]
+    import_csv("E1,Ana Example,ana@example.org,,Payments,,UTC,2024-01-01,\n")
+    provider.set_accounts({"ana-sub": {"email": "ana@example.org", "email_verified": True, "name": "Ana",
+                                       "groups": ["hr"]}})
+    browser = provider.browser()
+
+    home = browser.sign_in("ana-sub")
+
+    assert home.url == f"{live_server.url}/" and home.status_code == 200
+    assert "Ana Example" in home.text and "Needs you now" in home.text
+    assert browser.provider_pages == ["login", "consent"]
+    ana = Person.objects.get(employee_id="E1")
+    assert SsoLink.objects.get(person=ana).subject == "ana-sub"
+    assert ana.access_role == AccessRole.PEOPLE_PARTNER
+    change = RoleChange.objects.get(person=ana)
+    assert (change.source, change.status, change.to_value) == ("sso", "applied", "people_partner")
+
+    after = browser.log_out()
+    assert browser.provider_pages == ["logout"]  # signed out at the provider too, which sent us back
+    assert after.url == f"{live_server.url}/accounts/login/"
+    assert browser.get("/").url.startswith(f"{live_server.url}/accounts/login/")
+    # Signed out at the provider as well: the next sign-in asks for the password again.
+    assert browser.sign_in("ana-sub").url == f"{live_server.url}/"
+    assert browser.provider_pages[0] == "login"
+
+
+def test_an_unknown_person_and_an_unverified_email_are_refused_with_a_page_that_says_why(provider, live_server):
+    import_csv("E1,Ana Example,ana@example.org,,Payments,,UTC,2024-01-01,\n")
+    provider.set_accounts({
+        "zed-sub": {"email": "zed@example.org", "email_verified": True},
+        "eve-sub": {"email": "ana@example.org", "email_verified": False},
+    })
+
+    refused = provider.browser().sign_in("zed-sub")
+    assert refused.status_code == 403 and refused.url == f"{live_server.url}/accounts/sso/refused/"
+    assert "Brightline has no account for you" in refused.text
+
+    unverified = provider.browser().sign_in("eve-sub")
+    assert unverified.status_code == 403 and "not verified" in unverified.text
+    assert not SsoLink.objects.exists()
+    assert [entry.data["reason"] for entry in AuditEntry.objects.filter(action="people.sso.refused")
+            .order_by("seq")] == ["unknown", "unverified"]
+
+
+def test_a_changed_email_keeps_the_account_and_a_reused_email_cannot_take_it_over(provider, live_server):
+    import_csv("E1,Ana Example,ana@example.org,,Payments,,UTC,2024-01-01,\n"
+               "E2,Bo Example,bo@example.org,,Payments,,UTC,2024-01-01,\n")
+    provider.set_accounts({"ana-sub": {"email": "ana@example.org", "email_verified": True}})
+    assert "Ana Example" in provider.browser().sign_in("ana-sub").text
+
+    # The provider now gives Ana the address Bo has in Brightline: she is still Ana, found by her subject.
+    provider.set_accounts({
+        "ana-sub": {"email": "bo@example.org", "email_verified": True},
+        "new-sub": {"email": "ana@example.org", "email_verified": True},  # someone given Ana's old address
+    })
+    again = provider.browser().sign_in("ana-sub")
+    assert "Ana Example" in again.text and "Bo Example" not in again.text
+
+    takeover = provider.browser().sign_in("new-sub")
+    assert takeover.status_code == 403 and "linked to a different identity" in takeover.text
+    assert list(SsoLink.objects.values_list("person__employee_id", "subject")) == [("E1", "ana-sub")]
+
+
+def test_an_expired_session_signs_in_again_through_the_provider_and_a_leaver_cannot(provider, live_server):
+    import_csv("E1,Ana Example,ana@example.org,,Payments,,UTC,2024-01-01,\n")
+    provider.set_accounts({"ana-sub": {"email": "ana@example.org", "email_verified": True}})
+    browser = provider.browser()
+    browser.sign_in("ana-sub")
+    first_session = browser.http.cookies.get("sessionid")
+
+    Session.objects.update(expire_date=timezone.now() - timedelta(seconds=1))
+    assert browser.get("/").url.startswith(f"{live_server.url}/accounts/login/")
+    back = browser.sign_in("ana-sub")
+    assert back.url == f"{live_server.url}/" and "Ana Example" in back.text
+    assert browser.provider_pages == []  # the provider still knew her: no password asked
+    assert browser.http.cookies.get("sessionid") != first_session
+
+    # The next HRIS import says she left: the open session ends at once and signing in again is refused.
+    import_csv("E1,Ana Example,ana@example.org,,Payments,,UTC,2024-01-01,2024-06-30\n")
+    assert browser.get("/").url.startswith(f"{live_server.url}/accounts/login/")
+    refused = browser.sign_in("ana-sub")
+    assert refused.status_code == 403 and "Your Brightline account is closed" in refused.text
+
+
+def test_in_chromium_a_person_signs_in_through_the_provider_and_out_of_both(provider, live_server, browser):
+    """The same walk in a real browser, whose Content-Security-Policy must let the logout form go on to the
+    provider."""
+    import_csv("E1,Ana Example,ana@example.org,,Payments,,UTC,2024-01-01,\n")
+    provider.set_accounts({"ana-sub": {"email": "ana@example.org", "email_verified": True}})
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        page.goto(f"{live_server.url}/accounts/login/")
+        page.get_by_role("link", name="Sign in with Example ID").click()
+        page.fill("input[name=login]", "ana-sub")
+        page.fill("input[name=password]", "any password")
+        page.get_by_role("button", name="Sign-in").click()
+        page.get_by_role("button", name="Continue").click()
+        page.wait_for_url(f"{live_server.url}/")
+        assert "Ana Example" in page.inner_text("header")
+
+        page.get_by_role("button", name="Log out").click()
+        page.wait_for_url(f"{provider.issuer}/**")
+        page.get_by_role("button", name="Yes, sign me out").click()
+        page.wait_for_url(f"{live_server.url}/accounts/login/")
+        page.goto(f"{live_server.url}/")
+        assert page.url.startswith(f"{live_server.url}/accounts/login/")
+    finally:
+        context.close()
+
+
+def expire_the_check(browser: Browser) -> None:
+    """Make the session's next page request go back through the provider, as it does every 15 minutes."""
+    from django.contrib.sessions.backends.db import SessionStore
+
+    session = SessionStore(session_key=browser.http.cookies.get("sessionid"))
+    assert "oidc_id_token_expiration" in session
+    session["oidc_id_token_expiration"] = 0
+    session.save()
+
+
+def test_a_session_goes_back_through_the_provider_and_ends_when_the_provider_session_has_ended(
+        provider, live_server, settings):
+    settings.BRIGHTLINE_SSO_ROLE_GROUPS = ["leader=directors"]
+    import_csv("E1,Ana Example,ana@example.org,,Payments,,UTC,2024-01-01,\n")
+    provider.set_accounts({"ana-sub": {"email": "ana@example.org", "email_verified": True, "groups": []}})
+    browser = provider.browser()
+    browser.sign_in("ana-sub")
+
+    # The check passes silently, back on the page asked for, and applies what the provider says now.
+    provider.set_accounts({"ana-sub": {"email": "ana@example.org", "email_verified": True, "groups": ["directors"]}})
+    expire_the_check(browser)
+    page = browser.through_provider(browser.get("/ladder/"))
+    assert page.url == f"{live_server.url}/ladder/" and browser.provider_pages == []
+    assert Person.objects.get(employee_id="E1").access_role == AccessRole.LEADER
+    assert browser.get("/").url == f"{live_server.url}/"  # not checked again before the next period
+
+    # She signs out at the provider (in another tab): the next check ends the Brightline session too.
+    signed_out = browser.through_provider(browser.http.get(f"{provider.issuer}/session/end", timeout=30))
+    assert browser.provider_pages == ["logout"] and signed_out.url.startswith(provider.issuer)
+    assert browser.get("/").url == f"{live_server.url}/"  # Brightline learns of it at the next check
+    expire_the_check(browser)
+    ended = browser.through_provider(browser.get("/"))
+    assert ended.status_code == 403 and "Your session has ended" in ended.text
+    assert browser.get("/").url.startswith(f"{live_server.url}/accounts/login/")
