@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -48,6 +49,25 @@ def test_a_secret_key_is_generated_once_and_kept_private(tmp_path, monkeypatch):
     first = env.secret_key(tmp_path)
     assert env.secret_key(tmp_path) == first and len(first) >= 50
     assert (tmp_path / "var" / "secret_key").stat().st_mode & 0o077 == 0
+
+
+def test_processes_starting_together_share_one_generated_key(tmp_path):
+    """Web or test workers that start at the same moment must not crash or end up with different keys."""
+    import subprocess
+    import sys
+    import time
+
+    start = time.time() + 3  # every process imports first, then all ask for the key at the same moment
+    script = ("import sys, time; from pathlib import Path; from brightline import env; "
+              "time.sleep(max(0.0, float(sys.argv[2]) - time.time())); print(env.audit_key(Path(sys.argv[1])))")
+    environment = {key: value for key, value in os.environ.items() if not key.startswith("BRIGHTLINE_AUDIT_KEY")}
+    processes = [subprocess.Popen([sys.executable, "-c", script, str(tmp_path), str(start)], stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, text=True, env=environment) for _ in range(12)]
+    results = [process.communicate(timeout=120) for process in processes]
+    assert all(process.returncode == 0 for process in processes), [error for _, error in results]
+    keys = {output.strip() for output, _ in results}
+    assert len(keys) == 1 and len(keys.pop()) >= 50
+    assert [path.name for path in (tmp_path / "var").iterdir()] == ["audit_key"]  # no temporary file left
 
 
 @pytest.mark.parametrize("value,expected", [("1", True), ("yes", True), ("off", False), ("", False)])

@@ -7,6 +7,7 @@ wherever ``NAME`` is, so secrets can come from a mounted file instead of the env
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 from dataclasses import dataclass
@@ -84,12 +85,18 @@ def generated_secret(name: str, key_file: Path) -> str:
     if key_file.exists():
         return key_file.read_text(encoding="utf-8").strip()
     key_file.parent.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_urlsafe(50)
-    # Created with 0600 so other local users cannot read it.
-    fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(key)
-    return key
+    # Written to a private temporary file and linked into place, so that processes starting together (web
+    # workers, test workers) never read a half-written key and all end up with the one that was linked first.
+    temporary = key_file.with_name(f".{key_file.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)  # 0600: other local users cannot read it
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(secrets.token_urlsafe(50))
+        with contextlib.suppress(FileExistsError):  # another process was first: use its key
+            os.link(temporary, key_file)
+    finally:
+        temporary.unlink(missing_ok=True)
+    return key_file.read_text(encoding="utf-8").strip()
 
 
 @dataclass(frozen=True)
