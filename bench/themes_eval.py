@@ -11,8 +11,9 @@ Themes are scored on two sets:
 * ``team test rows``: the test rows (``sha256(id) mod 3 == 0``) of ``tests/fixtures/themes_labelled.csv``,
   written by the team.
 
-``--all`` adds every other signal's figure from the metrics files the transparency report reads
-(the same numbers the report shows), so one command prints them all.
+``--all`` first re-measures the contradiction check on cases composed from the team's held-out test
+rows (``data/accuracy/contradiction.json``), then prints every signal's figures exactly as the
+transparency report shows them (read from the same metrics files), so one command prints them all.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from brightline.core.insights.themes import (  # noqa: E402
     build_theme_index,
     load_taxonomy,
 )
-from brightline.core.insights.transparency import THEME_METRICS_PATH  # noqa: E402
+from brightline.core.insights.transparency import SIGNAL_ACCURACY_DIR, THEME_METRICS_PATH  # noqa: E402
 from brightline.core.nlp import embed  # noqa: E402
 
 FIXTURE = ROOT / "tests" / "fixtures" / "themes_labelled.csv"
@@ -99,15 +100,124 @@ def theme_results(sets: Sequence[str]) -> dict[str, dict[str, Any]]:
     return results
 
 
+CONTRADICTION_CASES = 300
+
+
+def measure_contradictions(*, seed: int = 0, cases: int = CONTRADICTION_CASES) -> dict[str, Any]:
+    """The contradiction check end to end on composed cases: each case is one person with strong delivery
+    evidence and 3-5 growth-prompt comments, each a held-out team sentence by its own writer (two writers
+    may share one in a fifth of the cases). The expected contradictions apply the same rule to the sentences'
+    labels; the check applies it to the classifier's themes."""
+    from datetime import UTC, date, datetime, timedelta
+
+    import numpy as np
+
+    from brightline.core.insights.evidence_checks import EvidenceRef, delivery_concern_contradictions
+    from brightline.core.insights.signals import Comment, ItemRef, Subject
+    from brightline.core.insights.themes import assign_themes
+
+    index = build_theme_index(load_taxonomy(), embedder=embed)
+    rows = team_test_sentences()
+    ids = [theme.id for theme in index.taxonomy.themes]
+    rng = np.random.default_rng(seed)
+    start, end = date(2026, 1, 1), date(2026, 6, 30)
+    evidence = [EvidenceRef(ItemRef("evidence_item", str(i)), "merged_change", date(2026, 3, 1) + timedelta(days=i))
+                for i in range(6)]
+    true_positive = predicted_total = expected_total = false_alarm_cases = negative_cases = 0
+    for case in range(cases):
+        theme = ids[int(rng.integers(len(ids)))]
+        about = [row for row in rows if theme in row.themes]
+        others = [row for row in rows if theme not in row.themes]
+        wanted = 3 if case % 2 == 0 else 2  # half the cases have the theme from 3 writers, half from 2
+        picked = [about[i] for i in rng.choice(len(about), size=min(wanted, len(about)), replace=False)]
+        picked += [others[i] for i in rng.choice(len(others), size=int(rng.integers(1, 3)), replace=False)]
+        writers = [f"w{i}" for i in range(len(picked))]
+        if rng.random() < 0.2:
+            writers[-1] = writers[0]
+        comments = [Comment(id=f"{case}-{i}", author_id=writer, subject_id="1", text=row.text, prompt="growth",
+                            written_at=datetime(2026, 3, 1, tzinfo=UTC), source=ItemRef("feedback_response", f"{i}"))
+                    for i, (row, writer) in enumerate(zip(picked, writers, strict=True))]
+        expected = {t for t in ids if len({w for row, w in zip(picked, writers, strict=True) if t in row.themes}) >= 3}
+        found = {signal.detail["theme"] for signal in delivery_concern_contradictions(
+            Subject("person", "1"), comments, assign_themes(comments, index, embedder=embed), taxonomy=index.taxonomy,
+            sentiments={}, evidence=evidence, window_start=start, window_end=end)}
+        true_positive += len(found & expected)
+        predicted_total += len(found)
+        expected_total += len(expected)
+        if not expected:
+            negative_cases += 1
+            false_alarm_cases += bool(found)
+    built = ("composed: each case is one person with 6 delivery items and 3-5 growth-prompt comments drawn at random "
+             "(seed 0) from the team's held-out theme sentences, written by the team with their labels before the "
+             "classifier was trained; the expected contradictions apply the rule to those labels")
+    name = f"{cases} composed cases from the team's held-out sentences"
+    return {
+        "kind": "contradiction",
+        "command": "python bench/themes_eval.py --all",
+        "figures": [
+            {"dataset": name, "built": built, "metric": "precision", "n": predicted_total,
+             "value": round(true_positive / predicted_total, 4) if predicted_total else None},
+            {"dataset": name, "built": built, "metric": "recall", "n": expected_total,
+             "value": round(true_positive / expected_total, 4) if expected_total else None},
+            {"dataset": name, "built": built, "metric": "false-alarm rate (cases without one)", "n": negative_cases,
+             "value": round(false_alarm_cases / negative_cases, 4) if negative_cases else None},
+        ],
+        "note": ("The rule is exact given the themes; these figures measure it with the theme classifier's mistakes, "
+                 "on sentences by the team (the crowd-written independent set has too few concerns per theme to "
+                 "compose cases). Expect lower figures on other teams' language, as the theme figures show."),
+    }
+
+
+def print_all(markdown: bool) -> None:
+    from brightline.core.insights import transparency
+    from brightline.core.insights.pipeline import NLP_MODELS_PATH, model_versions
+
+    report = transparency.build_transparency_report(
+        sentiment_metrics=transparency.load_model_metrics(NLP_MODELS_PATH / "sentiment" / "metrics.json"),
+        theme_metrics=transparency.load_model_metrics(THEME_METRICS_PATH), versions=model_versions(), reviews={},
+        window_days=182, signal_accuracy=transparency.load_signal_accuracy(),
+        tone_metrics=transparency.load_model_metrics(NLP_MODELS_PATH / "tone" / "metrics.json"))
+    print()
+    print("## Every signal, as the transparency report shows it" if markdown else "Every signal:")
+    for entry in report:
+        print()
+        print(f"### {entry.title}" if markdown else f"{entry.title}")
+        if not entry.accuracy:
+            print(entry.accuracy_note)
+            continue
+        if markdown:
+            print()
+            print("| measured on | measure | value | n |")
+            print("| --- | --- | --- | --- |")
+        for figure in entry.accuracy:
+            value = "n/a" if figure.value is None else f"{figure.value:.3f}"
+            print(f"| {figure.dataset} | {figure.metric} | {value} | {figure.n} |" if markdown
+                  else f"  {figure.dataset} | {figure.metric}: {value} (n={figure.n})")
+        for line in entry.sets_built:
+            print(f"{'- ' if markdown else '  built: '}{line}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--markdown", action="store_true", help="print Markdown tables")
     parser.add_argument("--set", choices=("independent", "team", "both"), default="both")
     parser.add_argument("--json", type=Path, help="also write the theme figures to this file")
+    parser.add_argument("--all", action="store_true",
+                        help="re-measure the contradiction check and print every signal's figures (the team test "
+                             "rows only: the independent set is not re-scored)")
     parser.add_argument("--record", action="store_true",
                         help="record the independent set's figures in the shipped themes_metrics.json (once per change "
                              "of the matcher: the previous figures become 'before')")
     args = parser.parse_args(argv)
+    if args.all:
+        document = measure_contradictions()
+        SIGNAL_ACCURACY_DIR.mkdir(exist_ok=True)
+        (SIGNAL_ACCURACY_DIR / "contradiction.json").write_text(json.dumps(document, indent=2) + "\n",
+                                                                encoding="utf-8")
+        print_theme_table("Team test rows (tests/fixtures/themes_labelled.csv, sha256(id) mod 3 == 0)",
+                          theme_results(("team",))["team"], markdown=args.markdown)
+        print_all(args.markdown)
+        return 0
     sets = ("independent", "team") if args.set == "both" else (args.set,)
     results = theme_results(sets)
     if "independent" in sets and "independent" not in results:

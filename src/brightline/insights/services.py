@@ -667,7 +667,8 @@ def transparency_report() -> list[core.SignalTypeReport]:
     return core.build_transparency_report(
         sentiment_metrics=core.load_model_metrics(NLP_MODELS_PATH / "sentiment" / "metrics.json"),
         theme_metrics=core.load_model_metrics(core.THEME_METRICS_PATH), versions=core.model_versions(),
-        reviews=review_counts(), window_days=WINDOW_DAYS)
+        reviews=review_counts(), window_days=WINDOW_DAYS, signal_accuracy=core.load_signal_accuracy(),
+        tone_metrics=core.load_model_metrics(NLP_MODELS_PATH / "tone" / "metrics.json"))
 
 
 def signal_bias_report(*, today: date | None = None) -> core.BiasReport:
