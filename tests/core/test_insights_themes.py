@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
+import re
+from collections import Counter
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -235,3 +238,26 @@ def test_seed_similarities_of_any_positive_multiple_equal_the_centred_cosine(row
     found = seed_similarities(scaled, np.linalg.norm(scaled, axis=1).astype(np.float32), index)
     np.testing.assert_allclose(found, expected, atol=2e-4)
     assert found.shape == (len(rows), len(index.seed_phrases))
+
+
+def _reference_word_features(classifier, text):
+    """scikit-learn's TF-IDF (sublinear tf, L2 over known terms) of one text, written out plainly."""
+    words = re.findall(r"(?u)\b\w\w+\b", text.lower())
+    grams = [*words, *(f"{a} {b}" for a, b in zip(words, words[1:], strict=False))]
+    counts = Counter(classifier.vocabulary[g] for g in grams if g in classifier.vocabulary)
+    weights = {column: (1 + math.log(count)) * classifier.idf[column] for column, count in counts.items()}
+    norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
+    row = np.zeros(len(classifier.idf))
+    for column, weight in weights.items():
+        row[column] = weight / norm
+    return row
+
+
+def test_the_classifiers_word_features_are_tf_idf_of_words_and_word_pairs(index):
+    texts = ["", "!!!", "She ships on time, on time, ON TIME.", "Great team player and a great mentor to new hires.",
+             "Zyzzyva qwerty."]
+    found = index.classifier.word_features(texts).toarray()
+    for text, row in zip(texts, found, strict=True):
+        np.testing.assert_allclose(row, _reference_word_features(index.classifier, text), atol=1e-12)
+    assert not found[0].any() and not found[1].any() and not found[4].any()
+    assert found[2].any()

@@ -26,7 +26,6 @@ reported on its *test* rows (``data/themes_metrics.json``, ``docs/signals.md``).
 from __future__ import annotations
 
 import json
-import math
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -177,24 +176,25 @@ class ThemeClassifier:
 
     def word_features(self, texts: Sequence[str]) -> sparse.csr_matrix:
         """The TF-IDF rows of ``texts`` (words and adjacent word pairs), L2-normalised."""
-        indptr = [0]
-        indices: list[int] = []
-        values: list[float] = []
-        vocabulary, idf = self.vocabulary, self.idf
+        find_words, column_of = WORD_PATTERN.findall, self.vocabulary.get
+        columns: list[int] = []
+        lengths: list[int] = []
         for text in texts:
-            words = WORD_PATTERN.findall(text.lower())
-            counts: dict[int, int] = {}
-            for gram in (*words, *(f"{a} {b}" for a, b in zip(words, words[1:], strict=False))):
-                column = vocabulary.get(gram)
-                if column is not None:
-                    counts[column] = counts.get(column, 0) + 1
-            row = [(column, (1.0 + math.log(count)) * float(idf[column])) for column, count in counts.items()]
-            norm = math.sqrt(sum(value * value for _, value in row)) or 1.0
-            indices.extend(column for column, _ in row)
-            values.extend(value / norm for _, value in row)
-            indptr.append(len(indices))
-        return sparse.csr_matrix((np.asarray(values, dtype=np.float64), np.asarray(indices, dtype=np.int64),
-                                  np.asarray(indptr, dtype=np.int64)), shape=(len(texts), len(idf)))
+            words = find_words(text.lower())
+            before = len(columns)
+            columns.extend(column for column in map(column_of, words) if column is not None)
+            columns.extend(column for column in map(column_of, map(" ".join, zip(words, words[1:], strict=False)))
+                           if column is not None)
+            lengths.append(len(columns) - before)
+        rows = np.repeat(np.arange(len(texts), dtype=np.int64), lengths)
+        # Duplicates are summed: each (row, column) entry becomes its count.
+        counts = sparse.csr_matrix((np.ones(len(columns), dtype=np.float64), (rows, np.asarray(columns, np.int64))),
+                                   shape=(len(texts), len(self.idf)))
+        counts.sum_duplicates()
+        counts.data = (1.0 + np.log(counts.data)) * self.idf[counts.indices]
+        norms = np.sqrt(np.asarray(counts.multiply(counts).sum(axis=1)).ravel())
+        norms[norms == 0] = 1.0
+        return sparse.csr_matrix(sparse.diags(1.0 / norms) @ counts)
 
     def probabilities(self, texts: Sequence[str], vectors: NDArray[np.float32],
                       seed_scores: NDArray[np.float32]) -> NDArray[np.float32]:
