@@ -168,6 +168,65 @@ def measure_contradictions(*, seed: int = 0, cases: int = CONTRADICTION_CASES) -
     }
 
 
+CLAIM_LABELS = ROOT / "tools" / "nlp" / "claims_eval_labels.csv"
+
+
+def measure_claim_check() -> dict[str, Any] | None:
+    """The unsupported-number check on change-log entries of psf/black paired with the commit they cite.
+
+    Claim = the entry (``tools/nlp/eval_pool.py`` reads it from the local clone), evidence = the full
+    message of the commit whose subject names the entry's pull request. Labels (does the evidence back
+    every number the claim states?) were fixed before the check was run on them. ``None`` without the clone.
+    """
+    import csv
+    import subprocess
+    from datetime import date
+
+    import eval_pool  # type: ignore[import-not-found]
+
+    from brightline.core.insights.evidence_checks import Claim, EvidenceRef, unsupported_numbers
+    from brightline.core.insights.signals import ItemRef
+
+    repo = eval_pool.MIRROR_DIR / "psf+black" / "repo"
+    if not repo.is_dir():
+        return None
+    with CLAIM_LABELS.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    flagged_right = flagged = unsupported = 0
+    for row in rows:
+        text = eval_pool.resolve("changelog", row["claim_ref"])
+        message = subprocess.run(["git", "-C", str(repo), "show", "-s", "--format=%B", row["evidence_commit"]],
+                                 capture_output=True, text=True, check=True).stdout
+        claim = Claim(ItemRef("accomplishment", row["item_id"]), "", text,
+                      cited=(EvidenceRef(ItemRef("evidence_item", row["item_id"]), "merged_change", date(2026, 1, 1),
+                                         message),))
+        is_flagged = bool(unsupported_numbers(claim))
+        is_unsupported = row["label"] == "unsupported"
+        flagged += is_flagged
+        unsupported += is_unsupported
+        flagged_right += is_flagged and is_unsupported
+    name = f"{len(rows)} change-log entries of an open-source project, each with the commit it cites"
+    built = ("entries of psf/black's change log (MIT) that contain a digit, drawn by a hash of their reference, "
+             "none from the narrative evaluation pool; each paired with the commit whose subject names the entry's "
+             "pull request (some entries name another, so the commit does not back them). Labelled by the "
+             "engineer who built this measurement, before running the check: does the commit message back every "
+             "number the entry states? Version numbers count; numbers inside names (py3, blib2to3) and code "
+             "examples do not")
+    return {
+        "kind": "unsupported_claim",
+        "command": "python bench/themes_eval.py --all",
+        "figures": [
+            {"dataset": name, "built": built, "metric": "precision", "n": flagged,
+             "value": round(flagged_right / flagged, 4) if flagged else None},
+            {"dataset": name, "built": built, "metric": "recall", "n": unsupported,
+             "value": round(flagged_right / unsupported, 4) if unsupported else None},
+        ],
+        "note": ("The rule is exact on numbers as written; its errors come from what counts as a number: names "
+                 "with digits, code examples and links are checked like results, and 'py38' does not match "
+                 "'3.8'. Measured on change logs, not on accomplishments; one labeller."),
+    }
+
+
 def print_all(markdown: bool) -> None:
     from brightline.core.insights import transparency
     from brightline.core.insights.pipeline import NLP_MODELS_PATH, model_versions
@@ -214,6 +273,12 @@ def main(argv: list[str] | None = None) -> int:
         SIGNAL_ACCURACY_DIR.mkdir(exist_ok=True)
         (SIGNAL_ACCURACY_DIR / "contradiction.json").write_text(json.dumps(document, indent=2) + "\n",
                                                                 encoding="utf-8")
+        claims = measure_claim_check()
+        if claims is None:
+            print("claim check: skipped (no local clone of psf/black)")
+        else:
+            (SIGNAL_ACCURACY_DIR / "unsupported_claim.json").write_text(json.dumps(claims, indent=2) + "\n",
+                                                                        encoding="utf-8")
         print_theme_table("Team test rows (tests/fixtures/themes_labelled.csv, sha256(id) mod 3 == 0)",
                           theme_results(("team",))["team"], markdown=args.markdown)
         print_all(args.markdown)

@@ -109,7 +109,8 @@ def test_the_transparency_report_carries_the_measured_numbers_of_the_metrics_fil
     assert all(entry.cannot_infer and entry.human_review and entry.failure_modes for entry in report.values())
 
 
-MEASURED_KINDS = ("theme", "theme_summary", "sentiment_drift", "trend_break", "contradiction", "tone_check")
+MEASURED_KINDS = ("theme", "theme_summary", "sentiment_drift", "trend_break", "contradiction", "unsupported_claim",
+                  "tone_check")
 
 
 def test_every_measured_figure_in_the_transparency_report_says_how_its_set_was_built():
