@@ -89,6 +89,7 @@ def test_analyse_comments_equals_the_separate_calls_on_real_review_and_pull_requ
 def test_model_versions_name_the_weights_they_were_computed_with():
     versions = model_versions()
     assert versions["embeddings"].startswith("minilm-static@") and versions["sentiment"].startswith("sentiment@")
+    assert versions["themes"].startswith("themes@")
 
 
 def test_the_transparency_report_carries_the_measured_numbers_of_the_metrics_files():

@@ -143,7 +143,9 @@ def _model_for(draft: core.SignalDraft) -> tuple[str, str]:
         return "rule", ALGORITHM_VERSION
     kind = draft.kind
     versions = core.model_versions()
-    if kind in {"theme", "theme_summary", "emergent_theme", "contradiction"}:
+    if kind in {"theme", "theme_summary", "contradiction"}:
+        return "minilm-static", f"{versions['embeddings']}+{versions['themes']}"
+    if kind == "emergent_theme":
         return "minilm-static", versions["embeddings"]
     if kind == "sentiment_drift":
         return "sentiment", versions["sentiment"]

@@ -27,6 +27,7 @@ import brightline.core.nlp as nlp
 from brightline.core.insights.sentiment import SentimentScore
 from brightline.core.insights.signals import Comment
 from brightline.core.insights.themes import (
+    DEFAULT_CLASSIFIER_PATH,
     CommentThemes,
     ThemeIndex,
     seed_similarities,
@@ -56,11 +57,13 @@ def _file_fingerprint(path: Path) -> str:
 
 
 def model_versions() -> dict[str, str]:
-    """``{"embeddings": "minilm-static@<hash>", "sentiment": "sentiment@<hash>"}``: the SHA-256 of
-    the first MiB of each weights file, so a retrained model shows up as a new version."""
+    """``{"embeddings": "minilm-static@<hash>", "sentiment": "sentiment@<hash>", "themes": "themes@<hash>"}``:
+    the SHA-256 of the first MiB of each weights file (``themes``: the theme classifier), so a
+    retrained model shows up as a new version."""
     return {
         "embeddings": f"minilm-static@{_file_fingerprint(NLP_MODELS_PATH / 'minilm-static' / 'model.safetensors')}",
         "sentiment": f"sentiment@{_file_fingerprint(NLP_MODELS_PATH / 'sentiment' / 'weights.safetensors')}",
+        "themes": f"themes@{_file_fingerprint(DEFAULT_CLASSIFIER_PATH)}",
     }
 
 
