@@ -167,7 +167,7 @@ class ThemeClassifier:
     theme_ids: tuple[str, ...]
     threshold: float
     bias: NDArray[np.float64]
-    embedding_weights: NDArray[np.float64]
+    embedding_weights: NDArray[np.float32]
     seed_weights: NDArray[np.float64]
     vocabulary: Mapping[str, int]
     idf: NDArray[np.float64]
@@ -201,11 +201,13 @@ class ThemeClassifier:
         """``(sentences, themes)`` probabilities; ``vectors`` are the sentences' embeddings (any length)."""
         if not len(texts):
             return np.zeros((0, len(self.theme_ids)), dtype=np.float32)
-        rows = np.asarray(vectors, dtype=np.float64)
-        norms = np.linalg.norm(rows, axis=1, keepdims=True)
-        rows = np.divide(rows, norms, out=np.zeros_like(rows), where=norms > 0)
-        logits = (rows @ self.embedding_weights + np.asarray(seed_scores, dtype=np.float64) @ self.seed_weights
-                  + np.asarray(self.word_features(texts) @ self.word_weights) + self.bias)
+        rows = np.asarray(vectors, dtype=np.float32)
+        norms = row_norms(rows)
+        # The unit embedding's block, scaled after the product: no normalised copy of the rows.
+        logits = np.asarray(rows @ self.embedding_weights, dtype=np.float64)
+        logits *= np.divide(1.0, norms, out=np.zeros(len(norms), dtype=np.float64), where=norms > 0)[:, None]
+        logits += np.asarray(seed_scores, dtype=np.float64) @ self.seed_weights
+        logits += np.asarray(self.word_features(texts) @ self.word_weights) + self.bias
         return np.asarray(1.0 / (1.0 + np.exp(-logits)), dtype=np.float32)
 
 
@@ -222,7 +224,7 @@ def load_theme_classifier(taxonomy: Taxonomy, path: Path | None = None) -> Theme
         taxonomy_version=str(raw["taxonomy_version"]), theme_ids=tuple(raw["themes"]),
         threshold=float(raw["threshold"]),
         bias=np.asarray(raw["bias"], dtype=np.float64),
-        embedding_weights=np.asarray(raw["embedding_weights"], dtype=np.float64),
+        embedding_weights=np.asarray(raw["embedding_weights"], dtype=np.float32),
         seed_weights=np.asarray(raw["seed_weights"], dtype=np.float64),
         vocabulary={term: column for column, term in enumerate(raw["vocabulary"])},
         idf=np.asarray(raw["idf"], dtype=np.float64), word_weights=np.asarray(raw["word_weights"], dtype=np.float64),
