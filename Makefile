@@ -23,3 +23,4 @@ bench: setup
 	.venv/bin/python bench/bench_nlp.py
 	.venv/bin/python bench/bench_insights.py
 	.venv/bin/python bench/narrative_eval.py
+	.venv/bin/python bench/themes_eval.py --all

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from brightline.audit.models import AccessLog
+from brightline.core.insights.transparency import THEME_METRICS_PATH
 from tests.test_insights_review import make_signal
 
 
@@ -61,6 +64,20 @@ def test_team_page_for_the_manager_and_not_for_an_outsider(personas, client_for)
 def test_the_transparency_page_states_measured_accuracy(personas, client_for):
     page = client_for(personas.erin).get("/insights/transparency/").content.decode()
     assert "Senti4SD test split" in page and "What it cannot infer" in page and "Known failure modes" in page
+
+
+def test_the_transparency_page_shows_each_signals_figure_with_how_its_set_was_built(personas, client_for):
+    page = client_for(personas.erin).get("/insights/transparency/").content.decode()
+    themes = json.loads(THEME_METRICS_PATH.read_text())
+    independent = themes["independent"]["after"]
+    assert "crowd-written performance-review sentences, labelled independently" in page
+    assert f"{independent['micro_recall']:.3f}" in page and f"{independent['micro_precision']:.3f}" in page
+    assert "two labellers worked alone" in page  # how the independent set was built
+    assert "composed cases from the team&#x27;s held-out sentences" in page  # contradictions
+    assert "ToxiCR code-review comments, test split" in page  # the tone check
+    assert "synthetic weekly series" in page  # trend breaks
+    assert page.count("How th") >= 5 and "Not measured yet" in page
+    assert "tests/fixtures" not in page and "themes_metrics.json" not in page
 
 
 def test_the_organisation_page_is_for_people_partners(personas, client_for):

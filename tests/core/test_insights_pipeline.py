@@ -16,6 +16,7 @@ from brightline.core.insights import (
     build_theme_index,
     build_transparency_report,
     load_model_metrics,
+    load_signal_accuracy,
     load_taxonomy,
     model_versions,
     pipeline,
@@ -88,6 +89,7 @@ def test_analyse_comments_equals_the_separate_calls_on_real_review_and_pull_requ
 def test_model_versions_name_the_weights_they_were_computed_with():
     versions = model_versions()
     assert versions["embeddings"].startswith("minilm-static@") and versions["sentiment"].startswith("sentiment@")
+    assert versions["themes"].startswith("themes@")
 
 
 def test_the_transparency_report_carries_the_measured_numbers_of_the_metrics_files():
@@ -102,11 +104,55 @@ def test_the_transparency_report_carries_the_measured_numbers_of_the_metrics_fil
         assert drift[(left_out, "negative F1")] == entry["left_out"]["negative_f1"]
         assert drift[(left_out, "macro-F1")] == entry["left_out"]["macro_f1"]
     assert len(sentiment["leave_one_source_out"]["sources"]) >= 4
-    theme = {f.metric: f.value for f in report["theme"].accuracy}
-    assert theme["micro F1"] == themes["test"]["micro_f1"]
+    theme = {(f.dataset, f.metric): f.value for f in report["theme"].accuracy}
+    independent = "crowd-written performance-review sentences, labelled independently"
+    assert theme[(independent, "micro F1")] == themes["independent"]["after"]["micro_f1"]
+    assert theme[(independent, "micro recall")] == themes["independent"]["after"]["micro_recall"]
+    team = next(dataset for dataset, _ in theme if dataset.startswith("sentences written by the Brightline team"))
+    assert theme[(team, "micro F1")] == themes["test"]["micro_f1"]
     detection = {f.metric: f.value for f in report["trend_break"].accuracy}
     assert detection["detection rate (within 2 periods)"] > 0.8
     assert all(entry.cannot_infer and entry.human_review and entry.failure_modes for entry in report.values())
+
+
+MEASURED_KINDS = ("theme", "theme_summary", "sentiment_drift", "trend_break", "contradiction", "unsupported_claim",
+                  "tone_check")
+
+
+def test_every_measured_figure_in_the_transparency_report_says_how_its_set_was_built():
+    report = {entry.kind: entry for entry in build_transparency_report(
+        sentiment_metrics=load_model_metrics(NLP_MODELS_PATH / "sentiment" / "metrics.json"),
+        theme_metrics=load_model_metrics(THEME_METRICS_PATH), versions=model_versions(), reviews={}, window_days=182,
+        signal_accuracy=load_signal_accuracy(),
+        tone_metrics=load_model_metrics(NLP_MODELS_PATH / "tone" / "metrics.json"))}
+    for kind in MEASURED_KINDS:
+        assert report[kind].accuracy, kind
+        assert all(figure.built and figure.dataset for figure in report[kind].accuracy), kind
+        assert report[kind].sets_built, kind
+    contradiction = {f.metric: f.value for f in report["contradiction"].accuracy}
+    assert 0 < contradiction["precision"] <= 1 and 0 < contradiction["recall"] <= 1
+    # No file path is shown as a set's name.
+    assert not any("/" in figure.dataset or ".csv" in figure.dataset for entry in report.values()
+                   for figure in entry.accuracy)
+    # A check without a figure says so in words rather than showing an empty table.
+    for entry in report.values():
+        if not entry.accuracy:
+            assert "not measured" in entry.accuracy_note.lower(), entry.kind
+
+
+def test_a_signal_accuracy_file_fills_its_slot_in_the_report(tmp_path):
+    (tmp_path / "narrative_check.json").write_text(json.dumps({
+        "kind": "narrative_check", "note": "Measured on labelled review sentences.",
+        "figures": [{"dataset": "review sentences labelled by two people", "built": "drawn at random; labelled "
+                     "before the rules were tuned", "metric": "vague precision", "value": 0.8, "n": 120}]}))
+    report = {entry.kind: entry for entry in build_transparency_report(
+        sentiment_metrics={}, theme_metrics={}, versions={}, reviews={}, window_days=182,
+        signal_accuracy=load_signal_accuracy(tmp_path))}
+    [figure] = report["narrative_check"].accuracy
+    assert (figure.metric, figure.value, figure.n) == ("vague precision", 0.8, 120)
+    assert report["narrative_check"].accuracy_note == "Measured on labelled review sentences."
+    assert report["narrative_check"].sets_built == ["review sentences labelled by two people: drawn at random; "
+                                                    "labelled before the rules were tuned"]
 
 
 def test_analysing_in_chunks_gives_what_one_pass_gives(monkeypatch):

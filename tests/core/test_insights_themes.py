@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import math
+import re
+from collections import Counter
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -25,7 +29,13 @@ from brightline.core.insights import (
     measure_theme_accuracy,
     summarise_themes,
 )
-from brightline.core.insights.themes import comment_sentences, seed_similarities, split_comments
+from brightline.core.insights.themes import (
+    DEFAULT_CLASSIFIER_PATH,
+    DEFAULT_TAXONOMY_PATH,
+    comment_sentences,
+    seed_similarities,
+    split_comments,
+)
 from brightline.core.nlp import embed
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "themes_labelled.csv"
@@ -35,7 +45,7 @@ REVIEW_CONCERNS = (
     "Her code reviews are rushed and miss obvious bugs.",
     "Reviews approve pull requests without reading them carefully.",
     "Tests were missing for the edge cases in her last change.",
-    "The review comments are too shallow to catch regressions.",
+    "Her code reviews are too shallow to catch regressions.",
     "Code review thoroughness could improve; bugs slip through.",
     "She approves changes within minutes without checking the tests.",
 )
@@ -140,9 +150,45 @@ def test_the_committed_theme_metrics_are_what_the_labelled_set_measures(index):
     committed = json.loads(THEME_METRICS_PATH.read_text())
     measured = measure_theme_accuracy(FIXTURE, embedder=embed, index=index)
     assert measured["sentences"] >= 100
-    assert measured["test"]["threshold"] == DEFAULT_THEME_THRESHOLD
-    assert measured["test"]["micro_f1"] == pytest.approx(committed["test"]["micro_f1"], abs=0.02)
+    assert index.classifier is not None
+    assert measured["test"]["threshold"] == index.classifier.threshold == committed["test"]["threshold"]
+    for key in ("micro_precision", "micro_recall", "micro_f1"):
+        assert measured["test"][key] == pytest.approx(committed["test"][key], abs=0.005), key
+    for ours, shipped in zip(measured["test"]["per_theme"], committed["test"]["per_theme"], strict=True):
+        assert (ours["theme"], ours["support"], ours["predicted"]) == (shipped["theme"], shipped["support"],
+                                                                      shipped["predicted"])
+        assert ours["precision"] == pytest.approx(shipped["precision"], abs=0.005)
+        assert ours["recall"] == pytest.approx(shipped["recall"], abs=0.005)
     assert {row["theme"] for row in measured["test"]["per_theme"]} == {t.id for t in index.taxonomy.themes}
+
+
+def test_the_independent_figures_belong_to_the_shipped_classifier():
+    """The independent set is scored once per change (bench/themes_eval.py --record), never in tests:
+    the recorded figures must name the classifier file that is shipped, so a retrained model cannot
+    show its predecessor's figures."""
+    committed = json.loads(THEME_METRICS_PATH.read_text())
+    shipped = hashlib.sha256(DEFAULT_CLASSIFIER_PATH.read_bytes()).hexdigest()
+    assert committed["independent"]["classifier_sha256"] == shipped
+    assert committed["independent"]["after"]["sentences"] == 260
+
+
+def test_a_taxonomy_the_classifier_was_not_trained_for_falls_back_to_seed_phrases(tmp_path):
+    raw = json.loads(DEFAULT_TAXONOMY_PATH.read_text())
+    raw["version"] = "our-own-v1"
+    custom = tmp_path / "taxonomy.json"
+    custom.write_text(json.dumps(raw))
+    seeds_only = build_theme_index(load_taxonomy(custom), embedder=embed)
+    assert seeds_only.classifier is None
+    assert seeds_only.default_threshold == DEFAULT_THEME_THRESHOLD
+    found = themes_of(seeds_only, [comment(1, "a", "She shipped the feature on time.")])
+    assert found[0].theme_ids == {"delivery"}
+
+
+def test_general_praise_gets_no_theme_but_a_topic_does(index):
+    found = themes_of(index, [comment(1, "a", "He is a great asset to the company and a pleasure to have."),
+                              comment(2, "b", "She always meets her deadlines and ships on time.")])
+    assert found[0].theme_ids == frozenset()
+    assert found[1].theme_ids == {"delivery"}
 
 
 def test_a_team_theme_counts_the_members_it_is_about_and_quotes_no_sentence(index):
@@ -192,3 +238,26 @@ def test_seed_similarities_of_any_positive_multiple_equal_the_centred_cosine(row
     found = seed_similarities(scaled, np.linalg.norm(scaled, axis=1).astype(np.float32), index)
     np.testing.assert_allclose(found, expected, atol=2e-4)
     assert found.shape == (len(rows), len(index.seed_phrases))
+
+
+def _reference_word_features(classifier, text):
+    """scikit-learn's TF-IDF (sublinear tf, L2 over known terms) of one text, written out plainly."""
+    words = re.findall(r"(?u)\b\w\w+\b", text.lower())
+    grams = [*words, *(f"{a} {b}" for a, b in zip(words, words[1:], strict=False))]
+    counts = Counter(classifier.vocabulary[g] for g in grams if g in classifier.vocabulary)
+    weights = {column: (1 + math.log(count)) * classifier.idf[column] for column, count in counts.items()}
+    norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
+    row = np.zeros(len(classifier.idf))
+    for column, weight in weights.items():
+        row[column] = weight / norm
+    return row
+
+
+def test_the_classifiers_word_features_are_tf_idf_of_words_and_word_pairs(index):
+    texts = ["", "!!!", "She ships on time, on time, ON TIME.", "Great team player and a great mentor to new hires.",
+             "Zyzzyva qwerty."]
+    found = index.classifier.word_features(texts).toarray()
+    for text, row in zip(texts, found, strict=True):
+        np.testing.assert_allclose(row, _reference_word_features(index.classifier, text), atol=1e-12)
+    assert not found[0].any() and not found[1].any() and not found[4].any()
+    assert found[2].any()

@@ -14,7 +14,7 @@ def test_the_tone_entry_reads_the_test_split_and_the_independent_evaluation() ->
         sentiment_metrics={}, theme_metrics={}, versions={}, reviews={}, window_days=30,
         tone_metrics=metrics, tone_evaluation=evaluation)}
     figures = {(figure.dataset, figure.metric): figure for figure in report["tone_check"].accuracy}
-    toxic_f1 = figures[("ToxiCR code-review comments, test rows", "toxic f1")]
+    toxic_f1 = figures[("ToxiCR code-review comments, test split", "toxic f1")]
     assert toxic_f1.value == metrics["test"]["toxicr_test"]["per_class"]["toxic"]["f1"]
     attack = figures[("independently labelled public review text", "share of direct personal attacks flagged")]
     assert (attack.value, attack.n) == (0.9, 40)

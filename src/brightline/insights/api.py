@@ -12,7 +12,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.pagination import paginate
 
@@ -123,6 +123,7 @@ class AccuracyOut(Schema):
     value: float | None
     n: int | None
     source: str
+    built: str = Field("", description="How the set was built: where its texts come from and who labelled them.")
 
 
 class TransparencyOut(Schema):

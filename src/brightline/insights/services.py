@@ -144,7 +144,9 @@ def _model_for(draft: core.SignalDraft) -> tuple[str, str]:
         return "rule", ALGORITHM_VERSION
     kind = draft.kind
     versions = core.model_versions()
-    if kind in {"theme", "theme_summary", "emergent_theme", "contradiction"}:
+    if kind in {"theme", "theme_summary", "contradiction"}:
+        return "minilm-static", f"{versions['embeddings']}+{versions['themes']}"
+    if kind == "emergent_theme":
         return "minilm-static", versions["embeddings"]
     if kind == "sentiment_drift":
         return "sentiment", versions["sentiment"]
@@ -668,7 +670,7 @@ def transparency_report() -> list[core.SignalTypeReport]:
     return core.build_transparency_report(
         sentiment_metrics=core.load_model_metrics(NLP_MODELS_PATH / "sentiment" / "metrics.json"),
         theme_metrics=core.load_model_metrics(core.THEME_METRICS_PATH), versions=core.model_versions(),
-        reviews=review_counts(), window_days=WINDOW_DAYS,
+        reviews=review_counts(), window_days=WINDOW_DAYS, signal_accuracy=core.load_signal_accuracy(),
         tone_metrics=core.load_model_metrics(NLP_MODELS_PATH / "tone" / "metrics.json"),
         tone_evaluation=core.load_model_metrics(NLP_MODELS_PATH / "tone" / "eval_metrics.json"),
         narrative_metrics=core.load_model_metrics(NARRATIVE_MODEL_PATH / "metrics.json"),

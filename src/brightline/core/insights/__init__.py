@@ -108,6 +108,7 @@ from brightline.core.insights.transparency import (
     SignalTypeReport,
     build_transparency_report,
     load_model_metrics,
+    load_signal_accuracy,
     measure_trend_detection,
 )
 from brightline.core.insights.trends import (
@@ -222,5 +223,6 @@ __all__ = [
     "SignalTypeReport",
     "build_transparency_report",
     "load_model_metrics",
+    "load_signal_accuracy",
     "measure_trend_detection",
 ]

@@ -27,7 +27,7 @@ import brightline.core.nlp as nlp
 from brightline.core.insights.sentiment import SentimentScore
 from brightline.core.insights.signals import Comment
 from brightline.core.insights.themes import (
-    DEFAULT_THEME_THRESHOLD,
+    DEFAULT_CLASSIFIER_PATH,
     CommentThemes,
     ThemeIndex,
     seed_similarities,
@@ -57,11 +57,13 @@ def _file_fingerprint(path: Path) -> str:
 
 
 def model_versions() -> dict[str, str]:
-    """``{"embeddings": "minilm-static@<hash>", "sentiment": "sentiment@<hash>"}``: the SHA-256 of
-    the first MiB of each weights file, so a retrained model shows up as a new version."""
+    """``{"embeddings": "minilm-static@<hash>", "sentiment": "sentiment@<hash>", "themes": "themes@<hash>"}``:
+    the SHA-256 of the first MiB of each weights file (``themes``: the theme classifier), so a
+    retrained model shows up as a new version."""
     return {
         "embeddings": f"minilm-static@{_file_fingerprint(NLP_MODELS_PATH / 'minilm-static' / 'model.safetensors')}",
         "sentiment": f"sentiment@{_file_fingerprint(NLP_MODELS_PATH / 'sentiment' / 'weights.safetensors')}",
+        "themes": f"themes@{_file_fingerprint(DEFAULT_CLASSIFIER_PATH)}",
     }
 
 
@@ -156,7 +158,7 @@ def _prepare(texts: list[str]) -> _Prepared:
 
 
 def analyse_comments(comments: Sequence[Comment], *, index: ThemeIndex,
-                     threshold: float = DEFAULT_THEME_THRESHOLD,
+                     threshold: float | None = None,
                      with_sentiment: bool = True) -> tuple[list[CommentAnalysis], NDArray[np.float32]]:
     """Themes and sentiment of every comment, plus the whole-comment embeddings (for clustering).
 
@@ -185,7 +187,8 @@ def analyse_comments(comments: Sequence[Comment], *, index: ThemeIndex,
 
 
 def _analyse_prepared(comments: Sequence[Comment], texts: list[str], prepared: _Prepared, *, index: ThemeIndex,
-                      threshold: float, with_sentiment: bool) -> tuple[list[CommentAnalysis], NDArray[np.float32]]:
+                      threshold: float | None,
+                      with_sentiment: bool) -> tuple[list[CommentAnalysis], NDArray[np.float32]]:
     sentences, pieces, piece_tokens = prepared.sentences, prepared.pieces, prepared.piece_tokens
     piece_sums = token_vector_sums(piece_tokens)
     # Normalised first, exactly as embed() does, so the scores equal assign_themes' to the last bit.
@@ -193,7 +196,8 @@ def _analyse_prepared(comments: Sequence[Comment], texts: list[str], prepared: _
     dimensions = piece_sums.shape[1]
     del piece_sums
     similarities = seed_similarities(sentence_vectors, row_norms(sentence_vectors), index)
-    themes = themes_from_similarities(comments, sentences, similarities, index, threshold=threshold)
+    themes = themes_from_similarities(comments, sentences, similarities, index, threshold=threshold,
+                                      vectors=sentence_vectors)
     del similarities
     comment_tokens, one_piece = _comment_tokens(texts, pieces, piece_tokens)
     # Most comments are one sentence: their embedding is that sentence's, already computed (a

@@ -1,5 +1,14 @@
 """Feedback themes (C1) from a configurable taxonomy, matched sentence by sentence.
 
+For the default taxonomy a small trained classifier decides (``data/themes_classifier.json``,
+:class:`ThemeClassifier`): per theme, a logistic regression over the sentence's static embedding,
+its seed-phrase similarities below and TF-IDF of its words and word pairs, trained by
+``tools/nlp/train_themes.py`` on the team's dev sentences and on 1,050 crowd-written review
+sentences; one probability threshold for all themes, chosen by cross-validation on those rows. A
+sentence keeps the (at most two) themes at or above it, so general praise ("a great asset") gets none.
+A taxonomy the classifier was not trained for (another version or other themes) falls back to the
+seed-phrase matching described next.
+
 Every theme has a description and seed phrases (``data/taxonomy.json``). Seeds are embedded once;
 each sentence of a comment is embedded and compared with every seed by cosine similarity after
 both are centred on the mean seed vector (static embeddings share a common direction that makes
@@ -27,6 +36,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
+from scipy import sparse
 
 from brightline.core.insights.confidence import (
     QUALITATIVE_RULE,
@@ -39,6 +49,7 @@ from brightline.core.narrative import split_sentences
 from brightline.core.nlp.embeddings import row_norms
 
 __all__ = [
+    "DEFAULT_CLASSIFIER_PATH",
     "DEFAULT_TAXONOMY_PATH",
     "DEFAULT_THEME_THRESHOLD",
     "MAX_THEMES_PER_SENTENCE",
@@ -52,6 +63,7 @@ __all__ = [
     "DistinctComments",
     "Embedder",
     "Taxonomy",
+    "ThemeClassifier",
     "ThemeDefinition",
     "ThemeIndex",
     "ThemeMatch",
@@ -59,6 +71,8 @@ __all__ = [
     "build_theme_index",
     "deduplicate_comments",
     "load_taxonomy",
+    "load_theme_classifier",
+    "theme_scores",
     "split_comments",
     "summarise_themes",
 ]
@@ -66,6 +80,9 @@ __all__ = [
 Embedder = Callable[[Sequence[str]], NDArray[np.float32]]
 
 DEFAULT_TAXONOMY_PATH = Path(__file__).resolve().parent / "data" / "taxonomy.json"
+DEFAULT_CLASSIFIER_PATH = Path(__file__).resolve().parent / "data" / "themes_classifier.json"
+#: Words of the classifier's TF-IDF block (scikit-learn's default token pattern, on lower-cased text).
+WORD_PATTERN = re.compile(r"(?u)\b\w\w+\b")
 #: Cosine similarity a sentence needs with a theme's best seed phrase (chosen on the dev split).
 DEFAULT_THEME_THRESHOLD = 0.4
 MAX_THEMES_PER_SENTENCE = 2
@@ -138,6 +155,85 @@ def load_taxonomy(path: Path | None = None) -> Taxonomy:
     return Taxonomy(version=version, themes=themes)
 
 
+@dataclass(frozen=True, eq=False)
+class ThemeClassifier:
+    """Per theme, a logistic regression over [unit embedding, best seed similarity per theme, word TF-IDF].
+
+    ``word_weights`` already carry the word block's weight; the TF-IDF is scikit-learn's
+    (``sublinear_tf``, smoothed idf, L2 over the known terms), recomputed here without it.
+    """
+
+    taxonomy_version: str
+    theme_ids: tuple[str, ...]
+    threshold: float
+    bias: NDArray[np.float64]
+    embedding_weights: NDArray[np.float32]
+    seed_weights: NDArray[np.float64]
+    vocabulary: Mapping[str, int]
+    idf: NDArray[np.float64]
+    word_weights: NDArray[np.float64]
+    training: Mapping[str, Any]
+
+    def word_features(self, texts: Sequence[str]) -> sparse.csr_matrix:
+        """The TF-IDF rows of ``texts`` (words and adjacent word pairs), L2-normalised."""
+        find_words, column_of = WORD_PATTERN.findall, self.vocabulary.get
+        columns: list[int] = []
+        lengths: list[int] = []
+        for text in texts:
+            words = find_words(text.lower())
+            before = len(columns)
+            columns.extend(column for column in map(column_of, words) if column is not None)
+            columns.extend(column for column in map(column_of, map(" ".join, zip(words, words[1:], strict=False)))
+                           if column is not None)
+            lengths.append(len(columns) - before)
+        rows = np.repeat(np.arange(len(texts), dtype=np.int64), lengths)
+        # Duplicates are summed: each (row, column) entry becomes its count.
+        counts = sparse.csr_matrix((np.ones(len(columns), dtype=np.float64), (rows, np.asarray(columns, np.int64))),
+                                   shape=(len(texts), len(self.idf)))
+        counts.sum_duplicates()
+        counts.data = (1.0 + np.log(counts.data)) * self.idf[counts.indices]
+        norms = np.sqrt(np.asarray(counts.multiply(counts).sum(axis=1)).ravel())
+        norms[norms == 0] = 1.0
+        return sparse.csr_matrix(sparse.diags(1.0 / norms) @ counts)
+
+    def probabilities(self, texts: Sequence[str], vectors: NDArray[np.float32],
+                      seed_scores: NDArray[np.float32]) -> NDArray[np.float32]:
+        """``(sentences, themes)`` probabilities; ``vectors`` are the sentences' embeddings (any length)."""
+        if not len(texts):
+            return np.zeros((0, len(self.theme_ids)), dtype=np.float32)
+        rows = np.asarray(vectors, dtype=np.float32)
+        norms = row_norms(rows)
+        # The unit embedding's block, scaled after the product: no normalised copy of the rows.
+        logits = np.asarray(rows @ self.embedding_weights, dtype=np.float64)
+        logits *= np.divide(1.0, norms, out=np.zeros(len(norms), dtype=np.float64), where=norms > 0)[:, None]
+        logits += np.asarray(seed_scores, dtype=np.float64) @ self.seed_weights
+        logits += np.asarray(self.word_features(texts) @ self.word_weights) + self.bias
+        return np.asarray(1.0 / (1.0 + np.exp(-logits)), dtype=np.float32)
+
+
+def load_theme_classifier(taxonomy: Taxonomy, path: Path | None = None) -> ThemeClassifier | None:
+    """The trained classifier for ``taxonomy``, or ``None`` when there is none for its version and themes."""
+    source = path or DEFAULT_CLASSIFIER_PATH
+    if not source.is_file():
+        return None
+    raw = json.loads(source.read_text(encoding="utf-8"))
+    if raw.get("taxonomy_version") != taxonomy.version or tuple(raw.get("themes", ())) != tuple(
+            theme.id for theme in taxonomy.themes):
+        return None
+    return ThemeClassifier(
+        taxonomy_version=str(raw["taxonomy_version"]), theme_ids=tuple(raw["themes"]),
+        threshold=float(raw["threshold"]),
+        bias=np.asarray(raw["bias"], dtype=np.float64),
+        embedding_weights=np.asarray(raw["embedding_weights"], dtype=np.float32),
+        seed_weights=np.asarray(raw["seed_weights"], dtype=np.float64),
+        vocabulary={term: column for column, term in enumerate(raw["vocabulary"])},
+        idf=np.asarray(raw["idf"], dtype=np.float64), word_weights=np.asarray(raw["word_weights"], dtype=np.float64),
+        training=dict(raw.get("training", {})))
+
+
+_DEFAULT = object()
+
+
 @dataclass(frozen=True)
 class ThemeIndex:
     """A taxonomy with its seed phrases embedded once (rows grouped by theme, in taxonomy order)."""
@@ -148,6 +244,12 @@ class ThemeIndex:
     seed_theme: NDArray[np.int64]
     seed_phrases: tuple[str, ...]
     group_starts: NDArray[np.int64]
+    #: The trained classifier for this taxonomy, if one was shipped; otherwise seeds and a threshold decide.
+    classifier: ThemeClassifier | None = None
+
+    @property
+    def default_threshold(self) -> float:
+        return self.classifier.threshold if self.classifier is not None else DEFAULT_THEME_THRESHOLD
 
     @cached_property
     def projection(self) -> NDArray[np.float32]:
@@ -163,8 +265,14 @@ class ThemeIndex:
         return np.float32(self.center @ self.center)
 
 
-def build_theme_index(taxonomy: Taxonomy, *, embedder: Embedder) -> ThemeIndex:
-    """Embed every seed phrase of ``taxonomy`` with ``embedder`` (e.g. ``brightline.core.nlp.embed``)."""
+def build_theme_index(taxonomy: Taxonomy, *, embedder: Embedder, classifier: Any = _DEFAULT) -> ThemeIndex:
+    """Embed every seed phrase of ``taxonomy`` with ``embedder`` (e.g. ``brightline.core.nlp.embed``).
+
+    ``classifier`` defaults to the shipped one when it was trained for this taxonomy; pass ``None``
+    for seed-phrase matching alone.
+    """
+    if classifier is _DEFAULT:
+        classifier = load_theme_classifier(taxonomy)
     phrases: list[str] = []
     owners: list[int] = []
     starts: list[int] = []
@@ -175,7 +283,7 @@ def build_theme_index(taxonomy: Taxonomy, *, embedder: Embedder) -> ThemeIndex:
     raw = np.ascontiguousarray(embedder(phrases), dtype=np.float32)
     center = raw.mean(axis=0).astype(np.float32)
     return ThemeIndex(taxonomy, _centre(raw, center), center, np.asarray(owners, dtype=np.int64), tuple(phrases),
-                      np.asarray(starts, dtype=np.int64))
+                      np.asarray(starts, dtype=np.int64), classifier)
 
 
 class ThemeMatch(NamedTuple):
@@ -269,50 +377,78 @@ def _best_seeds(similarities: NDArray[np.float32], rows: NDArray[np.int64], colu
     return seeds
 
 
-def select_themes(scores: NDArray[np.float32], *, threshold: float) -> list[list[int]]:
-    """Theme columns kept per row: at or above ``threshold``, best first, at most two."""
-    order, kept = _top_themes(scores, threshold=threshold)
+def theme_scores(texts: Sequence[str], vectors: NDArray[np.float32], similarities: NDArray[np.float32],
+                 index: ThemeIndex) -> NDArray[np.float32]:
+    """Per sentence and theme, the score the threshold applies to: the classifier's probability, or
+    without a classifier the best seed similarity (:func:`best_per_theme`)."""
+    best = best_per_theme(similarities, index)
+    if index.classifier is None:
+        return best
+    return index.classifier.probabilities(texts, vectors, best)
+
+
+def _margin(index: ThemeIndex) -> float | None:
+    return SECOND_THEME_MARGIN if index.classifier is None else None
+
+
+def select_themes(scores: NDArray[np.float32], *, threshold: float,
+                  margin: float | None = SECOND_THEME_MARGIN) -> list[list[int]]:
+    """Theme columns kept per row: at or above ``threshold``, best first, at most two (the second
+    within ``margin`` of the first, unless ``margin`` is ``None``)."""
+    order, kept = _top_themes(scores, threshold=threshold, margin=margin)
     return [[int(column) for column, keep in zip(row, flags, strict=True) if keep]
             for row, flags in zip(order.tolist(), kept.tolist(), strict=True)]
 
 
-def _top_themes(scores: NDArray[np.float32], *, threshold: float) -> tuple[NDArray[np.int64], NDArray[np.bool_]]:
+def _top_themes(scores: NDArray[np.float32], *, threshold: float,
+                margin: float | None) -> tuple[NDArray[np.int64], NDArray[np.bool_]]:
     """Per row, the best :data:`MAX_THEMES_PER_SENTENCE` columns (ties in column order) and which pass.
 
-    A column passes at or above ``threshold``; after the first, only within
-    :data:`SECOND_THEME_MARGIN` of the row's best score.
+    A column passes at or above ``threshold``; after the first, only within ``margin`` of the
+    row's best score (the seed matcher's :data:`SECOND_THEME_MARGIN`; ``None``: no such rule).
     """
     order = np.argsort(-scores, axis=1, kind="stable")[:, :MAX_THEMES_PER_SENTENCE]
     best = np.take_along_axis(scores, order, axis=1)
     kept = best >= threshold
-    kept[:, 1:] &= best[:, 1:] >= best[:, :1] - np.float32(SECOND_THEME_MARGIN)
+    if margin is not None:
+        kept[:, 1:] &= best[:, 1:] >= best[:, :1] - np.float32(margin)
     return order, kept
 
 
 def assign_themes(comments: Sequence[Comment], index: ThemeIndex, *, embedder: Embedder,
-                  threshold: float = DEFAULT_THEME_THRESHOLD,
+                  threshold: float | None = None,
                   sentence_vectors: NDArray[np.float32] | None = None,
                   sentences: Sequence[Sequence[tuple[str, int, int]]] | None = None) -> list[CommentThemes]:
     """Themes of each comment, in input order. All sentences are embedded in one call.
 
     ``sentences`` may pass :func:`split_comments` of the comments' texts and ``sentence_vectors``
     the embeddings of those sentences (flattened in that order), computed earlier, so a pipeline
-    splits and embeds each sentence once.
+    splits and embeds each sentence once. ``threshold`` defaults to the index's
+    (:attr:`ThemeIndex.default_threshold`).
     """
     spans = sentences if sentences is not None else split_comments([comment.text for comment in comments])
     if sentence_vectors is None:
         sentence_vectors = embedder([text for sentence_spans in spans for text, _, _ in sentence_spans])
     vectors = np.asarray(sentence_vectors, dtype=np.float32)
     return themes_from_similarities(comments, spans, seed_similarities(vectors, row_norms(vectors), index), index,
-                                    threshold=threshold)
+                                    threshold=threshold, vectors=vectors)
 
 
 def themes_from_similarities(comments: Sequence[Comment], spans: Sequence[Sequence[tuple[str, int, int]]],
                              similarities: NDArray[np.float32], index: ThemeIndex, *,
-                             threshold: float = DEFAULT_THEME_THRESHOLD) -> list[CommentThemes]:
-    """:func:`assign_themes` given :func:`seed_similarities` of the comments' sentences (flattened)."""
-    scores = best_per_theme(similarities, index)
-    order, kept = _top_themes(scores, threshold=threshold)
+                             threshold: float | None = None,
+                             vectors: NDArray[np.float32] | None = None) -> list[CommentThemes]:
+    """:func:`assign_themes` given :func:`seed_similarities` of the comments' sentences (flattened).
+
+    An index with a classifier also needs the sentences' embeddings (``vectors``, same order).
+    """
+    if index.classifier is not None and vectors is None:
+        raise ValueError("The theme classifier needs the sentence embeddings (vectors).")
+    texts = [text for sentence_spans in spans for text, _, _ in sentence_spans]
+    scores = theme_scores(texts, vectors if vectors is not None else np.zeros((len(texts), 0), dtype=np.float32),
+                          similarities, index)
+    order, kept = _top_themes(scores, threshold=index.default_threshold if threshold is None else threshold,
+                              margin=_margin(index))
     # One entry per (sentence, kept theme), sentence by sentence and best first within one: the
     # Python work is one ThemeMatch per entry and one CommentThemes per comment with a theme.
     rows, ranks = np.nonzero(kept)
@@ -540,9 +676,9 @@ def summarise_themes(
         signals.append(SignalDraft(
             kind="theme", key=f"theme:{theme.id}", subject=subject, window_start=window_start,
             window_end=window_end, statement=statement,
-            rule=(f"A sentence carries a theme when its cosine similarity to one of the theme's seed phrases is at "
-                  f"least the threshold; a theme is reported when {MIN_THEME_COMMENTS}+ comments from "
-                  f"{MIN_THEME_AUTHORS}+ people carry it."),
+            rule=("A sentence carries a theme when the theme classifier (its words, its meaning and its closeness "
+                  "to the theme's seed phrases) scores it at least the threshold; a theme is reported when "
+                  f"{MIN_THEME_COMMENTS}+ comments from {MIN_THEME_AUTHORS}+ people carry it."),
             confidence=confidence, item_refs=tuple(dict.fromkeys(c.ref for c in mentioning)),
             cannot_infer=THEMES_CANNOT_INFER,
             detail={"theme": theme.id, "label": theme.label, "dimension": theme.dimension, "trend": trend,

@@ -1,8 +1,17 @@
 """The transparency report (C9): for every signal type, in words for the engineer being reviewed.
 
 Measured numbers are never typed in here: the caller passes the model metrics files as read at run
-time (``metrics.json`` of the sentiment model, ``themes_metrics.json``), and the trend-break
-detector is measured on the spot on synthetic series with a known break (fixed seed).
+time (``metrics.json`` of the sentiment and tone models, ``themes_metrics.json``, and one file per
+signal in ``data/accuracy/``), and the trend-break detector is measured on the spot on synthetic
+series with a known break (fixed seed). Every figure names the set it was measured on and how that
+set was built; a signal without a measured figure says so.
+
+``data/accuracy/<kind>.json`` (written by ``bench/themes_eval.py --all`` or by the check's own
+evaluation command) has the shape::
+
+    {"kind": "contradiction", "command": "python bench/themes_eval.py --all",
+     "figures": [{"dataset": "...", "built": "...", "metric": "precision", "value": 0.9, "n": 120}],
+     "note": "..."}
 """
 
 from __future__ import annotations
@@ -22,15 +31,20 @@ from brightline.core.insights.signals import Subject
 
 __all__ = [
     "HUMAN_REVIEW_RULE",
+    "SIGNAL_ACCURACY_DIR",
     "THEME_METRICS_PATH",
     "AccuracyFigure",
     "SignalTypeReport",
     "build_transparency_report",
     "load_model_metrics",
+    "load_signal_accuracy",
     "measure_trend_detection",
 ]
 
 THEME_METRICS_PATH = Path(__file__).resolve().parent / "data" / "themes_metrics.json"
+#: One ``<kind>.json`` per signal or check measured outside its model's metrics file (see the module doc).
+SIGNAL_ACCURACY_DIR = Path(__file__).resolve().parent / "data" / "accuracy"
+NOT_MEASURED_YET = "Not measured yet on a labelled set: its evaluation set is still being built."
 HUMAN_REVIEW_RULE = (
     "Every signal starts as pending. Only you or someone in your management chain can accept or dismiss it, with a "
     "reason; both are recorded in the audit trail, dismissals are kept and counted. Only accepted signals can be "
@@ -45,10 +59,12 @@ class AccuracyFigure:
     value: float | None
     n: int | None
     source: str
+    #: How the set was built: where its texts come from and who labelled them, before what.
+    built: str = ""
 
     def to_json(self) -> dict[str, Any]:
         return {"dataset": self.dataset, "metric": self.metric, "value": self.value, "n": self.n,
-                "source": self.source}
+                "source": self.source, "built": self.built}
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +82,12 @@ class SignalTypeReport:
     model: str
     reviews: Mapping[str, int]
 
+    @property
+    def sets_built(self) -> list[str]:
+        """How each set behind the figures was built, one line per distinct set, in figure order."""
+        return list(dict.fromkeys(f"{figure.dataset.split(', theme ')[0]}: {figure.built}"
+                                  for figure in self.accuracy if figure.built))
+
     def to_json(self) -> dict[str, Any]:
         return {"kind": self.kind, "title": self.title, "data_used": self.data_used, "time_window": self.time_window,
                 "detects": self.detects, "cannot_infer": self.cannot_infer,
@@ -80,6 +102,25 @@ def load_model_metrics(path: Path) -> dict[str, Any]:
         return {}
     data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     return data
+
+
+def load_signal_accuracy(directory: Path | None = None) -> dict[str, dict[str, Any]]:
+    """``kind → document`` for every ``<kind>.json`` in ``directory`` (``data/accuracy/`` by default)."""
+    folder = directory or SIGNAL_ACCURACY_DIR
+    if not folder.is_dir():
+        return {}
+    documents: dict[str, dict[str, Any]] = {}
+    for path in sorted(folder.glob("*.json")):
+        document = json.loads(path.read_text(encoding="utf-8"))
+        documents[str(document.get("kind", path.stem))] = document
+    return documents
+
+
+def _figures(document: Mapping[str, Any] | None, source: str) -> list[AccuracyFigure]:
+    if not document:
+        return []
+    return [AccuracyFigure(str(f.get("dataset", "")), str(f.get("metric", "")), f.get("value"), f.get("n"), source,
+                           str(f.get("built", ""))) for f in document.get("figures", ())]
 
 
 @cache
@@ -109,17 +150,50 @@ def measure_trend_detection(*, seed: int = 0, series: int = 200, length: int = 2
             "n": series}
 
 
-def _per_class(metrics: Mapping[str, Any], split: str, dataset: str, source: str) -> list[AccuracyFigure]:
+def _per_class(metrics: Mapping[str, Any], split: str, dataset: str, source: str, built: str = "",
+               label: str = "negative") -> list[AccuracyFigure]:
     block = metrics.get("test", {}).get(split)
     if not block:
         return []
-    figures = [AccuracyFigure(dataset, "macro-F1", block.get("macro_f1"), block.get("n"), source)]
-    negative = block.get("per_class", {}).get("negative")
-    if negative:
-        figures.append(AccuracyFigure(dataset, "negative precision", negative.get("precision"),
-                                      negative.get("support"), source))
-        figures.append(AccuracyFigure(dataset, "negative recall", negative.get("recall"), negative.get("support"),
-                                      source))
+    figures = [AccuracyFigure(dataset, "macro-F1", block.get("macro_f1"), block.get("n"), source, built)]
+    chosen = block.get("per_class", {}).get(label)
+    if chosen:
+        figures.append(AccuracyFigure(dataset, f"{label} precision", chosen.get("precision"), chosen.get("support"),
+                                      source, built))
+        figures.append(AccuracyFigure(dataset, f"{label} recall", chosen.get("recall"), chosen.get("support"),
+                                      source, built))
+    return figures
+
+
+_TEAM_THEME_SET = ("sentences written by the Brightline team, held out (one in three, by a hash of the sentence id)",
+                   "475 feedback sentences written by the team, two thirds used for training; the labels were written "
+                   "with the sentences, before the classifier was trained")
+
+
+def _theme_figures(theme_metrics: Mapping[str, Any], source: str) -> list[AccuracyFigure]:
+    figures: list[AccuracyFigure] = []
+    independent = theme_metrics.get("independent", {})
+    after = independent.get("after")
+    if after:
+        name = "crowd-written performance-review sentences, labelled independently"
+        built = str(independent.get("built", ""))
+        figures += [AccuracyFigure(name, metric, after.get(key), after.get("sentences"), source, built)
+                    for metric, key in (("micro precision", "micro_precision"), ("micro recall", "micro_recall"),
+                                        ("micro F1", "micro_f1"))]
+        figures += [AccuracyFigure(f"{name}, theme {row['theme']}", metric, row.get(key), row.get("support"), source,
+                                   built)
+                    for row in after.get("per_theme", ()) if row.get("support")
+                    for metric, key in (("precision", "precision"), ("recall", "recall"))]
+    test = theme_metrics.get("test", {})
+    if test:
+        name, built = _TEAM_THEME_SET
+        figures += [AccuracyFigure(name, metric, test.get(key), test.get("sentences"), source, built)
+                    for metric, key in (("micro precision", "micro_precision"), ("micro recall", "micro_recall"),
+                                        ("micro F1", "micro_f1"))]
+        figures += [AccuracyFigure(f"{name}, theme {row['theme']}", metric, row.get(key), row.get("support"), source,
+                                   built)
+                    for row in test.get("per_theme", ()) for metric, key in (("precision", "precision"),
+                                                                              ("recall", "recall"))]
     return figures
 
 
@@ -130,8 +204,12 @@ def _tone_figures(metrics: Mapping[str, Any], evaluation: Mapping[str, Any]) -> 
     figures = []
     toxic = metrics.get("test", {}).get("toxicr_test", {}).get("per_class", {}).get("toxic")
     if toxic:
-        figures += [AccuracyFigure("ToxiCR code-review comments, test rows", f"toxic {name}", toxic.get(name),
-                                   toxic.get("support"), source) for name in ("precision", "recall", "f1")]
+        built = ("comments labelled toxic or not by the ToxiCR authors; the test split (by a hash of the text) "
+                 "was never trained on or used for a choice")
+        figures += [AccuracyFigure("ToxiCR code-review comments, test split", f"toxic {name}", toxic.get(name),
+                                   toxic.get("support"), source, built) for name in ("precision", "recall", "f1")]
+    independent_built = ("review comments and review sentences nobody on the team wrote; two labellers worked alone "
+                         "from a written definition and never saw the check; labels fixed before it was run on them")
     for label, metric in (("attack", "share of direct personal attacks flagged"),
                           ("critique", "share of professional critique flagged"),
                           ("profane", "share of profanity not aimed at a person flagged"),
@@ -139,29 +217,33 @@ def _tone_figures(metrics: Mapping[str, Any], evaluation: Mapping[str, Any]) -> 
         row = evaluation.get("by_label", {}).get(label)
         if row:
             figures.append(AccuracyFigure("independently labelled public review text", metric,
-                                          row.get("share_flagged"), row.get("n"), eval_source))
+                                          row.get("share_flagged"), row.get("n"), eval_source, independent_built))
     return figures
 
 
 def _narrative_figures(metrics: Mapping[str, Any], independent: Mapping[str, Any]) -> list[AccuracyFigure]:
     source = "core/narrative/models/specificity/independent_eval.json"
+    built = ("review sentences and change-log entries nobody on the team wrote; two labellers worked alone from a "
+             "written definition and never saw the checks; labels fixed before the checks were scored on them")
     figures = []
     for key, block in sorted(independent.items(), key=lambda item: (item[0] == "all", item[0])):
         if not isinstance(block, Mapping) or "recall" not in block:
             continue  # the labellers' agreement, not a score
         dataset = f"independent evaluation set, {key} statements (public text, two labellers)"
         figures.append(AccuracyFigure(dataset, "recall on vague + character statements", block.get("recall"),
-                                      block.get("weak_n"), source))
+                                      block.get("weak_n"), source, built))
         figures.append(AccuracyFigure(dataset, "share of specific statements flagged", block.get("specific_flagged"),
-                                      block.get("specific_n"), source))
+                                      block.get("specific_n"), source, built))
     overall = metrics.get("cross_validation", {}).get("overall")
     if overall:
         cv_source = "core/narrative/models/specificity/metrics.json"
         dataset = "training statements, grouped 5-fold cross-validation (model only)"
+        cv_built = "the statements the model learned from, each scored by a model fitted without its group"
         figures.append(AccuracyFigure(dataset, "recall on vague + character statements",
-                                      overall.get("recall_vague_character"), overall.get("n_weak"), cv_source))
+                                      overall.get("recall_vague_character"), overall.get("n_weak"), cv_source,
+                                      cv_built))
         figures.append(AccuracyFigure(dataset, "share of specific statements flagged", overall.get("specific_flagged"),
-                                      overall.get("n_specific"), cv_source))
+                                      overall.get("n_specific"), cv_source, cv_built))
     return figures
 
 
@@ -171,41 +253,52 @@ def _left_out(metrics: Mapping[str, Any], source: str) -> list[AccuracyFigure]:
     for entry in metrics.get("leave_one_source_out", {}).get("sources", {}).values():
         block = entry.get("left_out", {})
         dataset = f"{entry.get('title')} ({entry.get('platform')}), left out of training"
-        figures += [AccuracyFigure(dataset, "macro-F1", block.get("macro_f1"), block.get("n"), source),
-                    AccuracyFigure(dataset, "negative F1", block.get("negative_f1"), block.get("negatives"), source)]
+        built = ("labelled by that set's own authors; the model was trained on every other source and never saw "
+                 "this one")
+        figures += [AccuracyFigure(dataset, "macro-F1", block.get("macro_f1"), block.get("n"), source, built),
+                    AccuracyFigure(dataset, "negative F1", block.get("negative_f1"), block.get("negatives"), source,
+                                   built)]
     return figures
 
 
 def build_transparency_report(*, sentiment_metrics: Mapping[str, Any], theme_metrics: Mapping[str, Any],
                               versions: Mapping[str, str], reviews: Mapping[str, Mapping[str, int]],
-                              window_days: int, tone_metrics: Mapping[str, Any] | None = None,
+                              window_days: int, signal_accuracy: Mapping[str, Mapping[str, Any]] | None = None,
+                              tone_metrics: Mapping[str, Any] | None = None,
                               tone_evaluation: Mapping[str, Any] | None = None,
                               narrative_metrics: Mapping[str, Any] | None = None,
                               narrative_evaluation: Mapping[str, Any] | None = None) -> list[SignalTypeReport]:
-    """One entry per signal type. ``reviews`` maps kind → counts of pending/accepted/dismissed.
-
-    ``narrative_metrics`` / ``narrative_evaluation`` (the narrative model's ``metrics.json`` and
-    ``independent_eval.json``) add the writing checks on feedback and review text when given."""
+    """One entry per signal type. ``reviews`` maps kind → counts of pending/accepted/dismissed;
+    ``signal_accuracy`` is :func:`load_signal_accuracy`; ``tone_metrics`` / ``tone_evaluation`` the tone
+    model's ``metrics.json`` and ``eval_metrics.json``; ``narrative_metrics`` / ``narrative_evaluation`` the
+    narrative model's ``metrics.json`` and ``independent_eval.json``."""
+    accuracy = signal_accuracy or {}
     sentiment_source = "core/nlp/models/sentiment/metrics.json"
     theme_source = "core/insights/data/themes_metrics.json"
-    sentiment_figures = (_per_class(sentiment_metrics, "senti4sd_test", "Senti4SD test split", sentiment_source)
+    sentiment_figures = (_per_class(sentiment_metrics, "senti4sd_test", "Senti4SD test split", sentiment_source,
+                                    "Stack Overflow posts labelled by the Senti4SD authors; its own test split")
                          + _per_class(sentiment_metrics, "premo_test", "PREMO test rows (sha256(id) mod 5 == 0)",
-                                      sentiment_source)
-                         + _left_out(sentiment_metrics, sentiment_source))
-    test = theme_metrics.get("test", {})
-    theme_figures = [AccuracyFigure(str(theme_metrics.get("dataset", "themes labelled set")) + ", test rows",
-                                    metric, test.get(key), test.get("sentences"), theme_source)
-                     for metric, key in (("micro precision", "micro_precision"), ("micro recall", "micro_recall"),
-                                         ("micro F1", "micro_f1"))] if test else []
-    theme_figures += [AccuracyFigure(f"themes labelled set, test rows, theme {row['theme']}", metric,
-                                     row.get(key), row.get("support"), theme_source)
-                      for row in test.get("per_theme", ()) for metric, key in (("precision", "precision"),
-                                                                                ("recall", "recall"))]
+                                      sentiment_source, "pull-request comments labelled by the PREMO authors; one row "
+                                      "in five by a hash of its id, never trained on")
+                         + _left_out(sentiment_metrics, sentiment_source)
+                         + _figures(accuracy.get("sentiment_drift"), "data/accuracy/sentiment_drift.json"))
+    theme_figures = _theme_figures(theme_metrics, theme_source)
+    independent = theme_metrics.get("independent", {}).get("after", {})
+    headline = independent or theme_metrics.get("test", {})
     trend = measure_trend_detection()
+    trend_built = ("generated on the spot: random level and noise, one 40% drop at a random week in half of the "
+                   "series; the true week is known")
     trend_figures = [AccuracyFigure(trend["dataset"], "detection rate (within 2 periods)", trend["detection_rate"],
-                                    trend["n"], "measured at run time"),
+                                    trend["n"], "measured at run time", trend_built),
                      AccuracyFigure(trend["dataset"], "false-alarm rate", trend["false_alarm_rate"], trend["n"],
-                                    "measured at run time")]
+                                    "measured at run time", trend_built)]
+    tone_figures = (_tone_figures(tone_metrics or {}, tone_evaluation or {})
+                    + _figures(accuracy.get("tone_check"), "data/accuracy/tone_check.json"))
+    narrative_figures = (_narrative_figures(narrative_metrics or {}, narrative_evaluation or {})
+                         + _figures(accuracy.get("narrative_check"), "data/accuracy/narrative_check.json"))
+
+    def note(kind: str, fallback: str) -> str:
+        return str((accuracy.get(kind) or {}).get("note") or fallback)
     window = f"the last {window_days} days, recomputed when its inputs change"
     embedding_model = versions.get("embeddings", "")
     sentiment_model = versions.get("sentiment", "")
@@ -224,15 +317,19 @@ def build_transparency_report(*, sentiment_metrics: Mapping[str, Any], theme_met
               detects="Which of the ten ladder themes people write about, sentence by sentence, with the sentence "
                       "and the seed phrase that matched. Needs 5 comments from 3 different people per theme.",
               cannot_infer=themes.THEMES_CANNOT_INFER, accuracy=tuple(theme_figures),
-              accuracy_note=f"Threshold {test.get('threshold')} chosen on the dev rows, scored on the test rows.",
-              failure_modes=(f"Misses are the commonest error (micro recall {test.get('micro_recall')} on the test "
-                             "rows): a sentence that uses words no seed phrase has may get no theme, so a theme "
-                             "that is not shown may still have been written about.",
+              accuracy_note=(f"Threshold {headline.get('threshold')} chosen by cross-validation on the training "
+                             "sentences only; the independent sentences were scored once, never tuned on."),
+              failure_modes=(f"About half of what people write about a theme is missed (micro recall "
+                             f"{headline.get('micro_recall')} on the independent sentences), and about four in ten "
+                             f"themes shown are wrong (precision {headline.get('micro_precision')}): a theme that "
+                             "is not shown may still have been written about.",
                              "Short or generic sentences can match loosely, and a sentence may get a second theme "
                              "it is not about.",
                              "Negation is mostly invisible: 'not a great communicator' matches communication.",
-                             f"English only; measured on {theme_metrics.get('sentences')} hand-written sentences "
-                             f"({test.get('sentences')} held out), not on your organisation's text."),
+                             "Communication, mentoring, ownership and technical depth are found least often in "
+                             "general review prose; the per-theme rows rest on few sentences.",
+                             "English only; measured on crowd-written reviews and the team's own sentences, not on "
+                             "your organisation's text."),
               model=embedding_model),
         entry("theme_summary", title="Theme summary",
               data_used="The same comments as themes.", time_window=window,
@@ -255,9 +352,11 @@ def build_transparency_report(*, sentiment_metrics: Mapping[str, Any], theme_met
               time_window=window + ", split into two halves",
               detects="Whether feedback about you became more positive or more negative between the two halves.",
               cannot_infer=sentiment.SENTIMENT_CANNOT_INFER, accuracy=tuple(sentiment_figures),
-              accuracy_note="Scores of the sentiment classifier on developer text; review prose by managers was not "
-                            "in its test data. 'Left out of training' figures come from a model trained on every "
-                            "other source and scored on that one: the closest measure of text from elsewhere.",
+              accuracy_note=note("sentiment_drift", "Scores of the sentiment classifier on developer text; review "
+                                 "prose by managers was not in its test data. 'Left out of training' figures come "
+                                 "from a model trained on every other source and scored on that one: the closest "
+                                 "measure of text from elsewhere. The drift itself (a change between two halves) "
+                                 "has not been measured against labelled drifts."),
               failure_modes=("Trained on Stack Overflow and pull-request comments: review language is out of "
                              "distribution.",
                              "Terse styles, dialects and non-native English may read as more negative.",
@@ -278,15 +377,18 @@ def build_transparency_report(*, sentiment_metrics: Mapping[str, Any], theme_met
               data_used="Delivery evidence items and concern themes in feedback.", time_window=window,
               detects=f"Strong delivery ({evidence_checks.STRONG_DELIVERY_ITEMS}+ items) alongside the same concern "
                       f"from {evidence_checks.MIN_CONCERN_AUTHORS}+ people, e.g. about review thoroughness.",
-              cannot_infer=evidence_checks.CONTRADICTION_CANNOT_INFER, accuracy=(),
-              accuracy_note="Rule-based on top of the theme matcher; see the theme figures.",
+              cannot_infer=evidence_checks.CONTRADICTION_CANNOT_INFER,
+              accuracy=tuple(_figures(accuracy.get("contradiction"), "data/accuracy/contradiction.json")),
+              accuracy_note=note("contradiction", "Rule-based on top of the theme matcher; see the theme figures. "
+                                 + NOT_MEASURED_YET),
               failure_modes=("Inherits theme mistakes.", "Evidence that is not ingested makes delivery look weaker."),
               model=embedding_model),
         entry("unsupported_claim", title="Claims whose numbers the evidence does not hold",
               data_used="Your accomplishments and the evidence items they cite.", time_window="each accomplishment",
               detects="A number in the result or the before/after measure that no cited item contains.",
               cannot_infer="That the number is wrong; only that the cited evidence does not show it.",
-              accuracy=(), accuracy_note=no_figure,
+              accuracy=tuple(_figures(accuracy.get("unsupported_claim"), "data/accuracy/unsupported_claim.json")),
+              accuracy_note=note("unsupported_claim", no_figure + " " + NOT_MEASURED_YET),
               failure_modes=("Numbers written in words ('three') are not checked.",
                              "Rounded numbers ('about 40') differ from exact ones in the evidence ('41')."),
               model="rule"),
@@ -297,13 +399,12 @@ def build_transparency_report(*, sentiment_metrics: Mapping[str, Any], theme_met
               detects=("A ladder dimension with no related evidence, an accomplishment citing none, or a claim "
                        "in a draft packet citing no evidence (or only AI signals). Checks of the manager's draft "
                        "are shown to the manager and their chain, not to you, until the outcome is released."),
-              cannot_infer=evidence_checks.MISSING_CANNOT_INFER, accuracy=(), accuracy_note=no_figure,
+              cannot_infer=evidence_checks.MISSING_CANNOT_INFER,
+              accuracy=tuple(_figures(accuracy.get("missing_evidence"), "data/accuracy/missing_evidence.json")),
+              accuracy_note=note("missing_evidence", no_figure + " " + NOT_MEASURED_YET),
               failure_modes=("Sources your organisation has not connected look like missing work.",),
               model="rule"),
-        SignalTypeReport(
-              kind="tone_check", title="Tone check on feedback before it is sent", reviews={},
-              human_review="The writer decides: a flag can be ignored with 'Send as written'; the words are never "
-                           "changed or blocked, and the flag is not a signal about anyone.",
+        entry("tone_check", title="Tone check on feedback before it is sent",
               data_used="Only the text being written, in the feedback and checkpoint forms; nothing is stored "
                         "beyond the writer's choice to send as written.",
               time_window="each text as it is written",
@@ -311,35 +412,34 @@ def build_transparency_report(*, sentiment_metrics: Mapping[str, Any], theme_met
                       "character such as 'you are lazy') or as hostile, naming the words that triggered it. "
                       "The writer decides; the words are never changed.",
               cannot_infer="Whether the writer meant harm, or anything about the person the feedback is about.",
-              accuracy=tuple(_tone_figures(tone_metrics or {}, tone_evaluation or {})),
-              accuracy_note="ToxiCR test rows were never used for a choice; the evaluation set was labelled by two "
-                            "people who had not seen the check, before it was run on them.",
+              accuracy=tuple(tone_figures),
+              accuracy_note=note("tone_check", "ToxiCR test rows were never used for a choice; the evaluation set "
+                                 "was labelled by two people who had not seen the check, before it was run on "
+                                 "them." if tone_evaluation else "The classifier's scores on review comments it "
+                                 "was not trained on. " + NOT_MEASURED_YET),
               failure_modes=("Sarcasm and insults in unusual wording can pass; a judgement of someone named "
                              "rather than 'you', 'he' or 'she' is left to the learned model.",
                              "Harsh words about the work can be flagged when the model weighs them as hostile.",
                              "English only."),
-              model="tone classifier + lexicon (cuss, VADER) + person rule"),
+              model=f"tone classifier {versions.get('tone', '')} + lexicon (cuss, VADER) + person rule".replace(
+                  "  ", " ")),
+        entry("narrative_check", title="Writing checks on feedback and review text",
+              data_used="Only the text being written, as it is typed: feedback, accomplishments, review narratives.",
+              time_window="each sentence as it is written",
+              detects=("Vague praise or criticism, judgements of character instead of behaviour, claims without "
+                       "evidence, output without outcome, results without a number, missing scope; each flag names "
+                       "the words behind it and suggests what to write instead."),
+              cannot_infer="Whether the work was good, or anything about the writer or the person written about.",
+              accuracy=tuple(narrative_figures),
+              accuracy_note=note("narrative_check", "Measured on public statements nobody on the team wrote, "
+                                 "labelled by two labellers before the checks were scored on them."
+                                 if narrative_evaluation else NOT_MEASURED_YET),
+              failure_modes=("Review language unlike the training statements (other registers, other languages) is "
+                             "read less reliably: specific statements in general-office review prose are the ones "
+                             "most often flagged by mistake.",
+                             "Sentence by sentence: an example in the next sentence does not clear a flag on this "
+                             "one."),
+              model=(f"narrative specificity model (threshold {narrative_metrics.get('threshold')}) and phrase rules"
+                     if narrative_metrics else "phrase rules")),
     ]
-    if narrative_metrics is not None:
-        evaluation = narrative_evaluation or {}
-        report.append(SignalTypeReport(
-            kind="narrative_check", title="Writing checks on feedback and review text", reviews={},
-            human_review=("Only the writer sees these flags, while writing, and decides what to change; a flag is "
-                          "never stored as a signal or shown to anyone else."),
-            data_used="Only the text being written, as it is typed: feedback, accomplishments, review narratives.",
-            time_window="each sentence as it is written",
-            detects=("Vague praise or criticism, judgements of character instead of behaviour, claims without "
-                     "evidence, output without outcome, results without a number, missing scope; each flag names "
-                     "the words behind it and suggests what to write instead."),
-            cannot_infer="Whether the work was good, or anything about the writer or the person written about.",
-            accuracy=tuple(_narrative_figures(narrative_metrics, evaluation)),
-            accuracy_note=("Measured on public statements nobody on the team wrote, labelled by two labellers "
-                           "before the checks were scored on them." if evaluation else
-                           "The independent evaluation set was not labelled yet; only cross-validation on the "
-                           "training statements is reported."),
-            failure_modes=("Review language unlike the training statements (other registers, other languages) is "
-                           "read less reliably: specific statements in general-office review prose are the ones "
-                           "most often flagged by mistake.",
-                           "Sentence by sentence: an example in the next sentence does not clear a flag on this one."),
-            model=f"narrative specificity model (threshold {narrative_metrics.get('threshold')}) and phrase rules"))
     return report

@@ -1,0 +1,180 @@
+"""Train the theme classifier that sits on top of the seed phrases (``core/insights/data/themes_classifier.json``).
+
+    PYTHONPATH=src .venv/bin/python tools/nlp/train_themes.py
+
+Training rows (and nothing else; the independent set ``tools/nlp/eval/themes_labels.csv`` is never
+read here, and its source rows are excluded):
+
+* the *dev* rows of ``tests/fixtures/themes_labelled.csv`` (team-written, engineering language);
+* ``tools/nlp/themes_train_labels.csv``: 1,050 sentences of the crowd-written review texts in
+  ``../shared/data/perf_review_text/`` from rows that no evaluation pool (``tools/nlp/eval/*_pool.csv``)
+  references, and whose text matches no pooled text. 800 were drawn at random, 250 more among
+  sentences with a topic word (mentor, customer, deadline, team player, ...) so that the rarer themes
+  have examples. Labelled by the Brightline engineer who built the classifier, by
+  ``tools/nlp/eval/GUIDE.md`` (task 3), before the classifier was scored on the independent set.
+
+Features per sentence: its static embedding (unit length), its best centred seed-phrase similarity per
+theme (the old matcher's scores), and TF-IDF of its words and word pairs (``sublinear_tf``, L2).
+One logistic regression per theme (``class_weight="balanced"``). The settings (C, the weight of
+the word block) and one decision threshold for all themes are chosen by 5-fold cross-validation on
+the training rows (best micro-F1 of the out-of-fold probabilities); the model is then refitted on all
+of them, written as JSON, reloaded through the runtime code and checked to give the same
+probabilities as the fitted sklearn models.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from scipy import sparse
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import KFold
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import eval_pool  # noqa: E402
+
+from brightline.core.insights import themes  # noqa: E402
+from brightline.core.insights.evaluation import labelled_split, read_labelled_sentences  # noqa: E402
+from brightline.core.nlp import embed  # noqa: E402
+from brightline.core.nlp.embeddings import row_norms  # noqa: E402
+
+TRAIN_LABELS = Path(__file__).resolve().parent / "themes_train_labels.csv"
+FIXTURE = ROOT / "tests" / "fixtures" / "themes_labelled.csv"
+TARGET = themes.DEFAULT_CLASSIFIER_PATH
+GRID_C = (1.0, 3.0)
+GRID_WORD_WEIGHT = (1.0, 1.5)
+THRESHOLDS = tuple(round(0.3 + 0.05 * step, 2) for step in range(13))
+
+
+def training_rows() -> tuple[list[str], list[frozenset[str]], list[str]]:
+    texts: list[str] = []
+    labels: list[frozenset[str]] = []
+    origin: list[str] = []
+    for row in read_labelled_sentences(FIXTURE):
+        if labelled_split(row.id) == "dev":
+            texts.append(row.text)
+            labels.append(row.themes)
+            origin.append("team-dev")
+    pooled = {r["ref"].split("#")[0] for f in eval_pool.EVAL_DIR.glob("*_pool.csv")
+              for r in csv.DictReader(f.open(encoding="utf-8")) if r["source"] == "perf"}
+    with TRAIN_LABELS.open(encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            if row["ref"].split("#")[0] in pooled:
+                raise SystemExit(f"training row {row['item_id']} comes from a row an evaluation pool uses")
+            texts.append(eval_pool.resolve(row["source"], row["ref"]))
+            labels.append(frozenset(t for t in row["label"].split(";") if t and t != "none"))
+            origin.append(f"perf-{row['picked']}")
+    return texts, labels, origin
+
+
+def dense_features(texts: list[str], index: themes.ThemeIndex) -> np.ndarray:
+    vectors = np.asarray(embed(texts), dtype=np.float32)
+    sims = themes.best_per_theme(themes.seed_similarities(vectors, row_norms(vectors), index), index)
+    return np.hstack([vectors, sims]).astype(np.float64)
+
+
+def vectorizer() -> TfidfVectorizer:
+    return TfidfVectorizer(token_pattern=themes.WORD_PATTERN.pattern, ngram_range=(1, 2), min_df=2,
+                           sublinear_tf=True, lowercase=True)
+
+
+def fit(dense: np.ndarray, texts: list[str], y: np.ndarray, *, c: float, word_weight: float,
+        rows: np.ndarray) -> tuple[TfidfVectorizer, list[LogisticRegression]]:
+    vec = vectorizer().fit([texts[i] for i in rows])
+    features = sparse.hstack([sparse.csr_matrix(dense[rows]), vec.transform([texts[i] for i in rows]) * word_weight])
+    models = [LogisticRegression(C=c, max_iter=5000, class_weight="balanced").fit(features, y[rows, j])
+              for j in range(y.shape[1])]
+    return vec, models
+
+
+def predict(vec: TfidfVectorizer, models: list[LogisticRegression], dense: np.ndarray, texts: list[str],
+            word_weight: float) -> np.ndarray:
+    features = sparse.hstack([sparse.csr_matrix(dense), vec.transform(texts) * word_weight]).tocsr()
+    return np.column_stack([model.predict_proba(features)[:, 1] for model in models])
+
+
+def micro(y: np.ndarray, predicted: np.ndarray) -> dict[str, float]:
+    tp = int((y & predicted).sum())
+    p = tp / max(int(predicted.sum()), 1)
+    r = tp / max(int(y.sum()), 1)
+    return {"precision": round(p, 4), "recall": round(r, 4), "f1": round(2 * p * r / (p + r), 4) if p + r else 0.0,
+            "sentences": len(y)}
+
+
+def main() -> int:
+    taxonomy = themes.load_taxonomy()
+    index = themes.build_theme_index(taxonomy, embedder=embed, classifier=None)
+    ids = [theme.id for theme in taxonomy.themes]
+    texts, labels, origin = training_rows()
+    y = np.array([[theme in found for theme in ids] for found in labels], dtype=int)
+    dense = dense_features(texts, index)
+    folds = list(KFold(5, shuffle=True, random_state=0).split(dense))
+    best: tuple[float, float, float, float, np.ndarray] | None = None
+    for c in GRID_C:
+        for word_weight in GRID_WORD_WEIGHT:
+            out_of_fold = np.zeros(y.shape)
+            for train, test in folds:
+                vec, models = fit(dense, texts, y, c=c, word_weight=word_weight, rows=train)
+                out_of_fold[test] = predict(vec, models, dense[test], [texts[i] for i in test], word_weight)
+            for threshold in THRESHOLDS:
+                f1 = micro(y, (out_of_fold >= threshold).astype(int))["f1"]
+                print(f"C={c} word_weight={word_weight} threshold={threshold}: out-of-fold micro-F1 {f1}")
+                if best is None or f1 > best[0]:
+                    best = (f1, c, word_weight, threshold, out_of_fold)
+    assert best is not None
+    _, c, word_weight, threshold, out_of_fold = best
+    predicted = (out_of_fold >= threshold).astype(int)
+    cross_validation = {name: micro(y[mask], predicted[mask]) for name, mask in (
+        ("all training rows", np.ones(len(y), dtype=bool)),
+        ("team dev rows", np.array([o == "team-dev" for o in origin])),
+        ("crowd-written, drawn at random", np.array([o == "perf-random" for o in origin])),
+        ("crowd-written, picked by topic word", np.array([o == "perf-keyword" for o in origin])),
+    )}
+    vec, models = fit(dense, texts, y, c=c, word_weight=word_weight, rows=np.arange(len(y)))
+    terms = vec.get_feature_names_out().tolist()
+    width = dense.shape[1] - len(ids)
+    coefficients = np.vstack([model.coef_[0] for model in models]).T  # (features, themes)
+    document: dict[str, Any] = {
+        "taxonomy_version": taxonomy.version,
+        "themes": ids,
+        "threshold": threshold,
+        "settings": {"C": c, "word_weight": word_weight, "ngram_range": [1, 2], "min_df": 2, "sublinear_tf": True,
+                     "class_weight": "balanced"},
+        "training": {"rows": len(y), "team_dev_rows": origin.count("team-dev"),
+                     "crowd_rows": len(y) - origin.count("team-dev"),
+                     "cross_validation": cross_validation},
+        "bias": [round(float(model.intercept_[0]), 6) for model in models],
+        "embedding_weights": np.round(coefficients[:width], 6).tolist(),
+        "seed_weights": np.round(coefficients[width:width + len(ids)], 6).tolist(),
+        "vocabulary": terms,
+        "idf": np.round(vec.idf_, 6).tolist(),
+        "word_weights": np.round(coefficients[width + len(ids):] * word_weight, 6).tolist(),
+    }
+    TARGET.write_text(json.dumps(document, separators=(",", ":")) + "\n", encoding="utf-8")
+    # Reload through the runtime and compare with sklearn.
+    runtime = themes.build_theme_index(taxonomy, embedder=embed)
+    assert runtime.classifier is not None
+    vectors = np.asarray(embed(texts), dtype=np.float32)
+    sims = themes.seed_similarities(vectors, row_norms(vectors), runtime)
+    ours = runtime.classifier.probabilities(texts, vectors, themes.best_per_theme(sims, runtime))
+    theirs = predict(vec, models, dense, texts, word_weight)
+    gap = float(np.abs(ours - theirs).max())
+    print(f"chosen C={c} word_weight={word_weight} threshold={threshold}; runtime vs sklearn max gap {gap:.2e}")
+    print(json.dumps(cross_validation, indent=2))
+    if gap > 1e-3:
+        raise SystemExit("the runtime classifier does not reproduce the fitted models")
+    print(f"wrote {TARGET}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
