@@ -241,10 +241,7 @@ def data(request: HttpRequest) -> HttpResponse:
 def manager_quality(request: HttpRequest, person_id: int) -> HttpResponse:
     viewer = _viewer(request)
     manager = get_object_or_404(Person, pk=person_id)
-    _require(access.can_view_manager_quality(viewer, manager), DENIED_MANAGER)
-    from brightline.audit.services import record_access
-
-    record_access(viewer, manager, "fairness.manager_quality", via="web")
+    access.open_person_record(viewer, manager, what="fairness.manager_quality", denied=DENIED_MANAGER)
     quality = health.measure_manager_quality(manager, min_cohort=min_cohort_size())
     return render(request, "fairness/manager.html", {"quality": quality})
 

@@ -12,7 +12,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from brightline import access
-from brightline.audit.services import record_access
 from brightline.core.narrative import check_text
 from brightline.evidence.models import EvidenceItem
 from brightline.feedback.models import Accomplishment
@@ -50,9 +49,8 @@ def _review_for(request: HttpRequest, review_id: int) -> tuple[Person, Review]:
     viewer = _viewer(request)
     review = get_object_or_404(Review.objects.select_related("cycle", "person", "manager", "level", "team"),
                                pk=review_id)
-    if not access.can_view_review(viewer, review):
-        raise PermissionDenied(api_error())
-    record_access(viewer, review.person, "reviews.review", via="web")
+    access.open_person_record(viewer, review.person, what="reviews.review", denied=api_error(),
+                              allowed=access.can_view_review(viewer, review))
     return viewer, review
 
 
@@ -263,46 +261,33 @@ def review_check_packet(request: HttpRequest, review_id: int) -> HttpResponse:
 def review_detail(request: HttpRequest, review_id: int) -> HttpResponse:
     viewer, review = _review_for(request, review_id)
     phase = review.cycle.phase
-    is_self = access.is_self(viewer, review.person)
-    can_assess = access.can_assess(viewer, review) and phase == Phase.MANAGER_ASSESSMENT \
-        and review.assessment_submitted_at is None
-    own_evidence = EvidenceItem.objects.filter(person=review.person)[:50] if is_self else []
-    accomplishments = []
-    if is_self:
-        accomplishments = list(Accomplishment.objects.filter(person=review.person))
+    actions = access.review_actions(viewer, review)
+    is_self = actions.is_subject
+    own_evidence = EvidenceItem.objects.filter(person=review.person)[:50] if actions.annotate else []
+    accomplishments = list(Accomplishment.objects.filter(person=review.person)) if actions.self_review else []
     selected = set(review.packet_items.filter(kind="accomplishment", selected_accomplishment=True)
                    .values_list("object_id", flat=True))
-    adverse = review.assessments.filter(proposed_outcome=Outcome.NEEDS_SUPPORT).exists()
     form_errors = request.session.pop(_form_errors_key(review), {})
     rows = _dimension_rows(viewer, review)
     for row in rows:
         row["error"] = form_errors.get(f"dim-{row['assessment'].dimension}", "")
+    pending = list(CalibrationChange.objects.filter(assessment__review=review,
+                                                    status=CalibrationChange.Status.AWAITING_APPROVAL)
+                   .select_related("assessment", "actor")) if actions.approve_changes else []
+    for change in pending:
+        change.own = change.actor_id == viewer.pk  # the author of a change is never its second approver
     context = {
         "submit_error": form_errors.get("submit", ""),
         "review": review, "phase": phase, "phase_label": Phase(phase).label, "is_self": is_self,
-        "show_outcome": access.can_view_review_outcome(viewer, review),
-        "rows": rows, "outcomes": Outcome.choices,
+        "actions": actions, "rows": rows, "outcomes": Outcome.choices,
         "readiness_choices": PromotionReadiness.choices,
-        "can_self_review": is_self and phase == Phase.SELF_REVIEW,
-        "can_annotate": is_self and phase in (Phase.EVIDENCE, Phase.SELF_REVIEW),
         "own_evidence": own_evidence, "accomplishments": accomplishments, "selected": selected,
-        "can_assess": can_assess,
-        "training_complete": services.manager_training_complete(viewer) if can_assess else None,
-        "can_approve_adverse": adverse and phase == Phase.MANAGER_ASSESSMENT
-        and access.can_approve_adverse_outcome(viewer, review, review.manager),
-        "is_eligible_panelist": phase == Phase.CALIBRATION and access.can_decide_in_calibration(viewer, review),
+        "training_complete": services.manager_training_complete(viewer) if actions.assess else None,
         "spread": services.pre_vote_spread(review, viewer=viewer),
-        "pending_changes": CalibrationChange.objects.filter(assessment__review=review,
-                                                            status=CalibrationChange.Status.AWAITING_APPROVAL),
-        "can_approve_changes": phase == Phase.CALIBRATION and (
-            access.can_decide_in_calibration(viewer, review) or access.is_people_partner(viewer)),
+        "pending_changes": pending,
         "packet_items": review.packet_items.select_related("included_by"),
         "memo": getattr(review, "memo", None),
         "memo_display": _memo_display(getattr(review, "memo", None), viewer),
-        "can_acknowledge": is_self and phase in (Phase.RELEASE, Phase.ACKNOWLEDGEMENT)
-        and review.acknowledged_at is None,
-        "can_appeal": is_self and phase in (Phase.RELEASE, Phase.ACKNOWLEDGEMENT)
-        and not review.appeals.filter(status__in=services.OPEN_APPEAL_STATES).exists(),
         "appeal_deadline": review.cycle.schedule.get(Phase.ACKNOWLEDGEMENT),
         "appeals": [a for a in review.appeals.all() if access.can_view_appeal(viewer, a)],
         "conflicts": review.conflicts.select_related("panelist"),
@@ -461,9 +446,8 @@ def _appeal_for(request: HttpRequest, appeal_id: int) -> tuple[Person, Appeal]:
     viewer = _viewer(request)
     appeal = get_object_or_404(Appeal.objects.select_related("review__person", "review__cycle", "reviewer"),
                                pk=appeal_id)
-    if not access.can_view_appeal(viewer, appeal):
-        raise PermissionDenied(services.ERR_CANNOT_SEE_APPEAL)
-    record_access(viewer, appeal.review.person, "reviews.appeal", via="web")
+    access.open_person_record(viewer, appeal.review.person, what="reviews.appeal",
+                              denied=services.ERR_CANNOT_SEE_APPEAL, allowed=access.can_view_appeal(viewer, appeal))
     return viewer, appeal
 
 
