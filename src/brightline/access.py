@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
     from django.db.models import QuerySet
+    from django.http import HttpRequest
 
     # Types only: these apps sit above this module, which never imports them at run time.
     from brightline.evidence.models import EvidenceItem
@@ -38,6 +39,18 @@ def person_for(user: AbstractBaseUser | AnonymousUser | None) -> Person | None:
     if user is None or not user.is_authenticated:
         return None
     return getattr(user, "person", None)
+
+
+ERR_NOT_LINKED = "This account is not linked to an active person in Brightline."
+
+
+def request_person(request: HttpRequest) -> Person:
+    """The active person behind a page request (``request.person``, set by ``people.middleware.PersonMiddleware``);
+    an account with no active person is refused with 403."""
+    person: Person | None = getattr(request, "person", None)
+    if person is None:
+        raise PermissionDenied(ERR_NOT_LINKED)
+    return person
 
 
 def is_admin(viewer: Person | None) -> bool:

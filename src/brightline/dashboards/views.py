@@ -29,11 +29,7 @@ from brightline.policy.services import PolicyError, get_policy, update_policy
 OWN_TIME_OFF_DAYS = 180  # the longest team-health window
 
 
-def _viewer(request: HttpRequest) -> Person:
-    viewer = access.person_for(request.user)
-    if viewer is None or not viewer.is_active:
-        raise PermissionDenied("This account is not linked to an active person in Brightline.")
-    return viewer
+_viewer = access.request_person  # the signed-in person (request.person), or 403
 
 
 @require_GET

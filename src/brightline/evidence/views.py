@@ -66,11 +66,7 @@ LEVEL_TABLE = (
 )
 
 
-def _viewer(request: HttpRequest) -> Person:
-    viewer = access.person_for(request.user)
-    if viewer is None or not viewer.is_active:
-        raise PermissionDenied("This account is not linked to an active person in Brightline.")
-    return viewer
+_viewer = access.request_person  # the signed-in person (request.person), or 403
 
 
 def _require_partner(viewer: Person) -> None:

@@ -52,11 +52,7 @@ ERR_UPLOAD_TOO_LARGE = ("This file is {size} MB; CSV uploads are limited to {lim
                         "files, or ask your administrator to raise the limit.")
 
 
-def _viewer(request: HttpRequest) -> Person:
-    viewer = access.person_for(request.user)
-    if viewer is None or not viewer.is_active:
-        raise PermissionDenied("This account is not linked to an active person in Brightline.")
-    return viewer
+_viewer = access.request_person  # the signed-in person (request.person), or 403
 
 
 def _require(allowed: bool, message: str) -> None:

@@ -57,11 +57,7 @@ DENIED_GROWTH = "A growth page is visible to the person and their management cha
 DENIED_NOTES = "1:1 notes are private to the person and their manager."
 
 
-def _viewer(request: HttpRequest) -> Person:
-    viewer = access.person_for(request.user)
-    if viewer is None or not viewer.is_active:
-        raise PermissionDenied("This account is not linked to an active person in Brightline.")
-    return viewer
+_viewer = access.request_person  # the signed-in person (request.person), or 403
 
 
 def _person(person_id: int) -> Person:

@@ -24,11 +24,7 @@ DENIED_ORGANISATION = "Organisation-wide signals and the bias check are for peop
 ARROWS = {"up": "↑", "down": "↓", "flat": "→", "unknown": ""}
 
 
-def _viewer(request: HttpRequest) -> Person:
-    viewer = access.person_for(request.user)
-    if viewer is None or not viewer.is_active:
-        raise PermissionDenied("This account is not linked to an active person in Brightline.")
-    return viewer
+_viewer = access.request_person  # the signed-in person (request.person), or 403
 
 
 def _cards(viewer: Person, signals: list[Signal]) -> list[dict[str, object]]:

@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from brightline import access
@@ -33,16 +34,11 @@ from brightline.reviews.models import (
 from brightline.reviews.packet import build_packet, render_packet_pdf
 from brightline.reviews.packet_claims import DRAFT_PACKET_PHASES
 
-ERR_NOT_LINKED = "This account is not linked to an active person in Brightline."
 DENIED_PACKET_CHECK = "Only the person or the manager writing a draft packet can check it."
 ERR_PACKET_NOT_DRAFT = "This packet is past its draft phases; its claims are no longer checked."
 
 
-def _viewer(request: HttpRequest) -> Person:
-    viewer = access.person_for(request.user)
-    if viewer is None or not viewer.is_active:
-        raise PermissionDenied(ERR_NOT_LINKED)
-    return viewer
+_viewer = access.request_person  # the signed-in person (request.person), or 403
 
 
 def _review_for(request: HttpRequest, review_id: int) -> tuple[Person, Review]:
@@ -174,7 +170,7 @@ def cycle_advance(request: HttpRequest, cycle_id: int) -> HttpResponse:
     cycle = get_object_or_404(ReviewCycle, pk=cycle_id)
     return _act(request, lambda: services.advance_cycle(cycle, actor=viewer,
                                                         to_phase=request.POST.get("to_phase") or None),
-                "The cycle moved to its next phase.", f"/reviews/cycles/{cycle.pk}/")
+                "The cycle moved to its next phase.", reverse("reviews:cycle", args=[cycle.pk]))
 
 
 @require_POST
@@ -183,7 +179,7 @@ def cycle_panel(request: HttpRequest, cycle_id: int) -> HttpResponse:
     cycle = get_object_or_404(ReviewCycle, pk=cycle_id)
     members = list(Person.objects.filter(pk__in=request.POST.getlist("members")))
     return _act(request, lambda: services.set_panel(cycle, actor=viewer, members=members),
-                "Panel seated.", f"/reviews/cycles/{cycle.pk}/")
+                "Panel seated.", reverse("reviews:cycle", args=[cycle.pk]))
 
 
 @require_POST
@@ -197,7 +193,8 @@ def cycle_memos(request: HttpRequest, cycle_id: int) -> HttpResponse:
             accountable = (review.manager.manager if review.manager and review.manager.manager else viewer)
             services.generate_decision_memo(review, actor=viewer, accountable=accountable)
 
-    return _act(request, generate, "Decision memos generated from the record.", f"/reviews/cycles/{cycle.pk}/")
+    return _act(request, generate, "Decision memos generated from the record.",
+                reverse("reviews:cycle", args=[cycle.pk]))
 
 
 # ----------------------------------------------------------------------------------------- review
@@ -254,7 +251,7 @@ def review_check_packet(request: HttpRequest, review_id: int) -> HttpResponse:
     else:
         run_insights(person=review.person, actor=viewer)
         messages.success(request, "Checked: the notes below list the claims that still cite no evidence.")
-    return redirect(f"/reviews/r/{review.pk}/#packet-evidence")
+    return redirect(reverse("reviews:review", args=[review.pk]) + "#packet-evidence")
 
 
 @require_GET
@@ -293,16 +290,15 @@ def review_detail(request: HttpRequest, review_id: int) -> HttpResponse:
         "conflicts": review.conflicts.select_related("panelist"),
         "level": review.level, "next_level": review.level.next_level() if review.level else None,
         "is_draft": phase_index(phase) < phase_index(Phase.CALIBRATION),
-        "packet_evidence": _packet_evidence(viewer, review), "packet_next": f"/reviews/r/{review.pk}/#packet-evidence",
-        "can_check_packet": access.can_check_packet_evidence(viewer, review)
-        and phase_index(phase) < phase_index(Phase.CALIBRATION),
+        "packet_evidence": _packet_evidence(viewer, review),
+        "packet_next": reverse("reviews:review", args=[review.pk]) + "#packet-evidence",
     }
     return render(request, "reviews/review.html", context)
 
 
 def _post_review(request: HttpRequest, review_id: int) -> tuple[Person, Review, str]:
     viewer, review = _review_for(request, review_id)
-    return viewer, review, f"/reviews/r/{review.pk}/"
+    return viewer, review, reverse("reviews:review", args=[review.pk])
 
 
 @require_POST
@@ -403,7 +399,7 @@ def review_approve_change(request: HttpRequest, review_id: int, change_id: int) 
 def review_declare_conflict(request: HttpRequest, review_id: int) -> HttpResponse:
     viewer, review, back = _post_review(request, review_id)
     return _act(request, lambda: services.declare_conflict(review, panelist=viewer, note=request.POST.get("note", "")),
-                "Conflict declared; you take no part in this decision.", "/reviews/")
+                "Conflict declared; you take no part in this decision.", reverse("reviews:index"))
 
 
 @require_POST
@@ -467,7 +463,7 @@ def appeal_detail(request: HttpRequest, appeal_id: int) -> HttpResponse:
 @require_POST
 def appeal_action(request: HttpRequest, appeal_id: int, action: str) -> HttpResponse:
     viewer, appeal = _appeal_for(request, appeal_id)
-    back = f"/reviews/appeals/{appeal.pk}/"
+    back = reverse("reviews:appeal", args=[appeal.pk])
     post = request.POST
     actions: dict[str, tuple[Callable[[], Any], str]] = {
         "message": (lambda: services.add_appeal_message(appeal, author=viewer, body=post.get("body", "")),

@@ -18,12 +18,7 @@ from brightline.people.models import Person
 from brightline.support import services
 from brightline.support.models import Cadence, CheckIn, Diagnosis, SupportPlan
 
-
-def _viewer(request: HttpRequest) -> Person:
-    viewer = access.person_for(request.user)
-    if viewer is None or not viewer.is_active:
-        raise PermissionDenied("This account is not linked to an active person in Brightline.")
-    return viewer
+_viewer = access.request_person  # the signed-in person (request.person), or 403
 
 
 def _date(value: str | None) -> dt.date | None:
