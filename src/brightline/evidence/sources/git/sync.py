@@ -59,8 +59,7 @@ from brightline.core.delivery import (
     start_history_walk,
 )
 from brightline.evidence.identities import IdentityResolver, read_mailmap
-from brightline.evidence.models import Commit as CommitRow
-from brightline.evidence.models import Deployment, EvidenceItem, Remediation, Repository
+from brightline.evidence.models import CommitRecord, Deployment, EvidenceItem, Remediation, Repository
 from brightline.evidence.sources.base import require_allowed
 from brightline.people.models import Person
 
@@ -118,7 +117,7 @@ class _Writer:
         self.batch_size = max(1, batch_size)
         self.first_release: dict[str, int] = {}
         self.seen: set[str] = set()
-        self.insert_commits = _row_inserter(CommitRow, _COMMIT_COLUMNS)
+        self.insert_commits = _row_inserter(CommitRecord, _COMMIT_COLUMNS)
         self.insert_items = _row_inserter(EvidenceItem, _ITEM_COLUMNS)
 
     def write(self, commits: Iterable[CommitSummary], *, on_batch: Callable[[int], None]) -> None:
@@ -309,7 +308,7 @@ def _sync_reverts(repository: Repository, *, path: str, head: str, points: list[
     by the deployment that ships the revert), or rework inside one release (stored with the fix
     deployment as both the failed and the fixing deployment, which the metrics read as rework and
     never as a failure). A revert no deployment contains yet records nothing."""
-    stored = list(CommitRow.objects.filter(repository=repository, is_revert=True)
+    stored = list(CommitRecord.objects.filter(repository=repository, is_revert=True)
                   .values_list("sha", "reverted_sha", "committed_at"))
     reverts = [(sha, reverted, committed_at) for sha, reverted, committed_at in stored if reverted]
     reverts += reverts_off_head(path, head, (point.commit_sha for point in points)) if points else []
@@ -339,14 +338,14 @@ def _sync_reverts(repository: Repository, *, path: str, head: str, points: list[
 def _reconcile_first_releases(repository: Repository, first_release: dict[str, int]) -> int:
     """Point stored commits at their first release when a new tag shipped them (or a tag moved)."""
     changed: dict[int | None, list[str]] = {}
-    for sha, stored in CommitRow.objects.filter(repository=repository).values_list("sha", "first_release_id"):
+    for sha, stored in CommitRecord.objects.filter(repository=repository).values_list("sha", "first_release_id"):
         wanted = first_release.get(sha)
         if wanted != stored:
             changed.setdefault(wanted, []).append(sha)
     with transaction.atomic():
         for release_id, shas in changed.items():
             for start in range(0, len(shas), 500):
-                CommitRow.objects.filter(repository=repository, sha__in=shas[start:start + 500]) \
+                CommitRecord.objects.filter(repository=repository, sha__in=shas[start:start + 500]) \
                     .update(first_release_id=release_id)
     return sum(len(shas) for shas in changed.values())
 
@@ -380,7 +379,7 @@ def sync_git_repository(
     cursor = repository.last_synced_head
     exclude = [cursor] if cursor and is_ancestor(path, cursor, head) else []
     rewritten = bool(cursor) and not exclude
-    before = CommitRow.objects.filter(repository=repository).count()
+    before = CommitRecord.objects.filter(repository=repository).count()
 
     # Two git processes run side by side: the history walk (for the progress bar's total and the
     # release contents) finishes while git log computes diffs, read ahead on a thread by the core;
@@ -411,10 +410,10 @@ def sync_git_repository(
 
     if rewritten:
         # History was rewritten: drop commits that are no longer reachable from the head.
-        gone = [sha for sha in CommitRow.objects.filter(repository=repository).values_list("sha", flat=True)
+        gone = [sha for sha in CommitRecord.objects.filter(repository=repository).values_list("sha", flat=True)
                 if sha not in writer.seen]
         for start in range(0, len(gone), 500):
-            CommitRow.objects.filter(repository=repository, sha__in=gone[start:start + 500]).delete()
+            CommitRecord.objects.filter(repository=repository, sha__in=gone[start:start + 500]).delete()
     if before:
         # Rows stored by an earlier (or interrupted) run keep the release they had then; a new tag,
         # a moved tag or a tag deleted since must be reflected in every one of them. Rows this run
@@ -423,7 +422,7 @@ def sync_git_repository(
     reverts = _sync_reverts(repository, path=path, head=head, points=points, by_point=by_point,
                             first_release=first_release)
 
-    totals = CommitRow.objects.filter(repository=repository).aggregate(
+    totals = CommitRecord.objects.filter(repository=repository).aggregate(
         commits=Count("id"), lines_added=Sum("lines_added"), lines_deleted=Sum("lines_deleted"))
     releases = Deployment.objects.filter(source=SOURCE, service=repository.service).count()
     result = GitSyncResult(
