@@ -50,10 +50,11 @@ def _viewer(request: HttpRequest) -> Person:
 def _review(request: HttpRequest, review_id: int, *, outcome: bool = False) -> Review:
     viewer = _viewer(request)
     review = get_object_or_404(Review.objects.select_related("cycle", "person", "manager", "level"), pk=review_id)
+    allowed = access.can_view_review(viewer, review)
+    if allowed and outcome and not access.can_view_review_outcome(viewer, review):
+        raise HttpError(403, ERR_FORBIDDEN_OUTCOME)  # refused before anything is read
     access.open_person_record(viewer, review.person, what="reviews.review", via="api", denied=ERR_FORBIDDEN_REVIEW,
-                              allowed=access.can_view_review(viewer, review))
-    if outcome and not access.can_view_review_outcome(viewer, review):
-        raise HttpError(403, ERR_FORBIDDEN_OUTCOME)
+                              allowed=allowed)
     return review
 
 
