@@ -66,11 +66,11 @@ def test_a_pg_dump_restored_into_a_fresh_database_passes_audit_verify_with_the_s
         pytest.skip("pg_dump and pg_restore need a PostgreSQL server (runs on PostgreSQL)")
     from brightline.audit.models import AuditEntry
     from brightline.audit.services import verify_chain
-    from brightline.evidence.models import Commit
+    from brightline.evidence.models import CommitRecord
     from brightline.people.models import Person
 
     _load_real_data(tmp_path)
-    assert Person.objects.count() >= 3 and Commit.objects.count() == 12 and AuditEntry.objects.count() > 3
+    assert Person.objects.count() >= 3 and CommitRecord.objects.count() == 12 and AuditEntry.objects.count() > 3
     original = verify_chain()
     assert original.ok
     with connection.cursor() as cursor:

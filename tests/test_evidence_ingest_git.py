@@ -21,7 +21,14 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from brightline.core.delivery import SHALLOW_REPOSITORY
-from brightline.evidence.models import Commit, Deployment, EvidenceItem, Remediation, Repository, UnmatchedIdentity
+from brightline.evidence.models import (
+    CommitRecord,
+    Deployment,
+    EvidenceItem,
+    Remediation,
+    Repository,
+    UnmatchedIdentity,
+)
 from brightline.evidence.sources.base import ERR_SOURCE_NOT_ALLOWED
 from brightline.people.models import Identity
 from brightline.policy.services import get_policy
@@ -117,31 +124,31 @@ def test_totals_equal_git_log_numstat_and_a_second_run_adds_nothing(realistic_re
     assert second["new_commits"] == 0
     assert {k: v for k, v in second.items() if k not in {"seconds", "new_commits"}} == \
         {k: v for k, v in first.items() if k not in {"seconds", "new_commits"}}
-    assert Commit.objects.count() == commits
+    assert CommitRecord.objects.count() == commits
     assert audit_actions().count("evidence.repository.synced") == 2
 
 
 @pytest.mark.django_db
 def test_merges_count_as_commits_without_lines_and_the_revert_remediates_its_release(realistic_repo):
     ingest(realistic_repo, "--service", "payments-api")
-    merge = Commit.objects.get(subject="Merge feature")
+    merge = CommitRecord.objects.get(subject="Merge feature")
     assert merge.is_merge and (merge.lines_added, merge.lines_deleted) == (0, 0)
-    rename = Commit.objects.get(subject="Rename app to service")
+    rename = CommitRecord.objects.get(subject="Rename app to service")
     assert (rename.lines_added, rename.lines_deleted, rename.files_changed) == (0, 0, 1)
-    logo = Commit.objects.get(subject="Add a binary logo")
+    logo = CommitRecord.objects.get(subject="Add a binary logo")
     assert (logo.lines_added, logo.files_changed) == (0, 1)
-    latin = Commit.objects.get(subject__startswith="Caf")
+    latin = CommitRecord.objects.get(subject__startswith="Caf")
     assert latin.subject.endswith("menu in Latin-1")
     remediation = Remediation.objects.get()
     assert remediation.kind == "revert" and remediation.failed_deployment.version == "v1.1.0"
     assert remediation.remediation_deployment.version == "v1.2.0"
-    assert Commit.objects.get(subject="Lower the timeout").first_release.version == "v1.1.0"
+    assert CommitRecord.objects.get(subject="Lower the timeout").first_release.version == "v1.1.0"
 
 
 @pytest.mark.django_db
 def test_times_keep_the_authors_offset(realistic_repo):
     ingest(realistic_repo, "--service", "payments-api")
-    readme = Commit.objects.get(subject="Add readme")
+    readme = CommitRecord.objects.get(subject="Add readme")
     assert readme.author_offset_minutes == 60
     assert readme.authored_at.isoformat() == "2026-01-07T09:00:00+00:00"
 
@@ -168,15 +175,15 @@ def test_new_commits_are_added_incrementally(realistic_repo):
 def test_a_sync_that_stored_part_of_the_history_completes_it_without_duplicates(realistic_repo):
     first = ingest(realistic_repo, "--service", "payments-api")
     # What an interrupted run leaves: some whole batches, some not, and no cursor.
-    kept = list(Commit.objects.order_by("-committed_at").values_list("pk", flat=True))[::3]
-    Commit.objects.exclude(pk__in=kept).delete()
+    kept = list(CommitRecord.objects.order_by("-committed_at").values_list("pk", flat=True))[::3]
+    CommitRecord.objects.exclude(pk__in=kept).delete()
     Repository.objects.update(last_synced_head="")
     resumed = ingest(realistic_repo, "--service", "payments-api", "--batch-size", "2")
     assert resumed["new_commits"] == first["commits"] - len(kept)
     assert {k: v for k, v in resumed.items() if k not in {"seconds", "new_commits"}} == \
         {k: v for k, v in first.items() if k not in {"seconds", "new_commits"}}
-    assert Commit.objects.values("sha").distinct().count() == Commit.objects.count() == first["commits"]
-    assert Commit.objects.get(subject="Lower the timeout").first_release.version == "v1.1.0"
+    assert CommitRecord.objects.values("sha").distinct().count() == CommitRecord.objects.count() == first["commits"]
+    assert CommitRecord.objects.get(subject="Lower the timeout").first_release.version == "v1.1.0"
 
 
 @pytest.mark.django_db
@@ -226,7 +233,7 @@ def test_a_shallow_clone_is_refused_with_the_cores_message(realistic_repo, tmp_p
     with pytest.raises(CommandError) as error:
         ingest(shallow, "--service", "shallow")
     assert str(error.value) == SHALLOW_REPOSITORY.format(path=shallow)
-    assert not Commit.objects.exists()
+    assert not CommitRecord.objects.exists()
 
 
 @pytest.mark.django_db
@@ -249,7 +256,7 @@ def test_ingesting_is_refused_when_the_policy_does_not_allow_git(realistic_repo)
     with pytest.raises(CommandError) as error:
         ingest(realistic_repo, "--service", "payments-api")
     assert str(error.value) == ERR_SOURCE_NOT_ALLOWED.format(key="git_commits")
-    assert not Commit.objects.exists()
+    assert not CommitRecord.objects.exists()
 
 
 @pytest.mark.django_db
@@ -265,7 +272,7 @@ def test_authors_resolve_through_mailmap_and_case_folding_and_the_rest_is_queued
     commit(repo, "d.txt", "d\n", "By Mo via an alias", author="Mo", email="mo.h@old-company.example")
     Identity.objects.create(person=personas.mo, kind="email", value="Mo.H@Old-Company.example")
     ingest(repo, "--service", "people-svc")
-    by_subject = dict(Commit.objects.values_list("subject", "person_id"))
+    by_subject = dict(CommitRecord.objects.values_list("subject", "person_id"))
     assert by_subject["By Erin with shouting email"] == personas.erin.pk
     assert by_subject["By Pat from home"] == personas.pat.pk
     assert by_subject["By Mo via an alias"] == personas.mo.pk
@@ -323,7 +330,7 @@ def test_killing_a_real_ingest_and_running_it_again_gives_the_uninterrupted_tota
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline and process.poll() is None:
             with sqlite3.connect(database, timeout=30) as db:
-                stored = db.execute("SELECT count(*) FROM evidence_commit").fetchone()[0]
+                stored = db.execute("SELECT count(*) FROM evidence_commitrecord").fetchone()[0]
             if stored >= 400:
                 process.send_signal(signal.SIGKILL)
                 killed_at = stored
@@ -339,7 +346,7 @@ def test_killing_a_real_ingest_and_running_it_again_gives_the_uninterrupted_tota
     assert 0 < resumed["new_commits"] <= commits
     assert resumed["releases"] == 12
     with sqlite3.connect(database) as db:
-        distinct, total = db.execute("SELECT count(DISTINCT sha), count(*) FROM evidence_commit").fetchone()
+        distinct, total = db.execute("SELECT count(DISTINCT sha), count(*) FROM evidence_commitrecord").fetchone()
     assert distinct == total == commits
     again = json.loads(_brightline(env, *command[3:]).stdout)
     assert again["new_commits"] == 0 and again["commits"] == commits

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from brightline.evidence.models import Deployment, EvidenceItem, Incident, PullRequest, Review, Service, SyncCursor
+from brightline.evidence.models import CodeReview, Deployment, EvidenceItem, Incident, PullRequest, Service, SyncCursor
 from brightline.evidence.sources.base import ERR_SOURCE_NOT_ALLOWED, SourceNotAllowed
 from brightline.evidence.sources.github import sync_github
 from brightline.evidence.sources.gitlab import sync_gitlab
@@ -107,7 +107,7 @@ def test_github_pull_requests_follow_pagination_and_record_review_times(github, 
     assert pr.first_commit_at.isoformat() == "2026-02-27T16:45:00+00:00"
     assert pr.first_review_at.isoformat() == "2026-03-02T15:00:00+00:00"  # the author's own comment is no review
     assert (pr.approvals, pr.approved_at.isoformat()) == (2, "2026-03-04T09:00:00+00:00")
-    assert Review.objects.filter(pull_request=pr).count() == 4
+    assert CodeReview.objects.filter(pull_request=pr).count() == 4
     assert EvidenceItem.objects.filter(kind="merged_change", person=personas.erin, source="github").count() == 1
     assert EvidenceItem.objects.filter(kind="code_review", person=personas.pat).count() == 2
 
@@ -135,7 +135,7 @@ def test_a_second_github_sync_reads_only_what_changed(github, payments):
     result = sync_github(payments, repo="acme/payments-api", api_url=github.url, token="")
     assert result.pull_requests == 0
     assert not any("/pulls/" in path for path in github.seen)  # no per-PR calls: the first page was old
-    assert PullRequest.objects.count() == 3 and Review.objects.count() == 5
+    assert PullRequest.objects.count() == 3 and CodeReview.objects.count() == 5
 
 
 @pytest.mark.django_db

@@ -120,10 +120,10 @@ def _wait_for(condition, what: str, log_path, *, seconds: float = 120):
 
 def _ingested_state(repository) -> dict[str, list[tuple]]:
     """Everything a git ingestion writes, without ids or creation times, in a stable order."""
-    from brightline.evidence.models import Commit, Deployment, EvidenceItem, Remediation, UnmatchedIdentity
+    from brightline.evidence.models import CommitRecord, Deployment, EvidenceItem, Remediation, UnmatchedIdentity
 
     return {
-        "commits": sorted(Commit.objects.filter(repository=repository).values_list(
+        "commits": sorted(CommitRecord.objects.filter(repository=repository).values_list(
             "sha", "parents", "author_email", "authored_at", "author_offset_minutes", "committed_at", "subject",
             "lines_added", "lines_deleted", "files_changed", "is_merge", "is_revert", "reverted_sha", "person_id",
             "first_release__version")),
@@ -138,10 +138,17 @@ def _ingested_state(repository) -> dict[str, list[tuple]]:
 
 
 def _forget_ingestion(repository) -> None:
-    from brightline.evidence.models import Commit, Deployment, EvidenceItem, Remediation, Repository, UnmatchedIdentity
+    from brightline.evidence.models import (
+        CommitRecord,
+        Deployment,
+        EvidenceItem,
+        Remediation,
+        Repository,
+        UnmatchedIdentity,
+    )
 
     Remediation.objects.filter(source="git").delete()
-    Commit.objects.filter(repository=repository).delete()
+    CommitRecord.objects.filter(repository=repository).delete()
     EvidenceItem.objects.filter(source="git").delete()
     Deployment.objects.filter(source="git").delete()
     UnmatchedIdentity.objects.all().delete()
@@ -160,7 +167,7 @@ def test_a_worker_killed_in_the_middle_of_an_ingestion_leaves_a_retry_with_exact
         pytest.skip("REDIS_URL is not set; `make test` starts a Redis server and sets it")
     import psycopg
 
-    from brightline.evidence.models import Commit, EvidenceItem
+    from brightline.evidence.models import CommitRecord, EvidenceItem
     from brightline.evidence.services import ensure_service, register_repository
     from tests.test_evidence_ingest_git import commit, git
 
@@ -196,8 +203,8 @@ def test_a_worker_killed_in_the_middle_of_an_ingestion_leaves_a_retry_with_exact
     # key in the fourth, mid-job, for as long as the test wants.
     db = connection.settings_dict
     blocker = psycopg.connect(host=db["HOST"], port=db["PORT"], user=db["USER"], dbname=db["NAME"])
-    blocker.execute(f"INSERT INTO {Commit._meta.db_table} (repository_id, sha, parents, author_name, author_email, "
-                    "authored_at, author_offset_minutes, committer_name, committer_email, committed_at, "
+    blocker.execute(f"INSERT INTO {CommitRecord._meta.db_table} (repository_id, sha, parents, author_name, "
+                    "author_email, authored_at, author_offset_minutes, committer_name, committer_email, committed_at, "
                     "committer_offset_minutes, subject, lines_added, lines_deleted, files_changed, is_merge, "
                     "is_revert, reverted_sha) VALUES (%s, %s, '', 'x', 'x', now(), 0, 'x', 'x', now(), 0, 'x', "
                     "0, 0, 0, false, false, '')", (repository.pk, shas[30]))
@@ -207,7 +214,7 @@ def test_a_worker_killed_in_the_middle_of_an_ingestion_leaves_a_retry_with_exact
     second_worker = None
     try:
         run = enqueue("evidence.ingest_git", repository_id=repository.pk, batch_size=10)
-        _wait_for(lambda: Commit.objects.filter(repository=repository).count() == 30, "three batches", log)
+        _wait_for(lambda: CommitRecord.objects.filter(repository=repository).count() == 30, "three batches", log)
         with connection.cursor() as cursor:
             waiting = ("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
                        "AND wait_event_type = 'Lock'")
@@ -219,7 +226,7 @@ def test_a_worker_killed_in_the_middle_of_an_ingestion_leaves_a_retry_with_exact
         first_worker.wait(timeout=30)
         blocker.rollback()
         blocker.close()
-        assert Commit.objects.filter(repository=repository).count() == 30  # what the killed worker left
+        assert CommitRecord.objects.filter(repository=repository).count() == 30  # what the killed worker left
 
         second_worker = _start_worker(log, visibility_timeout=2)
         _wait_for(lambda: JobRun.objects.get(pk=run.pk).status in {JobRun.Status.SUCCEEDED, JobRun.Status.FAILED},
@@ -227,8 +234,8 @@ def test_a_worker_killed_in_the_middle_of_an_ingestion_leaves_a_retry_with_exact
         run.refresh_from_db()
         assert run.status == JobRun.Status.SUCCEEDED, run.error
         assert _ingested_state(repository) == expected
-        assert Commit.objects.filter(repository=repository).values("sha").distinct().count() == \
-            Commit.objects.filter(repository=repository).count() == 61
+        assert CommitRecord.objects.filter(repository=repository).values("sha").distinct().count() == \
+            CommitRecord.objects.filter(repository=repository).count() == 61
         assert EvidenceItem.objects.values("source", "source_ref").distinct().count() == \
             EvidenceItem.objects.count() == 40
         ignore = {"seconds", "new_commits"}  # this attempt added the 31 rows the killed one had not

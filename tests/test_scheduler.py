@@ -211,7 +211,7 @@ def _git(repo: Path, *args: str) -> None:
 
 @pytest.mark.django_db
 def test_the_sync_job_brings_registered_repositories_up_to_date_and_names_the_one_that_failed(tmp_path, settings):
-    from brightline.evidence.models import Commit, Repository
+    from brightline.evidence.models import CommitRecord, Repository
     from brightline.evidence.services import ensure_service, register_repository
     from brightline.jobs.services import enqueue
 
@@ -234,7 +234,7 @@ def test_the_sync_job_brings_registered_repositories_up_to_date_and_names_the_on
     Repository.objects.create(service=broken, path=str(tmp_path / "removed"))
     with pytest.raises(Exception, match=r"1 of 2 sources could not be synced: gone \(git\)"):
         enqueue("evidence.sync_sources")
-    assert Commit.objects.filter(repository__service=service).count() == 4  # the healthy one was still synced
+    assert CommitRecord.objects.filter(repository__service=service).count() == 4  # the healthy one was still synced
 
 
 @pytest.mark.django_db

@@ -9,24 +9,48 @@ only (G2), unless the person is in their own reporting line.
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING
 
+from django.core.exceptions import PermissionDenied
+from django.utils import timezone
+
+from brightline.audit.services import record_access
 from brightline.people.models import AccessRole, Person, under_path
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Callable, Iterable
 
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
     from django.db.models import QuerySet
+    from django.http import HttpRequest
 
+    # Types only: these apps sit above this module, which never imports them at run time.
     from brightline.evidence.models import EvidenceItem
+    from brightline.feedback.models import FeedbackInvitation, FeedbackRequest, OneOnOneNote
+    from brightline.insights.models import Signal
     from brightline.people.models import Team
+    from brightline.reviews.models import Appeal, Review, ReviewCycle
+    from brightline.support.models import SupportPlan
 
 
 def person_for(user: AbstractBaseUser | AnonymousUser | None) -> Person | None:
     if user is None or not user.is_authenticated:
         return None
     return getattr(user, "person", None)
+
+
+ERR_NOT_LINKED = "This account is not linked to an active person in Brightline."
+
+
+def request_person(request: HttpRequest) -> Person:
+    """The active person behind a page request (``request.person``, set by ``people.middleware.PersonMiddleware``);
+    an account with no active person is refused with 403."""
+    person: Person | None = getattr(request, "person", None)
+    if person is None:
+        raise PermissionDenied(ERR_NOT_LINKED)
+    return person
 
 
 def is_admin(viewer: Person | None) -> bool:
@@ -219,11 +243,11 @@ def can_write_one_on_one_note(viewer: Person | None, subject: Person) -> bool:
     return (is_self(viewer, subject) and subject.is_active) or is_direct_manager(viewer, subject)
 
 
-def can_view_one_on_one_note(viewer: Person | None, note: object) -> bool:
+def can_view_one_on_one_note(viewer: Person | None, note: OneOnOneNote) -> bool:
     """Private to the pair recorded on the note: not skip-levels, not people partners, not admins."""
     if viewer is None or not viewer.is_active:
         return False
-    return viewer.pk in {note.person_id, note.manager_id}  # type: ignore[attr-defined]
+    return viewer.pk in {note.person_id, note.manager_id}
 
 
 def can_request_feedback(viewer: Person | None, subject: Person) -> bool:
@@ -231,14 +255,14 @@ def can_request_feedback(viewer: Person | None, subject: Person) -> bool:
     return (is_self(viewer, subject) and subject.is_active) or manages(viewer, subject)
 
 
-def can_view_feedback_request(viewer: Person | None, feedback_request: object) -> bool:
+def can_view_feedback_request(viewer: Person | None, feedback_request: FeedbackRequest) -> bool:
     """The request and what its responses may show: the subject and the subject's chain."""
-    return can_view_feedback(viewer, feedback_request.subject)  # type: ignore[attr-defined]
+    return can_view_feedback(viewer, feedback_request.subject)
 
 
-def can_answer_feedback_invitation(viewer: Person | None, invitation: object) -> bool:
+def can_answer_feedback_invitation(viewer: Person | None, invitation: FeedbackInvitation) -> bool:
     """Only the person the invitation is addressed to."""
-    return viewer is not None and viewer.is_active and viewer.pk == invitation.respondent_id  # type: ignore[attr-defined]
+    return viewer is not None and viewer.is_active and viewer.pk == invitation.respondent_id
 
 
 def can_write_manager_commentary(viewer: Person | None, subject: Person) -> bool:
@@ -259,55 +283,55 @@ def can_run_cycles(viewer: Person | None) -> bool:
     return is_people_partner(viewer)
 
 
-def is_panelist(viewer: Person | None, cycle: object) -> bool:
-    return viewer is not None and viewer.is_active and cycle.panel_members.filter(person=viewer).exists()  # type: ignore[attr-defined]
+def is_panelist(viewer: Person | None, cycle: ReviewCycle) -> bool:
+    return viewer is not None and viewer.is_active and cycle.panel_members.filter(person=viewer).exists()
 
 
-def has_conflict_of_interest(viewer: Person | None, review: object) -> bool:
+def has_conflict_of_interest(viewer: Person | None, review: Review) -> bool:
     """The viewer is the person, is in their management chain, or declared a conflict on this review."""
     if viewer is None:
         return True
-    person = review.person  # type: ignore[attr-defined]
-    return (is_self(viewer, person) or manages(viewer, person) or review.manager_id == viewer.pk  # type: ignore[attr-defined]
-            or review.conflicts.filter(panelist=viewer).exists())  # type: ignore[attr-defined]
+    person = review.person
+    return (is_self(viewer, person) or manages(viewer, person) or review.manager_id == viewer.pk
+            or review.conflicts.filter(panelist=viewer).exists())
 
 
-def can_decide_in_calibration(viewer: Person | None, review: object) -> bool:
+def can_decide_in_calibration(viewer: Person | None, review: Review) -> bool:
     """A panelist of the cycle without a conflict of interest for this person (E8)."""
-    return is_panelist(viewer, review.cycle) and not has_conflict_of_interest(viewer, review)  # type: ignore[attr-defined]
+    return is_panelist(viewer, review.cycle) and not has_conflict_of_interest(viewer, review)
 
 
-def can_view_review(viewer: Person | None, review: object) -> bool:
+def can_view_review(viewer: Person | None, review: Review) -> bool:
     """The review record and packet: the person, their chain, people partners, eligible panelists, appeal reviewers."""
-    person = review.person  # type: ignore[attr-defined]
+    person = review.person
     if is_self(viewer, person) or manages(viewer, person) or is_people_partner(viewer):
         return True
     if viewer is None or not viewer.is_active:
         return False
-    if review.manager_id == viewer.pk:  # type: ignore[attr-defined]
+    if review.manager_id == viewer.pk:
         return True
-    if review.appeals.filter(reviewer=viewer).exists() or review.appeals.filter(  # type: ignore[attr-defined]
+    if review.appeals.filter(reviewer=viewer).exists() or review.appeals.filter(
             escalation_reviewer=viewer).exists():
         return True
     return can_decide_in_calibration(viewer, review)
 
 
-def can_view_review_outcome(viewer: Person | None, review: object) -> bool:
+def can_view_review_outcome(viewer: Person | None, review: Review) -> bool:
     """Outcomes and memo: the employee sees them from release on (E6); others as for the review."""
-    if is_self(viewer, review.person):  # type: ignore[attr-defined]
-        return bool(review.cycle.is_released)  # type: ignore[attr-defined]
+    if is_self(viewer, review.person):
+        return bool(review.cycle.is_released)
     return can_view_review(viewer, review)
 
 
-def can_assess(viewer: Person | None, review: object) -> bool:
+def can_assess(viewer: Person | None, review: Review) -> bool:
     """Write the manager assessment: the manager recorded on the review when the cycle opened."""
-    return viewer is not None and viewer.is_active and review.manager_id == viewer.pk  # type: ignore[attr-defined]
+    return viewer is not None and viewer.is_active and review.manager_id == viewer.pk
 
 
-def can_approve_adverse_outcome(viewer: Person | None, review: object, proposer: Person | None) -> bool:
+def can_approve_adverse_outcome(viewer: Person | None, review: Review, proposer: Person | None) -> bool:
     """Second approver of a *needs support* outcome or a support plan (C10): not the proposer, not the person,
     and a people partner or someone in the person's management chain."""
-    person = review.person  # type: ignore[attr-defined]
+    person = review.person
     if viewer is None or not viewer.is_active or is_self(viewer, person):
         return False
     if proposer is not None and viewer.pk == proposer.pk:
@@ -315,34 +339,94 @@ def can_approve_adverse_outcome(viewer: Person | None, review: object, proposer:
     return is_people_partner(viewer) or manages(viewer, person)
 
 
-def can_review_appeal(viewer: Person | None, review: object, *, excluded: set[int]) -> bool:
+def can_approve_calibration_change(viewer: Person | None, review: Review) -> bool:
+    """Second approver of a calibration change to *needs support* (C10): an eligible panelist, or a people partner
+    without a conflict of interest for this person. (Not the change's own author: the service checks that.)"""
+    return can_decide_in_calibration(viewer, review) or (
+        is_people_partner(viewer) and not has_conflict_of_interest(viewer, review))
+
+
+@dataclass(frozen=True)
+class ReviewActions:
+    """What one viewer may do on one review now, computed once by :func:`review_actions`.
+
+    Each flag is who the viewer is to the review (the rules of this module) and whether the step is open (the
+    cycle's phase in ``reviews.models.STEP_PHASES`` and the review's state) — the same predicates the review
+    services refuse on, so a page or an API answer never offers a step the service would refuse. The services
+    still check on their own: a flag is what to show, not a permission to skip the check.
+    """
+
+    is_subject: bool  # the viewer is the reviewed person (not an action: pages word things for them)
+    view_outcome: bool  # outcomes, packet and memo
+    annotate: bool  # add one's own evidence to the packet with a note
+    self_review: bool  # choose accomplishments and submit the self review
+    assess: bool  # write, and submit, the manager assessment and narrative
+    approve_adverse: bool  # second approver of a proposed *needs support*
+    pre_vote: bool  # record an independent pre-vote (until every eligible panelist has voted)
+    change_outcome: bool  # record a calibration change (once every eligible panelist has voted)
+    approve_changes: bool  # second approver of calibration changes (not of one's own)
+    acknowledge: bool
+    appeal: bool
+    check_packet: bool  # ask for the draft packet's evidence check now
+
+    def as_dict(self) -> dict[str, bool]:
+        return asdict(self)
+
+
+def review_actions(viewer: Person | None, review: Review, *, today: dt.date | None = None) -> ReviewActions:
+    """The steps ``viewer`` may take on ``review`` now (see :class:`ReviewActions`); a few queries, once per page."""
+    cycle = review.cycle
+    subject = is_self(viewer, review.person)
+    deciding = cycle.is_open_for("calibrate") and can_decide_in_calibration(viewer, review)
+    revealed = deciding and review.pre_votes_complete()
+    return ReviewActions(
+        is_subject=subject,
+        view_outcome=can_view_review_outcome(viewer, review),
+        annotate=subject and cycle.is_open_for("annotate"),
+        self_review=subject and cycle.is_open_for("self_review"),
+        assess=(cycle.is_open_for("assess") and can_assess(viewer, review)
+                and review.assessment_submitted_at is None),
+        approve_adverse=(cycle.is_open_for("approve_adverse")
+                         and can_approve_adverse_outcome(viewer, review, review.manager)
+                         and review.proposes_adverse_outcome()),
+        pre_vote=deciding and not revealed,
+        change_outcome=revealed,
+        approve_changes=cycle.is_open_for("calibrate") and can_approve_calibration_change(viewer, review),
+        acknowledge=subject and cycle.is_open_for("acknowledge") and review.acknowledged_at is None,
+        appeal=(subject and cycle.is_open_for("appeal")
+                and (today or timezone.localdate()) <= cycle.appeal_deadline() and not review.has_open_appeal()),
+        check_packet=cycle.is_open_for("check_packet") and can_check_packet_evidence(viewer, review),
+    )
+
+
+def can_review_appeal(viewer: Person | None, review: Review, *, excluded: set[int]) -> bool:
     """A second reviewer stands outside the person's management chain and wrote none of the feedback the
     packet cites. ``excluded`` is ``reviews.appeal_rules.contested_feedback_writer_ids(review)``: the reviews
     app knows what a packet cites, so it passes the writers in."""
-    person = review.person  # type: ignore[attr-defined]
+    person = review.person
     if (viewer is None or not viewer.is_active or is_self(viewer, person) or manages(viewer, person)
-            or review.manager_id == viewer.pk):  # type: ignore[attr-defined]
+            or review.manager_id == viewer.pk):
         return False
     return viewer.pk not in excluded
 
 
-def can_view_appeal(viewer: Person | None, appeal: object) -> bool:
-    review = appeal.review  # type: ignore[attr-defined]
+def can_view_appeal(viewer: Person | None, appeal: Appeal) -> bool:
+    review = appeal.review
     if viewer is None:
         return False
     return (is_self(viewer, review.person) or manages(viewer, review.person) or is_people_partner(viewer)
-            or appeal.reviewer_id == viewer.pk or appeal.escalation_reviewer_id == viewer.pk)  # type: ignore[attr-defined]
+            or appeal.reviewer_id == viewer.pk or appeal.escalation_reviewer_id == viewer.pk)
 
 
-def can_view_support_plan(viewer: Person | None, plan: object) -> bool:
+def can_view_support_plan(viewer: Person | None, plan: SupportPlan) -> bool:
     """A support plan: the employee (throughout), their management chain and people partners (F2)."""
-    person = plan.person  # type: ignore[attr-defined]
+    person = plan.person
     return is_self(viewer, person) or manages(viewer, person) or is_people_partner(viewer)
 
 
-def can_manage_support_plan(viewer: Person | None, plan: object) -> bool:
+def can_manage_support_plan(viewer: Person | None, plan: SupportPlan) -> bool:
     """Write goals, check-ins and outcomes: the person's management chain and people partners, never the person."""
-    person = plan.person  # type: ignore[attr-defined]
+    person = plan.person
     return manages(viewer, person) or is_people_partner(viewer)
 
 
@@ -420,33 +504,69 @@ def can_view_organisation_signals(viewer: Person | None) -> bool:
     return is_people_partner(viewer)
 
 
-def can_view_signal(viewer: Person | None, signal: object) -> bool:
+def can_view_signal(viewer: Person | None, signal: Signal) -> bool:
     """One signal: as its subject's signals — a person's, a team's, or the organisation's — except that a check of
     the manager's draft assessment in a review packet is not shown to the person (E6: not before release)."""
     if viewer is None or not viewer.is_active:
         return False
-    person = signal.subject_person  # type: ignore[attr-defined]
+    person = signal.subject_person
     if person is not None:
-        if is_self(viewer, person) and getattr(signal, "about_manager_draft", False):
+        if is_self(viewer, person) and signal.about_manager_draft:
             return False
         return can_view_signals(viewer, person)
-    team = signal.subject_team  # type: ignore[attr-defined]
+    team = signal.subject_team
     if team is not None:
         return can_view_team_signals(viewer, team)
     return can_view_organisation_signals(viewer)
 
 
-def can_check_packet_evidence(viewer: Person | None, review: object) -> bool:
+def can_check_packet_evidence(viewer: Person | None, review: Review) -> bool:
     """Ask for a draft packet's evidence check now: its authors — the person and the manager assessing them."""
-    return (is_self(viewer, review.person) and review.person.is_active) or can_assess(viewer, review)  # type: ignore[attr-defined]
+    return (is_self(viewer, review.person) and review.person.is_active) or can_assess(viewer, review)
 
 
-def can_review_signal(viewer: Person | None, signal: object) -> bool:
+def can_review_signal(viewer: Person | None, signal: Signal) -> bool:
     """Accept or dismiss: whoever may see it, except that team signals are reviewed by the team's managers only
     (people partners see them); so: the person or their chain, the team's managers, people partners for org-wide."""
     if not can_view_signal(viewer, signal):
         return False
-    team = signal.subject_team  # type: ignore[attr-defined]
-    if signal.subject_person is None and team is not None:  # type: ignore[attr-defined]
+    team = signal.subject_team
+    if signal.subject_person is None and team is not None:
         return manages_a_member(viewer, team)
     return True
+
+
+# --- Opening a person's record: check, then log the read ---
+
+# Which rule guards each record that ``open_person_record`` opens for a person. A record that belongs to one
+# object (a review, an appeal, a support plan, a feedback request, a signal, an evidence item) is opened with
+# ``allowed=`` the object's own rule instead, and so is a page that asks a different question of the person.
+RECORD_RULES: dict[str, Callable[[Person | None, Person], bool]] = {
+    "people.profile": can_view_person_record,
+    "audit.access_log": can_view_access_log,
+    "evidence.items": can_view_person_record,
+    "evidence.health_detail": can_view_health_detail,
+    "feedback.growth": can_view_growth_page,
+    "feedback.draft": can_view_growth_page,
+    "feedback.commentary": can_write_manager_commentary,
+    "insights.signals": can_view_signals,
+    "fairness.manager_quality": can_view_manager_quality,
+    "fairness.drill_down": lambda viewer, _person: can_drill_down(viewer),
+    "support.plan": can_open_support_plan,
+}
+ERR_RECORD_DENIED = "You may not see this part of this person's record."
+
+
+def open_person_record(viewer: Person | None, person: Person, *, what: str, via: str = "web",
+                       allowed: bool | None = None, denied: str = ERR_RECORD_DENIED, reason: str = "") -> None:
+    """Check that ``viewer`` may read ``what`` of ``person``'s record, and log the read in the person's access log.
+
+    The check is ``RECORD_RULES[what]`` unless the caller passes ``allowed`` (the rule of the object the record
+    belongs to). Refused: ``PermissionDenied(denied)``, which pages and the API answer with 403, and nothing is
+    logged. Reading one's own record is not logged. Every view of someone's record opens it through here.
+    """
+    if allowed is None:
+        allowed = RECORD_RULES[what](viewer, person)
+    if not allowed:
+        raise PermissionDenied(denied)
+    record_access(viewer, person, what, via=via, reason=reason)

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import NinjaAPI
 from ninja.errors import HttpError
@@ -72,6 +73,12 @@ api = NinjaAPI(
     docs_url=None,  # the bundled docs page loads Swagger UI from a CDN; Brightline works offline
     urls_namespace="api",
 )
+
+
+@api.exception_handler(PermissionDenied)
+def permission_denied(request: HttpRequest, error: PermissionDenied) -> HttpResponse:
+    """A refusal of ``access.open_person_record`` (and any other ``PermissionDenied``): 403 with its reason."""
+    return api.create_response(request, {"detail": str(error) or "You may not do this."}, status=403)
 
 from brightline.dashboards.api import router as inbox_router  # noqa: E402
 from brightline.evidence.api import router as evidence_router  # noqa: E402

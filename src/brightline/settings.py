@@ -55,6 +55,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "brightline.people.middleware.PersonMiddleware",
     "brightline.dashboards.middleware.LoginRequiredMiddleware",
     "brightline.people.sso.SsoSessionCheck",
     "django.contrib.messages.middleware.MessageMiddleware",

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from brightline import access
 from brightline.audit.models import AccessLog, AuditEntry
-from brightline.audit.services import record_access, verify_access_log, verify_chain
+from brightline.audit.services import verify_access_log, verify_chain
 from brightline.dashboards.inbox import inbox_for
 from brightline.evidence.timeoff import own_time_off
 from brightline.operations.retention import last_purge
@@ -29,11 +29,7 @@ from brightline.policy.services import PolicyError, get_policy, update_policy
 OWN_TIME_OFF_DAYS = 180  # the longest team-health window
 
 
-def _viewer(request: HttpRequest) -> Person:
-    viewer = access.person_for(request.user)
-    if viewer is None or not viewer.is_active:
-        raise PermissionDenied("This account is not linked to an active person in Brightline.")
-    return viewer
+_viewer = access.request_person  # the signed-in person (request.person), or 403
 
 
 @require_GET
@@ -64,9 +60,8 @@ def home(request: HttpRequest) -> HttpResponse:
 def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
     viewer = _viewer(request)
     subject = get_object_or_404(Person.objects.select_related("team", "level", "manager"), pk=person_id)
-    if not access.can_view_person_record(viewer, subject):
-        raise PermissionDenied("You can see this person's record only if you are in their management chain.")
-    record_access(viewer, subject, "people.profile", via="web")
+    access.open_person_record(viewer, subject, what="people.profile",
+                              denied="You can see this person's record only if you are in their management chain.")
     context = {"subject": subject, "level": subject.level,
                "next_level": subject.level.next_level() if subject.level else None,
                "is_self": viewer.pk == subject.pk}
@@ -156,9 +151,8 @@ def my_data(request: HttpRequest) -> HttpResponse:
 def person_access_log(request: HttpRequest, person_id: int) -> HttpResponse:
     viewer = _viewer(request)
     subject = get_object_or_404(Person, pk=person_id)
-    if not access.can_view_access_log(viewer, subject):
-        raise PermissionDenied("Only the person and people partners can see who read a record.")
-    record_access(viewer, subject, "audit.access_log", via="web")
+    access.open_person_record(viewer, subject, what="audit.access_log",
+                              denied="Only the person and people partners can see who read a record.")
     entries = AccessLog.objects.filter(subject=subject)[:200]
     return render(request, "dashboards/access_log.html", {"entries": entries, "subject": subject,
                                                           "role_changes": changes_affecting(subject)[:100]})

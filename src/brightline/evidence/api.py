@@ -15,7 +15,6 @@ from ninja.pagination import paginate
 
 from brightline import access
 from brightline.apierrors import ErrorOut
-from brightline.audit.services import record_access
 from brightline.evidence.metrics import MetricsError, parse_window, service_dora, service_dora_by_period
 from brightline.evidence.models import EvidenceItem, Service
 from brightline.evidence.webhook import receive_webhook
@@ -86,9 +85,8 @@ def list_items(request: HttpRequest, person_id: int | None = None) -> list[Evide
     """Evidence items about ``person_id`` (default: yourself), if you may see that person's record."""
     viewer: Person = request.auth
     subject = viewer if person_id is None else get_object_or_404(Person, pk=person_id)
-    if not access.can_view_person_record(viewer, subject):
-        raise HttpError(403, "You can see evidence about a person only if you may see their record.")
-    record_access(viewer, subject, "evidence.items", via="api")
+    access.open_person_record(viewer, subject, what="evidence.items", via="api",
+                              denied="You can see evidence about a person only if you may see their record.")
     return EvidenceItem.objects.filter(person=subject).select_related("team")  # type: ignore[return-value]
 
 
@@ -99,7 +97,7 @@ def get_item(request: HttpRequest, item_id: int) -> EvidenceItem:
     if not access.can_view_evidence_item(viewer, item):
         raise HttpError(403, "You may not see this evidence item.")
     if item.person is not None:
-        record_access(viewer, item.person, "evidence.item", via="api")
+        access.open_person_record(viewer, item.person, what="evidence.item", via="api", allowed=True)
     return item
 
 

@@ -21,7 +21,7 @@ from django.db.models import F
 
 from brightline.evidence.metrics import update_incident_attribution
 from brightline.evidence.models import (
-    Commit,
+    CommitRecord,
     Criticality,
     Deployment,
     EvidenceItem,
@@ -117,7 +117,7 @@ def _history(service: Service, rng: Any, *, start: datetime, today: datetime, pe
                                       deployed_at=moment, source="demo", external_id=f"{service.name}@{number}"))
     Deployment.objects.bulk_create(deployments)
     saved = list(Deployment.objects.filter(service=service).order_by("deployed_at"))
-    commits: list[Commit] = []
+    commits: list[CommitRecord] = []
     incidents: list[Incident] = []
     remediations: list[Remediation] = []
     pages: list[Page] = []
@@ -127,7 +127,7 @@ def _history(service: Service, rng: Any, *, start: datetime, today: datetime, pe
             lead_hours = rng.lognormvariate(3.4 if not slow else 4.9, 0.8)
             authored = deployment.deployed_at - timedelta(hours=lead_hours)
             author = rng.choice(people) if people else None
-            commits.append(Commit(
+            commits.append(CommitRecord(
                 repository=repository, sha=f"{deployment.sha[:4]}{index:026x}{change:010x}", parents="",
                 author_name=author.name if author else "Demo", author_email=author.email if author else "demo@example",
                 authored_at=authored, committer_name=author.name if author else "Demo",
@@ -154,7 +154,7 @@ def _history(service: Service, rng: Any, *, start: datetime, today: datetime, pe
                                                 occurred_at=saved[index + 1].deployed_at, failed_deployment=deployment,
                                                 remediation_deployment=saved[index + 1], source="demo",
                                                 external_id=f"{service.name}-rb-{index}"))
-    Commit.objects.bulk_create(commits, batch_size=1000)
+    CommitRecord.objects.bulk_create(commits, batch_size=1000)
     Incident.objects.bulk_create(incidents)
     Page.objects.bulk_create(pages)
     Remediation.objects.bulk_create(remediations)

@@ -30,7 +30,7 @@ from brightline.core.delivery import (
     summarise_person_health,
     summarise_team_health,
 )
-from brightline.evidence.models import Commit, Incident, Page, Service, SupportTicket
+from brightline.evidence.models import CommitRecord, Incident, Page, Service, SupportTicket
 from brightline.evidence.tables import build_delivery_data
 from brightline.people.models import Person, Team
 
@@ -219,7 +219,7 @@ def team_health(team: Team, *, start: datetime, end: datetime) -> HealthReport:
     schedules = [WorkSchedule(person_id=str(pk), team=team.slug, time_zone=zone or "UTC") for pk, zone in members]
     ids = [pk for pk, _ in members]
     events = [WorkEvent(person_id=str(pk), occurred_at=moment.astimezone(UTC), kind="commit") for pk, moment in
-              Commit.objects.filter(person_id__in=ids, authored_at__gte=start, authored_at__lt=end)
+              CommitRecord.objects.filter(person_id__in=ids, authored_at__gte=start, authored_at__lt=end)
               .values_list("person_id", "authored_at")]
     events += [WorkEvent(person_id=str(pk), occurred_at=moment.astimezone(UTC), kind="page") for pk, moment in
                Page.objects.filter(person_id__in=ids, paged_at__gte=start, paged_at__lt=end)

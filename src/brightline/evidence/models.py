@@ -201,8 +201,9 @@ class Remediation(models.Model):
         constraints = [models.UniqueConstraint(fields=["source", "external_id"], name="evidence_remediation_unique")]
 
 
-class Commit(models.Model):
-    """One commit reachable from a repository's branch, with ``git log --numstat`` line counts.
+class CommitRecord(models.Model):
+    """One commit reachable from a repository's branch, with ``git log --numstat`` line counts (the stored
+    form of the core's ``Commit``).
 
     Times are stored in UTC with the author's and committer's own UTC offset in minutes, so
     after-hours work is judged on the clock the person actually saw. Merges add no lines.
@@ -234,7 +235,9 @@ class Commit(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["repository", "sha"], name="evidence_commit_unique")]
-        indexes = [models.Index(fields=["repository", "authored_at"]), models.Index(fields=["person", "authored_at"])]
+        # Named as they were created, before the model had its product name (names derive from the table).
+        indexes = [models.Index(fields=["repository", "authored_at"], name="evidence_co_reposit_22e89f_idx"),
+                   models.Index(fields=["person", "authored_at"], name="evidence_co_person__a12b20_idx")]
 
     def __str__(self) -> str:
         return f"{self.sha[:10]} {self.subject}"
@@ -338,8 +341,9 @@ class PullRequest(models.Model):
         constraints = [models.UniqueConstraint(fields=["source", "external_id"], name="evidence_pull_request_unique")]
 
 
-class Review(models.Model):
-    """One review on a pull or merge request (approved, changes requested, commented)."""
+class CodeReview(models.Model):
+    """One code review on a pull or merge request (approved, changes requested, commented); a performance
+    review is ``reviews.Review``."""
 
     pull_request = models.ForeignKey(PullRequest, on_delete=models.CASCADE, related_name="reviews")
     reviewer = models.CharField(max_length=200)

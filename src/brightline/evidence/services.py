@@ -16,14 +16,14 @@ from django.utils import timezone
 from brightline import access
 from brightline.audit.services import log_action
 from brightline.evidence.models import (
-    Commit,
+    CodeReview,
+    CommitRecord,
     Criticality,
     EvidenceItem,
     Maturity,
     Page,
     PullRequest,
     Repository,
-    Review,
     Service,
     SupportTicket,
     UnmatchedIdentity,
@@ -204,7 +204,8 @@ def _attribute_existing(kind: str, value: str, person: Person) -> int:
     count = 0
     if kind in {"email", "name"}:
         field = "author_email__iexact" if kind == "email" else "author_name__iexact"
-        commits = Commit.objects.filter(person__isnull=True, **{field: value}).select_related("repository__service")
+        commits = CommitRecord.objects.filter(person__isnull=True, **{field: value}) \
+            .select_related("repository__service")
         items = []
         for commit in commits:
             service = commit.repository.service
@@ -213,12 +214,12 @@ def _attribute_existing(kind: str, value: str, person: Person) -> int:
                     sha=commit.sha, subject=commit.subject, committed_at=commit.committed_at, person_id=person.pk,
                     team_id=service.team_id, service=service.name, lines_added=commit.lines_added,
                     lines_deleted=commit.lines_deleted, files=commit.files_changed))
-        count += Commit.objects.filter(person__isnull=True, **{field: value}).update(person=person)
+        count += CommitRecord.objects.filter(person__isnull=True, **{field: value}).update(person=person)
         EvidenceItem.objects.bulk_create(items, ignore_conflicts=True)
     if kind in {"github", "gitlab"}:
         count += PullRequest.objects.filter(source=kind, person__isnull=True, author__iexact=value) \
             .update(person=person)
-        count += Review.objects.filter(source=kind, person__isnull=True, reviewer__iexact=value) \
+        count += CodeReview.objects.filter(source=kind, person__isnull=True, reviewer__iexact=value) \
             .update(person=person)
     count += Page.objects.filter(person__isnull=True, responder__iexact=value).update(person=person)
     count += SupportTicket.objects.filter(handled_by__isnull=True, handler__iexact=value).update(handled_by=person)

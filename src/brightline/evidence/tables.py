@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 import pyarrow as pa
 
 from brightline.core.delivery import DeliveryData
-from brightline.evidence.models import Commit, Deployment, Incident, PullRequest, Remediation, Service
+from brightline.evidence.models import CommitRecord, Deployment, Incident, PullRequest, Remediation, Service
 
 _TIMESTAMP = pa.timestamp("us", tz="UTC")
 
@@ -40,7 +40,7 @@ def _pull_request_changes(service_ids: list[int]) -> list[tuple[int, str, dateti
     services = {service.pk: service for service in Service.objects.filter(pk__in=service_ids)}
     for start in range(0, len(shas), 500):
         chunk = shas[start:start + 500]
-        for service_id, sha, deployed_at in Commit.objects.filter(
+        for service_id, sha, deployed_at in CommitRecord.objects.filter(
                 repository__service_id__in=service_ids, sha__in=chunk, first_release__isnull=False).values_list(
                 "repository__service_id", "sha", "first_release__deployed_at"):
             released[(service_id, sha)] = min(deployed_at, released.get((service_id, sha), deployed_at))
@@ -75,7 +75,7 @@ def build_delivery_data(services: Iterable[Service]) -> DeliveryData:
     pull_rows = _pull_request_changes(ids)
     by_pull_requests = {row[0] for row in pull_rows if row[3] is not None}  # services with a deployed PR
     # Merges are left out of lead time: their author time is the merge, not the start of the work.
-    change_rows = [row + ("commit",) for row in Commit.objects.filter(
+    change_rows = [row + ("commit",) for row in CommitRecord.objects.filter(
         repository__service_id__in=[pk for pk in ids if pk not in by_pull_requests], is_merge=False).values_list(
         "repository__service_id", "sha", "authored_at", "first_release__deployed_at")]
     change_rows += [row + ("pull_request",) for row in pull_rows if row[0] in by_pull_requests]

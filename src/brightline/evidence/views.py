@@ -14,7 +14,6 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from brightline import access
-from brightline.audit.services import record_access
 from brightline.core.delivery import (
     DEFINITIONS,
     DORA_LEVELS_SOURCE,
@@ -67,11 +66,7 @@ LEVEL_TABLE = (
 )
 
 
-def _viewer(request: HttpRequest) -> Person:
-    viewer = access.person_for(request.user)
-    if viewer is None or not viewer.is_active:
-        raise PermissionDenied("This account is not linked to an active person in Brightline.")
-    return viewer
+_viewer = access.request_person  # the signed-in person (request.person), or 403
 
 
 def _require_partner(viewer: Person) -> None:
@@ -157,7 +152,7 @@ def team_health_view(request: HttpRequest, slug: str) -> HttpResponse:
     for person_id, detail in report.people.items():  # id order, never sorted by a figure
         person = people[person_id]
         if access.can_view_health_detail(viewer, person):
-            record_access(viewer, person, "evidence.health_detail", via="web")
+            access.open_person_record(viewer, person, what="evidence.health_detail")
             visible.append((person, detail))
     # Time off is aggregated for the team only: it never joins the per-person rows above.
     as_of = (end - timedelta(days=1)).date()

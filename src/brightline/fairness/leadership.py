@@ -347,7 +347,7 @@ class DrillDown:
 
 def drill_down(team: Team, *, viewer: Person, reason: str) -> DrillDown:
     """The unsuppressed counts behind one team's cells, for an authorised review (logged, per person read)."""
-    from brightline.audit.services import log_action, record_access
+    from brightline.audit.services import log_action
 
     members = list(Person.objects.filter(is_active=True, team=team))
     counts: dict[str, int] = {}
@@ -363,5 +363,5 @@ def drill_down(team: Team, *, viewer: Person, reason: str) -> DrillDown:
     log_action("fairness.leadership.drilled_down", viewer, team, {"team": team.slug, "reason": reason,
                                                                     "people": len(members)})
     for member in members:
-        record_access(viewer, member, "fairness.drill_down", via="web", reason=reason[:200])
+        access.open_person_record(viewer, member, what="fairness.drill_down", reason=reason[:200])
     return DrillDown(team, len(members), counts)

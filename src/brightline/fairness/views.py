@@ -52,11 +52,7 @@ ERR_UPLOAD_TOO_LARGE = ("This file is {size} MB; CSV uploads are limited to {lim
                         "files, or ask your administrator to raise the limit.")
 
 
-def _viewer(request: HttpRequest) -> Person:
-    viewer = access.person_for(request.user)
-    if viewer is None or not viewer.is_active:
-        raise PermissionDenied("This account is not linked to an active person in Brightline.")
-    return viewer
+_viewer = access.request_person  # the signed-in person (request.person), or 403
 
 
 def _require(allowed: bool, message: str) -> None:
@@ -241,10 +237,7 @@ def data(request: HttpRequest) -> HttpResponse:
 def manager_quality(request: HttpRequest, person_id: int) -> HttpResponse:
     viewer = _viewer(request)
     manager = get_object_or_404(Person, pk=person_id)
-    _require(access.can_view_manager_quality(viewer, manager), DENIED_MANAGER)
-    from brightline.audit.services import record_access
-
-    record_access(viewer, manager, "fairness.manager_quality", via="web")
+    access.open_person_record(viewer, manager, what="fairness.manager_quality", denied=DENIED_MANAGER)
     quality = health.measure_manager_quality(manager, min_cohort=min_cohort_size())
     return render(request, "fairness/manager.html", {"quality": quality})
 

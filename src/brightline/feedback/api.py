@@ -9,12 +9,10 @@ from typing import Any
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema, Status
-from ninja.errors import HttpError
 from ninja.pagination import paginate
 
 from brightline import access
 from brightline.apierrors import ErrorOut
-from brightline.audit.services import record_access
 from brightline.feedback import services
 from brightline.feedback.models import Accomplishment, FeedbackInvitation, FeedbackRequest
 from brightline.pagination import ListPage
@@ -193,9 +191,8 @@ class ToneFlagOut(Schema):
 
 def _viewable_person(viewer: Person, person_id: int, record: str) -> Person:
     subject = get_object_or_404(Person, pk=person_id)
-    if not access.can_view_growth_page(viewer, subject):
-        raise HttpError(403, DENIED_GROWTH)
-    record_access(viewer, subject, record, via="api")
+    access.open_person_record(viewer, subject, what=record, via="api", denied=DENIED_GROWTH,
+                              allowed=access.can_view_growth_page(viewer, subject))
     return subject
 
 

@@ -17,7 +17,6 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from brightline import access
-from brightline.audit.services import record_access
 from brightline.core.narrative import NARRATIVE_KINDS
 from brightline.evidence import services as evidence_services
 from brightline.evidence.models import EvidenceItem
@@ -58,11 +57,7 @@ DENIED_GROWTH = "A growth page is visible to the person and their management cha
 DENIED_NOTES = "1:1 notes are private to the person and their manager."
 
 
-def _viewer(request: HttpRequest) -> Person:
-    viewer = access.person_for(request.user)
-    if viewer is None or not viewer.is_active:
-        raise PermissionDenied("This account is not linked to an active person in Brightline.")
-    return viewer
+_viewer = access.request_person  # the signed-in person (request.person), or 403
 
 
 def _person(person_id: int) -> Person:
@@ -82,9 +77,7 @@ def my_growth(request: HttpRequest) -> HttpResponse:
 def growth(request: HttpRequest, person_id: int) -> HttpResponse:
     viewer = _viewer(request)
     subject = _person(person_id)
-    if not access.can_view_growth_page(viewer, subject):
-        raise PermissionDenied(DENIED_GROWTH)
-    record_access(viewer, subject, "feedback.growth", via="web")
+    access.open_person_record(viewer, subject, what="feedback.growth", denied=DENIED_GROWTH)
     return _growth_page(request, viewer, subject)
 
 
@@ -175,8 +168,8 @@ def one_on_one_notes(request: HttpRequest, person_id: int) -> HttpResponse:
     viewer = _viewer(request)
     subject = _person(person_id)
     notes = services.one_on_one_notes_for(viewer, subject).select_related("author", "manager")
-    if not access.can_write_one_on_one_note(viewer, subject) and not notes.exists():
-        raise PermissionDenied(DENIED_NOTES)
+    access.open_person_record(viewer, subject, what="feedback.one_on_one_notes", denied=DENIED_NOTES,
+                              allowed=access.can_write_one_on_one_note(viewer, subject) or notes.exists())
     visible = [note for note in notes if access.can_view_one_on_one_note(viewer, note)]
     form = OneOnOneNoteForm(request.POST or None)
     if request.method == "POST":
@@ -191,8 +184,6 @@ def one_on_one_notes(request: HttpRequest, person_id: int) -> HttpResponse:
             else:
                 messages.success(request, "Note saved. Only you and the other person in this 1:1 can read it.")
                 return redirect("feedback:notes", person_id=subject.pk)
-    if viewer.pk != subject.pk:
-        record_access(viewer, subject, "feedback.one_on_one_notes", via="web")
     return render(request, "feedback/notes.html", {"subject": subject, "notes": visible, "form": form,
                                                    "can_write": access.can_write_one_on_one_note(viewer, subject)})
 
@@ -224,9 +215,10 @@ def new_feedback_request(request: HttpRequest, person_id: int) -> HttpResponse:
 def feedback_request_detail(request: HttpRequest, pk: int) -> HttpResponse:
     viewer = _viewer(request)
     feedback_request = get_object_or_404(FeedbackRequest.objects.select_related("subject", "requested_by"), pk=pk)
-    if not access.can_view_feedback_request(viewer, feedback_request):
-        raise PermissionDenied("Feedback about a person is visible to them and their management chain only.")
-    record_access(viewer, feedback_request.subject, "feedback.request", via="web")
+    access.open_person_record(
+        viewer, feedback_request.subject, what="feedback.request",
+        allowed=access.can_view_feedback_request(viewer, feedback_request),
+        denied="Feedback about a person is visible to them and their management chain only.")
     return render(request, "feedback/request_detail.html", {
         "view": services.visible_feedback(feedback_request), "anonymity_group": services.ANONYMITY_GROUP,
         "can_close": feedback_request.is_open and (viewer.pk == feedback_request.requested_by_id
@@ -292,8 +284,7 @@ def answer_invitation(request: HttpRequest, pk: int) -> HttpResponse:
 def manager_commentary(request: HttpRequest, person_id: int) -> HttpResponse:
     viewer = _viewer(request)
     subject = _person(person_id)
-    if not access.can_write_manager_commentary(viewer, subject):
-        raise PermissionDenied(services.ERR_COMMENTARY_NOT_ALLOWED)
+    access.open_person_record(viewer, subject, what="feedback.commentary", denied=services.ERR_COMMENTARY_NOT_ALLOWED)
     period = request.GET.get("period", "")
     existing = ManagerCommentary.objects.filter(person=subject, period=period).first() if period else None
     initial: dict[str, Any] = {"period": period}
@@ -309,7 +300,6 @@ def manager_commentary(request: HttpRequest, person_id: int) -> HttpResponse:
         else:
             messages.success(request, "Commentary saved.")
             return redirect("feedback:growth", person_id=subject.pk)
-    record_access(viewer, subject, "feedback.commentary", via="web")
     return render(request, "feedback/commentary_form.html", {"form": form, "subject": subject})
 
 
@@ -440,9 +430,7 @@ def drafts(request: HttpRequest) -> HttpResponse:
 def draft_detail(request: HttpRequest, pk: int) -> HttpResponse:
     viewer = _viewer(request)
     draft = get_object_or_404(ImpactDraft.objects.select_related("person", "approved_by"), pk=pk)
-    if not access.can_view_growth_page(viewer, draft.person):
-        raise PermissionDenied(DENIED_GROWTH)
-    record_access(viewer, draft.person, "feedback.draft", via="web")
+    access.open_person_record(viewer, draft.person, what="feedback.draft", denied=DENIED_GROWTH)
     form = DraftEditForm(request.POST or None, initial={"text": draft.current_text()})
     checked = None
     if request.method == "POST":

@@ -18,7 +18,6 @@ from ninja.pagination import paginate
 
 from brightline import access
 from brightline.apierrors import ErrorOut
-from brightline.audit.services import record_access
 from brightline.insights import services
 from brightline.insights.models import Signal
 from brightline.insights.views import DENIED_SIGNALS, DENIED_TEAM
@@ -177,7 +176,7 @@ def _visible_signal(viewer: Person, signal_id: int) -> Signal:
     if not access.can_view_signal(viewer, signal):
         raise HttpError(403, DENIED_SIGNAL)
     if signal.person is not None:
-        record_access(viewer, signal.person, "insights.signals", via="api")
+        access.open_person_record(viewer, signal.person, what="insights.signals", via="api", allowed=True)
     return signal
 
 
@@ -187,9 +186,7 @@ def _visible_signal(viewer: Person, signal_id: int) -> Signal:
 def person_signals(request: HttpRequest, person_id: int) -> list[dict[str, Any]]:
     viewer = _viewer(request)
     person = get_object_or_404(Person, pk=person_id)
-    if not access.can_view_signals(viewer, person):
-        raise HttpError(403, DENIED_SIGNALS)
-    record_access(viewer, person, "insights.signals", via="api")
+    access.open_person_record(viewer, person, what="insights.signals", via="api", denied=DENIED_SIGNALS)
     return [_signal_out(signal) for signal in services.signals_for_person(person)
             if access.can_view_signal(viewer, signal)]
 

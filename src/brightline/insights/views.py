@@ -13,7 +13,6 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from brightline import access
-from brightline.audit.services import record_access
 from brightline.insights import charts, services
 from brightline.insights.models import Signal
 from brightline.people.models import Person, Team
@@ -25,11 +24,7 @@ DENIED_ORGANISATION = "Organisation-wide signals and the bias check are for peop
 ARROWS = {"up": "↑", "down": "↓", "flat": "→", "unknown": ""}
 
 
-def _viewer(request: HttpRequest) -> Person:
-    viewer = access.person_for(request.user)
-    if viewer is None or not viewer.is_active:
-        raise PermissionDenied("This account is not linked to an active person in Brightline.")
-    return viewer
+_viewer = access.request_person  # the signed-in person (request.person), or 403
 
 
 def _cards(viewer: Person, signals: list[Signal]) -> list[dict[str, object]]:
@@ -75,9 +70,7 @@ def my_signals(request: HttpRequest) -> HttpResponse:
 def person_signals(request: HttpRequest, person_id: int) -> HttpResponse:
     viewer = _viewer(request)
     person = get_object_or_404(Person, pk=person_id)
-    if not access.can_view_signals(viewer, person):
-        raise PermissionDenied(DENIED_SIGNALS)
-    record_access(viewer, person, "insights.signals", via="web")
+    access.open_person_record(viewer, person, what="insights.signals", denied=DENIED_SIGNALS)
     return _person_page(request, viewer, person)
 
 

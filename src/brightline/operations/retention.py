@@ -33,7 +33,8 @@ from django.utils import timezone
 from brightline.audit.models import AccessLog, AuditEntry
 from brightline.audit.services import log_action, prune_access_log
 from brightline.evidence.models import (
-    Commit,
+    CodeReview,
+    CommitRecord,
     Deployment,
     EvidenceItem,
     Incident,
@@ -43,7 +44,6 @@ from brightline.evidence.models import (
     SupportTicket,
     TimeOff,
 )
-from brightline.evidence.models import Review as CodeReview
 from brightline.fairness.models import DemographicRecord, HrisEvent, SurveyResponse
 from brightline.feedback.models import (
     Accomplishment,
@@ -135,7 +135,7 @@ TARGETS: tuple[Target, ...] = (
     Target("people", HrisEvent, "date"),
     Target("people", Person, "left_on", never_delete=HOLD_LEAVER),
     Target("delivery", EvidenceItem, "occurred_at", _held_when_cited("evidence_item")),
-    Target("delivery", Commit, "committed_at"),
+    Target("delivery", CommitRecord, "committed_at"),
     Target("delivery", CodeReview, "submitted_at"),
     Target("delivery", PullRequest, "updated_at"),
     Target("delivery", Remediation, "occurred_at"),

@@ -10,7 +10,7 @@ from ninja.pagination import paginate
 
 from brightline import access
 from brightline.audit.models import AccessLog
-from brightline.audit.services import record_access, verify_chain
+from brightline.audit.services import verify_chain
 from brightline.pagination import ListPage
 from brightline.people.models import CareerLadder, Person, Team
 
@@ -115,9 +115,8 @@ def me(request: HttpRequest) -> Person:
 def person_detail(request: HttpRequest, person_id: int) -> Person:
     viewer: Person = request.auth  # type: ignore[attr-defined]
     subject = get_object_or_404(Person.objects.select_related("team", "level"), pk=person_id)
-    if not access.can_view_person_record(viewer, subject):
-        raise HttpError(403, "You can see this person's record only if you are in their management chain.")
-    record_access(viewer, subject, "people.profile", via="api")
+    access.open_person_record(viewer, subject, what="people.profile", via="api",
+                              denied="You can see this person's record only if you are in their management chain.")
     return subject
 
 
@@ -126,9 +125,8 @@ def person_detail(request: HttpRequest, person_id: int) -> Person:
 def person_access_log(request: HttpRequest, person_id: int) -> list[AccessLog]:
     viewer: Person = request.auth  # type: ignore[attr-defined]
     subject = get_object_or_404(Person, pk=person_id)
-    if not access.can_view_access_log(viewer, subject):
-        raise HttpError(403, "Only the person and people partners can see who read a record.")
-    record_access(viewer, subject, "audit.access_log", via="api")
+    access.open_person_record(viewer, subject, what="audit.access_log", via="api",
+                              denied="Only the person and people partners can see who read a record.")
     return list(AccessLog.objects.filter(subject=subject)[:500])
 
 

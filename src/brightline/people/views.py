@@ -16,8 +16,8 @@ RECENT_DECISIONS = 50
 
 
 def _partner(request: HttpRequest) -> Person:
-    viewer = access.person_for(request.user)
-    if viewer is None or not viewer.is_active or not access.is_people_partner(viewer):
+    viewer = access.request_person(request)
+    if not access.is_people_partner(viewer):
         raise PermissionDenied("Pending changes of roles and managers are for people partners.")
     return viewer
 

@@ -19,7 +19,6 @@ from ninja.errors import HttpError
 from ninja.pagination import paginate
 
 from brightline import access
-from brightline.audit.services import record_access
 from brightline.pagination import ListPage
 from brightline.people.models import Person, Team
 from brightline.reviews import services
@@ -51,11 +50,11 @@ def _viewer(request: HttpRequest) -> Person:
 def _review(request: HttpRequest, review_id: int, *, outcome: bool = False) -> Review:
     viewer = _viewer(request)
     review = get_object_or_404(Review.objects.select_related("cycle", "person", "manager", "level"), pk=review_id)
-    if not access.can_view_review(viewer, review):
-        raise HttpError(403, ERR_FORBIDDEN_REVIEW)
-    if outcome and not access.can_view_review_outcome(viewer, review):
-        raise HttpError(403, ERR_FORBIDDEN_OUTCOME)
-    record_access(viewer, review.person, "reviews.review", via="api")
+    allowed = access.can_view_review(viewer, review)
+    if allowed and outcome and not access.can_view_review_outcome(viewer, review):
+        raise HttpError(403, ERR_FORBIDDEN_OUTCOME)  # refused before anything is read
+    access.open_person_record(viewer, review.person, what="reviews.review", via="api", denied=ERR_FORBIDDEN_REVIEW,
+                              allowed=allowed)
     return review
 
 
@@ -119,6 +118,8 @@ class ReviewOut(Schema):
     promotion_readiness: str | None
     assessments: list[AssessmentOut] | None
     acknowledged_at: datetime | None
+    # What the caller may do on this review now (``access.ReviewActions``); on one review's answer only.
+    actions: dict[str, bool] | None = None
 
 
 class AssessmentIn(Schema):
@@ -287,7 +288,8 @@ def list_reviews(request: HttpRequest) -> Any:
 
 @router.get("/reviews/{review_id}", response=ReviewOut)
 def review_detail(request: HttpRequest, review_id: int) -> Any:
-    return _review_out(_viewer(request), _review(request, review_id))
+    viewer, review = _viewer(request), _review(request, review_id)
+    return {**_review_out(viewer, review), "actions": access.review_actions(viewer, review).as_dict()}
 
 
 @router.put("/reviews/{review_id}/assessments/{dimension}", response=AssessmentOut,

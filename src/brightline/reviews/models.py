@@ -12,9 +12,12 @@ decision about another person still rests on, unless that decision is being dele
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db import models
 
-from brightline.people.models import Dimension
+from brightline import access
+from brightline.people.models import Dimension, Person
 
 
 class Phase(models.TextChoices):
@@ -35,6 +38,23 @@ PHASE_ORDER: tuple[str, ...] = tuple(Phase.values)
 
 def phase_index(phase: str) -> int:
     return PHASE_ORDER.index(phase)
+
+
+# A packet is a draft until calibration starts.
+DRAFT_PACKET_PHASES: tuple[str, ...] = (Phase.EVIDENCE, Phase.SELF_REVIEW, Phase.MANAGER_ASSESSMENT)
+
+# When each step on a review is open. The services refuse a step outside its phases, and
+# ``access.review_actions`` offers it only inside them: one table, read by both.
+STEP_PHASES: dict[str, tuple[str, ...]] = {
+    "annotate": (Phase.EVIDENCE, Phase.SELF_REVIEW),
+    "self_review": (Phase.SELF_REVIEW,),
+    "assess": (Phase.MANAGER_ASSESSMENT,),
+    "approve_adverse": (Phase.MANAGER_ASSESSMENT,),
+    "calibrate": (Phase.CALIBRATION,),
+    "acknowledge": (Phase.RELEASE, Phase.ACKNOWLEDGEMENT),
+    "appeal": (Phase.RELEASE, Phase.ACKNOWLEDGEMENT),
+    "check_packet": DRAFT_PACKET_PHASES,
+}
 
 
 class Outcome(models.TextChoices):
@@ -85,6 +105,14 @@ class ReviewCycle(models.Model):
     def phase_ends_on(self, phase: str) -> str | None:
         return self.schedule.get(phase)
 
+    def is_open_for(self, step: str) -> bool:
+        """Whether the cycle's phase allows ``step`` (a key of ``STEP_PHASES``)."""
+        return self.phase in STEP_PHASES[step]
+
+    def appeal_deadline(self) -> dt.date:
+        """The last day an appeal can be filed: the end of the acknowledgement phase."""
+        return dt.date.fromisoformat(self.schedule[Phase.ACKNOWLEDGEMENT])
+
 
 class Review(models.Model):
     """One person's review in one cycle; also their calibration packet (E2)."""
@@ -128,6 +156,32 @@ class Review(models.Model):
     @property
     def audit_subject_person_id(self) -> int:
         return self.person_id
+
+    # The state a step depends on, asked the same way by the services and by ``access.review_actions``.
+
+    def proposes_adverse_outcome(self) -> bool:
+        """The manager proposed *needs support* on at least one dimension (C10: it needs a second approver)."""
+        return self.assessments.filter(proposed_outcome=Outcome.NEEDS_SUPPORT).exists()
+
+    def has_open_appeal(self) -> bool:
+        return self.appeals.filter(status__in=OPEN_APPEAL_STATES).exists()
+
+    def eligible_panelists(self) -> list[Person]:
+        """The cycle's panelists without a conflict of interest for this person (E8)."""
+        seats = self.cycle.panel_members.select_related("person")
+        return [seat.person for seat in seats if not access.has_conflict_of_interest(seat.person, self)]
+
+    def pre_voters(self, eligible: list[Person]) -> set[int]:
+        """The ids of the ``eligible`` panelists who pre-voted on every dimension."""
+        votes: dict[int, int] = {}
+        for panelist in self.pre_votes.filter(panelist__in=eligible).values_list("panelist_id", flat=True):
+            votes[panelist] = votes.get(panelist, 0) + 1
+        return {panelist for panelist, count in votes.items() if count == len(Dimension.values)}
+
+    def pre_votes_complete(self) -> bool:
+        """Every eligible panelist has pre-voted: the spread is revealed and discussion may change outcomes."""
+        eligible = self.eligible_panelists()
+        return bool(eligible) and len(self.pre_voters(eligible)) == len(eligible)
 
 
 class DimensionAssessment(models.Model):
@@ -346,6 +400,10 @@ class Appeal(models.Model):
     @property
     def audit_subject_person_id(self) -> int:
         return self.review.person_id
+
+
+# An appeal in one of these states blocks filing another on the same review.
+OPEN_APPEAL_STATES = (Appeal.Status.REQUESTED, Appeal.Status.IN_REVIEW, Appeal.Status.ESCALATED)
 
 
 class AppealMessage(models.Model):

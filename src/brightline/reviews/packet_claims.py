@@ -14,10 +14,8 @@ from brightline.core.narrative import find_citations
 from brightline.feedback.models import Accomplishment
 from brightline.insights.adapters import accomplishment_evidence_ids
 from brightline.people.models import Dimension
-from brightline.reviews.models import Phase, Review
+from brightline.reviews.models import DRAFT_PACKET_PHASES, Review
 
-# A packet is a draft until calibration starts.
-DRAFT_PACKET_PHASES = (Phase.EVIDENCE, Phase.SELF_REVIEW, Phase.MANAGER_ASSESSMENT)
 # The manager's narrative fields and how a reader calls them.
 NARRATIVE_FIELDS = (("manager_summary", "summary"), ("cross_functional_impact", "cross-functional impact"),
                     ("scope_growth", "scope growth"))

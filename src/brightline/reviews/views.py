@@ -9,10 +9,10 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from brightline import access
-from brightline.audit.services import record_access
 from brightline.core.narrative import check_text
 from brightline.evidence.models import EvidenceItem
 from brightline.feedback.models import Accomplishment
@@ -34,25 +34,19 @@ from brightline.reviews.models import (
 from brightline.reviews.packet import build_packet, render_packet_pdf
 from brightline.reviews.packet_claims import DRAFT_PACKET_PHASES
 
-ERR_NOT_LINKED = "This account is not linked to an active person in Brightline."
 DENIED_PACKET_CHECK = "Only the person or the manager writing a draft packet can check it."
 ERR_PACKET_NOT_DRAFT = "This packet is past its draft phases; its claims are no longer checked."
 
 
-def _viewer(request: HttpRequest) -> Person:
-    viewer = access.person_for(request.user)
-    if viewer is None or not viewer.is_active:
-        raise PermissionDenied(ERR_NOT_LINKED)
-    return viewer
+_viewer = access.request_person  # the signed-in person (request.person), or 403
 
 
 def _review_for(request: HttpRequest, review_id: int) -> tuple[Person, Review]:
     viewer = _viewer(request)
     review = get_object_or_404(Review.objects.select_related("cycle", "person", "manager", "level", "team"),
                                pk=review_id)
-    if not access.can_view_review(viewer, review):
-        raise PermissionDenied(api_error())
-    record_access(viewer, review.person, "reviews.review", via="web")
+    access.open_person_record(viewer, review.person, what="reviews.review", denied=api_error(),
+                              allowed=access.can_view_review(viewer, review))
     return viewer, review
 
 
@@ -176,7 +170,7 @@ def cycle_advance(request: HttpRequest, cycle_id: int) -> HttpResponse:
     cycle = get_object_or_404(ReviewCycle, pk=cycle_id)
     return _act(request, lambda: services.advance_cycle(cycle, actor=viewer,
                                                         to_phase=request.POST.get("to_phase") or None),
-                "The cycle moved to its next phase.", f"/reviews/cycles/{cycle.pk}/")
+                "The cycle moved to its next phase.", reverse("reviews:cycle", args=[cycle.pk]))
 
 
 @require_POST
@@ -185,7 +179,7 @@ def cycle_panel(request: HttpRequest, cycle_id: int) -> HttpResponse:
     cycle = get_object_or_404(ReviewCycle, pk=cycle_id)
     members = list(Person.objects.filter(pk__in=request.POST.getlist("members")))
     return _act(request, lambda: services.set_panel(cycle, actor=viewer, members=members),
-                "Panel seated.", f"/reviews/cycles/{cycle.pk}/")
+                "Panel seated.", reverse("reviews:cycle", args=[cycle.pk]))
 
 
 @require_POST
@@ -199,7 +193,8 @@ def cycle_memos(request: HttpRequest, cycle_id: int) -> HttpResponse:
             accountable = (review.manager.manager if review.manager and review.manager.manager else viewer)
             services.generate_decision_memo(review, actor=viewer, accountable=accountable)
 
-    return _act(request, generate, "Decision memos generated from the record.", f"/reviews/cycles/{cycle.pk}/")
+    return _act(request, generate, "Decision memos generated from the record.",
+                reverse("reviews:cycle", args=[cycle.pk]))
 
 
 # ----------------------------------------------------------------------------------------- review
@@ -256,68 +251,54 @@ def review_check_packet(request: HttpRequest, review_id: int) -> HttpResponse:
     else:
         run_insights(person=review.person, actor=viewer)
         messages.success(request, "Checked: the notes below list the claims that still cite no evidence.")
-    return redirect(f"/reviews/r/{review.pk}/#packet-evidence")
+    return redirect(reverse("reviews:review", args=[review.pk]) + "#packet-evidence")
 
 
 @require_GET
 def review_detail(request: HttpRequest, review_id: int) -> HttpResponse:
     viewer, review = _review_for(request, review_id)
     phase = review.cycle.phase
-    is_self = access.is_self(viewer, review.person)
-    can_assess = access.can_assess(viewer, review) and phase == Phase.MANAGER_ASSESSMENT \
-        and review.assessment_submitted_at is None
-    own_evidence = EvidenceItem.objects.filter(person=review.person)[:50] if is_self else []
-    accomplishments = []
-    if is_self:
-        accomplishments = list(Accomplishment.objects.filter(person=review.person))
+    actions = access.review_actions(viewer, review)
+    is_self = actions.is_subject
+    own_evidence = EvidenceItem.objects.filter(person=review.person)[:50] if actions.annotate else []
+    accomplishments = list(Accomplishment.objects.filter(person=review.person)) if actions.self_review else []
     selected = set(review.packet_items.filter(kind="accomplishment", selected_accomplishment=True)
                    .values_list("object_id", flat=True))
-    adverse = review.assessments.filter(proposed_outcome=Outcome.NEEDS_SUPPORT).exists()
     form_errors = request.session.pop(_form_errors_key(review), {})
     rows = _dimension_rows(viewer, review)
     for row in rows:
         row["error"] = form_errors.get(f"dim-{row['assessment'].dimension}", "")
+    pending = list(CalibrationChange.objects.filter(assessment__review=review,
+                                                    status=CalibrationChange.Status.AWAITING_APPROVAL)
+                   .select_related("assessment", "actor")) if actions.approve_changes else []
+    for change in pending:
+        change.own = change.actor_id == viewer.pk  # the author of a change is never its second approver
     context = {
         "submit_error": form_errors.get("submit", ""),
         "review": review, "phase": phase, "phase_label": Phase(phase).label, "is_self": is_self,
-        "show_outcome": access.can_view_review_outcome(viewer, review),
-        "rows": rows, "outcomes": Outcome.choices,
+        "actions": actions, "rows": rows, "outcomes": Outcome.choices,
         "readiness_choices": PromotionReadiness.choices,
-        "can_self_review": is_self and phase == Phase.SELF_REVIEW,
-        "can_annotate": is_self and phase in (Phase.EVIDENCE, Phase.SELF_REVIEW),
         "own_evidence": own_evidence, "accomplishments": accomplishments, "selected": selected,
-        "can_assess": can_assess,
-        "training_complete": services.manager_training_complete(viewer) if can_assess else None,
-        "can_approve_adverse": adverse and phase == Phase.MANAGER_ASSESSMENT
-        and access.can_approve_adverse_outcome(viewer, review, review.manager),
-        "is_eligible_panelist": phase == Phase.CALIBRATION and access.can_decide_in_calibration(viewer, review),
+        "training_complete": services.manager_training_complete(viewer) if actions.assess else None,
         "spread": services.pre_vote_spread(review, viewer=viewer),
-        "pending_changes": CalibrationChange.objects.filter(assessment__review=review,
-                                                            status=CalibrationChange.Status.AWAITING_APPROVAL),
-        "can_approve_changes": phase == Phase.CALIBRATION and (
-            access.can_decide_in_calibration(viewer, review) or access.is_people_partner(viewer)),
+        "pending_changes": pending,
         "packet_items": review.packet_items.select_related("included_by"),
         "memo": getattr(review, "memo", None),
         "memo_display": _memo_display(getattr(review, "memo", None), viewer),
-        "can_acknowledge": is_self and phase in (Phase.RELEASE, Phase.ACKNOWLEDGEMENT)
-        and review.acknowledged_at is None,
-        "can_appeal": is_self and phase in (Phase.RELEASE, Phase.ACKNOWLEDGEMENT)
-        and not review.appeals.filter(status__in=services.OPEN_APPEAL_STATES).exists(),
         "appeal_deadline": review.cycle.schedule.get(Phase.ACKNOWLEDGEMENT),
         "appeals": [a for a in review.appeals.all() if access.can_view_appeal(viewer, a)],
         "conflicts": review.conflicts.select_related("panelist"),
         "level": review.level, "next_level": review.level.next_level() if review.level else None,
         "is_draft": phase_index(phase) < phase_index(Phase.CALIBRATION),
-        "packet_evidence": _packet_evidence(viewer, review), "packet_next": f"/reviews/r/{review.pk}/#packet-evidence",
-        "can_check_packet": access.can_check_packet_evidence(viewer, review)
-        and phase_index(phase) < phase_index(Phase.CALIBRATION),
+        "packet_evidence": _packet_evidence(viewer, review),
+        "packet_next": reverse("reviews:review", args=[review.pk]) + "#packet-evidence",
     }
     return render(request, "reviews/review.html", context)
 
 
 def _post_review(request: HttpRequest, review_id: int) -> tuple[Person, Review, str]:
     viewer, review = _review_for(request, review_id)
-    return viewer, review, f"/reviews/r/{review.pk}/"
+    return viewer, review, reverse("reviews:review", args=[review.pk])
 
 
 @require_POST
@@ -418,7 +399,7 @@ def review_approve_change(request: HttpRequest, review_id: int, change_id: int) 
 def review_declare_conflict(request: HttpRequest, review_id: int) -> HttpResponse:
     viewer, review, back = _post_review(request, review_id)
     return _act(request, lambda: services.declare_conflict(review, panelist=viewer, note=request.POST.get("note", "")),
-                "Conflict declared; you take no part in this decision.", "/reviews/")
+                "Conflict declared; you take no part in this decision.", reverse("reviews:index"))
 
 
 @require_POST
@@ -461,9 +442,8 @@ def _appeal_for(request: HttpRequest, appeal_id: int) -> tuple[Person, Appeal]:
     viewer = _viewer(request)
     appeal = get_object_or_404(Appeal.objects.select_related("review__person", "review__cycle", "reviewer"),
                                pk=appeal_id)
-    if not access.can_view_appeal(viewer, appeal):
-        raise PermissionDenied(services.ERR_CANNOT_SEE_APPEAL)
-    record_access(viewer, appeal.review.person, "reviews.appeal", via="web")
+    access.open_person_record(viewer, appeal.review.person, what="reviews.appeal",
+                              denied=services.ERR_CANNOT_SEE_APPEAL, allowed=access.can_view_appeal(viewer, appeal))
     return viewer, appeal
 
 
@@ -483,7 +463,7 @@ def appeal_detail(request: HttpRequest, appeal_id: int) -> HttpResponse:
 @require_POST
 def appeal_action(request: HttpRequest, appeal_id: int, action: str) -> HttpResponse:
     viewer, appeal = _appeal_for(request, appeal_id)
-    back = f"/reviews/appeals/{appeal.pk}/"
+    back = reverse("reviews:appeal", args=[appeal.pk])
     post = request.POST
     actions: dict[str, tuple[Callable[[], Any], str]] = {
         "message": (lambda: services.add_appeal_message(appeal, author=viewer, body=post.get("body", "")),

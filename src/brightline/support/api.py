@@ -12,7 +12,6 @@ from ninja.errors import HttpError
 from ninja.pagination import paginate
 
 from brightline import access
-from brightline.audit.services import record_access
 from brightline.pagination import ListPage
 from brightline.people.models import Person
 from brightline.support import services
@@ -83,9 +82,8 @@ class CommentIn(Schema):
 def _plan(request: HttpRequest, plan_id: int) -> tuple[Person, SupportPlan]:
     viewer: Person = request.auth  # type: ignore[attr-defined]
     plan = get_object_or_404(SupportPlan.objects.select_related("person"), pk=plan_id)
-    if not access.can_view_support_plan(viewer, plan):
-        raise HttpError(403, ERR_FORBIDDEN)
-    record_access(viewer, plan.person, "support.plan", via="api")
+    access.open_person_record(viewer, plan.person, what="support.plan", via="api", denied=ERR_FORBIDDEN,
+                              allowed=access.can_view_support_plan(viewer, plan))
     return viewer, plan
 
 

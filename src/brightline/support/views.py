@@ -13,18 +13,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from brightline import access
-from brightline.audit.services import record_access
 from brightline.evidence.models import EvidenceItem
 from brightline.people.models import Person
 from brightline.support import services
 from brightline.support.models import Cadence, CheckIn, Diagnosis, SupportPlan
 
-
-def _viewer(request: HttpRequest) -> Person:
-    viewer = access.person_for(request.user)
-    if viewer is None or not viewer.is_active:
-        raise PermissionDenied("This account is not linked to an active person in Brightline.")
-    return viewer
+_viewer = access.request_person  # the signed-in person (request.person), or 403
 
 
 def _date(value: str | None) -> dt.date | None:
@@ -46,9 +40,7 @@ def index(request: HttpRequest) -> HttpResponse:
 def plan_new(request: HttpRequest, person_id: int) -> HttpResponse:
     viewer = _viewer(request)
     person = get_object_or_404(Person, pk=person_id)
-    if not access.can_open_support_plan(viewer, person):
-        raise PermissionDenied(services.ERR_CANNOT_OPEN)
-    record_access(viewer, person, "support.plan", via="web")
+    access.open_person_record(viewer, person, what="support.plan", denied=services.ERR_CANNOT_OPEN)
     error = ""
     if request.method == "POST":
         post = request.POST
@@ -76,9 +68,9 @@ def plan_new(request: HttpRequest, person_id: int) -> HttpResponse:
 def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
     viewer = _viewer(request)
     plan = get_object_or_404(SupportPlan.objects.select_related("person", "opened_by", "approved_by"), pk=plan_id)
-    if not access.can_view_support_plan(viewer, plan):
-        raise PermissionDenied("A support plan is visible to the person, their management chain and people partners.")
-    record_access(viewer, plan.person, "support.plan", via="web")
+    access.open_person_record(
+        viewer, plan.person, what="support.plan", allowed=access.can_view_support_plan(viewer, plan),
+        denied="A support plan is visible to the person, their management chain and people partners.")
     can_approve = (plan.status == SupportPlan.Status.PROPOSED and viewer.pk not in {plan.opened_by_id, plan.person_id}
                    and (access.is_people_partner(viewer) or access.manages(viewer, plan.person)))
     return render(request, "support/plan.html", {

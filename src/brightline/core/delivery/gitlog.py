@@ -48,6 +48,17 @@ __all__ = [
     "iter_release_contents",
     "list_release_tags",
     "map_first_release",
+    "BackgroundGit",
+    "RevertCommit",
+    "claim_history",
+    "count_new",
+    "existing_commits",
+    "first_release_of",
+    "is_ancestor",
+    "parse_parents",
+    "resolve_revision",
+    "reverts_off_head",
+    "start_history_walk",
 ]
 
 # --- error messages (tests assert these exact texts) -----------------------------------
@@ -784,6 +795,171 @@ def map_first_release(
 ) -> Mapping[str, ReleaseTag]:
     """Map every released commit sha to the first release tag (by creation time) containing it.
 
-    Commits in no release are absent. See :func:`iter_release_contents` for the algorithm.
+    Commits in no release are absent. The answer of :func:`iter_release_contents`, from one history
+    walk (:func:`start_history_walk`, :func:`first_release_of`) — the walk a repository sync makes.
     """
-    return {sha: tag for tag, sha in iter_release_contents(path, tags, allow_shallow=allow_shallow)}
+    repository = _checked_repository(path, allow_shallow=allow_shallow).path
+    if not tags:
+        return {}
+    parents = parse_parents(start_history_walk(repository, (tag.commit_sha for tag in tags)).result())
+    return first_release_of(parents, tags, lambda tag: tag)
+
+
+# --- the commit graph: one walk answers which commits are new and which release shipped each ---
+class BackgroundGit:
+    """A git command started now and read later: it runs while the caller does other work (a sync
+    starts the history walk, then streams ``git log`` beside it), writing to temporary files, never
+    to a pipe that could fill up and stall it. :meth:`result` waits for it; :meth:`close` stops it.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], *args: str, stdin: bytes | None = None):
+        self._command = args[0]
+        self._stdout = tempfile.TemporaryFile()  # noqa: SIM115 -- closed by close(), after the process
+        self._stderr = tempfile.TemporaryFile()  # noqa: SIM115
+        try:
+            self._process = subprocess.Popen(
+                [*_git_args(Path(path)), *args], stdout=self._stdout, stderr=self._stderr, env=_environment(),
+                stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL)
+        except FileNotFoundError as error:
+            self._stdout.close()
+            self._stderr.close()
+            raise GitRepositoryError(GIT_NOT_INSTALLED) from error
+        if stdin is not None:
+            assert self._process.stdin is not None
+            self._process.stdin.write(stdin)
+            self._process.stdin.close()
+
+    def result(self) -> str:
+        """The command's output; raises :class:`GitRepositoryError` if it failed."""
+        try:
+            code = self._process.wait()
+            if code != 0:
+                self._stderr.seek(0)
+                raise GitRepositoryError(GIT_COMMAND_FAILED.format(
+                    command=self._command, code=code, stderr=_decode(self._stderr.read()).strip()))
+            self._stdout.seek(0)
+            return _decode(self._stdout.read())
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        if self._process.poll() is None:
+            self._process.kill()
+            self._process.wait()
+        self._stdout.close()
+        self._stderr.close()
+
+
+def start_history_walk(path: str | os.PathLike[str], tips: Iterable[str]) -> BackgroundGit:
+    """Start listing every commit reachable from ``tips`` with its parents (``git rev-list --parents``);
+    read it with :func:`parse_parents`. The tips go on stdin, so any number of release points fit."""
+    unique = "".join(f"{sha}\n" for sha in dict.fromkeys(tips))
+    return BackgroundGit(path, "rev-list", "--parents", "--stdin", stdin=unique.encode())
+
+
+def parse_parents(output: str) -> dict[str, str]:
+    """``{sha: its parents' shas separated by spaces}`` from ``git rev-list --parents``; one string a
+    commit rather than a list keeps a million-commit history small."""
+    parents: dict[str, str] = {}
+    for line in output.splitlines():
+        sha, _, rest = line.partition(" ")
+        parents[sha] = rest
+    return parents
+
+
+_Value = TypeVar("_Value")
+
+
+def claim_history(parents: Mapping[str, str], tip: str, claimed: dict[str, _Value], value: _Value) -> None:
+    """Set ``claimed[sha] = value`` for every commit in ``tip``'s history not claimed yet, without
+    walking past claimed ones (a history is closed under parents, so what lies behind is claimed too)."""
+    stack = [tip]
+    while stack:
+        sha = stack.pop()
+        if sha in claimed:
+            continue
+        claimed[sha] = value
+        stack.extend(parents.get(sha, "").split())
+
+
+def count_new(parents: Mapping[str, str], head: str, exclude: Iterable[str]) -> int:
+    """How many commits ``head`` reaches that none of ``exclude`` does: ``git rev-list --count head ^exclude…``."""
+    seen: dict[str, bool] = {}
+    for sha in exclude:
+        claim_history(parents, sha, seen, False)
+    claim_history(parents, head, seen, True)
+    return sum(1 for new in seen.values() if new)
+
+
+def first_release_of(parents: Mapping[str, str], points: Iterable[ReleaseTag],
+                     label: Callable[[ReleaseTag], _Value]) -> dict[str, _Value]:
+    """``{commit sha: label(first release point that shipped it)}`` for every released commit.
+
+    Release points are taken in order of time, then name; a commit belongs to the earliest point whose
+    history contains it — the answer of :func:`iter_release_contents` (``rev-list point --not <earlier>``
+    per point), computed from one ``git rev-list --parents`` walk: walking from each point in order and
+    stopping at commits an earlier point claimed visits exactly the commits that ``rev-list`` lists.
+    """
+    first: dict[str, _Value] = {}
+    for point in sorted(points, key=lambda point: (point.created_at, point.name)):
+        claim_history(parents, point.commit_sha, first, label(point))
+    return first
+
+
+def resolve_revision(path: str | os.PathLike[str], revision: str) -> str:
+    """The full sha of the commit ``revision`` names; :data:`REVISION_NOT_FOUND` if none."""
+    repository = Path(path)
+    found = _decode(_run_git(repository, "rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}",
+                             check=False)).strip()
+    if not found:
+        raise GitRepositoryError(REVISION_NOT_FOUND.format(revision=revision, path=repository))
+    return found
+
+
+def is_ancestor(path: str | os.PathLike[str], ancestor: str, descendant: str) -> bool:
+    """Whether ``ancestor`` is in ``descendant``'s history (a cursor still valid after a push)."""
+    try:
+        return subprocess.run([*_git_args(Path(path)), "merge-base", "--is-ancestor", ancestor, descendant],
+                              capture_output=True, env=_environment(), check=False).returncode == 0
+    except FileNotFoundError as error:
+        raise GitRepositoryError(GIT_NOT_INSTALLED) from error
+
+
+def existing_commits(path: str | os.PathLike[str], shas: Sequence[str]) -> dict[str, str]:
+    """``{given sha: full sha}`` for the given shas (full or abbreviated) that name a commit."""
+    if not shas:
+        return {}
+    output = _decode(_run_git(Path(path), "cat-file", "--batch-check=%(objectname) %(objecttype)",
+                              stdin="".join(f"{sha}^{{commit}}\n" for sha in shas).encode()))
+    found: dict[str, str] = {}
+    for sha, line in zip(shas, output.splitlines(), strict=False):
+        parts = line.split()
+        if len(parts) == 2 and parts[1] == "commit":
+            found[sha] = parts[0]
+    return found
+
+
+class RevertCommit(NamedTuple):
+    """A revert commit: its sha, the sha it names as reverted, and when it was committed."""
+
+    sha: str
+    reverted_sha: str
+    committed_at: datetime
+
+
+def reverts_off_head(path: str | os.PathLike[str], head: str, tips: Iterable[str]) -> list[RevertCommit]:
+    """The reverts that ``tips`` reach and ``head`` does not (a fix on a release's maintenance branch),
+    with the sha each names (the rule of :attr:`Commit.reverted_sha`)."""
+    wanted = sorted(set(tips) - {head})
+    if not wanted:
+        return []
+    output = _decode(_run_git(Path(path), "log", "-i", "--grep=This reverts commit", "--format=%H%x00%cI%x00%B%x01",
+                              "--stdin", stdin="".join(f"{sha}\n" for sha in wanted).encode() + f"^{head}\n".encode()))
+    found: list[RevertCommit] = []
+    for record in output.split("\x01"):
+        sha, _, rest = record.strip("\n").partition("\x00")
+        committed, _, message = rest.partition("\x00")
+        reverted = _REVERT_BODY.search(message)
+        if sha and reverted:
+            found.append(RevertCommit(sha, reverted.group("sha").lower(), datetime.fromisoformat(committed)))
+    return found

@@ -10,7 +10,7 @@ from typing import Any, Final
 from django.db import transaction
 
 from brightline.evidence.identities import IdentityResolver
-from brightline.evidence.models import Deployment, EvidenceItem, Incident, PullRequest, Review, Service
+from brightline.evidence.models import CodeReview, Deployment, EvidenceItem, Incident, PullRequest, Service
 
 _SEVERITY = re.compile(r"^(?:sev(?:erity)?|priority|p)[\s:_-]*([0-9a-z]+)$", re.IGNORECASE)
 STAGES: Final = ("pull_requests", "releases", "deployments", "incidents")
@@ -87,7 +87,7 @@ def save_pull_request(service: Service, source: str, record: PullRequestRecord, 
             "updated_at": record.updated_at})
         for review in reviews:
             reviewer_id = resolver.resolve_handle(source, review.reviewer)
-            Review.objects.update_or_create(source=source, external_id=review.external_id, defaults={
+            CodeReview.objects.update_or_create(source=source, external_id=review.external_id, defaults={
                 "pull_request": pull_request, "reviewer": review.reviewer, "person_id": reviewer_id,
                 "state": review.state, "submitted_at": review.submitted_at})
             if reviewer_id is not None and review.state in {"approved", "changes_requested"}:
@@ -193,7 +193,7 @@ def _finish(platform: str, key: str, service: Service, result: PlatformSyncResul
     from brightline.audit.services import log_action
     from brightline.evidence.metrics import update_incident_attribution
 
-    result.reviews = Review.objects.filter(source=platform, pull_request__service=service).count()
+    result.reviews = CodeReview.objects.filter(source=platform, pull_request__service=service).count()
     if result.incidents or result.deployments:
         update_incident_attribution([service])
     with transaction.atomic():

@@ -8,6 +8,7 @@ phase, mutates inside one transaction, and writes one audit entry per change. Th
 
 from __future__ import annotations
 
+from brightline.reviews.models import OPEN_APPEAL_STATES
 from brightline.reviews.services.appeals import (
     APPEAL_DECISION_DAYS,
     ERR_ALREADY_ACKNOWLEDGED,
@@ -25,7 +26,6 @@ from brightline.reviews.services.appeals import (
     ERR_REVIEWER_NOT_PEOPLE_PARTNER,
     ERR_REVIEWER_SAME,
     ERR_REVIEWER_WROTE_FEEDBACK,
-    OPEN_APPEAL_STATES,
     acknowledge_review,
     add_appeal_message,
     appeal_deadline,
@@ -128,6 +128,7 @@ from brightline.reviews.services.common import (
     OUTCOMES,
     PERCENTAGE,
     QUOTA_WORDS,
+    ActionRefused,
     ConcurrentEditError,
     CycleSettings,
     ReviewError,
@@ -172,6 +173,7 @@ from brightline.reviews.services.memos import (
 
 __all__ = [
     "ANONYMOUS_PANELIST",
+    "ActionRefused",
     "APPEAL_DECISION_DAYS",
     "CYCLE_SETTINGS",
     "CalibrationFlag",

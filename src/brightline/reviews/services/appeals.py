@@ -16,10 +16,10 @@ from brightline.policy.models import AppealReviewers
 from brightline.reviews.appeal_rules import contested_feedback_writer_ids
 from brightline.reviews.models import (
     OUTCOME_SCALE,
+    STEP_PHASES,
     Appeal,
     AppealMessage,
     CalibrationChange,
-    Phase,
     Review,
     ReviewCycle,
 )
@@ -30,7 +30,9 @@ from brightline.reviews.services.common import (
     ERR_NOT_PEOPLE_PARTNER,
     ERR_NOT_SELF,
     ERR_REASON_REQUIRED,
+    ActionRefused,
     ReviewError,
+    _allow,
     _include_all,
     _require,
     _require_phase,
@@ -89,10 +91,10 @@ APPEAL_DECISION_DAYS = 14
 
 def acknowledge_review(review: Review, *, actor: Person, comment: str = "") -> Review:
     """The employee confirms they have seen the outcome; acknowledging never waives the right to appeal."""
-    _require(access.is_self(actor, review.person), ERR_NOT_SELF)
-    _require_phase(review.cycle, Phase.RELEASE, Phase.ACKNOWLEDGEMENT)
+    _allow(access.is_self(actor, review.person), ERR_NOT_SELF)
+    _require_phase(review.cycle, *STEP_PHASES["acknowledge"])
     if review.acknowledged_at is not None:
-        raise ReviewError(ERR_ALREADY_ACKNOWLEDGED.format(at=review.acknowledged_at.date()))
+        raise ActionRefused(ERR_ALREADY_ACKNOWLEDGED.format(at=review.acknowledged_at.date()))
     with transaction.atomic():
         review.acknowledged_at = timezone.now()
         review.acknowledgement_comment = comment.strip()
@@ -101,21 +103,18 @@ def acknowledge_review(review: Review, *, actor: Person, comment: str = "") -> R
     return review
 
 
-OPEN_APPEAL_STATES = (Appeal.Status.REQUESTED, Appeal.Status.IN_REVIEW, Appeal.Status.ESCALATED)
-
-
 def appeal_deadline(cycle: ReviewCycle) -> dt.date:
-    return dt.date.fromisoformat(cycle.schedule[Phase.ACKNOWLEDGEMENT])
+    return cycle.appeal_deadline()
 
 
 def file_appeal(review: Review, *, actor: Person, context: str, today: dt.date | None = None) -> Appeal:
     """Within the window, the employee adds context and requests a second review (E7)."""
     today = today or timezone.localdate()
-    _require(access.is_self(actor, review.person), ERR_NOT_SELF)
-    _require_phase(review.cycle, Phase.RELEASE, Phase.ACKNOWLEDGEMENT)
-    deadline = appeal_deadline(review.cycle)
-    _require(today <= deadline, ERR_APPEAL_WINDOW_CLOSED.format(date=deadline))
-    _require(not review.appeals.filter(status__in=OPEN_APPEAL_STATES).exists(), ERR_APPEAL_OPEN)
+    _allow(access.is_self(actor, review.person), ERR_NOT_SELF)
+    _require_phase(review.cycle, *STEP_PHASES["appeal"])
+    deadline = review.cycle.appeal_deadline()
+    _allow(today <= deadline, ERR_APPEAL_WINDOW_CLOSED.format(date=deadline))
+    _allow(not review.has_open_appeal(), ERR_APPEAL_OPEN)
     _require(bool(context.strip()), ERR_CONTEXT_REQUIRED)
     with transaction.atomic():
         appeal = Appeal.objects.create(review=review, context=context.strip(),

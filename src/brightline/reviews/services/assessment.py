@@ -12,10 +12,10 @@ from brightline import access
 from brightline.audit.services import log_action
 from brightline.people.models import Dimension, Person
 from brightline.reviews.models import (
+    STEP_PHASES,
     DimensionAssessment,
     Outcome,
     PacketItem,
-    Phase,
     PromotionReadiness,
     Review,
 )
@@ -26,7 +26,9 @@ from brightline.reviews.services.common import (
     ERR_NOT_SELF,
     ERR_REASON_REQUIRED,
     OUTCOMES,
+    ActionRefused,
     ReviewError,
+    _allow,
     _check_packet_evidence,
     _include,
     _include_all,
@@ -95,8 +97,8 @@ SELF_REVIEW_ACCOMPLISHMENTS = (3, 5)
 
 def annotate_evidence(review: Review, *, actor: Person, reference: str, note: str) -> PacketItem:
     """The employee includes one of their items and says what it shows (B6)."""
-    _require(access.is_self(actor, review.person), ERR_NOT_SELF)
-    _require_phase(review.cycle, Phase.EVIDENCE, Phase.SELF_REVIEW)
+    _allow(access.is_self(actor, review.person), ERR_NOT_SELF)
+    _require_phase(review.cycle, *STEP_PHASES["annotate"])
     parsed = _references([reference])[0]
     with transaction.atomic():
         item = _include(review, parsed, actor=actor, via="annotation")
@@ -108,8 +110,8 @@ def annotate_evidence(review: Review, *, actor: Person, reference: str, note: st
 
 def select_accomplishments(review: Review, *, actor: Person, accomplishment_ids: Iterable[str | int]) -> list[str]:
     """The employee chooses the 3–5 accomplishments their packet shows (B4)."""
-    _require(access.is_self(actor, review.person), ERR_NOT_SELF)
-    _require_phase(review.cycle, Phase.SELF_REVIEW)
+    _allow(access.is_self(actor, review.person), ERR_NOT_SELF)
+    _require_phase(review.cycle, *STEP_PHASES["self_review"])
     references = _references([f"accomplishment:{value}" for value in accomplishment_ids])
     low, high = SELF_REVIEW_ACCOMPLISHMENTS
     _require(low <= len(references) <= high, ERR_ACCOMPLISHMENT_COUNT.format(count=len(references)))
@@ -124,8 +126,8 @@ def select_accomplishments(review: Review, *, actor: Person, accomplishment_ids:
 
 
 def submit_self_review(review: Review, *, actor: Person, context: str) -> Review:
-    _require(access.is_self(actor, review.person), ERR_NOT_SELF)
-    _require_phase(review.cycle, Phase.SELF_REVIEW)
+    _allow(access.is_self(actor, review.person), ERR_NOT_SELF)
+    _require_phase(review.cycle, *STEP_PHASES["self_review"])
     selected = review.packet_items.filter(kind=PacketItem.Kind.ACCOMPLISHMENT, selected_accomplishment=True).count()
     low, high = SELF_REVIEW_ACCOMPLISHMENTS
     _require(low <= selected <= high, ERR_ACCOMPLISHMENT_COUNT.format(count=selected))
@@ -140,10 +142,10 @@ def submit_self_review(review: Review, *, actor: Person, context: str) -> Review
 
 def _check_manager_can_edit(review: Review, actor: Person) -> None:
     manager_name = review.manager.name if review.manager else "nobody"
-    _require(access.can_assess(actor, review), ERR_NOT_MANAGER.format(manager=manager_name))
-    _require_phase(review.cycle, Phase.MANAGER_ASSESSMENT)
+    _allow(access.can_assess(actor, review), ERR_NOT_MANAGER.format(manager=manager_name))
+    _require_phase(review.cycle, *STEP_PHASES["assess"])
     if review.assessment_submitted_at is not None:
-        raise ReviewError(ERR_ALREADY_SUBMITTED.format(at=review.assessment_submitted_at.date()))
+        raise ActionRefused(ERR_ALREADY_SUBMITTED.format(at=review.assessment_submitted_at.date()))
 
 
 def dimension_label(dimension: str) -> str:
@@ -252,12 +254,12 @@ def _check_adverse_evidence(dimension: str, citations: Iterable[str]) -> None:
 
 def approve_adverse_assessment(review: Review, *, approver: Person, reason: str) -> Review:
     """A second person approves a proposed *needs support* (C10) after checking its evidence."""
-    _require_phase(review.cycle, Phase.MANAGER_ASSESSMENT)
-    _require(access.can_approve_adverse_outcome(approver, review, review.manager),
-             ERR_NOT_SECOND_APPROVER.format(name=approver.name))
+    _require_phase(review.cycle, *STEP_PHASES["approve_adverse"])
+    _allow(access.can_approve_adverse_outcome(approver, review, review.manager),
+           ERR_NOT_SECOND_APPROVER.format(name=approver.name))
+    _allow(review.proposes_adverse_outcome(), ERR_NO_ADVERSE)
     _require(bool(reason.strip()), ERR_REASON_REQUIRED)
     adverse = _adverse_dimensions(review)
-    _require(bool(adverse), ERR_NO_ADVERSE)
     for assessment in adverse:
         _check_adverse_evidence(assessment.dimension, assessment.citations)
     with transaction.atomic():

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,6 +17,7 @@ from brightline.people.models import Person
 from brightline.reviews.models import (
     OUTCOME_SCALE,
     PHASE_ORDER,
+    STEP_PHASES,
     CalibrationChange,
     ConflictOfInterest,
     DimensionAssessment,
@@ -39,8 +39,10 @@ from brightline.reviews.services.common import (
     ERR_REASON_REQUIRED,
     MIN_PANEL_SIZE,
     OUTCOMES,
+    ActionRefused,
     ConcurrentEditError,
     ReviewError,
+    _allow,
     _require,
     _require_phase,
 )
@@ -148,14 +150,13 @@ def declare_conflict(review: Review, *, panelist: Person, note: str) -> Conflict
 
 
 def eligible_panelists(review: Review) -> list[Person]:
-    seats = review.cycle.panel_members.select_related("person")
-    return [seat.person for seat in seats if not access.has_conflict_of_interest(seat.person, review)]
+    return review.eligible_panelists()
 
 
 def _check_eligible(review: Review, person: Person) -> None:
-    _require(access.is_panelist(person, review.cycle), ERR_NOT_PANELIST.format(name=person.name))
-    _require(not access.has_conflict_of_interest(person, review),
-             ERR_CONFLICTED.format(name=person.name, person=review.person.name))
+    _allow(access.is_panelist(person, review.cycle), ERR_NOT_PANELIST.format(name=person.name))
+    _allow(not access.has_conflict_of_interest(person, review),
+           ERR_CONFLICTED.format(name=person.name, person=review.person.name))
 
 
 @dataclass(frozen=True)
@@ -176,13 +177,11 @@ class PreVoteSpread:
 
 
 def _voters(review: Review, eligible: list[Person]) -> set[int]:
-    counts = Counter(review.pre_votes.filter(panelist__in=eligible).values_list("panelist_id", flat=True))
-    return {panelist for panelist, count in counts.items() if count == len(DIMENSIONS)}
+    return review.pre_voters(eligible)
 
 
 def pre_votes_complete(review: Review) -> bool:
-    eligible = eligible_panelists(review)
-    return bool(eligible) and len(_voters(review, eligible)) == len(eligible)
+    return review.pre_votes_complete()
 
 
 @dataclass(frozen=True)
@@ -246,11 +245,11 @@ def pre_vote_spread(review: Review, *, viewer: Person | None) -> PreVoteSpread:
 
 def record_pre_vote(review: Review, *, panelist: Person, dimension: str, outcome: str, note: str = "") -> PreVote:
     """An independent assessment before discussion; others' votes stay hidden until everyone has voted."""
-    _require_phase(review.cycle, Phase.CALIBRATION)
+    _require_phase(review.cycle, *STEP_PHASES["calibrate"])
     _check_eligible(review, panelist)
+    _allow(not pre_votes_complete(review), ERR_VOTES_REVEALED)
     _check_dimension(dimension)
     _check_outcome(outcome)
-    _require(not pre_votes_complete(review), ERR_VOTES_REVEALED)
     with transaction.atomic():
         vote, _ = PreVote.objects.update_or_create(review=review, panelist=panelist, dimension=dimension,
                                                    defaults={"outcome": outcome, "note": note.strip()})
@@ -286,12 +285,12 @@ def record_calibration_change(assessment: DimensionAssessment, *, actor: Person,
     change applies only if the assessment is still at ``seen_version``.
     """
     review = assessment.review
-    _require_phase(review.cycle, Phase.CALIBRATION)
+    _require_phase(review.cycle, *STEP_PHASES["calibrate"])
     _check_eligible(review, actor)
-    _check_outcome(to_outcome)
     if not pre_votes_complete(review):
         spread = pre_vote_spread(review, viewer=None)
-        raise ReviewError(ERR_PRE_VOTES_OPEN.format(voted=spread.voted, eligible=spread.eligible))
+        raise ActionRefused(ERR_PRE_VOTES_OPEN.format(voted=spread.voted, eligible=spread.eligible))
+    _check_outcome(to_outcome)
     _require(bool(reason.strip()), ERR_REASON_REQUIRED)
     try:
         references = references_in(reason, list(citations))
@@ -323,11 +322,10 @@ def record_calibration_change(assessment: DimensionAssessment, *, actor: Person,
 def approve_calibration_change(change: CalibrationChange, *, approver: Person) -> CalibrationChange:
     """The second approver of a change to *needs support* (C10): another eligible panelist or a people partner."""
     review = change.assessment.review
-    _require_phase(review.cycle, Phase.CALIBRATION)
+    _require_phase(review.cycle, *STEP_PHASES["calibrate"])
+    _allow(access.can_approve_calibration_change(approver, review), ERR_NOT_SECOND_APPROVER.format(name=approver.name))
     _require(change.status == CalibrationChange.Status.AWAITING_APPROVAL, ERR_NOT_AWAITING)
-    eligible = access.can_decide_in_calibration(approver, review) or (
-        access.is_people_partner(approver) and not access.has_conflict_of_interest(approver, review))
-    _require(eligible and approver.pk != change.actor_id, ERR_NOT_SECOND_APPROVER.format(name=approver.name))
+    _require(approver.pk != change.actor_id, ERR_NOT_SECOND_APPROVER.format(name=approver.name))
     with transaction.atomic():
         assessment = DimensionAssessment.objects.get(pk=change.assessment_id)
         _apply_outcome(assessment, seen_version=assessment.version, outcome=change.to_outcome)

@@ -33,6 +33,11 @@ class ConcurrentEditError(ReviewError):
     """Someone else changed the same outcome since it was read; nothing was overwritten."""
 
 
+class ActionRefused(ReviewError):
+    """This person may not take this step on this review now: who they are to it, or the review's phase or state,
+    rather than what they sent. ``access.review_actions`` offers a step exactly when no service refuses it so."""
+
+
 ERR_NOT_PEOPLE_PARTNER = "only people partners can {action}"
 
 
@@ -107,6 +112,12 @@ def _require(condition: bool, message: str) -> None:
         raise ReviewError(message)
 
 
+def _allow(condition: bool, message: str) -> None:
+    """A check of who may act, or of whether the review's state allows the step (see ``ActionRefused``)."""
+    if not condition:
+        raise ActionRefused(message)
+
+
 def _require_phase(cycle: ReviewCycle, *phases: str) -> None:
     # Read the phase from the database: an object loaded earlier may predate a phase change.
     cycle.phase = ReviewCycle.objects.filter(pk=cycle.pk).values_list("phase", flat=True).get()
@@ -114,8 +125,8 @@ def _require_phase(cycle: ReviewCycle, *phases: str) -> None:
         return
     if phase_index(cycle.phase) >= phase_index(Phase.RELEASE) and Phase.RELEASE not in phases \
             and Phase.ACKNOWLEDGEMENT not in phases:
-        raise ReviewError(ERR_RELEASED_USE_APPEAL)
-    raise ReviewError(ERR_WRONG_PHASE.format(phases=" or ".join(phases), current=cycle.phase))
+        raise ActionRefused(ERR_RELEASED_USE_APPEAL)
+    raise ActionRefused(ERR_WRONG_PHASE.format(phases=" or ".join(phases), current=cycle.phase))
 
 
 def _normalise_key(key: object) -> str:

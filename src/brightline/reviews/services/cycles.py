@@ -13,6 +13,7 @@ from brightline import access
 from brightline.audit.services import log_action
 from brightline.people.models import Person, Team
 from brightline.reviews.models import (
+    OPEN_APPEAL_STATES,
     PHASE_ORDER,
     Appeal,
     CalibrationChange,
@@ -23,7 +24,6 @@ from brightline.reviews.models import (
     ReviewCycle,
     phase_index,
 )
-from brightline.reviews.services.appeals import OPEN_APPEAL_STATES
 from brightline.reviews.services.calibration import _declare_conflicts
 from brightline.reviews.services.common import (
     CYCLE_SETTINGS,

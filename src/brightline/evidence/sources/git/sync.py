@@ -15,14 +15,16 @@ first release that shipped it. Recorded production deployments of the service fr
 sources (webhook, CI) whose sha is in the repository are release points too. Each deployed revert
 (on the branch or on a release's maintenance branch) is decided by
 :func:`brightline.core.delivery.classify_reverts`: a failure of an earlier release, or rework.
+
+Every git process and the commit-graph walk (which commits are new, which release shipped each)
+are core's (``brightline.core.delivery.gitlog``); this module keeps the cursor, the batch writer
+and the upserts.
 """
 
 from __future__ import annotations
 
 import itertools
 import json
-import subprocess
-import tempfile
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
@@ -42,16 +44,22 @@ from brightline.core.delivery import (
     GitRepositoryError,
     ReleaseTag,
     classify_reverts,
+    count_new,
     deployment_id_for_release,
+    existing_commits,
+    first_release_of,
     go_live_ranks,
     inspect_repository,
+    is_ancestor,
     iter_commit_summaries,
     list_release_tags,
-    reverted_sha_in,
+    parse_parents,
+    resolve_revision,
+    reverts_off_head,
+    start_history_walk,
 )
 from brightline.evidence.identities import IdentityResolver, read_mailmap
-from brightline.evidence.models import Commit as CommitRow
-from brightline.evidence.models import Deployment, EvidenceItem, Remediation, Repository
+from brightline.evidence.models import CommitRecord, Deployment, EvidenceItem, Remediation, Repository
 from brightline.evidence.sources.base import require_allowed
 from brightline.people.models import Person
 
@@ -79,16 +87,6 @@ class GitSyncResult:
         return asdict(self)
 
 
-def _git(path: str, *args: str, stdin: bytes | None = None, check: bool = True) -> str:
-    result = subprocess.run(["git", "-C", path, *args], input=stdin, capture_output=True, check=False)
-    if check and result.returncode != 0:
-        raise GitRepositoryError(
-            f"git {args[0]} failed with exit code {result.returncode}: "
-            f"{result.stderr.decode('utf-8', 'replace').strip()}"
-        )
-    return result.stdout.decode("utf-8", "replace")
-
-
 def _offset_minutes(moment: datetime) -> int:
     offset = moment.utcoffset()
     return 0 if offset is None else int(offset.total_seconds() // 60)
@@ -102,42 +100,6 @@ def _datetime_adapter() -> Callable[[datetime], Any]:
     if connection.vendor == "sqlite":
         return lambda moment: moment.astimezone(UTC).isoformat(" ")[:19]
     return connection.ops.adapt_datetimefield_value
-
-
-class _GitOutput:
-    """A git command started now and read later: it runs while we do other work, writing to a
-    temporary file (never a pipe that could fill up and stall it)."""
-
-    def __init__(self, path: str, *args: str, stdin: bytes | None = None):
-        self._command = args[0]
-        self._stdout = tempfile.TemporaryFile()  # noqa: SIM115 -- closed by close(), after the process
-        self._stderr = tempfile.TemporaryFile()  # noqa: SIM115
-        self._process = subprocess.Popen(["git", "-C", path, *args], stdout=self._stdout, stderr=self._stderr,
-                                         stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL)
-        if stdin is not None:
-            assert self._process.stdin is not None
-            self._process.stdin.write(stdin)
-            self._process.stdin.close()
-
-    def result(self) -> str:
-        """The command's output; raises ``GitRepositoryError`` if it failed."""
-        try:
-            code = self._process.wait()
-            if code != 0:
-                self._stderr.seek(0)
-                raise GitRepositoryError(f"git {self._command} failed with exit code {code}: "
-                                         f"{self._stderr.read().decode('utf-8', 'replace').strip()}")
-            self._stdout.seek(0)
-            return self._stdout.read().decode("utf-8", "replace")
-        finally:
-            self.close()
-
-    def close(self) -> None:
-        if self._process.poll() is None:
-            self._process.kill()
-            self._process.wait()
-        self._stdout.close()
-        self._stderr.close()
 
 
 class _Writer:
@@ -155,7 +117,7 @@ class _Writer:
         self.batch_size = max(1, batch_size)
         self.first_release: dict[str, int] = {}
         self.seen: set[str] = set()
-        self.insert_commits = _row_inserter(CommitRow, _COMMIT_COLUMNS)
+        self.insert_commits = _row_inserter(CommitRecord, _COMMIT_COLUMNS)
         self.insert_items = _row_inserter(EvidenceItem, _ITEM_COLUMNS)
 
     def write(self, commits: Iterable[CommitSummary], *, on_batch: Callable[[int], None]) -> None:
@@ -296,32 +258,6 @@ def _merged_change_text(*, sha: str, subject: str, service: str, lines_added: in
     )
 
 
-def _resolve_head(path: str, branch: str) -> str:
-    head = _git(path, "rev-parse", "--verify", "--quiet", f"{branch}^{{commit}}", check=False).strip()
-    if not head:
-        raise GitRepositoryError(f"Revision {branch!r} does not exist in {path}.")
-    return head
-
-
-def _is_ancestor(path: str, ancestor: str, head: str) -> bool:
-    return subprocess.run(["git", "-C", path, "merge-base", "--is-ancestor", ancestor, head],
-                          capture_output=True, check=False).returncode == 0
-
-
-def _existing_commits(path: str, shas: list[str]) -> dict[str, str]:
-    """``{given sha: full sha}`` for the shas that name a commit in the repository."""
-    if not shas:
-        return {}
-    output = _git(path, "cat-file", "--batch-check=%(objectname) %(objecttype)",
-                  stdin="".join(f"{sha}^{{commit}}\n" for sha in shas).encode())
-    found: dict[str, str] = {}
-    for sha, line in zip(shas, output.splitlines(), strict=False):
-        parts = line.split()
-        if len(parts) == 2 and parts[1] == "commit":
-            found[sha] = parts[0]
-    return found
-
-
 def _sync_releases(repository: Repository, path: str) -> tuple[list[ReleaseTag], dict[str, int]]:
     """Upsert one production deployment per release tag; return the release points and ids."""
     service = repository.service
@@ -351,7 +287,7 @@ def _sync_releases(repository: Repository, path: str) -> tuple[list[ReleaseTag],
     others = list(Deployment.objects.filter(service=service, status=Deployment.Status.SUCCESS)
                   .exclude(source=SOURCE).exclude(sha="").values_list("id", "sha", "deployed_at", "environment"))
     others = [row for row in others if service.is_production(row[3])]
-    full = _existing_commits(path, [sha for _, sha, _, _ in others])
+    full = existing_commits(path, [sha for _, sha, _, _ in others])
     for pk, sha, deployed_at, _ in others:
         if sha in full:
             name = f"deployment:{pk}"
@@ -360,82 +296,9 @@ def _sync_releases(repository: Repository, path: str) -> tuple[list[ReleaseTag],
     return points, by_point
 
 
-def _history_walk(path: str, head: str, points: list[ReleaseTag]) -> _GitOutput:
-    """Start listing every commit reachable from the head or a release point, with its parents.
-
-    One walk answers both :func:`_count_new` (the progress bar's total) and :func:`_first_releases`.
-    """
-    tips = "".join(f"{sha}\n" for sha in dict.fromkeys([head, *(point.commit_sha for point in points)]))
-    return _GitOutput(path, "rev-list", "--parents", "--stdin", stdin=tips.encode())
-
-
-def _read_parents(walk: _GitOutput) -> dict[str, str]:
-    """``{sha: its parents' shas separated by spaces}`` from ``git rev-list --parents``; one string
-    a commit rather than a list keeps a million-commit history small."""
-    parents: dict[str, str] = {}
-    for line in walk.result().splitlines():
-        sha, _, rest = line.partition(" ")
-        parents[sha] = rest
-    return parents
-
-
-def _claim(parents: dict[str, str], tip: str, claimed: dict[str, Any], value: Any) -> None:
-    """Set ``claimed[sha] = value`` for every commit in ``tip``'s history not claimed yet,
-    without walking past claimed ones (histories are closed under parents)."""
-    stack = [tip]
-    while stack:
-        sha = stack.pop()
-        if sha in claimed:
-            continue
-        claimed[sha] = value
-        stack.extend(parents.get(sha, "").split())
-
-
-def _count_new(parents: dict[str, str], head: str, exclude: list[str]) -> int:
-    """What ``git rev-list --count head ^exclude…`` prints."""
-    seen: dict[str, Any] = {}
-    for sha in exclude:
-        _claim(parents, sha, seen, False)
-    _claim(parents, head, seen, True)
-    return sum(1 for new in seen.values() if new)
-
-
-def _first_releases(parents: dict[str, str], points: list[ReleaseTag], by_point: dict[str, int]) -> dict[str, int]:
-    """``{commit sha: id of the first release that shipped it}`` for every released commit.
-
-    Same answer as :func:`brightline.core.delivery.iter_release_contents` (release points in
-    order of time, then name; a commit belongs to the earliest point whose history contains it),
-    computed from one ``git rev-list --parents`` instead of one ``rev-list`` per point: walking
-    from each point in order and stopping at commits an earlier point already claimed visits
-    exactly the commits that ``rev-list point --not <earlier>`` lists.
-    """
-    first: dict[str, int] = {}
-    for point in sorted(points, key=lambda point: (point.created_at, point.name)):
-        _claim(parents, point.commit_sha, first, by_point[point.name])
-    return first
-
-
 def _production_environment(repository: Repository) -> str:
     environments = repository.service.production_environments or ["production"]
     return environments[0]
-
-
-def _off_head_reverts(path: str, head: str, points: list[ReleaseTag]) -> list[tuple[str, str, datetime]]:
-    """``(sha, reverted sha, commit time)`` of the reverts that only release points reach (a fix
-    on a maintenance branch); the head's reverts are stored commits already."""
-    tips = sorted({point.commit_sha for point in points} - {head})
-    if not tips:
-        return []
-    output = _git(path, "log", "-i", "--grep=This reverts commit", "--format=%H%x00%cI%x00%B%x01", "--stdin",
-                  stdin="".join(f"{sha}\n" for sha in tips).encode() + f"^{head}\n".encode())
-    found: list[tuple[str, str, datetime]] = []
-    for record in output.split("\x01"):
-        sha, _, rest = record.strip("\n").partition("\x00")
-        committed, _, message = rest.partition("\x00")
-        reverted = reverted_sha_in(message)
-        if sha and reverted:
-            found.append((sha, reverted, datetime.fromisoformat(committed)))
-    return found
 
 
 def _sync_reverts(repository: Repository, *, path: str, head: str, points: list[ReleaseTag],
@@ -445,10 +308,10 @@ def _sync_reverts(repository: Repository, *, path: str, head: str, points: list[
     by the deployment that ships the revert), or rework inside one release (stored with the fix
     deployment as both the failed and the fixing deployment, which the metrics read as rework and
     never as a failure). A revert no deployment contains yet records nothing."""
-    stored = list(CommitRow.objects.filter(repository=repository, is_revert=True)
+    stored = list(CommitRecord.objects.filter(repository=repository, is_revert=True)
                   .values_list("sha", "reverted_sha", "committed_at"))
     reverts = [(sha, reverted, committed_at) for sha, reverted, committed_at in stored if reverted]
-    reverts += _off_head_reverts(path, head, points) if points else []
+    reverts += reverts_off_head(path, head, (point.commit_sha for point in points)) if points else []
     rank = go_live_ranks({by_point[point.name]: point.created_at for point in points})
     decisions = classify_reverts([(sha, reverted) for sha, reverted, _ in reverts], first_release, rank)
     when = {sha: committed_at for sha, _, committed_at in reverts}
@@ -475,14 +338,14 @@ def _sync_reverts(repository: Repository, *, path: str, head: str, points: list[
 def _reconcile_first_releases(repository: Repository, first_release: dict[str, int]) -> int:
     """Point stored commits at their first release when a new tag shipped them (or a tag moved)."""
     changed: dict[int | None, list[str]] = {}
-    for sha, stored in CommitRow.objects.filter(repository=repository).values_list("sha", "first_release_id"):
+    for sha, stored in CommitRecord.objects.filter(repository=repository).values_list("sha", "first_release_id"):
         wanted = first_release.get(sha)
         if wanted != stored:
             changed.setdefault(wanted, []).append(sha)
     with transaction.atomic():
         for release_id, shas in changed.items():
             for start in range(0, len(shas), 500):
-                CommitRow.objects.filter(repository=repository, sha__in=shas[start:start + 500]) \
+                CommitRecord.objects.filter(repository=repository, sha__in=shas[start:start + 500]) \
                     .update(first_release_id=release_id)
     return sum(len(shas) for shas in changed.values())
 
@@ -510,26 +373,26 @@ def sync_git_repository(
         raise GitRepositoryError(EMPTY_REPOSITORY.format(path=info.path))
     if info.is_shallow and not allow_shallow:
         raise GitRepositoryError(SHALLOW_REPOSITORY.format(path=info.path))
-    head = _resolve_head(path, repository.branch)
+    head = resolve_revision(path, repository.branch)
 
     points, by_point = _sync_releases(repository, path)
     cursor = repository.last_synced_head
-    exclude = [cursor] if cursor and _is_ancestor(path, cursor, head) else []
+    exclude = [cursor] if cursor and is_ancestor(path, cursor, head) else []
     rewritten = bool(cursor) and not exclude
-    before = CommitRow.objects.filter(repository=repository).count()
+    before = CommitRecord.objects.filter(repository=repository).count()
 
     # Two git processes run side by side: the history walk (for the progress bar's total and the
     # release contents) finishes while git log computes diffs, read ahead on a thread by the core;
     # writing starts once the releases are known.
-    walk = _history_walk(path, head, points)
+    walk = start_history_walk(path, [head, *(point.commit_sha for point in points)])
     writer = _Writer(repository, resolver=IdentityResolver(source=SOURCE, mailmap=read_mailmap(path, head)),
                      batch_size=batch_size)
     commits = iter_commit_summaries(path, revision=head, exclude=exclude, allow_shallow=allow_shallow)
     try:
         first = next(commits, None)  # starts git log
-        parents = _read_parents(walk)
-        first_release = writer.first_release = _first_releases(parents, points, by_point)
-        total = _count_new(parents, head, exclude)
+        parents = parse_parents(walk.result())
+        first_release = writer.first_release = first_release_of(parents, points, lambda point: by_point[point.name])
+        total = count_new(parents, head, exclude)
         del parents
         done = 0
 
@@ -547,10 +410,10 @@ def sync_git_repository(
 
     if rewritten:
         # History was rewritten: drop commits that are no longer reachable from the head.
-        gone = [sha for sha in CommitRow.objects.filter(repository=repository).values_list("sha", flat=True)
+        gone = [sha for sha in CommitRecord.objects.filter(repository=repository).values_list("sha", flat=True)
                 if sha not in writer.seen]
         for start in range(0, len(gone), 500):
-            CommitRow.objects.filter(repository=repository, sha__in=gone[start:start + 500]).delete()
+            CommitRecord.objects.filter(repository=repository, sha__in=gone[start:start + 500]).delete()
     if before:
         # Rows stored by an earlier (or interrupted) run keep the release they had then; a new tag,
         # a moved tag or a tag deleted since must be reflected in every one of them. Rows this run
@@ -559,7 +422,7 @@ def sync_git_repository(
     reverts = _sync_reverts(repository, path=path, head=head, points=points, by_point=by_point,
                             first_release=first_release)
 
-    totals = CommitRow.objects.filter(repository=repository).aggregate(
+    totals = CommitRecord.objects.filter(repository=repository).aggregate(
         commits=Count("id"), lines_added=Sum("lines_added"), lines_deleted=Sum("lines_deleted"))
     releases = Deployment.objects.filter(source=SOURCE, service=repository.service).count()
     result = GitSyncResult(
