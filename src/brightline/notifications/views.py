@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -12,14 +11,8 @@ from brightline import access
 from brightline.notifications import calendar
 from brightline.notifications.models import Frequency
 from brightline.notifications.services import NotificationError, absolute_url, frequency_of, set_frequency
-from brightline.people.models import Person
 
-
-def _viewer(request: HttpRequest) -> Person:
-    viewer = access.person_for(request.user)
-    if viewer is None or not viewer.is_active:
-        raise PermissionDenied("This account is not linked to an active person in Brightline.")
-    return viewer
+_viewer = access.request_person  # the signed-in person (request.person), or 403
 
 
 @require_http_methods(["GET", "POST"])
