@@ -443,6 +443,8 @@ def draft_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if not access.can_view_growth_page(viewer, draft.person):
         raise PermissionDenied(DENIED_GROWTH)
     record_access(viewer, draft.person, "feedback.draft", via="web")
+    evidence = list(draft.evidence.all())
+    cited = {evidence_id for sentence in draft.sentences for evidence_id in sentence["cited_ids"]}
     form = DraftEditForm(request.POST or None, initial={"text": draft.current_text()})
     checked = None
     if request.method == "POST":
@@ -470,7 +472,8 @@ def draft_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "feedback/draft_detail.html", {
         "draft": draft, "form": form, "checked": checked, "edits": draft.edits.select_related("author"),
         "can_edit": access.can_edit_accomplishments(viewer, draft.person) and draft.status == "draft",
-        "evidence": draft.evidence.all()})
+        "evidence": [e for e in evidence if str(e.pk) in cited],
+        "context": [e for e in evidence if str(e.pk) not in cited]})
 
 
 # --- manager readiness -------------------------------------------------------------------------
