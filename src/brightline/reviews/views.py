@@ -18,6 +18,7 @@ from brightline.evidence.models import EvidenceItem
 from brightline.feedback.models import Accomplishment
 from brightline.insights.services import run_insights
 from brightline.insights.views import packet_evidence_cards
+from brightline.people.criteria import level_criteria
 from brightline.people.models import Dimension, Person, Team
 from brightline.reviews import services
 from brightline.reviews.models import (
@@ -209,12 +210,14 @@ def _dimension_rows(viewer: Person, review: Review) -> list[dict[str, Any]]:
     competencies = {c.dimension: c for c in review.level.competencies.all()} if review.level else {}
     next_level = review.level.next_level() if review.level else None
     next_competencies = {c.dimension: c for c in next_level.competencies.all()} if next_level else {}
+    criteria = level_criteria(review.level) if review.level else {}
     spread = services.pre_vote_spread(review, viewer=viewer)
     rows = []
     for assessment in review.assessments.all():
         rows.append({
             "assessment": assessment, "competency": competencies.get(assessment.dimension),
             "next_competency": next_competencies.get(assessment.dimension),
+            "criteria": criteria.get(assessment.dimension),
             "own_vote": spread.own_votes.get(assessment.dimension, ""),
             "spread": spread.spread.get(assessment.dimension),
             "changes": list(CalibrationChange.objects.filter(assessment=assessment).select_related("actor")),
