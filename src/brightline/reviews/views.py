@@ -26,6 +26,7 @@ from brightline.reviews.models import (
     Appeal,
     CalibrationChange,
     Outcome,
+    PacketAnnotation,
     Phase,
     PromotionReadiness,
     Review,
@@ -34,6 +35,7 @@ from brightline.reviews.models import (
 )
 from brightline.reviews.packet import build_packet, render_packet_pdf
 from brightline.reviews.packet_claims import DRAFT_PACKET_PHASES
+from brightline.reviews.services import preview as packet_notes
 
 ERR_NOT_LINKED = "This account is not linked to an active person in Brightline."
 DENIED_PACKET_CHECK = "Only the person or the manager writing a draft packet can check it."
@@ -288,6 +290,7 @@ def review_detail(request: HttpRequest, review_id: int) -> HttpResponse:
         "readiness_choices": PromotionReadiness.choices,
         "can_self_review": is_self and phase == Phase.SELF_REVIEW,
         "can_annotate": is_self and phase in (Phase.EVIDENCE, Phase.SELF_REVIEW),
+        "can_annotate_packet": packet_notes.can_annotate_packet(viewer, review),
         "own_evidence": own_evidence, "accomplishments": accomplishments, "selected": selected,
         "can_assess": can_assess,
         "training_complete": services.manager_training_complete(viewer) if can_assess else None,
@@ -442,9 +445,29 @@ def review_appeal(request: HttpRequest, review_id: int) -> HttpResponse:
 @require_GET
 def packet_view(request: HttpRequest, review_id: int) -> HttpResponse:
     viewer, review = _review_for(request, review_id)
-    if not access.can_view_review_outcome(viewer, review):
+    # The person pre-reviews her own packet before release (B6): what her manager cites once the assessment
+    # is submitted, and her notes; outcomes (proposed or calibrated) only from release on.
+    pre_review = not access.can_view_review_outcome(viewer, review)
+    if pre_review and not access.is_self(viewer, review.person):
         raise PermissionDenied("The packet with its outcomes is shown to the employee from release on.")
-    return render(request, "reviews/packet.html", {"review": review, "packet": build_packet(review)})
+    return render(request, "reviews/packet.html", {
+        "review": review, "packet": build_packet(review), "pre_review": pre_review,
+        "manager_submitted": review.assessment_submitted_at is not None,
+        "annotations": packet_notes.packet_annotations(review),
+        "can_annotate_packet": packet_notes.can_annotate_packet(viewer, review),
+        "annotation_sections": list(packet_notes.ANNOTATION_SECTIONS.items())})
+
+
+@require_POST
+def packet_annotate(request: HttpRequest, review_id: int) -> HttpResponse:
+    viewer, review = _review_for(request, review_id)
+    replaces = None
+    if request.POST.get("replaces"):
+        replaces = get_object_or_404(PacketAnnotation, pk=request.POST["replaces"], review=review)
+    return _act(request, lambda: packet_notes.annotate_packet(
+        review, actor=viewer, section=request.POST.get("section", "packet"), body=request.POST.get("body", ""),
+        replaces=replaces), "Note kept. Your manager and the panel read it beside your packet.",
+        f"/reviews/r/{review.pk}/packet/#notes")
 
 
 @require_GET
