@@ -82,3 +82,12 @@ def test_before_the_manager_submits_she_sees_her_own_part_and_her_self_review_ev
     assert "I led the payouts retries" in page and f"[E:{items[1].pk}]" in page and "add a note to your packet" in page
     packet = erin.get(f"/reviews/r/{review.pk}/packet/").content.decode()
     assert "has not submitted the assessment yet" in packet and "What your manager cites" not in packet
+
+
+def test_a_cycle_removed_by_retention_takes_every_version_of_her_notes_with_it(personas):
+    cycle = cycle_in_calibration(personas)
+    review = review_of(cycle, personas.erin)
+    first = packet_notes.annotate_packet(review, actor=personas.erin, section="packet", body="First.")
+    packet_notes.annotate_packet(review, actor=personas.erin, section="packet", body="Second.", replaces=first)
+    cycle.delete()
+    assert not PacketAnnotation.objects.exists()

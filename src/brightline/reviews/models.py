@@ -142,7 +142,7 @@ class PacketAnnotation(models.Model):
     author = models.ForeignKey("people.Person", null=True, on_delete=models.SET_NULL, related_name="+")
     section = models.CharField(max_length=32, default="packet")
     body = models.TextField()
-    replaces = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT,
+    replaces = models.OneToOneField("self", null=True, blank=True, on_delete=models.RESTRICT,
                                     related_name="replaced_by")
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -20,7 +20,7 @@ class Migration(migrations.Migration):
                 ('body', models.TextField()),
                 ('created_at', models.DateTimeField(auto_now_add=True)),
                 ('author', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='people.person')),
-                ('replaces', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='replaced_by', to='reviews.packetannotation')),
+                ('replaces', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.RESTRICT, related_name='replaced_by', to='reviews.packetannotation')),
                 ('review', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='annotations', to='reviews.review')),
             ],
             options={
