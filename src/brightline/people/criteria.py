@@ -43,12 +43,13 @@ def criteria_for(competency: Competency, *, previous: Competency | None, followi
         exceeds = (f"Meets {level.code}, and the cited evidence shows more than once work whose reach goes beyond "
                    "what this level describes.")
     if previous is not None and previous_level is not None:
-        needs = (f"The evidence does not yet show this consistently: {expectation}. The work shown matches what "
-                 f"{previous_level.code} expects ({_sentence(previous.expectation)}); a support plan names the help "
-                 "owed.")
+        needs = (f"The cited evidence does not yet show this consistently: {expectation}. For reference, "
+                 f"{previous_level.code} expects: {_sentence(previous.expectation)}. The support owed is agreed "
+                 "with the person, never an exit signal.")
     else:
-        needs = (f"The evidence does not yet show this consistently: {expectation}. The work still needs closer "
-                 "guidance than the level describes; a support plan names the help owed.")
+        needs = (f"The cited evidence does not yet show this consistently: {expectation}. The work still needs "
+                 "closer guidance than the level describes; the support owed is agreed with the person, never an "
+                 "exit signal.")
     return OutcomeCriteria(competency.dimension, competency.get_dimension_display(), needs, meets, exceeds)
 
 
@@ -84,8 +85,8 @@ CALIBRATION_PRINCIPLES: tuple[tuple[str, str], ...] = (
      "Evidence is gathered before anyone proposes an outcome. Every outcome cites the work it rests on, and an "
      "outcome of needs support needs more than one piece of cited evidence."),
     ("You see your packet first",
-     "Before calibration you can read what your manager cites and add your own notes; the panel reads your "
-     "notes beside the packet."),
+     "Once your manager submits the assessment you can read what they cite, and until calibration ends you can "
+     "add your own notes; your manager and the panel read them beside the packet."),
     ("A change needs a written reason",
      "The panel calibrates the standard, not the person. Any change to a proposed outcome records who changed "
      "it, from what to what, and why; an outcome that departs from the evidence needs a written reason."),
