@@ -37,15 +37,15 @@ def criteria_for(competency: Competency, *, previous: Competency | None, followi
     expectation = _sentence(competency.expectation)
     meets = f"Shown {CONSISTENTLY}: {expectation}."
     if following is not None and next_level is not None:
-        exceeds = (f"Meets {level.code}, and the cited evidence shows more than once what {next_level.code} "
-                   f"expects: {_sentence(following.expectation)}.")
+        exceeds = (f"Meets {level.code}, and the cited evidence shows more than once the {next_level.code} "
+                   f"expectation: {_sentence(following.expectation)}.")
     else:
         exceeds = (f"Meets {level.code}, and the cited evidence shows more than once work whose reach goes beyond "
                    "what this level describes.")
     if previous is not None and previous_level is not None:
         needs = (f"The cited evidence does not yet show this consistently: {expectation}. For reference, "
-                 f"{previous_level.code} expects: {_sentence(previous.expectation)}. The support owed is agreed "
-                 "with the person, never an exit signal.")
+                 f"the {previous_level.code} expectation: {_sentence(previous.expectation)}. The support owed is "
+                 "agreed with the person, never an exit signal.")
     else:
         needs = (f"The cited evidence does not yet show this consistently: {expectation}. The work still needs "
                  "closer guidance than the level describes; the support owed is agreed with the person, never an "
