@@ -92,11 +92,14 @@ def test_the_api_gives_the_same_export_to_the_person_behind_the_session(record, 
 @pytest.mark.django_db
 def test_review_outcomes_and_the_memo_are_in_the_export_only_once_released(personas):
     from brightline.reviews import services
+    from brightline.reviews.services.preview import annotate_packet
     from tests.reviews_helpers import cycle_in_calibration, pre_vote_all, review_of
 
     cycle = cycle_in_calibration(personas)
+    annotate_packet(review_of(cycle, personas.erin), actor=personas.erin, section="packet", body="My note.")
     [before] = export_personal_data(personas.erin)["reviews"]
     assert before["cycle"] == str(cycle)
+    assert [note["body"] for note in before["packet_notes"]] == ["My note."]
     assert "dimensions" not in before and "manager_summary" not in before and "decision_memo" not in before
     for review in cycle.reviews.all():
         pre_vote_all(review, services.eligible_panelists(review))

@@ -14,9 +14,9 @@ import pytest
 
 from brightline.audit.models import AuditEntry
 from brightline.core.narrative import REASON_NO_CITATION
-from brightline.evidence.models import EvidenceItem
+from brightline.evidence.models import EvidenceItem, Incident, Service
 from brightline.feedback import services
-from brightline.feedback.models import DraftEdit, ImpactDraft
+from brightline.feedback.models import Accomplishment, DraftEdit, ImpactDraft
 from brightline.jobs.services import enqueue
 from brightline.policy.services import update_policy
 
@@ -53,7 +53,7 @@ def test_the_offline_draft_cites_evidence_in_every_sentence_with_provenance(pers
     assert len(draft.sentences) == 3 and draft.rejected_sentences == []
     assert all(s["cited_ids"] and f"[E:{s['cited_ids'][0]}]" in s["text"] for s in draft.sentences)
     entry = AuditEntry.objects.get(action="feedback.draft.generated")
-    assert entry.data["generator"] == "template-v1" and entry.data["evidence"] == [91001, 91002, 91003]
+    assert entry.data["generator"] == "template-v2" and entry.data["evidence"] == [91001, 91002, 91003]
     assert entry.actor_id == personas.erin.pk
 
 
@@ -178,7 +178,7 @@ def test_the_drafts_page_generates_edits_and_approves(personas, evidence, client
     assert created.status_code == 302
     draft = ImpactDraft.objects.get()
     page = erin.get(created.url).content.decode()
-    assert "template-v1" in page and "[E:91001]" in page
+    assert "template-v2" in page and "[E:91001]" in page
     bad = erin.post(created.url, {"action": "approve", "text": "Erin was brilliant."})
     assert "cites no evidence" in bad.content.decode()
     good = draft.accepted_sentences[0]["text"]
@@ -198,3 +198,62 @@ def test_the_fortnightly_job_drafts_for_everyone_with_recent_evidence(personas, 
     assert draft.window_start == date(2026, 10, 11) and draft.window_end == date(2026, 10, 25)
     assert AuditEntry.objects.get(action="feedback.draft.generated").actor_label == \
         "job:feedback.draft_impact_statements"
+
+
+def _item(person, pk, kind, title, summary, day, *, source="git", source_ref=None, metrics=None):
+    return EvidenceItem.objects.create(pk=pk, kind=kind, title=title, summary=summary, person=person,
+                                       occurred_at=datetime(2026, 9, day, 10, tzinfo=UTC), team=person.team,
+                                       service="refunds", source=source, source_ref=source_ref or f"c6-{pk}",
+                                       metrics=metrics or {})
+
+
+def test_the_draft_states_outcomes_from_linked_records_never_one_persons_line_counts(personas, client_for):
+    erin = personas.erin
+    # What the git source writes about a merged change: metadata and one person's activity counts.
+    change = _item(erin, 130, EvidenceItem.Kind.MERGED_CHANGE, "Refund batch change 3",
+                   "Commit f309a1b2c3d4 in refunds: 1 file(s), +1/-0 lines.", 2,
+                   metrics={"files_changed": 1, "lines_added": 1, "lines_deleted": 0})
+    lonely = _item(erin, 131, EvidenceItem.Kind.MERGED_CHANGE, "Bump lint config",
+                   "Commit 77aa1b2c3d4e in refunds: 2 file(s), +9/-4 lines.", 3,
+                   metrics={"files_changed": 2, "lines_added": 9, "lines_deleted": 4})
+    handled = _item(erin, 132, EvidenceItem.Kind.INCIDENT_HANDLED, "Handled incident: Refund queue stalled",
+                    "Severity sev2 on refunds.", 5, source="events", source_ref="incident:inc-77")
+    service = Service.objects.create(name="refunds", team=erin.team)
+    Incident.objects.create(service=service, title="Refund queue stalled", severity="sev2", source="events",
+                            external_id="inc-77", opened_at=datetime(2026, 9, 5, 10, tzinfo=UTC),
+                            resolved_at=datetime(2026, 9, 5, 10, 45, tzinfo=UTC), handled_by=erin)
+    accomplishment = Accomplishment.objects.create(
+        person=erin, period="2026-H2", title="Same-day refunds", situation="Refunds waited for a nightly batch.",
+        action="Split the batch per merchant.", result="Refunds now reach customers the same day. Support was happy.",
+        impact="Fewer refund tickets.", impact_level="business_outcome", measure="refund wait",
+        measure_unit="hours", measure_before=26, measure_after=4)
+    accomplishment.evidence.add(change)
+    request = services.request_feedback(actor=erin, subject=erin, respondents=[(personas.pat, "peer")])
+    answer = services.ResponseInput(what_they_did="Erin owned the refund queue stalled incident end to end.",
+                                    impact="Merchants kept receiving refunds while the queue was drained.",
+                                    one_thing_to_grow="Write the debrief sooner.")
+    services.submit_feedback_response(actor=personas.pat, invitation=request.invitations.get(), data=answer)
+
+    draft = services.generate_impact_draft(person=erin, window_start=date(2026, 9, 1), window_end=date(2026, 9, 30),
+                                           requested_by=erin)
+    texts = [s["text"] for s in draft.sentences]
+    assert draft.rejected_sentences == [] and len(texts) == 2
+    joined = " ".join(texts)
+    for metadata in ("line", "file", "f309", "+1/-0", "77aa", "commit"):
+        assert metadata not in joined.casefold()
+    (on_change,) = [t for t in texts if "[E:130]" in t]
+    assert "refunds now reach customers the same day" in on_change
+    assert "refund wait went from 26 hours to 4 hours" in on_change
+    (on_incident,) = [t for t in texts if "[E:132]" in t]
+    assert "service restored 45 minutes after it was opened" in on_incident
+    assert "feedback named it: Merchants kept receiving refunds while the queue was drained" in on_incident
+    # The change with nothing outcome-like is context, not a claim.
+    assert not any("[E:131]" in t for t in texts)
+    assert AuditEntry.objects.get(action="feedback.draft.generated").data["context"] == [lonely.pk]
+    page = client_for(erin).get(f"/growth/drafts/{draft.pk}/").content.decode()
+    context_section = page[page.index('id="ctx"'):].split("</section>")[0]
+    assert "Bump lint config" in context_section and "Refund batch change 3" not in context_section
+    # What was drafted passes approval: the linked outcomes are part of the evidence it is checked against.
+    services.approve_impact_draft(actor=erin, draft=draft)
+    assert ImpactDraft.objects.get().status == "approved"
+    assert handled.pk == 132

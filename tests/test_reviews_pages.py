@@ -71,12 +71,16 @@ def test_the_narrative_check_flags_vague_language(personas, client_for):
     assert fragment.status_code == 200 and b"Vague praise or criticism" in fragment.content
 
 
-def test_the_employee_sees_no_outcome_before_release_and_the_packet_is_closed(personas, client_for):
+def test_the_employee_sees_no_outcome_before_release_but_may_pre_review_her_packet(personas, client_for):
+    # She pre-reviews and annotates her packet before release (PRODUCT B6), so the packet page opens for
+    # her; what stays closed until release is every outcome, proposed or calibrated (and the PDF).
     cycle = cycle_in_calibration(personas)
     review = review_of(cycle, personas.erin)
     page = client_for(personas.erin).get(f"/reviews/r/{review.pk}/")
     assert page.status_code == 200 and b"Outcome:" not in page.content
-    assert client_for(personas.erin).get(f"/reviews/r/{review.pk}/packet/").status_code == 403
+    packet = client_for(personas.erin).get(f"/reviews/r/{review.pk}/packet/")
+    assert packet.status_code == 200 and b"Meets" not in packet.content and b"Proposed" not in packet.content
+    assert client_for(personas.erin).get(f"/reviews/r/{review.pk}/packet.pdf").status_code == 403
 
 
 def test_a_panelist_votes_in_the_browser_and_sees_no_spread_before_everyone_voted(personas, client_for):

@@ -9,6 +9,7 @@ from brightline.core.narrative import (
     REASON_UNKNOWN_EVIDENCE,
     REASON_UNSUPPORTED_NUMBER,
     EvidenceItem,
+    context_items,
     draft_impact_statements,
     render_evidence_text,
     validate_draft,
@@ -83,10 +84,35 @@ ITEMS = [
 def test_the_drafter_cites_each_item_and_prefers_informative_ones() -> None:
     draft = draft_impact_statements(ITEMS, person_name="Priya", max_sentences=2)
     assert draft == (
-        "Priya merged the change “Cache product pages”; it cut origin requests by 70% for 1,200 stores "
+        "Priya’s change “Cache product pages”: it cut origin requests by 70% for 1,200 stores "
         "(p95 latency ms 250.5) [E:pr-2].",
-        "Priya handled the incident “Checkout outage”; restored service in 35 minutes [E:inc-7].",
+        "Priya helped close the incident “Checkout outage”: restored service in 35 minutes [E:inc-7].",
     )
+
+
+# What the git source records about a merged change: one person's activity, not an outcome.
+METADATA_ONLY = EvidenceItem("130", "merged_change", "Refund batch change 3",
+                             "Commit f309a1b2c3d4 in refunds: 1 file(s), +1/-0 lines.", date(2026, 9, 1),
+                             {"files_changed": 1, "lines_added": 1, "lines_deleted": 0})
+
+
+def test_line_and_file_counts_about_one_person_never_become_an_impact_statement() -> None:
+    assert draft_impact_statements([METADATA_ONLY], person_name="Erin") == ()
+    assert context_items([METADATA_ONLY, ITEMS[1]]) == ("130",)
+    # A typo fix states no outcome either: context, not a claim.
+    assert context_items(ITEMS) == ("pr-1",)
+
+
+def test_an_outcome_linked_to_the_change_is_drafted_and_its_activity_counts_are_not() -> None:
+    linked = EvidenceItem("130", "merged_change", "Refund batch change 3",
+                          "Commit f309a1b2c3d4 in refunds: 1 file(s), +1/-0 lines.", date(2026, 9, 1),
+                          {"files_changed": 1, "lines_added": 1, "p95_refund_latency_ms": 90},
+                          outcomes=("Refunds are paid the same day instead of after 3 days.",))
+    (sentence,) = draft_impact_statements([linked], person_name="Erin")
+    assert sentence == ("Erin’s change “Refund batch change 3”: refunds are paid the same day instead of after "
+                        "3 days (p95 refund latency ms 90) [E:130].")
+    assert "line" not in sentence and "file" not in sentence and "f309" not in sentence
+    assert validate_draft([sentence], evidence={"130": render_evidence_text(linked)}).is_valid
 
 
 def test_the_drafter_is_deterministic_whatever_the_input_order() -> None:
@@ -94,7 +120,9 @@ def test_the_drafter_is_deterministic_whatever_the_input_order() -> None:
 
 
 def test_the_drafter_does_not_put_a_name_with_digits_in_the_draft() -> None:
-    (sentence,) = draft_impact_statements(ITEMS[:1], person_name="Agent 47")
+    (sentence,) = draft_impact_statements(ITEMS[1:2], person_name="Agent 47")
+    assert sentence.startswith("Their ")
+    (sentence,) = draft_impact_statements(ITEMS[2:], person_name="Agent 47")
     assert sentence.startswith("They ")
 
 

@@ -13,6 +13,7 @@ urlpatterns = [
     path("teams/<slug:slug>/", views.team_detail, name="team"),
     path("organisation/", views.organisation, name="organisation"),
     path("ladder/", views.ladder, name="ladder"),
+    path("ladder/how-outcomes-are-decided/", views.how_outcomes_are_decided, name="how-decided"),
     path("data-use/", views.data_use, name="data-use"),
     path("changes/", views.changes, name="changes"),
     path("policy/edit/", views.policy_edit, name="policy-edit"),

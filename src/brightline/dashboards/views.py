@@ -18,6 +18,7 @@ from brightline.audit.services import verify_access_log, verify_chain
 from brightline.dashboards.inbox import inbox_for
 from brightline.evidence.timeoff import own_time_off
 from brightline.operations.retention import last_purge
+from brightline.people.criteria import CALIBRATION_PRINCIPLES, PROMOTION_RULE, ladder_criteria
 from brightline.people.models import CareerLadder, Person, Team
 from brightline.people.queries import direct_reports, team_headcounts, workload_class_headcounts
 from brightline.people.rolechanges import changes_affecting
@@ -104,9 +105,26 @@ def organisation(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def ladder(request: HttpRequest) -> HttpResponse:
+    viewer = _viewer(request)
+    ladders = list(CareerLadder.objects.prefetch_related("levels__competencies",
+                                                         "levels__principle_behaviours__principle"))
+    for each in ladders:
+        levels = list(each.levels.all())
+        criteria = ladder_criteria(levels)
+        for level in levels:
+            level.outcome_criteria = list(criteria.get(level.pk, {}).values())  # type: ignore[attr-defined]
+    return render(request, "dashboards/ladder.html", {"ladders": ladders, "own_level": viewer.level_id})
+
+
+@require_GET
+def how_outcomes_are_decided(request: HttpRequest) -> HttpResponse:
+    """Calibration principles and promotion examples, for every employee (D5)."""
     _viewer(request)
-    ladders = CareerLadder.objects.prefetch_related("levels__competencies", "levels__principle_behaviours__principle")
-    return render(request, "dashboards/ladder.html", {"ladders": ladders})
+    ladders = CareerLadder.objects.prefetch_related("levels")
+    steps = [{"ladder": each, "moves": [(lower, upper) for lower, upper in zip(levels, levels[1:], strict=False)]}
+             for each in ladders for levels in [list(each.levels.all())]]
+    return render(request, "dashboards/how_decided.html", {
+        "principles": CALIBRATION_PRINCIPLES, "promotion_rule": PROMOTION_RULE, "steps": steps})
 
 
 @require_GET

@@ -2,7 +2,7 @@
 
 The ``narrative-drafts`` schedule (``brightline.jobs.schedules``) runs it every other Monday;
 ``brightline narrative draft`` runs it now. See docs/feedback.md. Drafting is offline
-(``template-v1``); a draft waits for the person to edit and approve it, and is never a rating.
+(``template-v2``); a draft waits for the person to edit and approve it, and is never a rating.
 """
 
 from __future__ import annotations

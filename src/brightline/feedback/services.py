@@ -24,13 +24,14 @@ from brightline.core.narrative import EvidenceItem as CoreEvidenceItem
 from brightline.core.narrative import (
     NarrativeFlag,
     check_text,
+    context_items,
     draft_impact_statements,
     find_citations,
     render_evidence_text,
     split_sentences,
     validate_draft,
 )
-from brightline.evidence.models import EvidenceItem
+from brightline.evidence.models import EvidenceItem, Incident
 from brightline.feedback import llm, training
 from brightline.feedback.models import (
     Accomplishment,
@@ -102,7 +103,7 @@ ACCOMPLISHMENTS_MAX = 5
 # Anonymous answers are released in groups of this size, so each shown text could be any of at
 # least this many writers, even to someone who compares the page before and after an answer.
 ANONYMITY_GROUP = 3
-TEMPLATE_GENERATOR = "template-v1"
+TEMPLATE_GENERATOR = "template-v2"  # v2: outcomes only, never activity counts
 DEFAULT_DRAFT_WINDOW_DAYS = 14
 
 
@@ -682,10 +683,72 @@ def _finite_metrics(metrics: Any) -> dict[str, float | int]:
             if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)}
 
 
-def to_core_evidence(item: EvidenceItem) -> CoreEvidenceItem:
+def to_core_evidence(item: EvidenceItem, outcomes: Sequence[str] = ()) -> CoreEvidenceItem:
     return CoreEvidenceItem(evidence_id=str(item.pk), kind=_DRAFT_KINDS.get(item.kind, "accomplishment"),  # type: ignore[arg-type]
                             title=item.title, summary=item.summary, occurred_at=item.occurred_at.date(),
-                            metrics=_finite_metrics(item.metrics))
+                            metrics=_finite_metrics(item.metrics), outcomes=tuple(outcomes))
+
+
+def _plain_number(value: Decimal) -> str:
+    return format(value.normalize(), "f")
+
+
+def _first_sentence(text: str) -> str:
+    spans = split_sentences(" ".join(text.split()))
+    return spans[0].text.rstrip(".") if spans else ""
+
+
+def linked_outcomes(items: Sequence[EvidenceItem]) -> dict[int, list[str]]:
+    """What other records say each item achieved (C6): never a count of what one person did.
+
+    The result and measured change of an accomplishment that cites the item, how long the
+    incident took to close, and released feedback about the person that names the item's title.
+    """
+    found: dict[int, list[str]] = {item.pk: [] for item in items}
+    if not items:
+        return found
+    by_pk = {item.pk: item for item in items}
+    accomplishments = Accomplishment.objects.filter(evidence__in=list(by_pk)).prefetch_related("evidence").distinct()
+    for accomplishment in accomplishments.order_by("id"):
+        result = _first_sentence(accomplishment.result)
+        measured = ""
+        if accomplishment.measure and accomplishment.measure_before is not None \
+                and accomplishment.measure_after is not None:
+            unit = f" {accomplishment.measure_unit}" if accomplishment.measure_unit else ""
+            measured = (f"{accomplishment.measure} went from {_plain_number(accomplishment.measure_before)}{unit} "
+                        f"to {_plain_number(accomplishment.measure_after)}{unit}")
+        for evidence in accomplishment.evidence.all():
+            if evidence.pk in found and evidence.person_id == accomplishment.person_id:
+                found[evidence.pk].extend(text for text in (result, measured) if text)
+    incident_refs = {item.source_ref.removeprefix("incident:"): item for item in items
+                     if item.kind == EvidenceItem.Kind.INCIDENT_HANDLED and item.source_ref.startswith("incident:")}
+    if incident_refs:
+        for incident in Incident.objects.filter(external_id__in=list(incident_refs), resolved_at__isnull=False):
+            item = incident_refs.get(incident.external_id)
+            if item is None or incident.source != item.source or incident.resolved_at is None:
+                continue
+            minutes = max(1, round((incident.resolved_at - incident.opened_at).total_seconds() / 60))
+            found[item.pk].append(f"service restored {minutes} minutes after it was opened")
+    people = {item.person_id for item in items if item.person_id is not None}
+    for request in FeedbackRequest.objects.filter(subject_id__in=people).order_by("id"):
+        shown = visible_feedback(request).responses
+        for item in items:
+            # "Handled incident: Refund queue stalled" is named as "refund queue stalled".
+            title = " ".join(item.title.split()).split(": ", 1)[-1].casefold()
+            if item.person_id != request.subject_id or len(title) < 8:
+                continue
+            for response in shown:
+                if title in f"{response.what_they_did} {response.impact}".casefold():
+                    impact = _first_sentence(response.impact)
+                    if impact:
+                        found[item.pk].append(f"feedback named it: {impact}")
+    return {pk: list(dict.fromkeys(texts)) for pk, texts in found.items()}
+
+
+def core_evidence_items(items: Sequence[EvidenceItem]) -> list[CoreEvidenceItem]:
+    """The drafter's view of ``items``, each with what linked records say it achieved."""
+    outcomes = linked_outcomes(items)
+    return [to_core_evidence(item, outcomes.get(item.pk, ())) for item in items]
 
 
 def evidence_in_window(person: Person, start: date, end: date) -> list[EvidenceItem]:
@@ -718,7 +781,7 @@ def generate_impact_draft(*, person: Person, window_start: date, window_end: dat
                           use_llm: bool = False, actor_label: str | None = None) -> ImpactDraft:
     """Draft impact statements for ``person`` from their evidence in the window (C6).
 
-    Offline by default (``template-v1``). With ``use_llm`` the configured endpoint drafts; either
+    Offline by default (``template-v2``). With ``use_llm`` the configured endpoint drafts; either
     way every sentence is validated: uncited sentences and numbers not in the cited evidence are
     kept and shown as rejected, never silently dropped and never offered for approval.
     """
@@ -729,7 +792,7 @@ def generate_impact_draft(*, person: Person, window_start: date, window_end: dat
     items = evidence_in_window(person, window_start, window_end)
     if not items:
         raise FeedbackError(ERR_NO_EVIDENCE_IN_WINDOW.format(name=person.name, start=window_start, end=window_end))
-    core_items = [to_core_evidence(item) for item in items]
+    core_items = core_evidence_items(items)
     evidence_texts = {core.evidence_id: render_evidence_text(core) for core in core_items}
     if use_llm:
         config = llm.llm_config()
@@ -740,8 +803,8 @@ def generate_impact_draft(*, person: Person, window_start: date, window_end: dat
         sentences = [span.text for line in output.splitlines() for span in split_sentences(line)]
         generator = config.model
     else:
-        draftable = [core for item, core in zip(items, core_items, strict=True) if item.kind in _DRAFT_KINDS]
-        sentences = list(draft_impact_statements(draftable, person_name=person.name)) if draftable else []
+        # Any item that states an outcome is drafted; the rest are listed as context on the draft.
+        sentences = list(draft_impact_statements(core_items, person_name=person.name))
         generator = TEMPLATE_GENERATOR
     checked = _validated_sentences(sentences, evidence_texts)
     with transaction.atomic():
@@ -753,13 +816,14 @@ def generate_impact_draft(*, person: Person, window_start: date, window_end: dat
             "evidence": [item.pk for item in items],
             "accepted": sum(1 for s in checked if s["status"] == "accepted"),
             "rejected": sum(1 for s in checked if s["status"] == "rejected"),
+            "context": [int(pk) for pk in context_items(core_items)],
         }, actor_label=actor_label)
     return draft
 
 
 def _evidence_texts_for(person: Person) -> dict[str, str]:
-    return {str(item.pk): render_evidence_text(to_core_evidence(item))
-            for item in EvidenceItem.objects.filter(person=person)}
+    return {core.evidence_id: render_evidence_text(core)
+            for core in core_evidence_items(list(EvidenceItem.objects.filter(person=person)))}
 
 
 def check_draft_text(person: Person, text: str) -> list[dict[str, Any]]:

@@ -431,6 +431,8 @@ def draft_detail(request: HttpRequest, pk: int) -> HttpResponse:
     viewer = _viewer(request)
     draft = get_object_or_404(ImpactDraft.objects.select_related("person", "approved_by"), pk=pk)
     access.open_person_record(viewer, draft.person, what="feedback.draft", denied=DENIED_GROWTH)
+    evidence = list(draft.evidence.all())
+    cited = {evidence_id for sentence in draft.sentences for evidence_id in sentence["cited_ids"]}
     form = DraftEditForm(request.POST or None, initial={"text": draft.current_text()})
     checked = None
     if request.method == "POST":
@@ -458,7 +460,8 @@ def draft_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "feedback/draft_detail.html", {
         "draft": draft, "form": form, "checked": checked, "edits": draft.edits.select_related("author"),
         "can_edit": access.can_edit_accomplishments(viewer, draft.person) and draft.status == "draft",
-        "evidence": draft.evidence.all()})
+        "evidence": [e for e in evidence if str(e.pk) in cited],
+        "context": [e for e in evidence if str(e.pk) not in cited]})
 
 
 # --- manager readiness -------------------------------------------------------------------------

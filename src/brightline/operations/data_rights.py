@@ -108,6 +108,8 @@ def _reviews(person: Person) -> list[dict[str, Any]]:
             continue
         entry = {"cycle": str(review.cycle), **_row(review, ("self_review_context", "self_review_submitted_at",
                                                              "acknowledged_at", "acknowledgement_comment"))}
+        entry["packet_notes"] = [_row(note, ("section", "body", "created_at"))
+                                 for note in review.annotations.order_by("created_at", "pk")]
         if access.can_view_review_outcome(person, review):
             entry.update(_row(review, ("manager", "manager_summary", "cross_functional_impact", "scope_growth",
                                        "promotion_readiness", "promotion_rationale")))

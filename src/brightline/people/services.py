@@ -71,13 +71,14 @@ def install_default_ladder(*, actor: Person | None = None, actor_label: str | No
         principle_data = document["principle_set"]
         principle_set = PrincipleSet.objects.create(organisation=organisation, name=principle_data["name"],
                                                     description=principle_data["description"])
-        bands: dict[str, str] = principle_data["level_bands"]
+        # Behaviours are written per level code (D2); an older file maps levels to shared bands.
+        bands: dict[str, str] = principle_data.get("level_bands", {code: code for code in levels_by_code})
         for item in principle_data["principles"]:
             principle = Principle.objects.create(principle_set=principle_set, key=item["key"], name=item["name"],
                                                  description=item["description"])
             PrincipleBehaviour.objects.bulk_create(
                 PrincipleBehaviour(principle=principle, level=levels_by_code[code], behaviour=item["behaviours"][band])
-                for code, band in bands.items()
+                for code, band in bands.items() if band in item["behaviours"]
             )
         result = LadderInstall(len(slugs), level_count, len(principle_data["principles"]), already_present=False)
         log_action("people.ladder.installed", actor, None,

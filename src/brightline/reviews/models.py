@@ -184,6 +184,30 @@ class Review(models.Model):
         return bool(eligible) and len(self.pre_voters(eligible)) == len(eligible)
 
 
+class PacketAnnotation(models.Model):
+    """The employee's own note on her packet before release (B6), read by her manager and the panel.
+
+    Never edited in place: a change is a new row that ``replaces`` the previous one, so the history
+    of what she wrote, and when, is kept. ``section`` is ``packet`` (the whole packet), ``self_review``,
+    ``promotion`` or a dimension key.
+    """
+
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="annotations")
+    author = models.ForeignKey("people.Person", null=True, on_delete=models.SET_NULL, related_name="+")
+    section = models.CharField(max_length=32, default="packet")
+    body = models.TextField()
+    replaces = models.OneToOneField("self", null=True, blank=True, on_delete=models.RESTRICT,
+                                    related_name="replaced_by")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    @property
+    def audit_subject_person_id(self) -> int:
+        return self.review.person_id
+
+
 class DimensionAssessment(models.Model):
     """The manager's proposed outcome on one dimension and the current (calibrated) outcome.
 

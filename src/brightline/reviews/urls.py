@@ -26,6 +26,7 @@ urlpatterns = [
     path("r/<int:review_id>/appeal/", views.review_appeal, name="review-appeal"),
     path("r/<int:review_id>/check-packet/", views.review_check_packet, name="review-check-packet"),
     path("r/<int:review_id>/packet/", views.packet_view, name="packet"),
+    path("r/<int:review_id>/packet/annotate/", views.packet_annotate, name="packet-annotate"),
     path("r/<int:review_id>/packet.pdf", views.packet_pdf, name="packet-pdf"),
     path("appeals/<int:appeal_id>/", views.appeal_detail, name="appeal"),
     path("appeals/<int:appeal_id>/<slug:action>/", views.appeal_action, name="appeal-action"),

@@ -18,6 +18,7 @@ from brightline.evidence.models import EvidenceItem
 from brightline.feedback.models import Accomplishment
 from brightline.insights.services import run_insights
 from brightline.insights.views import packet_evidence_cards
+from brightline.people.criteria import level_criteria
 from brightline.people.models import Dimension, Person, Team
 from brightline.reviews import services
 from brightline.reviews.models import (
@@ -25,6 +26,7 @@ from brightline.reviews.models import (
     Appeal,
     CalibrationChange,
     Outcome,
+    PacketAnnotation,
     Phase,
     PromotionReadiness,
     Review,
@@ -33,6 +35,7 @@ from brightline.reviews.models import (
 )
 from brightline.reviews.packet import build_packet, render_packet_pdf
 from brightline.reviews.packet_claims import DRAFT_PACKET_PHASES
+from brightline.reviews.services import preview as packet_notes
 
 DENIED_PACKET_CHECK = "Only the person or the manager writing a draft packet can check it."
 ERR_PACKET_NOT_DRAFT = "This packet is past its draft phases; its claims are no longer checked."
@@ -204,12 +207,14 @@ def _dimension_rows(viewer: Person, review: Review) -> list[dict[str, Any]]:
     competencies = {c.dimension: c for c in review.level.competencies.all()} if review.level else {}
     next_level = review.level.next_level() if review.level else None
     next_competencies = {c.dimension: c for c in next_level.competencies.all()} if next_level else {}
+    criteria = level_criteria(review.level) if review.level else {}
     spread = services.pre_vote_spread(review, viewer=viewer)
     rows = []
     for assessment in review.assessments.all():
         rows.append({
             "assessment": assessment, "competency": competencies.get(assessment.dimension),
             "next_competency": next_competencies.get(assessment.dimension),
+            "criteria": criteria.get(assessment.dimension),
             "own_vote": spread.own_votes.get(assessment.dimension, ""),
             "spread": spread.spread.get(assessment.dimension),
             "changes": list(CalibrationChange.objects.filter(assessment=assessment).select_related("actor")),
@@ -260,7 +265,7 @@ def review_detail(request: HttpRequest, review_id: int) -> HttpResponse:
     phase = review.cycle.phase
     actions = access.review_actions(viewer, review)
     is_self = actions.is_subject
-    own_evidence = EvidenceItem.objects.filter(person=review.person)[:50] if actions.annotate else []
+    own_evidence = EvidenceItem.objects.filter(person=review.person)[:50] if is_self else []
     accomplishments = list(Accomplishment.objects.filter(person=review.person)) if actions.self_review else []
     selected = set(review.packet_items.filter(kind="accomplishment", selected_accomplishment=True)
                    .values_list("object_id", flat=True))
@@ -278,6 +283,7 @@ def review_detail(request: HttpRequest, review_id: int) -> HttpResponse:
         "review": review, "phase": phase, "phase_label": Phase(phase).label, "is_self": is_self,
         "actions": actions, "rows": rows, "outcomes": Outcome.choices,
         "readiness_choices": PromotionReadiness.choices,
+        "can_annotate_packet": packet_notes.can_annotate_packet(viewer, review),
         "own_evidence": own_evidence, "accomplishments": accomplishments, "selected": selected,
         "training_complete": services.manager_training_complete(viewer) if actions.assess else None,
         "spread": services.pre_vote_spread(review, viewer=viewer),
@@ -420,9 +426,29 @@ def review_appeal(request: HttpRequest, review_id: int) -> HttpResponse:
 @require_GET
 def packet_view(request: HttpRequest, review_id: int) -> HttpResponse:
     viewer, review = _review_for(request, review_id)
-    if not access.can_view_review_outcome(viewer, review):
+    # The person pre-reviews her own packet before release (B6): what her manager cites once the assessment
+    # is submitted, and her notes; outcomes (proposed or calibrated) only from release on.
+    pre_review = not access.can_view_review_outcome(viewer, review)
+    if pre_review and not access.is_self(viewer, review.person):
         raise PermissionDenied("The packet with its outcomes is shown to the employee from release on.")
-    return render(request, "reviews/packet.html", {"review": review, "packet": build_packet(review)})
+    return render(request, "reviews/packet.html", {
+        "review": review, "packet": build_packet(review), "pre_review": pre_review,
+        "manager_submitted": review.assessment_submitted_at is not None,
+        "annotations": packet_notes.packet_annotations(review),
+        "can_annotate_packet": packet_notes.can_annotate_packet(viewer, review),
+        "annotation_sections": list(packet_notes.ANNOTATION_SECTIONS.items())})
+
+
+@require_POST
+def packet_annotate(request: HttpRequest, review_id: int) -> HttpResponse:
+    viewer, review = _review_for(request, review_id)
+    replaces = None
+    if request.POST.get("replaces"):
+        replaces = get_object_or_404(PacketAnnotation, pk=request.POST["replaces"], review=review)
+    return _act(request, lambda: packet_notes.annotate_packet(
+        review, actor=viewer, section=request.POST.get("section", "packet"), body=request.POST.get("body", ""),
+        replaces=replaces), "Note kept. Your manager and the panel read it beside your packet.",
+        f"/reviews/r/{review.pk}/packet/#notes")
 
 
 @require_GET

@@ -4,6 +4,12 @@ Every drafted sentence must cite at least one existing evidence item as ``[E:<id
 number in it must appear in the text of an item it cites. :func:`draft_impact_statements` builds
 sentences from templates plus text copied from the evidence, so its output always passes
 :func:`validate_draft` against :func:`render_evidence_text` of the same items.
+
+A drafted sentence states an outcome: what the evidence (or a record linked to it: the
+accomplishment's result, the incident's closure, feedback that named it) says changed, or a
+service metric. It never states one person's activity counts (lines, files, commits), which
+principle 5 forbids as evidence of performance; an item with no outcome is returned by
+:func:`context_items` to be listed as context, never turned into an impact claim.
 """
 
 from __future__ import annotations
@@ -33,6 +39,8 @@ __all__ = [
     "EvidenceItem",
     "EvidenceKind",
     "draft_impact_statements",
+    "context_items",
+    "has_outcome",
     "render_evidence_text",
     "validate_draft",
 ]
@@ -54,12 +62,23 @@ _KIND_WEIGHT: Mapping[EvidenceKind, int] = {
     "feedback": 1,
 }
 _TEMPLATES: Mapping[EvidenceKind, str] = {
-    "merged_change": "{subject} merged the change “{title}”",
-    "incident": "{subject} handled the incident “{title}”",
-    "design_doc": "{subject} wrote the design document “{title}”",
-    "feedback": "{subject} received feedback on “{title}”",
-    "accomplishment": "{subject} reported the accomplishment “{title}”",
+    "merged_change": "{possessive} change “{title}”: {outcome}",
+    "incident": "{subject} helped close the incident “{title}”: {outcome}",
+    "design_doc": "{possessive} design “{title}”: {outcome}",
+    "feedback": "Feedback named “{title}”: {outcome}",
+    "accomplishment": "{possessive} work on “{title}”: {outcome}",
 }
+# One person's activity counts (principle 5): never quoted as impact, whatever the source calls them.
+_ACTIVITY_METRIC = re.compile(
+    r"(?:^|[_\s-])(?:lines?|loc|files?|commits?|additions|deletions|insertions|changes|changed|prs?|"
+    r"pull[_\s-]?requests?|merge[_\s-]?requests?|reviews?|comments?)(?:[_\s-]|$)",
+    re.IGNORECASE,
+)
+# Metadata sentences ("Commit f309… in api: 1 file(s), +1/-0 lines") are not outcomes either.
+_METADATA = re.compile(r"\b(?:commits?|file\(s\)|files?|lines?|loc|diff|sha)\b|[+-]\d+\s*/\s*[+-]?\d+", re.IGNORECASE)
+# Words that close an incident or move a measure, beside the outcome lexicon's words of change.
+_CLOSURE = re.compile(r"\b(?:restor|resolv|mitigat|drain|recover|without (?:any )?(?:data )?loss)|"
+                      r"\bwent (?:from|down|up)\b|\bfrom \S*\d\S*(?: \S+)? to \S*\d", re.IGNORECASE)
 _BRACKETS = re.compile(r"[\[\]#]|://")
 # Ids the drafter can cite unambiguously inside "[E:<id>]" (no colon, no comma, no space).
 _DRAFTABLE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-/]*")
@@ -75,6 +94,9 @@ class EvidenceItem:
     summary: str = ""
     occurred_at: date | datetime | None = None
     metrics: Mapping[str, float | int] = field(default_factory=dict)
+    #: What records linked to the item say it achieved: an accomplishment's result, how the
+    #: incident was closed, feedback that named it. Rendered into the item's text, so quotable.
+    outcomes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,11 +181,13 @@ def _format_value(value: float | int) -> str:
     return format(Decimal(repr(value)).normalize(), "f")
 
 
-def _metric_phrases(item: EvidenceItem) -> list[str]:
+def _metric_phrases(item: EvidenceItem, *, outcomes_only: bool = False) -> list[str]:
     phrases = []
     for name in sorted(item.metrics):
         value = item.metrics[name]
         if isinstance(value, float) and not math.isfinite(value):
+            continue
+        if outcomes_only and _ACTIVITY_METRIC.search(name):
             continue
         label = _clean(name.replace("_", " "))
         if label:
@@ -172,26 +196,55 @@ def _metric_phrases(item: EvidenceItem) -> list[str]:
 
 
 def render_evidence_text(item: EvidenceItem) -> str:
-    """The text of an evidence item that drafts are validated against: title, summary, date, metrics."""
+    """The text drafts are validated against: title, summary, date, metrics and linked outcomes."""
     parts = [_clean(item.title), _clean(item.summary)]
     if item.occurred_at is not None:
         parts.append(item.occurred_at.isoformat())
     parts.extend(_metric_phrases(item))
+    parts.extend(_clean(outcome) for outcome in item.outcomes)
     return "\n".join(part for part in parts if part)
 
 
-def _best_summary_sentence(item: EvidenceItem) -> str:
+def _outcome_score(text: str) -> int:
+    if not text or _METADATA.search(text):
+        return 0
     outcomes = load_phrase_set("outcomes", "phrases")
+    if not (outcomes.search(text) or _CLOSURE.search(text)):
+        return 0
+    return 2 + int(bool(extract_numbers(text)))
+
+
+def _best_summary_sentence(item: EvidenceItem) -> str:
     best, best_score = "", 0
     for span in split_sentences(_clean(item.summary)):
-        score = 2 * int(outcomes.search(span.text)) + int(bool(extract_numbers(span.text)))
+        score = _outcome_score(span.text)
         if score > best_score:
             best, best_score = _clean(span.text), score
     return best
 
 
+def _outcome_texts(item: EvidenceItem) -> list[str]:
+    """Outcome statements for the item: linked outcomes first, then the summary's best outcome sentence."""
+    linked = [text for text in (_clean(outcome) for outcome in item.outcomes) if text and not _METADATA.search(text)]
+    summary = _best_summary_sentence(item)
+    found = list(dict.fromkeys([*linked, summary] if summary else linked))
+    return found[:2]
+
+
+def has_outcome(item: EvidenceItem) -> bool:
+    """Whether the item says what changed (an outcome sentence, a linked outcome or a service metric)."""
+    return bool(_outcome_texts(item) or _metric_phrases(item, outcomes_only=True))
+
+
+def context_items(evidence_items: Iterable[EvidenceItem]) -> tuple[str, ...]:
+    """Ids of the items that state no outcome: to be listed as context, not drafted as impact."""
+    ids = {item.evidence_id: item for item in evidence_items}
+    return tuple(sorted(evidence_id for evidence_id, item in ids.items() if not has_outcome(item)))
+
+
 def _informativeness(item: EvidenceItem) -> int:
-    return 3 * len(_metric_phrases(item)) + 2 * int(bool(_best_summary_sentence(item))) + _KIND_WEIGHT[item.kind]
+    return (3 * len(_metric_phrases(item, outcomes_only=True)) + 2 * len(_outcome_texts(item))
+            + _KIND_WEIGHT[item.kind])
 
 
 def _subject(person_name: str | None) -> str:
@@ -206,40 +259,45 @@ def _occurred_key(item: EvidenceItem) -> str:
     return item.occurred_at.isoformat() if item.occurred_at is not None else ""
 
 
+def _sentence_start(text: str) -> str:
+    # Lower-case a capital that starts a word ("This cut …") but not an acronym ("API …").
+    if len(text) > 1 and text[0].isupper() and text[1].islower():
+        return text[0].lower() + text[1:]
+    return text
+
+
 def draft_impact_statements(
     evidence_items: Iterable[EvidenceItem],
     *,
     person_name: str | None = None,
     max_sentences: int = 5,
 ) -> tuple[str, ...]:
-    """Draft up to ``max_sentences`` impact statements, one per evidence item, each citing it.
+    """Draft up to ``max_sentences`` impact statements, one per evidence item with an outcome, each citing it.
 
-    Items are chosen by how informative they are (metrics first, then a summary sentence with an
-    outcome or a number, then kind), ties broken by most recent ``occurred_at`` and then by id, so
-    the same input always gives the same draft. Numbers are only ever copied from the item. Items
-    whose id is not a plain token (letters, digits, ``_ . - /``) are skipped, and a ``person_name``
-    containing digits is replaced by "They". A human edits and approves the draft; it is never a rating.
+    A sentence says what changed: the item's linked outcomes, its summary's outcome sentence and its
+    service metrics; never one person's activity counts (lines, files, commits) or metadata. Items
+    with no outcome are not drafted (see :func:`context_items`). Items are chosen by how much outcome
+    they state, then kind, ties broken by most recent ``occurred_at`` and then by id, so the same
+    input always gives the same draft. Numbers are only ever copied from the item. Items whose id is
+    not a plain token (letters, digits, ``_ . - /``) are skipped, and a ``person_name`` containing
+    digits is replaced by "They". A human edits and approves the draft; it is never a rating.
     """
     if max_sentences < 1:
         raise ValueError(ERROR_MAX_SENTENCES.format(value=max_sentences))
     items = {item.evidence_id: item for item in evidence_items if _DRAFTABLE_ID.fullmatch(item.evidence_id)}
     # Stable sorts, least significant key first: id, then most recent, then most informative.
-    ranked = sorted(items.values(), key=lambda item: item.evidence_id)
+    ranked = sorted((item for item in items.values() if has_outcome(item)), key=lambda item: item.evidence_id)
     ranked = sorted(ranked, key=_occurred_key, reverse=True)
     ranked = sorted(ranked, key=lambda item: -_informativeness(item))
     subject = _subject(person_name)
+    possessive = "Their" if subject == "They" else f"{subject}’s"
     sentences: list[str] = []
     for item in ranked[:max_sentences]:
         title = _clean(item.title) or "untitled"
-        sentence = _TEMPLATES[item.kind].format(subject=subject, title=title)
-        detail = _best_summary_sentence(item)
-        if detail:
-            # Lower-case a capital that starts a word ("This cut …") but not an acronym ("API …").
-            if len(detail) > 1 and detail[0].isupper() and detail[1].islower():
-                detail = detail[0].lower() + detail[1:]
-            sentence += f"; {detail}"
-        metrics = _metric_phrases(item)
+        outcome = "; ".join(_sentence_start(text) for text in _outcome_texts(item))
+        metrics = _metric_phrases(item, outcomes_only=True)
         if metrics:
-            sentence += " (" + ", ".join(metrics) + ")"
+            outcome = f"{outcome} ({', '.join(metrics)})" if outcome else ", ".join(metrics)
+        sentence = _TEMPLATES[item.kind].format(subject=subject, possessive=possessive, title=title, outcome=outcome)
         sentences.append(f"{sentence} {format_citation(item.evidence_id)}.")
     return tuple(sentences)

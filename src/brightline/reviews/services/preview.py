@@ -1,0 +1,96 @@
+"""The employee pre-reviews her packet before release and annotates it (B6).
+
+She reads what her manager cites once the assessment is submitted (never a pre-vote, a panelist's note or a
+proposed outcome before release) and adds notes that her manager and the panel read beside the packet. A note
+is never edited in place: a change is a new note that replaces the old one, and both are kept.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from brightline import access
+from brightline.audit.services import log_action
+from brightline.people.models import Dimension, Person
+from brightline.reviews.models import PacketAnnotation, Phase, Review, phase_index
+from brightline.reviews.services.common import ERR_NOT_SELF, ReviewError, _require
+
+ANNOTATION_SECTIONS: dict[str, str] = {
+    "packet": "The packet as a whole",
+    "self_review": "My self review",
+    **dict(Dimension.choices),
+    "promotion": "Promotion readiness",
+}
+ANNOTATION_MAX_LENGTH = 4000
+
+ERR_ANNOTATION_EMPTY = "Write the note first: an empty note is not kept."
+ERR_ANNOTATION_TOO_LONG = "A note can be at most {limit} characters; this one has {length}."
+ERR_ANNOTATION_SECTION = "Choose what the note is about: the packet, your self review, a dimension or promotion."
+ERR_ANNOTATION_CLOSED = ("Notes on the packet can be added until calibration ends; from the decision memo on, "
+                         "add context through an appeal.")
+ERR_ANNOTATION_REPLACED = "That note was already changed; change its latest version."
+
+
+def can_annotate_packet(person: Person, review: Review) -> bool:
+    """The person reviewed, while the packet is still read by her manager and the panel."""
+    return access.is_self(person, review.person) and \
+        phase_index(review.cycle.phase) < phase_index(Phase.DECISION_MEMO)
+
+
+def annotate_packet(review: Review, *, actor: Person, section: str, body: str,
+                    replaces: PacketAnnotation | None = None) -> PacketAnnotation:
+    """Add the employee's note on one section of her packet, or a new version of an earlier note."""
+    _require(access.is_self(actor, review.person), ERR_NOT_SELF)
+    review.cycle.refresh_from_db(fields=["phase"])
+    _require(phase_index(review.cycle.phase) < phase_index(Phase.DECISION_MEMO), ERR_ANNOTATION_CLOSED)
+    text = body.strip()
+    _require(bool(text), ERR_ANNOTATION_EMPTY)
+    _require(len(text) <= ANNOTATION_MAX_LENGTH,
+             ERR_ANNOTATION_TOO_LONG.format(limit=ANNOTATION_MAX_LENGTH, length=len(text)))
+    if replaces is not None:
+        _require(replaces.review_id == review.pk, ERR_NOT_SELF)
+        section = replaces.section
+    _require(section in ANNOTATION_SECTIONS, ERR_ANNOTATION_SECTION)
+    with transaction.atomic():
+        if replaces is not None:
+            locked = PacketAnnotation.objects.select_for_update().get(pk=replaces.pk)
+            _require(not PacketAnnotation.objects.filter(replaces=locked).exists(), ERR_ANNOTATION_REPLACED)
+        annotation = PacketAnnotation.objects.create(review=review, author=actor, section=section, body=text,
+                                                     replaces=replaces)
+        log_action("reviews.packet.annotated", actor, annotation, {
+            "review": review.pk, "section": section, "replaces": replaces.pk if replaces else None,
+            "length": len(text)})
+    return annotation
+
+
+def packet_annotations(review: Review) -> list[dict[str, object]]:
+    """The current notes, each with its earlier versions (oldest first), in the order of the sections."""
+    rows = list(review.annotations.select_related("author"))
+    replaced = {row.replaces_id for row in rows if row.replaces_id}
+    by_pk = {row.pk: row for row in rows}
+    current = [row for row in rows if row.pk not in replaced]
+    order = list(ANNOTATION_SECTIONS)
+    result: list[dict[str, object]] = []
+    for row in sorted(current, key=lambda r: (order.index(r.section) if r.section in order else len(order),
+                                              r.created_at, r.pk)):
+        history = []
+        previous = by_pk.get(row.replaces_id) if row.replaces_id else None
+        while previous is not None:
+            history.insert(0, previous)
+            previous = by_pk.get(previous.replaces_id) if previous.replaces_id else None
+        result.append({"note": row, "label": ANNOTATION_SECTIONS.get(row.section, row.section), "history": history})
+    return result
+
+
+__all__ = [
+    "ANNOTATION_SECTIONS",
+    "ERR_ANNOTATION_CLOSED",
+    "ERR_ANNOTATION_EMPTY",
+    "ERR_ANNOTATION_REPLACED",
+    "ERR_ANNOTATION_SECTION",
+    "ERR_ANNOTATION_TOO_LONG",
+    "ReviewError",
+    "annotate_packet",
+    "can_annotate_packet",
+    "packet_annotations",
+]
