@@ -64,7 +64,9 @@ def test_the_browser_shows_the_flag_keeps_the_words_and_lets_the_writer_send(per
     flagged = pat.post(f"/growth/invitations/{invitation.pk}/", form)
     page = html.unescape(flagged.content.decode())
     assert flagged.status_code == 200
-    assert "Tone check" in page and services.TONE_FLAG_MESSAGE in page and "Send as written" in page
+    # Swearing with no one judged gets the softer wording note, not the attack message.
+    assert "Tone check" in page and services.TONE_WORDING_MESSAGE in page and "Send as written" in page
+    assert services.TONE_FLAG_MESSAGE not in page
     assert f"\n{HOSTILE}</textarea>" in page  # the writer's words, unchanged, ready to revise
     assert not FeedbackResponse.objects.exists()
     sent = pat.post(f"/growth/invitations/{invitation.pk}/", {**form, "send_despite_tone": "on"})
@@ -137,3 +139,11 @@ def test_nlp_classify_tone_writes_the_trigger_words_of_each_flag(db, tmp_path):
         written = list(csv.DictReader(handle))
     assert [(row["label"], row["triggers"]) for row in written] == [
         ("toxic", "idiot"), ("toxic", "lazy; useless"), ("ok", ""), ("ok", "")]
+
+
+def test_an_attack_on_the_person_gets_the_attack_message_and_swearing_the_wording_note():
+    attack = services.check_tone({"what_they_did": "Sam is careless and has a bad attitude."})
+    swearing = services.check_tone({"what_they_did": HOSTILE})
+    assert (attack.kind, attack.message) == ("attack", services.TONE_FLAG_MESSAGE)
+    assert {"careless", "bad"} <= set(attack.trigger_words)
+    assert (swearing.kind, swearing.message) == ("wording", services.TONE_WORDING_MESSAGE)

@@ -12,13 +12,14 @@ from brightline.core.nlp import classify_tone
 from brightline.core.nlp.splits import toxicr_split
 
 SHARED_DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
-# Measured on 2026-12-06 when the model was trained (models/tone/metrics.json, "toxicr_test": the shipped
-# check, person rule included), minus 0.02. The split is toxicr_split: train on train, scored on test.
-TOXICR_TEST_MACRO_F1_FLOOR = 0.8702 - 0.02
-TOXICR_TEST_TOXIC_F1_FLOOR = 0.7885 - 0.02
+# Measured on 2026-12-06 with the second stage (models/tone/metrics.json, "toxicr_test": the shipped check,
+# rules included), minus 0.02. The split is toxicr_split: train on train, scored on test. ToxiCR's "toxic"
+# includes harsh words about code, which the check now leaves alone (MODEL_CARD.md), hence the fall from 0.79.
+TOXICR_TEST_MACRO_F1_FLOOR = 0.7147 - 0.02
+TOXICR_TEST_TOXIC_F1_FLOOR = 0.5057 - 0.02
 BENIGN_FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "tone_benign_review_sentences.txt"
-# 12 of the 200 benign sentences were flagged on 2026-11-23 (MODEL_CARD.md), plus 0.02.
-BENIGN_FLAG_RATE_CEILING = 12 / 200 + 0.02
+# 15 of the 200 benign sentences were flagged on 2026-12-06 with the second stage (MODEL_CARD.md), plus 0.02.
+BENIGN_FLAG_RATE_CEILING = 15 / 200 + 0.02
 
 
 def read_test_rows() -> list[dict[str, str]]:
@@ -134,3 +135,39 @@ def test_it_leaves_blunt_critique_of_the_work_alone(text: str) -> None:
 def test_a_flag_the_model_raises_alone_still_names_a_word() -> None:
     (prediction,) = classify_tone(["What the hell is this crap?"])
     assert prediction.label == "toxic" and prediction.triggers
+
+
+# Review prose that judges a person (written for this test, not from any labelled set): flagged as an
+# attack, with the judgement words named.
+REVIEW_ATTACKS = {
+    "Sam is careless and has a bad attitude.": {"careless", "bad"},
+    "He lacks the motivation to improve.": {"lacks"},
+    "Priya is lazy.": {"lazy"},
+    "Honestly she is clueless about databases.": {"clueless"},
+}
+# Harsh words about the work, praise of a person, and a denied judgement: never flagged.
+NOT_ATTACKS = (
+    "The retry loop is ugly and the naming is silly.",
+    "This is a stupid name for a flag.",
+    "He is patient and generous with his time.",
+    "She never fails to deliver on time.",
+)
+
+
+@pytest.mark.parametrize("text", REVIEW_ATTACKS)
+def test_it_flags_review_prose_that_judges_a_person(text: str) -> None:
+    (prediction,) = classify_tone([text])
+    assert (prediction.label, prediction.kind) == ("toxic", "attack")
+    assert REVIEW_ATTACKS[text] <= {trigger.text.lower() for trigger in prediction.triggers}
+
+
+@pytest.mark.parametrize("text", NOT_ATTACKS)
+def test_it_leaves_harsh_words_about_the_work_and_praise_alone(text: str) -> None:
+    (prediction,) = classify_tone([text])
+    assert (prediction.label, prediction.kind, prediction.triggers) == ("ok", "", ())
+
+
+def test_swearing_at_no_one_is_a_wording_note_with_its_words() -> None:
+    (prediction,) = classify_tone(["damn, this flaky test again"])
+    assert (prediction.label, prediction.kind) == ("toxic", "wording")
+    assert [trigger.text for trigger in prediction.triggers] == ["damn"]

@@ -114,13 +114,20 @@ DEFAULT_DRAFT_WINDOW_DAYS = 14
 class ToneCheck:
     """The tone check's verdict on a set of fields: toxic if any field is.
 
-    ``triggers`` pairs each flagged field with the words that triggered its flag.
+    ``triggers`` pairs each flagged field with the words that triggered its flag. ``kind`` is
+    ``"attack"`` when a field may attack the person, ``"wording"`` when the flags are only
+    profanity aimed at no one.
     """
 
     label: str
     confidence: float
     flagged_fields: tuple[str, ...] = ()
     triggers: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    kind: str = ""
+
+    @property
+    def message(self) -> str:
+        return TONE_WORDING_MESSAGE if self.kind == "wording" else TONE_FLAG_MESSAGE
 
     @property
     def is_flagged(self) -> bool:
@@ -145,6 +152,9 @@ class ToneFlagged(FeedbackError):
 
 TONE_FLAG_MESSAGE = ("This may read as hostile or demeaning to the person receiving it. You can revise it, or "
                      "send it exactly as written. Brightline never changes your words.")
+TONE_WORDING_MESSAGE = ("This uses swearing or crude words. It does not read as an attack on the person, but you "
+                        "may want to reword it. You can revise it, or send it exactly as written. Brightline never "
+                        "changes your words.")
 
 
 def check_tone(fields: dict[str, str]) -> ToneCheck:
@@ -157,8 +167,9 @@ def check_tone(fields: dict[str, str]) -> ToneCheck:
     predictions = classify_tone([fields[name] for name in names])
     flagged = [(name, p) for name, p in zip(names, predictions, strict=True) if p.label == ToneLabel.TOXIC]
     if flagged:
+        kind = "wording" if all(p.kind == "wording" for _, p in flagged) else "attack"
         return ToneCheck(ToneLabel.TOXIC, max(p.confidence for _, p in flagged), tuple(n for n, _ in flagged),
-                         tuple((n, tuple(trigger.text for trigger in p.triggers)) for n, p in flagged))
+                         tuple((n, tuple(trigger.text for trigger in p.triggers)) for n, p in flagged), kind)
     # For an ok verdict, report the least certain field: the honest confidence for the whole text.
     return ToneCheck(ToneLabel.OK, min(p.confidence for p in predictions))
 

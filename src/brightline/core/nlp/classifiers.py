@@ -26,13 +26,18 @@ from .features import adjacent_pairs, continuation_mask, piece_variants
 from .tokens import TokenBatch, computed_ahead, static_vocabulary, tokenize
 from .tone import (
     LEXICON_FEATURES,
+    TARGET_FEATURES,
     LexiconReading,
     ToneTrigger,
+    hostile_wording,
     insult_words,
     lexicon_features,
     name_calling,
     person_attacks,
+    person_judgement_words,
     read_texts,
+    swearing,
+    target_features,
     word_spans,
 )
 
@@ -79,12 +84,44 @@ _load_lock = threading.Lock()
 class Prediction:
     """One classifier decision: the label and the model's probability for that label (0..1).
 
-    ``triggers`` names the words behind a tone flag (empty for ``ok`` and for sentiment).
+    ``triggers`` names the words behind a tone flag (empty for ``ok`` and for sentiment). ``kind``
+    says what a tone flag is: ``"attack"`` (on a person) or ``"wording"`` (profanity not aimed at
+    anyone); empty otherwise.
     """
 
     label: str
     confidence: float
     triggers: tuple[ToneTrigger, ...] = ()
+    kind: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class SecondStage:
+    """What the tone check flags, decided over the first stage's score (``tools/nlp/train_tone_attack.py``).
+
+    A three-class logistic regression (``other`` / ``attack`` / ``profane``) over the first stage's
+    toxic log-odds, the lexicon features, :data:`.tone.TARGET_FEATURES` and the static embedding,
+    trained on the development set labelled with the product's definition of an attack.
+    """
+
+    first_stage_weights: NDArray[np.float64]  # (1, 3)
+    lexicon_weights: NDArray[np.float64]
+    target_weights: NDArray[np.float64]
+    embedding_weights: NDArray[np.float32]
+    intercepts: NDArray[np.float64]
+    attack_threshold: float
+    profane_threshold: float
+
+    def probabilities(self, first_stage_log_odds: NDArray[np.float64], lexicon: NDArray[np.float32],
+                      targets: NDArray[np.float32], embeddings: NDArray[np.float32]) -> NDArray[np.float64]:
+        """Columns ``other``, ``attack``, ``profane``."""
+        scores = np.asarray(embeddings, dtype=np.float32) @ self.embedding_weights
+        scores = scores.astype(np.float64) + first_stage_log_odds[:, None] @ self.first_stage_weights
+        scores += lexicon.astype(np.float64) @ self.lexicon_weights + targets.astype(np.float64) @ self.target_weights
+        scores += self.intercepts
+        scores -= scores.max(axis=1, keepdims=True)
+        exponentials = np.exp(scores)
+        return np.asarray(exponentials / exponentials.sum(axis=1, keepdims=True), dtype=np.float64)
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +146,7 @@ class LinearTextClassifier:
     lexicon_weights: NDArray[np.float64] | None = None
     person_rule: bool = False
     work_only_threshold: float | None = None
+    second_stage: SecondStage | None = None
 
     @property
     def reads_texts(self) -> bool:
@@ -173,6 +211,8 @@ class LinearTextClassifier:
         if texts is None and self.reads_texts:
             raise ValueError(TEXTS_NEEDED_ERROR)
         reading = read_texts(texts) if self.reads_texts and texts is not None else None
+        if self.second_stage is not None and reading is not None and texts is not None:
+            return self._predict_in_two_stages(tokens, embeddings, texts, reading)
         probabilities = self.probabilities_of_tokens(
             tokens, embeddings, texts, lexicon=None if reading is None else reading.features)
         labels, confidences = self.decide(probabilities)
@@ -184,6 +224,60 @@ class LinearTextClassifier:
             found = dict(zip(flagged, self.triggers_of([texts[row] for row in flagged]), strict=True))
         return [Prediction(label, confidence, found.get(row, ()))
                 for row, (label, confidence) in enumerate(zip(labels, confidences, strict=True))]
+
+    def flag_probabilities(self, tokens: TokenBatch, embeddings: NDArray[np.float32] | None, texts: Sequence[str],
+                           reading: LexiconReading) -> NDArray[np.float64]:
+        """The second stage's ``other`` / ``attack`` / ``profane`` probabilities of each row."""
+        assert self.second_stage is not None and self.positive_label is not None
+        if embeddings is None and (self.embedding_weights is not None or self.second_stage is not None):
+            embeddings = embed_tokens(tokens)
+        first = self.probabilities_of_tokens(tokens, embeddings, texts, lexicon=reading.features)
+        odds = _log_odds(first[:, self.labels.index(self.positive_label)])
+        assert embeddings is not None
+        targets = target_features(texts)
+        probabilities = self.second_stage.probabilities(odds, reading.features, targets, embeddings)
+        # No hostile word, no attack: the attack probability of such a text goes to "other".
+        calm = ~hostile_wording(reading, targets)
+        probabilities[calm, 0] += probabilities[calm, 1]
+        probabilities[calm, 1] = 0.0
+        return probabilities
+
+    def _predict_in_two_stages(self, tokens: TokenBatch, embeddings: NDArray[np.float32] | None,
+                               texts: Sequence[str], reading: LexiconReading) -> list[Prediction]:
+        """Flag an attack on a person (the second stage, or the person rule) or profanity (the second stage)."""
+        assert self.second_stage is not None and self.positive_label is not None
+        stage = self.second_stage
+        probabilities = self.flag_probabilities(tokens, embeddings, texts, reading)
+        rule = reading.attacks if self.person_rule else np.zeros(len(texts), dtype=bool)
+        attack = (probabilities[:, 1] >= stage.attack_threshold) | rule
+        wording = ~attack & ((probabilities[:, 2] >= stage.profane_threshold) | swearing(texts))
+        flagged = (attack | wording).tolist()
+        other = self.labels[1 - self.labels.index(self.positive_label)]
+        person_judged = reading.features[:, LEXICON_FEATURES.index("person_judged")] > 0
+        rows = [row for row, is_flagged in enumerate(flagged) if is_flagged]
+        found = dict(zip(rows, self.triggers_of([texts[row] for row in rows]), strict=True))
+        predictions = []
+        for row, is_flagged in enumerate(flagged):
+            if not is_flagged:
+                predictions.append(Prediction(other, float(probabilities[row, 0])))
+                continue
+            # Name-calling with nobody named or addressed ("what is this crap") is wording, not an attack.
+            personal = not rule[row] or bool(reading.mentions_person[row] or person_judged[row])
+            by_model = probabilities[row, 1] >= stage.attack_threshold
+            kind = "attack" if attack[row] and (personal or by_model) else "wording"
+            # A rule's flag is certain given its words: confidence 1.0, not the model's probability.
+            confidence = 1.0 if rule[row] else float(probabilities[row, 1] + probabilities[row, 2])
+            predictions.append(Prediction(self.positive_label, confidence, found.get(row, ()), kind))
+        return predictions
+
+    def _flag_log_odds(self, texts: Sequence[str]) -> NDArray[np.float64]:
+        """Log-odds of a flag of any kind: the first stage's, or the second stage's attack + profane."""
+        assert self.positive_label is not None
+        if self.second_stage is None:
+            return _log_odds(self.probabilities(texts)[:, self.labels.index(self.positive_label)])
+        texts = list(texts)
+        probabilities = self.flag_probabilities(tokenize(texts), None, texts, read_texts(texts))
+        return _log_odds(probabilities[:, 1] + probabilities[:, 2])
 
     def _apply_rules(self, reading: LexiconReading, probabilities: NDArray[np.float64], labels: list[str],
                      confidences: list[float]) -> None:
@@ -222,9 +316,14 @@ class LinearTextClassifier:
         variants: list[str] = []
         for text in texts:
             found = {trigger.start: trigger for trigger in person_attacks(text)}
-            for trigger in [*name_calling(text), *insult_words(text)]:
+            extra = person_judgement_words(text) if self.second_stage is not None else []
+            for trigger in [*name_calling(text), *insult_words(text), *extra]:
                 found.setdefault(trigger.start, trigger)
             spans = [span for span in word_spans(text)[:TRIGGER_MAX_WORDS] if span[0] not in found]
+            if found and self.second_stage is not None:
+                # The rules' words say why; the second stage's leave-one-out drops would add the subject
+                # ("Sam", "is") whose removal hides who is judged.
+                spans = []
             if spans:
                 variants.append(text)
                 variants.extend(text[:start] + " " * (end - start) + text[end:] for start, end in spans)
@@ -232,7 +331,7 @@ class LinearTextClassifier:
             spans_of.append(spans)
         odds_all = np.zeros(0)
         if variants and self.positive_label is not None:
-            odds_all = _log_odds(self.probabilities(variants)[:, self.labels.index(self.positive_label)])
+            odds_all = self._flag_log_odds(variants)
         offset = 0
         results = []
         for text, found, spans in zip(texts, founds, spans_of, strict=True):
@@ -358,6 +457,7 @@ def load_linear_classifier(folder: Path) -> LinearTextClassifier:
         if embedding_weights is None or embedding_weights.shape != (vocabulary.dim, outputs):
             raise ValueError(MISSING_ARRAY_ERROR.format(path=folder, name="embedding_weights"))
     return LinearTextClassifier(
+        second_stage=_second_stage(folder, description, vocabulary.dim),
         labels=tuple(description["labels"]),
         subword_table=table("subword", vocabulary.size),
         pair_keys=np.ascontiguousarray(pair_keys, dtype=np.int64),
@@ -371,6 +471,31 @@ def load_linear_classifier(folder: Path) -> LinearTextClassifier:
         lexicon_weights=None if lexicon_weights is None else np.asarray(lexicon_weights, dtype=np.float64),
         person_rule=bool(description.get("person_rule", False)),
         work_only_threshold=description.get("work_only_threshold"),
+    )
+
+
+def _second_stage(folder: Path, description: dict[str, Any], dim: int) -> SecondStage | None:
+    from safetensors.numpy import load_file
+
+    block = description.get("second_stage")
+    if not block:
+        return None
+    arrays = load_file(str(folder / "second_stage.safetensors"))
+    shapes = {"first_stage_weights": (1, 3), "lexicon_weights": (len(LEXICON_FEATURES), 3),
+              "target_weights": (len(TARGET_FEATURES), 3), "embedding_weights": (dim, 3), "intercepts": (3,)}
+    for name, shape in shapes.items():
+        if name not in arrays or arrays[name].shape != shape:
+            raise ValueError(MISSING_ARRAY_ERROR.format(path=folder, name=name))
+    if list(block.get("lexicon_features", [])) != list(LEXICON_FEATURES) or list(
+            block.get("target_features", [])) != list(TARGET_FEATURES):
+        raise ValueError(MISSING_ARRAY_ERROR.format(path=folder, name="target_weights"))
+    return SecondStage(
+        first_stage_weights=np.asarray(arrays["first_stage_weights"], dtype=np.float64),
+        lexicon_weights=np.asarray(arrays["lexicon_weights"], dtype=np.float64),
+        target_weights=np.asarray(arrays["target_weights"], dtype=np.float64),
+        embedding_weights=np.ascontiguousarray(arrays["embedding_weights"], dtype=np.float32),
+        intercepts=np.asarray(arrays["intercepts"], dtype=np.float64),
+        attack_threshold=float(block["attack_threshold"]), profane_threshold=float(block["profane_threshold"]),
     )
 
 

@@ -300,3 +300,149 @@ def insult_words(text: str) -> list[ToneTrigger]:
 def word_spans(text: str) -> list[tuple[int, int]]:
     """Where the words of ``text`` are (the unit a model trigger is reported in)."""
     return [(match.start(), match.end()) for match in _WORDS.finditer(text)]
+
+
+# --- who or what is judged: features of the second stage --------------------------------------------------------
+
+#: The features :func:`target_features` gives the second stage, in the order of its ``rule_weights`` rows.
+TARGET_FEATURES = (
+    "person_subject",  # a sentence is about a person: "he/she/you/they …", "his/her/your …", "Tom (Smith) has …"
+    "person_judged",  # such a sentence holds a judgement word ("careless", "poor", "lacks", "rude")
+    "work_judged",  # a judgement word in a sentence about the work only ("this hack is ugly", "dead code")
+    "insult_profane",  # a word the insult list rates surely profane or insulting ("crap", "wtf", "idiot")
+    "negated_judgement",  # a judgement denied: "never fails", "no lack of", "nor does he lack", "not useless"
+)
+_NEGATIONS = frozenset({"never", "not", "no", "nor", "without", "isn't", "wasn't", "doesn't", "don't", "didn't",
+                        "hardly", "neither", "cannot", "can't", "won't"})
+_PERSON_SUBJECTS = frozenset({"he", "she", "you", "they", "u", "his", "her", "your", "their", "he's", "she's",
+                              "you're", "they're", "him", "them", "himself", "herself", "yourself"})
+# Words after a named subject that make it a person ("Katherine has …", "Rogers lacks …").
+_PERSON_VERBS = frozenset({"is", "was", "has", "had", "does", "did", "doesn't", "didn't", "lacks", "lacked", "seems",
+                           "shows", "showed", "needs", "never", "always", "often", "fails", "failed", "makes", "made",
+                           "can", "cannot", "can't", "will", "would", "should", "could", "tends", "struggles",
+                           "works", "consistently", "constantly", "rarely", "gets", "isn't", "wasn't", "hasn't",
+                           "continues", "appears", "refuses", "keeps", "has't", "displays", "demonstrates"})
+# Sentence openings that are not names ("This is …", "It has …").
+_NOT_NAMES = frozenset({"this", "that", "it", "the", "there", "these", "those", "we", "i", "our", "my", "a", "an",
+                        "what", "which", "who", "why", "how", "where", "when", "if", "nothing", "everything",
+                        "something", "someone", "everyone", "nobody", "code", "patch", "change", "test", "tests",
+                        "overall", "however", "also", "but", "and", "unfortunately", "still", "yes", "no", "ok",
+                        "please", "thanks", "done", "nit", "here", "now", "then", "so", "otherwise", "sadly",
+                        "gerrit", "git", "jenkins", "python", "java", "windows", "linux"})
+_LEAD_INS = frozenset({"however", "also", "but", "and", "unfortunately", "overall", "sadly", "still", "although",
+                       "though", "honestly", "frankly", "again", "so", "sometimes", "generally", "currently"})
+_WORK_SUBJECTS = frozenset({"this", "that", "it", "it's", "its", "that's", "code", "patch", "change", "function",
+                            "method", "class", "test", "tests", "design", "approach", "hack", "name", "file", "line",
+                            "lines", "implementation", "api", "interface", "logic", "version", "one", "thing"})
+_NAME = re.compile(r"[A-Z][a-z]{1,}$")
+
+
+def _judged(word: str, lexicon: ToneLexicon) -> bool:
+    if word in STATE_WORDS:
+        return False
+    if _is_judgement(word, lexicon):
+        return True
+    stem = word[:-1] if word.endswith("s") else word
+    return stem != word and _is_judgement(stem, lexicon)
+
+
+def _about_a_person(tokens: Sequence[str]) -> bool:
+    lowered = [token.lower() for token in tokens]
+    if not _PERSON_SUBJECTS.isdisjoint(lowered):
+        return True
+    position = 0
+    while position < len(tokens) and lowered[position] in _LEAD_INS:
+        position += 1
+    names = 0
+    while position + names < len(tokens) and names < 3 and _NAME.match(tokens[position + names]) and (
+            lowered[position + names] not in _NOT_NAMES):
+        names += 1
+    return names > 0 and position + names < len(tokens) and lowered[position + names] in _PERSON_VERBS
+
+
+def target_features(texts: Sequence[str]) -> NDArray[np.float32]:
+    """One row of :data:`TARGET_FEATURES` per text: is a person judged, or only the work?
+
+    Counts are capped at 2 (``insult_profane`` at 2 as well); most texts cost one regex pass.
+    """
+    lexicon = tone_lexicon()
+    known = _known_words()
+    rows = np.zeros((len(texts), len(TARGET_FEATURES)), dtype=np.float32)
+    for row, text in enumerate(texts):
+        person_subject = person_judged = work_judged = profane = negated = 0
+        for sentence in _SENTENCES.findall(text):
+            tokens = _WORDS.findall(sentence)
+            if not tokens:
+                continue
+            lowered = [token.lower() for token in tokens]
+            about_person = _about_a_person(tokens)
+            person_subject += about_person
+            profane += sum(lexicon.insults.get(word, 0) == 2 for word in lowered)
+            judged = [index for index, word in enumerate(lowered)
+                      if (word in known or word.endswith("s")) and _judged(word, lexicon)]
+            denied = [index for index in judged if not _NEGATIONS.isdisjoint(lowered[max(0, index - 3):index])]
+            negated += len(denied)
+            if len(denied) == len(judged):
+                continue
+            if about_person:
+                person_judged += 1
+            elif not _WORK_SUBJECTS.isdisjoint(lowered) or len(lowered) <= 4:
+                work_judged += 1
+        rows[row] = (min(person_subject, 2), min(person_judged, 2), min(work_judged, 2), min(profane, 2),
+                     min(negated, 2))
+    return rows
+
+
+#: Words the insult list rates surely profane that judge rather than swear: by the labelling guide they are an
+#: attack when aimed at a person (the person rule and the second stage see to that) and critique when aimed at
+#: the work ("this is a stupid name"), so they never make a wording note on their own.
+JUDGING_INSULTS = frozenset({"stupid", "dumb"})
+
+
+def swearing(texts: Sequence[str]) -> NDArray[np.bool_]:
+    """Whether each text swears: a word the insult list rates surely profane ("crap", "fucking", "wtf")
+    that is neither name-calling ("idiot", an attack when aimed at someone) nor in :data:`JUDGING_INSULTS`."""
+    lexicon = tone_lexicon()
+    found = np.zeros(len(texts), dtype=bool)
+    for row, text in enumerate(texts):
+        for match in _WORDS.finditer(text):
+            word = match.group().lower()
+            if text.startswith("::", match.end()):
+                continue  # a namespace in code ("WTF::HashMap"), not a word
+            if lexicon.insults.get(word, 0) == 2 and word not in lexicon.name_calling and word not in JUDGING_INSULTS:
+                found[row] = True
+                break
+    return found
+
+
+def person_judgement_words(text: str) -> list[ToneTrigger]:
+    """The judgement words of sentences about a person ("Sam is careless", "he lacks focus"), unless denied
+    ("she never fails"): the words behind most flags of the second stage."""
+    lexicon = tone_lexicon()
+    known = _known_words()
+    triggers = []
+    for sentence in _SENTENCES.finditer(text):
+        matches = list(_WORDS.finditer(sentence.group()))
+        tokens = [match.group() for match in matches]
+        if not tokens or not _about_a_person(tokens):
+            continue
+        lowered = [token.lower() for token in tokens]
+        for index, word in enumerate(lowered):
+            if (word in known or word.endswith("s")) and _judged(word, lexicon) and _NEGATIONS.isdisjoint(
+                    lowered[max(0, index - 3):index]):
+                start = sentence.start() + matches[index].start()
+                triggers.append(ToneTrigger(start, start + len(word), matches[index].group(),
+                                            "judgement of the person"))
+    return triggers
+
+
+def hostile_wording(reading: LexiconReading, targets: NDArray[np.float32]) -> NDArray[np.bool_]:
+    """Whether a text holds any hostile word: an insult or profanity, a judgement word, a masked word, or a
+    judgement in a sentence about a person or the work (:func:`target_features`). The second stage's attack
+    flag needs one: feedback about a person with no hostile word ("he is patient and generous") is never an
+    attack, however much it reads like the review prose the stage was trained on."""
+    lexicon_columns = [LEXICON_FEATURES.index(name) for name in ("insult_sure", "insult_maybe", "strongest_judgement",
+                                                                 "judgements", "person_judged", "masked_word")]
+    target_columns = [TARGET_FEATURES.index(name) for name in ("person_judged", "work_judged", "insult_profane")]
+    return np.asarray((reading.features[:, lexicon_columns].sum(axis=1) > 0)
+                      | (targets[:, target_columns].sum(axis=1) > 0))
