@@ -271,6 +271,9 @@ def test_the_person_sees_readiness_before_and_the_decision_and_votes_only_after(
     assert "Decision: Not yet" in after and "Finally accountable:</strong> Lee Leader" in after
     # The policy hides panelist names from the person by default: the dissent is there, the name is not.
     assert "Scope still narrow" in after and "Olga Othermanager: Scope" not in after
+    assert "evidence_item:" not in after and "Design " in after
+    labels = {vote["panelist"] for vote in services.pre_votes(case, viewer=personas.erin).votes}
+    assert labels == {"Panelist 1", "Panelist 2"}
     body = erin.get(f"/api/promotions/cases/{case.pk}").json()
     assert body["decision"] == "not_yet" and body["memo"]["dissent"][0]["panelist"].startswith("Panelist ")
 

@@ -34,7 +34,7 @@ from brightline.promotions.models import (
     PromotionCase,
 )
 from brightline.reviews.appeal_rules import contested_feedback_writer_ids
-from brightline.reviews.packet_items import CitationError, Reference, describe, parse_reference, references_in, resolve
+from brightline.reviews.packet_items import CitationError, model_for, parse_reference, references_in, resolve
 
 
 class PromotionError(Exception):
@@ -149,6 +149,22 @@ class Readiness:
                                   "met": row.met} for row in self.expectations]}
 
 
+def evidence_label(reference: str) -> str:
+    """What a person reads for a cited item: its title and kind, never the stored reference."""
+    try:
+        parsed = parse_reference(reference)
+        model = model_for(parsed.kind)
+    except CitationError:
+        return "an item that can no longer be cited"
+    obj = model._default_manager.filter(pk=parsed.object_id).first() if parsed.object_id.isdigit() else None
+    if obj is None:
+        return "an item that no longer exists"
+    title = getattr(obj, "title", None) or getattr(obj, "summary", None) or getattr(obj, "body", None) or str(obj)
+    kind = obj.get_kind_display() if hasattr(obj, "get_kind_display") else model._meta.verbose_name
+    return f"{str(title)[:120]} ({str(kind).lower()}, [E:{parsed.object_id}])" if parsed.kind == "evidence_item" \
+        else f"{str(title)[:120]} ({str(kind).lower()})"
+
+
 def _quarter(day: dt.date) -> tuple[int, int]:
     return day.year, (day.month - 1) // 3
 
@@ -168,7 +184,7 @@ def readiness(case: PromotionCase) -> Readiness:
         quarters = len({_quarter(c.occurred_on) for c in cited})
         rows.append(ExpectationReadiness(
             dimension=dimension, label=str(label), expectation=competency.expectation, examples=competency.examples,
-            cited=[CitedItem(c.reference, describe(parse_reference(c.reference)), c.occurred_on, c.note,
+            cited=[CitedItem(c.reference, evidence_label(c.reference), c.occurred_on, c.note,
                              c.added_by.name) for c in cited],
             quarters=quarters, enough_citations=len(cited) >= case.min_citations,
             consistent=quarters >= CONSISTENCY_QUARTERS))
@@ -298,7 +314,7 @@ def _panelist_names(case: PromotionCase, viewer: Person | None) -> dict[str, str
     numbered by a per-case hash rather than the panel's order."""
     from brightline.policy.services import employee_sees_prevote_names
 
-    names = list(case.panelists.values_list("person_id", "person__name"))
+    names = list(case.pre_votes.values_list("panelist_id", "panelist__name"))
     if viewer is None or viewer.pk != case.person_id or employee_sees_prevote_names():
         return {name: name for _, name in names}
     ordered = sorted(names, key=lambda row: hashlib.sha256(f"promotion:{case.pk}:{row[0]}".encode()).hexdigest())
@@ -371,7 +387,7 @@ def build_promotion_memo(case: PromotionCase, *, decision: str, reason: str, cit
         "pre_votes": votes.votes,
         "dissent": [vote for vote in votes.votes if vote["vote"] != decision],
         "reasons": reason,
-        "main_signals": [describe(Reference(*reference.split(":", 1))) for reference in cited],
+        "main_signals": [evidence_label(reference) for reference in cited],
         "citations": cited,
         "decided_by": decided_by.name,
         "accountable": accountable.name,
