@@ -195,6 +195,9 @@ def test_a_decision_without_cited_case_evidence_is_refused_and_nothing_changes(p
     with pytest.raises(services.PromotionError, match="is not cited in this case"):
         services.decide_promotion_case(case, actor=personas.pia, decision="promoted", accountable=personas.lee,
                                        reason=f"Ready [E:{outside.pk}]")
+    with pytest.raises(services.PromotionError, match="without a conflict of interest, can record"):
+        services.decide_promotion_case(case, actor=personas.mo, decision="promoted", accountable=personas.lee,
+                                       reason="Ready")
     with pytest.raises(services.PromotionError, match="other than Erin"):
         services.decide_promotion_case(case, actor=personas.pia, decision="promoted", accountable=personas.erin,
                                        reason="Ready")

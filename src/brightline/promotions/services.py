@@ -64,7 +64,8 @@ ERR_NOT_PANELIST = "{name} is not on this case's panel without a conflict of int
 ERR_VOTE = "{vote!r} is not a vote; use promoted or not_yet"
 ERR_VOTES_REVEALED = "every pre-vote is in and the spread is shown; pre-votes can no longer change"
 ERR_PRE_VOTES_OPEN = "the panel decides once every panelist has recorded a pre-vote ({voted} of {eligible})"
-ERR_CANNOT_DECIDE = "only a people partner or a panelist without a conflict of interest can record the decision"
+ERR_CANNOT_DECIDE = ("only a people partner or a panelist, either without a conflict of interest, can record the "
+                     "decision")
 ERR_REASON = "write the reasons: a decision says why, citing the case's evidence"
 ERR_DECISION_CITES = "a decision cites at least one item of the case's evidence, as [E:id] or a reference"
 ERR_CITATION_NOT_IN_CASE = "{reference} is not cited in this case; a panel decides on the case's evidence"
@@ -415,7 +416,8 @@ def decide_promotion_case(case: PromotionCase, *, actor: Person, decision: str, 
     with transaction.atomic():
         case = _locked(case)
         _require_status(case, CaseStatus.PANEL)
-        _require(access.can_run_promotions(actor) or access.is_promotion_panelist(actor, case), ERR_CANNOT_DECIDE)
+        _require((access.can_run_promotions(actor) or access.is_promotion_panelist(actor, case))
+                 and not access.has_promotion_conflict(actor, case), ERR_CANNOT_DECIDE)
         votes = pre_votes(case, viewer=None)
         _require(votes.complete, ERR_PRE_VOTES_OPEN.format(voted=votes.voted, eligible=votes.eligible))
         cited = _case_references(case, reason, citations)
