@@ -373,3 +373,5 @@ def test_only_people_partners_and_leaders_read_the_rates(personas, client_for):
     for persona, expected in ((personas.erin, 403), (personas.mo, 403), (personas.lee, 200), (personas.pia, 200)):
         assert client_for(persona).get("/promotions/rates/").status_code == expected
         assert client_for(persona).get("/api/promotions/rates?period=2026").status_code == expected
+    assert client_for(personas.pia).get("/api/promotions/rates").json()["period"] == str(timezone.localdate().year)
+    assert client_for(personas.pia).get("/api/promotions/rates?period=20x6").status_code == 400

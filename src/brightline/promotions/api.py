@@ -8,6 +8,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from ninja import Router, Schema, Status
 from ninja.errors import HttpError
 
@@ -302,10 +303,11 @@ def put_open_roles(request: HttpRequest, payload: OpenRolesIn) -> Any:
 
 
 @router.get("/rates", response=PromotionRatesOut,
-            summary="Nominated, ready and promoted per level against open roles (small levels withheld)")
-def rates(request: HttpRequest, period: str) -> Any:
+            summary="Nominated, ready and promoted per level against open roles; small levels withheld")
+def rates(request: HttpRequest, period: str = "") -> Any:
     if not access.can_view_promotion_report(_viewer(request)):
         raise HttpError(403, "Promotion rates are aggregates for people partners and leaders.")
+    period = period or str(timezone.localdate().year)
     if not (len(period) == 4 and period.isdigit()):
         raise HttpError(400, services.ERR_PERIOD.format(period=period))
     return services.promotion_rates(period).to_json()
