@@ -375,3 +375,17 @@ def test_only_people_partners_and_leaders_read_the_rates(personas, client_for):
         assert client_for(persona).get("/api/promotions/rates?period=2026").status_code == expected
     assert client_for(personas.pia).get("/api/promotions/rates").json()["period"] == str(timezone.localdate().year)
     assert client_for(personas.pia).get("/api/promotions/rates?period=20x6").status_code == 400
+
+
+def test_the_persons_copy_of_their_data_holds_their_case_and_the_decision_once_decided(personas):
+    from brightline.operations.data_rights import export_personal_data
+
+    case, items = at_panel(personas)
+    before = export_personal_data(personas.erin)["promotion_cases"]
+    assert len(before) == 1 and before[0]["readiness"]["ready"] and "decision" not in before[0]
+    services.record_promotion_pre_vote(case, panelist=personas.oscar, vote="promoted")
+    services.record_promotion_pre_vote(case, panelist=olga(personas), vote="promoted")
+    services.decide_promotion_case(case, actor=personas.pia, decision="promoted", accountable=personas.lee,
+                                   reason=f"Ready [E:{items[0].pk}]")
+    after = export_personal_data(personas.erin)["promotion_cases"][0]
+    assert after["decision"] == "Promoted" and after["memo"]["accountable"] == "Lee Leader"
