@@ -27,6 +27,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("insights",),
     ("reviews",),
     ("support",),
+    ("promotions",),  # promotion cases reuse the reviews app's citation and appeal rules
     ("fairness",),
     ("operations",),
     ("dashboards",),

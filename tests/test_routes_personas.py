@@ -28,6 +28,8 @@ SKIPPED_PARAMETERS = {
     "run_id": "the demo starts no background job, so there is no job run to open",
     "identity_id": "the demo maps every identity, so there is no unmatched identity to open",
     "change_id": "the demo has no pending change of a role or manager; deciding one is a POST (test_role_changes)",
+    "case_id": "the demo has no promotion case; test_promotions opens each case page and API as the person, "
+               "their manager, a peer, an outsider and a people partner",
 }
 # ``pk`` means a different object on each page.
 PK_BY_PREFIX = {

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from brightline.feedback.models import FeedbackInvitation, FeedbackRequest, OneOnOneNote
     from brightline.insights.models import Signal
     from brightline.people.models import Team
+    from brightline.promotions.models import PromotionCase
     from brightline.reviews.models import Appeal, Review, ReviewCycle
     from brightline.support.models import SupportPlan
 
@@ -570,3 +571,63 @@ def open_person_record(viewer: Person | None, person: Person, *, what: str, via:
     if not allowed:
         raise PermissionDenied(denied)
     record_access(viewer, person, what, via=via, reason=reason)
+# --- Promotion cases (promotions app) ---
+
+
+def can_nominate_for_promotion(viewer: Person | None, subject: Person) -> bool:
+    """A nomination comes from the person themself or from someone in their management chain."""
+    return (is_self(viewer, subject) and subject.is_active) or manages(viewer, subject)
+
+
+def has_promotion_conflict(viewer: Person | None, case: PromotionCase) -> bool:
+    """The person, their management chain (at nomination or now) and the nominator take no part in the panel."""
+    if viewer is None:
+        return True
+    person = case.person
+    return (is_self(viewer, person) or manages(viewer, person)
+            or viewer.pk in {case.manager_id, case.nominated_by_id})
+
+
+def is_promotion_panelist(viewer: Person | None, case: PromotionCase) -> bool:
+    """A seated panelist with no conflict for this case."""
+    if viewer is None or not viewer.is_active:
+        return False
+    return case.panelists.filter(person=viewer, conflict="").exists()
+
+
+def can_view_promotion_case(viewer: Person | None, case: PromotionCase) -> bool:
+    """The case and its evidence: the person (the decision and panel only once decided), their chain,
+    people partners, panelists without a conflict, and the reviewer of an appeal. Never peers or leaders."""
+    person = case.person
+    if is_self(viewer, person) or manages(viewer, person) or is_people_partner(viewer):
+        return True
+    if viewer is None or not viewer.is_active:
+        return False
+    if viewer.pk in {case.manager_id, case.nominated_by_id}:
+        return True
+    return is_promotion_panelist(viewer, case) or case.appeals.filter(reviewer=viewer).exists()
+
+
+def can_view_promotion_decision(viewer: Person | None, case: PromotionCase) -> bool:
+    """The panel's votes, decision and memo: the person once decided; others as for the case."""
+    if is_self(viewer, case.person):
+        return bool(case.is_decided)
+    return can_view_promotion_case(viewer, case)
+
+
+def can_cite_for_promotion(viewer: Person | None, case: PromotionCase) -> bool:
+    """Cite readiness evidence: the person, their chain and the nominator."""
+    person = case.person
+    if viewer is None or not viewer.is_active:
+        return False
+    return is_self(viewer, person) or manages(viewer, person) or viewer.pk == case.nominated_by_id
+
+
+def can_run_promotions(viewer: Person | None) -> bool:
+    """Seat promotion panels, assign appeal reviewers, enter open roles: people partners."""
+    return is_people_partner(viewer)
+
+
+def can_view_promotion_report(viewer: Person | None) -> bool:
+    """Promotion rates against readiness and open roles: aggregates, so people partners and leaders."""
+    return can_view_aggregates(viewer)

@@ -89,6 +89,7 @@ from brightline.notifications.api import router as notifications_router  # noqa:
 from brightline.operations.api import router as operations_router  # noqa: E402
 from brightline.people.api import router as people_router  # noqa: E402
 from brightline.policy.api import router as policy_router  # noqa: E402
+from brightline.promotions.api import router as promotions_router  # noqa: E402
 from brightline.reviews.api import router as reviews_router  # noqa: E402
 from brightline.support.api import router as support_router  # noqa: E402
 
@@ -102,6 +103,7 @@ api.add_router("/feedback", feedback_router)
 api.add_router("/insights", insights_router)
 api.add_router("/reviews", reviews_router)
 api.add_router("/support", support_router)
+api.add_router("/promotions", promotions_router)
 api.add_router("/fairness", fairness_router)
 
 document_error_responses(api)

@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "brightline.insights",
     "brightline.reviews",
     "brightline.support",
+    "brightline.promotions",
     "brightline.fairness",
     "brightline.operations",
     "brightline.dashboards",

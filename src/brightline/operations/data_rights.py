@@ -4,7 +4,8 @@
 the same access rules as the pages: their person record and identities, evidence, feedback they
 asked for or that was asked about them (anonymous answers only in released groups, never with a
 writer), feedback they gave under their name, checkpoints, 1:1 notes, accomplishments, drafts,
-reviews (outcomes, memo and appeals only once released to them), support plans, AI signals about
+reviews (outcomes, memo and appeals only once released to them), support plans, promotion cases (the
+decision and memo once decided), AI signals about
 them, and the log of who read their record. It downloads as JSON or as a printable PDF
 (:func:`render_export_pdf`, the same content); every download is written to the audit trail.
 
@@ -29,6 +30,7 @@ from brightline.feedback.models import Accomplishment, Checkpoint, ImpactDraft
 from brightline.feedback.services import invitations_for, one_on_one_notes_for, requests_about, visible_feedback
 from brightline.insights.services import signals_for_person
 from brightline.people.models import Identity, Person, SsoLink
+from brightline.promotions.models import PromotionCase
 from brightline.reviews.models import Review
 from brightline.support.models import SupportPlan
 
@@ -143,6 +145,23 @@ def _support_plans(person: Person) -> list[dict[str, Any]]:
     return plans
 
 
+def _promotion_cases(person: Person) -> list[dict[str, Any]]:
+    from brightline.promotions.services import memo_for, readiness
+
+    cases = []
+    for case in PromotionCase.objects.filter(person=person).select_related("from_level", "to_level").order_by("pk"):
+        entry = {"from_level": case.from_level.code, "to_level": case.to_level.code,
+                 **_row(case, ("status", "nominated_by", "nominated_at", "rationale")),
+                 "readiness": readiness(case).to_json()}
+        if access.can_view_promotion_decision(person, case) and case.is_decided:
+            entry.update(_row(case, ("decision", "decision_reason", "accountable", "decided_at")))
+            entry["memo"] = memo_for(case, person)
+            entry["appeals"] = [_row(appeal, ("context", "status", "filed_at", "decision", "decision_reason",
+                                              "decided_at")) for appeal in case.appeals.order_by("filed_at")]
+        cases.append(entry)
+    return cases
+
+
 def export_personal_data(person: Person) -> dict[str, Any]:
     """Everything Brightline holds about ``person`` that ``person`` may see, as JSON-ready data."""
     evidence = [item for item in EvidenceItem.objects.filter(person=person).order_by("occurred_at", "pk")
@@ -169,6 +188,7 @@ def export_personal_data(person: Person) -> dict[str, Any]:
                           for draft in ImpactDraft.objects.filter(person=person).order_by("pk")],
         "reviews": _reviews(person),
         "support_plans": _support_plans(person),
+        "promotion_cases": _promotion_cases(person),
         "signals": [_row(signal, ("kind", "window_start", "window_end", "statement", "rule", "cannot_infer",
                                   "confidence_label", "status", "review_reason", "model_name", "model_version"))
                     for signal in signals_for_person(person) if access.can_view_signal(person, signal)],

@@ -1,0 +1,235 @@
+"""Promotion pages: nominate, gather readiness evidence, panel, decision, appeal; open roles and the rates report.
+
+Views parse input, ask ``access`` and call one service; every read of someone else's case is logged."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from brightline import access
+from brightline.audit.services import record_access
+from brightline.evidence.models import EvidenceItem
+from brightline.people.models import Level, Person
+from brightline.promotions import services
+from brightline.promotions.models import CaseAppeal, CaseDecision, CaseStatus, OpenRoles, PromotionCase
+
+ERR_CANNOT_SEE = "A promotion case is visible to the person, their management chain, people partners and its panel."
+ERR_REPORT = "Promotion rates are aggregates for people partners and leaders."
+
+
+def _viewer(request: HttpRequest) -> Person:
+    viewer = access.person_for(request.user)
+    if viewer is None or not viewer.is_active:
+        raise PermissionDenied("This account is not linked to an active person in Brightline.")
+    return viewer
+
+
+@require_GET
+def index(request: HttpRequest) -> HttpResponse:
+    viewer = _viewer(request)
+    reports = list(access.people_managed_by(viewer).filter(is_active=True, level__isnull=False)
+                   .select_related("level")) if viewer.is_manager else []
+    return render(request, "promotions/index.html", {
+        "cases": services.cases_visible_to(viewer), "reports": reports, "viewer": viewer,
+        "can_run": access.can_run_promotions(viewer), "can_report": access.can_view_promotion_report(viewer)})
+
+
+@require_http_methods(["GET", "POST"])
+def nominate(request: HttpRequest, person_id: int) -> HttpResponse:
+    viewer = _viewer(request)
+    person = get_object_or_404(Person.objects.select_related("level"), pk=person_id)
+    if not access.can_nominate_for_promotion(viewer, person):
+        raise PermissionDenied(services.ERR_CANNOT_NOMINATE)
+    error = ""
+    if request.method == "POST":
+        try:
+            case = services.nominate_for_promotion(person, actor=viewer, rationale=request.POST.get("rationale", ""))
+        except services.PromotionError as refused:
+            error = str(refused)
+        else:
+            messages.success(request, "Nomination opened. Now cite evidence for each expectation of the next level.")
+            return redirect("promotions:case", case_id=case.pk)
+    next_level = person.level.next_level() if person.level else None
+    return render(request, "promotions/nominate.html", {
+        "person": person, "next_level": next_level, "error": error, "posted": request.POST,
+        "is_self": access.is_self(viewer, person), "min_citations": services.MIN_CITATIONS_PER_EXPECTATION,
+        "min_quarters": services.CONSISTENCY_QUARTERS})
+
+
+def _case(viewer: Person, case_id: int) -> PromotionCase:
+    case = get_object_or_404(PromotionCase.objects.select_related(
+        "person", "from_level", "to_level", "nominated_by", "accountable", "decided_by"), pk=case_id)
+    if not access.can_view_promotion_case(viewer, case):
+        raise PermissionDenied(ERR_CANNOT_SEE)
+    record_access(viewer, case.person, "promotions.case", via="web")
+    return case
+
+
+@require_GET
+def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
+    viewer = _viewer(request)
+    case = _case(viewer, case_id)
+    can_cite = access.can_cite_for_promotion(viewer, case) and case.status == CaseStatus.NOMINATED
+    can_run = access.can_run_promotions(viewer)
+    is_panelist = access.is_promotion_panelist(viewer, case)
+    appeals = list(case.appeals.select_related("reviewer"))
+    open_appeal = next((appeal for appeal in appeals if appeal.status != CaseAppeal.Status.DECIDED), None)
+    is_self = access.is_self(viewer, case.person)
+    context: dict[str, Any] = {
+        "case": case, "readiness": services.readiness(case), "is_self": is_self,
+        "memo": services.memo_for(case, viewer) if case.is_decided else {},
+        "can_cite": can_cite, "can_run": can_run, "is_panelist": is_panelist,
+        "can_see_decision": access.can_view_promotion_decision(viewer, case),
+        "panel": list(case.panelists.select_related("person")),
+        "pre_votes": services.pre_votes(case, viewer=viewer), "decisions": CaseDecision.choices,
+        "appeals": appeals, "open_appeal": open_appeal,
+        "can_appeal": is_self and case.is_decided and open_appeal is None
+        and timezone.localdate() <= services.appeal_deadline(case),
+        "appeal_deadline": services.appeal_deadline(case) if case.is_decided else None,
+        "appeal_decisions": CaseAppeal.Decision.choices,
+    }
+    if can_cite:
+        context["evidence"] = EvidenceItem.objects.filter(person=case.person).order_by("-occurred_at")[:60]
+    if can_run and case.status == CaseStatus.NOMINATED:
+        context["candidates"] = Person.objects.filter(is_active=True).exclude(pk=case.person_id).order_by("name")
+    if can_run and open_appeal is not None and open_appeal.status == CaseAppeal.Status.REQUESTED:
+        context["reviewers"] = [person for person in Person.objects.filter(is_active=True).order_by("name")
+                                if services.appeal_reviewer_refusal(person, case) is None]
+    if can_run or is_panelist:
+        context["accountable_choices"] = Person.objects.filter(is_active=True).exclude(pk=case.person_id) \
+            .order_by("name")
+    return render(request, "promotions/case.html", context)
+
+
+def _cite(request: HttpRequest, viewer: Person, case: PromotionCase) -> str:
+    reference = request.POST.get("reference", "").strip()
+    if reference.isdigit():
+        reference = f"evidence_item:{reference}"
+    services.cite_for_promotion(case, actor=viewer, dimension=request.POST.get("dimension", ""),
+                                reference=reference, note=request.POST.get("note", ""))
+    return "Evidence cited."
+
+
+def _panel(request: HttpRequest, viewer: Person, case: PromotionCase) -> str:
+    members = Person.objects.filter(pk__in=[pk for pk in request.POST.getlist("members") if pk.isdigit()])
+    seats = services.seat_promotion_panel(case, actor=viewer, members=members)
+    excluded = [seat for seat in seats if seat.conflict]
+    return f"Panel seated: {len(seats) - len(excluded)} members; {len(excluded)} excluded for a conflict of interest."
+
+
+def _pre_vote(request: HttpRequest, viewer: Person, case: PromotionCase) -> str:
+    services.record_promotion_pre_vote(case, panelist=viewer, vote=request.POST.get("vote", ""),
+                                       note=request.POST.get("note", ""))
+    return "Pre-vote recorded. The others stay hidden until every panelist has voted."
+
+
+def _decide(request: HttpRequest, viewer: Person, case: PromotionCase) -> str:
+    accountable_id = request.POST.get("accountable", "")
+    accountable = Person.objects.filter(pk=accountable_id).first() if accountable_id.isdigit() else None
+    if accountable is None:
+        raise services.PromotionError(services.ERR_ACCOUNTABLE.format(name=case.person.name))
+    services.decide_promotion_case(case, actor=viewer, decision=request.POST.get("decision", ""),
+                                   reason=request.POST.get("reason", ""), accountable=accountable,
+                                   citations=request.POST.getlist("citations"))
+    return "Decision recorded, with its memo."
+
+
+def _appeal(request: HttpRequest, viewer: Person, case: PromotionCase) -> str:
+    services.file_promotion_appeal(case, actor=viewer, context=request.POST.get("context", ""))
+    return "Appeal filed. A people partner assigns a second reviewer from outside your management chain."
+
+
+def _open_appeal(case: PromotionCase) -> CaseAppeal:
+    appeal = case.appeals.exclude(status=CaseAppeal.Status.DECIDED).first()
+    if appeal is None:
+        raise services.PromotionError(services.ERR_APPEAL_STATE.format(status="not open"))
+    return appeal
+
+
+def _assign(request: HttpRequest, viewer: Person, case: PromotionCase) -> str:
+    reviewer = get_object_or_404(Person, pk=request.POST.get("reviewer") or 0)
+    services.assign_promotion_appeal_reviewer(_open_appeal(case), actor=viewer, reviewer=reviewer)
+    return f"{reviewer.name} reviews the appeal."
+
+
+def _decide_appeal(request: HttpRequest, viewer: Person, case: PromotionCase) -> str:
+    services.decide_promotion_appeal(_open_appeal(case), reviewer=viewer, decision=request.POST.get("decision", ""),
+                                     reason=request.POST.get("reason", ""))
+    return "Appeal decided."
+
+
+def _withdraw(request: HttpRequest, viewer: Person, case: PromotionCase) -> str:
+    services.withdraw_promotion_case(case, actor=viewer, reason=request.POST.get("reason", ""))
+    return "Case withdrawn."
+
+
+ACTIONS: dict[str, Callable[[HttpRequest, Person, PromotionCase], str]] = {
+    "cite": _cite, "panel": _panel, "pre-vote": _pre_vote, "decide": _decide, "appeal": _appeal,
+    "assign-reviewer": _assign, "decide-appeal": _decide_appeal, "withdraw": _withdraw,
+}
+
+
+@require_POST
+def case_action(request: HttpRequest, case_id: int, action: str) -> HttpResponse:
+    viewer = _viewer(request)
+    handler = ACTIONS.get(action)
+    if handler is None:
+        raise PermissionDenied("There is no such step for a promotion case.")
+    case = _case(viewer, case_id)
+    try:
+        messages.success(request, handler(request, viewer, case))
+    except services.PromotionError as refused:
+        messages.error(request, f"Nothing was saved: {refused}.")
+    return redirect("promotions:case", case_id=case.pk)
+
+
+def _this_year() -> str:
+    return str(timezone.localdate().year)
+
+
+@require_http_methods(["GET", "POST"])
+def open_roles(request: HttpRequest) -> HttpResponse:
+    viewer = _viewer(request)
+    if not access.can_run_promotions(viewer):
+        raise PermissionDenied("Open roles are entered by people partners.")
+    period = request.GET.get("period") or request.POST.get("period") or _this_year()
+    error = ""
+    if request.method == "POST":
+        level = Level.objects.filter(code=request.POST.get("level", "")).first()
+        try:
+            if level is None:
+                raise services.PromotionError("choose a level")
+            services.set_open_roles(level, actor=viewer, period=period, count=request.POST.get("count", ""),
+                                    note=request.POST.get("note", ""))
+        except services.PromotionError as refused:
+            error = str(refused)
+        else:
+            messages.success(request, f"Open roles at {level.code} for {period} saved.")
+            return redirect(f"{request.path}?period={period}")
+    return render(request, "promotions/open_roles.html", {
+        "period": period, "levels": Level.objects.select_related("ladder"), "error": error, "posted": request.POST,
+        "roles": OpenRoles.objects.filter(period=period).select_related("level", "entered_by")})
+
+
+@require_GET
+def rates(request: HttpRequest) -> HttpResponse:
+    viewer = _viewer(request)
+    if not access.can_view_promotion_report(viewer):
+        raise PermissionDenied(ERR_REPORT)
+    period = request.GET.get("period", "")
+    if not (len(period) == 4 and period.isdigit()):
+        period = _this_year()
+    year = int(period)
+    return render(request, "promotions/rates.html", {
+        "report": services.promotion_rates(period), "period": period,
+        "years": [str(y) for y in range(year - 2, year + 2)], "can_run": access.can_run_promotions(viewer),
+        "today": dt.date.today(), "period_open": year >= timezone.localdate().year})
