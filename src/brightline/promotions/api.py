@@ -13,7 +13,6 @@ from ninja import Router, Schema, Status
 from ninja.errors import HttpError
 
 from brightline import access
-from brightline.audit.services import record_access
 from brightline.people.models import Level, Person
 from brightline.promotions import services
 from brightline.promotions.models import CaseAppeal, PromotionCase
@@ -141,9 +140,8 @@ def _case(request: HttpRequest, case_id: int) -> tuple[Person, PromotionCase]:
                                                 "accountable").filter(pk=case_id).first()
     if case is None:
         raise HttpError(404, ERR_NOT_FOUND.format(what="promotion case"))
-    if not access.can_view_promotion_case(viewer, case):
-        raise HttpError(403, ERR_FORBIDDEN)
-    record_access(viewer, case.person, "promotions.case", via="api")
+    access.open_person_record(viewer, case.person, what="promotions.case", via="api", denied=ERR_FORBIDDEN,
+                              allowed=access.can_view_promotion_case(viewer, case))
     return viewer, case
 
 
@@ -155,9 +153,8 @@ def _refused(error: services.PromotionError) -> HttpError:
 def list_cases(request: HttpRequest) -> Any:
     viewer = _viewer(request)
     cases = services.cases_visible_to(viewer)
-    for case in cases:
-        if not access.is_self(viewer, case.person):
-            record_access(viewer, case.person, "promotions.case", via="api")
+    for case in cases:  # each is visible to the caller (cases_visible_to); reads of others' cases are logged
+        access.open_person_record(viewer, case.person, what="promotions.case", via="api", allowed=True)
     return [_case_out(case, viewer) for case in cases]
 
 

@@ -16,7 +16,6 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from brightline import access
-from brightline.audit.services import record_access
 from brightline.evidence.models import EvidenceItem
 from brightline.people.models import Level, Person
 from brightline.promotions import services
@@ -26,11 +25,7 @@ ERR_CANNOT_SEE = "A promotion case is visible to the person, their management ch
 ERR_REPORT = "Promotion rates are aggregates for people partners and leaders."
 
 
-def _viewer(request: HttpRequest) -> Person:
-    viewer = access.person_for(request.user)
-    if viewer is None or not viewer.is_active:
-        raise PermissionDenied("This account is not linked to an active person in Brightline.")
-    return viewer
+_viewer = access.request_person  # the signed-in person (request.person), or 403
 
 
 @require_GET
@@ -47,8 +42,8 @@ def index(request: HttpRequest) -> HttpResponse:
 def nominate(request: HttpRequest, person_id: int) -> HttpResponse:
     viewer = _viewer(request)
     person = get_object_or_404(Person.objects.select_related("level"), pk=person_id)
-    if not access.can_nominate_for_promotion(viewer, person):
-        raise PermissionDenied(services.ERR_CANNOT_NOMINATE)
+    access.open_person_record(viewer, person, what="promotions.case", denied=services.ERR_CANNOT_NOMINATE,
+                              allowed=access.can_nominate_for_promotion(viewer, person))
     error = ""
     if request.method == "POST":
         try:
@@ -68,9 +63,8 @@ def nominate(request: HttpRequest, person_id: int) -> HttpResponse:
 def _case(viewer: Person, case_id: int) -> PromotionCase:
     case = get_object_or_404(PromotionCase.objects.select_related(
         "person", "from_level", "to_level", "nominated_by", "accountable", "decided_by"), pk=case_id)
-    if not access.can_view_promotion_case(viewer, case):
-        raise PermissionDenied(ERR_CANNOT_SEE)
-    record_access(viewer, case.person, "promotions.case", via="web")
+    access.open_person_record(viewer, case.person, what="promotions.case", denied=ERR_CANNOT_SEE,
+                              allowed=access.can_view_promotion_case(viewer, case))
     return case
 
 
