@@ -3,8 +3,9 @@
 Every flag names the words that triggered it, says why in plain language, and suggests a fix.
 Two layers decide whether a sentence is vague praise or a judgement of character: a learned model
 (:mod:`.specificity`, trained on labelled statements, so it reads any wording) and the reviewed phrase
-lists in ``rules/*.json``; either one raises the flag, and a sentence with a number, a citation or an
-example marker is not called vague. The evidence, outcome, result and scope checks are rules: a claim
+lists in ``rules/*.json``; either one raises the flag. A listed phrase is not called vague in a sentence
+with a number, a citation or an example marker; the model, which reads numbers and concrete-behaviour
+markers itself, is silenced only by a citation. The evidence, outcome, result and scope checks are rules: a claim
 that names a measurable result, a before/after or a named artefact is never flagged as lacking an outcome.
 """
 
