@@ -3,8 +3,9 @@
 Every flag names the words that triggered it, says why in plain language, and suggests a fix.
 Two layers decide whether a sentence is vague praise or a judgement of character: a learned model
 (:mod:`.specificity`, trained on labelled statements, so it reads any wording) and the reviewed phrase
-lists in ``rules/*.json``; either one raises the flag, and a sentence with a number, a citation or an
-example marker is not called vague. The evidence, outcome, result and scope checks are rules: a claim
+lists in ``rules/*.json``; either one raises the flag. A listed phrase is not called vague in a sentence
+with a number, a citation or an example marker; the model, which reads numbers and concrete-behaviour
+markers itself, is silenced only by a citation. The evidence, outcome, result and scope checks are rules: a claim
 that names a measurable result, a before/after or a named artefact is never flagged as lacking an outcome.
 """
 
@@ -381,17 +382,22 @@ def _check_sentence(
 
     vague = load_phrase_set("vague", "phrases").find(masked)
     personality = load_phrase_set("personality", "phrases").find(masked)
-    if not vague and not personality and not specific and not unquantified:
-        if not _NAME_LIKE.search(masked, _first_word_end(masked)):
+    model_vague: tuple[PhraseMatch, ...] = ()
+    if not vague and not personality and not unquantified:
+        if not specific and not _NAME_LIKE.search(masked, _first_word_end(masked)):
             vague = tuple(m for m in load_phrase_set("vague", "superlatives").find(masked) if _is_asserted(masked, m))
-        # The model speaks only where the rules found nothing: one weakness, one flag, the most precise one.
-        if not vague and score is not None and score.flagged and _is_statement(masked):
+        # The model speaks only where the rules found nothing: one weakness, one flag, the most precise one. It
+        # reads numbers and words like "when" or "because" itself, so only a citation silences it (in review
+        # prose "is late when others have long finished" is no more specific for its "when").
+        if not vague and score is not None and score.flagged and _is_statement(masked) and not find_citations(sentence):
             if score.label == "character":
                 personality = tuple(_model_matches(sentence, score))
             else:
-                vague = tuple(_model_matches(sentence, score))
+                model_vague = tuple(_model_matches(sentence, score))
     if vague and not specific:
         flags.append(_make_flag("vague", vague, offset))
+    elif model_vague:
+        flags.append(_make_flag("vague", model_vague, offset))
     if personality:
         flags.append(_make_flag("personality", personality, offset))
 

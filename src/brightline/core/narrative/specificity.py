@@ -8,7 +8,12 @@ labelled statements (see ``models/specificity/MODEL_CARD.md``) and shipped as pl
   what a statement means in any wording;
 * which sub-word tokens occur (binary, scaled to unit length), so a word the training statements
   tied to praise or to concrete work counts the same wherever it stands;
-* whether the statement contains a digit.
+* whether the statement contains a digit;
+* concrete-behaviour markers (:data:`CONCRETE_MARKERS`): an attendance or time-keeping word, a named
+  artefact or counterpart (a report, an email, a client, a deadline), a time reference ("last week",
+  "twice", a month), a concrete verb ("missed", "turned in", "signed up"), and whether two or more of
+  these occur. Review prose describes concrete behaviour in general words ("she often comes into the
+  office late"); these markers let the few hundred labelled statements generalise to it.
 
 A statement is flagged when ``P(vague) + P(character)`` reaches the model's threshold; the flag is
 ``character`` when that class is the likelier of the two. Because the model is linear, every
@@ -40,6 +45,8 @@ __all__ = [
     "SpecificityScore",
     "TriggerWord",
     "bundled_model",
+    "CONCRETE_MARKERS",
+    "concrete_markers",
     "feature_blocks",
     "load_model",
     "score_statements",
@@ -48,7 +55,7 @@ __all__ = [
 SpecificityLabel = Literal["specific", "vague", "character"]
 LABELS: tuple[SpecificityLabel, ...] = ("specific", "vague", "character")
 MODEL_PATH = Path(__file__).resolve().parent / "models" / "specificity"
-MODEL_FORMAT_VERSION = 1
+MODEL_FORMAT_VERSION = 2
 MAX_TRIGGERS = 3
 
 ERROR_MODEL_FORMAT = "The narrative model in {path} has format {found}; this code reads format {expected}."
@@ -70,6 +77,35 @@ _FUNCTION_WORDS = frozenset(
     )
 )
 _load_lock = threading.Lock()
+
+#: Concrete-behaviour markers, one feature each (plus "two or more of them"); chosen by grouped cross-validation
+#: on the training statements of ``tools/nlp/train_narrative.py``, never on an evaluation set.
+CONCRETE_MARKERS: tuple[re.Pattern[str], ...] = tuple(
+    re.compile(pattern, re.IGNORECASE)
+    for pattern in (
+        # attendance and time-keeping
+        r"\b(late|early|on time|punctual\w*|absen\w+|attendance|sick|call(s|ed|ing)? (out|off|in)|breaks?|lunch\w*|"
+        r"shifts?|vacation|time ?stamps?|clock(s|ed)? (in|out)|tardy|after hours|overtime|weekends?|shows? up|"
+        r"arriv\w+|leaves?|hours)\b",
+        # a named artefact or counterpart
+        r"\b(reports?|e-?mails?|phones?|meetings?|clients?|customers?|deadlines?|filings?|sessions?|workshops?|"
+        r"conferences?|boot ?camps?|courses?|surveys?|audits?|spreadsheets?|excel|presentations?|pitch(es)?|"
+        r"invoices?|tickets?|proposals?|documentation|dress code|awards?|portfolios?|sales|quotas?|targets?|"
+        r"budgets?|pages?|typos|paragraphs?|edits|drafts?|casework|hires?|colleagues who)\b",
+        # a time reference or a count
+        r"\b((this|last|next|past) (week|month|monday|tuesday|wednesday|thursday|friday|weekend)|yesterday|twice|"
+        r"once|(two|three|four|five|six|several) times|(first|second|third|fourth|fifth) \w+|january|february|"
+        r"march|april|june|july|august|september|october|november|december|(on|every) (mondays?|tuesdays?|"
+        r"wednesdays?|thursdays?|fridays?)|(one|two|three|four|five|six|seven|eight|nine|ten|a couple|a few) "
+        r"(weeks?|days?|hours?|months?|times|reports?|projects?|clients?|customers?|members?)|\d)\b",
+        # a concrete verb
+        r"\b(missed|failed to|turned (in|it in)|submitted|signed (himself |herself |themselves )?up|built|filed|"
+        r"ignored|plagiari\w+|redo|redone|re-done|rescheduled|caught|spoken|spoke|told|asked (him|her|them)|"
+        r"attended|presented|wrote|drafted|closed|sold|onboarded|trained|coached|led|completed the|delivered the|"
+        r"stay(ed|s)? (late|past)|call(ed|s) (out|off|in)|comes? (in|into) (work|the office))\b",
+    )
+)
+MARKER_FEATURES = len(CONCRETE_MARKERS) + 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,19 +139,25 @@ class SpecificityModel:
     embedding_weights: NDArray[np.float64]  # (256, 3)
     token_weights: NDArray[np.float64]  # (vocabulary size, 3); zero for tokens never seen in training
     digit_weights: NDArray[np.float64]  # (3,)
+    marker_weights: NDArray[np.float64]  # (MARKER_FEATURES, 3)
     intercepts: NDArray[np.float64]  # (3,)
     threshold: float
 
     def probabilities(self, texts: Sequence[str]) -> NDArray[np.float64]:
         """``(len(texts), 3)`` class probabilities."""
-        embeddings, token_sets, digits = feature_blocks(texts)
-        return _softmax(self._logits(embeddings, token_sets, digits))
+        embeddings, token_sets, digits, markers = feature_blocks(texts)
+        return _softmax(self._logits(embeddings, token_sets, digits, markers))
 
     def _logits(
-        self, embeddings: NDArray[np.float32], token_sets: list[NDArray[np.int64]], digits: NDArray[np.float64]
+        self,
+        embeddings: NDArray[np.float32],
+        token_sets: list[NDArray[np.int64]],
+        digits: NDArray[np.float64],
+        markers: NDArray[np.float64],
     ) -> NDArray[np.float64]:
         logits = embeddings.astype(np.float64) @ self.embedding_weights + self.intercepts
         logits += digits[:, None] * self.digit_weights
+        logits += markers @ self.marker_weights
         for row, tokens in enumerate(token_sets):
             if len(tokens):
                 logits[row] += self.token_weights[tokens].sum(axis=0) / np.sqrt(len(tokens))
@@ -133,7 +175,7 @@ class SpecificityModel:
         embeddings = embed_tokens(tokens)
         token_sets = _token_sets(tokens)
         digits = np.array([1.0 if _DIGIT.search(text) else 0.0 for text in texts])
-        probabilities = _softmax(self._logits(embeddings, token_sets, digits))
+        probabilities = _softmax(self._logits(embeddings, token_sets, digits, concrete_markers(texts)))
         scores = []
         for row, text in enumerate(texts):
             p = probabilities[row]
@@ -195,12 +237,22 @@ def _token_sets(tokens: TokenBatch) -> list[NDArray[np.int64]]:
     return sets
 
 
-def feature_blocks(texts: Sequence[str]) -> tuple[NDArray[np.float32], list[NDArray[np.int64]], NDArray[np.float64]]:
-    """The model's inputs for ``texts``: embeddings, the distinct known token ids, has-a-digit (0/1)."""
+def concrete_markers(texts: Sequence[str]) -> NDArray[np.float64]:
+    """``(len(texts), MARKER_FEATURES)``: which :data:`CONCRETE_MARKERS` occur (0/1), then "two or more" (0/1)."""
+    found = np.array([[1.0 if marker.search(text) else 0.0 for marker in CONCRETE_MARKERS] for text in texts])
+    found = found.reshape(len(texts), len(CONCRETE_MARKERS))
+    result: NDArray[np.float64] = np.hstack([found, (found.sum(axis=1, keepdims=True) >= 2).astype(np.float64)])
+    return result
+
+
+def feature_blocks(
+    texts: Sequence[str],
+) -> tuple[NDArray[np.float32], list[NDArray[np.int64]], NDArray[np.float64], NDArray[np.float64]]:
+    """The model's inputs: embeddings, the distinct known token ids, has-a-digit (0/1), :func:`concrete_markers`."""
     texts = list(texts)
     tokens = tokenize(texts)
     digits = np.array([1.0 if _DIGIT.search(text) else 0.0 for text in texts])
-    return embed_tokens(tokens), _token_sets(tokens), digits
+    return embed_tokens(tokens), _token_sets(tokens), digits, concrete_markers(texts)
 
 
 def load_model(folder: Path) -> SpecificityModel:
@@ -222,6 +274,7 @@ def load_model(folder: Path) -> SpecificityModel:
         embedding_weights=np.asarray(payload["embedding_weights"], dtype=np.float64),
         token_weights=token_weights,
         digit_weights=np.asarray(payload["digit_weights"], dtype=np.float64),
+        marker_weights=np.asarray(payload["marker_weights"], dtype=np.float64).reshape(MARKER_FEATURES, len(LABELS)),
         intercepts=np.asarray(payload["intercepts"], dtype=np.float64),
         threshold=float(payload["threshold"]),
     )
