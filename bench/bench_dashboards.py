@@ -69,16 +69,17 @@ def start_server(port: int, env: dict[str, str], workers: int, threads: int) -> 
     command = [sys.executable, "-m", "gunicorn", "brightline.wsgi:application", "--bind", f"127.0.0.1:{port}",
                "--workers", str(workers), "--threads", str(threads), "--timeout", "120", "--log-level", "warning"]
     server = subprocess.Popen(command, env=env, cwd=ROOT)
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline and server.poll() is None:
         try:
-            if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=5).status_code == 200:
+            if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=30).status_code == 200:
                 return server
-        except requests.ConnectionError:
+        except requests.RequestException:
             pass
         time.sleep(0.5)
-    server.kill()
-    raise SystemExit("the server did not start within two minutes")
+    server.terminate()
+    server.wait(timeout=30)
+    raise SystemExit("the server did not start within five minutes")
 
 
 def login(base: str, username: str) -> requests.Session:
@@ -153,8 +154,8 @@ def main() -> None:
     ]
     port = free_port()
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
-    server = start_server(port, env, options.workers, options.threads)
     base = f"http://127.0.0.1:{port}"
+    server = start_server(port, env, options.workers, options.threads)
     try:
         sessions = {name: login(base, name) for name in {persona for persona, *_ in pages} | {TRIVIAL[0]}}
         print(f"{options.requests} requests per page at concurrency {options.concurrency}; gunicorn "
