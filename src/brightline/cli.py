@@ -17,6 +17,13 @@ def _add_demo_arguments(parser: CommandParser) -> None:
     parser.add_argument("--today", type=_day, default=None, metavar="YYYY-MM-DD",
                         help="the day the demo is built for: its history ends then (default: the current date)")
     parser.add_argument("--json", action="store_true", help="print the accounts and password as JSON")
+    parser.add_argument("--size", choices=("small", "large"), default="small",
+                        help="small: about 60 people with a curated story (default); large: a generated "
+                             "organisation of thousands with years of history, for trying Brightline at scale")
+    parser.add_argument("--people", type=_positive, default=None,
+                        help="large only: how many people in all (default 10000)")
+    parser.add_argument("--years", type=_positive, default=None,
+                        help="large only: how many years of history (default 3)")
 
 
 def _day(text: str) -> dt.date:
@@ -26,10 +33,25 @@ def _day(text: str) -> dt.date:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date of the form YYYY-MM-DD") from None
 
 
-def _load_demo(options: dict[str, Any], command: BaseCommand) -> int:
+def _positive(text: str) -> int:
     try:
-        result = load_demo(seed=options["seed"], today=options["today"])
-    except DemoRefused as error:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of at least 1")
+    return value
+
+
+def _load_demo(options: dict[str, Any], command: BaseCommand) -> int:
+    size = options.get("size") or "small"
+    if size == "small" and (options.get("people") or options.get("years")):
+        command.stderr.write("--people and --years only apply to the large demo: add --size large")
+        return 2
+    try:
+        result = (_load_large(options) if size == "large"
+                  else load_demo(seed=options["seed"], today=options["today"]))
+    except (DemoRefused, ValueError) as error:
         command.stderr.write(str(error))
         return 1
     if options["json"]:
@@ -41,5 +63,19 @@ def _load_demo(options: dict[str, Any], command: BaseCommand) -> int:
     command.stdout.write("Log in at /accounts/login/ as any of these (password: "
                          f"{result.to_json()['password']}):")
     for account in result.accounts:
-        command.stdout.write(f"  {account['username']:<6} {account['role']:<15} {account['name']}")
+        command.stdout.write(f"  {account['username']:<8} {account['role']:<15} {account['name']}")
     return 0
+
+
+def _load_large(options: dict[str, Any]) -> Any:
+    from brightline.commands import open_progress
+    from brightline.demo_large import DEFAULT_PEOPLE, DEFAULT_YEARS, load_large_demo
+
+    with open_progress(None, description="building", enabled=True) as bar:
+        def progress(stage: str, done: int) -> None:
+            bar.set_description(stage, refresh=False)
+            bar.update(done)
+
+        return load_large_demo(seed=options["seed"], people=options.get("people") or DEFAULT_PEOPLE,
+                               years=options.get("years") or DEFAULT_YEARS, today=options["today"],
+                               progress=progress)

@@ -1,0 +1,647 @@
+"""The large demo organisation: thousands of engineers and years of history, written in bulk.
+
+Built by ``brightline demo load --size large``; a benchmark input and a way to try Brightline at
+scale, never part of the test run. Everything is drawn from one seeded generator, so the same seed
+and size build the same organisation. Rows are written with ``bulk_create`` in large batches and
+the audit entries with ``log_actions``: a few statements per thousand rows, and the chain verifies.
+
+The hierarchy: one chief executive, about one vice president per thousand people, one director per
+hundred, and managers with 5 to 12 engineers each (one team per manager). People partners and an
+administrator sit beside it.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any, TypeVar
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
+from django.contrib.auth.models import Permission
+from django.db import models, transaction
+from django.utils import timezone
+
+from brightline.audit.services import log_action, log_actions
+from brightline.demo import (
+    DEMO_EMAIL_DOMAIN,
+    DEMO_ORGANISATION_NAME,
+    DEMO_ORGANISATION_SLUG,
+    DEMO_PASSWORD,
+    ERR_OTHER_DATA,
+    FIRST_NAMES,
+    LAST_NAMES,
+    DemoRefused,
+    DemoResult,
+)
+from brightline.people.models import (
+    AccessRole,
+    Identity,
+    Level,
+    Organisation,
+    Person,
+    Team,
+    WorkloadClass,
+    WorkModality,
+    rebuild_chain_paths,
+)
+from brightline.people.services import install_default_ladder
+
+DEFAULT_PEOPLE = 10_000
+MIN_PEOPLE = 40
+DEFAULT_YEARS = 3
+BATCH = 5000
+SPAN_MIN, SPAN_MAX = 5, 12
+LARGE_MARKER = f"leader@{DEMO_EMAIL_DOMAIN}"
+
+ZONES = ("Europe/Berlin", "Europe/London", "Europe/Lisbon", "America/New_York", "America/Toronto",
+         "America/Sao_Paulo", "America/Chicago", "Asia/Kolkata", "Europe/Warsaw", "Australia/Sydney",
+         "Europe/Dublin", "Africa/Lagos", "Europe/Madrid", "Asia/Singapore")
+TEAM_WORDS = ("Payments", "Checkout", "Search", "Mobile", "Platform", "Developer tools", "Reliability", "Billing",
+              "Identity", "Notifications", "Data pipeline", "Pricing", "Catalogue", "Fraud", "Onboarding",
+              "Messaging", "Storage", "Observability", "Growth", "Ledger", "Maps", "Recommendations", "Support tools",
+              "Security", "Compliance", "Partner API", "Analytics", "Build", "Edge", "Accounts")
+WORKLOADS = ((WorkloadClass.PRODUCT, 6), (WorkloadClass.PLATFORM, 2), (WorkloadClass.SRE, 1),
+             (WorkloadClass.DATA, 1), (WorkloadClass.LEGACY, 1))
+SERVICE_SUFFIXES = ("api", "worker", "web", "gateway", "scheduler", "store", "sync", "core", "ingest", "console")
+COMMIT_SUBJECTS = ("Tidy error handling", "Add metrics", "Fix flaky test", "Speed up query", "Handle timeouts",
+                   "Update dependencies", "Improve logging", "Remove dead code", "Add retry with backoff",
+                   "Split large module", "Document the API", "Guard against empty input", "Cache lookups")
+PR_TITLES = ("Add {x} endpoint", "Migrate {x} to the new client", "Fix race in {x}", "Speed up {x} by batching",
+             "Remove the legacy {x} path", "Add alerts for {x}", "Refactor {x} handler", "Harden {x} validation")
+THINGS = ("refund", "invoice", "search index", "session", "webhook", "export", "queue consumer", "rate limiter",
+          "feature flag", "retry policy", "cache", "schema migration", "login flow", "audit log", "checkout form")
+INCIDENT_TITLES = ("Error rate above SLO", "Latency spike", "Queue backlog", "Failed payments", "Disk full",
+                   "Certificate expired", "Dependency outage", "Memory leak after deploy")
+
+# Feedback in several voices: specific and vague, kind and harsh (the tone and narrative checks need both).
+DID_SPECIFIC = ("Led the {x} migration and wrote the rollout plan the whole team followed.",
+                "Paired with two new joiners on the {x} and reviewed every one of their changes within a day.",
+                "Found the root cause of the {x} outage in forty minutes and wrote a clear debrief.",
+                "Cut the {x} build time from 14 to 6 minutes by splitting the test suite.",
+                "Drove the design review for the {x} and closed every open question before the deadline.")
+DID_VAGUE = ("Did good work this half.", "Was helpful on the {x}.", "Works hard and gets things done.",
+             "Is a solid contributor.", "Was involved in the {x} project.", "Always there when needed.")
+DID_HARSH = ("Shipped the {x} change late again and left the rest of us to clean up.",
+             "Ignored review comments on the {x} and merged anyway.",
+             "Honestly the {x} work was sloppy; nobody could follow it.",
+             "Talks over people in planning and the {x} decision suffered for it.")
+IMPACT_TEXTS = ("Customers saw fewer failed {x} requests; support tickets about it dropped by a third.",
+                "The team could deploy the {x} on a Friday without anyone staying late.",
+                "Two other teams adopted the approach for their own {x}.",
+                "Not much visible impact yet.", "It made things better, I think.",
+                "On-call pages for the {x} fell from weekly to once a month.",
+                "It cost us a sprint of rework.")
+GROW_TEXTS = ("Write down decisions about the {x} so others can find them later.",
+              "Ask for help earlier when the {x} work gets stuck.", "Be more proactive.",
+              "Delegate more of the {x} so you can think about next quarter.",
+              "Keep it up!", "Give reviewers more context in pull request descriptions.",
+              "Stop rushing; the {x} deserved a design review.", "Has a bad attitude in meetings, fix it.")
+ACCOMPLISHMENTS = ("Shipped the {x} rewrite", "Reduced {x} latency", "Retired the legacy {x}",
+                   "Automated the {x} runbook", "Mentored the {x} working group", "Designed the {x} API")
+PERSONAS_LARGE = (  # username, role shown in --json, access role, what they are in the hierarchy
+    ("leader", "leader", AccessRole.LEADER, "the chief executive"),
+    ("vp", "vice_president", AccessRole.LEADER, "a vice president"),
+    ("director", "director", AccessRole.LEADER, "a director"),
+    ("manager", "manager", AccessRole.EMPLOYEE, "a manager of about ten engineers"),
+    ("engineer", "employee", AccessRole.EMPLOYEE, "an engineer in that manager's team"),
+    ("partner", "people_partner", AccessRole.PEOPLE_PARTNER, "a people partner"),
+    ("admin", "admin", AccessRole.ADMIN, "the administrator"),
+)
+
+T = TypeVar("T", bound=models.Model)
+Progress = Callable[[str, int], None]
+
+
+def _quiet(stage: str, done: int) -> None:
+    return None
+
+
+@dataclass
+class _Row:
+    """A person before it is written: the hierarchy is planned first, then written level by level."""
+
+    index: int
+    rank: str  # ceo, vp, director, manager, engineer, partner, admin
+    manager: int | None
+    team: int | None = None
+    person: Person | None = None
+
+
+def plan_hierarchy(rng: random.Random, people: int) -> list[_Row]:
+    """Who reports to whom, for ``people`` people in all; managers have 5–12 engineers each."""
+    if people < MIN_PEOPLE:
+        raise ValueError(f"the large demo needs at least {MIN_PEOPLE} people; {people} were asked for")
+    vps = max(1, round(people / 1000))
+    directors = max(2, round(people / 100))
+    partners = max(1, round(people / 1500))
+    rest = people - 1 - vps - directors - partners - 1
+    spans: list[int] = []
+    while rest - sum(spans) - len(spans) >= SPAN_MIN + 1:
+        spans.append(rng.randint(SPAN_MIN, SPAN_MAX))
+    # Whatever remains (or overshoots) is spread over managers who still have room.
+    leftover = rest - sum(spans) - len(spans)
+    while leftover != 0:
+        index = rng.randrange(len(spans))
+        if leftover > 0 and spans[index] < SPAN_MAX:
+            spans[index] += 1
+            leftover -= 1
+        elif leftover < 0 and spans[index] > SPAN_MIN:
+            spans[index] -= 1
+            leftover += 1
+    rows = [_Row(0, "ceo", None)]
+    vp_rows = [_Row(len(rows) + i, "vp", 0) for i in range(vps)]
+    rows += vp_rows
+    director_rows = [_Row(len(rows) + i, "director", vp_rows[i % vps].index) for i in range(directors)]
+    rows += director_rows
+    rows += [_Row(len(rows) + i, "partner", 0) for i in range(partners)]
+    rows.append(_Row(len(rows), "admin", 0))
+    manager_rows = [_Row(len(rows) + i, "manager", director_rows[i % directors].index, team=i)
+                    for i in range(len(spans))]
+    rows += manager_rows
+    for manager, span in zip(manager_rows, spans, strict=True):
+        rows += [_Row(len(rows) + i, "engineer", manager.index, team=manager.team) for i in range(span)]
+    return rows
+
+
+def _batches(items: Sequence[T]) -> Iterator[Sequence[T]]:
+    for start in range(0, len(items), BATCH):
+        yield items[start:start + BATCH]
+
+
+def large_demo_exists() -> bool:
+    return Person.objects.filter(email=LARGE_MARKER).exists()
+
+
+def large_accounts() -> list[dict[str, str]]:
+    names = dict(Person.objects.filter(user__username__in=[p[0] for p in PERSONAS_LARGE])
+                 .values_list("user__username", "name"))
+    return [{"username": username, "role": role, "name": names.get(username, ""), "is": what}
+            for username, role, _access, what in PERSONAS_LARGE]
+
+
+def load_large_demo(*, seed: int = 7, people: int = DEFAULT_PEOPLE, years: int = DEFAULT_YEARS,
+                    today: date | None = None, progress: Progress = _quiet) -> DemoResult:
+    """Build the large demo organisation once; a second call changes nothing and returns the accounts."""
+    if large_demo_exists():
+        return DemoResult(False, Person.objects.count(), Team.objects.count(), timezone.localdate(),
+                          large_accounts())
+    if Person.objects.exists():
+        raise DemoRefused(ERR_OTHER_DATA.format(count=Person.objects.count()))
+    if years < 1:
+        raise ValueError("the large demo needs at least one year of history")
+    today = today or timezone.localdate()
+    rng = random.Random(f"large:{seed}:{people}:{years}")
+    plan = plan_hierarchy(rng, people)
+    with transaction.atomic():
+        install_default_ladder(actor_label="demo")
+        organisation, _ = Organisation.objects.update_or_create(slug=DEMO_ORGANISATION_SLUG,
+                                                                defaults={"name": DEMO_ORGANISATION_NAME})
+        builder = _LargeBuilder(rng, organisation, today, years, plan, progress)
+        builder.build()
+        log_action("demo.loaded", None, organisation,
+                   {"seed": seed, "size": "large", "people": len(builder.people), "teams": len(builder.teams),
+                    "built_for": today.isoformat()}, actor_label="demo")
+    return DemoResult(True, len(builder.people), len(builder.teams), today, large_accounts())
+
+
+class _LargeBuilder:
+    def __init__(self, rng: random.Random, organisation: Organisation, today: date, years: int,
+                 plan: list[_Row], progress: Progress):
+        self.rng = rng
+        self.organisation = organisation
+        self.today = today
+        self.end = datetime.combine(today, time(0), tzinfo=UTC)
+        self.start = self.end - timedelta(days=365 * years)
+        self.years = years
+        self.plan = plan
+        self.progress = progress
+        self.levels = {level.code: level for level in Level.objects.all()}
+        self.teams: list[Team] = []
+        self.people: list[Person] = []
+
+    # -- helpers ---------------------------------------------------------------------------------------
+    def _write(self, model: type[T], rows: Iterable[T], stage: str) -> list[T]:
+        written: list[T] = []
+        batch: list[T] = []
+        for row in rows:
+            batch.append(row)
+            if len(batch) >= BATCH:
+                written += model.objects.bulk_create(batch)  # type: ignore[attr-defined]
+                self.progress(stage, len(batch))
+                batch = []
+        if batch:
+            written += model.objects.bulk_create(batch)  # type: ignore[attr-defined]
+            self.progress(stage, len(batch))
+        return written
+
+    def _thing(self) -> str:
+        return self.rng.choice(THINGS)
+
+    # -- the organisation ------------------------------------------------------------------------------
+    def build(self) -> None:
+        self._teams()
+        self._people()
+        self._services()
+        self._delivery()
+        self._feedback()
+        self._accomplishments()
+        self._review_cycles()
+        self._fairness()
+        self._time_off()
+
+    def _teams(self) -> None:
+        managers = [row for row in self.plan if row.rank == "manager"]
+        workloads = [w for w, weight in WORKLOADS for _ in range(weight)]
+        teams = []
+        for row in managers:
+            word = TEAM_WORDS[row.team % len(TEAM_WORDS)]  # type: ignore[operator]
+            number = row.team // len(TEAM_WORDS) + 1  # type: ignore[operator]
+            teams.append(Team(organisation=self.organisation, slug=f"team-{row.team + 1:04d}",  # type: ignore[operator]
+                              name=f"{word} {number}", workload_class=self.rng.choice(workloads),
+                              mission=f"Own the {word.lower()} capabilities of area {number}."))
+        self.teams = self._write(Team, teams, "teams")
+
+    def _people(self) -> None:
+        User = get_user_model()
+        password = make_password(DEMO_PASSWORD)  # hashed once: hashing is deliberately slow
+        names = [f"{first} {last}" for first in FIRST_NAMES for last in LAST_NAMES]
+        personas = {"ceo": "leader", "partner": "partner", "admin": "admin"}
+        # The persona manager: the first manager with ten or so engineers; the engineer is in their team.
+        spans: dict[int, int] = {}
+        for row in self.plan:
+            if row.manager is not None:
+                spans[row.manager] = spans.get(row.manager, 0) + 1
+        manager_rows = [row for row in self.plan if row.rank == "manager"]
+        persona_manager = min(manager_rows, key=lambda row: (abs(spans[row.index] - 10), row.index))
+        persona_director = self.plan[persona_manager.manager]  # type: ignore[index]
+        persona_vp = self.plan[persona_director.manager]  # type: ignore[index]
+        persona_engineer = next(row for row in self.plan if row.manager == persona_manager.index)
+        by_index = {persona_manager.index: "manager", persona_director.index: "director", persona_vp.index: "vp",
+                    persona_engineer.index: "engineer"}
+        first_of: dict[str, int] = {}
+        for row in self.plan:
+            if row.rank in personas and row.rank not in first_of:
+                first_of[row.rank] = row.index
+                by_index[row.index] = personas[row.rank]
+        access = {"ceo": AccessRole.LEADER, "vp": AccessRole.LEADER, "director": AccessRole.LEADER,
+                  "partner": AccessRole.PEOPLE_PARTNER, "admin": AccessRole.ADMIN}
+        level_of = {"ceo": lambda: "M4", "vp": lambda: "M4", "director": lambda: "M3", "partner": lambda: "M2",
+                    "admin": lambda: "IC4", "manager": lambda: self.rng.choice(("M1", "M1", "M2")),
+                    "engineer": lambda: self.rng.choices(("IC1", "IC2", "IC3", "IC4", "IC5"), (2, 5, 6, 3, 1))[0]}
+        users: list[Any] = []
+        pending: list[tuple[_Row, dict[str, Any]]] = []
+        for row in self.plan:
+            username = by_index.get(row.index)
+            base = names[self.rng.randrange(len(names))]
+            name = base if username is None else f"{base.split()[0]} {base.split()[1]}"
+            username = username or f"{name.lower().replace(' ', '.')}.{row.index + 1}"
+            start = self.today - timedelta(days=self.rng.randint(30, 12 * 365))
+            role = access.get(row.rank, AccessRole.EMPLOYEE)
+            email = f"{username}@{DEMO_EMAIL_DOMAIN}"
+            users.append(User(username=username, first_name=name.split()[0], last_name=name.split()[-1], email=email,
+                              password=password, is_staff=role in {AccessRole.PEOPLE_PARTNER, AccessRole.ADMIN},
+                              is_superuser=role == AccessRole.ADMIN,
+                              date_joined=datetime.combine(start, time(9), tzinfo=UTC)))
+            pending.append((row, {"employee_id": f"NL{row.index + 100001}", "name": name, "email": email,
+                                  "level": self.levels[level_of[row.rank]()], "timezone": self.rng.choice(ZONES),
+                                  "work_modality": self.rng.choice(WorkModality.values[:3]), "start_date": start,
+                                  "access_role": role}))
+        users = self._write(User, users, "logins")
+        # Written top-down, one level at a time, so every manager has an id before their reports.
+        for ranks in (("ceo",), ("vp", "partner", "admin"), ("director",), ("manager",), ("engineer",)):
+            level_rows = []
+            for (row, fields), user in zip(pending, users, strict=True):
+                if row.rank not in ranks:
+                    continue
+                manager = self.plan[row.manager].person if row.manager is not None else None
+                team = self.teams[row.team] if row.team is not None else None
+                level_rows.append((row, Person(organisation=self.organisation, user=user, manager=manager, team=team,
+                                               **fields)))
+            written = self._write(Person, [person for _, person in level_rows], "people")
+            for (row, _), person in zip(level_rows, written, strict=True):
+                row.person = person
+        self.people = [row.person for row in self.plan if row.person is not None]
+        rebuild_chain_paths()
+        self._write(Identity, (identity for person in self.people for identity in (
+            Identity(person=person, kind="email", value=person.email),
+            Identity(person=person, kind="github", value=person.email.split("@")[0].replace(".", "-")))),
+            "identities")
+        permissions = list(Permission.objects.filter(content_type__app_label="people"))
+        for person in self.people:
+            if person.access_role == AccessRole.PEOPLE_PARTNER and person.user is not None:
+                person.user.user_permissions.set(permissions)
+        log_actions((("person.created", person, {"employee_id": person.employee_id, "source": "demo"})
+                     for person in self.people), None, actor_label="demo")
+        self.progress("audit", len(self.people))
+        self.members: dict[int, list[Person]] = {}
+        for person in self.people:
+            if person.team_id is not None:
+                self.members.setdefault(person.team_id, []).append(person)
+        self.managers = [row.person for row in self.plan if row.rank == "manager" and row.person is not None]
+        self.engineers = [row.person for row in self.plan if row.rank == "engineer" and row.person is not None]
+        self.partner = next(p for p in self.people if p.access_role == AccessRole.PEOPLE_PARTNER)
+
+    # -- delivery history ------------------------------------------------------------------------------
+    def _services(self) -> None:
+        from brightline.evidence.models import Criticality, Maturity, Repository, Service
+
+        count = max(len(self.teams) // 3, 3)
+        services = []
+        for index in range(count):
+            team = self.teams[index % len(self.teams)] if index < len(self.teams) else self.rng.choice(self.teams)
+            word = team.name.split()[0].lower()
+            services.append(Service(name=f"{word}-{SERVICE_SUFFIXES[index % len(SERVICE_SUFFIXES)]}-{index + 1}",
+                                    team=team, workload_class=team.workload_class,
+                                    criticality=self.rng.choice(Criticality.values),
+                                    maturity=self.rng.choices(Maturity.values, (1, 2, 5, 1))[0],
+                                    description=f"Service owned by {team.name}."))
+        self.services = self._write(Service, services, "services")
+        self.repositories = {repo.service_id: repo for repo in self._write(
+            Repository, (Repository(service=s, path=f"demo://{s.name}", branch="main") for s in self.services),
+            "services")}
+
+    def _delivery(self) -> None:
+        """Per service, deployments through the years; per deployment the changes that shipped in it,
+        a pull request per change, evidence for it, and sometimes an incident and a page."""
+        from brightline.evidence.models import Commit, Deployment, EvidenceItem, Incident, Page, PullRequest
+
+        deployments: list[Deployment] = []
+        for number_of_service, service in enumerate(self.services, start=1):
+            per_week = self.rng.uniform(1.0, 6.0)
+            moment = self.start
+            number = 0
+            while True:
+                moment += timedelta(hours=self.rng.expovariate(per_week / 168.0))
+                if moment >= self.end:
+                    break
+                number += 1
+                moment = moment.replace(hour=self.rng.choice((9, 10, 11, 13, 14, 15, 16)),
+                                        minute=self.rng.randrange(60))
+                deployments.append(Deployment(service=service, environment="production", version=f"v{number}",
+                                              sha=f"{number_of_service:06x}{number:034x}", deployed_at=moment,
+                                              status=Deployment.Status.SUCCESS, source="demo",
+                                              external_id=f"{service.name}@{number}"))
+        deployments = self._write(Deployment, deployments, "deployments")
+        by_service: dict[int, list[Deployment]] = {}
+        for deployment in deployments:
+            by_service.setdefault(deployment.service_id, []).append(deployment)
+        owners = {service.pk: self.members.get(service.team_id or 0, []) or self.engineers for service in self.services}
+        incidents: list[Incident] = []
+        pages: list[Page] = []
+
+        def changes() -> Iterator[tuple[Commit, PullRequest, EvidenceItem]]:
+            for service in self.services:
+                repository = self.repositories[service.pk]
+                people = owners[service.pk]
+                for index, deployment in enumerate(by_service.get(service.pk, [])):
+                    for change in range(self.rng.randint(1, 6)):
+                        author = self.rng.choice(people)
+                        authored = deployment.deployed_at - timedelta(hours=self.rng.lognormvariate(3.4, 0.8))
+                        handle = author.email.split("@")[0].replace(".", "-")
+                        ref = f"{service.name}#{index * 8 + change + 1}"
+                        title = self.rng.choice(PR_TITLES).format(x=self._thing())
+                        yield (
+                            Commit(repository=repository, sha=f"{deployment.sha[:6]}{index:024x}{change:010x}",
+                                   author_name=author.name, author_email=author.email, authored_at=authored,
+                                   committer_name=author.name, committer_email=author.email, committed_at=authored,
+                                   subject=self.rng.choice(COMMIT_SUBJECTS), lines_added=self.rng.randint(2, 400),
+                                   lines_deleted=self.rng.randint(0, 150), files_changed=self.rng.randint(1, 9),
+                                   person=author, first_release=deployment),
+                            PullRequest(service=service, source="demo", external_id=ref, number=index * 8 + change + 1,
+                                        title=title, author=handle, person=author, state="merged",
+                                        opened_at=authored - timedelta(hours=2),
+                                        first_review_at=authored + timedelta(hours=self.rng.uniform(0.5, 20)),
+                                        approved_at=authored + timedelta(hours=self.rng.uniform(21, 30)),
+                                        approvals=self.rng.randint(1, 2),
+                                        merged_at=authored + timedelta(hours=31), updated_at=deployment.deployed_at),
+                            EvidenceItem(kind=EvidenceItem.Kind.MERGED_CHANGE, title=title,
+                                         summary=f"Merged into {service.name}; "
+                                                 f"shipped in {deployment.version}.",
+                                         occurred_at=authored + timedelta(hours=31), person=author,
+                                         team_id=author.team_id, service=service.name, source="demo",
+                                         source_ref=ref))
+                    if self.rng.random() < 0.06:
+                        opened = deployment.deployed_at + timedelta(minutes=self.rng.randint(10, 600))
+                        handler = self.rng.choice(people)
+                        incidents.append(Incident(service=service, title=self.rng.choice(INCIDENT_TITLES),
+                                                  severity=self.rng.choice(("sev1", "sev2", "sev2", "sev3")),
+                                                  opened_at=opened,
+                                                  resolved_at=opened + timedelta(minutes=self.rng.randint(20, 900)),
+                                                  handled_by=handler, source="demo",
+                                                  external_id=f"{service.name}-inc-{index}"))
+                        for page in range(self.rng.randint(1, 3)):
+                            paged = opened + timedelta(minutes=page * 7)
+                            pages.append(Page(service=service, person=handler, responder=handler.email,
+                                              paged_at=paged, acknowledged_at=paged + timedelta(minutes=4),
+                                              urgency="high", source="demo",
+                                              external_id=f"{service.name}-page-{index}-{page}"))
+
+        commits: list[Commit] = []
+        pulls: list[PullRequest] = []
+        items: list[EvidenceItem] = []
+        for commit, pull, item in changes():
+            commits.append(commit)
+            pulls.append(pull)
+            items.append(item)
+            if len(commits) >= BATCH:
+                Commit.objects.bulk_create(commits)
+                PullRequest.objects.bulk_create(pulls)
+                EvidenceItem.objects.bulk_create(items)
+                self.progress("changes", len(commits))
+                commits, pulls, items = [], [], []
+        Commit.objects.bulk_create(commits)
+        PullRequest.objects.bulk_create(pulls)
+        EvidenceItem.objects.bulk_create(items)
+        self.progress("changes", len(commits))
+        written = self._write(Incident, incidents, "incidents")
+        self._write(EvidenceItem, (EvidenceItem(
+            kind=EvidenceItem.Kind.INCIDENT_HANDLED, title=f"Handled: {i.title}",
+            summary=f"{i.severity} on {i.service.name}", occurred_at=i.opened_at, person=i.handled_by,
+            team_id=i.handled_by.team_id if i.handled_by else None, service=i.service.name, source="demo-incident",
+            source_ref=i.external_id) for i in written), "incidents")
+        self._write(Page, pages, "pages")
+
+    # -- feedback, accomplishments, reviews ------------------------------------------------------------
+    def _halves(self) -> list[tuple[str, date, date]]:
+        halves = []
+        year = self.start.year
+        while True:
+            for half, (first, last) in enumerate(((date(year, 1, 1), date(year, 6, 30)),
+                                                  (date(year, 7, 1), date(year, 12, 31))), start=1):
+                if last < self.start.date():
+                    continue
+                if first > self.today:
+                    return halves
+                halves.append((f"{year}-H{half}", first, min(last, self.today)))
+            year += 1
+
+    def _feedback_text(self, pool: Sequence[str]) -> str:
+        return self.rng.choice(pool).format(x=self._thing())
+
+    def _feedback(self) -> None:
+        from brightline.feedback.models import FeedbackInvitation, FeedbackRequest, FeedbackResponse, Relationship
+
+        halves = self._halves()
+        requests: list[FeedbackRequest] = []
+        for person in self.people:
+            if person.manager_id is None:
+                continue
+            for period, first, last in halves:
+                if first < person.start_date:  # type: ignore[operator]
+                    continue
+                moment = datetime.combine(last - timedelta(days=20), time(10), tzinfo=UTC)
+                requests.append(FeedbackRequest(subject=person, requested_by_id=person.manager_id,
+                                                context=f"Feedback for {period}", anonymous=False,
+                                                closed_at=moment + timedelta(days=14)))
+        requests = self._write(FeedbackRequest, requests, "feedback")
+        peers = self.members
+        invitations: list[FeedbackInvitation] = []
+        for request in requests:
+            team = peers.get(request.subject.team_id or 0, [])  # type: ignore[union-attr]
+            candidates = [p for p in team if p.pk != request.subject_id] or self.engineers[:20]
+            for respondent in self.rng.sample(candidates, min(3, len(candidates))):
+                invitations.append(FeedbackInvitation(request=request, respondent=respondent,
+                                                      relationship=Relationship.PEER,
+                                                      status=FeedbackInvitation.Status.SUBMITTED))
+        invitations = self._write(FeedbackInvitation, invitations, "feedback")
+        sequence: dict[int, int] = {}
+
+        def responses() -> Iterator[FeedbackResponse]:
+            for invitation in invitations:
+                tone = self.rng.random()
+                pool = DID_HARSH if tone < 0.1 else DID_VAGUE if tone < 0.4 else DID_SPECIFIC
+                sequence[invitation.request_id] = sequence.get(invitation.request_id, 0) + 1
+                yield FeedbackResponse(request_id=invitation.request_id, invitation=invitation,
+                                       relationship=invitation.relationship, sequence=sequence[invitation.request_id],
+                                       what_they_did=self._feedback_text(pool),
+                                       impact=self._feedback_text(IMPACT_TEXTS),
+                                       one_thing_to_grow=self._feedback_text(GROW_TEXTS),
+                                       submitted_at=invitation.request.closed_at - timedelta(days=3))  # type: ignore[operator]
+
+        self._write(FeedbackResponse, responses(), "feedback")
+
+    def _accomplishments(self) -> None:
+        from brightline.feedback.models import Accomplishment, ImpactLevel
+
+        halves = self._halves()
+
+        def rows() -> Iterator[Accomplishment]:
+            for person in self.people:
+                if person.manager_id is None:
+                    continue
+                for period, first, _last in halves:
+                    if first < person.start_date or self.rng.random() < 0.3:  # type: ignore[operator]
+                        continue
+                    thing = self._thing()
+                    yield Accomplishment(person=person, period=period,
+                                         title=self.rng.choice(ACCOMPLISHMENTS).format(x=thing),
+                                         situation=f"The {thing} was slow and paged the team most weeks.",
+                                         action=f"Measured where the time went and rebuilt the {thing} step by step.",
+                                         result=f"p95 fell from {self.rng.randint(400, 900)} ms to "
+                                                f"{self.rng.randint(80, 300)} ms.",
+                                         impact="Fewer pages, faster releases for the teams that depend on it.",
+                                         impact_level=self.rng.choice(ImpactLevel.values),
+                                         teams_affected=self.rng.randint(1, 6))
+
+        self._write(Accomplishment, rows(), "accomplishments")
+
+    def _review_cycles(self) -> None:
+        """Two finished half-year cycles and one open (manager assessment)."""
+        from brightline.people.models import Dimension
+        from brightline.reviews.models import DimensionAssessment, Outcome, Phase, Review, ReviewCycle
+
+        halves = self._halves()[-3:]
+        population = [p for p in self.people if p.manager_id is not None and p.is_active]
+        for number, (period, _first, last) in enumerate(halves):
+            is_open = number == len(halves) - 1
+            cycle = ReviewCycle.objects.create(
+                name=f"Review {period}", phase=Phase.MANAGER_ASSESSMENT if is_open else Phase.CLOSED,
+                schedule={"evidence": last.isoformat()}, opened_by=self.partner,
+                phase_changed_at=datetime.combine(last, time(9), tzinfo=UTC),
+                closed_at=None if is_open else datetime.combine(last + timedelta(days=60), time(9), tzinfo=UTC))
+            reviews = self._write(Review, (Review(
+                cycle=cycle, person=p, manager_id=p.manager_id, team_id=p.team_id, level_id=p.level_id,
+                workload_class="", assessment_submitted_at=None if is_open else
+                datetime.combine(last + timedelta(days=20), time(9), tzinfo=UTC),
+                acknowledged_at=None if is_open else datetime.combine(last + timedelta(days=50), time(9), tzinfo=UTC))
+                for p in population), "reviews")
+            if is_open:
+                continue
+            self._write(DimensionAssessment, (DimensionAssessment(
+                review=review, dimension=dimension,
+                proposed_outcome=(outcome := self.rng.choices(Outcome.values, (1, 7, 2))[0]), outcome=outcome,
+                rationale="See the cited evidence.") for review in reviews for dimension in Dimension.values),
+                "reviews")
+
+    # -- fairness inputs and time off ------------------------------------------------------------------
+    def _fairness(self) -> None:
+        from brightline.fairness.demo import DEMOGRAPHICS
+        from brightline.fairness.models import DemographicRecord, HrisEvent, SurveyResponse
+        from brightline.fairness.surveys import CLARITY
+        from brightline.policy.services import get_policy, update_policy
+
+        allowed = get_policy().allowed_sources
+        update_policy(actor=self.partner, reason="Demo: self-identification and pulse surveys for fairness audits.",
+                      allowed_sources=[*allowed, *(k for k in ("demographics", "surveys") if k not in allowed)])
+        drawn = ((person, attribute, self.rng.choices([v for v, _ in values], [w for _, w in values])[0])
+                 for person in self.people for attribute, values in DEMOGRAPHICS.items())
+        # An empty answer: the person did not say, and nothing is stored.
+        self._write(DemographicRecord, (DemographicRecord(person=person, attribute=attribute, value=value)
+                                        for person, attribute, value in drawn if value), "demographics")
+        events: list[HrisEvent] = []
+        seen: set[tuple[str, str, date]] = set()
+        for person in self.engineers:
+            code = person.level.code if person.level else ""
+            if code in {"IC2", "IC3", "IC4", "IC5"} and self.rng.random() < 0.25:
+                day = self.today - timedelta(days=self.rng.randint(30, 365 * self.years))
+                if person.start_date and day > person.start_date:
+                    events.append(HrisEvent(employee_id=person.employee_id, person=person, event="promoted", date=day,
+                                            from_level=f"IC{int(code[2]) - 1}", to_level=code))
+        teams = [team.name for team in self.teams]
+        for index in range(max(3, len(self.people) // 12) * self.years):  # leavers and transfers, not in Brightline
+            day = self.today - timedelta(days=self.rng.randint(1, 365 * self.years))
+            kind = "left" if self.rng.random() < 0.7 else "transferred"
+            key = (f"NX{index + 1:06d}", kind, day)
+            if key in seen:
+                continue
+            seen.add(key)
+            events.append(HrisEvent(employee_id=key[0], event=kind, date=day,
+                                    regretted=self.rng.random() < 0.4 if kind == "left" else None,
+                                    from_team=self.rng.choice(teams),
+                                    to_team="" if kind == "left" else "Product management"))
+        self._write(HrisEvent, events, "movements")
+        rounds = [self.today - timedelta(days=91 * n + 12) for n in range(4 * self.years)]
+
+        def answers() -> Iterator[SurveyResponse]:
+            for manager in self.managers:
+                reports = len([p for p in self.members.get(manager.team_id or 0, []) if p.pk != manager.pk])
+                mean, trend = self.rng.uniform(3.0, 4.3), self.rng.uniform(-0.05, 0.05)
+                for number, day in enumerate(rounds):
+                    for _ in range(max(0, reports - self.rng.choice((0, 0, 1, 2)))):
+                        yield SurveyResponse(survey_date=day, question=CLARITY, manager=manager,
+                                             team_id=manager.team_id,
+                                             answer=min(5, max(1, round(self.rng.gauss(mean + trend * number, 0.7)))))
+
+        self._write(SurveyResponse, answers(), "surveys")
+
+    def _time_off(self) -> None:
+        from brightline.evidence.models import TimeOff
+
+        kinds = [TimeOff.Kind.VACATION] * 8 + [TimeOff.Kind.SICK] * 3 + [TimeOff.Kind.OTHER]
+
+        def rows() -> Iterator[TimeOff]:
+            for person in self.people:
+                day = max(self.start.date(), person.start_date or self.start.date())
+                while True:
+                    day += timedelta(days=self.rng.randint(40, 120))
+                    if day >= self.today:
+                        break
+                    length = self.rng.randint(1, 10)
+                    yield TimeOff(person=person, start_date=day, end_date=day + timedelta(days=length - 1),
+                                  kind=self.rng.choice(kinds), source="demo")
+                    day += timedelta(days=length)
+
+        self._write(TimeOff, rows(), "time off")
