@@ -40,10 +40,11 @@ echo "Redis on 127.0.0.1:$redis_port"
 export BRIGHTLINE_HOME="$work/home"
 mkdir -p "$BRIGHTLINE_HOME"
 status=0
-# What depends on the database runs on both; the pure core and the browser walks run once, on PostgreSQL;
+# What depends on the database runs on both; the pure core, the browser walks and schemathesis against the
+# live server run once, on PostgreSQL;
 # the clock checks run once, on SQLite.
-echo "== Test suite on SQLite (without the pure core and the browser walks, which run on PostgreSQL)"
-DATABASE_URL="sqlite:///var/test.sqlite3" .venv/bin/pytest -m "not browser" --ignore=tests/core "$@" || status=1
+echo "== Test suite on SQLite (without the pure core, the browser walks and schemathesis, which run on PostgreSQL)"
+DATABASE_URL="sqlite:///var/test.sqlite3" .venv/bin/pytest -m "not browser and not live" --ignore=tests/core "$@" || status=1
 echo "== Date sensitivity on SQLite: the demo tests with the clock a year ahead, then a year back"
 for shift in 365 -365; do
   echo "-- clock moved by $shift days"
