@@ -2,7 +2,7 @@
 
 Usage:
     .venv/bin/python bench/fault_drills.py [--runs 20] [--seed 15] [--database-url postgres://…/brightline_drill]
-                                           [--pg-ctl DATADIR]
+                                           [--pg-ctl DATADIR] [--full-disk]
 
 For each operation (``brightline import people``, ``brightline import events``, ``brightline ingest git`` on a
 git repository built here) the drill
@@ -23,12 +23,19 @@ on a server you may create and drop databases on) the drill uses PostgreSQL, wit
 after it. With ``--pg-ctl DATADIR`` as well (the server's data directory; run as a user allowed to use
 ``pg_ctl`` on it) a further drill restarts the server (``pg_ctl restart -m immediate``) in the middle of an
 ingestion, then runs it again to the end.
+
+With ``--full-disk`` (as root, on Linux; SQLite) the database lives on a small tmpfs mounted for the drill.
+For each operation and each headroom (0 bytes to a few hundred kB left free), the disk is filled with a file up
+to that headroom and the operation runs: it must either succeed or fail with the one-sentence "disk is full"
+error (no traceback), leaving the imports untouched and the ingestion with whole batches only; then the file
+is deleted and the operation run again must end exactly as an uninterrupted run, with the audit chain intact.
 """
 
 from __future__ import annotations
 
 import argparse
 import collections
+import contextlib
 import os
 import random
 import shutil
@@ -49,8 +56,9 @@ COMMITS = 1000
 EVENTS = 900
 SERVICES = [f"svc-{number}" for number in range(5)]
 LEVELS = ["IC1", "IC2", "IC3", "IC4"]
-# When a run happened, not what it wrote: left out of the comparison.
-VOLATILE_FIELDS = {"last_synced_at", "last_used_at"}
+# When a run happened, or random by design (a new login's unusable password), not what it wrote: left out of
+# the comparison.
+VOLATILE_FIELDS = {"last_synced_at", "last_used_at", "password", "date_joined", "last_login", "approved_at"}
 # One audit entry per completed run (a run again after a kill that landed after the commit adds one more).
 RUN_SUMMARY_ACTIONS = {"evidence.events.imported", "evidence.repository.synced"}
 
@@ -364,6 +372,73 @@ class Drill:
         print(f"{'pg restart':<16} " + ", ".join(f"{key} {value}" for key, value in counts.items()), flush=True)
 
 
+# -- full disk -----------------------------------------------------------------------------------------------
+
+HEADROOMS = [0, 8 * 1024, 32 * 1024, 128 * 1024, 512 * 1024]
+DISK_FULL_SENTENCE = "The disk that holds the database is full"
+
+
+@contextlib.contextmanager
+def small_disk(path: Path, megabytes: int) -> Any:
+    path.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={megabytes}m,mode=0755", "tmpfs", str(path)], check=True)
+    try:
+        yield path
+    finally:
+        close_connections()
+        subprocess.run(["umount", str(path)], check=False)
+
+
+def fill(disk: Path, headroom: int) -> Path:
+    """Write a file that leaves ``headroom`` bytes free on ``disk``."""
+    filler = disk / "filler"
+    free = os.statvfs(disk).f_bavail * os.statvfs(disk).f_frsize
+    chunk = b"\0" * (1 << 20)
+    remaining = max(free - headroom, 0)
+    with filler.open("wb") as out:
+        while remaining > 0:
+            remaining -= out.write(chunk[:remaining])
+    return filler
+
+
+def full_disk_drill(drill: Drill, name: str, template: str, args: list[str], *, all_or_none: bool) -> None:
+    databases, disk = drill.databases, drill.databases.live.parent
+    databases.restore(template)
+    before = state()
+    drill.run(args)
+    expected = state()
+    counts = collections.Counter(runs=0, failed_clearly=0, failed_otherwise=0, succeeded=0, partial_kept=0,
+                                 duplicates=0, half_applied=0, lost=0, audit_broken=0)
+    for headroom in HEADROOMS:
+        databases.restore(template)
+        filler = fill(disk, headroom)
+        result = subprocess.run(drill.command(*args), env=drill.env, capture_output=True, text=True)
+        counts["runs"] += 1
+        if result.returncode == 0:
+            counts["succeeded"] += 1
+        elif DISK_FULL_SENTENCE in result.stderr and "Traceback" not in result.stderr:
+            counts["failed_clearly"] += 1
+        else:
+            counts["failed_otherwise"] += 1
+            print(f"  {name}, {headroom} bytes free: {result.stderr.strip().splitlines()[-1:]}", flush=True)
+        after = state()
+        if all_or_none:
+            counts["half_applied"] += after not in (before, expected)
+        else:
+            counts["partial_kept"] += after not in (before, expected)
+            counts["half_applied"] += half_applied_git(expected)
+        filler.unlink()
+        drill.run(args)
+        duplicated, lost = compare(expected, state())
+        counts["duplicates"] += duplicated
+        counts["lost"] += lost
+        counts["audit_broken"] += not audit_chain_ok()
+    bad = counts["failed_otherwise"] + counts["duplicates"] + counts["half_applied"] + counts["lost"] + \
+        counts["audit_broken"]
+    drill.failed = drill.failed or bad > 0
+    print(f"{'full disk, ' + name:<28} " + ", ".join(f"{key} {value}" for key, value in counts.items()), flush=True)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=20, help="killed runs per operation (default 20)")
@@ -373,12 +448,28 @@ def main() -> int:
     parser.add_argument("--commits", type=int, default=COMMITS, help=f"commits in the repository (default {COMMITS})")
     parser.add_argument("--only", choices=["people", "events", "git"], help="drill one operation only")
     parser.add_argument("--pg-ctl-as", metavar="USER", help="run pg_ctl as this user (with runuser)")
+    parser.add_argument("--full-disk", action="store_true",
+                        help="instead of the kills: fill the disk under the database (root, SQLite; mounts a tmpfs)")
     options = parser.parse_args()
+    if options.full_disk and (options.database_url or os.geteuid() != 0):
+        parser.error("--full-disk mounts a tmpfs for an SQLite database: run it as root, without --database-url")
 
     work = Path(tempfile.mkdtemp(prefix="brightline-drills."))
     home = work / "home"
     home.mkdir()
-    databases: Any = PostgresDatabases(options.database_url) if options.database_url else SqliteDatabases(work)
+    try:
+        with contextlib.ExitStack() as cleanup:
+            databases: Any = (PostgresDatabases(options.database_url) if options.database_url
+                              else SqliteDatabases(work))
+            if options.full_disk:
+                databases.live = cleanup.enter_context(small_disk(work / "disk", 48)) / "drill.sqlite3"
+                databases.url = f"sqlite:///{databases.live}"
+            return run_drills(options, work, home, databases)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def run_drills(options: argparse.Namespace, work: Path, home: Path, databases: Any) -> int:
     env = {**os.environ, "DATABASE_URL": databases.url, "BRIGHTLINE_HOME": str(home), "BRIGHTLINE_JOBS": "inline",
            "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT / "src"), os.environ.get("PYTHONPATH")]))}
     os.environ.update(env)
@@ -402,6 +493,19 @@ def main() -> int:
         for name in SERVICES:
             ensure_service(name=name, team_slug="platform", release_tags=None, actor=None, actor_label="drill")
         databases.save_template("people")
+        ingest = ["ingest", "git", str(repo), "--service", "payments-api", "--team", "payments", "--batch-size", "50"]
+        if options.full_disk:
+            print(f"Full-disk drills on SQLite on a 48 MB tmpfs, {len(HEADROOMS)} headrooms from 0 to "
+                  f"{HEADROOMS[-1] // 1024} kB per operation; {PEOPLE} people, {EVENTS} events, "
+                  f"{options.commits} commits", flush=True)
+            if options.only in (None, "people"):
+                full_disk_drill(drill, "import people", "empty", ["import", "people", str(people)], all_or_none=True)
+            if options.only in (None, "events"):
+                full_disk_drill(drill, "import events", "people", ["import", "events", str(events)],
+                                all_or_none=True)
+            if options.only in (None, "git"):
+                full_disk_drill(drill, "ingest git", "people", ingest, all_or_none=False)
+            return finish(drill)
         print(f"Fault drills on {'PostgreSQL' if options.database_url else 'SQLite'}: {options.runs} killed runs "
               f"per operation, seed {options.seed}; {PEOPLE} people, {EVENTS} events, {options.commits} commits",
               flush=True)
@@ -409,7 +513,6 @@ def main() -> int:
             drill.operation("import people", "empty", ["import", "people", str(people)], all_or_none=True)
         if options.only in (None, "events"):
             drill.operation("import events", "people", ["import", "events", str(events)], all_or_none=True)
-        ingest = ["ingest", "git", str(repo), "--service", "payments-api", "--team", "payments", "--batch-size", "50"]
         if options.only in (None, "git"):
             drill.operation("ingest git", "people", ingest, all_or_none=False)
         if options.pg_ctl and options.database_url:
@@ -420,7 +523,10 @@ def main() -> int:
             drill.restart_drill("people", ingest, pg_ctl, options.pg_ctl)
     finally:
         databases.drop_all()
-        shutil.rmtree(work, ignore_errors=True)
+    return finish(drill)
+
+
+def finish(drill: Drill) -> int:
     print("FAILED: see the counts above" if drill.failed else "No loss, no duplicate, nothing half-applied")
     return 1 if drill.failed else 0
 
