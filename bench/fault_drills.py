@@ -24,7 +24,9 @@ after it. With ``--pg-ctl DATADIR`` as well (the server's data directory; run as
 ``pg_ctl`` on it) a further drill restarts the server (``pg_ctl restart -m immediate``) in the middle of an
 ingestion, then runs it again to the end.
 
-With ``--full-disk`` (as root, on Linux; SQLite) the database lives on a small tmpfs mounted for the drill.
+With ``--full-disk`` (as root, on Linux) the database lives on a small tmpfs mounted for the drill: the SQLite
+file, or with ``--database-url`` a PostgreSQL tablespace (the server's write-ahead log stays on its own disk;
+``--pg-ctl-as`` names the server's user, default ``postgres``, who must own the tablespace).
 For each operation and each headroom (0 bytes to a few hundred kB left free), the disk is filled with a file up
 to that headroom and the operation runs: it must either succeed or fail with the one-sentence "disk is full"
 error (no traceback), leaving the imports untouched and the ingestion with whole batches only; then the file
@@ -162,6 +164,7 @@ class PostgresDatabases:
                           password=parts.password, dbname="postgres")
         self.has_journal = False
         self.templates: list[str] = []
+        self.tablespace = ""
         self._sql(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)', f'CREATE DATABASE "{self.name}"')
 
     def _sql(self, *statements: str) -> None:
@@ -178,10 +181,17 @@ class PostgresDatabases:
         self._sql(f'DROP DATABASE IF EXISTS "{template}" WITH (FORCE)',
                   f'CREATE DATABASE "{template}" TEMPLATE "{self.name}"')
 
+    def use_tablespace(self, location: Path) -> None:
+        """Put the live database (not the templates) in a tablespace at ``location``."""
+        self.tablespace = f"{self.name}_disk"
+        self._sql(f'DROP TABLESPACE IF EXISTS "{self.tablespace}"',
+                  f"CREATE TABLESPACE \"{self.tablespace}\" LOCATION '{location}'")
+
     def restore(self, name: str) -> None:
         close_connections()
+        where = f' TABLESPACE "{self.tablespace}"' if self.tablespace else ""
         self._sql(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)',
-                  f'CREATE DATABASE "{self.name}" TEMPLATE "{self.name}_{name}"')
+                  f'CREATE DATABASE "{self.name}" TEMPLATE "{self.name}_{name}"{where}')
 
     def transaction_was_open(self) -> bool:
         return False
@@ -189,6 +199,8 @@ class PostgresDatabases:
     def drop_all(self) -> None:
         close_connections()
         self._sql(*[f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)' for name in [self.name, *self.templates]])
+        if self.tablespace:
+            self._sql(f'DROP TABLESPACE IF EXISTS "{self.tablespace}"')
 
 
 def close_connections() -> None:
@@ -215,19 +227,43 @@ def _plain_fields(model: Any) -> list[Any]:
             and field.name not in VOLATILE_FIELDS]
 
 
+# Text fields that hold other rows' ids: a reporting line ("/12/45/103/") and a manager change's from and to.
+# PostgreSQL does not roll its sequences back, so a run after a failed one gives new rows other ids; these
+# fields are compared with employee ids in place of person ids.
+ID_FIELDS = {"people.Person": ("chain_path",), "people.RoleChange": ("from_value", "to_value")}
+
+
+def _without_ids(label: str, names: list[str], values: tuple[str, ...], employee: dict[int, str]) -> tuple[str, ...]:
+    if label == "people.RoleChange" and values[names.index("field")] != "manager":
+        return values
+    mapped = list(values)
+    for name in ID_FIELDS[label]:
+        at = names.index(name)
+        mapped[at] = "/".join(str(employee.get(int(part), part)) if part.isdigit() else part
+                              for part in values[at].split("/"))
+    return tuple(mapped)
+
+
 def state() -> dict[str, collections.Counter[tuple[Any, ...]]]:
     """Every row of the people and evidence tables, ids and creation times left out, foreign keys as the
     referenced row's own values; plus the audit trail's entries counted by action."""
     from django.db import models
 
     from brightline.audit.models import AuditEntry
+    from brightline.people.models import Person
 
     natural: dict[Any, dict[Any, tuple[Any, ...]]] = {}
+    employee = dict(Person.objects.values_list("pk", "employee_id"))
+
+    def plain_values(model: Any, names: list[str], row: tuple[Any, ...]) -> tuple[str, ...]:
+        values = tuple(map(str, row))
+        label = model._meta.label
+        return _without_ids(label, names, values, employee) if label in ID_FIELDS else values
 
     def natural_of(model: Any) -> dict[Any, tuple[Any, ...]]:
         if model not in natural:
             names = [field.attname for field in _plain_fields(model)]
-            natural[model] = {row[0]: tuple(map(str, row[1:]))
+            natural[model] = {row[0]: plain_values(model, names, row[1:])
                               for row in model.objects.values_list("pk", *names)}
         return natural[model]
 
@@ -237,7 +273,7 @@ def state() -> dict[str, collections.Counter[tuple[Any, ...]]]:
         foreign = [field for field in model._meta.concrete_fields if isinstance(field, models.ForeignKey)]
         rows: collections.Counter[tuple[Any, ...]] = collections.Counter()
         for row in model.objects.values_list(*plain, *[field.attname for field in foreign]):
-            values = tuple(map(str, row[:len(plain)]))
+            values = plain_values(model, plain, row[:len(plain)])
             links = tuple(natural_of(field.related_model).get(value) if value is not None else None
                           for field, value in zip(foreign, row[len(plain):], strict=True))
             rows[values + links] += 1
@@ -297,6 +333,7 @@ class Drill:
         self.rng = rng
         self.runs = runs
         self.failed = False
+        self.disk: Path | None = None
 
     def command(self, *args: str) -> list[str]:
         return [sys.executable, "-m", "brightline", *args]
@@ -402,7 +439,7 @@ def fill(disk: Path, headroom: int) -> Path:
 
 
 def full_disk_drill(drill: Drill, name: str, template: str, args: list[str], *, all_or_none: bool) -> None:
-    databases, disk = drill.databases, drill.databases.live.parent
+    databases, disk = drill.databases, drill.disk
     databases.restore(template)
     before = state()
     drill.run(args)
@@ -421,13 +458,13 @@ def full_disk_drill(drill: Drill, name: str, template: str, args: list[str], *, 
         else:
             counts["failed_otherwise"] += 1
             print(f"  {name}, {headroom} bytes free: {result.stderr.strip().splitlines()[-1:]}", flush=True)
+        filler.unlink()  # first: with no room at all, PostgreSQL cannot even open a connection to read
         after = state()
         if all_or_none:
             counts["half_applied"] += after not in (before, expected)
         else:
             counts["partial_kept"] += after not in (before, expected)
             counts["half_applied"] += half_applied_git(expected)
-        filler.unlink()
         drill.run(args)
         duplicated, lost = compare(expected, state())
         counts["duplicates"] += duplicated
@@ -446,13 +483,14 @@ def main() -> int:
     parser.add_argument("--database-url", help="a throw-away PostgreSQL database (default: a temporary SQLite file)")
     parser.add_argument("--pg-ctl", metavar="DATADIR", help="also restart PostgreSQL mid-ingestion (its data dir)")
     parser.add_argument("--commits", type=int, default=COMMITS, help=f"commits in the repository (default {COMMITS})")
-    parser.add_argument("--only", choices=["people", "events", "git"], help="drill one operation only")
+    parser.add_argument("--only", choices=["people", "events", "git", "restart"],
+                        help="drill one operation only (restart: only the database restart, with --pg-ctl)")
     parser.add_argument("--pg-ctl-as", metavar="USER", help="run pg_ctl as this user (with runuser)")
     parser.add_argument("--full-disk", action="store_true",
                         help="instead of the kills: fill the disk under the database (root, SQLite; mounts a tmpfs)")
     options = parser.parse_args()
-    if options.full_disk and (options.database_url or os.geteuid() != 0):
-        parser.error("--full-disk mounts a tmpfs for an SQLite database: run it as root, without --database-url")
+    if options.full_disk and os.geteuid() != 0:
+        parser.error("--full-disk mounts a tmpfs under the database: run it as root")
 
     work = Path(tempfile.mkdtemp(prefix="brightline-drills."))
     home = work / "home"
@@ -461,15 +499,22 @@ def main() -> int:
         with contextlib.ExitStack() as cleanup:
             databases: Any = (PostgresDatabases(options.database_url) if options.database_url
                               else SqliteDatabases(work))
-            if options.full_disk:
-                databases.live = cleanup.enter_context(small_disk(work / "disk", 48)) / "drill.sqlite3"
+            disk = cleanup.enter_context(small_disk(work / "disk", 48)) if options.full_disk else None
+            if disk is not None and options.database_url:
+                work.chmod(0o755)
+                location = disk / "tablespace"
+                location.mkdir()
+                shutil.chown(location, options.pg_ctl_as or "postgres")
+                databases.use_tablespace(location)
+            elif disk is not None:
+                databases.live = disk / "drill.sqlite3"
                 databases.url = f"sqlite:///{databases.live}"
-            return run_drills(options, work, home, databases)
+            return run_drills(options, work, home, databases, disk)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
 
-def run_drills(options: argparse.Namespace, work: Path, home: Path, databases: Any) -> int:
+def run_drills(options: argparse.Namespace, work: Path, home: Path, databases: Any, disk: Path | None) -> int:
     env = {**os.environ, "DATABASE_URL": databases.url, "BRIGHTLINE_HOME": str(home), "BRIGHTLINE_JOBS": "inline",
            "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT / "src"), os.environ.get("PYTHONPATH")]))}
     os.environ.update(env)
@@ -479,6 +524,7 @@ def run_drills(options: argparse.Namespace, work: Path, home: Path, databases: A
 
     django.setup()
     drill = Drill(databases, env, random.Random(options.seed), options.runs)
+    drill.disk = disk
     try:
         people, events, repo = work / "people.csv", work / "events.csv", work / "repo"
         write_people(people)
@@ -495,7 +541,8 @@ def run_drills(options: argparse.Namespace, work: Path, home: Path, databases: A
         databases.save_template("people")
         ingest = ["ingest", "git", str(repo), "--service", "payments-api", "--team", "payments", "--batch-size", "50"]
         if options.full_disk:
-            print(f"Full-disk drills on SQLite on a 48 MB tmpfs, {len(HEADROOMS)} headrooms from 0 to "
+            print(f"Full-disk drills on {'PostgreSQL' if options.database_url else 'SQLite'} on a 48 MB tmpfs, "
+                  f"{len(HEADROOMS)} headrooms from 0 to "
                   f"{HEADROOMS[-1] // 1024} kB per operation; {PEOPLE} people, {EVENTS} events, "
                   f"{options.commits} commits", flush=True)
             if options.only in (None, "people"):
@@ -515,7 +562,7 @@ def run_drills(options: argparse.Namespace, work: Path, home: Path, databases: A
             drill.operation("import events", "people", ["import", "events", str(events)], all_or_none=True)
         if options.only in (None, "git"):
             drill.operation("ingest git", "people", ingest, all_or_none=False)
-        if options.pg_ctl and options.database_url:
+        if options.pg_ctl and options.database_url and options.only in (None, "restart"):
             pg_bin = sorted(Path("/usr/lib/postgresql").glob("*/bin"), key=lambda path: int(path.parent.name))[-1]
             pg_ctl = [str(pg_bin / "pg_ctl")]
             if options.pg_ctl_as:

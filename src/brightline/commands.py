@@ -141,6 +141,9 @@ def disk_full(error: BaseException | None) -> bool:
             return True
         if getattr(error, "sqlstate", None) == PG_DISK_FULL:
             return True
+        # PostgreSQL refuses a connection to a database whose disk has no room left for its cache file.
+        if any(sign in str(error) for sign in ("No space left on device", "could not write init file")):
+            return True
         error = error.__cause__ or error.__context__
     return False
 
