@@ -395,8 +395,9 @@ class Drill:
             process = subprocess.Popen(self.command(*args), env=self.env, stdout=subprocess.DEVNULL,
                                        stderr=subprocess.DEVNULL)
             time.sleep(self.rng.uniform(seconds * 0.4, seconds * 0.9))
+            # Not captured: the restarted server inherits pg_ctl's output and would hold a pipe open forever.
             subprocess.run([*pg_ctl, "-D", data_dir, "-m", "immediate", "-w", "restart"], check=True,
-                           capture_output=True)
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             counts["runs"] += 1
             counts["ingest_failed"] += process.wait() != 0
             close_connections()
