@@ -2,7 +2,7 @@
 
 Usage:
     .venv/bin/python bench/fault_drills.py [--runs 20] [--seed 15] [--database-url postgres://…/brightline_drill]
-                                           [--pg-ctl DATADIR]
+                                           [--pg-ctl DATADIR] [--full-disk]
 
 For each operation (``brightline import people``, ``brightline import events``, ``brightline ingest git`` on a
 git repository built here) the drill
@@ -23,12 +23,21 @@ on a server you may create and drop databases on) the drill uses PostgreSQL, wit
 after it. With ``--pg-ctl DATADIR`` as well (the server's data directory; run as a user allowed to use
 ``pg_ctl`` on it) a further drill restarts the server (``pg_ctl restart -m immediate``) in the middle of an
 ingestion, then runs it again to the end.
+
+With ``--full-disk`` (as root, on Linux) the database lives on a small tmpfs mounted for the drill: the SQLite
+file, or with ``--database-url`` a PostgreSQL tablespace (the server's write-ahead log stays on its own disk;
+``--pg-ctl-as`` names the server's user, default ``postgres``, who must own the tablespace).
+For each operation and each headroom (0 bytes to a few hundred kB left free), the disk is filled with a file up
+to that headroom and the operation runs: it must either succeed or fail with the one-sentence "disk is full"
+error (no traceback), leaving the imports untouched and the ingestion with whole batches only; then the file
+is deleted and the operation run again must end exactly as an uninterrupted run, with the audit chain intact.
 """
 
 from __future__ import annotations
 
 import argparse
 import collections
+import contextlib
 import os
 import random
 import shutil
@@ -49,8 +58,9 @@ COMMITS = 1000
 EVENTS = 900
 SERVICES = [f"svc-{number}" for number in range(5)]
 LEVELS = ["IC1", "IC2", "IC3", "IC4"]
-# When a run happened, not what it wrote: left out of the comparison.
-VOLATILE_FIELDS = {"last_synced_at", "last_used_at"}
+# When a run happened, or random by design (a new login's unusable password), not what it wrote: left out of
+# the comparison.
+VOLATILE_FIELDS = {"last_synced_at", "last_used_at", "password", "date_joined", "last_login", "approved_at"}
 # One audit entry per completed run (a run again after a kill that landed after the commit adds one more).
 RUN_SUMMARY_ACTIONS = {"evidence.events.imported", "evidence.repository.synced"}
 
@@ -154,6 +164,7 @@ class PostgresDatabases:
                           password=parts.password, dbname="postgres")
         self.has_journal = False
         self.templates: list[str] = []
+        self.tablespace = ""
         self._sql(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)', f'CREATE DATABASE "{self.name}"')
 
     def _sql(self, *statements: str) -> None:
@@ -170,10 +181,17 @@ class PostgresDatabases:
         self._sql(f'DROP DATABASE IF EXISTS "{template}" WITH (FORCE)',
                   f'CREATE DATABASE "{template}" TEMPLATE "{self.name}"')
 
+    def use_tablespace(self, location: Path) -> None:
+        """Put the live database (not the templates) in a tablespace at ``location``."""
+        self.tablespace = f"{self.name}_disk"
+        self._sql(f'DROP TABLESPACE IF EXISTS "{self.tablespace}"',
+                  f"CREATE TABLESPACE \"{self.tablespace}\" LOCATION '{location}'")
+
     def restore(self, name: str) -> None:
         close_connections()
+        where = f' TABLESPACE "{self.tablespace}"' if self.tablespace else ""
         self._sql(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)',
-                  f'CREATE DATABASE "{self.name}" TEMPLATE "{self.name}_{name}"')
+                  f'CREATE DATABASE "{self.name}" TEMPLATE "{self.name}_{name}"{where}')
 
     def transaction_was_open(self) -> bool:
         return False
@@ -181,6 +199,8 @@ class PostgresDatabases:
     def drop_all(self) -> None:
         close_connections()
         self._sql(*[f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)' for name in [self.name, *self.templates]])
+        if self.tablespace:
+            self._sql(f'DROP TABLESPACE IF EXISTS "{self.tablespace}"')
 
 
 def close_connections() -> None:
@@ -207,19 +227,43 @@ def _plain_fields(model: Any) -> list[Any]:
             and field.name not in VOLATILE_FIELDS]
 
 
+# Text fields that hold other rows' ids: a reporting line ("/12/45/103/") and a manager change's from and to.
+# PostgreSQL does not roll its sequences back, so a run after a failed one gives new rows other ids; these
+# fields are compared with employee ids in place of person ids.
+ID_FIELDS = {"people.Person": ("chain_path",), "people.RoleChange": ("from_value", "to_value")}
+
+
+def _without_ids(label: str, names: list[str], values: tuple[str, ...], employee: dict[int, str]) -> tuple[str, ...]:
+    if label == "people.RoleChange" and values[names.index("field")] != "manager":
+        return values
+    mapped = list(values)
+    for name in ID_FIELDS[label]:
+        at = names.index(name)
+        mapped[at] = "/".join(str(employee.get(int(part), part)) if part.isdigit() else part
+                              for part in values[at].split("/"))
+    return tuple(mapped)
+
+
 def state() -> dict[str, collections.Counter[tuple[Any, ...]]]:
     """Every row of the people and evidence tables, ids and creation times left out, foreign keys as the
     referenced row's own values; plus the audit trail's entries counted by action."""
     from django.db import models
 
     from brightline.audit.models import AuditEntry
+    from brightline.people.models import Person
 
     natural: dict[Any, dict[Any, tuple[Any, ...]]] = {}
+    employee = dict(Person.objects.values_list("pk", "employee_id"))
+
+    def plain_values(model: Any, names: list[str], row: tuple[Any, ...]) -> tuple[str, ...]:
+        values = tuple(map(str, row))
+        label = model._meta.label
+        return _without_ids(label, names, values, employee) if label in ID_FIELDS else values
 
     def natural_of(model: Any) -> dict[Any, tuple[Any, ...]]:
         if model not in natural:
             names = [field.attname for field in _plain_fields(model)]
-            natural[model] = {row[0]: tuple(map(str, row[1:]))
+            natural[model] = {row[0]: plain_values(model, names, row[1:])
                               for row in model.objects.values_list("pk", *names)}
         return natural[model]
 
@@ -229,7 +273,7 @@ def state() -> dict[str, collections.Counter[tuple[Any, ...]]]:
         foreign = [field for field in model._meta.concrete_fields if isinstance(field, models.ForeignKey)]
         rows: collections.Counter[tuple[Any, ...]] = collections.Counter()
         for row in model.objects.values_list(*plain, *[field.attname for field in foreign]):
-            values = tuple(map(str, row[:len(plain)]))
+            values = plain_values(model, plain, row[:len(plain)])
             links = tuple(natural_of(field.related_model).get(value) if value is not None else None
                           for field, value in zip(foreign, row[len(plain):], strict=True))
             rows[values + links] += 1
@@ -289,6 +333,7 @@ class Drill:
         self.rng = rng
         self.runs = runs
         self.failed = False
+        self.disk: Path | None = None
 
     def command(self, *args: str) -> list[str]:
         return [sys.executable, "-m", "brightline", *args]
@@ -350,8 +395,9 @@ class Drill:
             process = subprocess.Popen(self.command(*args), env=self.env, stdout=subprocess.DEVNULL,
                                        stderr=subprocess.DEVNULL)
             time.sleep(self.rng.uniform(seconds * 0.4, seconds * 0.9))
+            # Not captured: the restarted server inherits pg_ctl's output and would hold a pipe open forever.
             subprocess.run([*pg_ctl, "-D", data_dir, "-m", "immediate", "-w", "restart"], check=True,
-                           capture_output=True)
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             counts["runs"] += 1
             counts["ingest_failed"] += process.wait() != 0
             close_connections()
@@ -364,6 +410,73 @@ class Drill:
         print(f"{'pg restart':<16} " + ", ".join(f"{key} {value}" for key, value in counts.items()), flush=True)
 
 
+# -- full disk -----------------------------------------------------------------------------------------------
+
+HEADROOMS = [0, 8 * 1024, 32 * 1024, 128 * 1024, 512 * 1024]
+DISK_FULL_SENTENCE = "The disk that holds the database is full"
+
+
+@contextlib.contextmanager
+def small_disk(path: Path, megabytes: int) -> Any:
+    path.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={megabytes}m,mode=0755", "tmpfs", str(path)], check=True)
+    try:
+        yield path
+    finally:
+        close_connections()
+        subprocess.run(["umount", str(path)], check=False)
+
+
+def fill(disk: Path, headroom: int) -> Path:
+    """Write a file that leaves ``headroom`` bytes free on ``disk``."""
+    filler = disk / "filler"
+    free = os.statvfs(disk).f_bavail * os.statvfs(disk).f_frsize
+    chunk = b"\0" * (1 << 20)
+    remaining = max(free - headroom, 0)
+    with filler.open("wb") as out:
+        while remaining > 0:
+            remaining -= out.write(chunk[:remaining])
+    return filler
+
+
+def full_disk_drill(drill: Drill, name: str, template: str, args: list[str], *, all_or_none: bool) -> None:
+    databases, disk = drill.databases, drill.disk
+    databases.restore(template)
+    before = state()
+    drill.run(args)
+    expected = state()
+    counts = collections.Counter(runs=0, failed_clearly=0, failed_otherwise=0, succeeded=0, partial_kept=0,
+                                 duplicates=0, half_applied=0, lost=0, audit_broken=0)
+    for headroom in HEADROOMS:
+        databases.restore(template)
+        filler = fill(disk, headroom)
+        result = subprocess.run(drill.command(*args), env=drill.env, capture_output=True, text=True)
+        counts["runs"] += 1
+        if result.returncode == 0:
+            counts["succeeded"] += 1
+        elif DISK_FULL_SENTENCE in result.stderr and "Traceback" not in result.stderr:
+            counts["failed_clearly"] += 1
+        else:
+            counts["failed_otherwise"] += 1
+            print(f"  {name}, {headroom} bytes free: {result.stderr.strip().splitlines()[-1:]}", flush=True)
+        filler.unlink()  # first: with no room at all, PostgreSQL cannot even open a connection to read
+        after = state()
+        if all_or_none:
+            counts["half_applied"] += after not in (before, expected)
+        else:
+            counts["partial_kept"] += after not in (before, expected)
+            counts["half_applied"] += half_applied_git(expected)
+        drill.run(args)
+        duplicated, lost = compare(expected, state())
+        counts["duplicates"] += duplicated
+        counts["lost"] += lost
+        counts["audit_broken"] += not audit_chain_ok()
+    bad = counts["failed_otherwise"] + counts["duplicates"] + counts["half_applied"] + counts["lost"] + \
+        counts["audit_broken"]
+    drill.failed = drill.failed or bad > 0
+    print(f"{'full disk, ' + name:<28} " + ", ".join(f"{key} {value}" for key, value in counts.items()), flush=True)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=20, help="killed runs per operation (default 20)")
@@ -371,14 +484,38 @@ def main() -> int:
     parser.add_argument("--database-url", help="a throw-away PostgreSQL database (default: a temporary SQLite file)")
     parser.add_argument("--pg-ctl", metavar="DATADIR", help="also restart PostgreSQL mid-ingestion (its data dir)")
     parser.add_argument("--commits", type=int, default=COMMITS, help=f"commits in the repository (default {COMMITS})")
-    parser.add_argument("--only", choices=["people", "events", "git"], help="drill one operation only")
+    parser.add_argument("--only", choices=["people", "events", "git", "restart"],
+                        help="drill one operation only (restart: only the database restart, with --pg-ctl)")
     parser.add_argument("--pg-ctl-as", metavar="USER", help="run pg_ctl as this user (with runuser)")
+    parser.add_argument("--full-disk", action="store_true",
+                        help="instead of the kills: fill the disk under the database (root, SQLite; mounts a tmpfs)")
     options = parser.parse_args()
+    if options.full_disk and os.geteuid() != 0:
+        parser.error("--full-disk mounts a tmpfs under the database: run it as root")
 
     work = Path(tempfile.mkdtemp(prefix="brightline-drills."))
     home = work / "home"
     home.mkdir()
-    databases: Any = PostgresDatabases(options.database_url) if options.database_url else SqliteDatabases(work)
+    try:
+        with contextlib.ExitStack() as cleanup:
+            databases: Any = (PostgresDatabases(options.database_url) if options.database_url
+                              else SqliteDatabases(work))
+            disk = cleanup.enter_context(small_disk(work / "disk", 48)) if options.full_disk else None
+            if disk is not None and options.database_url:
+                work.chmod(0o755)
+                location = disk / "tablespace"
+                location.mkdir()
+                shutil.chown(location, options.pg_ctl_as or "postgres")
+                databases.use_tablespace(location)
+            elif disk is not None:
+                databases.live = disk / "drill.sqlite3"
+                databases.url = f"sqlite:///{databases.live}"
+            return run_drills(options, work, home, databases, disk)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def run_drills(options: argparse.Namespace, work: Path, home: Path, databases: Any, disk: Path | None) -> int:
     env = {**os.environ, "DATABASE_URL": databases.url, "BRIGHTLINE_HOME": str(home), "BRIGHTLINE_JOBS": "inline",
            "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT / "src"), os.environ.get("PYTHONPATH")]))}
     os.environ.update(env)
@@ -388,6 +525,7 @@ def main() -> int:
 
     django.setup()
     drill = Drill(databases, env, random.Random(options.seed), options.runs)
+    drill.disk = disk
     try:
         people, events, repo = work / "people.csv", work / "events.csv", work / "repo"
         write_people(people)
@@ -402,6 +540,20 @@ def main() -> int:
         for name in SERVICES:
             ensure_service(name=name, team_slug="platform", release_tags=None, actor=None, actor_label="drill")
         databases.save_template("people")
+        ingest = ["ingest", "git", str(repo), "--service", "payments-api", "--team", "payments", "--batch-size", "50"]
+        if options.full_disk:
+            print(f"Full-disk drills on {'PostgreSQL' if options.database_url else 'SQLite'} on a 48 MB tmpfs, "
+                  f"{len(HEADROOMS)} headrooms from 0 to "
+                  f"{HEADROOMS[-1] // 1024} kB per operation; {PEOPLE} people, {EVENTS} events, "
+                  f"{options.commits} commits", flush=True)
+            if options.only in (None, "people"):
+                full_disk_drill(drill, "import people", "empty", ["import", "people", str(people)], all_or_none=True)
+            if options.only in (None, "events"):
+                full_disk_drill(drill, "import events", "people", ["import", "events", str(events)],
+                                all_or_none=True)
+            if options.only in (None, "git"):
+                full_disk_drill(drill, "ingest git", "people", ingest, all_or_none=False)
+            return finish(drill)
         print(f"Fault drills on {'PostgreSQL' if options.database_url else 'SQLite'}: {options.runs} killed runs "
               f"per operation, seed {options.seed}; {PEOPLE} people, {EVENTS} events, {options.commits} commits",
               flush=True)
@@ -409,10 +561,9 @@ def main() -> int:
             drill.operation("import people", "empty", ["import", "people", str(people)], all_or_none=True)
         if options.only in (None, "events"):
             drill.operation("import events", "people", ["import", "events", str(events)], all_or_none=True)
-        ingest = ["ingest", "git", str(repo), "--service", "payments-api", "--team", "payments", "--batch-size", "50"]
         if options.only in (None, "git"):
             drill.operation("ingest git", "people", ingest, all_or_none=False)
-        if options.pg_ctl and options.database_url:
+        if options.pg_ctl and options.database_url and options.only in (None, "restart"):
             pg_bin = sorted(Path("/usr/lib/postgresql").glob("*/bin"), key=lambda path: int(path.parent.name))[-1]
             pg_ctl = [str(pg_bin / "pg_ctl")]
             if options.pg_ctl_as:
@@ -420,7 +571,10 @@ def main() -> int:
             drill.restart_drill("people", ingest, pg_ctl, options.pg_ctl)
     finally:
         databases.drop_all()
-        shutil.rmtree(work, ignore_errors=True)
+    return finish(drill)
+
+
+def finish(drill: Drill) -> int:
     print("FAILED: see the counts above" if drill.failed else "No loss, no duplicate, nothing half-applied")
     return 1 if drill.failed else 0
 

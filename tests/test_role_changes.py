@@ -203,3 +203,75 @@ def test_a_person_added_in_the_admin_starts_without_the_manager_until_approved(p
     assert (change.field, change.to_value, change.status) == ("manager", str(pia.pk), "pending")
     approve_change(change, quinn)
     assert Person.objects.get(pk=nia.pk).manager_id == pia.pk
+
+
+def test_groups_and_permissions_given_in_the_admin_wait_for_a_second_approver(personas, quinn, client_for):
+    from django.contrib.auth.models import Group
+
+    pia = personas.pia
+    admin_user(pia, "change_user", "view_user")
+    editors = Group.objects.create(name="Person editors")
+    editors.permissions.add(*Permission.objects.filter(codename__in=["change_person", "view_person"]))
+    delete_person = Permission.objects.get(codename="delete_person")
+    before = set(pia.user.user_permissions.values_list("pk", flat=True))
+    browser = client_for(pia)
+    user_url = f"/admin/auth/user/{pia.user.pk}/change/"
+    data = admin_post_data(browser.get(user_url))
+    data["groups"] = [str(editors.pk)]
+    data["user_permissions"] = [*map(str, sorted(before)), str(delete_person.pk)]
+
+    saved = browser.post(user_url, data, follow=True)
+
+    assert saved.status_code == 200
+    page = saved.content.decode()
+    assert "The change of permission groups for Pia Partner waits for a second" in page
+    assert "The change of individual permissions for Pia Partner waits for a second" in page
+    user = type(pia.user).objects.get(pk=pia.user.pk)
+    assert not user.groups.exists()
+    assert set(user.user_permissions.values_list("pk", flat=True)) == before
+    assert not user.has_perm("people.delete_person")
+    changes = RoleChange.objects.filter(person=pia, status="pending")
+    assert {change.field for change in changes} == {"groups", "user_permissions"}
+    groups = changes.get(field="groups")
+    assert (groups.from_label, groups.to_label) == ("none", "Person editors")
+    assert "Can delete person" in changes.get(field="user_permissions").to_label
+    for change in changes:
+        with pytest.raises(RoleChangeError, match="You proposed this change"):
+            approve_change(change, pia)
+
+    for change in changes:
+        approve_change(change, quinn)
+    user = type(pia.user).objects.get(pk=pia.user.pk)
+    assert list(user.groups.all()) == [editors]
+    assert user.has_perm("people.delete_person")
+    shown = client_for(pia).get("/me/access-log/").content.decode()
+    assert "Permission groups" in shown and "Person editors" in shown
+
+
+def test_a_group_with_members_keeps_its_permissions_when_edited_in_the_admin(personas, quinn, client_for):
+    from django.contrib.auth.models import Group
+
+    pia = personas.pia
+    admin_user(pia, "change_group", "view_group")
+    viewers = Group.objects.create(name="Viewers")
+    viewers.permissions.add(Permission.objects.get(codename="view_person"))
+    pia.user.groups.add(viewers)
+    everything = Permission.objects.filter(content_type__app_label="people")
+    browser = client_for(pia)
+    url = f"/admin/auth/group/{viewers.pk}/change/"
+    data = admin_post_data(browser.get(url))
+    data["permissions"] = [str(permission.pk) for permission in everything]
+
+    saved = browser.post(url, data, follow=True)
+
+    assert "has members, so a change of its permissions would change their access" in saved.content.decode()
+    assert list(viewers.permissions.values_list("codename", flat=True)) == ["view_person"]
+    assert not type(pia.user).objects.get(pk=pia.user.pk).has_perm("people.delete_person")
+
+    # A group without members takes any permissions; each member added later waits for approval.
+    empty = Group.objects.create(name="Empty")
+    url = f"/admin/auth/group/{empty.pk}/change/"
+    data = admin_post_data(browser.get(url))
+    data["permissions"] = [str(permission.pk) for permission in everything]
+    browser.post(url, data)
+    assert empty.permissions.count() == everything.count()

@@ -15,21 +15,28 @@ in ``<app>/cli.py``.
 
 from __future__ import annotations
 
+import errno
 import importlib
 import json
+import sqlite3
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from django.apps import apps
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.module_loading import module_has_submodule
 
 ArgumentBuilder = Callable[[CommandParser], None]
 # Returns the process exit code; 0 means success.
 Handler = Callable[[dict[str, Any], BaseCommand], int]
 DECLARATIONS = "subcommands"
+# PostgreSQL's "disk full" (the psycopg error ``DiskFull``).
+PG_DISK_FULL = "53100"
+ERR_DISK_FULL = ("The disk that holds the database is full, so this run stopped; the work it had not finished was "
+                 "rolled back and nothing is half-written. Free space on that disk (or give the database more), "
+                 "then run the same command again.")
 
 
 def _resolve(target: Callable[..., Any] | str) -> Any:
@@ -113,9 +120,32 @@ class GroupCommand(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         subcommand = discover(self.group)[options["subcommand"]]
-        code = subcommand.handler()(options, self)
+        try:
+            code = subcommand.handler()(options, self)
+        except Exception as error:
+            if disk_full(error):
+                raise CommandError(ERR_DISK_FULL) from error
+            raise
         if code:
             sys.exit(code)
+
+
+def disk_full(error: BaseException | None) -> bool:
+    """Whether ``error`` (or an error it was raised from) says the database's disk, or the machine's, is full."""
+    seen: set[int] = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        if isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT):
+            return True
+        if getattr(error, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL:
+            return True
+        if getattr(error, "sqlstate", None) == PG_DISK_FULL:
+            return True
+        # PostgreSQL refuses a connection to a database whose disk has no room left for its cache file.
+        if any(sign in str(error) for sign in ("No space left on device", "could not write init file")):
+            return True
+        error = error.__cause__ or error.__context__
+    return False
 
 
 def write_json(command: BaseCommand, payload: object) -> None:

@@ -2,7 +2,8 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
-from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.models import Group
 from django.db import models
 from django.forms import ModelForm
 from django.http import HttpRequest
@@ -22,12 +23,16 @@ from brightline.people.models import (
     RoleChange,
     Team,
 )
-from brightline.people.rolechanges import ACCOUNT_FIELDS, ROLE_FIELDS, propose_change
+from brightline.people.rolechanges import ACCOUNT_FIELDS, GRANT_FIELDS, ROLE_FIELDS, grant_value, propose_change
 
 MSG_PROPOSED = ("The change of {what} for {person} waits for a second people partner or administrator to approve it "
                 "under Pending changes of roles and managers; until then nothing changes.")
-MSG_NO_PERSON = ("Admin site access and administrator rights are changed only for accounts linked to a person, "
-                 "with a second approver; the change of {what} was not made.")
+MSG_NO_PERSON = ("Admin site access, administrator rights, permission groups and individual permissions are "
+                 "changed only for accounts linked to a person, with a second approver; the change of {what} "
+                 "was not made.")
+MSG_GROUP_HAS_MEMBERS = ("The group {group} has members, so a change of its permissions would change their access "
+                         "without a second approver; its permissions were not changed. Create a group with the new "
+                         "permissions and change each login's groups: each change waits for a second approver.")
 
 
 def _divert(request: HttpRequest, form: ModelForm, obj: models.Model, fields: tuple[str, ...],
@@ -122,9 +127,47 @@ class PersonLinkedUserAdmin(UserAdmin):
         if person is not None:
             _propose(request, person, diverted)
 
+    def save_related(self, request: HttpRequest, form: ModelForm, formsets: Any, change: bool) -> None:
+        # Groups and individual permissions are saved with the form's many-to-many fields, after save_model:
+        # the form saves the login's current ones back, and the new ones are proposed.
+        obj = form.instance
+        person = Person.objects.filter(user=obj).first()
+        diverted = []
+        for name in GRANT_FIELDS:
+            if name not in form.changed_data:
+                continue
+            current = list(getattr(obj, name).all())
+            proposed = grant_value(form.cleaned_data[name])
+            form.cleaned_data[name] = current
+            form.changed_data.remove(name)
+            if proposed == grant_value(current):
+                continue
+            if person is None:
+                messages.error(request, MSG_NO_PERSON.format(what=str(RoleChange.Field(name).label).lower()))
+            else:
+                diverted.append((name, proposed))
+        super().save_related(request, form, formsets, change)
+        if person is not None:
+            _propose(request, person, diverted)
+
+
+class MembersKeepTheirAccessGroupAdmin(GroupAdmin):
+    """Django's group admin, except that the permissions of a group with members cannot be changed by hand:
+    that would change every member's access without a second approver."""
+
+    def save_related(self, request: HttpRequest, form: ModelForm, formsets: Any, change: bool) -> None:
+        group = form.instance
+        if change and "permissions" in form.changed_data and group.user_set.exists():
+            form.cleaned_data["permissions"] = list(group.permissions.all())
+            form.changed_data.remove("permissions")
+            messages.error(request, MSG_GROUP_HAS_MEMBERS.format(group=group.name))
+        super().save_related(request, form, formsets, change)
+
 
 admin.site.unregister(get_user_model())
 admin.site.register(get_user_model(), PersonLinkedUserAdmin)
+admin.site.unregister(Group)
+admin.site.register(Group, MembersKeepTheirAccessGroupAdmin)
 
 
 @admin.register(CareerLadder)

@@ -378,7 +378,8 @@ class LoginThrottle(models.Model):
 
 
 class RoleChange(models.Model):
-    """A change of someone's reporting line or access (``manager``, ``access_role``, staff or administrator flags).
+    """A change of someone's reporting line or access (``manager``, ``access_role``, staff or administrator flags,
+    the login's permission groups or individual permissions).
 
     Made by hand (the admin), it waits as ``pending`` until a second people partner or administrator,
     not the one who proposed it, approves it; only then is it applied. From the HRIS people import it is
@@ -390,6 +391,8 @@ class RoleChange(models.Model):
         ACCESS_ROLE = "access_role", "Access role"
         IS_STAFF = "is_staff", "Admin site access"
         IS_SUPERUSER = "is_superuser", "Full administrator"
+        GROUPS = "groups", "Permission groups"
+        USER_PERMISSIONS = "user_permissions", "Individual permissions"
 
     class Status(models.TextChoices):
         PENDING = "pending", "Waiting for a second approver"
@@ -404,12 +407,13 @@ class RoleChange(models.Model):
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="role_changes")
     field = models.CharField(max_length=20, choices=Field.choices)
-    # Stored as text: a manager's person id, a role's code, or "true"/"false"; "" for none.
-    from_value = models.CharField(max_length=64, blank=True)
-    to_value = models.CharField(max_length=64, blank=True)
+    # Stored as text: a manager's person id, a role's code, "true"/"false", or the sorted ids of groups or
+    # permissions separated by commas; "" for none.
+    from_value = models.TextField(blank=True)
+    to_value = models.TextField(blank=True)
     # The readable values at the time of the proposal, for the pages.
-    from_label = models.CharField(max_length=200, blank=True)
-    to_label = models.CharField(max_length=200, blank=True)
+    from_label = models.TextField(blank=True)
+    to_label = models.TextField(blank=True)
     reason = models.CharField(max_length=500, blank=True)
     source = models.CharField(max_length=10, choices=Source.choices)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True)

@@ -2,7 +2,8 @@
 
 A people partner who could set herself as someone's manager would gain access to their growth space;
 one who could make herself an administrator would gain access to everything. So a change of
-``manager``, ``access_role``, ``is_staff`` or ``is_superuser`` made by hand is only proposed
+``manager``, ``access_role``, ``is_staff``, ``is_superuser``, or of a login's permission groups or individual
+permissions (Django's admin grants its pages through them) made by hand is only proposed
 (:func:`propose_change`) and applied when a second people partner or administrator approves it
 (:func:`approve_change`). Changes arriving from the HRIS people import are applied at once and recorded
 (:func:`record_applied_change`). The people a change affects see it on their record
@@ -11,6 +12,9 @@ one who could make herself an administrator would gain access to everything. So 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -21,6 +25,8 @@ from brightline.people.models import AccessRole, Person, RoleChange
 
 ROLE_FIELDS = (RoleChange.Field.MANAGER, RoleChange.Field.ACCESS_ROLE)
 ACCOUNT_FIELDS = (RoleChange.Field.IS_STAFF, RoleChange.Field.IS_SUPERUSER)
+# The login's many-to-many grants; a value is the sorted ids, separated by commas.
+GRANT_FIELDS = (RoleChange.Field.GROUPS, RoleChange.Field.USER_PERMISSIONS)
 
 ERR_NOT_PENDING = "This change was already {status}."
 ERR_NOT_A_PARTNER = "Only people partners and administrators can approve or reject changes of roles and managers."
@@ -36,12 +42,23 @@ class RoleChangeError(Exception):
     """A change that cannot be approved or rejected; the message is for the user."""
 
 
+def grant_value(ids: Iterable[object]) -> str:
+    """The stored value of a set of group or permission ids (or objects)."""
+    return ",".join(str(pk) for pk in sorted({getattr(item, "pk", item) for item in ids}))
+
+
+def _grant_ids(value: str) -> list[int]:
+    return [int(pk) for pk in value.split(",") if pk]
+
+
 def current_value(person: Person, field: str) -> str:
     if field == RoleChange.Field.MANAGER:
         return str(person.manager_id or "")
     if field == RoleChange.Field.ACCESS_ROLE:
         return person.access_role
     user = person.user
+    if field in GRANT_FIELDS:
+        return grant_value(getattr(user, field).values_list("pk", flat=True)) if user is not None else ""
     return "true" if user is not None and getattr(user, field) else "false"
 
 
@@ -53,6 +70,11 @@ def value_label(field: str, value: str) -> str:
         return manager.name if manager is not None else "a removed person"
     if field == RoleChange.Field.ACCESS_ROLE:
         return str(AccessRole(value).label) if value in AccessRole.values else value
+    if field in GRANT_FIELDS:
+        chosen = (Group.objects.all() if field == RoleChange.Field.GROUPS
+                  else Permission.objects.select_related("content_type")).filter(pk__in=_grant_ids(value))
+        names = sorted(str(item) for item in chosen)
+        return ", ".join(names) or "none"
     return "yes" if value == "true" else "no"
 
 
@@ -154,8 +176,11 @@ def _apply(change: RoleChange, person: Person) -> None:
         user = person.user
         if user is None:
             raise RoleChangeError(ERR_NO_ACCOUNT.format(person=person.name))
-        setattr(user, field, value == "true")
-        user.save(update_fields=[field])
+        if field in GRANT_FIELDS:
+            getattr(user, field).set(_grant_ids(value))
+        else:
+            setattr(user, field, value == "true")
+            user.save(update_fields=[field])
 
 
 def approve_change(change: RoleChange, approver: Person | None) -> RoleChange:
