@@ -9,7 +9,7 @@ import pytest
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 WIDTHS = {1366: 900, 390: 844}
-PAGES = {"erin": ["/", "/me/notifications/"], "mo": ["/", "/me/notifications/"],
+PAGES = {"erin": ["/", "/me/notifications/"], "mo": ["/", "/me/notifications/", "/team/"],
          "lee": ["/", "/fairness/leadership/"], "pia": ["/"]}
 
 

@@ -16,6 +16,13 @@ from brightline import access
 from brightline.audit.models import AccessLog, AuditEntry
 from brightline.audit.services import record_access, verify_access_log, verify_chain
 from brightline.dashboards.inbox import inbox_for
+from brightline.dashboards.team import (
+    OUTSIDE_HOURS_STEPS,
+    PAGE_SHARE_STEPS,
+    PAGES_OUTSIDE_STEPS,
+    record_links,
+    team_at_a_glance,
+)
 from brightline.evidence.timeoff import own_time_off
 from brightline.operations.retention import last_purge
 from brightline.people.models import CareerLadder, Person, Team
@@ -69,7 +76,7 @@ def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
     record_access(viewer, subject, "people.profile", via="web")
     context = {"subject": subject, "level": subject.level,
                "next_level": subject.level.next_level() if subject.level else None,
-               "is_self": viewer.pk == subject.pk}
+               "is_self": viewer.pk == subject.pk, "record_links": record_links(viewer, subject)}
     if access.is_self(viewer, subject):
         # One's own time off, kind included, is shown to oneself only: not to managers or people partners.
         context["own_time_off"] = own_time_off(subject, since=timezone.localdate() - timedelta(days=OWN_TIME_OFF_DAYS))
@@ -79,8 +86,13 @@ def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
 
 @require_GET
 def my_team(request: HttpRequest) -> HttpResponse:
+    """The manager's team at a glance: load per direct report, coaching prompts, review-cycle progress."""
     viewer = _viewer(request)
-    return render(request, "dashboards/my_team.html", {"reports": direct_reports(viewer)})
+    glance = team_at_a_glance(viewer)
+    return render(request, "dashboards/my_team.html", {
+        "glance": glance, "last_day": glance.end - timedelta(days=1),
+        "steps": {"outside": [round(step * 100) for step in OUTSIDE_HOURS_STEPS],
+                  "pages_outside": PAGES_OUTSIDE_STEPS, "share": PAGE_SHARE_STEPS}})
 
 
 @require_GET
