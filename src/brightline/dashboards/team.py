@@ -285,3 +285,27 @@ def team_at_a_glance(viewer: Person, *, now: datetime | None = None) -> TeamGlan
             acknowledged=sum(1 for r in reviews if r.acknowledged_at),
             url=reverse("reviews:cycle", kwargs={"cycle_id": cycle.pk}) if access.can_run_cycles(viewer) else None))
     return TeamGlance(rows=rows, cycles=cycles, start=start, end=end, teams=teams, team_prompts=team_prompts)
+
+
+HOME_OUTCOMES = 5
+HOME_SIGNALS = 4
+
+
+def engineer_home(viewer: Person) -> dict[str, object]:
+    """The engineer's own dashboard pieces (H1): recent outcomes to cite, AI signals about them — feedback themes
+    with their confidence and quotes, and any waiting for their accept or dismiss — and their team's delivery.
+    Everything here is the viewer's own record, so nothing is logged; nothing is a per-person activity count."""
+    outcomes = list(EvidenceItem.objects.filter(person=viewer, occurred_at__lte=timezone.now())
+                    .order_by("-occurred_at", "-pk")[:HOME_OUTCOMES])
+    own = [signal for signal in Signal.objects.filter(person=viewer, is_current=True)
+           .select_related("person", "team", "owner", "reviewed_by").order_by("-created_at", "-pk")
+           if access.can_view_signal(viewer, signal)]
+    chosen = [s for s in own if s.status == Signal.Status.PENDING]
+    chosen += [s for s in own if s.kind == SignalKind.THEME and s.status == Signal.Status.ACCEPTED]
+    cards = [{"signal": signal, "arrow": "", "citable": signal.status == Signal.Status.ACCEPTED,
+              "can_review": signal.status == Signal.Status.PENDING and access.can_review_signal(viewer, signal)}
+             for signal in chosen[:HOME_SIGNALS]]
+    team_delivery = (reverse("evidence:team", kwargs={"slug": viewer.team.slug})
+                     if viewer.team_id is not None else None)
+    return {"outcomes": outcomes, "signal_cards": cards, "more_signals": len(chosen) - len(cards),
+            "team_delivery_url": team_delivery}

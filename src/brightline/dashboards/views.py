@@ -20,6 +20,7 @@ from brightline.dashboards.team import (
     OUTSIDE_HOURS_STEPS,
     PAGE_SHARE_STEPS,
     PAGES_OUTSIDE_STEPS,
+    engineer_home,
     record_links,
     team_at_a_glance,
 )
@@ -63,6 +64,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "is_people_partner": access.is_people_partner(viewer),
         "recent_reads": AccessLog.objects.filter(subject=viewer).count(),
         "inbox": inbox_for(viewer),
+        **engineer_home(viewer),
     }
     return render(request, "dashboards/home.html", context)
 
