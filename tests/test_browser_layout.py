@@ -9,7 +9,7 @@ import pytest
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 WIDTHS = {1366: 900, 390: 844}
-PAGES = {"erin": ["/", "/me/notifications/"], "mo": ["/", "/me/notifications/"],
+PAGES = {"erin": ["/", "/me/notifications/"], "mo": ["/", "/me/notifications/", "/team/"],
          "lee": ["/", "/fairness/leadership/"], "pia": ["/"]}
 
 
@@ -48,4 +48,30 @@ def test_the_leadership_view_names_teams_not_their_keys(browser, live_server, de
     headers = page.locator("table th[scope=row]").all_inner_texts()
     keys = {team.slug for team in Team.objects.all() if team.slug != team.name}
     assert headers and not keys & {header.strip() for header in headers}, headers
+    page.context.close()
+
+
+@pytest.mark.parametrize("width", list(WIDTHS))
+def test_every_menu_opens_with_the_keyboard_and_stays_inside_the_window(browser, live_server, demo, width):
+    page = _login(browser, live_server, demo, "pia", width)
+    summaries = page.locator("nav.main summary")
+    assert 1 <= summaries.count() <= 6
+    problems = []
+    for index in range(summaries.count()):
+        summary = summaries.nth(index)
+        summary.focus()
+        page.keyboard.press("Enter")
+        menu = summary.locator("xpath=..")
+        first_link = menu.locator("ul a").first
+        if not first_link.is_visible():
+            problems.append(f"{summary.inner_text()}: does not open")
+            continue
+        box = menu.locator("ul").bounding_box()
+        if box["x"] < 0 or box["x"] + box["width"] > width:
+            problems.append(f"{summary.inner_text()}: spills out ({box})")
+        page.screenshot(path=f"/tmp/brightline-layout-pia-menu-{index}-{width}.png")
+        page.keyboard.press("Escape")
+        if first_link.is_visible():
+            problems.append(f"{summary.inner_text()}: Escape leaves it open")
+    assert not problems, problems
     page.context.close()

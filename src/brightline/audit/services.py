@@ -289,6 +289,38 @@ def record_access(viewer: AuditPerson | None, subject: AuditPerson, record: str,
                              reason=reason)
 
 
+def record_accesses(viewer: AuditPerson, subjects: Iterable[AuditPerson], record: str, *, via: str) -> int:
+    """Log one page's reads of several people's ``record`` at once: the same chain as :func:`record_access`, one
+    lock of the head and one insert, so a page about a team costs the same queries for 5 people as for 50.
+    Returns how many reads were written (the viewer's own record is not logged)."""
+    choices = [choice for choice, _label in AccessLog.VIA_CHOICES]
+    if via not in choices:
+        raise ValueError(ERR_VIA.format(choices=", ".join(choices), via=via))
+    others = [subject for subject in subjects if subject.pk != viewer.pk]
+    if not others:
+        return 0
+    label = f"{viewer.name} <{viewer.email}>"
+    with transaction.atomic():
+        head, _ = AccessHead.objects.select_for_update().get_or_create(pk=1)
+        reads, at = [], timezone.now()
+        seq, previous = head.seq, head.hash
+        for subject in others:
+            seq += 1
+            read = AccessLog(viewer=viewer, viewer_label=label, subject=subject, record=record, via=via, reason="",
+                             seq=seq, prev_hash=previous, at=at)
+            read.hash = hash_access(read)
+            previous = read.hash
+            reads.append(read)
+        AccessLog.objects.bulk_create(reads)
+        head.seq, head.hash = seq, previous
+        head.save(update_fields=["seq", "hash"])
+        every = checkpoint_every()
+        for read in reads:
+            if read.seq % every == 0:
+                write_checkpoint(CHAIN_ACCESS, read.seq, read.hash)
+    return len(reads)
+
+
 def access_content(*, seq: int, at: datetime, viewer_id: int | None, viewer_label: str, subject_id: int,
                    record: str, via: str, reason: str, prev_hash: str) -> str:
     return canonical_json({

@@ -16,6 +16,14 @@ from brightline import access
 from brightline.audit.models import AccessLog, AuditEntry
 from brightline.audit.services import verify_access_log, verify_chain
 from brightline.dashboards.inbox import inbox_for
+from brightline.dashboards.team import (
+    OUTSIDE_HOURS_STEPS,
+    PAGE_SHARE_STEPS,
+    PAGES_OUTSIDE_STEPS,
+    engineer_home,
+    record_links,
+    team_at_a_glance,
+)
 from brightline.evidence.timeoff import own_time_off
 from brightline.operations.retention import last_purge
 from brightline.people.criteria import CALIBRATION_PRINCIPLES, PROMOTION_RULE, ladder_criteria
@@ -53,6 +61,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "is_people_partner": access.is_people_partner(viewer),
         "recent_reads": AccessLog.objects.filter(subject=viewer).count(),
         "inbox": inbox_for(viewer),
+        **engineer_home(viewer),
     }
     return render(request, "dashboards/home.html", context)
 
@@ -65,7 +74,7 @@ def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
                               denied="You can see this person's record only if you are in their management chain.")
     context = {"subject": subject, "level": subject.level,
                "next_level": subject.level.next_level() if subject.level else None,
-               "is_self": viewer.pk == subject.pk}
+               "is_self": viewer.pk == subject.pk, "record_links": record_links(viewer, subject)}
     if access.is_self(viewer, subject):
         # One's own time off, kind included, is shown to oneself only: not to managers or people partners.
         context["own_time_off"] = own_time_off(subject, since=timezone.localdate() - timedelta(days=OWN_TIME_OFF_DAYS))
@@ -75,8 +84,13 @@ def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
 
 @require_GET
 def my_team(request: HttpRequest) -> HttpResponse:
+    """The manager's team at a glance: load per direct report, coaching prompts, review-cycle progress."""
     viewer = _viewer(request)
-    return render(request, "dashboards/my_team.html", {"reports": direct_reports(viewer)})
+    glance = team_at_a_glance(viewer)
+    return render(request, "dashboards/my_team.html", {
+        "glance": glance, "last_day": glance.end - timedelta(days=1),
+        "steps": {"outside": [round(step * 100) for step in OUTSIDE_HOURS_STEPS],
+                  "pages_outside": PAGES_OUTSIDE_STEPS, "share": PAGE_SHARE_STEPS}})
 
 
 @require_GET

@@ -1,0 +1,59 @@
+"""The engineer's home page (H1): recent outcomes to cite, the team's delivery, AI signals with accept/dismiss."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+pytestmark = pytest.mark.django_db
+
+
+def make_signal(person, *, key, statement, status, kind="theme"):
+    from brightline.insights.models import Signal
+
+    today = timezone.localdate()
+    return Signal.objects.create(kind=kind, key=key, statement=statement, status=status, person=person,
+                                 window_start=today - timedelta(days=90), window_end=today, rule="r",
+                                 cannot_infer="c", confidence_label="emerging", confidence_agreement="high",
+                                 model_name="m", model_version="1", content_hash=key)
+
+
+def test_home_shows_recent_outcomes_and_the_team_delivery(personas, client_for):
+    from brightline.evidence.models import EvidenceItem
+
+    for index in range(7):
+        EvidenceItem.objects.create(kind=EvidenceItem.Kind.DESIGN_REVIEW, title=f"Outcome {index}",
+                                    person=personas.erin, occurred_at=timezone.now() - timedelta(days=index),
+                                    source="manual", source_ref=f"o{index}")
+    EvidenceItem.objects.create(kind=EvidenceItem.Kind.DESIGN_REVIEW, title="Pat's outcome", person=personas.pat,
+                                occurred_at=timezone.now(), source="manual", source_ref="p")
+    html = client_for(personas.erin).get("/").content.decode()
+    assert "Your recent outcomes" in html and "Outcome 0" in html and "Outcome 4" in html
+    assert "Outcome 5" not in html and "Pat's outcome" not in html  # the five newest, and only one's own
+    assert 'href="/evidence/teams/payments/"' in html
+
+
+def test_signals_wait_on_the_home_page_and_are_decided_in_place(personas, client_for):
+    from brightline.insights.models import Signal
+
+    waiting = make_signal(personas.erin, key="w", statement="Reliability comes up in feedback.",
+                          status=Signal.Status.PENDING)
+    make_signal(personas.erin, key="d", statement="A dismissed idea.", status=Signal.Status.DISMISSED)
+    make_signal(personas.pat, key="p", statement="About Pat.", status=Signal.Status.PENDING)
+    client = client_for(personas.erin)
+    html = client.get("/").content.decode()
+    assert "Reliability comes up in feedback." in html and "confidence: emerging" in html
+    assert "A dismissed idea." not in html and "About Pat." not in html
+    assert f'action="/insights/signals/{waiting.pk}/review/"' in html and 'name="next" value="/"' in html
+    response = client.post(f"/insights/signals/{waiting.pk}/review/",
+                           {"decision": "accept", "reason": "It matches my incidents.", "next": "/"})
+    assert response.status_code == 302 and response.url == "/"
+    waiting.refresh_from_db()
+    assert waiting.status == Signal.Status.ACCEPTED
+
+
+def test_a_person_without_outcomes_is_told_how_to_add_one(personas, client_for):
+    html = client_for(personas.erin).get("/").content.decode()
+    assert "No outcomes recorded yet" in html and "AI signals about you" not in html

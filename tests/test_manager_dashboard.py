@@ -1,0 +1,128 @@
+"""The manager's team at a glance: load per direct report as a printed-number heatmap, coaching prompts,
+review-cycle progress, and a report's record linking to everything the manager may open."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.utils import timezone
+
+from brightline.dashboards.team import shade, team_at_a_glance
+
+pytestmark = pytest.mark.django_db
+
+
+def at_berlin_hour(hour: int, days_ago: int) -> datetime:
+    """A weekday ``days_ago`` (or a little earlier) at ``hour`` o'clock in Berlin (UTC+1 in winter, +2 in summer)."""
+    day = timezone.now().astimezone(UTC).date() - timedelta(days=days_ago)
+    while day.weekday() >= 5:
+        day -= timedelta(days=1)
+    from zoneinfo import ZoneInfo
+
+    return datetime(day.year, day.month, day.day, hour, 0, tzinfo=ZoneInfo("Europe/Berlin"))
+
+
+@pytest.fixture
+def pages(personas):
+    """Erin answers four pages at 23:00 her time; Pat one at 11:00."""
+    from brightline.evidence.models import Page, Service
+
+    service = Service.objects.create(name="payments-api", team=personas.erin.team)
+    for index in range(4):
+        Page.objects.create(service=service, person=personas.erin, paged_at=at_berlin_hour(23, 10 + index),
+                            source="test", external_id=f"erin-{index}")
+    Page.objects.create(service=service, person=personas.pat, paged_at=at_berlin_hour(11, 12), source="test",
+                        external_id="pat-0")
+    return service
+
+
+def test_shades_step_up_at_each_threshold():
+    steps = (0.1, 0.2, 0.35)
+    assert [shade(value, steps) for value in (None, 0.0, 0.1, 0.19, 0.2, 0.5)] == [0, 0, 1, 1, 2, 3]
+
+
+def test_each_report_gets_a_row_with_load_and_no_activity_count(personas, pages):
+    glance = team_at_a_glance(personas.mo)
+    rows = {row.person.name: row for row in glance.rows}
+    erin, pat = rows["Erin Employee"], rows["Pat Peer"]
+    assert erin.pages.text == "4" and erin.pages_outside.text == "4" and erin.outside_hours.text == "100 %"
+    # Payments has three active people (Mo, Erin, Pat): an even share is a third; Erin carries 80 %.
+    assert erin.page_share.text == "80 %" and erin.page_share.note == "even share 33 %" and erin.page_share.shade == 2
+    assert pat.outside_hours.text == "0 %" and pat.outside_hours.shade == 0
+    assert [row.person.name for row in glance.rows] == ["Erin Employee", "Pat Peer"]  # by name, never by a figure
+
+
+def test_prompts_name_load_above_the_team_and_work_that_is_hard_to_see(personas, pages):
+    from brightline.evidence.models import EvidenceItem
+
+    glance = team_at_a_glance(personas.mo)
+    erin = next(row for row in glance.rows if row.person == personas.erin)
+    pat = next(row for row in glance.rows if row.person == personas.pat)
+    texts = " ".join(prompt.text for prompt in erin.prompts)
+    assert "100 % of Erin's recorded work falls outside their own working hours (the team: 80 %)" in texts
+    assert "Erin answered 4 pages" in texts and "easy to miss" in texts
+    assert [prompt.text for prompt in pat.prompts if "outside" in prompt.text] == []
+    assert [team.name for team, _prompt in glance.team_prompts] == ["Payments"]
+    EvidenceItem.objects.create(kind=EvidenceItem.Kind.INCIDENT_DEBRIEF, title="Debrief", person=personas.erin,
+                                occurred_at=timezone.now() - timedelta(days=3), source="manual", source_ref="d1")
+    erin = next(row for row in team_at_a_glance(personas.mo).rows if row.person == personas.erin)
+    assert not any("easy to miss" in prompt.text for prompt in erin.prompts)
+
+
+def test_an_accepted_signal_becomes_a_coaching_prompt(personas, pages):
+    from brightline.insights.models import Signal, SignalKind
+
+    today = timezone.localdate()
+    common = {"person": personas.pat, "window_start": today - timedelta(days=90), "window_end": today,
+              "rule": "r", "cannot_infer": "c", "confidence_label": "stable", "confidence_agreement": "high",
+              "model_name": "m", "model_version": "1", "content_hash": "h"}
+    Signal.objects.create(kind=SignalKind.THEME, key="a", statement="Peers value Pat's careful reviews.",
+                          status=Signal.Status.ACCEPTED, **common)
+    Signal.objects.create(kind=SignalKind.THEME, key="b", statement="Dismissed idea.",
+                          status=Signal.Status.DISMISSED, **common)
+    pat = next(row for row in team_at_a_glance(personas.mo).rows if row.person == personas.pat)
+    texts = [prompt.text for prompt in pat.prompts]
+    assert any("Peers value Pat's careful reviews." in text for text in texts)
+    assert not any("Dismissed idea." in text for text in texts)
+
+
+def test_the_page_prints_every_number_logs_the_reads_and_links_only_to_open_pages(personas, pages, client_for):
+    from brightline.audit.models import AccessLog
+    from brightline.audit.services import record_access, verify_access_log
+
+    record_access(personas.pia, personas.erin, "people.profile", via="web")  # a read before: the chain continues
+    client = client_for(personas.mo)
+    response = client.get("/team/")
+    html = response.content.decode()
+    assert response.status_code == 200
+    cells = re.findall(r'<td class="num heat-(\d)">([^<]*)<', html)
+    assert cells and all(text.strip() for _shade, text in cells), "every shaded cell prints its number"
+    for word in ("commits per", "lines", "underperform", "low performer", "risk"):
+        assert word not in html.lower().replace("never counts commits, lines", "")
+    assert AccessLog.objects.filter(viewer=personas.mo, subject=personas.erin, record="evidence.health_detail").exists()
+    assert AccessLog.objects.filter(viewer=personas.mo, subject=personas.pat, record="evidence.health_detail").exists()
+    assert verify_access_log().ok, "the reads written together still form one unbroken chain"
+    main = html[html.index('<main id="content">'):]
+    links = set(re.findall(r'href="(/[^"]*)"', main))
+    assert links
+    refused = {url: client.get(url).status_code for url in links if client.get(url).status_code != 200}
+    assert not refused
+
+
+def test_a_report_record_links_to_everything_the_manager_may_see(personas, pages, client_for):
+    client = client_for(personas.mo)
+    html = client.get(f"/people/{personas.erin.pk}/").content.decode()
+    section = html[html.index("What you may open about"):]
+    links = re.findall(r'<li><a href="([^"]+)">([^<]+)</a></li>', section)
+    labels = [label for _url, label in links]
+    assert "Growth page" in labels and "AI signals" in labels and "Team health of Payments" in labels
+    assert all(client.get(url).status_code == 200 for url, _label in links)
+    # A colleague who is not in the chain sees no such links on a record they cannot open anyway.
+    assert client_for(personas.oscar).get(f"/people/{personas.erin.pk}/").status_code == 403
+
+
+def test_someone_without_reports_sees_an_empty_team_page(personas, client_for):
+    html = client_for(personas.erin).get("/team/").content.decode()
+    assert "You have no direct reports" in html

@@ -1,0 +1,73 @@
+"""The main navigation of every demo persona: a few menus, only pages the persona may open."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.test import Client
+
+from brightline.demo import load_demo
+from tests.demo_helpers import DEMO_SEED, PERSONA_USERNAMES, demo_objects, demo_transaction
+
+MAX_TOP_LEVEL = 7
+NAV = re.compile(r'<nav class="main" aria-label="Main">(.*?)</nav>', re.S)
+TOP_LEVEL = re.compile(r'<li><(?:a class="top" href="[^"]*"[^>]*|details class="menu")>')
+HREF = re.compile(r'href="([^"]+)"')
+
+
+@pytest.fixture(scope="module")
+def clients(django_db_setup, django_db_blocker):
+    with demo_transaction(django_db_blocker):
+        with django_db_blocker.unblock():
+            load_demo(seed=DEMO_SEED)
+            people = demo_objects().people
+            result = {}
+            for username in PERSONA_USERNAMES:
+                result[username] = Client()
+                result[username].force_login(people[username].user)
+        yield result
+
+
+def navigation_html(client: Client) -> str:
+    response = client.get("/")
+    assert response.status_code == 200
+    match = NAV.search(response.content.decode())
+    assert match, "the home page has a main navigation"
+    return match.group(1)
+
+
+@pytest.mark.parametrize("username", PERSONA_USERNAMES)
+def test_each_persona_has_at_most_seven_top_level_entries(clients, db, username):
+    entries = TOP_LEVEL.findall(navigation_html(clients[username]))
+    assert 3 <= len(entries) <= MAX_TOP_LEVEL, (username, len(entries))
+
+
+@pytest.mark.parametrize("username", PERSONA_USERNAMES)
+def test_every_navigation_link_opens_for_that_persona(clients, db, username):
+    client = clients[username]
+    links = HREF.findall(navigation_html(client))
+    assert len(links) >= 5
+    refused = {}
+    for url in links:
+        status = client.get(url).status_code
+        if status != 200:
+            refused[url] = status
+    assert not refused, f"{username} reaches pages that do not answer 200: {refused}"
+
+
+def test_menus_group_the_pages_by_what_the_viewer_does(clients, db):
+    employee = navigation_html(clients["erin"])
+    partner = navigation_html(clients["pia"])
+    assert "<summary>My growth</summary>" in employee and "<summary>Admin</summary>" not in employee
+    assert ">Who viewed my record</a>" in employee and "/policy/edit/" not in employee
+    assert "<summary>Admin</summary>" in partner and "/policy/edit/" in partner and "/audit/" in partner
+    manager = navigation_html(clients["mo"])
+    assert "<summary>Team</summary>" in manager and ">My team</a>" in manager
+
+
+def test_the_current_page_is_marked_in_its_menu(clients, db):
+    html = clients["erin"].get("/ladder/").content.decode()
+    nav = NAV.search(html).group(1)
+    assert '<summary class="current">My growth</summary>' in nav
+    assert 'href="/ladder/" aria-current="page"' in nav
