@@ -305,18 +305,18 @@ def audit_chain_ok() -> bool:
 def half_applied_git(expected: dict[str, collections.Counter]) -> int:
     """Rows a killed ingestion left that are not whole batches: a commit that differs from the uninterrupted
     run's, a commit by a known person without its evidence item, or an evidence item without its commit."""
-    from brightline.evidence.models import Commit, EvidenceItem
+    from brightline.evidence.models import CommitRecord, EvidenceItem
 
-    plain = [field.attname for field in _plain_fields(Commit)]
+    plain = [field.attname for field in _plain_fields(CommitRecord)]
     sha_at = plain.index("sha")
     # The commit's own values; its links are left out (the repository's cursor moves only at the end of a run).
-    by_sha = {row[sha_at]: row[:len(plain)] for row in expected["evidence.Commit"]}
+    by_sha = {row[sha_at]: row[:len(plain)] for row in expected["evidence.CommitRecord"]}
     problems = 0
-    now = state()["evidence.Commit"]
+    now = state()["evidence.CommitRecord"]
     for row in now:
         if by_sha.get(row[sha_at]) != row[:len(plain)]:
             problems += 1
-    commits = dict(Commit.objects.filter(is_merge=False).values_list("sha", "person_id"))
+    commits = dict(CommitRecord.objects.filter(is_merge=False).values_list("sha", "person_id"))
     items = set(EvidenceItem.objects.filter(source="git").values_list("source_ref", flat=True))
     problems += sum(1 for sha, person in commits.items() if person is not None and sha not in items)
     problems += sum(1 for sha in items if sha not in commits)

@@ -17,7 +17,7 @@ from django.db import transaction
 
 from brightline.demo import DEMO_PASSWORD
 from brightline.demo_large import SPAN_MAX, SPAN_MIN
-from brightline.evidence.models import Commit, EvidenceItem, PullRequest, TimeOff
+from brightline.evidence.models import CommitRecord, EvidenceItem, PullRequest, TimeOff
 from brightline.fairness.models import DemographicRecord, HrisEvent, SurveyResponse
 from brightline.feedback.models import Accomplishment, FeedbackResponse
 from brightline.people.models import AccessRole, Person, Team
@@ -39,7 +39,7 @@ def fingerprint() -> list[tuple]:
     people = sorted(Person.objects.values_list("employee_id", "name", "manager__employee_id", "team__slug",
                                                 "level__code", "start_date"))
     feedback = sorted(FeedbackResponse.objects.values_list("request__subject__employee_id", "what_they_did"))
-    commits = sorted(Commit.objects.values_list("sha", "person__employee_id", "authored_at"))
+    commits = sorted(CommitRecord.objects.values_list("sha", "person__employee_id", "authored_at"))
     return [*people, *feedback, *commits]
 
 
@@ -65,7 +65,7 @@ def test_it_builds_a_hierarchy_with_realistic_spans_and_a_login_per_role(client)
     director = Person.objects.get(user__username="director")
     assert engineer.manager == manager and manager.manager == director
     # The history is there: delivery, feedback, accomplishments, cycles, fairness inputs, time off.
-    assert Commit.objects.count() == PullRequest.objects.count() > PEOPLE
+    assert CommitRecord.objects.count() == PullRequest.objects.count() > PEOPLE
     assert EvidenceItem.objects.filter(person=engineer).exists()
     texts = set(FeedbackResponse.objects.values_list("what_they_did", flat=True))
     assert len(texts) > 20

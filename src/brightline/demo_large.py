@@ -366,7 +366,7 @@ class _LargeBuilder:
     def _delivery(self) -> None:
         """Per service, deployments through the years; per deployment the changes that shipped in it,
         a pull request per change, evidence for it, and sometimes an incident and a page."""
-        from brightline.evidence.models import Commit, Deployment, EvidenceItem, Incident, Page, PullRequest
+        from brightline.evidence.models import CommitRecord, Deployment, EvidenceItem, Incident, Page, PullRequest
 
         deployments: list[Deployment] = []
         for number_of_service, service in enumerate(self.services, start=1):
@@ -392,7 +392,7 @@ class _LargeBuilder:
         incidents: list[Incident] = []
         pages: list[Page] = []
 
-        def changes() -> Iterator[tuple[Commit, PullRequest, EvidenceItem]]:
+        def changes() -> Iterator[tuple[CommitRecord, PullRequest, EvidenceItem]]:
             for service in self.services:
                 repository = self.repositories[service.pk]
                 people = owners[service.pk]
@@ -404,7 +404,7 @@ class _LargeBuilder:
                         ref = f"{service.name}#{index * 8 + change + 1}"
                         title = self.rng.choice(PR_TITLES).format(x=self._thing())
                         yield (
-                            Commit(repository=repository, sha=f"{deployment.sha[:6]}{index:024x}{change:010x}",
+                            CommitRecord(repository=repository, sha=f"{deployment.sha[:6]}{index:024x}{change:010x}",
                                    author_name=author.name, author_email=author.email, authored_at=authored,
                                    committer_name=author.name, committer_email=author.email, committed_at=authored,
                                    subject=self.rng.choice(COMMIT_SUBJECTS), lines_added=self.rng.randint(2, 400),
@@ -439,7 +439,7 @@ class _LargeBuilder:
                                               urgency="high", source="demo",
                                               external_id=f"{service.name}-page-{index}-{page}"))
 
-        commits: list[Commit] = []
+        commits: list[CommitRecord] = []
         pulls: list[PullRequest] = []
         items: list[EvidenceItem] = []
         for commit, pull, item in changes():
@@ -447,12 +447,12 @@ class _LargeBuilder:
             pulls.append(pull)
             items.append(item)
             if len(commits) >= BATCH:
-                Commit.objects.bulk_create(commits)
+                CommitRecord.objects.bulk_create(commits)
                 PullRequest.objects.bulk_create(pulls)
                 EvidenceItem.objects.bulk_create(items)
                 self.progress("changes", len(commits))
                 commits, pulls, items = [], [], []
-        Commit.objects.bulk_create(commits)
+        CommitRecord.objects.bulk_create(commits)
         PullRequest.objects.bulk_create(pulls)
         EvidenceItem.objects.bulk_create(items)
         self.progress("changes", len(commits))

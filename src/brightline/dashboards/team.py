@@ -21,7 +21,7 @@ from brightline import access
 from brightline.audit.services import record_accesses
 from brightline.core.delivery import WorkEvent, WorkSchedule, summarise_person_health, summarise_team_health
 from brightline.evidence.metrics import HealthReport, default_window
-from brightline.evidence.models import Commit, EvidenceItem, Page
+from brightline.evidence.models import CommitRecord, EvidenceItem, Page
 from brightline.insights.models import Signal, SignalKind
 from brightline.people.models import Person, Team
 from brightline.people.queries import direct_reports
@@ -182,7 +182,7 @@ def teams_health(teams: list[Team], *, start: datetime, end: datetime) -> dict[i
                  for pk, zone, team_id in members]
     ids = [pk for pk, _zone, _team in members]
     events = [WorkEvent(person_id=str(pk), occurred_at=moment.astimezone(UTC), kind="commit") for pk, moment in
-              Commit.objects.filter(person_id__in=ids, authored_at__gte=start, authored_at__lt=end)
+              CommitRecord.objects.filter(person_id__in=ids, authored_at__gte=start, authored_at__lt=end)
               .values_list("person_id", "authored_at")]
     events += [WorkEvent(person_id=str(pk), occurred_at=moment.astimezone(UTC), kind="page") for pk, moment in
                Page.objects.filter(person_id__in=ids, paged_at__gte=start, paged_at__lt=end)
