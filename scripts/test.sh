@@ -40,14 +40,18 @@ echo "Redis on 127.0.0.1:$redis_port"
 export BRIGHTLINE_HOME="$work/home"
 mkdir -p "$BRIGHTLINE_HOME"
 status=0
+# Two workers (one per core on the CI machine); each test file stays on one worker, so a module's demo
+# organisation is loaded once, and each worker has its own test database.
+parallel=(-n "${BRIGHTLINE_TEST_WORKERS:-2}" --dist loadfile)
 # What depends on the database runs on both. The pure core and the slow end-to-end tests (browser walks,
 # schemathesis against the live server, clock shifts, worker kills, backups) run once, on PostgreSQL.
 echo "== Test suite on SQLite (without the pure core and the slow end-to-end tests)"
-DATABASE_URL="sqlite:///var/test.sqlite3" .venv/bin/pytest -m "not browser and not clock and not live" --ignore=tests/core "$@" \
+DATABASE_URL="sqlite:///var/test.sqlite3" .venv/bin/pytest "${parallel[@]}" -m "not browser and not clock and not live" --ignore=tests/core "$@" \
   || status=1
 echo "== Test suite on PostgreSQL"
-DATABASE_URL="postgres://postgres@127.0.0.1:$pg_port/brightline" .venv/bin/pytest "$@" || status=1
+DATABASE_URL="postgres://postgres@127.0.0.1:$pg_port/brightline" .venv/bin/pytest "${parallel[@]}" "$@" || status=1
 echo "== Date sensitivity on PostgreSQL: the demo tests again with the clock a year ahead"
 BRIGHTLINE_TEST_CLOCK_SHIFT_DAYS=365 DATABASE_URL="postgres://postgres@127.0.0.1:$pg_port/brightline" \
-  .venv/bin/pytest -q tests/test_demo_coherence.py tests/test_fairness_demo.py tests/test_evidence_demo.py || status=1
+  .venv/bin/pytest "${parallel[@]}" -q tests/test_demo_coherence.py tests/test_fairness_demo.py tests/test_evidence_demo.py \
+  || status=1
 exit $status
