@@ -16,7 +16,7 @@ from brightline.core.delivery import DEFINITIONS, DORA_LEVELS_SOURCE, DORA_TEAMS
 from brightline.evidence import charts
 from brightline.evidence.metrics import NORMALISATION_SAME_SERVICE
 from brightline.evidence.models import (
-    Commit,
+    CommitRecord,
     Deployment,
     EvidenceItem,
     Incident,
@@ -50,7 +50,7 @@ def delivery(personas):
         for person in (personas.erin, personas.pat):
             # 22:30 Berlin time on a weekday: after hours
             authored = (deployment.deployed_at - timedelta(days=1)).replace(hour=21, minute=30)
-            Commit.objects.create(repository=repository, sha=f"{n:020x}{person.pk:020x}", author_name=person.name,
+            CommitRecord.objects.create(repository=repository, sha=f"{n:020x}{person.pk:020x}", author_name=person.name,
                                   author_email=person.email, authored_at=authored, committer_name=person.name,
                                   committer_email=person.email, committed_at=authored, subject="Change",
                                   person=person, first_release=deployment, lines_added=10)
@@ -204,14 +204,15 @@ def test_the_team_health_aggregate_counts_after_hours_work_in_local_time(deliver
 def test_people_partners_map_an_unmatched_identity_and_it_is_audited(delivery, personas, client_for):
     unmatched = UnmatchedIdentity.objects.create(kind="email", value="erin.home@example.net", source="git")
     repository = Repository.objects.get()
-    Commit.objects.create(repository=repository, sha="f" * 40, author_name="Erin", author_email="Erin.Home@example.net",
-                          authored_at=timezone.now(), committer_name="Erin", committer_email="x",
-                          committed_at=timezone.now(), subject="From home")
+    CommitRecord.objects.create(repository=repository, sha="f" * 40, author_name="Erin",
+                                author_email="Erin.Home@example.net", authored_at=timezone.now(),
+                                committer_name="Erin", committer_email="x", committed_at=timezone.now(),
+                                subject="From home")
     response = client_for(personas.pia).post(f"/evidence/identities/{unmatched.pk}/map/",
                                              {"person": personas.erin.pk})
     assert response.status_code == 302
     assert Identity.objects.get(kind="email", value="erin.home@example.net").person == personas.erin
-    assert Commit.objects.get(sha="f" * 40).person == personas.erin
+    assert CommitRecord.objects.get(sha="f" * 40).person == personas.erin
     assert EvidenceItem.objects.filter(source_ref="f" * 40, person=personas.erin, kind="merged_change").exists()
     assert "evidence.identity.mapped" in audit_actions()
 

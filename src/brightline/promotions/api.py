@@ -9,10 +9,11 @@ from typing import Any
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from ninja import Router, Schema, Status
+from ninja import Query, Router, Schema, Status
 from ninja.errors import HttpError
 
 from brightline import access
+from brightline.pagination import ListPageParams
 from brightline.people.models import Level, Person
 from brightline.promotions import services
 from brightline.promotions.models import CaseAppeal, PromotionCase
@@ -150,9 +151,10 @@ def _refused(error: services.PromotionError) -> HttpError:
 
 
 @router.get("/cases", response=list[PromotionCaseOut], summary="Promotion cases the caller may see")
-def list_cases(request: HttpRequest) -> Any:
+def list_cases(request: HttpRequest, page: Query[ListPageParams]) -> Any:
+    """Newest first, ``limit``/``offset`` paged like every list; only the cases on the page count as read."""
     viewer = _viewer(request)
-    cases = services.cases_visible_to(viewer)
+    cases = services.cases_visible_to(viewer)[page.offset:page.offset + page.limit]
     for case in cases:  # each is visible to the caller (cases_visible_to); reads of others' cases are logged
         access.open_person_record(viewer, case.person, what="promotions.case", via="api", allowed=True)
     return [_case_out(case, viewer) for case in cases]

@@ -448,7 +448,7 @@ def packet_annotate(request: HttpRequest, review_id: int) -> HttpResponse:
     return _act(request, lambda: packet_notes.annotate_packet(
         review, actor=viewer, section=request.POST.get("section", "packet"), body=request.POST.get("body", ""),
         replaces=replaces), "Note kept. Your manager and the panel read it beside your packet.",
-        f"/reviews/r/{review.pk}/packet/#notes")
+        reverse("reviews:packet", args=[review.pk]) + "#notes")
 
 
 @require_GET

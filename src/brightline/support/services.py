@@ -83,10 +83,14 @@ def _require(condition: bool, message: str) -> None:
 
 
 def check_wording(*texts: str) -> None:
-    """Refuse personality language in a plan; other narrative flags are shown as advice, not refused."""
+    """Refuse personality language in a plan; other narrative flags are shown as advice, not refused.
+
+    A refusal rests on the reviewed phrase rules only, never on the learned model's reading: a probable
+    judgement of character is not reason enough to stop a plan ("Recover focus time" is a goal, not a trait).
+    """
     phrases: list[str] = []
     for text in texts:
-        report = check_text(text or "", kind="support_plan")
+        report = check_text(text or "", kind="support_plan", use_model=False)
         phrases.extend(span.text for flag in report.flags if flag.flag_id == "personality" for span in flag.spans)
     _require(not phrases, ERR_WORDING.format(phrases=", ".join(f"'{p}'" for p in phrases)))
 

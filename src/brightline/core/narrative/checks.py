@@ -426,13 +426,15 @@ def check_text(
     *,
     kind: NarrativeKind = "feedback",
     cited_ids: Iterable[str] = (),
+    use_model: bool = True,
 ) -> NarrativeReport:
     """Check a narrative and return per-sentence flags and a summary.
 
     ``kind`` decides which checks apply: ``no_evidence`` is not raised on feedback (feedback is
     itself evidence) and ``missing_scope`` is raised once per text, on accomplishments only.
     ``cited_ids`` are evidence ids attached to the whole field (outside the prose); when any are
-    given, claims count as cited. Empty text gives an empty, clean report.
+    given, claims count as cited. Empty text gives an empty, clean report. ``use_model=False`` keeps
+    to the reviewed phrase rules: for a check whose flag refuses a save rather than advising the writer.
     """
     if kind not in NARRATIVE_KINDS:
         raise ValueError(ERROR_UNKNOWN_KIND.format(kinds=", ".join(NARRATIVE_KINDS), kind=kind))
@@ -440,7 +442,9 @@ def check_text(
     sentence_reports: list[SentenceReport] = []
     all_claims: list[PhraseMatch] = []
     spans = split_sentences(text)
-    scores = score_statements([mask_citations(span.text) for span in spans]) if spans else []
+    scores: list[SpecificityScore | None] = [None] * len(spans)
+    if spans and use_model:
+        scores = list(score_statements([mask_citations(span.text) for span in spans]))
     for index, span in enumerate(spans):
         flags, claims = _check_sentence(span.text, span.start, kind, has_field_citations, scores[index])
         all_claims.extend(PhraseMatch(m.start + span.start, m.end + span.start, m.text, m.phrase) for m in claims)
