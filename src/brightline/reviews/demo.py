@@ -246,7 +246,9 @@ def _date_until_calibration(cycle: ReviewCycle, timeline: CycleTimeline) -> None
         DimensionAssessment.objects.filter(review=review).update(updated_at=submitted - dt.timedelta(hours=1))
         PacketItem.objects.filter(review=review).exclude(via="appeal").update(
             included_at=submitted - dt.timedelta(hours=2))
-    ConflictOfInterest.objects.filter(review__cycle=cycle).update(declared_at=timeline.at(calibration_starts, 9))
+    # Ids first, then a plain update: PostgreSQL plans an UPDATE … WHERE id IN (a join) badly on fresh, unanalysed rows.
+    conflict_ids = list(ConflictOfInterest.objects.filter(review__cycle=cycle).values_list("pk", flat=True))
+    ConflictOfInterest.objects.filter(pk__in=conflict_ids).update(declared_at=timeline.at(calibration_starts, 9))
     memos_from = timeline.phase_end(Phase.CALIBRATION)
     for vote in PreVote.objects.filter(review__cycle=cycle).order_by("pk"):
         PreVote.objects.filter(pk=vote.pk).update(voted_at=timeline.workday(calibration_starts, memos_from - 3))
@@ -319,7 +321,8 @@ def _date_draft_cycle(cycle: ReviewCycle, review: Review, timeline: CycleTimelin
     evidence_ends, self_review_ends = timeline.phase_end(Phase.EVIDENCE), timeline.phase_end(Phase.SELF_REVIEW)
     ReviewCycle.objects.filter(pk=cycle.pk).update(opened_at=timeline.at(0, 9),
                                                    phase_changed_at=timeline.at(self_review_ends + 1, 9))
-    DimensionAssessment.objects.filter(review__cycle=cycle).update(updated_at=timeline.at(0, 9))
+    assessment_ids = list(DimensionAssessment.objects.filter(review__cycle=cycle).values_list("pk", flat=True))
+    DimensionAssessment.objects.filter(pk__in=assessment_ids).update(updated_at=timeline.at(0, 9))
     submitted = timeline.workday(evidence_ends + 1, self_review_ends - 1)
     Review.objects.filter(pk=review.pk).update(self_review_submitted_at=submitted)
     PacketItem.objects.filter(review=review, via="self_review").update(included_at=submitted - dt.timedelta(hours=1))
