@@ -91,6 +91,8 @@ def evaluation_rows() -> set[str]:
     """Ids of every review any evaluation pool draws a sentence from."""
     rows: set[str] = set()
     for pool in sorted(EVAL_DIR.glob("*_pool.csv")):
+        if pool.name.endswith("_dev_pool.csv"):
+            continue  # a development set (the tone check's), not an evaluation pool
         with pool.open(newline="", encoding="utf-8") as handle:
             for row in csv.DictReader(handle):
                 if row["source"] == "perf":
