@@ -76,12 +76,17 @@ def flash(page):
     return page.locator("ul.messages")
 
 
-def open_reviews(page, link: str | None = None):
+def follow_nav(page, name: str) -> None:
+    """Follow a link of the main navigation, opening the menu that holds it first (a menu of one is a plain link)."""
     nav = page.get_by_role("navigation", name="Main")
-    menu = nav.locator("summary", has_text="Reviews")
-    if menu.count():  # a menu of several entries opens first; a menu of one is a plain link
-        menu.first.click()
-    go(nav.get_by_role("link", name="Reviews", exact=True))
+    link = nav.get_by_role("link", name=name, exact=True).first
+    if not link.is_visible():
+        nav.locator("details", has=page.locator(f'a:text-is("{name}")')).locator("summary").first.click()
+    go(link)
+
+
+def open_reviews(page, link: str | None = None):
+    follow_nav(page, "Reviews")
     if link is not None:
         go(page.get_by_role("link", name=link, exact=True).first)
 
@@ -106,8 +111,12 @@ def test_one_person_goes_through_a_whole_review_cycle_in_the_browser(browser, li
     go(pia.get_by_role("link", name="Open a cycle"))
     pia.get_by_label("Name").fill("2026 H2")
     pia.get_by_label("Ledger").check()
+    # The same phase lengths as SCHEDULE, moved so that the appeal window is still open today.
+    import datetime as dt
+
+    shift = dt.date.today() + dt.timedelta(days=30) - dt.date.fromisoformat(SCHEDULE["acknowledgement"])
     for phase, ends in SCHEDULE.items():
-        pia.get_by_label(f"{PHASE_LABELS[phase]} ends").fill(ends)
+        pia.get_by_label(f"{PHASE_LABELS[phase]} ends").fill((dt.date.fromisoformat(ends) + shift).isoformat())
     go(pia.get_by_role("button", name="Open cycle"))
     expect(flash(pia)).to_contain_text("Opened '2026 H2' for 1 person.")
     people = pia.get_by_role("region", name="People")
@@ -125,7 +134,7 @@ def test_one_person_goes_through_a_whole_review_cycle_in_the_browser(browser, li
     # --- Employee: three accomplishments on the growth pages, one annotated item, the self review.
     erin = log_in(browser, live_server, "erin")
     for title, situation, action, result, impact in ACCOMPLISHMENTS:
-        go(erin.get_by_role("navigation", name="Main").get_by_role("link", name="My growth"))
+        follow_nav(erin, "My growth")
         go(erin.get_by_role("link", name="Add an accomplishment"))
         erin.get_by_label("Period").fill("2026-H2")
         erin.get_by_label("Title").fill(title)
@@ -195,7 +204,7 @@ def test_one_person_goes_through_a_whole_review_cycle_in_the_browser(browser, li
 
     from brightline.feedback import training
 
-    go(mo.get_by_role("navigation", name="Main").get_by_role("link", name="Manager training"))
+    follow_nav(mo, "Manager training")
     for question in training.QUESTIONS:
         correct = dict(question.options)[question.correct]
         mo.get_by_role("group", name=question.text).get_by_label(correct, exact=True).check()
