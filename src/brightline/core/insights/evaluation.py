@@ -147,7 +147,7 @@ def measure_theme_accuracy(path: Path, *, embedder: Embedder, index: ThemeIndex)
         "sentences": len(rows),
         "split_rule": "sha256(id) mod 3 == 0 -> test, else dev",
         "threshold_chosen_on": ("5-fold cross-validation on the classifier's training rows (these dev rows and "
-                                "1,050 crowd-written training sentences)" if classifier is not None else "dev"),
+                                "1,371 crowd-written training sentences)" if classifier is not None else "dev"),
         "matcher": "classifier" if classifier is not None else "seed phrases",
         **({"training": dict(classifier.training)} if classifier is not None else {}),
         "dev": evaluate_themes(dev, index, embedder=embedder, threshold=threshold, split="dev").to_json(),

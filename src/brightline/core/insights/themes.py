@@ -3,7 +3,7 @@
 For the default taxonomy a small trained classifier decides (``data/themes_classifier.json``,
 :class:`ThemeClassifier`): per theme, a logistic regression over the sentence's static embedding,
 its seed-phrase similarities below and TF-IDF of its words and word pairs, trained by
-``tools/nlp/train_themes.py`` on the team's dev sentences and on 1,050 crowd-written review
+``tools/nlp/train_themes.py`` on the team's dev sentences and on 1,371 crowd-written review
 sentences; one probability threshold for all themes, chosen by cross-validation on those rows. A
 sentence keeps the (at most two) themes at or above it, so general praise ("a great asset") gets none.
 A taxonomy the classifier was not trained for (another version or other themes) falls back to the
