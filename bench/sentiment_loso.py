@@ -15,12 +15,20 @@ Metrics: macro-F1 over negative / neutral / positive and the F1 of ``negative``.
 
 ``--write-metrics`` stores the table under ``leave_one_source_out`` in
 ``models/sentiment/metrics.json`` (read by the transparency report); run it after retraining.
+``--only KEY[,KEY]`` refits only those folds and, with ``--write-metrics``, replaces just their rows.
+
+Aligned labels: the sources disagree on what "negative" means. ``tools/nlp/sentiment_label_alignment.csv``
+maps single rows to the product's definition (negative = the writer expresses a negative emotion or
+attitude; a problem report without one is neutral). Where it has rows for a source, that source's
+left-out predictions are also scored against the aligned labels (``left_out_aligned_labels``); nothing
+is trained or tuned on them.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import hashlib
 import json
 import sys
 import time
@@ -56,6 +64,31 @@ LEXICON = "VADER"
 #: The PREMO replication package (opus-research/sentiment-replication) holds each tool's label per row.
 TOOL_LABELS_PATH = "sentiment-replication/dataset.json"
 TOOL_LABELS_ORIGIN = "opus-research/sentiment-replication @ 60563ce7, dataset.json (tools' output labels)"
+ALIGNMENT_PATH = REPOSITORY / "tools" / "nlp" / "sentiment_label_alignment.csv"
+
+
+def text_key(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def label_alignment(path: Path | None = None) -> dict[str, dict[str, tuple[str, str]]]:
+    """source → text hash → (original label, aligned label), from the alignment file (empty when absent)."""
+    path = path or ALIGNMENT_PATH
+    aligned: dict[str, dict[str, tuple[str, str]]] = {}
+    if path.is_file():
+        with path.open(encoding="utf-8", newline="") as handle:
+            for row in csv.DictReader(handle):
+                aligned.setdefault(row["source"], {})[row["text_sha256"]] = (row["label"], row["aligned_label"])
+    return aligned
+
+
+def aligned_labels(rows: list[LabelledRow], mapping: dict[str, tuple[str, str]]) -> list[str]:
+    """Each row's label under the aligned definition; a mapped row must still carry its original label."""
+    labels = []
+    for row in rows:
+        original, aligned = mapping.get(text_key(row.text), (row.label, row.label))
+        labels.append(aligned if original == row.label else row.label)
+    return labels
 
 
 def scores(truth: list[str], predicted: list[str]) -> dict[str, Any]:
@@ -102,15 +135,20 @@ def vader_labels(texts: list[str]) -> list[str] | None:
     return ["positive" if value >= 0.05 else "negative" if value <= -0.05 else "neutral" for value in compounds]
 
 
-def evaluate(shared_data: Path, extra_data: Path | None) -> dict[str, Any]:
+def evaluate(shared_data: Path, extra_data: Path | None, only: set[str] | None = None) -> dict[str, Any]:
     sources = load_sources(shared_data, extra_data)
     if len(sources) < 2:
         raise SystemExit("fewer than two sentiment sources are present: nothing to leave out")
+    if only is not None and not only <= set(sources):
+        raise SystemExit(f"no such source present: {', '.join(sorted(only - set(sources)))}")
+    alignment = label_alignment()
     grams = piece_grams()
     shipped = bundled_classifier("sentiment")
     result: dict[str, Any] = {"recipe": dict(SENTIMENT_RECIPE), "sources": {}}
     tool_labels = premo_tool_labels(shared_data, extra_data) if "premo" in sources else None
     for held_out, rows in sources.items():
+        if only is not None and held_out not in only:
+            continue
         started = time.perf_counter()
         training: list[LabelledRow] = [row for key, others in sources.items() if key != held_out for row in others]
         builder, model = fit_sentiment_recipe(tokenize([row.text for row in training]),
@@ -128,6 +166,8 @@ def evaluate(shared_data: Path, extra_data: Path | None) -> dict[str, Any]:
             "left_out_test_split": scores(test_truth, [predicted[index] for index in test]),
             "in_domain_test_split": scores(test_truth, in_domain),
         }
+        if held_out in alignment:
+            entry["left_out_aligned_labels"] = scores(aligned_labels(rows, alignment[held_out]), predicted)
         vader = vader_labels([row.text for row in rows])
         if vader is not None:
             entry["lexicon"] = {LEXICON: {"all_rows": scores(truth, vader),
@@ -163,6 +203,12 @@ def markdown(result: dict[str, Any]) -> str:
             + " | ".join(f"{cell(tools[tool]['all_rows'])} (test {cell(tools[tool]['test_split'])})"
                          if tool in tools else "–" for tool in (LEXICON, *TOOLS)) + " |")
     lines.append("")
+    for entry in result["sources"].values():
+        if "left_out_aligned_labels" in entry:
+            block = entry["left_out_aligned_labels"]
+            lines.append(f"{entry['title']}, left out, against the aligned labels "
+                         f"(tools/nlp/sentiment_label_alignment.csv; {block['negatives']:,} negatives): "
+                         f"**{cell(block)}**.")
     lines.append(f"Each cell: macro-F1 / F1 of `negative`. Recipe: {result['recipe']}. Tools: "
                  f"{next((e['tools_origin'] for e in result['sources'].values() if 'tools_origin' in e), 'absent')}.")
     return "\n".join(lines)
@@ -174,6 +220,7 @@ def main() -> None:
     parser.add_argument("--extra-data-dir", type=Path, default=default_extra_data_dir(),
                         help="folder of the sets outside shared/data (default: $BRIGHTLINE_SENTIMENT_EXTRA_DATA)")
     parser.add_argument("--markdown", action="store_true", help="print the table as Markdown (default: JSON)")
+    parser.add_argument("--only", help="comma-separated source keys: refit only these folds")
     parser.add_argument("--from-metrics", action="store_true",
                         help="print the table stored in models/sentiment/metrics.json instead of refitting")
     parser.add_argument("--write-metrics", action="store_true",
@@ -186,7 +233,14 @@ def main() -> None:
             raise SystemExit("the shipped sentiment model's metrics hold no leave-one-source-out table yet")
         print(markdown(stored) if arguments.markdown else json.dumps(stored, indent=2))
         return
-    result = evaluate(arguments.data_dir, arguments.extra_data_dir)
+    only = set(arguments.only.split(",")) if arguments.only else None
+    result = evaluate(arguments.data_dir, arguments.extra_data_dir, only)
+    if only is not None:
+        stored = json.loads(path.read_text(encoding="utf-8")).get("leave_one_source_out")
+        if stored and stored.get("recipe") == result["recipe"]:
+            # The other folds keep their stored rows, in the stored order.
+            result = {**stored, "sources": {key: result["sources"].get(key, entry)
+                                            for key, entry in stored["sources"].items()}}
     print(markdown(result) if arguments.markdown else json.dumps(result, indent=2))
     if arguments.write_metrics:
         metrics = json.loads(path.read_text(encoding="utf-8"))

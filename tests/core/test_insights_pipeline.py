@@ -103,6 +103,9 @@ def test_the_transparency_report_carries_the_measured_numbers_of_the_metrics_fil
         left_out = f"{entry['title']} ({entry['platform']}), left out of training"
         assert drift[(left_out, "negative F1")] == entry["left_out"]["negative_f1"]
         assert drift[(left_out, "macro-F1")] == entry["left_out"]["macro_f1"]
+        aligned = (left_out, "negative F1, labels aligned to this product's meaning of negative")
+        assert drift.get(aligned) == entry.get("left_out_aligned_labels", {}).get("negative_f1")
+    assert any("left_out_aligned_labels" in entry for entry in sentiment["leave_one_source_out"]["sources"].values())
     assert len(sentiment["leave_one_source_out"]["sources"]) >= 4
     theme = {(f.dataset, f.metric): f.value for f in report["theme"].accuracy}
     independent = "crowd-written performance-review sentences, labelled independently"

@@ -106,3 +106,24 @@ def test_it_prints_the_stored_table_of_the_shipped_model(monkeypatch: pytest.Mon
     for entry in stored["leave_one_source_out"]["sources"].values():
         assert f"| {entry['title']} ({entry['platform']}) |" in table
         assert f"**{entry['left_out']['macro_f1']:.3f} / {entry['left_out']['negative_f1']:.3f}**" in table
+
+
+def test_only_refits_the_named_folds_and_scores_them_against_the_aligned_labels_too(
+        folders, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    shared, extra = folders
+    loso = loso_module()
+    # "This is awful and broken on github" is a problem report under the aligned definition; the second row names
+    # a label the source does not give that text, so it must be ignored.
+    alignment = tmp_path / "alignment.csv"
+    write_csv(alignment, ["source", "id", "text_sha256", "label", "aligned_label", "reason"],
+              [["github", "1", loso.text_key("This is awful and broken on github"), "negative", "neutral", "report"],
+               ["github", "2", loso.text_key("Rename the variable on github"), "positive", "negative", "wrong"]])
+    monkeypatch.setattr(loso, "ALIGNMENT_PATH", alignment)
+    result = loso.evaluate(shared, extra, {"github"})
+    assert list(result["sources"]) == ["github"]
+    entry = result["sources"]["github"]
+    assert entry["left_out"]["negatives"] == 6
+    assert entry["left_out_aligned_labels"]["negatives"] == 5 and entry["left_out_aligned_labels"]["n"] == 18
+    assert "against the aligned labels" in loso.markdown(result)
+    with pytest.raises(SystemExit, match="no such source"):
+        loso.evaluate(shared, extra, {"jira"})

@@ -258,6 +258,13 @@ def _left_out(metrics: Mapping[str, Any], source: str) -> list[AccuracyFigure]:
         figures += [AccuracyFigure(dataset, "macro-F1", block.get("macro_f1"), block.get("n"), source, built),
                     AccuracyFigure(dataset, "negative F1", block.get("negative_f1"), block.get("negatives"), source,
                                    built)]
+        aligned = entry.get("left_out_aligned_labels")
+        if aligned:
+            figures.append(AccuracyFigure(
+                dataset, "negative F1, labels aligned to this product's meaning of negative",
+                aligned.get("negative_f1"), aligned.get("negatives"), source,
+                built + "; rows that report a problem without expressing an emotion relabelled neutral by one "
+                "engineer who did not see the model's output"))
     return figures
 
 
