@@ -61,6 +61,8 @@ MIDDLEWARE = [
     "brightline.people.sso.SsoSessionCheck",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, so its process_exception sees a view's error first: a full database answers 503, not 500.
+    "brightline.storagefull.StorageFullMiddleware",
 ]
 
 ROOT_URLCONF = "brightline.urls"
