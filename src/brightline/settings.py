@@ -50,6 +50,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "brightline.security.RequestSizeLimitMiddleware",
+    "brightline.security.NulCharacterMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "brightline.security.SecurityHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
