@@ -41,6 +41,8 @@ def test_a_nul_in_a_form_field_is_refused_and_nothing_is_stored(personas, client
 def test_a_nul_in_the_address_is_refused(personas, client_for):
     answer = client_for(personas.erin).get("/api/evidence/items?person_id=%00")
     assert answer.status_code == 400 and answer.json()["detail"].startswith("The address contains a NUL")
+    documented = client_for(personas.erin).get("/api/openapi.json").json()["paths"]["/api/evidence/items"]["get"]
+    assert "400" in documented["responses"]
 
 
 def test_text_that_only_spells_the_escape_is_stored_as_written(personas, client_for):
