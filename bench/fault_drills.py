@@ -20,9 +20,14 @@ rows, broken audit chains, and exits 1 on any duplicate, half-applied state, los
 
 The database is a temporary SQLite file by default. With ``--database-url`` (a throw-away PostgreSQL database
 on a server you may create and drop databases on) the drill uses PostgreSQL, with template databases named
-after it. With ``--pg-ctl DATADIR`` as well (the server's data directory; run as a user allowed to use
-``pg_ctl`` on it) a further drill restarts the server (``pg_ctl restart -m immediate``) in the middle of an
-ingestion, then runs it again to the end.
+after it, copied with ``STRATEGY FILE_COPY`` on PostgreSQL 15 and later (``--copy-strategy wal_log``, the
+server's default, shows why: a crash right after such a copy puts its id sequences back behind rows that
+survived, so the next run fails on a duplicate id; PostgreSQL's behaviour, not Brightline's). With
+``--pg-ctl DATADIR`` as well (the server's data directory; run as a user allowed to use ``pg_ctl`` on it) a
+further drill restarts the server (``pg_ctl restart -m immediate``) once the ingestion has committed a random
+number of its commits, so every restart lands mid-work, checks that only whole batches were kept, then runs it
+again to the end. That drill refuses a server that is not crash-safe (``fsync``, ``full_page_writes`` or
+``synchronous_commit`` off).
 
 With ``--full-disk`` (as root, on Linux) the database lives on a small tmpfs mounted for the drill: the SQLite
 file, or with ``--database-url`` a PostgreSQL tablespace (the server's write-ahead log stays on its own disk;
@@ -156,7 +161,7 @@ class SqliteDatabases:
 
 
 class PostgresDatabases:
-    def __init__(self, url: str):
+    def __init__(self, url: str, copy_strategy: str = "file_copy"):
         self.url = url
         parts = urlsplit(url)
         self.name = parts.path.lstrip("/")
@@ -165,21 +170,54 @@ class PostgresDatabases:
         self.has_journal = False
         self.templates: list[str] = []
         self.tablespace = ""
+        # PostgreSQL 15 copies a template with WAL_LOG by default: each sequence page is copied with the values
+        # it had already written ahead to the write-ahead log (``log_cnt``, up to 32), so the copy's first
+        # nextval() calls write no WAL, and a crash puts the sequence back to the copied page (a bug reported
+        # upstream, not fixed in 15.18): the next insert collides with rows that survived. FILE_COPY
+        # checkpoints around the copy, so the copy's first nextval() writes WAL.
+        self.strategy = f" STRATEGY {copy_strategy.upper()}" if self.server_version() >= 150000 else ""
         self._sql(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)', f'CREATE DATABASE "{self.name}"')
 
-    def _sql(self, *statements: str) -> None:
+    def _connect(self, dbname: str = "postgres") -> Any:
         import psycopg
 
-        with psycopg.connect(**{k: v for k, v in self.admin.items() if v is not None}, autocommit=True) as admin:
+        settings = {**{k: v for k, v in self.admin.items() if v is not None}, "dbname": dbname}
+        return psycopg.connect(**settings, autocommit=True)
+
+    def _sql(self, *statements: str) -> None:
+        with self._connect() as admin:
             for statement in statements:
                 admin.execute(statement)
+
+    def _value(self, query: str, dbname: str = "postgres") -> Any:
+        with self._connect(dbname) as connection:
+            row = connection.execute(query).fetchone()
+        return row[0] if row else None
+
+    def server_version(self) -> int:
+        return int(self._value("SHOW server_version_num"))
+
+    def crash_unsafe_settings(self) -> list[str]:
+        """Settings that let a crash lose committed work (a restart drill on such a server proves nothing)."""
+        return [f"{name}={value}" for name, value in (
+            (name, self._value(f"SHOW {name}")) for name in ("fsync", "full_page_writes", "synchronous_commit"))
+            if value == "off"]
+
+    def commits_stored(self) -> int:
+        """Commits the ingestion has committed so far (0 while the database is unreachable)."""
+        try:
+            from brightline.evidence.models import CommitRecord
+
+            return int(self._value(f'SELECT count(*) FROM "{CommitRecord._meta.db_table}"', self.name))
+        except Exception:  # noqa: BLE001 - the server is restarting
+            return 0
 
     def save_template(self, name: str) -> None:
         close_connections()
         template = f"{self.name}_{name}"
         self.templates.append(template)
         self._sql(f'DROP DATABASE IF EXISTS "{template}" WITH (FORCE)',
-                  f'CREATE DATABASE "{template}" TEMPLATE "{self.name}"')
+                  f'CREATE DATABASE "{template}" TEMPLATE "{self.name}"{self.strategy}')
 
     def use_tablespace(self, location: Path) -> None:
         """Put the live database (not the templates) in a tablespace at ``location``."""
@@ -191,7 +229,7 @@ class PostgresDatabases:
         close_connections()
         where = f' TABLESPACE "{self.tablespace}"' if self.tablespace else ""
         self._sql(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)',
-                  f'CREATE DATABASE "{self.name}" TEMPLATE "{self.name}_{name}"{where}')
+                  f'CREATE DATABASE "{self.name}" TEMPLATE "{self.name}_{name}"{where}{self.strategy}')
 
     def transaction_was_open(self) -> bool:
         return False
@@ -385,28 +423,50 @@ class Drill:
         return dict(counts)
 
     def restart_drill(self, template: str, args: list[str], pg_ctl: list[str], data_dir: str) -> None:
-        """Restart the PostgreSQL server mid-ingestion (the ingest fails), then run it again to the end."""
+        """Restart the PostgreSQL server mid-ingestion (the ingest fails), then run it again to the end.
+
+        The restart is sent once the ingestion has committed a random number of its commits (so it lands while
+        the ingestion writes, whatever the machine's start-up time), with ``pg_ctl restart -m immediate``: the
+        server stops without a checkpoint and replays its write-ahead log when it starts again.
+        """
+        from brightline.evidence.models import CommitRecord
+
         self.databases.restore(template)
-        seconds = self.run(args)
+        self.run(args)
         expected = state()
-        counts = collections.Counter(runs=0, ingest_failed=0, duplicates=0, lost=0, audit_broken=0)
-        for _ in range(min(self.runs, 5)):
+        total = sum(expected["evidence.CommitRecord"].values())
+        counts = collections.Counter(runs=0, restarted_mid_work=0, ingest_failed=0, partial_kept=0, rerun_failed=0,
+                                     duplicates=0, half_applied=0, lost=0, audit_broken=0)
+        for _ in range(self.runs):
             self.databases.restore(template)
+            target = self.rng.randint(1, max(1, total * 9 // 10))
             process = subprocess.Popen(self.command(*args), env=self.env, stdout=subprocess.DEVNULL,
                                        stderr=subprocess.DEVNULL)
-            time.sleep(self.rng.uniform(seconds * 0.4, seconds * 0.9))
+            stored = 0
+            while process.poll() is None and (stored := self.databases.commits_stored()) < target:
+                time.sleep(0.02)
             # Not captured: the restarted server inherits pg_ctl's output and would hold a pipe open forever.
             subprocess.run([*pg_ctl, "-D", data_dir, "-m", "immediate", "-w", "restart"], check=True,
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            failed = process.wait() != 0
             counts["runs"] += 1
-            counts["ingest_failed"] += process.wait() != 0
+            counts["ingest_failed"] += failed
             close_connections()
-            self.run(args)
+            after_restart = CommitRecord.objects.count()
+            counts["restarted_mid_work"] += failed and stored > 0 and after_restart < total
+            counts["partial_kept"] += 0 < after_restart < total
+            counts["half_applied"] += half_applied_git(expected)
+            rerun = subprocess.run(self.command(*args), env=self.env, capture_output=True, text=True)
+            if rerun.returncode != 0:
+                counts["rerun_failed"] += 1
+                print(f"  the run after the restart failed: {rerun.stderr.strip().splitlines()[-1:]}", flush=True)
             duplicated, lost = compare(expected, state())
             counts["duplicates"] += duplicated
             counts["lost"] += lost
             counts["audit_broken"] += not audit_chain_ok()
-        self.failed = self.failed or counts["duplicates"] + counts["lost"] + counts["audit_broken"] > 0
+        bad = counts["rerun_failed"] + counts["duplicates"] + counts["half_applied"] + counts["lost"] + \
+            counts["audit_broken"]
+        self.failed = self.failed or bad > 0
         print(f"{'pg restart':<16} " + ", ".join(f"{key} {value}" for key, value in counts.items()), flush=True)
 
 
@@ -487,6 +547,9 @@ def main() -> int:
     parser.add_argument("--only", choices=["people", "events", "git", "restart"],
                         help="drill one operation only (restart: only the database restart, with --pg-ctl)")
     parser.add_argument("--pg-ctl-as", metavar="USER", help="run pg_ctl as this user (with runuser)")
+    parser.add_argument("--copy-strategy", choices=["file_copy", "wal_log"], default="file_copy",
+                        help="how PostgreSQL 15+ copies the drill's template databases (default file_copy; "
+                             "wal_log, PostgreSQL's default, puts sequences back after a crash)")
     parser.add_argument("--full-disk", action="store_true",
                         help="instead of the kills: fill the disk under the database (root, SQLite; mounts a tmpfs)")
     options = parser.parse_args()
@@ -498,8 +561,13 @@ def main() -> int:
     home.mkdir()
     try:
         with contextlib.ExitStack() as cleanup:
-            databases: Any = (PostgresDatabases(options.database_url) if options.database_url
-                              else SqliteDatabases(work))
+            databases: Any = (PostgresDatabases(options.database_url, options.copy_strategy)
+                              if options.database_url else SqliteDatabases(work))
+            if options.pg_ctl and options.database_url and options.only in (None, "restart"):
+                unsafe = databases.crash_unsafe_settings()
+                if unsafe:
+                    parser.error(f"the restart drill needs a crash-safe server, and this one runs with "
+                                 f"{', '.join(unsafe)}")
             disk = cleanup.enter_context(small_disk(work / "disk", 48)) if options.full_disk else None
             if disk is not None and options.database_url:
                 work.chmod(0o755)

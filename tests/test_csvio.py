@@ -75,6 +75,18 @@ def test_the_fairness_exports_use_the_safe_writer():
     assert rows[1][0] == "'=1+1" and rows[1][1] == "'@cut" and rows[1][-1] == "'-cmd"
 
 
+def test_the_bias_audit_csv_neutralises_a_category_label():
+    from brightline.fairness.compliance import LL144Report, SelectionRow, SelectionTable, ll144_csv
+
+    # Category labels come from the uploaded self-identification data.
+    table = SelectionTable(title="Sex or gender", rows=(SelectionRow(FORMULAS[0], 12, 3, 0.25, 1.0),),
+                           withheld=("+cmd|' /C calc'!A0",), unknown_count=None, notes=())
+    report = LL144Report(source="cycle", generated_at=None, selection_label="promoted", assessed=12, selected=3,
+                         min_cohort=5, tables=[table])
+    categories = [row["category"] for row in csv.DictReader(io.StringIO(ll144_csv(report)))]
+    assert categories[:2] == ["'" + FORMULAS[0], "'+cmd|' /C calc'!A0"]
+
+
 def test_no_module_writes_csv_without_the_safe_writer():
     writers = []
     for path in SRC.rglob("*.py"):
@@ -175,6 +187,22 @@ def test_an_outcome_audit_refuses_a_nul_byte_and_does_not_quote_another_file(tmp
     with pytest.raises(FairnessInputError) as raised:
         audit_outcomes_csv(other, outcome_column="outcome", favourable="yes", group_columns="group")
     assert "secret-gecos" not in str(raised.value) and "not a CSV with the expected header" in str(raised.value)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("kind", ["demographics", "events", "hris-events", "pto", "surveys"])
+def test_every_import_refuses_a_file_that_is_not_its_csv_without_quoting_it(kind, personas, tmp_path):
+    from brightline.policy.services import update_policy
+
+    update_policy(actor=personas.pia, reason="test", allowed_sources=[
+        "hris_people", "deployments", "incidents", "feedback", "demographics", "pto", "surveys"])
+    path = tmp_path / "shadow"
+    path.write_text("root:$6$secret-hash-value:19000:0:99999:7:::\ndaemon:*:19000:0:99999:7:::\n")
+    err = io.StringIO()
+    with pytest.raises(SystemExit):
+        call_command("import", kind, str(path), stdout=io.StringIO(), stderr=err)
+    assert "nothing was imported" in err.getvalue()
+    assert "secret-hash-value" not in err.getvalue() and "root:" not in err.getvalue()
 
 
 @pytest.mark.django_db

@@ -281,6 +281,20 @@ def test_the_person_sees_readiness_before_and_the_decision_and_votes_only_after(
     assert body["decision"] == "not_yet" and body["memo"]["dissent"][0]["panelist"].startswith("Panelist ")
 
 
+def test_the_person_sees_the_panelists_names_once_the_policy_names_them(personas, client_for):
+    case, _ = decided(personas)
+    erin = client_for(personas.erin)
+    prevotes = f"/api/promotions/cases/{case.pk}/prevotes"
+    assert {vote["panelist"] for vote in erin.get(prevotes).json()["votes"]} == {"Panelist 1", "Panelist 2"}
+
+    update_policy(actor=personas.pia, reason="The panels agreed to be named.", prevote_names="named")
+
+    names = {personas.oscar.name, olga(personas).name}
+    assert {vote["panelist"] for vote in erin.get(prevotes).json()["votes"]} == names
+    dissent = erin.get(f"/api/promotions/cases/{case.pk}").json()["memo"]["dissent"]
+    assert {row["panelist"] for row in dissent} <= names and dissent
+
+
 def test_the_whole_flow_through_the_pages(personas, client_for):
     mo, pia = client_for(personas.mo), client_for(personas.pia)
     response = mo.post(f"/promotions/nominate/{personas.erin.pk}/", {"rationale": "Leads refunds."})

@@ -61,7 +61,16 @@ def test_only_chart_pages_let_vega_compile_expressions(personas, client_for):
 
 
 def test_pages_and_api_answers_for_a_logged_in_person_are_not_cached(personas, client_for):
+    import datetime as dt
+
+    from brightline.feedback.services import record_one_on_one_note
+
+    record_one_on_one_note(actor=personas.mo, person=personas.erin, held_on=dt.date(2026, 11, 2),
+                           body="Private: talked about the on-call load at home.")
     browser = client_for(personas.mo)
+    notes = browser.get(f"/growth/{personas.erin.pk}/notes/")
+    assert "on-call load at home" in notes.content.decode()  # the page with the private note itself
+    assert notes["Cache-Control"] == "private, no-store"
     for path in ("/", f"/people/{personas.erin.pk}/", "/api/me"):
         assert browser.get(path)["Cache-Control"] == "private, no-store", path
     key = create_api_token(personas.mo, name="script", actor=personas.mo)

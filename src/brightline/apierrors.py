@@ -6,7 +6,8 @@ Every operation documents the 4xx answers it can give, derived once when the API
 - 403 — not allowed for you: your role, the object's permissions, a read-only token on a change, or a
   session request without the CSRF token (every authenticated operation);
 - 404 — an id in the path or an ``…_id`` parameter names nothing;
-- 400 — input the rules refuse (every change, and reads whose view refuses bad parameters);
+- 400 — input the rules refuse (every change, and reads whose view refuses bad parameters), and on every
+  operation a NUL character in the address or body (``brightline.security.NulCharacterMiddleware``);
 - 409 — someone changed it first (where the view says so);
 - 413 — a request body above the size limit (every operation with a body);
 - 422 — parameters or a body of the wrong shape (every operation with parameters or a body).
@@ -19,8 +20,6 @@ import re
 from typing import Any
 
 from ninja import NinjaAPI, Schema
-
-UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
 class ErrorOut(Schema):
@@ -65,8 +64,7 @@ def error_codes(operation: Any, path: str, methods: list[str]) -> set[int]:
         codes |= {401, 403}
     if "{" in path or id_query or "get_object_or_404" in source:
         codes.add(404)
-    if UNSAFE_METHODS & set(methods):
-        codes.add(400)
+    codes.add(400)  # every change; and on any operation, a NUL character in the address or body
     if body:
         codes.add(413)
     if body or query:

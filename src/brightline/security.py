@@ -9,12 +9,18 @@ person (page or API) is ``Cache-Control: private, no-store``, so no browser or p
 ``RequestSizeLimitMiddleware`` refuses a request whose declared body is larger than
 ``BRIGHTLINE_MAX_REQUEST_BYTES`` before anything reads it (the CSRF check would otherwise parse a whole
 multipart upload first). Per-view limits, such as the one on CSV uploads, are checked by the views.
+
+``NulCharacterMiddleware`` refuses (400) a request whose address, form fields (URL-encoded or multipart) or JSON
+body carry a NUL character: no text Brightline stores may hold one (PostgreSQL refuses it outright). Uploaded
+files are left to the CSV reader, which names the line and column of a NUL byte.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
-from urllib.parse import urlsplit
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -28,6 +34,8 @@ CONTENT_SECURITY_POLICY = (
 PRIVATE_CACHE_CONTROL = "private, no-store"
 
 ERR_REQUEST_TOO_LARGE = "This request is {size} MB; Brightline accepts at most {limit} MB in one request."
+ERR_NUL_CHARACTER = ("{where} contains a NUL character (U+0000), which Brightline does not store in text; remove it "
+                     "and send the request again.")
 
 
 def megabytes(size: int) -> str:
@@ -48,9 +56,70 @@ class RequestSizeLimitMiddleware:
         limit: int = settings.BRIGHTLINE_MAX_REQUEST_BYTES
         if length > limit:
             message = ERR_REQUEST_TOO_LARGE.format(size=megabytes(length), limit=megabytes(limit))
-            if request.path.startswith("/api/"):
-                return JsonResponse({"detail": message}, status=413)
-            return HttpResponse(message, status=413, content_type="text/plain; charset=utf-8")
+            return _refuse(request, message, 413)
+        return self.get_response(request)
+
+
+def _refuse(request: HttpRequest, message: str, status: int) -> HttpResponse:
+    if request.path.startswith(("/api/", "/scim/")):
+        return JsonResponse({"detail": message}, status=status)
+    return HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
+
+
+def _nul_in_json(value: Any, where: str = "") -> str | None:
+    """The JSON path (``title``, ``items[2].note``) of the first string or key holding a NUL, else None."""
+    if isinstance(value, str):
+        return where if "\x00" in value else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            path = f"{where}.{key}" if where else str(key)
+            if "\x00" in str(key):
+                return path
+            found = _nul_in_json(item, path)
+            if found is not None:
+                return found
+    if isinstance(value, list):
+        for number, item in enumerate(value):
+            found = _nul_in_json(item, f"{where}[{number}]")
+            if found is not None:
+                return found
+    return None
+
+
+def nul_character_in(request: HttpRequest) -> str | None:
+    """Where the request carries a NUL character ("The address", "The field 'title'"), or None."""
+    if "\x00" in request.path or "%00" in request.META.get("QUERY_STRING", ""):
+        return "The address"
+    content_type = request.content_type or ""
+    if content_type == "application/x-www-form-urlencoded":
+        if b"%00" in request.body or b"\x00" in request.body:
+            for name, value in parse_qsl(request.body.decode("utf-8", "replace"), keep_blank_values=True):
+                if "\x00" in name or "\x00" in value:
+                    return f"The field '{name.replace(chr(0), '')}'"
+            return "The form"
+    elif content_type == "multipart/form-data":
+        # The fields only (parsed as the CSRF check would parse them); the files go to the CSV reader.
+        for name, values in request.POST.lists():
+            if "\x00" in name or any("\x00" in value for value in values):
+                return f"The field '{name.replace(chr(0), '')}'"
+    elif "json" in content_type and b"\\u0000" in request.body.lower():
+        try:
+            path = _nul_in_json(json.loads(request.body))
+        except ValueError:
+            return None  # not JSON after all: the view answers that
+        if path is not None:
+            return f"The field '{path.replace(chr(0), '')}'"
+    return None
+
+
+class NulCharacterMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        where = nul_character_in(request)
+        if where is not None:
+            return _refuse(request, ERR_NUL_CHARACTER.format(where=where), 400)
         return self.get_response(request)
 
 

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "brightline.security.RequestSizeLimitMiddleware",
+    "brightline.security.NulCharacterMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "brightline.security.SecurityHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -61,6 +62,8 @@ MIDDLEWARE = [
     "brightline.people.sso.SsoSessionCheck",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, so its process_exception sees a view's error first: a full database answers 503, not 500.
+    "brightline.storagefull.StorageFullMiddleware",
 ]
 
 ROOT_URLCONF = "brightline.urls"

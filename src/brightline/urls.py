@@ -7,6 +7,8 @@ from brightline.people import sso
 from brightline.people.accounts import AnyLoginPasswordResetForm
 from brightline.people.login import ThrottledAdminAuthenticationForm
 
+handler500 = "brightline.storagefull.server_error"
+
 admin.site.login_form = ThrottledAdminAuthenticationForm
 
 urlpatterns = [
