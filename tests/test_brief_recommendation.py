@@ -70,3 +70,20 @@ def test_only_leaders_and_people_partners_decide(personas, client_for, churned_c
                                          content_type="application/json")
     assert made.status_code == 201 and made.json()["decided_by"] == "Pia Partner"
     assert AuditEntry.objects.filter(action="policy.recommendation.rejected").count() == 1
+
+
+def test_an_accepted_recommendation_is_in_the_change_log_every_employee_reads_from_next_quarter(
+        personas, client_for, churned_cycle):
+    from django.utils import timezone
+
+    from brightline.policy.changelog import next_quarter_start
+
+    assert next_quarter_start(timezone.now().date().replace(month=11, day=30)).month == 1
+    assert next_quarter_start(timezone.now().date().replace(month=1, day=1)).month == 4
+    client_for(personas.lee).post("/fairness/leadership/", {"cycle": churned_cycle.pk, "decision": "accepted",
+                                                            "reason": "Managers asked for clearer criteria."})
+    page = client_for(personas.erin).get("/changes/").content.decode()
+    assert "Planned change to the system" in page and "Managers asked for clearer criteria." in page
+    assert "rewrite the outcome criteria" in page
+    assert next_quarter_start(timezone.now().date()).isoformat() in page
+    assert "calibration_churn" not in page
