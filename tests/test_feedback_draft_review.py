@@ -150,3 +150,13 @@ def test_the_api_reviews_sentences_lists_every_decision_by_page_and_logs_reads(p
     assert outsider.post(f"{url}/sentences/1/decision", {"action": "reject"},
                          content_type="application/json").status_code == 403
     assert DraftSentenceDecision.objects.count() == 2
+
+
+def test_the_persons_copy_of_their_data_holds_every_decision_on_their_drafts(personas, draft):
+    from brightline.operations.data_rights import export_personal_data
+
+    draft_review.decide_sentence(actor=personas.mo, draft=draft, index=0, action="reject", reason="Too broad.")
+    [exported] = export_personal_data(personas.erin)["impact_drafts"]
+    [decision] = exported["sentence_decisions"]
+    assert (decision["side"], decision["action"], decision["reason"], decision["decided_by"]) == (
+        "Their manager", "Rejected", "Too broad.", "Mo Manager")

@@ -11,7 +11,7 @@ from django.utils import timezone
 from brightline.evidence.models import EvidenceItem
 from brightline.people.models import Competency, Person
 from brightline.promotions import services
-from brightline.promotions.models import CasePanelist, PromotionCase
+from brightline.promotions.models import CaseCitation, CasePanelist, PromotionCase
 
 RATIONALE = ("Pat already leads cross-team work at the next level: the payouts retry design, the on-call "
              "handbook and mentoring two engineers through their first incidents.")
@@ -36,4 +36,5 @@ def build_demo_history(context: Any) -> None:
     # The case was opened three weeks before the demo's day, the panel seated a week later.
     opened = timezone.make_aware(dt.datetime.combine(context.today - dt.timedelta(days=21), dt.time(10)))
     PromotionCase.objects.filter(pk=case.pk).update(nominated_at=opened)
+    CaseCitation.objects.filter(case=case).update(added_at=opened + dt.timedelta(days=2))
     CasePanelist.objects.filter(case=case).update(added_at=opened + dt.timedelta(days=7))
