@@ -65,7 +65,9 @@ def test_the_employee_sees_no_outcomes_before_release(personas, client_for):
     review = review_of(cycle, personas.erin)
     own = client_for(personas.erin).get(f"/api/reviews/reviews/{review.pk}").json()
     assert own["assessments"] is None and own["promotion_readiness"] is None
-    assert client_for(personas.erin).get(f"/api/reviews/reviews/{review.pk}/packet").status_code == 403
+    packet = client_for(personas.erin).get(f"/api/reviews/reviews/{review.pk}/packet").json()
+    assert packet["pre_review"] is True and "readiness" not in packet["promotion"]
+    assert not any({"proposed", "outcome"} & set(row) for row in packet["outcomes"])
     manager = client_for(personas.mo).get(f"/api/reviews/reviews/{review.pk}").json()
     assert len(manager["assessments"]) == 4
 

@@ -91,3 +91,67 @@ def test_a_cycle_removed_by_retention_takes_every_version_of_her_notes_with_it(p
     packet_notes.annotate_packet(review, actor=personas.erin, section="packet", body="Second.", replaces=first)
     cycle.delete()
     assert not PacketAnnotation.objects.exists()
+
+
+def _post(client, url, body):
+    return client.post(url, body, content_type="application/json")
+
+
+def test_through_the_api_she_reads_her_packet_without_outcomes_and_annotates_it_like_on_the_page(
+        personas, client_for):
+    from brightline.audit.models import AccessLog
+
+    cycle = cycle_in_calibration(personas)
+    review = review_of(cycle, personas.erin)
+    services.record_pre_vote(review, panelist=personas.oscar, dimension="leadership", outcome="exceeds",
+                             note="Private panel note: strong on-call record")
+    erin = client_for(personas.erin)
+    answer = erin.get(f"/api/reviews/reviews/{review.pk}/packet")
+    assert answer.status_code == 200
+    packet = answer.json()
+    assert packet["pre_review"] is True and packet["manager_submitted"] is True
+    assert "cut failed payouts by 30%" in answer.content.decode()
+    assert "Private panel note" not in answer.content.decode()
+    assert all(set(row) == {"dimension", "label", "rationale", "citations"} for row in packet["outcomes"])
+    assert "readiness" not in packet["promotion"]
+
+    notes = f"/api/reviews/reviews/{review.pk}/packet/notes"
+    first = _post(erin, notes, {"section": "leadership", "body": "The rollout also covered the EU payouts team."})
+    assert first.status_code == 201 and first.json()["label"] == "Leadership"
+    second = _post(erin, notes, {"replaces": first.json()["id"], "body": "It covered the EU team too [E:1]."})
+    assert second.status_code == 201 and second.json()["section"] == "leadership"
+    assert [old["body"] for old in second.json()["earlier_versions"]] == [
+        "The rollout also covered the EU payouts team."]
+    again = _post(erin, notes, {"replaces": first.json()["id"], "body": "A third version."})
+    assert again.status_code == 400 and "already changed" in again.json()["detail"]
+    assert _post(erin, notes, {"section": "salary", "body": "x"}).status_code == 400
+    assert AuditEntry.objects.filter(action="reviews.packet.annotated").count() == 2
+
+    manager = client_for(personas.mo)
+    read = manager.get(f"{notes}?limit=1").json()
+    assert [note["body"] for note in read] == ["It covered the EU team too [E:1]."]
+    assert AccessLog.objects.filter(viewer=personas.mo, subject=personas.erin, via="api").exists()
+    assert _post(manager, notes, {"section": "packet", "body": "Written by the manager"}).status_code == 403
+    assert client_for(personas.pat).get(notes).status_code == 403
+    assert PacketAnnotation.objects.count() == 2
+
+
+def test_through_the_api_nothing_her_manager_wrote_shows_before_it_is_submitted_and_notes_close_with_calibration(
+        personas, client_for):
+    cycle = open_payments_cycle(personas)
+    cycle = advance_to(cycle, Phase.MANAGER_ASSESSMENT, personas.pia)
+    review = review_of(cycle, personas.erin)
+    review.cross_functional_impact = "Draft words the manager has not submitted."
+    review.save()
+    packet = client_for(personas.erin).get(f"/api/reviews/reviews/{review.pk}/packet").json()
+    assert packet["manager_submitted"] is False and packet["cross_functional_impact"] == ""
+    assert all(row["rationale"] == "" and row["citations"] == [] for row in packet["outcomes"])
+
+    cycle = cycle_in_calibration(personas)
+    review = review_of(cycle, personas.erin)
+    for other in cycle.reviews.exclude(pk=review.pk):
+        services.record_pre_vote(other, panelist=olga(), dimension="leadership", outcome="meets")
+    services.advance_cycle(cycle, actor=personas.pia)
+    late = _post(client_for(personas.erin), f"/api/reviews/reviews/{review.pk}/packet/notes",
+                 {"section": "packet", "body": "Too late"})
+    assert late.status_code == 400 and "until calibration ends" in late.json()["detail"]

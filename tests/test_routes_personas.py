@@ -30,8 +30,8 @@ SKIPPED_PARAMETERS = {
     "run_id": "the demo starts no background job, so there is no job run to open",
     "identity_id": "the demo maps every identity, so there is no unmatched identity to open",
     "change_id": "the demo has no pending change of a role or manager; deciding one is a POST (test_role_changes)",
-    "case_id": "the demo has no promotion case; test_promotions opens each case page and API as the person, "
-               "their manager, a peer, an outsider and a people partner",
+    "case_id": "the demo's promotion case is about Pat, not Erin whom this walk reads; test_promotions opens each "
+               "case page and API as the person, their manager, a peer, an outsider and a people partner",
 }
 # ``pk`` means a different object on each page.
 PK_BY_PREFIX = {
@@ -69,7 +69,7 @@ def parameter_value(route: str, name: str, objects: DemoObjects) -> str:
     if name == "action":
         return "message" if route.startswith("reviews/appeals/") else "comment"
     fixed = {"slug": objects.team_slug, "name": objects.service_name, "dimension": "leadership",
-             "item_id": objects.evidence_item_id,
+             "item_id": objects.evidence_item_id, "sentence": 1,
              # A set-password link that is not valid: the page says so (200).
              "uidb64": "MQ", "token": "not-a-token"}
     if name in fixed:

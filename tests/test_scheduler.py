@@ -48,6 +48,7 @@ def test_the_product_schedules_are_declared_by_job_name():
         "notifications-immediate": ("notifications.send", "hourly at :05"),
         "notifications-daily": ("notifications.send", "daily at 06:00"),
         "notifications-weekly": ("notifications.send", "weekly on monday at 06:00"),
+        "promotions-escalate": ("promotions.escalate", "daily at 07:00"),
     }
 
 
@@ -176,7 +177,7 @@ def test_status_lists_every_schedule_with_its_last_and_next_run(ping_daily, time
     schedules = {item["name"]: item for item in json.loads(out.getvalue())["schedules"]}
     assert set(schedules) == {"audit-checkpoint", "evidence-sync", "insights-nightly", "narrative-drafts",
                               "notifications-daily", "notifications-immediate", "notifications-weekly",
-                              "retention-purge", "test-ping"}
+                              "promotions-escalate", "retention-purge", "test-ping"}
     ping = schedules["test-ping"]
     assert ping["last_run"]["status"] == "succeeded" and ping["last_slot"] == "2026-03-03T03:30:00+00:00"
     assert ping["next_run"] == "2026-03-04T03:30:00+00:00" and not ping["due"] and not ping["running"]

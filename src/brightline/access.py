@@ -276,6 +276,11 @@ def can_edit_accomplishments(viewer: Person | None, subject: Person) -> bool:
     return is_self(viewer, subject) and subject.is_active
 
 
+def can_review_impact_draft(viewer: Person | None, subject: Person) -> bool:
+    """Drafted impact statements are reviewed sentence by sentence by the person and their management chain."""
+    return subject.is_active and ((is_self(viewer, subject)) or manages(viewer, subject))
+
+
 # --- Review cycles, calibration, appeals (reviews app) and support plans (support app) ---
 
 

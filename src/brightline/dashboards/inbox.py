@@ -19,6 +19,7 @@ from brightline import access
 from brightline.feedback.models import FeedbackInvitation
 from brightline.insights.models import Signal
 from brightline.people.models import Dimension, Person
+from brightline.promotions.escalation import open_escalations_for
 from brightline.reviews.models import Appeal, Phase, PreVote, Review
 from brightline.support.models import Cadence, SupportPlan
 
@@ -142,5 +143,10 @@ def inbox_for(person: Person, *, today: date | None = None) -> list[InboxItem]:
         else:
             title, url = f"{count} {noun} for your review about the organisation", reverse("insights:organisation")
         add("signals", title, url, group["oldest"])
+
+    for escalation in open_escalations_for(person):
+        add("promotion_escalation", f"Move on the promotion case of {escalation.case.person.name}: it is past its "
+            f"deadline", reverse("promotions:case", args=[escalation.case_id]), escalation.escalated_at,
+            escalation.due_on)
 
     return sorted(items, key=lambda item: (item.since, item.title))

@@ -6,14 +6,16 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Router
+from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 
 from brightline import access
+from brightline.apierrors import ErrorOut
 from brightline.core.fairness import FairnessInputError
 from brightline.fairness import compliance, decisions, leadership
 from brightline.fairness.audits import run_outcome_audits
 from brightline.fairness.demographics import DemographicsError, has_demographics
+from brightline.policy import recommendations
 from brightline.policy.services import min_cohort_size
 
 router = Router(tags=["fairness"])
@@ -59,7 +61,35 @@ def leadership_aggregates(request: HttpRequest, cycle: str | None = None) -> dic
         "improvement_after_feedback": [{"cycle_name": row.cycle_name, **row.summary.to_json()}
                                        for row in view.improvement],
         "feedback_themes": [row.to_json() for row in leadership.feedback_themes(viewer)],
+        "recommendation": view.recommendation.to_json() if view.recommendation else None,
     }
+
+
+class RecommendationDecisionIn(Schema):
+    decision: str = Field(description="accepted or rejected")
+    reason: str = Field(max_length=2000)
+    cycle: str | None = Field(None, description="the brief's cycle id, as for GET /leadership")
+
+
+@router.post("/leadership/recommendation", response={201: dict[str, Any], 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+             summary="Accept or reject the recommendation that ends the brief of this cycle, with a reason")
+def decide_brief_recommendation(request: HttpRequest, payload: RecommendationDecisionIn) -> Status[Any]:
+    viewer = request.auth  # type: ignore[attr-defined]
+    if not access.can_view_leadership_view(viewer):
+        raise HttpError(403, ERR_FORBIDDEN_AGGREGATES)
+    try:
+        view = leadership.build_leadership_view(min_cohort=min_cohort_size(), cycle=payload.cycle)
+    except leadership.UnknownCycle as error:
+        raise HttpError(404, str(error)) from None
+    if view.recommendation is None:
+        return Status(400, {"detail": recommendations.ERR_NO_RECOMMENDATION})
+    try:
+        row = recommendations.decide_recommendation(actor=viewer, shown=view.recommendation,
+                                                    decision=payload.decision, reason=payload.reason)
+    except recommendations.RecommendationError as error:
+        return Status(400, {"detail": str(error)})
+    return Status(201, {"decision": row.decision, "reason": row.reason, "rule": row.rule, "text": row.text,
+                        "decided_by": viewer.name, "decided_at": row.decided_at.isoformat()})
 
 
 @router.get("/cycles/{cycle_id}/outcome-audit", summary="Outcome audit of a decided cycle (people partners)")

@@ -22,6 +22,7 @@ from brightline.fairness import health
 from brightline.fairness.audits import CutAudit, audit_measure
 from brightline.fairness.decisions import STANDARD_CUTS, DecisionTable, auditable_cycles, table_from_cycle
 from brightline.people.models import Person, Team
+from brightline.policy.recommendations import ShownRecommendation, recommend_for_brief
 
 DELIVERY_WINDOW_DAYS = 91
 
@@ -79,6 +80,8 @@ class LeadershipView:
     cycle_id: int | None = None
     cycle_people: int = 0
     notes: list[str] = field(default_factory=list)
+    # What to change next quarter, drawn from the brief's figures; a person accepts or rejects it.
+    recommendation: ShownRecommendation | None = None
 
     @property
     def comparisons_withheld(self) -> bool:
@@ -276,6 +279,7 @@ def build_leadership_view(*, min_cohort: int, now: dt.datetime | None = None,
     if table is None:
         view.notes.append("No review cycle has reached the decision memo yet, so there are no outcome patterns.")
     view.brief = build_brief(view)
+    view.recommendation = recommend_for_brief(view)
     return view
 
 

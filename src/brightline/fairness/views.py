@@ -38,6 +38,7 @@ from brightline.fairness.demographics import (
 from brightline.fairness.hris import import_hris_events
 from brightline.fairness.surveys import QUESTIONS, clarity_for_organisation, import_survey_answers
 from brightline.people.models import Person, Team
+from brightline.policy import recommendations
 from brightline.policy.services import min_cohort_size
 from brightline.security import megabytes
 
@@ -261,19 +262,31 @@ def system_health(request: HttpRequest) -> HttpResponse:
 # --------------------------------------------------------------------------------- leadership view
 
 
-@require_GET
+@require_http_methods(["GET", "POST"])
 def leadership_view(request: HttpRequest) -> HttpResponse:
     viewer = _viewer(request)
     _require(access.can_view_leadership_view(viewer), DENIED_AGGREGATES)
     try:
-        view = leadership.build_leadership_view(min_cohort=min_cohort_size(), cycle=request.GET.get("cycle"))
+        view = leadership.build_leadership_view(min_cohort=min_cohort_size(),
+                                                cycle=request.POST.get("cycle") or request.GET.get("cycle"))
     except leadership.UnknownCycle as error:
         raise Http404(str(error)) from None
-    return render(request, "fairness/leadership.html", {
+    recommendation_error = ""
+    if request.method == "POST" and view.recommendation is not None:
+        try:  # the recommendation decided is the one computed now, never text sent by the browser
+            recommendations.decide_recommendation(actor=viewer, shown=view.recommendation,
+                                                  decision=request.POST.get("decision", ""),
+                                                  reason=request.POST.get("reason", ""))
+        except recommendations.RecommendationError as error:
+            recommendation_error = str(error)
+        else:
+            messages.success(request, "Your decision on the recommendation is kept with your name and reason.")
+            return redirect(f"{request.path}?cycle={view.cycle_id or ''}#recommendation")
+    return render(request, "fairness/leadership.html", {"recommendation_error": recommendation_error,
         "view": view, "chart": leadership.promotion_chart_spec(view.promotion_by_level),
         "can_drill_down": access.can_drill_down(viewer), "teams": Team.objects.all(),
         "group_labels": dict(Team.objects.values_list("slug", "name")),
-        "feedback_themes": leadership.feedback_themes(viewer)})
+        "feedback_themes": leadership.feedback_themes(viewer)}, status=400 if recommendation_error else 200)
 
 
 @require_POST

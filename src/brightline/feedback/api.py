@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 
 from brightline import access
 from brightline.apierrors import ErrorOut
-from brightline.feedback import services
-from brightline.feedback.models import Accomplishment, FeedbackInvitation, FeedbackRequest
+from brightline.feedback import draft_review, services
+from brightline.feedback.models import (
+    Accomplishment,
+    DraftSentenceDecision,
+    FeedbackInvitation,
+    FeedbackRequest,
+    ImpactDraft,
+)
 from brightline.pagination import ListPage
 from brightline.people.models import Person
 
@@ -319,3 +325,132 @@ def answer_invitation(request: HttpRequest, invitation_id: int, payload: Respons
 
 
 
+
+
+# --- impact drafts reviewed together by the person and their manager ------------------------------
+
+
+class DraftDecisionOut(Schema):
+    id: int
+    sentence: int
+    side: str
+    action: str
+    text_before: str
+    text_after: str
+    cited_ids: list[str]
+    reason: str
+    decided_by_id: int | None
+    decided_by: str | None
+    decided_at: datetime
+
+
+class DraftSentenceOut(Schema):
+    sentence: int
+    generated_text: str
+    text: str
+    cited_ids: list[str]
+    issues: list[str]
+    status: str
+    waiting_for: list[str]
+    person_decision: DraftDecisionOut | None
+    manager_decision: DraftDecisionOut | None
+
+
+class ImpactDraftOut(Schema):
+    id: int
+    person_id: int
+    window_start: date
+    window_end: date
+    generator: str
+    status: str
+    created_at: datetime
+    sentences: list[DraftSentenceOut]
+    agreed_text: str
+
+
+class ImpactDraftSummaryOut(Schema):
+    id: int
+    person_id: int
+    window_start: date
+    window_end: date
+    generator: str
+    status: str
+    created_at: datetime
+
+
+class DraftDecisionIn(Schema):
+    action: str = Field(description="accept, edit or reject")
+    text: str = Field("", description="the new wording, for an edit; it must cite its evidence as [E:id]")
+    reason: str = Field("", max_length=500)
+
+
+def _decision_out(decision: Any) -> dict[str, Any] | None:
+    if decision is None:
+        return None
+    return {"id": decision.pk, "sentence": decision.sentence_index + 1, "side": decision.side,
+            "action": decision.action, "text_before": decision.text_before, "text_after": decision.text_after,
+            "cited_ids": [str(c) for c in decision.cited_ids], "reason": decision.reason,
+            "decided_by_id": decision.decided_by_id,
+            "decided_by": decision.decided_by.name if decision.decided_by else None,
+            "decided_at": decision.decided_at}
+
+
+def _draft_out(draft: ImpactDraft) -> dict[str, Any]:
+    reviews = draft_review.sentence_reviews(draft)
+    return {"id": draft.pk, "person_id": draft.person_id, "window_start": draft.window_start,
+            "window_end": draft.window_end, "generator": draft.generator, "status": draft.status,
+            "created_at": draft.created_at, "agreed_text": draft_review.agreed_text(reviews),
+            "sentences": [{"sentence": r.number, "generated_text": r.generated_text, "text": r.text,
+                           "cited_ids": r.cited_ids, "issues": [i["message"] for i in r.issues],
+                           "status": r.status, "waiting_for": r.waiting_for,
+                           "person_decision": _decision_out(r.person_decision),
+                           "manager_decision": _decision_out(r.manager_decision)} for r in reviews]}
+
+
+def _viewable_draft(viewer: Person, draft_id: int) -> ImpactDraft:
+    draft = get_object_or_404(ImpactDraft.objects.select_related("person"), pk=draft_id)
+    access.open_person_record(viewer, draft.person, what="feedback.draft", via="api", denied=DENIED_GROWTH)
+    return draft
+
+
+@router.get("/drafts", response=list[ImpactDraftSummaryOut],
+            summary="Impact statements drafted from a person's evidence (yours when person_id is omitted)")
+@paginate(ListPage)
+def list_drafts(request: HttpRequest, person_id: int | None = None) -> Any:
+    viewer: Person = request.auth  # type: ignore[attr-defined]
+    subject = get_object_or_404(Person, pk=person_id or viewer.pk)
+    access.open_person_record(viewer, subject, what="feedback.draft", via="api", denied=DENIED_GROWTH)
+    return ImpactDraft.objects.filter(person=subject).order_by("-created_at", "-id")
+
+
+@router.get("/drafts/{draft_id}", response=ImpactDraftOut,
+            summary="One draft, each sentence with its text now and the person's and the manager's decisions")
+def get_draft(request: HttpRequest, draft_id: int) -> dict[str, Any]:
+    viewer: Person = request.auth  # type: ignore[attr-defined]
+    return _draft_out(_viewable_draft(viewer, draft_id))
+
+
+@router.get("/drafts/{draft_id}/decisions", response=list[DraftDecisionOut],
+            summary="Every decision taken on the draft's sentences, oldest first: who, when, the text before and after")
+@paginate(ListPage)
+def list_draft_decisions(request: HttpRequest, draft_id: int) -> list[dict[str, Any] | None]:
+    viewer: Person = request.auth  # type: ignore[attr-defined]
+    draft = _viewable_draft(viewer, draft_id)
+    return [_decision_out(d) for d in DraftSentenceDecision.objects.filter(draft=draft)
+            .select_related("decided_by").order_by("id")]
+
+
+@router.post("/drafts/{draft_id}/sentences/{sentence}/decision",
+             response={201: DraftDecisionOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+             summary="Accept, edit or reject one sentence (numbered from 1) on your side of the review")
+def decide_draft_sentence(request: HttpRequest, draft_id: int, sentence: int, payload: DraftDecisionIn) -> Status[Any]:
+    viewer: Person = request.auth  # type: ignore[attr-defined]
+    draft = _viewable_draft(viewer, draft_id)
+    try:
+        decision = draft_review.decide_sentence(actor=viewer, draft=draft, index=sentence - 1,
+                                                action=payload.action, text=payload.text, reason=payload.reason)
+    except services.NotAllowed as error:
+        return Status(403, {"detail": str(error)})
+    except services.FeedbackError as error:
+        return Status(400, {"detail": str(error)})
+    return Status(201, _decision_out(decision))

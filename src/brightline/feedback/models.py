@@ -312,6 +312,43 @@ class DraftEdit(models.Model):
         return self.draft.person_id
 
 
+class DraftSentenceDecision(models.Model):
+    """One decision on one sentence of an impact draft, reviewed together by the person and their manager.
+
+    Rows are only ever added: the history of who accepted, edited or rejected which text, and when, is the
+    table itself. ``side`` says whose half of the joint review the decision is (the person's own, or their
+    management chain's), ``decided_by`` who took it.
+    """
+
+    class Side(models.TextChoices):
+        PERSON = "person", "The person"
+        MANAGER = "manager", "Their manager"
+
+    class Action(models.TextChoices):
+        ACCEPT = "accept", "Accepted"
+        EDIT = "edit", "Edited"
+        REJECT = "reject", "Rejected"
+
+    draft = models.ForeignKey(ImpactDraft, on_delete=models.CASCADE, related_name="sentence_decisions")
+    sentence_index = models.PositiveSmallIntegerField()
+    side = models.CharField(max_length=8, choices=Side.choices)
+    action = models.CharField(max_length=8, choices=Action.choices)
+    text_before = models.TextField()
+    text_after = models.TextField()
+    cited_ids = models.JSONField(default=list)
+    reason = models.CharField(max_length=500, blank=True)
+    decided_by = models.ForeignKey("people.Person", null=True, on_delete=models.SET_NULL, related_name="+")
+    decided_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["draft", "sentence_index", "id"], name="feedback_dsd_sentence_idx")]
+
+    @property
+    def audit_subject_person_id(self) -> int:
+        return self.draft.person_id
+
+
 class TrainingAttempt(models.Model):
     """One attempt at the manager readiness module (E10); the latest passing one counts."""
 

@@ -24,5 +24,6 @@ urlpatterns = [
     path("annotations/", views.add_annotation, name="annotate"),
     path("drafts/", views.drafts, name="drafts"),
     path("drafts/<int:pk>/", views.draft_detail, name="draft"),
+    path("drafts/<int:pk>/review/", views.draft_review, name="draft-review"),
     path("training/", views.manager_training, name="training"),
 ]

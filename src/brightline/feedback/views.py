@@ -10,6 +10,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -20,6 +21,7 @@ from brightline import access
 from brightline.core.narrative import NARRATIVE_KINDS
 from brightline.evidence import services as evidence_services
 from brightline.evidence.models import EvidenceItem
+from brightline.feedback import draft_review as review
 from brightline.feedback import services, training
 from brightline.feedback.forms import (
     AccomplishmentForm,
@@ -489,3 +491,46 @@ def _growth_url(viewer: Person, subject: Person) -> str:
     if viewer.pk == subject.pk:
         return reverse("feedback:my-growth")
     return reverse("feedback:growth", kwargs={"person_id": subject.pk})
+
+
+# --- drafts reviewed together -------------------------------------------------------------------
+
+DRAFT_HISTORY_PAGE = 50
+
+
+@require_http_methods(["GET", "POST"])
+def draft_review(request: HttpRequest, pk: int) -> HttpResponse:
+    """The person and their manager accept, edit or reject each drafted sentence; every decision is kept."""
+    viewer = _viewer(request)
+    draft = get_object_or_404(ImpactDraft.objects.select_related("person"), pk=pk)
+    access.open_person_record(viewer, draft.person, what="feedback.draft", denied=DENIED_GROWTH)
+    errors: dict[int, str] = {}
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        number = request.POST.get("sentence", "")
+        index = int(number) - 1 if number.isdigit() else -1
+        try:
+            if action == "adopt":
+                review.adopt_agreed_text(actor=viewer, draft=draft)
+                messages.success(request, "The agreed sentences are now the draft's text.")
+                return redirect("feedback:draft", pk=draft.pk)
+            review.decide_sentence(actor=viewer, draft=draft, index=index, action=action,
+                                   text=request.POST.get("text", ""), reason=request.POST.get("reason", ""))
+        except services.NotAllowed as error:
+            raise PermissionDenied(str(error)) from error
+        except services.FeedbackError as error:
+            errors[index + 1] = str(error)
+        else:
+            messages.success(request, "Decision kept.")
+            return redirect("feedback:draft-review", pk=draft.pk)
+    decisions = list(draft.sentence_decisions.select_related("decided_by").order_by("id"))
+    reviews = review.sentence_reviews(draft, decisions)
+    history = Paginator(list(reversed(decisions)), DRAFT_HISTORY_PAGE).get_page(request.GET.get("page"))
+    can_review = access.can_review_impact_draft(viewer, draft.person) and draft.status == ImpactDraft.Status.DRAFT
+    return render(request, "feedback/draft_review.html", {
+        "draft": draft, "reviews": reviews, "history": history, "errors": errors,
+        "side": review.side_of(viewer, draft.person), "can_review": can_review,
+        "is_person": viewer.pk == draft.person_id,
+        "agreed": review.agreed_text(reviews),
+        "waiting": sum(1 for item in reviews if item.status == "waiting")},
+        status=400 if errors else 200)

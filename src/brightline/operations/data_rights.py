@@ -183,8 +183,12 @@ def export_personal_data(person: Person) -> dict[str, Any]:
         "accomplishments": [_row(item, ("period", "title", "situation", "action", "result", "impact",
                                         "impact_level", "created_at"))
                             for item in Accomplishment.objects.filter(person=person).order_by("pk")],
-        "impact_drafts": [_row(draft, ("status", "window_start", "window_end", "generator", "sentences",
-                                       "approved_text", "approved_at", "created_at"))
+        "impact_drafts": [{**_row(draft, ("status", "window_start", "window_end", "generator", "sentences",
+                                          "approved_text", "approved_at", "created_at")),
+                           "sentence_decisions": [
+                               _row(decision, ("sentence_index", "side", "action", "text_before", "text_after",
+                                               "reason", "decided_by", "decided_at"))
+                               for decision in draft.sentence_decisions.select_related("decided_by").order_by("pk")]}
                           for draft in ImpactDraft.objects.filter(person=person).order_by("pk")],
         "reviews": _reviews(person),
         "support_plans": _support_plans(person),

@@ -16,6 +16,7 @@ from django.apps import apps
 
 from brightline.audit.models import AuditEntry
 from brightline.policy.inventory import SOURCES
+from brightline.policy.models import BriefRecommendation
 
 POLICY_FIELDS = {
     "allowed_sources": "Data sources Brightline may ingest",
@@ -96,11 +97,24 @@ def _object_name(entry: AuditEntry) -> str:
     return str(obj) if obj is not None else ""
 
 
+def next_quarter_start(day: dt.date) -> dt.date:
+    """The first day of the calendar quarter after ``day``'s."""
+    month = (day.month - 1) // 3 * 3 + 4
+    return dt.date(day.year + (month > 12), (month - 1) % 12 + 1, 1)
+
+
+def _object_text(entry: AuditEntry) -> str:
+    row = BriefRecommendation.objects.filter(pk=entry.subject_id).first() if entry.subject_id else None
+    return row.text if row is not None else ""
+
+
 def change_log(limit: int = 200) -> list[Change]:
-    """Every policy, ladder, rubric and model change, newest first."""
+    """Every policy, ladder, rubric and model change, newest first, and the changes planned for next quarter
+    (a leadership brief's recommendation a person accepted) on the day the quarter starts."""
     ladder_actions = [f"people.{model}.{verb}" for model in LADDER_MODELS for verb in VERBS]
     entries = AuditEntry.objects.filter(
-        action__in=["policy.updated", "people.ladder.installed", "insights.run.completed", *ladder_actions])
+        action__in=["policy.updated", "people.ladder.installed", "insights.run.completed",
+                    "policy.recommendation.accepted", *ladder_actions])
     changes: list[Change] = []
     previous_models: dict[str, str] = {}
     for entry in entries.order_by("seq"):
@@ -114,6 +128,11 @@ def change_log(limit: int = 200) -> list[Change]:
             changes.append(Change(day, "Career ladder", (
                 f"The career ladder was installed: {levels} levels with their expectations and {principles} "
                 "engineering principles.",), reason))
+        elif entry.action == "policy.recommendation.accepted":
+            planned = _object_text(entry)
+            if planned:
+                changes.append(Change(next_quarter_start(day), "Planned change to the system",
+                                      (planned,), reason))
         elif entry.action == "insights.run.completed":
             models = data.get("models") or {}
             for key, version in sorted(models.items()):
@@ -129,4 +148,6 @@ def change_log(limit: int = 200) -> list[Change]:
                       + (f" ({', '.join(fields)})" if fields else "") + ".")
             changes.append(Change(day, "Career ladder and rubric", (detail,), reason))
     changes.reverse()
+    # Planned changes take effect later than they were decided: order by that day, newest first.
+    changes.sort(key=lambda change: change.takes_effect, reverse=True)
     return changes[:limit]

@@ -99,3 +99,33 @@ class Policy(models.Model):
     @property
     def appeal_path(self) -> str:
         return appeal_path_text(self.appeal_reviewers)
+
+
+class BriefRecommendation(models.Model):
+    """A person's decision on the recommendation that ended a leadership brief (what to change next quarter).
+
+    The recommendation is computed from the brief's published figures; this row keeps it as it was shown
+    (text, rule, cited figures, cycle) with who accepted or rejected it, when and why. One decision per shown
+    recommendation: ``fingerprint`` is a hash of the cycle, the rule and the text.
+    """
+
+    class Decision(models.TextChoices):
+        ACCEPTED = "accepted", "Accepted"
+        REJECTED = "rejected", "Rejected"
+
+    fingerprint = models.CharField(max_length=64, unique=True)
+    cycle_id = models.PositiveIntegerField(null=True, blank=True)
+    cycle_name = models.CharField(max_length=200, blank=True)
+    rule = models.CharField(max_length=40)
+    text = models.TextField()
+    evidence = models.JSONField(default=list)
+    decision = models.CharField(max_length=16, choices=Decision.choices)
+    reason = models.TextField()
+    decided_by = models.ForeignKey("people.Person", null=True, on_delete=models.SET_NULL, related_name="+")
+    decided_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-decided_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_decision_display()}: {self.text[:60]}"

@@ -184,3 +184,32 @@ class OpenRoles(models.Model):
 
     def __str__(self) -> str:
         return f"{self.level.code} {self.period}: {self.count}"
+
+
+class CaseEscalation(models.Model):
+    """A case, or its appeal, that passed a stage's deadline and went to the next person who can move it on.
+
+    One row per case, stage and appeal (``key``): the scheduled run that finds it overdue writes it once, and
+    the person it went to sees it in "Needs you now" (and so by e-mail) until the case leaves that stage.
+    """
+
+    class Stage(models.TextChoices):
+        GATHERING = "gathering", "Gathering evidence"
+        PANEL = "panel", "With the panel"
+        APPEAL = "appeal", "Appeal"
+
+    key = models.CharField(max_length=64, unique=True)
+    case = models.ForeignKey(PromotionCase, on_delete=models.CASCADE, related_name="escalations")
+    appeal = models.ForeignKey(CaseAppeal, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    stage = models.CharField(max_length=16, choices=Stage.choices)
+    due_on = models.DateField()
+    escalated_to = models.ForeignKey("people.Person", on_delete=models.RESTRICT, related_name="+")
+    reason = models.TextField()
+    escalated_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["escalated_at", "id"]
+
+    @property
+    def audit_subject_person_id(self) -> int:
+        return self.case.person_id

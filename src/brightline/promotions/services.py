@@ -10,7 +10,6 @@ reported beside the rates for information, never used to cap a decision (princip
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from types import SimpleNamespace
@@ -35,6 +34,7 @@ from brightline.promotions.models import (
 )
 from brightline.reviews.appeal_rules import contested_feedback_writer_ids
 from brightline.reviews.packet_items import CitationError, model_for, parse_reference, references_in, resolve
+from brightline.reviews.panels import PanelistLabels, label_panelists, votes_complete
 
 
 class PromotionError(Exception):
@@ -303,42 +303,39 @@ class PreVotes:
 
     @property
     def complete(self) -> bool:
-        return self.eligible > 0 and self.voted == self.eligible
+        return votes_complete(eligible=self.eligible, voted=self.voted)
 
     def to_json(self) -> dict[str, Any]:
         return {"eligible": self.eligible, "voted": self.voted, "complete": self.complete, "own": self.own,
                 "votes": self.votes}
 
 
-def _panelist_names(case: PromotionCase, viewer: Person | None) -> dict[str, str]:
-    """Name → label as ``viewer`` reads it: the person sees "Panelist 1, 2…" unless the policy shows names,
-    numbered by a per-case hash rather than the panel's order."""
-    from brightline.policy.services import employee_sees_prevote_names
-
-    names = list(case.pre_votes.values_list("panelist_id", "panelist__name"))
-    if viewer is None or viewer.pk != case.person_id or employee_sees_prevote_names():
-        return {name: name for _, name in names}
-    ordered = sorted(names, key=lambda row: hashlib.sha256(f"promotion:{case.pk}:{row[0]}".encode()).hexdigest())
-    return {name: f"Panelist {number}" for number, (_, name) in enumerate(ordered, start=1)}
+def _panelist_labels(case: PromotionCase, viewer: Person | None) -> PanelistLabels:
+    """Who cast each pre-vote as ``viewer`` reads it: the person sees "Panelist 1, 2…" unless the policy shows
+    names (the same rule as for review pre-votes)."""
+    return label_panelists(case.pre_votes.values_list("panelist_id", "panelist__name"),
+                           subject_person_id=case.person_id, viewer=viewer, salt=f"promotion:{case.pk}")
 
 
 def pre_votes(case: PromotionCase, *, viewer: Person | None) -> PreVotes:
     eligible = eligible_panelists(case)
     cast = list(case.pre_votes.filter(panelist__in=eligible).select_related("panelist"))
     own = next((vote.vote for vote in cast if viewer is not None and vote.panelist_id == viewer.pk), "")
-    complete = bool(eligible) and len(cast) == len(eligible)
-    labels = _panelist_names(case, viewer) if complete else {}
-    shown = sorted(({"panelist": labels.get(vote.panelist.name, "A panelist"), "vote": vote.vote, "note": vote.note}
-                    for vote in cast), key=lambda row: row["panelist"]) if complete else []
+    complete = votes_complete(eligible=len(eligible), voted=len(cast))
+    shown: list[dict[str, str]] = []
+    if complete:
+        labels = _panelist_labels(case, viewer)
+        shown = sorted(({"panelist": labels.of(vote.panelist), "vote": vote.vote, "note": vote.note}
+                        for vote in cast), key=lambda row: row["panelist"])
     return PreVotes(len(eligible), len(cast), own, shown)
 
 
 def memo_for(case: PromotionCase, viewer: Person | None) -> dict[str, Any]:
     """The stored memo as ``viewer`` may read it: panelist names follow the policy for the person."""
-    labels = _panelist_names(case, viewer)
+    labels = _panelist_labels(case, viewer)
     memo = dict(case.memo)
     for key in ("pre_votes", "dissent"):
-        memo[key] = sorted(({**row, "panelist": labels.get(row.get("panelist", ""), "A panelist")}
+        memo[key] = sorted(({**row, "panelist": labels.of_name(str(row.get("panelist", "")))}
                             for row in memo.get(key, [])), key=lambda row: row["panelist"])
     return memo
 

@@ -19,11 +19,13 @@ from ninja.errors import HttpError
 from ninja.pagination import paginate
 
 from brightline import access
+from brightline.apierrors import ErrorOut
 from brightline.pagination import ListPage
 from brightline.people.models import Person, Team
 from brightline.reviews import services
-from brightline.reviews.models import Appeal, CalibrationChange, Review, ReviewCycle
+from brightline.reviews.models import Appeal, CalibrationChange, PacketAnnotation, Review, ReviewCycle
 from brightline.reviews.packet import build_packet
+from brightline.reviews.services import preview as packet_notes
 
 router = Router(tags=["reviews"])
 
@@ -47,11 +49,15 @@ def _viewer(request: HttpRequest) -> Person:
     return request.auth  # type: ignore[attr-defined,no-any-return]
 
 
-def _review(request: HttpRequest, review_id: int, *, outcome: bool = False) -> Review:
+def _review(request: HttpRequest, review_id: int, *, outcome: bool = False, pre_review: bool = False) -> Review:
+    """The review, read and logged; ``outcome`` asks for the right to see outcomes, which ``pre_review`` waives
+    for the person herself (her packet before release, as on the page)."""
     viewer = _viewer(request)
-    review = get_object_or_404(Review.objects.select_related("cycle", "person", "manager", "level"), pk=review_id)
+    review = get_object_or_404(Review.objects.select_related("cycle", "person", "manager", "level", "team"),
+                               pk=review_id)
     allowed = access.can_view_review(viewer, review)
-    if allowed and outcome and not access.can_view_review_outcome(viewer, review):
+    if allowed and outcome and not access.can_view_review_outcome(viewer, review) \
+            and not (pre_review and access.is_self(viewer, review.person)):
         raise HttpError(403, ERR_FORBIDDEN_OUTCOME)  # refused before anything is read
     access.open_person_record(viewer, review.person, what="reviews.review", via="api", denied=ERR_FORBIDDEN_REVIEW,
                               allowed=allowed)
@@ -310,10 +316,72 @@ def submit_assessment(request: HttpRequest, review_id: int) -> Any:
     return _review_out(_viewer(request), review)
 
 
-@router.get("/reviews/{review_id}/packet", summary="The calibration packet in its standard shape")
+@router.get("/reviews/{review_id}/packet",
+            summary="The calibration packet in its standard shape; the person reads it before release without "
+                    "outcomes (pre_review: true), with what her manager cites once the assessment is submitted")
 def packet(request: HttpRequest, review_id: int) -> dict[str, Any]:
-    review = _review(request, review_id, outcome=True)
-    return build_packet(review).to_json()
+    review = _review(request, review_id, outcome=True, pre_review=True)
+    if access.can_view_review_outcome(_viewer(request), review):
+        return build_packet(review).to_json()
+    return packet_notes.pre_review_packet(build_packet(review),
+                                          manager_submitted=review.assessment_submitted_at is not None)
+
+
+class PacketNoteVersionOut(Schema):
+    id: int
+    body: str
+    created_at: datetime
+
+
+class PacketNoteOut(Schema):
+    id: int
+    section: str
+    label: str
+    body: str
+    author: str | None
+    created_at: datetime
+    replaces_id: int | None
+    earlier_versions: list[PacketNoteVersionOut]
+
+
+class PacketNoteIn(Schema):
+    section: str = "packet"
+    body: str
+    replaces: int | None = None
+
+
+def _note_out(note: PacketAnnotation, label: str, history: list[PacketAnnotation]) -> dict[str, Any]:
+    return {"id": note.pk, "section": note.section, "label": label, "body": note.body,
+            "author": note.author.name if note.author else None, "created_at": note.created_at,
+            "replaces_id": note.replaces_id,
+            "earlier_versions": [{"id": old.pk, "body": old.body, "created_at": old.created_at} for old in history]}
+
+
+@router.get("/reviews/{review_id}/packet/notes", response=list[PacketNoteOut],
+            summary="The person's notes on her packet, each with its earlier versions (oldest first)")
+@paginate(ListPage)
+def list_packet_notes(request: HttpRequest, review_id: int) -> list[dict[str, Any]]:
+    review = _review(request, review_id, outcome=True, pre_review=True)
+    return [_note_out(row["note"], str(row["label"]), list(row["history"]))  # type: ignore[arg-type]
+            for row in packet_notes.packet_annotations(review)]
+
+
+@router.post("/reviews/{review_id}/packet/notes", response={201: PacketNoteOut, 400: ErrorOut, 403: ErrorOut},
+             summary="Add a note to your packet before release, or a new version of one (replaces: its id); "
+                     "until calibration ends")
+def add_packet_note(request: HttpRequest, review_id: int, payload: PacketNoteIn) -> Any:
+    viewer = _viewer(request)
+    review = _review(request, review_id, outcome=True, pre_review=True)
+    if not access.is_self(viewer, review.person):
+        raise HttpError(403, services.ERR_NOT_SELF)
+    replaces = None
+    if payload.replaces is not None:
+        replaces = get_object_or_404(PacketAnnotation, pk=payload.replaces, review=review)
+    with domain_errors():
+        note = packet_notes.annotate_packet(review, actor=viewer, section=payload.section, body=payload.body,
+                                            replaces=replaces)
+    current = next(row for row in packet_notes.packet_annotations(review) if row["note"].pk == note.pk)  # type: ignore[attr-defined]
+    return Status(201, _note_out(note, str(current["label"]), list(current["history"])))  # type: ignore[arg-type]
 
 
 @router.get("/reviews/{review_id}/prevotes",

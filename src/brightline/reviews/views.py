@@ -431,9 +431,13 @@ def packet_view(request: HttpRequest, review_id: int) -> HttpResponse:
     pre_review = not access.can_view_review_outcome(viewer, review)
     if pre_review and not access.is_self(viewer, review.person):
         raise PermissionDenied("The packet with its outcomes is shown to the employee from release on.")
+    manager_submitted = review.assessment_submitted_at is not None
+    packet: Any = build_packet(review)
+    if pre_review:
+        packet = packet_notes.pre_review_packet(packet, manager_submitted=manager_submitted)
     return render(request, "reviews/packet.html", {
-        "review": review, "packet": build_packet(review), "pre_review": pre_review,
-        "manager_submitted": review.assessment_submitted_at is not None,
+        "review": review, "packet": packet, "pre_review": pre_review,
+        "manager_submitted": manager_submitted,
         "annotations": packet_notes.packet_annotations(review),
         "can_annotate_packet": packet_notes.can_annotate_packet(viewer, review),
         "annotation_sections": list(packet_notes.ANNOTATION_SECTIONS.items())})

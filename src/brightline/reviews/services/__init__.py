@@ -9,6 +9,7 @@ phase, mutates inside one transaction, and writes one audit entry per change. Th
 from __future__ import annotations
 
 from brightline.reviews.models import OPEN_APPEAL_STATES
+from brightline.reviews.panels import ANONYMOUS_PANELIST, PanelistLabels
 from brightline.reviews.services.appeals import (
     APPEAL_DECISION_DAYS,
     ERR_ALREADY_ACKNOWLEDGED,
@@ -69,7 +70,6 @@ from brightline.reviews.services.assessment import (
     submit_self_review,
 )
 from brightline.reviews.services.calibration import (
-    ANONYMOUS_PANELIST,
     ERR_CHANGE_PENDING,
     ERR_CITATION_NOT_IN_PACKET,
     ERR_CONFLICTED,
@@ -85,7 +85,6 @@ from brightline.reviews.services.calibration import (
     FLAG_MANAGER_LEAN,
     FLAG_NO_EVIDENCE,
     CalibrationFlag,
-    PanelistLabels,
     PreVoteSpread,
     _apply_outcome,
     _check_eligible,

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
@@ -30,6 +29,7 @@ from brightline.reviews.models import (
     phase_index,
 )
 from brightline.reviews.packet_items import CitationError, Reference, references_in
+from brightline.reviews.panels import PanelistLabels, label_panelists, votes_complete
 from brightline.reviews.services.assessment import _check_adverse_evidence, _check_dimension, _check_outcome
 from brightline.reviews.services.common import (
     DIMENSIONS,
@@ -184,35 +184,10 @@ def pre_votes_complete(review: Review) -> bool:
     return review.pre_votes_complete()
 
 
-@dataclass(frozen=True)
-class PanelistLabels:
-    """How the viewer sees who cast each pre-vote: names, or "Panelist 1, 2, 3" for the employee when the
-    policy hides names after release. The numbers follow a per-review hash, not the panelists' order."""
-
-    anonymised: bool
-    by_id: dict[int, str] = field(default_factory=dict)
-    by_name: dict[str, str] = field(default_factory=dict)
-
-    def of(self, panelist: Person) -> str:
-        return self.by_id.get(panelist.pk, ANONYMOUS_PANELIST) if self.anonymised else panelist.name
-
-    def of_name(self, name: str) -> str:
-        return self.by_name.get(name, ANONYMOUS_PANELIST) if self.anonymised else name
-
-
-ANONYMOUS_PANELIST = "A panelist"
-
-
 def panelist_labels(review: Review, viewer: Person | None) -> PanelistLabels:
     """Names for everyone but the reviewed employee, who sees them only if the policy says so."""
-    from brightline.policy.services import employee_sees_prevote_names
-
-    if viewer is None or viewer.pk != review.person_id or employee_sees_prevote_names():
-        return PanelistLabels(anonymised=False)
-    panelists = sorted(Person.objects.filter(pk__in=review.pre_votes.values("panelist")),
-                       key=lambda person: hashlib.sha256(f"{review.pk}:{person.pk}".encode()).hexdigest())
-    labels = {person.pk: f"Panelist {number}" for number, person in enumerate(panelists, start=1)}
-    return PanelistLabels(True, labels, {person.name: labels[person.pk] for person in panelists})
+    return label_panelists(Person.objects.filter(pk__in=review.pre_votes.values("panelist")).values_list("pk", "name"),
+                           subject_person_id=review.person_id, viewer=viewer, salt=str(review.pk))
 
 
 def memo_sections_for(review: Review, sections: Mapping[str, Any], viewer: Person | None) -> dict[str, Any]:
@@ -228,7 +203,7 @@ def memo_sections_for(review: Review, sections: Mapping[str, Any], viewer: Perso
 def pre_vote_spread(review: Review, *, viewer: Person | None) -> PreVoteSpread:
     eligible = eligible_panelists(review)
     voters = _voters(review, eligible)
-    complete = bool(eligible) and len(voters) == len(eligible)
+    complete = votes_complete(eligible=len(eligible), voted=len(voters))
     own = {vote.dimension: vote.outcome for vote in review.pre_votes.filter(panelist=viewer)} if viewer else {}
     spread: dict[str, dict[str, int]] = {}
     votes: list[dict[str, Any]] = []

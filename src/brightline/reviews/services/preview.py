@@ -7,12 +7,15 @@ is never edited in place: a change is a new note that replaces the old one, and 
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import transaction
 
 from brightline import access
 from brightline.audit.services import log_action
 from brightline.people.models import Dimension, Person
 from brightline.reviews.models import PacketAnnotation, Phase, Review, phase_index
+from brightline.reviews.packet import Packet
 from brightline.reviews.services.common import ERR_NOT_SELF, ReviewError, _require
 
 ANNOTATION_SECTIONS: dict[str, str] = {
@@ -63,6 +66,29 @@ def annotate_packet(review: Review, *, actor: Person, section: str, body: str,
     return annotation
 
 
+def pre_review_packet(packet: Packet, *, manager_submitted: bool) -> dict[str, Any]:
+    """What the person reads of her packet before release, on the page and through the API alike.
+
+    Never an outcome, proposed or calibrated, nor the promotion readiness; what her manager wrote and cites
+    (rationale, citations, cross-functional impact, scope growth, uncited claims) only once the assessment is
+    submitted.
+    """
+    shown = packet.to_json()
+    shown["pre_review"] = True
+    shown["manager_submitted"] = manager_submitted
+    shown["outcomes"] = [
+        {"dimension": row["dimension"], "label": row["label"],
+         "rationale": row["rationale"] if manager_submitted else "",
+         "citations": list(row["citations"]) if manager_submitted else []}
+        for row in packet.outcomes]
+    shown["promotion"] = {"rationale": packet.promotion["rationale"] if manager_submitted else "",
+                          "citations": list(packet.promotion["citations"] or []) if manager_submitted else []}
+    if not manager_submitted:
+        shown["cross_functional_impact"] = shown["scope_growth"] = ""
+        shown["uncited_claims"] = []
+    return shown
+
+
 def packet_annotations(review: Review) -> list[dict[str, object]]:
     """The current notes, each with its earlier versions (oldest first), in the order of the sections."""
     rows = list(review.annotations.select_related("author"))
@@ -93,4 +119,5 @@ __all__ = [
     "annotate_packet",
     "can_annotate_packet",
     "packet_annotations",
+    "pre_review_packet",
 ]

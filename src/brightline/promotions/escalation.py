@@ -1,0 +1,140 @@
+"""Escalation of promotion cases stuck past a deadline (E7): the case goes to the next person who can move it on.
+
+Each stage has a deadline: gathering evidence ``GATHERING_DAYS`` after the nomination, the panel
+``PANEL_DAYS`` after it was seated, an appeal its own ``due_on``. A run (scheduled daily, or
+``brightline promotions escalate``) finds the cases past it and, once per case, stage and appeal, hands them on:
+
+- a case still gathering evidence goes to the next person up the chain from the person's manager (their
+  manager's manager), or to a people partner when there is no one active above;
+- a panel or an appeal past its deadline goes to a people partner, who runs the process: the one who seated
+  the panel when still a people partner, otherwise the first active people partner by name.
+
+Never to the person the case is about. The person it went to sees it in "Needs you now", and so by e-mail
+through the notification runs, until the case leaves that stage; each escalation is audited.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import Min
+from django.utils import timezone
+
+from brightline import access
+from brightline.audit.services import log_action
+from brightline.people.models import AccessRole, Person
+from brightline.promotions.models import CaseAppeal, CaseEscalation, CasePanelist, CaseStatus, PromotionCase
+
+GATHERING_DAYS = 56
+PANEL_DAYS = 21
+ACTOR_LABEL = "job:promotions.escalate"
+
+REASON_GATHERING = ("The case has gathered evidence since {since} and passed its deadline on {due}; it needs a "
+                    "decision to seat a panel, gather more or withdraw.")
+REASON_PANEL = "The panel was seated on {since} and passed its deadline on {due} without a decision."
+REASON_APPEAL = "The appeal was filed on {since} and passed its deadline on {due} without a decision."
+
+
+@dataclass
+class EscalationRun:
+    escalated: list[CaseEscalation] = field(default_factory=list)
+    # Overdue cases with no one to hand them to (no active people partner): reported, tried again next run.
+    nobody_to_escalate_to: list[int] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"escalated": len(self.escalated),
+                "cases": [{"case": e.case_id, "stage": e.stage, "to": e.escalated_to.name} for e in self.escalated],
+                "nobody_to_escalate_to": self.nobody_to_escalate_to}
+
+
+def _people_partner(case: PromotionCase, preferred: Person | None = None) -> Person | None:
+    if preferred is not None and access.is_people_partner(preferred) and preferred.pk != case.person_id:
+        return preferred
+    return (Person.objects.filter(is_active=True, access_role__in=[AccessRole.PEOPLE_PARTNER, AccessRole.ADMIN])
+            .exclude(pk=case.person_id).order_by("name", "pk").first())
+
+
+def _next_in_chain(case: PromotionCase) -> Person | None:
+    manager = case.person.manager
+    above = manager.manager if manager is not None else None
+    if above is not None and above.is_active and above.pk != case.person_id:
+        return above
+    return _people_partner(case)
+
+
+def _panel_seated(case_ids: list[int]) -> dict[int, dt.date]:
+    rows = CasePanelist.objects.filter(case_id__in=case_ids).values("case_id").annotate(at=Min("added_at"))
+    return {row["case_id"]: timezone.localdate(row["at"]) for row in rows}
+
+
+def overdue_stages(today: dt.date) -> list[tuple[PromotionCase, CaseAppeal | None, str, dt.date, dt.date]]:
+    """(case, appeal, stage, since, due) for every open stage past its deadline on ``today``."""
+    found: list[tuple[PromotionCase, CaseAppeal | None, str, dt.date, dt.date]] = []
+    cases = list(PromotionCase.objects.filter(status__in=[CaseStatus.NOMINATED, CaseStatus.PANEL])
+                 .select_related("person__manager__manager"))
+    seated = _panel_seated([case.pk for case in cases if case.status == CaseStatus.PANEL])
+    for case in cases:
+        if case.status == CaseStatus.NOMINATED:
+            since = timezone.localdate(case.nominated_at)
+            due = since + dt.timedelta(days=GATHERING_DAYS)
+            stage = CaseEscalation.Stage.GATHERING
+        else:
+            since = seated.get(case.pk, timezone.localdate(case.nominated_at))
+            due = since + dt.timedelta(days=PANEL_DAYS)
+            stage = CaseEscalation.Stage.PANEL
+        if due < today:
+            found.append((case, None, stage, since, due))
+    for appeal in (CaseAppeal.objects.filter(status__in=[CaseAppeal.Status.REQUESTED, CaseAppeal.Status.IN_REVIEW],
+                                             due_on__lt=today).select_related("case__person")):
+        found.append((appeal.case, appeal, CaseEscalation.Stage.APPEAL, timezone.localdate(appeal.filed_at),
+                      appeal.due_on))
+    return found
+
+
+def escalate_overdue_cases(*, today: dt.date | None = None) -> EscalationRun:
+    """Hand every case past a stage's deadline to the next person who can move it on, once per stage."""
+    today = today or timezone.localdate()
+    run = EscalationRun()
+    for case, appeal, stage, since, due in overdue_stages(today):
+        key = f"{case.pk}:{stage}:{appeal.pk if appeal else ''}"
+        if CaseEscalation.objects.filter(key=key).exists():
+            continue
+        if stage == CaseEscalation.Stage.GATHERING:
+            target = _next_in_chain(case)
+            reason = REASON_GATHERING
+        else:
+            seat = case.panelists.select_related("added_by").order_by("added_at", "pk").first()
+            target = _people_partner(case, seat.added_by if seat else None)
+            reason = REASON_PANEL if stage == CaseEscalation.Stage.PANEL else REASON_APPEAL
+        if target is None:
+            run.nobody_to_escalate_to.append(case.pk)
+            continue
+        try:
+            with transaction.atomic():
+                escalation = CaseEscalation.objects.create(
+                    key=key, case=case, appeal=appeal, stage=stage, due_on=due, escalated_to=target,
+                    reason=reason.format(since=since.isoformat(), due=due.isoformat()))
+                log_action("promotions.case.escalated", None, case, {
+                    "stage": stage, "appeal": appeal.pk if appeal else None, "due_on": due,
+                    "escalated_to": target.pk}, actor_label=ACTOR_LABEL)
+        except IntegrityError:
+            continue  # another run escalated it a moment ago
+        run.escalated.append(escalation)
+    return run
+
+
+def open_escalations_for(person: Person) -> list[CaseEscalation]:
+    """Escalations handed to ``person`` whose case (or appeal) is still in the stage that was overdue."""
+    rows = (CaseEscalation.objects.filter(escalated_to=person)
+            .select_related("case__person", "appeal").order_by("escalated_at", "pk"))
+    still = []
+    for row in rows:
+        if row.stage == CaseEscalation.Stage.GATHERING and row.case.status == CaseStatus.NOMINATED \
+                or row.stage == CaseEscalation.Stage.PANEL and row.case.status == CaseStatus.PANEL \
+                or row.stage == CaseEscalation.Stage.APPEAL and row.appeal is not None \
+                and row.appeal.status != CaseAppeal.Status.DECIDED:
+            still.append(row)
+    return still
