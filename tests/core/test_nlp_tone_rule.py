@@ -10,6 +10,7 @@ from brightline.core.nlp.tone import (
     TARGET_FEATURES,
     lexicon_features,
     person_attacks,
+    sarcasm_words,
     target_features,
     tone_lexicon,
 )
@@ -119,3 +120,12 @@ def test_sarcasm_and_person_predicates_are_features(text: str, sarcasm: int, pre
 def test_praise_words_come_from_the_vader_lexicon() -> None:
     header = (LEXICON_PATH / "praise.tsv").read_text(encoding="utf-8").splitlines()[0]
     assert "vaderSentiment 3.3.2" in header and "brilliant" in tone_lexicon().praise
+
+
+def test_a_sarcastic_sentence_names_its_praise_words() -> None:
+    text = "Ok. Nice job breaking everything again, genius."
+    words = [(text[trigger.start:trigger.end], trigger.reason) for trigger in sarcasm_words(text)]
+    assert words == [("genius", "sarcasm aimed at the person")]
+    opener = "Congratulations, you broke the login page again."
+    assert [opener[t.start:t.end] for t in sarcasm_words(opener)] == ["Congratulations"]
+    assert sarcasm_words("Nice job, the build is much faster now.") == []

@@ -548,6 +548,25 @@ def person_judgement_words(text: str) -> list[ToneTrigger]:
     return triggers
 
 
+def sarcasm_words(text: str) -> list[ToneTrigger]:
+    """The praise words of sarcastic sentences: a praise used as a name ("…, genius"), else the opener
+    ("Nice job")."""
+    triggers = []
+    for sentence in _SENTENCES.finditer(text):
+        matches = list(_WORDS.finditer(sentence.group()))
+        lowered = [match.group().lower() for match in matches]
+        if not lowered or not _sarcasm(lowered):
+            continue
+        opener = next((len(words) for words in _SARCASM_OPENERS if tuple(lowered[:len(words)]) == words), 0)
+        vocatives = [index for index, word in enumerate(lowered) if word in _SARCASM_VOCATIVES]
+        picked = vocatives or list(range(opener))
+        for index in picked:
+            start = sentence.start() + matches[index].start()
+            triggers.append(ToneTrigger(start, start + len(lowered[index]), matches[index].group(),
+                                        "sarcasm aimed at the person"))
+    return triggers
+
+
 def hostile_wording(reading: LexiconReading, targets: NDArray[np.float32]) -> NDArray[np.bool_]:
     """Whether a text holds any hostile word: an insult or profanity, a judgement word, a masked word, a
     judgement in a sentence about a person or the work, a person as the subject of a predicate that is neither
