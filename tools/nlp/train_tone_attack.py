@@ -15,10 +15,13 @@ regression (``attack`` / ``profane`` / ``other``) over:
 * the static sentence embedding (256 numbers),
 
 fitted on ``tools/nlp/eval/tone_dev_labels.csv`` (500 items, one labeller, the guide of
-``tools/nlp/eval/GUIDE.md``; ``critique`` and ``neutral`` are ``other``). The development rows
+``tools/nlp/eval/GUIDE.md``; ``critique`` and ``neutral`` are ``other``) and the 388 synthetic development
+texts of ``tools/nlp/dev_data/tone_synthetic.csv`` (``TONE_SYNTHETIC_WEIGHT``, default 1; their first-stage
+scores are the shipped first stage's, which never saw them). ``--with-toxicr`` adds ToxiCR training rows where
+ToxiCR's label and the product's definition agree (:func:`toxicr_agreeing_rows`). The development rows
 taken from ToxiCR's training rows were seen by the first stage, so their first-stage scores are
 computed by a copy of the first stage refitted without them (same recipe). C and the two
-thresholds are chosen on out-of-fold probabilities (5 folds, 3 shuffles) of the development set;
+thresholds are chosen on out-of-fold probabilities (5 grouped folds, 2 shuffles) of the development texts;
 the independent evaluation set is never read here.
 
 The thresholds are chosen for the decision the runtime makes (``classifiers.LinearTextClassifier``):
