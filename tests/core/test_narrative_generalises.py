@@ -115,11 +115,14 @@ def test_concrete_markers_name_attendance_artefacts_time_and_concrete_verbs() ->
             "She often comes into the office late.",
             "Missed the client report deadline last week.",
             "Her work is excellent.",
+            "Cut the page load from 3.2 to 1.1 seconds before the Q3 release.",
         ]
     )
-    assert markers[0].tolist() == [1.0, 0.0, 0.0, 1.0, 1.0]  # attendance, a concrete verb, two or more
-    assert markers[1].tolist() == [0.0, 1.0, 1.0, 1.0, 1.0]
-    assert markers[2].tolist() == [0.0, 0.0, 0.0, 0.0, 0.0]
+    # attendance, artefact, time, concrete verb, before/after, engineering work, date or period, two or more
+    assert markers[0].tolist() == [1.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0]
+    assert markers[1].tolist() == [0.0, 1.0, 1.0, 1.0, 0.0, 0.0, 0.0, 1.0]
+    assert markers[2].tolist() == [0.0] * 8
+    assert markers[3].tolist() == [0.0, 1.0, 1.0, 0.0, 1.0, 1.0, 1.0, 1.0]
 
 
 @pytest.mark.parametrize(

@@ -12,11 +12,11 @@ from brightline.core.nlp import classify_tone
 from brightline.core.nlp.splits import toxicr_split
 
 SHARED_DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
-# Measured on 2026-12-06 with the second stage (models/tone/metrics.json, "toxicr_test": the shipped check,
+# Measured on 2026-12-06 with the retrained second stage (models/tone/metrics.json, "toxicr_test": the shipped check,
 # rules included), minus 0.02. The split is toxicr_split: train on train, scored on test. ToxiCR's "toxic"
 # includes harsh words about code, which the check now leaves alone (MODEL_CARD.md), hence the fall from 0.79.
-TOXICR_TEST_MACRO_F1_FLOOR = 0.7147 - 0.02
-TOXICR_TEST_TOXIC_F1_FLOOR = 0.5057 - 0.02
+TOXICR_TEST_MACRO_F1_FLOOR = 0.7135 - 0.02
+TOXICR_TEST_TOXIC_F1_FLOOR = 0.5089 - 0.02
 BENIGN_FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "tone_benign_review_sentences.txt"
 # 15 of the 200 benign sentences were flagged on 2026-12-06 with the second stage (MODEL_CARD.md), plus 0.02.
 BENIGN_FLAG_RATE_CEILING = 15 / 200 + 0.02

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from brightline.core.nlp.tone import LEXICON_FEATURES, LEXICON_PATH, lexicon_features, person_attacks, tone_lexicon
+from brightline.core.nlp.tone import (
+    LEXICON_FEATURES,
+    LEXICON_PATH,
+    TARGET_FEATURES,
+    lexicon_features,
+    person_attacks,
+    sarcasm_words,
+    target_features,
+    tone_lexicon,
+)
 
 
 @pytest.mark.parametrize(("text", "words"), [
@@ -58,3 +67,65 @@ def test_the_lexicon_comes_from_named_packages_with_their_licences() -> None:
     assert "vaderSentiment 3.3.2" in judgements_header and "MIT" in judgements_header
     licences = (LEXICON_PATH / "LICENSES.md").read_text(encoding="utf-8")
     assert "Titus Wormer" in licences and "C.J. Hutto" in licences
+
+
+# Issue 16: a person named by role is judged as surely as "he is"; a denied judgement is not one.
+@pytest.mark.parametrize(("text", "words"), [
+    ("Whoever wrote this is clueless.", ["clueless"]),
+    ("The guy who reviewed this is lazy and useless.", ["lazy", "useless"]),
+    ("Our tech lead is hopeless.", ["hopeless"]),
+    ("People like you are lazy.", ["lazy"]),
+    ("You are not only lazy but useless.", ["lazy", "useless"]),
+])
+def test_the_rule_fires_on_a_person_named_by_role(text: str, words: list[str]) -> None:
+    assert [trigger.text for trigger in person_attacks(text)] == words
+
+
+@pytest.mark.parametrize("text", [
+    "She is not lazy at all; the delay came from the vendor.",
+    "He is never careless with migrations.",
+    "The parser is hopeless on long lines.",
+    "The author of this patch is wrong about the cache.",
+    "The team is blocked on the flaky test.",
+])
+def test_the_rule_leaves_denied_judgements_and_judged_work_alone(text: str) -> None:
+    assert person_attacks(text) == []
+
+
+@pytest.mark.parametrize(("text", "person", "work"), [
+    ("Whoever wrote this is clueless.", 1, 0),
+    ("Your test is useless.", 0, 1),
+    ("Your regex is hopeless on long lines.", 0, 1),
+    ("People like you are lazy.", 1, 0),
+])
+def test_the_nearest_subject_says_who_or_what_is_judged(text: str, person: int, work: int) -> None:
+    row = target_features([text])[0]
+    assert (row[TARGET_FEATURES.index("nearest_subject_person")],
+            row[TARGET_FEATURES.index("nearest_subject_work")]) == (person, work)
+
+
+@pytest.mark.parametrize(("text", "sarcasm", "predicate"), [
+    ("Nice job breaking everything again, genius.", 1, 0),
+    ("Nice job, the build is much faster now.", 0, 0),
+    ("He is a liability.", 0, 1),
+    ("She is a brilliant debugger.", 0, 0),
+    ("He is patient and generous with his time.", 0, 0),
+])
+def test_sarcasm_and_person_predicates_are_features(text: str, sarcasm: int, predicate: int) -> None:
+    row = target_features([text])[0]
+    assert (row[TARGET_FEATURES.index("sarcasm")], row[TARGET_FEATURES.index("person_predicate")]) == (
+        sarcasm, predicate)
+
+
+def test_praise_words_come_from_the_vader_lexicon() -> None:
+    header = (LEXICON_PATH / "praise.tsv").read_text(encoding="utf-8").splitlines()[0]
+    assert "vaderSentiment 3.3.2" in header and "brilliant" in tone_lexicon().praise
+
+
+def test_a_sarcastic_sentence_names_its_praise_words() -> None:
+    text = "Ok. Nice job breaking everything again, genius."
+    words = [(text[trigger.start:trigger.end], trigger.reason) for trigger in sarcasm_words(text)]
+    assert words == [("genius", "sarcasm aimed at the person")]
+    opener = "Congratulations, you broke the login page again."
+    assert [opener[t.start:t.end] for t in sarcasm_words(opener)] == ["Congratulations"]
+    assert sarcasm_words("Nice job, the build is much faster now.") == []

@@ -6,13 +6,15 @@
     .venv/bin/python tools/nlp/build_tone_lexicon.py /tmp/lexicon/cuss-2.2.0.tgz \
         /tmp/lexicon/vaderSentiment-3.3.2-py2.py3-none-any.whl /tmp/lexicon/lemminflect-0.2.3-py3-none-any.whl
 
-Nothing in the lexicon is typed by hand. Three files are written:
+Nothing in the lexicon is typed by hand. Four files are written:
 
 * ``insults.tsv``: the English entries of ``cuss`` 2.2.0 (npm, MIT, Titus Wormer) with their
   "sureness" rating (0 = usually clean, 1 = maybe profane, 2 = surely profane or a slur/insult);
   entries rated 0 are left out.
 * ``judgements.tsv``: the single words of the VADER lexicon (``vaderSentiment`` 3.3.2, PyPI, MIT,
   C.J. Hutto) whose mean human valence rating is at most -1.0 (on VADER's -4..+4 scale).
+* ``praise.tsv``: the single words of the same VADER lexicon rated at least +1.0 ("brilliant",
+  "generous"): praise of a person is never an attack (``tone.person_predicate``).
 * ``name_calling.tsv``: the words both lists condemn (``cuss`` rating 2 and VADER valence at most -1.0)
   that English uses as nouns and never as adjectives, by the part-of-speech table of ``lemminflect``
   0.2.3 (PyPI, MIT, Brad Jascob): "idiot", "moron", "loser", "crap" but not "stupid" or "dumb",
@@ -35,6 +37,7 @@ from pathlib import Path
 
 OUTPUT = Path(__file__).resolve().parents[2] / "src" / "brightline" / "core" / "nlp" / "models" / "tone_lexicon"
 JUDGEMENT_CEILING = -1.0
+PRAISE_FLOOR = 1.0
 _CUSS_ENTRY = re.compile(r"^\s*(?:'([^']+)'|\"([^\"]+)\"|([A-Za-z0-9]+)):\s*([012]),?\s*$")
 _VADER_WORD = re.compile(r"^[a-z][a-z'-]*[a-z]$")
 
@@ -106,6 +109,12 @@ def main() -> None:
         for word, valence in sorted(valences.items()):
             if valence <= JUDGEMENT_CEILING:
                 handle.write(f"{word}\t{valence}\n")
+    with (OUTPUT / "praise.tsv").open("w", encoding="utf-8") as handle:
+        handle.write("# vaderSentiment 3.3.2 (PyPI, MIT, C.J. Hutto): single words with valence "
+                     f">= {PRAISE_FLOOR}\n")
+        for word, valence in sorted(valences.items()):
+            if valence >= PRAISE_FLOOR:
+                handle.write(f"{word}\t{valence}\n")
     with (OUTPUT / "name_calling.tsv").open("w", encoding="utf-8") as handle:
         handle.write("# cuss 2.2.0 rating 2 and vaderSentiment 3.3.2 valence <= -1.0, nouns and never adjectives "
                      "by lemminflect 0.2.3 (PyPI, MIT, Brad Jascob)\n")
@@ -114,7 +123,7 @@ def main() -> None:
     (OUTPUT / "LICENSES.md").write_text(
         "# Licences of the tone lexicon's sources\n\n"
         "## insults.tsv: cuss 2.2.0 (npm registry)\n\n```\n" + cuss_licence.strip() + "\n```\n\n"
-        "## judgements.tsv: vaderSentiment 3.3.2 (PyPI)\n\n```\n" + vader_licence.strip() + "\n```\n\n"
+        "## judgements.tsv and praise.tsv: vaderSentiment 3.3.2 (PyPI)\n\n```\n" + vader_licence.strip() + "\n```\n\n"
         "## name_calling.tsv: parts of speech from lemminflect 0.2.3 (PyPI)\n\n```\n"
         + lemminflect_licence.strip() + "\n```\n",
         encoding="utf-8",

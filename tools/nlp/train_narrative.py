@@ -64,7 +64,7 @@ FIXTURE = ROOT / "tests" / "fixtures" / "narrative_labelled.csv"
 OUT_DIR = ROOT / "src" / "brightline" / "core" / "narrative" / "models" / "specificity"
 #: Recall on vague and character statements the threshold must keep on ``perf`` (the target is 0.90).
 MIN_PERF_RECALL = 0.92
-C_GRID = (0.5, 1.0, 2.0)
+C_GRID = (2.0,)  # chosen among 0.5, 1 and 2 on 2026-12-06 (twice); one value keeps a retrain short
 #: The statements of issue 16 and the tests: never training data.
 NEVER_TRAIN_ON = (
     "Huge impact on the business",
@@ -125,6 +125,18 @@ def own_examples() -> list[Example]:
         ]
 
 
+def review_examples() -> list[Example]:
+    """Review-style statements written for development (``narrative_train/review_statements.csv``): concrete
+    behaviour in a performance review's words (named artefacts, counts, before/after, dates), so that the model
+    learns specific review sentences from more than change-log wording, and vague or character ones in
+    varied wording. Synthetic, one writer; see ``narrative_train/README.md``."""
+    with (TRAIN_DIR / "review_statements.csv").open(newline="", encoding="utf-8") as handle:
+        return [
+            Example(row["text"], row["label"], "own_review", f"own_review:{index}")
+            for index, row in enumerate(csv.DictReader(handle))
+        ]
+
+
 def fixture_examples() -> list[Example]:
     examples = []
     with FIXTURE.open(newline="", encoding="utf-8") as handle:
@@ -155,7 +167,7 @@ def cr_examples(count: int = 300) -> list[Example]:
 
 
 def load_examples() -> list[Example]:
-    examples = perf_examples() + own_examples() + fixture_examples() + cr_examples(600)
+    examples = perf_examples() + own_examples() + review_examples() + fixture_examples() + cr_examples(600)
     forbidden = {text.lower().rstrip(".") for text in NEVER_TRAIN_ON}
     clash = [example.text for example in examples if example.text.lower().rstrip(". ") in forbidden]
     if clash:

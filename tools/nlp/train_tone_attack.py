@@ -15,10 +15,13 @@ regression (``attack`` / ``profane`` / ``other``) over:
 * the static sentence embedding (256 numbers),
 
 fitted on ``tools/nlp/eval/tone_dev_labels.csv`` (500 items, one labeller, the guide of
-``tools/nlp/eval/GUIDE.md``; ``critique`` and ``neutral`` are ``other``). The development rows
+``tools/nlp/eval/GUIDE.md``; ``critique`` and ``neutral`` are ``other``) and the 388 synthetic development
+texts of ``tools/nlp/dev_data/tone_synthetic.csv`` (``TONE_SYNTHETIC_WEIGHT``, default 1; their first-stage
+scores are the shipped first stage's, which never saw them). ``--with-toxicr`` adds ToxiCR training rows where
+ToxiCR's label and the product's definition agree (:func:`toxicr_agreeing_rows`). The development rows
 taken from ToxiCR's training rows were seen by the first stage, so their first-stage scores are
 computed by a copy of the first stage refitted without them (same recipe). C and the two
-thresholds are chosen on out-of-fold probabilities (5 folds, 3 shuffles) of the development set;
+thresholds are chosen on out-of-fold probabilities (5 grouped folds, 2 shuffles) of the development texts;
 the independent evaluation set is never read here.
 
 The thresholds are chosen for the decision the runtime makes (``classifiers.LinearTextClassifier``):
@@ -32,6 +35,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -44,10 +48,9 @@ sys.path.insert(0, str(ROOT / "tools" / "nlp"))
 
 import eval_pool  # noqa: E402
 from sklearn.linear_model import LogisticRegression  # noqa: E402
-from sklearn.model_selection import StratifiedKFold  # noqa: E402
 from train_classifiers import FeatureBuilder, piece_grams  # noqa: E402
 
-from brightline.core.nlp.classifiers import MODELS_PATH  # noqa: E402
+from brightline.core.nlp.classifiers import MODELS_PATH, load_linear_classifier  # noqa: E402
 from brightline.core.nlp.embeddings import embed_tokens  # noqa: E402
 from brightline.core.nlp.splits import toxicr_split  # noqa: E402
 from brightline.core.nlp.tokens import tokenize  # noqa: E402
@@ -61,16 +64,25 @@ from brightline.core.nlp.tone import (  # noqa: E402
     target_features,
 )
 
+SYNTHETIC = Path(__file__).resolve().parent / "dev_data" / "tone_synthetic.csv"
+#: ToxiCR training rows used as extra training data where ToxiCR's label and the product's definition agree:
+#: this many non-toxic rows (drawn by a hash of the text), and every toxic row the rules place (an attack when a
+#: person is judged or called names, profanity when it swears at no one); the rest are left out.
+TOXICR_OTHER_ROWS = 1200
+TOXICR_WEIGHT = 0.5
+TOXICR_FOLDS = 3
+#: The synthetic texts' weight in training (the 500 labelled development texts weigh 1).
+SYNTHETIC_WEIGHT = float(os.environ.get("TONE_SYNTHETIC_WEIGHT", "1.0"))
 DEV_POOL = eval_pool.EVAL_DIR / "tone_dev_pool.csv"
 DEV_LABELS = eval_pool.EVAL_DIR / "tone_dev_labels.csv"
 STAGE_LABELS = ("other", "attack", "profane")
-C_GRID = (0.3, 1.0, 2.0, 4.0)
+C_GRID = tuple(float(value) for value in os.environ.get("TONE_C_GRID", "1.0,2.0").split(","))
 THRESHOLDS = tuple(round(value, 2) for value in np.arange(0.10, 0.91, 0.05))
 # The ceilings the thresholds are chosen under, on out-of-fold predictions (a little under the product's
 # 10 % so that the independent set has room).
 CRITIQUE_CEILING = 0.08
-NEUTRAL_CEILING = 0.06
-FOLDS, SHUFFLES = 5, 3
+NEUTRAL_CEILING = 0.08
+FOLDS, SHUFFLES = 5, 2
 OUTPUT = MODELS_PATH / "tone"
 
 
@@ -83,6 +95,94 @@ def development_set() -> tuple[list[str], list[str], list[str], list[str]]:
     ids = list(labels)
     texts = [eval_pool.resolve(pool[item]["source"], pool[item]["ref"]) for item in ids]
     return [pool[item]["source"] + ":" + pool[item]["ref"] for item in ids], texts, [labels[item] for item in ids], ids
+
+
+def synthetic_set() -> tuple[list[str], list[str], list[str]]:
+    """``(texts, labels, groups)`` of the synthetic development texts (``dev_data/tone_synthetic.csv``).
+
+    Texts composed from one template share a group (their judgement word), so a fold never scores a text
+    whose twin it was trained on; hand-written texts are each their own group."""
+    with SYNTHETIC.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    groups = []
+    for row in rows:
+        if row["form"].startswith("composed"):
+            groups.append(row["form"] + ":" + row["text"].rstrip(".").split(" is ")[-1].split(" are ")[-1])
+        else:
+            groups.append("synthetic:" + row["item_id"])
+    return [row["text"] for row in rows], [row["label"] for row in rows], groups
+
+
+def toxicr_agreeing_rows(dev_keys: list[str]) -> tuple[list[str], list[str], list[str]]:
+    """``(ids, texts, stage labels)`` of ToxiCR training rows whose label agrees with the product's definition.
+
+    Non-toxic rows are ``other`` (ToxiCR and the product agree that nothing is wrong with them); a toxic row is
+    an ``attack`` when the person rule fires or a judgement's nearest subject is a person, ``profane`` when it
+    swears and names no person; every other toxic row (harsh words about code, which ToxiCR calls toxic and the
+    product calls critique) is left out. Development-pool rows and test-split rows are never taken."""
+    import hashlib
+
+    excluded = {key.split(":", 1)[1] for key in dev_keys if key.startswith("toxicr:")}
+    with (eval_pool.DATA_DIR / "toxicr_dev" / "toxicr_dev.csv").open(encoding="utf-8", newline="") as handle:
+        rows = [row for row in csv.DictReader(handle)
+                if toxicr_split(row["text"]) == "train" and row["id"] not in excluded]
+    seen: set[str] = set()
+    unique = []
+    for row in rows:
+        key = row["text"].strip().lower()
+        if key not in seen:
+            seen.add(key)
+            unique.append(row)
+    texts = [row["text"] for row in unique]
+    reading = read_texts(texts)
+    targets = target_features(texts)
+    swears = swearing(texts)
+    nearest_person = targets[:, TARGET_FEATURES.index("nearest_subject_person")] > 0
+    chosen_ids, chosen_texts, chosen_labels = [], [], []
+    calm = sorted((hashlib.sha256(row["text"].encode()).hexdigest(), index) for index, row in enumerate(unique)
+                  if row["is_toxic"] == "0")
+    calm_take = {index for _digest, index in calm[:TOXICR_OTHER_ROWS]}
+    for index, row in enumerate(unique):
+        if row["is_toxic"] == "0":
+            label = "other" if index in calm_take else ""
+        elif reading.attacks[index] and reading.mentions_person[index] or nearest_person[index] and (
+                reading.mentions_person[index]):
+            label = "attack"
+        elif swears[index] and not reading.mentions_person[index]:
+            label = "profane"
+        else:
+            label = ""
+        if label:
+            chosen_ids.append(row["id"])
+            chosen_texts.append(row["text"])
+            chosen_labels.append(label)
+    return chosen_ids, chosen_texts, chosen_labels
+
+
+def out_of_fold_first_stage(dev_keys: list[str], ids: list[str], texts: list[str]) -> np.ndarray:
+    """First-stage log-odds of ToxiCR training rows, each from a refit without its fold and the dev rows."""
+    odds = np.zeros(len(texts))
+    folds = np.arange(len(texts)) % TOXICR_FOLDS
+    for fold in range(TOXICR_FOLDS):
+        held = [index for index in range(len(texts)) if folds[index] == fold]
+        keys = dev_keys + ["toxicr:" + ids[index] for index in held]
+        odds[held] = held_out_first_stage(keys, [texts[index] for index in held])
+    return odds
+
+
+def first_stage_only() -> Any:
+    """The shipped first stage alone (a copy of the model folder without the second-stage block)."""
+    import shutil
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(prefix="tone-first-stage-"))
+    for path in OUTPUT.iterdir():
+        if path.is_file() and path.name != "second_stage.safetensors":
+            shutil.copy(path, folder / path.name)
+    description = json.loads((folder / "model.json").read_text(encoding="utf-8"))
+    description.pop("second_stage", None)
+    (folder / "model.json").write_text(json.dumps(description), encoding="utf-8")
+    return load_linear_classifier(folder)
 
 
 def held_out_first_stage(keys: list[str], texts: list[str]) -> np.ndarray:
@@ -132,19 +232,32 @@ def gated(probabilities: np.ndarray, hostile: np.ndarray) -> np.ndarray:
     return probabilities
 
 
-def out_of_fold(features: np.ndarray, targets: np.ndarray, C: float) -> np.ndarray:
-    """Mean out-of-fold probabilities over the shuffles."""
+def out_of_fold(features: np.ndarray, targets: np.ndarray, C: float, groups: np.ndarray,
+                extra: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+                row_weights: np.ndarray | None = None) -> np.ndarray:
+    """Mean out-of-fold probabilities over the shuffles; a group stays in one fold. ``extra`` rows
+    (features, targets, weights) join every training fold and are never scored."""
+    from sklearn.model_selection import StratifiedGroupKFold
+
     total = np.zeros((len(targets), len(STAGE_LABELS)))
     for seed in range(SHUFFLES):
-        for train, test in StratifiedKFold(FOLDS, shuffle=True, random_state=seed).split(features, targets):
-            model = fit(features[train], targets[train], C)
+        splitter = StratifiedGroupKFold(FOLDS, shuffle=True, random_state=seed)
+        for train, test in splitter.split(features, targets, groups):
+            train_x, train_y = features[train], targets[train]
+            weights = np.ones(len(train)) if row_weights is None else row_weights[train]
+            if extra is not None:
+                train_x = np.vstack([train_x, extra[0]])
+                train_y = np.concatenate([train_y, extra[1]])
+                weights = np.concatenate([weights, extra[2]])
+            model = fit(train_x, train_y, C, weights)
             total[test] += model.predict_proba(features[test])[:, _column_order(model)]
     return total / SHUFFLES
 
 
-def fit(features: np.ndarray, targets: np.ndarray, C: float) -> LogisticRegression:
+def fit(features: np.ndarray, targets: np.ndarray, C: float, weights: np.ndarray | None = None
+        ) -> LogisticRegression:
     model = LogisticRegression(C=C, max_iter=5000, class_weight="balanced")
-    return model.fit(features, targets)
+    return model.fit(features, targets, sample_weight=weights)
 
 
 def _column_order(model: LogisticRegression) -> list[int]:
@@ -180,8 +293,6 @@ def score_shipped_check_on_toxicr_test() -> None:
     """
     from sklearn.metrics import f1_score, precision_recall_fscore_support
 
-    from brightline.core.nlp.classifiers import load_linear_classifier
-
     with (eval_pool.DATA_DIR / "toxicr_dev" / "toxicr_dev.csv").open(encoding="utf-8", newline="") as handle:
         rows = [row for row in csv.DictReader(handle) if toxicr_split(row["text"]) == "test"]
     truth = ["toxic" if row["is_toxic"] == "1" else "ok" for row in rows]
@@ -204,25 +315,59 @@ def score_shipped_check_on_toxicr_test() -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--dry-run", action="store_true", help="cross-validate, write nothing")
+    parser.add_argument("--with-toxicr", action="store_true",
+                        help="add the ToxiCR training rows where the labels agree (lowered out-of-fold attack recall "
+                             "on 2026-12-06, so off by default)")
     arguments = parser.parse_args()
-    keys, texts, labels_list, _ids = development_set()
+    keys, dev_texts, dev_labels, ids = development_set()
+    cache = Path("/tmp/tone2/first_stage_dev.npy")
+    if cache.is_file() and len(np.load(cache)) == len(dev_texts):
+        dev_first = np.load(cache)
+    else:
+        dev_first = held_out_first_stage(keys, dev_texts)
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        np.save(cache, dev_first)
+    synthetic_texts, synthetic_labels, synthetic_groups = synthetic_set()
+    # The first stage never saw the synthetic texts: its shipped scores are held out already.
+    shipped_first = first_stage_only()
+    synthetic_probabilities = shipped_first.probabilities(synthetic_texts)
+    toxic = np.clip(synthetic_probabilities[:, list(shipped_first.labels).index("toxic")], 1e-6, 1 - 1e-6)
+    synthetic_first = np.log(toxic / (1 - toxic))
+    texts = dev_texts + synthetic_texts
+    labels_list = dev_labels + synthetic_labels
+    first = np.concatenate([dev_first, synthetic_first])
+    groups = np.array(["dev:" + item for item in ids] + synthetic_groups)
+    source = np.array(["dev"] * len(dev_texts) + ["synthetic"] * len(synthetic_texts))
     labels = np.array(labels_list)
     targets = np.array([label if label in ("attack", "profane") else "other" for label in labels_list])
-    cache = Path("/tmp/tone2/first_stage_dev.npy")
-    if cache.is_file() and len(np.load(cache)) == len(texts):
-        first = np.load(cache)
-    else:
-        first = held_out_first_stage(keys, texts)
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        np.save(cache, first)
+    row_weights = np.where(source == "synthetic", SYNTHETIC_WEIGHT, 1.0)
     features = stage_features(first, texts)
+    extra = None
+    extra_counts: dict[str, int] = {}
+    if arguments.with_toxicr:
+        extra_ids, extra_texts, extra_labels = toxicr_agreeing_rows(keys)
+        extra_cache = Path(f"/tmp/tone2/first_stage_toxicr_{len(extra_texts)}.npy")
+        if extra_cache.is_file():
+            extra_first = np.load(extra_cache)
+        else:
+            extra_first = out_of_fold_first_stage(keys, extra_ids, extra_texts)
+            np.save(extra_cache, extra_first)
+        extra_targets = np.array(extra_labels)
+        extra = (stage_features(extra_first, extra_texts), extra_targets,
+                 np.full(len(extra_texts), TOXICR_WEIGHT))
+        extra_counts = {label: int((extra_targets == label).sum()) for label in STAGE_LABELS}
+        print(f"ToxiCR rows where the labels agree: {extra_counts}")
     reading = read_texts(texts)
     rules = (reading.attacks, swearing(texts))
     hostile = hostile_wording(reading, target_features(texts))
     results = []
     for C in C_GRID:
-        probabilities = gated(out_of_fold(features, targets, C), hostile)
+        probabilities = gated(out_of_fold(features, targets, C, groups, extra, row_weights), hostile)
         chosen = choose(probabilities, labels, rules)
+        if chosen:
+            attack, profane = decide(probabilities, chosen["attack_threshold"], chosen["profane_threshold"], rules)
+            chosen["oof_by_source"] = {name: shares(labels[source == name], (attack | profane)[source == name])
+                                       for name in ("dev", "synthetic")}
         print(f"C={C}: {chosen}")
         if chosen:
             results.append({"C": C, **chosen})
@@ -231,7 +376,11 @@ def main() -> None:
     print(f"chosen: {best}")
     if arguments.dry_run:
         return
-    model = fit(features, targets, best["C"])
+    if extra is not None:
+        model = fit(np.vstack([features, extra[0]]), np.concatenate([targets, extra[1]]), best["C"],
+                    np.concatenate([row_weights, extra[2]]))
+    else:
+        model = fit(features, targets, best["C"], row_weights)
     order = _column_order(model)
     from safetensors.numpy import save_file
     dim = features.shape[1] - 1 - len(LEXICON_FEATURES) - len(TARGET_FEATURES)
@@ -250,12 +399,18 @@ def main() -> None:
         "labels": list(STAGE_LABELS), "lexicon_features": list(LEXICON_FEATURES),
         "target_features": list(TARGET_FEATURES), "embedding": "minilm-static", "C": best["C"],
         "attack_threshold": best["attack_threshold"], "profane_threshold": best["profane_threshold"],
-        "trained_on": "tools/nlp/eval/tone_dev_labels.csv (500 items, one labeller; development use only)",
+        "trained_on": ("tools/nlp/eval/tone_dev_labels.csv (500 items, one labeller), "
+                       f"tools/nlp/dev_data/tone_synthetic.csv ({len(synthetic_texts)} synthetic texts)"
+                       + ("" if extra is None else f", {len(extra[1])} ToxiCR training rows where ToxiCR's label "
+                          f"and the product's definition agree (weight {TOXICR_WEIGHT})")
+                       + "; development use only"),
     }
     (OUTPUT / "model.json").write_text(json.dumps(description, indent=2) + "\n", encoding="utf-8")
     metrics = json.loads((OUTPUT / "metrics.json").read_text(encoding="utf-8"))
     metrics["second_stage"] = {"development_items": len(texts), "classes": {label: int((targets == label).sum())
                                                                             for label in STAGE_LABELS},
+                               "items_by_source": {"dev": len(dev_texts), "synthetic": len(synthetic_texts),
+                                                   "toxicr_agreeing": extra_counts},
                                "cross_validation": results, "chosen": best,
                                "folds": FOLDS, "shuffles": SHUFFLES,
                                "ceilings": {"critique": CRITIQUE_CEILING, "neutral": NEUTRAL_CEILING}}

@@ -12,8 +12,11 @@ labelled statements (see ``models/specificity/MODEL_CARD.md``) and shipped as pl
 * concrete-behaviour markers (:data:`CONCRETE_MARKERS`): an attendance or time-keeping word, a named
   artefact or counterpart (a report, an email, a client, a deadline), a time reference ("last week",
   "twice", a month), a concrete verb ("missed", "turned in", "signed up"), and whether two or more of
-  these occur. Review prose describes concrete behaviour in general words ("she often comes into the
-  office late"); these markers let the few hundred labelled statements generalise to it.
+  these occur; since 2026-12-06 also a before/after or measured change ("from 3.2 to 1.1 seconds"), a
+  named piece of engineering or operations work ("runbook", "migration", "on-call"), and a date or
+  period ("Q3", "2025", "within two days"). Review prose describes concrete behaviour in general
+  words ("she often comes into the office late"); these markers let the few hundred labelled
+  statements generalise to it.
 
 A statement is flagged when ``P(vague) + P(character)`` reaches the model's threshold; the flag is
 ``character`` when that class is the likelier of the two. Because the model is linear, every
@@ -103,6 +106,21 @@ CONCRETE_MARKERS: tuple[re.Pattern[str], ...] = tuple(
         r"ignored|plagiari\w+|redo|redone|re-done|rescheduled|caught|spoken|spoke|told|asked (him|her|them)|"
         r"attended|presented|wrote|drafted|closed|sold|onboarded|trained|coached|led|completed the|delivered the|"
         r"stay(ed|s)? (late|past)|call(ed|s) (out|off|in)|comes? (in|into) (work|the office))\b",
+        # a before/after or a measured change ("from 3.2 to 1.1 seconds", "cut the close by half")
+        r"\b(from (about |around |over |under )?\$?[\d.,]+\s*%?\s*\w* (to|down to|up to) (about |under |over )?"
+        r"\$?[\d.,]+|(cut|reduced|raised|increased|decreased|dropped|fell|rose|grew|halved|doubled|tripled|saved|"
+        r"saving|lowered|shortened|sped up)\b[^.;]{0,40}\b(by|from|to|under|below|above) (about |around |over |"
+        r"under )?(\$|half|\d))",
+        # a named piece of engineering or operations work, or an event
+        r"\b(runbooks?|dashboards?|wiki|guides?|checklists?|contracts?|polic(y|ies)|releases?|migrat\w+|drills?|"
+        r"backlogs?|inbox|rota|rotation|on-call|pipelines?|databases?|servers?|clusters?|scripts?|unit tests?|"
+        r"test coverage|crm|integrations?|widgets?|newsletters?|calendars?|questionnaires?|timesheets?|manuals?|"
+        r"agendas?|scorecards?|outages?|incidents?|escalations?|pull requests?|bugs?|exports?|backups?|"
+        r"postmortems?|interviews?|candidates?|accounts?|applications?|grants?|venues?|vendors?|suppliers?|"
+        r"auditors?|regression tests?|pilot|launch|kickoff|stand-ups?|one-on-ones?|sprints?)\b",
+        # a date or a period
+        r"\b(q[1-4]|(19|20)\d\d|h[12]|first half|second half|year end|month-end|quarter-end|by (monday|tuesday|"
+        r"wednesday|thursday|friday)|within (\d+|one|two|three|a) (business )?(hours?|days?|weeks?))\b",
     )
 )
 MARKER_FEATURES = len(CONCRETE_MARKERS) + 1

@@ -36,6 +36,7 @@ from .tone import (
     person_attacks,
     person_judgement_words,
     read_texts,
+    sarcasm_words,
     swearing,
     target_features,
     word_spans,
@@ -316,7 +317,7 @@ class LinearTextClassifier:
         variants: list[str] = []
         for text in texts:
             found = {trigger.start: trigger for trigger in person_attacks(text)}
-            extra = person_judgement_words(text) if self.second_stage is not None else []
+            extra = [*person_judgement_words(text), *sarcasm_words(text)] if self.second_stage is not None else []
             for trigger in [*name_calling(text), *insult_words(text), *extra]:
                 found.setdefault(trigger.start, trigger)
             spans = [span for span in word_spans(text)[:TRIGGER_MAX_WORDS] if span[0] not in found]

@@ -93,6 +93,7 @@ class ToneLexicon:
     insults: dict[str, int]
     judgements: dict[str, float]
     name_calling: frozenset[str] = frozenset()
+    praise: frozenset[str] = frozenset()
 
 
 @cache
@@ -101,7 +102,8 @@ def tone_lexicon() -> ToneLexicon:
     insults = {word: int(value) for word, value in _read_table(LEXICON_PATH / "insults.tsv")}
     judgements = {word: float(value) for word, value in _read_table(LEXICON_PATH / "judgements.tsv")}
     names = frozenset(word for word, _kind in _read_table(LEXICON_PATH / "name_calling.tsv"))
-    return ToneLexicon(insults, judgements, names)
+    praise = frozenset(word for word, _value in _read_table(LEXICON_PATH / "praise.tsv"))
+    return ToneLexicon(insults, judgements, names, praise)
 
 
 def _read_table(path: Path) -> list[tuple[str, str]]:
@@ -137,13 +139,14 @@ def person_judgements(words: Sequence[str], lexicon: ToneLexicon | None = None) 
         while position >= 0 and index - position <= 4 and (
                 words[position] in _FILLERS or _is_judgement(words[position], lexicon)):
             position -= 1
-        if position < 0:
-            continue
+        between = words[position + 1:index]
+        if position < 0 or (not {"not", "never", "hardly", "no"}.isdisjoint(between) and "only" not in between):
+            continue  # no person named, or the judgement denied: "she is not lazy at all"
         before = words[position]
         if before in _COPULAS and position >= 1:
             subject = words[position - 1]
             addressed = subject in {"guys", "people"} and position >= 2 and words[position - 2] == "you"
-            if subject in _PERSONS or addressed:
+            if subject in _PERSONS or addressed or _role_subject(words[:position]):
                 hits.append(index)
             elif position >= 2 and words[position - 2] in _COPULAS and subject in _PERSONS:
                 hits.append(index)  # "are you stupid"
@@ -152,6 +155,35 @@ def person_judgements(words: Sequence[str], lexicon: ToneLexicon | None = None) 
         elif before in {"you", "u", "ya"} and (lexicon.insults.get(word, 0) >= 2 or _ends_clause(words, index)):
             hits.append(index)  # "you idiot", "you lazy bum"
     return hits
+
+
+#: Nouns that name a person by their role: "whoever wrote this is clueless", "the new hire is lazy", "our tech
+#: lead is hopeless" judge a person as surely as "he is" does.
+ROLE_NOUNS = frozenset({
+    "whoever", "guy", "guys", "person", "people", "author", "authors", "intern", "interns", "hire", "hires", "lead",
+    "reviewer", "reviewers", "developer", "developers", "dev", "devs", "engineer", "engineers", "programmer",
+    "programmers", "contractor", "contractors", "manager", "committer", "maintainer", "maintainers", "coder",
+    "coders", "colleague", "colleagues", "teammate", "teammates", "team", "boss", "newbie", "junior", "senior",
+    "everyone", "anyone", "someone", "somebody", "nobody", "man", "woman", "dude", "folks", "owner", "submitter",
+})
+_DETERMINERS = frozenset({"the", "a", "an", "our", "this", "that", "your", "their", "his", "her", "my", "some", "new",
+                          "whole", "tech", "same", "other", "honestly", "frankly", "seriously", "typical", "these",
+                          "those", "any", "every", "of", "like", "you"})
+
+
+def _role_subject(before: Sequence[str]) -> bool:
+    """Whether the clause before a copula starts with a person named by role ("whoever wrote this", "the guy
+    who reviewed this", "our tech lead", "people like you"): the first noun after determiners is a role noun."""
+    start = 0
+    for position, word in enumerate(before):
+        if word in {"and", "but", "so", "because", "that", "which"} and position + 1 < len(before):
+            start = position + 1  # the last clause: "it broke and the new guy is lazy"
+    for word in before[start:start + 4]:
+        if word in ROLE_NOUNS:
+            return True
+        if word not in _DETERMINERS:
+            return False
+    return False
 
 
 def _ends_clause(words: Sequence[str], index: int) -> bool:
@@ -311,7 +343,77 @@ TARGET_FEATURES = (
     "work_judged",  # a judgement word in a sentence about the work only ("this hack is ugly", "dead code")
     "insult_profane",  # a word the insult list rates surely profane or insulting ("crap", "wtf", "idiot")
     "negated_judgement",  # a judgement denied: "never fails", "no lack of", "nor does he lack", "not useless"
+    "nearest_subject_person",  # a judgement whose nearest subject before it is a person or a role noun
+    "nearest_subject_work",  # a judgement whose nearest subject is the work ("your test is useless", "this code")
+    "person_predicate",  # a person (pronoun or role noun) + copula + a word that is neither a state nor praise
+    "sarcasm",  # praise opening a sentence about a failure ("nice job breaking everything again, genius")
 )
+#: Nouns that name the work, not a person: the nearest subject of "your regex is hopeless" is the regex.
+WORK_NOUNS = frozenset({
+    "this", "that", "it", "these", "those", "code", "patch", "patches", "change", "changes", "function", "method",
+    "class", "test", "tests", "design", "approach", "hack", "name", "naming", "file", "files", "line", "lines",
+    "implementation", "api", "interface", "logic", "version", "commit", "diff", "pr", "regex", "script", "module",
+    "build", "parser", "query", "loop", "variable", "comment", "comments", "docs", "documentation", "error",
+    "message", "config", "default", "workaround", "migration", "fix", "idea", "solution", "review", "branch",
+    "pipeline", "service", "system", "bug", "feature", "library", "architecture", "schema", "output", "log", "logs",
+    "benchmark", "benchmarks", "performance", "process", "worker", "thread", "job", "cache", "plan",
+    "proposal", "decision", "argument", "explanation", "description", "wording", "structure", "one", "thing",
+    "stuff", "part", "section", "step", "check", "flag", "option", "field", "type", "value", "result", "results",
+    "macro", "string", "list", "array", "map", "handler", "callback", "endpoint", "request", "response",
+})
+_SARCASM_OPENERS = (("nice", "job"), ("nice", "work"), ("nice", "going"), ("great", "job"), ("great", "work"),
+                    ("good", "job"), ("well", "done"), ("way", "to"), ("thanks", "a"), ("thanks", "for"),
+                    ("keep", "it"), ("smart", "move"), ("congratulations",), ("congrats",), ("bravo",),
+                    ("brilliant",), ("impressive",), ("amazing",), ("wow",), ("oh", "great"), ("oh", "look"),
+                    ("what", "a"), ("another", "masterpiece"), ("another", "brilliant"))
+_SARCASM_VOCATIVES = frozenset({"genius", "einstein", "sherlock", "hero", "professor", "rockstar", "wizard",
+                                "expert", "champ", "smartass", "buddy", "pal", "mastermind", "superstar"})
+_FAILURE_WORDS = frozenset({"again", "broke", "break", "breaking", "broken", "breaks", "down", "deleted", "forgot",
+                            "nothing", "outage", "wrong", "doesn't", "didn't", "never", "another", "yet", "crash",
+                            "crashed", "failed", "fails", "half-baked", "usual"})
+
+
+def _nearest_subject(words: Sequence[str], index: int) -> str:
+    """``"person"``, ``"work"`` or ``""``: the nearest subject-like word before ``words[index]``."""
+    for position in range(index - 1, max(-1, index - 9), -1):
+        word = words[position]
+        if word in _COPULAS and position > 0 and _role_subject(words[:position]):
+            return "person"  # "whoever wrote this is clueless": the subject is whoever, not "this"
+        if word in WORK_NOUNS:
+            return "work"
+        if word in _PERSONS or word in ROLE_NOUNS or word in {"they", "them", "him"}:
+            return "person"
+        if word in {"your", "his", "her", "their"}:
+            return "work"  # "your <noun>": the judgement is of the thing owned
+    return ""
+
+
+def _person_predicate(words: Sequence[str], lexicon: ToneLexicon) -> int:
+    """A person subject, a copula and a predicate that is neither a state nor praise ("he is a liability"; not
+    "she is a brilliant debugger": :attr:`ToneLexicon.praise`, VADER's words rated +1.0 or more)."""
+    for index, word in enumerate(words[:-1]):
+        if word not in _COPULAS or index == 0:
+            continue
+        subject = words[index - 1]
+        if not (subject in _PERSONS or _role_subject(words[:index])):
+            continue
+        position = index + 1
+        while position < len(words) and words[position] in _FILLERS and words[position] not in {"not", "never"}:
+            position += 1
+        if position < len(words) and words[position] not in STATE_WORDS and words[position] not in {
+                "not", "never", "right", "welcome", "on", "in", "at", "the", "new", "here", "there", "back",
+                "going", "working", "done", "ok", "okay", "fine", "sure", "correct"} and (
+                lexicon.praise.isdisjoint(words[position:position + 4])):
+            return 1
+    return 0
+
+
+def _sarcasm(words: Sequence[str]) -> int:
+    """Praise that opens a sentence about a failure, or praise used as a name ("…, genius")."""
+    opening = any(tuple(words[:len(opener)]) == opener for opener in _SARCASM_OPENERS)
+    failure = not _FAILURE_WORDS.isdisjoint(words)
+    vocative = bool(words) and words[-1] in _SARCASM_VOCATIVES
+    return int((opening and failure) or (vocative and (opening or failure)))
 _NEGATIONS = frozenset({"never", "not", "no", "nor", "without", "isn't", "wasn't", "doesn't", "don't", "didn't",
                         "hardly", "neither", "cannot", "can't", "won't"})
 _PERSON_SUBJECTS = frozenset({"he", "she", "you", "they", "u", "his", "her", "your", "their", "he's", "she's",
@@ -370,6 +472,7 @@ def target_features(texts: Sequence[str]) -> NDArray[np.float32]:
     rows = np.zeros((len(texts), len(TARGET_FEATURES)), dtype=np.float32)
     for row, text in enumerate(texts):
         person_subject = person_judged = work_judged = profane = negated = 0
+        nearest_person = nearest_work = predicate = sarcasm = 0
         for sentence in _SENTENCES.findall(text):
             tokens = _WORDS.findall(sentence)
             if not tokens:
@@ -382,6 +485,14 @@ def target_features(texts: Sequence[str]) -> NDArray[np.float32]:
                       if (word in known or word.endswith("s")) and _judged(word, lexicon)]
             denied = [index for index in judged if not _NEGATIONS.isdisjoint(lowered[max(0, index - 3):index])]
             negated += len(denied)
+            sarcasm += _sarcasm(lowered)
+            if not _COPULAS.isdisjoint(lowered):
+                predicate += _person_predicate(_expanded(lowered), lexicon)
+            for index in judged:
+                if index not in denied:
+                    nearest = _nearest_subject(lowered, index)
+                    nearest_person += nearest == "person"
+                    nearest_work += nearest == "work"
             if len(denied) == len(judged):
                 continue
             if about_person:
@@ -389,7 +500,8 @@ def target_features(texts: Sequence[str]) -> NDArray[np.float32]:
             elif not _WORK_SUBJECTS.isdisjoint(lowered) or len(lowered) <= 4:
                 work_judged += 1
         rows[row] = (min(person_subject, 2), min(person_judged, 2), min(work_judged, 2), min(profane, 2),
-                     min(negated, 2))
+                     min(negated, 2), min(nearest_person, 2), min(nearest_work, 2), min(predicate, 2),
+                     min(sarcasm, 2))
     return rows
 
 
@@ -436,13 +548,35 @@ def person_judgement_words(text: str) -> list[ToneTrigger]:
     return triggers
 
 
+def sarcasm_words(text: str) -> list[ToneTrigger]:
+    """The praise words of sarcastic sentences: a praise used as a name ("…, genius"), else the opener
+    ("Nice job")."""
+    triggers = []
+    for sentence in _SENTENCES.finditer(text):
+        matches = list(_WORDS.finditer(sentence.group()))
+        lowered = [match.group().lower() for match in matches]
+        if not lowered or not _sarcasm(lowered):
+            continue
+        opener = next((len(words) for words in _SARCASM_OPENERS if tuple(lowered[:len(words)]) == words), 0)
+        vocatives = [index for index, word in enumerate(lowered) if word in _SARCASM_VOCATIVES]
+        picked = vocatives or list(range(opener))
+        for index in picked:
+            start = sentence.start() + matches[index].start()
+            triggers.append(ToneTrigger(start, start + len(lowered[index]), matches[index].group(),
+                                        "sarcasm aimed at the person"))
+    return triggers
+
+
 def hostile_wording(reading: LexiconReading, targets: NDArray[np.float32]) -> NDArray[np.bool_]:
-    """Whether a text holds any hostile word: an insult or profanity, a judgement word, a masked word, or a
-    judgement in a sentence about a person or the work (:func:`target_features`). The second stage's attack
+    """Whether a text holds any hostile word: an insult or profanity, a judgement word, a masked word, a
+    judgement in a sentence about a person or the work, a person as the subject of a predicate that is neither
+    a state nor praise ("he is a liability"), or sarcasm (:func:`target_features`). The second stage's attack
     flag needs one: feedback about a person with no hostile word ("he is patient and generous") is never an
     attack, however much it reads like the review prose the stage was trained on."""
     lexicon_columns = [LEXICON_FEATURES.index(name) for name in ("insult_sure", "insult_maybe", "strongest_judgement",
                                                                  "judgements", "person_judged", "masked_word")]
-    target_columns = [TARGET_FEATURES.index(name) for name in ("person_judged", "work_judged", "insult_profane")]
+    target_columns = [TARGET_FEATURES.index(name) for name in ("person_judged", "work_judged", "insult_profane",
+                                                               "nearest_subject_person", "person_predicate",
+                                                               "sarcasm")]
     return np.asarray((reading.features[:, lexicon_columns].sum(axis=1) > 0)
                       | (targets[:, target_columns].sum(axis=1) > 0))
