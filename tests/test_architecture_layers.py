@@ -29,6 +29,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("support",),
     ("promotions",),  # promotion cases reuse the reviews app's citation and appeal rules
     ("fairness",),
+    ("governance",),  # the leadership view, manager quality, system health and their inputs (HRIS, surveys)
     ("operations",),
     ("dashboards",),
     ("notifications",),  # e-mails and the calendar feed, built on the dashboards' inbox

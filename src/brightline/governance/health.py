@@ -37,9 +37,9 @@ from brightline.core.fairness import (
 )
 from brightline.core.narrative import check_text
 from brightline.fairness.decisions import auditable_cycles
-from brightline.fairness.models import HrisEvent
-from brightline.fairness.surveys import ClarityReport, clarity_for_manager
 from brightline.feedback.models import Checkpoint
+from brightline.governance.models import HrisEvent
+from brightline.governance.surveys import ClarityReport, clarity_for_manager
 from brightline.people.models import Person, Team
 from brightline.reviews.models import OUTCOME_SCALE, CalibrationChange, DimensionAssessment, Review
 from brightline.support.models import SupportPlan

@@ -18,9 +18,9 @@ from django.utils import timezone
 
 from brightline import access
 from brightline.core.fairness import OutcomeAudit, PromotionVelocityReport, suppress_small_groups
-from brightline.fairness import health
 from brightline.fairness.audits import CutAudit, audit_measure
 from brightline.fairness.decisions import STANDARD_CUTS, DecisionTable, auditable_cycles, table_from_cycle
+from brightline.governance import health
 from brightline.people.models import Person, Team
 
 DELIVERY_WINDOW_DAYS = 91

@@ -1,0 +1,56 @@
+"""Governance JSON API (mounted at ``/api/governance``): the leadership aggregates. Same access rules as
+the pages. ``/api/fairness/leadership``, where it was first published, answers the same."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Router
+from ninja.errors import HttpError
+
+from brightline import access
+from brightline.governance import leadership
+from brightline.policy.services import min_cohort_size
+
+router = Router(tags=["governance"])
+# The address the leadership aggregates had before they moved out of the fairness app; mounted at /fairness.
+moved_router = Router(tags=["governance"])
+
+ERR_FORBIDDEN_AGGREGATES = "Organisation aggregates are for leaders and people partners."
+
+
+@router.get("/leadership", summary="Leadership aggregates: published cells only, with the executive brief")
+def leadership_aggregates(request: HttpRequest, cycle: str | None = None) -> dict[str, Any]:
+    """``cycle``: a decided cycle's id; by default the latest decided cycle with the minimum cohort of people."""
+    viewer = request.auth  # type: ignore[attr-defined]
+    if not access.can_view_leadership_view(viewer):
+        raise HttpError(403, ERR_FORBIDDEN_AGGREGATES)
+    try:
+        view = leadership.build_leadership_view(min_cohort=min_cohort_size(), cycle=cycle)
+    except leadership.UnknownCycle as error:
+        raise HttpError(404, str(error)) from None
+    shown = next((choice for choice in view.cycles if choice.id == view.cycle_id), None)
+    return {
+        "min_cohort": view.min_cohort,
+        "cycle": shown.to_json() if shown else None,
+        "cycles": [choice.to_json() for choice in view.cycles],
+        "comparisons_withheld": view.comparisons_withheld,
+        "brief": [{"text": s.text, "evidence": [e.__dict__ for e in s.evidence]} for s in view.brief],
+        "teams": [{"team": row.label, "headcount": row.headcount, "withheld": row.headcount is None,
+                   **({} if row.headcount is None else {
+                       "deployments_per_week": row.deployments_per_week, "change_fail_rate": row.change_fail_rate,
+                       "outside_hours_share": row.outside_hours_share})} for row in view.teams],
+        "promotion_by_level": view.promotion_by_level.to_json() if view.promotion_by_level else None,
+        "calibration": view.calibration.to_json() if view.calibration else None,
+        "calibration_withheld": view.calibration_withheld,
+        "promotion_velocity": view.velocity.to_json(),
+        "four_fifths_flags": len(view.flags), "comparisons": view.comparisons,
+        "improvement_after_feedback": [{"cycle_name": row.cycle_name, **row.summary.to_json()}
+                                       for row in view.improvement],
+        "feedback_themes": [row.to_json() for row in leadership.feedback_themes(viewer)],
+    }
+
+
+moved_router.get("/leadership", summary="Leadership aggregates (former address of /governance/leadership)",
+                 operation_id="fairness_leadership_aggregates", deprecated=True)(leadership_aggregates)
