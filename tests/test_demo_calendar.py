@@ -38,7 +38,7 @@ def page_figures() -> dict[str, Any]:
     client = Client()
     delivery = _page(client, "erin", "/evidence/teams/payments/")
     health = _page(client, "mo", "/evidence/teams/payments/health/")
-    system = _page(client, "lee", "/governance/health/")
+    system = _page(client, "lee", "/governance/system-health/")
     from brightline.people.models import Person
 
     manager = _page(client, "pia", f"/governance/managers/{Person.objects.get(user__username='mo').pk}/")

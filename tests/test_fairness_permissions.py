@@ -8,7 +8,7 @@ pytestmark = pytest.mark.django_db
 
 PEOPLE_PARTNER_PAGES = ["/fairness/outcomes/", "/fairness/language/", "/governance/data/",
                         "/fairness/compliance/ll144/", "/fairness/compliance/ai-system/", "/fairness/"]
-AGGREGATE_PAGES = ["/governance/leadership/", "/governance/health/"]
+AGGREGATE_PAGES = ["/governance/leadership/", "/governance/system-health/"]
 ALLOWED = {
     # persona: (people-partner pages, aggregate pages, the governance index)
     "erin": (False, False, False),
@@ -83,7 +83,7 @@ def test_navigation_offers_the_leadership_view_to_leaders_and_people_partners(pe
 
 @pytest.mark.parametrize(("old", "new"), [
     ("/fairness/leadership/?cycle=3", "/governance/leadership/?cycle=3"),
-    ("/fairness/health/", "/governance/health/"),
+    ("/fairness/health/", "/governance/system-health/"),
     ("/fairness/managers/7/", "/governance/managers/7/"),
     ("/fairness/data/", "/governance/data/"),
 ])

@@ -127,7 +127,7 @@ def test_improvement_after_feedback_compares_the_two_closed_cycles(demo_twice, p
 
 def test_system_health_shows_organisation_clarity_and_movements(demo_twice, people, client):
     client.force_login(people["lee"].user)
-    response = client.get("/governance/health/")
+    response = client.get("/governance/system-health/")
     assert [row.summary.n for row in response.context["clarity"].quarters if row.summary.n] != []
     attrition = response.context["attrition"]
     # Three leavers, one regretted: neither the total nor a team's count may say whose departure it was.
@@ -136,7 +136,7 @@ def test_system_health_shows_organisation_clarity_and_movements(demo_twice, peop
     assert response.context["velocity"].levels
 
 
-@pytest.mark.parametrize("url", ["/governance/leadership/", "/governance/health/"])
+@pytest.mark.parametrize("url", ["/governance/leadership/", "/governance/system-health/"])
 def test_the_leaders_pages_show_no_one_by_name_with_the_fairness_history_loaded(demo_twice, people, client, url):
     from brightline.people.models import Person
 

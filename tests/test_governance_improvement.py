@@ -91,7 +91,7 @@ def test_one_calibrated_cycle_says_it_needs_two(personas, client_for):
 
 
 def test_an_appeal_is_not_counted_as_calibration_feedback(personas):
-    from brightline.governance.health import feedback_records
+    from brightline.governance.manager_quality import feedback_records
     from brightline.reviews.models import CalibrationChange, DimensionAssessment
 
     people = reports_of(personas.mo, 5, "MO")
@@ -105,7 +105,7 @@ def test_an_appeal_is_not_counted_as_calibration_feedback(personas):
 
 
 def test_uncited_claims_and_vague_language_are_counted_as_flags(personas):
-    from brightline.governance.health import feedback_records
+    from brightline.governance.manager_quality import feedback_records
     from brightline.reviews.models import DimensionAssessment
 
     people = reports_of(personas.mo, 5, "MO")

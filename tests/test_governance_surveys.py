@@ -236,7 +236,7 @@ def test_a_team_next_to_a_small_one_is_withheld_where_the_quarter_total_is_publi
     olga = personas.oscar.manager
     import_survey_answers(answers_csv(clarity_rows(QUARTER_3, "E-mo", [4, 4, 4, 5, 5, 3])
                                       + clarity_rows(QUARTER_3, olga.employee_id, [1, 2, 1])), actor=personas.pia)
-    health = client_for(personas.lee).get("/governance/health/")
+    health = client_for(personas.lee).get("/governance/system-health/")
     (organisation_quarter,) = health.context["clarity"].quarters
     assert organisation_quarter.summary.n == 9
     mo_page = client_for(personas.mo).get(f"/governance/managers/{personas.mo.pk}/")

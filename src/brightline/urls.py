@@ -32,8 +32,8 @@ def moved_to(name: str) -> Callable[..., HttpResponse]:
 MOVED_FROM_FAIRNESS = [
     path("fairness/leadership/", moved_to("governance:leadership")),
     path("fairness/leadership/drill-down/", moved_to("governance:drill-down")),
-    path("fairness/health/", moved_to("governance:health")),
-    path("fairness/managers/<int:person_id>/", moved_to("governance:manager")),
+    path("fairness/health/", moved_to("governance:system-health")),
+    path("fairness/managers/<int:person_id>/", moved_to("governance:manager-quality")),
     path("fairness/data/", moved_to("governance:data")),
 ]
 

@@ -19,7 +19,7 @@ from brightline.csvio import CsvImportError, describe_import
 from brightline.fairness import decisions
 from brightline.fairness.demographics import demographic_coverage, import_demographics, known_attributes
 from brightline.fairness.views import uploaded_csv
-from brightline.governance import health, leadership
+from brightline.governance import leadership, manager_quality, system_health
 from brightline.governance.hris import import_hris_events
 from brightline.governance.surveys import QUESTIONS, clarity_for_organisation, import_survey_answers
 from brightline.people.models import Person, Team
@@ -43,7 +43,7 @@ def _require(allowed: bool, message: str) -> None:
 @require_GET
 def index(request: HttpRequest) -> HttpResponse:
     viewer = _viewer(request)
-    managers = health.managers_visible_to(access.managers_quality_visible_to(viewer))
+    managers = manager_quality.managers_visible_to(access.managers_quality_visible_to(viewer))
     context = {"can_audit": access.can_run_fairness_audits(viewer),
                "can_lead": access.can_view_leadership_view(viewer), "managers": managers}
     if not (context["can_lead"] or managers):
@@ -88,27 +88,27 @@ def data(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-def manager_quality(request: HttpRequest, person_id: int) -> HttpResponse:
+def manager_quality_page(request: HttpRequest, person_id: int) -> HttpResponse:
     viewer = _viewer(request)
     manager = get_object_or_404(Person, pk=person_id)
     access.open_person_record(viewer, manager, what="fairness.manager_quality", denied=DENIED_MANAGER)
-    quality = health.measure_manager_quality(manager, min_cohort=min_cohort_size())
-    return render(request, "governance/manager.html", {"quality": quality})
+    quality = manager_quality.measure_manager_quality(manager, min_cohort=min_cohort_size())
+    return render(request, "governance/manager_quality.html", {"quality": quality})
 
 
 @require_GET
-def system_health(request: HttpRequest) -> HttpResponse:
+def system_health_page(request: HttpRequest) -> HttpResponse:
     viewer = _viewer(request)
     _require(access.can_view_aggregates(viewer), DENIED_AGGREGATES)
     min_cohort = min_cohort_size()
     cycles = decisions.auditable_cycles()
-    calibration, calibration_withheld = (health.published_calibration_health(cycles[0], min_cohort=min_cohort)
+    calibration, calibration_withheld = (system_health.published_calibration_health(cycles[0], min_cohort=min_cohort)
                                          if cycles else (None, False))
-    return render(request, "governance/health.html", {
-        "min_cohort": min_cohort, "velocity": health.promotion_velocity(min_cohort=min_cohort),
+    return render(request, "governance/system_health.html", {
+        "min_cohort": min_cohort, "velocity": system_health.promotion_velocity(min_cohort=min_cohort),
         "calibration": calibration, "calibration_withheld": calibration_withheld,
         "cycle": cycles[0] if cycles else None,
-        "attrition": health.attrition_by_team(min_cohort=min_cohort),
+        "attrition": system_health.attrition_by_team(min_cohort=min_cohort),
         "clarity": clarity_for_organisation(min_cohort=min_cohort)})
 
 

@@ -1,8 +1,10 @@
-"""Manager quality (G5) and system health (G6), from what the reviews, feedback and support apps hold.
+"""Manager quality (G5): how one manager's reviewing, one-to-ones and reports fare, from what the reviews,
+feedback, support and promotions apps hold, and the organisation's counts of it.
 
-Each figure is computed by the pure core where one exists (calibration movement and health,
-promotion velocity, rates with suppression). Data not yet recorded is reported as "not available"
-with the reason — never as zero.
+Not to be confused with system health (``system_health.py``: the organisation's promotion velocity,
+calibration, movements and clarity) or a team's working-hours health (the evidence app). Each
+figure is computed by the pure core where one exists (calibration movement, rates with
+suppression). Data not yet recorded is reported as "not available" with the reason — never as zero.
 """
 
 from __future__ import annotations
@@ -15,32 +17,23 @@ from functools import lru_cache
 from typing import Any
 
 from django.db.models import QuerySet
-from django.utils.text import slugify
 
 from brightline.core.fairness import (
     SIGNIFICANCE_LEVEL,
-    CalibrationHealth,
     CalibrationRecord,
     CycleImprovementSummary,
     FeedbackComparison,
-    LevelStart,
     ManagerCalibrationMovement,
     ManagerCycleFeedback,
-    OutcomeAudit,
-    PromotionVelocityReport,
-    audit_outcome_counts,
     compare_after_feedback,
-    measure_calibration_health,
     measure_calibration_movement,
-    measure_promotion_velocity,
     summarise_improvement,
 )
 from brightline.core.narrative import check_text
 from brightline.fairness.decisions import auditable_cycles
 from brightline.feedback.models import Checkpoint
-from brightline.governance.models import HrisEvent
 from brightline.governance.surveys import ClarityReport, clarity_for_manager
-from brightline.people.models import Person, Team
+from brightline.people.models import Person
 from brightline.reviews.models import OUTCOME_SCALE, CalibrationChange, DimensionAssessment, Review
 from brightline.support.models import SupportPlan
 
@@ -266,93 +259,6 @@ def measure_manager_quality(manager: Person, *, min_cohort: int, today: dt.date 
     return ManagerQuality(manager, min_cohort, movement, len(records),
                           Timeliness(on_time, late, missing, len(reports), recent), clarity,
                           improvement_after_feedback(manager, min_cohort=min_cohort), dict(outcomes), notes)
-
-
-# ------------------------------------------------------------------------------------- system health
-
-
-@dataclass(frozen=True)
-class AttritionByTeam:
-    audit: OutcomeAudit | None  # regretted leavers ÷ (team members + leavers), small teams withheld; None
-    # when fewer than the minimum cohort left
-    leavers: int
-    regretted: int
-    transfers: int
-    population: int
-    window_days: int
-
-
-def level_starts() -> list[LevelStart]:
-    """Hire level and each promotion, from the people records and imported HRIS promotions."""
-    promotions: dict[str, list[HrisEvent]] = {}
-    for event in HrisEvent.objects.filter(event=HrisEvent.Kind.PROMOTED).order_by("date"):
-        promotions.setdefault(event.employee_id, []).append(event)
-    starts: list[LevelStart] = []
-    for employee_id, start_date, level_code in Person.objects.values_list("employee_id", "start_date",
-                                                                           "level__code"):
-        events = promotions.pop(employee_id, [])
-        if start_date is None:
-            continue
-        first_level = (events[0].from_level if events and events[0].from_level else level_code) or ""
-        if not first_level:
-            continue
-        starts.append(LevelStart(employee_id, first_level, start_date))
-        starts.extend(LevelStart(employee_id, event.to_level, event.date) for event in events
-                      if event.date > start_date)
-    return starts
-
-
-def promotion_velocity(*, min_cohort: int) -> PromotionVelocityReport:
-    return measure_promotion_velocity(level_starts(), min_cohort=min_cohort)
-
-
-def calibration_health(cycle: Any = None) -> CalibrationHealth:
-    return measure_calibration_health(calibration_records(cycle=cycle))
-
-
-def calibrated_people(cycle: Any) -> int:
-    """How many people's proposals went through calibration in ``cycle``."""
-    return (DimensionAssessment.objects.filter(review__cycle=cycle).exclude(proposed_outcome="").exclude(outcome="")
-            .values("review__person_id").distinct().count())
-
-
-def published_calibration_health(cycle: Any, *, min_cohort: int) -> tuple[CalibrationHealth | None, bool]:
-    """A cycle's calibration figures and whether they are withheld: figures about fewer than ``min_cohort``
-    people are never shown, however many proposals (one per dimension) they count."""
-    people = calibrated_people(cycle)
-    if 0 < people < min_cohort:
-        return None, True
-    return calibration_health(cycle), False
-
-
-def _team_key(name: str, teams: dict[str, str]) -> str:
-    slug = slugify(name)[:80]
-    return teams.get(slug, name)
-
-
-def attrition_by_team(*, min_cohort: int, today: dt.date | None = None,
-                      window_days: int = ATTRITION_WINDOW_DAYS) -> AttritionByTeam:
-    """Regretted attrition and transfers over the last ``window_days``, per team, with suppression."""
-    today = today or dt.date.today()
-    since = today - dt.timedelta(days=window_days)
-    events = list(HrisEvent.objects.filter(date__gt=since, date__lte=today))
-    teams = {team.slug: team.slug for team in Team.objects.all()}
-    population: Counter[str] = Counter(
-        slug for slug in Person.objects.filter(is_active=True).values_list("team__slug", flat=True) if slug)
-    regretted: Counter[str] = Counter()
-    leavers = [event for event in events if event.event == HrisEvent.Kind.LEFT]
-    for event in leavers:
-        key = _team_key(event.from_team, teams) if event.from_team else ""
-        population[key] += 1  # a leaver belonged to the team during the window
-        regretted[key] += bool(event.regretted)
-    counts = {(team,): (n, regretted[team]) for team, n in population.items() if n}
-    # With few leavers a team's regretted count says whether a known colleague's departure was regretted,
-    # so the per-team rates follow the same rule as the total.
-    audit = (audit_outcome_counts(counts, min_cohort=min_cohort, group_columns=["team"])
-             if counts and len(leavers) >= min_cohort else None)
-    return AttritionByTeam(audit=audit, leavers=len(leavers), regretted=sum(1 for e in leavers if e.regretted),
-                           transfers=sum(1 for event in events if event.event == HrisEvent.Kind.TRANSFERRED),
-                           population=sum(population.values()), window_days=window_days)
 
 
 def managers_visible_to(visible: QuerySet[Person]) -> Iterable[Person]:

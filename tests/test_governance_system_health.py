@@ -72,8 +72,8 @@ def test_only_people_partners_import_hris_events(personas, persona):
 def test_promotion_velocity_uses_the_core_with_suppression(personas, organisation, ladder):
     import datetime as dt
 
-    from brightline.governance.health import promotion_velocity
     from brightline.governance.hris import import_hris_events
+    from brightline.governance.system_health import promotion_velocity
 
     people = make_people(organisation, ladder, personas.mo, [Member(f"P{i}", "alpha") for i in range(6)])
     lines = ["employee_id,event,date,from_level,to_level"]
@@ -106,7 +106,7 @@ def test_system_health_page_reads_calibration_and_withholds_few_leavers(personas
     people = make_people(organisation, ladder, personas.mo, members)
     decided_cycle(people, members)
     import_hris_events(EVENTS.encode(), actor=personas.pia)
-    response = client_for(personas.lee).get("/governance/health/")
+    response = client_for(personas.lee).get("/governance/system-health/")
     calibration = response.context["calibration"]
     assert (calibration.n, calibration.changed) == (24, 8)
     page = response.content.decode()
@@ -121,7 +121,7 @@ def test_calibration_figures_of_a_cycle_below_the_minimum_cohort_are_withheld(pe
     # 7 people: 28 proposals, but the figure is about 7 people, one fewer than the minimum.
     members = [Member(f"R{i}", "alpha", outcome="meets", proposed="exceeds" if i < 2 else "") for i in range(7)]
     decided_cycle(make_people(organisation, ladder, personas.mo, members), members)
-    for url in ("/governance/health/", "/governance/leadership/"):
+    for url in ("/governance/system-health/", "/governance/leadership/"):
         response = client_for(personas.lee).get(url)
         page = response.content.decode()
         assert "Changed 8 of 28" not in page, url
