@@ -10,7 +10,7 @@ from ninja import Router
 from ninja.errors import HttpError
 
 from brightline import access
-from brightline.governance import leadership
+from brightline.governance import leadership, system_health
 from brightline.policy.services import min_cohort_size
 
 router = Router(tags=["governance"])
@@ -50,6 +50,19 @@ def leadership_aggregates(request: HttpRequest, cycle: str | None = None) -> dic
                                        for row in view.improvement],
         "feedback_themes": [row.to_json() for row in leadership.feedback_themes(viewer)],
     }
+
+
+
+@router.get("/system-health", summary="System health per team next to its delivery outcomes, quarter by quarter")
+def system_health_by_team(request: HttpRequest) -> dict[str, Any]:
+    """Per team large enough to show and per quarter: movements, clarity and working-hours health beside the
+    team's DORA figures over the same days. An association to look into, not a cause (``caution``)."""
+    viewer = request.auth  # type: ignore[attr-defined]
+    if not access.can_view_aggregates(viewer):
+        raise HttpError(403, ERR_FORBIDDEN_AGGREGATES)
+    min_cohort = min_cohort_size()
+    return {"min_cohort": min_cohort,
+            "health_and_delivery": system_health.health_next_to_delivery(min_cohort=min_cohort).to_json()}
 
 
 moved_router.get("/leadership", summary="Leadership aggregates (former address of /governance/leadership)",

@@ -32,8 +32,10 @@ from brightline.core.fairness import (
 from brightline.core.narrative import check_text
 from brightline.fairness.decisions import auditable_cycles
 from brightline.feedback.models import Checkpoint
+from brightline.governance.models import HrisEvent
 from brightline.governance.surveys import ClarityReport, clarity_for_manager
-from brightline.people.models import Person
+from brightline.people.models import Level, Person
+from brightline.promotions.models import CaseDecision, CaseStatus, PromotionCase
 from brightline.reviews.models import OUTCOME_SCALE, CalibrationChange, DimensionAssessment, Review
 from brightline.support.models import SupportPlan
 
@@ -216,6 +218,7 @@ class ManagerQuality:
     improvement: ImprovementAfterFeedback
     support_plan_outcomes: dict[str, int] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    developed: PeopleDeveloped | None = None
 
 
 def _assessment_timeliness(manager: Person) -> tuple[int, int, int]:
@@ -234,7 +237,7 @@ def _assessment_timeliness(manager: Person) -> tuple[int, int, int]:
 
 def measure_manager_quality(manager: Person, *, min_cohort: int, today: dt.date | None = None) -> ManagerQuality:
     """G5 for one manager: how calibration moved their proposals, timeliness, clarity of expectations as their
-    reports answered it in surveys, support-plan outcomes."""
+    reports answered it in surveys, support-plan outcomes, and the people developed among their reports."""
     today = today or dt.date.today()
     notes: list[str] = []
     records = calibration_records(manager=manager)
@@ -258,7 +261,78 @@ def measure_manager_quality(manager: Person, *, min_cohort: int, today: dt.date 
         notes.append("No clarity-of-expectations survey answers have been imported for this manager's reports.")
     return ManagerQuality(manager, min_cohort, movement, len(records),
                           Timeliness(on_time, late, missing, len(reports), recent), clarity,
-                          improvement_after_feedback(manager, min_cohort=min_cohort), dict(outcomes), notes)
+                          improvement_after_feedback(manager, min_cohort=min_cohort), dict(outcomes), notes,
+                          people_developed(manager, min_cohort=min_cohort))
+
+
+# ------------------------------------------------------------------------------------ people developed
+
+
+@dataclass(frozen=True)
+class DevelopedYear:
+    """One calendar year of a manager's people developed: promotions and moves into management among the
+    people who reported to them."""
+
+    year: int
+    promotions: int
+    successors: int
+
+
+@dataclass(frozen=True)
+class PeopleDeveloped:
+    """Promotions and successors among the people who have reported to one manager, per year (G5).
+
+    ``reports`` counts everyone who reported to the manager as Brightline knows it: their current
+    reports (active or not) and anyone a promotion case named them the manager of. A promotion is a
+    decided promotion case the manager was the manager of, or a promotion from the HR system of one of
+    those people (the same person and level counted once). A successor is one of those people who now
+    manages people or was promoted to a level on the manager track. Withheld whole (``withheld``)
+    when fewer than ``min_cohort`` people reported: a count of one would name that person's move.
+    """
+
+    min_cohort: int
+    reports: int
+    promotions: int = 0
+    successors: int = 0
+    years: tuple[DevelopedYear, ...] = ()
+    successors_without_date: int = 0  # now managing people, with no promotion that says when
+
+    @property
+    def withheld(self) -> bool:
+        return self.reports < self.min_cohort
+
+
+def people_developed(manager: Person, *, min_cohort: int) -> PeopleDeveloped:
+    """G5 "people developed" for ``manager``: promotions and successors among the people who reported to them."""
+    reports = set(Person.objects.filter(manager=manager).values_list("pk", flat=True))
+    reports |= set(PromotionCase.objects.filter(manager=manager).values_list("person_id", flat=True))
+    reports.discard(manager.pk)
+    if len(reports) < min_cohort:
+        return PeopleDeveloped(min_cohort, len(reports))
+    manager_track = set(Level.objects.filter(ladder__track="manager").values_list("code", flat=True))
+    promoted: dict[tuple[int, str], dt.date] = {}
+    for person_id, decided_at, code in PromotionCase.objects.filter(
+            manager=manager, status=CaseStatus.DECIDED, decision=CaseDecision.PROMOTED,
+            decided_at__isnull=False).values_list("person_id", "decided_at", "to_level__code"):
+        promoted[(person_id, code)] = min(decided_at.date(), promoted.get((person_id, code), decided_at.date()))
+    for person_id, day, code in HrisEvent.objects.filter(
+            event=HrisEvent.Kind.PROMOTED, person_id__in=reports).values_list("person_id", "date", "to_level"):
+        promoted[(person_id, code)] = min(day, promoted.get((person_id, code), day))
+    into_management: dict[int, dt.date] = {}
+    for (person_id, code), day in promoted.items():
+        if code in manager_track:
+            into_management[person_id] = min(day, into_management.get(person_id, day))
+    managing_now = set(Person.objects.filter(pk__in=reports, reports__is_active=True).values_list("pk", flat=True))
+    undated = managing_now - into_management.keys()
+    by_year: dict[int, list[int]] = {}
+    for day in promoted.values():
+        by_year.setdefault(day.year, [0, 0])[0] += 1
+    for day in into_management.values():
+        by_year.setdefault(day.year, [0, 0])[1] += 1
+    return PeopleDeveloped(min_cohort, len(reports), promotions=len(promoted),
+                           successors=len(into_management) + len(undated),
+                           years=tuple(DevelopedYear(year, *counts) for year, counts in sorted(by_year.items())),
+                           successors_without_date=len(undated))
 
 
 def managers_visible_to(visible: QuerySet[Person]) -> Iterable[Person]:

@@ -109,6 +109,7 @@ def system_health_page(request: HttpRequest) -> HttpResponse:
         "calibration": calibration, "calibration_withheld": calibration_withheld,
         "cycle": cycles[0] if cycles else None,
         "attrition": system_health.attrition_by_team(min_cohort=min_cohort),
+        "health_and_delivery": system_health.health_next_to_delivery(min_cohort=min_cohort),
         "clarity": clarity_for_organisation(min_cohort=min_cohort)})
 
 
