@@ -149,7 +149,7 @@ def main() -> None:
         ("director", "home", "/"), ("director", "team", "/team/"),
         ("vp", "home", "/"), ("vp", "team", "/team/"),
         ("leader", "home", "/"), ("leader", "organisation", "/organisation/"),
-        ("leader", "leadership", "/fairness/leadership/"),
+        ("leader", "leadership", "/governance/leadership/"),
         ("partner", "home", "/"), ("partner", "fairness", "/fairness/"),
     ]
     port = free_port()

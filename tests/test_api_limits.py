@@ -114,7 +114,7 @@ def test_a_data_import_over_the_limit_is_refused_and_imports_nothing(personas, c
 
     settings.BRIGHTLINE_MAX_CSV_UPLOAD_BYTES = 1024 * 1024
     big = SimpleUploadedFile("big.csv", b"employee_id,attribute,value\n" + b"E-erin,age_band,30-39\n" * 60_000)
-    response = client_for(personas.pia).post("/fairness/data/", {"file": big, "kind": "demographics"},
+    response = client_for(personas.pia).post("/governance/data/", {"file": big, "kind": "demographics"},
                                              follow=True)
     assert "CSV uploads are limited to 1 MB" in response.content.decode()
     assert not DemographicRecord.objects.exists()

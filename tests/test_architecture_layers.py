@@ -29,6 +29,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("support",),
     ("promotions",),  # promotion cases reuse the reviews app's citation and appeal rules
     ("fairness",),
+    ("governance",),  # the leadership view, manager quality, system health and their inputs (HRIS, surveys)
     ("operations",),
     ("dashboards",),
     ("notifications",),  # e-mails and the calendar feed, built on the dashboards' inbox
@@ -40,7 +41,8 @@ PROJECT_MODULES = {
     "__init__": "project", "__main__": "project", "apps": "project", "settings": "project", "env": "project",
     "commands": "project", "wsgi": "project", "csvio": "project",
     # request middleware and API helpers every app's views and routers use
-    "security": "project", "pagination": "project", "apierrors": "project", "templatetags": "project",
+    "security": "project", "storagefull": "project", "pagination": "project", "apierrors": "project",
+    "templatetags": "project",
     "celery": "jobs",  # the Celery application runs the jobs app's jobs
     "access": "people",  # who may see whose record: a question about people, asked by every app above
     "api": "top", "urls": "top", "demo": "top", "demo_large": "top", "cli": "top", "subcommands": "top",

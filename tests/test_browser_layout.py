@@ -10,7 +10,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 WIDTHS = {1366: 900, 390: 844}
 PAGES = {"erin": ["/", "/me/notifications/"], "mo": ["/", "/me/notifications/", "/team/"],
-         "lee": ["/", "/fairness/leadership/"], "pia": ["/"]}
+         "lee": ["/", "/governance/leadership/"], "pia": ["/"]}
 
 
 def _login(browser, live_server, demo, username, width):
@@ -44,7 +44,7 @@ def test_the_leadership_view_names_teams_not_their_keys(browser, live_server, de
     from brightline.people.models import Team
 
     page = _login(browser, live_server, demo, "lee", 1366)
-    page.goto(f"{live_server.url}/fairness/leadership/")
+    page.goto(f"{live_server.url}/governance/leadership/")
     headers = page.locator("table th[scope=row]").all_inner_texts()
     keys = {team.slug for team in Team.objects.all() if team.slug != team.name}
     assert headers and not keys & {header.strip() for header in headers}, headers

@@ -163,7 +163,7 @@ def test_a_file_that_is_not_a_people_csv_is_not_quoted_back(tmp_path, ladder, or
 def test_the_other_imports_refuse_a_nul_byte_with_line_and_column(personas, tmp_path):
     from brightline.csvio import CsvImportError
     from brightline.evidence.timeoff import parse_time_off
-    from brightline.fairness.hris import import_hris_events
+    from brightline.governance.hris import import_hris_events
 
     with pytest.raises(CsvImportError) as raised:
         parse_time_off(b"person,start_date,end_date,kind\nE-erin,2026-01-05,2026-01-06,vaca\x00tion\n")

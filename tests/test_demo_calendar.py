@@ -38,10 +38,10 @@ def page_figures() -> dict[str, Any]:
     client = Client()
     delivery = _page(client, "erin", "/evidence/teams/payments/")
     health = _page(client, "mo", "/evidence/teams/payments/health/")
-    system = _page(client, "lee", "/fairness/health/")
+    system = _page(client, "lee", "/governance/system-health/")
     from brightline.people.models import Person
 
-    manager = _page(client, "pia", f"/fairness/managers/{Person.objects.get(user__username='mo').pk}/")
+    manager = _page(client, "pia", f"/governance/managers/{Person.objects.get(user__username='mo').pk}/")
     team_health, time_off = health["health"], health["time_off"].summary
     return {
         "delivery": delivery["current"]["json"],

@@ -28,7 +28,7 @@ from tests.demo_helpers import (
 # The apps whose tables hold the demo's history (people: the organisation itself).
 HISTORY_APPS = ("people", "evidence", "feedback", "reviews", "support", "insights")
 # The fairness history the demo builds (demographics, HRIS movements, survey answers): also the same for a seed.
-FAIRNESS_HISTORY = ("fairness.DemographicRecord", "fairness.HrisEvent", "fairness.SurveyResponse")
+FAIRNESS_HISTORY = ("fairness.DemographicRecord", "governance.HrisEvent", "governance.SurveyResponse")
 # Fields that may hold a moment after the demo's "today", and why.
 NOT_DEMO_HISTORY = {
     "audit.AuditEntry.created_at": "audit entries record when the demo was really loaded",

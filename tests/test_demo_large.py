@@ -18,8 +18,9 @@ from django.db import transaction
 from brightline.demo import DEMO_PASSWORD
 from brightline.demo_large import SPAN_MAX, SPAN_MIN
 from brightline.evidence.models import CommitRecord, EvidenceItem, PullRequest, TimeOff
-from brightline.fairness.models import DemographicRecord, HrisEvent, SurveyResponse
+from brightline.fairness.models import DemographicRecord
 from brightline.feedback.models import Accomplishment, FeedbackResponse
+from brightline.governance.models import HrisEvent, SurveyResponse
 from brightline.people.models import AccessRole, Person, Team
 from brightline.reviews.models import Phase, ReviewCycle
 

@@ -112,9 +112,9 @@ def test_the_data_page_imports_through_the_browser_and_shows_only_aggregates(per
     path.write_bytes(csv_bytes("employee_id,sex_or_gender", "E-erin,F", "E-pat,M"))
     browser = client_for(personas.pia)
     with path.open("rb") as handle:
-        assert browser.post("/fairness/data/", {"kind": "demographics", "file": handle}).status_code == 302
+        assert browser.post("/governance/data/", {"kind": "demographics", "file": handle}).status_code == 302
     assert len(stored()) == 2
-    page = browser.get("/fairness/data/").content.decode()
+    page = browser.get("/governance/data/").content.decode()
     assert "Erin" not in page.replace(personas.pia.name, "") and "fewer than" in page
     assert AuditEntry.objects.filter(action="fairness.demographics.read", data_json__contains="coverage").exists()
 

@@ -189,7 +189,7 @@ def test_themes_switched_off_by_policy_make_no_team_summary(personas, team_feedb
 
 # --- the leadership view links to each team's theme counts (H3) ------------------------------------------------
 
-LEADERSHIP = "/fairness/leadership/"
+LEADERSHIP = "/governance/leadership/"
 
 
 def feedback_themes_section(page: str) -> str:
@@ -249,7 +249,7 @@ def test_the_leadership_api_gives_the_same_team_theme_counts_as_the_page(persona
 
     run(team=personas.erin.team)
     rows = {row["team"]: row for row in
-            client_for(personas.lee).get("/api/fairness/leadership").json()["feedback_themes"]}
+            client_for(personas.lee).get("/api/governance/leadership").json()["feedback_themes"]}
     payments = rows["payments"]
     assert payments["state"] == "summarised"
     code_quality = Signal.objects.get(team=personas.erin.team, key="theme:code_quality", is_current=True)
@@ -264,7 +264,7 @@ def test_the_leadership_api_gives_the_same_team_theme_counts_as_the_page(persona
 def test_the_leadership_api_withholds_a_team_below_the_minimum_cohort(personas, client_for, team_feedback):
     run(team=personas.erin.team)
     rows = {row["team"]: row for row in
-            client_for(personas.pia).get("/api/fairness/leadership").json()["feedback_themes"]}
+            client_for(personas.pia).get("/api/governance/leadership").json()["feedback_themes"]}
     assert rows["payments"] == {"team": "payments", "name": personas.erin.team.name, "state": "withheld",
                                 "min_cohort": 5}
 
@@ -273,5 +273,5 @@ def test_the_leadership_api_says_not_enough_data_without_numbers(personas, bigge
     answer(personas.erin, [personas.pat, olga()], ("Shipped it.", "It works.", CONCERNS[0]))
     run(team=personas.erin.team)
     rows = {row["team"]: row for row in
-            client_for(personas.lee).get("/api/fairness/leadership").json()["feedback_themes"]}
+            client_for(personas.lee).get("/api/governance/leadership").json()["feedback_themes"]}
     assert rows["payments"] == {"team": "payments", "name": personas.erin.team.name, "state": "not_enough_data"}

@@ -55,7 +55,7 @@ def person_pages() -> list[str]:
 
 def test_the_person_pages_are_found():
     pages = person_pages()
-    assert {"person", "feedback:growth", "insights:person", "fairness:manager"} <= set(pages)
+    assert {"person", "feedback:growth", "insights:person", "governance:manager-quality"} <= set(pages)
 
 
 @pytest.mark.parametrize("page", person_pages())

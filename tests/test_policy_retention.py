@@ -15,8 +15,8 @@ from django.utils import timezone
 from brightline.audit.models import AccessLog, AuditEntry
 from brightline.audit.services import verify_chain
 from brightline.evidence.models import Deployment, EvidenceItem, Service
-from brightline.fairness.models import HrisEvent, SurveyResponse
 from brightline.feedback.models import Checkpoint, FeedbackInvitation, FeedbackRequest, FeedbackResponse
+from brightline.governance.models import HrisEvent, SurveyResponse
 from brightline.jobs.models import JobRun
 from brightline.operations import retention
 from brightline.policy.inventory import DEFAULT_RETENTION_DAYS

@@ -84,6 +84,8 @@ from brightline.dashboards.api import router as inbox_router  # noqa: E402
 from brightline.evidence.api import router as evidence_router  # noqa: E402
 from brightline.fairness.api import router as fairness_router  # noqa: E402
 from brightline.feedback.api import router as feedback_router  # noqa: E402
+from brightline.governance.api import moved_router as governance_moved_router  # noqa: E402
+from brightline.governance.api import router as governance_router  # noqa: E402
 from brightline.insights.api import router as insights_router  # noqa: E402
 from brightline.notifications.api import router as notifications_router  # noqa: E402
 from brightline.operations.api import router as operations_router  # noqa: E402
@@ -105,5 +107,7 @@ api.add_router("/reviews", reviews_router)
 api.add_router("/support", support_router)
 api.add_router("/promotions", promotions_router)
 api.add_router("/fairness", fairness_router)
+api.add_router("/fairness", governance_moved_router)
+api.add_router("/governance", governance_router)
 
 document_error_responses(api)

@@ -578,9 +578,10 @@ class _LargeBuilder:
 
     # -- fairness inputs and time off ------------------------------------------------------------------
     def _fairness(self) -> None:
-        from brightline.fairness.demo import DEMOGRAPHICS
-        from brightline.fairness.models import DemographicRecord, HrisEvent, SurveyResponse
-        from brightline.fairness.surveys import CLARITY
+        from brightline.fairness.models import DemographicRecord
+        from brightline.governance.demo import DEMOGRAPHICS
+        from brightline.governance.models import HrisEvent, SurveyResponse
+        from brightline.governance.surveys import CLARITY
         from brightline.policy.services import get_policy, update_policy
 
         allowed = get_policy().allowed_sources

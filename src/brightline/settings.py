@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "brightline.support",
     "brightline.promotions",
     "brightline.fairness",
+    "brightline.governance",
     "brightline.operations",
     "brightline.dashboards",
     "brightline.notifications",

@@ -1,6 +1,11 @@
+from collections.abc import Callable
+from typing import Any
+
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import include, path, reverse
 
 from brightline.api import api
 from brightline.people import sso
@@ -10,6 +15,29 @@ from brightline.people.login import ThrottledAdminAuthenticationForm
 handler500 = "brightline.storagefull.server_error"
 
 admin.site.login_form = ThrottledAdminAuthenticationForm
+
+
+def moved_to(name: str) -> Callable[..., HttpResponse]:
+    """A page that moved: a permanent redirect (308, so a form posted to the old address is posted again,
+    not turned into a GET) to ``name`` with the same arguments and query string."""
+
+    def view(request: HttpRequest, **kwargs: Any) -> HttpResponse:
+        query = request.META.get("QUERY_STRING", "")
+        return redirect(reverse(name, kwargs=kwargs) + (f"?{query}" if query else ""), permanent=True,
+                        preserve_request=True)
+
+    return view
+
+
+# The leadership view, system health, manager quality and their imports moved from /fairness/ to
+# /governance/ (docs/architecture.md); the old addresses people bookmarked keep working.
+MOVED_FROM_FAIRNESS = [
+    path("fairness/leadership/", moved_to("governance:leadership")),
+    path("fairness/leadership/drill-down/", moved_to("governance:drill-down")),
+    path("fairness/health/", moved_to("governance:system-health")),
+    path("fairness/managers/<int:person_id>/", moved_to("governance:manager-quality")),
+    path("fairness/data/", moved_to("governance:data")),
+]
 
 urlpatterns = [
     path("accounts/login/", sso.LoginView.as_view(), name="login"),
@@ -36,7 +64,9 @@ urlpatterns = [
     path("reviews/", include("brightline.reviews.urls")),
     path("support/", include("brightline.support.urls")),
     path("promotions/", include("brightline.promotions.urls")),
+    *MOVED_FROM_FAIRNESS,
     path("fairness/", include("brightline.fairness.urls")),
+    path("governance/", include("brightline.governance.urls")),
     path("people/changes/", include("brightline.people.urls")),
     path("", include("brightline.notifications.urls")),
     path("", include("brightline.dashboards.urls")),

@@ -24,7 +24,7 @@ GROUP_OF_PAGE = {
     "my-team": "Team", "evidence:team": "Team", "evidence:services": "Team", "insights:team": "Team",
     "feedback:training": "Team",
     "reviews:index": "Reviews", "support:index": "Reviews",
-    "organisation": "Organisation", "fairness:leadership": "Organisation",
+    "organisation": "Organisation", "governance:leadership": "Organisation",
     "fairness:index": "Fairness", "insights:organisation": "Fairness",
     "audit-trail": "Admin", "policy-edit": "Admin", "evidence:ingest": "Admin", "evidence:identities": "Admin",
 }

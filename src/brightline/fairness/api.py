@@ -1,27 +1,25 @@
-"""Fairness JSON API (mounted at ``/api/fairness``): the leadership aggregates, the outcome audit of a
-cycle, the LL144-shaped report and the AI-system record. Same access rules as the pages."""
+"""Fairness JSON API (mounted at ``/api/fairness``): the outcome audit of a cycle, the LL144-shaped report
+and the AI-system record. Same access rules as the pages. The leadership aggregates are the governance
+app's (``/api/governance/leadership``)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Field, Router, Schema, Status
+from ninja import Router
 from ninja.errors import HttpError
 
 from brightline import access
-from brightline.apierrors import ErrorOut
 from brightline.core.fairness import FairnessInputError
-from brightline.fairness import compliance, decisions, leadership
+from brightline.fairness import compliance, decisions
 from brightline.fairness.audits import run_outcome_audits
 from brightline.fairness.demographics import DemographicsError, has_demographics
-from brightline.policy import recommendations
 from brightline.policy.services import min_cohort_size
 
 router = Router(tags=["fairness"])
 
 ERR_FORBIDDEN_AUDITS = "Fairness audits and compliance reports are for people partners."
-ERR_FORBIDDEN_AGGREGATES = "Organisation aggregates are for leaders and people partners."
 ERR_NO_CYCLE = "No review cycle {cycle} that has reached the decision memo."
 
 
@@ -30,66 +28,6 @@ def _cycle(cycle_id: int) -> Any:
     if cycle is None:
         raise HttpError(404, ERR_NO_CYCLE.format(cycle=cycle_id))
     return cycle
-
-
-@router.get("/leadership", summary="Leadership aggregates: published cells only, with the executive brief")
-def leadership_aggregates(request: HttpRequest, cycle: str | None = None) -> dict[str, Any]:
-    """``cycle``: a decided cycle's id; by default the latest decided cycle with the minimum cohort of people."""
-    viewer = request.auth  # type: ignore[attr-defined]
-    if not access.can_view_leadership_view(viewer):
-        raise HttpError(403, ERR_FORBIDDEN_AGGREGATES)
-    try:
-        view = leadership.build_leadership_view(min_cohort=min_cohort_size(), cycle=cycle)
-    except leadership.UnknownCycle as error:
-        raise HttpError(404, str(error)) from None
-    shown = next((choice for choice in view.cycles if choice.id == view.cycle_id), None)
-    return {
-        "min_cohort": view.min_cohort,
-        "cycle": shown.to_json() if shown else None,
-        "cycles": [choice.to_json() for choice in view.cycles],
-        "comparisons_withheld": view.comparisons_withheld,
-        "brief": [{"text": s.text, "evidence": [e.__dict__ for e in s.evidence]} for s in view.brief],
-        "teams": [{"team": row.label, "headcount": row.headcount, "withheld": row.headcount is None,
-                   **({} if row.headcount is None else {
-                       "deployments_per_week": row.deployments_per_week, "change_fail_rate": row.change_fail_rate,
-                       "outside_hours_share": row.outside_hours_share})} for row in view.teams],
-        "promotion_by_level": view.promotion_by_level.to_json() if view.promotion_by_level else None,
-        "calibration": view.calibration.to_json() if view.calibration else None,
-        "calibration_withheld": view.calibration_withheld,
-        "promotion_velocity": view.velocity.to_json(),
-        "four_fifths_flags": len(view.flags), "comparisons": view.comparisons,
-        "improvement_after_feedback": [{"cycle_name": row.cycle_name, **row.summary.to_json()}
-                                       for row in view.improvement],
-        "feedback_themes": [row.to_json() for row in leadership.feedback_themes(viewer)],
-        "recommendation": view.recommendation.to_json() if view.recommendation else None,
-    }
-
-
-class RecommendationDecisionIn(Schema):
-    decision: str = Field(description="accepted or rejected")
-    reason: str = Field(max_length=2000)
-    cycle: str | None = Field(None, description="the brief's cycle id, as for GET /leadership")
-
-
-@router.post("/leadership/recommendation", response={201: dict[str, Any], 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
-             summary="Accept or reject the recommendation that ends the brief of this cycle, with a reason")
-def decide_brief_recommendation(request: HttpRequest, payload: RecommendationDecisionIn) -> Status[Any]:
-    viewer = request.auth  # type: ignore[attr-defined]
-    if not access.can_view_leadership_view(viewer):
-        raise HttpError(403, ERR_FORBIDDEN_AGGREGATES)
-    try:
-        view = leadership.build_leadership_view(min_cohort=min_cohort_size(), cycle=payload.cycle)
-    except leadership.UnknownCycle as error:
-        raise HttpError(404, str(error)) from None
-    if view.recommendation is None:
-        return Status(400, {"detail": recommendations.ERR_NO_RECOMMENDATION})
-    try:
-        row = recommendations.decide_recommendation(actor=viewer, shown=view.recommendation,
-                                                    decision=payload.decision, reason=payload.reason)
-    except recommendations.RecommendationError as error:
-        return Status(400, {"detail": str(error)})
-    return Status(201, {"decision": row.decision, "reason": row.reason, "rule": row.rule, "text": row.text,
-                        "decided_by": viewer.name, "decided_at": row.decided_at.isoformat()})
 
 
 @router.get("/cycles/{cycle_id}/outcome-audit", summary="Outcome audit of a decided cycle (people partners)")

@@ -1,8 +1,7 @@
 """``brightline audit outcomes``: audit any decision table (an HRIS export) offline, in one command.
 
-Also ``brightline import demographics`` (protected attributes, stored apart, people partners' data)
-``brightline import hris-events`` (leavers, transfers, promotions for system-health measures) and
-``brightline import surveys`` (anonymous clarity-of-expectations answers for manager quality).
+Also ``brightline import demographics`` (protected attributes, stored apart, people partners' data).
+``brightline import hris-events`` and ``brightline import surveys`` are the governance app's.
 """
 
 from __future__ import annotations
@@ -94,15 +93,3 @@ def _import_demographics(options: dict[str, Any], command: BaseCommand) -> int:
     from brightline.fairness.demographics import import_demographics
 
     return _run_import(options, command, import_demographics, "rows of demographic attributes")
-
-
-def _import_hris_events(options: dict[str, Any], command: BaseCommand) -> int:
-    from brightline.fairness.hris import import_hris_events
-
-    return _run_import(options, command, import_hris_events, "HRIS events")
-
-
-def _import_surveys(options: dict[str, Any], command: BaseCommand) -> int:
-    from brightline.fairness.surveys import import_survey_answers
-
-    return _run_import(options, command, import_survey_answers, "survey answers")

@@ -9,11 +9,6 @@ urlpatterns = [
     path("", views.index, name="index"),
     path("outcomes/", views.outcomes, name="outcomes"),
     path("language/", views.language, name="language"),
-    path("data/", views.data, name="data"),
-    path("managers/<int:person_id>/", views.manager_quality, name="manager"),
-    path("health/", views.system_health, name="health"),
-    path("leadership/", views.leadership_view, name="leadership"),
-    path("leadership/drill-down/", views.drill_down, name="drill-down"),
     path("compliance/ll144/", views.ll144, name="ll144"),
     path("compliance/ai-system/", views.ai_system_record, name="ai-system"),
 ]

@@ -1,23 +1,21 @@
-"""Fairness pages: audits and compliance reports for people partners, manager quality for the chain,
-system health and the leadership view for leaders. Each view asks ``brightline.access``, parses its
-input, calls one service and renders."""
+"""Fairness pages: audits and compliance reports for people partners. Each view asks
+``brightline.access``, parses its input, calls one service and renders. The leadership view, system
+health and manager quality are the governance app's pages."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.conf import settings
-from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
 from brightline import access
 from brightline.core.fairness import MISSING_COLUMN, FairnessInputError, format_values
-from brightline.csvio import CsvImportError, describe_import
-from brightline.fairness import compliance, decisions, health, leadership, narratives, pdf
+from brightline.fairness import compliance, decisions, narratives, pdf
 from brightline.fairness.audits import (
     CutAudit,
     audit_as_csv,
@@ -27,28 +25,13 @@ from brightline.fairness.audits import (
     run_language_audit,
     run_outcome_audits,
 )
-from brightline.fairness.demographics import (
-    DemographicsError,
-    attribute_label,
-    demographic_coverage,
-    has_demographics,
-    import_demographics,
-    known_attributes,
-)
-from brightline.fairness.hris import import_hris_events
-from brightline.fairness.surveys import QUESTIONS, clarity_for_organisation, import_survey_answers
-from brightline.people.models import Person, Team
-from brightline.policy import recommendations
+from brightline.fairness.demographics import DemographicsError, attribute_label, has_demographics, known_attributes
+from brightline.people.models import Person
 from brightline.policy.services import min_cohort_size
 from brightline.security import megabytes
 
 DENIED_AUDITS = "Fairness audits and compliance reports are for people partners."
-DENIED_DEMOGRAPHICS = "Demographic attributes are for people partners only."
-DENIED_MANAGER = "A manager's quality page is for the manager, their management chain and people partners."
-DENIED_AGGREGATES = "Organisation aggregates are for leaders and people partners."
-DENIED_DRILL_DOWN = "Drill-down is for people partners running an authorised review."
 ERR_NO_CYCLE = "Choose a review cycle that has reached the decision memo, or upload a decision table."
-ERR_NO_REASON = "Name the authorised review this drill-down is for."
 ERR_UPLOAD_TOO_LARGE = ("This file is {size} MB; CSV uploads are limited to {limit} MB. Split it into smaller "
                         "files, or ask your administrator to raise the limit.")
 
@@ -61,7 +44,7 @@ def _require(allowed: bool, message: str) -> None:
         raise PermissionDenied(message)
 
 
-def _uploaded(request: HttpRequest) -> bytes | None:
+def uploaded_csv(request: HttpRequest) -> bytes | None:
     """The uploaded CSV, refused (``FairnessInputError``) above ``MAX_CSV_UPLOAD_MB`` before it is read."""
     upload = request.FILES.get("file")
     if upload is None:
@@ -81,12 +64,8 @@ def _download(content: bytes | str, *, filename: str, content_type: str) -> Http
 @require_GET
 def index(request: HttpRequest) -> HttpResponse:
     viewer = _viewer(request)
-    managers = health.managers_visible_to(access.managers_quality_visible_to(viewer))
-    context = {"can_audit": access.can_run_fairness_audits(viewer),
-               "can_lead": access.can_view_leadership_view(viewer), "managers": managers}
-    if not (context["can_audit"] or context["can_lead"] or managers):
-        raise PermissionDenied(DENIED_AGGREGATES)
-    return render(request, "fairness/index.html", context)
+    _require(access.can_run_fairness_audits(viewer), DENIED_AUDITS)
+    return render(request, "fairness/index.html", {"can_audit": True})
 
 
 # ------------------------------------------------------------------------------------ outcome audits
@@ -109,7 +88,7 @@ def outcomes(request: HttpRequest) -> HttpResponse:
     table = None
     try:
         if request.method == "POST":
-            raw = _uploaded(request)
+            raw = uploaded_csv(request)
             if raw is None:
                 raise FairnessInputError("Choose a CSV file to audit.")
             context["posted"] = request.POST
@@ -174,7 +153,7 @@ def language(request: HttpRequest) -> HttpResponse:
                                "min_cohort": min_cohort, "posted": request.POST or request.GET}
     try:
         if request.method == "POST":
-            raw = _uploaded(request)
+            raw = uploaded_csv(request)
             if raw is None:
                 raise FairnessInputError("Choose a CSV file with the columns text and group.")
             kind = "manager_narrative" if request.POST.get("kind") == "manager_narrative" else "feedback"
@@ -198,110 +177,6 @@ def language(request: HttpRequest) -> HttpResponse:
     return render(request, "fairness/language.html", context)
 
 
-# ----------------------------------------------------------------------------- demographics and HRIS
-
-
-@require_http_methods(["GET", "POST"])
-def data(request: HttpRequest) -> HttpResponse:
-    viewer = _viewer(request)
-    _require(access.can_view_demographics(viewer), DENIED_DEMOGRAPHICS)
-    errors: list[Any] = []
-    if request.method == "POST":
-        try:
-            raw = _uploaded(request)
-        except FairnessInputError as error:
-            raw, refused = None, str(error)
-        else:
-            refused = "Choose a CSV file to import."
-        importer = {"demographics": import_demographics, "surveys": import_survey_answers}.get(
-            request.POST.get("kind", ""), import_hris_events)
-        if raw is None:
-            messages.error(request, refused)
-        else:
-            try:
-                result = importer(raw, actor=viewer, dry_run=request.POST.get("dry_run") == "on")
-            except CsvImportError as error:
-                errors = error.errors
-            else:
-                messages.success(request, describe_import(result, "rows"))
-                return redirect("fairness:data")
-    min_cohort = min_cohort_size()
-    return render(request, "fairness/data.html", {
-        "coverage": demographic_coverage(viewer, min_cohort=min_cohort), "min_cohort": min_cohort,
-        "errors": errors, "attributes": known_attributes(), "survey_questions": QUESTIONS})
-
-
-# ------------------------------------------------------------------------- manager quality and health
-
-
-@require_GET
-def manager_quality(request: HttpRequest, person_id: int) -> HttpResponse:
-    viewer = _viewer(request)
-    manager = get_object_or_404(Person, pk=person_id)
-    access.open_person_record(viewer, manager, what="fairness.manager_quality", denied=DENIED_MANAGER)
-    quality = health.measure_manager_quality(manager, min_cohort=min_cohort_size())
-    return render(request, "fairness/manager.html", {"quality": quality})
-
-
-@require_GET
-def system_health(request: HttpRequest) -> HttpResponse:
-    viewer = _viewer(request)
-    _require(access.can_view_aggregates(viewer), DENIED_AGGREGATES)
-    min_cohort = min_cohort_size()
-    cycles = decisions.auditable_cycles()
-    calibration, calibration_withheld = (health.published_calibration_health(cycles[0], min_cohort=min_cohort)
-                                         if cycles else (None, False))
-    return render(request, "fairness/health.html", {
-        "min_cohort": min_cohort, "velocity": health.promotion_velocity(min_cohort=min_cohort),
-        "calibration": calibration, "calibration_withheld": calibration_withheld,
-        "cycle": cycles[0] if cycles else None,
-        "attrition": health.attrition_by_team(min_cohort=min_cohort),
-        "clarity": clarity_for_organisation(min_cohort=min_cohort)})
-
-
-# --------------------------------------------------------------------------------- leadership view
-
-
-@require_http_methods(["GET", "POST"])
-def leadership_view(request: HttpRequest) -> HttpResponse:
-    viewer = _viewer(request)
-    _require(access.can_view_leadership_view(viewer), DENIED_AGGREGATES)
-    try:
-        view = leadership.build_leadership_view(min_cohort=min_cohort_size(),
-                                                cycle=request.POST.get("cycle") or request.GET.get("cycle"))
-    except leadership.UnknownCycle as error:
-        raise Http404(str(error)) from None
-    recommendation_error = ""
-    if request.method == "POST" and view.recommendation is not None:
-        try:  # the recommendation decided is the one computed now, never text sent by the browser
-            recommendations.decide_recommendation(actor=viewer, shown=view.recommendation,
-                                                  decision=request.POST.get("decision", ""),
-                                                  reason=request.POST.get("reason", ""))
-        except recommendations.RecommendationError as error:
-            recommendation_error = str(error)
-        else:
-            messages.success(request, "Your decision on the recommendation is kept with your name and reason.")
-            return redirect(f"{request.path}?cycle={view.cycle_id or ''}#recommendation")
-    return render(request, "fairness/leadership.html", {"recommendation_error": recommendation_error,
-        "view": view, "chart": leadership.promotion_chart_spec(view.promotion_by_level),
-        "can_drill_down": access.can_drill_down(viewer), "teams": Team.objects.all(),
-        "group_labels": dict(Team.objects.values_list("slug", "name")),
-        "feedback_themes": leadership.feedback_themes(viewer)}, status=400 if recommendation_error else 200)
-
-
-@require_POST
-def drill_down(request: HttpRequest) -> HttpResponse:
-    viewer = _viewer(request)
-    _require(access.can_drill_down(viewer), DENIED_DRILL_DOWN)
-    team = get_object_or_404(Team, slug=request.POST.get("team", ""))
-    reason = request.POST.get("reason", "").strip()
-    if not reason:
-        messages.error(request, ERR_NO_REASON)
-        return redirect("fairness:leadership")
-    detail = leadership.drill_down(team, viewer=viewer, reason=reason)
-    return render(request, "fairness/drill_down.html", {"detail": detail, "reason": reason})
-
-
 # ------------------------------------------------------------------------------- compliance reports
 
 
@@ -317,7 +192,7 @@ def ll144(request: HttpRequest) -> HttpResponse:
     try:
         table = None
         if request.method == "POST":
-            raw = _uploaded(request)
+            raw = uploaded_csv(request)
             if raw is None:
                 raise FairnessInputError("Choose a decision table exported with 'brightline cycle export'.")
             _, rows = read_uploaded_csv(raw)

@@ -44,7 +44,7 @@ from brightline.evidence.models import (
     SupportTicket,
     TimeOff,
 )
-from brightline.fairness.models import DemographicRecord, HrisEvent, SurveyResponse
+from brightline.fairness.models import DemographicRecord
 from brightline.feedback.models import (
     Accomplishment,
     Annotation,
@@ -54,6 +54,7 @@ from brightline.feedback.models import (
     ManagerCommentary,
     OneOnOneNote,
 )
+from brightline.governance.models import HrisEvent, SurveyResponse
 from brightline.people.models import Person
 from brightline.policy.inventory import DEFAULT_RETENTION_DAYS
 from brightline.policy.services import MIN_AUDIT_RETENTION_DAYS, get_policy

@@ -17,7 +17,7 @@ from django.db import transaction
 from brightline import access
 from brightline.audit.services import log_action
 from brightline.csvio import RowError, check_columns, max_lengths_of, raise_if_refused, read_csv_rows
-from brightline.fairness.models import HrisEvent
+from brightline.governance.models import HrisEvent
 from brightline.people.models import Person
 
 REQUIRED_COLUMNS = ("employee_id", "event", "date")

@@ -49,7 +49,7 @@ def test_the_demo_holds_demographics_with_a_realistic_share_not_disclosed(demo_t
 
 def test_the_demo_has_transfers_one_regretted_leaver_and_promotions_before_the_first_cycle(demo_twice, db):
 
-    from brightline.fairness.models import HrisEvent
+    from brightline.governance.models import HrisEvent
 
     events = Counter(HrisEvent.objects.values_list("event", flat=True))
     assert events["transferred"] >= 3 and events["promoted"] >= 5
@@ -98,8 +98,8 @@ def test_the_ll144_report_counts_everyone_assessed_by_category_and_the_unknowns(
 def test_the_manager_quality_page_shows_clarity_per_quarter(demo_twice, people, client):
     mo = people["mo"]
     client.force_login(people["pia"].user)
-    response = client.get(f"/fairness/managers/{mo.pk}/")
-    from brightline.fairness.demo import survey_rounds
+    response = client.get(f"/governance/managers/{mo.pk}/")
+    from brightline.governance.demo import survey_rounds
 
     quarters = {row.quarter: row for row in response.context["quality"].clarity.quarters}
     # The four quarters before the demo's own, whatever day the demo was built for.
@@ -114,20 +114,20 @@ def test_the_manager_quality_page_shows_clarity_per_quarter(demo_twice, people, 
 
 def test_improvement_after_feedback_compares_the_two_closed_cycles(demo_twice, people, client):
     client.force_login(people["mo"].user)
-    response = client.get(f"/fairness/managers/{people['mo'].pk}/")
+    response = client.get(f"/governance/managers/{people['mo'].pk}/")
     first, second = response.context["quality"].improvement.rows
     older, decided = demo_cycle_name("older"), demo_cycle_name("decided")
     assert (first.cycle_name, second.cycle_name, second.baseline_name) == (older, decided, older)
     assert second.comparison.status == "compared" and second.comparison.direction == "stayed"
     assert "Needs two cycles" not in visible_text(response)
     client.force_login(people["lee"].user)
-    (row,) = client.get("/fairness/leadership/").context["view"].improvement
+    (row,) = client.get("/governance/leadership/").context["view"].improvement
     assert row.summary.withheld  # only Mo had feedback in the older cycle: one compared
 
 
 def test_system_health_shows_organisation_clarity_and_movements(demo_twice, people, client):
     client.force_login(people["lee"].user)
-    response = client.get("/fairness/health/")
+    response = client.get("/governance/system-health/")
     assert [row.summary.n for row in response.context["clarity"].quarters if row.summary.n] != []
     attrition = response.context["attrition"]
     # Three leavers, one regretted: neither the total nor a team's count may say whose departure it was.
@@ -136,7 +136,7 @@ def test_system_health_shows_organisation_clarity_and_movements(demo_twice, peop
     assert response.context["velocity"].levels
 
 
-@pytest.mark.parametrize("url", ["/fairness/leadership/", "/fairness/health/"])
+@pytest.mark.parametrize("url", ["/governance/leadership/", "/governance/system-health/"])
 def test_the_leaders_pages_show_no_one_by_name_with_the_fairness_history_loaded(demo_twice, people, client, url):
     from brightline.people.models import Person
 

@@ -32,7 +32,7 @@ def visible_text(html: str, viewer_name: str) -> str:
 def test_no_individual_leaks_at_any_cohort_size_below_the_minimum(personas, client_for, organisation, ladder, small):
     people, _ = organisation_with_a_small_team(organisation, ladder, personas.mo, small)
     browser = client_for(personas.lee)
-    response = browser.get("/fairness/leadership/")
+    response = browser.get("/governance/leadership/")
     assert response.status_code == 200
     text = visible_text(response.content.decode(), personas.lee.name)
     for person in [*people, personas.erin, personas.mo, personas.pat, personas.oscar, personas.pia]:
@@ -50,7 +50,7 @@ def test_no_individual_leaks_at_any_cohort_size_below_the_minimum(personas, clie
     assert all(group.n >= view.min_cohort for group in promotion.groups)
     for sentence in view.brief:
         assert "Secret" not in sentence.text
-    api = browser.get("/api/fairness/leadership").json()
+    api = browser.get("/api/governance/leadership").json()
     assert next(team for team in api["teams"] if team["team"] == "Small") == {
         "team": "Small", "headcount": None, "withheld": True}
     assert "Secret" not in str(api)
@@ -58,7 +58,7 @@ def test_no_individual_leaks_at_any_cohort_size_below_the_minimum(personas, clie
 
 def test_a_withheld_team_cannot_be_recovered_by_subtraction(personas, client_for, organisation, ladder):
     organisation_with_a_small_team(organisation, ladder, personas.mo, 1)
-    view = client_for(personas.lee).get("/fairness/leadership/").context["view"]
+    view = client_for(personas.lee).get("/governance/leadership/").context["view"]
     withheld = [row for row in view.teams if row.headcount is None]
     # The personas' teams (3 and 2 people) and the one-person team are all below 5: withheld together,
     # so total minus the published teams gives only their sum, never one team's count.
@@ -73,7 +73,7 @@ def test_a_single_small_team_drags_a_complementary_team_with_it(personas, client
     # Move the personas into the big teams so only one team is below the minimum.
     Person.objects.filter(team__slug__in=["payments", "platform"]).update(team=None)
     organisation_with_a_small_team(organisation, ladder, personas.mo, 2)
-    view = client_for(personas.lee).get("/fairness/leadership/").context["view"]
+    view = client_for(personas.lee).get("/governance/leadership/").context["view"]
     assert {row.label for row in view.teams if row.headcount is None} == {"Small", "Alpha"} or \
         {row.label for row in view.teams if row.headcount is None} == {"Small", "Beta"}
 
@@ -81,7 +81,7 @@ def test_a_single_small_team_drags_a_complementary_team_with_it(personas, client
 def test_the_executive_brief_is_three_to_five_sentences_each_with_its_evidence(personas, client_for, organisation,
                                                                               ladder):
     organisation_with_a_small_team(organisation, ladder, personas.mo, 3, seniors=8)
-    response = client_for(personas.lee).get("/fairness/leadership/")
+    response = client_for(personas.lee).get("/governance/leadership/")
     brief = response.context["view"].brief
     assert 3 <= len(brief) <= 5
     for sentence in brief:
@@ -95,7 +95,7 @@ def test_the_executive_brief_is_three_to_five_sentences_each_with_its_evidence(p
 def test_a_drill_down_is_logged_in_the_trail_and_on_each_members_record(personas, client_for):
     from brightline.audit.models import AccessLog, AuditEntry
 
-    response = client_for(personas.pia).post("/fairness/leadership/drill-down/",
+    response = client_for(personas.pia).post("/governance/leadership/drill-down/",
                                              {"team": "payments", "reason": "appeal 12: second review"})
     assert response.status_code == 200 and response.context["detail"].headcount == 3
     entry = AuditEntry.objects.get(action="fairness.leadership.drilled_down")
@@ -107,7 +107,7 @@ def test_a_drill_down_is_logged_in_the_trail_and_on_each_members_record(personas
 def test_a_drill_down_without_a_named_review_is_refused(personas, client_for):
     from brightline.audit.models import AuditEntry
 
-    response = client_for(personas.pia).post("/fairness/leadership/drill-down/", {"team": "payments", "reason": " "})
+    response = client_for(personas.pia).post("/governance/leadership/drill-down/", {"team": "payments", "reason": " "})
     assert response.status_code == 302
     assert not AuditEntry.objects.filter(action="fairness.leadership.drilled_down").exists()
 
@@ -120,7 +120,7 @@ def test_leaders_never_see_demographic_cuts(personas, client_for, organisation, 
     people, _ = organisation_with_a_small_team(organisation, ladder, personas.mo, 1)
     import_demographics(("employee_id,sex_or_gender\n" + "\n".join(f"{p.employee_id},F" for p in people)).encode(),
                         actor=personas.pia)
-    view = client_for(personas.lee).get("/fairness/leadership/").context["view"]
+    view = client_for(personas.lee).get("/governance/leadership/").context["view"]
     assert all(not flag.cut.protected for flag in view.flags)
     assert not AuditEntry.objects.filter(action="fairness.demographics.read").exists()
 
@@ -131,22 +131,22 @@ def test_the_reader_chooses_the_cycle_and_the_default_skips_a_cycle_below_the_mi
     # A later, 3-person cycle is decided: it must not hide the earlier cycle's findings.
     later = decided_cycle(people[:3], [Member(f"Big Ann {i}", "alpha") for i in range(3)], name="2026 H2")
     browser = client_for(personas.lee)
-    response = browser.get("/fairness/leadership/")
+    response = browser.get("/governance/leadership/")
     view = response.context["view"]
     assert view.cycle_name == earlier.name and view.comparisons > 0
     page = response.content.decode()
     assert 'name="cycle"' in page and f'value="{later.pk}"' in page
-    response = browser.get(f"/fairness/leadership/?cycle={later.pk}")
+    response = browser.get(f"/governance/leadership/?cycle={later.pk}")
     assert response.context["view"].cycle_name == "2026 H2"
     page = response.content.decode()
     assert "0 of 0" not in page
     assert "Withheld: groups below the minimum" in page
-    api = browser.get(f"/api/fairness/leadership?cycle={later.pk}").json()
+    api = browser.get(f"/api/governance/leadership?cycle={later.pk}").json()
     assert api["cycle"] == {"id": later.pk, "name": "2026 H2", "people": 3}
     assert api["comparisons_withheld"] is True
-    default = browser.get("/api/fairness/leadership").json()
+    default = browser.get("/api/governance/leadership").json()
     assert default["cycle"]["id"] == earlier.pk
     assert [cycle["name"] for cycle in default["cycles"]] == ["2026 H2", earlier.name]
-    assert browser.get("/fairness/leadership/?cycle=999999").status_code == 404
-    assert browser.get("/api/fairness/leadership?cycle=999999").status_code == 404
-    assert browser.get("/fairness/leadership/?cycle=abc").status_code == 404
+    assert browser.get("/governance/leadership/?cycle=999999").status_code == 404
+    assert browser.get("/api/governance/leadership?cycle=999999").status_code == 404
+    assert browser.get("/governance/leadership/?cycle=abc").status_code == 404

@@ -56,7 +56,7 @@ def test_the_manager_sees_each_cycle_against_the_previous_one_with_feedback(pers
     # First cycle: 2 of 4 dimensions changed for everyone and every rationale flagged; then 1 of 4 and clean.
     calibrated_cycle("2025 H2", dt.date(2025, 9, 1), {person: (2, VAGUE) for person in people})
     calibrated_cycle("2026 H1", dt.date(2026, 3, 2), {person: (1, CITED) for person in people})
-    response = client_for(personas.mo).get(f"/fairness/managers/{personas.mo.pk}/")
+    response = client_for(personas.mo).get(f"/governance/managers/{personas.mo.pk}/")
     improvement = response.context["quality"].improvement
     first, second = improvement.rows
     assert (first.cycle_name, first.comparison.status) == ("2025 H2", "no_earlier_feedback")
@@ -73,7 +73,7 @@ def test_the_manager_sees_each_cycle_against_the_previous_one_with_feedback(pers
 def test_fewer_assessments_than_the_minimum_cohort_say_not_enough_data(personas, client_for):
     people = reports_of(personas.mo, 2, "MO")  # with Erin and Pat unreviewed: 2 written assessments a cycle
     two_cycles(personas.mo, people, first_changed=2, second_changed=0)
-    response = client_for(personas.mo).get(f"/fairness/managers/{personas.mo.pk}/")
+    response = client_for(personas.mo).get(f"/governance/managers/{personas.mo.pk}/")
     _, second = response.context["quality"].improvement.rows
     assert second.comparison.status == "not_enough_data" and not second.enough_reviews
     text = section(response)
@@ -86,12 +86,12 @@ def test_one_calibrated_cycle_says_it_needs_two(personas, client_for):
     calibrated_cycle("2026 H1", dt.date(2026, 3, 2), {person: (1, CITED) for person in people})
     calibrated_cycle("2026 H2", dt.date(2026, 9, 1), {person: (0, CITED) for person in people},
                      phase="calibration")  # still in calibration: not feedback yet
-    text = section(client_for(personas.mo).get(f"/fairness/managers/{personas.mo.pk}/"))
+    text = section(client_for(personas.mo).get(f"/governance/managers/{personas.mo.pk}/"))
     assert "Needs two cycles" in text and "2026 H2" not in text
 
 
 def test_an_appeal_is_not_counted_as_calibration_feedback(personas):
-    from brightline.fairness.health import feedback_records
+    from brightline.governance.manager_quality import feedback_records
     from brightline.reviews.models import CalibrationChange, DimensionAssessment
 
     people = reports_of(personas.mo, 5, "MO")
@@ -105,7 +105,7 @@ def test_an_appeal_is_not_counted_as_calibration_feedback(personas):
 
 
 def test_uncited_claims_and_vague_language_are_counted_as_flags(personas):
-    from brightline.fairness.health import feedback_records
+    from brightline.governance.manager_quality import feedback_records
     from brightline.reviews.models import DimensionAssessment
 
     people = reports_of(personas.mo, 5, "MO")
@@ -123,7 +123,7 @@ def test_uncited_claims_and_vague_language_are_counted_as_flags(personas):
                                             ("oscar", 403)])
 def test_the_per_manager_rows_follow_the_manager_quality_page_access(personas, client_for, persona, status):
     two_cycles(personas.mo, reports_of(personas.mo, 5, "MO"), first_changed=2, second_changed=1)
-    response = client_for(getattr(personas, persona)).get(f"/fairness/managers/{personas.mo.pk}/")
+    response = client_for(getattr(personas, persona)).get(f"/governance/managers/{personas.mo.pk}/")
     assert response.status_code == status
     page = response.content.decode()
     assert ("Improvement after feedback" in page) is (status == 200)
@@ -149,7 +149,7 @@ def managers_with_history(personas, count: int) -> list[Person]:
 
 def test_leaders_see_how_many_managers_improved_never_which(personas, client_for):
     managers_with_history(personas, 5)
-    response = client_for(personas.lee).get("/fairness/leadership/")
+    response = client_for(personas.lee).get("/governance/leadership/")
     (row,) = response.context["view"].improvement
     summary = row.summary
     assert (row.cycle_name, summary.compared, summary.improved, summary.stayed, summary.worsened, summary.mixed,
@@ -157,18 +157,18 @@ def test_leaders_see_how_many_managers_improved_never_which(personas, client_for
     text = section(response)
     assert "<td>5</td><td>3</td><td>1</td><td>1</td><td>0</td>" in text
     assert "Manager Nr" not in response.content.decode()
-    api = client_for(personas.lee).get("/api/fairness/leadership").json()
+    api = client_for(personas.lee).get("/api/governance/leadership").json()
     assert api["improvement_after_feedback"] == [{"cycle_name": "2026 H1", **summary.to_json()}]
     assert "Manager Nr" not in str(api)
 
 
 def test_leaders_see_nothing_when_fewer_managers_than_the_minimum_were_compared(personas, client_for):
     managers_with_history(personas, 4)
-    response = client_for(personas.pia).get("/fairness/leadership/")
+    response = client_for(personas.pia).get("/governance/leadership/")
     (row,) = response.context["view"].improvement
     assert row.summary.withheld and row.summary.compared is None
     assert "withheld (fewer than 5 managers compared)" in section(response)
-    api = client_for(personas.pia).get("/api/fairness/leadership").json()
+    api = client_for(personas.pia).get("/api/governance/leadership").json()
     assert api["improvement_after_feedback"][0]["withheld"] is True
     assert api["improvement_after_feedback"][0]["improved"] is None
 
@@ -176,7 +176,7 @@ def test_leaders_see_nothing_when_fewer_managers_than_the_minimum_were_compared(
 @pytest.mark.parametrize("persona", ["mo", "erin", "oscar"])
 def test_the_aggregate_is_for_leaders_and_people_partners_only(personas, client_for, persona):
     managers_with_history(personas, 5)
-    assert client_for(getattr(personas, persona)).get("/fairness/leadership/").status_code == 403
+    assert client_for(getattr(personas, persona)).get("/governance/leadership/").status_code == 403
 
 
 def test_the_policy_minimum_cohort_sets_the_minimum_assessments(personas, client_for):
@@ -184,6 +184,6 @@ def test_the_policy_minimum_cohort_sets_the_minimum_assessments(personas, client
 
     two_cycles(personas.mo, reports_of(personas.mo, 6, "MO"), first_changed=2, second_changed=1)
     update_policy(actor=personas.pia, reason="larger cohorts for this organisation", min_cohort_size=7)
-    _, second = client_for(personas.mo).get(f"/fairness/managers/{personas.mo.pk}/").context[
+    _, second = client_for(personas.mo).get(f"/governance/managers/{personas.mo.pk}/").context[
         "quality"].improvement.rows
     assert second.comparison.status == "not_enough_data" and second.comparison.baseline is not None

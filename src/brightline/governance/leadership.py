@@ -18,9 +18,9 @@ from django.utils import timezone
 
 from brightline import access
 from brightline.core.fairness import OutcomeAudit, PromotionVelocityReport, suppress_small_groups
-from brightline.fairness import health
 from brightline.fairness.audits import CutAudit, audit_measure
 from brightline.fairness.decisions import STANDARD_CUTS, DecisionTable, auditable_cycles, table_from_cycle
+from brightline.governance import manager_quality, system_health
 from brightline.people.models import Person, Team
 from brightline.policy.recommendations import ShownRecommendation, recommend_for_brief
 
@@ -66,11 +66,11 @@ class LeadershipView:
     calibration_by_team: CutAudit | None
     calibration: Any  # CalibrationHealth
     velocity: PromotionVelocityReport
-    attrition: health.AttritionByTeam
+    attrition: system_health.AttritionByTeam
     flags: list[CutAudit]
     comparisons: int
     # Improvement after feedback (G5) per calibrated cycle: counts of managers, never a manager.
-    improvement: list[health.ImprovementSummaryRow] = field(default_factory=list)
+    improvement: list[manager_quality.ImprovementSummaryRow] = field(default_factory=list)
     brief: list[BriefSentence] = field(default_factory=list)
     delivery_available: bool = False
     # The calibration figures rest on fewer than min_cohort people: ``calibration`` is None.
@@ -267,15 +267,16 @@ def build_leadership_view(*, min_cohort: int, now: dt.datetime | None = None,
                     comparisons += 1
                     if result.four_fifths_flag:
                         flags.append(result)
-        calibration, calibration_withheld = health.published_calibration_health(cycle_object, min_cohort=min_cohort)
+        calibration, calibration_withheld = system_health.published_calibration_health(cycle_object,
+                                                                                       min_cohort=min_cohort)
     view = LeadershipView(
         min_cohort=min_cohort, total_headcount=total, teams=teams, withheld_teams=withheld, cycle_name=cycle_name,
         promotion_by_level=promotion, calibration_by_team=calibration_by_team, calibration=calibration,
-        velocity=health.promotion_velocity(min_cohort=min_cohort),
-        attrition=health.attrition_by_team(min_cohort=min_cohort, today=now.date()), flags=flags,
+        velocity=system_health.promotion_velocity(min_cohort=min_cohort),
+        attrition=system_health.attrition_by_team(min_cohort=min_cohort, today=now.date()), flags=flags,
         comparisons=comparisons, delivery_available=delivery_available, calibration_withheld=calibration_withheld,
         cycles=choices, cycle_id=chosen.id if chosen else None, cycle_people=chosen.people if chosen else 0,
-        improvement=health.improvement_across_managers(min_cohort=min_cohort))
+        improvement=manager_quality.improvement_across_managers(min_cohort=min_cohort))
     if table is None:
         view.notes.append("No review cycle has reached the decision memo yet, so there are no outcome patterns.")
     view.brief = build_brief(view)

@@ -70,8 +70,8 @@ def test_the_core_gives_the_middle_of_an_even_count_and_refuses_answers_off_the_
 @pytest.mark.django_db
 def test_a_people_partner_imports_answers_without_any_respondent(personas, surveys_allowed):
     from brightline.audit.models import AuditEntry
-    from brightline.fairness.models import SurveyResponse
-    from brightline.fairness.surveys import import_survey_answers
+    from brightline.governance.models import SurveyResponse
+    from brightline.governance.surveys import import_survey_answers
 
     raw = answers_csv(clarity_rows(QUARTER_2, "E-mo", [4, 4, 3, 5, 2]) + clarity_rows(QUARTER_3, "E-mo", [5, 4]))
     result = import_survey_answers(raw, actor=personas.pia)
@@ -93,8 +93,8 @@ def test_a_people_partner_imports_answers_without_any_respondent(personas, surve
 
 @pytest.mark.django_db
 def test_a_round_in_a_new_file_replaces_the_stored_round(personas, surveys_allowed):
-    from brightline.fairness.models import SurveyResponse
-    from brightline.fairness.surveys import import_survey_answers
+    from brightline.governance.models import SurveyResponse
+    from brightline.governance.surveys import import_survey_answers
 
     import_survey_answers(answers_csv(clarity_rows(QUARTER_2, "E-mo", [2, 2, 2])), actor=personas.pia)
     corrected = import_survey_answers(answers_csv(clarity_rows(QUARTER_2, "E-mo", [3, 4, 4, 5])), actor=personas.pia)
@@ -104,8 +104,8 @@ def test_a_round_in_a_new_file_replaces_the_stored_round(personas, surveys_allow
 
 @pytest.mark.django_db
 def test_answers_given_by_team_go_to_the_manager_who_leads_it(personas, surveys_allowed):
-    from brightline.fairness.models import SurveyResponse
-    from brightline.fairness.surveys import import_survey_answers
+    from brightline.governance.models import SurveyResponse
+    from brightline.governance.surveys import import_survey_answers
 
     raw = answers_csv([(QUARTER_2, "payments", "clarity_of_expectations", "4"),
                        (QUARTER_2, "Payments", "clarity_of_expectations", ""),
@@ -119,8 +119,8 @@ def test_answers_given_by_team_go_to_the_manager_who_leads_it(personas, surveys_
 @pytest.mark.django_db
 def test_a_bad_file_writes_nothing_and_names_every_bad_line(personas, surveys_allowed):
     from brightline.csvio import CsvImportError
-    from brightline.fairness.models import SurveyResponse
-    from brightline.fairness.surveys import import_survey_answers
+    from brightline.governance.models import SurveyResponse
+    from brightline.governance.surveys import import_survey_answers
 
     raw = answers_csv([
         (QUARTER_2, "E-mo", "clarity_of_expectations", "4"),   # line 2: fine
@@ -146,7 +146,7 @@ def test_a_bad_file_writes_nothing_and_names_every_bad_line(personas, surveys_al
 @pytest.mark.django_db
 def test_a_column_that_would_identify_the_respondent_is_refused(personas, surveys_allowed):
     from brightline.csvio import CsvImportError
-    from brightline.fairness.surveys import ERR_IDENTIFYING, import_survey_answers
+    from brightline.governance.surveys import ERR_IDENTIFYING, import_survey_answers
 
     raw = answers_csv([(QUARTER_2, "E-mo", "clarity_of_expectations", "4", "E-erin")],
                       header="survey_date,manager_id,question,answer,respondent_id")
@@ -158,8 +158,8 @@ def test_a_column_that_would_identify_the_respondent_is_refused(personas, survey
 @pytest.mark.django_db
 def test_surveys_are_not_ingested_unless_the_policy_allows_them(personas):
     from brightline.csvio import CsvImportError
-    from brightline.fairness.models import SurveyResponse
-    from brightline.fairness.surveys import ERR_SOURCE_OFF, import_survey_answers
+    from brightline.governance.models import SurveyResponse
+    from brightline.governance.surveys import ERR_SOURCE_OFF, import_survey_answers
 
     with pytest.raises(CsvImportError) as raised:
         import_survey_answers(answers_csv(clarity_rows(QUARTER_2, "E-mo", [4])), actor=personas.pia)
@@ -170,7 +170,7 @@ def test_surveys_are_not_ingested_unless_the_policy_allows_them(personas):
 @pytest.mark.django_db
 @pytest.mark.parametrize("persona", ["erin", "mo", "lee", "oscar"])
 def test_only_people_partners_import_survey_answers(personas, surveys_allowed, persona):
-    from brightline.fairness.surveys import import_survey_answers
+    from brightline.governance.surveys import import_survey_answers
 
     with pytest.raises(PermissionError):
         import_survey_answers(answers_csv(clarity_rows(QUARTER_2, "E-mo", [4])), actor=getattr(personas, persona))
@@ -199,11 +199,11 @@ def test_the_command_imports_and_reports_bad_lines(personas, surveys_allowed, tm
 
 @pytest.mark.django_db
 def test_the_data_page_imports_survey_answers(personas, surveys_allowed, client_for):
-    from brightline.fairness.models import SurveyResponse
+    from brightline.governance.models import SurveyResponse
 
     upload = io.BytesIO(answers_csv(clarity_rows(QUARTER_2, "E-mo", [4, 5, 3])))
     upload.name = "clarity.csv"
-    response = client_for(personas.pia).post("/fairness/data/", {"kind": "surveys", "file": upload}, follow=True)
+    response = client_for(personas.pia).post("/governance/data/", {"kind": "surveys", "file": upload}, follow=True)
     assert "Imported 3 survey answers in 1 rounds: 1 new" in response.content.decode()
     assert SurveyResponse.objects.count() == 3
 
@@ -214,11 +214,11 @@ def test_the_data_page_imports_survey_answers(personas, surveys_allowed, client_
 @pytest.mark.django_db
 def test_the_manager_page_shows_median_and_distribution_and_withholds_a_small_quarter(personas, surveys_allowed,
                                                                                      client_for):
-    from brightline.fairness.surveys import import_survey_answers
+    from brightline.governance.surveys import import_survey_answers
 
     import_survey_answers(answers_csv(clarity_rows(QUARTER_2, "E-mo", [4, 4, 3, 5, 2, 4])
                                       + clarity_rows(QUARTER_3, "E-mo", [5, 5, 4, 1])), actor=personas.pia)
-    response = client_for(personas.mo).get(f"/fairness/managers/{personas.mo.pk}/")
+    response = client_for(personas.mo).get(f"/governance/managers/{personas.mo.pk}/")
     quarters = {row.quarter: row for row in response.context["quality"].clarity.quarters}
     assert quarters["2026 Q2"].summary.median == 4.0 and quarters["2026 Q2"].summary.distribution == (0, 1, 1, 3, 1)
     assert quarters["2026 Q3"].not_enough_responses and quarters["2026 Q3"].summary.distribution is None
@@ -231,15 +231,15 @@ def test_the_manager_page_shows_median_and_distribution_and_withholds_a_small_qu
 @pytest.mark.django_db
 def test_a_team_next_to_a_small_one_is_withheld_where_the_quarter_total_is_published(personas, surveys_allowed,
                                                                                     client_for):
-    from brightline.fairness.surveys import import_survey_answers
+    from brightline.governance.surveys import import_survey_answers
 
     olga = personas.oscar.manager
     import_survey_answers(answers_csv(clarity_rows(QUARTER_3, "E-mo", [4, 4, 4, 5, 5, 3])
                                       + clarity_rows(QUARTER_3, olga.employee_id, [1, 2, 1])), actor=personas.pia)
-    health = client_for(personas.lee).get("/fairness/health/")
+    health = client_for(personas.lee).get("/governance/system-health/")
     (organisation_quarter,) = health.context["clarity"].quarters
     assert organisation_quarter.summary.n == 9
-    mo_page = client_for(personas.mo).get(f"/fairness/managers/{personas.mo.pk}/")
+    mo_page = client_for(personas.mo).get(f"/governance/managers/{personas.mo.pk}/")
     (mo_quarter,) = mo_page.context["quality"].clarity.quarters
     # Published, Mo's six answers would give Olga's three by subtraction from the organisation's nine.
     assert mo_quarter.summary.withheld == "complementary" and mo_quarter.summary.median is None
@@ -251,28 +251,28 @@ def test_a_team_next_to_a_small_one_is_withheld_where_the_quarter_total_is_publi
                                              ("pat", False), ("oscar", False)])
 def test_clarity_answers_follow_the_manager_quality_access_rule(personas, surveys_allowed, client_for, persona,
                                                                 allowed):
-    from brightline.fairness.surveys import import_survey_answers
+    from brightline.governance.surveys import import_survey_answers
 
     import_survey_answers(answers_csv(clarity_rows(QUARTER_2, "E-mo", [4, 4, 3, 5, 2])), actor=personas.pia)
-    response = client_for(getattr(personas, persona)).get(f"/fairness/managers/{personas.mo.pk}/")
+    response = client_for(getattr(personas, persona)).get(f"/governance/managers/{personas.mo.pk}/")
     assert response.status_code == (200 if allowed else 403)
     assert ("Clarity of expectations" in response.content.decode()) is allowed
 
 
 @pytest.mark.django_db
 def test_a_peer_manager_is_refused_without_learning_whose_page_it_is(personas, surveys_allowed, client_for):
-    from brightline.fairness.surveys import import_survey_answers
+    from brightline.governance.surveys import import_survey_answers
 
     olga = personas.oscar.manager
     import_survey_answers(answers_csv(clarity_rows(QUARTER_2, "E-mo", [4, 4, 3, 5, 2])), actor=personas.pia)
     browser = client_for(olga)
-    refused = browser.get(f"/fairness/managers/{personas.mo.pk}/")
+    refused = browser.get(f"/governance/managers/{personas.mo.pk}/")
     assert refused.status_code == 403
     body = refused.content.decode()
     assert personas.mo.name not in body and "E-mo" not in body and "2026 Q2" not in body
-    index = browser.get("/fairness/").content.decode()
+    index = browser.get("/governance/").content.decode()
     assert olga.name in index and personas.mo.name not in index
-    partner_index = client_for(personas.pia).get("/fairness/").content.decode()
+    partner_index = client_for(personas.pia).get("/governance/").content.decode()
     assert olga.name in partner_index and personas.mo.name in partner_index
 
 
@@ -280,11 +280,11 @@ def test_a_peer_manager_is_refused_without_learning_whose_page_it_is(personas, s
 def test_reading_another_managers_clarity_is_logged_and_reading_ones_own_is_not(personas, surveys_allowed,
                                                                                 client_for):
     from brightline.audit.models import AccessLog
-    from brightline.fairness.surveys import import_survey_answers
+    from brightline.governance.surveys import import_survey_answers
 
     import_survey_answers(answers_csv(clarity_rows(QUARTER_2, "E-mo", [4, 4, 3, 5, 2])), actor=personas.pia)
     for viewer in (personas.pia, personas.lee, personas.mo):
-        assert client_for(viewer).get(f"/fairness/managers/{personas.mo.pk}/").status_code == 200
+        assert client_for(viewer).get(f"/governance/managers/{personas.mo.pk}/").status_code == 200
     logged = set(AccessLog.objects.filter(subject=personas.mo, record="fairness.manager_quality")
                  .values_list("viewer_id", flat=True))
     assert logged == {personas.pia.pk, personas.lee.pk}
@@ -293,7 +293,7 @@ def test_reading_another_managers_clarity_is_logged_and_reading_ones_own_is_not(
 @pytest.mark.django_db
 def test_a_team_that_names_no_single_manager_needs_manager_id(personas, surveys_allowed):
     from brightline.csvio import CsvImportError
-    from brightline.fairness.surveys import ERR_TEAM_MANAGER, ERR_UNKNOWN_TEAM, import_survey_answers
+    from brightline.governance.surveys import ERR_TEAM_MANAGER, ERR_UNKNOWN_TEAM, import_survey_answers
     from brightline.people.models import Person
 
     # Olga and Oscar join Payments: it now has two managers leading people inside it.

@@ -1,8 +1,10 @@
-"""Manager quality (G5) and system health (G6), from what the reviews, feedback and support apps hold.
+"""Manager quality (G5): how one manager's reviewing, one-to-ones and reports fare, from what the reviews,
+feedback, support and promotions apps hold, and the organisation's counts of it.
 
-Each figure is computed by the pure core where one exists (calibration movement and health,
-promotion velocity, rates with suppression). Data not yet recorded is reported as "not available"
-with the reason — never as zero.
+Not to be confused with system health (``system_health.py``: the organisation's promotion velocity,
+calibration, movements and clarity) or a team's working-hours health (the evidence app). Each
+figure is computed by the pure core where one exists (calibration movement, rates with
+suppression). Data not yet recorded is reported as "not available" with the reason — never as zero.
 """
 
 from __future__ import annotations
@@ -15,32 +17,25 @@ from functools import lru_cache
 from typing import Any
 
 from django.db.models import QuerySet
-from django.utils.text import slugify
 
 from brightline.core.fairness import (
     SIGNIFICANCE_LEVEL,
-    CalibrationHealth,
     CalibrationRecord,
     CycleImprovementSummary,
     FeedbackComparison,
-    LevelStart,
     ManagerCalibrationMovement,
     ManagerCycleFeedback,
-    OutcomeAudit,
-    PromotionVelocityReport,
-    audit_outcome_counts,
     compare_after_feedback,
-    measure_calibration_health,
     measure_calibration_movement,
-    measure_promotion_velocity,
     summarise_improvement,
 )
 from brightline.core.narrative import check_text
 from brightline.fairness.decisions import auditable_cycles
-from brightline.fairness.models import HrisEvent
-from brightline.fairness.surveys import ClarityReport, clarity_for_manager
 from brightline.feedback.models import Checkpoint
-from brightline.people.models import Person, Team
+from brightline.governance.models import HrisEvent
+from brightline.governance.surveys import ClarityReport, clarity_for_manager
+from brightline.people.models import Level, Person
+from brightline.promotions.models import CaseDecision, CaseStatus, PromotionCase
 from brightline.reviews.models import OUTCOME_SCALE, CalibrationChange, DimensionAssessment, Review
 from brightline.support.models import SupportPlan
 
@@ -223,6 +218,7 @@ class ManagerQuality:
     improvement: ImprovementAfterFeedback
     support_plan_outcomes: dict[str, int] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    developed: PeopleDeveloped | None = None
 
 
 def _assessment_timeliness(manager: Person) -> tuple[int, int, int]:
@@ -241,7 +237,7 @@ def _assessment_timeliness(manager: Person) -> tuple[int, int, int]:
 
 def measure_manager_quality(manager: Person, *, min_cohort: int, today: dt.date | None = None) -> ManagerQuality:
     """G5 for one manager: how calibration moved their proposals, timeliness, clarity of expectations as their
-    reports answered it in surveys, support-plan outcomes."""
+    reports answered it in surveys, support-plan outcomes, and the people developed among their reports."""
     today = today or dt.date.today()
     notes: list[str] = []
     records = calibration_records(manager=manager)
@@ -265,94 +261,78 @@ def measure_manager_quality(manager: Person, *, min_cohort: int, today: dt.date 
         notes.append("No clarity-of-expectations survey answers have been imported for this manager's reports.")
     return ManagerQuality(manager, min_cohort, movement, len(records),
                           Timeliness(on_time, late, missing, len(reports), recent), clarity,
-                          improvement_after_feedback(manager, min_cohort=min_cohort), dict(outcomes), notes)
+                          improvement_after_feedback(manager, min_cohort=min_cohort), dict(outcomes), notes,
+                          people_developed(manager, min_cohort=min_cohort))
 
 
-# ------------------------------------------------------------------------------------- system health
+# ------------------------------------------------------------------------------------ people developed
 
 
 @dataclass(frozen=True)
-class AttritionByTeam:
-    audit: OutcomeAudit | None  # regretted leavers ÷ (team members + leavers), small teams withheld; None
-    # when fewer than the minimum cohort left
-    leavers: int
-    regretted: int
-    transfers: int
-    population: int
-    window_days: int
+class DevelopedYear:
+    """One calendar year of a manager's people developed: promotions and moves into management among the
+    people who reported to them."""
+
+    year: int
+    promotions: int
+    successors: int
 
 
-def level_starts() -> list[LevelStart]:
-    """Hire level and each promotion, from the people records and imported HRIS promotions."""
-    promotions: dict[str, list[HrisEvent]] = {}
-    for event in HrisEvent.objects.filter(event=HrisEvent.Kind.PROMOTED).order_by("date"):
-        promotions.setdefault(event.employee_id, []).append(event)
-    starts: list[LevelStart] = []
-    for employee_id, start_date, level_code in Person.objects.values_list("employee_id", "start_date",
-                                                                           "level__code"):
-        events = promotions.pop(employee_id, [])
-        if start_date is None:
-            continue
-        first_level = (events[0].from_level if events and events[0].from_level else level_code) or ""
-        if not first_level:
-            continue
-        starts.append(LevelStart(employee_id, first_level, start_date))
-        starts.extend(LevelStart(employee_id, event.to_level, event.date) for event in events
-                      if event.date > start_date)
-    return starts
+@dataclass(frozen=True)
+class PeopleDeveloped:
+    """Promotions and successors among the people who have reported to one manager, per year (G5).
+
+    ``reports`` counts everyone who reported to the manager as Brightline knows it: their current
+    reports (active or not) and anyone a promotion case named them the manager of. A promotion is a
+    decided promotion case the manager was the manager of, or a promotion from the HR system of one of
+    those people (the same person and level counted once). A successor is one of those people who now
+    manages people or was promoted to a level on the manager track. Withheld whole (``withheld``)
+    when fewer than ``min_cohort`` people reported: a count of one would name that person's move.
+    """
+
+    min_cohort: int
+    reports: int
+    promotions: int = 0
+    successors: int = 0
+    years: tuple[DevelopedYear, ...] = ()
+    successors_without_date: int = 0  # now managing people, with no promotion that says when
+
+    @property
+    def withheld(self) -> bool:
+        return self.reports < self.min_cohort
 
 
-def promotion_velocity(*, min_cohort: int) -> PromotionVelocityReport:
-    return measure_promotion_velocity(level_starts(), min_cohort=min_cohort)
-
-
-def calibration_health(cycle: Any = None) -> CalibrationHealth:
-    return measure_calibration_health(calibration_records(cycle=cycle))
-
-
-def calibrated_people(cycle: Any) -> int:
-    """How many people's proposals went through calibration in ``cycle``."""
-    return (DimensionAssessment.objects.filter(review__cycle=cycle).exclude(proposed_outcome="").exclude(outcome="")
-            .values("review__person_id").distinct().count())
-
-
-def published_calibration_health(cycle: Any, *, min_cohort: int) -> tuple[CalibrationHealth | None, bool]:
-    """A cycle's calibration figures and whether they are withheld: figures about fewer than ``min_cohort``
-    people are never shown, however many proposals (one per dimension) they count."""
-    people = calibrated_people(cycle)
-    if 0 < people < min_cohort:
-        return None, True
-    return calibration_health(cycle), False
-
-
-def _team_key(name: str, teams: dict[str, str]) -> str:
-    slug = slugify(name)[:80]
-    return teams.get(slug, name)
-
-
-def attrition_by_team(*, min_cohort: int, today: dt.date | None = None,
-                      window_days: int = ATTRITION_WINDOW_DAYS) -> AttritionByTeam:
-    """Regretted attrition and transfers over the last ``window_days``, per team, with suppression."""
-    today = today or dt.date.today()
-    since = today - dt.timedelta(days=window_days)
-    events = list(HrisEvent.objects.filter(date__gt=since, date__lte=today))
-    teams = {team.slug: team.slug for team in Team.objects.all()}
-    population: Counter[str] = Counter(
-        slug for slug in Person.objects.filter(is_active=True).values_list("team__slug", flat=True) if slug)
-    regretted: Counter[str] = Counter()
-    leavers = [event for event in events if event.event == HrisEvent.Kind.LEFT]
-    for event in leavers:
-        key = _team_key(event.from_team, teams) if event.from_team else ""
-        population[key] += 1  # a leaver belonged to the team during the window
-        regretted[key] += bool(event.regretted)
-    counts = {(team,): (n, regretted[team]) for team, n in population.items() if n}
-    # With few leavers a team's regretted count says whether a known colleague's departure was regretted,
-    # so the per-team rates follow the same rule as the total.
-    audit = (audit_outcome_counts(counts, min_cohort=min_cohort, group_columns=["team"])
-             if counts and len(leavers) >= min_cohort else None)
-    return AttritionByTeam(audit=audit, leavers=len(leavers), regretted=sum(1 for e in leavers if e.regretted),
-                           transfers=sum(1 for event in events if event.event == HrisEvent.Kind.TRANSFERRED),
-                           population=sum(population.values()), window_days=window_days)
+def people_developed(manager: Person, *, min_cohort: int) -> PeopleDeveloped:
+    """G5 "people developed" for ``manager``: promotions and successors among the people who reported to them."""
+    reports = set(Person.objects.filter(manager=manager).values_list("pk", flat=True))
+    reports |= set(PromotionCase.objects.filter(manager=manager).values_list("person_id", flat=True))
+    reports.discard(manager.pk)
+    if len(reports) < min_cohort:
+        return PeopleDeveloped(min_cohort, len(reports))
+    manager_track = set(Level.objects.filter(ladder__track="manager").values_list("code", flat=True))
+    promoted: dict[tuple[int, str], dt.date] = {}
+    for person_id, decided_at, code in PromotionCase.objects.filter(
+            manager=manager, status=CaseStatus.DECIDED, decision=CaseDecision.PROMOTED,
+            decided_at__isnull=False).values_list("person_id", "decided_at", "to_level__code"):
+        promoted[(person_id, code)] = min(decided_at.date(), promoted.get((person_id, code), decided_at.date()))
+    for person_id, day, code in HrisEvent.objects.filter(
+            event=HrisEvent.Kind.PROMOTED, person_id__in=reports).values_list("person_id", "date", "to_level"):
+        promoted[(person_id, code)] = min(day, promoted.get((person_id, code), day))
+    into_management: dict[int, dt.date] = {}
+    for (person_id, code), day in promoted.items():
+        if code in manager_track:
+            into_management[person_id] = min(day, into_management.get(person_id, day))
+    managing_now = set(Person.objects.filter(pk__in=reports, reports__is_active=True).values_list("pk", flat=True))
+    undated = managing_now - into_management.keys()
+    by_year: dict[int, list[int]] = {}
+    for day in promoted.values():
+        by_year.setdefault(day.year, [0, 0])[0] += 1
+    for day in into_management.values():
+        by_year.setdefault(day.year, [0, 0])[1] += 1
+    return PeopleDeveloped(min_cohort, len(reports), promotions=len(promoted),
+                           successors=len(into_management) + len(undated),
+                           years=tuple(DevelopedYear(year, *counts) for year, counts in sorted(by_year.items())),
+                           successors_without_date=len(undated))
 
 
 def managers_visible_to(visible: QuerySet[Person]) -> Iterable[Person]:

@@ -33,7 +33,7 @@ from brightline.csvio import (
     raise_if_refused,
     read_csv_rows,
 )
-from brightline.fairness.models import SurveyResponse
+from brightline.governance.models import SurveyResponse
 from brightline.people.models import Person, Team
 from brightline.policy.services import is_source_allowed
 

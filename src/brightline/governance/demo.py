@@ -23,9 +23,10 @@ from typing import Any
 
 from brightline.core.demo_calendar import previous_quarter_days
 from brightline.fairness.demographics import import_demographics
-from brightline.fairness.hris import import_hris_events
-from brightline.fairness.models import DemographicRecord, HrisEvent, SurveyResponse
-from brightline.fairness.surveys import CLARITY, import_survey_answers
+from brightline.fairness.models import DemographicRecord
+from brightline.governance.hris import import_hris_events
+from brightline.governance.models import HrisEvent, SurveyResponse
+from brightline.governance.surveys import CLARITY, import_survey_answers
 from brightline.people.models import Person
 from brightline.policy.services import get_policy, update_policy
 

@@ -22,8 +22,8 @@ X-gone,left,2026-05-01,yes,payments,,,
 
 def test_hris_events_import_is_all_or_nothing_idempotent_and_audited(personas):
     from brightline.audit.models import AuditEntry
-    from brightline.fairness.hris import import_hris_events
-    from brightline.fairness.models import HrisEvent
+    from brightline.governance.hris import import_hris_events
+    from brightline.governance.models import HrisEvent
 
     result = import_hris_events(EVENTS.encode(), actor=personas.pia)
     assert (result.created, result.unknown_people) == (3, 1)
@@ -44,8 +44,8 @@ def test_hris_events_import_is_all_or_nothing_idempotent_and_audited(personas):
 ])
 def test_a_bad_hris_file_writes_nothing(personas, bad_line, message):
     from brightline.csvio import CsvImportError
-    from brightline.fairness.hris import import_hris_events
-    from brightline.fairness.models import HrisEvent
+    from brightline.governance.hris import import_hris_events
+    from brightline.governance.models import HrisEvent
 
     with pytest.raises(CsvImportError) as raised:
         import_hris_events((EVENTS + bad_line + "\n").encode(), actor=personas.pia)
@@ -63,7 +63,7 @@ def test_hris_events_import_from_the_command_line(personas, tmp_path):
 
 @pytest.mark.parametrize("persona", ["erin", "mo", "lee", "oscar"])
 def test_only_people_partners_import_hris_events(personas, persona):
-    from brightline.fairness.hris import import_hris_events
+    from brightline.governance.hris import import_hris_events
 
     with pytest.raises(PermissionError):
         import_hris_events(EVENTS.encode(), actor=getattr(personas, persona))
@@ -72,8 +72,8 @@ def test_only_people_partners_import_hris_events(personas, persona):
 def test_promotion_velocity_uses_the_core_with_suppression(personas, organisation, ladder):
     import datetime as dt
 
-    from brightline.fairness.health import promotion_velocity
-    from brightline.fairness.hris import import_hris_events
+    from brightline.governance.hris import import_hris_events
+    from brightline.governance.system_health import promotion_velocity
 
     people = make_people(organisation, ladder, personas.mo, [Member(f"P{i}", "alpha") for i in range(6)])
     lines = ["employee_id,event,date,from_level,to_level"]
@@ -91,7 +91,7 @@ def test_manager_quality_shows_the_calibration_lean_only_with_enough_proposals(p
     members = [Member(f"R{i}", "alpha", outcome="meets", proposed="exceeds") for i in range(3)]
     people = make_people(organisation, ladder, personas.mo, members)
     decided_cycle(people, members)
-    response = client_for(personas.mo).get(f"/fairness/managers/{personas.mo.pk}/")
+    response = client_for(personas.mo).get(f"/governance/managers/{personas.mo.pk}/")
     quality = response.context["quality"]
     # 3 people × 4 dimensions = 12 proposals, every one lowered: a significant lean.
     assert quality.movement.down == 12 and quality.movement.lean == "lenient"
@@ -100,13 +100,13 @@ def test_manager_quality_shows_the_calibration_lean_only_with_enough_proposals(p
 
 
 def test_system_health_page_reads_calibration_and_withholds_few_leavers(personas, client_for, organisation, ladder):
-    from brightline.fairness.hris import import_hris_events
+    from brightline.governance.hris import import_hris_events
 
     members = [Member(f"R{i}", "alpha", outcome="meets", proposed="exceeds" if i < 2 else "") for i in range(6)]
     people = make_people(organisation, ladder, personas.mo, members)
     decided_cycle(people, members)
     import_hris_events(EVENTS.encode(), actor=personas.pia)
-    response = client_for(personas.lee).get("/fairness/health/")
+    response = client_for(personas.lee).get("/governance/system-health/")
     calibration = response.context["calibration"]
     assert (calibration.n, calibration.changed) == (24, 8)
     page = response.content.decode()
@@ -121,12 +121,12 @@ def test_calibration_figures_of_a_cycle_below_the_minimum_cohort_are_withheld(pe
     # 7 people: 28 proposals, but the figure is about 7 people, one fewer than the minimum.
     members = [Member(f"R{i}", "alpha", outcome="meets", proposed="exceeds" if i < 2 else "") for i in range(7)]
     decided_cycle(make_people(organisation, ladder, personas.mo, members), members)
-    for url in ("/fairness/health/", "/fairness/leadership/"):
+    for url in ("/governance/system-health/", "/governance/leadership/"):
         response = client_for(personas.lee).get(url)
         page = response.content.decode()
         assert "Changed 8 of 28" not in page, url
         assert "Withheld: this cycle's calibration figures rest on fewer than 8 people" in page, url
     brief = " ".join(sentence.text for sentence in response.context["view"].brief)
     assert "Calibration changed" not in brief
-    api = client_for(personas.lee).get("/api/fairness/leadership").json()
+    api = client_for(personas.lee).get("/api/governance/leadership").json()
     assert api["calibration"] is None and api["calibration_withheld"] is True

@@ -1,0 +1,157 @@
+"""Governance pages: the leadership view and system health for leaders and people partners, manager
+quality for the manager and their chain, and the imports they rest on (HRIS movements, survey
+answers; demographics too, on the same page for people partners). Each view asks
+``brightline.access``, parses its input, calls one service and renders."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from brightline import access
+from brightline.core.fairness import FairnessInputError
+from brightline.csvio import CsvImportError, describe_import
+from brightline.fairness import decisions
+from brightline.fairness.demographics import demographic_coverage, import_demographics, known_attributes
+from brightline.fairness.views import uploaded_csv
+from brightline.governance import leadership, manager_quality, system_health
+from brightline.governance.hris import import_hris_events
+from brightline.governance.surveys import QUESTIONS, clarity_for_organisation, import_survey_answers
+from brightline.people.models import Person, Team
+from brightline.policy import recommendations
+from brightline.policy.services import min_cohort_size
+
+DENIED_DEMOGRAPHICS = "Demographic attributes are for people partners only."
+DENIED_MANAGER = "A manager's quality page is for the manager, their management chain and people partners."
+DENIED_AGGREGATES = "Organisation aggregates are for leaders and people partners."
+DENIED_DRILL_DOWN = "Drill-down is for people partners running an authorised review."
+ERR_NO_REASON = "Name the authorised review this drill-down is for."
+
+
+_viewer = access.request_person  # the signed-in person (request.person), or 403
+
+
+def _require(allowed: bool, message: str) -> None:
+    if not allowed:
+        raise PermissionDenied(message)
+
+
+@require_GET
+def index(request: HttpRequest) -> HttpResponse:
+    viewer = _viewer(request)
+    managers = manager_quality.managers_visible_to(access.managers_quality_visible_to(viewer))
+    context = {"can_audit": access.can_run_fairness_audits(viewer),
+               "can_lead": access.can_view_leadership_view(viewer), "managers": managers}
+    if not (context["can_lead"] or managers):
+        raise PermissionDenied(DENIED_AGGREGATES)
+    return render(request, "governance/index.html", context)
+
+
+# ----------------------------------------------------------------------------- demographics and HRIS
+
+
+@require_http_methods(["GET", "POST"])
+def data(request: HttpRequest) -> HttpResponse:
+    viewer = _viewer(request)
+    _require(access.can_view_demographics(viewer), DENIED_DEMOGRAPHICS)
+    errors: list[Any] = []
+    if request.method == "POST":
+        try:
+            raw = uploaded_csv(request)
+        except FairnessInputError as error:
+            raw, refused = None, str(error)
+        else:
+            refused = "Choose a CSV file to import."
+        importer = {"demographics": import_demographics, "surveys": import_survey_answers}.get(
+            request.POST.get("kind", ""), import_hris_events)
+        if raw is None:
+            messages.error(request, refused)
+        else:
+            try:
+                result = importer(raw, actor=viewer, dry_run=request.POST.get("dry_run") == "on")
+            except CsvImportError as error:
+                errors = error.errors
+            else:
+                messages.success(request, describe_import(result, "rows"))
+                return redirect("governance:data")
+    min_cohort = min_cohort_size()
+    return render(request, "governance/data.html", {
+        "coverage": demographic_coverage(viewer, min_cohort=min_cohort), "min_cohort": min_cohort,
+        "errors": errors, "attributes": known_attributes(), "survey_questions": QUESTIONS})
+
+
+# ------------------------------------------------------------------------- manager quality and health
+
+
+@require_GET
+def manager_quality_page(request: HttpRequest, person_id: int) -> HttpResponse:
+    viewer = _viewer(request)
+    manager = get_object_or_404(Person, pk=person_id)
+    access.open_person_record(viewer, manager, what="fairness.manager_quality", denied=DENIED_MANAGER)
+    quality = manager_quality.measure_manager_quality(manager, min_cohort=min_cohort_size())
+    return render(request, "governance/manager_quality.html", {"quality": quality})
+
+
+@require_GET
+def system_health_page(request: HttpRequest) -> HttpResponse:
+    viewer = _viewer(request)
+    _require(access.can_view_aggregates(viewer), DENIED_AGGREGATES)
+    min_cohort = min_cohort_size()
+    cycles = decisions.auditable_cycles()
+    calibration, calibration_withheld = (system_health.published_calibration_health(cycles[0], min_cohort=min_cohort)
+                                         if cycles else (None, False))
+    return render(request, "governance/system_health.html", {
+        "min_cohort": min_cohort, "velocity": system_health.promotion_velocity(min_cohort=min_cohort),
+        "calibration": calibration, "calibration_withheld": calibration_withheld,
+        "cycle": cycles[0] if cycles else None,
+        "attrition": system_health.attrition_by_team(min_cohort=min_cohort),
+        "health_and_delivery": system_health.health_next_to_delivery(min_cohort=min_cohort),
+        "clarity": clarity_for_organisation(min_cohort=min_cohort)})
+
+
+# --------------------------------------------------------------------------------- leadership view
+
+
+@require_http_methods(["GET", "POST"])
+def leadership_view(request: HttpRequest) -> HttpResponse:
+    viewer = _viewer(request)
+    _require(access.can_view_leadership_view(viewer), DENIED_AGGREGATES)
+    try:
+        view = leadership.build_leadership_view(min_cohort=min_cohort_size(),
+                                                cycle=request.POST.get("cycle") or request.GET.get("cycle"))
+    except leadership.UnknownCycle as error:
+        raise Http404(str(error)) from None
+    recommendation_error = ""
+    if request.method == "POST" and view.recommendation is not None:
+        try:  # the recommendation decided is the one computed now, never text sent by the browser
+            recommendations.decide_recommendation(actor=viewer, shown=view.recommendation,
+                                                  decision=request.POST.get("decision", ""),
+                                                  reason=request.POST.get("reason", ""))
+        except recommendations.RecommendationError as error:
+            recommendation_error = str(error)
+        else:
+            messages.success(request, "Your decision on the recommendation is kept with your name and reason.")
+            return redirect(f"{request.path}?cycle={view.cycle_id or ''}#recommendation")
+    return render(request, "governance/leadership.html", {"recommendation_error": recommendation_error,
+        "view": view, "chart": leadership.promotion_chart_spec(view.promotion_by_level),
+        "can_drill_down": access.can_drill_down(viewer), "teams": Team.objects.all(),
+        "group_labels": dict(Team.objects.values_list("slug", "name")),
+        "feedback_themes": leadership.feedback_themes(viewer)}, status=400 if recommendation_error else 200)
+
+
+@require_POST
+def drill_down(request: HttpRequest) -> HttpResponse:
+    viewer = _viewer(request)
+    _require(access.can_drill_down(viewer), DENIED_DRILL_DOWN)
+    team = get_object_or_404(Team, slug=request.POST.get("team", ""))
+    reason = request.POST.get("reason", "").strip()
+    if not reason:
+        messages.error(request, ERR_NO_REASON)
+        return redirect("governance:leadership")
+    detail = leadership.drill_down(team, viewer=viewer, reason=reason)
+    return render(request, "governance/drill_down.html", {"detail": detail, "reason": reason})
