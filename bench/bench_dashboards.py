@@ -151,6 +151,7 @@ def main() -> None:
         ("leader", "home", "/"), ("leader", "organisation", "/organisation/"),
         ("leader", "leadership", "/fairness/leadership/"),
         ("partner", "home", "/"), ("partner", "fairness", "/fairness/"),
+        ("partner", "system health", "/fairness/health/"),
     ]
     port = free_port()
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}

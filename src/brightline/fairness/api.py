@@ -43,6 +43,7 @@ def leadership_aggregates(request: HttpRequest, cycle: str | None = None) -> dic
     shown = next((choice for choice in view.cycles if choice.id == view.cycle_id), None)
     return {
         "min_cohort": view.min_cohort,
+        "as_of": view.as_of.isoformat() if view.as_of else None,
         "cycle": shown.to_json() if shown else None,
         "cycles": [choice.to_json() for choice in view.cycles],
         "comparisons_withheld": view.comparisons_withheld,

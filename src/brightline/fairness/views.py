@@ -248,13 +248,14 @@ def system_health(request: HttpRequest) -> HttpResponse:
     _require(access.can_view_aggregates(viewer), DENIED_AGGREGATES)
     min_cohort = min_cohort_size()
     cycles = decisions.auditable_cycles()
-    calibration, calibration_withheld = (health.published_calibration_health(cycles[0], min_cohort=min_cohort)
-                                         if cycles else (None, False))
+    # Precomputed figures (rollups): the latest decided cycle's calibration and the organisation's figures.
+    figures = leadership.cycle_rollup(cycles[0].pk if cycles else 0, min_cohort)
+    organisation = leadership.organisation_rollup(min_cohort)
     return render(request, "fairness/health.html", {
-        "min_cohort": min_cohort, "velocity": health.promotion_velocity(min_cohort=min_cohort),
-        "calibration": calibration, "calibration_withheld": calibration_withheld,
+        "min_cohort": min_cohort, "velocity": organisation.value.velocity,
+        "calibration": figures.value.calibration, "calibration_withheld": figures.value.calibration_withheld,
         "cycle": cycles[0] if cycles else None,
-        "attrition": health.attrition_by_team(min_cohort=min_cohort),
+        "attrition": organisation.value.attrition, "as_of": min(figures.as_of, organisation.as_of),
         "clarity": clarity_for_organisation(min_cohort=min_cohort)})
 
 
