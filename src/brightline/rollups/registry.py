@@ -28,6 +28,8 @@ class Source:
     every_key: Callable[[], Iterable[str]]
     compute: Callable[[str], Any]
     triggers: tuple[str, ...] = ()
+    # Optional: many keys at once, cheaper than one by one (the same values as ``compute``).
+    compute_many: Callable[[list[str]], dict[str, Any]] | None = None
 
 
 _SOURCES: dict[str, Source] = {}

@@ -55,11 +55,8 @@ def source(kind: str) -> Source:
     return known[kind]
 
 
-def _store(kind: str, key: str) -> Fresh:
-    started = time.perf_counter()
-    value = source(kind).compute(key)
+def _save(kind: str, key: str, value: Any, seconds: float) -> Fresh:
     text, now = codec.dumps(value), timezone.now()
-    seconds = time.perf_counter() - started
     try:
         with transaction.atomic():
             Rollup.objects.update_or_create(kind=kind, key=key, defaults={
@@ -69,13 +66,35 @@ def _store(kind: str, key: str) -> Fresh:
     return Fresh(codec.loads(text), now)
 
 
+CHUNK = 200  # keys computed together by a source that can compute many at once
+
+
+def _store(kind: str, keys: Sequence[str]) -> dict[str, Fresh]:
+    """Compute and store ``keys`` of ``kind`` (in chunks when the source computes many at once)."""
+    item = source(kind)
+    stored: dict[str, Fresh] = {}
+    if item.compute_many is not None and len(keys) > 1:
+        for first in range(0, len(keys), CHUNK):
+            chunk = list(keys[first:first + CHUNK])
+            started = time.perf_counter()
+            values = item.compute_many(chunk)
+            seconds = (time.perf_counter() - started) / len(chunk)
+            stored.update({key: _save(kind, key, values[key], seconds) for key in chunk})
+        return stored
+    for key in keys:
+        started = time.perf_counter()
+        value = item.compute(key)
+        stored[key] = _save(kind, key, value, time.perf_counter() - started)
+    return stored
+
+
 def read(kind: str, keys: Sequence[str]) -> dict[str, Fresh]:
     """The values of ``keys`` (one query); missing keys are computed and stored now."""
     stored = {row.key: Fresh(codec.loads(row.value), row.computed_at, row.stale)
               for row in Rollup.objects.filter(kind=kind, key__in=list(keys))}
-    for key in keys:
-        if key not in stored:
-            stored[key] = _store(kind, key)
+    missing = [key for key in keys if key not in stored]
+    if missing:
+        stored.update(_store(kind, missing))
     return stored
 
 
@@ -116,11 +135,16 @@ def refresh(*, everything: bool = False, kinds: Sequence[str] | None = None,
             work += [(item.kind, key) for key in
                      Rollup.objects.filter(kind=item.kind, stale=True).values_list("key", flat=True)]
     by_kind: dict[str, int] = {}
-    for done, (kind, key) in enumerate(work, start=1):
-        _store(kind, key)
-        by_kind[kind] = by_kind.get(kind, 0) + 1
-        if progress is not None:
-            progress(done, len(work))
+    done = 0
+    for kind in dict.fromkeys(kind for kind, _ in work):
+        keys = [key for each, key in work if each == kind]
+        for first in range(0, len(keys), CHUNK):
+            chunk = keys[first:first + CHUNK]
+            _store(kind, chunk)
+            done += len(chunk)
+            by_kind[kind] = by_kind.get(kind, 0) + len(chunk)
+            if progress is not None:
+                progress(done, len(work))
     return RefreshReport(len(work), removed, time.perf_counter() - started, by_kind)
 
 
