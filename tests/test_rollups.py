@@ -150,6 +150,21 @@ def test_a_stored_value_never_names_code_outside_the_project():
         codec.dumps(object())
 
 
+@pytest.mark.django_db
+def test_a_value_written_by_an_earlier_version_of_the_code_is_computed_again():
+    from brightline.fairness import leadership
+    from brightline.rollups.models import Rollup
+    from brightline.rollups.services import read_one
+
+    first = read_one(leadership.ORGANISATION_ROLLUP, "5")
+    row = Rollup.objects.get(kind=leadership.ORGANISATION_ROLLUP)
+    old = json.loads(row.value)
+    del old["f"]["clarity"]  # as stored before the figures had clarity answers
+    Rollup.objects.filter(pk=row.pk).update(value=json.dumps(old), computed_at=timezone.now())
+    again = read_one(leadership.ORGANISATION_ROLLUP, "5")
+    assert again.value == first.value and again.as_of > first.as_of
+
+
 def _leadership_queries(org: GeneratedOrg) -> int:
     from brightline.evidence.models import Service
     from brightline.rollups.services import refresh

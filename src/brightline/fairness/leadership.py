@@ -21,6 +21,7 @@ from brightline.core.fairness import OutcomeAudit, PromotionVelocityReport, supp
 from brightline.fairness import health
 from brightline.fairness.audits import CutAudit, audit_measure
 from brightline.fairness.decisions import STANDARD_CUTS, DecisionTable, auditable_cycles, table_from_cycle
+from brightline.fairness.surveys import clarity_for_organisation
 from brightline.people.models import Person, Team
 from brightline.rollups import delivery as team_delivery
 from brightline.rollups import services as rollups
@@ -229,6 +230,7 @@ class OrganisationFigures:
     velocity: PromotionVelocityReport
     attrition: health.AttritionByTeam
     improvement: list[health.ImprovementSummaryRow]
+    clarity: Any = None  # surveys.ClarityReport: the organisation's clarity answers per quarter
 
 
 def cycle_figures(key: str) -> CycleFigures:
@@ -269,7 +271,8 @@ def organisation_figures(key: str, *, today: dt.date | None = None) -> Organisat
     return OrganisationFigures(
         velocity=health.promotion_velocity(min_cohort=min_cohort),
         attrition=health.attrition_by_team(min_cohort=min_cohort, today=today or timezone.now().date()),
-        improvement=health.improvement_across_managers(min_cohort=min_cohort))
+        improvement=health.improvement_across_managers(min_cohort=min_cohort),
+        clarity=clarity_for_organisation(min_cohort=min_cohort))
 
 
 def cycle_rollup(cycle_id: int, min_cohort: int) -> rollups.Fresh:

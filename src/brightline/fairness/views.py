@@ -36,7 +36,7 @@ from brightline.fairness.demographics import (
     known_attributes,
 )
 from brightline.fairness.hris import import_hris_events
-from brightline.fairness.surveys import QUESTIONS, clarity_for_organisation, import_survey_answers
+from brightline.fairness.surveys import QUESTIONS, import_survey_answers
 from brightline.people.models import Person, Team
 from brightline.policy.services import min_cohort_size
 from brightline.security import megabytes
@@ -256,7 +256,7 @@ def system_health(request: HttpRequest) -> HttpResponse:
         "calibration": figures.value.calibration, "calibration_withheld": figures.value.calibration_withheld,
         "cycle": cycles[0] if cycles else None,
         "attrition": organisation.value.attrition, "as_of": min(figures.as_of, organisation.as_of),
-        "clarity": clarity_for_organisation(min_cohort=min_cohort)})
+        "clarity": organisation.value.clarity})
 
 
 # --------------------------------------------------------------------------------- leadership view

@@ -2,7 +2,9 @@
 
 Decoding builds only dataclasses and enums defined in ``brightline`` modules, from their fields: a stored
 value can never name arbitrary code to run (unlike pickle). Anything else (a model instance, say) is
-refused when the value is written, so a rollup never holds a row that could change under it.
+refused when the value is written, so a rollup never holds a row that could change under it. A value
+written before the code changed the fields of one of its types fails to decode (``ValueError``), so the
+reader computes it again.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from decimal import Decimal
 from typing import Any
 
 ERR_UNSUPPORTED = "a rollup value cannot hold {kind}"
+ERR_SHAPE = "a rollup value was written for another version of {name}"
 ERR_FOREIGN = "a rollup value names a type outside the project: {name}"
 
 
@@ -70,6 +73,8 @@ def _decode(value: Any) -> Any:
         kind: Any = _type(value["@c"])
         if not (isinstance(kind, type) and dataclasses.is_dataclass(kind)):
             raise ValueError(ERR_FOREIGN.format(name=value["@c"]))
+        if set(value["f"]) != {field.name for field in dataclasses.fields(kind)}:
+            raise ValueError(ERR_SHAPE.format(name=value["@c"]))
         fields = {name: _decode(item) for name, item in value["f"].items()}
         init = {field.name for field in dataclasses.fields(kind) if field.init}
         made = kind(**{name: item for name, item in fields.items() if name in init})

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -88,10 +89,47 @@ def _store(kind: str, keys: Sequence[str]) -> dict[str, Fresh]:
     return stored
 
 
+# Decoded values this process has read, by (kind, key, computed_at): a stored value never changes without a
+# new computed_at, so a page reads only the rollups' dates and decodes nothing it has decoded before.
+_DECODED: OrderedDict[tuple[str, str, dt.datetime], Any] = OrderedDict()
+_DECODED_MAX = 256
+
+
+def _decoded(kind: str, key: str, computed_at: dt.datetime, text: str | None = None) -> Any:
+    marker = (kind, key, computed_at)
+    if marker in _DECODED:
+        _DECODED.move_to_end(marker)
+        return _DECODED[marker]
+    if text is None:
+        return _MISSING
+    value = _DECODED[marker] = codec.loads(text)
+    while len(_DECODED) > _DECODED_MAX:
+        _DECODED.popitem(last=False)
+    return value
+
+
+_MISSING = object()
+
+
 def read(kind: str, keys: Sequence[str]) -> dict[str, Fresh]:
-    """The values of ``keys`` (one query); missing keys are computed and stored now."""
-    stored = {row.key: Fresh(codec.loads(row.value), row.computed_at, row.stale)
-              for row in Rollup.objects.filter(kind=kind, key__in=list(keys))}
+    """The values of ``keys`` (one query for their dates, one more for values this process has not decoded
+    yet); missing keys are computed and stored now."""
+    stored: dict[str, Fresh] = {}
+    undecoded: list[int] = []
+    for pk, key, computed_at, stale in Rollup.objects.filter(kind=kind, key__in=list(keys)).values_list(
+            "pk", "key", "computed_at", "stale"):
+        value = _decoded(kind, key, computed_at)
+        if value is _MISSING:
+            undecoded.append(pk)
+        else:
+            stored[key] = Fresh(value, computed_at, stale)
+    if undecoded:
+        for row in Rollup.objects.filter(pk__in=undecoded):
+            try:
+                value = _decoded(kind, row.key, row.computed_at, row.value)
+            except (ValueError, TypeError, AttributeError, ImportError):
+                continue  # written by an earlier version of the code: computed again below
+            stored[row.key] = Fresh(value, row.computed_at, row.stale)
     missing = [key for key in keys if key not in stored]
     if missing:
         stored.update(_store(kind, missing))
