@@ -134,6 +134,8 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--only", default="", help="measure only these pages (comma-separated labels, e.g. "
+                        "'leadership,system health'), next to the trivial page")
     options = parser.parse_args()
     home = Path(tempfile.mkdtemp(prefix="bench-dashboards-"))
     os.environ["DATABASE_URL"] = options.database_url or f"sqlite:///{home / 'bench.sqlite3'}"
@@ -151,7 +153,11 @@ def main() -> None:
         ("leader", "home", "/"), ("leader", "organisation", "/organisation/"),
         ("leader", "leadership", "/governance/leadership/"),
         ("partner", "home", "/"), ("partner", "fairness", "/fairness/"),
+        ("partner", "system health", "/governance/system-health/"),
     ]
+    if options.only:
+        chosen = {label.strip() for label in options.only.split(",")}
+        pages = [page for page in pages if page[1] in chosen]
     port = free_port()
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
     base = f"http://127.0.0.1:{port}"

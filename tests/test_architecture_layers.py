@@ -28,6 +28,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("reviews",),
     ("support",),
     ("promotions",),  # promotion cases reuse the reviews app's citation and appeal rules
+    ("rollups",),  # precomputed aggregates; the apps above declare and read them
     ("fairness",),
     ("governance",),  # the leadership view, manager quality, system health and their inputs (HRIS, surveys)
     ("operations",),

@@ -50,6 +50,9 @@ def _pages(org: GeneratedOrg) -> dict[str, tuple[object, list[str]]]:
 
 
 def _count(org: GeneratedOrg) -> dict[tuple[str, str], int]:
+    from brightline.rollups.services import refresh
+
+    refresh(everything=True)  # aggregate pages read rollups, which the refresh job keeps current
     counts = {}
     for persona, (person, urls) in _pages(org).items():
         browser = Client()

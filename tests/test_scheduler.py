@@ -49,6 +49,8 @@ def test_the_product_schedules_are_declared_by_job_name():
         "notifications-daily": ("notifications.send", "daily at 06:00"),
         "notifications-weekly": ("notifications.send", "weekly on monday at 06:00"),
         "promotions-escalate": ("promotions.escalate", "daily at 07:00"),
+        "rollups-refresh": ("rollups.refresh", "daily at 01:30"),
+        "rollups-stale": ("rollups.refresh", "hourly at :25"),
     }
 
 
@@ -165,19 +167,22 @@ def test_status_lists_every_schedule_with_its_last_and_next_run(ping_daily, time
     out = StringIO()
     call_command("scheduler", "run", "--once", stdout=out)
     # Due since 08:00 yesterday: audit-checkpoint and evidence-sync (hourly), insights-nightly (02:00),
-    # notifications-immediate (hourly), retention-purge and test-ping (03:30); narrative-drafts is fortnightly and
+    # notifications-immediate and rollups-stale (hourly), rollups-refresh (01:30), retention-purge and test-ping
+    # (03:30); narrative-drafts is fortnightly and
     # its last slot was a week before; the daily and weekly digests' 06:00 slots have not come round again.
     lines = out.getvalue().splitlines()
     assert [line[20:] for line in lines] == [f"{name}: succeeded" for name in
                                              ("audit-checkpoint", "evidence-sync", "insights-nightly",
-                                              "notifications-immediate", "retention-purge", "test-ping")]
+                                              "notifications-immediate", "retention-purge", "rollups-refresh",
+                                              "rollups-stale", "test-ping")]
     assert all(line.startswith("2026-03-03 03:31:") for line in lines)
     out = StringIO()
     call_command("scheduler", "status", "--json", stdout=out)
     schedules = {item["name"]: item for item in json.loads(out.getvalue())["schedules"]}
     assert set(schedules) == {"audit-checkpoint", "evidence-sync", "insights-nightly", "narrative-drafts",
                               "notifications-daily", "notifications-immediate", "notifications-weekly",
-                              "promotions-escalate", "retention-purge", "test-ping"}
+                              "promotions-escalate", "retention-purge", "rollups-refresh", "rollups-stale",
+                              "test-ping"}
     ping = schedules["test-ping"]
     assert ping["last_run"]["status"] == "succeeded" and ping["last_slot"] == "2026-03-03T03:30:00+00:00"
     assert ping["next_run"] == "2026-03-04T03:30:00+00:00" and not ping["due"] and not ping["running"]

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "brightline.reviews",
     "brightline.support",
     "brightline.promotions",
+    "brightline.rollups",
     "brightline.fairness",
     "brightline.governance",
     "brightline.operations",

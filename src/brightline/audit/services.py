@@ -13,11 +13,16 @@ from typing import Any, Protocol
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
+from django.dispatch import Signal
 from django.utils import timezone
 
 from brightline.audit.models import GENESIS_HASH, AccessHead, AccessLog, AuditCheckpoint, AuditEntry, AuditHead
 
 SYSTEM_ACTOR = "system"
+
+# Sent after entries are written (inside the caller's transaction) with ``actions``, a frozenset of their
+# action names: apps above (rollups) react to changes without the apps that make them calling up.
+actions_logged = Signal()
 
 
 class AuditPerson(Protocol):
@@ -132,6 +137,7 @@ def log_action(
         head.save(update_fields=["seq", "hash"])
         if entry.seq % checkpoint_every() == 0:
             write_checkpoint(CHAIN_AUDIT, entry.seq, entry.hash)
+    actions_logged.send(sender=AuditEntry, actions=frozenset((action,)))
     return entry
 
 
@@ -204,6 +210,8 @@ def log_actions(
             for entry in batch:  # signed as log_action would sign them, one per N entries
                 if entry.seq % every == 0:
                     write_checkpoint(CHAIN_AUDIT, entry.seq, entry.hash)
+    if batch:
+        actions_logged.send(sender=AuditEntry, actions=frozenset(entry.action for entry in batch))
     return len(batch)
 
 

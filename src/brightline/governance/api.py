@@ -14,6 +14,7 @@ from brightline.apierrors import ErrorOut
 from brightline.governance import leadership, system_health
 from brightline.policy import recommendations
 from brightline.policy.services import min_cohort_size
+from brightline.rollups import services as rollups
 
 router = Router(tags=["governance"])
 # The address the leadership aggregates had before they moved out of the fairness app; mounted at /fairness.
@@ -35,6 +36,7 @@ def leadership_aggregates(request: HttpRequest, cycle: str | None = None) -> dic
     shown = next((choice for choice in view.cycles if choice.id == view.cycle_id), None)
     return {
         "min_cohort": view.min_cohort,
+        "as_of": view.as_of.isoformat() if view.as_of else None,
         "cycle": shown.to_json() if shown else None,
         "cycles": [choice.to_json() for choice in view.cycles],
         "comparisons_withheld": view.comparisons_withheld,
@@ -91,8 +93,9 @@ def system_health_by_team(request: HttpRequest) -> dict[str, Any]:
     if not access.can_view_aggregates(viewer):
         raise HttpError(403, ERR_FORBIDDEN_AGGREGATES)
     min_cohort = min_cohort_size()
-    return {"min_cohort": min_cohort,
-            "health_and_delivery": system_health.health_next_to_delivery(min_cohort=min_cohort).to_json()}
+    stored = rollups.read_one(system_health.HEALTH_NEXT_TO_DELIVERY_ROLLUP, str(min_cohort))
+    return {"min_cohort": min_cohort, "as_of": stored.as_of.isoformat(),
+            "health_and_delivery": stored.value.to_json()}
 
 
 moved_router.post("/leadership/recommendation", response={201: dict[str, Any], 400: ErrorOut, 403: ErrorOut,

@@ -21,10 +21,14 @@ from brightline.core.fairness import OutcomeAudit, PromotionVelocityReport, supp
 from brightline.fairness.audits import CutAudit, audit_measure
 from brightline.fairness.decisions import STANDARD_CUTS, DecisionTable, auditable_cycles, table_from_cycle
 from brightline.governance import manager_quality, system_health
+from brightline.governance.surveys import clarity_for_organisation
 from brightline.people.models import Person, Team
 from brightline.policy.recommendations import ShownRecommendation, recommend_for_brief
+from brightline.rollups import delivery as team_delivery
+from brightline.rollups import services as rollups
 
-DELIVERY_WINDOW_DAYS = 91
+DELIVERY_WINDOW_DAYS = team_delivery.DELIVERY_WINDOW_DAYS
+CYCLE_ROLLUP, ORGANISATION_ROLLUP = "leadership.cycle", "leadership.organisation"
 
 
 @dataclass(frozen=True)
@@ -82,6 +86,7 @@ class LeadershipView:
     notes: list[str] = field(default_factory=list)
     # What to change next quarter, drawn from the brief's figures; a person accepts or rejects it.
     recommendation: ShownRecommendation | None = None
+    as_of: dt.datetime | None = None  # when the oldest rollup behind these figures was computed
 
     @property
     def comparisons_withheld(self) -> bool:
@@ -94,40 +99,23 @@ def _team_sizes() -> dict[str, tuple[Team, int]]:
     return {team.slug: (team, team.size) for team in teams}
 
 
-def _delivery(team: Team, now: dt.datetime, with_services: set[int]) -> dict[str, Any]:
-    """Deployments per week and change fail rate now against the window before (team level only)."""
-    if team.pk not in with_services:
-        return {}
-    from brightline.evidence.metrics import MetricsError, team_dora, team_health
-
-    end = now
-    start = end - dt.timedelta(days=DELIVERY_WINDOW_DAYS)
-    try:
-        current = team_dora(team, start=start, end=end)
-        previous = team_dora(team, start=start - dt.timedelta(days=DELIVERY_WINDOW_DAYS), end=start)
-        team_result = team_health(team, start=start, end=end).team
-    except (KeyError, MetricsError):
-        return {}
-    trend = ""
-    if previous.deployments and current.deployment_frequency_per_week != previous.deployment_frequency_per_week:
-        trend = "up" if current.deployment_frequency_per_week > previous.deployment_frequency_per_week else "down"
-    return {"deployments_per_week": current.deployment_frequency_per_week, "deployments_trend": trend,
-            "change_fail_rate": current.change_fail_rate,
-            "outside_hours_share": team_result.outside_hours_share if team_result else None,
-            "pages_outside_hours": team_result.pages_outside_working_hours if team_result else None}
-
-
-def _team_rows(min_cohort: int, now: dt.datetime) -> tuple[list[TeamRow], int, int, bool]:
+def _team_rows(min_cohort: int, now: dt.datetime | None,
+               read: list[rollups.Fresh]) -> tuple[list[TeamRow], int, int, bool]:
+    """Team cells; delivery figures from the per-team rollups (``now`` given: computed from raw rows)."""
     sizes = _team_sizes()
     withheld = suppress_small_groups({(slug,): size for slug, (_, size) in sizes.items()}, min_cohort=min_cohort)
     rows: list[TeamRow] = []
     delivery_available = False
-    with_services = set(Team.objects.filter(services__isnull=False).values_list("pk", flat=True))
+    with_services = set(team_delivery.teams_with_services())
+    shown = [team.pk for slug, (team, _) in sizes.items() if (slug,) not in withheld and team.pk in with_services]
+    stored = {} if now is not None else rollups.read(team_delivery.KIND, [str(pk) for pk in shown])
+    read += stored.values()
     for slug, (team, size) in sorted(sizes.items(), key=lambda item: item[1][0].name):
         if (slug,) in withheld:
             rows.append(TeamRow(team.name, None))  # listed as withheld: no count, no team-level figures
             continue
-        delivery = _delivery(team, now, with_services)
+        delivery = ({} if team.pk not in with_services else team_delivery.team_delivery(team, now)
+                    if now is not None else stored[str(team.pk)].value)
         delivery_available = delivery_available or bool(delivery)
         rows.append(TeamRow(team.name, size, **delivery))
     return rows, len(withheld), sum(size for _, size in sizes.values()), delivery_available
@@ -224,6 +212,88 @@ def build_brief(view: LeadershipView) -> list[BriefSentence]:
     return brief[:5]
 
 
+@dataclass(frozen=True)
+class CycleFigures:
+    """One decided cycle's outcome patterns (a rollup per cycle and minimum cohort)."""
+
+    decided: bool
+    cycle_name: str | None = None
+    promotion_by_level: CutAudit | None = None
+    calibration_by_team: CutAudit | None = None
+    calibration: Any = None  # CalibrationHealth
+    calibration_withheld: bool = False
+    flags: list[CutAudit] = field(default_factory=list)
+    comparisons: int = 0
+
+
+@dataclass(frozen=True)
+class OrganisationFigures:
+    """Promotion velocity, attrition and improvement after feedback (a rollup per minimum cohort)."""
+
+    velocity: PromotionVelocityReport
+    attrition: system_health.AttritionByTeam
+    improvement: list[manager_quality.ImprovementSummaryRow]
+    clarity: Any = None  # surveys.ClarityReport: the organisation's clarity answers per quarter
+
+
+def cycle_figures(key: str) -> CycleFigures:
+    """The figures of cycle ``"<id>:<minimum cohort>"`` computed from its reviews."""
+    cycle_id, _, cohort = key.partition(":")
+    min_cohort = int(cohort)
+    cycle_object, table = _cycle_table(int(cycle_id))
+    if table is None:
+        return CycleFigures(decided=False)
+    figures = CycleFigures(decided=True, cycle_name=cycle_object.name)
+    if not table.rows:
+        return figures
+    level_cut = next(cut for cut in STANDARD_CUTS if cut.key == "level")
+    team_cut = next(cut for cut in STANDARD_CUTS if cut.key == "team")
+    measure = table.measure("promotion")
+    changed = table.measure("calibration_changed")
+    promotion = audit_measure(table, measure, level_cut, min_cohort=min_cohort) if measure else None
+    calibration_by_team = audit_measure(table, changed, team_cut, min_cohort=min_cohort) if changed else None
+    flags: list[CutAudit] = []
+    comparisons = 0
+    # Manager is a cut about individuals: leaders see team-level patterns only.
+    cuts = [cut for cut in STANDARD_CUTS if cut.key != "manager"]
+    for measure_item in (m for m in table.measures if not m.detail and m.kind != "neutral"):
+        for cut in cuts:
+            result = audit_measure(table, measure_item, cut, min_cohort=min_cohort)
+            if result.selection is not None and result.selection.impact_ratio is not None:
+                comparisons += 1
+                if result.four_fifths_flag:
+                    flags.append(result)
+    calibration, calibration_withheld = system_health.published_calibration_health(cycle_object, min_cohort=min_cohort)
+    return CycleFigures(True, cycle_object.name, promotion, calibration_by_team, calibration, calibration_withheld,
+                        flags, comparisons)
+
+
+def organisation_figures(key: str, *, today: dt.date | None = None) -> OrganisationFigures:
+    """Organisation-wide figures for minimum cohort ``key``, on ``today`` (default: today)."""
+    min_cohort = int(key)
+    return OrganisationFigures(
+        velocity=system_health.promotion_velocity(min_cohort=min_cohort),
+        attrition=system_health.attrition_by_team(min_cohort=min_cohort, today=today or timezone.now().date()),
+        improvement=manager_quality.improvement_across_managers(min_cohort=min_cohort),
+        clarity=clarity_for_organisation(min_cohort=min_cohort))
+
+
+def cycle_rollup(cycle_id: int, min_cohort: int) -> rollups.Fresh:
+    """The stored figures of one decided cycle (``CycleFigures``) and when they were computed."""
+    return rollups.read_one(CYCLE_ROLLUP, f"{cycle_id}:{min_cohort}")
+
+
+def organisation_rollup(min_cohort: int) -> rollups.Fresh:
+    """The stored organisation-wide figures (``OrganisationFigures``) and when they were computed."""
+    return rollups.read_one(ORGANISATION_ROLLUP, str(min_cohort))
+
+
+def _from_rollup(kind: str, key: str, read: list[rollups.Fresh]) -> Any:
+    fresh = rollups.read_one(kind, key)
+    read.append(fresh)
+    return fresh.value
+
+
 ERR_NO_SUCH_CYCLE = "There is no decided review cycle {cycle!r}; choose one of the decided cycles listed."
 
 
@@ -234,8 +304,10 @@ class UnknownCycle(LookupError):
 def build_leadership_view(*, min_cohort: int, now: dt.datetime | None = None,
                           cycle: str | int | None = None) -> LeadershipView:
     """The leadership view of one decided cycle: ``cycle`` (an id) or, by default, the latest decided cycle
-    with at least the minimum cohort of people. Raises ``UnknownCycle`` for any other value."""
-    now = now or timezone.now()
+    with at least the minimum cohort of people. Raises ``UnknownCycle`` for any other value.
+
+    The figures come from rollups (``view.as_of`` says when the oldest was computed); with ``now`` they are
+    computed from the raw rows for that moment instead."""
     choices = cycle_choices(min_cohort=min_cohort)
     if cycle is None or cycle == "":
         chosen = default_cycle(choices)
@@ -243,41 +315,23 @@ def build_leadership_view(*, min_cohort: int, now: dt.datetime | None = None,
         chosen = next((choice for choice in choices if str(choice.id) == str(cycle).strip()), None)
         if chosen is None:
             raise UnknownCycle(ERR_NO_SUCH_CYCLE.format(cycle=str(cycle)[:40]))
-    teams, withheld, total, delivery_available = _team_rows(min_cohort, now)
-    cycle_object, table = _cycle_table(chosen.id if chosen else None)
-    cycle_name = cycle_object.name if cycle_object is not None else None
-    promotion = calibration_by_team = None
-    flags: list[CutAudit] = []
-    comparisons = 0
-    calibration = None
-    calibration_withheld = False
-    if table is not None and table.rows:
-        level_cut = next(cut for cut in STANDARD_CUTS if cut.key == "level")
-        team_cut = next(cut for cut in STANDARD_CUTS if cut.key == "team")
-        measure = table.measure("promotion")
-        changed = table.measure("calibration_changed")
-        promotion = audit_measure(table, measure, level_cut, min_cohort=min_cohort) if measure else None
-        calibration_by_team = audit_measure(table, changed, team_cut, min_cohort=min_cohort) if changed else None
-        # Manager is a cut about individuals: leaders see team-level patterns only.
-        cuts = [cut for cut in STANDARD_CUTS if cut.key != "manager"]
-        for measure_item in (m for m in table.measures if not m.detail and m.kind != "neutral"):
-            for cut in cuts:
-                result = audit_measure(table, measure_item, cut, min_cohort=min_cohort)
-                if result.selection is not None and result.selection.impact_ratio is not None:
-                    comparisons += 1
-                    if result.four_fifths_flag:
-                        flags.append(result)
-        calibration, calibration_withheld = system_health.published_calibration_health(cycle_object,
-                                                                                       min_cohort=min_cohort)
+    read: list[rollups.Fresh] = []
+    teams, withheld, total, delivery_available = _team_rows(min_cohort, now, read)
+    key = f"{chosen.id if chosen else 0}:{min_cohort}"
+    figures: CycleFigures = (cycle_figures(key) if now is not None else _from_rollup(CYCLE_ROLLUP, key, read))
+    org_key = str(min_cohort)
+    organisation: OrganisationFigures = (organisation_figures(org_key, today=now.date()) if now is not None
+                                         else _from_rollup(ORGANISATION_ROLLUP, org_key, read))
     view = LeadershipView(
-        min_cohort=min_cohort, total_headcount=total, teams=teams, withheld_teams=withheld, cycle_name=cycle_name,
-        promotion_by_level=promotion, calibration_by_team=calibration_by_team, calibration=calibration,
-        velocity=system_health.promotion_velocity(min_cohort=min_cohort),
-        attrition=system_health.attrition_by_team(min_cohort=min_cohort, today=now.date()), flags=flags,
-        comparisons=comparisons, delivery_available=delivery_available, calibration_withheld=calibration_withheld,
-        cycles=choices, cycle_id=chosen.id if chosen else None, cycle_people=chosen.people if chosen else 0,
-        improvement=manager_quality.improvement_across_managers(min_cohort=min_cohort))
-    if table is None:
+        min_cohort=min_cohort, total_headcount=total, teams=teams, withheld_teams=withheld,
+        cycle_name=figures.cycle_name, promotion_by_level=figures.promotion_by_level,
+        calibration_by_team=figures.calibration_by_team, calibration=figures.calibration,
+        velocity=organisation.velocity, attrition=organisation.attrition, flags=figures.flags,
+        comparisons=figures.comparisons, delivery_available=delivery_available,
+        calibration_withheld=figures.calibration_withheld, cycles=choices,
+        cycle_id=chosen.id if chosen else None, cycle_people=chosen.people if chosen else 0,
+        improvement=organisation.improvement, as_of=rollups.oldest(read))
+    if not figures.decided:
         view.notes.append("No review cycle has reached the decision memo yet, so there are no outcome patterns.")
     view.brief = build_brief(view)
     view.recommendation = recommend_for_brief(view)

@@ -230,6 +230,9 @@ def _team_delivery(team: Team, start: dt.date, end: dt.date) -> dict[str, Any]:
     return figures
 
 
+HEALTH_NEXT_TO_DELIVERY_ROLLUP = "governance.health_next_to_delivery"
+
+
 def health_next_to_delivery(*, min_cohort: int, today: dt.date | None = None,
                             quarters: int = QUARTERS_NEXT_TO_DELIVERY) -> HealthNextToDelivery:
     """G6 for each team large enough to show, over the last ``quarters`` whole calendar quarters."""

@@ -21,10 +21,11 @@ from brightline.fairness.demographics import demographic_coverage, import_demogr
 from brightline.fairness.views import uploaded_csv
 from brightline.governance import leadership, manager_quality, system_health
 from brightline.governance.hris import import_hris_events
-from brightline.governance.surveys import QUESTIONS, clarity_for_organisation, import_survey_answers
+from brightline.governance.surveys import QUESTIONS, import_survey_answers
 from brightline.people.models import Person, Team
 from brightline.policy import recommendations
 from brightline.policy.services import min_cohort_size
+from brightline.rollups import services as rollups
 
 DENIED_DEMOGRAPHICS = "Demographic attributes are for people partners only."
 DENIED_MANAGER = "A manager's quality page is for the manager, their management chain and people partners."
@@ -103,15 +104,17 @@ def system_health_page(request: HttpRequest) -> HttpResponse:
     _require(access.can_view_aggregates(viewer), DENIED_AGGREGATES)
     min_cohort = min_cohort_size()
     cycles = decisions.auditable_cycles()
-    calibration, calibration_withheld = (system_health.published_calibration_health(cycles[0], min_cohort=min_cohort)
-                                         if cycles else (None, False))
+    # Precomputed figures (rollups): the latest decided cycle's calibration and the organisation's figures.
+    figures = leadership.cycle_rollup(cycles[0].pk if cycles else 0, min_cohort)
+    organisation = leadership.organisation_rollup(min_cohort)
+    next_to_delivery = rollups.read_one(system_health.HEALTH_NEXT_TO_DELIVERY_ROLLUP, str(min_cohort))
     return render(request, "governance/system_health.html", {
-        "min_cohort": min_cohort, "velocity": system_health.promotion_velocity(min_cohort=min_cohort),
-        "calibration": calibration, "calibration_withheld": calibration_withheld,
+        "min_cohort": min_cohort, "velocity": organisation.value.velocity,
+        "calibration": figures.value.calibration, "calibration_withheld": figures.value.calibration_withheld,
         "cycle": cycles[0] if cycles else None,
-        "attrition": system_health.attrition_by_team(min_cohort=min_cohort),
-        "health_and_delivery": system_health.health_next_to_delivery(min_cohort=min_cohort),
-        "clarity": clarity_for_organisation(min_cohort=min_cohort)})
+        "attrition": organisation.value.attrition, "as_of": rollups.oldest([figures, organisation, next_to_delivery]),
+        "health_and_delivery": next_to_delivery.value,
+        "clarity": organisation.value.clarity})
 
 
 # --------------------------------------------------------------------------------- leadership view

@@ -1,0 +1,191 @@
+"""Reading and refreshing rollups.
+
+A page asks ``read(kind, keys)``: stored values come back with the time they were computed (the page's
+"as of"); a key never computed yet is computed and stored on the spot. ``refresh`` recomputes the stale
+rollups (or all of them), one key at a time, each in its own transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from brightline.rollups import codec
+from brightline.rollups.models import Rollup
+from brightline.rollups.registry import Source, sources
+
+ERR_UNKNOWN_KIND = "no rollup called {kind!r}; known rollups: {known}"
+
+
+class UnknownRollup(LookupError):
+    pass
+
+
+@dataclass(frozen=True)
+class Fresh:
+    """A rollup's value and when it was computed."""
+
+    value: Any
+    as_of: dt.datetime
+    stale: bool = False
+
+
+@dataclass
+class RefreshReport:
+    computed: int = 0
+    removed: int = 0
+    seconds: float = 0.0
+    by_kind: dict[str, int] | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"computed": self.computed, "removed": self.removed, "seconds": round(self.seconds, 3),
+                "by_kind": self.by_kind or {}}
+
+
+def source(kind: str) -> Source:
+    known = sources()
+    if kind not in known:
+        raise UnknownRollup(ERR_UNKNOWN_KIND.format(kind=kind, known=", ".join(sorted(known))))
+    return known[kind]
+
+
+def _save(kind: str, key: str, value: Any, seconds: float) -> Fresh:
+    text, now = codec.dumps(value), timezone.now()
+    try:
+        with transaction.atomic():
+            Rollup.objects.update_or_create(kind=kind, key=key, defaults={
+                "value": text, "computed_at": now, "seconds": seconds, "stale": False})
+    except IntegrityError:  # another process stored the same key first: its value is as good
+        pass
+    return Fresh(codec.loads(text), now)
+
+
+CHUNK = 200  # keys computed together by a source that can compute many at once
+
+
+def _store(kind: str, keys: Sequence[str]) -> dict[str, Fresh]:
+    """Compute and store ``keys`` of ``kind`` (in chunks when the source computes many at once)."""
+    item = source(kind)
+    stored: dict[str, Fresh] = {}
+    if item.compute_many is not None and len(keys) > 1:
+        for first in range(0, len(keys), CHUNK):
+            chunk = list(keys[first:first + CHUNK])
+            started = time.perf_counter()
+            values = item.compute_many(chunk)
+            seconds = (time.perf_counter() - started) / len(chunk)
+            stored.update({key: _save(kind, key, values[key], seconds) for key in chunk})
+        return stored
+    for key in keys:
+        started = time.perf_counter()
+        value = item.compute(key)
+        stored[key] = _save(kind, key, value, time.perf_counter() - started)
+    return stored
+
+
+# Decoded values this process has read, by (kind, key, computed_at): a stored value never changes without a
+# new computed_at, so a page reads only the rollups' dates and decodes nothing it has decoded before.
+_DECODED: OrderedDict[tuple[str, str, dt.datetime], Any] = OrderedDict()
+_DECODED_MAX = 4096  # a 10,000-person organisation has about 350 teams with services
+
+
+def _decoded(kind: str, key: str, computed_at: dt.datetime, text: str | None = None) -> Any:
+    marker = (kind, key, computed_at)
+    if marker in _DECODED:
+        _DECODED.move_to_end(marker)
+        return _DECODED[marker]
+    if text is None:
+        return _MISSING
+    value = _DECODED[marker] = codec.loads(text)
+    while len(_DECODED) > _DECODED_MAX:
+        _DECODED.popitem(last=False)
+    return value
+
+
+_MISSING = object()
+
+
+def read(kind: str, keys: Sequence[str]) -> dict[str, Fresh]:
+    """The values of ``keys`` (one query for their dates, one more for values this process has not decoded
+    yet); missing keys are computed and stored now."""
+    stored: dict[str, Fresh] = {}
+    undecoded: list[int] = []
+    for pk, key, computed_at, stale in Rollup.objects.filter(kind=kind, key__in=list(keys)).values_list(
+            "pk", "key", "computed_at", "stale"):
+        value = _decoded(kind, key, computed_at)
+        if value is _MISSING:
+            undecoded.append(pk)
+        else:
+            stored[key] = Fresh(value, computed_at, stale)
+    if undecoded:
+        for row in Rollup.objects.filter(pk__in=undecoded):
+            try:
+                value = _decoded(kind, row.key, row.computed_at, row.value)
+            except (ValueError, TypeError, AttributeError, ImportError):
+                continue  # written by an earlier version of the code: computed again below
+            stored[row.key] = Fresh(value, row.computed_at, row.stale)
+    missing = [key for key in keys if key not in stored]
+    if missing:
+        stored.update(_store(kind, missing))
+    return stored
+
+
+def read_one(kind: str, key: str) -> Fresh:
+    return read(kind, [key])[key]
+
+
+def read_all(kind: str) -> dict[str, Fresh]:
+    """Every stored value of ``kind`` (one query; nothing is computed)."""
+    return {row.key: Fresh(codec.loads(row.value), row.computed_at, row.stale)
+            for row in Rollup.objects.filter(kind=kind)}
+
+
+def oldest(fresh: Iterable[Fresh]) -> dt.datetime | None:
+    """The time the oldest of these numbers was computed: what a page's "as of" says."""
+    return min((item.as_of for item in fresh), default=None)
+
+
+def mark_stale(kinds: Iterable[str]) -> int:
+    """Mark every stored rollup of ``kinds`` stale; returns how many were current before."""
+    return Rollup.objects.filter(kind__in=list(kinds), stale=False).update(stale=True)
+
+
+def refresh(*, everything: bool = False, kinds: Sequence[str] | None = None,
+            progress: Callable[[int, int], None] | None = None) -> RefreshReport:
+    """Recompute rollups: the stale ones by default; with ``everything``, every key each kind declares now
+    (stored keys it no longer declares, such as a removed team, are deleted). ``progress(done, total)``."""
+    started = time.perf_counter()
+    chosen = [source(kind) for kind in kinds] if kinds else list(sources().values())
+    work: list[tuple[str, str]] = []
+    removed = 0
+    for item in chosen:
+        if everything:
+            keys = [str(key) for key in item.every_key()]
+            removed += Rollup.objects.filter(kind=item.kind).exclude(key__in=keys).delete()[0]
+            work += [(item.kind, key) for key in keys]
+        else:
+            work += [(item.kind, key) for key in
+                     Rollup.objects.filter(kind=item.kind, stale=True).values_list("key", flat=True)]
+    by_kind: dict[str, int] = {}
+    done = 0
+    for kind in dict.fromkeys(kind for kind, _ in work):
+        keys = [key for each, key in work if each == kind]
+        for first in range(0, len(keys), CHUNK):
+            chunk = keys[first:first + CHUNK]
+            _store(kind, chunk)
+            done += len(chunk)
+            by_kind[kind] = by_kind.get(kind, 0) + len(chunk)
+            if progress is not None:
+                progress(done, len(work))
+    return RefreshReport(len(work), removed, time.perf_counter() - started, by_kind)
+
+
+def last_refreshed() -> dt.datetime | None:
+    row = Rollup.objects.order_by("-computed_at").values_list("computed_at", flat=True).first()
+    return row

@@ -1,0 +1,190 @@
+"""Rollups: the aggregate pages read precomputed figures that equal the raw computation, are brought up to
+date after an ingestion, say how fresh they are, and cost a number of queries that does not grow with the
+organisation. Runs on SQLite and again on PostgreSQL (`make test` runs the suite on both)."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from brightline.demo import load_demo
+from tests.demo_helpers import DEMO_SEED, demo_transaction, reset_sequences
+from tests.org_generator import GeneratedOrg
+
+
+@pytest.fixture(scope="module")
+def demo_org(django_db_setup, django_db_blocker):
+    with demo_transaction(django_db_blocker):
+        with django_db_blocker.unblock():
+            reset_sequences()
+            load_demo(seed=DEMO_SEED)
+        yield
+
+
+def _leader():
+    from brightline.people.models import Person
+
+    return Person.objects.select_related("user").get(user__username="lee")
+
+
+def test_rollup_values_equal_the_raw_computation_on_the_demo(demo_org, db):
+    from brightline.governance import leadership
+    from brightline.policy.services import min_cohort_size
+    from brightline.rollups import delivery
+    from brightline.rollups.models import Rollup
+    from brightline.rollups.services import read_all, refresh
+
+    min_cohort = min_cohort_size()
+    assert not Rollup.objects.exists()
+    first = leadership.build_leadership_view(min_cohort=min_cohort)  # computes and stores what it reads
+    raw = leadership.build_leadership_view(min_cohort=min_cohort, now=timezone.now())
+    assert raw.as_of is None and first.as_of is not None
+    assert first.delivery_available and first.comparisons and first.cycle_name
+    assert dataclasses.replace(first, as_of=None) == raw
+
+    report = refresh(everything=True)
+    assert report.computed == Rollup.objects.count() > 3
+    assert not Rollup.objects.filter(stale=True).exists()
+    again = leadership.build_leadership_view(min_cohort=min_cohort)
+    assert dataclasses.replace(again, as_of=None) == raw and again.as_of >= first.as_of
+    # Every stored key, not only the ones the default page reads, equals its raw computation.
+    from brightline.people.models import Team
+
+    now = timezone.now()
+    teams = read_all(delivery.KIND)
+    assert set(teams) == {str(pk) for pk in delivery.teams_with_services()}
+    for key, fresh in teams.items():
+        assert fresh.value == delivery.team_delivery(Team.objects.get(pk=int(key)), now)
+    cycles = read_all(leadership.CYCLE_ROLLUP)
+    assert len(cycles) >= 2
+    for key, fresh in cycles.items():
+        assert fresh.value == leadership.cycle_figures(key)
+    (organisation,) = read_all(leadership.ORGANISATION_ROLLUP).values()
+    assert organisation.value == leadership.organisation_figures(str(min_cohort))
+
+
+def test_the_pages_say_how_fresh_their_figures_are(demo_org, db, client_for):
+    from brightline.rollups.models import Rollup
+
+    browser = client_for(_leader())
+    for url in ("/governance/leadership/", "/governance/system-health/"):
+        response = browser.get(url)
+        assert response.status_code == 200
+        assert "Figures as of" in response.content.decode()
+    api = browser.get("/api/governance/leadership").json()
+    newest = Rollup.objects.order_by("computed_at").first().computed_at
+    assert api["as_of"] and api["as_of"].startswith(newest.isoformat()[:16])
+
+
+def test_an_ingestion_refreshes_the_rollups_it_affects_and_the_page_shows_it(demo_org, db, client_for, tmp_path,
+                                                                            django_capture_on_commit_callbacks):
+    from brightline.evidence.models import Service
+    from brightline.jobs.models import JobRun
+    from brightline.rollups import delivery
+    from brightline.rollups.models import Rollup
+
+    browser = client_for(_leader())
+    before = browser.get("/governance/leadership/").context["view"]
+    shown = {row.label: row for row in before.teams if row.headcount is not None and row.deployments_per_week}
+    service = Service.objects.select_related("team").filter(team__name__in=list(shown)).order_by("name").first()
+    assert service is not None
+    row_before = shown[service.team.name]
+    stored = Rollup.objects.get(kind=delivery.KIND, key=str(service.team_id))
+    cycle_rollups_before = dict(Rollup.objects.exclude(kind=delivery.KIND).values_list("pk", "computed_at"))
+
+    # Thirty more production deployments of one of the team's services in the last few days.
+    now = timezone.now()
+    lines = ["type,id,service,environment,version,status,deployed_at"]
+    lines += [f"deployment,rollup-test-{i},{service.name},production,9.{i},success,"
+              f"{(now - timezone.timedelta(hours=3 * i + 1)).strftime('%Y-%m-%dT%H:%M:%SZ')}" for i in range(30)]
+    events = tmp_path / "events.csv"
+    events.write_text("\n".join(lines) + "\n")
+    out = StringIO()
+    with django_capture_on_commit_callbacks(execute=True):  # the test's transaction never commits
+        call_command("import", "events", str(events), "--json", stdout=out, stderr=StringIO())
+    assert json.loads(out.getvalue())
+
+    # The refresh job ran (in-process, the default) and recomputed the stale delivery rollups only.
+    assert JobRun.objects.filter(name="rollups.refresh", status=JobRun.Status.SUCCEEDED).exists()
+    stored.refresh_from_db()
+    assert not stored.stale and stored.computed_at > before.as_of
+    assert dict(Rollup.objects.exclude(kind=delivery.KIND).values_list("pk", "computed_at")) == cycle_rollups_before
+    after = browser.get("/governance/leadership/").context["view"]
+    row_after = next(row for row in after.teams if row.label == service.team.name)
+    assert row_after.deployments_per_week > row_before.deployments_per_week
+    assert after.as_of >= before.as_of
+
+
+def test_refresh_command_recomputes_stale_rollups_or_all_of_them(demo_org, db):
+    from brightline.rollups.models import Rollup
+
+    out = StringIO()
+    call_command("rollups", "refresh", "--no-progress", stdout=out)
+    assert "nothing to recompute" in out.getvalue()
+    out = StringIO()
+    call_command("rollups", "refresh", "--all", "--json", "--no-progress", stdout=out)
+    report = json.loads(out.getvalue())
+    assert report["computed"] == Rollup.objects.count() > 3
+    Rollup.objects.filter(kind="leadership.cycle").update(stale=True)
+    stale = Rollup.objects.filter(stale=True).count()
+    out = StringIO()
+    call_command("rollups", "refresh", "--no-progress", stdout=out)
+    assert f"Recomputed {stale} rollups" in out.getvalue()
+    assert not Rollup.objects.filter(stale=True).exists()
+
+
+def test_a_stored_value_never_names_code_outside_the_project():
+    from brightline.rollups import codec
+
+    with pytest.raises(ValueError):
+        codec.loads('{"@c": "os:system", "f": {}}')
+    with pytest.raises(TypeError):
+        codec.dumps(object())
+
+
+@pytest.mark.django_db
+def test_a_value_written_by_an_earlier_version_of_the_code_is_computed_again():
+    from brightline.governance import leadership
+    from brightline.rollups.models import Rollup
+    from brightline.rollups.services import read_one
+
+    first = read_one(leadership.ORGANISATION_ROLLUP, "5")
+    row = Rollup.objects.get(kind=leadership.ORGANISATION_ROLLUP)
+    old = json.loads(row.value)
+    del old["f"]["clarity"]  # as stored before the figures had clarity answers
+    Rollup.objects.filter(pk=row.pk).update(value=json.dumps(old), computed_at=timezone.now())
+    again = read_one(leadership.ORGANISATION_ROLLUP, "5")
+    assert again.value == first.value and again.as_of > first.as_of
+
+
+def _leadership_queries(org: GeneratedOrg) -> int:
+    from brightline.evidence.models import Service
+    from brightline.rollups.services import refresh
+
+    for team in {person.team for person in [*org.engineers, *org.managers] if person.team is not None}:
+        Service.objects.get_or_create(name=f"svc-{team.slug}", defaults={"team": team})
+    refresh(everything=True)
+    browser = Client()
+    browser.force_login(org.leader.user)
+    counts = []
+    for url in ("/governance/leadership/", "/governance/system-health/"):
+        with CaptureQueriesContext(connection) as queries:
+            assert browser.get(url).status_code == 200
+        counts.append(len(queries))
+    return max(counts)
+
+
+@pytest.mark.django_db
+def test_the_rollup_pages_need_no_more_queries_for_a_larger_organisation(organisation, ladder):
+    org = GeneratedOrg(organisation, ladder).grow(30)
+    small = _leadership_queries(org)
+    large = _leadership_queries(org.grow(300))
+    assert large <= small + 1 and large <= 30, (small, large)
