@@ -12,7 +12,7 @@ from typing import Any, Protocol
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import models, transaction
+from django.db import connections, models, transaction
 from django.utils import timezone
 
 from brightline.audit.models import GENESIS_HASH, AccessHead, AccessLog, AuditCheckpoint, AuditEntry, AuditHead
@@ -186,25 +186,52 @@ def log_actions(
     with transaction.atomic():
         head, _ = AuditHead.objects.select_for_update().get_or_create(pk=1)
         seq, prev_hash, now = head.seq, head.hash, timezone.now()
-        batch: list[AuditEntry] = []
+        stored_now = connections[AuditEntry.objects.db].ops.adapt_datetimefield_value(now)
+        rows: list[tuple[Any, ...]] = []
+        checkpoints: list[tuple[int, str]] = []
+        every = checkpoint_every()
         for action, subject, data in entries:
             subject_type, subject_id, subject_person_id = _describe_subject(subject)
             seq += 1
-            entry = AuditEntry(seq=seq, created_at=now, action=action, actor_id=actor_id, actor_label=label,
-                               subject_type=subject_type, subject_id=subject_id,
-                               subject_person_id=subject_person_id, data_json=canonical_json(data or {}),
-                               prev_hash=prev_hash)
-            entry.hash = prev_hash = hash_entry(entry)
-            batch.append(entry)
-        if batch:
-            AuditEntry.objects.bulk_create(batch, batch_size=1000)
+            data_json = canonical_json(data or {})
+            content = entry_content(seq=seq, created_at=now, action=action, actor_id=actor_id, actor_label=label,
+                                    subject_type=subject_type, subject_id=subject_id,
+                                    subject_person_id=subject_person_id, data_json=data_json, prev_hash=prev_hash)
+            entry_hash = hashlib.sha256(content.encode("utf-8")).hexdigest()
+            rows.append((seq, stored_now, action, actor_id, label, subject_type, subject_id, subject_person_id,
+                         data_json, prev_hash, entry_hash))
+            prev_hash = entry_hash
+            if seq % every == 0:  # signed as log_action would sign them, one per N entries
+                checkpoints.append((seq, entry_hash))
+        if rows:
+            insert_rows(AuditEntry, ENTRY_COLUMNS, rows)
             head.seq, head.hash = seq, prev_hash
             head.save(update_fields=["seq", "hash"])
-            every = checkpoint_every()
-            for entry in batch:  # signed as log_action would sign them, one per N entries
-                if entry.seq % every == 0:
-                    write_checkpoint(CHAIN_AUDIT, entry.seq, entry.hash)
-    return len(batch)
+            for checkpoint_seq, checkpoint_hash in checkpoints:
+                write_checkpoint(CHAIN_AUDIT, checkpoint_seq, checkpoint_hash)
+    return len(rows)
+
+
+ENTRY_COLUMNS = ("seq", "created_at", "action", "actor_id", "actor_label", "subject_type", "subject_id",
+                 "subject_person_id", "data_json", "prev_hash", "hash")
+
+
+def insert_rows(model: type[models.Model], columns: tuple[str, ...], rows: list[tuple[Any, ...]], *,
+                batch_size: int = 2000) -> None:
+    """Insert ``rows`` (values of ``columns``, already as the database stores them) in a few ``executemany``
+    statements, inside the caller's transaction.
+
+    For the bulk writers of many rows whose ids nobody needs back (audit entries): ``bulk_create`` spends most
+    of its time preparing each value through the model's fields, which a writer that builds the values
+    itself does not need. No ``save()`` and no signals run, as with ``bulk_create``."""
+    connection = connections[model.objects.db]
+    quote = connection.ops.quote_name
+    fields = [model._meta.get_field(name) for name in columns]
+    sql = (f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(field.column) for field in fields)}) "
+           f"VALUES ({', '.join(['%s'] * len(fields))})")
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), batch_size):
+            cursor.executemany(sql, rows[start:start + batch_size])
 
 
 @dataclass(frozen=True)
