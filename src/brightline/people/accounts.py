@@ -24,7 +24,7 @@ from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from brightline.audit.services import log_action
+from brightline.audit.services import insert_objects, log_action
 from brightline.people.models import Person
 
 USERNAME_MAX = 150
@@ -108,7 +108,7 @@ def create_logins(people: list[Person], *, taken: set[str]) -> list[AbstractBase
         # What set_unusable_password() stores ("!" and 40 random characters), without its per-character draw.
         user.password = UNUSABLE_PASSWORD_PREFIX + secrets.token_hex(UNUSABLE_PASSWORD_SUFFIX_LENGTH // 2)
         users.append(user)
-    get_user_model().objects.bulk_create(users, batch_size=1000)
+    insert_objects(get_user_model(), users, key="username")
     for person, user in zip(people, users, strict=True):
         person.user = user
     return users

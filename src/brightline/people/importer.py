@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from brightline.audit.services import log_actions
+from brightline.audit.services import insert_objects, log_actions
 from brightline.csvio import ERR_EMPTY as ERR_EMPTY  # the whole-file messages are the shared frame's
 from brightline.csvio import ERR_MISSING_COLUMNS as ERR_MISSING_COLUMNS
 from brightline.csvio import (
@@ -378,7 +378,7 @@ def import_people(raw: CsvSource, *, organisation: Organisation, actor: Person |
         for layer in _layers([item for item in written if item[0].pk is None]):
             for person, _action, _changes, manager_id in layer:
                 person.manager = people[manager_id] if manager_id else None
-            Person.objects.bulk_create([person for person, *_rest in layer], batch_size=1000)
+            insert_objects(Person, [person for person, *_rest in layer], key="employee_id")
         Person.objects.bulk_update(to_update, ["name", "email", "timezone", "start_date", "work_modality", "team",
                                                "level", "left_on", "is_active"], batch_size=1000)
         # Reporting lines of the people who were already there, now that every manager exists.
