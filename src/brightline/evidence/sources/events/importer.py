@@ -158,7 +158,7 @@ class _Checked:
     times: dict[str, datetime | None]
 
 
-def _check(number: int, raw: Any, services: dict[str, Service], seen: set[tuple[str, str]],
+def _check(number: int, raw: Any, services: dict[str, Service], allowed: dict[str, bool], seen: set[tuple[str, str]],
            deployment_ids: set[str], source: str) -> tuple[_Checked | None, list[str]]:
     errors: list[str] = []
     if not isinstance(raw, dict) or raw.get("_invalid"):
@@ -166,7 +166,7 @@ def _check(number: int, raw: Any, services: dict[str, Service], seen: set[tuple[
     kind = TYPE_ALIASES.get(str(raw.get("type", "")).strip().lower(), str(raw.get("type", "")).strip().lower())
     if kind not in TYPES:
         return None, [ERR_TYPE.format(value=raw.get("type"))]
-    if not is_source_allowed(TYPES[kind]):
+    if not allowed[TYPES[kind]]:
         return None, [ERR_NOT_ALLOWED.format(key=TYPES[kind], type=kind)]
     external_id = _text(raw, "id")
     if not external_id:
@@ -233,6 +233,7 @@ def import_events(records: Iterable[Any], *, source: str = "events", actor: Pers
     """Check every record, then apply all of them in one transaction (or none: :class:`EventImportError`)."""
     records = list(records)
     services = {service.name: service for service in Service.objects.select_related("team")}
+    allowed = {key: is_source_allowed(key) for key in set(TYPES.values())}  # read once, not once per record
     seen: set[tuple[str, str]] = set()
     links = sorted({_text(record, "linked_deployment") for record in records if isinstance(record, dict)} - {""})
     deployment_ids = {external_id for start in range(0, len(links), 500) for external_id in
@@ -245,7 +246,7 @@ def import_events(records: Iterable[Any], *, source: str = "events", actor: Pers
                    key=lambda pair: 0 if isinstance(pair[1], dict) and
                    TYPE_ALIASES.get(str(pair[1].get("type")), pair[1].get("type")) == "deployment" else 1)
     for number, raw in order:
-        result, problems = _check(number, raw, services, seen, deployment_ids, source)
+        result, problems = _check(number, raw, services, allowed, seen, deployment_ids, source)
         errors.extend(EventError(number, problem) for problem in problems)
         if result is not None:
             checked.append(result)
