@@ -16,11 +16,13 @@ has none of the expected columns is refused without quoting it: it is probably n
 
 from __future__ import annotations
 
+import codecs
 import io
+import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, BinaryIO
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -28,6 +30,8 @@ from brightline.commands import write_json
 from brightline.core.csvsafe import CsvCellError, SafeDictWriter, SafeWriter, neutralise, read_records
 
 ERR_NOT_UTF8 = "the file is not UTF-8 text (undecodable byte at offset {offset}); export it as UTF-8 CSV"
+ERR_NOT_UTF8_LINE = ("the file is not UTF-8 text from line {line}, column {column} (undecodable byte at offset "
+                     "{offset}); export it as UTF-8 CSV")
 ERR_EMPTY = "the file is empty: expected a header row with {columns}"
 ERR_NO_ROWS = "the file has a header but no rows"
 ERR_MISSING_COLUMNS = "missing column(s): {missing}; the header has: {found}"
@@ -38,8 +42,50 @@ ERR_TOO_LONG = "{column} is {length:,} characters long; at most {limit:,} are al
 ERR_CELL = "{column} {reason}"
 ERR_NO_FILE = "no such file: {path}"
 
-__all__ = ["CsvImportError", "CsvRow", "RowError", "check_columns", "describe_import", "dict_writer",
-           "max_lengths_of", "neutralise", "raise_if_refused", "read_csv_rows", "run_import", "writer"]
+__all__ = ["CsvImportError", "CsvRow", "CsvSource", "NotUtf8Error", "RowError", "bulk_upsert", "check_columns",
+           "describe_import", "dict_writer", "max_lengths_of", "neutralise", "raise_if_refused", "read_csv_rows",
+           "run_import", "text_lines", "writer"]
+
+# What the imports read: the file's bytes (an upload, a test) or a binary handle read as it goes (the CLI).
+CsvSource = bytes | BinaryIO | IO[bytes]
+_LINE_END = re.compile(r"(?<=\r)(?!\n)|(?<=\n)")
+
+
+class NotUtf8Error(Exception):
+    """An undecodable byte, met while reading: its ``line``, byte ``offset`` and ``column`` (1-based)."""
+
+    def __init__(self, line: int, offset: int, column: int):
+        super().__init__(line, offset, column)
+        self.line, self.offset, self.column = line, offset, column
+
+
+def text_lines(source: CsvSource) -> Iterator[str]:
+    """The decoded lines of ``source``, ends kept as ``open(newline="")`` keeps them, read as they are used.
+
+    A file is never held whole in memory: it is read one line at a time (a byte-order mark is dropped).
+    An undecodable byte raises :class:`NotUtf8Error` with its line and byte offset when reading reaches it.
+    """
+    handle: IO[bytes] = io.BytesIO(source) if isinstance(source, bytes | bytearray) else source
+    decoder = codecs.getincrementaldecoder("utf-8-sig")()
+    offset, line = 0, 1
+    for chunk in handle:  # binary lines end at b"\n", which is never inside a UTF-8 sequence
+        try:
+            text = decoder.decode(chunk)
+        except UnicodeDecodeError as error:
+            good = chunk[:error.start].decode("utf-8", "replace").lstrip("\ufeff")
+            raise NotUtf8Error(line, offset + error.start, len(good) + 1) from None
+        offset += len(chunk)
+        for piece in _LINE_END.split(text):
+            if piece:
+                yield piece
+                line += piece.endswith(("\n", "\r"))
+    try:
+        tail = decoder.decode(b"", final=True)
+    except UnicodeDecodeError as error:
+        raise NotUtf8Error(line, offset + error.start, 1) from None
+    if tail:
+        yield tail
+
 
 
 def writer(handle: IO[str], **options: Any) -> SafeWriter:
@@ -85,27 +131,40 @@ def max_lengths_of(model: Any, columns: Mapping[str, str]) -> dict[str, int]:
     return limits
 
 
-def read_csv_rows(raw: bytes, *, expected: str, max_lengths: Mapping[str, int] | None = None,
+def read_csv_rows(raw: CsvSource, *, expected: str, max_lengths: Mapping[str, int] | None = None,
                   ) -> tuple[list[str], Iterator[CsvRow | RowError]]:
-    """Decode ``raw`` and return the header (lower-cased, stripped) and its rows, values stripped.
+    """Decode ``raw`` (bytes or a binary file handle, read as the rows are used) and return the header
+    (lower-cased, stripped) and its rows, values stripped.
 
     A row whose field count differs from the header, or with a value longer than ``max_lengths``
     allows for its column, comes back as a ``RowError``; blank lines are skipped. A NUL byte, an
-    over-long field or a malformed record ends the rows with a ``RowError`` naming line and column.
-    ``expected`` describes the header for the empty-file message.
+    over-long field, a malformed record or an undecodable byte ends the rows with a ``RowError``
+    naming line and column. ``expected`` describes the header for the empty-file message.
     """
+    lines = text_lines(raw)
+    leading: list[str] = []
     try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise CsvImportError([RowError(0, ERR_NOT_UTF8.format(offset=error.start))]) from None
-    if not text.strip():
+        for text in lines:  # blank lines before the header; a file of nothing else is empty
+            leading.append(text)
+            if text.strip():
+                break
+    except NotUtf8Error as error:
+        raise CsvImportError([RowError(0, ERR_NOT_UTF8.format(offset=error.offset))]) from None
+    if not any(text.strip() for text in leading):
         raise CsvImportError([RowError(0, ERR_EMPTY.format(columns=expected))])
-    records = read_records(io.StringIO(text, newline=""))
+
+    def all_lines() -> Iterator[str]:
+        yield from leading
+        yield from lines
+
+    records = read_records(all_lines())
     try:
         _, first = next(records)
     except CsvCellError as error:
         # The header line is not quoted back: the file may not be a CSV at all.
         raise CsvImportError([RowError(error.line, ERR_NOT_EXPECTED_CSV.format(columns=expected))]) from None
+    except NotUtf8Error as error:
+        raise CsvImportError([RowError(0, ERR_NOT_UTF8.format(offset=error.offset))]) from None
     header = [column.strip().lower() for column in first]
     limits = dict(max_lengths or {})
 
@@ -131,8 +190,43 @@ def read_csv_rows(raw: bytes, *, expected: str, max_lengths: Mapping[str, int] |
                 yield CsvRow(line, record)
         except CsvCellError as error:
             yield RowError(error.line, ERR_CELL.format(column=column_name(error.column), reason=error.reason))
+        except NotUtf8Error as error:
+            yield RowError(error.line, ERR_NOT_UTF8_LINE.format(line=error.line, offset=error.offset,
+                                                                column=error.column))
 
     return header, rows()
+
+
+def bulk_upsert(model: Any, *, match: Mapping[str, Any], key_field: str, rows: Mapping[str, Mapping[str, Any]],
+                batch_size: int = 500) -> tuple[dict[str, Any], int, int]:
+    """Create or update the rows of ``model`` that match ``match`` and whose ``key_field`` is a key of ``rows``
+    (``{key: {attname: value}}``), in a few statements inside the caller's transaction.
+
+    What ``update_or_create(**match, key_field=key, defaults=values)`` does row by row, except that a stored
+    row that already has these values is not written again, and no ``save()`` or signal runs. Returns
+    ``({key: instance}, created, changed)``."""
+    keys = list(rows)
+    found: dict[str, Any] = {}
+    for start in range(0, len(keys), batch_size):
+        found.update((getattr(row, key_field), row) for row in
+                     model.objects.filter(**match, **{f"{key_field}__in": keys[start:start + batch_size]}))
+    fresh, changed, fields = [], [], set()
+    for key, values in rows.items():
+        row = found.get(key)
+        if row is None:
+            found[key] = row = model(**match, **{key_field: key}, **values)
+            fresh.append(row)
+            continue
+        differing = [name for name, value in values.items() if getattr(row, name) != value]
+        for name in differing:
+            setattr(row, name, values[name])
+        if differing:
+            changed.append(row)
+            fields.update(differing)
+    model.objects.bulk_create(fresh, batch_size=batch_size)
+    if changed:
+        model.objects.bulk_update(changed, sorted(fields), batch_size=batch_size)
+    return found, len(fresh), len(changed)
 
 
 def check_columns(header: list[str], *, required: tuple[str, ...], optional: tuple[str, ...] | None) -> None:
@@ -191,7 +285,8 @@ def run_import(options: dict[str, Any], command: BaseCommand, importer: Callable
     if not path.is_file():
         raise CommandError(ERR_NO_FILE.format(path=path))
     try:
-        result = importer(path.read_bytes(), actor=None, actor_label=actor_label, dry_run=options["dry_run"])
+        with path.open("rb") as handle:  # read as the rows are checked, never whole into memory
+            result = importer(handle, actor=None, actor_label=actor_label, dry_run=options["dry_run"])
     except CsvImportError as error:
         report_refusal(error.errors, path=path, options=options, command=command)
         return 1

@@ -190,7 +190,8 @@ def _import_events(options: dict[str, Any], command: BaseCommand) -> int:
     if not path.is_file():
         raise CommandError(ERR_NO_FILE.format(path=path))
     try:
-        source, records = parse_event_file(path.read_bytes())
+        with path.open("rb") as handle:  # a CSV is read record by record
+            source, records = parse_event_file(handle)
         result = import_events(records, source=source, actor_label=cli_actor_label(), dry_run=options["dry_run"])
     except EventImportError as error:
         if options["json"]:

@@ -35,7 +35,7 @@ from brightline.core.delivery import (
     overlapping_spans,
     summarise_team_time_off,
 )
-from brightline.csvio import CsvImportError, RowError, check_columns, raise_if_refused, read_csv_rows
+from brightline.csvio import CsvImportError, CsvSource, RowError, check_columns, raise_if_refused, read_csv_rows
 from brightline.evidence.identities import fold
 from brightline.evidence.models import Page, TimeOff
 from brightline.people.models import Identity, Person, Team
@@ -68,6 +68,10 @@ class TimeOffRow:
     start_date: dt.date
     end_date: dt.date
     kind: str
+
+    @property
+    def key(self) -> tuple[int, dt.date, dt.date]:
+        return self.person_id, self.start_date, self.end_date
 
     @property
     def span(self) -> TimeOffSpan:
@@ -145,7 +149,7 @@ def _parse_row(line: int, values: dict[str, str], people: dict[str, int]) -> tup
     return TimeOffRow(line, person_id, start, end, kind), []
 
 
-def parse_time_off(raw: bytes) -> list[TimeOffRow]:
+def parse_time_off(raw: CsvSource) -> list[TimeOffRow]:
     """Every range in the file, checked, in file order; raises :class:`CsvImportError` listing every problem."""
     header, records = read_csv_rows(raw, expected=",".join(REQUIRED_COLUMNS))
     check_columns(header, required=REQUIRED_COLUMNS, optional=())
@@ -192,7 +196,7 @@ def _check_stored(rows: list[TimeOffRow], stored: dict[tuple[int, dt.date, dt.da
     raise_if_refused(errors, any_rows=True, noun="time off")
 
 
-def import_time_off(raw: bytes, *, actor: Person | None, actor_label: str | None = None, dry_run: bool = False,
+def import_time_off(raw: CsvSource, *, actor: Person | None, actor_label: str | None = None, dry_run: bool = False,
                     replace: bool = False) -> TimeOffImportResult:
     """Import time-off ranges: all rows or none. One audit entry records counts, never a date or a kind."""
     if not (actor is None and (actor_label or "").startswith("cli")) and not access.can_manage_people(actor):
@@ -221,13 +225,19 @@ def import_time_off(raw: bytes, *, actor: Person | None, actor_label: str | None
         result.removed = len(withdrawn)
         if dry_run:
             return result
-        for person_id, start, end in withdrawn:
-            TimeOff.objects.filter(person_id=person_id, start_date=start, end_date=end).delete()
-        for row in changed:
-            TimeOff.objects.filter(person_id=row.person_id, start_date=row.start_date,
-                                   end_date=row.end_date).update(kind=row.kind)
-        TimeOff.objects.bulk_create(TimeOff(person_id=row.person_id, start_date=row.start_date,
-                                            end_date=row.end_date, kind=row.kind) for row in fresh)
+        # In bulk: withdrawn ranges by id, changed kinds one statement per kind, new ranges in batches.
+        ids = {(person_id, start, end): pk for pk, person_id, start, end in TimeOff.objects.filter(
+            person_id__in={key[0] for key in [*withdrawn, *(row.key for row in changed)]}).values_list(
+            "pk", "person_id", "start_date", "end_date")} if withdrawn or changed else {}
+        gone = [ids[key] for key in withdrawn]
+        for start in range(0, len(gone), 900):
+            TimeOff.objects.filter(pk__in=gone[start:start + 900]).delete()
+        for kind in sorted({row.kind for row in changed}):
+            pks = [ids[row.key] for row in changed if row.kind == kind]
+            for start in range(0, len(pks), 900):
+                TimeOff.objects.filter(pk__in=pks[start:start + 900]).update(kind=kind)
+        TimeOff.objects.bulk_create((TimeOff(person_id=row.person_id, start_date=row.start_date,
+                                             end_date=row.end_date, kind=row.kind) for row in fresh), batch_size=1000)
         log_action("evidence.time_off.imported", actor, None,
                    {"rows": result.rows, "people": result.people, "created": result.created,
                     "updated": result.updated, "unchanged": result.unchanged, "removed": result.removed,

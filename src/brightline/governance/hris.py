@@ -16,7 +16,7 @@ from django.db import transaction
 
 from brightline import access
 from brightline.audit.services import log_action
-from brightline.csvio import RowError, check_columns, max_lengths_of, raise_if_refused, read_csv_rows
+from brightline.csvio import CsvSource, RowError, check_columns, max_lengths_of, raise_if_refused, read_csv_rows
 from brightline.governance.models import HrisEvent
 from brightline.people.models import Person
 
@@ -97,7 +97,7 @@ def _parse_row(line: int, values: dict[str, str]) -> tuple[EventRow | None, list
                     values.get("to_level", "").upper()), []
 
 
-def parse_hris_events(raw: bytes) -> list[EventRow]:
+def parse_hris_events(raw: CsvSource) -> list[EventRow]:
     limits = max_lengths_of(HrisEvent, {column: column for column in ("employee_id", "event", "from_team", "to_team",
                                                                       "from_level", "to_level")})
     header, records = read_csv_rows(raw, expected=",".join(REQUIRED_COLUMNS + OPTIONAL_COLUMNS), max_lengths=limits)
@@ -124,7 +124,7 @@ def parse_hris_events(raw: bytes) -> list[EventRow]:
     return rows
 
 
-def import_hris_events(raw: bytes, *, actor: Person | None, actor_label: str | None = None,
+def import_hris_events(raw: CsvSource, *, actor: Person | None, actor_label: str | None = None,
                        dry_run: bool = False) -> HrisImportResult:
     """Import leavers, transfers and promotions: all rows or none; one audit entry with the counts."""
     if not (actor is None and (actor_label or "").startswith("cli")) and not access.can_manage_people(actor):
@@ -136,6 +136,8 @@ def import_hris_events(raw: bytes, *, actor: Person | None, actor_label: str | N
     existing = {(event.employee_id, event.event, event.date): event for event in
                 HrisEvent.objects.filter(employee_id__in={row.employee_id for row in rows})}
     fields = ("regretted", "from_team", "to_team", "from_level", "to_level")
+    fresh: list[HrisEvent] = []
+    changed_events: list[HrisEvent] = []
     with transaction.atomic():
         for row in rows:
             result.by_event[row.event] = result.by_event.get(row.event, 0) + 1
@@ -144,9 +146,8 @@ def import_hris_events(raw: bytes, *, actor: Person | None, actor_label: str | N
             stored = existing.get((row.employee_id, row.event, row.date))
             if stored is None:
                 result.created += 1
-                if not dry_run:
-                    HrisEvent.objects.create(employee_id=row.employee_id, person_id=person_id, event=row.event,
-                                             date=row.date, **{name: getattr(row, name) for name in fields})
+                fresh.append(HrisEvent(employee_id=row.employee_id, person_id=person_id, event=row.event,
+                                       date=row.date, **{name: getattr(row, name) for name in fields}))
                 continue
             changed = [name for name in fields if getattr(stored, name) != getattr(row, name)]
             if stored.person_id != person_id:
@@ -155,12 +156,13 @@ def import_hris_events(raw: bytes, *, actor: Person | None, actor_label: str | N
                 result.unchanged += 1
                 continue
             result.updated += 1
-            if not dry_run:
-                for name in fields:
-                    setattr(stored, name, getattr(row, name))
-                stored.person_id = person_id
-                stored.save()
-        if not dry_run:
+            for name in fields:
+                setattr(stored, name, getattr(row, name))
+            stored.person_id = person_id
+            changed_events.append(stored)
+        if not dry_run:  # in bulk: a few statements per thousand rows
+            HrisEvent.objects.bulk_create(fresh, batch_size=1000)
+            HrisEvent.objects.bulk_update(changed_events, [*fields, "person"], batch_size=1000)
             log_action("fairness.hris_events.imported", actor, None,
                        {"rows": result.rows, "created": result.created, "updated": result.updated,
                         "unchanged": result.unchanged, "by_event": result.by_event,

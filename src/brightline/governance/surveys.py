@@ -27,6 +27,7 @@ from brightline.core.fairness import SCALE_MAX, SCALE_MIN, ScaleSummary, summari
 from brightline.csvio import (
     CsvImportError,
     CsvRow,
+    CsvSource,
     RowError,
     check_columns,
     max_lengths_of,
@@ -174,7 +175,7 @@ def _parse_row(record: CsvRow, resolver: _Resolver, today: dt.date) -> tuple[Ans
     return AnswerRow(record.line, day, question, answer, manager_id, team_id), []
 
 
-def parse_survey_answers(raw: bytes, *, today: dt.date | None = None) -> tuple[list[AnswerRow], int]:
+def parse_survey_answers(raw: CsvSource, *, today: dt.date | None = None) -> tuple[list[AnswerRow], int]:
     """Every answer in the file, checked; returns the answers and the number of blank answers skipped.
 
     Raises :class:`CsvImportError` listing every problem with its line.
@@ -210,7 +211,7 @@ def parse_survey_answers(raw: bytes, *, today: dt.date | None = None) -> tuple[l
     return rows, blank
 
 
-def import_survey_answers(raw: bytes, *, actor: Person | None, actor_label: str | None = None,
+def import_survey_answers(raw: CsvSource, *, actor: Person | None, actor_label: str | None = None,
                           dry_run: bool = False, today: dt.date | None = None) -> SurveyImportResult:
     """Import anonymous survey answers: all rows or none; each round in the file replaces the stored one.
 
@@ -227,10 +228,14 @@ def import_survey_answers(raw: bytes, *, actor: Person | None, actor_label: str 
     result = SurveyImportResult(dry_run=dry_run, rows=len(rows), rounds=len(rounds), blank=blank,
                                 by_quarter=dict(sorted(Counter(quarter(row.survey_date) for row in rows).items())))
     stored: dict[tuple[dt.date, str, int], list[tuple[int, int | None]]] = defaultdict(list)
-    for day, question, manager_id, answer, team_id in SurveyResponse.objects.filter(
+    stored_ids: dict[tuple[dt.date, str, int], list[int]] = defaultdict(list)
+    for pk, day, question, manager_id, answer, team_id in SurveyResponse.objects.filter(
             survey_date__in={key[0] for key in rounds}, manager_id__in={key[2] for key in rounds}).values_list(
-            "survey_date", "question", "manager_id", "answer", "team_id"):
+            "pk", "survey_date", "question", "manager_id", "answer", "team_id"):
         stored[(day, question, manager_id)].append((answer, team_id))
+        stored_ids[(day, question, manager_id)].append(pk)
+    replaced: list[int] = []
+    fresh: list[SurveyResponse] = []
     with transaction.atomic():
         for key, answers in rounds.items():
             before = Counter(stored.get(key, []))
@@ -241,13 +246,14 @@ def import_survey_answers(raw: bytes, *, actor: Person | None, actor_label: str 
                 result.updated += 1
             else:
                 result.created += 1
-            if dry_run:
-                continue
             day, question, manager_id = key
-            SurveyResponse.objects.filter(survey_date=day, question=question, manager_id=manager_id).delete()
-            SurveyResponse.objects.bulk_create(
-                SurveyResponse(survey_date=day, question=question, manager_id=manager_id, team_id=row.team_id,
-                               answer=row.answer) for row in answers)
+            replaced.extend(stored_ids.get(key, []))
+            fresh.extend(SurveyResponse(survey_date=day, question=question, manager_id=manager_id,
+                                        team_id=row.team_id, answer=row.answer) for row in answers)
+        if not dry_run:  # in bulk: the replaced rounds' answers by id, the new answers in batches
+            for start in range(0, len(replaced), 900):
+                SurveyResponse.objects.filter(pk__in=replaced[start:start + 900]).delete()
+            SurveyResponse.objects.bulk_create(fresh, batch_size=1000)
         if not dry_run:
             log_action("fairness.survey_answers.imported", actor, None,
                        {"rows": result.rows, "rounds": result.rounds, "created": result.created,

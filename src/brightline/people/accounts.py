@@ -8,6 +8,7 @@ token generator and sent through the configured mail backend.
 from __future__ import annotations
 
 import re
+import secrets
 from collections.abc import Iterable
 from typing import Any
 
@@ -15,6 +16,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.forms import PasswordResetForm
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX, UNUSABLE_PASSWORD_SUFFIX_LENGTH
 from django.contrib.auth.tokens import default_token_generator
 from django.core.mail import send_mail
 from django.db import transaction
@@ -22,7 +24,7 @@ from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from brightline.audit.services import log_action
+from brightline.audit.services import insert_objects, log_action
 from brightline.people.models import Person
 
 USERNAME_MAX = 150
@@ -93,6 +95,36 @@ def create_login(person: Person, *, taken: set[str]) -> AbstractBaseUser:
     person.user = user
     person.save(update_fields=["user"])
     return user
+
+
+def create_logins(people: list[Person], *, taken: set[str]) -> list[AbstractBaseUser]:
+    """:func:`create_login` for many people at once, in a few statements: the users are stored and set on the
+    people, whose link the caller stores (new people are inserted with it, others by a bulk update)."""
+    users = []
+    for person in people:
+        first, last = _split_name(person.name)
+        user = get_user_model()(username=unique_username(person.email, taken), email=person.email,
+                                first_name=first, last_name=last, is_active=person.is_active)
+        # What set_unusable_password() stores ("!" and 40 random characters), without its per-character draw.
+        user.password = UNUSABLE_PASSWORD_PREFIX + secrets.token_hex(UNUSABLE_PASSWORD_SUFFIX_LENGTH // 2)
+        users.append(user)
+    insert_objects(get_user_model(), users, key="username")
+    for person, user in zip(people, users, strict=True):
+        person.user = user
+    return users
+
+
+def login_changes(person: Person) -> list[str]:
+    """Copy the person's e-mail, name and active state to their (unsaved) login; the names of the fields changed."""
+    user = person.user
+    if user is None:
+        return []
+    first, last = _split_name(person.name)
+    wanted = {"email": person.email, "first_name": first, "last_name": last, "is_active": person.is_active}
+    changed = [name for name, value in wanted.items() if getattr(user, name) != value]
+    for name in changed:
+        setattr(user, name, wanted[name])
+    return changed
 
 
 def sync_login(person: Person) -> bool:

@@ -42,9 +42,10 @@ def _import_people(options: dict[str, Any], command: BaseCommand) -> int:
     if not path.is_file():
         raise CommandError(ERR_NO_FILE.format(path=path))
     try:
-        result = import_people(path.read_bytes(), organisation=get_organisation(), actor=None,
-                               actor_label=cli_actor_label(), dry_run=options["dry_run"],
-                               full=options["full"])
+        with path.open("rb") as handle:  # read row by row, never whole into memory
+            result = import_people(handle, organisation=get_organisation(), actor=None,
+                                   actor_label=cli_actor_label(), dry_run=options["dry_run"],
+                                   full=options["full"])
     except PeopleImportError as error:
         if options["json"]:
             write_json(command, {"dry_run": options["dry_run"], "errors": [e.to_json() for e in error.errors]})

@@ -5,26 +5,27 @@ from __future__ import annotations
 import zoneinfo
 from dataclasses import dataclass, field
 from datetime import date
-from pathlib import Path
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from brightline.audit.services import log_action, log_actions
+from brightline.audit.services import insert_objects, log_actions
 from brightline.csvio import ERR_EMPTY as ERR_EMPTY  # the whole-file messages are the shared frame's
 from brightline.csvio import ERR_MISSING_COLUMNS as ERR_MISSING_COLUMNS
 from brightline.csvio import (
     CsvImportError,
+    CsvSource,
     RowError,
     check_columns,
     max_lengths_of,
     read_csv_rows,
 )
-from brightline.people.accounts import create_login, sync_login, taken_usernames
+from brightline.people.accounts import create_logins, login_changes, taken_usernames
 from brightline.people.models import Level, Organisation, Person, Team, WorkModality, rebuild_chain_paths
 from brightline.people.rolechanges import record_applied_manager_changes
 
@@ -108,9 +109,10 @@ def _limits() -> dict[str, int]:
             **max_lengths_of(Team, {"team": "name"}), **max_lengths_of(Level, {"level": "code"})}
 
 
-def parse_people_csv(raw: bytes) -> tuple[list[PersonRow], list[RowError]]:
+def parse_people_csv(raw: CsvSource) -> tuple[list[PersonRow], list[RowError]]:
     """Read and check each row on its own; cross-row and database checks come later.
 
+    ``raw`` is the file's bytes or a binary handle, read row by row (the file is never held whole).
     Returns the rows that passed with the errors of those that did not; a file that cannot be
     read as a whole (encoding, header) raises ``PeopleImportError`` at once.
     """
@@ -122,6 +124,7 @@ def parse_people_csv(raw: bytes) -> tuple[list[PersonRow], list[RowError]]:
     errors: list[RowError] = []
     rows: list[PersonRow] = []
     known_zones = zoneinfo.available_timezones()  # reads the zone files: once per file, not once per row
+    modalities = set(WorkModality.values)
     for checked in records:
         if isinstance(checked, RowError):
             errors.append(checked)
@@ -144,7 +147,7 @@ def parse_people_csv(raw: bytes) -> tuple[list[PersonRow], list[RowError]]:
         if start and end and end < start:
             row_errors.append(ERR_END_BEFORE_START.format(end=end.isoformat(), start=start.isoformat()))
         modality = (record.get("work_modality") or WorkModality.UNSPECIFIED).lower()
-        if modality not in WorkModality.values:
+        if modality not in modalities:
             row_errors.append(ERR_BAD_MODALITY.format(value=modality, choices=", ".join(WorkModality.values)))
         if record["manager_id"] and record["manager_id"] == record["employee_id"]:
             row_errors.append(ERR_SELF_MANAGER)
@@ -226,6 +229,24 @@ def _find_cycles(rows: list[PersonRow]) -> list[RowError]:
     return errors
 
 
+def _stored_people(teams: dict[str, Team], levels: dict[str, Level]) -> tuple[dict[str, Person], dict[int, bool]]:
+    """Everyone stored, by employee id, with their manager, team and level (shared instances, no joins), and
+    whether each login is active; the logins themselves are read only for the people whose login changes."""
+    by_pk = {person.pk: person for person in Person.objects.all()}
+    team_of = {team.pk: team for team in teams.values()}
+    level_of = {level.pk: level for level in levels.values()}
+    manager_field, team_field, level_field = (Person._meta.get_field(name) for name in ("manager", "team", "level"))
+    for person in by_pk.values():
+        if person.manager_id is not None:
+            manager_field.set_cached_value(person, by_pk[person.manager_id])  # type: ignore[union-attr]
+        if person.team_id is not None:
+            team_field.set_cached_value(person, team_of[person.team_id])  # type: ignore[union-attr]
+        if person.level_id is not None:
+            level_field.set_cached_value(person, level_of[person.level_id])  # type: ignore[union-attr]
+    login_active = dict(get_user_model().objects.filter(person__isnull=False).values_list("pk", "is_active"))
+    return {person.employee_id: person for person in by_pk.values()}, login_active
+
+
 def _field_value(person: Person, name: str) -> Any:
     if name == "manager":
         return person.manager.employee_id if person.manager_id else None
@@ -265,7 +286,7 @@ def _desired_active(row: PersonRow, person: Person | None, today: date) -> bool:
     return person.is_active
 
 
-def import_people(raw: bytes, *, organisation: Organisation, actor: Person | None = None,
+def import_people(raw: CsvSource, *, organisation: Organisation, actor: Person | None = None,
                   actor_label: str | None = None, dry_run: bool = False, full: bool = False) -> ImportResult:
     """Import an HRIS export. Raises ``PeopleImportError`` listing every bad row; then nothing is written.
 
@@ -301,8 +322,7 @@ def import_people(raw: bytes, *, organisation: Organisation, actor: Person | Non
             audit += [("people.team.created", team, {"slug": team.slug, "name": team.name, "source": "people import"})
                       for team in new_teams]
 
-        people = {person.employee_id: person for person in
-                  Person.objects.select_related("manager", "team", "level", "user")}
+        people, login_active = _stored_people(teams, levels)
         # First pass: create or update everything but the reporting line (managers may be new too).
         written: list[tuple[Person, str, dict[str, Any], str | None]] = []
         to_create: list[Person] = []
@@ -328,7 +348,7 @@ def import_people(raw: bytes, *, organisation: Organisation, actor: Person | Non
                            if _field_value(person, name) != desired[name]}
                 if desired["active"] and person.user_id is None:
                     result.logins_created.append(row.employee_id)
-                elif not desired["active"] and person.user is not None and person.user.is_active:
+                elif not desired["active"] and login_active.get(person.user_id, False):
                     result.logins_deactivated.append(row.employee_id)
                 if not changes:
                     result.unchanged += 1
@@ -348,77 +368,130 @@ def import_people(raw: bytes, *, organisation: Organisation, actor: Person | Non
             written.append((person, action, changes, row.manager_id or None))
         if dry_run:
             if full:
-                _leave_everyone_missing(people, {row.employee_id for row in rows}, today, result, actor=actor,
-                                        actor_label=actor_label)
+                _leave_everyone_missing(people, {row.employee_id for row in rows}, today, result, login_active,
+                                        actor=actor, actor_label=actor_label)
             return result
-        # In bulk: a few statements per thousand rows rather than several per row.
-        Person.objects.bulk_create(to_create, batch_size=1000)
+        # In bulk: a few statements per thousand rows rather than several per row. Logins first, so that new
+        # people are inserted with theirs; new people level by level from the top of the file's reporting
+        # lines, each with their manager already stored.
+        made_logins = _make_logins(people, result)
+        for layer in _layers([item for item in written if item[0].pk is None]):
+            for person, _action, _changes, manager_id in layer:
+                person.manager = people[manager_id] if manager_id else None
+            insert_objects(Person, [person for person, *_rest in layer], key="employee_id")
         Person.objects.bulk_update(to_update, ["name", "email", "timezone", "start_date", "work_modality", "team",
                                                "level", "left_on", "is_active"], batch_size=1000)
-        # Second pass: reporting lines, now that every manager exists.
+        # Reporting lines of the people who were already there, now that every manager exists.
         moved: list[tuple[Person, str]] = []
+        relinked: list[Person] = []
+        created = set(result.created)
         for person, action, changes, manager_id in written:
-            manager = people[manager_id] if manager_id else None
-            if person.manager_id != (manager.pk if manager else None):
-                moved.append((person, str(person.manager_id or "")))
-                person.manager = manager
+            if person.employee_id in created:
+                if person.manager_id is not None:
+                    moved.append((person, ""))
+            else:
+                manager = people[manager_id] if manager_id else None
+                if person.manager_id != (manager.pk if manager else None):
+                    moved.append((person, str(person.manager_id or "")))
+                    person.manager = manager
+                    relinked.append(person)
             audit.append((action, person, {"changes": changes, "source": "people import"}))
-        Person.objects.bulk_update([person for person, _before in moved], ["manager"], batch_size=1000)
+        Person.objects.bulk_update(relinked, ["manager"], batch_size=1000)
         if moved or to_create:
             rebuild_chain_paths()
         # The HRIS's record: applied without a second approver, and shown to the people it affects.
         record_applied_manager_changes(moved, actor=actor, actor_label=actor_label or "people import")
         log_actions(audit, actor, actor_label=actor_label)
         if full:
-            _leave_everyone_missing(people, {row.employee_id for row in rows}, today, result, actor=actor,
-                                    actor_label=actor_label)
-        _follow_with_logins(people, result, actor=actor, actor_label=actor_label)
+            _leave_everyone_missing(people, {row.employee_id for row in rows}, today, result, login_active,
+                                    actor=actor, actor_label=actor_label)
+        _follow_with_logins(people, made_logins, result, actor=actor, actor_label=actor_label)
     return result
 
 
-def _leave_everyone_missing(people: dict[str, Person], in_file: set[str], today: date, result: ImportResult, *,
-                            actor: Person | None, actor_label: str | None) -> None:
+Written = tuple[Person, str, dict[str, Any], str | None]
+
+
+def _layers(new: list[Written]) -> list[list[Written]]:
+    """New people grouped by how many new managers are above them in the file: each group's managers exist
+    once the groups before it are inserted (the file has no loops: it was checked)."""
+    by_id = {item[0].employee_id: item for item in new}
+    depth: dict[str, int] = {}
+    for employee_id in by_id:
+        line = []
+        current: str | None = employee_id
+        while current is not None and current in by_id and current not in depth:
+            line.append(current)
+            current = by_id[current][3]
+        level = depth[current] + 1 if current is not None and current in depth else 0
+        for member in reversed(line):
+            depth[member] = level
+            level += 1
+    layers: list[list[Written]] = [[] for _ in range(max(depth.values(), default=-1) + 1)]
+    for item in new:
+        layers[depth[item[0].employee_id]].append(item)
+    return layers
+
+
+def _make_logins(people: dict[str, Person], result: ImportResult) -> dict[str, Any]:
+    """Logins for the active people who have none, usernames given in employee-id order; new people's are linked
+    when they are inserted, those of people already stored here. ``{employee id: user}``."""
+    needing = [people[employee_id] for employee_id in sorted(set(result.logins_created))
+               if people[employee_id].is_active and people[employee_id].user_id is None]
+    users = create_logins(needing, taken=taken_usernames(person.email for person in needing))
+    stored = [person for person in needing if person.pk is not None]
+    Person.objects.bulk_update(stored, ["user"], batch_size=1000)
+    return {person.employee_id: user for person, user in zip(needing, users, strict=True)}
+
+
+def _leave_everyone_missing(people: dict[str, Person], in_file: set[str], today: date, result: ImportResult,
+                            login_active: dict[int, bool], *, actor: Person | None, actor_label: str | None) -> None:
     """A full import is the whole organisation: an active person it does not name has left today."""
+    leavers: list[Person] = []
+    audit: list[tuple[str, Any, dict[str, Any]]] = []
     for employee_id, person in sorted(people.items()):
         if employee_id in in_file or not person.is_active or person.pk is None:
             continue
         result.left.append(employee_id)
-        if person.user is not None and person.user.is_active:
+        if login_active.get(person.user_id, False):  # type: ignore[arg-type]
             result.logins_deactivated.append(employee_id)
         if result.dry_run:
             continue
         changes = {"left_on": {"from": _field_value(person, "left_on"), "to": today.isoformat()},
                    "active": {"from": True, "to": False}}
         person.left_on, person.is_active = today, False
-        person.save(update_fields=["left_on", "is_active"])
-        log_action("people.person.left", actor, person, {"changes": changes, "source": "people import"},
-                   actor_label=actor_label)
+        leavers.append(person)
+        audit.append(("people.person.left", person, {"changes": changes, "source": "people import"}))
+    Person.objects.bulk_update(leavers, ["left_on", "is_active"], batch_size=1000)
+    log_actions(audit, actor, actor_label=actor_label)
 
 
-def _follow_with_logins(people: dict[str, Person], result: ImportResult, *, actor: Person | None,
-                        actor_label: str | None) -> None:
-    """Create the logins of active people who have none; copy name, e-mail and active state to the rest."""
+def _follow_with_logins(people: dict[str, Person], made: dict[str, Any], result: ImportResult, *,
+                        actor: Person | None, actor_label: str | None) -> None:
+    """Record the logins made for people who had none; copy name, e-mail and active state to the rest."""
     if result.dry_run:
         return
     wanted = set(result.logins_created)
-    needing = [people[employee_id] for employee_id in sorted(wanted)
-               if people[employee_id].is_active and people[employee_id].user_id is None]
-    taken = taken_usernames(person.email for person in needing)
-    created = []
-    for person in needing:
-        user = create_login(person, taken=taken)
-        created.append(("people.login.created", person, {"username": user.get_username(), "source": "people import"}))
-    log_actions(created, actor, actor_label=actor_label)
-    for employee_id in sorted((set(result.updated) | set(result.left)) - wanted):
-        person = people[employee_id]
-        if person.user is None:
-            continue
+    log_actions([("people.login.created", people[employee_id], {"username": user.get_username(),
+                                                                 "source": "people import"})
+                 for employee_id, user in made.items()], actor, actor_label=actor_label)
+    syncing = [people[employee_id] for employee_id in sorted((set(result.updated) | set(result.left)) - wanted)
+               if people[employee_id].user_id is not None]
+    users = get_user_model().objects.in_bulk([person.user_id for person in syncing])
+    changed_users: list[Any] = []
+    fields: set[str] = set()
+    deactivated: list[tuple[str, Any, dict[str, Any]]] = []
+    for person in syncing:
+        person.user = users[person.user_id]
         was_active = person.user.is_active
-        if sync_login(person) and was_active and not person.user.is_active:
-            log_action("people.login.deactivated", actor, person, {"username": person.user.get_username(),
-                                                                   "source": "people import"},
-                       actor_label=actor_label)
-
-
-def read_people_file(path: Path) -> bytes:
-    return path.read_bytes()
+        changed = login_changes(person)
+        if not changed:
+            continue
+        changed_users.append(person.user)
+        fields.update(changed)
+        if was_active and not person.user.is_active:
+            deactivated.append(("people.login.deactivated", person, {"username": person.user.get_username(),
+                                                                     "source": "people import"}))
+    if changed_users:
+        type(changed_users[0]).objects.bulk_update(changed_users, sorted(fields), batch_size=1000)
+    log_actions(deactivated, actor, actor_label=actor_label)

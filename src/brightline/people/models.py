@@ -7,8 +7,8 @@ import zoneinfo
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Value
-from django.db.models.functions import Concat, Substr
+from django.db.models import CharField, OuterRef, Subquery, Value
+from django.db.models.functions import Cast, Concat, Substr
 
 
 class WorkloadClass(models.TextChoices):
@@ -195,9 +195,28 @@ def rebuild_chain_paths() -> int:
         prefix = paths[current] if current is not None and current in paths else "/"
         for pk in reversed(line):
             prefix = paths[pk] = f"{prefix}{pk}/"
-    changed = [Person(pk=pk, chain_path=paths[pk]) for pk, _, stored in rows if stored != paths[pk]]
-    Person.objects.bulk_update(changed, ["chain_path"], batch_size=1000)
+    changed = [pk for pk, _, stored in rows if stored != paths[pk]]
+    _write_chain_paths(changed, paths)
     return len(changed)
+
+
+def _write_chain_paths(changed: list[int], paths: dict[int, str], batch: int = 900) -> None:
+    """Store ``paths`` of the ``changed`` people in a few set-based statements rather than one value per row.
+
+    A line is the manager's line plus the person's id: written level by level from the top, each level is
+    one ``UPDATE … SET chain_path = (manager's chain_path) || id || '/'`` per batch of ids. People at the top
+    of their line (no manager, or closing a loop) are ``/id/``."""
+    own = Concat(Cast("pk", CharField()), Value("/"), output_field=CharField())
+    top = [pk for pk in changed if paths[pk] == f"/{pk}/"]
+    by_depth: dict[int, list[int]] = {}
+    for pk in changed:
+        if paths[pk] != f"/{pk}/":
+            by_depth.setdefault(paths[pk].count("/"), []).append(pk)
+    manager_path = Subquery(Person.objects.filter(pk=OuterRef("manager_id")).values("chain_path")[:1])
+    for ids, value in [(top, Concat(Value("/"), own, output_field=CharField()))] + [
+            (by_depth[depth], Concat(manager_path, own, output_field=CharField())) for depth in sorted(by_depth)]:
+        for start in range(0, len(ids), batch):
+            Person.objects.filter(pk__in=ids[start:start + batch]).update(chain_path=value)
 
 
 class Person(models.Model):

@@ -8,17 +8,18 @@ by ``(source, id)``, so sending the same events again (an incident now resolved)
 
 from __future__ import annotations
 
-import io
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from itertools import chain
 from typing import Any, Final
 
 from django.db import transaction
 
 from brightline.audit.services import log_action
 from brightline.core.csvsafe import CsvCellError, read_records
+from brightline.csvio import ERR_NOT_UTF8, CsvSource, NotUtf8Error, bulk_upsert, text_lines
 from brightline.evidence.identities import IdentityResolver
 from brightline.evidence.models import (
     Deployment,
@@ -91,26 +92,37 @@ class EventImportResult:
                 "created": self.created, "updated": self.updated, "services": sorted(self.services)}
 
 
-def parse_event_file(raw: bytes) -> tuple[str, list[Any]]:
-    """``(source, records)`` from a JSON document (generic, PagerDuty or Opsgenie) or a CSV file."""
-    text = raw.decode("utf-8-sig", "replace")
-    stripped = text.lstrip()
-    if stripped[:1] in {"[", "{"}:
-        try:
-            return detect_and_map(json.loads(text))
-        except (json.JSONDecodeError, ValueError) as error:
-            raise EventImportError([EventError(0, ERR_FORMAT.format(error=error))]) from None
+def parse_event_file(raw: CsvSource) -> tuple[str, list[Any]]:
+    """``(source, records)`` from a JSON document (generic, PagerDuty or Opsgenie) or a CSV file.
+
+    ``raw`` is the file's bytes or a binary handle; a CSV is read record by record (a JSON document is
+    one value and is read whole)."""
+    lines = text_lines(raw)
+    leading: list[str] = []
     try:
-        records = [fields for _line, fields in read_records(io.StringIO(text, newline="")) if fields]
+        for text in lines:
+            leading.append(text)
+            if text.strip():
+                break
+        if "".join(leading).lstrip()[:1] in {"[", "{"}:
+            try:
+                return detect_and_map(json.loads("".join(chain(leading, lines))))
+            except (json.JSONDecodeError, ValueError) as error:
+                raise EventImportError([EventError(0, ERR_FORMAT.format(error=error))]) from None
+        records = (fields for _line, fields in read_records(chain(leading, lines)) if fields)
+        header = next(records, [])
+        if "type" not in header:
+            raise EventImportError([EventError(0, ERR_FORMAT.format(error="no 'type' column"))])
+        # As csv.DictReader reads them: a missing trailing value is None, surplus values are dropped.
+        rows = [{key: (values[index] if index < len(values) and values[index] != "" else None)
+                 for index, key in enumerate(header) if key} for values in records]
     except CsvCellError as error:
         raise EventImportError([EventError(0, ERR_FORMAT.format(error=error))]) from None
-    header = records[0] if records else []
-    # As csv.DictReader reads them: a missing trailing value is None, surplus values are dropped.
-    rows = [{key: (values[index] if index < len(values) else None) for index, key in enumerate(header)}
-            for values in records[1:]]
-    if not rows or "type" not in rows[0]:
+    except NotUtf8Error as error:
+        raise EventImportError([EventError(0, ERR_NOT_UTF8.format(offset=error.offset))]) from None
+    if not rows:
         raise EventImportError([EventError(0, ERR_FORMAT.format(error="no 'type' column"))])
-    return "events", [{key: (value if value != "" else None) for key, value in row.items() if key} for row in rows]
+    return "events", rows
 
 
 def _time(record: dict[str, Any], name: str, errors: list[str], *, required: bool) -> datetime | None:
@@ -146,7 +158,7 @@ class _Checked:
     times: dict[str, datetime | None]
 
 
-def _check(number: int, raw: Any, services: dict[str, Service], seen: set[tuple[str, str]],
+def _check(number: int, raw: Any, services: dict[str, Service], allowed: dict[str, bool], seen: set[tuple[str, str]],
            deployment_ids: set[str], source: str) -> tuple[_Checked | None, list[str]]:
     errors: list[str] = []
     if not isinstance(raw, dict) or raw.get("_invalid"):
@@ -154,7 +166,7 @@ def _check(number: int, raw: Any, services: dict[str, Service], seen: set[tuple[
     kind = TYPE_ALIASES.get(str(raw.get("type", "")).strip().lower(), str(raw.get("type", "")).strip().lower())
     if kind not in TYPES:
         return None, [ERR_TYPE.format(value=raw.get("type"))]
-    if not is_source_allowed(TYPES[kind]):
+    if not allowed[TYPES[kind]]:
         return None, [ERR_NOT_ALLOWED.format(key=TYPES[kind], type=kind)]
     external_id = _text(raw, "id")
     if not external_id:
@@ -183,7 +195,7 @@ def _check(number: int, raw: Any, services: dict[str, Service], seen: set[tuple[
         times["opened_at"] = _time(raw, "opened_at", errors, required=True)
         times["resolved_at"] = _time(raw, "resolved_at", errors, required=False)
         link = _text(raw, "linked_deployment")
-        if link and link not in deployment_ids and not Deployment.objects.filter(external_id=link).exists():
+        if link and link not in deployment_ids:  # the batch's deployments and the stored ones it links to
             errors.append(ERR_LINK.format(value=link))
     elif kind == "page":
         times["paged_at"] = _time(raw, "paged_at" if raw.get("paged_at") else "time", errors, required=True)
@@ -202,9 +214,18 @@ def _check(number: int, raw: Any, services: dict[str, Service], seen: set[tuple[
     return _Checked(number=number, type=kind, record=raw, service=service, times=times), []
 
 
-def _deployment_by_external_id(external_id: str, source: str) -> Deployment | None:
-    return (Deployment.objects.filter(source=source, external_id=external_id).first()
-            or Deployment.objects.filter(external_id=external_id).order_by("id").first())
+def _deployments_by_external_id(external_ids: set[str], source: str) -> dict[str, int]:
+    """Deployment ids by external id: this source's deployment, else the first stored from any source."""
+    own: dict[str, int] = {}
+    first: dict[str, int] = {}
+    wanted = sorted(external_ids)
+    for start in range(0, len(wanted), 500):
+        for external_id, deployment_source, pk in Deployment.objects.filter(
+                external_id__in=wanted[start:start + 500]).order_by("id").values_list("external_id", "source", "pk"):
+            first.setdefault(external_id, pk)
+            if deployment_source == source:
+                own.setdefault(external_id, pk)
+    return {**first, **own}
 
 
 def import_events(records: Iterable[Any], *, source: str = "events", actor: Person | None = None,
@@ -212,8 +233,12 @@ def import_events(records: Iterable[Any], *, source: str = "events", actor: Pers
     """Check every record, then apply all of them in one transaction (or none: :class:`EventImportError`)."""
     records = list(records)
     services = {service.name: service for service in Service.objects.select_related("team")}
+    allowed = {key: is_source_allowed(key) for key in set(TYPES.values())}  # read once, not once per record
     seen: set[tuple[str, str]] = set()
-    deployment_ids: set[str] = set()
+    links = sorted({_text(record, "linked_deployment") for record in records if isinstance(record, dict)} - {""})
+    deployment_ids = {external_id for start in range(0, len(links), 500) for external_id in
+                      Deployment.objects.filter(external_id__in=links[start:start + 500])
+                      .values_list("external_id", flat=True)}
     checked: list[_Checked] = []
     errors: list[EventError] = []
     # Deployments first, so incidents in the same batch may link to them.
@@ -221,7 +246,7 @@ def import_events(records: Iterable[Any], *, source: str = "events", actor: Pers
                    key=lambda pair: 0 if isinstance(pair[1], dict) and
                    TYPE_ALIASES.get(str(pair[1].get("type")), pair[1].get("type")) == "deployment" else 1)
     for number, raw in order:
-        result, problems = _check(number, raw, services, seen, deployment_ids, source)
+        result, problems = _check(number, raw, services, allowed, seen, deployment_ids, source)
         errors.extend(EventError(number, problem) for problem in problems)
         if result is not None:
             checked.append(result)
@@ -234,10 +259,8 @@ def import_events(records: Iterable[Any], *, source: str = "events", actor: Pers
         return result
     resolver = IdentityResolver(source=source)
     with transaction.atomic():
+        _apply_all(checked, source, resolver, result)
         for item in checked:
-            created = _apply(item, source, resolver, result)
-            result.created += created
-            result.updated += not created
             result.services.add(item.service.name)
             setattr(result, _counter(item.type), getattr(result, _counter(item.type)) + 1)
         resolver.queue_unmatched()
@@ -259,52 +282,70 @@ def _person(resolver: IdentityResolver, value: str) -> int | None:
     return resolver.resolve_handle("email" if "@" in value else "name", value)
 
 
-def _apply(item: _Checked, source: str, resolver: IdentityResolver, result: EventImportResult) -> bool:
-    record, times, service = item.record, item.times, item.service
-    external_id = _text(record, "id")
-    if item.type == "deployment":
-        deployment, created = Deployment.objects.update_or_create(source=source, external_id=external_id, defaults={
-            "service": service, "environment": _text(record, "environment", 100) or "production",
-            "version": _text(record, "version", 200), "sha": _text(record, "sha", 64), "status": record["status"],
-            "deployed_at": times["deployed_at"], "url": _text(record, "url", 500)})
-        if record["kind"] in {"rollback", "hotfix"}:
-            fixes = _text(record, "fixes")
-            Remediation.objects.update_or_create(source=source, external_id=external_id, defaults={
-                "service": service, "kind": record["kind"], "occurred_at": times["deployed_at"],
-                "failed_deployment": _deployment_by_external_id(fixes, source) if fixes else None,
-                "remediation_deployment": deployment})
-            result.remediations += 1
-        return created
-    if item.type == "incident":
-        link = _text(record, "linked_deployment")
-        handler = _person(resolver, _text(record, "handled_by"))
-        incident, created = Incident.objects.update_or_create(source=source, external_id=external_id, defaults={
-            "service": service, "title": _text(record, "title"), "severity": _text(record, "severity", 32),
-            "opened_at": times["opened_at"], "resolved_at": times["resolved_at"],
-            "linked_deployment": _deployment_by_external_id(link, source) if link else None,
-            "root_cause_sha": _text(record, "root_cause_sha", 64), "handled_by_id": handler,
-            "url": _text(record, "url", 500)})
-        if handler is not None:
-            EvidenceItem.objects.update_or_create(source=source, source_ref=f"incident:{external_id}", defaults={
+def _apply_all(checked: list[_Checked], source: str, resolver: IdentityResolver, result: EventImportResult) -> None:
+    """Upsert every checked record by ``(source, id)`` in a few statements per type: deployments (and the
+    remediations that rollbacks and hotfixes are), then incidents with the evidence of who handled them, pages
+    and support tickets, so that links within the batch resolve."""
+    items: dict[str, list[_Checked]] = {kind: [] for kind in ("deployment", "incident", "page", "support_ticket")}
+    for item in checked:
+        items[item.type].append(item)
+    counts = [0, 0]
+
+    def upsert(model: Any, rows: dict[str, dict[str, Any]], *, key_field: str = "external_id",
+               count: bool = True) -> dict[str, Any]:
+        found, created, _changed = bulk_upsert(model, match={"source": source}, key_field=key_field, rows=rows)
+        if count:
+            counts[0] += created
+            counts[1] += len(rows) - created
+        return found
+
+    deployments = upsert(Deployment, {_text(item.record, "id"): {
+        "service_id": item.service.pk, "environment": _text(item.record, "environment", 100) or "production",
+        "version": _text(item.record, "version", 200), "sha": _text(item.record, "sha", 64),
+        "status": item.record["status"], "deployed_at": item.times["deployed_at"],
+        "url": _text(item.record, "url", 500)} for item in items["deployment"]})
+    links = {_text(item.record, "fixes") for item in items["deployment"]} | {
+        _text(item.record, "linked_deployment") for item in items["incident"]}
+    linked = _deployments_by_external_id(links - {""}, source)
+    remediations = [item for item in items["deployment"] if item.record["kind"] in {"rollback", "hotfix"}]
+    upsert(Remediation, {_text(item.record, "id"): {
+        "service_id": item.service.pk, "kind": item.record["kind"], "occurred_at": item.times["deployed_at"],
+        "failed_deployment_id": linked.get(_text(item.record, "fixes")),
+        "remediation_deployment_id": deployments[_text(item.record, "id")].pk} for item in remediations}, count=False)
+    result.remediations += len(remediations)
+    handlers = {_text(item.record, "id"): _person(resolver, _text(item.record, "handled_by"))
+                for item in items["incident"]}
+    incidents = upsert(Incident, {_text(item.record, "id"): {
+        "service_id": item.service.pk, "title": _text(item.record, "title"),
+        "severity": _text(item.record, "severity", 32), "opened_at": item.times["opened_at"],
+        "resolved_at": item.times["resolved_at"],
+        "linked_deployment_id": linked.get(_text(item.record, "linked_deployment")),
+        "root_cause_sha": _text(item.record, "root_cause_sha", 64), "handled_by_id": handlers[_text(item.record, "id")],
+        "url": _text(item.record, "url", 500)} for item in items["incident"]})
+    evidence = {}
+    for item in items["incident"]:
+        external_id = _text(item.record, "id")
+        incident = incidents[external_id]
+        if handlers[external_id] is not None:
+            evidence[f"incident:{external_id}"] = {
                 "kind": EvidenceItem.Kind.INCIDENT_HANDLED,
                 "title": f"Handled incident: {incident.title or external_id}"[:300],
-                "summary": f"Severity {incident.severity or 'unknown'} on {service.name}.",
-                "occurred_at": times["opened_at"], "person_id": handler, "team_id": service.team_id,
-                "service": service.name, "url": incident.url})
-        return created
-    if item.type == "page":
-        person = _text(record, "person")
-        incident_id = _text(record, "incident")
-        _, created = Page.objects.update_or_create(source=source, external_id=external_id, defaults={
-            "service": service, "responder": person, "person_id": _person(resolver, person),
-            "paged_at": times["paged_at"], "acknowledged_at": times["acknowledged_at"],
-            "resolved_at": times["resolved_at"], "urgency": _text(record, "urgency", 32),
-            "incident": Incident.objects.filter(source=source, external_id=incident_id).first() if incident_id
-            else None})
-        return created
-    handler_name = _text(record, "handled_by")
-    _, created = SupportTicket.objects.update_or_create(source=source, external_id=external_id, defaults={
-        "service": service, "title": _text(record, "title"), "priority": _text(record, "priority", 32),
-        "opened_at": times["opened_at"], "resolved_at": times["resolved_at"], "handler": handler_name,
-        "handled_by_id": _person(resolver, handler_name)})
-    return created
+                "summary": f"Severity {incident.severity or 'unknown'} on {item.service.name}.",
+                "occurred_at": item.times["opened_at"], "person_id": handlers[external_id],
+                "team_id": item.service.team_id, "service": item.service.name, "url": incident.url}
+    upsert(EvidenceItem, evidence, key_field="source_ref", count=False)
+    paged = {_text(item.record, "incident") for item in items["page"]} - {""}
+    incident_ids = dict(Incident.objects.filter(source=source, external_id__in=paged).values_list("external_id", "pk"))
+    upsert(Page, {_text(item.record, "id"): {
+        "service_id": item.service.pk, "responder": _text(item.record, "person"),
+        "person_id": _person(resolver, _text(item.record, "person")), "paged_at": item.times["paged_at"],
+        "acknowledged_at": item.times["acknowledged_at"], "resolved_at": item.times["resolved_at"],
+        "urgency": _text(item.record, "urgency", 32),
+        "incident_id": incident_ids.get(_text(item.record, "incident"))} for item in items["page"]})
+    upsert(SupportTicket, {_text(item.record, "id"): {
+        "service_id": item.service.pk, "title": _text(item.record, "title"),
+        "priority": _text(item.record, "priority", 32), "opened_at": item.times["opened_at"],
+        "resolved_at": item.times["resolved_at"], "handler": _text(item.record, "handled_by"),
+        "handled_by_id": _person(resolver, _text(item.record, "handled_by"))} for item in items["support_ticket"]})
+    result.created += counts[0]
+    result.updated += counts[1]

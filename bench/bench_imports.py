@@ -1,0 +1,187 @@
+"""Benchmark: the CSV and event imports at scale, measured in one run on a fresh database.
+
+Usage:
+    .venv/bin/python bench/bench_imports.py [--people 10000] [--events 20000] [--answers 20000]
+                                            [--time-off 20000] [--database-url postgres://…]
+
+Generates a 10,000-row HRIS export (1 CEO, 10 VPs, 100 directors, 1,000 managers, 8,889 engineers; see
+``bench_import_people.generate``), imports it from a file as ``brightline import people`` does, imports it
+again unchanged, then imports deployment/incident/page events, clarity-survey answers and time-off ranges
+for those people. For each it prints rows/s by the wall clock and by the process's CPU time (on a machine
+shared with other work the CPU figure is the steadier one; with PostgreSQL part of the work is in the
+server, so read the wall clock there). Ends with ``audit verify``. Without --database-url a temporary SQLite
+file is used; a given database is migrated and flushed first (use a throw-away one). Targets (issue 19):
+people ≥ 2,000 rows/s, a re-import with no changes under 5 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import io
+import os
+import random
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_import_people import generate  # noqa: E402  (the 10,000-row HRIS export)
+
+TODAY = dt.date(2026, 6, 30)
+
+
+def events_csv(count: int, services: list[str], people: list[str], *, seed: int = 5) -> bytes:
+    """Deployments, incidents (half linked to a deployment of the file) and pages, as the CSV export has them."""
+    rng = random.Random(seed)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["type", "id", "service", "version", "status", "deployed_at", "opened_at", "resolved_at",
+                     "paged_at", "person", "linked_deployment", "severity", "handled_by", "title"])
+    start = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
+    deployments: list[str] = []
+    for number in range(count):
+        at = start + dt.timedelta(minutes=37 * number)
+        service = rng.choice(services)
+        roll = rng.random()
+        if roll < 0.6 or not deployments:
+            deployments.append(f"d{number}")
+            writer.writerow(["deployment", f"d{number}", service, f"v{number}", "success", at.isoformat(), "", "",
+                             "", "", "", "", "", ""])
+        elif roll < 0.8:
+            link = rng.choice(deployments) if rng.random() < 0.5 else ""
+            writer.writerow(["incident", f"i{number}", service, "", "", "", at.isoformat(),
+                             (at + dt.timedelta(hours=2)).isoformat(), "", "", link, "sev2",
+                             rng.choice(people), f"Incident {number}"])
+        else:
+            writer.writerow(["page", f"p{number}", service, "", "", "", "", (at + dt.timedelta(hours=1)).isoformat(),
+                             at.isoformat(), rng.choice(people), "", "", "", ""])
+    return out.getvalue().encode()
+
+
+def survey_csv(count: int, managers: list[str], *, seed: int = 6) -> bytes:
+    rng = random.Random(seed)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["survey_date", "question", "answer", "manager_id"])
+    days = [dt.date(2025, month, 28) for month in (3, 6, 9, 12)]
+    for _ in range(count):
+        writer.writerow([rng.choice(days).isoformat(), "clarity_of_expectations", rng.randint(1, 5),
+                         rng.choice(managers)])
+    return out.getvalue().encode()
+
+
+def time_off_csv(count: int, people: list[str], *, seed: int = 7) -> bytes:
+    """Non-overlapping ranges: each person's ranges follow one another."""
+    rng = random.Random(seed)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["person", "start_date", "end_date", "kind"])
+    next_free = {person: dt.date(2025, 1, 1) for person in people}
+    for number in range(count):
+        person = people[number % len(people)]
+        start = next_free[person] + dt.timedelta(days=rng.randint(3, 20))
+        end = start + dt.timedelta(days=rng.randint(0, 6))
+        next_free[person] = end
+        writer.writerow([person, start.isoformat(), end.isoformat(), rng.choice(["vacation", "sick", "other"])])
+    return out.getvalue().encode()
+
+
+def measure(label: str, rows: int, action: Callable[[], Any]) -> tuple[float, float, Any]:
+    wall, cpu = time.perf_counter(), time.process_time()
+    result = action()
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    print(f"{label:<28} {rows:>7,} rows  {wall:7.2f} s wall = {rows / wall:8,.0f} rows/s   "
+          f"{cpu:7.2f} s CPU = {rows / cpu:8,.0f} rows/s", flush=True)
+    return wall, cpu, result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--people", type=int, default=10_000)
+    parser.add_argument("--events", type=int, default=20_000)
+    parser.add_argument("--answers", type=int, default=20_000)
+    parser.add_argument("--time-off", type=int, default=20_000)
+    parser.add_argument("--database-url")
+    options = parser.parse_args()
+    home = Path(tempfile.mkdtemp(prefix="bench-imports-"))
+    os.environ["DATABASE_URL"] = options.database_url or f"sqlite:///{home / 'bench.sqlite3'}"
+    os.environ["BRIGHTLINE_HOME"] = str(home)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "brightline.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    from brightline.audit.services import verify_chain
+    from brightline.evidence.models import Service
+    from brightline.evidence.sources.events.importer import import_events, parse_event_file
+    from brightline.evidence.timeoff import import_time_off
+    from brightline.governance.surveys import import_survey_answers
+    from brightline.people.importer import import_people
+    from brightline.people.models import Person
+    from brightline.people.services import get_organisation, install_default_ladder
+    from brightline.policy.services import get_policy
+
+    call_command("migrate", verbosity=0)
+    if options.database_url:
+        call_command("flush", interactive=False, verbosity=0)
+    print(f"database: {connection.vendor}; {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}")
+    install_default_ladder(actor_label="bench")
+    organisation = get_organisation()
+    hris = home / "people.csv"
+    hris.write_bytes(generate(options.people))
+
+    def people() -> Any:
+        with hris.open("rb") as handle:
+            return import_people(handle, organisation=organisation, actor_label="cli:bench")
+
+    _, _, result = measure("people, first import", options.people, people)
+    assert len(result.created) == options.people
+    wall, _, result = measure("people, re-import unchanged", options.people, people)
+    assert result.unchanged == options.people and not result.updated
+    print(f"  re-import with no changes: {wall:.2f} s (target < 5 s)")
+
+    employee_ids = list(Person.objects.values_list("employee_id", flat=True))
+    managers = list(Person.objects.filter(reports__isnull=False).distinct().values_list("employee_id", flat=True))
+    policy = get_policy()
+    policy.allowed_sources = sorted({*policy.allowed_sources, "surveys", "pto", "deployments", "incidents"})
+    policy.save()
+    Service.objects.bulk_create([Service(name=f"service-{number}") for number in range(300)])
+    services = [f"service-{number}" for number in range(300)]
+
+    files = {"events.csv": events_csv(options.events, services, [f"{pk.lower()}@example.org" for pk in employee_ids]),
+             "survey.csv": survey_csv(options.answers, managers),
+             "time_off.csv": time_off_csv(options.time_off, employee_ids)}
+    for name, data in files.items():
+        (home / name).write_bytes(data)
+
+    def events() -> Any:
+        with (home / "events.csv").open("rb") as handle:
+            source, records = parse_event_file(handle)
+            return import_events(records, source=source, actor_label="cli:bench")
+
+    def from_file(name: str, importer: Callable[..., Any]) -> Callable[[], Any]:
+        def run() -> Any:
+            with (home / name).open("rb") as handle:
+                return importer(handle, actor=None, actor_label="cli:bench")
+        return run
+
+    measure("events, first import", options.events, events)
+    measure("events, re-import", options.events, events)
+    measure("survey answers", options.answers, from_file("survey.csv", import_survey_answers))
+    measure("time off", options.time_off, from_file("time_off.csv", import_time_off))
+    measure("time off, re-import", options.time_off, from_file("time_off.csv", import_time_off))
+    check = verify_chain()
+    print(f"audit verify: {'ok' if check.ok else 'BROKEN: ' + check.reason} ({check.entries:,} entries)")
+
+
+if __name__ == "__main__":
+    main()
