@@ -160,3 +160,32 @@ def test_the_persons_copy_of_their_data_holds_every_decision_on_their_drafts(per
     [decision] = exported["sentence_decisions"]
     assert (decision["side"], decision["action"], decision["reason"], decision["decided_by"]) == (
         "Their manager", "Rejected", "Too broad.", "Mo Manager")
+
+
+def test_a_decision_waits_in_the_other_sides_needs_you_now_with_its_link_until_they_decide(personas, draft,
+                                                                                             client_for):
+    from brightline.dashboards.inbox import inbox_for
+
+    def waiting(person):
+        return [item for item in inbox_for(person) if item.kind == "draft_review"]
+
+    url = f"/growth/drafts/{draft.pk}/review/"
+    assert waiting(personas.erin) == [] and waiting(personas.mo) == []  # nobody decided yet: nothing to announce
+    draft_review.decide_sentence(actor=personas.erin, draft=draft, index=0, action="accept")
+    draft_review.decide_sentence(actor=personas.erin, draft=draft, index=1, action="reject", reason="not mine")
+    [item] = waiting(personas.mo)
+    assert item.url == url and item.title == (
+        "Erin Employee decided on 2 sentences of their drafted impact statements: decide on them")
+    assert waiting(personas.erin) == [] and waiting(personas.lee) == []  # the direct manager is asked, once
+    assert client_for(personas.mo).get(item.url).status_code == 200
+    draft_review.decide_sentence(actor=personas.mo, draft=draft, index=0, action="accept")
+    [item] = waiting(personas.mo)
+    assert item.title.startswith("Erin Employee decided on 1 sentence of")
+    edited = "Duplicate charges fell from 41 to 3 a week once retries reused the idempotency key [E:92001]."
+    draft_review.decide_sentence(actor=personas.mo, draft=draft, index=1, action="edit", text=edited)
+    assert waiting(personas.mo) == []  # decided: gone from the manager's list
+    [item] = waiting(personas.erin)  # the edit asks the person again
+    assert item.url == url and item.title == (
+        "Your manager decided on 1 sentence of your drafted impact statements: decide on it")
+    draft_review.decide_sentence(actor=personas.erin, draft=draft, index=1, action="accept")
+    assert waiting(personas.erin) == [] and waiting(personas.mo) == []

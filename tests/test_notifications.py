@@ -356,3 +356,23 @@ def test_a_check_in_coming_due_and_ai_signals_waiting_reach_the_manager_without_
     assert "1 AI signal waits for your review about Erin Employee" in text
     assert f"{BASE}/insights/person/{personas.erin.pk}/" in text
     assert "Code quality" not in text and plan.diagnosis_notes not in text
+
+
+def test_a_decision_on_a_drafted_sentence_is_mailed_to_the_other_side_without_the_sentence(personas, mailbox):
+    from brightline.feedback import draft_review
+    from tests.test_feedback_draft_review import draft as draft_fixture
+
+    draft = draft_fixture.__wrapped__(personas)
+    set_frequency(personas.mo, "immediate")
+    set_frequency(personas.erin, "immediate")
+    draft_review.decide_sentence(actor=personas.erin, draft=draft, index=0, action="accept")
+    run("immediate")
+    [message] = mailbox.to(personas.mo.email)
+    text = body(message)
+    assert message["Subject"] == ("Brightline: Erin Employee decided on 1 sentence of their drafted impact "
+                                  "statements: decide on it")
+    assert f"{BASE}/growth/drafts/{draft.pk}/review/" in text
+    assert draft.sentences[0]["text"] not in text and "41" not in text  # the sentence stays in Brightline
+    assert mailbox.to(personas.erin.email) == []
+    draft_review.decide_sentence(actor=personas.mo, draft=draft, index=0, action="accept")
+    assert run("immediate").result["messages_sent"] == 0  # decided: nothing more to tell either side

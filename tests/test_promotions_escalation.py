@@ -37,7 +37,9 @@ def test_a_case_gathering_evidence_past_its_deadline_goes_up_the_chain_once(pers
     assert row.due_on == timezone.localdate() + dt.timedelta(days=escalation.GATHERING_DAYS)
     entry = AuditEntry.objects.get(action="promotions.case.escalated")
     assert entry.data["escalated_to"] == personas.lee.pk and entry.data["stage"] == "gathering"
-    assert escalation.escalate_overdue_cases(today=days_later(escalation.GATHERING_DAYS + 9)).escalated == []
+    # Within the week the escalation gives Lee, the run writes nothing more (the step further is tested below).
+    assert escalation.escalate_overdue_cases(
+        today=days_later(escalation.GATHERING_DAYS + escalation.FURTHER_DAYS)).escalated == []
     assert CaseEscalation.objects.count() == 1
 
     later = days_later(escalation.GATHERING_DAYS + 2)
@@ -110,3 +112,62 @@ def test_the_demo_has_a_promotion_case_with_cited_evidence_and_a_panel_outside_t
     assert client.get(f"/promotions/{case.pk}/").status_code == 200
     client.force_login(Person.objects.get(name="Erin Okafor").user)
     assert client.get(f"/promotions/{case.pk}/").status_code == 403
+
+
+def _at(day: dt.date):
+    import time_machine
+
+    return time_machine.travel(dt.datetime.combine(day, dt.time(9), tzinfo=dt.UTC), tick=False)
+
+
+def test_a_case_still_stuck_after_escalation_goes_one_step_further_once_then_stops_at_a_people_partner(personas):
+    case = nominated(personas)
+    first = days_later(escalation.GATHERING_DAYS + 1)
+    with _at(first):
+        [row] = escalation.escalate_overdue_cases().escalated
+    assert row.escalated_to == personas.lee
+    with _at(first + dt.timedelta(days=escalation.FURTHER_DAYS)):  # Lee still has the week
+        assert escalation.escalate_overdue_cases().escalated == []
+    second = first + dt.timedelta(days=escalation.FURTHER_DAYS + 1)
+    with _at(second):
+        [row] = escalation.escalate_overdue_cases().escalated  # no one above Lee: a people partner
+        assert escalation.escalate_overdue_cases().escalated == []  # once per step
+    assert (row.case, row.stage, row.escalated_to) == (case, "gathering", personas.pia)
+    assert "Lee Leader" in row.reason and row.due_on == first + dt.timedelta(days=escalation.FURTHER_DAYS)
+    steps = AuditEntry.objects.filter(action="promotions.case.escalated").order_by("pk")
+    assert [(e.data["step"], e.data["escalated_to"]) for e in steps] == [(1, personas.lee.pk), (2, personas.pia.pk)]
+    [item] = [i for i in inbox_for(personas.pia, today=second) if i.kind == "promotion_escalation"]
+    assert item.url == f"/promotions/{case.pk}/"
+    with _at(second + dt.timedelta(days=5 * escalation.FURTHER_DAYS)):  # the top of the chain has it
+        assert escalation.escalate_overdue_cases().escalated == []
+    assert CaseEscalation.objects.filter(case=case).count() == 2
+
+
+
+def test_an_appeal_decided_after_its_due_day_without_an_escalation_is_escalated_once_on_the_record(personas):
+    case, _ = decided(personas)
+    appeal = services.file_promotion_appeal(case, actor=personas.erin, context="The panel missed the EU work.")
+    services.assign_promotion_appeal_reviewer(appeal, actor=personas.pia, reviewer=personas.pat)
+    late = appeal.due_on + dt.timedelta(days=2)
+    with _at(late):  # no run passed between the due day and the decision
+        services.decide_promotion_appeal(appeal, reviewer=personas.pat, decision="upheld",
+                                         reason="The EU work was weighed; the scope is still narrow.")
+        [row] = escalation.escalate_overdue_cases().escalated
+        assert escalation.escalate_overdue_cases().escalated == []
+    assert (row.stage, row.appeal, row.escalated_to, row.due_on) == ("appeal", appeal, personas.pia, appeal.due_on)
+    assert f"decided on {late.isoformat()}" in row.reason
+    entry = AuditEntry.objects.get(action="promotions.case.escalated")
+    assert entry.data["appeal"] == appeal.pk and entry.data["stage"] == "appeal"
+    assert not [i for i in inbox_for(personas.pia, today=late) if i.kind == "promotion_escalation"]  # decided
+
+
+def test_an_appeal_decided_on_time_or_escalated_while_open_gets_no_late_record(personas):
+    case, _ = decided(personas)
+    appeal = services.file_promotion_appeal(case, actor=personas.erin, context="The panel missed the EU work.")
+    services.assign_promotion_appeal_reviewer(appeal, actor=personas.pia, reviewer=personas.pat)
+    with _at(appeal.due_on + dt.timedelta(days=1)):
+        [row] = escalation.escalate_overdue_cases().escalated  # overdue while open
+    with _at(appeal.due_on + dt.timedelta(days=2)):
+        services.decide_promotion_appeal(appeal, reviewer=personas.pat, decision="upheld", reason="Weighed again.")
+        assert escalation.escalate_overdue_cases().escalated == []
+    assert CaseEscalation.objects.count() == 1 and "decided on" not in row.reason

@@ -1,8 +1,10 @@
 """Every route of the project, opened by every demo persona and an outsider, on the demo organisation.
 
 Path parameters are real: Erin's id, the payments team, the 2026 H1 cycle, Erin's review, Pat's
-appeal, the support plan, Erin's feedback request, accomplishment, draft and signal. A route never
-answers 500; refusals (403/404) never show the name of anyone but the viewer.
+appeal, the support plan, Erin's feedback request, accomplishment, draft and signal, and the demo's promotion
+case (about Pat). A route never answers 500; refusals (403/404) never show the name of anyone but the viewer.
+The promotion case's pages are also opened by the people its record names (the person, the nominator, a
+panelist), a people partner, and outsiders who are refused.
 """
 
 from __future__ import annotations
@@ -30,8 +32,6 @@ SKIPPED_PARAMETERS = {
     "run_id": "the demo starts no background job, so there is no job run to open",
     "identity_id": "the demo maps every identity, so there is no unmatched identity to open",
     "change_id": "the demo has no pending change of a role or manager; deciding one is a POST (test_role_changes)",
-    "case_id": "the demo's promotion case is about Pat, not Erin whom this walk reads; test_promotions opens each "
-               "case page and API as the person, their manager, a peer, an outsider and a people partner",
 }
 # ``pk`` means a different object on each page.
 PK_BY_PREFIX = {
@@ -62,6 +62,8 @@ def parameter_value(route: str, name: str, objects: DemoObjects) -> str:
         # A manager's quality page is about a manager; every other person page is about Erin.
         about_manager = route.startswith(("governance/managers/", "fairness/managers/"))
         return str(objects.person_id("mo" if about_manager else "erin"))
+    if name == "case_id":
+        return str(demo_case().pk)
     if name == "review_id":
         return str(objects.review_ids["erin"])
     if name == "pk":
@@ -76,6 +78,12 @@ def parameter_value(route: str, name: str, objects: DemoObjects) -> str:
     if name in fixed:
         return str(fixed[name])
     return str(getattr(objects, name))
+
+
+def demo_case():
+    from brightline.promotions.models import PromotionCase
+
+    return PromotionCase.objects.select_related("person__user", "nominated_by__user").get()
 
 
 def concrete(route: str, objects: DemoObjects) -> str:
@@ -143,3 +151,34 @@ def test_the_people_named_on_a_record_open_it(demo, db):
     assert stakeholder.get(f"/growth/invitations/{invitation.pk}/").status_code == 200
     assert reviewer.get(f"/reviews/appeals/{appeal.pk}/").status_code == 200
     assert reviewer.get(f"/reviews/r/{appeal.review_id}/").status_code == 200
+
+
+def test_the_promotion_case_opens_for_the_people_on_it_and_refuses_outsiders(demo, db):
+    """The demo's case is about Pat: Pat, Mo who nominated him, a panelist and a people partner open its page and
+    API; Erin (a peer) and the outsider are refused without a name, and an outsider's step writes nothing."""
+    from brightline.promotions.models import CasePanelist, CasePreVote
+
+    objects, viewers, clients, names = demo
+    case = demo_case()
+    panelist = CasePanelist.objects.select_related("person__user").filter(case=case).order_by("pk").first().person
+    assert (case.person.user.username, case.nominated_by.user.username) == ("pat", "mo")
+    seated = Client()
+    seated.force_login(panelist.user)
+    readers = {"the person": clients["pat"], "the nominator": clients["mo"], "a panelist": seated,
+               "a people partner": clients["pia"]}
+    urls = [f"/promotions/{case.pk}/", f"/api/promotions/cases/{case.pk}", f"/api/promotions/cases/{case.pk}/prevotes"]
+    for who, browser in readers.items():
+        for url in urls:
+            # The person reads the panel's votes only once the case is decided; the demo's waits for its pre-votes.
+            expected = 403 if (who, url) == ("the person", urls[2]) else 200
+            assert browser.get(url).status_code == expected, (who, url)
+    assert case.person.name in readers["a panelist"].get(urls[0]).content.decode()
+    for username in ("erin", "outsider"):
+        for url in urls:
+            response = clients[username].get(url)
+            assert response.status_code == 403, (username, url)
+            body = response.content.decode("utf-8", "replace")
+            assert not [name for pk, name in names.items() if pk != viewers[username].pk and name in body], url
+        votes = CasePreVote.objects.count()
+        refused = clients[username].post(f"/promotions/{case.pk}/pre-vote/", {"vote": "promoted", "note": "x"})
+        assert refused.status_code == 403 and CasePreVote.objects.count() == votes

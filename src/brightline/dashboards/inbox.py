@@ -7,16 +7,18 @@ is about, never content (no feedback text, no outcome).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from django.db.models import Count, Max, Min, Q
+from django.db.models import Count, Max, Min, Prefetch, Q
 from django.urls import reverse
 from django.utils import timezone
 
 from brightline import access
-from brightline.feedback.models import FeedbackInvitation
+from brightline.feedback.draft_review import SIDE_MANAGER, SIDE_PERSON, sentence_reviews
+from brightline.feedback.models import DraftSentenceDecision, FeedbackInvitation, ImpactDraft
 from brightline.insights.models import Signal
 from brightline.people.models import Dimension, Person
 from brightline.promotions.escalation import open_escalations_for
@@ -149,4 +151,32 @@ def inbox_for(person: Person, *, today: date | None = None) -> list[InboxItem]:
             f"deadline", reverse("promotions:case", args=[escalation.case_id]), escalation.escalated_at,
             escalation.due_on)
 
+    _draft_sentences_waiting(person, add)
+
     return sorted(items, key=lambda item: (item.since, item.title))
+
+
+def _draft_sentences_waiting(person: Person, add: Callable[..., None]) -> None:
+    """Drafted sentences the other side of a joint review decided on and ``person``'s side has not (yet, or since
+    an edit): the person for their own drafts, the direct manager for their reports'. Two queries in all."""
+    drafts = (ImpactDraft.objects.filter(Q(person=person) | Q(person__manager=person), status=ImpactDraft.Status.DRAFT,
+                                         sentence_decisions__isnull=False, person__is_active=True)
+              .select_related("person").distinct()
+              .prefetch_related(Prefetch("sentence_decisions",
+                                         queryset=DraftSentenceDecision.objects.order_by("id"))))
+    for draft in drafts:
+        mine = SIDE_PERSON if draft.person_id == person.pk else SIDE_MANAGER
+        decided_by_them: list[datetime] = []
+        for review in sentence_reviews(draft, list(draft.sentence_decisions.all()), validate=False):
+            theirs = review.manager_decision if mine == SIDE_PERSON else review.person_decision
+            own = review.person_decision if mine == SIDE_PERSON else review.manager_decision
+            if theirs is not None and own is None:
+                decided_by_them.append(theirs.decided_at)
+        if not decided_by_them:
+            continue
+        count = len(decided_by_them)
+        noun, them = ("sentence", "it") if count == 1 else ("sentences", "them")
+        who, whose = ("Your manager", "your") if mine == SIDE_PERSON else (draft.person.name, "their")
+        title = f"{who} decided on {count} {noun} of {whose} drafted impact statements: decide on {them}"
+        # Since the oldest decision still waiting: more decisions by the other side do not make it a new item.
+        add("draft_review", title, reverse("feedback:draft-review", args=[draft.pk]), min(decided_by_them))

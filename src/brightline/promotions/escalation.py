@@ -9,6 +9,14 @@ Each stage has a deadline: gathering evidence ``GATHERING_DAYS`` after the nomin
 - a panel or an appeal past its deadline goes to a people partner, who runs the process: the one who seated
   the panel when still a people partner, otherwise the first active people partner by name.
 
+A case still in the same stage ``FURTHER_DAYS`` after an escalation goes one step further: to the manager of the
+person it last went to, and when there is no one active above (or only people it already went to), to a people
+partner; once a people partner had it at the top of the chain, it stops there. Each step is written once.
+
+An appeal decided after its due day that no run escalated while it was open (the run did not pass in between) is
+escalated likewise when the run finds it, so that every late appeal is on the record; it waits in no one's list,
+being decided.
+
 Never to the person the case is about. The person it went to sees it in "Needs you now", and so by e-mail
 through the notification runs, until the case leaves that stage; each escalation is audited.
 """
@@ -20,7 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Min
+from django.db.models import F, Min
 from django.utils import timezone
 
 from brightline import access
@@ -30,12 +38,18 @@ from brightline.promotions.models import CaseAppeal, CaseEscalation, CasePanelis
 
 GATHERING_DAYS = 56
 PANEL_DAYS = 21
+# A case still stuck this many days after an escalation goes one step further.
+FURTHER_DAYS = 7
 ACTOR_LABEL = "job:promotions.escalate"
 
 REASON_GATHERING = ("The case has gathered evidence since {since} and passed its deadline on {due}; it needs a "
                     "decision to seat a panel, gather more or withdraw.")
 REASON_PANEL = "The panel was seated on {since} and passed its deadline on {due} without a decision."
 REASON_APPEAL = "The appeal was filed on {since} and passed its deadline on {due} without a decision."
+REASON_FURTHER = ("It went to {name} on {since} and is still in the same stage past {due}; it goes one step "
+                  "further.")
+REASON_DECIDED_LATE = ("The appeal was filed on {since}, passed its deadline on {due} and was decided on {decided} "
+                       "without an escalation in between; recorded so that the delay is on the case's record.")
 
 
 @dataclass
@@ -91,35 +105,83 @@ def overdue_stages(today: dt.date) -> list[tuple[PromotionCase, CaseAppeal | Non
                                              due_on__lt=today).select_related("case__person")):
         found.append((appeal.case, appeal, CaseEscalation.Stage.APPEAL, timezone.localdate(appeal.filed_at),
                       appeal.due_on))
+    # Decided after the due day: escalated once if no run caught it while open (the caller checks).
+    for appeal in (CaseAppeal.objects.filter(status=CaseAppeal.Status.DECIDED, decided_at__date__gt=F("due_on"))
+                   .exclude(pk__in=CaseEscalation.objects.filter(appeal__isnull=False).values("appeal_id"))
+                   .select_related("case__person")):
+        found.append((appeal.case, appeal, CaseEscalation.Stage.APPEAL, timezone.localdate(appeal.filed_at),
+                      appeal.due_on))
     return found
 
 
+def _further_up(case: PromotionCase, previous: list[CaseEscalation]) -> Person | None:
+    """The step after ``previous`` (oldest first): the nearest active person above the last one it went to, else a
+    people partner; ``None`` once a people partner had it and no one is above (the top of the chain)."""
+    used = {row.escalated_to_id for row in previous} | {case.person_id}
+    above, seen = previous[-1].escalated_to.manager, set()
+    while above is not None and (not above.is_active or above.pk in used) and above.pk not in seen:
+        seen.add(above.pk)
+        above = above.manager
+    if above is not None and above.is_active and above.pk not in used:
+        return above
+    if any(access.is_people_partner(row.escalated_to) for row in previous):
+        return None
+    return (Person.objects.filter(is_active=True, access_role__in=[AccessRole.PEOPLE_PARTNER, AccessRole.ADMIN])
+            .exclude(pk__in=used).order_by("name", "pk").first())
+
+
+def _first_target(case: PromotionCase, stage: str) -> Person | None:
+    if stage == CaseEscalation.Stage.GATHERING:
+        return _next_in_chain(case)
+    seat = case.panelists.select_related("added_by").order_by("added_at", "pk").first()
+    return _people_partner(case, seat.added_by if seat else None)
+
+
 def escalate_overdue_cases(*, today: dt.date | None = None) -> EscalationRun:
-    """Hand every case past a stage's deadline to the next person who can move it on, once per stage."""
+    """Hand every case past a stage's deadline to the next person who can move it on, once per stage and step."""
     today = today or timezone.localdate()
     run = EscalationRun()
-    for case, appeal, stage, since, due in overdue_stages(today):
-        key = f"{case.pk}:{stage}:{appeal.pk if appeal else ''}"
-        if CaseEscalation.objects.filter(key=key).exists():
-            continue
-        if stage == CaseEscalation.Stage.GATHERING:
-            target = _next_in_chain(case)
-            reason = REASON_GATHERING
+    stages = overdue_stages(today)
+    earlier: dict[tuple[int, str, int | None], list[CaseEscalation]] = {}
+    for row in (CaseEscalation.objects.filter(case_id__in={case.pk for case, *_ in stages})
+                .select_related("escalated_to__manager").order_by("escalated_at", "pk")):
+        earlier.setdefault((row.case_id, row.stage, row.appeal_id), []).append(row)
+    for case, appeal, stage, since, due in stages:
+        base = f"{case.pk}:{stage}:{appeal.pk if appeal else ''}"
+        previous = earlier.get((case.pk, stage, appeal.pk if appeal else None), [])
+        if appeal is not None and appeal.status == CaseAppeal.Status.DECIDED:
+            if previous:
+                continue  # escalated while it was open
+            key, target = base, _first_target(case, stage)
+            reason = REASON_DECIDED_LATE.format(since=since.isoformat(), due=due.isoformat(),
+                                                decided=timezone.localdate(appeal.decided_at).isoformat())
+        elif previous:
+            last = previous[-1]
+            # A week from the escalation (or from the deadline it recorded, for a run told another day).
+            due = max(timezone.localdate(last.escalated_at), last.due_on) + dt.timedelta(days=FURTHER_DAYS)
+            if due >= today:
+                continue
+            key, target = f"{base}:{len(previous) + 1}", _further_up(case, previous)
+            if target is None:
+                continue  # the top of the chain has it
+            reason = REASON_FURTHER.format(name=last.escalated_to.name,
+                                           since=timezone.localdate(last.escalated_at).isoformat(),
+                                           due=due.isoformat())
         else:
-            seat = case.panelists.select_related("added_by").order_by("added_at", "pk").first()
-            target = _people_partner(case, seat.added_by if seat else None)
-            reason = REASON_PANEL if stage == CaseEscalation.Stage.PANEL else REASON_APPEAL
+            key, target = base, _first_target(case, stage)
+            template = {CaseEscalation.Stage.GATHERING: REASON_GATHERING,
+                        CaseEscalation.Stage.PANEL: REASON_PANEL}.get(stage, REASON_APPEAL)
+            reason = template.format(since=since.isoformat(), due=due.isoformat())
         if target is None:
             run.nobody_to_escalate_to.append(case.pk)
             continue
         try:
             with transaction.atomic():
                 escalation = CaseEscalation.objects.create(
-                    key=key, case=case, appeal=appeal, stage=stage, due_on=due, escalated_to=target,
-                    reason=reason.format(since=since.isoformat(), due=due.isoformat()))
+                    key=key, case=case, appeal=appeal, stage=stage, due_on=due, escalated_to=target, reason=reason)
                 log_action("promotions.case.escalated", None, case, {
                     "stage": stage, "appeal": appeal.pk if appeal else None, "due_on": due,
-                    "escalated_to": target.pk}, actor_label=ACTOR_LABEL)
+                    "escalated_to": target.pk, "step": len(previous) + 1}, actor_label=ACTOR_LABEL)
         except IntegrityError:
             continue  # another run escalated it a moment ago
         run.escalated.append(escalation)
