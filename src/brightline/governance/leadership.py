@@ -154,7 +154,18 @@ def _cycle_table(cycle_id: int | None) -> tuple[Any, DecisionTable | None]:
 
 
 def _percent(value: float | None) -> str:
-    return "–" if value is None else f"{value * 100:.0f}%"
+    """A share as a whole percentage; a share that is not zero never reads as "0%"."""
+    if value is None:
+        return "–"
+    if 0 < value < 0.005:
+        return "less than 1%"
+    if 0.995 < value < 1:
+        return "more than 99%"
+    return f"{value * 100:.0f}%"
+
+
+def _count(number: int, one: str, many: str) -> str:
+    return f"{number} {one if number == 1 else many}"
 
 
 def _published_total(audit: OutcomeAudit) -> tuple[int, int]:
@@ -165,9 +176,18 @@ def build_brief(view: LeadershipView) -> list[BriefSentence]:
     """Three to five plain sentences from published numbers only; each carries its evidence."""
     brief: list[BriefSentence] = []
     published = [row for row in view.teams if row.headcount is not None]
+    shown = len(published)
+    if view.withheld_teams:
+        teams_text = (f"{_count(shown, 'team is', 'teams are')} large enough to show; "
+                      f"{_count(view.withheld_teams, 'smaller team is', 'smaller teams are')} combined and not shown, "
+                      f"so that no one can be singled out.")
+    elif not shown:
+        teams_text = "No team has members yet, so there is nothing to show by team."
+    else:
+        teams_text = (f"{'The only team' if shown == 1 else f'All {shown} teams'} with people "
+                      f"{'has' if shown == 1 else 'have'} at least {view.min_cohort} people, so every team is shown.")
     brief.append(BriefSentence(
-        f"{len(published)} team(s) are large enough to show; {view.withheld_teams} smaller team(s) are combined "
-        f"and not shown, so that no one can be singled out.",
+        teams_text,
         (Evidence("teams shown", str(len(published)), sum(row.headcount or 0 for row in published)),
          Evidence("minimum cohort", str(view.min_cohort), view.min_cohort))))
     promotion = view.promotion_by_level
@@ -185,11 +205,14 @@ def build_brief(view: LeadershipView) -> list[BriefSentence]:
         brief.append(BriefSentence(text + ".", tuple(evidence)))
     calibration = view.calibration
     if calibration is not None and calibration.n >= view.min_cohort and calibration.change_rate is not None:
-        direction = "raised" if (calibration.mean_shift or 0) > 0 else "lowered" if (calibration.mean_shift or 0) < 0 \
-            else "left unchanged on balance"
+        shift = round(calibration.mean_shift or 0, 2)
+        if shift == 0:
+            direction = "on balance neither raised nor lowered them"
+        else:
+            direction = f"on average {'raised' if shift > 0 else 'lowered'} them ({shift:+.2f} steps)"
         brief.append(BriefSentence(
-            f"Calibration changed {_percent(calibration.change_rate)} of proposed outcomes and on average "
-            f"{direction} them ({calibration.mean_shift:+.2f} steps).",
+            f"Calibration changed {_percent(calibration.change_rate)} of proposed outcomes "
+            f"({calibration.changed} of {calibration.n}) and {direction}.",
             (Evidence("proposals changed", f"{calibration.changed} of {calibration.n}", calibration.n),
              Evidence("variance of the shift (steps²)",
                       "–" if calibration.shift_variance is None else f"{calibration.shift_variance:.2f}",
