@@ -170,3 +170,19 @@ def test_the_brief_never_rounds_a_real_change_to_nothing():
     text = " ".join(sentence.text for sentence in build_brief(view))
     assert "less than 1% of proposed outcomes (1 of 236)" in text and "neither raised nor lowered" in text
     assert "0%" not in text and "+0.00" not in text and "(s)" not in text
+
+
+def test_a_thousand_teams_are_shown_fifty_at_a_time(personas, client_for, organisation):
+    from brightline.people.models import Person, Team
+
+    for number in range(55):
+        team = Team.objects.create(organisation=organisation, slug=f"team-{number:02d}", name=f"Team {number:02d}")
+        Person.objects.create(organisation=organisation, name=f"Member {number:02d}", email=f"m{number}@example.org",
+                              employee_id=f"T{number:03d}", team=team, manager=personas.mo)
+    browser = client_for(personas.lee)
+    first = browser.get("/governance/leadership/").content.decode()
+    teams = set(re.findall(r'<th scope="row">(Team \d\d)</th>', first))
+    assert len(teams) < 55 and "Teams 1–50 of" in first and "teams=2" in first
+    second = browser.get("/governance/leadership/?teams=2&themes=2").content.decode()
+    assert teams | set(re.findall(r'<th scope="row">(Team \d\d)</th>', second)) == {f"Team {n:02d}" for n in range(55)}
+    assert "Previous" in second and "teams=1" in second

@@ -413,9 +413,13 @@ class FeedbackThemesRow:
 def feedback_themes(viewer: Person) -> list[FeedbackThemesRow]:
     """Each team whose theme counts the viewer may see, with its counts under the minimum cohort (a team
     smaller than it is withheld), for leaders in the team's chain too."""
+    return feedback_themes_of(list(access.teams_with_theme_aggregates_visible_to(viewer).order_by("name")))
+
+
+def feedback_themes_of(teams: list[Team]) -> list[FeedbackThemesRow]:
+    """The theme counts of these teams (already checked as visible), in their order."""
     from brightline.insights.services import teams_themes
 
-    teams = list(access.teams_with_theme_aggregates_visible_to(viewer).order_by("name"))
     themes = teams_themes(teams, aggregates_only=True)
     return [FeedbackThemesRow(team, themes[team.pk]) for team in teams]
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -32,6 +33,7 @@ DENIED_MANAGER = "A manager's quality page is for the manager, their management 
 DENIED_AGGREGATES = "Organisation aggregates are for leaders and people partners."
 DENIED_DRILL_DOWN = "Drill-down is for people partners running an authorised review."
 ERR_NO_REASON = "Name the authorised review this drill-down is for."
+TEAMS_PER_PAGE = 50
 
 
 _viewer = access.request_person  # the signed-in person (request.person), or 403
@@ -140,11 +142,18 @@ def leadership_view(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, "Your decision on the recommendation is kept with your name and reason.")
             return redirect(f"{request.path}?cycle={view.cycle_id or ''}#recommendation")
+    # A large organisation has a thousand teams: both team tables show one page of them at a time.
+    team_rows = Paginator(view.teams, TEAMS_PER_PAGE).get_page(request.GET.get("teams"))
+    theme_teams = Paginator(access.teams_with_theme_aggregates_visible_to(viewer).order_by("name"),
+                            TEAMS_PER_PAGE).get_page(request.GET.get("themes"))
+    can_drill_down = access.can_drill_down(viewer)
     return render(request, "governance/leadership.html", {"recommendation_error": recommendation_error,
         "view": view, "chart": leadership.promotion_chart_spec(view.promotion_by_level),
-        "can_drill_down": access.can_drill_down(viewer), "teams": Team.objects.all(),
+        "can_drill_down": can_drill_down, "teams": Team.objects.order_by("name") if can_drill_down else [],
+        "team_rows": team_rows, "theme_teams": theme_teams,
         "group_labels": dict(Team.objects.values_list("slug", "name")),
-        "feedback_themes": leadership.feedback_themes(viewer)}, status=400 if recommendation_error else 200)
+        "feedback_themes": leadership.feedback_themes_of(list(theme_teams.object_list))},
+        status=400 if recommendation_error else 200)
 
 
 @require_POST
