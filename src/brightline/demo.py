@@ -115,6 +115,7 @@ DEMO_HISTORY_STEPS = (
     "brightline.feedback.demo",
     "brightline.reviews.demo",
     "brightline.support.demo",
+    "brightline.goals.demo",
     "brightline.fairness.demo",
     # Last: signals are computed from everything the steps before created.
     "brightline.insights.demo",
