@@ -144,7 +144,7 @@ def should_see(objects: DemoObjects) -> dict[str, list[str]]:
     team = objects.team_slug
     everyone = ["/", "/growth/", "/reviews/", "/insights/me/", "/me/access-log/", "/ladder/", "/data-use/",
                 "/growth/inbox/", "/growth/drafts/", "/insights/transparency/", "/evidence/definitions/",
-                "/changes/"]
+                "/changes/", "/goals/", "/goals/new/"]
     return {
         "erin": [*everyone, f"/growth/{erin}/", f"/people/{erin}/", f"/people/{erin}/access-log/",
                  f"/insights/person/{erin}/", f"/reviews/r/{erin_review}/", f"/reviews/r/{erin_review}/packet/",
@@ -154,10 +154,11 @@ def should_see(objects: DemoObjects) -> dict[str, list[str]]:
         "mo": [*everyone, f"/growth/{erin}/", f"/growth/{erin}/notes/", f"/people/{erin}/",
                f"/insights/person/{erin}/", f"/insights/team/{team}/", f"/reviews/r/{erin_review}/",
                f"/fairness/managers/{mo}/", "/growth/training/", "/team/", f"/teams/{team}/",
-               f"/evidence/teams/{team}/health/", f"/growth/requests/{objects.request_id}/"],
+               f"/evidence/teams/{team}/health/", f"/growth/requests/{objects.request_id}/", f"/goals/people/{erin}/"],
         "pat": [*everyone, f"/growth/{pat}/", f"/reviews/r/{pat_review}/", f"/reviews/appeals/{objects.appeal_id}/",
                 "/team/", f"/teams/{team}/"],
-        "lee": [*everyone, f"/growth/{erin}/", f"/people/{erin}/", f"/reviews/r/{erin_review}/", "/organisation/",
+        "lee": [*everyone, f"/growth/{erin}/", f"/people/{erin}/", f"/goals/people/{erin}/",
+                f"/reviews/r/{erin_review}/", "/organisation/",
                 "/fairness/leadership/", f"/insights/team/{team}/", f"/fairness/managers/{mo}/", f"/teams/{team}/"],
         "pia": [*everyone, f"/people/{erin}/", f"/people/{erin}/access-log/", f"/reviews/cycles/{objects.cycle_id}/",
                 f"/reviews/r/{erin_review}/", f"/reviews/appeals/{objects.appeal_id}/",

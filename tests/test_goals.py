@@ -79,6 +79,9 @@ def test_the_management_chain_reads_goals_and_each_read_is_logged(personas, clie
     assert logged == (1 if status == 200 else 0)
     if status == 200:
         assert "Make retries safe" in response.content.decode() and "Update progress" not in response.content.decode()
+        # Erin reads what was read in words, never the stored key.
+        log = client_for(personas.erin).get("/me/access-log/").content.decode()
+        assert "<td>Goals</td>" in log and "goals.goals" not in log
 
 
 def test_the_owner_sets_a_goal_in_the_browser_and_a_manager_may_not_edit_it(personas, client_for):
