@@ -36,8 +36,9 @@ def _value(metrics: DoraMetrics, key: str) -> float | None:
 
 
 COMPLETE: Final = "whole period"
-INCOMPLETE: Final = "incomplete period (still running, or only partly in the window)"
-INCOMPLETE_NOTE: Final = "A dashed, lighter line marks an incomplete period: its figures are not yet comparable."
+INCOMPLETE: Final = "incomplete period"
+INCOMPLETE_NOTE: Final = ("A dashed, lighter line marks an incomplete period (still running, or only partly in the "
+                          "window): its figures are not yet comparable.")
 
 
 def _aligned(moment: datetime, period: str) -> bool:
@@ -97,6 +98,7 @@ def trend_spec(periods: Sequence[DoraMetrics], *, metric: str, subject: str, nor
         "title": {"text": f"{title} — {subject}", "subtitle": notes if len(notes) > 1 else normalisation,
                   "anchor": "start"},
         "description": f"{title} per period for {subject}. {' '.join(notes)}",
+        "usermeta": {"caption": " ".join(notes)},
         "width": "container",
         "height": 180,
         "data": {"values": values},
@@ -107,7 +109,8 @@ def trend_spec(periods: Sequence[DoraMetrics], *, metric: str, subject: str, nor
             "detail": {"field": "segment", "type": "nominal"},
             "strokeDash": {"field": "status", "type": "nominal", "title": None,
                            "scale": {**status_scale, "range": [[1, 0], [5, 4]]},
-                           "legend": {"orient": "bottom", "labelLimit": 400} if marks_incomplete else None},
+                           "legend": {"orient": "bottom", "direction": "vertical"}
+                           if marks_incomplete else None},
             "opacity": {"field": "status", "type": "nominal", "scale": {**status_scale, "range": [1, 0.5]},
                         "legend": None},
             "tooltip": [

@@ -20,7 +20,7 @@ TONE_COLOURS: Final = {"positive": "#4a7c59", "neutral": "#b9c4cc", "negative": 
 
 
 WHOLE_MONTH: Final = "whole month"
-INCOMPLETE_MONTH: Final = "incomplete month (the window starts or ends inside it)"
+INCOMPLETE_MONTH: Final = "incomplete month"
 
 
 def incomplete_month(month: str, signal: Signal) -> bool:
@@ -76,7 +76,7 @@ def sentiment_chart_spec(signal: Signal, *, subject: str) -> dict[str, Any] | No
     subtitle = (f"Share of comments by tone, each writer counted once per month; months with fewer than "
                 f"{least_comments} comments from {least_authors} people show “{NOT_ENOUGH_DATA}”.")
     if partial:
-        subtitle += " A lighter, dashed bar is a month the window covers only in part."
+        subtitle += " A lighter, dashed bar is an incomplete month: the window covers it only in part."
     layers: list[dict[str, Any]] = [
         {"mark": {"type": "bar"},
          "encoding": {
@@ -89,7 +89,7 @@ def sentiment_chart_spec(signal: Signal, *, subject: str) -> dict[str, Any] | No
              "order": {"field": "order", "type": "quantitative"},
              "opacity": {"field": "period", "type": "nominal", "title": None,
                          "scale": {"domain": [WHOLE_MONTH, INCOMPLETE_MONTH], "range": [1, 0.45]},
-                         "legend": {"orient": "bottom", "labelLimit": 400} if partial else None},
+                         "legend": {"orient": "bottom", "direction": "vertical"} if partial else None},
              "strokeDash": {"field": "period", "type": "nominal", "legend": None,
                             "scale": {"domain": [WHOLE_MONTH, INCOMPLETE_MONTH], "range": [[1, 0], [4, 3]]}},
              "stroke": {"value": "#1d2731"},
