@@ -27,7 +27,7 @@ class KeyResultOut(Schema):
     evidence_ids: list[int] = Field(description="the cited evidence items the caller may see")
 
 
-class GoalOut(Schema):
+class PersonalGoalOut(Schema):
     id: int
     owner_id: int
     title: str
@@ -44,7 +44,7 @@ class KeyResultIn(Schema):
     evidence_ids: list[int] = []
 
 
-class GoalIn(Schema):
+class PersonalGoalIn(Schema):
     title: str
     success: str
     due_on: date
@@ -61,14 +61,14 @@ def _out(goal: Goal, viewer: Person) -> dict[str, Any]:
             "due_on": goal.due_on, "status": goal.status, "progress": goal.progress, "key_results": results}
 
 
-def _draft(payload: GoalIn) -> services.GoalDraft:
+def _draft(payload: PersonalGoalIn) -> services.GoalDraft:
     return services.GoalDraft(
         title=payload.title, success=payload.success, due_on=payload.due_on, status=payload.status,
         key_results=[services.KeyResultDraft(result.description, result.progress, result.evidence_ids)
                      for result in payload.key_results])
 
 
-@router.get("", response=list[GoalOut], summary="Goals of the caller, or of someone in the caller's reports")
+@router.get("", response=list[PersonalGoalOut], summary="Goals of the caller, or of someone in the caller's reports")
 @paginate(ListPage)
 def list_goals(request: HttpRequest, person_id: int | None = None) -> Any:
     viewer: Person = request.auth  # type: ignore[attr-defined]
@@ -79,7 +79,7 @@ def list_goals(request: HttpRequest, person_id: int | None = None) -> Any:
     return [_out(goal, viewer) for goal in services.goals_of(owner)]
 
 
-@router.get("/{goal_id}", response=GoalOut, summary="One goal")
+@router.get("/{goal_id}", response=PersonalGoalOut, summary="One goal")
 def goal_detail(request: HttpRequest, goal_id: int) -> Any:
     viewer: Person = request.auth  # type: ignore[attr-defined]
     goal = get_object_or_404(Goal.objects.select_related("owner"), pk=goal_id)
@@ -87,8 +87,8 @@ def goal_detail(request: HttpRequest, goal_id: int) -> Any:
     return _out(goal, viewer)
 
 
-@router.post("", response={201: GoalOut}, summary="Set a goal of one's own")
-def create_goal(request: HttpRequest, payload: GoalIn) -> Any:
+@router.post("", response={201: PersonalGoalOut}, summary="Set a goal of one's own")
+def create_goal(request: HttpRequest, payload: PersonalGoalIn) -> Any:
     viewer: Person = request.auth  # type: ignore[attr-defined]
     try:
         goal = services.save_goal(viewer, actor=viewer, draft=_draft(payload))
@@ -97,8 +97,8 @@ def create_goal(request: HttpRequest, payload: GoalIn) -> Any:
     return Status(201, _out(goal, viewer))
 
 
-@router.put("/{goal_id}", response=GoalOut, summary="Replace one's own goal and its key results")
-def update_goal(request: HttpRequest, goal_id: int, payload: GoalIn) -> Any:
+@router.put("/{goal_id}", response=PersonalGoalOut, summary="Replace one's own goal and its key results")
+def update_goal(request: HttpRequest, goal_id: int, payload: PersonalGoalIn) -> Any:
     viewer: Person = request.auth  # type: ignore[attr-defined]
     goal = get_object_or_404(Goal.objects.select_related("owner"), pk=goal_id)
     if not access.can_view_goals(viewer, goal.owner):
