@@ -69,6 +69,7 @@ class DemoObjects:
     draft_id: int
     signal_id: int
     evidence_item_id: int
+    goal_id: int
 
     def person_id(self, username: str) -> int:
         return self.people[username].pk
@@ -104,6 +105,7 @@ def demo_cycle_name(which: str) -> str:
 def demo_objects() -> DemoObjects:
     from brightline.evidence.models import EvidenceItem
     from brightline.feedback.models import Accomplishment, FeedbackInvitation, FeedbackRequest, ImpactDraft
+    from brightline.goals.models import Goal
     from brightline.insights.models import Signal
     from brightline.people.models import Person
     from brightline.reviews.models import Appeal, CalibrationChange, ReviewCycle
@@ -134,6 +136,7 @@ def demo_objects() -> DemoObjects:
         draft_id=ImpactDraft.objects.get(person=erin).pk,
         signal_id=Signal.objects.filter(person=erin, is_current=True).order_by("pk").first().pk,
         evidence_item_id=EvidenceItem.objects.filter(person=erin).order_by("pk").first().pk,
+        goal_id=Goal.objects.filter(owner=erin).order_by("pk").first().pk,
     )
 
 
