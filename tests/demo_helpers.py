@@ -69,6 +69,7 @@ class DemoObjects:
     draft_id: int
     signal_id: int
     evidence_item_id: int
+    goal_id: int
 
     def person_id(self, username: str) -> int:
         return self.people[username].pk
@@ -104,6 +105,7 @@ def demo_cycle_name(which: str) -> str:
 def demo_objects() -> DemoObjects:
     from brightline.evidence.models import EvidenceItem
     from brightline.feedback.models import Accomplishment, FeedbackInvitation, FeedbackRequest, ImpactDraft
+    from brightline.goals.models import Goal
     from brightline.insights.models import Signal
     from brightline.people.models import Person
     from brightline.reviews.models import Appeal, CalibrationChange, ReviewCycle
@@ -134,6 +136,7 @@ def demo_objects() -> DemoObjects:
         draft_id=ImpactDraft.objects.get(person=erin).pk,
         signal_id=Signal.objects.filter(person=erin, is_current=True).order_by("pk").first().pk,
         evidence_item_id=EvidenceItem.objects.filter(person=erin).order_by("pk").first().pk,
+        goal_id=Goal.objects.filter(owner=erin).order_by("pk").first().pk,
     )
 
 
@@ -144,7 +147,7 @@ def should_see(objects: DemoObjects) -> dict[str, list[str]]:
     team = objects.team_slug
     everyone = ["/", "/growth/", "/reviews/", "/insights/me/", "/me/access-log/", "/ladder/", "/data-use/",
                 "/growth/inbox/", "/growth/drafts/", "/insights/transparency/", "/evidence/definitions/",
-                "/changes/"]
+                "/changes/", "/goals/", "/goals/new/"]
     return {
         "erin": [*everyone, f"/growth/{erin}/", f"/people/{erin}/", f"/people/{erin}/access-log/",
                  f"/insights/person/{erin}/", f"/reviews/r/{erin_review}/", f"/reviews/r/{erin_review}/packet/",
@@ -154,10 +157,11 @@ def should_see(objects: DemoObjects) -> dict[str, list[str]]:
         "mo": [*everyone, f"/growth/{erin}/", f"/growth/{erin}/notes/", f"/people/{erin}/",
                f"/insights/person/{erin}/", f"/insights/team/{team}/", f"/reviews/r/{erin_review}/",
                f"/governance/managers/{mo}/", "/growth/training/", "/team/", f"/teams/{team}/",
-               f"/evidence/teams/{team}/health/", f"/growth/requests/{objects.request_id}/"],
+               f"/evidence/teams/{team}/health/", f"/growth/requests/{objects.request_id}/", f"/goals/people/{erin}/"],
         "pat": [*everyone, f"/growth/{pat}/", f"/reviews/r/{pat_review}/", f"/reviews/appeals/{objects.appeal_id}/",
                 "/team/", f"/teams/{team}/"],
-        "lee": [*everyone, f"/growth/{erin}/", f"/people/{erin}/", f"/reviews/r/{erin_review}/", "/organisation/",
+        "lee": [*everyone, f"/growth/{erin}/", f"/people/{erin}/", f"/goals/people/{erin}/",
+                f"/reviews/r/{erin_review}/", "/organisation/",
                 "/governance/leadership/", f"/insights/team/{team}/", f"/governance/managers/{mo}/", f"/teams/{team}/"],
         "pia": [*everyone, f"/people/{erin}/", f"/people/{erin}/access-log/", f"/reviews/cycles/{objects.cycle_id}/",
                 f"/reviews/r/{erin_review}/", f"/reviews/appeals/{objects.appeal_id}/",

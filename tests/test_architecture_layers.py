@@ -23,6 +23,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("people",),
     ("policy",),
     ("evidence",),
+    ("goals",),  # goals cite evidence; the dashboards and the data download read them
     ("feedback",),
     ("insights",),
     ("reviews",),

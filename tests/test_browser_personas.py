@@ -10,7 +10,7 @@ EXPECTED = {
     "erin": ("What your level expects", ["Organisation", "Policy", "My team"]),
     "mo": ("Your team", ["Organisation", "Policy"]),
     "lee": ("Aggregates only", ["Policy", "Audit trail"]),
-    "pia": ("Edit the policy", []),
+    "pia": ("Review cycles across teams", []),
 }
 
 

@@ -37,6 +37,7 @@ NOT_DEMO_HISTORY = {
     "sessions.Session.expire_date": "a session expires in the future by design",
     "policy.Policy.updated_at": "the policy row is created on first read, a real event, not demo history",
     "support.SupportPlan.ends_on": "the demo's support plan is in progress: it ends after today by design",
+    "goals.Goal.due_on": "the demo's goals are in progress: they are due after today by design",
 }
 
 

@@ -72,6 +72,9 @@ def test_it_builds_a_hierarchy_with_realistic_spans_and_a_login_per_role(client)
     assert len(texts) > 20
     assert Accomplishment.objects.exists() and TimeOff.objects.exists() and HrisEvent.objects.exists()
     assert SurveyResponse.objects.exists() and DemographicRecord.objects.exists()
+    from brightline.goals.models import KeyResult
+
+    assert KeyResult.objects.filter(evidence__isnull=False, goal__owner__manager__isnull=False).exists()
     phases = Counter(ReviewCycle.objects.values_list("phase", flat=True))
     assert phases[Phase.CLOSED] == 2 and phases[Phase.MANAGER_ASSESSMENT] == 1
 

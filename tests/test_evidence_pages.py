@@ -129,6 +129,42 @@ def test_a_trend_spec_carries_its_data_encodings_title_and_normalisation():
                                                                                charts.TREND_METRICS]
 
 
+def test_the_running_and_the_cut_periods_are_drawn_dashed_and_explained_not_as_a_real_drop():
+    from brightline.core.delivery import DeliveryData, compute_dora_metrics_by_period
+    from brightline.core.delivery.gitlog import ReleaseTag
+    from brightline.core.delivery.tables import deployments_from_releases
+
+    tags = [ReleaseTag(name=f"v{n}", commit_sha=f"{n:040x}", kind="lightweight",
+                       created_at=datetime(2026, 1, 20, tzinfo=UTC) + timedelta(days=7 * n)) for n in range(8)]
+    data = DeliveryData(deployments=deployments_from_releases(tags, service="svc"))
+    # The window starts inside January and ends on 10 March, "today": January and March are incomplete.
+    periods = compute_dora_metrics_by_period(data, start=datetime(2026, 1, 15, tzinfo=UTC),
+                                             end=datetime(2026, 3, 11, tzinfo=UTC), period="month")["svc"]
+    spec = charts.trend_spec(periods, metric="deployment_frequency_per_week", subject="svc",
+                             normalisation=NORMALISATION_SAME_SERVICE, now=datetime(2026, 3, 10, 12, tzinfo=UTC),
+                             window_start=datetime(2026, 1, 15, tzinfo=UTC))
+    rows = spec["data"]["values"]
+    whole = [row["period"] for row in rows if row["segment"] == "whole"]
+    assert whole == ["2026-02-01"]
+    segments = {}
+    for row in rows:
+        if row["segment"] != "whole":
+            segments.setdefault(row["segment"], []).append((row["period"], row["status"], row.get("joint", False)))
+    # Each incomplete period is its own dashed segment, joined to its whole neighbour.
+    assert sorted(segments.values()) == [
+        [("2026-01-01", charts.INCOMPLETE, False), ("2026-02-01", charts.INCOMPLETE, True)],
+        [("2026-03-01", charts.INCOMPLETE, False), ("2026-02-01", charts.INCOMPLETE, True)]]
+    assert spec["encoding"]["strokeDash"]["scale"]["domain"] == [charts.COMPLETE, charts.INCOMPLETE]
+    assert spec["encoding"]["strokeDash"]["legend"] is not None and charts.INCOMPLETE_NOTE in spec["title"]["subtitle"]
+    # A window of whole months that ended before now marks nothing.
+    done = compute_dora_metrics_by_period(data, start=datetime(2026, 1, 1, tzinfo=UTC),
+                                          end=datetime(2026, 3, 1, tzinfo=UTC), period="month")["svc"]
+    calm = charts.trend_spec(done, metric="change_fail_rate", subject="svc", normalisation="n",
+                             now=datetime(2026, 3, 10, tzinfo=UTC))
+    assert {row["status"] for row in calm["data"]["values"]} == {charts.COMPLETE}
+    assert calm["encoding"]["strokeDash"]["legend"] is None
+
+
 def test_the_peer_chart_lists_services_by_name_not_by_value():
     from types import SimpleNamespace
 

@@ -89,6 +89,14 @@ def test_the_growth_page_charts_the_monthly_tone_behind_the_drift(personas, turn
     table = page.split('class="sentiment-months"')[1].split("</table>")[0]
     assert re.search(r"2026-07</th><td>2</td><td>2</td>\s*<td colspan=\"3\" class=\"muted\">not enough data", table)
     assert re.search(r"2026-05</th><td>5</td><td>3</td>", table)
+    # The window cuts its first and last months (it ends on the 28th): they are drawn lighter and dashed.
+    from brightline.insights.charts import INCOMPLETE_MONTH, WHOLE_MONTH
+
+    periods = {row["month"][:7]: row["period"] for row in spec["data"]["values"]}
+    assert periods["2026-10"] == INCOMPLETE_MONTH and periods["2026-07"] == periods["2026-08"] == WHOLE_MONTH
+    bars = spec["layer"][0]["encoding"]
+    assert bars["opacity"]["scale"]["domain"] == [WHOLE_MONTH, INCOMPLETE_MONTH] and bars["opacity"]["legend"]
+    assert "covers only in part" in spec["title"]["subtitle"]
 
 
 def test_the_manager_sees_the_chart_and_the_read_is_logged(personas, turning_feedback, client_for):

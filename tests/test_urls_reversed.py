@@ -7,7 +7,7 @@ import ast
 from pathlib import Path
 
 SOURCE = Path(__file__).resolve().parents[1] / "src" / "brightline"
-MOUNTS = ("/evidence/", "/growth/", "/insights/", "/reviews/", "/support/", "/fairness/", "/people/")
+MOUNTS = ("/evidence/", "/growth/", "/insights/", "/reviews/", "/support/", "/fairness/", "/people/", "/goals/")
 
 
 def typed_paths(tree: ast.AST) -> list[int]:

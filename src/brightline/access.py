@@ -281,6 +281,19 @@ def can_review_impact_draft(viewer: Person | None, subject: Person) -> bool:
     return subject.is_active and ((is_self(viewer, subject)) or manages(viewer, subject))
 
 
+# --- Goals (goals app) ---
+
+
+def can_view_goals(viewer: Person | None, owner: Person) -> bool:
+    """A person's goals: the owner and their management chain, who coach towards them (I3)."""
+    return is_self(viewer, owner) or manages(viewer, owner)
+
+
+def can_edit_goals(viewer: Person | None, owner: Person) -> bool:
+    """Goals are the owner's own to write, update and cite evidence for."""
+    return is_self(viewer, owner) and owner.is_active
+
+
 # --- Review cycles, calibration, appeals (reviews app) and support plans (support app) ---
 
 
@@ -559,6 +572,7 @@ RECORD_RULES: dict[str, Callable[[Person | None, Person], bool]] = {
     "fairness.manager_quality": can_view_manager_quality,
     "fairness.drill_down": lambda viewer, _person: can_drill_down(viewer),
     "support.plan": can_open_support_plan,
+    "goals.goals": can_view_goals,
 }
 ERR_RECORD_DENIED = "You may not see this part of this person's record."
 

@@ -84,6 +84,7 @@ from brightline.dashboards.api import router as inbox_router  # noqa: E402
 from brightline.evidence.api import router as evidence_router  # noqa: E402
 from brightline.fairness.api import router as fairness_router  # noqa: E402
 from brightline.feedback.api import router as feedback_router  # noqa: E402
+from brightline.goals.api import router as goals_router  # noqa: E402
 from brightline.governance.api import moved_router as governance_moved_router  # noqa: E402
 from brightline.governance.api import router as governance_router  # noqa: E402
 from brightline.insights.api import router as insights_router  # noqa: E402
@@ -105,6 +106,7 @@ api.add_router("/feedback", feedback_router)
 api.add_router("/insights", insights_router)
 api.add_router("/reviews", reviews_router)
 api.add_router("/support", support_router)
+api.add_router("/goals", goals_router)
 api.add_router("/promotions", promotions_router)
 api.add_router("/fairness", fairness_router)
 api.add_router("/fairness", governance_moved_router)

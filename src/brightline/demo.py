@@ -116,6 +116,7 @@ DEMO_HISTORY_STEPS = (
     "brightline.reviews.demo",
     "brightline.support.demo",
     "brightline.promotions.demo",
+    "brightline.goals.demo",
     "brightline.governance.demo",
     # Last: signals are computed from everything the steps before created.
     "brightline.insights.demo",

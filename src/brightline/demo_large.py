@@ -248,6 +248,7 @@ class _LargeBuilder:
         self._delivery()
         self._feedback()
         self._accomplishments()
+        self._goals()
         self._review_cycles()
         self._fairness()
         self._time_off()
@@ -547,6 +548,32 @@ class _LargeBuilder:
                                          teams_affected=self.rng.randint(1, 6))
 
         self._write(Accomplishment, rows(), "accomplishments")
+
+    def _goals(self) -> None:
+        """Half the engineers keep a goal due at the end of the quarter; its first key result cites their newest
+        evidence item."""
+        from django.db.models import Max
+
+        from brightline.evidence.models import EvidenceItem
+        from brightline.goals.models import Goal, KeyResult
+        from brightline.goals.services import end_of_quarter
+
+        due = end_of_quarter(self.today)
+        owners = [person for person in self.people if person.manager_id is not None and self.rng.random() < 0.5]
+        goals = self._write(Goal, (Goal(owner=person, title=f"Make the {self._thing()} dependable",
+                                        success="The teams that depend on it stop planning around its failures.",
+                                        due_on=due) for person in owners), "goals")
+        results = self._write(KeyResult, (KeyResult(goal=goal, description=text, progress=self.rng.randint(0, 100),
+                                                    position=position)
+                                          for goal in goals for position, text in
+                                          enumerate(("Halve its pages", "Write and drill its runbook"))), "goals")
+        newest = dict(EvidenceItem.objects.filter(person_id__in=[person.pk for person in owners])
+                      .values("person_id").annotate(last=Max("pk")).order_by().values_list("person_id", "last"))
+        owner_of = {goal.pk: goal.owner_id for goal in goals}
+        through = KeyResult.evidence.through
+        self._write(through, (through(keyresult_id=result.pk, evidenceitem_id=newest[owner_of[result.goal_id]])
+                              for result in results if result.position == 0 and owner_of[result.goal_id] in newest),
+                    "goals")
 
     def _review_cycles(self) -> None:
         """Two finished half-year cycles and one open (manager assessment)."""

@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "brightline.policy",
     "brightline.jobs",
     "brightline.evidence",
+    "brightline.goals",
     "brightline.feedback",
     "brightline.insights",
     "brightline.reviews",

@@ -63,6 +63,7 @@ urlpatterns = [
     path("insights/", include("brightline.insights.urls")),
     path("reviews/", include("brightline.reviews.urls")),
     path("support/", include("brightline.support.urls")),
+    path("goals/", include("brightline.goals.urls")),
     path("promotions/", include("brightline.promotions.urls")),
     *MOVED_FROM_FAIRNESS,
     path("fairness/", include("brightline.fairness.urls")),

@@ -54,6 +54,19 @@ class AuditHead(models.Model):
     hash = models.CharField(max_length=64, default=GENESIS_HASH)
 
 
+# The parts of a record that pages and the API open (``access.open_person_record``), as the person reads them.
+RECORD_LABELS = {
+    "people.profile": "Profile (team, level, manager)", "audit.access_log": "Who read the record",
+    "evidence.items": "Evidence", "evidence.item": "An evidence item", "evidence.health_detail":
+    "Working hours and on-call load", "feedback.growth": "Growth page", "feedback.draft": "Impact draft",
+    "feedback.commentary": "Manager commentary", "feedback.one_on_one_notes": "One-to-one notes",
+    "feedback.request": "Feedback request", "insights.signals": "AI signals", "goals.goals": "Goals",
+    "reviews.review": "Review", "reviews.appeal": "Appeal", "support.plan": "Support plan",
+    "promotions.case": "Promotion case", "fairness.manager_quality": "Manager quality",
+    "fairness.drill_down": "Leadership view detail",
+}
+
+
 class AccessLog(models.Model):
     """A read of one person's record by someone else (G2). The person can see these.
 
@@ -80,6 +93,19 @@ class AccessLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.viewer_label} read {self.record} of person {self.subject_id}"
+
+    @property
+    def record_label(self) -> str:
+        """What was read, in words: the stored key is never shown to the person."""
+        if self.record in RECORD_LABELS:
+            return RECORD_LABELS[self.record]
+        app_label, _, model_name = self.record.partition(".")
+        from django.apps import apps
+
+        try:
+            return str(apps.get_model(app_label, model_name)._meta.verbose_name).capitalize()
+        except (LookupError, ValueError):
+            return "Part of the record"
 
     def save(self, *args: object, **kwargs: object) -> None:
         if self._state.adding and not self.hash:

@@ -20,7 +20,7 @@ GROUPS = ("My growth", "Team", "Reviews", "Organisation", "Fairness", "Admin")
 GROUP_OF_PAGE = {
     "ladder": "My growth", "feedback:my-growth": "My growth", "feedback:inbox": "My growth",
     "insights:me": "My growth", "insights:transparency": "My growth", "my-access-log": "My growth",
-    "data-use": "My growth",
+    "data-use": "My growth", "goals:index": "My growth",
     "my-team": "Team", "evidence:team": "Team", "evidence:services": "Team", "insights:team": "Team",
     "feedback:training": "Team",
     "reviews:index": "Reviews", "support:index": "Reviews",

@@ -22,6 +22,7 @@ from brightline.audit.services import record_accesses
 from brightline.core.delivery import WorkEvent, WorkSchedule, summarise_person_health, summarise_team_health
 from brightline.evidence.metrics import HealthReport, default_window
 from brightline.evidence.models import CommitRecord, EvidenceItem, Page
+from brightline.goals.models import Goal
 from brightline.insights.models import Signal, SignalKind
 from brightline.people.models import Person, Team
 from brightline.people.queries import direct_reports
@@ -141,6 +142,9 @@ def record_links(viewer: Person, subject: Person, review: Review | None = None) 
     links: list[tuple[str, str]] = []
     if access.can_view_growth_page(viewer, subject):
         links.append(("Growth page", reverse("feedback:growth", kwargs={"person_id": subject.pk})))
+    if access.can_view_goals(viewer, subject):
+        links.append(("Goals", reverse("goals:index") if viewer.pk == subject.pk
+                      else reverse("goals:person", kwargs={"person_id": subject.pk})))
     if access.can_view_signals(viewer, subject):
         links.append(("AI signals", reverse("insights:person", kwargs={"person_id": subject.pk})))
     if review is None:
@@ -162,6 +166,7 @@ def direct_report_links(viewer: Person, report: Person, review: Review | None) -
     if not access.is_direct_manager(viewer, report):
         raise ValueError("direct_report_links is for the viewer's own direct reports; use record_links.")
     links = [("Growth page", reverse("feedback:growth", kwargs={"person_id": report.pk})),
+             ("Goals", reverse("goals:person", kwargs={"person_id": report.pk})),
              ("AI signals", reverse("insights:person", kwargs={"person_id": report.pk}))]
     if review is not None:
         links.append((f"Review: {review.cycle.name}", reverse("reviews:review", kwargs={"review_id": review.pk})))
@@ -289,6 +294,7 @@ def team_at_a_glance(viewer: Person, *, now: datetime | None = None) -> TeamGlan
 
 HOME_OUTCOMES = 5
 HOME_SIGNALS = 4
+HOME_GOALS = 4
 
 
 def engineer_home(viewer: Person) -> dict[str, object]:
@@ -307,5 +313,7 @@ def engineer_home(viewer: Person) -> dict[str, object]:
              for signal in chosen[:HOME_SIGNALS]]
     team_delivery = (reverse("evidence:team", kwargs={"slug": viewer.team.slug})
                      if viewer.team_id is not None else None)
-    return {"outcomes": outcomes, "signal_cards": cards, "more_signals": len(chosen) - len(cards),
+    goals = list(Goal.objects.filter(owner=viewer, status=Goal.Status.IN_PROGRESS)
+                 .prefetch_related("key_results")[:HOME_GOALS])
+    return {"goals": goals, "outcomes": outcomes, "signal_cards": cards, "more_signals": len(chosen) - len(cards),
             "team_delivery_url": team_delivery}

@@ -16,6 +16,7 @@ from brightline import access
 from brightline.audit.models import AccessLog, AuditEntry
 from brightline.audit.services import verify_access_log, verify_chain
 from brightline.dashboards.inbox import inbox_for
+from brightline.dashboards.partner import partner_home
 from brightline.dashboards.team import (
     OUTSIDE_HOURS_STEPS,
     PAGE_SHARE_STEPS,
@@ -63,6 +64,8 @@ def home(request: HttpRequest) -> HttpResponse:
         "inbox": inbox_for(viewer),
         **engineer_home(viewer),
     }
+    if access.is_people_partner(viewer):
+        context.update(partner_home(viewer))
     return render(request, "dashboards/home.html", context)
 
 

@@ -7,6 +7,7 @@ with itself over time; a comparison shows only like-with-like peers, in name ord
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any, Final
 
 from brightline.core.delivery import LEAD_TIME_BASIS, DoraMetrics
@@ -34,22 +35,70 @@ def _value(metrics: DoraMetrics, key: str) -> float | None:
     return value
 
 
-def trend_spec(periods: Sequence[DoraMetrics], *, metric: str, subject: str, normalisation: str) -> dict[str, Any]:
-    """A line chart of one DORA metric per period for one service or team."""
+COMPLETE: Final = "whole period"
+INCOMPLETE: Final = "incomplete period"
+INCOMPLETE_NOTE: Final = ("A dashed, lighter line marks an incomplete period (still running, or only partly in the "
+                          "window): its figures are not yet comparable.")
+
+
+def _aligned(moment: datetime, period: str) -> bool:
+    """``moment`` is where a calendar period starts: midnight on a Monday (weeks) or on the 1st (months, quarters)."""
+    if (moment.hour, moment.minute, moment.second, moment.microsecond) != (0, 0, 0, 0):
+        return False
+    if period == "week":
+        return moment.weekday() == 0
+    return moment.day == 1 and (period != "quarter" or moment.month % 3 == 1)
+
+
+def is_incomplete(item: DoraMetrics, *, now: datetime, period: str, window_start: datetime | None = None) -> bool:
+    """A period that is still running, or that the window cuts (it starts or ends inside the calendar period)."""
+    return (not (_aligned(item.period_start, period) and _aligned(item.period_end, period))
+            or item.period_end > now or (window_start is not None and item.period_start < window_start))
+
+
+def _rows(periods: Sequence[DoraMetrics], key: str, *, now: datetime | None, period: str,
+          window_start: datetime | None) -> list[dict[str, Any]]:
+    """One row per period; an incomplete period is drawn in its own dashed segment, which also holds the
+    neighbouring whole period so the line stays joined."""
+    base = [{"period": item.period_start.date().isoformat(), "value": _value(item, key),
+             "deployments": item.deployments,
+             "level": item.levels.to_json().get(LEVEL_KEYS.get(key, ""), None) if key in LEVEL_KEYS else None,
+             "status": INCOMPLETE if now is not None and is_incomplete(item, now=now, period=period,
+                                                                     window_start=window_start) else COMPLETE}
+            for item in periods]
+    rows = [{**row, "segment": "whole"} for row in base if row["status"] == COMPLETE]
+    for index, row in enumerate(base):
+        if row["status"] != INCOMPLETE:
+            continue
+        rows.append({**row, "segment": f"incomplete-{index}"})
+        for neighbour in (index - 1, index + 1):
+            if 0 <= neighbour < len(base) and base[neighbour]["status"] == COMPLETE:
+                rows.append({**base[neighbour], "status": INCOMPLETE, "segment": f"incomplete-{index}",
+                             "joint": True})
+    return rows
+
+
+def trend_spec(periods: Sequence[DoraMetrics], *, metric: str, subject: str, normalisation: str,
+               now: datetime | None = None, period: str = "month", window_start: datetime | None = None
+               ) -> dict[str, Any]:
+    """A line chart of one DORA metric per period for one service or team; with ``now``, incomplete periods (the
+    running one, or one the window cuts) are dashed and lighter, and the legend says so."""
     key, title, axis, kind = next(entry for entry in TREND_METRICS if entry[0] == metric)
-    values = [{"period": item.period_start.date().isoformat(), "value": _value(item, key),
-               "deployments": item.deployments,
-               "level": item.levels.to_json().get(LEVEL_KEYS.get(key, ""), None) if key in LEVEL_KEYS else None}
-              for item in periods]
+    values = _rows(periods, key, now=now, period=period, window_start=window_start)
+    marks_incomplete = any(row["status"] == INCOMPLETE for row in values)
     y_format = ".0%" if kind == "percent" else ".1f"
     # Lead time says what a change is (commits or pull requests) on the chart itself.
     notes = [normalisation, LEAD_TIME_BASIS[periods[0].lead_time_basis]] if key == "lead_time_hours" and periods \
         else [normalisation]
+    if marks_incomplete:
+        notes.append(INCOMPLETE_NOTE)
+    status_scale = {"domain": [COMPLETE, INCOMPLETE]}
     return {
         "$schema": SCHEMA,
         "title": {"text": f"{title} — {subject}", "subtitle": notes if len(notes) > 1 else normalisation,
                   "anchor": "start"},
         "description": f"{title} per period for {subject}. {' '.join(notes)}",
+        "usermeta": {"caption": " ".join(notes)},
         "width": "container",
         "height": 180,
         "data": {"values": values},
@@ -57,18 +106,29 @@ def trend_spec(periods: Sequence[DoraMetrics], *, metric: str, subject: str, nor
         "encoding": {
             "x": {"field": "period", "type": "temporal", "title": "period starting"},
             "y": {"field": "value", "type": "quantitative", "title": axis, "axis": {"format": y_format}},
+            "detail": {"field": "segment", "type": "nominal"},
+            "strokeDash": {"field": "status", "type": "nominal", "title": None,
+                           "scale": {**status_scale, "range": [[1, 0], [5, 4]]},
+                           "legend": {"orient": "bottom", "direction": "vertical"}
+                           if marks_incomplete else None},
+            "opacity": {"field": "status", "type": "nominal", "scale": {**status_scale, "range": [1, 0.5]},
+                        "legend": None},
             "tooltip": [
                 {"field": "period", "type": "temporal", "title": "period starting"},
                 {"field": "value", "type": "quantitative", "title": axis, "format": y_format},
                 {"field": "deployments", "type": "quantitative", "title": "deployments"},
                 {"field": "level", "type": "nominal", "title": "DORA level"},
+                {"field": "status", "type": "nominal", "title": "period"},
             ],
         },
     }
 
 
-def trend_specs(periods: Sequence[DoraMetrics], *, subject: str, normalisation: str) -> list[dict[str, Any]]:
-    return [trend_spec(periods, metric=key, subject=subject, normalisation=normalisation)
+def trend_specs(periods: Sequence[DoraMetrics], *, subject: str, normalisation: str,
+                now: datetime | None = None, period: str = "month", window_start: datetime | None = None
+                ) -> list[dict[str, Any]]:
+    return [trend_spec(periods, metric=key, subject=subject, normalisation=normalisation, now=now, period=period,
+                       window_start=window_start)
             for key, *_ in TREND_METRICS]
 
 

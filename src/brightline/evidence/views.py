@@ -106,7 +106,8 @@ def service_detail(request: HttpRequest, name: str) -> HttpResponse:
     return render(request, "evidence/service_detail.html", {
         "service": service, "start": start, "end": end, "current": current, "empty": empty,
         "can_view_team": service.team is not None and access.can_view_team(viewer, service.team),
-        "specs": charts.trend_specs(periods, subject=service.name, normalisation=NORMALISATION_SAME_SERVICE),
+        "specs": charts.trend_specs(periods, subject=service.name, normalisation=NORMALISATION_SAME_SERVICE,
+                                    now=timezone.now(), window_start=start),
         "normalisation": NORMALISATION_SAME_SERVICE, "peer_normalisation": peer_normalisation,
         "peer_specs": [charts.peer_spec(peers, metric=key, highlight=service.name,
                                         normalisation=peer_normalisation)
@@ -132,7 +133,8 @@ def team_delivery(request: HttpRequest, slug: str) -> HttpResponse:
     try:
         periods = team_dora_by_period(team, start=start, end=end, period="month")
         context["current"] = _summary(team_dora(team, start=start, end=end))
-        context["specs"] = charts.trend_specs(periods, subject=team.name, normalisation=NORMALISATION_SAME_TEAM)
+        context["specs"] = charts.trend_specs(periods, subject=team.name, normalisation=NORMALISATION_SAME_TEAM,
+                                                  now=timezone.now(), window_start=start)
         context["reliability"] = reliability(services, group=team.slug, group_by="team", start=start, end=end)
     except MetricsError as error:
         context["empty"] = str(error)

@@ -7,6 +7,7 @@ minimum is drawn as a grey "not enough data" bar instead of a share (its shares 
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from typing import Any, Final
 
 from brightline.insights.models import Signal
@@ -16,6 +17,21 @@ NOT_ENOUGH_DATA: Final = "not enough data"
 TONES: Final = ("positive", "neutral", "negative")
 # Calm colours (H2): no alarm red for negative feedback, grey for what is not plotted.
 TONE_COLOURS: Final = {"positive": "#4a7c59", "neutral": "#b9c4cc", "negative": "#b07a3b", NOT_ENOUGH_DATA: "#eceff1"}
+
+
+WHOLE_MONTH: Final = "whole month"
+INCOMPLETE_MONTH: Final = "incomplete month"
+
+
+def incomplete_month(month: str, signal: Signal) -> bool:
+    """The signal's window starts after the 1st of ``month`` (YYYY-MM) or ends before its last day."""
+    try:
+        first = date.fromisoformat(f"{month}-01")
+    except ValueError:
+        return False
+    last_day = date(first.year + first.month // 12, first.month % 12 + 1, 1) - timedelta(days=1)
+    start, end = signal.window_start, signal.window_end
+    return (start is not None and start > first) or (end is not None and end < last_day)
 
 
 def sentiment_months(signal: Signal) -> list[dict[str, Any]]:
@@ -45,18 +61,22 @@ def sentiment_chart_spec(signal: Signal, *, subject: str) -> dict[str, Any] | No
     least_comments, least_authors = _minimum(signal)
     values: list[dict[str, Any]] = []
     for row in rows:
-        common = {"month": f"{row['month']}-01", "n": row["comments"], "writers": row["authors"]}
+        common = {"month": f"{row['month']}-01", "n": row["comments"], "writers": row["authors"],
+                  "period": INCOMPLETE_MONTH if incomplete_month(row["month"], signal) else WHOLE_MONTH}
         if row["shares"] is None:
             values.append({**common, "tone": NOT_ENOUGH_DATA, "share": 1.0, "order": len(TONES)})
             continue
         values.extend({**common, "tone": tone, "share": float(row["shares"].get(tone, 0.0)), "order": order}
                       for order, tone in enumerate(TONES))
     counts = [{"month": f"{row['month']}-01", "label": f"n={row['comments']}"} for row in rows]
+    partial = any(value["period"] == INCOMPLETE_MONTH for value in values)
     trend = str(signal.detail.get("trend", "unknown"))
     drift = {"up": "drift: more positive after this date", "down": "drift: more negative after this date"}.get(trend)
     midpoint = signal.detail.get("midpoint")
     subtitle = (f"Share of comments by tone, each writer counted once per month; months with fewer than "
                 f"{least_comments} comments from {least_authors} people show “{NOT_ENOUGH_DATA}”.")
+    if partial:
+        subtitle += " A lighter, dashed bar is an incomplete month: the window covers it only in part."
     layers: list[dict[str, Any]] = [
         {"mark": {"type": "bar"},
          "encoding": {
@@ -67,11 +87,20 @@ def sentiment_chart_spec(signal: Signal, *, subject: str) -> dict[str, Any] | No
              "color": {"field": "tone", "type": "nominal", "title": "tone",
                        "scale": {"domain": list(TONE_COLOURS), "range": list(TONE_COLOURS.values())}},
              "order": {"field": "order", "type": "quantitative"},
+             "opacity": {"field": "period", "type": "nominal", "title": None,
+                         "scale": {"domain": [WHOLE_MONTH, INCOMPLETE_MONTH], "range": [1, 0.45]},
+                         "legend": {"orient": "bottom", "direction": "vertical"} if partial else None},
+             "strokeDash": {"field": "period", "type": "nominal", "legend": None,
+                            "scale": {"domain": [WHOLE_MONTH, INCOMPLETE_MONTH], "range": [[1, 0], [4, 3]]}},
+             "stroke": {"value": "#1d2731"},
+             "strokeWidth": {"condition": {"test": f"datum.period === '{INCOMPLETE_MONTH}'", "value": 1},
+                             "value": 0},
              "tooltip": [{"field": "month", "type": "temporal", "timeUnit": "yearmonth", "title": "month"},
                          {"field": "tone", "type": "nominal"},
                          {"field": "share", "type": "quantitative", "format": ".0%"},
                          {"field": "n", "type": "quantitative", "title": "comments"},
-                         {"field": "writers", "type": "quantitative", "title": "people"}]}},
+                         {"field": "writers", "type": "quantitative", "title": "people"},
+                         {"field": "period", "type": "nominal"}]}},
         {"data": {"values": counts},
          "mark": {"type": "text", "dy": -6, "fontSize": 10, "color": "#1d2731"},
          "encoding": {"x": {"field": "month", "type": "temporal", "timeUnit": "yearmonth", "bandPosition": 0.5},

@@ -4,7 +4,7 @@
 the same access rules as the pages: their person record and identities, evidence, feedback they
 asked for or that was asked about them (anonymous answers only in released groups, never with a
 writer), feedback they gave under their name, checkpoints, 1:1 notes, accomplishments, drafts,
-reviews (outcomes, memo and appeals only once released to them), support plans, promotion cases (the
+reviews (outcomes, memo and appeals only once released to them), goals, support plans, promotion cases (the
 decision and memo once decided), AI signals about
 them, and the log of who read their record. It downloads as JSON or as a printable PDF
 (:func:`render_export_pdf`, the same content); every download is written to the audit trail.
@@ -28,6 +28,7 @@ from brightline.audit.services import log_action
 from brightline.evidence.models import EvidenceItem
 from brightline.feedback.models import Accomplishment, Checkpoint, ImpactDraft
 from brightline.feedback.services import invitations_for, one_on_one_notes_for, requests_about, visible_feedback
+from brightline.goals.models import Goal
 from brightline.insights.services import signals_for_person
 from brightline.people.models import Identity, Person, SsoLink
 from brightline.promotions.models import PromotionCase
@@ -145,6 +146,15 @@ def _support_plans(person: Person) -> list[dict[str, Any]]:
     return plans
 
 
+def _goals(person: Person) -> list[dict[str, Any]]:
+    return [{**_row(goal, ("title", "success", "due_on", "status", "created_at", "updated_at")),
+             "key_results": [{"description": result.description, "progress": result.progress,
+                              "evidence": [{"title": item.title, "occurred_at": _value(item.occurred_at)}
+                                           for item in result.evidence.all()]}
+                             for result in goal.key_results.all()]}
+            for goal in Goal.objects.filter(owner=person).prefetch_related("key_results__evidence").order_by("pk")]
+
+
 def _promotion_cases(person: Person) -> list[dict[str, Any]]:
     from brightline.promotions.services import memo_for, readiness
 
@@ -191,6 +201,7 @@ def export_personal_data(person: Person) -> dict[str, Any]:
                                for decision in draft.sentence_decisions.select_related("decided_by").order_by("pk")]}
                           for draft in ImpactDraft.objects.filter(person=person).order_by("pk")],
         "reviews": _reviews(person),
+        "goals": _goals(person),
         "support_plans": _support_plans(person),
         "promotion_cases": _promotion_cases(person),
         "signals": [_row(signal, ("kind", "window_start", "window_end", "statement", "rule", "cannot_infer",

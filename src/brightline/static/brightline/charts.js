@@ -3,6 +3,9 @@
 document.addEventListener("DOMContentLoaded", function () {
   document.querySelectorAll(".vl-chart").forEach(function (box) {
     var spec = JSON.parse(box.querySelector("script[type='application/json']").textContent);
+    // The figure's caption shows the title and subtitle in full; drawn again inside the chart they would be
+    // repeated and cut off at the chart's width.
+    if (box.querySelector("figcaption")) { delete spec.title; }
     vegaEmbed(box.querySelector(".vl-target"), spec, { actions: false });
   });
 });

@@ -1,0 +1,185 @@
+"""The people partner's home: how every open review cycle stands across teams, what is overdue, what the audit
+trail flags, and which imports failed — each with a link to the page where the people partner acts on it.
+
+Every figure is about the process (counts per team, dates), not about anyone's performance; names appear only
+where the people partner must act for one person (an appeal, a support-plan check-in).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from django.core.cache import cache
+from django.db.models import Count, Max, Q
+from django.urls import reverse
+from django.utils import timezone
+
+from brightline.audit.models import AccessHead, AuditEntry, AuditHead
+from brightline.audit.services import verify_access_log, verify_chain
+from brightline.jobs.models import JobRun
+from brightline.people.models import LoginThrottle, Person
+from brightline.reviews.models import Appeal, Phase, Review, ReviewCycle
+from brightline.support.models import Cadence, SupportPlan
+
+CADENCE_DAYS = {Cadence.WEEKLY: 7, Cadence.FORTNIGHTLY: 14, Cadence.MONTHLY: 30}
+FLAG_WINDOW_DAYS = 30
+FAILED_IMPORTS = 5
+VERIFY_CACHE_SECONDS = 300
+# Jobs that bring data in: their failures are import errors the people partner follows up.
+IMPORT_JOB_PREFIXES = ("evidence.",)
+IMPORT_JOB_LABELS = {"evidence.ingest_git": "Git repository ingest", "evidence.sync_sources": "Evidence source sync"}
+
+
+@dataclass(frozen=True)
+class TeamProgress:
+    team: str
+    people: int
+    self_reviews: int
+    assessments: int
+    acknowledged: int
+
+
+@dataclass
+class CycleOverview:
+    cycle: ReviewCycle
+    phase: str
+    phase_ends_on: date | None
+    url: str
+    teams: list[TeamProgress] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Action:
+    text: str
+    due_on: date
+    url: str
+    link_text: str
+
+
+@dataclass(frozen=True)
+class Flag:
+    ok: bool
+    text: str
+    url: str
+    link_text: str
+
+
+@dataclass(frozen=True)
+class FailedImport:
+    name: str
+    finished_at: object
+    error: str
+    url: str
+
+
+def _day(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value or "")
+    except ValueError:
+        return None
+
+
+def _cycles() -> list[CycleOverview]:
+    open_cycles = list(ReviewCycle.objects.exclude(phase=Phase.CLOSED).order_by("-opened_at"))
+    counts = (Review.objects.filter(cycle__in=open_cycles).values("cycle_id", "team__name")
+              .annotate(people=Count("pk"), self_reviews=Count("pk", filter=Q(self_review_submitted_at__isnull=False)),
+                        assessments=Count("pk", filter=Q(assessment_submitted_at__isnull=False)),
+                        acknowledged=Count("pk", filter=Q(acknowledged_at__isnull=False)))
+              .order_by("team__name"))
+    overviews = {cycle.pk: CycleOverview(cycle, cycle.get_phase_display(), _day(cycle.phase_ends_on(cycle.phase)),
+                                         reverse("reviews:cycle", args=[cycle.pk])) for cycle in open_cycles}
+    for row in counts:
+        overviews[row["cycle_id"]].teams.append(TeamProgress(
+            row["team__name"] or "No team", row["people"], row["self_reviews"], row["assessments"],
+            row["acknowledged"]))
+    return list(overviews.values())
+
+
+def _overdue(today: date) -> list[Action]:
+    actions: list[Action] = []
+    for cycle in ReviewCycle.objects.filter(phase__in=(Phase.SELF_REVIEW, Phase.MANAGER_ASSESSMENT)):
+        ends = _day(cycle.phase_ends_on(cycle.phase))
+        if ends is None or ends >= today:
+            continue
+        missing = Q(self_review_submitted_at__isnull=True) if cycle.phase == Phase.SELF_REVIEW \
+            else Q(assessment_submitted_at__isnull=True)
+        waiting = cycle.reviews.filter(missing).count()
+        if waiting:
+            what = "self review" if cycle.phase == Phase.SELF_REVIEW else "manager assessment"
+            actions.append(Action(f"{cycle.name}: {waiting} {what}{'s' if waiting != 1 else ''} not submitted",
+                                  ends, reverse("reviews:cycle", args=[cycle.pk]), "Open the cycle"))
+    for appeal in Appeal.objects.filter(
+            Q(status__in=(Appeal.Status.REQUESTED, Appeal.Status.IN_REVIEW), due_on__lt=today)
+            | Q(status=Appeal.Status.ESCALATED, escalation_decided_at__isnull=True, escalation_due_on__lt=today)
+    ).select_related("review__person"):
+        due = appeal.escalation_due_on if appeal.status == Appeal.Status.ESCALATED else appeal.due_on
+        actions.append(Action(f"The appeal of {appeal.review.person.name} is waiting for a decision",
+                              due or appeal.due_on, reverse("reviews:appeal", args=[appeal.pk]), "Open the appeal"))
+    for plan in (SupportPlan.objects.filter(status=SupportPlan.Status.ACTIVE).select_related("person")
+                 .annotate(last_check_in=Max("check_ins__held_on"))):
+        due = (plan.last_check_in or plan.starts_on) + timedelta(days=CADENCE_DAYS.get(plan.cadence, 14))
+        if plan.ends_on < today:
+            actions.append(Action(f"The support plan of {plan.person.name} has passed its end date without an "
+                                  "outcome", plan.ends_on, reverse("support:plan", args=[plan.pk]), "Open the plan"))
+        elif due < today:
+            actions.append(Action(f"The support-plan check-in with {plan.person.name} is overdue", due,
+                                  reverse("support:plan", args=[plan.pk]), "Open the plan"))
+    for plan in SupportPlan.objects.filter(status=SupportPlan.Status.PROPOSED).select_related("person"):
+        proposed_on = timezone.localdate(plan.opened_at)
+        if proposed_on + timedelta(days=7) < today:
+            actions.append(Action(f"The support plan proposed for {plan.person.name} waits for a second approver",
+                                  proposed_on + timedelta(days=7), reverse("support:plan", args=[plan.pk]),
+                                  "Open the plan"))
+    return sorted(actions, key=lambda action: (action.due_on, action.text))
+
+
+def _verification() -> tuple[bool, bool]:
+    """Both chains verified, cached per head so a home page load does not walk an unchanged chain again."""
+    audit_head = AuditHead.objects.filter(pk=1).values_list("seq", flat=True).first() or 0
+    access_head = AccessHead.objects.filter(pk=1).values_list("seq", flat=True).first() or 0
+    key = f"partner-home-verify:{audit_head}:{access_head}"
+    cached = cache.get(key)
+    if cached is None:
+        cached = (verify_chain().ok, verify_access_log().ok)
+        cache.set(key, cached, VERIFY_CACHE_SECONDS)
+    return cached
+
+
+def _flags(viewer: Person) -> list[Flag]:
+    audit_ok, access_ok = _verification()
+    trail = reverse("audit-trail")
+    since = timezone.now() - timedelta(days=FLAG_WINDOW_DAYS)
+    refused = AuditEntry.objects.filter(action="people.sso.refused", created_at__gte=since).count()
+    locked = LoginThrottle.objects.filter(locked_until__gt=timezone.now()).count()
+    return [
+        Flag(audit_ok, "The audit trail verifies: no entry was changed or removed." if audit_ok
+             else "The audit trail does not verify: an entry was changed or removed.", trail, "Open the audit trail"),
+        Flag(access_ok, "The log of record reads verifies." if access_ok
+             else "The log of record reads does not verify: a read was changed or removed.", trail,
+             "Open the audit trail"),
+        Flag(refused == 0, f"{refused} single sign-on login{'s' if refused != 1 else ''} refused in the last "
+             f"{FLAG_WINDOW_DAYS} days." if refused else f"No single sign-on login refused in the last "
+             f"{FLAG_WINDOW_DAYS} days.", trail, "See them in the audit trail"),
+        Flag(locked == 0, f"{locked} login{'s are' if locked != 1 else ' is'} locked after repeated wrong passwords."
+             if locked else "No login is locked after wrong passwords.",
+             reverse("admin:index") if viewer.user is not None and viewer.user.is_staff else "",
+             "Open the administration"),
+    ]
+
+
+def _failed_imports() -> list[FailedImport]:
+    wanted = Q()
+    for prefix in IMPORT_JOB_PREFIXES:
+        wanted |= Q(name__startswith=prefix)
+    runs = JobRun.objects.filter(wanted, status=JobRun.Status.FAILED).order_by("-finished_at", "-pk")[:FAILED_IMPORTS]
+    return [FailedImport(IMPORT_JOB_LABELS.get(run.name, "Import"), run.finished_at or run.created_at,
+                         (run.error or run.message or "No reason recorded.").splitlines()[0][:200],
+                         reverse("evidence:job", args=[run.pk]) if run.name == "evidence.ingest_git"
+                         else reverse("evidence:ingest")) for run in runs]
+
+
+def partner_home(viewer: Person, *, today: date | None = None) -> dict[str, object]:
+    today = today or timezone.localdate()
+    return {"partner_cycles": _cycles(), "partner_overdue": _overdue(today), "partner_flags": _flags(viewer),
+            "partner_imports": _failed_imports()}

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class GoalsConfig(AppConfig):
+    name = "brightline.goals"
+    label = "goals"
+    verbose_name = "Goals"

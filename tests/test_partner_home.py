@@ -1,0 +1,41 @@
+"""The people partner's home: cycle progress per team, overdue actions, audit flags and failed imports, each
+with a link the people partner may open; nobody else sees it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from django.utils import timezone
+
+from brightline.jobs.models import JobRun
+from brightline.reviews.models import Appeal, Phase
+from tests.reviews_helpers import advance_to, open_payments_cycle
+
+
+def test_the_partner_home_shows_progress_overdue_steps_audit_and_import_errors(personas, client_for):
+    cycle = advance_to(open_payments_cycle(personas), Phase.SELF_REVIEW, personas.pia)
+    review = cycle.reviews.get(person=personas.erin)
+    appeal = Appeal.objects.create(review=review, context="The packet misses my incident work.",
+                                   due_on=timezone.localdate() - dt.timedelta(days=3))
+    failed = JobRun.objects.create(name="evidence.ingest_git", status=JobRun.Status.FAILED,
+                                   error="The repository could not be read.", finished_at=timezone.now())
+    pia = client_for(personas.pia)
+    page = pia.get("/").content.decode()
+    assert "Review cycles across teams" in page and "2026 H2" in page
+    row = re.search(r"<th scope=\"row\">Payments</th>(.*?)</tr>", page, re.S).group(1)
+    assert re.findall(r">(\d+)<", row) == [str(cycle.reviews.count()), "0", "0", "0"]
+    assert f"{cycle.reviews.count()} self reviews not submitted" in page
+    assert f"The appeal of {personas.erin.name} is waiting for a decision" in page
+    assert "The audit trail verifies" in page and "The repository could not be read." in page
+    links = set(re.findall(r'href="(/[^"]*)"', page))
+    assert {f"/reviews/cycles/{cycle.pk}/", f"/reviews/appeals/{appeal.pk}/", f"/evidence/jobs/{failed.pk}/"} <= links
+    for link in {link for link in links if not link.startswith("/static/")} - {"/accounts/logout/"}:
+        assert pia.get(link).status_code == 200, link
+
+
+def test_other_personas_do_not_see_the_partner_home(personas, client_for):
+    JobRun.objects.create(name="evidence.ingest_git", status=JobRun.Status.FAILED, error="Could not read.")
+    for persona in (personas.erin, personas.mo, personas.lee):
+        page = client_for(persona).get("/").content.decode()
+        assert "Import errors" not in page and "Review cycles across teams" not in page
