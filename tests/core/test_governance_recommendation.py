@@ -19,7 +19,8 @@ def test_a_comparison_below_four_fifths_comes_first_and_names_the_worst_one():
                                     FlaggedComparison("Exceeds on any dimension", "level", 0.61)))
     recommendation = recommend_next_quarter(figures)
     assert recommendation.rule == "outcome_gap"
-    assert "'Exceeds on any dimension' is decided across level" in recommendation.text and "0.61" in recommendation.text
+    assert "'Exceeds on any dimension' is decided for each level" in recommendation.text
+    assert "0.61" in recommendation.text
     assert [item.value for item in recommendation.evidence] == ["2 of 12", "0.61"]
 
 

@@ -80,7 +80,7 @@ def recommend_next_quarter(figures: BriefFigures) -> Recommendation:
         worst = min(figures.flagged, key=lambda item: (item.impact_ratio, item.measure, item.cut))
         return Recommendation(
             "outcome_gap",
-            f"Next quarter, review how '{worst.measure}' is decided across {worst.cut}: its impact ratio was "
+            f"Next quarter, review how '{worst.measure}' is decided for each {worst.cut.lower()}: its impact ratio was "
             f"{worst.impact_ratio:.2f}, below the four-fifths guide. Have the people partners check the rubric "
             f"wording and the panels for that step before the next cycle opens.",
             (CitedFigure("comparisons below four-fifths", f"{len(figures.flagged)} of {figures.comparisons}",
