@@ -6,6 +6,8 @@ import re
 
 import pytest
 
+from tests.browser_helpers import log_in
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 WIDTHS = {1366: 900, 390: 844}
@@ -14,13 +16,7 @@ PAGES = {"erin": ["/", "/me/notifications/"], "mo": ["/", "/me/notifications/", 
 
 
 def _login(browser, live_server, demo, username, width):
-    page = browser.new_context(viewport={"width": width, "height": WIDTHS[width]}).new_page()
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(demo["password"])
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(f"{live_server.url}/")
-    return page
+    return log_in(browser, live_server, demo["password"], username, {"width": width, "height": WIDTHS[width]})
 
 
 @pytest.mark.parametrize("width", list(WIDTHS))

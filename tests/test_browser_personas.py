@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.browser_helpers import log_in
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 EXPECTED = {
@@ -37,13 +39,7 @@ def test_each_persona_logs_in_and_sees_their_home_page(browser, live_server, dem
 
 def test_a_manager_opening_a_report_record_shows_up_in_the_report_access_log(browser, live_server, demo):
     def login(username: str):
-        page = browser.new_context().new_page()
-        page.goto(f"{live_server.url}/accounts/login/")
-        page.get_by_label("Username").fill(username)
-        page.get_by_label("Password").fill(demo["password"])
-        page.get_by_role("button", name="Log in").click()
-        page.wait_for_url(f"{live_server.url}/")
-        return page
+        return log_in(browser, live_server, demo["password"], username)
 
     manager = login("mo")
     manager.get_by_role("link", name="Erin Okafor").first.click()

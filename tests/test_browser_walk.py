@@ -12,6 +12,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from tests.browser_helpers import log_in
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 AXE = Path(__file__).parent / "vendor" / "axe.min.js"
@@ -27,14 +29,7 @@ SKIP = re.compile(r"^/(accounts/logout|admin|api/|static/|calendar/)|\.(ics|csv|
 
 
 def _login(browser, live_server, demo, username, width):
-    context = browser.new_context(viewport={"width": width, "height": WIDTHS[width]})
-    page = context.new_page()
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(demo["password"])
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(f"{live_server.url}/")
-    return page
+    return log_in(browser, live_server, demo["password"], username, {"width": width, "height": WIDTHS[width]})
 
 
 def _paths(page, live_server, username):

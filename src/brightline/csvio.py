@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, BinaryIO
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from brightline.commands import write_json
 from brightline.core.csvsafe import CsvCellError, SafeDictWriter, SafeWriter, neutralise, read_records
@@ -295,3 +295,10 @@ def run_import(options: dict[str, Any], command: BaseCommand, importer: Callable
     else:
         command.stdout.write(describe_import(result, noun))
     return 0
+
+
+def add_import_arguments(parser: CommandParser) -> None:
+    """The arguments every ``brightline import <kind>`` of a CSV file takes."""
+    parser.add_argument("file", type=Path, help="CSV file")
+    parser.add_argument("--dry-run", action="store_true", help="validate and report changes; write nothing")
+    parser.add_argument("--json", action="store_true", help="print the result as JSON")

@@ -76,12 +76,6 @@ def _audit_outcomes(options: dict[str, Any], command: BaseCommand) -> int:
     return 0
 
 
-def _add_import_arguments(parser: CommandParser) -> None:
-    parser.add_argument("file", type=Path, help="CSV file")
-    parser.add_argument("--dry-run", action="store_true", help="validate and report changes; write nothing")
-    parser.add_argument("--json", action="store_true", help="print the result as JSON")
-
-
 def _run_import(options: dict[str, Any], command: BaseCommand, importer: Any, noun: str) -> int:
     from brightline.csvio import run_import
     from brightline.people.cli import cli_actor_label

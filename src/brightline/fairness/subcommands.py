@@ -10,7 +10,7 @@ SUBCOMMANDS = [
     Subcommand("import", "demographics",
                "Import voluntary demographic attributes (employee_id plus configured attributes); stored apart, "
                "all rows or none.",
-               "brightline.fairness.cli:_add_import_arguments",
+               "brightline.csvio:add_import_arguments",
                "brightline.fairness.cli:_import_demographics"),
     Subcommand("audit", "outcomes",
                "Audit outcome rates by group in a CSV decision table (four-fifths rule, Fisher / chi-square, "

@@ -356,18 +356,6 @@ class DraftSentenceOut(Schema):
     manager_decision: DraftDecisionOut | None
 
 
-class ImpactDraftOut(Schema):
-    id: int
-    person_id: int
-    window_start: date
-    window_end: date
-    generator: str
-    status: str
-    created_at: datetime
-    sentences: list[DraftSentenceOut]
-    agreed_text: str
-
-
 class ImpactDraftSummaryOut(Schema):
     id: int
     person_id: int
@@ -376,6 +364,11 @@ class ImpactDraftSummaryOut(Schema):
     generator: str
     status: str
     created_at: datetime
+
+
+class ImpactDraftOut(ImpactDraftSummaryOut):
+    sentences: list[DraftSentenceOut]
+    agreed_text: str
 
 
 class DraftDecisionIn(Schema):

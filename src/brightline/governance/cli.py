@@ -3,16 +3,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
-
-
-def _add_import_arguments(parser: CommandParser) -> None:
-    parser.add_argument("file", type=Path, help="CSV file")
-    parser.add_argument("--dry-run", action="store_true", help="validate and report changes; write nothing")
-    parser.add_argument("--json", action="store_true", help="print the result as JSON")
+from django.core.management.base import BaseCommand
 
 
 def _run_import(options: dict[str, Any], command: BaseCommand, importer: Any, noun: str) -> int:

@@ -10,11 +10,11 @@ SUBCOMMANDS = [
     Subcommand("import", "hris-events",
                "Import leavers, internal transfers and promotions "
                "(employee_id,event,date[,regretted,from_team,to_team,from_level,to_level]); all rows or none.",
-               "brightline.governance.cli:_add_import_arguments",
+               "brightline.csvio:add_import_arguments",
                "brightline.governance.cli:_import_hris_events"),
     Subcommand("import", "surveys",
                "Import anonymous clarity-of-expectations survey answers (survey_date,question,answer plus "
                "manager_id and/or team; no respondent); all rows or none, each round replaces the stored one.",
-               "brightline.governance.cli:_add_import_arguments",
+               "brightline.csvio:add_import_arguments",
                "brightline.governance.cli:_import_surveys"),
 ]
