@@ -96,7 +96,7 @@ def test_the_growth_page_charts_the_monthly_tone_behind_the_drift(personas, turn
     assert periods["2026-10"] == INCOMPLETE_MONTH and periods["2026-07"] == periods["2026-08"] == WHOLE_MONTH
     bars = spec["layer"][0]["encoding"]
     assert bars["opacity"]["scale"]["domain"] == [WHOLE_MONTH, INCOMPLETE_MONTH] and bars["opacity"]["legend"]
-    assert "covers only in part" in spec["title"]["subtitle"]
+    assert "only in part" in spec["title"]["subtitle"]
 
 
 def test_the_manager_sees_the_chart_and_the_read_is_logged(personas, turning_feedback, client_for):
@@ -116,8 +116,8 @@ def test_no_month_is_plotted_when_each_has_too_few_writers(personas, client_for)
     spec = chart_spec(page)
     june = [row for row in spec["data"]["values"] if row["month"].startswith("2026-06")]
     # Six answers, but from two people: below the three-writer minimum, so no share is shown.
-    assert june == [{"month": "2026-06-01", "n": 6, "writers": 2, "tone": "not enough data", "share": 1.0,
-                     "order": 3}]
+    assert june == [{"month": "2026-06-01", "n": 6, "writers": 2, "period": "whole month",
+                     "tone": "not enough data", "share": 1.0, "order": 3}]
     assert {row["tone"] for row in spec["data"]["values"]} == {"not enough data"}
     assert "Not enough data for a sentiment trend" in page
     rule = next(layer for layer in spec["layer"] if layer["mark"]["type"] == "rule")

@@ -578,18 +578,22 @@ ERR_RECORD_DENIED = "You may not see this part of this person's record."
 
 
 def open_person_record(viewer: Person | None, person: Person, *, what: str, via: str = "web",
-                       allowed: bool | None = None, denied: str = ERR_RECORD_DENIED, reason: str = "") -> None:
+                       allowed: bool | None = None, denied: str = ERR_RECORD_DENIED, reason: str = "",
+                       viewer_label: str | None = None) -> None:
     """Check that ``viewer`` may read ``what`` of ``person``'s record, and log the read in the person's access log.
 
     The check is ``RECORD_RULES[what]`` unless the caller passes ``allowed`` (the rule of the object the record
     belongs to). Refused: ``PermissionDenied(denied)``, which pages and the API answer with 403, and nothing is
     logged. Reading one's own record is not logged. Every view of someone's record opens it through here.
+    ``viewer_label`` names a reader with no person record (an operator at the command line).
     """
     if allowed is None:
         allowed = RECORD_RULES[what](viewer, person)
     if not allowed:
         raise PermissionDenied(denied)
-    record_access(viewer, person, what, via=via, reason=reason)
+    record_access(viewer, person, what, via=via, reason=reason, viewer_label=viewer_label)
+
+
 # --- Promotion cases (promotions app) ---
 
 

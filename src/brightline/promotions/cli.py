@@ -109,12 +109,14 @@ def case_details(case: PromotionCase) -> dict[str, Any]:
 
 
 def _show(options: dict[str, Any], command: BaseCommand) -> int:
-    from brightline.audit.services import record_access
+    from brightline import access
     from brightline.people.cli import cli_actor_label
 
     case = _case(options["case"])
     details = case_details(case)
-    record_access(None, case.person, "promotions.case", via="cli", viewer_label=cli_actor_label())
+    # An operator at the command line may read any case; the read is in the person's access log all the same.
+    access.open_person_record(None, case.person, what="promotions.case", via="cli", allowed=True,
+                              viewer_label=cli_actor_label())
     if options["json"]:
         write_json(command, details)
         return 0
