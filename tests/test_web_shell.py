@@ -161,3 +161,9 @@ def test_a_small_team_cannot_be_recovered_by_subtraction_on_the_organisation_vie
     counts = {row.label: row.count for row in team_headcounts(min_cohort=5)}
     assert counts["Payments"] is None
     assert counts["Platform"] is None
+
+
+def test_the_data_use_page_names_each_ai_feature_in_words(personas, client_for):
+    page = client_for(personas.erin).get("/data-use/").content.decode()
+    assert "Drafting impact statements with a language model: off" in page and "Feedback themes: on" in page
+    assert "llm_drafting" not in page and "trend_breaks" not in page

@@ -31,7 +31,7 @@ from brightline.people.criteria import CALIBRATION_PRINCIPLES, PROMOTION_RULE, l
 from brightline.people.models import CareerLadder, Person, Team
 from brightline.people.queries import direct_reports, team_headcounts, workload_class_headcounts
 from brightline.people.rolechanges import changes_affecting
-from brightline.policy.changelog import change_log
+from brightline.policy.changelog import AI_FEATURES, change_log
 from brightline.policy.forms import PolicyForm
 from brightline.policy.inventory import DEFAULT_RETENTION_DAYS, NEVER_COLLECTED, SOURCES
 from brightline.policy.services import PolicyError, get_policy, update_policy
@@ -200,7 +200,11 @@ def data_use(request: HttpRequest) -> HttpResponse:
     sources = [(source, source.key in policy.allowed_sources) for source in SOURCES]
     # A category added after the policy was saved is kept for its default period until someone changes it.
     retention_days = {**DEFAULT_RETENTION_DAYS, **policy.retention_days}
+    # Each AI feature by its name in words, never by the key the policy stores it under.
+    ai_features = [(AI_FEATURES.get(key, key.removesuffix("_enabled").replace("_", " ")), bool(enabled))
+                   for key, enabled in policy.ai_boundaries.items()]
     return render(request, "dashboards/data_use.html", {"policy": policy, "sources": sources,
+                                                         "ai_features": ai_features,
                                                          "record_readers": access.RECORD_READERS,
                                                          "retention_days": retention_days,
                                                          "never_collected": NEVER_COLLECTED,
