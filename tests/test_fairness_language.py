@@ -34,8 +34,12 @@ def test_an_uploaded_csv_is_audited_by_group_with_small_groups_withheld(personas
     assert rates == {"women": (10, 8), "men": (10, 1)}
     # "other" (2) is below the minimum; the next-smallest group is withheld with it against subtraction.
     assert set(audit.suppressed) == {"other", "nonbinary"}
-    assert VAGUE not in response.content.decode()  # counts only, never the texts
+    page = response.content.decode()
+    assert VAGUE not in page  # counts only, never the texts
     assert "fairness.language_audit.run" in audit_actions()
+    # Flags and tests by their names in words, never the keys they are stored under.
+    assert "About personality, not behaviour" in page or "Vague" in page
+    assert "output_without_outcome" not in page and "fisherexact" not in page and "chisquare" not in page
 
 
 @pytest.mark.usefixtures("demographics_allowed")
