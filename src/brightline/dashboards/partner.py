@@ -116,8 +116,9 @@ def _overdue(today: date) -> list[Action]:
         due = appeal.escalation_due_on if appeal.status == Appeal.Status.ESCALATED else appeal.due_on
         actions.append(Action(f"The appeal of {appeal.review.person.name} is waiting for a decision",
                               due or appeal.due_on, reverse("reviews:appeal", args=[appeal.pk]), "Open the appeal"))
-    for plan in (SupportPlan.objects.filter(status=SupportPlan.Status.ACTIVE).select_related("person")
-                 .annotate(last_check_in=Max("check_ins__held_on"))):
+    plans = list(SupportPlan.objects.filter(status__in=(SupportPlan.Status.ACTIVE, SupportPlan.Status.PROPOSED))
+                 .select_related("person").annotate(last_check_in=Max("check_ins__held_on")))
+    for plan in (plan for plan in plans if plan.status == SupportPlan.Status.ACTIVE):
         due = (plan.last_check_in or plan.starts_on) + timedelta(days=CADENCE_DAYS.get(plan.cadence, 14))
         if plan.ends_on < today:
             actions.append(Action(f"The support plan of {plan.person.name} has passed its end date without an "
@@ -125,7 +126,7 @@ def _overdue(today: date) -> list[Action]:
         elif due < today:
             actions.append(Action(f"The support-plan check-in with {plan.person.name} is overdue", due,
                                   reverse("support:plan", args=[plan.pk]), "Open the plan"))
-    for plan in SupportPlan.objects.filter(status=SupportPlan.Status.PROPOSED).select_related("person"):
+    for plan in (plan for plan in plans if plan.status == SupportPlan.Status.PROPOSED):
         proposed_on = timezone.localdate(plan.opened_at)
         if proposed_on + timedelta(days=7) < today:
             actions.append(Action(f"The support plan proposed for {plan.person.name} waits for a second approver",

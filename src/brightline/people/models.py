@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import CharField, OuterRef, Subquery, Value
 from django.db.models.functions import Cast, Concat, Substr
+from django.utils.functional import cached_property
 
 
 class WorkloadClass(models.TextChoices):
@@ -299,8 +300,9 @@ class Person(models.Model):
             current = current.manager
         return chain
 
-    @property
+    @cached_property
     def is_manager(self) -> bool:
+        # Asked by several menus and cards of one page; a request loads its person afresh, so once is enough.
         return self.reports.filter(is_active=True).exists()
 
     @property
