@@ -57,13 +57,11 @@ def generate(rows: int, *, seed: int = 11, shuffle_managers: float = 0.0) -> byt
     return out.getvalue().encode()
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--rows", type=int, default=10_000)
-    parser.add_argument("--database-url")
-    options = parser.parse_args()
-    home = Path(tempfile.mkdtemp(prefix="bench-import-"))
-    os.environ["DATABASE_URL"] = options.database_url or f"sqlite:///{home / 'bench.sqlite3'}"
+def fresh_database(prefix: str, database_url: str | None) -> Path:
+    """Set Django up on an empty database: a new SQLite file in a temporary home, or the PostgreSQL database
+    named (flushed). Returns the temporary home."""
+    home = Path(tempfile.mkdtemp(prefix=prefix))
+    os.environ["DATABASE_URL"] = database_url or f"sqlite:///{home / 'bench.sqlite3'}"
     os.environ["BRIGHTLINE_HOME"] = str(home)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "brightline.settings")
     import django
@@ -71,13 +69,22 @@ def main() -> None:
     django.setup()
     from django.core.management import call_command
 
+    call_command("migrate", verbosity=0)
+    if database_url:
+        call_command("flush", interactive=False, verbosity=0)
+    return home
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rows", type=int, default=10_000)
+    parser.add_argument("--database-url")
+    options = parser.parse_args()
+    fresh_database("bench-import-", options.database_url)
     from brightline.people.importer import import_people
     from brightline.people.models import Person
     from brightline.people.services import get_organisation, install_default_ladder
 
-    call_command("migrate", verbosity=0)
-    if options.database_url:
-        call_command("flush", interactive=False, verbosity=0)
     install_default_ladder(actor_label="bench")
     organisation = get_organisation()
     raw = generate(options.rows)

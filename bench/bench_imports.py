@@ -23,7 +23,6 @@ import io
 import os
 import random
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -32,7 +31,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_import_people import generate  # noqa: E402  (the 10,000-row HRIS export)
+from bench_import_people import fresh_database, generate  # noqa: E402  (the 10,000-row HRIS export)
 
 TODAY = dt.date(2026, 6, 30)
 
@@ -110,14 +109,7 @@ def main() -> None:
     parser.add_argument("--time-off", type=int, default=20_000)
     parser.add_argument("--database-url")
     options = parser.parse_args()
-    home = Path(tempfile.mkdtemp(prefix="bench-imports-"))
-    os.environ["DATABASE_URL"] = options.database_url or f"sqlite:///{home / 'bench.sqlite3'}"
-    os.environ["BRIGHTLINE_HOME"] = str(home)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "brightline.settings")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+    home = fresh_database("bench-imports-", options.database_url)
     from django.db import connection
 
     from brightline.audit.services import verify_chain
@@ -130,9 +122,6 @@ def main() -> None:
     from brightline.people.services import get_organisation, install_default_ladder
     from brightline.policy.services import get_policy
 
-    call_command("migrate", verbosity=0)
-    if options.database_url:
-        call_command("flush", interactive=False, verbosity=0)
     print(f"database: {connection.vendor}; {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}")
     install_default_ladder(actor_label="bench")
     organisation = get_organisation()
