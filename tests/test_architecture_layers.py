@@ -44,6 +44,7 @@ PROJECT_MODULES = {
     "commands": "project", "wsgi": "project", "csvio": "project",
     # request middleware and API helpers every app's views and routers use
     "security": "project", "storagefull": "project", "pagination": "project", "apierrors": "project",
+    "webforms": "project",
     "templatetags": "project",
     "celery": "jobs",  # the Celery application runs the jobs app's jobs
     "access": "people",  # who may see whose record: a question about people, asked by every app above

@@ -100,6 +100,11 @@ def test_the_owner_sets_a_goal_in_the_browser_and_a_manager_may_not_edit_it(pers
     assert client_for(personas.mo).post(f"/goals/{goal.pk}/delete/").status_code == 403
     refused = erin.post(f"/goals/{goal.pk}/edit/", {"title": "", "success": "x", "due_on": "2027-03-31"})
     assert refused.status_code == 400 and "Give the goal a title" in refused.content.decode()
+    unreadable = erin.post(f"/goals/{goal.pk}/edit/",
+                           {"title": "Ship the ledger", "success": "x", "due_on": "31/03/2027"})
+    assert unreadable.status_code == 400 and "Due date: “31/03/2027” is not a date" in unreadable.content.decode()
+    goal.refresh_from_db()
+    assert goal.due_on == dt.date(2027, 3, 31)
     assert erin.post(f"/goals/{goal.pk}/delete/").status_code == 302 and not Goal.objects.exists()
 
 

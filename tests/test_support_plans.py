@@ -151,3 +151,35 @@ def test_a_manager_proposes_a_plan_in_the_browser(personas, client_for):
     plan = SupportPlan.objects.get()
     assert response.status_code == 302 and plan.diagnosis == "temporary_overload"
     assert client_for(personas.pat).get(f"/support/new/{personas.erin.pk}/").status_code == 403
+
+
+def test_the_plan_form_offers_the_shortest_fair_timeline_and_keeps_what_was_typed_on_an_error(personas, client_for):
+    items = make_evidence(personas.erin, 2)
+    mo = client_for(personas.mo)
+    page = mo.get(f"/support/new/{personas.erin.pk}/").content.decode()
+    today = dt.date.today()
+    ends = today + dt.timedelta(days=services.MIN_PLAN_DAYS)
+    assert f'name="starts_on" value="{today.isoformat()}"' in page
+    assert f'name="ends_on" value="{ends.isoformat()}"' in page
+    form = {"diagnosis": "temporary_overload", "diagnosis_notes": "On call for six of eight weeks.",
+            "support_offered": "Take Erin off the rota for a month.", "goal": "Recover focus time.",
+            "success_criteria": "No more than one on-call week per month.",
+            "acceptable_improvement": "Two uninterrupted focus days a week.", "cadence": "weekly",
+            "starts_on": "02/11/2026", "ends_on": "2027-01-04", "evidence": [str(items[1].pk)]}
+    refused = mo.post(f"/support/new/{personas.erin.pk}/", form)
+    body = refused.content.decode()
+    # A date the server cannot read is named, not replaced by today; nothing is saved.
+    assert refused.status_code == 400 and "Starts: “02/11/2026” is not a date" in body
+    assert not SupportPlan.objects.exists()
+    # The manager's choices survive the error.
+    assert '<option value="temporary_overload" selected>' in body and '<option value="weekly" selected>' in body
+    assert f'value="{items[1].pk}" checked' in body and f'value="{items[0].pk}" checked' not in body
+
+
+def test_a_check_in_with_an_unreadable_date_is_refused_by_name(personas, client_for):
+    plan = active_plan(personas)
+    response = client_for(personas.mo).post(f"/support/{plan.pk}/check-in/",
+                                             {"held_on": "yesterday", "progress": "on_track", "notes": "Fine."},
+                                             follow=True)
+    assert "Held on: “yesterday” is not a date" in response.content.decode()
+    assert not plan.check_ins.exists()

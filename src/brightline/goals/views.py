@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import datetime as dt
+from dataclasses import replace
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from brightline import access
+from brightline import access, webforms
 from brightline.goals import services
 from brightline.goals.models import Goal
 from brightline.goals.services import end_of_quarter
@@ -21,13 +21,6 @@ _viewer = access.request_person  # the signed-in person (request.person), or 403
 
 ERR_NOT_YOURS = "Goals are written by their owner; their management chain reads them."
 ERR_CANNOT_SEE = "A person's goals are visible to them and their management chain."
-
-
-def _date(value: str | None) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(value or "")
-    except ValueError:
-        return None
 
 
 @require_GET
@@ -59,7 +52,7 @@ def _draft(request: HttpRequest) -> services.GoalDraft:
         evidence_ids=request.POST.getlist(f"kr-{index}-evidence"))
         for index in range(services.MAX_KEY_RESULTS)]
     return services.GoalDraft(title=request.POST.get("title", ""), success=request.POST.get("success", ""),
-                              due_on=_date(request.POST.get("due_on")),
+                              due_on=None,  # read in edit(), where a malformed date is reported
                               status=request.POST.get("status", Goal.Status.IN_PROGRESS), key_results=results)
 
 
@@ -95,8 +88,9 @@ def edit(request: HttpRequest, goal_id: int | None = None) -> HttpResponse:
     if request.method == "POST":
         posted = _draft(request)
         try:
+            posted = replace(posted, due_on=webforms.optional_date(request.POST.get("due_on"), "Due date"))
             saved = services.save_goal(viewer, actor=viewer, draft=posted, goal=goal)
-        except services.GoalError as refused:
+        except (services.GoalError, webforms.FormValueError) as refused:
             error = str(refused)
         else:
             messages.success(request, f"Goal saved: {saved.title}.")

@@ -10,22 +10,16 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from brightline import access
+from brightline import access, webforms
 from brightline.evidence.models import EvidenceItem
 from brightline.people.models import Person
 from brightline.support import services
 from brightline.support.models import Cadence, CheckIn, Diagnosis, SupportPlan
 
 _viewer = access.request_person  # the signed-in person (request.person), or 403
-
-
-def _date(value: str | None) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(value or "")
-    except ValueError:
-        return None
 
 
 @require_GET
@@ -44,24 +38,29 @@ def plan_new(request: HttpRequest, person_id: int) -> HttpResponse:
     error = ""
     if request.method == "POST":
         post = request.POST
-        starts, ends = _date(post.get("starts_on")), _date(post.get("ends_on"))
-        draft = services.PlanDraft(
-            diagnosis=post.get("diagnosis", ""), diagnosis_notes=post.get("diagnosis_notes", ""),
-            support_offered=post.get("support_offered", ""), cadence=post.get("cadence", Cadence.FORTNIGHTLY),
-            starts_on=starts or dt.date.today(), ends_on=ends or dt.date.today(),
-            citations=tuple(f"evidence_item:{pk}" for pk in post.getlist("evidence")),
-            goals=(services.GoalDraft(post.get("goal", ""), post.get("success_criteria", ""),
-                                      post.get("acceptable_improvement", "")),))
         try:
+            starts = webforms.optional_date(post.get("starts_on"), "Starts") or timezone.localdate()
+            ends = webforms.optional_date(post.get("ends_on"), "Ends") or starts
+            draft = services.PlanDraft(
+                diagnosis=post.get("diagnosis", ""), diagnosis_notes=post.get("diagnosis_notes", ""),
+                support_offered=post.get("support_offered", ""), cadence=post.get("cadence", Cadence.FORTNIGHTLY),
+                starts_on=starts, ends_on=ends,
+                citations=tuple(f"evidence_item:{pk}" for pk in post.getlist("evidence")),
+                goals=(services.GoalDraft(post.get("goal", ""), post.get("success_criteria", ""),
+                                          post.get("acceptable_improvement", "")),))
             plan = services.open_support_plan(person, actor=viewer, draft=draft)
-        except services.SupportPlanError as refused:
+        except (services.SupportPlanError, webforms.FormValueError) as refused:
             error = str(refused)
         else:
             messages.success(request, "Plan proposed. It starts once a second approver has read it.")
             return redirect("support:plan", plan_id=plan.pk)
+    today = timezone.localdate()
+    posted = request.POST if request.method == "POST" else {
+        "starts_on": today.isoformat(), "ends_on": (today + dt.timedelta(days=services.MIN_PLAN_DAYS)).isoformat()}
     return render(request, "support/plan_new.html", {
         "person": person, "diagnoses": Diagnosis.choices, "cadences": Cadence.choices, "error": error,
-        "evidence": EvidenceItem.objects.filter(person=person)[:50], "posted": request.POST})
+        "evidence": EvidenceItem.objects.filter(person=person)[:50], "posted": posted,
+        "chosen_evidence": set(request.POST.getlist("evidence"))}, status=400 if error else 200)
 
 
 @require_GET
@@ -91,7 +90,8 @@ def plan_action(request: HttpRequest, plan_id: int, action: str) -> HttpResponse
                     "Plan approved; it is active."),
         "comment": (lambda: services.comment_on_plan(plan, actor=viewer, body=post.get("body", "")), "Comment added."),
         "check-in": (lambda: services.record_check_in(plan, actor=viewer,
-                                                      held_on=_date(post.get("held_on")) or dt.date.today(),
+                                                      held_on=webforms.optional_date(post.get("held_on"), "Held on")
+                                                      or timezone.localdate(),
                                                       progress=post.get("progress", ""), notes=post.get("notes", "")),
                      "Check-in recorded."),
         "goal": (lambda: services.add_goal(plan, actor=viewer, goal=services.GoalDraft(
@@ -99,16 +99,16 @@ def plan_action(request: HttpRequest, plan_id: int, action: str) -> HttpResponse
             "Goal added."),
         "redeployment": (lambda: services.offer_redeployment(plan, actor=viewer, offer=post.get("offer", "")),
                          "Redeployment offer recorded."),
-        "outcome": (lambda: services.record_plan_outcome(plan, actor=viewer, outcome=post.get("outcome", ""),
-                                                         reason=post.get("reason", ""),
-                                                         new_end=_date(post.get("new_end"))), "Outcome recorded."),
+        "outcome": (lambda: services.record_plan_outcome(
+            plan, actor=viewer, outcome=post.get("outcome", ""), reason=post.get("reason", ""),
+            new_end=webforms.optional_date(post.get("new_end"), "New end date")), "Outcome recorded."),
     }
     if action not in actions:
         raise PermissionDenied("Unknown action.")
     function, success = actions[action]
     try:
         function()
-    except services.SupportPlanError as error:
+    except (services.SupportPlanError, webforms.FormValueError) as error:
         messages.error(request, str(error))
     else:
         messages.success(request, success)
