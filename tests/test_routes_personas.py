@@ -2,7 +2,8 @@
 
 Path parameters are real: Erin's id, the payments team, the 2026 H1 cycle, Erin's review, Pat's
 appeal, the support plan, Erin's feedback request, accomplishment, draft and signal, and the demo's promotion
-case (about Pat). A route never answers 500; refusals (403/404) never show the name of anyone but the viewer.
+case (about Pat). A route never answers 500; refusals (403/404) never show the name of anyone but the viewer;
+a page never shows a stored key, a file of the repository or a specification id where a reader sees it.
 The promotion case's pages are also opened by the people its record names (the person, the nominator, a
 panelist), a people partner, and outsiders who are refused.
 """
@@ -10,6 +11,7 @@ panelist), a people partner, and outsiders who are refused.
 from __future__ import annotations
 
 import re
+from html.parser import HTMLParser
 
 import pytest
 from django.test import Client
@@ -43,6 +45,41 @@ PK_BY_PREFIX = {
 }
 
 ROUTES = sorted(set(all_routes()))
+
+# What a stored key, a file path or a specification id looks like in a page's visible text.
+APPS = "people|reviews|support|goals|policy|promotions|feedback|evidence|insights|governance|fairness|audit|operations"
+STORED_KEY = re.compile(
+    r"\b[a-z]+(?:_[a-z0-9]+)+\b"  # snake_case: a choice's key, a field's name
+    r"|\b[a-z]+_item:\d+"  # a packet reference
+    rf"|\b(?:{APPS})\.[a-z]+\b"  # a model's label
+    r"|\bPRODUCT\.md|\bdocs/|\btools/|\btests/|\b\w+\.(?:py|csv|json)\b"  # a file of the repository
+    r"|\bprinciple \d\b")
+
+
+class _VisibleText(HTMLParser):
+    """The text a reader sees: not scripts, styles, code samples or what is typed into a text box."""
+
+    HIDDEN = frozenset({"script", "style", "code", "pre", "textarea", "kbd"})
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.depth, self.parts = 0, []
+
+    def handle_starttag(self, tag: str, attrs: object) -> None:
+        self.depth += tag in self.HIDDEN
+
+    def handle_endtag(self, tag: str) -> None:
+        self.depth -= tag in self.HIDDEN and self.depth > 0
+
+    def handle_data(self, data: str) -> None:
+        if not self.depth:
+            self.parts.append(data)
+
+
+def stored_keys_shown(html: str) -> list[str]:
+    parser = _VisibleText()
+    parser.feed(html)
+    return sorted(set(STORED_KEY.findall(" ".join(parser.parts))))
 # Refusals that name the person the page is about; reported, to be fixed in the app's view.
 KNOWN_LEAKS: dict[str, str] = {}
 
@@ -129,6 +166,10 @@ def test_no_route_fails_and_no_refusal_names_anyone(demo, db, route):
         if status not in allowed:
             problems.append(f"{username}: {status}")
             continue
+        if status == 200 and "text/html" in response.get("Content-Type", ""):
+            shown = stored_keys_shown(response.content.decode("utf-8", "replace"))
+            if shown:
+                problems.append(f"{username}: shows {shown}")
         if status in {401, 403, 404}:
             body = response.content.decode("utf-8", "replace")
             leaked = sorted(name for pk, name in names.items() if pk != viewers[username].pk and name in body)

@@ -164,11 +164,25 @@ def team_health_view(request: HttpRequest, slug: str) -> HttpResponse:
         "time_off_definitions": TIME_OFF_DEFINITIONS, "time_off_limits": TIME_OFF_LIMITS})
 
 
+# The name each definition goes by on the pages (the charts' titles where a chart shows it).
+DEFINITION_TITLES = {
+    **{key: title for key, title, _axis, _reading in charts.TREND_METRICS},
+    "deployments": "Deployments", "levels": "Performance levels", "escaped_defects": "Escaped defects",
+    "escaped_defect_rate": "Escaped defect rate", "rollback_rate": "Rollback rate",
+    "recurrent_incidents": "Recurrent incidents", "incidents_by_severity": "Incidents by severity",
+}
+
+
+def _titled(definitions: dict[str, str]) -> list[tuple[str, str]]:
+    return [(DEFINITION_TITLES.get(key, key.replace("_", " ").capitalize()), text) for key, text in definitions.items()]
+
+
 @require_GET
 def definitions(request: HttpRequest) -> HttpResponse:
     _viewer(request)
     return render(request, "evidence/definitions.html", {
-        "definitions": DEFINITIONS, "quality_definitions": QUALITY_DEFINITIONS, "levels_source": DORA_LEVELS_SOURCE,
+        "definitions": _titled(DEFINITIONS), "quality_definitions": _titled(QUALITY_DEFINITIONS),
+        "levels_source": DORA_LEVELS_SOURCE,
         "teams_not_individuals": DORA_TEAMS_NOT_INDIVIDUALS, "level_table": LEVEL_TABLE,
         "lead_time_bases": list(LEAD_TIME_BASIS.values()),
         "normalisations": (NORMALISATION_SAME_SERVICE, NORMALISATION_SAME_TEAM,

@@ -37,7 +37,7 @@ from brightline.fairness.decisions import DecisionTable
 from brightline.fairness.demographics import attribute_label
 from brightline.feedback.llm import llm_config
 from brightline.feedback.training import PASS_MARK, QUESTIONS
-from brightline.policy.inventory import NEVER_COLLECTED, SOURCES
+from brightline.policy.inventory import NEVER_COLLECTED, RETENTION_LABELS, SOURCES
 from brightline.policy.services import MIN_AUDIT_RETENTION_DAYS, get_policy
 from brightline.reviews.models import PacketItem
 from brightline.reviews.services import APPEAL_DECISION_DAYS, MIN_ADVERSE_EVIDENCE, MIN_PANEL_SIZE
@@ -296,7 +296,8 @@ def build_ai_system_record() -> AiSystemRecord:
              "Both at least six months: " + ("yes." if retention_ok else "NO — raise the retention in the policy."),
              f"Audit chain verified now: {'intact' if chain.ok else 'BROKEN at entry ' + str(chain.first_bad_entry)}, "
              f"{chain.entries} entries."),
-            (("Data category", "Kept for (days)"), *((key, str(days)) for key, days in sorted(retention.items()))),
+            (("Data category", "Kept for (days)"),
+             *((RETENTION_LABELS.get(key, key).capitalize(), str(days)) for key, days in sorted(retention.items()))),
         ),
         RecordSection(
             "Notice to workers",

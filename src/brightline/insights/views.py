@@ -5,6 +5,8 @@ Reading someone else's signals is logged with ``record_access``.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
@@ -14,8 +16,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from brightline import access
 from brightline.insights import charts, services
-from brightline.insights.models import Signal
-from brightline.people.models import Person, Team
+from brightline.insights.models import Signal, SignalKind
+from brightline.people.models import Person, Team, WorkloadClass
 
 DENIED_SIGNALS = "AI signals about a person are visible to that person and their management chain only."
 DENIED_TEAM = ("Team signals are visible to the team's managers and people partners; leaders see their theme "
@@ -153,6 +155,30 @@ def organisation(request: HttpRequest) -> HttpResponse:
     if not access.can_view_organisation_signals(viewer):
         raise PermissionDenied(DENIED_ORGANISATION)
     emergent = Signal.objects.filter(person=None, team=None, is_current=True)
+    bias = services.signal_bias_report()
     return render(request, "insights/organisation.html", {
-        "emergent": _cards(viewer, list(emergent)), "bias": services.signal_bias_report(),
+        "emergent": _cards(viewer, list(emergent)), "bias": bias, "bias_rows": _bias_rows(bias.findings),
     })
+
+
+BIAS_GROUPING_NAMES = {"workload_class": "Workload class", "tenure_band": "Tenure band",
+                       "comment_volume": "Comments written (quartile)"}
+
+
+def _bias_rows(findings: Any) -> list[dict[str, Any]]:
+    """The bias check's findings with every stored key (signal kind, grouping, group) in words."""
+    kinds = dict(SignalKind.choices)
+    groups = {**dict(WorkloadClass.choices), "unknown": "Not known"}
+    return [{"kind": kinds.get(finding.signal_kind, finding.signal_kind),
+             "grouping": BIAS_GROUPING_NAMES.get(finding.grouping, finding.grouping),
+             "groups": [{**group, "group": groups.get(group["group"], group["group"])}
+                        for group in finding.audit.get("groups", [])],
+             "flagged": finding.flagged, "summary": _in_words(finding.summary, groups)} for finding in findings]
+
+
+def _in_words(text: str, names: dict[str, str]) -> str:
+    """``text`` with each stored group key it names (``legacy_stabilisation``) replaced by the group's name."""
+    for key, name in names.items():
+        if "_" in key:
+            text = text.replace(key, name.lower())
+    return text

@@ -4,8 +4,9 @@ from typing import Any
 
 from django import forms
 
-from brightline.policy.inventory import DEFAULT_RETENTION_DAYS, SOURCES
+from brightline.policy.inventory import DEFAULT_RETENTION_DAYS, RETENTION_LABELS, SOURCES
 from brightline.policy.models import (
+    AI_BOUNDARY_LABELS,
     SIGNAL_KIND_LABELS,
     AppealReviewers,
     Policy,
@@ -42,10 +43,10 @@ class PolicyForm(forms.Form):
         super().__init__(data, initial=initial)
         for category in DEFAULT_RETENTION_DAYS:
             self.fields[f"retention_{category}"] = forms.IntegerField(
-                label=f"Keep {category.replace('_', ' ')} for (days)", min_value=1)
+                label=f"Keep {RETENTION_LABELS.get(category, category)} for (days)", min_value=1)
         for key in default_ai_boundaries():
             self.fields[f"ai_{key}"] = forms.BooleanField(required=False,
-                                                          label=key.replace("_", " ").capitalize())
+                                                          label=AI_BOUNDARY_LABELS.get(key, key))
         for kind, label in SIGNAL_KIND_LABELS.items():
             self.fields[f"owner_{kind}"] = forms.ChoiceField(choices=SignalOwnerRole.choices,
                                                              label=f"Who follows up a signal: {label.lower()}")

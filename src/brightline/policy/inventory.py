@@ -89,3 +89,9 @@ DEFAULT_RETENTION_DAYS: dict[str, int] = {
     "access_logs": 730,
     "audit": 2555,
 }
+# Each retention category by the name the policy form and the compliance record give it.
+RETENTION_LABELS: dict[str, str] = {
+    "people": "people records", "delivery": "delivery events", "feedback": "feedback", "reviews": "reviews",
+    "surveys": "survey answers", "pto": "time off", "demographics": "demographics",
+    "access_logs": "the log of record reads", "audit": "the audit trail",
+}

@@ -20,6 +20,14 @@ def default_ai_boundaries() -> dict[str, bool]:
             "trend_breaks_enabled": True}
 
 
+AI_BOUNDARY_LABELS: dict[str, str] = {
+    "llm_drafting_enabled": "Draft impact statements with a language model",
+    "themes_enabled": "Find themes in feedback",
+    "sentiment_enabled": "Follow the tone of feedback over time (sentiment drift)",
+    "trend_breaks_enabled": "Detect breaks in delivery trends",
+}
+
+
 class SignalOwnerRole(models.TextChoices):
     """Who follows up an AI signal of a kind (H4). A person's signals stay with the person and their
     management chain, so a people partner owns only organisation-wide signals and a team's go to its manager."""

@@ -18,6 +18,7 @@ from brightline.core.narrative import find_citations
 from brightline.evidence.models import EvidenceItem
 from brightline.feedback.models import Accomplishment, FeedbackResponse, ManagerCommentary
 from brightline.insights.models import Signal
+from brightline.templatetags import brightline_labels
 
 if TYPE_CHECKING:
     from brightline.people.models import Person
@@ -140,7 +141,8 @@ def describe(reference: Reference) -> str:
     except CitationError:
         return str(reference)
     obj = model._default_manager.filter(pk=reference.object_id).first() if reference.object_id.isdigit() else None
+    label = brightline_labels.citation(str(reference))
     if obj is None:
-        return f"{reference} (no longer exists)"
+        return f"{label} (no longer exists)"
     title = getattr(obj, "title", None) or getattr(obj, "summary", None) or str(obj)
-    return f"{reference}: {str(title)[:120]}"
+    return f"{label}: {str(title)[:120]}"

@@ -170,6 +170,16 @@ _TEAM_THEME_SET = ("sentences written by the Brightline team, held out (one in t
                    "with the sentences, before the classifier was trained")
 
 
+def _theme_label(theme_id: str) -> str:
+    """A theme by the label people read on the pages (``code_quality`` → "Code quality")."""
+    labels = {theme.id: theme.label for theme in themes.load_taxonomy().themes}
+    return labels.get(theme_id, theme_id.replace("_", " "))
+
+
+def _theme_dataset(name: str, theme_id: str) -> str:
+    return f"{name}, theme {_theme_label(theme_id).lower()}"
+
+
 def _theme_figures(theme_metrics: Mapping[str, Any], source: str) -> list[AccuracyFigure]:
     figures: list[AccuracyFigure] = []
     independent = theme_metrics.get("independent", {})
@@ -180,7 +190,7 @@ def _theme_figures(theme_metrics: Mapping[str, Any], source: str) -> list[Accura
         figures += [AccuracyFigure(name, metric, after.get(key), after.get("sentences"), source, built)
                     for metric, key in (("micro precision", "micro_precision"), ("micro recall", "micro_recall"),
                                         ("micro F1", "micro_f1"))]
-        figures += [AccuracyFigure(f"{name}, theme {row['theme']}", metric, row.get(key), row.get("support"), source,
+        figures += [AccuracyFigure(_theme_dataset(name, row['theme']), metric, row.get(key), row.get("support"), source,
                                    built)
                     for row in after.get("per_theme", ()) if row.get("support")
                     for metric, key in (("precision", "precision"), ("recall", "recall"))]
@@ -190,7 +200,7 @@ def _theme_figures(theme_metrics: Mapping[str, Any], source: str) -> list[Accura
         figures += [AccuracyFigure(name, metric, test.get(key), test.get("sentences"), source, built)
                     for metric, key in (("micro precision", "micro_precision"), ("micro recall", "micro_recall"),
                                         ("micro F1", "micro_f1"))]
-        figures += [AccuracyFigure(f"{name}, theme {row['theme']}", metric, row.get(key), row.get("support"), source,
+        figures += [AccuracyFigure(_theme_dataset(name, row['theme']), metric, row.get(key), row.get("support"), source,
                                    built)
                     for row in test.get("per_theme", ()) for metric, key in (("precision", "precision"),
                                                                               ("recall", "recall"))]

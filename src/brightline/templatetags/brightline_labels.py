@@ -1,0 +1,87 @@
+"""Stored keys shown by their human names: what a signal read, what a review cites, what the audit trail touched.
+
+A page never shows ``feedback_response 12``, ``single_layer``, ``evidence_item:5`` or ``reviews.review``;
+these filters turn each into words. A key these tables do not know is shown with its underscores as
+spaces rather than failing the page.
+"""
+
+from __future__ import annotations
+
+import re
+
+from django import template
+from django.apps import apps
+
+register = template.Library()
+
+# What each kind of stored item is called on a page (the kinds a signal or a citation can point at).
+KIND_NAMES = {
+    "evidence_item": "evidence item", "accomplishment": "accomplishment", "feedback_response": "feedback answer",
+    "signal": "AI signal", "manager_commentary": "manager's note", "checkpoint": "check-in", "comment": "comment",
+    "dimension_assessment": "assessment", "review": "review", "metric_series": "delivery trend",
+}
+AGREEMENT_NAMES = {
+    "agrees": "feedback and delivery evidence agree",
+    "conflicts": "feedback and delivery evidence point different ways",
+    "single_layer": "one layer of evidence only",
+}
+
+
+def _words(key: str) -> str:
+    return key.replace("_", " ")
+
+
+@register.filter
+def kind_name(value: object) -> str:
+    """``feedback_response`` → ``feedback answer``."""
+    return KIND_NAMES.get(str(value), _words(str(value)))
+
+
+@register.filter
+def item_ref(value: object) -> str:
+    """A signal's input ``{"kind": "checkpoint", "id": "3"}`` → ``check-in 3``."""
+    if isinstance(value, dict):
+        return f"{kind_name(value.get('kind', ''))} {value.get('id', '')}".strip()
+    return citation(value)
+
+
+@register.filter
+def citation(value: object) -> str:
+    """A packet reference ``evidence_item:5`` → ``[E:5]`` (as cited in the text); others by their kind's name."""
+    kind, _, object_id = str(value).partition(":")
+    if kind == "evidence_item" and object_id:
+        return f"[E:{object_id}]"
+    return f"{kind_name(kind)} {object_id}".strip()
+
+
+@register.filter
+def agreement(value: object) -> str:
+    """How a signal's evidence layers relate, in words."""
+    return AGREEMENT_NAMES.get(str(value), _words(str(value)))
+
+
+@register.filter
+def record_type(value: object) -> str:
+    """An audit entry's subject ``reviews.review`` → ``review`` (the model's own name for itself)."""
+    try:
+        return str(apps.get_model(str(value))._meta.verbose_name)
+    except (LookupError, ValueError):
+        return _words(str(value).rpartition(".")[2])
+
+
+@register.filter
+def citation_list(values: object) -> str:
+    """Several references, each by :func:`citation`, separated by commas."""
+    if isinstance(values, (list, tuple)):
+        return ", ".join(citation(value) for value in values)
+    return citation(values)
+
+
+_REFERENCE = re.compile(r"\b(" + "|".join(sorted(KIND_NAMES, key=len, reverse=True)) + r"):(\d+)\b")
+
+
+@register.filter
+def references_in_words(text: object) -> str:
+    """Text written before references were shown in words (a stored memo line): each ``kind:id`` in it as
+    :func:`citation` shows it."""
+    return _REFERENCE.sub(lambda match: citation(f"{match[1]}:{match[2]}"), str(text))

@@ -1,0 +1,29 @@
+"""Stored keys shown in words: the filters every page uses for references, signal inputs and audit subjects."""
+
+from __future__ import annotations
+
+from brightline.templatetags import brightline_labels as labels
+
+
+def test_a_reference_reads_as_the_text_cites_it():
+    assert labels.citation("evidence_item:5") == "[E:5]"
+    assert labels.citation("feedback_response:3") == "feedback answer 3"
+    assert labels.citation_list(["evidence_item:1", "manager_commentary:2"]) == "[E:1], manager's note 2"
+
+
+def test_a_stored_memo_line_is_shown_in_words():
+    line = "evidence_item:12: Led the response to the capture 502s; see signal:4"
+    assert labels.references_in_words(line) == "[E:12]: Led the response to the capture 502s; see AI signal 4"
+    assert labels.references_in_words("no reference here: 10:30") == "no reference here: 10:30"
+
+
+def test_signal_inputs_and_agreement_are_words():
+    assert labels.item_ref({"kind": "checkpoint", "id": "7"}) == "check-in 7"
+    assert labels.agreement("single_layer") == "one layer of evidence only"
+    assert labels.kind_name("something_new") == "something new"
+
+
+def test_an_audit_subject_is_named_by_its_model(db):
+    assert labels.record_type("reviews.review") == "review"
+    assert labels.record_type("support.plancomment") == "plan comment"
+    assert labels.record_type("gone.model_name") == "model name"
