@@ -318,7 +318,8 @@ _STRONG_EVIDENCE = re.compile(
     r"\b(?!1\d\d\s*(?:%|percent))\d[\d,.]*\s*"
     r"(?:%|percent|ms|milliseconds?|seconds?|minutes?|hours?|days?|weeks?|[kmg]b|x)(?![\w])|"
     r"\bfrom\s+\$?\d[^.;:]{0,40}?\bto\s+\$?\d|"
-    rf"\b(?:{_MONTHS})\s+\d{{1,2}}\b|\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{_MONTHS})\b|\b(?:19|20)\d\d\b",
+    # a day, not a year or a quarter alone: "did great things in 2025" says nothing concrete
+    rf"\b(?:{_MONTHS})\s+\d{{1,2}}\b|\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{_MONTHS})\b",
     re.IGNORECASE,
 )
 _CLAUSE_END = re.compile(r"[.;:](?=\s|$)|[;:]")
