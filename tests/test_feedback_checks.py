@@ -56,9 +56,10 @@ def test_the_live_check_leaves_a_measured_runbook_drill_alone(personas, client_f
 
 
 @pytest.mark.parametrize("text", [
-    "Fixed the payroll export dropping rows when a cost centre was blank.",
+    "Fixed a crash when the upload list is empty.",
     "Added support for resumable uploads in the sync client. Thanks Joana de Souza and Pieter van Dijk.",
-    "Renamed `--quiet-mode` to `--silent` in the deploy script.",
+    "Switched the gallery to lazy loading of thumbnails.",
+    "Added a warning when a job uses an insecure mirror URL.",
 ])
 def test_the_live_check_leaves_described_changes_and_credit_lines_alone(personas, client_for, text):
     # Issue 16: a repair that names its failure, a named capability, code and a credit line are not weak writing.
