@@ -55,6 +55,24 @@ def test_the_live_check_leaves_a_measured_runbook_drill_alone(personas, client_f
     assert "No narrative flags" in check(browser, text, kind="feedback", field="what_they_did")
 
 
+@pytest.mark.parametrize("text", [
+    "Fixed a crash when the upload list is empty.",
+    "Added support for resumable uploads in the sync client. Thanks Joana de Souza and Pieter van Dijk.",
+    "Switched the gallery to lazy loading of thumbnails.",
+    "Added a warning when a job uses an insecure mirror URL.",
+])
+def test_the_live_check_leaves_described_changes_and_credit_lines_alone(personas, client_for, text):
+    # Issue 16: a repair that names its failure, a named capability, code and a credit line are not weak writing.
+    fragment = check(client_for(personas.erin), text, kind="feedback", field="what_they_did")
+    assert "No narrative flags" in fragment
+
+
+def test_the_live_accomplishment_check_still_asks_for_an_outcome(personas, client_for):
+    fragment = check(client_for(personas.erin), "Fixed several bugs.", kind="accomplishment", field="action",
+                     evidence="7")
+    assert "Output without outcome" in fragment
+
+
 def test_evidence_attached_to_an_accomplishment_counts_as_cited(personas, client_for):
     browser = client_for(personas.erin)
     claim = "Reduced checkout errors from 2.1% to 0.4%."

@@ -23,7 +23,9 @@ Training statements (labels ``specific`` / ``vague`` / ``character``; ``other`` 
   EMSE 2023), 40+ characters, a fixed sample of 600, as weak ``specific`` examples at half weight.
 
 Features are those of :mod:`brightline.core.narrative.specificity` (static sentence embedding, which
-sub-word tokens occur, has-a-digit); the model is a multinomial logistic regression. The regularisation
+sub-word tokens occur, has-a-digit, concrete-behaviour markers; since format 3 the embedding and tokens read
+every capitalised word inside a sentence as one placeholder name, so a person's name is no evidence either way);
+the model is a multinomial logistic regression. The regularisation
 and the flag threshold are chosen by grouped 5-fold cross-validation on these statements only (a
 review's sentences stay in one fold); nothing from an evaluation set is used. The threshold is the
 highest that still catches 92 % of the vague and character statements among the ``perf`` ones (written

@@ -5,8 +5,12 @@ Two layers decide whether a sentence is vague praise or a judgement of character
 (:mod:`.specificity`, trained on labelled statements, so it reads any wording) and the reviewed phrase
 lists in ``rules/*.json``; either one raises the flag. A listed phrase is not called vague in a sentence
 with a number, a citation or an example marker; the model, which reads numbers and concrete-behaviour
-markers itself, is silenced only by a citation. The evidence, outcome, result and scope checks are rules: a claim
-that names a measurable result, a before/after or a named artefact is never flagged as lacking an outcome.
+markers itself, is silenced by a citation or by strong evidence of something concrete (code or an identifier,
+a version, a number with a unit, a measured before/after, a calendar date). Trait and praise lists do not read
+inside code, nor a trait word said of a thing ("lazy loading"); a credit line ("Thanks Ada Lovelace.") is not
+checked. The evidence, outcome, result and scope checks are rules: a claim that names a measurable result, a
+before/after, a named artefact or capability, its purpose, or the failure it fixed is never flagged as lacking
+an outcome.
 """
 
 from __future__ import annotations
@@ -247,7 +251,11 @@ def _is_asserted(text: str, match: PhraseMatch) -> bool:
 
 
 def _claims(masked: str) -> tuple[list[PhraseMatch], list[PhraseMatch]]:
-    outputs = [m for m in load_phrase_set("claims", "output_verbs").find(masked) if _is_asserted(masked, m)]
+    outputs = [
+        m
+        for m in load_phrase_set("claims", "output_verbs").find(masked)
+        if _is_asserted(masked, m) and not _is_attributive(masked, m)
+    ]
     others = [m for m in load_phrase_set("claims", "achievement_verbs").find(masked) if _is_asserted(masked, m)]
     return outputs, others
 
@@ -288,16 +296,67 @@ def _has_result_quantity(masked: str) -> bool:
 # "from 900 ms to 250 ms", "instead of", "no longer", "now …": the text states what changed.
 _BEFORE_AFTER = re.compile(
     r"\bfrom\b[^.;:]{1,60}?\bto\b|\b(?:instead of|no longer|down from|up from|rather than|compared (?:to|with)|"
-    r"against (?:a|an|the)\b|than before|now)\b",
+    r"against (?:a|an|the)\b|than before|now|previously)\b|^\W*before\b",
     re.IGNORECASE,
 )
 # A definite or possessive determiner, or a name-like token, right after the claim verb names the thing made.
 _NAMED_OBJECT = re.compile(
-    r"^\s+(?:(?:up|out|over|on|in|off)\s+)?(?:the|this|that|these|those|our|my|his|her|their|its|your|team's)\s+"
-    r"(?!(?:rest|whole|many|most|lots?|bulk|majority)\b)[A-Za-z]",
+    r"^\s+(?:(?:up|out|over|on|in|off)\s+)?(?:(?:the|this|that|these|those|our|my|his|her|their|its|your|team's)\s+"
+    r"(?!(?:rest|whole|many|most|lots?|bulk|majority)\b)[A-Za-z]|"
+    # a capability named by what it is for: "support for async generators", "an option to skip hooks"
+    r"(?:(?:a|an|new|the)\s+)?(?:\w+\s+)?(?:support|ability|option|setting|command|flag|hook|endpoint)s?\s+(?:for|to)\s+\w)",
     re.IGNORECASE,
 )
-_NAME_LIKE = re.compile(r"`[^`]+`|\"[^\"]+\"|--?[a-z][\w-]+|\b\w+[_./]\w+|\b[A-Z][A-Za-z0-9]+\b|\d")
+# Code and identifiers: `spans`, --flags, dotted or underscored names. Trait and praise lists never read inside
+# them ("--quiet", "lazy_loading"), and the model's vague flag yields to them (see _STRONG_EVIDENCE).
+_CODE = re.compile(r"`[^`]+`|(?<![\w-])--?[a-z][\w-]*|\b[A-Za-z]\w*(?:[_./][A-Za-z]\w*)+\b(?<!e\.g)(?<!i\.e)")
+# Evidence strong enough that a sentence is about something concrete whatever its wording: code or an
+# identifier, a version, a number with a unit (not "110 percent"), a measured before/after, a calendar date.
+_STRONG_EVIDENCE = re.compile(
+    r"`[^`]+`|(?<![\w-])--[a-z][\w-]+|\b[A-Za-z]\w*_\w+|\b\d+\.\d+\.\d+\b|"
+    # "gives 110 percent", "100% of my trust": a share of 100 % or more is a figure of speech, not a measurement
+    r"\b(?!1\d\d\s*(?:%|percent))\d[\d,.]*\s*"
+    r"(?:%|percent|ms|milliseconds?|seconds?|minutes?|hours?|days?|weeks?|[kmg]b|x)(?![\w])|"
+    r"\bfrom\s+\$?\d[^.;:]{0,40}?\bto\s+\$?\d|"
+    # a day, not a year or a quarter alone: "did great things in 2025" says nothing concrete
+    rf"\b(?:{_MONTHS})\s+\d{{1,2}}\b|\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{_MONTHS})\b",
+    re.IGNORECASE,
+)
+_CLAUSE_END = re.compile(r"[.;:](?=\s|$)|[;:]")
+_FAILURE_CONDITION = re.compile(r"\b(?:when|whenever|where|which|that|if|while|causing|caused)\b", re.IGNORECASE)
+_PURPOSE = re.compile(r"\b(?:so that|in order to|so as to)\b", re.IGNORECASE)
+_REPAIR_VERB = re.compile(r"(?:fix(?:ed)?|resolved|corrected|repaired|patched)", re.IGNORECASE)
+_DETERMINERS = frozenset(
+    re.findall(
+        r"\S+",
+        "a an the this that these those its their his her our my your any all some every each multiple several many "
+        "newly locally previously already recently",
+    )
+)
+_THANKS = re.compile(
+    r"^\W*(?:(?:huge|big|many|special|much)\s+)?(?:thanks|thank you|kudos|credit|props|from)\b"
+    r"(?:\s+(?:go(?:es)?\s+)?to\b)?",
+    re.IGNORECASE,
+)
+_CREDIT_GLUE = frozenset(
+    {"and", "to", "among", "many", "others", "other", "also", "the", "of", "et", "al"}
+    | {"de", "da", "di", "du", "van", "von", "der", "den", "la", "le", "bin", "ibn"}  # name particles
+)
+_PRESENT_PASSIVE = frozenset({"is", "are", "be", "being", "get", "gets"})
+_VERSION_RANGE_BEFORE = re.compile(r"\d\s+(?:and|or)\s+$")
+# Words that may follow a trait word when it is said of a person: function words, people, manner.
+_TRAIT_FOLLOWERS = frozenset(
+    re.findall(
+        r"\S+",
+        "and or but nor to about with in at on when of for towards toward around as if than by is was are were be been "
+    "being so too enough that because while during under without even yet person people guy man men woman "
+    "women girl boy lady colleague colleagues coworker coworkers co-worker co-workers teammate teammates engineer "
+    "engineers developer developers manager managers employee employees member members leader leaders worker "
+    "workers individual individuals personality character behaviour behavior behaviours behaviors demeanor demeanour "
+    "manner tone attitude attitudes nature streak side approach style presence voice one type sort kind",
+    )
+)
+_NAME_LIKE = re.compile(r"`[^`]+`|\"[^\"]+\"|(?<![\w-])--?[a-z][\w-]+|\b\w+[_./]\w+|\b[A-Z][A-Za-z0-9]+\b|\d")
 
 
 def _first_word_end(text: str) -> int:
@@ -305,13 +364,47 @@ def _first_word_end(text: str) -> int:
     return first.end() if first else 0
 
 
+def _clause_after(masked: str, end: int) -> str:
+    """The rest of the clause after a verb: up to ``.``, ``;`` or ``:`` that ends it (not the dot of ``a.b``)."""
+    return _CLAUSE_END.split(masked[end:], maxsplit=1)[0]
+
+
 def _names_artefact(masked: str, outputs: list[PhraseMatch]) -> bool:
-    """Whether the claim names what was made: a definite object, a name, identifier or number after the verb."""
+    """Whether the claim names what was made: a definite object, a name, identifier or number in its clause."""
     for output in outputs:
-        clause = re.split(r"[.;:]", masked[output.end :], maxsplit=1)[0]
+        clause = _clause_after(masked, output.end)
         if _NAMED_OBJECT.match(clause) or _NAME_LIKE.search(clause):
             return True
     return False
+
+
+def _states_purpose_or_repair(masked: str, outputs: list[PhraseMatch]) -> bool:
+    """A purpose clause ("so that", "in order to") states the intended change; a repair verb followed by a
+    description of the failure it removed ("fixed a crash when the list is empty") states the change itself: that
+    failure is gone. "Fixed several bugs" describes no failure and stays flagged."""
+    if _PURPOSE.search(masked):
+        return True
+    for output in outputs:
+        if not _REPAIR_VERB.fullmatch(output.text):
+            continue
+        clause = _clause_after(masked, output.end)
+        # The failure may also come first, in the passive: "A crash when the list is empty has been fixed."
+        if len(_WORD.findall(clause)) >= 5 or _FAILURE_CONDITION.search(masked):
+            return True
+    return False
+
+
+def _is_attributive(masked: str, match: PhraseMatch) -> bool:
+    """A participle used as an adjective ("the published executables", "multiple documented conversations"), or in
+    the present passive ("lines are added when ..."): a description, not a claim of having made something."""
+    before = _words_before(masked, match.start, 1)
+    if before and before[0] in _PRESENT_PASSIVE:
+        return True  # "extra lines are added when ...": how the software behaves, not a claim of making
+    after = re.match(r" ([A-Za-z][\w\-]*)", masked[match.end :])
+    if not before or not after:
+        return False
+    # "accidentally added backslashes" (attributive) but not "quickly built a prototype" (a claim).
+    return before[0] in _DETERMINERS or (before[0].endswith("ly") and after.group(1).lower() not in _DETERMINERS)
 
 
 def _has_specificity(sentence: str, masked: str) -> bool:
@@ -350,13 +443,39 @@ def _unquantified_result(masked: str) -> list[PhraseMatch]:
             *load_phrase_set("results", "result_words").find(masked),
             *load_phrase_set("results", "comparatives").find(masked),
         )
-        if _is_asserted(masked, m)
+        if _is_asserted(masked, m) and not _VERSION_RANGE_BEFORE.search(masked[: m.start])
     ]
     speed = [m for m in load_phrase_set("results", "speed_comparatives").find(masked) if _is_asserted(masked, m)]
     is_result_claim = bool(speed) or (bool(results) and load_phrase_set("results", "metrics").search(masked))
     if is_result_claim and not _has_result_quantity(masked):
         return sorted([*results, *speed], key=lambda m: m.start)
     return []
+
+
+def _mask_code(masked: str) -> str:
+    """``masked`` with code spans and identifiers blanked (same length), for the trait and praise lists."""
+    return _CODE.sub(lambda found: " " * len(found.group()), masked)
+
+
+def _is_acknowledgement(masked: str) -> bool:
+    """A credit line ("Thanks Ada Lovelace and Alan Turing."): gratitude to named people, no claim about work."""
+    found = _THANKS.match(masked)
+    if not found:
+        return False
+    rest = _WORD.findall(masked[found.end() :])
+    return bool(rest) and all(word[0].isupper() or word.lower() in _CREDIT_GLUE for word in rest)
+
+
+def _describes_a_thing(masked: str, match: PhraseMatch) -> bool:
+    """A trait word used as an adjective on a thing ("lazy loading", "an insecure index", "soft-keyword"), not on a
+    person: the next word is a lower-case content word that names neither a person nor a manner."""
+    if re.match(r"-[A-Za-z]", masked[match.end :]):
+        return True  # the first half of a compound modifier: "soft-keyword names", "lazy-loaded images"
+    following = re.match(r" ([a-z][a-z\-]*)\b", masked[match.end :])
+    if not following:
+        return False
+    word = following.group(1)
+    return word not in _TRAIT_FOLLOWERS and not word.endswith("ly")
 
 
 def _is_statement(masked: str) -> bool:
@@ -380,16 +499,28 @@ def _check_sentence(
     specific = _has_specificity(sentence, masked)
     unquantified = _unquantified_result(masked)
 
-    vague = load_phrase_set("vague", "phrases").find(masked)
-    personality = load_phrase_set("personality", "phrases").find(masked)
+    if _is_acknowledgement(masked):
+        return [], []
+    prose = _mask_code(masked)
+    vague = load_phrase_set("vague", "phrases").find(prose)
+    personality = tuple(
+        m for m in load_phrase_set("personality", "phrases").find(prose) if not _describes_a_thing(prose, m)
+    )
     model_vague: tuple[PhraseMatch, ...] = ()
     if not vague and not personality and not unquantified:
         if not specific and not _NAME_LIKE.search(masked, _first_word_end(masked)):
             vague = tuple(m for m in load_phrase_set("vague", "superlatives").find(masked) if _is_asserted(masked, m))
         # The model speaks only where the rules found nothing: one weakness, one flag, the most precise one. It
-        # reads numbers and words like "when" or "because" itself, so only a citation silences it (in review
-        # prose "is late when others have long finished" is no more specific for its "when").
-        if not vague and score is not None and score.flagged and _is_statement(masked) and not find_citations(sentence):
+        # reads numbers and words like "when" or "because" itself (in review prose "is late when others have long
+        # finished" is no more specific for its "when"), so only a citation or strong evidence silences it.
+        if (
+            not vague
+            and score is not None
+            and score.flagged
+            and _is_statement(masked)
+            and not find_citations(sentence)
+            and not _STRONG_EVIDENCE.search(masked)
+        ):
             if score.label == "character":
                 personality = tuple(_model_matches(sentence, score))
             else:
@@ -412,7 +543,12 @@ def _check_sentence(
         outcomes = [m for m in outcomes if all((m.start, m.end) != (o.start, o.end) for o in outputs)]
         # A measurable result, a before/after or a named artefact is never "output without outcome" (issue 16).
         shows_change = _has_result_quantity(masked) or bool(_BEFORE_AFTER.search(masked))
-        if not outcomes and not shows_change and not _names_artefact(masked, outputs):
+        if (
+            not outcomes
+            and not shows_change
+            and not _names_artefact(masked, outputs)
+            and not _states_purpose_or_repair(masked, outputs)
+        ):
             flags.append(_make_flag("output_without_outcome", outputs, offset))
 
     if unquantified:

@@ -52,13 +52,14 @@ __all__ = [
     "concrete_markers",
     "feature_blocks",
     "load_model",
+    "normalise_names",
     "score_statements",
 ]
 
 SpecificityLabel = Literal["specific", "vague", "character"]
 LABELS: tuple[SpecificityLabel, ...] = ("specific", "vague", "character")
 MODEL_PATH = Path(__file__).resolve().parent / "models" / "specificity"
-MODEL_FORMAT_VERSION = 2
+MODEL_FORMAT_VERSION = 3
 MAX_TRIGGERS = 3
 
 ERROR_MODEL_FORMAT = "The narrative model in {path} has format {found}; this code reads format {expected}."
@@ -125,6 +126,22 @@ CONCRETE_MARKERS: tuple[re.Pattern[str], ...] = tuple(
 )
 MARKER_FEATURES = len(CONCRETE_MARKERS) + 1
 
+#: A capitalised word inside a sentence: in review prose almost always a person's name ("Peter Lloyd has been ...").
+#: Names say nothing about how specific a statement is, but a few hundred training statements tie them to praise,
+#: so the embedding and the tokens read every such word as one placeholder name (format 3, 2026-12-06). Months and
+#: weekdays stay: they are dates. Concrete markers are read on the original text.
+_CALENDAR_WORDS = (
+    "January|February|March|April|May|June|July|August|September|October|November|December|"
+    "Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday"
+)
+_INNER_CAPITALISED = re.compile(rf"(?<=[\w,;:)] )(?!(?:{_CALENDAR_WORDS})\b)[A-Z][a-z]+(?='s\b|\b)")
+PLACEHOLDER_NAME = "Sam"
+
+
+def normalise_names(text: str) -> str:
+    """``text`` with every capitalised word inside a sentence (not a month or weekday) read as one placeholder name."""
+    return _INNER_CAPITALISED.sub(PLACEHOLDER_NAME, text)
+
 
 @dataclass(frozen=True, slots=True)
 class TriggerWord:
@@ -188,7 +205,7 @@ class SpecificityModel:
         texts = list(texts)
         if not texts:
             return []
-        tokens = tokenize(texts)
+        tokens = tokenize([normalise_names(text) for text in texts])
         sums = _token_sums(tokens)
         embeddings = embed_tokens(tokens)
         token_sets = _token_sets(tokens)
@@ -207,7 +224,12 @@ class SpecificityModel:
         self, text: str, label: SpecificityLabel, text_sum: NDArray[np.float32], token_set: NDArray[np.int64]
     ) -> tuple[TriggerWord, ...]:
         """The words whose share of the logit margin (flag class minus ``specific``) is largest."""
-        words = [match for match in _WORD.finditer(text) if match.group().lower() not in _FUNCTION_WORDS]
+        names = {match.start() for match in _INNER_CAPITALISED.finditer(text)}
+        words = [
+            match
+            for match in _WORD.finditer(text)
+            if match.group().lower() not in _FUNCTION_WORDS and match.start() not in names
+        ]
         if not words:
             return ()
         column = LABELS.index(label)
@@ -266,9 +288,10 @@ def concrete_markers(texts: Sequence[str]) -> NDArray[np.float64]:
 def feature_blocks(
     texts: Sequence[str],
 ) -> tuple[NDArray[np.float32], list[NDArray[np.int64]], NDArray[np.float64], NDArray[np.float64]]:
-    """The model's inputs: embeddings, the distinct known token ids, has-a-digit (0/1), :func:`concrete_markers`."""
+    """The model's inputs: embeddings and the distinct known token ids (of :func:`normalise_names`), has-a-digit
+    (0/1), :func:`concrete_markers`."""
     texts = list(texts)
-    tokens = tokenize(texts)
+    tokens = tokenize([normalise_names(text) for text in texts])
     digits = np.array([1.0 if _DIGIT.search(text) else 0.0 for text in texts])
     return embed_tokens(tokens), _token_sets(tokens), digits, concrete_markers(texts)
 
