@@ -67,6 +67,19 @@ RECORD_LABELS = {
 }
 
 
+def record_label(record: str) -> str:
+    """A part of a person's record (a key of ``RECORD_LABELS``, or a model's label) in words."""
+    if record in RECORD_LABELS:
+        return RECORD_LABELS[record]
+    app_label, _, model_name = record.partition(".")
+    from django.apps import apps
+
+    try:
+        return str(apps.get_model(app_label, model_name)._meta.verbose_name).capitalize()
+    except (LookupError, ValueError):
+        return "Part of the record"
+
+
 class AccessLog(models.Model):
     """A read of one person's record by someone else (G2). The person can see these.
 
@@ -97,15 +110,7 @@ class AccessLog(models.Model):
     @property
     def record_label(self) -> str:
         """What was read, in words: the stored key is never shown to the person."""
-        if self.record in RECORD_LABELS:
-            return RECORD_LABELS[self.record]
-        app_label, _, model_name = self.record.partition(".")
-        from django.apps import apps
-
-        try:
-            return str(apps.get_model(app_label, model_name)._meta.verbose_name).capitalize()
-        except (LookupError, ValueError):
-            return "Part of the record"
+        return record_label(self.record)
 
     def save(self, *args: object, **kwargs: object) -> None:
         if self._state.adding and not self.hash:

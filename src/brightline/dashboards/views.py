@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from brightline import access
 from brightline.audit.models import AccessLog, AuditEntry
+from brightline.audit.services import refused_reads as find_refused_reads
 from brightline.audit.services import verify_access_log, verify_chain
 from brightline.dashboards.inbox import inbox_for
 from brightline.dashboards.partner import partner_home
@@ -148,8 +149,9 @@ def how_outcomes_are_decided(request: HttpRequest) -> HttpResponse:
 def my_access_log(request: HttpRequest) -> HttpResponse:
     viewer = _viewer(request)
     entries = AccessLog.objects.filter(subject=viewer)[:200]
-    return render(request, "dashboards/access_log.html", {"entries": entries, "subject": viewer,
-                                                          "role_changes": changes_affecting(viewer)[:100]})
+    return render(request, "dashboards/access_log.html", {
+        "entries": entries, "subject": viewer, "refused": find_refused_reads(subject_id=viewer.pk, limit=100),
+        "role_changes": changes_affecting(viewer)[:100]})
 
 
 @require_http_methods(["GET", "POST"])
@@ -189,8 +191,24 @@ def person_access_log(request: HttpRequest, person_id: int) -> HttpResponse:
     access.open_person_record(viewer, subject, what="audit.access_log",
                               denied="Only the person and people partners can see who read a record.")
     entries = AccessLog.objects.filter(subject=subject)[:200]
-    return render(request, "dashboards/access_log.html", {"entries": entries, "subject": subject,
-                                                          "role_changes": changes_affecting(subject)[:100]})
+    return render(request, "dashboards/access_log.html", {
+        "entries": entries, "subject": subject, "refused": find_refused_reads(subject_id=subject.pk, limit=100),
+        "role_changes": changes_affecting(subject)[:100]})
+
+
+REFUSED_READS_DAYS = 30
+
+
+@require_GET
+def refused_reads(request: HttpRequest) -> HttpResponse:
+    """Refused attempts to open someone's record, newest first: for people partners, who follow them up."""
+    viewer = _viewer(request)
+    if not access.can_view_audit_trail(viewer):
+        raise PermissionDenied("Refused attempts to open a record are for people partners.")
+    attempts = find_refused_reads(since=timezone.now() - timedelta(days=REFUSED_READS_DAYS), limit=500)
+    people = Person.objects.in_bulk({attempt.subject_id for attempt in attempts if attempt.subject_id})
+    rows = [(attempt, people.get(attempt.subject_id or 0)) for attempt in attempts]
+    return render(request, "dashboards/refused_reads.html", {"rows": rows, "days": REFUSED_READS_DAYS})
 
 
 @require_GET
