@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from brightline import access
-from brightline.audit.models import AccessLog, AuditEntry
+from brightline.audit.models import AccessLog, AuditEntry, action_label, subject_label
 from brightline.audit.services import refused_reads as find_refused_reads
 from brightline.audit.services import verify_access_log, verify_chain
 from brightline.dashboards.inbox import inbox_for
@@ -260,6 +260,11 @@ def audit_trail(request: HttpRequest) -> HttpResponse:
     viewer = _viewer(request)
     if not access.can_view_audit_trail(viewer):
         raise PermissionDenied("The audit trail is for people partners.")
-    entries = AuditEntry.objects.order_by("-seq")[:100]
-    return render(request, "dashboards/audit_trail.html", {"entries": entries, "verification": verify_chain(),
+    entries = list(AuditEntry.objects.order_by("-seq")[:100])
+    names = dict(Person.objects.filter(pk__in={entry.subject_person_id for entry in entries if entry.subject_person_id})
+                 .values_list("pk", "name"))
+    rows = [(entry, action_label(entry.action),
+             subject_label(entry.subject_type, entry.subject_id, names.get(entry.subject_person_id or 0)))
+            for entry in entries]
+    return render(request, "dashboards/audit_trail.html", {"rows": rows, "verification": verify_chain(),
                                                          "access_verification": verify_access_log()})
