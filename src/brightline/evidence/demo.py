@@ -16,7 +16,6 @@ from __future__ import annotations
 import random
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.db.models import F
 
@@ -92,25 +91,6 @@ def build_demo_history(context: Any) -> None:
     _time_off(context)
 
 
-def _in_working_hours(moment: datetime, author: Any, sha: str) -> datetime:
-    """When a demo commit was written: mostly in its author's own working hours (09:00–18:00, Monday to
-    Friday, their time zone), moved back to the last such hour; each person keeps a few evenings, a few of
-    them many. So the manager's load view shows differences between people instead of flagging everyone.
-    Draws from generators of its own, so the demo's other data stay as they were for the same seed."""
-    if author is None:
-        return moment
-    habit = random.Random(f"hours:{author.email}")
-    outside_share = 0.35 if habit.random() < 0.15 else 0.03 + 0.09 * habit.random()
-    pick = random.Random(f"commit:{sha}")
-    if pick.random() < outside_share:
-        return moment
-    local = moment.astimezone(ZoneInfo(author.timezone or "UTC"))
-    while local.weekday() >= 5 or not 9 <= local.hour < 18:
-        back = local.weekday() >= 5 or local.hour < 9
-        local = (local - timedelta(days=1 if back else 0)).replace(hour=17, minute=pick.randrange(60))
-    return local.astimezone(UTC)
-
-
 def _history(service: Service, rng: Any, *, start: datetime, today: datetime, per_week: float,
              people: list[Any]) -> None:
     repository = Repository.objects.create(service=service, path=f"demo://{service.name}", branch="main",
@@ -145,11 +125,10 @@ def _history(service: Service, rng: Any, *, start: datetime, today: datetime, pe
         slow = service.name == TREND_BREAK_SERVICE and deployment.deployed_at >= break_at
         for change in range(rng.randint(1, 5)):
             lead_hours = rng.lognormvariate(3.4 if not slow else 4.9, 0.8)
+            authored = deployment.deployed_at - timedelta(hours=lead_hours)
             author = rng.choice(people) if people else None
-            sha = f"{deployment.sha[:4]}{index:026x}{change:010x}"
-            authored = _in_working_hours(deployment.deployed_at - timedelta(hours=lead_hours), author, sha)
             commits.append(CommitRecord(
-                repository=repository, sha=sha, parents="",
+                repository=repository, sha=f"{deployment.sha[:4]}{index:026x}{change:010x}", parents="",
                 author_name=author.name if author else "Demo", author_email=author.email if author else "demo@example",
                 authored_at=authored, committer_name=author.name if author else "Demo",
                 committer_email=author.email if author else "demo@example", committed_at=authored,
