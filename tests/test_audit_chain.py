@@ -152,3 +152,12 @@ def test_an_entry_failing_inside_a_rolled_back_transaction_leaves_no_trace(perso
         raise RuntimeError("the change failed")
     assert AuditEntry.objects.count() == count
     assert verify_chain().ok
+
+
+def test_the_audit_trail_page_names_actions_and_subjects_in_words(personas, client_for):
+    log_action("people.sso.refused", None, personas.erin, {"reason": "no such person"})
+    log_action("fairness.survey_answers.imported", personas.pia, None, {"rows": 3})
+    page = client_for(personas.pia).get("/audit/").content.decode()
+    assert "People: single sign-on refused" in page and "Fairness: survey answers imported" in page
+    assert personas.erin.name in page
+    assert "people.sso.refused" not in page and "survey_answers" not in page and "people.person" not in page

@@ -1,4 +1,4 @@
-"""Stored keys shown in words: the filters every page uses for references, signal inputs and audit subjects."""
+"""Stored keys shown in words: the filters the pages use for references and signal inputs."""
 
 from __future__ import annotations
 
@@ -22,8 +22,3 @@ def test_signal_inputs_and_agreement_are_words():
     assert labels.agreement("single_layer") == "one layer of evidence only"
     assert labels.kind_name("something_new") == "something new"
 
-
-def test_an_audit_subject_is_named_by_its_model(db):
-    assert labels.record_type("reviews.review") == "review"
-    assert labels.record_type("support.plancomment") == "plan comment"
-    assert labels.record_type("gone.model_name") == "model name"

@@ -10,13 +10,14 @@ only (G2), unless the person is in their own reporting line.
 from __future__ import annotations
 
 import datetime as dt
+from contextvars import ContextVar
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
-from brightline.audit.services import record_access
+from brightline.audit.services import record_access, record_refused_access
 from brightline.people.models import AccessRole, Person, under_path
 
 if TYPE_CHECKING:
@@ -577,19 +578,27 @@ RECORD_RULES: dict[str, Callable[[Person | None, Person], bool]] = {
 ERR_RECORD_DENIED = "You may not see this part of this person's record."
 
 
+# The address of the request being answered (set by ``people.middleware.PersonMiddleware``), so that a refused
+# attempt to open a record names the page or API call it came through.
+REQUEST_ADDRESS: ContextVar[str] = ContextVar("brightline_request_address", default="")
+
+
 def open_person_record(viewer: Person | None, person: Person, *, what: str, via: str = "web",
                        allowed: bool | None = None, denied: str = ERR_RECORD_DENIED, reason: str = "",
                        viewer_label: str | None = None) -> None:
     """Check that ``viewer`` may read ``what`` of ``person``'s record, and log the read in the person's access log.
 
     The check is ``RECORD_RULES[what]`` unless the caller passes ``allowed`` (the rule of the object the record
-    belongs to). Refused: ``PermissionDenied(denied)``, which pages and the API answer with 403, and nothing is
-    logged. Reading one's own record is not logged. Every view of someone's record opens it through here.
-    ``viewer_label`` names a reader with no person record (an operator at the command line).
+    belongs to). Refused: the attempt is written to the audit trail (who, whose record, which part, the door and
+    the address asked for), nothing is read or logged as a read, and ``PermissionDenied(denied)`` is raised, which
+    pages and the API answer with 403. Reading one's own record is not logged. Every view of someone's record
+    opens it through here. ``viewer_label`` names a reader with no person record (an operator at the command line).
     """
     if allowed is None:
         allowed = RECORD_RULES[what](viewer, person)
     if not allowed:
+        record_refused_access(viewer, person, what, via=via, address=REQUEST_ADDRESS.get(),
+                              viewer_label=viewer_label)
         raise PermissionDenied(denied)
     record_access(viewer, person, what, via=via, reason=reason, viewer_label=viewer_label)
 

@@ -67,6 +67,58 @@ RECORD_LABELS = {
 }
 
 
+def record_label(record: str) -> str:
+    """A part of a person's record (a key of ``RECORD_LABELS``, or a model's label) in words."""
+    if record in RECORD_LABELS:
+        return RECORD_LABELS[record]
+    app_label, _, model_name = record.partition(".")
+    from django.apps import apps
+
+    try:
+        return str(apps.get_model(app_label, model_name)._meta.verbose_name).capitalize()
+    except (LookupError, ValueError):
+        return "Part of the record"
+
+
+# Words for the parts of an audit entry's action name ("people.sso.refused"), so the trail reads as sentences.
+ACTION_AREAS = {"people": "People", "reviews": "Reviews", "feedback": "Feedback", "evidence": "Evidence",
+                "insights": "AI signals", "fairness": "Fairness", "governance": "Governance", "policy": "Policy",
+                "support": "Support plans", "promotions": "Promotions", "goals": "Goals", "audit": "Audit",
+                "access": "Record access", "operations": "Operations", "notifications": "Notifications",
+                "demo": "Demo", "jobs": "Background jobs", "rollups": "Summaries"}
+ACTION_WORDS = {"sso": "single sign-on", "hris": "HR system", "ai": "AI", "api": "API", "csv": "CSV",
+                "oidc": "OpenID Connect", "scim": "SCIM", "pto": "time off", "llm": "AI drafting",
+                "prevote": "pre-vote"}
+ACTION_LABELS = {"access.record.refused": "Record access: a refused attempt to open a person's record"}
+
+
+def action_label(action: str) -> str:
+    """An audit entry's action in words: "fairness.survey_answers.imported" reads "Fairness: survey answers
+    imported". The stored name is never shown as it is."""
+    if action in ACTION_LABELS:
+        return ACTION_LABELS[action]
+    area, _, rest = action.partition(".")
+    words = " ".join(ACTION_WORDS.get(word.lower(), word) for word in rest.replace(".", " ").replace("_", " ").split())
+    words = words.replace("one on one", "one-to-one")
+    return f"{ACTION_AREAS.get(area, area.replace('_', ' ').capitalize())}: {words or 'changed'}"
+
+
+def subject_label(subject_type: str, subject_id: str, person_name: str | None) -> str:
+    """What an audit entry is about, in words: the model's name and id, and the person it concerns."""
+    if not subject_type:
+        return person_name or ""
+    from django.apps import apps
+
+    try:
+        noun = str(apps.get_model(*subject_type.split(".", 1))._meta.verbose_name)
+    except (LookupError, ValueError):
+        noun = "record"
+    if subject_type == "people.person":
+        return person_name or f"A person no longer in Brightline ({subject_id})"
+    described = f"{noun[:1].upper()}{noun[1:]} {subject_id}"
+    return f"{described} of {person_name}" if person_name else described
+
+
 class AccessLog(models.Model):
     """A read of one person's record by someone else (G2). The person can see these.
 
@@ -97,15 +149,7 @@ class AccessLog(models.Model):
     @property
     def record_label(self) -> str:
         """What was read, in words: the stored key is never shown to the person."""
-        if self.record in RECORD_LABELS:
-            return RECORD_LABELS[self.record]
-        app_label, _, model_name = self.record.partition(".")
-        from django.apps import apps
-
-        try:
-            return str(apps.get_model(app_label, model_name)._meta.verbose_name).capitalize()
-        except (LookupError, ValueError):
-            return "Part of the record"
+        return record_label(self.record)
 
     def save(self, *args: object, **kwargs: object) -> None:
         if self._state.adding and not self.hash:

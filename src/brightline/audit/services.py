@@ -367,6 +367,57 @@ def record_access(viewer: AuditPerson | None, subject: AuditPerson, record: str,
                              reason=reason)
 
 
+REFUSED_READ = "access.record.refused"
+ADDRESS_CHARS = 300
+
+
+def record_refused_access(viewer: AuditPerson | None, subject: models.Model, record: str, *, via: str,
+                          address: str = "", viewer_label: str | None = None) -> AuditEntry:
+    """Log a refused attempt by ``viewer`` to open ``subject``'s ``record`` in the audit trail: who tried, whose
+    record (``subject_person_id``), which part, through which door (``via``) and address, and when.
+
+    Nothing was read, so the access log of reads is not touched; the person and people partners see these
+    attempts through :func:`refused_reads`."""
+    choices = [choice for choice, _label in AccessLog.VIA_CHOICES]
+    if via not in choices:
+        raise ValueError(ERR_VIA.format(choices=", ".join(choices), via=via))
+    label = viewer_label or ("An account with no person record" if viewer is None else None)
+    return log_action(REFUSED_READ, viewer, subject, {"record": record, "via": via,
+                                                      "address": address[:ADDRESS_CHARS]}, actor_label=label)
+
+
+@dataclass(frozen=True)
+class RefusedRead:
+    """A refused attempt to open someone's record, in words."""
+
+    at: datetime
+    viewer_label: str
+    subject_id: int | None
+    record_label: str
+    via_label: str
+    address: str
+
+
+def refused_reads(*, subject_id: int | None = None, since: datetime | None = None,
+                  limit: int = 200) -> list[RefusedRead]:
+    """The newest refused attempts (of one person's record, or everyone's), newest first: one query."""
+    from brightline.audit.models import record_label
+
+    entries = AuditEntry.objects.filter(action=REFUSED_READ)
+    if subject_id is not None:
+        entries = entries.filter(subject_person_id=subject_id)
+    if since is not None:
+        entries = entries.filter(created_at__gte=since)
+    via_labels = dict(AccessLog.VIA_CHOICES)
+    attempts = []
+    for entry in entries.order_by("-seq")[:limit]:
+        data = entry.data
+        attempts.append(RefusedRead(entry.created_at, entry.actor_label, entry.subject_person_id,
+                                    record_label(str(data.get("record", ""))),
+                                    via_labels.get(str(data.get("via", "")), "Unknown"), str(data.get("address", ""))))
+    return attempts
+
+
 def record_accesses(viewer: AuditPerson, subjects: Iterable[AuditPerson], record: str, *, via: str) -> int:
     """Log one page's reads of several people's ``record`` at once: the same chain as :func:`record_access`, one
     lock of the head and one insert, so a page about a team costs the same queries for 5 people as for 50.

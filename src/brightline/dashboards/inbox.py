@@ -133,17 +133,18 @@ def inbox_for(person: Person, *, today: date | None = None) -> list[InboxItem]:
                   .values("person_id", "person__name", "team__slug", "team__name")
                   .annotate(n=Count("pk"), oldest=Min("created_at")).order_by()):
         count = group["n"]
-        noun = "AI signal waits" if count == 1 else "AI signals wait"
+        verb = "waits" if count == 1 else "wait"
+        noun = f"{count} AI signal{'s' if count != 1 else ''}"
         if group["person_id"] == person.pk:
-            title, url = f"{count} {noun} for your review about you", reverse("insights:me")
+            title, url = f"{noun} about you {verb} for your review", reverse("insights:me")
         elif group["person_id"]:
-            title, url = (f"{count} {noun} for your review about {group['person__name']}",
+            title, url = (f"{noun} about {group['person__name']} {verb} for your review",
                           reverse("insights:person", args=[group["person_id"]]))
         elif group["team__slug"]:
-            title, url = (f"{count} {noun} for your review about {group['team__name']}",
+            title, url = (f"{noun} about {group['team__name']} {verb} for your review",
                           reverse("insights:team", args=[group["team__slug"]]))
         else:
-            title, url = f"{count} {noun} for your review about the organisation", reverse("insights:organisation")
+            title, url = f"{noun} about the organisation {verb} for your review", reverse("insights:organisation")
         add("signals", title, url, group["oldest"])
 
     for escalation in open_escalations_for(person):

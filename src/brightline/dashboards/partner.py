@@ -8,7 +8,7 @@ where the people partner must act for one person (an appeal, a support-plan chec
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from django.core.cache import cache
 from django.db.models import Count, Max, Q
@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from brightline.audit.models import AccessHead, AuditEntry, AuditHead
-from brightline.audit.services import verify_access_log, verify_chain
+from brightline.audit.services import REFUSED_READ, verify_access_log, verify_chain
 from brightline.jobs.models import JobRun
 from brightline.people.models import LoginThrottle, Person
 from brightline.reviews.models import Appeal, Phase, Review, ReviewCycle
@@ -162,11 +162,21 @@ def _flags(viewer: Person) -> list[Flag]:
         Flag(refused == 0, f"{refused} single sign-on login{'s' if refused != 1 else ''} refused in the last "
              f"{FLAG_WINDOW_DAYS} days." if refused else f"No single sign-on login refused in the last "
              f"{FLAG_WINDOW_DAYS} days.", trail, "See them in the audit trail"),
+        _refused_reads_flag(since),
         Flag(locked == 0, f"{locked} login{'s are' if locked != 1 else ' is'} locked after repeated wrong passwords."
              if locked else "No login is locked after wrong passwords.",
              reverse("admin:index") if viewer.user is not None and viewer.user.is_staff else "",
              "Open the administration"),
     ]
+
+
+def _refused_reads_flag(since: datetime) -> Flag:
+    """Refused attempts to open someone's record since ``since``: one count on the audit trail's action index."""
+    refused = AuditEntry.objects.filter(action=REFUSED_READ, created_at__gte=since).count()
+    if not refused:
+        return Flag(True, f"Nobody was refused a person's record in the last {FLAG_WINDOW_DAYS} days.", "", "")
+    return Flag(False, f"{refused} refused attempt{'s' if refused != 1 else ''} to open a person's record in the "
+                f"last {FLAG_WINDOW_DAYS} days.", reverse("refused-reads"), "See who tried")
 
 
 def _failed_imports() -> list[FailedImport]:

@@ -18,4 +18,5 @@ urlpatterns = [
     path("changes/", views.changes, name="changes"),
     path("policy/edit/", views.policy_edit, name="policy-edit"),
     path("audit/", views.audit_trail, name="audit-trail"),
+    path("audit/refused-reads/", views.refused_reads, name="refused-reads"),
 ]

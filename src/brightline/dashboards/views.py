@@ -13,7 +13,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from brightline import access
-from brightline.audit.models import AccessLog, AuditEntry
+from brightline.audit.models import AccessLog, AuditEntry, action_label, subject_label
+from brightline.audit.services import refused_reads as find_refused_reads
 from brightline.audit.services import verify_access_log, verify_chain
 from brightline.dashboards.inbox import inbox_for
 from brightline.dashboards.partner import partner_home
@@ -148,8 +149,9 @@ def how_outcomes_are_decided(request: HttpRequest) -> HttpResponse:
 def my_access_log(request: HttpRequest) -> HttpResponse:
     viewer = _viewer(request)
     entries = AccessLog.objects.filter(subject=viewer)[:200]
-    return render(request, "dashboards/access_log.html", {"entries": entries, "subject": viewer,
-                                                          "role_changes": changes_affecting(viewer)[:100]})
+    return render(request, "dashboards/access_log.html", {
+        "entries": entries, "subject": viewer, "refused": find_refused_reads(subject_id=viewer.pk, limit=100),
+        "role_changes": changes_affecting(viewer)[:100]})
 
 
 @require_http_methods(["GET", "POST"])
@@ -189,8 +191,24 @@ def person_access_log(request: HttpRequest, person_id: int) -> HttpResponse:
     access.open_person_record(viewer, subject, what="audit.access_log",
                               denied="Only the person and people partners can see who read a record.")
     entries = AccessLog.objects.filter(subject=subject)[:200]
-    return render(request, "dashboards/access_log.html", {"entries": entries, "subject": subject,
-                                                          "role_changes": changes_affecting(subject)[:100]})
+    return render(request, "dashboards/access_log.html", {
+        "entries": entries, "subject": subject, "refused": find_refused_reads(subject_id=subject.pk, limit=100),
+        "role_changes": changes_affecting(subject)[:100]})
+
+
+REFUSED_READS_DAYS = 30
+
+
+@require_GET
+def refused_reads(request: HttpRequest) -> HttpResponse:
+    """Refused attempts to open someone's record, newest first: for people partners, who follow them up."""
+    viewer = _viewer(request)
+    if not access.can_view_audit_trail(viewer):
+        raise PermissionDenied("Refused attempts to open a record are for people partners.")
+    attempts = find_refused_reads(since=timezone.now() - timedelta(days=REFUSED_READS_DAYS), limit=500)
+    people = Person.objects.in_bulk({attempt.subject_id for attempt in attempts if attempt.subject_id})
+    rows = [(attempt, people.get(attempt.subject_id or 0)) for attempt in attempts]
+    return render(request, "dashboards/refused_reads.html", {"rows": rows, "days": REFUSED_READS_DAYS})
 
 
 @require_GET
@@ -242,6 +260,11 @@ def audit_trail(request: HttpRequest) -> HttpResponse:
     viewer = _viewer(request)
     if not access.can_view_audit_trail(viewer):
         raise PermissionDenied("The audit trail is for people partners.")
-    entries = AuditEntry.objects.order_by("-seq")[:100]
-    return render(request, "dashboards/audit_trail.html", {"entries": entries, "verification": verify_chain(),
+    entries = list(AuditEntry.objects.order_by("-seq")[:100])
+    names = dict(Person.objects.filter(pk__in={entry.subject_person_id for entry in entries if entry.subject_person_id})
+                 .values_list("pk", "name"))
+    rows = [(entry, action_label(entry.action),
+             subject_label(entry.subject_type, entry.subject_id, names.get(entry.subject_person_id or 0)))
+            for entry in entries]
+    return render(request, "dashboards/audit_trail.html", {"rows": rows, "verification": verify_chain(),
                                                          "access_verification": verify_access_log()})

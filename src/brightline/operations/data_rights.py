@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from brightline import access
 from brightline.audit.models import AccessLog
-from brightline.audit.services import log_action
+from brightline.audit.services import log_action, refused_reads
 from brightline.evidence.models import EvidenceItem
 from brightline.feedback.models import Accomplishment, Checkpoint, ImpactDraft
 from brightline.feedback.services import invitations_for, one_on_one_notes_for, requests_about, visible_feedback
@@ -209,6 +209,9 @@ def export_personal_data(person: Person) -> dict[str, Any]:
                     for signal in signals_for_person(person) if access.can_view_signal(person, signal)],
         "access_log": [_row(entry, ("at", "viewer_label", "record", "via", "reason"))
                        for entry in AccessLog.objects.filter(subject=person).order_by("at", "pk")],
+        "refused_attempts": [{"at": attempt.at.isoformat(), "viewer_label": attempt.viewer_label,
+                              "record": attempt.record_label, "via": attempt.via_label}
+                             for attempt in reversed(refused_reads(subject_id=person.pk, limit=10_000))],
     }
 
 

@@ -15,7 +15,8 @@ from brightline import access
 
 
 class PersonMiddleware:
-    """Sets ``request.person`` to the signed-in account's active ``Person``, or ``None``."""
+    """Sets ``request.person`` to the signed-in account's active ``Person``, or ``None``, and notes the request's
+    address for ``access.open_person_record`` (a refused attempt names the page or API call)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response
@@ -23,4 +24,8 @@ class PersonMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         person = access.person_for(request.user)
         request.person = person if person is not None and person.is_active else None  # type: ignore[attr-defined]
-        return self.get_response(request)
+        address = access.REQUEST_ADDRESS.set(request.path)
+        try:
+            return self.get_response(request)
+        finally:
+            access.REQUEST_ADDRESS.reset(address)

@@ -1,6 +1,6 @@
-"""Stored keys shown by their human names: what a signal read, what a review cites, what the audit trail touched.
+"""Stored keys shown by their human names: what a signal read and what a review cites.
 
-A page never shows ``feedback_response 12``, ``single_layer``, ``evidence_item:5`` or ``reviews.review``;
+A page never shows ``feedback_response 12``, ``single_layer``, or ``evidence_item:5``;
 these filters turn each into words. A key these tables do not know is shown with its underscores as
 spaces rather than failing the page.
 """
@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 
 from django import template
-from django.apps import apps
 
 register = template.Library()
 
@@ -58,15 +57,6 @@ def citation(value: object) -> str:
 def agreement(value: object) -> str:
     """How a signal's evidence layers relate, in words."""
     return AGREEMENT_NAMES.get(str(value), _words(str(value)))
-
-
-@register.filter
-def record_type(value: object) -> str:
-    """An audit entry's subject ``reviews.review`` → ``review`` (the model's own name for itself)."""
-    try:
-        return str(apps.get_model(str(value))._meta.verbose_name)
-    except (LookupError, ValueError):
-        return _words(str(value).rpartition(".")[2])
 
 
 @register.filter
