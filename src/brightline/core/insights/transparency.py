@@ -170,9 +170,18 @@ _TEAM_THEME_SET = ("sentences written by the Brightline team, held out (one in t
                    "with the sentences, before the classifier was trained")
 
 
+def _contextual_themes_in_use() -> bool:
+    from brightline.core.insights.themes import CONTEXTUAL_CLASSIFIER_PATH, theme_classifier_in_use
+
+    return theme_classifier_in_use() == CONTEXTUAL_CLASSIFIER_PATH
+
+
 def _theme_figures(theme_metrics: Mapping[str, Any], source: str) -> list[AccuracyFigure]:
     figures: list[AccuracyFigure] = []
     independent = theme_metrics.get("independent", {})
+    if _contextual_themes_in_use() and "independent_contextual" in theme_metrics:
+        # The classifier in use reads the contextual embeddings too: its own figures on the same set.
+        independent = {**independent, **theme_metrics["independent_contextual"]}
     after = independent.get("after")
     if after:
         name = "crowd-written performance-review sentences, labelled independently"
@@ -185,6 +194,8 @@ def _theme_figures(theme_metrics: Mapping[str, Any], source: str) -> list[Accura
                     for row in after.get("per_theme", ()) if row.get("support")
                     for metric, key in (("precision", "precision"), ("recall", "recall"))]
     test = theme_metrics.get("test", {})
+    if _contextual_themes_in_use() and "test" in theme_metrics.get("independent_contextual", {}):
+        test = theme_metrics["independent_contextual"]["test"]
     if test:
         name, built = _TEAM_THEME_SET
         figures += [AccuracyFigure(name, metric, test.get(key), test.get("sentences"), source, built)

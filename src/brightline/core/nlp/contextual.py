@@ -160,9 +160,17 @@ class ContextualEncoder:
         return [encoding.ids for encoding in self.tokenizer.encode_batch(list(texts))]
 
     def encode(self, texts: Sequence[str]) -> NDArray[np.float32]:
-        """The unit-length sentence embedding of every text, float32 ``(len(texts), 384)``, in input order."""
+        """The unit-length sentence embedding of every text, float32 ``(len(texts), 384)``, in input order.
+
+        Texts are sorted by length and run in batches of similar length, so a text's vector does not depend
+        on the others in the call beyond float rounding (1e-6)."""
         if isinstance(texts, str):
             raise TypeError(TEXTS_NOT_A_SEQUENCE_ERROR)
+        # A repeated text ("LGTM", a template's sentence) is encoded once.
+        first: dict[str, int] = {}
+        positions = np.array([first.setdefault(text, len(first)) for text in texts], dtype=np.int64)
+        if len(first) < len(positions):
+            return self.encode(list(first))[positions]
         ids = self.token_ids(texts)
         result = np.zeros((len(ids), self.dimension), dtype=np.float32)
         order = np.argsort([len(row) for row in ids], kind="stable")
