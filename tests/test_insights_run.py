@@ -112,6 +112,19 @@ def test_unreleased_anonymous_answers_are_not_read(personas):
     assert comments_about([personas.mo.pk], start=start, end=datetime.now(UTC).date()) == []
 
 
+def test_the_insights_run_command_says_when_themes_fall_back_to_the_static_model(personas, feedback, monkeypatch,
+                                                                                  tmp_path):
+    from brightline.core.nlp.contextual import CONTEXTUAL_MODEL_ENVIRONMENT_VARIABLE
+
+    monkeypatch.setenv(CONTEXTUAL_MODEL_ENVIRONMENT_VARIABLE, str(tmp_path))  # a folder without the weights
+    out = StringIO()
+    call_command("insights", "run", "--person", str(personas.erin.pk), stdout=out)
+    text = out.getvalue()
+    assert "signals:" in text
+    assert "contextual language model" in text and "not installed" in text
+    assert str(tmp_path) not in text and "setup.sh" not in text
+
+
 def test_the_insights_run_command_reports_counts_as_json(personas, feedback):
     out = StringIO()
     call_command("insights", "run", "--person", str(personas.erin.pk), "--json", stdout=out)
