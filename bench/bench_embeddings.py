@@ -1,10 +1,17 @@
 """Throughput of Brightline's static embeddings (and, if installed, the full MiniLM model).
 
     .venv/bin/python bench/bench_embeddings.py                 # static model only
+    .venv/bin/python bench/bench_embeddings.py --contextual 2000   # and the numpy MiniLM encoder
     HF_HUB_OFFLINE=1 /tmp/trainvenv/bin/python bench/bench_embeddings.py --full 2000
 
 Texts are synthetic code-review and feedback comments (no shared data needed). Prints
 sentences per second; the target for the static model is at least 5,000/s on 2 cores.
+
+``--contextual N`` also times the contextual encoder (``brightline.core.nlp.contextual``: all-MiniLM-L6-v2
+in numpy, no PyTorch) against bare static ``embed``: batch throughput on N texts, and the interactive
+latency of one comment per call (median of ``--single`` calls), each as a ratio to static ``embed`` timed
+on the same texts in the same rounds. CPU seconds are printed beside wall seconds, as a busy shared
+machine stretches wall time.
 """
 
 from __future__ import annotations
@@ -14,10 +21,13 @@ import os
 import random
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from statistics import median
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
+from brightline.core.nlp.contextual import CONTEXTUAL_MODEL_MISSING_NOTICE, bundled_encoder  # noqa: E402
 from brightline.core.nlp.embeddings import embed  # noqa: E402
 
 OPENERS = ["nit:", "Thanks!", "Hmm,", "Question:", "FYI", "Suggestion:", "", "LGTM,", "Please", "Why"]
@@ -56,15 +66,57 @@ def sentences_per_second(texts: list[str], backend: str) -> float:
     return len(texts) / (time.perf_counter() - started)
 
 
+def timed(work: Callable[[], object]) -> tuple[float, float]:
+    """Wall and CPU seconds of one call."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    work()
+    return time.perf_counter() - wall, time.process_time() - cpu
+
+
+def compare_contextual(texts: list[str], single: int, rounds: int) -> None:
+    encoder = bundled_encoder()
+    if encoder is None:
+        print(f"contextual encoder skipped: {CONTEXTUAL_MODEL_MISSING_NOTICE}")
+        return
+    encoder.encode(texts[:4])
+    embed(texts[:4], backend="static")
+    batch: dict[str, list[tuple[float, float]]] = {"static": [], "contextual": []}
+    for _ in range(rounds):
+        batch["static"].append(timed(lambda: embed(texts, backend="static")))
+        batch["contextual"].append(timed(lambda: encoder.encode(texts)))
+    for kind, index in (("wall", 0), ("CPU", 1)):
+        static_rate = len(texts) / median(t[index] for t in batch["static"])
+        contextual_rate = len(texts) / median(t[index] for t in batch["contextual"])
+        print(f"batch, {kind} time: static embed {static_rate:,.0f} texts/s, contextual {contextual_rate:,.1f} "
+              f"texts/s; contextual / embed throughput ratio {contextual_rate / static_rate:.5f} "
+              f"(1 / {static_rate / contextual_rate:,.0f})")
+    latency: dict[str, list[tuple[float, float]]] = {"static": [], "contextual": []}
+    for text in texts[:single]:
+        latency["static"].append(timed(lambda text=text: embed([text], backend="static")))
+        latency["contextual"].append(timed(lambda text=text: encoder.encode([text])))
+    for kind, index in (("wall", 0), ("CPU", 1)):
+        static_ms = median(t[index] for t in latency["static"]) * 1000
+        contextual_ms = median(t[index] for t in latency["contextual"]) * 1000
+        print(f"interactive, one comment per call, {kind} time: static embed {static_ms:.3f} ms, contextual "
+              f"{contextual_ms:.1f} ms (median of {single}); contextual / embed latency ratio "
+              f"{contextual_ms / static_ms:,.0f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--count", type=int, default=100_000)
     parser.add_argument("--full", type=int, default=0, help="also time the full model on this many texts")
+    parser.add_argument("--contextual", type=int, default=0,
+                        help="also time the numpy contextual encoder against static embed on this many texts")
+    parser.add_argument("--single", type=int, default=100, help="one-comment calls timed for the latency")
+    parser.add_argument("--rounds", type=int, default=3, help="batch timings repeated; medians are printed")
     arguments = parser.parse_args()
     texts = synthetic_comments(arguments.count)
     print(f"cpus available: {len(os.sched_getaffinity(0))}")
     static_rate = sentences_per_second(texts, "static")
     print(f"static minilm (model2vec): {static_rate:,.0f} sentences/s over {len(texts):,} texts")
+    if arguments.contextual:
+        compare_contextual(texts[: arguments.contextual], arguments.single, arguments.rounds)
     if arguments.full:
         try:
             full_rate = sentences_per_second(texts[: arguments.full], "sentence-transformers")

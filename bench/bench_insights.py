@@ -24,7 +24,6 @@ from statistics import median
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-
 from bench_embeddings import synthetic_comments  # noqa: E402
 
 from brightline.core.insights import (  # noqa: E402
@@ -36,10 +35,13 @@ from brightline.core.insights import (  # noqa: E402
     build_theme_index,
     deduplicate_comments,
     load_taxonomy,
+    runtime_theme_index,
     sentiment_drift,
     summarise_themes,
 )
+from brightline.core.insights.themes import split_comments  # noqa: E402
 from brightline.core.nlp import classify_sentiment, embed  # noqa: E402
+from brightline.core.nlp.contextual import CONTEXTUAL_MODEL_MISSING_NOTICE  # noqa: E402
 
 PEOPLE = 2000
 WRITERS = 500
@@ -56,6 +58,8 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=100_000)
     parser.add_argument("--rounds", type=int, default=3,
                         help="repeat every timing this often; ratios are medians of the per-round ratios")
+    parser.add_argument("--contextual", action="store_true",
+                        help="use the product's index with the contextual model (it must be installed)")
     arguments = parser.parse_args()
     texts = synthetic_comments(arguments.count)
     start = datetime(2026, 5, 4, tzinfo=UTC)
@@ -64,6 +68,12 @@ def main() -> None:
                         source=ItemRef("feedback_response", str(i)), prompt="growth" if i % 3 == 0 else "strength")
                  for i, text in enumerate(texts)]
     index = build_theme_index(load_taxonomy(), embedder=embed)
+    if arguments.contextual:
+        index = runtime_theme_index(load_taxonomy())
+        if not index.contextual:
+            raise SystemExit(CONTEXTUAL_MODEL_MISSING_NOTICE)
+        sentences = {text for spans in split_comments(texts) for text, _, _ in spans}
+        print(f"themes read the contextual model: {len(sentences):,} distinct sentences (each encoded once)")
     embed(texts[:1000])  # load the model outside the timings
     classify_sentiment(texts[:10])
     count = len(comments)

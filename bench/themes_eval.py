@@ -31,9 +31,11 @@ sys.path.insert(0, str(ROOT / "tools" / "nlp"))
 
 from brightline.core.insights import evaluation  # noqa: E402
 from brightline.core.insights.themes import (  # noqa: E402
+    CONTEXTUAL_CLASSIFIER_PATH,
     DEFAULT_CLASSIFIER_PATH,
     build_theme_index,
     load_taxonomy,
+    runtime_theme_index,
 )
 from brightline.core.insights.transparency import SIGNAL_ACCURACY_DIR, THEME_METRICS_PATH  # noqa: E402
 from brightline.core.nlp import embed  # noqa: E402
@@ -87,14 +89,17 @@ def print_theme_table(name: str, result: dict[str, Any], *, markdown: bool) -> N
                       f"support {row['support']:>3}  predicted {row['predicted']:>3}")
 
 
-def theme_results(sets: Sequence[str]) -> dict[str, dict[str, Any]]:
-    index = build_theme_index(load_taxonomy(), embedder=embed)
+def theme_results(sets: Sequence[str], *, static: bool = False) -> dict[str, dict[str, Any]]:
+    """The product's matcher on ``sets``: the contextual classifier when the contextual model is installed
+    (``runtime_theme_index``), else, or with ``static``, the static one."""
+    index = build_theme_index(load_taxonomy(), embedder=embed) if static else runtime_theme_index(load_taxonomy())
     results: dict[str, dict[str, Any]] = {}
     for name in sets:
         sentences = independent_sentences() if name == "independent" else team_test_sentences()
         if sentences is None:
             continue
-        scored = evaluation.evaluate_themes(sentences, index, embedder=embed, split=name).to_json()
+        scored = evaluation.evaluate_themes(sentences, index, embedder=index.embed_sentences, split=name).to_json()
+        scored["classifier"] = "static + contextual embeddings" if index.contextual else "static embedding"
         scored["none_sentences"] = sum(1 for s in sentences if not s.themes)
         results[name] = scored
     return results
@@ -260,6 +265,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--markdown", action="store_true", help="print Markdown tables")
     parser.add_argument("--set", choices=("independent", "team", "both"), default="both")
+    parser.add_argument("--static", action="store_true",
+                        help="score the static classifier even when the contextual model is installed")
     parser.add_argument("--json", type=Path, help="also write the theme figures to this file")
     parser.add_argument("--all", action="store_true",
                         help="re-measure the contradiction check and print every signal's figures (the team test "
@@ -284,7 +291,7 @@ def main(argv: list[str] | None = None) -> int:
         print_all(args.markdown)
         return 0
     sets = ("independent", "team") if args.set == "both" else (args.set,)
-    results = theme_results(sets)
+    results = theme_results(sets, static=args.static)
     if "independent" in sets and "independent" not in results:
         print("independent set: skipped (../shared/data is absent)")
     titles = {"independent": "Independent set (tools/nlp/eval/themes_labels.csv, crowd-written review sentences)",
@@ -294,19 +301,27 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         args.json.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     if args.record and "independent" in results:
-        record_independent(results["independent"])
+        record_independent(results["independent"], results.get("team"))
     return 0
 
 
-def record_independent(result: dict[str, Any]) -> None:
+def record_independent(result: dict[str, Any], team: dict[str, Any] | None = None) -> None:
+    """Store the independent set's figures (and, for the contextual classifier, the team test rows')."""
     metrics = json.loads(THEME_METRICS_PATH.read_text(encoding="utf-8"))
-    fingerprint = hashlib.sha256(DEFAULT_CLASSIFIER_PATH.read_bytes()).hexdigest()
-    block = dict(metrics.get("independent", {}))
+    # The contextual classifier's figures are kept beside the static one's: the report shows the one in use.
+    contextual = str(result.get("classifier", "")).startswith("static + contextual")
+    block_key = "independent_contextual" if contextual else "independent"
+    path = CONTEXTUAL_CLASSIFIER_PATH if contextual else DEFAULT_CLASSIFIER_PATH
+    fingerprint = hashlib.sha256(path.read_bytes()).hexdigest()
+    block = dict(metrics.get(block_key, {}))
     if block.get("classifier_sha256") != fingerprint and "after" in block:
         block["before"] = block["after"]
     result = {key: value for key, value in result.items() if key != "split"}
     block.update({"classifier_sha256": fingerprint, "after": result})
-    metrics["independent"] = block
+    if contextual and team is not None:
+        # The static classifier's team figures ("test") come from core/insights/evaluation.py.
+        block["test"] = {key: value for key, value in team.items() if key != "split"}
+    metrics[block_key] = block
     THEME_METRICS_PATH.write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
     print(f"recorded the independent figures in {THEME_METRICS_PATH.name}")
 

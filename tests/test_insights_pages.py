@@ -7,6 +7,7 @@ import json
 import pytest
 
 from brightline.audit.models import AccessLog
+from brightline.core.insights.themes import CONTEXTUAL_CLASSIFIER_PATH, theme_classifier_in_use
 from brightline.core.insights.transparency import THEME_METRICS_PATH
 from tests.test_insights_review import make_signal
 
@@ -69,7 +70,9 @@ def test_the_transparency_page_states_measured_accuracy(personas, client_for):
 def test_the_transparency_page_shows_each_signals_figure_with_how_its_set_was_built(personas, client_for):
     page = client_for(personas.erin).get("/insights/transparency/").content.decode()
     themes = json.loads(THEME_METRICS_PATH.read_text())
-    independent = themes["independent"]["after"]
+    # The figures of the theme classifier in use (the contextual one's when the contextual model is installed).
+    independent = (themes["independent_contextual"] if theme_classifier_in_use() == CONTEXTUAL_CLASSIFIER_PATH
+                   else themes["independent"])["after"]
     assert "crowd-written performance-review sentences, labelled independently" in page
     assert f"{independent['micro_recall']:.3f}" in page and f"{independent['micro_precision']:.3f}" in page
     assert "two labellers worked alone" in page  # how the independent set was built

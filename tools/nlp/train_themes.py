@@ -1,6 +1,7 @@
 """Train the theme classifier that sits on top of the seed phrases (``core/insights/data/themes_classifier.json``).
 
     PYTHONPATH=src .venv/bin/python tools/nlp/train_themes.py
+    PYTHONPATH=src .venv/bin/python tools/nlp/train_themes.py --contextual   # themes_classifier_contextual.json
 
 Training rows (and nothing else; the independent set ``tools/nlp/eval/themes_labels.csv`` is never
 read here, and its source rows are excluded):
@@ -14,8 +15,11 @@ read here, and its source rows are excluded):
   230 drawn at random. Labelled by a Brightline engineer by ``tools/nlp/eval/GUIDE.md`` (task 3), without
   looking at the independent set; ``tools/nlp/themes_train_labels.md`` says how.
 
-Features per sentence: its static embedding (unit length), its best centred seed-phrase similarity per
-theme (the old matcher's scores), and TF-IDF of its words and word pairs (``sublinear_tf``, L2).
+Features per sentence: its static embedding (unit length; with ``--contextual``, the static and the
+contextual all-MiniLM-L6-v2 embeddings side by side, ``themes.contextual_theme_embedding``, written to
+``themes_classifier_contextual.json``, which the product uses when the contextual model is installed), its
+best centred seed-phrase similarity per theme (the old matcher's scores),
+and TF-IDF of its words and word pairs (``sublinear_tf``, L2).
 One logistic regression per theme (``class_weight="balanced"``). The settings (C, the weight of
 the word block) and one decision threshold for all themes are chosen by 5-fold cross-validation on
 the training rows (best micro-F1 of the out-of-fold probabilities). A theme with at least
@@ -111,8 +115,8 @@ def training_rows() -> tuple[list[str], list[frozenset[str]], list[str]]:
     return texts, labels, origin
 
 
-def dense_features(texts: list[str], index: themes.ThemeIndex) -> np.ndarray:
-    vectors = np.asarray(embed(texts), dtype=np.float32)
+def dense_features(texts: list[str], index: themes.ThemeIndex, embedder: themes.Embedder = embed) -> np.ndarray:
+    vectors = np.asarray(embedder(texts), dtype=np.float32)
     sims = themes.best_per_theme(themes.seed_similarities(vectors, row_norms(vectors), index), index)
     return np.hstack([vectors, sims]).astype(np.float64)
 
@@ -145,13 +149,16 @@ def micro(y: np.ndarray, predicted: np.ndarray) -> dict[str, float]:
             "sentences": len(y)}
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    contextual = "--contextual" in (sys.argv[1:] if argv is None else argv)
+    embedder: themes.Embedder = themes.contextual_theme_embedding if contextual else embed
+    target = themes.CONTEXTUAL_CLASSIFIER_PATH if contextual else TARGET
     taxonomy = themes.load_taxonomy()
-    index = themes.build_theme_index(taxonomy, embedder=embed, classifier=None)
+    index = themes.build_theme_index(taxonomy, embedder=embedder, classifier=None)
     ids = [theme.id for theme in taxonomy.themes]
     texts, labels, origin = training_rows()
     y = np.array([[theme in found for theme in ids] for found in labels], dtype=int)
-    dense = dense_features(texts, index)
+    dense = dense_features(texts, index, embedder)
     folds = list(KFold(5, shuffle=True, random_state=0).split(dense))
     best: tuple[float, float, float, float, np.ndarray] | None = None
     for c in GRID_C:
@@ -207,11 +214,12 @@ def main() -> int:
         "idf": np.round(vec.idf_, 6).tolist(),
         "word_weights": np.round(coefficients[width + len(ids):] * word_weight, 6).tolist(),
     }
-    TARGET.write_text(json.dumps(document, separators=(",", ":")) + "\n", encoding="utf-8")
+    target.write_text(json.dumps(document, separators=(",", ":")) + "\n", encoding="utf-8")
     # Reload through the runtime and compare with sklearn.
-    runtime = themes.build_theme_index(taxonomy, embedder=embed)
+    runtime = themes.build_theme_index(taxonomy, embedder=embedder,
+                                       classifier=themes.load_theme_classifier(taxonomy, target))
     assert runtime.classifier is not None
-    vectors = np.asarray(embed(texts), dtype=np.float32)
+    vectors = np.asarray(embedder(texts), dtype=np.float32)
     sims = themes.seed_similarities(vectors, row_norms(vectors), runtime)
     ours = runtime.classifier.probabilities(texts, vectors, themes.best_per_theme(sims, runtime))
     theirs = predict(vec, models, dense, texts, word_weight)
@@ -221,7 +229,7 @@ def main() -> int:
     print(json.dumps(cross_validation, indent=2))
     if gap > 1e-3:
         raise SystemExit("the runtime classifier does not reproduce the fitted models")
-    print(f"wrote {TARGET}")
+    print(f"wrote {target}")
     return 0
 
 

@@ -11,6 +11,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 
 from brightline.commands import write_json
+from brightline.core.nlp.contextual import contextual_notice
 from brightline.people.models import Person, Team
 
 ERR_NO_PERSON = "no person with id {value!r} (use the numeric id or the HRIS employee id)"
@@ -58,6 +59,10 @@ def _run(options: dict[str, Any], command: BaseCommand) -> int:
     command.stdout.write(f"subjects: {summary.subjects_computed} computed, {summary.subjects_unchanged} unchanged "
                          f"(inputs identical to the last run)")
     command.stdout.write(f"window: {summary.window[0]} to {summary.window[1]}")
+    notice = contextual_notice()
+    if notice is not None:
+        # Themes fall back to the static model alone; say so rather than differ silently.
+        command.stdout.write(f"note: {notice}")
     return 0
 
 

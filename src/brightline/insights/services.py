@@ -107,7 +107,7 @@ def review_counts() -> dict[str, dict[str, int]]:
 
 @cache
 def theme_index() -> core.ThemeIndex:
-    return core.build_theme_index(core.load_taxonomy(), embedder=embed)
+    return core.runtime_theme_index(core.load_taxonomy())
 
 
 @dataclass

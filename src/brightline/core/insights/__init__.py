@@ -97,8 +97,10 @@ from brightline.core.insights.themes import (
     ThemeMatch,
     assign_themes,
     build_theme_index,
+    contextual_theme_embedding,
     deduplicate_comments,
     load_taxonomy,
+    runtime_theme_index,
     summarise_themes,
 )
 from brightline.core.insights.transparency import (
@@ -153,6 +155,8 @@ __all__ = [
     "ThemeMatch",
     "assign_themes",
     "build_theme_index",
+    "contextual_theme_embedding",
+    "runtime_theme_index",
     "DistinctComments",
     "deduplicate_comments",
     "load_taxonomy",

@@ -32,6 +32,7 @@ from brightline.core.insights.themes import (
     ThemeIndex,
     seed_similarities,
     split_comments,
+    theme_classifier_in_use,
     themes_from_similarities,
 )
 from brightline.core.nlp.classifiers import LinearTextClassifier, bundled_classifier
@@ -58,13 +59,20 @@ def _file_fingerprint(path: Path) -> str:
 
 def model_versions() -> dict[str, str]:
     """``{"embeddings": "minilm-static@<hash>", "sentiment": "sentiment@<hash>", "themes": "themes@<hash>"}``:
-    the SHA-256 of the first MiB of each weights file (``themes``: the theme classifier), so a
-    retrained model shows up as a new version."""
+    the SHA-256 of the first MiB of each weights file (``themes``: the theme classifier in use, named
+    ``themes-contextual@<hash>`` when the contextual model is installed), so a retrained or newly
+    installed model shows up as a new version."""
     return {
         "embeddings": f"minilm-static@{_file_fingerprint(NLP_MODELS_PATH / 'minilm-static' / 'model.safetensors')}",
         "sentiment": f"sentiment@{_file_fingerprint(NLP_MODELS_PATH / 'sentiment' / 'weights.safetensors')}",
-        "themes": f"themes@{_file_fingerprint(DEFAULT_CLASSIFIER_PATH)}",
+        "themes": _theme_version(),
     }
+
+
+def _theme_version() -> str:
+    path = theme_classifier_in_use()
+    name = "themes" if path == DEFAULT_CLASSIFIER_PATH else "themes-contextual"
+    return f"{name}@{_file_fingerprint(path)}"
 
 
 def sentiment_from_embeddings(texts: Sequence[str], vectors: NDArray[np.float32]) -> list[SentimentScore]:
@@ -195,9 +203,15 @@ def _analyse_prepared(comments: Sequence[Comment], texts: list[str], prepared: _
     sentence_vectors = normalise_rows(piece_sums[pieces.sentence_rows])
     dimensions = piece_sums.shape[1]
     del piece_sums
-    similarities = seed_similarities(sentence_vectors, row_norms(sentence_vectors), index)
+    theme_vectors = sentence_vectors
+    if index.contextual:
+        # The contextual classifier reads the static and contextual embeddings of each sentence side by side.
+        theme_vectors = index.embed_sentences([pieces.texts[row] for row in pieces.sentence_rows.tolist()],
+                                              static=sentence_vectors)
+    similarities = seed_similarities(theme_vectors, row_norms(theme_vectors), index)
     themes = themes_from_similarities(comments, sentences, similarities, index, threshold=threshold,
-                                      vectors=sentence_vectors)
+                                      vectors=theme_vectors)
+    del theme_vectors
     del similarities
     comment_tokens, one_piece = _comment_tokens(texts, pieces, piece_tokens)
     # Most comments are one sentence: their embedding is that sentence's, already computed (a

@@ -28,9 +28,9 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
-from functools import cached_property
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -69,9 +69,12 @@ __all__ = [
     "ThemeMatch",
     "assign_themes",
     "build_theme_index",
+    "contextual_theme_embedding",
     "deduplicate_comments",
     "load_taxonomy",
     "load_theme_classifier",
+    "runtime_theme_index",
+    "theme_classifier_in_use",
     "theme_scores",
     "split_comments",
     "summarise_themes",
@@ -81,6 +84,9 @@ Embedder = Callable[[Sequence[str]], NDArray[np.float32]]
 
 DEFAULT_TAXONOMY_PATH = Path(__file__).resolve().parent / "data" / "taxonomy.json"
 DEFAULT_CLASSIFIER_PATH = Path(__file__).resolve().parent / "data" / "themes_classifier.json"
+#: The classifier trained on the static and the contextual (all-MiniLM-L6-v2) embeddings side by side
+#: (``tools/nlp/train_themes.py --contextual``); used when the contextual model is installed.
+CONTEXTUAL_CLASSIFIER_PATH = Path(__file__).resolve().parent / "data" / "themes_classifier_contextual.json"
 #: Words of the classifier's TF-IDF block (scikit-learn's default token pattern, on lower-cased text).
 WORD_PATTERN = re.compile(r"(?u)\b\w\w+\b")
 #: Cosine similarity a sentence needs with a theme's best seed phrase (chosen on the dev split).
@@ -246,6 +252,16 @@ class ThemeIndex:
     group_starts: NDArray[np.int64]
     #: The trained classifier for this taxonomy, if one was shipped; otherwise seeds and a threshold decide.
     classifier: ThemeClassifier | None = None
+    #: Whether sentences are embedded by :func:`contextual_theme_embedding` (else by the static model).
+    contextual: bool = False
+
+    def embed_sentences(self, texts: Sequence[str], static: NDArray[np.float32] | None = None) -> NDArray[np.float32]:
+        """The embeddings this index scores: ``static`` (``embed(texts)``, computed when not given), joined
+        with the contextual ones when :attr:`contextual`."""
+        from brightline.core.nlp.embeddings import embed
+
+        vectors = embed(list(texts), backend="static") if static is None else static
+        return _join_contextual(vectors, list(texts)) if self.contextual else vectors
 
     @property
     def default_threshold(self) -> float:
@@ -263,6 +279,57 @@ class ThemeIndex:
     @cached_property
     def center_squared(self) -> np.float32:
         return np.float32(self.center @ self.center)
+
+
+def contextual_theme_embedding(texts: Sequence[str]) -> NDArray[np.float32]:
+    """The static and the contextual embedding of each text side by side, scaled by 1/sqrt(2) (unit rows).
+
+    Raises ``LookupError`` when the contextual model is not installed.
+    """
+    from brightline.core.nlp.embeddings import embed
+
+    return _join_contextual(embed(list(texts), backend="static"), list(texts))
+
+
+def _join_contextual(static: NDArray[np.float32], texts: list[str]) -> NDArray[np.float32]:
+    from brightline.core.nlp.contextual import CONTEXTUAL_MODEL_MISSING_NOTICE, bundled_encoder
+
+    encoder = bundled_encoder()
+    if encoder is None:
+        raise LookupError(CONTEXTUAL_MODEL_MISSING_NOTICE)
+    joined = np.hstack([np.asarray(static, dtype=np.float32), encoder.encode(texts)])
+    joined *= np.float32(1 / np.sqrt(2))
+    return joined
+
+
+@cache
+def _contextual_seed_vectors(phrases: tuple[str, ...]) -> NDArray[np.float32]:
+    # The seed phrases are embedded once per process: the contextual encoder costs ~20 ms a phrase.
+    return contextual_theme_embedding(phrases)
+
+
+def theme_classifier_in_use() -> Path:
+    """The classifier file :func:`runtime_theme_index` uses: the contextual one when the model is installed."""
+    from brightline.core.nlp.contextual import contextual_model_folder
+
+    if contextual_model_folder() is not None and CONTEXTUAL_CLASSIFIER_PATH.is_file():
+        return CONTEXTUAL_CLASSIFIER_PATH
+    return DEFAULT_CLASSIFIER_PATH
+
+
+def runtime_theme_index(taxonomy: Taxonomy) -> ThemeIndex:
+    """The index the product uses: the contextual classifier when the contextual model is installed
+    (``theme_classifier_in_use``), else the static one (the same as ``build_theme_index(taxonomy, embedder=embed)``)."""
+    from brightline.core.nlp.embeddings import embed
+
+    path = theme_classifier_in_use()
+    if path == CONTEXTUAL_CLASSIFIER_PATH:
+        classifier = load_theme_classifier(taxonomy, path)
+        if classifier is not None:
+            index = build_theme_index(taxonomy, embedder=lambda phrases: _contextual_seed_vectors(tuple(phrases)),
+                                      classifier=classifier)
+            return replace(index, contextual=True)
+    return build_theme_index(taxonomy, embedder=embed)
 
 
 def build_theme_index(taxonomy: Taxonomy, *, embedder: Embedder, classifier: Any = _DEFAULT) -> ThemeIndex:
@@ -428,7 +495,9 @@ def assign_themes(comments: Sequence[Comment], index: ThemeIndex, *, embedder: E
     """
     spans = sentences if sentences is not None else split_comments([comment.text for comment in comments])
     if sentence_vectors is None:
-        sentence_vectors = embedder([text for sentence_spans in spans for text, _, _ in sentence_spans])
+        texts = [text for sentence_spans in spans for text, _, _ in sentence_spans]
+        # A contextual index scores static and contextual embeddings side by side.
+        sentence_vectors = index.embed_sentences(texts) if index.contextual else embedder(texts)
     vectors = np.asarray(sentence_vectors, dtype=np.float32)
     return themes_from_similarities(comments, spans, seed_similarities(vectors, row_norms(vectors), index), index,
                                     threshold=threshold, vectors=vectors)

@@ -180,9 +180,18 @@ def _theme_dataset(name: str, theme_id: str) -> str:
     return f"{name}, theme {_theme_label(theme_id).lower()}"
 
 
+def _contextual_themes_in_use() -> bool:
+    from brightline.core.insights.themes import CONTEXTUAL_CLASSIFIER_PATH, theme_classifier_in_use
+
+    return theme_classifier_in_use() == CONTEXTUAL_CLASSIFIER_PATH
+
+
 def _theme_figures(theme_metrics: Mapping[str, Any], source: str) -> list[AccuracyFigure]:
     figures: list[AccuracyFigure] = []
     independent = theme_metrics.get("independent", {})
+    if _contextual_themes_in_use() and "independent_contextual" in theme_metrics:
+        # The classifier in use reads the contextual embeddings too: its own figures on the same set.
+        independent = {**independent, **theme_metrics["independent_contextual"]}
     after = independent.get("after")
     if after:
         name = "crowd-written performance-review sentences, labelled independently"
@@ -190,17 +199,19 @@ def _theme_figures(theme_metrics: Mapping[str, Any], source: str) -> list[Accura
         figures += [AccuracyFigure(name, metric, after.get(key), after.get("sentences"), source, built)
                     for metric, key in (("micro precision", "micro_precision"), ("micro recall", "micro_recall"),
                                         ("micro F1", "micro_f1"))]
-        figures += [AccuracyFigure(_theme_dataset(name, row['theme']), metric, row.get(key), row.get("support"), source,
+        figures += [AccuracyFigure(_theme_dataset(name, row["theme"]), metric, row.get(key), row.get("support"), source,
                                    built)
                     for row in after.get("per_theme", ()) if row.get("support")
                     for metric, key in (("precision", "precision"), ("recall", "recall"))]
     test = theme_metrics.get("test", {})
+    if _contextual_themes_in_use() and "test" in theme_metrics.get("independent_contextual", {}):
+        test = theme_metrics["independent_contextual"]["test"]
     if test:
         name, built = _TEAM_THEME_SET
         figures += [AccuracyFigure(name, metric, test.get(key), test.get("sentences"), source, built)
                     for metric, key in (("micro precision", "micro_precision"), ("micro recall", "micro_recall"),
                                         ("micro F1", "micro_f1"))]
-        figures += [AccuracyFigure(_theme_dataset(name, row['theme']), metric, row.get(key), row.get("support"), source,
+        figures += [AccuracyFigure(_theme_dataset(name, row["theme"]), metric, row.get(key), row.get("support"), source,
                                    built)
                     for row in test.get("per_theme", ()) for metric, key in (("precision", "precision"),
                                                                               ("recall", "recall"))]

