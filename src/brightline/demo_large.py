@@ -269,18 +269,27 @@ class _LargeBuilder:
         self.people: list[Person] = []
 
     # -- helpers ---------------------------------------------------------------------------------------
-    def _write(self, model: type[T], rows: Iterable[T], stage: str) -> list[T]:
+    def _write(self, model: type[T], rows: Iterable[T], stage: str, *, key: str | None = None) -> list[T]:
+        """Rows whose ids are needed: ``bulk_create``, or with ``key`` (a field unique in the demo's rows)
+        ``insert_objects``, which reads the ids back by it."""
         written: list[T] = []
         batch: list[T] = []
+
+        def flush() -> None:
+            if key is None:
+                written.extend(model.objects.bulk_create(batch))  # type: ignore[attr-defined]
+            else:
+                insert_objects(model, batch, key=key, batch_size=BATCH)  # type: ignore[arg-type]
+                written.extend(batch)
+            self.progress(stage, len(batch))
+
         for row in rows:
             batch.append(row)
             if len(batch) >= BATCH:
-                written += model.objects.bulk_create(batch)  # type: ignore[attr-defined]
-                self.progress(stage, len(batch))
+                flush()
                 batch = []
         if batch:
-            written += model.objects.bulk_create(batch)  # type: ignore[attr-defined]
-            self.progress(stage, len(batch))
+            flush()
         return written
 
     def _append(self, model: type[models.Model], rows: Iterable[models.Model], stage: str) -> None:
@@ -445,7 +454,7 @@ class _LargeBuilder:
                                               sha=f"{number_of_service:06x}{number:034x}", deployed_at=moment,
                                               status=Deployment.Status.SUCCESS, source="demo",
                                               external_id=f"{service.name}@{number}"))
-        deployments = self._write(Deployment, deployments, "deployments")
+        deployments = self._write(Deployment, deployments, "deployments", key="external_id")
         by_service: dict[int, list[Deployment]] = {}
         for deployment in deployments:
             by_service.setdefault(deployment.service_id, []).append(deployment)
