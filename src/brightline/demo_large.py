@@ -2,8 +2,10 @@
 
 Built by ``brightline demo load --size large``; a benchmark input and a way to try Brightline at
 scale, never part of the test run. Everything is drawn from one seeded generator, so the same seed
-and size build the same organisation. Rows are written with ``bulk_create`` in large batches and
-the audit entries with ``log_actions``: a few statements per thousand rows, and the chain verifies.
+and size build the same organisation. Rows are written in large batches: those whose ids are needed
+with ``bulk_create`` (or ``insert_objects`` by a unique key), the history with ``insert_objects`` and,
+for the changes (the bulk of it), as plain values without a model instance per row, both through
+``COPY`` on PostgreSQL; the audit entries with ``log_actions``, and the chain verifies.
 
 The hierarchy: one chief executive, about one vice president per thousand people, one director per
 hundred, and managers with 5 to 12 engineers each (one team per manager). People partners and an
