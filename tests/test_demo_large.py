@@ -13,7 +13,7 @@ from collections import Counter
 
 import pytest
 from django.core.management import call_command
-from django.db import transaction
+from django.db import models, transaction
 
 from brightline.demo import DEMO_PASSWORD
 from brightline.demo_large import SPAN_MAX, SPAN_MIN
@@ -101,3 +101,17 @@ def test_the_audit_chain_verifies_after_the_bulk_writes():
     call_command("audit", "verify", "--json", stdout=out)
     result = json.loads(out.getvalue())
     assert result["ok"] is True and result["entries"] > PEOPLE
+
+
+def test_the_history_written_past_the_orm_reads_back_through_it():
+    load()
+    item = EvidenceItem.objects.filter(kind=EvidenceItem.Kind.MERGED_CHANGE).select_related("person").first()
+    assert item.metrics == {} and item.created_at is not None and item.occurred_at.tzinfo is not None
+    assert item.person.team_id == item.team_id and item.summary.startswith("Merged into ")
+    assert CommitRecord.objects.filter(first_release__isnull=False, is_merge=False).count() == \
+        CommitRecord.objects.count() == PullRequest.objects.count()
+    off = TimeOff.objects.first()
+    assert off.end_date >= off.start_date and off.source == "demo"
+    assert set(TimeOff.objects.values_list("kind", flat=True)) <= set(TimeOff.Kind.values)
+    assert FeedbackResponse.objects.filter(invitation__request_id=models.F("request_id")).count() == \
+        FeedbackResponse.objects.count() > 0

@@ -39,3 +39,22 @@ def test_other_personas_do_not_see_the_partner_home(personas, client_for):
     for persona in (personas.erin, personas.mo, personas.lee):
         page = client_for(persona).get("/").content.decode()
         assert "Import errors" not in page and "Review cycles across teams" not in page
+
+
+def test_the_audit_flags_show_the_hourly_walk_of_both_chains_not_one_per_page_load(personas, client_for, settings):
+    from django.db import connection
+
+    from brightline.audit.models import AuditEntry
+    from brightline.jobs.services import enqueue
+
+    settings.BRIGHTLINE_JOBS = "inline"
+    pia = client_for(personas.pia)
+    page = pia.get("/").content.decode()
+    assert re.search(r"The audit trail verifies: no entry was changed or removed\. \(checked \d+ \w+ \d{4}", page)
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE audit_auditentry SET actor_label = %s WHERE seq = %s",
+                       ["someone else", AuditEntry.objects.order_by("seq").values_list("seq", flat=True).first()])
+    assert "The audit trail verifies" in pia.get("/").content.decode()  # the page does not walk the chain
+    assert "The hash chain is broken at entry" in pia.get("/audit/").content.decode()  # the trail's own page walks it
+    enqueue("rollups.refresh", everything=True, kinds=["audit-verification"])  # what the hourly schedule runs
+    assert "The audit trail does not verify: an entry was changed or removed." in pia.get("/").content.decode()

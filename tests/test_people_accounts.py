@@ -57,6 +57,20 @@ def test_an_imported_person_gets_a_login_without_a_usable_password(tmp_path, lad
     assert Person.objects.get(employee_id="101").user.username == "ben"
 
 
+@pytest.mark.parametrize("extra", [0, 150], ids=["a few people", "more people than one pattern holds"])
+def test_an_imported_login_skips_every_taken_username_however_many_people_come(tmp_path, ladder, organisation,
+                                                                            extra):
+    for taken in ("ana", "ANA2", "ana2x", "ben7"):
+        get_user_model().objects.create(username=taken, email=f"{taken}@elsewhere.example.org")
+    others = [f"{200 + number},Person {number},p{number}@example.org,100,Platform,IC2,UTC,2022-01-01,remote,"
+              for number in range(extra)]
+    run_import(tmp_path, [*ROWS, "103,Ben Seven,ben7@example.org,100,Platform,IC2,UTC,2022-01-01,remote,", *others])
+    usernames = dict(Person.objects.values_list("employee_id", "user__username"))
+    # "ana" and "ana2" (in any case) are taken; "ana2x" is another name; "ben7" is taken, so "ben72" is next.
+    assert (usernames["100"], usernames["101"], usernames["103"]) == ("ana3", "ben", "ben72")
+    assert len(set(usernames.values())) == len(usernames) == 4 + extra
+
+
 def test_a_changed_name_and_email_update_the_login(tmp_path, ladder, organisation):
     run_import(tmp_path, ROWS)
     username = Person.objects.get(employee_id="101").user.username

@@ -42,6 +42,7 @@ def test_the_product_schedules_are_declared_by_job_name():
     assert {name: (schedule.job, str(schedule.cadence)) for name, schedule in schedules.items()} == {
         "evidence-sync": ("evidence.sync_sources", "hourly at :15"),
         "audit-checkpoint": ("audit.checkpoint", "hourly at :45"),
+        "audit-verify": ("rollups.refresh", "hourly at :40"),
         "insights-nightly": ("insights.run", "daily at 02:00"),
         "retention-purge": ("policy.purge_expired_data", "daily at 03:30"),
         "narrative-drafts": ("feedback.draft_impact_statements", "fortnightly on monday at 05:00"),
@@ -166,20 +167,23 @@ def test_status_lists_every_schedule_with_its_last_and_next_run(ping_daily, time
     time_machine.move_to(datetime(2026, 3, 3, 3, 31, tzinfo=UTC))
     out = StringIO()
     call_command("scheduler", "run", "--once", stdout=out)
-    # Due since 08:00 yesterday: audit-checkpoint and evidence-sync (hourly), insights-nightly (02:00),
+    # Due since 08:00 yesterday: audit-checkpoint, audit-verify and evidence-sync (hourly), insights-nightly
+    # (02:00),
     # notifications-immediate and rollups-stale (hourly), rollups-refresh (01:30), retention-purge and test-ping
     # (03:30); narrative-drafts is fortnightly and
     # its last slot was a week before; the daily and weekly digests' 06:00 slots have not come round again.
     lines = out.getvalue().splitlines()
     assert [line[20:] for line in lines] == [f"{name}: succeeded" for name in
-                                             ("audit-checkpoint", "evidence-sync", "insights-nightly",
+                                             ("audit-checkpoint", "audit-verify", "evidence-sync",
+                                              "insights-nightly",
                                               "notifications-immediate", "retention-purge", "rollups-refresh",
                                               "rollups-stale", "test-ping")]
     assert all(line.startswith("2026-03-03 03:31:") for line in lines)
     out = StringIO()
     call_command("scheduler", "status", "--json", stdout=out)
     schedules = {item["name"]: item for item in json.loads(out.getvalue())["schedules"]}
-    assert set(schedules) == {"audit-checkpoint", "evidence-sync", "insights-nightly", "narrative-drafts",
+    assert set(schedules) == {"audit-checkpoint", "audit-verify", "evidence-sync", "insights-nightly",
+                              "narrative-drafts",
                               "notifications-daily", "notifications-immediate", "notifications-weekly",
                               "promotions-escalate", "retention-purge", "rollups-refresh", "rollups-stale",
                               "test-ping"}

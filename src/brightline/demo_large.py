@@ -2,8 +2,10 @@
 
 Built by ``brightline demo load --size large``; a benchmark input and a way to try Brightline at
 scale, never part of the test run. Everything is drawn from one seeded generator, so the same seed
-and size build the same organisation. Rows are written with ``bulk_create`` in large batches and
-the audit entries with ``log_actions``: a few statements per thousand rows, and the chain verifies.
+and size build the same organisation. Rows are written in large batches: those whose ids are needed
+with ``bulk_create`` (or ``insert_objects`` by a unique key), the history with ``insert_objects`` and,
+for the changes (the bulk of it), as plain values without a model instance per row, both through
+``COPY`` on PostgreSQL; the audit entries with ``log_actions``, and the chain verifies.
 
 The hierarchy: one chief executive, about one vice president per thousand people, one director per
 hundred, and managers with 5 to 12 engineers each (one team per manager). People partners and an
@@ -21,10 +23,10 @@ from typing import Any, TypeVar
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Permission
-from django.db import models, transaction
+from django.db import connections, models, transaction
 from django.utils import timezone
 
-from brightline.audit.services import log_action, log_actions
+from brightline.audit.services import insert_objects, insert_rows, log_action, log_actions
 from brightline.demo import (
     DEMO_EMAIL_DOMAIN,
     DEMO_ORGANISATION_NAME,
@@ -207,6 +209,52 @@ def load_large_demo(*, seed: int = 7, people: int = DEFAULT_PEOPLE, years: int =
     return DemoResult(True, len(builder.people), len(builder.teams), today, large_accounts())
 
 
+# The columns of a change's commit, pull request and evidence item, in the order ``_delivery`` gives them.
+CHANGE_COLUMNS = (
+    ("repository_id", "sha", "author_name", "author_email", "authored_at", "committer_name", "committer_email",
+     "committed_at", "subject", "lines_added", "lines_deleted", "files_changed", "person_id", "first_release_id"),
+    ("service_id", "source", "external_id", "number", "title", "author", "person_id", "state", "opened_at",
+     "first_review_at", "approved_at", "approvals", "merged_at", "updated_at"),
+    ("kind", "title", "summary", "occurred_at", "person_id", "team_id", "service", "source", "source_ref"),
+)
+
+
+class _ValuesWriter:
+    """Rows of ``model`` given as plain values of ``columns`` (attribute names); every other column gets its
+    default, computed once (``auto_now`` fields the current time). Written with ``insert_rows`` (``COPY`` on
+    PostgreSQL): no model instance per row."""
+
+    def __init__(self, model: type[models.Model], columns: tuple[str, ...]):
+        connection = connections[model.objects.db]
+        fields = {field.attname: field for field in model._meta.concrete_fields}
+        now = timezone.now()
+        rest = [field for name, field in fields.items() if name not in columns and not field.primary_key]
+        self.model, self.names = model, (*columns, *(field.attname for field in rest))
+        self.constants = tuple(field.get_db_prep_save(
+            now if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False) else field.get_default(),
+            connection) for field in rest)
+        adapt = {models.DateTimeField: connection.ops.adapt_datetimefield_value,
+                 models.DateField: connection.ops.adapt_datefield_value}
+        # PostgreSQL takes dates and times as they are; SQLite stores them as text.
+        self.adapters = [] if connection.vendor == "postgresql" else [
+            (position, adapt[type(fields[name])]) for position, name in enumerate(columns)
+            if type(fields[name]) in adapt]
+
+    def write(self, rows: list[tuple[Any, ...]]) -> None:
+        if not rows:
+            return
+        if self.adapters:
+            rows = [self._adapted(row) for row in rows]
+        insert_rows(self.model, self.names, [row + self.constants for row in rows], batch_size=BATCH)
+
+    def _adapted(self, row: tuple[Any, ...]) -> tuple[Any, ...]:
+        values = list(row)
+        for position, adapt in self.adapters:
+            if values[position] is not None:
+                values[position] = adapt(values[position])
+        return tuple(values)
+
+
 class _LargeBuilder:
     def __init__(self, rng: random.Random, organisation: Organisation, today: date, years: int,
                  plan: list[_Row], progress: Progress):
@@ -223,19 +271,42 @@ class _LargeBuilder:
         self.people: list[Person] = []
 
     # -- helpers ---------------------------------------------------------------------------------------
-    def _write(self, model: type[T], rows: Iterable[T], stage: str) -> list[T]:
+    def _write(self, model: type[T], rows: Iterable[T], stage: str, *, key: str | None = None) -> list[T]:
+        """Rows whose ids are needed: ``bulk_create``, or with ``key`` (a field unique in the demo's rows)
+        ``insert_objects``, which reads the ids back by it."""
         written: list[T] = []
         batch: list[T] = []
+
+        def flush() -> None:
+            if key is None:
+                written.extend(model.objects.bulk_create(batch))  # type: ignore[attr-defined]
+            else:
+                insert_objects(model, batch, key=key, batch_size=BATCH)  # type: ignore[arg-type]
+                written.extend(batch)
+            self.progress(stage, len(batch))
+
         for row in rows:
             batch.append(row)
             if len(batch) >= BATCH:
-                written += model.objects.bulk_create(batch)  # type: ignore[attr-defined]
+                flush()
+                batch = []
+        if batch:
+            flush()
+        return written
+
+    def _append(self, model: type[models.Model], rows: Iterable[models.Model], stage: str) -> None:
+        """Rows nobody needs the ids of (most of the history): written as ``insert_objects`` does, with
+        ``COPY`` on PostgreSQL, instead of through ``bulk_create``'s per-value preparation."""
+        batch: list[models.Model] = []
+        for row in rows:
+            batch.append(row)
+            if len(batch) >= BATCH:
+                insert_objects(model, batch, batch_size=BATCH)
                 self.progress(stage, len(batch))
                 batch = []
         if batch:
-            written += model.objects.bulk_create(batch)  # type: ignore[attr-defined]
+            insert_objects(model, batch, batch_size=BATCH)
             self.progress(stage, len(batch))
-        return written
 
     def _thing(self) -> str:
         return self.rng.choice(THINGS)
@@ -326,7 +397,7 @@ class _LargeBuilder:
                 row.person = person
         self.people = [row.person for row in self.plan if row.person is not None]
         rebuild_chain_paths()
-        self._write(Identity, (identity for person in self.people for identity in (
+        self._append(Identity, (identity for person in self.people for identity in (
             Identity(person=person, kind="email", value=person.email),
             Identity(person=person, kind="github", value=person.email.split("@")[0].replace(".", "-")))),
             "identities")
@@ -385,7 +456,7 @@ class _LargeBuilder:
                                               sha=f"{number_of_service:06x}{number:034x}", deployed_at=moment,
                                               status=Deployment.Status.SUCCESS, source="demo",
                                               external_id=f"{service.name}@{number}"))
-        deployments = self._write(Deployment, deployments, "deployments")
+        deployments = self._write(Deployment, deployments, "deployments", key="external_id")
         by_service: dict[int, list[Deployment]] = {}
         for deployment in deployments:
             by_service.setdefault(deployment.service_id, []).append(deployment)
@@ -393,7 +464,10 @@ class _LargeBuilder:
         incidents: list[Incident] = []
         pages: list[Page] = []
 
-        def changes() -> Iterator[tuple[CommitRecord, PullRequest, EvidenceItem]]:
+        def changes() -> Iterator[tuple[tuple[Any, ...], tuple[Any, ...], tuple[Any, ...]]]:
+            """A commit, its pull request and its evidence item per change, as values of ``CHANGE_COLUMNS``:
+            hundreds of thousands of rows, too many to build a model instance for each."""
+            merged = str(EvidenceItem.Kind.MERGED_CHANGE.value)
             for service in self.services:
                 repository = self.repositories[service.pk]
                 people = owners[service.pk]
@@ -402,28 +476,21 @@ class _LargeBuilder:
                         author = self.rng.choice(people)
                         authored = deployment.deployed_at - timedelta(hours=self.rng.lognormvariate(3.4, 0.8))
                         handle = author.email.split("@")[0].replace(".", "-")
-                        ref = f"{service.name}#{index * 8 + change + 1}"
+                        number = index * 8 + change + 1
+                        ref = f"{service.name}#{number}"
                         title = self.rng.choice(PR_TITLES).format(x=self._thing())
+                        merged_at = authored + timedelta(hours=31)
                         yield (
-                            CommitRecord(repository=repository, sha=f"{deployment.sha[:6]}{index:024x}{change:010x}",
-                                   author_name=author.name, author_email=author.email, authored_at=authored,
-                                   committer_name=author.name, committer_email=author.email, committed_at=authored,
-                                   subject=self.rng.choice(COMMIT_SUBJECTS), lines_added=self.rng.randint(2, 400),
-                                   lines_deleted=self.rng.randint(0, 150), files_changed=self.rng.randint(1, 9),
-                                   person=author, first_release=deployment),
-                            PullRequest(service=service, source="demo", external_id=ref, number=index * 8 + change + 1,
-                                        title=title, author=handle, person=author, state="merged",
-                                        opened_at=authored - timedelta(hours=2),
-                                        first_review_at=authored + timedelta(hours=self.rng.uniform(0.5, 20)),
-                                        approved_at=authored + timedelta(hours=self.rng.uniform(21, 30)),
-                                        approvals=self.rng.randint(1, 2),
-                                        merged_at=authored + timedelta(hours=31), updated_at=deployment.deployed_at),
-                            EvidenceItem(kind=EvidenceItem.Kind.MERGED_CHANGE, title=title,
-                                         summary=f"Merged into {service.name}; "
-                                                 f"shipped in {deployment.version}.",
-                                         occurred_at=authored + timedelta(hours=31), person=author,
-                                         team_id=author.team_id, service=service.name, source="demo",
-                                         source_ref=ref))
+                            (repository.pk, f"{deployment.sha[:6]}{index:024x}{change:010x}", author.name,
+                             author.email, authored, author.name, author.email, authored,
+                             self.rng.choice(COMMIT_SUBJECTS), self.rng.randint(2, 400), self.rng.randint(0, 150),
+                             self.rng.randint(1, 9), author.pk, deployment.pk),
+                            (service.pk, "demo", ref, number, title, handle, author.pk, "merged",
+                             authored - timedelta(hours=2), authored + timedelta(hours=self.rng.uniform(0.5, 20)),
+                             authored + timedelta(hours=self.rng.uniform(21, 30)), self.rng.randint(1, 2),
+                             merged_at, deployment.deployed_at),
+                            (merged, title, f"Merged into {service.name}; shipped in {deployment.version}.",
+                             merged_at, author.pk, author.team_id, service.name, "demo", ref))
                     if self.rng.random() < 0.06:
                         opened = deployment.deployed_at + timedelta(minutes=self.rng.randint(10, 600))
                         handler = self.rng.choice(people)
@@ -440,30 +507,28 @@ class _LargeBuilder:
                                               urgency="high", source="demo",
                                               external_id=f"{service.name}-page-{index}-{page}"))
 
-        commits: list[CommitRecord] = []
-        pulls: list[PullRequest] = []
-        items: list[EvidenceItem] = []
-        for commit, pull, item in changes():
-            commits.append(commit)
-            pulls.append(pull)
-            items.append(item)
-            if len(commits) >= BATCH:
-                CommitRecord.objects.bulk_create(commits)
-                PullRequest.objects.bulk_create(pulls)
-                EvidenceItem.objects.bulk_create(items)
-                self.progress("changes", len(commits))
-                commits, pulls, items = [], [], []
-        CommitRecord.objects.bulk_create(commits)
-        PullRequest.objects.bulk_create(pulls)
-        EvidenceItem.objects.bulk_create(items)
-        self.progress("changes", len(commits))
+        writers = [_ValuesWriter(model, columns) for model, columns in
+                   zip((CommitRecord, PullRequest, EvidenceItem), CHANGE_COLUMNS, strict=True)]
+        batches: tuple[list[tuple[Any, ...]], ...] = ([], [], [])
+        for rows in changes():
+            for batch, row in zip(batches, rows, strict=True):
+                batch.append(row)
+            if len(batches[0]) >= BATCH:
+                written = len(batches[0])
+                for writer, batch in zip(writers, batches, strict=True):
+                    writer.write(batch)
+                    batch.clear()
+                self.progress("changes", written)
+        for writer, batch in zip(writers, batches, strict=True):
+            writer.write(batch)
+        self.progress("changes", len(batches[0]))
         written = self._write(Incident, incidents, "incidents")
-        self._write(EvidenceItem, (EvidenceItem(
+        self._append(EvidenceItem, (EvidenceItem(
             kind=EvidenceItem.Kind.INCIDENT_HANDLED, title=f"Handled: {i.title}",
             summary=f"{i.severity} on {i.service.name}", occurred_at=i.opened_at, person=i.handled_by,
             team_id=i.handled_by.team_id if i.handled_by else None, service=i.service.name, source="demo-incident",
             source_ref=i.external_id) for i in written), "incidents")
-        self._write(Page, pages, "pages")
+        self._append(Page, pages, "pages")
 
     # -- feedback, accomplishments, reviews ------------------------------------------------------------
     def _halves(self) -> list[tuple[str, date, date]]:
@@ -522,7 +587,7 @@ class _LargeBuilder:
                                        one_thing_to_grow=self._feedback_text(GROW_TEXTS),
                                        submitted_at=invitation.request.closed_at - timedelta(days=3))  # type: ignore[operator]
 
-        self._write(FeedbackResponse, responses(), "feedback")
+        self._append(FeedbackResponse, responses(), "feedback")
 
     def _accomplishments(self) -> None:
         from brightline.feedback.models import Accomplishment, ImpactLevel
@@ -547,7 +612,7 @@ class _LargeBuilder:
                                          impact_level=self.rng.choice(ImpactLevel.values),
                                          teams_affected=self.rng.randint(1, 6))
 
-        self._write(Accomplishment, rows(), "accomplishments")
+        self._append(Accomplishment, rows(), "accomplishments")
 
     def _goals(self) -> None:
         """Half the engineers keep a goal due at the end of the quarter; its first key result cites their newest
@@ -571,7 +636,7 @@ class _LargeBuilder:
                       .values("person_id").annotate(last=Max("pk")).order_by().values_list("person_id", "last"))
         owner_of = {goal.pk: goal.owner_id for goal in goals}
         through = KeyResult.evidence.through
-        self._write(through, (through(keyresult_id=result.pk, evidenceitem_id=newest[owner_of[result.goal_id]])
+        self._append(through, (through(keyresult_id=result.pk, evidenceitem_id=newest[owner_of[result.goal_id]])
                               for result in results if result.position == 0 and owner_of[result.goal_id] in newest),
                     "goals")
 
@@ -597,7 +662,7 @@ class _LargeBuilder:
                 for p in population), "reviews")
             if is_open:
                 continue
-            self._write(DimensionAssessment, (DimensionAssessment(
+            self._append(DimensionAssessment, (DimensionAssessment(
                 review=review, dimension=dimension,
                 proposed_outcome=(outcome := self.rng.choices(Outcome.values, (1, 7, 2))[0]), outcome=outcome,
                 rationale="See the cited evidence.") for review in reviews for dimension in Dimension.values),
@@ -617,7 +682,7 @@ class _LargeBuilder:
         drawn = ((person, attribute, self.rng.choices([v for v, _ in values], [w for _, w in values])[0])
                  for person in self.people for attribute, values in DEMOGRAPHICS.items())
         # An empty answer: the person did not say, and nothing is stored.
-        self._write(DemographicRecord, (DemographicRecord(person=person, attribute=attribute, value=value)
+        self._append(DemographicRecord, (DemographicRecord(person=person, attribute=attribute, value=value)
                                         for person, attribute, value in drawn if value), "demographics")
         events: list[HrisEvent] = []
         seen: set[tuple[str, str, date]] = set()
@@ -640,7 +705,7 @@ class _LargeBuilder:
                                     regretted=self.rng.random() < 0.4 if kind == "left" else None,
                                     from_team=self.rng.choice(teams),
                                     to_team="" if kind == "left" else "Product management"))
-        self._write(HrisEvent, events, "movements")
+        self._append(HrisEvent, events, "movements")
         rounds = [self.today - timedelta(days=91 * n + 12) for n in range(4 * self.years)]
 
         def answers() -> Iterator[SurveyResponse]:
@@ -653,7 +718,7 @@ class _LargeBuilder:
                                              team_id=manager.team_id,
                                              answer=min(5, max(1, round(self.rng.gauss(mean + trend * number, 0.7)))))
 
-        self._write(SurveyResponse, answers(), "surveys")
+        self._append(SurveyResponse, answers(), "surveys")
 
     def _time_off(self) -> None:
         from brightline.evidence.models import TimeOff
@@ -672,4 +737,4 @@ class _LargeBuilder:
                                   kind=self.rng.choice(kinds), source="demo")
                     day += timedelta(days=length)
 
-        self._write(TimeOff, rows(), "time off")
+        self._append(TimeOff, rows(), "time off")

@@ -165,6 +165,14 @@ def write_checkpoint(chain: str, seq: int, head_hash: str) -> AuditCheckpoint:
     return checkpoint
 
 
+def write_checkpoints(chain: str, heads: list[tuple[int, str]]) -> None:
+    """Sign many heads of ``chain`` at once (a bulk writer's every N-th entry); one already signed is kept."""
+    now = timezone.now()
+    AuditCheckpoint.objects.bulk_create(
+        [AuditCheckpoint(chain=chain, seq=seq, hash=head_hash, mac=sign_checkpoint(chain, seq, head_hash),
+                         created_at=now) for seq, head_hash in heads], ignore_conflicts=True, batch_size=1000)
+
+
 def checkpoint_heads() -> list[AuditCheckpoint]:
     """Sign the current head of both chains (``brightline audit checkpoint``); an empty chain has none."""
     written = []
@@ -213,8 +221,7 @@ def log_actions(
             insert_rows(AuditEntry, ENTRY_COLUMNS, rows)
             head.seq, head.hash = seq, prev_hash
             head.save(update_fields=["seq", "hash"])
-            for checkpoint_seq, checkpoint_hash in checkpoints:
-                write_checkpoint(CHAIN_AUDIT, checkpoint_seq, checkpoint_hash)
+            write_checkpoints(CHAIN_AUDIT, checkpoints)
     if rows:
         actions_logged.send(sender=AuditEntry, actions=frozenset(row[2] for row in rows))
     return len(rows)
@@ -245,8 +252,11 @@ def insert_objects(model: type[models.Model], objects: list[Any], *, key: str | 
             for obj in objects:
                 setattr(obj, field.attname, now)
 
+    plain = (str, int, bool)
+    is_json = {field.attname: field.get_internal_type() == "JSONField" for field in fields}
+
     def stored(field: models.Field[Any, Any], value: Any) -> Any:
-        if value is None or type(value) in (str, int, bool) and field.get_internal_type() != "JSONField":
+        if value is None or type(value) in plain and not is_json[field.attname]:
             return value
         if isinstance(value, datetime):
             return ops.adapt_datetimefield_value(value)
@@ -278,11 +288,23 @@ def insert_rows(model: type[models.Model], columns: tuple[str, ...], rows: list[
     connection = connections[model.objects.db]
     quote = connection.ops.quote_name
     fields = [model._meta.get_field(name) for name in columns]
-    sql = (f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(field.column) for field in fields)}) "
-           f"VALUES ({', '.join(['%s'] * len(fields))})")
+    table, names = quote(model._meta.db_table), ", ".join(quote(field.column) for field in fields)
+    if connection.vendor == "postgresql":
+        _copy_rows(connection, f"COPY {table} ({names}) FROM STDIN", rows)
+        return
+    sql = f"INSERT INTO {table} ({names}) VALUES ({', '.join(['%s'] * len(fields))})"
     with connection.cursor() as cursor:
         for start in range(0, len(rows), batch_size):
             cursor.executemany(sql, rows[start:start + batch_size])
+
+
+def _copy_rows(connection: Any, sql: str, rows: Iterable[tuple[Any, ...]]) -> None:
+    """PostgreSQL: stream ``rows`` with ``COPY … FROM STDIN`` (psycopg adapts each value as it would a query
+    parameter), several times faster than ``executemany``, which sends one statement per row."""
+    connection.ensure_connection()
+    with connection.connection.cursor() as cursor, cursor.copy(sql) as copy:
+        for row in rows:
+            copy.write_row(row)
 
 
 @dataclass(frozen=True)

@@ -10,22 +10,24 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from django.core.cache import cache
 from django.db.models import Count, Max, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from brightline.audit.models import AccessHead, AuditEntry, AuditHead
+from brightline.audit.models import AuditEntry
 from brightline.audit.services import REFUSED_READ, verify_access_log, verify_chain
 from brightline.jobs.models import JobRun
 from brightline.people.models import LoginThrottle, Person
 from brightline.reviews.models import Appeal, Phase, Review, ReviewCycle
+from brightline.rollups.services import read_one
 from brightline.support.models import Cadence, SupportPlan
 
 CADENCE_DAYS = {Cadence.WEEKLY: 7, Cadence.FORTNIGHTLY: 14, Cadence.MONTHLY: 30}
 FLAG_WINDOW_DAYS = 30
 FAILED_IMPORTS = 5
-VERIFY_CACHE_SECONDS = 300
+# Both chains are walked by the hourly rollup job, not on a page load: a walk reads every entry and every read
+# of a record, which grows with the organisation and its history.
+VERIFICATION_ROLLUP = "audit-verification"
 # Jobs that bring data in: their failures are import errors the people partner follows up.
 IMPORT_JOB_PREFIXES = ("evidence.",)
 IMPORT_JOB_LABELS = {"evidence.ingest_git": "Git repository ingest", "evidence.sync_sources": "Evidence source sync"}
@@ -80,8 +82,7 @@ def _day(value: str | None) -> date | None:
         return None
 
 
-def _cycles() -> list[CycleOverview]:
-    open_cycles = list(ReviewCycle.objects.exclude(phase=Phase.CLOSED).order_by("-opened_at"))
+def _cycles(open_cycles: list[ReviewCycle]) -> list[CycleOverview]:
     counts = (Review.objects.filter(cycle__in=open_cycles).values("cycle_id", "team__name")
               .annotate(people=Count("pk"), self_reviews=Count("pk", filter=Q(self_review_submitted_at__isnull=False)),
                         assessments=Count("pk", filter=Q(assessment_submitted_at__isnull=False)),
@@ -96,19 +97,26 @@ def _cycles() -> list[CycleOverview]:
     return list(overviews.values())
 
 
-def _overdue(today: date) -> list[Action]:
+def _overdue_steps(overviews: list[CycleOverview], today: date) -> list[Action]:
+    """Open cycles past the end of their self-review or assessment phase, counted from the per-team progress."""
     actions: list[Action] = []
-    for cycle in ReviewCycle.objects.filter(phase__in=(Phase.SELF_REVIEW, Phase.MANAGER_ASSESSMENT)):
-        ends = _day(cycle.phase_ends_on(cycle.phase))
-        if ends is None or ends >= today:
+    for overview in overviews:
+        cycle = overview.cycle
+        if cycle.phase not in (Phase.SELF_REVIEW, Phase.MANAGER_ASSESSMENT) or overview.phase_ends_on is None \
+                or overview.phase_ends_on >= today:
             continue
-        missing = Q(self_review_submitted_at__isnull=True) if cycle.phase == Phase.SELF_REVIEW \
-            else Q(assessment_submitted_at__isnull=True)
-        waiting = cycle.reviews.filter(missing).count()
+        submitted = sum(row.self_reviews if cycle.phase == Phase.SELF_REVIEW else row.assessments
+                        for row in overview.teams)
+        waiting = sum(row.people for row in overview.teams) - submitted
         if waiting:
             what = "self review" if cycle.phase == Phase.SELF_REVIEW else "manager assessment"
             actions.append(Action(f"{cycle.name}: {waiting} {what}{'s' if waiting != 1 else ''} not submitted",
-                                  ends, reverse("reviews:cycle", args=[cycle.pk]), "Open the cycle"))
+                                  overview.phase_ends_on, overview.url, "Open the cycle"))
+    return actions
+
+
+def _overdue(overviews: list[CycleOverview], today: date) -> list[Action]:
+    actions = _overdue_steps(overviews, today)
     for appeal in Appeal.objects.filter(
             Q(status__in=(Appeal.Status.REQUESTED, Appeal.Status.IN_REVIEW), due_on__lt=today)
             | Q(status=Appeal.Status.ESCALATED, escalation_decided_at__isnull=True, escalation_due_on__lt=today)
@@ -135,30 +143,31 @@ def _overdue(today: date) -> list[Action]:
     return sorted(actions, key=lambda action: (action.due_on, action.text))
 
 
-def _verification() -> tuple[bool, bool]:
-    """Both chains verified, cached per head so a home page load does not walk an unchanged chain again."""
-    audit_head = AuditHead.objects.filter(pk=1).values_list("seq", flat=True).first() or 0
-    access_head = AccessHead.objects.filter(pk=1).values_list("seq", flat=True).first() or 0
-    key = f"partner-home-verify:{audit_head}:{access_head}"
-    cached = cache.get(key)
-    if cached is None:
-        cached = (verify_chain().ok, verify_access_log().ok)
-        cache.set(key, cached, VERIFY_CACHE_SECONDS)
-    return cached
+def verify_both(key: str = "") -> dict[str, bool]:
+    """The rollup behind the audit flags: walk both chains (the hourly job and the nightly refresh run this)."""
+    return {"audit": verify_chain().ok, "access": verify_access_log().ok}
+
+
+def _verification() -> tuple[bool, bool, datetime]:
+    """Both chains' last verification and when it ran (computed now only if it never ran)."""
+    fresh = read_one(VERIFICATION_ROLLUP, "")
+    return bool(fresh.value["audit"]), bool(fresh.value["access"]), fresh.as_of
 
 
 def _flags(viewer: Person) -> list[Flag]:
-    audit_ok, access_ok = _verification()
+    audit_ok, access_ok, checked_at = _verification()
+    checked = f" (checked {timezone.localtime(checked_at):%-d %b %Y %H:%M})"
     trail = reverse("audit-trail")
     since = timezone.now() - timedelta(days=FLAG_WINDOW_DAYS)
     refused = AuditEntry.objects.filter(action="people.sso.refused", created_at__gte=since).count()
     locked = LoginThrottle.objects.filter(locked_until__gt=timezone.now()).count()
     return [
-        Flag(audit_ok, "The audit trail verifies: no entry was changed or removed." if audit_ok
-             else "The audit trail does not verify: an entry was changed or removed.", trail, "Open the audit trail"),
-        Flag(access_ok, "The log of record reads verifies." if access_ok
-             else "The log of record reads does not verify: a read was changed or removed.", trail,
+        Flag(audit_ok, ("The audit trail verifies: no entry was changed or removed." if audit_ok
+                        else "The audit trail does not verify: an entry was changed or removed.") + checked, trail,
              "Open the audit trail"),
+        Flag(access_ok, ("The log of record reads verifies." if access_ok
+                         else "The log of record reads does not verify: a read was changed or removed.") + checked,
+             trail, "Open the audit trail"),
         Flag(refused == 0, f"{refused} single sign-on login{'s' if refused != 1 else ''} refused in the last "
              f"{FLAG_WINDOW_DAYS} days." if refused else f"No single sign-on login refused in the last "
              f"{FLAG_WINDOW_DAYS} days.", trail, "See them in the audit trail"),
@@ -192,5 +201,6 @@ def _failed_imports() -> list[FailedImport]:
 
 def partner_home(viewer: Person, *, today: date | None = None) -> dict[str, object]:
     today = today or timezone.localdate()
-    return {"partner_cycles": _cycles(), "partner_overdue": _overdue(today), "partner_flags": _flags(viewer),
+    cycles = _cycles(list(ReviewCycle.objects.exclude(phase=Phase.CLOSED).order_by("-opened_at")))
+    return {"partner_cycles": cycles, "partner_overdue": _overdue(cycles, today), "partner_flags": _flags(viewer),
             "partner_imports": _failed_imports()}

@@ -59,7 +59,7 @@ class PeopleImportError(Exception):
         self.errors = errors
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PersonRow:
     line: int
     employee_id: str

@@ -9,10 +9,10 @@ from brightline.jobs.services import Progress, job
 
 
 @job("rollups.refresh")
-def refresh(progress: Progress, *, everything: bool = False) -> dict[str, Any]:
+def refresh(progress: Progress, *, everything: bool = False, kinds: list[str] | None = None) -> dict[str, Any]:
     from brightline.rollups.services import refresh as refresh_rollups
 
-    report = refresh_rollups(everything=everything,
+    report = refresh_rollups(everything=everything, kinds=kinds,
                              progress=lambda done, total: progress.update(done, total=total))
     progress.update(report.computed, total=report.computed,
                     message=f"{report.computed} rollup{'s' if report.computed != 1 else ''} recomputed")
