@@ -3,7 +3,7 @@
 # throw-away Redis for the Celery tests. Servers listen on loopback only and are stopped on exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup.sh --test
+scripts/setup.sh --test --contextual-model  # the optional model too, so its own tests run
 echo "== Lint (ruff, mypy on the pure core)"
 .venv/bin/ruff check src tests bench tools
 .venv/bin/mypy

