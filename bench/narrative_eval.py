@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
 import sys
 from collections import Counter
 from pathlib import Path
@@ -43,7 +44,8 @@ SPECIFIC_FLAGGED_TARGET = 0.10
 WEAK_LABELS = frozenset({"vague", "character"})
 HEADLINE_FLAGS = frozenset({"vague", "personality"})
 LABELLED = ROOT / "tests" / "fixtures" / "narrative_labelled.csv"
-CR_USEFULNESS = ROOT.parent / "shared" / "data" / "cr_usefulness" / "cr_usefulness_comments.csv"
+RESEARCH_DATA = Path(os.environ.get("BRIGHTLINE_SHARED_DATA") or ROOT.parent / "shared" / "data")
+CR_USEFULNESS = RESEARCH_DATA / "cr_usefulness" / "cr_usefulness_comments.csv"
 
 
 def load_labelled() -> list[dict[str, str]]:

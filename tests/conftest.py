@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 
@@ -23,7 +22,6 @@ if "BRIGHTLINE_CONTEXTUAL_MODEL_DIR" not in os.environ:
 
     os.environ["BRIGHTLINE_CONTEXTUAL_MODEL_DIR"] = tempfile.mkdtemp(prefix="brightline-no-contextual-model-")
 
-SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 PASSWORD = "a-long-test-password"
 # The date-sensitivity check (scripts/test.sh) runs the demo tests with the clock this many days from
 # today, moved with time-machine inside the test process; the machine's own clock is never changed.

@@ -1,11 +1,10 @@
 """Audits of the shared public data, checked against Fairlearn and SciPy."""
 
 import csv
-from pathlib import Path
 
 import pytest
+from tests.research_data import RESEARCH_DATA as SHARED_DATA
 
-SHARED_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
 HR_FILE = SHARED_DATA / "hr_huebner_v14" / "HRDataset_v14.csv"
 GO_FILE = SHARED_DATA / "gender_code_review" / "go-dataset1.csv"
 WHAMCLOUD_FILE = SHARED_DATA / "gender_code_review" / "whamcloud-dataset1.csv"

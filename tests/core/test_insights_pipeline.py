@@ -4,10 +4,10 @@ classifier's sentiment, from one tokenisation of each comment."""
 import csv
 import json
 from datetime import UTC, datetime
-from pathlib import Path
 
 import numpy as np
 import pytest
+from tests.research_data import RESEARCH_DATA as SHARED_DATA
 
 from brightline.core.insights import (
     Comment,
@@ -27,7 +27,6 @@ from brightline.core.insights.themes import CONTEXTUAL_CLASSIFIER_PATH, theme_cl
 from brightline.core.insights.transparency import THEME_METRICS_PATH
 from brightline.core.nlp import classify_sentiment, embed
 
-SHARED_DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
 TEXTS = ["Great job on the release, thanks!", "This review is sloppy and the tests are broken.",
          "The meeting is at noon.", "I love how clear the design doc is.", ""]
 # Sentences, bullets, abbreviations, odd whitespace, emoji and texts long enough to be truncated

@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 
 import pytest
+from tests.research_data import RESEARCH_DATA
 
 from brightline.core.narrative import check_text
 from brightline.core.narrative.specificity import (
@@ -197,7 +198,7 @@ def test_the_model_card_names_the_data_the_split_and_the_scores() -> None:
 def test_the_independent_evaluation_mode_scores_each_source_and_the_whole(tmp_path: Path) -> None:
     import importlib.util
 
-    if not (REPO.parent / "shared" / "data" / "perf_review_text").exists():
+    if not (RESEARCH_DATA / "perf_review_text").exists():
         pytest.skip("shared data not found; the evaluation mode reads texts from it")
     spec = importlib.util.spec_from_file_location("narrative_eval", REPO / "bench" / "narrative_eval.py")
     assert spec is not None and spec.loader is not None

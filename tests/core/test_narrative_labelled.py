@@ -9,13 +9,14 @@ import csv
 from pathlib import Path
 
 import pytest
+from tests.research_data import RESEARCH_DATA
 
 from brightline.core.narrative import FLAG_IDS, check_text
 from brightline.core.narrative.evaluation import score_flags
 
 REPO = Path(__file__).resolve().parents[2]
 LABELLED = REPO / "tests" / "fixtures" / "narrative_labelled.csv"
-CR_USEFULNESS = REPO.parent / "shared" / "data" / "cr_usefulness" / "cr_usefulness_comments.csv"
+CR_USEFULNESS = RESEARCH_DATA / "cr_usefulness" / "cr_usefulness_comments.csv"
 
 PRECISION_FLOOR = 0.80
 RECALL_FLOOR = 0.75

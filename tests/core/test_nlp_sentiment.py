@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import csv
-from pathlib import Path
 
 import pytest
 from sklearn.metrics import f1_score
+from tests.research_data import RESEARCH_DATA as SHARED_DATA
 
 from brightline.core.nlp import EMBEDDING_BACKEND_ENVIRONMENT_VARIABLE, classifiers, classify_sentiment
 from brightline.core.nlp.sentiment_sources import default_extra_data_dir, load_sources
 from brightline.core.nlp.splits import premo_split
 
-SHARED_DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
 # Measured on 2026-12-06 when the model was trained (models/sentiment/metrics.json), minus 0.02.
 SENTI4SD_TEST_MACRO_F1_FLOOR = 0.8189 - 0.02
 PREMO_TEST_MACRO_F1_FLOOR = 0.7185 - 0.02

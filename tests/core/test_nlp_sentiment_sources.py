@@ -6,6 +6,7 @@ import csv
 from pathlib import Path
 
 import pytest
+from tests.research_data import RESEARCH_DATA as SHARED_DATA
 
 from brightline.core.nlp.sentiment_sources import (
     EXTRA_DATA_ENVIRONMENT_VARIABLE,
@@ -14,8 +15,6 @@ from brightline.core.nlp.sentiment_sources import (
     load_sources,
 )
 from brightline.core.nlp.splits import text_split
-
-SHARED_DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
 
 
 def source(key: str):

@@ -31,7 +31,7 @@ from model2vec import StaticModel  # noqa: E402
 from model2vec.distill import distill  # noqa: E402
 
 SOURCE_MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
-DEFAULT_DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
+DEFAULT_DATA = Path(os.environ.get("BRIGHTLINE_SHARED_DATA") or Path(__file__).resolve().parents[3] / "shared" / "data")
 
 
 def distill_static_model(pca_dims: int | None) -> StaticModel:

@@ -30,6 +30,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
 import sys
 import time
 from dataclasses import dataclass
@@ -59,7 +60,7 @@ from brightline.core.nlp.splits import normalise_for_grouping, toxicr_split  # n
 from brightline.core.nlp.tokens import TokenBatch, static_vocabulary, tokenize  # noqa: E402
 from brightline.core.nlp.tone import LEXICON_FEATURES, lexicon_features  # noqa: E402
 
-DEFAULT_DATA = REPOSITORY.parent / "shared" / "data"
+DEFAULT_DATA = Path(os.environ.get("BRIGHTLINE_SHARED_DATA") or REPOSITORY.parent / "shared" / "data")
 MODELS = REPOSITORY / "src" / "brightline" / "core" / "nlp" / "models"
 C_GRID = (0.5, 1.0, 2.0, 4.0, 8.0)
 CANDIDATES = ("subwords", "subwords+characters", "subwords+characters+embedding", "embedding")
