@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from django.contrib.auth.hashers import PBKDF2PasswordHasher
 
 # Playwright's sync API runs an event loop in the test thread; the database calls the tests
 # make around it are synchronous and safe.
@@ -25,6 +26,27 @@ CLOCK_SHIFT_DAYS = int(os.environ.get("BRIGHTLINE_TEST_CLOCK_SHIFT_DAYS") or 0)
 
 
 _clock_traveller = None
+
+
+class QuickPBKDF2PasswordHasher(PBKDF2PasswordHasher):
+    """Django's own PBKDF2 hasher with one iteration instead of a million (0.3 s of CPU for each hash)."""
+
+    iterations = 1
+
+
+@pytest.fixture(scope="session", autouse=True)
+def quick_password_hashing():
+    """Passwords are hashed and checked as in production, by the same PBKDF2 code, with one iteration: a
+    million iterations is deliberately slow, and the tests hash a password for every set of personas."""
+    from django.conf import settings
+
+    if not settings.configured:  # tests/core run without Django too
+        yield
+        return
+    from django.test.utils import override_settings
+
+    with override_settings(PASSWORD_HASHERS=["tests.conftest.QuickPBKDF2PasswordHasher"]):
+        yield
 
 
 def pytest_configure(config):
