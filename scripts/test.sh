@@ -41,13 +41,16 @@ export BRIGHTLINE_HOME="$work/home"
 mkdir -p "$BRIGHTLINE_HOME"
 status=0
 # Two workers (one per core on the CI machine); each test file stays on one worker, so a module's demo
-# organisation is loaded once, and each worker has its own test database.
-parallel=(-n "${BRIGHTLINE_TEST_WORKERS:-2}" --dist loadfile)
-# What depends on the database runs on both. The pure core and the slow end-to-end tests (browser walks,
-# schemathesis against the live server, clock shifts, worker kills, backups) run once, on PostgreSQL.
-echo "== Test suite on SQLite (without the pure core and the slow end-to-end tests)"
-DATABASE_URL="sqlite:///var/test.sqlite3" .venv/bin/pytest "${parallel[@]}" -m "not browser and not clock and not live" --ignore=tests/core "$@" \
-  || status=1
+# organisation is loaded once, and each worker has its own test database. Files are handed out in the order
+# tests/conftest.py collects them (the longest first), not by their number of tests.
+parallel=(-n "${BRIGHTLINE_TEST_WORKERS:-2}" --dist loadfile --no-loadscope-reorder)
+# What depends on the database runs on both. The pure core, the tests that use no test database (marked
+# no_database by tests/conftest.py) and the slow end-to-end tests (browser walks, schemathesis against the
+# live server, clock shifts, worker kills, backups) run once, on PostgreSQL. Arguments go to pytest in these
+# two passes (a file, -k, -x ...).
+echo "== Test suite on SQLite (without the pure core, the tests without a database and the slow end-to-end tests)"
+DATABASE_URL="sqlite:///var/test.sqlite3" .venv/bin/pytest "${parallel[@]}" \
+  -m "not browser and not clock and not live and not no_database" --ignore=tests/core "$@" || status=1
 echo "== Test suite on PostgreSQL"
 DATABASE_URL="postgres://postgres@127.0.0.1:$pg_port/brightline" .venv/bin/pytest "${parallel[@]}" "$@" || status=1
 echo "== Date sensitivity on PostgreSQL: the demo tests again with the clock a year ahead"

@@ -11,6 +11,7 @@ import os
 from dataclasses import dataclass
 
 import pytest
+from django.contrib.auth.hashers import PBKDF2PasswordHasher
 
 # Playwright's sync API runs an event loop in the test thread; the database calls the tests
 # make around it are synchronous and safe.
@@ -31,6 +32,27 @@ CLOCK_SHIFT_DAYS = int(os.environ.get("BRIGHTLINE_TEST_CLOCK_SHIFT_DAYS") or 0)
 _clock_traveller = None
 
 
+class QuickPBKDF2PasswordHasher(PBKDF2PasswordHasher):
+    """Django's own PBKDF2 hasher with one iteration instead of a million (0.3 s of CPU for each hash)."""
+
+    iterations = 1
+
+
+@pytest.fixture(scope="session", autouse=True)
+def quick_password_hashing():
+    """Passwords are hashed and checked as in production, by the same PBKDF2 code, with one iteration: a
+    million iterations is deliberately slow, and the tests hash a password for every set of personas."""
+    from django.conf import settings
+
+    if not settings.configured:  # tests/core run without Django too
+        yield
+        return
+    from django.test.utils import override_settings
+
+    with override_settings(PASSWORD_HASHERS=["tests.conftest.QuickPBKDF2PasswordHasher"]):
+        yield
+
+
 def pytest_configure(config):
     """Move the clock before the test modules are imported, so their module-level dates move too."""
     global _clock_traveller
@@ -41,6 +63,60 @@ def pytest_configure(config):
 
         _clock_traveller = time_machine.travel(datetime.now(UTC) + timedelta(days=CLOCK_SHIFT_DAYS), tick=True)
         _clock_traveller.start()
+
+
+# The longest test files, longest first (measured on CI's two cores). scripts/test.sh hands files to its two
+# workers in collection order (--no-loadscope-reorder), so these start first and the short files fill in
+# around them, instead of one worker running a five-minute file alone at the end. List a new file here when
+# it takes more than a minute or two; the other files follow, the ones with the most tests first.
+LONGEST_FILES_FIRST = (
+    "tests/test_browser_walk.py",
+    "tests/test_routes_personas.py",
+    "tests/test_api_live_schemathesis.py",
+    "tests/test_demo_calendar.py",
+    "tests/test_jobs.py",
+    "tests/test_sso_oidc.py",
+    "tests/test_demo_coherence.py",
+    "tests/test_browser_layout.py",
+    "tests/test_browser_personas.py",
+    "tests/test_governance_demo.py",
+    "tests/test_reviews_demo.py",
+    "tests/test_insights_api.py",
+)
+
+
+# A test reaches the test database only through these (pytest-django refuses database access otherwise).
+DATABASE_FIXTURES = {"db", "transactional_db", "live_server", "django_db_setup", "django_db_reset_sequences",
+                     "django_db_serialized_rollback", "_django_db_helper"}
+
+
+def uses_test_database(item) -> bool:
+    fixtures = set(getattr(item, "fixturenames", ()))
+    info = getattr(item, "_fixtureinfo", None)
+    asked = set(info.argnames) if info is not None else set()  # django_db_blocker is everywhere, asked or not
+    return (item.get_closest_marker("django_db") is not None or bool(fixtures & DATABASE_FIXTURES)
+            or "django_db_blocker" in asked)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark the tests that use no test database ``no_database`` (scripts/test.sh runs them once, on PostgreSQL);
+    then order the files: longest first, then those with the most tests; each file's tests keep their order."""
+    counts: dict[str, int] = {}
+    first_seen: dict[str, int] = {}
+    for position, item in enumerate(items):
+        path = item.nodeid.split("::")[0]
+        counts[path] = counts.get(path, 0) + 1
+        first_seen.setdefault(path, position)
+        if not uses_test_database(item):
+            item.add_marker(pytest.mark.no_database)
+
+    def rank(item) -> tuple[int, int, int]:
+        path = item.nodeid.split("::")[0]
+        if path in LONGEST_FILES_FIRST:
+            return LONGEST_FILES_FIRST.index(path), 0, 0
+        return len(LONGEST_FILES_FIRST), -counts[path], first_seen[path]
+
+    items.sort(key=rank)
 
 
 def pytest_unconfigure(config):
