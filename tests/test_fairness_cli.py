@@ -11,7 +11,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from scipy.stats import fisher_exact
 
-from tests.conftest import SHARED_DATA
+from tests.research_data import RESEARCH_DATA as SHARED_DATA
 
 HR_FILE = SHARED_DATA / "hr_huebner_v14" / "HRDataset_v14.csv"
 

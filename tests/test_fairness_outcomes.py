@@ -8,8 +8,9 @@ import io
 import pytest
 from scipy.stats import chi2_contingency, fisher_exact
 
-from tests.conftest import SHARED_DATA, audit_actions
+from tests.conftest import audit_actions
 from tests.fairness_helpers import Member, decided_cycle, demographics_csv, make_people
+from tests.research_data import RESEARCH_DATA as SHARED_DATA
 
 pytestmark = pytest.mark.django_db
 
