@@ -15,6 +15,9 @@ def test_a_signal_that_fires_far_more_often_for_platform_people_is_flagged():
     report = compare_signal_rates(people, fired, kinds=["theme"], groupings=["workload_class"])
     [finding] = report.findings
     assert finding.flagged and "product lowest" in finding.summary
+    named = compare_signal_rates(people, fired, kinds=["theme"], groupings=["workload_class"],
+                                 group_names={"product": "Product", "platform": "Platform"})
+    assert "Product lowest, Platform highest" in named.findings[0].summary
 
 
 def test_a_small_sample_is_never_flagged():

@@ -67,17 +67,23 @@ RECORD_LABELS = {
 }
 
 
+def _model_name(label: str) -> str | None:
+    """The name a model gives itself (``reviews.review`` → "review"); None for a label no model has."""
+    from django.apps import apps
+
+    app_label, _, model_name = label.partition(".")
+    try:
+        return str(apps.get_model(app_label, model_name)._meta.verbose_name)
+    except (LookupError, ValueError):
+        return None
+
+
 def record_label(record: str) -> str:
     """A part of a person's record (a key of ``RECORD_LABELS``, or a model's label) in words."""
     if record in RECORD_LABELS:
         return RECORD_LABELS[record]
-    app_label, _, model_name = record.partition(".")
-    from django.apps import apps
-
-    try:
-        return str(apps.get_model(app_label, model_name)._meta.verbose_name).capitalize()
-    except (LookupError, ValueError):
-        return "Part of the record"
+    name = _model_name(record)
+    return name.capitalize() if name else "Part of the record"
 
 
 # Words for the parts of an audit entry's action name ("people.sso.refused"), so the trail reads as sentences.
@@ -107,12 +113,7 @@ def subject_label(subject_type: str, subject_id: str, person_name: str | None) -
     """What an audit entry is about, in words: the model's name and id, and the person it concerns."""
     if not subject_type:
         return person_name or ""
-    from django.apps import apps
-
-    try:
-        noun = str(apps.get_model(*subject_type.split(".", 1))._meta.verbose_name)
-    except (LookupError, ValueError):
-        noun = "record"
+    noun = _model_name(subject_type) or "record"
     if subject_type == "people.person":
         return person_name or f"A person no longer in Brightline ({subject_id})"
     described = f"{noun[:1].upper()}{noun[1:]} {subject_id}"

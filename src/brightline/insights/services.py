@@ -28,7 +28,7 @@ from brightline.core.narrative.specificity import MODEL_PATH as NARRATIVE_MODEL_
 from brightline.core.nlp import embed
 from brightline.insights import adapters
 from brightline.insights.models import InputFingerprint, Signal
-from brightline.people.models import Dimension, Person, Team
+from brightline.people.models import Dimension, Person, Team, WorkloadClass
 from brightline.policy.services import get_policy, signal_owner_roles
 
 WINDOW_DAYS = 182
@@ -677,6 +677,10 @@ def transparency_report() -> list[core.SignalTypeReport]:
         narrative_evaluation=core.load_model_metrics(NARRATIVE_MODEL_PATH / "independent_eval.json"))
 
 
+# The bias check's groups in words: the workload classes by their labels.
+BIAS_GROUP_NAMES: dict[str, str] = {**{key: str(label) for key, label in WorkloadClass.choices}, "unknown": "Not known"}
+
+
 def signal_bias_report(*, today: date | None = None) -> core.BiasReport:
     """C11: compare how often each person-level signal fires across workload classes, tenure bands
     and comment-volume quartiles (the one place comment volume is used: as a grouping to check)."""
@@ -695,4 +699,4 @@ def signal_bias_report(*, today: date | None = None) -> core.BiasReport:
         kind="theme_summary").values_list("person_id", "kind")
     kinds = ("theme", "sentiment_drift", "contradiction", "unsupported_claim", "missing_evidence")
     return core.compare_signal_rates(profiles, [(str(pk), kind) for pk, kind in fired], kinds=kinds,
-                                     min_cohort=get_policy().min_cohort_size)
+                                     min_cohort=get_policy().min_cohort_size, group_names=BIAS_GROUP_NAMES)

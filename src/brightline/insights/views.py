@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 from brightline import access
 from brightline.insights import charts, services
 from brightline.insights.models import Signal, SignalKind
-from brightline.people.models import Person, Team, WorkloadClass
+from brightline.people.models import Person, Team
 
 DENIED_SIGNALS = "AI signals about a person are visible to that person and their management chain only."
 DENIED_TEAM = ("Team signals are visible to the team's managers and people partners; leaders see their theme "
@@ -168,17 +168,8 @@ BIAS_GROUPING_NAMES = {"workload_class": "Workload class", "tenure_band": "Tenur
 def _bias_rows(findings: Any) -> list[dict[str, Any]]:
     """The bias check's findings with every stored key (signal kind, grouping, group) in words."""
     kinds = dict(SignalKind.choices)
-    groups = {**dict(WorkloadClass.choices), "unknown": "Not known"}
     return [{"kind": kinds.get(finding.signal_kind, finding.signal_kind),
              "grouping": BIAS_GROUPING_NAMES.get(finding.grouping, finding.grouping),
-             "groups": [{**group, "group": groups.get(group["group"], group["group"])}
+             "groups": [{**group, "group": services.BIAS_GROUP_NAMES.get(group["group"], group["group"])}
                         for group in finding.audit.get("groups", [])],
-             "flagged": finding.flagged, "summary": _in_words(finding.summary, groups)} for finding in findings]
-
-
-def _in_words(text: str, names: dict[str, str]) -> str:
-    """``text`` with each stored group key it names (``legacy_stabilisation``) replaced by the group's name."""
-    for key, name in names.items():
-        if "_" in key:
-            text = text.replace(key, name.lower())
-    return text
+             "flagged": finding.flagged, "summary": finding.summary} for finding in findings]

@@ -89,11 +89,14 @@ def volume_quartiles(counts: Mapping[str, int]) -> dict[str, str]:
 
 def compare_signal_rates(profiles: Sequence[SubjectProfile], signals: Iterable[tuple[str, str]], *,
                          kinds: Sequence[str], groupings: Sequence[str] = BIAS_GROUPINGS,
-                         min_cohort: int = DEFAULT_MIN_COHORT) -> BiasReport:
+                         min_cohort: int = DEFAULT_MIN_COHORT,
+                         group_names: Mapping[str, str] | None = None) -> BiasReport:
     """Compare, per kind and grouping, the share of profiled people with a signal of that kind.
 
     ``signals`` are ``(subject_id, kind)`` pairs; several signals of one kind count once per person.
+    ``group_names`` names stored group keys (a workload class's key) in the summaries people read.
     """
+    names = group_names or {}
     having: dict[str, set[str]] = {kind: set() for kind in kinds}
     for subject_id, kind in signals:
         if kind in having:
@@ -116,8 +119,9 @@ def compare_signal_rates(profiles: Sequence[SubjectProfile], signals: Iterable[t
                 summary = "Too few people to tell whether the rates differ (small sample)."
             elif flagged:
                 summary = (f"Rates differ across {grouping.replace('_', ' ')} (p = {audit.p_value:.3f}): "
-                           f"{audit.lowest_group} lowest, {audit.reference_group} highest. Check how this signal "
-                           f"reads these groups.")
+                           f"{names.get(str(audit.lowest_group), audit.lowest_group)} lowest, "
+                           f"{names.get(str(audit.reference_group), audit.reference_group)} highest. "
+                           f"Check how this signal reads these groups.")
             else:
                 summary = "No significant difference across groups."
             findings.append(BiasFinding(kind, grouping, flagged, summary, audit.to_json()))
