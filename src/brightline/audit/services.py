@@ -16,7 +16,15 @@ from django.db import connections, models, transaction
 from django.dispatch import Signal
 from django.utils import timezone
 
-from brightline.audit.models import GENESIS_HASH, AccessHead, AccessLog, AuditCheckpoint, AuditEntry, AuditHead
+from brightline.audit.models import (
+    GENESIS_HASH,
+    AccessHead,
+    AccessLog,
+    AuditCheckpoint,
+    AuditEntry,
+    AuditHead,
+    record_label,
+)
 
 SYSTEM_ACTOR = "system"
 
@@ -423,8 +431,6 @@ class RefusedRead:
 def refused_reads(*, subject_id: int | None = None, since: datetime | None = None,
                   limit: int = 200) -> list[RefusedRead]:
     """The newest refused attempts (of one person's record, or everyone's), newest first: one query."""
-    from brightline.audit.models import record_label
-
     entries = AuditEntry.objects.filter(action=REFUSED_READ)
     if subject_id is not None:
         entries = entries.filter(subject_person_id=subject_id)
