@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.utils import timezone
 
 from brightline.audit.services import record_access, record_refused_access
@@ -629,7 +630,7 @@ def is_promotion_panelist(viewer: Person | None, case: PromotionCase) -> bool:
 
 def can_view_promotion_case(viewer: Person | None, case: PromotionCase) -> bool:
     """The case and its evidence: the person (the decision and panel only once decided), their chain,
-    people partners, panelists without a conflict, and the reviewer of an appeal. Never peers or leaders."""
+    people partners, panelists without a conflict, and the reviewers of an appeal. Never peers or leaders."""
     person = case.person
     if is_self(viewer, person) or manages(viewer, person) or is_people_partner(viewer):
         return True
@@ -637,7 +638,8 @@ def can_view_promotion_case(viewer: Person | None, case: PromotionCase) -> bool:
         return False
     if viewer.pk in {case.manager_id, case.nominated_by_id}:
         return True
-    return is_promotion_panelist(viewer, case) or case.appeals.filter(reviewer=viewer).exists()
+    return is_promotion_panelist(viewer, case) or case.appeals.filter(
+        Q(reviewer=viewer) | Q(escalation_reviewer=viewer)).exists()
 
 
 def can_view_promotion_decision(viewer: Person | None, case: PromotionCase) -> bool:

@@ -22,6 +22,7 @@ from brightline.feedback.models import DraftSentenceDecision, FeedbackInvitation
 from brightline.insights.models import Signal
 from brightline.people.models import Dimension, Person
 from brightline.promotions.escalation import open_escalations_for
+from brightline.promotions.models import CaseAppeal
 from brightline.reviews.models import Appeal, Phase, PreVote, Review
 from brightline.support.models import Cadence, SupportPlan
 
@@ -120,6 +121,26 @@ def inbox_for(person: Person, *, today: date | None = None) -> list[InboxItem]:
             add("appeal_reviewer", f"Assign a reviewer to the appeal of {appeal.review.person.name}",
                 reverse("reviews:appeal", args=[appeal.pk]), appeal.escalated_at or appeal.filed_at,
                 appeal.due_on if appeal.status == Appeal.Status.REQUESTED else None)
+
+    promotion_appeals = CaseAppeal.objects.select_related("case__person")
+    for case_appeal in promotion_appeals.filter(Q(reviewer=person, status=CaseAppeal.Status.IN_REVIEW)
+                                                | Q(escalation_reviewer=person, status=CaseAppeal.Status.ESCALATED)):
+        escalated = case_appeal.status == CaseAppeal.Status.ESCALATED
+        add("promotion_appeal", f"Decide the promotion appeal of {case_appeal.case.person.name}"
+            + (" (taken one step further; your decision is final)" if escalated else ""),
+            reverse("promotions:case", args=[case_appeal.case_id]),
+            (case_appeal.escalated_at or case_appeal.filed_at) if escalated else case_appeal.filed_at,
+            case_appeal.escalation_due_on if escalated else case_appeal.due_on)
+    if access.can_run_promotions(person):
+        for case_appeal in promotion_appeals.filter(
+                Q(status=CaseAppeal.Status.REQUESTED)
+                | Q(status=CaseAppeal.Status.ESCALATED, escalation_reviewer__isnull=True)).exclude(case__person=person):
+            escalated = case_appeal.status == CaseAppeal.Status.ESCALATED
+            add("promotion_appeal_reviewer", f"Assign a reviewer to the promotion appeal of "
+                f"{case_appeal.case.person.name}" + (" (taken one step further)" if escalated else ""),
+                reverse("promotions:case", args=[case_appeal.case_id]),
+                (case_appeal.escalated_at or case_appeal.filed_at) if escalated else case_appeal.filed_at,
+                case_appeal.escalation_due_on if escalated else case_appeal.due_on)
 
     for plan in (SupportPlan.objects.filter(person__manager=person, status=SupportPlan.Status.ACTIVE)
                  .select_related("person").annotate(last_check_in=Max("check_ins__held_on"))):

@@ -23,6 +23,7 @@ from django.db.models.signals import post_save
 from brightline.feedback.models import FeedbackInvitation, FeedbackRequest
 from brightline.notifications.models import Frequency, NotificationSettings
 from brightline.people.models import AccessRole
+from brightline.promotions.models import CaseAppeal
 from brightline.reviews.models import Appeal, PanelMember, Review, ReviewCycle
 
 logger = logging.getLogger(__name__)
@@ -57,6 +58,13 @@ def concerned(marks: set[tuple[str, int]]) -> set[int]:
     if appeals:
         for row in Appeal.objects.filter(pk__in=appeals).values_list("review__person_id", "reviewer_id",
                                                                       "escalation_reviewer_id"):
+            people.update(pk for pk in row if pk is not None)
+        people.update(NotificationSettings.objects.filter(
+            person__access_role__in=[AccessRole.PEOPLE_PARTNER, AccessRole.ADMIN]).values_list("person_id", flat=True))
+    case_appeals = [pk for kind, pk in marks if kind == "promotion_appeal"]
+    if case_appeals:
+        for row in CaseAppeal.objects.filter(pk__in=case_appeals).values_list("case__person_id", "reviewer_id",
+                                                                              "escalation_reviewer_id"):
             people.update(pk for pk in row if pk is not None)
         people.update(NotificationSettings.objects.filter(
             person__access_role__in=[AccessRole.PEOPLE_PARTNER, AccessRole.ADMIN]).values_list("person_id", flat=True))
@@ -100,8 +108,13 @@ def _appeal_saved(sender: Any, instance: Appeal, **kwargs: Any) -> None:
     _note("appeal", instance.pk)
 
 
+def _promotion_appeal_saved(sender: Any, instance: CaseAppeal, **kwargs: Any) -> None:
+    _note("promotion_appeal", instance.pk)
+
+
 def connect() -> None:
     post_save.connect(_request_saved, sender=FeedbackRequest, dispatch_uid="notifications.feedback_request")
     post_save.connect(_invitation_saved, sender=FeedbackInvitation, dispatch_uid="notifications.invitation")
     post_save.connect(_cycle_saved, sender=ReviewCycle, dispatch_uid="notifications.cycle")
     post_save.connect(_appeal_saved, sender=Appeal, dispatch_uid="notifications.appeal")
+    post_save.connect(_promotion_appeal_saved, sender=CaseAppeal, dispatch_uid="notifications.promotion_appeal")

@@ -88,6 +88,15 @@ class PromotionAppealOut(Schema):
     reviewer_id: int | None
     decision: str
     decision_reason: str
+    escalated_at: str | None = None
+    escalation_due_on: str | None = None
+    escalation_reviewer_id: int | None = None
+    escalation_decision: str = ""
+    escalation_decision_reason: str = ""
+
+
+class PromotionAppealEscalationIn(Schema):
+    reason: str
 
 
 class PromotionAppealReviewerIn(Schema):
@@ -241,7 +250,12 @@ def decide(request: HttpRequest, case_id: int, payload: PromotionDecisionIn) -> 
 
 def _appeal_out(appeal: CaseAppeal) -> dict[str, Any]:
     return {"id": appeal.pk, "case_id": appeal.case_id, "status": appeal.status, "due_on": appeal.due_on.isoformat(),
-            "reviewer_id": appeal.reviewer_id, "decision": appeal.decision, "decision_reason": appeal.decision_reason}
+            "reviewer_id": appeal.reviewer_id, "decision": appeal.decision, "decision_reason": appeal.decision_reason,
+            "escalated_at": appeal.escalated_at.isoformat() if appeal.escalated_at else None,
+            "escalation_due_on": appeal.escalation_due_on.isoformat() if appeal.escalation_due_on else None,
+            "escalation_reviewer_id": appeal.escalation_reviewer_id,
+            "escalation_decision": appeal.escalation_decision,
+            "escalation_decision_reason": appeal.escalation_decision_reason}
 
 
 @router.post("/cases/{case_id}/appeals", response={201: PromotionAppealOut}, summary="Appeal a decided case")
@@ -262,8 +276,20 @@ def _appeal(request: HttpRequest, appeal_id: int) -> tuple[Person, CaseAppeal]:
     return viewer, appeal
 
 
+@router.post("/appeals/{appeal_id}/escalation", response=PromotionAppealOut,
+             summary="Take an upheld appeal one step further (once; that decision is final)")
+def escalate_appeal(request: HttpRequest, appeal_id: int, payload: PromotionAppealEscalationIn) -> Any:
+    viewer, appeal = _appeal(request, appeal_id)
+    try:
+        appeal = services.escalate_promotion_appeal(appeal, actor=viewer, reason=payload.reason)
+    except services.PromotionError as error:
+        raise _refused(error) from error
+    return _appeal_out(appeal)
+
+
 @router.post("/appeals/{appeal_id}/reviewer", response=PromotionAppealOut,
-             summary="Assign the second reviewer (outside the chain, off the panel)")
+             summary="Assign the second reviewer, or after an escalation a different one (outside the chain, "
+                     "off the panel)")
 def assign_reviewer(request: HttpRequest, appeal_id: int, payload: PromotionAppealReviewerIn) -> Any:
     viewer, appeal = _appeal(request, appeal_id)
     reviewer = get_object_or_404(Person, pk=payload.reviewer_id)

@@ -101,7 +101,11 @@ def case_details(case: PromotionCase) -> dict[str, Any]:
         "pre_votes": {"voted": len(votes.votes) if votes.complete else None, "complete": votes.complete},
         "memo": services.memo_for(case, None) if case.is_decided else None,
         "appeals": [{"id": appeal.pk, "status": appeal.get_status_display(), "due_on": appeal.due_on.isoformat(),
-                     "decision": appeal.decision or None} for appeal in case.appeals.all()],
+                     "decision": appeal.decision or None,
+                     "taken_further_on": timezone.localdate(appeal.escalated_at).isoformat()
+                     if appeal.escalated_at else None,
+                     "further_due_on": appeal.escalation_due_on.isoformat() if appeal.escalation_due_on else None,
+                     "final_decision": appeal.escalation_decision or None} for appeal in case.appeals.all()],
         "escalations": [{"stage": row.get_stage_display(), "due_on": row.due_on.isoformat(),
                          "to": row.escalated_to.name, "at": row.escalated_at.isoformat(), "reason": row.reason}
                         for row in case.escalations.select_related("escalated_to")],
@@ -136,7 +140,9 @@ def _show(options: dict[str, Any], command: BaseCommand) -> int:
         lines.append(f"Decision: {details['memo']['decision'].replace('_', ' ')}; accountable: "
                      f"{details['memo']['accountable']}. Reasons: {details['memo']['reasons']}")
     for appeal in details["appeals"]:
-        lines.append(f"Appeal {appeal['id']}: {appeal['status']}, due {appeal['due_on']}")
+        lines.append(f"Appeal {appeal['id']}: {appeal['status']}, due {appeal['due_on']}"
+                     + (f"; taken one step further on {appeal['taken_further_on']}, due {appeal['further_due_on']}"
+                        if appeal["taken_further_on"] else ""))
     for row in details["escalations"]:
         lines.append(f"Escalated to {row['to']} ({row['stage'].lower()}, due {row['due_on']}): {row['reason']}")
     command.stdout.write("\n".join(lines))

@@ -13,9 +13,10 @@ A case still in the same stage ``FURTHER_DAYS`` after an escalation goes one ste
 person it last went to, and when there is no one active above (or only people it already went to), to a people
 partner; once a people partner had it at the top of the chain, it stops there. Each step is written once.
 
-An appeal decided after its due day that no run escalated while it was open (the run did not pass in between) is
-escalated likewise when the run finds it, so that every late appeal is on the record; it waits in no one's list,
-being decided.
+An appeal taken one step further has its own deadline (``escalation_due_on``) and is escalated the same way,
+as its own stage. An appeal (or its further step) decided after its due day that no run escalated while it was
+open (the run did not pass in between) is escalated likewise when the run finds it, so that every late appeal is
+on the record; it waits in no one's list, being decided.
 
 Never to the person the case is about. The person it went to sees it in "Needs you now", and so by e-mail
 through the notification runs, until the case leaves that stage; each escalation is audited.
@@ -46,6 +47,8 @@ REASON_GATHERING = ("The case has gathered evidence since {since} and passed its
                     "decision to seat a panel, gather more or withdraw.")
 REASON_PANEL = "The panel was seated on {since} and passed its deadline on {due} without a decision."
 REASON_APPEAL = "The appeal was filed on {since} and passed its deadline on {due} without a decision."
+REASON_APPEAL_FURTHER = ("The appeal was taken one step further on {since} and passed its deadline on {due} without "
+                         "a decision.")
 REASON_FURTHER = ("It went to {name} on {since} and is still in the same stage past {due}; it goes one step "
                   "further.")
 REASON_DECIDED_LATE = ("The appeal was filed on {since}, passed its deadline on {due} and was decided on {decided} "
@@ -101,17 +104,38 @@ def overdue_stages(today: dt.date) -> list[tuple[PromotionCase, CaseAppeal | Non
             stage = CaseEscalation.Stage.PANEL
         if due < today:
             found.append((case, None, stage, since, due))
-    for appeal in (CaseAppeal.objects.filter(status__in=[CaseAppeal.Status.REQUESTED, CaseAppeal.Status.IN_REVIEW],
-                                             due_on__lt=today).select_related("case__person")):
+    appeals = CaseAppeal.objects.select_related("case__person")
+    for appeal in appeals.filter(status__in=[CaseAppeal.Status.REQUESTED, CaseAppeal.Status.IN_REVIEW],
+                                 due_on__lt=today):
         found.append((appeal.case, appeal, CaseEscalation.Stage.APPEAL, timezone.localdate(appeal.filed_at),
                       appeal.due_on))
+    for appeal in appeals.filter(status=CaseAppeal.Status.ESCALATED, escalation_due_on__lt=today):
+        found.append((appeal.case, appeal, CaseEscalation.Stage.APPEAL_ESCALATION,
+                      timezone.localdate(appeal.escalated_at), appeal.escalation_due_on))
     # Decided after the due day: escalated once if no run caught it while open (the caller checks).
-    for appeal in (CaseAppeal.objects.filter(status=CaseAppeal.Status.DECIDED, decided_at__date__gt=F("due_on"))
-                   .exclude(pk__in=CaseEscalation.objects.filter(appeal__isnull=False).values("appeal_id"))
-                   .select_related("case__person")):
-        found.append((appeal.case, appeal, CaseEscalation.Stage.APPEAL, timezone.localdate(appeal.filed_at),
-                      appeal.due_on))
+    late = [(CaseEscalation.Stage.APPEAL, appeals.filter(decided_at__date__gt=F("due_on"))),
+            (CaseEscalation.Stage.APPEAL_ESCALATION,
+             appeals.filter(escalation_decided_at__date__gt=F("escalation_due_on")))]
+    for stage, rows in late:
+        recorded = CaseEscalation.objects.filter(appeal__isnull=False, stage=stage).values("appeal_id")
+        for appeal in rows.exclude(pk__in=recorded):
+            since, due = _appeal_step(appeal, stage)
+            found.append((appeal.case, appeal, stage, since, due))
     return found
+
+
+def _appeal_step(appeal: CaseAppeal, stage: str) -> tuple[dt.date, dt.date]:
+    """When the appeal's step began and its due day."""
+    if stage == CaseEscalation.Stage.APPEAL_ESCALATION and appeal.escalated_at and appeal.escalation_due_on:
+        return timezone.localdate(appeal.escalated_at), appeal.escalation_due_on
+    return timezone.localdate(appeal.filed_at), appeal.due_on
+
+
+def _appeal_step_decided(appeal: CaseAppeal, stage: str) -> dt.datetime | None:
+    """When the appeal's step was decided, or ``None`` while it is still open."""
+    if stage == CaseEscalation.Stage.APPEAL_ESCALATION:
+        return appeal.escalation_decided_at
+    return appeal.decided_at
 
 
 def _further_up(case: PromotionCase, previous: list[CaseEscalation]) -> Person | None:
@@ -149,12 +173,13 @@ def escalate_overdue_cases(*, today: dt.date | None = None) -> EscalationRun:
     for case, appeal, stage, since, due in stages:
         base = f"{case.pk}:{stage}:{appeal.pk if appeal else ''}"
         previous = earlier.get((case.pk, stage, appeal.pk if appeal else None), [])
-        if appeal is not None and appeal.status == CaseAppeal.Status.DECIDED:
+        decided = _appeal_step_decided(appeal, stage) if appeal is not None else None
+        if decided is not None:
             if previous:
                 continue  # escalated while it was open
             key, target = base, _first_target(case, stage)
             reason = REASON_DECIDED_LATE.format(since=since.isoformat(), due=due.isoformat(),
-                                                decided=timezone.localdate(appeal.decided_at).isoformat())
+                                                decided=timezone.localdate(decided).isoformat())
         elif previous:
             last = previous[-1]
             # A week from the escalation (or from the deadline it recorded, for a run told another day).
@@ -169,8 +194,8 @@ def escalate_overdue_cases(*, today: dt.date | None = None) -> EscalationRun:
                                            due=due.isoformat())
         else:
             key, target = base, _first_target(case, stage)
-            template = {CaseEscalation.Stage.GATHERING: REASON_GATHERING,
-                        CaseEscalation.Stage.PANEL: REASON_PANEL}.get(stage, REASON_APPEAL)
+            template = {CaseEscalation.Stage.GATHERING: REASON_GATHERING, CaseEscalation.Stage.PANEL: REASON_PANEL,
+                        CaseEscalation.Stage.APPEAL_ESCALATION: REASON_APPEAL_FURTHER}.get(stage, REASON_APPEAL)
             reason = template.format(since=since.isoformat(), due=due.isoformat())
         if target is None:
             run.nobody_to_escalate_to.append(case.pk)
@@ -197,6 +222,8 @@ def open_escalations_for(person: Person) -> list[CaseEscalation]:
         if row.stage == CaseEscalation.Stage.GATHERING and row.case.status == CaseStatus.NOMINATED \
                 or row.stage == CaseEscalation.Stage.PANEL and row.case.status == CaseStatus.PANEL \
                 or row.stage == CaseEscalation.Stage.APPEAL and row.appeal is not None \
-                and row.appeal.status != CaseAppeal.Status.DECIDED:
+                and row.appeal.status in (CaseAppeal.Status.REQUESTED, CaseAppeal.Status.IN_REVIEW) \
+                or row.stage == CaseEscalation.Stage.APPEAL_ESCALATION and row.appeal is not None \
+                and row.appeal.status == CaseAppeal.Status.ESCALATED:
             still.append(row)
     return still

@@ -144,10 +144,15 @@ class CaseAppeal(models.Model):
         REQUESTED = "requested", "Requested: waiting for a reviewer"
         IN_REVIEW = "in_review", "With the second reviewer"
         DECIDED = "decided", "Decided"
+        ESCALATED = "escalated", "Taken one step further"
+        CLOSED = "closed", "Closed: final"
 
     class Decision(models.TextChoices):
         UPHELD = "upheld", "Decision upheld"
         CHANGED = "changed", "Decision changed to promoted"
+
+    # Waiting for someone: filed and not yet reviewed, or taken one step further and not yet decided there.
+    OPEN_STATES = ("requested", "in_review", "escalated")
 
     case = models.ForeignKey(PromotionCase, on_delete=models.CASCADE, related_name="appeals")
     context = models.TextField()
@@ -158,6 +163,15 @@ class CaseAppeal(models.Model):
     decision = models.CharField(max_length=16, choices=Decision.choices, blank=True)
     decision_reason = models.TextField(blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
+    # One step further (E7's escalation path): the person asks once more, a different reviewer decides, finally.
+    escalation_reason = models.TextField(blank=True)
+    escalated_at = models.DateTimeField(null=True, blank=True)
+    escalation_due_on = models.DateField(null=True, blank=True)
+    escalation_reviewer = models.ForeignKey("people.Person", null=True, blank=True, on_delete=models.RESTRICT,
+                                            related_name="+")
+    escalation_decision = models.CharField(max_length=16, choices=Decision.choices, blank=True)
+    escalation_decision_reason = models.TextField(blank=True)
+    escalation_decided_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-filed_at", "-id"]
@@ -165,6 +179,15 @@ class CaseAppeal(models.Model):
     @property
     def audit_subject_person_id(self) -> int:
         return self.case.person_id
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN_STATES
+
+    @property
+    def current_reviewer_id(self) -> int | None:
+        """Who decides the step the appeal is in: the escalation reviewer once taken further."""
+        return self.escalation_reviewer_id if self.status == self.Status.ESCALATED else self.reviewer_id
 
 
 class OpenRoles(models.Model):
@@ -197,6 +220,7 @@ class CaseEscalation(models.Model):
         GATHERING = "gathering", "Gathering evidence"
         PANEL = "panel", "With the panel"
         APPEAL = "appeal", "Appeal"
+        APPEAL_ESCALATION = "appeal_further", "Appeal taken one step further"
 
     key = models.CharField(max_length=64, unique=True)
     case = models.ForeignKey(PromotionCase, on_delete=models.CASCADE, related_name="escalations")

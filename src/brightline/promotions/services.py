@@ -80,6 +80,12 @@ ERR_NOT_APPEAL_REVIEWER = "only the reviewer assigned to this appeal can decide 
 ERR_APPEAL_STATE = "this appeal is {status}; that step is not possible now"
 ERR_APPEAL_DECISION = "{decision!r} is not an appeal decision; use upheld or changed"
 ERR_APPEAL_ALREADY_PROMOTED = "the case already ended in a promotion; an appeal can only uphold it"
+ERR_APPEALED_BEFORE = ("this decision has been appealed already; once that appeal is decided you can take it one "
+                       "step further")
+ERR_ESCALATION_REASON = "say why the appeal's decision should be looked at once more"
+ERR_ESCALATION_WINDOW = "an appeal can be taken one step further until {date}, {days} days after it was decided"
+ERR_NOTHING_TO_ESCALATE = "the appeal changed the decision to a promotion; there is nothing left to contest"
+ERR_ESCALATION_SAME_REVIEWER = "{name} reviewed this appeal already; one step further goes to someone else"
 ERR_PERIOD = "{period!r} is not a year such as 2026"
 ERR_COUNT = "open roles must be a whole number from 0 to 999"
 
@@ -470,7 +476,8 @@ def file_promotion_appeal(case: PromotionCase, *, actor: Person, context: str,
         _require_status(case, CaseStatus.DECIDED)
         deadline = appeal_deadline(case)
         _require(today <= deadline, ERR_APPEAL_WINDOW.format(date=deadline))
-        _require(not case.appeals.exclude(status=CaseAppeal.Status.DECIDED).exists(), ERR_APPEAL_OPEN)
+        _require(not case.appeals.filter(status__in=CaseAppeal.OPEN_STATES).exists(), ERR_APPEAL_OPEN)
+        _require(not case.appeals.exists(), ERR_APPEALED_BEFORE)
         appeal = CaseAppeal.objects.create(case=case, context=context.strip(),
                                            due_on=today + dt.timedelta(days=APPEAL_DECISION_DAYS))
         log_action("promotions.appeal.filed", actor, appeal, {"case": case.pk, "due_on": appeal.due_on})
@@ -492,43 +499,99 @@ def appeal_reviewer_refusal(person: Person, case: PromotionCase) -> str | None:
 
 
 def assign_promotion_appeal_reviewer(appeal: CaseAppeal, *, actor: Person, reviewer: Person) -> CaseAppeal:
+    """A people partner names the second reviewer, or, once the appeal is taken further, a different one."""
     _require(access.can_run_promotions(actor), ERR_NOT_PEOPLE_PARTNER.format(action="assign appeal reviewers"))
     refusal = appeal_reviewer_refusal(reviewer, appeal.case)
     _require(refusal is None, refusal or "")
     with transaction.atomic():
         appeal = CaseAppeal.objects.select_for_update().get(pk=appeal.pk)
-        _require(appeal.status == CaseAppeal.Status.REQUESTED,
-                 ERR_APPEAL_STATE.format(status=appeal.get_status_display().lower()))
-        appeal.reviewer, appeal.status = reviewer, CaseAppeal.Status.IN_REVIEW
-        appeal.save(update_fields=["reviewer", "status"])
-        log_action("promotions.appeal.reviewer_assigned", actor, appeal, {"reviewer": reviewer.pk})
+        if appeal.status == CaseAppeal.Status.REQUESTED:
+            appeal.reviewer, appeal.status = reviewer, CaseAppeal.Status.IN_REVIEW
+            appeal.save(update_fields=["reviewer", "status"])
+            stage = "second_review"
+        elif appeal.status == CaseAppeal.Status.ESCALATED and appeal.escalation_reviewer_id is None:
+            _require(reviewer.pk != appeal.reviewer_id, ERR_ESCALATION_SAME_REVIEWER.format(name=reviewer.name))
+            appeal.escalation_reviewer = reviewer
+            appeal.save(update_fields=["escalation_reviewer"])
+            stage = "escalation"
+        else:
+            raise PromotionError(ERR_APPEAL_STATE.format(status=appeal.get_status_display().lower()))
+        log_action("promotions.appeal.reviewer_assigned", actor, appeal, {"reviewer": reviewer.pk, "stage": stage})
     return appeal
 
 
 def decide_promotion_appeal(appeal: CaseAppeal, *, reviewer: Person, decision: str, reason: str) -> CaseAppeal:
-    """The second reviewer upholds the decision or changes it to a promotion, never the other way round."""
+    """The reviewer of the appeal's current step upholds the decision or changes it to a promotion, never the other
+    way round. A decision taken one step further is final."""
     _require(decision in CaseAppeal.Decision.values, ERR_APPEAL_DECISION.format(decision=decision))
     _require(bool(reason.strip()), ERR_REASON)
     with transaction.atomic():
         appeal = CaseAppeal.objects.select_for_update().select_related("case").get(pk=appeal.pk)
-        _require(appeal.status == CaseAppeal.Status.IN_REVIEW,
-                 ERR_APPEAL_STATE.format(status=appeal.get_status_display().lower()))
-        _require(appeal.reviewer_id == reviewer.pk, ERR_NOT_APPEAL_REVIEWER)
+        escalated = appeal.status == CaseAppeal.Status.ESCALATED
+        decidable = appeal.status == CaseAppeal.Status.IN_REVIEW or (escalated and appeal.escalation_reviewer_id)
+        _require(bool(decidable), ERR_APPEAL_STATE.format(status=appeal.get_status_display().lower()))
+        _require(appeal.current_reviewer_id == reviewer.pk, ERR_NOT_APPEAL_REVIEWER)
         case = _locked(appeal.case)
         if decision == CaseAppeal.Decision.CHANGED:
             _require(case.decision != CaseDecision.PROMOTED, ERR_APPEAL_ALREADY_PROMOTED)
             before = case.decision
             case.decision = CaseDecision.PROMOTED
             case.memo = {**case.memo, "appeal": {"reviewer": reviewer.name, "decision": decision,
-                                                 "reason": reason.strip(), "from": before}}
+                                                 "reason": reason.strip(), "from": before,
+                                                 "stage": "escalation" if escalated else "second_review"}}
             case.version += 1
             case.save(update_fields=["decision", "memo", "version"])
             _set_level(case, actor=reviewer, source="appeal")
-        appeal.decision, appeal.decision_reason = decision, reason.strip()
-        appeal.decided_at, appeal.status = timezone.now(), CaseAppeal.Status.DECIDED
-        appeal.save(update_fields=["decision", "decision_reason", "decided_at", "status"])
+        now = timezone.now()
+        if escalated:
+            appeal.escalation_decision, appeal.escalation_decision_reason = decision, reason.strip()
+            appeal.escalation_decided_at, appeal.status = now, CaseAppeal.Status.CLOSED
+            fields = ["escalation_decision", "escalation_decision_reason", "escalation_decided_at", "status"]
+        else:
+            appeal.decision, appeal.decision_reason = decision, reason.strip()
+            appeal.decided_at, appeal.status = now, CaseAppeal.Status.DECIDED
+            fields = ["decision", "decision_reason", "decided_at", "status"]
+        appeal.save(update_fields=fields)
         log_action("promotions.appeal.decided", reviewer, appeal, {
-            "case": case.pk, "decision": decision, "reason": appeal.decision_reason})
+            "case": case.pk, "stage": "escalation" if escalated else "second_review", "decision": decision,
+            "reason": reason.strip()})
+    return appeal
+
+
+def escalation_deadline(appeal: CaseAppeal) -> dt.date | None:
+    """The last day the person can take a decided appeal one step further."""
+    if appeal.decided_at is None:
+        return None
+    return timezone.localdate(appeal.decided_at) + dt.timedelta(days=APPEAL_WINDOW_DAYS)
+
+
+def can_escalate_promotion_appeal(appeal: CaseAppeal, *, today: dt.date | None = None) -> bool:
+    deadline = escalation_deadline(appeal)
+    return (appeal.status == CaseAppeal.Status.DECIDED and appeal.decision == CaseAppeal.Decision.UPHELD
+            and deadline is not None and (today or timezone.localdate()) <= deadline)
+
+
+def escalate_promotion_appeal(appeal: CaseAppeal, *, actor: Person, reason: str,
+                              today: dt.date | None = None) -> CaseAppeal:
+    """The person takes an upheld appeal one step further, once: a people partner assigns a different reviewer
+    from outside the chain, whose decision is final."""
+    today = today or timezone.localdate()
+    _require(access.is_self(actor, appeal.case.person), ERR_NOT_SELF)
+    _require(bool(reason.strip()), ERR_ESCALATION_REASON)
+    with transaction.atomic():
+        appeal = CaseAppeal.objects.select_for_update().select_related("case").get(pk=appeal.pk)
+        _require(appeal.status == CaseAppeal.Status.DECIDED,
+                 ERR_APPEAL_STATE.format(status=appeal.get_status_display().lower()))
+        _require(appeal.decision == CaseAppeal.Decision.UPHELD, ERR_NOTHING_TO_ESCALATE)
+        deadline = escalation_deadline(appeal)
+        _require(deadline is not None and today <= deadline,
+                 ERR_ESCALATION_WINDOW.format(date=deadline, days=APPEAL_WINDOW_DAYS))
+        appeal.status, appeal.escalation_reason = CaseAppeal.Status.ESCALATED, reason.strip()
+        appeal.escalated_at = timezone.now()
+        appeal.escalation_due_on = today + dt.timedelta(days=APPEAL_DECISION_DAYS)
+        appeal.save(update_fields=["status", "escalation_reason", "escalated_at", "escalation_due_on"])
+        log_action("promotions.appeal.escalated", actor, appeal, {
+            "case": appeal.case_id, "reason": appeal.escalation_reason, "due_on": appeal.escalation_due_on})
     return appeal
 
 

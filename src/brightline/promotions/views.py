@@ -75,8 +75,9 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
     can_cite = access.can_cite_for_promotion(viewer, case) and case.status == CaseStatus.NOMINATED
     can_run = access.can_run_promotions(viewer)
     is_panelist = access.is_promotion_panelist(viewer, case)
-    appeals = list(case.appeals.select_related("reviewer"))
-    open_appeal = next((appeal for appeal in appeals if appeal.status != CaseAppeal.Status.DECIDED), None)
+    appeals = list(case.appeals.select_related("reviewer", "escalation_reviewer"))
+    open_appeal = next((appeal for appeal in appeals if appeal.is_open), None)
+    escalable = next((appeal for appeal in appeals if services.can_escalate_promotion_appeal(appeal)), None)
     is_self = access.is_self(viewer, case.person)
     context: dict[str, Any] = {
         "case": case, "readiness": services.readiness(case), "is_self": is_self,
@@ -86,8 +87,10 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
         "panel": list(case.panelists.select_related("person")),
         "pre_votes": services.pre_votes(case, viewer=viewer), "decisions": CaseDecision.choices,
         "appeals": appeals, "open_appeal": open_appeal,
-        "can_appeal": is_self and case.is_decided and open_appeal is None
+        "can_appeal": is_self and case.is_decided and not appeals
         and timezone.localdate() <= services.appeal_deadline(case),
+        "escalable_appeal": escalable if is_self else None,
+        "escalation_deadline": services.escalation_deadline(escalable) if escalable else None,
         "appeal_deadline": services.appeal_deadline(case) if case.is_decided else None,
         "appeal_decisions": CaseAppeal.Decision.choices,
     }
@@ -95,9 +98,12 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
         context["evidence"] = EvidenceItem.objects.filter(person=case.person).order_by("-occurred_at")[:60]
     if can_run and case.status == CaseStatus.NOMINATED:
         context["candidates"] = Person.objects.filter(is_active=True).exclude(pk=case.person_id).order_by("name")
-    if can_run and open_appeal is not None and open_appeal.status == CaseAppeal.Status.REQUESTED:
+    if can_run and open_appeal is not None and (
+            open_appeal.status == CaseAppeal.Status.REQUESTED
+            or open_appeal.status == CaseAppeal.Status.ESCALATED and open_appeal.escalation_reviewer_id is None):
         context["reviewers"] = [person for person in Person.objects.filter(is_active=True).order_by("name")
-                                if services.appeal_reviewer_refusal(person, case) is None]
+                                if services.appeal_reviewer_refusal(person, case) is None
+                                and person.pk != open_appeal.reviewer_id]
     if can_run or is_panelist:
         context["accountable_choices"] = Person.objects.filter(is_active=True).exclude(pk=case.person_id) \
             .order_by("name")
@@ -143,7 +149,7 @@ def _appeal(request: HttpRequest, viewer: Person, case: PromotionCase) -> str:
 
 
 def _open_appeal(case: PromotionCase) -> CaseAppeal:
-    appeal = case.appeals.exclude(status=CaseAppeal.Status.DECIDED).first()
+    appeal = case.appeals.filter(status__in=CaseAppeal.OPEN_STATES).first()
     if appeal is None:
         raise services.PromotionError(services.ERR_APPEAL_STATE.format(status="not open"))
     return appeal
@@ -161,6 +167,15 @@ def _decide_appeal(request: HttpRequest, viewer: Person, case: PromotionCase) ->
     return "Appeal decided."
 
 
+def _escalate_appeal(request: HttpRequest, viewer: Person, case: PromotionCase) -> str:
+    appeal = case.appeals.filter(status=CaseAppeal.Status.DECIDED).first()
+    if appeal is None:
+        raise services.PromotionError(services.ERR_APPEAL_STATE.format(status="not decided"))
+    services.escalate_promotion_appeal(appeal, actor=viewer, reason=request.POST.get("reason", ""))
+    return ("Appeal taken one step further. A people partner assigns a different reviewer from outside your "
+            "management chain; their decision is final.")
+
+
 def _withdraw(request: HttpRequest, viewer: Person, case: PromotionCase) -> str:
     services.withdraw_promotion_case(case, actor=viewer, reason=request.POST.get("reason", ""))
     return "Case withdrawn."
@@ -168,7 +183,8 @@ def _withdraw(request: HttpRequest, viewer: Person, case: PromotionCase) -> str:
 
 ACTIONS: dict[str, Callable[[HttpRequest, Person, PromotionCase], str]] = {
     "cite": _cite, "panel": _panel, "pre-vote": _pre_vote, "decide": _decide, "appeal": _appeal,
-    "assign-reviewer": _assign, "decide-appeal": _decide_appeal, "withdraw": _withdraw,
+    "assign-reviewer": _assign, "decide-appeal": _decide_appeal, "escalate-appeal": _escalate_appeal,
+    "withdraw": _withdraw,
 }
 
 
