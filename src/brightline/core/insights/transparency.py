@@ -429,8 +429,13 @@ def build_transparency_report(*, sentiment_metrics: Mapping[str, Any], theme_met
                        "are shown to the manager and their chain, not to you, until the outcome is released."),
               cannot_infer=evidence_checks.MISSING_CANNOT_INFER,
               accuracy=tuple(_figures(accuracy.get("missing_evidence"), "data/accuracy/missing_evidence.json")),
-              accuracy_note=note("missing_evidence", no_figure + " " + NOT_MEASURED_YET),
-              failure_modes=("Sources your organisation has not connected look like missing work.",),
+              accuracy_note=note("missing_evidence", no_figure + " It reads no text: a dimension counts as "
+                                 "evidenced when an item of a kind that belongs to it is in the window, and a claim "
+                                 "when it cites an item, so there is no model and no labelled set to score."),
+              failure_modes=("Sources your organisation has not connected look like missing work.",
+                             "Evidence of a kind that does not belong to a dimension (code reviews given count for technical "
+                             "excellence, not for leadership, even when they mentor) does not count for it.",
+                             "A claim that names its evidence in words instead of citing it reads as uncited."),
               model="rule"),
         entry("tone_check", title="Tone check on feedback before it is sent",
               data_used="Only the text being written, in the feedback and checkpoint forms; nothing is stored "
