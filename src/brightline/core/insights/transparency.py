@@ -433,8 +433,8 @@ def build_transparency_report(*, sentiment_metrics: Mapping[str, Any], theme_met
                                  "evidenced when an item of a kind that belongs to it is in the window, and a claim "
                                  "when it cites an item, so there is no model and no labelled set to score."),
               failure_modes=("Sources your organisation has not connected look like missing work.",
-                             "Evidence of a kind that does not belong to a dimension (code reviews given count for technical "
-                             "excellence, not for leadership, even when they mentor) does not count for it.",
+                             "Evidence of a kind that does not belong to a dimension (code reviews given count for "
+                             "technical excellence, not for leadership, even when they mentor) does not count for it.",
                              "A claim that names its evidence in words instead of citing it reads as uncited."),
               model="rule"),
         entry("tone_check", title="Tone check on feedback before it is sent",
