@@ -7,6 +7,7 @@ seed, a login per role, and an audit chain that verifies after the bulk writes.
 
 from __future__ import annotations
 
+import html
 import io
 import json
 from collections import Counter
@@ -115,3 +116,35 @@ def test_the_history_written_past_the_orm_reads_back_through_it():
     assert set(TimeOff.objects.values_list("kind", flat=True)) <= set(TimeOff.Kind.values)
     assert FeedbackResponse.objects.filter(invitation__request_id=models.F("request_id")).count() == \
         FeedbackResponse.objects.count() > 0
+
+
+def test_it_has_promotion_cases_decided_by_panels_outside_the_chain_and_notification_choices(client):
+    from django.utils import timezone
+
+    from brightline.notifications.models import NotificationSettings
+    from brightline.promotions.models import CaseStatus, PromotionCase
+
+    out = io.StringIO()
+    call_command("demo", "load", "--size", "large", "--people", "120", "--years", "2", "--json", stdout=out)
+    cases = list(PromotionCase.objects.select_related("person", "to_level", "from_level"))
+    statuses = Counter(case.status for case in cases)
+    assert statuses[CaseStatus.DECIDED] and statuses[CaseStatus.NOMINATED] + statuses[CaseStatus.PANEL]
+    assert len({case.person_id for case in cases}) == len(cases)  # one case a person
+    for case in cases:
+        assert case.to_level == case.from_level.next_level() and case.nominated_at < timezone.now()
+        assert case.citations.count() > 0
+        chain = set(case.person.chain_path.strip("/").split("/"))
+        seats = list(case.panelists.values_list("person_id", flat=True))
+        assert not chain & {str(pk) for pk in seats}
+        if case.status == CaseStatus.DECIDED:
+            assert len(seats) == 3 and case.pre_votes.count() == 3
+            assert case.decided_at > case.nominated_at and case.memo["decision"] == case.decision
+            assert case.memo["accountable"] and case.decision_reason and case.ready_at_decision is not None
+    assert NotificationSettings.objects.exists()
+    partner = Person.objects.get(user__username="partner")
+    client.force_login(partner.user)
+    decided = next(case for case in cases if case.status == CaseStatus.DECIDED)
+    page = client.get(f"/promotions/{decided.pk}/")
+    assert page.status_code == 200 and decided.decision_reason.split(" [E:")[0] in html.unescape(page.content.decode())
+    rates = client.get("/promotions/rates/")
+    assert rates.status_code == 200

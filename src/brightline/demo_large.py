@@ -56,6 +56,11 @@ MIN_PEOPLE = 40
 DEFAULT_YEARS = 3
 BATCH = 5000
 SPAN_MIN, SPAN_MAX = 5, 12
+# Each service deploys this many times a week (drawn once per service) and ships this many changes in a deploy,
+# each with its pull request: at 10,000 people about 4.7 million events in three years (2 million changes, as
+# many pull requests, 330,000 deployments, incidents and pages), some 70 merged changes an engineer a year.
+DEPLOYS_PER_WEEK = (2.0, 10.0)
+CHANGES_PER_DEPLOY = (2, 11)
 LARGE_MARKER = f"leader@{DEMO_EMAIL_DOMAIN}"
 
 ZONES = ("Europe/Berlin", "Europe/London", "Europe/Lisbon", "America/New_York", "America/Toronto",
@@ -323,6 +328,8 @@ class _LargeBuilder:
         self._review_cycles()
         self._fairness()
         self._time_off()
+        self._promotions()
+        self._notifications()
 
     def _teams(self) -> None:
         managers = [row for row in self.plan if row.rank == "manager"]
@@ -442,7 +449,7 @@ class _LargeBuilder:
 
         deployments: list[Deployment] = []
         for number_of_service, service in enumerate(self.services, start=1):
-            per_week = self.rng.uniform(1.0, 6.0)
+            per_week = self.rng.uniform(*DEPLOYS_PER_WEEK)
             moment = self.start
             number = 0
             while True:
@@ -472,11 +479,11 @@ class _LargeBuilder:
                 repository = self.repositories[service.pk]
                 people = owners[service.pk]
                 for index, deployment in enumerate(by_service.get(service.pk, [])):
-                    for change in range(self.rng.randint(1, 6)):
+                    for change in range(self.rng.randint(*CHANGES_PER_DEPLOY)):
                         author = self.rng.choice(people)
                         authored = deployment.deployed_at - timedelta(hours=self.rng.lognormvariate(3.4, 0.8))
                         handle = author.email.split("@")[0].replace(".", "-")
-                        number = index * 8 + change + 1
+                        number = index * 16 + change + 1
                         ref = f"{service.name}#{number}"
                         title = self.rng.choice(PR_TITLES).format(x=self._thing())
                         merged_at = authored + timedelta(hours=31)
@@ -738,3 +745,127 @@ class _LargeBuilder:
                     day += timedelta(days=length)
 
         self._append(TimeOff, rows(), "time off")
+
+    # -- promotion cases and notification choices -----------------------------------------------------------
+    def _promotions(self) -> None:
+        """About one engineer in sixteen nominated each year for the next level, with evidence cited on every
+        expectation: cases of past years decided by a panel of three managers from outside the person's chain
+        (with pre-votes, reasons, the accountable person and the memo), this year's still gathering evidence or
+        with the panel; open roles per level and year."""
+        from brightline.evidence.models import EvidenceItem
+        from brightline.people.models import Dimension
+        from brightline.promotions.models import (
+            CaseCitation,
+            CaseDecision,
+            CasePanelist,
+            CasePreVote,
+            CaseStatus,
+            OpenRoles,
+            PromotionCase,
+        )
+        from brightline.promotions.services import MIN_CITATIONS_PER_EXPECTATION, build_promotion_memo
+
+        next_level = {code: level.next_level() for code, level in self.levels.items()}
+        chosen: list[tuple[Person, int]] = []  # (person, years ago: 0 is this year)
+        for ago in range(self.years):
+            for person in self.engineers:
+                code = person.level.code if person.level else ""
+                if next_level.get(code) is not None and self.rng.random() < 1 / 16:
+                    chosen.append((person, ago))
+        chosen = list({person.pk: (person, ago) for person, ago in chosen}.values())  # one case a person
+        items: dict[int, list[tuple[int, date]]] = {}
+        for person_id, item_id, occurred in (EvidenceItem.objects.filter(person_id__in=[p.pk for p, _ in chosen])
+                                             .order_by("person_id", "-occurred_at", "-pk")
+                                             .values_list("person_id", "pk", "occurred_at").iterator(chunk_size=BATCH)):
+            kept = items.setdefault(person_id, [])
+            if len(kept) < 4 * MIN_CITATIONS_PER_EXPECTATION * len(Dimension.values):
+                kept.append((item_id, occurred.date()))
+        # Nobody is nominated without evidence to cite.
+        chosen = [(person, ago) for person, ago in chosen if len(items.get(person.pk, ())) >= len(Dimension.values)]
+        cases, moments = [], []
+        for person, ago in chosen:
+            nominated = self.end - timedelta(days=365 * ago + self.rng.randint(20 if ago == 0 else 90, 200))
+            status = (CaseStatus.DECIDED if ago else self.rng.choice((CaseStatus.NOMINATED, CaseStatus.PANEL)))
+            cases.append(PromotionCase(
+                person=person, from_level=person.level, to_level=next_level[person.level.code],  # type: ignore[union-attr]
+                manager_id=person.manager_id, nominated_by_id=person.manager_id or person.pk, status=status,
+                rationale=f"Runs the {self._thing()} end to end and already leads design reviews for it.",
+                min_citations=MIN_CITATIONS_PER_EXPECTATION))
+            moments.append(nominated)
+        cases = self._write(PromotionCase, cases, "promotions")
+        for case, moment in zip(cases, moments, strict=True):
+            case.nominated_at = moment  # written with the time of the run; its history is older
+        PromotionCase.objects.bulk_update(cases, ["nominated_at"], batch_size=1000)
+        citations = []
+        for case in cases:
+            pool = items.get(case.person_id, [])
+            for position, dimension in enumerate(Dimension.values):
+                picked = pool[position::len(Dimension.values)][:MIN_CITATIONS_PER_EXPECTATION]
+                citations.extend(CaseCitation(case=case, dimension=dimension, kind="evidence_item",
+                                              object_id=str(item_id), occurred_on=occurred,
+                                              added_by_id=case.nominated_by_id) for item_id, occurred in picked)
+        self._append(CaseCitation, citations, "promotions")
+        chains = dict(Person.objects.filter(pk__in=[case.person_id for case in cases])
+                      .values_list("pk", "chain_path"))
+        seats, votes = [], []
+        for case in cases:
+            if case.status == CaseStatus.NOMINATED:
+                continue
+            chain = set(chains.get(case.person_id, "").strip("/").split("/"))
+            panel: list[Person] = []
+            while len(panel) < 3:
+                candidate = self.rng.choice(self.managers)
+                if str(candidate.pk) not in chain and candidate not in panel:
+                    panel.append(candidate)
+            seats.extend(CasePanelist(case=case, person=member, added_by=self.partner) for member in panel)
+            if case.status == CaseStatus.DECIDED:
+                leaning = self.rng.random() < 0.65
+                votes.extend(CasePreVote(case=case, panelist=member, vote=CaseDecision.PROMOTED
+                                         if (self.rng.random() < 0.8) == leaning else CaseDecision.NOT_YET)
+                             for member in panel)
+        self._append(CasePanelist, seats, "promotions")
+        self._append(CasePreVote, votes, "promotions")
+        tally: dict[int, list[str]] = {}
+        for vote in votes:
+            tally.setdefault(vote.case_id, []).append(vote.vote)
+        decided = [case for case in cases if case.status == CaseStatus.DECIDED]
+        for case, moment in zip(cases, moments, strict=True):
+            if case.status != CaseStatus.DECIDED:
+                continue
+            cast = tally.get(case.pk, [])
+            decision = (CaseDecision.PROMOTED if cast.count(CaseDecision.PROMOTED) * 2 > len(cast)
+                        else CaseDecision.NOT_YET)
+            cited = [f"evidence_item:{item_id}" for item_id, _ in items.get(case.person_id, [])[:2]]
+            reason = ("The cited work shows the next level's scope over more than two quarters."
+                      if decision == CaseDecision.PROMOTED else
+                      "Strong delivery, but the design and mentoring evidence covers one quarter only.")
+            reason += "".join(f" [E:{ref.split(':')[1]}]" for ref in cited)
+            accountable = self.plan[0].person or self.partner
+            case.memo = build_promotion_memo(case, decision=decision, reason=reason, cited=cited,
+                                             accountable=accountable, decided_by=self.partner)
+            case.decision, case.decision_reason, case.decision_citations = decision, reason, cited
+            case.ready_at_decision = (decision == CaseDecision.PROMOTED) != case.memo["departs_from_readiness"]
+            case.accountable, case.decided_by = accountable, self.partner
+            case.decided_at = moment + timedelta(days=self.rng.randint(40, 80))
+            self.progress("promotions", 1)
+        PromotionCase.objects.bulk_update(decided, ["memo", "decision", "decision_reason", "decision_citations",
+                                                    "ready_at_decision", "accountable", "decided_by", "decided_at"],
+                                          batch_size=500)
+        log_actions((("promotions.case.nominated", case, {"person": case.person_id, "source": "demo"})
+                     for case in cases), None, actor_label="demo")
+        years = sorted({(self.today - timedelta(days=365 * ago)).year for ago in range(self.years)})
+        self._append(OpenRoles, (OpenRoles(level=level, period=str(year),
+                                           count=max(1, round(len(self.engineers) / 60 * self.rng.uniform(0.6, 1.4))),
+                                           entered_by=self.partner)
+                                 for year in years for code, level in self.levels.items()
+                                 if code.startswith("IC") and code != "IC1"), "promotions")
+
+    def _notifications(self) -> None:
+        """Most people keep the daily digest (no row); some chose right-away e-mails or a weekly digest."""
+        from brightline.notifications.models import Frequency, NotificationSettings
+
+        chosen = ((person, self.rng.random()) for person in self.people)
+        self._append(NotificationSettings, (NotificationSettings(
+            person=person, frequency=Frequency.IMMEDIATE if draw < 0.15 else Frequency.WEEKLY)
+            for person, draw in chosen if draw < 0.35), "notifications")
+
