@@ -39,6 +39,11 @@ class InboxItem:
     since: datetime
     due_on: date | None
     overdue: bool
+    # For the home page's grouping only (not in the API): whom the item is about, the batch it belongs to (a
+    # cycle's name) and how many things it counts (a group of AI signals).
+    subject: str = ""
+    batch: str = ""
+    count: int = 1
 
     def to_json(self) -> dict[str, Any]:
         return {"kind": self.kind, "title": self.title, "url": self.url, "since": self.since,
@@ -72,14 +77,17 @@ def inbox_for(person: Person, *, today: date | None = None) -> list[InboxItem]:
     today = today or timezone.localdate()
     items: list[InboxItem] = []
 
-    def add(kind: str, title: str, url: str, since: datetime, due_on: date | None = None) -> None:
-        items.append(InboxItem(kind, title, url, since, due_on, due_on is not None and due_on < today))
+    def add(kind: str, title: str, url: str, since: datetime, due_on: date | None = None, *, subject: str = "",
+            batch: str = "", count: int = 1) -> None:
+        items.append(InboxItem(kind, title, url, since, due_on, due_on is not None and due_on < today,
+                               subject, batch, count))
 
     for invitation in (FeedbackInvitation.objects.filter(respondent=person, status=FeedbackInvitation.Status.PENDING,
                                                          request__closed_at__isnull=True)
                        .select_related("request__subject")):
         add("feedback_request", f"Give feedback about {invitation.request.subject.name}",
-            reverse("feedback:answer", args=[invitation.pk]), invitation.request.created_at)
+            reverse("feedback:answer", args=[invitation.pk]), invitation.request.created_at,
+            subject=invitation.request.subject.name, batch="feedback")
 
     reviews = Review.objects.select_related("cycle", "person")
     for review in reviews.filter(person=person, cycle__phase=Phase.SELF_REVIEW,
@@ -91,7 +99,8 @@ def inbox_for(person: Person, *, today: date | None = None) -> list[InboxItem]:
                                  assessment_submitted_at__isnull=True):
         add("assessment", f"Assess {review.person.name} ({review.cycle.name})",
             reverse("reviews:review", args=[review.pk]), review.cycle.phase_changed_at or review.cycle.opened_at,
-            _phase_end(review.cycle.schedule, Phase.MANAGER_ASSESSMENT))
+            _phase_end(review.cycle.schedule, Phase.MANAGER_ASSESSMENT), subject=review.person.name,
+            batch=review.cycle.name)
 
     panel = reviews.filter(cycle__phase=Phase.CALIBRATION, cycle__panel_members__person=person)
     if panel.exists():
@@ -105,7 +114,8 @@ def inbox_for(person: Person, *, today: date | None = None) -> list[InboxItem]:
                 add("pre_vote", f"Record your pre-vote on {review.person.name} ({review.cycle.name})",
                     reverse("reviews:review", args=[review.pk]),
                     review.cycle.phase_changed_at or review.cycle.opened_at,
-                    _phase_end(review.cycle.schedule, Phase.CALIBRATION))
+                    _phase_end(review.cycle.schedule, Phase.CALIBRATION), subject=review.person.name,
+                    batch=review.cycle.name)
 
     appeals = Appeal.objects.select_related("review__person")
     for appeal in appeals.filter(Q(reviewer=person, status=Appeal.Status.IN_REVIEW)
@@ -166,7 +176,7 @@ def inbox_for(person: Person, *, today: date | None = None) -> list[InboxItem]:
                           reverse("insights:team", args=[group["team__slug"]]))
         else:
             title, url = f"{noun} about the organisation {verb} for your review", reverse("insights:organisation")
-        add("signals", title, url, group["oldest"])
+        add("signals", title, url, group["oldest"], count=count)
 
     for escalation in open_escalations_for(person):
         add("promotion_escalation", f"Move on the promotion case of {escalation.case.person.name}: it is past its "

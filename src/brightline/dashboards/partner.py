@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from django.db.models import Count, Max, Q
 from django.urls import reverse
@@ -18,12 +19,13 @@ from brightline.audit.models import AuditEntry
 from brightline.audit.services import REFUSED_READ, verify_access_log, verify_chain
 from brightline.jobs.models import JobRun
 from brightline.people.models import LoginThrottle, Person
-from brightline.reviews.models import Appeal, Phase, Review, ReviewCycle
+from brightline.reviews.models import Appeal, Phase, Review, ReviewCycle, phase_index
 from brightline.rollups.services import read_one
 from brightline.support.models import Cadence, SupportPlan
 
 CADENCE_DAYS = {Cadence.WEEKLY: 7, Cadence.FORTNIGHTLY: 14, Cadence.MONTHLY: 30}
 FLAG_WINDOW_DAYS = 30
+SSO_REFUSED = "people.sso.refused"
 FAILED_IMPORTS = 5
 # Both chains are walked by the hourly rollup job, not on a page load: a walk reads every entry and every read
 # of a record, which grows with the organisation and its history.
@@ -49,6 +51,34 @@ class CycleOverview:
     phase_ends_on: date | None
     url: str
     teams: list[TeamProgress] = field(default_factory=list)
+
+    def _submitted(self, step: str) -> tuple[int, int]:
+        people = sum(row.people for row in self.teams)
+        done = sum(row.self_reviews if step == Phase.SELF_REVIEW else row.assessments for row in self.teams)
+        return done, people
+
+    def progress(self) -> str:
+        """How far the current step is, in words: "0 of 7 assessments in"."""
+        if self.cycle.phase not in (Phase.SELF_REVIEW, Phase.MANAGER_ASSESSMENT):
+            return ""
+        done, people = self._submitted(self.cycle.phase)
+        what = "self reviews" if self.cycle.phase == Phase.SELF_REVIEW else "assessments"
+        return f"{done} of {people} {what} in"
+
+    def missed(self) -> list[str]:
+        """Steps that closed with something not submitted: no longer overdue (the step cannot be done any more),
+        but a fact the people partner should not have to work out from the table."""
+        lines = []
+        for step, what, step_name in ((Phase.SELF_REVIEW, "self reviews", "self-review"),
+                                      (Phase.MANAGER_ASSESSMENT, "assessments", "assessment")):
+            if phase_index(self.cycle.phase) <= phase_index(step):
+                continue
+            done, people = self._submitted(step)
+            if done < people:
+                ended = _day(self.cycle.phase_ends_on(step))
+                lines.append(f"{people - done} of {people} {what} were not submitted before the {step_name} step "
+                             "closed" + (f" on {ended:%-d %b %Y}." if ended else "."))
+        return lines
 
 
 @dataclass(frozen=True)
@@ -159,7 +189,10 @@ def _flags(viewer: Person) -> list[Flag]:
     checked = f" (checked {timezone.localtime(checked_at):%-d %b %Y %H:%M})"
     trail = reverse("audit-trail")
     since = timezone.now() - timedelta(days=FLAG_WINDOW_DAYS)
-    refused = AuditEntry.objects.filter(action="people.sso.refused", created_at__gte=since).count()
+    # Both refusal counts in one query on the action index: the home page is inside a query budget.
+    refusals = AuditEntry.objects.filter(action__in=(SSO_REFUSED, REFUSED_READ), created_at__gte=since).aggregate(
+        sso=Count("pk", filter=Q(action=SSO_REFUSED)), reads=Count("pk", filter=Q(action=REFUSED_READ)))
+    refused = refusals["sso"]
     locked = LoginThrottle.objects.filter(locked_until__gt=timezone.now()).count()
     return [
         Flag(audit_ok, ("The audit trail verifies: no entry was changed or removed." if audit_ok
@@ -171,7 +204,7 @@ def _flags(viewer: Person) -> list[Flag]:
         Flag(refused == 0, f"{refused} single sign-on login{'s' if refused != 1 else ''} refused in the last "
              f"{FLAG_WINDOW_DAYS} days." if refused else f"No single sign-on login refused in the last "
              f"{FLAG_WINDOW_DAYS} days.", trail, "See them in the audit trail"),
-        _refused_reads_flag(since),
+        _refused_reads_flag(refusals["reads"]),
         Flag(locked == 0, f"{locked} login{'s are' if locked != 1 else ' is'} locked after repeated wrong passwords."
              if locked else "No login is locked after wrong passwords.",
              reverse("admin:index") if viewer.user is not None and viewer.user.is_staff else "",
@@ -179,9 +212,8 @@ def _flags(viewer: Person) -> list[Flag]:
     ]
 
 
-def _refused_reads_flag(since: datetime) -> Flag:
-    """Refused attempts to open someone's record since ``since``: one count on the audit trail's action index."""
-    refused = AuditEntry.objects.filter(action=REFUSED_READ, created_at__gte=since).count()
+def _refused_reads_flag(refused: int) -> Flag:
+    """Refused attempts to open someone's record in the flag window."""
     if not refused:
         return Flag(True, f"Nobody was refused a person's record in the last {FLAG_WINDOW_DAYS} days.", "", "")
     return Flag(False, f"{refused} refused attempt{'s' if refused != 1 else ''} to open a person's record in the "
@@ -199,8 +231,30 @@ def _failed_imports() -> list[FailedImport]:
                          else reverse("evidence:ingest")) for run in runs]
 
 
-def partner_home(viewer: Person, *, today: date | None = None) -> dict[str, object]:
+def _summary(cycles: list[CycleOverview], overdue: list[Action], flags: list[Flag],
+             imports: list[FailedImport]) -> list[str]:
+    """The people partner's first sentences: where each open cycle stands, then what is overdue or flagged."""
+    lines = []
+    for overview in cycles:
+        line = f"The {overview.cycle.name} is in {overview.phase.lower()}"
+        if overview.phase_ends_on:
+            line += f" until {overview.phase_ends_on:%-d %b %Y}"
+        progress = overview.progress()
+        lines.append(line + (f": {progress}." if progress else "."))
+        lines.extend(overview.missed())
+    bad = [flag for flag in flags if not flag.ok]
+    lines.append(f"{len(overdue)} overdue action{'s' if len(overdue) != 1 else ''} below." if overdue
+                 else "Nothing is overdue.")
+    lines.append(f"Audit: {len(bad)} flag{'s' if len(bad) != 1 else ''} to look at." if bad
+                 else "Audit: every check passes.")
+    if imports:
+        lines.append(f"{len(imports)} recent import{'s' if len(imports) != 1 else ''} failed.")
+    return lines
+
+
+def partner_home(viewer: Person, *, today: date | None = None) -> dict[str, Any]:
     today = today or timezone.localdate()
     cycles = _cycles(list(ReviewCycle.objects.exclude(phase=Phase.CLOSED).order_by("-opened_at")))
-    return {"partner_cycles": cycles, "partner_overdue": _overdue(cycles, today), "partner_flags": _flags(viewer),
-            "partner_imports": _failed_imports()}
+    overdue, flags, imports = _overdue(cycles, today), _flags(viewer), _failed_imports()
+    return {"partner_cycles": cycles, "partner_overdue": overdue, "partner_flags": flags,
+            "partner_imports": imports, "partner_summary": _summary(cycles, overdue, flags, imports)}

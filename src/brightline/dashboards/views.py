@@ -16,6 +16,7 @@ from brightline import access
 from brightline.audit.models import AccessLog, AuditEntry, action_label, subject_label
 from brightline.audit.services import refused_reads as find_refused_reads
 from brightline.audit.services import verify_access_log, verify_chain
+from brightline.dashboards.home import group_inbox, own_review, summary_sentences
 from brightline.dashboards.inbox import inbox_for
 from brightline.dashboards.partner import partner_home
 from brightline.dashboards.team import (
@@ -54,6 +55,8 @@ def healthz(request: HttpRequest) -> HttpResponse:
 def home(request: HttpRequest) -> HttpResponse:
     viewer = _viewer(request)
     level = viewer.level
+    inbox = group_inbox(inbox_for(viewer))
+    review = own_review(viewer)
     context = {
         "person": viewer,
         "level": level,
@@ -62,11 +65,16 @@ def home(request: HttpRequest) -> HttpResponse:
         "can_view_aggregates": access.can_view_aggregates(viewer),
         "is_people_partner": access.is_people_partner(viewer),
         "recent_reads": AccessLog.objects.filter(subject=viewer).count(),
-        "inbox": inbox_for(viewer),
+        "inbox": inbox,
+        "own_review": review,
         **engineer_home(viewer),
     }
+    partner_lines: list[str] = []
     if access.is_people_partner(viewer):
-        context.update(partner_home(viewer))
+        partner = partner_home(viewer)
+        context.update(partner)
+        partner_lines = partner["partner_summary"]
+    context["summary"] = summary_sentences(inbox, review, partner_lines)
     return render(request, "dashboards/home.html", context)
 
 

@@ -1,0 +1,180 @@
+"""What the home page says first: one sentence on what needs the viewer now, "Needs you now" grouped into what
+has a deadline and what can wait, and where the viewer's own review stands in an open cycle.
+
+A person new to Brightline should be able to say within a minute what their page tells them and what to do
+next: so the deadline comes first, several assessments of one cycle are one line, and AI signals (which have no
+deadline) are said to have none. Built from the inbox and at most one more query; nothing here decides access.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateformat import format as format_date
+
+from brightline.dashboards.inbox import InboxItem
+from brightline.people.models import Person
+from brightline.reviews.models import Phase, Review, phase_index
+
+# Items of these kinds about several people in one batch (a cycle, or feedback requests) become one line.
+BATCH_TITLES = {
+    "assessment": "Assess {n} people for the {batch}",
+    "pre_vote": "Record your pre-vote on {n} people for the {batch}",
+    "feedback_request": "Give feedback about {n} people",
+}
+
+
+@dataclass
+class HomeEntry:
+    """One line of "Needs you now": a single item, or a batch of items naming each person with their link."""
+
+    title: str
+    url: str
+    due_on: date | None
+    overdue: bool
+    since: object
+    kind: str
+    count: int = 1
+    people: list[tuple[str, str]] = field(default_factory=list)
+
+
+@dataclass
+class HomeInbox:
+    dated: list[HomeEntry]
+    undated: list[HomeEntry]
+
+    def __bool__(self) -> bool:
+        return bool(self.dated or self.undated)
+
+
+@dataclass(frozen=True)
+class OwnReview:
+    """Where the viewer's own review stands: what happened, what happens now and by when, what comes next."""
+
+    cycle_name: str
+    phase: str
+    url: str
+    sentences: list[str]
+
+
+def _day(value: date | str | None) -> str:
+    if isinstance(value, str):
+        try:
+            value = date.fromisoformat(value)
+        except ValueError:
+            return ""
+    return format_date(value, "j M Y") if value else ""
+
+
+def group_inbox(items: list[InboxItem]) -> HomeInbox:
+    """Deadlines first (soonest first), then what has no deadline (oldest first); one line per batch."""
+    entries: list[HomeEntry] = []
+    batches: dict[tuple[str, str, date | None], list[InboxItem]] = {}
+    for item in items:
+        if item.kind in BATCH_TITLES and item.batch and item.subject:
+            batches.setdefault((item.kind, item.batch, item.due_on), []).append(item)
+    seen: set[tuple[str, str, date | None]] = set()
+    for item in items:
+        key = (item.kind, item.batch, item.due_on)
+        batch = batches.get(key, [])
+        if len(batch) < 2:
+            entries.append(HomeEntry(item.title, item.url, item.due_on, item.overdue, item.since, item.kind,
+                                     item.count))
+            continue
+        if key in seen:
+            continue
+        seen.add(key)
+        ordered = sorted(batch, key=lambda each: each.subject)
+        entries.append(HomeEntry(BATCH_TITLES[item.kind].format(n=len(batch), batch=item.batch), "", item.due_on,
+                                 item.overdue, min(each.since for each in batch), item.kind, len(batch),
+                                 [(each.subject, each.url) for each in ordered]))
+    dated = sorted((entry for entry in entries if entry.due_on), key=lambda entry: (entry.due_on, entry.title))
+    undated = [entry for entry in entries if not entry.due_on]
+    # AI signals have no deadline and come last: the work people wait for comes before the machine's guesses.
+    undated.sort(key=lambda entry: entry.kind == "signals")
+    return HomeInbox(dated, undated)
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:] if text[:1].isupper() and text[1:2].islower() else text
+
+
+def summary_sentences(inbox: HomeInbox, own_review: OwnReview | None,
+                      partner_lines: list[str] | None = None) -> list[str]:
+    """The first thing on the page: what needs the viewer now, and by when, in a sentence or three."""
+    lines: list[str] = []
+    overdue = [entry for entry in inbox.dated if entry.overdue]
+    if inbox.dated:
+        first = inbox.dated[0]
+        when = (f"overdue since {_day(first.due_on)}" if first.overdue else f"by {_day(first.due_on)}")
+        line = f"First, {when}: {_lower_first(first.title)}."
+        more = len(inbox.dated) - 1
+        if more:
+            line += f" {more} more thing{'s have' if more != 1 else ' has'} a deadline."
+        if len(overdue) > 1 or (overdue and not first.overdue):
+            line += f" {len(overdue)} {'are' if len(overdue) != 1 else 'is'} overdue."
+        lines.append(line)
+    elif inbox and not partner_lines:
+        lines.append("Nothing with a deadline waits for you.")
+    people_work = [entry for entry in inbox.undated if entry.kind != "signals"]
+    if people_work:
+        lines.append(f"Without a deadline: {_lower_first(people_work[0].title)}"
+                     + (f", and {len(people_work) - 1} more." if len(people_work) > 1 else "."))
+    if own_review and not any(entry.kind == "self_review" for entry in inbox.dated):
+        lines.append(f"Your {own_review.cycle_name}: {_lower_first(own_review.sentences[-1])}")
+    lines.extend(partner_lines or [])
+    signals = sum(entry.count for entry in inbox.undated if entry.kind == "signals")
+    if signals:
+        lines.append(f"When you have time: {signals} AI signal{'s' if signals != 1 else ''} to accept or dismiss "
+                     "(no deadline).")
+    if not lines:
+        lines.append("Nothing needs you right now.")
+    return lines
+
+
+def own_review(person: Person, *, today: date | None = None) -> OwnReview | None:
+    """The viewer's review in the newest cycle that is not closed, as the viewer may see it: dates and steps,
+    never the manager's assessment or the outcome before release. One query."""
+    today = today or timezone.localdate()
+    review = (Review.objects.filter(person=person).exclude(cycle__phase=Phase.CLOSED)
+              .select_related("cycle", "manager").order_by("-cycle__opened_at").first())
+    if review is None:
+        return None
+    cycle = review.cycle
+    ends = cycle.schedule or {}
+    manager = review.manager.name if review.manager else "your manager"
+    released_after = _day(ends.get(Phase.DECISION_MEMO))
+    at = phase_index(cycle.phase)
+    sentences: list[str] = []
+    if at <= phase_index(Phase.SELF_REVIEW):
+        if review.self_review_submitted_at:
+            sentences.append(f"Your self review is in ({_day(timezone.localdate(review.self_review_submitted_at))}).")
+            sentences.append(f"Next, {manager} assesses you, by {_day(ends.get(Phase.MANAGER_ASSESSMENT))}.")
+        elif cycle.phase == Phase.EVIDENCE:
+            sentences.append(f"Evidence is gathered until {_day(ends.get(Phase.EVIDENCE))}; add what is missing "
+                             "on your growth page.")
+            sentences.append(f"Then write your self review, by {_day(ends.get(Phase.SELF_REVIEW))}.")
+        else:
+            sentences.append(f"Write your self review, by {_day(ends.get(Phase.SELF_REVIEW))}.")
+    elif at <= phase_index(Phase.DECISION_MEMO):
+        if review.self_review_submitted_at:
+            sentences.append(f"Your self review went in on "
+                             f"{_day(timezone.localdate(review.self_review_submitted_at))}.")
+        else:
+            sentences.append(f"No self review was submitted before the self-review step closed on "
+                             f"{_day(ends.get(Phase.SELF_REVIEW))}.")
+        if cycle.phase == Phase.MANAGER_ASSESSMENT:
+            sentences.append(f"Now {manager} assesses you, by {_day(ends.get(Phase.MANAGER_ASSESSMENT))}; nothing "
+                             f"is needed from you until your outcome is released after {released_after}.")
+        else:
+            sentences.append(f"Now the outcomes are being calibrated and written up; nothing is needed from you "
+                             f"until your outcome is released after {released_after}.")
+    elif review.acknowledged_at:
+        sentences.append(f"You acknowledged your outcome on {_day(timezone.localdate(review.acknowledged_at))}.")
+    else:
+        sentences.append(f"Your outcome is released: read it and acknowledge it, by "
+                         f"{_day(ends.get(Phase.ACKNOWLEDGEMENT))} (you may appeal until then).")
+    return OwnReview(cycle.name, cycle.get_phase_display(), reverse("reviews:review", args=[review.pk]), sentences)
