@@ -38,6 +38,7 @@ from brightline.demo import (
     DemoRefused,
     DemoResult,
 )
+from brightline.notifications.signals import discard_pending
 from brightline.people.models import (
     AccessRole,
     Identity,
@@ -208,6 +209,8 @@ def load_large_demo(*, seed: int = 7, people: int = DEFAULT_PEOPLE, years: int =
                                                                 defaults={"name": DEMO_ORGANISATION_NAME})
         builder = _LargeBuilder(rng, organisation, today, years, plan, progress)
         builder.build()
+        # The history is generated, not news: nobody is e-mailed about it when it commits.
+        discard_pending()
         log_action("demo.loaded", None, organisation,
                    {"seed": seed, "size": "large", "people": len(builder.people), "teams": len(builder.teams),
                     "built_for": today.isoformat()}, actor_label="demo")
@@ -861,10 +864,12 @@ class _LargeBuilder:
                                  if code.startswith("IC") and code != "IC1"), "promotions")
 
     def _notifications(self) -> None:
-        """Most people keep the daily digest (no row); some chose right-away e-mails or a weekly digest."""
+        """Most people keep the daily digest (no row); some chose right-away e-mails or a weekly digest, among
+        them the manager one logs in as (``manager``)."""
         from brightline.notifications.models import Frequency, NotificationSettings
 
-        chosen = ((person, self.rng.random()) for person in self.people)
+        chosen = ((person, 0.0 if person.user.username == "manager" else self.rng.random())  # type: ignore[union-attr]
+                  for person in self.people)
         self._append(NotificationSettings, (NotificationSettings(
             person=person, frequency=Frequency.IMMEDIATE if draw < 0.15 else Frequency.WEEKLY)
             for person, draw in chosen if draw < 0.35), "notifications")

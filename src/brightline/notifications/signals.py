@@ -43,6 +43,12 @@ def _note(kind: str, pk: int | None) -> None:
     transaction.on_commit(flush)
 
 
+def discard_pending() -> None:
+    """Forget what this thread noted since its last flush, so its commit starts no e-mails: for bulk loads
+    such as the generated demo organisation, whose history concerns nobody right now."""
+    _changes.marks = set()
+
+
 def concerned(marks: set[tuple[str, int]]) -> set[int]:
     """The people a set of notes may concern."""
     people = {pk for kind, pk in marks if kind == "person"}
