@@ -117,40 +117,42 @@ def inbox_for(person: Person, *, today: date | None = None) -> list[InboxItem]:
                     _phase_end(review.cycle.schedule, Phase.CALIBRATION), subject=review.person.name,
                     batch=review.cycle.name)
 
-    appeals = Appeal.objects.select_related("review__person")
-    for appeal in appeals.filter(Q(reviewer=person, status=Appeal.Status.IN_REVIEW)
-                                 | Q(escalation_reviewer=person, status=Appeal.Status.ESCALATED,
-                                     escalation_decided_at__isnull=True)):
+    # Appeals to decide and, for those who run the process, appeals waiting for a reviewer: one query each for
+    # reviews and promotions (the two kinds of step never match the same appeal).
+    to_decide = (Q(reviewer=person, status=Appeal.Status.IN_REVIEW)
+                 | Q(escalation_reviewer=person, status=Appeal.Status.ESCALATED, escalation_decided_at__isnull=True))
+    to_assign = Q(status=Appeal.Status.REQUESTED) | Q(status=Appeal.Status.ESCALATED, escalation_reviewer__isnull=True)
+    assigns = access.can_run_cycles(person)
+    for appeal in Appeal.objects.select_related("review__person").filter(to_decide | to_assign if assigns
+                                                                          else to_decide):
         escalated = appeal.status == Appeal.Status.ESCALATED
-        add("appeal", f"Decide the appeal of {appeal.review.person.name}", reverse("reviews:appeal", args=[appeal.pk]),
-            (appeal.escalated_at or appeal.filed_at) if escalated else appeal.filed_at,
-            appeal.escalation_due_on if escalated else appeal.due_on)
-    if access.can_run_cycles(person):
-        for appeal in appeals.filter(Q(status=Appeal.Status.REQUESTED)
-                                     | Q(status=Appeal.Status.ESCALATED, escalation_reviewer__isnull=True)):
+        if appeal.status == Appeal.Status.REQUESTED or escalated and appeal.escalation_reviewer_id is None:
             add("appeal_reviewer", f"Assign a reviewer to the appeal of {appeal.review.person.name}",
                 reverse("reviews:appeal", args=[appeal.pk]), appeal.escalated_at or appeal.filed_at,
                 appeal.due_on if appeal.status == Appeal.Status.REQUESTED else None)
+            continue
+        add("appeal", f"Decide the appeal of {appeal.review.person.name}", reverse("reviews:appeal", args=[appeal.pk]),
+            (appeal.escalated_at or appeal.filed_at) if escalated else appeal.filed_at,
+            appeal.escalation_due_on if escalated else appeal.due_on)
 
-    promotion_appeals = CaseAppeal.objects.select_related("case__person")
-    for case_appeal in promotion_appeals.filter(Q(reviewer=person, status=CaseAppeal.Status.IN_REVIEW)
-                                                | Q(escalation_reviewer=person, status=CaseAppeal.Status.ESCALATED)):
+    case_to_decide = (Q(reviewer=person, status=CaseAppeal.Status.IN_REVIEW)
+                      | Q(escalation_reviewer=person, status=CaseAppeal.Status.ESCALATED))
+    case_to_assign = ((Q(status=CaseAppeal.Status.REQUESTED)
+                       | Q(status=CaseAppeal.Status.ESCALATED, escalation_reviewer__isnull=True))
+                      & ~Q(case__person=person))
+    for case_appeal in CaseAppeal.objects.select_related("case__person").filter(
+            case_to_decide | case_to_assign if access.can_run_promotions(person) else case_to_decide):
         escalated = case_appeal.status == CaseAppeal.Status.ESCALATED
-        add("promotion_appeal", f"Decide the promotion appeal of {case_appeal.case.person.name}"
-            + (" (taken one step further; your decision is final)" if escalated else ""),
-            reverse("promotions:case", args=[case_appeal.case_id]),
-            (case_appeal.escalated_at or case_appeal.filed_at) if escalated else case_appeal.filed_at,
-            case_appeal.escalation_due_on if escalated else case_appeal.due_on)
-    if access.can_run_promotions(person):
-        for case_appeal in promotion_appeals.filter(
-                Q(status=CaseAppeal.Status.REQUESTED)
-                | Q(status=CaseAppeal.Status.ESCALATED, escalation_reviewer__isnull=True)).exclude(case__person=person):
-            escalated = case_appeal.status == CaseAppeal.Status.ESCALATED
-            add("promotion_appeal_reviewer", f"Assign a reviewer to the promotion appeal of "
-                f"{case_appeal.case.person.name}" + (" (taken one step further)" if escalated else ""),
-                reverse("promotions:case", args=[case_appeal.case_id]),
-                (case_appeal.escalated_at or case_appeal.filed_at) if escalated else case_appeal.filed_at,
-                case_appeal.escalation_due_on if escalated else case_appeal.due_on)
+        since = (case_appeal.escalated_at or case_appeal.filed_at) if escalated else case_appeal.filed_at
+        due = case_appeal.escalation_due_on if escalated else case_appeal.due_on
+        name, url = case_appeal.case.person.name, reverse("promotions:case", args=[case_appeal.case_id])
+        unassigned = escalated and case_appeal.escalation_reviewer_id is None
+        if case_appeal.status == CaseAppeal.Status.REQUESTED or unassigned:
+            add("promotion_appeal_reviewer", f"Assign a reviewer to the promotion appeal of {name}"
+                + (" (taken one step further)" if escalated else ""), url, since, due)
+        else:
+            add("promotion_appeal", f"Decide the promotion appeal of {name}"
+                + (" (taken one step further; your decision is final)" if escalated else ""), url, since, due)
 
     for plan in (SupportPlan.objects.filter(person__manager=person, status=SupportPlan.Status.ACTIVE)
                  .select_related("person").annotate(last_check_in=Max("check_ins__held_on"))):
