@@ -107,3 +107,14 @@ def test_a_skip_level_cannot_write_a_one_on_one_note(personas):
     with pytest.raises(services.NotAllowed, match=services.ERR_NOTE_NOT_ALLOWED):
         services.record_one_on_one_note(actor=personas.lee, person=personas.erin, held_on=date(2026, 10, 1),
                                         body="Skip-level chat.")
+
+
+def test_suggested_dates_reach_the_browser_written_year_first(personas, client_for):
+    """A date field given "06/12/2026" shows empty in a browser; the suggested dates are written 2026-12-06."""
+    from django.utils import timezone
+
+    today = timezone.localdate().isoformat()
+    checkpoint = client_for(personas.mo).get(f"/growth/{personas.erin.pk}/checkpoints/new/").content.decode()
+    assert f'type="date" name="held_on" value="{today}"' in checkpoint
+    drafts = client_for(personas.mo).get("/growth/drafts/").content.decode()
+    assert f'type="date" name="window_end" value="{today}"' in drafts

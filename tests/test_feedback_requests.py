@@ -239,3 +239,20 @@ def test_the_api_creates_a_request_and_applies_the_same_rules(personas, client_f
         "subject_id": personas.erin.pk, "respondents": [{"person_id": personas.oscar.pk, "relationship": "peer"}]},
         content_type="application/json")
     assert refused.status_code == 403
+
+
+def test_a_respondent_reads_back_the_named_answers_they_sent_but_no_anonymous_one(personas, colleagues, client_for):
+    named = services.request_feedback(actor=personas.erin, subject=personas.erin,
+                                      respondents=[(personas.pat, "peer")], context="The ledger design")
+    _answer(personas.pat, named, ANSWERS[1])
+    _answer(personas.pat, _anonymous_request(personas, colleagues), ANSWERS[2])
+    inbox = client_for(personas.pat).get("/growth/inbox/").content.decode()
+    assert "What you sent" in inbox and "Alex paired on the retry fix." in inbox and "Share designs earlier." in inbox
+    assert "Mia reviewed the FX cache" not in inbox  # anonymous: not kept with Pat's name, so not listed
+    assert "Alex paired" not in client_for(personas.mo).get("/growth/inbox/").content.decode()
+
+
+def test_one_invitation_is_confirmed_as_one_person(personas, client_for):
+    erin = client_for(personas.erin)
+    response = erin.post(f"/growth/{personas.erin.pk}/requests/new/", {"peers": [personas.pat.pk]}, follow=True)
+    assert "Feedback requested from 1 person." in response.content.decode()

@@ -68,6 +68,8 @@ def test_the_browser_shows_the_flag_keeps_the_words_and_lets_the_writer_send(per
     assert "Tone check" in page and services.TONE_WORDING_MESSAGE in page and "Send as written" in page
     assert services.TONE_FLAG_MESSAGE not in page
     assert f"\n{HOSTILE}</textarea>" in page  # the writer's words, unchanged, ready to revise
+    # The flagged field is named by the label the writer sees, never by its key.
+    assert "flagged: “What did they do?”" in page and "what_they_did," not in page and "flagged: what" not in page
     assert not FeedbackResponse.objects.exists()
     sent = pat.post(f"/growth/invitations/{invitation.pk}/", {**form, "send_despite_tone": "on"})
     assert sent.status_code == 302
@@ -116,6 +118,11 @@ def test_the_live_check_shows_the_trigger_words_as_the_writer_types(personas, cl
     flagged = html.unescape(pat.post("/growth/check/", {"kind": "feedback", "field": "what_they_did",
                                                         "what_they_did": INSULT}).content.decode())
     assert "Tone:" in flagged and "“idiot”" in flagged
+    assert "may read as an attack on the person" in flagged
+    # Swearing at no one gets the same softer note live as on sending, not the attack wording.
+    swearing = html.unescape(pat.post("/growth/check/", {"kind": "feedback", "field": "what_they_did",
+                                                         "what_they_did": HOSTILE}).content.decode())
+    assert "Tone:" in swearing and "does not read as an attack" in swearing and "may read as an attack" not in swearing
     blunt = html.unescape(pat.post("/growth/check/", {"kind": "feedback", "field": "what_they_did",
                                                       "what_they_did": "I disagree with this design"}).content.decode())
     assert "Tone:" not in blunt

@@ -104,7 +104,7 @@ def test_only_the_recorded_manager_assesses(personas, cycle_in_assessment):
 
 def test_assessments_cannot_be_written_before_evidence_and_self_review_are_done(personas):
     cycle = open_payments_cycle(personas)
-    with pytest.raises(ReviewError, match="only during the manager_assessment phase"):
+    with pytest.raises(ReviewError, match="only during the Manager assessment phase"):
         services.save_assessment(review_of(cycle, personas.erin), actor=personas.mo, dimension="leadership",
                                  outcome="meets", rationale="x")
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from brightline.audit.models import AccessLog
@@ -27,14 +29,59 @@ def test_a_people_partner_opens_a_cycle_in_the_browser_form(personas, client_for
 def test_the_cycle_form_takes_the_typed_settings_and_shows_a_refusal(personas, client_for):
     schedule = {f"ends_{k}": v for k, v in SCHEDULE.items()}
     browser = client_for(personas.pia)
-    page = browser.post("/reviews/cycles/new/", {"name": "x", "min_evidence_per_dimension": "9", **schedule})
-    assert page.status_code == 200 and b"a whole number from 1 to 5" in page.content
+    page = browser.post("/reviews/cycles/new/", {"name": "x", "min_evidence_per_dimension": "9", "teams": "payments",
+                                                 **schedule})
+    assert page.status_code == 400 and b"a whole number from 1 to 5" in page.content
     assert b"no setting for quotas" in page.content
+    # Nothing typed is lost: the dates and the ticked team are still on the form.
+    assert f'value="{SCHEDULE["release"]}"'.encode() in page.content
+    assert b'value="payments" checked' in page.content
     assert not ReviewCycle.objects.exists()
     browser.post("/reviews/cycles/new/", {"name": "x", "self_review_required": "on",
                                           "min_evidence_per_dimension": "3", **schedule})
     cycle = ReviewCycle.objects.get()
     assert cycle.self_review_required and cycle.min_evidence_per_dimension == 3
+
+
+def test_the_cycle_form_suggests_a_date_for_every_phase_in_order(personas, client_for):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    page = client_for(personas.pia).get("/reviews/cycles/new/").content.decode()
+    today = timezone.localdate()
+    dates = [dt.date.fromisoformat(value) for value in re.findall(r'type="date" id="ends_\w+" name="ends_\w+" '
+                                                                  r'value="([0-9-]+)"', page)]
+    assert len(dates) == 7 and dates == sorted(dates) and dates[0] > today
+
+
+def test_ending_a_phase_before_its_scheduled_end_asks_for_a_confirmation_first(personas, client_for):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    ahead = timezone.localdate() + dt.timedelta(days=5)
+    schedule = {phase: (ahead + dt.timedelta(days=7 * index)).isoformat() for index, phase in enumerate(SCHEDULE)}
+    cycle = open_payments_cycle(personas, schedule=schedule)
+    pia = client_for(personas.pia)
+    assert "advancing before then asks you to confirm" in pia.get(f"/reviews/cycles/{cycle.pk}/").content.decode()
+    asked = pia.post(f"/reviews/cycles/{cycle.pk}/advance/", {"to_phase": "self_review"})
+    page = asked.content.decode()
+    assert asked.status_code == 200 and "End evidence early?" in page and "5 days from today" in page
+    assert 'name="confirm_early" value="yes"' in page and f'href="/reviews/cycles/{cycle.pk}/"' in page
+    cycle.refresh_from_db()
+    assert cycle.phase == "evidence"
+    confirmed = pia.post(f"/reviews/cycles/{cycle.pk}/advance/", {"to_phase": "self_review", "confirm_early": "yes"})
+    assert confirmed.status_code == 302
+    cycle.refresh_from_db()
+    assert cycle.phase == "self_review"
+
+
+def test_a_phase_past_its_scheduled_end_advances_without_a_question(personas, client_for):
+    cycle = open_payments_cycle(personas)  # SCHEDULE lies in the past
+    assert client_for(personas.pia).post(f"/reviews/cycles/{cycle.pk}/advance/").status_code == 302
+    cycle.refresh_from_db()
+    assert cycle.phase == "self_review"
 
 
 @pytest.mark.parametrize("persona", ["erin", "mo", "lee", "oscar"])

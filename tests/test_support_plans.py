@@ -183,3 +183,12 @@ def test_a_check_in_with_an_unreadable_date_is_refused_by_name(personas, client_
                                              follow=True)
     assert "Held on: “yesterday” is not a date" in response.content.decode()
     assert not plan.check_ins.exists()
+
+
+def test_the_form_chooses_no_diagnosis_and_a_missing_one_is_named_in_words(personas, client_for):
+    mo = client_for(personas.mo)
+    form = mo.get(f"/support/new/{personas.erin.pk}/").content.decode()
+    assert '<select id="diagnosis" name="diagnosis" required><option value="" selected>' in form
+    refused = mo.post(f"/support/new/{personas.erin.pk}/", {"diagnosis": "", "diagnosis_notes": "Observed."})
+    alert = refused.content.decode().split('role="alert">', 1)[1].split("</p>", 1)[0]
+    assert refused.status_code == 400 and "A skill to build" in alert and "role_mismatch" not in alert

@@ -52,11 +52,17 @@ class LiveChecks:
                 field.widget.attrs["hx-include"] = "closest form"
 
 
+def date_input() -> forms.DateInput:
+    """A date picker. Its value must be written year first (2026-10-31): a browser leaves a date field empty
+    when given the locale's "31/10/2026", so a suggested date would be lost."""
+    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
 class CheckpointForm(LiveChecks, forms.Form):
     cadence = forms.ChoiceField(choices=Checkpoint.Cadence.choices)
     label = forms.CharField(max_length=120, label="Which period or milestone",
                             help_text="For example 'October 2026', 'Q3 2026' or 'Ledger migration done'.")
-    held_on = forms.DateField(label="Date", widget=forms.DateInput(attrs={"type": "date"}))
+    held_on = forms.DateField(label="Date", widget=date_input())
     wins = forms.CharField(required=False, widget=checked_textarea("feedback"))
     misses = forms.CharField(required=False, widget=checked_textarea("feedback"))
     impact = forms.CharField(required=False, widget=checked_textarea("feedback"))
@@ -76,7 +82,7 @@ class CheckpointForm(LiveChecks, forms.Form):
 
 
 class OneOnOneNoteForm(forms.Form):
-    held_on = forms.DateField(label="Date of the 1:1", widget=forms.DateInput(attrs={"type": "date"}))
+    held_on = forms.DateField(label="Date of the 1:1", widget=date_input())
     body = forms.CharField(label="Note", widget=forms.Textarea(attrs={"rows": 5}))
 
     def __init__(self, *args: Any, **kwargs: Any):
@@ -238,8 +244,8 @@ class AnnotationForm(forms.Form):
 
 
 class DraftRequestForm(forms.Form):
-    window_start = forms.DateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
-    window_end = forms.DateField(label="To", widget=forms.DateInput(attrs={"type": "date"}))
+    window_start = forms.DateField(label="From", widget=date_input())
+    window_end = forms.DateField(label="To", widget=date_input())
     use_llm = forms.BooleanField(required=False, label="Draft with the configured language model")
 
 

@@ -162,7 +162,8 @@ def new_checkpoint(request: HttpRequest, person_id: int) -> HttpResponse:
             messages.success(request, "Checkpoint recorded.")
             return redirect(_growth_url(viewer, subject))
     return render(request, "feedback/checkpoint_form.html",
-                  {"form": form, "subject": subject, "tone": tone, "tone_message": services.TONE_FLAG_MESSAGE})
+                  {"form": form, "subject": subject, "tone": tone, "tone_message": services.TONE_FLAG_MESSAGE,
+                   "tone_fields": _tone_fields(form, tone)})
 
 
 @require_http_methods(["GET", "POST"])
@@ -208,7 +209,8 @@ def new_feedback_request(request: HttpRequest, person_id: int) -> HttpResponse:
         except services.FeedbackError as error:
             form.add_error(None, str(error))
         else:
-            messages.success(request, f"Feedback requested from {created.invitations.count()} people.")
+            count = created.invitations.count()
+            messages.success(request, f"Feedback requested from {count} {'person' if count == 1 else 'people'}.")
             return redirect("feedback:request", pk=created.pk)
     return render(request, "feedback/request_form.html", {"form": form, "subject": subject})
 
@@ -246,7 +248,11 @@ def close_feedback_request(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def inbox(request: HttpRequest) -> HttpResponse:
     viewer = _viewer(request)
-    return render(request, "feedback/inbox.html", {"invitations": services.invitations_for(viewer)})
+    invitations = list(services.invitations_for(viewer).select_related("response"))
+    # A named answer stays linked to its writer, who can read what they sent; an anonymous one is not kept
+    # with the writer's name, so nobody (the writer included) can list it again.
+    answered = [inv for inv in invitations if getattr(inv, "response", None) is not None]
+    return render(request, "feedback/inbox.html", {"invitations": invitations, "answered": answered})
 
 
 @require_http_methods(["GET", "POST"])
@@ -276,7 +282,15 @@ def answer_invitation(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, "Thank you. Your feedback was sent.")
             return redirect("feedback:inbox")
     return render(request, "feedback/answer.html", {"invitation": invitation, "form": form, "tone": tone,
-                                                    "tone_message": services.TONE_FLAG_MESSAGE})
+                                                    "tone_message": services.TONE_FLAG_MESSAGE,
+                                                    "tone_fields": _tone_fields(form, tone)})
+
+
+def _tone_fields(form: Any, tone: services.ToneCheck | None) -> list[str]:
+    """The fields the tone check flagged, by the labels the writer sees on the form (never their keys)."""
+    if tone is None:
+        return []
+    return [str(form.fields[name].label) if name in form.fields else name for name in tone.flagged_fields]
 
 
 # --- manager commentary ------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
@@ -10,6 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from brightline import access
@@ -115,6 +117,12 @@ def index(request: HttpRequest) -> HttpResponse:
 # ----------------------------------------------------------------------------------------- cycles
 
 
+# The dates the cycle form suggests, in days from today: a ten-week cycle (each can be changed on the form).
+SUGGESTED_PHASE_DAYS = {Phase.EVIDENCE: 14, Phase.SELF_REVIEW: 21, Phase.MANAGER_ASSESSMENT: 35,
+                        Phase.CALIBRATION: 42, Phase.DECISION_MEMO: 49, Phase.RELEASE: 56,
+                        Phase.ACKNOWLEDGEMENT: 70}
+
+
 @require_http_methods(["GET", "POST"])
 def cycle_new(request: HttpRequest) -> HttpResponse:
     viewer = _viewer(request)
@@ -137,10 +145,15 @@ def cycle_new(request: HttpRequest) -> HttpResponse:
             count = cycle.reviews.count()
             messages.success(request, f"Opened '{cycle.name}' for {count} {'person' if count == 1 else 'people'}.")
             return redirect("reviews:cycle", cycle_id=cycle.pk)
-    return render(request, "reviews/cycle_new.html", {"phases": [(p, Phase(p).label) for p in phases],
-                                                      "teams": Team.objects.all(), "error": error,
-                                                      "max_evidence": services.MAX_EVIDENCE_PER_DIMENSION,
-                                                      "posted": request.POST})
+    today = timezone.localdate()
+    # What was sent stays on the form after a refusal; a new form suggests every date.
+    dates = {p: (request.POST.get(f"ends_{p}", "") if request.method == "POST"
+                 else (today + dt.timedelta(days=SUGGESTED_PHASE_DAYS[Phase(p)])).isoformat()) for p in phases}
+    return render(request, "reviews/cycle_new.html", {
+        "phases": [(p, Phase(p).label, dates[p]) for p in phases], "teams": Team.objects.order_by("name"),
+        "chosen_teams": set(request.POST.getlist("teams")), "error": error,
+        "max_evidence": services.MAX_EVIDENCE_PER_DIMENSION, "posted": request.POST},
+        status=400 if error else 200)
 
 
 @require_GET
@@ -163,14 +176,34 @@ def cycle_detail(request: HttpRequest, cycle_id: int) -> HttpResponse:
         "appeals": Appeal.objects.filter(review__cycle=cycle).select_related("review__person", "reviewer"),
         "panel_editable": phase_index(cycle.phase) < phase_index(Phase.CALIBRATION),
         "memo_phase": cycle.phase == Phase.DECISION_MEMO,
+        "early_end": _early_end(cycle),
     }
     return render(request, "reviews/cycle.html", context)
 
 
+def _early_end(cycle: ReviewCycle) -> dt.date | None:
+    """The day the running phase is scheduled to end, when that is still ahead (advancing now is early)."""
+    scheduled = cycle.schedule.get(cycle.phase, "")
+    try:
+        ends = dt.date.fromisoformat(scheduled) if scheduled else None
+    except ValueError:
+        return None
+    return ends if ends is not None and ends > timezone.localdate() else None
+
+
 @require_POST
 def cycle_advance(request: HttpRequest, cycle_id: int) -> HttpResponse:
+    """Advance one phase; before its scheduled end, only after a confirmation page says what ends early."""
     viewer = _viewer(request)
     cycle = get_object_or_404(ReviewCycle, pk=cycle_id)
+    if not access.can_run_cycles(viewer):
+        raise PermissionDenied("Only people partners advance review cycles.")
+    early = _early_end(cycle)
+    target = services.next_phase(cycle)
+    if early is not None and target is not None and request.POST.get("confirm_early") != "yes":
+        return render(request, "reviews/cycle_advance_confirm.html", {
+            "cycle": cycle, "ends": early, "days_left": (early - timezone.localdate()).days,
+            "next_phase": target, "next_phase_label": Phase(target).label})
     return _act(request, lambda: services.advance_cycle(cycle, actor=viewer,
                                                         to_phase=request.POST.get("to_phase") or None),
                 "The cycle moved to its next phase.", reverse("reviews:cycle", args=[cycle.pk]))

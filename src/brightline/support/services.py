@@ -102,7 +102,7 @@ def _goal_texts(goals: Iterable[GoalDraft]) -> list[str]:
 def open_support_plan(person: Person, *, actor: Person, draft: PlanDraft) -> SupportPlan:
     """Propose a plan; it becomes active only after a second approver (C10)."""
     _require(access.can_open_support_plan(actor, person), ERR_CANNOT_OPEN)
-    _require(draft.diagnosis in Diagnosis.values, ERR_DIAGNOSIS.format(choices=", ".join(Diagnosis.values)))
+    _require(draft.diagnosis in Diagnosis.values, ERR_DIAGNOSIS.format(choices="; ".join(Diagnosis.labels)))
     _require(bool(draft.diagnosis_notes.strip()), ERR_DIAGNOSIS_NOTES.format(person=person.name))
     _require(bool(draft.support_offered.strip()), ERR_SUPPORT_OFFERED)
     _require(draft.cadence in Cadence.values, f"{draft.cadence!r} is not a cadence")

@@ -48,10 +48,11 @@ ERR_QUOTA_REFUSED = ("Brightline calibrates standards, not outcomes: the setting
 ERR_SCHEDULE_MISSING = "the schedule needs an end date for every phase; missing: {phases}"
 
 
-ERR_SCHEDULE_ORDER = "phase {phase} ends on {date}, before the phase ahead of it ends ({previous})"
+ERR_SCHEDULE_ORDER = ("{phase} would end on {date}, before {previous_phase} ends ({previous}); each phase ends on or "
+                      "after the one before it")
 
 
-ERR_SCHEDULE_DATE = "{value!r} is not a date (YYYY-MM-DD) for phase {phase}"
+ERR_SCHEDULE_DATE = "{value!r} is not a date (YYYY-MM-DD) for the end of {phase}"
 
 
 ERR_PANEL_TOO_SMALL = "calibration needs a panel of at least {minimum} people; this cycle has {count}"
@@ -118,6 +119,11 @@ def _allow(condition: bool, message: str) -> None:
         raise ActionRefused(message)
 
 
+def phase_label(phase: str) -> str:
+    """A phase as people read it ("Manager assessment"), for messages; never its stored key."""
+    return str(Phase(phase).label) if phase in Phase.values else phase
+
+
 def _require_phase(cycle: ReviewCycle, *phases: str) -> None:
     # Read the phase from the database: an object loaded earlier may predate a phase change.
     cycle.phase = ReviewCycle.objects.filter(pk=cycle.pk).values_list("phase", flat=True).get()
@@ -126,7 +132,8 @@ def _require_phase(cycle: ReviewCycle, *phases: str) -> None:
     if phase_index(cycle.phase) >= phase_index(Phase.RELEASE) and Phase.RELEASE not in phases \
             and Phase.ACKNOWLEDGEMENT not in phases:
         raise ActionRefused(ERR_RELEASED_USE_APPEAL)
-    raise ActionRefused(ERR_WRONG_PHASE.format(phases=" or ".join(phases), current=cycle.phase))
+    raise ActionRefused(ERR_WRONG_PHASE.format(phases=" or ".join(phase_label(phase) for phase in phases),
+                                               current=phase_label(cycle.phase)))
 
 
 def _normalise_key(key: object) -> str:
@@ -204,7 +211,7 @@ def parse_cycle_settings(values: Mapping[str, Any] | None) -> CycleSettings:
 def _parse_schedule(schedule: Mapping[str, Any]) -> dict[str, str]:
     needed = [phase for phase in PHASE_ORDER if phase != Phase.CLOSED]
     missing = [phase for phase in needed if not schedule.get(phase)]
-    _require(not missing, ERR_SCHEDULE_MISSING.format(phases=", ".join(missing)))
+    _require(not missing, ERR_SCHEDULE_MISSING.format(phases=", ".join(phase_label(phase) for phase in missing)))
     parsed: dict[str, dt.date] = {}
     for phase in needed:
         value = schedule[phase]
@@ -214,10 +221,11 @@ def _parse_schedule(schedule: Mapping[str, Any]) -> dict[str, str]:
         try:
             parsed[phase] = dt.date.fromisoformat(str(value))
         except ValueError as error:
-            raise ReviewError(ERR_SCHEDULE_DATE.format(value=value, phase=phase)) from error
+            raise ReviewError(ERR_SCHEDULE_DATE.format(value=value, phase=phase_label(phase))) from error
     for previous, phase in zip(needed, needed[1:], strict=False):
         _require(parsed[phase] >= parsed[previous],
-                 ERR_SCHEDULE_ORDER.format(phase=phase, date=parsed[phase], previous=parsed[previous]))
+                 ERR_SCHEDULE_ORDER.format(phase=phase_label(phase), date=parsed[phase],
+                                           previous_phase=phase_label(previous), previous=parsed[previous]))
     return {phase: day.isoformat() for phase, day in parsed.items()}
 
 

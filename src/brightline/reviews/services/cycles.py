@@ -36,6 +36,7 @@ from brightline.reviews.services.common import (
     _parse_schedule,
     _require,
     parse_cycle_settings,
+    phase_label,
 )
 
 ERR_EMPTY_POPULATION = "nobody in this population has a manager to assess them; no cycle was opened"
@@ -117,7 +118,8 @@ def advance_cycle(cycle: ReviewCycle, *, actor: Person, to_phase: str | None = N
         _require(target is not None, ERR_CYCLE_CLOSED)
         assert target is not None
         if to_phase is not None and to_phase != target:
-            raise ReviewError(ERR_PHASE_SKIP.format(current=cycle.phase, next=target, requested=to_phase))
+            raise ReviewError(ERR_PHASE_SKIP.format(current=phase_label(cycle.phase), next=phase_label(target),
+                                                    requested=phase_label(to_phase)))
         reviews = cycle.reviews.select_related("person", "manager")
         conflicts = 0
         if target == Phase.MANAGER_ASSESSMENT and cycle.self_review_required:
