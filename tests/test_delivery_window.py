@@ -144,3 +144,22 @@ def test_team_delivery_rollup_equals_the_figures_from_every_row(generated_org, d
         # and the same as one team at a time
         assert figures == delivery.team_delivery(team, NOW)
 
+
+def test_delivery_page_rollups_equal_the_figures_of_one_team_or_class_at_a_time(generated_org, db):
+    from brightline.evidence import page_figures
+    from brightline.people.models import Team
+    from brightline.rollups import codec
+
+    teams = list(Team.objects.order_by("pk"))
+    batched = page_figures.team_pages(teams, NOW)
+    assert sum(1 for figures in batched.values() if figures.current) >= 3
+    assert any(figures.empty for figures in batched.values())  # teams without services say so
+    for team in teams:
+        assert batched[team.pk] == page_figures.team_page(team, NOW)
+        assert codec.loads(codec.dumps(batched[team.pk])) == batched[team.pk]  # stored as it was computed
+    keys = page_figures.peer_keys()
+    classes = page_figures.peers_many(keys, NOW)
+    assert any(len(figures.by_name) > 1 for figures in classes.values())
+    for key in keys:
+        assert classes[key] == page_figures.peers(key, NOW)
+        assert codec.loads(codec.dumps(classes[key])) == classes[key]
