@@ -58,7 +58,7 @@ def _edge_cases() -> None:
                                 linked_deployment=old[1], source="edge", external_id=f"declared-{number}")
     Remediation.objects.create(service=second, kind=Remediation.Kind.ROLLBACK, occurred_at=NOW + dt.timedelta(days=3),
                                source="edge", external_id="late-rollback")
-    # A service whose only change shipped long before every window, and one with no change at all.
+    # A service whose only change (a pull request) shipped long before every window, and one with no change.
     quiet = Service.objects.create(name="edge-quiet", team=second.team, workload_class=second.workload_class,
                                    criticality=second.criticality)  # a like-with-like peer of the second
     repository = Repository.objects.create(service=quiet, path="demo://edge-quiet", branch="main")
@@ -68,6 +68,10 @@ def _edge_cases() -> None:
                                 authored_at=release.deployed_at - dt.timedelta(hours=5), committer_name="A",
                                 committer_email="a@example.org", committed_at=release.deployed_at,
                                 subject="Quiet", first_release=release)
+    PullRequest.objects.create(service=quiet, source="github", external_id="edge/quiet#1", number=1, title="Quiet",
+                               state="merged", opened_at=release.deployed_at - dt.timedelta(hours=6),
+                               first_commit_at=release.deployed_at - dt.timedelta(hours=5),
+                               merged_at=release.deployed_at, merge_sha="e" * 40, updated_at=release.deployed_at)
     Service.objects.create(name="edge-empty", team=first.team)
 
 
@@ -114,7 +118,7 @@ def test_figures_read_for_the_window_equal_those_from_every_row(generated_org, d
     expected = compute_dora_metrics(everything, start=WINDOWS[0][0], end=WINDOWS[0][1])
     first, second = Service.objects.exclude(name__startswith="edge-").order_by("name")[:2]
     assert expected[first.name].lead_time_basis == "pull_requests"
-    assert expected["edge-quiet"].deployments == 0 and expected["edge-quiet"].lead_time_basis == "commits"
+    assert expected["edge-quiet"].deployments == 0 and expected["edge-quiet"].lead_time_basis == "pull_requests"
     assert expected[second.name].failed_deployments > 0
 
 
