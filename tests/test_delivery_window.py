@@ -167,3 +167,17 @@ def test_delivery_page_rollups_equal_the_figures_of_one_team_or_class_at_a_time(
     for key in keys:
         assert classes[key] == page_figures.peers(key, NOW)
         assert codec.loads(codec.dumps(classes[key])) == classes[key]
+
+
+def test_system_health_delivery_of_every_team_and_quarter_equals_one_team_and_quarter_at_a_time(generated_org, db):
+    from brightline.governance import system_health
+    from brightline.people.models import Team
+
+    bounds = system_health._quarter_bounds(TODAY, system_health.QUARTERS_NEXT_TO_DELIVERY)
+    teams = list(Team.objects.order_by("pk"))
+    batched = system_health._teams_delivery(teams, bounds)
+    assert sum(1 for cell in batched.values() if cell.get("deployments")) >= 8
+    assert sum(1 for cell in batched.values() if cell["outside_hours_share"] is not None) >= 8
+    for team in teams:
+        for label, start, end in bounds:
+            assert batched[(team.pk, label)] == system_health._team_delivery(team, start, end), (team.slug, label)

@@ -102,13 +102,13 @@ def _services_with_deployed_pull_requests(services: dict[int, Service]) -> set[i
     merged = _merged_pull_requests(ids)
     found = set(merged.filter(Exists(CommitRecord.objects.filter(
         repository__service_id=OuterRef("service_id"), sha=OuterRef("merge_sha"), first_release__isnull=False)))
-        .values_list("service_id", flat=True).distinct())
+        .values_list("service_id", flat=True).distinct().order_by())
     rest = [pk for pk in ids if pk not in found]
     if rest:
         for service_id, environment in Deployment.objects.filter(
                 service_id__in=rest, status=Deployment.Status.SUCCESS).filter(Exists(merged.filter(
                 service_id=OuterRef("service_id"), merge_sha=OuterRef("sha")))).values_list(
-                "service_id", "environment").distinct():
+                "service_id", "environment").distinct().order_by():
             if services[service_id].is_production(environment):
                 found.add(service_id)
     return found
@@ -117,7 +117,7 @@ def _services_with_deployed_pull_requests(services: dict[int, Service]) -> set[i
 def _services_with_commits(service_ids: list[int]) -> set[int]:
     """The services with at least one commit that is not a merge (a change), at any time."""
     return set(Repository.objects.filter(service_id__in=service_ids).filter(Exists(CommitRecord.objects.filter(
-        repository=OuterRef("pk"), is_merge=False))).values_list("service_id", flat=True).distinct())
+        repository=OuterRef("pk"), is_merge=False))).values_list("service_id", flat=True).distinct().order_by())
 
 
 def build_delivery_data(services: Iterable[Service], *, window: Window | None = None) -> DeliveryData:
