@@ -151,6 +151,7 @@ def test_team_delivery_rollup_equals_the_figures_from_every_row(generated_org, d
 
 def test_delivery_page_rollups_equal_the_figures_of_one_team_or_class_at_a_time(generated_org, db):
     from brightline.evidence import page_figures
+    from brightline.evidence.models import Service
     from brightline.people.models import Team
     from brightline.rollups import codec
 
@@ -161,6 +162,12 @@ def test_delivery_page_rollups_equal_the_figures_of_one_team_or_class_at_a_time(
     for team in teams:
         assert batched[team.pk] == page_figures.team_page(team, NOW)
         assert codec.loads(codec.dumps(batched[team.pk])) == batched[team.pk]  # stored as it was computed
+    services = list(Service.objects.select_related("team").order_by("pk"))
+    pages = page_figures.service_pages(services, NOW)
+    assert any(figures.empty for figures in pages.values()) and sum(1 for f in pages.values() if f.current) >= 3
+    for service in services:
+        assert pages[service.pk] == page_figures.service_page(service, NOW)
+        assert codec.loads(codec.dumps(pages[service.pk])) == pages[service.pk]
     keys = page_figures.peer_keys()
     classes = page_figures.peers_many(keys, NOW)
     assert any(len(figures.by_name) > 1 for figures in classes.values())

@@ -79,8 +79,10 @@ def test_a_teams_delivery_page_and_a_services_peers_read_rollups_equal_to_the_ra
     from brightline.evidence.metrics import (
         NORMALISATION_SAME_TEAM,
         default_window,
+        incidents_by_severity,
         peer_dora,
         reliability,
+        service_dora,
         team_dora,
         team_dora_by_period,
     )
@@ -113,8 +115,16 @@ def test_a_teams_delivery_page_and_a_services_peers_read_rollups_equal_to_the_ra
 
     service = next(each for each in Service.objects.order_by("name") if Service.objects.filter(
         workload_class=each.workload_class, criticality=each.criticality).count() > 1)
-    response = browser.get(f"/evidence/services/{service.name}/")
+    with CaptureQueriesContext(connection) as queries:
+        response = browser.get(f"/evidence/services/{service.name}/")
     assert response.status_code == 200 and "Figures as of" in response.content.decode()
+    assert not [query["sql"] for query in queries.captured_queries if any(
+        table in query["sql"] for table in ("evidence_commitrecord", "evidence_deployment", "evidence_incident"))]
+    page = response.context
+    assert page["current"] == views._summary(service_dora(service, start=start, end=end))
+    assert page["reliability"] == reliability([service], group=service.name, group_by="service", start=start,
+                                              end=end)
+    assert page["incidents_by_severity"] == incidents_by_severity([service], start=start, end=end)
     raw = peer_dora(service, start=start, end=end)
     assert len(raw) > 1
     assert response.context["peer_specs"] == [

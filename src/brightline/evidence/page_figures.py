@@ -1,5 +1,5 @@
-"""The figures of a team's delivery page and of a service's like-with-like peers, over the window that ends
-with the day they are computed for (``metrics.default_window``).
+"""The figures of a team's delivery page, a service's page and a service's like-with-like peers, over the
+window that ends with the day they are computed for (``metrics.default_window``).
 
 They are computed here from the stored rows. The rollups app (a layer above, which this app never imports)
 keeps them as rollups and installs a reader at start-up (``use_reader``), so the pages read the stored
@@ -29,16 +29,20 @@ from brightline.evidence.metrics import (
     Reliability,
     check_window,
     default_window,
+    incidents_by_severity,
     peer_dora,
     reliability,
+    service_dora,
+    service_dora_by_period,
     team_dora,
     team_dora_by_period,
 )
-from brightline.evidence.models import Page, Service, SupportTicket
+from brightline.evidence.models import Incident, Page, Service, SupportTicket
 from brightline.evidence.tables import build_delivery_data
 from brightline.people.models import Team
 
 TEAM_PAGE: Final = "team.delivery-page"
+SERVICE_PAGE: Final = "service.delivery-page"
 SERVICE_PEERS: Final = "service.peers"
 
 
@@ -52,6 +56,20 @@ class TeamPageFigures:
     current: DoraMetrics | None = None
     periods: list[DoraMetrics] = field(default_factory=list)
     reliability: Reliability | None = None
+    empty: str = ""
+
+
+@dataclass(frozen=True)
+class ServicePageFigures:
+    """A service's page: the window's figures, its months, reliability and incidents by severity."""
+
+    computed_for: datetime
+    start: datetime
+    end: datetime
+    current: DoraMetrics | None = None
+    periods: list[DoraMetrics] = field(default_factory=list)
+    reliability: Reliability | None = None
+    incidents_by_severity: dict[str, int] = field(default_factory=dict)
     empty: str = ""
 
 
@@ -111,6 +129,58 @@ def team_page(team: Team, now: datetime) -> TeamPageFigures:
                            reliability(services, group=team.slug, group_by="team", start=start, end=end))
 
 
+def service_pages(services: list[Service], now: datetime) -> dict[int, ServicePageFigures]:
+    """``ServicePageFigures`` of many services, their rows for the window read once and each figure computed
+    for all of them in one pass (a service's figures depend on its own rows only)."""
+    start, end = default_window(now)
+    if not services:
+        return {}
+    check_window(start, end, "month")
+    data = build_delivery_data(services, window=(start, end))
+    periods = compute_dora_metrics_by_period(data, start=start, end=end, period="month")
+    current = compute_dora_metrics(data, start=start, end=end)
+    quality = compute_quality_metrics(data, start=start, end=end, group_by="service")
+    pages = dict(Page.objects.filter(service__in=services, paged_at__gte=start, paged_at__lt=end)
+                 .values_list("service_id").annotate(n=Count("id")).order_by())
+    tickets = dict(SupportTicket.objects.filter(service__in=services, opened_at__gte=start, opened_at__lt=end)
+                   .values_list("service_id").annotate(n=Count("id")).order_by())
+    severities: dict[int, dict[str, int]] = {}
+    for service_id, severity, count in (Incident.objects.filter(service__in=services, opened_at__gte=start,
+                                                                opened_at__lt=end)
+                                        .values_list("service_id", "severity").annotate(n=Count("id"))
+                                        .order_by("severity")):
+        severities.setdefault(service_id, {})[severity or "unknown"] = count
+    figures = {}
+    for service in services:
+        found = quality.get(service.name)
+        checked = Reliability(quality=found.to_json() if found else {}, pages=pages.get(service.pk, 0),
+                              support_tickets=tickets.get(service.pk, 0))
+        by_severity = severities.get(service.pk, {})
+        if service.name not in current:
+            figures[service.pk] = ServicePageFigures(now, start, end, reliability=checked,
+                                                     incidents_by_severity=by_severity,
+                                                     empty=ERR_NO_DEPLOYMENTS.format(name=service.name))
+        else:
+            figures[service.pk] = ServicePageFigures(now, start, end, current[service.name], periods[service.name],
+                                                     checked, by_severity)
+    return figures
+
+
+def service_page(service: Service, now: datetime) -> ServicePageFigures:
+    """The figures of one service's page, as ``service_dora``, ``service_dora_by_period``, ``reliability`` and
+    ``incidents_by_severity`` compute them for the window ending with ``now``'s day."""
+    start, end = default_window(now)
+    checked = reliability([service], group=service.name, group_by="service", start=start, end=end)
+    by_severity = incidents_by_severity([service], start=start, end=end)
+    try:
+        periods = service_dora_by_period(service, start=start, end=end, period="month")
+        current = service_dora(service, start=start, end=end)
+    except MetricsError as error:
+        return ServicePageFigures(now, start, end, reliability=checked, incidents_by_severity=by_severity,
+                                  empty=str(error))
+    return ServicePageFigures(now, start, end, current, periods, checked, by_severity)
+
+
 def peer_key(service: Service) -> str:
     """The rollup key of a service's like-with-like peers: its workload class and criticality."""
     return f"{service.workload_class}:{service.criticality}"
@@ -156,6 +226,10 @@ def compute_many(kind: str, keys: list[str]) -> dict[str, Any]:
         teams = list(Team.objects.filter(pk__in=[int(key) for key in keys]))
         figures = team_pages(teams, now)
         return {key: figures.get(int(key)) for key in keys}
+    if kind == SERVICE_PAGE:
+        services = list(Service.objects.filter(pk__in=[int(key) for key in keys]).select_related("team"))
+        pages = service_pages(services, now)
+        return {key: pages.get(int(key)) for key in keys}
     if kind == SERVICE_PEERS:
         return dict(peers_many(list(keys), now))
     raise KeyError(kind)

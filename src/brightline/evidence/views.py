@@ -30,12 +30,7 @@ from brightline.evidence.metrics import (
     NORMALISATION_PEERS,
     NORMALISATION_SAME_SERVICE,
     NORMALISATION_SAME_TEAM,
-    MetricsError,
     default_window,
-    incidents_by_severity,
-    reliability,
-    service_dora,
-    service_dora_by_period,
     team_health,
 )
 from brightline.evidence.models import Criticality, Service, UnmatchedIdentity
@@ -90,13 +85,9 @@ def service_list(request: HttpRequest) -> HttpResponse:
 def service_detail(request: HttpRequest, name: str) -> HttpResponse:
     viewer = _viewer(request)
     service = get_object_or_404(Service.objects.select_related("team"), name=name)
-    start, end = default_window(timezone.now())
-    try:
-        periods = service_dora_by_period(service, start=start, end=end, period="month")
-        current: dict[str, Any] | None = _summary(service_dora(service, start=start, end=end))
-        empty = ""
-    except MetricsError as error:
-        periods, current, empty = [], None, str(error)
+    figures, as_of, stale = page_figures.read(page_figures.SERVICE_PAGE, str(service.pk))  # a rollup
+    start, end, empty = figures.start, figures.end, figures.empty
+    current = _summary(figures.current) if figures.current is not None else None
     peer_normalisation = NORMALISATION_PEERS.format(workload=service.get_workload_class_display(),
                                                     criticality=Criticality(service.criticality).label)
     peer_figures, peers_as_of, peers_stale = page_figures.read(page_figures.SERVICE_PEERS,
@@ -105,16 +96,16 @@ def service_detail(request: HttpRequest, name: str) -> HttpResponse:
     return render(request, "evidence/service_detail.html", {
         "service": service, "start": start, "end": end, "current": current, "empty": empty,
         "can_view_team": service.team is not None and access.can_view_team(viewer, service.team),
-        "specs": charts.trend_specs(periods, subject=service.name, normalisation=NORMALISATION_SAME_SERVICE,
-                                    now=timezone.now(), window_start=start),
+        "specs": charts.trend_specs(figures.periods, subject=service.name, normalisation=NORMALISATION_SAME_SERVICE,
+                                    now=figures.computed_for, window_start=start),
+        "as_of": as_of, "as_of_stale": stale,
         "normalisation": NORMALISATION_SAME_SERVICE, "peer_normalisation": peer_normalisation,
         "peer_specs": [charts.peer_spec(peers, metric=key, highlight=service.name,
                                         normalisation=peer_normalisation)
                        for key in ("deployment_frequency_per_week", "lead_time_hours")]
         if len(peers) > 1 and not empty else [],
         "peers_as_of": peers_as_of, "peers_stale": peers_stale,
-        "reliability": reliability([service], group=service.name, group_by="service", start=start, end=end),
-        "incidents_by_severity": incidents_by_severity([service], start=start, end=end),
+        "reliability": figures.reliability, "incidents_by_severity": figures.incidents_by_severity,
         "can_manage": access.can_manage_evidence_sources(viewer),
     })
 
