@@ -60,9 +60,15 @@ def build(options: argparse.Namespace) -> dict[str, str]:
         result = load_large_demo(seed=options.seed, people=options.people, years=options.years)
         print(f"generated {result.people} people in {result.teams} teams ({options.years} years of history) "
               f"in {time.perf_counter() - start:.0f} s")
+    from brightline.evidence.models import Service
+
     team = Person.objects.get(user__username="manager").team
     assert team is not None
-    return {"team": team.slug}
+    # the manager's team's delivery page, or the first team's with a service, and one of its services
+    service = (Service.objects.filter(team=team).order_by("name").first()
+               or Service.objects.filter(team__isnull=False).select_related("team").order_by("name").first())
+    assert service is not None and service.team is not None
+    return {"team": team.slug, "delivery_team": service.team.slug, "service": service.name}
 
 
 def start_server(port: int, env: dict[str, str], workers: int, threads: int) -> subprocess.Popen[bytes]:
@@ -148,6 +154,8 @@ def main() -> None:
         ("engineer", "home", "/"), ("engineer", "growth", "/growth/"),
         ("manager", "home", "/"), ("manager", "team", "/team/"),
         ("manager", "team insights", f"/insights/team/{team}/"),
+        ("leader", "team delivery", f"/evidence/teams/{info['delivery_team']}/"),
+        ("leader", "service", f"/evidence/services/{info['service']}/"),
         ("director", "home", "/"), ("director", "team", "/team/"),
         ("vp", "home", "/"), ("vp", "team", "/team/"),
         ("leader", "home", "/"), ("leader", "organisation", "/organisation/"),

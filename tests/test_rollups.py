@@ -35,13 +35,15 @@ def _leader():
     return Person.objects.select_related("user").get(user__username="lee")
 
 
-def test_rollup_values_equal_the_raw_computation_on_the_demo(demo_org, db):
+def test_rollup_values_equal_the_raw_computation_on_the_demo(demo_org, db, time_machine):
     from brightline.governance import leadership
     from brightline.policy.services import min_cohort_size
     from brightline.rollups import delivery
     from brightline.rollups.models import Rollup
     from brightline.rollups.services import read_all, refresh
 
+    # The clock stands still: a window ending "now" would lose a commit at its edge while a slow refresh runs.
+    time_machine.move_to(timezone.now(), tick=False)
     min_cohort = min_cohort_size()
     assert not Rollup.objects.exists()
     first = leadership.build_leadership_view(min_cohort=min_cohort)  # computes and stores what it reads
@@ -69,6 +71,65 @@ def test_rollup_values_equal_the_raw_computation_on_the_demo(demo_org, db):
         assert fresh.value == leadership.cycle_figures(key)
     (organisation,) = read_all(leadership.ORGANISATION_ROLLUP).values()
     assert organisation.value == leadership.organisation_figures(str(min_cohort))
+
+
+def test_a_teams_delivery_page_and_a_services_peers_read_rollups_equal_to_the_raw_figures(demo_org, db,
+                                                                                         client_for):
+    from brightline.evidence import charts, page_figures, views
+    from brightline.evidence.metrics import (
+        NORMALISATION_SAME_TEAM,
+        default_window,
+        incidents_by_severity,
+        peer_dora,
+        reliability,
+        service_dora,
+        team_dora,
+        team_dora_by_period,
+    )
+    from brightline.evidence.models import Service
+    from brightline.evidence.page_figures import SERVICE_PEERS, TEAM_PAGE
+    from brightline.rollups.models import Rollup
+    from brightline.rollups.services import refresh
+
+    refresh(everything=True)
+    assert Rollup.objects.filter(kind=TEAM_PAGE).exists() and Rollup.objects.filter(kind=SERVICE_PEERS).exists()
+    service = Service.objects.select_related("team").filter(team__isnull=False).order_by("name").first()
+    team = service.team
+    browser = client_for(_leader())
+    with CaptureQueriesContext(connection) as queries:
+        response = browser.get(f"/evidence/teams/{team.slug}/")
+    assert response.status_code == 200 and "Figures as of" in response.content.decode()
+    # The team's history stays in the database: the page reads no change, deployment or incident.
+    assert not [query["sql"] for query in queries.captured_queries if any(
+        table in query["sql"] for table in ("evidence_commitrecord", "evidence_deployment", "evidence_incident"))]
+    start, end = default_window(timezone.now())
+    page = response.context
+    assert (page["start"], page["end"]) == (start, end)
+    assert page["current"] == views._summary(team_dora(team, start=start, end=end))
+    assert page["specs"] == charts.trend_specs(
+        team_dora_by_period(team, start=start, end=end, period="month"), subject=team.name,
+        normalisation=NORMALISATION_SAME_TEAM, now=page_figures.read(TEAM_PAGE, str(team.pk))[0].computed_for,
+        window_start=start)
+    assert page["reliability"] == reliability(list(Service.objects.filter(team=team).select_related("team")),
+                                              group=team.slug, group_by="team", start=start, end=end)
+
+    service = next(each for each in Service.objects.order_by("name") if Service.objects.filter(
+        workload_class=each.workload_class, criticality=each.criticality).count() > 1)
+    with CaptureQueriesContext(connection) as queries:
+        response = browser.get(f"/evidence/services/{service.name}/")
+    assert response.status_code == 200 and "Figures as of" in response.content.decode()
+    assert not [query["sql"] for query in queries.captured_queries if any(
+        table in query["sql"] for table in ("evidence_commitrecord", "evidence_deployment", "evidence_incident"))]
+    page = response.context
+    assert page["current"] == views._summary(service_dora(service, start=start, end=end))
+    assert page["reliability"] == reliability([service], group=service.name, group_by="service", start=start,
+                                              end=end)
+    assert page["incidents_by_severity"] == incidents_by_severity([service], start=start, end=end)
+    raw = peer_dora(service, start=start, end=end)
+    assert len(raw) > 1
+    assert response.context["peer_specs"] == [
+        charts.peer_spec(raw, metric=key, highlight=service.name, normalisation=response.context["peer_normalisation"])
+        for key in ("deployment_frequency_per_week", "lead_time_hours")]
 
 
 def test_the_pages_say_how_fresh_their_figures_are(demo_org, db, client_for):

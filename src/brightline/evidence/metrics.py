@@ -134,25 +134,25 @@ def _only(results: dict[str, Any], key: str, name: str) -> Any:
 
 
 def service_dora(service: Service, *, start: datetime, end: datetime) -> DoraMetrics:
-    data = build_delivery_data(Service.objects.filter(pk=service.pk).select_related("team"))
+    data = build_delivery_data(Service.objects.filter(pk=service.pk).select_related("team"), window=(start, end))
     return _only(compute_dora_metrics(data, start=start, end=end), service.name, service.name)
 
 
 def service_dora_by_period(service: Service, *, start: datetime, end: datetime, period: Period) -> list[DoraMetrics]:
     check_window(start, end, period)
-    data = build_delivery_data(Service.objects.filter(pk=service.pk).select_related("team"))
+    data = build_delivery_data(Service.objects.filter(pk=service.pk).select_related("team"), window=(start, end))
     return _only(compute_dora_metrics_by_period(data, start=start, end=end, period=period), service.name,
                  service.name)
 
 
 def team_dora(team: Team, *, start: datetime, end: datetime) -> DoraMetrics:
-    data = build_delivery_data(_services_of(team))
+    data = build_delivery_data(_services_of(team), window=(start, end))
     return _only(compute_dora_metrics(data, start=start, end=end, group_by="team"), team.slug, team.name)
 
 
 def team_dora_by_period(team: Team, *, start: datetime, end: datetime, period: Period) -> list[DoraMetrics]:
     check_window(start, end, period)
-    data = build_delivery_data(_services_of(team))
+    data = build_delivery_data(_services_of(team), window=(start, end))
     return _only(compute_dora_metrics_by_period(data, start=start, end=end, period=period, group_by="team"),
                  team.slug, team.name)
 
@@ -165,7 +165,7 @@ def peer_services(service: Service) -> list[Service]:
 
 def peer_dora(service: Service, *, start: datetime, end: datetime) -> dict[str, DoraMetrics]:
     """DORA for the like-with-like peers of ``service`` (itself included), keyed by name in name order."""
-    return compute_dora_metrics(build_delivery_data(peer_services(service)), start=start, end=end)
+    return compute_dora_metrics(build_delivery_data(peer_services(service), window=(start, end)), start=start, end=end)
 
 
 @dataclass(frozen=True)
@@ -183,7 +183,7 @@ class Reliability:
 def reliability(services: Iterable[Service], *, group: str, group_by: str, start: datetime,
                 end: datetime) -> Reliability:
     services = list(services)
-    data = build_delivery_data(services)
+    data = build_delivery_data(services, window=(start, end))
     quality = compute_quality_metrics(data, start=start, end=end, group_by=group_by)  # type: ignore[arg-type]
     pages = Page.objects.filter(service__in=services, paged_at__gte=start, paged_at__lt=end).count()
     tickets = SupportTicket.objects.filter(service__in=services, opened_at__gte=start, opened_at__lt=end).count()

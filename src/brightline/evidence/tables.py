@@ -2,6 +2,14 @@
 
 One query per table (``values_list`` straight into ``pyarrow`` arrays), never a query per row.
 Deployment ids are the database ids as strings, so attributions can be written back.
+
+Given the window the figures are for, the changes (commits or pull requests: by far the largest table,
+one row per change over the whole history) are read for that window only: those deployed inside it (lead
+time), those an incident names as its root cause (attribution), and one row per service that stands for
+its other changes, with no sha and no times, so the basis of its lead time is still stated. Deployments,
+incidents and remediations stay whole: attribution and recovery look before and after the window. Every
+DORA and quality figure of a window inside the one read equals the figure computed from every row
+(``tests/test_delivery_window.py`` checks it on generated organisations).
 """
 
 from __future__ import annotations
@@ -10,9 +18,18 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 
 import pyarrow as pa
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from brightline.core.delivery import DeliveryData
-from brightline.evidence.models import CommitRecord, Deployment, Incident, PullRequest, Remediation, Service
+from brightline.evidence.models import (
+    CommitRecord,
+    Deployment,
+    Incident,
+    PullRequest,
+    Remediation,
+    Repository,
+    Service,
+)
 
 _TIMESTAMP = pa.timestamp("us", tz="UTC")
 
@@ -25,14 +42,39 @@ def _text(value: object) -> str | None:
     return None if value is None else str(value)
 
 
-def _pull_request_changes(service_ids: list[int]) -> list[tuple[int, str, datetime, datetime | None]]:
+Window = tuple[datetime, datetime]
+
+
+def _merged_pull_requests(service_ids: list[int]) -> QuerySet[PullRequest]:
+    return PullRequest.objects.filter(service_id__in=service_ids, merged_at__isnull=False,
+                                      first_commit_at__isnull=False).exclude(merge_sha="")
+
+
+def _root_cause_shas(service_ids: list[int]) -> QuerySet[Incident]:
+    """The commits incidents of these services name as their root cause (a sub-query, not a list)."""
+    return Incident.objects.filter(service_id__in=service_ids).exclude(root_cause_sha="").values("root_cause_sha")
+
+
+def _pull_request_changes(service_ids: list[int],
+                          window: Window | None = None) -> list[tuple[int, str, datetime, datetime | None]]:
     """``(service id, merge sha, first commit time, deployed at)`` for every merged pull request with
     a first commit time. Deployed at: the first production deployment containing the merge commit
     (the release the ingested commit first shipped in, else a successful production deployment of
-    exactly that sha); None while no deployment contains it."""
-    pulls = list(PullRequest.objects.filter(service_id__in=service_ids, merged_at__isnull=False,
-                                            first_commit_at__isnull=False).exclude(merge_sha="")
-                 .values_list("service_id", "merge_sha", "first_commit_at"))
+    exactly that sha); None while no deployment contains it.
+
+    With a ``window``: only the pull requests whose merge commit a deployment in the window shipped, or
+    an incident names as its root cause (their deployed at still from every release of the sha)."""
+    pulls_query = _merged_pull_requests(service_ids)
+    if window is not None:
+        start, end = window
+        shipped = CommitRecord.objects.filter(repository__service_id__in=service_ids, first_release__isnull=False,
+                                              first_release__deployed_at__gte=start,
+                                              first_release__deployed_at__lt=end).values("sha")
+        deployed = Deployment.objects.filter(service_id__in=service_ids, status=Deployment.Status.SUCCESS,
+                                             deployed_at__gte=start, deployed_at__lt=end).values("sha")
+        pulls_query = pulls_query.filter(Q(merge_sha__in=shipped) | Q(merge_sha__in=deployed)
+                                         | Q(merge_sha__in=_root_cause_shas(service_ids)))
+    pulls = list(pulls_query.values_list("service_id", "merge_sha", "first_commit_at"))
     if not pulls:
         return []
     shas = sorted({sha for _, sha, _ in pulls})
@@ -53,14 +95,43 @@ def _pull_request_changes(service_ids: list[int]) -> list[tuple[int, str, dateti
             for service_id, sha, first_commit_at in pulls]
 
 
-def build_delivery_data(services: Iterable[Service]) -> DeliveryData:
-    """Deployments, changes, incidents, remediations and the service → team table for ``services``."""
+def _services_with_deployed_pull_requests(services: dict[int, Service]) -> set[int]:
+    """The services with a merged pull request that a production deployment has shipped, at any time: two
+    queries that the database answers, not one row per pull request."""
+    ids = list(services)
+    merged = _merged_pull_requests(ids)
+    found = set(merged.filter(Exists(CommitRecord.objects.filter(
+        repository__service_id=OuterRef("service_id"), sha=OuterRef("merge_sha"), first_release__isnull=False)))
+        .values_list("service_id", flat=True).distinct().order_by())
+    rest = [pk for pk in ids if pk not in found]
+    if rest:
+        for service_id, environment in Deployment.objects.filter(
+                service_id__in=rest, status=Deployment.Status.SUCCESS).filter(Exists(merged.filter(
+                service_id=OuterRef("service_id"), merge_sha=OuterRef("sha")))).values_list(
+                "service_id", "environment").distinct().order_by():
+            if services[service_id].is_production(environment):
+                found.add(service_id)
+    return found
+
+
+def _services_with_commits(service_ids: list[int]) -> set[int]:
+    """The services with at least one commit that is not a merge (a change), at any time."""
+    return set(Repository.objects.filter(service_id__in=service_ids).filter(Exists(CommitRecord.objects.filter(
+        repository=OuterRef("pk"), is_merge=False))).values_list("service_id", flat=True).distinct().order_by())
+
+
+def build_delivery_data(services: Iterable[Service], *, window: Window | None = None) -> DeliveryData:
+    """Deployments, changes, incidents, remediations and the service → team table for ``services``.
+
+    ``window`` (start, end): the changes are read for figures of windows inside it only (see above)."""
     services = list(services)
     by_id = {service.pk: service for service in services}
     ids = list(by_id)
 
     deployment_rows = list(Deployment.objects.filter(service_id__in=ids).values_list(
         "id", "service_id", "environment", "deployed_at", "sha", "version", "status"))
+    production = {pk: {name.strip().lower() for name in service.production_environments}
+                  for pk, service in by_id.items()}
     deployments = pa.table({
         "deployment_id": pa.array([str(row[0]) for row in deployment_rows], pa.string()),
         "service": pa.array([by_id[row[1]].name for row in deployment_rows], pa.string()),
@@ -69,16 +140,29 @@ def build_delivery_data(services: Iterable[Service]) -> DeliveryData:
         "sha": pa.array([row[4] or None for row in deployment_rows], pa.string()),
         "version": pa.array([row[5] for row in deployment_rows], pa.string()),
         "status": pa.array([row[6] for row in deployment_rows], pa.string()),
-        "is_production": pa.array([by_id[row[1]].is_production(row[2]) for row in deployment_rows], pa.bool_()),
+        "is_production": pa.array([row[2].strip().lower() in production[row[1]] for row in deployment_rows],
+                                  pa.bool_()),
     })
 
-    pull_rows = _pull_request_changes(ids)
-    by_pull_requests = {row[0] for row in pull_rows if row[3] is not None}  # services with a deployed PR
+    pull_rows = _pull_request_changes(ids, window)
+    if window is None:
+        by_pull_requests = {row[0] for row in pull_rows if row[3] is not None}  # services with a deployed PR
+    else:
+        by_pull_requests = _services_with_deployed_pull_requests(by_id)
+    by_commits = [pk for pk in ids if pk not in by_pull_requests]
     # Merges are left out of lead time: their author time is the merge, not the start of the work.
-    change_rows = [row + ("commit",) for row in CommitRecord.objects.filter(
-        repository__service_id__in=[pk for pk in ids if pk not in by_pull_requests], is_merge=False).values_list(
-        "repository__service_id", "sha", "authored_at", "first_release__deployed_at")]
+    commits = CommitRecord.objects.filter(repository__service_id__in=by_commits, is_merge=False)
+    if window is not None:
+        start, end = window
+        commits = commits.filter(Q(first_release__deployed_at__gte=start, first_release__deployed_at__lt=end)
+                                 | Q(sha__in=_root_cause_shas(ids)))
+    change_rows: list[tuple[int, str | None, datetime | None, datetime | None, str]] = [
+        row + ("commit",) for row in commits.values_list(
+            "repository__service_id", "sha", "authored_at", "first_release__deployed_at")]
     change_rows += [row + ("pull_request",) for row in pull_rows if row[0] in by_pull_requests]
+    if window is not None:  # one row with no sha and no times per service: its basis, counted in no figure
+        change_rows += [(pk, None, None, None, "pull_request") for pk in sorted(by_pull_requests)]
+        change_rows += [(pk, None, None, None, "commit") for pk in sorted(_services_with_commits(by_commits))]
     changes = pa.table({
         "service": pa.array([by_id[row[0]].name for row in change_rows], pa.string()),
         "sha": pa.array([row[1] for row in change_rows], pa.string()),

@@ -24,21 +24,13 @@ from brightline.core.delivery import (
     TIME_OFF_LIMITS,
     GitRepositoryError,
 )
-from brightline.evidence import charts
+from brightline.evidence import charts, page_figures
 from brightline.evidence.forms import DismissIdentityForm, IngestGitForm, MapIdentityForm, ServiceForm
 from brightline.evidence.metrics import (
     NORMALISATION_PEERS,
     NORMALISATION_SAME_SERVICE,
     NORMALISATION_SAME_TEAM,
-    MetricsError,
     default_window,
-    incidents_by_severity,
-    peer_dora,
-    reliability,
-    service_dora,
-    service_dora_by_period,
-    team_dora,
-    team_dora_by_period,
     team_health,
 )
 from brightline.evidence.models import Criticality, Service, UnmatchedIdentity
@@ -93,28 +85,27 @@ def service_list(request: HttpRequest) -> HttpResponse:
 def service_detail(request: HttpRequest, name: str) -> HttpResponse:
     viewer = _viewer(request)
     service = get_object_or_404(Service.objects.select_related("team"), name=name)
-    start, end = default_window(timezone.now())
-    try:
-        periods = service_dora_by_period(service, start=start, end=end, period="month")
-        current: dict[str, Any] | None = _summary(service_dora(service, start=start, end=end))
-        empty = ""
-    except MetricsError as error:
-        periods, current, empty = [], None, str(error)
+    figures, as_of, stale = page_figures.read(page_figures.SERVICE_PAGE, str(service.pk))  # a rollup
+    start, end, empty = figures.start, figures.end, figures.empty
+    current = _summary(figures.current) if figures.current is not None else None
     peer_normalisation = NORMALISATION_PEERS.format(workload=service.get_workload_class_display(),
                                                     criticality=Criticality(service.criticality).label)
-    peers = peer_dora(service, start=start, end=end)
+    peer_figures, peers_as_of, peers_stale = page_figures.read(page_figures.SERVICE_PEERS,
+                                                               page_figures.peer_key(service))
+    peers = peer_figures.by_name
     return render(request, "evidence/service_detail.html", {
         "service": service, "start": start, "end": end, "current": current, "empty": empty,
         "can_view_team": service.team is not None and access.can_view_team(viewer, service.team),
-        "specs": charts.trend_specs(periods, subject=service.name, normalisation=NORMALISATION_SAME_SERVICE,
-                                    now=timezone.now(), window_start=start),
+        "specs": charts.trend_specs(figures.periods, subject=service.name, normalisation=NORMALISATION_SAME_SERVICE,
+                                    now=figures.computed_for, window_start=start),
+        "as_of": as_of, "as_of_stale": stale,
         "normalisation": NORMALISATION_SAME_SERVICE, "peer_normalisation": peer_normalisation,
         "peer_specs": [charts.peer_spec(peers, metric=key, highlight=service.name,
                                         normalisation=peer_normalisation)
                        for key in ("deployment_frequency_per_week", "lead_time_hours")]
         if len(peers) > 1 and not empty else [],
-        "reliability": reliability([service], group=service.name, group_by="service", start=start, end=end),
-        "incidents_by_severity": incidents_by_severity([service], start=start, end=end),
+        "peers_as_of": peers_as_of, "peers_stale": peers_stale,
+        "reliability": figures.reliability, "incidents_by_severity": figures.incidents_by_severity,
         "can_manage": access.can_manage_evidence_sources(viewer),
     })
 
@@ -125,19 +116,21 @@ def team_delivery(request: HttpRequest, slug: str) -> HttpResponse:
     team = get_object_or_404(Team, slug=slug)
     if not access.can_view_team(viewer, team):
         raise PermissionDenied("Team pages are visible to the team, its management chain and people partners.")
-    start, end = default_window(timezone.now())
     services = list(Service.objects.filter(team=team).select_related("team"))
-    context: dict[str, Any] = {"team": team, "services": services, "start": start, "end": end,
-                               "normalisation": NORMALISATION_SAME_TEAM,
+    # Precomputed (a rollup) for a team with services; a team without any has nothing to read.
+    figures, as_of, stale = (page_figures.read(page_figures.TEAM_PAGE, str(team.pk)) if services
+                             else (page_figures.team_page(team, timezone.now()), None, False))
+    context: dict[str, Any] = {"team": team, "services": services, "start": figures.start, "end": figures.end,
+                               "normalisation": NORMALISATION_SAME_TEAM, "as_of": as_of, "as_of_stale": stale,
                                "can_view_health": access.can_view_team_health(viewer, team)}
-    try:
-        periods = team_dora_by_period(team, start=start, end=end, period="month")
-        context["current"] = _summary(team_dora(team, start=start, end=end))
-        context["specs"] = charts.trend_specs(periods, subject=team.name, normalisation=NORMALISATION_SAME_TEAM,
-                                                  now=timezone.now(), window_start=start)
-        context["reliability"] = reliability(services, group=team.slug, group_by="team", start=start, end=end)
-    except MetricsError as error:
-        context["empty"] = str(error)
+    if figures.empty:
+        context["empty"] = figures.empty
+    else:
+        context["current"] = _summary(figures.current)
+        context["specs"] = charts.trend_specs(figures.periods, subject=team.name,
+                                              normalisation=NORMALISATION_SAME_TEAM, now=figures.computed_for,
+                                              window_start=figures.start)
+        context["reliability"] = figures.reliability
     return render(request, "evidence/team_delivery.html", context)
 
 

@@ -1,4 +1,13 @@
+from typing import Any
+
 from django.apps import AppConfig
+
+
+def _read(kind: str, key: str) -> tuple[Any, Any, bool]:
+    from brightline.rollups.services import read_one
+
+    fresh = read_one(kind, key)
+    return fresh.value, fresh.as_of, fresh.stale
 
 
 class RollupsConfig(AppConfig):
@@ -7,6 +16,8 @@ class RollupsConfig(AppConfig):
     verbose_name = "Rollups"
 
     def ready(self) -> None:
+        from brightline.evidence import page_figures
         from brightline.rollups import triggers
 
         triggers.connect()
+        page_figures.use_reader(_read)  # the delivery pages read their figures from rollups

@@ -1,0 +1,190 @@
+"""Delivery figures read for their window only (the changes deployed in it, those incidents name as their root
+cause, and each service's basis) equal the figures computed from every stored row, on a generated
+organisation with a year of history and on the edge cases the generator does not make: lead time over pull
+requests, root-cause and declared incident links to deployments outside the window, an undeclared rollback
+after it, and a service whose changes all lie outside it. Runs on SQLite and again on PostgreSQL."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from brightline.demo_large import MIN_PEOPLE, load_large_demo
+from tests.demo_helpers import demo_transaction, reset_sequences
+
+TODAY = dt.date(2026, 11, 2)
+NOW = dt.datetime(2026, 11, 2, 12, tzinfo=dt.UTC)
+
+
+def _edge_cases() -> None:
+    from brightline.evidence.models import (
+        CommitRecord,
+        Deployment,
+        Incident,
+        PullRequest,
+        Remediation,
+        Repository,
+        Service,
+    )
+
+    first, second, *_ = Service.objects.order_by("name")  # before the edge services below
+    # The first service's changes are pull requests: merged commits, one shipped only by a deployment of its sha,
+    # one never deployed.
+    commits = list(CommitRecord.objects.filter(repository__service=first).order_by("authored_at"))
+    for number, commit in enumerate(commits[::7], start=1):
+        PullRequest.objects.create(
+            service=first, source="github", external_id=f"edge/{first.name}#{number}", number=number, title="Edge",
+            state="merged", opened_at=commit.authored_at - dt.timedelta(hours=3),
+            first_commit_at=commit.authored_at - dt.timedelta(hours=2), merged_at=commit.authored_at,
+            merge_sha=commit.sha, updated_at=commit.authored_at)
+    deployed = Deployment.objects.filter(service=first, deployed_at__lt=NOW - dt.timedelta(days=20)).first()
+    for number, sha in ((9001, deployed.sha), (9002, "f" * 40)):
+        PullRequest.objects.create(
+            service=first, source="github", external_id=f"edge/{first.name}#{number}", number=number, title="Edge",
+            state="merged", opened_at=deployed.deployed_at - dt.timedelta(days=2),
+            first_commit_at=deployed.deployed_at - dt.timedelta(days=1), merged_at=deployed.deployed_at,
+            merge_sha=sha, updated_at=deployed.deployed_at)
+    # The second service: incidents inside the windows that name a root-cause commit or a deployment from long
+    # before them, and a rollback after the windows that names no failed deployment.
+    old = list(Deployment.objects.filter(service=second, deployed_at__lt=NOW - dt.timedelta(days=200))
+               .order_by("deployed_at")[:2])
+    old_commit = CommitRecord.objects.filter(first_release=old[0]).first()
+    for number, opened in enumerate((NOW - dt.timedelta(days=10), NOW - dt.timedelta(days=120))):
+        Incident.objects.create(service=second, title="Root cause long ago", severity="sev2", opened_at=opened,
+                                resolved_at=opened + dt.timedelta(hours=2), root_cause_sha=old_commit.sha,
+                                source="edge", external_id=f"root-{number}")
+        Incident.objects.create(service=second, title="Declared long ago", severity="sev3", opened_at=opened,
+                                linked_deployment=old[1], source="edge", external_id=f"declared-{number}")
+    Remediation.objects.create(service=second, kind=Remediation.Kind.ROLLBACK, occurred_at=NOW + dt.timedelta(days=3),
+                               source="edge", external_id="late-rollback")
+    # A service whose only change (a pull request) shipped long before every window, and one with no change.
+    quiet = Service.objects.create(name="edge-quiet", team=second.team, workload_class=second.workload_class,
+                                   criticality=second.criticality)  # a like-with-like peer of the second
+    repository = Repository.objects.create(service=quiet, path="demo://edge-quiet", branch="main")
+    release = Deployment.objects.create(service=quiet, sha="e" * 40, deployed_at=NOW - dt.timedelta(days=340),
+                                        source="edge", external_id="quiet@1")
+    CommitRecord.objects.create(repository=repository, sha="e" * 40, author_name="A", author_email="a@example.org",
+                                authored_at=release.deployed_at - dt.timedelta(hours=5), committer_name="A",
+                                committer_email="a@example.org", committed_at=release.deployed_at,
+                                subject="Quiet", first_release=release)
+    PullRequest.objects.create(service=quiet, source="github", external_id="edge/quiet#1", number=1, title="Quiet",
+                               state="merged", opened_at=release.deployed_at - dt.timedelta(hours=6),
+                               first_commit_at=release.deployed_at - dt.timedelta(hours=5),
+                               merged_at=release.deployed_at, merge_sha="e" * 40, updated_at=release.deployed_at)
+    Service.objects.create(name="edge-empty", team=first.team)
+
+
+@pytest.fixture(scope="module")
+def generated_org(django_db_setup, django_db_blocker):
+    with demo_transaction(django_db_blocker):
+        with django_db_blocker.unblock():
+            reset_sequences()
+            load_large_demo(seed=11, people=3 * MIN_PEOPLE, years=1, today=TODAY)
+            _edge_cases()
+        yield
+
+
+WINDOWS = (
+    (NOW - dt.timedelta(days=91), NOW),
+    (NOW - dt.timedelta(days=182), NOW - dt.timedelta(days=91)),
+    (NOW - dt.timedelta(days=300), NOW - dt.timedelta(days=200)),
+    (NOW - dt.timedelta(days=182), NOW + dt.timedelta(days=1)),
+)
+
+
+def test_figures_read_for_the_window_equal_those_from_every_row(generated_org, db):
+    from brightline.core.delivery import compute_dora_metrics, compute_dora_metrics_by_period, compute_quality_metrics
+    from brightline.evidence.models import Service
+    from brightline.evidence.tables import build_delivery_data
+
+    services = list(Service.objects.select_related("team"))
+    everything = build_delivery_data(services)
+    assert everything.changes.num_rows > 1_000
+    bases = set(everything.changes.column("basis").to_pylist())
+    assert bases == {"commit", "pull_request"}
+    for start, end in WINDOWS:
+        windowed = build_delivery_data(services, window=(start, end))
+        assert windowed.changes.num_rows < 0.6 * everything.changes.num_rows
+        for group_by in ("service", "team"):
+            expected = compute_dora_metrics(everything, start=start, end=end, group_by=group_by)
+            assert any(metrics.lead_time_hours.n for metrics in expected.values())
+            assert compute_dora_metrics(windowed, start=start, end=end, group_by=group_by) == expected
+            assert compute_quality_metrics(windowed, start=start, end=end, group_by=group_by) == \
+                compute_quality_metrics(everything, start=start, end=end, group_by=group_by)
+        assert compute_dora_metrics_by_period(windowed, start=start, end=end, period="month", group_by="team") == \
+            compute_dora_metrics_by_period(everything, start=start, end=end, period="month", group_by="team")
+    # The edge cases count: lead time by pull request, failures found through links outside the window.
+    expected = compute_dora_metrics(everything, start=WINDOWS[0][0], end=WINDOWS[0][1])
+    first, second = Service.objects.exclude(name__startswith="edge-").order_by("name")[:2]
+    assert expected[first.name].lead_time_basis == "pull_requests"
+    assert expected["edge-quiet"].deployments == 0 and expected["edge-quiet"].lead_time_basis == "pull_requests"
+    assert expected[second.name].failed_deployments > 0
+
+
+def test_team_delivery_rollup_equals_the_figures_from_every_row(generated_org, db):
+    from brightline.core.delivery import compute_dora_metrics
+    from brightline.evidence.models import Service
+    from brightline.evidence.tables import build_delivery_data
+    from brightline.people.models import Team
+    from brightline.rollups import delivery
+
+    teams = list(Team.objects.filter(pk__in=delivery.teams_with_services()))
+    stored = delivery.teams_delivery(teams, NOW)
+    everything = build_delivery_data(Service.objects.filter(team__in=teams).select_related("team"))
+    start = NOW - dt.timedelta(days=delivery.DELIVERY_WINDOW_DAYS)
+    current = compute_dora_metrics(everything, start=start, end=NOW, group_by="team")
+    previous = compute_dora_metrics(everything, start=start - dt.timedelta(days=delivery.DELIVERY_WINDOW_DAYS),
+                                    end=start, group_by="team")
+    assert sum(1 for figures in stored.values() if figures.get("change_fail_rate")) >= 2
+    for team in teams:
+        figures = stored[team.pk]
+        assert figures["deployments_per_week"] == current[team.slug].deployment_frequency_per_week
+        assert figures["change_fail_rate"] == current[team.slug].change_fail_rate
+        was = previous[team.slug].deployment_frequency_per_week
+        now = current[team.slug].deployment_frequency_per_week
+        assert figures["deployments_trend"] == ("" if not previous[team.slug].deployments or was == now
+                                                else "up" if now > was else "down")
+        # and the same as one team at a time
+        assert figures == delivery.team_delivery(team, NOW)
+
+
+def test_delivery_page_rollups_equal_the_figures_of_one_team_or_class_at_a_time(generated_org, db):
+    from brightline.evidence import page_figures
+    from brightline.evidence.models import Service
+    from brightline.people.models import Team
+    from brightline.rollups import codec
+
+    teams = list(Team.objects.order_by("pk"))
+    batched = page_figures.team_pages(teams, NOW)
+    assert sum(1 for figures in batched.values() if figures.current) >= 3
+    assert any(figures.empty for figures in batched.values())  # teams without services say so
+    for team in teams:
+        assert batched[team.pk] == page_figures.team_page(team, NOW)
+        assert codec.loads(codec.dumps(batched[team.pk])) == batched[team.pk]  # stored as it was computed
+    services = list(Service.objects.select_related("team").order_by("pk"))
+    pages = page_figures.service_pages(services, NOW)
+    assert any(figures.empty for figures in pages.values()) and sum(1 for f in pages.values() if f.current) >= 3
+    for service in services:
+        assert pages[service.pk] == page_figures.service_page(service, NOW)
+        assert codec.loads(codec.dumps(pages[service.pk])) == pages[service.pk]
+    keys = page_figures.peer_keys()
+    classes = page_figures.peers_many(keys, NOW)
+    assert any(len(figures.by_name) > 1 for figures in classes.values())
+    for key in keys:
+        assert classes[key] == page_figures.peers(key, NOW)
+        assert codec.loads(codec.dumps(classes[key])) == classes[key]
+
+
+def test_system_health_delivery_of_every_team_and_quarter_equals_one_team_and_quarter_at_a_time(generated_org, db):
+    from brightline.governance import system_health
+    from brightline.people.models import Team
+
+    bounds = system_health._quarter_bounds(TODAY, system_health.QUARTERS_NEXT_TO_DELIVERY)
+    teams = list(Team.objects.order_by("pk"))
+    batched = system_health._teams_delivery(teams, bounds)
+    assert sum(1 for cell in batched.values() if cell.get("deployments")) >= 8
+    assert sum(1 for cell in batched.values() if cell["outside_hours_share"] is not None) >= 8
+    for team in teams:
+        for label, start, end in bounds:
+            assert batched[(team.pk, label)] == system_health._team_delivery(team, start, end), (team.slug, label)
