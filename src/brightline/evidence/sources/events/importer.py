@@ -78,6 +78,8 @@ BATCH_SIZE: Final = 1000
 """Records checked, spooled and written per statement batch: what the import holds in memory at once."""
 MAX_ERRORS: Final = 200
 """Problems listed when a file is refused (all of them are counted)."""
+STAGE_PREFIX: Final = "brightline_event_stage_"
+"""The names of an import's temporary tables begin so; they go with its transaction."""
 PHASES: Final = ("deployment", "remediation", "incident", "page", "support_ticket")
 """The order records are written in, so that links within one file resolve."""
 
@@ -303,7 +305,7 @@ class _Stage:
     """
 
     def __init__(self) -> None:
-        self.table = f"brightline_event_stage_{uuid.uuid4().hex[:12]}"
+        self.table = f"{STAGE_PREFIX}{uuid.uuid4().hex[:12]}"
         self.pending: list[tuple[Any, ...]] = []
         with connection.cursor() as cursor:
             cursor.execute(f"CREATE TEMPORARY TABLE {self.table} (number integer NOT NULL, line integer, "
@@ -333,11 +335,20 @@ class _Stage:
         file nor stored (when the whole file could be read). The first ``MAX_ERRORS`` problems and how many
         there are."""
         self.flush()
-        twice = (f"FROM {self.table} s WHERE EXISTS (SELECT 1 FROM {self.table} t WHERE t.kind = s.kind "
-                 "AND t.external_id = s.external_id AND t.number < s.number)")
+        # Written so that both SQLite and PostgreSQL read each table once: the ids sent twice by grouping, and
+        # the stored deployments the links name copied first (the stored ids are indexed with their source).
+        twice = (f"FROM {self.table} s JOIN (SELECT kind, external_id, MIN(number) AS first FROM {self.table} "
+                 "GROUP BY kind, external_id HAVING COUNT(*) > 1) f ON f.kind = s.kind AND "
+                 "f.external_id = s.external_id AND s.number > f.first")
         unknown = (f"FROM {self.table} s WHERE s.kind = 'incident' AND s.link <> '' AND NOT EXISTS (SELECT 1 FROM "
                    f"{self.table} d WHERE d.kind = 'deployment' AND d.external_id = s.link) AND NOT EXISTS "
-                   f"(SELECT 1 FROM {Deployment._meta.db_table} e WHERE e.external_id = s.link)")
+                   f"(SELECT 1 FROM {self.table}_known k WHERE k.external_id = s.link)")
+        if read_to_the_end:
+            with connection.cursor() as cursor:
+                cursor.execute(f"CREATE TEMPORARY TABLE {self.table}_known (external_id text PRIMARY KEY)")
+                cursor.execute(f"INSERT INTO {self.table}_known SELECT DISTINCT external_id FROM "
+                               f"{Deployment._meta.db_table} WHERE external_id IN (SELECT link FROM {self.table} "
+                               "WHERE kind = 'incident' AND link <> '')")
         errors: list[EventError] = []
         total = 0
         with connection.cursor() as cursor:
@@ -346,7 +357,8 @@ class _Stage:
             for condition, column, message in checks:
                 cursor.execute(f"SELECT COUNT(*) {condition}")
                 total += cursor.fetchone()[0]
-                cursor.execute(f"SELECT number, line, {column} {condition} ORDER BY number LIMIT {MAX_ERRORS}")
+                cursor.execute(f"SELECT s.number, s.line, s.{column} {condition} ORDER BY s.number "
+                               f"LIMIT {MAX_ERRORS}")
                 errors.extend(EventError(number, message.format(value=value), line)
                               for number, line, value in cursor.fetchall())
         return errors, total
@@ -375,6 +387,7 @@ class _Stage:
     def drop(self) -> None:
         with connection.cursor() as cursor:
             cursor.execute(f"DROP TABLE {self.table}")
+            cursor.execute(f"DROP TABLE IF EXISTS {self.table}_known")
 
 
 def import_events(records: Iterable[Any], *, source: str = "events", actor: Person | None = None,
