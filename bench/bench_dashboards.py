@@ -141,7 +141,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--only", default="", help="measure only these pages (comma-separated labels, e.g. "
-                        "'leadership,system health'), next to the trivial page")
+                        "'leadership,system health', or persona:label such as 'vp:home'), next to the trivial page")
     options = parser.parse_args()
     home = Path(tempfile.mkdtemp(prefix="bench-dashboards-"))
     os.environ["DATABASE_URL"] = options.database_url or f"sqlite:///{home / 'bench.sqlite3'}"
@@ -165,7 +165,7 @@ def main() -> None:
     ]
     if options.only:
         chosen = {label.strip() for label in options.only.split(",")}
-        pages = [page for page in pages if page[1] in chosen]
+        pages = [page for page in pages if page[1] in chosen or f"{page[0]}:{page[1]}" in chosen]
     port = free_port()
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
     base = f"http://127.0.0.1:{port}"
@@ -173,7 +173,8 @@ def main() -> None:
     try:
         sessions = {name: login(base, name) for name in {persona for persona, *_ in pages} | {TRIVIAL[0]}}
         print(f"{options.requests} requests per page at concurrency {options.concurrency}; gunicorn "
-              f"{options.workers} workers x {options.threads} threads; {os.cpu_count()} CPUs")
+              f"{options.workers} workers x {options.threads} threads; {os.cpu_count()} CPUs; load average "
+              f"{' '.join(f'{load:.1f}' for load in os.getloadavg())}")
         baseline = measure(base, sessions[TRIVIAL[0]], TRIVIAL[1], options.requests, options.concurrency)
         trivial_p95 = percentile(baseline, 95)
         header = f"{'persona':<10} {'page':<14} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'p95/trivial':>12}"
@@ -196,6 +197,7 @@ def main() -> None:
             print(f"{persona:<10} {label:<14} {percentile(latencies, 50):8.0f} {p95:8.0f} "
                   f"{percentile(latencies, 99):8.0f} {p95 / trivial_p95:12.1f}{flag}"
                   f"  ({time.perf_counter() - started:.0f} s)", flush=True)
+        print(f"load average at the end: {' '.join(f'{load:.1f}' for load in os.getloadavg())}")
         print(f"worst p95 ratio to the trivial page: {worst_ratio:.1f}x (target <= {TARGET_RATIO:.0f}x; "
               f"absolute target p95 <= {TARGET_MS:.0f} ms on an idle machine)")
     finally:

@@ -19,6 +19,7 @@ from brightline.audit.services import verify_all
 from brightline.csvio import CsvImportError
 from brightline.evidence.models import Deployment, Incident, Page, Remediation, Service
 from brightline.evidence.sources.events import import_events, parse_event_file
+from brightline.evidence.sources.events.importer import STAGE_PREFIX
 from brightline.people.importer import PeopleImportError, import_people
 from brightline.people.models import Person, RoleChange, Team
 
@@ -204,9 +205,9 @@ def test_events_are_upserted_in_bulk_with_their_links_and_a_re_import_changes_no
     source, records = parse_event_file(raw)
     writes = writes_during(lambda: import_events(records, source=source, actor_label="cli:test"))
     # Only the import's audit entry, the incidents' attribution, which is recomputed after every import, and
-    # the rollups that audit entry marks for a refresh.
+    # the rollups that audit entry marks for a refresh (besides the import's own temporary tables).
     assert writes and all("audit" in sql.lower() or "attributed_deployment_id" in sql or "rollups_rollup" in sql
-                          for sql in writes)
+                          or STAGE_PREFIX in sql for sql in writes)
     assert verify_all().ok
 
 
@@ -235,3 +236,134 @@ def test_a_csv_import_refuses_an_undecodable_byte_before_writing(personas):
         timeoff.import_time_off(io.BytesIO(raw), actor=None, actor_label="cli:test")
     assert [error.line for error in raised.value.errors] == [3]
     assert "column 4" in raised.value.errors[0].reason
+
+
+EVENT_HEADER = ("type,id,service,version,deployed_at,kind,fixes,opened_at,resolved_at,linked_deployment,paged_at,"
+                "person,incident,handled_by,title,severity")
+
+
+def events_file(path: Path, count: int, *, tag: str, last: str | None = None) -> Path:
+    """``count`` events of one service: deployments, incidents linked to a deployment later in the file, pages of
+    those incidents and a rollback of a deployment later in the file; ``last`` replaces the last row."""
+    lines = [EVENT_HEADER]
+    for number in range(count):
+        at = f"2026-03-{1 + number % 28:02d}T{number % 24:02d}:{number % 60:02d}:00Z"
+        resolved = f"2026-03-{1 + number % 28:02d}T{number % 24:02d}:{number % 60:02d}:30Z"
+        later = f"{tag}d{number + 5 - number % 5}"  # a deployment further on (every fifth row is one)
+        row = (f"deployment,{tag}d{number},stream-api,v{number},{at},,,,,,,,,,," if number % 5 == 0 or
+               number >= count - 5 else
+               f"deployment,{tag}r{number},stream-api,v{number},{at},rollback,{later},,,,,,,,," if number % 5 == 1 else
+               f"incident,{tag}i{number},stream-api,,,,,{at},{resolved},{later},,,,erin@example.org,"
+               f"Incident {number},sev2" if number % 5 == 2 else
+               f"page,{tag}p{number},stream-api,,,,,,{resolved},,{at},erin@example.org,"
+               f"{tag}i{number - number % 5 + 2},,,")
+        lines.append(row)
+    if last is not None:
+        lines[-1] = last
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def event_counts() -> tuple[int, ...]:
+    return (Deployment.objects.count(), Incident.objects.count(), Page.objects.count(), Remediation.objects.count(),
+            AuditEntry.objects.count())
+
+
+def import_event_file(path: Path, on_progress=None):
+    with path.open("rb") as handle:
+        source, records = parse_event_file(handle)
+        return import_events(records, source=source, actor_label="cli:test", on_progress=on_progress)
+
+
+@pytest.fixture
+def stream_service(personas) -> Service:
+    allow("deployments", "incidents")
+    return Service.objects.create(name="stream-api", team=personas.erin.team)
+
+
+def test_an_events_import_holds_a_batch_in_memory_not_the_whole_file(stream_service, tmp_path, monkeypatch):
+    import tracemalloc
+
+    from brightline.evidence.sources.events import importer
+
+    monkeypatch.setattr(importer, "BATCH_SIZE", 100, raising=False)
+    import_event_file(events_file(tmp_path / "warm.csv", 150, tag="w"))  # what is loaded once, not measured
+
+    def peak(count: int, tag: str) -> int:
+        """The peak while the file is read, checked and written (the incident attribution that follows reads the
+        service's stored history, whatever the file)."""
+        path = events_file(tmp_path / f"{tag}.csv", count, tag=tag)
+        written: list[int] = []
+
+        def progress(stage: str, done: int, total: int | None) -> None:
+            if stage == "writing" and done == total:
+                written.append(tracemalloc.get_traced_memory()[1])
+
+        tracemalloc.start()
+        try:
+            import_event_file(path, progress)
+        finally:
+            tracemalloc.stop()
+        return written[0]
+
+    small, large = peak(600, "s"), peak(2400, "l")
+    assert Deployment.objects.filter(external_id__startswith="l").count() == 2400 * 2 // 5 + 3
+    # Four times the rows, about the same peak: a batch at a time, not the file.
+    assert large < 1.5 * small, (small, large)
+
+
+def test_links_across_batches_resolve_and_a_re_import_changes_nothing(stream_service, tmp_path, monkeypatch):
+    from brightline.evidence.sources.events import importer
+
+    monkeypatch.setattr(importer, "BATCH_SIZE", 7, raising=False)
+    path = events_file(tmp_path / "events.csv", 60, tag="x")
+    result = import_event_file(path)
+    assert (result.deployments, result.incidents, result.pages, result.created) == (27, 11, 22, 60)
+    # Every rollback and incident names a deployment further on in the file, most of them in a later batch.
+    assert not Remediation.objects.filter(failed_deployment__isnull=True).exists()
+    assert Remediation.objects.count() == 11
+    assert not Incident.objects.filter(linked_deployment__isnull=True).exists()
+    assert not Page.objects.filter(incident__isnull=True).exists()
+    assert Incident.objects.get(external_id="xi2").linked_deployment.external_id == "xd5"
+    before = event_counts()
+    again = import_event_file(path)
+    assert (again.created, again.updated) == (0, 60)
+    assert event_counts()[:4] == before[:4]
+
+
+@pytest.mark.parametrize("last, reason", [
+    ("deployment,zd99,stream-api,v99,yesterday,,,,,,,,,,,", "deployed_at must be an ISO 8601 time"),
+    ("deployment,zd5,stream-api,v3,2026-03-01T10:00:00Z,,,,,,,,,,,", "id 'zd5' appears twice"),
+    ("incident,zi99,stream-api,,,,,2026-03-01T10:00:00Z,,nowhere,,,,,,", "linked deployment 'nowhere' is not known"),
+])
+def test_a_bad_last_event_refuses_the_whole_file_and_names_its_line(stream_service, tmp_path, monkeypatch, last,
+                                                                     reason):
+    from brightline.evidence.sources.events import importer
+
+    monkeypatch.setattr(importer, "BATCH_SIZE", 50, raising=False)
+    path = events_file(tmp_path / "events.csv", 400, tag="z", last=last)
+    before = event_counts()
+    out = io.StringIO()
+    with pytest.raises(SystemExit):
+        call_command("import", "events", str(path), "--json", stdout=out)
+    assert event_counts() == before
+    refused = json.loads(out.getvalue())
+    assert refused["problems"] == 1
+    [error] = refused["errors"]
+    assert (error["record"], error["line"]) == (400, 401)
+    assert error["reason"].startswith(reason)
+
+
+def test_an_undecodable_byte_late_in_an_events_file_names_its_line_and_column(stream_service, tmp_path):
+    path = events_file(tmp_path / "events.csv", 300, tag="u")
+    lines = path.read_bytes().split(b"\n")
+    lines[250] = lines[250].replace(b"stream-api", b"str\xe9am-api")
+    path.write_bytes(b"\n".join(lines))
+    out, err = io.StringIO(), io.StringIO()
+    with pytest.raises(SystemExit):
+        call_command("import", "events", str(path), stdout=out, stderr=err)
+    assert Deployment.objects.count() == 0
+    message = err.getvalue()
+    # (The rows after it are not read, so the links to them are not checked either.)
+    assert ": line 251: the file is not UTF-8 text from line 251, column " in message
+    assert "1 problem(s); nothing was imported." in message

@@ -189,19 +189,36 @@ def _import_events(options: dict[str, Any], command: BaseCommand) -> int:
     path: Path = options["file"]
     if not path.is_file():
         raise CommandError(ERR_NO_FILE.format(path=path))
+    bars: dict[str, Any] = {}
+
+    def progress(stage: str, done: int, total: int | None) -> None:
+        if stage not in bars:  # one bar per stage: checking every record, then writing
+            for bar in bars.values():
+                bar.close()
+            bars[stage] = open_progress(total, description=stage, enabled=not options["json"])
+        bar = bars[stage]
+        bar.total = total
+        bar.update(done - bar.n)
+
     try:
-        with path.open("rb") as handle:  # a CSV is read record by record
+        with path.open("rb") as handle:  # a CSV is read record by record, and held in memory a batch at a time
             source, records = parse_event_file(handle)
-        result = import_events(records, source=source, actor_label=cli_actor_label(), dry_run=options["dry_run"])
+            result = import_events(records, source=source, actor_label=cli_actor_label(),
+                                   dry_run=options["dry_run"], on_progress=progress)
     except EventImportError as error:
         if options["json"]:
-            write_json(command, {"errors": [problem.to_json() for problem in error.errors]})
+            write_json(command, {"errors": [problem.to_json() for problem in error.errors], "problems": error.total})
         else:
             for problem in error.errors:
-                where = f"record {problem.record}" if problem.record else "file"
+                where = (f"line {problem.line}" if problem.line else f"record {problem.record}") if problem.record \
+                    else "file"
                 command.stderr.write(f"{path}: {where}: {problem.reason}")
-            command.stderr.write(f"{len(error.errors)} problem(s); nothing was imported.")
+            listed = "" if error.total == len(error.errors) else f" (the first {len(error.errors)} are listed)"
+            command.stderr.write(f"{error.total} problem(s){listed}; nothing was imported.")
         return 1
+    finally:
+        for bar in bars.values():
+            bar.close()
     if options["json"]:
         write_json(command, {**result.to_json(), "dry_run": options["dry_run"]})
     else:

@@ -1,25 +1,41 @@
 """Validate and apply deployment, incident, page and support-ticket events.
 
 All records of one batch (a file, a webhook delivery) are checked first; if any is malformed
-or refused, nothing is written and every problem is reported with its record number. A valid
-batch is applied in one transaction, so no event is ever half-applied. Records are upserted
-by ``(source, id)``, so sending the same events again (an incident now resolved) updates them.
+or refused, nothing is written and the problems are reported with their record number (and, for
+a CSV file, their line). A valid batch is applied in one transaction, so no event is ever
+half-applied. Records are upserted by ``(source, id)``, so sending the same events again (an
+incident now resolved) updates them.
+
+Memory stays bounded whatever the size of the file: a CSV file is read record by record, each
+checked record is spooled to a temporary table of the same transaction (``BATCH_SIZE`` at a time),
+the checks that span records (an id sent twice, an incident linked to an unknown deployment) are
+queries on that table, and the writes read it back in batches, deployments first, so links within
+the file resolve. At most ``MAX_ERRORS`` problems are listed; all of them are counted.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+import uuid
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import chain
 from typing import Any, Final
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from brightline.audit.services import log_action
 from brightline.core.csvsafe import CsvCellError, read_records
-from brightline.csvio import ERR_NOT_UTF8, CsvSource, NotUtf8Error, bulk_upsert, text_lines
+from brightline.csvio import (
+    ERR_CELL,
+    ERR_NOT_UTF8,
+    ERR_NOT_UTF8_LINE,
+    CsvSource,
+    NotUtf8Error,
+    bulk_upsert,
+    text_lines,
+)
 from brightline.evidence.identities import IdentityResolver
 from brightline.evidence.models import (
     Deployment,
@@ -56,6 +72,16 @@ ERR_NOT_ALLOWED: Final = "the policy does not allow ingesting {key!r} data; this
 ERR_LINK: Final = "linked deployment {value!r} is not known (send the deployment first, or in the same batch)"
 ERR_DUPLICATE: Final = "id {value!r} appears twice in this batch"
 ERR_FORMAT: Final = "the file is neither JSON nor CSV with a header row: {error}"
+ERR_NO_EVENTS: Final = "the file has a header but no events"
+
+BATCH_SIZE: Final = 1000
+"""Records checked, spooled and written per statement batch: what the import holds in memory at once."""
+MAX_ERRORS: Final = 200
+"""Problems listed when a file is refused (all of them are counted)."""
+STAGE_PREFIX: Final = "brightline_event_stage_"
+"""The names of an import's temporary tables begin so; they go with its transaction."""
+PHASES: Final = ("deployment", "remediation", "incident", "page", "support_ticket")
+"""The order records are written in, so that links within one file resolve."""
 
 
 @dataclass(frozen=True)
@@ -63,15 +89,49 @@ class EventError:
     record: int
     """1-based record number (for CSV, the data row number; the header is row 0)."""
     reason: str
+    line: int | None = None
+    """For a CSV file, the line the record ends on (the header is line 1)."""
 
     def to_json(self) -> dict[str, Any]:
-        return {"record": self.record, "reason": self.reason}
+        return {"record": self.record, "reason": self.reason} | ({} if self.line is None else {"line": self.line})
 
 
 class EventImportError(ValueError):
-    def __init__(self, errors: list[EventError]):
-        super().__init__(f"{len(errors)} event(s) refused; nothing was written")
+    def __init__(self, errors: list[EventError], *, total: int | None = None):
+        self.total = len(errors) if total is None else total
+        super().__init__(f"{self.total} event(s) refused; nothing was written")
         self.errors = errors
+
+
+class CsvRecord(dict[str, Any]):
+    """One CSV data row as an event record, with the (last) line of the file it was read from."""
+
+    line: int | None = None
+
+
+def _csv_record(values: dict[str, Any], line: int) -> CsvRecord:
+    record = CsvRecord(values)
+    record.line = line
+    return record
+
+
+def _csv_records(header: list[str], records: Iterator[tuple[int, list[str]]]) -> Iterator[CsvRecord]:
+    """The data rows as records, read as they are used. A row that cannot be read (a NUL byte, a malformed
+    record, an undecodable byte) ends the rows with a record the check refuses, naming its line and column."""
+    try:
+        for line, values in records:
+            if values:
+                # As csv.DictReader reads them: a missing trailing value is None, surplus values are dropped.
+                yield _csv_record({key: (values[index] if index < len(values) and values[index] != "" else None)
+                                   for index, key in enumerate(header) if key}, line)
+    except CsvCellError as error:
+        column = "the row" if error.column is None else (
+            header[error.column] if error.column < len(header) and header[error.column] else
+            f"column {error.column + 1}")
+        yield _csv_record({"_unreadable": ERR_CELL.format(column=column, reason=error.reason)}, error.line)
+    except NotUtf8Error as error:
+        yield _csv_record({"_unreadable": ERR_NOT_UTF8_LINE.format(line=error.line, offset=error.offset,
+                                                                    column=error.column)}, error.line)
 
 
 @dataclass
@@ -92,11 +152,11 @@ class EventImportResult:
                 "created": self.created, "updated": self.updated, "services": sorted(self.services)}
 
 
-def parse_event_file(raw: CsvSource) -> tuple[str, list[Any]]:
+def parse_event_file(raw: CsvSource) -> tuple[str, Iterable[Any]]:
     """``(source, records)`` from a JSON document (generic, PagerDuty or Opsgenie) or a CSV file.
 
-    ``raw`` is the file's bytes or a binary handle; a CSV is read record by record (a JSON document is
-    one value and is read whole)."""
+    ``raw`` is the file's bytes or a binary handle; a CSV's records are read as :func:`import_events` uses
+    them, so the handle must stay open until then (a JSON document is one value and is read whole)."""
     lines = text_lines(raw)
     leading: list[str] = []
     try:
@@ -109,20 +169,19 @@ def parse_event_file(raw: CsvSource) -> tuple[str, list[Any]]:
                 return detect_and_map(json.loads("".join(chain(leading, lines))))
             except (json.JSONDecodeError, ValueError) as error:
                 raise EventImportError([EventError(0, ERR_FORMAT.format(error=error))]) from None
-        records = (fields for _line, fields in read_records(chain(leading, lines)) if fields)
-        header = next(records, [])
-        if "type" not in header:
-            raise EventImportError([EventError(0, ERR_FORMAT.format(error="no 'type' column"))])
-        # As csv.DictReader reads them: a missing trailing value is None, surplus values are dropped.
-        rows = [{key: (values[index] if index < len(values) and values[index] != "" else None)
-                 for index, key in enumerate(header) if key} for values in records]
+        records = read_records(chain(leading, lines))
+        header = next((fields for _line, fields in records if fields), [])
     except CsvCellError as error:
         raise EventImportError([EventError(0, ERR_FORMAT.format(error=error))]) from None
     except NotUtf8Error as error:
         raise EventImportError([EventError(0, ERR_NOT_UTF8.format(offset=error.offset))]) from None
-    if not rows:
+    if "type" not in header:
         raise EventImportError([EventError(0, ERR_FORMAT.format(error="no 'type' column"))])
-    return "events", rows
+    rows = _csv_records(header, records)
+    first = next(rows, None)
+    if first is None:
+        raise EventImportError([EventError(0, ERR_NO_EVENTS)])
+    return "events", chain([first], rows)
 
 
 def _time(record: dict[str, Any], name: str, errors: list[str], *, required: bool) -> datetime | None:
@@ -158,22 +217,32 @@ class _Checked:
     times: dict[str, datetime | None]
 
 
-def _check(number: int, raw: Any, services: dict[str, Service], allowed: dict[str, bool], seen: set[tuple[str, str]],
-           deployment_ids: set[str], source: str) -> tuple[_Checked | None, list[str]]:
+@dataclass(frozen=True)
+class _Key:
+    """What the checks spanning records need of one record, valid or not: its type, id and linked deployment."""
+
+    type: str
+    external_id: str
+    link: str
+
+
+def _check(number: int, raw: Any, services: dict[str, Service], allowed: dict[str, bool],
+           ) -> tuple[_Checked | None, list[str], _Key | None]:
     errors: list[str] = []
+    if isinstance(raw, dict) and raw.get("_unreadable"):
+        return None, [str(raw["_unreadable"])], None
     if not isinstance(raw, dict) or raw.get("_invalid"):
-        return None, [ERR_NOT_OBJECT]
+        return None, [ERR_NOT_OBJECT], None
     kind = TYPE_ALIASES.get(str(raw.get("type", "")).strip().lower(), str(raw.get("type", "")).strip().lower())
     if kind not in TYPES:
-        return None, [ERR_TYPE.format(value=raw.get("type"))]
+        return None, [ERR_TYPE.format(value=raw.get("type"))], None
     if not allowed[TYPES[kind]]:
-        return None, [ERR_NOT_ALLOWED.format(key=TYPES[kind], type=kind)]
+        return None, [ERR_NOT_ALLOWED.format(key=TYPES[kind], type=kind)], None
     external_id = _text(raw, "id")
     if not external_id:
         errors.append(ERR_REQUIRED.format(field="id"))
-    elif (kind, external_id) in seen:
-        errors.append(ERR_DUPLICATE.format(value=external_id))
-    seen.add((kind, external_id))
+    key = _Key(kind, external_id, _text(raw, "linked_deployment") if kind == "incident" else "") \
+        if external_id else None
     service = services.get(_text(raw, "service"))
     if service is None:
         errors.append(ERR_SERVICE.format(value=raw.get("service")) if raw.get("service")
@@ -190,13 +259,9 @@ def _check(number: int, raw: Any, services: dict[str, Service], allowed: dict[st
         if not _text(raw, "version") and not _text(raw, "sha"):
             errors.append(ERR_REQUIRED.format(field="version or sha"))
         raw = {**raw, "status": status, "kind": deploy_kind}
-        deployment_ids.add(external_id)
     elif kind == "incident":
         times["opened_at"] = _time(raw, "opened_at", errors, required=True)
         times["resolved_at"] = _time(raw, "resolved_at", errors, required=False)
-        link = _text(raw, "linked_deployment")
-        if link and link not in deployment_ids:  # the batch's deployments and the stored ones it links to
-            errors.append(ERR_LINK.format(value=link))
     elif kind == "page":
         times["paged_at"] = _time(raw, "paged_at" if raw.get("paged_at") else "time", errors, required=True)
         times["acknowledged_at"] = _time(raw, "acknowledged_at", errors, required=False)
@@ -210,8 +275,8 @@ def _check(number: int, raw: Any, services: dict[str, Service], allowed: dict[st
         errors.append(ERR_ORDER.format(later="resolved_at", later_value=raw.get("resolved_at"),
                                        earlier="opened_at", earlier_value=raw.get("opened_at") or raw.get("paged_at")))
     if errors or service is None:
-        return None, errors
-    return _Checked(number=number, type=kind, record=raw, service=service, times=times), []
+        return None, errors, key
+    return _Checked(number=number, type=kind, record=raw, service=service, times=times), [], key
 
 
 def _deployments_by_external_id(external_ids: set[str], source: str) -> dict[str, int]:
@@ -228,42 +293,152 @@ def _deployments_by_external_id(external_ids: set[str], source: str) -> dict[str
     return {**first, **own}
 
 
+Progress = Callable[[str, int, int | None], None]
+"""``(stage, done, total)``: ``checking`` as records are read (no total), then ``writing``."""
+
+
+class _Stage:
+    """The checked records of one import, spooled to a temporary table of the import's transaction.
+
+    Every record with a type and an id gets a row (for the checks that span records); a valid record's row
+    also holds what writing it needs (``data``, JSON). The table goes with the transaction.
+    """
+
+    def __init__(self) -> None:
+        self.table = f"{STAGE_PREFIX}{uuid.uuid4().hex[:12]}"
+        self.pending: list[tuple[Any, ...]] = []
+        with connection.cursor() as cursor:
+            cursor.execute(f"CREATE TEMPORARY TABLE {self.table} (number integer NOT NULL, line integer, "
+                           "kind varchar(20) NOT NULL, external_id text NOT NULL, link text NOT NULL, "
+                           "remedy boolean NOT NULL, service_id integer, data text)")
+            cursor.execute(f"CREATE INDEX {self.table}_key ON {self.table} (kind, external_id)")
+            cursor.execute(f"CREATE INDEX {self.table}_order ON {self.table} (kind, number)")
+
+    def add(self, number: int, line: int | None, key: _Key, item: _Checked | None) -> None:
+        data = None if item is None else json.dumps(
+            {"record": item.record, "times": {name: None if moment is None else moment.isoformat()
+                                              for name, moment in item.times.items()}}, default=str)
+        remedy = item is not None and item.type == "deployment" and item.record["kind"] in {"rollback", "hotfix"}
+        self.pending.append((number, line, key.type, key.external_id, key.link, remedy,
+                             None if item is None else item.service.pk, data))
+        if len(self.pending) >= BATCH_SIZE:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.pending:
+            with connection.cursor() as cursor:
+                cursor.executemany(f"INSERT INTO {self.table} VALUES (%s, %s, %s, %s, %s, %s, %s, %s)", self.pending)
+            self.pending = []
+
+    def problems(self, *, read_to_the_end: bool) -> tuple[list[EventError], int]:
+        """The checks spanning records: an id sent twice, an incident linked to a deployment neither in the
+        file nor stored (when the whole file could be read). The first ``MAX_ERRORS`` problems and how many
+        there are."""
+        self.flush()
+        # Written so that both SQLite and PostgreSQL read each table once: the ids sent twice by grouping, and
+        # the stored deployments the links name copied first (the stored ids are indexed with their source).
+        twice = (f"FROM {self.table} s JOIN (SELECT kind, external_id, MIN(number) AS first FROM {self.table} "
+                 "GROUP BY kind, external_id HAVING COUNT(*) > 1) f ON f.kind = s.kind AND "
+                 "f.external_id = s.external_id AND s.number > f.first")
+        unknown = (f"FROM {self.table} s WHERE s.kind = 'incident' AND s.link <> '' AND NOT EXISTS (SELECT 1 FROM "
+                   f"{self.table} d WHERE d.kind = 'deployment' AND d.external_id = s.link) AND NOT EXISTS "
+                   f"(SELECT 1 FROM {self.table}_known k WHERE k.external_id = s.link)")
+        if read_to_the_end:
+            with connection.cursor() as cursor:
+                cursor.execute(f"CREATE TEMPORARY TABLE {self.table}_known (external_id text PRIMARY KEY)")
+                cursor.execute(f"INSERT INTO {self.table}_known SELECT DISTINCT external_id FROM "
+                               f"{Deployment._meta.db_table} WHERE external_id IN (SELECT link FROM {self.table} "
+                               "WHERE kind = 'incident' AND link <> '')")
+        errors: list[EventError] = []
+        total = 0
+        with connection.cursor() as cursor:
+            checks = [(twice, "external_id", ERR_DUPLICATE)]
+            checks += [(unknown, "link", ERR_LINK)] if read_to_the_end else []
+            for condition, column, message in checks:
+                cursor.execute(f"SELECT COUNT(*) {condition}")
+                total += cursor.fetchone()[0]
+                cursor.execute(f"SELECT s.number, s.line, s.{column} {condition} ORDER BY s.number "
+                               f"LIMIT {MAX_ERRORS}")
+                errors.extend(EventError(number, message.format(value=value), line)
+                              for number, line, value in cursor.fetchall())
+        return errors, total
+
+    def batches(self, phase: str, services: dict[int, Service]) -> Iterator[list[_Checked]]:
+        """The valid records of one phase, in file order, ``BATCH_SIZE`` at a time."""
+        kind, remedy = ("deployment", " AND remedy") if phase == "remediation" else (phase, "")
+        last = 0
+        with connection.cursor() as cursor:
+            while True:
+                cursor.execute(f"SELECT number, service_id, data FROM {self.table} WHERE kind = %s AND number > %s "
+                               f"AND data IS NOT NULL{remedy} ORDER BY number LIMIT {BATCH_SIZE}", [kind, last])
+                rows = cursor.fetchall()
+                if not rows:
+                    return
+                batch = []
+                for number, service_id, data in rows:
+                    stored = json.loads(data)
+                    times = {name: None if value is None else datetime.fromisoformat(value)
+                             for name, value in stored["times"].items()}
+                    batch.append(_Checked(number=number, type=kind, record=stored["record"],
+                                          service=services[service_id], times=times))
+                yield batch
+                last = rows[-1][0]
+
+    def drop(self) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP TABLE {self.table}")
+            cursor.execute(f"DROP TABLE IF EXISTS {self.table}_known")
+
+
 def import_events(records: Iterable[Any], *, source: str = "events", actor: Person | None = None,
-                  actor_label: str | None = None, dry_run: bool = False) -> EventImportResult:
-    """Check every record, then apply all of them in one transaction (or none: :class:`EventImportError`)."""
-    records = list(records)
+                  actor_label: str | None = None, dry_run: bool = False,
+                  on_progress: Progress | None = None) -> EventImportResult:
+    """Check every record, then apply all of them in one transaction (or none: :class:`EventImportError`).
+
+    ``records`` is read once, as it goes (a CSV file from :func:`parse_event_file` is never whole in memory).
+    """
     services = {service.name: service for service in Service.objects.select_related("team")}
+    by_pk = {service.pk: service for service in services.values()}
     allowed = {key: is_source_allowed(key) for key in set(TYPES.values())}  # read once, not once per record
-    seen: set[tuple[str, str]] = set()
-    links = sorted({_text(record, "linked_deployment") for record in records if isinstance(record, dict)} - {""})
-    deployment_ids = {external_id for start in range(0, len(links), 500) for external_id in
-                      Deployment.objects.filter(external_id__in=links[start:start + 500])
-                      .values_list("external_id", flat=True)}
-    checked: list[_Checked] = []
-    errors: list[EventError] = []
-    # Deployments first, so incidents in the same batch may link to them.
-    order = sorted(enumerate(records, start=1),
-                   key=lambda pair: 0 if isinstance(pair[1], dict) and
-                   TYPE_ALIASES.get(str(pair[1].get("type")), pair[1].get("type")) == "deployment" else 1)
-    for number, raw in order:
-        result, problems = _check(number, raw, services, allowed, seen, deployment_ids, source)
-        errors.extend(EventError(number, problem) for problem in problems)
-        if result is not None:
-            checked.append(result)
-    if errors:
-        raise EventImportError(sorted(errors, key=lambda error: error.record))
+    report = on_progress or (lambda _stage, _done, _total: None)
     result = EventImportResult(source=source)
-    if dry_run:
-        for item in checked:
-            setattr(result, _counter(item.type), getattr(result, _counter(item.type)) + 1)
-        return result
-    resolver = IdentityResolver(source=source)
+    errors: list[EventError] = []
+    refused = 0
     with transaction.atomic():
-        _apply_all(checked, source, resolver, result)
-        for item in checked:
-            result.services.add(item.service.name)
-            setattr(result, _counter(item.type), getattr(result, _counter(item.type)) + 1)
-        resolver.queue_unmatched()
+        stage = _Stage()
+        number, unreadable = 0, False
+        for number, raw in enumerate(records, start=1):
+            unreadable = isinstance(raw, CsvRecord) and "_unreadable" in raw  # the last one read, if any
+            line = getattr(raw, "line", None)
+            item, problems, key = _check(number, raw, services, allowed)
+            refused += len(problems)
+            errors.extend(EventError(number, problem, line) for problem in problems[:MAX_ERRORS - len(errors)])
+            if key is not None:
+                stage.add(number, line, key, item)
+            if item is not None:
+                setattr(result, _counter(item.type), getattr(result, _counter(item.type)) + 1)
+                result.services.add(item.service.name)
+            if number % BATCH_SIZE == 0:
+                report("checking", number, None)
+        report("checking", number, number)
+        spanning, spanning_total = stage.problems(read_to_the_end=not unreadable)
+        if errors or spanning:
+            raise EventImportError(sorted(errors + spanning, key=lambda error: error.record)[:MAX_ERRORS],
+                                   total=refused + spanning_total)
+        if dry_run:
+            stage.drop()
+            return result
+        total = result.deployments + result.incidents + result.pages + result.support_tickets
+        resolver = IdentityResolver(source=source)
+        written = 0
+        for phase in PHASES:
+            for batch in stage.batches(phase, by_pk):
+                _apply_batch(phase, batch, source, resolver, result)
+                resolver.queue_unmatched()  # what is queued stays bounded by one batch
+                if phase != "remediation":
+                    written += len(batch)
+                    report("writing", written, total)
+        stage.drop()
         from brightline.evidence.metrics import update_incident_attribution
 
         update_incident_attribution([services[name] for name in sorted(result.services)])
@@ -282,70 +457,74 @@ def _person(resolver: IdentityResolver, value: str) -> int | None:
     return resolver.resolve_handle("email" if "@" in value else "name", value)
 
 
-def _apply_all(checked: list[_Checked], source: str, resolver: IdentityResolver, result: EventImportResult) -> None:
-    """Upsert every checked record by ``(source, id)`` in a few statements per type: deployments (and the
-    remediations that rollbacks and hotfixes are), then incidents with the evidence of who handled them, pages
-    and support tickets, so that links within the batch resolve."""
-    items: dict[str, list[_Checked]] = {kind: [] for kind in ("deployment", "incident", "page", "support_ticket")}
-    for item in checked:
-        items[item.type].append(item)
-    counts = [0, 0]
+def _apply_batch(phase: str, items: list[_Checked], source: str, resolver: IdentityResolver,
+                 result: EventImportResult) -> None:
+    """Upsert one batch of checked records of one phase by ``(source, id)`` in a few statements. The phases run
+    in :data:`PHASES` order: deployments, the remediations that rollbacks and hotfixes are (once every deployment
+    of the file is stored), incidents with the evidence of who handled them, pages and support tickets, so that
+    links within the file resolve."""
 
     def upsert(model: Any, rows: dict[str, dict[str, Any]], *, key_field: str = "external_id",
                count: bool = True) -> dict[str, Any]:
         found, created, _changed = bulk_upsert(model, match={"source": source}, key_field=key_field, rows=rows)
         if count:
-            counts[0] += created
-            counts[1] += len(rows) - created
+            result.created += created
+            result.updated += len(rows) - created
         return found
 
-    deployments = upsert(Deployment, {_text(item.record, "id"): {
-        "service_id": item.service.pk, "environment": _text(item.record, "environment", 100) or "production",
-        "version": _text(item.record, "version", 200), "sha": _text(item.record, "sha", 64),
-        "status": item.record["status"], "deployed_at": item.times["deployed_at"],
-        "url": _text(item.record, "url", 500)} for item in items["deployment"]})
-    links = {_text(item.record, "fixes") for item in items["deployment"]} | {
-        _text(item.record, "linked_deployment") for item in items["incident"]}
-    linked = _deployments_by_external_id(links - {""}, source)
-    remediations = [item for item in items["deployment"] if item.record["kind"] in {"rollback", "hotfix"}]
-    upsert(Remediation, {_text(item.record, "id"): {
-        "service_id": item.service.pk, "kind": item.record["kind"], "occurred_at": item.times["deployed_at"],
-        "failed_deployment_id": linked.get(_text(item.record, "fixes")),
-        "remediation_deployment_id": deployments[_text(item.record, "id")].pk} for item in remediations}, count=False)
-    result.remediations += len(remediations)
-    handlers = {_text(item.record, "id"): _person(resolver, _text(item.record, "handled_by"))
-                for item in items["incident"]}
-    incidents = upsert(Incident, {_text(item.record, "id"): {
-        "service_id": item.service.pk, "title": _text(item.record, "title"),
-        "severity": _text(item.record, "severity", 32), "opened_at": item.times["opened_at"],
-        "resolved_at": item.times["resolved_at"],
-        "linked_deployment_id": linked.get(_text(item.record, "linked_deployment")),
-        "root_cause_sha": _text(item.record, "root_cause_sha", 64), "handled_by_id": handlers[_text(item.record, "id")],
-        "url": _text(item.record, "url", 500)} for item in items["incident"]})
-    evidence = {}
-    for item in items["incident"]:
-        external_id = _text(item.record, "id")
-        incident = incidents[external_id]
-        if handlers[external_id] is not None:
-            evidence[f"incident:{external_id}"] = {
-                "kind": EvidenceItem.Kind.INCIDENT_HANDLED,
-                "title": f"Handled incident: {incident.title or external_id}"[:300],
-                "summary": f"Severity {incident.severity or 'unknown'} on {item.service.name}.",
-                "occurred_at": item.times["opened_at"], "person_id": handlers[external_id],
-                "team_id": item.service.team_id, "service": item.service.name, "url": incident.url}
-    upsert(EvidenceItem, evidence, key_field="source_ref", count=False)
-    paged = {_text(item.record, "incident") for item in items["page"]} - {""}
-    incident_ids = dict(Incident.objects.filter(source=source, external_id__in=paged).values_list("external_id", "pk"))
-    upsert(Page, {_text(item.record, "id"): {
-        "service_id": item.service.pk, "responder": _text(item.record, "person"),
-        "person_id": _person(resolver, _text(item.record, "person")), "paged_at": item.times["paged_at"],
-        "acknowledged_at": item.times["acknowledged_at"], "resolved_at": item.times["resolved_at"],
-        "urgency": _text(item.record, "urgency", 32),
-        "incident_id": incident_ids.get(_text(item.record, "incident"))} for item in items["page"]})
-    upsert(SupportTicket, {_text(item.record, "id"): {
-        "service_id": item.service.pk, "title": _text(item.record, "title"),
-        "priority": _text(item.record, "priority", 32), "opened_at": item.times["opened_at"],
-        "resolved_at": item.times["resolved_at"], "handler": _text(item.record, "handled_by"),
-        "handled_by_id": _person(resolver, _text(item.record, "handled_by"))} for item in items["support_ticket"]})
-    result.created += counts[0]
-    result.updated += counts[1]
+    if phase == "deployment":
+        upsert(Deployment, {_text(item.record, "id"): {
+            "service_id": item.service.pk, "environment": _text(item.record, "environment", 100) or "production",
+            "version": _text(item.record, "version", 200), "sha": _text(item.record, "sha", 64),
+            "status": item.record["status"], "deployed_at": item.times["deployed_at"],
+            "url": _text(item.record, "url", 500)} for item in items})
+    elif phase == "remediation":
+        linked = _deployments_by_external_id({_text(item.record, "fixes") for item in items} - {""}, source)
+        own = dict(Deployment.objects.filter(source=source, external_id__in=[_text(item.record, "id")
+                                                                             for item in items])
+                   .values_list("external_id", "pk"))
+        upsert(Remediation, {_text(item.record, "id"): {
+            "service_id": item.service.pk, "kind": item.record["kind"], "occurred_at": item.times["deployed_at"],
+            "failed_deployment_id": linked.get(_text(item.record, "fixes")),
+            "remediation_deployment_id": own[_text(item.record, "id")]} for item in items}, count=False)
+        result.remediations += len(items)
+    elif phase == "incident":
+        linked = _deployments_by_external_id({_text(item.record, "linked_deployment") for item in items} - {""},
+                                             source)
+        handlers = {_text(item.record, "id"): _person(resolver, _text(item.record, "handled_by")) for item in items}
+        incidents = upsert(Incident, {_text(item.record, "id"): {
+            "service_id": item.service.pk, "title": _text(item.record, "title"),
+            "severity": _text(item.record, "severity", 32), "opened_at": item.times["opened_at"],
+            "resolved_at": item.times["resolved_at"],
+            "linked_deployment_id": linked.get(_text(item.record, "linked_deployment")),
+            "root_cause_sha": _text(item.record, "root_cause_sha", 64),
+            "handled_by_id": handlers[_text(item.record, "id")], "url": _text(item.record, "url", 500)}
+            for item in items})
+        evidence = {}
+        for item in items:
+            external_id = _text(item.record, "id")
+            incident = incidents[external_id]
+            if handlers[external_id] is not None:
+                evidence[f"incident:{external_id}"] = {
+                    "kind": EvidenceItem.Kind.INCIDENT_HANDLED,
+                    "title": f"Handled incident: {incident.title or external_id}"[:300],
+                    "summary": f"Severity {incident.severity or 'unknown'} on {item.service.name}.",
+                    "occurred_at": item.times["opened_at"], "person_id": handlers[external_id],
+                    "team_id": item.service.team_id, "service": item.service.name, "url": incident.url}
+        upsert(EvidenceItem, evidence, key_field="source_ref", count=False)
+    elif phase == "page":
+        paged = {_text(item.record, "incident") for item in items} - {""}
+        incident_ids = dict(Incident.objects.filter(source=source, external_id__in=paged)
+                            .values_list("external_id", "pk"))
+        upsert(Page, {_text(item.record, "id"): {
+            "service_id": item.service.pk, "responder": _text(item.record, "person"),
+            "person_id": _person(resolver, _text(item.record, "person")), "paged_at": item.times["paged_at"],
+            "acknowledged_at": item.times["acknowledged_at"], "resolved_at": item.times["resolved_at"],
+            "urgency": _text(item.record, "urgency", 32),
+            "incident_id": incident_ids.get(_text(item.record, "incident"))} for item in items})
+    else:
+        upsert(SupportTicket, {_text(item.record, "id"): {
+            "service_id": item.service.pk, "title": _text(item.record, "title"),
+            "priority": _text(item.record, "priority", 32), "opened_at": item.times["opened_at"],
+            "resolved_at": item.times["resolved_at"], "handler": _text(item.record, "handled_by"),
+            "handled_by_id": _person(resolver, _text(item.record, "handled_by"))} for item in items})
