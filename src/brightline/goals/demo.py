@@ -1,4 +1,4 @@
-"""Demo goals: Erin, Pat and a few engineers of other teams keep two goals each, their progress citing evidence.
+"""Demo goals: Erin, Pat and an engineer in each of four other teams keep two goals each, citing evidence.
 
 Each engineer's goals are their own: the first is about their team's work (Erin's safe payment retries,
 Pat's refund events, a search engineer's ranking, …), the second about growing at their level (learning
@@ -98,8 +98,12 @@ def goals_for(person: Any) -> tuple[GoalText, GoalText]:
 
 def build_demo_history(context: Any) -> None:
     owners = [context.personas["erin"], context.personas["pat"]]
-    owners += sorted((p for p in context.people if p.team is not None and p.team.slug != "payments"
-                      and not p.reports.exists()), key=lambda p: p.employee_id)[:4]
+    # One engineer (not a manager) in each of four other teams, so each keeps their own team's goal.
+    first_in_team: dict[str, Any] = {}
+    for person in sorted((p for p in context.people if p.team is not None and p.team.slug != "payments"
+                          and not p.reports.exists()), key=lambda p: p.employee_id):
+        first_in_team.setdefault(person.team.slug, person)
+    owners += list(first_in_team.values())[:4]
     due = end_of_quarter(context.today)
     for number, owner in enumerate(owners):
         evidence = list(services.citable_evidence(owner).filter(person=owner)[:4])
