@@ -203,3 +203,30 @@ def test_the_bias_check_page_shows_rates_as_percentages_with_their_counts(person
 
     finding = signal_bias_report().findings[0]
     assert all(0 <= group["rate"] <= 1 for group in finding.audit["groups"])
+
+
+def test_a_delivery_trend_searches_only_whole_weeks_inside_its_window(personas):
+    """A running week with two days of deployments is not read as a week in which deployments fell, nor are the
+    weeks before a service's first deployment read as weeks with none."""
+    from datetime import date, time
+
+    from brightline.core.insights import Subject
+    from brightline.evidence.models import Deployment, Service
+    from brightline.insights.adapters import team_series
+
+    service = Service.objects.create(name="payments-api", team=personas.erin.team)
+    start = datetime.combine(date(2026, 6, 3), time(0), tzinfo=UTC)  # a Wednesday
+    end = datetime.combine(date(2026, 9, 2), time(0), tzinfo=UTC)  # a Wednesday: Monday and Tuesday have run
+    day = datetime.combine(date(2026, 6, 22), time(0), tzinfo=UTC)  # the service ships from this Monday on
+    while day < end:
+        if day.weekday() < 5:
+            Deployment.objects.create(service=service, environment="production", version=day.date().isoformat(),
+                                      sha=day.strftime("%Y%m%d"), status=Deployment.Status.SUCCESS,
+                                      deployed_at=day + timedelta(hours=11), source="test",
+                                      external_id=day.date().isoformat())
+        day += timedelta(days=1)
+    series = team_series(personas.erin.team, start=start, end=end, subject=Subject("team", "1"))
+    deployments = next(one for one in series if one.name == "payments-api:deployment_frequency_per_week")
+    weeks = [week for week, _value in deployments.points]
+    assert weeks[0] == date(2026, 6, 22) and weeks[-1] == date(2026, 8, 24)
+    assert {value for _week, value in deployments.points} == {5.0}
