@@ -202,7 +202,8 @@ def _history(service: Service, rng: Any, *, start: datetime, anchor: datetime, p
         if service.name == TREND_BREAK_SERVICE and _working_moment(start.date(), team_offset, hours) >= break_at:
             rate = per_week / 4  # the trend break: a slower pipeline after a risky migration
         # Deployments arrive at random in working hours only: a clock that runs Monday to Friday, 09:00–17:00.
-        hours += rng.expovariate(rate / WEEK_HOURS)
+        # A quiet spell lasts at most three times the usual gap, so no busy service stops shipping for weeks.
+        hours += min(rng.expovariate(rate / WEEK_HOURS), 3 * WEEK_HOURS / rate)
         if hours >= WEEKS * WEEK_HOURS:
             break
         moment = _working_moment(start.date(), team_offset, hours)
