@@ -46,8 +46,9 @@ def page_figures() -> dict[str, Any]:
     return {
         "delivery": delivery["current"]["json"],
         "reliability": repr(delivery["reliability"]),
-        # Counts, not the after-hours, weekend or working-day figures: which days are weekends depends on
-        # the calendar itself, so those move a little with the weekday the demo is loaded on.
+        # Counts, not the after-hours, weekend or working-day figures: the working-week history is written on
+        # whole weeks, but summer time moves a late change or a night page by an hour on the clock, so those
+        # may move a little with the season (the shades of a manager's team at a glance do not: see below).
         "health": (team_health.people, team_health.events, team_health.pages),
         "people_in_health": len(health["visible"]),
         "time_off": (time_off.members, time_off.counted, time_off.share_without_time_off, time_off.pages,
@@ -58,6 +59,19 @@ def page_figures() -> dict[str, Any]:
         "manager_clarity": [(row.summary.n, row.summary.median, row.not_enough_responses)
                             for row in manager["quality"].clarity.quarters],
     }
+
+
+def team_glance() -> dict[str, tuple[int, int, int, bool]]:
+    """Mo's team at a glance, per report: the shades of work outside their own hours, of pages outside working
+    hours and of their share of the team's pages, and whether a prompt asks about their hours."""
+    from brightline.dashboards.team import team_at_a_glance
+    from brightline.people.models import Person
+
+    glance = team_at_a_glance(Person.objects.get(user__username="mo"))
+    assert not glance.team_prompts, [prompt.text for _team, prompt in glance.team_prompts]
+    return {row.person.name: (row.outside_hours.shade, row.pages_outside.shade, row.page_share.shade,
+                              any("outside their own working hours" in prompt.text for prompt in row.prompts))
+            for row in glance.rows}
 
 
 @pytest.fixture(scope="module")
@@ -72,26 +86,43 @@ def figures_by_shift(django_db_setup, django_db_blocker):
             reset_sequences()
             result = load_demo(seed=DEMO_SEED)
             assert result.today == timezone.localdate()
-            figures[shift] = (result.today, page_figures())
+            figures[shift] = (result.today, page_figures(), team_glance())
             transaction.set_rollback(True)
     return figures
 
 
 def test_the_demo_is_built_for_the_day_it_is_loaded(figures_by_shift, db):
     today = figures_by_shift[0][0]
-    for shift, (built_for, _) in figures_by_shift.items():
+    for shift, (built_for, _, _) in figures_by_shift.items():
         assert built_for == today + timedelta(days=shift)
 
 
 def test_every_default_window_shows_the_same_figures_whenever_the_demo_is_loaded(figures_by_shift, db):
-    _, today_figures = figures_by_shift[0]
+    _, today_figures, _ = figures_by_shift[0]
     # The figures are real ones, not empty pages: deliveries, pages and people, three transfers and three leavers.
     assert today_figures["delivery"]["deployments"] > 0
     assert today_figures["health"][1] > 0 and today_figures["people_in_health"] > 0
     assert today_figures["attrition"] == (3, 3)
     assert len(today_figures["manager_clarity"]) == 4
-    for shift, (_, figures) in figures_by_shift.items():
+    for shift, (_, figures, _) in figures_by_shift.items():
         assert figures == today_figures, f"a demo loaded {shift} days from today shows other figures"
+
+
+def test_a_managers_team_at_a_glance_is_calm_with_one_clear_exception_whenever_the_demo_is_loaded(
+        figures_by_shift, db):
+    """The demo's changes fall in working hours on weekdays; Erin (two on-call weeks in a row) carries more."""
+    _, _, today_glance = figures_by_shift[0]
+    assert len(today_glance) >= 5
+    # Worth a check-in: work outside their hours shaded "more" or darker, a prompt about their hours, or any
+    # cell at the darkest shade.
+    flagged = {name for name, (outside, pages_outside, share, prompted) in today_glance.items()
+               if outside >= 2 or prompted or 3 in (outside, pages_outside, share)}
+    assert flagged == {"Erin Okafor"}
+    calm = [name for name, (outside, pages_outside, _share, _prompted) in today_glance.items()
+            if outside == 0 and pages_outside <= 1]
+    assert len(calm) >= len(today_glance) - 1
+    for shift, (_, _, glance) in figures_by_shift.items():
+        assert glance == today_glance, f"a demo loaded {shift} days from today shades Mo's team differently"
 
 
 def test_fixed_dates_move_with_the_day_the_demo_is_built_for():

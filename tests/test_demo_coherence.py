@@ -149,3 +149,24 @@ def test_each_persona_logs_in_and_opens_the_pages_of_their_role(demo_loads, db, 
         if status != 200:
             failures.append(f"{url}: {status}")
     assert failures == []
+
+
+def test_each_engineer_with_goals_keeps_goals_of_their_own(demo_loads, db):
+    from brightline.goals.demo import LEVEL_GOALS, TEAM_GOALS
+    from brightline.goals.models import Goal
+
+    titles: dict[object, set[str]] = {}
+    for goal in Goal.objects.select_related("owner__level", "owner__team", "owner__user"):
+        titles.setdefault(goal.owner, set()).add(goal.title)
+    owners = {owner.user.username if owner.user else owner.pk: owner for owner in titles}
+    assert len(titles) >= 6 and all(len(owned) == 2 for owned in titles.values())
+    # Pat (IC3) shares no goal with Erin (IC2): his are about the refund events he built and helping a newer
+    # engineer onto on-call.
+    assert titles[owners["erin"]].isdisjoint(titles[owners["pat"]])
+    assert "Help a newer engineer take on on-call" in titles[owners["pat"]]
+    # No two engineers keep the same goals; the others keep one about their team's work and one for their level.
+    assert len({frozenset(owned) for owned in titles.values()}) == len(titles)
+    for owner, owned in titles.items():
+        if owner.user and owner.user.username in {"erin", "pat"}:
+            continue
+        assert owned == {TEAM_GOALS[owner.team.slug][0], LEVEL_GOALS[owner.level.code][0]}

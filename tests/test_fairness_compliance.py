@@ -47,6 +47,9 @@ def test_ll144_selection_rates_impact_ratios_and_unknowns(personas, client_for, 
     assert report.assessed == 46 and report.selected == 17
     page = response.content.decode()
     assert "Local Law 144" in page and "29 CFR 1607.4(D)" in page
+    # Rates read as percentages next to their counts; the impact ratio stays a ratio.
+    assert "<td>20</td><td>6</td><td>30.0 %</td><td>0.600</td>" in page
+    assert "0.300" not in page
 
 
 @pytest.mark.usefixtures("demographics_allowed")

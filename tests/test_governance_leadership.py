@@ -170,6 +170,9 @@ def test_the_brief_never_rounds_a_real_change_to_nothing():
     text = " ".join(sentence.text for sentence in build_brief(view))
     assert "less than 1% of proposed outcomes (1 of 236)" in text and "neither raised nor lowered" in text
     assert "0%" not in text and "+0.00" not in text and "(s)" not in text
+    evidence = [f"{item.label} {item.value}" for sentence in build_brief(view) for item in sentence.evidence]
+    assert "spread of the shifts (standard deviation) 0.00 rating steps" in evidence
+    assert not [item for item in evidence if "variance" in item or "²" in item]
 
 
 def test_a_thousand_teams_are_shown_fifty_at_a_time(personas, client_for, organisation):

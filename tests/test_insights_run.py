@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime, timedelta
 from io import StringIO
 
@@ -175,3 +176,57 @@ def test_signal_bias_report_runs_over_the_organisation(personas, feedback):
     call_command("report", "signal-bias", "--json", stdout=out)
     report = json.loads(out.getvalue())
     assert report["people"] == 5 and all(not f["flagged"] for f in report["findings"])
+
+
+def test_the_bias_check_page_shows_rates_as_percentages_with_their_counts(personas, feedback, client_for):
+    from brightline.people.models import Person
+    from brightline.policy.services import update_policy
+
+    # Six more people in the two teams, so both workload classes reach a minimum cohort of three.
+    for n in range(6):
+        team = personas.erin.team if n < 3 else personas.oscar.team
+        Person.objects.create(organisation=personas.erin.organisation, employee_id=f"X{n}", name=f"Extra {n}",
+                              email=f"x{n}@example.org", team=team, level=personas.erin.level, timezone="UTC")
+    update_policy(actor=personas.pia, reason="a small organisation", min_cohort_size=3)
+    run(all_subjects=True)
+    page = client_for(personas.pia).get("/insights/organisation/").content.decode()
+    table = page[page.index("Do signals fire more often"):]
+    cells = re.findall(r"<td>([^<]*: [^<]*)</td>", table)
+    groups = [group for cell in cells for group in cell.split("; ")]
+    assert groups, "the bias check shows no group"
+    for group in groups:
+        # "Product: 40.0 % (2 of 5)": a percentage, then how many of how many.
+        assert re.fullmatch(r".+: \d{1,3}\.\d % \(\d+ of \d+\)", group), group
+    assert "(n=" not in table
+    # The report itself keeps its numbers as fractions.
+    from brightline.insights.services import signal_bias_report
+
+    finding = signal_bias_report().findings[0]
+    assert all(0 <= group["rate"] <= 1 for group in finding.audit["groups"])
+
+
+def test_a_delivery_trend_searches_only_whole_weeks_inside_its_window(personas):
+    """A running week with two days of deployments is not read as a week in which deployments fell, nor are the
+    weeks before a service's first deployment read as weeks with none."""
+    from datetime import date, time
+
+    from brightline.core.insights import Subject
+    from brightline.evidence.models import Deployment, Service
+    from brightline.insights.adapters import team_series
+
+    service = Service.objects.create(name="payments-api", team=personas.erin.team)
+    start = datetime.combine(date(2026, 6, 3), time(0), tzinfo=UTC)  # a Wednesday
+    end = datetime.combine(date(2026, 9, 2), time(0), tzinfo=UTC)  # a Wednesday: Monday and Tuesday have run
+    day = datetime.combine(date(2026, 6, 22), time(0), tzinfo=UTC)  # the service ships from this Monday on
+    while day < end:
+        if day.weekday() < 5:
+            Deployment.objects.create(service=service, environment="production", version=day.date().isoformat(),
+                                      sha=day.strftime("%Y%m%d"), status=Deployment.Status.SUCCESS,
+                                      deployed_at=day + timedelta(hours=11), source="test",
+                                      external_id=day.date().isoformat())
+        day += timedelta(days=1)
+    series = team_series(personas.erin.team, start=start, end=end, subject=Subject("team", "1"))
+    deployments = next(one for one in series if one.name == "payments-api:deployment_frequency_per_week")
+    weeks = [week for week, _value in deployments.points]
+    assert weeks[0] == date(2026, 6, 22) and weeks[-1] == date(2026, 8, 24)
+    assert {value for _week, value in deployments.points} == {5.0}

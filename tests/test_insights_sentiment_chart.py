@@ -119,9 +119,42 @@ def test_no_month_is_plotted_when_each_has_too_few_writers(personas, client_for)
     assert june == [{"month": "2026-06-01", "n": 6, "writers": 2, "period": "whole month",
                      "tone": "not enough data", "share": 1.0, "order": 3}]
     assert {row["tone"] for row in spec["data"]["values"]} == {"not enough data"}
-    assert "Not enough data for a sentiment trend" in page
+    assert "Not enough feedback yet to see a trend in its tone" in page
     rule = next(layer for layer in spec["layer"] if layer["mark"]["type"] == "rule")
     assert rule["data"]["values"][0]["label"] == "halves compared"
+
+
+def test_a_drift_without_enough_feedback_is_a_note_with_nothing_to_accept_or_dismiss(personas, client_for):
+    from brightline.dashboards.inbox import inbox_for
+    from brightline.insights.models import Signal
+    from brightline.insights.services import InsightsError, accept_signal, run_insights
+
+    give_feedback(personas.erin, [personas.pat, personas.mo], on=date(2026, 6, 2), texts=PRAISE)
+    give_feedback(personas.erin, [personas.pat, personas.mo], on=date(2026, 9, 15), texts=COMPLAINTS)
+    run_insights(person=personas.erin, today=TODAY)
+    drift = Signal.objects.get(person=personas.erin, kind="sentiment_drift", is_current=True)
+    assert not drift.enough_data and drift.status == Signal.Status.PENDING
+    # The note says what each half has and needs, in numbers.
+    assert drift.statement.startswith("Not enough feedback yet to see a trend in its tone")
+    assert drift.statement.endswith(": 2 of the 5 comments needed, from 2 of the 3 people needed; since then: "
+                                    "2 of the 5 comments needed, from 2 of the 3 people needed.")
+    for viewer in (personas.erin, personas.mo):
+        page = client_for(viewer).get(f"/insights/person/{personas.erin.pk}/" if viewer != personas.erin
+                                      else "/insights/me/").content.decode()
+        card = page[page.index(f'id="signal-{drift.pk}"'):]
+        card = card[:card.index("</article>")]
+        assert "note: not enough data yet" in card and "Nothing to accept or dismiss" in card
+        assert "<form" not in card and "Waiting for review" not in card
+        assert "Why am I seeing this?" in card  # its provenance is still there
+    # Nobody is asked to review it, and a review is refused.
+    for owner in (personas.erin, personas.mo):
+        assert not [item for item in inbox_for(owner) if item.kind == "signals"]
+    with pytest.raises(InsightsError, match="nothing to accept or dismiss"):
+        accept_signal(actor=personas.erin, signal=drift, reason="seen")
+    response = client_for(personas.erin).post(f"/insights/signals/{drift.pk}/review/",
+                                              {"decision": "accept", "reason": "seen"})
+    drift.refresh_from_db()
+    assert drift.status == Signal.Status.PENDING and response.status_code in (200, 302, 400)
 
 
 @pytest.mark.browser

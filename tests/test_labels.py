@@ -22,3 +22,10 @@ def test_signal_inputs_and_agreement_are_words():
     assert labels.agreement("single_layer") == "one layer of evidence only"
     assert labels.kind_name("something_new") == "something new"
 
+
+
+def test_the_series_a_trend_break_read_is_named_by_what_it_measures():
+    ref = {"kind": "metric_series", "id": "service:1:deployment_frequency_per_week:week"}
+    assert labels.item_ref(ref) == "delivery trend of deployments per week, week by week"
+    assert labels.item_ref({"kind": "metric_series", "id": "team:3:pages:week"}) == \
+        "delivery trend of on-call pages, week by week"

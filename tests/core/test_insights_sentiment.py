@@ -39,7 +39,8 @@ def test_two_writers_per_half_are_not_enough_and_the_label_is_weak():
     comments, scores = comments_and_scores("positive", "negative", authors=("a", "b"))
     signal = sentiment_drift(ERIN, comments, scores, window_start=START, window_end=END)
     assert not signal.enough_data and signal.confidence.label == "weak"
-    assert signal.statement.startswith("Not enough data for a sentiment trend")
+    assert signal.statement.startswith("Not enough feedback yet to see a trend in its tone")
+    assert "of the 3 people needed" in signal.statement
 
 
 def test_one_prolific_writer_weighs_as_much_as_any_other():

@@ -7,15 +7,38 @@ same seed gives the same rows relative to the day of loading. Pages with a day-b
 Things the product groups by calendar period are placed by period instead: the quarterly survey
 rounds close in the quarters before the current one, and review cycles are named after the
 half-year they open in.
+
+Working-week history (changes, deployments, incidents, pages) is different: it should fall on weekdays
+in working hours, and which days are weekdays depends on the calendar. It is therefore written on whole
+weeks ending at :func:`history_anchor`, the Monday on or before "today", so the same seed gives the same
+weekdays, hours and durations whatever day the demo is loaded on. It covers the
+:data:`HISTORY_WEEKS` weeks before that Monday: a 182-day window ending on any day of the anchor's week
+holds all of it (and nothing of the running week, which has none), so its totals do not move either.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
-__all__ = ["REFERENCE_TODAY", "on_demo_calendar", "half_year_name", "quarter_start", "previous_quarter_days"]
+__all__ = [
+    "HISTORY_WEEKS",
+    "REFERENCE_TODAY",
+    "half_year_name",
+    "history_anchor",
+    "on_demo_calendar",
+    "previous_quarter_days",
+    "quarter_start",
+]
 
 REFERENCE_TODAY = dt.date(2026, 11, 2)
+# Whole weeks of working-week history before the anchor Monday: 168 days, so every day-based window of 180
+# days or more that ends in the anchor's week (up to six days after it) holds all of it.
+HISTORY_WEEKS = 24
+
+
+def history_anchor(today: dt.date) -> dt.date:
+    """The Monday on or before ``today``: the demo's working-week history ends there, on whole weeks."""
+    return today - dt.timedelta(days=today.weekday())
 
 
 def on_demo_calendar(day: dt.date, today: dt.date) -> dt.date:

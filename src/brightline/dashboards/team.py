@@ -306,10 +306,10 @@ def engineer_home(viewer: Person) -> dict[str, object]:
     own = [signal for signal in Signal.objects.filter(person=viewer, is_current=True)
            .select_related("person", "team", "owner", "reviewed_by").order_by("-created_at", "-pk")
            if access.can_view_signal(viewer, signal)]
-    chosen = [s for s in own if s.status == Signal.Status.PENDING]
+    chosen = [s for s in own if s.awaits_review]
     chosen += [s for s in own if s.kind == SignalKind.THEME and s.status == Signal.Status.ACCEPTED]
     cards = [{"signal": signal, "arrow": "", "citable": signal.status == Signal.Status.ACCEPTED,
-              "can_review": signal.status == Signal.Status.PENDING and access.can_review_signal(viewer, signal)}
+              "can_review": signal.awaits_review and access.can_review_signal(viewer, signal)}
              for signal in chosen[:HOME_SIGNALS]]
     team_delivery = (reverse("evidence:team", kwargs={"slug": viewer.team.slug})
                      if viewer.team_id is not None else None)

@@ -18,6 +18,7 @@ from reportlab.platypus import ListFlowable, ListItem, Paragraph, SimpleDocTempl
 from reportlab.platypus.flowables import Flowable
 
 from brightline.fairness.compliance import LEGAL_SOURCES_LL144, AiSystemRecord, LL144Report
+from brightline.fairness.templatetags.fairness_labels import percent_text
 
 _STYLES = getSampleStyleSheet()
 _CELL = ParagraphStyle("cell", parent=_STYLES["BodyText"], fontSize=8, leading=10)
@@ -64,7 +65,7 @@ def ll144_pdf(report: LL144Report) -> bytes:
     for table in report.tables:
         story.append(Paragraph(_text(table.title), _STYLES["Heading2"]))
         rows: list[list[object]] = [["Category", "Assessed", "Selected", "Selection rate", "Impact ratio"]]
-        rows += [[row.category, row.n, row.selected, f"{row.selection_rate:.3f}",
+        rows += [[row.category, row.n, row.selected, percent_text(row.selection_rate),
                   "–" if row.impact_ratio is None else f"{row.impact_ratio:.3f}"] for row in table.rows]
         rows += [[label, "withheld", "", "", ""] for label in table.withheld]
         unknown = f"fewer than {report.min_cohort}" if table.unknown_count is None else table.unknown_count

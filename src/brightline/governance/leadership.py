@@ -214,8 +214,8 @@ def build_brief(view: LeadershipView) -> list[BriefSentence]:
             f"Calibration changed {_percent(calibration.change_rate)} of proposed outcomes "
             f"({calibration.changed} of {calibration.n}) and {direction}.",
             (Evidence("proposals changed", f"{calibration.changed} of {calibration.n}", calibration.n),
-             Evidence("variance of the shift (steps²)",
-                      "–" if calibration.shift_variance is None else f"{calibration.shift_variance:.2f}",
+             Evidence("spread of the shifts (standard deviation)",
+                      "–" if calibration.shift_spread is None else f"{calibration.shift_spread:.2f} rating steps",
                       calibration.n))))
     attrition = view.attrition
     if attrition.leavers >= view.min_cohort and attrition.population:

@@ -188,8 +188,14 @@ def team_series(team: Any, *, start: datetime, end: datetime, subject: Any) -> l
             periods = service_dora_by_period(service, start=start, end=end, period="week")
         except MetricsError:  # no production deployment yet, or a window too long to chart
             continue
-        # The first and last weeks are clipped to the window; only whole weeks are searched.
-        periods = [p for p in periods if (p.period_end - p.period_start).days == 7]
+        # Only whole weeks inside the window are searched: the periods are calendar weeks, so the first one
+        # may start before the window and the last (the running week) end after it, holding part of a week.
+        periods = [p for p in periods if (p.period_end - p.period_start).days == 7
+                   and p.period_start >= start and p.period_end <= end]
+        # The series starts with the service's first week of deployments: the weeks before it are not weeks in
+        # which deployments fell to none (the service had not shipped yet, or its history was not ingested).
+        while periods and not periods[0].deployments:
+            periods.pop(0)
         for key, label, unit, higher_is_better in DORA_SERIES:
             points = []
             for period in periods:

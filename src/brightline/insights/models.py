@@ -100,6 +100,18 @@ class Signal(models.Model):
         return self.team
 
     @property
+    def awaits_review(self) -> bool:
+        """Pending, and a finding to accept or dismiss. A signal that could not be computed for lack of data
+        ("not enough data") is an informational note: it stays pending for ever, is never reviewed, cited or
+        put in anyone's to-do list, and is kept for its provenance like any other."""
+        return self.status == self.Status.PENDING and self.enough_data
+
+    @property
+    def is_note(self) -> bool:
+        """Pending but not a finding: it says only that there is not enough data yet."""
+        return self.status == self.Status.PENDING and not self.enough_data
+
+    @property
     def summary(self) -> str:
         return self.statement
 

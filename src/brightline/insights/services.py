@@ -39,6 +39,8 @@ ALGORITHM_VERSION = "insights-v2"
 ERR_REASON_REQUIRED = "Say why: a reason is required to accept or dismiss a signal."
 ERR_ALREADY_REVIEWED = "This signal was already {status}; a review is not changed afterwards."
 ERR_NOT_ALLOWED = "Only the person, their management chain (or, for team signals, the team's managers) may review it."
+ERR_NOT_A_FINDING = ("This signal only says there is not enough data yet: there is nothing to accept or dismiss. "
+                     "It is recomputed as feedback comes in.")
 ERR_NOT_CURRENT = "This signal was replaced by a newer computation; review the current one."
 ERR_ONE_SCOPE = "Choose one of --person, --team or --all."
 ERR_ONE_PACKET_SCOPE = "Name one review packet or one accomplishment whose packets to check."
@@ -70,6 +72,8 @@ def _review(*, actor: Person, signal: Signal, reason: str, status: str, action: 
             raise InsightsError(ERR_ALREADY_REVIEWED.format(status=locked.get_status_display().lower()))
         if not locked.is_current:
             raise InsightsError(ERR_NOT_CURRENT)
+        if not locked.enough_data:
+            raise InsightsError(ERR_NOT_A_FINDING)
         locked.status, locked.reviewed_by, locked.reviewed_at = status, actor, timezone.now()
         locked.review_reason = reason
         locked.save(update_fields=["status", "reviewed_by", "reviewed_at", "review_reason", "updated_at"])
@@ -95,7 +99,9 @@ def dismiss_signal(*, actor: Person, signal: Signal, reason: str) -> Signal:
 def review_counts() -> dict[str, dict[str, int]]:
     """Per kind: how many signals are pending, accepted and dismissed (all runs, current or not)."""
     counts: dict[str, dict[str, int]] = {}
-    for kind, status in Signal.objects.exclude(status=Signal.Status.PENDING, is_current=False).values_list(
+    # Notes that there is not enough data yet are never reviewed, so they are not counted as waiting.
+    for kind, status in Signal.objects.exclude(status=Signal.Status.PENDING, is_current=False).exclude(
+            status=Signal.Status.PENDING, enough_data=False).values_list(
             "kind", "status"):
         bucket = counts.setdefault(kind, {"pending": 0, "accepted": 0, "dismissed": 0})
         bucket[status] += 1

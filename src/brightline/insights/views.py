@@ -30,7 +30,7 @@ _viewer = access.request_person  # the signed-in person (request.person), or 403
 
 
 def _cards(viewer: Person, signals: list[Signal]) -> list[dict[str, object]]:
-    return [{"signal": s, "can_review": access.can_review_signal(viewer, s) and s.status == Signal.Status.PENDING,
+    return [{"signal": s, "can_review": s.awaits_review and access.can_review_signal(viewer, s),
              "arrow": ARROWS.get(str(s.detail.get("trend", "unknown")), ""), "citable": services.is_citable(s)}
             for s in signals]
 

@@ -36,10 +36,21 @@ def kind_name(value: object) -> str:
     return KIND_NAMES.get(str(value), _words(str(value)))
 
 
+# The weekly series a trend break reads (``service:1:lead_time_hours:week``), by what they measure.
+SERIES_NAMES = {
+    "deployment_frequency_per_week": "deployments per week", "lead_time_hours": "change lead time",
+    "change_fail_rate": "change fail rate", "pages": "on-call pages",
+}
+
+
 @register.filter
 def item_ref(value: object) -> str:
-    """A signal's input ``{"kind": "checkpoint", "id": "3"}`` → ``check-in 3``."""
+    """A signal's input ``{"kind": "checkpoint", "id": "3"}`` → ``check-in 3``; a delivery trend by its measure."""
     if isinstance(value, dict):
+        if value.get("kind") == "metric_series":
+            parts = str(value.get("id", "")).split(":")
+            measure = parts[2] if len(parts) > 2 else ""
+            return f"{kind_name('metric_series')} of {SERIES_NAMES.get(measure, _words(measure))}, week by week"
         return f"{kind_name(value.get('kind', ''))} {value.get('id', '')}".strip()
     return citation(value)
 

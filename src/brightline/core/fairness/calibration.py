@@ -7,6 +7,7 @@ whole steps on that scale.
 
 from __future__ import annotations
 
+import math
 import statistics
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -98,7 +99,8 @@ class CalibrationHealth:
 
     ``change_rate`` = share of proposals calibration changed (fraction, 95 % Wilson
     interval). ``mean_shift`` = average ``calibrated − proposed`` in rating steps;
-    ``shift_variance`` = its sample variance (steps², ``None`` below two proposals).
+    ``shift_variance`` = its sample variance (steps², ``None`` below two proposals); pages show its square
+    root, :attr:`shift_spread`, which is in rating steps like the shift itself.
     """
 
     n: int
@@ -108,6 +110,12 @@ class CalibrationHealth:
     ci_high: float | None
     mean_shift: float | None
     shift_variance: float | None
+
+    @property
+    def shift_spread(self) -> float | None:
+        """The standard deviation of the shifts, in rating steps: how far outcomes typically moved either side of
+        the mean shift (``None`` below two proposals)."""
+        return None if self.shift_variance is None else math.sqrt(self.shift_variance)
 
     def to_json(self) -> dict[str, Any]:
         return {

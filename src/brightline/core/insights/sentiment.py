@@ -39,6 +39,7 @@ __all__ = [
     "MonthlySentiment",
     "SentimentScore",
     "monthly_sentiment",
+    "not_enough_for_a_trend",
     "sentiment_drift",
     "signed_score",
 ]
@@ -191,6 +192,26 @@ def _welch_difference(early: Sequence[float], late: Sequence[float]) -> tuple[fl
     return difference, difference - half, difference + half
 
 
+def _half_of_the_window(when: str, comments: int, people: int) -> str:
+    if comments >= MIN_THEME_COMMENTS and people >= MIN_THEME_AUTHORS:
+        return f"{when}: enough ({comments} comments from {people} people)"
+    have = (f"{comments} comments" if comments >= MIN_THEME_COMMENTS
+            else f"{comments} of the {MIN_THEME_COMMENTS} comments needed")
+    writers = (f"from {people} people" if people >= MIN_THEME_AUTHORS
+               else f"from {people} of the {MIN_THEME_AUTHORS} people needed")
+    return f"{when}: {have}, {writers}"
+
+
+def not_enough_for_a_trend(middle: date, early: tuple[int, int], late: tuple[int, int]) -> str:
+    """The statement of a drift that cannot be computed yet: what each half of the window has and needs.
+
+    ``early`` and ``late`` are (comments, distinct writers) before and from ``middle``.
+    """
+    day = f"{middle.day} {middle:%B %Y}"
+    return ("Not enough feedback yet to see a trend in its tone — "
+            f"{_half_of_the_window(f'before {day}', *early)}; {_half_of_the_window('since then', *late)}.")
+
+
 def sentiment_drift(subject: Subject, comments: Sequence[Comment], scores: Mapping[str, SentimentScore], *,
                     window_start: date, window_end: date) -> SignalDraft:
     """The ``sentiment_drift`` signal of ``subject`` over the window (always returned; it may say
@@ -213,9 +234,9 @@ def sentiment_drift(subject: Subject, comments: Sequence[Comment], scores: Mappi
         # The label must not sound surer than the statement: "not enough data" is always weak.
         confidence = Confidence(confidence.items, confidence.authors, confidence.span_days, confidence.agreement,
                                 "weak", ("not enough data in one half of the window",))
-        statement = (f"Not enough data for a sentiment trend: each half of the window needs {MIN_THEME_COMMENTS} "
-                     f"comments from {MIN_THEME_AUTHORS} people (now {len({c.ref for c in early})} and "
-                     f"{len({c.ref for c in late})} comments).")
+        statement = not_enough_for_a_trend(
+            middle, (len({c.ref for c in early}), count_distinct_authors(early)),
+            (len({c.ref for c in late}), count_distinct_authors(late)))
     else:
         early_means, late_means = _author_means(early, scores), _author_means(late, scores)
         difference, low, high = _welch_difference(early_means, late_means)

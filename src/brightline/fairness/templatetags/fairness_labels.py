@@ -1,4 +1,7 @@
-"""Show a stored group key (a team's slug) by its human label on aggregate pages."""
+"""Show a stored group key (a team's slug) by its human label on aggregate pages, and rates as percentages.
+
+Rates are stored and served (API, CSV, JSON) as fractions in [0, 1]; people read them as percentages.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +18,30 @@ def group_label(value: object, labels: Mapping[str, str] | None) -> object:
     if not labels or not isinstance(value, str):
         return value
     return labels.get(value, value)
+
+
+def percent_text(value: object) -> str:
+    """A fraction as a percentage with one decimal: 0.125 → "12.5 %"; "–" when there is none."""
+    if value is None or isinstance(value, bool):
+        return "–"
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return "–"
+    return f"{number * 100:.1f} %"
+
+
+@register.filter
+def percent(value: object) -> str:
+    """A rate (a fraction) as a percentage: ``{{ group.rate|percent }}`` → "12.5 %"."""
+    return percent_text(value)
+
+
+@register.filter
+def points(value: object) -> str:
+    """A difference of two rates in percentage points: 0.042 → "4.2 percentage points"."""
+    text = percent_text(value)
+    return text if text == "–" else text.replace(" %", " percentage points")
 
 
 TEST_NAMES = {"fisher_exact": "Fisher's exact test:", "chi_square": "Chi-square test:"}
