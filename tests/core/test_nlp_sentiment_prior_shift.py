@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import importlib.util
 import sys
 from pathlib import Path
@@ -10,17 +9,12 @@ from types import ModuleType
 
 import numpy as np
 import pytest
+from tests.core.test_nlp_sentiment_loso import NEGATIVE, NEUTRAL, POSITIVE
+from tests.core.test_nlp_sentiment_sources import write_csv
 
 from brightline.core.nlp.sentiment_sources import SOURCES
 
 REPOSITORY = Path(__file__).resolve().parents[2]
-
-POSITIVE = ["Thanks, great work!", "Love this fix, thank you", "Awesome, nice job", "Great idea, thanks a lot",
-            "Perfect, works well", "Nice, thank you so much"]
-NEGATIVE = ["This is awful and broken", "I hate this terrible hack", "Ugh, this sucks", "Horrible, it broke again",
-            "This is a stupid mess", "Terrible, useless patch"]
-NEUTRAL = ["Rename the variable", "Moved the file to src", "See the linked issue", "Updated the docs",
-           "Rebased on main", "Added a test for the parser"]
 
 
 def bench_module() -> ModuleType:
@@ -62,14 +56,6 @@ def test_calibration_undoes_an_overconfident_temperature() -> None:
     temperature, biases = bench.fit_calibration([(sharpened, truth)])
     assert temperature == pytest.approx(2.0, rel=0.05)
     np.testing.assert_allclose(bench.calibrated(sharpened, temperature, biases), posteriors, atol=0.02)
-
-
-def write_csv(path: Path, header: list[str], rows: list[list[str]]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(header)
-        writer.writerows(rows)
 
 
 def write_sources(root: Path, github_labels: list[str]) -> tuple[Path, Path]:

@@ -47,8 +47,9 @@ SERVICE_PEERS: Final = "service.peers"
 
 
 @dataclass(frozen=True)
-class TeamPageFigures:
-    """A team's delivery page: the window's figures, its months, reliability; ``empty`` says why there are none."""
+class _PageFigures:
+    """What a delivery page shows: the window's figures, its months, reliability; ``empty`` says why there are
+    none."""
 
     computed_for: datetime
     start: datetime
@@ -60,17 +61,15 @@ class TeamPageFigures:
 
 
 @dataclass(frozen=True)
-class ServicePageFigures:
-    """A service's page: the window's figures, its months, reliability and incidents by severity."""
+class TeamPageFigures(_PageFigures):
+    """A team's delivery page."""
 
-    computed_for: datetime
-    start: datetime
-    end: datetime
-    current: DoraMetrics | None = None
-    periods: list[DoraMetrics] = field(default_factory=list)
-    reliability: Reliability | None = None
+
+@dataclass(frozen=True)
+class ServicePageFigures(_PageFigures):
+    """A service's page, with its incidents by severity as well."""
+
     incidents_by_severity: dict[str, int] = field(default_factory=dict)
-    empty: str = ""
 
 
 @dataclass(frozen=True)
@@ -162,7 +161,7 @@ def service_pages(services: list[Service], now: datetime) -> dict[int, ServicePa
                                                      empty=ERR_NO_DEPLOYMENTS.format(name=service.name))
         else:
             figures[service.pk] = ServicePageFigures(now, start, end, current[service.name], periods[service.name],
-                                                     checked, by_severity)
+                                                     checked, incidents_by_severity=by_severity)
     return figures
 
 
@@ -178,7 +177,7 @@ def service_page(service: Service, now: datetime) -> ServicePageFigures:
     except MetricsError as error:
         return ServicePageFigures(now, start, end, reliability=checked, incidents_by_severity=by_severity,
                                   empty=str(error))
-    return ServicePageFigures(now, start, end, current, periods, checked, by_severity)
+    return ServicePageFigures(now, start, end, current, periods, checked, incidents_by_severity=by_severity)
 
 
 def peer_key(service: Service) -> str:

@@ -60,17 +60,15 @@ def concerned(marks: set[tuple[str, int]]) -> set[int]:
         for person_id, manager_id in Review.objects.filter(cycle__in=cycles).values_list("person_id", "manager_id"):
             people.update(pk for pk in (person_id, manager_id) if pk is not None)
         people.update(PanelMember.objects.filter(cycle__in=cycles).values_list("person_id", flat=True))
-    appeals = [pk for kind, pk in marks if kind == "appeal"]
-    if appeals:
-        for row in Appeal.objects.filter(pk__in=appeals).values_list("review__person_id", "reviewer_id",
-                                                                      "escalation_reviewer_id"):
-            people.update(pk for pk in row if pk is not None)
-        people.update(NotificationSettings.objects.filter(
-            person__access_role__in=[AccessRole.PEOPLE_PARTNER, AccessRole.ADMIN]).values_list("person_id", flat=True))
-    case_appeals = [pk for kind, pk in marks if kind == "promotion_appeal"]
-    if case_appeals:
-        for row in CaseAppeal.objects.filter(pk__in=case_appeals).values_list("case__person_id", "reviewer_id",
-                                                                              "escalation_reviewer_id"):
+    # An appeal concerns the person, its reviewers and the people partners who assign them, for reviews and
+    # promotions alike.
+    for kind, model, person_field in (("appeal", Appeal, "review__person_id"),
+                                      ("promotion_appeal", CaseAppeal, "case__person_id")):
+        appeals = [pk for mark, pk in marks if mark == kind]
+        if not appeals:
+            continue
+        for row in model.objects.filter(pk__in=appeals).values_list(  # type: ignore[attr-defined]
+                person_field, "reviewer_id", "escalation_reviewer_id"):
             people.update(pk for pk in row if pk is not None)
         people.update(NotificationSettings.objects.filter(
             person__access_role__in=[AccessRole.PEOPLE_PARTNER, AccessRole.ADMIN]).values_list("person_id", flat=True))
