@@ -752,9 +752,10 @@ class _LargeBuilder:
     # -- promotion cases and notification choices -----------------------------------------------------------
     def _promotions(self) -> None:
         """About one engineer in sixteen with evidence to cite (those whose team owns a service) nominated each
-        year for the next level, with evidence cited on every expectation (490 cases at 10,000 people): cases of past years decided by a panel of three managers from outside the person's chain
-        (with pre-votes, reasons, the accountable person and the memo), this year's still gathering evidence or
-        with the panel; open roles per level and year."""
+        year for the next level, with evidence cited on every expectation (490 cases at 10,000 people). Cases of
+        past years were decided by a panel of three managers from outside the person's chain (with pre-votes,
+        reasons, the accountable person and the memo); this year's still gather evidence or wait for the panel.
+        Open roles per level and year."""
         from brightline.evidence.models import EvidenceItem
         from brightline.people.models import Dimension
         from brightline.promotions.models import (
