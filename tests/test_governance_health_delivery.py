@@ -78,3 +78,24 @@ def test_the_system_health_page_and_api_show_it_to_leaders_only(personas, paymen
     assert {team["team"] for team in api["health_and_delivery"]["teams"]} >= {"payments", "platform"}
     assert client_for(personas.erin).get("/api/governance/system-health").status_code == 403
     assert client_for(personas.mo).get("/governance/system-health/").status_code == 403
+
+
+def test_the_system_health_page_lists_teams_a_page_at_a_time(personas, payments_with_history, client_for,
+                                                              organisation):
+    from brightline.governance.views import HEALTH_TEAMS_PER_PAGE
+    from brightline.people.models import Person, Team
+
+    for number in range(HEALTH_TEAMS_PER_PAGE):  # with payments and platform, one page and two teams more
+        team = Team.objects.create(organisation=organisation, slug=f"squad-{number:02d}", name=f"Squad {number:02d}")
+        Person.objects.create(organisation=organisation, employee_id=f"S-{number}", name=f"Squad member {number}",
+                              email=f"squad{number}@example.org", team=team)
+    first = client_for(personas.lee).get("/governance/system-health/")
+    report = first.context["health_and_delivery"]
+    assert len(report.teams) == HEALTH_TEAMS_PER_PAGE + 2
+    assert [team.name for team in first.context["health_teams"]] == [team.name for team in report.teams][
+        :HEALTH_TEAMS_PER_PAGE]
+    html = first.content.decode()
+    assert f"Teams 1–{HEALTH_TEAMS_PER_PAGE} of {HEALTH_TEAMS_PER_PAGE + 2}" in html and "?teams=2" in html
+    second = client_for(personas.lee).get("/governance/system-health/?teams=2").content.decode()
+    last = report.teams[-1].name
+    assert f"<h3>{last}</h3>" in second and f"<h3>{last}</h3>" not in html

@@ -58,3 +58,21 @@ def test_the_audit_flags_show_the_hourly_walk_of_both_chains_not_one_per_page_lo
     assert "The hash chain is broken at entry" in pia.get("/audit/").content.decode()  # the trail's own page walks it
     enqueue("rollups.refresh", everything=True, kinds=["audit-verification"])  # what the hourly schedule runs
     assert "The audit trail does not verify: an entry was changed or removed." in pia.get("/").content.decode()
+
+
+def test_the_home_lists_the_teams_furthest_behind_on_the_current_step_first_and_says_how_many_more():
+    from brightline.dashboards.partner import HOME_TEAMS, CycleOverview, TeamProgress
+    from brightline.reviews.models import ReviewCycle
+
+    teams = [TeamProgress(f"Team {n:02d}", people=10, self_reviews=10, assessments=n % 10, acknowledged=0)
+             for n in range(HOME_TEAMS + 5)]
+    overview = CycleOverview(ReviewCycle(phase=Phase.MANAGER_ASSESSMENT), "Manager assessment", None, "/", teams)
+    shown = overview.behind_first()
+    assert len(shown) == HOME_TEAMS and overview.more_teams == 5
+    shares = [row.assessments / row.people for row in shown]
+    assert shares == sorted(shares) and shown[0].assessments == 0
+    assert max(shares) <= min(row.assessments / row.people for row in teams if row not in shown)
+    # In the self-review step the self reviews count, and a short list is shown whole.
+    few = CycleOverview(ReviewCycle(phase=Phase.SELF_REVIEW), "Self review", None, "/", [
+        TeamProgress("Done", 4, 4, 0, 0), TeamProgress("Behind", 4, 1, 4, 0)])
+    assert [row.team for row in few.behind_first()] == ["Behind", "Done"] and few.more_teams == 0

@@ -32,6 +32,8 @@ FAILED_IMPORTS = 5
 VERIFICATION_ROLLUP = "audit-verification"
 # Jobs that bring data in: their failures are import errors the people partner follows up.
 IMPORT_JOB_PREFIXES = ("evidence.",)
+# Teams in a cycle's progress table on the home page, furthest behind first; the cycle's page lists them all.
+HOME_TEAMS = 12
 IMPORT_JOB_LABELS = {"evidence.ingest_git": "Git repository ingest", "evidence.sync_sources": "Evidence source sync"}
 
 
@@ -56,6 +58,23 @@ class CycleOverview:
         people = sum(row.people for row in self.teams)
         done = sum(row.self_reviews if step == Phase.SELF_REVIEW else row.assessments for row in self.teams)
         return done, people
+
+    def behind_first(self) -> list[TeamProgress]:
+        """The teams the home page lists: those furthest behind on the current step first (the smallest share of
+        its submissions in; acknowledgements once released), at most ``HOME_TEAMS``; the cycle page has them all."""
+        def share(row: TeamProgress) -> float:
+            if self.cycle.phase == Phase.SELF_REVIEW:
+                done = row.self_reviews
+            elif self.cycle.phase in (Phase.RELEASE, Phase.ACKNOWLEDGEMENT):
+                done = row.acknowledged
+            else:
+                done = row.assessments
+            return done / row.people if row.people else 1.0
+        return sorted(self.teams, key=lambda row: (share(row), row.team))[:HOME_TEAMS]
+
+    @property
+    def more_teams(self) -> int:
+        return max(0, len(self.teams) - HOME_TEAMS)
 
     def progress(self) -> str:
         """How far the current step is, in words: "0 of 7 assessments in"."""

@@ -34,6 +34,8 @@ DENIED_AGGREGATES = "Organisation aggregates are for leaders and people partners
 DENIED_DRILL_DOWN = "Drill-down is for people partners running an authorised review."
 ERR_NO_REASON = "Name the authorised review this drill-down is for."
 TEAMS_PER_PAGE = 50
+# System health shows each team's quarters (a dozen rows a team over three years): fewer teams a page.
+HEALTH_TEAMS_PER_PAGE = 20
 
 
 _viewer = access.request_person  # the signed-in person (request.person), or 403
@@ -116,6 +118,8 @@ def system_health_page(request: HttpRequest) -> HttpResponse:
         "cycle": cycles[0] if cycles else None,
         "attrition": organisation.value.attrition, "as_of": rollups.oldest([figures, organisation, next_to_delivery]),
         "health_and_delivery": next_to_delivery.value,
+        "health_teams": Paginator(next_to_delivery.value.teams, HEALTH_TEAMS_PER_PAGE).get_page(
+            request.GET.get("teams")),
         "clarity": organisation.value.clarity})
 
 
