@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
+import re
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
 from tests.conftest import audit_actions
 from tests.fairness_helpers import Member, decided_cycle, make_people
@@ -140,3 +143,22 @@ def test_calibration_figures_of_a_cycle_below_the_minimum_cohort_are_withheld(pe
     assert "Calibration changed" not in brief
     api = client_for(personas.lee).get("/api/governance/leadership").json()
     assert api["calibration"] is None and api["calibration_withheld"] is True
+
+
+def test_system_health_shows_attrition_rates_as_percentages_and_withheld_teams_on_one_row(
+        personas, client_for, organisation, ladder):
+    from brightline.governance.hris import import_hris_events
+
+    make_people(organisation, ladder, personas.mo, [Member(f"R{i}", "alpha") for i in range(6)])
+    leavers = "".join(f"X-{i},left,{timezone.localdate() - dt.timedelta(days=10 + i)},{'yes' if i < 2 else ''},"
+                      f"{'payments' if i < 5 else 'platform'},,,\n" for i in range(6))
+    import_hris_events((EVENTS.split("\n")[0] + "\n" + leavers).encode(), actor=personas.pia)
+    response = client_for(personas.lee).get("/governance/system-health/")
+    audit = response.context["attrition"].audit
+    assert audit is not None and audit.groups and audit.suppressed
+    page = response.content.decode()
+    table = page[page.index('id="attrition-teams"'):]
+    table = table[:table.index("</table>")]
+    rates = re.findall(r"<td>([^<]*%)</td></tr>", table)
+    assert len(rates) == len(audit.groups) and not re.search(r"<td>0\.\d{3}</td>", table)
+    assert table.count("withheld (fewer than") == 1

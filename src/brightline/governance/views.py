@@ -120,6 +120,8 @@ def system_health_page(request: HttpRequest) -> HttpResponse:
         "health_and_delivery": next_to_delivery.value,
         "health_teams": Paginator(next_to_delivery.value.teams, HEALTH_TEAMS_PER_PAGE).get_page(
             request.GET.get("teams")),
+        "attrition_teams": Paginator(organisation.value.attrition.audit.groups if organisation.value.attrition.audit
+                                     else [], TEAMS_PER_PAGE).get_page(request.GET.get("attrition")),
         "clarity": organisation.value.clarity})
 
 
