@@ -196,14 +196,11 @@ def test_the_model_card_names_the_data_the_split_and_the_scores() -> None:
 
 
 def test_the_independent_evaluation_mode_scores_each_source_and_the_whole(tmp_path: Path) -> None:
-    import importlib.util
-
     if not (RESEARCH_DATA / "perf_review_text").exists():
         pytest.skip("shared data not found; the evaluation mode reads texts from it")
-    spec = importlib.util.spec_from_file_location("narrative_eval", REPO / "bench" / "narrative_eval.py")
-    assert spec is not None and spec.loader is not None
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
+    from tests.bench_scripts import load_bench
+
+    bench = load_bench("narrative_eval")
     # Plumbing only: training references (never evaluation items) stand in for a labels file.
     labels = tmp_path / "narrative_labels.csv"
     labels.write_text(

@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import csv
-import importlib.util
 import json
 import sys
 from pathlib import Path
 from types import ModuleType
 
 import pytest
+from tests.bench_scripts import load_bench
 
 from brightline.core.nlp.sentiment_sources import SOURCES
 from brightline.core.nlp.splits import premo_split
-
-REPOSITORY = Path(__file__).resolve().parents[2]
 
 POSITIVE = ["Thanks, great work!", "Love this fix, thank you", "Awesome, nice job", "Great idea, thanks a lot",
             "Perfect, works well", "Nice, thank you so much"]
@@ -25,13 +23,7 @@ NEUTRAL = ["Rename the variable", "Moved the file to src", "See the linked issue
 
 
 def loso_module() -> ModuleType:
-    path = REPOSITORY / "bench" / "sentiment_loso.py"
-    spec = importlib.util.spec_from_file_location("sentiment_loso_under_test", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_bench("sentiment_loso")
 
 
 def labelled(suffix: str) -> list[tuple[str, str]]:

@@ -2,29 +2,20 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 from types import ModuleType
 
 import numpy as np
 import pytest
+from tests.bench_scripts import load_bench
 from tests.core.test_nlp_sentiment_loso import NEGATIVE, NEUTRAL, POSITIVE
 from tests.core.test_nlp_sentiment_sources import write_csv
 
 from brightline.core.nlp.sentiment_sources import SOURCES
 
-REPOSITORY = Path(__file__).resolve().parents[2]
-
 
 def bench_module() -> ModuleType:
-    path = REPOSITORY / "bench" / "sentiment_loso_prior_shift.py"
-    spec = importlib.util.spec_from_file_location("sentiment_loso_prior_shift_under_test", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_bench("sentiment_loso_prior_shift")
 
 
 def shifted_posteriors(prior: list[float], rows: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
