@@ -87,6 +87,8 @@ class CsvCellError(ValueError):
         self.line = line
         self.column = column
         self.reason = reason
+        self.where = where
+        """Where the record is, as the message says it: "line 2, column 3"."""
 
 
 def read_records(lines: Iterable[str], **options: Any) -> Iterator[tuple[int, list[str]]]:

@@ -128,8 +128,8 @@ def _csv_records(header: list[str], records: Iterator[tuple[int, list[str]]]) ->
         column = "the row" if error.column is None else (
             header[error.column] if error.column < len(header) and header[error.column] else
             f"column {error.column + 1}")
-        where = "" if error.column is None else f"line {error.line}, column {error.column + 1}: "
-        yield _csv_record({"_unreadable": where + ERR_CELL.format(column=column, reason=error.reason)}, error.line)
+        yield _csv_record({"_unreadable": f"{error.where}: " + ERR_CELL.format(column=column, reason=error.reason)},
+                          error.line)
     except NotUtf8Error as error:
         yield _csv_record({"_unreadable": ERR_NOT_UTF8_LINE.format(line=error.line, offset=error.offset,
                                                                     column=error.column)}, error.line)
