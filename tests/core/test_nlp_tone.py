@@ -12,11 +12,11 @@ from tests.research_data import RESEARCH_DATA as SHARED_DATA
 from brightline.core.nlp import classify_tone
 from brightline.core.nlp.splits import toxicr_split
 
-# Measured on 2026-12-06 with the retrained second stage (models/tone/metrics.json, "toxicr_test": the shipped check,
+# Measured on 2026-12-07 with the person gate of the second stage (models/tone/metrics.json, "toxicr_test": the shipped check,
 # rules included), minus 0.02. The split is toxicr_split: train on train, scored on test. ToxiCR's "toxic"
 # includes harsh words about code, which the check now leaves alone (MODEL_CARD.md), hence the fall from 0.79.
-TOXICR_TEST_MACRO_F1_FLOOR = 0.7135 - 0.02
-TOXICR_TEST_TOXIC_F1_FLOOR = 0.5089 - 0.02
+TOXICR_TEST_MACRO_F1_FLOOR = 0.711 - 0.02
+TOXICR_TEST_TOXIC_F1_FLOOR = 0.5053 - 0.02
 BENIGN_FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "tone_benign_review_sentences.txt"
 # 15 of the 200 benign sentences were flagged on 2026-12-06 with the second stage (MODEL_CARD.md), plus 0.02.
 BENIGN_FLAG_RATE_CEILING = 15 / 200 + 0.02
@@ -171,3 +171,32 @@ def test_swearing_at_no_one_is_a_wording_note_with_its_words() -> None:
     (prediction,) = classify_tone(["damn, this flaky test again"])
     assert (prediction.label, prediction.kind) == ("toxic", "wording")
     assert [trigger.text for trigger in prediction.triggers] == ["damn"]
+
+
+# Review prose that judges a person in words the judgement lexicon lacks (written for this test, not from any
+# labelled set): before 2026-12-07 the second stage's hostile-word gate held them back however sure the model was.
+PERSON_DIRECTED_ATTACKS = {
+    "Marta is consistently sloppy in her reviews.": {"sloppy"},  # a character adjective (textblob's lexicon)
+    "Kenji has never been a good teammate.": set(),  # about a person, the praise denied, the model sure
+}
+# The same words about the work, or critique that names the person: still not flagged.
+PERSON_DIRECTED_CRITIQUE = (
+    "The migration script is sloppy.",
+    "You added an unnecessary check here.",
+    "Kenji has been a good teammate.",
+)
+
+
+@pytest.mark.parametrize("text", PERSON_DIRECTED_ATTACKS)
+def test_a_person_judged_in_words_the_lexicon_lacks_is_flagged_with_its_words(text: str) -> None:
+    (prediction,) = classify_tone([text])
+    assert (prediction.label, prediction.kind) == ("toxic", "attack")
+    named = {trigger.text.lower() for trigger in prediction.triggers}
+    assert named and PERSON_DIRECTED_ATTACKS[text] <= named
+    assert not named & {"marta", "kenji", "her"}  # who is judged is not why
+
+
+@pytest.mark.parametrize("text", PERSON_DIRECTED_CRITIQUE)
+def test_the_person_gate_leaves_the_work_and_praise_alone(text: str) -> None:
+    (prediction,) = classify_tone([text])
+    assert (prediction.label, prediction.triggers) == ("ok", ())

@@ -8,8 +8,10 @@ from brightline.core.nlp.tone import (
     LEXICON_FEATURES,
     LEXICON_PATH,
     TARGET_FEATURES,
+    character_words,
     lexicon_features,
     person_attacks,
+    person_directed,
     sarcasm_words,
     target_features,
     tone_lexicon,
@@ -129,3 +131,32 @@ def test_a_sarcastic_sentence_names_its_praise_words() -> None:
     opener = "Congratulations, you broke the login page again."
     assert [opener[t.start:t.end] for t in sarcasm_words(opener)] == ["Congratulations"]
     assert sarcasm_words("Nice job, the build is much faster now.") == []
+
+
+def test_character_adjectives_come_from_the_textblob_lexicon_with_its_licence() -> None:
+    lexicon = tone_lexicon()
+    assert {"sloppy", "mediocre", "discourteous"} <= lexicon.character
+    assert "sloppy" not in lexicon.judgements  # VADER lacks it: the reason for the second source
+    header = (LEXICON_PATH / "character.tsv").read_text(encoding="utf-8").splitlines()[0]
+    assert "textblob 0.20.1" in header and "PDDL" in header
+    assert "Steven Loria" in (LEXICON_PATH / "LICENSES.md").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(("text", "character", "unpraised"), [
+    ("Marta is consistently sloppy in her reviews.", True, True),  # a character adjective about a person
+    ("He has never been a good teammate.", False, True),  # the praise is denied
+    ("She is patient and generous with her time.", False, False),  # praise stands
+    ("The migration script is sloppy.", False, False),  # the work, no person
+    ("She is not sloppy at all.", False, True),  # the adjective is denied
+])
+def test_person_directed_says_whether_a_person_is_judged_or_praised(
+        text: str, character: bool, unpraised: bool) -> None:
+    aimed = person_directed([text])
+    assert (bool(aimed.character_judged[0]), bool(aimed.person_without_praise[0])) == (character, unpraised)
+
+
+def test_character_words_are_named_only_in_sentences_about_a_person() -> None:
+    text = "The script is sloppy. Marta is consistently sloppy in her reviews."
+    (trigger,) = character_words(text)
+    assert (trigger.text, trigger.reason) == ("sloppy", "judgement of the person")
+    assert trigger.start == text.rindex("sloppy")

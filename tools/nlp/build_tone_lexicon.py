@@ -1,12 +1,13 @@
-"""Rebuild the tone lexicon (``src/brightline/core/nlp/models/tone_lexicon/``) from its two packages.
+"""Rebuild the tone lexicon (``src/brightline/core/nlp/models/tone_lexicon/``) from its packages.
 
     mkdir -p /tmp/lexicon && cd /tmp/lexicon
     npm pack cuss@2.2.0
-    pip download --no-deps vaderSentiment==3.3.2 lemminflect==0.2.3
+    pip download --no-deps vaderSentiment==3.3.2 lemminflect==0.2.3 textblob==0.20.1
     .venv/bin/python tools/nlp/build_tone_lexicon.py /tmp/lexicon/cuss-2.2.0.tgz \
-        /tmp/lexicon/vaderSentiment-3.3.2-py2.py3-none-any.whl /tmp/lexicon/lemminflect-0.2.3-py3-none-any.whl
+        /tmp/lexicon/vaderSentiment-3.3.2-py2.py3-none-any.whl /tmp/lexicon/lemminflect-0.2.3-py3-none-any.whl \
+        /tmp/lexicon/textblob-0.20.1-py3-none-any.whl
 
-Nothing in the lexicon is typed by hand. Four files are written:
+Nothing in the lexicon is typed by hand. Five files are written:
 
 * ``insults.tsv``: the English entries of ``cuss`` 2.2.0 (npm, MIT, Titus Wormer) with their
   "sureness" rating (0 = usually clean, 1 = maybe profane, 2 = surely profane or a slur/insult);
@@ -20,7 +21,13 @@ Nothing in the lexicon is typed by hand. Four files are written:
   0.2.3 (PyPI, MIT, Brad Jascob): "idiot", "moron", "loser", "crap" but not "stupid" or "dumb",
   which also describe things ("a dumb buffer").
 
-The licences of both packages are copied into ``LICENSES.md`` next to the files.
+* ``character.tsv``: adjectives of the subjectivity lexicon that ``textblob`` 0.20.1 (PyPI, MIT, Steven Loria)
+  ships from Pattern (``en-sentiment.xml``, De Smedt and Daelemans, released under the PDDL) whose senses
+  average a polarity of at most -0.35, have no positive sense, and have a sense rated at least 0.9 subjective
+  ("sloppy", "mediocre", "discourteous"), less VADER's words (already in ``judgements.tsv``). They are read only
+  where a sentence is about a person (``tone.person_directed``), never as a feature of a model.
+
+The licences of the packages are copied into ``LICENSES.md`` next to the files.
 """
 
 from __future__ import annotations
@@ -39,6 +46,10 @@ OUTPUT = Path(__file__).resolve().parents[2] / "src" / "brightline" / "core" / "
 JUDGEMENT_CEILING = -1.0
 PRAISE_FLOOR = 1.0
 _CUSS_ENTRY = re.compile(r"^\s*(?:'([^']+)'|\"([^\"]+)\"|([A-Za-z0-9]+)):\s*([012]),?\s*$")
+CHARACTER_MEAN_CEILING = -0.35
+CHARACTER_SUBJECTIVITY_FLOOR = 0.9
+_PATTERN_WORD = re.compile(
+    r'<word form="([a-z][a-z-]*[a-z])"[^>]*pos="JJ"[^>]*polarity="([-0-9.]+)" subjectivity="([0-9.]+)"')
 _VADER_WORD = re.compile(r"^[a-z][a-z'-]*[a-z]$")
 
 
@@ -85,11 +96,31 @@ def parts_of_speech(wheel: Path) -> tuple[dict[str, set[str]], str]:
     return kinds, licence_text
 
 
+def character_adjectives(wheel: Path, vader: dict[str, float]) -> tuple[list[str], str, str]:
+    with zipfile.ZipFile(wheel) as archive:
+        lexicon = archive.read("textblob/en/en-sentiment.xml").decode("utf-8")
+        licence_name = next(name for name in archive.namelist() if name.endswith("LICENSE"))
+        licence_text = archive.read(licence_name).decode("utf-8")
+    licence_line = re.search(r'license="([^"]+)"', lexicon)
+    senses: dict[str, list[tuple[float, float]]] = {}
+    for match in _PATTERN_WORD.finditer(lexicon):
+        senses.setdefault(match.group(1), []).append((float(match.group(2)), float(match.group(3))))
+    words = sorted(
+        word for word, rated in senses.items()
+        if sum(polarity for polarity, _ in rated) / len(rated) <= CHARACTER_MEAN_CEILING
+        and max(polarity for polarity, _ in rated) <= 0.0
+        and max(subjectivity for _, subjectivity in rated) >= CHARACTER_SUBJECTIVITY_FLOOR
+        and vader.get(word, 0.0) > JUDGEMENT_CEILING
+    )
+    return words, licence_text, licence_line.group(1) if licence_line else "unknown"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("cuss_tarball", type=Path)
     parser.add_argument("vader_wheel", type=Path)
     parser.add_argument("lemminflect_wheel", type=Path)
+    parser.add_argument("textblob_wheel", type=Path)
     arguments = parser.parse_args()
     insults, cuss_licence = cuss_entries(arguments.cuss_tarball)
     valences, vader_licence = vader_entries(arguments.vader_wheel)
@@ -97,6 +128,7 @@ def main() -> None:
     names = sorted(word for word, rating in insults.items()
                    if rating == 2 and valences.get(word, 0.0) <= JUDGEMENT_CEILING
                    and "noun" in kinds.get(word, set()) and "adj" not in kinds.get(word, set()))
+    character, textblob_licence, pattern_licence = character_adjectives(arguments.textblob_wheel, valences)
     OUTPUT.mkdir(parents=True, exist_ok=True)
     with (OUTPUT / "insults.tsv").open("w", encoding="utf-8") as handle:
         handle.write("# cuss 2.2.0 (npm, MIT, Titus Wormer): English entries rated 1 or 2 for sureness\n")
@@ -120,17 +152,25 @@ def main() -> None:
                      "by lemminflect 0.2.3 (PyPI, MIT, Brad Jascob)\n")
         for word in names:
             handle.write(f"{word}\tnoun\n")
+    with (OUTPUT / "character.tsv").open("w", encoding="utf-8") as handle:
+        handle.write(f"# textblob 0.20.1 (PyPI, MIT), en-sentiment.xml from Pattern ({pattern_licence}): "
+                     f"adjectives with mean polarity <= {CHARACTER_MEAN_CEILING}, no positive sense, a sense >= "
+                     f"{CHARACTER_SUBJECTIVITY_FLOOR} subjective; not in judgements.tsv\n")
+        for word in character:
+            handle.write(f"{word}\tadj\n")
     (OUTPUT / "LICENSES.md").write_text(
         "# Licences of the tone lexicon's sources\n\n"
         "## insults.tsv: cuss 2.2.0 (npm registry)\n\n```\n" + cuss_licence.strip() + "\n```\n\n"
         "## judgements.tsv and praise.tsv: vaderSentiment 3.3.2 (PyPI)\n\n```\n" + vader_licence.strip() + "\n```\n\n"
         "## name_calling.tsv: parts of speech from lemminflect 0.2.3 (PyPI)\n\n```\n"
-        + lemminflect_licence.strip() + "\n```\n",
+        + lemminflect_licence.strip() + "\n```\n\n"
+        "## character.tsv: textblob 0.20.1 (PyPI); its en-sentiment.xml is Pattern's lexicon, released under the "
+        + pattern_licence + " by its authors\n\n```\n" + textblob_licence.strip() + "\n```\n",
         encoding="utf-8",
     )
     print(json.dumps({"insults": sum(rating >= 1 for rating in insults.values()),
                       "judgements": sum(valence <= JUDGEMENT_CEILING for valence in valences.values()),
-                      "name_calling": len(names)}))
+                      "name_calling": len(names), "character": len(character)}))
 
 
 if __name__ == "__main__":

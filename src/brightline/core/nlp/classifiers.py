@@ -29,12 +29,15 @@ from .tone import (
     TARGET_FEATURES,
     LexiconReading,
     ToneTrigger,
+    character_words,
     hostile_wording,
     insult_words,
     lexicon_features,
     name_calling,
     person_attacks,
+    person_directed,
     person_judgement_words,
+    person_reference_starts,
     read_texts,
     sarcasm_words,
     swearing,
@@ -112,6 +115,9 @@ class SecondStage:
     intercepts: NDArray[np.float64]
     attack_threshold: float
     profane_threshold: float
+    #: P(attack) at which a text about a person with no praise passes the hostile-word gate without a hostile word
+    #: (``None``: the gate needs a hostile word, as before 2026-12-07).
+    person_gate_threshold: float | None = None
 
     def probabilities(self, first_stage_log_odds: NDArray[np.float64], lexicon: NDArray[np.float32],
                       targets: NDArray[np.float32], embeddings: NDArray[np.float32]) -> NDArray[np.float64]:
@@ -237,8 +243,13 @@ class LinearTextClassifier:
         assert embeddings is not None
         targets = target_features(texts)
         probabilities = self.second_stage.probabilities(odds, reading.features, targets, embeddings)
-        # No hostile word, no attack: the attack probability of such a text goes to "other".
+        # No hostile word, no attack: the attack probability of such a text goes to "other". A character adjective
+        # in a sentence about a person counts as one, and so does a sure model about a person not praised.
         calm = ~hostile_wording(reading, targets)
+        if self.second_stage.person_gate_threshold is not None and calm.any():
+            aimed = person_directed(texts)
+            sure = probabilities[:, 1] >= self.second_stage.person_gate_threshold
+            calm &= ~(aimed.character_judged | (aimed.person_without_praise & sure))
         probabilities[calm, 0] += probabilities[calm, 1]
         probabilities[calm, 1] = 0.0
         return probabilities
@@ -317,7 +328,8 @@ class LinearTextClassifier:
         variants: list[str] = []
         for text in texts:
             found = {trigger.start: trigger for trigger in person_attacks(text)}
-            extra = [*person_judgement_words(text), *sarcasm_words(text)] if self.second_stage is not None else []
+            extra = ([*person_judgement_words(text), *character_words(text), *sarcasm_words(text)]
+                     if self.second_stage is not None else [])
             for trigger in [*name_calling(text), *insult_words(text), *extra]:
                 found.setdefault(trigger.start, trigger)
             spans = [span for span in word_spans(text)[:TRIGGER_MAX_WORDS] if span[0] not in found]
@@ -325,6 +337,10 @@ class LinearTextClassifier:
                 # The rules' words say why; the second stage's leave-one-out drops would add the subject
                 # ("Sam", "is") whose removal hides who is judged.
                 spans = []
+            elif self.second_stage is not None:
+                # Nor is the subject named when no rule found words ("Kenji has never been a good teammate").
+                subject = person_reference_starts(text)
+                spans = [span for span in spans if span[0] not in subject] or spans
             if spans:
                 variants.append(text)
                 variants.extend(text[:start] + " " * (end - start) + text[end:] for start, end in spans)
@@ -497,6 +513,8 @@ def _second_stage(folder: Path, description: dict[str, Any], dim: int) -> Second
         embedding_weights=np.ascontiguousarray(arrays["embedding_weights"], dtype=np.float32),
         intercepts=np.asarray(arrays["intercepts"], dtype=np.float64),
         attack_threshold=float(block["attack_threshold"]), profane_threshold=float(block["profane_threshold"]),
+        person_gate_threshold=(None if block.get("person_gate_threshold") is None
+                               else float(block["person_gate_threshold"])),
     )
 
 

@@ -94,6 +94,7 @@ class ToneLexicon:
     judgements: dict[str, float]
     name_calling: frozenset[str] = frozenset()
     praise: frozenset[str] = frozenset()
+    character: frozenset[str] = frozenset()
 
 
 @cache
@@ -103,7 +104,8 @@ def tone_lexicon() -> ToneLexicon:
     judgements = {word: float(value) for word, value in _read_table(LEXICON_PATH / "judgements.tsv")}
     names = frozenset(word for word, _kind in _read_table(LEXICON_PATH / "name_calling.tsv"))
     praise = frozenset(word for word, _value in _read_table(LEXICON_PATH / "praise.tsv"))
-    return ToneLexicon(insults, judgements, names, praise)
+    character = frozenset(word for word, _kind in _read_table(LEXICON_PATH / "character.tsv"))
+    return ToneLexicon(insults, judgements, names, praise, character)
 
 
 def _read_table(path: Path) -> list[tuple[str, str]]:
@@ -580,3 +582,85 @@ def hostile_wording(reading: LexiconReading, targets: NDArray[np.float32]) -> ND
                                                                "sarcasm")]
     return np.asarray((reading.features[:, lexicon_columns].sum(axis=1) > 0)
                       | (targets[:, target_columns].sum(axis=1) > 0))
+
+
+@dataclass(frozen=True, slots=True)
+class PersonDirected:
+    """Who a text is aimed at, for the second stage's hostile-word gate (:func:`person_directed`)."""
+
+    character_judged: NDArray[np.bool_]  # a sentence about a person holds a character adjective ("sloppy")
+    person_without_praise: NDArray[np.bool_]  # a sentence is about a person and no praise word stands undenied
+
+
+def person_directed(texts: Sequence[str]) -> PersonDirected:
+    """For each text: does a sentence about a person (a pronoun, "his/her/your", or a capitalised name followed
+    by a verb such as "is", "has", "lacks": :func:`_about_a_person`) hold a character adjective of
+    :attr:`ToneLexicon.character` that no "not"/"never" denies ("Addison is consistently sloppy"); and is the text
+    about a person with no praise word (:attr:`ToneLexicon.praise`) left undenied ("has never been a good worker"
+    denies its praise; "she is patient and generous" does not)?
+
+    The second stage weighs neither: they only open its gate (:func:`hostile_wording` finds no hostile word in
+    "Addison is consistently sloppy in her work"), so a person judged in words the lexicon lacks can still be
+    flagged when the model is sure."""
+    lexicon = tone_lexicon()
+    character = np.zeros(len(texts), dtype=bool)
+    person = np.zeros(len(texts), dtype=bool)
+    praised = np.zeros(len(texts), dtype=bool)
+    for row, text in enumerate(texts):
+        for sentence in _SENTENCES.findall(text):
+            tokens = _WORDS.findall(sentence)
+            if not tokens:
+                continue
+            lowered = [token.lower() for token in tokens]
+            about = _about_a_person(tokens)
+            person[row] |= about
+            for index, word in enumerate(lowered):
+                if word not in lexicon.character and word not in lexicon.praise:
+                    continue
+                if not _NEGATIONS.isdisjoint(lowered[max(0, index - 3):index]):
+                    continue
+                if word in lexicon.praise:
+                    praised[row] = True
+                elif about:
+                    character[row] = True
+    return PersonDirected(character, person & ~praised)
+
+
+def character_words(text: str) -> list[ToneTrigger]:
+    """The character adjectives of sentences about a person ("Addison is consistently sloppy"), unless denied."""
+    lexicon = tone_lexicon()
+    triggers = []
+    for sentence in _SENTENCES.finditer(text):
+        matches = list(_WORDS.finditer(sentence.group()))
+        tokens = [match.group() for match in matches]
+        if not tokens or not _about_a_person(tokens):
+            continue
+        lowered = [token.lower() for token in tokens]
+        for index, word in enumerate(lowered):
+            if word in lexicon.character and _NEGATIONS.isdisjoint(lowered[max(0, index - 3):index]):
+                start = sentence.start() + matches[index].start()
+                triggers.append(ToneTrigger(start, start + len(word), matches[index].group(),
+                                            "judgement of the person"))
+    return triggers
+
+
+def person_reference_starts(text: str) -> frozenset[int]:
+    """Where the words that say *who* is judged begin: pronouns and possessives ("you", "his") and a name that
+    opens a sentence about a person ("Kenji has …"). They are never named as a flag's trigger words: leaving
+    one out hides who is judged rather than the judgement."""
+    starts: set[int] = set()
+    for sentence in _SENTENCES.finditer(text):
+        matches = list(_WORDS.finditer(sentence.group()))
+        lowered = [match.group().lower() for match in matches]
+        starts.update(sentence.start() + match.start() for match, word in zip(matches, lowered, strict=True)
+                      if word in _PERSON_SUBJECTS or word in _MENTIONS)
+        position = 0
+        while position < len(lowered) and lowered[position] in _LEAD_INS:
+            position += 1
+        names = 0
+        while position + names < len(matches) and names < 3 and _NAME.match(matches[position + names].group()) and (
+                lowered[position + names] not in _NOT_NAMES):
+            names += 1
+        if names and position + names < len(matches) and lowered[position + names] in _PERSON_VERBS:
+            starts.update(sentence.start() + matches[index].start() for index in range(position, position + names))
+    return frozenset(starts)
