@@ -246,10 +246,14 @@ class LinearTextClassifier:
         # No hostile word, no attack: the attack probability of such a text goes to "other". A character adjective
         # in a sentence about a person counts as one, and so does a sure model about a person not praised.
         calm = ~hostile_wording(reading, targets)
-        if self.second_stage.person_gate_threshold is not None and calm.any():
-            aimed = person_directed(texts)
-            sure = probabilities[:, 1] >= self.second_stage.person_gate_threshold
-            calm &= ~(aimed.character_judged | (aimed.person_without_praise & sure))
+        gate = self.second_stage.person_gate_threshold
+        if gate is not None:
+            # Read only where it can change a flag: below the attack threshold a text is no attack either way.
+            rows = np.flatnonzero(calm & (probabilities[:, 1] >= self.second_stage.attack_threshold))
+            if len(rows):
+                aimed = person_directed([texts[row] for row in rows.tolist()])
+                opened = aimed.character_judged | (aimed.person_without_praise & (probabilities[rows, 1] >= gate))
+                calm[rows[opened]] = False
         probabilities[calm, 0] += probabilities[calm, 1]
         probabilities[calm, 1] = 0.0
         return probabilities
