@@ -12,9 +12,9 @@ from tests.research_data import RESEARCH_DATA as SHARED_DATA
 from brightline.core.nlp import classify_tone
 from brightline.core.nlp.splits import toxicr_split
 
-# Measured on 2026-12-07 with the person gate of the second stage (models/tone/metrics.json, "toxicr_test": the shipped check,
-# rules included), minus 0.02. The split is toxicr_split: train on train, scored on test. ToxiCR's "toxic"
-# includes harsh words about code, which the check now leaves alone (MODEL_CARD.md), hence the fall from 0.79.
+# Measured on 2026-12-07 with the person gate of the second stage (models/tone/metrics.json, "toxicr_test":
+# the shipped check, rules included), minus 0.02. The split is toxicr_split: train on train, scored on test.
+# ToxiCR's "toxic" includes harsh words about code, which the check now leaves alone (MODEL_CARD.md).
 TOXICR_TEST_MACRO_F1_FLOOR = 0.711 - 0.02
 TOXICR_TEST_TOXIC_F1_FLOOR = 0.5053 - 0.02
 BENIGN_FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "tone_benign_review_sentences.txt"
@@ -179,11 +179,13 @@ PERSON_DIRECTED_ATTACKS = {
     "Marta is consistently sloppy in her reviews.": {"sloppy"},  # a character adjective (textblob's lexicon)
     "Kenji has never been a good teammate.": set(),  # about a person, the praise denied, the model sure
 }
-# The same words about the work, or critique that names the person: still not flagged.
+# The same words about the work, critique that names the person, and praise of a person in words the praise list
+# lacks (the model is sure of an attack there, but nothing is denied of the person): not flagged.
 PERSON_DIRECTED_CRITIQUE = (
     "The migration script is sloppy.",
     "You added an unnecessary check here.",
     "Kenji has been a good teammate.",
+    "He mentored our intern through her first production change.",
 )
 
 
