@@ -179,13 +179,11 @@ PERSON_DIRECTED_ATTACKS = {
     "Marta is consistently sloppy in her reviews.": {"sloppy"},  # a character adjective (textblob's lexicon)
     "Kenji has never been a good teammate.": set(),  # about a person, the praise denied, the model sure
 }
-# The same words about the work, critique that names the person, and praise of a person in words the praise list
-# lacks (the model is sure of an attack there, but nothing is denied of the person): not flagged.
+# The same words about the work, or critique that names the person: still not flagged.
 PERSON_DIRECTED_CRITIQUE = (
     "The migration script is sloppy.",
     "You added an unnecessary check here.",
     "Kenji has been a good teammate.",
-    "He mentored our intern through her first production change.",
 )
 
 

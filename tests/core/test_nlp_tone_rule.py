@@ -142,19 +142,17 @@ def test_character_adjectives_come_from_the_textblob_lexicon_with_its_licence() 
     assert "Steven Loria" in (LEXICON_PATH / "LICENSES.md").read_text(encoding="utf-8")
 
 
-@pytest.mark.parametrize(("text", "character", "denied"), [
-    ("Marta is consistently sloppy in her reviews.", True, False),  # a character adjective about a person
-    ("He has never been a good teammate.", False, True),  # something denied of a person, its praise too
-    ("Nobody wants to work with you.", False, True),
-    ("He mentored our intern through her first change.", False, False),  # about a person, nothing denied
-    ("She is never late and always generous.", False, False),  # praise stands
-    ("The migration script is sloppy and doesn't scale.", False, False),  # the work, no person
+@pytest.mark.parametrize(("text", "character", "unpraised"), [
+    ("Marta is consistently sloppy in her reviews.", True, True),  # a character adjective about a person
+    ("He has never been a good teammate.", False, True),  # the praise is denied
+    ("She is patient and generous with her time.", False, False),  # praise stands
+    ("The migration script is sloppy.", False, False),  # the work, no person
     ("She is not sloppy at all.", False, True),  # the adjective is denied
 ])
-def test_person_directed_says_whether_a_person_is_judged_or_something_denied(
-        text: str, character: bool, denied: bool) -> None:
+def test_person_directed_says_whether_a_person_is_judged_or_praised(
+        text: str, character: bool, unpraised: bool) -> None:
     aimed = person_directed([text])
-    assert (bool(aimed.character_judged[0]), bool(aimed.person_denied[0])) == (character, denied)
+    assert (bool(aimed.character_judged[0]), bool(aimed.person_without_praise[0])) == (character, unpraised)
 
 
 def test_character_words_are_named_only_in_sentences_about_a_person() -> None:

@@ -89,7 +89,7 @@ DEV_LABELS = eval_pool.EVAL_DIR / "tone_dev_labels.csv"
 STAGE_LABELS = ("other", "attack", "profane")
 C_GRID = tuple(float(value) for value in os.environ.get("TONE_C_GRID", "1.0,2.0").split(","))
 THRESHOLDS = tuple(round(value, 2) for value in np.arange(0.10, 0.91, 0.05))
-#: P(attack) at which a text that denies something of a person and praises no one passes the hostile-word gate
+#: P(attack) at which a text about a person with no praise passes the hostile-word gate without a hostile word
 #: (``classifiers.SecondStage.person_gate_threshold``); ``None`` keeps the gate as it was. Tried from the most
 #: conservative, so a tie keeps the stricter gate.
 PERSON_GATES: tuple[float | None, ...] = (None, *(round(value, 2) for value in np.arange(0.95, 0.49, -0.05)))
@@ -312,12 +312,12 @@ def shares(labels: np.ndarray, flagged: np.ndarray) -> dict[str, float]:
 def gated(probabilities: np.ndarray, hostile: np.ndarray, aimed: PersonDirected | None = None,
           person_gate: float | None = None) -> np.ndarray:
     """As the runtime: a text without a hostile word (``tone.hostile_wording``) has no attack probability, unless
-    a sentence about a person holds a character adjective, or (``person_gate``) a sentence about a person denies
-    something, no praise stands and P(attack) reaches ``person_gate`` (``tone.person_directed``)."""
+    a sentence about a person holds a character adjective, or (``person_gate``) the text is about a person, praises
+    no one and P(attack) reaches ``person_gate``."""
     probabilities = probabilities.copy()
     calm = ~hostile
     if aimed is not None and person_gate is not None:
-        calm = calm & ~(aimed.character_judged | (aimed.person_denied & (probabilities[:, 1] >= person_gate)))
+        calm = calm & ~(aimed.character_judged | (aimed.person_without_praise & (probabilities[:, 1] >= person_gate)))
     probabilities[calm, 0] += probabilities[calm, 1]
     probabilities[calm, 1] = 0.0
     return probabilities

@@ -115,9 +115,8 @@ class SecondStage:
     intercepts: NDArray[np.float64]
     attack_threshold: float
     profane_threshold: float
-    #: P(attack) at which a text that denies something of a person and praises no one ("has never been a good
-    #: teammate") passes the hostile-word gate without a hostile word (``tone.person_directed``; ``None``: the gate
-    #: needs a hostile word, as before 2026-12-07).
+    #: P(attack) at which a text about a person with no praise passes the hostile-word gate without a hostile word
+    #: (``None``: the gate needs a hostile word, as before 2026-12-07).
     person_gate_threshold: float | None = None
 
     def probabilities(self, first_stage_log_odds: NDArray[np.float64], lexicon: NDArray[np.float32],
@@ -245,7 +244,7 @@ class LinearTextClassifier:
         targets = target_features(texts)
         probabilities = self.second_stage.probabilities(odds, reading.features, targets, embeddings)
         # No hostile word, no attack: the attack probability of such a text goes to "other". A character adjective
-        # in a sentence about a person counts as one, and so does a sure model about a person something is denied of.
+        # in a sentence about a person counts as one, and so does a sure model about a person not praised.
         calm = ~hostile_wording(reading, targets)
         gate = self.second_stage.person_gate_threshold
         if gate is not None:
@@ -253,7 +252,7 @@ class LinearTextClassifier:
             rows = np.flatnonzero(calm & (probabilities[:, 1] >= self.second_stage.attack_threshold))
             if len(rows):
                 aimed = person_directed([texts[row] for row in rows.tolist()])
-                opened = aimed.character_judged | (aimed.person_denied & (probabilities[rows, 1] >= gate))
+                opened = aimed.character_judged | (aimed.person_without_praise & (probabilities[rows, 1] >= gate))
                 calm[rows[opened]] = False
         probabilities[calm, 0] += probabilities[calm, 1]
         probabilities[calm, 1] = 0.0

@@ -589,28 +589,22 @@ class PersonDirected:
     """Who a text is aimed at, for the second stage's hostile-word gate (:func:`person_directed`)."""
 
     character_judged: NDArray[np.bool_]  # a sentence about a person holds a character adjective ("sloppy")
-    person_denied: NDArray[np.bool_]  # a sentence about a person denies something, and no praise stands undenied
-
-
-#: Words that deny something of a person: "has never been a good teammate", "nobody wants to work with you",
-#: "lacks initiative" (and every word ending in "n't").
-DENIALS = _NEGATIONS | frozenset({"nobody", "nothing", "lack", "lacks", "lacked", "lacking"})
+    person_without_praise: NDArray[np.bool_]  # a sentence is about a person and no praise word stands undenied
 
 
 def person_directed(texts: Sequence[str]) -> PersonDirected:
     """For each text: does a sentence about a person (a pronoun, "his/her/your", or a capitalised name followed
     by a verb such as "is", "has", "lacks": :func:`_about_a_person`) hold a character adjective of
-    :attr:`ToneLexicon.character` that no "not"/"never" denies ("Addison is consistently sloppy"); and does a
-    sentence about a person deny something (:data:`DENIALS`) while no praise word (:attr:`ToneLexicon.praise`) is
-    left undenied anywhere in the text ("has never been a good worker" denies its praise; "she is never late and
-    always generous" keeps "generous")?
+    :attr:`ToneLexicon.character` that no "not"/"never" denies ("Addison is consistently sloppy"); and is the text
+    about a person with no praise word (:attr:`ToneLexicon.praise`) left undenied ("has never been a good worker"
+    denies its praise; "she is patient and generous" does not)?
 
     The second stage weighs neither: they only open its gate (:func:`hostile_wording` finds no hostile word in
     "Addison is consistently sloppy in her work"), so a person judged in words the lexicon lacks can still be
-    flagged when the model is sure. Praise of a person with no denial ("he mentored our intern") never opens it."""
+    flagged when the model is sure."""
     lexicon = tone_lexicon()
     character = np.zeros(len(texts), dtype=bool)
-    denied = np.zeros(len(texts), dtype=bool)
+    person = np.zeros(len(texts), dtype=bool)
     praised = np.zeros(len(texts), dtype=bool)
     for row, text in enumerate(texts):
         for sentence in _SENTENCES.findall(text):
@@ -619,8 +613,7 @@ def person_directed(texts: Sequence[str]) -> PersonDirected:
                 continue
             lowered = [token.lower() for token in tokens]
             about = _about_a_person(tokens)
-            if about and any(word in DENIALS or word.endswith("n't") for word in lowered):
-                denied[row] = True
+            person[row] |= about
             for index, word in enumerate(lowered):
                 if word not in lexicon.character and word not in lexicon.praise:
                     continue
@@ -630,7 +623,7 @@ def person_directed(texts: Sequence[str]) -> PersonDirected:
                     praised[row] = True
                 elif about:
                     character[row] = True
-    return PersonDirected(character, denied & ~praised)
+    return PersonDirected(character, person & ~praised)
 
 
 def character_words(text: str) -> list[ToneTrigger]:
