@@ -140,3 +140,18 @@ def test_output_that_names_nothing_is_still_without_outcome(text: str) -> None:
 ])
 def test_a_name_or_a_figure_of_speech_does_not_excuse_vague_praise(text: str) -> None:
     assert check_text(text, kind="feedback").flag_ids & WEAK
+
+
+@pytest.mark.parametrize("text", [
+    "Built a cache for pricing. It cut p95 latency from 900 ms to 250 ms.",
+    "Rewrote a parser. Parsing is now 30% faster.",
+    "Added a retry wrapper around uploads. This means users on bad networks no longer lose their files.",
+])
+def test_an_outcome_in_the_next_sentence_answers_what_was_built(text: str) -> None:
+    report = check_text(text, kind="accomplishment", cited_ids=["1"])
+    assert "output_without_outcome" not in report.flag_ids
+
+
+def test_a_next_sentence_without_an_outcome_does_not_answer_it() -> None:
+    report = check_text("Built a cache for pricing. It took a while.", kind="accomplishment", cited_ids=["1"])
+    assert "output_without_outcome" in report.sentences[0].flag_ids

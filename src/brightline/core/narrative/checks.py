@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, get_args
 
 from brightline.core.narrative.citations import find_citations, mask_citations
-from brightline.core.narrative.evidence import before_after, find_evidence
+from brightline.core.narrative.evidence import before_after, find_evidence, measurable_quantities
 from brightline.core.narrative.lexicon import PhraseMatch, load_phrase_set, load_rule_value
 from brightline.core.narrative.quantities import extract_numbers
 from brightline.core.narrative.sentences import split_sentences
@@ -488,6 +488,21 @@ def _model_matches(sentence: str, score: SpecificityScore) -> list[PhraseMatch]:
     return [PhraseMatch(start, start + len(stripped), stripped, stripped)]
 
 
+def _states_change(masked: str, outputs: Iterable[PhraseMatch] = ()) -> bool:
+    """Whether a sentence says what changed: an outcome ("so customers can …", "which reduced …"), a measurable
+    result or a measured before/after. An output verb that is itself an outcome word ("cut") is not its own
+    outcome."""
+    made = {(output.start, output.end) for output in outputs}
+    outcomes = load_phrase_set("outcomes", "phrases").find(masked)
+    if any((m.start, m.end) not in made and _is_asserted(masked, m) for m in outcomes):
+        return True
+    return (
+        _has_result_quantity(masked)
+        or bool(_BEFORE_AFTER.search(masked))
+        or bool(measurable_quantities(masked) or before_after(masked))
+    )
+
+
 def _check_sentence(
     sentence: str, offset: int, kind: NarrativeKind, has_field_citations: bool, score: SpecificityScore | None = None
 ) -> tuple[list[NarrativeFlag], list[PhraseMatch]]:
@@ -534,24 +549,16 @@ def _check_sentence(
     if claims and kind in _KINDS_NEEDING_CITATIONS and not has_field_citations and not find_citations(sentence):
         flags.append(_make_flag("no_evidence", claims, offset))
 
-    if outputs:
-        outcomes = [m for m in load_phrase_set("outcomes", "phrases").find(masked) if _is_asserted(masked, m)]
-        # An output verb that is itself an outcome word ("cut") does not count as its own outcome.
-        outcomes = [m for m in outcomes if all((m.start, m.end) != (o.start, o.end) for o in outputs)]
-        # A measurable result, a before/after, a named artefact or a date is never "output without outcome" (issue
-        # 16): read by the general detectors of :mod:`.evidence` as well as by the result and artefact rules here.
-        shows_change = (
-            _has_result_quantity(masked)
-            or bool(_BEFORE_AFTER.search(masked))
-            or bool(find_evidence(masked, names=True))
-        )
-        if (
-            not outcomes
-            and not shows_change
-            and not _names_artefact(masked, outputs)
-            and not _states_purpose_or_repair(masked, outputs)
-        ):
-            flags.append(_make_flag("output_without_outcome", outputs, offset))
+    # A measurable result, a before/after, a named artefact or a date is never "output without outcome" (issue 16):
+    # read by the general detectors of :mod:`.evidence` as well as by the result and artefact rules here.
+    if (
+        outputs
+        and not _states_change(masked, outputs)
+        and not find_evidence(masked, names=True)
+        and not _names_artefact(masked, outputs)
+        and not _states_purpose_or_repair(masked, outputs)
+    ):
+        flags.append(_make_flag("output_without_outcome", outputs, offset))
 
     if unquantified:
         flags.append(_make_flag("unquantified_result", unquantified, offset))
@@ -585,6 +592,10 @@ def check_text(
         scores = list(score_statements([mask_citations(span.text) for span in spans]))
     for index, span in enumerate(spans):
         flags, claims = _check_sentence(span.text, span.start, kind, has_field_citations, scores[index])
+        # "Built a cache for the pricing API. It cut p95 latency from 900 ms to 250 ms.": the outcome of what was
+        # built may be the next sentence's subject; the statement as a whole says what changed.
+        if index + 1 < len(spans) and _states_change(mask_citations(spans[index + 1].text)):
+            flags = [flag for flag in flags if flag.flag_id != "output_without_outcome"]
         all_claims.extend(PhraseMatch(m.start + span.start, m.end + span.start, m.text, m.phrase) for m in claims)
         sentence_reports.append(SentenceReport(index, span.text, span.start, span.end, tuple(flags)))
     text_flags: list[NarrativeFlag] = []
