@@ -67,6 +67,17 @@ def test_the_live_check_leaves_described_changes_and_credit_lines_alone(personas
     assert "No narrative flags" in fragment
 
 
+@pytest.mark.parametrize("text", [
+    "Wrote a load test for checkout-service.",
+    "Added a kafka consumer for order-events.",
+    "He has looked after the LedgerSync service since it launched.",
+])
+def test_the_live_accomplishment_check_reads_a_named_system_as_the_artefact(personas, client_for, text):
+    # Issue 16: a named artefact is never "output without outcome", however the system is spelled.
+    fragment = check(client_for(personas.erin), text, kind="accomplishment", field="action", evidence="7")
+    assert "Output without outcome" not in fragment
+
+
 def test_the_live_accomplishment_check_still_asks_for_an_outcome(personas, client_for):
     fragment = check(client_for(personas.erin), "Fixed several bugs.", kind="accomplishment", field="action",
                      evidence="7")

@@ -10,7 +10,8 @@ a version, a number with a unit, a measured before/after, a calendar date). Trai
 inside code, nor a trait word said of a thing ("lazy loading"); a credit line ("Thanks Ada Lovelace.") is not
 checked. The evidence, outcome, result and scope checks are rules: a claim that names a measurable result, a
 before/after, a named artefact or capability, its purpose, or the failure it fixed is never flagged as lacking
-an outcome.
+an outcome. Numbers with units, identifiers, file, CamelCase and kebab-case names, measured changes and dates are
+read by the general detectors of :mod:`.evidence`, not by phrase lists.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, get_args
 
 from brightline.core.narrative.citations import find_citations, mask_citations
+from brightline.core.narrative.evidence import before_after, find_evidence, measurable_quantities
 from brightline.core.narrative.lexicon import PhraseMatch, load_phrase_set, load_rule_value
 from brightline.core.narrative.quantities import extract_numbers
 from brightline.core.narrative.sentences import split_sentences
@@ -285,8 +287,8 @@ def _has_result_quantity(masked: str) -> bool:
     for number in extract_numbers(masked):
         if not _is_non_result_number(masked, number.start, number.end, number.text.replace(",", "")):
             return True
-    if load_phrase_set("results", "quantity_words").search(masked):
-        return True
+    if load_phrase_set("results", "quantity_words").search(masked) or before_after(masked):
+        return True  # "halved", "by a third", "reduced failed charges by roughly a third"
     for word in load_phrase_set("scope", "number_words").find(masked):
         if _TIME_UNIT_AFTER.match(masked[word.end :]):
             return True
@@ -308,20 +310,8 @@ _NAMED_OBJECT = re.compile(
     re.IGNORECASE,
 )
 # Code and identifiers: `spans`, --flags, dotted or underscored names. Trait and praise lists never read inside
-# them ("--quiet", "lazy_loading"), and the model's vague flag yields to them (see _STRONG_EVIDENCE).
+# them ("--quiet", "lazy_loading"), and the model's vague flag yields to them (see _has_strong_evidence).
 _CODE = re.compile(r"`[^`]+`|(?<![\w-])--?[a-z][\w-]*|\b[A-Za-z]\w*(?:[_./][A-Za-z]\w*)+\b(?<!e\.g)(?<!i\.e)")
-# Evidence strong enough that a sentence is about something concrete whatever its wording: code or an
-# identifier, a version, a number with a unit (not "110 percent"), a measured before/after, a calendar date.
-_STRONG_EVIDENCE = re.compile(
-    r"`[^`]+`|(?<![\w-])--[a-z][\w-]+|\b[A-Za-z]\w*_\w+|\b\d+\.\d+\.\d+\b|"
-    # "gives 110 percent", "100% of my trust": a share of 100 % or more is a figure of speech, not a measurement
-    r"\b(?!1\d\d\s*(?:%|percent))\d[\d,.]*\s*"
-    r"(?:%|percent|ms|milliseconds?|seconds?|minutes?|hours?|days?|weeks?|[kmg]b|x)(?![\w])|"
-    r"\bfrom\s+\$?\d[^.;:]{0,40}?\bto\s+\$?\d|"
-    # a day, not a year or a quarter alone: "did great things in 2025" says nothing concrete
-    rf"\b(?:{_MONTHS})\s+\d{{1,2}}\b|\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{_MONTHS})\b",
-    re.IGNORECASE,
-)
 _CLAUSE_END = re.compile(r"[.;:](?=\s|$)|[;:]")
 _FAILURE_CONDITION = re.compile(r"\b(?:when|whenever|where|which|that|if|while|causing|caused)\b", re.IGNORECASE)
 _PURPOSE = re.compile(r"\b(?:so that|in order to|so as to)\b", re.IGNORECASE)
@@ -357,6 +347,13 @@ _TRAIT_FOLLOWERS = frozenset(
     )
 )
 _NAME_LIKE = re.compile(r"`[^`]+`|\"[^\"]+\"|(?<![\w-])--?[a-z][\w-]+|\b\w+[_./]\w+|\b[A-Z][A-Za-z0-9]+\b|\d")
+
+
+def _has_strong_evidence(masked: str) -> bool:
+    """Evidence strong enough that a sentence is about something concrete whatever its wording (it outweighs the
+    learned model's "vague"): a number with a unit (not "110 percent"), code or an identifier, a file name, a
+    version, a measured before/after, a calendar date (:func:`.evidence.find_evidence`)."""
+    return bool(find_evidence(masked))
 
 
 def _first_word_end(text: str) -> int:
@@ -491,6 +488,21 @@ def _model_matches(sentence: str, score: SpecificityScore) -> list[PhraseMatch]:
     return [PhraseMatch(start, start + len(stripped), stripped, stripped)]
 
 
+def _states_change(masked: str, outputs: Iterable[PhraseMatch] = ()) -> bool:
+    """Whether a sentence says what changed: an outcome ("so customers can …", "which reduced …"), a measurable
+    result or a measured before/after. An output verb that is itself an outcome word ("cut") is not its own
+    outcome."""
+    made = {(output.start, output.end) for output in outputs}
+    outcomes = load_phrase_set("outcomes", "phrases").find(masked)
+    if any((m.start, m.end) not in made and _is_asserted(masked, m) for m in outcomes):
+        return True
+    return (
+        _has_result_quantity(masked)
+        or bool(_BEFORE_AFTER.search(masked))
+        or bool(measurable_quantities(masked) or before_after(masked))
+    )
+
+
 def _check_sentence(
     sentence: str, offset: int, kind: NarrativeKind, has_field_citations: bool, score: SpecificityScore | None = None
 ) -> tuple[list[NarrativeFlag], list[PhraseMatch]]:
@@ -519,7 +531,7 @@ def _check_sentence(
             and score.flagged
             and _is_statement(masked)
             and not find_citations(sentence)
-            and not _STRONG_EVIDENCE.search(masked)
+            and not _has_strong_evidence(masked)
         ):
             if score.label == "character":
                 personality = tuple(_model_matches(sentence, score))
@@ -537,19 +549,16 @@ def _check_sentence(
     if claims and kind in _KINDS_NEEDING_CITATIONS and not has_field_citations and not find_citations(sentence):
         flags.append(_make_flag("no_evidence", claims, offset))
 
-    if outputs:
-        outcomes = [m for m in load_phrase_set("outcomes", "phrases").find(masked) if _is_asserted(masked, m)]
-        # An output verb that is itself an outcome word ("cut") does not count as its own outcome.
-        outcomes = [m for m in outcomes if all((m.start, m.end) != (o.start, o.end) for o in outputs)]
-        # A measurable result, a before/after or a named artefact is never "output without outcome" (issue 16).
-        shows_change = _has_result_quantity(masked) or bool(_BEFORE_AFTER.search(masked))
-        if (
-            not outcomes
-            and not shows_change
-            and not _names_artefact(masked, outputs)
-            and not _states_purpose_or_repair(masked, outputs)
-        ):
-            flags.append(_make_flag("output_without_outcome", outputs, offset))
+    # A measurable result, a before/after, a named artefact or a date is never "output without outcome" (issue 16):
+    # read by the general detectors of :mod:`.evidence` as well as by the result and artefact rules here.
+    if (
+        outputs
+        and not _states_change(masked, outputs)
+        and not find_evidence(masked, names=True)
+        and not _names_artefact(masked, outputs)
+        and not _states_purpose_or_repair(masked, outputs)
+    ):
+        flags.append(_make_flag("output_without_outcome", outputs, offset))
 
     if unquantified:
         flags.append(_make_flag("unquantified_result", unquantified, offset))
@@ -583,6 +592,10 @@ def check_text(
         scores = list(score_statements([mask_citations(span.text) for span in spans]))
     for index, span in enumerate(spans):
         flags, claims = _check_sentence(span.text, span.start, kind, has_field_citations, scores[index])
+        # "Built a cache for the pricing API. It cut p95 latency from 900 ms to 250 ms.": the outcome of what was
+        # built may be the next sentence's subject; the statement as a whole says what changed.
+        if index + 1 < len(spans) and _states_change(mask_citations(spans[index + 1].text)):
+            flags = [flag for flag in flags if flag.flag_id != "output_without_outcome"]
         all_claims.extend(PhraseMatch(m.start + span.start, m.end + span.start, m.text, m.phrase) for m in claims)
         sentence_reports.append(SentenceReport(index, span.text, span.start, span.end, tuple(flags)))
     text_flags: list[NarrativeFlag] = []
