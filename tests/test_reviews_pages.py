@@ -59,7 +59,10 @@ def test_the_cycle_form_shows_every_error_at_once_next_to_its_field(personas, cl
         assert re.search(rf'<p class="field-error" id="{field}-error">[^<]+</p>', page), field
         assert f'<a href="#{field}">' in page, field
     assert "Give the day the evidence phase ends." in page
-    assert "Calibration would end on 2026-10-01, before Manager assessment ends (2026-10-21)" in page
+    assert "Calibration would end on 1 Oct 2026, before Manager assessment ends (21 Oct 2026)" in page
+    # The summary lists the problems in the order of the fields.
+    links = re.findall(r'<li><a href="#(\w+)">', page)
+    assert links == ["name", "ends_evidence", "ends_calibration", "min_evidence_per_dimension"], links
     assert "a whole number from 1 to 5" in page
     # A field with nothing wrong is not marked, and keeps what was typed.
     ok = re.search(r'<input[^>]*id="ends_release"[^>]*>', page)[0]

@@ -157,8 +157,8 @@ def cycle_new(request: HttpRequest) -> HttpResponse:
     # What was sent stays on the form after a refusal; a new form suggests every date.
     dates = {p: (request.POST.get(f"ends_{p}", "") if request.method == "POST"
                  else (today + dt.timedelta(days=SUGGESTED_PHASE_DAYS[Phase(p)])).isoformat()) for p in phases}
-    labels = {"name": "Name", "teams": "Population", "min_evidence_per_dimension": "Cited evidence per dimension",
-              **{f"ends_{p}": f"{Phase(p).label} ends" for p in phases}}
+    labels = {"name": "Name", "teams": "Population", **{f"ends_{p}": f"{Phase(p).label} ends" for p in phases},
+              "min_evidence_per_dimension": "Cited evidence per dimension"}
     return render(request, "reviews/cycle_new.html", {
         "phases": [(p, Phase(p).label, dates[p], errors.get(f"ends_{p}", "")) for p in phases],
         "teams": Team.objects.order_by("name"), "chosen_teams": set(request.POST.getlist("teams")),

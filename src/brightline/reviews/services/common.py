@@ -229,9 +229,9 @@ def schedule_problems(schedule: Mapping[str, Any]) -> dict[str, str]:
     dated = [phase for phase in needed if phase in parsed]
     for previous, phase in zip(dated, dated[1:], strict=False):
         if parsed[phase] < parsed[previous]:
-            problems[phase] = ERR_SCHEDULE_ORDER.format(phase=phase_label(phase), date=parsed[phase],
+            problems[phase] = ERR_SCHEDULE_ORDER.format(phase=phase_label(phase), date=f"{parsed[phase]:%-d %b %Y}",
                                                         previous_phase=phase_label(previous),
-                                                        previous=parsed[previous])
+                                                        previous=f"{parsed[previous]:%-d %b %Y}")
     return problems
 
 
