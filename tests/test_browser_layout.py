@@ -71,3 +71,24 @@ def test_every_menu_opens_with_the_keyboard_and_stays_inside_the_window(browser,
             problems.append(f"{summary.inner_text()}: Escape leaves it open")
     assert not problems, problems
     page.context.close()
+
+
+def test_a_wide_table_scrolls_inside_its_card_and_says_so(browser, live_server, demo):
+    """At phone width the people partner's cycle table is wider than its card: it scrolls inside the card, a line
+    above it says it scrolls sideways and a shadow marks the side with more. At laptop width it fits: no cue."""
+    cue = "section[aria-labelledby=cycles-h] .scroll-hint"
+    table = "section[aria-labelledby=cycles-h] table"
+    narrow = _login(browser, live_server, demo, "pia", 390)
+    narrow.wait_for_load_state("networkidle")
+    widths = narrow.locator(table).first.evaluate("element => [element.scrollWidth, element.clientWidth]")
+    assert widths[0] > widths[1], widths  # wider than its place: it scrolls
+    assert narrow.evaluate("document.documentElement.scrollWidth") <= 390  # inside the card, not the page
+    assert narrow.locator(cue).first.is_visible()
+    assert "Scroll sideways" in narrow.locator(cue).first.inner_text()
+    shadow = narrow.locator(table).first.evaluate("element => getComputedStyle(element).backgroundImage")
+    assert "radial-gradient" in shadow, shadow
+    narrow.context.close()
+    wide = _login(browser, live_server, demo, "pia", 1366)
+    wide.wait_for_load_state("networkidle")
+    assert wide.locator(cue).count() == 0
+    wide.context.close()

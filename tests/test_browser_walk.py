@@ -389,7 +389,8 @@ def _open_cycle_and_confirm_early_advance(walk: Walk, page, ids: dict[str, int])
     too_early = (dt.date.fromisoformat(suggested[Phase.DECISION_MEMO]) - dt.timedelta(days=3)).isoformat()
     page.get_by_label("Release ends").fill(too_early)
     _submit(walk, page, "pia", page.get_by_role("button", name="Open cycle"),
-            f"Release would end on {too_early}, before Decision memo ends", name="cycle-refused", status=400)
+            f"Release would end on {dt.date.fromisoformat(too_early):%-d %b %Y}, before Decision memo ends",
+            name="cycle-refused", status=400)
     expect(page.get_by_role("alert")).not_to_contain_text("decision_memo")
     expect(page.get_by_label("Name")).to_have_value(name)
     expect(page.get_by_label(team.name, exact=True)).to_be_checked()

@@ -170,3 +170,15 @@ def test_each_engineer_with_goals_keeps_goals_of_their_own(demo_loads, db):
         if owner.user and owner.user.username in {"erin", "pat"}:
             continue
         assert owned == {TEAM_GOALS[owner.team.slug][0], LEVEL_GOALS[owner.level.code][0]}
+
+
+def test_the_people_partner_is_shown_in_her_own_role_not_an_engineering_level(demo_loads, db, client):
+    """Pia is the people partner: her home says so, and never gives her an engineering manager's level."""
+    from brightline.people.models import Person
+
+    assert Person.objects.get(user__username="pia").level is None
+    client.post("/accounts/login/", {"username": "pia", "password": DEMO_PASSWORD})
+    body = client.get("/").content.decode()
+    assert "People partner" in body
+    assert "Engineering Manager" not in body and "Leads one team of engineers" not in body
+    assert "Career ladders" in body

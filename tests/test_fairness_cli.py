@@ -29,6 +29,20 @@ def write(tmp_path: Path, text: str) -> Path:
 
 
 @pytest.mark.django_db
+def test_the_text_output_prints_rates_as_percentages_with_their_counts(tmp_path):
+    """As the audit pages do: "60.0 % (12 of 20)", intervals in percent, the gap in percentage points."""
+    rows = ["outcome,site"] + ["promoted,north"] * 12 + ["not,north"] * 8 + ["promoted,south"] * 5 + \
+        ["not,south"] * 15
+    out = io.StringIO()
+    call_command("audit", "outcomes", "--input", str(write(tmp_path, "\n".join(rows))), "--outcome-column",
+                 "outcome", "--favourable", "promoted", "--group-column", "site", stdout=out)
+    text = out.getvalue()
+    assert "60.0 % (12 of 20)" in text and "25.0 % (5 of 20)" in text
+    assert "35.0 percentage points" in text and "Fisher's exact test: p = " in text
+    assert " 0.600 " not in text and "0.250" not in text  # no raw fractions
+
+
+@pytest.mark.django_db
 def test_it_audits_two_groups_with_fisher_and_the_four_fifths_rule(tmp_path):
     rows = ["outcome,site"] + ["promoted,north"] * 12 + ["not,north"] * 8 + ["promoted,south"] * 5 + \
         ["not,south"] * 15

@@ -8,6 +8,7 @@ import io
 import pytest
 from scipy.stats import chi2_contingency, fisher_exact
 
+from brightline.people.models import Team
 from tests.conftest import audit_actions
 from tests.fairness_helpers import Member, decided_cycle, demographics_csv, make_people
 from tests.research_data import RESEARCH_DATA as SHARED_DATA
@@ -127,6 +128,16 @@ def test_a_decided_cycle_is_audited_on_every_standard_cut(personas, client_for, 
     assert "Tiny 0" not in page
     assert {cut.key for cut in response.context["table"].cuts} >= {"team", "level", "workload_class", "tenure_band",
                                                                    "region", "work_modality", "manager"}
+
+
+def test_the_audit_tables_name_teams_and_classes_in_words_not_stored_keys(personas, client_for, organisation,
+                                                                        ladder):
+    _, _, cycle = population(organisation, ladder, personas.mo)
+    Team.objects.filter(slug="north").update(name="Northern Lights")
+    page = client_for(personas.pia).get("/fairness/outcomes/", {"cycle": cycle.pk}).content.decode()
+    assert '<th scope="row">Northern Lights</th>' in page and "(highest: Northern Lights)" in page
+    assert '<th scope="row">north</th>' not in page and '<th scope="row">tiny</th>' not in page
+    assert '<th scope="row">Product</th>' in page and '<th scope="row">product</th>' not in page
 
 
 def test_the_cycle_audit_downloads_as_csv_with_withheld_groups_listed(personas, client_for, organisation, ladder):

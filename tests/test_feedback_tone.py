@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import html
+import re
 
 import pytest
 from django.core.management import call_command
@@ -69,7 +70,11 @@ def test_the_browser_shows_the_flag_keeps_the_words_and_lets_the_writer_send(per
     assert services.TONE_FLAG_MESSAGE not in page
     assert f"\n{HOSTILE}</textarea>" in page  # the writer's words, unchanged, ready to revise
     # The flagged field is named by the label the writer sees, never by its key.
-    assert "flagged: “What did they do?”" in page and "what_they_did," not in page and "flagged: what" not in page
+    assert "could read badly, in “What did they do?”" in page and "what_they_did," not in page \
+        and "in what" not in page
+    # How sure the model is, in words and a whole percentage: never a raw classifier score.
+    assert re.search(r"The tone model is (quite|fairly) sure \(\d{1,3} %\)", page)
+    assert "Classifier confidence" not in page and not re.search(r"\b0\.\d\d\b", page)
     assert not FeedbackResponse.objects.exists()
     sent = pat.post(f"/growth/invitations/{invitation.pk}/", {**form, "send_despite_tone": "on"})
     assert sent.status_code == 302
@@ -154,3 +159,11 @@ def test_an_attack_on_the_person_gets_the_attack_message_and_swearing_the_wordin
     assert (attack.kind, attack.message) == ("attack", services.TONE_FLAG_MESSAGE)
     assert {"careless", "bad"} <= set(attack.trigger_words)
     assert (swearing.kind, swearing.message) == ("wording", services.TONE_WORDING_MESSAGE)
+
+
+@pytest.mark.parametrize(("confidence", "words"), [(0.98, "The tone model is quite sure (98 %)"),
+                                                    (0.9, "The tone model is quite sure (90 %)"),
+                                                    (0.75, "The tone model is fairly sure (75 %)"),
+                                                    (0.55, "The tone model is unsure (55 %)")])
+def test_the_tone_models_confidence_is_worded_for_a_person(confidence, words):
+    assert services.ToneCheck("toxic", confidence).confidence_text == words

@@ -76,3 +76,15 @@ def test_the_home_lists_the_teams_furthest_behind_on_the_current_step_first_and_
     few = CycleOverview(ReviewCycle(phase=Phase.SELF_REVIEW), "Self review", None, "/", [
         TeamProgress("Done", 4, 4, 0, 0), TeamProgress("Behind", 4, 1, 4, 0)])
     assert [row.team for row in few.behind_first()] == ["Behind", "Done"] and few.more_teams == 0
+
+
+def test_the_partners_organisation_card_counts_people_and_teams_but_leaves_the_cycles_to_the_table(personas,
+                                                                                                  client_for):
+    open_payments_cycle(personas)
+    page = client_for(personas.pia).get("/").content.decode()
+    card = re.search(r'<dl class="figures">(.*?)</dl>', page, re.S).group(1)
+    labels = re.findall(r"<dt>(.*?)</dt>", card)
+    assert labels == ["People"]  # no delivery rollup is stored yet; the open cycle has its own table above
+    # Teams of three and two people: both below the minimum cohort of five, so neither has team figures.
+    assert "5 people in 2 teams (2 below the minimum of 5 people: no team figures of their own)" in card
+    assert "counted now" in card

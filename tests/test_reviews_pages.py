@@ -43,6 +43,32 @@ def test_the_cycle_form_takes_the_typed_settings_and_shows_a_refusal(personas, c
     assert cycle.self_review_required and cycle.min_evidence_per_dimension == 3
 
 
+def test_the_cycle_form_shows_every_error_at_once_next_to_its_field(personas, client_for):
+    """No name, a missing date, a phase ending before the one before it and a minimum out of range: all four are
+    named at the top, each linked to its field, and each stands under its field, tied to it for screen readers."""
+    schedule = {f"ends_{k}": v for k, v in SCHEDULE.items()}
+    form = {**schedule, "name": "", "ends_evidence": "", "ends_calibration": "2026-10-01",
+            "min_evidence_per_dimension": "9", "teams": "payments"}
+    response = client_for(personas.pia).post("/reviews/cycles/new/", form)
+    page = response.content.decode()
+    assert response.status_code == 400 and not ReviewCycle.objects.exists()
+    assert "Nothing was opened: 4 things to fix." in page
+    for field in ("name", "ends_evidence", "ends_calibration", "min_evidence_per_dimension"):
+        tag = re.search(rf'<input[^>]*id="{field}"[^>]*>', page)[0]
+        assert 'aria-invalid="true"' in tag and f'aria-describedby="{field}-error"' in tag, tag
+        assert re.search(rf'<p class="field-error" id="{field}-error">[^<]+</p>', page), field
+        assert f'<a href="#{field}">' in page, field
+    assert "Give the day the evidence phase ends." in page
+    assert "Calibration would end on 1 Oct 2026, before Manager assessment ends (21 Oct 2026)" in page
+    # The summary lists the problems in the order of the fields.
+    links = re.findall(r'<li><a href="#(\w+)">', page)
+    assert links == ["name", "ends_evidence", "ends_calibration", "min_evidence_per_dimension"], links
+    assert "a whole number from 1 to 5" in page
+    # A field with nothing wrong is not marked, and keeps what was typed.
+    ok = re.search(r'<input[^>]*id="ends_release"[^>]*>', page)[0]
+    assert "aria-invalid" not in ok and f'value="{SCHEDULE["release"]}"' in ok
+
+
 def test_the_cycle_form_suggests_a_date_for_every_phase_in_order(personas, client_for):
     import datetime as dt
 

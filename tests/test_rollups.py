@@ -145,6 +145,38 @@ def test_the_pages_say_how_fresh_their_figures_are(demo_org, db, client_for):
     assert api["as_of"] and api["as_of"].startswith(newest.isoformat()[:16])
 
 
+def test_the_leaders_home_gives_the_organisations_figures_each_with_its_freshness(demo_org, db, client_for):
+    """People and teams, the open cycle's progress and the delivery headline from the rollups, each saying how
+    fresh it is, within the page's query budget (no query per team)."""
+    import re
+    from statistics import median
+
+    from brightline.people.models import Person
+    from brightline.rollups import delivery
+    from brightline.rollups.services import read_all, refresh
+
+    refresh(everything=True)
+    browser = client_for(_leader())
+    browser.get("/")
+    with CaptureQueriesContext(connection) as queries:
+        page = browser.get("/").content.decode()
+    assert len(queries) <= 30
+    card = re.search(r'<dl class="figures">(.*?)</dl>', page, re.S).group(1)
+    figures = dict(re.findall(r"<dt>(.*?)</dt><dd>(.*?)</dd>", card, re.S))
+    in_teams = Person.objects.filter(is_active=True, team__isnull=False)
+    teams = in_teams.values("team").distinct().count()
+    assert figures["People"].startswith(f"{in_teams.count()} people in {teams} teams ")
+    assert "counted now" in figures["People"]
+    cycle = next(value for label, value in figures.items() if "review" in label)
+    assert re.search(r"\d+ of \d+ (self reviews|assessments) in\.", cycle) and "counted now" in cycle
+    stored = [fresh.value for fresh in read_all(delivery.KIND).values() if fresh.value]
+    per_week = sum(value["deployments_per_week"] for value in stored)
+    typical = median(value["change_fail_rate"] for value in stored) * 100
+    assert f"{per_week:.1f} deployments a week across {len(stored)} teams" in figures["Delivery"]
+    assert f"changes fail {typical:.0f} % of the time" in figures["Delivery"].replace("&#x27;", "'")
+    assert "as of " in figures["Delivery"]
+
+
 def test_an_ingestion_refreshes_the_rollups_it_affects_and_the_page_shows_it(demo_org, db, client_for, tmp_path,
                                                                             django_capture_on_commit_callbacks):
     from brightline.evidence.models import Service

@@ -77,7 +77,7 @@ class Persona:
     role: str
     name: str
     team: str | None
-    level: str
+    level: str | None  # None: not on an engineering career ladder (the people partner)
     access_role: str
 
 
@@ -87,7 +87,7 @@ PERSONAS = (
     Persona("mo", "manager", "Mo Haddad", "payments", "M1", AccessRole.EMPLOYEE),
     Persona("pat", "peer", "Pat Nguyen", "payments", "IC3", AccessRole.EMPLOYEE),
     Persona("lee", "leader", "Lee Fischer", None, "M3", AccessRole.LEADER),
-    Persona("pia", "people_partner", "Pia Santos", None, "M1", AccessRole.PEOPLE_PARTNER),
+    Persona("pia", "people_partner", "Pia Santos", None, None, AccessRole.PEOPLE_PARTNER),
     Persona("ada", "admin", "Ada Lindqvist", None, "IC4", AccessRole.ADMIN),
 )
 
@@ -250,7 +250,7 @@ class _DemoBuilder:
         return self._person(manager, team, persona.level, timezone, name=persona.name, username=persona.username,
                             access_role=persona.access_role)
 
-    def _person(self, manager: Person | None, team: Team | None, level: str, timezone: str, *,
+    def _person(self, manager: Person | None, team: Team | None, level: str | None, timezone: str, *,
                 name: str | None = None, username: str | None = None,
                 access_role: str = AccessRole.EMPLOYEE) -> Person:
         name = name or next(self.names)
@@ -270,7 +270,8 @@ class _DemoBuilder:
         )
         person = Person.objects.create(
             organisation=self.organisation, user=user, employee_id=f"NW{len(self.people) + 1001}", name=name,
-            email=f"{username}@{DEMO_EMAIL_DOMAIN}", manager=manager, team=team, level=self.levels[level],
+            email=f"{username}@{DEMO_EMAIL_DOMAIN}", manager=manager, team=team,
+            level=self.levels[level] if level else None,
             timezone=timezone, work_modality=self.rng.choice(WorkModality.values[:3]), start_date=start,
             access_role=access_role,
         )

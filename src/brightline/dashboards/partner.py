@@ -271,9 +271,14 @@ def _summary(cycles: list[CycleOverview], overdue: list[Action], flags: list[Fla
     return lines
 
 
+def open_cycle_overviews() -> list[CycleOverview]:
+    """Every cycle not closed yet, newest first, with its progress per team (two queries)."""
+    return _cycles(list(ReviewCycle.objects.exclude(phase=Phase.CLOSED).order_by("-opened_at")))
+
+
 def partner_home(viewer: Person, *, today: date | None = None) -> dict[str, Any]:
     today = today or timezone.localdate()
-    cycles = _cycles(list(ReviewCycle.objects.exclude(phase=Phase.CLOSED).order_by("-opened_at")))
+    cycles = open_cycle_overviews()
     overdue, flags, imports = _overdue(cycles, today), _flags(viewer), _failed_imports()
     return {"partner_cycles": cycles, "partner_overdue": overdue, "partner_flags": flags,
             "partner_imports": imports, "partner_summary": _summary(cycles, overdue, flags, imports)}

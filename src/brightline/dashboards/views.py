@@ -16,6 +16,7 @@ from brightline import access
 from brightline.audit.models import AccessLog, AuditEntry, action_label, subject_label
 from brightline.audit.services import refused_reads as find_refused_reads
 from brightline.audit.services import verify_access_log, verify_chain
+from brightline.dashboards.glance import organisation_glance
 from brightline.dashboards.home import group_inbox, own_review, summary_sentences
 from brightline.dashboards.inbox import inbox_for
 from brightline.dashboards.partner import partner_home
@@ -57,18 +58,24 @@ def home(request: HttpRequest) -> HttpResponse:
     level = viewer.level
     inbox = group_inbox(inbox_for(viewer))
     review = own_review(viewer)
+    reports = direct_reports(viewer)
+    viewer.__dict__["is_manager"] = bool(reports)  # the menus ask it too: the list just read answers it
     context = {
         "person": viewer,
         "level": level,
         "next_level": level.next_level() if level else None,
-        "reports": direct_reports(viewer),
+        "reports": reports,
         "can_view_aggregates": access.can_view_aggregates(viewer),
+        "can_view_leadership": access.can_view_leadership_view(viewer),
         "is_people_partner": access.is_people_partner(viewer),
         "recent_reads": AccessLog.objects.filter(subject=viewer).count(),
         "inbox": inbox,
         "own_review": review,
         **engineer_home(viewer),
     }
+    if context["can_view_aggregates"]:
+        # The people partner's page shows the open cycles in full above: her card leaves them out.
+        context["organisation_figures"] = organisation_glance(with_cycle=not context["is_people_partner"])
     partner_lines: list[str] = []
     if access.is_people_partner(viewer):
         partner = partner_home(viewer)

@@ -14,6 +14,7 @@ from django.db import DatabaseError
 
 from brightline.commands import write_json
 from brightline.core.fairness import DEFAULT_MIN_COHORT, FairnessInputError, OutcomeAudit, audit_outcomes_csv
+from brightline.fairness.templatetags.fairness_labels import percent_text, points, test_name
 
 ERR_NO_FILE = "no such file: {path}"
 
@@ -40,20 +41,27 @@ def _add_arguments(parser: CommandParser) -> None:
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
 
 
+def rate_text(favourable: int, n: int, rate: float) -> str:
+    """A rate as the pages show it, a percentage with the counts behind it: "3.6 % (1 of 28)"."""
+    return f"{percent_text(rate)} ({favourable} of {n})"
+
+
 def _describe(audit: OutcomeAudit, command: BaseCommand) -> None:
     result = audit.to_json()
-    command.stdout.write(f"{'group':<40} {'n':>7} {'favourable':>10} {'rate':>7}  95% interval")
-    for group in result["groups"]:
-        command.stdout.write(f"{group['group']:<40} {group['n']:>7} {group['favourable']:>10} "
-                             f"{group['rate']:>7.3f}  {group['ci_low']:.3f}–{group['ci_high']:.3f}")
+    command.stdout.write(f"{'group':<40} {'rate (with the outcome of all)':<30}  95% interval")
+    for group in [*result["groups"], *([result["other"]] if result.get("other") else [])]:
+        command.stdout.write(f"{group['group']:<40} {rate_text(group['favourable'], group['n'], group['rate']):<30}  "
+                             f"{percent_text(group['ci_low'])} to {percent_text(group['ci_high'])}")
     for group in result["suppressed"]:
-        command.stdout.write(f"{group:<40} suppressed (fewer than {result['min_cohort']} or needed to protect one)")
+        command.stdout.write(f"{group:<40} withheld: fewer than {result['min_cohort']} people, or needed to protect "
+                             "a smaller group")
     if result["impact_ratio"] is not None:
         flag = "  below four-fifths" if result["four_fifths_flag"] else ""
-        command.stdout.write(f"impact ratio {result['impact_ratio']:.3f} (reference: {result['reference_group']})"
-                             f"{flag}; rate difference {result['rate_difference']:.3f}")
+        command.stdout.write(f"lowest ÷ highest rate {result['impact_ratio']:.3f} "
+                             f"(highest: {result['reference_group']}){flag}; "
+                             f"rate difference {points(result['rate_difference'])}")
     if result["p_value"] is not None:
-        command.stdout.write(f"{result['test']}: p = {result['p_value']:.3g}")
+        command.stdout.write(f"{test_name(result['test'])} p = {result['p_value']:.3g}")
     for note in result.get("notes", []):
         command.stdout.write(f"note: {note}")
 

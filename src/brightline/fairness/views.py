@@ -26,7 +26,7 @@ from brightline.fairness.audits import (
     run_outcome_audits,
 )
 from brightline.fairness.demographics import DemographicsError, attribute_label, has_demographics, known_attributes
-from brightline.people.models import Person
+from brightline.people.models import Person, Team, WorkloadClass, WorkModality
 from brightline.policy.services import min_cohort_size
 from brightline.security import megabytes
 
@@ -78,13 +78,21 @@ def _overview(results: list[CutAudit], table: decisions.DecisionTable) -> list[d
     return [{"cut": cut, "cells": [by_key.get((cut.key, measure.key)) for measure in measures]} for cut in table.cuts]
 
 
+def cut_labels() -> dict[str, dict[str, str]]:
+    """The human label of each stored group key, per cut: teams by name, not slug (one query)."""
+    return {"team": dict(Team.objects.values_list("slug", "name")),
+            "workload_class": {str(key): str(label) for key, label in WorkloadClass.choices},
+            "work_modality": {str(key): str(label) for key, label in WorkModality.choices}}
+
+
 @require_http_methods(["GET", "POST"])
 def outcomes(request: HttpRequest) -> HttpResponse:
     viewer = _viewer(request)
     _require(access.can_run_fairness_audits(viewer), DENIED_AUDITS)
     min_cohort = min_cohort_size()
     context: dict[str, Any] = {"cycles": decisions.auditable_cycles(), "min_cohort": min_cohort,
-                               "protected": [(a, attribute_label(a)) for a in known_attributes()], "posted": {}}
+                               "protected": [(a, attribute_label(a)) for a in known_attributes()], "posted": {},
+                               "cut_labels": cut_labels()}
     table = None
     try:
         if request.method == "POST":

@@ -130,6 +130,11 @@ class ToneCheck:
         return TONE_WORDING_MESSAGE if self.kind == "wording" else TONE_FLAG_MESSAGE
 
     @property
+    def confidence_text(self) -> str:
+        """How sure the tone model is, for a person: "The tone model is quite sure (98 %)"."""
+        return sureness("The tone model", self.confidence)
+
+    @property
     def is_flagged(self) -> bool:
         return self.label == ToneLabel.TOXIC
 
@@ -140,6 +145,18 @@ class ToneCheck:
         for _field, words in self.triggers:
             seen.update(dict.fromkeys(words))
         return list(seen)
+
+
+# How sure a model is, in words: at or above each share, the first word that applies.
+SURENESS_WORDS = ((0.9, "quite sure"), (0.7, "fairly sure"), (0.0, "unsure"))
+
+
+def sureness(model: str, confidence: float) -> str:
+    """A model's confidence in a check's verdict as a person reads it, the number as a whole percentage after it:
+    ``sureness("The tone model", 0.98)`` → "The tone model is quite sure (98 %)"."""
+    share = min(max(float(confidence), 0.0), 1.0)
+    word = next(word for floor, word in SURENESS_WORDS if share >= floor)
+    return f"{model} is {word} ({share * 100:.0f} %)"
 
 
 class ToneFlagged(FeedbackError):

@@ -114,7 +114,8 @@ class Level(models.Model):
         return f"{self.code} {self.title}"
 
     def next_level(self) -> Level | None:
-        return self.ladder.levels.filter(rank__gt=self.rank).order_by("rank").first()
+        # By the ladder's id: the ladder itself need not be read.
+        return Level.objects.filter(ladder_id=self.ladder_id, rank__gt=self.rank).order_by("rank").first()
 
 
 class Competency(models.Model):

@@ -129,31 +129,67 @@ def cycle_new(request: HttpRequest) -> HttpResponse:
     if not access.can_run_cycles(viewer):
         raise PermissionDenied("Only people partners open review cycles.")
     phases = PHASE_ORDER[:-1]
+    errors: dict[str, str] = {}
     error = ""
     if request.method == "POST":
-        try:
-            teams = list(Team.objects.filter(slug__in=request.POST.getlist("teams")))
-            minimum = request.POST.get("min_evidence_per_dimension", "1").strip()
-            settings = {"self_review_required": request.POST.get("self_review_required") == "on",
-                        "min_evidence_per_dimension": int(minimum) if minimum.isdigit() else minimum}
-            cycle = services.open_cycle(actor=viewer, name=request.POST.get("name", ""), teams=teams,
-                                        schedule={p: request.POST.get(f"ends_{p}", "") for p in phases},
-                                        settings=settings)
-        except services.ReviewError as refused:
-            error = str(refused)
-        else:
-            count = cycle.reviews.count()
-            messages.success(request, f"Opened '{cycle.name}' for {count} {'person' if count == 1 else 'people'}.")
-            return redirect("reviews:cycle", cycle_id=cycle.pk)
+        errors = _cycle_form_errors(request, phases)
+        if not errors:
+            try:
+                teams = list(Team.objects.filter(slug__in=request.POST.getlist("teams")))
+                minimum = request.POST.get("min_evidence_per_dimension", "1").strip()
+                settings = {"self_review_required": request.POST.get("self_review_required") == "on",
+                            "min_evidence_per_dimension": int(minimum) if minimum.isdigit() else minimum}
+                cycle = services.open_cycle(actor=viewer, name=request.POST.get("name", ""), teams=teams,
+                                            schedule={p: request.POST.get(f"ends_{p}", "") for p in phases},
+                                            settings=settings)
+            except services.ReviewError as refused:
+                # The one refusal about a field the form could not check itself: nobody to review in the teams.
+                if str(refused) == services.ERR_EMPTY_POPULATION:
+                    errors["teams"] = _sentence(str(refused))
+                else:
+                    error = str(refused)
+            else:
+                count = cycle.reviews.count()
+                messages.success(request, f"Opened '{cycle.name}' for {count} "
+                                          f"{'person' if count == 1 else 'people'}.")
+                return redirect("reviews:cycle", cycle_id=cycle.pk)
     today = timezone.localdate()
     # What was sent stays on the form after a refusal; a new form suggests every date.
     dates = {p: (request.POST.get(f"ends_{p}", "") if request.method == "POST"
                  else (today + dt.timedelta(days=SUGGESTED_PHASE_DAYS[Phase(p)])).isoformat()) for p in phases}
+    labels = {"name": "Name", "teams": "Population", **{f"ends_{p}": f"{Phase(p).label} ends" for p in phases},
+              "min_evidence_per_dimension": "Cited evidence per dimension"}
     return render(request, "reviews/cycle_new.html", {
-        "phases": [(p, Phase(p).label, dates[p]) for p in phases], "teams": Team.objects.order_by("name"),
-        "chosen_teams": set(request.POST.getlist("teams")), "error": error,
+        "phases": [(p, Phase(p).label, dates[p], errors.get(f"ends_{p}", "")) for p in phases],
+        "teams": Team.objects.order_by("name"), "chosen_teams": set(request.POST.getlist("teams")),
+        "error": error, "errors": errors,
+        # The summary lists the problems in the order of the fields, each a link to its field.
+        "error_summary": [(field, labels[field], message) for field, message in
+                          sorted(errors.items(), key=lambda item: list(labels).index(item[0]))],
         "max_evidence": services.MAX_EVIDENCE_PER_DIMENSION, "posted": request.POST},
-        status=400 if error else 200)
+        status=400 if error or errors else 200)
+
+
+def _sentence(message: str) -> str:
+    """A service message ("the schedule needs …") as a sentence next to a field."""
+    return message[:1].upper() + message[1:] + ("" if message.endswith(".") else ".")
+
+
+def _cycle_form_errors(request: HttpRequest, phases: list[str] | tuple[str, ...]) -> dict[str, str]:
+    """Every problem of the cycle form at once, by the id of the field it is about (nothing is opened while
+    there is one). The service checks the same rules again; this only finds them all before it is asked."""
+    post = request.POST
+    errors: dict[str, str] = {}
+    if not post.get("name", "").strip():
+        errors["name"] = "Give the cycle a name, for example the half-year it reviews."
+    schedule = {p: post.get(f"ends_{p}", "").strip() for p in phases}
+    for phase, problem in services.schedule_problems(schedule).items():
+        errors[f"ends_{phase}"] = _sentence(problem)
+    minimum = post.get("min_evidence_per_dimension", "1").strip()
+    if not minimum.isdigit() or not 1 <= int(minimum) <= services.MAX_EVIDENCE_PER_DIMENSION:
+        errors["min_evidence_per_dimension"] = _sentence(services.ERR_SETTING_MIN_EVIDENCE.format(
+            maximum=services.MAX_EVIDENCE_PER_DIMENSION))
+    return errors
 
 
 @require_GET

@@ -141,8 +141,8 @@ def read_one(kind: str, key: str) -> Fresh:
 
 
 def read_all(kind: str) -> dict[str, Fresh]:
-    """Every stored value of ``kind`` (one query; nothing is computed)."""
-    return {row.key: Fresh(codec.loads(row.value), row.computed_at, row.stale)
+    """Every stored value of ``kind`` (one query; nothing is computed; each value decoded once per process)."""
+    return {row.key: Fresh(_decoded(kind, row.key, row.computed_at, row.value), row.computed_at, row.stale)
             for row in Rollup.objects.filter(kind=kind)}
 
 

@@ -20,6 +20,15 @@ def group_label(value: object, labels: Mapping[str, str] | None) -> object:
     return labels.get(value, value)
 
 
+@register.filter
+def labels_of(labels: Mapping[str, Mapping[str, str]] | None, columns: object) -> Mapping[str, str] | None:
+    """The labels of a one-column cut's stored keys (``{{ cut_labels|labels_of:result.cut.columns }}``); none for
+    an intersection or a column without labels."""
+    if not labels or not isinstance(columns, list | tuple) or len(columns) != 1:
+        return None
+    return labels.get(str(columns[0]))
+
+
 def percent_text(value: object) -> str:
     """A fraction as a percentage with one decimal: 0.125 → "12.5 %"; "–" when there is none."""
     if value is None or isinstance(value, bool):

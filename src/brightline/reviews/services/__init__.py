@@ -145,6 +145,7 @@ from brightline.reviews.services.common import (
     manager_training_complete,
     parse_cycle_settings,
     refuse_quota,
+    schedule_problems,
 )
 from brightline.reviews.services.cycles import (
     ERR_ASSESSMENTS_MISSING,
@@ -234,6 +235,7 @@ __all__ = [
     "ERR_SELF_REVIEWS_MISSING",
     "ERR_SETTING_BOOL",
     "ERR_SETTING_MIN_EVIDENCE",
+    "schedule_problems",
     "ERR_STALE_EDIT",
     "ERR_TRAINING_INCOMPLETE",
     "ERR_UNKNOWN_DIMENSION",

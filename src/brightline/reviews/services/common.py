@@ -208,6 +208,33 @@ def parse_cycle_settings(values: Mapping[str, Any] | None) -> CycleSettings:
     return CycleSettings(self_review_required=required, min_evidence_per_dimension=minimum)
 
 
+ERR_PHASE_END_MISSING = "give the day the {phase} phase ends"
+
+
+def schedule_problems(schedule: Mapping[str, Any]) -> dict[str, str]:
+    """Every problem of a schedule at once, by phase (a form shows each next to its date; ``_parse_schedule``
+    stops at the first): a missing date, a value that is not a date, a phase ending before the one before it."""
+    needed = [phase for phase in PHASE_ORDER if phase != Phase.CLOSED]
+    problems: dict[str, str] = {}
+    parsed: dict[str, dt.date] = {}
+    for phase in needed:
+        value = schedule.get(phase)
+        if not value:
+            problems[phase] = ERR_PHASE_END_MISSING.format(phase=phase_label(phase).lower())
+            continue
+        try:
+            parsed[phase] = value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+        except ValueError:
+            problems[phase] = ERR_SCHEDULE_DATE.format(value=value, phase=phase_label(phase))
+    dated = [phase for phase in needed if phase in parsed]
+    for previous, phase in zip(dated, dated[1:], strict=False):
+        if parsed[phase] < parsed[previous]:
+            problems[phase] = ERR_SCHEDULE_ORDER.format(phase=phase_label(phase), date=f"{parsed[phase]:%-d %b %Y}",
+                                                        previous_phase=phase_label(previous),
+                                                        previous=f"{parsed[previous]:%-d %b %Y}")
+    return problems
+
+
 def _parse_schedule(schedule: Mapping[str, Any]) -> dict[str, str]:
     needed = [phase for phase in PHASE_ORDER if phase != Phase.CLOSED]
     missing = [phase for phase in needed if not schedule.get(phase)]

@@ -12,6 +12,19 @@
     return (text.trim() || "Table") + " (scrolls sideways)";
   }
 
+  // The visible cue, above what scrolls (inside a card, as its first line, so the grid keeps its cells). Screen
+  // readers hear "(scrolls sideways)" in the region's name instead.
+  function addHint(element) {
+    var hint = document.createElement("p");
+    hint.className = "scroll-hint";
+    hint.setAttribute("aria-hidden", "true");
+    hint.textContent = element.matches(".card") ? "Scroll sideways to see all of it" : "Scroll sideways to see every column";
+    if (element.matches(".card")) { element.insertBefore(hint, element.firstChild); } else { element.parentNode.insertBefore(hint, element); }
+    return hint;
+  }
+
+  var hints = new WeakMap();
+
   function mark() {
     document.querySelectorAll(SELECTOR).forEach(function (element) {
       var overflows = element.scrollWidth > element.clientWidth + 1;
@@ -20,11 +33,17 @@
         if (element.tagName !== "TABLE") { element.setAttribute("role", "region"); }  // a table keeps its role
         element.setAttribute("aria-label", nameOf(element));
         element.dataset.scrollMarked = "1";
+        element.classList.add("scrolls");
+        hints.set(element, addHint(element));
       } else if (!overflows && element.dataset.scrollMarked) {
         element.removeAttribute("tabindex");
         element.removeAttribute("role");
         element.removeAttribute("aria-label");
         delete element.dataset.scrollMarked;
+        element.classList.remove("scrolls");
+        var hint = hints.get(element);
+        if (hint && hint.parentNode) { hint.parentNode.removeChild(hint); }
+        hints.delete(element);
       }
     });
   }
