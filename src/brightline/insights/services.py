@@ -248,7 +248,7 @@ class _SignalWrites:
 
     def __init__(self, by_policy: SignalOwners) -> None:
         self.by_policy = by_policy
-        self.versions = core.model_versions()  # read once: it looks the model files up
+        self.versions: dict[str, str] | None = None  # core.model_versions(), read once when first needed
         self.created: list[Signal] = []
         self.stale: list[int] = []
 
@@ -269,6 +269,8 @@ class _SignalWrites:
             if previous is not None and previous.content_hash == content:
                 summary.unchanged += 1
                 continue
+            if self.versions is None and not draft.key.startswith(PACKET_CHECK_PREFIX):
+                self.versions = core.model_versions()  # it looks the model files up: once, not per signal
             model_name, model_version = _model_for(draft, self.versions)
             values = {
                 "kind": draft.kind, "key": draft.key, "person": person, "team": team,
