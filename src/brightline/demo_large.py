@@ -214,7 +214,18 @@ def load_large_demo(*, seed: int = 7, people: int = DEFAULT_PEOPLE, years: int =
         log_action("demo.loaded", None, organisation,
                    {"seed": seed, "size": "large", "people": len(builder.people), "teams": len(builder.teams),
                     "built_for": today.isoformat()}, actor_label="demo")
+    _refresh_planner_statistics()
     return DemoResult(True, len(builder.people), len(builder.teams), today, large_accounts())
+
+
+def _refresh_planner_statistics() -> None:
+    """``ANALYZE`` on PostgreSQL after the load: without row counts the planner takes the new tables for empty
+    and picks nested loops, so the first ``insights run --all`` right after a load spent minutes on one delivery
+    query (173 s at 1,000 people; 0.2 s once analysed). Autovacuum would analyse them, but only later."""
+    connection = connections[Person.objects.db]
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
 
 
 # The columns of a change's commit, pull request and evidence item, in the order ``_delivery`` gives them.

@@ -13,7 +13,7 @@ from typing import Any
 
 from brightline.core.insights import Claim, Comment, EvidenceRef, ItemRef, PacketClaim
 from brightline.core.narrative import find_citations
-from brightline.evidence.metrics import MetricsError, service_dora_by_period
+from brightline.evidence.metrics import MetricsError
 from brightline.evidence.models import EvidenceItem, Page, Service
 from brightline.feedback.models import Accomplishment, Checkpoint, FeedbackResponse, ManagerCommentary
 from brightline.feedback.services import released_responses
@@ -99,8 +99,26 @@ def evidence_ref(item: EvidenceItem) -> EvidenceRef:
 
 
 def evidence_about(person_id: int, *, start: date, end: date) -> list[EvidenceRef]:
-    items = EvidenceItem.objects.filter(person_id=person_id, occurred_at__date__gte=start, occurred_at__date__lte=end)
-    return [evidence_ref(item) for item in items]
+    return evidence_about_many([person_id], start=start, end=end)[person_id]
+
+
+#: Ids per ``IN (...)`` list, well inside SQLite's limit on query parameters.
+IN_CHUNK = 2000
+
+
+def _chunks(ids: Sequence[int]) -> Iterable[list[int]]:
+    for first in range(0, len(ids), IN_CHUNK):
+        yield list(ids[first:first + IN_CHUNK])
+
+
+def evidence_about_many(person_ids: Iterable[int], *, start: date, end: date) -> dict[int, list[EvidenceRef]]:
+    """Each person's evidence items in the window, newest first (as ``evidence_about`` reads one person's)."""
+    found: dict[int, list[EvidenceRef]] = {pk: [] for pk in person_ids}
+    for chunk in _chunks(list(found)):
+        for item in EvidenceItem.objects.filter(person_id__in=chunk, occurred_at__date__gte=start,
+                                                occurred_at__date__lte=end):
+            found[item.person_id].append(evidence_ref(item))
+    return found
 
 
 def team_evidence_counts(team: Any, *, start: date, end: date) -> dict[str, int]:
@@ -112,6 +130,26 @@ def team_evidence_counts(team: Any, *, start: date, end: date) -> dict[str, int]
     return dict(items.values_list("kind").annotate(n=Count("id")).order_by("kind").values_list("kind", "n"))
 
 
+def teams_evidence_counts(teams: Sequence[Any], *, start: date, end: date) -> dict[int, dict[str, int]]:
+    """``team_evidence_counts`` of many teams in one grouped query, by team id."""
+    from django.db.models import Case, Count, F, IntegerField, Q, When
+
+    ids = [team.pk for team in teams]
+    found: dict[int, dict[str, int]] = {pk: {} for pk in ids}
+    wanted = set(ids)
+    member_team = Case(When(person__is_active=True, then=F("person__team_id")), default=None,
+                       output_field=IntegerField())
+    rows = (EvidenceItem.objects.filter(Q(person__team_id__in=ids, person__is_active=True) | Q(team_id__in=ids),
+                                        occurred_at__date__gte=start, occurred_at__date__lte=end)
+            .annotate(member_team=member_team).values_list("member_team", "team_id", "kind")
+            .annotate(n=Count("id")).order_by())
+    for member_team_id, team_id, kind, n in rows:
+        # An item about a member of the team and about the team itself counts once, as the OR query counts it.
+        for pk in {member_team_id, team_id} & wanted:
+            found[pk][kind] = found[pk].get(kind, 0) + n
+    return {pk: dict(sorted(counts.items())) for pk, counts in found.items()}
+
+
 def _decimal_text(value: Decimal | None) -> str | None:
     if value is None:
         return None
@@ -121,20 +159,37 @@ def _decimal_text(value: Decimal | None) -> str | None:
 def claims_of(person_id: int, *, start: date) -> tuple[list[Claim], dict[str, str]]:
     """Accomplishments as claims (cited = linked evidence plus ``[E:id]`` citations in the text),
     and each claim's narrative text by claim id (for theme matching)."""
-    claims, texts = [], {}
-    for accomplishment in Accomplishment.objects.filter(
-            person_id=person_id, created_at__date__gte=start).prefetch_related("evidence"):
-        narrative = accomplishment.narrative_text()
-        cited = [evidence_ref(item) for item in EvidenceItem.objects.filter(pk__in=accomplishment_evidence_ids(
-            accomplishment))]
-        numbers = tuple(text for text in (_decimal_text(accomplishment.measure_before),
-                                          _decimal_text(accomplishment.measure_after)) if text)
-        ref = ItemRef("accomplishment", str(accomplishment.pk))
-        claims.append(Claim(ref=ref, title=accomplishment.title, checked_text=accomplishment.result,
-                            cited=tuple(cited), claimed_numbers=numbers,
-                            made_on=accomplishment.created_at.date()))
-        texts[ref.id] = narrative
-    return claims, texts
+    return claims_of_many([person_id], start=start)[person_id]
+
+
+def claims_of_many(person_ids: Iterable[int], *, start: date) -> dict[int, tuple[list[Claim], dict[str, str]]]:
+    """``claims_of`` for many people in a fixed number of queries per chunk of people, by person id."""
+    found: dict[int, tuple[list[Claim], dict[str, str]]] = {pk: ([], {}) for pk in person_ids}
+    for chunk in _chunks(list(found)):
+        accomplishments = list(Accomplishment.objects.filter(person_id__in=chunk, created_at__date__gte=start)
+                               .prefetch_related("evidence"))
+        cited_ids = {accomplishment.pk: accomplishment_evidence_ids(accomplishment)
+                     for accomplishment in accomplishments}
+        wanted = sorted(set().union(*cited_ids.values())) if cited_ids else []
+        # In the model's order (newest first), as one query per accomplishment read them.
+        items: dict[int, EvidenceRef] = {}
+        rank: dict[int, tuple[Any, ...]] = {}
+        for part in _chunks(wanted):
+            for item in EvidenceItem.objects.filter(pk__in=part):
+                items[item.pk] = evidence_ref(item)
+                rank[item.pk] = (-item.occurred_at.timestamp(), -item.pk)
+        for accomplishment in accomplishments:
+            narrative = accomplishment.narrative_text()
+            cited = [items[pk] for pk in sorted(cited_ids[accomplishment.pk] & items.keys(), key=rank.__getitem__)]
+            numbers = tuple(text for text in (_decimal_text(accomplishment.measure_before),
+                                              _decimal_text(accomplishment.measure_after)) if text)
+            ref = ItemRef("accomplishment", str(accomplishment.pk))
+            claims, texts = found[accomplishment.person_id]
+            claims.append(Claim(ref=ref, title=accomplishment.title, checked_text=accomplishment.result,
+                                cited=tuple(cited), claimed_numbers=numbers,
+                                made_on=accomplishment.created_at.date()))
+            texts[ref.id] = narrative
+    return found
 
 
 def accomplishment_evidence_ids(accomplishment: Accomplishment) -> set[int]:
@@ -160,6 +215,16 @@ def packet_claims_of(person_id: int) -> list[PacketClaim]:
     return [claim for _person, claims in draft_packets(person_id=person_id).values() for claim in claims]
 
 
+def packet_claims_of_many(person_ids: Iterable[int]) -> dict[int, list[PacketClaim]]:
+    """``packet_claims_of`` for many people (one answer of the reviews app per chunk), by person id."""
+    found: dict[int, list[PacketClaim]] = {pk: [] for pk in person_ids}
+    for chunk in _chunks(list(found)):
+        for _receiver, answer in draft_packet_claims.send(sender=None, person_ids=chunk):
+            for _review, (person_id, claims) in sorted(answer.items()):
+                found[person_id].extend(claims)
+    return found
+
+
 def review_managers(review_ids: Iterable[int]) -> dict[int, int | None]:
     """The manager assessing each review, by review id (the author of the manager's part of its packet), as
     the reviews app answers ``review_managers``."""
@@ -180,13 +245,33 @@ DORA_SERIES = (
 
 def team_series(team: Any, *, start: datetime, end: datetime, subject: Any) -> list[Any]:
     """Weekly delivery series of each service the team owns, and its pages per week (health)."""
-    from brightline.core.insights import MetricSeries
+    return teams_series([(team, subject)], start=start, end=end)[team.pk]
 
-    series: list[MetricSeries] = []
-    for service in Service.objects.filter(team=team).order_by("name"):
-        try:
-            periods = service_dora_by_period(service, start=start, end=end, period="week")
-        except MetricsError:  # no production deployment yet, or a window too long to chart
+
+def teams_series(teams: Sequence[tuple[Any, Any]], *, start: datetime, end: datetime) -> dict[int, list[Any]]:
+    """``team_series`` of many ``(team, subject)`` pairs, by team id: the delivery data of all their services
+    is read once (a service's figures depend on its own rows only), the pages in one query."""
+    from brightline.core.delivery import compute_dora_metrics_by_period
+    from brightline.core.insights import MetricSeries
+    from brightline.evidence.metrics import check_window
+    from brightline.evidence.tables import build_delivery_data
+
+    subjects = {team.pk: subject for team, subject in teams}
+    series: dict[int, list[MetricSeries]] = {pk: [] for pk in subjects}
+    services = list(Service.objects.filter(team_id__in=list(subjects)).select_related("team").order_by("name"))
+    by_period: dict[str, list[Any]] = {}
+    try:
+        check_window(start, end, "week")
+    except MetricsError:  # a window too long to chart: no service series, as one service at a time found
+        services_charted = []
+    else:
+        services_charted = services
+    if services_charted:
+        data = build_delivery_data(services_charted, window=(start, end))
+        by_period = compute_dora_metrics_by_period(data, start=start, end=end, period="week")
+    for service in services_charted:
+        periods = by_period.get(service.name)
+        if periods is None:  # no production deployment yet
             continue
         # Only whole weeks inside the window are searched: the periods are calendar weeks, so the first one
         # may start before the window and the last (the running week) end after it, holding part of a week.
@@ -196,6 +281,7 @@ def team_series(team: Any, *, start: datetime, end: datetime, subject: Any) -> l
         # which deployments fell to none (the service had not shipped yet, or its history was not ingested).
         while periods and not periods[0].deployments:
             periods.pop(0)
+        subject = subjects[service.team_id]
         for key, label, unit, higher_is_better in DORA_SERIES:
             points = []
             for period in periods:
@@ -204,24 +290,28 @@ def team_series(team: Any, *, start: datetime, end: datetime, subject: Any) -> l
                     value = value.get("median")
                 if value is not None:
                     points.append((period.period_start.date(), float(value)))
-            series.append(MetricSeries(name=f"{service.name}:{key}", unit=unit, subject=subject, points=tuple(points),
-                                       higher_is_better=higher_is_better, label=f"{label} of {service.name}",
-                                       ref=ItemRef("metric_series", f"service:{service.pk}:{key}:week")))
-    weeks: dict[date, int] = {}
+            series[service.team_id].append(MetricSeries(
+                name=f"{service.name}:{key}", unit=unit, subject=subject, points=tuple(points),
+                higher_is_better=higher_is_better, label=f"{label} of {service.name}",
+                ref=ItemRef("metric_series", f"service:{service.pk}:{key}:week")))
     # Whole Monday-to-Sunday weeks inside the window, so every point counts seven days.
+    mondays: list[date] = []
     cursor = start.date() + timedelta(days=(7 - start.date().weekday()) % 7)
     while cursor + timedelta(days=7) <= end.date():
-        weeks[cursor] = 0
+        mondays.append(cursor)
         cursor += timedelta(days=7)
-    for paged_at in Page.objects.filter(service__team=team, paged_at__gte=start,
-                                        paged_at__lt=end).values_list("paged_at", flat=True):
+    weeks: dict[int, dict[date, int]] = {pk: dict.fromkeys(mondays, 0) for pk in subjects}
+    for team_id, paged_at in Page.objects.filter(service__team_id__in=list(subjects), paged_at__gte=start,
+                                                 paged_at__lt=end).values_list("service__team_id", "paged_at"):
         day = paged_at.date()
         monday = day - timedelta(days=day.weekday())
-        if monday in weeks:
-            weeks[monday] += 1
-    if weeks and any(weeks.values()):
-        series.append(MetricSeries(name=f"team:{team.slug}:pages", unit="pages per week", subject=subject,
-                                   points=tuple(sorted((day, float(n)) for day, n in weeks.items())),
-                                   higher_is_better=False, label=f"On-call pages of {team.name}",
-                                   ref=ItemRef("metric_series", f"team:{team.pk}:pages:week")))
+        if monday in weeks[team_id]:
+            weeks[team_id][monday] += 1
+    for team, subject in teams:
+        counts = weeks[team.pk]
+        if counts and any(counts.values()):
+            series[team.pk].append(MetricSeries(
+                name=f"team:{team.slug}:pages", unit="pages per week", subject=subject,
+                points=tuple(sorted((day, float(n)) for day, n in counts.items())), higher_is_better=False,
+                label=f"On-call pages of {team.name}", ref=ItemRef("metric_series", f"team:{team.pk}:pages:week")))
     return series

@@ -10,7 +10,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from brightline.commands import write_json
+from brightline.commands import open_progress, write_json
 from brightline.core.nlp.contextual import contextual_notice
 from brightline.people.models import Person, Team
 
@@ -25,6 +25,7 @@ def _add_run_arguments(parser: CommandParser) -> None:
                                       "trend breaks")
     scope.add_argument("--all", action="store_true", help="everyone, every team, and org-wide emergent themes")
     parser.add_argument("--json", action="store_true", help="print the counts as JSON")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
 def _find_person(value: str) -> Person | None:
@@ -49,8 +50,24 @@ def _run(options: dict[str, Any], command: BaseCommand) -> int:
         if team is None:
             command.stderr.write(ERR_NO_TEAM.format(value=options["team"]))
             return 2
-    summary = services.run_insights(person=person, team=team, all_subjects=bool(options.get("all")),
-                                    actor_label="cli:insights run")
+    bar = open_progress(None, description="insights", enabled=not options.get("no_progress"))
+
+    shown: list[str] = []
+
+    def progress(stage: str, done: int, total: int) -> None:
+        """One bar per stage (people, then teams): how many are done of how many."""
+        if shown[-1:] != [stage]:
+            shown.append(stage)
+            bar.reset(total=total)
+            bar.set_description(f"insights: {stage}", refresh=False)
+            bar.unit = f" {stage}"
+        bar.update(done - bar.n)
+
+    try:
+        summary = services.run_insights(person=person, team=team, all_subjects=bool(options.get("all")),
+                                        actor_label="cli:insights run", progress=progress)
+    finally:
+        bar.close()
     if options.get("json"):
         write_json(command, summary.to_json())
         return 0

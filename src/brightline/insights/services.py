@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
@@ -144,12 +144,13 @@ def _content_hash(draft: core.SignalDraft) -> str:
                          "window": [draft.window_start, draft.window_end]})
 
 
-def _model_for(draft: core.SignalDraft) -> tuple[str, str]:
+def _model_for(draft: core.SignalDraft, versions: dict[str, str] | None = None) -> tuple[str, str]:
+    """The model (name, version) behind a draft; ``versions``: ``core.model_versions()`` if already read."""
     if draft.key.startswith(PACKET_CHECK_PREFIX):
         # A packet check reads citations only, no model: it is refreshed on every save of the packet.
         return "rule", ALGORITHM_VERSION
     kind = draft.kind
-    versions = core.model_versions()
+    versions = versions or core.model_versions()
     if kind in {"theme", "theme_summary", "contradiction"}:
         return "minilm-static", f"{versions['embeddings']}+{versions['themes']}"
     if kind == "emergent_theme":
@@ -184,6 +185,10 @@ class SignalOwners:
             partners = Person.objects.filter(is_active=True, access_role__in=["people_partner", "admin"])
             self._partner.append(partners.order_by("-access_role", "pk").first())  # people_partner before admin
         return self._partner[0]
+
+    def know_team_managers(self, managers: dict[int, Person | None]) -> None:
+        """Managers already read, by team id (``team_manager`` of each)."""
+        self._team_managers.update(managers)
 
     def team_manager(self, team: Team) -> Person | None:
         if team.pk not in self._team_managers:
@@ -232,53 +237,77 @@ def _store(subject_key: str, drafts: Sequence[core.SignalDraft], *, person: Pers
            owners: dict[str, Person | None], summary: RunSummary, scope: QuerySet[Signal] | None = None) -> None:
     """Upsert drafts by key; retire the current signals of the subject (or of ``scope``, a part of them)
     that were not produced again. A new signal gets its owner (``owners`` by key, else the policy's)."""
-    by_policy = SignalOwners()
     existing = {s.key: s for s in (_current(person=person, team=team) if scope is None else scope)}
-    produced: set[str] = set()
-    for draft in drafts:
-        produced.add(draft.key)
-        summary.kinds[draft.kind] += 1
-        previous = existing.get(draft.key)
-        if previous is not None and draft.key.startswith(PACKET_CHECK_PREFIX):
-            # A packet check is about its claim, not about the window it was computed in; saves and runs
-            # fall on different days, so keep the first window and a reviewed check keeps its review
-            # for as long as its claim is unchanged.
-            draft = replace(draft, window_start=previous.window_start, window_end=previous.window_end)
-        content = _content_hash(draft)
-        if previous is not None and previous.content_hash == content:
-            summary.unchanged += 1
-            continue
-        model_name, model_version = _model_for(draft)
-        values = {
-            "kind": draft.kind, "key": draft.key, "person": person, "team": team,
-            "window_start": draft.window_start, "window_end": draft.window_end, "statement": draft.statement,
-            "rule": draft.rule, "cannot_infer": draft.cannot_infer, "enough_data": draft.enough_data,
-            "confidence_label": draft.confidence.label, "confidence_items": draft.confidence.items,
-            "confidence_authors": draft.confidence.authors, "confidence_span_days": draft.confidence.span_days,
-            "confidence_agreement": draft.confidence.agreement,
-            "confidence_reasons": list(draft.confidence.reasons),
-            "item_refs": [ref.to_json() for ref in draft.item_refs],
-            "detail": json.loads(canonical_json(draft.detail)), "model_name": model_name,
-            "model_version": model_version, "content_hash": content,
-            "owner": owners.get(draft.key) or by_policy.owner(draft.kind, person=person, team=team,
-                                                              detail=draft.detail),
-        }
-        if previous is None:
-            Signal.objects.create(**values)
-            summary.created += 1
-        elif previous.status == Signal.Status.PENDING:
-            for name, value in values.items():
-                setattr(previous, name, value)
-            previous.save()
-            summary.updated += 1
-        else:
-            # A reviewed hypothesis keeps its review; the changed one needs a review of its own.
-            previous.is_current = False
-            previous.save(update_fields=["is_current", "updated_at"])
-            Signal.objects.create(**values)
-            summary.updated += 1
-    stale = [s.pk for key, s in existing.items() if key not in produced]
-    summary.retired += Signal.objects.filter(pk__in=stale).update(is_current=False)
+    writes = _SignalWrites(SignalOwners())
+    writes.add(drafts, existing, person=person, team=team, owners=owners, summary=summary)
+    writes.flush(summary)
+
+
+class _SignalWrites:
+    """The signal writes of many subjects, gathered and then written in a few statements (``flush``)."""
+
+    def __init__(self, by_policy: SignalOwners) -> None:
+        self.by_policy = by_policy
+        self.versions: dict[str, str] | None = None  # core.model_versions(), read once when first needed
+        self.created: list[Signal] = []
+        self.stale: list[int] = []
+
+    def add(self, drafts: Sequence[core.SignalDraft], existing: dict[str, Signal], *, person: Person | None,
+            team: Team | None, owners: dict[str, Person | None], summary: RunSummary) -> None:
+        """One subject's drafts against its current signals (``existing``, by key)."""
+        produced: set[str] = set()
+        for draft in drafts:
+            produced.add(draft.key)
+            summary.kinds[draft.kind] += 1
+            previous = existing.get(draft.key)
+            if previous is not None and draft.key.startswith(PACKET_CHECK_PREFIX):
+                # A packet check is about its claim, not about the window it was computed in; saves and runs
+                # fall on different days, so keep the first window and a reviewed check keeps its review
+                # for as long as its claim is unchanged.
+                draft = replace(draft, window_start=previous.window_start, window_end=previous.window_end)
+            content = _content_hash(draft)
+            if previous is not None and previous.content_hash == content:
+                summary.unchanged += 1
+                continue
+            if self.versions is None and not draft.key.startswith(PACKET_CHECK_PREFIX):
+                self.versions = core.model_versions()  # it looks the model files up: once, not per signal
+            model_name, model_version = _model_for(draft, self.versions)
+            values = {
+                "kind": draft.kind, "key": draft.key, "person": person, "team": team,
+                "window_start": draft.window_start, "window_end": draft.window_end, "statement": draft.statement,
+                "rule": draft.rule, "cannot_infer": draft.cannot_infer, "enough_data": draft.enough_data,
+                "confidence_label": draft.confidence.label, "confidence_items": draft.confidence.items,
+                "confidence_authors": draft.confidence.authors, "confidence_span_days": draft.confidence.span_days,
+                "confidence_agreement": draft.confidence.agreement,
+                "confidence_reasons": list(draft.confidence.reasons),
+                "item_refs": [ref.to_json() for ref in draft.item_refs],
+                "detail": json.loads(canonical_json(draft.detail)), "model_name": model_name,
+                "model_version": model_version, "content_hash": content,
+                "owner": owners.get(draft.key) or self.by_policy.owner(draft.kind, person=person, team=team,
+                                                                       detail=draft.detail),
+            }
+            if previous is None:
+                self.created.append(Signal(**values))
+                summary.created += 1
+            elif previous.status == Signal.Status.PENDING:
+                for name, value in values.items():
+                    setattr(previous, name, value)
+                previous.save()
+                summary.updated += 1
+            else:
+                # A reviewed hypothesis keeps its review; the changed one needs a review of its own.
+                previous.is_current = False
+                previous.save(update_fields=["is_current", "updated_at"])
+                self.created.append(Signal(**values))
+                summary.updated += 1
+        self.stale += [s.pk for key, s in existing.items() if key not in produced]
+
+    def flush(self, summary: RunSummary) -> None:
+        Signal.objects.bulk_create(self.created, batch_size=500)
+        for first in range(0, len(self.stale), adapters.IN_CHUNK):
+            summary.retired += Signal.objects.filter(pk__in=self.stale[first:first + adapters.IN_CHUNK]).update(
+                is_current=False)
+        self.created, self.stale = [], []
 
 
 def _current(*, person: Person | None, team: Team | None) -> Iterable[Signal]:
@@ -299,10 +328,26 @@ def _comment_json(comment: core.Comment) -> list[Any]:
     return [comment.id, comment.author_id, comment.text, comment.written_at, comment.prompt]
 
 
+#: People whose inputs are read, analysed and stored together; teams whose delivery data is read together.
+PEOPLE_PER_BATCH = 500
+TEAMS_PER_BATCH = 100
+
+#: ``progress(stage, done, total)``: "people" or "teams", how many of them are done so far, and of how many.
+Progress = Callable[[str, int, int], None]
+
+
+def _no_progress(stage: str, done: int, total: int) -> None:
+    del stage, done, total
+
+
 def run_insights(*, person: Person | None = None, team: Team | None = None, all_subjects: bool = False,
                  today: date | None = None, actor: Person | None = None,
-                 actor_label: str | None = None) -> RunSummary:
-    """Compute signals for one person, one team, or everyone (people, teams and the organisation)."""
+                 actor_label: str | None = None, progress: Progress = _no_progress) -> RunSummary:
+    """Compute signals for one person, one team, or everyone (people, teams and the organisation).
+
+    People are read, analysed and stored in batches of ``PEOPLE_PER_BATCH`` (each kind of input in one
+    query per batch, the signals in a few statements), teams in batches of ``TEAMS_PER_BATCH``; the signals
+    are those a run of one person or one team at a time stores."""
     if sum(bool(x) for x in (person, team, all_subjects)) != 1:
         raise InsightsError(ERR_ONE_SCOPE)
     today = today or timezone.localdate()
@@ -311,13 +356,14 @@ def run_insights(*, person: Person | None = None, team: Team | None = None, all_
     boundaries = get_policy().ai_boundaries
     people: list[Person] = []
     teams: list[Team] = []
+    active = Person.objects.select_related("manager").order_by("name", "pk")
     if person is not None:
         people = [person]
     elif team is not None:
         teams = [team]
-        people = list(Person.objects.filter(team=team, is_active=True))
+        people = list(active.filter(team=team, is_active=True))
     else:
-        people = list(Person.objects.filter(is_active=True))
+        people = list(active.filter(is_active=True))
         teams = list(Team.objects.all())
     comments = adapters.comments_about([p.pk for p in people], start=start, end=today)
     by_subject: dict[str, list[core.Comment]] = {}
@@ -326,32 +372,29 @@ def run_insights(*, person: Person | None = None, team: Team | None = None, all_
     versions = core.model_versions()
     base = {"algorithm": ALGORITHM_VERSION, "models": versions, "taxonomy": theme_index().taxonomy.version,
             "window": [start, today], "boundaries": boundaries}
+    owners = SignalOwners()
 
-    # People: fingerprint first, analyse only the changed ones (in one batch).
-    changed: list[tuple[Person, str, PersonInputs]] = []
-    for subject in people:
-        claims, claim_texts = adapters.claims_of(subject.pk, start=start)
-        inputs = PersonInputs(comments=by_subject.get(str(subject.pk), []),
-                              evidence=adapters.evidence_about(subject.pk, start=start, end=today), claims=claims,
-                              claim_texts=claim_texts, packet_claims=adapters.packet_claims_of(subject.pk))
-        fingerprint = _fingerprint({**base, **inputs.to_json()})
-        key = f"person:{subject.pk}"
-        if _unchanged(key, fingerprint, summary, person=subject, team=None):
-            continue
-        changed.append((subject, fingerprint, inputs))
-    changed_comments = [c for _, _, inputs in changed for c in inputs.comments]
-    analyses, _ = core.analyse_comments(changed_comments, index=theme_index(),
-                                        with_sentiment=boundaries.get("sentiment_enabled", True))
-    by_id = {a.comment_id: a for a in analyses}
-    for subject, fingerprint, inputs in changed:
-        drafts = _person_drafts(subject, inputs, by_id, start=start, end=today, boundaries=boundaries)
-        with transaction.atomic():
-            _store(f"person:{subject.pk}", drafts, person=subject, team=None, owners={}, summary=summary)
-            _remember(f"person:{subject.pk}", fingerprint)
-        summary.subjects_computed += 1
+    # People: fingerprint first, analyse only the changed ones, batch by batch.
+    by_id: dict[str, core.CommentAnalysis] = {}
+    for first in range(0, len(people), PEOPLE_PER_BATCH):
+        batch = people[first:first + PEOPLE_PER_BATCH]
+        _run_people(batch, by_subject, by_id, start=start, today=today, base=base, boundaries=boundaries,
+                    owners=owners, summary=summary)
+        progress("people", first + len(batch), len(people))
 
-    for team in teams:
-        _run_team(team, by_subject, by_id, today=today, base=base, boundaries=boundaries, summary=summary)
+    if teams:
+        members: dict[int, list[int]] = {}
+        if team is None:  # everyone: the members are among the people read above, in the same order
+            for one in people:
+                if one.team_id is not None:
+                    members.setdefault(one.team_id, []).append(one.pk)
+        else:
+            members[team.pk] = [one.pk for one in people]
+        for first in range(0, len(teams), TEAMS_PER_BATCH):
+            batch_teams = teams[first:first + TEAMS_PER_BATCH]
+            _run_teams(batch_teams, members, by_subject, by_id, today=today, base=base, boundaries=boundaries,
+                       owners=owners, summary=summary)
+            progress("teams", first + len(batch_teams), len(teams))
     if all_subjects and boundaries.get("themes_enabled", True):
         _run_organisation(comments, start=start, end=today, base=base, summary=summary)
     # Signals kept from earlier runs follow the policy's owners too (a changed policy, a new manager).
@@ -365,6 +408,71 @@ def run_insights(*, person: Person | None = None, team: Team | None = None, all_
                 "models": core.model_versions()},
                actor_label=actor_label)
     return summary
+
+
+def _stored_fingerprints(keys: list[str]) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for first in range(0, len(keys), adapters.IN_CHUNK):
+        found.update(InputFingerprint.objects.filter(subject_key__in=keys[first:first + adapters.IN_CHUNK])
+                     .values_list("subject_key", "fingerprint"))
+    return found
+
+
+def _current_by_subject(*, person_ids: list[int] | None = None,
+                        team_ids: list[int] | None = None) -> dict[int, dict[str, Signal]]:
+    """The current signals of each person (or each team), by subject id and key."""
+    found: dict[int, dict[str, Signal]] = {pk: {} for pk in (person_ids or team_ids or [])}
+    if person_ids is not None:
+        current = Signal.objects.filter(person_id__in=person_ids, team=None, is_current=True)
+    else:
+        current = Signal.objects.filter(team_id__in=team_ids or [], person=None, is_current=True)
+    for signal in current:
+        subject = signal.person_id if person_ids is not None else signal.team_id
+        found[subject][signal.key] = signal
+    return found
+
+
+def _run_people(batch: list[Person], by_subject: dict[str, list[core.Comment]],
+                analysed: dict[str, core.CommentAnalysis], *, start: date, today: date, base: dict[str, Any],
+                boundaries: dict[str, Any], owners: SignalOwners, summary: RunSummary) -> None:
+    """One batch of people: their inputs in one query per kind, the changed ones analysed together
+    (their comments are added to ``analysed``) and their signals written in one transaction."""
+    ids = [one.pk for one in batch]
+    claims = adapters.claims_of_many(ids, start=start)
+    evidence = adapters.evidence_about_many(ids, start=start, end=today)
+    packet_claims = adapters.packet_claims_of_many(ids)
+    stored = _stored_fingerprints([f"person:{pk}" for pk in ids])
+    changed: list[tuple[Person, str, PersonInputs]] = []
+    unchanged: list[int] = []
+    for subject in batch:
+        inputs = PersonInputs(comments=by_subject.get(str(subject.pk), []), evidence=evidence[subject.pk],
+                              claims=claims[subject.pk][0], claim_texts=claims[subject.pk][1],
+                              packet_claims=packet_claims[subject.pk])
+        fingerprint = _fingerprint({**base, **inputs.to_json()})
+        if stored.get(f"person:{subject.pk}") == fingerprint:
+            unchanged.append(subject.pk)
+            continue
+        changed.append((subject, fingerprint, inputs))
+    if unchanged:
+        summary.subjects_unchanged += len(unchanged)
+        summary.unchanged += Signal.objects.filter(person_id__in=unchanged, team=None, is_current=True).count()
+    if not changed:
+        return
+    changed_comments = [c for _, _, inputs in changed for c in inputs.comments]
+    analyses, _ = core.analyse_comments(changed_comments, index=theme_index(),
+                                        with_sentiment=boundaries.get("sentiment_enabled", True))
+    analysed.update((a.comment_id, a) for a in analyses)
+    dimensions = _claim_dimensions([(claim, inputs.claim_texts) for _, _, inputs in changed
+                                    for claim in inputs.claims])
+    existing = _current_by_subject(person_ids=[subject.pk for subject, _, _ in changed])
+    writes = _SignalWrites(owners)
+    for subject, _, inputs in changed:
+        drafts = _person_drafts(subject, inputs, analysed, dimensions, start=start, end=today, boundaries=boundaries)
+        writes.add(drafts, existing[subject.pk], person=subject, team=None, owners={}, summary=summary)
+    with transaction.atomic():
+        writes.flush(summary)
+        _remember_many([(f"person:{subject.pk}", fingerprint) for subject, fingerprint, _ in changed])
+    summary.subjects_computed += len(changed)
 
 
 def _unchanged(key: str, fingerprint: str, summary: RunSummary, *, person: Person | None, team: Team | None) -> bool:
@@ -381,6 +489,14 @@ def _unchanged(key: str, fingerprint: str, summary: RunSummary, *, person: Perso
 
 def _remember(key: str, fingerprint: str) -> None:
     InputFingerprint.objects.update_or_create(subject_key=key, defaults={"fingerprint": fingerprint})
+
+
+def _remember_many(fingerprints: list[tuple[str, str]]) -> None:
+    """Store many subjects' fingerprints in a few statements (an insert that updates the existing rows)."""
+    InputFingerprint.objects.bulk_create(
+        [InputFingerprint(subject_key=key, fingerprint=fingerprint) for key, fingerprint in fingerprints],
+        update_conflicts=True, unique_fields=["subject_key"], update_fields=["fingerprint", "computed_at"],
+        batch_size=500)
 
 
 @dataclass(frozen=True)
@@ -407,8 +523,9 @@ class PersonInputs:
         }
 
 
-def _person_drafts(subject: Person, inputs: PersonInputs, analyses: dict[str, core.CommentAnalysis], *,
-                   start: date, end: date, boundaries: dict[str, Any]) -> list[core.SignalDraft]:
+def _person_drafts(subject: Person, inputs: PersonInputs, analyses: dict[str, core.CommentAnalysis],
+                   dimensions: dict[str, tuple[str, ...]], *, start: date, end: date,
+                   boundaries: dict[str, Any]) -> list[core.SignalDraft]:
     comments, evidence, claims = inputs.comments, inputs.evidence, inputs.claims
     who = core.Subject("person", str(subject.pk))
     themes = [analyses[c.id].themes for c in comments]
@@ -430,7 +547,7 @@ def _person_drafts(subject: Person, inputs: PersonInputs, analyses: dict[str, co
     if boundaries.get("sentiment_enabled", True) and comments:
         drafts.append(core.sentiment_drift(who, comments, sentiments, window_start=start, window_end=comment_end))
     drafts += core.unsupported_claim_signals(who, claims, window_start=start, window_end=end)
-    claims = _with_dimensions(claims, inputs.claim_texts)
+    claims = [replace(claim, dimensions=dimensions[claim.ref.id]) for claim in claims]
     # An accomplishment chosen for a draft packet is reported once, as a claim of that packet.
     in_packets = {c.ref.id for c in inputs.packet_claims if c.part == "accomplishment"}
     claims = [c for c in claims if c.cited or not (c.ref.kind == "accomplishment" and c.ref.id in in_packets)]
@@ -440,20 +557,18 @@ def _person_drafts(subject: Person, inputs: PersonInputs, analyses: dict[str, co
     return drafts
 
 
-def _with_dimensions(claims: list[core.Claim], texts: dict[str, str]) -> list[core.Claim]:
-    """Which evaluation dimensions each claim speaks to, from the themes of its narrative."""
+def _claim_dimensions(claims: list[tuple[core.Claim, dict[str, str]]]) -> dict[str, tuple[str, ...]]:
+    """Which evaluation dimensions each claim speaks to, from the themes of its narrative (``texts`` by claim
+    id), by claim id: the narratives of many people's claims are matched in one call."""
     if not claims:
-        return claims
+        return {}
     index = theme_index()
-    as_comments = [core.Comment(id=c.ref.id, author_id=None, subject_id="", text=texts.get(c.ref.id, ""),
-                                written_at=datetime.now(UTC)) for c in claims]
+    moment = datetime.now(UTC)
+    as_comments = [core.Comment(id=claim.ref.id, author_id=None, subject_id="", text=texts.get(claim.ref.id, ""),
+                                written_at=moment) for claim, texts in claims]
     matched = core.assign_themes(as_comments, index, embedder=embed)
-    result = []
-    for claim, found in zip(claims, matched, strict=True):
-        dimensions = tuple(sorted({index.taxonomy.theme(t).dimension for t in found.theme_ids}))
-        result.append(core.Claim(ref=claim.ref, title=claim.title, checked_text=claim.checked_text, cited=claim.cited,
-                                 claimed_numbers=claim.claimed_numbers, dimensions=dimensions, made_on=claim.made_on))
-    return result
+    return {claim.ref.id: tuple(sorted({index.taxonomy.theme(t).dimension for t in found.theme_ids}))
+            for (claim, _texts), found in zip(claims, matched, strict=True)}
 
 
 def recheck_changed_packets(sender: Any, *, actor: Person | None, review_id: int | None = None,
@@ -496,53 +611,85 @@ def refresh_packet_checks(*, review_id: int | None = None, accomplishment_id: in
     return checked
 
 
-def _run_team(team: Team, by_subject: dict[str, list[core.Comment]], analysed: dict[str, core.CommentAnalysis], *,
-              today: date, base: dict[str, Any], boundaries: dict[str, Any], summary: RunSummary) -> None:
-    """Trend breaks, theme summaries and sentiment drift of one team, over its active members' feedback.
+def _team_managers(teams: list[Team]) -> dict[int, Person | None]:
+    """``team_manager`` of many teams in two queries, by team id."""
+    reports: dict[int, Counter[int]] = {team.pk: Counter() for team in teams}
+    for team_id, manager_id in Person.objects.filter(team__in=teams, is_active=True, manager__isnull=False) \
+            .values_list("team_id", "manager_id"):
+        reports[team_id][manager_id] += 1
+    chosen = {pk: max(managers.items(), key=lambda pair: (pair[1], -pair[0]))[0]
+              for pk, managers in reports.items() if managers}
+    found = Person.objects.in_bulk(set(chosen.values()))
+    return {team.pk: found.get(chosen[team.pk]) if team.pk in chosen else None for team in teams}
+
+
+def _run_teams(teams: list[Team], members: dict[int, list[int]], by_subject: dict[str, list[core.Comment]],
+               analysed: dict[str, core.CommentAnalysis], *, today: date, base: dict[str, Any],
+               boundaries: dict[str, Any], owners: SignalOwners, summary: RunSummary) -> None:
+    """Trend breaks, theme summaries and sentiment drift of a batch of teams, each over its active members'
+    feedback (``members``: their ids by team id, in name order).
 
     ``analysed`` holds the comments the people step already analysed; only the others are analysed here.
     """
-    members = list(Person.objects.filter(team=team, is_active=True).values_list("pk", flat=True))
-    comments = [c for pk in members for c in by_subject.get(str(pk), [])]
     end = datetime.combine(today, time(0), tzinfo=UTC)
     start = today - timedelta(days=WINDOW_DAYS)
-    who = core.Subject("team", str(team.pk))
-    series = (adapters.team_series(team, start=end - timedelta(weeks=TREND_WEEKS), end=end, subject=who)
-              if boundaries.get("trend_breaks_enabled", True) else [])
-    owner = team_manager(team)
-    evidence_counts = adapters.team_evidence_counts(team, start=start, end=today)
-    fingerprint = _fingerprint({**base, "comments": [_comment_json(c) for c in comments],
-                                "series": [[s.name, s.points] for s in series], "evidence_counts": evidence_counts,
-                                "owner": owner.pk if owner else None})
-    key = f"team:{team.pk}"
-    if _unchanged(key, fingerprint, summary, person=None, team=team):
+    subjects = {team.pk: core.Subject("team", str(team.pk)) for team in teams}
+    series = (adapters.teams_series([(team, subjects[team.pk]) for team in teams],
+                                    start=end - timedelta(weeks=TREND_WEEKS), end=end)
+              if boundaries.get("trend_breaks_enabled", True) else {})
+    managers = _team_managers(teams)
+    owners.know_team_managers(managers)
+    evidence_counts = adapters.teams_evidence_counts(teams, start=start, end=today)
+    stored = _stored_fingerprints([f"team:{team.pk}" for team in teams])
+    changed: list[tuple[Team, str, list[core.Comment]]] = []
+    unchanged: list[int] = []
+    for team in teams:
+        comments = [c for pk in members.get(team.pk, []) for c in by_subject.get(str(pk), [])]
+        owner = managers[team.pk]
+        fingerprint = _fingerprint({**base, "comments": [_comment_json(c) for c in comments],
+                                    "series": [[s.name, s.points] for s in series.get(team.pk, [])],
+                                    "evidence_counts": evidence_counts[team.pk],
+                                    "owner": owner.pk if owner else None})
+        if stored.get(f"team:{team.pk}") == fingerprint:
+            unchanged.append(team.pk)
+        else:
+            changed.append((team, fingerprint, comments))
+    if unchanged:
+        summary.subjects_unchanged += len(unchanged)
+        summary.unchanged += Signal.objects.filter(team_id__in=unchanged, person=None, is_current=True).count()
+    if not changed:
         return
-    drafts: list[core.SignalDraft] = []
-    owners: dict[str, Person | None] = {}
-    for one in series:
-        for draft in core.trend_break_signals(one, owner=str(owner.pk) if owner else None,
-                                              owner_name=owner.name if owner else ""):
-            drafts.append(draft)
-            owners[draft.key] = owner
     with_themes, with_sentiment = boundaries.get("themes_enabled", True), boundaries.get("sentiment_enabled", True)
-    if comments and (with_themes or with_sentiment):
-        missing = [c for c in comments if c.id not in analysed]
+    if with_themes or with_sentiment:
+        missing = [c for _, _, comments in changed for c in comments if c.id not in analysed]
         fresh, _ = core.analyse_comments(missing, index=theme_index(), with_sentiment=with_sentiment)
-        analyses = {**{c.id: analysed[c.id] for c in comments if c.id in analysed},
-                    **{a.comment_id: a for a in fresh}}
-        comment_end = max([today, *(c.written_at.date() for c in comments)])
-        if with_themes:
-            drafts += core.summarise_themes(
-                who, comments, [analyses[c.id].themes for c in comments], taxonomy=theme_index().taxonomy,
-                window_start=start, window_end=comment_end, evidence_counts=evidence_counts,
-                sentiments={c.id: analyses[c.id].sentiment.label for c in comments} if with_sentiment else None)
-        if with_sentiment:
-            drafts.append(core.sentiment_drift(who, comments, {c.id: analyses[c.id].sentiment for c in comments},
-                                               window_start=start, window_end=comment_end))
+        analysed = {**analysed, **{a.comment_id: a for a in fresh}}
+    existing = _current_by_subject(team_ids=[team.pk for team, _, _ in changed])
+    writes = _SignalWrites(owners)
+    for team, _, comments in changed:
+        who, owner = subjects[team.pk], managers[team.pk]
+        drafts: list[core.SignalDraft] = []
+        by_key: dict[str, Person | None] = {}
+        for one in series.get(team.pk, []):
+            for draft in core.trend_break_signals(one, owner=str(owner.pk) if owner else None,
+                                                  owner_name=owner.name if owner else ""):
+                drafts.append(draft)
+                by_key[draft.key] = owner
+        if comments and (with_themes or with_sentiment):
+            comment_end = max([today, *(c.written_at.date() for c in comments)])
+            if with_themes:
+                drafts += core.summarise_themes(
+                    who, comments, [analysed[c.id].themes for c in comments], taxonomy=theme_index().taxonomy,
+                    window_start=start, window_end=comment_end, evidence_counts=evidence_counts[team.pk],
+                    sentiments={c.id: analysed[c.id].sentiment.label for c in comments} if with_sentiment else None)
+            if with_sentiment:
+                drafts.append(core.sentiment_drift(who, comments, {c.id: analysed[c.id].sentiment for c in comments},
+                                                   window_start=start, window_end=comment_end))
+        writes.add(drafts, existing[team.pk], person=None, team=team, owners=by_key, summary=summary)
     with transaction.atomic():
-        _store(key, drafts, person=None, team=team, owners=owners, summary=summary)
-        _remember(key, fingerprint)
-    summary.subjects_computed += 1
+        writes.flush(summary)
+        _remember_many([(f"team:{team.pk}", fingerprint) for team, fingerprint, _ in changed])
+    summary.subjects_computed += len(changed)
 
 
 def _run_organisation(comments: list[core.Comment], *, start: date, end: date, base: dict[str, Any],

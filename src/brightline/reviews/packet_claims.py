@@ -9,12 +9,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from django.db.models import Prefetch
+
 from brightline.core.insights import ItemRef, PacketClaim
 from brightline.core.narrative import find_citations
 from brightline.feedback.models import Accomplishment
 from brightline.insights.adapters import accomplishment_evidence_ids
 from brightline.people.models import Dimension
-from brightline.reviews.models import DRAFT_PACKET_PHASES, Review
+from brightline.reviews.models import DRAFT_PACKET_PHASES, PacketItem, Review
 
 # The manager's narrative fields and how a reader calls them.
 NARRATIVE_FIELDS = (("manager_summary", "summary"), ("cross_functional_impact", "cross-functional impact"),
@@ -37,10 +39,12 @@ def _packet_citations(text: str, references: Iterable[str] = ()) -> tuple[tuple[
 
 
 def draft_packet_claims(*, person_id: int | None = None, review_id: int | None = None,
-                        accomplishment_id: int | None = None) -> dict[int, tuple[int, list[PacketClaim]]]:
+                        accomplishment_id: int | None = None,
+                        person_ids: Iterable[int] | None = None) -> dict[int, tuple[int, list[PacketClaim]]]:
     """``{review id: (person id, claims)}`` of the draft packets (before calibration) in scope, by review id:
-    the person's, the one review's, or those that chose the accomplishment (its packet item outlives a
-    deleted accomplishment, so this answers right after a deletion too).
+    the person's, the one review's, those that chose the accomplishment (its packet item outlives a
+    deleted accomplishment, so this answers right after a deletion too), or those of many people
+    (``person_ids``, in a fixed number of queries).
 
     The self review and the chosen accomplishments are the person's; the assessment of each dimension
     (once it has an outcome or a rationale) and the narrative fields (once written) are the manager's.
@@ -48,24 +52,35 @@ def draft_packet_claims(*, person_id: int | None = None, review_id: int | None =
     reviews = Review.objects.filter(cycle__phase__in=DRAFT_PACKET_PHASES)
     if person_id is not None:
         reviews = reviews.filter(person_id=person_id)
+    if person_ids is not None:
+        reviews = reviews.filter(person_id__in=list(person_ids))
     if review_id is not None:
         reviews = reviews.filter(pk=review_id)
     if accomplishment_id is not None:
         reviews = reviews.filter(packet_items__kind="accomplishment", packet_items__selected_accomplishment=True,
                                  packet_items__object_id=str(accomplishment_id))
+    chosen_items = Prefetch("packet_items", to_attr="chosen_accomplishments", queryset=PacketItem.objects.filter(
+        kind="accomplishment", selected_accomplishment=True).only("review_id", "object_id"))
+    found = list(reviews.distinct().select_related("cycle").prefetch_related("assessments", chosen_items)
+                 .order_by("pk"))
+    wanted = {int(item.object_id) for review in found for item in review.chosen_accomplishments}
+    accomplishments = {accomplishment.pk: accomplishment for accomplishment in Accomplishment.objects.filter(
+        pk__in=sorted(wanted)).prefetch_related("evidence").order_by("pk")}
     packets: dict[int, tuple[int, list[PacketClaim]]] = {}
-    for review in reviews.distinct().select_related("cycle").prefetch_related("assessments").order_by("pk"):
-        packets[review.pk] = (review.person_id, _claims_of(review))
+    for review in found:
+        chosen = sorted({int(item.object_id) for item in review.chosen_accomplishments} & accomplishments.keys())
+        packets[review.pk] = (review.person_id, _claims_of(review, [accomplishments[pk] for pk in chosen]))
     return packets
 
 
 def answer_draft_packet_claims(sender: Any, **scope: Any) -> dict[int, tuple[int, list[PacketClaim]]]:
     """The receiver of insights' ``draft_packet_claims`` signal."""
     return draft_packet_claims(person_id=scope.get("person_id"), review_id=scope.get("review_id"),
-                               accomplishment_id=scope.get("accomplishment_id"))
+                               accomplishment_id=scope.get("accomplishment_id"), person_ids=scope.get("person_ids"))
 
 
-def _claims_of(review: Review) -> list[PacketClaim]:
+def _claims_of(review: Review, chosen: list[Accomplishment]) -> list[PacketClaim]:
+    """The claims of one packet; ``chosen``: its chosen accomplishments that still exist, in id order."""
     dimensions = dict(Dimension.choices)
     claims: list[PacketClaim] = []
     common: dict[str, Any] = {"packet": str(review.pk), "packet_name": review.cycle.name}
@@ -74,10 +89,7 @@ def _claims_of(review: Review) -> list[PacketClaim]:
         human, ai = _packet_citations(review.self_review_context)
         claims.append(PacketClaim(ref=review_ref, part="self_review", slot="context", label="the self review",
                                   written_by="person", cited=human, ai_cited=ai, **common))
-    chosen = review.packet_items.filter(kind="accomplishment", selected_accomplishment=True).values_list(
-        "object_id", flat=True)
-    for accomplishment in Accomplishment.objects.filter(pk__in=list(chosen)).prefetch_related(
-            "evidence").order_by("pk"):
+    for accomplishment in chosen:
         cited = tuple(ItemRef("evidence_item", str(pk)) for pk in sorted(accomplishment_evidence_ids(accomplishment)))
         claims.append(PacketClaim(
             ref=ItemRef("accomplishment", str(accomplishment.pk)), part="accomplishment",

@@ -50,6 +50,9 @@ MAX_TOKENS = 256
 # Rows of one forward pass are chosen so that rows x padded length stays near this many tokens:
 # large enough for BLAS to be efficient, small enough that the attention scores stay a few MB.
 TOKENS_PER_BATCH = 2048
+#: How many distinct texts an encoder remembers the vectors of (about 1.5 kB each), so a sentence repeated
+#: across calls (templates, batches of one ``insights run``) is encoded once.
+REMEMBERED_TEXTS = 50_000
 REQUIRED_FILES = ("model.safetensors", "tokenizer.json", "config.json")
 CONTEXTUAL_MODEL_MISSING_NOTICE = (
     "The contextual language model (all-MiniLM-L6-v2) is not installed, so the fast static model is used. "
@@ -154,6 +157,7 @@ class ContextualEncoder:
         self.tokenizer.no_padding()
         self.tokenizer.enable_truncation(max_length=MAX_TOKENS)
         self.dimension = int(config["hidden_size"])
+        self._remembered: dict[str, NDArray[np.float32]] = {}
 
     def token_ids(self, texts: Sequence[str]) -> list[list[int]]:
         """Each text's token ids, ``[CLS]`` … ``[SEP]``, cut at 256 tokens."""
@@ -166,11 +170,27 @@ class ContextualEncoder:
         on the others in the call beyond float rounding (1e-6)."""
         if isinstance(texts, str):
             raise TypeError(TEXTS_NOT_A_SEQUENCE_ERROR)
-        # A repeated text ("LGTM", a template's sentence) is encoded once.
+        # A repeated text ("LGTM", a template's sentence) is encoded once, in this call and in later calls
+        # while it is among the last REMEMBERED_TEXTS texts encoded (a run reads its people batch by batch).
         first: dict[str, int] = {}
         positions = np.array([first.setdefault(text, len(first)) for text in texts], dtype=np.int64)
-        if len(first) < len(positions):
-            return self.encode(list(first))[positions]
+        distinct = list(first)
+        new = [text for text in distinct if text not in self._remembered]
+        if new:
+            vectors = self._encode_distinct(new)
+            if len(self._remembered) + len(new) > REMEMBERED_TEXTS:
+                self._remembered.clear()
+            self._remembered.update(zip(new, vectors, strict=True))
+            found = dict(zip(new, vectors, strict=True))
+        else:
+            found = {}
+        if not distinct:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        unique = np.stack([found[text] if text in found else self._remembered[text] for text in distinct])
+        return np.asarray(unique[positions], dtype=np.float32)
+
+    def _encode_distinct(self, texts: list[str]) -> NDArray[np.float32]:
+        """``encode`` of distinct texts, none of them remembered."""
         ids = self.token_ids(texts)
         result = np.zeros((len(ids), self.dimension), dtype=np.float32)
         order = np.argsort([len(row) for row in ids], kind="stable")
