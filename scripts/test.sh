@@ -55,6 +55,6 @@ echo "== Test suite on PostgreSQL"
 DATABASE_URL="postgres://postgres@127.0.0.1:$pg_port/brightline" .venv/bin/pytest "${parallel[@]}" "$@" || status=1
 echo "== Date sensitivity on PostgreSQL: the demo tests again with the clock a year ahead"
 BRIGHTLINE_TEST_CLOCK_SHIFT_DAYS=365 DATABASE_URL="postgres://postgres@127.0.0.1:$pg_port/brightline" \
-  .venv/bin/pytest "${parallel[@]}" -q tests/test_demo_coherence.py tests/test_governance_demo.py tests/test_evidence_demo.py \
+  .venv/bin/pytest "${parallel[@]}" -q tests/test_demo_coherence.py tests/test_governance_demo.py \
   || status=1
 exit $status

@@ -80,7 +80,6 @@ LONGEST_FILES_FIRST = (
     "tests/test_browser_layout.py",
     "tests/test_browser_personas.py",
     "tests/test_governance_demo.py",
-    "tests/test_reviews_demo.py",
     "tests/test_insights_api.py",
 )
 

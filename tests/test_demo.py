@@ -10,6 +10,7 @@ from django.core.management import call_command
 
 from brightline.demo import DEMO_PASSWORD, ERR_OTHER_DATA
 from brightline.people.models import Person, Team
+from tests.demo_helpers import demo_transaction, reset_sequences
 
 pytestmark = pytest.mark.django_db
 
@@ -20,8 +21,25 @@ def load(*args: str) -> dict:
     return json.loads(out.getvalue())
 
 
-def test_it_builds_a_realistic_organisation_and_prints_the_accounts(client):
-    result = load()
+def test_it_refuses_to_mix_the_demo_into_real_data(personas):
+    out, err = io.StringIO(), io.StringIO()
+    with pytest.raises(SystemExit):
+        call_command("demo", "load", stdout=out, stderr=err)
+    assert ERR_OTHER_DATA.format(count=Person.objects.count()) in err.getvalue()
+
+
+@pytest.fixture(scope="module")
+def loaded(django_db_setup, django_db_blocker):
+    """One load through the command for the module (rolled back at its end); that the same seed builds the same
+    records is tests/test_demo_coherence.py's, which loads twice."""
+    with demo_transaction(django_db_blocker), django_db_blocker.unblock():
+        reset_sequences()
+        yield load()
+
+
+def test_it_builds_a_realistic_organisation_and_prints_the_accounts(loaded, client):
+    result = loaded
+    assert result["created"] is True
     assert result["password"] == DEMO_PASSWORD
     roles = {account["role"] for account in result["accounts"]}
     assert {"employee", "manager", "people_partner", "leader"} <= roles
@@ -37,45 +55,17 @@ def test_it_builds_a_realistic_organisation_and_prints_the_accounts(client):
         assert client.login(username=account["username"], password=result["password"])
 
 
-def test_loading_twice_changes_nothing(db):
-    load()
+def test_loading_twice_changes_nothing(loaded, db):
     before = (Person.objects.count(), Team.objects.count())
     second = load()
     assert second["created"] is False
+    assert second["accounts"] == loaded["accounts"]
     assert (Person.objects.count(), Team.objects.count()) == before
 
 
-def test_the_same_seed_builds_the_same_people(django_db_blocker):
-    load("--seed", "11")
-    first = list(Person.objects.order_by("employee_id").values_list("employee_id", "name", "level__code",
-                                                                     "timezone", "team__slug"))
-    Person.objects.update(manager=None)
-    Person.objects.all().delete()
-    from django.contrib.auth import get_user_model
-
-    from brightline.people.models import CareerLadder, PrincipleSet
-
-    get_user_model().objects.all().delete()
-    Team.objects.all().delete()
-    PrincipleSet.objects.all().delete()
-    CareerLadder.objects.all().delete()
-    load("--seed", "11")
-    second = list(Person.objects.order_by("employee_id").values_list("employee_id", "name", "level__code",
-                                                                      "timezone", "team__slug"))
-    assert first == second
-
-
-def test_it_refuses_to_mix_the_demo_into_real_data(personas):
-    out, err = io.StringIO(), io.StringIO()
-    with pytest.raises(SystemExit):
-        call_command("demo", "load", stdout=out, stderr=err)
-    assert ERR_OTHER_DATA.format(count=Person.objects.count()) in err.getvalue()
-
-
-def test_the_demo_is_audited_and_the_chain_verifies(db):
+def test_the_demo_is_audited_and_the_chain_verifies(loaded, db):
     from brightline.audit.models import AuditEntry
     from brightline.audit.services import verify_chain
 
-    load()
     assert AuditEntry.objects.filter(action="demo.loaded").exists()
     assert verify_chain().ok

@@ -1,6 +1,8 @@
 """The demo is one coherent organisation anchored at the day it is built for: the same seed builds the same records
 with the same timestamps, nothing in it happens after its "today", its audit trail verifies, and every
-persona can log in and open the pages their role is for.
+persona can log in and open the pages their role is for. Then what it holds, area by area: delivery history with
+a trend break, explained signals, review cycles with a calibration change and an appeal, a support plan, a
+promotion case and a growth history.
 """
 
 from __future__ import annotations
@@ -8,6 +10,7 @@ from __future__ import annotations
 import io
 import json
 from datetime import UTC, datetime, time, timedelta
+from html import unescape
 
 import pytest
 from django.apps import apps
@@ -182,3 +185,146 @@ def test_the_people_partner_is_shown_in_her_own_role_not_an_engineering_level(de
     assert "People partner" in body
     assert "Engineering Manager" not in body and "Leads one team of engineers" not in body
     assert "Career ladders" in body
+
+
+# ---- What the loaded demo holds, area by area. The checks only read the demo (what they write, such as access-log
+# rows and sessions, is rolled back with each test's savepoint), so they share this module's load instead of
+# loading the demo again each.
+
+
+def test_the_demo_has_delivery_history_with_a_trend_break_and_citable_items(demo_loads, db):
+    from brightline.evidence.demo import TREND_BREAK_SERVICE, TREND_BREAK_WEEKS_AGO
+    from brightline.evidence.metrics import service_dora
+    from brightline.evidence.models import EvidenceItem, Incident, Service
+
+    assert Service.objects.filter(team__isnull=False).count() >= 8
+    assert Incident.objects.exclude(attribution="none").exists()
+    today = datetime.combine(demo_today(), datetime.min.time(), tzinfo=UTC)
+    service = Service.objects.get(name=TREND_BREAK_SERVICE)
+    break_at = today - timedelta(weeks=TREND_BREAK_WEEKS_AGO)
+    before = service_dora(service, start=today - timedelta(weeks=20), end=break_at)
+    after = service_dora(service, start=break_at, end=today)
+    assert after.deployment_frequency_per_week < before.deployment_frequency_per_week / 2
+    assert after.lead_time_hours.median > 2 * before.lead_time_hours.median
+    kinds = set(EvidenceItem.objects.filter(person__user__username="erin").values_list("kind", flat=True))
+    assert {"merged_change", "incident_handled", "design_doc"} <= kinds
+
+
+def test_the_demo_growth_page_and_team_page_show_explained_signals(demo_loads, db, client):
+    from brightline import access
+    from brightline.dashboards.inbox import inbox_for
+    from brightline.insights.models import Signal
+    from brightline.people.models import Person
+
+    erin = Person.objects.get(user__username="erin")
+    drift = Signal.objects.get(person=erin, kind="sentiment_drift", is_current=True)
+    plotted = [month["month"] for month in drift.detail["months"] if month["shares"] is not None]
+    assert len(plotted) >= 2 and drift.enough_data
+    summary = Signal.objects.get(person=erin, kind="theme_summary", is_current=True)
+    assert summary.statement.startswith("Recurring themes in")
+    assert Signal.objects.filter(person=erin, kind="theme", is_current=True).exists()
+    team = Signal.objects.get(team=erin.team, kind="theme_summary", is_current=True)
+    assert team.enough_data and team.statement.startswith("Recurring themes in")
+
+    client.force_login(erin.user)
+    page = unescape(client.get("/insights/me/").content.decode())
+    assert "Tone of feedback per month" in page and "the self review cites no evidence" in page
+    assert "the manager's assessment of leadership" not in page
+    client.force_login(Person.objects.get(user__username="mo").user)
+    team_page = unescape(client.get(f"/insights/team/{erin.team.slug}/").content.decode())
+    assert "Members it is about" in team_page and team.statement.split(":")[0] in team_page
+    # H4: no demo signal waits without an owner, and each owner may review it.
+    pending = Signal.objects.filter(is_current=True, status=Signal.Status.PENDING).select_related("owner")
+    assert pending.exists() and not pending.filter(owner__isnull=True).exists()
+    assert all(access.can_review_signal(signal.owner, signal) for signal in pending)
+    # The owners find them in "Needs you now" on their home page.
+    mo = Person.objects.get(user__username="mo")
+    owned = [item for item in inbox_for(mo) if item.kind == "signals"]
+    assert owned, "Mo owns the pending signals about his reports"
+    client.force_login(mo.user)
+    home = unescape(client.get("/").content.decode())
+    assert "Needs you now" in home and owned[0].title in home
+
+
+def test_the_demo_has_two_closed_cycles_where_every_outcome_cites_evidence(demo_loads, db):
+    from brightline.reviews.models import DecisionMemo, DimensionAssessment, Phase, ReviewCycle
+
+    cycles = ReviewCycle.objects.filter(phase=Phase.CLOSED).order_by("opened_at")
+    assert [(c.name, c.phase) for c in cycles] == [(demo_cycle_name("older"), Phase.CLOSED),
+                                                   (demo_cycle_name("decided"), Phase.CLOSED)]
+    assert not DimensionAssessment.objects.filter(review__cycle__in=cycles, citations=[]).exists()
+    assert DecisionMemo.objects.count() == sum(c.reviews.count() for c in cycles)
+
+
+def test_the_demo_has_a_draft_packet_whose_uncited_claims_are_flagged(demo_loads, db):
+    from brightline.insights.models import Signal
+    from brightline.reviews.models import Phase, ReviewCycle
+
+    draft = ReviewCycle.objects.get(name=demo_cycle_name("draft"))
+    assert draft.phase == Phase.MANAGER_ASSESSMENT and not draft.reviews.filter(memo__isnull=False).exists()
+    review = draft.reviews.get(person__user__username="erin")
+    flagged = set(Signal.objects.filter(person=review.person, is_current=True, status="pending",
+                                        key__startswith=f"missing_evidence:packet:{review.pk}:")
+                  .values_list("key", flat=True))
+    prefix = f"missing_evidence:packet:{review.pk}:"
+    # The self review, Mo's leadership assessment and his summary cite nothing; the cited ones are not flagged.
+    assert flagged == {f"{prefix}self_review:context", f"{prefix}assessment:leadership",
+                       f"{prefix}narrative:manager_summary"}
+
+
+def test_the_demo_records_a_calibration_change_with_its_reason_and_an_appeal(demo_loads, db):
+    from brightline.reviews.models import CalibrationChange, DecisionMemo, ReviewCycle
+
+    change = CalibrationChange.objects.filter(source="calibration", assessment__review__person__user__username="erin")
+    assert change.exists() and "incident debrief" in change.get().reason and change.get().citations
+    decided = demo_cycle_name("decided")
+    erin_memo = DecisionMemo.objects.get(review__person__user__username="erin", review__cycle__name=decided)
+    assert erin_memo.sections["calibration_changes"] and erin_memo.accountable.user.username == "lee"
+    assert ReviewCycle.objects.get(name=decided).reviews.get(person__user__username="pat").appeals.exists()
+
+
+def test_the_demo_support_plan_is_active_with_check_ins_and_the_employees_voice(demo_loads, db):
+    from brightline.support.models import SupportPlan
+
+    plan = SupportPlan.objects.get()
+    assert plan.status == "active" and plan.diagnosis == "temporary_overload"
+    assert plan.check_ins.count() == 2 and plan.comments.get().author == plan.person
+
+
+def test_the_demo_has_a_promotion_case_with_cited_evidence_and_a_panel_outside_the_chain(demo_loads, db, client):
+    from brightline.people.models import Person
+    from brightline.promotions import services
+    from brightline.promotions.models import PromotionCase
+
+    case = PromotionCase.objects.select_related("person", "nominated_by").get()
+    assert (case.person.name, case.nominated_by.name, case.status) == ("Pat Nguyen", "Mo Haddad", "panel")
+    assert case.citations.count() >= 4
+    seats = list(case.panelists.select_related("person"))
+    assert len(seats) >= services.MIN_PANEL_SIZE and all(seat.conflict == "" for seat in seats)
+    chain = {case.person.manager_id, case.person.manager.manager_id}
+    assert not chain & {seat.person_id for seat in seats}
+    pat = Person.objects.get(name="Pat Nguyen")
+    client.force_login(pat.user)
+    assert client.get(f"/promotions/{case.pk}/").status_code == 200
+    client.force_login(Person.objects.get(name="Erin Okafor").user)
+    assert client.get(f"/promotions/{case.pk}/").status_code == 403
+
+
+def test_the_demo_builds_a_deterministic_growth_history(demo_loads, db, client_for):
+    from brightline.feedback import services
+    from brightline.feedback.models import Accomplishment, Checkpoint, FeedbackRequest, ImpactDraft
+    from brightline.people.models import Person
+
+    erin, mo = Person.objects.get(user__username="erin"), Person.objects.get(user__username="mo")
+    assert Accomplishment.objects.filter(person=erin, period="2026-H2").count() == 4
+    assert Accomplishment.objects.filter(person=erin, risk_not_worked_out=True).count() == 1
+    assert all(item.evidence.exists() for item in Accomplishment.objects.filter(person=erin))
+    assert Checkpoint.objects.filter(person=erin).count() == 3
+    upward = FeedbackRequest.objects.get(subject=mo, anonymous=True)
+    view = services.visible_feedback(upward)
+    assert view.total >= 3 and len(view.responses) >= 3 and view.themes is not None
+    assert ImpactDraft.objects.filter(person=erin).get().rejected_sentences == []
+    assert services.manager_training_complete(mo)
+    for path in ("/growth/", "/growth/drafts/", "/growth/inbox/"):
+        assert client_for(erin).get(path).status_code == 200
+    assert "Upward feedback" in client_for(mo).get(f"/growth/requests/{upward.pk}/").content.decode()

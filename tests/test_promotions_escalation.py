@@ -1,5 +1,6 @@
 """Promotion cases stuck past a deadline go to the next person who can move them on, who is told in
-"Needs you now"; `brightline promotions list|show|export|escalate`; and a promotion case in the demo."""
+"Needs you now"; and `brightline promotions list|show|export|escalate`. The demo's promotion case is checked in
+tests/test_demo_coherence.py, which loads the demo once for all its read-only checks."""
 
 from __future__ import annotations
 
@@ -95,23 +96,6 @@ def test_the_command_lists_shows_with_a_logged_read_exports_and_escalates(person
     assert json.loads(out.getvalue())["escalated"] == 0
     with pytest.raises(Exception, match="no promotion case with id 999"):
         call_command("promotions", "show", "999")
-
-
-def test_the_demo_has_a_promotion_case_with_cited_evidence_and_a_panel_outside_the_chain(demo, client):
-    from brightline.people.models import Person
-
-    case = PromotionCase.objects.select_related("person", "nominated_by").get()
-    assert (case.person.name, case.nominated_by.name, case.status) == ("Pat Nguyen", "Mo Haddad", "panel")
-    assert case.citations.count() >= 4
-    seats = list(case.panelists.select_related("person"))
-    assert len(seats) >= services.MIN_PANEL_SIZE and all(seat.conflict == "" for seat in seats)
-    chain = {case.person.manager_id, case.person.manager.manager_id}
-    assert not chain & {seat.person_id for seat in seats}
-    pat = Person.objects.get(name="Pat Nguyen")
-    client.force_login(pat.user)
-    assert client.get(f"/promotions/{case.pk}/").status_code == 200
-    client.force_login(Person.objects.get(name="Erin Okafor").user)
-    assert client.get(f"/promotions/{case.pk}/").status_code == 403
 
 
 def _at(day: dt.date):
