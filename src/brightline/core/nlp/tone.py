@@ -24,7 +24,7 @@ flags on its own. :func:`trigger_spans` names the words behind a flag.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -534,6 +534,13 @@ def person_judgement_words(text: str) -> list[ToneTrigger]:
     ("she never fails"): the words behind most flags of the second stage."""
     lexicon = tone_lexicon()
     known = _known_words()
+    return _undenied_words_about_a_person(
+        text, lambda word: (word in known or word.endswith("s")) and _judged(word, lexicon))
+
+
+def _undenied_words_about_a_person(text: str, chosen: Callable[[str], bool]) -> list[ToneTrigger]:
+    """The words ``chosen`` picks in the sentences about a person, unless a "not"/"never" in the three words
+    before denies them."""
     triggers = []
     for sentence in _SENTENCES.finditer(text):
         matches = list(_WORDS.finditer(sentence.group()))
@@ -542,8 +549,7 @@ def person_judgement_words(text: str) -> list[ToneTrigger]:
             continue
         lowered = [token.lower() for token in tokens]
         for index, word in enumerate(lowered):
-            if (word in known or word.endswith("s")) and _judged(word, lexicon) and _NEGATIONS.isdisjoint(
-                    lowered[max(0, index - 3):index]):
+            if chosen(word) and _NEGATIONS.isdisjoint(lowered[max(0, index - 3):index]):
                 start = sentence.start() + matches[index].start()
                 triggers.append(ToneTrigger(start, start + len(word), matches[index].group(),
                                             "judgement of the person"))
@@ -628,20 +634,8 @@ def person_directed(texts: Sequence[str]) -> PersonDirected:
 
 def character_words(text: str) -> list[ToneTrigger]:
     """The character adjectives of sentences about a person ("Addison is consistently sloppy"), unless denied."""
-    lexicon = tone_lexicon()
-    triggers = []
-    for sentence in _SENTENCES.finditer(text):
-        matches = list(_WORDS.finditer(sentence.group()))
-        tokens = [match.group() for match in matches]
-        if not tokens or not _about_a_person(tokens):
-            continue
-        lowered = [token.lower() for token in tokens]
-        for index, word in enumerate(lowered):
-            if word in lexicon.character and _NEGATIONS.isdisjoint(lowered[max(0, index - 3):index]):
-                start = sentence.start() + matches[index].start()
-                triggers.append(ToneTrigger(start, start + len(word), matches[index].group(),
-                                            "judgement of the person"))
-    return triggers
+    character = tone_lexicon().character
+    return _undenied_words_about_a_person(text, lambda word: word in character)
 
 
 def person_reference_starts(text: str) -> frozenset[int]:
