@@ -180,7 +180,8 @@ def _percent(value: float | None) -> str:
 
 
 def _add_import_events_arguments(parser: CommandParser) -> None:
-    parser.add_argument("file", type=Path, help="JSON (a list of events, or a PagerDuty/Opsgenie export) or CSV")
+    parser.add_argument("file", type=Path,
+                        help="JSON (a list of events, or a PagerDuty/Opsgenie export), JSON Lines or CSV")
     parser.add_argument("--dry-run", action="store_true", help="check every record; write nothing")
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
 
@@ -201,7 +202,7 @@ def _import_events(options: dict[str, Any], command: BaseCommand) -> int:
         bar.update(done - bar.n)
 
     try:
-        with path.open("rb") as handle:  # a CSV is read record by record, and held in memory a batch at a time
+        with path.open("rb") as handle:  # read record by record (CSV, JSON array, JSON Lines), a batch at a time
             source, records = parse_event_file(handle)
             result = import_events(records, source=source, actor_label=cli_actor_label(),
                                    dry_run=options["dry_run"], on_progress=progress)

@@ -6,7 +6,8 @@ a CSV file, their line). A valid batch is applied in one transaction, so no even
 half-applied. Records are upserted by ``(source, id)``, so sending the same events again (an
 incident now resolved) updates them.
 
-Memory stays bounded whatever the size of the file: a CSV file is read record by record, each
+Memory stays bounded whatever the size of the file: a CSV file is read record by record (a JSON array element
+by element and JSON Lines line by line, see :mod:`.jsonstream`; a vendor export is read whole), each
 checked record is spooled to a temporary table of the same transaction (``BATCH_SIZE`` at a time),
 the checks that span records (an id sent twice, an incident linked to an unknown deployment) are
 queries on that table, and the writes read it back in batches, deployments first, so links within
@@ -15,13 +16,14 @@ the file resolve. At most ``MAX_ERRORS`` problems are listed; all of them are co
 
 from __future__ import annotations
 
+import io
 import json
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import chain
-from typing import Any, Final
+from typing import IO, Any, Final
 
 from django.db import connection, transaction
 
@@ -46,6 +48,7 @@ from brightline.evidence.models import (
     Service,
     SupportTicket,
 )
+from brightline.evidence.sources.events.jsonstream import JsonText, JsonTextError
 from brightline.evidence.sources.events.mappers import detect_and_map
 from brightline.people.models import Person
 from brightline.policy.services import is_source_allowed
@@ -73,6 +76,13 @@ ERR_LINK: Final = "linked deployment {value!r} is not known (send the deployment
 ERR_DUPLICATE: Final = "id {value!r} appears twice in this batch"
 ERR_FORMAT: Final = "the file is neither JSON nor CSV with a header row: {error}"
 ERR_NO_EVENTS: Final = "the file has a header but no events"
+ERR_JSON_BROKEN: Final = ("the JSON breaks off or is malformed in element {number}, so nothing after it was read: "
+                          "{error}")
+ERR_JSON_AFTER: Final = "the JSON is malformed after the last event: {error}"
+ERR_JSON_LINE: Final = "the line is not valid JSON: {error}"
+JSON_LINES_SUFFIXES: Final = (".jsonl", ".ndjson")
+SNIFF: Final = 1 << 12
+"""Bytes read at a time to find a file's first character, which tells JSON from CSV."""
 
 BATCH_SIZE: Final = 1000
 """Records checked, spooled and written per statement batch: what the import holds in memory at once."""
@@ -103,13 +113,19 @@ class EventImportError(ValueError):
         self.errors = errors
 
 
+class JsonRecord(dict[str, Any]):
+    """One JSON Lines record, with the line of the file it was read from."""
+
+    line: int | None = None
+
+
 class CsvRecord(dict[str, Any]):
     """One CSV data row as an event record, with the (last) line of the file it was read from."""
 
     line: int | None = None
 
 
-def _csv_record(values: dict[str, Any], line: int) -> CsvRecord:
+def _csv_record(values: dict[str, Any], line: int | None) -> CsvRecord:
     record = CsvRecord(values)
     record.line = line
     return record
@@ -154,23 +170,29 @@ class EventImportResult:
 
 
 def parse_event_file(raw: CsvSource) -> tuple[str, Iterable[Any]]:
-    """``(source, records)`` from a JSON document (generic, PagerDuty or Opsgenie) or a CSV file.
+    """``(source, records)`` from a JSON document (generic, PagerDuty or Opsgenie), JSON Lines or a CSV file.
 
-    ``raw`` is the file's bytes or a binary handle; a CSV's records are read as :func:`import_events` uses
-    them, so the handle must stay open until then (a JSON document is one value and is read whole)."""
-    lines = text_lines(raw)
-    leading: list[str] = []
+    ``raw`` is the file's bytes or a binary handle; the records are read as :func:`import_events` uses them, so
+    the handle must stay open until then. A CSV file is read record by record, a JSON array of events (also the
+    ``events`` array of ``{"events": [...]}``) element by element and JSON Lines (one event object per line: a
+    ``.jsonl`` or ``.ndjson`` file, or objects one after another) line by line; a vendor export is one document
+    and is read whole. A JSON text that breaks off or goes wrong after the first event ends the records with one
+    the check refuses, naming where it broke."""
+    handle: IO[bytes] = io.BytesIO(raw) if isinstance(raw, bytes | bytearray) else raw
+    if str(getattr(handle, "name", "")).lower().endswith(JSON_LINES_SUFFIXES):
+        return "events", _json_lines(JsonText(handle))
+    head = b""  # the first bytes, up to the first that is not whitespace, read again by what follows
+    while not head.lstrip(b"\xef\xbb\xbf \t\r\n"):
+        data = handle.read(SNIFF)
+        if not data:
+            break
+        head += data
+    handle = io.BufferedReader(_Prefixed(head, handle))
+    if head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] in {b"[", b"{"}:
+        return _parse_json(JsonText(handle))
+    lines = text_lines(handle)
     try:
-        for text in lines:
-            leading.append(text)
-            if text.strip():
-                break
-        if "".join(leading).lstrip()[:1] in {"[", "{"}:
-            try:
-                return detect_and_map(json.loads("".join(chain(leading, lines))))
-            except (json.JSONDecodeError, ValueError) as error:
-                raise EventImportError([EventError(0, ERR_FORMAT.format(error=error))]) from None
-        records = read_records(chain(leading, lines))
+        records = read_records(lines)
         header = next((fields for _line, fields in records if fields), [])
     except CsvCellError as error:
         raise EventImportError([EventError(0, ERR_FORMAT.format(error=error))]) from None
@@ -179,10 +201,93 @@ def parse_event_file(raw: CsvSource) -> tuple[str, Iterable[Any]]:
     if "type" not in header:
         raise EventImportError([EventError(0, ERR_FORMAT.format(error="no 'type' column"))])
     rows = _csv_records(header, records)
-    first = next(rows, None)
-    if first is None:
+    first_row = next(rows, None)
+    if first_row is None:
         raise EventImportError([EventError(0, ERR_NO_EVENTS)])
-    return "events", chain([first], rows)
+    return "events", chain([first_row], rows)
+
+
+class _Prefixed(io.RawIOBase):
+    """``head`` (bytes already read from ``rest``) and then the rest of ``rest``: one stream, read once."""
+
+    def __init__(self, head: bytes, rest: IO[bytes]):
+        super().__init__()
+        self.head, self.used, self.rest = head, 0, rest
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        if self.used < len(self.head):
+            size = min(len(buffer), len(self.head) - self.used)
+            buffer[:size] = self.head[self.used:self.used + size]
+            self.used += size
+            return size
+        data = self.rest.read(len(buffer))
+        buffer[:len(data)] = data
+        return len(data)
+
+
+def _parse_json(text: JsonText) -> tuple[str, Iterable[Any]]:
+    """A JSON file at its first ``[`` or ``{``: an array of events, ``{"events": [...]}``, a vendor export, one event
+    or JSON Lines (an object followed by more). Malformed JSON before the first event refuses the file."""
+    try:
+        if text.peek() == "[":
+            return "events", _json_elements(text, None)
+        line = text.where(text.pos)[0]
+        head: dict[str, Any] = {}
+        names = text.members(first=True)
+        for name in names:
+            if name == "events" and text.peek() == "[" and not (
+                    isinstance(head.get("incidents"), list) or isinstance(head.get("data"), list)):
+                return "events", _json_elements(text, names)  # its other members are read and set aside
+            head[name] = text.value(limit=None)  # a vendor export's list is read whole
+        if text.peek():  # another value follows the first object: JSON Lines
+            return "events", chain([_json_record(head, line)], _json_lines(text))
+        return detect_and_map(head)
+    except (JsonTextError, ValueError) as error:
+        raise EventImportError([EventError(0, ERR_FORMAT.format(error=error))]) from None
+
+
+def _json_elements(text: JsonText, rest: Iterator[str] | None) -> Iterator[Any]:
+    """The events of a JSON array, read as they are used; ``rest``: the names of the enclosing object's members
+    after the array (their values are read and set aside). Malformed JSON ends the events with a record the check
+    refuses, naming the element (or the end of the events) where it broke."""
+    number, done = 0, False
+    try:
+        for element in text.elements():
+            number += 1
+            yield element
+        done = True
+        for _name in rest or ():
+            text.value(limit=None)
+        text.end()
+    except JsonTextError as error:
+        reason = ERR_JSON_AFTER if done else ERR_JSON_BROKEN
+        yield _csv_record({"_unreadable": reason.format(number=number + 1, error=error)}, None)
+
+
+def _json_record(values: dict[str, Any], line: int) -> JsonRecord:
+    record = JsonRecord(values)
+    record.line = line
+    return record
+
+
+def _json_lines(text: JsonText) -> Iterator[Any]:
+    """One event object per line, read line by line; a line that is not a JSON object is refused by the check,
+    with its line, and the lines after it are still read. An undecodable byte ends the records."""
+    decoder = json.JSONDecoder()
+    try:
+        for line, content in text.lines():
+            try:
+                value = decoder.decode(content)
+            except json.JSONDecodeError as error:
+                yield _json_record({"_unreadable": ERR_JSON_LINE.format(error=f"{error.msg} (column {error.colno})")},
+                                   line)
+                continue
+            yield _json_record(value if isinstance(value, dict) else {"_invalid": True}, line)
+    except JsonTextError as error:
+        yield _csv_record({"_unreadable": str(error)}, error.line)
 
 
 def _time(record: dict[str, Any], name: str, errors: list[str], *, required: bool) -> datetime | None:
