@@ -2,14 +2,17 @@
 
 Usage:
     .venv/bin/python bench/bench_imports.py [--people 10000] [--events 20000] [--answers 20000]
-                                            [--time-off 20000] [--database-url postgres://…]
+                                            [--time-off 20000] [--memory-events 200000]
+                                            [--database-url postgres://…]
 
 Generates a 10,000-row HRIS export (1 CEO, 10 VPs, 100 directors, 1,000 managers, 8,889 engineers; see
 ``bench_import_people.generate``), imports it from a file as ``brightline import people`` does, imports it
 again unchanged, then imports deployment/incident/page events, clarity-survey answers and time-off ranges
 for those people. For each it prints rows/s by the wall clock and by the process's CPU time (on a machine
 shared with other work the CPU figure is the steadier one; with PostgreSQL part of the work is in the
-server, so read the wall clock there). Ends with ``audit verify``. Without --database-url a temporary SQLite
+server, so read the wall clock there). It also compares the peak memory (tracemalloc) of reading and checking
+the same events as CSV, as a one-line JSON array and as JSON Lines (``--memory-events``, default 200,000), next to
+what parsing the JSON document whole takes. Ends with ``audit verify``. Without --database-url a temporary SQLite
 file is used; a given database is migrated and flushed first (use a throw-away one). Targets (issue 19):
 people ≥ 2,000 rows/s, a re-import with no changes under 5 s.
 """
@@ -20,6 +23,7 @@ import argparse
 import csv
 import datetime as dt
 import io
+import json
 import os
 import random
 import sys
@@ -64,6 +68,28 @@ def events_csv(count: int, services: list[str], people: list[str], *, seed: int 
     return out.getvalue().encode()
 
 
+def events_as_json(data: bytes, layout: str) -> bytes:
+    """The events of :func:`events_csv` as a JSON array (one line, as ``json.dump`` writes it) or JSON Lines."""
+    rows = [{key: value for key, value in row.items() if value} for row in csv.DictReader(io.StringIO(data.decode()))]
+    if layout == "lines":
+        return "".join(json.dumps(row) + "\n" for row in rows).encode()
+    return json.dumps(rows).encode()
+
+
+def peak_memory(action: Callable[[], Any]) -> int:
+    """The peak of the memory Python allocates while ``action`` runs (tracemalloc), in bytes."""
+    import gc
+    import tracemalloc
+
+    gc.collect()
+    tracemalloc.start()
+    try:
+        action()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
 def survey_csv(count: int, managers: list[str], *, seed: int = 6) -> bytes:
     rng = random.Random(seed)
     out = io.StringIO()
@@ -101,12 +127,47 @@ def measure(label: str, rows: int, action: Callable[[], Any]) -> tuple[float, fl
     return wall, cpu, result
 
 
+def compare_event_memory(home: Path, count: int, services: list[str], employee_ids: list[str],
+                         import_events: Callable[..., Any], parse_event_file: Callable[..., Any]) -> None:
+    """The peak memory of reading and checking the same events as CSV, as a JSON array and as JSON Lines (a dry
+    run: the writes that follow read the checked records back from the database, whatever the file's format), and
+    of what the import held before JSON was streamed: the whole document, parsed."""
+    data = events_csv(count, services, [f"{pk.lower()}@example.org" for pk in employee_ids], seed=8)
+    files = {"CSV": home / "memory.csv", "JSON array": home / "memory.json", "JSON Lines": home / "memory.jsonl"}
+    files["CSV"].write_bytes(data)
+    files["JSON array"].write_bytes(events_as_json(data, "array"))
+    files["JSON Lines"].write_bytes(events_as_json(data, "lines"))
+    del data
+
+    def dry_run(path: Path) -> Callable[[], Any]:
+        def run() -> Any:
+            with path.open("rb") as handle:
+                source, records = parse_event_file(handle)
+                result = import_events(records, source=source, actor_label="cli:bench", dry_run=True)
+            assert result.deployments + result.incidents + result.pages == count, result
+        return run
+
+    def whole() -> Any:
+        return json.loads(files["JSON array"].read_text())
+
+    dry_run(files["CSV"])()  # what is loaded once (modules, caches), not measured
+    peaks = {label: peak_memory(dry_run(path)) for label, path in files.items()}
+    peaks["JSON array, parsed whole"] = peak_memory(whole)
+    print(f"peak memory reading and checking {count:,} events (dry run; the file: "
+          f"{files['JSON array'].stat().st_size / 2 ** 20:.1f} MiB as JSON, "
+          f"{files['CSV'].stat().st_size / 2 ** 20:.1f} MiB as CSV):")
+    for label, peak in peaks.items():
+        print(f"  {label:<26} {peak / 2 ** 20:8.1f} MiB = {peak / peaks['CSV']:5.2f} x CSV", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--people", type=int, default=10_000)
     parser.add_argument("--events", type=int, default=20_000)
     parser.add_argument("--answers", type=int, default=20_000)
     parser.add_argument("--time-off", type=int, default=20_000)
+    parser.add_argument("--memory-events", type=int, default=200_000,
+                        help="events in the files whose peak memory is compared, CSV against JSON (0: skip)")
     parser.add_argument("--database-url")
     options = parser.parse_args()
     home = fresh_database("bench-imports-", options.database_url)
@@ -165,6 +226,8 @@ def main() -> None:
 
     measure("events, first import", options.events, events)
     measure("events, re-import", options.events, events)
+    if options.memory_events:
+        compare_event_memory(home, options.memory_events, services, employee_ids, import_events, parse_event_file)
     measure("survey answers", options.answers, from_file("survey.csv", import_survey_answers))
     measure("time off", options.time_off, from_file("time_off.csv", import_time_off))
     measure("time off, re-import", options.time_off, from_file("time_off.csv", import_time_off))
