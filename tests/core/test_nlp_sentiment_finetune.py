@@ -76,9 +76,9 @@ def test_the_pytorch_network_is_the_numpy_encoders_network() -> None:
 
 
 def test_exported_weights_load_in_the_numpy_encoder(tmp_path: Path) -> None:
+    module = finetune_module()  # skips without PyTorch, before anything imports it
     import torch
 
-    module = finetune_module()
     folder = installed_folder()
     model, config = module.load_pretrained(folder)
     # Stand-in for tuning: move the top layer's weights, so an export that kept the original would fail.
