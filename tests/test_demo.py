@@ -55,6 +55,14 @@ def test_it_builds_a_realistic_organisation_and_prints_the_accounts(loaded, clie
         assert client.login(username=account["username"], password=result["password"])
 
 
+def test_the_leaders_home_gives_the_delivery_headline_right_after_the_load(loaded, client):
+    """The command computes the dashboards' stored summaries, so the first page a leader opens has them."""
+    lee = Person.objects.get(user__username="lee")
+    client.force_login(lee.user)
+    page = client.get("/").content.decode()
+    assert "deployments a week across" in page
+
+
 def test_loading_twice_changes_nothing(loaded, db):
     before = (Person.objects.count(), Team.objects.count())
     second = load()

@@ -54,6 +54,12 @@ def _load_demo(options: dict[str, Any], command: BaseCommand) -> int:
     except (DemoRefused, ValueError) as error:
         command.stderr.write(str(error))
         return 1
+    if result.created and size == "small":
+        # As after a night of the scheduler: the dashboards' stored summaries (the leader's delivery headline
+        # among them) are there from the first page on.
+        from brightline.rollups.services import refresh
+
+        refresh(everything=True)
     if options["json"]:
         write_json(command, result.to_json())
         return 0
