@@ -42,7 +42,6 @@ from typing import Any
 import numpy as np
 from scipy.optimize import minimize
 from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import f1_score
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPOSITORY / "src"))
@@ -166,10 +165,16 @@ def label_indices(labels: list[str]) -> np.ndarray:
 
 
 def scores(truth: np.ndarray, predicted: np.ndarray) -> dict[str, float]:
-    return {"macro_f1": round(float(f1_score(truth, predicted, labels=[0, 1, 2], average="macro",
-                                             zero_division=0)), 4),
-            "negative_f1": round(float(f1_score(truth, predicted, labels=[NEGATIVE], average=None,
-                                                zero_division=0)[0]), 4)}
+    """Macro-F1 over the three labels and the negative class's F1, as scikit-learn's ``f1_score`` with
+    ``zero_division=0`` gives them (2·TP / (2·TP + FP + FN), 0 where that is 0 / 0), counted in numpy: the
+    oracle below scores 961 offset pairs per source, which scikit-learn's checks made take minutes."""
+    per_label = []
+    for label in range(len(LABELS)):
+        hit, said = truth == label, predicted == label
+        true_positives = int(np.sum(hit & said))
+        denominator = int(np.sum(hit)) + int(np.sum(said))
+        per_label.append(2 * true_positives / denominator if denominator else 0.0)
+    return {"macro_f1": round(float(np.mean(per_label)), 4), "negative_f1": round(float(per_label[NEGATIVE]), 4)}
 
 
 def training_labels(key: str, rows: list[LabelledRow], variant: str,

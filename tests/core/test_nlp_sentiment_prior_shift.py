@@ -100,3 +100,19 @@ def test_it_needs_three_sources_to_calibrate_on_held_out_ones(tmp_path: Path) ->
     shared, _ = write_sources(tmp_path, ["neutral"] * 18)
     with pytest.raises(SystemExit, match="fewer than three"):
         bench_module().evaluate(shared, None, None)
+
+
+def test_the_scores_counted_in_numpy_equal_scikit_learns() -> None:
+    from sklearn.metrics import f1_score
+
+    bench = bench_module()
+    generator = np.random.default_rng(3)
+    for size in (1, 5, 40, 300):
+        for _ in range(25):
+            truth, predicted = generator.integers(0, 3, size), generator.integers(0, 3, size)
+            expected = {
+                "macro_f1": round(float(f1_score(truth, predicted, labels=[0, 1, 2], average="macro",
+                                                 zero_division=0)), 4),
+                "negative_f1": round(float(f1_score(truth, predicted, labels=[bench.NEGATIVE], average=None,
+                                                    zero_division=0)[0]), 4)}
+            assert bench.scores(truth, predicted) == expected
