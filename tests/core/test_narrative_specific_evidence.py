@@ -112,3 +112,36 @@ def test_a_flag_never_names_a_persons_name_as_the_vague_words(text: str, name: s
     report = check_text(text, kind="feedback")
     assert report.flag_ids & WEAK
     assert name not in {span.text for flag in report.flags for span in flag.spans}
+
+
+@pytest.mark.parametrize("text", [
+    "Twice, he failed to hand in the signed contracts before the records office closed.",
+    "She answered the support line alone until the new queue was set up, and while the release shipped.",
+    "He kept the night shift staffed after the second site closed.",
+])
+def test_a_verb_of_a_thing_in_a_subordinate_clause_is_not_a_claim_of_output(text: str) -> None:
+    report = check_text(text, kind="accomplishment")
+    assert not {"output_without_outcome", "no_evidence"} & report.flag_ids
+
+
+def test_a_claim_in_the_main_clause_is_still_read_beside_a_subordinate_clause() -> None:
+    report = check_text("Launched a new signup page before the old one closed.", kind="accomplishment")
+    assert "output_without_outcome" in report.flag_ids
+
+
+@pytest.mark.parametrize("text", [
+    "Puts in 110% on every release.",
+    "Gives 120 percent to every customer call.",
+])
+def test_a_share_of_effort_over_100_percent_is_an_unsupported_superlative(text: str) -> None:
+    report = check_text(text, kind="feedback")
+    assert "vague" in report.flag_ids
+    assert any("%" in span.text or "percent" in span.text for flag in report.flags for span in flag.spans)
+
+
+@pytest.mark.parametrize("text", [
+    "Increased checkout throughput by 150% after the queue change.",
+    "Test coverage of the parser reached 100% in the second quarter.",
+])
+def test_a_measured_share_over_100_percent_is_not_a_figure_of_speech(text: str) -> None:
+    assert not check_text(text, kind="feedback").flag_ids & WEAK

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import json
 import sys
 from collections import Counter, defaultdict
 from pathlib import Path
@@ -46,7 +47,9 @@ def out_of_fold_scores() -> tuple[list[training.Example], np.ndarray, float]:
     groups = np.array([example.group for example in examples])
     sources = np.array([example.source for example in examples])
     features = training.design_matrix([example.text for example in examples])
-    probabilities = training.out_of_fold(features, labels, weights, groups, training.C_GRID[0])
+    metrics_path = training.OUT_DIR / "metrics.json"
+    c = json.loads(metrics_path.read_text(encoding="utf-8"))["regularisation_C"] if metrics_path.exists() else 2.0
+    probabilities = training.out_of_fold(features, labels, weights, groups, float(c))
     threshold, _ = training.choose_threshold(training.flag_probability(probabilities), labels, sources)
     return examples, probabilities, threshold
 

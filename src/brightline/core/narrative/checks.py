@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, get_args
 
 from brightline.core.narrative.citations import find_citations, mask_citations
-from brightline.core.narrative.evidence import before_after, find_evidence, measurable_quantities
+from brightline.core.narrative.evidence import before_after, figures_of_speech, find_evidence, measurable_quantities
 from brightline.core.narrative.lexicon import PhraseMatch, load_phrase_set, load_rule_value
 from brightline.core.narrative.quantities import extract_numbers
 from brightline.core.narrative.sentences import split_sentences
@@ -256,7 +256,7 @@ def _claims(masked: str) -> tuple[list[PhraseMatch], list[PhraseMatch]]:
     outputs = [
         m
         for m in load_phrase_set("claims", "output_verbs").find(masked)
-        if _is_asserted(masked, m) and not _is_attributive(masked, m)
+        if _is_asserted(masked, m) and not _is_attributive(masked, m) and not _is_event_of_a_thing(masked, m)
     ]
     others = [m for m in load_phrase_set("claims", "achievement_verbs").find(masked) if _is_asserted(masked, m)]
     return outputs, others
@@ -333,6 +333,16 @@ _CREDIT_GLUE = frozenset(
     | {"de", "da", "di", "du", "van", "von", "der", "den", "la", "le", "bin", "ibn"}  # name particles
 )
 _PRESENT_PASSIVE = frozenset({"is", "are", "be", "being", "get", "gets"})
+_EFFORT_VERBS = frozenset({"give", "gives", "gave", "giving", "given", "in", "bring", "brings", "brought", "bringing"})
+_EFFORT_STATES = frozenset({"committed", "dedicated", "effort", "focused", "invested", "engaged", "sure", "certain"})
+_ENDS_CLAUSE = re.compile(r"\s*(?:[.;:,!?)]|$)")
+# A subordinate clause with its own subject right before an intransitive verb: "before the office closed".
+_SUBORDINATE_SUBJECT = re.compile(
+    r"\b(?:before|after|until|till|when|whenever|while|once|since|because|as)\s+"
+    r"(the|a|an|this|that|its|their|his|her|our|my|your|[A-Za-z]+)\b[^,;:]*$",
+    re.IGNORECASE,
+)
+_PERSON_SUBJECTS = frozenset({"i", "we", "he", "she", "they", "you"})
 _VERSION_RANGE_BEFORE = re.compile(r"\d\s+(?:and|or)\s+$")
 # Words that may follow a trait word when it is said of a person: function words, people, manner.
 _TRAIT_FOLLOWERS = frozenset(
@@ -389,6 +399,16 @@ def _states_purpose_or_repair(masked: str, outputs: list[PhraseMatch]) -> bool:
         if len(_WORD.findall(clause)) >= 5 or _FAILURE_CONDITION.search(masked):
             return True
     return False
+
+
+def _is_event_of_a_thing(masked: str, match: PhraseMatch) -> bool:
+    """The verb ends a subordinate clause whose subject is a thing ("before the clerk's office closed", "until the
+    store opened"): it says what happened to that thing, not that someone made or shipped something."""
+    if not _ENDS_CLAUSE.match(masked[match.end :]):
+        return False
+    clause = re.split(r"[,;:]", masked[: match.start])[-1]
+    found = _SUBORDINATE_SUBJECT.search(clause)
+    return found is not None and found.group(1).lower() not in _PERSON_SUBJECTS
 
 
 def _is_attributive(masked: str, match: PhraseMatch) -> bool:
@@ -503,6 +523,27 @@ def _states_change(masked: str, outputs: Iterable[PhraseMatch] = ()) -> bool:
     )
 
 
+def _is_effort_hyperbole(prose: str, start: int, end: int) -> bool:
+    """The share is given as effort ("gives 110 percent", "puts in 100%") or certainty ("100% committed"), not as
+    the size of a change ("increased throughput by 150%")."""
+    before = _words_before(prose, start, 1)
+    after = re.match(r"\s*([A-Za-z]+)", prose[end:])
+    return bool(before and before[0] in _EFFORT_VERBS) or bool(after and after.group(1).lower() in _EFFORT_STATES)
+
+
+def _hyperbole(sentence: str, prose: str) -> tuple[PhraseMatch, ...]:
+    """"Gives 110 percent": a share of 100 % or more with nothing concrete beside it is an unsupported superlative."""
+    spans = [span for span in figures_of_speech(prose) if _is_effort_hyperbole(prose, span.start, span.end)]
+    if not spans or find_citations(sentence):
+        return ()
+    rest = prose
+    for span in spans:
+        rest = rest[: span.start] + " " * (span.end - span.start) + rest[span.end :]
+    if _has_specificity(rest, rest) or _has_strong_evidence(rest):
+        return ()
+    return tuple(PhraseMatch(span.start, span.end, span.text, "figure of speech") for span in spans)
+
+
 def _check_sentence(
     sentence: str, offset: int, kind: NarrativeKind, has_field_citations: bool, score: SpecificityScore | None = None
 ) -> tuple[list[NarrativeFlag], list[PhraseMatch]]:
@@ -537,6 +578,8 @@ def _check_sentence(
                 personality = tuple(_model_matches(sentence, score))
             else:
                 model_vague = tuple(_model_matches(sentence, score))
+    if not vague and not model_vague and not personality and not unquantified:
+        model_vague = _hyperbole(sentence, prose)
     if vague and not specific:
         flags.append(_make_flag("vague", vague, offset))
     elif model_vague:

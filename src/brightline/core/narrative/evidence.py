@@ -129,6 +129,11 @@ def measurable_quantities(text: str) -> list[EvidenceSpan]:
     return [span for span in _spans("quantity", _QUANTITY, text) if not _FIGURE_OF_SPEECH.match(span.text)]
 
 
+def figures_of_speech(text: str) -> list[EvidenceSpan]:
+    """Shares of 100 % or more ("gives 110 percent", "100% committed"): hyperbole, not a measurement."""
+    return [span for span in _spans("quantity", _QUANTITY, text) if _FIGURE_OF_SPEECH.match(span.text)]
+
+
 def named_artefacts(text: str, *, names: bool = False) -> list[EvidenceSpan]:
     """Code, identifiers, file names and versions; with ``names`` also CamelCase names and a lower-case
     kebab-case name that ends its noun phrase. Those two name what was built ("a load test for checkout-service")
