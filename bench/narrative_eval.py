@@ -17,8 +17,10 @@ from the shared data and the change-log clones by ``tools/nlp/eval_pool.py``). E
 as ``kind="feedback"`` (no citation is asked for) and counts as flagged when any flag is raised. It prints,
 per source, the recall on ``vague`` + ``character`` (target >= 0.90) and the share of ``specific``
 statements flagged (target <= 10 %); ``--markdown`` prints the tables for the docs and ``--json PATH``
-writes the figures for the model card and the transparency report. It lists no texts and no errors:
-the set is for measuring, never for tuning.
+writes the figures for the model card. ``--record`` writes them where the product reads them: the model's
+``independent_eval.json`` and the transparency report's accuracy slot ``data/accuracy/narrative_check.json``
+(figures in words, with how the set was built, as ``bench/themes_eval.py --all`` writes the other slots).
+It lists no texts and no errors: the set is for measuring, never for tuning.
 """
 
 from __future__ import annotations
@@ -44,6 +46,18 @@ SPECIFIC_FLAGGED_TARGET = 0.10
 WEAK_LABELS = frozenset({"vague", "character"})
 HEADLINE_FLAGS = frozenset({"vague", "personality"})
 LABELLED = ROOT / "tests" / "fixtures" / "narrative_labelled.csv"
+MODEL_EVALUATION = (ROOT / "src" / "brightline" / "core" / "narrative" / "models" / "specificity"
+                    / "independent_eval.json")
+#: How each source of the independent set is named to people in the transparency report.
+SOURCE_NAMES = {
+    "perf": "performance-review sentences",
+    "changelog": "change-log entries",
+    "all": "all statements",
+}
+SOURCE_BUILT = {
+    "perf": "sentences of crowd-written performance reviews (a public data set of reviews written to match a rating)",
+    "changelog": "entries of the public change logs of three open-source Python projects",
+}
 RESEARCH_DATA = Path(os.environ.get("BRIGHTLINE_SHARED_DATA") or ROOT.parent / "shared" / "data")
 CR_USEFULNESS = RESEARCH_DATA / "cr_usefulness" / "cr_usefulness_comments.csv"
 
@@ -222,6 +236,64 @@ def print_independent(scores: dict[str, dict[str, float | int | None]], *, markd
         )
 
 
+def _percent(value: float | int | None) -> str:
+    return "–" if value is None else f"{value:.0%}"
+
+
+def accuracy_slot(scores: dict[str, Any], agreement: dict[str, float | int] | None) -> dict[str, Any]:
+    """The transparency report's slot for the narrative check: the independent set's figures in words."""
+    sources = sorted(key for key in scores if key in SOURCE_BUILT)
+    counts = {key: int(scores[key]["weak_n"]) + int(scores[key]["specific_n"]) for key in sources}
+    parts = "; ".join(f"{counts[key]} {SOURCE_BUILT[key]}" for key in sources)
+    agreed = (f", agreed on {agreement['agreement']:.1%} of {agreement['items']} items before settling the rest "
+              f"(Cohen's kappa {agreement['cohen_kappa']:.2f})" if agreement else "")
+    built = (f"public statements nobody on the team wrote: {parts}. Two labellers who never saw the checks labelled "
+             f"each statement specific, vague, judgement of character or other from a written definition{agreed}; "
+             "the labels were fixed before the checks were scored on them, nothing was tuned on them, and none of "
+             "these statements or their reviews is training data. Every statement is checked as feedback; a "
+             "statement counts as flagged when any flag is raised")
+    figures: list[dict[str, Any]] = []
+    for key in [*sources, "all"]:
+        block = scores.get(key)
+        if not block:
+            continue
+        dataset = f"independent evaluation set, {SOURCE_NAMES.get(key, key)}"
+        if block["weak_n"]:
+            figures.append({"dataset": dataset, "built": built, "metric": "recall on vague + character statements",
+                            "value": block["recall"], "n": block["weak_n"]})
+        if block["specific_n"]:
+            figures.append({"dataset": dataset, "built": built, "metric": "share of specific statements flagged",
+                            "value": block["specific_flagged"], "n": block["specific_n"]})
+    overall = scores.get("all", {})
+    recall, flagged = overall.get("recall"), overall.get("specific_flagged")
+    note = (f"Targets: at least {RECALL_TARGET:.0%} of vague and character statements flagged "
+            f"({_verdict(recall, RECALL_TARGET, True)}: {_percent(recall)}) and at most "
+            f"{SPECIFIC_FLAGGED_TARGET:.0%} of specific statements flagged "
+            f"({_verdict(flagged, SPECIFIC_FLAGGED_TARGET, False)}: {_percent(flagged)}). ")
+    perf = scores.get("perf", {})
+    if perf.get("specific_flagged") is not None:
+        note += (f"Specific sentences written in general review prose are the ones most often flagged by mistake "
+                 f"({_percent(perf['specific_flagged'])} of {perf['specific_n']}); a flag is a suggestion the writer "
+                 "can ignore. ")
+    note += "The set was scored once per change of the checks, never tuned on."
+    return {"kind": "narrative_check", "command": "python bench/narrative_eval.py --independent --record",
+            "figures": figures, "note": note}
+
+
+def record(scores: dict[str, Any], agreement: dict[str, float | int] | None, *,
+           evaluation_path: Path = MODEL_EVALUATION, accuracy_dir: Path | None = None) -> None:
+    """Write the figures for the model card and the transparency report's slot."""
+    from brightline.core.insights.transparency import SIGNAL_ACCURACY_DIR
+
+    evaluation_path.write_text(json.dumps(scores, indent=2) + "\n", encoding="utf-8")
+    folder = accuracy_dir or SIGNAL_ACCURACY_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    slot = accuracy_slot({k: v for k, v in scores.items() if k != "labeller_agreement"}, agreement)
+    (folder / "narrative_check.json").write_text(json.dumps(slot, indent=2, ensure_ascii=False) + "\n",
+                                                  encoding="utf-8")
+    print(f"recorded the figures in {evaluation_path.name} and the report's narrative check slot")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--errors", choices=["dev"], help="list disagreements on the dev half")
@@ -229,6 +301,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--labels", type=Path, default=INDEPENDENT_LABELS, help="labels file for --independent")
     parser.add_argument("--markdown", action="store_true", help="with --independent: print Markdown tables")
     parser.add_argument("--json", type=Path, help="with --independent: also write the figures to this file")
+    parser.add_argument("--record", action="store_true",
+                        help="with --independent: write the model card's figures and the transparency report's slot "
+                             "(once per change of the checks)")
     args = parser.parse_args(argv)
     if args.independent:
         if not args.labels.exists():
@@ -244,6 +319,8 @@ def main(argv: list[str] | None = None) -> int:
             scores["labeller_agreement"] = agreement
         if args.json:
             args.json.write_text(json.dumps(scores, indent=2) + "\n", encoding="utf-8")
+        if args.record:
+            record(scores, agreement)
         return 0
     rows = load_labelled()
     if args.errors:

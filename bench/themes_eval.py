@@ -235,12 +235,16 @@ def measure_claim_check() -> dict[str, Any] | None:
 def print_all(markdown: bool) -> None:
     from brightline.core.insights import transparency
     from brightline.core.insights.pipeline import NLP_MODELS_PATH, model_versions
+    from brightline.core.narrative.specificity import MODEL_PATH as NARRATIVE_MODEL_PATH
 
     report = transparency.build_transparency_report(
         sentiment_metrics=transparency.load_model_metrics(NLP_MODELS_PATH / "sentiment" / "metrics.json"),
         theme_metrics=transparency.load_model_metrics(THEME_METRICS_PATH), versions=model_versions(), reviews={},
         window_days=182, signal_accuracy=transparency.load_signal_accuracy(),
-        tone_metrics=transparency.load_model_metrics(NLP_MODELS_PATH / "tone" / "metrics.json"))
+        tone_metrics=transparency.load_model_metrics(NLP_MODELS_PATH / "tone" / "metrics.json"),
+        tone_evaluation=transparency.load_model_metrics(NLP_MODELS_PATH / "tone" / "eval_metrics.json"),
+        narrative_metrics=transparency.load_model_metrics(NARRATIVE_MODEL_PATH / "metrics.json"),
+        narrative_evaluation=transparency.load_model_metrics(NARRATIVE_MODEL_PATH / "independent_eval.json"))
     print()
     print("## Every signal, as the transparency report shows it" if markdown else "Every signal:")
     for entry in report:

@@ -172,7 +172,8 @@ def test_a_model_of_another_format_is_refused(tmp_path: Path) -> None:
     assert str(error.value) == ERROR_MODEL_FORMAT.format(path=tmp_path, found=99, expected=MODEL_FORMAT_VERSION)
 
 
-def test_no_training_statement_comes_from_a_review_in_an_evaluation_pool() -> None:
+@pytest.mark.parametrize("name", ["perf_labels.csv", "perf_labels_more.csv"])
+def test_no_training_statement_comes_from_a_review_in_an_evaluation_pool(name: str) -> None:
     pooled = set()
     for pool in (REPO / "tools" / "nlp" / "eval").glob("*_pool.csv"):
         if pool.name.endswith("_dev_pool.csv"):
@@ -180,7 +181,7 @@ def test_no_training_statement_comes_from_a_review_in_an_evaluation_pool() -> No
         with pool.open(encoding="utf-8", newline="") as handle:
             pooled |= {row["ref"].split("#")[0] for row in csv.DictReader(handle) if row["source"] == "perf"}
     assert pooled
-    with (REPO / "tools" / "nlp" / "narrative_train" / "perf_labels.csv").open(encoding="utf-8", newline="") as handle:
+    with (REPO / "tools" / "nlp" / "narrative_train" / name).open(encoding="utf-8", newline="") as handle:
         trained = {row["ref"].split("#")[0] for row in csv.DictReader(handle)}
     assert trained
     assert not trained & pooled
@@ -234,3 +235,71 @@ def test_the_transparency_report_carries_the_narrative_figures_from_the_files() 
     cross_validated = figures[("training statements", "recall on vague + character statements")]
     assert cross_validated == metrics["cross_validation"]["overall"]["recall_vague_character"]
     assert len(report["narrative_check"].accuracy) == 4  # the agreement is not a score
+
+
+def test_the_sets_of_perf_labels_do_not_overlap_and_use_the_guides_labels() -> None:
+    refs: list[str] = []
+    for name in ("perf_labels.csv", "perf_labels_more.csv"):
+        with (REPO / "tools" / "nlp" / "narrative_train" / name).open(encoding="utf-8", newline="") as handle:
+            rows = list(csv.DictReader(handle))
+        assert {row["label"] for row in rows} == {"specific", "vague", "character", "other"}
+        refs += [row["ref"] for row in rows]
+    assert len(refs) == len(set(refs))
+
+
+EVALUATED = {
+    "changelog": {"weak_n": 0, "recall": None, "specific_n": 70, "specific_flagged": 0.043},
+    "perf": {"weak_n": 159, "recall": 0.912, "specific_n": 22, "specific_flagged": 0.25},
+    "all": {"weak_n": 159, "recall": 0.912, "specific_n": 92, "specific_flagged": 0.093},
+}
+
+
+def test_the_evaluation_command_records_the_reports_slot_in_words(tmp_path: Path) -> None:
+    from tests.bench_scripts import load_bench
+
+    from brightline.core.insights import load_signal_accuracy
+
+    bench = load_bench("narrative_eval")
+    agreement = {"items": 260, "agreement": 0.958, "cohen_kappa": 0.93}
+    evaluation = tmp_path / "independent_eval.json"
+    bench.record({**EVALUATED, "labeller_agreement": agreement}, agreement, evaluation_path=evaluation,
+                 accuracy_dir=tmp_path)
+    assert json.loads(evaluation.read_text(encoding="utf-8"))["all"]["specific_flagged"] == 0.093
+    slot = load_signal_accuracy(tmp_path)["narrative_check"]
+    assert slot["command"] == "python bench/narrative_eval.py --independent --record"
+    figures = {(figure["dataset"], figure["metric"]): (figure["value"], figure["n"]) for figure in slot["figures"]}
+    assert figures == {
+        ("independent evaluation set, change-log entries", "share of specific statements flagged"): (0.043, 70),
+        ("independent evaluation set, performance-review sentences", "recall on vague + character statements"):
+            (0.912, 159),
+        ("independent evaluation set, performance-review sentences", "share of specific statements flagged"):
+            (0.25, 22),
+        ("independent evaluation set, all statements", "recall on vague + character statements"): (0.912, 159),
+        ("independent evaluation set, all statements", "share of specific statements flagged"): (0.093, 92),
+    }
+    built = slot["figures"][0]["built"]
+    assert "181 sentences of crowd-written performance reviews" in built and "70 entries" in built
+    assert "95.8%" in built and "kappa 0.93" in built
+    assert "met: 91%" in slot["note"] and "met: 9%" in slot["note"]
+    text = json.dumps(slot)
+    for leak in (".csv", ".json", "tools/", "C9", "B4"):
+        assert leak not in text
+
+
+def test_the_report_shows_the_slot_figures_once_with_the_cross_validation(tmp_path: Path) -> None:
+    from tests.bench_scripts import load_bench
+
+    from brightline.core.insights import build_transparency_report, load_model_metrics, load_signal_accuracy
+
+    load_bench("narrative_eval").record(dict(EVALUATED), None, evaluation_path=tmp_path / "e.json",
+                                        accuracy_dir=tmp_path)
+    metrics = load_model_metrics(MODEL_PATH / "metrics.json")
+    report = {entry.kind: entry for entry in build_transparency_report(
+        sentiment_metrics={}, theme_metrics={}, versions={}, reviews={}, window_days=182,
+        signal_accuracy=load_signal_accuracy(tmp_path), narrative_metrics=metrics,
+        narrative_evaluation=dict(EVALUATED))}
+    entry = report["narrative_check"]
+    assert [(figure.dataset.split(",")[0], figure.metric) for figure in entry.accuracy].count(
+        ("independent evaluation set", "share of specific statements flagged")) == 3
+    assert len(entry.accuracy) == 7  # five slot figures and the two of cross-validation, nothing twice
+    assert "Targets:" in entry.accuracy_note and "Not measured yet" not in entry.accuracy_note

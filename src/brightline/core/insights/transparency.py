@@ -242,7 +242,25 @@ def _tone_figures(metrics: Mapping[str, Any], evaluation: Mapping[str, Any]) -> 
     return figures
 
 
-def _narrative_figures(metrics: Mapping[str, Any], independent: Mapping[str, Any]) -> list[AccuracyFigure]:
+def _narrative_figures(metrics: Mapping[str, Any], independent: Mapping[str, Any],
+                       slot: Mapping[str, Any] | None = None) -> list[AccuracyFigure]:
+    """The independent set's figures from the report's slot (written with the set's description by the narrative
+    evaluation command), else from the model's ``independent_eval.json``; then the model's cross-validation."""
+    figures = _figures(slot, "data/accuracy/narrative_check.json") if slot else _narrative_independent(independent)
+    overall = metrics.get("cross_validation", {}).get("overall")
+    if overall:
+        cv_source = "core/narrative/models/specificity/metrics.json"
+        dataset = "training statements, grouped 5-fold cross-validation (model only)"
+        cv_built = "the statements the model learned from, each scored by a model fitted without its group"
+        figures.append(AccuracyFigure(dataset, "recall on vague + character statements",
+                                      overall.get("recall_vague_character"), overall.get("n_weak"), cv_source,
+                                      cv_built))
+        figures.append(AccuracyFigure(dataset, "share of specific statements flagged", overall.get("specific_flagged"),
+                                      overall.get("n_specific"), cv_source, cv_built))
+    return figures
+
+
+def _narrative_independent(independent: Mapping[str, Any]) -> list[AccuracyFigure]:
     source = "core/narrative/models/specificity/independent_eval.json"
     built = ("review sentences and change-log entries nobody on the team wrote; two labellers worked alone from a "
              "written definition and never saw the checks; labels fixed before the checks were scored on them")
@@ -255,16 +273,6 @@ def _narrative_figures(metrics: Mapping[str, Any], independent: Mapping[str, Any
                                       block.get("weak_n"), source, built))
         figures.append(AccuracyFigure(dataset, "share of specific statements flagged", block.get("specific_flagged"),
                                       block.get("specific_n"), source, built))
-    overall = metrics.get("cross_validation", {}).get("overall")
-    if overall:
-        cv_source = "core/narrative/models/specificity/metrics.json"
-        dataset = "training statements, grouped 5-fold cross-validation (model only)"
-        cv_built = "the statements the model learned from, each scored by a model fitted without its group"
-        figures.append(AccuracyFigure(dataset, "recall on vague + character statements",
-                                      overall.get("recall_vague_character"), overall.get("n_weak"), cv_source,
-                                      cv_built))
-        figures.append(AccuracyFigure(dataset, "share of specific statements flagged", overall.get("specific_flagged"),
-                                      overall.get("n_specific"), cv_source, cv_built))
     return figures
 
 
@@ -322,8 +330,8 @@ def build_transparency_report(*, sentiment_metrics: Mapping[str, Any], theme_met
                                     "measured at run time", trend_built)]
     tone_figures = (_tone_figures(tone_metrics or {}, tone_evaluation or {})
                     + _figures(accuracy.get("tone_check"), "data/accuracy/tone_check.json"))
-    narrative_figures = (_narrative_figures(narrative_metrics or {}, narrative_evaluation or {})
-                         + _figures(accuracy.get("narrative_check"), "data/accuracy/narrative_check.json"))
+    narrative_figures = _narrative_figures(narrative_metrics or {}, narrative_evaluation or {},
+                                           accuracy.get("narrative_check"))
 
     def note(kind: str, fallback: str) -> str:
         return str((accuracy.get(kind) or {}).get("note") or fallback)
@@ -466,7 +474,7 @@ def build_transparency_report(*, sentiment_metrics: Mapping[str, Any], theme_met
               accuracy=tuple(narrative_figures),
               accuracy_note=note("narrative_check", "Measured on public statements nobody on the team wrote, "
                                  "labelled by two labellers before the checks were scored on them."
-                                 if narrative_evaluation else NOT_MEASURED_YET),
+                                 if narrative_evaluation or accuracy.get("narrative_check") else NOT_MEASURED_YET),
               failure_modes=("Review language unlike the training statements (other registers, other languages) is "
                              "read less reliably: specific statements in general-office review prose are the ones "
                              "most often flagged by mistake.",
