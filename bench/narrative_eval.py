@@ -251,13 +251,15 @@ def accuracy_slot(scores: dict[str, Any], agreement: dict[str, float | int] | No
              f"each statement specific, vague, judgement of character or other from a written definition{agreed}; "
              "the labels were fixed before the checks were scored on them, nothing was tuned on them, and none of "
              "these statements or their reviews is training data. Every statement is checked as feedback; a "
-             "statement counts as flagged when any flag is raised")
+             "statement counts as flagged when any flag is raised; statements labelled other are not scored")
     figures: list[dict[str, Any]] = []
-    for key in [*sources, "all"]:
+    for key in ["all", *sources]:
         block = scores.get(key)
         if not block:
             continue
         dataset = f"independent evaluation set, {SOURCE_NAMES.get(key, key)}"
+        if key != "all":
+            built = f"the {counts[key]} scored statements of the whole set (above) that are {SOURCE_BUILT[key]}"
         if block["weak_n"]:
             figures.append({"dataset": dataset, "built": built, "metric": "recall on vague + character statements",
                             "value": block["recall"], "n": block["weak_n"]})

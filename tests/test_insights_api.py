@@ -197,7 +197,7 @@ def test_the_transparency_report_names_its_datasets_and_measured_numbers(persona
     datasets = {figure["dataset"] for figure in report["sentiment_drift"]["accuracy"]}
     assert "Senti4SD test split" in datasets
     assert all(entry["cannot_infer"] and entry["human_review"] for entry in report.values())
-    for kind in ("theme", "sentiment_drift", "trend_break", "contradiction", "tone_check"):
+    for kind in ("theme", "sentiment_drift", "trend_break", "contradiction", "tone_check", "narrative_check"):
         assert report[kind]["accuracy"] and all(figure["built"] for figure in report[kind]["accuracy"]), kind
     assert {"unsupported_claim", "missing_evidence", "narrative_check"} <= set(report)
 

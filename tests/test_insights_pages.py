@@ -79,6 +79,8 @@ def test_the_transparency_page_shows_each_signals_figure_with_how_its_set_was_bu
     assert "composed cases from the team&#x27;s held-out sentences" in page  # contradictions
     assert "ToxiCR code-review comments, test split" in page  # the tone check
     assert "synthetic weekly series" in page  # trend breaks
+    assert "independent evaluation set, performance-review sentences" in page  # the narrative check
+    assert "Two labellers who never saw the checks" in page
     assert page.count("How th") >= 5 and "Not measured yet" in page
     assert "tests/fixtures" not in page and "themes_metrics.json" not in page
 

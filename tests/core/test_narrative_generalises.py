@@ -277,9 +277,11 @@ def test_the_evaluation_command_records_the_reports_slot_in_words(tmp_path: Path
         ("independent evaluation set, all statements", "recall on vague + character statements"): (0.912, 159),
         ("independent evaluation set, all statements", "share of specific statements flagged"): (0.093, 92),
     }
-    built = slot["figures"][0]["built"]
+    built = slot["figures"][0]["built"]  # the whole set first, then each source as a part of it
+    assert slot["figures"][0]["dataset"] == "independent evaluation set, all statements"
     assert "181 sentences of crowd-written performance reviews" in built and "70 entries" in built
     assert "95.8%" in built and "kappa 0.93" in built
+    assert slot["figures"][-1]["built"].startswith("the 181 scored statements of the whole set")
     assert "met: 91%" in slot["note"] and "met: 9%" in slot["note"]
     text = json.dumps(slot)
     for leak in (".csv", ".json", "tools/", "C9", "B4"):
