@@ -145,3 +145,23 @@ def test_a_share_of_effort_over_100_percent_is_an_unsupported_superlative(text: 
 ])
 def test_a_measured_share_over_100_percent_is_not_a_figure_of_speech(text: str) -> None:
     assert not check_text(text, kind="feedback").flag_ids & WEAK
+
+
+@pytest.mark.parametrize("text", [
+    "Added a small helper to export invoices from any workspace.",
+    "Added an automatic check to warn when a certificate is about to expire.",
+    "Added a way to tell archived projects apart from active ones in the list.",
+    "Ran the smoke tests with images built from the release branch.",
+    "Tested the mobile app with builds deployed by the nightly job.",
+])
+def test_an_object_named_by_its_purpose_or_described_by_a_participle_is_not_output_without_outcome(text: str) -> None:
+    assert "output_without_outcome" not in check_text(text, kind="accomplishment").flag_ids
+
+
+@pytest.mark.parametrize("text", [
+    "Shipped a bunch of features to customers.",
+    "Added tests to the parser.",
+    "Built a cache to be used later.",
+])
+def test_a_to_phrase_that_names_no_purpose_does_not_excuse_output_without_outcome(text: str) -> None:
+    assert "output_without_outcome" in check_text(text, kind="accomplishment").flag_ids

@@ -333,6 +333,10 @@ _CREDIT_GLUE = frozenset(
     | {"de", "da", "di", "du", "van", "von", "der", "den", "la", "le", "bin", "ibn"}  # name particles
 )
 _PRESENT_PASSIVE = frozenset({"is", "are", "be", "being", "get", "gets"})
+# An object named by its purpose right after the claim verb: up to four words, then "to" and a verb.
+_PURPOSE_OBJECT = re.compile(r"^\s+(?:[\w\-]+\s+){1,4}?to\s+([a-z]+)\b")
+# A preposition and one lower-case noun right before a participle: "with pip built as …", "with warnings converted".
+_REDUCED_RELATIVE = re.compile(r"\b(?:with|of|for|from|about|using|without)\s+[a-z][\w\-]*\s+$")
 _EFFORT_VERBS = frozenset({"give", "gives", "gave", "giving", "given", "in", "bring", "brings", "brought", "bringing"})
 _EFFORT_STATES = frozenset({"committed", "dedicated", "effort", "focused", "invested", "engaged", "sure", "certain"})
 _ENDS_CLAUSE = re.compile(r"\s*(?:[.;:,!?)]|$)")
@@ -380,9 +384,19 @@ def _names_artefact(masked: str, outputs: list[PhraseMatch]) -> bool:
     """Whether the claim names what was made: a definite object, a name, identifier or number in its clause."""
     for output in outputs:
         clause = _clause_after(masked, output.end)
-        if _NAMED_OBJECT.match(clause) or _NAME_LIKE.search(clause):
+        if _NAMED_OBJECT.match(clause) or _NAME_LIKE.search(clause) or _names_its_purpose(clause):
             return True
     return False
+
+
+def _names_its_purpose(clause: str) -> bool:
+    """The object is named by what it is for: "a helper function to expose files", "a way to tell … apart", "an
+    automatic check to warn when …" (a verb after "to"; "features to customers" is not one)."""
+    found = _PURPOSE_OBJECT.match(clause)
+    if not found:
+        return False
+    verb = found.group(1)
+    return verb not in _DETERMINERS and verb not in {"be", "do", "have"} and not re.search(r"[^s]s$", verb)
 
 
 def _states_purpose_or_repair(masked: str, outputs: list[PhraseMatch]) -> bool:
@@ -417,6 +431,9 @@ def _is_attributive(masked: str, match: PhraseMatch) -> bool:
     before = _words_before(masked, match.start, 1)
     if before and before[0] in _PRESENT_PASSIVE:
         return True  # "extra lines are added when ...": how the software behaves, not a claim of making
+    if _REDUCED_RELATIVE.search(masked[: match.start]) and re.match(r"\s+(?:as|to|into|by|from|with)\b",
+                                                                     masked[match.end :]):
+        return True  # "run the suite with pip built as a zipapp": the participle describes the noun before it
     after = re.match(r" ([A-Za-z][\w\-]*)", masked[match.end :])
     if not before or not after:
         return False
