@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import json
 import math
@@ -30,6 +31,7 @@ from brightline.core.insights import (
     summarise_themes,
 )
 from brightline.core.insights.themes import (
+    CONTEXTUAL_CLASSIFIER_PATH,
     DEFAULT_CLASSIFIER_PATH,
     DEFAULT_TAXONOMY_PATH,
     comment_sentences,
@@ -39,6 +41,7 @@ from brightline.core.insights.themes import (
 from brightline.core.nlp import embed
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "themes_labelled.csv"
+TOOLS = Path(__file__).resolve().parents[2] / "tools" / "nlp"
 START, END = date(2026, 5, 1), date(2026, 10, 31)
 ERIN = Subject("person", "1")
 REVIEW_CONCERNS = (
@@ -170,6 +173,34 @@ def test_the_independent_figures_belong_to_the_shipped_classifier():
     shipped = hashlib.sha256(DEFAULT_CLASSIFIER_PATH.read_bytes()).hexdigest()
     assert committed["independent"]["classifier_sha256"] == shipped
     assert committed["independent"]["after"]["sentences"] == 260
+
+
+def test_the_contextual_independent_figures_belong_to_the_shipped_contextual_classifier():
+    """Likewise for the classifier used with the contextual model: retraining it without re-recording fails."""
+    committed = json.loads(THEME_METRICS_PATH.read_text())
+    shipped = hashlib.sha256(CONTEXTUAL_CLASSIFIER_PATH.read_bytes()).hexdigest()
+    assert committed["independent_contextual"]["classifier_sha256"] == shipped
+    assert committed["independent_contextual"]["after"]["sentences"] == 260
+    trained_on = json.loads(CONTEXTUAL_CLASSIFIER_PATH.read_text())["training"]
+    with (TOOLS / "themes_train_labels.csv").open(encoding="utf-8") as handle:
+        assert trained_on["crowd_rows"] == sum(1 for _ in csv.DictReader(handle))
+
+
+def test_the_development_labels_are_themes_and_share_no_row_with_an_evaluation_pool():
+    taxonomy = {theme.id for theme in load_taxonomy().themes}
+    with (TOOLS / "themes_train_labels.csv").open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert len({row["item_id"] for row in rows}) == len(rows) == len({row["ref"] for row in rows})
+    for row in rows:
+        for column in ("label", "label_before"):
+            labels = [label for label in row[column].split(";") if label]
+            assert labels == ["none"] or (labels and set(labels) <= taxonomy) or (column == "label_before"
+                                                                                   and not labels), row
+    pooled = {pool_row["ref"].split("#")[0] for pool in (TOOLS / "eval").glob("*_pool.csv")
+              if not pool.name.endswith("_dev_pool.csv")
+              for pool_row in csv.DictReader(pool.read_text(encoding="utf-8").splitlines())
+              if pool_row["source"] == "perf"}
+    assert pooled and not pooled & {row["ref"].split("#")[0] for row in rows}
 
 
 def test_a_taxonomy_the_classifier_was_not_trained_for_falls_back_to_seed_phrases(tmp_path):

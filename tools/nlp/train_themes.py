@@ -7,13 +7,15 @@ Training rows (and nothing else; the independent set ``tools/nlp/eval/themes_lab
 read here, and its source rows are excluded):
 
 * the *dev* rows of ``tests/fixtures/themes_labelled.csv`` (team-written, engineering language);
-* ``tools/nlp/themes_train_labels.csv``: 1,371 sentences of the crowd-written review texts in
+* ``tools/nlp/themes_train_labels.csv``: 1,821 sentences of the crowd-written review texts in
   ``../shared/data/perf_review_text/`` from rows that no evaluation pool (``tools/nlp/eval/*_pool.csv``)
   references, and whose text matches no pooled text. 800 were drawn at random, 250 more among
   sentences with a topic word (mentor, customer, deadline, team player, ...) so that the rarer themes
   have examples; 321 more (ids ``x…``, 2026-12-06) are every remaining sentence with a topic word (91) and
-  230 drawn at random. Labelled by a Brightline engineer by ``tools/nlp/eval/GUIDE.md`` (task 3), without
-  looking at the independent set; ``tools/nlp/themes_train_labels.md`` says how.
+  230 drawn at random; 450 more (ids ``n…``, 2026-12-07) drawn at random. All were relabelled on 2026-12-07
+  by one engineer from the text alone against ``tools/nlp/eval/GUIDE.md`` (task 3), without looking at the
+  independent set (column ``label``; the earlier labels are kept in ``label_before``);
+  ``tools/nlp/themes_train_labels.md`` says how.
 
 Features per sentence: its static embedding (unit length; with ``--contextual``, the static and the
 contextual all-MiniLM-L6-v2 embeddings side by side, ``themes.contextual_theme_embedding``, written to
@@ -93,7 +95,9 @@ def logit(value: float) -> float:
     return float(np.log(value / (1.0 - value)))
 
 
-def training_rows() -> tuple[list[str], list[frozenset[str]], list[str]]:
+def training_rows(*, earlier_labels: bool = False) -> tuple[list[str], list[frozenset[str]], list[str]]:
+    """Texts, theme sets and origins of the training rows; ``earlier_labels``: the labels before the
+    2026-12-07 relabelling (``label_before``), without the rows added then (the shipped classifiers' data)."""
     texts: list[str] = []
     labels: list[frozenset[str]] = []
     origin: list[str] = []
@@ -109,8 +113,11 @@ def training_rows() -> tuple[list[str], list[frozenset[str]], list[str]]:
         for row in csv.DictReader(handle):
             if row["ref"].split("#")[0] in pooled:
                 raise SystemExit(f"training row {row['item_id']} comes from a row an evaluation pool uses")
+            label = row["label_before"] if earlier_labels else row["label"]
+            if not label:
+                continue
             texts.append(eval_pool.resolve(row["source"], row["ref"]))
-            labels.append(frozenset(t for t in row["label"].split(";") if t and t != "none"))
+            labels.append(frozenset(t for t in label.split(";") if t and t != "none"))
             origin.append(f"perf-{row['picked']}")
     return texts, labels, origin
 
@@ -150,13 +157,14 @@ def micro(y: np.ndarray, predicted: np.ndarray) -> dict[str, float]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    contextual = "--contextual" in (sys.argv[1:] if argv is None else argv)
+    arguments = sys.argv[1:] if argv is None else argv
+    contextual = "--contextual" in arguments
     embedder: themes.Embedder = themes.contextual_theme_embedding if contextual else embed
     target = themes.CONTEXTUAL_CLASSIFIER_PATH if contextual else TARGET
     taxonomy = themes.load_taxonomy()
     index = themes.build_theme_index(taxonomy, embedder=embedder, classifier=None)
     ids = [theme.id for theme in taxonomy.themes]
-    texts, labels, origin = training_rows()
+    texts, labels, origin = training_rows(earlier_labels="--earlier-labels" in arguments)
     y = np.array([[theme in found for theme in ids] for found in labels], dtype=int)
     dense = dense_features(texts, index, embedder)
     folds = list(KFold(5, shuffle=True, random_state=0).split(dense))
