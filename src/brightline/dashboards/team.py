@@ -26,7 +26,7 @@ from brightline.goals.models import Goal
 from brightline.insights.models import Signal, SignalKind
 from brightline.people.models import Person, Team
 from brightline.people.queries import direct_reports
-from brightline.reviews.models import Phase, Review
+from brightline.reviews.models import Phase, Review, phase_index
 
 # Shade 0–3 of the single-hue scale; the thresholds are printed in the legend of the page.
 OUTSIDE_HOURS_STEPS = (0.10, 0.20, 0.35)  # share of a person's recorded work outside their own hours
@@ -141,6 +141,9 @@ def _review_status(review: Review) -> str:
         return "assessment submitted"
     if review.self_review_submitted_at:
         return "self review in; assessment to write"
+    if phase_index(review.cycle.phase) > phase_index(Phase.SELF_REVIEW):
+        # The self-review step has closed: nothing more will come from the person; the assessment goes ahead.
+        return "no self review (the step closed); assessment to write"
     return "waiting for the self review"
 
 

@@ -247,12 +247,12 @@ def sentiment_drift(subject: Subject, comments: Sequence[Comment], scores: Mappi
             direction = "more positive" if difference > 0 else "more negative"
             detail["trend"] = "up" if difference > 0 else "down"
             statement = (f"Feedback became {direction} since {day}: its tone, averaged per writer on a scale "
-                         f"from −1 (negative) to +1 (positive), moved from {fmean(early_means):+.2f} to "
+                         f"from -1 (negative) to +1 (positive), moved from {fmean(early_means):+.2f} to "
                          f"{fmean(late_means):+.2f} (difference {difference:+.2f}, 95% interval {low:+.2f} to "
                          f"{high:+.2f}).")
         else:
             detail["trend"] = "flat"
-            statement = (f"No clear change in the tone of feedback: averaged per writer on a scale from −1 "
+            statement = (f"No clear change in the tone of feedback: averaged per writer on a scale from -1 "
                          f"(negative) to +1 (positive), {fmean(early_means):+.2f} before {day} and "
                          f"{fmean(late_means):+.2f} since (95% interval of the difference {low:+.2f} to "
                          f"{high:+.2f}).")
