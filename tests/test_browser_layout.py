@@ -88,6 +88,21 @@ def test_a_wide_table_scrolls_inside_its_card_and_says_so(browser, live_server, 
     shadow = narrow.locator(table).first.evaluate("element => getComputedStyle(element).backgroundImage")
     assert "radial-gradient" in shadow, shadow
     narrow.context.close()
+    # The shadows need no script: with JavaScript off the table still carries them, fixed to the box under covers
+    # that scroll with the content (so the side with more to show is shaded).
+    context = browser.new_context(viewport={"width": 390, "height": WIDTHS[390]}, java_script_enabled=False)
+    plain = context.new_page()
+    plain.goto(f"{live_server.url}/accounts/login/")
+    plain.get_by_label("Username").fill("pia")
+    plain.get_by_label("Password").fill(demo["password"])
+    plain.get_by_role("button", name="Log in").click()
+    plain.wait_for_url(f"{live_server.url}/")
+    style = plain.locator(table).first.evaluate(
+        "element => [getComputedStyle(element).backgroundImage, getComputedStyle(element).backgroundAttachment,"
+        " element.scrollWidth > element.clientWidth]")
+    assert "radial-gradient" in style[0] and style[1] == "local, local, scroll, scroll" and style[2], style
+    assert plain.locator(cue).count() == 0  # the line is the script's
+    context.close()
     wide = _login(browser, live_server, demo, "pia", 1366)
     wide.wait_for_load_state("networkidle")
     assert wide.locator(cue).count() == 0

@@ -29,3 +29,11 @@ def test_the_series_a_trend_break_read_is_named_by_what_it_measures():
     assert labels.item_ref(ref) == "delivery trend of deployments per week, week by week"
     assert labels.item_ref({"kind": "metric_series", "id": "team:3:pages:week"}) == \
         "delivery trend of on-call pages, week by week"
+
+
+def test_an_audit_entry_about_a_one_of_a_kind_record_names_it_without_its_id():
+    from brightline.audit.models import subject_label
+
+    assert subject_label("policy.policy", "1", None) == "The policy"
+    assert subject_label("people.organisation", "1", None) == "The organisation"
+    assert subject_label("goals.goal", "12", "Felix Urban") == "Goal 12 of Felix Urban"

@@ -126,3 +126,18 @@ def test_a_report_record_links_to_everything_the_manager_may_see(personas, pages
 def test_someone_without_reports_sees_an_empty_team_page(personas, client_for):
     html = client_for(personas.erin).get("/team/").content.decode()
     assert "You have no direct reports" in html
+
+
+def test_a_report_whose_self_review_step_closed_is_not_said_to_be_awaited(personas, client_for):
+    """Once the self-review step has closed, the team page does not say it waits for a self review that can no
+    longer come: the manager's assessment is what is next."""
+    from brightline.reviews.models import Phase
+    from tests.reviews_helpers import advance_to, open_payments_cycle
+
+    cycle = advance_to(open_payments_cycle(personas), Phase.SELF_REVIEW, personas.pia)
+    page = client_for(personas.mo).get("/team/").content.decode()
+    assert "Waiting for the self review" in page
+    advance_to(cycle, Phase.MANAGER_ASSESSMENT, personas.pia)
+    page = client_for(personas.mo).get("/team/").content.decode()
+    assert "Waiting for the self review" not in page
+    assert "No self review (the step closed); assessment to write" in page

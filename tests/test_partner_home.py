@@ -3,6 +3,7 @@ with a link the people partner may open; nobody else sees it."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
 
@@ -88,3 +89,56 @@ def test_the_partners_organisation_card_counts_people_and_teams_but_leaves_the_c
     # Teams of three and two people: both below the minimum cohort of five, so neither has team figures.
     assert "5 people in 2 teams (2 below the minimum of 5 people: no team figures of their own)" in card
     assert "counted now" in card
+
+
+def test_the_audit_flags_count_refused_logins_refused_reads_and_locked_logins(personas, client_for):
+    from django.core.exceptions import PermissionDenied
+
+    from brightline import access
+    from brightline.audit.services import log_action
+    from brightline.people.models import LoginThrottle
+
+    now = timezone.now()
+    for _ in range(2):
+        log_action("people.sso.refused", None, personas.erin)
+    with contextlib.suppress(PermissionDenied):
+        access.open_person_record(personas.oscar, personas.erin, what="people.profile", denied="No.")
+    LoginThrottle.objects.create(username="erin", ip="10.0.0.1", failures=9, first_failure_at=now,
+                                 locked_until=now + dt.timedelta(minutes=10))
+    LoginThrottle.objects.create(username="mo", ip="10.0.0.2", failures=9, first_failure_at=now,
+                                 locked_until=now - dt.timedelta(minutes=1))  # the lock has passed
+    page = client_for(personas.pia).get("/").content.decode()
+    assert "2 single sign-on logins refused in the last 30 days." in page
+    assert "1 refused attempt to open a person&#x27;s record in the last 30 days." in page
+    assert "1 login is locked after repeated wrong passwords." in page
+    LoginThrottle.objects.all().delete()
+    assert "No login is locked after wrong passwords." in client_for(personas.pia).get("/").content.decode()
+
+
+def test_the_home_reads_appeals_and_support_plans_once_for_the_inbox_and_the_overdue_list(personas):
+    """The home passes the rows it read for the people partner's overdue list to the inbox: the inbox must list
+    the same items as when it reads its own."""
+    from brightline.dashboards.inbox import inbox_for, open_reviews
+    from brightline.dashboards.partner import open_appeals, open_plans
+    from tests.test_support_plans import START, active_plan
+
+    cycle = advance_to(open_payments_cycle(personas), Phase.SELF_REVIEW, personas.pia)
+    reviews = list(cycle.reviews.order_by("pk"))
+    past = timezone.localdate() - dt.timedelta(days=2)
+    Appeal.objects.create(review=reviews[0], context="a", due_on=past)
+    Appeal.objects.create(review=reviews[1], context="b", due_on=past, status=Appeal.Status.IN_REVIEW,
+                          reviewer=personas.pia)
+    Appeal.objects.create(review=reviews[2], context="c", due_on=past, status=Appeal.Status.ESCALATED,
+                          escalated_at=timezone.now(), escalation_due_on=past)
+    Appeal.objects.create(review=reviews[0], context="d", due_on=past, status=Appeal.Status.ESCALATED,
+                          reviewer=personas.mo, escalated_at=timezone.now(), escalation_reviewer=personas.mo,
+                          escalation_due_on=past, escalation_decided_at=timezone.now())  # decided: not open
+    active_plan(personas)
+    today = START + dt.timedelta(days=15)
+    for person in (personas.pia, personas.mo, personas.erin):
+        shared = inbox_for(person, today=today, reviews=open_reviews(person), open_appeals=open_appeals(),
+                           open_plans=open_plans())
+        assert shared == inbox_for(person, today=today), person.name
+    kinds = [item.kind for item in inbox_for(personas.pia, today=today, open_appeals=open_appeals())]
+    assert kinds.count("appeal_reviewer") == 2 and kinds.count("appeal") == 1
+    assert [item.kind for item in inbox_for(personas.mo, today=today, open_plans=open_plans())].count("check_in") == 1

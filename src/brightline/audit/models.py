@@ -109,10 +109,16 @@ def action_label(action: str) -> str:
     return f"{ACTION_AREAS.get(area, area.replace('_', ' ').capitalize())}: {words or 'changed'}"
 
 
+# Records there is only one of: their id says nothing.
+ONE_OF_A_KIND = {"policy.policy": "The policy", "people.organisation": "The organisation"}
+
+
 def subject_label(subject_type: str, subject_id: str, person_name: str | None) -> str:
     """What an audit entry is about, in words: the model's name and id, and the person it concerns."""
     if not subject_type:
         return person_name or ""
+    if subject_type in ONE_OF_A_KIND:
+        return ONE_OF_A_KIND[subject_type]
     noun = _model_name(subject_type) or "record"
     if subject_type == "people.person":
         return person_name or f"A person no longer in Brightline ({subject_id})"

@@ -76,6 +76,10 @@ def _cycle(overview: CycleOverview, now: dt.datetime) -> Figure:
         line += f": {acknowledged} of {people} outcomes acknowledged"
     else:
         line += f", {people} {'person' if people == 1 else 'people'} reviewed"
+    if progress or acknowledged:  # which part of the organisation the cycle covers: it may not be everyone
+        teams = len(overview.teams)
+        line += (f"; {people} {'person' if people == 1 else 'people'} in {teams} team{'s' if teams != 1 else ''} "
+                 f"take{'s' if people == 1 else ''} part")
     return Figure(overview.cycle.name, line + ".", f"counted now ({_when(now)})")
 
 

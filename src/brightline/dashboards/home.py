@@ -135,12 +135,16 @@ def summary_sentences(inbox: HomeInbox, own_review: OwnReview | None,
     return lines
 
 
-def own_review(person: Person, *, today: date | None = None) -> OwnReview | None:
+def own_review(person: Person, *, today: date | None = None, reviews: list[Review] | None = None) -> OwnReview | None:
     """The viewer's review in the newest cycle that is not closed, as the viewer may see it: dates and steps,
-    never the manager's assessment or the outcome before release. One query."""
+    never the manager's assessment or the outcome before release. One query, or none when the page passes
+    ``reviews`` (``inbox.open_reviews(person)``, newest cycle first)."""
     today = today or timezone.localdate()
-    review = (Review.objects.filter(person=person).exclude(cycle__phase=Phase.CLOSED)
-              .select_related("cycle", "manager").order_by("-cycle__opened_at").first())
+    if reviews is None:
+        review = (Review.objects.filter(person=person).exclude(cycle__phase=Phase.CLOSED)
+                  .select_related("cycle", "manager").order_by("-cycle__opened_at", "-cycle_id").first())
+    else:
+        review = next((each for each in reviews if each.person_id == person.pk), None)
     if review is None:
         return None
     cycle = review.cycle

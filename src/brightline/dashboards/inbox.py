@@ -72,9 +72,35 @@ def _everyone_below(person: Person) -> set[int]:
     return below
 
 
-def inbox_for(person: Person, *, today: date | None = None) -> list[InboxItem]:
-    """Everything waiting for ``person``, oldest first."""
+def open_reviews(person: Person) -> list[Review]:
+    """The reviews in cycles not closed yet that are ``person``'s own or that ``person`` writes as manager, newest
+    cycle first: the inbox's self reviews and assessments and the home page's own review, in one query."""
+    return list(Review.objects.filter(Q(person=person) | Q(manager=person)).exclude(cycle__phase=Phase.CLOSED)
+                .select_related("cycle", "person", "manager")
+                .order_by("-cycle__opened_at", "-cycle_id", "person__name"))
+
+
+def _appeal_waits(appeal: Appeal, person: Person, assigns: bool) -> bool:
+    """The inbox's appeal query, for an appeal already read: to decide, or (``assigns``) to give a reviewer."""
+    to_decide = ((appeal.reviewer_id == person.pk and appeal.status == Appeal.Status.IN_REVIEW)
+                 or (appeal.escalation_reviewer_id == person.pk and appeal.status == Appeal.Status.ESCALATED
+                     and appeal.escalation_decided_at is None))
+    to_assign = (appeal.status == Appeal.Status.REQUESTED
+                 or (appeal.status == Appeal.Status.ESCALATED and appeal.escalation_reviewer_id is None))
+    return to_decide or (assigns and to_assign)
+
+
+def inbox_for(person: Person, *, today: date | None = None, reviews: list[Review] | None = None,
+              open_appeals: list[Appeal] | None = None,
+              open_plans: list[SupportPlan] | None = None) -> list[InboxItem]:
+    """Everything waiting for ``person``, oldest first.
+
+    A page that has read some rows already passes them instead of a query each: ``reviews`` from
+    ``open_reviews(person)``; ``open_appeals`` (every appeal not decided) and ``open_plans`` (every active or
+    proposed support plan, with ``last_check_in``), which the people partner's home reads for its own lists too."""
     today = today or timezone.localdate()
+    if reviews is None:
+        reviews = open_reviews(person)
     items: list[InboxItem] = []
 
     def add(kind: str, title: str, url: str, since: datetime, due_on: date | None = None, *, subject: str = "",
@@ -89,20 +115,24 @@ def inbox_for(person: Person, *, today: date | None = None) -> list[InboxItem]:
             reverse("feedback:answer", args=[invitation.pk]), invitation.request.created_at,
             subject=invitation.request.subject.name, batch="feedback")
 
-    reviews = Review.objects.select_related("cycle", "person")
-    for review in reviews.filter(person=person, cycle__phase=Phase.SELF_REVIEW,
-                                 self_review_submitted_at__isnull=True):
+    for review in reviews:
+        if review.person_id != person.pk or review.cycle.phase != Phase.SELF_REVIEW \
+                or review.self_review_submitted_at is not None:
+            continue
         add("self_review", f"Write your self review for {review.cycle.name}",
             reverse("reviews:review", args=[review.pk]), review.cycle.phase_changed_at or review.cycle.opened_at,
             _phase_end(review.cycle.schedule, Phase.SELF_REVIEW))
-    for review in reviews.filter(manager=person, cycle__phase=Phase.MANAGER_ASSESSMENT,
-                                 assessment_submitted_at__isnull=True):
+    for review in reviews:
+        if review.manager_id != person.pk or review.cycle.phase != Phase.MANAGER_ASSESSMENT \
+                or review.assessment_submitted_at is not None:
+            continue
         add("assessment", f"Assess {review.person.name} ({review.cycle.name})",
             reverse("reviews:review", args=[review.pk]), review.cycle.phase_changed_at or review.cycle.opened_at,
             _phase_end(review.cycle.schedule, Phase.MANAGER_ASSESSMENT), subject=review.person.name,
             batch=review.cycle.name)
 
-    panel = reviews.filter(cycle__phase=Phase.CALIBRATION, cycle__panel_members__person=person)
+    panel = Review.objects.select_related("cycle", "person").filter(cycle__phase=Phase.CALIBRATION,
+                                                                   cycle__panel_members__person=person)
     if panel.exists():
         # Not the panelist's own review, none in their chain, none with a declared conflict (as in access).
         candidates = list(panel.exclude(person=person).exclude(manager=person)
@@ -123,8 +153,11 @@ def inbox_for(person: Person, *, today: date | None = None) -> list[InboxItem]:
                  | Q(escalation_reviewer=person, status=Appeal.Status.ESCALATED, escalation_decided_at__isnull=True))
     to_assign = Q(status=Appeal.Status.REQUESTED) | Q(status=Appeal.Status.ESCALATED, escalation_reviewer__isnull=True)
     assigns = access.can_run_cycles(person)
-    for appeal in Appeal.objects.select_related("review__person").filter(to_decide | to_assign if assigns
-                                                                          else to_decide):
+    appeals = ([appeal for appeal in open_appeals if _appeal_waits(appeal, person, assigns)]
+               if open_appeals is not None
+               else Appeal.objects.select_related("review__person").filter(to_decide | to_assign if assigns
+                                                                            else to_decide))
+    for appeal in appeals:
         escalated = appeal.status == Appeal.Status.ESCALATED
         if appeal.status == Appeal.Status.REQUESTED or escalated and appeal.escalation_reviewer_id is None:
             add("appeal_reviewer", f"Assign a reviewer to the appeal of {appeal.review.person.name}",
@@ -154,8 +187,12 @@ def inbox_for(person: Person, *, today: date | None = None) -> list[InboxItem]:
             add("promotion_appeal", f"Decide the promotion appeal of {name}"
                 + (" (taken one step further; your decision is final)" if escalated else ""), url, since, due)
 
-    for plan in (SupportPlan.objects.filter(person__manager=person, status=SupportPlan.Status.ACTIVE)
-                 .select_related("person").annotate(last_check_in=Max("check_ins__held_on"))):
+    plans = ([plan for plan in open_plans
+              if plan.person.manager_id == person.pk and plan.status == SupportPlan.Status.ACTIVE]
+             if open_plans is not None
+             else SupportPlan.objects.filter(person__manager=person, status=SupportPlan.Status.ACTIVE)
+             .select_related("person").annotate(last_check_in=Max("check_ins__held_on")))
+    for plan in plans:
         last = plan.last_check_in or plan.starts_on
         due = last + timedelta(days=CADENCE_DAYS.get(plan.cadence, 14))
         if due <= today + timedelta(days=CHECK_IN_NOTICE_DAYS):

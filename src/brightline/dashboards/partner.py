@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Max, Q, Value
 from django.urls import reverse
 from django.utils import timezone
 
@@ -26,6 +26,7 @@ from brightline.support.models import Cadence, SupportPlan
 CADENCE_DAYS = {Cadence.WEEKLY: 7, Cadence.FORTNIGHTLY: 14, Cadence.MONTHLY: 30}
 FLAG_WINDOW_DAYS = 30
 SSO_REFUSED = "people.sso.refused"
+LOCKED = "locked logins"  # the locked-login count's label in the flags' one query (not an audit action)
 FAILED_IMPORTS = 5
 # Both chains are walked by the hourly rollup job, not on a page load: a walk reads every entry and every read
 # of a record, which grows with the organisation and its history.
@@ -164,17 +165,36 @@ def _overdue_steps(overviews: list[CycleOverview], today: date) -> list[Action]:
     return actions
 
 
-def _overdue(overviews: list[CycleOverview], today: date) -> list[Action]:
+def open_appeals() -> list[Appeal]:
+    """Every appeal not decided yet, with whose review it is: the home's overdue list and the inbox's appeals to
+    decide or to give a reviewer both come from it (one query; appeals are few)."""
+    return list(Appeal.objects.filter(
+        Q(status__in=(Appeal.Status.REQUESTED, Appeal.Status.IN_REVIEW))
+        | Q(status=Appeal.Status.ESCALATED, escalation_decided_at__isnull=True)
+        | Q(status=Appeal.Status.ESCALATED, escalation_reviewer__isnull=True)).select_related("review__person"))
+
+
+def open_plans() -> list[SupportPlan]:
+    """Every active or proposed support plan with its person and last check-in (one query), for the home's overdue
+    list and the inbox's check-ins."""
+    return list(SupportPlan.objects.filter(status__in=(SupportPlan.Status.ACTIVE, SupportPlan.Status.PROPOSED))
+                .select_related("person").annotate(last_check_in=Max("check_ins__held_on")))
+
+
+def _appeal_overdue(appeal: Appeal, today: date) -> bool:
+    if appeal.status == Appeal.Status.ESCALATED:
+        return (appeal.escalation_decided_at is None and appeal.escalation_due_on is not None
+                and appeal.escalation_due_on < today)
+    return appeal.status in (Appeal.Status.REQUESTED, Appeal.Status.IN_REVIEW) and appeal.due_on < today
+
+
+def _overdue(overviews: list[CycleOverview], today: date, appeals: list[Appeal],
+             plans: list[SupportPlan]) -> list[Action]:
     actions = _overdue_steps(overviews, today)
-    for appeal in Appeal.objects.filter(
-            Q(status__in=(Appeal.Status.REQUESTED, Appeal.Status.IN_REVIEW), due_on__lt=today)
-            | Q(status=Appeal.Status.ESCALATED, escalation_decided_at__isnull=True, escalation_due_on__lt=today)
-    ).select_related("review__person"):
+    for appeal in (appeal for appeal in appeals if _appeal_overdue(appeal, today)):
         due = appeal.escalation_due_on if appeal.status == Appeal.Status.ESCALATED else appeal.due_on
         actions.append(Action(f"The appeal of {appeal.review.person.name} is waiting for a decision",
                               due or appeal.due_on, reverse("reviews:appeal", args=[appeal.pk]), "Open the appeal"))
-    plans = list(SupportPlan.objects.filter(status__in=(SupportPlan.Status.ACTIVE, SupportPlan.Status.PROPOSED))
-                 .select_related("person").annotate(last_check_in=Max("check_ins__held_on")))
     for plan in (plan for plan in plans if plan.status == SupportPlan.Status.ACTIVE):
         due = (plan.last_check_in or plan.starts_on) + timedelta(days=CADENCE_DAYS.get(plan.cadence, 14))
         if plan.ends_on < today:
@@ -208,11 +228,14 @@ def _flags(viewer: Person) -> list[Flag]:
     checked = f" (checked {timezone.localtime(checked_at):%-d %b %Y %H:%M})"
     trail = reverse("audit-trail")
     since = timezone.now() - timedelta(days=FLAG_WINDOW_DAYS)
-    # Both refusal counts in one query on the action index: the home page is inside a query budget.
-    refusals = AuditEntry.objects.filter(action__in=(SSO_REFUSED, REFUSED_READ), created_at__gte=since).aggregate(
-        sso=Count("pk", filter=Q(action=SSO_REFUSED)), reads=Count("pk", filter=Q(action=REFUSED_READ)))
-    refused = refusals["sso"]
-    locked = LoginThrottle.objects.filter(locked_until__gt=timezone.now()).count()
+    # Both refusal counts (on the action index) and the locked logins in one query: the home page is inside a
+    # query budget. A count with no row is left out of the answer, hence the zeros.
+    counts = dict(
+        AuditEntry.objects.filter(action__in=(SSO_REFUSED, REFUSED_READ), created_at__gte=since)
+        .values_list("action").annotate(n=Count("pk")).order_by()
+        .union(LoginThrottle.objects.filter(locked_until__gt=timezone.now()).annotate(kind=Value(LOCKED))
+               .values_list("kind").annotate(n=Count("pk")).order_by(), all=True))
+    refused, locked = counts.get(SSO_REFUSED, 0), counts.get(LOCKED, 0)
     return [
         Flag(audit_ok, ("The audit trail verifies: no entry was changed or removed." if audit_ok
                         else "The audit trail does not verify: an entry was changed or removed.") + checked, trail,
@@ -223,7 +246,7 @@ def _flags(viewer: Person) -> list[Flag]:
         Flag(refused == 0, f"{refused} single sign-on login{'s' if refused != 1 else ''} refused in the last "
              f"{FLAG_WINDOW_DAYS} days." if refused else f"No single sign-on login refused in the last "
              f"{FLAG_WINDOW_DAYS} days.", trail, "See them in the audit trail"),
-        _refused_reads_flag(refusals["reads"]),
+        _refused_reads_flag(counts.get(REFUSED_READ, 0)),
         Flag(locked == 0, f"{locked} login{'s are' if locked != 1 else ' is'} locked after repeated wrong passwords."
              if locked else "No login is locked after wrong passwords.",
              reverse("admin:index") if viewer.user is not None and viewer.user.is_staff else "",
@@ -276,9 +299,14 @@ def open_cycle_overviews() -> list[CycleOverview]:
     return _cycles(list(ReviewCycle.objects.exclude(phase=Phase.CLOSED).order_by("-opened_at")))
 
 
-def partner_home(viewer: Person, *, today: date | None = None) -> dict[str, Any]:
+def partner_home(viewer: Person, *, today: date | None = None, appeals: list[Appeal] | None = None,
+                 plans: list[SupportPlan] | None = None) -> dict[str, Any]:
+    """The people partner's cards; ``appeals`` and ``plans`` are ``open_appeals()`` and ``open_plans()`` when the
+    page has read them already for the inbox."""
     today = today or timezone.localdate()
     cycles = open_cycle_overviews()
-    overdue, flags, imports = _overdue(cycles, today), _flags(viewer), _failed_imports()
+    overdue = _overdue(cycles, today, open_appeals() if appeals is None else appeals,
+                       open_plans() if plans is None else plans)
+    flags, imports = _flags(viewer), _failed_imports()
     return {"partner_cycles": cycles, "partner_overdue": overdue, "partner_flags": flags,
             "partner_imports": imports, "partner_summary": _summary(cycles, overdue, flags, imports)}

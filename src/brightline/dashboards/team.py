@@ -11,7 +11,7 @@ is written to their access log.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from django.db.models import Q
 from django.urls import reverse
@@ -26,7 +26,7 @@ from brightline.goals.models import Goal
 from brightline.insights.models import Signal, SignalKind
 from brightline.people.models import Person, Team
 from brightline.people.queries import direct_reports
-from brightline.reviews.models import Phase, Review
+from brightline.reviews.models import Phase, Review, phase_index
 
 # Shade 0–3 of the single-hue scale; the thresholds are printed in the legend of the page.
 OUTSIDE_HOURS_STEPS = (0.10, 0.20, 0.35)  # share of a person's recorded work outside their own hours
@@ -73,11 +73,18 @@ class ReportRow:
     links: list[tuple[str, str]] = field(default_factory=list)
 
 
+def _iso_day(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value or "")
+    except ValueError:
+        return None
+
+
 @dataclass(frozen=True)
 class CycleProgress:
     name: str
     phase: str
-    phase_ends_on: str | None
+    phase_ends_on: date | None
     people: int
     self_reviews: int
     assessments: int
@@ -134,6 +141,9 @@ def _review_status(review: Review) -> str:
         return "assessment submitted"
     if review.self_review_submitted_at:
         return "self review in; assessment to write"
+    if phase_index(review.cycle.phase) > phase_index(Phase.SELF_REVIEW):
+        # The self-review step has closed: nothing more will come from the person; the assessment goes ahead.
+        return "no self review (the step closed); assessment to write"
     return "waiting for the self review"
 
 
@@ -284,7 +294,7 @@ def team_at_a_glance(viewer: Person, *, now: datetime | None = None) -> TeamGlan
     for reviews in by_cycle.values():
         cycle = reviews[0].cycle
         cycles.append(CycleProgress(
-            name=cycle.name, phase=cycle.get_phase_display(), phase_ends_on=cycle.phase_ends_on(cycle.phase),
+            name=cycle.name, phase=cycle.get_phase_display(), phase_ends_on=_iso_day(cycle.phase_ends_on(cycle.phase)),
             people=len(reviews), self_reviews=sum(1 for r in reviews if r.self_review_submitted_at),
             assessments=sum(1 for r in reviews if r.assessment_submitted_at),
             acknowledged=sum(1 for r in reviews if r.acknowledged_at),

@@ -18,8 +18,8 @@ from brightline.audit.services import refused_reads as find_refused_reads
 from brightline.audit.services import verify_access_log, verify_chain
 from brightline.dashboards.glance import organisation_glance
 from brightline.dashboards.home import group_inbox, own_review, summary_sentences
-from brightline.dashboards.inbox import inbox_for
-from brightline.dashboards.partner import partner_home
+from brightline.dashboards.inbox import inbox_for, open_reviews
+from brightline.dashboards.partner import open_appeals, open_plans, partner_home
 from brightline.dashboards.team import (
     OUTSIDE_HOURS_STEPS,
     PAGE_SHARE_STEPS,
@@ -56,8 +56,13 @@ def healthz(request: HttpRequest) -> HttpResponse:
 def home(request: HttpRequest) -> HttpResponse:
     viewer = _viewer(request)
     level = viewer.level
-    inbox = group_inbox(inbox_for(viewer))
-    review = own_review(viewer)
+    is_partner = access.is_people_partner(viewer)
+    # Rows more than one part of the page needs are read once: the viewer's open reviews (the inbox and their own
+    # review) and, for the people partner, the open appeals and support plans (the inbox and her overdue list).
+    reviews = open_reviews(viewer)
+    appeals, plans = (open_appeals(), open_plans()) if is_partner else (None, None)
+    inbox = group_inbox(inbox_for(viewer, reviews=reviews, open_appeals=appeals, open_plans=plans))
+    review = own_review(viewer, reviews=reviews)
     reports = direct_reports(viewer)
     viewer.__dict__["is_manager"] = bool(reports)  # the menus ask it too: the list just read answers it
     context = {
@@ -67,7 +72,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "reports": reports,
         "can_view_aggregates": access.can_view_aggregates(viewer),
         "can_view_leadership": access.can_view_leadership_view(viewer),
-        "is_people_partner": access.is_people_partner(viewer),
+        "is_people_partner": is_partner,
         "recent_reads": AccessLog.objects.filter(subject=viewer).count(),
         "inbox": inbox,
         "own_review": review,
@@ -77,8 +82,8 @@ def home(request: HttpRequest) -> HttpResponse:
         # The people partner's page shows the open cycles in full above: her card leaves them out.
         context["organisation_figures"] = organisation_glance(with_cycle=not context["is_people_partner"])
     partner_lines: list[str] = []
-    if access.is_people_partner(viewer):
-        partner = partner_home(viewer)
+    if is_partner:
+        partner = partner_home(viewer, appeals=appeals, plans=plans)
         context.update(partner)
         partner_lines = partner["partner_summary"]
     context["summary"] = summary_sentences(inbox, review, partner_lines)

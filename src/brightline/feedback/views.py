@@ -252,7 +252,10 @@ def inbox(request: HttpRequest) -> HttpResponse:
     # A named answer stays linked to its writer, who can read what they sent; an anonymous one is not kept
     # with the writer's name, so nobody (the writer included) can list it again.
     answered = [inv for inv in invitations if getattr(inv, "response", None) is not None]
-    return render(request, "feedback/inbox.html", {"invitations": invitations, "answered": answered})
+    waiting = [inv for inv in invitations
+               if inv.status == FeedbackInvitation.Status.PENDING and inv.request.is_open]
+    return render(request, "feedback/inbox.html", {"invitations": invitations, "answered": answered,
+                                                   "waiting": waiting})
 
 
 @require_http_methods(["GET", "POST"])

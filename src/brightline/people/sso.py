@@ -176,7 +176,9 @@ class SsoBackend(OIDCAuthenticationBackend):  # type: ignore[misc]
 
     def get_user(self, user_id: Any) -> AbstractBaseUser | None:
         """The session's user, only while both the login and the person are active."""
-        user = self.UserModel.objects.filter(pk=user_id, is_active=True).select_related("person").first()
+        # The person's level and team with them: most pages ask for one or the other.
+        user = (self.UserModel.objects.filter(pk=user_id, is_active=True)
+                .select_related("person", "person__level", "person__team").first())
         person = getattr(user, "person", None) if user is not None else None
         if user is None or (person is not None and not person.is_active):
             return None

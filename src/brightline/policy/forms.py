@@ -17,11 +17,22 @@ from brightline.policy.models import (
 )
 
 
+def _in_years(days: int) -> str:
+    if days < 60:
+        return f"{days} days"
+    if days < 365:
+        return f"{round(days / 30.4)} months"
+    years = round(days / 365.25, 1)
+    return f"{years:g} year{'s' if years != 1 else ''}"
+
+
 class PolicyForm(forms.Form):
     allowed_sources = forms.MultipleChoiceField(
         choices=[(source.key, source.name) for source in SOURCES], widget=forms.CheckboxSelectMultiple,
         required=False, label="Data sources Brightline may ingest")
-    min_cohort_size = forms.IntegerField(min_value=1, label="Minimum group size for any aggregate")
+    min_cohort_size = forms.IntegerField(min_value=1, label="Minimum group size for any aggregate (people)",
+                                         help_text="A figure about fewer people than this is withheld, on every "
+                                                   "page and in every export.")
     appeal_reviewers = forms.ChoiceField(choices=AppealReviewers.choices, widget=forms.RadioSelect,
                                          label="Who reviews an appeal and its escalation")
     prevote_names = forms.ChoiceField(choices=PreVoteNames.choices,
@@ -42,14 +53,17 @@ class PolicyForm(forms.Form):
             initial[f"owner_{kind}"] = owners[kind]
         super().__init__(data, initial=initial)
         for category in DEFAULT_RETENTION_DAYS:
+            days = int(initial[f"retention_{category}"])
             self.fields[f"retention_{category}"] = forms.IntegerField(
-                label=f"Keep {RETENTION_LABELS.get(category, category)} for (days)", min_value=1)
+                label=f"Keep {RETENTION_LABELS.get(category, category)} for (days)", min_value=1,
+                help_text=f"Now {days:,} days: about {_in_years(days)}.")
         for key in default_ai_boundaries():
             self.fields[f"ai_{key}"] = forms.BooleanField(required=False,
                                                           label=AI_BOUNDARY_LABELS.get(key, key))
         for kind, label in SIGNAL_KIND_LABELS.items():
             self.fields[f"owner_{kind}"] = forms.ChoiceField(choices=SignalOwnerRole.choices,
                                                              label=f"Who follows up a signal: {label.lower()}")
+        self.fields["reason"] = self.fields.pop("reason")  # last, after every setting it explains
 
     def policy_changes(self) -> dict[str, Any]:
         data = self.cleaned_data

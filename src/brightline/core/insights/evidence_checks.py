@@ -210,6 +210,11 @@ def unsupported_claim_signals(subject: Subject, claims: Sequence[Claim], *, wind
     return signals
 
 
+def _day(day: date) -> str:
+    """A date as people read it: "8 Jun 2026"."""
+    return f"{day.day} {day:%b %Y}"
+
+
 def missing_evidence_signals(subject: Subject, *, dimensions: Sequence[tuple[str, str]],
                              evidence: Sequence[EvidenceRef], claims: Sequence[Claim], window_start: date,
                              window_end: date) -> list[SignalDraft]:
@@ -235,9 +240,8 @@ def missing_evidence_signals(subject: Subject, *, dimensions: Sequence[tuple[str
         signals.append(SignalDraft(
             kind="missing_evidence", key=f"missing_evidence:dimension:{dimension}", subject=subject,
             window_start=window_start, window_end=window_end,
-            statement=(f"No evidence for {label.lower()} between {window_start.isoformat()} and "
-                       f"{window_end.isoformat()}: no item of a related kind and no accomplishment about it that "
-                       f"cites evidence."),
+            statement=(f"No evidence for {label.lower()} between {_day(window_start)} and {_day(window_end)}: "
+                       f"no item of a related kind and no accomplishment about it that cites evidence."),
             rule="A dimension needs at least one evidence item of a related kind, or a claim about it citing evidence.",
             confidence=confidence, item_refs=tuple(e.ref for e in in_window), cannot_infer=MISSING_CANNOT_INFER,
             detail=detail,
@@ -274,7 +278,8 @@ def packet_missing_evidence_signals(subject: Subject, claims: Sequence[PacketCla
         what = "cites only AI signals" if only_ai else "cites no evidence"
         advice = ("An AI signal is a hypothesis, never the basis of an assessment on its own: cite the evidence "
                   "it rests on." if only_ai else
-                  "Cite the items that show it ([E:id] or a reference), or say in the text why there are none.")
+                  "Cite the items that show it (by the [E:…] number shown beside each item, or a link), or say "
+                  "in the text why there are none.")
         signals.append(SignalDraft(
             kind="missing_evidence", key=f"missing_evidence:packet:{claim.packet}:{claim.part}:{claim.slot}",
             subject=subject, window_start=window_start, window_end=window_end,

@@ -238,6 +238,7 @@ def sentiment_drift(subject: Subject, comments: Sequence[Comment], scores: Mappi
             middle, (len({c.ref for c in early}), count_distinct_authors(early)),
             (len({c.ref for c in late}), count_distinct_authors(late)))
     else:
+        day = f"{middle.day} {middle:%B %Y}"
         early_means, late_means = _author_means(early, scores), _author_means(late, scores)
         difference, low, high = _welch_difference(early_means, late_means)
         detail.update({"early_mean": round(fmean(early_means), 4), "late_mean": round(fmean(late_means), 4),
@@ -245,14 +246,16 @@ def sentiment_drift(subject: Subject, comments: Sequence[Comment], scores: Mappi
         if abs(difference) >= MIN_DRIFT and (low > 0 or high < 0):
             direction = "more positive" if difference > 0 else "more negative"
             detail["trend"] = "up" if difference > 0 else "down"
-            statement = (f"Feedback became {direction}: the writer-weighted mean moved from "
-                         f"{fmean(early_means):+.2f} to {fmean(late_means):+.2f} (difference {difference:+.2f}, "
-                         f"95% interval {low:+.2f} to {high:+.2f}).")
+            statement = (f"Feedback became {direction} since {day}: its tone, averaged per writer on a scale "
+                         f"from -1 (negative) to +1 (positive), moved from {fmean(early_means):+.2f} to "
+                         f"{fmean(late_means):+.2f} (difference {difference:+.2f}, 95% interval {low:+.2f} to "
+                         f"{high:+.2f}).")
         else:
             detail["trend"] = "flat"
-            statement = (f"No clear change in the tone of feedback: {fmean(early_means):+.2f} before "
-                         f"{middle.isoformat()} and {fmean(late_means):+.2f} after (95% interval of the "
-                         f"difference {low:+.2f} to {high:+.2f}).")
+            statement = (f"No clear change in the tone of feedback: averaged per writer on a scale from -1 "
+                         f"(negative) to +1 (positive), {fmean(early_means):+.2f} before {day} and "
+                         f"{fmean(late_means):+.2f} since (95% interval of the difference {low:+.2f} to "
+                         f"{high:+.2f}).")
     return SignalDraft(
         kind="sentiment_drift", key="sentiment_drift", subject=subject, window_start=window_start,
         window_end=window_end, statement=statement,

@@ -135,7 +135,7 @@ def trend_break_signals(series: MetricSeries, *, owner: str | None, owner_name: 
         label = series.label or series.name
         statement = (f"{label} changed from about {_readable(found.before_median)} to "
                      f"{_readable(found.after_median)} {series.unit} "
-                     f"(median per period) from the period starting {found.break_date.isoformat()}.")
+                     f"(median per period) from the period starting {found.break_date.day} {found.break_date:%b %Y}.")
         if owner_name:
             statement += f" Owner to look into it: {owner_name}."
         signals.append(SignalDraft(

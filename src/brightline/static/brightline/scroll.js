@@ -1,6 +1,7 @@
-// A table or card wider than its place scrolls inside it (see brightline.css). Keyboard users must be able to
-// scroll it too: each region that overflows gets a tab stop and a name (its caption or heading), and loses them
-// again when the window grows wide enough to show it whole.
+// A table or card wider than its place scrolls inside it, with a shadow on the side that has more (brightline.css,
+// no script needed). This adds the line saying so, and keyboard users must be able to scroll it too: each region
+// that overflows gets a tab stop and a name (its caption or heading), and loses them again when the window grows
+// wide enough to show it whole.
 (function () {
   "use strict";
   var SELECTOR = "main .table-scroll, main .card, main table";
