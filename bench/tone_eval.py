@@ -105,7 +105,7 @@ def use_first_stage(first_stage: str) -> str:
 
 
 def tuned_first_stage_toxicr_scores() -> dict[str, Any] | None:
-    """The tuned contextual first stage alone on the ToxiCR test rows, at the threshold its validation chose."""
+    """The contextual first stage on the ToxiCR test rows, at the threshold its validation chose."""
     import numpy as np
 
     from brightline.core.nlp.classifiers import bundled_classifier
@@ -117,7 +117,12 @@ def tuned_first_stage_toxicr_scores() -> dict[str, Any] | None:
     with path.open(encoding="utf-8", newline="") as handle:
         rows = [row for row in csv.DictReader(handle) if toxicr_split(row["text"]) == "test"]
     threshold = json.loads((MODELS_PATH / "tone" / "contextual.json").read_text(encoding="utf-8"))["threshold"]
-    said = tuned.toxic_log_odds([row["text"] for row in rows]) >= np.log(threshold / (1 - threshold))
+    from brightline.core.nlp.tokens import tokenize
+
+    texts = [row["text"] for row in rows]
+    # The first stage as the check runs it: the tuned layers' log-odds weighed together with the static model's.
+    odds = bundled_classifier("tone").first_stage_log_odds(tokenize(texts), None, texts)
+    said = odds >= np.log(threshold / (1 - threshold))
     truth = np.array([row["is_toxic"] == "1" for row in rows])
     true_positive = int((said & truth).sum())
     precision, recall = true_positive / max(int(said.sum()), 1), true_positive / max(int(truth.sum()), 1)

@@ -86,7 +86,7 @@ CONTEXTUAL_FILE = "contextual.safetensors"
 CONTEXTUAL_SECOND_STAGE_FILE = "second_stage_contextual.safetensors"
 #: Which first stage scores a text for the tone check, in words (model card, transparency report).
 CONTEXTUAL_FIRST_STAGE = ("the fine-tuned contextual model (all-MiniLM-L6-v2 with its top layers trained for "
-                          "toxic code-review comments)")
+                          "toxic code-review comments), weighed together with the fast static model")
 STATIC_FIRST_STAGE = "the fast static model (sub-words, static embeddings and the tone lexicon)"
 
 _load_lock = threading.Lock()
