@@ -12,6 +12,11 @@ in numpy, no PyTorch) against bare static ``embed``: batch throughput on N texts
 latency of one comment per call (median of ``--single`` calls), each as a ratio to static ``embed`` timed
 on the same texts in the same rounds. CPU seconds are printed beside wall seconds, as a busy shared
 machine stretches wall time.
+
+``--tone N`` times the tone check (``classify_tone``) with its tuned contextual first stage (all-MiniLM-L6-v2
+with its top layers tuned, in numpy) and with the static first stage, against bare static ``embed``: batch
+throughput on N texts and the interactive latency of one comment per call (a feedback form checks one text).
+Only the tone check runs the tuned layers; ``insights run`` never does.
 """
 
 from __future__ import annotations
@@ -102,12 +107,66 @@ def compare_contextual(texts: list[str], single: int, rounds: int) -> None:
               f"{contextual_ms / static_ms:,.0f}")
 
 
+def compare_tone(texts: list[str], single: int, rounds: int) -> None:
+    """The tone check with each first stage against bare static ``embed`` (wall and CPU time)."""
+    import tempfile
+
+    from brightline.core.nlp.classifiers import bundled_classifier, classify_tone
+    from brightline.core.nlp.contextual import CONTEXTUAL_MODEL_ENVIRONMENT_VARIABLE, contextual_model_folder
+
+    check = bundled_classifier("tone")
+    configured = os.environ.get(CONTEXTUAL_MODEL_ENVIRONMENT_VARIABLE)
+    hidden = tempfile.mkdtemp(prefix="no-contextual-model-")
+
+    def use(first_stage: str) -> None:
+        if first_stage == "static":
+            os.environ[CONTEXTUAL_MODEL_ENVIRONMENT_VARIABLE] = hidden
+        elif configured is None:
+            os.environ.pop(CONTEXTUAL_MODEL_ENVIRONMENT_VARIABLE, None)
+        else:
+            os.environ[CONTEXTUAL_MODEL_ENVIRONMENT_VARIABLE] = configured
+
+    use("contextual")
+    if contextual_model_folder() is None or check.tuned_first_stage() is None:
+        print(f"tone check with the tuned first stage skipped: {CONTEXTUAL_MODEL_MISSING_NOTICE}")
+        return
+    kinds = ("embed", "tone, static first stage", "tone, contextual first stage")
+
+    def work(kind: str, chosen: list[str]) -> Callable[[], object]:
+        if kind == "embed":
+            return lambda: embed(chosen, backend="static")
+        return lambda: (use(kind.rsplit(" ", 3)[1]), classify_tone(chosen))
+
+    for kind in kinds:
+        work(kind, texts[:4])()  # load every model outside the timings
+    batch: dict[str, list[tuple[float, float]]] = {kind: [] for kind in kinds}
+    for _ in range(rounds):
+        for kind in kinds:
+            batch[kind].append(timed(work(kind, texts)))
+    for kind_name, index in (("wall", 0), ("CPU", 1)):
+        rates = {kind: len(texts) / median(t[index] for t in batch[kind]) for kind in kinds}
+        print(f"batch of {len(texts):,}, {kind_name} time: " + ", ".join(
+            f"{kind} {rate:,.0f} texts/s (ratio to embed {rate / rates['embed']:.4f})" for kind, rate in rates.items()))
+    latency: dict[str, list[tuple[float, float]]] = {kind: [] for kind in kinds}
+    for text in texts[:single]:
+        for kind in kinds:
+            latency[kind].append(timed(work(kind, [text])))
+    for kind_name, index in (("wall", 0), ("CPU", 1)):
+        found = {kind: median(t[index] for t in latency[kind]) * 1000 for kind in kinds}
+        print(f"one comment per call, {kind_name} time (median of {single}): " + ", ".join(
+            f"{kind} {milliseconds:.2f} ms (ratio to embed {milliseconds / found['embed']:,.0f})"
+            for kind, milliseconds in found.items()))
+    use("contextual")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--count", type=int, default=100_000)
     parser.add_argument("--full", type=int, default=0, help="also time the full model on this many texts")
     parser.add_argument("--contextual", type=int, default=0,
                         help="also time the numpy contextual encoder against static embed on this many texts")
+    parser.add_argument("--tone", type=int, default=0,
+                        help="also time the tone check with each first stage against static embed on this many texts")
     parser.add_argument("--single", type=int, default=100, help="one-comment calls timed for the latency")
     parser.add_argument("--rounds", type=int, default=3, help="batch timings repeated; medians are printed")
     arguments = parser.parse_args()
@@ -117,6 +176,8 @@ def main() -> None:
     print(f"static minilm (model2vec): {static_rate:,.0f} sentences/s over {len(texts):,} texts")
     if arguments.contextual:
         compare_contextual(texts[: arguments.contextual], arguments.single, arguments.rounds)
+    if arguments.tone:
+        compare_tone(texts[: arguments.tone], arguments.single, arguments.rounds)
     if arguments.full:
         try:
             full_rate = sentences_per_second(texts[: arguments.full], "sentence-transformers")

@@ -14,6 +14,10 @@ at most 10 % of ``critique`` flagged. ``profane`` and ``neutral`` are reported w
 
 It also re-scores the shipped check on the ToxiCR test rows (``toxicr_split(text) == "test"``):
 precision, recall and F1 of the toxic class. The evaluation set was never used to tune anything.
+
+``--first-stage contextual`` runs the check with its tuned contextual first stage (needs the contextual base
+model installed) and ``--write`` stores its figures under ``contextual_first_stage`` in the same file, with the
+tuned first stage's own ToxiCR figures; ``static`` (the default) runs the static first stage whatever is installed.
 """
 
 from __future__ import annotations
@@ -85,11 +89,57 @@ def verdict(share: float | None, target: float, *, at_least: bool) -> str:
     return "met" if met else "missed"
 
 
+def use_first_stage(first_stage: str) -> str:
+    """Make the check run on ``first_stage``; its description in words."""
+    import os
+    import tempfile
+
+    from brightline.core.nlp.classifiers import bundled_classifier
+    from brightline.core.nlp.contextual import CONTEXTUAL_MODEL_ENVIRONMENT_VARIABLE, CONTEXTUAL_MODEL_MISSING_NOTICE
+
+    if first_stage == "static":
+        os.environ[CONTEXTUAL_MODEL_ENVIRONMENT_VARIABLE] = tempfile.mkdtemp(prefix="no-contextual-model-")
+    elif bundled_classifier("tone").tuned_first_stage() is None:
+        raise SystemExit(CONTEXTUAL_MODEL_MISSING_NOTICE)
+    return bundled_classifier("tone").first_stage_in_use()
+
+
+def tuned_first_stage_toxicr_scores() -> dict[str, Any] | None:
+    """The contextual first stage on the ToxiCR test rows, at the threshold its validation chose."""
+    import numpy as np
+
+    from brightline.core.nlp.classifiers import bundled_classifier
+
+    path = eval_pool.DATA_DIR / "toxicr_dev" / "toxicr_dev.csv"
+    tuned = bundled_classifier("tone").tuned_first_stage()
+    if not path.is_file() or tuned is None:
+        return None
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = [row for row in csv.DictReader(handle) if toxicr_split(row["text"]) == "test"]
+    threshold = json.loads((MODELS_PATH / "tone" / "contextual.json").read_text(encoding="utf-8"))["threshold"]
+    from brightline.core.nlp.tokens import tokenize
+
+    texts = [row["text"] for row in rows]
+    # The first stage as the check runs it: the tuned layers' log-odds weighed together with the static model's.
+    odds = bundled_classifier("tone").first_stage_log_odds(tokenize(texts), None, texts)
+    said = odds >= np.log(threshold / (1 - threshold))
+    truth = np.array([row["is_toxic"] == "1" for row in rows])
+    true_positive = int((said & truth).sum())
+    precision, recall = true_positive / max(int(said.sum()), 1), true_positive / max(int(truth.sum()), 1)
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {"n": len(rows), "toxic": int(truth.sum()), "threshold": threshold, "precision": round(precision, 4),
+            "recall": round(recall, 4), "f1": round(f1, 4)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--markdown", action="store_true", help="print Markdown tables for the model card")
     parser.add_argument("--write", action="store_true", help=f"write {EVAL_METRICS_PATH.name} next to the model")
+    parser.add_argument("--first-stage", choices=("static", "contextual"), default="static",
+                        help="the tone check's first stage to run (contextual needs the contextual model installed)")
     arguments = parser.parse_args()
+    first_stage = use_first_stage(arguments.first_stage)
+    print(f"first stage: {first_stage}")
     items = evaluation_set()
     shares = flagged_shares(items)
     toxicr = toxicr_test_scores()
@@ -104,7 +154,10 @@ def main() -> None:
                     "attack": verdict(attack, ATTACK_TARGET, at_least=True),
                     "critique": verdict(critique, CRITIQUE_CEILING, at_least=False)},
         "toxicr_test": toxicr,
+        "first_stage": first_stage,
     }
+    if arguments.first_stage == "contextual":
+        result["toxicr_test_first_stage"] = tuned_first_stage_toxicr_scores()
     if arguments.markdown:
         print(f"Tone evaluation set: {len(items)} items, labels fixed before the check was run on them.\n")
         print("| label | items | flagged | share flagged | target |")
@@ -133,7 +186,13 @@ def main() -> None:
         else:
             print("ToxiCR test rows: the shared data folder is absent, not scored")
     if arguments.write:
-        EVAL_METRICS_PATH.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+        stored = json.loads(EVAL_METRICS_PATH.read_text(encoding="utf-8")) if EVAL_METRICS_PATH.is_file() else {}
+        if arguments.first_stage == "contextual":
+            stored["contextual_first_stage"] = result
+        else:
+            stored = {**result, **({"contextual_first_stage": stored["contextual_first_stage"]}
+                                   if "contextual_first_stage" in stored else {})}
+        EVAL_METRICS_PATH.write_text(json.dumps(stored, indent=2) + "\n", encoding="utf-8")
         print(f"wrote {EVAL_METRICS_PATH}", file=sys.stderr)
 
 

