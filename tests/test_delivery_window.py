@@ -188,3 +188,36 @@ def test_system_health_delivery_of_every_team_and_quarter_equals_one_team_and_qu
     for team in teams:
         for label, start, end in bounds:
             assert batched[(team.pk, label)] == system_health._team_delivery(team, start, end), (team.slug, label)
+
+
+def test_incident_attribution_reads_only_root_cause_changes_and_equals_the_attribution_from_every_row(
+        generated_org, db):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from brightline.core.delivery import attribute_incidents
+    from brightline.evidence.metrics import update_incident_attribution
+    from brightline.evidence.models import Incident, Service
+    from brightline.evidence.tables import build_attribution_data, build_delivery_data
+
+    services = list(Service.objects.select_related("team"))
+    everything = build_delivery_data(services)
+    read = build_attribution_data(services)
+    root_causes = set(Incident.objects.exclude(root_cause_sha="").values_list("root_cause_sha", flat=True))
+    assert root_causes and everything.changes.num_rows > 1_000
+    # the changes read: those incidents name as their root cause and one basis row per service, nothing else
+    assert {sha for sha in read.changes.column("sha").to_pylist() if sha is not None} <= root_causes
+    assert read.changes.num_rows <= len(root_causes) + 2 * len(services)
+    expected = attribute_incidents(everything).to_pylist()
+    assert {row["attribution"] for row in expected} >= {"declared", "root_cause", "inferred"}
+    assert attribute_incidents(read).to_pylist() == expected
+    # what is stored equals it, and a second run with nothing new writes nothing
+    update_incident_attribution(services)
+    stored = {pk: (deployment, attribution) for pk, deployment, attribution in
+              Incident.objects.values_list("id", "attributed_deployment_id", "attribution")}
+    assert stored == {int(row["incident_id"]): (int(row["deployment_id"]) if row["deployment_id"] else None,
+                                                 row["attribution"]) for row in expected}
+    with CaptureQueriesContext(connection) as queries:
+        assert update_incident_attribution(services) == 0
+    assert not [query["sql"] for query in queries.captured_queries if query["sql"].lstrip().upper().startswith(
+        ("UPDATE", "INSERT", "DELETE"))]

@@ -121,3 +121,45 @@ def test_a_person_records_a_debrief_about_their_own_work_on_the_growth_page_and_
     followed = browser.post("/growth/evidence/new/", {**valid, "title": ""}, follow=True)
     assert "A title is required" in followed.content.decode()
     assert EvidenceItem.objects.count() == before
+
+
+def _more_history(personas, number: int) -> None:
+    """One more attributed feedback request about Erin, answered, and one more accomplishment citing evidence."""
+    from django.utils import timezone
+
+    from brightline.evidence.models import EvidenceItem
+    from brightline.feedback.models import Accomplishment
+
+    request = services.request_feedback(actor=personas.erin, subject=personas.erin,
+                                        respondents=[(personas.pat, "peer")], context=f"Piece of work {number}")
+    services.submit_feedback_response(
+        actor=personas.pat, invitation=request.invitations.get(respondent=personas.pat), send_despite_tone=True,
+        data=services.ResponseInput(f"Erin shipped the retry fix number {number}.", "Two fewer pages a week.",
+                                    "Share designs earlier."))
+    item = EvidenceItem.objects.create(kind="design_doc", title=f"Design {number}", occurred_at=timezone.now(),
+                                       person=personas.erin, source="manual", source_ref=f"growth-{number}")
+    accomplishment = Accomplishment.objects.create(
+        person=personas.erin, period=f"2026-Q{number % 4 + 1}", title=f"Retry fix {number}",
+        situation="Payments stalled.", action="Wrote the retry.", result="Fewer pages.", impact="The team slept.",
+        impact_level="team")
+    accomplishment.evidence.add(item)
+
+
+def test_the_growth_page_needs_as_many_queries_for_seven_requests_and_accomplishments_as_for_one(
+        personas, client_for):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def count() -> int:
+        browser = client_for(personas.erin)
+        browser.get("/growth/")
+        with CaptureQueriesContext(connection) as queries:
+            page = browser.get("/growth/").content.decode()
+        assert "Retry fix 1" in page and "Piece of work 1" in page
+        return len(queries.captured_queries)
+
+    _more_history(personas, 1)
+    one = count()
+    for number in range(2, 8):
+        _more_history(personas, number)
+    assert count() == one  # the feedback requests' answers, invitations and each accomplishment's evidence

@@ -31,7 +31,7 @@ from brightline.core.delivery import (
     summarise_team_health,
 )
 from brightline.evidence.models import CommitRecord, Incident, Page, Service, SupportTicket
-from brightline.evidence.tables import build_delivery_data
+from brightline.evidence.tables import build_attribution_data, build_delivery_data
 from brightline.people.models import Person, Team
 
 DEFAULT_WINDOW_DAYS: Final = 182
@@ -192,17 +192,28 @@ def reliability(services: Iterable[Service], *, group: str, group_by: str, start
 
 
 def update_incident_attribution(services: Iterable[Service], *, window: timedelta = timedelta(hours=24)) -> int:
-    """Store on each incident which deployment it is attributed to, the label and the rule."""
+    """Store on each incident which deployment it is attributed to, the label and the rule.
+
+    Reads the changes incidents name as their root cause, not the services' whole history of changes, and
+    writes only the incidents whose attribution changed (in one bulk update). Returns how many changed."""
     services = list(services)
     if not services:
         return 0
-    table = attribute_incidents(build_delivery_data(services), window=window).to_pylist()
-    with transaction.atomic():
-        for row in table:
-            Incident.objects.filter(pk=int(row["incident_id"])).update(
-                attributed_deployment_id=int(row["deployment_id"]) if row["deployment_id"] else None,
-                attribution=row["attribution"], attribution_rule=row["rule"][:300])
-    return len(table)
+    table = attribute_incidents(build_attribution_data(services), window=window).to_pylist()
+    stored = {pk: (deployment, attribution, rule) for pk, deployment, attribution, rule in Incident.objects.filter(
+        service__in=services).values_list("id", "attributed_deployment_id", "attribution", "attribution_rule")}
+    changed: list[Incident] = []
+    for row in table:
+        pk = int(row["incident_id"])
+        found = (int(row["deployment_id"]) if row["deployment_id"] else None, row["attribution"], row["rule"][:300])
+        if pk in stored and stored[pk] != found:
+            changed.append(Incident(pk=pk, attributed_deployment_id=found[0], attribution=found[1],
+                                    attribution_rule=found[2]))
+    if changed:
+        with transaction.atomic():
+            Incident.objects.bulk_update(changed, ["attributed_deployment_id", "attribution", "attribution_rule"],
+                                         batch_size=1000)
+    return len(changed)
 
 
 # --- team health ------------------------------------------------------------------------------

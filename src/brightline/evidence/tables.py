@@ -201,3 +201,13 @@ def build_delivery_data(services: Iterable[Service], *, window: Window | None = 
     })
     return DeliveryData(deployments=deployments, changes=changes, incidents=incidents, remediations=remediations,
                         teams=teams)
+
+
+def build_attribution_data(services: Iterable[Service]) -> DeliveryData:
+    """What incident attribution reads for ``services``: every deployment and incident, and of the changes only
+    those an incident names as its root cause (and each service's basis row), not every change ever made.
+
+    An empty window gives exactly that: no change was deployed inside it. The attribution equals the one
+    computed from every row (``tests/test_delivery_window.py``)."""
+    moment = datetime(1970, 1, 1, tzinfo=UTC)
+    return build_delivery_data(services, window=(moment, moment))

@@ -52,7 +52,7 @@ from brightline.feedback.models import (
 from brightline.feedback.signals import packet_claims_changed
 from brightline.feedback.themes import Theme, count_themes
 from brightline.people.models import Person, Principle
-from brightline.policy.services import get_policy, min_cohort_size
+from brightline.policy.services import get_policy
 
 
 class FeedbackError(ValueError):
@@ -440,9 +440,29 @@ def visible_feedback(feedback_request: FeedbackRequest) -> FeedbackView:
     never appears on its own. Shown anonymous answers are sorted by their text, not by arrival.
     Themes are counted over shown answers only, once they reach the policy's minimum cohort.
     """
-    responses = list(feedback_request.responses.select_related("invitation__respondent").order_by("sequence"))
+    return visible_feedback_many([feedback_request])[0]
+
+
+def visible_feedback_many(feedback_requests: Sequence[FeedbackRequest]) -> list[FeedbackView]:
+    """:func:`visible_feedback` of each request, in order, in three queries however many requests there are
+    (their answers, their invitations and the policy): a person's growth page lists every request about them."""
+    ids = [item.pk for item in feedback_requests]
+    answers: dict[int, list[FeedbackResponse]] = {pk: [] for pk in ids}
+    for response in (FeedbackResponse.objects.filter(request_id__in=ids)
+                     .select_related("invitation__respondent").order_by("request_id", "sequence")):
+        answers[response.request_id].append(response)
+    invited: dict[int, list[FeedbackInvitation]] = {pk: [] for pk in ids}
+    for invitation in (FeedbackInvitation.objects.filter(request_id__in=ids).select_related("respondent")
+                       .order_by("request_id", "id")):
+        invited[invitation.request_id].append(invitation)
+    policy = get_policy() if ids else None
+    return [_visible(item, answers[item.pk], invited[item.pk], policy) for item in feedback_requests]
+
+
+def _visible(feedback_request: FeedbackRequest, responses: list[FeedbackResponse],
+             invitations_made: list[FeedbackInvitation], policy: Any) -> FeedbackView:
     total = len(responses)
-    invited = feedback_request.invitations.count()
+    invited = len(invitations_made)
     released = released_responses(responses, anonymous=feedback_request.anonymous)
     if feedback_request.anonymous:
         shown = sorted((ShownResponse(r.what_they_did, r.impact, r.one_thing_to_grow) for r in released),
@@ -453,10 +473,10 @@ def visible_feedback(feedback_request: FeedbackRequest) -> FeedbackView:
                                respondent=r.invitation.respondent.name if r.invitation else "",
                                relationship=r.get_relationship_display(), submitted_at=r.submitted_at)
                  for r in released]
-        invitations = list(feedback_request.invitations.select_related("respondent"))
-    cohort = min_cohort_size()
+        invitations = invitations_made
+    cohort = policy.min_cohort_size
     themes = None
-    if len(released) >= cohort and get_policy().ai_boundaries.get("themes_enabled", True):
+    if len(released) >= cohort and policy.ai_boundaries.get("themes_enabled", True):
         themes = count_themes(_response_texts(r) for r in released)
     return FeedbackView(feedback_request, shown, total, total - len(released), invited, themes, cohort, invitations)
 
@@ -654,7 +674,7 @@ def accomplishment_flags(accomplishment: Accomplishment) -> list[NarrativeFlag]:
 
     ``missing_scope`` is dropped when teams or people affected are recorded in their own fields.
     """
-    cited = [str(pk) for pk in accomplishment.evidence.values_list("pk", flat=True)]
+    cited = [str(item.pk) for item in accomplishment.evidence.all()]  # prefetched by the pages that list them
     report = check_text(accomplishment.narrative_text(), kind="accomplishment", cited_ids=cited)
     has_scope = bool(accomplishment.teams_affected or accomplishment.people_affected)
     return [flag for flag in report.flags if not (flag.flag_id == "missing_scope" and has_scope)]

@@ -92,7 +92,7 @@ def _growth_page(request: HttpRequest, viewer: Person, subject: Person) -> HttpR
         "is_self": viewer.pk == subject.pk,
         "checkpoints": Checkpoint.objects.filter(person=subject).select_related("author")[:24],
         "commentaries": ManagerCommentary.objects.filter(person=subject).select_related("author"),
-        "feedback": [services.visible_feedback(item) for item in feedback_requests],
+        "feedback": services.visible_feedback_many(feedback_requests),
         "periods": services.accomplishment_periods(subject),
         "accomplishments": [(item, services.accomplishment_flags(item)) for item in accomplishments],
         "annotations": subject.annotations.filter(accomplishment__isnull=True)[:20],

@@ -27,7 +27,12 @@ from brightline.audit.models import AccessLog
 from brightline.audit.services import log_action, refused_reads
 from brightline.evidence.models import EvidenceItem
 from brightline.feedback.models import Accomplishment, Checkpoint, ImpactDraft
-from brightline.feedback.services import invitations_for, one_on_one_notes_for, requests_about, visible_feedback
+from brightline.feedback.services import (
+    invitations_for,
+    one_on_one_notes_for,
+    requests_about,
+    visible_feedback_many,
+)
 from brightline.goals.models import Goal
 from brightline.insights.services import signals_for_person
 from brightline.people.models import Identity, Person, SsoLink
@@ -76,10 +81,9 @@ def _person(person: Person) -> dict[str, Any]:
 
 def _feedback_about(person: Person) -> list[dict[str, Any]]:
     requests = []
-    for feedback_request in requests_about(person).order_by("created_at", "pk"):
-        if not access.can_view_feedback_request(person, feedback_request):
-            continue
-        view = visible_feedback(feedback_request)
+    shown = [item for item in requests_about(person).order_by("created_at", "pk")
+             if access.can_view_feedback_request(person, item)]
+    for feedback_request, view in zip(shown, visible_feedback_many(shown), strict=True):
         requests.append({
             **_row(feedback_request, ("context", "anonymous", "requested_by", "created_at", "closed_at")),
             "answers": [{"what_they_did": shown.what_they_did, "impact": shown.impact,
