@@ -112,3 +112,12 @@ def day_in_words(value: object) -> str:
 def actor_words(value: object) -> str:
     """A stored actor or viewer label ("demo:insights", "job:insights.run") in words; a person's label as it is."""
     return actor_in_words("" if value is None else str(value))
+
+
+_ISO_DAY = re.compile(r"\b(\d{4}-\d{2}-\d{2})\b")
+
+
+@register.filter
+def days_in_words(text: object) -> str:
+    """Free text written with ISO days ("labelled on 2026-12-07") as pages show days ("labelled on 7 Dec 2026")."""
+    return _ISO_DAY.sub(lambda match: day_in_words(match[1]), "" if text is None else str(text))
