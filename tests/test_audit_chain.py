@@ -161,3 +161,27 @@ def test_the_audit_trail_page_names_actions_and_subjects_in_words(personas, clie
     assert "People: single sign-on refused" in page and "Fairness: survey answers imported" in page
     assert personas.erin.name in page
     assert "people.sso.refused" not in page and "survey_answers" not in page and "people.person" not in page
+
+
+def test_the_audit_trail_page_names_system_actors_and_dates_in_words(personas, client_for):
+    log_action("insights.run.finished", None, None, {"signals": 3}, actor_label="demo:insights")
+    log_action("insights.run.finished", None, None, {"signals": 4}, actor_label="job:insights.run")
+    log_action("people.import.finished", None, None, {"rows": 2}, actor_label="cli:ops")
+    log_action("rollups.refresh.finished", None, None, {"rows": 2}, actor_label="job:rollups.refresh")
+    log_action("people.person.changed", personas.pia, personas.erin, {"reason": "moved team"})
+    page = client_for(personas.pia).get("/audit/").content.decode()
+    assert "The demo loader&#x27;s AI signals run" in page and "The nightly AI signals run" in page
+    assert "The command line, as account ops" in page and "A background job (rollups refresh)" in page
+    assert f"{personas.pia.name} &lt;{personas.pia.email}&gt;" in page
+    assert "demo:insights" not in page and "job:" not in page and "cli:ops" not in page
+    when = AuditEntry.objects.latest("seq").created_at
+    assert f"{when.day} {when:%b %Y} {when:%H:%M}" in page and when.date().isoformat() not in page
+
+
+def test_a_person_s_own_label_and_an_empty_label_read_as_who_they_are():
+    from brightline.audit.models import actor_in_words
+
+    assert actor_in_words("Pia Quinn <pia@example.org>") == "Pia Quinn <pia@example.org>"
+    assert actor_in_words("single sign-on") == "Single sign-on"
+    assert actor_in_words("") == "Brightline itself" and actor_in_words("system") == "Brightline itself"
+    assert actor_in_words("admin:root") == "The admin site, as account root"

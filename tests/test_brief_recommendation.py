@@ -85,5 +85,6 @@ def test_an_accepted_recommendation_is_in_the_change_log_every_employee_reads_fr
     page = client_for(personas.erin).get("/changes/").content.decode()
     assert "Planned change to the system" in page and "Managers asked for clearer criteria." in page
     assert "rewrite the outcome criteria" in page
-    assert next_quarter_start(timezone.now().date()).isoformat() in page
+    takes_effect = next_quarter_start(timezone.now().date())
+    assert f"{takes_effect.day} {takes_effect:%b %Y}" in page and takes_effect.isoformat() not in page
     assert "calibration_churn" not in page

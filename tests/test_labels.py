@@ -37,3 +37,16 @@ def test_an_audit_entry_about_a_one_of_a_kind_record_names_it_without_its_id():
     assert subject_label("policy.policy", "1", None) == "The policy"
     assert subject_label("people.organisation", "1", None) == "The organisation"
     assert subject_label("goals.goal", "12", "Felix Urban") == "Goal 12 of Felix Urban"
+
+
+def test_a_day_kept_as_text_reads_in_words():
+    import datetime as dt
+
+    assert labels.day_in_words("2026-12-14") == "14 Dec 2026"
+    assert labels.day_in_words(dt.date(2026, 6, 8)) == "8 Jun 2026"
+    assert labels.day_in_words("next week") == "next week" and labels.day_in_words(None) == ""
+
+
+def test_days_inside_written_text_read_in_words():
+    assert labels.days_in_words("labelled on 2026-12-07 by one person") == "labelled on 7 Dec 2026 by one person"
+    assert labels.days_in_words("release v2026-12-07b and 2026-H2") == "release v2026-12-07b and 2026-H2"

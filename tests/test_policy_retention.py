@@ -303,7 +303,7 @@ def test_the_data_inventory_page_shows_the_last_purge(rows, personas, client_for
     page = browser.get("/data-use/").content.decode()
 
     ran_at = AuditEntry.objects.get(action=retention.PURGE_ACTION).created_at
-    assert f"The last purge ran on {ran_at:%Y-%m-%d %H:%M} UTC" in page
+    assert f"The last purge ran on {ran_at.day} {ran_at:%b %Y %H:%M} UTC" in page
     cutoff = (NOW - dt.timedelta(days=730)).date().isoformat()
     assert f"<td>Survey answers</td><td>730 days</td><td>{cutoff}</td><td>1</td><td>0</td>" in page
     assert "No purge has run yet" not in page

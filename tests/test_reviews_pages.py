@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
@@ -24,6 +25,9 @@ def test_a_people_partner_opens_a_cycle_in_the_browser_form(personas, client_for
     assert response.status_code == 302 and response["Location"] == f"/reviews/cycles/{cycle.pk}/"
     page = client_for(personas.pia).get(response["Location"])
     assert b"for information only" in page.content and b"Advance to Self review and annotation" in page.content
+    evidence_ends = dt.date.fromisoformat(SCHEDULE["evidence"])
+    words = f"ends {evidence_ends.day} {evidence_ends:%b %Y}"
+    assert words.encode() in page.content and f"ends {SCHEDULE['evidence']}".encode() not in page.content
 
 
 def test_the_cycle_form_takes_the_typed_settings_and_shows_a_refusal(personas, client_for):
@@ -70,7 +74,6 @@ def test_the_cycle_form_shows_every_error_at_once_next_to_its_field(personas, cl
 
 
 def test_the_cycle_form_suggests_a_date_for_every_phase_in_order(personas, client_for):
-    import datetime as dt
 
     from django.utils import timezone
 
@@ -82,7 +85,6 @@ def test_the_cycle_form_suggests_a_date_for_every_phase_in_order(personas, clien
 
 
 def test_ending_a_phase_before_its_scheduled_end_asks_for_a_confirmation_first(personas, client_for):
-    import datetime as dt
 
     from django.utils import timezone
 

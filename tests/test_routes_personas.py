@@ -3,7 +3,8 @@
 Path parameters are real: Erin's id, the payments team, the 2026 H1 cycle, Erin's review, Pat's
 appeal, the support plan, Erin's feedback request, accomplishment, draft and signal, and the demo's promotion
 case (about Pat). A route never answers 500; refusals (403/404) never show the name of anyone but the viewer;
-a page never shows a stored key, a file of the repository or a specification id where a reader sees it.
+a page never shows a stored key, a file of the repository or a specification id where a reader sees it, nor
+a day written as 2026-06-08.
 The promotion case's pages are also opened by the people its record names (the person, the nominator, a
 panelist), a people partner, and outsiders who are refused.
 """
@@ -80,6 +81,16 @@ def stored_keys_shown(html: str) -> list[str]:
     parser = _VisibleText()
     parser.feed(html)
     return sorted(set(STORED_KEY.findall(" ".join(parser.parts))))
+
+
+# A day as a machine writes it (2026-06-08); pages say "8 Jun 2026" (form fields and downloads keep ISO dates).
+ISO_DAY = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
+
+
+def iso_days_shown(html: str) -> list[str]:
+    parser = _VisibleText()
+    parser.feed(html)
+    return sorted(set(ISO_DAY.findall(" ".join(parser.parts))))
 # Refusals that name the person the page is about; reported, to be fixed in the app's view.
 KNOWN_LEAKS: dict[str, str] = {}
 
@@ -167,9 +178,13 @@ def test_no_route_fails_and_no_refusal_names_anyone(demo, db, route):
             problems.append(f"{username}: {status}")
             continue
         if status == 200 and "text/html" in response.get("Content-Type", ""):
-            shown = stored_keys_shown(response.content.decode("utf-8", "replace"))
+            html = response.content.decode("utf-8", "replace")
+            shown = stored_keys_shown(html)
             if shown:
                 problems.append(f"{username}: shows {shown}")
+            days = iso_days_shown(html)
+            if days:
+                problems.append(f"{username}: dates not in words {days}")
         if status in {401, 403, 404}:
             body = response.content.decode("utf-8", "replace")
             leaked = sorted(name for pk, name in names.items() if pk != viewers[username].pk and name in body)

@@ -126,6 +126,43 @@ def subject_label(subject_type: str, subject_id: str, person_name: str | None) -
     return f"{described} of {person_name}" if person_name else described
 
 
+
+# Who did it, when no person did: the labels the system stores for its own runs, in words.
+SYSTEM_ACTORS = {
+    "system": "Brightline itself",
+    "demo": "the demo loader",
+    "demo:insights": "the demo loader's AI signals run",
+    "job:insights.run": "the nightly AI signals run",
+    "job:feedback.draft_impact_statements": "the fortnightly drafting of impact statements",
+    "job:promotions.escalate": "the daily check of promotion deadlines",
+    "job:policy.purge_expired_data": "the nightly purge of data past its retention period",
+    "job:evidence.sync_sources": "the hourly evidence sync",
+    "job:evidence.ingest_git": "a git repository import",
+    "job:audit.checkpoint": "the hourly signing of the audit trail",
+    "cli:insights run": "an AI signals run from the command line",
+    "cli": "the command line",
+    "single sign-on": "single sign-on",
+}
+ACTOR_SOURCES = {"cli": "the command line, as account {rest}", "admin": "the admin site, as account {rest}",
+                 "demo": "the demo loader ({rest})", "job": "a background job ({rest})"}
+
+
+def actor_in_words(label: str) -> str:
+    """Who an audit entry or a read names: a person's stored "Name <email>" stays as it is; the system's own
+    labels ("demo:insights", "job:insights.run", "cli:ops") read as who they are ("The demo loader's AI signals
+    run"). An unknown label of that shape is shown in words, never as its stored key."""
+    label = (label or "").strip()
+    if label in SYSTEM_ACTORS:
+        phrase = SYSTEM_ACTORS[label]
+    else:
+        source, colon, rest = label.partition(":")
+        if not colon or source not in ACTOR_SOURCES or not rest:
+            return label or "Brightline itself"
+        if source in {"job", "demo"}:
+            rest = " ".join(rest.replace(".", " ").replace("_", " ").split())
+        phrase = ACTOR_SOURCES[source].format(rest=rest)
+    return phrase[:1].upper() + phrase[1:]
+
 class AccessLog(models.Model):
     """A read of one person's record by someone else (G2). The person can see these.
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 from django.db.models import Q
+from django.template.defaultfilters import date as date_filter
 from django.urls import reverse
 from django.utils import timezone
 
@@ -173,7 +174,7 @@ class CommentaryForm(LiveChecks, forms.Form):
 
 class EvidenceChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj: EvidenceItem) -> str:
-        return f"[E:{obj.pk}] {obj.get_kind_display()}: {obj.title} ({obj.occurred_at:%Y-%m-%d})"
+        return f"[E:{obj.pk}] {obj.get_kind_display()}: {obj.title} ({date_filter(obj.occurred_at, 'j M Y')})"
 
 
 class AccomplishmentForm(LiveChecks, forms.Form):

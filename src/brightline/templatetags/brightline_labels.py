@@ -7,9 +7,13 @@ spaces rather than failing the page.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 from django import template
+from django.template.defaultfilters import date as date_filter
+
+from brightline.audit.models import actor_in_words
 
 register = template.Library()
 
@@ -86,3 +90,34 @@ def references_in_words(text: object) -> str:
     """Text written before references were shown in words (a stored memo line): each ``kind:id`` in it as
     :func:`citation` shows it."""
     return _REFERENCE.sub(lambda match: citation(f"{match[1]}:{match[2]}"), str(text))
+
+
+@register.filter
+def day_in_words(value: object) -> str:
+    """A day kept as text (a cycle's schedule holds ``2026-12-14``) as pages show days: ``14 Dec 2026``.
+
+    A date or datetime is formatted the same way; text that is not an ISO day is shown as it is.
+    """
+    if isinstance(value, str):
+        try:
+            value = dt.date.fromisoformat(value.strip())
+        except ValueError:
+            return value
+    if isinstance(value, (dt.date, dt.datetime)):
+        return date_filter(value, "j M Y")
+    return "" if value is None else str(value)
+
+
+@register.filter
+def actor_words(value: object) -> str:
+    """A stored actor or viewer label ("demo:insights", "job:insights.run") in words; a person's label as it is."""
+    return actor_in_words("" if value is None else str(value))
+
+
+_ISO_DAY = re.compile(r"\b(\d{4}-\d{2}-\d{2})\b")
+
+
+@register.filter
+def days_in_words(text: object) -> str:
+    """Free text written with ISO days ("labelled on 2026-12-07") as pages show days ("labelled on 7 Dec 2026")."""
+    return _ISO_DAY.sub(lambda match: day_in_words(match[1]), "" if text is None else str(text))
