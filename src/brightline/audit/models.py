@@ -126,7 +126,6 @@ def subject_label(subject_type: str, subject_id: str, person_name: str | None) -
     return f"{described} of {person_name}" if person_name else described
 
 
-
 # Who did it, when no person did: the labels the system stores for its own runs, in words.
 SYSTEM_ACTORS = {
     "system": "Brightline itself",
@@ -162,6 +161,7 @@ def actor_in_words(label: str) -> str:
             rest = " ".join(rest.replace(".", " ").replace("_", " ").split())
         phrase = ACTOR_SOURCES[source].format(rest=rest)
     return phrase[:1].upper() + phrase[1:]
+
 
 class AccessLog(models.Model):
     """A read of one person's record by someone else (G2). The person can see these.
