@@ -9,7 +9,8 @@ sentence-transformers to a cosine of 0.9999999 (``tools/nlp/minilm_reference_vec
 
 Its frozen embeddings did not raise sentiment on left-out sources (measured on 2026-12-06,
 ``bench/sentiment_loso_contextual.py``, ``docs/models.md``). One shipped check uses the network itself: the tone
-check's first stage, when this model is installed, is :class:`TunedToneModel`, the same network with its top
+check's first stage, when this model is installed and ``BRIGHTLINE_TONE_FIRST_STAGE=contextual`` chooses it (it is
+off by default), is :class:`TunedToneModel`, the same network with its top
 layers fine-tuned for toxic code-review comments (the tuned layers ship with the tone model, a few MB). It costs
 about 20 ms of CPU per comment, some 270 times the static model (``bench/bench_embeddings.py --contextual``);
 ``insights run`` never runs the tuned layers.
