@@ -102,8 +102,8 @@ def test_every_employee_reads_policy_ladder_and_model_changes_with_reason_and_da
     log_action("insights.run.completed", None, None, {"models": {"sentiment": "sentiment@bbb"}}, actor_label="job")
 
     page = client_for(personas.erin).get("/changes/").content.decode()
-    today = timezone.now().date().isoformat()
-    assert today in page
+    today = timezone.localdate()
+    assert f"{today.day} {today:%b %Y}" in page  # the day in words, as every page gives it
     assert "Minimum group size for any aggregate: 5 → 8." in page
     assert "sentiment trends on → off" in page
     assert "The works council asked for larger groups." in page

@@ -168,7 +168,9 @@ def test_the_leaders_home_gives_the_organisations_figures_each_with_its_freshnes
     assert figures["People"].startswith(f"{in_teams.count()} people in {teams} teams ")
     assert "counted now" in figures["People"]
     cycle = next(value for label, value in figures.items() if "review" in label)
-    assert re.search(r"\d+ of \d+ (self reviews|assessments) in\.", cycle) and "counted now" in cycle
+    # The progress, then which part of the organisation the cycle covers.
+    assert re.search(r"\d+ of \d+ (self reviews|assessments) in; \d+ (person|people) in \d+ teams? takes? part\.",
+                     cycle) and "counted now" in cycle
     stored = [fresh.value for fresh in read_all(delivery.KIND).values() if fresh.value]
     per_week = sum(value["deployments_per_week"] for value in stored)
     typical = median(value["change_fail_rate"] for value in stored) * 100
