@@ -13,8 +13,6 @@ import re
 from django import template
 from django.template.defaultfilters import date as date_filter
 
-from brightline.audit.models import actor_in_words
-
 register = template.Library()
 
 # What each kind of stored item is called on a page (the kinds a signal or a citation can point at).
@@ -106,12 +104,6 @@ def day_in_words(value: object) -> str:
     if isinstance(value, (dt.date, dt.datetime)):
         return date_filter(value, "j M Y")
     return "" if value is None else str(value)
-
-
-@register.filter
-def actor_words(value: object) -> str:
-    """A stored actor or viewer label ("demo:insights", "job:insights.run") in words; a person's label as it is."""
-    return actor_in_words("" if value is None else str(value))
 
 
 _ISO_DAY = re.compile(r"\b(\d{4}-\d{2}-\d{2})\b")
