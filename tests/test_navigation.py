@@ -59,7 +59,8 @@ def test_every_navigation_link_opens_for_that_persona(clients, db, username):
 def test_menus_group_the_pages_by_what_the_viewer_does(clients, db):
     employee = navigation_html(clients["erin"])
     partner = navigation_html(clients["pia"])
-    assert "<summary>My growth</summary>" in employee and "<summary>Admin</summary>" not in employee
+    assert "<summary>Me</summary>" in employee and "<summary>Admin</summary>" not in employee
+    assert ">My growth</a>" in employee  # the page keeps its name; the menu holding it is "Me"
     assert ">Who viewed my record</a>" in employee and "/policy/edit/" not in employee
     assert "<summary>Admin</summary>" in partner and "/policy/edit/" in partner and "/audit/" in partner
     manager = navigation_html(clients["mo"])
@@ -69,5 +70,27 @@ def test_menus_group_the_pages_by_what_the_viewer_does(clients, db):
 def test_the_current_page_is_marked_in_its_menu(clients, db):
     html = clients["erin"].get("/ladder/").content.decode()
     nav = NAV.search(html).group(1)
-    assert '<summary class="current">My growth</summary>' in nav
+    assert '<summary class="current">Me</summary>' in nav
     assert 'href="/ladder/" aria-current="page"' in nav
+
+
+SUMMARY = re.compile(r"<summary[^>]*>([^<]+)</summary>")
+ENTRY = re.compile(r"<a [^>]*>([^<]+)</a>")
+
+
+@pytest.mark.parametrize("username", PERSONA_USERNAMES)
+def test_no_menu_shares_its_name_with_an_entry(clients, db, username):
+    nav = navigation_html(clients[username])
+    menus, entries = set(SUMMARY.findall(nav)), set(ENTRY.findall(nav))
+    assert menus and not menus & entries, (username, menus & entries)
+
+
+def test_the_personal_menu_puts_growth_first_and_what_brightline_knows_under_its_own_heading(clients, db):
+    nav = navigation_html(clients["erin"])
+    personal = nav[nav.index("<summary>Me</summary>"):]
+    personal = personal[:personal.index("</details>")]
+    labels = [label for label in re.findall(r">([^<>]+)</(?:a|li)>", personal) if label.strip()]
+    heading = labels.index("What Brightline knows about you")
+    assert labels[0] == "My growth" and "Goals" in labels[:heading] and "Career ladder" in labels[:heading]
+    assert set(labels[heading + 1:]) == {"My AI signals", "How AI signals work", "Who viewed my record",
+                                         "How Brightline uses data about you"}

@@ -77,11 +77,13 @@ def flash(page):
 
 
 def follow_nav(page, name: str) -> None:
-    """Follow a link of the main navigation, opening the menu that holds it first (a menu of one is a plain link)."""
+    """Follow a link of the main navigation, opening the menu that holds it first (a menu of one is a plain link;
+    in a menu of its own name, the page is "<name> overview")."""
     nav = page.get_by_role("navigation", name="Main")
-    link = nav.get_by_role("link", name=name, exact=True).first
+    link = nav.get_by_role("link", name=re.compile(rf"^{re.escape(name)}( overview)?$")).first
     if not link.is_visible():
-        nav.locator("details", has=page.locator(f'a:text-is("{name}")')).locator("summary").first.click()
+        named = page.locator(f'a:text-is("{name}"), a:text-is("{name} overview")')
+        nav.locator("details", has=named).locator("summary").first.click()
     go(link)
 
 

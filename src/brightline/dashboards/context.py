@@ -16,11 +16,13 @@ from brightline import access
 
 # Menus in the order they appear; an entry goes to the menu of its page (by URL name). A menu holding a
 # single entry is shown as a plain link; a menu holding none is not shown. At most seven top-level entries.
-GROUPS = ("My growth", "Team", "Reviews", "Organisation", "Fairness", "Admin")
+# The personal menu is "Me", so that no menu shares its name with an entry ("My growth" is a page in it).
+GROUPS = ("Me", "Team", "Reviews", "Organisation", "Fairness", "Admin")
+PERSONAL = "Me"
 GROUP_OF_PAGE = {
-    "ladder": "My growth", "feedback:my-growth": "My growth", "feedback:inbox": "My growth",
-    "insights:me": "My growth", "insights:transparency": "My growth", "my-access-log": "My growth",
-    "data-use": "My growth", "goals:index": "My growth",
+    "ladder": PERSONAL, "feedback:my-growth": PERSONAL, "feedback:inbox": PERSONAL,
+    "insights:me": PERSONAL, "insights:transparency": PERSONAL, "my-access-log": PERSONAL,
+    "data-use": PERSONAL, "goals:index": PERSONAL,
     "my-team": "Team", "evidence:team": "Team", "evidence:services": "Team", "insights:team": "Team",
     "feedback:training": "Team",
     "reviews:index": "Reviews", "support:index": "Reviews",
@@ -28,6 +30,14 @@ GROUP_OF_PAGE = {
     "fairness:index": "Fairness", "insights:organisation": "Fairness",
     "audit-trail": "Admin", "policy-edit": "Admin", "evidence:ingest": "Admin", "evidence:identities": "Admin",
 }
+# Within the personal menu, the pages about one's growth come first (in this order), then, under a heading,
+# what Brightline holds and infers about oneself.
+GROWTH_ORDER = ("feedback:my-growth", "goals:index", "feedback:inbox", "ladder", "promotions:index")
+DATA_SECTION = "What Brightline knows about you"
+DATA_PAGES = ("insights:me", "insights:transparency", "my-access-log", "data-use")
+# An entry named like the menu that holds it is called this instead when the menu holds more than it ("Reviews"
+# opens a menu holding "Reviews overview" and "Support plans"; alone, it stays a plain link named "Reviews").
+OVERVIEW = "{label} overview"
 # A page whose menu depends on who opens it: a manager's own quality page belongs with the team.
 MANAGER_QUALITY_LABEL = "Manager quality"
 MAX_TOP_LEVEL = 7
@@ -37,14 +47,17 @@ MAX_TOP_LEVEL = 7
 class NavGroup:
     label: str
     items: list[tuple[str, str, bool]] = field(default_factory=list)
+    # Entries shown under a heading after ``items`` (the personal menu's pages about one's data).
+    section: str = ""
+    section_items: list[tuple[str, str, bool]] = field(default_factory=list)
 
     @property
     def current(self) -> bool:
-        return any(is_current for _label, _url, is_current in self.items)
+        return any(is_current for _label, _url, is_current in [*self.items, *self.section_items])
 
     @property
     def single(self) -> tuple[str, str, bool] | None:
-        return self.items[0] if len(self.items) == 1 else None
+        return self.items[0] if len(self.items) == 1 and not self.section_items else None
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
@@ -68,14 +81,17 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     return {"nav_items": flat, "nav_groups": group_navigation(flat), "viewer": viewer}
 
 
+def _view_name(url: str) -> str:
+    try:
+        return resolve(url).view_name
+    except Resolver404:
+        return ""
+
+
 def group_of(label: str, url: str) -> str:
     if label == MANAGER_QUALITY_LABEL:
         return "Team"
-    try:
-        view_name = resolve(url).view_name
-    except Resolver404:
-        return "My growth"
-    return GROUP_OF_PAGE.get(view_name, "My growth")
+    return GROUP_OF_PAGE.get(_view_name(url), PERSONAL)
 
 
 def group_navigation(flat: list[tuple[str, str, bool]]) -> list[NavGroup]:
@@ -85,9 +101,23 @@ def group_navigation(flat: list[tuple[str, str, bool]]) -> list[NavGroup]:
     for label, url, is_current in flat:
         if label != "Home":
             groups[group_of(label, url)].items.append((label, url, is_current))
+    personal = groups[PERSONAL]
+    named = [(_view_name(url), (label, url, is_current)) for label, url, is_current in personal.items]
+    personal.items = sorted((entry for view_name, entry in named if view_name not in DATA_PAGES),
+                            key=lambda entry: _growth_rank(_view_name(entry[1])))
+    personal.section_items = [entry for view_name, entry in named if view_name in DATA_PAGES]
+    personal.section = DATA_SECTION if personal.section_items else ""
     result = [NavGroup("Home", home)] if home else []
-    result.extend(group for group in groups.values() if group.items)
+    result.extend(group for group in groups.values() if group.items or group.section_items)
+    for group in result:
+        if group.single is None:
+            group.items = [(OVERVIEW.format(label=label) if label == group.label else label, url, is_current)
+                           for label, url, is_current in group.items]
     return result
+
+
+def _growth_rank(view_name: str) -> int:
+    return GROWTH_ORDER.index(view_name) if view_name in GROWTH_ORDER else len(GROWTH_ORDER)
 
 
 def app_navigation(viewer: Any) -> list[tuple[str, str]]:
