@@ -163,3 +163,34 @@ def test_the_growth_page_needs_as_many_queries_for_seven_requests_and_accomplish
     for number in range(2, 8):
         _more_history(personas, number)
     assert count() == one  # the feedback requests' answers, invitations and each accomplishment's evidence
+
+
+def test_the_growth_page_opens_with_what_it_holds_and_what_to_do_next_and_keeps_long_lists_folded(
+        personas, client_for):
+    """The first lines say what the page holds and the next step; each accomplishment opens in place, and past
+    the first few, the rest wait behind "Show all"."""
+    import re
+
+    erin = client_for(personas.erin)
+    empty = erin.get("/growth/").content.decode()
+    assert "No accomplishments yet" in empty and "no checkpoint yet" in empty
+    assert "add your first accomplishment" in empty
+    for number in range(1, 8):
+        _more_history(personas, number)
+    _checkpoint(personas)
+    page = erin.get("/growth/").content.decode()
+    summary = page[page.index('aria-label="In short"'):page.index('aria-label="On this page"')]
+    # The latest period first ("2026 H2"-style, never the stored "2026-Q4"); Q4 holds numbers 3 and 7.
+    assert '2 accomplishments</a> for 2026 Q4 (a review packet asks for 3 to 5)' in summary
+    assert "2026-Q4" not in page
+    assert "the last on 30 Sep 2026" in summary and "7 still collecting answers" not in summary
+    assert "<strong>Next:</strong> add an accomplishment: 2026 Q4 has 2" in summary
+    folded = re.findall(r'<details class="item" id="accomplishment-\d+">', page)
+    assert len(folded) == 7  # every accomplishment, each closed until opened
+    assert page.count('<details class="show-all"><summary>Show all 7 accomplishments</summary>') == 1
+    assert '<details class="show-all"><summary>Show all 7 requests</summary>' in page
+    for anchor in ("#acc", "#fb", "#cp", "#dr", "#ann", "#written-evidence"):
+        assert f'<a href="{anchor}">' in page
+    manager = client_for(personas.mo).get(f"/growth/{personas.erin.pk}/").content.decode()
+    assert f"record a checkpoint with {personas.erin.name}: the last was on 30 Sep 2026" in manager
+    assert "write your commentary on 2026 Q4" in manager

@@ -83,28 +83,44 @@ def growth(request: HttpRequest, person_id: int) -> HttpResponse:
     return _growth_page(request, viewer, subject)
 
 
+# The growth page shows this many of each list in full; the rest wait behind "Show all".
+GROWTH_SHOWN = 5
+# A manager is reminded to record a checkpoint when the last one is older than this.
+CHECKPOINT_DUE_AFTER = timedelta(days=35)
+
+
 def _growth_page(request: HttpRequest, viewer: Person, subject: Person) -> HttpResponse:
     accomplishments = list(Accomplishment.objects.filter(person=subject).prefetch_related(
         "principles", "evidence", "annotations").order_by("-period", "id"))
     feedback_requests = list(services.requests_about(subject))
+    checkpoints = list(Checkpoint.objects.filter(person=subject).select_related("author")[:24])
+    commentaries = list(ManagerCommentary.objects.filter(person=subject).select_related("author"))
+    periods = services.accomplishment_periods(subject)
+    feedback = services.visible_feedback_many(feedback_requests)
+    is_self = viewer.pk == subject.pk
+    can = {"checkpoint": access.can_write_checkpoint(viewer, subject),
+           "commentary": access.can_write_manager_commentary(viewer, subject),
+           "edit": access.can_edit_accomplishments(viewer, subject)}
     context = {
         "subject": subject,
-        "is_self": viewer.pk == subject.pk,
-        "checkpoints": Checkpoint.objects.filter(person=subject).select_related("author")[:24],
-        "commentaries": ManagerCommentary.objects.filter(person=subject).select_related("author"),
-        "feedback": services.visible_feedback_many(feedback_requests),
-        "periods": services.accomplishment_periods(subject),
+        "is_self": is_self,
+        "checkpoints": checkpoints,
+        "commentaries": commentaries,
+        "feedback": feedback,
+        "periods": periods,
+        "shown": GROWTH_SHOWN,
+        "summary": _growth_summary(periods, checkpoints, feedback, commentaries, can),
         "accomplishments": [(item, services.accomplishment_flags(item)) for item in accomplishments],
         "annotations": subject.annotations.filter(accomplishment__isnull=True)[:20],
         "drafts": ImpactDraft.objects.filter(person=subject)[:10],
-        "can_write_checkpoint": access.can_write_checkpoint(viewer, subject),
+        "can_write_checkpoint": can["checkpoint"],
         "can_see_notes": access.can_write_one_on_one_note(viewer, subject),
         "can_request_feedback": access.can_request_feedback(viewer, subject),
-        "can_write_commentary": access.can_write_manager_commentary(viewer, subject),
-        "can_edit": access.can_edit_accomplishments(viewer, subject),
+        "can_write_commentary": can["commentary"],
+        "can_edit": can["edit"],
         "written_kinds": [(kind.value, kind.label) for kind in evidence_services.WRITTEN_KINDS],
         "written_evidence": (EvidenceItem.objects.filter(person=subject, kind__in=evidence_services.WRITTEN_KINDS)
-                             .order_by("-occurred_at")[:10] if viewer.pk == subject.pk else []),
+                             .order_by("-occurred_at")[:10] if is_self else []),
         "flag_labels": FLAG_LABELS,
         "accomplishments_min": services.ACCOMPLISHMENTS_MIN,
         "accomplishments_max": services.ACCOMPLISHMENTS_MAX,
@@ -112,6 +128,25 @@ def _growth_page(request: HttpRequest, viewer: Person, subject: Person) -> HttpR
         "manager_training_complete": services.manager_training_complete(viewer),
     }
     return render(request, "feedback/growth.html", context)
+
+
+def _growth_summary(periods: list[Any], checkpoints: list[Checkpoint], feedback: list[Any],
+                    commentaries: list[ManagerCommentary], can: dict[str, bool]) -> dict[str, Any]:
+    """What the top of the growth page says: the latest period's count, the latest checkpoint, the requests
+    still waiting for answers, and the next steps the viewer may take here (the template words them)."""
+    latest = periods[0] if periods else None
+    last_checkpoint = checkpoints[0] if checkpoints else None
+    commented = {commentary.period for commentary in commentaries}
+    steps = []
+    if can["edit"] and (latest is None or latest.below_minimum):
+        steps.append("accomplishment")
+    if can["checkpoint"] and (last_checkpoint is None
+                              or timezone.localdate() - last_checkpoint.held_on > CHECKPOINT_DUE_AFTER):
+        steps.append("checkpoint")
+    if can["commentary"] and latest is not None and latest.period not in commented:
+        steps.append("commentary")
+    return {"latest": latest, "last_checkpoint": last_checkpoint, "steps": steps,
+            "open_requests": sum(1 for view in feedback if view.request.is_open and view.total < view.invited)}
 
 
 # --- live narrative checks (htmx) --------------------------------------------------------------

@@ -113,3 +113,13 @@ _ISO_DAY = re.compile(r"\b(\d{4}-\d{2}-\d{2})\b")
 def days_in_words(text: object) -> str:
     """Free text written with ISO days ("labelled on 2026-12-07") as pages show days ("labelled on 7 Dec 2026")."""
     return _ISO_DAY.sub(lambda match: day_in_words(match[1]), "" if text is None else str(text))
+
+
+_PERIOD = re.compile(r"^(\d{4})-([HQ]\d)$")
+
+
+@register.filter
+def period_in_words(value: object) -> str:
+    """A period as stored (``2026-H2``, ``2026-Q3``) as review cycles name it: ``2026 H2``; other text as it is."""
+    text = "" if value is None else str(value)
+    return _PERIOD.sub(r"\1 \2", text.strip())
