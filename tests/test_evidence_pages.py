@@ -183,7 +183,7 @@ def test_the_service_page_shows_trends_levels_and_the_normalisation(delivery, pe
     assert response.status_code == 200
     html = response.content.decode()
     assert NORMALISATION_SAME_SERVICE in html
-    assert "compared only with services of the same workload class" in html  # the peer charts
+    assert "Compared only with services of the same kind of work" in html  # the peer charts
     assert html.count('class="card vl-chart"') == 7
     assert "vendor/vega-embed.min.js" in html and "/evidence/definitions/" in html
     assert LEAD_TIME_BASIS["commits"] in html  # what a change is, under the lead time figure
@@ -194,7 +194,7 @@ def test_team_pages_carry_no_per_person_counts(delivery, personas, client_for):
     response = client_for(personas.mo).get("/evidence/teams/payments/")
     assert response.status_code == 200
     html = response.content.decode()
-    assert "Normalisation: the same team over time." in html
+    assert "Compared with the same team in earlier months, not with other teams." in html
     for person in (personas.erin, personas.pat):
         assert person.name not in html and person.email not in html
 

@@ -117,7 +117,7 @@ def trend_spec(periods: Sequence[DoraMetrics], *, metric: str, subject: str, nor
                 {"field": "period", "type": "temporal", "title": "period starting"},
                 {"field": "value", "type": "quantitative", "title": axis, "format": y_format},
                 {"field": "deployments", "type": "quantitative", "title": "deployments"},
-                {"field": "level", "type": "nominal", "title": "DORA level"},
+                {"field": "level", "type": "nominal", "title": "industry group (DORA)"},
                 {"field": "status", "type": "nominal", "title": "period"},
             ],
         },

@@ -35,11 +35,11 @@ from brightline.evidence.tables import build_attribution_data, build_delivery_da
 from brightline.people.models import Person, Team
 
 DEFAULT_WINDOW_DAYS: Final = 182
-NORMALISATION_SAME_SERVICE: Final = "Normalisation: the same service over time."
-NORMALISATION_SAME_TEAM: Final = "Normalisation: the same team over time."
+# What each chart is compared with, said on the chart and the page in plain words ("normalisation" in docs).
+NORMALISATION_SAME_SERVICE: Final = "Compared with the same service in earlier months, not with other services."
+NORMALISATION_SAME_TEAM: Final = "Compared with the same team in earlier months, not with other teams."
 NORMALISATION_PEERS: Final = (
-    "Normalisation: compared only with services of the same workload class ({workload}) and criticality "
-    "({criticality})."
+    "Compared only with services of the same kind of work ({workload}) and criticality ({criticality})."
 )
 ERR_NO_SERVICES: Final = "Team {team!r} owns no services in the catalogue yet."
 ERR_NO_DEPLOYMENTS: Final = "No production deployment of {name} is recorded yet, so there are no delivery figures."

@@ -166,8 +166,10 @@ DEFINITION_TITLES = {
 }
 
 
-def _titled(definitions: dict[str, str]) -> list[tuple[str, str]]:
-    return [(DEFINITION_TITLES.get(key, key.replace("_", " ").capitalize()), text) for key, text in definitions.items()]
+def _titled(definitions: dict[str, str]) -> list[tuple[str, str, str]]:
+    """Each definition as (anchor, title, text): the delivery pages link each measure to its anchor."""
+    return [(key, DEFINITION_TITLES.get(key, key.replace("_", " ").capitalize()), text)
+            for key, text in definitions.items()]
 
 
 @require_GET
