@@ -139,7 +139,10 @@ def test_an_appeal_decided_after_its_due_day_without_an_escalation_is_escalated_
         [row] = escalation.escalate_overdue_cases().escalated
         assert escalation.escalate_overdue_cases().escalated == []
     assert (row.stage, row.appeal, row.escalated_to, row.due_on) == ("appeal", appeal, personas.pia, appeal.due_on)
-    assert f"decided on {late.isoformat()}" in row.reason
+    assert row.decided_on == late and row.reason_with(dt.date.isoformat).endswith(
+        f"decided on {late.isoformat()} without an escalation in between; recorded so that the delay is on the "
+        "case's record.")
+    assert f"decided on {late:%-d %b %Y}" in row.reason_in_words and late.isoformat() not in row.reason_in_words
     entry = AuditEntry.objects.get(action="promotions.case.escalated")
     assert entry.data["appeal"] == appeal.pk and entry.data["stage"] == "appeal"
     assert not [i for i in inbox_for(personas.pia, today=late) if i.kind == "promotion_escalation"]  # decided
@@ -154,4 +157,29 @@ def test_an_appeal_decided_on_time_or_escalated_while_open_gets_no_late_record(p
     with _at(appeal.due_on + dt.timedelta(days=2)):
         services.decide_promotion_appeal(appeal, reviewer=personas.pat, decision="upheld", reason="Weighed again.")
         assert escalation.escalate_overdue_cases().escalated == []
-    assert CaseEscalation.objects.count() == 1 and "decided on" not in row.reason
+    assert CaseEscalation.objects.count() == 1 and "decided on" not in row.reason_in_words
+
+
+def test_the_case_page_gives_an_escalation_s_days_in_words_for_new_rows_and_rows_stored_with_iso_days(
+        personas, client_for):
+    """The days of a reason are stored as data and written at display time; a row stored before that (its days
+    ISO text inside the reason) reads the same way."""
+    case = nominated(personas)
+    overdue = days_later(escalation.GATHERING_DAYS + 1)
+    [row] = escalation.escalate_overdue_cases(today=overdue).escalated
+    nominated_on, due = row.since_on, row.due_on
+    assert "{since}" in row.reason and nominated_on.isoformat() not in row.reason  # a placeholder, not a day
+    CaseEscalation.objects.create(key="older-row", case=case, stage="panel", due_on=due, escalated_to=personas.pia,
+                                  reason=f"The panel was seated on {nominated_on.isoformat()} and passed its "
+                                         f"deadline on {due.isoformat()} without a decision.")
+    page = client_for(personas.pia).get(f"/promotions/{case.pk}/").content.decode()
+    said = (f"The case has gathered evidence since {nominated_on:%-d %b %Y} and passed its deadline on "
+            f"{due:%-d %b %Y}")
+    assert said in page
+    assert f"The panel was seated on {nominated_on:%-d %b %Y} and passed its deadline on {due:%-d %b %Y}" in page
+    assert nominated_on.isoformat() not in page and due.isoformat() not in page
+    out = io.StringIO()
+    call_command("promotions", "show", str(case.pk), "--json", stdout=out)
+    shown = json.loads(out.getvalue())  # the CLI's JSON keeps ISO days
+    assert f"since {nominated_on.isoformat()} and passed its deadline on {due.isoformat()}" in \
+        shown["escalations"][0]["reason"]

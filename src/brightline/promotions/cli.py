@@ -107,7 +107,8 @@ def case_details(case: PromotionCase) -> dict[str, Any]:
                      "further_due_on": appeal.escalation_due_on.isoformat() if appeal.escalation_due_on else None,
                      "final_decision": appeal.escalation_decision or None} for appeal in case.appeals.all()],
         "escalations": [{"stage": row.get_stage_display(), "due_on": row.due_on.isoformat(),
-                         "to": row.escalated_to.name, "at": row.escalated_at.isoformat(), "reason": row.reason}
+                         "to": row.escalated_to.name, "at": row.escalated_at.isoformat(),
+                         "reason": row.reason_with(dt.date.isoformat)}
                         for row in case.escalations.select_related("escalated_to")],
     }
 

@@ -174,12 +174,12 @@ def escalate_overdue_cases(*, today: dt.date | None = None) -> EscalationRun:
         base = f"{case.pk}:{stage}:{appeal.pk if appeal else ''}"
         previous = earlier.get((case.pk, stage, appeal.pk if appeal else None), [])
         decided = _appeal_step_decided(appeal, stage) if appeal is not None else None
+        decided_on = None
         if decided is not None:
             if previous:
                 continue  # escalated while it was open
             key, target = base, _first_target(case, stage)
-            reason = REASON_DECIDED_LATE.format(since=since.isoformat(), due=due.isoformat(),
-                                                decided=timezone.localdate(decided).isoformat())
+            reason, decided_on = REASON_DECIDED_LATE, timezone.localdate(decided)
         elif previous:
             last = previous[-1]
             # A week from the escalation (or from the deadline it recorded, for a run told another day).
@@ -189,21 +189,23 @@ def escalate_overdue_cases(*, today: dt.date | None = None) -> EscalationRun:
             key, target = f"{base}:{len(previous) + 1}", _further_up(case, previous)
             if target is None:
                 continue  # the top of the chain has it
-            reason = REASON_FURTHER.format(name=last.escalated_to.name,
-                                           since=timezone.localdate(last.escalated_at).isoformat(),
-                                           due=due.isoformat())
+            # The name goes into the text now; the days stay placeholders (braces in a name are escaped).
+            name = last.escalated_to.name.replace("{", "{{").replace("}", "}}")
+            reason = REASON_FURTHER.replace("{name}", name)
+            since = timezone.localdate(last.escalated_at)
         else:
             key, target = base, _first_target(case, stage)
             template = {CaseEscalation.Stage.GATHERING: REASON_GATHERING, CaseEscalation.Stage.PANEL: REASON_PANEL,
                         CaseEscalation.Stage.APPEAL_ESCALATION: REASON_APPEAL_FURTHER}.get(stage, REASON_APPEAL)
-            reason = template.format(since=since.isoformat(), due=due.isoformat())
+            reason = template
         if target is None:
             run.nobody_to_escalate_to.append(case.pk)
             continue
         try:
             with transaction.atomic():
                 escalation = CaseEscalation.objects.create(
-                    key=key, case=case, appeal=appeal, stage=stage, due_on=due, escalated_to=target, reason=reason)
+                    key=key, case=case, appeal=appeal, stage=stage, due_on=due, escalated_to=target, reason=reason,
+                    since_on=since, decided_on=decided_on)
                 log_action("promotions.case.escalated", None, case, {
                     "stage": stage, "appeal": appeal.pk if appeal else None, "due_on": due,
                     "escalated_to": target.pk, "step": len(previous) + 1}, actor_label=ACTOR_LABEL)

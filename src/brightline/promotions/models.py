@@ -10,7 +10,14 @@ need a people partner enters: how many roles are open at a level in a period.
 
 from __future__ import annotations
 
+import datetime as dt
+import re
+from collections.abc import Callable
+
 from django.db import models
+from django.utils import dateformat
+
+_ISO_DAY = re.compile(r"\b(\d{4}-\d{2}-\d{2})\b")
 
 
 class CaseStatus(models.TextChoices):
@@ -228,11 +235,28 @@ class CaseEscalation(models.Model):
     stage = models.CharField(max_length=16, choices=Stage.choices)
     due_on = models.DateField()
     escalated_to = models.ForeignKey("people.Person", on_delete=models.RESTRICT, related_name="+")
+    # Why, with its days as placeholders ({since}, {due}, {decided}) filled from the fields below when it is
+    # shown, so each reader gets the days in their form (pages in words, the CLI's JSON in ISO). Rows written
+    # before these fields hold the days in the text, as ISO days; ``since_on`` is empty on them.
     reason = models.TextField()
+    since_on = models.DateField(null=True, blank=True)
+    decided_on = models.DateField(null=True, blank=True)
     escalated_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["escalated_at", "id"]
+
+    def reason_with(self, day: Callable[[dt.date], str]) -> str:
+        """The reason with every day written by ``day``: ``reason_with(date.isoformat)`` for JSON."""
+        if self.since_on is None:  # an older row: the days are ISO text inside the reason
+            return _ISO_DAY.sub(lambda match: day(dt.date.fromisoformat(match[1])), self.reason)
+        return self.reason.format(since=day(self.since_on), due=day(self.due_on),
+                                  decided=day(self.decided_on) if self.decided_on else "")
+
+    @property
+    def reason_in_words(self) -> str:
+        """The reason as pages show it: "passed its deadline on 14 Dec 2026"."""
+        return self.reason_with(lambda day: dateformat.format(day, "j M Y"))
 
     @property
     def audit_subject_person_id(self) -> int:
