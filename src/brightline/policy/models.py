@@ -40,9 +40,9 @@ class SignalOwnerRole(models.TextChoices):
 
 # The signal kinds of the insights app, with who owns each by default.
 SIGNAL_KIND_LABELS = {
-    "theme": "Theme in feedback", "theme_summary": "Theme summary", "sentiment_drift": "Sentiment drift",
+    "theme": "Theme in feedback", "theme_summary": "Theme summary", "sentiment_drift": "Change in the tone of feedback",
     "contradiction": "Contradiction between layers", "unsupported_claim": "Claim the evidence does not show",
-    "missing_evidence": "Missing evidence", "trend_break": "Trend break",
+    "missing_evidence": "Missing evidence", "trend_break": "Change in a delivery trend",
     "emergent_theme": "Emergent theme (organisation-wide)",
 }
 

@@ -391,7 +391,7 @@ def build_transparency_report(*, sentiment_metrics: Mapping[str, Any], theme_met
               failure_modes=("Labels are word lists and can be misleading.",
                              f"Needs {clusters.MIN_CORPUS}+ comments; small organisations get none."),
               model=embedding_model),
-        entry("sentiment_drift", title="Sentiment drift",
+        entry("sentiment_drift", title="Change in the tone of feedback (sentiment drift)",
               data_used="The tone (positive / neutral / negative) of the same comments, averaged per writer first.",
               time_window=window + ", split into two halves",
               detects="Whether feedback about you became more positive or more negative between the two halves.",
