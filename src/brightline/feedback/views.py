@@ -109,7 +109,8 @@ def _growth_page(request: HttpRequest, viewer: Person, subject: Person) -> HttpR
         "feedback": feedback,
         "periods": periods,
         "shown": GROWTH_SHOWN,
-        "summary": _growth_summary(periods, checkpoints, feedback, commentaries, can),
+        "summary": _growth_summary(periods, checkpoints, feedback, commentaries, {**can, "checkpoint": (
+            can["checkpoint"] and not is_self)}),  # one's own page does not ask for a checkpoint with oneself
         "accomplishments": [(item, services.accomplishment_flags(item)) for item in accomplishments],
         "annotations": subject.annotations.filter(accomplishment__isnull=True)[:20],
         "drafts": ImpactDraft.objects.filter(person=subject)[:10],
