@@ -62,7 +62,7 @@ def test_a_sixth_accomplishment_in_a_period_is_refused_with_a_clear_error(person
     for number in range(5):
         services.create_accomplishment(actor=personas.erin, person=personas.erin,
                                        data=strong(title=f"Accomplishment {number}"))
-    expected = services.ERR_TOO_MANY_ACCOMPLISHMENTS.format(period="2026-H2", limit=5)
+    expected = services.ERR_TOO_MANY_ACCOMPLISHMENTS.format(period="2026 H2", limit=5)  # the period as people read it
     with pytest.raises(services.FeedbackError) as refused:
         services.create_accomplishment(actor=personas.erin, person=personas.erin, data=strong(title="Sixth"))
     assert str(refused.value) == expected
@@ -80,7 +80,7 @@ def test_the_browser_refuses_a_sixth_and_says_why(personas, client_for):
         "period": "2026-H2", "title": "Sixth", "situation": "s", "action": "a", "result": "r", "impact": "i",
         "impact_level": "execution"})
     assert page.status_code == 200
-    assert "the most a review packet takes" in page.content.decode()
+    assert "2026 H2 already has 5 accomplishments, the most a review packet takes" in page.content.decode()
 
 
 def test_the_growth_page_warns_below_three_per_period(personas, client_for):
@@ -182,3 +182,12 @@ def test_the_api_lists_and_creates_accomplishments_under_the_same_rules(personas
     for outsider in (personas.pat, personas.pia, personas.oscar):
         response = client_for(outsider).get(f"/api/feedback/accomplishments?person_id={personas.erin.pk}")
         assert response.status_code == 403
+
+
+def test_saving_says_the_period_as_people_read_it(personas, client_for):
+    page = client_for(personas.erin).post("/growth/accomplishments/new/", {
+        "period": "2026-H2", "title": "Cut refund time", "situation": "Refunds took a week.",
+        "action": "I automated the approval.", "result": "Refunds take a day.", "impact": "Fewer tickets.",
+        "impact_level": "execution"}, follow=True).content.decode()
+    assert "Saved. 2026 H2 has 1 accomplishment; a review packet asks for 3 to 5." in page
+    assert "2026-H2" not in page

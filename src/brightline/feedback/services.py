@@ -31,6 +31,7 @@ from brightline.core.narrative import (
     split_sentences,
     validate_draft,
 )
+from brightline.core.periods import period_in_words
 from brightline.evidence.models import EvidenceItem, Incident
 from brightline.feedback import llm, training
 from brightline.feedback.models import (
@@ -595,7 +596,8 @@ def create_accomplishment(*, actor: Person, person: Person, data: Accomplishment
         # Lock the person's row so two tabs cannot both add the fifth.
         Person.objects.select_for_update().get(pk=person.pk)
         if Accomplishment.objects.filter(person=person, period=period).count() >= ACCOMPLISHMENTS_MAX:
-            raise FeedbackError(ERR_TOO_MANY_ACCOMPLISHMENTS.format(period=period, limit=ACCOMPLISHMENTS_MAX))
+            raise FeedbackError(ERR_TOO_MANY_ACCOMPLISHMENTS.format(period=period_in_words(period),
+                                                                    limit=ACCOMPLISHMENTS_MAX))
         accomplishment = Accomplishment.objects.create(person=person, **{**data.model_fields(), "period": period})
         accomplishment.principles.set(principles)
         accomplishment.evidence.set(items)
@@ -615,7 +617,7 @@ def update_accomplishment(*, actor: Person, accomplishment: Accomplishment,
     with transaction.atomic():
         if new_values["period"] != accomplishment.period and Accomplishment.objects.filter(
                 person=accomplishment.person, period=new_values["period"]).count() >= ACCOMPLISHMENTS_MAX:
-            raise FeedbackError(ERR_TOO_MANY_ACCOMPLISHMENTS.format(period=new_values["period"],
+            raise FeedbackError(ERR_TOO_MANY_ACCOMPLISHMENTS.format(period=period_in_words(new_values["period"]),
                                                                     limit=ACCOMPLISHMENTS_MAX))
         changes = {name: {"from": getattr(accomplishment, name), "to": value} for name, value in new_values.items()
                    if getattr(accomplishment, name) != value}

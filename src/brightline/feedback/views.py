@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from brightline import access
 from brightline.core.narrative import NARRATIVE_KINDS
+from brightline.core.periods import period_in_words
 from brightline.evidence import services as evidence_services
 from brightline.evidence.models import EvidenceItem
 from brightline.feedback import draft_review as review
@@ -426,7 +427,8 @@ def delete_accomplishment(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("feedback:my-growth")
 
 
-def _count_message(period: str, count: int) -> str:
+def _count_message(stored_period: str, count: int) -> str:
+    period = period_in_words(stored_period)
     if count < services.ACCOMPLISHMENTS_MIN:
         return (f"Saved. {period} has {count} accomplishment{'s' if count != 1 else ''}; a review packet "
                 f"asks for {services.ACCOMPLISHMENTS_MIN} to {services.ACCOMPLISHMENTS_MAX}.")

@@ -13,6 +13,8 @@ import re
 from django import template
 from django.template.defaultfilters import date as date_filter
 
+from brightline.core import periods
+
 register = template.Library()
 
 # What each kind of stored item is called on a page (the kinds a signal or a citation can point at).
@@ -115,11 +117,5 @@ def days_in_words(text: object) -> str:
     return _ISO_DAY.sub(lambda match: day_in_words(match[1]), "" if text is None else str(text))
 
 
-_PERIOD = re.compile(r"^(\d{4})-([HQ]\d)$")
-
-
-@register.filter
-def period_in_words(value: object) -> str:
-    """A period as stored (``2026-H2``, ``2026-Q3``) as review cycles name it: ``2026 H2``; other text as it is."""
-    text = "" if value is None else str(value)
-    return _PERIOD.sub(r"\1 \2", text.strip())
+# A period as stored (``2026-H2``) as review cycles name it: ``2026 H2``.
+register.filter("period_in_words", periods.period_in_words)
