@@ -152,7 +152,7 @@ def test_postgresql_judges_working_hours_on_each_persons_clock_as_python_does(pe
 
     from brightline.core.delivery import WorkEvent, WorkSchedule, summarise_person_health, summarise_team_health
     from brightline.core.delivery.health import person_health_from_tallies, team_health_from_tallies
-    from brightline.dashboards.team import work_time_tallies
+    from brightline.evidence.metrics import work_time_tallies
     from brightline.evidence.models import CommitRecord, Page, Repository, Service
 
     if connection.vendor != "postgresql":

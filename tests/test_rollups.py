@@ -175,6 +175,26 @@ def test_the_stored_headcounts_equal_the_live_counts_and_each_pages_withholding(
     assert teams.KIND in kinds_triggered_by({"people.person.left"}) & kinds_triggered_by({"people.team.created"})
 
 
+def test_a_figure_derived_from_many_rollups_is_worked_out_again_once_one_of_them_changes(demo_org, db):
+    from brightline.rollups import delivery
+    from brightline.rollups.services import derived, mark_stale, read, refresh, version
+
+    calls: list[int] = []
+
+    def derive() -> int:
+        calls.append(1)
+        return len(calls)
+
+    read(delivery.KIND, [str(pk) for pk in delivery.teams_with_services()])
+    first = version(delivery.KIND)
+    assert derived(("test", first), derive) == derived(("test", version(delivery.KIND)), derive) == 1
+    mark_stale([delivery.KIND])  # what an ingestion does: the headline now says it is being refreshed
+    stale = version(delivery.KIND)
+    assert stale != first and derived(("test", stale), derive) == 2
+    refresh(kinds=[delivery.KIND])
+    assert version(delivery.KIND) not in (first, stale) and derived(("test", version(delivery.KIND)), derive) == 3
+
+
 def test_the_leaders_home_gives_the_organisations_figures_each_with_its_freshness(demo_org, db, client_for):
     """People and teams, the open cycle's progress and the delivery headline from the rollups, each saying how
     fresh it is, within the page's query budget (no query per team)."""

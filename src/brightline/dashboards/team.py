@@ -11,19 +11,17 @@ is written to their access log.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
-from django.db import connection, models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
 from brightline import access
 from brightline.audit.services import record_accesses
-from brightline.core.delivery import WorkEvent, WorkSchedule, summarise_person_health, summarise_team_health
-from brightline.core.delivery.health import MONDAY_TO_FRIDAY, person_health_from_tallies, team_health_from_tallies
-from brightline.evidence.metrics import HealthReport, default_window
-from brightline.evidence.models import CommitRecord, EvidenceItem, Page
+from brightline.core.delivery import WorkSchedule
+from brightline.evidence.metrics import HealthReport, default_window, summarise_health
+from brightline.evidence.models import EvidenceItem
 from brightline.goals.models import Goal
 from brightline.insights.models import Signal, SignalKind
 from brightline.people.models import Person, Team
@@ -192,81 +190,17 @@ def direct_report_links(viewer: Person, report: Person, review: Review | None) -
 
 def teams_health(teams: list[Team], *, start: datetime, end: datetime) -> dict[int, HealthReport]:
     """``evidence.metrics.team_health`` for several teams in a fixed number of queries (members, then the commits
-    and pages), so a director whose reports lead many teams costs no more queries than a manager of one. On
-    PostgreSQL the database judges each commit and page on the person's own clock and returns counts per person;
-    elsewhere each is read and judged in Python (``core.delivery.health``), with the same result."""
+    and pages), so a director whose reports lead many teams costs no more queries than a manager of one."""
     members = list(Person.objects.filter(team__in=teams, is_active=True).values_list("id", "timezone", "team_id"))
     slugs = {team.pk: team.slug for team in teams}
-    schedules = {str(pk): WorkSchedule(person_id=str(pk), team=slugs[team_id], time_zone=zone or "UTC")
-                 for pk, zone, team_id in members}
-    ids = [pk for pk, _zone, _team in members]
-    if connection.vendor == "postgresql":
-        tallies = work_time_tallies(ids, start=start, end=end)
-        by_team = team_health_from_tallies(tallies, schedules)
-        people = person_health_from_tallies(tallies, schedules)
-    else:
-        events = [WorkEvent(person_id=str(pk), occurred_at=moment.astimezone(UTC), kind="commit") for pk, moment in
-                  CommitRecord.objects.filter(person_id__in=ids, authored_at__gte=start, authored_at__lt=end)
-                  .values_list("person_id", "authored_at")]
-        events += [WorkEvent(person_id=str(pk), occurred_at=moment.astimezone(UTC), kind="page") for pk, moment in
-                   Page.objects.filter(person_id__in=ids, paged_at__gte=start, paged_at__lt=end)
-                   .values_list("person_id", "paged_at")]
-        by_team = summarise_team_health(events, schedules.values())
-        people = summarise_person_health(events, schedules.values())
+    schedules = [WorkSchedule(person_id=str(pk), team=slugs[team_id], time_zone=zone or "UTC")
+                 for pk, zone, team_id in members]
+    by_team, people = summarise_health(schedules, start=start, end=end)
     team_of = {str(pk): team_id for pk, _zone, team_id in members}
     return {team.pk: HealthReport(team=by_team.get(team.slug),
                                   people={int(pk): detail for pk, detail in people.items()
                                           if team_of[pk] == team.pk})
             for team in teams}
-
-
-# Each commit and page of the people, judged on their own wall clock with the default schedule (WorkSchedule's:
-# working hours from workday_start to workday_end, Monday to Friday), counted per person. PostgreSQL only.
-_TALLY_SQL = """
-SELECT person, COUNT(*),
-       COUNT(*) FILTER (WHERE NOT weekend AND NOT in_hours),
-       COUNT(*) FILTER (WHERE weekend),
-       COUNT(*) FILTER (WHERE is_page),
-       COUNT(*) FILTER (WHERE is_page AND (weekend OR NOT in_hours))
-FROM (
-    SELECT event.person, event.is_page,
-           EXTRACT(ISODOW FROM event.at AT TIME ZONE zone) > 5 AS weekend,
-           (event.at AT TIME ZONE zone)::time >= %(starts)s AND (event.at AT TIME ZONE zone)::time < %(ends)s
-               AS in_hours
-    FROM (SELECT {commit_person} AS person, {commit_at} AS at, FALSE AS is_page FROM {commits}
-          WHERE {commit_person} = ANY(%(ids)s) AND {commit_at} >= %(start)s AND {commit_at} < %(end)s
-          UNION ALL
-          SELECT {page_person}, {paged_at}, TRUE FROM {pages}
-          WHERE {page_person} = ANY(%(ids)s) AND {paged_at} >= %(start)s AND {paged_at} < %(end)s) AS event
-    JOIN (SELECT id, COALESCE(NULLIF({zone}, ''), 'UTC') AS zone FROM {people}) AS person
-      ON person.id = event.person
-) AS judged
-GROUP BY person
-"""
-
-
-def work_time_tallies(ids: list[int], *, start: datetime, end: datetime) -> dict[str, list[int]]:
-    """Per person id (as text) with at least one commit or page in ``[start, end)``: ``[events, after hours,
-    weekend, pages, pages outside working hours]``, counted by PostgreSQL (one query)."""
-    default = WorkSchedule(person_id="", team="", time_zone="UTC")
-    if default.workday_start > default.workday_end or default.working_days != MONDAY_TO_FRIDAY:
-        raise ValueError("the database counts a daytime Monday-to-Friday schedule only")
-    if not ids:
-        return {}
-
-    def column(model: type[models.Model], name: str) -> str:
-        return connection.ops.quote_name(model._meta.get_field(name).column)
-
-    sql = _TALLY_SQL.format(commits=connection.ops.quote_name(CommitRecord._meta.db_table),
-                            pages=connection.ops.quote_name(Page._meta.db_table),
-                            people=connection.ops.quote_name(Person._meta.db_table),
-                            zone=column(Person, "timezone"), commit_person=column(CommitRecord, "person"),
-                            commit_at=column(CommitRecord, "authored_at"), page_person=column(Page, "person"),
-                            paged_at=column(Page, "paged_at"))
-    with connection.cursor() as cursor:
-        cursor.execute(sql, {"ids": ids, "start": start, "end": end, "starts": default.workday_start,
-                             "ends": default.workday_end})
-        return {str(pk): list(counts) for pk, *counts in cursor.fetchall()}
 
 
 def team_at_a_glance(viewer: Person, *, now: datetime | None = None) -> TeamGlance:
