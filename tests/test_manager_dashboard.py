@@ -141,3 +141,58 @@ def test_a_report_whose_self_review_step_closed_is_not_said_to_be_awaited(person
     page = client_for(personas.mo).get("/team/").content.decode()
     assert "Waiting for the self review" not in page
     assert "No self review (the step closed); assessment to write" in page
+
+
+def test_postgresql_judges_working_hours_on_each_persons_clock_as_python_does(personas):
+    """The team page's counts come from the database on PostgreSQL: at the edges of the working day, around the
+    weekend and across daylight-saving changes they equal the core's classification, event for event."""
+    from zoneinfo import ZoneInfo
+
+    from django.db import connection
+
+    from brightline.core.delivery import WorkEvent, WorkSchedule, summarise_person_health, summarise_team_health
+    from brightline.core.delivery.health import person_health_from_tallies, team_health_from_tallies
+    from brightline.evidence.metrics import work_time_tallies
+    from brightline.evidence.models import CommitRecord, Page, Repository, Service
+
+    if connection.vendor != "postgresql":
+        pytest.skip("only PostgreSQL counts working hours in the database; elsewhere Python does, as compared here")
+    zones = {personas.erin: "Europe/Berlin", personas.pat: "America/Los_Angeles", personas.mo: "",
+             personas.lee: "Asia/Kolkata"}
+    service = Service.objects.create(name="clock-api", team=personas.erin.team)
+    repository = Repository.objects.create(service=service, path="/tmp/clock")
+    commits, pages, events = [], [], []
+    for person, zone in zones.items():
+        person.timezone = zone
+        person.save(update_fields=["timezone"])
+        local = ZoneInfo(zone or "UTC")
+        moments = [datetime(2026, month, day, hour, minute, second, micro, tzinfo=local)
+                   for month, day in ((3, 6), (3, 7), (3, 8), (3, 9), (3, 29), (10, 25), (10, 30), (11, 1))
+                   for hour, minute, second, micro in ((0, 0, 0, 0), (1, 30, 0, 0), (2, 30, 0, 0), (8, 59, 59, 999999),
+                                                       (9, 0, 0, 0), (17, 59, 59, 999999), (18, 0, 0, 0),
+                                                       (23, 59, 59, 0))]
+        # Every half hour across two daylight-saving changes, in UTC.
+        moments += [datetime(2026, 3, 28, 18, tzinfo=UTC) + timedelta(minutes=30 * n) for n in range(80)]
+        moments += [datetime(2026, 10, 24, 18, tzinfo=UTC) + timedelta(minutes=30 * n) for n in range(80)]
+        for index, moment in enumerate(moments):
+            if index % 3:
+                commits.append(CommitRecord(repository=repository, sha=f"{person.pk}-{index}", author_name="a",
+                                            author_email="a@example.org", authored_at=moment, committer_name="a",
+                                            committer_email="a@example.org", committed_at=moment, subject="s",
+                                            person=person))
+                events.append(WorkEvent(str(person.pk), moment.astimezone(UTC), "commit"))
+            else:
+                pages.append(Page(service=service, person=person, paged_at=moment, source="test",
+                                  external_id=f"{person.pk}-{index}"))
+                events.append(WorkEvent(str(person.pk), moment.astimezone(UTC), "page"))
+    CommitRecord.objects.bulk_create(commits)
+    Page.objects.bulk_create(pages)
+    schedules = {str(person.pk): WorkSchedule(person_id=str(person.pk), team=f"team-{index % 2}",
+                                              time_zone=zone or "UTC")
+                 for index, (person, zone) in enumerate(zones.items())}
+    start, end = datetime(2026, 3, 1, tzinfo=UTC), datetime(2026, 11, 3, tzinfo=UTC)
+    tallies = work_time_tallies([person.pk for person in zones], start=start, end=end)
+    assert sum(tally[0] for tally in tallies.values()) == len(events)
+    assert person_health_from_tallies(tallies, schedules) == summarise_person_health(events, schedules.values())
+    assert team_health_from_tallies(tallies, schedules) == summarise_team_health(events, schedules.values())
+    assert any(tally[1] for tally in tallies.values()) and any(tally[2] for tally in tallies.values())

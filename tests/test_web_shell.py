@@ -149,6 +149,8 @@ def test_no_page_loads_anything_from_another_host(personas, client_for):
 
 
 def test_a_small_team_cannot_be_recovered_by_subtraction_on_the_organisation_view(personas, client_for):
+    import re
+
     from brightline.people.models import Person, Team
     from brightline.people.queries import team_headcounts
 
@@ -161,6 +163,10 @@ def test_a_small_team_cannot_be_recovered_by_subtraction_on_the_organisation_vie
     counts = {row.label: row.count for row in team_headcounts(min_cohort=5)}
     assert counts["Payments"] is None
     assert counts["Platform"] is None
+    # The page reads the same counts from their rollup, and says how fresh they are.
+    page = client_for(personas.lee).get("/organisation/").content.decode()
+    rows = dict(re.findall(r'<tr><th scope="row">(.*?)</th><td>(.*?)</td></tr>', page))
+    assert "fewer than 5" in rows["Payments"] and "fewer than 5" in rows["Platform"] and "Figures as of" in page
 
 
 def test_the_data_use_page_names_each_ai_feature_in_words(personas, client_for):

@@ -61,17 +61,6 @@ def _phase_end(schedule: dict[str, str], phase: str) -> date | None:
         return None
 
 
-def _everyone_below(person: Person) -> set[int]:
-    """Ids of everyone in the person's reporting subtree: one query per level of the hierarchy."""
-    below: set[int] = set()
-    frontier = {person.pk}
-    while frontier:
-        frontier = set(Person.objects.filter(manager_id__in=frontier).values_list("pk", flat=True)) - below
-        frontier.discard(person.pk)
-        below |= frontier
-    return below
-
-
 def open_reviews(person: Person) -> list[Review]:
     """The reviews in cycles not closed yet that are ``person``'s own or that ``person`` writes as manager, newest
     cycle first: the inbox's self reviews and assessments and the home page's own review, in one query."""
@@ -134,9 +123,11 @@ def inbox_for(person: Person, *, today: date | None = None, reviews: list[Review
     panel = Review.objects.select_related("cycle", "person").filter(cycle__phase=Phase.CALIBRATION,
                                                                    cycle__panel_members__person=person)
     if panel.exists():
-        # Not the panelist's own review, none in their chain, none with a declared conflict (as in access).
+        # Not the panelist's own review, none in their chain, none with a declared conflict (as in access); the
+        # chain is a subquery on the stored reporting lines, never a list of everyone below a leader.
         candidates = list(panel.exclude(person=person).exclude(manager=person)
-                          .exclude(person__in=_everyone_below(person)).exclude(conflicts__panelist=person).distinct())
+                          .exclude(person__in=access.people_managed_by(person).values("pk"))
+                          .exclude(conflicts__panelist=person).distinct())
         voted = dict(PreVote.objects.filter(panelist=person, review__in=candidates).values("review")
                      .annotate(n=Count("pk")).values_list("review", "n"))
         for review in candidates:

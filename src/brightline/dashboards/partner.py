@@ -11,7 +11,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db.models import Count, Max, Q, Value
+from django.db import connection
+from django.db.models import Count, FloatField, Max, Q, Value
+from django.db.models.functions import Cast, Coalesce, Collate
 from django.urls import reverse
 from django.utils import timezone
 
@@ -49,39 +51,36 @@ class TeamProgress:
 
 @dataclass
 class CycleOverview:
+    """An open cycle's progress: ``teams`` holds the teams furthest behind on the current step (at most
+    ``HOME_TEAMS``, furthest behind first), ``total`` the counts over every review, ``team_count`` how many teams
+    (people without a team count as one, "No team") have someone reviewed in it."""
+
     cycle: ReviewCycle
     phase: str
     phase_ends_on: date | None
     url: str
     teams: list[TeamProgress] = field(default_factory=list)
+    total: TeamProgress = field(default_factory=lambda: TeamProgress("", 0, 0, 0, 0))
+    team_count: int = 0
 
-    def _submitted(self, step: str) -> tuple[int, int]:
-        people = sum(row.people for row in self.teams)
-        done = sum(row.self_reviews if step == Phase.SELF_REVIEW else row.assessments for row in self.teams)
-        return done, people
+    def submitted(self, step: str) -> tuple[int, int]:
+        done = self.total.self_reviews if step == Phase.SELF_REVIEW else self.total.assessments
+        return done, self.total.people
 
     def behind_first(self) -> list[TeamProgress]:
         """The teams the home page lists: those furthest behind on the current step first (the smallest share of
         its submissions in; acknowledgements once released), at most ``HOME_TEAMS``; the cycle page has them all."""
-        def share(row: TeamProgress) -> float:
-            if self.cycle.phase == Phase.SELF_REVIEW:
-                done = row.self_reviews
-            elif self.cycle.phase in (Phase.RELEASE, Phase.ACKNOWLEDGEMENT):
-                done = row.acknowledged
-            else:
-                done = row.assessments
-            return done / row.people if row.people else 1.0
-        return sorted(self.teams, key=lambda row: (share(row), row.team))[:HOME_TEAMS]
+        return self.teams
 
     @property
     def more_teams(self) -> int:
-        return max(0, len(self.teams) - HOME_TEAMS)
+        return max(0, self.team_count - len(self.teams))
 
     def progress(self) -> str:
         """How far the current step is, in words: "0 of 7 assessments in"."""
         if self.cycle.phase not in (Phase.SELF_REVIEW, Phase.MANAGER_ASSESSMENT):
             return ""
-        done, people = self._submitted(self.cycle.phase)
+        done, people = self.submitted(self.cycle.phase)
         what = "self reviews" if self.cycle.phase == Phase.SELF_REVIEW else "assessments"
         return f"{done} of {people} {what} in"
 
@@ -93,7 +92,7 @@ class CycleOverview:
                                       (Phase.MANAGER_ASSESSMENT, "assessments", "assessment")):
             if phase_index(self.cycle.phase) <= phase_index(step):
                 continue
-            done, people = self._submitted(step)
+            done, people = self.submitted(step)
             if done < people:
                 ended = _day(self.cycle.phase_ends_on(step))
                 lines.append(f"{people - done} of {people} {what} were not submitted before the {step_name} step "
@@ -132,19 +131,52 @@ def _day(value: str | None) -> date | None:
         return None
 
 
+def step_done(phase: str) -> str:
+    """Which count says how far the current step is: self reviews, then assessments, acknowledgements once
+    released."""
+    if phase == Phase.SELF_REVIEW:
+        return "self_reviews"
+    if phase in (Phase.RELEASE, Phase.ACKNOWLEDGEMENT):
+        return "acknowledged"
+    return "assessments"
+
+
+PROGRESS_COUNTS = {"people": Count("pk"),
+                   "self_reviews": Count("pk", filter=Q(self_review_submitted_at__isnull=False)),
+                   "assessments": Count("pk", filter=Q(assessment_submitted_at__isnull=False)),
+                   "acknowledged": Count("pk", filter=Q(acknowledged_at__isnull=False))}
+
+
+def _team_label() -> Collate:
+    """A review's team name ("No team" without one), compared by code point as Python compares strings: the
+    order of ties does not depend on the database's collation."""
+    return Collate(Coalesce("team__name", Value("No team")), "C" if connection.vendor == "postgresql" else "BINARY")
+
+
+def _progress(row: dict[str, Any], label: str = "") -> TeamProgress:
+    return TeamProgress(label or row.get("team_label") or "", row["people"], row["self_reviews"], row["assessments"],
+                        row["acknowledged"])
+
+
 def _cycles(open_cycles: list[ReviewCycle]) -> list[CycleOverview]:
-    counts = (Review.objects.filter(cycle__in=open_cycles).values("cycle_id", "team__name")
-              .annotate(people=Count("pk"), self_reviews=Count("pk", filter=Q(self_review_submitted_at__isnull=False)),
-                        assessments=Count("pk", filter=Q(assessment_submitted_at__isnull=False)),
-                        acknowledged=Count("pk", filter=Q(acknowledged_at__isnull=False)))
-              .order_by("team__name"))
-    overviews = {cycle.pk: CycleOverview(cycle, cycle.get_phase_display(), _day(cycle.phase_ends_on(cycle.phase)),
-                                         reverse("reviews:cycle", args=[cycle.pk])) for cycle in open_cycles}
-    for row in counts:
-        overviews[row["cycle_id"]].teams.append(TeamProgress(
-            row["team__name"] or "No team", row["people"], row["self_reviews"], row["assessments"],
-            row["acknowledged"]))
-    return list(overviews.values())
+    """Each cycle's totals (one query for all) and the teams furthest behind on its current step (one query per
+    open cycle, counted and ordered by the database): no row per team of the organisation reaches Python."""
+    reviews = Review.objects.filter(cycle__in=open_cycles).annotate(team_label=_team_label())
+    totals = {row["cycle_id"]: row for row in reviews.values("cycle_id").annotate(
+        **PROGRESS_COUNTS, teams=Count("team_label", distinct=True)).order_by()}
+    overviews = []
+    for cycle in open_cycles:
+        overview = CycleOverview(cycle, cycle.get_phase_display(), _day(cycle.phase_ends_on(cycle.phase)),
+                                 reverse("reviews:cycle", args=[cycle.pk]))
+        row = totals.get(cycle.pk)
+        if row is not None:
+            overview.total, overview.team_count = _progress(row, "All teams"), row["teams"]
+            share = Cast(step_done(cycle.phase), FloatField()) / Cast("people", FloatField())
+            behind = (reviews.filter(cycle=cycle).values("team_label").annotate(**PROGRESS_COUNTS)
+                      .annotate(share=share).order_by("share", "team_label")[:HOME_TEAMS])
+            overview.teams = [_progress(each) for each in behind]
+        overviews.append(overview)
+    return overviews
 
 
 def _overdue_steps(overviews: list[CycleOverview], today: date) -> list[Action]:
@@ -155,9 +187,8 @@ def _overdue_steps(overviews: list[CycleOverview], today: date) -> list[Action]:
         if cycle.phase not in (Phase.SELF_REVIEW, Phase.MANAGER_ASSESSMENT) or overview.phase_ends_on is None \
                 or overview.phase_ends_on >= today:
             continue
-        submitted = sum(row.self_reviews if cycle.phase == Phase.SELF_REVIEW else row.assessments
-                        for row in overview.teams)
-        waiting = sum(row.people for row in overview.teams) - submitted
+        submitted, people = overview.submitted(cycle.phase)
+        waiting = people - submitted
         if waiting:
             what = "self review" if cycle.phase == Phase.SELF_REVIEW else "manager assessment"
             actions.append(Action(f"{cycle.name}: {waiting} {what}{'s' if waiting != 1 else ''} not submitted",

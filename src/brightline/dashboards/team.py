@@ -11,7 +11,7 @@ is written to their access log.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 from django.db.models import Q
 from django.urls import reverse
@@ -19,9 +19,9 @@ from django.utils import timezone
 
 from brightline import access
 from brightline.audit.services import record_accesses
-from brightline.core.delivery import WorkEvent, WorkSchedule, summarise_person_health, summarise_team_health
-from brightline.evidence.metrics import HealthReport, default_window
-from brightline.evidence.models import CommitRecord, EvidenceItem, Page
+from brightline.core.delivery import WorkSchedule
+from brightline.evidence.metrics import HealthReport, default_window, summarise_health
+from brightline.evidence.models import EvidenceItem
 from brightline.goals.models import Goal
 from brightline.insights.models import Signal, SignalKind
 from brightline.people.models import Person, Team
@@ -189,21 +189,13 @@ def direct_report_links(viewer: Person, report: Person, review: Review | None) -
 
 
 def teams_health(teams: list[Team], *, start: datetime, end: datetime) -> dict[int, HealthReport]:
-    """``evidence.metrics.team_health`` for several teams in three queries (members, commits, pages), so a
-    director whose reports lead many teams costs no more queries than a manager of one."""
+    """``evidence.metrics.team_health`` for several teams in a fixed number of queries (members, then the commits
+    and pages), so a director whose reports lead many teams costs no more queries than a manager of one."""
     members = list(Person.objects.filter(team__in=teams, is_active=True).values_list("id", "timezone", "team_id"))
     slugs = {team.pk: team.slug for team in teams}
     schedules = [WorkSchedule(person_id=str(pk), team=slugs[team_id], time_zone=zone or "UTC")
                  for pk, zone, team_id in members]
-    ids = [pk for pk, _zone, _team in members]
-    events = [WorkEvent(person_id=str(pk), occurred_at=moment.astimezone(UTC), kind="commit") for pk, moment in
-              CommitRecord.objects.filter(person_id__in=ids, authored_at__gte=start, authored_at__lt=end)
-              .values_list("person_id", "authored_at")]
-    events += [WorkEvent(person_id=str(pk), occurred_at=moment.astimezone(UTC), kind="page") for pk, moment in
-               Page.objects.filter(person_id__in=ids, paged_at__gte=start, paged_at__lt=end)
-               .values_list("person_id", "paged_at")]
-    by_team = summarise_team_health(events, schedules)
-    people = summarise_person_health(events, schedules)
+    by_team, people = summarise_health(schedules, start=start, end=end)
     team_of = {str(pk): team_id for pk, _zone, team_id in members}
     return {team.pk: HealthReport(team=by_team.get(team.slug),
                                   people={int(pk): detail for pk, detail in people.items()

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -32,14 +33,17 @@ from brightline.evidence.timeoff import own_time_off
 from brightline.operations.retention import last_purge
 from brightline.people.criteria import CALIBRATION_PRINCIPLES, PROMOTION_RULE, ladder_criteria
 from brightline.people.models import CareerLadder, Person, Team
-from brightline.people.queries import direct_reports, team_headcounts, workload_class_headcounts
+from brightline.people.queries import direct_reports, workload_class_headcounts
 from brightline.people.rolechanges import changes_affecting
 from brightline.policy.changelog import AI_FEATURES, change_log
 from brightline.policy.forms import PolicyForm
 from brightline.policy.inventory import DEFAULT_RETENTION_DAYS, NEVER_COLLECTED, SOURCES
 from brightline.policy.services import PolicyError, get_policy, update_policy
+from brightline.rollups import services as rollups
+from brightline.rollups import teams as team_sizes
 
 OWN_TIME_OFF_DAYS = 180  # the longest team-health window
+TEAMS_PER_PAGE = 50  # the organisation page's headcount table
 
 
 _viewer = access.request_person  # the signed-in person (request.person), or 403
@@ -134,8 +138,11 @@ def organisation(request: HttpRequest) -> HttpResponse:
     if not access.can_view_aggregates(viewer):
         raise PermissionDenied("Organisation aggregates are for leaders and people partners.")
     min_cohort = get_policy().min_cohort_size
+    # The headcounts of every team come from their rollup; a large organisation's thousand teams, a page at a time.
+    sizes = rollups.read_one(team_sizes.KIND, str(min_cohort))
     return render(request, "dashboards/organisation.html", {
-        "teams": team_headcounts(min_cohort=min_cohort),
+        "teams": Paginator(sizes.value.headcounts, TEAMS_PER_PAGE).get_page(request.GET.get("teams")),
+        "as_of": sizes.as_of, "stale": sizes.stale,
         "workload_classes": workload_class_headcounts(min_cohort=min_cohort),
         "min_cohort": min_cohort,
     })

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from typing import Any, Final
 
-from django.db import transaction
+from django.db import connection, models, transaction
 from django.db.models import Count
 
 from brightline.core.delivery import (
@@ -30,6 +30,7 @@ from brightline.core.delivery import (
     summarise_person_health,
     summarise_team_health,
 )
+from brightline.core.delivery.health import MONDAY_TO_FRIDAY, person_health_from_tallies, team_health_from_tallies
 from brightline.evidence.models import CommitRecord, Incident, Page, Service, SupportTicket
 from brightline.evidence.tables import build_attribution_data, build_delivery_data
 from brightline.people.models import Person, Team
@@ -228,16 +229,77 @@ def team_health(team: Team, *, start: datetime, end: datetime) -> HealthReport:
     """After-hours and weekend work (commits) and pages outside hours, in each person's own time zone."""
     members = list(Person.objects.filter(team=team, is_active=True).values_list("id", "timezone"))
     schedules = [WorkSchedule(person_id=str(pk), team=team.slug, time_zone=zone or "UTC") for pk, zone in members]
-    ids = [pk for pk, _ in members]
+    teams, people = summarise_health(schedules, start=start, end=end)
+    return HealthReport(team=teams.get(team.slug), people={int(pk): detail for pk, detail in people.items()})
+
+
+def summarise_health(schedules: list[WorkSchedule], *, start: datetime, end: datetime
+                     ) -> tuple[dict[str, TeamHealth], dict[str, PersonHealth]]:
+    """``summarise_team_health`` and ``summarise_person_health`` of these people's commits and pages in
+    ``[start, end)`` (schedules by person id as text, the default working hours). On PostgreSQL the database judges
+    each on the person's own clock and returns counts per person (one query); elsewhere each is read and judged in
+    Python (two queries). The results are the same."""
+    by_person = {schedule.person_id: schedule for schedule in schedules}
+    ids = [int(pk) for pk in by_person]
+    if connection.vendor == "postgresql":
+        tallies = work_time_tallies(ids, start=start, end=end)
+        return team_health_from_tallies(tallies, by_person), person_health_from_tallies(tallies, by_person)
     events = [WorkEvent(person_id=str(pk), occurred_at=moment.astimezone(UTC), kind="commit") for pk, moment in
               CommitRecord.objects.filter(person_id__in=ids, authored_at__gte=start, authored_at__lt=end)
               .values_list("person_id", "authored_at")]
     events += [WorkEvent(person_id=str(pk), occurred_at=moment.astimezone(UTC), kind="page") for pk, moment in
                Page.objects.filter(person_id__in=ids, paged_at__gte=start, paged_at__lt=end)
                .values_list("person_id", "paged_at")]
-    team_result = summarise_team_health(events, schedules).get(team.slug)
-    people = {int(pk): detail for pk, detail in summarise_person_health(events, schedules).items()}
-    return HealthReport(team=team_result, people=people)
+    return summarise_team_health(events, schedules), summarise_person_health(events, schedules)
+
+
+# Each commit and page of the people, judged on their own wall clock with the default schedule (WorkSchedule's:
+# working hours from workday_start to workday_end, Monday to Friday), counted per person. PostgreSQL only.
+_TALLY_SQL = """
+SELECT person, COUNT(*),
+       COUNT(*) FILTER (WHERE NOT weekend AND NOT in_hours),
+       COUNT(*) FILTER (WHERE weekend),
+       COUNT(*) FILTER (WHERE is_page),
+       COUNT(*) FILTER (WHERE is_page AND (weekend OR NOT in_hours))
+FROM (
+    SELECT event.person, event.is_page,
+           EXTRACT(ISODOW FROM event.at AT TIME ZONE zone) > 5 AS weekend,
+           (event.at AT TIME ZONE zone)::time >= %(starts)s AND (event.at AT TIME ZONE zone)::time < %(ends)s
+               AS in_hours
+    FROM (SELECT {commit_person} AS person, {commit_at} AS at, FALSE AS is_page FROM {commits}
+          WHERE {commit_person} = ANY(%(ids)s) AND {commit_at} >= %(start)s AND {commit_at} < %(end)s
+          UNION ALL
+          SELECT {page_person}, {paged_at}, TRUE FROM {pages}
+          WHERE {page_person} = ANY(%(ids)s) AND {paged_at} >= %(start)s AND {paged_at} < %(end)s) AS event
+    JOIN (SELECT id, COALESCE(NULLIF({zone}, ''), 'UTC') AS zone FROM {people}) AS person
+      ON person.id = event.person
+) AS judged
+GROUP BY person
+"""
+
+
+def work_time_tallies(ids: list[int], *, start: datetime, end: datetime) -> dict[str, list[int]]:
+    """Per person id (as text) with at least one commit or page in ``[start, end)``: ``[events, after hours,
+    weekend, pages, pages outside working hours]``, counted by PostgreSQL (one query)."""
+    default = WorkSchedule(person_id="", team="", time_zone="UTC")
+    if default.workday_start > default.workday_end or default.working_days != MONDAY_TO_FRIDAY:
+        raise ValueError("the database counts a daytime Monday-to-Friday schedule only")
+    if not ids:
+        return {}
+
+    def column(model: type[models.Model], name: str) -> str:
+        return connection.ops.quote_name(model._meta.get_field(name).column)
+
+    sql = _TALLY_SQL.format(commits=connection.ops.quote_name(CommitRecord._meta.db_table),
+                            pages=connection.ops.quote_name(Page._meta.db_table),
+                            people=connection.ops.quote_name(Person._meta.db_table),
+                            zone=column(Person, "timezone"), commit_person=column(CommitRecord, "person"),
+                            commit_at=column(CommitRecord, "authored_at"), page_person=column(Page, "person"),
+                            paged_at=column(Page, "paged_at"))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {"ids": ids, "start": start, "end": end, "starts": default.workday_start,
+                             "ends": default.workday_end})
+        return {str(pk): list(counts) for pk, *counts in cursor.fetchall()}
 
 
 def incidents_by_severity(services: Iterable[Service], *, start: datetime, end: datetime) -> dict[str, int]:

@@ -13,11 +13,10 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Q
 from django.utils import timezone
 
 from brightline import access
-from brightline.core.fairness import OutcomeAudit, PromotionVelocityReport, suppress_small_groups
+from brightline.core.fairness import OutcomeAudit, PromotionVelocityReport
 from brightline.fairness.audits import CutAudit, audit_measure
 from brightline.fairness.decisions import STANDARD_CUTS, DecisionTable, auditable_cycles, table_from_cycle
 from brightline.governance import manager_quality, system_health
@@ -26,6 +25,8 @@ from brightline.people.models import Person, Team
 from brightline.policy.recommendations import ShownRecommendation, recommend_for_brief
 from brightline.rollups import delivery as team_delivery
 from brightline.rollups import services as rollups
+from brightline.rollups.teams import KIND as TEAM_SIZES
+from brightline.rollups.teams import TeamSizes, team_sizes
 
 DELIVERY_WINDOW_DAYS = team_delivery.DELIVERY_WINDOW_DAYS
 CYCLE_ROLLUP, ORGANISATION_ROLLUP = "leadership.cycle", "leadership.organisation"
@@ -87,6 +88,7 @@ class LeadershipView:
     # What to change next quarter, drawn from the brief's figures; a person accepts or rejects it.
     recommendation: ShownRecommendation | None = None
     as_of: dt.datetime | None = None  # when the oldest rollup behind these figures was computed
+    team_labels: dict[str, str] = field(default_factory=dict)  # every team's name by its slug
 
     @property
     def comparisons_withheld(self) -> bool:
@@ -94,31 +96,45 @@ class LeadershipView:
         return self.cycle_name is not None and self.comparisons == 0
 
 
-def _team_sizes() -> dict[str, tuple[Team, int]]:
-    teams = Team.objects.annotate(size=Count("members", filter=Q(members__is_active=True))).filter(size__gt=0)
-    return {team.slug: (team, team.size) for team in teams}
-
-
 def _team_rows(min_cohort: int, now: dt.datetime | None,
-               read: list[rollups.Fresh]) -> tuple[list[TeamRow], int, int, bool]:
-    """Team cells; delivery figures from the per-team rollups (``now`` given: computed from raw rows)."""
-    sizes = _team_sizes()
-    withheld = suppress_small_groups({(slug,): size for slug, (_, size) in sizes.items()}, min_cohort=min_cohort)
+               read: list[rollups.Fresh]) -> tuple[list[TeamRow], int, int, bool, dict[str, str]]:
+    """Team cells; delivery figures from the per-team rollups (``now`` given: every figure computed from raw rows);
+    last, every team's name by its slug.
+
+    From the rollups, the rows are built once per process for each version of the headcounts and of the teams'
+    delivery rollups: a request then costs two small queries, not a pass over every team."""
+    if now is not None:
+        counted = team_sizes(min_cohort)
+        rows, withheld, total, available, _ = _rows(counted, now)
+        return rows, withheld, total, available, counted.labels
+    sizes = rollups.read_one(TEAM_SIZES, str(min_cohort))
+    read.append(sizes)
+    marker = ("leadership.team_rows", min_cohort, sizes.as_of, rollups.version(team_delivery.KIND))
+    rows, withheld, total, available, delivery = rollups.derived(marker, lambda: _rows(sizes.value, None))
+    read += delivery
+    return rows, withheld, total, available, sizes.value.labels
+
+
+def _rows(sizes: TeamSizes, now: dt.datetime | None) -> tuple[list[TeamRow], int, int, bool, list[rollups.Fresh]]:
+    """The rows in name order, how many teams are withheld, the headcount, whether any delivery figure is known,
+    and when the oldest delivery rollup read was computed (a list of at most one)."""
     rows: list[TeamRow] = []
     delivery_available = False
     with_services = set(team_delivery.teams_with_services())
-    shown = [team.pk for slug, (team, _) in sizes.items() if (slug,) not in withheld and team.pk in with_services]
+    shown = [team.pk for team in sizes.teams if team.slug not in sizes.withheld_slugs and team.pk in with_services]
     stored = {} if now is not None else rollups.read(team_delivery.KIND, [str(pk) for pk in shown])
-    read += stored.values()
-    for slug, (team, size) in sorted(sizes.items(), key=lambda item: item[1][0].name):
-        if (slug,) in withheld:
+    models = Team.objects.in_bulk(shown) if now is not None else {}
+    for team in sizes.teams:
+        if team.slug in sizes.withheld_slugs:
             rows.append(TeamRow(team.name, None))  # listed as withheld: no count, no team-level figures
             continue
-        delivery = ({} if team.pk not in with_services else team_delivery.team_delivery(team, now)
+        delivery = ({} if team.pk not in with_services else team_delivery.team_delivery(models[team.pk], now)
                     if now is not None else stored[str(team.pk)].value)
         delivery_available = delivery_available or bool(delivery)
-        rows.append(TeamRow(team.name, size, **delivery))
-    return rows, len(withheld), sum(size for _, size in sizes.values()), delivery_available
+        rows.append(TeamRow(team.name, team.size, **delivery))
+    as_of = rollups.oldest(stored.values())
+    oldest = [rollups.Fresh(None, as_of, any(item.stale for item in stored.values()))] if as_of else []
+    return rows, len(sizes.withheld_slugs), sizes.people, delivery_available, oldest
 
 
 @dataclass(frozen=True)
@@ -339,7 +355,7 @@ def build_leadership_view(*, min_cohort: int, now: dt.datetime | None = None,
         if chosen is None:
             raise UnknownCycle(ERR_NO_SUCH_CYCLE.format(cycle=str(cycle)[:40]))
     read: list[rollups.Fresh] = []
-    teams, withheld, total, delivery_available = _team_rows(min_cohort, now, read)
+    teams, withheld, total, delivery_available, team_labels = _team_rows(min_cohort, now, read)
     key = f"{chosen.id if chosen else 0}:{min_cohort}"
     figures: CycleFigures = (cycle_figures(key) if now is not None else _from_rollup(CYCLE_ROLLUP, key, read))
     org_key = str(min_cohort)
@@ -353,7 +369,7 @@ def build_leadership_view(*, min_cohort: int, now: dt.datetime | None = None,
         comparisons=figures.comparisons, delivery_available=delivery_available,
         calibration_withheld=figures.calibration_withheld, cycles=choices,
         cycle_id=chosen.id if chosen else None, cycle_people=chosen.people if chosen else 0,
-        improvement=organisation.improvement, as_of=rollups.oldest(read))
+        improvement=organisation.improvement, as_of=rollups.oldest(read), team_labels=team_labels)
     if not figures.decided:
         view.notes.append("No review cycle has reached the decision memo yet, so there are no outcome patterns.")
     view.brief = build_brief(view)

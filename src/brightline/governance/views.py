@@ -157,7 +157,7 @@ def leadership_view(request: HttpRequest) -> HttpResponse:
         "view": view, "chart": leadership.promotion_chart_spec(view.promotion_by_level),
         "can_drill_down": can_drill_down, "teams": Team.objects.order_by("name") if can_drill_down else [],
         "team_rows": team_rows, "theme_teams": theme_teams,
-        "group_labels": dict(Team.objects.values_list("slug", "name")),
+        "group_labels": view.team_labels,
         "delivery_weeks": leadership.DELIVERY_WINDOW_DAYS // 7,
         "feedback_themes": leadership.feedback_themes_of(list(theme_teams.object_list))},
         status=400 if recommendation_error else 200)

@@ -20,7 +20,7 @@ class CohortCount:
         return self.count is None
 
 
-def _suppressed(sizes: dict[str, int], *, min_cohort: int) -> list[CohortCount]:
+def cohort_counts(sizes: dict[str, int], *, min_cohort: int) -> list[CohortCount]:
     # The core's rule withholds extra groups where needed, so a small group cannot be
     # recovered by subtracting the published ones from a total known elsewhere.
     withheld = suppress_small_groups({(label,): size for label, size in sizes.items()}, min_cohort=min_cohort)
@@ -31,14 +31,14 @@ def team_headcounts(*, min_cohort: int) -> list[CohortCount]:
     """Active people per team; small teams (and any needed to protect them) show no number."""
     rows = (Team.objects.annotate(size=Count("members", filter=Q(members__is_active=True))).order_by("name")
             .values_list("name", "size"))
-    return _suppressed(dict(rows), min_cohort=min_cohort)
+    return cohort_counts(dict(rows), min_cohort=min_cohort)
 
 
 def workload_class_headcounts(*, min_cohort: int) -> list[CohortCount]:
     labels = dict(WorkloadClass.choices)
     rows = (Person.objects.filter(is_active=True, team__isnull=False).values_list("team__workload_class")
             .annotate(size=Count("id")).order_by("team__workload_class"))
-    return _suppressed({labels.get(key, key): size for key, size in rows}, min_cohort=min_cohort)
+    return cohort_counts({labels.get(key, key): size for key, size in rows}, min_cohort=min_cohort)
 
 
 def direct_reports(manager: Person) -> list[Person]:

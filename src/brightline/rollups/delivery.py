@@ -49,8 +49,9 @@ def _figures(current: Any, previous: Any, team_result: Any) -> dict[str, Any]:
 def teams_delivery(teams: list[Team], now: dt.datetime) -> dict[int, dict[str, Any]]:
     """``team_delivery`` of many teams at once: their services' rows are read and grouped in one pass."""
     from brightline.core.delivery.dora import compute_dora_metrics
-    from brightline.core.delivery.health import WorkEvent, WorkSchedule, summarise_team_health
-    from brightline.evidence.models import CommitRecord, Page, Service
+    from brightline.core.delivery.health import WorkSchedule
+    from brightline.evidence.metrics import summarise_health
+    from brightline.evidence.models import Service
     from brightline.evidence.tables import build_delivery_data
     from brightline.people.models import Person
 
@@ -67,14 +68,7 @@ def teams_delivery(teams: list[Team], now: dt.datetime) -> dict[int, dict[str, A
                    .values_list("id", "timezone", "team_id"))
     schedules = [WorkSchedule(person_id=str(pk), team=by_pk[team_id].slug, time_zone=zone or "UTC")
                  for pk, zone, team_id in members]
-    ids = [pk for pk, _, _ in members]
-    events = [WorkEvent(person_id=str(pk), occurred_at=moment.astimezone(dt.UTC), kind="commit") for pk, moment in
-              CommitRecord.objects.filter(person_id__in=ids, authored_at__gte=start, authored_at__lt=end)
-              .values_list("person_id", "authored_at")]
-    events += [WorkEvent(person_id=str(pk), occurred_at=moment.astimezone(dt.UTC), kind="page") for pk, moment in
-               Page.objects.filter(person_id__in=ids, paged_at__gte=start, paged_at__lt=end)
-               .values_list("person_id", "paged_at")]
-    health = summarise_team_health(events, schedules)
+    health, _ = summarise_health(schedules, start=start, end=end)
     with_services = {service.team.pk for service in services if service.team is not None}
     return {pk: (_figures(current[team.slug], previous.get(team.slug), health.get(team.slug))
                  if pk in with_services and team.slug in current else {})

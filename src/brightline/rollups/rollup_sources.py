@@ -1,12 +1,13 @@
 """The rollups this app computes itself: delivery and team health per team for the last quarter (the
-leadership view), and, computed by the evidence app, each team's delivery page, each service's page and each
-class of like-with-like services (workload class and criticality) for the last six months."""
+leadership view), every team's headcount (the leadership view, the organisation page, the leaders' home), and,
+computed by the evidence app, each team's delivery page, each service's page and each class of like-with-like
+services (workload class and criticality) for the last six months."""
 
 from __future__ import annotations
 
 from brightline.evidence import page_figures
 from brightline.evidence.models import Service
-from brightline.rollups import delivery
+from brightline.rollups import delivery, teams
 from brightline.rollups.registry import Source, register
 
 register(Source(
@@ -14,6 +15,11 @@ register(Source(
     every_key=lambda: [str(pk) for pk in delivery.teams_with_services()], compute=delivery.compute,
     compute_many=delivery.compute_many,
     triggers=("evidence.", "people.person.", "people.team.", "demo.loaded")))
+
+register(Source(
+    kind=teams.KIND, description="every team's headcount and the teams the minimum cohort withholds",
+    every_key=teams.keys, compute=teams.compute,
+    triggers=("people.person.", "people.team.", "people.role_change.applied", "demo.loaded")))
 
 register(Source(
     kind=page_figures.TEAM_PAGE, description="a team's delivery page: DORA figures per month, reliability",

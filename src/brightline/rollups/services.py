@@ -7,6 +7,7 @@ rollups (or all of them), one key at a time, each in its own transaction.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import time
 from collections import OrderedDict
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Count, Max, Q
 from django.utils import timezone
 
 from brightline.rollups import codec
@@ -144,6 +146,31 @@ def read_all(kind: str) -> dict[str, Fresh]:
     """Every stored value of ``kind`` (one query; nothing is computed; each value decoded once per process)."""
     return {row.key: Fresh(_decoded(kind, row.key, row.computed_at, row.value), row.computed_at, row.stale)
             for row in Rollup.objects.filter(kind=kind)}
+
+
+def version(kind: str) -> tuple[int, dt.datetime | None, int]:
+    """What changes whenever a stored value of ``kind`` is written, removed or marked stale (one query): how many
+    there are, the newest ``computed_at``, how many are stale."""
+    found = Rollup.objects.filter(kind=kind).aggregate(n=Count("pk"), newest=Max("computed_at"),
+                                                        stale=Count("pk", filter=Q(stale=True)))
+    return found["n"], found["newest"], found["stale"]
+
+
+# Figures a page derives from many rollups (every team's delivery, say), by what they were derived from: a
+# process derives them once per version of their inputs, not once per request.
+_DERIVED: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+_DERIVED_MAX = 64
+
+
+def derived(marker: tuple[Any, ...], derive: Callable[[], Any]) -> Any:
+    """``derive()``, remembered under ``marker`` (a name and the versions of every input, see ``version``)."""
+    value = _DERIVED.get(marker, _MISSING)
+    if value is _MISSING:
+        value = _DERIVED[marker] = derive()
+        while len(_DERIVED) > _DERIVED_MAX:
+            with contextlib.suppress(KeyError):  # another thread removed it first
+                _DERIVED.popitem(last=False)
+    return value
 
 
 def oldest(fresh: Iterable[Fresh]) -> dt.datetime | None:

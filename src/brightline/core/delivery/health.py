@@ -29,6 +29,8 @@ __all__ = [
     "classify_work_time",
     "summarise_person_health",
     "summarise_team_health",
+    "person_health_from_tallies",
+    "team_health_from_tallies",
 ]
 
 WorkTime = Literal["working_hours", "after_hours", "weekend"]
@@ -165,11 +167,18 @@ def summarise_person_health(
     """Per-person counts, keyed by person id in id order. Restricted data: show it only to
     the person and those entitled to see their detail; never sort it into a ranking."""
     by_person = {schedule.person_id: schedule for schedule in schedules}
-    tallies = _tally(events, by_person)
+    return person_health_from_tallies(_tally(events, by_person), by_person)
+
+
+def person_health_from_tallies(
+    tallies: Mapping[str, list[int]], schedules: Mapping[str, WorkSchedule]
+) -> dict[str, PersonHealth]:
+    """:func:`summarise_person_health` from counts already made (by a database, say): per person id with at
+    least one event, ``[events, after hours, weekend, pages, pages outside working hours]``."""
     return {
         person_id: PersonHealth(
             person_id=person_id,
-            team=by_person[person_id].team,
+            team=schedules[person_id].team,
             events=tally[0],
             after_hours_events=tally[1],
             weekend_events=tally[2],
@@ -186,7 +195,15 @@ def summarise_team_health(
     """Per-team totals, keyed by team name in name order. ``people`` counts everyone with a
     schedule in the team, including those without events."""
     by_person = {schedule.person_id: schedule for schedule in schedules}
-    tallies = _tally(events, by_person)
+    return team_health_from_tallies(_tally(events, by_person), by_person)
+
+
+def team_health_from_tallies(
+    tallies: Mapping[str, list[int]], schedules: Mapping[str, WorkSchedule]
+) -> dict[str, TeamHealth]:
+    """:func:`summarise_team_health` from per-person counts already made (see
+    :func:`person_health_from_tallies`); ``schedules`` by person id."""
+    by_person = schedules
     teams: dict[str, list[int]] = {}
     people: dict[str, int] = {}
     for schedule in by_person.values():
