@@ -126,7 +126,7 @@ def predict(model: ToneClassifier, inputs: list[NDArray[Any]], rows: NDArray[np.
 
 def train(folder: Path, inputs: list[NDArray[Any]], start: int, rows: NDArray[np.int64], labels: NDArray[np.int64],
           validation: NDArray[np.int64], truth: NDArray[np.bool_], epochs: int, batch: int, seed: int,
-          ) -> tuple[ToneClassifier, list[dict[str, Any]], dict[str, torch.Tensor], int]:
+          toxic_weight: float = 1.0) -> tuple[ToneClassifier, list[dict[str, Any]], dict[str, torch.Tensor], int]:
     """Train on ``rows``; after every epoch score the ``validation`` rows. Returns the model, the per-epoch
     figures, the state of the best epoch (by validation toxic F1 at its best threshold) and that epoch."""
     torch.manual_seed(seed)
@@ -150,7 +150,9 @@ def train(folder: Path, inputs: list[NDArray[Any]], start: int, rows: NDArray[np
     warm = max(1, round(WARM_UP * total))
     schedule = torch.optim.lr_scheduler.LambdaLR(
         optimiser, lambda step: min((step + 1) / warm, max(0.0, (total - step) / max(1, total - warm))))
-    loss_function = nn.CrossEntropyLoss()
+    if toxic_weight <= 0:  # balanced: each class weighs as much as the other in the loss
+        toxic_weight = float((labels == 0).sum()) / max(float((labels == 1).sum()), 1.0)
+    loss_function = nn.CrossEntropyLoss(weight=torch.tensor([1.0, toxic_weight]))
     history: list[dict[str, Any]] = []
     best_state: dict[str, torch.Tensor] = {}
     best_epoch, best_f1 = 0, -1.0
@@ -250,8 +252,14 @@ def blend_exported(arguments: argparse.Namespace, texts: list[str], toxic: NDArr
         test_texts = [texts[index] for index in test]
         static = bundled_classifier("tone").probabilities(test_texts)[:, 1]
         static_test = logit(static)
-        blended = (1 - weight) * tuned.toxic_log_odds(test_texts) + weight * static_test
+        tuned_test = tuned.toxic_log_odds(test_texts)
+        blended = (1 - weight) * tuned_test + weight * static_test
         description["blend"]["test"] = toxic_scores(toxic[test], blended >= np.log(threshold / (1 - threshold)))
+        # The first stage as the check runs it (the blend), and the tuned layers alone, each at its own threshold.
+        description["test"] = {**description["blend"]["test"], "threshold": threshold}
+        description["test_tuned_alone"] = {
+            **toxic_scores(toxic[test], tuned_test >= np.log(tuned_threshold / (1 - tuned_threshold))),
+            "threshold": tuned_threshold}
         print("test:", description["blend"]["test"])
     if arguments.export:
         stored = load_file(str(target / "contextual.safetensors"))
@@ -262,20 +270,49 @@ def blend_exported(arguments: argparse.Namespace, texts: list[str], toxic: NDArr
         metadata["static_weight"] = str(weight)
         save_file(stored, str(target / "contextual.safetensors"), metadata=metadata)
         description["static_weight"], description["threshold"] = weight, threshold
+        description["blend_command"] = ("PYTHONPATH=src nice -n 10 .venv/bin/python tools/nlp/train_tone_contextual.py "
+                                        "--cache-dir /tmp/tone-ft --blend-only --export --score-test")
         (target / "contextual.json").write_text(json.dumps(description, indent=2) + "\n", encoding="utf-8")
+
+
+def toxicr_rows(data_dir: Path) -> tuple[list[str], NDArray[np.bool_],
+                                         tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]], int]:
+    """The ToxiCR texts, their toxic labels, the ``(training, validation, test)`` row numbers, and how many tone
+    development texts were left out of the training rows.
+
+    The second stage (tools/nlp/train_tone_attack.py) is trained over this model's scores of the tone development
+    texts, 400 of them ToxiCR training rows: those are left out of training, so their scores are held out."""
+    from train_tone_attack import development_set
+
+    with (data_dir / "toxicr_dev" / "toxicr_dev.csv").open(encoding="utf-8", newline="") as handle:
+        data = list(csv.DictReader(handle))
+    texts = [row["text"] for row in data]
+    toxic = np.array([row["is_toxic"].strip() == "1" for row in data])
+    is_test = np.array([toxicr_split(text) == "test" for text in texts])
+    is_validation = np.array([toxicr_development_part(text) for text in texts])
+    held_out = {normalise_for_grouping(text) for text in development_set()[1]}
+    is_development_text = np.array([normalise_for_grouping(text) in held_out for text in texts])
+    fitting = np.flatnonzero(~is_test & ~is_validation & ~is_development_text)
+    left_out = int((is_development_text & ~is_test & ~is_validation).sum())
+    return texts, toxic, (fitting, np.flatnonzero(is_validation), np.flatnonzero(is_test)), left_out
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--cache-dir", type=Path, required=True, help="where token ids and frozen states are kept")
-    parser.add_argument("--top-layers", type=int, default=2, help="top layers trained (1-3)")
+    parser.add_argument("--top-layers", type=int, default=2, help="top layers trained (1-6)")
     parser.add_argument("--max-tokens", type=int, default=96)
     parser.add_argument("--epochs", type=int, default=4)
     parser.add_argument("--batch", type=int, default=32)
+    parser.add_argument("--toxic-weight", type=float, default=1.0,
+                        help="weight of the toxic class in the loss (ok is 1); 0 = balanced by the training rows")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--export", action="store_true", help="write the best epoch's layers and head to models/tone")
+    parser.add_argument("--output-dir", type=Path, default=MODELS_PATH / "tone",
+                        help="where --export writes contextual.safetensors and contextual.json (default: the shipped "
+                             "model's folder)")
     parser.add_argument("--score-test", action="store_true", help="score the test rows (once settings are fixed)")
     parser.add_argument("--blend-only", action="store_true",
                         help="no training: refit the static first stage on the same rows and choose, on the validation "
@@ -283,28 +320,14 @@ def main() -> None:
                              "with --export, write it into models/tone/contextual.*")
     parser.add_argument("--save-probabilities", type=Path, help="write validation (and test) P(toxic) here (.npz)")
     arguments = parser.parse_args()
-    if not 1 <= arguments.top_layers <= 3:
-        raise SystemExit("--top-layers must be between 1 and 3")
+    if not 1 <= arguments.top_layers <= 6:
+        raise SystemExit("--top-layers must be between 1 and 6")
     torch.set_num_threads(arguments.threads)
     folder = contextual_model_folder()
     if folder is None:
         raise SystemExit(CONTEXTUAL_MODEL_MISSING_NOTICE)
-    with (arguments.data_dir / "toxicr_dev" / "toxicr_dev.csv").open(encoding="utf-8", newline="") as handle:
-        data = list(csv.DictReader(handle))
-    texts = [row["text"] for row in data]
-    toxic = np.array([row["is_toxic"].strip() == "1" for row in data])
-    is_test = np.array([toxicr_split(text) == "test" for text in texts])
-    is_validation = np.array([toxicr_development_part(text) for text in texts])
-    # The second stage (tools/nlp/train_tone_attack.py) is trained over this model's scores of the tone development
-    # texts, 400 of them ToxiCR training rows: those are left out here, so their scores are held out.
-    from train_tone_attack import development_set
-
-    held_out = {normalise_for_grouping(text) for text in development_set()[1]}
-    is_development_text = np.array([normalise_for_grouping(text) in held_out for text in texts])
-    fitting = np.flatnonzero(~is_test & ~is_validation & ~is_development_text)
-    validation = np.flatnonzero(is_validation)
-    test = np.flatnonzero(is_test)
-    print(f"{len(fitting):,} training rows ({int((is_development_text & ~is_test & ~is_validation).sum())} tone "
+    texts, toxic, (fitting, validation, test), left_out = toxicr_rows(arguments.data_dir)
+    print(f"{len(fitting):,} training rows ({left_out} tone "
           f"development texts left out), {len(validation):,} validation rows (development part), "
           f"{len(test):,} test rows", file=sys.stderr, flush=True)
     start = 6 - arguments.top_layers
@@ -332,14 +355,15 @@ def main() -> None:
     labels = toxic.astype(np.int64)
     model, history, best_state, best_epoch = train(
         folder, inputs, start, fitting, labels[fitting], validation, toxic[validation], arguments.epochs,
-        arguments.batch, arguments.seed)
+        arguments.batch, arguments.seed, arguments.toxic_weight)
     model.load_state_dict(best_state)
     validation_probabilities = predict(model, inputs, validation)
     threshold, validation_f1 = best_threshold(toxic[validation], validation_probabilities)
     result: dict[str, Any] = {
         "settings": {"top_layers": arguments.top_layers, "max_tokens": arguments.max_tokens,
                      "epochs": arguments.epochs, "best_epoch": best_epoch, "batch": arguments.batch,
-                     "seed": arguments.seed, "layer_rate": LAYER_RATE, "head_rate": HEAD_RATE},
+                     "seed": arguments.seed, "layer_rate": LAYER_RATE, "head_rate": HEAD_RATE,
+                     "toxic_weight": arguments.toxic_weight},
         "rows": {"training": len(fitting), "validation": len(validation), "test": len(test)},
         "history": history, "threshold": threshold,
         "validation": toxic_scores(toxic[validation], validation_probabilities >= threshold),
@@ -374,7 +398,8 @@ def write_layers(model: ToneClassifier, max_tokens: int, path: Path, base_sha256
 
 def export(model: ToneClassifier, start: int, arguments: argparse.Namespace, threshold: float,
            result: dict[str, Any], folder: Path) -> None:
-    target = MODELS_PATH / "tone"
+    target = arguments.output_dir
+    target.mkdir(parents=True, exist_ok=True)
     base = hashlib.sha256((folder / "model.safetensors").read_bytes()).hexdigest()
     write_layers(model, arguments.max_tokens, target / "contextual.safetensors", base)
     description = {
@@ -390,7 +415,8 @@ def export(model: ToneClassifier, start: int, arguments: argparse.Namespace, thr
         "trained": datetime.date.today().isoformat(),
         "command": "PYTHONPATH=src nice -n 10 .venv/bin/python tools/nlp/train_tone_contextual.py --cache-dir "
                    f"/tmp/tone-ft --top-layers {arguments.top_layers} --max-tokens {arguments.max_tokens} "
-                   f"--epochs {arguments.epochs} --seed {arguments.seed} --export --score-test",
+                   f"--epochs {arguments.epochs} --toxic-weight {arguments.toxic_weight} --seed {arguments.seed} "
+                   f"--threads 1 --export --score-test",
         **{key: value for key, value in result.items() if key != "settings"},
         "settings": result["settings"],
     }

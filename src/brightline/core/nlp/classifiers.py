@@ -94,6 +94,9 @@ STATIC_FIRST_STAGE = "the fast static model (sub-words, static embeddings and th
 #: development review sentences, and costs ~250 ms per comment (docs/models.md, tone card).
 TONE_FIRST_STAGE_ENVIRONMENT_VARIABLE = "BRIGHTLINE_TONE_FIRST_STAGE"
 TONE_FIRST_STAGES = ("static", "contextual")
+#: The first stage when the setting is empty. Making the contextual one the default (when its base model is
+#: installed) is this one line: "contextual".
+DEFAULT_TONE_FIRST_STAGE = "static"
 
 _load_lock = threading.Lock()
 
@@ -585,10 +588,11 @@ def bundled_classifier(task: ClassificationTask) -> LinearTextClassifier:
 
 
 def contextual_tone_chosen() -> bool:
-    """Whether ``BRIGHTLINE_TONE_FIRST_STAGE`` asks for the tuned contextual first stage (default: ``static``).
+    """Whether ``BRIGHTLINE_TONE_FIRST_STAGE`` asks for the tuned contextual first stage (default:
+    :data:`DEFAULT_TONE_FIRST_STAGE`).
 
     Raises ``ValueError`` with a sentence naming the setting and its choices for any other value."""
-    chosen = os.environ.get(TONE_FIRST_STAGE_ENVIRONMENT_VARIABLE, "").strip().lower() or "static"
+    chosen = os.environ.get(TONE_FIRST_STAGE_ENVIRONMENT_VARIABLE, "").strip().lower() or DEFAULT_TONE_FIRST_STAGE
     if chosen not in TONE_FIRST_STAGES:
         raise ValueError(f"{TONE_FIRST_STAGE_ENVIRONMENT_VARIABLE} must be one of {', '.join(TONE_FIRST_STAGES)}, "
                          f"not {chosen!r}.")
