@@ -300,6 +300,7 @@ def _indexed_afterwards(models_: Sequence[type[models.Model]], timings: dict[str
         yield
         return
     quote = connection.ops.quote_name
+    connection.check_constraints()  # as below: a table with checks pending cannot change
     with connection.cursor() as cursor:
         cursor.execute(_INDEXES, [[model._meta.db_table for model in models_]])
         indexes = cursor.fetchall()
@@ -309,6 +310,7 @@ def _indexed_afterwards(models_: Sequence[type[models.Model]], timings: dict[str
     yield
     progress("history indexes", 0)
     started = clock.monotonic()
+    connection.check_constraints()
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
         for _index, table, definition, constraint, constraint_definition in indexes:
