@@ -47,8 +47,8 @@ def _positive(text: str) -> int:
 
 def _load_demo(options: dict[str, Any], command: BaseCommand) -> int:
     size = options.get("size") or "small"
-    if size == "small" and (options.get("people") or options.get("years")):
-        command.stderr.write("--people and --years only apply to the large demo: add --size large")
+    if size == "small" and (options.get("people") or options.get("years") or options.get("timings")):
+        command.stderr.write("--people, --years and --timings only apply to the large demo: add --size large")
         return 2
     try:
         result = (_load_large(options) if size == "large"
