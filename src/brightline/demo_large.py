@@ -268,7 +268,9 @@ ORDER BY 2, 1"""
 def _keys_checked_at_the_end(timings: dict[str, float], progress: Progress) -> Iterator[None]:
     """PostgreSQL, inside the load's transaction: the foreign keys of every table the demo writes are dropped
     while its rows go in and added back afterwards under the same names and definitions, so that each is
-    validated by one join instead of a deferred check per row at the commit. Same rows, same constraints."""
+    validated by one join instead of a deferred check per row at the commit. Same rows, same constraints. The
+    tables stay locked until the load commits: another session reading them waits for it (the database holds no
+    one else's data, or the load is refused)."""
     connection = _postgresql()
     if connection is None:
         yield
