@@ -157,3 +157,61 @@ def test_it_has_promotion_cases_decided_by_panels_outside_the_chain_and_notifica
     assert page.status_code == 200 and decided.decision_reason.split(" [E:")[0] in html.unescape(page.content.decode())
     rates = client.get("/promotions/rates/")
     assert rates.status_code == 200
+
+
+SCHEMA = """
+SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid), convalidated, condeferrable, condeferred
+FROM pg_constraint WHERE connamespace = current_schema()::regnamespace
+UNION ALL
+SELECT indrelid::regclass::text, indexrelid::regclass::text, pg_get_indexdef(indexrelid), indisvalid, NULL, NULL
+FROM pg_index JOIN pg_class ON pg_class.oid = indrelid WHERE relnamespace = current_schema()::regnamespace"""
+
+
+def schema() -> list[tuple]:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(SCHEMA)
+        return sorted(cursor.fetchall(), key=repr)
+
+
+def postgresql_only() -> None:
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the keys and indexes are put aside during the load on PostgreSQL only")
+
+
+def test_the_load_leaves_every_key_and_index_as_the_migrations_made_them():
+    postgresql_only()
+    before = schema()
+    assert any(row[2].startswith("FOREIGN KEY") for row in before)
+    result = load("--timings")
+    # The phases, in the order they ran, each with its wall time.
+    assert {"people", "delivery", "history indexes", "feedback", "foreign keys"} <= set(result["timings"])
+    assert all(seconds >= 0 for seconds in result["timings"].values())
+    assert schema() == before
+
+
+def test_a_key_or_unique_row_broken_while_they_are_aside_fails_the_load():
+    from django.db import IntegrityError
+
+    from brightline.audit.services import insert_objects
+    from brightline.demo_large import _indexed_afterwards, _keys_checked_at_the_end
+    from brightline.people.models import Identity
+
+    postgresql_only()
+    load()
+    before = schema()
+    nobody = Person.objects.order_by("-pk").first().pk + 1
+    with pytest.raises(IntegrityError, match="foreign key"), transaction.atomic(), \
+            _keys_checked_at_the_end({}, lambda *_: None):
+        insert_objects(Identity, [Identity(person_id=nobody, kind="email", value="nobody@example.org")])
+    again = CommitRecord.objects.first()
+    again.pk = None
+    with pytest.raises(IntegrityError, match="evidence_commit_unique"), transaction.atomic(), \
+            _indexed_afterwards((CommitRecord,), {}, lambda *_: None):
+        insert_objects(CommitRecord, [again])  # the same commit of the same repository again
+    # Both were rolled back with their savepoint: the keys and indexes are all there.
+    assert CommitRecord.objects.filter(sha=again.sha).count() == 1
+    assert schema() == before

@@ -24,6 +24,8 @@ def _add_demo_arguments(parser: CommandParser) -> None:
                         help="large only: how many people in all (default 10000)")
     parser.add_argument("--years", type=_positive, default=None,
                         help="large only: how many years of history (default 3)")
+    parser.add_argument("--timings", action="store_true",
+                        help="large only: say how long each phase of the build took (with --json, as seconds)")
 
 
 def _day(text: str) -> dt.date:
@@ -45,8 +47,8 @@ def _positive(text: str) -> int:
 
 def _load_demo(options: dict[str, Any], command: BaseCommand) -> int:
     size = options.get("size") or "small"
-    if size == "small" and (options.get("people") or options.get("years")):
-        command.stderr.write("--people and --years only apply to the large demo: add --size large")
+    if size == "small" and (options.get("people") or options.get("years") or options.get("timings")):
+        command.stderr.write("--people, --years and --timings only apply to the large demo: add --size large")
         return 2
     try:
         result = (_load_large(options) if size == "large"
@@ -60,9 +62,17 @@ def _load_demo(options: dict[str, Any], command: BaseCommand) -> int:
         from brightline.rollups.services import refresh
 
         refresh(everything=True)
+    timings = result.timings if options.get("timings") else {}
     if options["json"]:
-        write_json(command, result.to_json())
+        write_json(command, {**result.to_json(), **({"timings": {phase: round(seconds, 2) for phase, seconds
+                                                                 in timings.items()}} if timings else {})})
         return 0
+    if timings:
+        width = max(len(phase) for phase in timings)
+        command.stdout.write("Time per phase:")
+        for phase, seconds in timings.items():
+            command.stdout.write(f"  {phase:<{width}} {_duration(seconds)}")
+        command.stdout.write(f"  {'in all':<{width}} {_duration(sum(timings.values()))}")
     state = "Built" if result.created else "Already present:"
     command.stdout.write(f"{state} demo organisation with {result.people} people in {result.teams} teams, "
                          f"its history running up to {result.today:%d %B %Y}.")
@@ -73,13 +83,19 @@ def _load_demo(options: dict[str, Any], command: BaseCommand) -> int:
     return 0
 
 
+def _duration(seconds: float) -> str:
+    minutes, rest = divmod(round(seconds), 60)
+    return f"{minutes} min {rest:02d} s" if minutes else f"{seconds:.1f} s"
+
+
 def _load_large(options: dict[str, Any]) -> Any:
     from brightline.commands import open_progress
     from brightline.demo_large import DEFAULT_PEOPLE, DEFAULT_YEARS, load_large_demo
 
     with open_progress(None, description="building", enabled=True) as bar:
         def progress(stage: str, done: int) -> None:
-            bar.set_description(stage, refresh=False)
+            # The phase in the bar's description, the rows written so far as its count.
+            bar.set_description(stage, refresh=not done)
             bar.update(done)
 
         return load_large_demo(seed=options["seed"], people=options.get("people") or DEFAULT_PEOPLE,

@@ -142,6 +142,8 @@ class DemoResult:
     teams: int
     today: date
     accounts: list[dict[str, str]] = field(default_factory=list)
+    # Wall seconds per phase of the build (the large demo), in the order they ran.
+    timings: dict[str, float] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return {"created": self.created, "people": self.people, "teams": self.teams,

@@ -15,7 +15,9 @@ administrator sit beside it.
 from __future__ import annotations
 
 import random
+import time as clock
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, TypeVar
@@ -203,19 +205,27 @@ def load_large_demo(*, seed: int = 7, people: int = DEFAULT_PEOPLE, years: int =
     today = today or timezone.localdate()
     rng = random.Random(f"large:{seed}:{people}:{years}")
     plan = plan_hierarchy(rng, people)
+    timings: dict[str, float] = {}
     with transaction.atomic():
         install_default_ladder(actor_label="demo")
         organisation, _ = Organisation.objects.update_or_create(slug=DEMO_ORGANISATION_SLUG,
                                                                 defaults={"name": DEMO_ORGANISATION_NAME})
-        builder = _LargeBuilder(rng, organisation, today, years, plan, progress)
-        builder.build()
+        builder = _LargeBuilder(rng, organisation, today, years, plan, progress, timings)
+        with _keys_checked_at_the_end(timings, progress):
+            builder.build()
         # The history is generated, not news: nobody is e-mailed about it when it commits.
         discard_pending()
         log_action("demo.loaded", None, organisation,
                    {"seed": seed, "size": "large", "people": len(builder.people), "teams": len(builder.teams),
                     "built_for": today.isoformat()}, actor_label="demo")
+        progress("commit", 0)
+        started = clock.monotonic()
+    timings["commit"] = clock.monotonic() - started
+    progress("planner statistics", 0)
+    started = clock.monotonic()
     _refresh_planner_statistics()
-    return DemoResult(True, len(builder.people), len(builder.teams), today, large_accounts())
+    timings["planner statistics"] = clock.monotonic() - started
+    return DemoResult(True, len(builder.people), len(builder.teams), today, large_accounts(), timings)
 
 
 def _refresh_planner_statistics() -> None:
@@ -226,6 +236,98 @@ def _refresh_planner_statistics() -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
+
+
+def _postgresql() -> Any:
+    connection = connections[Person.objects.db]
+    return connection if connection.vendor == "postgresql" else None
+
+
+# PostgreSQL checks a deferred foreign key once per inserted row, all of them at the commit: millions of checks
+# for the large demo (the closing commit kept the server busy for more than three minutes at 10,000 people).
+# Added back after the load, each key is checked in one query over its whole table instead.
+_FOREIGN_KEYS = """
+SELECT c.conrelid::regclass::text, c.conname, pg_get_constraintdef(c.oid)
+FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid
+WHERE c.contype = 'f' AND t.relnamespace = current_schema()::regnamespace AND c.conrelid = ANY(%s::regclass[])
+ORDER BY 1, 2"""
+
+# Secondary indexes (not the primary key, not one a foreign key elsewhere relies on), unique constraints among them.
+_INDEXES = """
+SELECT i.indexrelid::regclass::text, i.indrelid::regclass::text, pg_get_indexdef(i.indexrelid), own.conname,
+       pg_get_constraintdef(own.oid)
+FROM pg_index i
+LEFT JOIN pg_constraint own ON own.conindid = i.indexrelid AND own.conrelid = i.indrelid
+                               AND own.contype IN ('p', 'u', 'x')
+WHERE i.indrelid = ANY(%s::regclass[]) AND NOT i.indisprimary AND (own.oid IS NULL OR own.contype = 'u')
+  AND NOT EXISTS (SELECT 1 FROM pg_constraint f WHERE f.contype = 'f' AND f.conindid = i.indexrelid)
+ORDER BY 2, 1"""
+
+
+@contextmanager
+def _keys_checked_at_the_end(timings: dict[str, float], progress: Progress) -> Iterator[None]:
+    """PostgreSQL, inside the load's transaction: the foreign keys of every table the demo writes are dropped
+    while its rows go in and added back afterwards under the same names and definitions, so that each is
+    validated by one join instead of a deferred check per row at the commit. Same rows, same constraints. The
+    tables stay locked until the load commits: another session reading them waits for it (the database holds no
+    one else's data, or the load is refused)."""
+    connection = _postgresql()
+    if connection is None:
+        yield
+        return
+    connection.check_constraints()  # checks deferred so far run now: a table with pending checks cannot change
+    tables = [model._meta.db_table for model in _written_models()]
+    with connection.cursor() as cursor:
+        cursor.execute(_FOREIGN_KEYS, [tables])
+        keys = cursor.fetchall()
+        for table, name, _definition in keys:
+            cursor.execute(f"ALTER TABLE {table} DROP CONSTRAINT {connection.ops.quote_name(name)}")
+    yield
+    progress("foreign keys", 0)
+    started = clock.monotonic()
+    with connection.cursor() as cursor:
+        for table, name, definition in keys:
+            cursor.execute(f"ALTER TABLE {table} ADD CONSTRAINT {connection.ops.quote_name(name)} {definition}")
+    timings["foreign keys"] = clock.monotonic() - started
+
+
+@contextmanager
+def _indexed_afterwards(models_: Sequence[type[models.Model]], timings: dict[str, float],
+                        progress: Progress) -> Iterator[None]:
+    """PostgreSQL: the secondary indexes of ``models_`` (the history's millions of rows) are built once after
+    their rows are in, by a sort each, instead of being updated row by row as ``COPY`` writes; the same
+    definitions and names. Nothing reads these tables by those indexes while they are away."""
+    connection = _postgresql()
+    if connection is None:
+        yield
+        return
+    quote = connection.ops.quote_name
+    connection.check_constraints()  # as below: a table with checks pending cannot change
+    with connection.cursor() as cursor:
+        cursor.execute(_INDEXES, [[model._meta.db_table for model in models_]])
+        indexes = cursor.fetchall()
+        for index, table, _definition, constraint, _constraint_definition in indexes:
+            cursor.execute(f"ALTER TABLE {table} DROP CONSTRAINT {quote(constraint)}" if constraint
+                           else f"DROP INDEX {index}")
+    yield
+    progress("history indexes", 0)
+    started = clock.monotonic()
+    connection.check_constraints()
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
+        for _index, table, definition, constraint, constraint_definition in indexes:
+            cursor.execute(f"ALTER TABLE {table} ADD CONSTRAINT {quote(constraint)} {constraint_definition}"
+                           if constraint else definition)
+    timings["history indexes"] = clock.monotonic() - started
+
+
+def _written_models() -> list[type[models.Model]]:
+    """Every table of the project and of the logins, which the large demo writes into."""
+    from django.apps import apps
+
+    return [model for model in apps.get_models(include_auto_created=True)
+            if model._meta.managed and not model._meta.proxy
+            and (model._meta.app_label == "auth" or model.__module__.startswith("brightline."))]
 
 
 # The columns of a change's commit, pull request and evidence item, in the order ``_delivery`` gives them.
@@ -276,8 +378,9 @@ class _ValuesWriter:
 
 class _LargeBuilder:
     def __init__(self, rng: random.Random, organisation: Organisation, today: date, years: int,
-                 plan: list[_Row], progress: Progress):
+                 plan: list[_Row], progress: Progress, timings: dict[str, float]):
         self.rng = rng
+        self.timings = timings
         self.organisation = organisation
         self.today = today
         self.end = datetime.combine(today, time(0), tzinfo=UTC)
@@ -332,18 +435,22 @@ class _LargeBuilder:
 
     # -- the organisation ------------------------------------------------------------------------------
     def build(self) -> None:
-        self._teams()
-        self._people()
-        self._services()
-        self._delivery()
-        self._feedback()
-        self._accomplishments()
-        self._goals()
-        self._review_cycles()
-        self._fairness()
-        self._time_off()
-        self._promotions()
-        self._notifications()
+        """Each part in turn, its wall time kept in ``timings`` under its name."""
+        from brightline.evidence.models import CommitRecord, EvidenceItem, PullRequest
+
+        parts: tuple[tuple[str, Callable[[], None]], ...] = (
+            ("teams", self._teams), ("people", self._people), ("services", self._services),
+            ("delivery", self._delivery), ("feedback", self._feedback), ("accomplishments", self._accomplishments),
+            ("goals", self._goals), ("review cycles", self._review_cycles), ("fairness inputs", self._fairness),
+            ("time off", self._time_off), ("promotions", self._promotions), ("notifications", self._notifications))
+        for name, part in parts:
+            started = clock.monotonic()
+            # The history's millions of rows: their indexes are built once they are in (goals and promotions read
+            # them by person).
+            with (_indexed_afterwards((CommitRecord, PullRequest, EvidenceItem), self.timings, self.progress)
+                  if name == "delivery" else nullcontext()):
+                part()
+                self.timings[name] = clock.monotonic() - started
 
     def _teams(self) -> None:
         managers = [row for row in self.plan if row.rank == "manager"]
