@@ -190,7 +190,7 @@ def _theme_figures(theme_metrics: Mapping[str, Any], source: str) -> list[Accura
     figures: list[AccuracyFigure] = []
     independent = theme_metrics.get("independent", {})
     if _contextual_themes_in_use() and "independent_contextual" in theme_metrics:
-        # The classifier in use reads the contextual embeddings too: its own figures on the same set.
+        # The classifier in use runs the contextual model too: its own figures on the same set.
         independent = {**independent, **theme_metrics["independent_contextual"]}
     after = independent.get("after")
     if after:
