@@ -293,7 +293,7 @@ class ThemeIndex:
 
 def contextual_theme_embedding(texts: Sequence[str]) -> NDArray[np.float32]:
     """The static and the contextual embedding of each text side by side, scaled by 1/sqrt(2) (unit rows): the
-    features of the earlier contextual recipe, kept for the training tools (``train_themes.py --contextual``).
+    features of the earlier contextual recipe, kept for the training tools (``train_themes_tuned.py --cross-validate``).
 
     Raises ``LookupError`` when the contextual model is not installed.
     """
