@@ -445,9 +445,11 @@ def build_transparency_report(*, sentiment_metrics: Mapping[str, Any], theme_met
                        "are shown to the manager and their chain, not to you, until the outcome is released."),
               cannot_infer=evidence_checks.MISSING_CANNOT_INFER,
               accuracy=tuple(_figures(accuracy.get("missing_evidence"), "data/accuracy/missing_evidence.json")),
-              accuracy_note=note("missing_evidence", no_figure + " Not measured, as there is nothing to score: it "
-                                 "reads no text. A dimension counts as evidenced when an item of a kind that belongs "
-                                 "to it is in the window, and a claim when it cites an item."),
+              accuracy_note=note("missing_evidence", no_figure + " Not measured, as there is no judgement to score: "
+                                 "a dimension counts as evidenced when an item of a kind that belongs to it is in the "
+                                 "window, and a claim when it cites an item (in a draft packet, an evidence number "
+                                 "written as [E:12]). Public text never uses that form, so no public set can measure "
+                                 "it."),
               failure_modes=("Sources your organisation has not connected look like missing work.",
                              "Evidence of a kind that does not belong to a dimension (code reviews given count for "
                              "technical excellence, not for leadership, even when they mentor) does not count for it.",
