@@ -99,7 +99,8 @@ def theme_results(sets: Sequence[str], *, static: bool = False) -> dict[str, dic
         if sentences is None:
             continue
         scored = evaluation.evaluate_themes(sentences, index, embedder=index.embed_sentences, split=name).to_json()
-        scored["classifier"] = "static + contextual embeddings" if index.contextual else "static embedding"
+        scored["classifier"] = ("static features + MiniLM tuned for the themes" if index.contextual
+                                else "static embedding")
         scored["none_sentences"] = sum(1 for s in sentences if not s.themes)
         results[name] = scored
     return results
@@ -313,7 +314,7 @@ def record_independent(result: dict[str, Any], team: dict[str, Any] | None = Non
     """Store the independent set's figures (and, for the contextual classifier, the team test rows')."""
     metrics = json.loads(THEME_METRICS_PATH.read_text(encoding="utf-8"))
     # The contextual classifier's figures are kept beside the static one's: the report shows the one in use.
-    contextual = str(result.get("classifier", "")).startswith("static + contextual")
+    contextual = str(result.get("classifier", "")).startswith("static features + MiniLM")
     block_key = "independent_contextual" if contextual else "independent"
     path = CONTEXTUAL_CLASSIFIER_PATH if contextual else DEFAULT_CLASSIFIER_PATH
     fingerprint = hashlib.sha256(path.read_bytes()).hexdigest()

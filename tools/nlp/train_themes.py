@@ -1,7 +1,9 @@
 """Train the theme classifier that sits on top of the seed phrases (``core/insights/data/themes_classifier.json``).
 
     PYTHONPATH=src .venv/bin/python tools/nlp/train_themes.py
-    PYTHONPATH=src .venv/bin/python tools/nlp/train_themes.py --contextual   # themes_classifier_contextual.json
+
+The classifier used with the contextual model is trained by ``tools/nlp/train_themes_tuned.py``, which reuses
+this script's rows and regression.
 
 Training rows (and nothing else; the independent set ``tools/nlp/eval/themes_labels.csv`` is never
 read here, and its source rows are excluded):
@@ -17,9 +19,7 @@ read here, and its source rows are excluded):
   independent set (column ``label``; the earlier labels are kept in ``label_before``);
   ``tools/nlp/themes_train_labels.md`` says how.
 
-Features per sentence: its static embedding (unit length; with ``--contextual``, the static and the
-contextual all-MiniLM-L6-v2 embeddings side by side, ``themes.contextual_theme_embedding``, written to
-``themes_classifier_contextual.json``, which the product uses when the contextual model is installed), its
+Features per sentence: its static embedding (unit length), its
 best centred seed-phrase similarity per theme (the old matcher's scores),
 and TF-IDF of its words and word pairs (``sublinear_tf``, L2).
 One logistic regression per theme (``class_weight="balanced"``). The settings (C, the weight of
@@ -158,9 +158,12 @@ def micro(y: np.ndarray, predicted: np.ndarray) -> dict[str, float]:
 
 def main(argv: list[str] | None = None) -> int:
     arguments = sys.argv[1:] if argv is None else argv
-    contextual = "--contextual" in arguments
-    embedder: themes.Embedder = themes.contextual_theme_embedding if contextual else embed
-    target = themes.CONTEXTUAL_CLASSIFIER_PATH if contextual else TARGET
+    if "--contextual" in arguments:
+        # The earlier recipe (static and contextual embeddings side by side) was replaced on 2026-12-07; its
+        # cross-validated figures are printed by train_themes_tuned.py --cross-validate.
+        raise SystemExit("The classifier used with the contextual model is trained by tools/nlp/train_themes_tuned.py.")
+    embedder: themes.Embedder = embed
+    target = TARGET
     taxonomy = themes.load_taxonomy()
     index = themes.build_theme_index(taxonomy, embedder=embedder, classifier=None)
     ids = [theme.id for theme in taxonomy.themes]

@@ -203,15 +203,10 @@ def _analyse_prepared(comments: Sequence[Comment], texts: list[str], prepared: _
     sentence_vectors = normalise_rows(piece_sums[pieces.sentence_rows])
     dimensions = piece_sums.shape[1]
     del piece_sums
-    theme_vectors = sentence_vectors
-    if index.contextual:
-        # The contextual classifier reads the static and contextual embeddings of each sentence side by side.
-        theme_vectors = index.embed_sentences([pieces.texts[row] for row in pieces.sentence_rows.tolist()],
-                                              static=sentence_vectors)
-    similarities = seed_similarities(theme_vectors, row_norms(theme_vectors), index)
+    # Both classifiers read the static embeddings; with the contextual model, the tuned network reads the text.
+    similarities = seed_similarities(sentence_vectors, row_norms(sentence_vectors), index)
     themes = themes_from_similarities(comments, sentences, similarities, index, threshold=threshold,
-                                      vectors=theme_vectors)
-    del theme_vectors
+                                      vectors=sentence_vectors)
     del similarities
     comment_tokens, one_piece = _comment_tokens(texts, pieces, piece_tokens)
     # Most comments are one sentence: their embedding is that sentence's, already computed (a

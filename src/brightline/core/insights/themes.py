@@ -9,6 +9,12 @@ sentence keeps the (at most two) themes at or above it, so general praise ("a gr
 A taxonomy the classifier was not trained for (another version or other themes) falls back to the
 seed-phrase matching described next.
 
+When the contextual model is installed the product uses a second classifier instead
+(``data/themes_classifier_contextual.json`` with ``data/themes_tuned.safetensors``, trained by
+``tools/nlp/train_themes_tuned.py``): the same kind of regression over the static features, averaged with
+all-MiniLM-L6-v2 whose top two layers were fine-tuned for the themes (one score per theme, run in numpy by
+:class:`brightline.core.nlp.contextual.TunedLayers`).
+
 Every theme has a description and seed phrases (``data/taxonomy.json``). Seeds are embedded once;
 each sentence of a comment is embedded and compared with every seed by cosine similarity after
 both are centred on the mean seed vector (static embeddings share a common direction that makes
@@ -30,7 +36,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
-from functools import cache, cached_property
+from functools import cached_property
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -84,9 +90,11 @@ Embedder = Callable[[Sequence[str]], NDArray[np.float32]]
 
 DEFAULT_TAXONOMY_PATH = Path(__file__).resolve().parent / "data" / "taxonomy.json"
 DEFAULT_CLASSIFIER_PATH = Path(__file__).resolve().parent / "data" / "themes_classifier.json"
-#: The classifier trained on the static and the contextual (all-MiniLM-L6-v2) embeddings side by side
-#: (``tools/nlp/train_themes.py --contextual``); used when the contextual model is installed.
+#: The classifier used when the contextual model is installed (``tools/nlp/train_themes_tuned.py``): a regression
+#: over the static features whose probabilities are averaged with the tuned network's (:data:`TUNED_THEMES_PATH`).
 CONTEXTUAL_CLASSIFIER_PATH = Path(__file__).resolve().parent / "data" / "themes_classifier_contextual.json"
+#: Its second part: all-MiniLM-L6-v2's top layers fine-tuned for the themes, with one score per theme.
+TUNED_THEMES_PATH = Path(__file__).resolve().parent / "data" / "themes_tuned.safetensors"
 #: Words of the classifier's TF-IDF block (scikit-learn's default token pattern, on lower-cased text).
 WORD_PATTERN = re.compile(r"(?u)\b\w\w+\b")
 #: Cosine similarity a sentence needs with a theme's best seed phrase (chosen on the dev split).
@@ -252,16 +260,18 @@ class ThemeIndex:
     group_starts: NDArray[np.int64]
     #: The trained classifier for this taxonomy, if one was shipped; otherwise seeds and a threshold decide.
     classifier: ThemeClassifier | None = None
-    #: Whether sentences are embedded by :func:`contextual_theme_embedding` (else by the static model).
+    #: Whether the contextual model takes part: the tuned network (:attr:`tuned`) scores every sentence too.
     contextual: bool = False
+    #: all-MiniLM-L6-v2 with its top layers tuned for the themes (``TunedLayers``, one score per theme, in taxonomy
+    #: order); its probabilities count :attr:`tuned_weight` beside the classifier's.
+    tuned: Any = None
+    tuned_weight: float = 0.0
 
     def embed_sentences(self, texts: Sequence[str], static: NDArray[np.float32] | None = None) -> NDArray[np.float32]:
-        """The embeddings this index scores: ``static`` (``embed(texts)``, computed when not given), joined
-        with the contextual ones when :attr:`contextual`."""
+        """The embeddings this index's classifier and seeds read: the static ones (``static`` when given)."""
         from brightline.core.nlp.embeddings import embed
 
-        vectors = embed(list(texts), backend="static") if static is None else static
-        return _join_contextual(vectors, list(texts)) if self.contextual else vectors
+        return embed(list(texts), backend="static") if static is None else static
 
     @property
     def default_threshold(self) -> float:
@@ -282,30 +292,20 @@ class ThemeIndex:
 
 
 def contextual_theme_embedding(texts: Sequence[str]) -> NDArray[np.float32]:
-    """The static and the contextual embedding of each text side by side, scaled by 1/sqrt(2) (unit rows).
+    """The static and the contextual embedding of each text side by side, scaled by 1/sqrt(2) (unit rows): the
+    features of the earlier contextual recipe, kept for the training tools (``train_themes_tuned.py --cross-validate``).
 
     Raises ``LookupError`` when the contextual model is not installed.
     """
-    from brightline.core.nlp.embeddings import embed
-
-    return _join_contextual(embed(list(texts), backend="static"), list(texts))
-
-
-def _join_contextual(static: NDArray[np.float32], texts: list[str]) -> NDArray[np.float32]:
     from brightline.core.nlp.contextual import CONTEXTUAL_MODEL_MISSING_NOTICE, bundled_encoder
+    from brightline.core.nlp.embeddings import embed
 
     encoder = bundled_encoder()
     if encoder is None:
         raise LookupError(CONTEXTUAL_MODEL_MISSING_NOTICE)
-    joined = np.hstack([np.asarray(static, dtype=np.float32), encoder.encode(texts)])
+    joined = np.hstack([np.asarray(embed(list(texts), backend="static"), dtype=np.float32), encoder.encode(texts)])
     joined *= np.float32(1 / np.sqrt(2))
     return joined
-
-
-@cache
-def _contextual_seed_vectors(phrases: tuple[str, ...]) -> NDArray[np.float32]:
-    # The seed phrases are embedded once per process: the contextual encoder costs ~20 ms a phrase.
-    return contextual_theme_embedding(phrases)
 
 
 def theme_classifier_in_use() -> Path:
@@ -318,17 +318,20 @@ def theme_classifier_in_use() -> Path:
 
 
 def runtime_theme_index(taxonomy: Taxonomy) -> ThemeIndex:
-    """The index the product uses: the contextual classifier when the contextual model is installed
-    (``theme_classifier_in_use``), else the static one (the same as ``build_theme_index(taxonomy, embedder=embed)``)."""
+    """The index the product uses: the contextual classifier and the tuned network when the contextual model is
+    installed (``theme_classifier_in_use``), else the static classifier (the same as
+    ``build_theme_index(taxonomy, embedder=embed)``)."""
+    from brightline.core.nlp.contextual import tuned_layers
     from brightline.core.nlp.embeddings import embed
 
     path = theme_classifier_in_use()
     if path == CONTEXTUAL_CLASSIFIER_PATH:
         classifier = load_theme_classifier(taxonomy, path)
-        if classifier is not None:
-            index = build_theme_index(taxonomy, embedder=lambda phrases: _contextual_seed_vectors(tuple(phrases)),
-                                      classifier=classifier)
-            return replace(index, contextual=True)
+        tuned_file = json.loads(path.read_text(encoding="utf-8")).get("tuned") or {}
+        tuned = tuned_layers(path.parent / str(tuned_file.get("file", ""))) if tuned_file.get("file") else None
+        if classifier is not None and tuned is not None and tuned.labels == classifier.theme_ids:
+            index = build_theme_index(taxonomy, embedder=embed, classifier=classifier)
+            return replace(index, contextual=True, tuned=tuned, tuned_weight=float(tuned_file["weight"]))
     return build_theme_index(taxonomy, embedder=embed)
 
 
@@ -451,7 +454,12 @@ def theme_scores(texts: Sequence[str], vectors: NDArray[np.float32], similaritie
     best = best_per_theme(similarities, index)
     if index.classifier is None:
         return best
-    return index.classifier.probabilities(texts, vectors, best)
+    found = index.classifier.probabilities(texts, vectors, best)
+    if index.tuned is not None and len(texts):
+        tuned = 1.0 / (1.0 + np.exp(-index.tuned.logits(list(texts)).astype(np.float64)))
+        weight = index.tuned_weight
+        found = np.asarray((1.0 - weight) * found + weight * tuned, dtype=np.float32)
+    return found
 
 
 def _margin(index: ThemeIndex) -> float | None:
@@ -496,7 +504,6 @@ def assign_themes(comments: Sequence[Comment], index: ThemeIndex, *, embedder: E
     spans = sentences if sentences is not None else split_comments([comment.text for comment in comments])
     if sentence_vectors is None:
         texts = [text for sentence_spans in spans for text, _, _ in sentence_spans]
-        # A contextual index scores static and contextual embeddings side by side.
         sentence_vectors = index.embed_sentences(texts) if index.contextual else embedder(texts)
     vectors = np.asarray(sentence_vectors, dtype=np.float32)
     return themes_from_similarities(comments, spans, seed_similarities(vectors, row_norms(vectors), index), index,

@@ -190,7 +190,7 @@ def _theme_figures(theme_metrics: Mapping[str, Any], source: str) -> list[Accura
     figures: list[AccuracyFigure] = []
     independent = theme_metrics.get("independent", {})
     if _contextual_themes_in_use() and "independent_contextual" in theme_metrics:
-        # The classifier in use reads the contextual embeddings too: its own figures on the same set.
+        # The classifier in use runs the contextual model too: its own figures on the same set.
         independent = {**independent, **theme_metrics["independent_contextual"]}
     after = independent.get("after")
     if after:
@@ -445,9 +445,11 @@ def build_transparency_report(*, sentiment_metrics: Mapping[str, Any], theme_met
                        "are shown to the manager and their chain, not to you, until the outcome is released."),
               cannot_infer=evidence_checks.MISSING_CANNOT_INFER,
               accuracy=tuple(_figures(accuracy.get("missing_evidence"), "data/accuracy/missing_evidence.json")),
-              accuracy_note=note("missing_evidence", no_figure + " Not measured, as there is nothing to score: it "
-                                 "reads no text. A dimension counts as evidenced when an item of a kind that belongs "
-                                 "to it is in the window, and a claim when it cites an item."),
+              accuracy_note=note("missing_evidence", no_figure + " Not measured, as there is no judgement to score: "
+                                 "a dimension counts as evidenced when an item of a kind that belongs to it is in the "
+                                 "window, and a claim when it cites an item (in a draft packet, an evidence number "
+                                 "written as [E:12]). Public text never uses that form, so no public set can measure "
+                                 "it."),
               failure_modes=("Sources your organisation has not connected look like missing work.",
                              "Evidence of a kind that does not belong to a dimension (code reviews given count for "
                              "technical excellence, not for leadership, even when they mentor) does not count for it.",

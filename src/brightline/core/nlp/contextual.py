@@ -43,8 +43,10 @@ __all__ = [
     "bundled_encoder",
     "contextual_model_folder",
     "contextual_notice",
+    "TunedLayers",
     "TunedToneModel",
     "load_encoder",
+    "tuned_layers",
     "tuned_tone_model",
 ]
 
@@ -281,13 +283,13 @@ def _in_batches(ids: list[list[int]], width: int,
     return result
 
 
-class TunedToneModel:
-    """all-MiniLM-L6-v2 with its top layers fine-tuned for ToxiCR's "toxic" and a two-score head, in numpy.
+class TunedLayers:
+    """all-MiniLM-L6-v2 with its top layers fine-tuned and a linear head (one score per label), in numpy.
 
-    The tuned layers and the head (float16, a few MB) are shipped in the tone model's folder
-    (``contextual.safetensors``, written by ``tools/nlp/train_tone_contextual.py``); the embeddings and the
+    The tuned layers and the head (float16, a few MB) ship with the model that uses them (a ``.safetensors``
+    file whose metadata names ``labels``, ``first_tuned_layer`` and ``max_tokens``); the embeddings and the
     layers below them are the installed base model's, shared with :class:`ContextualEncoder`. Texts are cut at
-    the length the layers were trained on (``max_tokens`` in the file), keeping the final ``[SEP]``.
+    the length the layers were trained on (``max_tokens``), keeping the final ``[SEP]``.
     """
 
     def __init__(self, encoder: ContextualEncoder, path: Path) -> None:
@@ -295,14 +297,12 @@ class TunedToneModel:
         from safetensors.numpy import load_file
 
         with safe_open(str(path), framework="numpy") as handle:
-            metadata = handle.metadata() or {}
+            self.metadata: dict[str, str] = dict(handle.metadata() or {})
         weights = load_file(str(path))
         try:
-            self.first_tuned_layer = int(metadata["first_tuned_layer"])
-            self.max_tokens = int(metadata["max_tokens"])
-            self.labels = tuple(metadata["labels"].split(","))
-            #: Weight of the static first stage's log-odds beside this model's in the tone check's first stage.
-            self.static_weight = float(metadata.get("static_weight", "0"))
+            self.first_tuned_layer = int(self.metadata["first_tuned_layer"])
+            self.max_tokens = int(self.metadata["max_tokens"])
+            self.labels = tuple(self.metadata["labels"].split(","))
         except (KeyError, ValueError):
             raise ValueError(BAD_TUNED_FILE_ERROR.format(path=path)) from None
 
@@ -316,8 +316,9 @@ class TunedToneModel:
         self.layers = [*encoder.layers[: self.first_tuned_layer], *tuned]
         self.head_weights = np.ascontiguousarray(get("head.weight").T)  # (384, labels)
         self.head_bias = get("head.bias")
-        if self.head_weights.shape != (encoder.dimension, len(self.labels)) or "toxic" not in self.labels:
+        if self.head_weights.shape != (encoder.dimension, len(self.labels)):
             raise ValueError(BAD_TUNED_FILE_ERROR.format(path=path))
+        self._remembered: dict[str, NDArray[np.float32]] = {}
 
     def token_ids(self, texts: Sequence[str]) -> list[list[int]]:
         """The base tokenizer's ids cut at ``max_tokens`` ([CLS] … [SEP]), as the training cut them."""
@@ -327,23 +328,51 @@ class TunedToneModel:
         return found
 
     def logits(self, texts: Sequence[str]) -> NDArray[np.float32]:
-        """The head's scores ``(len(texts), labels)``, in input order."""
+        """The head's scores ``(len(texts), labels)``, in input order. As :meth:`ContextualEncoder.encode` does, a
+        repeated text is run once, in this call and in later ones while it is among the last texts run."""
         if isinstance(texts, str):
             raise TypeError(TEXTS_NOT_A_SEQUENCE_ERROR)
         if not texts:
             return np.zeros((0, len(self.labels)), dtype=np.float32)
-        return _in_batches(self.token_ids(texts), len(self.labels), self._forward)
+        first: dict[str, int] = {}
+        positions = np.array([first.setdefault(text, len(first)) for text in texts], dtype=np.int64)
+        new = [text for text in first if text not in self._remembered]
+        found: dict[str, NDArray[np.float32]] = {}
+        if new:
+            found = dict(zip(new, _in_batches(self.token_ids(new), len(self.labels), self._forward), strict=True))
+            if len(self._remembered) + len(new) > REMEMBERED_TEXTS:
+                self._remembered.clear()
+            self._remembered.update(found)
+        unique = np.stack([found[text] if text in found else self._remembered[text] for text in first])
+        return np.asarray(unique[positions], dtype=np.float32)
+
+    def _forward(self, ids: NDArray[np.int64], mask: NDArray[np.float32]) -> NDArray[np.float32]:
+        hidden = self.encoder.hidden_states(ids, mask, self.layers)
+        pooled = np.einsum("rld,rl->rd", hidden, mask) / np.maximum(mask.sum(axis=1, keepdims=True), 1.0)
+        return np.asarray(pooled @ self.head_weights + self.head_bias, dtype=np.float32)
+
+
+class TunedToneModel(TunedLayers):
+    """:class:`TunedLayers` fine-tuned for ToxiCR's "toxic" with a two-score head (the tone check's first stage).
+
+    Its file is the tone model's ``contextual.safetensors``, written by ``tools/nlp/train_tone_contextual.py``.
+    """
+
+    def __init__(self, encoder: ContextualEncoder, path: Path) -> None:
+        super().__init__(encoder, path)
+        try:
+            #: Weight of the static first stage's log-odds beside this model's in the tone check's first stage.
+            self.static_weight = float(self.metadata.get("static_weight", "0"))
+        except ValueError:
+            raise ValueError(BAD_TUNED_FILE_ERROR.format(path=path)) from None
+        if len(self.labels) != 2 or "toxic" not in self.labels:
+            raise ValueError(BAD_TUNED_FILE_ERROR.format(path=path))
 
     def toxic_log_odds(self, texts: Sequence[str]) -> NDArray[np.float64]:
         """log P(toxic) / P(ok) of each text (the difference of the two scores)."""
         scores = self.logits(texts).astype(np.float64)
         toxic = self.labels.index("toxic")
         return np.asarray(scores[:, toxic] - scores[:, 1 - toxic], dtype=np.float64)
-
-    def _forward(self, ids: NDArray[np.int64], mask: NDArray[np.float32]) -> NDArray[np.float32]:
-        hidden = self.encoder.hidden_states(ids, mask, self.layers)
-        pooled = np.einsum("rld,rl->rd", hidden, mask) / np.maximum(mask.sum(axis=1, keepdims=True), 1.0)
-        return np.asarray(pooled @ self.head_weights + self.head_bias, dtype=np.float32)
 
 
 def _gelu(values: NDArray[np.float32]) -> NDArray[np.float32]:
@@ -373,10 +402,10 @@ def bundled_encoder() -> ContextualEncoder | None:
 
 
 @cache
-def _cached_tuned(folder: Path, path: Path) -> TunedToneModel:
+def _cached_tuned(folder: Path, path: Path, kind: type[TunedLayers]) -> TunedLayers:
     encoder = _cached_encoder(folder)
     with _load_lock:
-        return TunedToneModel(encoder, path)
+        return kind(encoder, path)
 
 
 def tuned_tone_model(path: Path) -> TunedToneModel | None:
@@ -385,4 +414,15 @@ def tuned_tone_model(path: Path) -> TunedToneModel | None:
     folder = contextual_model_folder()
     if folder is None or not path.is_file():
         return None
-    return _cached_tuned(folder, path)
+    found = _cached_tuned(folder, path, TunedToneModel)
+    assert isinstance(found, TunedToneModel)
+    return found
+
+
+def tuned_layers(path: Path) -> TunedLayers | None:
+    """The tuned layers of ``path`` (e.g. the themes') over the installed base model, loaded once per process;
+    ``None`` when the base model or the file is absent."""
+    folder = contextual_model_folder()
+    if folder is None or not path.is_file():
+        return None
+    return _cached_tuned(folder, path, TunedLayers)
