@@ -74,6 +74,8 @@ def home(request: HttpRequest) -> HttpResponse:
         "level": level,
         "next_level": level.next_level() if level else None,
         "reports": reports,
+        # A report's level is named only when the reports' levels differ: beside every name, one title says nothing.
+        "reports_levels_differ": len({report.level_id for report in reports}) > 1,
         "can_view_aggregates": access.can_view_aggregates(viewer),
         "can_view_leadership": access.can_view_leadership_view(viewer),
         "is_people_partner": is_partner,

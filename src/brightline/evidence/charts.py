@@ -98,7 +98,10 @@ def trend_spec(periods: Sequence[DoraMetrics], *, metric: str, subject: str, nor
         "title": {"text": f"{title} — {subject}", "subtitle": notes if len(notes) > 1 else normalisation,
                   "anchor": "start"},
         "description": f"{title} per period for {subject}. {' '.join(notes)}",
-        "usermeta": {"caption": " ".join(notes)},
+        # "caption" is the whole subtitle; "own_note" what only this chart says (a page of these charts states
+        # the comparison and the incomplete periods once, above them: see shared_note).
+        "usermeta": {"caption": " ".join(notes), "own_note": " ".join(notes[1:-1] if marks_incomplete else notes[1:]),
+                     "incomplete": marks_incomplete},
         "width": "container",
         "height": 180,
         "data": {"values": values},
@@ -122,6 +125,14 @@ def trend_spec(periods: Sequence[DoraMetrics], *, metric: str, subject: str, nor
             ],
         },
     }
+
+
+def shared_note(specs: Sequence[dict[str, Any]], normalisation: str) -> str:
+    """What every trend chart of a page says, written once above them: the comparison, and the incomplete
+    periods when any chart marks one."""
+    if any(spec["usermeta"].get("incomplete") for spec in specs):
+        return f"{normalisation} {INCOMPLETE_NOTE}"
+    return normalisation
 
 
 def trend_specs(periods: Sequence[DoraMetrics], *, subject: str, normalisation: str,

@@ -93,11 +93,12 @@ def service_detail(request: HttpRequest, name: str) -> HttpResponse:
     peer_figures, peers_as_of, peers_stale = page_figures.read(page_figures.SERVICE_PEERS,
                                                                page_figures.peer_key(service))
     peers = peer_figures.by_name
+    specs = charts.trend_specs(figures.periods, subject=service.name, normalisation=NORMALISATION_SAME_SERVICE,
+                               now=figures.computed_for, window_start=start)
     return render(request, "evidence/service_detail.html", {
         "service": service, "start": start, "end": end, "current": current, "empty": empty,
         "can_view_team": service.team is not None and access.can_view_team(viewer, service.team),
-        "specs": charts.trend_specs(figures.periods, subject=service.name, normalisation=NORMALISATION_SAME_SERVICE,
-                                    now=figures.computed_for, window_start=start),
+        "specs": specs, "shared_note": charts.shared_note(specs, NORMALISATION_SAME_SERVICE),
         "as_of": as_of, "as_of_stale": stale,
         "normalisation": NORMALISATION_SAME_SERVICE, "peer_normalisation": peer_normalisation,
         "peer_specs": [charts.peer_spec(peers, metric=key, highlight=service.name,
@@ -130,6 +131,7 @@ def team_delivery(request: HttpRequest, slug: str) -> HttpResponse:
         context["specs"] = charts.trend_specs(figures.periods, subject=team.name,
                                               normalisation=NORMALISATION_SAME_TEAM, now=figures.computed_for,
                                               window_start=figures.start)
+        context["shared_note"] = charts.shared_note(context["specs"], NORMALISATION_SAME_TEAM)
         context["reliability"] = figures.reliability
     return render(request, "evidence/team_delivery.html", context)
 
