@@ -56,7 +56,7 @@ from brightline.core.nlp.classifiers import MODELS_PATH  # noqa: E402
 from brightline.core.nlp.contextual import CONTEXTUAL_MODEL_MISSING_NOTICE, contextual_model_folder  # noqa: E402
 from brightline.core.nlp.sentiment_sources import LabelledRow, default_extra_data_dir, load_sources  # noqa: E402
 
-TORCH_MISSING = ("This bench needs PyTorch, a training-only dependency: install torch==2.13.0 (the CPU wheel) "
+TORCH_MISSING = ("This needs PyTorch, a training-only dependency: install torch==2.13.0 (the CPU wheel) "
                  "as tools/nlp/requirements-train.txt says.")
 IN_DOMAIN = "in-domain"
 UNSURE_BELOW = 0.7

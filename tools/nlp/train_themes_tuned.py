@@ -52,22 +52,16 @@ sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "tools" / "nlp"))
 sys.path.insert(0, str(ROOT / "bench"))
 
+import sentiment_loso_finetune as network  # noqa: E402  (the PyTorch MiniLM with the weights file's names)
 import train_themes  # noqa: E402
+
+# PyTorch (training only) comes through the fine-tuning bench, which stops with a sentence when it is missing.
+from sentiment_loso_finetune import nn, torch  # noqa: E402
 
 from brightline.core.insights import themes  # noqa: E402
 from brightline.core.nlp import embed  # noqa: E402
 from brightline.core.nlp.contextual import CONTEXTUAL_MODEL_MISSING_NOTICE, contextual_model_folder  # noqa: E402
 from brightline.core.nlp.embeddings import row_norms  # noqa: E402
-
-TORCH_MISSING = ("This tool needs PyTorch, a training-only dependency: install torch==2.13.0 (the CPU wheel) "
-                 "as tools/nlp/requirements-train.txt says.")
-try:
-    import torch
-    from torch import nn
-except ImportError:  # pragma: no cover - the message is the point
-    raise SystemExit(TORCH_MISSING) from None
-
-import sentiment_loso_finetune as network  # noqa: E402  (the PyTorch MiniLM with the weights file's names)
 
 FIRST_TUNED_LAYER = 4
 EPOCHS = 6

@@ -45,28 +45,22 @@ sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "tools" / "nlp"))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from train_classifiers import DEFAULT_DATA  # noqa: E402
-
-from brightline.core.nlp.classifiers import MODELS_PATH  # noqa: E402
-from brightline.core.nlp.contextual import CONTEXTUAL_MODEL_MISSING_NOTICE, contextual_model_folder  # noqa: E402
-from brightline.core.nlp.splits import normalise_for_grouping, toxicr_development_part, toxicr_split  # noqa: E402
-
-TORCH_MISSING = ("This tool needs PyTorch, a training-only dependency: install torch==2.13.0 (the CPU wheel) "
-                 "as tools/nlp/requirements-train.txt says.")
-try:
-    import torch
-    from torch import nn
-except ImportError:  # pragma: no cover - the message is the point
-    raise SystemExit(TORCH_MISSING) from None
-
+# PyTorch (training only) comes through the fine-tuning bench, which stops with a sentence when it is missing.
 from sentiment_loso_finetune import (  # noqa: E402
     MiniLM,
     batches,
     frozen_states,
     load_pretrained,
+    nn,
     padded,
     token_ids,
+    torch,
 )
+from train_classifiers import DEFAULT_DATA  # noqa: E402
+
+from brightline.core.nlp.classifiers import MODELS_PATH  # noqa: E402
+from brightline.core.nlp.contextual import CONTEXTUAL_MODEL_MISSING_NOTICE, contextual_model_folder  # noqa: E402
+from brightline.core.nlp.splits import normalise_for_grouping, toxicr_development_part, toxicr_split  # noqa: E402
 
 LABELS = ("ok", "toxic")
 LAYER_RATE = 1e-4
