@@ -305,6 +305,19 @@ def train_and_score(folder: Path, inputs: list[NDArray[Any]], frozen: int, train
     return probabilities, model
 
 
+def save_tuned_layers(model: Any, path: Path, metadata: dict[str, str]) -> None:
+    """The tuned top layers (from ``model.start``) and ``model.head`` in float16, as the numpy runtime reads them."""
+    from safetensors.torch import save_file
+
+    state = {}
+    for index in range(model.start, len(model.encoder.encoder.layer)):
+        for key, value in model.encoder.encoder.layer[index].state_dict().items():
+            state[f"encoder.layer.{index}.{key}"] = value.detach().to(torch.float16).contiguous()
+    for key, value in model.head.state_dict().items():
+        state[f"head.{key}"] = value.detach().to(torch.float16).contiguous()
+    save_file(state, str(path), metadata={"first_tuned_layer": str(model.start), **metadata})
+
+
 def export(model: Classifier, folder: Path, target: Path) -> None:
     from safetensors.torch import save_file
 

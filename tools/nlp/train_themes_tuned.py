@@ -193,16 +193,8 @@ def cross_validate(folder: Path, states: list[NDArray[Any]], texts: list[str], y
 
 
 def write_layers(model: ThemeHead, theme_ids: list[str], path: Path, base_sha256: str) -> None:
-    from safetensors.torch import save_file
-
-    state = {}
-    for index in range(model.start, len(model.encoder.encoder.layer)):
-        for key, value in model.encoder.encoder.layer[index].state_dict().items():
-            state[f"encoder.layer.{index}.{key}"] = value.detach().to(torch.float16).contiguous()
-    for key, value in model.head.state_dict().items():
-        state[f"head.{key}"] = value.detach().to(torch.float16).contiguous()
-    save_file(state, str(path), metadata={"labels": ",".join(theme_ids), "first_tuned_layer": str(model.start),
-                                          "max_tokens": str(MAX_TOKENS), "base_model_sha256": base_sha256})
+    network.save_tuned_layers(model, path, {"labels": ",".join(theme_ids), "max_tokens": str(MAX_TOKENS),
+                                            "base_model_sha256": base_sha256})
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -53,6 +53,7 @@ from sentiment_loso_finetune import (  # noqa: E402
     load_pretrained,
     nn,
     padded,
+    save_tuned_layers,
     token_ids,
     torch,
 )
@@ -377,17 +378,8 @@ def main() -> None:
 def write_layers(model: ToneClassifier, max_tokens: int, path: Path, base_sha256: str,
                  static_weight: float = 0.0) -> None:
     """The tuned layers and the head, float16, with what the numpy runtime needs to run them in the metadata."""
-    from safetensors.torch import save_file
-
-    state = {}
-    for index in range(model.start, len(model.encoder.encoder.layer)):
-        for key, value in model.encoder.encoder.layer[index].state_dict().items():
-            state[f"encoder.layer.{index}.{key}"] = value.detach().to(torch.float16).contiguous()
-    for key, value in model.head.state_dict().items():
-        state[f"head.{key}"] = value.detach().to(torch.float16).contiguous()
-    save_file(state, str(path), metadata={"labels": ",".join(LABELS), "first_tuned_layer": str(model.start),
-                                          "max_tokens": str(max_tokens), "base_model_sha256": base_sha256,
-                                          "static_weight": str(static_weight)})
+    save_tuned_layers(model, path, {"labels": ",".join(LABELS), "max_tokens": str(max_tokens),
+                                    "base_model_sha256": base_sha256, "static_weight": str(static_weight)})
 
 
 def export(model: ToneClassifier, start: int, arguments: argparse.Namespace, threshold: float,
