@@ -226,8 +226,27 @@ def browser():
         instance.close()
 
 
-@pytest.fixture
-def demo(transactional_db):
-    from brightline.demo import load_demo
+@pytest.fixture(scope="session")
+def demo_snapshot(django_db_setup, django_db_blocker):
+    """On PostgreSQL, the demo organisation built once per test database and kept aside (see
+    ``tests.demo_helpers.DemoSnapshot``); None elsewhere. Use it through ``demo_from``."""
+    from django.db import connection
 
-    return load_demo(seed=7).to_json()
+    if connection.vendor != "postgresql":
+        yield None
+        return
+    from tests.demo_helpers import DemoSnapshot
+
+    with django_db_blocker.unblock():
+        snapshot = DemoSnapshot.take()
+    yield snapshot
+    with django_db_blocker.unblock():
+        snapshot.drop()
+
+
+@pytest.fixture
+def demo(transactional_db, demo_snapshot):
+    """The demo organisation, committed (the live server sees it) and emptied after the test, as a load would."""
+    from tests.demo_helpers import demo_from
+
+    return demo_from(demo_snapshot).to_json()
