@@ -41,8 +41,9 @@ export BRIGHTLINE_HOME="$work/home"
 mkdir -p "$BRIGHTLINE_HOME"
 status=0
 # Two workers (one per core on the CI machine); each test file stays on one worker, so a module's demo
-# organisation is loaded once, and each worker has its own test database. Files are handed out in the order
-# tests/conftest.py collects them (the longest first), not by their number of tests.
+# organisation is set up once, and each worker has its own test database (on PostgreSQL a worker builds the demo
+# once and copies it for each file or test that needs it: tests/conftest.py, demo_snapshot). Files are handed out
+# in the order tests/conftest.py collects them (the longest first), not by their number of tests.
 parallel=(-n "${BRIGHTLINE_TEST_WORKERS:-2}" --dist loadfile --no-loadscope-reorder)
 # What depends on the database runs on both. The pure core, the tests that use no test database (marked
 # no_database by tests/conftest.py) and the slow end-to-end tests (browser walks, schemathesis against the

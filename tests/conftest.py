@@ -68,7 +68,9 @@ def pytest_configure(config):
 # The longest test files, longest first (measured on CI's two cores). scripts/test.sh hands files to its two
 # workers in collection order (--no-loadscope-reorder), so these start first and the short files fill in
 # around them, instead of one worker running a five-minute file alone at the end. List a new file here when
-# it takes more than a minute or two; the other files follow, the ones with the most tests first.
+# it takes more than a minute or two; the other files follow, the ones with the most tests first. On PostgreSQL the
+# first file on each worker builds the demo once for the worker (``demo_snapshot``), so the files that copy it
+# (browser layout and personas, batched insights) are short now.
 LONGEST_FILES_FIRST = (
     "tests/test_browser_walk.py",
     "tests/test_routes_personas.py",
@@ -77,10 +79,9 @@ LONGEST_FILES_FIRST = (
     "tests/test_jobs.py",
     "tests/test_sso_oidc.py",
     "tests/test_demo_coherence.py",
-    "tests/test_browser_layout.py",
-    "tests/test_browser_personas.py",
     "tests/test_governance_demo.py",
     "tests/test_insights_api.py",
+    "tests/test_browser_layout.py",
 )
 
 
@@ -226,8 +227,27 @@ def browser():
         instance.close()
 
 
-@pytest.fixture
-def demo(transactional_db):
-    from brightline.demo import load_demo
+@pytest.fixture(scope="session")
+def demo_snapshot(django_db_setup, django_db_blocker):
+    """On PostgreSQL, the demo organisation built once per test database and kept aside (see
+    ``tests.demo_helpers.DemoSnapshot``); None elsewhere. Use it through ``demo_from``."""
+    from django.db import connection
 
-    return load_demo(seed=7).to_json()
+    if connection.vendor != "postgresql":
+        yield None
+        return
+    from tests.demo_helpers import DemoSnapshot
+
+    with django_db_blocker.unblock():
+        snapshot = DemoSnapshot.take()
+    yield snapshot
+    with django_db_blocker.unblock():
+        snapshot.drop()
+
+
+@pytest.fixture
+def demo(transactional_db, demo_snapshot):
+    """The demo organisation, committed (the live server sees it) and emptied after the test, as a load would."""
+    from tests.demo_helpers import demo_from
+
+    return demo_from(demo_snapshot).to_json()

@@ -1,9 +1,10 @@
-"""The demo organisation loaded once per test module, and the real objects its pages are about.
+"""The demo organisation once per test module, and the real objects its pages are about.
 
-``loaded_demo`` (module scope) loads ``brightline demo load`` inside one outer transaction that is
-rolled back when the module ends, so later modules see an empty database again. Each test still
-runs in its own savepoint (the ``db`` fixture), so what a test writes (access-log rows, sessions)
-never reaches the next test.
+A module-scoped fixture puts the demo in the database inside one outer transaction (``demo_transaction``) that
+is rolled back when the module ends, so later modules see an empty database again. Each test still runs in its
+own savepoint (the ``db`` fixture), so what a test writes (access-log rows, sessions) never reaches the next test.
+On PostgreSQL the demo is built once per test database and copied back where a test needs it (``DemoSnapshot``,
+``demo_from``).
 """
 
 from __future__ import annotations
@@ -48,6 +49,88 @@ def demo_transaction(django_db_blocker: Any) -> Iterator[transaction.Atomic]:
         with django_db_blocker.unblock():
             transaction.set_rollback(True)
             outer.__exit__(None, None, None)
+        from django.contrib.contenttypes.models import ContentType
+
+        ContentType.objects.clear_cache()  # a demo copied from the snapshot brought its own content type ids
+
+
+SNAPSHOT_SCHEMA = "demo_snapshot"
+
+
+class DemoSnapshot:
+    """The demo organisation as ``load_demo(seed=DEMO_SEED)`` builds it today, copied table by table into a schema
+    of its own on PostgreSQL (``tests/conftest.py``'s ``demo_snapshot``, once per test database).
+
+    ``restore`` empties the product's tables and copies the rows back, ids included, in a second or two, where
+    building the demo again takes half a minute or more. The rows are the ones the load wrote, so a test reads
+    exactly the organisation a load of its own would have given it; the load itself is tested in test_demo.py
+    and test_demo_coherence.py, which still load.
+    """
+
+    def __init__(self, result: Any, columns: dict[str, list[str]]):
+        self.result, self.columns = result, columns
+
+    @classmethod
+    def take(cls) -> DemoSnapshot:
+        """Load the demo into the empty test database, copy it aside, and empty the database again as the end of
+        a transactional test does (content types and permissions recreated)."""
+        from django.core.management import call_command
+
+        from brightline.demo import load_demo
+
+        if connection.vendor != "postgresql" or connection.in_atomic_block:
+            raise RuntimeError("the demo snapshot is taken on PostgreSQL, outside any transaction")
+        qn = connection.ops.quote_name
+        tables = connection.introspection.django_table_names(only_existing=True, include_views=False)
+        reset_sequences()  # ids as in a fresh database
+        try:
+            with transaction.atomic():
+                result = load_demo(seed=DEMO_SEED)
+                with connection.cursor() as cursor:
+                    cursor.execute(f"DROP SCHEMA IF EXISTS {SNAPSHOT_SCHEMA} CASCADE")
+                    cursor.execute(f"CREATE SCHEMA {SNAPSHOT_SCHEMA}")
+                    columns = {}
+                    for table in tables:
+                        cursor.execute(f"CREATE TABLE {SNAPSHOT_SCHEMA}.{qn(table)} AS TABLE {qn(table)}")
+                        columns[table] = [column.name for column in
+                                          connection.introspection.get_table_description(cursor, table)]
+        finally:
+            call_command("flush", verbosity=0, interactive=False, reset_sequences=False)
+        return cls(result, columns)
+
+    def usable(self) -> bool:
+        """Built for today (a suite running past midnight loads the demo again)."""
+        from django.utils import timezone
+
+        return self.result.today == timezone.localdate()
+
+    def restore(self) -> Any:
+        """Replace what the product's tables hold with the demo; returns what ``load_demo`` returned."""
+        from django.contrib.contenttypes.models import ContentType
+
+        qn = connection.ops.quote_name
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(f"TRUNCATE {', '.join(qn(table) for table in self.columns)} CASCADE")
+            for table, columns in self.columns.items():
+                names = ", ".join(qn(column) for column in columns)
+                cursor.execute(f"INSERT INTO {qn(table)} ({names}) SELECT {names} FROM {SNAPSHOT_SCHEMA}.{qn(table)}")
+            reset_sequences()
+        ContentType.objects.clear_cache()  # their ids are the snapshot's now
+        return self.result
+
+    def drop(self) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP SCHEMA IF EXISTS {SNAPSHOT_SCHEMA} CASCADE")
+
+
+def demo_from(snapshot: DemoSnapshot | None) -> Any:
+    """The demo organisation in the test database: copied from the snapshot where there is one (PostgreSQL), else
+    loaded; returns what ``load_demo`` returns."""
+    from brightline.demo import load_demo
+
+    if snapshot is not None and snapshot.usable():
+        return snapshot.restore()
+    return load_demo(seed=DEMO_SEED)
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,8 @@
 """The demo follows the calendar: built for any day, it shows the same figures over each page's default window.
 
 The clock is moved with time-machine (never the machine's own); the demo is loaded as ``demo load`` would
-load it on that day, inside a transaction rolled back afterwards.
+load it on that day, inside a transaction rolled back afterwards (today's is copied from the demo the suite
+built today, on PostgreSQL).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from django.test import Client
 from django.utils import timezone
 
 from brightline.core.demo_calendar import REFERENCE_TODAY, half_year_name, on_demo_calendar, previous_quarter_days
-from tests.demo_helpers import DEMO_SEED, reset_sequences
+from tests.demo_helpers import DEMO_SEED, demo_from, reset_sequences
 
 pytestmark = pytest.mark.clock
 
@@ -75,7 +76,7 @@ def team_glance() -> dict[str, tuple[int, int, int, bool]]:
 
 
 @pytest.fixture(scope="module")
-def figures_by_shift(django_db_setup, django_db_blocker):
+def figures_by_shift(django_db_setup, django_db_blocker, demo_snapshot):
     from brightline.demo import load_demo
 
     now = timezone.now()
@@ -84,7 +85,8 @@ def figures_by_shift(django_db_setup, django_db_blocker):
         with time_machine.travel(now + timedelta(days=shift), tick=True), django_db_blocker.unblock(), \
                 transaction.atomic():
             reset_sequences()
-            result = load_demo(seed=DEMO_SEED)
+            # Today's demo is the one the other tests copy (built today by the same load); the other days load.
+            result = demo_from(demo_snapshot) if shift == 0 else load_demo(seed=DEMO_SEED)
             assert result.today == timezone.localdate()
             figures[shift] = (result.today, page_figures(), team_glance())
             transaction.set_rollback(True)

@@ -7,18 +7,18 @@ from collections import Counter
 
 import pytest
 
-from brightline.demo import demo_today, load_demo
-from tests.demo_helpers import DEMO_SEED, demo_cycle_name, demo_transaction, reset_sequences
+from brightline.demo import demo_today
+from tests.demo_helpers import demo_cycle_name, demo_from, demo_transaction, reset_sequences
 
 
 @pytest.fixture(scope="module")
-def demo_twice(django_db_setup, django_db_blocker):
-    """One demo load for the module (its determinism is checked with the rest of the history in
+def demo_twice(django_db_setup, django_db_blocker, demo_snapshot):
+    """One demo for the module (its determinism is checked with the rest of the history in
     ``test_demo_coherence``), rolled back at the end."""
     with demo_transaction(django_db_blocker):
         with django_db_blocker.unblock():
             reset_sequences()
-            load_demo(seed=DEMO_SEED)
+            demo_from(demo_snapshot)
         yield
 
 

@@ -13,10 +13,10 @@ from brightline.people.models import Person, Team
 
 
 @pytest.fixture
-def demo(db):
-    from brightline.demo import load_demo
+def demo(db, demo_snapshot):
+    from tests.demo_helpers import demo_from
 
-    result = load_demo(seed=7)
+    result = demo_from(demo_snapshot)
     # Start every run below from nothing, as a first run on an organisation does.
     Signal.objects.all().delete()
     InputFingerprint.objects.all().delete()

@@ -7,8 +7,7 @@ import re
 import pytest
 from django.test import Client
 
-from brightline.demo import load_demo
-from tests.demo_helpers import DEMO_SEED, PERSONA_USERNAMES, demo_objects, demo_transaction
+from tests.demo_helpers import PERSONA_USERNAMES, demo_from, demo_objects, demo_transaction
 
 MAX_TOP_LEVEL = 7
 NAV = re.compile(r'<nav class="main" aria-label="Main">(.*?)</nav>', re.S)
@@ -17,10 +16,10 @@ HREF = re.compile(r'href="([^"]+)"')
 
 
 @pytest.fixture(scope="module")
-def clients(django_db_setup, django_db_blocker):
+def clients(django_db_setup, django_db_blocker, demo_snapshot):
     with demo_transaction(django_db_blocker):
         with django_db_blocker.unblock():
-            load_demo(seed=DEMO_SEED)
+            demo_from(demo_snapshot)
             people = demo_objects().people
             result = {}
             for username in PERSONA_USERNAMES:

@@ -15,17 +15,16 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from brightline.demo import load_demo
-from tests.demo_helpers import DEMO_SEED, demo_transaction, reset_sequences
+from tests.demo_helpers import demo_from, demo_transaction, reset_sequences
 from tests.org_generator import GeneratedOrg
 
 
 @pytest.fixture(scope="module")
-def demo_org(django_db_setup, django_db_blocker):
+def demo_org(django_db_setup, django_db_blocker, demo_snapshot):
     with demo_transaction(django_db_blocker):
         with django_db_blocker.unblock():
             reset_sequences()
-            load_demo(seed=DEMO_SEED)
+            demo_from(demo_snapshot)
         yield
 
 

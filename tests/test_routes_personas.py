@@ -17,8 +17,7 @@ from html.parser import HTMLParser
 import pytest
 from django.test import Client
 
-from brightline.demo import load_demo
-from tests.demo_helpers import DEMO_SEED, PERSONA_USERNAMES, DemoObjects, demo_objects, demo_transaction
+from tests.demo_helpers import PERSONA_USERNAMES, DemoObjects, demo_from, demo_objects, demo_transaction
 from tests.test_routes_require_login import all_routes
 
 VIEWERS = (*PERSONA_USERNAMES, "outsider")
@@ -139,10 +138,10 @@ def concrete(route: str, objects: DemoObjects) -> str:
 
 
 @pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker):
+def demo(django_db_setup, django_db_blocker, demo_snapshot):
     with demo_transaction(django_db_blocker):
         with django_db_blocker.unblock():
-            load_demo(seed=DEMO_SEED)
+            demo_from(demo_snapshot)
             objects = demo_objects()
             viewers = {**objects.people, "outsider": objects.outsider}
             clients = {}
