@@ -120,15 +120,18 @@ def _services_with_commits(service_ids: list[int]) -> set[int]:
         repository=OuterRef("pk"), is_merge=False))).values_list("service_id", flat=True).distinct().order_by())
 
 
-def build_delivery_data(services: Iterable[Service], *, window: Window | None = None) -> DeliveryData:
+def build_delivery_data(services: Iterable[Service], *, window: Window | None = None,
+                        only: dict[str, Q] | None = None) -> DeliveryData:
     """Deployments, changes, incidents, remediations and the service → team table for ``services``.
 
-    ``window`` (start, end): the changes are read for figures of windows inside it only (see above)."""
+    ``window`` (start, end): the changes are read for figures of windows inside it only (see above).
+    ``only``: a further filter of the ``"deployments"``, ``"incidents"`` or ``"remediations"`` read."""
     services = list(services)
     by_id = {service.pk: service for service in services}
     ids = list(by_id)
+    only = only or {}
 
-    deployment_rows = list(Deployment.objects.filter(service_id__in=ids).values_list(
+    deployment_rows = list(Deployment.objects.filter(only.get("deployments", Q()), service_id__in=ids).values_list(
         "id", "service_id", "environment", "deployed_at", "sha", "version", "status"))
     production = {pk: {name.strip().lower() for name in service.production_environments}
                   for pk, service in by_id.items()}
@@ -171,7 +174,7 @@ def build_delivery_data(services: Iterable[Service], *, window: Window | None = 
         "basis": pa.array([row[4] for row in change_rows], pa.string()),
     })
 
-    incident_rows = list(Incident.objects.filter(service_id__in=ids).values_list(
+    incident_rows = list(Incident.objects.filter(only.get("incidents", Q()), service_id__in=ids).values_list(
         "id", "service_id", "severity", "opened_at", "resolved_at", "linked_deployment_id", "root_cause_sha",
         "title"))
     incidents = pa.table({
@@ -185,7 +188,7 @@ def build_delivery_data(services: Iterable[Service], *, window: Window | None = 
         "title": pa.array([row[7] for row in incident_rows], pa.string()),
     })
 
-    remediation_rows = list(Remediation.objects.filter(service_id__in=ids).values_list(
+    remediation_rows = list(Remediation.objects.filter(only.get("remediations", Q()), service_id__in=ids).values_list(
         "service_id", "kind", "occurred_at", "failed_deployment_id", "remediation_deployment_id"))
     remediations = pa.table({
         "service": pa.array([by_id[row[0]].name for row in remediation_rows], pa.string()),
@@ -203,11 +206,18 @@ def build_delivery_data(services: Iterable[Service], *, window: Window | None = 
                         teams=teams)
 
 
-def build_attribution_data(services: Iterable[Service]) -> DeliveryData:
-    """What incident attribution reads for ``services``: every deployment and incident, and of the changes only
-    those an incident names as its root cause (and each service's basis row), not every change ever made.
+def build_attribution_data(services: Iterable[Service], *, deployments: Q | None = None,
+                           incidents: Q | None = None) -> DeliveryData:
+    """What incident attribution reads for ``services``: the deployments and incidents (every one, or those the
+    filters keep), no remediation, and of the changes only those an incident names as its root cause (and each
+    service's basis row), not every change ever made.
 
     An empty window gives exactly that: no change was deployed inside it. The attribution equals the one
     computed from every row (``tests/test_delivery_window.py``)."""
     moment = datetime(1970, 1, 1, tzinfo=UTC)
-    return build_delivery_data(services, window=(moment, moment))
+    only = {"remediations": Q(pk__in=[])}
+    if deployments is not None:
+        only["deployments"] = deployments
+    if incidents is not None:
+        only["incidents"] = incidents
+    return build_delivery_data(services, window=(moment, moment), only=only)
