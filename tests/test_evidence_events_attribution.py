@@ -164,7 +164,7 @@ def test_an_import_into_a_history_stores_the_attribution_computed_from_every_row
 def test_an_import_past_the_limit_attributes_from_every_row(services, monkeypatch):
     from brightline.evidence.sources.events import importer
 
-    monkeypatch.setattr(importer, "TOUCHED_LIMIT", 20)
+    monkeypatch.setattr(importer, "BATCH_SIZE", 20)
     result = run(history())
     assert result.touched_too_many and not result.touched_deployments
     assert stored() == full_attribution()

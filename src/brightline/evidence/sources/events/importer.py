@@ -151,11 +151,6 @@ def _csv_records(header: list[str], records: Iterator[tuple[int, list[str]]]) ->
                                                                     column=error.column)}, error.line)
 
 
-# Past this many added or changed deployments or incidents (a first import of a whole history, say) the
-# incident attribution that follows reads every row of the services instead of only what they can move.
-TOUCHED_LIMIT: Final = 2000
-
-
 @dataclass
 class EventImportResult:
     source: str
@@ -179,7 +174,9 @@ class EventImportResult:
             return
         self.touched_deployments.update(deployments)
         self.touched_incidents.update(incidents)
-        if max(len(self.touched_deployments), len(self.touched_incidents)) > TOUCHED_LIMIT:
+        # Past a batch of added or changed deployment states or incidents (a first import of a whole history, say)
+        # the attribution that follows reads every row of the services: what is held stays bounded by a batch.
+        if max(len(self.touched_deployments), len(self.touched_incidents)) > BATCH_SIZE:
             self.touched_too_many = True
             self.touched_deployments.clear()
             self.touched_incidents.clear()
