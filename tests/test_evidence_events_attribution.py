@@ -149,11 +149,20 @@ def test_an_import_into_a_history_stores_the_attribution_computed_from_every_row
     assert deployments_read < Deployment.objects.count() / 4 and incidents_read < Incident.objects.count() / 3
     assert {pk for pk in after} - moved and result.touched_incidents
 
+    # a deployment moved to the other service, by a file that names only that one: i41 (2.5 hours after d125)
+    # loses it
+    assert by_key("i41") == (deployment_id("d125"), "inferred")
+    run([deployment("d125", "search-api", 8 * 125, sha="s125")])
+    assert stored() == full_attribution()
+    assert by_key("i41") == (deployment_id("d124"), "inferred")
+    after = stored()
+
     # the same file again writes nothing and reads nothing for attribution
     read.clear()
     with CaptureQueriesContext(connection) as queries:
         again = run([incident("i31", "shop-api", 24 * 31, linked="d1"),
-                     deployment("d63", "shop-api", 8 * 63 + 20, sha="s063")])
+                     deployment("d63", "shop-api", 8 * 63 + 20, sha="s063"),
+                     deployment("d125", "search-api", 8 * 125, sha="s125")])
     assert not again.touched_deployments and not again.touched_incidents and not read
     assert not [query["sql"] for query in queries.captured_queries
                 if query["sql"].lstrip().upper().startswith(("UPDATE", "DELETE"))

@@ -219,6 +219,9 @@ def update_incident_attribution(services: Iterable[Service], *, window: timedelt
     if narrowed:
         if not deployment_states and not incident_ids:
             return 0
+        # a deployment moved to another service leaves the incidents of the one it left to look at as well
+        named = {service.pk for service in services}
+        services += Service.objects.filter(pk__in={state[1] for state in deployment_states} - named)
         incident_filter = _affected_incidents(services, deployment_states, incident_ids, window)
         affected = list(Incident.objects.filter(incident_filter, service__in=services).values_list(
             "id", "service_id", "opened_at", "linked_deployment_id", "root_cause_sha"))
