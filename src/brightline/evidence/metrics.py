@@ -31,7 +31,7 @@ from brightline.core.delivery import (
     summarise_team_health,
 )
 from brightline.core.delivery.health import MONDAY_TO_FRIDAY, person_health_from_tallies, team_health_from_tallies
-from brightline.evidence.models import CommitRecord, Incident, Page, Service, SupportTicket
+from brightline.evidence.models import CommitRecord, Deployment, Incident, Page, Service, SupportTicket
 from brightline.evidence.tables import build_attribution_data, build_delivery_data
 from brightline.people.models import Person, Team
 
@@ -192,17 +192,48 @@ def reliability(services: Iterable[Service], *, group: str, group_by: str, start
     return Reliability(quality=found.to_json() if found else {}, pages=pages, support_tickets=tickets)
 
 
-def update_incident_attribution(services: Iterable[Service], *, window: timedelta = timedelta(hours=24)) -> int:
+# A deployment as attribution sees it: (id, service id, deployed at, sha).
+DeploymentState = tuple[int, int, datetime, str]
+
+
+def update_incident_attribution(services: Iterable[Service], *, window: timedelta = timedelta(hours=24),
+                                deployments: Iterable[DeploymentState] | None = None,
+                                incidents: Iterable[int] | None = None) -> int:
     """Store on each incident which deployment it is attributed to, the label and the rule.
 
     Reads the changes incidents name as their root cause, not the services' whole history of changes, and
-    writes only the incidents whose attribution changed (in one bulk update). Returns how many changed."""
+    writes only the incidents whose attribution changed (in one bulk update). Returns how many changed.
+
+    Given what an import touched (``deployments``: each added or changed deployment before and after the
+    change; ``incidents``: the ids of the added or changed incidents), only the incidents whose attribution
+    those can move are recomputed, from only the deployments that can decide it (see
+    :func:`_affected_incidents` and :func:`_deciding_deployments`)."""
     services = list(services)
     if not services:
         return 0
-    table = attribute_incidents(build_attribution_data(services), window=window).to_pylist()
+    narrowed = deployments is not None or incidents is not None
+    deployment_states = list(deployments or [])
+    incident_ids = set(incidents or [])
+    incident_filter: models.Q | None = None
+    deployment_filter: models.Q | None = None
+    if narrowed:
+        if not deployment_states and not incident_ids:
+            return 0
+        # a deployment moved to another service leaves the incidents of the one it left to look at as well
+        named = {service.pk for service in services}
+        services += Service.objects.filter(pk__in={state[1] for state in deployment_states} - named)
+        incident_filter = _affected_incidents(services, deployment_states, incident_ids, window)
+        affected = list(Incident.objects.filter(incident_filter, service__in=services).values_list(
+            "id", "service_id", "opened_at", "linked_deployment_id", "root_cause_sha"))
+        if not affected:
+            return 0
+        incident_filter = models.Q(pk__in=[row[0] for row in affected])
+        deployment_filter = _deciding_deployments(affected, window)
+    table = attribute_incidents(build_attribution_data(services, deployments=deployment_filter,
+                                                       incidents=incident_filter), window=window).to_pylist()
     stored = {pk: (deployment, attribution, rule) for pk, deployment, attribution, rule in Incident.objects.filter(
-        service__in=services).values_list("id", "attributed_deployment_id", "attribution", "attribution_rule")}
+        incident_filter or models.Q(), service__in=services).values_list(
+        "id", "attributed_deployment_id", "attribution", "attribution_rule")}
     changed: list[Incident] = []
     for row in table:
         pk = int(row["incident_id"])
@@ -215,6 +246,73 @@ def update_incident_attribution(services: Iterable[Service], *, window: timedelt
             Incident.objects.bulk_update(changed, ["attributed_deployment_id", "attribution", "attribution_rule"],
                                          batch_size=1000)
     return len(changed)
+
+
+def _affected_incidents(services: list[Service], deployments: list[DeploymentState], incident_ids: set[int],
+                        window: timedelta) -> models.Q:
+    """The incidents whose attribution an added, moved or removed deployment can change, and the added or
+    changed incidents themselves. Attribution (``attribute_incidents``) takes, in order:
+
+    - the declared deployment: moves only for incidents linked to a touched deployment;
+    - the first production deployment that shipped the root-cause commit: a deployment of the sha, or one at
+      the time a change of the sha was first deployed, so only for incidents whose root cause is a touched
+      deployment's sha, or the sha of a deployment or commit of the service deployed at a touched time;
+    - the latest production deployment of the service at or before the incident opened, if within ``window``:
+      a deployment at time t can be or stop being that only for incidents opened in [t, t + window]
+      (a later one is as far from t as the window allows, so gets none either way)."""
+    matches = models.Q(pk__in=sorted(incident_ids))
+    if not deployments:
+        return matches
+    matches |= models.Q(linked_deployment_id__in=sorted({state[0] for state in deployments}))
+    by_service: dict[int, list[DeploymentState]] = {}
+    for state in deployments:
+        by_service.setdefault(state[1], []).append(state)
+    for service_id, states in by_service.items():
+        times = sorted({state[2] for state in states})
+        shipped = (CommitRecord.objects.filter(repository__service_id=service_id, first_release__deployed_at__in=times)
+                   .values("sha"))
+        deployed = Deployment.objects.filter(service_id=service_id, deployed_at__in=times).exclude(sha="").values("sha")
+        matches |= models.Q(service_id=service_id) & (
+            models.Q(root_cause_sha__in=sorted({state[3] for state in states if state[3]}))
+            | models.Q(root_cause_sha__in=shipped) | models.Q(root_cause_sha__in=deployed))
+        for start, end in _merged(times, window):
+            matches |= models.Q(service_id=service_id, opened_at__gte=start, opened_at__lte=end + window)
+    return matches
+
+
+def _deciding_deployments(incidents: list[tuple[int, int, datetime, int | None, str]],
+                          window: timedelta) -> models.Q:
+    """The deployments that can decide these incidents' attribution: the declared ones, those of each
+    service's root-cause shas or deployed when a change of one was first deployed, and those in the window
+    before each incident opened. Any further real deployment read changes nothing."""
+    matches = models.Q(pk__in=sorted({row[3] for row in incidents if row[3] is not None}))
+    by_service: dict[int, list[tuple[int, int, datetime, int | None, str]]] = {}
+    for row in incidents:
+        by_service.setdefault(row[1], []).append(row)
+    for service_id, rows in by_service.items():
+        shas = sorted({row[4] for row in rows if row[4]})
+        if shas:
+            first_deployed = CommitRecord.objects.filter(
+                repository__service_id=service_id, sha__in=shas, first_release__isnull=False).values(
+                "first_release__deployed_at")
+            # a pull request's change is deployed when its merge commit first was, else with a deployment of it
+            deployed = Deployment.objects.filter(service_id=service_id, sha__in=shas).values("deployed_at")
+            matches |= models.Q(service_id=service_id) & (
+                models.Q(sha__in=shas) | models.Q(deployed_at__in=first_deployed) | models.Q(deployed_at__in=deployed))
+        for start, end in _merged(sorted(row[2] - window for row in rows), window):
+            matches |= models.Q(service_id=service_id, deployed_at__gte=start, deployed_at__lte=end + window)
+    return matches
+
+
+def _merged(starts: list[datetime], width: timedelta) -> list[tuple[datetime, datetime]]:
+    """Sorted ``starts`` as the fewest (first start, last start) runs whose ``[start, start + width]`` overlap."""
+    runs: list[tuple[datetime, datetime]] = []
+    for start in starts:
+        if runs and start <= runs[-1][1] + width:
+            runs[-1] = (runs[-1][0], start)
+        else:
+            runs.append((start, start))
+    return runs
 
 
 # --- team health ------------------------------------------------------------------------------

@@ -120,15 +120,20 @@ def _services_with_commits(service_ids: list[int]) -> set[int]:
         repository=OuterRef("pk"), is_merge=False))).values_list("service_id", flat=True).distinct().order_by())
 
 
-def build_delivery_data(services: Iterable[Service], *, window: Window | None = None) -> DeliveryData:
+def build_delivery_data(services: Iterable[Service], *, window: Window | None = None,
+                        only: dict[str, Q] | None = None, changes_of: Iterable[int] | None = None
+                        ) -> DeliveryData:
     """Deployments, changes, incidents, remediations and the service → team table for ``services``.
 
-    ``window`` (start, end): the changes are read for figures of windows inside it only (see above)."""
+    ``window`` (start, end): the changes are read for figures of windows inside it only (see above).
+    ``only``: a further filter of the ``"deployments"``, ``"incidents"`` or ``"remediations"`` read;
+    ``changes_of``: the ids of the services whose changes are read (all by default)."""
     services = list(services)
     by_id = {service.pk: service for service in services}
     ids = list(by_id)
+    only = only or {}
 
-    deployment_rows = list(Deployment.objects.filter(service_id__in=ids).values_list(
+    deployment_rows = list(Deployment.objects.filter(only.get("deployments", Q()), service_id__in=ids).values_list(
         "id", "service_id", "environment", "deployed_at", "sha", "version", "status"))
     production = {pk: {name.strip().lower() for name in service.production_environments}
                   for pk, service in by_id.items()}
@@ -144,18 +149,19 @@ def build_delivery_data(services: Iterable[Service], *, window: Window | None = 
                                   pa.bool_()),
     })
 
-    pull_rows = _pull_request_changes(ids, window)
+    change_ids = ids if changes_of is None else [pk for pk in ids if pk in set(changes_of)]
+    pull_rows = _pull_request_changes(change_ids, window)
     if window is None:
         by_pull_requests = {row[0] for row in pull_rows if row[3] is not None}  # services with a deployed PR
     else:
-        by_pull_requests = _services_with_deployed_pull_requests(by_id)
-    by_commits = [pk for pk in ids if pk not in by_pull_requests]
+        by_pull_requests = _services_with_deployed_pull_requests({pk: by_id[pk] for pk in change_ids})
+    by_commits = [pk for pk in change_ids if pk not in by_pull_requests]
     # Merges are left out of lead time: their author time is the merge, not the start of the work.
     commits = CommitRecord.objects.filter(repository__service_id__in=by_commits, is_merge=False)
     if window is not None:
         start, end = window
         commits = commits.filter(Q(first_release__deployed_at__gte=start, first_release__deployed_at__lt=end)
-                                 | Q(sha__in=_root_cause_shas(ids)))
+                                 | Q(sha__in=_root_cause_shas(change_ids)))
     change_rows: list[tuple[int, str | None, datetime | None, datetime | None, str]] = [
         row + ("commit",) for row in commits.values_list(
             "repository__service_id", "sha", "authored_at", "first_release__deployed_at")]
@@ -171,7 +177,7 @@ def build_delivery_data(services: Iterable[Service], *, window: Window | None = 
         "basis": pa.array([row[4] for row in change_rows], pa.string()),
     })
 
-    incident_rows = list(Incident.objects.filter(service_id__in=ids).values_list(
+    incident_rows = list(Incident.objects.filter(only.get("incidents", Q()), service_id__in=ids).values_list(
         "id", "service_id", "severity", "opened_at", "resolved_at", "linked_deployment_id", "root_cause_sha",
         "title"))
     incidents = pa.table({
@@ -185,7 +191,7 @@ def build_delivery_data(services: Iterable[Service], *, window: Window | None = 
         "title": pa.array([row[7] for row in incident_rows], pa.string()),
     })
 
-    remediation_rows = list(Remediation.objects.filter(service_id__in=ids).values_list(
+    remediation_rows = list(Remediation.objects.filter(only.get("remediations", Q()), service_id__in=ids).values_list(
         "service_id", "kind", "occurred_at", "failed_deployment_id", "remediation_deployment_id"))
     remediations = pa.table({
         "service": pa.array([by_id[row[0]].name for row in remediation_rows], pa.string()),
@@ -203,11 +209,24 @@ def build_delivery_data(services: Iterable[Service], *, window: Window | None = 
                         teams=teams)
 
 
-def build_attribution_data(services: Iterable[Service]) -> DeliveryData:
-    """What incident attribution reads for ``services``: every deployment and incident, and of the changes only
-    those an incident names as its root cause (and each service's basis row), not every change ever made.
+def build_attribution_data(services: Iterable[Service], *, deployments: Q | None = None,
+                           incidents: Q | None = None) -> DeliveryData:
+    """What incident attribution reads for ``services``: the deployments and incidents (every one, or those the
+    filters keep), no remediation, and of the changes only those an incident names as its root cause (and each
+    service's basis row), not every change ever made. With an incident filter, only the services of the
+    incidents it keeps that name a root cause have their changes read: a change counts for its own service's
+    incidents only.
 
     An empty window gives exactly that: no change was deployed inside it. The attribution equals the one
     computed from every row (``tests/test_delivery_window.py``)."""
     moment = datetime(1970, 1, 1, tzinfo=UTC)
-    return build_delivery_data(services, window=(moment, moment))
+    only = {"remediations": Q(pk__in=[])}
+    if deployments is not None:
+        only["deployments"] = deployments
+    changes_of: set[int] | None = None
+    if incidents is not None:
+        only["incidents"] = incidents
+        services = list(services)
+        changes_of = set(Incident.objects.filter(incidents, service__in=services).exclude(root_cause_sha="")
+                         .values_list("service_id", flat=True).distinct().order_by())
+    return build_delivery_data(services, window=(moment, moment), only=only, changes_of=changes_of)
