@@ -158,14 +158,19 @@ DEFINITIONS: Final[dict[str, str]] = {
 
 
 LEAD_TIME_BASIS: Final[dict[str, str]] = {
-    "commits": "Lead time basis: commits (every change is one commit, merges left out).",
+    # Plain words for what one change is and from when it is timed (see evidence.tables.build_delivery_data).
+    "commits": (
+        "Each commit counted as one change, from the time it was written to the first production deployment "
+        "that included it. Merge commits are not counted: they show when work was joined, not when it began."
+    ),
     "pull_requests": (
-        "Lead time basis: pull requests. A change is a merged pull request (or merge request): hours "
-        "from its first commit to the first production deployment that contains its merge."
+        "Each merged pull request (or merge request) counted as one change, from its first commit to the first "
+        "production deployment that included its merge commit (or its one commit, when it was squashed)."
     ),
     "mixed": (
-        "Lead time basis: mixed. Services with deployed pull requests count each merged pull request "
-        "from its first commit to the deployment containing its merge; the others count commits."
+        "On services whose merged pull requests reach production, each pull request counted as one change, from "
+        "its first commit to the first production deployment that included its merge. On the other services, "
+        "each commit counted as one change, from the time it was written, merge commits not counted."
     ),
 }
 
