@@ -157,6 +157,44 @@ def test_a_drift_without_enough_feedback_is_a_note_with_nothing_to_accept_or_dis
     assert drift.status == Signal.Status.PENDING and response.status_code in (200, 302, 400)
 
 
+
+def test_a_drift_that_finds_no_change_is_shown_as_information_with_nothing_to_review(personas, turning_feedback,
+                                                                                    client_for):
+    from brightline.dashboards.inbox import inbox_for
+    from brightline.insights.models import Signal
+    from brightline.insights.services import InsightsError, dismiss_signal, review_counts, run_insights
+
+    turned = Signal.objects.get(person=personas.erin, kind="sentiment_drift", is_current=True)
+    assert turned.is_finding and turned.awaits_review  # a real drift still waits for a person's review
+    # The same praise from the same three people in both halves: enough feedback, and no change.
+    others = [personas.erin, personas.mo, olga()]
+    for day, count in ((date(2026, 5, 12), 3), (date(2026, 5, 19), 2), (date(2026, 10, 6), 3), (date(2026, 10, 13), 2)):
+        give_feedback(personas.pat, others[:count], on=day, texts=PRAISE)
+    run_insights(person=personas.pat, today=TODAY)
+    flat = Signal.objects.get(person=personas.pat, kind="sentiment_drift", is_current=True)
+    assert flat.enough_data and flat.detail["trend"] == "flat", flat.statement
+    assert not flat.is_finding and flat.is_note and not flat.awaits_review
+    assert flat.statement.startswith("No clear change in the tone of feedback")
+    page = client_for(personas.mo).get(f"/insights/person/{personas.pat.pk}/").content.decode()
+    card = page[page.index(f'id="signal-{flat.pk}"'):]
+    card = card[:card.index("</article>")]
+    assert "for information: nothing found" in card and "Nothing to accept or dismiss" in card
+    assert "<form" not in card and "Waiting for review" not in card and "Why am I seeing this?" in card
+    assert "it found nothing to follow up" in card
+    findings = Signal.objects.filter(owner=personas.pat, status=Signal.Status.PENDING, is_current=True,
+                                     is_finding=True).count()
+    asked = [item.title for item in inbox_for(personas.pat) if item.kind == "signals"]
+    assert flat.owner_id == personas.pat.pk
+    assert asked == ([f"{findings} AI signal{'s' if findings != 1 else ''} about you "
+                      f"{'waits' if findings == 1 else 'wait'} for your review"] if findings else [])
+    waiting = review_counts()["sentiment_drift"]["pending"]
+    assert waiting == 1, "only Erin's drift waits for a review"
+    with pytest.raises(InsightsError, match="nothing to accept or dismiss"):
+        dismiss_signal(actor=personas.mo, signal=flat, reason="nothing there")
+    flat.refresh_from_db()
+    assert flat.status == Signal.Status.PENDING and flat.reviewed_by is None
+
+
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_the_tone_chart_draws_in_chromium_without_errors(personas, turning_feedback, live_server):

@@ -190,7 +190,7 @@ def inbox_for(person: Person, *, today: date | None = None, reviews: list[Review
             add("check_in", f"Hold the support-plan check-in with {plan.person.name}",
                 reverse("support:plan", args=[plan.pk]), _moment(last), due)
 
-    for group in (Signal.objects.filter(owner=person, status=Signal.Status.PENDING, is_current=True, enough_data=True)
+    for group in (Signal.objects.filter(owner=person, status=Signal.Status.PENDING, is_current=True, is_finding=True)
                   .values("person_id", "person__name", "team__slug", "team__name")
                   .annotate(n=Count("pk"), oldest=Min("created_at")).order_by()):
         count = group["n"]

@@ -74,6 +74,7 @@ class SignalOut(Schema):
     rule: str
     cannot_infer: str
     enough_data: bool
+    is_finding: bool
     confidence: ConfidenceOut
     window: WindowOut
     status: str
@@ -158,6 +159,7 @@ def _signal_out(signal: Signal) -> dict[str, Any]:
         "id": signal.pk, "kind": signal.kind, "kind_label": signal.get_kind_display(), "person_id": signal.person_id,
         "team": signal.team.slug if signal.team_id else None, "statement": signal.statement, "rule": signal.rule,
         "cannot_infer": signal.cannot_infer, "enough_data": signal.enough_data,
+        "is_finding": signal.is_finding,
         "confidence": {"label": signal.confidence_label, "items": signal.confidence_items,
                        "authors": signal.confidence_authors, "span_days": signal.confidence_span_days,
                        "agreement": signal.confidence_agreement, "reasons": list(signal.confidence_reasons)},

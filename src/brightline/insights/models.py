@@ -52,6 +52,9 @@ class Signal(models.Model):
     rule = models.TextField(help_text="The documented rule that produced the signal.")
     cannot_infer = models.TextField()
     enough_data = models.BooleanField(default=True)
+    is_finding = models.BooleanField(
+        default=True, help_text="False when it finds nothing to follow up: not enough data, no clear change in "
+                                "tone, no recurring theme. Shown as information; never reviewed or cited.")
     # Confidence (C7): the numbers it is computed from, and the label the documented rules give them.
     confidence_label = models.CharField(max_length=16, choices=ConfidenceLabel.choices)
     confidence_items = models.PositiveIntegerField(default=0)
@@ -101,15 +104,15 @@ class Signal(models.Model):
 
     @property
     def awaits_review(self) -> bool:
-        """Pending, and a finding to accept or dismiss. A signal that could not be computed for lack of data
-        ("not enough data") is an informational note: it stays pending for ever, is never reviewed, cited or
-        put in anyone's to-do list, and is kept for its provenance like any other."""
-        return self.status == self.Status.PENDING and self.enough_data
+        """Pending, and a finding to accept or dismiss. A signal that is not a finding (not enough data yet, no
+        clear change in tone, no recurring theme) is an informational note: it stays pending for ever, is never
+        reviewed, cited or put in anyone's to-do list, and is kept for its provenance like any other."""
+        return self.status == self.Status.PENDING and self.is_finding
 
     @property
     def is_note(self) -> bool:
-        """Pending but not a finding: it says only that there is not enough data yet."""
-        return self.status == self.Status.PENDING and not self.enough_data
+        """Pending but not a finding: not enough data yet, or nothing found to follow up."""
+        return self.status == self.Status.PENDING and not self.is_finding
 
     @property
     def summary(self) -> str:

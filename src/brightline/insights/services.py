@@ -40,8 +40,8 @@ ALGORITHM_VERSION = "insights-v2"
 ERR_REASON_REQUIRED = "Say why: a reason is required to accept or dismiss a signal."
 ERR_ALREADY_REVIEWED = "This signal was already {status}; a review is not changed afterwards."
 ERR_NOT_ALLOWED = "Only the person, their management chain (or, for team signals, the team's managers) may review it."
-ERR_NOT_A_FINDING = ("This signal only says there is not enough data yet: there is nothing to accept or dismiss. "
-                     "It is recomputed as feedback comes in.")
+ERR_NOT_A_FINDING = ("This signal is not a finding (there is not enough data yet, or nothing was found to follow "
+                     "up): there is nothing to accept or dismiss. It is recomputed as feedback comes in.")
 ERR_NOT_CURRENT = "This signal was replaced by a newer computation; review the current one."
 ERR_ONE_SCOPE = "Choose one of --person, --team or --all."
 ERR_ONE_PACKET_SCOPE = "Name one review packet or one accomplishment whose packets to check."
@@ -73,7 +73,7 @@ def _review(*, actor: Person, signal: Signal, reason: str, status: str, action: 
             raise InsightsError(ERR_ALREADY_REVIEWED.format(status=locked.get_status_display().lower()))
         if not locked.is_current:
             raise InsightsError(ERR_NOT_CURRENT)
-        if not locked.enough_data:
+        if not locked.is_finding:
             raise InsightsError(ERR_NOT_A_FINDING)
         locked.status, locked.reviewed_by, locked.reviewed_at = status, actor, timezone.now()
         locked.review_reason = reason
@@ -100,9 +100,9 @@ def dismiss_signal(*, actor: Person, signal: Signal, reason: str) -> Signal:
 def review_counts() -> dict[str, dict[str, int]]:
     """Per kind: how many signals are pending, accepted and dismissed (all runs, current or not)."""
     counts: dict[str, dict[str, int]] = {}
-    # Notes that there is not enough data yet are never reviewed, so they are not counted as waiting.
+    # Notes (not enough data yet, or nothing found) are never reviewed, so they are not counted as waiting.
     for kind, status in Signal.objects.exclude(status=Signal.Status.PENDING, is_current=False).exclude(
-            status=Signal.Status.PENDING, enough_data=False).values_list(
+            status=Signal.Status.PENDING, is_finding=False).values_list(
             "kind", "status"):
         bucket = counts.setdefault(kind, {"pending": 0, "accepted": 0, "dismissed": 0})
         bucket[status] += 1
@@ -277,6 +277,7 @@ class _SignalWrites:
                 "kind": draft.kind, "key": draft.key, "person": person, "team": team,
                 "window_start": draft.window_start, "window_end": draft.window_end, "statement": draft.statement,
                 "rule": draft.rule, "cannot_infer": draft.cannot_infer, "enough_data": draft.enough_data,
+                "is_finding": draft.is_finding,
                 "confidence_label": draft.confidence.label, "confidence_items": draft.confidence.items,
                 "confidence_authors": draft.confidence.authors, "confidence_span_days": draft.confidence.span_days,
                 "confidence_agreement": draft.confidence.agreement,

@@ -264,4 +264,5 @@ def sentiment_drift(subject: Subject, comments: Sequence[Comment], scores: Mappi
               f"{MIN_DRIFT} and a 95% interval that excludes zero."),
         confidence=confidence, item_refs=tuple(dict.fromkeys(c.ref for c in kept)),
         cannot_infer=SENTIMENT_CANNOT_INFER, detail=detail, enough_data=enough,
+        is_finding=enough and detail["trend"] != "flat",
     )

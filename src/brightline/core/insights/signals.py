@@ -126,3 +126,6 @@ class SignalDraft:
     cannot_infer: str
     detail: Mapping[str, Any] = field(default_factory=dict)
     enough_data: bool = True
+    #: False for a result that finds nothing to follow up ("no clear change", "no theme recurs yet"):
+    #: like a lack of data, it is shown as information and is never accepted, dismissed or cited.
+    is_finding: bool = True

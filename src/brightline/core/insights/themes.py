@@ -784,6 +784,6 @@ def summarise_themes(
         detail={"themes": counts, "comments": total_items, "authors": total_authors,
                 "taxonomy_version": taxonomy.version,
                 **({"members": len({c.subject_id for c in kept})} if team else {})},
-        enough_data=enough_overall,
+        enough_data=enough_overall, is_finding=enough_overall and bool(recurring),
     ))
     return signals
