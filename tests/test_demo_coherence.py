@@ -225,6 +225,10 @@ def test_the_demo_growth_page_and_team_page_show_explained_signals(demo_loads, d
     assert Signal.objects.filter(person=erin, kind="theme", is_current=True).exists()
     team = Signal.objects.get(team=erin.team, kind="theme_summary", is_current=True)
     assert team.enough_data and team.statement.startswith("Recurring themes in")
+    assert summary.is_finding and team.is_finding
+    # A summary in which no theme recurs finds nothing: information, not something to accept or dismiss.
+    quiet = Signal.objects.filter(kind="theme_summary", is_current=True, statement__startswith="No theme recurs yet")
+    assert quiet.exists() and not quiet.filter(is_finding=True).exists()
 
     client.force_login(erin.user)
     page = unescape(client.get("/insights/me/").content.decode())

@@ -200,6 +200,20 @@ def test_team_pages_carry_no_per_person_counts(delivery, personas, client_for):
 
 
 @pytest.mark.django_db
+def test_delivery_pages_explain_escaped_defects_and_rollbacks_beside_their_numbers(delivery, personas, client_for):
+    definitions = client_for(personas.mo).get("/evidence/definitions/").content.decode()
+    for url in ("/evidence/services/payments-api/", "/evidence/teams/payments/"):
+        html = client_for(personas.mo).get(url).content.decode()
+        for name, explained, anchor in (("Escaped defects", "Incidents traced back to a production deployment",
+                                         "escaped_defects"),
+                                        ("Rollbacks", "put back on an earlier version", "rollback_rate")):
+            item = re.search(rf"<li>{name}: \d+\. (.*?)</li>", html, re.S)
+            assert item, f"{name} has its own line with its number on {url}"
+            assert explained in item.group(1) and f'/evidence/definitions/#{anchor}"' in item.group(1)
+            assert f'id="{anchor}"' in definitions, "the link lands on a definition"
+
+
+@pytest.mark.django_db
 def test_an_outsider_cannot_open_another_teams_delivery_page(delivery, personas, client_for):
     assert client_for(personas.oscar).get("/evidence/teams/payments/").status_code == 403
 

@@ -193,6 +193,17 @@ def test_a_drift_that_finds_no_change_is_shown_as_information_with_nothing_to_re
         dismiss_signal(actor=personas.mo, signal=flat, reason="nothing there")
     flat.refresh_from_db()
     assert flat.status == Signal.Status.PENDING and flat.reviewed_by is None
+    # Rows stored before the flag existed are marked by the migration that added it, with the same rules.
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("brightline.insights.migrations.0003_signal_is_finding")
+    Signal.objects.update(is_finding=True)
+    migration.mark_non_findings(apps, None)
+    assert not Signal.objects.get(pk=flat.pk).is_finding and Signal.objects.get(pk=turned.pk).is_finding
+    assert set(Signal.objects.filter(is_finding=False).values_list("kind", flat=True)) <= {"sentiment_drift",
+                                                                                           "theme_summary"}
 
 
 @pytest.mark.browser
