@@ -15,6 +15,7 @@ from tests.demo_helpers import demo_transaction, reset_sequences
 
 TODAY = dt.date(2026, 11, 2)
 NOW = dt.datetime(2026, 11, 2, 12, tzinfo=dt.UTC)
+LOWER = NOW - dt.timedelta(days=182)  # the start of the previous window of the team delivery rollup
 
 
 def _edge_cases() -> None:
@@ -73,6 +74,59 @@ def _edge_cases() -> None:
                                first_commit_at=release.deployed_at - dt.timedelta(hours=5),
                                merged_at=release.deployed_at, merge_sha="e" * 40, updated_at=release.deployed_at)
     Service.objects.create(name="edge-empty", team=first.team)
+    _edges_of_the_rollup_window(second)
+
+
+def _edges_of_the_rollup_window(second) -> None:
+    """What the team delivery rollup's narrowed read of deployments (the two windows from ``LOWER`` on, with
+    the few earlier rows their figures need) must still get right: deployments at and next to the edges, a
+    failure before the read whose recovery lands inside it, links and remediations naming deployments from
+    before it, and a team whose only service deployed long before every window."""
+    from brightline.evidence.models import Deployment, Incident, Remediation, Service
+    from brightline.people.models import Team
+
+    edge = Service.objects.create(name="edge-edges", team=second.team, production_environments=["Production"])
+    moments = {"long-ago": LOWER - dt.timedelta(days=150), "failed-before": LOWER - dt.timedelta(hours=2),
+               "staging-before": LOWER - dt.timedelta(minutes=30), "before": LOWER - dt.timedelta(seconds=1),
+               "good-after": LOWER + dt.timedelta(hours=1), "middle": NOW - dt.timedelta(days=91),
+               "failed-inside": NOW - dt.timedelta(days=91, hours=1), "last": NOW - dt.timedelta(seconds=1),
+               "end": NOW}
+    made = {name: Deployment.objects.create(service=edge, environment="staging" if name.startswith("staging")
+                                            else " production ", sha=f"{index:040x}", deployed_at=moment,
+                                            source="edge", external_id=f"edges@{name}")
+            for index, (name, moment) in enumerate(moments.items(), start=1)}
+    Deployment.objects.create(service=edge, sha="1" * 40, deployed_at=LOWER + dt.timedelta(days=3),
+                              status=Deployment.Status.FAILURE, source="edge", external_id="edges@failed-run")
+    Deployment.objects.create(service=second, sha="2" * 40, deployed_at=LOWER, source="edge", external_id="edges@lower")
+    # inferred onto the deployment one second before the read, opened inside it, and onto the last deployment
+    # before the end and the one at the end (outside the window)
+    for name, opened in (("start", LOWER + dt.timedelta(minutes=30)), ("last", NOW - dt.timedelta(milliseconds=500)),
+                         ("end", NOW + dt.timedelta(hours=1))):
+        Incident.objects.create(service=edge, title="Inferred", severity="sev2", opened_at=opened,
+                                resolved_at=opened + dt.timedelta(hours=1), source="edge",
+                                external_id=f"edges-inferred-{name}")
+    # a failure before the read, recovered inside it
+    Incident.objects.create(service=edge, title="Spans the start", severity="sev2",
+                            opened_at=LOWER - dt.timedelta(hours=1), resolved_at=LOWER + dt.timedelta(hours=2),
+                            linked_deployment=made["failed-before"], source="edge", external_id="edges-spanning")
+    # a failure in the previous window fixed by the deployment that starts the current one; and remediations naming
+    # deployments from before the read, one shipped inside it, one with no deployment of its own
+    Remediation.objects.create(service=edge, kind=Remediation.Kind.HOTFIX, occurred_at=moments["middle"],
+                               failed_deployment=made["failed-inside"], remediation_deployment=made["middle"],
+                               source="edge", external_id="edges-hotfix")
+    Remediation.objects.create(service=edge, kind=Remediation.Kind.REVERT, occurred_at=LOWER + dt.timedelta(days=5),
+                               failed_deployment=made["long-ago"], source="edge", external_id="edges-old-revert")
+    Remediation.objects.create(service=edge, kind=Remediation.Kind.ROLLBACK, occurred_at=LOWER + dt.timedelta(days=6),
+                               failed_deployment=made["good-after"], remediation_deployment=made["long-ago"],
+                               source="edge", external_id="edges-fixed-before")
+    Remediation.objects.create(service=edge, kind=Remediation.Kind.ROLLBACK,
+                               occurred_at=LOWER + dt.timedelta(minutes=20), source="edge",
+                               external_id="edges-undeclared")
+    old_team = Team.objects.create(organisation=second.team.organisation, slug="edge-old-team", name="Edge old team")
+    old = Service.objects.create(name="edge-old", team=old_team)
+    for days in (400, 300):
+        Deployment.objects.create(service=old, sha=f"{days:040x}", deployed_at=LOWER - dt.timedelta(days=days),
+                                  source="edge", external_id=f"old@{days}")
 
 
 @pytest.fixture(scope="module")
@@ -120,6 +174,39 @@ def test_figures_read_for_the_window_equal_those_from_every_row(generated_org, d
     assert expected[first.name].lead_time_basis == "pull_requests"
     assert expected["edge-quiet"].deployments == 0 and expected["edge-quiet"].lead_time_basis == "pull_requests"
     assert expected[second.name].failed_deployments > 0
+
+
+def test_deployments_read_from_a_moment_on_give_the_dora_figures_from_every_row(generated_org, db):
+    from brightline.core.delivery import compute_dora_metrics, compute_dora_metrics_by_period
+    from brightline.evidence.models import Service
+    from brightline.evidence.tables import build_delivery_data
+
+    services = list(Service.objects.select_related("team"))
+    everything = build_delivery_data(services)
+    read = build_delivery_data(services, window=(LOWER, NOW), deployments_from=LOWER)
+    assert read.deployments.num_rows < 0.7 * everything.deployments.num_rows
+    windows = ((LOWER, NOW - dt.timedelta(days=91)), (NOW - dt.timedelta(days=91), NOW), (LOWER, NOW),
+               (LOWER, NOW + dt.timedelta(days=1)))
+    for start, end in windows:
+        for group_by in ("service", "team"):
+            assert compute_dora_metrics(read, start=start, end=end, group_by=group_by) == \
+                compute_dora_metrics(everything, start=start, end=end, group_by=group_by), (start, end, group_by)
+        assert compute_dora_metrics_by_period(read, start=start, end=end, period="month", group_by="team") == \
+            compute_dora_metrics_by_period(everything, start=start, end=end, period="month", group_by="team")
+    for start, end in WINDOWS:  # any window from the moment read on
+        narrowed = build_delivery_data(services, window=(start, end), deployments_from=start)
+        assert compute_dora_metrics(narrowed, start=start, end=end, group_by="team") == \
+            compute_dora_metrics(everything, start=start, end=end, group_by="team"), (start, end)
+    # The edge cases count: failures at the edges and one recovered across the start, a team with no deployment.
+    previous = compute_dora_metrics(everything, start=LOWER, end=NOW - dt.timedelta(days=91))
+    current = compute_dora_metrics(everything, start=NOW - dt.timedelta(days=91), end=NOW)
+    assert previous["edge-edges"].deployments == 2 and previous["edge-edges"].failed_deployments == 1
+    assert previous["edge-edges"].failed_deployment_recovery_hours.median == 1.0
+    assert current["edge-edges"].deployments == 2 and current["edge-edges"].failed_deployments == 1
+    assert current["edge-old"].deployments == 0 and "edge-old" in compute_dora_metrics(read, start=LOWER, end=NOW)
+    before = {row["deployment_id"] for row in everything.deployments.to_pylist()
+              if row["deployed_at"] < LOWER and row["service"] == "edge-edges"}
+    assert {row["deployment_id"] for row in read.deployments.to_pylist()} & before < before  # "staging-before"
 
 
 def test_team_delivery_rollup_equals_the_figures_from_every_row(generated_org, db):

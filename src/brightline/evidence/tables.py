@@ -6,9 +6,11 @@ Deployment ids are the database ids as strings, so attributions can be written b
 Given the window the figures are for, the changes (commits or pull requests: by far the largest table,
 one row per change over the whole history) are read for that window only: those deployed inside it (lead
 time), those an incident names as its root cause (attribution), and one row per service that stands for
-its other changes, with no sha and no times, so the basis of its lead time is still stated. Deployments,
-incidents and remediations stay whole: attribution and recovery look before and after the window. Every
-DORA and quality figure of a window inside the one read equals the figure computed from every row
+its other changes, with no sha and no times, so the basis of its lead time is still stated. Incidents and
+remediations stay whole: attribution and recovery look before and after the window. Deployments stay whole
+too, unless the caller asks only for DORA figures from a given moment on (``deployments_from``): then the
+ones from that moment and the few earlier rows those figures can depend on are read. Every DORA and quality
+figure of a window inside the one read equals the figure computed from every row
 (``tests/test_delivery_window.py`` checks it on generated organisations).
 """
 
@@ -18,7 +20,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 
 import pyarrow as pa
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, Max, OuterRef, Q, QuerySet
 
 from brightline.core.delivery import DeliveryData
 from brightline.evidence.models import (
@@ -120,12 +122,49 @@ def _services_with_commits(service_ids: list[int]) -> set[int]:
         repository=OuterRef("pk"), is_merge=False))).values_list("service_id", flat=True).distinct().order_by())
 
 
+_DEPLOYMENT_FIELDS = ("id", "service_id", "environment", "deployed_at", "sha", "version", "status")
+
+
+def _deployment_rows(by_id: dict[int, Service], only: Q, since: datetime | None) -> list[tuple]:
+    """Every deployment of the services, or with ``since``: those from ``since`` on (with no upper bound, so
+    attribution and recovery still find the later ones), and before it only the rows a figure from ``since``
+    on can depend on: each service's latest production deployment (an inferred attribution or an undeclared
+    remediation after ``since`` may land on it; it also keeps a service with no later deployment among the
+    groups), and the deployments incidents and remediations name, or that first shipped a root-cause commit
+    (a link to them must not fall through to a later deployment)."""
+    ids = list(by_id)
+    deployments = Deployment.objects.filter(only, service_id__in=ids)
+    if since is None:
+        return list(deployments.values_list(*_DEPLOYMENT_FIELDS))
+    rows = list(deployments.filter(deployed_at__gte=since).values_list(*_DEPLOYMENT_FIELDS))
+    earlier = deployments.filter(deployed_at__lt=since)
+    latest: dict[int, datetime] = {}
+    for service_id, environment, moment in earlier.filter(status=Deployment.Status.SUCCESS).values(
+            "service_id", "environment").annotate(last=Max("deployed_at")).values_list(
+            "service_id", "environment", "last").order_by():
+        if by_id[service_id].is_production(environment) and (service_id not in latest or moment > latest[service_id]):
+            latest[service_id] = moment
+    root_causes = _root_cause_shas(ids)
+    named = (Q(pk__in=Incident.objects.filter(service_id__in=ids).values("linked_deployment_id"))
+             | Q(pk__in=Remediation.objects.filter(service_id__in=ids).values("failed_deployment_id"))
+             | Q(pk__in=Remediation.objects.filter(service_id__in=ids).values("remediation_deployment_id"))
+             | Q(sha__in=root_causes)
+             | Q(deployed_at__in=CommitRecord.objects.filter(
+                 repository__service_id__in=ids, sha__in=root_causes, first_release__isnull=False)
+                 .values("first_release__deployed_at")))
+    # Rows of another service at the same moment come along; any true row more leaves the figures unchanged.
+    rows += earlier.filter(named | Q(deployed_at__in=sorted(set(latest.values())))).values_list(*_DEPLOYMENT_FIELDS)
+    return rows
+
+
 def build_delivery_data(services: Iterable[Service], *, window: Window | None = None,
-                        only: dict[str, Q] | None = None, changes_of: Iterable[int] | None = None
-                        ) -> DeliveryData:
+                        only: dict[str, Q] | None = None, changes_of: Iterable[int] | None = None,
+                        deployments_from: datetime | None = None) -> DeliveryData:
     """Deployments, changes, incidents, remediations and the service → team table for ``services``.
 
     ``window`` (start, end): the changes are read for figures of windows inside it only (see above).
+    ``deployments_from``: the deployments are read for DORA figures of windows from that moment on only
+    (see ``_deployment_rows``).
     ``only``: a further filter of the ``"deployments"``, ``"incidents"`` or ``"remediations"`` read;
     ``changes_of``: the ids of the services whose changes are read (all by default)."""
     services = list(services)
@@ -133,8 +172,7 @@ def build_delivery_data(services: Iterable[Service], *, window: Window | None = 
     ids = list(by_id)
     only = only or {}
 
-    deployment_rows = list(Deployment.objects.filter(only.get("deployments", Q()), service_id__in=ids).values_list(
-        "id", "service_id", "environment", "deployed_at", "sha", "version", "status"))
+    deployment_rows = _deployment_rows(by_id, only.get("deployments", Q()), deployments_from)
     production = {pk: {name.strip().lower() for name in service.production_environments}
                   for pk, service in by_id.items()}
     deployments = pa.table({

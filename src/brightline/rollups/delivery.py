@@ -59,8 +59,10 @@ def teams_delivery(teams: list[Team], now: dt.datetime) -> dict[int, dict[str, A
     services = list(Service.objects.filter(team_id__in=list(by_pk)).select_related("team"))
     end = now
     start = end - dt.timedelta(days=DELIVERY_WINDOW_DAYS)
-    # The changes of the two windows only: three years of each team's history stay in the database.
-    data = build_delivery_data(services, window=(start - dt.timedelta(days=DELIVERY_WINDOW_DAYS), end))
+    # The changes and deployments of the two windows only (with the few earlier deployments their figures can
+    # depend on): three years of each team's history stay in the database.
+    first = start - dt.timedelta(days=DELIVERY_WINDOW_DAYS)
+    data = build_delivery_data(services, window=(first, end), deployments_from=first)
     current = compute_dora_metrics(data, start=start, end=end, group_by="team")
     previous = compute_dora_metrics(data, start=start - dt.timedelta(days=DELIVERY_WINDOW_DAYS), end=start,
                                     group_by="team")
