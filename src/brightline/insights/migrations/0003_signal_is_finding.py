@@ -6,15 +6,18 @@ def mark_non_findings(apps, schema_editor):
     summary in which no theme recurs. Later runs set the flag themselves."""
     Signal = apps.get_model("insights", "Signal")
     Signal.objects.filter(enough_data=False).update(is_finding=False)
-    for signal in Signal.objects.filter(enough_data=True, kind__in=("sentiment_drift", "theme_summary")).only(
-            "kind", "detail"):
-        detail = signal.detail if isinstance(signal.detail, dict) else {}
-        if signal.kind == "sentiment_drift":
+    nothing_found: list[int] = []
+    for pk, kind, detail in Signal.objects.filter(enough_data=True, kind__in=("sentiment_drift", "theme_summary")
+                                                  ).values_list("pk", "kind", "detail").iterator(chunk_size=2000):
+        detail = detail if isinstance(detail, dict) else {}
+        if kind == "sentiment_drift":
             nothing = detail.get("trend") == "flat"
         else:
             nothing = not any(isinstance(row, dict) and row.get("enough_data") for row in detail.get("themes", []))
         if nothing:
-            Signal.objects.filter(pk=signal.pk).update(is_finding=False)
+            nothing_found.append(pk)
+    for start in range(0, len(nothing_found), 2000):  # one statement per thousands of signals, not one per signal
+        Signal.objects.filter(pk__in=nothing_found[start:start + 2000]).update(is_finding=False)
 
 
 class Migration(migrations.Migration):
