@@ -45,6 +45,7 @@ PROJECT_MODULES = {
     # request middleware and API helpers every app's views and routers use
     "security": "project", "storagefull": "project", "pagination": "project", "apierrors": "project",
     "webforms": "project",
+    "postgresql": "project",  # the database backend settings name (a faster timestamp loader)
     "templatetags": "project",
     "celery": "jobs",  # the Celery application runs the jobs app's jobs
     "access": "people",  # who may see whose record: a question about people, asked by every app above

@@ -24,7 +24,7 @@ def test_a_postgres_url_is_split_into_django_settings():
     url = env.parse_database_url("postgres://bl:p%40ss@db.internal:5433/brightline?sslmode=require",
                                  home=Path("/"))
     config = url.as_django()
-    assert config["ENGINE"] == "django.db.backends.postgresql"
+    assert config["ENGINE"] == "brightline.postgresql"
     assert (config["NAME"], config["USER"], config["PASSWORD"], config["HOST"], config["PORT"]) == (
         "brightline", "bl", "p@ss", "db.internal", "5433")
     assert config["OPTIONS"] == {"sslmode": "require"}

@@ -18,6 +18,8 @@ from django.core.exceptions import ImproperlyConfigured
 
 TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
 FALSE_WORDS = frozenset({"0", "false", "no", "off", ""})
+# Django's PostgreSQL backend with a faster timestamp loader (brightline/postgresql/base.py).
+POSTGRESQL_ENGINE = "brightline.postgresql"
 
 
 def _raw(name: str) -> str | None:
@@ -111,7 +113,7 @@ class DatabaseUrl:
 
     def as_django(self) -> dict[str, object]:
         config: dict[str, object] = {"ENGINE": self.engine, "NAME": self.name}
-        if self.engine == "django.db.backends.postgresql":
+        if self.engine == POSTGRESQL_ENGINE:
             config.update(USER=self.user, PASSWORD=self.password, HOST=self.host, PORT=self.port)
             config["OPTIONS"] = dict(self.options)
             config["CONN_MAX_AGE"] = 60
@@ -139,7 +141,7 @@ def parse_database_url(url: str, *, home: Path) -> DatabaseUrl:
         if not name:
             raise ImproperlyConfigured(f"DATABASE_URL {url!r} names no database")
         return DatabaseUrl(
-            engine="django.db.backends.postgresql",
+            engine=POSTGRESQL_ENGINE,
             name=name,
             user=unquote(parts.username or ""),
             password=unquote(parts.password or ""),

@@ -1,0 +1,1 @@
+"""Django's PostgreSQL backend with psycopg's compiled timestamp loader (see :mod:`.base`)."""
