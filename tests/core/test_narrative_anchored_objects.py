@@ -1,7 +1,8 @@
-"""What was made is named in more wordings (issue 16, item 2): an object anchored to what it acts on, a repair
-followed by the failure it removed as a participle, a result clause without "that", a trait word said of a thing
-or of code, and a claim of output that names its artefact outweighing the learned model. Generic output, a
-beneficiary or a place alone, and plain judgements of people stay flagged.
+"""What was made, and what changed, is read in more wordings (issue 16, item 2): an object anchored to what it
+acts on, a repair followed by the failure it removed as a participle, a result clause without "that", a trait
+word said of a thing or of code, a claim of output that names its artefact outweighing the learned model, a
+hedged result, a participle naming the object of a fix, and a before/after in words. Generic output, a
+beneficiary or a place alone, plain judgements of people and results claimed without a number stay flagged.
 
 These sentences were written for the tests; none comes from the independent evaluation set or from the
 development statements.
@@ -77,3 +78,22 @@ def test_a_claim_of_output_that_names_its_artefact_outweighs_the_model() -> None
     for text in ("Made significant improvements to the system.", "Huge impact on the business.",
                  "Her work was really impressive overall."):
         assert flags(text, "feedback") & WEAK
+
+
+@pytest.mark.parametrize("text", [
+    "Wheels are not built for the new interpreter yet, so start-up may be slower there.",
+    "Fixed ``KeyError`` exceptions raised during a crash report upload.",
+    "Pages to the on-call engineer dropped from about ten a week to two.",
+])
+def test_a_hedged_result_a_participle_naming_the_object_or_a_change_in_words_is_not_unquantified(text: str) -> None:
+    assert "unquantified_result" not in flags(text, "feedback")
+
+
+@pytest.mark.parametrize("text", [
+    "In May we reduced checkout latency.",
+    "The errors reduced after the fix.",
+    "Shipped a faster checkout flow.",
+    "Made the build faster.",
+])
+def test_a_result_claimed_without_a_number_is_still_unquantified(text: str) -> None:
+    assert "unquantified_result" in flags(text)

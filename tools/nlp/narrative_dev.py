@@ -90,7 +90,8 @@ def click_statements() -> list[tuple[str, str]]:
         commit_ref, path = where.split(":", 1)
         commit = commit_ref.split("@", 1)[1]
         if (commit, path) not in texts:
-            shown = subprocess.run(["git", "-C", str(MIRROR_DIR / "pallets+click" / "repo"), "show", f"{commit}:{path}"],
+            repo = MIRROR_DIR / "pallets+click" / "repo"
+            shown = subprocess.run(["git", "-C", str(repo), "show", f"{commit}:{path}"],
                                    capture_output=True, text=True, check=True).stdout
             texts[(commit, path)] = dict(parse_changelog(shown, myst=True))
         result.append((row["label"], texts[(commit, path)][int(line)]))
@@ -99,6 +100,19 @@ def click_statements() -> list[tuple[str, str]]:
 
 def _describe(report: checks.NarrativeReport) -> str:
     return "; ".join(f"{flag.flag_id}: {', '.join(span.text for span in flag.spans[:3])}" for flag in report.flags)
+
+
+def _tally(bucket: Counter[str], listed: list[tuple[str, str, str, str]], source: str, label: str, text: str) -> None:
+    """Check one labelled statement, count it in ``bucket`` and list it when the check and the label disagree."""
+    report = checks.check_text(text, kind="feedback")
+    weak = label != "specific"
+    bucket["weak" if weak else "specific"] += 1
+    if report.flags:
+        bucket["weak flagged" if weak else "specific flagged"] += 1
+    if not weak:
+        bucket.update(f"specific by {flag_id}" for flag_id in report.flag_ids)
+    if (not weak and report.flags) or (weak and not report.flags):
+        listed.append((source, "flagged" if report.flags else "missed", text, _describe(report)))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -112,20 +126,10 @@ def main(argv: list[str] | None = None) -> int:
     checks.score_statements = _scorer(oof, threshold)  # type: ignore[assignment]
     print(f"model threshold {threshold:.2f} (out-of-fold scores for the training statements)")
     counts: dict[str, Counter[str]] = defaultdict(Counter)
-    listed = []
+    listed: list[tuple[str, str, str, str]] = []
     for example in examples:
-        if example.source == "cr":
-            continue
-        report = checks.check_text(example.text, kind="feedback")
-        weak = example.label != "specific"
-        bucket = counts[example.source]
-        bucket["weak" if weak else "specific"] += 1
-        if report.flags:
-            bucket["weak flagged" if weak else "specific flagged"] += 1
-        if not weak:
-            bucket.update(f"specific by {flag_id}" for flag_id in report.flag_ids)
-        if (not weak and report.flags) or (weak and not report.flags):
-            listed.append((example.source, "flagged" if report.flags else "missed", example.text, _describe(report)))
+        if example.source != "cr":
+            _tally(counts[example.source], listed, example.source, example.label, example.text)
     with (EVAL_DIR / "narrative_pool.csv").open(newline="", encoding="utf-8") as handle:
         pooled = {row["ref"] for row in csv.DictReader(handle)}
     for entry in changelog_entries():
@@ -140,16 +144,7 @@ def main(argv: list[str] | None = None) -> int:
             listed.append(("changelog", "flagged", entry.text, _describe(report)))
     if CLICK_LABELS.exists():
         for label, text in click_statements():
-            report = checks.check_text(text, kind="feedback")
-            weak = label in {"vague", "character"}
-            bucket = counts["click (labelled)"]
-            bucket["weak" if weak else "specific"] += 1
-            if report.flags:
-                bucket["weak flagged" if weak else "specific flagged"] += 1
-            if not weak:
-                bucket.update(f"specific by {flag_id}" for flag_id in report.flag_ids)
-            if (not weak and report.flags) or (weak and not report.flags):
-                listed.append(("click", "flagged" if report.flags else "missed", text, _describe(report)))
+            _tally(counts["click (labelled)"], listed, "click", label, text)
     for source, bucket in sorted(counts.items()):
         recall = bucket["weak flagged"] / bucket["weak"] if bucket["weak"] else None
         share = bucket["specific flagged"] / bucket["specific"] if bucket["specific"] else None

@@ -247,9 +247,15 @@ def _is_asserted(text: str, match: PhraseMatch) -> bool:
     """A match is asserted unless negated, preceded by a modal or goal word, or the sentence hedges."""
     if load_phrase_set("context", "hedges").search(text):
         return False
-    if load_phrase_set("context", "modal_markers").search(text[: match.start]):
+    if load_phrase_set("context", "modal_markers").search(text[: match.start]) or _MAY.search(text[: match.start]):
         return False
     return not _is_negated(text, match)
+
+
+# The modal "may" ("performance may be slower", "some resolutions may resolve slower"): lower-case and followed by a
+# verb-like word, so the month ("in May we cut …", "since May") is not read as one.
+_MAY = re.compile(r"(?<!\bin )(?<!\bsince )(?<!\buntil )(?<!\bof )(?<!\bby )\bmay\s+(?:not\s+|also\s+|still\s+)?"
+                  r"(?:be|have|become|get|take|need|see|resolve|run|fail|cause|result|lead|affect|feel|seem|[a-z]+e)\b")
 
 
 def _claims(masked: str) -> tuple[list[PhraseMatch], list[PhraseMatch]]:
@@ -346,6 +352,7 @@ _MEASURE_OF = re.compile(
 # "Fixed settings not being saved".
 _FAILURE_PARTICIPLE = re.compile(r"^\s+(?:[\w'\-]+\s+){1,4}?(?:being|getting|not|no\s+longer)\s+[a-z]+", re.IGNORECASE)
 _REPAIR_VERB = re.compile(r"(?:fix(?:ed)?|resolved|corrected|repaired|patched)", re.IGNORECASE)
+_REPAIR_WORD = re.compile(r"\b(?:fix(?:es|ed)?|resolved?|corrected?|repaired?|patched?)\b", re.IGNORECASE)
 _DETERMINERS = frozenset(
     re.findall(
         r"\S+",
@@ -376,6 +383,8 @@ _SUBORDINATE_SUBJECT = re.compile(
     r"(the|a|an|this|that|its|their|his|her|our|my|your|[A-Za-z]+)\b[^,;:]*$",
     re.IGNORECASE,
 )
+_NOT_NOUNS = frozenset({"was", "is", "has", "does", "as", "this", "its", "his", "hers", "ours", "yours", "theirs",
+                        "thus", "always", "perhaps", "us", "yes", "less", "unless", "whereas"})
 _PERSON_SUBJECTS = frozenset({"i", "we", "he", "she", "they", "you"})
 _VERSION_RANGE_BEFORE = re.compile(r"\d\s+(?:and|or)\s+$")
 # Words that may follow a trait word when it is said of a person: function words, people, manner.
@@ -536,12 +545,31 @@ def _unquantified_result(masked: str) -> list[PhraseMatch]:
             *load_phrase_set("results", "comparatives").find(masked),
         )
         if _is_asserted(masked, m) and not _VERSION_RANGE_BEFORE.search(masked[: m.start])
+        and not _describes_a_noun(masked, m)
     ]
-    speed = [m for m in load_phrase_set("results", "speed_comparatives").find(masked) if _is_asserted(masked, m)]
+    speed = [
+        m for m in load_phrase_set("results", "speed_comparatives").find(masked)
+        if _is_asserted(masked, m) and not _describes_a_noun(masked, m)
+    ]
     is_result_claim = bool(speed) or (bool(results) and load_phrase_set("results", "metrics").search(masked))
     if is_result_claim and not _has_result_quantity(masked):
         return sorted([*results, *speed], key=lambda m: m.start)
     return []
+
+
+def _describes_a_noun(masked: str, match: PhraseMatch) -> bool:
+    """A participle right after the object of a repair or claim and before a preposition ("Fix ``ProtocolError``
+    exceptions raised after an incomplete download"): it says which things were fixed or made, not that a result
+    changed. "The errors reduced after the fix" (no claim verb before the noun) is still a result claim."""
+    if not match.text.lower().endswith("ed") or not re.match(r"\s+(?:after|when|while|during|by|in|from)\b",
+                                                              masked[match.end :]):
+        return False
+    clause = re.split(r"[,;:]", masked[: match.start])[-1]
+    noun = re.search(r"\b([a-z]+s)\s+$", clause)
+    if not noun or noun.group(1) in _NOT_NOUNS:
+        return False
+    before_noun = clause[: noun.start()]
+    return bool(_REPAIR_WORD.search(before_noun) or load_phrase_set("claims", "output_verbs").find(before_noun))
 
 
 def _mask_code(masked: str) -> str:
