@@ -97,3 +97,21 @@ def test_a_hedged_result_a_participle_naming_the_object_or_a_change_in_words_is_
 ])
 def test_a_result_claimed_without_a_number_is_still_unquantified(text: str) -> None:
     assert "unquantified_result" in flags(text)
+
+
+@pytest.mark.parametrize("text", [
+    "Wrote a migration plan for the ledger split.",
+    "Built a replay tool for our event store.",
+    "Added a fallback for Safari's storage limits.",
+])
+def test_an_object_made_for_a_named_thing_is_a_named_artefact(text: str) -> None:
+    assert "output_without_outcome" not in flags(text)
+
+
+@pytest.mark.parametrize("text", [
+    "Built a dashboard for the finance team.",
+    "Wrote a checklist for our new hires.",
+    "Built a cache for pricing.",
+])
+def test_an_object_made_for_people_or_for_an_unnamed_thing_names_no_artefact(text: str) -> None:
+    assert "output_without_outcome" in flags(text)

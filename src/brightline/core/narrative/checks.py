@@ -343,6 +343,25 @@ _ANCHORED_OBJECT = re.compile(
     r"[a-z]+(?<!ing)\b)",
     re.IGNORECASE,
 )
+# "… for the/our/Chrome's …": what the object was made for, named (read by :func:`_is_anchored`).
+_MADE_FOR_A_THING = re.compile(
+    r"^\s+(?:(?:up|out|over|on|in|off)\s+)?(?:(?!(?:and|or|but|then|which|who|that|to|for|in|on|at|with|from)\b)"
+    r"[\w'\-]+\s+){1,4}?for\s+(?:(?:the|this|that|these|those|our|its|their|his|her|my|your)\s+|[\w\-]+'s\s+)",
+    re.IGNORECASE,
+)
+_NP_BREAKS = frozenset(
+    re.findall(r"\S+", "and or but so in on at to with from by that which who when whenever before after during across "
+                      "into onto via while because since until if")
+)
+# The people a thing can be made for: who benefits is not what was made.
+_PEOPLE = frozenset(
+    re.findall(
+        r"\S+",
+        "team squad people person user customer client engineer developer staff colleague member hire analyst manager "
+        "employee department org organisation organization group partner stakeholder intern reader everyone everybody "
+        "leadership newcomer recruit student audience company business",
+    )
+)
 _MEASURE_OF = re.compile(
     r"\b(?:bunch|lot|lots|number|couple|handful|few|some|many|most|all|several|rest|part|parts|set|series|range|"
     r"variety|host|ton|tons|kind|sort|type|pile|plenty|each|one|any)\s+of\s*$",
@@ -447,11 +466,22 @@ def _names_what_was_made(masked: str) -> bool:
 
 
 def _is_anchored(clause: str) -> bool:
-    """The object is anchored to what it acts on or belongs to (see ``_ANCHORED_OBJECT``), not a measure of things."""
+    """The object is anchored to what it acts on or belongs to (see ``_ANCHORED_OBJECT``), not a measure of things;
+    or it is made for a named thing ("a design doc for the search rewrite", "backups for the reporting database",
+    "a workaround for Chrome's cookies"), not for people ("a dashboard for the support team")."""
     found = _ANCHORED_OBJECT.match(clause)
-    if not found:
+    if found:
+        return not _MEASURE_OF.search(clause[: found.start("anchor")] + "of")
+    made_for = _MADE_FOR_A_THING.match(clause)
+    if not made_for:
         return False
-    return not _MEASURE_OF.search(clause[: found.start("anchor")] + "of")
+    words = []
+    for word in re.findall(r"[\w'\-]+|[^\w\s]", clause[made_for.end() :]):
+        if not re.match(r"[\w']", word) or word.lower() in _NP_BREAKS or len(words) == 4:
+            break
+        words.append(word.lower())
+    head = re.sub(r"'s$", "", words[-1]) if words else ""
+    return bool(head) and head not in _PEOPLE and head.rstrip("s") not in _PEOPLE
 
 
 def _names_its_purpose(clause: str) -> bool:
