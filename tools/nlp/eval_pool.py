@@ -95,24 +95,31 @@ def perf_sentences() -> Iterator[PoolItem]:
 
 def changelog_entries() -> Iterator[PoolItem]:
     for name, folder, commit, path in CHANGELOGS:
-        text = _git_show(folder, commit, path)
-        lines = text.splitlines()
-        index = 0
-        while index < len(lines):
-            line = lines[index]
-            if re.match(r"^\s*[-*]\s+\S", line):
-                start = index
-                parts = [re.sub(r"^\s*[-*]\s+", "", line).strip()]
+        for line, entry in parse_changelog(_git_show(folder, commit, path)):
+            yield PoolItem("", "changelog", f"{name}@{commit[:12]}:{path}:{line}", entry)
+
+
+def parse_changelog(text: str, *, myst: bool = False) -> Iterator[tuple[int, str]]:
+    """``(first line, entry)`` for every bulleted entry of 30 to 300 characters, issue and PR references removed
+    (``:pr:`12``` and, with ``myst``, the Markdown form ``{pr}`12```)."""
+    roles = r"(:(pr|issue|ghsa):|\{(pr|issue|ghsa)\})" if myst else r":(pr|issue|ghsa):"
+    lines = text.splitlines()
+    index = 0
+    while index < len(lines):
+        line = lines[index]
+        if re.match(r"^\s*[-*]\s+\S", line):
+            start = index
+            parts = [re.sub(r"^\s*[-*]\s+", "", line).strip()]
+            index += 1
+            while index < len(lines) and lines[index].startswith("  ") and lines[index].strip():
+                parts.append(lines[index].strip())
                 index += 1
-                while index < len(lines) and lines[index].startswith("  ") and lines[index].strip():
-                    parts.append(lines[index].strip())
-                    index += 1
-                entry = " ".join(parts)
-                entry = re.sub(r"\s*(:(pr|issue|ghsa):`[^`]*`|\(`#\d+ <[^>]*>`_\)|\(#\d+\))\s*", " ", entry).strip()
-                if 30 <= len(entry) <= 300 and "``" not in entry[:3]:
-                    yield PoolItem("", "changelog", f"{name}@{commit[:12]}:{path}:{start + 1}", entry)
-            else:
-                index += 1
+            entry = " ".join(parts)
+            entry = re.sub(rf"\s*({roles}`[^`]*`|\(`#\d+ <[^>]*>`_\)|\(#\d+\))\s*", " ", entry).strip()
+            if 30 <= len(entry) <= 300 and "``" not in entry[:3]:
+                yield start + 1, entry
+        else:
+            index += 1
 
 
 def _git_show(folder: str, commit: str, path: str) -> str:

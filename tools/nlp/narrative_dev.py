@@ -12,7 +12,10 @@ Development data only, never the independent evaluation set:
   ``kind="feedback"``, any flag) then runs with those scores;
 * the change-log entries of pallets/flask, psf/black and pypa/pip at the evaluation set's commits that the
   evaluation pool (``tools/nlp/eval/narrative_pool.csv``) does **not** draw (about 2,700, unlabelled: nearly all
-  describe one concrete change, so their flag rate approximates the share of specific entries flagged).
+  describe one concrete change, so their flag rate approximates the share of specific entries flagged);
+* 80 change-log entries of pallets/click (``narrative_train/click_changelog_labels.csv``, added 2026-12-07: a fixed
+  hash-ordered sample of its ``CHANGES.md``, labelled from task 2 of ``tools/nlp/eval/GUIDE.md`` before the checks
+  were run on them; a project no evaluation pool draws from), read from a local clone at the labelled commit.
 
 It prints recall on vague + character and the share of specific statements flagged per source, which flag
 fires on the specific ones, and with ``--list`` the flagged specific statements (and missed weak ones) with
@@ -24,6 +27,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import subprocess
 import sys
 from collections import Counter, defaultdict
 from pathlib import Path
@@ -33,7 +37,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import train_narrative as training  # noqa: E402
-from eval_pool import EVAL_DIR, changelog_entries  # noqa: E402
+from eval_pool import EVAL_DIR, MIRROR_DIR, changelog_entries, parse_changelog  # noqa: E402
 
 from brightline.core.narrative import checks  # noqa: E402
 from brightline.core.narrative.citations import mask_citations  # noqa: E402
@@ -72,13 +76,48 @@ def _scorer(oof: dict[str, list[float]], threshold: float):  # type: ignore[no-u
     return score
 
 
+CLICK_LABELS = Path(__file__).resolve().parent / "narrative_train" / "click_changelog_labels.csv"
+
+
+def click_statements() -> list[tuple[str, str]]:
+    """``(label, text)`` of the labelled pallets/click change-log entries (refs ``repo@commit:path:line``)."""
+    with CLICK_LABELS.open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    texts: dict[tuple[str, str], dict[int, str]] = {}
+    result = []
+    for row in rows:
+        where, line = row["ref"].rsplit(":", 1)
+        commit_ref, path = where.split(":", 1)
+        commit = commit_ref.split("@", 1)[1]
+        if (commit, path) not in texts:
+            repo = MIRROR_DIR / "pallets+click" / "repo"
+            shown = subprocess.run(["git", "-C", str(repo), "show", f"{commit}:{path}"],
+                                   capture_output=True, text=True, check=True).stdout
+            texts[(commit, path)] = dict(parse_changelog(shown, myst=True))
+        result.append((row["label"], texts[(commit, path)][int(line)]))
+    return result
+
+
 def _describe(report: checks.NarrativeReport) -> str:
     return "; ".join(f"{flag.flag_id}: {', '.join(span.text for span in flag.spans[:3])}" for flag in report.flags)
 
 
+def _tally(bucket: Counter[str], listed: list[tuple[str, str, str, str]], source: str, label: str, text: str) -> None:
+    """Check one labelled statement, count it in ``bucket`` and list it when the check and the label disagree."""
+    report = checks.check_text(text, kind="feedback")
+    weak = label != "specific"
+    bucket["weak" if weak else "specific"] += 1
+    if report.flags:
+        bucket["weak flagged" if weak else "specific flagged"] += 1
+    if not weak:
+        bucket.update(f"specific by {flag_id}" for flag_id in report.flag_ids)
+    if (not weak and report.flags) or (weak and not report.flags):
+        listed.append((source, "flagged" if report.flags else "missed", text, _describe(report)))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--list", choices=["perf", "own", "own_review", "fixture", "changelog", "all"])
+    parser.add_argument("--list", choices=["perf", "own", "own_review", "fixture", "changelog", "click", "all"])
     parser.add_argument("--threshold", type=float, help="the model's flag threshold (default: the training choice)")
     args = parser.parse_args(argv)
     examples, probabilities, threshold = out_of_fold_scores()
@@ -87,20 +126,10 @@ def main(argv: list[str] | None = None) -> int:
     checks.score_statements = _scorer(oof, threshold)  # type: ignore[assignment]
     print(f"model threshold {threshold:.2f} (out-of-fold scores for the training statements)")
     counts: dict[str, Counter[str]] = defaultdict(Counter)
-    listed = []
+    listed: list[tuple[str, str, str, str]] = []
     for example in examples:
-        if example.source == "cr":
-            continue
-        report = checks.check_text(example.text, kind="feedback")
-        weak = example.label != "specific"
-        bucket = counts[example.source]
-        bucket["weak" if weak else "specific"] += 1
-        if report.flags:
-            bucket["weak flagged" if weak else "specific flagged"] += 1
-        if not weak:
-            bucket.update(f"specific by {flag_id}" for flag_id in report.flag_ids)
-        if (not weak and report.flags) or (weak and not report.flags):
-            listed.append((example.source, "flagged" if report.flags else "missed", example.text, _describe(report)))
+        if example.source != "cr":
+            _tally(counts[example.source], listed, example.source, example.label, example.text)
     with (EVAL_DIR / "narrative_pool.csv").open(newline="", encoding="utf-8") as handle:
         pooled = {row["ref"] for row in csv.DictReader(handle)}
     for entry in changelog_entries():
@@ -113,6 +142,9 @@ def main(argv: list[str] | None = None) -> int:
             bucket["specific flagged"] += 1
             bucket.update(f"specific by {flag_id}" for flag_id in report.flag_ids)
             listed.append(("changelog", "flagged", entry.text, _describe(report)))
+    if CLICK_LABELS.exists():
+        for label, text in click_statements():
+            _tally(counts["click (labelled)"], listed, "click", label, text)
     for source, bucket in sorted(counts.items()):
         recall = bucket["weak flagged"] / bucket["weak"] if bucket["weak"] else None
         share = bucket["specific flagged"] / bucket["specific"] if bucket["specific"] else None

@@ -247,9 +247,15 @@ def _is_asserted(text: str, match: PhraseMatch) -> bool:
     """A match is asserted unless negated, preceded by a modal or goal word, or the sentence hedges."""
     if load_phrase_set("context", "hedges").search(text):
         return False
-    if load_phrase_set("context", "modal_markers").search(text[: match.start]):
+    if load_phrase_set("context", "modal_markers").search(text[: match.start]) or _MAY.search(text[: match.start]):
         return False
     return not _is_negated(text, match)
+
+
+# The modal "may" ("performance may be slower", "some resolutions may resolve slower"): lower-case and followed by a
+# verb-like word, so the month ("in May we cut …", "since May") is not read as one.
+_MAY = re.compile(r"(?<!\bin )(?<!\bsince )(?<!\buntil )(?<!\bof )(?<!\bby )\bmay\s+(?:not\s+|also\s+|still\s+)?"
+                  r"(?:be|have|become|get|take|need|see|resolve|run|fail|cause|result|lead|affect|feel|seem|[a-z]+e)\b")
 
 
 def _claims(masked: str) -> tuple[list[PhraseMatch], list[PhraseMatch]]:
@@ -315,7 +321,57 @@ _CODE = re.compile(r"`[^`]+`|(?<![\w-])--?[a-z][\w-]*|\b[A-Za-z]\w*(?:[_./][A-Za
 _CLAUSE_END = re.compile(r"[.;:](?=\s|$)|[;:]")
 _FAILURE_CONDITION = re.compile(r"\b(?:when|whenever|where|which|that|if|while|causing|caused)\b", re.IGNORECASE)
 _PURPOSE = re.compile(r"\b(?:so that|in order to|so as to)\b", re.IGNORECASE)
+# A result clause without "that": "so swaps are visible to everyone", "so on-call engineers can see it" ("so" and
+# a subject of up to three words, then a finite or modal verb; not "so much", "so far", "so many").
+_RESULT_CLAUSE = re.compile(
+    r"\bso\s+(?!(?:much|many|far|long|well|that|as|too|very|often|quickly|few|little)\b)(?:[\w'\-]+\s+){1,3}?"
+    r"(?:can|could|may|might|are|is|was|were|no\s+longer|now|get|gets|got|stay|stays|do|does|don't|doesn't|"
+    r"never|have|has|need|needs|no\s+one|nobody)\b",
+    re.IGNORECASE,
+)
+# The object of a claim anchored to what it acts on (issue 16: a named artefact in any wording): "a prototype of the
+# recommendation widget", "an example of defining multiple values", "a search filter by date range", "parentheses
+# around long tuples", "a bridge between the two queues". Not a measure of things ("a bunch of features", "a few
+# of the bugs"), a beneficiary or a place ("a dashboard for the support team", "dark mode to the customer portal":
+# they say who gets it or where it went, not what it is), nor a means ("by hand", "by pairing").
+_ANCHORED_OBJECT = re.compile(
+    r"^\s+(?:(?:up|out|over|on|in|off)\s+)?(?:(?!(?:and|or|but|then|which|who|that|to|for|in|on|at|with|from)\b)"
+    r"[\w'\-]+\s+){1,4}?"
+    r"(?P<anchor>of\s+(?:(?:the|this|that|these|those|our|my|his|her|their|its|your)\s+[A-Za-z]|[a-z]+ing\b)|"
+    r"(?:around|between|against|about|via|per)\s+(?!(?:it|them|this|that|everything|anything|nothing)\b)[A-Za-z]|"
+    r"by\s+(?!(?:hand|myself|himself|herself|themselves|ourselves|yourself|itself|me|him|her|them|us|the|a|an)\b)"
+    r"[a-z]+(?<!ing)\b)",
+    re.IGNORECASE,
+)
+# "… for the/our/Chrome's …": what the object was made for, named (read by :func:`_is_anchored`).
+_MADE_FOR_A_THING = re.compile(
+    r"^\s+(?:(?:up|out|over|on|in|off)\s+)?(?:(?!(?:and|or|but|then|which|who|that|to|for|in|on|at|with|from)\b)"
+    r"[\w'\-]+\s+){1,4}?for\s+(?:(?:the|this|that|these|those|our|its|their|his|her|my|your)\s+|[\w\-]+'s\s+)",
+    re.IGNORECASE,
+)
+_NP_BREAKS = frozenset(
+    re.findall(r"\S+", "and or but so in on at to with from by that which who when whenever before after during across "
+                      "into onto via while because since until if")
+)
+# The people a thing can be made for: who benefits is not what was made.
+_PEOPLE = frozenset(
+    re.findall(
+        r"\S+",
+        "team squad people person user customer client engineer developer staff colleague member hire analyst manager "
+        "employee department org organisation organization group partner stakeholder intern reader everyone everybody "
+        "leadership newcomer recruit student audience company business",
+    )
+)
+_MEASURE_OF = re.compile(
+    r"\b(?:bunch|lot|lots|number|couple|handful|few|some|many|most|all|several|rest|part|parts|set|series|range|"
+    r"variety|host|ton|tons|kind|sort|type|pile|plenty|each|one|any)\s+of\s*$",
+    re.IGNORECASE,
+)
+# A repair whose object is followed by the failure it removed, as a participle: "Fixed git revisions being ignored",
+# "Fixed settings not being saved".
+_FAILURE_PARTICIPLE = re.compile(r"^\s+(?:[\w'\-]+\s+){1,4}?(?:being|getting|not|no\s+longer)\s+[a-z]+", re.IGNORECASE)
 _REPAIR_VERB = re.compile(r"(?:fix(?:ed)?|resolved|corrected|repaired|patched)", re.IGNORECASE)
+_REPAIR_WORD = re.compile(r"\b(?:fix(?:es|ed)?|resolved?|corrected?|repaired?|patched?)\b", re.IGNORECASE)
 _DETERMINERS = frozenset(
     re.findall(
         r"\S+",
@@ -346,6 +402,8 @@ _SUBORDINATE_SUBJECT = re.compile(
     r"(the|a|an|this|that|its|their|his|her|our|my|your|[A-Za-z]+)\b[^,;:]*$",
     re.IGNORECASE,
 )
+_NOT_NOUNS = frozenset({"was", "is", "has", "does", "as", "this", "its", "his", "hers", "ours", "yours", "theirs",
+                        "thus", "always", "perhaps", "us", "yes", "less", "unless", "whereas"})
 _PERSON_SUBJECTS = frozenset({"i", "we", "he", "she", "they", "you"})
 _VERSION_RANGE_BEFORE = re.compile(r"\d\s+(?:and|or)\s+$")
 # Words that may follow a trait word when it is said of a person: function words, people, manner.
@@ -359,6 +417,14 @@ _TRAIT_FOLLOWERS = frozenset(
     "workers individual individuals personality character behaviour behavior behaviours behaviors demeanor demeanour "
     "manner tone attitude attitudes nature streak side approach style presence voice one type sort kind",
     )
+)
+_INTENSIFIERS = frozenset({"super", "very", "ultra", "over", "overly", "self", "hyper", "extra", "really", "too",
+                           "not", "un", "non", "ever", "always", "so", "all"})
+# "it is", "this was", "which is rather": the subject of the trait word is a thing, not a person.
+_THING_SUBJECT = re.compile(
+    r"\b(?:it|this|which)\s+(?:is|was|seems|looks|remains|becomes|became)\s+(?:[a-z]+ly\s+|(?:too|very|rather|"
+    r"quite|so|not|also)\s+)?$",
+    re.IGNORECASE,
 )
 _NAME_LIKE = re.compile(r"`[^`]+`|\"[^\"]+\"|(?<![\w-])--?[a-z][\w-]+|\b\w+[_./]\w+|\b[A-Z][A-Za-z0-9]+\b|\d")
 
@@ -386,7 +452,36 @@ def _names_artefact(masked: str, outputs: list[PhraseMatch]) -> bool:
         clause = _clause_after(masked, output.end)
         if _NAMED_OBJECT.match(clause) or _NAME_LIKE.search(clause) or _names_its_purpose(clause):
             return True
+        if _is_anchored(clause):
+            return True
     return False
+
+
+def _names_what_was_made(masked: str) -> bool:
+    """An asserted claim of having made something that names what it made ("Added support for Google App Engine",
+    "Built a prototype of the recommendation widget"): a statement about concrete work, so the learned model's
+    vague or character reading of its words yields, as it does to strong evidence."""
+    outputs, _ = _claims(masked)
+    return bool(outputs) and _names_artefact(masked, outputs)
+
+
+def _is_anchored(clause: str) -> bool:
+    """The object is anchored to what it acts on or belongs to (see ``_ANCHORED_OBJECT``), not a measure of things;
+    or it is made for a named thing ("a design doc for the search rewrite", "backups for the reporting database",
+    "a workaround for Chrome's cookies"), not for people ("a dashboard for the support team")."""
+    found = _ANCHORED_OBJECT.match(clause)
+    if found:
+        return not _MEASURE_OF.search(clause[: found.start("anchor")] + "of")
+    made_for = _MADE_FOR_A_THING.match(clause)
+    if not made_for:
+        return False
+    words = []
+    for word in re.findall(r"[\w'\-]+|[^\w\s]", clause[made_for.end() :]):
+        if not re.match(r"[\w']", word) or word.lower() in _NP_BREAKS or len(words) == 4:
+            break
+        words.append(word.lower())
+    head = re.sub(r"'s$", "", words[-1]) if words else ""
+    return bool(head) and head not in _PEOPLE and head.rstrip("s") not in _PEOPLE
 
 
 def _names_its_purpose(clause: str) -> bool:
@@ -403,12 +498,14 @@ def _states_purpose_or_repair(masked: str, outputs: list[PhraseMatch]) -> bool:
     """A purpose clause ("so that", "in order to") states the intended change; a repair verb followed by a
     description of the failure it removed ("fixed a crash when the list is empty") states the change itself: that
     failure is gone. "Fixed several bugs" describes no failure and stays flagged."""
-    if _PURPOSE.search(masked):
+    if _PURPOSE.search(masked) or any(_RESULT_CLAUSE.search(masked, output.end) for output in outputs):
         return True
     for output in outputs:
         if not _REPAIR_VERB.fullmatch(output.text):
             continue
         clause = _clause_after(masked, output.end)
+        if _FAILURE_PARTICIPLE.match(clause):
+            return True
         # The failure may also come first, in the passive: "A crash when the list is empty has been fixed."
         if len(_WORD.findall(clause)) >= 5 or _FAILURE_CONDITION.search(masked):
             return True
@@ -478,12 +575,31 @@ def _unquantified_result(masked: str) -> list[PhraseMatch]:
             *load_phrase_set("results", "comparatives").find(masked),
         )
         if _is_asserted(masked, m) and not _VERSION_RANGE_BEFORE.search(masked[: m.start])
+        and not _describes_a_noun(masked, m)
     ]
-    speed = [m for m in load_phrase_set("results", "speed_comparatives").find(masked) if _is_asserted(masked, m)]
+    speed = [
+        m for m in load_phrase_set("results", "speed_comparatives").find(masked)
+        if _is_asserted(masked, m) and not _describes_a_noun(masked, m)
+    ]
     is_result_claim = bool(speed) or (bool(results) and load_phrase_set("results", "metrics").search(masked))
     if is_result_claim and not _has_result_quantity(masked):
         return sorted([*results, *speed], key=lambda m: m.start)
     return []
+
+
+def _describes_a_noun(masked: str, match: PhraseMatch) -> bool:
+    """A participle right after the object of a repair or claim and before a preposition ("Fix ``ProtocolError``
+    exceptions raised after an incomplete download"): it says which things were fixed or made, not that a result
+    changed. "The errors reduced after the fix" (no claim verb before the noun) is still a result claim."""
+    if not match.text.lower().endswith("ed") or not re.match(r"\s+(?:after|when|while|during|by|in|from)\b",
+                                                              masked[match.end :]):
+        return False
+    clause = re.split(r"[,;:]", masked[: match.start])[-1]
+    noun = re.search(r"\b([a-z]+s)\s+$", clause)
+    if not noun or noun.group(1) in _NOT_NOUNS:
+        return False
+    before_noun = clause[: noun.start()]
+    return bool(_REPAIR_WORD.search(before_noun) or load_phrase_set("claims", "output_verbs").find(before_noun))
 
 
 def _mask_code(masked: str) -> str:
@@ -500,11 +616,21 @@ def _is_acknowledgement(masked: str) -> bool:
     return bool(rest) and all(word[0].isupper() or word.lower() in _CREDIT_GLUE for word in rest)
 
 
-def _describes_a_thing(masked: str, match: PhraseMatch) -> bool:
+def _describes_a_thing(masked: str, match: PhraseMatch, original: str | None = None) -> bool:
     """A trait word used as an adjective on a thing ("lazy loading", "an insecure index", "soft-keyword"), not on a
-    person: the next word is a lower-case content word that names neither a person nor a manner."""
+    person: the next word is a lower-case content word that names neither a person nor a manner, or code; the word
+    ends a compound modifier ("editor-friendly locations"); or it is said of a thing ("as it is insecure").
+    ``original`` is the sentence before code was blanked (``masked`` is read for words, ``original`` for code)."""
     if re.match(r"-[A-Za-z]", masked[match.end :]):
         return True  # the first half of a compound modifier: "soft-keyword names", "lazy-loaded images"
+    compound = re.search(r"\b([A-Za-z]+)-$", masked[: match.start])
+    if compound and compound.group(1).lower() not in _INTENSIFIERS:
+        return True  # the second half of a compound modifier: "editor-friendly", "cache-aware" (not "super-friendly")
+    if _THING_SUBJECT.search(masked[: match.start]):
+        return True  # "its use is discouraged as it is insecure": a trait said of a thing
+    after = original[match.end :] if original is not None else ""
+    if after.startswith(" ") and _CODE.match(after.lstrip(" ")):
+        return True  # "soft keywords/variable names", "quiet `--flag`": the word qualifies code
     following = re.match(r" ([a-z][a-z\-]*)\b", masked[match.end :])
     if not following:
         return False
@@ -574,7 +700,7 @@ def _check_sentence(
     prose = _mask_code(masked)
     vague = load_phrase_set("vague", "phrases").find(prose)
     personality = tuple(
-        m for m in load_phrase_set("personality", "phrases").find(prose) if not _describes_a_thing(prose, m)
+        m for m in load_phrase_set("personality", "phrases").find(prose) if not _describes_a_thing(prose, m, masked)
     )
     model_vague: tuple[PhraseMatch, ...] = ()
     if not vague and not personality and not unquantified:
@@ -582,7 +708,8 @@ def _check_sentence(
             vague = tuple(m for m in load_phrase_set("vague", "superlatives").find(masked) if _is_asserted(masked, m))
         # The model speaks only where the rules found nothing: one weakness, one flag, the most precise one. It
         # reads numbers and words like "when" or "because" itself (in review prose "is late when others have long
-        # finished" is no more specific for its "when"), so only a citation or strong evidence silences it.
+        # finished" is no more specific for its "when"), so only a citation, strong evidence or a claim of output
+        # that names what was made silences it.
         if (
             not vague
             and score is not None
@@ -590,6 +717,7 @@ def _check_sentence(
             and _is_statement(masked)
             and not find_citations(sentence)
             and not _has_strong_evidence(masked)
+            and not _names_what_was_made(masked)
         ):
             if score.label == "character":
                 personality = tuple(_model_matches(sentence, score))

@@ -98,6 +98,9 @@ _SIZE = rf"(?:{_NUMBER}|{_NUMBER_WORD}|half|a half|a third|a quarter|two thirds|
 _BEFORE_AFTER = re.compile(
     rf"\bfrom\s+(?:[A-Za-z]+\s+){{0,2}}?[$€£]?{_NUMBER}[^.;:]{{0,40}}?\bto\s+"
     rf"(?:about\s+|around\s+|under\s+|below\s+|over\s+|just\s+)?[$€£]?{_NUMBER}|"
+    # the same in words: "from about twenty a month to five", "from three days to one"
+    rf"\bfrom\s+(?:about\s+|around\s+|roughly\s+|nearly\s+|over\s+)?{_NUMBER_WORD}\b[^.;:]{{0,40}}?\bto\s+"
+    rf"(?:about\s+|around\s+|under\s+|below\s+|just\s+)?(?:{_NUMBER_WORD}|zero|none|{_NUMBER})\b|"
     rf"\b(?:down|up)\s+from\s+[$€£]?{_NUMBER}|"
     rf"\b{_CHANGE_VERB}\b[^.;:]{{0,60}}?\bby\s+(?:about\s+|around\s+|over\s+|nearly\s+|almost\s+|roughly\s+)?{_SIZE}\b|"
     rf"\b(?:halved|doubled|tripled|quadrupled)\b",
