@@ -30,7 +30,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from eval_pool import EVAL_DIR, MIRROR_DIR, PoolItem, _key, _sample, perf_sentences  # noqa: E402
+from eval_pool import EVAL_DIR, MIRROR_DIR, PoolItem, _key, _sample, perf_sentences, write_pool  # noqa: E402
 
 # (repository, mirror folder, commit, change log)
 REPOS = (
@@ -191,11 +191,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     items = build()
     if args.command == "build":
-        with open(EVAL_DIR / "evidence_pool.csv", "w", newline="", encoding="utf-8") as handle:
-            writer = csv.writer(handle, lineterminator="\n")
-            writer.writerow(["item_id", "source", "ref", "text_sha256"])
-            for item in items:
-                writer.writerow([item.item_id, item.source, item.ref, _key(item.text)[:16]])
+        write_pool(EVAL_DIR / "evidence_pool.csv", items)
         counts: dict[str, int] = {}
         for item in items:
             counts[item.source] = counts.get(item.source, 0) + 1
