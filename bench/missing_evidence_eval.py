@@ -103,6 +103,7 @@ def score(rows: list[tuple[str, str, str, str, str]]) -> dict[str, dict[str, Any
         missed_lacks, names = counts[(True, False)], counts[(False, False)]
         scores[source] = {
             "n": len(chosen), "labelled_no": true_lacks + missed_lacks, "labelled_yes": false_lacks + names,
+            "read_as_lacking": true_lacks + false_lacks,
             "lacks_precision": _ratio(true_lacks, true_lacks + false_lacks),
             "lacks_recall": _ratio(true_lacks, true_lacks + missed_lacks),
             "names_precision": _ratio(names, names + missed_lacks),
@@ -134,8 +135,13 @@ def accuracy_slot(scores: dict[str, dict[str, Any]], agreed: dict[str, float | i
     """The transparency report's slot, in words (``dataset`` is shown to people, so no paths)."""
     sources = [key for key in ("perf", "changelog", "commit") if key in scores]
     parts = "; ".join(f"{scores[key]['n']} {SOURCE_BUILT[key]}" for key in sources)
-    said = (f", agreed on {agreed['agreement']:.1%} of {agreed['items']} statements (Cohen's kappa "
-            f"{agreed['cohen_kappa']:.2f}) and a third person settled the rest" if agreed else "")
+    said = ""
+    if agreed and agreed["agreed"] == agreed["items"]:
+        said = (f", agreed on all {agreed['items']} statements (Cohen's kappa {agreed['cohen_kappa']:.2f}), so a "
+                "third person had nothing to settle")
+    elif agreed:
+        said = (f", agreed on {agreed['agreement']:.1%} of {agreed['items']} statements (Cohen's kappa "
+                f"{agreed['cohen_kappa']:.2f}) and a third person settled the rest")
     built = (f"public statements nobody on the team wrote: {parts}. Two labellers who never saw the rule answered "
              "from a written definition whether each statement names or points to evidence a reader could open "
              f"and check (a pull request, commit, ticket, document, dashboard, incident or release){said}; the "
@@ -150,7 +156,7 @@ def accuracy_slot(scores: dict[str, dict[str, Any]], agreed: dict[str, float | i
             f"{SOURCE_BUILT[key]}"
         if block["lacks_precision"] is not None:
             figures.append({"dataset": dataset, "built": text, "metric": "precision of 'lacks evidence'",
-                            "value": block["lacks_precision"], "n": block["labelled_no"]})
+                            "value": block["lacks_precision"], "n": block["read_as_lacking"]})
         if block["labelled_no"]:
             figures.append({"dataset": dataset, "built": text, "metric": "recall of 'lacks evidence'",
                             "value": block["lacks_recall"], "n": block["labelled_no"]})
@@ -162,9 +168,12 @@ def accuracy_slot(scores: dict[str, dict[str, Any]], agreed: dict[str, float | i
     note = (f"On public statements, a statement the rule says lacks evidence truly names none "
             f"{_percent(overall['lacks_precision'])} of the time, and it finds {_percent(overall['lacks_recall'])} "
             f"of those that name none; it reads the reference in {_percent(overall['names_recall'])} of the "
-            "statements that name one. Evidence named only by a title (\"the Q3 capacity plan\") or a version is "
-            "not read, so such a claim is reported as citing nothing. Measured on change logs, commit messages "
-            "and review sentences, not on real accomplishments; scored once per change of the rule, never tuned on.")
+            "statements that name one. What it misses there are references written in a documentation tool's "
+            "markup (a role name between colons before the number), as one project's change log writes them. Evidence "
+            "named only by a title (\"the Q3 capacity plan\") or a version is not read either, so such a claim is "
+            "reported as citing nothing. The review sentences of the set name no evidence at all, so the figures "
+            "say little about review prose that does; measured on change logs, commit messages and review "
+            "sentences, not on real accomplishments; scored once per change of the rule, never tuned on.")
     if agreed:
         note += (f" Labellers agreed on {agreed['agreed']} of {agreed['items']} (kappa "
                  f"{agreed['cohen_kappa']:.2f}).")
