@@ -4,7 +4,7 @@ Public text nobody on the Brightline team wrote for the purpose, drawn determini
 
 * ``perf``: sentences of the crowd-written "Employee Review" nine-box texts (as in :mod:`eval_pool`), half
   of them chosen because they mention an artefact (a report, a project, a presentation ...), none used by
-  another evaluation pool (they may come from reviews the narrative model was trained on: this set measures
+  another evaluation pool (they may come from reviews the narrative and theme models were trained on: this set measures
   the missing-evidence rule, which reads no model, and is never used for that model);
 * ``changelog``: change-log entries of psf/black (MIT), pypa/pip (MIT), pallets/flask (BSD-3-Clause),
   encode/httpx (BSD-3-Clause) and apache/commons-lang (Apache-2.0) at fixed commits, **with** the
