@@ -205,6 +205,15 @@ def load_labelled(name: str) -> list[tuple[str, str, str, str]]:
     return rows
 
 
+def write_pool(path: Path, items: list[PoolItem]) -> None:
+    """A pool as the repository keeps it: references and a short hash of each text, never the text."""
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(["item_id", "source", "ref", "text_sha256"])
+        for item in items:
+            writer.writerow([item.item_id, item.source, item.ref, _key(item.text)[:16]])
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -216,11 +225,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "build":
         EVAL_DIR.mkdir(exist_ok=True)
         for name, items in pools.items():
-            with open(EVAL_DIR / f"{name}_pool.csv", "w", newline="", encoding="utf-8") as handle:
-                writer = csv.writer(handle, lineterminator="\n")
-                writer.writerow(["item_id", "source", "ref", "text_sha256"])
-                for item in items:
-                    writer.writerow([item.item_id, item.source, item.ref, _key(item.text)[:16]])
+            write_pool(EVAL_DIR / f"{name}_pool.csv", items)
             print(f"{name}: {len(items)} items")
     else:
         args.folder.mkdir(parents=True, exist_ok=True)

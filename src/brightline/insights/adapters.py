@@ -15,6 +15,7 @@ from brightline.core.insights import Claim, Comment, EvidenceRef, ItemRef, Packe
 from brightline.core.narrative import find_citations
 from brightline.evidence.metrics import MetricsError
 from brightline.evidence.models import EvidenceItem, Page, Service
+from brightline.evidence.references import NamedEvidence, resolve_named_evidence
 from brightline.feedback.models import Accomplishment, Checkpoint, FeedbackResponse, ManagerCommentary
 from brightline.feedback.services import released_responses
 from brightline.insights.signals import draft_packet_claims
@@ -168,8 +169,8 @@ def claims_of_many(person_ids: Iterable[int], *, start: date) -> dict[int, tuple
     for chunk in _chunks(list(found)):
         accomplishments = list(Accomplishment.objects.filter(person_id__in=chunk, created_at__date__gte=start)
                                .prefetch_related("evidence"))
-        cited_ids = {accomplishment.pk: accomplishment_evidence_ids(accomplishment)
-                     for accomplishment in accomplishments}
+        named = accomplishments_named_evidence(accomplishments)
+        cited_ids = {one.pk: accomplishment_evidence_ids(one) | set(named[one.pk].found) for one in accomplishments}
         wanted = sorted(set().union(*cited_ids.values())) if cited_ids else []
         # In the model's order (newest first), as one query per accomplishment read them.
         items: dict[int, EvidenceRef] = {}
@@ -187,9 +188,17 @@ def claims_of_many(person_ids: Iterable[int], *, start: date) -> dict[int, tuple
             claims, texts = found[accomplishment.person_id]
             claims.append(Claim(ref=ref, title=accomplishment.title, checked_text=accomplishment.result,
                                 cited=tuple(cited), claimed_numbers=numbers,
-                                made_on=accomplishment.created_at.date()))
+                                made_on=accomplishment.created_at.date(), unfound=named[accomplishment.pk].missing))
             texts[ref.id] = narrative
     return found
+
+
+def accomplishments_named_evidence(accomplishments: Iterable[Accomplishment]) -> dict[int, NamedEvidence]:
+    """The evidence each accomplishment's title and narrative name in words (a pull-request link, ``#123``,
+    a commit hash, a ticket key), resolved among the person's evidence items, by accomplishment id."""
+    return resolve_named_evidence({accomplishment.pk: (accomplishment.person_id,
+                                                       f"{accomplishment.title}\n\n{accomplishment.narrative_text()}")
+                                   for accomplishment in accomplishments})
 
 
 def accomplishment_evidence_ids(accomplishment: Accomplishment) -> set[int]:

@@ -518,9 +518,9 @@ class PersonInputs:
             "comments": [_comment_json(c) for c in self.comments],
             "evidence": [[e.ref.id, e.kind, e.occurred_at, e.text] for e in self.evidence],
             "claims": [[c.ref.id, c.checked_text, c.claimed_numbers, [e.ref.id for e in c.cited],
-                        self.claim_texts[c.ref.id]] for c in self.claims],
+                        self.claim_texts[c.ref.id], list(c.unfound)] for c in self.claims],
             "packet_claims": [[c.ref.kind, c.ref.id, c.packet, c.packet_name, c.part, c.slot, c.label, c.written_by,
-                               [r.to_json() for r in c.cited], [r.to_json() for r in c.ai_cited]]
+                               [r.to_json() for r in c.cited], [r.to_json() for r in c.ai_cited], list(c.unfound)]
                               for c in self.packet_claims],
         }
 

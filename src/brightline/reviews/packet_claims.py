@@ -7,14 +7,16 @@ The insights app sits below reviews and never imports it: it asks through its
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import Any
 
 from django.db.models import Prefetch
 
 from brightline.core.insights import ItemRef, PacketClaim
 from brightline.core.narrative import find_citations
+from brightline.evidence.references import resolve_named_evidence
 from brightline.feedback.models import Accomplishment
-from brightline.insights.adapters import accomplishment_evidence_ids
+from brightline.insights.adapters import accomplishment_evidence_ids, accomplishments_named_evidence
 from brightline.people.models import Dimension
 from brightline.reviews.models import DRAFT_PACKET_PHASES, PacketItem, Review
 
@@ -66,10 +68,32 @@ def draft_packet_claims(*, person_id: int | None = None, review_id: int | None =
     wanted = {int(item.object_id) for review in found for item in review.chosen_accomplishments}
     accomplishments = {accomplishment.pk: accomplishment for accomplishment in Accomplishment.objects.filter(
         pk__in=sorted(wanted)).prefetch_related("evidence").order_by("pk")}
-    packets: dict[int, tuple[int, list[PacketClaim]]] = {}
+    drafted: dict[int, tuple[int, list[tuple[PacketClaim, str]]]] = {}
     for review in found:
         chosen = sorted({int(item.object_id) for item in review.chosen_accomplishments} & accomplishments.keys())
-        packets[review.pk] = (review.person_id, _claims_of(review, [accomplishments[pk] for pk in chosen]))
+        drafted[review.pk] = (review.person_id, _claims_of(review, [accomplishments[pk] for pk in chosen]))
+    return _with_named_evidence(drafted, accomplishments)
+
+
+def _with_named_evidence(drafted: dict[int, tuple[int, list[tuple[PacketClaim, str]]]],
+                         accomplishments: dict[int, Accomplishment]) -> dict[int, tuple[int, list[PacketClaim]]]:
+    """The claims with the evidence their texts name in words added to what they cite when it is found, and
+    the references not found kept as ``unfound`` (one lookup for all the packets)."""
+    named = resolve_named_evidence({(review, index): (person_id, text)
+                                    for review, (person_id, claims) in drafted.items()
+                                    for index, (_claim, text) in enumerate(claims) if text})
+    by_accomplishment = accomplishments_named_evidence(accomplishments.values())
+    packets: dict[int, tuple[int, list[PacketClaim]]] = {}
+    for review, (person_id, claims) in drafted.items():
+        done = []
+        for index, (claim, _text) in enumerate(claims):
+            answer = (by_accomplishment.get(int(claim.slot)) if claim.part == "accomplishment"
+                      else named.get((review, index)))
+            if answer is not None and (answer.found or answer.missing):
+                found = tuple(ItemRef("evidence_item", str(pk)) for pk in answer.found)
+                claim = replace(claim, cited=tuple(dict.fromkeys((*claim.cited, *found))), unfound=answer.missing)
+            done.append(claim)
+        packets[review] = (person_id, done)
     return packets
 
 
@@ -79,43 +103,45 @@ def answer_draft_packet_claims(sender: Any, **scope: Any) -> dict[int, tuple[int
                                accomplishment_id=scope.get("accomplishment_id"), person_ids=scope.get("person_ids"))
 
 
-def _claims_of(review: Review, chosen: list[Accomplishment]) -> list[PacketClaim]:
-    """The claims of one packet; ``chosen``: its chosen accomplishments that still exist, in id order."""
+def _claims_of(review: Review, chosen: list[Accomplishment]) -> list[tuple[PacketClaim, str]]:
+    """The claims of one packet, each with the text its named evidence is read from (empty for a chosen
+    accomplishment, read on its own); ``chosen``: its chosen accomplishments that still exist, in id order."""
     dimensions = dict(Dimension.choices)
-    claims: list[PacketClaim] = []
+    claims: list[tuple[PacketClaim, str]] = []
     common: dict[str, Any] = {"packet": str(review.pk), "packet_name": review.cycle.name}
     review_ref = ItemRef("review", str(review.pk))
     if review.self_review_context.strip():
         human, ai = _packet_citations(review.self_review_context)
-        claims.append(PacketClaim(ref=review_ref, part="self_review", slot="context", label="the self review",
-                                  written_by="person", cited=human, ai_cited=ai, **common))
+        claims.append((PacketClaim(ref=review_ref, part="self_review", slot="context", label="the self review",
+                                   written_by="person", cited=human, ai_cited=ai, **common),
+                       review.self_review_context))
     for accomplishment in chosen:
         cited = tuple(ItemRef("evidence_item", str(pk)) for pk in sorted(accomplishment_evidence_ids(accomplishment)))
-        claims.append(PacketClaim(
+        claims.append((PacketClaim(
             ref=ItemRef("accomplishment", str(accomplishment.pk)), part="accomplishment",
             slot=str(accomplishment.pk), label=f"“{accomplishment.title}”, one of the chosen accomplishments,",
-            written_by="person", cited=cited, **common))
+            written_by="person", cited=cited, **common), ""))
     for assessment in sorted(review.assessments.all(), key=lambda a: a.dimension):
         if not (assessment.proposed_outcome or assessment.rationale.strip()):
             continue
         human, ai = _packet_citations(assessment.rationale, assessment.citations)
         label = dimensions.get(assessment.dimension, assessment.dimension).lower()
-        claims.append(PacketClaim(
+        claims.append((PacketClaim(
             ref=ItemRef("dimension_assessment", str(assessment.pk)), part="assessment", slot=assessment.dimension,
             label=f"the manager's assessment of {label}", written_by="manager", cited=human, ai_cited=ai,
-            detail={"dimension": assessment.dimension}, **common))
+            detail={"dimension": assessment.dimension}, **common), assessment.rationale))
     for field_name, label in NARRATIVE_FIELDS:
         text = getattr(review, field_name).strip()
         if text:
             human, ai = _packet_citations(text)
-            claims.append(PacketClaim(ref=review_ref, part="narrative", slot=field_name,
-                                      label=f"the manager's {label}", written_by="manager", cited=human,
-                                      ai_cited=ai, **common))
+            claims.append((PacketClaim(ref=review_ref, part="narrative", slot=field_name,
+                                       label=f"the manager's {label}", written_by="manager", cited=human,
+                                       ai_cited=ai, **common), text))
     if review.promotion_readiness != "not_assessed" or review.promotion_rationale.strip():
         human, ai = _packet_citations(review.promotion_rationale, review.promotion_citations)
-        claims.append(PacketClaim(ref=review_ref, part="narrative", slot="promotion_readiness",
-                                  label="the manager's promotion readiness", written_by="manager", cited=human,
-                                  ai_cited=ai, **common))
+        claims.append((PacketClaim(ref=review_ref, part="narrative", slot="promotion_readiness",
+                                   label="the manager's promotion readiness", written_by="manager", cited=human,
+                                   ai_cited=ai, **common), review.promotion_rationale))
     return claims
 
 

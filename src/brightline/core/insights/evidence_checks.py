@@ -31,6 +31,7 @@ from brightline.core.insights.signals import Comment, ItemRef, SignalDraft, Subj
 from brightline.core.insights.themes import CommentThemes, Taxonomy, deduplicate_comments
 from brightline.core.narrative.citations import mask_citations
 from brightline.core.narrative.quantities import extract_numbers, numbers_match
+from brightline.core.narrative.references import describe_references
 
 __all__ = [
     "CONTRADICTION_CANNOT_INFER",
@@ -87,7 +88,9 @@ class Claim:
 
     ``checked_text`` holds the outcome the numbers are checked in (e.g. the result field);
     ``claimed_numbers`` adds structured numbers (a before/after measure) as text.
-    ``dimensions`` are the evaluation dimensions the claim speaks to.
+    ``dimensions`` are the evaluation dimensions the claim speaks to. ``cited`` includes the items its
+    text names in words (a pull-request link, ``#123``, a commit hash, a ticket key) that were found;
+    ``unfound`` holds the kind of each reference it names that was not (``"pull_request"``, ``"ticket"``).
     """
 
     ref: ItemRef
@@ -97,6 +100,7 @@ class Claim:
     claimed_numbers: tuple[str, ...] = ()
     dimensions: tuple[str, ...] = ()
     made_on: date | None = None
+    unfound: tuple[str, ...] = ()
 
 
 #: Where in a review packet a claim is written; the first two are the person's, the others the manager's.
@@ -111,7 +115,8 @@ class PacketClaim:
     ``slot`` says which claim of the part it is (``"context"``, a dimension id, ``"summary"``, an
     accomplishment id). ``label`` is how a reader calls the claim ("the leadership assessment").
     ``cited`` are the items of human evidence it cites; ``ai_cited`` the AI signals it cites.
-    ``written_by`` is whose draft it is: the person's or the manager's.
+    ``written_by`` is whose draft it is: the person's or the manager's. ``cited`` includes the evidence its
+    text names in words and that was found; ``unfound`` the kinds of references named but not found.
     """
 
     ref: ItemRef
@@ -124,6 +129,7 @@ class PacketClaim:
     cited: tuple[ItemRef, ...] = ()
     ai_cited: tuple[ItemRef, ...] = ()
     detail: Mapping[str, Any] = field(default_factory=dict)
+    unfound: tuple[str, ...] = ()
 
 
 def delivery_concern_contradictions(
@@ -249,17 +255,29 @@ def missing_evidence_signals(subject: Subject, *, dimensions: Sequence[tuple[str
     for claim in claims:
         if claim.cited:
             continue
+        statement = f"“{claim.title}” cites no evidence. Link the items that show it, or say why there are none."
+        if claim.unfound:
+            statement = f"“{claim.title}” {unfound_evidence_sentence(claim.unfound)}"
         signals.append(SignalDraft(
             kind="missing_evidence", key=f"missing_evidence:claim:{claim.ref.kind}:{claim.ref.id}", subject=subject,
             window_start=window_start, window_end=window_end,
-            statement=f"“{claim.title}” cites no evidence. Link the items that show it, or say why there are none.",
+            statement=statement,
             rule="A claim needs at least one cited evidence item.",
             confidence=label_confidence(items=1, authors=1, span_days=0, agreement="single_layer",
                                         rule=EVIDENCE_CHECK_RULE),
             item_refs=(claim.ref,), cannot_infer=MISSING_CANNOT_INFER,
-            detail={"claim": claim.ref.to_json(), "title": claim.title},
+            detail={"claim": claim.ref.to_json(), "title": claim.title,
+                    **({"unfound": list(claim.unfound)} if claim.unfound else {})},
         ))
     return signals
+
+
+def unfound_evidence_sentence(kinds: Sequence[str]) -> str:
+    """What to say of a claim that names evidence in words none of which Brightline holds (never the
+    reference itself: the reader knows what they wrote)."""
+    return (f"names {describe_references(kinds)} that Brightline could not find among the evidence it holds. "
+            f"Cite the item by the [E:…] number shown beside it in the evidence list, or, if its source is "
+            f"not connected yet, ask an administrator to connect it.")
 
 
 def packet_missing_evidence_signals(subject: Subject, claims: Sequence[PacketClaim], *, window_start: date,
@@ -280,10 +298,13 @@ def packet_missing_evidence_signals(subject: Subject, claims: Sequence[PacketCla
                   "it rests on." if only_ai else
                   "Cite the items that show it (by the [E:…] number shown beside each item, or a link), or say "
                   "in the text why there are none.")
+        statement = f"In the {claim.packet_name} packet, {claim.label} {what}. {advice}"
+        if claim.unfound:
+            statement = f"In the {claim.packet_name} packet, {claim.label} {unfound_evidence_sentence(claim.unfound)}"
         signals.append(SignalDraft(
             kind="missing_evidence", key=f"missing_evidence:packet:{claim.packet}:{claim.part}:{claim.slot}",
             subject=subject, window_start=window_start, window_end=window_end,
-            statement=f"In the {claim.packet_name} packet, {claim.label} {what}. {advice}",
+            statement=statement,
             rule=("Every claim in a draft review packet — self review, chosen accomplishments, the manager's "
                   "assessment of each dimension and narrative — needs at least one cited item of human evidence."),
             confidence=label_confidence(items=1, authors=1, span_days=0, agreement="single_layer",
@@ -292,6 +313,7 @@ def packet_missing_evidence_signals(subject: Subject, claims: Sequence[PacketCla
             detail={"packet": {"review": claim.packet, "name": claim.packet_name, "part": claim.part,
                                "slot": claim.slot, "written_by": claim.written_by},
                     "claim": claim.ref.to_json(), "label": claim.label, "only_ai": only_ai,
-                    "ai_cited": [ref.to_json() for ref in claim.ai_cited], **claim.detail},
+                    "ai_cited": [ref.to_json() for ref in claim.ai_cited],
+                    **({"unfound": list(claim.unfound)} if claim.unfound else {}), **claim.detail},
         ))
     return signals

@@ -441,19 +441,22 @@ def build_transparency_report(*, sentiment_metrics: Mapping[str, Any], theme_met
                          "draft review packets (self review, chosen accomplishments, the manager's assessment "
                          "and narrative)."), time_window=window,
               detects=("A ladder dimension with no related evidence, an accomplishment citing none, or a claim "
-                       "in a draft packet citing no evidence (or only AI signals). Checks of the manager's draft "
-                       "are shown to the manager and their chain, not to you, until the outcome is released."),
+                       "in a draft packet citing no evidence (or only AI signals). A claim cites evidence by its "
+                       "number, by a link, or by naming it in words — a pull-request link or number, a commit "
+                       "hash, a ticket key — when Brightline holds that item; a claim naming evidence Brightline "
+                       "cannot find is told so. Checks of the manager's draft are shown to the manager and their "
+                       "chain, not to you, until the outcome is released."),
               cannot_infer=evidence_checks.MISSING_CANNOT_INFER,
               accuracy=tuple(_figures(accuracy.get("missing_evidence"), "data/accuracy/missing_evidence.json")),
-              accuracy_note=note("missing_evidence", no_figure + " Not measured, as there is no judgement to score: "
-                                 "a dimension counts as evidenced when an item of a kind that belongs to it is in the "
-                                 "window, and a claim when it cites an item (in a draft packet, an evidence number "
-                                 "written as [E:12]). Public text never uses that form, so no public set can measure "
-                                 "it."),
-              failure_modes=("Sources your organisation has not connected look like missing work.",
+              accuracy_note=note("missing_evidence", NOT_MEASURED_YET),
+              failure_modes=("Sources your organisation has not connected look like missing work, and a pull "
+                             "request or ticket named from such a source is reported as not found.",
                              "Evidence of a kind that does not belong to a dimension (code reviews given count for "
                              "technical excellence, not for leadership, even when they mentor) does not count for it.",
-                             "A claim that names its evidence in words instead of citing it reads as uncited."),
+                             "Evidence named only by its title (\"the Q3 capacity plan\") or by a version is not "
+                             "read, so such a claim reads as uncited.",
+                             "A number written like a pull request (\"#12 on the list\") or a code written like a "
+                             "ticket key is read as a reference; it counts only if Brightline holds a matching item."),
               model="rule"),
         entry("tone_check", title="Tone check on feedback before it is sent",
               data_used="Only the text being written, in the feedback and checkpoint forms; nothing is stored "
