@@ -199,7 +199,7 @@ class SsoBackend(OIDCAuthenticationBackend):  # type: ignore[misc]
         if claims.get("sub") != payload.get("sub"):
             raise SuspiciousOperation("the user info and the ID token name different subjects")
         try:
-            return sign_in(claims)
+            user = sign_in(claims)
         except SignInRefused as refusal:
             self.request.session[REFUSED_SESSION_KEY] = refusal.reason
             with transaction.atomic():
@@ -207,6 +207,9 @@ class SsoBackend(OIDCAuthenticationBackend):  # type: ignore[misc]
                            {"reason": refusal.reason, **refusal.detail}, actor_label=ACTOR_LABEL)
             logger.warning("single sign-on refused (%s)", refusal.reason)
             return None
+        # The provider's session id, recorded with the Brightline session it opens (see backchannel.py).
+        user.sso_sid = str(payload.get("sid") or "")  # type: ignore[attr-defined]
+        return user
 
 
 def _first_match(claims: dict[str, Any]) -> Person:
