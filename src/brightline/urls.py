@@ -58,7 +58,7 @@ urlpatterns = [
     path("admin/login/", sso.passwords_only(admin.site.login)),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
-    path("scim/v2/", include("brightline.people.scim")),
+    path("scim/v2/", include("brightline.people.scim_urls")),
     path("evidence/", include("brightline.evidence.urls")),
     path("growth/", include("brightline.feedback.urls")),
     path("insights/", include("brightline.insights.urls")),

@@ -361,6 +361,22 @@ class SsoLink(models.Model):
         return self.person_id
 
 
+class ScimGroup(models.Model):
+    """A group the identity provider pushes over SCIM (``/scim/v2/Groups``). With ``OIDC_ROLE_GROUPS`` set, a
+    member's access role follows the groups they are in, as at single sign-on."""
+
+    display_name = models.CharField(max_length=255, unique=True)
+    external_id = models.CharField(max_length=255, blank=True)
+    members = models.ManyToManyField(Person, related_name="scim_groups", blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "SCIM group"
+
+    def __str__(self) -> str:
+        return self.display_name
+
+
 class SignedInSession(models.Model):
     """One open Brightline session of a login: written at every sign-in (password or single sign-on), so that
     a logout the identity provider sends (OpenID Connect back-channel logout) can end the sessions of one

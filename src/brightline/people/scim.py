@@ -1,6 +1,6 @@
 """SCIM 2.0 provisioning (RFC 7643/7644) under ``/scim/v2/``, for identity providers that push people.
 
-A small subset, what provisioning clients use: Users only (no Groups), create, read, list with an ``eq``
+A small subset, what provisioning clients use: Users here (Groups in ``scim_groups``), create, read, list with an ``eq``
 filter, replace (PUT), PATCH of attributes, and DELETE, which deactivates (the record follows the retention
 policy, as a leaver from the HRIS import does). A SCIM User is a Brightline person together with their
 login, created, updated and closed with the same functions the people import uses; closing the login ends
@@ -442,10 +442,12 @@ def service_provider_config(request: HttpRequest, viewer: Person) -> HttpRespons
 
 @scim_view
 def resource_types(request: HttpRequest, viewer: Person) -> HttpResponse:
-    return _response({"schemas": [LIST_SCHEMA], "totalResults": 1, "Resources": [{
-        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:ResourceType"], "id": "User", "name": "User",
-        "endpoint": "/Users", "schema": USER_SCHEMA,
-        "schemaExtensions": [{"schema": ENTERPRISE, "required": False}]}]})
+    resource_type = "urn:ietf:params:scim:schemas:core:2.0:ResourceType"
+    return _response({"schemas": [LIST_SCHEMA], "totalResults": 2, "Resources": [
+        {"schemas": [resource_type], "id": "User", "name": "User", "endpoint": "/Users", "schema": USER_SCHEMA,
+         "schemaExtensions": [{"schema": ENTERPRISE, "required": False}]},
+        {"schemas": [resource_type], "id": "Group", "name": "Group", "endpoint": "/Groups",
+         "schema": "urn:ietf:params:scim:schemas:core:2.0:Group"}]})
 
 
 urlpatterns = [
