@@ -24,7 +24,7 @@ from django.urls import reverse
 
 from brightline.audit.services import log_action
 from brightline.people.models import Person, ScimGroup
-from brightline.people.scim import LIST_SCHEMA, MAX_PAGE, ScimError, _body, _int_param, _response, scim_view
+from brightline.people.scim import ScimError, _body, _response, created, list_query, list_response, scim_view
 from brightline.people.sso import apply_role, role_from_groups, role_groups
 
 GROUP_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:Group"
@@ -206,27 +206,16 @@ def _follow_roles(person_ids: set[int], *, actor: Person) -> None:
 @scim_view
 def groups(request: HttpRequest, viewer: Person) -> HttpResponse:
     if request.method == "POST":
-        group = apply_group(None, _desired(_body(request)), actor=viewer)
-        response = _response(to_scim(request, group), 201)
-        response["Location"] = _location(request, group)
-        return response
-    if request.method != "GET":
-        raise ScimError(405, "Use GET or POST.")
+        return created(to_scim(request, apply_group(None, _desired(_body(request)), actor=viewer)))
+    match, start, count = list_query(request, FILTER, ERR_FILTER)
     found = ScimGroup.objects.order_by("pk")
-    raw_filter = request.GET.get("filter")
-    if raw_filter:
-        match = FILTER.match(raw_filter)
-        if match is None:
-            raise ScimError(400, ERR_FILTER, "invalidFilter")
+    if match is not None:
         field = "display_name" if match.group(1).lower() == "displayname" else "external_id"
         found = found.filter(**{field: match.group(2)})
-    start = _int_param(request, "startIndex", 1, 1)
-    count = min(_int_param(request, "count", 100, 0), MAX_PAGE)
     with_members = "members" not in request.GET.get("excludedAttributes", "").lower()
-    page = list(found.prefetch_related("members")[start - 1:start - 1 + count]) if count else []
-    return _response({"schemas": [LIST_SCHEMA], "totalResults": found.count(), "startIndex": start,
-                      "itemsPerPage": len(page),
-                      "Resources": [to_scim(request, group, with_members=with_members) for group in page]})
+    page = list(found[start - 1:start - 1 + count]) if count else []
+    return list_response([to_scim(request, group, with_members=with_members) for group in page], found.count(),
+                         start)
 
 
 @scim_view
