@@ -37,6 +37,8 @@ NOT_DEMO_HISTORY = {
     "audit.AuditEntry.created_at": "audit entries record when the demo was really loaded",
     "audit.AccessLog.at": "access-log rows record real reads",
     "auth.User.last_login": "logins are real events",
+    "people.SignedInSession.signed_in_at": "sign-ins are real events",
+    "people.LogoutTokenSeen.expires_at": "a used logout token is kept until it expires, in the future",
     "sessions.Session.expire_date": "a session expires in the future by design",
     "policy.Policy.updated_at": "the policy row is created on first read, a real event, not demo history",
     "support.SupportPlan.ends_on": "the demo's support plan is in progress: it ends after today by design",

@@ -15,7 +15,9 @@ OPEN_ROUTES = {"accounts/login/", "healthz", "api/openapi.json", "api/",
                # A calendar app opens a person's feed by its secret address (a wrong one is 404: test_calendar_feed).
                "calendar/<str:token>.ics",
                # Single sign-on starts and ends before one is logged in (404 while it is not configured).
-               "accounts/sso/start/", "accounts/sso/callback/", "accounts/sso/refused/"}
+               "accounts/sso/start/", "accounts/sso/callback/", "accounts/sso/refused/",
+               # The identity provider posts signed logout tokens here, server to server (test_sso_oidc).
+               "accounts/sso/backchannel-logout/"}
 
 
 def all_routes(resolver: URLResolver | None = None, prefix: str = "") -> list[str]:

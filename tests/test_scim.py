@@ -159,3 +159,90 @@ def test_lists_page_and_filters_are_checked(scim, personas):
     bad = scim("get", '/Users?filter=name.givenName sw "M"')
     assert bad.status_code == 400 and bad.json()["scimType"] == "invalidFilter"
     assert scim("get", "/ServiceProviderConfig").json()["patch"] == {"supported": True}
+
+
+# ---- Groups ----
+
+GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group"
+
+
+def members(*people: Person) -> list[dict[str, str]]:
+    return [{"value": str(person.pk)} for person in people]
+
+
+def roles(*people: Person) -> list[str]:
+    return [Person.objects.get(pk=person.pk).access_role for person in people]
+
+
+def test_groups_set_access_roles_through_the_role_mapping_as_they_change(scim, personas, settings):
+    settings.BRIGHTLINE_SSO_ROLE_GROUPS = ["admin=it-admins", "people_partner=hr"]
+    erin, mo = personas.erin, personas.mo
+    created = scim("post", "/Groups", {"schemas": [GROUP], "displayName": "hr", "externalId": "g-hr",
+                                       "members": members(erin, mo)})
+    assert created.status_code == 201, created.content
+    hr = created.json()
+    assert created["Location"].endswith(f"/scim/v2/Groups/{hr['id']}")
+    assert sorted(member["value"] for member in hr["members"]) == sorted([str(erin.pk), str(mo.pk)])
+    assert roles(erin, mo) == [AccessRole.PEOPLE_PARTNER, AccessRole.PEOPLE_PARTNER]
+    change = RoleChange.objects.get(person=erin, field="access_role")
+    assert (change.source, change.status, change.to_value) == ("sso", "applied", "people_partner")
+    assert "people.scim_group.created" in audit_actions()
+
+    admins = scim("post", "/Groups", {"displayName": "it-admins"}).json()
+    added = scim("patch", f"/Groups/{admins['id']}", {"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+                                                     "Operations": [{"op": "add", "path": "members",
+                                                                     "value": members(mo)}]})
+    assert added.status_code == 200 and roles(mo) == [AccessRole.ADMIN]  # the highest role wins
+
+    # Okta's style (a filtered path) and Entra ID's (a value list) both remove a member.
+    scim("patch", f"/Groups/{hr['id']}", {"Operations": [{"op": "remove", "path": f'members[value eq "{erin.pk}"]'}]})
+    assert roles(erin, mo) == [AccessRole.EMPLOYEE, AccessRole.ADMIN]
+    scim("patch", f"/Groups/{admins['id']}", {"Operations": [{"op": "remove", "path": "members",
+                                                              "value": members(mo)}]})
+    assert roles(mo) == [AccessRole.PEOPLE_PARTNER]
+
+    renamed = scim("patch", f"/Groups/{hr['id']}", {"Operations": [{"op": "replace",
+                                                                    "value": {"displayName": "hr-archive"}}]})
+    assert renamed.json()["displayName"] == "hr-archive" and roles(mo) == [AccessRole.EMPLOYEE]
+    scim("put", f"/Groups/{hr['id']}", {"displayName": "hr", "members": members(erin)})
+    assert roles(erin, mo) == [AccessRole.PEOPLE_PARTNER, AccessRole.EMPLOYEE]
+    from brightline.operations.data_rights import export_personal_data
+
+    assert export_personal_data(erin)["person"]["identity_provider_groups"] == ["hr"]
+    assert scim("delete", f"/Groups/{hr['id']}").status_code == 204
+    assert roles(erin) == [AccessRole.EMPLOYEE]
+    assert scim("get", f"/Groups/{hr['id']}").status_code == 404
+
+
+def test_without_a_role_mapping_groups_are_kept_and_change_no_role(scim, personas):
+    lee = personas.lee
+    group = scim("post", "/Groups", {"displayName": "directors", "members": members(lee)}).json()
+    assert roles(lee) == [AccessRole.LEADER]
+    listed = scim("get", '/Groups?filter=displayName eq "directors"').json()
+    assert listed["totalResults"] == 1 and listed["Resources"][0]["members"] == [
+        {"value": str(lee.pk), "$ref": f"http://testserver/scim/v2/Users/{lee.pk}", "type": "User"}]
+    assert "members" not in scim("get", f"/Groups/{group['id']}?excludedAttributes=members").json()
+    assert scim("get", '/Groups?filter=externalId eq "none"').json()["totalResults"] == 0
+    types = scim("get", "/ResourceTypes").json()
+    assert [item["endpoint"] for item in types["Resources"]] == ["/Users", "/Groups"]
+
+
+def test_a_bad_group_is_refused_with_a_clear_error_and_nothing_written(scim, personas, admin):
+    scim("post", "/Groups", {"displayName": "hr"})
+    read_only = create_api_token(admin, name="look", actor=None, actor_label="test")
+    before = (len(audit_actions()), list(Person.objects.values_list("pk", "access_role").order_by("pk")))
+    for body, status, detail in [
+        ({"displayName": "hr"}, 409, "already called"),
+        ({"displayName": ""}, 400, "displayName"),
+        ({"displayName": "x", "members": members(personas.erin) + [{"value": "999999"}]}, 400, "999999"),
+        ({"displayName": "x", "members": [{"display": "Erin"}]}, 400, "list of objects"),
+    ]:
+        response = scim("post", "/Groups", body)
+        assert response.status_code == status and detail in response.json()["detail"], response.content
+    group_id = scim("get", "/Groups").json()["Resources"][0]["id"]
+    bad_patch = scim("patch", f"/Groups/{group_id}", {"Operations": [{"op": "remove", "path": "displayName"}]})
+    assert bad_patch.status_code == 400 and bad_patch.json()["scimType"] == "invalidPath"
+    assert scim("get", '/Groups?filter=displayName co "h"').status_code == 400
+    assert scim("post", "/Groups", {"displayName": "y"}, token=read_only).status_code == 403
+    assert (len(audit_actions()), list(Person.objects.values_list("pk", "access_role").order_by("pk"))) == before
+    assert scim("get", "/Groups").json()["totalResults"] == 1

@@ -17,10 +17,16 @@ from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urljoin
 
+import jwt
 import pytest
 import requests
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
 from django.contrib.sessions.models import Session
+from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
+from jwt.algorithms import RSAAlgorithm
 
 from brightline.audit.models import AuditEntry
 from brightline.people.importer import import_people
@@ -46,6 +52,8 @@ class Provider:
     accounts_file: Path
     base: str
     browsers: list[Browser]
+    signing_key: RSAPrivateKey
+    kid: str
 
     def browser(self) -> Browser:
         """A fresh browser (no cookies), closed at the end of the test."""
@@ -56,21 +64,39 @@ class Provider:
         self.accounts_file.write_text(json.dumps(accounts))
 
 
+def private_jwk(key: RSAPrivateKey, kid: str) -> dict[str, object]:
+    """The provider's signing key as a JWK, for it to sign and verify with (PyJWT marks a private key "sign")."""
+    jwk = RSAAlgorithm.to_jwk(key, as_dict=True)
+    jwk.pop("key_ops", None)
+    return {**jwk, "kid": kid, "use": "sig", "alg": "RS256"}
+
+
 @pytest.fixture
-def provider(live_server, tmp_path, settings):
+def provider_options() -> dict[str, object]:
+    """Extra settings for the provider's configuration; a test parametrizes this to change them."""
+    return {}
+
+
+@pytest.fixture
+def provider(live_server, tmp_path, settings, provider_options):
+    """The provider, registered with back-channel logout to Brightline (each provider session's ``sid`` in its
+    tokens) unless ``provider_options`` says otherwise, and signing with a key set the test holds."""
     if not (PROVIDER_DIR / "node_modules" / "oidc-provider").is_dir():
         pytest.fail("the test OpenID Connect provider is not installed: run scripts/setup.sh --test")
     port = free_port()
     issuer = f"http://127.0.0.1:{port}"
     secret = secrets.token_urlsafe(32)
-    idp = Provider(issuer, tmp_path / "accounts.json", live_server.url, [])
+    key, kid = rsa.generate_private_key(public_exponent=65537, key_size=2048), secrets.token_hex(8)
+    idp = Provider(issuer, tmp_path / "accounts.json", live_server.url, [], key, kid)
     idp.set_accounts({})
     config = tmp_path / "provider.json"
     config.write_text(json.dumps({
         "port": port, "issuer": issuer, "client_id": "brightline", "client_secret": secret,
         "redirect_uris": [f"{live_server.url}/accounts/sso/callback/"],
         "post_logout_redirect_uris": [f"{live_server.url}/accounts/login/"],
-        "accounts_file": str(idp.accounts_file), "cookie_key": secrets.token_hex(16),
+        "backchannel_logout_uri": f"{live_server.url}{reverse('oidc_backchannel_logout')}",
+        "jwks": {"keys": [private_jwk(key, kid)]},
+        "accounts_file": str(idp.accounts_file), "cookie_key": secrets.token_hex(16), **provider_options,
     }))
     log = (tmp_path / "provider.log").open("w")
     process = subprocess.Popen([NODE, str(PROVIDER_DIR / "provider.mjs"), str(config)], stdout=subprocess.PIPE,
@@ -263,6 +289,7 @@ def expire_the_check(browser: Browser) -> None:
     session.save()
 
 
+@pytest.mark.parametrize("provider_options", [{"backchannel_logout_uri": None}])  # a provider without it
 def test_a_session_goes_back_through_the_provider_and_ends_when_the_provider_session_has_ended(
         provider, live_server, settings):
     settings.BRIGHTLINE_SSO_ROLE_GROUPS = ["leader=directors"]
@@ -287,3 +314,122 @@ def test_a_session_goes_back_through_the_provider_and_ends_when_the_provider_ses
     ended = browser.through_provider(browser.get("/"))
     assert ended.status_code == 403 and "Your session has ended" in ended.text
     assert browser.get("/").url.startswith(f"{live_server.url}/accounts/login/")
+
+
+# ---- Back-channel logout: the provider ends Brightline sessions itself ----
+
+
+def signed_in(browser: Browser, live_server) -> bool:
+    return browser.get("/").url == f"{live_server.url}/"
+
+
+def sign_out_at_the_provider(provider: Provider, browser: Browser) -> None:
+    """The person signs out at the provider (its own page, not through Brightline), which confirms it."""
+    page = browser.through_provider(browser.http.get(f"{provider.issuer}/session/end", timeout=30))
+    assert browser.provider_pages == ["logout"] and page.url.startswith(provider.issuer)
+    assert "backchannel.error" not in (Path(provider.accounts_file).parent / "provider.log").read_text()
+
+
+def test_signing_out_at_the_provider_ends_that_provider_sessions_brightline_session_at_once(provider, live_server):
+    import_csv("E1,Ana Example,ana@example.org,,Payments,,UTC,2024-01-01,\n")
+    provider.set_accounts({"ana-sub": {"email": "ana@example.org", "email_verified": True}})
+    laptop, phone = provider.browser(), provider.browser()  # two provider sessions, each with its own sid
+    laptop.sign_in("ana-sub")
+    phone.sign_in("ana-sub")
+    assert signed_in(laptop, live_server) and signed_in(phone, live_server)
+
+    sign_out_at_the_provider(provider, laptop)  # the provider posts its logout token before it answers
+
+    assert browser_is_signed_out(laptop, live_server)
+    assert signed_in(phone, live_server)  # another provider session: still open
+    entry = AuditEntry.objects.get(action="people.sso.provider_logout")
+    assert entry.data == {"sessions_ended": 1, "by": "provider session"}
+    assert entry.subject_id == str(Person.objects.get(employee_id="E1").pk)
+
+
+def browser_is_signed_out(browser: Browser, live_server) -> bool:
+    return browser.get("/").url.startswith(f"{live_server.url}/accounts/login/")
+
+
+@pytest.mark.parametrize("provider_options", [{"backchannel_logout_session_required": False}])
+def test_a_logout_token_naming_only_the_person_ends_all_their_sessions_password_ones_too(provider, live_server):
+    import_csv("E1,Ana Example,ana@example.org,,Payments,,UTC,2024-01-01,\n"
+               "E2,Bo Example,bo@example.org,,Payments,,UTC,2024-01-01,\n")
+    provider.set_accounts({"ana-sub": {"email": "ana@example.org", "email_verified": True},
+                           "bo-sub": {"email": "bo@example.org", "email_verified": True}})
+    laptop, phone, bo = provider.browser(), provider.browser(), provider.browser()
+    laptop.sign_in("ana-sub")
+    phone.sign_in("ana-sub")
+    bo.sign_in("bo-sub")
+    password_session = Client()
+    password_session.force_login(Person.objects.get(employee_id="E1").user)
+    password_key = password_session.session.session_key
+
+    sign_out_at_the_provider(provider, laptop)
+
+    assert browser_is_signed_out(laptop, live_server) and browser_is_signed_out(phone, live_server)
+    assert not Session.objects.filter(session_key=password_key).exists()
+    assert signed_in(bo, live_server)
+    assert AuditEntry.objects.get(action="people.sso.provider_logout").data == {"sessions_ended": 3, "by": "person"}
+
+
+def logout_token(provider: Provider, key: RSAPrivateKey | None = None, headers: dict[str, str] | None = None,
+                 **claims: object) -> str:
+    """A logout token as the provider makes one (signed with its key set unless ``key`` says otherwise);
+    a claim given as None is left out."""
+    now = int(timezone.now().timestamp())
+    body = {"iss": provider.issuer, "aud": "brightline", "iat": now, "exp": now + 120, "sub": "ana-sub",
+            "jti": secrets.token_hex(12), "events": {"http://schemas.openid.net/event/backchannel-logout": {}}}
+    body.update(claims)
+    return jwt.encode({name: value for name, value in body.items() if value is not None}, key or provider.signing_key,
+                      algorithm="RS256", headers={"kid": provider.kid, "typ": "logout+jwt", **(headers or {})})
+
+
+def post_logout_token(live_server, token: str) -> requests.Response:
+    # No CSRF token and no cookie: the provider calls server to server.
+    return requests.post(f"{live_server.url}{reverse('oidc_backchannel_logout')}", data={"logout_token": token},
+                         timeout=30)
+
+
+def test_refused_logout_tokens_change_nothing_and_a_good_one_is_used_once(provider, live_server):
+    import_csv("E1,Ana Example,ana@example.org,,Payments,,UTC,2024-01-01,\n")
+    provider.set_accounts({"ana-sub": {"email": "ana@example.org", "email_verified": True}})
+    browser = provider.browser()
+    browser.sign_in("ana-sub")
+    other_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    now = int(timezone.now().timestamp())
+    refused = {
+        "bad signature": logout_token(provider, key=other_key),
+        "wrong audience": logout_token(provider, aud="another-client"),
+        "wrong issuer": logout_token(provider, iss="http://127.0.0.1:1"),
+        "nonce present": logout_token(provider, nonce="n-0S6_WzA2Mj"),
+        "no logout event": logout_token(provider, events={"http://schemas.openid.net/event/other": {}}),
+        "no events": logout_token(provider, events=None),
+        "neither sub nor sid": logout_token(provider, sub=None),
+        "no jti": logout_token(provider, jti=None),
+        "no iat": logout_token(provider, iat=None),
+        "expired": logout_token(provider, iat=now - 3600, exp=now - 600),
+        "another token type": logout_token(provider, headers={"typ": "at+jwt"}),
+        "unsigned": jwt.encode({"iss": provider.issuer, "aud": "brightline", "sub": "ana-sub"}, key=None,
+                               algorithm="none"),
+        "not a token": "not-a-jwt",
+    }
+    for name, token in refused.items():
+        answer = post_logout_token(live_server, token)
+        assert answer.status_code == 400, name
+        assert answer.headers["Cache-Control"] == "no-store", name
+        assert answer.json()["error"] == "invalid_request", name
+    assert signed_in(browser, live_server)
+    assert not AuditEntry.objects.filter(action="people.sso.provider_logout").exists()
+    assert requests.get(f"{live_server.url}{reverse('oidc_backchannel_logout')}", timeout=30).status_code == 405
+
+    good = logout_token(provider)
+    answer = post_logout_token(live_server, good)
+    assert answer.status_code == 200 and answer.headers["Cache-Control"] == "no-store"
+    assert browser_is_signed_out(browser, live_server)
+
+    browser.sign_in("ana-sub")
+    replayed = post_logout_token(live_server, good)
+    assert replayed.status_code == 400 and "already used" in replayed.json()["error_description"]
+    assert signed_in(browser, live_server)
+    assert AuditEntry.objects.filter(action="people.sso.provider_logout").count() == 1

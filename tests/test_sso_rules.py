@@ -6,7 +6,10 @@ The whole flow against a real OpenID Connect provider is in ``test_sso_oidc.py``
 from __future__ import annotations
 
 import pytest
+from django.contrib.sessions.models import Session
 from django.core.exceptions import ImproperlyConfigured
+from django.test import Client
+from django.urls import reverse
 
 from brightline.people.models import AccessRole, Person, RoleChange, SsoLink
 from brightline.people.sso import SignInRefused, SsoBackend, role_from_groups, role_groups, sign_in
@@ -186,3 +189,28 @@ def test_a_persons_copy_of_their_data_includes_their_sign_in_link(personas, sso)
     sign_in(claims("s-erin", "erin@example.org"))
     link = export_personal_data(personas.erin)["person"]["single_sign_on"]
     assert [(row["issuer"], row["subject"]) for row in link] == [(ISSUER, "s-erin")]
+
+
+def test_every_sign_in_records_its_session_and_logging_out_forgets_it(personas):
+    from brightline.people.models import SignedInSession
+
+    first, second = Client(), Client()
+    first.force_login(personas.erin.user)
+    second.force_login(personas.erin.user)
+    keys = {first.session.session_key, second.session.session_key}
+    assert set(SignedInSession.objects.filter(user=personas.erin.user)
+               .values_list("session_key", flat=True)) == keys
+    Session.objects.filter(session_key=second.session.session_key).delete()  # expired and cleared
+    first.post(reverse("logout"))
+    Client().force_login(personas.mo.user)  # the next sign-in drops rows of sessions that are over
+    assert not SignedInSession.objects.filter(user=personas.erin.user).exists()
+
+
+def test_the_back_channel_logout_endpoint_is_off_without_sso_and_needs_no_csrf_token(settings, sso, db):
+    url = reverse("oidc_backchannel_logout")
+    client = Client(enforce_csrf_checks=True)
+    refused = client.post(url, {"logout_token": "not-a-jwt"})
+    assert refused.status_code == 400 and refused.json()["error"] == "invalid_request"
+    assert refused["Cache-Control"] == "no-store"
+    settings.OIDC_RP_CLIENT_ID = ""
+    assert client.post(url, {"logout_token": "not-a-jwt"}).status_code == 404

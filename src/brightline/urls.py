@@ -8,7 +8,7 @@ from django.shortcuts import redirect
 from django.urls import include, path, reverse
 
 from brightline.api import api
-from brightline.people import sso
+from brightline.people import backchannel, sso
 from brightline.people.accounts import AnyLoginPasswordResetForm
 from brightline.people.login import ThrottledAdminAuthenticationForm
 
@@ -45,6 +45,7 @@ urlpatterns = [
     path("accounts/sso/start/", sso.SsoStartView.as_view(), name="oidc_authentication_init"),
     path("accounts/sso/callback/", sso.SsoCallbackView.as_view(), name="oidc_authentication_callback"),
     path("accounts/sso/refused/", sso.refused_page, name="sso-refused"),
+    path("accounts/sso/backchannel-logout/", backchannel.backchannel_logout, name="oidc_backchannel_logout"),
     path("accounts/password/reset/",
          sso.passwords_only(auth_views.PasswordResetView.as_view(form_class=AnyLoginPasswordResetForm)),
          name="password_reset"),
@@ -57,7 +58,7 @@ urlpatterns = [
     path("admin/login/", sso.passwords_only(admin.site.login)),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
-    path("scim/v2/", include("brightline.people.scim")),
+    path("scim/v2/", include("brightline.people.scim_urls")),
     path("evidence/", include("brightline.evidence.urls")),
     path("growth/", include("brightline.feedback.urls")),
     path("insights/", include("brightline.insights.urls")),

@@ -2,6 +2,8 @@
 // tests only: `node provider.mjs CONFIG.json`. Its sign-in page accepts any login and password (the
 // package's development pages); the login is the account's subject. The accounts' claims are read from
 // the JSON file named in the configuration at every request, so a test can change an e-mail mid-way.
+// With `backchannel_logout_uri` in the configuration, ending a session at the provider posts a logout token
+// there (Back-Channel Logout 1.0); with `jwks`, the provider signs with the test's own key set.
 import { readFileSync } from 'node:fs';
 import Provider from 'oidc-provider';
 
@@ -16,7 +18,12 @@ const provider = new Provider(config.issuer, {
     post_logout_redirect_uris: config.post_logout_redirect_uris,
     response_types: ['code'],
     grant_types: ['authorization_code'],
+    ...(config.backchannel_logout_uri ? {
+      backchannel_logout_uri: config.backchannel_logout_uri,
+      backchannel_logout_session_required: config.backchannel_logout_session_required ?? true,
+    } : {}),
   }],
+  ...(config.jwks ? { jwks: config.jwks } : {}),
   async findAccount(ctx, id) {
     const account = accounts()[id];
     if (!account) return undefined;
@@ -29,12 +36,17 @@ const provider = new Provider(config.issuer, {
     groups: ['groups'],
   },
   cookies: { keys: [config.cookie_key] },
-  features: { devInteractions: { enabled: true }, rpInitiatedLogout: { enabled: true } },
+  features: {
+    devInteractions: { enabled: true }, rpInitiatedLogout: { enabled: true }, backchannelLogout: { enabled: true },
+  },
   pkce: { required: () => true },
+  // The package refuses to call loopback addresses (its guard against server-side request forgery), and
+  // Brightline runs on loopback here: the test provider calls it without that guard.
+  fetch: (url, { dispatcher, ...options }) => globalThis.fetch(url, options),
 });
 provider.proxy = false;
-for (const event of ['server_error', 'authorization.error', 'grant.error', 'end_session.error']) {
-  provider.on(event, (ctx, error) => process.stderr.write(`${event}: ${error.stack || error}\n`));
+for (const event of ['server_error', 'authorization.error', 'grant.error', 'end_session.error', 'backchannel.error']) {
+  provider.on(event, (ctx, error) => process.stderr.write(`${event}: ${error.stack || error} ${error.error_description ?? ""} ${error.cause?.stack ?? error.cause ?? ""}\n`));
 }
 
 const server = provider.listen(config.port, '127.0.0.1', () => {

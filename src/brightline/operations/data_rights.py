@@ -76,6 +76,7 @@ def _person(person: Person) -> dict[str, Any]:
                             for identity in Identity.objects.filter(person=person).order_by("kind", "value")]
     record["single_sign_on"] = [_row(link, ("issuer", "subject", "linked_at", "last_sign_in_at"))
                                 for link in SsoLink.objects.filter(person=person)]
+    record["identity_provider_groups"] = sorted(person.scim_groups.values_list("display_name", flat=True))
     return record
 
 

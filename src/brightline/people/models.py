@@ -361,6 +361,47 @@ class SsoLink(models.Model):
         return self.person_id
 
 
+class ScimGroup(models.Model):
+    """A group the identity provider pushes over SCIM (``/scim/v2/Groups``). With ``OIDC_ROLE_GROUPS`` set, a
+    member's access role follows the groups they are in, as at single sign-on."""
+
+    display_name = models.CharField(max_length=255, unique=True)
+    external_id = models.CharField(max_length=255, blank=True)
+    members = models.ManyToManyField(Person, related_name="scim_groups", blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "SCIM group"
+
+    def __str__(self) -> str:
+        return self.display_name
+
+
+class SignedInSession(models.Model):
+    """One open Brightline session of a login: written at every sign-in (password or single sign-on), so that
+    a logout the identity provider sends (OpenID Connect back-channel logout) can end the sessions of one
+    person or of one provider session (``sid``, from the ID token) at once."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="signed_in_sessions")
+    session_key = models.CharField(max_length=40, unique=True)
+    sid = models.CharField(max_length=255, blank=True, db_index=True)
+    signed_in_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"a session of {self.user}"
+
+
+class LogoutTokenSeen(models.Model):
+    """A back-channel logout token already used (its ``jti``), kept until the token expires so that it cannot
+    be replayed."""
+
+    jti = models.CharField(max_length=255, unique=True)
+    expires_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return "a used logout token"
+
+
 class TokenScope(models.TextChoices):
     """What a token may do: ``read`` answers only safe methods (GET, HEAD, OPTIONS); ``write`` also changes data."""
 

@@ -1,6 +1,6 @@
 """SCIM 2.0 provisioning (RFC 7643/7644) under ``/scim/v2/``, for identity providers that push people.
 
-A small subset, what provisioning clients use: Users only (no Groups), create, read, list with an ``eq``
+A small subset, what provisioning clients use: Users here (Groups in ``scim_groups``), create, read, list with an ``eq``
 filter, replace (PUT), PATCH of attributes, and DELETE, which deactivates (the record follows the retention
 policy, as a leaver from the HRIS import does). A SCIM User is a Brightline person together with their
 login, created, updated and closed with the same functions the people import uses; closing the login ends
@@ -371,35 +371,49 @@ def _int_param(request: HttpRequest, name: str, default: int, minimum: int) -> i
         raise ScimError(400, f"{name} must be a whole number.", "invalidValue") from None
 
 
+def created(resource: dict[str, Any]) -> JsonResponse:
+    """201 with the new resource and its address (``meta.location``) as ``Location``."""
+    response = _response(resource, 201)
+    response["Location"] = resource["meta"]["location"]
+    return response
+
+
+def list_query(request: HttpRequest, pattern: re.Pattern[str], error: str) -> tuple[re.Match[str] | None, int, int]:
+    """A list request's ``filter`` (matched against ``pattern``, else a 400 with ``error``), start and count."""
+    if request.method != "GET":
+        raise ScimError(405, "Use GET or POST.")
+    match = None
+    raw_filter = request.GET.get("filter")
+    if raw_filter:
+        match = pattern.match(raw_filter)
+        if match is None:
+            raise ScimError(400, error, "invalidFilter")
+    return match, _int_param(request, "startIndex", 1, 1), min(_int_param(request, "count", 100, 0), MAX_PAGE)
+
+
+def list_response(resources: list[dict[str, Any]], total: int, start: int) -> JsonResponse:
+    return _response({"schemas": [LIST_SCHEMA], "totalResults": total, "startIndex": start,
+                      "itemsPerPage": len(resources), "Resources": resources})
+
+
 @scim_view
 def users(request: HttpRequest, viewer: Person) -> HttpResponse:
     if request.method == "POST":
-        person = apply_user(None, _desired(_body(request)), actor=viewer)
-        response = _response(to_scim(request, person), 201)
-        response["Location"] = _location(request, person)
-        return response
-    if request.method != "GET":
-        raise ScimError(405, "Use GET or POST.")
+        return created(to_scim(request, apply_user(None, _desired(_body(request)), actor=viewer)))
+    match, start, count = list_query(request, FILTER, ERR_FILTER)
     people = Person.objects.order_by("pk")
-    raw_filter = request.GET.get("filter")
-    if raw_filter:
-        match = FILTER.match(raw_filter)
-        if match is None:
-            raise ScimError(400, ERR_FILTER, "invalidFilter")
+    if match is not None:
         attribute, value = match.group(1).lower(), match.group(2)
         if attribute in {"username", "emails", "emails.value"}:
             people = people.filter(email=value.strip().lower())
         else:
             people = people.filter(employee_id=value)
-    start = _int_param(request, "startIndex", 1, 1)
-    count = min(_int_param(request, "count", 100, 0), MAX_PAGE)
     total = people.count()
     page = list(people.select_related("user")[start - 1:start - 1 + count])
     for person in page:
         access.open_person_record(viewer, person, what="people.profile", via="api", allowed=True,  # an admin
                                   reason="SCIM provisioning")
-    return _response({"schemas": [LIST_SCHEMA], "totalResults": total, "startIndex": start,
-                      "itemsPerPage": len(page), "Resources": [to_scim(request, person) for person in page]})
+    return list_response([to_scim(request, person) for person in page], total, start)
 
 
 @scim_view
@@ -442,10 +456,12 @@ def service_provider_config(request: HttpRequest, viewer: Person) -> HttpRespons
 
 @scim_view
 def resource_types(request: HttpRequest, viewer: Person) -> HttpResponse:
-    return _response({"schemas": [LIST_SCHEMA], "totalResults": 1, "Resources": [{
-        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:ResourceType"], "id": "User", "name": "User",
-        "endpoint": "/Users", "schema": USER_SCHEMA,
-        "schemaExtensions": [{"schema": ENTERPRISE, "required": False}]}]})
+    resource_type = "urn:ietf:params:scim:schemas:core:2.0:ResourceType"
+    return _response({"schemas": [LIST_SCHEMA], "totalResults": 2, "Resources": [
+        {"schemas": [resource_type], "id": "User", "name": "User", "endpoint": "/Users", "schema": USER_SCHEMA,
+         "schemaExtensions": [{"schema": ENTERPRISE, "required": False}]},
+        {"schemas": [resource_type], "id": "Group", "name": "Group", "endpoint": "/Groups",
+         "schema": "urn:ietf:params:scim:schemas:core:2.0:Group"}]})
 
 
 urlpatterns = [

@@ -199,7 +199,7 @@ class SsoBackend(OIDCAuthenticationBackend):  # type: ignore[misc]
         if claims.get("sub") != payload.get("sub"):
             raise SuspiciousOperation("the user info and the ID token name different subjects")
         try:
-            return sign_in(claims)
+            user = sign_in(claims)
         except SignInRefused as refusal:
             self.request.session[REFUSED_SESSION_KEY] = refusal.reason
             with transaction.atomic():
@@ -207,6 +207,9 @@ class SsoBackend(OIDCAuthenticationBackend):  # type: ignore[misc]
                            {"reason": refusal.reason, **refusal.detail}, actor_label=ACTOR_LABEL)
             logger.warning("single sign-on refused (%s)", refusal.reason)
             return None
+        # The provider's session id, recorded with the Brightline session it opens (see backchannel.py).
+        user.sso_sid = str(payload.get("sid") or "")  # type: ignore[attr-defined]
+        return user
 
 
 def _first_match(claims: dict[str, Any]) -> Person:
@@ -257,22 +260,24 @@ def sign_in(claims: dict[str, Any]) -> AbstractBaseUser:
         user = person.user
         assert user is not None
         if mapping:
-            _apply_role(person, role_from_groups(claims.get(settings.BRIGHTLINE_SSO_GROUPS_CLAIM), mapping))
+            apply_role(person, role_from_groups(claims.get(settings.BRIGHTLINE_SSO_GROUPS_CLAIM), mapping))
     return user
 
 
-def _apply_role(person: Person, role: str) -> None:
+def apply_role(person: Person, role: str, *, actor: Person | None = None, actor_label: str = ACTOR_LABEL) -> None:
+    """Sets the access role the identity provider's groups give (at sign-in, or from SCIM Groups): applied at
+    once, recorded as a role change from the identity provider and audited."""
     if person.access_role == role:
         return
     before = person.access_role
     person.access_role = role
     person.save(update_fields=["access_role"])
-    change = record_applied_change(person, RoleChange.Field.ACCESS_ROLE, before, role, actor=None,
-                                   actor_label=ACTOR_LABEL, source=RoleChange.Source.SSO)
-    log_action("people.role_change.applied", None, change,
+    change = record_applied_change(person, RoleChange.Field.ACCESS_ROLE, before, role, actor=actor,
+                                   actor_label=actor_label, source=RoleChange.Source.SSO)
+    log_action("people.role_change.applied", actor, change,
                {"change": change.pk, "field": change.field, "source": change.source,
                 "changes": {change.field: {"from": change.from_label, "to": change.to_label}}},
-               actor_label=ACTOR_LABEL)
+               actor_label=actor_label)
 
 
 # ---- Views ----

@@ -1,0 +1,11 @@
+"""The SCIM 2.0 routes under ``/scim/v2/``: Users (``scim``) and Groups (``scim_groups``)."""
+
+from django.urls import path
+
+from brightline.people import scim, scim_groups
+
+urlpatterns = [
+    *scim.urlpatterns,
+    path("Groups", scim_groups.groups, name="scim-groups"),
+    path("Groups/<int:group_id>", scim_groups.group, name="scim-group"),
+]
