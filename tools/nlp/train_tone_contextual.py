@@ -534,7 +534,8 @@ def export(model: ToneClassifier, start: int, arguments: argparse.Namespace, thr
                          "part; the development part chose the epoch and the threshold",
         "trained": datetime.date.today().isoformat(),
         "command": "PYTHONPATH=src nice -n 10 .venv/bin/python tools/nlp/train_tone_contextual.py --cache-dir "
-                   f"/tmp/tone-ft --top-layers {arguments.top_layers} --max-tokens {arguments.max_tokens} "
+                   f"/tmp/tone-ft {'' if model.low_rank else f'--top-layers {arguments.top_layers} '}"
+                   f"--max-tokens {arguments.max_tokens} "
                    f"--epochs {arguments.epochs} --toxic-weight {arguments.toxic_weight} --seed {arguments.seed} "
                    + (f"--lora-rank {arguments.lora_rank} --lora-alpha {model.low_rank[0] * model.low_rank[1]:g} "
                       f"--lora-rate {arguments.lora_rate:g} "
