@@ -178,6 +178,41 @@ def test_signal_bias_report_runs_over_the_organisation(personas, feedback):
     assert report["people"] == 5 and all(not f["flagged"] for f in report["findings"])
 
 
+def test_the_bias_check_counts_only_findings_as_fired(personas, feedback):
+    """A sentiment drift with no clear change (enough data, nothing found) is information, not a signal fired: it
+    is not counted in the comparison of signal rates; a drift that found a change is."""
+    from brightline.insights.models import Signal
+    from brightline.insights.services import signal_bias_report
+    from brightline.policy.services import update_policy
+
+    from brightline.people.models import Person
+
+    # Six more people in the two teams, so both workload classes reach a minimum cohort of three.
+    for n in range(6):
+        team = personas.erin.team if n < 3 else personas.oscar.team
+        Person.objects.create(organisation=personas.erin.organisation, employee_id=f"X{n}", name=f"Extra {n}",
+                              email=f"x{n}@example.org", team=team, level=personas.erin.level, timezone="UTC")
+    update_policy(actor=personas.pia, reason="a small organisation", min_cohort_size=3)
+    run(all_subjects=True)
+    Signal.objects.filter(kind="sentiment_drift").delete()
+    today = timezone.localdate()
+    for person, is_finding in ((personas.erin, False), (personas.pat, True)):
+        Signal.objects.create(kind="sentiment_drift", key="sentiment_drift", person=person, statement="drift",
+                              window_start=today - timedelta(days=180), window_end=today, rule="r",
+                              cannot_infer="c", enough_data=True, is_finding=is_finding,
+                              confidence_label="emerging", confidence_agreement="single_layer",
+                              model_name="m", model_version="1", content_hash=str(person.pk))
+
+    def fired(kind: str) -> int:
+        finding = next(f for f in signal_bias_report().findings
+                       if f.signal_kind == kind and f.grouping == "workload_class")
+        return sum(int(group["favourable"]) for group in finding.audit["groups"] if group.get("favourable") is not None)
+
+    assert fired("sentiment_drift") == 1
+    Signal.objects.filter(kind="sentiment_drift", person=personas.pat).update(is_finding=False)
+    assert fired("sentiment_drift") == 0
+
+
 def test_the_bias_check_page_shows_rates_as_percentages_with_their_counts(personas, feedback, client_for):
     from brightline.people.models import Person
     from brightline.policy.services import update_policy
