@@ -225,7 +225,9 @@ def test_the_demo_growth_page_and_team_page_show_explained_signals(demo_loads, d
     assert Signal.objects.filter(person=erin, kind="theme", is_current=True).exists()
     team = Signal.objects.get(team=erin.team, kind="theme_summary", is_current=True)
     assert team.enough_data and team.statement.startswith("Recurring themes in")
-    assert summary.is_finding and team.is_finding
+    # A summary lists its themes, each reviewed on its own: an overview for information, never a finding to review.
+    assert summary.lists_findings and team.lists_findings
+    assert not summary.is_finding and not team.is_finding and not summary.awaits_review
     # A summary in which no theme recurs finds nothing: information, not something to accept or dismiss.
     quiet = Signal.objects.filter(kind="theme_summary", is_current=True, statement__startswith="No theme recurs yet")
     assert quiet.exists() and not quiet.filter(is_finding=True).exists()
