@@ -276,3 +276,31 @@ def test_the_team_reliability_figures_are_the_stored_rollup_in_words(personas, p
     assert "Payments</strong>, over the last 13 weeks:" in html
     assert client_for(personas.mo).get(payments.url.split("#")[0]).status_code == 200
     assert 'id="reliability"' in client_for(personas.mo).get(payments.url.split("#")[0]).content.decode()
+
+
+def test_missing_evidence_becomes_a_few_prompts_each_with_the_step_of_whoever_can_take_it(personas):
+    """Ladder gaps are one line; a packet's parts the report wrote ask the report; the manager's own parts ask the
+    manager to cite evidence in their draft, on the review page."""
+    from datetime import date
+
+    from brightline.dashboards.team import missing_evidence_prompts
+    from brightline.insights.models import Signal
+
+    def missing(detail, owner):
+        return Signal(kind="missing_evidence", detail=detail, owner=owner, window_start=date(2026, 6, 8),
+                      window_end=date(2026, 12, 7))
+
+    packet = {"name": "2026 H2 review", "written_by": "manager"}
+    found = [missing({"label": "Delivery results"}, personas.erin), missing({"label": "Leadership"}, personas.erin),
+             missing({"label": "the self review", "packet": {**packet, "written_by": "person"}}, personas.erin),
+             missing({"label": "the manager's assessment of leadership", "packet": packet}, personas.mo),
+             missing({"label": "the manager's summary", "packet": packet}, personas.mo)]
+    prompts = missing_evidence_prompts(personas.mo, "Erin", found, "/signals/", "/review/")
+    assert [(prompt.text, prompt.action, prompt.url) for prompt in prompts] == [
+        ("Evidence is thin: nothing shows delivery results or leadership between 8 Jun 2026 and 7 Dec 2026 (no item "
+         "of a related kind, and no accomplishment about them that cites evidence).",
+         "Ask for the missing evidence or record it together", "/signals/"),
+        ("Evidence is thin: in the 2026 H2 review packet, the self review cites no evidence.",
+         "Ask Erin to cite the items behind it", "/signals/"),
+        ("Evidence is thin: in the 2026 H2 review packet, your assessment of leadership and your summary cite no "
+         "evidence.", "Cite the evidence in your draft", "/review/")]

@@ -266,6 +266,42 @@ def teams_health(teams: list[Team], *, start: datetime, end: datetime) -> dict[i
             for team in teams}
 
 
+def _and(words: list[str], conjunction: str = "and") -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + f" {conjunction} " + words[-1]
+
+
+def missing_evidence_prompts(viewer: Person, first: str, found: list[Signal], signals_url: str,
+                             review_url: str) -> list[Prompt]:
+    """A report's missing-evidence signals as at most three prompts, each with the step that fits who can take it:
+    the ladder dimensions with no evidence in the window (one line for all of them), the parts of the review packet
+    the report wrote, and the parts the viewer wrote (their own step: cite the evidence in their draft)."""
+    gaps = [s for s in found if "packet" not in (s.detail or {})]
+    packet = [s for s in found if "packet" in (s.detail or {})]
+    prompts = []
+    if gaps:
+        labels = [str(s.detail.get("label") or s.detail.get("dimension") or "").lower() for s in gaps]
+        start, end = min(s.window_start for s in gaps), max(s.window_end for s in gaps)
+        prompts.append(Prompt(
+            f"Evidence is thin: nothing shows {_and(labels, 'or')} between {start:%-d %b %Y} and {end:%-d %b %Y} "
+            f"(no item of a related kind, and no accomplishment about {'it' if len(labels) == 1 else 'them'} that "
+            "cites evidence).", "Ask for the missing evidence or record it together", signals_url))
+    theirs = [s for s in packet if s.detail["packet"].get("written_by") != "manager"]
+    yours = [s for s in packet if s.detail["packet"].get("written_by") == "manager" and s.owner_id == viewer.pk]
+    others = [s for s in packet if s not in theirs and s not in yours]
+    for group, action, url, own in ((theirs, f"Ask {first} to cite the items behind it", signals_url, False),
+                                    (yours, "Cite the evidence in your draft", review_url, True),
+                                    (others, "Ask for the missing evidence", signals_url, False)):
+        if not group:
+            continue
+        labels = [str(s.detail.get("label") or "") for s in group]
+        if own:
+            labels = [label.replace("the manager's ", "your ", 1) for label in labels]
+        name = str(group[0].detail["packet"].get("name") or "review")
+        prompts.append(Prompt(f"Evidence is thin: in the {name} packet, {_and(labels)} "
+                              f"cite{'s' if len(labels) == 1 else ''} no evidence.", action, url))
+    return prompts
+
+
 def team_at_a_glance(viewer: Person, *, now: datetime | None = None) -> TeamGlance:
     start, end = default_window(now or timezone.now())
     reports = sorted(direct_reports(viewer), key=lambda person: person.name)
@@ -320,14 +356,14 @@ def team_at_a_glance(viewer: Person, *, now: datetime | None = None) -> TeamGlan
                 "review or code review recorded: this work is easy to miss.",
                 "Suggest recording an incident debrief so it can be cited", growth))
         person_signals = signals.get(report.pk, [])
+        review = open_reviews.get(report.pk)
+        row.prompts += missing_evidence_prompts(
+            viewer, first, [s for s in person_signals if s.kind == SignalKind.MISSING_EVIDENCE], signals_url,
+            reverse("reviews:review", kwargs={"review_id": review.pk}) if review is not None else signals_url)
         for signal in person_signals:
-            if signal.kind == SignalKind.MISSING_EVIDENCE:
-                row.prompts.append(Prompt(f"Evidence is thin: {signal.statement}",
-                                          "Ask for the missing evidence or record it together", signals_url))
-            else:
+            if signal.kind != SignalKind.MISSING_EVIDENCE:
                 row.prompts.append(Prompt(f"{signal.get_kind_display()} you accepted: {signal.statement}",
                                           "Bring it to your next one-to-one", signals_url))
-        review = open_reviews.get(report.pk)
         if review is not None:
             row.review = review
             row.review_status = _review_status(review)
