@@ -464,8 +464,7 @@ def teams_reliability(teams: list[Team], *, with_pages: bool = True) -> list[Tea
                      "down": f", fewer than in the {weeks} weeks before"}.get(str(figures.get("deployments_trend")), "")
             lines.append(f"{float(per_week):.1f} deployments a week{trend}")
         if figures.get("change_fail_rate") is not None:
-            lines.append(f"{float(figures['change_fail_rate']) * 100:.0f} % of deployments failed (rolled back, "
-                         "reverted, hot-fixed or causing an incident)")
+            lines.append(f"{float(figures['change_fail_rate']) * 100:.0f} % of deployments failed")
         if with_pages and figures.get("pages_outside_hours") is not None:
             pages = int(figures["pages_outside_hours"])
             lines.append(f"{pages} on-call page{'s' if pages != 1 else ''} outside people's working hours")
