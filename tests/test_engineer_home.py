@@ -66,6 +66,7 @@ def test_the_team_delivery_card_gives_the_teams_figures_and_never_its_load(perso
     from html import unescape
 
     from brightline.evidence.models import Deployment, Page, Service
+    from brightline.rollups.services import refresh
 
     service = Service.objects.create(name="payments-api", team=personas.erin.team)
     now = timezone.now()
@@ -75,6 +76,9 @@ def test_the_team_delivery_card_gives_the_teams_figures_and_never_its_load(perso
                                   source="test", external_id=f"d{day}")
     Page.objects.create(service=service, person=personas.pat, paged_at=now - timedelta(days=2), source="test",
                         external_id="p1")
+    before = unescape(client_for(personas.erin).get("/").content.decode())
+    assert "Over the last 13 weeks" not in before  # the page computes nothing: the refresh job stores the figures
+    refresh(everything=True)
     html = unescape(client_for(personas.erin).get("/").content.decode())
     card = html[html.index('id="delivery-h"'):]
     card = card[:card.index("</section>")]

@@ -268,6 +268,10 @@ def test_the_team_reliability_figures_are_the_stored_rollup_in_words(personas, p
         Deployment.objects.create(service=pages, environment="production", version=f"v{day}", sha=f"{day:04x}",
                                   status=Deployment.Status.SUCCESS, deployed_at=now - timedelta(days=day, hours=1),
                                   source="test", external_id=f"d{day}")
+    from brightline.rollups.services import refresh
+
+    assert not teams_reliability([personas.erin.team])  # nothing is computed by the page: the refresh job stores it
+    refresh(everything=True)
     [payments] = teams_reliability([personas.erin.team])
     assert payments.weeks == 13 and payments.url == f"/evidence/teams/{personas.erin.team.slug}/#reliability"
     assert any(re.fullmatch(r"\d+\.\d deployments a week.*", line) for line in payments.lines), payments.lines

@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from brightline import access
-from brightline.audit.services import record_accesses
+from brightline.audit.services import record_reads
 from brightline.core.delivery import WorkSchedule
 from brightline.evidence.metrics import HealthReport, default_window, summarise_health
 from brightline.evidence.models import EvidenceItem
@@ -374,9 +374,9 @@ def team_at_a_glance(viewer: Person, *, now: datetime | None = None) -> TeamGlan
         rows.append(row)
     # Per-person load is restricted detail, and accepted signals and evidence are part of a person's record: each
     # read is logged.
-    record_accesses(viewer, [row.person for row in rows], "evidence.health_detail", via="web")
-    record_accesses(viewer, [row.person for row in rows if row.person.pk in signals], "insights.signals", via="web")
-    record_accesses(viewer, [row.person for row in rows if row.easy_to_miss], "evidence.items", via="web")
+    record_reads(viewer, [*((row.person, "evidence.health_detail") for row in rows),
+                          *((row.person, "insights.signals") for row in rows if row.person.pk in signals),
+                          *((row.person, "evidence.items") for row in rows if row.easy_to_miss)], via="web")
 
     team_prompts = []
     for team in teams:
@@ -442,19 +442,19 @@ def team_anomalies(viewer: Person, teams: list[Team]) -> list[Anomaly]:
 
 
 def teams_reliability(teams: list[Team], *, with_pages: bool = True) -> list[TeamReliability]:
-    """Each team's stored delivery rollup in words (two queries for all the teams; nothing computed here that the
-    refresh job has not stored, except a team never computed yet). ``with_pages=False`` leaves out the on-call
-    pages outside working hours, which are the team's health rather than its delivery."""
+    """Each team's stored delivery rollup in words (one query for all the teams; nothing is computed here: a team
+    the refresh job has not computed yet, or with no delivery data, is left out). ``with_pages=False`` leaves out
+    the on-call pages outside working hours, which are the team's health rather than its delivery."""
     from brightline.rollups import delivery as team_delivery
-    from brightline.rollups.services import read
+    from brightline.rollups.services import read_stored
 
     if not teams:
         return []
-    stored = read(team_delivery.KIND, [str(team.pk) for team in teams])
+    stored = read_stored(team_delivery.KIND, [str(team.pk) for team in teams])
     weeks = team_delivery.DELIVERY_WINDOW_DAYS // 7
     found = []
     for team in teams:
-        figures = stored[str(team.pk)].value or {}
+        figures = stored[str(team.pk)].value if str(team.pk) in stored else {}
         if not figures:
             continue
         lines = []
