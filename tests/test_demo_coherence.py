@@ -173,6 +173,15 @@ def test_each_engineer_with_goals_keeps_goals_of_their_own(demo_loads, db):
         if owner.user and owner.user.username in {"erin", "pat"}:
             continue
         assert owned == {TEAM_GOALS[owner.team.slug][0], LEVEL_GOALS[owner.level.code][0]}
+    # Each key result rests on evidence of a kind that can show it: a design goal on design work, an on-call goal on
+    # incidents, not on whatever item came first.
+    from brightline.goals.models import KeyResult
+
+    kinds = {result.description: {item.kind for item in result.evidence.all()}
+             for result in KeyResult.objects.filter(goal__owner=owners["erin"]).prefetch_related("evidence")}
+    assert kinds["Review four design documents this quarter"] <= {"design_doc", "design_review"}
+    assert kinds["Review four design documents this quarter"] and kinds["A runbook for stuck retries, tried in a drill"]
+    assert kinds["A runbook for stuck retries, tried in a drill"] <= {"incident_handled", "incident_debrief"}
 
 
 def test_the_people_partner_is_shown_in_her_own_role_not_an_engineering_level(demo_loads, db, client):
