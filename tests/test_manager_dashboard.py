@@ -231,6 +231,11 @@ def test_each_change_in_a_delivery_trend_has_its_owner_and_a_next_step(personas,
     html = client_for(personas.mo).get("/team/").content.decode()
     section = html[html.index('id="reliability-h"'):html.index('id="prompts-h"')]
     assert "for the worse" in section and "Follows it up: You." in section and f"#signal-{worse.pk}" in section
+    # The manager's home names them too, with who follows each up, and links to them.
+    home = client_for(personas.mo).get("/").content.decode()
+    assert ">2 changes in a delivery trend</a> to look into: Payments, for the worse (you follow it up); Payments, " \
+           "for the better (you follow it up)." in home
+    assert "changes in a delivery trend" not in client_for(personas.erin).get("/").content.decode()
 
 
 def test_work_that_is_easy_to_miss_is_named_never_counted_and_its_read_logged(personas, pages, client_for):
