@@ -178,21 +178,27 @@ def test_signal_bias_report_runs_over_the_organisation(personas, feedback):
     assert report["people"] == 5 and all(not f["flagged"] for f in report["findings"])
 
 
-def test_the_bias_check_counts_only_findings_as_fired(personas, feedback):
-    """A sentiment drift with no clear change (enough data, nothing found) is information, not a signal fired: it
-    is not counted in the comparison of signal rates; a drift that found a change is."""
-    from brightline.insights.models import Signal
-    from brightline.insights.services import signal_bias_report
+def two_cohorts_of_three(personas) -> None:
+    """Six more people in the two teams and a minimum cohort of three, so both workload classes are compared;
+    then a run over everyone."""
     from brightline.people.models import Person
     from brightline.policy.services import update_policy
 
-    # Six more people in the two teams, so both workload classes reach a minimum cohort of three.
     for n in range(6):
         team = personas.erin.team if n < 3 else personas.oscar.team
         Person.objects.create(organisation=personas.erin.organisation, employee_id=f"X{n}", name=f"Extra {n}",
                               email=f"x{n}@example.org", team=team, level=personas.erin.level, timezone="UTC")
     update_policy(actor=personas.pia, reason="a small organisation", min_cohort_size=3)
     run(all_subjects=True)
+
+
+def test_the_bias_check_counts_only_findings_as_fired(personas, feedback):
+    """A sentiment drift with no clear change (enough data, nothing found) is information, not a signal fired: it
+    is not counted in the comparison of signal rates; a drift that found a change is."""
+    from brightline.insights.models import Signal
+    from brightline.insights.services import signal_bias_report
+
+    two_cohorts_of_three(personas)
     Signal.objects.filter(kind="sentiment_drift").delete()
     today = timezone.localdate()
     for person, is_finding in ((personas.erin, False), (personas.pat, True)):
@@ -213,16 +219,7 @@ def test_the_bias_check_counts_only_findings_as_fired(personas, feedback):
 
 
 def test_the_bias_check_page_shows_rates_as_percentages_with_their_counts(personas, feedback, client_for):
-    from brightline.people.models import Person
-    from brightline.policy.services import update_policy
-
-    # Six more people in the two teams, so both workload classes reach a minimum cohort of three.
-    for n in range(6):
-        team = personas.erin.team if n < 3 else personas.oscar.team
-        Person.objects.create(organisation=personas.erin.organisation, employee_id=f"X{n}", name=f"Extra {n}",
-                              email=f"x{n}@example.org", team=team, level=personas.erin.level, timezone="UTC")
-    update_policy(actor=personas.pia, reason="a small organisation", min_cohort_size=3)
-    run(all_subjects=True)
+    two_cohorts_of_three(personas)
     page = client_for(personas.pia).get("/insights/organisation/").content.decode()
     table = page[page.index("Do signals fire more often"):]
     cells = re.findall(r"<td>([^<]*: [^<]*)</td>", table)
