@@ -175,6 +175,15 @@ def test_each_engineer_with_goals_keeps_goals_of_their_own(demo_loads, db):
         if owner.user and owner.user.username in {"erin", "pat"}:
             continue
         assert owned == {TEAM_GOALS[owner.team.slug][0], LEVEL_GOALS[owner.level.code][0]}
+    # Each key result rests on evidence of a kind that can show it: a design goal on design work, an on-call goal on
+    # incidents, not on whatever item came first.
+    from brightline.goals.models import KeyResult
+
+    kinds = {result.description: {item.kind for item in result.evidence.all()}
+             for result in KeyResult.objects.filter(goal__owner=owners["erin"]).prefetch_related("evidence")}
+    assert kinds["Review four design documents this quarter"] <= {"design_doc", "design_review"}
+    assert kinds["Review four design documents this quarter"] and kinds["A runbook for stuck retries, tried in a drill"]
+    assert kinds["A runbook for stuck retries, tried in a drill"] <= {"incident_handled", "incident_debrief"}
 
 
 def test_the_people_partner_is_shown_in_her_own_role_not_an_engineering_level(demo_loads, db, client):
@@ -227,7 +236,9 @@ def test_the_demo_growth_page_and_team_page_show_explained_signals(demo_loads, d
     assert Signal.objects.filter(person=erin, kind="theme", is_current=True).exists()
     team = Signal.objects.get(team=erin.team, kind="theme_summary", is_current=True)
     assert team.enough_data and team.statement.startswith("Recurring themes in")
-    assert summary.is_finding and team.is_finding
+    # A summary lists its themes, each reviewed on its own: an overview for information, never a finding to review.
+    assert summary.lists_findings and team.lists_findings
+    assert not summary.is_finding and not team.is_finding and not summary.awaits_review
     # A summary in which no theme recurs finds nothing: information, not something to accept or dismiss.
     quiet = Signal.objects.filter(kind="theme_summary", is_current=True, statement__startswith="No theme recurs yet")
     assert quiet.exists() and not quiet.filter(is_finding=True).exists()

@@ -57,3 +57,30 @@ def test_signals_wait_on_the_home_page_and_are_decided_in_place(personas, client
 def test_a_person_without_outcomes_is_told_how_to_add_one(personas, client_for):
     html = client_for(personas.erin).get("/").content.decode()
     assert "No outcomes recorded yet" in html and "AI signals about you" not in html
+
+
+def test_the_team_delivery_card_gives_the_teams_figures_and_never_its_load(personas, client_for):
+    """H1: the team's delivery trends in figures (the stored team rollup), not only a link; the on-call load
+    outside working hours is the team's health and stays on its own page."""
+    import re
+    from html import unescape
+
+    from brightline.evidence.models import Deployment, Page, Service
+    from brightline.rollups.services import refresh
+
+    service = Service.objects.create(name="payments-api", team=personas.erin.team)
+    now = timezone.now()
+    for day in range(0, 84, 4):
+        Deployment.objects.create(service=service, environment="production", version=f"v{day}", sha=f"{day:04x}",
+                                  status=Deployment.Status.SUCCESS, deployed_at=now - timedelta(days=day, hours=1),
+                                  source="test", external_id=f"d{day}")
+    Page.objects.create(service=service, person=personas.pat, paged_at=now - timedelta(days=2), source="test",
+                        external_id="p1")
+    before = unescape(client_for(personas.erin).get("/").content.decode())
+    assert "Over the last 13 weeks" not in before  # the page computes nothing: the refresh job stores the figures
+    refresh(everything=True)
+    html = unescape(client_for(personas.erin).get("/").content.decode())
+    card = html[html.index('id="delivery-h"'):]
+    card = card[:card.index("</section>")]
+    assert re.search(r"Over the last 13 weeks: \d+\.\d deployments a week", card), card
+    assert "on-call" not in card and "Erin" not in card

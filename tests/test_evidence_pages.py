@@ -343,3 +343,11 @@ def test_the_set_of_viewable_teams_agrees_with_the_team_page_check(personas):
     teams = list(Team.objects.all())
     for person in Person.objects.all():
         assert access.team_ids_viewable_by(person, teams) == {t.pk for t in teams if access.can_view_team(person, t)}
+
+
+@pytest.mark.django_db
+def test_the_health_detail_lists_people_by_name_never_by_a_figure(delivery, personas, client_for):
+    personas.erin.name = "Zoe Employee"  # created before Pat: by id she would come first
+    personas.erin.save(update_fields=["name"])
+    html = client_for(personas.mo).get("/evidence/teams/payments/health/").content.decode()
+    assert re.findall(r"<tr><td>([^<]+)</td><td>\d+</td>", html) == ["Pat Peer", "Zoe Employee"]

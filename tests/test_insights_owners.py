@@ -50,12 +50,12 @@ def test_a_reviewed_signal_keeps_its_owner_and_an_unknown_role_is_refused(person
     from brightline.insights.services import accept_signal
 
     run_for(personas.erin)
-    summary = Signal.objects.get(person=personas.erin, kind="theme_summary", is_current=True)
-    accept_signal(actor=personas.erin, signal=summary, reason="Fair.")
-    update_policy(actor=personas.pia, reason="x", signal_owners={"theme_summary": "manager"})
+    theme = Signal.objects.filter(person=personas.erin, kind="theme", is_current=True).first()
+    accept_signal(actor=personas.erin, signal=theme, reason="Fair.")
+    update_policy(actor=personas.pia, reason="x", signal_owners={"theme": "manager"})
     run_for(personas.erin)
-    summary.refresh_from_db()
-    assert summary.owner_id == personas.erin.pk
+    theme.refresh_from_db()
+    assert theme.owner_id == personas.erin.pk
     with pytest.raises(PolicyError):
         update_policy(actor=personas.pia, reason="x", signal_owners={"theme_summary": "the ceo"})
     with pytest.raises(PolicyError):

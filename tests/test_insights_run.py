@@ -178,17 +178,48 @@ def test_signal_bias_report_runs_over_the_organisation(personas, feedback):
     assert report["people"] == 5 and all(not f["flagged"] for f in report["findings"])
 
 
-def test_the_bias_check_page_shows_rates_as_percentages_with_their_counts(personas, feedback, client_for):
+def two_cohorts_of_three(personas) -> None:
+    """Six more people in the two teams and a minimum cohort of three, so both workload classes are compared;
+    then a run over everyone."""
     from brightline.people.models import Person
     from brightline.policy.services import update_policy
 
-    # Six more people in the two teams, so both workload classes reach a minimum cohort of three.
     for n in range(6):
         team = personas.erin.team if n < 3 else personas.oscar.team
         Person.objects.create(organisation=personas.erin.organisation, employee_id=f"X{n}", name=f"Extra {n}",
                               email=f"x{n}@example.org", team=team, level=personas.erin.level, timezone="UTC")
     update_policy(actor=personas.pia, reason="a small organisation", min_cohort_size=3)
     run(all_subjects=True)
+
+
+def test_the_bias_check_counts_only_findings_as_fired(personas, feedback):
+    """A sentiment drift with no clear change (enough data, nothing found) is information, not a signal fired: it
+    is not counted in the comparison of signal rates; a drift that found a change is."""
+    from brightline.insights.models import Signal
+    from brightline.insights.services import signal_bias_report
+
+    two_cohorts_of_three(personas)
+    Signal.objects.filter(kind="sentiment_drift").delete()
+    today = timezone.localdate()
+    for person, is_finding in ((personas.erin, False), (personas.pat, True)):
+        Signal.objects.create(kind="sentiment_drift", key="sentiment_drift", person=person, statement="drift",
+                              window_start=today - timedelta(days=180), window_end=today, rule="r",
+                              cannot_infer="c", enough_data=True, is_finding=is_finding,
+                              confidence_label="emerging", confidence_agreement="single_layer",
+                              model_name="m", model_version="1", content_hash=str(person.pk))
+
+    def fired(kind: str) -> int:
+        finding = next(f for f in signal_bias_report().findings
+                       if f.signal_kind == kind and f.grouping == "workload_class")
+        return sum(int(group["favourable"]) for group in finding.audit["groups"] if group.get("favourable") is not None)
+
+    assert fired("sentiment_drift") == 1
+    Signal.objects.filter(kind="sentiment_drift", person=personas.pat).update(is_finding=False)
+    assert fired("sentiment_drift") == 0
+
+
+def test_the_bias_check_page_shows_rates_as_percentages_with_their_counts(personas, feedback, client_for):
+    two_cohorts_of_three(personas)
     page = client_for(personas.pia).get("/insights/organisation/").content.decode()
     table = page[page.index("Do signals fire more often"):]
     cells = re.findall(r"<td>([^<]*: [^<]*)</td>", table)
@@ -230,3 +261,48 @@ def test_a_delivery_trend_searches_only_whole_weeks_inside_its_window(personas):
     weeks = [week for week, _value in deployments.points]
     assert weeks[0] == date(2026, 6, 22) and weeks[-1] == date(2026, 8, 24)
     assert {value for _week, value in deployments.points} == {5.0}
+
+
+def test_a_theme_summary_naming_recurring_themes_is_an_overview_with_nothing_to_review(personas, feedback,
+                                                                                       client_for):
+    """Each recurring theme is a signal reviewed on its own; the summary listing them asks for no second decision:
+    it is shown for information, refused a review, and left out of the inbox. Stored pending summaries are marked
+    by the migration; a review already written stays."""
+    import importlib
+
+    from django.apps import apps
+
+    from brightline.dashboards.inbox import inbox_for
+    from brightline.insights.models import Signal
+    from brightline.insights.services import InsightsError, accept_signal
+
+    run(person=personas.erin)
+    summary = Signal.objects.get(person=personas.erin, kind="theme_summary", is_current=True)
+    themes = Signal.objects.filter(person=personas.erin, kind="theme", is_current=True)
+    assert summary.statement.startswith("Recurring themes in") and themes.exists()
+    assert summary.lists_findings and not summary.is_finding and not summary.awaits_review
+    assert all(theme.awaits_review for theme in themes)
+    with pytest.raises(InsightsError, match="nothing to accept or dismiss"):
+        accept_signal(actor=personas.erin, signal=summary, reason="Fair.")
+    waiting = Signal.objects.filter(owner=personas.erin, is_current=True, status=Signal.Status.PENDING,
+                                    is_finding=True).count()
+    asked = [item.title for item in inbox_for(personas.erin) if item.kind == "signals"]
+    assert asked == [f"{waiting} AI signal{'s' if waiting != 1 else ''} about you "
+                     f"{'waits' if waiting == 1 else 'wait'} for your review"]
+    page = client_for(personas.erin).get("/insights/me/").content.decode()
+    card = page[page.index(f'id="signal-{summary.pk}"'):]
+    card = card[:card.index("</article>")]
+    assert "for information: an overview" in card and "each recurring theme has a card of its own" in card
+    assert "<form" not in card and "Waiting for review" not in card and "nothing found" not in card
+    # The migration: a pending summary stored as a finding becomes an overview; an accepted one keeps its review.
+    accepted = Signal.objects.create(
+        kind="theme_summary", key="theme_summary:old", person=personas.erin, statement=summary.statement,
+        window_start=summary.window_start, window_end=summary.window_end, rule="r", cannot_infer="c",
+        confidence_label="stable", confidence_agreement="single_layer", model_name="m", model_version="1",
+        content_hash="old", status=Signal.Status.ACCEPTED, reviewed_by=personas.erin, review_reason="Fair.")
+    Signal.objects.filter(pk=summary.pk).update(is_finding=True)
+    migration = importlib.import_module("brightline.insights.migrations.0004_theme_summaries_are_not_findings")
+    migration.mark_theme_summaries(apps, None)
+    assert not Signal.objects.get(pk=summary.pk).is_finding
+    accepted.refresh_from_db()
+    assert accepted.is_finding and accepted.status == Signal.Status.ACCEPTED

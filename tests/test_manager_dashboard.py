@@ -196,3 +196,120 @@ def test_postgresql_judges_working_hours_on_each_persons_clock_as_python_does(pe
     assert person_health_from_tallies(tallies, schedules) == summarise_person_health(events, schedules.values())
     assert team_health_from_tallies(tallies, schedules) == summarise_team_health(events, schedules.values())
     assert any(tally[1] for tally in tallies.values()) and any(tally[2] for tally in tallies.values())
+
+
+def _trend_break(team, owner, *, key: str, direction: str, status: str = "pending", is_finding: bool = True):
+    from brightline.insights.models import Signal, SignalKind
+
+    today = timezone.localdate()
+    return Signal.objects.create(
+        kind=SignalKind.TREND_BREAK, key=key, team=team, window_start=today - timedelta(days=140), window_end=today,
+        statement=f"Change lead time (median) of payments-api changed ({key}). Owner to look into it: {owner.name}.",
+        rule="r", cannot_infer="c", confidence_label="stable", confidence_agreement="single_layer",
+        model_name="m", model_version="1", content_hash=key, owner=owner, status=status, is_finding=is_finding,
+        detail={"direction": direction, "higher_is_better": False, "owner_name": owner.name})
+
+
+def test_each_change_in_a_delivery_trend_has_its_owner_and_a_next_step(personas, pages, client_for):
+    """H2: each anomaly in the team's delivery trends, worse ones first, with who follows it up and what to do next;
+    a dismissed change and a note that is not a finding are left out."""
+    team = personas.erin.team
+    better = _trend_break(team, personas.mo, key="a", direction="lower")
+    worse = _trend_break(team, personas.mo, key="b", direction="higher")
+    _trend_break(team, personas.mo, key="c", direction="higher", status="dismissed")
+    _trend_break(team, personas.mo, key="d", direction="higher", is_finding=False)
+    glance = team_at_a_glance(personas.mo)
+    assert [(anomaly.worse, anomaly.owner) for anomaly in glance.anomalies] == [(True, "You"), (False, "You")]
+    first = glance.anomalies[0]
+    assert first.text == "Change lead time (median) of payments-api changed (b)."  # the owner is said apart
+    assert first.url.endswith(f"#signal-{worse.pk}") and "accept or dismiss it with a reason" in first.next_step
+    assert "2 changes in a delivery trend (1 for the worse), all yours to follow up" in glance.summary
+    better.status, better.reviewed_by = "accepted", personas.mo
+    better.save()
+    accepted = team_at_a_glance(personas.mo).anomalies[1]
+    assert accepted.next_step.startswith("Accepted by Mo Manager: agree a follow-up with the team")
+    html = client_for(personas.mo).get("/team/").content.decode()
+    section = html[html.index('id="reliability-h"'):html.index('id="prompts-h"')]
+    assert "for the worse" in section and "Follows it up: You." in section and f"#signal-{worse.pk}" in section
+    # The manager's home names them too, with who follows each up, and links to them.
+    home = client_for(personas.mo).get("/").content.decode()
+    assert ">2 changes in a delivery trend</a> to look into: Payments, for the worse (you follow it up); Payments, " \
+           "for the better (you follow it up)." in home
+    assert "changes in a delivery trend" not in client_for(personas.erin).get("/").content.decode()
+
+
+def test_work_that_is_easy_to_miss_is_named_never_counted_and_its_read_logged(personas, pages, client_for):
+    from brightline.audit.models import AccessLog
+    from brightline.evidence.models import EvidenceItem
+
+    now = timezone.now()
+    for days, kind, title in ((3, "code_review", "Careful review of the ledger change"),
+                              (5, "code_review", "An older review"),
+                              (9, "incident_handled", "Led the response to the 502s"),
+                              (400, "design_doc", "A design from last year"),
+                              (2, "merged_change", "A merged change")):
+        EvidenceItem.objects.create(kind=kind, title=title, person=personas.erin, source="manual", source_ref=title,
+                                    occurred_at=now - timedelta(days=days))
+    glance = team_at_a_glance(personas.mo)
+    erin = next(row for row in glance.rows if row.person == personas.erin)
+    # The latest item of each kind in the window, newest first: no count, no merged change, nothing out of the window.
+    assert [(title, kind) for title, kind, _day in erin.easy_to_miss] == [
+        ("Careful review of the ledger change", "code review given"),
+        ("Led the response to the 502s", "incident handled")]
+    assert [row.person for row in glance.people_with_easy_to_miss_work] == [personas.erin]
+    html = client_for(personas.mo).get("/team/").content.decode()
+    section = html[html.index('id="unseen-h"'):html.index('id="records-h"')]
+    assert "Careful review of the ledger change" in section and "An older review" not in section
+    assert AccessLog.objects.filter(viewer=personas.mo, subject=personas.erin, record="evidence.items").exists()
+    assert not AccessLog.objects.filter(viewer=personas.mo, subject=personas.pat, record="evidence.items").exists()
+
+
+def test_the_team_reliability_figures_are_the_stored_rollup_in_words(personas, pages, client_for):
+    from brightline.dashboards.team import teams_reliability
+    from brightline.evidence.models import Deployment
+
+    now = timezone.now()
+    for day in range(0, 84, 3):  # one production deployment every three days over the last twelve weeks
+        Deployment.objects.create(service=pages, environment="production", version=f"v{day}", sha=f"{day:04x}",
+                                  status=Deployment.Status.SUCCESS, deployed_at=now - timedelta(days=day, hours=1),
+                                  source="test", external_id=f"d{day}")
+    from brightline.rollups.services import refresh
+
+    assert not teams_reliability([personas.erin.team])  # nothing is computed by the page: the refresh job stores it
+    refresh(everything=True)
+    [payments] = teams_reliability([personas.erin.team])
+    assert payments.weeks == 13 and payments.url == f"/evidence/teams/{personas.erin.team.slug}/#reliability"
+    assert any(re.fullmatch(r"\d+\.\d deployments a week.*", line) for line in payments.lines), payments.lines
+    assert any(line.endswith("on-call pages outside people's working hours") for line in payments.lines)
+    html = client_for(personas.mo).get("/team/").content.decode()
+    assert "Payments</strong>, over the last 13 weeks:" in html
+    assert client_for(personas.mo).get(payments.url.split("#")[0]).status_code == 200
+    assert 'id="reliability"' in client_for(personas.mo).get(payments.url.split("#")[0]).content.decode()
+
+
+def test_missing_evidence_becomes_a_few_prompts_each_with_the_step_of_whoever_can_take_it(personas):
+    """Ladder gaps are one line; a packet's parts the report wrote ask the report; the manager's own parts ask the
+    manager to cite evidence in their draft, on the review page."""
+    from datetime import date
+
+    from brightline.dashboards.team import missing_evidence_prompts
+    from brightline.insights.models import Signal
+
+    def missing(detail, owner):
+        return Signal(kind="missing_evidence", detail=detail, owner=owner, window_start=date(2026, 6, 8),
+                      window_end=date(2026, 12, 7))
+
+    packet = {"name": "2026 H2 review", "written_by": "manager"}
+    found = [missing({"label": "Delivery results"}, personas.erin), missing({"label": "Leadership"}, personas.erin),
+             missing({"label": "the self review", "packet": {**packet, "written_by": "person"}}, personas.erin),
+             missing({"label": "the manager's assessment of leadership", "packet": packet}, personas.mo),
+             missing({"label": "the manager's summary", "packet": packet}, personas.mo)]
+    prompts = missing_evidence_prompts(personas.mo, "Erin", found, "/signals/", "/review/")
+    assert [(prompt.text, prompt.action, prompt.url) for prompt in prompts] == [
+        ("Evidence is thin: nothing shows delivery results or leadership between 8 Jun 2026 and 7 Dec 2026 (no item "
+         "of a related kind, and no accomplishment about them that cites evidence).",
+         "Ask for the missing evidence or record it together", "/signals/"),
+        ("Evidence is thin: in the 2026 H2 review packet, the self review cites no evidence.",
+         "Ask Erin to cite the items behind it", "/signals/"),
+        ("Evidence is thin: in the 2026 H2 review packet, your assessment of leadership and your summary cite no "
+         "evidence.", "Cite the evidence in your draft", "/review/")]

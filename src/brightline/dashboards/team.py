@@ -1,5 +1,6 @@
-"""A manager's team at a glance (requirement H2): load and wellbeing per direct report, coaching prompts
-and review-cycle progress.
+"""A manager's team at a glance (requirement H2): load and wellbeing per direct report, coaching prompts,
+reliability risks (each anomaly with its owner and a next step), work that is easy to miss, and review-cycle
+progress.
 
 Only figures about *load* are shown per person — work outside the person's own working hours, pages
 received, the share of the team's pages — never activity counts (commits, lines, items) as a measure of
@@ -18,7 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from brightline import access
-from brightline.audit.services import record_accesses
+from brightline.audit.services import record_reads
 from brightline.core.delivery import WorkSchedule
 from brightline.evidence.metrics import HealthReport, default_window, summarise_health
 from brightline.evidence.models import EvidenceItem
@@ -38,6 +39,10 @@ OUTSIDE_HOURS_PROMPT = 0.20
 ABOVE_TEAM_PROMPT = 0.10
 HARD_TO_SEE_KINDS = (EvidenceItem.Kind.INCIDENT_DEBRIEF, EvidenceItem.Kind.DESIGN_REVIEW,
                      EvidenceItem.Kind.DESIGN_DOC, EvidenceItem.Kind.CODE_REVIEW)
+# Work that keeps others going and rarely shows in delivery figures: named on the page (the latest item of each
+# kind), never counted, so that it is recognised in check-ins and reviews.
+EASY_TO_MISS_KINDS = (EvidenceItem.Kind.INCIDENT_HANDLED, *HARD_TO_SEE_KINDS)
+EASY_TO_MISS_SHOWN = 3
 
 
 def shade(value: float | None, steps: tuple[float, float, float]) -> int:
@@ -60,6 +65,28 @@ class Prompt:
     url: str
 
 
+@dataclass(frozen=True)
+class Anomaly:
+    """A change in one of a team's delivery trends, with who follows it up and what to do next."""
+
+    team: Team
+    text: str
+    worse: bool | None
+    owner: str
+    next_step: str
+    url: str
+
+
+@dataclass(frozen=True)
+class TeamReliability:
+    """A team's delivery and on-call figures over the rollup's window, in words, and its delivery page."""
+
+    team: Team
+    lines: list[str]
+    url: str
+    weeks: int
+
+
 @dataclass
 class ReportRow:
     person: Person
@@ -71,6 +98,8 @@ class ReportRow:
     review: Review | None = None
     review_status: str = ""
     links: list[tuple[str, str]] = field(default_factory=list)
+    # The latest item of each kind of work that is easy to miss, as (title, kind in words, day).
+    easy_to_miss: list[tuple[str, str, date]] = field(default_factory=list)
 
 
 def _iso_day(value: str | None) -> date | None:
@@ -100,10 +129,44 @@ class TeamGlance:
     end: datetime
     teams: list[Team]
     team_prompts: list[tuple[Team, Prompt]] = field(default_factory=list)
+    anomalies: list[Anomaly] = field(default_factory=list)
+    reliability: list[TeamReliability] = field(default_factory=list)
 
     @property
     def people_with_prompts(self) -> list[ReportRow]:
         return [row for row in self.rows if row.prompts]
+
+    @property
+    def people_with_easy_to_miss_work(self) -> list[ReportRow]:
+        return [row for row in self.rows if row.easy_to_miss]
+
+    @property
+    def summary(self) -> str:
+        """One sentence before the cards: what stands out, in counts of people and changes, never a ranking."""
+        parts = []
+        darkest = len(PAGE_SHARE_STEPS)
+        heavy = [row for row in self.rows
+                 if max(row.outside_hours.shade, row.pages_outside.shade, row.page_share.shade) >= darkest]
+        if heavy:
+            parts.append(f"the load of {_people(len(heavy))} is worth a check-in")
+        changes = len(self.anomalies)
+        if changes:
+            worse = sum(1 for anomaly in self.anomalies if anomaly.worse)
+            yours = sum(1 for anomaly in self.anomalies if anomaly.owner == "You")
+            parts.append(f"{changes} change{'s' if changes != 1 else ''} in a delivery trend"
+                         + (f" ({worse} for the worse)" if worse else "")
+                         + (f", {'all' if yours == changes else yours} yours to follow up" if yours else ""))
+        prompts = sum(len(row.prompts) for row in self.rows) + len(self.team_prompts)
+        if prompts:
+            parts.append(f"{prompts} coaching prompt{'s' if prompts != 1 else ''}")
+        if not parts:
+            return "Nothing stands out: no heavy load, no change in a delivery trend and no coaching prompt."
+        text = "; ".join(parts)
+        return f"What stands out: {text}."
+
+
+def _people(count: int) -> str:
+    return f"{count} {'person' if count == 1 else 'people'}"
 
 
 def _percent(value: float) -> str:
@@ -203,6 +266,42 @@ def teams_health(teams: list[Team], *, start: datetime, end: datetime) -> dict[i
             for team in teams}
 
 
+def _and(words: list[str], conjunction: str = "and") -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + f" {conjunction} " + words[-1]
+
+
+def missing_evidence_prompts(viewer: Person, first: str, found: list[Signal], signals_url: str,
+                             review_url: str) -> list[Prompt]:
+    """A report's missing-evidence signals as at most three prompts, each with the step that fits who can take it:
+    the ladder dimensions with no evidence in the window (one line for all of them), the parts of the review packet
+    the report wrote, and the parts the viewer wrote (their own step: cite the evidence in their draft)."""
+    gaps = [s for s in found if "packet" not in (s.detail or {})]
+    packet = [s for s in found if "packet" in (s.detail or {})]
+    prompts = []
+    if gaps:
+        labels = [str(s.detail.get("label") or s.detail.get("dimension") or "").lower() for s in gaps]
+        start, end = min(s.window_start for s in gaps), max(s.window_end for s in gaps)
+        prompts.append(Prompt(
+            f"Evidence is thin: nothing shows {_and(labels, 'or')} between {start:%-d %b %Y} and {end:%-d %b %Y} "
+            f"(no item of a related kind, and no accomplishment about {'it' if len(labels) == 1 else 'them'} that "
+            "cites evidence).", "Ask for the missing evidence or record it together", signals_url))
+    theirs = [s for s in packet if s.detail["packet"].get("written_by") != "manager"]
+    yours = [s for s in packet if s.detail["packet"].get("written_by") == "manager" and s.owner_id == viewer.pk]
+    others = [s for s in packet if s not in theirs and s not in yours]
+    for group, action, url, own in ((theirs, f"Ask {first} to cite the items behind it", signals_url, False),
+                                    (yours, "Cite the evidence in your draft", review_url, True),
+                                    (others, "Ask for the missing evidence", signals_url, False)):
+        if not group:
+            continue
+        labels = [str(s.detail.get("label") or "") for s in group]
+        if own:
+            labels = [label.replace("the manager's ", "your ", 1) for label in labels]
+        name = str(group[0].detail["packet"].get("name") or "review")
+        prompts.append(Prompt(f"Evidence is thin: in the {name} packet, {_and(labels)} "
+                              f"cite{'s' if len(labels) == 1 else ''} no evidence.", action, url))
+    return prompts
+
+
 def team_at_a_glance(viewer: Person, *, now: datetime | None = None) -> TeamGlance:
     start, end = default_window(now or timezone.now())
     reports = sorted(direct_reports(viewer), key=lambda person: person.name)
@@ -215,9 +314,15 @@ def team_at_a_glance(viewer: Person, *, now: datetime | None = None) -> TeamGlan
     wanted = Q(status=Signal.Status.ACCEPTED) | Q(kind=SignalKind.MISSING_EVIDENCE, status=Signal.Status.PENDING)
     for signal in Signal.objects.filter(wanted, person_id__in=ids, is_current=True).order_by("kind", "id"):
         signals.setdefault(signal.person_id, []).append(signal)  # type: ignore[arg-type]
-    hard_to_see = set(EvidenceItem.objects.filter(person_id__in=ids, kind__in=HARD_TO_SEE_KINDS,
-                                                  occurred_at__gte=start, occurred_at__lt=end)
-                      .values_list("person_id", flat=True))
+    easy_to_miss: dict[int, dict[str, tuple[str, str, date]]] = {}
+    kind_names = dict(EvidenceItem.Kind.choices)
+    for person_id, kind, title, occurred_at in (
+            EvidenceItem.objects.filter(person_id__in=ids, kind__in=EASY_TO_MISS_KINDS, occurred_at__gte=start,
+                                        occurred_at__lt=end)
+            .order_by("-occurred_at", "-pk").values_list("person_id", "kind", "title", "occurred_at")):
+        easy_to_miss.setdefault(person_id, {}).setdefault(
+            kind, (title, str(kind_names.get(kind, kind)).lower(), timezone.localdate(occurred_at)))
+    hard_to_see = {person_id for person_id, kinds in easy_to_miss.items() if set(kinds) & set(HARD_TO_SEE_KINDS)}
     latest_reviews: dict[int, Review] = {}
     for review in Review.objects.filter(person_id__in=ids).select_related("cycle").order_by("cycle__opened_at", "pk"):
         latest_reviews[review.person_id] = review  # the latest cycle's review wins
@@ -251,22 +356,27 @@ def team_at_a_glance(viewer: Person, *, now: datetime | None = None) -> TeamGlan
                 "review or code review recorded: this work is easy to miss.",
                 "Suggest recording an incident debrief so it can be cited", growth))
         person_signals = signals.get(report.pk, [])
+        review = open_reviews.get(report.pk)
+        row.prompts += missing_evidence_prompts(
+            viewer, first, [s for s in person_signals if s.kind == SignalKind.MISSING_EVIDENCE], signals_url,
+            reverse("reviews:review", kwargs={"review_id": review.pk}) if review is not None else signals_url)
         for signal in person_signals:
-            if signal.kind == SignalKind.MISSING_EVIDENCE:
-                row.prompts.append(Prompt(f"Evidence is thin: {signal.statement}",
-                                          "Ask for the missing evidence or record it together", signals_url))
-            else:
+            if signal.kind != SignalKind.MISSING_EVIDENCE:
                 row.prompts.append(Prompt(f"{signal.get_kind_display()} you accepted: {signal.statement}",
                                           "Bring it to your next one-to-one", signals_url))
-        review = open_reviews.get(report.pk)
         if review is not None:
             row.review = review
             row.review_status = _review_status(review)
         row.links = direct_report_links(viewer, report, latest_reviews.get(report.pk))
+        # A direct report (``can_view_health_detail`` above): their manager may read their evidence.
+        row.easy_to_miss = sorted(easy_to_miss.get(report.pk, {}).values(),
+                                  key=lambda item: item[2], reverse=True)[:EASY_TO_MISS_SHOWN]
         rows.append(row)
-    # Per-person load is restricted detail, and accepted signals are part of a person's record: both reads logged.
-    record_accesses(viewer, [row.person for row in rows], "evidence.health_detail", via="web")
-    record_accesses(viewer, [row.person for row in rows if row.person.pk in signals], "insights.signals", via="web")
+    # Per-person load is restricted detail, and accepted signals and evidence are part of a person's record: each
+    # read is logged.
+    record_reads(viewer, [*((row.person, "evidence.health_detail") for row in rows),
+                          *((row.person, "insights.signals") for row in rows if row.person.pk in signals),
+                          *((row.person, "evidence.items") for row in rows if row.easy_to_miss)], via="web")
 
     team_prompts = []
     for team in teams:
@@ -291,7 +401,76 @@ def team_at_a_glance(viewer: Person, *, now: datetime | None = None) -> TeamGlan
             assessments=sum(1 for r in reviews if r.assessment_submitted_at),
             acknowledged=sum(1 for r in reviews if r.acknowledged_at),
             url=reverse("reviews:cycle", kwargs={"cycle_id": cycle.pk}) if access.can_run_cycles(viewer) else None))
-    return TeamGlance(rows=rows, cycles=cycles, start=start, end=end, teams=teams, team_prompts=team_prompts)
+    return TeamGlance(rows=rows, cycles=cycles, start=start, end=end, teams=teams, team_prompts=team_prompts,
+                      anomalies=team_anomalies(viewer, teams), reliability=teams_reliability(teams))
+
+
+def _break_next_step(signal: Signal, *, yours: bool) -> str:
+    if signal.status == Signal.Status.ACCEPTED:
+        by = signal.reviewed_by.name if signal.reviewed_by else "someone"
+        return (f"Accepted by {by}: agree a follow-up with the team at the next retrospective" if yours
+                else f"Accepted by {by}, who follows it up with the team")
+    if yours:
+        return "Look at the series with the team, then accept or dismiss it with a reason"
+    return "Waiting for its owner to look at it with the team"
+
+
+def team_anomalies(viewer: Person, teams: list[Team]) -> list[Anomaly]:
+    """The current changes in the teams' delivery trends that nobody dismissed, the ones for the worse first, each
+    with its owner (H4) and a next step. One query, whatever the number of teams. ``teams`` are the teams of the
+    viewer's direct reports, so the viewer manages a member of each and may see their signals
+    (``access.can_view_team_signals``)."""
+    found = []
+    for signal in (Signal.objects.filter(team__in=teams, kind=SignalKind.TREND_BREAK, is_current=True,
+                                         is_finding=True)
+                   .exclude(status=Signal.Status.DISMISSED).select_related("team", "owner", "reviewed_by")
+                   .order_by("team__name", "-window_end", "pk")):
+        detail = signal.detail or {}
+        owner_name = str(detail.get("owner_name") or "")
+        text = signal.statement.removesuffix(f" Owner to look into it: {owner_name}.") if owner_name \
+            else signal.statement
+        direction, better = detail.get("direction"), detail.get("higher_is_better")
+        worse = None if direction not in {"higher", "lower"} or better is None else \
+            (direction == "higher") != bool(better)
+        yours = signal.owner_id == viewer.pk
+        owner = "You" if yours else (signal.owner.name if signal.owner else "nobody yet")
+        found.append(Anomaly(signal.team, text, worse, owner,  # type: ignore[arg-type]
+                             _break_next_step(signal, yours=yours),
+                             reverse("insights:team", kwargs={"slug": signal.team.slug}) + f"#signal-{signal.pk}"))
+    found.sort(key=lambda anomaly: (anomaly.team.name, anomaly.worse is not True))
+    return found
+
+
+def teams_reliability(teams: list[Team], *, with_pages: bool = True) -> list[TeamReliability]:
+    """Each team's stored delivery rollup in words (one query for all the teams; nothing is computed here: a team
+    the refresh job has not computed yet, or with no delivery data, is left out). ``with_pages=False`` leaves out
+    the on-call pages outside working hours, which are the team's health rather than its delivery."""
+    from brightline.rollups import delivery as team_delivery
+    from brightline.rollups.services import read_stored
+
+    if not teams:
+        return []
+    stored = read_stored(team_delivery.KIND, [str(team.pk) for team in teams])
+    weeks = team_delivery.DELIVERY_WINDOW_DAYS // 7
+    found = []
+    for team in teams:
+        figures = stored[str(team.pk)].value if str(team.pk) in stored else {}
+        if not figures:
+            continue
+        lines = []
+        per_week = figures.get("deployments_per_week")
+        if per_week is not None:
+            trend = {"up": f", more than in the {weeks} weeks before",
+                     "down": f", fewer than in the {weeks} weeks before"}.get(str(figures.get("deployments_trend")), "")
+            lines.append(f"{float(per_week):.1f} deployments a week{trend}")
+        if figures.get("change_fail_rate") is not None:
+            lines.append(f"{float(figures['change_fail_rate']) * 100:.0f} % of deployments failed")
+        if with_pages and figures.get("pages_outside_hours") is not None:
+            pages = int(figures["pages_outside_hours"])
+            lines.append(f"{pages} on-call page{'s' if pages != 1 else ''} outside people's working hours")
+        found.append(TeamReliability(team, lines, reverse("evidence:team", kwargs={"slug": team.slug})
+                                     + "#reliability", weeks))
+    return found
 
 
 HOME_OUTCOMES = 5
@@ -315,7 +494,8 @@ def engineer_home(viewer: Person) -> dict[str, object]:
              for signal in chosen[:HOME_SIGNALS]]
     team_delivery = (reverse("evidence:team", kwargs={"slug": viewer.team.slug})
                      if viewer.team_id is not None else None)
+    delivery = teams_reliability([viewer.team], with_pages=False) if viewer.team is not None else []
     goals = list(Goal.objects.filter(owner=viewer, status=Goal.Status.IN_PROGRESS)
                  .prefetch_related("key_results")[:HOME_GOALS])
     return {"goals": goals, "outcomes": outcomes, "signal_cards": cards, "more_signals": len(chosen) - len(cards),
-            "team_delivery_url": team_delivery}
+            "team_delivery_url": team_delivery, "team_delivery_figures": delivery[0] if delivery else None}

@@ -27,6 +27,7 @@ from brightline.dashboards.team import (
     PAGES_OUTSIDE_STEPS,
     engineer_home,
     record_links,
+    team_anomalies,
     team_at_a_glance,
 )
 from brightline.evidence.timeoff import own_time_off
@@ -74,6 +75,9 @@ def home(request: HttpRequest) -> HttpResponse:
         "level": level,
         "next_level": level.next_level() if level else None,
         "reports": reports,
+        # The changes in the reports' teams' delivery trends, with who follows each up (one query; H2, H4).
+        "team_changes": team_anomalies(viewer, sorted({r.team for r in reports if r.team is not None},
+                                                      key=lambda team: team.name)) if reports else [],
         # A report's level is named only when the reports' levels differ: beside every name, one title says nothing.
         "reports_levels_differ": len({report.level_id for report in reports}) > 1,
         "can_view_aggregates": access.can_view_aggregates(viewer),

@@ -146,7 +146,8 @@ def team_health_view(request: HttpRequest, slug: str) -> HttpResponse:
     report = team_health(team, start=start, end=end)
     people = {person.pk: person for person in Person.objects.filter(pk__in=list(report.people))}
     visible = []
-    for person_id, detail in report.people.items():  # id order, never sorted by a figure
+    # In name order, as on the team at a glance: never sorted by a figure.
+    for person_id, detail in sorted(report.people.items(), key=lambda pair: (people[pair[0]].name, pair[0])):
         person = people[person_id]
         if access.can_view_health_detail(viewer, person):
             access.open_person_record(viewer, person, what="evidence.health_detail")

@@ -88,6 +88,26 @@ LEVEL_GOALS: dict[str, GoalText] = {
 }
 
 
+# The kinds of evidence that can show a key result's progress, by the words in it (the first match wins); a key
+# result that matches none rests on the owner's delivery work, and failing that on their latest items.
+EVIDENCE_HINTS: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
+    (("design",), ("design_doc", "design_review")),
+    (("incident", "on-call", "drill", "runbook", "alert", "debrief"), ("incident_handled", "incident_debrief")),
+    (("review", "pair", "mentor"), ("code_review", "design_review")),
+)
+DELIVERY_KINDS = ("merged_change", "release", "deployment")
+CITED_PER_RESULT = (2, 1)  # the first key result cites two items, the others one
+
+
+def evidence_for(text: str, evidence: list[Any], count: int) -> list[int]:
+    """Up to ``count`` of ``evidence`` (newest first) whose kind can show the key result ``text``."""
+    words = text.lower()
+    kinds = next((kinds for hints, kinds in EVIDENCE_HINTS if any(hint in words for hint in hints)), DELIVERY_KINDS)
+    fitting = [item.pk for item in evidence if item.kind in kinds]
+    return (fitting or [item.pk for item in evidence if item.kind in DELIVERY_KINDS]
+            or [item.pk for item in evidence])[:count]
+
+
 def goals_for(person: Any) -> tuple[GoalText, GoalText]:
     """The two goals a demo engineer keeps: a persona's own, or their team's and their level's."""
     username = person.user.username if person.user else ""
@@ -106,10 +126,9 @@ def build_demo_history(context: Any) -> None:
     owners += list(first_in_team.values())[:4]
     due = end_of_quarter(context.today)
     for number, owner in enumerate(owners):
-        evidence = list(services.citable_evidence(owner).filter(person=owner)[:4])
+        evidence = list(services.citable_evidence(owner).filter(person=owner)[:40])
         for index, (title, success, results) in enumerate(goals_for(owner)):
-            cited = [item.pk for item in evidence[index * 2:index * 2 + 2]]
-            drafts = [KeyResultDraft(text, progress, cited if position == 0 else cited[:1])
+            drafts = [KeyResultDraft(text, progress, evidence_for(text, evidence, CITED_PER_RESULT[min(position, 1)]))
                       for position, (text, progress) in enumerate(results)]
             status = Goal.Status.ACHIEVED if number % 3 == 2 and index == 1 else Goal.Status.IN_PROGRESS
             services.save_goal(owner, actor=owner, draft=GoalDraft(

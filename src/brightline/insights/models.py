@@ -54,7 +54,8 @@ class Signal(models.Model):
     enough_data = models.BooleanField(default=True)
     is_finding = models.BooleanField(
         default=True, help_text="False when it finds nothing to follow up: not enough data, no clear change in "
-                                "tone, no recurring theme. Shown as information; never reviewed or cited.")
+                                "tone, no recurring theme; and for every theme summary, whose themes are signals "
+                                "of their own. Shown as information; never reviewed or cited.")
     # Confidence (C7): the numbers it is computed from, and the label the documented rules give them.
     confidence_label = models.CharField(max_length=16, choices=ConfidenceLabel.choices)
     confidence_items = models.PositiveIntegerField(default=0)
@@ -113,6 +114,12 @@ class Signal(models.Model):
     def is_note(self) -> bool:
         """Pending but not a finding: not enough data yet, or nothing found to follow up."""
         return self.status == self.Status.PENDING and not self.is_finding
+
+    @property
+    def lists_findings(self) -> bool:
+        """A theme summary that names recurring themes: an overview of findings reviewed one by one, not nothing."""
+        return self.kind == SignalKind.THEME_SUMMARY and self.enough_data and any(
+            isinstance(row, dict) and row.get("enough_data") for row in (self.detail or {}).get("themes", []))
 
     @property
     def summary(self) -> str:

@@ -838,8 +838,9 @@ BIAS_GROUP_NAMES: dict[str, str] = {**{key: str(label) for key, label in Workloa
 
 
 def signal_bias_report(*, today: date | None = None) -> core.BiasReport:
-    """C11: compare how often each person-level signal fires across workload classes, tenure bands
-    and comment-volume quartiles (the one place comment volume is used: as a grouping to check)."""
+    """C11: compare how often each person-level signal fires (a current finding, ``Signal.is_finding``) across
+    workload classes, tenure bands and comment-volume quartiles (the one place comment volume is used: as a
+    grouping to check)."""
     today = today or timezone.localdate()
     start = today - timedelta(days=WINDOW_DAYS)
     people = list(Person.objects.filter(is_active=True, team__isnull=False).select_related("team"))
@@ -851,7 +852,9 @@ def signal_bias_report(*, today: date | None = None) -> core.BiasReport:
         "tenure_band": core.tenure_band(p.start_date, today),
         "comment_volume": quartiles[str(p.pk)],
     }) for p in people]
-    fired = Signal.objects.filter(is_current=True, enough_data=True, person__in=people).exclude(
+    # Only findings count as fired: a sentiment drift with no clear change, or any signal without enough data, is
+    # information, not something a person is asked to act on (docs/signals.md, "Bias checks").
+    fired = Signal.objects.filter(is_current=True, is_finding=True, person__in=people).exclude(
         kind="theme_summary").values_list("person_id", "kind")
     kinds = ("theme", "sentiment_drift", "contradiction", "unsupported_claim", "missing_evidence")
     return core.compare_signal_rates(profiles, [(str(pk), kind) for pk, kind in fired], kinds=kinds,

@@ -784,6 +784,8 @@ def summarise_themes(
         detail={"themes": counts, "comments": total_items, "authors": total_authors,
                 "taxonomy_version": taxonomy.version,
                 **({"members": len({c.subject_id for c in kept})} if team else {})},
-        enough_data=enough_overall, is_finding=enough_overall and bool(recurring),
+        # Never a finding of its own: it lists the recurring themes, and each of them is a ``theme`` signal that is
+        # accepted, dismissed and cited on its own. Reviewing the list as well would ask for the same decision twice.
+        enough_data=enough_overall, is_finding=False,
     ))
     return signals

@@ -377,7 +377,9 @@ def build_transparency_report(*, sentiment_metrics: Mapping[str, Any], theme_met
               model=embedding_model),
         entry("theme_summary", title="Theme summary",
               data_used="The same comments as themes.", time_window=window,
-              detects="Which themes recur, or says 'not enough data' below 5 comments from 3 people.",
+              detects="Which themes recur, or says 'not enough data' below 5 comments from 3 people. It is shown "
+                      "for information: each recurring theme is a signal of its own, accepted or dismissed and "
+                      "cited on its own, so the summary itself is never reviewed or cited.",
               cannot_infer=themes.THEMES_CANNOT_INFER, accuracy=tuple(theme_figures[:3]),
               accuracy_note="Inherits the theme matcher's accuracy.",
               failure_modes=("Few writers make every summary fragile; the confidence label says how few.",),
