@@ -475,7 +475,7 @@ def _is_anchored(clause: str) -> bool:
     made_for = _MADE_FOR_A_THING.match(clause)
     if not made_for:
         return False
-    words = []
+    words: list[str] = []
     for word in re.findall(r"[\w'\-]+|[^\w\s]", clause[made_for.end() :]):
         if not re.match(r"[\w']", word) or word.lower() in _NP_BREAKS or len(words) == 4:
             break
