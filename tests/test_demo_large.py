@@ -59,13 +59,14 @@ def test_it_builds_a_hierarchy_with_realistic_spans_and_a_login_per_role(client)
     for person in Person.objects.exclude(pk=ceo.pk):
         assert person.chain_path.startswith(f"/{ceo.pk}/") and person.chain_path.endswith(f"/{person.pk}/")
     roles = {account["role"] for account in result["accounts"]}
-    assert {"leader", "director", "manager", "employee", "people_partner", "admin"} <= roles
+    assert {"leader", "director", "manager", "employee", "peer", "people_partner", "admin"} <= roles
     for account in result["accounts"]:
         assert client.login(username=account["username"], password=DEMO_PASSWORD), account
     manager = Person.objects.get(user__username="manager")
     engineer = Person.objects.get(user__username="engineer")
     director = Person.objects.get(user__username="director")
-    assert engineer.manager == manager and manager.manager == director
+    assert engineer.manager == manager == Person.objects.get(user__username="peer").manager
+    assert manager.manager == director
     # The history is there: delivery, feedback, accomplishments, cycles, fairness inputs, time off.
     assert CommitRecord.objects.count() == PullRequest.objects.count() > PEOPLE
     assert EvidenceItem.objects.filter(person=engineer).exists()

@@ -119,6 +119,7 @@ PERSONAS_LARGE = (  # username, role shown in --json, access role, what they are
     ("director", "director", AccessRole.LEADER, "a director"),
     ("manager", "manager", AccessRole.EMPLOYEE, "a manager of about ten engineers"),
     ("engineer", "employee", AccessRole.EMPLOYEE, "an engineer in that manager's team"),
+    ("peer", "peer", AccessRole.EMPLOYEE, "another engineer in that team"),
     ("partner", "people_partner", AccessRole.PEOPLE_PARTNER, "a people partner"),
     ("admin", "admin", AccessRole.ADMIN, "the administrator"),
 )
@@ -482,9 +483,9 @@ class _LargeBuilder:
         persona_manager = min(manager_rows, key=lambda row: (abs(spans[row.index] - 10), row.index))
         persona_director = self.plan[persona_manager.manager]  # type: ignore[index]
         persona_vp = self.plan[persona_director.manager]  # type: ignore[index]
-        persona_engineer = next(row for row in self.plan if row.manager == persona_manager.index)
+        persona_engineer, persona_peer = [row for row in self.plan if row.manager == persona_manager.index][:2]
         by_index = {persona_manager.index: "manager", persona_director.index: "director", persona_vp.index: "vp",
-                    persona_engineer.index: "engineer"}
+                    persona_engineer.index: "engineer", persona_peer.index: "peer"}
         first_of: dict[str, int] = {}
         for row in self.plan:
             if row.rank in personas and row.rank not in first_of:
