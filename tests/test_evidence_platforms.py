@@ -235,7 +235,7 @@ def test_a_sync_into_a_history_attributes_only_what_it_touched_and_equals_attrib
     from datetime import UTC, datetime, timedelta
 
     from brightline.evidence import metrics
-    from tests.test_evidence_events_attribution import full_attribution, stored
+    from tests.test_evidence_events_attribution import full_attribution, observe_attribution_reads, stored
 
     # A month of deployments every six hours (none from 4 to 6 March) and incidents among them, some of which the
     # synced rows move: one after deployment 7003 (16:52 on 4 March), one after the v2.4.0 release, one naming
@@ -263,15 +263,7 @@ def test_a_sync_into_a_history_attributes_only_what_it_touched_and_equals_attrib
     before = stored()
     assert before == full_attribution()
 
-    read: list[tuple[int, int]] = []
-    build = metrics.build_attribution_data
-
-    def observed(*args, **kwargs):
-        data = build(*args, **kwargs)
-        read.append((data.deployments.num_rows, data.incidents.num_rows))
-        return data
-
-    monkeypatch.setattr(metrics, "build_attribution_data", observed)
+    read = observe_attribution_reads(monkeypatch)
     result = sync_github(payments, repo="acme/payments-api", api_url=github.url, token="")
     after = stored()
     assert after == full_attribution()
