@@ -174,6 +174,11 @@ def test_it_has_the_notices_the_runs_would_have_left_and_the_processes_of_finish
     call_command("demo", "load", "--size", "large", "--people", "120", "--years", "2", "--json", stdout=io.StringIO())
     # Incidents are attributed as an import would leave them.
     assert not Incident.objects.filter(attribution="none").exists() and Incident.objects.exists()
+    # Customers' tickets, most handled by an engineer of the service.
+    from brightline.evidence.models import SupportTicket
+
+    assert SupportTicket.objects.filter(handled_by__isnull=False, resolved_at__gt=models.F("opened_at")).exists()
+    assert SupportTicket.objects.filter(handled_by__isnull=True).count() < SupportTicket.objects.count() / 2
     # Notices of the last year for most people, most of them sent, the open cycle's digests still waiting.
     notices = Counter(Notice.objects.values_list("person_id", flat=True))
     assert len(notices) > 100 and sum(notices.values()) / len(notices) > 5

@@ -85,6 +85,8 @@ PR_TITLES = ("Add {x} endpoint", "Migrate {x} to the new client", "Fix race in {
              "Remove the legacy {x} path", "Add alerts for {x}", "Refactor {x} handler", "Harden {x} validation")
 THINGS = ("refund", "invoice", "search index", "session", "webhook", "export", "queue consumer", "rate limiter",
           "feature flag", "retry policy", "cache", "schema migration", "login flow", "audit log", "checkout form")
+TICKET_TITLES = ("Customer cannot complete the {x}", "Question about the {x}", "The {x} shows the wrong total",
+                 "Slow {x} since this morning", "Request to export the {x}", "Error message on the {x}")
 INCIDENT_TITLES = ("Error rate above SLO", "Latency spike", "Queue backlog", "Failed payments", "Disk full",
                    "Certificate expired", "Dependency outage", "Memory leak after deploy")
 
@@ -570,8 +572,16 @@ class _LargeBuilder:
 
     def _delivery(self) -> None:
         """Per service, deployments through the years; per deployment the changes that shipped in it,
-        a pull request per change, evidence for it, and sometimes an incident and a page."""
-        from brightline.evidence.models import CommitRecord, Deployment, EvidenceItem, Incident, Page, PullRequest
+        a pull request per change, evidence for it, and sometimes an incident and a page; customer tickets."""
+        from brightline.evidence.models import (
+            CommitRecord,
+            Deployment,
+            EvidenceItem,
+            Incident,
+            Page,
+            PullRequest,
+            SupportTicket,
+        )
 
         deployments: list[Deployment] = []
         for number_of_service, service in enumerate(self.services, start=1):
@@ -668,6 +678,26 @@ class _LargeBuilder:
             team_id=i.handled_by.team_id if i.handled_by else None, service=i.service.name, source="demo-incident",
             source_ref=i.external_id) for i in written), "incidents")
         self._append(Page, pages, "pages")
+
+        def tickets() -> Iterator[SupportTicket]:
+            """Customer tickets about each service, one or two a week, most handled by one of its engineers."""
+            for service in self.services:
+                people = owners[service.pk]
+                moment, number = self.start, 0
+                while True:
+                    moment += timedelta(hours=self.rng.expovariate(self.rng.uniform(0.5, 2.5) / 168.0))
+                    if moment >= self.end:
+                        break
+                    number += 1
+                    handler = self.rng.choice(people) if self.rng.random() < 0.7 else None
+                    yield SupportTicket(service=service, title=self.rng.choice(TICKET_TITLES).format(x=self._thing()),
+                                        priority=self.rng.choices(("low", "normal", "high", "urgent"), (3, 5, 2, 1))[0],
+                                        opened_at=moment,
+                                        resolved_at=moment + timedelta(hours=self.rng.lognormvariate(2.5, 1.0)),
+                                        handled_by=handler, handler=handler.email if handler else "", source="demo",
+                                        external_id=f"{service.name}-ticket-{number}")
+
+        self._append(SupportTicket, tickets(), "support tickets")
 
     def _attribution(self) -> None:
         """Each incident attributed to a deployment as an events import would leave it (the deployment it names,
