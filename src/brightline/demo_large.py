@@ -573,15 +573,7 @@ class _LargeBuilder:
     def _delivery(self) -> None:
         """Per service, deployments through the years; per deployment the changes that shipped in it,
         a pull request per change, evidence for it, and sometimes an incident and a page; customer tickets."""
-        from brightline.evidence.models import (
-            CommitRecord,
-            Deployment,
-            EvidenceItem,
-            Incident,
-            Page,
-            PullRequest,
-            SupportTicket,
-        )
+        from brightline.evidence.models import CommitRecord, Deployment, EvidenceItem, Incident, Page, PullRequest
 
         deployments: list[Deployment] = []
         for number_of_service, service in enumerate(self.services, start=1):
@@ -678,6 +670,8 @@ class _LargeBuilder:
             team_id=i.handled_by.team_id if i.handled_by else None, service=i.service.name, source="demo-incident",
             source_ref=i.external_id) for i in written), "incidents")
         self._append(Page, pages, "pages")
+
+        from brightline.evidence.models import SupportTicket
 
         def tickets() -> Iterator[SupportTicket]:
             """Customer tickets about each service, one or two a week, most handled by one of its engineers."""
