@@ -263,13 +263,30 @@ def test_delivery_page_rollups_equal_the_figures_of_one_team_or_class_at_a_time(
         assert codec.loads(codec.dumps(classes[key])) == classes[key]
 
 
-def test_system_health_delivery_of_every_team_and_quarter_equals_one_team_and_quarter_at_a_time(generated_org, db):
+def test_system_health_delivery_of_every_team_and_quarter_equals_one_team_and_quarter_at_a_time(
+        generated_org, db, monkeypatch):
+    from brightline.evidence import tables
+    from brightline.evidence.models import Deployment
     from brightline.governance import system_health
     from brightline.people.models import Team
 
     bounds = system_health._quarter_bounds(TODAY, system_health.QUARTERS_NEXT_TO_DELIVERY)
     teams = list(Team.objects.order_by("pk"))
+    read: list[tuple[dt.datetime | None, int]] = []
+    build = tables.build_delivery_data
+
+    def observed(*args, **kwargs):
+        data = build(*args, **kwargs)
+        read.append((kwargs.get("deployments_from"), data.deployments.num_rows))
+        return data
+
+    monkeypatch.setattr(tables, "build_delivery_data", observed)
     batched = system_health._teams_delivery(teams, bounds)
+    monkeypatch.setattr(tables, "build_delivery_data", build)
+    # The deployments are read from the first quarter on (with the few earlier ones its figures depend on).
+    (since, deployments_read), = read
+    assert since == dt.datetime.combine(bounds[0][1], dt.time(), tzinfo=dt.UTC)
+    assert deployments_read < Deployment.objects.count()
     assert sum(1 for cell in batched.values() if cell.get("deployments")) >= 8
     assert sum(1 for cell in batched.values() if cell["outside_hours_share"] is not None) >= 8
     for team in teams:

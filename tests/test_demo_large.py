@@ -59,13 +59,14 @@ def test_it_builds_a_hierarchy_with_realistic_spans_and_a_login_per_role(client)
     for person in Person.objects.exclude(pk=ceo.pk):
         assert person.chain_path.startswith(f"/{ceo.pk}/") and person.chain_path.endswith(f"/{person.pk}/")
     roles = {account["role"] for account in result["accounts"]}
-    assert {"leader", "director", "manager", "employee", "people_partner", "admin"} <= roles
+    assert {"leader", "director", "manager", "employee", "peer", "people_partner", "admin"} <= roles
     for account in result["accounts"]:
         assert client.login(username=account["username"], password=DEMO_PASSWORD), account
     manager = Person.objects.get(user__username="manager")
     engineer = Person.objects.get(user__username="engineer")
     director = Person.objects.get(user__username="director")
-    assert engineer.manager == manager and manager.manager == director
+    assert engineer.manager == manager == Person.objects.get(user__username="peer").manager
+    assert manager.manager == director
     # The history is there: delivery, feedback, accomplishments, cycles, fairness inputs, time off.
     assert CommitRecord.objects.count() == PullRequest.objects.count() > PEOPLE
     assert EvidenceItem.objects.filter(person=engineer).exists()
@@ -157,6 +158,50 @@ def test_it_has_promotion_cases_decided_by_panels_outside_the_chain_and_notifica
     assert page.status_code == 200 and decided.decision_reason.split(" [E:")[0] in html.unescape(page.content.decode())
     rates = client.get("/promotions/rates/")
     assert rates.status_code == 200
+
+
+def test_it_has_the_notices_the_runs_would_have_left_and_the_processes_of_finished_cycles():
+    from django.utils import timezone
+
+    from brightline.evidence.models import Incident
+    from brightline.notifications.models import Notice
+    from brightline.notifications.services import KEEP_DAYS, collect
+    from brightline.promotions.models import CaseAppeal, CaseStatus, PromotionCase
+    from brightline.reviews.models import Appeal, CalibrationChange, Outcome, PanelMember
+    from brightline.support.models import CheckIn, SupportPlan
+
+    load_at = timezone.now()
+    call_command("demo", "load", "--size", "large", "--people", "120", "--years", "2", "--json", stdout=io.StringIO())
+    # Incidents are attributed as an import would leave them.
+    assert not Incident.objects.filter(attribution="none").exists() and Incident.objects.exists()
+    # Customers' tickets, most handled by an engineer of the service.
+    from brightline.evidence.models import SupportTicket
+
+    assert SupportTicket.objects.filter(handled_by__isnull=False, resolved_at__gt=models.F("opened_at")).exists()
+    assert SupportTicket.objects.filter(handled_by__isnull=True).count() < SupportTicket.objects.count() / 2
+    # Notices of the last year for most people, most of them sent, the open cycle's digests still waiting.
+    notices = Counter(Notice.objects.values_list("person_id", flat=True))
+    assert len(notices) > 100 and sum(notices.values()) / len(notices) > 5
+    statuses = Counter(Notice.objects.values_list("status", flat=True))
+    assert statuses[Notice.Status.SENT] > statuses[Notice.Status.PENDING] > 0
+    assert not Notice.objects.filter(created_at__lt=load_at - timezone.timedelta(days=KEEP_DAYS + 1)).exists()
+    assert not Notice.objects.filter(status=Notice.Status.SENT, sent_at__lt=models.F("created_at")).exists()
+    kinds = set(Notice.objects.values_list("kind", flat=True))
+    assert {"feedback_request", "self_review", "assessment", "released"} <= kinds
+    # They are keyed as the runs key them: a run today finds every event it would tell someone about already told.
+    for person in Person.objects.filter(pk__in=Notice.objects.filter(status=Notice.Status.PENDING)
+                                        .values("person_id"))[:10]:
+        assert collect(person, today=timezone.localdate()) == (0, 0), person
+    # Calibration by a panel, appeals upheld, support plans with check-ins, withdrawn and appealed promotion cases.
+    assert PanelMember.objects.exists()
+    for change in CalibrationChange.objects.select_related("assessment"):
+        assert change.assessment.outcome == change.to_outcome != change.from_outcome
+        assert (change.approved_by_id is not None) == (change.to_outcome == Outcome.NEEDS_SUPPORT)
+    assert Appeal.objects.exists() and not Appeal.objects.exclude(decision=Appeal.Decision.UPHELD).exists()
+    assert SupportPlan.objects.filter(status=SupportPlan.Status.ACTIVE).exists()
+    assert CheckIn.objects.filter(plan__status=SupportPlan.Status.CLOSED).exists()
+    assert PromotionCase.objects.filter(status=CaseStatus.WITHDRAWN).exists() or PromotionCase.objects.count() < 20
+    assert not CaseAppeal.objects.exclude(case__decision="not_yet").exists()
 
 
 SCHEMA = """

@@ -74,6 +74,20 @@ def by_key(key: str) -> tuple[int | None, str]:
     return found.attributed_deployment_id, found.attribution
 
 
+def observe_attribution_reads(monkeypatch) -> list[tuple[int, int]]:
+    """From now on, how many deployments and incidents each incident attribution reads, in order."""
+    read: list[tuple[int, int]] = []
+    build = metrics.build_attribution_data
+
+    def observed(*args, **kwargs):
+        data = build(*args, **kwargs)
+        read.append((data.deployments.num_rows, data.incidents.num_rows))
+        return data
+
+    monkeypatch.setattr(metrics, "build_attribution_data", observed)
+    return read
+
+
 def deployment_id(key: str) -> int:
     return Deployment.objects.get(external_id=key).pk
 
@@ -101,15 +115,7 @@ def test_an_import_into_a_history_stores_the_attribution_computed_from_every_row
     assert by_key("i-commit") == (deployment_id("d50"), "root_cause")
     before = stored()
 
-    read: list[tuple[int, int]] = []
-    build = metrics.build_attribution_data
-
-    def observed(*args, **kwargs):
-        data = build(*args, **kwargs)
-        read.append((data.deployments.num_rows, data.incidents.num_rows))
-        return data
-
-    monkeypatch.setattr(metrics, "build_attribution_data", observed)
+    read = observe_attribution_reads(monkeypatch)
     i7 = 24 * 7 + 0 * 3 + 0.5  # incident i7 opened 0.5 hours after d21
     result = run([
         # a deployment between an existing one and the incidents after it: i7 moves to it

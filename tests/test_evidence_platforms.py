@@ -227,3 +227,57 @@ def test_the_token_comes_from_a_file(github, payments, tmp_path, monkeypatch):
     monkeypatch.setenv("GITHUB_TOKEN_FILE", str(secret))
     sync_github(payments, repo="acme/payments-api", api_url=github.url)
     assert github.headers_seen[0]["Authorization"] == "Bearer ghp_from_file"
+
+
+@pytest.mark.django_db
+def test_a_sync_into_a_history_attributes_only_what_it_touched_and_equals_attributing_every_row(
+        github, payments, monkeypatch):
+    from datetime import UTC, datetime, timedelta
+
+    from brightline.evidence import metrics
+    from tests.test_evidence_events_attribution import full_attribution, observe_attribution_reads, stored
+
+    # A month of deployments every six hours (none from 4 to 6 March) and incidents among them, some of which the
+    # synced rows move: one after deployment 7003 (16:52 on 4 March), one after the v2.4.0 release, one naming
+    # 7003's sha as its root cause, one declared on a deployment of the history.
+    start = datetime(2026, 2, 1, tzinfo=UTC)
+    gap = (datetime(2026, 3, 4, 10, tzinfo=UTC), datetime(2026, 3, 6, tzinfo=UTC))
+    moments = [start + timedelta(hours=6 * n) for n in range(160)]
+    history = Deployment.objects.bulk_create(
+        Deployment(service=payments, environment="production", version=f"v1.{n}", sha=f"{n:040x}",
+                   status="success", deployed_at=moment, source="events", external_id=f"h{n}")
+        for n, moment in enumerate(moments) if not gap[0] <= moment < gap[1])
+    opened = [start + timedelta(hours=9 * n + 2) for n in range(60)]
+    Incident.objects.bulk_create(
+        [Incident(service=payments, title=f"Outage {n}", opened_at=moment, source="events", external_id=f"i{n}")
+         for n, moment in enumerate(opened)]
+        + [Incident(service=payments, title="After 7003", opened_at=datetime(2026, 3, 4, 18, tzinfo=UTC),
+                    source="events", external_id="after-7003"),
+           Incident(service=payments, title="After the release", opened_at=datetime(2026, 3, 5, 11, tzinfo=UTC),
+                    source="events", external_id="after-release"),
+           Incident(service=payments, title="Named sha", opened_at=datetime(2026, 3, 7, tzinfo=UTC),
+                    root_cause_sha="4242" + "a" * 36, source="events", external_id="named-sha"),
+           Incident(service=payments, title="Declared", opened_at=datetime(2026, 3, 5, 12, tzinfo=UTC),
+                    linked_deployment=history[3], source="events", external_id="declared")])
+    metrics.update_incident_attribution([payments])
+    before = stored()
+    assert before == full_attribution()
+
+    read = observe_attribution_reads(monkeypatch)
+    result = sync_github(payments, repo="acme/payments-api", api_url=github.url, token="")
+    after = stored()
+    assert after == full_attribution()
+    github_7003 = Deployment.objects.get(external_id="acme/payments-api/deployments/7003")
+    assert (after[Incident.objects.get(external_id="after-7003").pk] == (github_7003.pk, "inferred")
+            and after[Incident.objects.get(external_id="named-sha").pk] == (github_7003.pk, "root_cause"))
+    assert after[Incident.objects.get(external_id="declared").pk] == (history[3].pk, "declared")
+    assert {pk for pk in after if before.get(pk) != after[pk]} and result.touched_deployments
+    # a few of the service's deployments and incidents were read to get there, not its whole history
+    (deployments_read, incidents_read), = read
+    assert deployments_read < Deployment.objects.count() / 3 and incidents_read < Incident.objects.count() / 3
+
+    # the same answers again change nothing, and attribution reads nothing
+    read.clear()
+    again = sync_github(payments, repo="acme/payments-api", api_url=github.url, token="")
+    assert again.deployments and not again.touched_deployments and not again.touched_incidents and not read
+    assert stored() == after

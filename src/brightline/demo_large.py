@@ -26,6 +26,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Permission
 from django.db import connections, models, transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from brightline.audit.services import insert_objects, insert_rows, log_action, log_actions
@@ -40,6 +41,7 @@ from brightline.demo import (
     DemoRefused,
     DemoResult,
 )
+from brightline.notifications.services import KEEP_DAYS
 from brightline.notifications.signals import discard_pending
 from brightline.people.models import (
     AccessRole,
@@ -60,10 +62,10 @@ DEFAULT_YEARS = 3
 BATCH = 5000
 SPAN_MIN, SPAN_MAX = 5, 12
 # Each service deploys this many times a week (drawn once per service) and ships this many changes in a deploy,
-# each with its pull request: at 10,000 people about 4.7 million events in three years (2 million changes, as
-# many pull requests, 330,000 deployments, incidents and pages), some 70 merged changes an engineer a year.
+# each with its pull request: at 10,000 people about 5.3 million events in three years (2.4 million changes, as
+# many pull requests, 330,000 deployments, incidents and pages), some 90 merged changes an engineer a year.
 DEPLOYS_PER_WEEK = (2.0, 10.0)
-CHANGES_PER_DEPLOY = (2, 11)
+CHANGES_PER_DEPLOY = (3, 12)
 LARGE_MARKER = f"leader@{DEMO_EMAIL_DOMAIN}"
 
 ZONES = ("Europe/Berlin", "Europe/London", "Europe/Lisbon", "America/New_York", "America/Toronto",
@@ -83,6 +85,8 @@ PR_TITLES = ("Add {x} endpoint", "Migrate {x} to the new client", "Fix race in {
              "Remove the legacy {x} path", "Add alerts for {x}", "Refactor {x} handler", "Harden {x} validation")
 THINGS = ("refund", "invoice", "search index", "session", "webhook", "export", "queue consumer", "rate limiter",
           "feature flag", "retry policy", "cache", "schema migration", "login flow", "audit log", "checkout form")
+TICKET_TITLES = ("Customer cannot complete the {x}", "Question about the {x}", "The {x} shows the wrong total",
+                 "Slow {x} since this morning", "Request to export the {x}", "Error message on the {x}")
 INCIDENT_TITLES = ("Error rate above SLO", "Latency spike", "Queue backlog", "Failed payments", "Disk full",
                    "Certificate expired", "Dependency outage", "Memory leak after deploy")
 
@@ -117,6 +121,7 @@ PERSONAS_LARGE = (  # username, role shown in --json, access role, what they are
     ("director", "director", AccessRole.LEADER, "a director"),
     ("manager", "manager", AccessRole.EMPLOYEE, "a manager of about ten engineers"),
     ("engineer", "employee", AccessRole.EMPLOYEE, "an engineer in that manager's team"),
+    ("peer", "peer", AccessRole.EMPLOYEE, "another engineer in that team"),
     ("partner", "people_partner", AccessRole.PEOPLE_PARTNER, "a people partner"),
     ("admin", "admin", AccessRole.ADMIN, "the administrator"),
 )
@@ -385,6 +390,7 @@ class _LargeBuilder:
         self.today = today
         self.end = datetime.combine(today, time(0), tzinfo=UTC)
         self.start = self.end - timedelta(days=365 * years)
+        self.kept_since = self.end - timedelta(days=KEEP_DAYS)  # notices older than this are deleted
         self.years = years
         self.plan = plan
         self.progress = progress
@@ -440,9 +446,10 @@ class _LargeBuilder:
 
         parts: tuple[tuple[str, Callable[[], None]], ...] = (
             ("teams", self._teams), ("people", self._people), ("services", self._services),
-            ("delivery", self._delivery), ("feedback", self._feedback), ("accomplishments", self._accomplishments),
-            ("goals", self._goals), ("review cycles", self._review_cycles), ("fairness inputs", self._fairness),
-            ("time off", self._time_off), ("promotions", self._promotions), ("notifications", self._notifications))
+            ("delivery", self._delivery), ("incident attribution", self._attribution), ("feedback", self._feedback),
+            ("accomplishments", self._accomplishments), ("goals", self._goals), ("review cycles", self._review_cycles),
+            ("fairness inputs", self._fairness), ("time off", self._time_off), ("support plans", self._support_plans),
+            ("promotions", self._promotions), ("notifications", self._notifications))
         for name, part in parts:
             started = clock.monotonic()
             # The history's millions of rows: their indexes are built once they are in (goals and promotions read
@@ -478,9 +485,9 @@ class _LargeBuilder:
         persona_manager = min(manager_rows, key=lambda row: (abs(spans[row.index] - 10), row.index))
         persona_director = self.plan[persona_manager.manager]  # type: ignore[index]
         persona_vp = self.plan[persona_director.manager]  # type: ignore[index]
-        persona_engineer = next(row for row in self.plan if row.manager == persona_manager.index)
+        persona_engineer, persona_peer = [row for row in self.plan if row.manager == persona_manager.index][:2]
         by_index = {persona_manager.index: "manager", persona_director.index: "director", persona_vp.index: "vp",
-                    persona_engineer.index: "engineer"}
+                    persona_engineer.index: "engineer", persona_peer.index: "peer"}
         first_of: dict[str, int] = {}
         for row in self.plan:
             if row.rank in personas and row.rank not in first_of:
@@ -565,7 +572,7 @@ class _LargeBuilder:
 
     def _delivery(self) -> None:
         """Per service, deployments through the years; per deployment the changes that shipped in it,
-        a pull request per change, evidence for it, and sometimes an incident and a page."""
+        a pull request per change, evidence for it, and sometimes an incident and a page; customer tickets."""
         from brightline.evidence.models import CommitRecord, Deployment, EvidenceItem, Incident, Page, PullRequest
 
         deployments: list[Deployment] = []
@@ -588,7 +595,13 @@ class _LargeBuilder:
         by_service: dict[int, list[Deployment]] = {}
         for deployment in deployments:
             by_service.setdefault(deployment.service_id, []).append(deployment)
-        owners = {service.pk: self.members.get(service.team_id or 0, []) or self.engineers for service in self.services}
+        # A third as many services as teams: each service is changed by the team that owns it and by the teams that
+        # own none and work on it (every third team or so), so that every engineer has delivery history.
+        contributors: dict[int, list[Person]] = {}
+        for number, team in enumerate(self.teams):
+            contributors.setdefault(self.services[number % len(self.services)].pk, []).extend(
+                self.members.get(team.pk, []))
+        owners = {service.pk: contributors.get(service.pk) or self.engineers for service in self.services}
         incidents: list[Incident] = []
         pages: list[Page] = []
 
@@ -658,6 +671,36 @@ class _LargeBuilder:
             source_ref=i.external_id) for i in written), "incidents")
         self._append(Page, pages, "pages")
 
+        from brightline.evidence.models import SupportTicket
+
+        def tickets() -> Iterator[SupportTicket]:
+            """Customer tickets about each service, one or two a week, most handled by one of its engineers."""
+            for service in self.services:
+                people = owners[service.pk]
+                moment, number = self.start, 0
+                while True:
+                    moment += timedelta(hours=self.rng.expovariate(self.rng.uniform(0.5, 2.5) / 168.0))
+                    if moment >= self.end:
+                        break
+                    number += 1
+                    handler = self.rng.choice(people) if self.rng.random() < 0.7 else None
+                    yield SupportTicket(service=service, title=self.rng.choice(TICKET_TITLES).format(x=self._thing()),
+                                        priority=self.rng.choices(("low", "normal", "high", "urgent"), (3, 5, 2, 1))[0],
+                                        opened_at=moment,
+                                        resolved_at=moment + timedelta(hours=self.rng.lognormvariate(2.5, 1.0)),
+                                        handled_by=handler, handler=handler.email if handler else "", source="demo",
+                                        external_id=f"{service.name}-ticket-{number}")
+
+        self._append(SupportTicket, tickets(), "support tickets")
+
+    def _attribution(self) -> None:
+        """Each incident attributed to a deployment as an events import would leave it (the deployment it names,
+        the one that shipped its root cause, or the latest one within a day before it opened)."""
+        from brightline.evidence.metrics import update_incident_attribution
+
+        self.progress("incident attribution", 0)
+        update_incident_attribution(self.services)
+
     # -- feedback, accomplishments, reviews ------------------------------------------------------------
     def _halves(self) -> list[tuple[str, date, date]]:
         halves = []
@@ -701,6 +744,10 @@ class _LargeBuilder:
                                                       relationship=Relationship.PEER,
                                                       status=FeedbackInvitation.Status.SUBMITTED))
         invitations = self._write(FeedbackInvitation, invitations, "feedback")
+        # What the notification runs of the last year would have told each respondent (see ``_notices``).
+        self.asked = [(invitation.respondent_id, invitation.pk, invitation.request.closed_at - timedelta(days=14),
+                       invitation.request.subject.name) for invitation in invitations  # type: ignore[union-attr, operator]
+                      if invitation.request.closed_at > self.kept_since]  # type: ignore[operator]
         sequence: dict[int, int] = {}
 
         def responses() -> Iterator[FeedbackResponse]:
@@ -769,12 +816,28 @@ class _LargeBuilder:
                     "goals")
 
     def _review_cycles(self) -> None:
-        """Two finished half-year cycles and one open (manager assessment)."""
+        """Two finished half-year cycles and one open (manager assessment). Each finished cycle was calibrated by
+        a panel of the directors and people partners, who changed about one outcome in twenty-five (a change to
+        "needs support" approved by a people partner), and about one review in seventy was appealed: every appeal
+        upheld (a changed outcome would also change the assessment), some after being taken one step further."""
         from brightline.people.models import Dimension
-        from brightline.reviews.models import DimensionAssessment, Outcome, Phase, Review, ReviewCycle
+        from brightline.reviews.models import (
+            CalibrationChange,
+            DimensionAssessment,
+            Outcome,
+            PanelMember,
+            Phase,
+            Review,
+            ReviewCycle,
+        )
 
         halves = self._halves()[-3:]
         population = [p for p in self.people if p.manager_id is not None and p.is_active]
+        panel = [p for p in self.people if p.access_role == AccessRole.PEOPLE_PARTNER
+                 or p.level is not None and p.level.code == "M3"]
+        directors = [p for p in panel if p.access_role != AccessRole.PEOPLE_PARTNER] or [self.partner]
+        self.cycles: list[tuple[Any, list[Any], date]] = []  # (cycle, its reviews, the last day of its half)
+        self.appeals: list[Any] = []
         for number, (period, _first, last) in enumerate(halves):
             is_open = number == len(halves) - 1
             cycle = ReviewCycle.objects.create(
@@ -788,13 +851,92 @@ class _LargeBuilder:
                 datetime.combine(last + timedelta(days=20), time(9), tzinfo=UTC),
                 acknowledged_at=None if is_open else datetime.combine(last + timedelta(days=50), time(9), tzinfo=UTC))
                 for p in population), "reviews")
+            self.cycles.append((cycle, reviews, last))
             if is_open:
                 continue
-            self._append(DimensionAssessment, (DimensionAssessment(
-                review=review, dimension=dimension,
-                proposed_outcome=(outcome := self.rng.choices(Outcome.values, (1, 7, 2))[0]), outcome=outcome,
-                rationale="See the cited evidence.") for review in reviews for dimension in Dimension.values),
-                "reviews")
+            calibrated = datetime.combine(last + timedelta(days=30), time(14), tzinfo=UTC)
+            self._append(PanelMember, (PanelMember(cycle=cycle, person=member, added_by=self.partner)
+                                       for member in panel), "calibration")
+            changes: dict[tuple[int, str], tuple[str, str]] = {}
+
+            def assessments(reviews: list[Review] = reviews,
+                            changes: dict[tuple[int, str], tuple[str, str]] = changes) -> Iterator[Any]:
+                for review in reviews:
+                    for dimension in Dimension.values:
+                        proposed = outcome = self.rng.choices(Outcome.values, (1, 7, 2))[0]
+                        if self.rng.random() < 0.04:
+                            outcome = self.rng.choice([value for value in Outcome.values if value != proposed])
+                            changes[(review.pk, dimension)] = (proposed, outcome)
+                        yield DimensionAssessment(review=review, dimension=dimension, proposed_outcome=proposed,
+                                                  outcome=outcome, rationale="See the cited evidence.",
+                                                  version=1 if proposed != outcome else 0)
+
+            self._append(DimensionAssessment, assessments(), "reviews")
+            ids = self._ids(DimensionAssessment, "review_id", sorted({review for review, _ in changes}),
+                            ("review_id", "dimension"))
+            writer = _ValuesWriter(CalibrationChange, ("assessment_id", "actor_id", "changed_at", "from_outcome",
+                                                       "to_outcome", "reason", "status", "source", "approved_by_id",
+                                                       "approved_at", "seen_version"))
+            writer.write([(ids[key], self.rng.choice(directors).pk, calibrated, proposed, outcome,
+                           "Calibrated against the level's written criteria and the cited evidence of peers at the "
+                           "same level.", CalibrationChange.Status.APPLIED, CalibrationChange.Source.CALIBRATION,
+                           self.partner.pk if outcome == Outcome.NEEDS_SUPPORT else None,
+                           calibrated + timedelta(days=1) if outcome == Outcome.NEEDS_SUPPORT else None, 0)
+                          for key, (proposed, outcome) in sorted(changes.items())])
+            self.progress("calibration", len(changes))
+            self._appeals(reviews, last, directors)
+
+    def _appeals(self, reviews: list[Any], last: date, reviewers: list[Person]) -> None:
+        """About one review in seventy of a finished cycle appealed after its acknowledgement."""
+        from brightline.reviews.models import Appeal
+
+        appealed = self.rng.sample(reviews, min(len(reviews), max(1, round(len(reviews) / 70))))
+        filed = datetime.combine(last + timedelta(days=52), time(11), tzinfo=UTC)
+        appeals = []
+        for review in appealed:
+            chain = self._chain(review.person_id)
+            reviewer = next((p for p in self.rng.sample(reviewers, min(5, len(reviewers))) if p.pk not in chain),
+                            self.partner)
+            further = self.rng.random() < 0.15
+            decided = filed + timedelta(days=self.rng.randint(5, 25))
+            appeal = Appeal(review=review, reviewer=reviewer, due_on=(filed + timedelta(days=30)).date(),
+                            context="The assessment leaves out the migration I led in the second quarter; the "
+                                    "evidence is attached to my self review.",
+                            status=Appeal.Status.CLOSED if further else Appeal.Status.DECIDED,
+                            decision=Appeal.Decision.UPHELD,
+                            decision_reason="Re-read against the cited evidence and the level's written criteria.",
+                            decided_at=decided)
+            if further:
+                appeal.escalation_reason = "The second reading did not look at the design documents."
+                appeal.escalated_at = decided + timedelta(days=3)
+                appeal.escalation_due_on = (decided + timedelta(days=33)).date()
+                appeal.escalation_reviewer = self.partner
+                appeal.escalation_decision = Appeal.Decision.UPHELD
+                appeal.escalation_decision_reason = "The design documents were read; the outcome stands."
+                appeal.escalation_decided_at = decided + timedelta(days=20)
+            appeals.append(appeal)
+        appeals = self._write(Appeal, appeals, "appeals")
+        for appeal in appeals:
+            appeal.filed_at = filed  # written with the time of the run; its history is older
+        Appeal.objects.bulk_update(appeals, ["filed_at"], batch_size=1000)
+        self.appeals += appeals
+
+    def _chain(self, person_id: int) -> set[int]:
+        """The ids of ``person_id``'s management chain, the person included (as stored after the people are in)."""
+        if not hasattr(self, "chains"):
+            self.chains = dict(Person.objects.values_list("pk", "chain_path"))
+        return {int(part) for part in self.chains.get(person_id, "").strip("/").split("/") if part}
+
+    def _ids(self, model: type[models.Model], by: str, values: Sequence[Any],
+             key: tuple[str, ...]) -> dict[tuple[Any, ...], int]:
+        """``{values of key: id}`` of the rows of ``model`` whose ``by`` is among ``values``, read a thousand at a
+        time (rows written without their ids)."""
+        found: dict[tuple[Any, ...], int] = {}
+        for start in range(0, len(values), 1000):
+            for row in model._default_manager.filter(**{f"{by}__in": values[start:start + 1000]}).values_list(
+                    *key, "pk"):
+                found[tuple(row[:-1])] = row[-1]
+        return found
 
     # -- fairness inputs and time off ------------------------------------------------------------------
     def _fairness(self) -> None:
@@ -867,13 +1009,91 @@ class _LargeBuilder:
 
         self._append(TimeOff, rows(), "time off")
 
+    # -- support plans ---------------------------------------------------------------------------------------
+    def _support_plans(self) -> None:
+        """About one engineer in a hundred a year on a support plan opened by their manager and approved by a
+        people partner, with two goals, check-ins at its cadence and sometimes a word from the person: those of
+        past years closed (most succeeded), this year's active, a few still waiting for the second approver."""
+        from django.db.models import Max, Min
+
+        from brightline.dashboards.inbox import CADENCE_DAYS
+        from brightline.evidence.models import EvidenceItem
+        from brightline.support.models import Cadence, CheckIn, Diagnosis, PlanComment, SupportGoal, SupportPlan
+
+        eligible = [person for person in self.engineers if person.manager_id is not None]
+        chosen = {person.pk: (person, ago) for ago in range(self.years)
+                  for person in self.rng.sample(eligible, min(len(eligible), max(2, round(len(eligible) / 100))))}
+        cited = {row[0]: row[1:] for row in EvidenceItem.objects.filter(person_id__in=list(chosen))
+                 .values("person_id").annotate(first=Min("pk"), last=Max("pk")).order_by()
+                 .values_list("person_id", "first", "last")}
+        plans, opened = [], []
+        for person, ago in chosen.values():
+            if person.pk not in cited:
+                continue  # nobody is put on a plan without evidence to cite
+            starts = self.today - timedelta(days=365 * ago + self.rng.randint(20, 150))
+            cadence = self.rng.choice(Cadence.values)
+            proposed = ago == 0 and self.rng.random() < 0.15
+            if proposed:  # drafted and waiting for the second approver, to start next week
+                starts = self.today + timedelta(days=self.rng.randint(3, 10))
+            closed = starts + timedelta(days=84) < self.today
+            outcome = (self.rng.choices(SupportPlan.Outcome.values, (6, 1, 2, 1))[0] if closed else "")
+            first, last = cited[person.pk]
+            drafted = datetime.combine(min(starts - timedelta(days=3), self.today - timedelta(days=1)), time(15),
+                                       tzinfo=UTC)
+            plans.append(SupportPlan(
+                person=person, opened_by_id=person.manager_id,
+                status=(SupportPlan.Status.PROPOSED if proposed else SupportPlan.Status.CLOSED if closed
+                        else SupportPlan.Status.ACTIVE),
+                diagnosis=self.rng.choice(Diagnosis.values),
+                diagnosis_notes=f"Two deliveries slipped without warning [E:{first}] [E:{last}]; in our one-to-one "
+                                f"we agreed the {self._thing()} work had grown past what one person can carry.",
+                citations=[f"evidence_item:{first}", f"evidence_item:{last}"], cadence=cadence,
+                support_offered="Pairing with a senior engineer twice a week, and a lighter on-call rota.",
+                starts_on=starts, ends_on=starts + timedelta(days=84),
+                approved_by=None if proposed else self.partner,
+                approved_at=None if proposed else drafted + timedelta(days=1),
+                outcome=outcome, outcome_reason="Both goals were met at the last check-in." if closed else "",
+                closed_at=datetime.combine(starts + timedelta(days=84), time(16), tzinfo=UTC) if closed else None))
+            opened.append(drafted)
+        plans = self._write(SupportPlan, plans, "support plans")
+        for plan, moment in zip(plans, opened, strict=True):
+            plan.opened_at = moment  # written with the time of the run; its history is older
+        SupportPlan.objects.bulk_update(plans, ["opened_at"], batch_size=1000)
+        self._append(SupportGoal, (SupportGoal(plan=plan, description=description, success_criteria=criteria,
+                                               acceptable_improvement="Most weeks, even if one slips.")
+                                   for plan in plans for description, criteria in (
+                                       ("Deliveries are announced before they slip.", "Every slip is raised a day "
+                                        "ahead in the team channel."),
+                                       ("A sustainable workload.", "No more than one on-call week in four."))),
+                     "support plans")
+        check_ins, comments = [], []
+        self.plans = [plan for plan in plans if plan.status == SupportPlan.Status.ACTIVE]
+        self.held: dict[int, list[date]] = {}
+        for plan in plans:
+            if plan.status == SupportPlan.Status.PROPOSED:
+                continue
+            held = plan.starts_on + timedelta(days=CADENCE_DAYS[plan.cadence])
+            while held <= min(plan.ends_on, self.today - timedelta(days=1)):
+                self.held.setdefault(plan.pk, []).append(held)
+                check_ins.append((plan.pk, held, plan.opened_by_id,
+                                  self.rng.choices(CheckIn.Progress.values, (5, 3, 2))[0],
+                                  "Went through the goals; the pairing sessions are happening.",
+                                  datetime.combine(held, time(16), tzinfo=UTC)))
+                held += timedelta(days=CADENCE_DAYS[plan.cadence])
+            if self.rng.random() < 0.5:
+                comments.append((plan.pk, plan.person_id, "The pairing helps; I would like it on Thursdays.",
+                                 datetime.combine(plan.starts_on + timedelta(days=10), time(9), tzinfo=UTC)))
+        _ValuesWriter(CheckIn, ("plan_id", "held_on", "author_id", "progress", "notes", "created_at")).write(check_ins)
+        _ValuesWriter(PlanComment, ("plan_id", "author_id", "body", "written_at")).write(comments)
+        self.progress("support plans", len(check_ins) + len(comments))
+
     # -- promotion cases and notification choices -----------------------------------------------------------
     def _promotions(self) -> None:
-        """About one engineer in sixteen with evidence to cite (those whose team owns a service) nominated each
-        year for the next level, with evidence cited on every expectation (490 cases at 10,000 people). Cases of
-        past years were decided by a panel of three managers from outside the person's chain (with pre-votes,
-        reasons, the accountable person and the memo); this year's still gather evidence or wait for the panel.
-        Open roles per level and year."""
+        """About one engineer in twelve with evidence to cite nominated each year for the next level (one case a
+        person; about 2,000 cases at 10,000 people), with evidence cited on every expectation; one in twenty
+        withdrawn by the nominator. Cases of past years were decided by a panel of three managers from outside the
+        person's chain (with pre-votes, reasons, the accountable person and the memo), and about one "not yet" in
+        eight appealed; this year's still gather evidence or wait for the panel. Open roles per level and year."""
         from brightline.evidence.models import EvidenceItem
         from brightline.people.models import Dimension
         from brightline.promotions.models import (
@@ -892,7 +1112,7 @@ class _LargeBuilder:
         for ago in range(self.years):
             for person in self.engineers:
                 code = person.level.code if person.level else ""
-                if next_level.get(code) is not None and self.rng.random() < 1 / 16:
+                if next_level.get(code) is not None and self.rng.random() < 1 / 12:
                     chosen.append((person, ago))
         chosen = list({person.pk: (person, ago) for person, ago in chosen}.values())  # one case a person
         items: dict[int, list[tuple[int, date]]] = {}
@@ -907,7 +1127,8 @@ class _LargeBuilder:
         cases, moments = [], []
         for person, ago in chosen:
             nominated = self.end - timedelta(days=365 * ago + self.rng.randint(20 if ago == 0 else 90, 200))
-            status = (CaseStatus.DECIDED if ago else self.rng.choice((CaseStatus.NOMINATED, CaseStatus.PANEL)))
+            status = (CaseStatus.WITHDRAWN if self.rng.random() < 0.05 else CaseStatus.DECIDED if ago
+                      else self.rng.choice((CaseStatus.NOMINATED, CaseStatus.PANEL)))
             cases.append(PromotionCase(
                 person=person, from_level=person.level, to_level=next_level[person.level.code],  # type: ignore[union-attr]
                 manager_id=person.manager_id, nominated_by_id=person.manager_id or person.pk, status=status,
@@ -931,7 +1152,7 @@ class _LargeBuilder:
                       .values_list("pk", "chain_path"))
         seats, votes = [], []
         for case in cases:
-            if case.status == CaseStatus.NOMINATED:
+            if case.status in (CaseStatus.NOMINATED, CaseStatus.WITHDRAWN):
                 continue
             chain = set(chains.get(case.person_id, "").strip("/").split("/"))
             panel: list[Person] = []
@@ -973,6 +1194,7 @@ class _LargeBuilder:
         PromotionCase.objects.bulk_update(decided, ["memo", "decision", "decision_reason", "decision_citations",
                                                     "ready_at_decision", "accountable", "decided_by", "decided_at"],
                                           batch_size=500)
+        self._case_appeals(decided)
         log_actions((("promotions.case.nominated", case, {"person": case.person_id, "source": "demo"})
                      for case in cases), None, actor_label="demo")
         years = sorted({(self.today - timedelta(days=365 * ago)).year for ago in range(self.years)})
@@ -982,14 +1204,134 @@ class _LargeBuilder:
                                  for year in years for code, level in self.levels.items()
                                  if code.startswith("IC") and code != "IC1"), "promotions")
 
+    def _case_appeals(self, decided: list[Any]) -> None:
+        """About one "not yet" in eight appealed ten days after the decision and upheld by a second reviewer
+        outside the person's chain, a few of them taken one step further (a decision changed to promoted would
+        also move the person's level)."""
+        from brightline.promotions.models import CaseAppeal, CaseDecision
+
+        appeals, filed = [], []
+        for case in decided:
+            if case.decision != CaseDecision.NOT_YET or self.rng.random() >= 1 / 8:
+                continue
+            chain = self._chain(case.person_id)
+            reviewer = next((p for p in self.rng.sample(self.managers, min(5, len(self.managers)))
+                             if p.pk not in chain), self.partner)
+            moment = case.decided_at + timedelta(days=10)
+            appeal = CaseAppeal(case=case, reviewer=reviewer, due_on=(moment + timedelta(days=30)).date(),
+                                context="The panel did not weigh the design reviews I led for two other teams.",
+                                status=CaseAppeal.Status.DECIDED, decision=CaseAppeal.Decision.UPHELD,
+                                decision_reason="The design reviews are cited; they cover one quarter, as the panel "
+                                                "said.", decided_at=moment + timedelta(days=self.rng.randint(5, 25)))
+            if self.rng.random() < 0.2:
+                appeal.status = CaseAppeal.Status.CLOSED
+                appeal.escalation_reason = "The second reviewer read the reviews but not their outcomes."
+                appeal.escalated_at = appeal.decided_at + timedelta(days=2)
+                appeal.escalation_due_on = (appeal.escalated_at + timedelta(days=30)).date()
+                appeal.escalation_reviewer = self.partner if reviewer != self.partner else self.managers[0]
+                appeal.escalation_decision = CaseAppeal.Decision.UPHELD
+                appeal.escalation_decision_reason = "The outcomes were read too; the decision stands, finally."
+                appeal.escalation_decided_at = appeal.escalated_at + timedelta(days=12)
+            appeals.append(appeal)
+            filed.append(moment)
+        appeals = self._write(CaseAppeal, appeals, "promotions")
+        for appeal, moment in zip(appeals, filed, strict=True):
+            appeal.filed_at = moment  # written with the time of the run; its history is older
+        CaseAppeal.objects.bulk_update(appeals, ["filed_at"], batch_size=1000)
+
     def _notifications(self) -> None:
         """Most people keep the daily digest (no row); some chose right-away e-mails or a weekly digest, among
-        them the manager one logs in as (``manager``)."""
+        them the manager one logs in as (``manager``). Then the notices of the last year (see ``_notices``)."""
         from brightline.notifications.models import Frequency, NotificationSettings
 
-        chosen = ((person, 0.0 if person.user.username == "manager" else self.rng.random())  # type: ignore[union-attr]
-                  for person in self.people)
-        self._append(NotificationSettings, (NotificationSettings(
-            person=person, frequency=Frequency.IMMEDIATE if draw < 0.15 else Frequency.WEEKLY)
-            for person, draw in chosen if draw < 0.35), "notifications")
+        draws = {person.pk: 0.0 if person.user.username == "manager" else self.rng.random()  # type: ignore[union-attr]
+                 for person in self.people}
+        self.frequency = {pk: Frequency.IMMEDIATE if draw < 0.15 else Frequency.WEEKLY
+                          for pk, draw in draws.items() if draw < 0.35}
+        self._append(NotificationSettings, (NotificationSettings(person=person, frequency=self.frequency[person.pk])
+                                            for person in self.people if person.pk in self.frequency),
+                     "notifications")
+        self._notices()
 
+    def _notices(self) -> None:
+        """What the notification runs of the last year (notices are kept that long) would have left: for each
+        feedback request a respondent was asked, each self review and assessment a cycle asked for, each review
+        released, each appeal decided and each support-plan check-in coming due, a notice keyed as the runs key
+        it, e-mailed right away, in the next morning's digest or in the next Monday's as the person chose. What
+        falls after the day the demo is built for still waits (the open cycle's assessments for the digests), and
+        one in three hundred was refused by the mail server five times. Brightline keeps no "read" mark on a
+        notice: sent is as far as it goes."""
+        from brightline.dashboards.inbox import CADENCE_DAYS, CHECK_IN_NOTICE_DAYS
+        from brightline.notifications.models import Frequency, Notice
+        from brightline.notifications.services import MAX_ATTEMPTS, event_key
+        from brightline.reviews.models import Phase
+
+        def url(name: str) -> Callable[[int], str]:
+            marker = 987654321
+            text = reverse(name, args=[marker])
+            return lambda pk: text.replace(str(marker), str(pk))
+
+        answer, review_url, appeal_url, plan_url = (url(name) for name in (
+            "feedback:answer", "reviews:review", "reviews:appeal", "support:plan"))
+        names = {person.pk: person.name for person in self.people}
+        cutoff = datetime.combine(self.today, time(23, 59), tzinfo=UTC)
+        rows: list[tuple[Any, ...]] = []
+
+        def notice(person_id: int, key: str, kind: str, title: str, path: str, created: datetime,
+                   due_on: date | None = None) -> None:
+            if not self.kept_since <= created <= cutoff:
+                return  # deleted by now, or not yet due
+            frequency = self.frequency.get(person_id, Frequency.DAILY)
+            if frequency == Frequency.IMMEDIATE:
+                sent = created + timedelta(minutes=self.rng.randint(1, 55))
+            else:
+                day = created.date() + timedelta(days=1)
+                if frequency == Frequency.WEEKLY:
+                    day += timedelta(days=-day.weekday() % 7)
+                sent = datetime.combine(day, time(7), tzinfo=UTC)
+            failed = self.rng.random() < 1 / 300
+            status = (Notice.Status.PENDING if sent > cutoff else Notice.Status.FAILED if failed
+                      else Notice.Status.SENT)
+            rows.append((person_id, key, kind, title[:300], path, due_on, status,
+                         MAX_ATTEMPTS if status == Notice.Status.FAILED else 0,
+                         "The mail server refused the address." if status == Notice.Status.FAILED else "",
+                         created, sent if status == Notice.Status.SENT else None))
+
+        for respondent, invitation, asked, subject in self.asked:
+            path = answer(invitation)
+            notice(respondent, event_key("feedback_request", path, asked.isoformat()), "feedback_request",
+                   f"Give feedback about {subject}", path, asked)
+        for cycle, reviews, last in self.cycles:
+            self_review = datetime.combine(last - timedelta(days=14), time(9), tzinfo=UTC)
+            assess = (cycle.phase_changed_at if cycle.phase == Phase.MANAGER_ASSESSMENT
+                      else datetime.combine(last + timedelta(days=3), time(9), tzinfo=UTC))
+            released = datetime.combine(last + timedelta(days=22), time(9), tzinfo=UTC)
+            for review in reviews:
+                path = review_url(review.pk)
+                notice(review.person_id, event_key("self_review", path, self_review.isoformat()), "self_review",
+                       f"Write your self review for {cycle.name}", path, self_review, last - timedelta(days=4))
+                notice(review.manager_id, event_key("assessment", path, assess.isoformat()), "assessment",
+                       f"Assess {names[review.person_id]} ({cycle.name})", path, assess)
+                if cycle.phase == Phase.CLOSED:
+                    notice(review.person_id, event_key("released", review.pk), "released",
+                           f"Your review for {cycle.name} is released", path, released)
+        for appeal in self.appeals:
+            cycle_name = next(cycle.name for cycle, _, _ in self.cycles if cycle.pk == appeal.review.cycle_id)
+            for key, moment, title in (
+                    (event_key("appeal_decided", appeal.pk), appeal.decided_at,
+                     f"Your appeal ({cycle_name}) has been decided"),
+                    (event_key("appeal_escalation_decided", appeal.pk), appeal.escalation_decided_at,
+                     f"Your escalated appeal ({cycle_name}) has been decided")):
+                if moment is not None:
+                    notice(appeal.review.person_id, key, "appeal_decided", title, appeal_url(appeal.pk), moment)
+        for plan in self.plans:
+            held = [plan.starts_on, *self.held.get(plan.pk, [])]
+            for since in held:
+                due = since + timedelta(days=CADENCE_DAYS[plan.cadence])
+                notice(plan.opened_by_id, event_key("check_in", plan_url(plan.pk),
+                                                    datetime.combine(since, time(0), tzinfo=UTC).isoformat()),
+                       "check_in", f"Hold the support-plan check-in with {names[plan.person_id]}", plan_url(plan.pk),
+                       datetime.combine(due - timedelta(days=CHECK_IN_NOTICE_DAYS), time(6), tzinfo=UTC), due)
+        _ValuesWriter(Notice, ("person_id", "key", "kind", "title", "path", "due_on", "status", "attempts",
+                               "last_error", "created_at", "sent_at")).write(rows)
+        self.progress("notices", len(rows))

@@ -105,7 +105,10 @@ def _services_with_deployed_pull_requests(services: dict[int, Service]) -> set[i
     found = set(merged.filter(Exists(CommitRecord.objects.filter(
         repository__service_id=OuterRef("service_id"), sha=OuterRef("merge_sha"), first_release__isnull=False)))
         .values_list("service_id", flat=True).distinct().order_by())
-    rest = [pk for pk in ids if pk not in found]
+    # Only services with a merged pull request can have one shipped: SQLite would otherwise look for a pull request
+    # of each successful deployment among every pull request of its service.
+    rest = sorted(set(merged.filter(service_id__in=[pk for pk in ids if pk not in found])
+                      .values_list("service_id", flat=True).distinct().order_by()))
     if rest:
         for service_id, environment in Deployment.objects.filter(
                 service_id__in=rest, status=Deployment.Status.SUCCESS).filter(Exists(merged.filter(

@@ -233,8 +233,9 @@ def _team_delivery(team: Team, start: dt.date, end: dt.date) -> dict[str, Any]:
 def _teams_delivery(teams: list[Team], bounds: list[tuple[str, dt.date, dt.date]]
                     ) -> dict[tuple[int, str], dict[str, Any]]:
     """``_team_delivery`` of many teams and quarters at once, by (team id, quarter label): the teams' services'
-    rows for the quarters are read once and DORA computed per team and quarter in one pass; the members'
-    commits and pages of all the quarters are read once. The same figures as one team and quarter at a time."""
+    rows for the quarters are read once (the deployments from the first quarter on) and DORA computed per team and
+    quarter in one pass; the members' commits and pages of all the quarters are read once. The same figures as one
+    team and quarter at a time."""
     from brightline.core.delivery import WorkEvent, WorkSchedule, compute_dora_metrics_by_period, summarise_team_health
     from brightline.evidence.models import CommitRecord, Page, Service
     from brightline.evidence.tables import build_delivery_data
@@ -265,7 +266,9 @@ def _teams_delivery(teams: list[Team], bounds: list[tuple[str, dt.date, dt.date]
     dora: dict[str, list[Any]] = {}
     released: set[str] = set()  # teams with a production deployment at any time
     if services:
-        data = build_delivery_data(services, window=(first, last))
+        # The deployments from the first quarter on, with the few earlier ones its figures can depend on (each
+        # service's latest production deployment among them, so "has ever released" still holds): not every year.
+        data = build_delivery_data(services, window=(first, last), deployments_from=first)
         dora = compute_dora_metrics_by_period(data, start=first, end=last, period="quarter", group_by="team")
         team_of = {service.name: service.team.slug for service in services if service.team is not None}
         table = data.deployments

@@ -11,6 +11,7 @@ from django.db import transaction
 
 from brightline.evidence.identities import IdentityResolver
 from brightline.evidence.models import CodeReview, Deployment, EvidenceItem, Incident, PullRequest, Service
+from brightline.evidence.touched import DEPLOYMENT_INPUTS, INCIDENT_INPUTS, AttributionTouches
 
 _SEVERITY = re.compile(r"^(?:sev(?:erity)?|priority|p)[\s:_-]*([0-9a-z]+)$", re.IGNORECASE)
 STAGES: Final = ("pull_requests", "releases", "deployments", "incidents")
@@ -45,7 +46,10 @@ class PullRequestRecord:
 
 
 @dataclass
-class PlatformSyncResult:
+class PlatformSyncResult(AttributionTouches):
+    """What a sync read and wrote; the deployments and incidents it added or changed are held for the incident
+    attribution that follows (:class:`~brightline.evidence.touched.AttributionTouches`)."""
+
     platform: str
     pull_requests: int = 0
     reviews: int = 0
@@ -107,29 +111,41 @@ def save_pull_request(service: Service, source: str, record: PullRequestRecord, 
 
 
 def save_deployment(service: Service, source: str, *, external_id: str, environment: str, version: str, sha: str,
-                    status: str, deployed_at: datetime, url: str = "") -> None:
-    Deployment.objects.update_or_create(source=source, external_id=external_id, defaults={
+                    status: str, deployed_at: datetime, url: str = "",
+                    touches: AttributionTouches | None = None) -> None:
+    """Stored by ``(source, external_id)``; ``touches`` is told when what attribution reads of it changed."""
+    before = (Deployment.objects.filter(source=source, external_id=external_id)
+              .values_list(*DEPLOYMENT_INPUTS).first() if touches is not None else None)
+    deployment, _ = Deployment.objects.update_or_create(source=source, external_id=external_id, defaults={
         "service": service, "environment": environment[:100], "version": version[:200], "sha": sha[:64],
         "status": status, "deployed_at": deployed_at, "url": url[:500]})
+    if touches is not None:
+        touches.touch_deployment(deployment.pk, before, tuple(getattr(deployment, name) for name in DEPLOYMENT_INPUTS))
 
 
 def save_release(service: Service, source: str, *, external_id: str, name: str, sha: str, released_at: datetime,
-                 url: str) -> None:
+                 url: str, touches: AttributionTouches | None = None) -> None:
     """A platform release: a deployment to the ``release`` environment (counted as production only when
     the service lists ``release`` among its production environments) and a team-level evidence item."""
     with transaction.atomic():
         save_deployment(service, source, external_id=external_id, environment="release", version=name, sha=sha,
-                        status=Deployment.Status.SUCCESS, deployed_at=released_at, url=url)
+                        status=Deployment.Status.SUCCESS, deployed_at=released_at, url=url, touches=touches)
         EvidenceItem.objects.update_or_create(source=source, source_ref=external_id, defaults={
             "kind": EvidenceItem.Kind.RELEASE, "title": f"Release {name} of {service.name}"[:300], "url": url[:500],
             "occurred_at": released_at, "team_id": service.team_id, "service": service.name})
 
 
 def save_incident(service: Service, source: str, *, external_id: str, title: str, severity: str,
-                  opened_at: datetime, resolved_at: datetime | None, url: str) -> None:
-    Incident.objects.update_or_create(source=source, external_id=external_id, defaults={
+                  opened_at: datetime, resolved_at: datetime | None, url: str,
+                  touches: AttributionTouches | None = None) -> None:
+    """Stored by ``(source, external_id)``; ``touches`` is told when what attribution reads of it changed."""
+    before = (Incident.objects.filter(source=source, external_id=external_id)
+              .values_list(*INCIDENT_INPUTS).first() if touches is not None else None)
+    incident, _ = Incident.objects.update_or_create(source=source, external_id=external_id, defaults={
         "service": service, "title": title[:300], "severity": severity[:32], "opened_at": opened_at,
         "resolved_at": resolved_at, "url": url[:500]})
+    if touches is not None and before != tuple(getattr(incident, name) for name in INCIDENT_INPUTS):
+        touches.touch(incidents=[incident.pk])
 
 
 # --- the stage runner both platforms share ------------------------------------------------------
@@ -195,7 +211,8 @@ def _finish(platform: str, key: str, service: Service, result: PlatformSyncResul
 
     result.reviews = CodeReview.objects.filter(source=platform, pull_request__service=service).count()
     if result.incidents or result.deployments:
-        update_incident_attribution([service])
+        # Only the incidents the deployments and incidents this sync added or changed can move.
+        update_incident_attribution([service], **result.attribution_scope())
     with transaction.atomic():
         log_action(f"evidence.{platform}.synced", None, service, {"feed": key, **result.to_json()},
                    actor_label=actor_label)

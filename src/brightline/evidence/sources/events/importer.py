@@ -50,6 +50,7 @@ from brightline.evidence.models import (
 )
 from brightline.evidence.sources.events.jsonstream import JsonText, JsonTextError
 from brightline.evidence.sources.events.mappers import detect_and_map
+from brightline.evidence.touched import DEPLOYMENT_INPUTS, INCIDENT_INPUTS, AttributionTouches
 from brightline.people.models import Person
 from brightline.policy.services import is_source_allowed
 
@@ -152,7 +153,7 @@ def _csv_records(header: list[str], records: Iterator[tuple[int, list[str]]]) ->
 
 
 @dataclass
-class EventImportResult:
+class EventImportResult(AttributionTouches):
     source: str
     deployments: int = 0
     incidents: int = 0
@@ -162,24 +163,10 @@ class EventImportResult:
     created: int = 0
     updated: int = 0
     services: set[str] = field(default_factory=set)
-    # what incident attribution must look at again: each added or changed deployment as (id, service id,
-    # deployed at, sha) before and after, and the ids of the added or changed incidents
-    touched_deployments: set[tuple[int, int, datetime, str]] = field(default_factory=set, repr=False)
-    touched_incidents: set[int] = field(default_factory=set, repr=False)
-    touched_too_many: bool = field(default=False, repr=False)  # then attribution reads every row
 
-    def touch(self, deployments: Iterable[tuple[int, int, datetime, str]] = (), incidents: Iterable[int] = ()
-              ) -> None:
-        if self.touched_too_many:
-            return
-        self.touched_deployments.update(deployments)
-        self.touched_incidents.update(incidents)
-        # Past a batch of added or changed deployment states or incidents (a first import of a whole history, say)
-        # the attribution that follows reads every row of the services: what is held stays bounded by a batch.
-        if max(len(self.touched_deployments), len(self.touched_incidents)) > BATCH_SIZE:
-            self.touched_too_many = True
-            self.touched_deployments.clear()
-            self.touched_incidents.clear()
+    def touch_limit(self) -> int:
+        # What is held for attribution stays bounded by a batch of the import.
+        return BATCH_SIZE
 
     def to_json(self) -> dict[str, Any]:
         return {"source": self.source, "deployments": self.deployments, "incidents": self.incidents,
@@ -565,9 +552,8 @@ def import_events(records: Iterable[Any], *, source: str = "events", actor: Pers
         stage.drop()
         from brightline.evidence.metrics import update_incident_attribution
 
-        touched: dict[str, Any] = {} if result.touched_too_many else {
-            "deployments": result.touched_deployments, "incidents": result.touched_incidents}
-        update_incident_attribution([services[name] for name in sorted(result.services)], **touched)
+        update_incident_attribution([services[name] for name in sorted(result.services)],
+                                    **result.attribution_scope())
         log_action("evidence.events.imported", actor, None, result.to_json(), actor_label=actor_label)
     return result
 
@@ -585,10 +571,6 @@ def _person(resolver: IdentityResolver, value: str) -> int | None:
 
 # What incident attribution reads of a deployment (the first three, with its id, say where it can matter) and
 # of an incident.
-_DEPLOYMENT_INPUTS: Final = ("service_id", "deployed_at", "sha", "status", "environment")
-_INCIDENT_INPUTS: Final = ("service_id", "opened_at", "linked_deployment_id", "root_cause_sha")
-
-
 def _attribution_inputs(model: Any, source: str, rows: dict[str, Any], names: tuple[str, ...]
                         ) -> dict[str, tuple[Any, ...]]:
     """``{external id: values of names}`` of the stored rows of this batch, before it is written."""
@@ -617,12 +599,10 @@ def _apply_batch(phase: str, items: list[_Checked], source: str, resolver: Ident
             "version": _text(item.record, "version", 200), "sha": _text(item.record, "sha", 64),
             "status": item.record["status"], "deployed_at": item.times["deployed_at"],
             "url": _text(item.record, "url", 500)} for item in items}
-        before = _attribution_inputs(Deployment, source, rows, _DEPLOYMENT_INPUTS)
+        before = _attribution_inputs(Deployment, source, rows, DEPLOYMENT_INPUTS)
         for key, deployment in upsert(Deployment, rows).items():
-            after = tuple(getattr(deployment, name) for name in _DEPLOYMENT_INPUTS)
-            if before.get(key) != after:
-                result.touch(deployments=[(deployment.pk, *state[:3]) for state in (before.get(key), after)
-                                          if state is not None])
+            result.touch_deployment(deployment.pk, before.get(key),
+                                    tuple(getattr(deployment, name) for name in DEPLOYMENT_INPUTS))
     elif phase == "remediation":
         linked = _deployments_by_external_id({_text(item.record, "fixes") for item in items} - {""}, source)
         own = dict(Deployment.objects.filter(source=source, external_id__in=[_text(item.record, "id")
@@ -645,10 +625,10 @@ def _apply_batch(phase: str, items: list[_Checked], source: str, resolver: Ident
             "root_cause_sha": _text(item.record, "root_cause_sha", 64),
             "handled_by_id": handlers[_text(item.record, "id")], "url": _text(item.record, "url", 500)}
             for item in items}
-        before = _attribution_inputs(Incident, source, rows, _INCIDENT_INPUTS)
+        before = _attribution_inputs(Incident, source, rows, INCIDENT_INPUTS)
         incidents = upsert(Incident, rows)
         moved = [key for key, incident in incidents.items()
-                 if before.get(key) != tuple(getattr(incident, name) for name in _INCIDENT_INPUTS)]
+                 if before.get(key) != tuple(getattr(incident, name) for name in INCIDENT_INPUTS)]
         if moved and not result.touched_too_many:
             result.touch(incidents=Incident.objects.filter(source=source, external_id__in=moved)
                          .values_list("pk", flat=True))

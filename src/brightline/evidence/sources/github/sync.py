@@ -109,7 +109,7 @@ def sync_github(service: Service, *, repo: str, api_url: str = DEFAULT_API_URL, 
                     continue
                 save_release(service, SOURCE, external_id=f"{repo}@{raw['tag_name']}", name=raw["tag_name"],
                              sha=raw.get("target_commitish") or "", released_at=parse_time(raw["published_at"]),
-                             url=raw.get("html_url") or "")
+                             url=raw.get("html_url") or "", touches=result)
                 result.releases += 1
 
     def deployments(stage: Stage) -> None:
@@ -129,7 +129,7 @@ def sync_github(service: Service, *, repo: str, api_url: str = DEFAULT_API_URL, 
                 save_deployment(service, SOURCE, external_id=f"{repo}/deployments/{raw['id']}",
                                 environment=raw.get("environment") or "production", version=raw.get("ref") or "",
                                 sha=raw.get("sha") or "", status=_STATUS.get(state, Deployment.Status.IN_PROGRESS),
-                                deployed_at=when, url=(success or latest or {}).get("log_url") or "")
+                                deployed_at=when, url=(success or latest or {}).get("log_url") or "", touches=result)
                 result.deployments += 1
                 stage.see(raw["updated_at"])
 
@@ -144,7 +144,8 @@ def sync_github(service: Service, *, repo: str, api_url: str = DEFAULT_API_URL, 
                 labels = [label["name"] for label in raw.get("labels", []) if isinstance(label, dict)]
                 save_incident(service, SOURCE, external_id=f"{repo}#{raw['number']}", title=raw.get("title") or "",
                               severity=severity_from_labels(labels), opened_at=parse_time(raw["created_at"]),
-                              resolved_at=parse_time(raw.get("closed_at")), url=raw.get("html_url") or "")
+                              resolved_at=parse_time(raw.get("closed_at")), url=raw.get("html_url") or "",
+                              touches=result)
                 result.incidents += 1
                 stage.see(raw["updated_at"])
 

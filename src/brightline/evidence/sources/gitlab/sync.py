@@ -116,7 +116,7 @@ def sync_gitlab(service: Service, *, project: str, api_url: str = DEFAULT_API_UR
                     continue
                 save_release(service, SOURCE, external_id=f"{project}@{raw['tag_name']}", name=raw["tag_name"],
                              sha=(raw.get("commit") or {}).get("id", ""), released_at=parse_time(released),
-                             url=((raw.get("_links") or {}).get("self")) or "")
+                             url=((raw.get("_links") or {}).get("self")) or "", touches=result)
                 result.releases += 1
 
     def deployments(stage: Stage) -> None:
@@ -130,7 +130,8 @@ def sync_gitlab(service: Service, *, project: str, api_url: str = DEFAULT_API_UR
                                 environment=(raw.get("environment") or {}).get("name", "production"),
                                 version=raw.get("ref") or "", sha=raw.get("sha") or "",
                                 status=_STATUS.get(raw.get("status", ""), Deployment.Status.IN_PROGRESS),
-                                deployed_at=parse_time(finished or raw.get("updated_at") or raw["created_at"]))
+                                deployed_at=parse_time(finished or raw.get("updated_at") or raw["created_at"]),
+                                touches=result)
                 result.deployments += 1
                 stage.see(raw["updated_at"])
 
@@ -143,7 +144,7 @@ def sync_gitlab(service: Service, *, project: str, api_url: str = DEFAULT_API_UR
                 save_incident(service, SOURCE, external_id=f"{project}#{raw['iid']}", title=raw.get("title") or "",
                               severity=severity_from_labels(raw.get("labels") or []),
                               opened_at=parse_time(raw["created_at"]), resolved_at=parse_time(raw.get("closed_at")),
-                              url=raw.get("web_url") or "")
+                              url=raw.get("web_url") or "", touches=result)
                 result.incidents += 1
                 stage.see(raw["updated_at"])
 
