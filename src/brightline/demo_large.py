@@ -985,11 +985,12 @@ class _LargeBuilder:
     def _notifications(self) -> None:
         """Most people keep the daily digest (no row); some chose right-away e-mails or a weekly digest, among
         them the manager one logs in as (``manager``)."""
-        from brightline.notifications.models import Frequency, NotificationSettings
+        from brightline.notifications.models import Digest, Frequency, NotificationSettings
 
         chosen = ((person, 0.0 if person.user.username == "manager" else self.rng.random())  # type: ignore[union-attr]
                   for person in self.people)
         self._append(NotificationSettings, (NotificationSettings(
-            person=person, frequency=Frequency.IMMEDIATE if draw < 0.15 else Frequency.WEEKLY)
+            person=person, frequency=Frequency.IMMEDIATE if draw < 0.15 else Frequency.WEEKLY,
+            digest=Digest.DAILY if draw < 0.15 else Digest.WEEKLY)
             for person, draw in chosen if draw < 0.35), "notifications")
 
