@@ -13,8 +13,8 @@ from aiosmtpd.controller import Controller
 
 from brightline.jobs.models import JobRun
 from brightline.jobs.services import enqueue
-from brightline.notifications.models import Notice, NotificationSettings
-from brightline.notifications.services import set_frequency
+from brightline.notifications.models import NOTICE_KINDS, Notice, NotificationSettings
+from brightline.notifications.services import ERR_DIGEST, set_frequency
 from brightline.reviews import services as review_services
 from brightline.reviews.models import Phase
 from tests.reviews_helpers import IN_WINDOW, advance_to, olga, open_payments_cycle, review_of, train
@@ -224,17 +224,23 @@ def test_the_daily_schedule_sends_the_digest(personas, mailbox):
 def test_the_settings_page_and_the_api_change_the_choice(personas, client_for):
     browser = client_for(personas.erin)
     page = browser.get("/me/notifications/").content.decode()
-    assert "A daily digest" in page and 'value="daily" checked' in page
+    assert "Daily, at 06:00 UTC" in page and 'value="daily" checked' in page
+    assert '<label for="kind-feedback">Feedback to give' in page and 'name="csrfmiddlewaretoken"' in page
     assert "/me/notifications/" in browser.get("/").content.decode()  # linked from the inbox
     assert not NotificationSettings.objects.filter(person=personas.erin).exists()  # reading writes nothing
-    browser.post("/me/notifications/", {"frequency": "weekly"})
-    assert NotificationSettings.objects.get(person=personas.erin).frequency == "weekly"
-    response = browser.post("/me/notifications/", {"frequency": "hourly"}, follow=True)
-    assert "Choose how often to be told" in response.content.decode()
-    assert NotificationSettings.objects.get(person=personas.erin).frequency == "weekly"
-    assert browser.get("/api/me/notifications").json() == {"frequency": "weekly", "calendar_url": None}
+    browser.post("/me/notifications/", {"digest": "weekly", **{f"kind-{kind.key}": "digest" for kind in NOTICE_KINDS}})
+    row = NotificationSettings.objects.get(person=personas.erin)
+    assert (row.digest, row.frequency) == ("weekly", "weekly")
+    response = browser.post("/me/notifications/", {"digest": "hourly",
+                                                   **{f"kind-{kind.key}": "digest" for kind in NOTICE_KINDS}})
+    assert response.status_code == 400 and ERR_DIGEST in response.content.decode()
+    assert NotificationSettings.objects.get(person=personas.erin).digest == "weekly"
+    assert browser.get("/api/me/notifications").json() == {
+        "frequency": "weekly", "digest": "weekly", "calendar_url": None,
+        "deliveries": {kind.key: "digest" for kind in NOTICE_KINDS}}
     changed = browser.put("/api/me/notifications", {"frequency": "immediate"}, content_type="application/json")
     assert changed.status_code == 200 and changed.json()["frequency"] == "immediate"
+    assert set(changed.json()["deliveries"].values()) == {"immediate"}
     refused = browser.put("/api/me/notifications", {"frequency": "never"}, content_type="application/json")
     assert refused.status_code == 400
     assert NotificationSettings.objects.get(person=personas.erin).frequency == "immediate"

@@ -1242,15 +1242,16 @@ class _LargeBuilder:
     def _notifications(self) -> None:
         """Most people keep the daily digest (no row); some chose right-away e-mails or a weekly digest, among
         them the manager one logs in as (``manager``). Then the notices of the last year (see ``_notices``)."""
-        from brightline.notifications.models import Frequency, NotificationSettings
+        from brightline.notifications.models import Digest, Frequency, NotificationSettings
 
         draws = {person.pk: 0.0 if person.user.username == "manager" else self.rng.random()  # type: ignore[union-attr]
                  for person in self.people}
         self.frequency = {pk: Frequency.IMMEDIATE if draw < 0.15 else Frequency.WEEKLY
                           for pk, draw in draws.items() if draw < 0.35}
-        self._append(NotificationSettings, (NotificationSettings(person=person, frequency=self.frequency[person.pk])
-                                            for person in self.people if person.pk in self.frequency),
-                     "notifications")
+        self._append(NotificationSettings, (NotificationSettings(
+            person=person, frequency=self.frequency[person.pk],
+            digest=Digest.DAILY if self.frequency[person.pk] == Frequency.IMMEDIATE else Digest.WEEKLY)
+            for person in self.people if person.pk in self.frequency), "notifications")
         self._notices()
 
     def _notices(self) -> None:

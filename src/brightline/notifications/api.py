@@ -1,45 +1,60 @@
-"""``/api/me/notifications`` and ``/api/me/calendar``: the caller's e-mail choice and calendar address."""
+"""``/api/me/notifications`` and ``/api/me/calendar``: the caller's e-mail choices and calendar address."""
 
 from __future__ import annotations
 
 from typing import Literal
 
+from django.db import transaction
 from django.http import HttpRequest
 from ninja import Router, Schema
 from ninja.errors import HttpError
 
 from brightline.notifications import calendar
-from brightline.notifications.services import NotificationError, absolute_url, set_frequency
+from brightline.notifications.services import NotificationError, absolute_url, set_choices, set_frequency
 
 router = Router(tags=["notifications"])
 
 
 class NotificationSettingsOut(Schema):
     frequency: Literal["immediate", "daily", "weekly"]
+    digest: Literal["daily", "weekly"]
+    # Per kind of notice (feedback, self_review, …, signals): immediate, digest or off.
+    deliveries: dict[str, Literal["immediate", "digest", "off"]]
     calendar_url: str | None
 
 
 class NotificationSettingsIn(Schema):
-    frequency: str
+    # Every kind at once (clears the per-kind choices); then ``digest`` and ``deliveries`` change what they name.
+    frequency: str | None = None
+    digest: str | None = None
+    deliveries: dict[str, str] | None = None
 
 
 def _out(request: HttpRequest) -> dict[str, object]:
     row = calendar.current_settings(request.auth)  # type: ignore[attr-defined]
     path = calendar.feed_path(row)
-    return {"frequency": row.frequency, "calendar_url": absolute_url(path) if path else None}
+    return {"frequency": row.frequency, "digest": row.digest, "deliveries": row.all_deliveries(),
+            "calendar_url": absolute_url(path) if path else None}
 
 
 @router.get("/notifications", response=NotificationSettingsOut,
-            summary="How often you are e-mailed (immediate, daily or weekly digest) and your calendar address")
+            summary="How each kind of notice is e-mailed to you (right away, in your daily or weekly digest, or "
+                    "not at all) and your calendar address")
 def my_notifications(request: HttpRequest) -> dict[str, object]:
     return _out(request)
 
 
 @router.put("/notifications", response=NotificationSettingsOut,
-            summary="Choose how often you are e-mailed: immediate, daily or weekly")
+            summary="Choose how you are e-mailed: frequency for everything at once (immediate, daily or weekly), "
+                    "or digest and a delivery per kind of notice")
 def set_my_notifications(request: HttpRequest, payload: NotificationSettingsIn) -> dict[str, object]:
     try:
-        set_frequency(request.auth, payload.frequency)  # type: ignore[attr-defined]
+        with transaction.atomic():
+            if payload.frequency is not None:
+                set_frequency(request.auth, payload.frequency)  # type: ignore[attr-defined]
+            if payload.digest is not None or payload.deliveries:
+                set_choices(request.auth, digest=payload.digest,  # type: ignore[attr-defined]
+                            deliveries=payload.deliveries)
     except NotificationError as error:
         raise HttpError(400, str(error)) from error
     return _out(request)

@@ -8,6 +8,9 @@ making a second one; a notice is e-mailed once, when ``sent_at`` is set.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Final
+
 from django.db import models
 
 
@@ -17,11 +20,73 @@ class Frequency(models.TextChoices):
     WEEKLY = "weekly", "A weekly digest"
 
 
+class Digest(models.TextChoices):
+    DAILY = "daily", "Daily, at 06:00 UTC"
+    WEEKLY = "weekly", "Weekly, on Mondays at 06:00 UTC"
+
+
+class Delivery(models.TextChoices):
+    """How one kind of notice reaches the person by e-mail; the inbox on the home page shows it either way."""
+
+    IMMEDIATE = "immediate", "Right away"
+    DIGEST = "digest", "In the digest"
+    OFF = "off", "Not by e-mail"
+
+
+@dataclass(frozen=True)
+class NoticeKind:
+    """One kind of notice a person chooses the delivery of: ``kinds`` are the ``Notice.kind`` values it covers.
+
+    ``always_mailed`` kinds concern the person's own review outcome or appeal; they are not items of the
+    home page's "Needs you now" list, so an e-mail is how the person hears of them and they cannot be
+    switched off (right away or in the digest only).
+    """
+
+    key: str
+    group: str
+    label: str
+    kinds: tuple[str, ...]
+    always_mailed: bool = False
+
+
+NOTICE_GROUPS: Final[tuple[tuple[str, str], ...]] = (
+    ("todo", "Things I must do"),
+    ("deadlines", "Deadlines"),
+    ("about_me", "Decisions about me"),
+    ("signals", "AI signals I own"),
+)
+NOTICE_KINDS: Final[tuple[NoticeKind, ...]] = (
+    NoticeKind("feedback", "todo", "Feedback to give, and impact drafts to agree on",
+               ("feedback_request", "draft_review")),
+    NoticeKind("self_review", "todo", "My self review", ("self_review",)),
+    NoticeKind("assessment", "todo", "Assessments to write as a manager", ("assessment",)),
+    NoticeKind("pre_vote", "todo", "Calibration pre-votes", ("pre_vote",)),
+    NoticeKind("appeals", "todo", "Appeals to assign or decide",
+               ("appeal_reviewer", "appeal", "promotion_appeal_reviewer", "promotion_appeal")),
+    NoticeKind("promotions", "todo", "Promotion cases past their date", ("promotion_escalation",)),
+    NoticeKind("check_in", "todo", "Support-plan check-ins", ("check_in",)),
+    NoticeKind("due_soon", "deadlines", "A phase closing on something I must do", ("due_soon",)),
+    NoticeKind("released", "about_me", "My review released", ("released",), always_mailed=True),
+    NoticeKind("appeal_window", "about_me", "My acknowledgement and appeal window closing", ("appeal_window",),
+               always_mailed=True),
+    NoticeKind("appeal_decided", "about_me", "A decision on my appeal", ("appeal_decided",), always_mailed=True),
+    NoticeKind("signals", "signals", "AI signals waiting for me", ("signals",)),
+)
+KIND_OF_NOTICE: Final[dict[str, NoticeKind]] = {kind: entry for entry in NOTICE_KINDS for kind in entry.kinds}
+
+
 class NotificationSettings(models.Model):
-    """One person's choices. A person without a row gets the daily digest and has no calendar link."""
+    """One person's choices. A person without a row gets the daily digest and has no calendar link.
+
+    ``frequency`` is the choice for every kind of notice that has none of its own in ``deliveries``
+    (right away, or the digest); ``digest`` is when the digest goes. ``deliveries`` maps a
+    :data:`NOTICE_KINDS` key to a :class:`Delivery` value.
+    """
 
     person = models.OneToOneField("people.Person", on_delete=models.CASCADE, related_name="notification_settings")
     frequency = models.CharField(max_length=16, choices=Frequency.choices, default=Frequency.DAILY)
+    digest = models.CharField(max_length=16, choices=Digest.choices, default=Digest.DAILY)
+    deliveries = models.JSONField(default=dict, blank=True)
     # The secret in the person's calendar feed address; empty when they have none (or revoked it).
     calendar_token = models.CharField(max_length=64, null=True, blank=True, unique=True)
     calendar_token_created_at = models.DateTimeField(null=True, blank=True)
@@ -37,6 +102,28 @@ class NotificationSettings(models.Model):
     def audit_subject_person_id(self) -> int:
         return self.person_id
 
+    def delivery_of(self, key: str) -> str:
+        """The delivery of the kind of notice ``key`` (a :data:`NOTICE_KINDS` key), its own or the default."""
+        chosen = (self.deliveries or {}).get(key)
+        if chosen in Delivery.values:
+            return chosen
+        return Delivery.IMMEDIATE if self.frequency == Frequency.IMMEDIATE else Delivery.DIGEST
+
+    def delivery_of_notice(self, notice_kind: str) -> str:
+        entry = KIND_OF_NOTICE.get(notice_kind)
+        if entry is None:
+            return Delivery.IMMEDIATE if self.frequency == Frequency.IMMEDIATE else Delivery.DIGEST
+        return self.delivery_of(entry.key)
+
+    def all_deliveries(self) -> dict[str, str]:
+        return {entry.key: self.delivery_of(entry.key) for entry in NOTICE_KINDS}
+
+    def described(self) -> dict[str, object]:
+        """The choices in words, for the person's data download."""
+        return {"digest": self.get_digest_display(),
+                "e-mail": {entry.label: Delivery(self.delivery_of(entry.key)).label for entry in NOTICE_KINDS},
+                "calendar_address": "created" if self.calendar_token else "none"}
+
 
 class Notice(models.Model):
     """One event for one person, waiting to be e-mailed or already sent.
@@ -51,6 +138,7 @@ class Notice(models.Model):
         SENT = "sent", "Sent"
         DROPPED = "dropped", "No longer needed"
         FAILED = "failed", "Not sent"
+        OFF = "off", "Not e-mailed, by the person's choice"
 
     person = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="notices")
     key = models.CharField(max_length=200)

@@ -14,6 +14,11 @@ for the next run, up to :data:`MAX_ATTEMPTS`. A notice left "being sent" by a ru
 sent again (nobody can tell whether the server got it): it is marked not sent after
 :data:`CLAIM_TIMEOUT`, so nobody ever receives the same e-mail twice.
 
+Each person chooses, per kind of notice (:data:`~brightline.notifications.models.NOTICE_KINDS`), right
+away, in the digest (daily or weekly) or not by e-mail: the hourly run sends the right-away kinds, the
+digest runs the rest, and a notice of a kind switched off is recorded as such and never mailed (the inbox
+on the home page lists it all the same). A person without a choice gets every kind in the daily digest.
+
 Messages carry what to do, whom it is about and a link, never feedback text, ratings or outcomes.
 """
 
@@ -31,12 +36,23 @@ from typing import Final
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.core.mail.backends.base import BaseEmailBackend
+from django.db import transaction
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 
+from brightline.audit.services import log_action
 from brightline.dashboards.inbox import inbox_for
-from brightline.notifications.models import Frequency, Notice, NotificationSettings
+from brightline.notifications.calendar import current_settings
+from brightline.notifications.models import (
+    KIND_OF_NOTICE,
+    NOTICE_KINDS,
+    Delivery,
+    Digest,
+    Frequency,
+    Notice,
+    NotificationSettings,
+)
 from brightline.people.models import Person
 from brightline.reviews.models import Appeal, Phase, Review
 
@@ -54,14 +70,21 @@ KEY_MAX: Final = 200
 SUBJECT_PREFIX: Final = "Brightline: "
 SUBJECT_MAX: Final = 150
 INTERRUPTED: Final = "The run sending this stopped midway; it is not sent again so that nobody gets it twice."
-FREQUENCY_WORDS: Final[dict[str, str]] = {
-    Frequency.IMMEDIATE: "e-mails as things happen", Frequency.DAILY: "a daily digest",
-    Frequency.WEEKLY: "a weekly digest"}
 ERR_FREQUENCY: Final = "Choose how often to be told: {choices}."
+ERR_DIGEST: Final = "Choose when your digest goes: daily or weekly."
+ERR_DELIVERY: Final = "Choose right away, in the digest or not by e-mail."
+ERR_ALWAYS_MAILED: Final = ("This one concerns your own review or appeal and is not in your inbox, so it cannot be "
+                            "switched off: choose right away or in the digest.")
+ERR_UNKNOWN_KIND: Final = "There is no kind of notice called {key}."
+SETTINGS_CHANGED: Final = "notifications.settings.changed"
 
 
 class NotificationError(ValueError):
-    pass
+    """A choice refused; ``errors`` maps each refused field (``digest``, a kind's key) to why."""
+
+    def __init__(self, message: str, errors: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.errors = errors or {}
 
 
 @dataclass(frozen=True)
@@ -153,16 +176,66 @@ def events_for(person: Person, *, today: date) -> list[Event]:
     return events
 
 
-def frequency_of(person: Person) -> str:
-    found = NotificationSettings.objects.filter(person=person).values_list("frequency", flat=True).first()
-    return found or Frequency.DAILY
+def _snapshot(row: NotificationSettings) -> dict[str, object]:
+    return {"digest": row.digest, **row.all_deliveries()}
+
+
+def _save_audited(person: Person, row: NotificationSettings, before: dict[str, object]) -> NotificationSettings:
+    """Store the choices and, if any changed, write which (from, to) to the audit trail as the person's action."""
+    after = _snapshot(row)
+    changes = {key: {"from": before[key], "to": after[key]} for key in after if before.get(key) != after[key]}
+    with transaction.atomic():
+        row.save()
+        if changes:
+            log_action(SETTINGS_CHANGED, person, row, {"changes": changes})
+    return row
 
 
 def set_frequency(person: Person, frequency: str) -> NotificationSettings:
+    """Every kind of notice at once: right away, or in a daily or weekly digest (clears the per-kind choices)."""
     if frequency not in Frequency.values:
         raise NotificationError(ERR_FREQUENCY.format(choices=", ".join(Frequency.values)))
-    row, _ = NotificationSettings.objects.update_or_create(person=person, defaults={"frequency": frequency})
-    return row
+    row = current_settings(person)
+    before = _snapshot(row)
+    row.frequency, row.deliveries = frequency, {}
+    if frequency != Frequency.IMMEDIATE:
+        row.digest = frequency
+    return _save_audited(person, row, before)
+
+
+def set_choices(person: Person, *, digest: str | None = None,
+                deliveries: dict[str, str] | None = None) -> NotificationSettings:
+    """When the digest goes and how each kind of notice is e-mailed; kinds left out keep their choice.
+
+    Refused as a whole, with a reason per field, when a value is unknown or a kind about the person's own
+    review or appeal is switched off.
+    """
+    row = current_settings(person)
+    errors: dict[str, str] = {}
+    if digest is not None and digest not in Digest.values:
+        errors["digest"] = ERR_DIGEST
+    by_key = {entry.key: entry for entry in NOTICE_KINDS}
+    for key, value in (deliveries or {}).items():
+        if key not in by_key:
+            errors[key] = ERR_UNKNOWN_KIND.format(key=key)
+        elif value not in Delivery.values:
+            errors[key] = ERR_DELIVERY
+        elif value == Delivery.OFF and by_key[key].always_mailed:
+            errors[key] = ERR_ALWAYS_MAILED
+    if errors:
+        raise NotificationError(" ".join(dict.fromkeys(errors.values())), errors)
+    before = _snapshot(row)
+    chosen = {**row.all_deliveries(), **(deliveries or {})}
+    row.digest = digest or row.digest
+    row.deliveries = chosen
+    # The default for a kind added later: right away if the person wants everything right away, else the digest.
+    row.frequency = Frequency.IMMEDIATE if set(chosen.values()) == {Delivery.IMMEDIATE} else row.digest
+    return _save_audited(person, row, before)
+
+
+def _kinds_delivered(row: NotificationSettings, delivery: str) -> list[str]:
+    """The ``Notice.kind`` values ``row`` wants delivered as ``delivery``."""
+    return [kind for kind in KIND_OF_NOTICE if row.delivery_of_notice(kind) == delivery]
 
 
 def collect(person: Person, *, today: date) -> tuple[int, int]:
@@ -175,8 +248,11 @@ def collect(person: Person, *, today: date) -> tuple[int, int]:
     """
     events = events_for(person, today=today)
     keys = {event.key for event in events} | {event.after for event in events if event.after}
-    known = {key: sent_at for key, sent_at in
-             Notice.objects.filter(person=person, key__in=keys).values_list("key", "sent_at")}
+    # When the person was told: by e-mail, or (a kind they do not want by e-mail) in the inbox.
+    known = {key: created_at if status == Notice.Status.OFF else sent_at for key, sent_at, created_at, status in
+             Notice.objects.filter(person=person, key__in=keys).values_list("key", "sent_at", "created_at", "status")}
+    row = current_settings(person)
+    off = _kinds_delivered(row, Delivery.OFF)
 
     def told_before_closing(event: Event) -> bool:
         sent_at = known.get(event.after or "")
@@ -184,9 +260,13 @@ def collect(person: Person, *, today: date) -> tuple[int, int]:
                 and timezone.localdate(sent_at) < event.due_on - timedelta(days=REMINDER_DAYS))
 
     fresh = [Notice(person=person, key=event.key, kind=event.kind, title=event.title[:300], path=event.path[:300],
-                    due_on=event.due_on)
+                    due_on=event.due_on, status=Notice.Status.OFF if event.kind in off else Notice.Status.PENDING)
              for event in events if event.key not in known and (event.after is None or told_before_closing(event))]
     Notice.objects.bulk_create(fresh, ignore_conflicts=True)
+    if off:
+        # A kind switched off since its notice was made: not mailed, and not mailed later if switched back on.
+        Notice.objects.filter(person=person, status=Notice.Status.PENDING, kind__in=off).update(
+            status=Notice.Status.OFF, last_error="Not e-mailed: the person chose not to get this kind by e-mail.")
     current = [event.key for event in events]
     dropped = Notice.objects.filter(person=person, status=Notice.Status.PENDING).exclude(key__in=current).update(
         status=Notice.Status.DROPPED, last_error="No longer needed when it was due to be sent.")
@@ -198,10 +278,11 @@ def _give_up_interrupted(now: datetime) -> None:
         status=Notice.Status.FAILED, last_error=INTERRUPTED)
 
 
-def _claim(person: Person) -> list[Notice]:
-    """The person's waiting notices, taken by this run alone (another run's update finds none of them)."""
+def _claim(person: Person, wanted: Q) -> list[Notice]:
+    """The person's waiting notices that this run sends (``wanted``), taken by this run alone (another run's
+    update finds none of them)."""
     token = uuid.uuid4().hex
-    Notice.objects.filter(person=person, status=Notice.Status.PENDING).update(
+    Notice.objects.filter(wanted, person=person, status=Notice.Status.PENDING).update(
         status=Notice.Status.SENDING, claim=token, claimed_at=timezone.now())
     return list(Notice.objects.filter(claim=token, status=Notice.Status.SENDING).order_by("created_at", "pk"))
 
@@ -214,8 +295,9 @@ def _line(notice: Notice) -> str:
 
 
 def _footer(frequency: str) -> str:
-    return (f"\n\nYou receive {FREQUENCY_WORDS.get(frequency, 'a daily digest')} from Brightline. Change how "
-            f"often, or subscribe to your deadlines in a calendar: {absolute_url(reverse('notifications:settings'))}\n")
+    what = "an e-mail as things happen" if frequency == Frequency.IMMEDIATE else f"your {frequency} digest"
+    return (f"\n\nThis is {what} from Brightline. Choose which notices you get by e-mail and when, or subscribe "
+            f"to your deadlines in a calendar: {absolute_url(reverse('notifications:settings'))}\n")
 
 
 def _subject(text: str) -> str:
@@ -262,8 +344,18 @@ def _send(message: EmailMessage, notices: list[Notice], connection: BaseEmailBac
     report.sent_notices += len(ids)
 
 
+def wanting(frequency: str, rows: Iterable[NotificationSettings]) -> list[int]:
+    """The people among ``rows`` who want some kind of notice by the ``frequency`` run: right away, or in
+    their digest when it is that digest's day."""
+    if frequency == Frequency.IMMEDIATE:
+        return [row.person_id for row in rows if Delivery.IMMEDIATE in row.all_deliveries().values()]
+    return [row.person_id for row in rows
+            if row.digest == frequency and Delivery.DIGEST in row.all_deliveries().values()]
+
+
 def recipients(frequency: str, person_ids: Iterable[int] | None = None) -> list[Person]:
-    """Active people with an address who chose ``frequency`` (no choice yet means the daily digest).
+    """Active people with an address who want something by the ``frequency`` run (no choice yet means every
+    kind in the daily digest).
 
     The immediate run also takes anyone whose last message failed, so a failed digest is retried
     within the hour instead of the next day.
@@ -271,7 +363,9 @@ def recipients(frequency: str, person_ids: Iterable[int] | None = None) -> list[
     people = Person.objects.filter(is_active=True).exclude(email="")
     if person_ids is not None:
         people = people.filter(pk__in=list(person_ids))
-    chosen = Q(notification_settings__frequency=frequency)
+    rows = NotificationSettings.objects.filter(person__in=people).only("person_id", "frequency", "digest",
+                                                                      "deliveries")
+    chosen = Q(pk__in=wanting(frequency, rows))
     if frequency == Frequency.DAILY:
         chosen |= Q(notification_settings__isnull=True)
     if frequency == Frequency.IMMEDIATE:
@@ -288,7 +382,8 @@ def send_notifications(frequency: str, *, person_ids: Iterable[int] | None = Non
     report = RunReport()
     _give_up_interrupted(timezone.now())
     people = recipients(frequency, person_ids)
-    chosen = dict(NotificationSettings.objects.filter(person__in=people).values_list("person_id", "frequency"))
+    chosen = {row.person_id: row for row in NotificationSettings.objects.filter(person__in=people)}
+    delivery = Delivery.IMMEDIATE if frequency == Frequency.IMMEDIATE else Delivery.DIGEST
     connection = connection or get_connection()
     try:
         connection.open()
@@ -301,11 +396,16 @@ def send_notifications(frequency: str, *, person_ids: Iterable[int] | None = Non
             created, dropped = collect(person, today=today)
             report.created += created
             report.dropped += dropped
-            notices = _claim(person)
+            row = chosen.get(person.pk) or NotificationSettings(person=person)
+            wanted = Q(kind__in=_kinds_delivered(row, delivery))
+            if frequency == Frequency.IMMEDIATE:
+                wanted |= Q(attempts__gt=0)  # a failed message, of any kind, is retried within the hour
+            notices = _claim(person, wanted)
             if not notices:
                 continue
-            own = chosen.get(person.pk, Frequency.DAILY)
-            _send(compose(person, notices, own), notices, connection, report)
+            digested = [notice for notice in notices if row.delivery_of_notice(notice.kind) != Delivery.IMMEDIATE]
+            style = row.digest if digested else Frequency.IMMEDIATE
+            _send(compose(person, notices, style), notices, connection, report)
     finally:
         connection.close()
     report.purged, _ = (Notice.objects.filter(created_at__lt=timezone.now() - timedelta(days=KEEP_DAYS))

@@ -2,7 +2,7 @@
 notification job for the people it concerns, once the change is committed.
 
 The handlers only note what changed (no query while the change is being made); after the commit,
-:func:`flush` finds whom it concerns, keeps those who chose right-away e-mails and starts the
+:func:`flush` finds whom it concerns, keeps those who want some kind of notice right away and starts the
 ``notifications.send`` job for them alone. The job is the same one the hourly schedule runs, so an
 event it sends here is not sent again there. A failure here is logged and never undoes or breaks the
 change that caused it: the hourly run sends what was missed.
@@ -82,13 +82,14 @@ def flush() -> None:
         return
     try:
         from brightline.jobs.services import enqueue
+        from brightline.notifications.services import wanting
 
         people = concerned(marks)
-        wanting = sorted(NotificationSettings.objects.filter(person__in=people, frequency=Frequency.IMMEDIATE,
-                                                             person__is_active=True)
-                         .values_list("person_id", flat=True))
-        if wanting:
-            enqueue("notifications.send", frequency=Frequency.IMMEDIATE.value, person_ids=wanting)
+        # Anyone who wants some kind of notice right away: the run sends only those kinds.
+        now = sorted(wanting(Frequency.IMMEDIATE, NotificationSettings.objects.filter(
+            person__in=people, person__is_active=True).only("person_id", "frequency", "digest", "deliveries")))
+        if now:
+            enqueue("notifications.send", frequency=Frequency.IMMEDIATE.value, person_ids=now)
     except Exception:
         logger.exception("right-away notifications could not be started; the hourly run sends them")
 

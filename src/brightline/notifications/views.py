@@ -9,30 +9,49 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from brightline import access
 from brightline.notifications import calendar
-from brightline.notifications.models import Frequency
-from brightline.notifications.services import NotificationError, absolute_url, frequency_of, set_frequency
+from brightline.notifications.models import NOTICE_GROUPS, NOTICE_KINDS, Delivery, Digest, NotificationSettings
+from brightline.notifications.services import NotificationError, absolute_url, set_choices
+from brightline.people.models import Person
 
 _viewer = access.request_person  # the signed-in person (request.person), or 403
+
+
+def _form(viewer: Person, row: NotificationSettings, posted: dict[str, str] | None = None,
+          errors: dict[str, str] | None = None) -> dict[str, object]:
+    """The page's context: the e-mail choices grouped as the page shows them, with any refused field's reason."""
+    errors = errors or {}
+    chosen = {**row.all_deliveries(), **(posted or {})}
+    groups = []
+    for group, heading in NOTICE_GROUPS:
+        rows = [{"key": entry.key, "label": entry.label, "value": chosen.get(entry.key, ""),
+                 "always_mailed": entry.always_mailed, "error": errors.get(entry.key, ""),
+                 "options": [(value, label) for value, label in Delivery.choices
+                             if not (entry.always_mailed and value == Delivery.OFF)]}
+                for entry in NOTICE_KINDS if entry.group == group]
+        groups.append({"key": group, "heading": heading, "kinds": rows})
+    labels = {entry.key: entry.label for entry in NOTICE_KINDS} | {"digest": "When your digest goes"}
+    path = calendar.feed_path(row)
+    return {"person": viewer, "digest": (posted or {}).get("digest", row.digest), "digest_choices": Digest.choices,
+            "groups": groups, "errors": errors,
+            "error_summary": [(key, labels.get(key, key), message) for key, message in errors.items()],
+            "feed_url": absolute_url(path) if path else None, "email": viewer.email,
+            "deadlines": calendar.deadlines_for(viewer)}
 
 
 @require_http_methods(["GET", "POST"])
 def notification_settings(request: HttpRequest) -> HttpResponse:
     viewer = _viewer(request)
     if request.method == "POST":
+        digest = request.POST.get("digest", "")
+        deliveries = {entry.key: request.POST.get(f"kind-{entry.key}", "") for entry in NOTICE_KINDS}
         try:
-            set_frequency(viewer, request.POST.get("frequency", ""))
+            set_choices(viewer, digest=digest, deliveries=deliveries)
         except NotificationError as error:
-            messages.error(request, str(error))
-        else:
-            messages.success(request, "Saved: " + Frequency(frequency_of(viewer)).label.lower() + ".")
+            context = _form(viewer, calendar.current_settings(viewer), {"digest": digest, **deliveries}, error.errors)
+            return render(request, "notifications/settings.html", context, status=400)
+        messages.success(request, "Saved: your e-mail choices are changed.")
         return redirect("notifications:settings")
-    row = calendar.current_settings(viewer)
-    path = calendar.feed_path(row)
-    return render(request, "notifications/settings.html", {
-        "person": viewer, "frequency": row.frequency, "choices": Frequency.choices,
-        "feed_url": absolute_url(path) if path else None, "email": viewer.email,
-        "deadlines": calendar.deadlines_for(viewer),
-    })
+    return render(request, "notifications/settings.html", _form(viewer, calendar.current_settings(viewer)))
 
 
 @require_POST

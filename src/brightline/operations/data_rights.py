@@ -19,6 +19,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Final
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import models, transaction
 from django.utils import timezone
 
@@ -177,6 +178,16 @@ def _promotion_cases(person: Person) -> list[dict[str, Any]]:
     return cases
 
 
+def _notification_choices(person: Person) -> dict[str, Any]:
+    """How the person chose to be e-mailed (read through the relation: the notifications app sits above this one)."""
+    try:
+        row = person.notification_settings  # type: ignore[attr-defined]
+    except ObjectDoesNotExist:
+        return {"choices": "None made: every notice goes in a daily digest."}
+    described: dict[str, Any] = row.described()
+    return described
+
+
 def export_personal_data(person: Person) -> dict[str, Any]:
     """Everything Brightline holds about ``person`` that ``person`` may see, as JSON-ready data."""
     evidence = [item for item in EvidenceItem.objects.filter(person=person).order_by("occurred_at", "pk")
@@ -212,6 +223,7 @@ def export_personal_data(person: Person) -> dict[str, Any]:
         "signals": [_row(signal, ("kind", "window_start", "window_end", "statement", "rule", "cannot_infer",
                                   "confidence_label", "status", "review_reason", "model_name", "model_version"))
                     for signal in signals_for_person(person) if access.can_view_signal(person, signal)],
+        "notification_choices": _notification_choices(person),
         "access_log": [_row(entry, ("at", "viewer_label", "record", "via", "reason"))
                        for entry in AccessLog.objects.filter(subject=person).order_by("at", "pk")],
         "refused_attempts": [{"at": attempt.at.isoformat(), "viewer_label": attempt.viewer_label,
