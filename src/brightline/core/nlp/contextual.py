@@ -151,6 +151,7 @@ class ContextualEncoder:
         self.epsilon = float(config["layer_norm_eps"])
         weights = load_file(str(folder / "model.safetensors"))
         prefix = "bert." if "bert.embeddings.word_embeddings.weight" in weights else ""
+        self.folder = folder
 
         def get(name: str) -> NDArray[np.float32]:
             return np.ascontiguousarray(weights[prefix + name], dtype=np.float32)
@@ -290,6 +291,10 @@ class TunedLayers:
     file whose metadata names ``labels``, ``first_tuned_layer`` and ``max_tokens``); the embeddings and the
     layers below them are the installed base model's, shared with :class:`ContextualEncoder`. Texts are cut at
     the length the layers were trained on (``max_tokens``), keeping the final ``[SEP]``.
+
+    A file whose metadata names ``delta_rank`` stores each tuned weight matrix as the base model's plus a low-rank
+    change, ``W = W_base + U @ V`` (tensors ``<name>.delta_u``, ``(out, rank)``, and ``<name>.delta_v``,
+    ``(rank, in)``), merged here at load; biases and layer norms are stored whole.
     """
 
     def __init__(self, encoder: ContextualEncoder, path: Path) -> None:
@@ -306,10 +311,15 @@ class TunedLayers:
         except (KeyError, ValueError):
             raise ValueError(BAD_TUNED_FILE_ERROR.format(path=path)) from None
 
+        base = _base_weights(encoder) if "delta_rank" in self.metadata else {}
+
         def get(name: str) -> NDArray[np.float32]:
-            if name not in weights:
-                raise ValueError(BAD_TUNED_FILE_ERROR.format(path=path))
-            return np.ascontiguousarray(weights[name], dtype=np.float32)
+            if name in weights:
+                return np.ascontiguousarray(weights[name], dtype=np.float32)
+            if f"{name}.delta_u" in weights and f"{name}.delta_v" in weights and name in base:
+                change = weights[f"{name}.delta_u"].astype(np.float32) @ weights[f"{name}.delta_v"].astype(np.float32)
+                return np.ascontiguousarray(base[name] + change, dtype=np.float32)
+            raise ValueError(BAD_TUNED_FILE_ERROR.format(path=path))
 
         self.encoder = encoder
         tuned = [_layer(get, f"encoder.layer.{index}.") for index in range(self.first_tuned_layer, len(encoder.layers))]
@@ -350,6 +360,14 @@ class TunedLayers:
         hidden = self.encoder.hidden_states(ids, mask, self.layers)
         pooled = np.einsum("rld,rl->rd", hidden, mask) / np.maximum(mask.sum(axis=1, keepdims=True), 1.0)
         return np.asarray(pooled @ self.head_weights + self.head_bias, dtype=np.float32)
+
+
+def _base_weights(encoder: ContextualEncoder) -> dict[str, NDArray[np.float32]]:
+    """The base model's weights by BERT parameter name (no ``bert.`` prefix), read again from its folder."""
+    from safetensors.numpy import load_file
+
+    return {name.removeprefix("bert."): value
+            for name, value in load_file(str(encoder.folder / "model.safetensors")).items()}
 
 
 class TunedToneModel(TunedLayers):
