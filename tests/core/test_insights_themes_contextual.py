@@ -156,6 +156,36 @@ def test_tuned_layers_stored_as_low_rank_changes_load_as_the_whole_layers(
         contextual.TunedLayers(contextual.load_encoder(installed_folder), tmp_path / "broken.safetensors")
 
 
+def test_lora_layers_written_by_the_tool_run_in_numpy_as_in_pytorch(installed_folder: Path, tmp_path: Path) -> None:
+    """Low-rank adaptation of all six layers (``--lora``): the written changes, merged at load, give PyTorch's
+    scores."""
+    module = trainer()
+    import torch
+
+    encoder, _ = module.network.load_pretrained(installed_folder)
+    module.attach_lora(encoder)
+    model = module.ThemeHead(encoder, 0, 10)
+    generator = torch.Generator().manual_seed(0)
+    with torch.no_grad():
+        for parameter_name, parameter in model.named_parameters():
+            if parameter_name.endswith(".B"):  # zero before training: give every change a visible size
+                parameter.copy_(torch.randn(parameter.shape, generator=generator) * 0.05)
+    path = tmp_path / "lora.safetensors"
+    module.write_lora_layers(model, [f"t{i}" for i in range(10)], path, "base")
+    tuned = contextual.TunedLayers(contextual.load_encoder(installed_folder), path)
+    assert tuned.first_tuned_layer == 0 and tuned.metadata["delta_rank"] == str(module.LORA_RANK)
+    ids = module.network.token_ids(installed_folder, TEXTS[:4], tuned.max_tokens)
+    model.eval()
+    with torch.no_grad():
+        values, mask = module.network.padded(ids, torch.long)
+        expected = model(encoder.embeddings(values), mask).numpy()
+        untouched = module.ThemeHead(module.network.load_pretrained(installed_folder)[0], 0, 10)
+        untouched.head.load_state_dict(model.head.state_dict())
+        base_scores = untouched(encoder.embeddings(values), mask).numpy()
+    assert np.abs(expected - base_scores).max() > 0.05  # the changes matter
+    np.testing.assert_allclose(tuned.logits(TEXTS[:4]), expected, atol=2e-2)
+
+
 def test_numpy_matches_pytorch_on_the_shipped_theme_layers(installed_folder: Path) -> None:
     module = trainer()  # skips without PyTorch, before anything imports it
     import torch
