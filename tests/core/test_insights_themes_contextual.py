@@ -115,17 +115,22 @@ def trainer() -> ModuleType:
 
 
 def shipped_network(module: ModuleType, folder: Path, tuned: contextual.TunedLayers) -> Any:
-    """The training tool's PyTorch network holding the shipped tuned layers and head."""
+    """The training tool's PyTorch network holding the shipped tuned layers and head (low-rank changes added to
+    the base weights in PyTorch, independently of the numpy merge)."""
     import torch
     from safetensors.torch import load_file
 
     encoder, _ = module.network.load_pretrained(folder)
     model = module.ThemeHead(encoder, tuned.first_tuned_layer, len(tuned.labels))
+    stored = load_file(str(TUNED_THEMES_PATH))
     with torch.no_grad():
-        for name, value in load_file(str(TUNED_THEMES_PATH)).items():
+        for name, value in stored.items():
             if name.startswith("head."):
                 getattr(model.head, name.removeprefix("head.")).copy_(value.float())
-            else:
+            elif name.endswith(".delta_u"):
+                weight = name.removesuffix(".delta_u")
+                encoder.get_parameter(weight).add_(value.float() @ stored[f"{weight}.delta_v"].float())
+            elif not name.endswith(".delta_v"):
                 encoder.get_parameter(name).copy_(value.float())
     return model
 
@@ -135,8 +140,12 @@ def test_tuned_layers_stored_as_low_rank_changes_load_as_the_whole_layers(
     """The training tool writes each tuned matrix as the base model's plus a low-rank change; at full rank the
     runtime merges it back into the same network, and at the shipped rank the file is much smaller."""
     module = trainer()
-    whole = contextual.TunedLayers(contextual.load_encoder(installed_folder), TUNED_THEMES_PATH)
-    model = shipped_network(module, installed_folder, whole)
+    model = shipped_network(module, installed_folder,
+                            contextual.TunedLayers(contextual.load_encoder(installed_folder), TUNED_THEMES_PATH))
+    stored_whole = tmp_path / "whole.safetensors"
+    module.network.save_tuned_layers(model, stored_whole, {"labels": ",".join(f"t{i}" for i in range(10)),
+                                                           "max_tokens": str(module.MAX_TOKENS)})
+    whole = contextual.TunedLayers(contextual.load_encoder(installed_folder), stored_whole)
     monkeypatch.setattr(module, "DELTA_RANK", 384)
     exact = tmp_path / "full-rank.safetensors"
     module.write_layers(model, list(whole.labels), exact, "base", installed_folder)
@@ -146,7 +155,7 @@ def test_tuned_layers_stored_as_low_rank_changes_load_as_the_whole_layers(
     monkeypatch.setattr(module, "DELTA_RANK", 96)
     small = tmp_path / "rank-96.safetensors"
     module.write_layers(model, list(whole.labels), small, "base", installed_folder)
-    assert small.stat().st_size < 0.4 * TUNED_THEMES_PATH.stat().st_size
+    assert small.stat().st_size < 0.5 * stored_whole.stat().st_size
     # A file that lacks half of a change is refused, not run with the base weights.
     from safetensors.numpy import load_file, save_file
 
@@ -199,9 +208,9 @@ def test_numpy_matches_pytorch_on_the_shipped_theme_layers(installed_folder: Pat
         values, mask = module.network.padded(ids, torch.long)
         expected = model(encoder.run(encoder.embeddings(values), mask, 0, tuned.first_tuned_layer), mask).numpy()
     np.testing.assert_allclose(tuned.logits(TEXTS[:4]), expected, atol=2e-3)
-    # Only the layers from first_tuned_layer on differ from the base model's.
-    assert np.allclose(tuned.layers[0].qkv, tuned.encoder.layers[0].qkv)
-    assert not np.allclose(tuned.layers[5].qkv, tuned.encoder.layers[5].qkv)
+    # Only the layers from first_tuned_layer on differ from the base model's (all six for the shipped LoRA network).
+    for index, layer in enumerate(tuned.layers):
+        assert np.allclose(layer.qkv, tuned.encoder.layers[index].qkv) == (index < tuned.first_tuned_layer)
 
 
 @pytest.mark.usefixtures("installed")
