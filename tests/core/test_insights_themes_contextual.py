@@ -127,10 +127,10 @@ def shipped_network(module: ModuleType, folder: Path, tuned: contextual.TunedLay
         for name, value in stored.items():
             if name.startswith("head."):
                 getattr(model.head, name.removeprefix("head.")).copy_(value.float())
-            elif name.endswith(".delta_u"):
-                weight = name.removesuffix(".delta_u")
-                encoder.get_parameter(weight).add_(value.float() @ stored[f"{weight}.delta_v"].float())
-            elif not name.endswith(".delta_v"):
+            elif name.endswith(".lora_a"):
+                weight, scale = name.removesuffix(".lora_a"), float(tuned.metadata["lora_scale"])
+                encoder.get_parameter(weight).add_(scale * stored[f"{weight}.lora_b"].float() @ value.float())
+            elif not name.endswith(".lora_b"):
                 encoder.get_parameter(name).copy_(value.float())
     return model
 
@@ -150,7 +150,7 @@ def test_tuned_layers_stored_as_low_rank_changes_load_as_the_whole_layers(
     exact = tmp_path / "full-rank.safetensors"
     module.write_layers(model, list(whole.labels), exact, "base", installed_folder)
     merged = contextual.TunedLayers(contextual.load_encoder(installed_folder), exact)
-    assert merged.metadata["delta_rank"] == "384"
+    assert merged.metadata["lora_rank"] == "384"
     np.testing.assert_allclose(merged.logits(TEXTS), whole.logits(TEXTS), atol=2e-2)
     monkeypatch.setattr(module, "DELTA_RANK", 96)
     small = tmp_path / "rank-96.safetensors"
@@ -159,7 +159,7 @@ def test_tuned_layers_stored_as_low_rank_changes_load_as_the_whole_layers(
     # A file that lacks half of a change is refused, not run with the base weights.
     from safetensors.numpy import load_file, save_file
 
-    broken = {name: value for name, value in load_file(str(small)).items() if not name.endswith("query.weight.delta_v")}
+    broken = {name: value for name, value in load_file(str(small)).items() if not name.endswith("query.weight.lora_b")}
     save_file(broken, str(tmp_path / "broken.safetensors"), metadata=dict(merged.metadata))
     with pytest.raises(ValueError):
         contextual.TunedLayers(contextual.load_encoder(installed_folder), tmp_path / "broken.safetensors")
@@ -182,7 +182,7 @@ def test_lora_layers_written_by_the_tool_run_in_numpy_as_in_pytorch(installed_fo
     path = tmp_path / "lora.safetensors"
     module.write_lora_layers(model, [f"t{i}" for i in range(10)], path, "base")
     tuned = contextual.TunedLayers(contextual.load_encoder(installed_folder), path)
-    assert tuned.first_tuned_layer == 0 and tuned.metadata["delta_rank"] == str(module.LORA_RANK)
+    assert tuned.first_tuned_layer == 0 and tuned.metadata["lora_rank"] == str(module.LORA_RANK)
     ids = module.network.token_ids(installed_folder, TEXTS[:4], tuned.max_tokens)
     model.eval()
     with torch.no_grad():

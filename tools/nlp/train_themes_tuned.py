@@ -248,7 +248,7 @@ def cross_validate(folder: Path, states: list[NDArray[Any]], texts: list[str], y
 
 
 def write_lora_layers(model: ThemeHead, theme_ids: list[str], path: Path, base_sha256: str) -> None:
-    """The LoRA network in the same low-rank-change format (``U = scale * B``, ``V = A``), all six layers."""
+    """The LoRA network in the runtime's low-rank format (``lora_a``, ``lora_b``, ``lora_scale``), all six layers."""
     from safetensors.torch import save_file
 
     state = {}
@@ -259,20 +259,21 @@ def write_lora_layers(model: ThemeHead, theme_ids: list[str], path: Path, base_s
                 continue
             if key.endswith(".base.weight"):
                 adapted = layer.get_submodule(key.removesuffix(".base.weight"))
-                state[f"{name}.delta_u"] = (adapted.B.detach() * adapted.scale).to(torch.float16).contiguous()
-                state[f"{name}.delta_v"] = adapted.A.detach().to(torch.float16).contiguous()
+                state[f"{name}.lora_a"] = adapted.A.detach().to(torch.float16).contiguous()
+                state[f"{name}.lora_b"] = adapted.B.detach().to(torch.float16).contiguous()
             else:
                 state[name] = value.detach().to(torch.float16).contiguous()
     for key, value in model.head.state_dict().items():
         state[f"head.{key}"] = value.detach().to(torch.float16).contiguous()
-    save_file(state, str(path), metadata={"first_tuned_layer": "0", "delta_rank": str(LORA_RANK),
+    save_file(state, str(path), metadata={"first_tuned_layer": "0", "adaptation": "low_rank",
+                                          "lora_scale": str(LORA_ALPHA / LORA_RANK), "lora_rank": str(LORA_RANK),
                                           "labels": ",".join(theme_ids), "max_tokens": str(MAX_TOKENS),
                                           "base_model_sha256": base_sha256})
 
 
 def write_layers(model: ThemeHead, theme_ids: list[str], path: Path, base_sha256: str, folder: Path) -> None:
     """The tuned layers as low-rank changes to the base model's weights (``DELTA_RANK``, float16; biases, layer
-    norms and the head whole), which :class:`brightline.core.nlp.contextual.TunedLayers` merges at load."""
+    norms and the head whole), which ``contextual.TunedLayers`` merges at load (``adaptation`` = ``low_rank``)."""
     from safetensors.torch import save_file
 
     base, _config = network.load_pretrained(folder)
@@ -283,13 +284,14 @@ def write_layers(model: ThemeHead, theme_ids: list[str], path: Path, base_sha256
             name = f"encoder.layer.{index}.{key}"
             if value.dim() == 2:
                 u, s, vh = torch.linalg.svd((value - base_layer[key]).double(), full_matrices=False)
-                state[f"{name}.delta_u"] = (u[:, :DELTA_RANK] * s[:DELTA_RANK]).to(torch.float16).contiguous()
-                state[f"{name}.delta_v"] = vh[:DELTA_RANK].to(torch.float16).contiguous()
+                state[f"{name}.lora_a"] = vh[:DELTA_RANK].to(torch.float16).contiguous()
+                state[f"{name}.lora_b"] = (u[:, :DELTA_RANK] * s[:DELTA_RANK]).to(torch.float16).contiguous()
             else:
                 state[name] = value.detach().to(torch.float16).contiguous()
     for key, value in model.head.state_dict().items():
         state[f"head.{key}"] = value.detach().to(torch.float16).contiguous()
-    save_file(state, str(path), metadata={"first_tuned_layer": str(model.start), "delta_rank": str(DELTA_RANK),
+    save_file(state, str(path), metadata={"first_tuned_layer": str(model.start), "adaptation": "low_rank",
+                                          "lora_scale": "1.0", "lora_rank": str(DELTA_RANK),
                                           "labels": ",".join(theme_ids), "max_tokens": str(MAX_TOKENS),
                                           "base_model_sha256": base_sha256})
 

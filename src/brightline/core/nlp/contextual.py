@@ -136,6 +136,36 @@ def _layer(get: Callable[[str], NDArray[np.float32]], base: str) -> _Layer:
     )
 
 
+def _low_rank_layer(base: _Layer, get: Callable[[str], NDArray[np.float32]], prefix: str, scale: float) -> _Layer:
+    """``base`` adapted by the low-rank deltas of a tuned file: every weight matrix ``W`` (out, in) becomes
+    ``W + scale * B @ A`` with ``A`` = ``<name>.weight.lora_a`` (rank, in) and ``B`` = ``.lora_b`` (out, rank), merged
+    once here; the biases and LayerNorms are the file's (stored whole)."""
+
+    def merged(kept: NDArray[np.float32], name: str) -> NDArray[np.float32]:
+        # The runtime keeps W.T (it applies x @ W.T), and (B @ A).T = A.T @ B.T.
+        low_rank = get(f"{prefix}{name}.weight.lora_a").T @ get(f"{prefix}{name}.weight.lora_b").T
+        return np.ascontiguousarray(kept + np.float32(scale) * low_rank, dtype=np.float32)
+
+    def norm(name: str) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
+        return get(f"{prefix}{name}.LayerNorm.weight"), get(f"{prefix}{name}.LayerNorm.bias")
+
+    size = base.attention_out.shape[0]
+    parts = ("query", "key", "value")
+    return _Layer(
+        qkv=np.concatenate([merged(base.qkv[:, index * size:(index + 1) * size], f"attention.self.{part}")
+                            for index, part in enumerate(parts)], axis=1),
+        qkv_bias=np.concatenate([get(f"{prefix}attention.self.{part}.bias") for part in parts]),
+        attention_out=merged(base.attention_out, "attention.output.dense"),
+        attention_out_bias=get(f"{prefix}attention.output.dense.bias"),
+        attention_norm=norm("attention.output"),
+        intermediate=merged(base.intermediate, "intermediate.dense"),
+        intermediate_bias=get(f"{prefix}intermediate.dense.bias"),
+        output=merged(base.output, "output.dense"),
+        output_bias=get(f"{prefix}output.dense.bias"),
+        output_norm=norm("output"),
+    )
+
+
 class ContextualEncoder:
     """all-MiniLM-L6-v2's sentence embedding of a text, computed with numpy."""
 
@@ -151,7 +181,6 @@ class ContextualEncoder:
         self.epsilon = float(config["layer_norm_eps"])
         weights = load_file(str(folder / "model.safetensors"))
         prefix = "bert." if "bert.embeddings.word_embeddings.weight" in weights else ""
-        self.folder = folder
 
         def get(name: str) -> NDArray[np.float32]:
             return np.ascontiguousarray(weights[prefix + name], dtype=np.float32)
@@ -292,9 +321,9 @@ class TunedLayers:
     layers below them are the installed base model's, shared with :class:`ContextualEncoder`. Texts are cut at
     the length the layers were trained on (``max_tokens``), keeping the final ``[SEP]``.
 
-    A file whose metadata names ``delta_rank`` stores each tuned weight matrix as the base model's plus a low-rank
-    change, ``W = W_base + U @ V`` (tensors ``<name>.delta_u``, ``(out, rank)``, and ``<name>.delta_v``,
-    ``(rank, in)``), merged here at load; biases and layer norms are stored whole.
+    A file whose metadata says ``adaptation`` = ``low_rank`` holds, instead of whole layers, a low-rank delta of
+    every weight matrix (``lora_a``, ``lora_b``, scaled by ``lora_scale``) with the tuned biases and LayerNorms; the
+    deltas are added to the base model's matrices here, once, so running the layers costs what it did before.
     """
 
     def __init__(self, encoder: ContextualEncoder, path: Path) -> None:
@@ -311,18 +340,22 @@ class TunedLayers:
         except (KeyError, ValueError):
             raise ValueError(BAD_TUNED_FILE_ERROR.format(path=path)) from None
 
-        base = _base_weights(encoder) if "delta_rank" in self.metadata else {}
-
         def get(name: str) -> NDArray[np.float32]:
-            if name in weights:
-                return np.ascontiguousarray(weights[name], dtype=np.float32)
-            if f"{name}.delta_u" in weights and f"{name}.delta_v" in weights and name in base:
-                change = weights[f"{name}.delta_u"].astype(np.float32) @ weights[f"{name}.delta_v"].astype(np.float32)
-                return np.ascontiguousarray(base[name] + change, dtype=np.float32)
-            raise ValueError(BAD_TUNED_FILE_ERROR.format(path=path))
+            if name not in weights:
+                raise ValueError(BAD_TUNED_FILE_ERROR.format(path=path))
+            return np.ascontiguousarray(weights[name], dtype=np.float32)
 
         self.encoder = encoder
-        tuned = [_layer(get, f"encoder.layer.{index}.") for index in range(self.first_tuned_layer, len(encoder.layers))]
+        if self.metadata.get("adaptation") == "low_rank":
+            try:
+                scale = float(self.metadata["lora_scale"])
+            except (KeyError, ValueError):
+                raise ValueError(BAD_TUNED_FILE_ERROR.format(path=path)) from None
+            tuned = [_low_rank_layer(encoder.layers[index], get, f"encoder.layer.{index}.", scale)
+                     for index in range(self.first_tuned_layer, len(encoder.layers))]
+        else:
+            tuned = [_layer(get, f"encoder.layer.{index}.")
+                     for index in range(self.first_tuned_layer, len(encoder.layers))]
         self.layers = [*encoder.layers[: self.first_tuned_layer], *tuned]
         self.head_weights = np.ascontiguousarray(get("head.weight").T)  # (384, labels)
         self.head_bias = get("head.bias")
@@ -360,14 +393,6 @@ class TunedLayers:
         hidden = self.encoder.hidden_states(ids, mask, self.layers)
         pooled = np.einsum("rld,rl->rd", hidden, mask) / np.maximum(mask.sum(axis=1, keepdims=True), 1.0)
         return np.asarray(pooled @ self.head_weights + self.head_bias, dtype=np.float32)
-
-
-def _base_weights(encoder: ContextualEncoder) -> dict[str, NDArray[np.float32]]:
-    """The base model's weights by BERT parameter name (no ``bert.`` prefix), read again from its folder."""
-    from safetensors.numpy import load_file
-
-    return {name.removeprefix("bert."): value
-            for name, value in load_file(str(encoder.folder / "model.safetensors")).items()}
 
 
 class TunedToneModel(TunedLayers):
