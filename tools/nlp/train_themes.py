@@ -17,7 +17,8 @@ read here, and its source rows are excluded):
   230 drawn at random; 450 more (ids ``n…``, 2026-12-07) drawn at random. All were relabelled on 2026-12-07
   by one engineer from the text alone against ``tools/nlp/eval/GUIDE.md`` (task 3), without looking at the
   independent set (column ``label``; the earlier labels are kept in ``label_before``);
-  ``tools/nlp/themes_train_labels.md`` says how.
+  ``tools/nlp/themes_train_labels.md`` says how. 320 more (ids ``m…``, session 9) were drawn at random and
+  labelled the same way; they have no ``label_before``, so ``--earlier-labels`` leaves them out.
 
 Features per sentence: its static embedding (unit length), its
 best centred seed-phrase similarity per theme (the old matcher's scores),
@@ -95,9 +96,11 @@ def logit(value: float) -> float:
     return float(np.log(value / (1.0 - value)))
 
 
-def training_rows(*, earlier_labels: bool = False) -> tuple[list[str], list[frozenset[str]], list[str]]:
+def training_rows(*, earlier_labels: bool = False,
+                  leave_out: tuple[str, ...] = ()) -> tuple[list[str], list[frozenset[str]], list[str]]:
     """Texts, theme sets and origins of the training rows; ``earlier_labels``: the labels before the
-    2026-12-07 relabelling (``label_before``), without the rows added then (the shipped classifiers' data)."""
+    2026-12-07 relabelling (``label_before``), without the rows added then (the shipped classifiers' data);
+    ``leave_out``: item-id prefixes of rows to skip (``("m",)``: the rows the shipped tuned network had)."""
     texts: list[str] = []
     labels: list[frozenset[str]] = []
     origin: list[str] = []
@@ -114,7 +117,7 @@ def training_rows(*, earlier_labels: bool = False) -> tuple[list[str], list[froz
             if row["ref"].split("#")[0] in pooled:
                 raise SystemExit(f"training row {row['item_id']} comes from a row an evaluation pool uses")
             label = row["label_before"] if earlier_labels else row["label"]
-            if not label:
+            if not label or row["item_id"].startswith(leave_out):
                 continue
             texts.append(eval_pool.resolve(row["source"], row["ref"]))
             labels.append(frozenset(t for t in label.split(";") if t and t != "none"))

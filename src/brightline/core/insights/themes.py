@@ -12,8 +12,8 @@ seed-phrase matching described next.
 When the contextual model is installed the product uses a second classifier instead
 (``data/themes_classifier_contextual.json`` with ``data/themes_tuned.safetensors``, trained by
 ``tools/nlp/train_themes_tuned.py``): the same kind of regression over the static features, averaged with
-all-MiniLM-L6-v2 whose top two layers were fine-tuned for the themes (one score per theme, run in numpy by
-:class:`brightline.core.nlp.contextual.TunedLayers`).
+all-MiniLM-L6-v2 adapted to the themes by low-rank changes to its six layers (``--lora``; one score per theme,
+merged and run in numpy by :class:`brightline.core.nlp.contextual.TunedLayers`).
 
 Every theme has a description and seed phrases (``data/taxonomy.json``). Seeds are embedded once;
 each sentence of a comment is embedded and compared with every seed by cosine similarity after
