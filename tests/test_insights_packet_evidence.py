@@ -105,16 +105,21 @@ def test_citing_evidence_retires_the_signal_at_the_next_run(personas, packet):
     assert "narrative:manager_summary" in packet_signals(review)
 
 
-def test_once_calibration_starts_the_packet_is_no_longer_checked(personas, packet, client_for):
+def ready_for_calibration(personas, cycle):
+    """Train the managers, name the panel and submit every assessment (citing evidence) of ``cycle``."""
     from tests.reviews_helpers import assess
 
-    run_for(personas.erin)
     train(personas.mo)
     train(personas.lee)
-    cycle = packet["review"].cycle
     review_services.set_panel(cycle, actor=personas.pia, members=[personas.lee, personas.oscar, olga()])
     for review in cycle.reviews.select_related("person", "manager"):
         assess(review, review.manager)
+    return cycle
+
+
+def test_once_calibration_starts_the_packet_is_no_longer_checked(personas, packet, client_for):
+    run_for(personas.erin)
+    cycle = ready_for_calibration(personas, packet["review"].cycle)
     advance_to(cycle, Phase.CALIBRATION, personas.pia)
     run_for(personas.erin)
     assert packet_signals(packet["review"]) == {}
@@ -417,14 +422,7 @@ def test_the_managers_own_assessment_check_asks_the_manager_while_the_step_is_op
     asked = [item.title for item in inbox_for(personas.mo) if item.kind == "signals"]
     assert "3 AI signals about Erin Employee wait for your review" in asked
     # Once calibration starts the manager's step has closed too: the check is information at once.
-    from tests.reviews_helpers import assess
-
-    train(personas.mo)
-    train(personas.lee)
-    cycle = packet["review"].cycle
-    review_services.set_panel(cycle, actor=personas.pia, members=[personas.lee, personas.oscar, olga()])
-    for review in cycle.reviews.select_related("person", "manager"):
-        assess(review, review.manager)
+    cycle = ready_for_calibration(personas, packet["review"].cycle)
     asked = list(Signal.objects.filter(owner=personas.mo, status="pending", is_current=True, is_finding=True,
                                        key__startswith="missing_evidence:packet:"))
     assert asked  # some claims of the manager's still cite nothing
