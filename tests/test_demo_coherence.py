@@ -287,6 +287,12 @@ def test_the_demo_has_a_draft_packet_whose_uncited_claims_are_flagged(demo_loads
     # The self review, Mo's leadership assessment and his summary cite nothing; the cited ones are not flagged.
     assert flagged == {f"{prefix}self_review:context", f"{prefix}assessment:leadership",
                        f"{prefix}narrative:manager_summary"}
+    # The self-review step has closed: Erin's check is information, not a question for her; Mo's are his.
+    asked = dict(Signal.objects.filter(key__in=flagged, is_current=True).values_list("key", "is_finding"))
+    assert asked == {f"{prefix}self_review:context": False, f"{prefix}assessment:leadership": True,
+                     f"{prefix}narrative:manager_summary": True}
+    assert not Signal.objects.filter(owner=review.person, status="pending", is_current=True, is_finding=True,
+                                     key__startswith="missing_evidence:packet:").exists()
 
 
 def test_the_demo_records_a_calibration_change_with_its_reason_and_an_appeal(demo_loads, db):

@@ -105,16 +105,21 @@ def test_citing_evidence_retires_the_signal_at_the_next_run(personas, packet):
     assert "narrative:manager_summary" in packet_signals(review)
 
 
-def test_once_calibration_starts_the_packet_is_no_longer_checked(personas, packet, client_for):
+def ready_for_calibration(personas, cycle):
+    """Train the managers, name the panel and submit every assessment (citing evidence) of ``cycle``."""
     from tests.reviews_helpers import assess
 
-    run_for(personas.erin)
     train(personas.mo)
     train(personas.lee)
-    cycle = packet["review"].cycle
     review_services.set_panel(cycle, actor=personas.pia, members=[personas.lee, personas.oscar, olga()])
     for review in cycle.reviews.select_related("person", "manager"):
         assess(review, review.manager)
+    return cycle
+
+
+def test_once_calibration_starts_the_packet_is_no_longer_checked(personas, packet, client_for):
+    run_for(personas.erin)
+    cycle = ready_for_calibration(personas, packet["review"].cycle)
     advance_to(cycle, Phase.CALIBRATION, personas.pia)
     run_for(personas.erin)
     assert packet_signals(packet["review"]) == {}
@@ -130,7 +135,9 @@ def test_the_manager_sees_every_check_where_the_packet_is_edited(personas, packe
     section = page.split('id="packet-evidence"')[1].split("</section>")[0]
     assert UNCITED in section and "the manager's summary cites no evidence" in section
     assert "the self review cites no evidence" in section and "“Onboarding guide”" in section
-    assert section.count('name="decision" value="accept"') == 5
+    # Erin's two claims can no longer be changed (the self-review step has closed): shown, not asked.
+    assert section.count('name="decision" value="accept"') == 3
+    assert section.count("The self-review step has closed; this can no longer be changed.") == 2
     assert f'name="next" value="/reviews/r/{packet["review"].pk}/#packet-evidence"' in section
 
 
@@ -164,8 +171,8 @@ def test_a_dismissal_of_the_managers_draft_check_is_not_counted_on_the_persons_p
     assert "Dismissed so far: 0." in client_for(personas.erin).get("/insights/me/").content.decode()
     page = client_for(personas.mo).get(f"/insights/person/{personas.erin.pk}/").content.decode()
     assert "Dismissed so far: 1." in page
-    # Her own dismissals count for her: a packet check of her own claim, and a signal outside any packet.
-    dismiss_signal(actor=personas.erin, signal=packet_signals(packet["review"])["self_review:context"],
+    # Her own dismissals count for her (her packet checks are information once her step has closed).
+    dismiss_signal(actor=personas.erin, signal=make_signal(personas.erin, key="theme:ownership"),
                    reason="The context says why there is no link.")
     dismiss_signal(actor=personas.erin, signal=make_signal(personas.erin, key="theme:design"), reason="Not so.")
     assert "Dismissed so far: 2." in client_for(personas.erin).get("/insights/me/").content.decode()
@@ -186,7 +193,7 @@ def test_the_manager_dismisses_a_check_from_the_packet_page_and_returns_to_it(pe
 
 def test_a_review_post_does_not_redirect_to_another_site(personas, packet, client_for):
     run_for(personas.erin)
-    signal = packet_signals(packet["review"])["self_review:context"]
+    signal = make_signal(personas.erin)
     response = client_for(personas.erin).post(f"/insights/signals/{signal.pk}/review/", {
         "decision": "accept", "reason": "Fair, adding links.", "next": "https://elsewhere.example/"})
     assert response.status_code == 302 and response.url == f"/insights/person/{personas.erin.pk}/"
@@ -343,3 +350,85 @@ def test_a_failed_save_leaves_no_new_check(personas, packet, monkeypatch):
     assert review.assessments.get(dimension="technical_excellence").rationale == ""
     assert not AuditEntry.objects.filter(action="reviews.assessment.saved",
                                          data_json__contains="technical_excellence").exists()
+
+
+def asked_packet_checks(person):
+    """The packet checks waiting for ``person``'s decision, as "Needs you now" counts them."""
+    return Signal.objects.filter(owner=person, status="pending", is_current=True, is_finding=True,
+                                 key__startswith="missing_evidence:packet:").count()
+
+
+def erins_signal_items(person):
+    from brightline.dashboards.inbox import inbox_for
+
+    return [item.title for item in inbox_for(person) if item.kind == "signals"]
+
+
+def test_closing_the_self_review_step_stops_asking_erin_about_her_packet(personas, self_review, client_for):
+    from brightline.insights.services import review_counts
+
+    review = self_review["review"]
+    submit_self_review(client_for(personas.erin), review, self_review["chosen"], SELF_REVIEW)
+    assert erins_signal_items(personas.erin) == ["2 AI signals about you wait for your review"]
+    assert review_counts()["missing_evidence"]["pending"] == 2
+    advance_to(review.cycle, Phase.MANAGER_ASSESSMENT, personas.pia)
+    # At the phase change, not only at the next run.
+    assert erins_signal_items(personas.erin) == []
+    assert review_counts().get("missing_evidence", {}).get("pending", 0) == 0
+    checks = packet_signals(review)
+    assert {key: (s.status, s.is_finding) for key, s in checks.items()} == {
+        "self_review:context": ("pending", False), f"accomplishment:{self_review['chosen'][2].pk}": ("pending", False)}
+    run_for(personas.erin)
+    assert asked_packet_checks(personas.erin) == 0
+    others = Signal.objects.filter(owner=personas.erin, status="pending", is_current=True, is_finding=True).count()
+    assert erins_signal_items(personas.erin) == ([f"{others} AI signal{'s' if others != 1 else ''} about you "
+                                                  f"{'wait' if others != 1 else 'waits'} for your review"]
+                                                 if others else [])
+    assert {s.pk for s in packet_signals(review).values()} == {s.pk for s in checks.values()}
+    # Shown as information on her page and the manager's, with no accept or dismiss.
+    for who in (personas.erin, personas.mo):
+        page = text_of(client_for(who).get(f"/reviews/r/{review.pk}/"))
+        section = page.split('id="packet-evidence"')[1].split("</section>")[0]
+        assert "the self review cites no evidence" in section and "“Onboarding guide”" in section
+        assert section.count("The self-review step has closed; this can no longer be changed.") == 2
+        assert 'name="decision"' not in section
+    refused = client_for(personas.erin).post(f"/insights/signals/{checks['self_review:context'].pk}/review/",
+                                             {"decision": "dismiss", "reason": "Too late."})
+    assert refused.status_code in {200, 302, 400}
+    assert Signal.objects.get(pk=checks["self_review:context"].pk).status == "pending"
+
+
+def test_a_check_reviewed_before_the_step_closed_keeps_its_review(personas, self_review, client_for):
+    review = self_review["review"]
+    erin = client_for(personas.erin)
+    submit_self_review(erin, review, self_review["chosen"], SELF_REVIEW)
+    check = packet_signals(review)["self_review:context"]
+    erin.post(f"/insights/signals/{check.pk}/review/", {"decision": "dismiss",
+                                                         "reason": "The context explains the migration."})
+    advance_to(review.cycle, Phase.MANAGER_ASSESSMENT, personas.pia)
+    run_for(personas.erin)
+    kept = packet_signals(review)["self_review:context"]
+    assert kept.pk == check.pk and kept.status == "dismissed" and kept.reviewed_by == personas.erin
+    assert AuditEntry.objects.filter(action="insights.signal.dismissed", subject_id=str(check.pk)).count() == 1
+
+
+def test_the_managers_own_assessment_check_asks_the_manager_while_the_step_is_open(personas, packet):
+    run_for(personas.erin)
+    leadership = packet_signals(packet["review"])["assessment:leadership"]
+    assert leadership.owner == personas.mo and leadership.is_finding
+    assert asked_packet_checks(personas.erin) == 0
+    from brightline.dashboards.inbox import inbox_for
+
+    asked = [item.title for item in inbox_for(personas.mo) if item.kind == "signals"]
+    assert "3 AI signals about Erin Employee wait for your review" in asked
+    # Once calibration starts the manager's step has closed too: the check is information at once.
+    cycle = ready_for_calibration(personas, packet["review"].cycle)
+    asked = list(Signal.objects.filter(owner=personas.mo, status="pending", is_current=True, is_finding=True,
+                                       key__startswith="missing_evidence:packet:"))
+    assert asked  # some claims of the manager's still cite nothing
+    advance_to(cycle, Phase.CALIBRATION, personas.pia)
+    assert asked_packet_checks(personas.mo) == 0
+    for check in asked:
+        check.refresh_from_db()
+        assert check.step_closed and check.is_current and check.status == "pending"
+        assert check.statement.endswith("The manager-assessment step has closed; this can no longer be changed.")

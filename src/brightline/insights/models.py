@@ -116,6 +116,11 @@ class Signal(models.Model):
         return self.status == self.Status.PENDING and not self.is_finding
 
     @property
+    def step_closed(self) -> bool:
+        """A check of a draft packet's claim whose author's step has closed: they can no longer change it."""
+        return bool(isinstance(self.detail, dict) and self.detail.get("closed"))
+
+    @property
     def lists_findings(self) -> bool:
         """A theme summary that names recurring themes: an overview of findings reviewed one by one, not nothing."""
         return self.kind == SignalKind.THEME_SUMMARY and self.enough_data and any(

@@ -42,6 +42,8 @@ ERR_ALREADY_REVIEWED = "This signal was already {status}; a review is not change
 ERR_NOT_ALLOWED = "Only the person, their management chain (or, for team signals, the team's managers) may review it."
 ERR_NOT_A_FINDING = ("This signal is not a finding (there is not enough data yet, or nothing was found to follow "
                      "up): there is nothing to accept or dismiss. It is recomputed as feedback comes in.")
+ERR_STEP_CLOSED = ("The step in which this claim could be changed has closed: there is nothing to accept or dismiss. "
+                   "The check stays for information.")
 ERR_NOT_CURRENT = "This signal was replaced by a newer computation; review the current one."
 ERR_ONE_SCOPE = "Choose one of --person, --team or --all."
 ERR_ONE_PACKET_SCOPE = "Name one review packet or one accomplishment whose packets to check."
@@ -74,7 +76,7 @@ def _review(*, actor: Person, signal: Signal, reason: str, status: str, action: 
         if not locked.is_current:
             raise InsightsError(ERR_NOT_CURRENT)
         if not locked.is_finding:
-            raise InsightsError(ERR_NOT_A_FINDING)
+            raise InsightsError(ERR_STEP_CLOSED if locked.step_closed else ERR_NOT_A_FINDING)
         locked.status, locked.reviewed_by, locked.reviewed_at = status, actor, timezone.now()
         locked.review_reason = reason
         locked.save(update_fields=["status", "reviewed_by", "reviewed_at", "review_reason", "updated_at"])
@@ -267,6 +269,10 @@ class _SignalWrites:
                 # for as long as its claim is unchanged.
                 draft = replace(draft, window_start=previous.window_start, window_end=previous.window_end)
             content = _content_hash(draft)
+            if previous is not None and previous.status != Signal.Status.PENDING and draft.detail.get("closed"):
+                # The claim's step has closed: a reviewed check keeps its review, and nobody is asked again.
+                summary.unchanged += 1
+                continue
             if previous is not None and previous.content_hash == content:
                 summary.unchanged += 1
                 continue
@@ -520,7 +526,8 @@ class PersonInputs:
             "claims": [[c.ref.id, c.checked_text, c.claimed_numbers, [e.ref.id for e in c.cited],
                         self.claim_texts[c.ref.id], list(c.unfound)] for c in self.claims],
             "packet_claims": [[c.ref.kind, c.ref.id, c.packet, c.packet_name, c.part, c.slot, c.label, c.written_by,
-                               [r.to_json() for r in c.cited], [r.to_json() for r in c.ai_cited], list(c.unfound)]
+                               [r.to_json() for r in c.cited], [r.to_json() for r in c.ai_cited], list(c.unfound),
+                               c.closed]
                               for c in self.packet_claims],
         }
 
@@ -586,8 +593,11 @@ def refresh_packet_checks(*, review_id: int | None = None, accomplishment_id: in
 
     Runs on the ``packet_claims_changed`` signal, which the services that save a packet's claims send inside
     their transaction, so a failed save leaves no new signal. The checks are rules over citations: no model
-    is read. A packet past its draft phases is left as the last run left it. A check whose claim is
-    unchanged keeps its review; one whose claim now cites evidence is retired, as a run retires it.
+    is read. A check whose claim is unchanged keeps its review; one whose claim now cites evidence is
+    retired, as a run retires it. Once its author's step has closed, a pending check is information, not a
+    finding: nobody is asked to accept or dismiss it. A packet past its draft phases (``review_id``, once
+    calibration starts) is not checked again; its pending checks become such information until the next
+    run retires them.
     Returns what changed, by review id; an audit entry is written for a packet whose checks changed.
     """
     if (review_id is None) == (accomplishment_id is None):
@@ -597,6 +607,8 @@ def refresh_packet_checks(*, review_id: int | None = None, accomplishment_id: in
     packets = adapters.draft_packets(review_id=review_id, accomplishment_id=accomplishment_id)
     people = Person.objects.in_bulk({person_id for person_id, _claims in packets.values()})
     checked: dict[int, RunSummary] = {}
+    if review_id is not None and review_id not in packets:
+        _close_packet_checks(review_id, actor=actor)
     for packet, (person_id, claims) in packets.items():
         person = people[person_id]
         drafts = core.packet_missing_evidence_signals(core.Subject("person", str(person_id)), claims,
@@ -611,6 +623,24 @@ def refresh_packet_checks(*, review_id: int | None = None, accomplishment_id: in
                     "review": packet, "checks": len(drafts), "created": one.created, "updated": one.updated,
                     "retired": one.retired})
     return checked
+
+
+def _close_packet_checks(review_id: int, *, actor: Person | None) -> None:
+    """The pending checks of a packet no longer a draft, made information: its authors cannot act on them."""
+    pending = Signal.objects.select_for_update().filter(
+        key__startswith=f"{PACKET_CHECK_PREFIX}{review_id}:", is_current=True, status=Signal.Status.PENDING,
+        is_finding=True).select_related("person")
+    with transaction.atomic():
+        closed = list(pending)
+        for signal in closed:
+            packet = signal.detail.get("packet", {})
+            signal.statement = f"{signal.statement} {core.PACKET_STEP_CLOSED[packet.get('written_by', 'person')]}"
+            signal.detail = {**signal.detail, "closed": True}
+            signal.is_finding = False
+            signal.save(update_fields=["statement", "detail", "is_finding", "updated_at"])
+        if closed:
+            log_action("insights.packet.checked", actor, closed[0].person, {
+                "review": review_id, "checks": len(closed), "created": 0, "updated": len(closed), "retired": 0})
 
 
 def _team_managers(teams: list[Team]) -> dict[int, Person | None]:

@@ -18,12 +18,20 @@ from brightline.evidence.references import resolve_named_evidence
 from brightline.feedback.models import Accomplishment
 from brightline.insights.adapters import accomplishment_evidence_ids, accomplishments_named_evidence
 from brightline.people.models import Dimension
-from brightline.reviews.models import DRAFT_PACKET_PHASES, PacketItem, Review
+from brightline.reviews.models import DRAFT_PACKET_PHASES, STEP_PHASES, PacketItem, Review, phase_index
 
 # The manager's narrative fields and how a reader calls them.
 NARRATIVE_FIELDS = (("manager_summary", "summary"), ("cross_functional_impact", "cross-functional impact"),
                     ("scope_growth", "scope growth"))
 AI_REFERENCE_KINDS = frozenset({"signal"})
+# The step in which each author writes their part of the packet: once it has closed, they cannot change it.
+AUTHOR_STEPS = {"person": "self_review", "manager": "assess"}
+
+
+def _step_closed(review: Review, written_by: str) -> bool:
+    """Whether the cycle has moved past the last phase of the step in which ``written_by`` edits their part."""
+    last = max(phase_index(phase) for phase in STEP_PHASES[AUTHOR_STEPS[written_by]])
+    return phase_index(review.cycle.phase) > last
 
 
 def _packet_citations(text: str, references: Iterable[str] = ()) -> tuple[tuple[ItemRef, ...], tuple[ItemRef, ...]]:
@@ -49,7 +57,8 @@ def draft_packet_claims(*, person_id: int | None = None, review_id: int | None =
     (``person_ids``, in a fixed number of queries).
 
     The self review and the chosen accomplishments are the person's; the assessment of each dimension
-    (once it has an outcome or a rationale) and the narrative fields (once written) are the manager's.
+    (once it has an outcome or a rationale) and the narrative fields (once written) are the manager's. A
+    claim whose author's step has closed (the person's after the self-review step) is marked ``closed``.
     """
     reviews = Review.objects.filter(cycle__phase__in=DRAFT_PACKET_PHASES)
     if person_id is not None:
@@ -71,7 +80,9 @@ def draft_packet_claims(*, person_id: int | None = None, review_id: int | None =
     drafted: dict[int, tuple[int, list[tuple[PacketClaim, str]]]] = {}
     for review in found:
         chosen = sorted({int(item.object_id) for item in review.chosen_accomplishments} & accomplishments.keys())
-        drafted[review.pk] = (review.person_id, _claims_of(review, [accomplishments[pk] for pk in chosen]))
+        claims = _claims_of(review, [accomplishments[pk] for pk in chosen])
+        drafted[review.pk] = (review.person_id, [(replace(claim, closed=_step_closed(review, claim.written_by)), text)
+                                                 for claim, text in claims])
     return _with_named_evidence(drafted, accomplishments)
 
 

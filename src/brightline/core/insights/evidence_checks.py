@@ -117,6 +117,7 @@ class PacketClaim:
     ``cited`` are the items of human evidence it cites; ``ai_cited`` the AI signals it cites.
     ``written_by`` is whose draft it is: the person's or the manager's. ``cited`` includes the evidence its
     text names in words and that was found; ``unfound`` the kinds of references named but not found.
+    ``closed``: the step in which its author may edit it has closed, so nobody can act on a check of it.
     """
 
     ref: ItemRef
@@ -130,6 +131,7 @@ class PacketClaim:
     ai_cited: tuple[ItemRef, ...] = ()
     detail: Mapping[str, Any] = field(default_factory=dict)
     unfound: tuple[str, ...] = ()
+    closed: bool = False
 
 
 def delivery_concern_contradictions(
@@ -280,13 +282,21 @@ def unfound_evidence_sentence(kinds: Sequence[str]) -> str:
             f"not connected yet, ask an administrator to connect it.")
 
 
+#: What a packet check says once its author can no longer change the claim, by whose draft it is.
+PACKET_STEP_CLOSED = {
+    "person": "The self-review step has closed; this can no longer be changed.",
+    "manager": "The manager-assessment step has closed; this can no longer be changed.",
+}
+
+
 def packet_missing_evidence_signals(subject: Subject, claims: Sequence[PacketClaim], *, window_start: date,
                                     window_end: date) -> list[SignalDraft]:
     """``missing_evidence`` signals for the claims of draft review packets that cite no human evidence.
 
     One signal per claim, keyed by packet, part and field, so a claim that gains a citation retires
     its signal at the next run. A claim citing only AI signals is reported too: an AI signal is a
-    hypothesis a human accepted, not evidence of the work (principle 3, C10).
+    hypothesis a human accepted, not evidence of the work (principle 3, C10). The check of a ``closed``
+    claim asks nobody for a decision: it is information (not a finding) that says the step has closed.
     """
     signals = []
     for claim in claims:
@@ -301,6 +311,8 @@ def packet_missing_evidence_signals(subject: Subject, claims: Sequence[PacketCla
         statement = f"In the {claim.packet_name} packet, {claim.label} {what}. {advice}"
         if claim.unfound:
             statement = f"In the {claim.packet_name} packet, {claim.label} {unfound_evidence_sentence(claim.unfound)}"
+        if claim.closed:
+            statement = f"{statement} {PACKET_STEP_CLOSED[claim.written_by]}"
         signals.append(SignalDraft(
             kind="missing_evidence", key=f"missing_evidence:packet:{claim.packet}:{claim.part}:{claim.slot}",
             subject=subject, window_start=window_start, window_end=window_end,
@@ -309,9 +321,10 @@ def packet_missing_evidence_signals(subject: Subject, claims: Sequence[PacketCla
                   "assessment of each dimension and narrative — needs at least one cited item of human evidence."),
             confidence=label_confidence(items=1, authors=1, span_days=0, agreement="single_layer",
                                         rule=EVIDENCE_CHECK_RULE),
-            item_refs=(claim.ref, *claim.ai_cited), cannot_infer=MISSING_CANNOT_INFER,
+            item_refs=(claim.ref, *claim.ai_cited), cannot_infer=MISSING_CANNOT_INFER, is_finding=not claim.closed,
             detail={"packet": {"review": claim.packet, "name": claim.packet_name, "part": claim.part,
                                "slot": claim.slot, "written_by": claim.written_by},
+                    **({"closed": True} if claim.closed else {}),
                     "claim": claim.ref.to_json(), "label": claim.label, "only_ai": only_ai,
                     "ai_cited": [ref.to_json() for ref in claim.ai_cited],
                     **({"unfound": list(claim.unfound)} if claim.unfound else {}), **claim.detail},

@@ -33,11 +33,16 @@ from brightline.reviews.services.common import (
     MIN_PANEL_SIZE,
     CycleSettings,
     ReviewError,
+    _check_packet_evidence,
     _parse_schedule,
     _require,
     parse_cycle_settings,
     phase_label,
 )
+
+# The phases that close a step in which an author edits their part of the draft packet: the self review
+# (the person's part) and the manager assessment (the manager's part).
+PACKET_STEP_ENDS = (Phase.MANAGER_ASSESSMENT, Phase.CALIBRATION)
 
 ERR_EMPTY_POPULATION = "nobody in this population has a manager to assess them; no cycle was opened"
 
@@ -152,6 +157,10 @@ def advance_cycle(cycle: ReviewCycle, *, actor: Person, to_phase: str | None = N
         if target == Phase.CALIBRATION:
             data["conflicts_declared"] = conflicts
         log_action("reviews.cycle.advanced", actor, cycle, data)
+        if target in PACKET_STEP_ENDS:
+            # A step in which authors edit their packet has closed: its checks no longer ask them (C5).
+            for review in reviews:
+                _check_packet_evidence(review, actor=actor)
     return cycle
 
 
