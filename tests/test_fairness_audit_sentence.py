@@ -19,25 +19,25 @@ def audit(counts: dict[str, tuple[int, int]], min_cohort: int = 5):
 def test_a_gap_below_four_fifths_is_said_with_rates_counts_ratio_and_chance():
     text = audit_sentence(audit({"alpha": (50, 40), "beta": (50, 20)}), {"alpha": "Alpha", "beta": "Beta"}, READY,
                           "2026 H1 review")
-    assert text == ("2026 H1 review, “Ready for promotion”: the group with the lowest rate (Beta: 40.0 %, 20 of 50) "
-                    "has 0.50 times the rate of the group with the highest (Alpha: 80.0 %, 40 of 50). That is below "
-                    "the four-fifths guideline (0.8 times): a prompt to look closer at how this outcome is decided, "
-                    "not a verdict. A gap this large would rarely come from chance alone (p < 0.01), though that does "
-                    "not say why.")
+    assert text == ("2026 H1 review, “Ready for promotion”: the lowest rate of the groups compared "
+                    "(Beta: 40.0\u00a0%, 20 of 50) is 0.50 times the highest (Alpha: 80.0\u00a0%, 40 of 50). "
+                    "That is below the four-fifths guideline (0.8 times): a prompt to look closer at how this "
+                    "outcome is decided, not a verdict. A gap this large would rarely come from chance alone "
+                    "(p < 0.01), though that does not say why.")
 
 
 def test_exactly_four_fifths_is_within_the_guideline_and_chance_is_said_with_its_p_value():
     result = audit({"alpha": (50, 40), "beta": (50, 32)})
     text = audit_sentence(result, None, READY, "")
-    assert text.startswith("“Ready for promotion”: the group with the lowest rate (beta: 64.0 %, 32 of 50) has 0.80 "
-                           "times the rate")
+    assert text.startswith("“Ready for promotion”: the lowest rate of the groups compared "
+                           "(beta: 64.0\u00a0%, 32 of 50) is 0.80 times the highest")
     assert "within the four-fifths guideline (at least 0.8 times)" in text
     assert f"With these group sizes a gap this large could be chance (p = {result.p_value:.2f})." in text
 
 
 def test_a_ratio_just_below_the_guideline_never_reads_as_0_80():
     text = audit_sentence(audit({"alpha": (200, 200), "beta": (200, 159)}), None, READY, "")
-    assert "0.795 times the rate" in text and "below the four-fifths guideline" in text
+    assert "0.795 times the highest" in text and "below the four-fifths guideline" in text
 
 
 def test_small_groups_say_the_test_cannot_tell_a_gap_from_chance():

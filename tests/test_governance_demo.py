@@ -159,9 +159,10 @@ def test_the_leaderships_fairness_cards_open_on_a_plain_sentence_with_the_exact_
     card = card[:card.index("</section>")]
     text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", card)).strip()
     # The card opens on the sentence, not on the formula or the table.
-    sentence = f"Promotion bottlenecks {view.cycle_name}, “Ready for promotion”: the group with the lowest rate ("
+    sentence = (f"Promotion bottlenecks {view.cycle_name}, “Ready for promotion”: "
+                "the lowest rate of the groups compared (")
     assert text.startswith(sentence)
-    assert f"has {promotion.impact_ratio:.2f} times the rate of the group with the highest (" in text
+    assert f"is {promotion.impact_ratio:.2f} times the highest (" in text
     assert "below the four-fifths guideline (0.8 times)" in text and "not a verdict" in text
     assert f"cannot tell a real gap from chance (p = {promotion.p_value:.2f})" in text
     assert text.index("(p = ") < text.index("Lowest ÷ highest rate")

@@ -72,9 +72,10 @@ def flag_name(value: object) -> object:
 
 
 def _share(group: object, labels: Mapping[str, str] | None) -> str:
-    """One published group in words: "IC3: 25.0 %, 3 of 12"."""
+    """One published group in words: "IC3: 25.0 %, 3 of 12" (a no-break space before the sign)."""
     name = group_label(getattr(group, "group", ""), labels)
-    return f"{name}: {percent_text(getattr(group, 'rate', None))}, {getattr(group, 'favourable', 0)} of " \
+    rate = percent_text(getattr(group, "rate", None)).replace(" %", "\u00a0%")  # "0.0 %" never breaks
+    return f"{name}: {rate}, {getattr(group, 'favourable', 0)} of " \
            f"{getattr(group, 'n', 0)}"
 
 
@@ -129,8 +130,8 @@ def audit_sentence(audit: Any, group_labels: Mapping[str, str] | None = None, me
     if audit.impact_ratio is None or low is None or high is None:
         return _capital(f"{lead}nobody in the groups compared has this outcome, so there is no gap to measure.") \
             + withheld
-    text = (f"{lead}the group with the lowest rate ({_share(low, group_labels)}) has "
-            f"{ratio_text(audit.impact_ratio, audit.four_fifths_flag)} times the rate of the group with the highest "
+    text = (f"{lead}the lowest rate of the groups compared ({_share(low, group_labels)}) is "
+            f"{ratio_text(audit.impact_ratio, audit.four_fifths_flag)} times the highest "
             f"({_share(high, group_labels)}).")
     text = _capital(text)
     if kind == "favourable":
