@@ -110,3 +110,19 @@ def test_a_wide_table_scrolls_inside_its_card_and_says_so(browser, live_server, 
     wide.wait_for_load_state("networkidle")
     assert wide.locator(cue).count() == 0
     wide.context.close()
+
+
+@pytest.mark.parametrize("width", list(WIDTHS))
+def test_the_leaderships_audit_sentences_and_opened_figures_fit_the_window(browser, live_server, demo, width):
+    page = _login(browser, live_server, demo, "lee", width)
+    page.goto(f"{live_server.url}/governance/leadership/")
+    sentences = page.locator("p.audit-sentence")
+    assert sentences.count() >= 1 and sentences.first.is_visible()
+    assert "times the highest" in sentences.first.inner_text() or "Withheld" in sentences.first.inner_text()
+    folds = page.locator("details.audit-figures")
+    for index in range(folds.count()):
+        folds.nth(index).locator("summary").click()
+        assert folds.nth(index).locator("p").first.is_visible()
+    page.screenshot(path=f"/tmp/brightline-layout-lee-audit-figures-{width}.png", full_page=True)
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    page.context.close()

@@ -147,3 +147,26 @@ def test_the_leaders_pages_show_no_one_by_name_with_the_fairness_history_loaded(
         assert name not in text and employee_id not in text
     for employee_id in ("NW0901", "NW0911", "NW0913"):
         assert employee_id not in text
+
+
+def test_the_leaderships_fairness_cards_open_on_a_plain_sentence_with_the_exact_figures_below(people, client):
+    client.force_login(people["lee"].user)
+    response = client.get("/governance/leadership/")
+    view = response.context["view"]
+    promotion = view.promotion_by_level.event
+    html = response.content.decode()
+    card = html[html.index("<h2>Promotion bottlenecks</h2>"):]
+    card = card[:card.index("</section>")]
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", card)).strip()
+    # The card opens on the sentence, not on the formula or the table.
+    sentence = (f"Promotion bottlenecks {view.cycle_name}, “Ready for promotion”: "
+                "the lowest rate of the groups compared (")
+    assert text.startswith(sentence)
+    assert f"is {promotion.impact_ratio:.2f} times the highest (" in text
+    assert "below the four-fifths guideline (0.8 times)" in text and "not a verdict" in text
+    assert f"cannot tell a real gap from chance (p = {promotion.p_value:.2f})" in text
+    assert text.index("(p = ") < text.index("Lowest ÷ highest rate")
+    # The exact figures are kept, below, for those who want them.
+    assert "<summary>The formula and exact figures</summary>" in card
+    assert f"Lowest ÷ highest rate: {promotion.impact_ratio:.3f}" in text
+    assert f"p = {promotion.p_value:.4f}" in text

@@ -189,3 +189,15 @@ def test_a_thousand_teams_are_shown_fifty_at_a_time(personas, client_for, organi
     second = browser.get("/governance/leadership/?teams=2&themes=2").content.decode()
     assert teams | set(re.findall(r'<th scope="row">(Team \d\d)</th>', second)) == {f"Team {n:02d}" for n in range(55)}
     assert "Previous" in second and "teams=1" in second
+
+
+def test_a_withheld_comparison_says_withheld_in_its_sentence(personas, client_for, organisation, ladder):
+    organisation_with_a_small_team(organisation, ladder, personas.mo, 2)
+    response = client_for(personas.lee).get("/governance/leadership/")
+    assert response.context["view"].promotion_by_level.event.impact_ratio is None
+    html = response.content.decode()
+    card = html[html.index("<h2>Promotion bottlenecks</h2>"):]
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", card[:card.index("</section>")])).strip()
+    assert text.startswith(f"Promotion bottlenecks {response.context['view'].cycle_name}, “Ready for promotion”: "
+                           "nothing to compare. Withheld: groups below the minimum of 5 people")
+    assert "Lowest ÷ highest rate" not in text

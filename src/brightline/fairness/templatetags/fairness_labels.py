@@ -6,6 +6,7 @@ Rates are stored and served (API, CSV, JSON) as fractions in [0, 1]; people read
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from django import template
 
@@ -68,3 +69,75 @@ def flag_name(value: object) -> object:
     from brightline.feedback.views import FLAG_LABELS
 
     return FLAG_LABELS.get(value, value.replace("_", " ").capitalize()) if isinstance(value, str) else value
+
+
+def _share(group: object, labels: Mapping[str, str] | None) -> str:
+    """One published group in words: "IC3: 25.0 %, 3 of 12" (a no-break space before the sign)."""
+    name = group_label(getattr(group, "group", ""), labels)
+    rate = percent_text(getattr(group, "rate", None)).replace(" %", "\u00a0%")  # "0.0 %" never breaks
+    return f"{name}: {rate}, {getattr(group, 'favourable', 0)} of " \
+           f"{getattr(group, 'n', 0)}"
+
+
+def ratio_text(ratio: float, flagged: bool | None) -> str:
+    """The lowest ÷ highest ratio with two decimals, or three when two would round a flagged ratio up to 0.80
+    (0.795 is below the guideline; "0.80" would say it is not)."""
+    text = f"{ratio:.2f}"
+    return f"{ratio:.3f}" if flagged and text == "0.80" else text
+
+
+def _chance(audit: Any) -> str:
+    """What the p-value says, in words; a difference is a question to look into, never a verdict."""
+    if getattr(audit, "p_value", None) is None:
+        return ""
+    p = "p < 0.01" if audit.p_value < 0.005 else f"p = {audit.p_value:.2f}"
+    if audit.small_sample:
+        return (f" With groups this small the test cannot tell a real gap from chance ({p}): a gap this large "
+                "could be chance, and a real one could be missed.")
+    if audit.significant:
+        return f" A gap this large would rarely come from chance alone ({p}), though that does not say why."
+    return f" With these group sizes a gap this large could be chance ({p})."
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+@register.simple_tag
+def audit_sentence(audit: Any, group_labels: Mapping[str, str] | None = None, measure: Any = None,
+                   source: object = "") -> str:
+    """One outcome audit in a plain sentence, read before its table and formula.
+
+    ``measure`` (a ``Measure``) names the outcome and says whether the four-fifths guideline applies: it is
+    read for favourable outcomes only (an adverse one applies it to avoiding the outcome, said below the table).
+    ``source`` names the review cycle. Withheld groups are said, never dropped."""
+    outcome = getattr(measure, "label", "")
+    kind = getattr(measure, "kind", "favourable")
+    named = ", ".join(part for part in (str(source) if source else "", f"“{outcome}”" if outcome else "") if part)
+    lead = f"{named}: " if named else ""
+    withheld = ""
+    if audit.suppressed:
+        count = len(audit.suppressed)
+        withheld = (f" Withheld: {count} group{'s' if count != 1 else ''} below the minimum of {audit.min_cohort} "
+                    "people (or protecting a smaller one), not in this comparison.")
+    groups = {group.group: group for group in audit.groups}
+    if len(groups) < 2:
+        if audit.suppressed:
+            return _capital(f"{lead}nothing to compare. Withheld: groups below the minimum of {audit.min_cohort} "
+                            "people, or protecting a smaller one.")
+        return _capital(f"{lead}there is only one group, so nothing to compare.")
+    low, high = groups.get(audit.lowest_group), groups.get(audit.reference_group)
+    if audit.impact_ratio is None or low is None or high is None:
+        return _capital(f"{lead}nobody in the groups compared has this outcome, so there is no gap to measure.") \
+            + withheld
+    text = (f"{lead}the lowest rate of the groups compared ({_share(low, group_labels)}) is "
+            f"{ratio_text(audit.impact_ratio, audit.four_fifths_flag)} times the highest "
+            f"({_share(high, group_labels)}).")
+    text = _capital(text)
+    if kind == "favourable":
+        if audit.four_fifths_flag:
+            text += (" That is below the four-fifths guideline (0.8 times): a prompt to look closer at how this "
+                     "outcome is decided, not a verdict.")
+        else:
+            text += " That is within the four-fifths guideline (at least 0.8 times)."
+    return text + _chance(audit) + withheld
