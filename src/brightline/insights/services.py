@@ -627,7 +627,7 @@ def refresh_packet_checks(*, review_id: int | None = None, accomplishment_id: in
 
 def _close_packet_checks(review_id: int, *, actor: Person | None) -> None:
     """The pending checks of a packet no longer a draft, made information: its authors cannot act on them."""
-    pending = Signal.objects.select_for_update().filter(
+    pending = Signal.objects.select_for_update(of=("self",)).filter(
         key__startswith=f"{PACKET_CHECK_PREFIX}{review_id}:", is_current=True, status=Signal.Status.PENDING,
         is_finding=True).select_related("person")
     with transaction.atomic():
