@@ -238,8 +238,11 @@ def _kinds_delivered(row: NotificationSettings, delivery: str) -> list[str]:
     return [kind for kind in KIND_OF_NOTICE if row.delivery_of_notice(kind) == delivery]
 
 
-def collect(person: Person, *, today: date) -> tuple[int, int]:
+def collect(person: Person, *, today: date, settings: NotificationSettings | None = None) -> tuple[int, int]:
     """Record today's events for ``person`` as notices; returns how many are new and how many were dropped.
+
+    ``settings``: the person's choices when the caller already holds them (a run over many people); read
+    otherwise.
 
     A reminder is recorded only for an action the person was told about before its due date came
     within :data:`REMINDER_DAYS` (a first message already shows a close due date), and a waiting
@@ -251,7 +254,7 @@ def collect(person: Person, *, today: date) -> tuple[int, int]:
     # When the person was told: by e-mail, or (a kind they do not want by e-mail) in the inbox.
     known = {key: created_at if status == Notice.Status.OFF else sent_at for key, sent_at, created_at, status in
              Notice.objects.filter(person=person, key__in=keys).values_list("key", "sent_at", "created_at", "status")}
-    row = current_settings(person)
+    row = settings if settings is not None else current_settings(person)
     off = _kinds_delivered(row, Delivery.OFF)
 
     def told_before_closing(event: Event) -> bool:
@@ -393,10 +396,10 @@ def send_notifications(frequency: str, *, person_ids: Iterable[int] | None = Non
     try:
         for person in people:
             report.people += 1
-            created, dropped = collect(person, today=today)
+            row = chosen.get(person.pk) or NotificationSettings(person=person)
+            created, dropped = collect(person, today=today, settings=row)
             report.created += created
             report.dropped += dropped
-            row = chosen.get(person.pk) or NotificationSettings(person=person)
             wanted = Q(kind__in=_kinds_delivered(row, delivery))
             if frequency == Frequency.IMMEDIATE:
                 wanted |= Q(attempts__gt=0)  # a failed message, of any kind, is retried within the hour
