@@ -1,0 +1,324 @@
+"""Second independent evaluation sets (v2) for the tone check, the narrative checks and the themes.
+
+The first sets (``eval_pool.py``: ``tone``, ``narrative``, ``themes``) were fixed on 2026-12-06 and every candidate
+since has been measured on them; these are larger, drawn on 2026-12-07 and labelled before anything was scored or
+tuned on them. They share no item with any other pool in ``eval/`` and no performance review with any model's
+training or development rows. Public text nobody on the Brightline team wrote:
+
+* ``toxicr``: ToxiCR code-review comments (Sarker, Bosu et al., TOSEM 2023; GPL-3.0), only rows of its *test* split
+  in ``../shared/data/toxicr_dev/`` that neither the v1 ``tone`` pool nor ``tone_dev`` uses;
+* ``incivility``: sentences of GitHub issue comments and Linux kernel mailing-list review e-mails labelled for
+  incivility by Ferreira, Rafiq and Cheng ("Incivility detection in open source code review and issue discussions",
+  JSS 2024; ``ferreira-isa/incivility_detection``, GPL-3.0), read from a local clone at a fixed commit;
+* ``perf``: sentences of the crowd-written "Employee Review" texts (``../shared/data/perf_review_text/``) from
+  reviews no training or development file uses, and never a sentence another pool uses;
+* ``changelog``: change-log entries of psf/requests (Apache-2.0), pytest-dev/pytest (MIT) and python-attrs/attrs
+  (MIT), projects no other pool, training or development set reads, at fixed commits.
+
+The items were drawn by simple word patterns and the incivility data set's own labels (never the product's checks,
+models or seed phrases), so that the small classes are large enough; the ``picked`` column of each pool says which
+draw an item came from, so figures can be given per draw. The repository keeps only references; :func:`resolve`
+reads the texts back.
+
+``python tools/nlp/eval_pool_v2.py build`` writes ``eval/<set>_pool.csv``; ``… export DIR`` writes
+``DIR/<set>/items.csv`` (``id,text``, no source) for labelling.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import re
+import subprocess
+import sys
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import eval_pool  # noqa: E402
+from eval_pool import DATA_DIR, EVAL_DIR, MIRROR_DIR, PoolItem, _key, _sample, perf_sentences  # noqa: E402
+
+SETS = ("tone_v2", "narrative_v2", "themes_v2")
+ID_PREFIX = {"tone_v2": "tone2", "narrative_v2": "narr2", "themes_v2": "them2"}
+TRAIN_DIR = Path(__file__).resolve().parent
+
+INCIVILITY = ("ferreira-isa/incivility_detection", "ferreira-isa+incivility_detection",
+              "fc21471ef98b6eca59aab22a23b168ec608489b7")
+INCIVILITY_FILES = {  # ref prefix: path in the repository
+    "gh-uncivil": "data/classical_ml_models/gh/3_features_dataset/uncivil.csv",
+    "gh-civil": "data/classical_ml_models/gh/3_features_dataset/civil.csv",
+    "lkml-uncivil": "data/classical_ml_models/lkml/3_features_dataset/uncivil.csv",
+    "lkml-civil": "data/classical_ml_models/lkml/3_features_dataset/civil.csv",
+}
+CHANGELOGS = (  # (repository, mirror folder, commit, path, licence)
+    ("psf/requests", "psf+requests", "1f6589ec3a1ee910f9a65cc3ceac60b26677bc0e", "HISTORY.md", "Apache-2.0"),
+    ("pytest-dev/pytest", "pytest-dev+pytest", "df87db7b0462fb764ef73fa00561adf8ad047572", "doc/en/changelog.rst",
+     "MIT"),
+    ("python-attrs/attrs", "python-attrs+attrs", "c1dc5dcba16ed827aa6dcad896b41a3afedb4e32", "CHANGELOG.md", "MIT"),
+)
+#: Files whose performance-review rows a model trains on or is developed with (the whole review is kept out).
+TRAINING_FILES = (
+    ("narrative_train/perf_labels.csv", None),
+    ("narrative_train/perf_labels_more.csv", None),
+    ("themes_train_labels.csv", "perf"),
+    ("dev_data/tone_perf_dev_labels.csv", "perf"),
+    ("eval/tone_dev_pool.csv", "perf"),
+)
+
+# Drawing patterns: only to make the small classes larger; the labels say what each item is.
+_PERSON = re.compile(r"\b(you|your|you're|yourself|u|ur|he|she|his|her|him|they|guys|people|whoever)\b", re.I)
+_JUDGEMENT = re.compile(
+    r"\b(lazy|rude|careless|arrogant|attitude|incompetent|unprofessional|sloppy|negative|disrespectful|unreliable|"
+    r"useless|poor|lacks?|lacking|never|fails?|failed|unwilling|difficult|complain\w*|excuses?|disorganized|"
+    r"unmotivated|bad|worst|terrible|awful|weak|selfish|stubborn|hostile|toxic|gossip\w*)\b",
+    re.I,
+)
+_CRITIQUE = eval_pool._CRITIQUE_WORDS
+_CONCRETE = re.compile(
+    r"\d|\b(report|reports|project|projects|presentation|launched|completed|delivered|organi[sz]ed|implemented|"
+    r"trained|created|developed|designed|built|wrote|written|reduced|increased|saved|won|client|clients|customer|"
+    r"customers|deadline|budget|sales|event|program|system|software|process|meeting|campaign|account|accounts)\b",
+    re.I,
+)
+_THEME_WORDS = re.compile(
+    r"\b(deliver\w*|deadline\w*|on time|schedule\w*|ship\w*|code|tests?|testing|quality|review\w*|incident\w*|"
+    r"outage\w*|monitor\w*|on-call|team\w*|collaborat\w*|cooperat\w*|help\w*|communicat\w*|explain\w*|writ\w*|"
+    r"present\w*|mentor\w*|coach\w*|teach\w*|train\w*|onboard\w*|responsib\w*|own\w*|initiative|follow\w* through|"
+    r"technical|debug\w*|performance|expert\w*|design\w*|architect\w*|customer\w*|client\w*|user\w*)\b",
+    re.I,
+)
+
+# How many items each draw gives.
+TONE_DRAWS = {
+    "incivility-person": 100,  # uncivil sentences labelled name calling or mocking that address a person
+    "perf-judgement": 40,  # review sentences with a judgement word
+    "toxicr-toxic-person": 25,  # ToxiCR toxic rows that address a person
+    "toxicr-toxic-other": 25,
+    "toxicr-critique": 70,  # ToxiCR non-toxic rows with a critique word
+    "incivility-frustration": 15,  # uncivil sentences labelled bitter frustration or impatience
+    "incivility-civil-critical": 15,  # civil sentences labelled dissatisfaction, commanding or expectation
+    "toxicr-other": 25,
+}
+NARRATIVE_DRAWS = {"perf-concrete": 80, "perf-other": 100, "changelog": 40}  # changelog: per project
+THEMES_DRAWS = {"perf-random": 200, "perf-topic-words": 100}
+
+
+def _training_reviews() -> set[str]:
+    reviews: set[str] = set()
+    for name, source in TRAINING_FILES:
+        with open(TRAIN_DIR / name, newline="", encoding="utf-8") as handle:
+            reviews |= {row["ref"].split("#")[0] for row in csv.DictReader(handle)
+                        if source is None or row.get("source") == source}
+    return reviews
+
+
+def _pooled_refs() -> set[tuple[str, str]]:
+    """``(source, ref)`` of every item of every pool in ``eval/`` other than the v2 pools."""
+    refs: set[tuple[str, str]] = set()
+    for pool in EVAL_DIR.glob("*_pool.csv"):
+        if pool.name.removesuffix("_pool.csv") in SETS:
+            continue
+        with open(pool, newline="", encoding="utf-8") as handle:
+            refs |= {(row["source"], row["ref"]) for row in csv.DictReader(handle)}
+    return refs
+
+
+def free_perf_sentences() -> list[PoolItem]:
+    """Review sentences from reviews no model trains or is developed on, that no other pool uses, with a text
+    that no such sentence has."""
+    training = _training_reviews()
+    pooled = {ref for source, ref in _pooled_refs() if source == "perf"}
+    sentences = list(perf_sentences())
+    taken = {item.text.strip().lower() for item in sentences
+             if item.ref.split("#")[0] in training or item.ref in pooled}
+    free, seen = [], set(taken)
+    for item in sentences:
+        norm = item.text.strip().lower()
+        if item.ref.split("#")[0] in training or item.ref in pooled or norm in seen:
+            continue
+        seen.add(norm)
+        free.append(item)
+    return free
+
+
+def _git_show(folder: str, commit: str, path: str) -> str:
+    repo = MIRROR_DIR / folder / "repo"
+    raw = subprocess.run(["git", "-C", str(repo), "show", f"{commit}:{path}"], capture_output=True, check=True).stdout
+    return raw.decode("utf-8", errors="replace")
+
+
+def incivility_rows() -> Iterator[tuple[PoolItem, str]]:
+    """``(item, the data set's label)`` for every sentence of the four incivility files."""
+    _, folder, commit = INCIVILITY
+    for prefix, path in INCIVILITY_FILES.items():
+        for row in csv.reader(_git_show(folder, commit, path).splitlines(keepends=True)):
+            if not row or row[0] in ("", "Unnamed: 0") and row[1] in ("issue_id", "thread_id"):
+                continue
+            text = re.sub(r"\s+", " ", row[3]).strip()
+            if 15 <= len(text) <= 400:
+                yield PoolItem("", "incivility", f"{prefix}:{row[0]}", text), row[4]
+
+
+def _clean_entry(text: str) -> str:
+    text = re.sub(r"`#\d+ <[^>]*>`_:?\s*", "", text)  # pytest: leading issue link
+    text = re.sub(r"\[#\d+\]\([^)]*\)(,\s*)?", "", text)  # attrs: issue links
+    text = re.sub(r"\s*\((#\d+(,\s*)?)+\)", "", text)  # requests: (#1234)
+    text = re.sub(r"\s*--\s*by :user:`[^`]*`\.?", "", text)  # pytest: credit
+    text = re.sub(r":(issue|pull|user|pr):`[^`]*`", "", text)
+    text = re.sub(r":[a-z]+:`([^`<]*?)\s*(<[^>]*>)?`", r"\1", text)  # other roles: keep the shown text
+    text = re.sub(r"\\([\[\]_*])", r"\1", text)
+    text = re.sub(r"\s*\(\s*\)", "", text)  # a reference list left empty
+    return re.sub(r"\s+", " ", text).strip(" ,:")
+
+
+def changelog_entries() -> Iterator[PoolItem]:
+    """The first paragraph of every bulleted entry of the three change logs, references removed."""
+    for name, folder, commit, path, _licence in CHANGELOGS:
+        lines = _git_show(folder, commit, path).splitlines()
+        index = 0
+        while index < len(lines):
+            if re.match(r"^[-*]\s+\S", lines[index]):
+                start = index
+                parts = [lines[index][2:].strip()]
+                index += 1
+                while index < len(lines) and lines[index].startswith("  ") and lines[index].strip():
+                    parts.append(lines[index].strip())
+                    index += 1
+                entry = _clean_entry(" ".join(parts))
+                if 30 <= len(entry) <= 300 and not entry.startswith(("[Short description", "Special thanks")):
+                    yield PoolItem("", "changelog", f"{name}@{commit[:12]}:{path}:{start + 1}", entry)
+            else:
+                index += 1
+
+
+def _toxicr_free() -> list[dict[str, str]]:
+    pooled = {ref for source, ref in _pooled_refs() if source == "toxicr"}
+    return [row for row in eval_pool._toxicr_rows() if row["id"] not in pooled]
+
+
+def _distinct(items: list[PoolItem], taken: set[str], count: int) -> list[PoolItem]:
+    """The first ``count`` of ``items`` whose texts are not in ``taken`` yet (which grows)."""
+    kept: list[PoolItem] = []
+    for item in items:
+        norm = item.text.strip().lower()
+        if norm not in taken and len(kept) < count:
+            taken.add(norm)
+            kept.append(item)
+    return kept
+
+
+def build() -> dict[str, list[tuple[PoolItem, str]]]:
+    """Every v2 set as ``(item, picked)`` in labelling order, numbered."""
+    taken: set[str] = set()
+    perf = free_perf_sentences()
+    perf_used: set[str] = set()
+
+    def draw(candidates: list[PoolItem], count: int, salt: str) -> list[PoolItem]:
+        fresh = [item for item in candidates if item.ref not in perf_used]
+        chosen = _distinct(_sample(fresh, len(fresh), salt), taken, count)
+        perf_used.update(item.ref for item in chosen if item.source == "perf")
+        return chosen
+
+    toxicr = _toxicr_free()
+    toxic = [PoolItem("", "toxicr", row["id"], row["text"].strip()) for row in toxicr if row["is_toxic"] == "1"]
+    other = [PoolItem("", "toxicr", row["id"], row["text"].strip()) for row in toxicr if row["is_toxic"] == "0"]
+    incivility = list(incivility_rows())
+    by_label = lambda prefix, labels: [item for item, label in incivility  # noqa: E731
+                                       if item.ref.startswith(prefix) and label in labels]
+    uncivil_person = [item for item in by_label("", {"name_calling", "mocking"})
+                      if "-uncivil:" in item.ref and _PERSON.search(item.text)]
+    tone_groups = {
+        "incivility-person": uncivil_person,
+        "perf-judgement": [item for item in perf if _JUDGEMENT.search(item.text) and _PERSON.search(item.text)],
+        "toxicr-toxic-person": [item for item in toxic if _PERSON.search(item.text)],
+        "toxicr-toxic-other": [item for item in toxic if not _PERSON.search(item.text)],
+        "toxicr-critique": [item for item in other if _CRITIQUE.search(item.text)],
+        "incivility-frustration": [item for item in by_label("", {"bitter_frustration", "impatience"})
+                                   if "-uncivil:" in item.ref],
+        "incivility-civil-critical": [item for item in by_label("", {"dissatisfaction", "commanding", "expectation"})
+                                      if "-civil:" in item.ref],
+        "toxicr-other": [item for item in other if not _CRITIQUE.search(item.text)],
+    }
+    tone = [(item, group) for group, count in TONE_DRAWS.items()
+            for item in draw(tone_groups[group], count, f"tv2-{group}")]
+
+    changelog = list(changelog_entries())
+    narrative = [(item, "perf-concrete") for item in draw([i for i in perf if _CONCRETE.search(i.text)],
+                                                          NARRATIVE_DRAWS["perf-concrete"], "nv2-pc")]
+    narrative += [(item, "perf-other") for item in draw(perf, NARRATIVE_DRAWS["perf-other"], "nv2-po")]
+    for name, *_ in CHANGELOGS:
+        entries = [item for item in changelog if item.ref.startswith(name + "@")]
+        narrative += [(item, f"changelog-{name}") for item in draw(entries, NARRATIVE_DRAWS["changelog"], "nv2-" + name)]
+
+    themes = [(item, "perf-topic-words") for item in draw([i for i in perf if _THEME_WORDS.search(i.text)],
+                                                          THEMES_DRAWS["perf-topic-words"], "thv2-w")]
+    themes += [(item, "perf-random") for item in draw(perf, THEMES_DRAWS["perf-random"], "thv2-r")]
+
+    numbered: dict[str, list[tuple[PoolItem, str]]] = {}
+    for name, items in (("tone_v2", tone), ("narrative_v2", narrative), ("themes_v2", themes)):
+        shuffled = sorted(items, key=lambda pair: _key(name + pair[0].source + pair[0].ref))
+        numbered[name] = [(PoolItem(f"{ID_PREFIX[name]}-{index:03d}", item.source, item.ref, item.text), picked)
+                          for index, (item, picked) in enumerate(shuffled, 1)]
+    return numbered
+
+
+def write_pool(path: Path, items: list[tuple[PoolItem, str]]) -> None:
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(["item_id", "source", "ref", "picked", "text_sha256"])
+        for item, picked in items:
+            writer.writerow([item.item_id, item.source, item.ref, picked, _key(item.text)[:16]])
+
+
+_CACHE: dict[str, str] = {}
+
+
+def resolve(source: str, ref: str) -> str:
+    """The text of one v2 item, read back from the shared data folder or a clone."""
+    if source in ("toxicr", "perf"):
+        return eval_pool.resolve(source, ref)
+    if not _CACHE:
+        _CACHE.update({"incivility|" + item.ref: item.text for item, _label in incivility_rows()})
+        _CACHE.update({"changelog|" + item.ref: item.text for item in changelog_entries()})
+    return _CACHE[f"{source}|{ref}"]
+
+
+def load_pool(name: str) -> list[dict[str, str]]:
+    with open(EVAL_DIR / f"{name}_pool.csv", newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def load_labelled(name: str) -> list[tuple[str, str, str, str]]:
+    """``(item_id, text, label, source)`` for every item of ``eval/<name>_labels.csv`` (a v2 set)."""
+    with open(EVAL_DIR / f"{name}_labels.csv", newline="", encoding="utf-8") as handle:
+        return [(row["item_id"], resolve(row["source"], row["ref"]), row["label"], row["source"])
+                for row in csv.DictReader(handle)]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("build", help="write eval/<set>_pool.csv (references only)")
+    export = sub.add_parser("export", help="write <folder>/<set>/items.csv (id,text) for labelling")
+    export.add_argument("folder", type=Path)
+    args = parser.parse_args(argv)
+    if not (DATA_DIR / "toxicr_dev").is_dir():
+        raise SystemExit(f"{DATA_DIR} has no toxicr_dev/: the pools read the shared data folder")
+    pools = build()
+    for name, items in pools.items():
+        if args.command == "build":
+            write_pool(EVAL_DIR / f"{name}_pool.csv", items)
+            print(f"{name}: {len(items)} items", dict(Counter(picked for _, picked in items)))
+        else:
+            (args.folder / name).mkdir(parents=True, exist_ok=True)
+            with open(args.folder / name / "items.csv", "w", newline="", encoding="utf-8") as handle:
+                writer = csv.writer(handle, lineterminator="\n")
+                writer.writerow(["id", "text"])
+                writer.writerows([item.item_id, item.text] for item, _picked in items)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
