@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import json
 import re
 import subprocess
 import sys
@@ -250,7 +251,8 @@ def build() -> dict[str, list[tuple[PoolItem, str]]]:
     narrative += [(item, "perf-other") for item in draw(perf, NARRATIVE_DRAWS["perf-other"], "nv2-po")]
     for name, *_ in CHANGELOGS:
         entries = [item for item in changelog if item.ref.startswith(name + "@")]
-        narrative += [(item, f"changelog-{name}") for item in draw(entries, NARRATIVE_DRAWS["changelog"], "nv2-" + name)]
+        chosen = draw(entries, NARRATIVE_DRAWS["changelog"], "nv2-" + name)
+        narrative += [(item, f"changelog-{name}") for item in chosen]
 
     themes = [(item, "perf-topic-words") for item in draw([i for i in perf if _THEME_WORDS.search(i.text)],
                                                           THEMES_DRAWS["perf-topic-words"], "thv2-w")]
@@ -297,13 +299,104 @@ def load_labelled(name: str) -> list[tuple[str, str, str, str]]:
                 for row in csv.DictReader(handle)]
 
 
+# ---- labels: agreement between the two labellers, the settled file, confidence intervals ----------------------
+
+LABELS = {
+    "tone_v2": ("attack", "profane", "critique", "neutral"),
+    "narrative_v2": ("specific", "vague", "character", "other"),
+}
+THEMES = ("delivery", "code_quality", "reliability", "collaboration", "communication", "mentoring", "ownership",
+          "technical_depth", "design", "customer_focus")
+
+
+def wilson(successes: int, trials: int, z: float = 1.96) -> tuple[float, float] | None:
+    """The Wilson score interval (95 % by default) of a share ``successes / trials``."""
+    if trials <= 0:
+        return None
+    share = successes / trials
+    denominator = 1 + z * z / trials
+    centre = (share + z * z / (2 * trials)) / denominator
+    half = z * ((share * (1 - share) / trials + z * z / (4 * trials * trials)) ** 0.5) / denominator
+    return round(max(0.0, centre - half), 4), round(min(1.0, centre + half), 4)
+
+
+def cohen_kappa(pairs: list[tuple[str, str]]) -> float:
+    observed = sum(first == second for first, second in pairs) / len(pairs)
+    first_counts, second_counts = Counter(a for a, _ in pairs), Counter(b for _, b in pairs)
+    expected = sum(first_counts[label] * second_counts[label] for label in set(first_counts) | set(second_counts))
+    expected /= len(pairs) ** 2
+    return 1.0 if expected >= 1 else (observed - expected) / (1 - expected)
+
+
+def normalise(name: str, value: str) -> str:
+    """A labeller's answer in the settled file's form (themes: sorted, ``;``-separated, or ``none``)."""
+    value = value.strip().lower()
+    if name != "themes_v2":
+        return value
+    themes = sorted({part.strip().replace(" ", "_").replace("-", "_") for part in re.split(r"[;,]", value)}
+                    - {"", "none"})
+    return ";".join(themes) or "none"
+
+
+def read_labeller(path: Path, name: str) -> dict[str, str]:
+    column = "themes" if name == "themes_v2" else "label"
+    with open(path, newline="", encoding="utf-8") as handle:
+        return {row["id"].strip(): normalise(name, row[column] or "") for row in csv.DictReader(handle)}
+
+
+def agreement(name: str, first: dict[str, str], second: dict[str, str]) -> dict[str, object]:
+    """Raw agreement and Cohen's kappa (per theme for the themes set, also attack against the rest for tone)."""
+    ids = [row["item_id"] for row in load_pool(name)]
+    pairs = [(first[item], second[item]) for item in ids]
+    result: dict[str, object] = {"items": len(ids), "same": sum(a == b for a, b in pairs),
+                                 "agreement": round(sum(a == b for a, b in pairs) / len(pairs), 3)}
+    if name == "themes_v2":
+        per_theme = {}
+        for theme in THEMES:
+            binary = [(str(theme in a.split(";")), str(theme in b.split(";"))) for a, b in pairs]
+            uses = (sum(x == "True" for x, _ in binary), sum(y == "True" for _, y in binary))
+            if any(uses):
+                per_theme[theme] = {"kappa": round(cohen_kappa(binary), 3), "uses": list(uses)}
+        result["per_theme"] = per_theme
+        result["any_theme_kappa"] = round(cohen_kappa([(str(a != "none"), str(b != "none")) for a, b in pairs]), 3)
+    else:
+        result["kappa"] = round(cohen_kappa(pairs), 3)
+        key = "attack" if name == "tone_v2" else "specific"
+        result[f"{key}_vs_rest_kappa"] = round(cohen_kappa([(str(a == key), str(b == key)) for a, b in pairs]), 3)
+        result["counts"] = {"a": dict(Counter(a for a, _ in pairs)), "b": dict(Counter(b for _, b in pairs))}
+    return result
+
+
+def settle(name: str, first: dict[str, str], second: dict[str, str], decisions: dict[str, str]) -> list[list[str]]:
+    """Rows of ``eval/<name>_labels.csv``: the agreed label, or the settled one where the two differ."""
+    rows = []
+    for pool_row in load_pool(name):
+        item = pool_row["item_id"]
+        a, b = first[item], second[item]
+        if a != b and item not in decisions:
+            raise SystemExit(f"{item}: the labellers differ ({a} / {b}) and no settled label was given")
+        label = a if a == b else normalise(name, decisions[item])
+        allowed = LABELS.get(name)
+        if allowed and label not in allowed or not allowed and not set(label.split(";")) <= {*THEMES, "none"}:
+            raise SystemExit(f"{item}: {label!r} is not a label of {name}")
+        rows.append([item, pool_row["source"], pool_row["ref"], pool_row["picked"], label, a, b])
+    return rows
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("build", help="write eval/<set>_pool.csv (references only)")
     export = sub.add_parser("export", help="write <folder>/<set>/items.csv (id,text) for labelling")
     export.add_argument("folder", type=Path)
+    for command, text in (("agree", "print the two labellers' agreement and the items they differ on"),
+                          ("settle", "write eval/<set>_labels.csv from both label files and the settled labels")):
+        step = sub.add_parser(command, help=text)
+        step.add_argument("set", choices=SETS)
+        step.add_argument("folder", type=Path, help="the folder holding <set>/labels_a.csv and labels_b.csv")
     args = parser.parse_args(argv)
+    if args.command in ("agree", "settle"):
+        return _labels_command(args.command, args.set, args.folder)
     if not (DATA_DIR / "toxicr_dev").is_dir():
         raise SystemExit(f"{DATA_DIR} has no toxicr_dev/: the pools read the shared data folder")
     pools = build()
@@ -317,6 +410,37 @@ def main(argv: list[str] | None = None) -> int:
                 writer = csv.writer(handle, lineterminator="\n")
                 writer.writerow(["id", "text"])
                 writer.writerows([item.item_id, item.text] for item, _picked in items)
+    return 0
+
+
+def _labels_command(command: str, name: str, folder: Path) -> int:
+    first = read_labeller(folder / name / "labels_a.csv", name)
+    second = read_labeller(folder / name / "labels_b.csv", name)
+    ids = [row["item_id"] for row in load_pool(name)]
+    missing = [item for item in ids if item not in first or item not in second]
+    if missing:
+        raise SystemExit(f"{len(missing)} items lack a label, e.g. {missing[:5]}")
+    if command == "agree":
+        print(json.dumps(agreement(name, first, second), indent=2))
+        items = {row["item_id"]: row for row in load_pool(name)}
+        differ = [item for item in ids if first[item] != second[item]]
+        print(f"{len(differ)} items differ (id, a, b); settle them in {folder / name / 'settled.csv'} "
+              "(id,label,reason)")
+        for item in differ:
+            print(f"{item}\t{first[item]}\t{second[item]}\t{resolve(items[item]['source'], items[item]['ref'])}")
+        return 0
+    decisions: dict[str, str] = {}
+    settled = folder / name / "settled.csv"
+    if settled.is_file():
+        with open(settled, newline="", encoding="utf-8") as handle:
+            decisions = {row["id"].strip(): row["label"] for row in csv.DictReader(handle)}
+    rows = settle(name, first, second, decisions)
+    with open(EVAL_DIR / f"{name}_labels.csv", "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(["item_id", "source", "ref", "picked", "label", "label_1", "label_2"])
+        writer.writerows(rows)
+    counts = Counter(label for row in rows for label in row[4].split(";"))
+    print(f"{name}: {len(rows)} items, {sum(row[5] != row[6] for row in rows)} settled; {dict(counts)}")
     return 0
 
 
