@@ -11,6 +11,12 @@ Themes are scored on two sets:
 * ``team test rows``: the test rows (``sha256(id) mod 3 == 0``) of ``tests/fixtures/themes_labelled.csv``,
   written by the team.
 
+``--set independent_v2`` scores the second, larger independent set (``tools/nlp/eval/themes_v2_labels.csv``, 300
+crowd-written review sentences drawn by ``tools/nlp/eval_pool_v2.py`` on 2026-12-07, 200 at random and 100 because
+they use a topic word, labelled the same way before anything was scored on it), and its random draw alone. The first
+set has been seen by many candidates; the second is the held-out figure. Micro precision and recall carry 95 % Wilson
+intervals; ``--record`` stores the second set's figures under ``independent_v2`` (``independent_v2_contextual``).
+
 ``--all`` first re-measures the contradiction check on cases composed from the team's held-out test
 rows (``data/accuracy/contradiction.json``), then prints every signal's figures exactly as the
 transparency report shows them (read from the same metrics files), so one command prints them all.
@@ -55,6 +61,37 @@ def independent_sentences() -> list[evaluation.LabelledSentence] | None:
             for item_id, text, label, _source in rows]
 
 
+def independent_v2_sentences(*, random_only: bool = False) -> list[evaluation.LabelledSentence] | None:
+    """The second independent themes set (``random_only``: its random draw), or ``None`` without its texts."""
+    try:
+        import eval_pool_v2  # type: ignore[import-not-found]
+
+        picked = {row["item_id"]: row["picked"] for row in eval_pool_v2.load_pool("themes_v2")}
+        rows = eval_pool_v2.load_labelled("themes_v2")
+    except (FileNotFoundError, KeyError, OSError):
+        return None
+    return [evaluation.LabelledSentence(item_id, text, frozenset(t for t in label.split(";") if t and t != "none"))
+            for item_id, text, label, _source in rows if not random_only or picked[item_id] == "perf-random"]
+
+
+def micro_intervals(result: dict[str, Any]) -> dict[str, Any]:
+    """95 % Wilson intervals of the micro precision and recall, from the per-theme counts."""
+    import eval_pool_v2  # type: ignore[import-not-found]
+
+    rows = result["per_theme"]
+    true_positive = sum(round((row["recall"] or 0) * row["support"]) for row in rows)
+    predicted, support = sum(row["predicted"] for row in rows), sum(row["support"] for row in rows)
+    return {"micro_precision_wilson_95": eval_pool_v2.wilson(true_positive, predicted),
+            "micro_recall_wilson_95": eval_pool_v2.wilson(true_positive, support)}
+
+
+SENTENCE_SETS = {
+    "independent": independent_sentences,
+    "independent_v2": independent_v2_sentences,
+    "independent_v2_random": lambda: independent_v2_sentences(random_only=True),
+}
+
+
 def team_test_sentences() -> list[evaluation.LabelledSentence]:
     rows = evaluation.read_labelled_sentences(FIXTURE)
     return [row for row in rows if evaluation.labelled_split(row.id) == "test"]
@@ -62,6 +99,11 @@ def team_test_sentences() -> list[evaluation.LabelledSentence]:
 
 def _fmt(value: float | None) -> str:
     return "–" if value is None else f"{value:.2f}"
+
+
+def _ci(result: dict[str, Any], key: str) -> str:
+    low_high = result.get(key)
+    return "" if not low_high else f" [95% CI {low_high[0]:.2f}–{low_high[1]:.2f}]"
 
 
 def print_theme_table(name: str, result: dict[str, Any], *, markdown: bool) -> None:
@@ -72,7 +114,9 @@ def print_theme_table(name: str, result: dict[str, Any], *, markdown: bool) -> N
         print()
         print("| theme | precision | recall | F1 | support | predicted |")
         print("| --- | --- | --- | --- | --- | --- |")
-        print(f"| **all themes (micro)** | **{_fmt(result['micro_precision'])}** | **{_fmt(result['micro_recall'])}** "
+        print(f"| **all themes (micro)** | **{_fmt(result['micro_precision'])}**"
+              f"{_ci(result, 'micro_precision_wilson_95')} | **{_fmt(result['micro_recall'])}**"
+              f"{_ci(result, 'micro_recall_wilson_95')} "
               f"| **{_fmt(result['micro_f1'])}** | {sum(r['support'] for r in result['per_theme'])} "
               f"| {sum(r['predicted'] for r in result['per_theme'])} |")
         for row in result["per_theme"]:
@@ -81,7 +125,8 @@ def print_theme_table(name: str, result: dict[str, Any], *, markdown: bool) -> N
                       f"| {row['support']} | {row['predicted']} |")
         print()
     else:
-        print(f"  micro precision {_fmt(result['micro_precision'])}  recall {_fmt(result['micro_recall'])}  "
+        print(f"  micro precision {_fmt(result['micro_precision'])}{_ci(result, 'micro_precision_wilson_95')}  "
+              f"recall {_fmt(result['micro_recall'])}{_ci(result, 'micro_recall_wilson_95')}  "
               f"F1 {_fmt(result['micro_f1'])}")
         for row in result["per_theme"]:
             if row["support"] or row["predicted"]:
@@ -95,13 +140,14 @@ def theme_results(sets: Sequence[str], *, static: bool = False) -> dict[str, dic
     index = build_theme_index(load_taxonomy(), embedder=embed) if static else runtime_theme_index(load_taxonomy())
     results: dict[str, dict[str, Any]] = {}
     for name in sets:
-        sentences = independent_sentences() if name == "independent" else team_test_sentences()
+        sentences = SENTENCE_SETS[name]() if name in SENTENCE_SETS else team_test_sentences()
         if sentences is None:
             continue
         scored = evaluation.evaluate_themes(sentences, index, embedder=index.embed_sentences, split=name).to_json()
         scored["classifier"] = ("static features + MiniLM tuned for the themes" if index.contextual
                                 else "static embedding")
         scored["none_sentences"] = sum(1 for s in sentences if not s.themes)
+        scored.update(micro_intervals(scored))
         results[name] = scored
     return results
 
@@ -269,7 +315,8 @@ def print_all(markdown: bool) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--markdown", action="store_true", help="print Markdown tables")
-    parser.add_argument("--set", choices=("independent", "team", "both"), default="both")
+    parser.add_argument("--set", choices=("independent", "team", "both", "independent_v2"), default="both",
+                        help="independent_v2: the second, held-out set (and its random draw alone)")
     parser.add_argument("--static", action="store_true",
                         help="score the static classifier even when the contextual model is installed")
     parser.add_argument("--json", type=Path, help="also write the theme figures to this file")
@@ -295,11 +342,16 @@ def main(argv: list[str] | None = None) -> int:
                           theme_results(("team",))["team"], markdown=args.markdown)
         print_all(args.markdown)
         return 0
-    sets = ("independent", "team") if args.set == "both" else (args.set,)
+    sets = {"both": ("independent", "team"), "independent_v2": ("independent_v2", "independent_v2_random")}.get(
+        args.set, (args.set,))
     results = theme_results(sets, static=args.static)
     if "independent" in sets and "independent" not in results:
         print("independent set: skipped (../shared/data is absent)")
+    if args.set == "independent_v2" and "independent_v2" not in results:
+        print("second independent set: skipped (its labels or ../shared/data are absent)")
     titles = {"independent": "Independent set (tools/nlp/eval/themes_labels.csv, crowd-written review sentences)",
+              "independent_v2": "Second independent set, held out (tools/nlp/eval/themes_v2_labels.csv)",
+              "independent_v2_random": "Second independent set, its random draw only",
               "team": "Team test rows (tests/fixtures/themes_labelled.csv, sha256(id) mod 3 == 0)"}
     for name, result in results.items():
         print_theme_table(titles[name], result, markdown=args.markdown)
@@ -307,15 +359,25 @@ def main(argv: list[str] | None = None) -> int:
         args.json.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     if args.record and "independent" in results:
         record_independent(results["independent"], results.get("team"))
+    if args.record and "independent_v2" in results:
+        record_independent(results["independent_v2"], None, version="v2", random_draw=results.get(
+            "independent_v2_random"))
     return 0
 
 
-def record_independent(result: dict[str, Any], team: dict[str, Any] | None = None) -> None:
-    """Store the independent set's figures (and, for the contextual classifier, the team test rows')."""
+def record_independent(result: dict[str, Any], team: dict[str, Any] | None = None, *, version: str = "v1",
+                       random_draw: dict[str, Any] | None = None) -> None:
+    """Store the independent set's figures (and, for the contextual classifier, the team test rows'); ``v2``: the
+    second set's, with its random draw's under ``random_draw``."""
     metrics = json.loads(THEME_METRICS_PATH.read_text(encoding="utf-8"))
     # The contextual classifier's figures are kept beside the static one's: the report shows the one in use.
     contextual = str(result.get("classifier", "")).startswith("static features + MiniLM")
     block_key = "independent_contextual" if contextual else "independent"
+    if version == "v2":
+        block_key = block_key.replace("independent", "independent_v2")
+        team = None
+        if random_draw is not None:
+            result = {**result, "random_draw": {key: value for key, value in random_draw.items() if key != "split"}}
     path = CONTEXTUAL_CLASSIFIER_PATH if contextual else DEFAULT_CLASSIFIER_PATH
     fingerprint = hashlib.sha256(path.read_bytes()).hexdigest()
     block = dict(metrics.get(block_key, {}))

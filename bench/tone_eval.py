@@ -15,6 +15,11 @@ at most 10 % of ``critique`` flagged. ``profane`` and ``neutral`` are reported w
 It also re-scores the shipped check on the ToxiCR test rows (``toxicr_split(text) == "test"``):
 precision, recall and F1 of the toxic class. The evaluation set was never used to tune anything.
 
+``--set v2`` scores instead the second, larger independent set (``tools/nlp/eval/tone_v2_labels.csv``, drawn by
+``tools/nlp/eval_pool_v2.py`` on 2026-12-07 and labelled the same way before anything was scored on it): the first set
+has been seen by many candidates, so the second is the held-out figure. Every share is printed with its 95 % Wilson
+interval; ``--write`` stores the v2 figures under ``v2`` in the same file (the ToxiCR rows are not re-scored).
+
 ``--first-stage contextual`` runs the check with its tuned contextual first stage (needs the contextual base
 model installed) and ``--write`` stores its figures under ``contextual_first_stage`` in the same file, with the
 tuned first stage's own ToxiCR figures; ``static`` (the default) runs the static first stage whatever is installed.
@@ -36,6 +41,7 @@ sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "tools" / "nlp"))
 
 import eval_pool  # noqa: E402
+import eval_pool_v2  # noqa: E402
 
 from brightline.core.nlp import classify_tone  # noqa: E402
 from brightline.core.nlp.classifiers import MODELS_PATH  # noqa: E402
@@ -48,11 +54,16 @@ CRITIQUE_CEILING = 0.10
 LABEL_ORDER = ("attack", "profane", "critique", "neutral")
 
 
-def evaluation_set() -> list[tuple[str, str, str]]:
-    """``(item_id, text, label)`` of every labelled item."""
-    if not LABELS_PATH.is_file():
-        raise SystemExit(f"{LABELS_PATH} is absent: the adjudicated labels have not been committed yet.")
-    return [(item_id, text, label) for item_id, text, label, _source in eval_pool.load_labelled("tone")]
+SETS = {"v1": ("tone", eval_pool), "v2": ("tone_v2", eval_pool_v2)}
+
+
+def evaluation_set(version: str = "v1") -> list[tuple[str, str, str]]:
+    """``(item_id, text, label)`` of every labelled item of the first (``v1``) or second (``v2``) set."""
+    name, module = SETS[version]
+    path = eval_pool.EVAL_DIR / f"{name}_labels.csv"
+    if not path.is_file():
+        raise SystemExit(f"{path} is absent: the adjudicated labels have not been committed yet.")
+    return [(item_id, text, label) for item_id, text, label, _source in module.load_labelled(name)]
 
 
 def flagged_shares(items: list[tuple[str, str, str]]) -> dict[str, dict[str, Any]]:
@@ -61,8 +72,14 @@ def flagged_shares(items: list[tuple[str, str, str]]) -> dict[str, dict[str, Any
     flagged: Counter[str] = Counter(label for (_, _, label), prediction in zip(items, predictions, strict=True)
                                     if prediction.label == "toxic")
     return {label: {"n": totals[label], "flagged": flagged[label],
-                    "share_flagged": round(flagged[label] / totals[label], 4) if totals[label] else None}
+                    "share_flagged": round(flagged[label] / totals[label], 4) if totals[label] else None,
+                    "wilson_95": eval_pool_v2.wilson(flagged[label], totals[label])}
             for label in LABEL_ORDER}
+
+
+def _interval(row: dict[str, Any]) -> str:
+    low_high = row.get("wilson_95")
+    return "" if not low_high else f" [95 % CI {100 * low_high[0]:.1f}–{100 * low_high[1]:.1f}]"
 
 
 def toxicr_test_scores() -> dict[str, Any] | None:
@@ -137,16 +154,22 @@ def main() -> None:
     parser.add_argument("--write", action="store_true", help=f"write {EVAL_METRICS_PATH.name} next to the model")
     parser.add_argument("--first-stage", choices=("static", "contextual"), default="static",
                         help="the tone check's first stage to run (contextual needs the contextual model installed)")
+    parser.add_argument("--set", choices=tuple(SETS), default="v1", dest="version",
+                        help="v1: the first independent set; v2: the second, held-out set")
     arguments = parser.parse_args()
     first_stage = use_first_stage(arguments.first_stage)
     print(f"first stage: {first_stage}")
-    items = evaluation_set()
+    v2 = arguments.version == "v2"
+    items = evaluation_set(arguments.version)
     shares = flagged_shares(items)
-    toxicr = toxicr_test_scores()
+    toxicr = None if v2 else toxicr_test_scores()
     attack, critique = shares["attack"]["share_flagged"], shares["critique"]["share_flagged"]
     result = {
-        "dataset": "tone evaluation set (tools/nlp/eval/tone_labels.csv): public review comments and review "
-                   "sentences, labelled by two independent labellers, disagreements settled",
+        "dataset": ("second tone evaluation set (tools/nlp/eval/tone_v2_labels.csv), held out: public review comments, "
+                    "issue and mailing-list sentences and review sentences, labelled by two independent labellers "
+                    "before the check was run on them, disagreements settled" if v2 else
+                    "tone evaluation set (tools/nlp/eval/tone_labels.csv): public review comments and review "
+                    "sentences, labelled by two independent labellers, disagreements settled"),
         "measured": datetime.now(UTC).date().isoformat(),
         "items": len(items),
         "by_label": shares,
@@ -156,15 +179,16 @@ def main() -> None:
         "toxicr_test": toxicr,
         "first_stage": first_stage,
     }
-    if arguments.first_stage == "contextual":
+    if arguments.first_stage == "contextual" and not v2:
         result["toxicr_test_first_stage"] = tuned_first_stage_toxicr_scores()
     if arguments.markdown:
-        print(f"Tone evaluation set: {len(items)} items, labels fixed before the check was run on them.\n")
-        print("| label | items | flagged | share flagged | target |")
+        print(f"Tone evaluation set {arguments.version}: {len(items)} items, labels fixed before the check was run "
+              "on them.\n")
+        print("| label | items | flagged | share flagged (95 % CI) | target |")
         print("| --- | --- | --- | --- | --- |")
         for label in LABEL_ORDER:
             row = shares[label]
-            share = "–" if row["share_flagged"] is None else f"{100 * row['share_flagged']:.1f} %"
+            share = "–" if row["share_flagged"] is None else f"{100 * row['share_flagged']:.1f} %{_interval(row)}"
             target = {"attack": f"≥ 90 % ({result['targets']['attack']})",
                       "critique": f"≤ 10 % ({result['targets']['critique']})"}.get(label, "none")
             print(f"| {label} | {row['n']} | {row['flagged']} | {share} | {target} |")
@@ -173,27 +197,39 @@ def main() -> None:
                   f"{toxicr['precision']:.3f}, recall {toxicr['recall']:.3f}, "
                   f"F1 **{toxicr['f1']:.3f}** (target ≥ 0.85).")
     else:
-        print(f"tone evaluation set: {len(items)} items")
+        print(f"tone evaluation set {arguments.version}: {len(items)} items")
         for label in LABEL_ORDER:
             row = shares[label]
-            share = "n/a" if row["share_flagged"] is None else f"{100 * row['share_flagged']:.1f}%"
+            share = "n/a" if row["share_flagged"] is None else f"{100 * row['share_flagged']:.1f}%{_interval(row)}"
             print(f"  {label:<9} {row['flagged']:>4} of {row['n']:>4} flagged ({share})")
         print(f"  attack flagged >= 90%: {result['targets']['attack']}; "
               f"critique flagged <= 10%: {result['targets']['critique']}")
         if toxicr:
             print(f"ToxiCR test rows: {toxicr['n']} ({toxicr['toxic']} toxic); toxic P {toxicr['precision']:.3f} "
                   f"R {toxicr['recall']:.3f} F1 {toxicr['f1']:.3f}")
+        elif v2:
+            print("ToxiCR test rows: not re-scored with --set v2 (see the v1 run)")
         else:
             print("ToxiCR test rows: the shared data folder is absent, not scored")
     if arguments.write:
         stored = json.loads(EVAL_METRICS_PATH.read_text(encoding="utf-8")) if EVAL_METRICS_PATH.is_file() else {}
-        if arguments.first_stage == "contextual":
-            stored["contextual_first_stage"] = result
-        else:
-            stored = {**result, **({"contextual_first_stage": stored["contextual_first_stage"]}
-                                   if "contextual_first_stage" in stored else {})}
+        stored = store_result(stored, result, contextual=arguments.first_stage == "contextual", v2=v2)
         EVAL_METRICS_PATH.write_text(json.dumps(stored, indent=2) + "\n", encoding="utf-8")
         print(f"wrote {EVAL_METRICS_PATH}", file=sys.stderr)
+
+
+def store_result(stored: dict[str, Any], result: dict[str, Any], *, contextual: bool, v2: bool) -> dict[str, Any]:
+    """``eval_metrics.json`` with ``result`` in its place: the first set's figures at the top (the contextual first
+    stage's under ``contextual_first_stage``), the second set's under ``v2`` of either; the other places are kept."""
+    block = dict(stored.get("contextual_first_stage", {})) if contextual else dict(stored)
+    if v2:
+        block["v2"] = result
+    else:
+        block = {**result, **({"v2": block["v2"]} if "v2" in block else {})}
+    if contextual:
+        return {**stored, "contextual_first_stage": block}
+    return {**block, **({"contextual_first_stage": stored["contextual_first_stage"]}
+                        if "contextual_first_stage" in stored else {})}
 
 
 if __name__ == "__main__":

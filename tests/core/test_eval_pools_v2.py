@@ -88,3 +88,35 @@ def test_the_pools_rebuild_to_the_committed_references_and_text_hashes() -> None
             assert module.resolve(item.source, item.ref) == item.text
             if item.source == "toxicr":
                 assert toxicr_split(item.text) == "test"  # never a row the tone models train on
+
+
+def test_the_report_shows_the_second_theme_set_and_its_random_draw_after_the_first() -> None:
+    from brightline.core.insights.transparency import build_transparency_report
+
+    first = {"sentences": 260, "micro_precision": 0.68, "micro_recall": 0.6, "micro_f1": 0.64, "per_theme": []}
+    second = {"sentences": 300, "micro_precision": 0.61, "micro_recall": 0.52, "micro_f1": 0.56, "per_theme": [],
+              "random_draw": {"sentences": 200, "micro_precision": 0.55, "micro_recall": 0.5, "micro_f1": 0.52}}
+    metrics = {key: {"after": first} for key in ("independent", "independent_contextual")}
+    metrics |= {key: {"after": second} for key in ("independent_v2", "independent_v2_contextual")}
+    report = {entry.kind: entry for entry in build_transparency_report(
+        sentiment_metrics={}, theme_metrics=metrics, versions={}, reviews={}, window_days=30)}
+    figures = [(figure.dataset, figure.metric, figure.value, figure.n) for figure in report["theme"].accuracy]
+    assert figures[:3] == [("crowd-written performance-review sentences, labelled independently", metric, value, 260)
+                           for metric, value in (("micro precision", 0.68), ("micro recall", 0.6), ("micro F1", 0.64))]
+    assert ("second independently labelled set of review sentences, held out", "micro recall", 0.52, 300) in figures
+    assert ("the same set, its 200 randomly drawn sentences", "micro precision", 0.55, 200) in figures
+    assert [figure.value for figure in report["theme_summary"].accuracy] == [0.68, 0.6, 0.64]
+
+
+def test_the_tone_evaluation_keeps_each_sets_figures_in_its_own_place() -> None:
+    from tests.bench_scripts import load_bench
+
+    store = load_bench("tone_eval").store_result
+    stored = store({}, {"items": 270}, contextual=False, v2=False)
+    stored = store(stored, {"items": 315}, contextual=False, v2=True)
+    stored = store(stored, {"items": 270, "first_stage": "c"}, contextual=True, v2=False)
+    stored = store(stored, {"items": 315, "first_stage": "c"}, contextual=True, v2=True)
+    stored = store(stored, {"items": 271}, contextual=False, v2=False)
+    assert stored == {"items": 271, "v2": {"items": 315},
+                      "contextual_first_stage": {"items": 270, "first_stage": "c",
+                                                 "v2": {"items": 315, "first_stage": "c"}}}

@@ -307,3 +307,27 @@ def test_the_report_shows_the_slot_figures_once_with_the_cross_validation(tmp_pa
         ("independent evaluation set", "share of specific statements flagged")) == 3
     assert len(entry.accuracy) == 7  # five slot figures and the two of cross-validation, nothing twice
     assert "Targets:" in entry.accuracy_note and "Not measured yet" not in entry.accuracy_note
+
+
+def test_recording_the_second_set_keeps_the_first_sets_figures_in_the_slot_and_back(tmp_path: Path) -> None:
+    from tests.bench_scripts import load_bench
+
+    from brightline.core.insights import load_signal_accuracy
+
+    bench = load_bench("narrative_eval")
+    second = {"perf": {"weak_n": 150, "recall": 0.8, "specific_n": 40, "specific_flagged": 0.3},
+              "changelog": {"weak_n": 0, "recall": None, "specific_n": 110, "specific_flagged": 0.05},
+              "all": {"weak_n": 150, "recall": 0.8, "specific_n": 150, "specific_flagged": 0.117}}
+    bench.record(dict(EVALUATED), None, evaluation_path=tmp_path / "e.json", accuracy_dir=tmp_path)
+    bench.record(second, None, evaluation_path=tmp_path / "e2.json", accuracy_dir=tmp_path, version="v2")
+    slot = load_signal_accuracy(tmp_path)["narrative_check"]
+    figures = {(figure["dataset"], figure["metric"]): (figure["value"], figure["n"]) for figure in slot["figures"]}
+    assert figures[("independent evaluation set, all statements", "share of specific statements flagged")] == (
+        0.093, 92)
+    assert figures[("second independent evaluation set, held out, all statements",
+                    "share of specific statements flagged")] == (0.117, 150)
+    assert len(figures) == 10 and "met: 9%" in slot["note"] and "Second, held-out set: 80%" in slot["note"]
+    bench.record(dict(EVALUATED), None, evaluation_path=tmp_path / "e.json", accuracy_dir=tmp_path)
+    again = load_signal_accuracy(tmp_path)["narrative_check"]
+    assert len(again["figures"]) == 10 and again["note"].count("Second, held-out set:") == 1
+    assert again["figures"][0]["dataset"] == "independent evaluation set, all statements"

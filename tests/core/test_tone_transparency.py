@@ -42,3 +42,17 @@ def test_the_entry_names_the_first_stage_in_use_and_shows_its_figures() -> None:
         assert toxic_f1.value == metrics["test"][key]["per_class"]["toxic"]["f1"]
         attack = figures[("independently labelled public review text", "share of direct personal attacks flagged")]
         assert attack.value == block["by_label"]["attack"]["share_flagged"]
+
+
+def test_the_second_held_out_set_is_shown_beside_the_first_when_it_was_measured() -> None:
+    evaluation = {"by_label": {"attack": {"n": 22, "flagged": 19, "share_flagged": 0.8636}},
+                  "v2": {"by_label": {"attack": {"n": 70, "flagged": 56, "share_flagged": 0.8},
+                                      "critique": {"n": 120, "flagged": 18, "share_flagged": 0.15}}}}
+    report = {entry.kind: entry for entry in build_transparency_report(
+        sentiment_metrics={}, theme_metrics={}, versions={}, reviews={}, window_days=30, tone_evaluation=evaluation)}
+    figures = {(figure.dataset, figure.metric): figure for figure in report["tone_check"].accuracy}
+    first = figures[("independently labelled public review text", "share of direct personal attacks flagged")]
+    second = figures[("second independently labelled set, held out", "share of direct personal attacks flagged")]
+    assert (first.value, first.n, second.value, second.n) == (0.8636, 22, 0.8, 70)
+    assert figures[("second independently labelled set, held out", "share of professional critique flagged")].n == 120
+    assert ("independently labelled public review text", "share of professional critique flagged") not in figures
