@@ -42,7 +42,7 @@ def test_each_v2_pool_is_about_three_hundred_items_with_unique_ids_and_reference
 def test_no_v2_item_is_in_another_pool_and_no_v2_review_sentence_comes_from_a_training_review() -> None:
     others: set[tuple[str, str]] = set()
     for pool in (TOOLS / "eval").glob("*_pool.csv"):
-        if pool.name.removesuffix("_pool.csv") not in V2_SETS:
+        if pool.name.removesuffix("_pool.csv") not in (*V2_SETS, "contradictions_v2"):
             others |= {(row["source"], row["ref"]) for row in _rows(pool)}
     assert others
     training_reviews: set[str] = set()
@@ -79,7 +79,7 @@ def test_the_pools_rebuild_to_the_committed_references_and_text_hashes() -> None
         pytest.skip("the shared data folder or the clones the pools read are absent")
     from brightline.core.nlp.splits import toxicr_split
 
-    for name, items in module.build().items():
+    for name, items in {**module.build(), "contradictions_v2": module.contradiction_cases()}.items():
         committed = _rows(TOOLS / "eval" / f"{name}_pool.csv")
         rebuilt = [(item.item_id, item.source, item.ref, picked, module._key(item.text)[:16]) for item, picked in items]
         assert rebuilt == [(row["item_id"], row["source"], row["ref"], row["picked"], row["text_sha256"])
@@ -120,3 +120,17 @@ def test_the_tone_evaluation_keeps_each_sets_figures_in_its_own_place() -> None:
     assert stored == {"items": 271, "v2": {"items": 315},
                       "contextual_first_stage": {"items": 270, "first_stage": "c",
                                                  "v2": {"items": 315, "first_stage": "c"}}}
+
+
+def test_each_person_of_the_contradiction_set_has_three_writers_none_a_training_review() -> None:
+    rows = _rows(TOOLS / "eval" / "contradictions_v2_pool.csv")
+    writers: dict[str, set[str]] = {}
+    for row in rows:
+        assert row["source"] == "perf"
+        writers.setdefault(row["picked"], set()).add(row["ref"].split("#")[0])
+    assert len(rows) >= 300 and len(writers) >= 30
+    assert all(len(reviews) >= 3 for reviews in writers.values())
+    every_review = [review for reviews in writers.values() for review in reviews]
+    assert len(every_review) == len(set(every_review))  # a review (a writer) speaks about one person only
+    with (TOOLS / "narrative_train" / "perf_labels.csv").open(encoding="utf-8", newline="") as handle:
+        assert not {row["ref"].split("#")[0] for row in csv.DictReader(handle)} & set(every_review)

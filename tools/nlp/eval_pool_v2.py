@@ -42,6 +42,8 @@ import eval_pool  # noqa: E402
 from eval_pool import DATA_DIR, EVAL_DIR, MIRROR_DIR, PoolItem, _key, _sample, perf_sentences  # noqa: E402
 
 SETS = ("tone_v2", "narrative_v2", "themes_v2")
+#: Every pool this module writes (the contradiction set may share sentences with the others).
+V2_POOLS = (*SETS, "contradictions_v2")
 ID_PREFIX = {"tone_v2": "tone2", "narrative_v2": "narr2", "themes_v2": "them2"}
 TRAIN_DIR = Path(__file__).resolve().parent
 
@@ -119,7 +121,7 @@ def _pooled_refs() -> set[tuple[str, str]]:
     """``(source, ref)`` of every item of every pool in ``eval/`` other than the v2 pools."""
     refs: set[tuple[str, str]] = set()
     for pool in EVAL_DIR.glob("*_pool.csv"):
-        if pool.name.removesuffix("_pool.csv") in SETS:
+        if pool.name.removesuffix("_pool.csv") in V2_POOLS:
             continue
         with open(pool, newline="", encoding="utf-8") as handle:
             refs |= {(row["source"], row["ref"]) for row in csv.DictReader(handle)}
@@ -266,6 +268,41 @@ def build() -> dict[str, list[tuple[PoolItem, str]]]:
     return numbered
 
 
+#: The contradiction set: people (a fictional name shared by several crowd-written reviews, each by its own writer)
+#: with at least this many reviews no model learned from, until about this many sentences.
+CONTRADICTION_MIN_REVIEWS = 3
+CONTRADICTION_SENTENCES = 450
+_LOW_PERFORMANCE = {"low", "moderate"}
+
+
+def contradiction_cases() -> list[tuple[PoolItem, str]]:
+    """Every sentence of the chosen people's reviews, as ``(item, person)``: a case is one person, a writer one review.
+
+    The sentences come from reviews no model learned from and are never a sentence of a first-set pool (a sentence
+    may also be in a v2 pool: the contradiction labels answer another question). People with more reviews in the
+    low or moderate performance categories come first (more concerns to find), then by a hash of the name."""
+    with open(DATA_DIR / "perf_review_text" / "perf_reviews_ninebox.csv", newline="", encoding="utf-8") as handle:
+        reviews = {row["id"]: row for row in csv.DictReader(handle)}
+    by_person: dict[str, list[PoolItem]] = {}
+    for item in free_perf_sentences():
+        by_person.setdefault(reviews[item.ref.split("#")[0]]["person_name"], []).append(item)
+
+    def writers(items: list[PoolItem]) -> set[str]:
+        return {item.ref.split("#")[0] for item in items}
+
+    people = [name for name, items in by_person.items() if len(writers(items)) >= CONTRADICTION_MIN_REVIEWS]
+    people.sort(key=lambda name: (-sum(reviews[review]["performance"] in _LOW_PERFORMANCE
+                                       for review in writers(by_person[name])), _key("contra" + name)))
+    chosen: list[tuple[PoolItem, str]] = []
+    for name in people:
+        if len(chosen) + len(by_person[name]) > CONTRADICTION_SENTENCES:
+            continue
+        chosen += [(item, name) for item in by_person[name]]
+    shuffled = sorted(chosen, key=lambda pair: _key("contradictions" + pair[0].ref))
+    return [(PoolItem(f"con2-{index:03d}", item.source, item.ref, item.text), f"person-{_key(person)[:8]}")
+            for index, (item, person) in enumerate(shuffled, 1)]
+
+
 def write_pool(path: Path, items: list[tuple[PoolItem, str]]) -> None:
     with open(path, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle, lineterminator="\n")
@@ -305,6 +342,8 @@ LABELS = {
     "tone_v2": ("attack", "profane", "critique", "neutral"),
     "narrative_v2": ("specific", "vague", "character", "other"),
 }
+#: Sets labelled with themes (``;``-separated or ``none``) rather than one label.
+THEME_SETS = ("themes_v2", "contradictions_v2")
 THEMES = ("delivery", "code_quality", "reliability", "collaboration", "communication", "mentoring", "ownership",
           "technical_depth", "design", "customer_focus")
 
@@ -331,7 +370,7 @@ def cohen_kappa(pairs: list[tuple[str, str]]) -> float:
 def normalise(name: str, value: str) -> str:
     """A labeller's answer in the settled file's form (themes: sorted, ``;``-separated, or ``none``)."""
     value = value.strip().lower()
-    if name != "themes_v2":
+    if name not in THEME_SETS:
         return value
     themes = sorted({part.strip().replace(" ", "_").replace("-", "_") for part in re.split(r"[;,]", value)}
                     - {"", "none"})
@@ -339,7 +378,7 @@ def normalise(name: str, value: str) -> str:
 
 
 def read_labeller(path: Path, name: str) -> dict[str, str]:
-    column = "themes" if name == "themes_v2" else "label"
+    column = "themes" if name in THEME_SETS else "label"
     with open(path, newline="", encoding="utf-8") as handle:
         return {row["id"].strip(): normalise(name, row[column] or "") for row in csv.DictReader(handle)}
 
@@ -350,7 +389,7 @@ def agreement(name: str, first: dict[str, str], second: dict[str, str]) -> dict[
     pairs = [(first[item], second[item]) for item in ids]
     result: dict[str, object] = {"items": len(ids), "same": sum(a == b for a, b in pairs),
                                  "agreement": round(sum(a == b for a, b in pairs) / len(pairs), 3)}
-    if name == "themes_v2":
+    if name in THEME_SETS:
         per_theme = {}
         for theme in THEMES:
             binary = [(str(theme in a.split(";")), str(theme in b.split(";"))) for a, b in pairs]
@@ -392,18 +431,20 @@ def main(argv: list[str] | None = None) -> int:
     for command, text in (("agree", "print the two labellers' agreement and the items they differ on"),
                           ("settle", "write eval/<set>_labels.csv from both label files and the settled labels")):
         step = sub.add_parser(command, help=text)
-        step.add_argument("set", choices=SETS)
-        step.add_argument("folder", type=Path, help="the folder holding <set>/labels_a.csv and labels_b.csv")
+        step.add_argument("set", choices=V2_POOLS)
+        step.add_argument("folder", type=Path, help="the folder holding <set>/labels_a.csv and labels_b.csv "
+                          "(contradictions/ for contradictions_v2)")
     args = parser.parse_args(argv)
     if args.command in ("agree", "settle"):
         return _labels_command(args.command, args.set, args.folder)
     if not (DATA_DIR / "toxicr_dev").is_dir():
         raise SystemExit(f"{DATA_DIR} has no toxicr_dev/: the pools read the shared data folder")
-    pools = build()
+    pools = {**build(), "contradictions_v2": contradiction_cases()}
     for name, items in pools.items():
         if args.command == "build":
             write_pool(EVAL_DIR / f"{name}_pool.csv", items)
-            print(f"{name}: {len(items)} items", dict(Counter(picked for _, picked in items)))
+            draws = Counter(picked for _, picked in items)
+            print(f"{name}: {len(items)} items", f"{len(draws)} people" if name == "contradictions_v2" else dict(draws))
         else:
             (args.folder / name).mkdir(parents=True, exist_ok=True)
             with open(args.folder / name / "items.csv", "w", newline="", encoding="utf-8") as handle:
@@ -413,9 +454,14 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+#: The labelling folder of a set, where it differs from the set's name.
+LABEL_FOLDERS = {"contradictions_v2": "contradictions"}
+
+
 def _labels_command(command: str, name: str, folder: Path) -> int:
-    first = read_labeller(folder / name / "labels_a.csv", name)
-    second = read_labeller(folder / name / "labels_b.csv", name)
+    folder = folder / LABEL_FOLDERS.get(name, name)
+    first = read_labeller(folder / "labels_a.csv", name)
+    second = read_labeller(folder / "labels_b.csv", name)
     ids = [row["item_id"] for row in load_pool(name)]
     missing = [item for item in ids if item not in first or item not in second]
     if missing:
@@ -424,13 +470,13 @@ def _labels_command(command: str, name: str, folder: Path) -> int:
         print(json.dumps(agreement(name, first, second), indent=2))
         items = {row["item_id"]: row for row in load_pool(name)}
         differ = [item for item in ids if first[item] != second[item]]
-        print(f"{len(differ)} items differ (id, a, b); settle them in {folder / name / 'settled.csv'} "
+        print(f"{len(differ)} items differ (id, a, b); settle them in {folder / 'settled.csv'} "
               "(id,label,reason)")
         for item in differ:
             print(f"{item}\t{first[item]}\t{second[item]}\t{resolve(items[item]['source'], items[item]['ref'])}")
         return 0
     decisions: dict[str, str] = {}
-    settled = folder / name / "settled.csv"
+    settled = folder / "settled.csv"
     if settled.is_file():
         with open(settled, newline="", encoding="utf-8") as handle:
             decisions = {row["id"].strip(): row["label"] for row in csv.DictReader(handle)}
