@@ -134,3 +134,39 @@ def test_each_person_of_the_contradiction_set_has_three_writers_none_a_training_
     assert len(every_review) == len(set(every_review))  # a review (a writer) speaks about one person only
     with (TOOLS / "narrative_train" / "perf_labels.csv").open(encoding="utf-8", newline="") as handle:
         assert not {row["ref"].split("#")[0] for row in csv.DictReader(handle)} & set(every_review)
+
+
+def test_the_contradiction_measure_on_real_reviews_counts_people_and_expected_topics(tmp_path: Path,
+                                                                                     monkeypatch) -> None:
+    module = _pool_module()
+    if not (module.DATA_DIR / "perf_review_text").is_dir():
+        pytest.skip("the shared data folder is absent")
+    from tests.bench_scripts import load_bench
+
+    bench = load_bench("themes_eval")
+    import eval_pool_v2
+
+    # Plumbing only: training sentences (never evaluation items) stand in for a labels file.
+    reviews: dict[str, str] = {}
+    for row in _rows(TOOLS / "themes_train_labels.csv"):
+        reviews.setdefault(row["ref"].split("#")[0], row["ref"])
+        if len(reviews) == 6:
+            break
+    refs = list(reviews.values())
+    lines = ["item_id,source,ref,picked,label,label_1,label_2"]
+    lines += [f"x{i},perf,{ref},person-a,delivery,delivery,delivery" for i, ref in enumerate(refs[:3])]
+    lines += [f"y{i},perf,{ref},person-b,none,none,none" for i, ref in enumerate(refs[3:])]
+    (tmp_path / "contradictions_v2_labels.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    monkeypatch.setattr(eval_pool_v2, "EVAL_DIR", tmp_path)
+    measured = bench.measure_contradictions_v2(static=True)
+    assert (measured["people"], measured["sentences"], measured["people_with_expected"]) == (2, 6, 1)
+    figures = {(figure["dataset"].split(", each ")[-1], figure["metric"]): figure for figure in measured["figures"]}
+    assert len(figures) == 6
+    for way in ("writer's review as one comment", "writer's sentences as separate comments"):
+        assert figures[(way, "recall")]["n"] == 1
+        assert figures[(way, "false-alarm rate (people without one)")]["n"] == 1
+        assert figures[(way, "recall")]["value"] in (0.0, 1.0)
+    composed = {"kind": "contradiction", "figures": [{"dataset": "300 composed cases", "metric": "precision"}]}
+    merged = bench.merge_contradiction_slot(composed, {"figures": measured["figures"]})
+    assert [figure["dataset"] for figure in merged["figures"]][0] == "300 composed cases"
+    assert len(merged["figures"]) == 7 and merged["kind"] == "contradiction"
