@@ -312,7 +312,18 @@ def merge_contradiction_slot(composed: dict[str, Any], previous: dict[str, Any] 
     """The contradiction slot: the composed cases' figures, then the real reviews' kept from ``previous``."""
     kept = [figure for figure in (previous or {}).get("figures", ())
             if str(figure.get("dataset", "")).startswith(CONTRADICTIONS_V2_DATASET)]
-    return {**composed, "figures": [*composed["figures"], *kept]}
+    note = str(composed.get("note", "")).split(REAL_REVIEWS_NOTE)[0].strip()
+    alarms = next((f for f in kept if f["metric"].startswith("false-alarm")), None)
+    recall = next((f for f in kept if f["metric"] == "recall"), None)
+    if alarms and recall and alarms.get("value") is not None:
+        note += (f" {REAL_REVIEWS_NOTE} false alarms on {round(alarms['value'] * alarms['n'])} of {alarms['n']} people "
+                 f"without a contradiction; their labels expect {recall['n']} contradiction"
+                 f"{'' if recall['n'] == 1 else 's'} in all, so the recall there rests on "
+                 f"{recall['n']} case{'' if recall['n'] == 1 else 's'} and a precision needs a flag to count.")
+    return {**composed, "figures": [*composed["figures"], *kept], "note": note}
+
+
+REAL_REVIEWS_NOTE = "On independently labelled real reviews:"
 
 
 CLAIM_LABELS = ROOT / "tools" / "nlp" / "claims_eval_labels.csv"
@@ -444,7 +455,8 @@ def main(argv: list[str] | None = None) -> int:
             composed["figures"] = [figure for figure in composed.get("figures", ())
                                    if not str(figure.get("dataset", "")).startswith(CONTRADICTIONS_V2_DATASET)]
             document = merge_contradiction_slot(composed, {"figures": [
-                {key: value for key, value in figure.items() if key != "wilson_95"} for figure in measured["figures"]]})
+                {key: value for key, value in figure.items() if key != "wilson_95"} for figure in measured["figures"]
+                if figure["n"]]})  # a precision with nothing flagged is no figure
             slot_path.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
             print("recorded the figures in the report's contradiction slot")
         return 0

@@ -170,3 +170,7 @@ def test_the_contradiction_measure_on_real_reviews_counts_people_and_expected_to
     merged = bench.merge_contradiction_slot(composed, {"figures": measured["figures"]})
     assert [figure["dataset"] for figure in merged["figures"]][0] == "300 composed cases"
     assert len(merged["figures"]) == 7 and merged["kind"] == "contradiction"
+    alarms = figures[("writer's review as one comment", "false-alarm rate (people without one)")]
+    assert f"false alarms on {round(alarms['value'])} of 1 people" in merged["note"]
+    assert merged["note"].count("On independently labelled real reviews:") == 1
+    assert bench.merge_contradiction_slot(merged, merged)["note"] == merged["note"]  # re-recording adds nothing

@@ -136,7 +136,9 @@ def test_every_measured_figure_in_the_transparency_report_says_how_its_set_was_b
         assert report[kind].accuracy, kind
         assert all(figure.built and figure.dataset for figure in report[kind].accuracy), kind
         assert report[kind].sets_built, kind
-    contradiction = {f.metric: f.value for f in report["contradiction"].accuracy}
+    contradiction: dict[str, float | None] = {}
+    for figure in report["contradiction"].accuracy:  # the composed cases first, then the real reviews
+        contradiction.setdefault(figure.metric, figure.value)
     assert 0 < contradiction["precision"] <= 1 and 0 < contradiction["recall"] <= 1
     # No file path is shown as a set's name.
     assert not any("/" in figure.dataset or ".csv" in figure.dataset for entry in report.values()
