@@ -643,15 +643,7 @@ class _LargeBuilder:
     def _delivery(self) -> None:
         """Per service, deployments through the years; per deployment the changes that shipped in it,
         a pull request per change, evidence for it, and sometimes an incident and a page; customer tickets."""
-        from brightline.evidence.models import (
-            CommitRecord,
-            Deployment,
-            EvidenceItem,
-            Incident,
-            Page,
-            PullRequest,
-            Remediation,
-        )
+        from brightline.evidence.models import CommitRecord, Deployment, EvidenceItem, Incident, Page, PullRequest
 
         deployments: list[Deployment] = []
         # A deployment that went live and failed (``failed``), what repaired it (``repairs``: the remediation
@@ -710,6 +702,8 @@ class _LargeBuilder:
                                 for number, team in enumerate(self.teams)}
         incidents: list[Incident] = []
         pages: list[Page] = []
+        from brightline.evidence.models import Remediation
+
         remediations = [Remediation(service_id=fix.service_id, kind=repairs[fix.external_id][0],
                                     occurred_at=fix.deployed_at, failed_deployment=repairs[fix.external_id][1],
                                     remediation_deployment=fix, source="demo",
