@@ -11,24 +11,25 @@ import random
 from collections.abc import Sequence
 
 # -- evidence written up by hand: an outcome a draft may quote ------------------------------------------------
-# (kind, title, summary, metric name); ``{a}`` and ``{b}`` are the numbers before and after, ``{n}`` a count.
+# (kind, title, summary, metric name); ``{a}`` and ``{b}`` are the numbers before and after, ``{n}`` a count. The
+# pages put the kind before the title ("Design document: …"), so a title does not repeat it.
 WRITTEN_EVIDENCE = (
-    ("design_doc", "Design: one write path for the {x}",
+    ("design_doc", "One write path for the {x}",
      "Compares {n} options for the {x} and picks the one the consuming teams agreed. After the change p95 latency "
      "went from {a} ms to {b} ms.", "p95_ms"),
-    ("design_doc", "Design: moving the {x} off the shared database",
+    ("design_doc", "Moving the {x} off the shared database",
      "Plans the move in three steps, each reversible. Lock waits on the shared database fell from {a} to {b} a day "
      "once the first step shipped.", "lock_waits_per_day"),
-    ("incident_debrief", "Debrief: the {x} outage",
+    ("incident_debrief", "The {x} outage",
      "Led the debrief with an owner for every action. Time to detect a stalled {x} fell from {a} to {b} minutes "
      "after the alert change.", "time_to_detect_minutes"),
-    ("incident_debrief", "Debrief: errors after the {x} release",
+    ("incident_debrief", "Errors after the {x} release",
      "Wrote the timeline before the meeting and proposed the canary step the team adopted. Failed requests during "
      "a release fell from {a} to {b} per thousand.", "failed_requests_per_thousand"),
-    ("design_review", "Review notes: the {x} rollout",
+    ("design_review", "The {x} rollout plan",
      "Found that the {x} plan would drop events for {n} partners; the design changed before any code was written.",
      ""),
-    ("design_review", "Review notes: capacity of the {x}",
+    ("design_review", "Capacity of the {x}",
      "Asked for a load test before launch; it showed the {x} saturating at {a} requests a second, and the team "
      "sized it for {b}.", "requests_per_second"),
     ("other", "Runbook for the {x}",
