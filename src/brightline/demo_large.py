@@ -98,6 +98,9 @@ CHANGES_PER_DEPLOY = (3, 12)
 FAIL_RATES = {"new": 0.12, "growing": 0.08, "mature": 0.05, "sunset": 0.18}
 REMEDIATION_KINDS = ("rollback", "revert", "hotfix")
 ATTEMPT_FAILED = 0.02
+# The range of the "before" number of a written-up item's measure (see ``WRITTEN_EVIDENCE``); others 6–90.
+METRIC_RANGES = {"p95_ms": (250, 900), "requests_per_second": (400, 2000), "days_to_first_change": (10, 30),
+                 "time_to_detect_minutes": (30, 240)}
 LARGE_MARKER = f"leader@{DEMO_EMAIL_DOMAIN}"
 
 ZONES = ("Europe/Berlin", "Europe/London", "Europe/Lisbon", "America/New_York", "America/Toronto",
@@ -1298,11 +1301,10 @@ class _LargeBuilder:
                     if begin >= end or self.rng.random() >= share:
                         continue
                     kind, title, summary, metric = self.rng.choice(WRITTEN_EVIDENCE)
-                    before, after = ((self.rng.randint(250, 900), self.rng.randint(40, 200)) if metric == "p95_ms"
-                                     else (self.rng.randint(400, 2000), 0) if metric == "requests_per_second"
-                                     else (self.rng.randint(6, 90), 0))
-                    after = after or (before * 2 if metric == "requests_per_second"
-                                      else self.rng.randint(1, max(1, before // 3)))
+                    low, high = METRIC_RANGES.get(metric, (6, 90))
+                    before = self.rng.randint(low, high)
+                    after = (self.rng.randint(40, 200) if metric == "p95_ms" else before * 2
+                             if metric == "requests_per_second" else self.rng.randint(1, max(1, before // 3)))
                     fill = {"x": self._thing(), "a": str(before), "b": str(after), "n": str(self.rng.randint(2, 6))}
                     occurred = datetime.combine(begin + timedelta(days=self.rng.randint(0, (end - begin).days)),
                                                 time(self.rng.randint(9, 17), self.rng.randrange(60)), tzinfo=UTC)
