@@ -279,7 +279,7 @@ def test_finished_cycles_have_packets_pre_votes_conflicts_memos_and_appeals_that
         Review,
     )
 
-    call_command("demo", "load", "--size", "large", "--people", "150", "--years", "2", "--json", stdout=io.StringIO())
+    call_command("demo", "load", "--size", "large", "--people", "120", "--years", "2", "--json", stdout=io.StringIO())
     closed = Review.objects.filter(cycle__phase=Phase.CLOSED)
     assert closed.count() == DecisionMemo.objects.count() == DecisionMemo.objects.filter(review__in=closed).count()
     people = dict(Person.objects.values_list("pk", "chain_path"))
@@ -334,7 +334,7 @@ def test_the_growth_space_has_training_notes_checkpoints_and_drafts_and_promotio
     from brightline.feedback.services import manager_training_complete
     from brightline.promotions.models import CaseAppeal, CaseDecision, PromotionCase
 
-    call_command("demo", "load", "--size", "large", "--people", "150", "--years", "2", "--json", stdout=io.StringIO())
+    call_command("demo", "load", "--size", "large", "--people", "120", "--years", "2", "--json", stdout=io.StringIO())
     today = timezone.localdate()
     # Everyone who assesses someone passed the readiness module before assessing: the open cycle can proceed.
     assessors = Person.objects.filter(pk__in=Person.objects.values("manager_id"))
