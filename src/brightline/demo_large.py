@@ -18,8 +18,9 @@ import random
 import time as clock
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from functools import partial
 from typing import Any, TypeVar
 
 from django.contrib.auth import get_user_model
@@ -40,6 +41,32 @@ from brightline.demo import (
     LAST_NAMES,
     DemoRefused,
     DemoResult,
+)
+from brightline.demo_large_texts import (
+    APPEAL_CHANGED,
+    APPEAL_CONTEXTS,
+    APPEAL_UPHELD,
+    CHANGE_REASONS,
+    CHANGE_WHATS,
+    CHECKPOINT_IMPACTS,
+    CHECKPOINT_MISSES,
+    CHECKPOINT_NEXT,
+    CHECKPOINT_WINS,
+    CONFLICT_NOTES,
+    NOTE_CLOSINGS,
+    NOTE_MIDDLES,
+    NOTE_OPENINGS,
+    PRE_VOTE_NOTES,
+    RATIONALE_CLOSINGS,
+    RATIONALE_OPENINGS,
+    SELF_PROUD,
+    SELF_REGRET,
+    SELF_REVIEWS,
+    SUMMARY_CLOSINGS,
+    SUMMARY_MIDDLES,
+    SUMMARY_OPENINGS,
+    WRITTEN_EVIDENCE,
+    compose,
 )
 from brightline.notifications.services import KEEP_DAYS
 from brightline.notifications.signals import discard_pending
@@ -66,6 +93,14 @@ SPAN_MIN, SPAN_MAX = 5, 12
 # many pull requests, 330,000 deployments, incidents and pages), some 90 merged changes an engineer a year.
 DEPLOYS_PER_WEEK = (2.0, 10.0)
 CHANGES_PER_DEPLOY = (3, 12)
+# The share of a service's deployments that fail in production, by its maturity; a failure is mostly rolled back,
+# sometimes reverted or fixed by a hotfix, each a deployment of its own; a few pipeline runs fail before going live.
+FAIL_RATES = {"new": 0.12, "growing": 0.08, "mature": 0.05, "sunset": 0.18}
+REMEDIATION_KINDS = ("rollback", "revert", "hotfix")
+ATTEMPT_FAILED = 0.02
+# The range of the "before" number of a written-up item's measure (see ``WRITTEN_EVIDENCE``); others 6–90.
+METRIC_RANGES = {"p95_ms": (250, 900), "requests_per_second": (400, 2000), "days_to_first_change": (10, 30),
+                 "time_to_detect_minutes": (30, 240)}
 LARGE_MARKER = f"leader@{DEMO_EMAIL_DOMAIN}"
 
 ZONES = ("Europe/Berlin", "Europe/London", "Europe/Lisbon", "America/New_York", "America/Toronto",
@@ -132,6 +167,40 @@ Progress = Callable[[str, int], None]
 
 def _quiet(stage: str, done: int) -> None:
     return None
+
+
+@dataclass
+class _Outcomes:
+    """One dimension of a review as it went: the manager's proposal, then calibration, then any appeal."""
+
+    proposed: str
+    rationale: str
+    cited: list[str]
+    calibrated: str = ""
+    final: str = ""
+    change: tuple[Person, str] | None = None  # who changed it in calibration, and why
+    changed_at: datetime | None = None
+    approver: Person | None = None
+    appeal: tuple[Person, str, datetime] | None = None  # the reviewer who raised it, why, when
+
+    def __post_init__(self) -> None:
+        self.calibrated = self.calibrated or self.proposed
+        self.final = self.final or self.proposed
+
+
+@dataclass
+class _ReviewPlan:
+    """A review of a finished cycle while it is drawn, before its rows are written."""
+
+    person: Person
+    review: Any = None
+    evidence: list[tuple[int, str]] = field(default_factory=list)
+    submitted: datetime = datetime.min.replace(tzinfo=UTC)
+    assessments: dict[str, _Outcomes] = field(default_factory=dict)
+    eligible: list[Person] = field(default_factory=list)
+    votes: list[tuple[Person, str, str, str]] = field(default_factory=list)
+    discussed: bool = False
+    appeal: Person | None = None
 
 
 @dataclass
@@ -361,10 +430,12 @@ class _ValuesWriter:
             connection) for field in rest)
         adapt = {models.DateTimeField: connection.ops.adapt_datetimefield_value,
                  models.DateField: connection.ops.adapt_datefield_value}
-        # PostgreSQL takes dates and times as they are; SQLite stores them as text.
-        self.adapters = [] if connection.vendor == "postgresql" else [
+        # PostgreSQL takes dates and times as they are; SQLite stores them as text. JSON goes through its field.
+        self.adapters: list[tuple[int, Callable[[Any], Any]]] = [] if connection.vendor == "postgresql" else [
             (position, adapt[type(fields[name])]) for position, name in enumerate(columns)
             if type(fields[name]) in adapt]
+        self.adapters += [(position, partial(fields[name].get_db_prep_save, connection=connection))
+                          for position, name in enumerate(columns) if isinstance(fields[name], models.JSONField)]
 
     def write(self, rows: list[tuple[Any, ...]]) -> None:
         if not rows:
@@ -446,10 +517,12 @@ class _LargeBuilder:
 
         parts: tuple[tuple[str, Callable[[], None]], ...] = (
             ("teams", self._teams), ("people", self._people), ("services", self._services),
-            ("delivery", self._delivery), ("incident attribution", self._attribution), ("feedback", self._feedback),
-            ("accomplishments", self._accomplishments), ("goals", self._goals), ("review cycles", self._review_cycles),
+            ("delivery", self._delivery), ("incident attribution", self._attribution),
+            ("written evidence", self._written_evidence), ("feedback", self._feedback),
+            ("accomplishments", self._accomplishments), ("goals", self._goals), ("growth", self._growth),
+            ("promotions", self._promotions), ("review cycles", self._review_cycles),
             ("fairness inputs", self._fairness), ("time off", self._time_off), ("support plans", self._support_plans),
-            ("promotions", self._promotions), ("notifications", self._notifications))
+            ("notifications", self._notifications))
         for name, part in parts:
             started = clock.monotonic()
             # The history's millions of rows: their indexes are built once they are in (goals and promotions read
@@ -576,8 +649,13 @@ class _LargeBuilder:
         from brightline.evidence.models import CommitRecord, Deployment, EvidenceItem, Incident, Page, PullRequest
 
         deployments: list[Deployment] = []
+        # A deployment that went live and failed (``failed``), what repaired it (``repairs``: the remediation
+        # deployment, its kind and the failed one), and a pipeline run that failed before going live (``attempts``).
+        failed: set[str] = set()
+        repairs: dict[str, tuple[str, Deployment]] = {}
         for number_of_service, service in enumerate(self.services, start=1):
             per_week = self.rng.uniform(*DEPLOYS_PER_WEEK)
+            fail_rate = FAIL_RATES[service.maturity]
             moment = self.start
             number = 0
             while True:
@@ -587,11 +665,32 @@ class _LargeBuilder:
                 number += 1
                 moment = moment.replace(hour=self.rng.choice((9, 10, 11, 13, 14, 15, 16)),
                                         minute=self.rng.randrange(60))
-                deployments.append(Deployment(service=service, environment="production", version=f"v{number}",
-                                              sha=f"{number_of_service:06x}{number:034x}", deployed_at=moment,
-                                              status=Deployment.Status.SUCCESS, source="demo",
-                                              external_id=f"{service.name}@{number}"))
+                if self.rng.random() < ATTEMPT_FAILED:  # the pipeline failed once; the same version went out later
+                    deployments.append(Deployment(
+                        service=service, environment="production", version=f"v{number}",
+                        sha=f"{number_of_service:06x}{number:034x}", status=Deployment.Status.FAILURE, source="demo",
+                        deployed_at=moment - timedelta(minutes=self.rng.randint(20, 90)),
+                        external_id=f"{service.name}@{number}-attempt"))
+                deployment = Deployment(service=service, environment="production", version=f"v{number}",
+                                        sha=f"{number_of_service:06x}{number:034x}", deployed_at=moment,
+                                        status=Deployment.Status.SUCCESS, source="demo",
+                                        external_id=f"{service.name}@{number}")
+                deployments.append(deployment)
+                if self.rng.random() >= fail_rate:
+                    continue
+                failed.add(deployment.external_id)
+                if self.rng.random() < 0.2:
+                    continue  # fixed forward by the next deployment, or by hand, without a deployment of its own
+                kind = self.rng.choices(REMEDIATION_KINDS, (5, 3, 2))[0]
+                fix = Deployment(service=service, environment="production",
+                                 version=f"v{number - 1}" if kind == "rollback" else f"v{number}.1",
+                                 sha=f"f{number_of_service:05x}{number:034x}", status=Deployment.Status.SUCCESS,
+                                 deployed_at=moment + timedelta(minutes=self.rng.randint(45, 240)), source="demo",
+                                 external_id=f"{service.name}@{number}-{kind}")
+                deployments.append(fix)
+                repairs[fix.external_id] = (kind, deployment)
         deployments = self._write(Deployment, deployments, "deployments", key="external_id")
+        self.progress("remediations", len(repairs))
         by_service: dict[int, list[Deployment]] = {}
         for deployment in deployments:
             by_service.setdefault(deployment.service_id, []).append(deployment)
@@ -602,8 +701,20 @@ class _LargeBuilder:
             contributors.setdefault(self.services[number % len(self.services)].pk, []).extend(
                 self.members.get(team.pk, []))
         owners = {service.pk: contributors.get(service.pk) or self.engineers for service in self.services}
+        self.service_of_team = {team.pk: self.services[number % len(self.services)].name
+                                for number, team in enumerate(self.teams)}
         incidents: list[Incident] = []
         pages: list[Page] = []
+        from brightline.evidence.models import Remediation
+
+        remediations = [Remediation(service_id=fix.service_id, kind=repairs[fix.external_id][0],
+                                    occurred_at=fix.deployed_at, failed_deployment=repairs[fix.external_id][1],
+                                    remediation_deployment=fix, source="demo",
+                                    external_id=fix.external_id.replace("@", "-"))
+                        for fix in deployments if fix.external_id in repairs]
+        fixes = {remediation.failed_deployment.pk: remediation.remediation_deployment  # type: ignore[union-attr]
+                 for remediation in remediations}
+        self._append(Remediation, remediations, "remediations")
 
         def changes() -> Iterator[tuple[tuple[Any, ...], tuple[Any, ...], tuple[Any, ...]]]:
             """A commit, its pull request and its evidence item per change, as values of ``CHANGE_COLUMNS``:
@@ -613,13 +724,21 @@ class _LargeBuilder:
                 repository = self.repositories[service.pk]
                 people = owners[service.pk]
                 for index, deployment in enumerate(by_service.get(service.pk, [])):
-                    for change in range(self.rng.randint(*CHANGES_PER_DEPLOY)):
+                    if deployment.status != Deployment.Status.SUCCESS:
+                        continue  # never went live: its changes ship with the next run
+                    repair = repairs.get(deployment.external_id)
+                    # A rollback ships nothing new; a revert or a hotfix is one change of its own.
+                    count = (self.rng.randint(*CHANGES_PER_DEPLOY) if repair is None
+                             else 0 if repair[0] == "rollback" else 1)
+                    for change in range(count):
                         author = self.rng.choice(people)
                         authored = deployment.deployed_at - timedelta(hours=self.rng.lognormvariate(3.4, 0.8))
                         handle = author.email.split("@")[0].replace(".", "-")
                         number = index * 16 + change + 1
                         ref = f"{service.name}#{number}"
-                        title = self.rng.choice(PR_TITLES).format(x=self._thing())
+                        title = (self.rng.choice(PR_TITLES).format(x=self._thing()) if repair is None else
+                                 f"{'Revert' if repair[0] == 'revert' else 'Hotfix'}: {repair[1].version} broke "
+                                 f"the {self._thing()}")
                         merged_at = authored + timedelta(hours=31)
                         yield (
                             (repository.pk, f"{deployment.sha[:6]}{index:024x}{change:010x}", author.name,
@@ -632,13 +751,16 @@ class _LargeBuilder:
                              merged_at, deployment.deployed_at),
                             (merged, title, f"Merged into {service.name}; shipped in {deployment.version}.",
                              merged_at, author.pk, author.team_id, service.name, "demo", ref))
-                    if self.rng.random() < 0.06:
-                        opened = deployment.deployed_at + timedelta(minutes=self.rng.randint(10, 600))
+                    # Most failed deployments opened an incident, declared on the deployment, before the fix
+                    # went out; the rest were caught by their author and only rolled back, reverted or fixed.
+                    if deployment.external_id in failed and self.rng.random() < 0.75:
+                        opened = deployment.deployed_at + timedelta(minutes=self.rng.randint(5, 40))
+                        fix = fixes.get(deployment.pk)
+                        resolved = ((fix.deployed_at if fix else opened) + timedelta(minutes=self.rng.randint(10, 600)))
                         handler = self.rng.choice(people)
                         incidents.append(Incident(service=service, title=self.rng.choice(INCIDENT_TITLES),
                                                   severity=self.rng.choice(("sev1", "sev2", "sev2", "sev3")),
-                                                  opened_at=opened,
-                                                  resolved_at=opened + timedelta(minutes=self.rng.randint(20, 900)),
+                                                  opened_at=opened, resolved_at=resolved, linked_deployment=deployment,
                                                   handled_by=handler, source="demo",
                                                   external_id=f"{service.name}-inc-{index}"))
                         for page in range(self.rng.randint(1, 3)):
@@ -816,101 +938,269 @@ class _LargeBuilder:
                     "goals")
 
     def _review_cycles(self) -> None:
-        """Two finished half-year cycles and one open (manager assessment). Each finished cycle was calibrated by
-        a panel of the directors and people partners, who changed about one outcome in twenty-five (a change to
-        "needs support" approved by a people partner), and about one review in seventy was appealed: every appeal
-        upheld (a changed outcome would also change the assessment), some after being taken one step further."""
+        """Two finished half-year cycles and one open (manager assessment), run as the services would have run them.
+
+        Managers wrote each assessment with a rationale citing the person's evidence of the half (what they wrote
+        up, else their merged changes), which entered the review's packet; a summary and a promotion readiness
+        that follows the outcomes. Each finished cycle was calibrated by a panel of people partners and five
+        directors (it rotates), with conflicts of interest recorded (the management chain, and a few declared).
+        The reviews the panel discussed were pre-voted by every eligible panelist first; about one outcome in
+        twenty-five was changed with a written reason citing the packet (a change to "needs support" approved by a
+        second person). Every review then got its decision memo, naming the person finally accountable. About one
+        review in seventy was appealed; about a third of the appeals raised an outcome (recorded as a change from
+        the appeal, the assessment moved with it), the rest upheld, some of those taken one step further."""
         from brightline.people.models import Dimension
-        from brightline.reviews.models import (
-            CalibrationChange,
-            DimensionAssessment,
-            Outcome,
-            PanelMember,
-            Phase,
-            Review,
-            ReviewCycle,
-        )
+        from brightline.reviews.models import Phase, Review, ReviewCycle
 
         halves = self._halves()[-3:]
         population = [p for p in self.people if p.manager_id is not None and p.is_active]
-        panel = [p for p in self.people if p.access_role == AccessRole.PEOPLE_PARTNER
-                 or p.level is not None and p.level.code == "M3"]
-        directors = [p for p in panel if p.access_role != AccessRole.PEOPLE_PARTNER] or [self.partner]
+        partners = [p for p in self.people if p.access_role == AccessRole.PEOPLE_PARTNER]
+        directors = [p for p in self.people if p.level is not None and p.level.code == "M3"
+                     and p.access_role != AccessRole.PEOPLE_PARTNER] or [self.partner]
+        next_levels = {code: level.next_level() is not None for code, level in self.levels.items()}
         self.cycles: list[tuple[Any, list[Any], date]] = []  # (cycle, its reviews, the last day of its half)
         self.appeals: list[Any] = []
-        for number, (period, _first, last) in enumerate(halves):
+        for number, (period, first, last) in enumerate(halves):
             is_open = number == len(halves) - 1
             cycle = ReviewCycle.objects.create(
                 name=f"Review {period}", phase=Phase.MANAGER_ASSESSMENT if is_open else Phase.CLOSED,
                 schedule={"evidence": last.isoformat()}, opened_by=self.partner,
                 phase_changed_at=datetime.combine(last, time(9), tzinfo=UTC),
                 closed_at=None if is_open else datetime.combine(last + timedelta(days=60), time(9), tzinfo=UTC))
-            reviews = self._write(Review, (Review(
-                cycle=cycle, person=p, manager_id=p.manager_id, team_id=p.team_id, level_id=p.level_id,
-                workload_class="", assessment_submitted_at=None if is_open else
-                datetime.combine(last + timedelta(days=20), time(9), tzinfo=UTC),
-                acknowledged_at=None if is_open else datetime.combine(last + timedelta(days=50), time(9), tzinfo=UTC))
-                for p in population), "reviews")
+            ReviewCycle.objects.filter(pk=cycle.pk).update(opened_at=datetime.combine(last - timedelta(days=20),
+                                                                                        time(9), tzinfo=UTC))
+            cited = {} if is_open else self._cycle_evidence(first, last, [p.pk for p in population])
+            plans: list[_ReviewPlan] = []
+            reviews = []
+            for person in population:
+                plan = _ReviewPlan(person)
+                self_review = self.rng.random() < 0.7
+                fill = {"x": self._thing(), "proud": self.rng.choice(SELF_PROUD),
+                        "regret": self.rng.choice(SELF_REGRET)}
+                review = Review(cycle=cycle, person=person, manager_id=person.manager_id, team_id=person.team_id,
+                                level_id=person.level_id, workload_class="",
+                                self_review_context=self.rng.choice(SELF_REVIEWS).format(**fill) if self_review else "",
+                                self_review_submitted_at=datetime.combine(last - timedelta(days=self.rng.randint(
+                                    5, 12)), time(self.rng.randint(9, 17)), tzinfo=UTC) if self_review else None)
+                if not is_open:
+                    self._assess(plan, review, cited.get(person.pk, []), last,
+                                 next_levels.get(person.level.code if person.level else "", False))
+                plans.append(plan)
+                reviews.append(review)
+            reviews = self._write(Review, reviews, "reviews")
             self.cycles.append((cycle, reviews, last))
             if is_open:
                 continue
-            calibrated = datetime.combine(last + timedelta(days=30), time(14), tzinfo=UTC)
-            self._append(PanelMember, (PanelMember(cycle=cycle, person=member, added_by=self.partner)
-                                       for member in panel), "calibration")
-            changes: dict[tuple[int, str], tuple[str, str]] = {}
+            for plan, review in zip(plans, reviews, strict=True):
+                plan.review = review
+            panel = partners[:2] + self.rng.sample(directors, min(5, len(directors)))
+            self._calibrate(cycle, plans, panel, partners, last, list(Dimension.values))
+            self._memos(plans, last)
 
-            def assessments(reviews: list[Review] = reviews,
-                            changes: dict[tuple[int, str], tuple[str, str]] = changes) -> Iterator[Any]:
-                for review in reviews:
-                    for dimension in Dimension.values:
-                        proposed = outcome = self.rng.choices(Outcome.values, (1, 7, 2))[0]
-                        if self.rng.random() < 0.04:
-                            outcome = self.rng.choice([value for value in Outcome.values if value != proposed])
-                            changes[(review.pk, dimension)] = (proposed, outcome)
-                        yield DimensionAssessment(review=review, dimension=dimension, proposed_outcome=proposed,
-                                                  outcome=outcome, rationale="See the cited evidence.",
-                                                  version=1 if proposed != outcome else 0)
+    def _cycle_evidence(self, first: date, last: date, people: list[int]) -> dict[int, list[tuple[int, str]]]:
+        """What a manager cites for each person in the half: the items they wrote up, then the first and the
+        last change they merged (``(id, title)``, newest write-ups first)."""
+        from django.db.models import Max, Min
 
-            self._append(DimensionAssessment, assessments(), "reviews")
-            ids = self._ids(DimensionAssessment, "review_id", sorted({review for review, _ in changes}),
-                            ("review_id", "dimension"))
-            writer = _ValuesWriter(CalibrationChange, ("assessment_id", "actor_id", "changed_at", "from_outcome",
-                                                       "to_outcome", "reason", "status", "source", "approved_by_id",
-                                                       "approved_at", "seen_version"))
-            writer.write([(ids[key], self.rng.choice(directors).pk, calibrated, proposed, outcome,
-                           "Calibrated against the level's written criteria and the cited evidence of peers at the "
-                           "same level.", CalibrationChange.Status.APPLIED, CalibrationChange.Source.CALIBRATION,
-                           self.partner.pk if outcome == Outcome.NEEDS_SUPPORT else None,
-                           calibrated + timedelta(days=1) if outcome == Outcome.NEEDS_SUPPORT else None, 0)
-                          for key, (proposed, outcome) in sorted(changes.items())])
-            self.progress("calibration", len(changes))
-            self._appeals(reviews, last, directors)
+        from brightline.evidence.models import EvidenceItem
 
-    def _appeals(self, reviews: list[Any], last: date, reviewers: list[Person]) -> None:
-        """About one review in seventy of a finished cycle appealed after its acknowledgement."""
-        from brightline.reviews.models import Appeal
+        since = datetime.combine(first, time(0), tzinfo=UTC)
+        until = datetime.combine(last + timedelta(days=1), time(0), tzinfo=UTC)
+        found: dict[int, list[tuple[int, str]]] = {}
+        for person_id, pk, occurred, title in sorted(self.written, key=lambda row: row[2], reverse=True):
+            if since <= occurred < until:
+                found.setdefault(person_id, []).append((pk, title))
+        merged: dict[int, list[int]] = {}
+        for person_id, low, high in (EvidenceItem.objects.filter(kind=EvidenceItem.Kind.MERGED_CHANGE,
+                                                                 occurred_at__gte=since, occurred_at__lt=until)
+                                     .values("person_id").annotate(low=Min("pk"), high=Max("pk")).order_by()
+                                     .values_list("person_id", "low", "high")):
+            merged[person_id] = sorted({low, high})
+        wanted = sorted(pk for ids in merged.values() for pk in ids)
+        titles: dict[int, str] = {}
+        for start in range(0, len(wanted), 1000):
+            titles.update(EvidenceItem.objects.filter(pk__in=wanted[start:start + 1000]).values_list("pk", "title"))
+        for person_id, ids in merged.items():
+            found.setdefault(person_id, []).extend((pk, titles[pk]) for pk in ids)
+        return found
 
-        appealed = self.rng.sample(reviews, min(len(reviews), max(1, round(len(reviews) / 70))))
+    def _assess(self, plan: _ReviewPlan, review: Any, evidence: list[tuple[int, str]], last: date,
+                has_next: bool) -> None:
+        """The manager's outcomes (evidence thresholds, never a share), rationales citing ``evidence`` and the
+        summary and readiness they follow from; a proposed "needs support" approved by a people partner."""
+        from brightline.people.models import Dimension
+        from brightline.reviews.models import Outcome
+
+        plan.evidence = evidence
+        refs = [f"evidence_item:{pk}" for pk, _ in evidence]
+        submitted = datetime.combine(last + timedelta(days=self.rng.randint(15, 30)), time(self.rng.randint(9, 17)),
+                                     tzinfo=UTC)
+        plan.submitted = submitted
+        for position, dimension in enumerate(Dimension.values):
+            proposed = self.rng.choices(Outcome.values, (0.15, 7, 2.2))[0] if evidence else Outcome.MEETS
+            chosen = refs[position % len(refs):][:1] + refs[(position + 1) % len(refs):][:1] if refs else []
+            chosen = list(dict.fromkeys(chosen))
+            cites = " ".join(f"[E:{ref.split(':')[1]}]" for ref in chosen)
+            text = (self.rng.choice(RATIONALE_OPENINGS[dimension][proposed]).format(x=self._thing(), cites=cites)
+                    .replace(" .", ".") + self.rng.choice(RATIONALE_CLOSINGS))
+            plan.assessments[dimension] = _Outcomes(proposed, text, chosen)
+        adverse = [d for d, a in plan.assessments.items() if a.proposed == Outcome.NEEDS_SUPPORT]
+        exceeded = sum(a.proposed == Outcome.EXCEEDS for a in plan.assessments.values())
+        readiness = ("not_assessed" if not has_next else
+                     "ready" if exceeded >= 2 and not adverse and len(evidence) >= 2 else "not_yet")
+        fill = {"name": review.person.name.split()[0], "x": self._thing(),
+                "cite": f"[E:{evidence[0][0]}]" if evidence else ""}
+        review.manager_summary = compose(self.rng, SUMMARY_OPENINGS, SUMMARY_MIDDLES, **fill)
+        review.promotion_readiness = readiness
+        review.promotion_rationale = self.rng.choice(SUMMARY_CLOSINGS[readiness]).format(**fill)
+        review.promotion_citations = refs[:2] if readiness == "ready" else []
+        review.assessment_submitted_at = submitted
+        review.acknowledged_at = (datetime.combine(last + timedelta(days=self.rng.randint(45, 55)),
+                                                   time(self.rng.randint(9, 17)), tzinfo=UTC)
+                                  if self.rng.random() < 0.85 else None)
+        if adverse:
+            review.adverse_approved_by = self.partner
+            review.adverse_approved_at = submitted - timedelta(minutes=30)
+            review.adverse_approved_dimensions = adverse
+
+    def _calibrate(self, cycle: Any, plans: list[_ReviewPlan], panel: list[Person], partners: list[Person],
+                   last: date, dimensions: list[str]) -> None:
+        """The panel, conflicts, pre-votes, calibration changes, assessments, packets and appeals of a cycle."""
+        from brightline.reviews.models import (
+            OUTCOME_SCALE,
+            CalibrationChange,
+            ConflictOfInterest,
+            DimensionAssessment,
+            Outcome,
+            PacketItem,
+            PanelMember,
+            PreVote,
+        )
+
+        calibration_starts = datetime.combine(last + timedelta(days=28), time(9), tzinfo=UTC)
+        self._append(PanelMember, (PanelMember(cycle=cycle, person=member, added_by=self.partner)
+                                   for member in panel), "calibration")
+        conflicts, votes = [], []
+        for plan in plans:
+            chain = self._chain(plan.person.pk)
+            declared = self.rng.random() < 1 / 150
+            for member in panel:
+                if member.pk == plan.person.pk or member.pk in chain:
+                    reason = (ConflictOfInterest.Reason.SELF if member.pk == plan.person.pk
+                              else ConflictOfInterest.Reason.MANAGEMENT_CHAIN)
+                    conflicts.append((plan.review.pk, member.pk, reason, "", calibration_starts))
+                else:
+                    plan.eligible.append(member)
+            if declared and len(plan.eligible) > 2:
+                member = self.rng.choice(plan.eligible)
+                plan.eligible.remove(member)
+                conflicts.append((plan.review.pk, member.pk, ConflictOfInterest.Reason.DECLARED,
+                                  self.rng.choice(CONFLICT_NOTES), calibration_starts + timedelta(hours=2)))
+            # About one outcome in twenty-five moved in calibration, always with a reason citing the packet.
+            for outcomes in plan.assessments.values():
+                if not outcomes.cited or self.rng.random() >= 0.04 or not plan.eligible:
+                    continue
+                outcomes.calibrated = (Outcome.MEETS if outcomes.proposed != Outcome.MEETS
+                                       else Outcome.EXCEEDS if self.rng.random() < 0.9 else Outcome.NEEDS_SUPPORT)
+                higher = OUTCOME_SCALE[outcomes.calibrated] > OUTCOME_SCALE[outcomes.proposed]
+                direction = ("needs_support" if outcomes.calibrated == Outcome.NEEDS_SUPPORT
+                             else "up" if higher else "down")
+                actor = self.rng.choice(plan.eligible)
+                outcomes.change = (actor, self.rng.choice(CHANGE_REASONS[direction]).format(
+                    what=self.rng.choice(CHANGE_WHATS), cite=f"[E:{outcomes.cited[0].split(':')[1]}]"))
+                outcomes.final = outcomes.calibrated
+            plan.discussed = any(o.change for o in plan.assessments.values()) or self.rng.random() < 0.03
+            if plan.discussed:
+                voted = calibration_starts + timedelta(days=self.rng.randint(1, 8), hours=self.rng.randint(0, 7))
+                for member in plan.eligible:
+                    for dimension, outcomes in plan.assessments.items():
+                        vote = (outcomes.calibrated if self.rng.random() < 0.8
+                                else self.rng.choice(Outcome.values))
+                        note = self.rng.choice(PRE_VOTE_NOTES)
+                        votes.append((plan.review.pk, member.pk, dimension, vote, note, voted))
+                        plan.votes.append((member, dimension, vote, note))
+        _ValuesWriter(ConflictOfInterest, ("review_id", "panelist_id", "reason", "note", "declared_at")).write(
+            conflicts)
+        _ValuesWriter(PreVote, ("review_id", "panelist_id", "dimension", "outcome", "note", "voted_at")).write(votes)
+        self.progress("calibration", len(conflicts) + len(votes))
+        self._appeals(plans, last)
+        self._append(DimensionAssessment, (DimensionAssessment(
+            review=plan.review, dimension=dimension, proposed_outcome=outcomes.proposed, rationale=outcomes.rationale,
+            citations=outcomes.cited, outcome=outcomes.final,
+            version=(outcomes.change is not None) + (outcomes.appeal is not None))
+            for plan in plans for dimension, outcomes in plan.assessments.items()), "reviews")
+        packets = {(plan.review.pk, ref): plan for plan in plans for outcomes in plan.assessments.values()
+                   for ref in (*outcomes.cited, *plan.review.promotion_citations)}
+        _ValuesWriter(PacketItem, ("review_id", "kind", "object_id", "included_by_id", "included_at", "via")).write(
+            [(review_id, "evidence_item", ref.split(":")[1], plan.person.manager_id,
+              plan.submitted - timedelta(hours=2), "assessment") for (review_id, ref), plan in packets.items()])
+        ids = self._ids(DimensionAssessment, "review_id", sorted(plan.review.pk for plan in plans
+                                                               if plan.discussed or plan.appeal is not None),
+                        ("review_id", "dimension"))
+        changes = []
+        for plan in plans:
+            for dimension, outcomes in plan.assessments.items():
+                key = ids.get((plan.review.pk, dimension))
+                if outcomes.change is not None:
+                    actor, reason = outcomes.change
+                    changed = calibration_starts + timedelta(days=self.rng.randint(9, 13), hours=self.rng.randint(0, 6))
+                    adverse = outcomes.calibrated == Outcome.NEEDS_SUPPORT
+                    approver = next((p for p in partners if p.pk != actor.pk), None) if adverse else None
+                    if adverse and approver is None:
+                        approver = next(p for p in plan.eligible if p.pk != actor.pk) if len(plan.eligible) > 1 \
+                            else self.partner
+                    outcomes.changed_at, outcomes.approver = changed, approver
+                    changes.append((key, actor.pk, changed, outcomes.proposed, outcomes.calibrated, reason,
+                                    outcomes.cited[:1], CalibrationChange.Status.APPLIED,
+                                    CalibrationChange.Source.CALIBRATION, approver.pk if approver else None,
+                                    changed + timedelta(hours=2) if approver else None, 0))
+                if outcomes.appeal is not None:
+                    reviewer, reason, decided = outcomes.appeal
+                    changes.append((key, reviewer.pk, decided, outcomes.calibrated, outcomes.final, reason,
+                                    outcomes.cited[:1], CalibrationChange.Status.APPLIED,
+                                    CalibrationChange.Source.APPEAL, None, None, int(outcomes.change is not None)))
+        _ValuesWriter(CalibrationChange, ("assessment_id", "actor_id", "changed_at", "from_outcome", "to_outcome",
+                                          "reason", "citations", "status", "source", "approved_by_id", "approved_at",
+                                          "seen_version")).write(changes)
+        self.progress("calibration", len(changes))
+
+    def _appeals(self, plans: list[_ReviewPlan], last: date) -> None:
+        """About one review in seventy appealed after its release, decided by a director or people partner
+        outside the person's chain: a third raise one outcome a step (never lower one), the rest uphold it,
+        and some of those are taken one step further and upheld again."""
+        from brightline.reviews.models import Appeal, Outcome
+
+        reviewers = [p for p in self.people if p.level is not None and p.level.code == "M3"] or [self.partner]
+        appealed = self.rng.sample(plans, min(len(plans), max(1, round(len(plans) / 70))))
         filed = datetime.combine(last + timedelta(days=52), time(11), tzinfo=UTC)
         appeals = []
-        for review in appealed:
-            chain = self._chain(review.person_id)
+        for position, plan in enumerate(appealed):
+            chain = self._chain(plan.person.pk)
             reviewer = next((p for p in self.rng.sample(reviewers, min(5, len(reviewers))) if p.pk not in chain),
                             self.partner)
-            further = self.rng.random() < 0.15
             decided = filed + timedelta(days=self.rng.randint(5, 25))
-            appeal = Appeal(review=review, reviewer=reviewer, due_on=(filed + timedelta(days=30)).date(),
-                            context="The assessment leaves out the migration I led in the second quarter; the "
-                                    "evidence is attached to my self review.",
+            fill = {"x": self._thing()}
+            raisable = [d for d, o in plan.assessments.items()
+                        if o.final != Outcome.EXCEEDS and o.change is None and o.cited]
+            changed = bool(raisable) and position % 3 == 0
+            further = not changed and self.rng.random() < 0.2
+            reason = self.rng.choice(APPEAL_UPHELD).format(**fill)
+            if changed:
+                outcomes = plan.assessments[self.rng.choice(raisable)]
+                outcomes.final = Outcome.MEETS if outcomes.final == Outcome.NEEDS_SUPPORT else Outcome.EXCEEDS
+                reason = self.rng.choice(APPEAL_CHANGED).format(cite=f"[E:{outcomes.cited[0].split(':')[1]}]", **fill)
+                outcomes.appeal = (reviewer, reason, decided)
+            plan.appeal = reviewer
+            appeal = Appeal(review=plan.review, reviewer=reviewer, due_on=(filed + timedelta(days=30)).date(),
+                            context=self.rng.choice(APPEAL_CONTEXTS).format(**fill),
                             status=Appeal.Status.CLOSED if further else Appeal.Status.DECIDED,
-                            decision=Appeal.Decision.UPHELD,
-                            decision_reason="Re-read against the cited evidence and the level's written criteria.",
-                            decided_at=decided)
+                            decision=Appeal.Decision.CHANGED if changed else Appeal.Decision.UPHELD,
+                            decision_reason=reason, decided_at=decided)
             if further:
                 appeal.escalation_reason = "The second reading did not look at the design documents."
                 appeal.escalated_at = decided + timedelta(days=3)
                 appeal.escalation_due_on = (decided + timedelta(days=33)).date()
-                appeal.escalation_reviewer = self.partner
+                appeal.escalation_reviewer = self.partner if reviewer != self.partner else reviewers[0]
                 appeal.escalation_decision = Appeal.Decision.UPHELD
                 appeal.escalation_decision_reason = "The design documents were read; the outcome stands."
                 appeal.escalation_decided_at = decided + timedelta(days=20)
@@ -920,6 +1210,62 @@ class _LargeBuilder:
             appeal.filed_at = filed  # written with the time of the run; its history is older
         Appeal.objects.bulk_update(appeals, ["filed_at"], batch_size=1000)
         self.appeals += appeals
+
+    def _memos(self, plans: list[_ReviewPlan], last: date) -> None:
+        """A decision memo for every review of a finished cycle, as ``build_memo_sections`` writes it from the
+        record at the decision-memo phase (before any appeal), naming the manager's manager as finally
+        accountable (a people partner for those without one, the chief executive for the partners)."""
+        from brightline.people.models import Dimension
+        from brightline.reviews.models import DecisionMemo
+        from brightline.templatetags.brightline_labels import citation
+
+        people = {person.pk: person for person in self.people}
+        partners = [p for p in self.people if p.access_role == AccessRole.PEOPLE_PARTNER]
+        teams = {team.pk: team for team in self.teams}
+        labels = dict(Dimension.choices)
+        rows = []
+        for plan in plans:
+            review = plan.review
+            manager = people.get(review.manager_id)
+            above = people.get(manager.manager_id) if manager and manager.manager_id else None
+            # Otherwise a people partner (another one for a people partner's own review), or the chief executive.
+            accountable = next(p for p in (above, *partners, self.plan[0].person)
+                               if p is not None and p.pk != review.person_id)
+            titles = dict(plan.evidence)
+            cited = sorted({ref for outcomes in plan.assessments.values() for ref in outcomes.cited})
+            final = {dimension: outcomes.calibrated for dimension, outcomes in plan.assessments.items()}
+            team = teams.get(review.team_id)
+            generated = datetime.combine(last + timedelta(days=self.rng.randint(43, 46)),
+                                         time(self.rng.randint(9, 17)), tzinfo=UTC)
+            sections = {
+                "outcomes": [{"dimension": dimension, "label": labels[dimension],
+                              "proposed": outcomes.proposed, "final": outcomes.calibrated,
+                              "rationale": outcomes.rationale, "citations": outcomes.cited}
+                             for dimension, outcomes in sorted(plan.assessments.items())],
+                "main_signals": [f"{citation(ref)}: {titles.get(int(ref.split(':')[1]), '')[:120]}" for ref in cited],
+                "context": {"level": plan.person.level.code if plan.person.level else "",
+                            "team": team.name if team else "", "team_mission": team.mission if team else "",
+                            "workload_class": "", "self_review": review.self_review_context},
+                "manager_interpretation": {"manager": manager.name if manager else "",
+                                           "summary": review.manager_summary, "cross_functional_impact": "",
+                                           "scope_growth": "", "promotion_readiness": review.promotion_readiness,
+                                           "promotion_rationale": review.promotion_rationale},
+                "calibration_changes": [{"dimension": dimension, "from": o.proposed, "to": o.calibrated,
+                                         "by": o.change[0].name, "at": o.changed_at.isoformat(), "reason": o.change[1],
+                                         "citations": o.cited[:1], "status": "applied", "source": "calibration",
+                                         "approved_by": o.approver.name if o.approver else None}
+                                        for dimension, o in sorted(plan.assessments.items()) if o.change is not None
+                                        and o.changed_at is not None],
+                "dissent": [{"panelist": member.name, "dimension": dimension, "pre_vote": vote,
+                             "final": final[dimension], "note": note}
+                            for member, dimension, vote, note in plan.votes if vote != final[dimension]],
+                "ai_disagreements": [],
+                "accountable": accountable.name,
+            }
+            rows.append((review.pk, sections, accountable.pk, self.partner.pk, generated))
+        _ValuesWriter(DecisionMemo, ("review_id", "sections", "accountable_id", "generated_by_id",
+                                     "generated_at")).write(rows)
+        self.progress("decision memos", len(rows))
 
     def _chain(self, person_id: int) -> set[int]:
         """The ids of ``person_id``'s management chain, the person included (as stored after the people are in)."""
@@ -937,6 +1283,173 @@ class _LargeBuilder:
                     *key, "pk"):
                 found[tuple(row[:-1])] = row[-1]
         return found
+
+    # -- evidence written up by hand, and the growth space -----------------------------------------------------
+    def _written_evidence(self) -> None:
+        """Most people wrote up one or two things a half by hand (a design, a debrief, review notes, a runbook),
+        each saying what changed, with the numbers before and after: what managers cite and drafts quote."""
+        from brightline.evidence.models import EvidenceItem
+
+        rows = []
+        for person in self.people:
+            if person.manager_id is None:
+                continue
+            for period, first, last in self._halves():
+                begin = max(first, person.start_date or first)
+                end = min(last, self.today - timedelta(days=1))
+                for number, share in enumerate((0.55, 0.25)):
+                    if begin >= end or self.rng.random() >= share:
+                        continue
+                    kind, title, summary, metric = self.rng.choice(WRITTEN_EVIDENCE)
+                    low, high = METRIC_RANGES.get(metric, (6, 90))
+                    before = self.rng.randint(low, high)
+                    after = (self.rng.randint(40, 200) if metric == "p95_ms" else before * 2
+                             if metric == "requests_per_second" else self.rng.randint(1, max(1, before // 3)))
+                    fill = {"x": self._thing(), "a": str(before), "b": str(after), "n": str(self.rng.randint(2, 6))}
+                    occurred = datetime.combine(begin + timedelta(days=self.rng.randint(0, (end - begin).days)),
+                                                time(self.rng.randint(9, 17), self.rng.randrange(60)), tzinfo=UTC)
+                    rows.append((kind, title.format(**fill), summary.format(**fill), occurred, person.pk,
+                                 person.team_id, self.service_of_team.get(person.team_id or 0, ""), "manual",
+                                 f"written-{person.pk}-{period}-{number}",
+                                 {f"{metric}_before": before, f"{metric}_after": after} if metric else {},
+                                 occurred + timedelta(hours=self.rng.randint(1, 30))))
+        _ValuesWriter(EvidenceItem, ("kind", "title", "summary", "occurred_at", "person_id", "team_id", "service",
+                                     "source", "source_ref", "metrics", "created_at")).write(rows)
+        self.progress("written evidence", len(rows))
+        self.written = [(person_id, pk, occurred, title) for pk, person_id, occurred, title in
+                        EvidenceItem.objects.filter(source="manual", source_ref__startswith="written-")
+                        .values_list("pk", "person_id", "occurred_at", "title").order_by("pk")]
+
+    def _growth(self) -> None:
+        """Training, one-to-one notes, checkpoints and drafted impact statements: see each part."""
+        self._training()
+        self._one_on_ones()
+        self._checkpoints()
+        self._impact_drafts()
+
+    def _training(self) -> None:
+        """Everyone who assesses someone passed the manager readiness module in the weeks before their first
+        cycle; about one in six failed a first attempt and passed a few days later."""
+        from brightline.feedback import training
+        from brightline.feedback.models import TrainingAttempt
+
+        first_cycle = self._halves()[-3][2]
+        assessors = sorted({person.manager_id for person in self.people if person.manager_id is not None})
+        correct = {question.key: question.correct for question in training.QUESTIONS}
+        rows = []
+        for manager_id in assessors:
+            passed = datetime.combine(first_cycle - timedelta(days=self.rng.randint(5, 40)),
+                                      time(self.rng.randint(9, 17), self.rng.randrange(60)), tzinfo=UTC)
+            if self.rng.random() < 1 / 6:
+                wrong = self.rng.sample(training.QUESTIONS, len(training.QUESTIONS) - training.PASS_MARK + 1)
+                answers = {**correct, **{q.key: next(key for key, _ in q.options if key != q.correct) for q in wrong}}
+                rows.append((manager_id, training.MODULE_VERSION, len(training.QUESTIONS) - len(wrong),
+                             len(training.QUESTIONS), False, answers, passed - timedelta(days=self.rng.randint(2, 6))))
+            rows.append((manager_id, training.MODULE_VERSION, len(training.QUESTIONS), len(training.QUESTIONS), True,
+                         correct, passed))
+        _ValuesWriter(TrainingAttempt, ("person_id", "module_version", "score", "out_of", "passed", "answers",
+                                        "created_at")).write(rows)
+        self.progress("training", len(rows))
+
+    def _one_on_ones(self) -> None:
+        """Seven pairs in ten keep notes of their one-to-ones, every two to four weeks over the last half year,
+        mostly written by the manager; private to the two of them."""
+        from brightline.feedback.models import OneOnOneNote
+
+        rows = []
+        since = self.today - timedelta(days=182)
+        for person in self.people:
+            if person.manager_id is None or self.rng.random() >= 0.7:
+                continue
+            first = person.name.split()[0]
+            held = max(since, person.start_date or since) + timedelta(days=self.rng.randint(0, 14))
+            while held < self.today:
+                body = compose(self.rng, NOTE_OPENINGS, NOTE_MIDDLES, NOTE_CLOSINGS, first=first, x=self._thing())
+                author = person.pk if self.rng.random() < 0.2 else person.manager_id
+                rows.append((person.pk, person.manager_id, author, held, body,
+                             datetime.combine(held, time(self.rng.randint(10, 17), self.rng.randrange(60)),
+                                              tzinfo=UTC)))
+                held += timedelta(days=self.rng.choice((14, 14, 21, 28)))
+        _ValuesWriter(OneOnOneNote, ("person_id", "manager_id", "author_id", "held_on", "body", "created_at")).write(
+            rows)
+        self.progress("one-to-one notes", len(rows))
+
+    def _checkpoints(self) -> None:
+        """Half the engineers' managers record a quarterly checkpoint with them over the last year (wins, misses,
+        impact, next steps), citing what the person wrote up in the quarter when there is something."""
+        from brightline.feedback.models import Checkpoint
+
+        written: dict[int, list[tuple[int, datetime]]] = {}
+        for person_id, pk, occurred, _title in self.written:
+            written.setdefault(person_id, []).append((pk, occurred))
+        rows = []
+        quarters = [self.today - timedelta(days=91 * ago) for ago in range(4, 0, -1)]
+        for person in self.engineers:
+            if self.rng.random() >= 0.5:
+                continue
+            for end in quarters:
+                start = end - timedelta(days=91)
+                if person.start_date and person.start_date > start:
+                    continue
+                items = [pk for pk, occurred in written.get(person.pk, []) if start <= occurred.date() < end]
+                fill = {"x": self._thing(), "cite": f"[E:{items[-1]}]" if items else ""}
+                label = f"Q{(end.month - 1) // 3 + 1} {end.year}"
+                held = end - timedelta(days=self.rng.randint(0, 10))
+                rows.append((person.pk, person.manager_id, person.manager_id, "quarterly", label, held,
+                             compose(self.rng, CHECKPOINT_WINS, **fill).replace(" .", "."),
+                             compose(self.rng, CHECKPOINT_MISSES, **fill),
+                             compose(self.rng, CHECKPOINT_IMPACTS, **fill),
+                             compose(self.rng, CHECKPOINT_NEXT, **fill),
+                             datetime.combine(held, time(self.rng.randint(14, 17)), tzinfo=UTC)))
+        _ValuesWriter(Checkpoint, ("person_id", "manager_id", "author_id", "cadence", "label", "held_on", "wins",
+                                   "misses", "impact", "next_steps", "created_at")).write(rows)
+        self.progress("checkpoints", len(rows))
+
+    def _impact_drafts(self) -> None:
+        """About one engineer in eight with something written up in the last quarter asked for impact statements
+        drafted from it, by the product's own offline drafter and validator (every sentence cites an item and
+        copies only its numbers); half are still drafts, a third approved as drafted, the rest discarded."""
+        from brightline.core.narrative import draft_impact_statements, render_evidence_text
+        from brightline.evidence.models import EvidenceItem
+        from brightline.feedback.models import ImpactDraft
+        from brightline.feedback.services import TEMPLATE_GENERATOR, to_core_evidence, validated_sentences
+
+        window_start = self.today - timedelta(days=91)
+        since = datetime.combine(window_start, time(0), tzinfo=UTC)
+        recent = {person_id for person_id, _pk, occurred, _title in self.written if occurred >= since}
+        asked = [person for person in self.engineers if person.pk in recent and self.rng.random() < 1 / 8]
+        items: dict[int, list[Any]] = {}
+        for item in (EvidenceItem.objects.filter(person_id__in=[p.pk for p in asked], occurred_at__gte=since,
+                                                 source="manual").order_by("occurred_at", "pk")):
+            items.setdefault(item.person_id, []).append(item)  # type: ignore[arg-type]
+        drafts, used = [], []
+        for person in asked:
+            core = [to_core_evidence(item) for item in items.get(person.pk, [])]
+            sentences = validated_sentences(draft_impact_statements(core, person_name=person.name),
+                                             {c.evidence_id: render_evidence_text(c) for c in core})
+            if not sentences:
+                continue
+            draw = self.rng.random()
+            status = (ImpactDraft.Status.DRAFT if draw < 0.5 else ImpactDraft.Status.APPROVED if draw < 0.85
+                      else ImpactDraft.Status.DISCARDED)
+            created = datetime.combine(self.today - timedelta(days=self.rng.randint(1, 30)),
+                                       time(self.rng.randint(9, 17)), tzinfo=UTC)
+            approved = status == ImpactDraft.Status.APPROVED
+            text = "\n".join(s["text"] for s in sentences if s["status"] == "accepted")
+            drafts.append(ImpactDraft(person=person, window_start=window_start, window_end=self.today,
+                                      generator=TEMPLATE_GENERATOR, sentences=sentences, requested_by=person,
+                                      status=status, approved_text=text if approved else "",
+                                      approved_by=person.manager if approved else None,
+                                      approved_at=created + timedelta(days=2) if approved else None))
+            used.append((created, [item.pk for item in items[person.pk]]))
+        drafts = self._write(ImpactDraft, drafts, "impact drafts")
+        for draft, (created, _ids) in zip(drafts, used, strict=True):
+            draft.created_at = created  # written with the time of the run; its history is older
+        ImpactDraft.objects.bulk_update(drafts, ["created_at"], batch_size=1000)
+        through = ImpactDraft.evidence.through
+        self._append(through, (through(impactdraft_id=draft.pk, evidenceitem_id=pk)
+                               for draft, (_created, ids) in zip(drafts, used, strict=True) for pk in ids),
+                     "impact drafts")
 
     # -- fairness inputs and time off ------------------------------------------------------------------
     def _fairness(self) -> None:
@@ -1205,10 +1718,11 @@ class _LargeBuilder:
                                  if code.startswith("IC") and code != "IC1"), "promotions")
 
     def _case_appeals(self, decided: list[Any]) -> None:
-        """About one "not yet" in eight appealed ten days after the decision and upheld by a second reviewer
-        outside the person's chain, a few of them taken one step further (a decision changed to promoted would
-        also move the person's level)."""
-        from brightline.promotions.models import CaseAppeal, CaseDecision
+        """About one "not yet" in eight appealed ten days after the decision, to a second reviewer outside the
+        person's chain: about a quarter changed to a promotion (the memo says so, as the service writes it), the
+        rest upheld, a few of those taken one step further. Everyone promoted, by the panel or on appeal, is now
+        at the level the case was for."""
+        from brightline.promotions.models import CaseAppeal, CaseDecision, PromotionCase
 
         appeals, filed = [], []
         for case in decided:
@@ -1223,7 +1737,19 @@ class _LargeBuilder:
                                 status=CaseAppeal.Status.DECIDED, decision=CaseAppeal.Decision.UPHELD,
                                 decision_reason="The design reviews are cited; they cover one quarter, as the panel "
                                                 "said.", decided_at=moment + timedelta(days=self.rng.randint(5, 25)))
-            if self.rng.random() < 0.2:
+            if self.rng.random() < 0.25:
+                appeal.decision = CaseAppeal.Decision.CHANGED
+                appeal.decision_reason = self.rng.choice((
+                    "The design reviews for the other teams cover two quarters, not one; with them the case meets "
+                    "every expectation of the next level.",
+                    "The panel read the mentoring evidence as one quarter; the cited items span three.",
+                    "The incident reviews the person led are next-level scope, and the panel did not weigh them."))
+                case.memo = {**case.memo, "appeal": {"reviewer": reviewer.name, "decision": appeal.decision,
+                                                     "reason": appeal.decision_reason, "from": case.decision,
+                                                     "stage": "second_review"}}
+                case.decision = CaseDecision.PROMOTED
+                case.version += 1
+            elif self.rng.random() < 0.2:
                 appeal.status = CaseAppeal.Status.CLOSED
                 appeal.escalation_reason = "The second reviewer read the reviews but not their outcomes."
                 appeal.escalated_at = appeal.decided_at + timedelta(days=2)
@@ -1238,6 +1764,17 @@ class _LargeBuilder:
         for appeal, moment in zip(appeals, filed, strict=True):
             appeal.filed_at = moment  # written with the time of the run; its history is older
         CaseAppeal.objects.bulk_update(appeals, ["filed_at"], batch_size=1000)
+        changed = [appeal.case for appeal in appeals if appeal.decision == CaseAppeal.Decision.CHANGED]
+        PromotionCase.objects.bulk_update(changed, ["decision", "memo", "version"], batch_size=500)
+        promoted = {case.person_id: case for case in decided if case.decision == CaseDecision.PROMOTED}
+        people = [person for person in self.people if person.pk in promoted]
+        for person in people:
+            person.level = promoted[person.pk].to_level
+        Person.objects.bulk_update(people, ["level"], batch_size=1000)
+        log_actions((("people.person.level_changed", person, {
+            "level": {"from": promoted[person.pk].from_level.code, "to": promoted[person.pk].to_level.code},
+            "promotion_case": promoted[person.pk].pk, "source": "demo"}) for person in people),
+            None, actor_label="demo")
 
     def _notifications(self) -> None:
         """Most people keep the daily digest (no row); some chose right-away e-mails or a weekly digest, among

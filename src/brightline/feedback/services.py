@@ -809,7 +809,8 @@ def evidence_in_window(person: Person, start: date, end: date) -> list[EvidenceI
                 .order_by("occurred_at", "id"))
 
 
-def _validated_sentences(sentences: Iterable[str], evidence_texts: dict[str, str]) -> list[dict[str, Any]]:
+def validated_sentences(sentences: Iterable[str], evidence_texts: dict[str, str]) -> list[dict[str, Any]]:
+    """Each sentence as a draft stores it: its text, the ids it cites, accepted or rejected and why."""
     checked = []
     for sentence in sentences:
         sentence = sentence.strip().lstrip("-*• ").strip()
@@ -856,7 +857,7 @@ def generate_impact_draft(*, person: Person, window_start: date, window_end: dat
         # Any item that states an outcome is drafted; the rest are listed as context on the draft.
         sentences = list(draft_impact_statements(core_items, person_name=person.name))
         generator = TEMPLATE_GENERATOR
-    checked = _validated_sentences(sentences, evidence_texts)
+    checked = validated_sentences(sentences, evidence_texts)
     with transaction.atomic():
         draft = ImpactDraft.objects.create(person=person, window_start=window_start, window_end=window_end,
                                            generator=generator, sentences=checked, requested_by=requested_by)
@@ -878,7 +879,7 @@ def _evidence_texts_for(person: Person) -> dict[str, str]:
 
 def check_draft_text(person: Person, text: str) -> list[dict[str, Any]]:
     """Validate edited draft text against all of the person's evidence; sentence by sentence."""
-    return _validated_sentences([span.text for span in split_sentences(text)], _evidence_texts_for(person))
+    return validated_sentences([span.text for span in split_sentences(text)], _evidence_texts_for(person))
 
 
 def _require_open_draft(actor: Person, draft: ImpactDraft) -> None:
