@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
@@ -63,6 +64,10 @@ class Prompt:
     text: str
     action: str
     url: str
+    # Which prompt of its person or team this is, and what made it appear (see ``dashboards.models``): a decision
+    # to mark it done or not now covers these facts, and the prompt comes back when one is true that was not then.
+    key: str = ""
+    facts: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -131,6 +136,7 @@ class TeamGlance:
     team_prompts: list[tuple[Team, Prompt]] = field(default_factory=list)
     anomalies: list[Anomaly] = field(default_factory=list)
     reliability: list[TeamReliability] = field(default_factory=list)
+    set_aside: int = 0  # prompts the viewer marked done or not now, whose facts have not changed since
 
     @property
     def people_with_prompts(self) -> list[ReportRow]:
@@ -266,6 +272,14 @@ def teams_health(teams: list[Team], *, start: datetime, end: datetime) -> dict[i
             for team in teams}
 
 
+def reached(name: str, value: float | None, steps: tuple[float, ...]) -> frozenset[str]:
+    """The thresholds ``value`` has reached, as facts ("outside_hours>=0.2"): a prompt marked at one shade comes
+    back at a darker one, never at the same or a lighter one."""
+    if value is None:
+        return frozenset()
+    return frozenset(f"{name}>={step:g}" for step in steps if value >= step)
+
+
 def _and(words: list[str], conjunction: str = "and") -> str:
     return words[0] if len(words) == 1 else ", ".join(words[:-1]) + f" {conjunction} " + words[-1]
 
@@ -284,13 +298,15 @@ def missing_evidence_prompts(viewer: Person, first: str, found: list[Signal], si
         prompts.append(Prompt(
             f"Evidence is thin: nothing shows {_and(labels, 'or')} between {start:%-d %b %Y} and {end:%-d %b %Y} "
             f"(no item of a related kind, and no accomplishment about {'it' if len(labels) == 1 else 'them'} that "
-            "cites evidence).", "Ask for the missing evidence or record it together", signals_url))
+            "cites evidence).", "Ask for the missing evidence or record it together", signals_url, key="thin_evidence",
+            facts=frozenset(f"dimension:{s.detail.get('dimension') or s.detail.get('label')}" for s in gaps)))
     theirs = [s for s in packet if s.detail["packet"].get("written_by") != "manager"]
     yours = [s for s in packet if s.detail["packet"].get("written_by") == "manager" and s.owner_id == viewer.pk]
     others = [s for s in packet if s not in theirs and s not in yours]
-    for group, action, url, own in ((theirs, f"Ask {first} to cite the items behind it", signals_url, False),
-                                    (yours, "Cite the evidence in your draft", review_url, True),
-                                    (others, "Ask for the missing evidence", signals_url, False)):
+    for key, group, action, url, own in (
+            ("packet_theirs", theirs, f"Ask {first} to cite the items behind it", signals_url, False),
+            ("packet_yours", yours, "Cite the evidence in your draft", review_url, True),
+            ("packet_others", others, "Ask for the missing evidence", signals_url, False)):
         if not group:
             continue
         labels = [str(s.detail.get("label") or "") for s in group]
@@ -298,7 +314,8 @@ def missing_evidence_prompts(viewer: Person, first: str, found: list[Signal], si
             labels = [label.replace("the manager's ", "your ", 1) for label in labels]
         name = str(group[0].detail["packet"].get("name") or "review")
         prompts.append(Prompt(f"Evidence is thin: in the {name} packet, {_and(labels)} "
-                              f"cite{'s' if len(labels) == 1 else ''} no evidence.", action, url))
+                              f"cite{'s' if len(labels) == 1 else ''} no evidence.", action, url, key=key,
+                              facts=frozenset(f"{name}: {label}" for label in labels)))
     return prompts
 
 
@@ -349,12 +366,14 @@ def team_at_a_glance(viewer: Person, *, now: datetime | None = None) -> TeamGlan
             row.prompts.append(Prompt(
                 f"{_percent(outside)} of {first}'s recorded work falls outside their own working hours"
                 + (f" (the team: {_percent(team_share)})." if team_share is not None else "."),
-                "Ask how the workload feels and what could move into working hours", growth))
+                "Ask how the workload feels and what could move into working hours", growth, key="outside_hours",
+                facts=reached("outside_hours", outside, OUTSIDE_HOURS_STEPS)))
         if pages and report.pk not in hard_to_see:
             row.prompts.append(Prompt(
                 f"{first} answered {pages} page{'s' if pages != 1 else ''} and has no incident debrief, design "
                 "review or code review recorded: this work is easy to miss.",
-                "Suggest recording an incident debrief so it can be cited", growth))
+                "Suggest recording an incident debrief so it can be cited", growth, key="on_call_uncited",
+                facts=reached("pages", pages, PAGES_OUTSIDE_STEPS)))
         person_signals = signals.get(report.pk, [])
         review = open_reviews.get(report.pk)
         row.prompts += missing_evidence_prompts(
@@ -363,7 +382,8 @@ def team_at_a_glance(viewer: Person, *, now: datetime | None = None) -> TeamGlan
         for signal in person_signals:
             if signal.kind != SignalKind.MISSING_EVIDENCE:
                 row.prompts.append(Prompt(f"{signal.get_kind_display()} you accepted: {signal.statement}",
-                                          "Bring it to your next one-to-one", signals_url))
+                                          "Bring it to your next one-to-one", signals_url, key=f"signal:{signal.pk}",
+                                          facts=frozenset({f"signal:{signal.pk}"})))
         if review is not None:
             row.review = review
             row.review_status = _review_status(review)
@@ -387,7 +407,10 @@ def team_at_a_glance(viewer: Person, *, now: datetime | None = None) -> TeamGlan
                 f"{_percent(summary.outside_hours_share)} of the work recorded in {team.name} falls outside people's "
                 "own working hours: a pattern for the whole team, not one person.",
                 "Look at the team's health and raise it at the next retrospective",
-                reverse("evidence:team-health", kwargs={"slug": team.slug}))))
+                reverse("evidence:team-health", kwargs={"slug": team.slug}), key="team_outside_hours",
+                facts=reached("outside_hours", summary.outside_hours_share, OUTSIDE_HOURS_STEPS))))
+
+    set_aside = _set_aside_decided(viewer, rows, team_prompts)
 
     cycles = []
     by_cycle: dict[int, list[Review]] = {}
@@ -402,7 +425,77 @@ def team_at_a_glance(viewer: Person, *, now: datetime | None = None) -> TeamGlan
             acknowledged=sum(1 for r in reviews if r.acknowledged_at),
             url=reverse("reviews:cycle", kwargs={"cycle_id": cycle.pk}) if access.can_run_cycles(viewer) else None))
     return TeamGlance(rows=rows, cycles=cycles, start=start, end=end, teams=teams, team_prompts=team_prompts,
-                      anomalies=team_anomalies(viewer, teams), reliability=teams_reliability(teams))
+                      anomalies=team_anomalies(viewer, teams), reliability=teams_reliability(teams),
+                      set_aside=set_aside)
+
+
+def _set_aside_decided(viewer: Person, rows: list[ReportRow], team_prompts: list[tuple[Team, Prompt]]) -> int:
+    """Take off the list every prompt the viewer marked done or not now whose facts are all covered by that
+    decision (one query); returns how many were taken off. A prompt with a fact the decision did not cover stays."""
+    from brightline.dashboards.models import CoachingPromptDecision
+
+    person_ids = [row.person.pk for row in rows if row.prompts]
+    team_ids = [team.pk for team, _prompt in team_prompts]
+    if not person_ids and not team_ids:
+        return 0
+    covered: dict[tuple[str, int, str], list[set[str]]] = {}
+    for person_id, team_id, key, facts in (
+            CoachingPromptDecision.objects.filter(manager=viewer)
+            .filter(Q(person_id__in=person_ids) | Q(person__isnull=True, team_id__in=team_ids))
+            .values_list("person_id", "team_id", "prompt", "facts")):
+        subject = ("person", person_id) if person_id is not None else ("team", team_id)
+        covered.setdefault((*subject, key), []).append(set(facts or []))
+
+    def is_open(subject: tuple[str, int], prompt: Prompt) -> bool:
+        return not any(prompt.facts <= facts for facts in covered.get((*subject, prompt.key), []))
+
+    before = sum(len(row.prompts) for row in rows) + len(team_prompts)
+    for row in rows:
+        row.prompts = [prompt for prompt in row.prompts if is_open(("person", row.person.pk), prompt)]
+    team_prompts[:] = [(team, prompt) for team, prompt in team_prompts if is_open(("team", team.pk), prompt)]
+    return before - sum(len(row.prompts) for row in rows) - len(team_prompts)
+
+
+class PromptGone(Exception):
+    """The prompt to mark is not on the viewer's list (already marked, its condition gone, or not theirs)."""
+
+
+def decide_prompt(viewer: Person, *, key: str, outcome: str, person_id: int | None = None,
+                  team_id: int | None = None) -> tuple[TeamGlance, Prompt]:
+    """Mark one prompt of the viewer's list done or not now, with who and when, in the audit trail too. The prompt
+    is found on the list as the viewer's page would show it now, so only a prompt the viewer sees can be marked,
+    and the facts recorded are the server's, never the form's. Returns the list without it, and the prompt."""
+    from brightline.audit.services import log_action
+    from brightline.dashboards.models import CoachingPromptDecision
+
+    if outcome not in CoachingPromptDecision.Outcome.values:
+        raise PromptGone("Choose done or not now.")
+    glance = team_at_a_glance(viewer)
+    found: Prompt | None = None
+    if person_id is not None:
+        for row in glance.rows:
+            if row.person.pk == person_id:
+                found = next((prompt for prompt in row.prompts if prompt.key == key), None)
+                if found is not None:
+                    row.prompts.remove(found)
+    elif team_id is not None:
+        for index, (team, prompt) in enumerate(glance.team_prompts):
+            if team.pk == team_id and prompt.key == key:
+                found = prompt
+                del glance.team_prompts[index]
+                break
+    if found is None:
+        raise PromptGone("That prompt is no longer on your list: it was marked already, or what raised it has "
+                         "changed.")
+    with transaction.atomic():
+        decision = CoachingPromptDecision.objects.create(
+            manager=viewer, person_id=person_id, team_id=None if person_id is not None else team_id, prompt=key,
+            facts=sorted(found.facts), outcome=outcome)
+        log_action("dashboards.coaching_prompt.decided", viewer, decision,
+                   {"prompt": key, "outcome": outcome, "facts": sorted(found.facts),
+                    **({"team": team_id} if person_id is None else {})})
+    glance.set_aside += 1
+    return glance, found
 
 
 def _break_next_step(signal: Signal, *, yours: bool) -> str:
