@@ -42,8 +42,9 @@ HARD_TO_SEE_KINDS = (EvidenceItem.Kind.INCIDENT_DEBRIEF, EvidenceItem.Kind.DESIG
                      EvidenceItem.Kind.DESIGN_DOC, EvidenceItem.Kind.CODE_REVIEW)
 # Work that keeps others going and rarely shows in delivery figures: named on the page (the latest item of each
 # kind), never counted, so that it is recognised in check-ins and reviews.
-EASY_TO_MISS_KINDS = (EvidenceItem.Kind.INCIDENT_HANDLED, *HARD_TO_SEE_KINDS)
-EASY_TO_MISS_SHOWN = 3
+# Pairing (a co-author of someone else's change, from its ``Co-authored-by:`` line) is how mentoring shows in git.
+EASY_TO_MISS_KINDS = (EvidenceItem.Kind.INCIDENT_HANDLED, *HARD_TO_SEE_KINDS, EvidenceItem.Kind.PAIRING)
+EASY_TO_MISS_SHOWN = 4
 
 
 def shade(value: float | None, steps: tuple[float, float, float]) -> int:
