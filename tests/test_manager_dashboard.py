@@ -115,7 +115,8 @@ def test_a_report_record_links_to_everything_the_manager_may_see(personas, pages
     client = client_for(personas.mo)
     html = client.get(f"/people/{personas.erin.pk}/").content.decode()
     section = html[html.index("What you may open about"):]
-    links = re.findall(r'<li><a href="([^"]+)">([^<]+)</a></li>', section)
+    links = re.findall(r'<li><a href="([^"]+)">([^<]+)</a>', section)
+    assert '<a href="/growth/' in section and "— accomplishments, feedback received" in section  # what each holds
     labels = [label for _url, label in links]
     assert "Growth page" in labels and "AI signals" in labels and "Team health of Payments" in labels
     assert all(client.get(url).status_code == 200 for url, _label in links)
@@ -229,7 +230,7 @@ def test_each_change_in_a_delivery_trend_has_its_owner_and_a_next_step(personas,
     accepted = team_at_a_glance(personas.mo).anomalies[1]
     assert accepted.next_step.startswith("Accepted by Mo Manager: agree a follow-up with the team")
     html = client_for(personas.mo).get("/team/").content.decode()
-    section = html[html.index('id="reliability-h"'):html.index('id="prompts-h"')]
+    section = html[html.index('id="reliability-h"'):html.index('id="unseen-h"')]
     assert "for the worse" in section and "Follows it up: You." in section and f"#signal-{worse.pk}" in section
     # The manager's home names them too, with who follows each up, and links to them.
     home = client_for(personas.mo).get("/").content.decode()
@@ -306,8 +307,8 @@ def test_missing_evidence_becomes_a_few_prompts_each_with_the_step_of_whoever_ca
              missing({"label": "the manager's summary", "packet": packet}, personas.mo)]
     prompts = missing_evidence_prompts(personas.mo, "Erin", found, "/signals/", "/review/")
     assert [(prompt.text, prompt.action, prompt.url) for prompt in prompts] == [
-        ("Evidence is thin: nothing shows delivery results or leadership between 8 Jun 2026 and 7 Dec 2026 (no item "
-         "of a related kind, and no accomplishment about them that cites evidence).",
+        ("Evidence is thin: nothing shows delivery results or leadership between 8 Jun 2026 and 7 Dec 2026 (nothing "
+         "recorded speaks to them, and no accomplishment about them cites evidence).",
          "Ask for the missing evidence or record it together", "/signals/"),
         ("Evidence is thin: in the 2026 H2 review packet, the self review cites no evidence.",
          "Ask Erin to cite the items behind it", "/signals/"),

@@ -20,8 +20,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from brightline import access
-from brightline.audit.services import record_reads
+from brightline.audit.services import log_action, record_reads
 from brightline.core.delivery import WorkSchedule
+from brightline.dashboards.models import CoachingPromptDecision
 from brightline.evidence.metrics import HealthReport, default_window, summarise_health
 from brightline.evidence.models import EvidenceItem
 from brightline.goals.models import Goal
@@ -217,44 +218,59 @@ def _review_status(review: Review) -> str:
     return "waiting for the self review"
 
 
-def record_links(viewer: Person, subject: Person, review: Review | None = None) -> list[tuple[str, str]]:
-    """Everything the viewer may open about a person, as (label, url): only pages that will answer."""
-    links: list[tuple[str, str]] = []
+# What each page about a person holds, in a few words, beside its link on their record.
+HOLDS = {"growth": "accomplishments, feedback received, check-ins and notes before a review",
+         "goals": "what they are working towards and the progress of each key result",
+         "signals": "what the AI checks noticed, with confidence and quotes, to accept or dismiss",
+         "review": "the self review, the assessment of each dimension and where the cycle stands",
+         "health": "the team's working hours and on-call load, without names",
+         "reads": "everyone who opened this record, and when"}
+
+
+def record_links(viewer: Person, subject: Person, review: Review | None = None) -> list[tuple[str, str, str]]:
+    """Everything the viewer may open about a person, as (label, url, what it holds): only pages that will answer."""
+    links: list[tuple[str, str, str]] = []
     if access.can_view_growth_page(viewer, subject):
-        links.append(("Growth page", reverse("feedback:growth", kwargs={"person_id": subject.pk})))
+        links.append(("Growth page", reverse("feedback:growth", kwargs={"person_id": subject.pk}), HOLDS["growth"]))
     if access.can_view_goals(viewer, subject):
         links.append(("Goals", reverse("goals:index") if viewer.pk == subject.pk
-                      else reverse("goals:person", kwargs={"person_id": subject.pk})))
+                      else reverse("goals:person", kwargs={"person_id": subject.pk}), HOLDS["goals"]))
     if access.can_view_signals(viewer, subject):
-        links.append(("AI signals", reverse("insights:person", kwargs={"person_id": subject.pk})))
+        links.append(("AI signals", reverse("insights:person", kwargs={"person_id": subject.pk}), HOLDS["signals"]))
     if review is None:
         review = (Review.objects.filter(person=subject).select_related("cycle", "person")
                   .order_by("-cycle__opened_at", "-pk").first())
     if review is not None and access.can_view_review(viewer, review):
-        links.append((f"Review: {review.cycle.name}", reverse("reviews:review", kwargs={"review_id": review.pk})))
+        links.append((f"Review: {review.cycle.name}", reverse("reviews:review", kwargs={"review_id": review.pk}),
+                      HOLDS["review"]))
     if subject.team_id is not None and access.can_view_team_health(viewer, subject.team):
         links.append((f"Team health of {subject.team.name}", reverse("evidence:team-health",
-                                                                     kwargs={"slug": subject.team.slug})))
+                                                                     kwargs={"slug": subject.team.slug}),
+                      HOLDS["health"]))
     if access.can_view_access_log(viewer, subject) and viewer.pk != subject.pk:
-        links.append(("Who read this record", reverse("person-access-log", kwargs={"person_id": subject.pk})))
+        links.append(("Who read this record", reverse("person-access-log", kwargs={"person_id": subject.pk}),
+                      HOLDS["reads"]))
     return links
 
 
-def direct_report_links(viewer: Person, report: Person, review: Review | None) -> list[tuple[str, str]]:
+def direct_report_links(viewer: Person, report: Person, review: Review | None) -> list[tuple[str, str, str]]:
     """:func:`record_links` for a direct report, without a query per person: the direct manager is in the
     report's chain, so may open the growth page, the signals, the review and the team's health."""
     if not access.is_direct_manager(viewer, report):
         raise ValueError("direct_report_links is for the viewer's own direct reports; use record_links.")
-    links = [("Growth page", reverse("feedback:growth", kwargs={"person_id": report.pk})),
-             ("Goals", reverse("goals:person", kwargs={"person_id": report.pk})),
-             ("AI signals", reverse("insights:person", kwargs={"person_id": report.pk}))]
+    links = [("Growth page", reverse("feedback:growth", kwargs={"person_id": report.pk}), HOLDS["growth"]),
+             ("Goals", reverse("goals:person", kwargs={"person_id": report.pk}), HOLDS["goals"]),
+             ("AI signals", reverse("insights:person", kwargs={"person_id": report.pk}), HOLDS["signals"])]
     if review is not None:
-        links.append((f"Review: {review.cycle.name}", reverse("reviews:review", kwargs={"review_id": review.pk})))
+        links.append((f"Review: {review.cycle.name}", reverse("reviews:review", kwargs={"review_id": review.pk}),
+                      HOLDS["review"]))
     if report.team_id is not None:
         links.append((f"Team health of {report.team.name}", reverse("evidence:team-health",
-                                                                    kwargs={"slug": report.team.slug})))
+                                                                    kwargs={"slug": report.team.slug}),
+                      HOLDS["health"]))
     if access.can_view_access_log(viewer, report):
-        links.append(("Who read this record", reverse("person-access-log", kwargs={"person_id": report.pk})))
+        links.append(("Who read this record", reverse("person-access-log", kwargs={"person_id": report.pk}),
+                      HOLDS["reads"]))
     return links
 
 
@@ -296,10 +312,11 @@ def missing_evidence_prompts(viewer: Person, first: str, found: list[Signal], si
     if gaps:
         labels = [str(s.detail.get("label") or s.detail.get("dimension") or "").lower() for s in gaps]
         start, end = min(s.window_start for s in gaps), max(s.window_end for s in gaps)
+        them = "it" if len(labels) == 1 else "them"
         prompts.append(Prompt(
             f"Evidence is thin: nothing shows {_and(labels, 'or')} between {start:%-d %b %Y} and {end:%-d %b %Y} "
-            f"(no item of a related kind, and no accomplishment about {'it' if len(labels) == 1 else 'them'} that "
-            "cites evidence).", "Ask for the missing evidence or record it together", signals_url, key="thin_evidence",
+            f"(nothing recorded speaks to {them}, and no accomplishment about {them} cites evidence).",
+            "Ask for the missing evidence or record it together", signals_url, key="thin_evidence",
             facts=frozenset(f"dimension:{s.detail.get('dimension') or s.detail.get('label')}" for s in gaps)))
     theirs = [s for s in packet if s.detail["packet"].get("written_by") != "manager"]
     yours = [s for s in packet if s.detail["packet"].get("written_by") == "manager" and s.owner_id == viewer.pk]
@@ -433,8 +450,6 @@ def team_at_a_glance(viewer: Person, *, now: datetime | None = None) -> TeamGlan
 def _set_aside_decided(viewer: Person, rows: list[ReportRow], team_prompts: list[tuple[Team, Prompt]]) -> int:
     """Take off the list every prompt the viewer marked done or not now whose facts are all covered by that
     decision (one query); returns how many were taken off. A prompt with a fact the decision did not cover stays."""
-    from brightline.dashboards.models import CoachingPromptDecision
-
     person_ids = [row.person.pk for row in rows if row.prompts]
     team_ids = [team.pk for team, _prompt in team_prompts]
     if not person_ids and not team_ids:
@@ -466,9 +481,6 @@ def decide_prompt(viewer: Person, *, key: str, outcome: str, person_id: int | No
     """Mark one prompt of the viewer's list done or not now, with who and when, in the audit trail too. The prompt
     is found on the list as the viewer's page would show it now, so only a prompt the viewer sees can be marked,
     and the facts recorded are the server's, never the form's. Returns the list without it, and the prompt."""
-    from brightline.audit.services import log_action
-    from brightline.dashboards.models import CoachingPromptDecision
-
     if outcome not in CoachingPromptDecision.Outcome.values:
         raise PromptGone("Choose done or not now.")
     glance = team_at_a_glance(viewer)
