@@ -334,7 +334,7 @@ def _prompt_keys(manager, person) -> list[str]:
 
 
 def test_a_prompt_marked_done_in_place_leaves_the_list_with_who_and_when_audited(personas, pages, client_for):
-    from brightline.audit.models import AuditEntry
+    from brightline.audit.models import AuditEntry, action_label
     from brightline.audit.services import verify_chain
     from brightline.dashboards.models import CoachingPromptDecision
 
@@ -356,6 +356,7 @@ def test_a_prompt_marked_done_in_place_leaves_the_list_with_who_and_when_audited
     assert decision.facts == ["pages>=1", "pages>=3"] and timezone.now() - decision.decided_at < timedelta(minutes=5)
     entry = AuditEntry.objects.get(action="dashboards.coaching_prompt.decided")
     assert (entry.actor_id, entry.subject_person_id) == (personas.mo.pk, personas.erin.pk) and verify_chain().ok
+    assert action_label(entry.action) == "Team at a glance: coaching prompt decided"  # the trail says it in words
     assert "on_call_uncited" not in _prompt_keys(personas.mo, personas.erin)
     # Marking it again, or a prompt that is not on one's list, records nothing.
     again = client.post("/team/coaching-prompts/", {**posted, "csrfmiddlewaretoken": token},
