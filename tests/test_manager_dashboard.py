@@ -349,7 +349,8 @@ def test_a_prompt_marked_done_in_place_leaves_the_list_with_who_and_when_audited
                            headers={"HX-Request": "true"})
     html = response.content.decode()
     assert response.status_code == 200 and html.lstrip().startswith('<section class="card" id="coaching"')
-    assert "Marked done: Erin answered 4 pages" in html and "Erin answered 4 pages" not in html.split("</p>", 2)[-1]
+    assert "Marked done for Erin Employee: Erin answered 4 pages" in html
+    assert "Erin answered 4 pages" not in html.split("</p>", 2)[-1]  # the status line names it; the list does not
     assert 'id="summary" hx-swap-oob="true"' in html and "1 prompt you marked done or not now is off the list" in html
     decision = CoachingPromptDecision.objects.get()
     assert (decision.manager, decision.person, decision.outcome) == (personas.mo, personas.erin, "done")
@@ -403,5 +404,5 @@ def test_a_prompt_marked_without_javascript_returns_to_the_page(personas, pages,
     decision = CoachingPromptDecision.objects.get()
     assert (decision.team, decision.person, decision.outcome) == (personas.erin.team, None, "not_now")
     html = client.get("/team/").content.decode()
-    assert "Set aside for now:" in html and 'value="team_outside_hours"' not in html
+    assert "Set aside for now, for Payments:" in html and 'value="team_outside_hours"' not in html
     assert "It comes back only if something new shows." in html

@@ -477,24 +477,27 @@ class PromptGone(Exception):
 
 
 def decide_prompt(viewer: Person, *, key: str, outcome: str, person_id: int | None = None,
-                  team_id: int | None = None) -> tuple[TeamGlance, Prompt]:
+                  team_id: int | None = None) -> tuple[TeamGlance, Prompt, str]:
     """Mark one prompt of the viewer's list done or not now, with who and when, in the audit trail too. The prompt
     is found on the list as the viewer's page would show it now, so only a prompt the viewer sees can be marked,
-    and the facts recorded are the server's, never the form's. Returns the list without it, and the prompt."""
+    and the facts recorded are the server's, never the form's. Returns the list without it, the prompt, and the name
+    of the person or team it is about."""
     if outcome not in CoachingPromptDecision.Outcome.values:
         raise PromptGone("Choose done or not now.")
     glance = team_at_a_glance(viewer)
     found: Prompt | None = None
+    about = ""
     if person_id is not None:
         for row in glance.rows:
             if row.person.pk == person_id:
                 found = next((prompt for prompt in row.prompts if prompt.key == key), None)
                 if found is not None:
                     row.prompts.remove(found)
+                    about = row.person.name
     elif team_id is not None:
         for index, (team, prompt) in enumerate(glance.team_prompts):
             if team.pk == team_id and prompt.key == key:
-                found = prompt
+                found, about = prompt, team.name
                 del glance.team_prompts[index]
                 break
     if found is None:
@@ -508,7 +511,7 @@ def decide_prompt(viewer: Person, *, key: str, outcome: str, person_id: int | No
                    {"prompt": key, "outcome": outcome, "facts": sorted(found.facts),
                     **({"team": team_id} if person_id is None else {})})
     glance.set_aside += 1
-    return glance, found
+    return glance, found, about
 
 
 def _break_next_step(signal: Signal, *, yours: bool) -> str:

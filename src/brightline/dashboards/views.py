@@ -142,10 +142,10 @@ def decide_coaching_prompt(request: HttpRequest) -> HttpResponse:
     viewer = _viewer(request)
     outcome = request.POST.get("outcome", "")
     try:
-        glance, prompt = decide_prompt(viewer, key=request.POST.get("prompt", ""), outcome=outcome,
+        glance, prompt, about = decide_prompt(viewer, key=request.POST.get("prompt", ""), outcome=outcome,
                                        person_id=_posted_id(request, "person"), team_id=_posted_id(request, "team"))
-        status, error = ("Marked done" if outcome == "done" else "Set aside for now") + \
-            f": {prompt.text} It comes back only if something new shows.", False
+        marked = f"Marked done for {about}" if outcome == "done" else f"Set aside for now, for {about}"
+        status, error = f"{marked}: {prompt.text} It comes back only if something new shows.", False
     except PromptGone as gone:
         glance, status, error = None, str(gone), True
     if request.headers.get("HX-Request"):
