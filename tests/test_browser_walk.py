@@ -53,9 +53,10 @@ FLOWS = {
     # The engineer: her goals, a feedback request, an accomplishment, the review in progress and the decided one.
     "erin": ["/goals/new/", "/growth/{erin}/requests/new/", "/growth/accomplishments/new/",
              "/reviews/r/{erin_review}/", "/reviews/r/{decided_review}/", "/people/{erin}/"],
-    # The manager: a report's record, goals and growth page, a checkpoint, a support plan, commentary, and the
-    # assessment form of the review in progress (filled in and submitted at the end).
-    "mo": ["/people/{erin}/", "/goals/people/{erin}/", "/growth/{erin}/", "/growth/{erin}/checkpoints/new/",
+    # The manager: his team at a glance (a coaching prompt marked done in place), a report's record, goals and
+    # growth page, a checkpoint, a support plan, commentary, and the assessment form of the review in progress
+    # (filled in and submitted at the end).
+    "mo": ["/team/", "/people/{erin}/", "/goals/people/{erin}/", "/growth/{erin}/", "/growth/{erin}/checkpoints/new/",
            "/support/new/{erin}/", "/growth/{erin}/commentary/", "/reviews/r/{erin_review}/"],
     # The peer: his promotion case (nothing for him to do while the panel votes), and the feedback he was
     # asked for (the inbox, from the menu, leads to the answer form).
@@ -332,6 +333,23 @@ def _record_checkpoint(walk: Walk, page, ids: dict[str, int]) -> None:
             name="checkpoint-saved")
 
 
+def _mark_coaching_prompt_done(walk: Walk, page, ids: dict[str, int]) -> None:
+    """Mo marks his first coaching prompt done: the card is swapped in place (htmx, no page load), the prompt
+    leaves the list and a status line says which one was marked."""
+    prompts = page.locator("#coaching form.prompt-actions")
+    before = prompts.count()
+    assert before, "the demo manager has coaching prompts"
+    done = prompts.first.get_by_role("button", name="Done")
+    text = page.locator("#" + str(done.get_attribute("aria-describedby"))).inner_text()
+    page.evaluate("window.stayedOnThePage = true")
+    done.click()
+    marked = re.compile(r"Marked done for [^:]+: " + re.escape(text[:40]))
+    expect(page.locator("#coaching [role=status]")).to_contain_text(marked)
+    expect(prompts).to_have_count(before - 1)
+    assert page.evaluate("window.stayedOnThePage === true"), "marking a prompt reloaded the page"
+    walk.look(page, "mo", "/team/", name="team-prompt-done")
+
+
 def _propose_support_plan(walk: Walk, page, ids: dict[str, int]) -> None:
     """Mo proposes a support plan: the dates are filled in for him (six weeks from today) and no diagnosis is
     chosen for him."""
@@ -456,6 +474,7 @@ ACTIONS = {
     ("erin", "/goals/new/"): _set_and_update_goal,
     ("erin", "/growth/{erin}/requests/new/"): _request_feedback,
     ("erin", "/growth/accomplishments/new/"): _add_accomplishment,
+    ("mo", "/team/"): _mark_coaching_prompt_done,
     ("mo", "/growth/{erin}/checkpoints/new/"): _record_checkpoint,
     ("mo", "/support/new/{erin}/"): _propose_support_plan,
     ("mo", "/growth/{erin}/commentary/"): _write_commentary,

@@ -32,6 +32,8 @@ def test_home_shows_recent_outcomes_and_the_team_delivery(personas, client_for):
     html = client_for(personas.erin).get("/").content.decode()
     assert "Your recent outcomes" in html and "Outcome 0" in html and "Outcome 4" in html
     assert "Outcome 5" not in html and "Pat's outcome" not in html  # the five newest, and only one's own
+    newest = EvidenceItem.objects.get(title="Outcome 0")
+    assert f'<span class="tag">[E:{newest.pk}]</span> Outcome 0' in html  # the number to cite it by
     assert 'href="/evidence/teams/payments/"' in html
 
 

@@ -366,3 +366,48 @@ def test_the_ingest_job_records_progress_and_the_totals(realistic_repo, personas
     assert run.status == JobRun.Status.SUCCEEDED
     assert run.result["commits"] == numstat_totals(realistic_repo)[0]
     assert Repository.objects.get().last_synced_head
+
+
+@pytest.mark.django_db
+def test_a_co_author_named_in_a_commit_is_credited_with_pairing_never_counted(personas, tmp_path, client_for):
+    """A ``Co-authored-by:`` line whose e-mail maps to a person gives that person a pairing item (how mentoring
+    shows in git); the author keeps the merged change, an unknown co-author is queued, nothing is doubled."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from brightline.core.delivery.gitlog import co_authors
+
+    when = (timezone.now() - timedelta(days=5)).replace(microsecond=0).isoformat()
+    repo = tmp_path / "pairs"
+    repo.mkdir()
+    git(repo, "init", "-q", "-b", "main")
+    commit(repo, "a.txt", "a\n", "Retry budget for the capture client\n\nPaired all afternoon.\n\n"
+           "Co-authored-by: Pat Peer <PAT@example.org>\nCo-authored-by: Erin <erin@example.org>\n"
+           "Co-authored-by: Sam Stranger <sam@elsewhere.example>", author="Erin", email="erin@example.org", date=when)
+    commit(repo, "b.txt", "b\n", "Ledger checks\n\nco-authored-by: Mo <mo@example.org>", author="Pat",
+           email="pat@example.org", date=when)
+    commit(repo, "c.txt", "c\n", "Alone\n\nMentions Co-authored-by: in passing <x@example.org>", author="Pat",
+           email="pat@example.org", date=when)
+    for _run in range(2):
+        ingest(repo, "--service", "payments-api")
+    pairing = sorted(EvidenceItem.objects.filter(kind="pairing").values_list("person_id", "title", "summary"))
+    assert pairing == sorted([
+        (personas.pat.pk, "Paired on: Retry budget for the capture client",
+         f"Co-author of commit {git(repo, 'rev-parse', 'HEAD~2')[:12]} in payments-api, made with Erin."),
+        (personas.mo.pk, "Paired on: Ledger checks",
+         f"Co-author of commit {git(repo, 'rev-parse', 'HEAD~1')[:12]} in payments-api, made with Pat.")])
+    assert EvidenceItem.objects.filter(kind="merged_change").count() == 3  # the commits stay their authors'
+    assert ("email", "sam@elsewhere.example") in set(UnmatchedIdentity.objects.values_list("kind", "value"))
+    assert co_authors(b"Subject\n\nCo-Authored-By: A <a@x.org>\nCo-authored-by: A again <A@X.org>") == (
+        ("A", "a@x.org"),)
+
+    # Mo, Pat's manager, sees it among the work that is easy to miss, named and never counted, and Pat among their own.
+    client = client_for(personas.mo)
+    html = client.get("/team/").content.decode()
+    section = html[html.index('id="unseen-h"'):html.index('id="records-h"')]
+    assert "Paired on: Retry budget for the capture client <span class=\"muted\">(paired on a change," in section
+    assert "1 pairing" not in section and "pairings" not in section
+    home = client_for(personas.pat).get("/").content.decode()  # Pat's own recent outcomes, to cite
+    assert ("Paired on: Retry budget for the capture client\n        <span class=\"muted\">· Paired on a change ·"
+            in home)

@@ -115,7 +115,8 @@ def test_a_report_record_links_to_everything_the_manager_may_see(personas, pages
     client = client_for(personas.mo)
     html = client.get(f"/people/{personas.erin.pk}/").content.decode()
     section = html[html.index("What you may open about"):]
-    links = re.findall(r'<li><a href="([^"]+)">([^<]+)</a></li>', section)
+    links = re.findall(r'<li><a href="([^"]+)">([^<]+)</a>', section)
+    assert '<a href="/growth/' in section and "— accomplishments, feedback received" in section  # what each holds
     labels = [label for _url, label in links]
     assert "Growth page" in labels and "AI signals" in labels and "Team health of Payments" in labels
     assert all(client.get(url).status_code == 200 for url, _label in links)
@@ -229,7 +230,7 @@ def test_each_change_in_a_delivery_trend_has_its_owner_and_a_next_step(personas,
     accepted = team_at_a_glance(personas.mo).anomalies[1]
     assert accepted.next_step.startswith("Accepted by Mo Manager: agree a follow-up with the team")
     html = client_for(personas.mo).get("/team/").content.decode()
-    section = html[html.index('id="reliability-h"'):html.index('id="prompts-h"')]
+    section = html[html.index('id="reliability-h"'):html.index('id="unseen-h"')]
     assert "for the worse" in section and "Follows it up: You." in section and f"#signal-{worse.pk}" in section
     # The manager's home names them too, with who follows each up, and links to them.
     home = client_for(personas.mo).get("/").content.decode()
@@ -306,10 +307,102 @@ def test_missing_evidence_becomes_a_few_prompts_each_with_the_step_of_whoever_ca
              missing({"label": "the manager's summary", "packet": packet}, personas.mo)]
     prompts = missing_evidence_prompts(personas.mo, "Erin", found, "/signals/", "/review/")
     assert [(prompt.text, prompt.action, prompt.url) for prompt in prompts] == [
-        ("Evidence is thin: nothing shows delivery results or leadership between 8 Jun 2026 and 7 Dec 2026 (no item "
-         "of a related kind, and no accomplishment about them that cites evidence).",
+        ("Evidence is thin: nothing shows delivery results or leadership between 8 Jun 2026 and 7 Dec 2026 (nothing "
+         "recorded speaks to them, and no accomplishment about them cites evidence).",
          "Ask for the missing evidence or record it together", "/signals/"),
         ("Evidence is thin: in the 2026 H2 review packet, the self review cites no evidence.",
          "Ask Erin to cite the items behind it", "/signals/"),
         ("Evidence is thin: in the 2026 H2 review packet, your assessment of leadership and your summary cite no "
          "evidence.", "Cite the evidence in your draft", "/review/")]
+
+
+def _missing(person, dimension: str, label: str):
+    from brightline.insights.models import Signal
+
+    today = timezone.localdate()
+    return Signal.objects.create(
+        kind="missing_evidence", key=f"missing:{dimension}", person=person, owner=person.manager,
+        statement=f"No evidence for {label}.", detail={"dimension": dimension, "label": label},
+        window_start=today - timedelta(days=180), window_end=today, rule="r", cannot_infer="c",
+        confidence_label="stable", confidence_agreement="high", model_name="m", model_version="1",
+        content_hash=dimension)
+
+
+def _prompt_keys(manager, person) -> list[str]:
+    row = next(row for row in team_at_a_glance(manager).rows if row.person == person)
+    return [prompt.key for prompt in row.prompts]
+
+
+def test_a_prompt_marked_done_in_place_leaves_the_list_with_who_and_when_audited(personas, pages, client_for):
+    from brightline.audit.models import AuditEntry, action_label
+    from brightline.audit.services import verify_chain
+    from brightline.dashboards.models import CoachingPromptDecision
+
+    assert "on_call_uncited" in _prompt_keys(personas.mo, personas.erin)
+    client = client_for(personas.mo, enforce_csrf_checks=True)
+    page = client.get("/team/").content.decode()
+    assert 'name="prompt" value="on_call_uncited"' in page and ">Not now</button>" in page
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    posted = {"person": personas.erin.pk, "prompt": "on_call_uncited", "outcome": "done"}
+    assert client.post("/team/coaching-prompts/", posted, headers={"HX-Request": "true"}).status_code == 403
+    response = client.post("/team/coaching-prompts/", {**posted, "csrfmiddlewaretoken": token},
+                           headers={"HX-Request": "true"})
+    html = response.content.decode()
+    assert response.status_code == 200 and html.lstrip().startswith('<section class="card" id="coaching"')
+    assert "Marked done for Erin Employee: Erin answered 4 pages" in html
+    assert "Erin answered 4 pages" not in html.split("</p>", 2)[-1]  # the status line names it; the list does not
+    assert 'id="summary" hx-swap-oob="true"' in html and "1 prompt you marked done or not now is off the list" in html
+    decision = CoachingPromptDecision.objects.get()
+    assert (decision.manager, decision.person, decision.outcome) == (personas.mo, personas.erin, "done")
+    assert decision.facts == ["pages>=1", "pages>=3"] and timezone.now() - decision.decided_at < timedelta(minutes=5)
+    entry = AuditEntry.objects.get(action="dashboards.coaching_prompt.decided")
+    assert (entry.actor_id, entry.subject_person_id) == (personas.mo.pk, personas.erin.pk) and verify_chain().ok
+    assert action_label(entry.action) == "Team at a glance: coaching prompt decided"  # the trail says it in words
+    assert "on_call_uncited" not in _prompt_keys(personas.mo, personas.erin)
+    # Marking it again, or a prompt that is not on one's list, records nothing.
+    again = client.post("/team/coaching-prompts/", {**posted, "csrfmiddlewaretoken": token},
+                        headers={"HX-Request": "true"})
+    assert "no longer on your list" in again.content.decode() and CoachingPromptDecision.objects.count() == 1
+    other = client_for(personas.oscar).post("/team/coaching-prompts/", {**posted, "prompt": "outside_hours"})
+    assert other.status_code == 302 and CoachingPromptDecision.objects.count() == 1
+
+
+def test_a_marked_prompt_comes_back_only_when_something_new_is_true(personas, pages):
+    from brightline.dashboards.team import decide_prompt
+    from brightline.evidence.models import Page
+
+    decide_prompt(personas.mo, key="on_call_uncited", outcome="not_now", person_id=personas.erin.pk)
+    assert "on_call_uncited" not in _prompt_keys(personas.mo, personas.erin)
+    Page.objects.create(service=pages, person=personas.erin, paged_at=at_berlin_hour(23, 20), source="test",
+                        external_id="erin-5")  # five pages: no threshold newly reached
+    assert "on_call_uncited" not in _prompt_keys(personas.mo, personas.erin)
+    Page.objects.create(service=pages, person=personas.erin, paged_at=at_berlin_hour(23, 21), source="test",
+                        external_id="erin-6")  # six: a darker shade than when it was set aside
+    assert "on_call_uncited" in _prompt_keys(personas.mo, personas.erin)
+
+    leadership = _missing(personas.pat, "leadership", "Leadership")
+    assert "thin_evidence" in _prompt_keys(personas.mo, personas.pat)
+    decide_prompt(personas.mo, key="thin_evidence", outcome="done", person_id=personas.pat.pk)
+    assert "thin_evidence" not in _prompt_keys(personas.mo, personas.pat)
+    delivery = _missing(personas.pat, "delivery_results", "Delivery results")  # new missing evidence
+    assert "thin_evidence" in _prompt_keys(personas.mo, personas.pat)
+    decide_prompt(personas.mo, key="thin_evidence", outcome="done", person_id=personas.pat.pk)
+    leadership.delete()  # evidence for one of them arrived: what is left was covered when it was marked
+    assert "thin_evidence" not in _prompt_keys(personas.mo, personas.pat)
+    delivery.delete()
+    # A decision is the manager's own: another manager of Pat (none here) would still see it; Mo's team prompt too.
+    assert [team.name for team, _prompt in team_at_a_glance(personas.mo).team_prompts] == ["Payments"]
+
+
+def test_a_prompt_marked_without_javascript_returns_to_the_page(personas, pages, client_for):
+    from brightline.dashboards.models import CoachingPromptDecision
+
+    client = client_for(personas.mo)
+    response = client.post("/team/coaching-prompts/", {"team": personas.erin.team.pk, "prompt": "team_outside_hours",
+                                                       "outcome": "not_now"})
+    assert response.status_code == 302 and response["Location"] == "/team/#coaching"
+    decision = CoachingPromptDecision.objects.get()
+    assert (decision.team, decision.person, decision.outcome) == (personas.erin.team, None, "not_now")
+    html = client.get("/team/").content.decode()
+    assert "Set aside for now, for Payments:" in html and 'value="team_outside_hours"' not in html
+    assert "It comes back only if something new shows." in html

@@ -185,10 +185,10 @@ def test_one_person_goes_through_a_whole_review_cycle_in_the_browser(browser, li
          f"Onboarded two engineers onto the on-call rotation with the runbooks {cite[2]} within a month."),
     ):
         article = mo.get_by_role("article", name=dimension)
-        expect(article.get_by_text("IC2 expects:")).to_be_visible()
-        expect(article.get_by_text("IC3 expects:")).to_be_visible()
-        article.get_by_label("Outcome against the IC2 criteria").select_option(label=outcome)
-        box = article.get_by_label("What the evidence shows (cite as [E:id])")
+        expect(article.get_by_text("Engineer II expects:")).to_be_visible()
+        expect(article.get_by_text("Senior Engineer (next level) expects:")).to_be_visible()
+        article.get_by_label("Outcome against what Engineer II expects").select_option(label=outcome)
+        box = article.get_by_label(re.compile("^What the evidence shows"))
         if dimension == "Technical excellence":
             # The narrative check runs as the manager types (htmx on keyup); the learned check reads
             # vague praise that no phrase list holds.
@@ -283,8 +283,8 @@ def test_one_person_goes_through_a_whole_review_cycle_in_the_browser(browser, li
     expect(erin.get_by_text("Phase: Release")).to_be_visible()
     delivery = erin.get_by_role("article", name="Delivery results")
     expect(delivery).to_contain_text("Outcome: Exceeds (manager proposed Meets)")
-    expect(delivery).to_contain_text("IC2 expects:")
-    expect(delivery).to_contain_text("IC3 expects:")
+    expect(delivery).to_contain_text("Engineer II expects:")
+    expect(delivery).to_contain_text("Senior Engineer (next level) expects:")
     expect(delivery).to_contain_text("Olga Othermanager: Meets → Exceeds")
     expect(erin.get_by_role("article", name="Leadership")).to_contain_text("Outcome: Meets")
     memo = erin.get_by_role("region", name="Decision memo")

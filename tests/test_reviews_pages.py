@@ -136,7 +136,7 @@ def test_the_manager_page_reads_are_logged_and_show_the_live_check(personas, cli
     review = review_of(cycle, personas.erin)
     page = client_for(personas.mo).get(f"/reviews/r/{review.pk}/")
     assert page.status_code == 200
-    assert b'hx-trigger="keyup changed delay:500ms"' in page.content and b"IC2 expects" in page.content
+    assert b'hx-trigger="keyup changed delay:500ms"' in page.content and b"Engineer II expects" in page.content
     assert AccessLog.objects.filter(viewer=personas.mo, subject=personas.erin, record="reviews.review").exists()
 
 
@@ -239,3 +239,25 @@ def test_blocking_submission_errors_name_every_missing_dimension_by_its_label(pe
     shown = re.findall(r'<p class="error" role="alert">(.*?)</p>', text, re.S)
     assert len(shown) == 1 and "judgment_communication" not in shown[0]
     assert "state promotion readiness" in shown[0]  # reported together with the missing dimensions
+
+
+def test_the_assessing_manager_sees_the_evidence_to_cite_beside_the_form(personas, client_for):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from brightline.evidence.models import EvidenceItem
+
+    cycle = open_payments_cycle(personas)
+    for _ in range(2):
+        cycle = services.advance_cycle(cycle, actor=personas.pia)
+    review = review_of(cycle, personas.erin)
+    item = EvidenceItem.objects.create(kind="incident_handled", title="Led the response to the 502s",
+                                       person=personas.erin, occurred_at=timezone.now() - timedelta(days=3),
+                                       source="manual", source_ref="502s")
+    html = client_for(personas.mo).get(f"/reviews/r/{review.pk}/").content.decode()
+    evidence = html[html.index('id="dims-h"'):html.index('id="form-dim-')]
+    assert "Erin Employee's evidence you can cite" in evidence
+    assert f"[E:{item.pk}]</span> Incident handled: Led the response to the 502s" in evidence
+    assert "cite items by their [E:…] number from the list above" in html
+    assert AccessLog.objects.filter(viewer=personas.mo, subject=personas.erin, record="evidence.items").exists()

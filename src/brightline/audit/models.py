@@ -91,7 +91,8 @@ ACTION_AREAS = {"people": "People", "reviews": "Reviews", "feedback": "Feedback"
                 "insights": "AI signals", "fairness": "Fairness", "governance": "Governance", "policy": "Policy",
                 "support": "Support plans", "promotions": "Promotions", "goals": "Goals", "audit": "Audit",
                 "access": "Record access", "operations": "Operations", "notifications": "Notifications",
-                "demo": "Demo", "jobs": "Background jobs", "rollups": "Summaries"}
+                "demo": "Demo", "jobs": "Background jobs", "rollups": "Summaries",
+                "dashboards": "Team at a glance"}
 ACTION_WORDS = {"sso": "single sign-on", "hris": "HR system", "ai": "AI", "api": "API", "csv": "CSV",
                 "oidc": "OpenID Connect", "scim": "SCIM", "pto": "time off", "llm": "AI drafting",
                 "prevote": "pre-vote"}

@@ -14,13 +14,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
 from brightline import access
-from brightline.audit.services import record_reads
+from brightline.audit.services import log_action, record_reads
 from brightline.core.delivery import WorkSchedule
+from brightline.dashboards.models import CoachingPromptDecision
 from brightline.evidence.metrics import HealthReport, default_window, summarise_health
 from brightline.evidence.models import EvidenceItem
 from brightline.goals.models import Goal
@@ -41,8 +43,9 @@ HARD_TO_SEE_KINDS = (EvidenceItem.Kind.INCIDENT_DEBRIEF, EvidenceItem.Kind.DESIG
                      EvidenceItem.Kind.DESIGN_DOC, EvidenceItem.Kind.CODE_REVIEW)
 # Work that keeps others going and rarely shows in delivery figures: named on the page (the latest item of each
 # kind), never counted, so that it is recognised in check-ins and reviews.
-EASY_TO_MISS_KINDS = (EvidenceItem.Kind.INCIDENT_HANDLED, *HARD_TO_SEE_KINDS)
-EASY_TO_MISS_SHOWN = 3
+# Pairing (a co-author of someone else's change, from its ``Co-authored-by:`` line) is how mentoring shows in git.
+EASY_TO_MISS_KINDS = (EvidenceItem.Kind.INCIDENT_HANDLED, *HARD_TO_SEE_KINDS, EvidenceItem.Kind.PAIRING)
+EASY_TO_MISS_SHOWN = 4
 
 
 def shade(value: float | None, steps: tuple[float, float, float]) -> int:
@@ -63,6 +66,10 @@ class Prompt:
     text: str
     action: str
     url: str
+    # Which prompt of its person or team this is, and what made it appear (see ``dashboards.models``): a decision
+    # to mark it done or not now covers these facts, and the prompt comes back when one is true that was not then.
+    key: str = ""
+    facts: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -131,6 +138,7 @@ class TeamGlance:
     team_prompts: list[tuple[Team, Prompt]] = field(default_factory=list)
     anomalies: list[Anomaly] = field(default_factory=list)
     reliability: list[TeamReliability] = field(default_factory=list)
+    set_aside: int = 0  # prompts the viewer marked done or not now, whose facts have not changed since
 
     @property
     def people_with_prompts(self) -> list[ReportRow]:
@@ -210,44 +218,59 @@ def _review_status(review: Review) -> str:
     return "waiting for the self review"
 
 
-def record_links(viewer: Person, subject: Person, review: Review | None = None) -> list[tuple[str, str]]:
-    """Everything the viewer may open about a person, as (label, url): only pages that will answer."""
-    links: list[tuple[str, str]] = []
+# What each page about a person holds, in a few words, beside its link on their record.
+HOLDS = {"growth": "accomplishments, feedback received, check-ins and notes before a review",
+         "goals": "what they are working towards and the progress of each key result",
+         "signals": "what the AI checks noticed, with confidence and quotes, to accept or dismiss",
+         "review": "the self review, the assessment of each dimension and where the cycle stands",
+         "health": "the team's working hours and on-call load, without names",
+         "reads": "everyone who opened this record, and when"}
+
+
+def record_links(viewer: Person, subject: Person, review: Review | None = None) -> list[tuple[str, str, str]]:
+    """Everything the viewer may open about a person, as (label, url, what it holds): only pages that will answer."""
+    links: list[tuple[str, str, str]] = []
     if access.can_view_growth_page(viewer, subject):
-        links.append(("Growth page", reverse("feedback:growth", kwargs={"person_id": subject.pk})))
+        links.append(("Growth page", reverse("feedback:growth", kwargs={"person_id": subject.pk}), HOLDS["growth"]))
     if access.can_view_goals(viewer, subject):
         links.append(("Goals", reverse("goals:index") if viewer.pk == subject.pk
-                      else reverse("goals:person", kwargs={"person_id": subject.pk})))
+                      else reverse("goals:person", kwargs={"person_id": subject.pk}), HOLDS["goals"]))
     if access.can_view_signals(viewer, subject):
-        links.append(("AI signals", reverse("insights:person", kwargs={"person_id": subject.pk})))
+        links.append(("AI signals", reverse("insights:person", kwargs={"person_id": subject.pk}), HOLDS["signals"]))
     if review is None:
         review = (Review.objects.filter(person=subject).select_related("cycle", "person")
                   .order_by("-cycle__opened_at", "-pk").first())
     if review is not None and access.can_view_review(viewer, review):
-        links.append((f"Review: {review.cycle.name}", reverse("reviews:review", kwargs={"review_id": review.pk})))
+        links.append((f"Review: {review.cycle.name}", reverse("reviews:review", kwargs={"review_id": review.pk}),
+                      HOLDS["review"]))
     if subject.team_id is not None and access.can_view_team_health(viewer, subject.team):
         links.append((f"Team health of {subject.team.name}", reverse("evidence:team-health",
-                                                                     kwargs={"slug": subject.team.slug})))
+                                                                     kwargs={"slug": subject.team.slug}),
+                      HOLDS["health"]))
     if access.can_view_access_log(viewer, subject) and viewer.pk != subject.pk:
-        links.append(("Who read this record", reverse("person-access-log", kwargs={"person_id": subject.pk})))
+        links.append(("Who read this record", reverse("person-access-log", kwargs={"person_id": subject.pk}),
+                      HOLDS["reads"]))
     return links
 
 
-def direct_report_links(viewer: Person, report: Person, review: Review | None) -> list[tuple[str, str]]:
+def direct_report_links(viewer: Person, report: Person, review: Review | None) -> list[tuple[str, str, str]]:
     """:func:`record_links` for a direct report, without a query per person: the direct manager is in the
     report's chain, so may open the growth page, the signals, the review and the team's health."""
     if not access.is_direct_manager(viewer, report):
         raise ValueError("direct_report_links is for the viewer's own direct reports; use record_links.")
-    links = [("Growth page", reverse("feedback:growth", kwargs={"person_id": report.pk})),
-             ("Goals", reverse("goals:person", kwargs={"person_id": report.pk})),
-             ("AI signals", reverse("insights:person", kwargs={"person_id": report.pk}))]
+    links = [("Growth page", reverse("feedback:growth", kwargs={"person_id": report.pk}), HOLDS["growth"]),
+             ("Goals", reverse("goals:person", kwargs={"person_id": report.pk}), HOLDS["goals"]),
+             ("AI signals", reverse("insights:person", kwargs={"person_id": report.pk}), HOLDS["signals"])]
     if review is not None:
-        links.append((f"Review: {review.cycle.name}", reverse("reviews:review", kwargs={"review_id": review.pk})))
+        links.append((f"Review: {review.cycle.name}", reverse("reviews:review", kwargs={"review_id": review.pk}),
+                      HOLDS["review"]))
     if report.team_id is not None:
         links.append((f"Team health of {report.team.name}", reverse("evidence:team-health",
-                                                                    kwargs={"slug": report.team.slug})))
+                                                                    kwargs={"slug": report.team.slug}),
+                      HOLDS["health"]))
     if access.can_view_access_log(viewer, report):
-        links.append(("Who read this record", reverse("person-access-log", kwargs={"person_id": report.pk})))
+        links.append(("Who read this record", reverse("person-access-log", kwargs={"person_id": report.pk}),
+                      HOLDS["reads"]))
     return links
 
 
@@ -266,6 +289,14 @@ def teams_health(teams: list[Team], *, start: datetime, end: datetime) -> dict[i
             for team in teams}
 
 
+def reached(name: str, value: float | None, steps: tuple[float, ...]) -> frozenset[str]:
+    """The thresholds ``value`` has reached, as facts ("outside_hours>=0.2"): a prompt marked at one shade comes
+    back at a darker one, never at the same or a lighter one."""
+    if value is None:
+        return frozenset()
+    return frozenset(f"{name}>={step:g}" for step in steps if value >= step)
+
+
 def _and(words: list[str], conjunction: str = "and") -> str:
     return words[0] if len(words) == 1 else ", ".join(words[:-1]) + f" {conjunction} " + words[-1]
 
@@ -281,16 +312,19 @@ def missing_evidence_prompts(viewer: Person, first: str, found: list[Signal], si
     if gaps:
         labels = [str(s.detail.get("label") or s.detail.get("dimension") or "").lower() for s in gaps]
         start, end = min(s.window_start for s in gaps), max(s.window_end for s in gaps)
+        them = "it" if len(labels) == 1 else "them"
         prompts.append(Prompt(
             f"Evidence is thin: nothing shows {_and(labels, 'or')} between {start:%-d %b %Y} and {end:%-d %b %Y} "
-            f"(no item of a related kind, and no accomplishment about {'it' if len(labels) == 1 else 'them'} that "
-            "cites evidence).", "Ask for the missing evidence or record it together", signals_url))
+            f"(nothing recorded speaks to {them}, and no accomplishment about {them} cites evidence).",
+            "Ask for the missing evidence or record it together", signals_url, key="thin_evidence",
+            facts=frozenset(f"dimension:{s.detail.get('dimension') or s.detail.get('label')}" for s in gaps)))
     theirs = [s for s in packet if s.detail["packet"].get("written_by") != "manager"]
     yours = [s for s in packet if s.detail["packet"].get("written_by") == "manager" and s.owner_id == viewer.pk]
     others = [s for s in packet if s not in theirs and s not in yours]
-    for group, action, url, own in ((theirs, f"Ask {first} to cite the items behind it", signals_url, False),
-                                    (yours, "Cite the evidence in your draft", review_url, True),
-                                    (others, "Ask for the missing evidence", signals_url, False)):
+    for key, group, action, url, own in (
+            ("packet_theirs", theirs, f"Ask {first} to cite the items behind it", signals_url, False),
+            ("packet_yours", yours, "Cite the evidence in your draft", review_url, True),
+            ("packet_others", others, "Ask for the missing evidence", signals_url, False)):
         if not group:
             continue
         labels = [str(s.detail.get("label") or "") for s in group]
@@ -298,7 +332,8 @@ def missing_evidence_prompts(viewer: Person, first: str, found: list[Signal], si
             labels = [label.replace("the manager's ", "your ", 1) for label in labels]
         name = str(group[0].detail["packet"].get("name") or "review")
         prompts.append(Prompt(f"Evidence is thin: in the {name} packet, {_and(labels)} "
-                              f"cite{'s' if len(labels) == 1 else ''} no evidence.", action, url))
+                              f"cite{'s' if len(labels) == 1 else ''} no evidence.", action, url, key=key,
+                              facts=frozenset(f"{name}: {label}" for label in labels)))
     return prompts
 
 
@@ -349,12 +384,14 @@ def team_at_a_glance(viewer: Person, *, now: datetime | None = None) -> TeamGlan
             row.prompts.append(Prompt(
                 f"{_percent(outside)} of {first}'s recorded work falls outside their own working hours"
                 + (f" (the team: {_percent(team_share)})." if team_share is not None else "."),
-                "Ask how the workload feels and what could move into working hours", growth))
+                "Ask how the workload feels and what could move into working hours", growth, key="outside_hours",
+                facts=reached("outside_hours", outside, OUTSIDE_HOURS_STEPS)))
         if pages and report.pk not in hard_to_see:
             row.prompts.append(Prompt(
                 f"{first} answered {pages} page{'s' if pages != 1 else ''} and has no incident debrief, design "
                 "review or code review recorded: this work is easy to miss.",
-                "Suggest recording an incident debrief so it can be cited", growth))
+                "Suggest recording an incident debrief so it can be cited", growth, key="on_call_uncited",
+                facts=reached("pages", pages, PAGES_OUTSIDE_STEPS)))
         person_signals = signals.get(report.pk, [])
         review = open_reviews.get(report.pk)
         row.prompts += missing_evidence_prompts(
@@ -363,7 +400,8 @@ def team_at_a_glance(viewer: Person, *, now: datetime | None = None) -> TeamGlan
         for signal in person_signals:
             if signal.kind != SignalKind.MISSING_EVIDENCE:
                 row.prompts.append(Prompt(f"{signal.get_kind_display()} you accepted: {signal.statement}",
-                                          "Bring it to your next one-to-one", signals_url))
+                                          "Bring it to your next one-to-one", signals_url, key=f"signal:{signal.pk}",
+                                          facts=frozenset({f"signal:{signal.pk}"})))
         if review is not None:
             row.review = review
             row.review_status = _review_status(review)
@@ -387,7 +425,10 @@ def team_at_a_glance(viewer: Person, *, now: datetime | None = None) -> TeamGlan
                 f"{_percent(summary.outside_hours_share)} of the work recorded in {team.name} falls outside people's "
                 "own working hours: a pattern for the whole team, not one person.",
                 "Look at the team's health and raise it at the next retrospective",
-                reverse("evidence:team-health", kwargs={"slug": team.slug}))))
+                reverse("evidence:team-health", kwargs={"slug": team.slug}), key="team_outside_hours",
+                facts=reached("outside_hours", summary.outside_hours_share, OUTSIDE_HOURS_STEPS))))
+
+    set_aside = _set_aside_decided(viewer, rows, team_prompts)
 
     cycles = []
     by_cycle: dict[int, list[Review]] = {}
@@ -402,7 +443,75 @@ def team_at_a_glance(viewer: Person, *, now: datetime | None = None) -> TeamGlan
             acknowledged=sum(1 for r in reviews if r.acknowledged_at),
             url=reverse("reviews:cycle", kwargs={"cycle_id": cycle.pk}) if access.can_run_cycles(viewer) else None))
     return TeamGlance(rows=rows, cycles=cycles, start=start, end=end, teams=teams, team_prompts=team_prompts,
-                      anomalies=team_anomalies(viewer, teams), reliability=teams_reliability(teams))
+                      anomalies=team_anomalies(viewer, teams), reliability=teams_reliability(teams),
+                      set_aside=set_aside)
+
+
+def _set_aside_decided(viewer: Person, rows: list[ReportRow], team_prompts: list[tuple[Team, Prompt]]) -> int:
+    """Take off the list every prompt the viewer marked done or not now whose facts are all covered by that
+    decision (one query); returns how many were taken off. A prompt with a fact the decision did not cover stays."""
+    person_ids = [row.person.pk for row in rows if row.prompts]
+    team_ids = [team.pk for team, _prompt in team_prompts]
+    if not person_ids and not team_ids:
+        return 0
+    covered: dict[tuple[str, int, str], list[set[str]]] = {}
+    for person_id, team_id, key, facts in (
+            CoachingPromptDecision.objects.filter(manager=viewer)
+            .filter(Q(person_id__in=person_ids) | Q(person__isnull=True, team_id__in=team_ids))
+            .values_list("person_id", "team_id", "prompt", "facts")):
+        subject = ("person", person_id) if person_id is not None else ("team", team_id)
+        covered.setdefault((*subject, key), []).append(set(facts or []))
+
+    def is_open(subject: tuple[str, int], prompt: Prompt) -> bool:
+        return not any(prompt.facts <= facts for facts in covered.get((*subject, prompt.key), []))
+
+    before = sum(len(row.prompts) for row in rows) + len(team_prompts)
+    for row in rows:
+        row.prompts = [prompt for prompt in row.prompts if is_open(("person", row.person.pk), prompt)]
+    team_prompts[:] = [(team, prompt) for team, prompt in team_prompts if is_open(("team", team.pk), prompt)]
+    return before - sum(len(row.prompts) for row in rows) - len(team_prompts)
+
+
+class PromptGone(Exception):
+    """The prompt to mark is not on the viewer's list (already marked, its condition gone, or not theirs)."""
+
+
+def decide_prompt(viewer: Person, *, key: str, outcome: str, person_id: int | None = None,
+                  team_id: int | None = None) -> tuple[TeamGlance, Prompt, str]:
+    """Mark one prompt of the viewer's list done or not now, with who and when, in the audit trail too. The prompt
+    is found on the list as the viewer's page would show it now, so only a prompt the viewer sees can be marked,
+    and the facts recorded are the server's, never the form's. Returns the list without it, the prompt, and the name
+    of the person or team it is about."""
+    if outcome not in CoachingPromptDecision.Outcome.values:
+        raise PromptGone("Choose done or not now.")
+    glance = team_at_a_glance(viewer)
+    found: Prompt | None = None
+    about = ""
+    if person_id is not None:
+        for row in glance.rows:
+            if row.person.pk == person_id:
+                found = next((prompt for prompt in row.prompts if prompt.key == key), None)
+                if found is not None:
+                    row.prompts.remove(found)
+                    about = row.person.name
+    elif team_id is not None:
+        for index, (team, prompt) in enumerate(glance.team_prompts):
+            if team.pk == team_id and prompt.key == key:
+                found, about = prompt, team.name
+                del glance.team_prompts[index]
+                break
+    if found is None:
+        raise PromptGone("That prompt is no longer on your list: it was marked already, or what raised it has "
+                         "changed.")
+    with transaction.atomic():
+        decision = CoachingPromptDecision.objects.create(
+            manager=viewer, person_id=person_id, team_id=None if person_id is not None else team_id, prompt=key,
+            facts=sorted(found.facts), outcome=outcome)
+        log_action("dashboards.coaching_prompt.decided", viewer, decision,
+                   {"prompt": key, "outcome": outcome, "facts": sorted(found.facts),
+                    **({"team": team_id} if person_id is None else {})})
+    glance.set_aside += 1
+    return glance, found, about
 
 
 def _break_next_step(signal: Signal, *, yours: bool) -> str:

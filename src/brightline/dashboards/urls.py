@@ -10,6 +10,7 @@ urlpatterns = [
     path("me/access-log/", views.my_access_log, name="my-access-log"),
     path("me/data/", views.my_data, name="my-data"),
     path("team/", views.my_team, name="my-team"),
+    path("team/coaching-prompts/", views.decide_coaching_prompt, name="coaching-prompt"),
     path("teams/<slug:slug>/", views.team_detail, name="team"),
     path("organisation/", views.organisation, name="organisation"),
     path("ladder/", views.ladder, name="ladder"),

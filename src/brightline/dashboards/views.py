@@ -10,8 +10,9 @@ from django.core.paginator import Paginator
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from brightline import access
 from brightline.audit.models import AccessLog, AuditEntry, action_label, subject_label
@@ -25,6 +26,8 @@ from brightline.dashboards.team import (
     OUTSIDE_HOURS_STEPS,
     PAGE_SHARE_STEPS,
     PAGES_OUTSIDE_STEPS,
+    PromptGone,
+    decide_prompt,
     engineer_home,
     record_links,
     team_anomalies,
@@ -125,6 +128,31 @@ def my_team(request: HttpRequest) -> HttpResponse:
         "glance": glance, "last_day": glance.end - timedelta(days=1),
         "steps": {"outside": [round(step * 100) for step in OUTSIDE_HOURS_STEPS],
                   "pages_outside": PAGES_OUTSIDE_STEPS, "share": PAGE_SHARE_STEPS}})
+
+
+def _posted_id(request: HttpRequest, name: str) -> int | None:
+    value = request.POST.get(name, "")
+    return int(value) if value.isdigit() else None
+
+
+@require_POST
+def decide_coaching_prompt(request: HttpRequest) -> HttpResponse:
+    """Mark one coaching prompt of the team at a glance done or not now: in place with htmx (the card comes back
+    without it, and the sentence above the cards with the new count), or as a plain form that returns to the page."""
+    viewer = _viewer(request)
+    outcome = request.POST.get("outcome", "")
+    try:
+        glance, prompt, about = decide_prompt(viewer, key=request.POST.get("prompt", ""), outcome=outcome,
+                                       person_id=_posted_id(request, "person"), team_id=_posted_id(request, "team"))
+        marked = f"Marked done for {about}" if outcome == "done" else f"Set aside for now, for {about}"
+        status, error = f"{marked}: {prompt.text} It comes back only if something new shows.", False
+    except PromptGone as gone:
+        glance, status, error = None, str(gone), True
+    if request.headers.get("HX-Request"):
+        return render(request, "dashboards/_coaching_swap.html", {
+            "glance": glance or team_at_a_glance(viewer), "coaching_status": status, "coaching_error": error})
+    (messages.error if error else messages.success)(request, status)
+    return redirect(reverse("my-team") + "#coaching")
 
 
 @require_GET

@@ -291,7 +291,10 @@ def _personal_evidence(context: Any, today: datetime) -> None:
             (pat, (
             ("merged_change", "Refund webhooks", "Partners receive refund events within seconds.", 50),
             ("design_review", "Review notes: payments ledger v2", "Raised the reconciliation risk early.", 20),
-            ("incident_handled", "Queue backlog on refunds-worker", "Drained safely without data loss.", 8)))):
+            ("incident_handled", "Queue backlog on refunds-worker", "Drained safely without data loss.", 8),
+            # As git records it: a commit of Erin's whose "Co-authored-by:" line names Pat (the git import's form).
+            ("pairing", "Paired on: Retry budget for the capture client",
+             f"Co-author of a commit in payments-api, made with {erin.name if erin else 'a colleague'}.", 16)))):
         if person is None:
             continue
         for index, (kind, title, summary, days_ago) in enumerate(entries):

@@ -25,6 +25,7 @@ class EvidenceItem(models.Model):
         DESIGN_DOC = "design_doc", "Design document"
         DESIGN_REVIEW = "design_review", "Design review notes"
         CODE_REVIEW = "code_review", "Code review given"
+        PAIRING = "pairing", "Paired on a change"
         OTHER = "other", "Other"
 
     kind = models.CharField(max_length=32, choices=Kind.choices)

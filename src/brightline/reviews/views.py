@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from brightline import access
+from brightline.audit.services import record_reads
 from brightline.core.narrative import check_text
 from brightline.evidence.models import EvidenceItem
 from brightline.feedback.models import Accomplishment
@@ -334,7 +335,11 @@ def review_detail(request: HttpRequest, review_id: int) -> HttpResponse:
     phase = review.cycle.phase
     actions = access.review_actions(viewer, review)
     is_self = actions.is_subject
-    own_evidence = EvidenceItem.objects.filter(person=review.person)[:50] if is_self else []
+    # The person's evidence, by the [E:…] number the texts cite: for the person, and for whoever assesses them (a
+    # manager asked to "cite as [E:id]" needs the list beside the form; the read is logged in the person's record).
+    own_evidence = list(EvidenceItem.objects.filter(person=review.person)[:50]) if is_self or actions.assess else []
+    if actions.assess and not is_self and own_evidence:
+        record_reads(viewer, [(review.person, "evidence.items")], via="web")
     accomplishments = list(Accomplishment.objects.filter(person=review.person)) if actions.self_review else []
     selected = set(review.packet_items.filter(kind="accomplishment", selected_accomplishment=True)
                    .values_list("object_id", flat=True))

@@ -96,6 +96,10 @@ _GITLINK_MODE: Final = b"160000"  # a submodule entry in a tree
 _REVERT_SUBJECT = re.compile(r'^Revert "(?P<title>.*)"\s*$')
 _REVERT_BODY = re.compile(r"This reverts commit (?P<sha>[0-9a-f]{7,64})", re.IGNORECASE)
 _REVERT_BODY_BYTES = re.compile(_REVERT_BODY.pattern.encode(), re.IGNORECASE)
+# A pairing trailer, as GitHub and GitLab write it: "Co-authored-by: Name <email>" on a line of its own (git's own
+# trailer keys are case-insensitive, and so is this).
+_CO_AUTHOR_BYTES = re.compile(rb"^[ \t]*co-authored-by:[ \t]*(?P<name>[^<\n]*?)[ \t]*<(?P<email>[^>\n]+)>",
+                              re.IGNORECASE | re.MULTILINE)
 
 # Each record starts with a marker that cannot occur inside a commit message (messages never
 # contain NUL) nor, realistically, at the start of a path: NUL + RS RS "BL" RS.
@@ -194,6 +198,8 @@ class CommitSummary(NamedTuple):
     reverted_sha: str | None
     is_revert: bool
     """As :attr:`Commit.is_revert`."""
+    co_authors: tuple[tuple[str, str], ...] = ()
+    """``(name, email)`` of each ``Co-authored-by:`` line of the message, in order, without repeats."""
 
     @property
     def is_merge(self) -> bool:
@@ -445,7 +451,17 @@ def _parse_summary(record: bytes) -> CommitSummary:
         sha.decode("ascii"), tuple(parents.decode("ascii").split()), _decode(a_name), _decode(a_email),
         _parse_raw_date(a_date), _decode(c_name), _decode(c_email), _parse_raw_date(c_date), subject,
         added, deleted, files, reverted_sha, reverted_sha is not None or _REVERT_SUBJECT.match(subject) is not None,
+        co_authors(body) if b":" in body else (),
     )
+
+
+def co_authors(body: bytes) -> tuple[tuple[str, str], ...]:
+    """The ``(name, email)`` of each ``Co-authored-by:`` line of a commit message, in order, without repeats."""
+    found: dict[str, tuple[str, str]] = {}
+    for match in _CO_AUTHOR_BYTES.finditer(body):
+        name, email = _decode(match.group("name")).strip(), _decode(match.group("email")).strip()
+        found.setdefault(email.lower(), (name, email))
+    return tuple(found.values())
 
 
 def _split_records(chunks: Iterable[bytes]) -> Iterator[bytes]:

@@ -60,7 +60,8 @@ DIMENSION_EVIDENCE_KINDS: Mapping[str, frozenset[str]] = {
     "technical_excellence": frozenset({"merged_change", "code_review", "design_doc"}),
     "delivery_results": frozenset({"merged_change", "release", "deployment", "incident_handled"}),
     "judgment_communication": frozenset({"design_doc", "design_review", "incident_debrief"}),
-    "leadership": frozenset({"incident_debrief", "design_review"}),
+    # Pairing on a colleague's change (a ``Co-authored-by:`` line naming the person) is where mentoring shows.
+    "leadership": frozenset({"incident_debrief", "design_review", "pairing"}),
 }
 CONTRADICTION_CANNOT_INFER = (
     "Which layer is right. Strong delivery can coexist with real concerns, and concerns can be mistaken; "

@@ -132,7 +132,7 @@ class _Writer:
         rows: list[tuple[Any, ...]] = []
         items: list[tuple[Any, ...]] = []
         for (sha, parents, author_name, author_email, authored_at, committer_name, committer_email, committed_at,
-             subject, added, deleted, files, reverted_sha, is_revert) in commits:
+             subject, added, deleted, files, reverted_sha, is_revert, co_authors) in commits:
             seen(sha)
             author_offset = minutes.get(authored_at.tzinfo)
             if author_offset is None:
@@ -153,6 +153,10 @@ class _Writer:
                                                               lines_added=added, lines_deleted=deleted, files=files)
                 items.append((EvidenceItem.Kind.MERGED_CHANGE.value, title, summary, "", adapt(committed_at),
                               person_id, team_id, service_name, SOURCE, sha, json.dumps(metrics)))
+            if co_authors and not is_merge:
+                for partner_id in {resolve(name[:300], email[:300]) for name, email in co_authors} - {None, person_id}:
+                    items.append(pairing_row(sha=sha, subject=subject, service=service_name, author=author_name,
+                                             committed_at=adapt(committed_at), person_id=partner_id, team_id=team_id))
             if len(rows) >= self.batch_size:
                 self._commit(rows, items)
                 on_batch(len(rows))
@@ -236,6 +240,17 @@ def _row_inserter(model: type[models.Model], columns: tuple[str, ...]) -> Callab
             cursor.execute(f"DROP TABLE {staging}")
 
     return insert_copy
+
+
+def pairing_row(*, sha: str, subject: str, service: str, author: str, committed_at: Any, person_id: int,
+                team_id: int | None) -> tuple[Any, ...]:
+    """A change someone made together with its author, named by a ``Co-authored-by:`` line (pairing, often
+    mentoring), as an evidence row of the co-author in :data:`_ITEM_COLUMNS` order without ``created_at``. The
+    commit stays the author's merged change; this item is what makes the co-author's part of it citable. Who taught
+    whom is not in git, so the item says only that they made it together — and it is never counted."""
+    return (EvidenceItem.Kind.PAIRING.value, f"Paired on: {subject or sha[:12]}"[:300],
+            f"Co-author of commit {sha[:12]} in {service}, made with {author or 'its author'}.", "", committed_at,
+            person_id, team_id, service, SOURCE, f"{sha}:co-author:{person_id}", "{}")
 
 
 def merged_change_item(*, sha: str, subject: str, committed_at: datetime, person_id: int, team_id: int | None,
