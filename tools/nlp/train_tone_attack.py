@@ -20,7 +20,11 @@ texts of ``tools/nlp/dev_data/tone_synthetic.csv`` (``TONE_SYNTHETIC_WEIGHT``, d
 scores are the shipped first stage's, which never saw them). ``--with-toxicr`` adds ToxiCR training rows where
 ToxiCR's label and the product's definition agree (:func:`toxicr_agreeing_rows`); ``--with-insults CSV`` adds
 the human-labelled comments of the Impermium insult corpus (:func:`insult_corpus_rows`; lowered out-of-fold attack
-recall on 2026-12-06, so off by default). Both join every training fold and are never scored. The development rows
+recall on 2026-12-06, so off by default). Both join every training fold and are never scored. ``--with-more-dev``
+adds the real development texts of ``tone_dev_sources.py`` (the first evaluation set, the review sentences for
+development, the incivility sentences the second set did not draw) as development rows, scored out of fold, and
+prints the shipped check's figures on them and the candidate's at the same critique share (did not beat the shipped
+check on 2026-12-07, so off by default). The development rows
 taken from ToxiCR's training rows were seen by the first stage, so their first-stage scores are
 computed by a copy of the first stage refitted without them (same recipe). C and the two
 thresholds are chosen on out-of-fold probabilities (5 grouped folds, 2 shuffles) of the development texts;
@@ -546,8 +550,10 @@ def main() -> None:
     hostile = hostile_wording(reading, target_features(texts))
     aimed = person_directed(texts)
     results = []
+    raw_by_C: dict[float, np.ndarray] = {}
     for C in C_GRID:
         raw = out_of_fold(features, targets, C, groups, extra, row_weights)
+        raw_by_C[C] = raw
         chosen = None
         for person_gate in PERSON_GATES:
             candidate = choose(gated(raw, hostile, aimed, person_gate), labels, rules)
@@ -569,8 +575,13 @@ def main() -> None:
     print(f"chosen: {best}")
     if arguments.with_more_dev:
         added = np.isin(source, ["v1", "perf", "incivility"])
-        report_shipped_on_added_rows([text for text, keep in zip(texts, added, strict=True) if keep],
-                                     labels[added], source[added], arguments.first_stage)
+        shipped = report_shipped_on_added_rows([text for text, keep in zip(texts, added, strict=True) if keep],
+                                               labels[added], source[added], arguments.first_stage)
+        matched = best_attack_share_at(raw_by_C[best["C"]], labels, rules, hostile, aimed, added,
+                                       shipped["critique"], best["profane_threshold"])
+        print(f"out of fold on the added rows, C={best['C']}, the thresholds that flag the most attacks with at most "
+              f"the shipped check's critique share ({shipped['critique']}): {matched}; better than the shipped check "
+              f"on both: {matched['attack'] > shipped['attack'] and matched['critique'] <= shipped['critique']}")
     if arguments.dry_run:
         return
     if extra is not None:
@@ -628,7 +639,7 @@ def main() -> None:
 
 
 def report_shipped_on_added_rows(texts: list[str], labels: np.ndarray, source: np.ndarray,
-                                 first_stage: str) -> None:
+                                 first_stage: str) -> dict[str, float]:
     """The shipped check's shares flagged on the added development rows, by source and pooled: it never trained on
     them (the first set only chose some of its words and thresholds before 2026-12-07), so this is the figure a
     candidate's out-of-fold shares on the same rows must beat."""
@@ -637,8 +648,27 @@ def report_shipped_on_added_rows(texts: list[str], labels: np.ndarray, source: n
     use_first_stage(first_stage)
     flagged = np.array([prediction.label == "toxic" for prediction in classify_tone(texts)])
     by_source = {str(name): shares(labels[source == name], flagged[source == name]) for name in dict.fromkeys(source)}
-    print(f"shipped check ({first_stage} first stage) on the added rows: {by_source}, "
-          f"pooled: {shares(labels, flagged)}")
+    pooled = shares(labels, flagged)
+    print(f"shipped check ({first_stage} first stage) on the added rows: {by_source}, pooled: {pooled}")
+    return pooled
+
+
+def best_attack_share_at(raw: np.ndarray, labels: np.ndarray, rules: tuple[np.ndarray, np.ndarray],
+                         hostile: np.ndarray, aimed: PersonDirected, rows: np.ndarray, critique_ceiling: float,
+                         profane_threshold: float) -> dict[str, Any]:
+    """The attack and critique shares of ``rows`` (out of fold) at the attack threshold and person gate that flag the
+    most attacks there while flagging at most ``critique_ceiling`` of the critique: a comparison at a matched
+    critique share, whatever ceiling the trainer's own choice used."""
+    best: dict[str, Any] = {"attack": 0.0, "critique": 0.0}
+    for person_gate in PERSON_GATES:
+        probabilities = gated(raw, hostile, aimed, person_gate)
+        for attack_threshold in np.arange(0.30, 0.951, 0.025):
+            attack, profane = decide(probabilities, float(attack_threshold), profane_threshold, rules)
+            figures = shares(labels[rows], (attack | profane)[rows])
+            if figures["critique"] <= critique_ceiling and figures["attack"] > best["attack"]:
+                best = {**figures, "attack_threshold": round(float(attack_threshold), 3),
+                        "person_gate_threshold": person_gate}
+    return best
 
 
 def use_first_stage(first_stage: str) -> None:
