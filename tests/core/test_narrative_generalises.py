@@ -17,8 +17,10 @@ from brightline.core.narrative.specificity import (
     ERROR_MODEL_FORMAT,
     MODEL_FORMAT_VERSION,
     MODEL_PATH,
+    PLACEHOLDER_NAME,
     concrete_markers,
     load_model,
+    normalise_names,
     score_statements,
 )
 
@@ -307,3 +309,20 @@ def test_the_report_shows_the_slot_figures_once_with_the_cross_validation(tmp_pa
         ("independent evaluation set", "share of specific statements flagged")) == 3
     assert len(entry.accuracy) == 7  # five slot figures and the two of cross-validation, nothing twice
     assert "Targets:" in entry.accuracy_note and "Not measured yet" not in entry.accuracy_note
+
+
+@pytest.mark.parametrize("text, name", [
+    ("Tomasz is a pleasure to have on the team.", "Tomasz"),
+    ("Odalys's work has been invaluable.", "Odalys"),
+    ("Marguerite Okafor has been a real asset.", "Marguerite"),
+])
+def test_a_first_word_that_stands_as_a_name_is_read_as_the_placeholder(text: str, name: str) -> None:
+    assert name not in normalise_names(text) and PLACEHOLDER_NAME in normalise_names(text)
+    assert all(name not in trigger.text for score in score_statements([text]) for trigger in score.triggers)
+
+
+@pytest.mark.parametrize("text", [
+    "However, the report was late.", "Communication is a strength.", "Attendance has slipped.", "This is great.",
+])
+def test_a_first_word_that_is_no_name_is_kept(text: str) -> None:
+    assert normalise_names(text) == text
