@@ -68,6 +68,29 @@ def test_the_live_check_leaves_described_changes_and_credit_lines_alone(personas
 
 
 @pytest.mark.parametrize("text", [
+    "She rewrote the billing export so month-end closes in two hours instead of two days.",
+    "Priya answers the support queue before standup every morning and hands each open ticket to its owner.",
+    "Tomasz is the first to join the incident call and stays until the status page is updated.",
+    "Odalys asks for a second review whenever she changes the payroll rules.",
+])
+@pytest.mark.parametrize("kind, field", [("feedback", "what_they_did"), ("accomplishment", "result")])
+def test_the_live_check_leaves_concrete_behaviour_in_review_prose_alone(personas, client_for, text, kind, field):
+    # Issue 16: a concrete behaviour written in a review's words (a named task, a time frame, a before/after) is
+    # neither vague, a trait, nor output without outcome, in either form.
+    fragment = check(client_for(personas.erin), text, kind=kind, field=field, evidence="7")
+    assert "Vague" not in fragment and "About personality" not in fragment
+    assert "Output without outcome" not in fragment
+
+
+def test_a_vague_flag_never_names_the_person_as_its_trigger(personas, client_for):
+    # The model reads a sentence's first word as a placeholder when it stands as a person's name, so the flag
+    # quotes the words of praise, not "Tomasz".
+    fragment = check(client_for(personas.erin), "Tomasz is a pleasure to have on the team.", field="what_they_did")
+    assert "Vague praise or criticism" in fragment
+    assert "“Tomasz" not in fragment and "Tomasz”" not in fragment and "pleasure" in fragment
+
+
+@pytest.mark.parametrize("text", [
     "Wrote a load test for checkout-service.",
     "Added a kafka consumer for order-events.",
     "He has looked after the LedgerSync service since it launched.",

@@ -191,3 +191,22 @@ def test_citations_parse_the_canonical_and_alternate_forms() -> None:
     ids = [c.evidence_id for c in find_citations("a [E:12, 14] b [evidence: pr-9] c #pr-45 d https://x.org/1.")]
     assert ids == ["12", "14", "pr-9", "PR-45", "https://x.org/1"]
     assert format_citation("12") == "[E:12]"
+
+
+def test_the_effect_of_work_the_sentence_before_named_is_not_vague() -> None:
+    # Issue 16: "This …" after a sentence naming the work describes that work's effect; its intensifier is no
+    # unsupported superlative, and feedback is not asked for the number (an accomplishment still is).
+    text = "Added a cache for the pricing API. It is significantly faster."
+    assert check_text(text, kind="feedback").is_clean
+    assert "unquantified_result" in check_text(text, kind="accomplishment", cited_ids=["7"]).flag_ids
+    assert check_text("Rewrote the resolver backtracking to prefer the most recent conflict. This makes large "
+                      "installs resolve faster.", kind="feedback").is_clean
+
+
+@pytest.mark.parametrize("text", [
+    "Made significant improvements to the system. It was a huge success.",
+    "Great job. It was a huge success.",
+    "She is great. This makes everything faster.",
+])
+def test_an_effect_after_nothing_concrete_stays_flagged(text: str) -> None:
+    assert check_text(text, kind="feedback").flag_ids & {"vague", "personality", "unquantified_result"}

@@ -17,8 +17,10 @@ from brightline.core.narrative.specificity import (
     ERROR_MODEL_FORMAT,
     MODEL_FORMAT_VERSION,
     MODEL_PATH,
+    PLACEHOLDER_NAME,
     concrete_markers,
     load_model,
+    normalise_names,
     score_statements,
 )
 
@@ -332,3 +334,20 @@ def test_recording_the_second_set_keeps_the_first_sets_figures_in_the_slot_and_b
     again = load_signal_accuracy(tmp_path)["narrative_check"]
     assert len(again["figures"]) == 10 and again["note"].count("Second, held-out set:") == 1
     assert again["figures"][0]["dataset"] == "independent evaluation set, all statements"
+
+
+@pytest.mark.parametrize("text, name", [
+    ("Tomasz is a pleasure to have on the team.", "Tomasz"),
+    ("Odalys's work has been invaluable.", "Odalys"),
+    ("Marguerite Okafor has been a real asset.", "Marguerite"),
+])
+def test_a_first_word_that_stands_as_a_name_is_read_as_the_placeholder(text: str, name: str) -> None:
+    assert name not in normalise_names(text) and PLACEHOLDER_NAME in normalise_names(text)
+    assert all(name not in trigger.text for score in score_statements([text]) for trigger in score.triggers)
+
+
+@pytest.mark.parametrize("text", [
+    "However, the report was late.", "Communication is a strength.", "Attendance has slipped.", "This is great.",
+])
+def test_a_first_word_that_is_no_name_is_kept(text: str) -> None:
+    assert normalise_names(text) == text

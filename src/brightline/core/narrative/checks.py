@@ -688,12 +688,17 @@ def _hyperbole(sentence: str, prose: str) -> tuple[PhraseMatch, ...]:
 
 
 def _check_sentence(
-    sentence: str, offset: int, kind: NarrativeKind, has_field_citations: bool, score: SpecificityScore | None = None
+    sentence: str, offset: int, kind: NarrativeKind, has_field_citations: bool, score: SpecificityScore | None = None,
+    effect_of_named_work: bool = False,
 ) -> tuple[list[NarrativeFlag], list[PhraseMatch]]:
     masked = mask_citations(sentence)
     flags: list[NarrativeFlag] = []
-    specific = _has_specificity(sentence, masked)
-    unquantified = _unquantified_result(masked)
+    # The effect of work the sentence before named ("Added a cache for the pricing API. It is significantly
+    # faster."): its intensifier describes that change, not an unsupported judgement, so neither the superlatives
+    # nor the model call it vague. An accomplishment is still asked for the number (its writer holds the figures);
+    # feedback, a first-hand account like a change log's, is not.
+    specific = effect_of_named_work or _has_specificity(sentence, masked)
+    unquantified = [] if effect_of_named_work and kind == "feedback" else _unquantified_result(masked)
 
     if _is_acknowledgement(masked):
         return [], []
@@ -718,6 +723,7 @@ def _check_sentence(
             and not find_citations(sentence)
             and not _has_strong_evidence(masked)
             and not _names_what_was_made(masked)
+            and not effect_of_named_work
         ):
             if score.label == "character":
                 personality = tuple(_model_matches(sentence, score))
@@ -754,6 +760,21 @@ def _check_sentence(
     return flags, claims
 
 
+# A sentence that opens on what the sentence before described: "This …", "It also …", "These changes …".
+_REFERS_BACK = re.compile(r"^\W*(?:this|it|these|that)(?:\s+(?:change|changes|fix|rewrite|work))?\s+(?:also\s+)?"
+                          r"(?:is|was|can|could|will|would|should|makes?|made|means?|meant|lets?|gives?|keeps?|"
+                          r"reduces?|reduced|improves?|improved|cuts?|speeds?|avoids?|removes?|helps?)\b",
+                          re.IGNORECASE)
+
+
+def _is_effect_of_named_work(previous: str, masked: str) -> bool:
+    """``masked`` opens by referring back to the sentence before, and that sentence named concrete work: what was
+    made, strong evidence (code, a name, a number with its unit) or a change."""
+    if not _REFERS_BACK.match(masked):
+        return False
+    return _names_what_was_made(previous) or _has_strong_evidence(previous) or _states_change(previous)
+
+
 def check_text(
     text: str,
     *,
@@ -779,7 +800,9 @@ def check_text(
     if spans and use_model:
         scores = list(score_statements([mask_citations(span.text) for span in spans]))
     for index, span in enumerate(spans):
-        flags, claims = _check_sentence(span.text, span.start, kind, has_field_citations, scores[index])
+        effect = index > 0 and not sentence_reports[-1].flags and _is_effect_of_named_work(
+            mask_citations(spans[index - 1].text), mask_citations(span.text))
+        flags, claims = _check_sentence(span.text, span.start, kind, has_field_citations, scores[index], effect)
         # "Built a cache for the pricing API. It cut p95 latency from 900 ms to 250 ms.": the outcome of what was
         # built may be the next sentence's subject; the statement as a whole says what changed.
         if index + 1 < len(spans) and _states_change(mask_citations(spans[index + 1].text)):

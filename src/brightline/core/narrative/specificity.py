@@ -59,7 +59,7 @@ __all__ = [
 SpecificityLabel = Literal["specific", "vague", "character"]
 LABELS: tuple[SpecificityLabel, ...] = ("specific", "vague", "character")
 MODEL_PATH = Path(__file__).resolve().parent / "models" / "specificity"
-MODEL_FORMAT_VERSION = 3
+MODEL_FORMAT_VERSION = 4
 MAX_TRIGGERS = 3
 
 ERROR_MODEL_FORMAT = "The narrative model in {path} has format {found}; this code reads format {expected}."
@@ -136,11 +136,48 @@ _CALENDAR_WORDS = (
 )
 _INNER_CAPITALISED = re.compile(rf"(?<=[\w,;:)] )(?!(?:{_CALENDAR_WORDS})\b)[A-Z][a-z]+(?='s\b|\b)")
 PLACEHOLDER_NAME = "Sam"
+#: The first word of a sentence is a name when it stands as the subject: a capitalised word followed by a possessive,
+#: or (after an optional surname) by an auxiliary or one of the verbs and adverbs reviews put after a person
+#: ("Margaret has shown …", "Zachary is slow …", "Libby's work …"). Words that start sentences as function words or
+#: abstract nouns ("However", "Communication is", "Attendance has") are not names (since 2026-12-07).
+_SUBJECT_NAME = re.compile(
+    r"^(?P<lead>\W*)(?P<name>[A-Z][a-z]{2,})(?='s\b|\s+(?:[A-Z][a-z]+\s+)?(?:is|was|has|had|have|does|did|do|can|"
+    r"could|will|would|should|may|might|must|needs|seems|shows|showed|appears|always|never|often|consistently|"
+    r"continues|tends|takes|took|gets|got|makes|made|works|worked|brings|comes|came|goes|went|exceeds|exceeded|"
+    r"meets|met|demonstrates|demonstrated|displays|possesses|knows|understands|handles|completes|completed|performs|"
+    r"performed|struggles|excels|really|also|just|truly)\b)"
+)
+_NOT_NAMES = frozenset(
+    re.findall(
+        r"[a-z]+",
+        "the this that these those its his her hers him she they them their there here then what which who whom whose "
+        "why how when while where because although though since after before once until unless whether also however "
+        "overall additionally furthermore moreover finally lastly unfortunately fortunately always never often "
+        "sometimes usually everyone everybody someone somebody nobody anyone anybody each every all some any most many "
+        "much more less few several both either neither one not yes please thanks being having doing despite given "
+        "regarding considering whereas even just only still again would could should our your you",
+    )
+)
+_ABSTRACT_SUFFIX = re.compile(r"(?:tion|sion|ment|ness|ity|ance|ence|ing|ship|ism|ure|ery|ly|ies)$")
+
+
+def _subject_name(text: str) -> re.Match[str] | None:
+    """The first word of ``text`` when it reads as a person's name standing as the subject (see ``_SUBJECT_NAME``)."""
+    found = _SUBJECT_NAME.match(text)
+    if found is None:
+        return None
+    word = found.group("name").lower()
+    return None if word in _NOT_NAMES or _ABSTRACT_SUFFIX.search(word) else found
 
 
 def normalise_names(text: str) -> str:
-    """``text`` with every capitalised word inside a sentence (not a month or weekday) read as one placeholder name."""
-    return _INNER_CAPITALISED.sub(PLACEHOLDER_NAME, text)
+    """``text`` with every capitalised word inside a sentence (not a month or weekday), and a first word that stands
+    as a person's name, read as one placeholder name."""
+    text = _INNER_CAPITALISED.sub(PLACEHOLDER_NAME, text)
+    first = _subject_name(text)
+    if first is not None:
+        text = text[: first.start("name")] + PLACEHOLDER_NAME + text[first.end("name") :]
+    return text
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,6 +262,9 @@ class SpecificityModel:
     ) -> tuple[TriggerWord, ...]:
         """The words whose share of the logit margin (flag class minus ``specific``) is largest."""
         names = {match.start() for match in _INNER_CAPITALISED.finditer(text)}
+        first = _subject_name(text)
+        if first is not None:
+            names.add(first.start("name"))
         words = [
             match
             for match in _WORD.finditer(text)
