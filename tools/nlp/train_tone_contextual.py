@@ -29,6 +29,12 @@ feed-forward matrices) keeps its pretrained value and learns a delta ``alpha / R
 layers' biases and LayerNorms are trained too (``--lora-rate``, 5e-4 by default; the head keeps 1e-3). The export
 then stores the factors ``A`` and ``B``, the biases, the LayerNorms and the head (float16, under 1 MB at rank 8),
 and the numpy runtime adds the deltas to the installed base model's matrices when it loads the file.
+
+``--development-half 0`` (or ``1``) cross-fits: the run also trains on that half of the development part (split by
+the normalised text, ``development_half``) and chooses its epoch and threshold on the other half, so two runs, one
+per half, see a seventh more training rows each and still give every development row a score from a run that did not
+train on it. ``bench/tone_first_stage_ensemble.py`` averages such runs (and runs of other seeds) with the static first
+stage and chooses the blend on the development rows.
 """
 
 from __future__ import annotations
