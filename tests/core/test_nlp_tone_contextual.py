@@ -231,3 +231,21 @@ def test_the_tuned_first_stage_keeps_its_measured_score_on_the_toxicr_test_rows(
     recall = (flagged & truth).sum() / truth.sum()
     # The figure measured at export (contextual.json, "test": 0.807 on 2026-12-07), less 0.02.
     assert 2 * precision * recall / (precision + recall) >= description["test"]["f1"] - 0.02
+
+
+def test_cross_fitting_gives_every_development_row_one_held_out_run() -> None:
+    module = trainer()
+    texts = [f"comment number {index}" for index in range(60)] + ["Ok.", " ok. ", "OK."]
+    fitting = np.arange(0, 20)
+    validation = np.arange(20, 63)
+    runs = [module.cross_fitted_rows(texts, fitting, validation, half) for half in (0, 1)]
+    held_out = [set(rows.tolist()) for _, rows in runs]
+    # The two runs validate on disjoint halves that together are the development part, each half non-empty.
+    assert held_out[0].isdisjoint(held_out[1]) and held_out[0] | held_out[1] == set(validation.tolist())
+    assert all(held_out)
+    for (training, rows), other in zip(runs, reversed(held_out), strict=True):
+        # A run trains on the training rows plus the half it does not validate on, never on its own validation rows.
+        assert set(training.tolist()) == set(fitting.tolist()) | other
+        assert set(training.tolist()).isdisjoint(rows.tolist())
+    # Repeats of a text (by its normalised form) stay in one half, so none is both trained on and validated on.
+    assert len({module.development_half(text) for text in ("Ok.", " ok. ")}) == 1

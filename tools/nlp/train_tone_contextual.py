@@ -29,6 +29,12 @@ feed-forward matrices) keeps its pretrained value and learns a delta ``alpha / R
 layers' biases and LayerNorms are trained too (``--lora-rate``, 5e-4 by default; the head keeps 1e-3). The export
 then stores the factors ``A`` and ``B``, the biases, the LayerNorms and the head (float16, under 1 MB at rank 8),
 and the numpy runtime adds the deltas to the installed base model's matrices when it loads the file.
+
+``--development-half 0`` (or ``1``) cross-fits: the run also trains on that half of the development part (split by
+the normalised text, ``development_half``) and chooses its epoch and threshold on the other half, so two runs, one
+per half, see a seventh more training rows each and still give every development row a score from a run that did not
+train on it. ``bench/tone_first_stage_ensemble.py`` averages such runs (and runs of other seeds) with the static first
+stage and chooses the blend on the development rows.
 """
 
 from __future__ import annotations
@@ -392,6 +398,19 @@ def toxicr_rows(data_dir: Path) -> tuple[list[str], NDArray[np.bool_],
     return texts, toxic, (fitting, np.flatnonzero(is_validation), np.flatnonzero(is_test)), left_out
 
 
+def development_half(text: str) -> int:
+    """0 or 1: which half of the development part a text is in (by its normalised text, so repeats stay together)."""
+    return int(hashlib.sha256(("half:" + normalise_for_grouping(text)).encode("utf-8")).hexdigest(), 16) % 2
+
+
+def cross_fitted_rows(texts: list[str], fitting: NDArray[np.int64], validation: NDArray[np.int64],
+                      half: int) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """``(training, validation)`` rows of one cross-fitted run: the training rows plus the development rows of
+    ``half``; the other half of the development part validates. The test rows stay out of both."""
+    halves = np.array([development_half(texts[index]) for index in validation])
+    return np.sort(np.concatenate([fitting, validation[halves == half]])), validation[halves != half]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA)
@@ -411,6 +430,10 @@ def main() -> None:
                         help="learning rate of the low-rank factors, biases and LayerNorms")
     parser.add_argument("--subsample", type=float, default=1.0,
                         help="train on this share of the training rows (exploration; the export needs 1)")
+    parser.add_argument("--development-half", type=int, choices=(0, 1),
+                        help="cross-fitting: also train on this half of the development part (split by text) and "
+                             "choose the epoch and threshold on the other half; two runs, one per half, give every "
+                             "development row a held-out score (``cross_fitted_rows``)")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--export", action="store_true", help="write the best epoch's layers and head to models/tone")
@@ -441,6 +464,10 @@ def main() -> None:
             raise SystemExit("--export needs every training row (--subsample 1)")
         fitting = np.sort(np.random.default_rng(arguments.seed).permutation(fitting)[
             : round(arguments.subsample * len(fitting))])
+    if arguments.development_half is not None:
+        fitting, validation = cross_fitted_rows(texts, fitting, validation, arguments.development_half)
+        print(f"half {arguments.development_half} of the development part trained on: {len(fitting):,} training rows, "
+              f"{len(validation):,} validation rows", file=sys.stderr, flush=True)
     arguments.cache_dir.mkdir(parents=True, exist_ok=True)
     if arguments.blend_only:
         blend_exported(arguments, texts, toxic, fitting, validation, test)
