@@ -12,6 +12,7 @@ from brightline.audit.models import AuditEntry
 from brightline.audit.services import verify_chain
 from brightline.people.models import AccessRole, Person, ScimGroup
 from brightline.people.scim import BULK_MAX_OPERATIONS, BULK_MAX_PAYLOAD, ENTERPRISE
+from brightline.people.tokens import create_api_token
 from tests.conftest import audit_actions
 from tests.test_scim import GROUP, admin, members, new_user, scim  # noqa: F401  (fixtures)
 
@@ -124,6 +125,7 @@ def test_fail_on_errors_stops_the_run_and_lists_what_was_done(scim, personas):  
 
 
 def test_bulk_refuses_too_much_a_bad_request_and_circular_managers(scim, personas, admin):  # noqa: F811  (the fixtures)
+    read_only = create_api_token(admin, name="look", actor=None, actor_label="test")
     before = state()
     too_many = scim("post", "/Bulk", {"schemas": [BULK], "Operations": [
         {"method": "DELETE", "path": f"/Users/{personas.pat.pk}"}] * (BULK_MAX_OPERATIONS + 1)})
@@ -138,6 +140,9 @@ def test_bulk_refuses_too_much_a_bad_request_and_circular_managers(scim, persona
                                 {"method": "POST", "path": "/Groups", "bulkId": "same", "data": {}}]}):
         assert scim("post", "/Bulk", {"schemas": [BULK], **bad}).status_code == 400
     assert scim("get", "/Bulk").status_code == 405
+    refused = scim("post", "/Bulk", {"schemas": [BULK], "Operations": [
+        {"method": "DELETE", "path": f"/Users/{personas.pat.pk}"}]}, token=read_only)
+    assert refused.status_code == 403 and "read-only" in refused.json()["detail"]
     assert state() == before
 
     circle = scim("post", "/Bulk", {"schemas": [BULK], "Operations": [

@@ -23,12 +23,12 @@ import json
 import re
 from collections.abc import Callable
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import Case, F, OrderBy, Value, When
+from django.db.models import Case, F, Model, OrderBy, QuerySet, Value, When
 from django.db.models.functions import Lower
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import path
@@ -487,16 +487,25 @@ def create_user(request: HttpRequest, viewer: Person, body: dict[str, Any]) -> d
     return to_scim(request, apply_user(None, _desired(body), actor=viewer))
 
 
+Row = TypeVar("Row", bound=Model)
+
+
+def locked_for_change(rows: QuerySet[Row], pk: int, method: str, not_found: str) -> Row:
+    """The row a PUT, PATCH or DELETE changes, locked until the caller's transaction ends; 404 without one."""
+    if method not in {"PUT", "PATCH", "DELETE"}:
+        raise ScimError(405, "Use GET, PUT, PATCH or DELETE.")
+    found = rows.select_for_update().filter(pk=pk).first()
+    if found is None:
+        raise ScimError(404, not_found)
+    return found
+
+
 def change_user(request: HttpRequest, viewer: Person, method: str, person_id: int, body: dict[str, Any],
                 if_match: str | None) -> dict[str, Any] | None:
     """PUT, PATCH or DELETE of one User (``None`` after DELETE), with its row locked while ``if_match`` (the
     header, or a bulk operation's ``version``) is compared with its version and the change is written."""
-    if method not in {"PUT", "PATCH", "DELETE"}:
-        raise ScimError(405, "Use GET, PUT, PATCH or DELETE.")
     with transaction.atomic():
-        person = Person.objects.select_for_update().filter(pk=person_id).first()
-        if person is None:
-            raise ScimError(404, ERR_NOT_FOUND)
+        person = locked_for_change(Person.objects.all(), person_id, method, ERR_NOT_FOUND)
         current = to_scim(request, person)
         check_if_match(if_match, current)
         if method == "DELETE":

@@ -33,6 +33,7 @@ from brightline.people.scim import (
     created,
     list_query,
     list_response,
+    locked_for_change,
     resource_response,
     scim_view,
     sort_order,
@@ -242,12 +243,8 @@ def change_group(request: HttpRequest, viewer: Person, method: str, group_id: in
                  if_match: str | None, *, with_members: bool = True) -> dict[str, Any] | None:
     """PUT, PATCH or DELETE of one group (``None`` after DELETE), its row locked while ``if_match`` is compared
     with its version and the change is written."""
-    if method not in {"PUT", "PATCH", "DELETE"}:
-        raise ScimError(405, "Use GET, PUT, PATCH or DELETE.")
     with transaction.atomic():
-        found = ScimGroup.objects.select_for_update().filter(pk=group_id).first()
-        if found is None:
-            raise ScimError(404, ERR_NOT_FOUND)
+        found = locked_for_change(ScimGroup.objects.all(), group_id, method, ERR_NOT_FOUND)
         check_if_match(if_match, to_scim(request, found))
         if method == "DELETE":
             delete_group(found, actor=viewer)
