@@ -183,7 +183,7 @@ def _notification_choices(person: Person) -> dict[str, Any]:
     try:
         row = person.notification_settings  # type: ignore[attr-defined]
     except ObjectDoesNotExist:
-        return {"choices": "None made: every notice goes in a daily digest."}
+        return {"choices": "None made: every notice goes in a daily digest at 08:00, in the time zone on your record."}
     described: dict[str, Any] = row.described()
     return described
 
