@@ -27,6 +27,7 @@ Messages carry what to do, whom it is about and a link, never feedback text, rat
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import smtplib
 import uuid
@@ -445,17 +446,30 @@ def digests_due(now: datetime, person_ids: Iterable[int] | None = None) -> dict[
                               "notification_settings__digest_hour", "notification_settings__digest_timezone",
                               "notification_settings__digest_sent_on")
     due: dict[int, date] = {}
+    # Most people share their choices and a few zones: each answer is worked out once.
+    wants_digest: dict[tuple[str, str], bool] = {}
+    local_day: dict[tuple[str, str], tuple[ZoneInfo, date]] = {}
+    hour_come: dict[tuple[date, int, ZoneInfo], bool] = {}
     for pk, recorded, frequency, deliveries, digest, hour, chosen_zone, sent_on in rows:
-        choice = NotificationSettings(frequency=frequency or Frequency.DAILY, deliveries=deliveries or {})
-        if Delivery.DIGEST not in choice.all_deliveries().values():
+        choice_key = (frequency or Frequency.DAILY, json.dumps(deliveries or {}, sort_keys=True))
+        if choice_key not in wants_digest:
+            choice = NotificationSettings(frequency=choice_key[0], deliveries=deliveries or {})
+            wants_digest[choice_key] = Delivery.DIGEST in choice.all_deliveries().values()
+        if not wants_digest[choice_key]:
             continue
-        zone = zone_of(chosen_zone or "", recorded)
-        day = now.astimezone(zone).date()
+        zone_key = (chosen_zone or "", recorded)
+        if zone_key not in local_day:
+            zone = zone_of(*zone_key)
+            local_day[zone_key] = zone, now.astimezone(zone).date()
+        zone, day = local_day[zone_key]
         if (digest or Digest.DAILY) == Digest.WEEKLY and day.weekday() != 0:
             continue
         if sent_on is not None and sent_on >= day:
             continue
-        if now >= digest_time(day, DEFAULT_DIGEST_HOUR if hour is None else hour, zone):
+        moment = (day, DEFAULT_DIGEST_HOUR if hour is None else hour, zone)
+        if moment not in hour_come:
+            hour_come[moment] = now >= digest_time(*moment)
+        if hour_come[moment]:
             due[pk] = day
     return due
 
