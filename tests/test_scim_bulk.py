@@ -93,10 +93,16 @@ def test_each_bulk_operation_stands_alone_and_reports_its_own_scim_error(scim, p
         {"method": "GET", "path": f"/Users/{personas.erin.pk}"},
         {"method": "PUT", "path": "/Users", "data": user("E-x", "x@example.org", "X")},
         {"method": "DELETE", "path": f"/Users/{personas.pat.pk}"},
+        {"method": "POST", "path": "/Groups", "bulkId": "g2", "data": {"displayName": "g2"}},
+        {"method": "POST", "path": "/Groups", "bulkId": "g3", "data": {"displayName": "g3",
+                                                                      "members": [{"value": "bulkId:g2"}]}},
+        {"method": "DELETE", "path": "/Users/bulkId:g2"},
     ]})
     assert response.status_code == 200, response.content
     results = response.json()["Operations"]
-    assert [item["status"] for item in results] == ["201", "409", "409", "409", "404", "400", "400", "204"]
+    assert [item["status"] for item in results] == ["201", "409", "409", "409", "404", "400", "400", "204", "201",
+                                                    "400", "400"]
+    assert results[9]["response"]["detail"] == "bulkId 'g2' names a Group where a User is needed."
     assert results[1]["response"] == {
         "schemas": ["urn:ietf:params:scim:api:messages:2.0:Error"], "status": "409", "scimType": "uniqueness",
         "detail": "Another person already has the e-mail address 'erin@example.org'."}
@@ -105,7 +111,8 @@ def test_each_bulk_operation_stands_alone_and_reports_its_own_scim_error(scim, p
     assert results[6]["response"]["scimType"] == "invalidPath"
     # What succeeded stays; what failed wrote nothing (no person, no login, no group, no audit entry).
     assert Person.objects.filter(employee_id="E-ok").exists() and not Person.objects.filter(employee_id="E-dup")
-    assert not Person.objects.get(pk=personas.pat.pk).is_active and not ScimGroup.objects.exists()
+    assert not Person.objects.get(pk=personas.pat.pk).is_active
+    assert list(ScimGroup.objects.values_list("display_name", flat=True)) == ["g2"]
     assert audit_actions().count("people.person.created") == 1 and verify_chain().ok
 
 

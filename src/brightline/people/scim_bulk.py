@@ -61,6 +61,7 @@ ERR_OP_BULK_ID = "A POST operation needs a bulkId."
 ERR_OP_DATA = "data must be a JSON object for POST, PUT and PATCH."
 ERR_UNKNOWN_REF = "bulkId {value!r} is not the bulkId of a POST in this request."
 ERR_FAILED_REF = "bulkId {value!r} could not be resolved: its POST failed."
+ERR_WRONG_KIND = "bulkId {value!r} names a {kind} where a {wanted} is needed."
 ERR_CIRCLE = ("These operations wait on each other through bulkId references ({values}), in a circle or behind "
               "one: a circle of managers would be a reporting loop, so they are refused.")
 
@@ -73,6 +74,8 @@ class Operation:
     path: str = ""
     bulk_id: str | None = None
     references: set[str] = field(default_factory=set)
+    # The references in ``data`` (members, a manager): these name Users.
+    in_data: set[str] = field(default_factory=set)
 
 
 def _references(value: Any, found: set[str]) -> set[str]:
@@ -135,7 +138,8 @@ def _read_request(request: HttpRequest) -> tuple[list[Operation], int | None]:
         if bulk_id is not None:
             seen.add(bulk_id)
         operation = Operation(index, raw, str(raw.get("method") or "").upper(), str(raw.get("path") or ""), bulk_id)
-        operation.references = set(PATH_REFERENCE.findall(operation.path)) | _references(raw.get("data"), set())
+        operation.in_data = _references(raw.get("data"), set())
+        operation.references = set(PATH_REFERENCE.findall(operation.path)) | operation.in_data
         operations.append(operation)
     return operations, fail_on
 
@@ -163,10 +167,11 @@ def _in_order(operations: list[Operation]) -> tuple[list[Operation], list[Operat
     return ordered, [op for op in operations if op.index not in done]
 
 
-def _perform(request: HttpRequest, viewer: Person, op: Operation, ids: dict[str, str],
+def _perform(request: HttpRequest, viewer: Person, op: Operation, ids: dict[str, str], kinds: dict[str, str],
              failed: set[str]) -> tuple[int, dict[str, Any]]:
     """Run one operation; its status and its entry in the response (without ``method`` and ``bulkId``).
-    ``ids``: the id each ``bulkId`` resolved to so far; ``failed``: the ``bulkId`` of each POST that failed."""
+    ``ids``: the id each ``bulkId`` resolved to so far, ``kinds`` its resource type (``User`` or ``Group``);
+    ``failed``: the ``bulkId`` of each POST that failed."""
     if op.method not in METHODS:
         raise ScimError(400, ERR_OP_METHOD.format(value=op.raw.get("method")), "invalidSyntax")
     for ref in sorted(op.references):
@@ -176,6 +181,10 @@ def _perform(request: HttpRequest, viewer: Person, op: Operation, ids: dict[str,
     if match is None or (op.method == "POST") != (match.group(2) is None) or (
             match.group(2) is not None and not match.group(2).isdigit()):
         raise ScimError(400, ERR_OP_PATH.format(value=op.path), "invalidPath")
+    for ref in sorted(op.references):  # a path's reference names its own type; data refers to Users only
+        wanted = "User" if ref in op.in_data else match.group(1).removesuffix("s")
+        if kinds[ref] != wanted:
+            raise ScimError(400, ERR_WRONG_KIND.format(value=ref, kind=kinds[ref], wanted=wanted), "invalidValue")
     if op.method == "POST" and op.bulk_id is None:
         raise ScimError(400, ERR_OP_BULK_ID, "invalidValue")
     data = _resolved(op.raw.get("data"), ids)
@@ -187,7 +196,7 @@ def _perform(request: HttpRequest, viewer: Person, op: Operation, ids: dict[str,
         resource = (create_user(request, viewer, body) if users
                     else scim_groups.create_group(request, viewer, body))
         return 201, {"location": resource["meta"]["location"], "version": resource["meta"]["version"],
-                     "id": resource["id"]}
+                     "id": resource["id"], "kind": match.group(1).removesuffix("s")}
     version = op.raw.get("version")
     target, if_match = int(match.group(2)), str(version) if version else None
     changed = (change_user(request, viewer, op.method, target, body, if_match) if users
@@ -206,7 +215,10 @@ def bulk(request: HttpRequest, viewer: Person) -> HttpResponse:
     ordered, circle = _in_order(operations)
     results: list[dict[str, Any]] = []
     ids: dict[str, str] = {}
+    kinds: dict[str, str] = {}
     failed: set[str] = set()
+    circled = {op.index for op in circle}
+    circle_refs = ", ".join(sorted({ref for op in circle for ref in op.references}))
     kept: list[HeldEntry] = []
     errors = 0
 
@@ -219,11 +231,10 @@ def bulk(request: HttpRequest, viewer: Person) -> HttpResponse:
     with transaction.atomic():
         for op in ordered + circle:
             try:
-                if op in circle:
-                    raise ScimError(409, ERR_CIRCLE.format(values=", ".join(sorted(
-                        ref for other in circle for ref in other.references))))
+                if op.index in circled:
+                    raise ScimError(409, ERR_CIRCLE.format(values=circle_refs))
                 with transaction.atomic(), held_entries() as held:
-                    status, entry = _perform(request, viewer, op, ids, failed)
+                    status, entry = _perform(request, viewer, op, ids, kinds, failed)
                 kept.extend(held)
             except ScimError as error:
                 errors += 1
@@ -234,7 +245,7 @@ def bulk(request: HttpRequest, viewer: Person) -> HttpResponse:
                     break
                 continue
             if op.method == "POST" and op.bulk_id is not None:
-                ids[op.bulk_id] = entry.pop("id")
+                ids[op.bulk_id], kinds[op.bulk_id] = entry.pop("id"), entry.pop("kind")
             answer(op, status, entry)
         write_held(kept)
     return _response({"schemas": [BULK_RESPONSE], "Operations": results})
