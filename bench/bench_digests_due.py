@@ -49,7 +49,7 @@ def main() -> None:
         list(Person.objects.filter(is_active=True).exclude(email="").values_list(
             "pk", "timezone", "notification_settings__frequency", "notification_settings__deliveries",
             "notification_settings__digest", "notification_settings__digest_hour",
-            "notification_settings__digest_timezone", "notification_settings__digest_sent_on"))
+            "notification_settings__digest_timezone", "digest_day__day"))
 
     for hour in (6, 7):
         now = dt.datetime(2026, 12, 7, hour, 5, tzinfo=dt.UTC)

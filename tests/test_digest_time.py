@@ -12,7 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from brightline.audit.models import AuditEntry
-from brightline.notifications.models import NotificationSettings
+from brightline.notifications.models import DigestDay, NotificationSettings
 from brightline.notifications.services import (
     ERR_DIGEST_HOUR,
     ERR_DIGEST_ZONE,
@@ -45,10 +45,14 @@ def days_taken(person: Person, runs: list[dt.datetime]) -> list[tuple[dt.date, d
     """For each run in turn, with the clock at its time: the local day whose digest it took, and when (in Berlin)."""
     taken = []
     for moment in runs:
-        before = NotificationSettings.objects.filter(person=person).values_list("digest_sent_on", flat=True).first()
+        def day() -> dt.date | None:
+            return DigestDay.objects.filter(person=person).values_list("day", flat=True).first()
+
+        before = day()
         send_notifications("immediate", person_ids=[person.pk], digests_at=moment)
-        after = NotificationSettings.objects.get(person=person).digest_sent_on
+        after = day()
         if after != before:
+            assert after is not None
             taken.append((after, moment.astimezone(BERLIN).replace(tzinfo=None)))
     return taken
 
@@ -73,6 +77,8 @@ def test_a_missed_run_is_caught_up_and_a_repeated_run_sends_nothing_more(persona
     ten_past_nine = dt.datetime(2026, 12, 8, 8, 10, tzinfo=dt.UTC)  # 09:10 in Berlin: the 08:05 run never happened
     first = send_notifications("immediate", digests_at=ten_past_nine)
     assert first.sent_messages == 1 and [message.to for message in outbox] == [[pat.email]]
+    # The run's bookkeeping is not a choice: Pat, who never chose, still has none.
+    assert not NotificationSettings.objects.filter(person=pat).exists()
     assert "daily digest" in outbox[0].subject
     ask(personas.mo, [pat])  # something new later that day waits for tomorrow's digest
     for minutes in (1, 60, 600):

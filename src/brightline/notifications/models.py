@@ -96,8 +96,6 @@ class NotificationSettings(models.Model):
     # the zone on the person's record, UTC when none).
     digest_hour = models.PositiveSmallIntegerField(default=DEFAULT_DIGEST_HOUR, validators=[MaxValueValidator(23)])
     digest_timezone = models.CharField(max_length=64, blank=True, default="")
-    # The person's local day whose digest a run took last: a run sends a digest only for a later day.
-    digest_sent_on = models.DateField(null=True, blank=True)
     # The secret in the person's calendar feed address; empty when they have none (or revoked it).
     calendar_token = models.CharField(max_length=64, null=True, blank=True, unique=True)
     calendar_token_created_at = models.DateTimeField(null=True, blank=True)
@@ -139,6 +137,21 @@ class NotificationSettings(models.Model):
         return {"digest": f"{self.get_digest_display()} at {self.digest_hour:02d}:00 ({zone} time)",
                 "e-mail": {entry.label: Delivery(self.delivery_of(entry.key)).label for entry in NOTICE_KINDS},
                 "calendar_address": "created" if self.calendar_token else "none"}
+
+
+class DigestDay(models.Model):
+    """The person's local day whose digest a run took last: a run sends a digest only for a later day. The hourly
+    run's bookkeeping, kept apart from the person's choices (a person who never chose still has none)."""
+
+    person = models.OneToOneField("people.Person", on_delete=models.CASCADE, related_name="digest_day")
+    day = models.DateField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"Digest of {self.day} for {self.person}"
+
+    @property
+    def audit_subject_person_id(self) -> int:
+        return self.person_id
 
 
 class Notice(models.Model):

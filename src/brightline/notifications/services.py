@@ -54,6 +54,7 @@ from brightline.notifications.models import (
     NOTICE_KINDS,
     Delivery,
     Digest,
+    DigestDay,
     Frequency,
     Notice,
     NotificationSettings,
@@ -444,7 +445,7 @@ def digests_due(now: datetime, person_ids: Iterable[int] | None = None) -> dict[
     rows = people.values_list("pk", "timezone", "notification_settings__frequency",
                               "notification_settings__deliveries", "notification_settings__digest",
                               "notification_settings__digest_hour", "notification_settings__digest_timezone",
-                              "notification_settings__digest_sent_on")
+                              "digest_day__day")
     due: dict[int, date] = {}
     # Most people share their choices and a few zones: each answer is worked out once.
     wants_digest: dict[tuple[str, str], bool] = {}
@@ -474,17 +475,16 @@ def digests_due(now: datetime, person_ids: Iterable[int] | None = None) -> dict[
     return due
 
 
-def _with_rows(person_ids: Iterable[int]) -> None:
-    """A stored choice (the defaults) for each of these people who has none, to record their digest day on."""
-    NotificationSettings.objects.bulk_create([NotificationSettings(person_id=pk) for pk in person_ids],
-                                             ignore_conflicts=True)
+def _with_digest_days(person_ids: Iterable[int]) -> None:
+    """A row to record the digest day on for each of these people who has none (one statement)."""
+    DigestDay.objects.bulk_create([DigestDay(person_id=pk) for pk in person_ids], ignore_conflicts=True)
 
 
 def _take_digest(person_id: int, day: date) -> bool:
     """Record that the digest of the local ``day`` is being sent; false when a run already took it (or a later
     day's): the conditional update lets one run alone take it."""
-    return bool(NotificationSettings.objects.filter(person_id=person_id)
-                .filter(Q(digest_sent_on__isnull=True) | Q(digest_sent_on__lt=day)).update(digest_sent_on=day))
+    return bool(DigestDay.objects.filter(person_id=person_id).filter(Q(day__isnull=True) | Q(day__lt=day))
+                .update(day=day))
 
 
 def send_notifications(frequency: str, *, person_ids: Iterable[int] | None = None, today: date | None = None,
@@ -503,10 +503,7 @@ def send_notifications(frequency: str, *, person_ids: Iterable[int] | None = Non
     people = recipients(frequency, person_ids, also=due)
     chosen = {row.person_id: row for row in NotificationSettings.objects.filter(person__in=people)}
     digest_run = frequency != Frequency.IMMEDIATE
-    missing = [person.pk for person in people if person.pk not in chosen and (digest_run or person.pk in due)]
-    if missing:
-        _with_rows(missing)
-        chosen.update((row.person_id, row) for row in NotificationSettings.objects.filter(person_id__in=missing))
+    _with_digest_days(person.pk for person in people if digest_run or person.pk in due)
     delivery = Delivery.IMMEDIATE if frequency == Frequency.IMMEDIATE else Delivery.DIGEST
     connection = connection or get_connection()
     try:
