@@ -22,6 +22,7 @@ from brightline.notifications.services import (
     send_notifications,
     set_choices,
 )
+from brightline.operations.data_rights import export_personal_data
 from brightline.people.models import Person
 from tests.test_inbox import ask
 
@@ -77,8 +78,10 @@ def test_a_missed_run_is_caught_up_and_a_repeated_run_sends_nothing_more(persona
     ten_past_nine = dt.datetime(2026, 12, 8, 8, 10, tzinfo=dt.UTC)  # 09:10 in Berlin: the 08:05 run never happened
     first = send_notifications("immediate", digests_at=ten_past_nine)
     assert first.sent_messages == 1 and [message.to for message in outbox] == [[pat.email]]
-    # The run's bookkeeping is not a choice: Pat, who never chose, still has none.
+    # The run's bookkeeping is not a choice: Pat, who never chose, still has none; his data download has the day.
     assert not NotificationSettings.objects.filter(person=pat).exists()
+    exported = export_personal_data(pat)["notification_choices"]
+    assert exported["choices"].startswith("None made") and exported["last_digest_for_the_day"] == "2026-12-08"
     assert "daily digest" in outbox[0].subject
     ask(personas.mo, [pat])  # something new later that day waits for tomorrow's digest
     for minutes in (1, 60, 600):
