@@ -127,11 +127,11 @@ def test_a_change_is_audited_and_carried_by_the_api_and_the_data_download(person
                           content_type="application/json")
     assert refused.status_code == 400
     exported = export_personal_data(personas.erin)["notification_choices"]
-    assert exported["digest"] == "Weekly, on Mondays at 06:00 UTC"
+    assert exported["digest"] == "Weekly, on Mondays at 08:00 (Europe/Berlin time)"
     assert exported["e-mail"]["AI signals waiting for me"] == "Not by e-mail"
     assert exported["e-mail"]["My review released"] == "In the digest"
     assert export_personal_data(personas.pat)["notification_choices"] == {
-        "choices": "None made: every notice goes in a daily digest."}
+        "choices": "None made: every notice goes in a daily digest at 08:00, in the time zone on your record."}
 
 
 @pytest.mark.django_db(transaction=True)

@@ -209,22 +209,28 @@ def test_a_closing_phase_reminds_once_after_the_first_notice(personas, mailbox):
     assert len(mailbox.to(personas.mo.email)) == 2
 
 
-def test_the_daily_schedule_sends_the_digest(personas, mailbox):
+def test_the_hourly_schedule_sends_each_digest_at_the_persons_hour_in_their_zone(personas, mailbox, time_machine):
     from brightline.jobs.scheduler import run_due_schedules
 
-    ask(personas.erin, [personas.pat])
-    start = dt.datetime(2026, 12, 7, 5, 0, tzinfo=dt.UTC)
-    assert run_due_schedules(now=start, names=["notifications-daily"]) == []  # first seen: waits for its slot
-    [started] = run_due_schedules(now=start + dt.timedelta(hours=1, minutes=1), names=["notifications-daily"])
-    started.refresh_from_db()
-    assert started.status == JobRun.Status.SUCCEEDED
-    assert len(mailbox.to(personas.pat.email)) == 1
+    ask(personas.erin, [personas.pat])  # Pat's zone on record: Europe/Berlin, one hour ahead of UTC in December
+    start = dt.datetime(2026, 12, 7, 6, 0, tzinfo=dt.UTC)
+    time_machine.move_to(start, tick=False)
+    assert run_due_schedules(now=start, names=["notifications-immediate"]) == []  # first seen: waits for its slot
+    for hour, mails in ((6, 0), (7, 1), (8, 1)):  # 07:05, 08:05 and 09:05 in Berlin; the default hour is 08:00
+        moment = dt.datetime(2026, 12, 7, hour, 6, tzinfo=dt.UTC)
+        time_machine.move_to(moment, tick=False)
+        [started] = run_due_schedules(now=moment, names=["notifications-immediate"])
+        started.refresh_from_db()
+        assert started.status == JobRun.Status.SUCCEEDED
+        assert len(mailbox.to(personas.pat.email)) == mails, hour
+    assert "daily digest" in mailbox.to(personas.pat.email)[0]["Subject"]
 
 
 def test_the_settings_page_and_the_api_change_the_choice(personas, client_for):
     browser = client_for(personas.erin)
     page = browser.get("/me/notifications/").content.decode()
-    assert "Daily, at 06:00 UTC" in page and 'value="daily" checked' in page
+    assert 'value="daily" checked' in page and '<option value="8" selected>08:00</option>' in page
+    assert '<option value="" selected>As on my record (Europe/Berlin)</option>' in page
     assert '<label for="kind-feedback">Feedback to give' in page and 'name="csrfmiddlewaretoken"' in page
     assert "/me/notifications/" in browser.get("/").content.decode()  # linked from the inbox
     assert not NotificationSettings.objects.filter(person=personas.erin).exists()  # reading writes nothing
@@ -236,8 +242,8 @@ def test_the_settings_page_and_the_api_change_the_choice(personas, client_for):
     assert response.status_code == 400 and ERR_DIGEST in response.content.decode()
     assert NotificationSettings.objects.get(person=personas.erin).digest == "weekly"
     assert browser.get("/api/me/notifications").json() == {
-        "frequency": "weekly", "digest": "weekly", "calendar_url": None,
-        "deliveries": {kind.key: "digest" for kind in NOTICE_KINDS}}
+        "frequency": "weekly", "digest": "weekly", "calendar_url": None, "digest_hour": 8, "digest_timezone": None,
+        "digest_timezone_in_use": "Europe/Berlin", "deliveries": {kind.key: "digest" for kind in NOTICE_KINDS}}
     changed = browser.put("/api/me/notifications", {"frequency": "immediate"}, content_type="application/json")
     assert changed.status_code == 200 and changed.json()["frequency"] == "immediate"
     assert set(changed.json()["deliveries"].values()) == {"immediate"}

@@ -47,8 +47,6 @@ def test_the_product_schedules_are_declared_by_job_name():
         "retention-purge": ("policy.purge_expired_data", "daily at 03:30"),
         "narrative-drafts": ("feedback.draft_impact_statements", "fortnightly on monday at 05:00"),
         "notifications-immediate": ("notifications.send", "hourly at :05"),
-        "notifications-daily": ("notifications.send", "daily at 06:00"),
-        "notifications-weekly": ("notifications.send", "weekly on monday at 06:00"),
         "promotions-escalate": ("promotions.escalate", "daily at 07:00"),
         "rollups-refresh": ("rollups.refresh", "daily at 01:30"),
         "rollups-stale": ("rollups.refresh", "hourly at :25"),
@@ -170,8 +168,7 @@ def test_status_lists_every_schedule_with_its_last_and_next_run(ping_daily, time
     # Due since 08:00 yesterday: audit-checkpoint, audit-verify and evidence-sync (hourly), insights-nightly
     # (02:00),
     # notifications-immediate and rollups-stale (hourly), rollups-refresh (01:30), retention-purge and test-ping
-    # (03:30); narrative-drafts is fortnightly and
-    # its last slot was a week before; the daily and weekly digests' 06:00 slots have not come round again.
+    # (03:30); narrative-drafts is fortnightly and its last slot was a week before.
     lines = out.getvalue().splitlines()
     assert [line[20:] for line in lines] == [f"{name}: succeeded" for name in
                                              ("audit-checkpoint", "audit-verify", "evidence-sync",
@@ -184,7 +181,7 @@ def test_status_lists_every_schedule_with_its_last_and_next_run(ping_daily, time
     schedules = {item["name"]: item for item in json.loads(out.getvalue())["schedules"]}
     assert set(schedules) == {"audit-checkpoint", "audit-verify", "evidence-sync", "insights-nightly",
                               "narrative-drafts",
-                              "notifications-daily", "notifications-immediate", "notifications-weekly",
+                              "notifications-immediate",
                               "promotions-escalate", "retention-purge", "rollups-refresh", "rollups-stale",
                               "test-ping"}
     ping = schedules["test-ping"]

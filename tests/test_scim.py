@@ -29,10 +29,13 @@ def scim(client, admin):
     """Send SCIM requests with an administrator's read-write token: ``scim("post", "/Users", body)``."""
     key = create_api_token(admin, name="identity provider", actor=None, actor_label="test", scope=TokenScope.WRITE)
 
-    def send(method: str, path: str, body: object = None, *, token: str | None = key):
-        headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"} if token else {}
+    def send(method: str, path: str, body: object = None, *, token: str | None = key,
+             headers: dict[str, str] | None = None):
+        meta = {f"HTTP_{name.upper().replace('-', '_')}": value for name, value in (headers or {}).items()}
+        if token:
+            meta["HTTP_AUTHORIZATION"] = f"Bearer {token}"
         data = json.dumps(body) if body is not None else None
-        return getattr(client, method)(f"/scim/v2{path}", data=data, content_type=SCIM, **headers)
+        return getattr(client, method)(f"/scim/v2{path}", data=data, content_type=SCIM, **meta)
 
     return send
 

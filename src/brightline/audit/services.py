@@ -6,6 +6,8 @@ import hashlib
 import hmac
 import json
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, Protocol
@@ -107,6 +109,26 @@ def _describe_subject(subject: models.Model | None) -> tuple[str, str, int | Non
     return subject._meta.label_lower, str(subject.pk), person_id
 
 
+# One entry described as the chain stores it: action, actor id, actor label, subject type, subject id, subject
+# person id, data as canonical JSON.
+HeldEntry = tuple[str, int | None, str, str, str, int | None, str]
+_held: ContextVar[list[HeldEntry] | None] = ContextVar("brightline_audit_held", default=None)
+
+
+@contextmanager
+def held_entries() -> Iterator[list[HeldEntry]]:
+    """Inside, ``log_action`` keeps each entry, described as it would be written, in the yielded list instead of
+    writing it: a bulk writer (SCIM ``/Bulk``) keeps the entries of each operation that succeeded and writes them
+    all with :func:`write_held` at the end of its transaction. Entries of an operation that failed are dropped with
+    the list. Nested holds each keep their own."""
+    held: list[HeldEntry] = []
+    token = _held.set(held)
+    try:
+        yield held
+    finally:
+        _held.reset(token)
+
+
 def log_action(
     action: str,
     actor: AuditPerson | None,
@@ -114,15 +136,20 @@ def log_action(
     data: dict[str, Any] | None = None,
     *,
     actor_label: str | None = None,
-) -> AuditEntry:
+) -> AuditEntry | None:
     """Append one entry to the audit chain, inside the caller's transaction.
 
     ``action`` is a dotted name such as ``"people.person.updated"``; ``data`` holds the
     who-what-why details (for a change, ``{"field": {"from": …, "to": …}}`` and a reason).
+    Inside :func:`held_entries` the entry is kept for a bulk write instead (and ``None`` returned).
     """
     actor_id, label = _describe_actor(actor, actor_label)
     subject_type, subject_id, subject_person_id = _describe_subject(subject)
     data_json = canonical_json(data or {})
+    held = _held.get()
+    if held is not None:
+        held.append((action, actor_id, label, subject_type, subject_id, subject_person_id, data_json))
+        return None
     with transaction.atomic():
         # The lock on the head row orders concurrent writers: each sees the previous hash.
         # get_or_create: a database flushed by tests (or restored without the migration's row) still works.
@@ -205,6 +232,13 @@ def log_actions(
     same fields), in a few statements instead of several per entry. Returns how many were written.
     """
     actor_id, label = _describe_actor(actor, actor_label)
+    return write_held((action, actor_id, label, *_describe_subject(subject), canonical_json(data or {}))
+                      for action, subject, data in entries)
+
+
+def write_held(entries: Iterable[HeldEntry]) -> int:
+    """Append entries already described (those :func:`held_entries` kept) in a few statements, as
+    :func:`log_actions` does; each keeps its own actor. Returns how many were written."""
     with transaction.atomic():
         head, _ = AuditHead.objects.select_for_update().get_or_create(pk=1)
         seq, prev_hash, now = head.seq, head.hash, timezone.now()
@@ -212,10 +246,8 @@ def log_actions(
         rows: list[tuple[Any, ...]] = []
         checkpoints: list[tuple[int, str]] = []
         every = checkpoint_every()
-        for action, subject, data in entries:
-            subject_type, subject_id, subject_person_id = _describe_subject(subject)
+        for action, actor_id, label, subject_type, subject_id, subject_person_id, data_json in entries:
             seq += 1
-            data_json = canonical_json(data or {})
             content = entry_content(seq=seq, created_at=now, action=action, actor_id=actor_id, actor_label=label,
                                     subject_type=subject_type, subject_id=subject_id,
                                     subject_person_id=subject_person_id, data_json=data_json, prev_hash=prev_hash)

@@ -11,8 +11,8 @@ from brightline.commands import write_json
 
 def _add_send_arguments(parser: CommandParser) -> None:
     parser.add_argument("--frequency", choices=["immediate", "daily", "weekly"], default="immediate",
-                        help="whose e-mails to send: people who want each event right away (default), or the "
-                             "daily or weekly digests")
+                        help="whose e-mails to send: as the hourly run, what people want right away and the "
+                             "digests whose hour has come (default); or every daily or weekly digest now")
     parser.add_argument("--json", action="store_true", help="print the counts as JSON")
 
 
@@ -20,7 +20,8 @@ def _send(options: dict[str, Any], command: BaseCommand) -> int:
     from brightline.jobs.models import JobRun
     from brightline.jobs.services import enqueue
 
-    run = enqueue("notifications.send", frequency=options["frequency"])
+    run = enqueue("notifications.send", frequency=options["frequency"],
+                  digests=options["frequency"] == "immediate")
     if options["json"]:
         write_json(command, {"job_run": run.pk, "status": run.status, **(run.result or {})})
     elif run.status == JobRun.Status.SUCCEEDED:

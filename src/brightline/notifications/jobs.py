@@ -1,8 +1,10 @@
-"""The notification jobs and their schedules: right away (hourly), daily and weekly digests."""
+"""The notification job and its schedule: hourly, right-away notices and each person's digest at their hour."""
 
 from __future__ import annotations
 
 from typing import Any
+
+from django.utils import timezone
 
 from brightline.jobs.schedules import register_schedule
 from brightline.jobs.services import Progress, job
@@ -11,10 +13,11 @@ from brightline.notifications.services import NotificationError, send_notificati
 
 
 @job("notifications.send", shown_errors=(NotificationError,))
-def send(progress: Progress, *, frequency: str = Frequency.IMMEDIATE,
-         person_ids: list[int] | None = None) -> dict[str, Any]:
-    """E-mail the waiting notices of everyone who chose ``frequency``. Safe to repeat: a notice is sent once."""
-    report = send_notifications(frequency, person_ids=person_ids)
+def send(progress: Progress, *, frequency: str = Frequency.IMMEDIATE, person_ids: list[int] | None = None,
+         digests: bool = False) -> dict[str, Any]:
+    """E-mail the waiting notices of everyone who chose ``frequency``; with ``digests`` (the hourly run), also the
+    digests due now in each person's zone. Safe to repeat: a notice is sent once, a digest once a local day."""
+    report = send_notifications(frequency, person_ids=person_ids, digests_at=timezone.now() if digests else None)
     people = f"{report.people} {'person' if report.people == 1 else 'people'}"
     message = f"{report.sent_messages} e-mail{'s' if report.sent_messages != 1 else ''} sent ({people} checked)"
     if report.failed:
@@ -25,10 +28,6 @@ def send(progress: Progress, *, frequency: str = Frequency.IMMEDIATE,
 
 register_schedule(
     "notifications-immediate", job="notifications.send", cadence="hourly at :05", frequency="immediate",
-    description="E-mail new actions and events to people who want each one right away, and retry failed e-mails")
-register_schedule(
-    "notifications-daily", job="notifications.send", cadence="daily at 06:00", frequency="daily",
-    description="E-mail the daily digest of what needs each person (the default choice)")
-register_schedule(
-    "notifications-weekly", job="notifications.send", cadence="weekly on monday at 06:00",
-    frequency="weekly", description="E-mail the weekly digest to people who chose it")
+    digests=True, description="E-mail new actions and events to people who want each one right away, each "
+                              "person's digest once their chosen hour has come in their time zone, and retry "
+                              "failed e-mails")

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
+from django.core.validators import MaxValueValidator
 from django.db import models
 
 
@@ -21,8 +22,12 @@ class Frequency(models.TextChoices):
 
 
 class Digest(models.TextChoices):
-    DAILY = "daily", "Daily, at 06:00 UTC"
-    WEEKLY = "weekly", "Weekly, on Mondays at 06:00 UTC"
+    DAILY = "daily", "Daily"
+    WEEKLY = "weekly", "Weekly, on Mondays"
+
+
+# The digest's hour for a person who did not choose one, in their zone.
+DEFAULT_DIGEST_HOUR: Final = 8
 
 
 class Delivery(models.TextChoices):
@@ -87,6 +92,10 @@ class NotificationSettings(models.Model):
     frequency = models.CharField(max_length=16, choices=Frequency.choices, default=Frequency.DAILY)
     digest = models.CharField(max_length=16, choices=Digest.choices, default=Digest.DAILY)
     deliveries = models.JSONField(default=dict, blank=True)
+    # The digest goes in the hourly run at or after this hour of the person's day, in ``digest_timezone`` (empty:
+    # the zone on the person's record, UTC when none).
+    digest_hour = models.PositiveSmallIntegerField(default=DEFAULT_DIGEST_HOUR, validators=[MaxValueValidator(23)])
+    digest_timezone = models.CharField(max_length=64, blank=True, default="")
     # The secret in the person's calendar feed address; empty when they have none (or revoked it).
     calendar_token = models.CharField(max_length=64, null=True, blank=True, unique=True)
     calendar_token_created_at = models.DateTimeField(null=True, blank=True)
@@ -118,11 +127,31 @@ class NotificationSettings(models.Model):
     def all_deliveries(self) -> dict[str, str]:
         return {entry.key: self.delivery_of(entry.key) for entry in NOTICE_KINDS}
 
+    def digest_zone_name(self, recorded: str) -> str:
+        """The zone the digest hour is read in: the one chosen, else ``recorded`` (the person's record), else UTC."""
+        return self.digest_timezone or recorded or "UTC"
+
     def described(self) -> dict[str, object]:
         """The choices in words, for the person's data download."""
-        return {"digest": self.get_digest_display(),
+        zone = self.digest_zone_name(self.person.timezone)
+        return {"digest": f"{self.get_digest_display()} at {self.digest_hour:02d}:00 ({zone} time)",
                 "e-mail": {entry.label: Delivery(self.delivery_of(entry.key)).label for entry in NOTICE_KINDS},
                 "calendar_address": "created" if self.calendar_token else "none"}
+
+
+class DigestDay(models.Model):
+    """The person's local day whose digest a run took last: a run sends a digest only for a later day. The hourly
+    run's bookkeeping, kept apart from the person's choices (a person who never chose still has none)."""
+
+    person = models.OneToOneField("people.Person", on_delete=models.CASCADE, related_name="digest_day")
+    day = models.DateField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"Digest of {self.day} for {self.person}"
+
+    @property
+    def audit_subject_person_id(self) -> int:
+        return self.person_id
 
 
 class Notice(models.Model):

@@ -15,9 +15,11 @@ sent again (nobody can tell whether the server got it): it is marked not sent af
 :data:`CLAIM_TIMEOUT`, so nobody ever receives the same e-mail twice.
 
 Each person chooses, per kind of notice (:data:`~brightline.notifications.models.NOTICE_KINDS`), right
-away, in the digest (daily or weekly) or not by e-mail: the hourly run sends the right-away kinds, the
-digest runs the rest, and a notice of a kind switched off is recorded as such and never mailed (the inbox
-on the home page lists it all the same). A person without a choice gets every kind in the daily digest.
+away, in the digest (daily or weekly) or not by e-mail: the hourly run sends the right-away kinds, and each
+person's digest in the first run at or after their digest hour in their zone (:func:`digests_due`), once per
+local day; a notice of a kind switched off is recorded as such and never mailed (the inbox on the home page
+lists it all the same). A person without a choice gets every kind in the daily digest at 08:00 in the zone on
+their record.
 
 Messages carry what to do, whom it is about and a link, never feedback text, ratings or outcomes.
 """
@@ -25,13 +27,15 @@ Messages carry what to do, whom it is about and a link, never feedback text, rat
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import smtplib
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Final
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
@@ -45,10 +49,12 @@ from brightline.audit.services import log_action
 from brightline.dashboards.inbox import inbox_for
 from brightline.notifications.calendar import current_settings
 from brightline.notifications.models import (
+    DEFAULT_DIGEST_HOUR,
     KIND_OF_NOTICE,
     NOTICE_KINDS,
     Delivery,
     Digest,
+    DigestDay,
     Frequency,
     Notice,
     NotificationSettings,
@@ -72,6 +78,8 @@ SUBJECT_MAX: Final = 150
 INTERRUPTED: Final = "The run sending this stopped midway; it is not sent again so that nobody gets it twice."
 ERR_FREQUENCY: Final = "Choose how often to be told: {choices}."
 ERR_DIGEST: Final = "Choose when your digest goes: daily or weekly."
+ERR_DIGEST_HOUR: Final = "Choose an hour of the day for your digest, from 00:00 to 23:00."
+ERR_DIGEST_ZONE: Final = "Choose a time zone from the list, such as Europe/Berlin."
 ERR_DELIVERY: Final = "Choose right away, in the digest or not by e-mail."
 ERR_ALWAYS_MAILED: Final = ("This one concerns your own review or appeal and is not in your inbox, so it cannot be "
                             "switched off: choose right away or in the digest.")
@@ -177,7 +185,36 @@ def events_for(person: Person, *, today: date) -> list[Event]:
 
 
 def _snapshot(row: NotificationSettings) -> dict[str, object]:
-    return {"digest": row.digest, **row.all_deliveries()}
+    return {"digest": row.digest, "digest_hour": row.digest_hour, "digest_timezone": row.digest_timezone,
+            **row.all_deliveries()}
+
+
+# The zones a person may choose for their digest: the IANA names of places (``Europe/Berlin``) and UTC, without
+# the legacy aliases (``US/Pacific``, ``Etc/GMT+5``).
+ZONE_REGIONS: Final = ("Africa/", "America/", "Antarctica/", "Arctic/", "Asia/", "Atlantic/", "Australia/",
+                       "Europe/", "Indian/", "Pacific/")
+
+
+def digest_zones() -> list[str]:
+    return ["UTC", *sorted(name for name in available_timezones() if name.startswith(ZONE_REGIONS))]
+
+
+def zone_of(*names: str) -> ZoneInfo:
+    """The first of ``names`` that is a known zone (a chosen zone, then the person's record), else UTC."""
+    for name in names:
+        if name:
+            try:
+                return ZoneInfo(name)
+            except (ZoneInfoNotFoundError, ValueError):
+                continue
+    return ZoneInfo("UTC")
+
+
+def digest_time(day: date, hour: int, zone: ZoneInfo) -> datetime:
+    """When the digest of the local ``day`` is due: ``hour``:00 that day in ``zone``. An hour that a change to
+    summer time skips reads as the same wall time after the change (zoneinfo's reading of ``fold=0``), so its
+    digest goes an hour later that day; an hour that the change back repeats is its first occurrence."""
+    return datetime.combine(day, time(hour), tzinfo=zone)
 
 
 def _save_audited(person: Person, row: NotificationSettings, before: dict[str, object]) -> NotificationSettings:
@@ -203,9 +240,10 @@ def set_frequency(person: Person, frequency: str) -> NotificationSettings:
     return _save_audited(person, row, before)
 
 
-def set_choices(person: Person, *, digest: str | None = None,
-                deliveries: dict[str, str] | None = None) -> NotificationSettings:
-    """When the digest goes and how each kind of notice is e-mailed; kinds left out keep their choice.
+def set_choices(person: Person, *, digest: str | None = None, deliveries: dict[str, str] | None = None,
+                digest_hour: int | str | None = None, digest_timezone: str | None = None) -> NotificationSettings:
+    """When the digest goes (daily or weekly, its hour and the zone of that hour, ``""`` for the zone on the
+    person's record) and how each kind of notice is e-mailed; what is left out keeps its choice.
 
     Refused as a whole, with a reason per field, when a value is unknown or a kind about the person's own
     review or appeal is switched off.
@@ -214,6 +252,16 @@ def set_choices(person: Person, *, digest: str | None = None,
     errors: dict[str, str] = {}
     if digest is not None and digest not in Digest.values:
         errors["digest"] = ERR_DIGEST
+    hour: int | None = None
+    if digest_hour is not None and digest_hour != "":
+        try:
+            hour = int(digest_hour)
+        except (TypeError, ValueError):
+            hour = -1
+        if isinstance(digest_hour, bool) or not 0 <= hour <= 23:
+            errors["digest_hour"] = ERR_DIGEST_HOUR
+    if digest_timezone and digest_timezone not in digest_zones():
+        errors["digest_timezone"] = ERR_DIGEST_ZONE
     by_key = {entry.key: entry for entry in NOTICE_KINDS}
     for key, value in (deliveries or {}).items():
         if key not in by_key:
@@ -227,6 +275,10 @@ def set_choices(person: Person, *, digest: str | None = None,
     before = _snapshot(row)
     chosen = {**row.all_deliveries(), **(deliveries or {})}
     row.digest = digest or row.digest
+    if hour is not None:
+        row.digest_hour = hour
+    if digest_timezone is not None:
+        row.digest_timezone = digest_timezone
     row.deliveries = chosen
     # The default for a kind added later: right away if the person wants everything right away, else the digest.
     row.frequency = Frequency.IMMEDIATE if set(chosen.values()) == {Delivery.IMMEDIATE} else row.digest
@@ -356,9 +408,10 @@ def wanting(frequency: str, rows: Iterable[NotificationSettings]) -> list[int]:
             if row.digest == frequency and Delivery.DIGEST in row.all_deliveries().values()]
 
 
-def recipients(frequency: str, person_ids: Iterable[int] | None = None) -> list[Person]:
+def recipients(frequency: str, person_ids: Iterable[int] | None = None,
+               also: Iterable[int] = ()) -> list[Person]:
     """Active people with an address who want something by the ``frequency`` run (no choice yet means every
-    kind in the daily digest).
+    kind in the daily digest), and the people ``also`` names (whose digest is due in this run).
 
     The immediate run also takes anyone whose last message failed, so a failed digest is retried
     within the hour instead of the next day.
@@ -373,19 +426,84 @@ def recipients(frequency: str, person_ids: Iterable[int] | None = None) -> list[
         chosen |= Q(notification_settings__isnull=True)
     if frequency == Frequency.IMMEDIATE:
         chosen |= Q(notices__status=Notice.Status.PENDING, notices__attempts__gt=0)
+    also = list(also)
+    if also:
+        chosen |= Q(pk__in=also)
     return list(people.filter(chosen).distinct().order_by("pk"))
 
 
+def digests_due(now: datetime, person_ids: Iterable[int] | None = None) -> dict[int, date]:
+    """The people whose digest the run at ``now`` sends, each with the local day it is for.
+
+    A digest is due once the person's digest hour has come on their day in their zone (on a Monday for the weekly
+    one) and no run has taken that day's or a later day's digest, so a run that was missed is caught up by the
+    next one, and two runs in the same local day (an hour repeated when summer time ends, a retried job) send one
+    digest. Only people who want some kind of notice in the digest count. One query for everyone."""
+    people = Person.objects.filter(is_active=True).exclude(email="")
+    if person_ids is not None:
+        people = people.filter(pk__in=list(person_ids))
+    rows = people.values_list("pk", "timezone", "notification_settings__frequency",
+                              "notification_settings__deliveries", "notification_settings__digest",
+                              "notification_settings__digest_hour", "notification_settings__digest_timezone",
+                              "digest_day__day")
+    due: dict[int, date] = {}
+    # Most people share their choices and a few zones: each answer is worked out once.
+    wants_digest: dict[tuple[str, str], bool] = {}
+    local_day: dict[tuple[str, str], tuple[ZoneInfo, date]] = {}
+    hour_come: dict[tuple[date, int, ZoneInfo], bool] = {}
+    for pk, recorded, frequency, deliveries, digest, hour, chosen_zone, sent_on in rows:
+        choice_key = (frequency or Frequency.DAILY, json.dumps(deliveries or {}, sort_keys=True))
+        if choice_key not in wants_digest:
+            choice = NotificationSettings(frequency=choice_key[0], deliveries=deliveries or {})
+            wants_digest[choice_key] = Delivery.DIGEST in choice.all_deliveries().values()
+        if not wants_digest[choice_key]:
+            continue
+        zone_key = (chosen_zone or "", recorded)
+        if zone_key not in local_day:
+            zone = zone_of(*zone_key)
+            local_day[zone_key] = zone, now.astimezone(zone).date()
+        zone, day = local_day[zone_key]
+        if (digest or Digest.DAILY) == Digest.WEEKLY and day.weekday() != 0:
+            continue
+        if sent_on is not None and sent_on >= day:
+            continue
+        moment = (day, DEFAULT_DIGEST_HOUR if hour is None else hour, zone)
+        if moment not in hour_come:
+            hour_come[moment] = now >= digest_time(*moment)
+        if hour_come[moment]:
+            due[pk] = day
+    return due
+
+
+def _with_digest_days(person_ids: Iterable[int]) -> None:
+    """A row to record the digest day on for each of these people who has none (one statement)."""
+    DigestDay.objects.bulk_create([DigestDay(person_id=pk) for pk in person_ids], ignore_conflicts=True)
+
+
+def _take_digest(person_id: int, day: date) -> bool:
+    """Record that the digest of the local ``day`` is being sent; false when a run already took it (or a later
+    day's): the conditional update lets one run alone take it."""
+    return bool(DigestDay.objects.filter(person_id=person_id).filter(Q(day__isnull=True) | Q(day__lt=day))
+                .update(day=day))
+
+
 def send_notifications(frequency: str, *, person_ids: Iterable[int] | None = None, today: date | None = None,
-                       connection: BaseEmailBackend | None = None) -> RunReport:
-    """Collect and e-mail the notices of everyone who chose ``frequency`` (or of ``person_ids`` among them)."""
+                       connection: BaseEmailBackend | None = None, digests_at: datetime | None = None) -> RunReport:
+    """Collect and e-mail the notices of everyone who chose ``frequency`` (or of ``person_ids`` among them).
+
+    ``digests_at``: the hourly run's time; that run also sends each digest due then (:func:`digests_due`). A daily
+    or weekly run sends the digests now, whatever the hour, and counts as that day's digest for each person."""
     if frequency not in Frequency.values:
         raise NotificationError(ERR_FREQUENCY.format(choices=", ".join(Frequency.values)))
     today = today or timezone.localdate()
+    now = timezone.now()
     report = RunReport()
-    _give_up_interrupted(timezone.now())
-    people = recipients(frequency, person_ids)
+    _give_up_interrupted(now)
+    due = digests_due(digests_at, person_ids) if digests_at is not None and frequency == Frequency.IMMEDIATE else {}
+    people = recipients(frequency, person_ids, also=due)
     chosen = {row.person_id: row for row in NotificationSettings.objects.filter(person__in=people)}
+    digest_run = frequency != Frequency.IMMEDIATE
+    _with_digest_days(person.pk for person in people if digest_run or person.pk in due)
     delivery = Delivery.IMMEDIATE if frequency == Frequency.IMMEDIATE else Delivery.DIGEST
     connection = connection or get_connection()
     try:
@@ -403,6 +521,10 @@ def send_notifications(frequency: str, *, person_ids: Iterable[int] | None = Non
             wanted = Q(kind__in=_kinds_delivered(row, delivery))
             if frequency == Frequency.IMMEDIATE:
                 wanted |= Q(attempts__gt=0)  # a failed message, of any kind, is retried within the hour
+            if person.pk in due and _take_digest(person.pk, due[person.pk]):
+                wanted |= Q(kind__in=_kinds_delivered(row, Delivery.DIGEST))
+            elif digest_run:  # sent now: that is the person's digest of their day
+                _take_digest(person.pk, now.astimezone(zone_of(row.digest_timezone, person.timezone)).date())
             notices = _claim(person, wanted)
             if not notices:
                 continue

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from brightline import access
 from brightline.notifications import calendar
 from brightline.notifications.models import NOTICE_GROUPS, NOTICE_KINDS, Delivery, Digest, NotificationSettings
-from brightline.notifications.services import NotificationError, absolute_url, set_choices
+from brightline.notifications.services import NotificationError, absolute_url, digest_zones, set_choices
 from brightline.people.models import Person
 
 _viewer = access.request_person  # the signed-in person (request.person), or 403
@@ -29,9 +29,14 @@ def _form(viewer: Person, row: NotificationSettings, posted: dict[str, str] | No
                              if not (entry.always_mailed and value == Delivery.OFF)]}
                 for entry in NOTICE_KINDS if entry.group == group]
         groups.append({"key": group, "heading": heading, "kinds": rows})
-    labels = {entry.key: entry.label for entry in NOTICE_KINDS} | {"digest": "When your digest goes"}
+    labels = {entry.key: entry.label for entry in NOTICE_KINDS} | {
+        "digest": "When your digest goes", "digest_hour": "At what time", "digest_timezone": "In which time zone"}
     path = calendar.feed_path(row)
+    hour = str((posted or {}).get("digest_hour", row.digest_hour))
     return {"person": viewer, "digest": (posted or {}).get("digest", row.digest), "digest_choices": Digest.choices,
+            "digest_hour": hour, "hours": [(str(value), f"{value:02d}:00") for value in range(24)],
+            "digest_timezone": (posted or {}).get("digest_timezone", row.digest_timezone),
+            "zones": digest_zones(), "recorded_zone": viewer.timezone or "UTC",
             "groups": groups, "errors": errors,
             "error_summary": [(key, labels.get(key, key), message) for key, message in errors.items()],
             "feed_url": absolute_url(path) if path else None, "email": viewer.email,
@@ -43,11 +48,14 @@ def notification_settings(request: HttpRequest) -> HttpResponse:
     viewer = _viewer(request)
     if request.method == "POST":
         digest = request.POST.get("digest", "")
+        when = {"digest_hour": request.POST.get("digest_hour", ""),
+                "digest_timezone": request.POST.get("digest_timezone", "")}
         deliveries = {entry.key: request.POST.get(f"kind-{entry.key}", "") for entry in NOTICE_KINDS}
         try:
-            set_choices(viewer, digest=digest, deliveries=deliveries)
+            set_choices(viewer, digest=digest, deliveries=deliveries, **when)
         except NotificationError as error:
-            context = _form(viewer, calendar.current_settings(viewer), {"digest": digest, **deliveries}, error.errors)
+            context = _form(viewer, calendar.current_settings(viewer), {"digest": digest, **when, **deliveries},
+                            error.errors)
             return render(request, "notifications/settings.html", context, status=400)
         messages.success(request, "Saved: your e-mail choices are changed.")
         return redirect("notifications:settings")

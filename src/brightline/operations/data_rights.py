@@ -181,10 +181,18 @@ def _promotion_cases(person: Person) -> list[dict[str, Any]]:
 def _notification_choices(person: Person) -> dict[str, Any]:
     """How the person chose to be e-mailed (read through the relation: the notifications app sits above this one)."""
     try:
+        last_digest = person.digest_day.day  # type: ignore[attr-defined]
+    except ObjectDoesNotExist:
+        last_digest = None
+    try:
         row = person.notification_settings  # type: ignore[attr-defined]
     except ObjectDoesNotExist:
-        return {"choices": "None made: every notice goes in a daily digest."}
-    described: dict[str, Any] = row.described()
+        described: dict[str, Any] = {
+            "choices": "None made: every notice goes in a daily digest at 08:00, in the time zone on your record."}
+    else:
+        described = row.described()
+    if last_digest is not None:
+        described["last_digest_for_the_day"] = last_digest.isoformat()
     return described
 
 

@@ -1,10 +1,12 @@
 """SCIM 2.0 provisioning (RFC 7643/7644) under ``/scim/v2/``, for identity providers that push people.
 
-A small subset, what provisioning clients use: Users here (Groups in ``scim_groups``), create, read, list with an ``eq``
-filter, replace (PUT), PATCH of attributes, and DELETE, which deactivates (the record follows the retention
-policy, as a leaver from the HRIS import does). A SCIM User is a Brightline person together with their
-login, created, updated and closed with the same functions the people import uses; closing the login ends
-its sessions on the next request.
+What provisioning clients use: Users here (Groups in ``scim_groups``, ``/Bulk`` in ``scim_bulk``), create, read,
+list with an ``eq`` filter and sorting, replace (PUT), PATCH of attributes, and DELETE, which deactivates (the record
+follows the retention policy, as a leaver from the HRIS import does). Every resource carries ``meta.version``, a weak
+ETag over its content: ``If-Match`` on PUT, PATCH and DELETE answers 412 when the resource changed, and
+``If-None-Match`` on GET answers 304 when it did not (RFC 7644 section 3.14). A SCIM User is a Brightline person
+together with their login, created, updated and closed with the same functions the people import uses; closing
+the login ends its sessions on the next request.
 
 Authentication: ``Authorization: Bearer <API token>`` of an active administrator; a read-only token may
 only read (GET), a read-write token (``brightline token create --scope write``) may also change.
@@ -16,22 +18,25 @@ Mapping: ``id`` is the person's id; ``userName`` and the primary e-mail are the 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Callable
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.db.models import Case, F, Model, OrderBy, QuerySet, Value, When
+from django.db.models.functions import Lower
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import path
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
 from brightline import access
-from brightline.audit.services import log_action
+from brightline.audit.services import canonical_json, log_action
 from brightline.people.accounts import create_login, sync_login, taken_usernames
 from brightline.people.models import ApiToken, Person, RoleChange, TokenScope
 from brightline.people.rolechanges import record_applied_change
@@ -47,6 +52,9 @@ CONTENT_TYPE = "application/scim+json"
 SOURCE = "scim"
 ACTOR_LABEL = "SCIM provisioning"
 MAX_PAGE = 200
+# Advertised in /ServiceProviderConfig and enforced by /Bulk (413 beyond either).
+BULK_MAX_OPERATIONS = 1000
+BULK_MAX_PAYLOAD = 1_048_576
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 ERR_NO_TOKEN = "Send an administrator's API token as 'Authorization: Bearer TOKEN'."
@@ -68,6 +76,9 @@ ERR_PATCH = ("Unsupported PATCH operation {op!r} on {path!r}: use add or replace
              "name, emails, externalId, employeeNumber or manager.")
 ERR_NOT_FOUND = "No such user."
 ERR_BAD_ACTIVE = "active must be true or false."
+ERR_CHANGED = "The resource changed since the version given in If-Match: read it again and retry."
+ERR_SORT_BY = "sortBy {value!r} cannot be sorted on: use one of {choices}."
+ERR_SORT_ORDER = "sortOrder must be ascending or descending."
 
 
 class ScimError(Exception):
@@ -131,7 +142,7 @@ def to_scim(request: HttpRequest, person: Person) -> dict[str, Any]:
     enterprise: dict[str, Any] = {"employeeNumber": person.employee_id}
     if person.manager_id:
         enterprise["manager"] = {"value": str(person.manager_id)}
-    return {
+    resource = {
         "schemas": [USER_SCHEMA, ENTERPRISE],
         "id": str(person.pk),
         "externalId": person.employee_id,
@@ -143,6 +154,50 @@ def to_scim(request: HttpRequest, person: Person) -> dict[str, Any]:
         ENTERPRISE: enterprise,
         "meta": {"resourceType": "User", "location": _location(request, person)},
     }
+    return with_version(resource)
+
+
+def _content(value: Any) -> Any:
+    """``value`` without ``meta`` and ``$ref`` (addresses depend on the host name the client used)."""
+    if isinstance(value, dict):
+        return {key: _content(item) for key, item in value.items() if key not in {"meta", "$ref"}}
+    if isinstance(value, list):
+        return [_content(item) for item in value]
+    return value
+
+
+def with_version(resource: dict[str, Any]) -> dict[str, Any]:
+    """``resource`` with ``meta.version``: a weak ETag over its content, which changes whenever the content does."""
+    digest = hashlib.sha256(canonical_json(_content(resource)).encode("utf-8")).hexdigest()[:24]
+    resource["meta"]["version"] = f'W/"{digest}"'
+    return resource
+
+
+def _tags(header: str) -> set[str]:
+    # Compared as SCIM compares them (RFC 7644 section 3.14 sends a weak tag in If-Match): by the opaque tag.
+    return {tag.strip().removeprefix("W/") for tag in header.split(",") if tag.strip()}
+
+
+def version_matches(header: str, resource: dict[str, Any]) -> bool:
+    tags = _tags(header)
+    return "*" in tags or str(resource["meta"]["version"]).removeprefix("W/") in tags
+
+
+def check_if_match(if_match: str | None, resource: dict[str, Any]) -> None:
+    """412 when ``if_match`` (a header, or a bulk operation's ``version``) names another version of ``resource``."""
+    if if_match and not version_matches(if_match, resource):
+        raise ScimError(412, ERR_CHANGED)
+
+
+def resource_response(request: HttpRequest, resource: dict[str, Any], status: int = 200) -> HttpResponse:
+    """A resource with its version as ``ETag``; a GET whose ``If-None-Match`` names that version gets 304."""
+    etag = str(resource["meta"]["version"])
+    if request.method == "GET" and version_matches(request.headers.get("If-None-Match", ""), resource):
+        response = HttpResponse(status=304)
+    else:
+        response = _response(resource, status)
+    response["ETag"] = etag
+    return response
 
 
 def _body(request: HttpRequest) -> dict[str, Any]:
@@ -361,6 +416,11 @@ def _set(user: dict[str, Any], enterprise: dict[str, Any], key: str, value: Any,
 
 FILTER = re.compile(r'^\s*(userName|externalId|emails(?:\.value)?|employeeNumber|'
                     + re.escape(ENTERPRISE) + r':employeeNumber)\s+eq\s+"([^"]*)"\s*$', re.I)
+# sortBy (lower case, as SCIM attribute names are case-insensitive) → the field it sorts on.
+USER_SORT = {"id": "pk", "username": "email", "emails": "email", "emails.value": "email", "displayname": "name",
+             "name.formatted": "name", "externalid": "employee_id", "employeenumber": "employee_id",
+             f"{ENTERPRISE.lower()}:employeenumber": "employee_id", "active": "is_active"}
+USER_SORT_NAMES = "id, userName, emails.value, displayName, name.formatted, externalId, employeeNumber, active"
 
 
 def _int_param(request: HttpRequest, name: str, default: int, minimum: int) -> int:
@@ -372,9 +432,10 @@ def _int_param(request: HttpRequest, name: str, default: int, minimum: int) -> i
 
 
 def created(resource: dict[str, Any]) -> JsonResponse:
-    """201 with the new resource and its address (``meta.location``) as ``Location``."""
+    """201 with the new resource, its address (``meta.location``) as ``Location`` and its version as ``ETag``."""
     response = _response(resource, 201)
     response["Location"] = resource["meta"]["location"]
+    response["ETag"] = resource["meta"]["version"]
     return response
 
 
@@ -391,17 +452,77 @@ def list_query(request: HttpRequest, pattern: re.Pattern[str], error: str) -> tu
     return match, _int_param(request, "startIndex", 1, 1), min(_int_param(request, "count", 100, 0), MAX_PAGE)
 
 
+def sort_order(request: HttpRequest, fields: dict[str, str], names: str, *,
+               text: frozenset[str], optional: frozenset[str] = frozenset()) -> list[OrderBy]:
+    """The order of a list from ``sortBy`` and ``sortOrder`` (RFC 7644 section 3.4.2.3); by id without ``sortBy``.
+
+    ``fields`` maps each sortable attribute to its field; ``text`` fields sort without regard to case (none of
+    them is case-exact), ``optional`` ones may be empty, which sorts last ascending and first descending, as
+    the RFC asks of a resource without the attribute. Ties keep the id order, so pages do not overlap."""
+    order = request.GET.get("sortOrder", "").strip().lower() or "ascending"
+    if order not in {"ascending", "descending"}:
+        raise ScimError(400, ERR_SORT_ORDER, "invalidValue")
+    sort_by = request.GET.get("sortBy", "").strip()
+    if not sort_by:
+        return [F("pk").asc()]
+    field = fields.get(sort_by.lower())
+    if field is None:
+        raise ScimError(400, ERR_SORT_BY.format(value=sort_by, choices=names), "invalidValue")
+    descending = order == "descending"
+    expression = Lower(field) if field in text else F(field)
+    ordering = [expression.desc() if descending else expression.asc(), F("pk").asc()]
+    if field in optional:
+        missing = Case(When(**{field: ""}, then=Value(1)), default=Value(0))
+        ordering.insert(0, missing.desc() if descending else missing.asc())
+    return ordering
+
+
 def list_response(resources: list[dict[str, Any]], total: int, start: int) -> JsonResponse:
     return _response({"schemas": [LIST_SCHEMA], "totalResults": total, "startIndex": start,
                       "itemsPerPage": len(resources), "Resources": resources})
 
 
+def create_user(request: HttpRequest, viewer: Person, body: dict[str, Any]) -> dict[str, Any]:
+    """POST /Users: the new person with their login, as SCIM."""
+    return to_scim(request, apply_user(None, _desired(body), actor=viewer))
+
+
+Row = TypeVar("Row", bound=Model)
+
+
+def locked_for_change(rows: QuerySet[Row], pk: int, method: str, not_found: str) -> Row:
+    """The row a PUT, PATCH or DELETE changes, locked until the caller's transaction ends; 404 without one."""
+    if method not in {"PUT", "PATCH", "DELETE"}:
+        raise ScimError(405, "Use GET, PUT, PATCH or DELETE.")
+    found = rows.select_for_update().filter(pk=pk).first()
+    if found is None:
+        raise ScimError(404, not_found)
+    return found
+
+
+def change_user(request: HttpRequest, viewer: Person, method: str, person_id: int, body: dict[str, Any],
+                if_match: str | None) -> dict[str, Any] | None:
+    """PUT, PATCH or DELETE of one User (``None`` after DELETE), with its row locked while ``if_match`` (the
+    header, or a bulk operation's ``version``) is compared with its version and the change is written."""
+    with transaction.atomic():
+        person = locked_for_change(Person.objects.all(), person_id, method, ERR_NOT_FOUND)
+        current = to_scim(request, person)
+        check_if_match(if_match, current)
+        if method == "DELETE":
+            apply_user(person, {**_desired(current), "active": False}, actor=viewer)
+            return None
+        if method == "PATCH":
+            body = apply_patch(current, body.get("Operations", body.get("operations")))
+        return to_scim(request, apply_user(person, _desired(body), actor=viewer))
+
+
 @scim_view
 def users(request: HttpRequest, viewer: Person) -> HttpResponse:
     if request.method == "POST":
-        return created(to_scim(request, apply_user(None, _desired(_body(request)), actor=viewer)))
+        return created(create_user(request, viewer, _body(request)))
     match, start, count = list_query(request, FILTER, ERR_FILTER)
-    people = Person.objects.order_by("pk")
+    people = Person.objects.order_by(*sort_order(request, USER_SORT, USER_SORT_NAMES,
+                                                 text=frozenset({"email", "name", "employee_id"})))
     if match is not None:
         attribute, value = match.group(1).lower(), match.group(2)
         if attribute in {"username", "emails", "emails.value"}:
@@ -418,25 +539,16 @@ def users(request: HttpRequest, viewer: Person) -> HttpResponse:
 
 @scim_view
 def user(request: HttpRequest, viewer: Person, person_id: int) -> HttpResponse:
-    person = Person.objects.select_related("user").filter(pk=person_id).first()
-    if person is None:
-        raise ScimError(404, ERR_NOT_FOUND)
     if request.method == "GET":
+        person = Person.objects.select_related("user").filter(pk=person_id).first()
+        if person is None:
+            raise ScimError(404, ERR_NOT_FOUND)
         access.open_person_record(viewer, person, what="people.profile", via="api", allowed=True,  # an admin
                                   reason="SCIM provisioning")
-        return _response(to_scim(request, person))
-    if request.method == "PUT":
-        person = apply_user(person, _desired(_body(request)), actor=viewer)
-        return _response(to_scim(request, person))
-    if request.method == "PATCH":
-        body = _body(request)
-        patched = apply_patch(to_scim(request, person), body.get("Operations", body.get("operations")))
-        person = apply_user(person, _desired(patched), actor=viewer)
-        return _response(to_scim(request, person))
-    if request.method == "DELETE":
-        apply_user(person, {**_desired(to_scim(request, person)), "active": False}, actor=viewer)
-        return HttpResponse(status=204)
-    raise ScimError(405, "Use GET, PUT, PATCH or DELETE.")
+        return resource_response(request, to_scim(request, person))
+    body = _body(request) if request.method in {"PUT", "PATCH"} else {}
+    changed = change_user(request, viewer, str(request.method), person_id, body, request.headers.get("If-Match"))
+    return HttpResponse(status=204) if changed is None else resource_response(request, changed)
 
 
 @scim_view
@@ -444,11 +556,11 @@ def service_provider_config(request: HttpRequest, viewer: Person) -> HttpRespons
     return _response({
         "schemas": ["urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"],
         "patch": {"supported": True},
-        "bulk": {"supported": False, "maxOperations": 0, "maxPayloadSize": 0},
+        "bulk": {"supported": True, "maxOperations": BULK_MAX_OPERATIONS, "maxPayloadSize": BULK_MAX_PAYLOAD},
         "filter": {"supported": True, "maxResults": MAX_PAGE},
         "changePassword": {"supported": False},
-        "sort": {"supported": False},
-        "etag": {"supported": False},
+        "sort": {"supported": True},
+        "etag": {"supported": True},
         "authenticationSchemes": [{"type": "oauthbearertoken", "name": "API token",
                                    "description": "A Brightline API token of an administrator", "primary": True}],
     })

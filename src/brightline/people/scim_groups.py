@@ -8,7 +8,8 @@ winning and no matching group meaning employee: the identity provider's record, 
 role change and audited, exactly as at sign-in. Without the mapping, groups are kept and change no role.
 
 Supported: ``POST``, ``GET`` (``filter`` with ``eq`` on ``displayName`` or ``externalId``;
-``excludedAttributes=members``; ``startIndex``, ``count``), ``GET``/``PUT``/``PATCH``/``DELETE`` by id. PATCH
+``excludedAttributes=members``; ``startIndex``, ``count``; ``sortBy`` ``id``, ``displayName`` or ``externalId``),
+``GET``/``PUT``/``PATCH``/``DELETE`` by id, with ``meta.version`` as ETag as for Users. PATCH
 takes ``add``, ``replace`` and ``remove`` on ``members`` (a list of ``{"value": id}``, or a path such as
 ``members[value eq "12"]``), ``displayName`` and ``externalId``.
 """
@@ -19,12 +20,25 @@ import re
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 
 from brightline.audit.services import log_action
 from brightline.people.models import Person, ScimGroup
-from brightline.people.scim import ScimError, _body, _response, created, list_query, list_response, scim_view
+from brightline.people.scim import (
+    ScimError,
+    _body,
+    check_if_match,
+    created,
+    list_query,
+    list_response,
+    locked_for_change,
+    resource_response,
+    scim_view,
+    sort_order,
+    with_version,
+)
 from brightline.people.sso import apply_role, role_from_groups, role_groups
 
 GROUP_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:Group"
@@ -37,27 +51,40 @@ ERR_TAKEN = "Another group is already called {value!r}."
 ERR_MEMBERS = "members must be a list of objects with a value: the id of a SCIM User."
 ERR_NO_PERSON = "The member {value!r} is not a SCIM User in Brightline."
 ERR_NOT_FOUND = "No such group."
+ERR_ID = "A group's id cannot be changed."
 ERR_FILTER = 'Filter on displayName or externalId with \'eq\', e.g. displayName eq "it-admins".'
 ERR_PATCH = ("Unsupported PATCH operation {op!r} on {path!r}: use add, replace or remove on members, "
              "displayName or externalId.")
 
 FILTER = re.compile(r'^\s*(displayName|externalId)\s+eq\s+"([^"]*)"\s*$', re.I)
 MEMBER_PATH = re.compile(r'^members\[\s*value\s+eq\s+"([^"]*)"\s*\]$', re.I)
+GROUP_SORT = {"id": "pk", "displayname": "display_name", "externalid": "external_id"}
+# A page of groups reads its members' ids in one query.
+MEMBER_IDS = Prefetch("members", queryset=Person.objects.only("pk"))
 
 
 def _location(request: HttpRequest, group: ScimGroup) -> str:
     return request.build_absolute_uri(reverse("scim-group", args=[group.pk]))
 
 
+def _member_ids_of(group: ScimGroup) -> list[int]:
+    if "members" in getattr(group, "_prefetched_objects_cache", {}):
+        return sorted(member.pk for member in group.members.all())
+    return sorted(group.members.values_list("pk", flat=True))
+
+
 def to_scim(request: HttpRequest, group: ScimGroup, *, with_members: bool = True) -> dict[str, Any]:
-    """The group as SCIM; members by id and address only (their names are read through /Users, which logs it)."""
+    """The group as SCIM; members by id and address only (their names are read through /Users, which logs it).
+    Its version covers the members also when they are left out."""
     body: dict[str, Any] = {"schemas": [GROUP_SCHEMA], "id": str(group.pk), "displayName": group.display_name,
                             "meta": {"resourceType": "Group", "location": _location(request, group)}}
     if group.external_id:
         body["externalId"] = group.external_id
-    if with_members:
-        body["members"] = [{"value": str(pk), "$ref": request.build_absolute_uri(reverse("scim-user", args=[pk])),
-                            "type": "User"} for pk in sorted(group.members.values_list("pk", flat=True))]
+    body["members"] = [{"value": str(pk), "$ref": request.build_absolute_uri(reverse("scim-user", args=[pk])),
+                        "type": "User"} for pk in _member_ids_of(group)]
+    with_version(body)
+    if not with_members:
+        del body["members"]
     return body
 
 
@@ -119,6 +146,10 @@ def apply_patch(group: ScimGroup, operations: Any) -> dict[str, Any]:
             if op == "remove" or not isinstance(value, dict):
                 raise ScimError(400, ERR_PATCH.format(op=op, path=target), "noTarget")
             for key, item in value.items():  # {"op": "replace", "value": {"displayName": …}}
+                if str(key).lower() == "id":  # Okta repeats the group's id when it renames it
+                    if str(item) != str(group.pk):
+                        raise ScimError(400, ERR_ID, "mutability")
+                    continue
                 _patch_one(state, op, str(key), item)
         else:
             _patch_one(state, op, str(target), value)
@@ -203,37 +234,55 @@ def _follow_roles(person_ids: set[int], *, actor: Person) -> None:
 # ---- Endpoints ----
 
 
+def create_group(request: HttpRequest, viewer: Person, body: dict[str, Any]) -> dict[str, Any]:
+    """POST /Groups: the new group, as SCIM."""
+    return to_scim(request, apply_group(None, _desired(body), actor=viewer))
+
+
+def change_group(request: HttpRequest, viewer: Person, method: str, group_id: int, body: dict[str, Any],
+                 if_match: str | None, *, with_members: bool = True) -> dict[str, Any] | None:
+    """PUT, PATCH or DELETE of one group (``None`` after DELETE), its row locked while ``if_match`` is compared
+    with its version and the change is written."""
+    with transaction.atomic():
+        found = locked_for_change(ScimGroup.objects.all(), group_id, method, ERR_NOT_FOUND)
+        check_if_match(if_match, to_scim(request, found))
+        if method == "DELETE":
+            delete_group(found, actor=viewer)
+            return None
+        if method == "PUT":
+            changed = apply_group(found, _desired(body), actor=viewer)
+        else:
+            changed = apply_group(found, apply_patch(found, body.get("Operations", body.get("operations"))),
+                                  actor=viewer)
+        return to_scim(request, changed, with_members=with_members)
+
+
 @scim_view
 def groups(request: HttpRequest, viewer: Person) -> HttpResponse:
     if request.method == "POST":
-        return created(to_scim(request, apply_group(None, _desired(_body(request)), actor=viewer)))
+        return created(create_group(request, viewer, _body(request)))
     match, start, count = list_query(request, FILTER, ERR_FILTER)
-    found = ScimGroup.objects.order_by("pk")
+    found = ScimGroup.objects.order_by(*sort_order(
+        request, GROUP_SORT, "id, displayName, externalId", text=frozenset({"display_name", "external_id"}),
+        optional=frozenset({"external_id"})))
     if match is not None:
         field = "display_name" if match.group(1).lower() == "displayname" else "external_id"
         found = found.filter(**{field: match.group(2)})
     with_members = "members" not in request.GET.get("excludedAttributes", "").lower()
-    page = list(found[start - 1:start - 1 + count]) if count else []
+    page = list(found.prefetch_related(MEMBER_IDS)[start - 1:start - 1 + count]) if count else []
     return list_response([to_scim(request, group, with_members=with_members) for group in page], found.count(),
                          start)
 
 
 @scim_view
 def group(request: HttpRequest, viewer: Person, group_id: int) -> HttpResponse:
-    found = ScimGroup.objects.filter(pk=group_id).first()
-    if found is None:
-        raise ScimError(404, ERR_NOT_FOUND)
     with_members = "members" not in request.GET.get("excludedAttributes", "").lower()
     if request.method == "GET":
-        return _response(to_scim(request, found, with_members=with_members))
-    if request.method == "PUT":
-        return _response(to_scim(request, apply_group(found, _desired(_body(request)), actor=viewer)))
-    if request.method == "PATCH":
-        body = _body(request)
-        changed = apply_group(found, apply_patch(found, body.get("Operations", body.get("operations"))),
-                              actor=viewer)
-        return _response(to_scim(request, changed, with_members=with_members))
-    if request.method == "DELETE":
-        delete_group(found, actor=viewer)
-        return HttpResponse(status=204)
-    raise ScimError(405, "Use GET, PUT, PATCH or DELETE.")
+        found = ScimGroup.objects.prefetch_related(MEMBER_IDS).filter(pk=group_id).first()
+        if found is None:
+            raise ScimError(404, ERR_NOT_FOUND)
+        return resource_response(request, to_scim(request, found, with_members=with_members))
+    body = _body(request) if request.method in {"PUT", "PATCH"} else {}
+    changed = change_group(request, viewer, str(request.method), group_id, body, request.headers.get("If-Match"),
+                           with_members=with_members)
+    return HttpResponse(status=204) if changed is None else resource_response(request, changed)

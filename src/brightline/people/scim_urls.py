@@ -1,11 +1,12 @@
-"""The SCIM 2.0 routes under ``/scim/v2/``: Users (``scim``) and Groups (``scim_groups``)."""
+"""The SCIM 2.0 routes under ``/scim/v2/``: Users (``scim``), Groups (``scim_groups``) and Bulk (``scim_bulk``)."""
 
 from django.urls import path
 
-from brightline.people import scim, scim_groups
+from brightline.people import scim, scim_bulk, scim_groups
 
 urlpatterns = [
     *scim.urlpatterns,
     path("Groups", scim_groups.groups, name="scim-groups"),
     path("Groups/<int:group_id>", scim_groups.group, name="scim-group"),
+    path("Bulk", scim_bulk.bulk, name="scim-bulk"),
 ]
