@@ -48,7 +48,7 @@ def test_ll144_selection_rates_impact_ratios_and_unknowns(personas, client_for, 
     page = response.content.decode()
     assert "Local Law 144" in page and "29 CFR 1607.4(D)" in page
     # Rates read as percentages next to their counts; the impact ratio stays a ratio.
-    assert "<td>20</td><td>6</td><td>30.0 %</td><td>0.600</td>" in page
+    assert '<td>20</td><td>6</td><td class="num">30.0 %</td><td>0.600</td>' in page
     assert "0.300" not in page
 
 

@@ -159,6 +159,6 @@ def test_system_health_shows_attrition_rates_as_percentages_and_withheld_teams_o
     page = response.content.decode()
     table = page[page.index('id="attrition-teams"'):]
     table = table[:table.index("</table>")]
-    rates = re.findall(r"<td>([^<]*%)</td></tr>", table)
+    rates = re.findall(r"<td(?: class=\"num\")?>([^<]*%)</td></tr>", table)
     assert len(rates) == len(audit.groups) and not re.search(r"<td>0\.\d{3}</td>", table)
     assert table.count("withheld (fewer than") == 1
