@@ -90,8 +90,9 @@ class LeadershipView:
     as_of: dt.datetime | None = None  # when the oldest rollup behind these figures was computed
     team_labels: dict[str, str] = field(default_factory=dict)  # every team's name by its slug
     # What the figures were read from (the cycle's key and each rollup's time), so that a page may keep what it
-    # renders from them until one changes; None when they were computed from the rows.
-    sources: tuple[Any, ...] | None = None
+    # renders from them until one changes; None when they were computed from the rows. Not one of the figures:
+    # two views with equal figures are equal wherever they were read from.
+    sources: tuple[Any, ...] | None = field(default=None, compare=False)
 
     @property
     def comparisons_withheld(self) -> bool:
