@@ -27,7 +27,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 PAGES = [
-    ("engineer", "home", "/"), ("manager", "home", "/"), ("manager", "team", "/team/"),
+    ("engineer", "home", "/"), ("engineer", "growth", "/growth/"),
+    ("manager", "home", "/"), ("manager", "team", "/team/"),
     ("director", "home", "/"), ("director", "team", "/team/"),
     ("vp", "home", "/"), ("vp", "team", "/team/"),
     ("leader", "home", "/"), ("leader", "organisation", "/organisation/"),

@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
+from django.db.models import Q, Subquery
 from django.utils import timezone
 
 from brightline.audit.services import record_access, record_refused_access
@@ -134,8 +134,13 @@ def managed_ids(viewer: Person | None) -> set[int]:
 
 
 def manages_a_member(viewer: Person | None, team: Team) -> bool:
-    """The viewer manages at least one active member of the team."""
-    return people_managed_by(viewer).filter(team=team, is_active=True).exists()
+    """The viewer manages at least one active member of the team: one query (every page's menu asks it), the
+    viewer's stored reporting line read by a subquery, as ``people_managed_by`` reads it."""
+    if viewer is None or not viewer.is_active:
+        return False
+    line = Person.objects.filter(pk=viewer.pk).exclude(chain_path="").values("chain_path")[:1]
+    return (Person.objects.filter(team=team, is_active=True, chain_path__startswith=Subquery(line))
+            .exclude(pk=viewer.pk).exists())
 
 
 def is_direct_manager(viewer: Person | None, subject: Person) -> bool:

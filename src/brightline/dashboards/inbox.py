@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from django.db.models import Count, Max, Min, Prefetch, Q
+from django.db.models import Count, Exists, Max, Min, Prefetch, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
@@ -22,7 +22,7 @@ from brightline.feedback.models import DraftSentenceDecision, FeedbackInvitation
 from brightline.insights.models import Signal
 from brightline.people.models import Dimension, Person
 from brightline.promotions.escalation import open_escalations_for
-from brightline.promotions.models import CaseAppeal
+from brightline.promotions.models import CaseAppeal, CaseEscalation
 from brightline.reviews.models import Appeal, Phase, PreVote, Review
 from brightline.support.models import Cadence, SupportPlan
 
@@ -120,9 +120,32 @@ def inbox_for(person: Person, *, today: date | None = None, reviews: list[Review
             _phase_end(review.cycle.schedule, Phase.MANAGER_ASSESSMENT), subject=review.person.name,
             batch=review.cycle.name)
 
+    # Most sources below hold nothing for most people: one query asks which hold anything, and only those are
+    # read (each read compiles a query with its joins, most of a home page's CPU).
     panel = Review.objects.select_related("cycle", "person").filter(cycle__phase=Phase.CALIBRATION,
                                                                    cycle__panel_members__person=person)
-    if panel.exists():
+    to_decide = (Q(reviewer=person, status=Appeal.Status.IN_REVIEW)
+                 | Q(escalation_reviewer=person, status=Appeal.Status.ESCALATED, escalation_decided_at__isnull=True))
+    to_assign = Q(status=Appeal.Status.REQUESTED) | Q(status=Appeal.Status.ESCALATED, escalation_reviewer__isnull=True)
+    assigns = access.can_run_cycles(person)
+    appeals_waiting = Appeal.objects.filter(to_decide | to_assign if assigns else to_decide)
+    case_to_decide = (Q(reviewer=person, status=CaseAppeal.Status.IN_REVIEW)
+                      | Q(escalation_reviewer=person, status=CaseAppeal.Status.ESCALATED))
+    case_to_assign = ((Q(status=CaseAppeal.Status.REQUESTED)
+                       | Q(status=CaseAppeal.Status.ESCALATED, escalation_reviewer__isnull=True))
+                      & ~Q(case__person=person))
+    case_appeals = CaseAppeal.objects.filter(case_to_decide | case_to_assign if access.can_run_promotions(person)
+                                             else case_to_decide)
+    plans_due = SupportPlan.objects.filter(person__manager=person, status=SupportPlan.Status.ACTIVE)
+    sources = {"panel": panel, "case_appeals": case_appeals, "escalations": CaseEscalation.objects.filter(
+        escalated_to=person), "drafts": _drafts(person)}
+    if open_appeals is None:
+        sources["appeals"] = appeals_waiting
+    if open_plans is None:
+        sources["plans"] = plans_due
+    holding = _holding(person, sources)
+
+    if holding["panel"]:
         # Not the panelist's own review, none in their chain, none with a declared conflict (as in access); the
         # chain is a subquery on the stored reporting lines, never a list of everyone below a leader.
         candidates = list(panel.exclude(person=person).exclude(manager=person)
@@ -140,14 +163,9 @@ def inbox_for(person: Person, *, today: date | None = None, reviews: list[Review
 
     # Appeals to decide and, for those who run the process, appeals waiting for a reviewer: one query each for
     # reviews and promotions (the two kinds of step never match the same appeal).
-    to_decide = (Q(reviewer=person, status=Appeal.Status.IN_REVIEW)
-                 | Q(escalation_reviewer=person, status=Appeal.Status.ESCALATED, escalation_decided_at__isnull=True))
-    to_assign = Q(status=Appeal.Status.REQUESTED) | Q(status=Appeal.Status.ESCALATED, escalation_reviewer__isnull=True)
-    assigns = access.can_run_cycles(person)
     appeals = ([appeal for appeal in open_appeals if _appeal_waits(appeal, person, assigns)]
                if open_appeals is not None
-               else Appeal.objects.select_related("review__person").filter(to_decide | to_assign if assigns
-                                                                            else to_decide))
+               else appeals_waiting.select_related("review__person") if holding["appeals"] else [])
     for appeal in appeals:
         escalated = appeal.status == Appeal.Status.ESCALATED
         if appeal.status == Appeal.Status.REQUESTED or escalated and appeal.escalation_reviewer_id is None:
@@ -159,13 +177,7 @@ def inbox_for(person: Person, *, today: date | None = None, reviews: list[Review
             (appeal.escalated_at or appeal.filed_at) if escalated else appeal.filed_at,
             appeal.escalation_due_on if escalated else appeal.due_on)
 
-    case_to_decide = (Q(reviewer=person, status=CaseAppeal.Status.IN_REVIEW)
-                      | Q(escalation_reviewer=person, status=CaseAppeal.Status.ESCALATED))
-    case_to_assign = ((Q(status=CaseAppeal.Status.REQUESTED)
-                       | Q(status=CaseAppeal.Status.ESCALATED, escalation_reviewer__isnull=True))
-                      & ~Q(case__person=person))
-    for case_appeal in CaseAppeal.objects.select_related("case__person").filter(
-            case_to_decide | case_to_assign if access.can_run_promotions(person) else case_to_decide):
+    for case_appeal in case_appeals.select_related("case__person") if holding["case_appeals"] else []:
         escalated = case_appeal.status == CaseAppeal.Status.ESCALATED
         since = (case_appeal.escalated_at or case_appeal.filed_at) if escalated else case_appeal.filed_at
         due = case_appeal.escalation_due_on if escalated else case_appeal.due_on
@@ -181,8 +193,8 @@ def inbox_for(person: Person, *, today: date | None = None, reviews: list[Review
     plans = ([plan for plan in open_plans
               if plan.person.manager_id == person.pk and plan.status == SupportPlan.Status.ACTIVE]
              if open_plans is not None
-             else SupportPlan.objects.filter(person__manager=person, status=SupportPlan.Status.ACTIVE)
-             .select_related("person").annotate(last_check_in=Max("check_ins__held_on")))
+             else plans_due.select_related("person").annotate(last_check_in=Max("check_ins__held_on"))
+             if holding["plans"] else [])
     for plan in plans:
         last = plan.last_check_in or plan.starts_on
         due = last + timedelta(days=CADENCE_DAYS.get(plan.cadence, 14))
@@ -208,21 +220,35 @@ def inbox_for(person: Person, *, today: date | None = None, reviews: list[Review
             title, url = f"{noun} about the organisation {verb} for your review", reverse("insights:organisation")
         add("signals", title, url, group["oldest"], count=count)
 
-    for escalation in open_escalations_for(person):
+    for escalation in open_escalations_for(person) if holding["escalations"] else []:
         add("promotion_escalation", f"Move on the promotion case of {escalation.case.person.name}: it is past its "
             f"deadline", reverse("promotions:case", args=[escalation.case_id]), escalation.escalated_at,
             escalation.due_on)
 
-    _draft_sentences_waiting(person, add)
+    if holding["drafts"]:
+        _draft_sentences_waiting(person, add)
 
     return sorted(items, key=lambda item: (item.since, item.title))
+
+
+def _holding(person: Person, sources: dict[str, QuerySet[Any]]) -> dict[str, bool]:
+    """Which of ``sources`` hold any row, in one query (a source not asked about counts as holding rows)."""
+    found = Person.objects.filter(pk=person.pk).annotate(
+        **{name: Exists(rows) for name, rows in sources.items()}).values(*sources).first()
+    return {name: True for name in ("panel", "appeals", "case_appeals", "plans", "escalations", "drafts")} \
+        | (found or {})
+
+
+def _drafts(person: Person) -> QuerySet[ImpactDraft]:
+    """Drafts of ``person`` or of their direct reports on which a sentence was decided (some side may wait)."""
+    return ImpactDraft.objects.filter(Q(person=person) | Q(person__manager=person), status=ImpactDraft.Status.DRAFT,
+                                      sentence_decisions__isnull=False, person__is_active=True)
 
 
 def _draft_sentences_waiting(person: Person, add: Callable[..., None]) -> None:
     """Drafted sentences the other side of a joint review decided on and ``person``'s side has not (yet, or since
     an edit): the person for their own drafts, the direct manager for their reports'. Two queries in all."""
-    drafts = (ImpactDraft.objects.filter(Q(person=person) | Q(person__manager=person), status=ImpactDraft.Status.DRAFT,
-                                         sentence_decisions__isnull=False, person__is_active=True)
+    drafts = (_drafts(person)
               .select_related("person").distinct()
               .prefetch_related(Prefetch("sentence_decisions",
                                          queryset=DraftSentenceDecision.objects.order_by("id"))))

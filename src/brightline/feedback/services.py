@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any, TypeVar
 
 from django.db import transaction
@@ -23,6 +24,7 @@ from brightline.audit.services import log_action
 from brightline.core.narrative import EvidenceItem as CoreEvidenceItem
 from brightline.core.narrative import (
     NarrativeFlag,
+    NarrativeReport,
     check_text,
     context_items,
     draft_impact_statements,
@@ -676,10 +678,18 @@ def accomplishment_flags(accomplishment: Accomplishment) -> list[NarrativeFlag]:
 
     ``missing_scope`` is dropped when teams or people affected are recorded in their own fields.
     """
-    cited = [str(item.pk) for item in accomplishment.evidence.all()]  # prefetched by the pages that list them
-    report = check_text(accomplishment.narrative_text(), kind="accomplishment", cited_ids=cited)
+    cited = tuple(str(item.pk) for item in accomplishment.evidence.all())  # prefetched by the pages that list them
     has_scope = bool(accomplishment.teams_affected or accomplishment.people_affected)
-    return [flag for flag in report.flags if not (flag.flag_id == "missing_scope" and has_scope)]
+    return [flag for flag in _accomplishment_check(accomplishment.narrative_text(), cited).flags
+            if not (flag.flag_id == "missing_scope" and has_scope)]
+
+
+@lru_cache(maxsize=4096)
+def _accomplishment_check(text: str, cited_ids: tuple[str, ...]) -> NarrativeReport:
+    """The narrative check of an accomplishment's text, kept per process by the text and the evidence cited: the
+    check depends on nothing else (its rules and model are shipped with the code) and its report cannot be
+    changed, while the growth page checks each accomplishment it lists on every request (a third of its CPU)."""
+    return check_text(text, kind="accomplishment", cited_ids=cited_ids)
 
 
 def field_flags(text: str, *, kind: str, cited_ids: Sequence[str] = (), whole_text: str | None = None,

@@ -89,6 +89,10 @@ class LeadershipView:
     recommendation: ShownRecommendation | None = None
     as_of: dt.datetime | None = None  # when the oldest rollup behind these figures was computed
     team_labels: dict[str, str] = field(default_factory=dict)  # every team's name by its slug
+    # What the figures were read from (the cycle's key and each rollup's time), so that a page may keep what it
+    # renders from them until one changes; None when they were computed from the rows. Not one of the figures:
+    # two views with equal figures are equal wherever they were read from.
+    sources: tuple[Any, ...] | None = field(default=None, compare=False)
 
     @property
     def comparisons_withheld(self) -> bool:
@@ -369,7 +373,8 @@ def build_leadership_view(*, min_cohort: int, now: dt.datetime | None = None,
         comparisons=figures.comparisons, delivery_available=delivery_available,
         calibration_withheld=figures.calibration_withheld, cycles=choices,
         cycle_id=chosen.id if chosen else None, cycle_people=chosen.people if chosen else 0,
-        improvement=organisation.improvement, as_of=rollups.oldest(read), team_labels=team_labels)
+        improvement=organisation.improvement, as_of=rollups.oldest(read), team_labels=team_labels,
+        sources=None if now is not None else (key, *(fresh.as_of for fresh in read)))
     if not figures.decided:
         view.notes.append("No review cycle has reached the decision memo yet, so there are no outcome patterns.")
     view.brief = build_brief(view)

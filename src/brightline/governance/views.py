@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from brightline import access
@@ -156,11 +157,26 @@ def leadership_view(request: HttpRequest) -> HttpResponse:
     return render(request, "governance/leadership.html", {"recommendation_error": recommendation_error,
         "view": view, "chart": leadership.promotion_chart_spec(view.promotion_by_level),
         "can_drill_down": can_drill_down, "teams": Team.objects.order_by("name") if can_drill_down else [],
-        "team_rows": team_rows, "theme_teams": theme_teams,
-        "group_labels": view.team_labels,
+        "team_rows": team_rows, "theme_teams": theme_teams, "audit_tables": _audit_tables(view),
         "delivery_weeks": leadership.DELIVERY_WINDOW_DAYS // 7,
         "feedback_themes": leadership.feedback_themes_of(list(theme_teams.object_list))},
         status=400 if recommendation_error else 200)
+
+
+def _audit_tables(view: leadership.LeadershipView) -> dict[str, str]:
+    """The promotion and calibration audits as the page shows them. The calibration audit lists every team (a
+    thousand rows in a large organisation, most of the page's rendering), so the HTML is kept per process for
+    each version of the rollups it comes from; it depends on nothing about the viewer."""
+    def render_tables() -> dict[str, str]:
+        return {name: render_to_string("fairness/_audit.html", {
+                    "audit": cut.event, "measure": cut.measure, "source": view.cycle_name,
+                    "group_labels": view.team_labels}) if cut is not None and cut.event is not None else ""
+                for name, cut in (("promotion", view.promotion_by_level), ("calibration", view.calibration_by_team))}
+
+    if view.sources is None:
+        return render_tables()
+    tables: dict[str, str] = rollups.derived(("leadership.audit_tables", *view.sources), render_tables)
+    return tables
 
 
 @require_POST

@@ -18,14 +18,14 @@ from typing import Final
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.db.models import Max, Q
+from django.db.models import Exists, Max, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 
 from brightline.audit.services import log_action
 from brightline.notifications.models import NotificationSettings
 from brightline.people.models import Person
-from brightline.reviews.models import Appeal, Phase, Review, ReviewCycle
+from brightline.reviews.models import Appeal, PanelMember, Phase, Review, ReviewCycle
 from brightline.support.models import Cadence, SupportPlan
 
 CADENCE_DAYS: Final = {Cadence.WEEKLY: 7, Cadence.FORTNIGHTLY: 14, Cadence.MONTHLY: 30}
@@ -68,21 +68,29 @@ def deadlines_for(person: Person) -> list[Deadline]:
             f"Self review due ({cycle.name})", path)
         add(f"cycle-{cycle.pk}-appeal-window", _date(cycle.schedule.get(Phase.ACKNOWLEDGEMENT)),
             f"Acknowledgement and appeal window closes ({cycle.name})", path)
-    managed = ReviewCycle.objects.filter(~Q(phase=Phase.CLOSED), reviews__manager=person).distinct()
-    for cycle in managed:
-        add(f"cycle-{cycle.pk}-assessments", _date(cycle.schedule.get(Phase.MANAGER_ASSESSMENT)),
-            f"Manager assessments due ({cycle.name})", inbox)
-    for cycle in ReviewCycle.objects.filter(~Q(phase=Phase.CLOSED), panel_members__person=person).distinct():
-        add(f"cycle-{cycle.pk}-pre-votes", _date(cycle.schedule.get(Phase.CALIBRATION)),
-            f"Calibration pre-votes due ({cycle.name})", inbox)
+    # The open cycles the person assesses in or sits on the panel of, in one query (the list is sorted below).
+    cycles = (ReviewCycle.objects.filter(~Q(phase=Phase.CLOSED))
+              .annotate(assesses=Exists(Review.objects.filter(cycle=OuterRef("pk"), manager=person)),
+                        on_panel=Exists(PanelMember.objects.filter(cycle=OuterRef("pk"), person=person)))
+              .filter(Q(assesses=True) | Q(on_panel=True)))
+    for cycle in cycles:
+        if cycle.assesses:
+            add(f"cycle-{cycle.pk}-assessments", _date(cycle.schedule.get(Phase.MANAGER_ASSESSMENT)),
+                f"Manager assessments due ({cycle.name})", inbox)
+        if cycle.on_panel:
+            add(f"cycle-{cycle.pk}-pre-votes", _date(cycle.schedule.get(Phase.CALIBRATION)),
+                f"Calibration pre-votes due ({cycle.name})", inbox)
 
-    for appeal in Appeal.objects.filter(reviewer=person, status=Appeal.Status.IN_REVIEW):
-        add(f"appeal-{appeal.pk}-decision", appeal.due_on, "Appeal decision due",
-            reverse("reviews:appeal", args=[appeal.pk]))
-    for appeal in Appeal.objects.filter(escalation_reviewer=person, status=Appeal.Status.ESCALATED,
-                                        escalation_decided_at__isnull=True):
-        add(f"appeal-{appeal.pk}-escalation-decision", appeal.escalation_due_on, "Escalated appeal decision due",
-            reverse("reviews:appeal", args=[appeal.pk]))
+    deciding = Q(reviewer=person, status=Appeal.Status.IN_REVIEW)
+    deciding_further = Q(escalation_reviewer=person, status=Appeal.Status.ESCALATED, escalation_decided_at__isnull=True)
+    for appeal in Appeal.objects.filter(deciding | deciding_further):
+        if appeal.reviewer_id == person.pk and appeal.status == Appeal.Status.IN_REVIEW:
+            add(f"appeal-{appeal.pk}-decision", appeal.due_on, "Appeal decision due",
+                reverse("reviews:appeal", args=[appeal.pk]))
+        if appeal.escalation_reviewer_id == person.pk and appeal.status == Appeal.Status.ESCALATED \
+                and appeal.escalation_decided_at is None:
+            add(f"appeal-{appeal.pk}-escalation-decision", appeal.escalation_due_on, "Escalated appeal decision due",
+                reverse("reviews:appeal", args=[appeal.pk]))
 
     plans = (SupportPlan.objects.filter(Q(person=person) | Q(person__manager=person), status=SupportPlan.Status.ACTIVE)
              .select_related("person__manager").annotate(last_check_in=Max("check_ins__held_on")))
