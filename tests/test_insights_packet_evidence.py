@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from brightline.audit.models import AuditEntry
 from brightline.insights.models import Signal
+from brightline.insights.services import ALGORITHM_VERSION
 from brightline.reviews import services as review_services
 from brightline.reviews.models import Phase
 from tests.reviews_helpers import advance_to, make_evidence, olga, open_payments_cycle, review_of, train
@@ -267,7 +268,7 @@ def test_submitting_the_self_review_checks_the_packet_at_once_without_a_model(pe
     assert not AuditEntry.objects.filter(action="insights.run.completed").exists()
     checked = AuditEntry.objects.filter(action="insights.packet.checked").last()
     assert checked.actor_id == personas.erin.pk and checked.data["review"] == review.pk
-    assert packet_signals(review)["self_review:context"].model_version == "insights-v2"
+    assert packet_signals(review)["self_review:context"].model_version == ALGORITHM_VERSION
     # Citing evidence in the self review retires its check, as a run would: kept, no longer current.
     old = packet_signals(review)["self_review:context"]
     submit_self_review(erin, review, self_review["chosen"], f"{SELF_REVIEW} {self_review['evidence'][2].citation}")

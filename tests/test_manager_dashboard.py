@@ -301,14 +301,17 @@ def test_missing_evidence_becomes_a_few_prompts_each_with_the_step_of_whoever_ca
                       window_end=date(2026, 12, 7))
 
     packet = {"name": "2026 H2 review", "written_by": "manager"}
-    found = [missing({"label": "Delivery results"}, personas.erin), missing({"label": "Leadership"}, personas.erin),
+    found = [missing({"dimension": "delivery_results", "label": "Delivery results"}, personas.erin),
+             missing({"dimension": "leadership", "label": "Leadership"}, personas.erin),
              missing({"label": "the self review", "packet": {**packet, "written_by": "person"}}, personas.erin),
              missing({"label": "the manager's assessment of leadership", "packet": packet}, personas.mo),
              missing({"label": "the manager's summary", "packet": packet}, personas.mo)]
     prompts = missing_evidence_prompts(personas.mo, "Erin", found, "/signals/", "/review/")
     assert [(prompt.text, prompt.action, prompt.url) for prompt in prompts] == [
         ("Evidence is thin: nothing shows delivery results or leadership between 8 Jun 2026 and 7 Dec 2026 (nothing "
-         "recorded speaks to them, and no accomplishment about them cites evidence).",
+         "recorded speaks to them and no accomplishment about them cites evidence; a merged change, a release, a "
+         "deployment, an incident handled, an incident debrief, design review notes or pairing on a colleague's "
+         "change would count).",
          "Ask for the missing evidence or record it together", "/signals/"),
         ("Evidence is thin: in the 2026 H2 review packet, the self review cites no evidence.",
          "Ask Erin to cite the items behind it", "/signals/"),
