@@ -372,7 +372,12 @@ def test_closing_the_self_review_step_stops_asking_erin_about_her_packet(persona
     submit_self_review(client_for(personas.erin), review, self_review["chosen"], SELF_REVIEW)
     assert erins_signal_items(personas.erin) == ["2 AI signals about you wait for your review"]
     assert review_counts()["missing_evidence"]["pending"] == 2
+    assert "Check the packet now" in text_of(client_for(personas.erin).get(f"/reviews/r/{review.pk}/"))
     advance_to(review.cycle, Phase.MANAGER_ASSESSMENT, personas.pia)
+    # Her step has closed: nothing she could change would follow from a check, so it is not offered; the manager,
+    # whose step is open, still has it.
+    assert "Check the packet now" not in text_of(client_for(personas.erin).get(f"/reviews/r/{review.pk}/"))
+    assert "Check the packet now" in text_of(client_for(personas.mo).get(f"/reviews/r/{review.pk}/"))
     # At the phase change, not only at the next run.
     assert erins_signal_items(personas.erin) == []
     assert review_counts().get("missing_evidence", {}).get("pending", 0) == 0
