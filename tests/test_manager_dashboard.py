@@ -114,6 +114,11 @@ def test_the_page_prints_every_number_logs_the_reads_and_links_only_to_open_page
 def test_a_report_record_links_to_everything_the_manager_may_see(personas, pages, client_for):
     client = client_for(personas.mo)
     html = client.get(f"/people/{personas.erin.pk}/").content.decode()
+    facts = " ".join(re.sub(r"<[^>]+>", " ", html[:html.index("What you may open about")]).split())
+    # The level by its title alone, the zone as a city with its offset: no code, no stored zone key.
+    level = personas.erin.level
+    assert f"Level {level.title} " in facts and level.code not in facts
+    assert re.search(r"Time zone Berlin \(UTC\+[12] now\)", facts) and "Europe/" not in facts
     section = html[html.index("What you may open about"):]
     links = re.findall(r'<li><a href="([^"]+)">([^<]+)</a>', section)
     assert '<a href="/growth/' in section and "— accomplishments, feedback received" in section  # what each holds
