@@ -266,6 +266,10 @@ def test_work_that_is_easy_to_miss_is_named_never_counted_and_its_read_logged(pe
     html = client_for(personas.mo).get("/team/").content.decode()
     section = html[html.index('id="unseen-h"'):html.index('id="records-h"')]
     assert "Careful review of the ledger change" in section and "An older review" not in section
+    # A person a line: the name and the kinds in a <summary>, the titles folded behind it (a short page on a phone).
+    [summary] = re.findall(r"<summary>(.*?)</summary>", section, re.S)
+    assert personas.erin.name in summary and "code review given, incident handled" in summary
+    assert "Careful review" not in summary
     assert AccessLog.objects.filter(viewer=personas.mo, subject=personas.erin, record="evidence.items").exists()
     assert not AccessLog.objects.filter(viewer=personas.mo, subject=personas.pat, record="evidence.items").exists()
 
@@ -312,11 +316,12 @@ def test_missing_evidence_becomes_a_few_prompts_each_with_the_step_of_whoever_ca
              missing({"label": "the manager's assessment of leadership", "packet": packet}, personas.mo),
              missing({"label": "the manager's summary", "packet": packet}, personas.mo)]
     prompts = missing_evidence_prompts(personas.mo, "Erin", found, "/signals/", "/review/")
+    # What would count is folded under the line (the signal's own sentence: one wording).
+    assert prompts[0].why == ("Nothing recorded speaks to them and no accomplishment about them cites evidence; a "
+                              "merged change, a release, a deployment, an incident handled, an incident debrief, "
+                              "design review notes or pairing on a colleague's change would count.")
     assert [(prompt.text, prompt.action, prompt.url) for prompt in prompts] == [
-        ("Evidence is thin: nothing shows delivery results or leadership between 8 Jun 2026 and 7 Dec 2026 (nothing "
-         "recorded speaks to them and no accomplishment about them cites evidence; a merged change, a release, a "
-         "deployment, an incident handled, an incident debrief, design review notes or pairing on a colleague's "
-         "change would count).",
+        ("Evidence is thin: nothing shows delivery results or leadership between 8 Jun 2026 and 7 Dec 2026.",
          "Ask for the missing evidence or record it together", "/signals/"),
         ("Evidence is thin: in the 2026 H2 review packet, the self review cites no evidence.",
          "Ask Erin to cite the items behind it", "/signals/"),

@@ -71,6 +71,8 @@ class Prompt:
     # to mark it done or not now covers these facts, and the prompt comes back when one is true that was not then.
     key: str = ""
     facts: frozenset[str] = frozenset()
+    # Why the prompt is there and what would settle it, when that takes more than its line: shown folded under it.
+    why: str = ""
 
 
 @dataclass(frozen=True)
@@ -315,9 +317,9 @@ def missing_evidence_prompts(viewer: Person, first: str, found: list[Signal], si
         start, end = min(s.window_start for s in gaps), max(s.window_end for s in gaps)
         reason = missing_evidence_reason([str(s.detail.get("dimension") or "") for s in gaps])
         prompts.append(Prompt(
-            f"Evidence is thin: nothing shows {_and(labels, 'or')} between {start:%-d %b %Y} and {end:%-d %b %Y} "
-            f"({reason}).",
-            "Ask for the missing evidence or record it together", signals_url, key="thin_evidence",
+            f"Evidence is thin: nothing shows {_and(labels, 'or')} between {start:%-d %b %Y} and {end:%-d %b %Y}.",
+            why=f"{reason[0].upper()}{reason[1:]}.", action="Ask for the missing evidence or record it together",
+            url=signals_url, key="thin_evidence",
             facts=frozenset(f"dimension:{s.detail.get('dimension') or s.detail.get('label')}" for s in gaps)))
     theirs = [s for s in packet if s.detail["packet"].get("written_by") != "manager"]
     yours = [s for s in packet if s.detail["packet"].get("written_by") == "manager" and s.owner_id == viewer.pk]
