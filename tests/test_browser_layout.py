@@ -126,3 +126,18 @@ def test_the_leaderships_audit_sentences_and_opened_figures_fit_the_window(brows
     page.screenshot(path=f"/tmp/brightline-layout-lee-audit-figures-{width}.png", full_page=True)
     assert page.evaluate("document.documentElement.scrollWidth") <= width
     page.context.close()
+
+
+def test_the_team_pages_folded_parts_open_with_the_keyboard_on_a_phone(browser, live_server, demo):
+    """At 390 px the team page folds what would make it long (why a prompt is there, each person's easy-to-miss
+    work) behind a <summary>: each is reached with Tab and opens with Enter, no script needed."""
+    page = _login(browser, live_server, demo, "mo", 390)
+    page.goto(f"{live_server.url}/team/")
+    for selector in ("details.why", "ul.unseen details.item"):
+        details = page.locator(selector).first
+        assert details.get_attribute("open") is None
+        details.locator("summary").focus()
+        page.keyboard.press("Enter")
+        assert details.get_attribute("open") is not None, selector
+        assert details.locator(":scope > :not(summary)").first.is_visible()
+    page.context.close()

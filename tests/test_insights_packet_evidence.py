@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from brightline.audit.models import AuditEntry
 from brightline.insights.models import Signal
+from brightline.insights.services import ALGORITHM_VERSION
 from brightline.reviews import services as review_services
 from brightline.reviews.models import Phase
 from tests.reviews_helpers import advance_to, make_evidence, olga, open_payments_cycle, review_of, train
@@ -267,7 +268,7 @@ def test_submitting_the_self_review_checks_the_packet_at_once_without_a_model(pe
     assert not AuditEntry.objects.filter(action="insights.run.completed").exists()
     checked = AuditEntry.objects.filter(action="insights.packet.checked").last()
     assert checked.actor_id == personas.erin.pk and checked.data["review"] == review.pk
-    assert packet_signals(review)["self_review:context"].model_version == "insights-v2"
+    assert packet_signals(review)["self_review:context"].model_version == ALGORITHM_VERSION
     # Citing evidence in the self review retires its check, as a run would: kept, no longer current.
     old = packet_signals(review)["self_review:context"]
     submit_self_review(erin, review, self_review["chosen"], f"{SELF_REVIEW} {self_review['evidence'][2].citation}")
@@ -371,7 +372,12 @@ def test_closing_the_self_review_step_stops_asking_erin_about_her_packet(persona
     submit_self_review(client_for(personas.erin), review, self_review["chosen"], SELF_REVIEW)
     assert erins_signal_items(personas.erin) == ["2 AI signals about you wait for your review"]
     assert review_counts()["missing_evidence"]["pending"] == 2
+    assert "Check the packet now" in text_of(client_for(personas.erin).get(f"/reviews/r/{review.pk}/"))
     advance_to(review.cycle, Phase.MANAGER_ASSESSMENT, personas.pia)
+    # Her step has closed: nothing she could change would follow from a check, so it is not offered; the manager,
+    # whose step is open, still has it.
+    assert "Check the packet now" not in text_of(client_for(personas.erin).get(f"/reviews/r/{review.pk}/"))
+    assert "Check the packet now" in text_of(client_for(personas.mo).get(f"/reviews/r/{review.pk}/"))
     # At the phase change, not only at the next run.
     assert erins_signal_items(personas.erin) == []
     assert review_counts().get("missing_evidence", {}).get("pending", 0) == 0

@@ -306,3 +306,33 @@ def test_a_theme_summary_naming_recurring_themes_is_an_overview_with_nothing_to_
     assert not Signal.objects.get(pk=summary.pk).is_finding
     accepted.refresh_from_db()
     assert accepted.is_finding and accepted.status == Signal.Status.ACCEPTED
+
+
+def test_a_plainer_wording_of_a_reviewed_signal_keeps_its_review(personas, delivery_evidence, monkeypatch):
+    """A run after a rewording (the algorithm version changed, so every subject is recomputed) rewrites the
+    statement of a reviewed signal whose finding is the same, instead of asking for its review again."""
+    from brightline.core.insights import evidence_checks
+    from brightline.insights.models import InputFingerprint, Signal
+    from brightline.insights.services import accept_signal
+
+    monkeypatch.setattr(evidence_checks, "missing_evidence_reason",
+                        lambda dimensions: "no item of a related kind and no accomplishment about it that cites "
+                                           "evidence")
+    run(person=personas.erin)
+    gap = Signal.objects.get(person=personas.erin, key="missing_evidence:dimension:leadership", is_current=True)
+    assert "related kind" in gap.statement
+    accept_signal(actor=personas.erin, signal=gap, reason="Fair: the debriefs are not linked yet.")
+    pending = Signal.objects.get(person=personas.erin, key="missing_evidence:dimension:judgment_communication",
+                                 is_current=True)
+    monkeypatch.undo()
+    InputFingerprint.objects.all().delete()
+    run(person=personas.erin)
+    kept = Signal.objects.get(person=personas.erin, key="missing_evidence:dimension:leadership", is_current=True)
+    assert kept.pk == gap.pk and kept.status == Signal.Status.ACCEPTED and kept.reviewed_by == personas.erin
+    assert "related kind" not in kept.statement and "pairing on a colleague's change would count" in kept.statement
+    assert Signal.objects.filter(key=gap.key, person=personas.erin).count() == 1
+    reworded = Signal.objects.get(pk=pending.pk)
+    assert reworded.is_current and "a design document or design review notes would count" in reworded.statement
+    # The next run finds nothing to change.
+    InputFingerprint.objects.all().delete()
+    assert run(person=personas.erin).created == 0

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from brightline.templatetags import brightline_labels as labels
 
 
@@ -50,3 +52,13 @@ def test_a_day_kept_as_text_reads_in_words():
 def test_days_inside_written_text_read_in_words():
     assert labels.days_in_words("labelled on 2026-12-07 by one person") == "labelled on 7 Dec 2026 by one person"
     assert labels.days_in_words("release v2026-12-07b and 2026-H2") == "release v2026-12-07b and 2026-H2"
+
+
+def test_a_time_zone_reads_as_its_city_and_its_offset_at_the_moment():
+    winter, summer = dt.datetime(2026, 1, 15, 12, tzinfo=dt.UTC), dt.datetime(2026, 7, 15, 12, tzinfo=dt.UTC)
+    assert labels.time_zone_in_words("Europe/London", winter) == "London (UTC+0 now)"
+    assert labels.time_zone_in_words("Europe/London", summer) == "London (UTC+1 now)"
+    assert labels.time_zone_in_words("America/New_York", winter) == "New York (UTC−5 now)"
+    assert labels.time_zone_in_words("Asia/Kolkata", summer) == "Kolkata (UTC+5:30 now)"
+    assert labels.time_zone_in_words("UTC", summer) == "UTC+0"
+    assert labels.time_zone_in_words("Mars/Olympus_Mons") == "Olympus Mons"

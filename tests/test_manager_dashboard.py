@@ -114,6 +114,11 @@ def test_the_page_prints_every_number_logs_the_reads_and_links_only_to_open_page
 def test_a_report_record_links_to_everything_the_manager_may_see(personas, pages, client_for):
     client = client_for(personas.mo)
     html = client.get(f"/people/{personas.erin.pk}/").content.decode()
+    facts = " ".join(re.sub(r"<[^>]+>", " ", html[:html.index("What you may open about")]).split())
+    # The level by its title alone, the zone as a city with its offset: no code, no stored zone key.
+    level = personas.erin.level
+    assert f"Level {level.title} " in facts and level.code not in facts
+    assert re.search(r"Time zone Berlin \(UTC\+[12] now\)", facts) and "Europe/" not in facts
     section = html[html.index("What you may open about"):]
     links = re.findall(r'<li><a href="([^"]+)">([^<]+)</a>', section)
     assert '<a href="/growth/' in section and "— accomplishments, feedback received" in section  # what each holds
@@ -261,6 +266,10 @@ def test_work_that_is_easy_to_miss_is_named_never_counted_and_its_read_logged(pe
     html = client_for(personas.mo).get("/team/").content.decode()
     section = html[html.index('id="unseen-h"'):html.index('id="records-h"')]
     assert "Careful review of the ledger change" in section and "An older review" not in section
+    # A person a line: the name and the kinds in a <summary>, the titles folded behind it (a short page on a phone).
+    [summary] = re.findall(r"<summary>(.*?)</summary>", section, re.S)
+    assert personas.erin.name in summary and "code review given, incident handled" in summary
+    assert "Careful review" not in summary
     assert AccessLog.objects.filter(viewer=personas.mo, subject=personas.erin, record="evidence.items").exists()
     assert not AccessLog.objects.filter(viewer=personas.mo, subject=personas.pat, record="evidence.items").exists()
 
@@ -301,14 +310,18 @@ def test_missing_evidence_becomes_a_few_prompts_each_with_the_step_of_whoever_ca
                       window_end=date(2026, 12, 7))
 
     packet = {"name": "2026 H2 review", "written_by": "manager"}
-    found = [missing({"label": "Delivery results"}, personas.erin), missing({"label": "Leadership"}, personas.erin),
+    found = [missing({"dimension": "delivery_results", "label": "Delivery results"}, personas.erin),
+             missing({"dimension": "leadership", "label": "Leadership"}, personas.erin),
              missing({"label": "the self review", "packet": {**packet, "written_by": "person"}}, personas.erin),
              missing({"label": "the manager's assessment of leadership", "packet": packet}, personas.mo),
              missing({"label": "the manager's summary", "packet": packet}, personas.mo)]
     prompts = missing_evidence_prompts(personas.mo, "Erin", found, "/signals/", "/review/")
+    # What would count is folded under the line (the signal's own sentence: one wording).
+    assert prompts[0].why == ("Nothing recorded speaks to them and no accomplishment about them cites evidence; a "
+                              "merged change, a release, a deployment, an incident handled, an incident debrief, "
+                              "design review notes or pairing on a colleague's change would count.")
     assert [(prompt.text, prompt.action, prompt.url) for prompt in prompts] == [
-        ("Evidence is thin: nothing shows delivery results or leadership between 8 Jun 2026 and 7 Dec 2026 (nothing "
-         "recorded speaks to them, and no accomplishment about them cites evidence).",
+        ("Evidence is thin: nothing shows delivery results or leadership between 8 Jun 2026 and 7 Dec 2026.",
          "Ask for the missing evidence or record it together", "/signals/"),
         ("Evidence is thin: in the 2026 H2 review packet, the self review cites no evidence.",
          "Ask Erin to cite the items behind it", "/signals/"),

@@ -405,6 +405,9 @@ def review_actions(viewer: Person | None, review: Review, *, today: dt.date | No
     subject = is_self(viewer, review.person)
     deciding = cycle.is_open_for("calibrate") and can_decide_in_calibration(viewer, review)
     revealed = deciding and review.pre_votes_complete()
+    # Checking the packet helps only while its author can still change what it says: the person until their own
+    # step closes, the manager until the assessment is submitted. Afterwards the checks are information.
+    own_step_open = cycle.is_open_for("annotate") if subject else review.assessment_submitted_at is None
     return ReviewActions(
         is_subject=subject,
         view_outcome=can_view_review_outcome(viewer, review),
@@ -421,7 +424,8 @@ def review_actions(viewer: Person | None, review: Review, *, today: dt.date | No
         acknowledge=subject and cycle.is_open_for("acknowledge") and review.acknowledged_at is None,
         appeal=(subject and cycle.is_open_for("appeal")
                 and (today or timezone.localdate()) <= cycle.appeal_deadline() and not review.has_open_appeal()),
-        check_packet=cycle.is_open_for("check_packet") and can_check_packet_evidence(viewer, review),
+        check_packet=(cycle.is_open_for("check_packet") and own_step_open
+                      and can_check_packet_evidence(viewer, review)),
     )
 
 

@@ -91,6 +91,12 @@ def test_a_dimension_without_related_evidence_and_a_claim_citing_nothing_are_mis
                                        evidence=evidence, claims=[claim], window_start=START, window_end=END)
     assert {s.key for s in signals} == {"missing_evidence:dimension:leadership",
                                         "missing_evidence:claim:accomplishment:5"}
+    # What is missing and what would count, in words: no stored kind, no "item of a related kind".
+    [gap] = [s for s in signals if s.key == "missing_evidence:dimension:leadership"]
+    assert gap.statement.endswith(": nothing recorded speaks to it and no accomplishment about it cites evidence; an "
+                                  "incident debrief, design review notes or pairing on a colleague's change would "
+                                  "count.")
+    assert "related kind" not in gap.statement and "_" not in gap.statement
 
 
 def test_nobody_gets_per_dimension_gaps_when_they_have_no_evidence_at_all():

@@ -22,6 +22,7 @@ from django.utils import timezone
 from brightline import access
 from brightline.audit.services import log_action, record_reads
 from brightline.core.delivery import WorkSchedule
+from brightline.core.insights import missing_evidence_reason
 from brightline.dashboards.models import CoachingPromptDecision
 from brightline.evidence.metrics import HealthReport, default_window, summarise_health
 from brightline.evidence.models import EvidenceItem
@@ -70,6 +71,8 @@ class Prompt:
     # to mark it done or not now covers these facts, and the prompt comes back when one is true that was not then.
     key: str = ""
     facts: frozenset[str] = frozenset()
+    # Why the prompt is there and what would settle it, when that takes more than its line: shown folded under it.
+    why: str = ""
 
 
 @dataclass(frozen=True)
@@ -312,11 +315,11 @@ def missing_evidence_prompts(viewer: Person, first: str, found: list[Signal], si
     if gaps:
         labels = [str(s.detail.get("label") or s.detail.get("dimension") or "").lower() for s in gaps]
         start, end = min(s.window_start for s in gaps), max(s.window_end for s in gaps)
-        them = "it" if len(labels) == 1 else "them"
+        reason = missing_evidence_reason([str(s.detail.get("dimension") or "") for s in gaps])
         prompts.append(Prompt(
-            f"Evidence is thin: nothing shows {_and(labels, 'or')} between {start:%-d %b %Y} and {end:%-d %b %Y} "
-            f"(nothing recorded speaks to {them}, and no accomplishment about {them} cites evidence).",
-            "Ask for the missing evidence or record it together", signals_url, key="thin_evidence",
+            f"Evidence is thin: nothing shows {_and(labels, 'or')} between {start:%-d %b %Y} and {end:%-d %b %Y}.",
+            why=f"{reason[0].upper()}{reason[1:]}.", action="Ask for the missing evidence or record it together",
+            url=signals_url, key="thin_evidence",
             facts=frozenset(f"dimension:{s.detail.get('dimension') or s.detail.get('label')}" for s in gaps)))
     theirs = [s for s in packet if s.detail["packet"].get("written_by") != "manager"]
     yours = [s for s in packet if s.detail["packet"].get("written_by") == "manager" and s.owner_id == viewer.pk]

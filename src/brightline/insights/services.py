@@ -35,7 +35,7 @@ from brightline.policy.services import get_policy, signal_owner_roles
 WINDOW_DAYS = 182
 TREND_WEEKS = 26
 #: Bump when a rule changes, so every subject is recomputed once.
-ALGORITHM_VERSION = "insights-v2"
+ALGORITHM_VERSION = "insights-v3"  # v3: the missing-evidence statement says what would count
 
 ERR_REASON_REQUIRED = "Say why: a reason is required to accept or dismiss a signal."
 ERR_ALREADY_REVIEWED = "This signal was already {status}; a review is not changed afterwards."
@@ -274,6 +274,13 @@ class _SignalWrites:
                 summary.unchanged += 1
                 continue
             if previous is not None and previous.content_hash == content:
+                summary.unchanged += 1
+                continue
+            if (previous is not None and previous.status != Signal.Status.PENDING
+                    and _content_hash(replace(draft, statement=previous.statement)) == previous.content_hash):
+                # Only the wording changed (a plainer sentence for the same finding): the review stands.
+                previous.statement, previous.rule, previous.content_hash = draft.statement, draft.rule, content
+                previous.save(update_fields=["statement", "rule", "content_hash", "updated_at"])
                 summary.unchanged += 1
                 continue
             if self.versions is None and not draft.key.startswith(PACKET_CHECK_PREFIX):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django import template
 from django.template.defaultfilters import date as date_filter
@@ -119,3 +120,20 @@ def days_in_words(text: object) -> str:
 
 # A period as stored (``2026-H2``) as review cycles name it: ``2026 H2``.
 register.filter("period_in_words", periods.period_in_words)
+
+
+@register.filter
+def time_zone_in_words(value: object, at: dt.datetime | None = None) -> str:
+    """A stored zone key as people say it: "Europe/London" is "London (UTC+0 now)", "Asia/Kolkata" is
+    "Kolkata (UTC+5:30 now)"; the offset is today's (``at``: the moment to use instead), so summer time shows."""
+    key = str(value or "").strip()
+    try:
+        zone = ZoneInfo(key)
+    except (ZoneInfoNotFoundError, ValueError):
+        return key.rsplit("/", 1)[-1].replace("_", " ") or "—"
+    offset = (at or dt.datetime.now(dt.UTC)).astimezone(zone).utcoffset() or dt.timedelta(0)
+    hours, minutes = divmod(abs(int(offset.total_seconds())) // 60, 60)
+    utc = f"UTC{'−' if offset < dt.timedelta(0) else '+'}{hours}" + (f":{minutes:02d}" if minutes else "")
+    if "/" not in key or key.startswith("Etc/"):
+        return utc  # "UTC", "Etc/GMT+2": the offset is the name
+    return f"{key.rsplit('/', 1)[-1].replace('_', ' ')} ({utc} now)"

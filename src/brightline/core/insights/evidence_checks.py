@@ -45,6 +45,7 @@ __all__ = [
     "PacketClaim",
     "PacketPart",
     "delivery_concern_contradictions",
+    "missing_evidence_reason",
     "missing_evidence_signals",
     "packet_missing_evidence_signals",
     "unsupported_claim_signals",
@@ -62,6 +63,13 @@ DIMENSION_EVIDENCE_KINDS: Mapping[str, frozenset[str]] = {
     "judgment_communication": frozenset({"design_doc", "design_review", "incident_debrief"}),
     # Pairing on a colleague's change (a ``Co-authored-by:`` line naming the person) is where mentoring shows.
     "leadership": frozenset({"incident_debrief", "design_review", "pairing"}),
+}
+#: Each kind as it is named in a sentence saying what would count as evidence ("a design document would count").
+EVIDENCE_KIND_PHRASES: Mapping[str, str] = {
+    "merged_change": "a merged change", "release": "a release", "deployment": "a deployment",
+    "incident_handled": "an incident handled", "incident_debrief": "an incident debrief",
+    "design_doc": "a design document", "design_review": "design review notes", "code_review": "a code review given",
+    "pairing": "pairing on a colleague's change",
 }
 CONTRADICTION_CANNOT_INFER = (
     "Which layer is right. Strong delivery can coexist with real concerns, and concerns can be mistaken; "
@@ -224,6 +232,20 @@ def _day(day: date) -> str:
     return f"{day.day} {day:%b %Y}"
 
 
+def missing_evidence_reason(dimensions: Sequence[str]) -> str:
+    """Why ``dimensions`` (ladder ids) show no evidence, and what would count, in plain words: the one wording of the
+    missing-evidence signal's statement and of the manager's coaching prompt built from such signals."""
+    them = "it" if len(dimensions) == 1 else "them"
+    kinds = sorted({kind for dimension in dimensions for kind in DIMENSION_EVIDENCE_KINDS.get(dimension, ())},
+                   key=list(EVIDENCE_KIND_PHRASES).index)
+    phrases = [EVIDENCE_KIND_PHRASES[kind] for kind in kinds]
+    counts = ""
+    if phrases:
+        listed = phrases[0] if len(phrases) == 1 else ", ".join(phrases[:-1]) + " or " + phrases[-1]
+        counts = f"; {listed} would count"
+    return f"nothing recorded speaks to {them} and no accomplishment about {them} cites evidence{counts}"
+
+
 def missing_evidence_signals(subject: Subject, *, dimensions: Sequence[tuple[str, str]],
                              evidence: Sequence[EvidenceRef], claims: Sequence[Claim], window_start: date,
                              window_end: date) -> list[SignalDraft]:
@@ -250,8 +272,9 @@ def missing_evidence_signals(subject: Subject, *, dimensions: Sequence[tuple[str
             kind="missing_evidence", key=f"missing_evidence:dimension:{dimension}", subject=subject,
             window_start=window_start, window_end=window_end,
             statement=(f"No evidence for {label.lower()} between {_day(window_start)} and {_day(window_end)}: "
-                       f"no item of a related kind and no accomplishment about it that cites evidence."),
-            rule="A dimension needs at least one evidence item of a related kind, or a claim about it citing evidence.",
+                       f"{missing_evidence_reason([dimension])}."),
+            rule="A dimension needs at least one evidence item of a kind that speaks to it (the kinds named), "
+                 "or an accomplishment about it citing evidence.",
             confidence=confidence, item_refs=tuple(e.ref for e in in_window), cannot_infer=MISSING_CANNOT_INFER,
             detail=detail,
         ))
