@@ -132,7 +132,7 @@ def test_the_hour_and_zone_are_chosen_on_the_page_checked_and_audited(personas, 
     assert '"digest_hour":{"from":8,"to":17}' in entry.data_json
     page = browser.get("/me/notifications/").content.decode()
     assert '<option value="17" selected>17:00</option>' in page
-    assert '<option value="America/Sao_Paulo" selected>America/Sao_Paulo</option>' in page
+    assert '<option value="America/Sao_Paulo" selected>Sao Paulo (America)</option>' in page
     for posted, message in (({"digest_hour": "24"}, ERR_DIGEST_HOUR), ({"digest_hour": "eight"}, ERR_DIGEST_HOUR),
                             ({"digest_timezone": "Mars/Olympus"}, ERR_DIGEST_ZONE),
                             ({"digest_timezone": "US/Pacific"}, ERR_DIGEST_ZONE)):

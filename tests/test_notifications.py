@@ -4,6 +4,7 @@ link, never with feedback text or outcomes, and never twice, however often the j
 from __future__ import annotations
 
 import datetime as dt
+import re
 import socket
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -230,7 +231,10 @@ def test_the_settings_page_and_the_api_change_the_choice(personas, client_for):
     browser = client_for(personas.erin)
     page = browser.get("/me/notifications/").content.decode()
     assert 'value="daily" checked' in page and '<option value="8" selected>08:00</option>' in page
-    assert '<option value="" selected>As on my record (Europe/Berlin)</option>' in page
+    assert re.search(r'<option value="" selected>As on my record: Berlin \(UTC\+[12] now\)</option>', page)
+    # Zones are listed as places, the one chosen marked; the stored key stays the option's value only.
+    assert '<option value="Europe/Berlin">Berlin (Europe)</option>' in page
+    assert '<option value="America/Argentina/Buenos_Aires">Buenos Aires (America, Argentina)</option>' in page
     assert '<label for="kind-feedback">Feedback to give' in page and 'name="csrfmiddlewaretoken"' in page
     assert "/me/notifications/" in browser.get("/").content.decode()  # linked from the inbox
     assert not NotificationSettings.objects.filter(person=personas.erin).exists()  # reading writes nothing

@@ -34,6 +34,7 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from typing import Final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
@@ -195,8 +196,10 @@ ZONE_REGIONS: Final = ("Africa/", "America/", "Antarctica/", "Arctic/", "Asia/",
                        "Europe/", "Indian/", "Pacific/")
 
 
-def digest_zones() -> list[str]:
-    return ["UTC", *sorted(name for name in available_timezones() if name.startswith(ZONE_REGIONS))]
+@lru_cache(maxsize=1)
+def digest_zones() -> tuple[str, ...]:
+    """Read once per process: ``available_timezones()`` walks the time-zone database on disk on every call."""
+    return ("UTC", *sorted(name for name in available_timezones() if name.startswith(ZONE_REGIONS)))
 
 
 def zone_of(*names: str) -> ZoneInfo:
