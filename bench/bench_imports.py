@@ -3,6 +3,7 @@
 Usage:
     .venv/bin/python bench/bench_imports.py [--people 10000] [--events 20000] [--answers 20000]
                                             [--time-off 20000] [--memory-events 200000]
+                                            [--scale-events 200000,1000000]
                                             [--database-url postgres://…]
 
 Generates a 10,000-row HRIS export (1 CEO, 10 VPs, 100 directors, 1,000 managers, 8,889 engineers; see
@@ -12,7 +13,9 @@ for those people. For each it prints rows/s by the wall clock and by the process
 shared with other work the CPU figure is the steadier one; with PostgreSQL part of the work is in the
 server, so read the wall clock there). It also compares the peak memory (tracemalloc) of reading and checking
 the same events as CSV, as a one-line JSON array and as JSON Lines (``--memory-events``, default 200,000), next to
-what parsing the JSON document whole takes. Ends with ``audit verify``. Without --database-url a temporary SQLite
+what parsing the JSON document whole takes. ``--scale-events`` imports event files of the given sizes (checked and
+written) and prints how the peak memory grows from the smallest to the larger ones (≈ 1 x: bounded). Ends with
+``audit verify``. Without --database-url a temporary SQLite
 file is used; a given database is migrated and flushed first (use a throw-away one). Targets (issue 19):
 people ≥ 2,000 rows/s, a re-import with no changes under 5 s.
 """
@@ -24,6 +27,7 @@ import csv
 import datetime as dt
 import io
 import json
+import multiprocessing
 import os
 import random
 import sys
@@ -40,8 +44,9 @@ from bench_import_people import fresh_database, generate  # noqa: E402  (the 10,
 TODAY = dt.date(2026, 6, 30)
 
 
-def events_csv(count: int, services: list[str], people: list[str], *, seed: int = 5) -> bytes:
-    """Deployments, incidents (half linked to a deployment of the file) and pages, as the CSV export has them."""
+def events_csv(count: int, services: list[str], people: list[str], *, seed: int = 5, prefix: str = "") -> bytes:
+    """Deployments, incidents (half linked to a deployment of the file) and pages, as the CSV export has them;
+    ``prefix`` begins every id (files of different sizes then add rows, not update those of the other)."""
     rng = random.Random(seed)
     out = io.StringIO()
     writer = csv.writer(out)
@@ -54,17 +59,18 @@ def events_csv(count: int, services: list[str], people: list[str], *, seed: int 
         service = rng.choice(services)
         roll = rng.random()
         if roll < 0.6 or not deployments:
-            deployments.append(f"d{number}")
-            writer.writerow(["deployment", f"d{number}", service, f"v{number}", "success", at.isoformat(), "", "",
-                             "", "", "", "", "", ""])
+            deployments.append(f"{prefix}d{number}")
+            writer.writerow(["deployment", f"{prefix}d{number}", service, f"v{number}", "success", at.isoformat(),
+                             "", "", "", "", "", "", "", ""])
         elif roll < 0.8:
             link = rng.choice(deployments) if rng.random() < 0.5 else ""
-            writer.writerow(["incident", f"i{number}", service, "", "", "", at.isoformat(),
+            writer.writerow(["incident", f"{prefix}i{number}", service, "", "", "", at.isoformat(),
                              (at + dt.timedelta(hours=2)).isoformat(), "", "", link, "sev2",
                              rng.choice(people), f"Incident {number}"])
         else:
-            writer.writerow(["page", f"p{number}", service, "", "", "", "", (at + dt.timedelta(hours=1)).isoformat(),
-                             at.isoformat(), rng.choice(people), "", "", "", ""])
+            writer.writerow(["page", f"{prefix}p{number}", service, "", "", "", "",
+                             (at + dt.timedelta(hours=1)).isoformat(), at.isoformat(), rng.choice(people),
+                             "", "", "", ""])
     return out.getvalue().encode()
 
 
@@ -160,6 +166,81 @@ def compare_event_memory(home: Path, count: int, services: list[str], employee_i
         print(f"  {label:<26} {peak / 2 ** 20:8.1f} MiB = {peak / peaks['CSV']:5.2f} x CSV", flush=True)
 
 
+def write_events_file(path: Path, count: int, services: list[str], people: list[str], prefix: str) -> None:
+    path.write_bytes(events_csv(count, services, people, seed=9, prefix=prefix))
+
+
+def event_memory_at_scale(home: Path, sizes: list[int], services: list[str], employee_ids: list[str],
+                          import_events: Callable[..., Any], parse_event_file: Callable[..., Any], *,
+                          dry_run: bool = False) -> None:
+    """How the memory of importing an event file (from the file, checked and written) grows with the file. Each size
+    is imported by a child process of its own, so that each has its own peaks: the peak Python allocates
+    (tracemalloc) and the process's peak resident memory (which also counts SQLite's, DuckDB's and Arrow's own
+    memory), each once every record is written (reading, checking, spooling, writing) and after the whole import,
+    with the incident attribution that follows (past a batch of touched rows it reads the history of the services
+    the file names, so it grows with that history, not with the file). ``dry_run``: only read, check and spool.
+    Then each larger size against the smallest: ≈ 1 x is bounded by a batch, not by the file."""
+    import gc
+    import resource
+    import tracemalloc
+
+    from django.db import connections
+
+    def resident() -> int:
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # kB on Linux
+
+    def run(path: Path, size: int, answer: Any) -> None:
+        stage = "checking" if dry_run else "writing"
+        written: list[int] = []
+
+        def progress(step: str, done: int, total: int | None) -> None:
+            if step == stage and done == total:
+                written.extend([tracemalloc.get_traced_memory()[1], resident()])
+
+        gc.collect()
+        tracemalloc.start()
+        with path.open("rb") as handle:
+            source, records = parse_event_file(handle)
+            result = import_events(records, source=source, actor_label="cli:bench", on_progress=progress,
+                                   dry_run=dry_run)
+        whole = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        assert result.deployments + result.incidents + result.pages == size, result
+        assert dry_run or result.created == size, result
+        answer.put((written[0], whole, written[1], resident()))
+
+    people = [f"{pk.lower()}@example.org" for pk in employee_ids]
+    fork = multiprocessing.get_context("fork")
+    peaks: dict[int, tuple[int, int, int, int]] = {}
+    for size in sorted(sizes):
+        path = home / f"scale-{size}.csv"
+        connections.close_all()  # each child opens its own connection
+        # Generated in a child process too, so that what generating takes is in no import's peak.
+        child = fork.Process(target=write_events_file, args=(path, size, services, people, f"s{size}-"))
+        child.start()
+        child.join()
+        assert child.exitcode == 0, child.exitcode
+        answer = fork.Queue()
+        wall = time.perf_counter()
+        child = fork.Process(target=run, args=(path, size, answer))
+        child.start()
+        peaks[size] = answer.get()
+        child.join()
+        assert child.exitcode == 0, child.exitcode
+        mib = [f"{peak / 2 ** 20:6.1f}" for peak in peaks[size]]
+        done = "checked" if dry_run else "written"
+        print(f"events import{' (dry run)' if dry_run else ''} of {size:>9,} rows "
+              f"({path.stat().st_size / 2 ** 20:6.1f} MiB CSV, {time.perf_counter() - wall:7.1f} s wall under "
+              f"tracemalloc): Python peak {mib[0]} MiB until {done}, {mib[1]} MiB in all; resident peak {mib[2]} / "
+              f"{mib[3]} MiB", flush=True)
+        path.unlink()
+    smallest = min(sizes)
+    for size in sorted(sizes)[1:]:
+        ratios = [f"{large / small:.2f} x" for large, small in zip(peaks[size], peaks[smallest], strict=True)]
+        print(f"  peak at {size:,} / at {smallest:,} rows ({size / smallest:.0f} x the rows): Python {ratios[0]} "
+              f"until {done}, {ratios[1]} in all; resident {ratios[2]} / {ratios[3]}", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--people", type=int, default=10_000)
@@ -168,6 +249,11 @@ def main() -> None:
     parser.add_argument("--time-off", type=int, default=20_000)
     parser.add_argument("--memory-events", type=int, default=200_000,
                         help="events in the files whose peak memory is compared, CSV against JSON (0: skip)")
+    parser.add_argument("--scale-events", default="",
+                        help="comma-separated sizes of event files imported (checked and written) to compare the "
+                             "peak memory at each size, e.g. 200000,1000000 (default: skip)")
+    parser.add_argument("--scale-dry-run", action="store_true",
+                        help="with --scale-events: only read, check and spool the files (no writes, no attribution)")
     parser.add_argument("--database-url")
     options = parser.parse_args()
     home = fresh_database("bench-imports-", options.database_url)
@@ -228,6 +314,9 @@ def main() -> None:
     measure("events, re-import", options.events, events)
     if options.memory_events:
         compare_event_memory(home, options.memory_events, services, employee_ids, import_events, parse_event_file)
+    if options.scale_events:
+        event_memory_at_scale(home, [int(size) for size in options.scale_events.split(",")], services, employee_ids,
+                              import_events, parse_event_file, dry_run=options.scale_dry_run)
     measure("survey answers", options.answers, from_file("survey.csv", import_survey_answers))
     measure("time off", options.time_off, from_file("time_off.csv", import_time_off))
     measure("time off, re-import", options.time_off, from_file("time_off.csv", import_time_off))
