@@ -351,3 +351,48 @@ def test_a_first_word_that_stands_as_a_name_is_read_as_the_placeholder(text: str
 ])
 def test_a_first_word_that_is_no_name_is_kept(text: str) -> None:
     assert normalise_names(text) == text
+
+
+# A judgement said as a habit or an ability, with nothing particular behind it: vague whatever things it names.
+GENERIC_JUDGEMENTS = (
+    "His spreadsheets are always accurate and his invoices go out on time.",
+    "I can count on her to produce thorough client proposals.",
+    "He consistently turns in solid presentations.",
+)
+# The same habit words beside a particular instance, or with no judgement: not this rule's business.
+HABITS_WITH_AN_INSTANCE = (
+    "He always answered the pager within five minutes during the March on-call week.",
+    "She usually files the vendor invoices on Fridays.",
+)
+
+
+@pytest.mark.parametrize("text", GENERIC_JUDGEMENTS)
+def test_a_judgement_said_as_a_habit_with_no_instance_is_vague(text: str) -> None:
+    report = check_text(text, kind="feedback")
+    assert "vague" in report.flag_ids
+    words = {span.text.lower() for flag in report.flags for span in flag.spans}
+    assert words  # the flag names the words behind it
+
+
+@pytest.mark.parametrize("text", HABITS_WITH_AN_INSTANCE)
+def test_a_habit_with_an_instance_or_no_judgement_is_not_a_generic_judgement(text: str) -> None:
+    from brightline.core.narrative.checks import _generic_judgement
+    from brightline.core.narrative.citations import mask_citations
+
+    masked = mask_citations(text)
+    assert _generic_judgement(text, masked, masked, False) == ()
+
+
+def test_no_development_statement_comes_from_a_review_of_a_v2_set() -> None:
+    """The third development pool and the first set's statements the model trains on share no review with the
+    held-out v2 sets (reads only the pools' references)."""
+    held_out = set()
+    for pool in (REPO / "tools" / "nlp" / "eval").glob("*_v2_pool.csv"):
+        with pool.open(encoding="utf-8", newline="") as handle:
+            held_out |= {row["ref"].split("#")[0] for row in csv.DictReader(handle) if row["source"] == "perf"}
+    assert held_out
+    dev3 = REPO / "tools" / "nlp" / "narrative_train" / "dev3_narrative_pool.csv"
+    with dev3.open(encoding="utf-8", newline="") as handle:
+        reviews = {row["ref"].split("#")[0] for row in csv.DictReader(handle) if row["source"] == "perf"}
+    assert reviews
+    assert not reviews & held_out

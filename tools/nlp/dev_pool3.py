@@ -25,12 +25,17 @@ The repository keeps only references (``source``, ``ref``); :func:`resolve` read
 
 ``python tools/nlp/dev_pool3.py build`` writes ``narrative_train/dev3_<task>_pool.csv``; ``… export DIR`` writes
 ``DIR/<task>/items.csv`` (``item_id,text``, no source) and ``DIR/<task>/DEFINITION.md`` (the guide's task).
+``… labels TASK DIR`` reads the two labellers' ``DIR/<task>/labels_a.csv`` and ``labels_b.csv``, prints their
+agreement (Cohen's kappa) and writes ``narrative_train/dev3_<task>_labels.csv`` (``item_id,source,ref,picked,label,
+label_a,label_b``): ``label`` is the label both gave, or the one settled in ``DIR/<task>/settled.csv``
+(``item_id,label``), else empty (the item is left out of training).
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import json
 import re
 import sys
 from collections import Counter
@@ -42,6 +47,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import eval_pool  # noqa: E402
 import eval_pool_v2  # noqa: E402
 from eval_pool import DATA_DIR, EVAL_DIR, PoolItem, _git_show, _key, _sample, parse_changelog  # noqa: E402
+from eval_pool_v2 import THEMES, _distinct  # noqa: E402
 
 TRAIN_DIR = Path(__file__).resolve().parent / "narrative_train"
 GUIDE = EVAL_DIR / "GUIDE.md"
@@ -72,24 +78,26 @@ PREMO_NARRATIVE_DRAWS = {"prcomment-judging": 220, "prcomment-other": 100}
 PREMO_THEMES_DRAWS = {"prcomment-topic": 270}
 
 
-def _used_perf() -> tuple[set[str], set[str], set[str]]:
-    """(refs, reviews, texts) that a training or development file or any pool uses, reviews only for v2."""
+def v2_reviews() -> set[str]:
+    """The reviews any v2 set (the contradiction set too) draws a sentence from: never development data."""
+    v2 = [item for items in eval_pool_v2.build().values() for item, _ in items]
+    v2 += [item for item, _ in eval_pool_v2.contradiction_cases()]
+    return {item.ref.split("#")[0] for item in v2 if item.source == "perf"}
+
+
+def _used_perf() -> tuple[set[str], set[str]]:
+    """(refs, reviews) no new item may come from: every sentence a training or development file or any pool uses,
+    and every review of a v2 set or of a training file."""
     refs: set[str] = set()
     for name, source in eval_pool_v2.TRAINING_FILES:
         with open(eval_pool_v2.TRAIN_DIR / name, newline="", encoding="utf-8") as handle:
             refs |= {row["ref"] for row in csv.DictReader(handle) if source is None or row.get("source") == source}
     refs |= {ref for source, ref in eval_pool_v2._pooled_refs() if source == "perf"}
-    v2 = [item for items in eval_pool_v2.build().values() for item, _ in items]
-    v2 += [item for item, _ in eval_pool_v2.contradiction_cases()]
-    v2_perf = [item for item in v2 if item.source == "perf"]
-    refs |= {item.ref for item in v2_perf}
-    reviews = {item.ref.split("#")[0] for item in v2_perf}
-    reviews |= eval_pool_v2._training_reviews()
-    return refs, reviews, set()
+    return refs, v2_reviews() | eval_pool_v2._training_reviews()
 
 
 def free_perf() -> list[PoolItem]:
-    refs, reviews, _ = _used_perf()
+    refs, reviews = _used_perf()
     sentences = list(eval_pool.perf_sentences())
     taken = {item.text.strip().lower() for item in sentences if item.ref in refs or item.ref.split("#")[0] in reviews}
     free: list[PoolItem] = []
@@ -129,16 +137,6 @@ def premo_sentences() -> Iterator[PoolItem]:
                 if (25 <= len(sentence) <= 250 and not sentence.endswith("?") and "`" not in sentence
                         and "http" not in sentence and not sentence.startswith((">", "@", "```"))):
                     yield PoolItem("", "prcomment", f"{row['id']}#{index}", sentence)
-
-
-def _distinct(items: list[PoolItem], taken: set[str], count: int) -> list[PoolItem]:
-    kept: list[PoolItem] = []
-    for item in items:
-        norm = item.text.strip().lower()
-        if norm not in taken and len(kept) < count:
-            taken.add(norm)
-            kept.append(item)
-    return kept
 
 
 def build() -> dict[str, list[tuple[PoolItem, str]]]:
@@ -218,13 +216,89 @@ def definition(task: str) -> str:
     )
 
 
+NARRATIVE_LABELS = ("specific", "vague", "character", "other")
+
+
+def labels_path(task: str) -> Path:
+    return TRAIN_DIR / f"dev3_{task}_labels.csv"
+
+
+def normalise(task: str, value: str) -> str:
+    """A labeller's answer in the labels file's form (themes: sorted, ``;``-separated, or ``none``)."""
+    return eval_pool_v2.normalise("narrative_v2" if task == "narrative" else "themes_v2", value)
+
+
+def read_labeller(path: Path, task: str) -> dict[str, str]:
+    with open(path, newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    key = "item_id" if rows and "item_id" in rows[0] else "id"
+    column = "label" if rows and "label" in rows[0] else "themes"
+    return {row[key].strip(): normalise(task, row[column] or "") for row in rows}
+
+
+def valid(task: str, label: str) -> bool:
+    return label in NARRATIVE_LABELS if task == "narrative" else set(label.split(";")) <= {*THEMES, "none"}
+
+
+def agreement(task: str, pairs: list[tuple[str, str]]) -> dict[str, object]:
+    """Raw agreement and Cohen's kappa (narrative: also specific against the rest and weak against the rest;
+    themes: any theme against none, and per theme)."""
+    kappa = eval_pool_v2.cohen_kappa
+    result: dict[str, object] = {"items": len(pairs), "same": sum(a == b for a, b in pairs)}
+    if task == "narrative":
+        result["kappa"] = round(kappa(pairs), 3)
+        result["specific_vs_rest_kappa"] = round(kappa([(str(a == "specific"), str(b == "specific"))
+                                                        for a, b in pairs]), 3)
+        weak = {"vague", "character"}
+        result["weak_vs_rest_kappa"] = round(kappa([(str(a in weak), str(b in weak)) for a, b in pairs]), 3)
+        result["counts"] = {"a": dict(Counter(a for a, _ in pairs)), "b": dict(Counter(b for _, b in pairs))}
+    else:
+        result.update(eval_pool_v2.theme_agreement(pairs))
+    return result
+
+
+def labels_command(task: str, folder: Path) -> int:
+    folder = folder / task
+    first = read_labeller(folder / "labels_a.csv", task)
+    second = read_labeller(folder / "labels_b.csv", task)
+    pool = load_pool(task)
+    missing = [row["item_id"] for row in pool if row["item_id"] not in first or row["item_id"] not in second]
+    if missing:
+        raise SystemExit(f"{len(missing)} items lack a label, e.g. {missing[:5]}")
+    bad = [(item, label) for labels in (first, second) for item, label in labels.items() if not valid(task, label)]
+    if bad:
+        raise SystemExit(f"labels outside the definition: {bad[:5]}")
+    decisions: dict[str, str] = {}
+    if (folder / "settled.csv").is_file():
+        decisions = read_labeller(folder / "settled.csv", task)
+    pairs = [(first[row["item_id"]], second[row["item_id"]]) for row in pool]
+    print(json.dumps(agreement(task, pairs), indent=2))
+    rows = []
+    for row, (a, b) in zip(pool, pairs, strict=True):
+        label = a if a == b else decisions.get(row["item_id"], "")
+        rows.append([row["item_id"], row["source"], row["ref"], row["picked"], label, a, b])
+    with open(labels_path(task), "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(["item_id", "source", "ref", "picked", "label", "label_a", "label_b"])
+        writer.writerows(rows)
+    kept = Counter(label for *_, label, _a, _b in rows if label)
+    print(f"{task}: {len(rows)} items, {sum(a != b for a, b in pairs)} differ, {len(decisions)} settled; "
+          f"labels kept {dict(kept)}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("build", help="write narrative_train/dev3_<task>_pool.csv (references only)")
     export = sub.add_parser("export", help="write <folder>/<task>/items.csv and DEFINITION.md for labelling")
     export.add_argument("folder", type=Path)
+    labels = sub.add_parser("labels", help="agreement; write narrative_train/dev3_<task>_labels.csv")
+    labels.add_argument("task", choices=TASKS)
+    labels.add_argument("folder", type=Path, help="the folder holding <task>/labels_a.csv and labels_b.csv")
     args = parser.parse_args(argv)
+    if args.command == "labels":
+        return labels_command(args.task, args.folder)
     pools = build()
     for task, items in pools.items():
         if args.command == "build":

@@ -383,6 +383,18 @@ def read_labeller(path: Path, name: str) -> dict[str, str]:
         return {row["id"].strip(): normalise(name, row[column] or "") for row in csv.DictReader(handle)}
 
 
+def theme_agreement(pairs: list[tuple[str, str]]) -> dict[str, object]:
+    """Per theme Cohen's kappa and uses by each labeller (themes used at all), and any theme against ``none``."""
+    per_theme = {}
+    for theme in THEMES:
+        binary = [(str(theme in a.split(";")), str(theme in b.split(";"))) for a, b in pairs]
+        uses = (sum(x == "True" for x, _ in binary), sum(y == "True" for _, y in binary))
+        if any(uses):
+            per_theme[theme] = {"kappa": round(cohen_kappa(binary), 3), "uses": list(uses)}
+    return {"per_theme": per_theme,
+            "any_theme_kappa": round(cohen_kappa([(str(a != "none"), str(b != "none")) for a, b in pairs]), 3)}
+
+
 def agreement(name: str, first: dict[str, str], second: dict[str, str]) -> dict[str, object]:
     """Raw agreement and Cohen's kappa (per theme for the themes set, also attack against the rest for tone)."""
     ids = [row["item_id"] for row in load_pool(name)]
@@ -390,14 +402,7 @@ def agreement(name: str, first: dict[str, str], second: dict[str, str]) -> dict[
     result: dict[str, object] = {"items": len(ids), "same": sum(a == b for a, b in pairs),
                                  "agreement": round(sum(a == b for a, b in pairs) / len(pairs), 3)}
     if name in THEME_SETS:
-        per_theme = {}
-        for theme in THEMES:
-            binary = [(str(theme in a.split(";")), str(theme in b.split(";"))) for a, b in pairs]
-            uses = (sum(x == "True" for x, _ in binary), sum(y == "True" for _, y in binary))
-            if any(uses):
-                per_theme[theme] = {"kappa": round(cohen_kappa(binary), 3), "uses": list(uses)}
-        result["per_theme"] = per_theme
-        result["any_theme_kappa"] = round(cohen_kappa([(str(a != "none"), str(b != "none")) for a, b in pairs]), 3)
+        result.update(theme_agreement(pairs))
     else:
         result["kappa"] = round(cohen_kappa(pairs), 3)
         key = "attack" if name == "tone_v2" else "specific"

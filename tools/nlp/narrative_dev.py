@@ -7,9 +7,10 @@ Run from the repository root (about 3 minutes on 2 cores):
 Development data only, never the independent evaluation set:
 
 * the model's training statements (``tools/nlp/train_narrative.py``: ``perf``, ``own``, ``own_review``,
-  ``fixture``), each scored by a model fitted without its group (grouped 5-fold cross-validation, as the
-  training script does), so the model's flags on them are out-of-sample; the whole check (rules and model,
-  ``kind="feedback"``, any flag) then runs with those scores;
+  ``fixture`` and, since session 11, the two-labeller development statements ``v1_*`` and ``dev3_*``), each
+  scored by a model fitted without its group (grouped 5-fold cross-validation, as the training script does), so
+  the model's flags on them are out-of-sample; the whole check (rules and model, ``kind="feedback"``, any flag)
+  then runs with those scores;
 * the change-log entries of pallets/flask, psf/black and pypa/pip at the evaluation set's commits that the
   evaluation pool (``tools/nlp/eval/narrative_pool.csv``) does **not** draw (about 2,700, unlabelled: nearly all
   describe one concrete change, so their flag rate approximates the share of specific entries flagged);

@@ -23,6 +23,11 @@ Training statements (labels ``specific`` / ``vague`` / ``character``; ``other`` 
   EMSE 2023), 40+ characters, a fixed sample of 600, each of their sentences (three words or more, not a question)
   a weak ``specific`` example at half weight (whole comments until 2026-12-07).
 
+* ``v1_perf``, ``v1_changelog``, ``dev3_perf``, ``dev3_changelog``, ``dev3_prcomment`` (session 11, 2026-12-07):
+  statements two labellers labelled from the guide alone: the first independent set (development data since the
+  second set replaced it; only sentences of reviews no v2 set draws from) and the agreed labels of the third
+  development pool (``narrative_train/dev3_narrative_labels.csv``, ``tools/nlp/dev_pool3.py``).
+
 Weights (since 2026-12-07, format 4): most ``specific`` statements were engineering text (code-review comments,
 change-log-like statements) while nine in ten ``perf`` statements are weak, so the model had learned the register —
 review prose reads as vague — more than what a statement says, and flagged concrete behaviour written in review
@@ -40,8 +45,11 @@ these statements only (a review's sentences stay in one fold). The regularisatio
 (``tools/nlp/eval/narrative_labels.csv``), which became development data that day (cross-validation put the four
 within two points of each other). The threshold is the
 highest that still catches 92 % of the vague and character statements among the ``perf`` ones (written
-by people outside the team, as in use; the target is 90 %); C is the one that then flags the fewest
-``perf`` specific statements. (An earlier cap of 8 % on all specific statements flagged was dropped when
+by people outside the team, as in use; the target is 90 %) and, since session 11, 88 % of those of the
+two-labeller development statements by writers whose other sentences are not in training (``v1_perf``, ``dev3_perf``,
+``dev3_prcomment``; the model alone, before the rules, which catch more); C is the one that then flags the fewest
+``perf`` specific statements. Session 11 also weighs each weak review statement with a concrete-behaviour marker 2
+(:data:`CONCRETE_WEAK_WEIGHT`). (An earlier cap of 8 % on all specific statements flagged was dropped when
 171 concrete-behaviour review sentences joined the ``perf`` labels: no threshold meets both on them.)
 """
 
@@ -54,7 +62,7 @@ import os
 import re
 import sys
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
@@ -70,7 +78,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from eval_pool import EVAL_DIR, perf_sentences  # noqa: E402
 
 from brightline.core.narrative.sentences import split_sentences  # noqa: E402
-from brightline.core.narrative.specificity import LABELS, MODEL_FORMAT_VERSION, feature_blocks  # noqa: E402
+from brightline.core.narrative.specificity import (  # noqa: E402
+    LABELS,
+    MODEL_FORMAT_VERSION,
+    concrete_markers,
+    feature_blocks,
+)
 from brightline.core.nlp.tokens import static_vocabulary  # noqa: E402
 
 TRAIN_DIR = Path(__file__).resolve().parent / "narrative_train"
@@ -79,6 +92,15 @@ FIXTURE = ROOT / "tests" / "fixtures" / "narrative_labelled.csv"
 OUT_DIR = ROOT / "src" / "brightline" / "core" / "narrative" / "models" / "specificity"
 #: Recall on vague and character statements the threshold must keep on ``perf`` (the target is 0.90).
 MIN_PERF_RECALL = 0.92
+#: Out-of-fold recall (the model alone, before the rules) the threshold must keep on the review sentences and
+#: pull-request comments that two labellers labelled (session 11; module docstring): statements by writers whose other
+#: sentences the model never saw in training, unlike most ``perf`` ones.
+MIN_DEVELOPMENT_RECALL = 0.88
+INDEPENDENT_SOURCES = ("v1_perf", "dev3_perf", "dev3_prcomment")
+#: The most code-review sentences (``cr``, all ``specific``) the threshold may flag out of fold (session 11): the
+#: recall floors alone chose 0.52, at which the whole checks called 7 % of the 2,500 review comments of
+#: ``cr_usefulness`` vague (3 % before; ``tests/core/test_narrative_labelled.py`` keeps it under 5 %).
+MAX_REVIEW_COMMENTS_FLAGGED = 0.05
 C_GRID = (0.5,)  # 0.5, 1 and 2 on 2026-12-06 (2 chosen twice); 1 and 2 with the 2026-12-07 labels; 0.5 (module doc)
 #: The weight of one hand-labelled ``perf`` specific statement (see the module docstring); 1 until 2026-12-07. With
 #: whole code-review comments, cross-validation at C=1 flagged 0.245, 0.215, 0.210, 0.185 and 0.185 of the ``perf``
@@ -89,6 +111,14 @@ PERF_SPECIFIC_WEIGHT = 4.0
 #: before 2026-12-07). With the review sentences weighted up, whole comments let the check call 8 % of all 2,500 review
 #: comments vague (3.8 % before); their sentences at 0.5 bring it to 3.0 %, and at 1.0 undo the review sentences' gain.
 CR_WEIGHT = 0.5
+#: The weight of a vague or character review statement that carries a concrete-behaviour marker of the model
+#: (:data:`brightline.core.narrative.specificity.CONCRETE_MARKERS`: "she always turns in her reports on time", "clients
+#: like him"); 1 until session 11 (2026-12-07). Out of fold, the model caught 0.65 of the weak review statements
+#: that name a thing (a report, a client, a deadline) against 0.94 of the others: with the specific review sentences
+#: weighted up, it had learned that naming a thing makes a statement specific. At 2, each at the threshold the
+#: ``perf`` recall floor chose, 0.70 of them against 0.65 (module docstring, session 11).
+CONCRETE_WEAK_WEIGHT = 2.0
+REVIEW_SOURCES = ("perf", "v1_perf", "dev3_perf")
 _WORD = re.compile(r"[A-Za-z][A-Za-z']*")
 #: Hand-labelled ``perf`` sentences: the first two helpers' labels, then (2026-12-07) every remaining sentence of
 #: the reviews no evaluation pool draws from, labelled by a third helper (``narrative_train/README.md``).
@@ -209,8 +239,58 @@ def cr_examples(count: int = 300) -> list[Example]:
     ]
 
 
-def load_examples() -> list[Example]:
+#: Labelled by two labellers from the guide alone (session 11, 2026-12-07): the third development pool
+#: (``narrative_train/dev3_narrative_labels.csv``, drawn by ``tools/nlp/dev_pool3.py``) and the first independent set
+#: (``eval/narrative_labels.csv``), development data since the second set replaced it. Only the labels both gave
+#: (or one settled by the definition) are used; ``other`` is dropped as everywhere.
+DEV3_LABELS = TRAIN_DIR / "dev3_narrative_labels.csv"
+#: The sources of these statements, as :func:`development_examples` names them.
+DEVELOPMENT_SOURCES = ("v1_perf", "v1_changelog", "dev3_perf", "dev3_changelog", "dev3_prcomment")
+
+
+def _group(source: str, ref: str) -> str:
+    """Statements of one review, one pull-request comment or one change-log entry stay in one fold."""
+    if source in ("perf", "prcomment"):
+        return f"{source}:{ref.split('#')[0]}"
+    return f"{source}:{ref}"
+
+
+def development_examples() -> list[Example]:
+    """The labelled development statements above, leaving out every sentence of a review that a v2 set draws from
+    (the first set's sentences were drawn apart from its items only, not from its reviews); a ``perf`` specific
+    statement weighs :data:`PERF_SPECIFIC_WEIGHT`, as in :func:`perf_examples`."""
+    import dev_pool3
+    import eval_pool
+
+    held_out = dev_pool3.v2_reviews()
+    rows: list[tuple[str, str, str, str]] = []  # (prefix, source, ref, label)
+    with (EVAL_DIR / "narrative_labels.csv").open(newline="", encoding="utf-8") as handle:
+        rows += [("v1", row["source"], row["ref"], row["label"]) for row in csv.DictReader(handle)]
+    if DEV3_LABELS.exists():
+        with DEV3_LABELS.open(newline="", encoding="utf-8") as handle:
+            rows += [("dev3", row["source"], row["ref"], row["label"]) for row in csv.DictReader(handle)]
+    examples = []
+    for prefix, source, ref, label in rows:
+        if label not in LABELS:
+            continue
+        if source == "perf" and ref.split("#")[0] in held_out:
+            continue
+        text = eval_pool.resolve(source, ref) if prefix == "v1" else dev_pool3.resolve(source, ref)
+        weight = PERF_SPECIFIC_WEIGHT if source == "perf" and label == "specific" else 1.0
+        examples.append(Example(text, label, f"{prefix}_{source}", _group(source, ref), weight))
+    return examples
+
+
+def load_examples(*, development: bool = True) -> list[Example]:
     examples = perf_examples() + own_examples() + review_examples() + fixture_examples() + cr_examples(600)
+    if development:
+        examples += development_examples()
+    markers = concrete_markers([example.text for example in examples])[:, :-1].sum(axis=1) > 0
+    examples = [
+        replace(example, weight=example.weight * CONCRETE_WEAK_WEIGHT)
+        if example.source in REVIEW_SOURCES and example.label != "specific" and marked else example
+        for example, marked in zip(examples, markers, strict=True)
+    ]
     forbidden = {text.lower().rstrip(".") for text in NEVER_TRAIN_ON}
     clash = [example.text for example in examples if example.text.lower().rstrip(". ") in forbidden]
     if clash:
@@ -269,16 +349,34 @@ def rates(flag_p: np.ndarray, labels: np.ndarray, threshold: float) -> dict[str,
 
 
 def choose_threshold(flag_p: np.ndarray, labels: np.ndarray, sources: np.ndarray) -> tuple[float, float]:
-    """The highest threshold that keeps ``perf`` recall at :data:`MIN_PERF_RECALL` (see the module docstring).
+    """The highest threshold that keeps ``perf`` recall at :data:`MIN_PERF_RECALL` and, since session 11, recall on
+    the two-labeller development statements of other writers (:data:`INDEPENDENT_SOURCES`) at
+    :data:`MIN_DEVELOPMENT_RECALL` (see the module docstring).
+
+    If that threshold flags more than :data:`MAX_REVIEW_COMMENTS_FLAGGED` of the code-review sentences (``cr``) out of
+    fold, it is raised until it does not: review comments are feedback too, and the checks must rarely call them vague.
 
     Returns ``(threshold, share of perf specific statements flagged)``.
     """
     perf = sources == "perf"
+    development = np.isin(sources, INDEPENDENT_SOURCES)
     chosen = (0.30, 1.0)
     for threshold in np.round(np.arange(0.30, 0.96, 0.01), 2):
         on_perf = rates(flag_p[perf], labels[perf], threshold)
-        if (on_perf["recall_vague_character"] or 0.0) >= MIN_PERF_RECALL:
+        on_development = rates(flag_p[development], labels[development], threshold)
+        if (on_perf["recall_vague_character"] or 0.0) >= MIN_PERF_RECALL and (
+            on_development["recall_vague_character"] is None
+            or on_development["recall_vague_character"] >= MIN_DEVELOPMENT_RECALL
+        ):
             chosen = (float(threshold), on_perf["specific_flagged"] or 0.0)
+    review_comments = sources == "cr"
+    if review_comments.any():
+        for threshold in np.round(np.arange(chosen[0], 0.96, 0.01), 2):
+            if (rates(flag_p[review_comments], labels[review_comments], threshold)["specific_flagged"] or 0.0) <= (
+                MAX_REVIEW_COMMENTS_FLAGGED
+            ):
+                on_perf = rates(flag_p[perf], labels[perf], threshold)
+                return float(threshold), on_perf["specific_flagged"] or 0.0
     return chosen
 
 

@@ -687,6 +687,27 @@ def _hyperbole(sentence: str, prose: str) -> tuple[PhraseMatch, ...]:
     return tuple(PhraseMatch(span.start, span.end, span.text, "figure of speech") for span in spans)
 
 
+# A particular instance: a number, a month or weekday, a quarter or year, "last week", "yesterday".
+_PARTICULAR = re.compile(
+    r"\d|\b(?:yesterday|last|this past|earlier this|q[1-4]|january|february|march|april|june|july|august|september|"
+    r"october|november|december|monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b",
+    re.IGNORECASE,
+)
+
+
+def _generic_judgement(sentence: str, masked: str, prose: str, effect_of_named_work: bool) -> tuple[PhraseMatch, ...]:
+    """A judgement of work or a worker said as a habit or an ability, with no particular instance behind it ("her
+    reports are always accurate and on time", "I can rely on him to do a thorough job"): what the labelling guide
+    calls vague, whatever things the sentence names. The judgement and habit words are the flag's triggers."""
+    if effect_of_named_work or find_citations(sentence) or _PARTICULAR.search(masked) or _has_strong_evidence(masked):
+        return ()
+    judgements = load_phrase_set("vague", "generic_judgements").find(prose)
+    habits = load_phrase_set("vague", "habits").find(prose)
+    if not judgements or not habits or _names_what_was_made(masked):
+        return ()
+    return tuple(sorted((*habits[:1], *judgements[:2]), key=lambda match: match.start))
+
+
 def _check_sentence(
     sentence: str, offset: int, kind: NarrativeKind, has_field_citations: bool, score: SpecificityScore | None = None,
     effect_of_named_work: bool = False,
@@ -708,6 +729,10 @@ def _check_sentence(
         m for m in load_phrase_set("personality", "phrases").find(prose) if not _describes_a_thing(prose, m, masked)
     )
     model_vague: tuple[PhraseMatch, ...] = ()
+    if vague and specific and not personality and not unquantified:
+        # A vague phrase beside a specificity marker ("when it comes to work", "for example") is not flagged by the
+        # phrase, but neither does the marker make the sentence specific: the model reads it as it reads any other.
+        vague = ()
     if not vague and not personality and not unquantified:
         if not specific and not _NAME_LIKE.search(masked, _first_word_end(masked)):
             vague = tuple(m for m in load_phrase_set("vague", "superlatives").find(masked) if _is_asserted(masked, m))
@@ -731,6 +756,8 @@ def _check_sentence(
                 model_vague = tuple(_model_matches(sentence, score))
     if not vague and not model_vague and not personality and not unquantified:
         model_vague = _hyperbole(sentence, prose)
+    if not vague and not model_vague and not personality and not unquantified and not specific:
+        model_vague = _generic_judgement(sentence, masked, prose, effect_of_named_work)
     if vague and not specific:
         flags.append(_make_flag("vague", vague, offset))
     elif model_vague:
