@@ -302,11 +302,7 @@ def main(argv: list[str] | None = None) -> int:
     pools = build()
     for task, items in pools.items():
         if args.command == "build":
-            with open(pool_path(task), "w", newline="", encoding="utf-8") as handle:
-                writer = csv.writer(handle, lineterminator="\n")
-                writer.writerow(["item_id", "source", "ref", "picked", "text_sha256"])
-                for item, picked in items:
-                    writer.writerow([item.item_id, item.source, item.ref, picked, _key(item.text)[:16]])
+            eval_pool_v2.write_pool(pool_path(task), items)
             print(f"{task}: {len(items)} items", dict(Counter(picked for _, picked in items)))
         else:
             (args.folder / task).mkdir(parents=True, exist_ok=True)
