@@ -60,6 +60,8 @@ def test_operators_and_names_are_read_in_any_case_and_values_as_json():
     ('userName eq "a")', "character 16"),
     ('userName eq bare', "character 13: expected a value"),
     ("", "empty"),
+    ("(" * 40 + 'userName pr' + ")" * 40, "character 34: parentheses and brackets nest more than 32 deep"),
+    (" or ".join(["active pr"] * 201), "more than 200 comparisons"),
 ])
 def test_an_unreadable_filter_names_where_it_goes_wrong(text, where):
     with pytest.raises(FilterError) as raised:

@@ -36,6 +36,9 @@ from django.db.models.lookups import Exact, GreaterThan, GreaterThanOrEqual, IsN
 COMPARISONS = ("eq", "ne", "co", "sw", "ew", "gt", "ge", "lt", "le")
 OPERATORS = (*COMPARISONS, "pr")
 STRING, BOOLEAN, DATETIME = "string", "boolean", "dateTime"
+# Bounds that keep a hostile filter from exhausting the parser's stack or building a huge query.
+MAX_DEPTH = 32
+MAX_COMPARISONS = 200
 
 
 class FilterError(ValueError):
@@ -123,6 +126,18 @@ def _tokens(text: str) -> list[Token]:
 class _Parser:
     def __init__(self, text: str):
         self.tokens, self.at = _tokens(text), 0
+        self.depth = self.comparisons = 0
+
+    def nested(self, kind: str, closing: str) -> Node:
+        """What is inside parentheses or brackets, up to ``closing``, kept to ``MAX_DEPTH`` levels."""
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise FilterError(f"Invalid filter at character {self.peek().position}: parentheses and brackets "
+                              f"nest more than {MAX_DEPTH} deep.")
+        inner = self.disjunction()
+        self.expect(kind, f"'{closing}'")
+        self.depth -= 1
+        return inner
 
     def peek(self) -> Token:
         return self.tokens[self.at]
@@ -170,23 +185,22 @@ class _Parser:
         token = self.peek()
         if token.kind == "(":
             self.take()
-            node = self.disjunction()
-            self.expect(")", "')'")
-            return node
+            return self.nested(")", ")")
         if self.keyword("not") and self.tokens[self.at + 1].kind == "(":
             self.take()
             self.take()
-            inner = self.disjunction()
-            self.expect(")", "')'")
-            return Not(inner)
+            return Not(self.nested(")", ")"))
         if token.kind != "word" or token.text.lower() in {"and", "or", "not", *OPERATORS}:
             raise self.fail("an attribute name, 'not (' or '('")
         self.take()
         path = token.text
+        self.comparisons += 1
+        if self.comparisons > MAX_COMPARISONS:
+            raise FilterError(f"Invalid filter at character {token.position}: more than {MAX_COMPARISONS} "
+                              "comparisons in one filter.")
         if self.peek().kind == "[":
             self.take()
-            inner = self.disjunction()
-            self.expect("]", "']'")
+            inner = self.nested("]", "]")
             if self.peek().kind == "word" and self.peek().text.startswith("."):
                 raise self.fail("'and', 'or' or the end of the filter (a sub-attribute after ']' only goes in "
                                 "a PATCH path)")
