@@ -103,7 +103,7 @@ PEOPLE = [  # employee id, name, e-mail, manager (index), active, days after BAS
 @pytest.fixture
 def org(db, organisation) -> list[Person]:
     made: list[Person] = []
-    for employee_id, name, email, manager, active, days in PEOPLE:
+    for employee_id, name, email, manager, active, _days in PEOPLE:
         made.append(Person.objects.create(organisation=organisation, employee_id=employee_id, name=name,
                                           email=email, is_active=active,
                                           manager=made[manager] if manager is not None else None))
