@@ -168,17 +168,17 @@ class _Parser:
         return node
 
     def disjunction(self) -> Node:
-        node = self.conjunction()
-        while self.keyword("or"):
-            self.take()
-            node = Logical("or", node, self.conjunction())
-        return node
+        return self.chain("or", self.conjunction)
 
     def conjunction(self) -> Node:
-        node = self.factor()
-        while self.keyword("and"):
+        return self.chain("and", self.factor)
+
+    def chain(self, word: str, operand: Callable[[], Node]) -> Node:
+        """Operands joined by ``word`` (``and`` or ``or``), grouped from the left."""
+        node = operand()
+        while self.keyword(word):
             self.take()
-            node = Logical("and", node, self.factor())
+            node = Logical(word, node, operand())
         return node
 
     def factor(self) -> Node:
