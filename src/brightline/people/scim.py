@@ -535,8 +535,7 @@ def only_post(request: HttpRequest) -> None:
 def list_params(request: HttpRequest) -> ListParams:
     """The parameters of a list: a GET's query string, or the JSON body of a POST to ``…/.search``."""
     if request.method == "GET":
-        return _params({key: request.GET.get(key) for key in
-                        ("filter", "startIndex", "count", "sortBy", "sortOrder", "excludedAttributes")})
+        return _params({key: request.GET.get(key) for key in SEARCH_KEYS.values()})
     if request.method == "POST" and request.path.endswith("/.search"):
         body = _body(request)
         # Attribute names are case-insensitive in SCIM, the search request's own included.
