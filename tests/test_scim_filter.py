@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import random
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -262,28 +261,12 @@ BOOLEANS = ["active", "emails.primary"]
 STRING_OPS = ["eq", "ne", "co", "sw", "ew", "gt", "ge", "lt", "le"]
 
 
-@dataclass(frozen=True)
-class Leaf:
-    path: str
-    op: str
-    value: Any = None
+# The random trees are made of the parser's own nodes (positions do not matter here); the reference below gives
+# them their meaning independently of the translation into queries.
 
 
-@dataclass(frozen=True)
-class Emails:
-    inner: Any  # a tree over the sub-attributes type, value and primary
-
-
-@dataclass(frozen=True)
-class Branch:
-    op: str
-    left: Any
-    right: Any
-
-
-@dataclass(frozen=True)
-class Negation:
-    inner: Any
+def leaf(path: str, op: str, value: Any = None) -> Compare | Present:
+    return Present(path, 0) if op == "pr" else Compare(path, op, value, 0)
 
 
 def _values(resource: dict[str, Any], path: str) -> list[Any]:
@@ -318,18 +301,18 @@ def _holds(op: str, left: Any, right: Any) -> bool:
 
 def reference(node: Any, resource: dict[str, Any]) -> bool:
     """The filter's meaning by RFC 7644 3.4.2.2, evaluated on the User's JSON."""
-    if isinstance(node, Branch):
+    if isinstance(node, Logical):
         left, right = reference(node.left, resource), reference(node.right, resource)
         return left and right if node.op == "and" else left or right
-    if isinstance(node, Negation):
+    if isinstance(node, Not):
         return not reference(node.inner, resource)
-    if isinstance(node, Emails):
+    if isinstance(node, ValuePath):
         return any(reference(node.inner, {**resource, "emails": [email]}) for email in resource["emails"])
     values = _values(resource, node.path)
-    if node.op == "pr":  # an empty string is no value
+    if isinstance(node, Present):  # an empty string is no value
         return any(value != "" for value in values)
     if node.op == "ne":
-        return not reference(Leaf(node.path, "eq", node.value), resource)
+        return not reference(Compare(node.path, "eq", node.value, 0), resource)
     right = node.value
     if isinstance(right, str) and node.path == "meta.lastModified":
         right = datetime.fromisoformat(right)
@@ -346,15 +329,15 @@ def render(node: Any, case: random.Random, inside: str = "") -> str:
     def jumble(word: str) -> str:
         return "".join(char.upper() if case.random() < 0.5 else char.lower() for char in word)
 
-    if isinstance(node, Branch):
+    if isinstance(node, Logical):
         text = f"{render(node.left, case, node.op)} {jumble(node.op)} {render(node.right, case, node.op)}"
         return f"({text})" if inside == "and" and node.op == "or" else text
-    if isinstance(node, Negation):
+    if isinstance(node, Not):
         return f"{jumble('not')} ({render(node.inner, case)})"
-    if isinstance(node, Emails):
+    if isinstance(node, ValuePath):
         return f"{jumble('emails')}[{render(node.inner, case)}]"
     path = node.path if node.path.startswith("urn:") else jumble(node.path)
-    if node.op == "pr":
+    if isinstance(node, Present):
         return f"{path} {jumble('pr')}"
     value = json.dumps(node.value) if not isinstance(node.value, bool) else jumble(str(node.value).lower())
     return f"{path} {jumble(node.op)} {value}"
@@ -370,24 +353,25 @@ MOMENTS = [(BASE + timedelta(days=days, microseconds=days)).isoformat().replace(
 def _leaves(ids: list[str]) -> st.SearchStrategy[Any]:
     text = st.sampled_from(WORDS + ids) | st.text(alphabet="abeE -.@1", max_size=4)
     return st.one_of(
-        st.builds(Leaf, st.sampled_from(STRINGS), st.sampled_from(STRING_OPS), text),
-        st.builds(Leaf, st.sampled_from(STRINGS + BOOLEANS + ["meta.lastModified"]), st.just("pr")),
-        st.builds(Leaf, st.sampled_from(BOOLEANS), st.sampled_from(["eq", "ne"]), st.booleans()),
-        st.builds(Leaf, st.just("meta.lastModified"), st.sampled_from(["eq", "ne", "gt", "ge", "lt", "le"]),
+        st.builds(leaf, st.sampled_from(STRINGS), st.sampled_from(STRING_OPS), text),
+        st.builds(leaf, st.sampled_from(STRINGS + BOOLEANS + ["meta.lastModified"]), st.just("pr")),
+        st.builds(leaf, st.sampled_from(BOOLEANS), st.sampled_from(["eq", "ne"]), st.booleans()),
+        st.builds(leaf, st.just("meta.lastModified"), st.sampled_from(["eq", "ne", "gt", "ge", "lt", "le"]),
                   st.sampled_from(MOMENTS)),
-        st.builds(Emails, st.builds(Leaf, st.sampled_from(["value", "type"]), st.sampled_from(STRING_OPS), text)),
+        st.builds(ValuePath, st.just("emails"), st.builds(leaf, st.sampled_from(["value", "type"]),
+                                                          st.sampled_from(STRING_OPS), text), st.just(0)),
     )
 
 
 def trees(ids: list[str]) -> st.SearchStrategy[Any]:
     return st.recursive(_leaves(ids), lambda inner: st.one_of(
-        st.builds(Branch, st.sampled_from(["and", "or"]), inner, inner), st.builds(Negation, inner)), max_leaves=6)
+        st.builds(Logical, st.sampled_from(["and", "or"]), inner, inner), st.builds(Not, inner)), max_leaves=6)
 
 
 def _emails_paths(node: Any) -> Any:
     """Inside ``emails[…]`` the reference reads ``emails.<sub-attribute>``."""
-    if isinstance(node, Leaf):
-        return Leaf(f"emails.{node.path}", node.op, node.value)
+    if isinstance(node, Compare):
+        return Compare(f"emails.{node.path}", node.op, node.value, 0)
     return node
 
 
@@ -412,10 +396,10 @@ def test_random_filters_select_what_the_reference_evaluation_selects(org, scim):
 
 
 def _with_emails(node: Any) -> Any:
-    if isinstance(node, Emails):
-        return Emails(_emails_paths(node.inner))
-    if isinstance(node, Branch):
-        return Branch(node.op, _with_emails(node.left), _with_emails(node.right))
-    if isinstance(node, Negation):
-        return Negation(_with_emails(node.inner))
+    if isinstance(node, ValuePath):
+        return ValuePath(node.path, _emails_paths(node.inner), 0)
+    if isinstance(node, Logical):
+        return Logical(node.op, _with_emails(node.left), _with_emails(node.right))
+    if isinstance(node, Not):
+        return Not(_with_emails(node.inner))
     return node
