@@ -201,6 +201,9 @@ def load_demo(*, seed: int = 7, today: date | None = None) -> DemoResult:
                               today=today)
         for module_name in DEMO_HISTORY_STEPS:
             _history_step(module_name)(context)
+        # The records were last changed on the day the demo is built for, not at the moment it was loaded.
+        Person.objects.filter(organisation=organisation).update(
+            modified_at=datetime.combine(today, time(0), tzinfo=UTC))
         log_action("demo.loaded", None, organisation,
                    {"seed": seed, "people": len(builder.people), "teams": len(builder.teams),
                     "built_for": today.isoformat()}, actor_label="demo")

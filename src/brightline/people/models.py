@@ -241,6 +241,8 @@ class Person(models.Model):
     # The reporting line as data: the ids from the top of the chain down to this person, "/12/45/103/".
     # "Is X under Y" is a prefix test and "everyone under Y" one indexed range query. Kept by save().
     chain_path = models.CharField(max_length=2000, blank=True, default="", db_index=True, editable=False)
+    # When the record was last saved: SCIM's meta.lastModified, which provisioning clients filter on.
+    modified_at = models.DateTimeField(auto_now=True, db_index=True)
 
     class Meta:
         ordering = ["name"]

@@ -1,12 +1,13 @@
 """SCIM 2.0 provisioning (RFC 7643/7644) under ``/scim/v2/``, for identity providers that push people.
 
 What provisioning clients use: Users here (Groups in ``scim_groups``, ``/Bulk`` in ``scim_bulk``), create, read,
-list with an ``eq`` filter and sorting, replace (PUT), PATCH of attributes, and DELETE, which deactivates (the record
-follows the retention policy, as a leaver from the HRIS import does). Every resource carries ``meta.version``, a weak
-ETag over its content: ``If-Match`` on PUT, PATCH and DELETE answers 412 when the resource changed, and
-``If-None-Match`` on GET answers 304 when it did not (RFC 7644 section 3.14). A SCIM User is a Brightline person
-together with their login, created, updated and closed with the same functions the people import uses; closing
-the login ends its sessions on the next request.
+list with filters (``scim_filter``: every operator of RFC 7644 section 3.4.2.2, one database query) and sorting, the
+same search as ``POST /Users/.search``, replace (PUT), PATCH of attributes, and DELETE, which deactivates (the
+record follows the retention policy, as a leaver from the HRIS import does). Every resource carries
+``meta.version``, a weak ETag over its content: ``If-Match`` on PUT, PATCH and DELETE answers 412 when the resource
+changed, and ``If-None-Match`` on GET answers 304 when it did not (RFC 7644 section 3.14). A SCIM User is a
+Brightline person together with their login, created, updated and closed with the same functions the people import
+uses; closing the login ends its sessions on the next request.
 
 Authentication: ``Authorization: Bearer <API token>`` of an active administrator; a read-only token may
 only read (GET), a read-write token (``brightline token create --scope write``) may also change.
@@ -22,14 +23,16 @@ import hashlib
 import json
 import re
 from collections.abc import Callable
-from datetime import date
+from dataclasses import dataclass
+from datetime import UTC, date
 from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import Case, F, Model, OrderBy, QuerySet, Value, When
-from django.db.models.functions import Lower
+from django.db.models import Case, CharField, F, Model, OrderBy, Q, QuerySet, Value, When
+from django.db.models.functions import Left, Lower, StrIndex, Substr
+from django.db.models.lookups import GreaterThan
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import path
 from django.utils import timezone
@@ -40,12 +43,14 @@ from brightline.audit.services import canonical_json, log_action
 from brightline.people.accounts import create_login, sync_login, taken_usernames
 from brightline.people.models import ApiToken, Person, RoleChange, TokenScope
 from brightline.people.rolechanges import record_applied_change
+from brightline.people.scim_filter import BOOLEAN, DATETIME, Attr, FilterError, Schema, filter_q, id_text
 from brightline.people.services import get_organisation
 from brightline.people.tokens import hash_token
 
 USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User"
 ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
 LIST_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
+SEARCH_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:SearchRequest"
 PATCH_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
 ERROR_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:Error"
 CONTENT_TYPE = "application/scim+json"
@@ -70,8 +75,6 @@ ERR_TAKEN_EMAIL = "Another person already has the e-mail address {value!r}."
 ERR_TAKEN_ID = "Another person already has the employee id {value!r}."
 ERR_NO_MANAGER = "The manager {value!r} is not a person in Brightline."
 ERR_LOOP = "{manager} reports to {person}, so {person} cannot report to {manager}."
-ERR_FILTER = ("Filter on userName, externalId, emails.value or employeeNumber with 'eq', "
-              "e.g. userName eq \"ana@example.org\".")
 ERR_PATCH = ("Unsupported PATCH operation {op!r} on {path!r}: use add or replace on active, userName, displayName, "
              "name, emails, externalId, employeeNumber or manager.")
 ERR_NOT_FOUND = "No such user."
@@ -109,10 +112,15 @@ def _authenticate(request: HttpRequest) -> Person:
         raise ScimError(401, ERR_NO_TOKEN)
     if not access.is_admin(token.person):
         raise ScimError(403, ERR_NOT_ADMIN)
-    if request.method not in SAFE_METHODS and token.scope != TokenScope.WRITE:
+    if not _reads(request) and token.scope != TokenScope.WRITE:
         raise ScimError(403, ERR_READ_ONLY)
     ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
     return token.person
+
+
+def _reads(request: HttpRequest) -> bool:
+    """Whether the request only reads: a GET, or a POST to ``.search``, which a read-only token may send."""
+    return request.method in SAFE_METHODS or (request.method == "POST" and request.path.endswith("/.search"))
 
 
 def scim_view(handler: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -152,9 +160,16 @@ def to_scim(request: HttpRequest, person: Person) -> dict[str, Any]:
         "emails": [{"value": person.email, "type": "work", "primary": True}],
         "active": person.is_active,
         ENTERPRISE: enterprise,
-        "meta": {"resourceType": "User", "location": _location(request, person)},
+        "meta": {"resourceType": "User", "location": _location(request, person),
+                 "lastModified": last_modified(person)},
     }
     return with_version(resource)
+
+
+def last_modified(person: Person) -> str:
+    """``meta.lastModified``: when the record was last saved, in UTC with microseconds, so that a client can
+    filter with ``eq`` on the very value it read."""
+    return person.modified_at.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def _content(value: Any) -> Any:
@@ -414,21 +429,128 @@ def _set(user: dict[str, Any], enterprise: dict[str, Any], key: str, value: Any,
 
 # ---- Endpoints ----
 
-FILTER = re.compile(r'^\s*(userName|externalId|emails(?:\.value)?|employeeNumber|'
-                    + re.escape(ENTERPRISE) + r':employeeNumber)\s+eq\s+"([^"]*)"\s*$', re.I)
 # sortBy (lower case, as SCIM attribute names are case-insensitive) → the field it sorts on.
 USER_SORT = {"id": "pk", "username": "email", "emails": "email", "emails.value": "email", "displayname": "name",
              "name.formatted": "name", "externalid": "employee_id", "employeenumber": "employee_id",
-             f"{ENTERPRISE.lower()}:employeenumber": "employee_id", "active": "is_active"}
-USER_SORT_NAMES = "id, userName, emails.value, displayName, name.formatted, externalId, employeeNumber, active"
+             f"{ENTERPRISE.lower()}:employeenumber": "employee_id", "active": "is_active",
+             "meta.lastmodified": "modified_at"}
+USER_SORT_NAMES = ("id, userName, emails.value, displayName, name.formatted, externalId, employeeNumber, active, "
+                   "meta.lastModified")
 
 
-def _int_param(request: HttpRequest, name: str, default: int, minimum: int) -> int:
-    raw = request.GET.get(name)
+def _first_space() -> Any:
+    return StrIndex("name", Value(" "))
+
+
+def _given_name() -> Any:
+    """``name.givenName`` as ``to_scim`` shows it: the name up to its first space, or all of it."""
+    return Case(When(Q(GreaterThan(_first_space(), 0)), then=Left("name", _first_space() - 1)),
+                default=F("name"), output_field=CharField())
+
+
+def _family_name() -> Any:
+    """``name.familyName`` as ``to_scim`` shows it: the name after its first space, or empty."""
+    return Case(When(Q(GreaterThan(_first_space(), 0)), then=Substr("name", _first_space() + 1)),
+                default=Value(""), output_field=CharField())
+
+
+def _column(name: str) -> Callable[[], Any]:
+    return lambda: F(name)
+
+
+# What a filter on Users can name (RFC 7643 section 4.1 and the enterprise extension), read from the person's row.
+USER_FILTER = Schema(
+    attributes={
+        "id": Attr("id", expression=id_text(), case_exact=True),
+        "externalid": Attr("externalId", expression=_column("employee_id"), case_exact=True),
+        "username": Attr("userName", expression=_column("email"), lowered=True),
+        "displayname": Attr("displayName", expression=_column("name")),
+        "name.formatted": Attr("name.formatted", expression=_column("name")),
+        "name.givenname": Attr("name.givenName", expression=_given_name),
+        "name.familyname": Attr("name.familyName", expression=_family_name),
+        "emails.value": Attr("emails.value", expression=_column("email"), lowered=True),
+        "emails.type": Attr("emails.type", constant="work"),
+        "emails.primary": Attr("emails.primary", type=BOOLEAN, constant=True),
+        "active": Attr("active", type=BOOLEAN, expression=_column("is_active")),
+        "employeenumber": Attr("employeeNumber", expression=_column("employee_id")),
+        "manager.value": Attr("manager.value", expression=id_text("manager_id"), nullable=True),
+        "meta.lastmodified": Attr("meta.lastModified", type=DATETIME, expression=_column("modified_at")),
+        "meta.resourcetype": Attr("meta.resourceType", constant="User", case_exact=True),
+    },
+    defaults={"emails": "emails.value", "manager": "manager.value"},
+    urns=(USER_SCHEMA, ENTERPRISE),
+)
+
+
+SEARCH_KEYS = {key.lower(): key for key in ("filter", "startIndex", "count", "sortBy", "sortOrder",
+                                            "excludedAttributes")}
+Row = TypeVar("Row", bound=Model)
+
+
+@dataclass(frozen=True)
+class ListParams:
+    """What a list asks for, from a GET's query string or the body of a POST to ``.search`` (RFC 7644 3.4.3)."""
+
+    filter: str = ""
+    start: int = 1
+    count: int = 100
+    sort_by: str = ""
+    sort_order: str = ""
+    excluded: frozenset[str] = frozenset()
+
+
+def _whole(raw: Any, name: str, default: int, minimum: int) -> int:
+    if raw is None or raw == "":
+        return default
+    if isinstance(raw, bool) or (isinstance(raw, float) and not raw.is_integer()):
+        raise ScimError(400, f"{name} must be a whole number.", "invalidValue")
     try:
-        return max(minimum, int(raw)) if raw not in (None, "") else default
-    except ValueError:
+        return max(minimum, int(raw))
+    except (TypeError, ValueError):
         raise ScimError(400, f"{name} must be a whole number.", "invalidValue") from None
+
+
+def _names(raw: Any) -> frozenset[str]:
+    """Attribute names given as "a,b" (query string) or ["a", "b"] (search body), in lower case."""
+    items = raw if isinstance(raw, list) else str(raw or "").split(",")
+    return frozenset(str(item).strip().lower() for item in items if str(item).strip())
+
+
+def _params(source: dict[str, Any]) -> ListParams:
+    raw_filter = source.get("filter")
+    if raw_filter is not None and not isinstance(raw_filter, str):
+        raise ScimError(400, "filter must be a string.", "invalidFilter")
+    return ListParams(filter=raw_filter or "", start=_whole(source.get("startIndex"), "startIndex", 1, 1),
+                      count=min(_whole(source.get("count"), "count", 100, 0), MAX_PAGE),
+                      sort_by=str(source.get("sortBy") or "").strip(),
+                      sort_order=str(source.get("sortOrder") or "").strip().lower(),
+                      excluded=_names(source.get("excludedAttributes")))
+
+
+def only_post(request: HttpRequest) -> None:
+    if request.method != "POST":
+        raise ScimError(405, "Send a search with POST.")
+
+
+def list_params(request: HttpRequest) -> ListParams:
+    """The parameters of a list: a GET's query string, or the JSON body of a POST to ``…/.search``."""
+    if request.method == "GET":
+        return _params({key: request.GET.get(key) for key in SEARCH_KEYS.values()})
+    if request.method == "POST" and request.path.endswith("/.search"):
+        body = _body(request)
+        # Attribute names are case-insensitive in SCIM, the search request's own included.
+        return _params({SEARCH_KEYS.get(str(key).lower(), str(key)): value for key, value in body.items()})
+    raise ScimError(405, "Use GET or POST.")
+
+
+def filtered(rows: QuerySet[Row], params: ListParams, schema: Schema) -> QuerySet[Row]:
+    """``rows`` narrowed by the list's filter in the database; an unreadable filter answers 400 invalidFilter."""
+    if not params.filter:
+        return rows
+    try:
+        return rows.filter(filter_q(params.filter, schema))
+    except FilterError as error:
+        raise ScimError(400, str(error), "invalidFilter") from None
 
 
 def created(resource: dict[str, Any]) -> JsonResponse:
@@ -439,35 +561,21 @@ def created(resource: dict[str, Any]) -> JsonResponse:
     return response
 
 
-def list_query(request: HttpRequest, pattern: re.Pattern[str], error: str) -> tuple[re.Match[str] | None, int, int]:
-    """A list request's ``filter`` (matched against ``pattern``, else a 400 with ``error``), start and count."""
-    if request.method != "GET":
-        raise ScimError(405, "Use GET or POST.")
-    match = None
-    raw_filter = request.GET.get("filter")
-    if raw_filter:
-        match = pattern.match(raw_filter)
-        if match is None:
-            raise ScimError(400, error, "invalidFilter")
-    return match, _int_param(request, "startIndex", 1, 1), min(_int_param(request, "count", 100, 0), MAX_PAGE)
-
-
-def sort_order(request: HttpRequest, fields: dict[str, str], names: str, *,
+def sort_order(params: ListParams, fields: dict[str, str], names: str, *,
                text: frozenset[str], optional: frozenset[str] = frozenset()) -> list[OrderBy]:
     """The order of a list from ``sortBy`` and ``sortOrder`` (RFC 7644 section 3.4.2.3); by id without ``sortBy``.
 
     ``fields`` maps each sortable attribute to its field; ``text`` fields sort without regard to case (none of
     them is case-exact), ``optional`` ones may be empty, which sorts last ascending and first descending, as
     the RFC asks of a resource without the attribute. Ties keep the id order, so pages do not overlap."""
-    order = request.GET.get("sortOrder", "").strip().lower() or "ascending"
+    order = params.sort_order or "ascending"
     if order not in {"ascending", "descending"}:
         raise ScimError(400, ERR_SORT_ORDER, "invalidValue")
-    sort_by = request.GET.get("sortBy", "").strip()
-    if not sort_by:
+    if not params.sort_by:
         return [F("pk").asc()]
-    field = fields.get(sort_by.lower())
+    field = fields.get(params.sort_by.lower())
     if field is None:
-        raise ScimError(400, ERR_SORT_BY.format(value=sort_by, choices=names), "invalidValue")
+        raise ScimError(400, ERR_SORT_BY.format(value=params.sort_by, choices=names), "invalidValue")
     descending = order == "descending"
     expression = Lower(field) if field in text else F(field)
     ordering = [expression.desc() if descending else expression.asc(), F("pk").asc()]
@@ -485,9 +593,6 @@ def list_response(resources: list[dict[str, Any]], total: int, start: int) -> Js
 def create_user(request: HttpRequest, viewer: Person, body: dict[str, Any]) -> dict[str, Any]:
     """POST /Users: the new person with their login, as SCIM."""
     return to_scim(request, apply_user(None, _desired(body), actor=viewer))
-
-
-Row = TypeVar("Row", bound=Model)
 
 
 def locked_for_change(rows: QuerySet[Row], pk: int, method: str, not_found: str) -> Row:
@@ -520,17 +625,23 @@ def change_user(request: HttpRequest, viewer: Person, method: str, person_id: in
 def users(request: HttpRequest, viewer: Person) -> HttpResponse:
     if request.method == "POST":
         return created(create_user(request, viewer, _body(request)))
-    match, start, count = list_query(request, FILTER, ERR_FILTER)
-    people = Person.objects.order_by(*sort_order(request, USER_SORT, USER_SORT_NAMES,
-                                                 text=frozenset({"email", "name", "employee_id"})))
-    if match is not None:
-        attribute, value = match.group(1).lower(), match.group(2)
-        if attribute in {"username", "emails", "emails.value"}:
-            people = people.filter(email=value.strip().lower())
-        else:
-            people = people.filter(employee_id=value)
+    return list_users(request, viewer, list_params(request))
+
+
+@scim_view
+def search_users(request: HttpRequest, viewer: Person) -> HttpResponse:
+    """``POST /Users/.search``: the list a GET would give, its parameters in a SearchRequest body."""
+    only_post(request)
+    return list_users(request, viewer, list_params(request))
+
+
+def list_users(request: HttpRequest, viewer: Person, params: ListParams) -> HttpResponse:
+    """One page of the Users the filter selects, in the order asked; each person shown is an audited read."""
+    ordering = sort_order(params, USER_SORT, USER_SORT_NAMES, text=frozenset({"email", "name", "employee_id"}))
+    people = filtered(Person.objects.order_by(*ordering), params, USER_FILTER)
     total = people.count()
-    page = list(people.select_related("user")[start - 1:start - 1 + count])
+    start = params.start
+    page = list(people.select_related("user")[start - 1:start - 1 + params.count]) if params.count else []
     for person in page:
         access.open_person_record(viewer, person, what="people.profile", via="api", allowed=True,  # an admin
                                   reason="SCIM provisioning")
@@ -557,7 +668,7 @@ def service_provider_config(request: HttpRequest, viewer: Person) -> HttpRespons
         "schemas": ["urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"],
         "patch": {"supported": True},
         "bulk": {"supported": True, "maxOperations": BULK_MAX_OPERATIONS, "maxPayloadSize": BULK_MAX_PAYLOAD},
-        "filter": {"supported": True, "maxResults": MAX_PAGE},
+        "filter": {"supported": True, "maxResults": MAX_PAGE},  # and POST …/.search
         "changePassword": {"supported": False},
         "sort": {"supported": True},
         "etag": {"supported": True},
@@ -578,6 +689,7 @@ def resource_types(request: HttpRequest, viewer: Person) -> HttpResponse:
 
 urlpatterns = [
     path("Users", users, name="scim-users"),
+    path("Users/.search", search_users, name="scim-users-search"),
     path("Users/<int:person_id>", user, name="scim-user"),
     path("ServiceProviderConfig", service_provider_config, name="scim-config"),
     path("ResourceTypes", resource_types, name="scim-resource-types"),

@@ -7,12 +7,11 @@ or name sets the access role of each person it touches from all the groups they 
 winning and no matching group meaning employee: the identity provider's record, applied at once, recorded as a
 role change and audited, exactly as at sign-in. Without the mapping, groups are kept and change no role.
 
-Supported: ``POST``, ``GET`` (``filter`` with ``eq`` on ``displayName`` or ``externalId``;
-``excludedAttributes=members``; ``startIndex``, ``count``; ``sortBy`` ``id``, ``displayName`` or ``externalId``),
-``GET``/``PUT``/``PATCH``/``DELETE`` by id, with ``meta.version`` as ETag as for Users. PATCH
-takes ``add``, ``replace`` and ``remove`` on ``members`` (a list of ``{"value": id}``, or a path such as
-``members[value eq "12"]``), ``displayName`` and ``externalId``.
-"""
+Supported: ``POST``, ``GET`` and ``POST /Groups/.search`` (``filter`` on ``id``, ``displayName`` or ``externalId``
+with any operator, see ``scim_filter``; ``excludedAttributes=members``; ``startIndex``, ``count``; ``sortBy``
+``id``, ``displayName`` or ``externalId``), ``GET``/``PUT``/``PATCH``/``DELETE`` by id, with ``meta.version`` as
+ETag as for Users. PATCH takes ``add``, ``replace`` and ``remove`` on ``members`` (a list of ``{"value": id}``, or a
+path such as ``members[value eq "12"]``), ``displayName`` and ``externalId``. """
 
 from __future__ import annotations
 
@@ -20,7 +19,7 @@ import re
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Prefetch
+from django.db.models import F, Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 
@@ -31,14 +30,17 @@ from brightline.people.scim import (
     _body,
     check_if_match,
     created,
-    list_query,
+    filtered,
+    list_params,
     list_response,
     locked_for_change,
+    only_post,
     resource_response,
     scim_view,
     sort_order,
     with_version,
 )
+from brightline.people.scim_filter import Attr, Schema, id_text
 from brightline.people.sso import apply_role, role_from_groups, role_groups
 
 GROUP_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:Group"
@@ -52,11 +54,16 @@ ERR_MEMBERS = "members must be a list of objects with a value: the id of a SCIM 
 ERR_NO_PERSON = "The member {value!r} is not a SCIM User in Brightline."
 ERR_NOT_FOUND = "No such group."
 ERR_ID = "A group's id cannot be changed."
-ERR_FILTER = 'Filter on displayName or externalId with \'eq\', e.g. displayName eq "it-admins".'
 ERR_PATCH = ("Unsupported PATCH operation {op!r} on {path!r}: use add, replace or remove on members, "
              "displayName or externalId.")
 
-FILTER = re.compile(r'^\s*(displayName|externalId)\s+eq\s+"([^"]*)"\s*$', re.I)
+# What a filter on Groups can name (RFC 7643 section 4.2); members are not filterable here.
+GROUP_FILTER = Schema(attributes={
+    "id": Attr("id", expression=id_text(), case_exact=True),
+    "displayname": Attr("displayName", expression=lambda: F("display_name")),
+    "externalid": Attr("externalId", expression=lambda: F("external_id"), case_exact=True),
+    "meta.resourcetype": Attr("meta.resourceType", constant="Group", case_exact=True),
+}, urns=(GROUP_SCHEMA,))
 MEMBER_PATH = re.compile(r'^members\[\s*value\s+eq\s+"([^"]*)"\s*\]$', re.I)
 GROUP_SORT = {"id": "pk", "displayname": "display_name", "externalid": "external_id"}
 # A page of groups reads its members' ids in one query.
@@ -261,15 +268,24 @@ def change_group(request: HttpRequest, viewer: Person, method: str, group_id: in
 def groups(request: HttpRequest, viewer: Person) -> HttpResponse:
     if request.method == "POST":
         return created(create_group(request, viewer, _body(request)))
-    match, start, count = list_query(request, FILTER, ERR_FILTER)
-    found = ScimGroup.objects.order_by(*sort_order(
-        request, GROUP_SORT, "id, displayName, externalId", text=frozenset({"display_name", "external_id"}),
-        optional=frozenset({"external_id"})))
-    if match is not None:
-        field = "display_name" if match.group(1).lower() == "displayname" else "external_id"
-        found = found.filter(**{field: match.group(2)})
-    with_members = "members" not in request.GET.get("excludedAttributes", "").lower()
-    page = list(found.prefetch_related(MEMBER_IDS)[start - 1:start - 1 + count]) if count else []
+    return list_groups(request)
+
+
+@scim_view
+def search_groups(request: HttpRequest, viewer: Person) -> HttpResponse:
+    """``POST /Groups/.search``: the list a GET would give, its parameters in a SearchRequest body."""
+    only_post(request)
+    return list_groups(request)
+
+
+def list_groups(request: HttpRequest) -> HttpResponse:
+    params = list_params(request)
+    found = filtered(ScimGroup.objects.order_by(*sort_order(
+        params, GROUP_SORT, "id, displayName, externalId", text=frozenset({"display_name", "external_id"}),
+        optional=frozenset({"external_id"}))), params, GROUP_FILTER)
+    with_members = "members" not in params.excluded
+    start = params.start
+    page = list(found.prefetch_related(MEMBER_IDS)[start - 1:start - 1 + params.count]) if params.count else []
     return list_response([to_scim(request, group, with_members=with_members) for group in page], found.count(),
                          start)
 

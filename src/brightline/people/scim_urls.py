@@ -7,6 +7,7 @@ from brightline.people import scim, scim_bulk, scim_groups
 urlpatterns = [
     *scim.urlpatterns,
     path("Groups", scim_groups.groups, name="scim-groups"),
+    path("Groups/.search", scim_groups.search_groups, name="scim-groups-search"),
     path("Groups/<int:group_id>", scim_groups.group, name="scim-group"),
     path("Bulk", scim_bulk.bulk, name="scim-bulk"),
 ]
