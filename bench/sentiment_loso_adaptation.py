@@ -132,7 +132,7 @@ def read(probabilities: np.ndarray, owner: np.ndarray, mix: float) -> np.ndarray
         np.maximum.at(worst, owner, sentence[:, 0])
         whole[:, 0] = np.maximum(whole[:, 0], (1 - mix) * whole[:, 0] + mix * worst)
         whole /= whole.sum(axis=1, keepdims=True)
-    return LABELS[whole.argmax(axis=1)]
+    return np.asarray(LABELS[whole.argmax(axis=1)])
 
 
 def cached(cache: Path | None, key: dict[str, Any], compute: Callable[[], np.ndarray]) -> np.ndarray:
