@@ -111,6 +111,8 @@ def training_rows(*, earlier_labels: bool = False,
             origin.append("team-dev")
     pooled = {r["ref"].split("#")[0] for f in eval_pool.EVAL_DIR.glob("*_pool.csv")
               if not f.name.endswith("_dev_pool.csv")  # a development set (the tone check's), not an evaluation pool
+              # the evidence set scores the reference rules (core/narrative/references.py), which use no theme model
+              and f.name != "evidence_pool.csv"
               for r in csv.DictReader(f.open(encoding="utf-8")) if r["source"] == "perf"}
     with TRAIN_LABELS.open(encoding="utf-8", newline="") as handle:
         for row in csv.DictReader(handle):
