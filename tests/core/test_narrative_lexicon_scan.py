@@ -1,50 +1,26 @@
 """``PhraseSet.find`` scans a text once for the whole list and gives the same matches as one scan per phrase.
 
-The reference below is the way every list was matched before: each phrase's own pattern run over the text with
-``finditer``, matches excluded by their ``not_before``/``not_after`` words dropped, the first phrase kept for a span
-two phrases match. The texts are built from the lists themselves (inflected, in any case, run together, split by
-hyphens, next to their exclusion words and to letters that fold to ASCII under case-insensitive matching), so
-most of them hold several overlapping matches.
+The reference, ``PhraseSet.find_phrase_by_phrase``, is the way every list was matched before: each phrase's own
+pattern run over the text with ``finditer``, matches excluded by their ``not_before``/``not_after`` words dropped,
+the first phrase kept for a span two phrases match. The texts are built from the lists themselves (inflected, in any
+case, run together, split by hyphens, next to their exclusion words and to letters that fold to ASCII under
+case-insensitive matching), so most of them hold several overlapping matches.
 """
 
 from __future__ import annotations
 
-import json
 from functools import cache
-from importlib import resources
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from brightline.core.narrative.lexicon import PhraseMatch, PhraseSet, inflect_word, load_phrase_set, load_rule_value
 from brightline.core.narrative.lexicon import _irregular_verbs as irregular_verbs
-from brightline.core.narrative.lexicon import _is_excluded as is_excluded
+from brightline.core.narrative.lexicon import inflect_word, load_phrase_set, load_rule_value, rule_lists
 
-
-def every_list() -> list[tuple[str, str]]:
-    lists = []
-    for entry in sorted(resources.files("brightline.core.narrative.rules").iterdir(), key=lambda path: path.name):
-        if entry.name.endswith(".json"):
-            for name, value in json.loads(entry.read_text(encoding="utf-8")).items():
-                if isinstance(value, dict) and "phrases" in value:
-                    lists.append((entry.name.removesuffix(".json"), name))
-    return lists
-
-
-LISTS = every_list()
+LISTS = rule_lists()
 # Lists with a wildcard phrase ("in the ** review"): only such a phrase can match again inside its own match.
 WILDCARD_LISTS = [(file, name) for file, name in LISTS
                   if any("*" in compiled.phrase for compiled in load_phrase_set(file, name).phrases)]
-
-
-def one_scan_per_phrase(phrases: PhraseSet, text: str) -> tuple[PhraseMatch, ...]:
-    found: dict[tuple[int, int], PhraseMatch] = {}
-    for compiled in phrases.phrases:
-        for match in compiled.pattern.finditer(text):
-            if not is_excluded(text, match.start(), match.end(), compiled):
-                found.setdefault((match.start(), match.end()),
-                                 PhraseMatch(match.start(), match.end(), match.group(0), compiled.phrase))
-    return tuple(sorted(found.values(), key=lambda m: (m.start, -(m.end - m.start))))
 
 
 @cache
@@ -115,23 +91,24 @@ def texts_from(draw: st.DrawFn, file: str, name: str) -> str:
     return "".join(piece + separator for piece, separator in zip(pieces, separators, strict=True))
 
 
+def same_matches_on_a_text_of(data: st.DataObject, lists: list[tuple[str, str]]) -> None:
+    file, name = data.draw(st.sampled_from(lists))
+    phrases = load_phrase_set(file, name)
+    text = data.draw(texts_from(file, name))
+    assert phrases.find(text) == phrases.find_phrase_by_phrase(text)
+    assert phrases.search(text) is bool(phrases.find_phrase_by_phrase(text))
+
+
 @settings(max_examples=150, deadline=None)
 @given(data=st.data())
 def test_one_scan_for_the_list_finds_what_one_scan_per_phrase_finds(data):
-    file, name = data.draw(st.sampled_from(LISTS))
-    phrases = load_phrase_set(file, name)
-    text = data.draw(texts_from(file, name))
-    assert phrases.find(text) == one_scan_per_phrase(phrases, text)
-    assert phrases.search(text) is bool(one_scan_per_phrase(phrases, text))
+    same_matches_on_a_text_of(data, LISTS)
 
 
 @settings(max_examples=100, deadline=None)
 @given(data=st.data())
 def test_a_wildcard_phrase_matching_inside_its_own_match_is_found_once(data):
-    file, name = data.draw(st.sampled_from(WILDCARD_LISTS))
-    phrases = load_phrase_set(file, name)
-    text = data.draw(texts_from(file, name))
-    assert phrases.find(text) == one_scan_per_phrase(phrases, text)
+    same_matches_on_a_text_of(data, WILDCARD_LISTS)
 
 
 @settings(max_examples=200, deadline=None)
@@ -139,7 +116,7 @@ def test_a_wildcard_phrase_matching_inside_its_own_match_is_found_once(data):
 def test_any_text_at_all_gives_the_same_matches(text):
     for file, name in LISTS:
         phrases = load_phrase_set(file, name)
-        assert phrases.find(text) == one_scan_per_phrase(phrases, text)
+        assert phrases.find(text) == phrases.find_phrase_by_phrase(text)
 
 
 def test_every_list_is_covered_and_overlapping_matches_are_all_kept():
@@ -147,6 +124,6 @@ def test_every_list_is_covered_and_overlapping_matches_are_all_kept():
     vague = load_phrase_set("vague", "phrases")
     text = "A great team player. A Great Team-Player!"
     found = vague.find(text)
-    assert found == one_scan_per_phrase(vague, text)
+    assert found == vague.find_phrase_by_phrase(text)
     # Both spellings found, and a phrase inside a longer one is still reported at its own span.
     assert len({match.start for match in found}) >= 2

@@ -24,6 +24,7 @@ __all__ = [
     "inflect_word",
     "load_phrase_set",
     "load_rule_value",
+    "rule_lists",
 ]
 
 InflectionMode = Literal["none", "all", "past"]
@@ -93,6 +94,17 @@ class PhraseSet:
                 key = (match.start(), match.end())
                 if key not in found:
                     found[key] = PhraseMatch(match.start(), match.end(), match.group(0), compiled.phrase)
+        return tuple(sorted(found.values(), key=lambda m: (m.start, -(m.end - m.start))))
+
+    def find_phrase_by_phrase(self, text: str) -> tuple[PhraseMatch, ...]:
+        """What :meth:`find` returns, by one scan of ``text`` per phrase: slower, kept as the reference that ``find``
+        is tested and benchmarked against."""
+        found: dict[tuple[int, int], PhraseMatch] = {}
+        for compiled in self.phrases:
+            for match in compiled.pattern.finditer(text):
+                if not _is_excluded(text, match.start(), match.end(), compiled):
+                    found.setdefault((match.start(), match.end()),
+                                     PhraseMatch(match.start(), match.end(), match.group(0), compiled.phrase))
         return tuple(sorted(found.values(), key=lambda m: (m.start, -(m.end - m.start))))
 
     def search(self, text: str) -> bool:
@@ -205,6 +217,17 @@ def load_rule_value(file: str, name: str) -> Any:
     if name not in data:
         raise KeyError(ERROR_UNKNOWN_RULE_LIST.format(file=file, name=name))
     return data[name]
+
+
+def rule_lists() -> list[tuple[str, str]]:
+    """Every phrase list of ``rules/*.json`` as (file, name), in file and list order."""
+    lists: list[tuple[str, str]] = []
+    for entry in sorted(resources.files(_RULES_PACKAGE).iterdir(), key=lambda path: path.name):
+        if entry.name.endswith(".json"):
+            file = entry.name.removesuffix(".json")
+            lists += [(file, name) for name, value in _load_file(file).items()
+                      if isinstance(value, Mapping) and "phrases" in value]
+    return lists
 
 
 @cache
