@@ -31,7 +31,7 @@ from brightline.core.fairness import (
     measure_calibration_movement,
     summarise_improvement,
 )
-from brightline.core.narrative import check_text
+from brightline.core.narrative import NarrativeKind, check_text
 from brightline.core.narrative.version import checks_version
 from brightline.fairness.decisions import auditable_cycles
 from brightline.feedback.models import Checkpoint
@@ -71,9 +71,12 @@ def calibration_records(*, manager: Person | None = None, cycle: Any = None) -> 
 # --------------------------------------------------------------------------- improvement after feedback
 
 
+_FEEDBACK_KIND: NarrativeKind = "manager_narrative"
+
+
 @lru_cache(maxsize=4096)
 def _feedback_flag_count(text: str, cited_ids: tuple[str, ...]) -> int:
-    return sum(1 for flag in check_text(text, kind="manager_narrative", cited_ids=cited_ids).flags
+    return sum(1 for flag in check_text(text, kind=_FEEDBACK_KIND, cited_ids=cited_ids).flags
                if flag.flag_id in FEEDBACK_FLAGS)
 
 
@@ -89,8 +92,10 @@ def _review_texts(review: Review) -> ReviewTexts:
 
 
 def _texts_digest(texts: ReviewTexts) -> str:
-    """The narrative checks' version and the texts (in a fixed order: the count is a sum), hashed."""
-    payload = json.dumps([checks_version(), sorted(texts)], ensure_ascii=False, separators=(",", ":"))
+    """The narrative checks' version, the flags counted and the texts (in a fixed order: the count is a sum),
+    hashed."""
+    payload = json.dumps([checks_version(), _FEEDBACK_KIND, sorted(FEEDBACK_FLAGS), sorted(texts)],
+                         ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
