@@ -10,6 +10,8 @@ suppression). Data not yet recorded is reported as "not available" with the reas
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -29,10 +31,11 @@ from brightline.core.fairness import (
     measure_calibration_movement,
     summarise_improvement,
 )
-from brightline.core.narrative import check_text
+from brightline.core.narrative import NarrativeKind, check_text
+from brightline.core.narrative.version import checks_version
 from brightline.fairness.decisions import auditable_cycles
 from brightline.feedback.models import Checkpoint
-from brightline.governance.models import HrisEvent
+from brightline.governance.models import HrisEvent, ReviewFlagCount
 from brightline.governance.surveys import ClarityReport, clarity_for_manager
 from brightline.people.models import Level, Person
 from brightline.promotions.models import CaseDecision, CaseStatus, PromotionCase
@@ -68,11 +71,54 @@ def calibration_records(*, manager: Person | None = None, cycle: Any = None) -> 
 # --------------------------------------------------------------------------- improvement after feedback
 
 
+_FEEDBACK_KIND: NarrativeKind = "manager_narrative"
+
+
 @lru_cache(maxsize=4096)
 def _feedback_flag_count(text: str, cited_ids: tuple[str, ...]) -> int:
-    # Cached: the leadership aggregate re-reads every manager's texts, and a closed cycle's texts never change.
-    return sum(1 for flag in check_text(text, kind="manager_narrative", cited_ids=cited_ids).flags
+    return sum(1 for flag in check_text(text, kind=_FEEDBACK_KIND, cited_ids=cited_ids).flags
                if flag.flag_id in FEEDBACK_FLAGS)
+
+
+ReviewTexts = list[tuple[str, tuple[str, ...]]]
+
+
+def _review_texts(review: Review) -> ReviewTexts:
+    """What the manager wrote in ``review`` that the reviewer flags read, each with the citations attached to it."""
+    texts: ReviewTexts = [(review.manager_summary, ()), (review.cross_functional_impact, ()), (review.scope_growth, ())]
+    texts += [(assessment.rationale, tuple(str(c) for c in assessment.citations or ()))
+              for assessment in review.assessments.all()]
+    return [(text, cited) for text, cited in texts if text]
+
+
+def _texts_digest(texts: ReviewTexts) -> str:
+    """The narrative checks' version, the flags counted and the texts (in a fixed order: the count is a sum),
+    hashed."""
+    payload = json.dumps([checks_version(), _FEEDBACK_KIND, sorted(FEEDBACK_FLAGS), sorted(texts)],
+                         ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def _review_flag_counts(reviews: list[Review], query: QuerySet[Review]) -> dict[int, int]:
+    """Each review's reviewer-flag count (``reviews``: those ``query`` selects): the stored one while its texts and
+    the narrative checks are those it was counted from, otherwise checked now and stored (in practice once per
+    review, when the first refresh after its cycle's calibration reads it; again after the checks change)."""
+    stored = {review_id: (digest, flags) for review_id, digest, flags in ReviewFlagCount.objects.filter(
+        review__in=query.values("pk")).values_list("review_id", "digest", "flags")}
+    counts: dict[int, int] = {}
+    fresh: list[ReviewFlagCount] = []
+    for review in reviews:
+        texts = _review_texts(review)
+        digest = _texts_digest(texts)
+        if review.pk in stored and stored[review.pk][0] == digest:
+            counts[review.pk] = stored[review.pk][1]
+            continue
+        counts[review.pk] = sum(_feedback_flag_count(text, cited) for text, cited in texts)
+        fresh.append(ReviewFlagCount(review_id=review.pk, flags=counts[review.pk], digest=digest))
+    if fresh:
+        ReviewFlagCount.objects.bulk_create(fresh, batch_size=2000, update_conflicts=True, unique_fields=["review"],
+                                            update_fields=["flags", "digest"])
+    return counts
 
 
 def _calibrated_outcomes(assessments: list[Any]) -> dict[int, str]:
@@ -114,20 +160,19 @@ def feedback_records(*, manager: Person | None = None) -> list[ManagerCycleFeedb
                                     assessment_submitted_at__isnull=False)
     if manager is not None:
         reviews = reviews.filter(manager=manager)
-    reviews = list(reviews.prefetch_related("assessments"))
-    calibrated = _calibrated_outcomes([a for review in reviews for a in review.assessments.all()])
+    written = list(reviews.prefetch_related("assessments"))
+    calibrated = _calibrated_outcomes([a for review in written for a in review.assessments.all()])
+    flag_counts = _review_flag_counts(written, reviews)
     tallies: dict[tuple[str, str], list[int]] = {}
-    for review in reviews:
+    for review in written:
         reviews_proposals_changed_flags = tallies.setdefault((str(review.manager_id), str(review.cycle_id)),
                                                              [0, 0, 0, 0])
         reviews_proposals_changed_flags[0] += 1
-        texts = [(review.manager_summary, ()), (review.cross_functional_impact, ()), (review.scope_growth, ())]
         for assessment in review.assessments.all():
-            texts.append((assessment.rationale, tuple(str(c) for c in assessment.citations or ())))
             if assessment.proposed_outcome and assessment.outcome:
                 reviews_proposals_changed_flags[1] += 1
                 reviews_proposals_changed_flags[2] += calibrated[assessment.pk] != assessment.proposed_outcome
-        reviews_proposals_changed_flags[3] += sum(_feedback_flag_count(text, cited) for text, cited in texts if text)
+        reviews_proposals_changed_flags[3] += flag_counts[review.pk]
     return [ManagerCycleFeedback(manager_id, cycle_key, cycles[cycle_key].opened_on, *counts)
             for (manager_id, cycle_key), counts in tallies.items()]
 

@@ -1,6 +1,7 @@
-"""HRIS movements and anonymous survey answers: the inputs of system health and manager quality.
+"""HRIS movements and anonymous survey answers: the inputs of system health and manager quality; and the
+narrative flags counted on each submitted review, kept so manager quality does not re-check its texts.
 
-Both models began in the fairness app; they keep their tables (``db_table``), so moving them lost
+The first two models began in the fairness app; they keep their tables (``db_table``), so moving them lost
 no row (migrations ``fairness.0003`` and ``governance.0001`` change only Django's state).
 """
 
@@ -70,3 +71,21 @@ class SurveyResponse(models.Model):
     def __str__(self) -> str:
         # Without the answer: a log line or admin listing must not show single answers.
         return f"{self.question} answer for manager {self.manager_id} on {self.survey_date.isoformat()}"
+
+
+class ReviewFlagCount(models.Model):
+    """How many reviewer flags (vague, personality, no evidence) the narrative checks raised on what a manager wrote
+    in one review: the summary, cross-functional impact, scope growth and each dimension's rationale (G5
+    "improvement after feedback").
+
+    Kept so that the figures do not re-check every text on each read. ``digest`` is the SHA-256 of the version
+    of the narrative checks and the texts the count was computed from: when either changes, the count no
+    longer matches and is computed again (``manager_quality.feedback_records``).
+    """
+
+    review = models.OneToOneField("reviews.Review", on_delete=models.CASCADE, primary_key=True, related_name="+")
+    flags = models.PositiveIntegerField()
+    digest = models.CharField(max_length=64)
+
+    def __str__(self) -> str:
+        return f"{self.flags} reviewer flags on review {self.review_id}"

@@ -24,6 +24,7 @@ __all__ = [
     "inflect_word",
     "load_phrase_set",
     "load_rule_value",
+    "rule_lists",
 ]
 
 InflectionMode = Literal["none", "all", "past"]
@@ -33,6 +34,7 @@ ERROR_BAD_INFLECTION = "rules/{file}.json list {name!r} has an unknown inflect m
 
 _RULES_PACKAGE = "brightline.core.narrative.rules"
 _WORD_CHARS = "A-Za-z0-9_"
+_LEFT_BOUNDARY = rf"(?<![{_WORD_CHARS}])"
 _ONE_WORD = r"[A-Za-z0-9][A-Za-z0-9'’\-]*"
 _VOWEL_GROUPS = re.compile(r"[aeiouy]+")
 
@@ -57,20 +59,52 @@ class _CompiledPhrase:
 
 @dataclass(frozen=True, slots=True)
 class PhraseSet:
-    """A compiled phrase list. ``find`` returns every match, sorted by position."""
+    """A compiled phrase list. ``find`` returns every match, sorted by position.
+
+    ``starts`` is one pattern for the whole list (:func:`_starts_pattern`) that matches, with no width, exactly
+    where at least one phrase matches: one scan of the text finds the few places worth trying each phrase at,
+    instead of one scan per phrase.
+    """
 
     name: str
     phrases: tuple[_CompiledPhrase, ...]
+    starts: re.Pattern[str]
 
     def find(self, text: str) -> tuple[PhraseMatch, ...]:
-        """Return all matches in ``text``, longest first at equal starts, without exact duplicates."""
+        """Return all matches in ``text``, longest first at equal starts, without exact duplicates.
+
+        The same matches as scanning the text with each phrase's pattern in turn (``finditer``): a phrase's next
+        match is looked for from the end of its previous one, whether or not that one was excluded by its
+        ``not_before``/``not_after`` words, and a position where two phrases match the same span keeps the
+        phrase listed first.
+        """
         found: dict[tuple[int, int], PhraseMatch] = {}
-        for compiled in self.phrases:
-            for match in compiled.pattern.finditer(text):
+        resume = [0] * len(self.phrases)  # where each phrase's own scan would continue
+        for start in self.starts.finditer(text):
+            position = start.start()
+            for index, compiled in enumerate(self.phrases):
+                if position < resume[index]:
+                    continue
+                match = compiled.pattern.match(text, position)
+                if match is None:
+                    continue
+                resume[index] = match.end()
                 if _is_excluded(text, match.start(), match.end(), compiled):
                     continue
                 key = (match.start(), match.end())
-                found.setdefault(key, PhraseMatch(match.start(), match.end(), match.group(0), compiled.phrase))
+                if key not in found:
+                    found[key] = PhraseMatch(match.start(), match.end(), match.group(0), compiled.phrase)
+        return tuple(sorted(found.values(), key=lambda m: (m.start, -(m.end - m.start))))
+
+    def find_phrase_by_phrase(self, text: str) -> tuple[PhraseMatch, ...]:
+        """What :meth:`find` returns, by one scan of ``text`` per phrase: slower, kept as the reference that ``find``
+        is tested and benchmarked against."""
+        found: dict[tuple[int, int], PhraseMatch] = {}
+        for compiled in self.phrases:
+            for match in compiled.pattern.finditer(text):
+                if not _is_excluded(text, match.start(), match.end(), compiled):
+                    found.setdefault((match.start(), match.end()),
+                                     PhraseMatch(match.start(), match.end(), match.group(0), compiled.phrase))
         return tuple(sorted(found.values(), key=lambda m: (m.start, -(m.end - m.start))))
 
     def search(self, text: str) -> bool:
@@ -133,7 +167,8 @@ def _word_pattern(forms: set[str]) -> str:
     return "(?:" + "|".join(alternatives) + ")"
 
 
-def _compile_phrase(phrase: str, mode: InflectionMode, irregular: Mapping[str, tuple[str, ...]]) -> re.Pattern[str]:
+def _phrase_source(phrase: str, mode: InflectionMode, irregular: Mapping[str, tuple[str, ...]]) -> str:
+    """The regular expression of one phrase (matched case-insensitively)."""
     lowered = phrase.lower()
     tokens = [token for token in re.split(r"[\s\-]+", lowered) if token]
     parts: list[str] = []
@@ -148,9 +183,20 @@ def _compile_phrase(phrase: str, mode: InflectionMode, irregular: Mapping[str, t
         else:
             parts.append(_word_pattern(inflect_word(token, mode, irregular)))
     body = r"[\s\-]+".join(parts)
-    left = rf"(?<![{_WORD_CHARS}])" if re.match(rf"[{_WORD_CHARS}]", lowered) else ""
+    left = _LEFT_BOUNDARY if re.match(rf"[{_WORD_CHARS}]", lowered) else ""
     right = rf"(?![{_WORD_CHARS}])" if re.search(rf"[{_WORD_CHARS}]$", lowered) else ""
-    return re.compile(left + body + right, re.IGNORECASE)
+    return left + body + right
+
+
+def _starts_pattern(sources: list[str]) -> re.Pattern[str]:
+    """A zero-width pattern that matches at every position where one of ``sources`` matches: a lookahead over their
+    alternation, with the left word boundary most phrases begin with tested once for all of them."""
+    bounded = [source[len(_LEFT_BOUNDARY):] for source in sources if source.startswith(_LEFT_BOUNDARY)]
+    alternatives = [f"(?:{source})" for source in sources if not source.startswith(_LEFT_BOUNDARY)]
+    if bounded:
+        alternatives.insert(0, _LEFT_BOUNDARY + "(?:" + "|".join(f"(?:{source})" for source in bounded) + ")")
+    # An empty list matches nowhere.
+    return re.compile("(?=" + "|".join(alternatives) + ")" if alternatives else "(?!)", re.IGNORECASE)
 
 
 @cache
@@ -173,6 +219,17 @@ def load_rule_value(file: str, name: str) -> Any:
     return data[name]
 
 
+def rule_lists() -> list[tuple[str, str]]:
+    """Every phrase list of ``rules/*.json`` as (file, name), in file and list order."""
+    lists: list[tuple[str, str]] = []
+    for entry in sorted(resources.files(_RULES_PACKAGE).iterdir(), key=lambda path: path.name):
+        if entry.name.endswith(".json"):
+            file = entry.name.removesuffix(".json")
+            lists += [(file, name) for name, value in _load_file(file).items()
+                      if isinstance(value, Mapping) and "phrases" in value]
+    return lists
+
+
 @cache
 def load_phrase_set(file: str, name: str) -> PhraseSet:
     """Compile the list ``name`` of ``rules/<file>.json``; cached, so each list is compiled once."""
@@ -182,15 +239,17 @@ def load_phrase_set(file: str, name: str) -> PhraseSet:
         raise ValueError(ERROR_BAD_INFLECTION.format(file=file, name=name, mode=mode))
     irregular = _irregular_verbs()
     compiled: list[_CompiledPhrase] = []
+    sources: list[str] = []
     for item in entry["phrases"]:
         spec: Mapping[str, Any] = {"phrase": item} if isinstance(item, str) else item
         phrase = str(spec["phrase"])
+        sources.append(_phrase_source(phrase, cast(InflectionMode, mode), irregular))
         compiled.append(
             _CompiledPhrase(
                 phrase=phrase,
-                pattern=_compile_phrase(phrase, cast(InflectionMode, mode), irregular),
+                pattern=re.compile(sources[-1], re.IGNORECASE),
                 not_before=frozenset(word.lower() for word in spec.get("not_before", ())),
                 not_after=frozenset(word.lower() for word in spec.get("not_after", ())),
             )
         )
-    return PhraseSet(name=f"{file}.{name}", phrases=tuple(compiled))
+    return PhraseSet(name=f"{file}.{name}", phrases=tuple(compiled), starts=_starts_pattern(sources))
