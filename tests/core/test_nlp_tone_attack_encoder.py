@@ -85,9 +85,10 @@ def test_numpy_runs_the_reader_pytorch_trained(installed: Path) -> None:
     from safetensors.torch import load_file
 
     module = load_tool("train_tone_attack_encoder")
+    from sentiment_loso_finetune import padded  # on the path the trainer sets
     reader = contextual.TunedAttackModel(contextual.load_encoder(installed), ATTACK_FILE)
     encoder, _ = module.load_pretrained(installed)
-    model = module.AttackClassifier(encoder, reader.first_tuned_layer)
+    model = module.ToneClassifier(encoder, reader.first_tuned_layer)
     with torch.no_grad():
         for name, value in load_file(str(ATTACK_FILE)).items():
             target = model.head if name.startswith("head.") else encoder
@@ -97,7 +98,7 @@ def test_numpy_runs_the_reader_pytorch_trained(installed: Path) -> None:
     ids = module.token_ids(installed, read, reader.max_tokens)
     model.eval()
     with torch.no_grad():
-        values, mask = module.padded(ids, torch.long)
+        values, mask = padded(ids, torch.long)
         hidden = encoder.run(encoder.embeddings(values), mask, 0, reader.first_tuned_layer)
         expected = torch.softmax(model(hidden, mask), dim=1)[:, 1].numpy()
     np.testing.assert_allclose(reader.attack_probabilities(texts), expected, atol=2e-3)

@@ -55,22 +55,16 @@ sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "tools" / "nlp"))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from sentiment_loso_finetune import (  # noqa: E402
-    batches,
-    frozen_states,
-    load_pretrained,
-    nn,
-    padded,
-    token_ids,
-    torch,
-)
+# PyTorch (training only) comes through the fine-tuning bench, which stops with a sentence when it is missing. The
+# network (top layers over cached states, mean pooling, a two-score head) is the tone first stage's.
+from sentiment_loso_finetune import frozen_states, load_pretrained, nn, token_ids, torch  # noqa: E402
+from train_tone_contextual import ToneClassifier, epoch_steps, predict, warm_up_then_decay  # noqa: E402
 
 from brightline.core.nlp.contextual import CONTEXTUAL_MODEL_MISSING_NOTICE, contextual_model_folder  # noqa: E402
 from brightline.core.nlp.tone import mark_person_references  # noqa: E402
 
 LAYER_RATE = 1e-4
 HEAD_RATE = 1e-3
-WARM_UP = 0.06
 FOLDS = 5
 ADDED_SOURCES = ("v1", "perf", "incivility")
 CRITIQUE_CEILING = 0.08
@@ -112,37 +106,9 @@ def folds_of(labels: NDArray[np.str_], groups: NDArray[np.str_], seed: int) -> N
     return fold
 
 
-class AttackClassifier(nn.Module):
-    """The top layers of MiniLM over cached hidden states, mean pooling, a two-score head (other, attack)."""
-
-    def __init__(self, encoder: Any, start: int) -> None:
-        super().__init__()
-        self.encoder = encoder
-        self.start = start
-        self.dropout = nn.Dropout(0.1)
-        self.head = nn.Linear(encoder.embeddings.word_embeddings.embedding_dim, 2)
-
-    def forward(self, hidden: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        hidden = self.encoder.run(hidden, mask, self.start, len(self.encoder.encoder.layer))
-        pooled = (hidden * mask[:, :, None]).sum(dim=1) / mask.sum(dim=1, keepdim=True).clamp(min=1.0)
-        return self.head(self.dropout(pooled))  # type: ignore[no-any-return]
-
-
-def predict(model: AttackClassifier, inputs: list[NDArray[Any]], rows: NDArray[np.int64]) -> NDArray[np.float64]:
-    model.eval()
-    found = np.zeros(len(rows))
-    order = np.argsort([len(inputs[index]) for index in rows], kind="stable")
-    with torch.no_grad():
-        for start in range(0, len(order), 128):
-            chosen = order[start:start + 128]
-            values, mask = padded([inputs[rows[index]] for index in chosen], torch.float32)
-            found[chosen] = torch.softmax(model(values, mask), dim=1)[:, 1].double().numpy()
-    return found
-
-
 def train(folder: Path, inputs: list[NDArray[Any]], start: int, rows: NDArray[np.int64], attack: NDArray[np.int64],
           scored: NDArray[np.int64], epochs: int, batch: int, seed: int
-          ) -> tuple[AttackClassifier, NDArray[np.float64]]:
+          ) -> tuple[ToneClassifier, NDArray[np.float64]]:
     """Train on ``rows``; returns the model after the last epoch and P(attack) of ``scored`` after each epoch."""
     import sentiment_loso_finetune
 
@@ -153,29 +119,21 @@ def train(folder: Path, inputs: list[NDArray[Any]], start: int, rows: NDArray[np
     for layer in encoder.encoder.layer[start:]:
         for parameter in layer.parameters():
             parameter.requires_grad = True
-    model = AttackClassifier(encoder, start)
+    model = ToneClassifier(encoder, start)
     optimiser = torch.optim.AdamW([{"params": [p for p in encoder.parameters() if p.requires_grad], "lr": LAYER_RATE},
                                    {"params": list(model.head.parameters()), "lr": HEAD_RATE}], weight_decay=0.01)
     sentiment_loso_finetune.BATCH = batch
     generator = np.random.default_rng(seed)
     lengths = np.array([len(inputs[index]) for index in rows], dtype=np.int64)
-    total = math.ceil(len(rows) / batch) * epochs
-    warm = max(1, round(WARM_UP * total))
-    schedule = torch.optim.lr_scheduler.LambdaLR(
-        optimiser, lambda step: min((step + 1) / warm, max(0.0, (total - step) / max(1, total - warm))))
+    schedule = warm_up_then_decay(optimiser, math.ceil(len(rows) / batch) * epochs)
     labels = attack[rows]
     weight = float((labels == 0).sum()) / max(float((labels == 1).sum()), 1.0)
     loss_function = nn.CrossEntropyLoss(weight=torch.tensor([1.0, weight]))
     by_epoch = np.zeros((epochs, len(scored)))
     for epoch in range(epochs):
-        model.train()
-        for chosen in batches(lengths, generator):
-            values, mask = padded([inputs[rows[index]] for index in chosen], torch.float32)
-            loss = loss_function(model(values, mask), torch.from_numpy(labels[chosen]))
-            optimiser.zero_grad()
-            loss.backward()
-            optimiser.step()
-            schedule.step()
+        for _step, _loss in epoch_steps(model, inputs, rows, labels, lengths, generator, loss_function, optimiser,
+                                        schedule):
+            pass
         if len(scored):
             by_epoch[epoch] = predict(model, inputs, scored)
     return model, by_epoch

@@ -623,22 +623,23 @@ def contextual_tone_chosen() -> bool:
     :data:`DEFAULT_TONE_FIRST_STAGE`).
 
     Raises ``ValueError`` with a sentence naming the setting and its choices for any other value."""
-    chosen = os.environ.get(TONE_FIRST_STAGE_ENVIRONMENT_VARIABLE, "").strip().lower() or DEFAULT_TONE_FIRST_STAGE
-    if chosen not in TONE_FIRST_STAGES:
-        raise ValueError(f"{TONE_FIRST_STAGE_ENVIRONMENT_VARIABLE} must be one of {', '.join(TONE_FIRST_STAGES)}, "
-                         f"not {chosen!r}.")
-    return chosen == "contextual"
+    return _chosen(TONE_FIRST_STAGE_ENVIRONMENT_VARIABLE, TONE_FIRST_STAGES, DEFAULT_TONE_FIRST_STAGE) == "contextual"
+
+
+def _chosen(variable: str, choices: tuple[str, ...], default: str) -> str:
+    """The value of the setting ``variable`` (``default`` when empty); ``ValueError`` naming the setting and its
+    choices for any other value."""
+    chosen = os.environ.get(variable, "").strip().lower() or default
+    if chosen not in choices:
+        raise ValueError(f"{variable} must be one of {', '.join(choices)}, not {chosen!r}.")
+    return chosen
 
 
 def encoder_attack_stage_chosen() -> bool:
     """Whether ``BRIGHTLINE_TONE_ATTACK_STAGE`` lets the attack reader decide (default:
     :data:`DEFAULT_TONE_ATTACK_STAGE`). Raises ``ValueError`` naming the setting and its choices for any other
     value."""
-    chosen = os.environ.get(TONE_ATTACK_STAGE_ENVIRONMENT_VARIABLE, "").strip().lower() or DEFAULT_TONE_ATTACK_STAGE
-    if chosen not in TONE_ATTACK_STAGES:
-        raise ValueError(f"{TONE_ATTACK_STAGE_ENVIRONMENT_VARIABLE} must be one of {', '.join(TONE_ATTACK_STAGES)}, "
-                         f"not {chosen!r}.")
-    return chosen == "encoder"
+    return _chosen(TONE_ATTACK_STAGE_ENVIRONMENT_VARIABLE, TONE_ATTACK_STAGES, DEFAULT_TONE_ATTACK_STAGE) == "encoder"
 
 
 def tone_attack_stage_in_use() -> str:

@@ -475,38 +475,34 @@ def bundled_encoder() -> ContextualEncoder | None:
 
 
 @cache
-def _cached_tuned(folder: Path, path: Path, kind: type[TunedLayers]) -> TunedLayers:
+def _cached_tuned(folder: Path, path: Path, kind: str) -> TunedLayers:
+    """The tuned layers of ``path`` read as the class named ``kind``, loaded once per (folder, file, kind)."""
     encoder = _cached_encoder(folder)
+    reader = {found.__name__: found for found in (TunedLayers, TunedToneModel, TunedAttackModel)}[kind]
     with _load_lock:
-        return kind(encoder, path)
+        return reader(encoder, path)
 
 
 def tuned_tone_model(path: Path) -> TunedToneModel | None:
     """The tuned tone layers of ``path`` over the installed base model, loaded once per process; ``None`` when
     the base model or the file is absent."""
-    folder = contextual_model_folder()
-    if folder is None or not path.is_file():
-        return None
-    found = _cached_tuned(folder, path, TunedToneModel)
-    assert isinstance(found, TunedToneModel)
+    found = tuned_layers(path, TunedToneModel)
+    assert found is None or isinstance(found, TunedToneModel)
     return found
 
 
 def tuned_attack_model(path: Path) -> TunedAttackModel | None:
     """The tone check's attack reader of ``path`` over the installed base model, loaded once per process; ``None``
     when the base model or the file is absent."""
-    folder = contextual_model_folder()
-    if folder is None or not path.is_file():
-        return None
-    found = _cached_tuned(folder, path, TunedAttackModel)
-    assert isinstance(found, TunedAttackModel)
+    found = tuned_layers(path, TunedAttackModel)
+    assert found is None or isinstance(found, TunedAttackModel)
     return found
 
 
-def tuned_layers(path: Path) -> TunedLayers | None:
-    """The tuned layers of ``path`` (e.g. the themes') over the installed base model, loaded once per process;
-    ``None`` when the base model or the file is absent."""
+def tuned_layers(path: Path, kind: type[TunedLayers] = TunedLayers) -> TunedLayers | None:
+    """The tuned layers of ``path`` (e.g. the themes') over the installed base model, read as ``kind``, loaded once
+    per process; ``None`` when the base model or the file is absent."""
     folder = contextual_model_folder()
     if folder is None or not path.is_file():
         return None
-    return _cached_tuned(folder, path, TunedLayers)
+    return _cached_tuned(folder, path, kind.__name__)
