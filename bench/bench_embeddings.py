@@ -13,9 +13,11 @@ latency of one comment per call (median of ``--single`` calls), each as a ratio 
 on the same texts in the same rounds. CPU seconds are printed beside wall seconds, as a busy shared
 machine stretches wall time.
 
-``--tone N`` times the tone check (``classify_tone``) with its tuned contextual first stage (all-MiniLM-L6-v2
-with its top layers tuned, in numpy) and with the static first stage, against bare static ``embed``: batch
-throughput on N texts and the interactive latency of one comment per call (a feedback form checks one text).
+``--tone N`` times the tone check (``classify_tone``) three ways against bare static ``embed``: as installed by
+default (static first stage, linear attack stage), with the attack reader (all-MiniLM-L6-v2 with its top layers
+tuned for attack on the person, in numpy), and with the tuned contextual first stage: batch throughput on N texts
+and the interactive latency of one comment per call (a feedback form checks one text), also as a ratio to the
+default check.
 Only the tone check runs the tuned layers; ``insights run`` never does.
 """
 
@@ -107,56 +109,78 @@ def compare_contextual(texts: list[str], single: int, rounds: int) -> None:
               f"{contextual_ms / static_ms:,.0f}")
 
 
-def compare_tone(texts: list[str], single: int, rounds: int) -> None:
-    """The tone check with each first stage against bare static ``embed`` (wall and CPU time)."""
+def compare_tone(pool: list[str], size: int, single: int, rounds: int) -> None:
+    """The tone check as shipped by default (static first stage, linear attack stage), with the attack reader, and
+    with the contextual first stage, against bare static ``embed`` (wall and CPU time).
+
+    The tuned models remember the texts they have read, so every round of the batch timings and the one-comment
+    calls read texts of ``pool`` no earlier timing read."""
     import tempfile
 
-    from brightline.core.nlp.classifiers import bundled_classifier, classify_tone
+    from brightline.core.nlp.classifiers import (
+        TONE_ATTACK_STAGE_ENVIRONMENT_VARIABLE,
+        TONE_FIRST_STAGE_ENVIRONMENT_VARIABLE,
+        bundled_classifier,
+        classify_tone,
+    )
     from brightline.core.nlp.contextual import CONTEXTUAL_MODEL_ENVIRONMENT_VARIABLE, contextual_model_folder
 
     check = bundled_classifier("tone")
     configured = os.environ.get(CONTEXTUAL_MODEL_ENVIRONMENT_VARIABLE)
     hidden = tempfile.mkdtemp(prefix="no-contextual-model-")
+    # (base model visible, first stage, attack stage) of each way of running the check.
+    settings = {"tone, static first stage": (False, "static", "linear"),
+                "tone, attack reader": (True, "static", "encoder"),
+                "tone, contextual first stage": (True, "contextual", "linear")}
 
-    def use(first_stage: str) -> None:
-        if first_stage == "static":
+    def use(kind: str) -> None:
+        visible, first_stage, attack_stage = settings[kind]
+        os.environ[TONE_FIRST_STAGE_ENVIRONMENT_VARIABLE] = first_stage
+        os.environ[TONE_ATTACK_STAGE_ENVIRONMENT_VARIABLE] = attack_stage
+        if not visible:
             os.environ[CONTEXTUAL_MODEL_ENVIRONMENT_VARIABLE] = hidden
         elif configured is None:
             os.environ.pop(CONTEXTUAL_MODEL_ENVIRONMENT_VARIABLE, None)
         else:
             os.environ[CONTEXTUAL_MODEL_ENVIRONMENT_VARIABLE] = configured
 
-    use("contextual")
+    use("tone, contextual first stage")
     if contextual_model_folder() is None or check.tuned_first_stage() is None:
-        print(f"tone check with the tuned first stage skipped: {CONTEXTUAL_MODEL_MISSING_NOTICE}")
+        print(f"tone check with the tuned models skipped: {CONTEXTUAL_MODEL_MISSING_NOTICE}")
         return
-    kinds = ("embed", "tone, static first stage", "tone, contextual first stage")
+    use("tone, attack reader")
+    kinds = ("embed", *settings) if check.attack_reader() is not None else ("embed", "tone, static first stage",
+                                                                             "tone, contextual first stage")
 
     def work(kind: str, chosen: list[str]) -> Callable[[], object]:
         if kind == "embed":
             return lambda: embed(chosen, backend="static")
-        return lambda: (use(kind.rsplit(" ", 3)[1]), classify_tone(chosen))
+        return lambda: (use(kind), classify_tone(chosen))
 
     for kind in kinds:
-        work(kind, texts[:4])()  # load every model outside the timings
+        work(kind, pool[:4])()  # load every model outside the timings
+    if len(pool) < 4 + size * rounds + single:
+        raise SystemExit(f"--count must be at least {4 + size * rounds + single} for --tone {size}")
     batch: dict[str, list[tuple[float, float]]] = {kind: [] for kind in kinds}
-    for _ in range(rounds):
+    for number in range(rounds):
+        texts = pool[4 + number * size: 4 + (number + 1) * size]
         for kind in kinds:
             batch[kind].append(timed(work(kind, texts)))
     for kind_name, index in (("wall", 0), ("CPU", 1)):
-        rates = {kind: len(texts) / median(t[index] for t in batch[kind]) for kind in kinds}
-        print(f"batch of {len(texts):,}, {kind_name} time: " + ", ".join(
+        rates = {kind: size / median(t[index] for t in batch[kind]) for kind in kinds}
+        print(f"batch of {size:,}, {kind_name} time: " + ", ".join(
             f"{kind} {rate:,.0f} texts/s (ratio to embed {rate / rates['embed']:.4f})" for kind, rate in rates.items()))
     latency: dict[str, list[tuple[float, float]]] = {kind: [] for kind in kinds}
-    for text in texts[:single]:
+    for text in pool[4 + size * rounds: 4 + size * rounds + single]:
         for kind in kinds:
             latency[kind].append(timed(work(kind, [text])))
+    current = "tone, static first stage"
     for kind_name, index in (("wall", 0), ("CPU", 1)):
         found = {kind: median(t[index] for t in latency[kind]) * 1000 for kind in kinds}
         print(f"one comment per call, {kind_name} time (median of {single}): " + ", ".join(
-            f"{kind} {milliseconds:.2f} ms (ratio to embed {milliseconds / found['embed']:,.0f})"
-            for kind, milliseconds in found.items()))
-    use("contextual")
+            f"{kind} {milliseconds:.2f} ms (ratio to embed {milliseconds / found['embed']:,.0f}, to the default "
+            f"check {milliseconds / found[current]:,.1f})" for kind, milliseconds in found.items()))
+    use("tone, contextual first stage")
 
 
 def main() -> None:
@@ -177,7 +201,7 @@ def main() -> None:
     if arguments.contextual:
         compare_contextual(texts[: arguments.contextual], arguments.single, arguments.rounds)
     if arguments.tone:
-        compare_tone(texts[: arguments.tone], arguments.single, arguments.rounds)
+        compare_tone(texts, arguments.tone, arguments.single, arguments.rounds)
     if arguments.full:
         try:
             full_rate = sentences_per_second(texts[: arguments.full], "sentence-transformers")

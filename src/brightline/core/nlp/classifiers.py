@@ -22,7 +22,7 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import NDArray
 
-from .contextual import TunedToneModel, contextual_model_folder, tuned_tone_model
+from .contextual import TunedAttackModel, TunedToneModel, contextual_model_folder, tuned_attack_model, tuned_tone_model
 from .embeddings import embed_tokens
 from .features import adjacent_pairs, continuation_mask, piece_variants
 from .tokens import TokenBatch, computed_ahead, static_vocabulary, tokenize
@@ -53,7 +53,7 @@ ClassificationTask = Literal["sentiment", "tone"]
 
 __all__ = ["ClassificationTask", "LinearTextClassifier", "Prediction", "SentimentLabel", "ToneLabel", "ToneTrigger",
            "bundled_classifier", "classify_sentiment", "classify_tone", "load_linear_classifier",
-           "tone_first_stage_in_use"]
+           "tone_attack_stage_in_use", "tone_first_stage_in_use"]
 
 MODELS_PATH = Path(__file__).resolve().parent / "models"
 #: 2: sub-word features and per-token weight tables (2026-11-23); 1 was TF-IDF word and char n-grams.
@@ -97,6 +97,17 @@ TONE_FIRST_STAGES = ("static", "contextual")
 #: The first stage when the setting is empty. Making the contextual one the default (when its base model is
 #: installed) is this one line: "contextual".
 DEFAULT_TONE_FIRST_STAGE = "static"
+#: The attack reader (``tools/nlp/train_tone_attack_encoder.py``): all-MiniLM-L6-v2 with its top layers fine-tuned for
+#: attack on the person vs the rest on the development texts labelled with the guide. When it is shipped, its base
+#: model installed and the setting does not say ``linear``, it decides the attack flag in place of the second stage's
+#: linear attack score (the person rule and the wording notes stay); else the linear second stage decides, as before.
+ATTACK_ENCODER_FILE = "attack_encoder.safetensors"
+TONE_ATTACK_STAGE_ENVIRONMENT_VARIABLE = "BRIGHTLINE_TONE_ATTACK_STAGE"
+TONE_ATTACK_STAGES = ("linear", "encoder")
+DEFAULT_TONE_ATTACK_STAGE = "encoder"
+ENCODER_ATTACK_STAGE = ("a fine-tuned contextual model that reads the sentence (all-MiniLM-L6-v2 with its top layers "
+                        "trained on feedback and review sentences labelled attack or not)")
+LINEAR_ATTACK_STAGE = "a linear model over the first stage's score, the tone lexicon and who is judged"
 
 _load_lock = threading.Lock()
 
@@ -175,6 +186,16 @@ class LinearTextClassifier:
     #: scores; used when the contextual base model is installed (:meth:`tuned_first_stage`), else the static one.
     contextual_path: Path | None = None
     contextual_second_stage: SecondStage | None = None
+    #: The attack reader's file (``attack_encoder.safetensors``); used when its base model is installed
+    #: (:meth:`attack_reader`).
+    attack_encoder_path: Path | None = None
+
+    def attack_reader(self) -> TunedAttackModel | None:
+        """The fine-tuned attack reader when it is shipped, chosen and its base model is installed, else ``None``
+        (the second stage's linear attack score decides)."""
+        if self.attack_encoder_path is None or not encoder_attack_stage_chosen():
+            return None
+        return tuned_attack_model(self.attack_encoder_path)
 
     def tuned_first_stage(self) -> TunedToneModel | None:
         """The fine-tuned contextual first stage when it is shipped and its base model is installed, else ``None``
@@ -295,6 +316,13 @@ class LinearTextClassifier:
         odds = self.first_stage_log_odds(tokens, embeddings, texts, reading.features)
         targets = target_features(texts)
         probabilities = stage.probabilities(odds, reading.features, targets, embeddings)
+        reader = self.attack_reader()
+        if reader is not None:
+            # The reader decides the attack: its P(attack) replaces the linear one; P(profane) stays the second
+            # stage's (the wording note), and "other" is what is left.
+            probabilities[:, 1] = reader.attack_probabilities(texts)
+            probabilities[:, 0] = np.clip(1.0 - probabilities[:, 1] - probabilities[:, 2], 0.0, 1.0)
+            return probabilities
         # No hostile word, no attack: the attack probability of such a text goes to "other". A character adjective
         # in a sentence about a person counts as one, and so does a sure model about a person not praised.
         calm = ~hostile_wording(reading, targets)
@@ -316,8 +344,10 @@ class LinearTextClassifier:
         stage = self.active_second_stage()
         assert stage is not None and self.positive_label is not None
         probabilities = self.flag_probabilities(tokens, embeddings, texts, reading)
+        reader = self.attack_reader()
+        attack_threshold = stage.attack_threshold if reader is None else reader.threshold
         rule = reading.attacks if self.person_rule else np.zeros(len(texts), dtype=bool)
-        attack = (probabilities[:, 1] >= stage.attack_threshold) | rule
+        attack = (probabilities[:, 1] >= attack_threshold) | rule
         wording = ~attack & ((probabilities[:, 2] >= stage.profane_threshold) | swearing(texts))
         flagged = (attack | wording).tolist()
         other = self.labels[1 - self.labels.index(self.positive_label)]
@@ -331,10 +361,10 @@ class LinearTextClassifier:
                 continue
             # Name-calling with nobody named or addressed ("what is this crap") is wording, not an attack.
             personal = not rule[row] or bool(reading.mentions_person[row] or person_judged[row])
-            by_model = probabilities[row, 1] >= stage.attack_threshold
+            by_model = probabilities[row, 1] >= attack_threshold
             kind = "attack" if attack[row] and (personal or by_model) else "wording"
             # A rule's flag is certain given its words: confidence 1.0, not the model's probability.
-            confidence = 1.0 if rule[row] else float(probabilities[row, 1] + probabilities[row, 2])
+            confidence = 1.0 if rule[row] else min(1.0, float(probabilities[row, 1] + probabilities[row, 2]))
             predictions.append(Prediction(self.positive_label, confidence, found.get(row, ()), kind))
         return predictions
 
@@ -536,6 +566,7 @@ def load_linear_classifier(folder: Path) -> LinearTextClassifier:
         contextual_path=(folder / CONTEXTUAL_FILE) if contextual else None,
         contextual_second_stage=(_second_stage(folder, description, vocabulary.dim, "contextual_second_stage",
                                                CONTEXTUAL_SECOND_STAGE_FILE) if contextual else None),
+        attack_encoder_path=(folder / ATTACK_ENCODER_FILE) if (folder / ATTACK_ENCODER_FILE).is_file() else None,
         labels=tuple(description["labels"]),
         subword_table=table("subword", vocabulary.size),
         pair_keys=np.ascontiguousarray(pair_keys, dtype=np.int64),
@@ -592,11 +623,30 @@ def contextual_tone_chosen() -> bool:
     :data:`DEFAULT_TONE_FIRST_STAGE`).
 
     Raises ``ValueError`` with a sentence naming the setting and its choices for any other value."""
-    chosen = os.environ.get(TONE_FIRST_STAGE_ENVIRONMENT_VARIABLE, "").strip().lower() or DEFAULT_TONE_FIRST_STAGE
-    if chosen not in TONE_FIRST_STAGES:
-        raise ValueError(f"{TONE_FIRST_STAGE_ENVIRONMENT_VARIABLE} must be one of {', '.join(TONE_FIRST_STAGES)}, "
-                         f"not {chosen!r}.")
-    return chosen == "contextual"
+    return _chosen(TONE_FIRST_STAGE_ENVIRONMENT_VARIABLE, TONE_FIRST_STAGES, DEFAULT_TONE_FIRST_STAGE) == "contextual"
+
+
+def _chosen(variable: str, choices: tuple[str, ...], default: str) -> str:
+    """The value of the setting ``variable`` (``default`` when empty); ``ValueError`` naming the setting and its
+    choices for any other value."""
+    chosen = os.environ.get(variable, "").strip().lower() or default
+    if chosen not in choices:
+        raise ValueError(f"{variable} must be one of {', '.join(choices)}, not {chosen!r}.")
+    return chosen
+
+
+def encoder_attack_stage_chosen() -> bool:
+    """Whether ``BRIGHTLINE_TONE_ATTACK_STAGE`` lets the attack reader decide (default:
+    :data:`DEFAULT_TONE_ATTACK_STAGE`). Raises ``ValueError`` naming the setting and its choices for any other
+    value."""
+    return _chosen(TONE_ATTACK_STAGE_ENVIRONMENT_VARIABLE, TONE_ATTACK_STAGES, DEFAULT_TONE_ATTACK_STAGE) == "encoder"
+
+
+def tone_attack_stage_in_use() -> str:
+    """What decides the tone check's attack flag, in words, without loading a model."""
+    usable = ((MODELS_PATH / "tone" / ATTACK_ENCODER_FILE).is_file() and encoder_attack_stage_chosen()
+              and contextual_model_folder() is not None)
+    return ENCODER_ATTACK_STAGE if usable else LINEAR_ATTACK_STAGE
 
 
 def tone_first_stage_in_use() -> str:

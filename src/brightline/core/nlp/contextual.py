@@ -43,9 +43,11 @@ __all__ = [
     "bundled_encoder",
     "contextual_model_folder",
     "contextual_notice",
+    "TunedAttackModel",
     "TunedLayers",
     "TunedToneModel",
     "load_encoder",
+    "tuned_attack_model",
     "tuned_layers",
     "tuned_tone_model",
 ]
@@ -418,6 +420,34 @@ class TunedToneModel(TunedLayers):
         return np.asarray(scores[:, toxic] - scores[:, 1 - toxic], dtype=np.float64)
 
 
+class TunedAttackModel(TunedLayers):
+    """:class:`TunedLayers` fine-tuned for attack on the person vs the rest (``other``), with a two-score head.
+
+    Its file is the tone model's ``attack_encoder.safetensors``, written by ``tools/nlp/train_tone_attack_encoder.py``
+    from development texts labelled with the evaluation guide. The metadata gives the decision ``threshold`` and
+    whether the model reads the text with the person marked (``mark_person`` = ``1``:
+    :func:`.tone.mark_person_references`)."""
+
+    def __init__(self, encoder: ContextualEncoder, path: Path) -> None:
+        super().__init__(encoder, path)
+        try:
+            self.threshold = float(self.metadata["threshold"])
+            self.mark_person = self.metadata.get("mark_person", "0") == "1"
+        except (KeyError, ValueError):
+            raise ValueError(BAD_TUNED_FILE_ERROR.format(path=path)) from None
+        if sorted(self.labels) != ["attack", "other"]:
+            raise ValueError(BAD_TUNED_FILE_ERROR.format(path=path))
+
+    def attack_probabilities(self, texts: Sequence[str]) -> NDArray[np.float64]:
+        """P(attack) of each text."""
+        from .tone import mark_person_references
+
+        read = [mark_person_references(text) for text in texts] if self.mark_person else list(texts)
+        scores = self.logits(read).astype(np.float64)
+        attack = self.labels.index("attack")
+        return np.asarray(1.0 / (1.0 + np.exp(scores[:, 1 - attack] - scores[:, attack])), dtype=np.float64)
+
+
 def _gelu(values: NDArray[np.float32]) -> NDArray[np.float32]:
     """BERT's exact GELU, x * Φ(x), with the error function."""
     from scipy.special import erf
@@ -445,27 +475,34 @@ def bundled_encoder() -> ContextualEncoder | None:
 
 
 @cache
-def _cached_tuned(folder: Path, path: Path, kind: type[TunedLayers]) -> TunedLayers:
+def _cached_tuned(folder: Path, path: Path, kind: str) -> TunedLayers:
+    """The tuned layers of ``path`` read as the class named ``kind``, loaded once per (folder, file, kind)."""
     encoder = _cached_encoder(folder)
+    reader = {found.__name__: found for found in (TunedLayers, TunedToneModel, TunedAttackModel)}[kind]
     with _load_lock:
-        return kind(encoder, path)
+        return reader(encoder, path)
 
 
 def tuned_tone_model(path: Path) -> TunedToneModel | None:
     """The tuned tone layers of ``path`` over the installed base model, loaded once per process; ``None`` when
     the base model or the file is absent."""
-    folder = contextual_model_folder()
-    if folder is None or not path.is_file():
-        return None
-    found = _cached_tuned(folder, path, TunedToneModel)
-    assert isinstance(found, TunedToneModel)
+    found = tuned_layers(path, TunedToneModel)
+    assert found is None or isinstance(found, TunedToneModel)
     return found
 
 
-def tuned_layers(path: Path) -> TunedLayers | None:
-    """The tuned layers of ``path`` (e.g. the themes') over the installed base model, loaded once per process;
-    ``None`` when the base model or the file is absent."""
+def tuned_attack_model(path: Path) -> TunedAttackModel | None:
+    """The tone check's attack reader of ``path`` over the installed base model, loaded once per process; ``None``
+    when the base model or the file is absent."""
+    found = tuned_layers(path, TunedAttackModel)
+    assert found is None or isinstance(found, TunedAttackModel)
+    return found
+
+
+def tuned_layers(path: Path, kind: type[TunedLayers] = TunedLayers) -> TunedLayers | None:
+    """The tuned layers of ``path`` (e.g. the themes') over the installed base model, read as ``kind``, loaded once
+    per process; ``None`` when the base model or the file is absent."""
     folder = contextual_model_folder()
     if folder is None or not path.is_file():
         return None
-    return _cached_tuned(folder, path, TunedLayers)
+    return _cached_tuned(folder, path, kind.__name__)

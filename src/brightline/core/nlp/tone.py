@@ -658,3 +658,16 @@ def person_reference_starts(text: str) -> frozenset[int]:
         if names and position + names < len(matches) and lowered[position + names] in _PERSON_VERBS:
             starts.update(sentence.start() + matches[index].start() for index in range(position, position + names))
     return frozenset(starts)
+
+
+#: Put before each word that says who is judged when a model reads the text with the person marked
+#: (:func:`mark_person_references`): one sub-word of the contextual model's vocabulary that review text hardly uses.
+PERSON_MARK = "»"
+
+
+def mark_person_references(text: str) -> str:
+    """``text`` with :data:`PERSON_MARK` and a space before every word of :func:`person_reference_starts` ("» you
+    keep breaking the build"), so a model that reads the sentence sees whom the rules take it to be aimed at."""
+    for start in sorted(person_reference_starts(text), reverse=True):
+        text = text[:start] + PERSON_MARK + " " + text[start:]
+    return text
