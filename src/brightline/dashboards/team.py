@@ -602,8 +602,8 @@ HOME_GOALS = 4
 
 
 def _outcomes(viewer: Person) -> QuerySet[EvidenceItem]:
-    # Any of the viewer's evidence, dated or not: a row set asked about in one query for many people's ids (see
-    # ``ENGINEER_HOME_SOURCES``); the page lists only what has happened.
+    # Any of the viewer's evidence, whatever its date: the set depends on the viewer's id alone, so the query asking
+    # whether it holds rows is compiled once per process (``inbox_for(also=…)``); the page lists what has happened.
     return EvidenceItem.objects.filter(person=viewer)
 
 
