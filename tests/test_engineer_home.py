@@ -86,3 +86,38 @@ def test_the_team_delivery_card_gives_the_teams_figures_and_never_its_load(perso
     card = card[:card.index("</section>")]
     assert re.search(r"Over the last 13 weeks: \d+\.\d deployments a week", card), card
     assert "on-call" not in card and "Erin" not in card
+
+
+def test_the_home_reads_only_the_parts_that_hold_something_and_each_viewer_gets_their_own(personas, client_for):
+    # The inbox's one query asks whether the viewer has outcomes, signals and goals; it is compiled once per
+    # process for a stand-in and run with each viewer's id, so a second viewer must see their own rows, not none.
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from brightline.evidence.models import EvidenceItem
+    from brightline.goals.models import Goal
+    from brightline.insights.models import Signal
+
+    def tables(person):
+        with CaptureQueriesContext(connection) as queries:
+            html = client_for(person).get("/").content.decode()
+        read = [query["sql"] for query in queries.captured_queries if not query["sql"].startswith("SELECT EXISTS")
+                and "EXISTS(" not in query["sql"]]
+        return html, {name for name in ("goals_goal", "evidence_evidenceitem", "insights_signal")
+                      if any(f'FROM "{name}"' in sql for sql in read)}
+
+    Goal.objects.filter(owner__in=[personas.erin, personas.pat]).delete()
+    EvidenceItem.objects.filter(person__in=[personas.erin, personas.pat]).delete()
+    Signal.objects.filter(person__in=[personas.erin, personas.pat]).delete()
+    html, read = tables(personas.pat)
+    assert read == set() and "No goal in progress" in html and "No outcomes recorded yet" in html
+    EvidenceItem.objects.create(kind=EvidenceItem.Kind.DESIGN_REVIEW, title="Outcome of Erin", person=personas.erin,
+                                occurred_at=timezone.now(), source="manual", source_ref="e")
+    Goal.objects.create(owner=personas.erin, title="Goal of Erin", status=Goal.Status.IN_PROGRESS,
+                        due_on=timezone.localdate() + timedelta(days=30))
+    make_signal(personas.erin, key="e", statement="Signal about Erin.", status=Signal.Status.PENDING)
+    html, read = tables(personas.erin)
+    assert read == {"goals_goal", "evidence_evidenceitem", "insights_signal"}
+    assert "Outcome of Erin" in html and "Goal of Erin" in html and "Signal about Erin." in html
+    html, read = tables(personas.pat)  # the same compiled query, Pat's id: still nothing of Erin's
+    assert read == set() and "of Erin" not in html and "about Erin" not in html

@@ -112,7 +112,7 @@ def organisation_glance(*, with_cycle: bool = True) -> list[Figure]:
     people, sizes = _people()
     figures = [people]
     if with_cycle:
-        overviews = open_cycle_overviews()
+        overviews = open_cycle_overviews(with_teams=False)  # the card shows the totals, not the teams behind
         if overviews:
             figures.append(_cycle(overviews[0], now))
     delivery = _delivery(sizes)

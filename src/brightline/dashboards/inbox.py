@@ -10,8 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
 from typing import Any
 
+from django.db import connection
 from django.db.models import Count, Exists, Max, Min, Prefetch, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
@@ -81,12 +83,17 @@ def _appeal_waits(appeal: Appeal, person: Person, assigns: bool) -> bool:
 
 def inbox_for(person: Person, *, today: date | None = None, reviews: list[Review] | None = None,
               open_appeals: list[Appeal] | None = None,
-              open_plans: list[SupportPlan] | None = None) -> list[InboxItem]:
+              open_plans: list[SupportPlan] | None = None,
+              also: dict[str, Callable[[Person], QuerySet[Any]]] | None = None,
+              held: dict[str, bool] | None = None) -> list[InboxItem]:
     """Everything waiting for ``person``, oldest first.
 
     A page that has read some rows already passes them instead of a query each: ``reviews`` from
     ``open_reviews(person)``; ``open_appeals`` (every appeal not decided) and ``open_plans`` (every active or
-    proposed support plan, with ``last_check_in``), which the people partner's home reads for its own lists too."""
+    proposed support plan, with ``last_check_in``), which the people partner's home reads for its own lists too.
+    ``also`` names more row sets the page wants to know hold anything, each built for a person (by their id
+    only), asked in the inbox's own query for that (the home page skips reading its parts that hold nothing); the
+    answers are written into ``held``."""
     today = today or timezone.localdate()
     if reviews is None:
         reviews = open_reviews(person)
@@ -96,13 +103,6 @@ def inbox_for(person: Person, *, today: date | None = None, reviews: list[Review
             batch: str = "", count: int = 1) -> None:
         items.append(InboxItem(kind, title, url, since, due_on, due_on is not None and due_on < today,
                                subject, batch, count))
-
-    for invitation in (FeedbackInvitation.objects.filter(respondent=person, status=FeedbackInvitation.Status.PENDING,
-                                                         request__closed_at__isnull=True)
-                       .select_related("request__subject")):
-        add("feedback_request", f"Give feedback about {invitation.request.subject.name}",
-            reverse("feedback:answer", args=[invitation.pk]), invitation.request.created_at,
-            subject=invitation.request.subject.name, batch="feedback")
 
     for review in reviews:
         if review.person_id != person.pk or review.cycle.phase != Phase.SELF_REVIEW \
@@ -120,35 +120,27 @@ def inbox_for(person: Person, *, today: date | None = None, reviews: list[Review
             _phase_end(review.cycle.schedule, Phase.MANAGER_ASSESSMENT), subject=review.person.name,
             batch=review.cycle.name)
 
-    # Most sources below hold nothing for most people: one query asks which hold anything, and only those are
-    # read (each read compiles a query with its joins, most of a home page's CPU).
-    panel = Review.objects.select_related("cycle", "person").filter(cycle__phase=Phase.CALIBRATION,
-                                                                   cycle__panel_members__person=person)
-    to_decide = (Q(reviewer=person, status=Appeal.Status.IN_REVIEW)
-                 | Q(escalation_reviewer=person, status=Appeal.Status.ESCALATED, escalation_decided_at__isnull=True))
-    to_assign = Q(status=Appeal.Status.REQUESTED) | Q(status=Appeal.Status.ESCALATED, escalation_reviewer__isnull=True)
-    assigns = access.can_run_cycles(person)
-    appeals_waiting = Appeal.objects.filter(to_decide | to_assign if assigns else to_decide)
-    case_to_decide = (Q(reviewer=person, status=CaseAppeal.Status.IN_REVIEW)
-                      | Q(escalation_reviewer=person, status=CaseAppeal.Status.ESCALATED))
-    case_to_assign = ((Q(status=CaseAppeal.Status.REQUESTED)
-                       | Q(status=CaseAppeal.Status.ESCALATED, escalation_reviewer__isnull=True))
-                      & ~Q(case__person=person))
-    case_appeals = CaseAppeal.objects.filter(case_to_decide | case_to_assign if access.can_run_promotions(person)
-                                             else case_to_decide)
-    plans_due = SupportPlan.objects.filter(person__manager=person, status=SupportPlan.Status.ACTIVE)
-    sources = {"panel": panel, "case_appeals": case_appeals, "escalations": CaseEscalation.objects.filter(
-        escalated_to=person), "drafts": _drafts(person)}
-    if open_appeals is None:
-        sources["appeals"] = appeals_waiting
-    if open_plans is None:
-        sources["plans"] = plans_due
-    holding = _holding(person, sources)
+    # Most sources hold nothing for most people: one query asks which hold anything, and only those are read (each
+    # read compiles a query with its joins, most of a home page's CPU).
+    shape = _Shape(access.can_run_cycles(person), access.can_run_promotions(person), open_appeals is None,
+                   open_plans is None)
+    extra = also or {}
+    holding = _holding(person, (shape, *extra), lambda who: _sources(who, shape) | {
+        name: rows(who) for name, rows in extra.items()})
+    if held is not None:
+        held.update({name: holding[name] for name in extra})
+    # The person's own row sets, built only when one of them is read.
+    sources: Callable[[], dict[str, QuerySet[Any]]] = cache(lambda: _sources(person, shape))
+
+    for invitation in sources()["invitations"].select_related("request__subject") if holding["invitations"] else []:
+        add("feedback_request", f"Give feedback about {invitation.request.subject.name}",
+            reverse("feedback:answer", args=[invitation.pk]), invitation.request.created_at,
+            subject=invitation.request.subject.name, batch="feedback")
 
     if holding["panel"]:
         # Not the panelist's own review, none in their chain, none with a declared conflict (as in access); the
         # chain is a subquery on the stored reporting lines, never a list of everyone below a leader.
-        candidates = list(panel.exclude(person=person).exclude(manager=person)
+        candidates = list(sources()["panel"].exclude(person=person).exclude(manager=person)
                           .exclude(person__in=access.people_managed_by(person).values("pk"))
                           .exclude(conflicts__panelist=person).distinct())
         voted = dict(PreVote.objects.filter(panelist=person, review__in=candidates).values("review")
@@ -163,9 +155,9 @@ def inbox_for(person: Person, *, today: date | None = None, reviews: list[Review
 
     # Appeals to decide and, for those who run the process, appeals waiting for a reviewer: one query each for
     # reviews and promotions (the two kinds of step never match the same appeal).
-    appeals = ([appeal for appeal in open_appeals if _appeal_waits(appeal, person, assigns)]
+    appeals = ([appeal for appeal in open_appeals if _appeal_waits(appeal, person, shape.assigns)]
                if open_appeals is not None
-               else appeals_waiting.select_related("review__person") if holding["appeals"] else [])
+               else sources()["appeals"].select_related("review__person") if holding["appeals"] else [])
     for appeal in appeals:
         escalated = appeal.status == Appeal.Status.ESCALATED
         if appeal.status == Appeal.Status.REQUESTED or escalated and appeal.escalation_reviewer_id is None:
@@ -177,7 +169,8 @@ def inbox_for(person: Person, *, today: date | None = None, reviews: list[Review
             (appeal.escalated_at or appeal.filed_at) if escalated else appeal.filed_at,
             appeal.escalation_due_on if escalated else appeal.due_on)
 
-    for case_appeal in case_appeals.select_related("case__person") if holding["case_appeals"] else []:
+    for case_appeal in sources()["case_appeals"].select_related("case__person") if holding["case_appeals"] \
+            else []:
         escalated = case_appeal.status == CaseAppeal.Status.ESCALATED
         since = (case_appeal.escalated_at or case_appeal.filed_at) if escalated else case_appeal.filed_at
         due = case_appeal.escalation_due_on if escalated else case_appeal.due_on
@@ -193,7 +186,7 @@ def inbox_for(person: Person, *, today: date | None = None, reviews: list[Review
     plans = ([plan for plan in open_plans
               if plan.person.manager_id == person.pk and plan.status == SupportPlan.Status.ACTIVE]
              if open_plans is not None
-             else plans_due.select_related("person").annotate(last_check_in=Max("check_ins__held_on"))
+             else sources()["plans"].select_related("person").annotate(last_check_in=Max("check_ins__held_on"))
              if holding["plans"] else [])
     for plan in plans:
         last = plan.last_check_in or plan.starts_on
@@ -202,9 +195,10 @@ def inbox_for(person: Person, *, today: date | None = None, reviews: list[Review
             add("check_in", f"Hold the support-plan check-in with {plan.person.name}",
                 reverse("support:plan", args=[plan.pk]), _moment(last), due)
 
-    for group in (Signal.objects.filter(owner=person, status=Signal.Status.PENDING, is_current=True, is_finding=True)
-                  .values("person_id", "person__name", "team__slug", "team__name")
-                  .annotate(n=Count("pk"), oldest=Min("created_at")).order_by()):
+    groups = (sources()["signal_groups"].values("person_id", "person__name", "team__slug", "team__name")
+              .annotate(n=Count("pk"), oldest=Min("created_at")).order_by()
+              if holding["signal_groups"] else [])
+    for group in groups:
         count = group["n"]
         verb = "waits" if count == 1 else "wait"
         noun = f"{count} AI signal{'s' if count != 1 else ''}"
@@ -231,12 +225,74 @@ def inbox_for(person: Person, *, today: date | None = None, reviews: list[Review
     return sorted(items, key=lambda item: (item.since, item.title))
 
 
-def _holding(person: Person, sources: dict[str, QuerySet[Any]]) -> dict[str, bool]:
-    """Which of ``sources`` hold any row, in one query (a source not asked about counts as holding rows)."""
-    found = Person.objects.filter(pk=person.pk).annotate(
-        **{name: Exists(rows) for name, rows in sources.items()}).values(*sources).first()
-    return {name: True for name in ("panel", "appeals", "case_appeals", "plans", "escalations", "drafts")} \
-        | (found or {})
+@dataclass(frozen=True)
+class _Shape:
+    """What decides the inbox's row sets besides the person: whether they give appeals a reviewer, whether they
+    run promotions, and whether the page asks for appeals and support plans itself (none passed)."""
+
+    assigns: bool
+    promotes: bool
+    appeals: bool
+    plans: bool
+
+
+# The inbox's row sets (``_sources``), each read only when the one query of ``_holding`` finds a row in it.
+INBOX_SOURCES = ("invitations", "signal_groups", "panel", "appeals", "case_appeals", "plans", "escalations", "drafts")
+
+
+def _sources(person: Person, shape: _Shape) -> dict[str, QuerySet[Any]]:
+    """The inbox's row sets about ``person``, by name, as ``shape`` says."""
+    to_decide = (Q(reviewer=person, status=Appeal.Status.IN_REVIEW)
+                 | Q(escalation_reviewer=person, status=Appeal.Status.ESCALATED, escalation_decided_at__isnull=True))
+    to_assign = Q(status=Appeal.Status.REQUESTED) | Q(status=Appeal.Status.ESCALATED, escalation_reviewer__isnull=True)
+    case_to_decide = (Q(reviewer=person, status=CaseAppeal.Status.IN_REVIEW)
+                      | Q(escalation_reviewer=person, status=CaseAppeal.Status.ESCALATED))
+    case_to_assign = ((Q(status=CaseAppeal.Status.REQUESTED)
+                       | Q(status=CaseAppeal.Status.ESCALATED, escalation_reviewer__isnull=True))
+                      & ~Q(case__person=person))
+    sources: dict[str, QuerySet[Any]] = {
+        "invitations": FeedbackInvitation.objects.filter(respondent=person, status=FeedbackInvitation.Status.PENDING,
+                                                         request__closed_at__isnull=True),
+        "signal_groups": Signal.objects.filter(owner=person, status=Signal.Status.PENDING, is_current=True,
+                                               is_finding=True),
+        "panel": Review.objects.select_related("cycle", "person").filter(cycle__phase=Phase.CALIBRATION,
+                                                                        cycle__panel_members__person=person),
+        "case_appeals": CaseAppeal.objects.filter(case_to_decide | case_to_assign if shape.promotes
+                                                  else case_to_decide),
+        "escalations": CaseEscalation.objects.filter(escalated_to=person), "drafts": _drafts(person)}
+    if shape.appeals:
+        sources["appeals"] = Appeal.objects.filter(to_decide | to_assign if shape.assigns else to_decide)
+    if shape.plans:
+        sources["plans"] = SupportPlan.objects.filter(person__manager=person, status=SupportPlan.Status.ACTIVE)
+    return sources
+
+
+# Stands for the person in the compiled query of ``_holding``: no person has a negative id.
+_STAND_IN_PK = -1_987_654_321
+_HOLDING_QUERIES: dict[tuple[Any, ...], tuple[str, tuple[Any, ...], tuple[str, ...]]] = {}
+
+
+def _holding(person: Person, shape: tuple[Any, ...],
+             build: Callable[[Person], dict[str, QuerySet[Any]]]) -> dict[str, bool]:
+    """Which of the row sets ``build(person)`` names hold any row, in one query (a set not asked about counts as
+    holding rows). ``build`` depends on the person only through their id and on ``shape``, so the query, a dozen
+    subqueries whose compiling was the largest part of a home page's CPU, is compiled once per process for each
+    shape, for a stand-in person, and run with the person's id in the stand-in's place."""
+    key = (connection.vendor, shape)
+    prepared = _HOLDING_QUERIES.get(key)
+    if prepared is None:
+        sources = build(Person(pk=_STAND_IN_PK))
+        query = Person.objects.filter(pk=_STAND_IN_PK).annotate(
+            **{name: Exists(rows) for name, rows in sources.items()}).values(*sources)
+        sql, params = query.query.sql_with_params()
+        prepared = _HOLDING_QUERIES[key] = (sql, tuple(params), tuple(sources))
+    sql, params, names = prepared
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [person.pk if type(value) is int and value == _STAND_IN_PK else value
+                             for value in params])
+        row = cursor.fetchone()
+    found = {name: bool(value) for name, value in zip(names, row, strict=True)} if row else {}
+    return dict.fromkeys((*INBOX_SOURCES, *names), True) | found
 
 
 def _drafts(person: Person) -> QuerySet[ImpactDraft]:

@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db import connection
-from django.db.models import Count, FloatField, Max, Q, Value
+from django.db.models import Count, FloatField, Max, Q, QuerySet, Value
 from django.db.models.functions import Cast, Coalesce, Collate
 from django.urls import reverse
 from django.utils import timezone
@@ -141,16 +141,26 @@ def step_done(phase: str) -> str:
     return "assessments"
 
 
-PROGRESS_COUNTS = {"people": Count("pk"),
-                   "self_reviews": Count("pk", filter=Q(self_review_submitted_at__isnull=False)),
-                   "assessments": Count("pk", filter=Q(assessment_submitted_at__isnull=False)),
-                   "acknowledged": Count("pk", filter=Q(acknowledged_at__isnull=False))}
+# Each count of a cycle's progress: the reviews, and those with this moment recorded.
+PROGRESS_MOMENTS = {"people": "", "self_reviews": "self_review_submitted_at",
+                    "assessments": "assessment_submitted_at", "acknowledged": "acknowledged_at"}
 
 
-def _team_label() -> Collate:
+def _progress_counts(review: str = "") -> dict[str, Count]:
+    """``PROGRESS_MOMENTS`` counted over reviews (``review``: the path to them, from a cycle ``"reviews__"``)."""
+    return {name: Count(f"{review}pk" if review else "pk",
+                        filter=Q(**{f"{review}{moment}__isnull": False}) if moment else None)
+            for name, moment in PROGRESS_MOMENTS.items()}
+
+
+PROGRESS_COUNTS = _progress_counts()
+
+
+def _team_label(review: str = "") -> Collate:
     """A review's team name ("No team" without one), compared by code point as Python compares strings: the
-    order of ties does not depend on the database's collation."""
-    return Collate(Coalesce("team__name", Value("No team")), "C" if connection.vendor == "postgresql" else "BINARY")
+    order of ties does not depend on the database's collation. ``review``: the path to the review, from a cycle."""
+    return Collate(Coalesce(f"{review}team__name", Value("No team")),
+                   "C" if connection.vendor == "postgresql" else "BINARY")
 
 
 def _progress(row: dict[str, Any], label: str = "") -> TeamProgress:
@@ -158,19 +168,28 @@ def _progress(row: dict[str, Any], label: str = "") -> TeamProgress:
                         row["acknowledged"])
 
 
-def _cycles(open_cycles: list[ReviewCycle]) -> list[CycleOverview]:
-    """Each cycle's totals (one query for all) and the teams furthest behind on its current step (one query per
-    open cycle, counted and ordered by the database): no row per team of the organisation reaches Python."""
+def _with_totals(cycles: QuerySet[ReviewCycle]) -> QuerySet[ReviewCycle]:
+    """``cycles``, each with the counts of ``PROGRESS_COUNTS`` over its reviews (``total_people`` …) and how many
+    teams those reviews are in (``total_teams``), counted by the database in the query that reads the cycles."""
+    counts = {f"total_{name}": count for name, count in _progress_counts("reviews__").items()}
+    return cycles.annotate(**counts, total_teams=Count(_team_label("reviews__"), distinct=True,
+                                                       filter=Q(reviews__isnull=False)))
+
+
+def _cycles(open_cycles: list[ReviewCycle], *, with_teams: bool = True) -> list[CycleOverview]:
+    """Each cycle's totals (read with the cycles, ``_with_totals``) and the teams furthest behind on its current
+    step (one query per open cycle, counted and ordered by the database; left out with ``with_teams=False``): no
+    row per team of the organisation reaches Python."""
     reviews = Review.objects.filter(cycle__in=open_cycles).annotate(team_label=_team_label())
-    totals = {row["cycle_id"]: row for row in reviews.values("cycle_id").annotate(
-        **PROGRESS_COUNTS, teams=Count("team_label", distinct=True)).order_by()}
     overviews = []
     for cycle in open_cycles:
         overview = CycleOverview(cycle, cycle.get_phase_display(), _day(cycle.phase_ends_on(cycle.phase)),
                                  reverse("reviews:cycle", args=[cycle.pk]))
-        row = totals.get(cycle.pk)
+        row = {name: getattr(cycle, f"total_{name}") for name in (*PROGRESS_COUNTS, "teams")} \
+            if getattr(cycle, "total_people", 0) else None  # a cycle without reviews has no totals
         if row is not None:
             overview.total, overview.team_count = _progress(row, "All teams"), row["teams"]
+        if row is not None and with_teams:
             share = Cast(step_done(cycle.phase), FloatField()) / Cast("people", FloatField())
             behind = (reviews.filter(cycle=cycle).values("team_label").annotate(**PROGRESS_COUNTS)
                       .annotate(share=share).order_by("share", "team_label")[:HOME_TEAMS])
@@ -325,9 +344,11 @@ def _summary(cycles: list[CycleOverview], overdue: list[Action], flags: list[Fla
     return lines
 
 
-def open_cycle_overviews() -> list[CycleOverview]:
-    """Every cycle not closed yet, newest first, with its progress per team (two queries)."""
-    return _cycles(list(ReviewCycle.objects.exclude(phase=Phase.CLOSED).order_by("-opened_at")))
+def open_cycle_overviews(*, with_teams: bool = True) -> list[CycleOverview]:
+    """Every cycle not closed yet, newest first, with its totals and, unless ``with_teams=False`` (a page that shows
+    only the totals), the teams furthest behind (two queries, and one more per open cycle for its teams)."""
+    cycles = _with_totals(ReviewCycle.objects.exclude(phase=Phase.CLOSED).order_by("-opened_at"))
+    return _cycles(list(cycles), with_teams=with_teams)
 
 
 def partner_home(viewer: Person, *, today: date | None = None, appeals: list[Appeal] | None = None,

@@ -11,11 +11,13 @@ is written to their access log.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
@@ -527,15 +529,24 @@ def _break_next_step(signal: Signal, *, yours: bool) -> str:
     return "Waiting for its owner to look at it with the team"
 
 
+def team_anomalies_source(teams: QuerySet[Any] | list[Team]) -> QuerySet[Signal]:
+    """The signals ``team_anomalies`` reads for ``teams`` (a list, or a query of their ids)."""
+    return (Signal.objects.filter(team__in=teams, kind=SignalKind.TREND_BREAK, is_current=True, is_finding=True)
+            .exclude(status=Signal.Status.DISMISSED))
+
+
+def reports_team_anomalies(manager: Person) -> QuerySet[Signal]:
+    """The signals ``team_anomalies`` reads for the teams of ``manager``'s direct reports (by the manager's id)."""
+    return team_anomalies_source(Person.objects.filter(manager=manager, is_active=True).values("team"))
+
+
 def team_anomalies(viewer: Person, teams: list[Team]) -> list[Anomaly]:
     """The current changes in the teams' delivery trends that nobody dismissed, the ones for the worse first, each
     with its owner (H4) and a next step. One query, whatever the number of teams. ``teams`` are the teams of the
     viewer's direct reports, so the viewer manages a member of each and may see their signals
     (``access.can_view_team_signals``)."""
     found = []
-    for signal in (Signal.objects.filter(team__in=teams, kind=SignalKind.TREND_BREAK, is_current=True,
-                                         is_finding=True)
-                   .exclude(status=Signal.Status.DISMISSED).select_related("team", "owner", "reviewed_by")
+    for signal in (team_anomalies_source(teams).select_related("team", "owner", "reviewed_by")
                    .order_by("team__name", "-window_end", "pk")):
         detail = signal.detail or {}
         owner_name = str(detail.get("owner_name") or "")
@@ -590,15 +601,38 @@ HOME_SIGNALS = 4
 HOME_GOALS = 4
 
 
-def engineer_home(viewer: Person) -> dict[str, object]:
+def _outcomes(viewer: Person) -> QuerySet[EvidenceItem]:
+    # Any of the viewer's evidence, whatever its date: the set depends on the viewer's id alone, so the query asking
+    # whether it holds rows is compiled once per process (``inbox_for(also=…)``); the page lists what has happened.
+    return EvidenceItem.objects.filter(person=viewer)
+
+
+def _own_signals(viewer: Person) -> QuerySet[Signal]:
+    return Signal.objects.filter(person=viewer, is_current=True)
+
+
+def _goals_in_progress(viewer: Person) -> QuerySet[Goal]:
+    return Goal.objects.filter(owner=viewer, status=Goal.Status.IN_PROGRESS)
+
+
+# The rows ``engineer_home`` reads, by name, for a page that asks in one query which of them hold anything
+# (``inbox_for(also=…)``); each depends on the viewer's id only.
+ENGINEER_HOME_SOURCES: dict[str, Callable[[Person], QuerySet[Any]]] = {
+    "home_outcomes": _outcomes, "home_signals": _own_signals, "home_goals": _goals_in_progress}
+
+
+def engineer_home(viewer: Person, *, holding: dict[str, bool] | None = None) -> dict[str, object]:
     """The engineer's own dashboard pieces (H1): recent outcomes to cite, AI signals about them — feedback themes
     with their confidence and quotes, and any waiting for their accept or dismiss — and their team's delivery.
-    Everything here is the viewer's own record, so nothing is logged; nothing is a per-person activity count."""
-    outcomes = list(EvidenceItem.objects.filter(person=viewer, occurred_at__lte=timezone.now())
-                    .order_by("-occurred_at", "-pk")[:HOME_OUTCOMES])
-    own = [signal for signal in Signal.objects.filter(person=viewer, is_current=True)
+    Everything here is the viewer's own record, so nothing is logged; nothing is a per-person activity count.
+    A page that asked already which of ``ENGINEER_HOME_SOURCES`` hold rows passes the answers (``holding``):
+    those that hold none are not read."""
+    held = holding or {}
+    outcomes = (list(_outcomes(viewer).filter(occurred_at__lte=timezone.now())
+                     .order_by("-occurred_at", "-pk")[:HOME_OUTCOMES]) if held.get("home_outcomes", True) else [])
+    own = [signal for signal in _own_signals(viewer)
            .select_related("person", "team", "owner", "reviewed_by").order_by("-created_at", "-pk")
-           if access.can_view_signal(viewer, signal)]
+           if access.can_view_signal(viewer, signal)] if held.get("home_signals", True) else []
     chosen = [s for s in own if s.awaits_review]
     chosen += [s for s in own if s.kind == SignalKind.THEME and s.status == Signal.Status.ACCEPTED]
     cards = [{"signal": signal, "arrow": "", "citable": signal.status == Signal.Status.ACCEPTED,
@@ -607,7 +641,7 @@ def engineer_home(viewer: Person) -> dict[str, object]:
     team_delivery = (reverse("evidence:team", kwargs={"slug": viewer.team.slug})
                      if viewer.team_id is not None else None)
     delivery = teams_reliability([viewer.team], with_pages=False) if viewer.team is not None else []
-    goals = list(Goal.objects.filter(owner=viewer, status=Goal.Status.IN_PROGRESS)
-                 .prefetch_related("key_results")[:HOME_GOALS])
+    goals = (list(_goals_in_progress(viewer).prefetch_related("key_results")[:HOME_GOALS])
+             if held.get("home_goals", True) else [])
     return {"goals": goals, "outcomes": outcomes, "signal_cards": cards, "more_signals": len(chosen) - len(cards),
             "team_delivery_url": team_delivery, "team_delivery_figures": delivery[0] if delivery else None}

@@ -23,6 +23,7 @@ from brightline.dashboards.home import group_inbox, own_review, summary_sentence
 from brightline.dashboards.inbox import inbox_for, open_reviews
 from brightline.dashboards.partner import open_appeals, open_plans, partner_home
 from brightline.dashboards.team import (
+    ENGINEER_HOME_SOURCES,
     OUTSIDE_HOURS_STEPS,
     PAGE_SHARE_STEPS,
     PAGES_OUTSIDE_STEPS,
@@ -30,6 +31,7 @@ from brightline.dashboards.team import (
     decide_prompt,
     engineer_home,
     record_links,
+    reports_team_anomalies,
     team_anomalies,
     team_at_a_glance,
 )
@@ -69,7 +71,11 @@ def home(request: HttpRequest) -> HttpResponse:
     # review) and, for the people partner, the open appeals and support plans (the inbox and her overdue list).
     reviews = open_reviews(viewer)
     appeals, plans = (open_appeals(), open_plans()) if is_partner else (None, None)
-    inbox = group_inbox(inbox_for(viewer, reviews=reviews, open_appeals=appeals, open_plans=plans))
+    # The page's own parts are asked in the inbox's query which hold any row: those holding none are not read.
+    also = {**ENGINEER_HOME_SOURCES, "home_team_changes": reports_team_anomalies}
+    holding: dict[str, bool] = {}
+    inbox = group_inbox(inbox_for(viewer, reviews=reviews, open_appeals=appeals, open_plans=plans, also=also,
+                                  held=holding))
     review = own_review(viewer, reviews=reviews)
     reports = direct_reports(viewer)
     viewer.__dict__["is_manager"] = bool(reports)  # the menus ask it too: the list just read answers it
@@ -80,7 +86,8 @@ def home(request: HttpRequest) -> HttpResponse:
         "reports": reports,
         # The changes in the reports' teams' delivery trends, with who follows each up (one query; H2, H4).
         "team_changes": team_anomalies(viewer, sorted({r.team for r in reports if r.team is not None},
-                                                      key=lambda team: team.name)) if reports else [],
+                                                      key=lambda team: team.name))
+        if reports and holding["home_team_changes"] else [],
         # A report's level is named only when the reports' levels differ: beside every name, one title says nothing.
         "reports_levels_differ": len({report.level_id for report in reports}) > 1,
         "can_view_aggregates": access.can_view_aggregates(viewer),
@@ -89,7 +96,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "recent_reads": AccessLog.objects.filter(subject=viewer).count(),
         "inbox": inbox,
         "own_review": review,
-        **engineer_home(viewer),
+        **engineer_home(viewer, holding=holding),
     }
     if context["can_view_aggregates"]:
         # The people partner's page shows the open cycles in full above: her card leaves them out.
