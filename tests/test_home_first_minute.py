@@ -101,6 +101,16 @@ def test_the_engineer_sees_where_their_review_stands_and_that_nothing_is_needed_
     assert "Erin Employee" not in pat and "Assess" not in pat
 
 
+def test_a_cycle_without_scheduled_days_reads_without_empty_dates(personas, client_for):
+    cycle = in_assessment(personas)
+    type(cycle).objects.filter(pk=cycle.pk).update(schedule={})
+    erin, pat = home(client_for, personas.erin), home(client_for, personas.pat)
+    assert ("Now Mo Manager assesses you; nothing is needed from you until your outcome is released.") in erin
+    assert "No self review was submitted before the self-review step closed." in pat
+    for page in (erin, pat):
+        assert "by ;" not in page and "after ." not in page and "on ." not in page
+
+
 def test_a_person_in_no_open_cycle_has_no_review_card_and_is_told_nothing_needs_them(personas, client_for):
     page = home(client_for, personas.erin)
     assert 'id="own-review"' not in page

@@ -824,6 +824,14 @@ class _LargeBuilder:
         update_incident_attribution(self.services)
 
     # -- feedback, accomplishments, reviews ------------------------------------------------------------
+    @staticmethod
+    def _cycle_schedule(last: date) -> dict[str, str]:
+        """The last day of each step: self reviews close on the half's last day (for the open cycle, today), the
+        manager assessment two weeks later, and so on, as a people partner would plan it."""
+        days = {"evidence": -14, "self_review": 0, "manager_assessment": 14, "calibration": 28, "decision_memo": 35,
+                "release": 42, "acknowledgement": 56}
+        return {phase: (last + timedelta(days=offset)).isoformat() for phase, offset in days.items()}
+
     def _halves(self) -> list[tuple[str, date, date]]:
         halves = []
         year = self.start.year
@@ -964,7 +972,7 @@ class _LargeBuilder:
             is_open = number == len(halves) - 1
             cycle = ReviewCycle.objects.create(
                 name=f"Review {period}", phase=Phase.MANAGER_ASSESSMENT if is_open else Phase.CLOSED,
-                schedule={"evidence": last.isoformat()}, opened_by=self.partner,
+                schedule=self._cycle_schedule(last), opened_by=self.partner,
                 phase_changed_at=datetime.combine(last, time(9), tzinfo=UTC),
                 closed_at=None if is_open else datetime.combine(last + timedelta(days=60), time(9), tzinfo=UTC))
             ReviewCycle.objects.filter(pk=cycle.pk).update(opened_at=datetime.combine(last - timedelta(days=20),

@@ -60,6 +60,12 @@ class OwnReview:
     sentences: list[str]
 
 
+def _when(value: date | str | None, word: str = "by") -> str:
+    """", by 3 Nov 2026" for a step's scheduled day, or nothing when the cycle has no day for it."""
+    day = _day(value)
+    return f"{',' if word == 'by' else ''} {word} {day}" if day else ""
+
+
 def _day(value: date | str | None) -> str:
     if isinstance(value, str):
         try:
@@ -150,35 +156,36 @@ def own_review(person: Person, *, today: date | None = None, reviews: list[Revie
     cycle = review.cycle
     ends = cycle.schedule or {}
     manager = review.manager.name if review.manager else "your manager"
-    released_after = _day(ends.get(Phase.DECISION_MEMO))
+    released = _when(ends.get(Phase.DECISION_MEMO), "after")
     at = phase_index(cycle.phase)
     sentences: list[str] = []
     if at <= phase_index(Phase.SELF_REVIEW):
         if review.self_review_submitted_at:
             sentences.append(f"Your self review is in ({_day(timezone.localdate(review.self_review_submitted_at))}).")
-            sentences.append(f"Next, {manager} assesses you, by {_day(ends.get(Phase.MANAGER_ASSESSMENT))}.")
+            sentences.append(f"Next, {manager} assesses you{_when(ends.get(Phase.MANAGER_ASSESSMENT))}.")
         elif cycle.phase == Phase.EVIDENCE:
             sentences.append(f"Evidence is gathered until {_day(ends.get(Phase.EVIDENCE))}; add what is missing "
                              "on your growth page.")
-            sentences.append(f"Then write your self review, by {_day(ends.get(Phase.SELF_REVIEW))}.")
+            sentences.append(f"Then write your self review{_when(ends.get(Phase.SELF_REVIEW))}.")
         else:
-            sentences.append(f"Write your self review, by {_day(ends.get(Phase.SELF_REVIEW))}.")
+            sentences.append(f"Write your self review{_when(ends.get(Phase.SELF_REVIEW))}.")
     elif at <= phase_index(Phase.DECISION_MEMO):
         if review.self_review_submitted_at:
             sentences.append(f"Your self review went in on "
                              f"{_day(timezone.localdate(review.self_review_submitted_at))}.")
         else:
-            sentences.append(f"No self review was submitted before the self-review step closed on "
-                             f"{_day(ends.get(Phase.SELF_REVIEW))}.")
+            sentences.append(f"No self review was submitted before the self-review step closed"
+                             f"{_when(ends.get(Phase.SELF_REVIEW), 'on')}.")
         if cycle.phase == Phase.MANAGER_ASSESSMENT:
-            sentences.append(f"Now {manager} assesses you, by {_day(ends.get(Phase.MANAGER_ASSESSMENT))}; nothing "
-                             f"is needed from you until your outcome is released after {released_after}.")
+            sentences.append(f"Now {manager} assesses you{_when(ends.get(Phase.MANAGER_ASSESSMENT))}; nothing "
+                             f"is needed from you until your outcome is released{released}.")
         else:
             sentences.append(f"Now the outcomes are being calibrated and written up; nothing is needed from you "
-                             f"until your outcome is released after {released_after}.")
+                             f"until your outcome is released{released}.")
     elif review.acknowledged_at:
         sentences.append(f"You acknowledged your outcome on {_day(timezone.localdate(review.acknowledged_at))}.")
     else:
-        sentences.append(f"Your outcome is released: read it and acknowledge it, by "
-                         f"{_day(ends.get(Phase.ACKNOWLEDGEMENT))} (you may appeal until then).")
+        by = _when(ends.get(Phase.ACKNOWLEDGEMENT))
+        sentences.append(f"Your outcome is released: read it and acknowledge it{by} "
+                         f"(you may appeal {'until then' if by else 'until the step closes'}).")
     return OwnReview(cycle.name, cycle.get_phase_display(), reverse("reviews:review", args=[review.pk]), sentences)
