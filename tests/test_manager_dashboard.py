@@ -297,6 +297,45 @@ def test_the_team_reliability_figures_are_the_stored_rollup_in_words(personas, p
     assert 'id="reliability"' in client_for(personas.mo).get(payments.url.split("#")[0]).content.decode()
 
 
+def test_the_reliability_card_says_what_it_shows_with_or_without_figures_and_changes(personas, pages, client_for):
+    """The card's sentences agree with each other in all four cases: changes found but the figures not summed up
+    yet (it once said "No delivery figures yet" above two changes), neither, figures alone, and both."""
+    from brightline.evidence.models import Deployment
+    from brightline.rollups.services import refresh
+
+    def card() -> str:
+        html = client_for(personas.mo).get("/team/").content.decode()
+        return re.sub(r"\s+", " ", html[html.index('id="reliability-h"'):html.index('id="unseen-h"')])
+
+    no_figures, not_summed = "Payments: no delivery figures yet.", "Payments: its figures for the last 13 weeks are"
+    none_found = "found no change that needs following up"
+    # Neither figures nor changes: one sentence says so, and nothing claims a search of trends that are not there.
+    text = card()
+    assert no_figures in text and not_summed not in text and none_found not in text and "Follows it up" not in text
+    # A change found before the refresh job summed the figures up: the history is there, the change is listed.
+    _trend_break(personas.erin.team, personas.mo, key="a", direction="higher")
+    text = card()
+    assert "no delivery figures yet" not in text.lower() and not_summed in text and "listed below" in text
+    assert "Follows it up: You." in text and none_found not in text
+    # Figures and the change: the figures in words, the change under them, no sentence about missing figures.
+    now = timezone.now()
+    for day in range(0, 84, 7):
+        Deployment.objects.create(service=pages, environment="production", version=f"v{day}", sha=f"{day:04x}",
+                                  status=Deployment.Status.SUCCESS, deployed_at=now - timedelta(days=day, hours=1),
+                                  source="test", external_id=f"d{day}")
+    refresh(everything=True)
+    text = card()
+    assert "Payments</strong>, over the last 13 weeks:" in text and "Follows it up: You." in text
+    assert not_summed not in text and "no delivery figures yet" not in text.lower() and none_found not in text
+    # Figures alone: they are shown, and the card says no change was found in them.
+    from brightline.insights.models import Signal
+
+    Signal.objects.filter(team=personas.erin.team).update(status=Signal.Status.DISMISSED)
+    text = card()
+    assert "Payments</strong>, over the last 13 weeks:" in text and none_found in text
+    assert "Follows it up" not in text and "no delivery figures yet" not in text.lower()
+
+
 def test_missing_evidence_becomes_a_few_prompts_each_with_the_step_of_whoever_can_take_it(personas):
     """Ladder gaps are one line; a packet's parts the report wrote ask the report; the manager's own parts ask the
     manager to cite evidence in their draft, on the review page."""

@@ -152,6 +152,28 @@ class TeamGlance:
         return [row for row in self.rows if row.easy_to_miss]
 
     @property
+    def reliability_gaps(self) -> list[str]:
+        """A sentence for each of the teams whose delivery figures are not shown, true whether or not changes were
+        found in its delivery trends: a change found means its history is in and only the summed-up figures wait
+        for the refresh job; no change and no figures means nothing to show yet."""
+        from brightline.rollups.delivery import DELIVERY_WINDOW_DAYS
+
+        shown = {item.team.pk for item in self.reliability}
+        with_changes = {anomaly.team.pk for anomaly in self.anomalies}
+        gaps = []
+        for team in self.teams:
+            if team.pk in shown:
+                continue
+            if team.pk in with_changes:
+                gaps.append(f"{team.name}: its figures for the last {DELIVERY_WINDOW_DAYS // 7} weeks are not summed "
+                            "up yet (the nightly refresh does that), but its delivery history is in, and the changes "
+                            "found in its trends are listed below.")
+            else:
+                gaps.append(f"{team.name}: no delivery figures yet. They appear once the team's services are "
+                            "connected and the nightly refresh has summed them up.")
+        return gaps
+
+    @property
     def summary(self) -> str:
         """One sentence before the cards: what stands out, in counts of people and changes, never a ranking."""
         parts = []
