@@ -54,6 +54,19 @@ def test_each_report_gets_a_row_with_load_and_no_activity_count(personas, pages)
     assert [row.person.name for row in glance.rows] == ["Erin Employee", "Pat Peer"]  # by name, never by a figure
 
 
+def test_an_even_share_the_same_for_everyone_is_said_once_in_the_column_head(personas, pages, client_for):
+    """One team: "even share 33 %" heads the share column instead of repeating under every figure (a phone's row
+    is a line shorter); with reports in teams of other sizes each figure keeps its own."""
+    assert team_at_a_glance(personas.mo).even_share == "even share 33 %"
+    html = client_for(personas.mo).get("/team/").content.decode()
+    table = html[html.index('class="heatmap"'):html.index("</table>", html.index('class="heatmap"'))]
+    head, body = table.split("<tbody>")
+    assert "even share 33 %" in head and "even share" not in body and "80 %" in body
+    glance = team_at_a_glance(personas.mo)
+    glance.rows[1].page_share = glance.rows[1].page_share.__class__("50 %", 1, "even share 25 %")
+    assert glance.even_share == ""
+
+
 def test_prompts_name_load_above_the_team_and_work_that_is_hard_to_see(personas, pages):
     from brightline.evidence.models import EvidenceItem
 

@@ -152,6 +152,14 @@ class TeamGlance:
         return [row for row in self.rows if row.easy_to_miss]
 
     @property
+    def even_share(self) -> str:
+        """The note under the share of the team's pages ("even share 14 %") when it is the same in every row (the
+        reports are in one team): the column's head says it once instead."""
+        notes = {row.page_share.note for row in self.rows}
+        note = notes.pop() if len(notes) == 1 else ""
+        return note if note.startswith("even share") else ""
+
+    @property
     def reliability_gaps(self) -> list[str]:
         """A sentence for each of the teams whose delivery figures are not shown, true whether or not changes were
         found in its delivery trends: a change found means its history is in and only the summed-up figures wait
