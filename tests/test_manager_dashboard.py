@@ -49,21 +49,26 @@ def test_each_report_gets_a_row_with_load_and_no_activity_count(personas, pages)
     erin, pat = rows["Erin Employee"], rows["Pat Peer"]
     assert erin.pages.text == "4" and erin.pages_outside.text == "4" and erin.outside_hours.text == "100 %"
     # Payments has three active people (Mo, Erin, Pat): an even share is a third; Erin carries 80 %.
-    assert erin.page_share.text == "80 %" and erin.page_share.note == "even share 33 %" and erin.page_share.shade == 2
+    assert erin.page_share.text == "80 %" and erin.page_share.note == "even share 33 % (1 in 3)"
+    assert erin.page_share.shade == 2
     assert pat.outside_hours.text == "0 %" and pat.outside_hours.shade == 0
     assert [row.person.name for row in glance.rows] == ["Erin Employee", "Pat Peer"]  # by name, never by a figure
 
 
 def test_an_even_share_the_same_for_everyone_is_said_once_in_the_column_head(personas, pages, client_for):
-    """One team: "even share 33 %" heads the share column instead of repeating under every figure (a phone's row
-    is a line shorter); with reports in teams of other sizes each figure keeps its own."""
-    assert team_at_a_glance(personas.mo).even_share == "even share 33 %"
+    """One team: "even share 33 % (1 in 3)" heads the share column instead of repeating under every figure (a
+    phone's row is a line shorter); with reports in teams of other sizes each figure keeps its own."""
+    assert team_at_a_glance(personas.mo).even_share == "even share 33 % (1 in 3)"
     html = client_for(personas.mo).get("/team/").content.decode()
     table = html[html.index('class="heatmap"'):html.index("</table>", html.index('class="heatmap"'))]
     head, body = table.split("<tbody>")
-    assert "even share 33 %" in head and "even share" not in body and "80 %" in body
+    assert "even share 33 % (1 in 3)" in head and "even share" not in body and "80 %" in body
+    # The same way, their one team's health is linked once above the people, not in every person's line.
+    records = html[html.index('id="records-h"'):]
+    assert records.count("Team health of Payments") == 1 and "For everyone here: <a" in records
     glance = team_at_a_glance(personas.mo)
-    glance.rows[1].page_share = glance.rows[1].page_share.__class__("50 %", 1, "even share 25 %")
+    assert [label for label, _url, _holds in glance.shared_links] == ["Team health of Payments"]
+    glance.rows[1].page_share = glance.rows[1].page_share.__class__("50 %", 1, "even share 25 % (1 in 4)")
     assert glance.even_share == ""
 
 
@@ -305,7 +310,7 @@ def test_the_team_reliability_figures_are_the_stored_rollup_in_words(personas, p
     assert any(re.fullmatch(r"\d+\.\d deployments a week.*", line) for line in payments.lines), payments.lines
     assert any(line.endswith("on-call pages outside people's working hours") for line in payments.lines)
     html = client_for(personas.mo).get("/team/").content.decode()
-    assert "Payments</strong>, over the last 13 weeks:" in html
+    assert "Payments</strong>, over the last 13 weeks (" in html
     assert client_for(personas.mo).get(payments.url.split("#")[0]).status_code == 200
     assert 'id="reliability"' in client_for(personas.mo).get(payments.url.split("#")[0]).content.decode()
 
@@ -338,14 +343,14 @@ def test_the_reliability_card_says_what_it_shows_with_or_without_figures_and_cha
                                   source="test", external_id=f"d{day}")
     refresh(everything=True)
     text = card()
-    assert "Payments</strong>, over the last 13 weeks:" in text and "Follows it up: You." in text
+    assert "Payments</strong>, over the last 13 weeks (" in text and "Follows it up: You." in text
     assert not_summed not in text and "no delivery figures yet" not in text.lower() and none_found not in text
     # Figures alone: they are shown, and the card says no change was found in them.
     from brightline.insights.models import Signal
 
     Signal.objects.filter(team=personas.erin.team).update(status=Signal.Status.DISMISSED)
     text = card()
-    assert "Payments</strong>, over the last 13 weeks:" in text and none_found in text
+    assert "Payments</strong>, over the last 13 weeks (" in text and none_found in text
     assert "Follows it up" not in text and "no delivery figures yet" not in text.lower()
 
 

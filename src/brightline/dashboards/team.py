@@ -142,6 +142,8 @@ class TeamGlance:
     anomalies: list[Anomaly] = field(default_factory=list)
     reliability: list[TeamReliability] = field(default_factory=list)
     set_aside: int = 0  # prompts the viewer marked done or not now, whose facts have not changed since
+    # Links every listed person shares (their one team's health), given once above the people instead of in each line.
+    shared_links: list[tuple[str, str, str]] = field(default_factory=list)
 
     @property
     def people_with_prompts(self) -> list[ReportRow]:
@@ -227,7 +229,8 @@ def _load_cells(detail: object | None, report: HealthReport | None, team_people:
     if team_pages and team_people:
         share = pages / team_pages
         even = 1 / team_people
-        share_cell = Cell(_percent(share), shade(share / even, PAGE_SHARE_STEPS), f"even share {_percent(even)}")
+        share_cell = Cell(_percent(share), shade(share / even, PAGE_SHARE_STEPS),
+                          f"even share {_percent(even)} (1 in {team_people})")
     else:
         share_cell = Cell("—", 0, "no pages in the team")
     outside_cell = (Cell(_percent(outside), shade(outside, OUTSIDE_HOURS_STEPS)) if outside is not None
@@ -256,7 +259,7 @@ HOLDS = {"growth": "accomplishments, feedback received, check-ins and notes befo
          "goals": "what they are working towards and the progress of each key result",
          "signals": "what the AI checks noticed, with confidence and quotes, to accept or dismiss",
          "review": "the self review, the assessment of each dimension and where the cycle stands",
-         "health": "the team's working hours and on-call load, without names",
+         "health": "the whole team's working hours, on-call load and time off, as team totals",
          "reads": "everyone who opened this record, and when"}
 
 
@@ -475,9 +478,13 @@ def team_at_a_glance(viewer: Person, *, now: datetime | None = None) -> TeamGlan
             assessments=sum(1 for r in reviews if r.assessment_submitted_at),
             acknowledged=sum(1 for r in reviews if r.acknowledged_at),
             url=reverse("reviews:cycle", kwargs={"cycle_id": cycle.pk}) if access.can_run_cycles(viewer) else None))
+    shared = [link for link in rows[0].links if all(link in row.links for row in rows[1:])
+              and link[0].startswith("Team health of ")] if rows else []
+    for row in rows:
+        row.links = [link for link in row.links if link not in shared]
     return TeamGlance(rows=rows, cycles=cycles, start=start, end=end, teams=teams, team_prompts=team_prompts,
                       anomalies=team_anomalies(viewer, teams), reliability=teams_reliability(teams),
-                      set_aside=set_aside)
+                      set_aside=set_aside, shared_links=shared)
 
 
 def _set_aside_decided(viewer: Person, rows: list[ReportRow], team_prompts: list[tuple[Team, Prompt]]) -> int:
