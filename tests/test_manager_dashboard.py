@@ -82,6 +82,7 @@ def test_prompts_name_load_above_the_team_and_work_that_is_hard_to_see(personas,
     assert "100 % of Erin's recorded work falls outside their own working hours (the team: 80 %)" in texts
     assert "Erin answered 4 pages" in texts and "easy to miss" in texts
     assert [prompt.text for prompt in pat.prompts if "outside" in prompt.text] == []
+    assert not any("easy to miss" in prompt.text for prompt in pat.prompts)  # one page is not yet a pattern
     assert [team.name for team, _prompt in glance.team_prompts] == ["Payments"]
     EvidenceItem.objects.create(kind=EvidenceItem.Kind.INCIDENT_DEBRIEF, title="Debrief", person=personas.erin,
                                 occurred_at=timezone.now() - timedelta(days=3), source="manual", source_ref="d1")

@@ -35,6 +35,9 @@ from brightline.reviews.models import Phase, Review, phase_index
 # Shade 0–3 of the single-hue scale; the thresholds are printed in the legend of the page.
 OUTSIDE_HOURS_STEPS = (0.10, 0.20, 0.35)  # share of a person's recorded work outside their own hours
 PAGES_OUTSIDE_STEPS = (1, 3, 6)  # pages received outside working hours in the window
+# On-call work with nothing recorded becomes a prompt from this many pages in the window: a single page is not yet
+# work that goes unseen, and a prompt for it nagged every manager of a rota that had one quiet night each.
+ON_CALL_PROMPT_PAGES = 3
 PAGE_SHARE_STEPS = (1.25, 1.75, 2.5)  # share of the team's pages, as a multiple of an even share
 OUTSIDE_HOURS_PROMPT = 0.20
 # A person is asked about only when clearly above their own team's share; a team-wide share is raised once, for
@@ -422,7 +425,7 @@ def team_at_a_glance(viewer: Person, *, now: datetime | None = None) -> TeamGlan
                 + (f" (the team: {_percent(team_share)})." if team_share is not None else "."),
                 "Ask how the workload feels and what could move into working hours", growth, key="outside_hours",
                 facts=reached("outside_hours", outside, OUTSIDE_HOURS_STEPS)))
-        if pages and report.pk not in hard_to_see:
+        if pages >= ON_CALL_PROMPT_PAGES and report.pk not in hard_to_see:
             row.prompts.append(Prompt(
                 f"{first} answered {pages} page{'s' if pages != 1 else ''} and has no incident debrief, design "
                 "review or code review recorded: this work is easy to miss.",

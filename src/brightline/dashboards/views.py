@@ -178,7 +178,7 @@ def organisation(request: HttpRequest) -> HttpResponse:
         "teams": Paginator(sizes.value.headcounts, TEAMS_PER_PAGE).get_page(request.GET.get("teams")),
         "as_of": sizes.as_of, "stale": sizes.stale,
         "workload_classes": workload_class_headcounts(min_cohort=min_cohort),
-        "min_cohort": min_cohort,
+        "min_cohort": min_cohort, "can_view_leadership": access.can_view_leadership_view(viewer),
     })
 
 
