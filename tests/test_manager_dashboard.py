@@ -385,6 +385,12 @@ def test_missing_evidence_becomes_a_few_prompts_each_with_the_step_of_whoever_ca
          "Ask Erin to cite the items behind it", "/signals/"),
         ("Evidence is thin: in the 2026 H2 review packet, your assessment of leadership and your summary cite no "
          "evidence.", "Cite the evidence in your draft", "/review/")]
+    # Once the self-review step has closed the report can no longer cite anything in their packet: the manager is
+    # not told to ask for it, but to find the items with them and cite them in the assessment, on the review page.
+    closed = missing_evidence_prompts(personas.mo, "Erin", found, "/signals/", "/review/", report_can_cite=False)
+    assert (closed[1].action, closed[1].url) == ("Ask Erin which items are behind it, and cite them in your "
+                                                 "assessment", "/review/")
+    assert closed[1].key == prompts[1].key and closed[1].facts == prompts[1].facts  # a decision on it still holds
 
 
 def _missing(person, dimension: str, label: str):

@@ -30,7 +30,7 @@ from brightline.goals.models import Goal
 from brightline.insights.models import Signal, SignalKind
 from brightline.people.models import Person, Team
 from brightline.people.queries import direct_reports
-from brightline.reviews.models import Phase, Review, phase_index
+from brightline.reviews.models import STEP_PHASES, Phase, Review, phase_index
 
 # Shade 0–3 of the single-hue scale; the thresholds are printed in the legend of the page.
 OUTSIDE_HOURS_STEPS = (0.10, 0.20, 0.35)  # share of a person's recorded work outside their own hours
@@ -341,10 +341,13 @@ def _and(words: list[str], conjunction: str = "and") -> str:
 
 
 def missing_evidence_prompts(viewer: Person, first: str, found: list[Signal], signals_url: str,
-                             review_url: str) -> list[Prompt]:
+                             review_url: str, *, report_can_cite: bool = True) -> list[Prompt]:
     """A report's missing-evidence signals as at most three prompts, each with the step that fits who can take it:
     the ladder dimensions with no evidence in the window (one line for all of them), the parts of the review packet
-    the report wrote, and the parts the viewer wrote (their own step: cite the evidence in their draft)."""
+    the report wrote, and the parts the viewer wrote (their own step: cite the evidence in their draft). Once the
+    report may no longer change or annotate their packet (``report_can_cite`` false: the self-review step has
+    closed), asking them to cite would ask for the impossible: the viewer is asked to find the items with them and
+    cite them in the assessment instead."""
     gaps = [s for s in found if "packet" not in (s.detail or {})]
     packet = [s for s in found if "packet" in (s.detail or {})]
     prompts = []
@@ -361,7 +364,10 @@ def missing_evidence_prompts(viewer: Person, first: str, found: list[Signal], si
     yours = [s for s in packet if s.detail["packet"].get("written_by") == "manager" and s.owner_id == viewer.pk]
     others = [s for s in packet if s not in theirs and s not in yours]
     for key, group, action, url, own in (
-            ("packet_theirs", theirs, f"Ask {first} to cite the items behind it", signals_url, False),
+            ("packet_theirs", theirs, f"Ask {first} to cite the items behind it", signals_url, False)
+            if report_can_cite else
+            ("packet_theirs", theirs, f"Ask {first} which items are behind it, and cite them in your assessment",
+             review_url, False),
             ("packet_yours", yours, "Cite the evidence in your draft", review_url, True),
             ("packet_others", others, "Ask for the missing evidence", signals_url, False)):
         if not group:
@@ -435,7 +441,8 @@ def team_at_a_glance(viewer: Person, *, now: datetime | None = None) -> TeamGlan
         review = open_reviews.get(report.pk)
         row.prompts += missing_evidence_prompts(
             viewer, first, [s for s in person_signals if s.kind == SignalKind.MISSING_EVIDENCE], signals_url,
-            reverse("reviews:review", kwargs={"review_id": review.pk}) if review is not None else signals_url)
+            reverse("reviews:review", kwargs={"review_id": review.pk}) if review is not None else signals_url,
+            report_can_cite=review is None or review.cycle.phase in STEP_PHASES["annotate"])
         for signal in person_signals:
             if signal.kind != SignalKind.MISSING_EVIDENCE:
                 row.prompts.append(Prompt(f"{signal.get_kind_display()} you accepted: {signal.statement}",
