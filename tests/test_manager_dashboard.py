@@ -144,6 +144,17 @@ def test_a_report_record_links_to_everything_the_manager_may_see(personas, pages
     labels = [label for _url, label in links]
     assert "Growth page" in labels and "AI signals" in labels and "Team health of Payments" in labels
     assert all(client.get(url).status_code == 200 for url, _label in links)
+    # The step that waits for the manager comes first: the assessment, with its deadline, and the review linked.
+    assert "Your assessment of Erin" not in html  # no open cycle yet
+    from brightline.reviews.models import Phase
+    from tests.reviews_helpers import advance_to, open_payments_cycle
+
+    cycle = advance_to(open_payments_cycle(personas), Phase.MANAGER_ASSESSMENT, personas.pia)
+    html = client.get(f"/people/{personas.erin.pk}/").content.decode()
+    review = cycle.reviews.get(person=personas.erin)
+    due = re.search(r"Your assessment of Erin for the .+? waits for you, by (\d+ \w+ \d{4})\.", html)
+    assert due and f'href="/reviews/r/{review.pk}/">Open the review</a>' in html, html[:3000]
+    assert "Your assessment of" not in client_for(personas.erin).get(f"/people/{personas.erin.pk}/").content.decode()
     # A colleague who is not in the chain sees no such links on a record they cannot open anyway.
     assert client_for(personas.oscar).get(f"/people/{personas.erin.pk}/").status_code == 403
 

@@ -292,6 +292,21 @@ def record_links(viewer: Person, subject: Person, review: Review | None = None) 
     return links
 
 
+def assessment_due(viewer: Person, subject: Person) -> tuple[str, str] | None:
+    """When the viewer has ``subject``'s assessment to write in an open cycle: a sentence saying by when, and the
+    review's address (one query), so that a report's record leads to the step that waits first."""
+    review = (Review.objects.filter(person=subject, manager=viewer, assessment_submitted_at__isnull=True,
+                                    cycle__phase=Phase.MANAGER_ASSESSMENT)
+              .select_related("cycle").order_by("-cycle__opened_at", "-pk").first())
+    if review is None:
+        return None
+    due = _iso_day(review.cycle.phase_ends_on(Phase.MANAGER_ASSESSMENT))
+    first = subject.name.split()[0]
+    return (f"Your assessment of {first} for the {review.cycle.name} waits for you"
+            + (f", by {due:%-d %b %Y}." if due else "."),
+            reverse("reviews:review", kwargs={"review_id": review.pk}))
+
+
 def direct_report_links(viewer: Person, report: Person, review: Review | None) -> list[tuple[str, str, str]]:
     """:func:`record_links` for a direct report, without a query per person: the direct manager is in the
     report's chain, so may open the growth page, the signals, the review and the team's health."""

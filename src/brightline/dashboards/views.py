@@ -27,6 +27,7 @@ from brightline.dashboards.team import (
     PAGE_SHARE_STEPS,
     PAGES_OUTSIDE_STEPS,
     PromptGone,
+    assessment_due,
     decide_prompt,
     engineer_home,
     record_links,
@@ -111,7 +112,8 @@ def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
                               denied="You can see this person's record only if you are in their management chain.")
     context = {"subject": subject, "level": subject.level,
                "next_level": subject.level.next_level() if subject.level else None,
-               "is_self": viewer.pk == subject.pk, "record_links": record_links(viewer, subject)}
+               "is_self": viewer.pk == subject.pk, "record_links": record_links(viewer, subject),
+               "assessment_due": None if viewer.pk == subject.pk else assessment_due(viewer, subject)}
     if access.is_self(viewer, subject):
         # One's own time off, kind included, is shown to oneself only: not to managers or people partners.
         context["own_time_off"] = own_time_off(subject, since=timezone.localdate() - timedelta(days=OWN_TIME_OFF_DAYS))
