@@ -165,7 +165,7 @@ def test_the_load_table_on_a_phone_is_a_compact_block_a_person_with_every_figure
         tops = set()
         for cell in range(4):
             cell_box = cells.nth(cell).bounding_box()
-            assert 0 <= cell_box["x"] and cell_box["x"] + cell_box["width"] <= 390, cell_box
+            assert cell_box["x"] >= 0 and cell_box["x"] + cell_box["width"] <= 390, cell_box
             tops.add(round(cell_box["y"]))
         assert len(tops) == 1, tops  # the four figures share a line
         name = row.locator("th[scope=row]").bounding_box()
