@@ -141,3 +141,39 @@ def test_the_team_pages_folded_parts_open_with_the_keyboard_on_a_phone(browser, 
         assert details.get_attribute("open") is not None, selector
         assert details.locator(":scope > :not(summary)").first.is_visible()
     page.context.close()
+
+
+def test_the_load_table_on_a_phone_is_a_compact_block_a_person_with_every_figure_in_view(browser, live_server, demo):
+    """At 390 px the team page's load table does not scroll sideways: each person is a block (the name and the
+    review's status, then the four figures side by side under heads printed once), under 110 px high — a row
+    was about 110 px with most of its figures out of view before."""
+    page = _login(browser, live_server, demo, "mo", 390)
+    page.goto(f"{live_server.url}/team/")
+    page.wait_for_load_state("networkidle")
+    table = page.locator("table.heatmap")
+    scroll, client = table.evaluate("element => [element.scrollWidth, element.clientWidth]")
+    assert scroll <= client, (scroll, client)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    rows = table.locator("tbody tr")
+    heights = []
+    for index in range(rows.count()):
+        row = rows.nth(index)
+        box = row.bounding_box()
+        heights.append(box["height"])
+        cells = row.locator("td.num")
+        assert cells.count() == 4
+        tops = set()
+        for cell in range(4):
+            cell_box = cells.nth(cell).bounding_box()
+            assert cell_box["x"] >= 0 and cell_box["x"] + cell_box["width"] <= 390, cell_box
+            tops.add(round(cell_box["y"]))
+        assert len(tops) == 1, tops  # the four figures share a line
+        name = row.locator("th[scope=row]").bounding_box()
+        assert name["y"] < min(tops)  # the name comes first
+    assert heights and max(heights) < 110 and sorted(heights)[len(heights) // 2] < 95, heights
+    # The column heads are seen once, above the first person; "Person" and "Review" are there for screen readers.
+    heads = table.locator("thead th")
+    assert heads.nth(1).is_visible() and heads.nth(1).bounding_box()["y"] < rows.first.bounding_box()["y"]
+    assert heads.nth(0).bounding_box()["width"] <= 1
+    page.screenshot(path="/tmp/brightline-layout-mo-team-load-390.png", full_page=True)
+    page.context.close()

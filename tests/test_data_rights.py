@@ -58,6 +58,57 @@ def test_the_export_holds_what_the_person_may_see_and_nothing_of_anyone_else(rec
 
 
 @pytest.mark.django_db
+def test_coaching_prompt_decisions_are_in_the_export_of_the_person_they_are_about_and_of_their_manager(record,
+                                                                                                      client_for):
+    """Done or not now on a coaching prompt, in words (never the stored keys of the prompt and its facts), in the
+    export of the report it is about and of the manager who marked it; nobody else's export holds it."""
+    from datetime import UTC, datetime
+
+    from brightline.dashboards.models import CoachingPromptDecision
+    from brightline.insights.models import Signal, SignalKind
+
+    p = record
+    signal = Signal.objects.create(
+        kind=SignalKind.THEME, key="t", person=p.erin, window_start=date(2026, 6, 1), window_end=date(2026, 11, 30),
+        statement="Colleagues describe clear design write-ups.", rule="r", cannot_infer="c",
+        confidence_label="stable", confidence_agreement="single_layer", model_name="m", model_version="1",
+        content_hash="t", status="accepted", reviewed_by=p.mo)
+    at = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
+    for subject, team, key, facts, outcome in (
+            (p.erin, None, "outside_hours", ["outside_hours>=0.1", "outside_hours>=0.2"], "not_now"),
+            (p.erin, None, "thin_evidence", ["dimension:leadership"], "done"),
+            (p.erin, None, f"signal:{signal.pk}", [f"signal:{signal.pk}"], "done"),
+            (p.pat, None, "on_call_uncited", ["pages>=1", "pages>=3"], "done"),
+            (None, p.erin.team, "team_outside_hours", ["outside_hours>=0.1"], "not_now")):
+        CoachingPromptDecision.objects.create(manager=p.mo, person=subject, team=team, prompt=key, facts=facts,
+                                              outcome=outcome, decided_at=at)
+    erin = export_personal_data(p.erin)
+    assert erin["coaching_prompts_you_marked"] == []
+    about = erin["coaching_prompts_about_you"]
+    assert [(row["prompt"], row["decision"], row["about"], row["marked_by"]) for row in about] == [
+        ("Work outside the person's own working hours", "Not now", "Erin Employee", "Mo Manager"),
+        ("Evidence is thin: parts of the ladder with nothing recorded", "Done", "Erin Employee", "Mo Manager"),
+        ("An AI signal the manager accepted, to bring to a one-to-one", "Done", "Erin Employee", "Mo Manager")]
+    assert [row["raised_by"] for row in about] == [
+        ["work outside own working hours reached 10 %", "work outside own working hours reached 20 %"],
+        ["nothing recorded shows leadership"],
+        ["the AI signal: Colleagues describe clear design write-ups."]]
+    assert about[0]["decided_at"].startswith("2026-11-02T09:30")
+    text = json.dumps(about)
+    assert not any(key in text for key in ("outside_hours", "not_now", "dimension:", f"signal:{signal.pk}",
+                                           "thin_evidence"))
+    # The manager's export holds every decision they made, each naming whom or which team it was about.
+    marked = export_personal_data(p.mo)["coaching_prompts_you_marked"]
+    assert [row["about"] for row in marked] == ["Erin Employee"] * 3 + ["Pat Peer", p.erin.team.name]
+    assert marked[3]["raised_by"] == ["on-call pages outside working hours reached 1",
+                                      "on-call pages outside working hours reached 3"]
+    assert export_personal_data(p.lee)["coaching_prompts_about_you"] == []
+    # The page lists the part with its count before the download.
+    page = client_for(p.erin).get("/me/data/").content.decode()
+    assert "<td>Coaching prompts about you</td><td>3</td>" in page
+
+
+@pytest.mark.django_db
 def test_a_respondent_gets_their_attributed_answers_but_no_anonymous_one_is_linked_to_them(record):
     data = export_personal_data(record.pat)
     given = {entry["anonymous"]: entry for entry in data["feedback_you_gave"]}

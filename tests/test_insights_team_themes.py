@@ -209,8 +209,9 @@ def test_the_leadership_view_links_to_each_teams_theme_counts(personas, team_fee
     code_quality = Signal.objects.get(team=personas.erin.team, key="theme:code_quality", is_current=True)
     assert f"Code quality ({code_quality.detail['comments']})" in section
     assert '<a href="/insights/team/payments/">Feedback themes</a>' in section
-    # Platform has no summary yet; the link is there all the same.
-    assert "no summary yet" in section and '<a href="/insights/team/platform/">Feedback themes</a>' in section
+    # Platform has no summary yet: named with the others waiting for one, in a sentence, and linked all the same.
+    assert "no summary yet" in section and '<a href="/insights/team/platform/">Platform</a>' in section
+    assert "/insights/team/platform/\">Feedback themes" not in section
     assert not any(concern in page for concern in CONCERNS)
     assert not any(person.name in section for person in Person.objects.all())
     assert "feedback_response" not in section

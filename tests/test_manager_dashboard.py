@@ -49,9 +49,27 @@ def test_each_report_gets_a_row_with_load_and_no_activity_count(personas, pages)
     erin, pat = rows["Erin Employee"], rows["Pat Peer"]
     assert erin.pages.text == "4" and erin.pages_outside.text == "4" and erin.outside_hours.text == "100 %"
     # Payments has three active people (Mo, Erin, Pat): an even share is a third; Erin carries 80 %.
-    assert erin.page_share.text == "80 %" and erin.page_share.note == "even share 33 %" and erin.page_share.shade == 2
+    assert erin.page_share.text == "80 %" and erin.page_share.note == "even share 33 % (1 in 3)"
+    assert erin.page_share.shade == 2
     assert pat.outside_hours.text == "0 %" and pat.outside_hours.shade == 0
     assert [row.person.name for row in glance.rows] == ["Erin Employee", "Pat Peer"]  # by name, never by a figure
+
+
+def test_an_even_share_the_same_for_everyone_is_said_once_in_the_column_head(personas, pages, client_for):
+    """One team: "even share 33 % (1 in 3)" heads the share column instead of repeating under every figure (a
+    phone's row is a line shorter); with reports in teams of other sizes each figure keeps its own."""
+    assert team_at_a_glance(personas.mo).even_share == "even share 33 % (1 in 3)"
+    html = client_for(personas.mo).get("/team/").content.decode()
+    table = html[html.index('class="heatmap"'):html.index("</table>", html.index('class="heatmap"'))]
+    head, body = table.split("<tbody>")
+    assert "even share 33 % (1 in 3)" in head and "even share" not in body and "80 %" in body
+    # The same way, their one team's health is linked once above the people, not in every person's line.
+    records = html[html.index('id="records-h"'):]
+    assert records.count("Team health of Payments") == 1 and "For everyone here: <a" in records
+    glance = team_at_a_glance(personas.mo)
+    assert [label for label, _url, _holds in glance.shared_links] == ["Team health of Payments"]
+    glance.rows[1].page_share = glance.rows[1].page_share.__class__("50 %", 1, "even share 25 % (1 in 4)")
+    assert glance.even_share == ""
 
 
 def test_prompts_name_load_above_the_team_and_work_that_is_hard_to_see(personas, pages):
@@ -64,6 +82,7 @@ def test_prompts_name_load_above_the_team_and_work_that_is_hard_to_see(personas,
     assert "100 % of Erin's recorded work falls outside their own working hours (the team: 80 %)" in texts
     assert "Erin answered 4 pages" in texts and "easy to miss" in texts
     assert [prompt.text for prompt in pat.prompts if "outside" in prompt.text] == []
+    assert not any("easy to miss" in prompt.text for prompt in pat.prompts)  # one page is not yet a pattern
     assert [team.name for team, _prompt in glance.team_prompts] == ["Payments"]
     EvidenceItem.objects.create(kind=EvidenceItem.Kind.INCIDENT_DEBRIEF, title="Debrief", person=personas.erin,
                                 occurred_at=timezone.now() - timedelta(days=3), source="manual", source_ref="d1")
@@ -125,6 +144,17 @@ def test_a_report_record_links_to_everything_the_manager_may_see(personas, pages
     labels = [label for _url, label in links]
     assert "Growth page" in labels and "AI signals" in labels and "Team health of Payments" in labels
     assert all(client.get(url).status_code == 200 for url, _label in links)
+    # The step that waits for the manager comes first: the assessment, with its deadline, and the review linked.
+    assert "Your assessment of Erin" not in html  # no open cycle yet
+    from brightline.reviews.models import Phase
+    from tests.reviews_helpers import advance_to, open_payments_cycle
+
+    cycle = advance_to(open_payments_cycle(personas), Phase.MANAGER_ASSESSMENT, personas.pia)
+    html = client.get(f"/people/{personas.erin.pk}/").content.decode()
+    review = cycle.reviews.get(person=personas.erin)
+    due = re.search(r"Your assessment of Erin for the .+? waits for you, by (\d+ \w+ \d{4})\.", html)
+    assert due and f'href="/reviews/r/{review.pk}/">Open the review</a>' in html, html[:3000]
+    assert "Your assessment of" not in client_for(personas.erin).get(f"/people/{personas.erin.pk}/").content.decode()
     # A colleague who is not in the chain sees no such links on a record they cannot open anyway.
     assert client_for(personas.oscar).get(f"/people/{personas.erin.pk}/").status_code == 403
 
@@ -292,9 +322,48 @@ def test_the_team_reliability_figures_are_the_stored_rollup_in_words(personas, p
     assert any(re.fullmatch(r"\d+\.\d deployments a week.*", line) for line in payments.lines), payments.lines
     assert any(line.endswith("on-call pages outside people's working hours") for line in payments.lines)
     html = client_for(personas.mo).get("/team/").content.decode()
-    assert "Payments</strong>, over the last 13 weeks:" in html
+    assert "Payments</strong>, over the last 13 weeks (" in html
     assert client_for(personas.mo).get(payments.url.split("#")[0]).status_code == 200
     assert 'id="reliability"' in client_for(personas.mo).get(payments.url.split("#")[0]).content.decode()
+
+
+def test_the_reliability_card_says_what_it_shows_with_or_without_figures_and_changes(personas, pages, client_for):
+    """The card's sentences agree with each other in all four cases: changes found but the figures not summed up
+    yet (it once said "No delivery figures yet" above two changes), neither, figures alone, and both."""
+    from brightline.evidence.models import Deployment
+    from brightline.rollups.services import refresh
+
+    def card() -> str:
+        html = client_for(personas.mo).get("/team/").content.decode()
+        return re.sub(r"\s+", " ", html[html.index('id="reliability-h"'):html.index('id="unseen-h"')])
+
+    no_figures, not_summed = "Payments: no delivery figures yet.", "Payments: its figures for the last 13 weeks are"
+    none_found = "found no change that needs following up"
+    # Neither figures nor changes: one sentence says so, and nothing claims a search of trends that are not there.
+    text = card()
+    assert no_figures in text and not_summed not in text and none_found not in text and "Follows it up" not in text
+    # A change found before the refresh job summed the figures up: the history is there, the change is listed.
+    _trend_break(personas.erin.team, personas.mo, key="a", direction="higher")
+    text = card()
+    assert "no delivery figures yet" not in text.lower() and not_summed in text and "listed below" in text
+    assert "Follows it up: You." in text and none_found not in text
+    # Figures and the change: the figures in words, the change under them, no sentence about missing figures.
+    now = timezone.now()
+    for day in range(0, 84, 7):
+        Deployment.objects.create(service=pages, environment="production", version=f"v{day}", sha=f"{day:04x}",
+                                  status=Deployment.Status.SUCCESS, deployed_at=now - timedelta(days=day, hours=1),
+                                  source="test", external_id=f"d{day}")
+    refresh(everything=True)
+    text = card()
+    assert "Payments</strong>, over the last 13 weeks (" in text and "Follows it up: You." in text
+    assert not_summed not in text and "no delivery figures yet" not in text.lower() and none_found not in text
+    # Figures alone: they are shown, and the card says no change was found in them.
+    from brightline.insights.models import Signal
+
+    Signal.objects.filter(team=personas.erin.team).update(status=Signal.Status.DISMISSED)
+    text = card()
+    assert "Payments</strong>, over the last 13 weeks (" in text and none_found in text
+    assert "Follows it up" not in text and "no delivery figures yet" not in text.lower()
 
 
 def test_missing_evidence_becomes_a_few_prompts_each_with_the_step_of_whoever_can_take_it(personas):
@@ -327,6 +396,12 @@ def test_missing_evidence_becomes_a_few_prompts_each_with_the_step_of_whoever_ca
          "Ask Erin to cite the items behind it", "/signals/"),
         ("Evidence is thin: in the 2026 H2 review packet, your assessment of leadership and your summary cite no "
          "evidence.", "Cite the evidence in your draft", "/review/")]
+    # Once the self-review step has closed the report can no longer cite anything in their packet: the manager is
+    # not told to ask for it, but to find the items with them and cite them in the assessment, on the review page.
+    closed = missing_evidence_prompts(personas.mo, "Erin", found, "/signals/", "/review/", report_can_cite=False)
+    assert (closed[1].action, closed[1].url) == ("Ask Erin which items are behind it, and cite them in your "
+                                                 "assessment", "/review/")
+    assert closed[1].key == prompts[1].key and closed[1].facts == prompts[1].facts  # a decision on it still holds
 
 
 def _missing(person, dimension: str, label: str):

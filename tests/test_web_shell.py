@@ -75,6 +75,19 @@ def test_the_organisation_view_hides_groups_below_the_minimum_cohort(personas, c
     assert ">3<" not in page and ">2<" not in page
 
 
+def test_the_organisation_view_says_what_a_workload_class_is_and_leads_on_to_the_leadership_view(personas,
+                                                                                                   client_for):
+    """It was a dead end with an undefined term: now the term is explained and the next page is linked, for a
+    viewer who may open it."""
+    from brightline import access
+
+    assert access.can_view_leadership_view(personas.lee)
+    page = client_for(personas.lee).get("/organisation/").content.decode()
+    assert "A workload class is the kind of work a team mostly does" in page
+    assert '<a href="/governance/leadership/">the leadership view</a>' in page
+    assert client_for(personas.lee).get("/governance/leadership/").status_code == 200
+
+
 def test_the_ladder_is_visible_to_every_employee(personas, client_for):
     page = client_for(personas.erin).get("/ladder/").content.decode()
     for code in ("IC1", "IC6", "M1", "M4"):

@@ -32,11 +32,14 @@ from brightline.goals.models import Goal
 from brightline.insights.models import Signal, SignalKind
 from brightline.people.models import Person, Team
 from brightline.people.queries import direct_reports
-from brightline.reviews.models import Phase, Review, phase_index
+from brightline.reviews.models import STEP_PHASES, Phase, Review, phase_index
 
 # Shade 0–3 of the single-hue scale; the thresholds are printed in the legend of the page.
 OUTSIDE_HOURS_STEPS = (0.10, 0.20, 0.35)  # share of a person's recorded work outside their own hours
 PAGES_OUTSIDE_STEPS = (1, 3, 6)  # pages received outside working hours in the window
+# On-call work with nothing recorded becomes a prompt from this many pages in the window: a single page is not yet
+# work that goes unseen, and a prompt for it nagged every manager of a rota that had one quiet night each.
+ON_CALL_PROMPT_PAGES = 3
 PAGE_SHARE_STEPS = (1.25, 1.75, 2.5)  # share of the team's pages, as a multiple of an even share
 OUTSIDE_HOURS_PROMPT = 0.20
 # A person is asked about only when clearly above their own team's share; a team-wide share is raised once, for
@@ -144,6 +147,8 @@ class TeamGlance:
     anomalies: list[Anomaly] = field(default_factory=list)
     reliability: list[TeamReliability] = field(default_factory=list)
     set_aside: int = 0  # prompts the viewer marked done or not now, whose facts have not changed since
+    # Links every listed person shares (their one team's health), given once above the people instead of in each line.
+    shared_links: list[tuple[str, str, str]] = field(default_factory=list)
 
     @property
     def people_with_prompts(self) -> list[ReportRow]:
@@ -152,6 +157,36 @@ class TeamGlance:
     @property
     def people_with_easy_to_miss_work(self) -> list[ReportRow]:
         return [row for row in self.rows if row.easy_to_miss]
+
+    @property
+    def even_share(self) -> str:
+        """The note under the share of the team's pages ("even share 14 %") when it is the same in every row (the
+        reports are in one team): the column's head says it once instead."""
+        notes = {row.page_share.note for row in self.rows}
+        note = notes.pop() if len(notes) == 1 else ""
+        return note if note.startswith("even share") else ""
+
+    @property
+    def reliability_gaps(self) -> list[str]:
+        """A sentence for each of the teams whose delivery figures are not shown, true whether or not changes were
+        found in its delivery trends: a change found means its history is in and only the summed-up figures wait
+        for the refresh job; no change and no figures means nothing to show yet."""
+        from brightline.rollups.delivery import DELIVERY_WINDOW_DAYS
+
+        shown = {item.team.pk for item in self.reliability}
+        with_changes = {anomaly.team.pk for anomaly in self.anomalies}
+        gaps = []
+        for team in self.teams:
+            if team.pk in shown:
+                continue
+            if team.pk in with_changes:
+                gaps.append(f"{team.name}: its figures for the last {DELIVERY_WINDOW_DAYS // 7} weeks are not summed "
+                            "up yet (the nightly refresh does that), but its delivery history is in, and the changes "
+                            "found in its trends are listed below.")
+            else:
+                gaps.append(f"{team.name}: no delivery figures yet. They appear once the team's services are "
+                            "connected and the nightly refresh has summed them up.")
+        return gaps
 
     @property
     def summary(self) -> str:
@@ -199,7 +234,8 @@ def _load_cells(detail: object | None, report: HealthReport | None, team_people:
     if team_pages and team_people:
         share = pages / team_pages
         even = 1 / team_people
-        share_cell = Cell(_percent(share), shade(share / even, PAGE_SHARE_STEPS), f"even share {_percent(even)}")
+        share_cell = Cell(_percent(share), shade(share / even, PAGE_SHARE_STEPS),
+                          f"even share {_percent(even)} (1 in {team_people})")
     else:
         share_cell = Cell("—", 0, "no pages in the team")
     outside_cell = (Cell(_percent(outside), shade(outside, OUTSIDE_HOURS_STEPS)) if outside is not None
@@ -228,7 +264,7 @@ HOLDS = {"growth": "accomplishments, feedback received, check-ins and notes befo
          "goals": "what they are working towards and the progress of each key result",
          "signals": "what the AI checks noticed, with confidence and quotes, to accept or dismiss",
          "review": "the self review, the assessment of each dimension and where the cycle stands",
-         "health": "the team's working hours and on-call load, without names",
+         "health": "the whole team's working hours, on-call load and time off, as team totals",
          "reads": "everyone who opened this record, and when"}
 
 
@@ -256,6 +292,21 @@ def record_links(viewer: Person, subject: Person, review: Review | None = None) 
         links.append(("Who read this record", reverse("person-access-log", kwargs={"person_id": subject.pk}),
                       HOLDS["reads"]))
     return links
+
+
+def assessment_due(viewer: Person, subject: Person) -> tuple[str, str] | None:
+    """When the viewer has ``subject``'s assessment to write in an open cycle: a sentence saying by when, and the
+    review's address (one query), so that a report's record leads to the step that waits first."""
+    review = (Review.objects.filter(person=subject, manager=viewer, assessment_submitted_at__isnull=True,
+                                    cycle__phase=Phase.MANAGER_ASSESSMENT)
+              .select_related("cycle").order_by("-cycle__opened_at", "-pk").first())
+    if review is None:
+        return None
+    due = _iso_day(review.cycle.phase_ends_on(Phase.MANAGER_ASSESSMENT))
+    first = subject.name.split()[0]
+    return (f"Your assessment of {first} for the {review.cycle.name} waits for you"
+            + (f", by {due:%-d %b %Y}." if due else "."),
+            reverse("reviews:review", kwargs={"review_id": review.pk}))
 
 
 def direct_report_links(viewer: Person, report: Person, review: Review | None) -> list[tuple[str, str, str]]:
@@ -307,10 +358,13 @@ def _and(words: list[str], conjunction: str = "and") -> str:
 
 
 def missing_evidence_prompts(viewer: Person, first: str, found: list[Signal], signals_url: str,
-                             review_url: str) -> list[Prompt]:
+                             review_url: str, *, report_can_cite: bool = True) -> list[Prompt]:
     """A report's missing-evidence signals as at most three prompts, each with the step that fits who can take it:
     the ladder dimensions with no evidence in the window (one line for all of them), the parts of the review packet
-    the report wrote, and the parts the viewer wrote (their own step: cite the evidence in their draft)."""
+    the report wrote, and the parts the viewer wrote (their own step: cite the evidence in their draft). Once the
+    report may no longer change or annotate their packet (``report_can_cite`` false: the self-review step has
+    closed), asking them to cite would ask for the impossible: the viewer is asked to find the items with them and
+    cite them in the assessment instead."""
     gaps = [s for s in found if "packet" not in (s.detail or {})]
     packet = [s for s in found if "packet" in (s.detail or {})]
     prompts = []
@@ -327,7 +381,10 @@ def missing_evidence_prompts(viewer: Person, first: str, found: list[Signal], si
     yours = [s for s in packet if s.detail["packet"].get("written_by") == "manager" and s.owner_id == viewer.pk]
     others = [s for s in packet if s not in theirs and s not in yours]
     for key, group, action, url, own in (
-            ("packet_theirs", theirs, f"Ask {first} to cite the items behind it", signals_url, False),
+            ("packet_theirs", theirs, f"Ask {first} to cite the items behind it", signals_url, False)
+            if report_can_cite else
+            ("packet_theirs", theirs, f"Ask {first} which items are behind it, and cite them in your assessment",
+             review_url, False),
             ("packet_yours", yours, "Cite the evidence in your draft", review_url, True),
             ("packet_others", others, "Ask for the missing evidence", signals_url, False)):
         if not group:
@@ -391,7 +448,7 @@ def team_at_a_glance(viewer: Person, *, now: datetime | None = None) -> TeamGlan
                 + (f" (the team: {_percent(team_share)})." if team_share is not None else "."),
                 "Ask how the workload feels and what could move into working hours", growth, key="outside_hours",
                 facts=reached("outside_hours", outside, OUTSIDE_HOURS_STEPS)))
-        if pages and report.pk not in hard_to_see:
+        if pages >= ON_CALL_PROMPT_PAGES and report.pk not in hard_to_see:
             row.prompts.append(Prompt(
                 f"{first} answered {pages} page{'s' if pages != 1 else ''} and has no incident debrief, design "
                 "review or code review recorded: this work is easy to miss.",
@@ -401,7 +458,8 @@ def team_at_a_glance(viewer: Person, *, now: datetime | None = None) -> TeamGlan
         review = open_reviews.get(report.pk)
         row.prompts += missing_evidence_prompts(
             viewer, first, [s for s in person_signals if s.kind == SignalKind.MISSING_EVIDENCE], signals_url,
-            reverse("reviews:review", kwargs={"review_id": review.pk}) if review is not None else signals_url)
+            reverse("reviews:review", kwargs={"review_id": review.pk}) if review is not None else signals_url,
+            report_can_cite=review is None or review.cycle.phase in STEP_PHASES["annotate"])
         for signal in person_signals:
             if signal.kind != SignalKind.MISSING_EVIDENCE:
                 row.prompts.append(Prompt(f"{signal.get_kind_display()} you accepted: {signal.statement}",
@@ -447,9 +505,13 @@ def team_at_a_glance(viewer: Person, *, now: datetime | None = None) -> TeamGlan
             assessments=sum(1 for r in reviews if r.assessment_submitted_at),
             acknowledged=sum(1 for r in reviews if r.acknowledged_at),
             url=reverse("reviews:cycle", kwargs={"cycle_id": cycle.pk}) if access.can_run_cycles(viewer) else None))
+    shared = [link for link in rows[0].links if all(link in row.links for row in rows[1:])
+              and link[0].startswith("Team health of ")] if rows else []
+    for row in rows:
+        row.links = [link for link in row.links if link not in shared]
     return TeamGlance(rows=rows, cycles=cycles, start=start, end=end, teams=teams, team_prompts=team_prompts,
                       anomalies=team_anomalies(viewer, teams), reliability=teams_reliability(teams),
-                      set_aside=set_aside)
+                      set_aside=set_aside, shared_links=shared)
 
 
 def _set_aside_decided(viewer: Person, rows: list[ReportRow], team_prompts: list[tuple[Team, Prompt]]) -> int:

@@ -28,6 +28,7 @@ from brightline.dashboards.team import (
     PAGE_SHARE_STEPS,
     PAGES_OUTSIDE_STEPS,
     PromptGone,
+    assessment_due,
     decide_prompt,
     engineer_home,
     record_links,
@@ -118,7 +119,8 @@ def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
                               denied="You can see this person's record only if you are in their management chain.")
     context = {"subject": subject, "level": subject.level,
                "next_level": subject.level.next_level() if subject.level else None,
-               "is_self": viewer.pk == subject.pk, "record_links": record_links(viewer, subject)}
+               "is_self": viewer.pk == subject.pk, "record_links": record_links(viewer, subject),
+               "assessment_due": None if viewer.pk == subject.pk else assessment_due(viewer, subject)}
     if access.is_self(viewer, subject):
         # One's own time off, kind included, is shown to oneself only: not to managers or people partners.
         context["own_time_off"] = own_time_off(subject, since=timezone.localdate() - timedelta(days=OWN_TIME_OFF_DAYS))
@@ -185,7 +187,7 @@ def organisation(request: HttpRequest) -> HttpResponse:
         "teams": Paginator(sizes.value.headcounts, TEAMS_PER_PAGE).get_page(request.GET.get("teams")),
         "as_of": sizes.as_of, "stale": sizes.stale,
         "workload_classes": workload_class_headcounts(min_cohort=min_cohort),
-        "min_cohort": min_cohort,
+        "min_cohort": min_cohort, "can_view_leadership": access.can_view_leadership_view(viewer),
     })
 
 

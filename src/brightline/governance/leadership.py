@@ -205,7 +205,9 @@ def build_brief(view: LeadershipView) -> list[BriefSentence]:
         teams_text = "No team has members yet, so there is nothing to show by team."
     else:
         teams_text = (f"{'The only team' if shown == 1 else f'All {shown} teams'} with people "
-                      f"{'has' if shown == 1 else 'have'} at least {view.min_cohort} people, so every team is shown.")
+                      f"{'has' if shown == 1 else 'have'} at least {view.min_cohort} people, so every team is shown "
+                      "in the team tables. The review cycle's figures count only the people reviewed in it, and "
+                      f"withhold a team with fewer than {view.min_cohort} of them.")
     brief.append(BriefSentence(
         teams_text,
         (Evidence("teams shown", str(len(published)), sum(row.headcount or 0 for row in published)),
@@ -219,9 +221,10 @@ def build_brief(view: LeadershipView) -> list[BriefSentence]:
         text = f"In {view.cycle_name}, {_percent(ready / n)} of people in the levels shown were ready for promotion"
         evidence = [Evidence("ready for promotion", f"{ready} of {n}", n)]
         if lowest is not None and audit.reference_group and audit.reference_group != audit.lowest_group:
-            text += (f"; the lowest rate was at {lowest.group} ({_percent(lowest.rate)}), a possible bottleneck "
+            level = level_titles().get(lowest.group, lowest.group)
+            text += (f"; the lowest rate was at {level} ({_percent(lowest.rate)}), a possible bottleneck "
                      f"to look into")
-            evidence.append(Evidence(f"ready at {lowest.group}", f"{lowest.favourable} of {lowest.n}", lowest.n))
+            evidence.append(Evidence(f"ready at {level}", f"{lowest.favourable} of {lowest.n}", lowest.n))
         brief.append(BriefSentence(text + ".", tuple(evidence)))
     calibration = view.calibration
     if calibration is not None and calibration.n >= view.min_cohort and calibration.change_rate is not None:
@@ -382,12 +385,20 @@ def build_leadership_view(*, min_cohort: int, now: dt.datetime | None = None,
     return view
 
 
+def level_titles() -> dict[str, str]:
+    """Each level's title by its code (one query): the pages say "Engineer II", never the ladder's code "IC2"."""
+    from brightline.people.models import Level
+
+    return dict(Level.objects.values_list("code", "title"))
+
+
 def promotion_chart_spec(result: CutAudit | None) -> dict[str, Any] | None:
     """Vega-Lite: promotion-ready rate by level with its 95% interval (published levels only)."""
     if result is None or result.event is None or not result.event.groups:
         return None
-    values = [{"level": group.group, "rate": group.rate, "low": group.ci_low, "high": group.ci_high, "n": group.n}
-              for group in result.event.groups]
+    titles = level_titles()
+    values = [{"level": titles.get(group.group, group.group), "rate": group.rate, "low": group.ci_low,
+               "high": group.ci_high, "n": group.n} for group in result.event.groups]
     return {
         "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
         "title": {"text": "Ready for promotion, by level",
@@ -396,12 +407,14 @@ def promotion_chart_spec(result: CutAudit | None) -> dict[str, Any] | None:
         "width": "container", "height": 220, "data": {"values": values},
         "layer": [
             {"mark": {"type": "bar", "color": "#2f5d7c"},
-             "encoding": {"x": {"field": "level", "type": "nominal", "title": "Level"},
+             "encoding": {"x": {"field": "level", "type": "nominal", "title": "Level", "sort": None,
+                                "axis": {"labelAngle": 0, "labelExpr": "split(datum.label, ' ')"}},
                           "y": {"field": "rate", "type": "quantitative", "title": "Share ready",
                                 "axis": {"format": "%"}, "scale": {"domain": [0, 1]}},
                           "tooltip": [{"field": "level"}, {"field": "rate", "format": ".0%"}, {"field": "n"}]}},
             {"mark": {"type": "rule", "color": "#1d2731"},
-             "encoding": {"x": {"field": "level", "type": "nominal"}, "y": {"field": "low", "type": "quantitative"},
+             "encoding": {"x": {"field": "level", "type": "nominal", "sort": None},
+                          "y": {"field": "low", "type": "quantitative"},
                           "y2": {"field": "high"}}},
         ],
     }

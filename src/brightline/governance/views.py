@@ -154,12 +154,15 @@ def leadership_view(request: HttpRequest) -> HttpResponse:
     theme_teams = Paginator(access.teams_with_theme_aggregates_visible_to(viewer).order_by("name"),
                             TEAMS_PER_PAGE).get_page(request.GET.get("themes"))
     can_drill_down = access.can_drill_down(viewer)
+    themes = leadership.feedback_themes_of(list(theme_teams.object_list))
     return render(request, "governance/leadership.html", {"recommendation_error": recommendation_error,
         "view": view, "chart": leadership.promotion_chart_spec(view.promotion_by_level),
         "can_drill_down": can_drill_down, "teams": Team.objects.order_by("name") if can_drill_down else [],
         "team_rows": team_rows, "theme_teams": theme_teams, "audit_tables": _audit_tables(view),
-        "delivery_weeks": leadership.DELIVERY_WINDOW_DAYS // 7,
-        "feedback_themes": leadership.feedback_themes_of(list(theme_teams.object_list))},
+        "delivery_weeks": leadership.DELIVERY_WINDOW_DAYS // 7, "level_titles": leadership.level_titles(),
+        # Teams with a summary get a row each; the ones still waiting for one are named together in a sentence.
+        "feedback_themes": [row for row in themes if row.themes is not None],
+        "themes_pending": [row for row in themes if row.themes is None]},
         status=400 if recommendation_error else 200)
 
 
@@ -168,9 +171,10 @@ def _audit_tables(view: leadership.LeadershipView) -> dict[str, str]:
     thousand rows in a large organisation, most of the page's rendering), so the HTML is kept per process for
     each version of the rollups it comes from; it depends on nothing about the viewer."""
     def render_tables() -> dict[str, str]:
+        labels = {"promotion": leadership.level_titles(), "calibration": view.team_labels}
         return {name: render_to_string("fairness/_audit.html", {
                     "audit": cut.event, "measure": cut.measure, "source": view.cycle_name,
-                    "group_labels": view.team_labels}) if cut is not None and cut.event is not None else ""
+                    "group_labels": labels[name]}) if cut is not None and cut.event is not None else ""
                 for name, cut in (("promotion", view.promotion_by_level), ("calibration", view.calibration_by_team))}
 
     if view.sources is None:

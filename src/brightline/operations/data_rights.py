@@ -6,7 +6,8 @@ asked for or that was asked about them (anonymous answers only in released group
 writer), feedback they gave under their name, checkpoints, 1:1 notes, accomplishments, drafts,
 reviews (outcomes, memo and appeals only once released to them), goals, support plans, promotion cases (the
 decision and memo once decided), AI signals about
-them, and the log of who read their record. It downloads as JSON or as a printable PDF
+them, their manager's decisions on coaching prompts about them (done or not now) and, for a manager, the ones
+they made, and the log of who read their record. It downloads as JSON or as a printable PDF
 (:func:`render_export_pdf`, the same content); every download is written to the audit trail.
 
 Not in the export, because the person may not see it: anonymous answers they gave (by design
@@ -196,6 +197,14 @@ def _notification_choices(person: Person) -> dict[str, Any]:
     return described
 
 
+def _coaching_prompt_decisions(person: Person, relation: str) -> list[dict[str, Any]]:
+    """What a manager decided about a coaching prompt (done or not now), in words: those about ``person`` (marked by
+    their manager) or those ``person`` marked as a manager. Read through the relation and the row's own method: the
+    dashboards app, which keeps them, sits above this one."""
+    rows = getattr(person, relation).select_related("manager", "person", "team").order_by("decided_at", "pk")
+    return [row.described() for row in rows]
+
+
 def export_personal_data(person: Person) -> dict[str, Any]:
     """Everything Brightline holds about ``person`` that ``person`` may see, as JSON-ready data."""
     evidence = [item for item in EvidenceItem.objects.filter(person=person).order_by("occurred_at", "pk")
@@ -231,6 +240,8 @@ def export_personal_data(person: Person) -> dict[str, Any]:
         "signals": [_row(signal, ("kind", "window_start", "window_end", "statement", "rule", "cannot_infer",
                                   "confidence_label", "status", "review_reason", "model_name", "model_version"))
                     for signal in signals_for_person(person) if access.can_view_signal(person, signal)],
+        "coaching_prompts_about_you": _coaching_prompt_decisions(person, "coaching_prompts_about"),
+        "coaching_prompts_you_marked": _coaching_prompt_decisions(person, "coaching_prompts_marked"),
         "notification_choices": _notification_choices(person),
         "access_log": [_row(entry, ("at", "viewer_label", "record", "via", "reason"))
                        for entry in AccessLog.objects.filter(subject=person).order_by("at", "pk")],
