@@ -370,7 +370,7 @@ def test_closing_the_self_review_step_stops_asking_erin_about_her_packet(persona
 
     review = self_review["review"]
     submit_self_review(client_for(personas.erin), review, self_review["chosen"], SELF_REVIEW)
-    assert erins_signal_items(personas.erin) == ["2 AI signals about you wait for your review"]
+    assert erins_signal_items(personas.erin) == ["2 AI signals about you wait for you to accept or dismiss"]
     assert review_counts()["missing_evidence"]["pending"] == 2
     assert "Check the packet now" in text_of(client_for(personas.erin).get(f"/reviews/r/{review.pk}/"))
     advance_to(review.cycle, Phase.MANAGER_ASSESSMENT, personas.pia)
@@ -388,7 +388,7 @@ def test_closing_the_self_review_step_stops_asking_erin_about_her_packet(persona
     assert asked_packet_checks(personas.erin) == 0
     others = Signal.objects.filter(owner=personas.erin, status="pending", is_current=True, is_finding=True).count()
     assert erins_signal_items(personas.erin) == ([f"{others} AI signal{'s' if others != 1 else ''} about you "
-                                                  f"{'wait' if others != 1 else 'waits'} for your review"]
+                                                  f"{'wait' if others != 1 else 'waits'} for you to accept or dismiss"]
                                                  if others else [])
     assert {s.pk for s in packet_signals(review).values()} == {s.pk for s in checks.values()}
     # Shown as information on her page and the manager's, with no accept or dismiss.
@@ -426,7 +426,7 @@ def test_the_managers_own_assessment_check_asks_the_manager_while_the_step_is_op
     from brightline.dashboards.inbox import inbox_for
 
     asked = [item.title for item in inbox_for(personas.mo) if item.kind == "signals"]
-    assert "3 AI signals about Erin Employee wait for your review" in asked
+    assert "3 AI signals about Erin Employee wait for you to accept or dismiss" in asked
     # Once calibration starts the manager's step has closed too: the check is information at once.
     cycle = ready_for_calibration(personas, packet["review"].cycle)
     asked = list(Signal.objects.filter(owner=personas.mo, status="pending", is_current=True, is_finding=True,

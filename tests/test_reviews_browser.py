@@ -132,7 +132,7 @@ def test_one_person_goes_through_a_whole_review_cycle_in_the_browser(browser, li
     for name in ("Oscar Outsider", "Olga Othermanager"):
         panelists.fill(name)
         pia.get_by_role("checkbox", name=re.compile(f"^{name}")).check()
-    go(pia.get_by_role("button", name="Seat panel"))
+    go(pia.get_by_role("button", name="Choose these people as the panel"))
     expect(flash(pia)).to_contain_text("Panel seated.")
     panel = pia.get_by_role("region", name="Calibration panel")
     expect(panel.get_by_role("listitem")).to_have_text(["Olga Othermanager", "Oscar Outsider"])
