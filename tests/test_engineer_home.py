@@ -33,7 +33,7 @@ def test_home_shows_recent_outcomes_and_the_team_delivery(personas, client_for):
     assert "Your recent work on record" in html and "Outcome 0" in html and "Outcome 4" in html
     assert "Outcome 5" not in html and "Pat's outcome" not in html  # the five newest, and only one's own
     newest = EvidenceItem.objects.get(title="Outcome 0")
-    assert f'Outcome 0\n        <span class="muted">· Design review notes · ' in html
+    assert 'Outcome 0\n        <span class="muted">· Design review notes · ' in html
     assert f'cite as <span class="tag">[E:{newest.pk}]</span>' in html  # the code to cite it by
     assert 'href="/evidence/teams/payments/"' in html
 

@@ -217,7 +217,8 @@ def inbox_for(person: Person, *, today: date | None = None, reviews: list[Review
             title, url = (f"{noun} about {group['team__name']} {verb} for you to accept or dismiss",
                           reverse("insights:team", args=[group["team__slug"]]))
         else:
-            title, url = f"{noun} about the organisation {verb} for you to accept or dismiss", reverse("insights:organisation")
+            title, url = (f"{noun} about the organisation {verb} for you to accept or dismiss",
+                          reverse("insights:organisation"))
         add("signals", title, url, group["oldest"], count=count)
 
     for escalation in open_escalations_for(person) if holding["escalations"] else []:

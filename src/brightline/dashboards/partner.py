@@ -38,7 +38,7 @@ VERIFICATION_ROLLUP = "audit-verification"
 IMPORT_JOB_PREFIXES = ("evidence.",)
 # Teams in a cycle's progress table on the home page, furthest behind first; the cycle's page lists them all.
 HOME_TEAMS = 12
-IMPORT_JOB_LABELS = {"evidence.ingest_git": "Git repository ingest", "evidence.sync_sources": "Evidence source sync"}
+IMPORT_JOB_LABELS = {"evidence.ingest_git": "Reading a git repository", "evidence.sync_sources": "Evidence source sync"}
 
 
 @dataclass(frozen=True)

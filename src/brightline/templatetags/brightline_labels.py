@@ -143,7 +143,7 @@ def time_zone_in_words(value: object, at: dt.datetime | None = None) -> str:
 def title_without_kind(item: object) -> str:
     """An evidence item's title without the kind's words it starts with ("Review notes: payments ledger v2" of
     design review notes is "payments ledger v2"), for a page that shows the kind beside it."""
-    kind = str(getattr(item, "get_kind_display")())
+    kind = str(item.get_kind_display())
     title = str(getattr(item, "title", ""))
     prefix, colon, rest = title.partition(": ")
     return rest if colon and rest and prefix.strip().lower() in kind.lower() else title
@@ -152,4 +152,4 @@ def title_without_kind(item: object) -> str:
 @register.filter
 def kind_and_title(item: object) -> str:
     """An evidence item as "Design review notes: payout batching", so a label never reads twice."""
-    return f"{getattr(item, 'get_kind_display')()}: {title_without_kind(item)}"
+    return f"{item.get_kind_display()}: {title_without_kind(item)}"

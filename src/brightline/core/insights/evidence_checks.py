@@ -337,7 +337,8 @@ def packet_missing_evidence_signals(subject: Subject, claims: Sequence[PacketCla
         if claim.closed:
             # Said once, as a fact: advice to cite would ask for what can no longer be done.
             found = "names evidence Brightline could not find" if claim.unfound else what
-            statement = f"In the {claim.packet_name} packet, {claim.label} {found}. {PACKET_STEP_CLOSED[claim.written_by]}"
+            statement = (f"In the {claim.packet_name} packet, {claim.label} {found}. "
+                         f"{PACKET_STEP_CLOSED[claim.written_by]}")
         elif claim.unfound:
             statement = f"In the {claim.packet_name} packet, {claim.label} {unfound_evidence_sentence(claim.unfound)}"
         else:
