@@ -311,7 +311,7 @@ def test_one_person_goes_through_a_whole_review_cycle_in_the_browser(browser, li
     pia.reload()
     # Person, manager, self review, assessment, memo, acknowledged.
     expect(pia.get_by_role("region", name="People").get_by_role("row", name="Erin Employee").get_by_role(
-        "cell")).to_have_text(["Erin Employee", "Mo Manager", "yes", "submitted", "yes", "yes"])
+        "cell")).to_have_text(["Erin Employee", "Mo Manager", "submitted", "submitted", "written", "yes"])
 
     # --- The audit trail holds every step, in order, and the chain verifies.
     review.refresh_from_db()
