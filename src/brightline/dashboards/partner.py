@@ -312,7 +312,7 @@ def _failed_imports() -> list[FailedImport]:
 
 
 #: The summary's overdue line when a closed step missed submissions: what missed is not overdue, and says so.
-NOTHING_OPEN_OVERDUE = "No open step is overdue; what a closed step missed is listed under Review cycles, with who."
+NOTHING_OPEN_OVERDUE = "No open step is overdue; what a closed step missed is listed under Review cycles below."
 
 
 def _summary(cycles: list[CycleOverview], overdue: list[Action], flags: list[Flag],
