@@ -30,10 +30,11 @@ def test_home_shows_recent_outcomes_and_the_team_delivery(personas, client_for):
     EvidenceItem.objects.create(kind=EvidenceItem.Kind.DESIGN_REVIEW, title="Pat's outcome", person=personas.pat,
                                 occurred_at=timezone.now(), source="manual", source_ref="p")
     html = client_for(personas.erin).get("/").content.decode()
-    assert "Your recent outcomes" in html and "Outcome 0" in html and "Outcome 4" in html
+    assert "Your recent work on record" in html and "Outcome 0" in html and "Outcome 4" in html
     assert "Outcome 5" not in html and "Pat's outcome" not in html  # the five newest, and only one's own
     newest = EvidenceItem.objects.get(title="Outcome 0")
-    assert f'<span class="tag">[E:{newest.pk}]</span> Outcome 0' in html  # the number to cite it by
+    assert 'Outcome 0\n        <span class="muted">· Design review notes · ' in html
+    assert f'cite as <span class="tag">[E:{newest.pk}]</span>' in html  # the code to cite it by
     assert 'href="/evidence/teams/payments/"' in html
 
 
@@ -58,7 +59,7 @@ def test_signals_wait_on_the_home_page_and_are_decided_in_place(personas, client
 
 def test_a_person_without_outcomes_is_told_how_to_add_one(personas, client_for):
     html = client_for(personas.erin).get("/").content.decode()
-    assert "No outcomes recorded yet" in html and "AI signals about you" not in html
+    assert "No work on record yet" in html and "AI signals about you" not in html
 
 
 def test_the_team_delivery_card_gives_the_teams_figures_and_never_its_load(personas, client_for):

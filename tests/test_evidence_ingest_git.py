@@ -409,5 +409,5 @@ def test_a_co_author_named_in_a_commit_is_credited_with_pairing_never_counted(pe
     assert "Paired on: Retry budget for the capture client <span class=\"muted\">(paired on a change," in section
     assert "1 pairing" not in section and "pairings" not in section
     home = client_for(personas.pat).get("/").content.decode()  # Pat's own recent outcomes, to cite
-    assert ("Paired on: Retry budget for the capture client\n        <span class=\"muted\">· Paired on a change ·"
+    assert ("Retry budget for the capture client\n        <span class=\"muted\">· Paired on a change ·"
             in home)

@@ -86,11 +86,11 @@ def test_the_browser_refuses_a_sixth_and_says_why(personas, client_for):
 def test_the_growth_page_warns_below_three_per_period(personas, client_for):
     services.create_accomplishment(actor=personas.erin, person=personas.erin, data=strong())
     page = client_for(personas.erin).get("/growth/").content.decode()
-    assert "Below 3: a review packet asks for 3 to 5." in page
+    assert "Fewer than 3</span>" in page
     for number in range(2):
         services.create_accomplishment(actor=personas.erin, person=personas.erin,
                                        data=strong(title=f"More {number}"))
-    assert "Below 3" not in client_for(personas.erin).get("/growth/").content.decode()
+    assert "Fewer than 3" not in client_for(personas.erin).get("/growth/").content.decode()
 
 
 @pytest.mark.parametrize("writer", ["mo", "pat", "pia"])
@@ -189,5 +189,5 @@ def test_saving_says_the_period_as_people_read_it(personas, client_for):
         "period": "2026-H2", "title": "Cut refund time", "situation": "Refunds took a week.",
         "action": "I automated the approval.", "result": "Refunds take a day.", "impact": "Fewer tickets.",
         "impact_level": "execution"}, follow=True).content.decode()
-    assert "Saved. 2026 H2 has 1 accomplishment; a review packet asks for 3 to 5." in page
+    assert "Saved. 2026 H2 has 1 accomplishment; a self review chooses 3 to 5." in page
     assert "2026-H2" not in page

@@ -181,10 +181,10 @@ def test_the_growth_page_opens_with_what_it_holds_and_what_to_do_next_and_keeps_
     page = erin.get("/growth/").content.decode()
     summary = page[page.index('aria-label="In short"'):page.index('aria-label="On this page"')]
     # The latest period first ("2026 H2"-style, never the stored "2026-Q4"); Q4 holds numbers 3 and 7.
-    assert '2 accomplishments</a> for 2026 Q4 (a review packet asks for 3 to 5)' in summary
+    assert '2 accomplishments</a> for 2026 Q4 (a self review chooses 3 to 5)' in summary
     assert "2026-Q4" not in page
     assert "the last on 30 Sep 2026" in summary and "7 still collecting answers" not in summary
-    assert "<strong>Next:</strong> add an accomplishment: 2026 Q4 has 2" in summary
+    assert "<strong>Next:</strong> add an accomplishment (2026 Q4 has 2)" in summary
     folded = re.findall(r'<details class="item" id="accomplishment-\d+">', page)
     assert len(folded) == 7  # every accomplishment, each closed until opened
     assert page.count('<details class="show-all"><summary>Show all 7 accomplishments</summary>') == 1

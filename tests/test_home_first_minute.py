@@ -65,7 +65,7 @@ def test_the_manager_reads_the_deadline_first_and_one_line_for_all_assessments_o
         assert f'<a href="/reviews/r/{review.pk}/">{person.name}</a>' in page
     card = page[page.index('id="inbox"'):]
     assert card.index("With a deadline") < card.index("Assess 2 people") < card.index("When you have time") \
-        < card.index("1 AI signal about you waits for your review") < card.index("no deadline")
+        < card.index("1 AI signal about you waits for you to accept or dismiss") < card.index("no deadline")
 
 
 def test_a_single_assessment_keeps_its_own_title(personas, client_for):

@@ -113,10 +113,10 @@ def test_pending_signals_wait_for_their_owner_grouped_by_subject(personas, clien
         Signal.objects.filter(pk=make_signal(personas.erin, key=key).pk).update(owner=personas.mo)
     Signal.objects.filter(pk=make_signal(personas.pat, key="theme:c").pk).update(owner=personas.pat)
     [item] = inbox_for(personas.mo)
-    assert item.title == "2 AI signals about Erin Employee wait for your review"
+    assert item.title == "2 AI signals about Erin Employee wait for you to accept or dismiss"
     assert item.url == f"/insights/person/{personas.erin.pk}/"
     assert client_for(personas.mo).get(item.url).status_code == 200
-    assert titles(personas.pat) == ["1 AI signal about you waits for your review"]
+    assert titles(personas.pat) == ["1 AI signal about you waits for you to accept or dismiss"]
     assert titles(personas.erin) == []  # about her, but not hers to follow up
 
 

@@ -11,6 +11,7 @@ import pytest
 from django.utils import timezone
 
 from brightline.audit.models import AuditEntry
+from brightline.core.insights.evidence_checks import PACKET_STEP_CLOSED
 from brightline.insights.models import Signal
 from brightline.insights.services import ALGORITHM_VERSION
 from brightline.reviews import services as review_services
@@ -138,7 +139,7 @@ def test_the_manager_sees_every_check_where_the_packet_is_edited(personas, packe
     assert "the self review cites no evidence" in section and "“Onboarding guide”" in section
     # Erin's two claims can no longer be changed (the self-review step has closed): shown, not asked.
     assert section.count('name="decision" value="accept"') == 3
-    assert section.count("The self-review step has closed; this can no longer be changed.") == 2
+    assert section.count(PACKET_STEP_CLOSED["person"]) == 2
     assert f'name="next" value="/reviews/r/{packet["review"].pk}/#packet-evidence"' in section
 
 
@@ -370,14 +371,14 @@ def test_closing_the_self_review_step_stops_asking_erin_about_her_packet(persona
 
     review = self_review["review"]
     submit_self_review(client_for(personas.erin), review, self_review["chosen"], SELF_REVIEW)
-    assert erins_signal_items(personas.erin) == ["2 AI signals about you wait for your review"]
+    assert erins_signal_items(personas.erin) == ["2 AI signals about you wait for you to accept or dismiss"]
     assert review_counts()["missing_evidence"]["pending"] == 2
-    assert "Check the packet now" in text_of(client_for(personas.erin).get(f"/reviews/r/{review.pk}/"))
+    assert "Check the review now" in text_of(client_for(personas.erin).get(f"/reviews/r/{review.pk}/"))
     advance_to(review.cycle, Phase.MANAGER_ASSESSMENT, personas.pia)
     # Her step has closed: nothing she could change would follow from a check, so it is not offered; the manager,
     # whose step is open, still has it.
-    assert "Check the packet now" not in text_of(client_for(personas.erin).get(f"/reviews/r/{review.pk}/"))
-    assert "Check the packet now" in text_of(client_for(personas.mo).get(f"/reviews/r/{review.pk}/"))
+    assert "Check the review now" not in text_of(client_for(personas.erin).get(f"/reviews/r/{review.pk}/"))
+    assert "Check the review now" in text_of(client_for(personas.mo).get(f"/reviews/r/{review.pk}/"))
     # At the phase change, not only at the next run.
     assert erins_signal_items(personas.erin) == []
     assert review_counts().get("missing_evidence", {}).get("pending", 0) == 0
@@ -388,7 +389,7 @@ def test_closing_the_self_review_step_stops_asking_erin_about_her_packet(persona
     assert asked_packet_checks(personas.erin) == 0
     others = Signal.objects.filter(owner=personas.erin, status="pending", is_current=True, is_finding=True).count()
     assert erins_signal_items(personas.erin) == ([f"{others} AI signal{'s' if others != 1 else ''} about you "
-                                                  f"{'wait' if others != 1 else 'waits'} for your review"]
+                                                  f"{'wait' if others != 1 else 'waits'} for you to accept or dismiss"]
                                                  if others else [])
     assert {s.pk for s in packet_signals(review).values()} == {s.pk for s in checks.values()}
     # Shown as information on her page and the manager's, with no accept or dismiss.
@@ -396,7 +397,7 @@ def test_closing_the_self_review_step_stops_asking_erin_about_her_packet(persona
         page = text_of(client_for(who).get(f"/reviews/r/{review.pk}/"))
         section = page.split('id="packet-evidence"')[1].split("</section>")[0]
         assert "the self review cites no evidence" in section and "“Onboarding guide”" in section
-        assert section.count("The self-review step has closed; this can no longer be changed.") == 2
+        assert section.count(PACKET_STEP_CLOSED["person"]) == 2
         assert 'name="decision"' not in section
     refused = client_for(personas.erin).post(f"/insights/signals/{checks['self_review:context'].pk}/review/",
                                              {"decision": "dismiss", "reason": "Too late."})
@@ -426,7 +427,7 @@ def test_the_managers_own_assessment_check_asks_the_manager_while_the_step_is_op
     from brightline.dashboards.inbox import inbox_for
 
     asked = [item.title for item in inbox_for(personas.mo) if item.kind == "signals"]
-    assert "3 AI signals about Erin Employee wait for your review" in asked
+    assert "3 AI signals about Erin Employee wait for you to accept or dismiss" in asked
     # Once calibration starts the manager's step has closed too: the check is information at once.
     cycle = ready_for_calibration(personas, packet["review"].cycle)
     asked = list(Signal.objects.filter(owner=personas.mo, status="pending", is_current=True, is_finding=True,
@@ -437,4 +438,4 @@ def test_the_managers_own_assessment_check_asks_the_manager_while_the_step_is_op
     for check in asked:
         check.refresh_from_db()
         assert check.step_closed and check.is_current and check.status == "pending"
-        assert check.statement.endswith("The manager-assessment step has closed; this can no longer be changed.")
+        assert check.statement.endswith(PACKET_STEP_CLOSED["manager"])

@@ -288,12 +288,12 @@ def test_a_theme_summary_naming_recurring_themes_is_an_overview_with_nothing_to_
                                     is_finding=True).count()
     asked = [item.title for item in inbox_for(personas.erin) if item.kind == "signals"]
     assert asked == [f"{waiting} AI signal{'s' if waiting != 1 else ''} about you "
-                     f"{'waits' if waiting == 1 else 'wait'} for your review"]
+                     f"{'waits' if waiting == 1 else 'wait'} for you to accept or dismiss"]
     page = client_for(personas.erin).get("/insights/me/").content.decode()
     card = page[page.index(f'id="signal-{summary.pk}"'):]
     card = card[:card.index("</article>")]
     assert "for information: an overview" in card and "each recurring theme has a card of its own" in card
-    assert "<form" not in card and "Waiting for review" not in card and "nothing found" not in card
+    assert "<form" not in card and "Not decided yet" not in card and "nothing found" not in card
     # The migration: a pending summary stored as a finding becomes an overview; an accepted one keeps its review.
     accepted = Signal.objects.create(
         kind="theme_summary", key="theme_summary:old", person=personas.erin, statement=summary.statement,

@@ -144,7 +144,7 @@ def test_a_drift_without_enough_feedback_is_a_note_with_nothing_to_accept_or_dis
         card = page[page.index(f'id="signal-{drift.pk}"'):]
         card = card[:card.index("</article>")]
         assert "note: not enough data yet" in card and "Nothing to accept or dismiss" in card
-        assert "<form" not in card and "Waiting for review" not in card
+        assert "<form" not in card and "Not decided yet" not in card
         assert "Why am I seeing this?" in card  # its provenance is still there
     # Nobody is asked to review it, and a review is refused.
     for owner in (personas.erin, personas.mo):
@@ -179,14 +179,14 @@ def test_a_drift_that_finds_no_change_is_shown_as_information_with_nothing_to_re
     card = page[page.index(f'id="signal-{flat.pk}"'):]
     card = card[:card.index("</article>")]
     assert "for information: nothing found" in card and "Nothing to accept or dismiss" in card
-    assert "<form" not in card and "Waiting for review" not in card and "Why am I seeing this?" in card
+    assert "<form" not in card and "Not decided yet" not in card and "Why am I seeing this?" in card
     assert "it found nothing to follow up" in card
     findings = Signal.objects.filter(owner=personas.pat, status=Signal.Status.PENDING, is_current=True,
                                      is_finding=True).count()
     asked = [item.title for item in inbox_for(personas.pat) if item.kind == "signals"]
     assert flat.owner_id == personas.pat.pk
     assert asked == ([f"{findings} AI signal{'s' if findings != 1 else ''} about you "
-                      f"{'waits' if findings == 1 else 'wait'} for your review"] if findings else [])
+                      f"{'waits' if findings == 1 else 'wait'} for you to accept or dismiss"] if findings else [])
     waiting = review_counts()["sentiment_drift"]["pending"]
     assert waiting == 1, "only Erin's drift waits for a review"
     with pytest.raises(InsightsError, match="nothing to accept or dismiss"):

@@ -369,7 +369,7 @@ def test_a_check_in_coming_due_and_ai_signals_waiting_reach_the_manager_without_
     text = body(message)
     assert "Hold the support-plan check-in with Erin Employee (due 16 Nov 2026)" in text
     assert f"{BASE}/support/{plan.pk}/" in text
-    assert "1 AI signal about Erin Employee waits for your review" in text
+    assert "1 AI signal about Erin Employee waits for you to accept or dismiss" in text
     assert f"{BASE}/insights/person/{personas.erin.pk}/" in text
     assert "Code quality" not in text and plan.diagnosis_notes not in text
 

@@ -57,7 +57,7 @@ def test_the_audit_flags_show_the_hourly_walk_of_both_chains_not_one_per_page_lo
         cursor.execute("UPDATE audit_auditentry SET actor_label = %s WHERE seq = %s",
                        ["someone else", AuditEntry.objects.order_by("seq").values_list("seq", flat=True).first()])
     assert "The audit trail verifies" in pia.get("/").content.decode()  # the page does not walk the chain
-    assert "The hash chain is broken at entry" in pia.get("/audit/").content.decode()  # the trail's own page walks it
+    assert "The audit trail is broken at entry" in pia.get("/audit/").content.decode()  # the trail's own page walks it
     enqueue("rollups.refresh", everything=True, kinds=["audit-verification"])  # what the hourly schedule runs
     assert "The audit trail does not verify: an entry was changed or removed." in pia.get("/").content.decode()
 

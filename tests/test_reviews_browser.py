@@ -94,6 +94,8 @@ def open_reviews(page, link: str | None = None):
 
 
 def advance(page, to_phase: str):
+    # The cycle page offers the button only once nothing blocks the step: read it as it is now.
+    page.reload()
     go(page.get_by_role("button", name=f"Advance to {PHASE_LABELS[to_phase]}"))
     # Before the running phase's scheduled end, a confirmation page asks first (the walk tests it in full).
     confirm = page.get_by_role("button", name=f"Advance to {PHASE_LABELS[to_phase]} now")
@@ -132,7 +134,7 @@ def test_one_person_goes_through_a_whole_review_cycle_in_the_browser(browser, li
     for name in ("Oscar Outsider", "Olga Othermanager"):
         panelists.fill(name)
         pia.get_by_role("checkbox", name=re.compile(f"^{name}")).check()
-    go(pia.get_by_role("button", name="Seat panel"))
+    go(pia.get_by_role("button", name="Choose these people as the panel"))
     expect(flash(pia)).to_contain_text("Panel seated.")
     panel = pia.get_by_role("region", name="Calibration panel")
     expect(panel.get_by_role("listitem")).to_have_text(["Olga Othermanager", "Oscar Outsider"])
@@ -268,7 +270,7 @@ def test_one_person_goes_through_a_whole_review_cycle_in_the_browser(browser, li
         "Outcome: Exceeds (manager proposed Meets)")
 
     erin.reload()  # before release the employee sees her review, but no outcome yet
-    expect(erin.get_by_text("Phase: Calibration")).to_be_visible()
+    expect(erin.get_by_text("Step: Calibration")).to_be_visible()
     expect(erin.get_by_text("Outcome:")).to_have_count(0)
     expect(erin.get_by_role("link", name="Calibration packet")).to_have_count(0)
 
@@ -280,7 +282,7 @@ def test_one_person_goes_through_a_whole_review_cycle_in_the_browser(browser, li
 
     # --- Employee: outcome, expectations, memo; acknowledges.
     erin.reload()
-    expect(erin.get_by_text("Phase: Release")).to_be_visible()
+    expect(erin.get_by_text("Step: Release")).to_be_visible()
     delivery = erin.get_by_role("article", name="Delivery results")
     expect(delivery).to_contain_text("Outcome: Exceeds (manager proposed Meets)")
     expect(delivery).to_contain_text("Engineer II expects:")
@@ -309,7 +311,7 @@ def test_one_person_goes_through_a_whole_review_cycle_in_the_browser(browser, li
     pia.reload()
     # Person, manager, self review, assessment, memo, acknowledged.
     expect(pia.get_by_role("region", name="People").get_by_role("row", name="Erin Employee").get_by_role(
-        "cell")).to_have_text(["Erin Employee", "Mo Manager", "yes", "submitted", "yes", "yes"])
+        "cell")).to_have_text(["Erin Employee", "Mo Manager", "submitted", "submitted", "written", "yes"])
 
     # --- The audit trail holds every step, in order, and the chain verifies.
     review.refresh_from_db()

@@ -257,7 +257,8 @@ def test_the_assessing_manager_sees_the_evidence_to_cite_beside_the_form(persona
                                        source="manual", source_ref="502s")
     html = client_for(personas.mo).get(f"/reviews/r/{review.pk}/").content.decode()
     evidence = html[html.index('id="dims-h"'):html.index('id="form-dim-')]
-    assert "Erin Employee's evidence you can cite" in evidence
-    assert f"[E:{item.pk}]</span> Incident handled: Led the response to the 502s" in evidence
-    assert "cite items by their [E:…] number from the list above" in html
+    assert "Evidence about Erin Employee's work, with the number to cite it by" in evidence
+    assert "Incident handled: Led the response to the 502s" in evidence
+    assert f'cite as <span class="tag">[E:{item.pk}]</span>' in evidence
+    assert "cite items by the number beside them in the list above" in html
     assert AccessLog.objects.filter(viewer=personas.mo, subject=personas.erin, record="evidence.items").exists()

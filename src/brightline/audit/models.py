@@ -110,6 +110,20 @@ def action_label(action: str) -> str:
     return f"{ACTION_AREAS.get(area, area.replace('_', ' ').capitalize())}: {words or 'changed'}"
 
 
+def subject_words(subject_type: str, person_name: str | None) -> str:
+    """What an audit entry is about, as a first-time reader reads it: "An assessment of one dimension of Erin
+    Okafor", never a model's id (the trail's page keeps the id one click away for whoever needs it)."""
+    if not subject_type:
+        return person_name or ""
+    if subject_type in ONE_OF_A_KIND:
+        return ONE_OF_A_KIND[subject_type]
+    if subject_type == "people.person":
+        return person_name or "A person no longer in Brightline"
+    noun = _model_name(subject_type) or "record"
+    article = "An" if noun[:1].lower() in "aeiou" else "A"
+    return f"{article} {noun} of {person_name}" if person_name else f"{article} {noun}"
+
+
 # Records there is only one of: their id says nothing.
 ONE_OF_A_KIND = {"policy.policy": "The policy", "people.organisation": "The organisation"}
 

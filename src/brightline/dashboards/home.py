@@ -175,7 +175,8 @@ def own_review(person: Person, *, today: date | None = None, reviews: list[Revie
                              f"{_day(timezone.localdate(review.self_review_submitted_at))}.")
         else:
             sentences.append(f"No self review was submitted before the self-review step closed"
-                             f"{_when(ends.get(Phase.SELF_REVIEW), 'on')}.")
+                             f"{_when(ends.get(Phase.SELF_REVIEW), 'on')}. You are assessed from the evidence on "
+                             f"record, like everyone; your review page says how you can still add your context.")
         if cycle.phase == Phase.MANAGER_ASSESSMENT:
             sentences.append(f"Now {manager} assesses you{_when(ends.get(Phase.MANAGER_ASSESSMENT))}; nothing "
                              f"is needed from you until your outcome is released{released}.")

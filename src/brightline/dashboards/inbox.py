@@ -203,15 +203,16 @@ def inbox_for(person: Person, *, today: date | None = None, reviews: list[Review
         verb = "waits" if count == 1 else "wait"
         noun = f"{count} AI signal{'s' if count != 1 else ''}"
         if group["person_id"] == person.pk:
-            title, url = f"{noun} about you {verb} for your review", reverse("insights:me")
+            title, url = f"{noun} about you {verb} for you to accept or dismiss", reverse("insights:me")
         elif group["person_id"]:
-            title, url = (f"{noun} about {group['person__name']} {verb} for your review",
+            title, url = (f"{noun} about {group['person__name']} {verb} for you to accept or dismiss",
                           reverse("insights:person", args=[group["person_id"]]))
         elif group["team__slug"]:
-            title, url = (f"{noun} about {group['team__name']} {verb} for your review",
+            title, url = (f"{noun} about {group['team__name']} {verb} for you to accept or dismiss",
                           reverse("insights:team", args=[group["team__slug"]]))
         else:
-            title, url = f"{noun} about the organisation {verb} for your review", reverse("insights:organisation")
+            title, url = (f"{noun} about the organisation {verb} for you to accept or dismiss",
+                          reverse("insights:organisation"))
         add("signals", title, url, group["oldest"], count=count)
 
     for escalation in open_escalations_for(person) if holding["escalations"] else []:

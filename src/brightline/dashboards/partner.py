@@ -22,6 +22,7 @@ from brightline.audit.services import REFUSED_READ, verify_access_log, verify_ch
 from brightline.jobs.models import JobRun
 from brightline.people.models import LoginThrottle, Person
 from brightline.reviews.models import Appeal, Phase, Review, ReviewCycle, phase_index
+from brightline.reviews.services.preview import packet_notes_open
 from brightline.rollups.services import read_one
 from brightline.support.models import Cadence, SupportPlan
 
@@ -37,7 +38,7 @@ VERIFICATION_ROLLUP = "audit-verification"
 IMPORT_JOB_PREFIXES = ("evidence.",)
 # Teams in a cycle's progress table on the home page, furthest behind first; the cycle's page lists them all.
 HOME_TEAMS = 12
-IMPORT_JOB_LABELS = {"evidence.ingest_git": "Git repository ingest", "evidence.sync_sources": "Evidence source sync"}
+IMPORT_JOB_LABELS = {"evidence.ingest_git": "Reading a git repository", "evidence.sync_sources": "Evidence source sync"}
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,12 @@ class CycleOverview:
         done, people = self.submitted(self.cycle.phase)
         what = "self reviews" if self.cycle.phase == Phase.SELF_REVIEW else "assessments"
         return f"{done} of {people} {what} in"
+
+    @property
+    def notes_open(self) -> bool:
+        """Whether the people reviewed can still add notes to their review, so a missed self review still has a
+        way to add context."""
+        return packet_notes_open(self.cycle)
 
     def missed(self) -> list[str]:
         """Steps that closed with something not submitted: no longer overdue (the step cannot be done any more),
@@ -323,20 +330,28 @@ def _failed_imports() -> list[FailedImport]:
                          else reverse("evidence:ingest")) for run in runs]
 
 
+#: The summary's overdue line when a closed step missed submissions: what missed is not overdue, and says so.
+NOTHING_OPEN_OVERDUE = "No open step is overdue; what a closed step missed is listed under Review cycles below."
+
+
 def _summary(cycles: list[CycleOverview], overdue: list[Action], flags: list[Flag],
              imports: list[FailedImport]) -> list[str]:
     """The people partner's first sentences: where each open cycle stands, then what is overdue or flagged."""
     lines = []
+    missed_any = False
     for overview in cycles:
         line = f"The {overview.cycle.name} is in {overview.phase.lower()}"
         if overview.phase_ends_on:
             line += f" until {overview.phase_ends_on:%-d %b %Y}"
         progress = overview.progress()
         lines.append(line + (f": {progress}." if progress else "."))
-        lines.extend(overview.missed())
+        missed = overview.missed()
+        missed_any = missed_any or bool(missed)
+        lines.extend(missed)
     bad = [flag for flag in flags if not flag.ok]
+    # A closed step cannot be overdue, but "nothing is overdue" next to what it missed reads as "all is well".
     lines.append(f"{len(overdue)} overdue action{'s' if len(overdue) != 1 else ''} below." if overdue
-                 else "Nothing is overdue.")
+                 else NOTHING_OPEN_OVERDUE if missed_any else "Nothing is overdue.")
     lines.append(f"Audit: {len(bad)} flag{'s' if len(bad) != 1 else ''} to look at." if bad
                  else "Audit: every check passes.")
     if imports:

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from brightline import access
-from brightline.audit.models import AccessLog, AuditEntry, action_label, subject_label
+from brightline.audit.models import AccessLog, AuditEntry, action_label, subject_label, subject_words
 from brightline.audit.services import refused_reads as find_refused_reads
 from brightline.audit.services import verify_access_log, verify_chain
 from brightline.dashboards.glance import organisation_glance
@@ -334,6 +334,7 @@ def audit_trail(request: HttpRequest) -> HttpResponse:
     names = dict(Person.objects.filter(pk__in={entry.subject_person_id for entry in entries if entry.subject_person_id})
                  .values_list("pk", "name"))
     rows = [(entry, action_label(entry.action),
+             subject_words(entry.subject_type, names.get(entry.subject_person_id or 0)),
              subject_label(entry.subject_type, entry.subject_id, names.get(entry.subject_person_id or 0)))
             for entry in entries]
     return render(request, "dashboards/audit_trail.html", {"rows": rows, "verification": verify_chain(),

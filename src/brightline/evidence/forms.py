@@ -26,13 +26,20 @@ class ServiceForm(forms.Form):
 
 
 class IngestGitForm(forms.Form):
-    path = forms.CharField(max_length=1000, help_text="A clone or bare repository on the Brightline server.")
-    service = forms.SlugField(max_length=120, help_text="Created in the catalogue when new.")
-    team = forms.ModelChoiceField(queryset=Team.objects.all(), required=False, to_field_name="slug")
-    branch = forms.CharField(max_length=200, initial="HEAD")
-    release_tags = forms.CharField(max_length=200, required=False,
-                                   help_text="Leave empty for the service's pattern "
-                                             f"(default {DEFAULT_RELEASE_TAG_PATTERN}).")
+    path = forms.CharField(max_length=1000, label="Where the repository is on the server",
+                           help_text="The folder of a clone (or bare repository) on the Brightline server, as the "
+                                     "administrator who set it up gives it to you.")
+    service = forms.SlugField(max_length=120, label="Service",
+                              help_text="The short name of the service this repository builds, in lower case with "
+                                        "dashes (payments-api); a new name adds the service to the list of services.")
+    team = forms.ModelChoiceField(queryset=Team.objects.all(), required=False, to_field_name="slug",
+                                  empty_label="Choose the team that owns it (optional)",
+                                  help_text="The team that owns the service; its delivery trends count these releases.")
+    branch = forms.CharField(max_length=200, initial="HEAD", label="Branch",
+                             help_text="The branch whose history to read; leave HEAD for the repository's main "
+                                       "branch.")
+    release_tags = forms.CharField(max_length=200, required=False, label="Which tags mark a release (optional)",
+                                   help_text="Leave empty for version tags such as v1.4 or 2.0.1.")
 
 
 class MapIdentityForm(forms.Form):

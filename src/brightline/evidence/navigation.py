@@ -14,6 +14,6 @@ def nav_items(viewer: Any) -> list[tuple[str, str]]:
     if viewer.team_id is not None:
         items.append(("My team's delivery", reverse("evidence:team", kwargs={"slug": viewer.team.slug})))
     if access.can_manage_evidence_sources(viewer):
-        items.append(("Ingest a repository", reverse("evidence:ingest")))
+        items.append(("Read a repository", reverse("evidence:ingest")))
         items.append(("Unmatched identities", reverse("evidence:identities")))
     return items

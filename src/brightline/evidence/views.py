@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from brightline import access
 from brightline.core.delivery import (
+    DEFAULT_RELEASE_TAG_PATTERN,
     DEFINITIONS,
     DORA_LEVELS_SOURCE,
     DORA_TEAMS_NOT_INDIVIDUALS,
@@ -44,11 +45,12 @@ from brightline.evidence.services import (
     update_service,
 )
 from brightline.evidence.sources.base import SourceError
+from brightline.evidence.sources.git.sync import POLICY_KEYS as GIT_POLICY_KEYS
 from brightline.evidence.timeoff import team_time_off
 from brightline.jobs.models import JobRun
 from brightline.jobs.services import enqueue
 from brightline.people.models import Person, Team
-from brightline.policy.services import min_cohort_size
+from brightline.policy.services import is_source_allowed, min_cohort_size
 
 LEVEL_TABLE = (
     ("Elite", "On demand, multiple per day (> 7 per week)", "Less than one day", "≤ 5 %", "Less than one hour"),
@@ -239,7 +241,9 @@ def ingest_git_view(request: HttpRequest) -> HttpResponse:
         else:
             return redirect("evidence:job", run_id=run.pk)
     runs = JobRun.objects.filter(name="evidence.ingest_git")[:10]
-    return render(request, "evidence/ingest.html", {"form": form, "runs": runs})
+    return render(request, "evidence/ingest.html", {
+        "form": form, "runs": runs, "git_allowed": is_source_allowed(GIT_POLICY_KEYS[0]),
+        "default_tag_pattern": DEFAULT_RELEASE_TAG_PATTERN})
 
 
 def _job_for(request: HttpRequest, run_id: int) -> JobRun:

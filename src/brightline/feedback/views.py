@@ -430,8 +430,8 @@ def delete_accomplishment(request: HttpRequest, pk: int) -> HttpResponse:
 def _count_message(stored_period: str, count: int) -> str:
     period = period_in_words(stored_period)
     if count < services.ACCOMPLISHMENTS_MIN:
-        return (f"Saved. {period} has {count} accomplishment{'s' if count != 1 else ''}; a review packet "
-                f"asks for {services.ACCOMPLISHMENTS_MIN} to {services.ACCOMPLISHMENTS_MAX}.")
+        return (f"Saved. {period} has {count} accomplishment{'s' if count != 1 else ''}; a self review "
+                f"chooses {services.ACCOMPLISHMENTS_MIN} to {services.ACCOMPLISHMENTS_MAX}.")
     return f"Saved. {period} has {count} accomplishments."
 
 

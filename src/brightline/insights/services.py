@@ -35,7 +35,8 @@ from brightline.policy.services import get_policy, signal_owner_roles
 WINDOW_DAYS = 182
 TREND_WEEKS = 26
 #: Bump when a rule changes, so every subject is recomputed once.
-ALGORITHM_VERSION = "insights-v3"  # v3: the missing-evidence statement says what would count
+ALGORITHM_VERSION = "insights-v4"  # v3: the missing-evidence statement says what would count; v4: a closed
+# packet claim is stated as a fact, without advice to cite
 
 ERR_REASON_REQUIRED = "Say why: a reason is required to accept or dismiss a signal."
 ERR_ALREADY_REVIEWED = "This signal was already {status}; a review is not changed afterwards."

@@ -202,6 +202,7 @@ def cycle_detail(request: HttpRequest, cycle_id: int) -> HttpResponse:
     reviews = cycle.reviews.select_related("person", "manager").prefetch_related("appeals")
     distribution = services.outcome_distribution(cycle)
     next_phase = services.next_phase(cycle)
+    unfinished = services.unfinished_work(cycle) if next_phase else []
     context = {
         "cycle": cycle, "reviews": reviews, "next_phase": next_phase,
         "next_phase_label": Phase(next_phase).label if next_phase else "",
@@ -214,6 +215,8 @@ def cycle_detail(request: HttpRequest, cycle_id: int) -> HttpResponse:
         "panel_editable": phase_index(cycle.phase) < phase_index(Phase.CALIBRATION),
         "memo_phase": cycle.phase == Phase.DECISION_MEMO,
         "early_end": _early_end(cycle),
+        "unfinished": unfinished, "advance_blocked": any(item.blocks for item in unfinished),
+        "self_review_closed": phase_index(cycle.phase) > phase_index(Phase.SELF_REVIEW),
     }
     return render(request, "reviews/cycle.html", context)
 
@@ -230,17 +233,20 @@ def _early_end(cycle: ReviewCycle) -> dt.date | None:
 
 @require_POST
 def cycle_advance(request: HttpRequest, cycle_id: int) -> HttpResponse:
-    """Advance one phase; before its scheduled end, only after a confirmation page says what ends early."""
+    """Advance one phase; before its scheduled end, or with work of the phase unfinished, only after a
+    confirmation page says what ends early and what is left undone (a cycle never moves back)."""
     viewer = _viewer(request)
     cycle = get_object_or_404(ReviewCycle, pk=cycle_id)
     if not access.can_run_cycles(viewer):
         raise PermissionDenied("Only people partners advance review cycles.")
     early = _early_end(cycle)
     target = services.next_phase(cycle)
-    if early is not None and target is not None and request.POST.get("confirm_early") != "yes":
+    unfinished = services.unfinished_work(cycle) if target is not None else []
+    if (early is not None or unfinished) and target is not None and request.POST.get("confirm_early") != "yes":
         return render(request, "reviews/cycle_advance_confirm.html", {
-            "cycle": cycle, "ends": early, "days_left": (early - timezone.localdate()).days,
-            "next_phase": target, "next_phase_label": Phase(target).label})
+            "cycle": cycle, "ends": early, "days_left": (early - timezone.localdate()).days if early else 0,
+            "next_phase": target, "next_phase_label": Phase(target).label, "unfinished": unfinished,
+            "advance_blocked": any(item.blocks for item in unfinished)})
     return _act(request, lambda: services.advance_cycle(cycle, actor=viewer,
                                                         to_phase=request.POST.get("to_phase") or None),
                 "The cycle moved to its next phase.", reverse("reviews:cycle", args=[cycle.pk]))
@@ -372,8 +378,32 @@ def review_detail(request: HttpRequest, review_id: int) -> HttpResponse:
         "is_draft": phase_index(phase) < phase_index(Phase.CALIBRATION),
         "packet_evidence": _packet_evidence(viewer, review),
         "packet_next": reverse("reviews:review", args=[review.pk]) + "#packet-evidence",
+        "self_review_missed": (is_self and review.self_review_submitted_at is None
+                               and phase_index(phase) > phase_index(Phase.SELF_REVIEW)),
+        "self_review_ended": review.cycle.schedule.get(Phase.SELF_REVIEW, ""),
+        "timeline": _timeline(review) if is_self else [],
     }
     return render(request, "reviews/review.html", context)
+
+
+#: What each phase means for the person reviewed, as their review page says it.
+PHASE_FOR_THE_PERSON = {
+    Phase.EVIDENCE: "evidence about your work is gathered",
+    Phase.SELF_REVIEW: "you write your self review and choose accomplishments",
+    Phase.MANAGER_ASSESSMENT: "your manager assesses your work against your level's written criteria",
+    Phase.CALIBRATION: "a panel compares assessments across teams against the same criteria",
+    Phase.DECISION_MEMO: "the decision and its reasons are written up",
+    Phase.RELEASE: "you see your outcome, the expectations and the evidence",
+    Phase.ACKNOWLEDGEMENT: "you acknowledge your outcome, or appeal it",
+}
+
+
+def _timeline(review: Review) -> list[dict[str, Any]]:
+    """The cycle's steps as the person reviewed reads them: what each means for them, when it ends, which is now."""
+    current = phase_index(review.cycle.phase)
+    return [{"label": Phase(phase).label, "means": means, "ends": review.cycle.schedule.get(phase, ""),
+             "now": phase_index(phase) == current, "past": phase_index(phase) < current}
+            for phase, means in PHASE_FOR_THE_PERSON.items()]
 
 
 def _post_review(request: HttpRequest, review_id: int) -> tuple[Person, Review, str]:

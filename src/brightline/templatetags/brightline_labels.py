@@ -137,3 +137,19 @@ def time_zone_in_words(value: object, at: dt.datetime | None = None) -> str:
     if "/" not in key or key.startswith("Etc/"):
         return utc  # "UTC", "Etc/GMT+2": the offset is the name
     return f"{key.rsplit('/', 1)[-1].replace('_', ' ')} ({utc} now)"
+
+
+@register.filter
+def title_without_kind(item: object) -> str:
+    """An evidence item's title without the kind's words it starts with ("Review notes: payments ledger v2" of
+    design review notes is "payments ledger v2"), for a page that shows the kind beside it."""
+    kind = str(item.get_kind_display())
+    title = str(getattr(item, "title", ""))
+    prefix, colon, rest = title.partition(": ")
+    return rest if colon and rest and prefix.strip().lower() in kind.lower() else title
+
+
+@register.filter
+def kind_and_title(item: object) -> str:
+    """An evidence item as "Design review notes: payout batching", so a label never reads twice."""
+    return f"{item.get_kind_display()}: {title_without_kind(item)}"

@@ -302,15 +302,19 @@ def unfound_evidence_sentence(kinds: Sequence[str]) -> str:
     """What to say of a claim that names evidence in words none of which Brightline holds (never the
     reference itself: the reader knows what they wrote)."""
     return (f"names {describe_references(kinds)} that Brightline could not find among the evidence it holds. "
-            f"Cite the item by the [E:…] number shown beside it in the evidence list, or, if its source is "
+            f"Cite the item by the number shown beside it in the evidence list, or, if its source is "
             f"not connected yet, ask an administrator to connect it.")
 
 
-#: What a packet check says once its author can no longer change the claim, by whose draft it is.
+#: What a packet check says once its author can no longer change the claim, by whose draft it is: a fact, with no
+#: advice to cite (nobody can act on the claim any more) and nothing asked of anyone.
 PACKET_STEP_CLOSED = {
-    "person": "The self-review step has closed; this can no longer be changed.",
-    "manager": "The manager-assessment step has closed; this can no longer be changed.",
+    "person": "The self-review step has closed, so the self review stays as written.",
+    "manager": "The manager-assessment step has closed, so the assessment stays as written.",
 }
+#: How to fix a claim that cites nothing while its author can still change it.
+PACKET_CITE_ADVICE = ("Cite the items that show it (by the number shown beside each item in the evidence list, "
+                      "or a link), or say in the text why there are none.")
 
 
 def packet_missing_evidence_signals(subject: Subject, claims: Sequence[PacketClaim], *, window_start: date,
@@ -329,14 +333,16 @@ def packet_missing_evidence_signals(subject: Subject, claims: Sequence[PacketCla
         only_ai = bool(claim.ai_cited)
         what = "cites only AI signals" if only_ai else "cites no evidence"
         advice = ("An AI signal is a hypothesis, never the basis of an assessment on its own: cite the evidence "
-                  "it rests on." if only_ai else
-                  "Cite the items that show it (by the [E:…] number shown beside each item, or a link), or say "
-                  "in the text why there are none.")
-        statement = f"In the {claim.packet_name} packet, {claim.label} {what}. {advice}"
-        if claim.unfound:
-            statement = f"In the {claim.packet_name} packet, {claim.label} {unfound_evidence_sentence(claim.unfound)}"
+                  "it rests on." if only_ai else PACKET_CITE_ADVICE)
         if claim.closed:
-            statement = f"{statement} {PACKET_STEP_CLOSED[claim.written_by]}"
+            # Said once, as a fact: advice to cite would ask for what can no longer be done.
+            found = "names evidence Brightline could not find" if claim.unfound else what
+            statement = (f"In the {claim.packet_name} packet, {claim.label} {found}. "
+                         f"{PACKET_STEP_CLOSED[claim.written_by]}")
+        elif claim.unfound:
+            statement = f"In the {claim.packet_name} packet, {claim.label} {unfound_evidence_sentence(claim.unfound)}"
+        else:
+            statement = f"In the {claim.packet_name} packet, {claim.label} {what}. {advice}"
         signals.append(SignalDraft(
             kind="missing_evidence", key=f"missing_evidence:packet:{claim.packet}:{claim.part}:{claim.slot}",
             subject=subject, window_start=window_start, window_end=window_end,

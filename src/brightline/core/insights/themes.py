@@ -747,7 +747,8 @@ def summarise_themes(
         quotes = [] if team else [_quote(c, matches[c.id], sentiments.get(c.id)) for c in mentioning]
         about = f" about {members} team member{'s' if members != 1 else ''}," if team else ""
         statement = (f"{theme.label} comes up in feedback{about} from {authors} people ({items} comments). "
-                     + (f"{concern_authors} of them raise it as something to work on."
+                     + (f"{concern_authors} of them {'raises' if concern_authors == 1 else 'raise'} it as something "
+                        "to work on."
                         if concern_authors else "None of them raise it as something to work on."))
         signals.append(SignalDraft(
             kind="theme", key=f"theme:{theme.id}", subject=subject, window_start=window_start,

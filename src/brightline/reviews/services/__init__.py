@@ -163,6 +163,7 @@ from brightline.reviews.services.cycles import (
     decision_records,
     next_phase,
     open_cycle,
+    unfinished_work,
 )
 from brightline.reviews.services.memos import (
     ERR_ACCOUNTABLE,
@@ -172,6 +173,7 @@ from brightline.reviews.services.memos import (
 )
 
 __all__ = [
+    "unfinished_work",
     "ANONYMOUS_PANELIST",
     "ActionRefused",
     "APPEAL_DECISION_DAYS",

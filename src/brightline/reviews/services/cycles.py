@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
@@ -112,6 +113,63 @@ def next_phase(cycle: ReviewCycle) -> str | None:
 def _names(reviews: Iterable[Review], limit: int = 5) -> str:
     names = [review.person.name for review in reviews]
     return ", ".join(names[:limit]) + (f" and {len(names) - limit} more" if len(names) > limit else "")
+
+
+@dataclass(frozen=True)
+class Unfinished:
+    """Work of the running phase not done yet, in words; ``blocks`` when advancing is refused until it is done."""
+
+    text: str
+    blocks: bool
+
+
+def unfinished_work(cycle: ReviewCycle) -> list[Unfinished]:
+    """What advancing ``cycle`` now would leave undone, for the check before the irreversible step (the same
+    preconditions :func:`advance_cycle` enforces say ``blocks``; the others are left behind for good)."""
+    reviews = list(cycle.reviews.select_related("person"))
+    total = len(reviews)
+    found: list[Unfinished] = []
+    if cycle.phase == Phase.SELF_REVIEW:
+        open_self = [review for review in reviews if review.self_review_submitted_at is None]
+        if open_self:
+            found.append(Unfinished(
+                f"{len(open_self)} of {total} self reviews are not submitted ({_names(open_self)})"
+                + ("; the cycle moves on only once every one is in." if cycle.self_review_required else
+                   "; advancing now ends the self-review step for them without one."),
+                blocks=cycle.self_review_required))
+    elif cycle.phase == Phase.MANAGER_ASSESSMENT:
+        open_reviews = [review for review in reviews if review.assessment_submitted_at is None]
+        if open_reviews:
+            found.append(Unfinished(f"{len(open_reviews)} of {total} manager assessments are not submitted "
+                                    f"({_names(open_reviews)}); calibration starts only once every one is in.",
+                                    blocks=True))
+        panel_size = cycle.panel_members.count()
+        if panel_size < MIN_PANEL_SIZE:
+            found.append(Unfinished(f"The calibration panel has {panel_size} of the at least {MIN_PANEL_SIZE} "
+                                    "people it needs; calibration starts only once it is chosen.", blocks=True))
+    elif cycle.phase == Phase.CALIBRATION:
+        pending = CalibrationChange.objects.filter(assessment__review__cycle=cycle,
+                                                   status=CalibrationChange.Status.AWAITING_APPROVAL).count()
+        if pending:
+            found.append(Unfinished(f"{pending} calibration change{'s' if pending != 1 else ''} still wait for a "
+                                    "second approver.", blocks=True))
+    elif cycle.phase == Phase.DECISION_MEMO:
+        with_memo = set(DecisionMemo.objects.filter(review__cycle=cycle).values_list("review_id", flat=True))
+        missing = [review for review in reviews if review.pk not in with_memo]
+        if missing:
+            found.append(Unfinished(f"{len(missing)} of {total} decision memos are not written "
+                                    f"({_names(missing)}).", blocks=True))
+    elif cycle.phase == Phase.ACKNOWLEDGEMENT:
+        open_count = Appeal.objects.filter(review__cycle=cycle, status__in=OPEN_APPEAL_STATES).count()
+        if open_count:
+            found.append(Unfinished(f"{open_count} appeal{'s are' if open_count != 1 else ' is'} still open.",
+                                    blocks=True))
+        unacknowledged = [review for review in reviews if review.acknowledged_at is None]
+        if unacknowledged:
+            found.append(Unfinished(f"{len(unacknowledged)} of {total} people have not acknowledged their outcome "
+                                    f"({_names(unacknowledged)}); closing the cycle ends their appeal window.",
+                                    blocks=False))
+    return found
 
 
 def advance_cycle(cycle: ReviewCycle, *, actor: Person, to_phase: str | None = None) -> ReviewCycle:

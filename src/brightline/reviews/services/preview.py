@@ -14,7 +14,7 @@ from django.db import transaction
 from brightline import access
 from brightline.audit.services import log_action
 from brightline.people.models import Dimension, Person
-from brightline.reviews.models import PacketAnnotation, Phase, Review, phase_index
+from brightline.reviews.models import PacketAnnotation, Phase, Review, ReviewCycle, phase_index
 from brightline.reviews.packet import Packet
 from brightline.reviews.services.common import ERR_NOT_SELF, ReviewError, _require
 
@@ -34,10 +34,14 @@ ERR_ANNOTATION_CLOSED = ("Notes on the packet can be added until calibration end
 ERR_ANNOTATION_REPLACED = "That note was already changed; change its latest version."
 
 
+def packet_notes_open(cycle: ReviewCycle) -> bool:
+    """Whether the people reviewed in ``cycle`` may still add notes to their packet: until the decision memo."""
+    return phase_index(cycle.phase) < phase_index(Phase.DECISION_MEMO)
+
+
 def can_annotate_packet(person: Person, review: Review) -> bool:
     """The person reviewed, while the packet is still read by her manager and the panel."""
-    return access.is_self(person, review.person) and \
-        phase_index(review.cycle.phase) < phase_index(Phase.DECISION_MEMO)
+    return access.is_self(person, review.person) and packet_notes_open(review.cycle)
 
 
 def annotate_packet(review: Review, *, actor: Person, section: str, body: str,
