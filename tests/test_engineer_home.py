@@ -111,7 +111,7 @@ def test_the_home_reads_only_the_parts_that_hold_something_and_each_viewer_gets_
     EvidenceItem.objects.filter(person__in=[personas.erin, personas.pat]).delete()
     Signal.objects.filter(person__in=[personas.erin, personas.pat]).delete()
     html, read = tables(personas.pat)
-    assert read == set() and "No goal in progress" in html and "No outcomes recorded yet" in html
+    assert read == set() and "No goal in progress" in html and "No work on record yet" in html
     EvidenceItem.objects.create(kind=EvidenceItem.Kind.DESIGN_REVIEW, title="Outcome of Erin", person=personas.erin,
                                 occurred_at=timezone.now(), source="manual", source_ref="e")
     Goal.objects.create(owner=personas.erin, title="Goal of Erin", status=Goal.Status.IN_PROGRESS,
