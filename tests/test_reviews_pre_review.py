@@ -73,13 +73,13 @@ def test_before_the_manager_submits_she_sees_her_own_part_and_her_self_review_ev
     items = make_evidence(personas.erin, 2)
     erin = client_for(personas.erin)
     page = erin.get(f"/reviews/r/{review.pk}/").content.decode()
-    assert f"[E:{items[0].pk}]" in page and "Pre-review and annotate your packet" in page
+    assert f"[E:{items[0].pk}]" in page and "Read what your reviewers will see, and add notes" in page
     review.self_review_context = f"I led the payouts retries {items[0].citation}."
     review.self_review_submitted_at = review.cycle.opened_at
     review.save()
     cycle = advance_to(cycle, Phase.MANAGER_ASSESSMENT, personas.pia)
     page = erin.get(f"/reviews/r/{review.pk}/").content.decode()
-    assert "I led the payouts retries" in page and f"[E:{items[1].pk}]" in page and "add a note to your packet" in page
+    assert "I led the payouts retries" in page and f"[E:{items[1].pk}]" in page and "add a note to what your reviewers will see" in page
     packet = erin.get(f"/reviews/r/{review.pk}/packet/").content.decode()
     assert "has not submitted the assessment yet" in packet and "What your manager cites" not in packet
 
