@@ -134,6 +134,12 @@ def test_the_chain_and_people_partners_see_the_team_themes(personas, team_feedba
     page = client_for(getattr(personas, who)).get("/insights/team/payments/").content.decode()
     assert "Themes in feedback about the team" in page and "Members it is about" in page
     assert "Code quality comes up in feedback about 2 team members" in page
+    # A trend that cannot be told says why, in words (too few writers in a half), never "unknown".
+    from brightline.insights.models import Signal
+
+    trend = Signal.objects.get(team=personas.erin.team, key="theme:code_quality", is_current=True).detail["trend"]
+    words = {"up": "more often", "down": "less often", "flat": "steady"}.get(trend, "too few writers to compare")
+    assert words in page and ">unknown<" not in page
     # Sentences stay on each person's page.
     assert not any(concern in page for concern in CONCERNS)
     can_review = who in {"mo", "lee"}
