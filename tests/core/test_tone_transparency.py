@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 from brightline.core.insights.transparency import build_transparency_report, load_model_metrics
-from brightline.core.nlp.classifiers import CONTEXTUAL_FIRST_STAGE, MODELS_PATH, STATIC_FIRST_STAGE
+from brightline.core.nlp.classifiers import (
+    CONTEXTUAL_FIRST_STAGE,
+    ENCODER_ATTACK_STAGE,
+    LINEAR_ATTACK_STAGE,
+    MODELS_PATH,
+    STATIC_FIRST_STAGE,
+)
 
 
 def test_the_tone_entry_reads_the_test_split_and_the_independent_evaluation() -> None:
@@ -56,3 +62,24 @@ def test_the_second_held_out_set_is_shown_beside_the_first_when_it_was_measured(
     assert (first.value, first.n, second.value, second.n) == (0.8636, 22, 0.8, 70)
     assert figures[("second independently labelled set, held out", "share of professional critique flagged")].n == 120
     assert ("independently labelled public review text", "share of professional critique flagged") not in figures
+
+
+def test_with_the_attack_reader_in_use_the_entry_names_it_and_shows_its_held_out_figures() -> None:
+    evaluation = load_model_metrics(MODELS_PATH / "tone" / "eval_metrics.json")
+    reader = evaluation["attack_reader"]["v2"]["by_label"]
+    held_out = ("second independently labelled set, held out", "share of direct personal attacks flagged")
+    first_set = ("independently labelled public review text", "share of direct personal attacks flagged")
+    shown = {}
+    for words in (LINEAR_ATTACK_STAGE, ENCODER_ATTACK_STAGE):
+        report = {entry.kind: entry for entry in build_transparency_report(
+            sentiment_metrics={}, theme_metrics={}, versions={}, reviews={}, window_days=30,
+            tone_evaluation=evaluation, tone_first_stage=STATIC_FIRST_STAGE, tone_attack_stage=words)}
+        entry = report["tone_check"]
+        assert entry.model.endswith(f"attack flag: {words}")
+        shown[words] = {(figure.dataset, figure.metric): figure for figure in entry.accuracy}
+    assert shown[LINEAR_ATTACK_STAGE][held_out].value == evaluation["v2"]["by_label"]["attack"]["share_flagged"]
+    assert shown[ENCODER_ATTACK_STAGE][held_out].value == reader["attack"]["share_flagged"]
+    critique = ("second independently labelled set, held out", "share of professional critique flagged")
+    assert shown[ENCODER_ATTACK_STAGE][critique].value == reader["critique"]["share_flagged"]
+    # The reader was trained on the first set, so that set says nothing about it.
+    assert first_set in shown[LINEAR_ATTACK_STAGE] and first_set not in shown[ENCODER_ATTACK_STAGE]

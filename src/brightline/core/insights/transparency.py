@@ -232,12 +232,17 @@ def _theme_figures(theme_metrics: Mapping[str, Any], source: str) -> list[Accura
 
 
 def _tone_figures(metrics: Mapping[str, Any], evaluation: Mapping[str, Any],
-                  contextual: bool = False) -> list[AccuracyFigure]:
+                  contextual: bool = False, attack_reader: bool = False) -> list[AccuracyFigure]:
     """The tone check's figures: the ToxiCR test rows (``metrics.json``) and the independent
     evaluation set (``eval_metrics.json``, written by ``bench/tone_eval.py``); with ``contextual``, those of the
-    check run on its tuned contextual first stage (when they were measured)."""
+    check run on its tuned contextual first stage (when they were measured); with ``attack_reader``, the held-out
+    figures of the check whose attack flag the fine-tuned reader decides (when they were measured; the reader trained
+    on the first set, so that set's figures are left out)."""
     source, eval_source = "core/nlp/models/tone/metrics.json", "core/nlp/models/tone/eval_metrics.json"
     figures = []
+    reader = evaluation.get("attack_reader") or {}
+    if attack_reader and reader.get("v2"):
+        evaluation = {"v2": reader["v2"]}
     toxicr_key = "toxicr_test"
     if contextual and evaluation.get("contextual_first_stage") and metrics.get("test", {}).get(
             "toxicr_test_contextual"):
@@ -329,12 +334,13 @@ def build_transparency_report(*, sentiment_metrics: Mapping[str, Any], theme_met
                               tone_evaluation: Mapping[str, Any] | None = None,
                               narrative_metrics: Mapping[str, Any] | None = None,
                               narrative_evaluation: Mapping[str, Any] | None = None,
-                              tone_first_stage: str = "") -> list[SignalTypeReport]:
+                              tone_first_stage: str = "", tone_attack_stage: str = "") -> list[SignalTypeReport]:
     """One entry per signal type. ``reviews`` maps kind → counts of pending/accepted/dismissed;
     ``signal_accuracy`` is :func:`load_signal_accuracy`; ``tone_metrics`` / ``tone_evaluation`` the tone
     model's ``metrics.json`` and ``eval_metrics.json``; ``narrative_metrics`` / ``narrative_evaluation`` the
     narrative model's ``metrics.json`` and ``independent_eval.json``; ``tone_first_stage`` says in words which first
-    stage the tone check runs on (``classifiers.tone_first_stage_in_use``)."""
+    stage the tone check runs on (``classifiers.tone_first_stage_in_use``), ``tone_attack_stage`` what decides its
+    attack flag (``classifiers.tone_attack_stage_in_use``)."""
     accuracy = signal_accuracy or {}
     sentiment_source = "core/nlp/models/sentiment/metrics.json"
     theme_source = "core/insights/data/themes_metrics.json"
@@ -355,7 +361,8 @@ def build_transparency_report(*, sentiment_metrics: Mapping[str, Any], theme_met
                                     trend["n"], "measured at run time", trend_built),
                      AccuracyFigure(trend["dataset"], "false-alarm rate", trend["false_alarm_rate"], trend["n"],
                                     "measured at run time", trend_built)]
-    tone_figures = (_tone_figures(tone_metrics or {}, tone_evaluation or {}, "contextual" in tone_first_stage)
+    tone_figures = (_tone_figures(tone_metrics or {}, tone_evaluation or {}, "contextual" in tone_first_stage,
+                                  "fine-tuned" in tone_attack_stage)
                     + _figures(accuracy.get("tone_check"), "data/accuracy/tone_check.json"))
     narrative_figures = _narrative_figures(narrative_metrics or {}, narrative_evaluation or {},
                                            accuracy.get("narrative_check"))
@@ -500,7 +507,8 @@ def build_transparency_report(*, sentiment_metrics: Mapping[str, Any], theme_met
                              "Harsh words about the work can be flagged when the model weighs them as hostile.",
                              "English only."),
               model=(f"tone classifier {versions.get('tone', '')} + lexicon (cuss, VADER) + person rule".replace(
-                  "  ", " ") + (f"; first stage: {tone_first_stage}" if tone_first_stage else ""))),
+                  "  ", " ") + (f"; first stage: {tone_first_stage}" if tone_first_stage else "")
+                  + (f"; attack flag: {tone_attack_stage}" if tone_attack_stage else ""))),
         entry("narrative_check", title="Writing checks on feedback and review text",
               data_used="Only the text being written, as it is typed: feedback, accomplishments, review narratives.",
               time_window="each sentence as it is written",
