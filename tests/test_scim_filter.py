@@ -186,9 +186,11 @@ def test_ids_and_managers_compare_as_the_strings_the_api_shows(org):
 
 def test_a_filter_through_get_is_one_query_and_its_errors_are_scim_errors(org, scim, django_assert_max_num_queries,
                                                                         settings):
-    # A read that happens to complete a hundred in the access log also signs a checkpoint (three more queries); the
-    # budget is about the filter, so no checkpoint falls inside it, wherever earlier tests left the chain.
+    # The budget is about the filter, so nothing the access log does once falls inside it, wherever earlier tests
+    # left the log: the first read after a flush creates the log's head row (three more queries), and a read that
+    # completes a hundred signs a checkpoint (three more).
     settings.AUDIT_CHECKPOINT_EVERY = 10**9
+    scim("get", "/Users?count=1")
     with django_assert_max_num_queries(14):  # token, its use, count, page, then the access log of each person
         assert names(scim("get", '/Users?filter=userName sw "a" or name.familyName eq "dupont"')) == [
             "Ana Alvarez", "dee Dupont"]
