@@ -13,6 +13,10 @@ before anything is scored on them. Nobody on the Brightline team wrote any of it
   length, from the same package (``src/data/too_heated_prs_matched_by_length.csv``), split into sentences;
 * ``changelog``: change-log entries of pallets/werkzeug (BSD-3-Clause), pallets/jinja (BSD-3-Clause) and
   encode/starlette (BSD-3-Clause), projects no other pool or training file reads, references removed;
+* ``phrase``: the performance-review phrases of ``maciekChmura/CS50-feedback-generator`` (``src/data.js``; no
+  licence stated in the repository, so the texts are only read from the clone, never copied), generic sentences a
+  reviewer may paste for 13 competencies and five rating levels, with the generator's name placeholder read as
+  "Alex" (or "Alex's" before a noun) and its pronoun placeholder as "their" (or "they" before a verb);
 * ``prcomment``: sentences of PRemo pull-request comments (Coutinho et al. 2025, MIT,
   ``../shared/data/premo_pr_emotions/``) of the rows the sentiment model never trains on (its test split), never
   of psf/requests, never a row the third development pool (``dev_pool3.py``) drew from.
@@ -58,6 +62,8 @@ STRUDEL = ("sophieball/toxicity-detector", "sophieball+toxicity-detector", "f41f
 STRUDEL_LICENCE = "MIT"
 STRUDEL_LABELLED = ("data/training/train_comments.csv", "src/data/both_t_data.csv")
 HEATED = "src/data/too_heated_prs_matched_by_length.csv"
+PHRASES = ("maciekChmura/CS50-feedback-generator", "maciekChmura+CS50-feedback-generator",
+           "7e7a120acf7bbc2c318327b3998a3f0ac604f857", "src/data.js")
 CHANGELOGS = (  # (repository, mirror folder, commit, path, licence)
     ("pallets/werkzeug", "pallets+werkzeug", "1b00618e787f40dfb21eba29caf8f8be7c8e1d93", "CHANGES.rst", "BSD-3-Clause"),
     ("pallets/jinja", "pallets+jinja", "5ef70112a1ff19c05324ff889dd30405b1002044", "CHANGES.rst", "BSD-3-Clause"),
@@ -104,9 +110,10 @@ TONE_DRAWS = {
 }
 NARRATIVE_CHANGELOG_DRAWS = {"general-word": 10, "other": 30}  # per project
 NARRATIVE_DRAWS = {
-    "pr-thread-judging": 55,  # pull-request thread sentences judging work or a person (praise word), no insult
-    "issue-judging": 45,  # issue-comment sentences not labelled toxic judging work or a person, no insult
-    "prcomment-other": 30,  # PRemo sentences at random
+    "review-phrase": 60,  # generic performance-review phrases
+    "pr-thread-judging": 30,  # pull-request thread sentences judging work or a person (praise word), no insult
+    "issue-judging": 25,  # issue-comment sentences not labelled toxic judging work or a person, no insult
+    "prcomment-other": 15,  # PRemo sentences at random
 }
 
 
@@ -217,6 +224,23 @@ def changelog_entries() -> Iterator[PoolItem]:
                     yield PoolItem("", "changelog", f"{name}@{commit[:12]}:{path}:{start + 1}", entry)
             else:
                 index += 1
+
+
+def review_phrases() -> Iterator[PoolItem]:
+    """Every phrase of the generator's list (ref ``<path>:<line>``), placeholders filled in."""
+    _, folder, commit, path = PHRASES
+    repo = MIRROR_DIR / folder / "repo"
+    if not repo.is_dir():  # this clone was fetched as a bare folder
+        repo = MIRROR_DIR / folder / "repo" / ".git"
+    text = eval_pool.subprocess.run(["git", "-C", str(repo), "show", f"{commit}:{path}"], capture_output=True,
+                                    check=True).stdout.decode("utf-8")
+    for number, line in enumerate(text.splitlines(), 1):
+        match = re.match(r'^\s+"(.+)",?\s*$', line)
+        if match and not line.rstrip().endswith(("{", "[")):
+            phrase = re.sub(r"_name_ (?=(accuracy|error|managers|required)\b)", "Alex's ", match.group(1))
+            phrase = re.sub(r"_gender_ (?=(could|can|is|has|does|will|was|should|would)\b)", "they ", phrase)
+            phrase = phrase.replace("_name_", "Alex").replace("_gender_", "their").replace('\\"', '"')
+            yield PoolItem("", "phrase", f"{path}:{number}", re.sub(r"\s+", " ", phrase).strip())
 
 
 def _premo_test_split(comment_id: str) -> bool:
@@ -347,6 +371,7 @@ def build() -> dict[str, list[tuple[PoolItem, str]]]:
                if _WORK_JUDGEMENT.search(item.text) and _WORK_SUBJECT.search(item.text) and len(item.text) <= 250
                and not _INSULT.search(item.text) and not _PROFANE.search(item.text)]
     narrative_groups = {
+        "review-phrase": list(review_phrases()),
         "pr-thread-judging": [item for item in judging if item.source == "heated"],
         "issue-judging": [item for item, label in strudel if label != "toxic" and item in judging],
         "prcomment-other": premo,
@@ -368,6 +393,8 @@ def resolve(source: str, ref: str) -> str:
             _CACHE[source] = {item.ref: item.text for item, _ in heated_items()}
         elif source == "changelog":
             _CACHE[source] = {item.ref: item.text for item in changelog_entries()}
+        elif source == "phrase":
+            _CACHE[source] = {item.ref: item.text for item in review_phrases()}
         elif source == "prcomment":
             _CACHE[source] = {item.ref: item.text for item in dev_pool3.premo_sentences()}
         else:
@@ -379,8 +406,9 @@ def available() -> str | None:
     """Why the pools cannot be rebuilt here, or ``None``."""
     if not (DATA_DIR / "toxicr_dev").is_dir():
         return f"{DATA_DIR} has no toxicr_dev/"
-    folders = [STRUDEL[1], *(folder for _, folder, *_ in CHANGELOGS), eval_pool_v2.INCIVILITY[1],
-               *(folder for _, folder, *_ in eval_pool_v2.CHANGELOGS), *(folder for _, folder, *_ in dev_pool3.CHANGELOGS)]
+    folders = [STRUDEL[1], PHRASES[1], *(folder for _, folder, *_ in CHANGELOGS), eval_pool_v2.INCIVILITY[1],
+               *(folder for _, folder, *_ in eval_pool_v2.CHANGELOGS),
+               *(folder for _, folder, *_ in dev_pool3.CHANGELOGS)]
     missing = [folder for folder in folders if not (MIRROR_DIR / folder / "repo").is_dir()]
     return f"no clone of {', '.join(missing)} in {MIRROR_DIR}" if missing else None
 
