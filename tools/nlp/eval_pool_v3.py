@@ -5,12 +5,13 @@ drawn from public text that no pool in ``eval/``, no development pool and no tra
 before anything is scored on them. Nobody on the Brightline team wrote any of it:
 
 * ``strudel``: GitHub issue comments labelled toxic or not by the CMU STRUDEL group (Raman, Cao, Kästner, Tsvetkov
-  and Vasilescu, "Stress and burnout in open source", ICSE NIER 2020; the later comment set of Miller, Qiu et al.,
-  "Did you miss my comment or what?", ICSE 2022), in the group's replication package as kept in
+  and Vasilescu, "Stress and burnout in open source", ICSE NIER 2020, and the group's later labelled comment
+  file), in the group's replication package as kept in
   ``sophieball/toxicity-detector`` (MIT, © 2020 STRUDEL): ``data/training/train_comments.csv`` and
   ``src/data/both_t_data.csv``. That copy has no code-review data (ToxiCR is never read here);
-* ``heated``: comments of GitHub pull-request threads locked as "too heated" and of threads matched to them by
-  length, from the same package (``src/data/too_heated_prs_matched_by_length.csv``), split into sentences;
+* ``heated``: comments of GitHub pull-request threads the package marks as too heated (``thread_label``) and of
+  threads matched to them by length, from the same package (``src/data/too_heated_prs_matched_by_length.csv``),
+  split into sentences;
 * ``changelog``: change-log entries of pallets/werkzeug (BSD-3-Clause), pallets/jinja (BSD-3-Clause) and
   encode/starlette (BSD-3-Clause), projects no other pool or training file reads, references removed;
 * ``phrase``: the performance-review phrases of ``maciekChmura/CS50-feedback-generator`` (``src/data.js``; no
@@ -21,7 +22,7 @@ before anything is scored on them. Nobody on the Brightline team wrote any of it
   ``../shared/data/premo_pr_emotions/``) of the rows the sentiment model never trains on (its test split), never
   of psf/requests, never a row the third development pool (``dev_pool3.py``) drew from.
 
-The data sets' own labels (toxic or not, locked thread or not) and simple word patterns only decide which items are
+The data sets' own labels (toxic or not, too-heated thread or not) and simple word patterns only decide which items are
 drawn, so that the small classes (personal attacks, vague praise) are large enough; the ``picked`` column says which
 draw an item came from. The labels that count are the two labellers'. No item shares a text (lower-cased, runs of
 punctuation and spaces made one space) with any text an earlier pool, development pool or training file reads.
@@ -100,7 +101,7 @@ _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z@\"'])")
 #: How many items each draw gives (tone draws in this order; an earlier draw takes a comment first).
 TONE_DRAWS = {
     "strudel-toxic-person": 70,  # comments labelled toxic that refer to a person
-    "heated-person-insult": 57,  # sentences of locked "too heated" threads with a person and an insult word
+    "heated-person-insult": 57,  # sentences of too-heated threads with a person word and an insult word
     "strudel-toxic-other": 15,  # comments labelled toxic that refer to no person
     "profane": 15,  # sentences with a swear word and no person, in threads or comments not labelled toxic
     "strudel-critique": 30,  # sentences of comments labelled not toxic with a critique word
@@ -176,7 +177,7 @@ def strudel_comments() -> dict[str, tuple[str, str]]:
 
 def heated_comments() -> dict[str, tuple[str, str]]:
     """``comment id: (text, thread)`` of the pull-request comments, ``thread`` being ``too-heated`` (a thread
-    locked as too heated) or ``matched`` (a thread of the same length that was not)."""
+    the package marks as too heated) or ``matched`` (a thread matched to one by length)."""
     _, folder, commit = STRUDEL
     return {row["_id"]: (row["text"], "too-heated" if row["thread_label"] == "True" else "matched")
             for row in _csv_rows(folder, commit, HEATED)}
@@ -208,22 +209,10 @@ def _clean_entry(text: str) -> str:
 def changelog_entries() -> Iterator[PoolItem]:
     """Every bulleted entry of 30 to 300 characters of the three change logs, references removed."""
     for name, folder, commit, path, _licence in CHANGELOGS:
-        lines = _git_show(folder, commit, path).splitlines()
-        index = 0
-        while index < len(lines):
-            if re.match(r"^[-*]\s+\S", lines[index]):
-                start = index
-                parts = [re.sub(r"^[-*]\s+", "", lines[index]).strip()]
-                index += 1
-                while index < len(lines) and lines[index].startswith("  ") and lines[index].strip() \
-                        and not re.match(r"^\s+[-*]\s", lines[index]):
-                    parts.append(lines[index].strip())
-                    index += 1
-                entry = _clean_entry(" ".join(parts))
-                if 30 <= len(entry) <= 300:
-                    yield PoolItem("", "changelog", f"{name}@{commit[:12]}:{path}:{start + 1}", entry)
-            else:
-                index += 1
+        for line, paragraph in eval_pool_v2.bulleted_paragraphs(_git_show(folder, commit, path), stop_at_nested=True):
+            entry = _clean_entry(re.sub(r"^\s+", "", paragraph))
+            if 30 <= len(entry) <= 300:
+                yield PoolItem("", "changelog", f"{name}@{commit[:12]}:{path}:{line}", entry)
 
 
 def review_phrases() -> Iterator[PoolItem]:
@@ -417,11 +406,6 @@ def pool_path(name: str) -> Path:
     return EVAL_DIR / f"{name}_pool.csv"
 
 
-def load_pool(name: str) -> list[dict[str, str]]:
-    with open(pool_path(name), newline="", encoding="utf-8") as handle:
-        return list(csv.DictReader(handle))
-
-
 def definition(task: str) -> str:
     """The task's section of the labelling guide, word for word, with the allowed labels and the output format."""
     guide = dev_pool3.GUIDE.read_text(encoding="utf-8")
@@ -472,11 +456,12 @@ def agreement(task: str, pairs: list[tuple[str, str]]) -> dict[str, object]:
     return result
 
 
-def labels_command(task: str, folder: Path) -> int:
+def labels_command(task: str, folder: Path, out_dir: Path = EVAL_DIR) -> int:
+    """Print the agreement and the disagreements; with ``labels_c.csv``, write ``<out_dir>/<set>_labels.csv``."""
     name = TASKS[task]
     folder = folder / task
     first, second = read_labels(folder / "labels_a.csv"), read_labels(folder / "labels_b.csv")
-    pool = load_pool(name)
+    pool = eval_pool_v2.load_pool(name)
     missing = [row["item_id"] for row in pool if row["item_id"] not in first or row["item_id"] not in second]
     if missing:
         raise SystemExit(f"{len(missing)} items lack a label, e.g. {missing[:5]}")
@@ -488,12 +473,13 @@ def labels_command(task: str, folder: Path) -> int:
     print(json.dumps(agreement(task, pairs), indent=2))
     differ = [row for row, (a, b) in zip(pool, pairs, strict=True) if a != b]
     print(f"{len(differ)} items differ (id, a, b, text); a third labeller settles them in {folder / 'labels_c.csv'}")
+    readable = available() is None
     for row in differ:
-        print(f"{row['item_id']}\t{first[row['item_id']]}\t{second[row['item_id']]}\t"
-              f"{resolve(row['source'], row['ref'])}")
+        text = resolve(row["source"], row["ref"]) if readable else "(text not readable here)"
+        print(f"{row['item_id']}\t{first[row['item_id']]}\t{second[row['item_id']]}\t{text}")
     settled_path = folder / "labels_c.csv"
     if not settled_path.is_file():
-        print(f"no {settled_path} yet: eval/{name}_labels.csv not written")
+        print(f"no {settled_path} yet: {name}_labels.csv not written")
         return 0
     settled = read_labels(settled_path)
     unsettled = [row["item_id"] for row in differ if settled.get(row["item_id"]) not in LABELS[task]]
@@ -503,7 +489,7 @@ def labels_command(task: str, folder: Path) -> int:
     for row, (a, b) in zip(pool, pairs, strict=True):
         rows.append([row["item_id"], row["source"], row["ref"], row["picked"], a if a == b else settled[row["item_id"]],
                      a, b])
-    with open(EVAL_DIR / f"{name}_labels.csv", "w", newline="", encoding="utf-8") as handle:
+    with open(out_dir / f"{name}_labels.csv", "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(["item_id", "source", "ref", "picked", "label", "label_1", "label_2"])
         writer.writerows(rows)
@@ -515,8 +501,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("build", help="write eval/<set>_pool.csv (references only)")
-    export = sub.add_parser("export", help="write <folder>/<task>/items.csv and DEFINITION.md for labelling")
-    export.add_argument("folder", type=Path)
+    exporting = sub.add_parser("export", help="write <folder>/<task>/items.csv and DEFINITION.md for labelling")
+    exporting.add_argument("folder", type=Path)
     labels = sub.add_parser("labels", help="agreement and disagreements; with labels_c.csv, eval/<set>_labels.csv")
     labels.add_argument("task", choices=tuple(TASKS))
     labels.add_argument("folder", type=Path, help="the folder holding <task>/labels_a.csv and labels_b.csv")
@@ -527,20 +513,24 @@ def main(argv: list[str] | None = None) -> int:
     if reason:
         raise SystemExit(f"the pools read the shared data folder and the clones: {reason}")
     pools = build()
-    for task, name in TASKS.items():
-        items = pools[name]
-        if args.command == "build":
-            eval_pool_v2.write_pool(pool_path(name), items)
-            print(f"{name}: {len(items)} items", dict(Counter(picked for _, picked in items)))
-        else:
-            (args.folder / task).mkdir(parents=True, exist_ok=True)
-            with open(args.folder / task / "items.csv", "w", newline="", encoding="utf-8") as handle:
-                writer = csv.writer(handle, lineterminator="\n")
-                writer.writerow(["id", "text"])
-                writer.writerows([item.item_id, item.text] for item, _ in items)
-            (args.folder / task / "DEFINITION.md").write_text(definition(task), encoding="utf-8")
+    if args.command == "export":
+        export(args.folder, pools)
+        return 0
+    for name in TASKS.values():
+        eval_pool_v2.write_pool(pool_path(name), pools[name])
+        print(f"{name}: {len(pools[name])} items", dict(Counter(picked for _, picked in pools[name])))
     return 0
 
+
+def export(folder: Path, pools: dict[str, list[tuple[PoolItem, str]]]) -> None:
+    """``<folder>/<task>/items.csv`` (``id,text``, in the pool's shuffled order) and ``DEFINITION.md``."""
+    for task, name in TASKS.items():
+        target = folder / task
+        target.mkdir(parents=True, exist_ok=True)
+        rows = [["id", "text"], *([item.item_id, item.text] for item, _picked in pools[name])]
+        with open(target / "items.csv", "w", newline="", encoding="utf-8") as handle:
+            csv.writer(handle, lineterminator="\n").writerows(rows)
+        (target / "DEFINITION.md").write_text(definition(task), encoding="utf-8")
 
 if __name__ == "__main__":
     raise SystemExit(main())
