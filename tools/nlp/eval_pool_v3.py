@@ -391,6 +391,13 @@ def resolve(source: str, ref: str) -> str:
     return _CACHE[source][ref]
 
 
+def load_labelled(name: str) -> list[tuple[str, str, str, str]]:
+    """``(item_id, text, label, source)`` for every item of ``eval/<name>_labels.csv`` (a v3 set)."""
+    with open(EVAL_DIR / f"{name}_labels.csv", newline="", encoding="utf-8") as handle:
+        return [(row["item_id"], resolve(row["source"], row["ref"]), row["label"], row["source"])
+                for row in csv.DictReader(handle)]
+
+
 def available() -> str | None:
     """Why the pools cannot be rebuilt here, or ``None``."""
     if not (DATA_DIR / "toxicr_dev").is_dir():
