@@ -49,6 +49,7 @@ from brightline.core.narrative.evaluation import FlagScore, score_flags
 ROOT = Path(__file__).resolve().parent.parent
 INDEPENDENT_LABELS = ROOT / "tools" / "nlp" / "eval" / "narrative_labels.csv"
 INDEPENDENT_LABELS_V2 = ROOT / "tools" / "nlp" / "eval" / "narrative_v2_labels.csv"
+INDEPENDENT_LABELS_V3 = ROOT / "tools" / "nlp" / "eval" / "narrative_v3_labels.csv"
 RECALL_TARGET = 0.90
 SPECIFIC_FLAGGED_TARGET = 0.10
 WEAK_LABELS = frozenset({"vague", "character"})
@@ -152,9 +153,11 @@ def print_cr_usefulness() -> None:
 
 def independent_rows(path: Path = INDEPENDENT_LABELS, version: str = "v1") -> list[tuple[str, str, str]]:
     """``(source, label, text)`` for every labelled item, texts resolved by ``tools/nlp/eval_pool.py`` (``v1``) or
-    ``tools/nlp/eval_pool_v2.py`` (``v2``)."""
+    ``tools/nlp/eval_pool_v2.py`` (``v2``) or ``tools/nlp/eval_pool_v3.py`` (``v3``)."""
     sys.path.insert(0, str(ROOT / "tools" / "nlp"))
-    if version == "v2":
+    if version == "v3":
+        from eval_pool_v3 import resolve
+    elif version == "v2":
         from eval_pool_v2 import resolve
     else:
         from eval_pool import resolve
@@ -362,8 +365,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--errors", choices=["dev"], help="list disagreements on the dev half")
     parser.add_argument("--independent", action="store_true", help="score on the independent evaluation set")
     parser.add_argument("--labels", type=Path, help="labels file for --independent (default: the --set's)")
-    parser.add_argument("--set", choices=("v1", "v2"), default="v1", dest="version",
-                        help="with --independent: v1, the first set, or v2, the second, held-out set")
+    parser.add_argument("--set", choices=("v1", "v2", "v3"), default="v1", dest="version",
+                        help="with --independent: v1, the first set, v2, the second, or v3, the third, held-out set "
+                             "(--record: v1 and v2 only)")
     parser.add_argument("--markdown", action="store_true", help="with --independent: print Markdown tables")
     parser.add_argument("--json", type=Path, help="with --independent: also write the figures to this file")
     parser.add_argument("--record", action="store_true",
@@ -371,7 +375,11 @@ def main(argv: list[str] | None = None) -> int:
                              "(once per change of the checks)")
     args = parser.parse_args(argv)
     if args.independent:
-        args.labels = args.labels or (INDEPENDENT_LABELS_V2 if args.version == "v2" else INDEPENDENT_LABELS)
+        args.labels = args.labels or {"v2": INDEPENDENT_LABELS_V2, "v3": INDEPENDENT_LABELS_V3}.get(
+            args.version, INDEPENDENT_LABELS)
+        if args.record and args.version == "v3":
+            print("--record keeps the first and second sets' figures; write the third's with --json", file=sys.stderr)
+            return 2
         if not args.labels.exists():
             print(f"No labels at {args.labels}: the evaluation set has not been labelled yet.", file=sys.stderr)
             return 2

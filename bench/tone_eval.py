@@ -47,6 +47,7 @@ sys.path.insert(0, str(ROOT / "tools" / "nlp"))
 
 import eval_pool  # noqa: E402
 import eval_pool_v2  # noqa: E402
+import eval_pool_v3  # noqa: E402
 
 from brightline.core.nlp import classify_tone  # noqa: E402
 from brightline.core.nlp.classifiers import MODELS_PATH  # noqa: E402
@@ -54,12 +55,15 @@ from brightline.core.nlp.splits import toxicr_split  # noqa: E402
 
 LABELS_PATH = eval_pool.EVAL_DIR / "tone_labels.csv"
 EVAL_METRICS_PATH = MODELS_PATH / "tone" / "eval_metrics.json"
+THIRD_SET = ("third tone evaluation set (tools/nlp/eval/tone_v3_labels.csv), held out: GitHub issue comments and "
+             "sentences of heated pull-request threads, labelled by two independent labellers before any check was "
+             "run on them, disagreements settled by a third")
 ATTACK_TARGET = 0.90
 CRITIQUE_CEILING = 0.10
 LABEL_ORDER = ("attack", "profane", "critique", "neutral")
 
 
-SETS = {"v1": ("tone", eval_pool), "v2": ("tone_v2", eval_pool_v2)}
+SETS = {"v1": ("tone", eval_pool), "v2": ("tone_v2", eval_pool_v2), "v3": ("tone_v3", eval_pool_v3)}
 
 
 def evaluation_set(version: str = "v1") -> list[tuple[str, str, str]]:
@@ -172,21 +176,22 @@ def main() -> None:
     parser.add_argument("--first-stage", choices=("static", "contextual"), default="static",
                         help="the tone check's first stage to run (contextual needs the contextual model installed)")
     parser.add_argument("--set", choices=tuple(SETS), default="v1", dest="version",
-                        help="v1: the first independent set; v2: the second, held-out set")
+                        help="v1: the first independent set; v2: the second; v3: the third, held-out set")
     parser.add_argument("--attack-reader", action="store_true",
-                        help="run the attack reader (needs the contextual model installed); with --set v2 only")
+                        help="run the attack reader (needs the contextual model installed); with --set v2 or v3")
     arguments = parser.parse_args()
-    if arguments.attack_reader and arguments.version != "v2":
-        raise SystemExit("the first set trained the attack reader: measure it with --set v2")
+    if arguments.attack_reader and arguments.version == "v1":
+        raise SystemExit("the first set trained the attack reader: measure it with --set v2 or v3")
     first_stage = use_first_stage(arguments.first_stage, arguments.attack_reader)
     print(f"first stage: {first_stage}")
-    v2 = arguments.version == "v2"
+    v2 = arguments.version in ("v2", "v3")  # a later set: held out (v3) or seen by a few candidates (v2)
     items = evaluation_set(arguments.version)
     shares = flagged_shares(items)
     toxicr = None if v2 else toxicr_test_scores()
     attack, critique = shares["attack"]["share_flagged"], shares["critique"]["share_flagged"]
     result = {
-        "dataset": ("second tone evaluation set (tools/nlp/eval/tone_v2_labels.csv), held out: public review comments, "
+        "dataset": (THIRD_SET if arguments.version == "v3" else
+                    "second tone evaluation set (tools/nlp/eval/tone_v2_labels.csv): public review comments, "
                     "issue and mailing-list sentences and review sentences, labelled by two independent labellers "
                     "before the check was run on them, disagreements settled" if v2 else
                     "tone evaluation set (tools/nlp/eval/tone_labels.csv): public review comments and review "
@@ -229,27 +234,30 @@ def main() -> None:
             print(f"ToxiCR test rows: {toxicr['n']} ({toxicr['toxic']} toxic); toxic P {toxicr['precision']:.3f} "
                   f"R {toxicr['recall']:.3f} F1 {toxicr['f1']:.3f}")
         elif v2:
-            print("ToxiCR test rows: not re-scored with --set v2 (see the v1 run)")
+            print(f"ToxiCR test rows: not re-scored with --set {arguments.version} (see the v1 run)")
         else:
             print("ToxiCR test rows: the shared data folder is absent, not scored")
     if arguments.write:
         stored = json.loads(EVAL_METRICS_PATH.read_text(encoding="utf-8")) if EVAL_METRICS_PATH.is_file() else {}
         if arguments.attack_reader:
-            stored = {**stored, "attack_reader": {**stored.get("attack_reader", {}), "v2": result}}
+            stored = {**stored, "attack_reader": {**stored.get("attack_reader", {}), arguments.version: result}}
         else:
-            stored = store_result(stored, result, contextual=arguments.first_stage == "contextual", v2=v2)
+            stored = store_result(stored, result, contextual=arguments.first_stage == "contextual",
+                                  version=arguments.version)
         EVAL_METRICS_PATH.write_text(json.dumps(stored, indent=2) + "\n", encoding="utf-8")
         print(f"wrote {EVAL_METRICS_PATH}", file=sys.stderr)
 
 
-def store_result(stored: dict[str, Any], result: dict[str, Any], *, contextual: bool, v2: bool) -> dict[str, Any]:
+def store_result(stored: dict[str, Any], result: dict[str, Any], *, contextual: bool,
+                 version: str = "v1") -> dict[str, Any]:
     """``eval_metrics.json`` with ``result`` in its place: the first set's figures at the top (the contextual first
-    stage's under ``contextual_first_stage``), the second set's under ``v2`` of either; the other places are kept."""
+    stage's under ``contextual_first_stage``), a later set's under ``v2`` or ``v3`` of either; the other places are
+    kept."""
     block = dict(stored.get("contextual_first_stage", {})) if contextual else dict(stored)
-    if v2:
-        block["v2"] = result
+    if version != "v1":
+        block[version] = result
     else:
-        block = {**result, **({"v2": block["v2"]} if "v2" in block else {})}
+        block = {**result, **{key: block[key] for key in ("v2", "v3") if key in block}}
     if contextual:
         return {**stored, "contextual_first_stage": block}
     return {**block, **({"contextual_first_stage": stored["contextual_first_stage"]}

@@ -112,12 +112,13 @@ def test_the_tone_evaluation_keeps_each_sets_figures_in_its_own_place() -> None:
     from tests.bench_scripts import load_bench
 
     store = load_bench("tone_eval").store_result
-    stored = store({}, {"items": 270}, contextual=False, v2=False)
-    stored = store(stored, {"items": 315}, contextual=False, v2=True)
-    stored = store(stored, {"items": 270, "first_stage": "c"}, contextual=True, v2=False)
-    stored = store(stored, {"items": 315, "first_stage": "c"}, contextual=True, v2=True)
-    stored = store(stored, {"items": 271}, contextual=False, v2=False)
-    assert stored == {"items": 271, "v2": {"items": 315},
+    stored = store({}, {"items": 270}, contextual=False)
+    stored = store(stored, {"items": 315}, contextual=False, version="v2")
+    stored = store(stored, {"items": 250}, contextual=False, version="v3")
+    stored = store(stored, {"items": 270, "first_stage": "c"}, contextual=True)
+    stored = store(stored, {"items": 315, "first_stage": "c"}, contextual=True, version="v2")
+    stored = store(stored, {"items": 271}, contextual=False)
+    assert stored == {"items": 271, "v2": {"items": 315}, "v3": {"items": 250},
                       "contextual_first_stage": {"items": 270, "first_stage": "c",
                                                  "v2": {"items": 315, "first_stage": "c"}}}
 

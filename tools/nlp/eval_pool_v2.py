@@ -176,24 +176,32 @@ def _clean_entry(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip(" ,:")
 
 
+def bulleted_paragraphs(text: str, *, stop_at_nested: bool = False) -> Iterator[tuple[int, str]]:
+    """``(first line, text)`` of the first paragraph of every top-level bulleted entry of a change log, its lines
+    joined (with ``stop_at_nested``, an indented bullet ends the entry)."""
+    lines = text.splitlines()
+    index = 0
+    while index < len(lines):
+        if re.match(r"^[-*]\s+\S", lines[index]):
+            start = index
+            parts = [lines[index][2:].strip()]
+            index += 1
+            while index < len(lines) and lines[index].startswith("  ") and lines[index].strip() and not (
+                    stop_at_nested and re.match(r"^\s+[-*]\s", lines[index])):
+                parts.append(lines[index].strip())
+                index += 1
+            yield start + 1, " ".join(parts)
+        else:
+            index += 1
+
+
 def changelog_entries() -> Iterator[PoolItem]:
     """The first paragraph of every bulleted entry of the three change logs, references removed."""
     for name, folder, commit, path, _licence in CHANGELOGS:
-        lines = _git_show(folder, commit, path).splitlines()
-        index = 0
-        while index < len(lines):
-            if re.match(r"^[-*]\s+\S", lines[index]):
-                start = index
-                parts = [lines[index][2:].strip()]
-                index += 1
-                while index < len(lines) and lines[index].startswith("  ") and lines[index].strip():
-                    parts.append(lines[index].strip())
-                    index += 1
-                entry = _clean_entry(" ".join(parts))
-                if 30 <= len(entry) <= 300 and not entry.startswith(("[Short description", "Special thanks")):
-                    yield PoolItem("", "changelog", f"{name}@{commit[:12]}:{path}:{start + 1}", entry)
-            else:
-                index += 1
+        for line, paragraph in bulleted_paragraphs(_git_show(folder, commit, path)):
+            entry = _clean_entry(paragraph)
+            if 30 <= len(entry) <= 300 and not entry.startswith(("[Short description", "Special thanks")):
+                yield PoolItem("", "changelog", f"{name}@{commit[:12]}:{path}:{line}", entry)
 
 
 def _toxicr_free() -> list[dict[str, str]]:
