@@ -292,8 +292,8 @@ def _percent(value: float | int | None) -> str:
 
 def accuracy_slot(scores: dict[str, Any], agreement: dict[str, float | int] | None,
                   version: str = "v1") -> dict[str, Any]:
-    """The transparency report's slot for the narrative check: the independent set's figures in words (``v2``, ``v3``: the
-    second or third set's, named as such)."""
+    """The transparency report's slot for the narrative check: the independent set's figures in words (``v2``,
+    ``v3``: the second or third set's, named as such)."""
     sources = sorted(key for key in scores if key in SOURCE_BUILT)
     counts = {key: int(scores[key]["weak_n"]) + int(scores[key]["specific_n"]) for key in sources}
     parts = "; ".join(f"{counts[key]} {SOURCE_BUILT[key]}" for key in sources)
