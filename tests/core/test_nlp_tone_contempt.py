@@ -47,6 +47,12 @@ def test_contempt_is_found_and_named(text: str, words: str) -> None:
     "I see your pain point now.",
     "Untangling these two is probably not worth the time.",
     "Do you ever get called from interrupt context?",
+    # Praise and genuine questions in the same words.
+    "You have no idea how much time this saved me.",
+    "It is so fast you don't even know it's there.",
+    "Are you actually able to reproduce it?",
+    "Did you really test this with a thousand entries?",
+    "Can you not check for null here?",
 ])
 def test_critique_and_questions_about_the_work_are_left_alone(text: str) -> None:
     assert contempt_spans(text) == []

@@ -32,10 +32,13 @@ from collections.abc import Callable, Sequence
 
 _YOU = r"(?:you|u|ya|y'all|yall)"
 _NOT = r"(?:don't|dont|do\s+not|didn't|didnt|did\s+not|can't|cant|cannot|can\s+not|never|won't|wouldn't)"
-_MENTAL = (r"(?:read|reading|understand|understood|know|knew|get\s+it|got\s+it|grasp|grasped|bother|bothered|care"
-           r"|cared|listen|listened|learn|learned|learnt|think|thought|look|looked|check|checked|try|tried|test|tested|run|ran"
-           r"|compile|compiled|notice|noticed|realise|realize|realised|realized|see|saw|comprehend|follow|followed"
-           r"|pay\s+attention|begin|bother\s+to)")
+# What a person is accused of not even doing: reading, understanding, trying, testing, caring.
+_MENTAL = (r"(?:read|reading|understand|understood|know\s+(?:how|what|the\s+basics|anything)|grasp|grasped|bother"
+           r"|bothered|care|cared|listen|listened|learn|learned|learnt|think|thought|look|looked|check|checked|try|tried"
+           r"|test|tested|run|ran|compile|compiled|comprehend|pay\s+attention|begin)")
+# The same after "really", "seriously", "honestly", where a genuine question is common ("did you really test this with
+# a thousand entries?"): only what no genuine question asks that way.
+_MENTAL_SOFT = r"(?:read|understand|understood|care|listen|bother|comprehend|pay\s+attention)"
 _CONTEMPT_ADVERB = r"(?:clearly|obviously|evidently|apparently|plainly)"
 # Where an imperative can stand: the start of the text, of a sentence or of a clause, maybe after a softener or a
 # name ("@maintainers, get your act together", "Just learn to read", "… and grow up").
@@ -46,11 +49,12 @@ _IMPERATIVE = (r"(?:^|(?<=[.!?;:,(\n])|(?<=\.\.)|\b(?:and|so|then|now|please|ser
 CONTEMPT_PATTERNS: tuple[re.Pattern[str], ...] = tuple(re.compile(pattern, re.IGNORECASE) for pattern in (
     # Rhetorical questions at the person.
     rf"\b(?:are|were)\s+{_YOU}\s+(?:even|seriously|actually|really|just|ever)\s+(?:trying|serious|reading|listening"
-    rf"|kidding|joking|thinking|paying\s+attention|aware|able|capable|sure|for\s+real|a\s+\w+)\b",
+    rf"|kidding|joking|thinking|paying\s+attention|capable|for\s+real|a\s+\w+)\b",
     rf"\b(?:are|were)\s+{_YOU}\s+(?:kidding|joking|serious|blind|trolling|high|drunk|insane|crazy|dense|illiterate"
     rf"|for\s+real|out\s+of\s+your\s+mind|even\s+a)\b",
-    rf"\b(?:do|did|have|has|can|could|does)\s+{_YOU}\s+(?:even|actually|seriously|really|honestly)\s+{_MENTAL}\b",
-    rf"\b(?:do|did|have|can)\s+{_YOU}\s+(?:not|n't)\s+(?:even\s+)?{_MENTAL}\b",
+    rf"\b(?:do|did|have|has|can|could|does)\s+{_YOU}\s+(?:even|actually)\s+{_MENTAL}\b",
+    rf"\b(?:do|did|have|has|can|could|does)\s+{_YOU}\s+(?:seriously|really|honestly)\s+{_MENTAL_SOFT}\b",
+    rf"\b(?:do|did|have)\s+{_YOU}\s+not\s+(?:even\s+{_MENTAL}|{_MENTAL_SOFT})\b",
     rf"\b(?:don't|didn't|can't|cannot|haven't)\s+{_YOU}\s+(?:even\s+)?(?:read|see|understand|get\s+it|listen|follow"
     rf"|comprehend)\b",
     rf"\bwhat(?:'s|\s+is|\s+the\s+hell\s+is|\s+the\s+heck\s+is)\s+wrong\s+with\s+{_YOU}\b",
@@ -67,7 +71,8 @@ CONTEMPT_PATTERNS: tuple[re.Pattern[str], ...] = tuple(re.compile(pattern, re.IG
     rf"|fail\s+to|refuse\s+to|refused\s+to)(?:\s+even)?(?:\s+[a-z']+)?\b",
     rf"\b{_YOU}\s+(?:{_NOT}|have\s+not|haven't)\s+even\s+{_MENTAL}\b",
     rf"\b{_YOU}\s+(?:have|had|got)\s+(?:absolutely\s+)?(?:no|zero)\s+(?:idea|clue|understanding|knowledge|experience"
-    r"|sense|respect|shame|business)\b",
+    r"|sense|respect|shame|business)\b(?!\s+how\s+(?:much|many|grateful|happy|glad|thankful|helpful|long|great|good"
+    r"|excited|relieved|useful))",
     rf"\b{_YOU}\s+(?:clearly\s+|obviously\s+)?know\s+(?:nothing|absolutely\s+nothing)\b",
     rf"\b{_YOU}\s+(?:failed|fail)\s+to\s+(?:grasp|understand|read|notice|comprehend|see|realise|realize)\b",
     rf"\b{_YOU}\s+(?:didn't|did\s+not|never)\s+(?:even\s+)?bother(?:ed)?\b",
