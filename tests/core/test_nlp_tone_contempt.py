@@ -49,6 +49,7 @@ def test_contempt_is_found_and_named(text: str, words: str) -> None:
     "Do you ever get called from interrupt context?",
     # Praise and genuine questions in the same words.
     "You have no idea how much time this saved me.",
+    "Your review comments were savage in the best way: precise and useful.",
     "It is so fast you don't even know it's there.",
     "Are you actually able to reproduce it?",
     "Did you really test this with a thousand entries?",

@@ -19,6 +19,10 @@ judgements of the person (:data:`STATE_WORDS`).
 :func:`lexicon_features` turns both parts and the rule into a few numbers that the tone model
 weighs next to its sub-word features (weights learned on the ToxiCR training rows); the rule also
 flags on its own. :func:`trigger_spans` names the words behind a flag.
+
+The **contempt rule** (:mod:`.tone_contempt`, :attr:`LexiconReading.contempt`) also flags on its own: contempt
+addressed to a person in words neither list holds ("are you even trying", "you clearly never read the docs", "people
+like you", "learn to read"); :func:`contempt_spans` names the form. It is no feature of the model.
 """
 
 from __future__ import annotations
@@ -277,7 +281,8 @@ def read_texts(texts: Sequence[str]) -> LexiconReading:
                           for part in _SENTENCES.findall(lowered))
         rows[row] = (min(sure, 2), min(maybe, 2), -lowest / 3.0, min(strong, 3) / 3.0, min(person, 2),
                      float(masked), float(in_identifier))
-    contempt = (np.array(contempt_found(texts, partial(_is_judgement, lexicon=lexicon)), dtype=np.bool_)
+    contempt = (np.array(contempt_found(texts, partial(_is_judgement, lexicon=lexicon), lexicon.praise.__contains__),
+                         dtype=np.bool_)
                 if contempt_rule_on() else np.zeros(len(texts), dtype=np.bool_))
     return LexiconReading(rows, name_called, mentions_person, contempt)
 
@@ -347,8 +352,9 @@ def contempt_spans(text: str) -> list[ToneTrigger]:
     read"), each with its place: the words behind the contempt rule's flag."""
     if not contempt_rule_on():
         return []
-    judged = partial(_is_judgement, lexicon=tone_lexicon())
-    return [ToneTrigger(start, end, text[start:end], CONTEMPT_REASON) for start, end in contempt_matches(text, judged)]
+    lexicon = tone_lexicon()
+    found = contempt_matches(text, partial(_is_judgement, lexicon=lexicon), lexicon.praise.__contains__)
+    return [ToneTrigger(start, end, text[start:end], CONTEMPT_REASON) for start, end in found]
 
 
 def insult_words(text: str) -> list[ToneTrigger]:

@@ -147,12 +147,15 @@ _DEGREE = frozenset({"still", "just", "really", "so", "very", "extremely", "utte
 _CLAUSE_BREAK = re.compile(r"[,.;:!?()\"\n]|\s-\s")
 
 
-def contempt_matches(text: str, judged: Callable[[str], bool]) -> list[tuple[int, int]]:
+def contempt_matches(text: str, judged: Callable[[str], bool], praised: Callable[[str], bool]
+                     ) -> list[tuple[int, int]]:
     """Where the contempt forms of ``text`` are (start, end), in text order, overlaps kept once. ``judged`` says
     whether a lower-cased word is a judgement (the tone lexicon's: VADER's words rated -1.0 or lower, the insult
-    list), for the person's attribute or words judged ("your attitude is appalling", "your reply is ridiculous")."""
+    list), for the person's attribute or words judged ("your attitude is appalling", "your reply is ridiculous"), and
+    ``praised`` whether it is praise (a sentence that praises is not judged: "your comments were savage in the best
+    way")."""
     spans = [match.span() for pattern in CONTEMPT_PATTERNS for match in pattern.finditer(text)]
-    spans.extend(_attribute_judged(text, judged))
+    spans.extend(_attribute_judged(text, judged, praised))
     found: list[tuple[int, int]] = []
     for start, end in sorted(spans, key=lambda span: (span[0], -span[1])):
         start += len(text[start:end]) - len(text[start:end].lstrip())
@@ -161,10 +164,11 @@ def contempt_matches(text: str, judged: Callable[[str], bool]) -> list[tuple[int
     return found
 
 
-def _attribute_judged(text: str, judged: Callable[[str], bool]) -> list[tuple[int, int]]:
+def _attribute_judged(text: str, judged: Callable[[str], bool], praised: Callable[[str], bool]
+                      ) -> list[tuple[int, int]]:
     """"your <attribute or words>" judged in the same clause: by an adjective before the noun ("your irrational
     stubbornness", "your dismissive tone") or a linking verb and a judgement after it ("your behaviour appears to be
-    unethical", "your words look so ridiculous"), unless denied ("your tone is not rude")."""
+    unethical", "your words look so ridiculous"), unless denied ("your tone is not rude") or the sentence praises."""
     if "your" not in text.lower():
         return []
     tokens = list(_TOKEN.finditer(text))
@@ -194,7 +198,14 @@ def _attribute_judged(text: str, judged: Callable[[str], bool]) -> list[tuple[in
                 elif words[after] not in _DEGREE:
                     break
             break
-    return spans
+    return [span for span in spans if not any(praised(word) for word in _sentence_words(text, span))]
+
+
+def _sentence_words(text: str, span: tuple[int, int]) -> list[str]:
+    """The lower-cased words of the sentence around ``span``."""
+    start = max(text.rfind(mark, 0, span[0]) for mark in ".!?;\n") + 1
+    ends = [found for found in (text.find(mark, span[1]) for mark in ".!?;\n") if found >= 0]
+    return [match.group().lower() for match in _TOKEN.finditer(text, start, min(ends, default=len(text)))]
 
 
 def _broken(text: str, tokens: list[re.Match[str]], position: int) -> bool:
@@ -202,9 +213,9 @@ def _broken(text: str, tokens: list[re.Match[str]], position: int) -> bool:
     return _CLAUSE_BREAK.search(text, tokens[position - 1].end(), tokens[position].start()) is not None
 
 
-def contempt_found(texts: Sequence[str], judged: Callable[[str], bool]) -> list[bool]:
+def contempt_found(texts: Sequence[str], judged: Callable[[str], bool], praised: Callable[[str], bool]) -> list[bool]:
     """Whether each text holds a contempt form."""
-    return [_ANY.search(text) is not None or bool(_attribute_judged(text, judged)) for text in texts]
+    return [_ANY.search(text) is not None or bool(_attribute_judged(text, judged, praised)) for text in texts]
 
 
 _ANY = re.compile("|".join(f"(?:{pattern.pattern})" for pattern in CONTEMPT_PATTERNS), re.IGNORECASE)
