@@ -376,7 +376,7 @@ class LinearTextClassifier:
         if self.second_stage is None:
             return _log_odds(self.probabilities(texts)[:, self.labels.index(self.positive_label)])
         texts = list(texts)
-        probabilities = self.flag_probabilities(tokenize(texts), None, texts, read_texts(texts))
+        probabilities = self.flag_probabilities(tokenize(texts), None, texts, read_texts(texts, contempt=False))
         return _log_odds(probabilities[:, 1] + probabilities[:, 2])
 
     def _apply_rules(self, reading: LexiconReading, probabilities: NDArray[np.float64], labels: list[str],

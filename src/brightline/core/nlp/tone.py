@@ -232,13 +232,15 @@ class LexiconReading:
 
 def lexicon_features(texts: Sequence[str]) -> NDArray[np.float32]:
     """One row of :data:`LEXICON_FEATURES` per text."""
-    return read_texts(texts).features
+    return read_texts(texts, contempt=False).features
 
 
-def read_texts(texts: Sequence[str]) -> LexiconReading:
+def read_texts(texts: Sequence[str], *, contempt: bool = True) -> LexiconReading:
     """The lexicon features of each text and the rules' findings.
 
-    Most texts hold no lexicon word at all; they cost one regex pass and two set tests.
+    Most texts hold no lexicon word at all; they cost one regex pass and two set tests. ``contempt=False`` skips the
+    contempt rule (its column is all ``False``): for readers of the features only, which never ask what the rules
+    flag.
     """
     lexicon = tone_lexicon()
     insults, judgements, known = lexicon.insults, lexicon.judgements, _known_words()
@@ -281,10 +283,11 @@ def read_texts(texts: Sequence[str]) -> LexiconReading:
                           for part in _SENTENCES.findall(lowered))
         rows[row] = (min(sure, 2), min(maybe, 2), -lowest / 3.0, min(strong, 3) / 3.0, min(person, 2),
                      float(masked), float(in_identifier))
-    contempt = (np.array(contempt_found(texts, partial(_is_judgement, lexicon=lexicon), lexicon.praise.__contains__),
-                         dtype=np.bool_)
-                if contempt_rule_on() else np.zeros(len(texts), dtype=np.bool_))
-    return LexiconReading(rows, name_called, mentions_person, contempt)
+    contempt_found_in = np.zeros(len(texts), dtype=np.bool_)
+    if contempt and contempt_rule_on():
+        is_judged = partial(_is_judgement, lexicon=lexicon)
+        contempt_found_in[:] = contempt_found(texts, is_judged, lexicon.praise.__contains__)
+    return LexiconReading(rows, name_called, mentions_person, contempt_found_in)
 
 
 def name_calling(text: str) -> list[ToneTrigger]:

@@ -39,89 +39,120 @@ _MENTAL = (r"(?:read|reading|understand|understood|know\s+(?:how|what|the\s+basi
 # The same after "really", "seriously", "honestly", where a genuine question is common ("did you really test this with
 # a thousand entries?"): only what no genuine question asks that way.
 _MENTAL_SOFT = r"(?:read|understand|understood|care|listen|bother|comprehend|pay\s+attention)"
+# Cue words are read split at apostrophes: "you're" holds "you", "y'all" holds "y".
+_YOU_WORDS = frozenset({"you", "u", "ya", "y", "yall", "your", "yourself"})
 _CONTEMPT_ADVERB = r"(?:clearly|obviously|evidently|apparently|plainly)"
 # Where an imperative can stand: the start of the text, of a sentence or of a clause, maybe after a softener or a
 # name ("@maintainers, get your act together", "Just learn to read", "… and grow up").
 _IMPERATIVE = (r"(?:^|(?<=[.!?;:,(\n])|(?<=\.\.)|\b(?:and|so|then|now|please|seriously|guys|honestly)\s+)"
                r"\s*(?:(?:just|please|seriously|honestly|now|then|so)\s+)?")
 
-#: Each pattern is one form of contempt; its whole match is named as the trigger words.
-CONTEMPT_PATTERNS: tuple[re.Pattern[str], ...] = tuple(re.compile(pattern, re.IGNORECASE) for pattern in (
-    # Rhetorical questions at the person.
-    rf"\b(?:are|were)\s+{_YOU}\s+(?:even|seriously|actually|really|just|ever)\s+(?:trying|serious|reading|listening"
-    rf"|kidding|joking|thinking|paying\s+attention|capable|for\s+real|a\s+\w+)\b",
-    rf"\b(?:are|were)\s+{_YOU}\s+(?:kidding|joking|serious|blind|trolling|high|drunk|insane|crazy|dense|illiterate"
-    rf"|for\s+real|out\s+of\s+your\s+mind|even\s+a)\b",
-    rf"\b(?:do|did|have|has|can|could|does)\s+{_YOU}\s+(?:even|actually)\s+{_MENTAL}\b",
-    rf"\b(?:do|did|have|has|can|could|does)\s+{_YOU}\s+(?:seriously|really|honestly)\s+{_MENTAL_SOFT}\b",
-    rf"\b(?:do|did|have)\s+{_YOU}\s+not\s+(?:even\s+{_MENTAL}|{_MENTAL_SOFT})\b",
-    rf"\b(?:don't|didn't|can't|cannot|haven't)\s+{_YOU}\s+(?:even\s+)?(?:read|see|understand|get\s+it|listen|follow"
-    rf"|comprehend)\b",
-    rf"\bwhat(?:'s|\s+is|\s+the\s+hell\s+is|\s+the\s+heck\s+is)\s+wrong\s+with\s+{_YOU}\b",
-    rf"\bwhat\s+(?:were|are)\s+{_YOU}\s+(?:even\s+)?(?:thinking|smoking|on)\b",
-    rf"\bwho\s+(?:hired|let|allowed|taught|gave)\s+{_YOU}\b",
-    r"\b(?:did|does|has)\s+(?:anyone|anybody|nobody|no\s+one)\s+(?:ever\s+)?(?:teach|taught|tell|told|show|showed)\s+"
-    rf"{_YOU}\b",
-    r"\bhow\s+(?:hard|difficult)\s+(?:is\s+it|can\s+it\s+be|could\s+it\s+be)\s+to\b",
-    r"\bis\s+it\s+(?:that|so|really\s+that)\s+(?:hard|difficult)\s+to\b",
-    rf"\b{_YOU}\s+(?:must|gotta|have\s+to)\s+be\s+(?:kidding|joking|new|trolling|blind|out\s+of\s+your\s+mind)\b",
-    rf"\b{_YOU}\s+(?:can't|cannot|can\s+not)\s+be\s+serious\b",
-    # Accusations of not even trying, of ignorance.
-    rf"\b{_YOU}(?:'ve|\s+have)?\s+(?:{_CONTEMPT_ADVERB}\s+){{1,2}}(?:{_NOT}|have\s+no|had\s+no|lack|failed\s+to"
-    rf"|fail\s+to|refuse\s+to|refused\s+to)(?:\s+even)?(?:\s+[a-z']+)?\b",
-    rf"\b{_YOU}\s+(?:{_NOT}|have\s+not|haven't)\s+even\s+{_MENTAL}\b",
-    rf"\b{_YOU}\s+(?:have|had|got)\s+(?:absolutely\s+)?(?:no|zero)\s+(?:idea|clue|understanding|knowledge|experience"
-    r"|sense|respect|shame|business)\b(?!\s+how\s+(?:much|many|grateful|happy|glad|thankful|helpful|long|great|good"
-    r"|excited|relieved|useful))",
-    rf"\b{_YOU}\s+(?:clearly\s+|obviously\s+)?know\s+(?:nothing|absolutely\s+nothing)\b",
-    rf"\b{_YOU}\s+(?:failed|fail)\s+to\s+(?:grasp|understand|read|notice|comprehend|see|realise|realize)\b",
-    rf"\b{_YOU}\s+(?:didn't|did\s+not|never)\s+(?:even\s+)?bother(?:ed)?\b",
-    rf"\b{_YOU}\s+never\s+(?:read|listen|learn|bother|care|test|answer|respond|admit)\w*\b",
-    rf"\b{_YOU}\s+(?:just\s+)?keep\s+(?:on\s+)?(?:ignoring|bringing|breaking|failing|repeating|pushing|insisting"
-    r"|complaining|whining|spamming|trolling|refusing|arguing|reopening|derailing|moving\s+the\s+goalposts"
-    r"|making\s+the\s+same)\b",
-    rf"\b{_YOU}(?:'re|\s+are)\s+(?:just\s+)?(?:trolling|whining|wasting|too\s+lazy|too\s+stupid|clueless|delusional"
-    r"|embarrassing\s+yourself|making\s+a\s+fool)\b",
+#: The forms of contempt, by the words one of which a text must hold for them to be looked for (most texts hold none
+#: and skip the patterns). Each pattern's whole match is named as the trigger words.
+CONTEMPT_FORMS: dict[frozenset[str], tuple[str, ...]] = {
+    _YOU_WORDS: (
+        # Rhetorical questions at the person.
+        rf"\b(?:are|were)\s+{_YOU}\s+(?:even|seriously|actually|really|just|ever)\s+(?:trying|serious|reading"
+        r"|listening|kidding|joking|thinking|paying\s+attention|capable|for\s+real|a\s+\w+)\b",
+        rf"\b(?:are|were)\s+{_YOU}\s+(?:kidding|joking|serious|blind|trolling|high|drunk|insane|crazy|dense"
+        r"|illiterate|for\s+real|out\s+of\s+your\s+mind|even\s+a)\b",
+        rf"\b(?:do|did|have|has|can|could|does)\s+{_YOU}\s+(?:even|actually)\s+{_MENTAL}\b",
+        rf"\b(?:do|did|have|has|can|could|does)\s+{_YOU}\s+(?:seriously|really|honestly)\s+{_MENTAL_SOFT}\b",
+        rf"\b(?:do|did|have)\s+{_YOU}\s+not\s+(?:even\s+{_MENTAL}|{_MENTAL_SOFT})\b",
+        rf"\b(?:don't|didn't|can't|cannot|haven't)\s+{_YOU}\s+(?:even\s+)?(?:read|see|understand|get\s+it|listen"
+        r"|follow|comprehend)\b",
+        rf"\bwhat(?:'s|\s+is|\s+the\s+hell\s+is|\s+the\s+heck\s+is)\s+wrong\s+with\s+{_YOU}\b",
+        rf"\bwhat\s+(?:were|are)\s+{_YOU}\s+(?:even\s+)?(?:thinking|smoking|on)\b",
+        rf"\bwho\s+(?:hired|let|allowed|taught|gave)\s+{_YOU}\b",
+        r"\b(?:did|does|has)\s+(?:anyone|anybody|nobody|no\s+one)\s+(?:ever\s+)?(?:teach|taught|tell|told|show"
+        rf"|showed)\s+{_YOU}\b",
+        rf"\b{_YOU}\s+(?:must|gotta|have\s+to)\s+be\s+(?:kidding|joking|new|trolling|blind|out\s+of\s+your\s+mind)\b",
+        rf"\b{_YOU}\s+(?:can't|cannot|can\s+not)\s+be\s+serious\b",
+        # Accusations of not even trying, of ignorance.
+        rf"\b{_YOU}(?:'ve|\s+have)?\s+(?:{_CONTEMPT_ADVERB}\s+){{1,2}}(?:{_NOT}|have\s+no|had\s+no|lack|failed\s+to"
+        r"|fail\s+to|refuse\s+to|refused\s+to)(?:\s+even)?(?:\s+[a-z']+)?\b",
+        rf"\b{_YOU}\s+(?:{_NOT}|have\s+not|haven't)\s+even\s+{_MENTAL}\b",
+        rf"\b{_YOU}\s+(?:have|had|got)\s+(?:absolutely\s+)?(?:no|zero)\s+(?:idea|clue|understanding|knowledge"
+        r"|experience|sense|respect|shame|business)\b(?!\s+how\s+(?:much|many|grateful|happy|glad|thankful|helpful"
+        r"|long|great|good|excited|relieved|useful))",
+        rf"\b{_YOU}\s+(?:clearly\s+|obviously\s+)?know\s+(?:nothing|absolutely\s+nothing)\b",
+        rf"\b{_YOU}\s+(?:failed|fail)\s+to\s+(?:grasp|understand|read|notice|comprehend|see|realise|realize)\b",
+        rf"\b{_YOU}\s+(?:didn't|did\s+not|never)\s+(?:even\s+)?bother(?:ed)?\b",
+        rf"\b{_YOU}\s+never\s+(?:read|listen|learn|bother|care|test|answer|respond|admit)\w*\b",
+        rf"\b{_YOU}\s+(?:just\s+)?keep\s+(?:on\s+)?(?:ignoring|bringing|breaking|failing|repeating|pushing|insisting"
+        r"|complaining|whining|spamming|trolling|refusing|arguing|reopening|derailing|moving\s+the\s+goalposts"
+        r"|making\s+the\s+same)\b",
+        rf"\b{_YOU}(?:'re|\s+are)\s+(?:just\s+)?(?:trolling|whining|wasting|too\s+lazy|too\s+stupid|clueless"
+        r"|delusional|embarrassing\s+yourself|making\s+a\s+fool)\b",
+        rf"\b{_YOU}\s+(?:troll|trolls|trolled)\b",
+        # The reader's words called senseless ("your comment makes zero sense"), where "this makes no sense" judges
+        # the work.
+        r"\byour\s+(?:own\s+)?(?:comments?|explanations?|arguments?|words|repl(?:y|ies)|posts?|logic|reasoning"
+        r"|answers?|claims?|opinions?|statements?|rants?)\s+(?:still\s+|just\s+|really\s+)?(?:makes?|made)\s+"
+        r"(?:absolutely\s+)?(?:zero|no)\s+sense\b",
+        # A person put in a group.
+        rf"\b(?:people|guys|folks|someone|somebody|persons?|developers|devs|users)\s+like\s+{_YOU}\b",
+        rf"\bthe\s+likes\s+of\s+{_YOU}\b",
+        rf"\b{_YOU}\s+people\b",
+        r"\byour\s+kind\b",
+        # The person's character named as the fault.
+        r"\byour\s+(?:own\s+)?(?:arrogance|ignorance|incompetence|stupidity|laziness|entitlement|rudeness|hostility"
+        r"|sloppiness|carelessness|hypocrisy|condescension|attitude\s+problem|ego|lack\s+of\s+(?:understanding"
+        r"|knowledge|respect|skill|competence|effort|basic))\b",
+        # Sarcasm at the person that needs no failure word.
+        r"\bbless\s+your\s+(?:heart|soul)\b",
+    ),
+    frozenset({"hard", "difficult"}): (
+        r"\bhow\s+(?:hard|difficult)\s+(?:is\s+it|can\s+it\s+be|could\s+it\s+be)\s+to\b",
+        r"\bis\s+it\s+(?:that|so|really\s+that)\s+(?:hard|difficult)\s+to\b",
+    ),
     # Imperatives of dismissal, where an imperative stands: opening a sentence or a clause ("Grow up.", "just learn
     # to read", "…, get a clue"), never inside one ("some chars get lost here", "I'll learn how to spell").
-    rf"{_IMPERATIVE}learn\s+(?:how\s+)?to\s+(?:read|code|program|write|use|google|search|test|think|spell|behave"
-    r"|listen)\b",
-    rf"{_IMPERATIVE}stop\s+(?:wasting\s+(?:my|our|everyone's|everybody's|people's|other\s+people's)\s+time|whining"
-    r"|crying|complaining|trolling|spamming|being\s+(?:so\s+)?(?:lazy|stupid|dense|arrogant|childish|rude|an?\s+\w+))\b",
-    rf"{_IMPERATIVE}(?:get\s+(?:a\s+clue|a\s+life|a\s+grip|lost|over\s+yourself|your\s+(?:shit|act|head)\s+together)"
-    r"|grow\s+up|shut\s+up|go\s+away|piss\s+off|bugger\s+off|get\s+off\s+your\s+high\s+horse|suck\s+it\s+up"
-    r"|cry\s+me\s+a\s+river|educate\s+yourself|use\s+your\s+(?:brain|head)|do\s+your\s+(?:homework|research)"
-    r"|rtfm|read\s+the\s+(?:fucking\s+|damn\s+|bloody\s+)?(?:manual|docs|documentation|thread|instructions)"
-    r"\s+(?:first|before))\b",
-    rf"{_IMPERATIVE}(?:don't|do\s+not)\s+cry\b",
-    # The reader's words called senseless or laughable ("your comment makes zero sense", "your words look so
-    # ridiculous"): mocking what the person said, where "this makes no sense" judges the work.
-    r"\byour\s+(?:own\s+)?(?:comments?|explanations?|arguments?|words|repl(?:y|ies)|posts?|points?|logic|reasoning"
-    r"|answers?|claims?|opinions?|statements?|rants?)\s+(?:still\s+|just\s+|really\s+)?(?:makes?|made)\s+"
-    r"(?:absolutely\s+)?(?:zero|no)\s+sense\b",
-    # A person put in a group.
-    rf"\b(?:people|guys|folks|someone|somebody|persons?|developers|devs|users)\s+like\s+{_YOU}\b",
-    rf"\bthe\s+likes\s+of\s+{_YOU}\b",
-    rf"\b{_YOU}\s+people\b",
-    r"\byour\s+kind\b",
-    # The person's character named as the fault.
-    r"\byour\s+(?:own\s+)?(?:arrogance|ignorance|incompetence|stupidity|laziness|entitlement|rudeness|hostility"
-    r"|sloppiness|carelessness|hypocrisy|condescension|attitude\s+problem|ego|lack\s+of\s+(?:understanding"
-    r"|knowledge|respect|skill|competence|effort|basic))\b",
+    frozenset({"learn"}): (
+        rf"{_IMPERATIVE}learn\s+(?:how\s+)?to\s+(?:read|code|program|write|use|google|search|test|think|spell|behave"
+        r"|listen)\b",
+    ),
+    frozenset({"stop"}): (
+        rf"{_IMPERATIVE}stop\s+(?:wasting\s+(?:my|our|everyone's|everybody's|people's|other\s+people's)\s+time"
+        r"|whining|crying|complaining|trolling|spamming|being\s+(?:so\s+)?(?:lazy|stupid|dense|arrogant|childish"
+        r"|rude|an?\s+\w+))\b",
+    ),
+    frozenset({"get", "grow", "shut", "go", "piss", "bugger", "suck", "cry", "educate", "use", "do", "rtfm", "read"}): (
+        rf"{_IMPERATIVE}(?:get\s+(?:a\s+clue|a\s+life|a\s+grip|lost|over\s+yourself|your\s+(?:shit|act|head)"
+        r"\s+together)|grow\s+up|shut\s+up|go\s+away|piss\s+off|bugger\s+off|get\s+off\s+your\s+high\s+horse"
+        r"|suck\s+it\s+up|cry\s+me\s+a\s+river|educate\s+yourself|use\s+your\s+(?:brain|head)|do\s+your\s+(?:homework"
+        r"|research)|rtfm|read\s+the\s+(?:fucking\s+|damn\s+|bloody\s+)?(?:manual|docs|documentation|thread"
+        r"|instructions)\s+(?:first|before))\b",
+        rf"{_IMPERATIVE}(?:don't|do\s+not)\s+cry\b",
+    ),
     # Third persons written off: "he should be fired", "I would never work with him again", "not worth the time".
-    r"\b(?:he|she|they|you|him|her|them)\s+(?:should|ought\s+to|needs?\s+to|must)\s+be\s+(?:fired|sacked|banned"
-    r"|let\s+go|kicked\s+out|thrown\s+out)\b",
-    r"\bwould\s+(?:never|not)\s+(?:re-?hire|hire|recommend\s+(?:re-?)?hiring|work\s+with|want\s+to\s+work\s+with)"
-    r"\b",
-    r"\b(?:nobody|no\s+one)\s+(?:wants|likes|enjoys)\s+(?:to\s+)?work(?:ing)?\s+with\b",
-    r"\b(?:he|she|they|you)(?:\s+is|\s+are|'s|'re)\s+not\s+(?:[\w']+\s+){0,3}?worth\s+(?:the|my|our|anyone's"
-    r"|anybody's|his|her)\s+(?:time|effort|salary|money|trouble)\b",
+    frozenset({"fired", "sacked", "banned", "let", "kicked", "thrown"}): (
+        r"\b(?:he|she|they|you|him|her|them)\s+(?:should|ought\s+to|needs?\s+to|must)\s+be\s+(?:fired|sacked|banned"
+        r"|let\s+go|kicked\s+out|thrown\s+out)\b",
+    ),
+    frozenset({"would"}): (
+        r"\bwould\s+(?:never|not)\s+(?:re-?hire|hire|recommend\s+(?:re-?)?hiring|work\s+with|want\s+to\s+work"
+        r"\s+with)\b",
+    ),
+    frozenset({"nobody", "one"}): (
+        r"\b(?:nobody|no\s+one)\s+(?:wants|likes|enjoys)\s+(?:to\s+)?work(?:ing)?\s+with\b",
+    ),
+    frozenset({"worth"}): (
+        r"\b(?:he|she|they|you)(?:\s+is|\s+are|'s|'re)\s+not\s+(?:[\w']+\s+){0,3}?worth\s+(?:the|my|our|anyone's"
+        r"|anybody's|his|her)\s+(?:time|effort|salary|money|trouble)\b",
+    ),
     # Sarcasm at the person that needs no failure word.
-    r"\b(?:thanks|thank\s+you)\s+for\s+nothing\b",
-    r"\bgood\s+luck\s+with\s+that\b",
-    r"\bbless\s+your\s+(?:heart|soul)\b",
-    rf"\b{_YOU}\s+(?:troll|trolls|trolled)\b",
-))
+    frozenset({"nothing"}): (r"\b(?:thanks|thank\s+you)\s+for\s+nothing\b",),
+    frozenset({"luck"}): (r"\bgood\s+luck\s+with\s+that\b",),
+}
+#: Every pattern, compiled; and one pattern per group of :data:`CONTEMPT_FORMS`, for a yes or no.
+CONTEMPT_PATTERNS: tuple[re.Pattern[str], ...] = tuple(
+    re.compile(pattern, re.IGNORECASE) for patterns in CONTEMPT_FORMS.values() for pattern in patterns)
+_GROUPS: tuple[tuple[frozenset[str], re.Pattern[str]], ...] = tuple(
+    (cues, re.compile("|".join(f"(?:{pattern})" for pattern in patterns)))
+    for cues, patterns in CONTEMPT_FORMS.items())
+_CUE_WORDS = re.compile(r"[a-z]+")
+
 
 #: Nouns that stand for the person's character or conduct ("your attitude", "your tone"): a judgement of one of them
 #: is a judgement of the person, where "your code is a mess" judges the work.
@@ -154,7 +185,11 @@ def contempt_matches(text: str, judged: Callable[[str], bool], praised: Callable
     list), for the person's attribute or words judged ("your attitude is appalling", "your reply is ridiculous"), and
     ``praised`` whether it is praise (a sentence that praises is not judged: "your comments were savage in the best
     way")."""
-    spans = [match.span() for pattern in CONTEMPT_PATTERNS for match in pattern.finditer(text)]
+    lowered = text.lower()
+    words = set(_CUE_WORDS.findall(lowered))
+    spans = [match.span() for (cues, patterns), (_cues, group) in zip(CONTEMPT_FORMS.items(), _GROUPS, strict=True)
+             if not cues.isdisjoint(words) and group.search(lowered) is not None
+             for pattern in patterns for match in re.finditer(pattern, text, re.IGNORECASE)]
     spans.extend(_attribute_judged(text, judged, praised))
     found: list[tuple[int, int]] = []
     for start, end in sorted(spans, key=lambda span: (span[0], -span[1])):
@@ -215,7 +250,10 @@ def _broken(text: str, tokens: list[re.Match[str]], position: int) -> bool:
 
 def contempt_found(texts: Sequence[str], judged: Callable[[str], bool], praised: Callable[[str], bool]) -> list[bool]:
     """Whether each text holds a contempt form."""
-    return [_ANY.search(text) is not None or bool(_attribute_judged(text, judged, praised)) for text in texts]
-
-
-_ANY = re.compile("|".join(f"(?:{pattern.pattern})" for pattern in CONTEMPT_PATTERNS), re.IGNORECASE)
+    found = []
+    for text in texts:
+        lowered = text.lower()  # the patterns are lower-case; matching the lowered text is faster than ignoring case
+        words = set(_CUE_WORDS.findall(lowered))
+        formed = any(not cues.isdisjoint(words) and pattern.search(lowered) is not None for cues, pattern in _GROUPS)
+        found.append(formed or ("your" in words and bool(_attribute_judged(text, judged, praised))))
+    return found
