@@ -23,6 +23,7 @@ from brightline.core.nlp.tone import CONTEMPT_REASON, CONTEMPT_RULE_ENVIRONMENT_
     ("Your explanation still makes zero sense.", "Your explanation still makes zero sense"),
     ("Your behaviour appears to be unethical and unprofessional.", "Your behaviour appears to be unethical"),
     ("I would never work with him again.", "would never work with"),
+    ("Nice one, genius.", "genius"),
 ])
 def test_contempt_is_found_and_named(text: str, words: str) -> None:
     (trigger,) = contempt_spans(text)
@@ -54,6 +55,7 @@ def test_contempt_is_found_and_named(text: str, words: str) -> None:
     "Are you actually able to reproduce it?",
     "Did you really test this with a thousand entries?",
     "Can you not check for null here?",
+    "She is a genius, and her design shows it.",
 ])
 def test_critique_and_questions_about_the_work_are_left_alone(text: str) -> None:
     assert contempt_spans(text) == []

@@ -144,6 +144,11 @@ CONTEMPT_FORMS: dict[frozenset[str], tuple[str, ...]] = {
     # Sarcasm at the person that needs no failure word.
     frozenset({"nothing"}): (r"\b(?:thanks|thank\s+you)\s+for\s+nothing\b",),
     frozenset({"luck"}): (r"\bgood\s+luck\s+with\s+that\b",),
+    # A mock title as a form of address, closing the sentence ("Nice one, genius.", "No kidding, Sherlock").
+    frozenset({"genius", "einstein", "sherlock", "mastermind", "smartass", "smarty", "wise", "smart"}): (
+        r",\s*(?:mr\.?\s+)?(?:genius|einstein|sherlock|mastermind|smartass|smarty\s*pants|wise\s+guy|smart\s+guy)"
+        r"(?=\s*(?:[.!?:;)]|$))",
+    ),
 }
 #: Every pattern, compiled; and one pattern per group of :data:`CONTEMPT_FORMS`, for a yes or no.
 CONTEMPT_PATTERNS: tuple[re.Pattern[str], ...] = tuple(
@@ -193,7 +198,7 @@ def contempt_matches(text: str, judged: Callable[[str], bool], praised: Callable
     spans.extend(_attribute_judged(text, judged, praised))
     found: list[tuple[int, int]] = []
     for start, end in sorted(spans, key=lambda span: (span[0], -span[1])):
-        start += len(text[start:end]) - len(text[start:end].lstrip())
+        start += len(text[start:end]) - len(text[start:end].lstrip(" \t\n,"))
         if not any(start < other_end and other_start < end for other_start, other_end in found):
             found.append((start, end))
     return found
