@@ -201,8 +201,8 @@ def test_a_filter_through_get_is_one_query_and_its_errors_are_scim_errors(org, s
     assert "character 36" in body["detail"] and body["schemas"] == ["urn:ietf:params:scim:api:messages:2.0:Error"]
     unknown = scim("get", '/Users?filter=nickName eq "a"').json()
     assert unknown["scimType"] == "invalidFilter" and "'nickName' is not an attribute" in unknown["detail"]
-    groups = scim("get", '/Groups?filter=members pr').json()
-    assert groups["scimType"] == "invalidFilter"
+    groups = scim("get", '/Groups?filter=members.display pr').json()
+    assert groups["scimType"] == "invalidFilter" and "'members.display'" in groups["detail"]
 
 
 # ---- POST .search ----
