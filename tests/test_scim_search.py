@@ -207,7 +207,9 @@ def test_the_root_search_answers_with_the_attributes_asked_and_logs_each_person(
 
 def test_the_root_search_stays_within_its_queries(org, scim, groups, django_assert_max_num_queries, settings):
     settings.AUDIT_CHECKPOINT_EVERY = 10**9
-    scim("post", "/.search", {"count": 1})
+    # A first read of someone else's record (the administrator's own is not logged) creates the access log's head
+    # row after a flush, outside the count below.
+    scim("post", "/.search", {"startIndex": 2, "count": 1})
     # As /Users (token, its use, count, page, then five for each person's access log: 14 for two people), with
     # the groups' count, page and members: 17 for two people and a group.
     with django_assert_max_num_queries(17):

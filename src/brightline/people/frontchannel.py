@@ -39,7 +39,7 @@ from brightline.people.sso import ACTOR_LABEL, sso_enabled
 logger = logging.getLogger("brightline.security")
 
 NO_CACHE = "no-cache, no-store"
-SID_LIMIT = SignedInSession._meta.get_field("sid").max_length
+SID_LIMIT = int(getattr(SignedInSession._meta.get_field("sid"), "max_length", 255))
 
 
 def provider_origin() -> str:
@@ -67,9 +67,11 @@ def frontchannel_logout(request: HttpRequest) -> HttpResponse:
     if not sso_enabled():
         raise Http404("single sign-on is not configured")
     issuer, sid = request.GET.get("iss", "").rstrip("/"), request.GET.get("sid", "")
-    if issuer != settings.BRIGHTLINE_SSO_ISSUER or not sid or len(sid) > SID_LIMIT:
-        logger.warning("front-channel logout refused: %s", "another issuer" if issuer and sid else
-                       "iss and sid are both required")
+    refusal = ("iss and sid are both required" if not issuer or not sid else
+               "another issuer" if issuer != settings.BRIGHTLINE_SSO_ISSUER else
+               "the sid is too long" if len(sid) > SID_LIMIT else "")
+    if refusal:
+        logger.warning("front-channel logout refused: %s", refusal)
         return _answer(request, False, 400)
     rows = SignedInSession.objects.filter(sid=sid)
     user_ids = set(rows.values_list("user_id", flat=True))

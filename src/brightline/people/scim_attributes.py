@@ -48,12 +48,6 @@ class Projection:
                 _remove(result, parts)
         return result
 
-    def excludes(self, name: str) -> bool:
-        """Whether the attribute ``name`` (top level, lower case) is left out, so need not be read."""
-        if self.attributes is not None and not any(parts[0] == name for parts in self.attributes):
-            return True
-        return (name,) in self.excluded
-
 
 @dataclass(frozen=True)
 class ResourceShape:
