@@ -195,6 +195,31 @@ def test_the_root_search_filters_each_type_by_what_it_has(org, scim, groups):
     assert found('emails[value sw "cy"]') == ["User:Cy Cole"]
 
 
+def test_the_root_search_sorts_both_types_together_by_what_they_share(org, scim, groups):
+    def order(**body: object) -> list[str]:
+        items = ok(scim("post", "/.search", body))["Resources"]
+        return [f'{item["meta"]["resourceType"]}:{item.get("displayName")}' for item in items]
+
+    by_name = ["User:Ana Alvarez", "User:Ben Brown", "User:Cy Cole", "Group:empty", "Group:payments",
+               "Group:platform", "User:Zed Admin"]
+    assert order(sortBy="displayName") == by_name  # without regard to case
+    assert order(sortBy="DISPLAYNAME", sortOrder="descending") == by_name[::-1]
+    pages = [order(sortBy="displayName", startIndex=start, count=3) for start in (1, 4, 7)]
+    assert [name for page in pages for name in page] == by_name
+    # externalId: the employee ids and the groups' ids; the group without one last ascending, first descending.
+    assert order(sortBy="externalId") == ["User:Ana Alvarez", "User:Ben Brown", "User:Cy Cole", "Group:platform",
+                                          "Group:payments", "User:Zed Admin", "Group:empty"]
+    assert order(sortBy="externalId", sortOrder="descending")[:2] == ["Group:empty", "User:Zed Admin"]
+    # id: as numbers, a User before a Group of the same id.
+    ids = [(item["meta"]["resourceType"], int(item["id"])) for item in
+           ok(scim("post", "/.search", {"sortBy": "id"}))["Resources"]]
+    assert ids == sorted(ids, key=lambda pair: (pair[1], pair[0] != "User"))
+    filtered = ok(scim("post", "/.search", {"sortBy": "displayName", "filter": 'displayName sw "p" or active eq false',
+                                            "attributes": "displayName"}))
+    assert [item["displayName"] for item in filtered["Resources"]] == ["Cy Cole", "payments", "platform"]
+    assert filtered["totalResults"] == 3
+
+
 def test_the_root_search_answers_with_the_attributes_asked_and_logs_each_person(org, scim, groups):
     before = AccessLog.objects.filter(via="api").count()
     answer = ok(scim("post", "/.search", {"filter": 'displayName sw "p" or userName sw "a"',
@@ -215,13 +240,19 @@ def test_the_root_search_stays_within_its_queries(org, scim, groups, django_asse
     with django_assert_max_num_queries(17):
         answer = ok(scim("post", "/.search", {"filter": 'displayName co "e"', "startIndex": 3, "count": 3}))
     assert answer["totalResults"] == 6 and answer["itemsPerPage"] == 3
+    # Sorted: the union reads the page's order, then the page's people (two here) and groups (none here).
+    with django_assert_max_num_queries(16):
+        answer = ok(scim("post", "/.search", {"filter": 'displayName co "e"', "sortBy": "displayName", "count": 2}))
+    assert [item["displayName"] for item in answer["Resources"]] == ["Ana Alvarez", "Ben Brown"]
 
 
 @pytest.mark.parametrize("body, status, scim_type, detail", [
     ({"filter": 'nickName eq "x"'}, 400, "invalidFilter", "'nickName' is not an attribute of a User or a Group"),
     ({"filter": 'members[value eq "1"'}, 400, "invalidFilter", "character 21"),
     ({"filter": 'active eq "yes"'}, 400, "invalidFilter", "give true or false"),
-    ({"sortBy": "displayName"}, 400, "invalidValue", "cannot be sorted"),
+    ({"sortBy": "userName"}, 400, "invalidValue", "id, displayName, externalId"),
+    ({"sortBy": "displayName", "sortOrder": "up"}, 400, "invalidValue", "ascending or descending"),
+    ({"sortBy": "members", "count": 0}, 400, "invalidValue", "'members' cannot be sorted on"),
     ({"count": "all"}, 400, "invalidValue", "count"),
 ])
 def test_a_bad_root_search_is_refused_with_a_scim_error(org, scim, body, status, scim_type, detail):
