@@ -14,10 +14,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from brightline.audit.models import AccessLog
-from brightline.people.models import AccessRole, Person, TokenScope
+from brightline.people.models import Person, TokenScope
 from brightline.people.scim import ENTERPRISE, USER_FILTER, USER_SCHEMA
 from brightline.people.scim_filter import Compare, FilterError, Logical, Not, Present, ValuePath, filter_q, parse
-from brightline.people.tokens import create_api_token
 
 SCIM = "application/scim+json"
 SEARCH = "urn:ietf:params:scim:api:messages:2.0:SearchRequest"
@@ -109,21 +108,6 @@ def org(db, organisation) -> list[Person]:
     for person, row in zip(made, PEOPLE, strict=True):  # update() leaves auto_now alone: a known history
         Person.objects.filter(pk=person.pk).update(modified_at=BASE + timedelta(days=row[5], microseconds=row[5]))
     return made
-
-
-@pytest.fixture
-def scim(client, organisation):
-    admin = Person.objects.create(organisation=organisation, employee_id="Z-admin", name="Zed Admin",
-                                  email="zed@example.org", access_role=AccessRole.ADMIN)
-    keys = {scope: create_api_token(admin, name=scope, actor=None, actor_label="test", scope=scope)
-            for scope in (TokenScope.READ, TokenScope.WRITE)}
-
-    def send(method: str, path: str, body: object = None, *, scope: str = TokenScope.WRITE):
-        data = json.dumps(body) if body is not None else None
-        return getattr(client, method)(f"/scim/v2{path}", data=data, content_type=SCIM,
-                                       HTTP_AUTHORIZATION=f"Bearer {keys[scope]}")
-
-    return send
 
 
 def names(response) -> list[str]:

@@ -3,14 +3,11 @@ member, and the search at the root (``POST /scim/v2/.search``, section 3.4.3), t
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from brightline.audit.models import AccessLog
-from brightline.people.models import AccessRole, Person, ScimGroup, TokenScope
+from brightline.people.models import Person, ScimGroup, TokenScope
 from brightline.people.scim import ENTERPRISE, USER_SCHEMA
-from brightline.people.tokens import create_api_token
 
 pytestmark = pytest.mark.django_db
 SCIM = "application/scim+json"
@@ -18,29 +15,15 @@ SEARCH = "urn:ietf:params:scim:api:messages:2.0:SearchRequest"
 
 
 @pytest.fixture
-def org(organisation) -> dict[str, Person]:
-    admin = Person.objects.create(organisation=organisation, employee_id="Z-admin", name="Zed Admin",
-                                  email="zed@example.org", access_role=AccessRole.ADMIN)
+def org(organisation, scim) -> dict[str, Person]:
+    """Three people besides the administrator whose token ``scim`` sends (Zed Admin)."""
     ana = Person.objects.create(organisation=organisation, employee_id="E-ana", name="Ana Alvarez",
                                 email="ana@example.org")
     ben = Person.objects.create(organisation=organisation, employee_id="E-ben", name="Ben Brown",
                                 email="ben@example.org", manager=ana)
     cy = Person.objects.create(organisation=organisation, employee_id="E-cy", name="Cy Cole", email="cy@example.org",
                                manager=ana, is_active=False)
-    return {"admin": admin, "ana": ana, "ben": ben, "cy": cy}
-
-
-@pytest.fixture
-def scim(client, org):
-    keys = {scope: create_api_token(org["admin"], name=scope, actor=None, actor_label="test", scope=scope)
-            for scope in (TokenScope.READ, TokenScope.WRITE)}
-
-    def send(method: str, path: str, body: object = None, *, scope: str = TokenScope.WRITE):
-        data = json.dumps(body) if body is not None else None
-        return getattr(client, method)(f"/scim/v2{path}", data=data, content_type=SCIM,
-                                       HTTP_AUTHORIZATION=f"Bearer {keys[scope]}")
-
-    return send
+    return {"ana": ana, "ben": ben, "cy": cy}
 
 
 @pytest.fixture
@@ -167,7 +150,7 @@ def test_a_bad_member_filter_answers_invalid_filter(org, scim, groups, text, det
 
 def test_the_root_search_pages_across_users_and_groups(org, scim, groups):
     everyone = ok(scim("post", "/.search", {"schemas": [SEARCH]}, scope=TokenScope.READ))
-    people = sorted(person.pk for person in org.values())
+    people = sorted(Person.objects.values_list("pk", flat=True))
     assert everyone["totalResults"] == 4 + 3
     assert [(item["meta"]["resourceType"], item["id"]) for item in everyone["Resources"]] == (
         [("User", str(pk)) for pk in people] + [("Group", str(group.pk)) for group in groups.values()])

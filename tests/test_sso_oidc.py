@@ -330,13 +330,19 @@ def sign_out_at_the_provider(provider: Provider, browser: Browser) -> None:
     assert "backchannel.error" not in (Path(provider.accounts_file).parent / "provider.log").read_text()
 
 
-def test_signing_out_at_the_provider_ends_that_provider_sessions_brightline_session_at_once(provider, live_server):
+def signed_in_twice(provider: Provider, live_server) -> tuple[Browser, Browser]:
+    """Ana (E1) signed in on a laptop and a phone: two provider sessions, each with its own sid."""
     import_csv("E1,Ana Example,ana@example.org,,Payments,,UTC,2024-01-01,\n")
     provider.set_accounts({"ana-sub": {"email": "ana@example.org", "email_verified": True}})
-    laptop, phone = provider.browser(), provider.browser()  # two provider sessions, each with its own sid
+    laptop, phone = provider.browser(), provider.browser()
     laptop.sign_in("ana-sub")
     phone.sign_in("ana-sub")
     assert signed_in(laptop, live_server) and signed_in(phone, live_server)
+    return laptop, phone
+
+
+def test_signing_out_at_the_provider_ends_that_provider_sessions_brightline_session_at_once(provider, live_server):
+    laptop, phone = signed_in_twice(provider, live_server)
 
     sign_out_at_the_provider(provider, laptop)  # the provider posts its logout token before it answers
 
@@ -360,11 +366,7 @@ def provider_sid(browser: Browser) -> str:
 # logout, so these requests are the ones section 2 of OpenID Connect Front-Channel Logout 1.0 says a provider's
 # logout page makes: a GET of the registered address in an iframe, with ``iss`` and ``sid`` in the query.
 def test_the_providers_logout_frame_ends_that_provider_sessions_brightline_sessions(provider, live_server):
-    import_csv("E1,Ana Example,ana@example.org,,Payments,,UTC,2024-01-01,\n")
-    provider.set_accounts({"ana-sub": {"email": "ana@example.org", "email_verified": True}})
-    laptop, phone = provider.browser(), provider.browser()  # two provider sessions, each with its own sid
-    laptop.sign_in("ana-sub")
-    phone.sign_in("ana-sub")
+    laptop, phone = signed_in_twice(provider, live_server)
     laptop_sid, phone_sid = provider_sid(laptop), provider_sid(phone)
     assert laptop_sid and phone_sid and laptop_sid != phone_sid  # the provider puts sid in its ID tokens
     address = f"{live_server.url}{reverse('oidc_frontchannel_logout')}"
