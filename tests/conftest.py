@@ -205,6 +205,28 @@ def audit_actions() -> list[str]:
 
 
 @pytest.fixture
+def scim(client, organisation):
+    """SCIM requests with the read-only or the read-write token of an administrator, Zed Admin (``Z-admin``):
+    ``scim("post", "/Users/.search", body, scope=TokenScope.READ)``. tests/test_scim.py has its own."""
+    import json
+
+    from brightline.people.models import AccessRole, Person, TokenScope
+    from brightline.people.tokens import create_api_token
+
+    admin = Person.objects.create(organisation=organisation, employee_id="Z-admin", name="Zed Admin",
+                                  email="zed@example.org", access_role=AccessRole.ADMIN)
+    keys = {scope: create_api_token(admin, name=scope, actor=None, actor_label="test", scope=scope)
+            for scope in (TokenScope.READ, TokenScope.WRITE)}
+
+    def send(method: str, path: str, body: object = None, *, scope: str = TokenScope.WRITE):
+        data = json.dumps(body) if body is not None else None
+        return getattr(client, method)(f"/scim/v2{path}", data=data, content_type="application/scim+json",
+                                       HTTP_AUTHORIZATION=f"Bearer {keys[scope]}")
+
+    return send
+
+
+@pytest.fixture
 def demographics_allowed(personas):
     """The policy's allow-list includes demographics (off by default): a people partner opted in."""
     from brightline.policy.services import get_policy, update_policy

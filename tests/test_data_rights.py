@@ -180,3 +180,51 @@ def test_the_printable_copy_is_a_pdf_of_the_same_record_and_is_audited(record, c
     entry = AuditEntry.objects.filter(action=EXPORT_ACTION).get()
     assert json.loads(entry.data_json)["format"] == "pdf"
     assert len(render_export_pdf(export_personal_data(record.erin))) > 1000
+
+
+@pytest.mark.django_db
+def test_every_field_of_the_person_and_of_their_login_records_is_in_the_download_or_shown_otherwise(personas):
+    from brightline.operations import data_rights
+    from brightline.people.models import Person, RoleChange, SsoLink
+
+    def fields(model) -> set[str]:
+        return {field.name for field in model._meta.concrete_fields}
+
+    assert fields(Person) == set(data_rights.PERSON_FIELDS) | set(data_rights.PERSON_FIELDS_SHOWN_OTHERWISE)
+    # The role change's stored values are ids and codes; the labels beside them say the same in words.
+    assert fields(RoleChange) - set(data_rights.ROLE_CHANGE_FIELDS) == {
+        "id", "person", "from_value", "to_value", "proposed_by"}
+    link = SsoLink.objects.create(person=personas.erin, issuer="https://idp.example.org", subject="sub-1")
+    exported = export_personal_data(personas.erin)["person"]["single_sign_on"][0]
+    assert fields(SsoLink) - set(exported) == {"id", "person"} and exported["subject"] == link.subject
+
+
+@pytest.mark.django_db
+def test_the_download_holds_when_the_record_changed_the_login_the_role_changes_sessions_and_tokens(personas):
+    from brightline.people.models import Person, RoleChange, SignedInSession, TokenScope, WorkModality
+    from brightline.people.rolechanges import record_applied_change
+    from brightline.people.tokens import create_api_token
+
+    erin = personas.erin
+    Person.objects.filter(pk=erin.pk).update(left_on=date(2027, 1, 31), work_modality=WorkModality.REMOTE)
+    erin.refresh_from_db()
+    record_applied_change(erin, RoleChange.Field.ACCESS_ROLE, "employee", "people_partner", actor=None,
+                          actor_label="HRIS import")
+    SignedInSession.objects.create(user=erin.user, session_key="k" * 32, sid="provider-session-1")
+    SignedInSession.objects.create(user=erin.user, session_key="j" * 32)
+    key = create_api_token(erin, name="my script", actor=None, actor_label="test", scope=TokenScope.WRITE)
+    data = export_personal_data(erin)
+    person = data["person"]
+    assert person["modified_at"] == erin.modified_at.isoformat()
+    assert (person["left_on"], person["work_modality"]) == ("2027-01-31", WorkModality.REMOTE.label)
+    assert person["reporting_line"] == [manager.name for manager in reversed(erin.management_chain())]
+    assert person["reporting_line"][-1] == "Mo Manager"
+    assert person["login"]["username"] == erin.user.username and person["login"]["is_active"] is True
+    [change] = data["role_changes"]
+    assert (change["field"], change["to_label"], change["status"]) == ("Access role", "People partner", "Applied")
+    assert sorted(session["through_single_sign_on"] for session in data["sessions"]) == [False, True]
+    assert [(token["name"], token["scope"], token["revoked"]) for token in data["api_tokens"]] == [
+        ("my script", "read-write", False)]
+    text = json.dumps(data)
+    assert "k" * 32 not in text and "provider-session-1" not in text and key not in text
+    assert erin.api_tokens.get().key_hash not in text and erin.user.password not in text

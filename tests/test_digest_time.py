@@ -148,3 +148,41 @@ def test_the_hour_and_zone_are_chosen_on_the_page_checked_and_audited(personas, 
                        content_type="application/json").status_code == 400
     with pytest.raises(NotificationError):
         set_choices(personas.erin, digest_hour=True)
+
+
+def test_the_upgrade_records_the_last_fixed_runs_day_so_no_one_gets_a_second_digest_that_day(personas):
+    """Upgraded after the old schedule's 06:00 UTC run: each person e-mailed since it has that run's local day
+    recorded, so their next digest is the next local day's; the others get theirs at their hour as usual."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    from brightline.notifications.models import Notice
+
+    upgrade = import_module("brightline.notifications.migrations.0004_digest_day_of_the_last_fixed_run")
+    utc = dt.UTC
+    erin, pat, lee, mo = personas.erin, personas.pat, personas.lee, personas.mo
+    Person.objects.filter(pk=erin.pk).update(timezone="Europe/Berlin")
+    Person.objects.filter(pk=pat.pk).update(timezone="America/Los_Angeles")
+    for person, sent_at in ((erin, dt.datetime(2026, 12, 8, 6, 1, tzinfo=utc)),  # 07:01 in Berlin
+                            (pat, dt.datetime(2026, 12, 8, 6, 2, tzinfo=utc)),  # 22:02 on the 7th in Los Angeles
+                            (lee, dt.datetime(2026, 12, 7, 6, 1, tzinfo=utc)),  # the run before: not this one
+                            (mo, dt.datetime(2026, 12, 8, 6, 3, tzinfo=utc))):
+        Notice.objects.create(person=person, key=f"k-{person.pk}", kind="feedback_request", title="Give feedback",
+                              path="/", status=Notice.Status.SENT, sent_at=sent_at)
+    DigestDay.objects.create(person=mo, day=dt.date(2026, 12, 5))  # recorded already: left as it is
+    upgrade_time = dt.datetime(2026, 12, 8, 9, 30, tzinfo=utc)
+    assert upgrade.last_fixed_run(upgrade_time) == dt.datetime(2026, 12, 8, 6, 0, tzinfo=utc)
+    assert upgrade.last_fixed_run(dt.datetime(2026, 12, 8, 5, 59, tzinfo=utc)) == dt.datetime(2026, 12, 7, 6,
+                                                                                              tzinfo=utc)
+
+    assert upgrade.record_days(apps, upgrade_time) == 2
+    days = dict(DigestDay.objects.values_list("person_id", "day"))
+    assert days == {erin.pk: dt.date(2026, 12, 8), pat.pk: dt.date(2026, 12, 7), mo.pk: dt.date(2026, 12, 5)}
+    assert upgrade.record_days(apps, upgrade_time) == 0  # a second pass changes nothing
+
+    people = [erin.pk, pat.pk, lee.pk]
+    assert erin.pk not in digests_due(upgrade_time, people)  # had the 06:00 UTC digest this Berlin day
+    assert digests_due(upgrade_time, people) == {lee.pk: dt.date(2026, 12, 8)}  # his 08:00 in Berlin has come
+    assert digests_due(dt.datetime(2026, 12, 8, 16, 5, tzinfo=utc), people)[pat.pk] == dt.date(2026, 12, 8)
+    assert digests_due(dt.datetime(2026, 12, 9, 7, 5, tzinfo=utc), people)[erin.pk] == dt.date(2026, 12, 9)

@@ -133,6 +133,17 @@ def test_the_live_check_shows_the_trigger_words_as_the_writer_types(personas, cl
     assert "Tone:" not in blunt
 
 
+def test_the_live_check_flags_contempt_in_plain_words_with_its_words(personas, client_for, db, tmp_path):
+    pat = client_for(personas.pat)
+    contempt = "You clearly never read the docs. Are you even trying?"
+    flagged = html.unescape(pat.post("/growth/check/", {"kind": "feedback", "field": "what_they_did",
+                                                        "what_they_did": contempt}).content.decode())
+    assert "may read as an attack on the person" in flagged
+    assert "“You clearly never read”" in flagged and "“Are you even trying”" in flagged
+    assert classified_by_the_command(tmp_path, [contempt, "I disagree with this design"]) == [
+        ("toxic", "You clearly never read; Are you even trying"), ("ok", "")]
+
+
 def test_blunt_critique_of_the_work_is_delivered_without_a_flag(personas, invitation):
     data = services.ResponseInput("This will crash if the list is empty; I disagree with this design.",
                                   "Kill the worker and delete the dead code.", POLITE.one_thing_to_grow)

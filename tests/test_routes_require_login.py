@@ -17,7 +17,10 @@ OPEN_ROUTES = {"accounts/login/", "healthz", "api/openapi.json", "api/",
                # Single sign-on starts and ends before one is logged in (404 while it is not configured).
                "accounts/sso/start/", "accounts/sso/callback/", "accounts/sso/refused/",
                # The identity provider posts signed logout tokens here, server to server (test_sso_oidc).
-               "accounts/sso/backchannel-logout/"}
+               "accounts/sso/backchannel-logout/",
+               # The provider's logout page frames this in the person's browser, which may send no Brightline
+               # cookie; it ends only the sessions of the provider session it names (test_sso_oidc).
+               "accounts/sso/frontchannel-logout/"}
 
 
 def all_routes(resolver: URLResolver | None = None, prefix: str = "") -> list[str]:

@@ -30,7 +30,7 @@ from jwt.algorithms import RSAAlgorithm
 
 from brightline.audit.models import AuditEntry
 from brightline.people.importer import import_people
-from brightline.people.models import AccessRole, Person, RoleChange, SsoLink
+from brightline.people.models import AccessRole, Person, RoleChange, SignedInSession, SsoLink
 from brightline.people.services import get_organisation
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -330,13 +330,19 @@ def sign_out_at_the_provider(provider: Provider, browser: Browser) -> None:
     assert "backchannel.error" not in (Path(provider.accounts_file).parent / "provider.log").read_text()
 
 
-def test_signing_out_at_the_provider_ends_that_provider_sessions_brightline_session_at_once(provider, live_server):
+def signed_in_twice(provider: Provider, live_server) -> tuple[Browser, Browser]:
+    """Ana (E1) signed in on a laptop and a phone: two provider sessions, each with its own sid."""
     import_csv("E1,Ana Example,ana@example.org,,Payments,,UTC,2024-01-01,\n")
     provider.set_accounts({"ana-sub": {"email": "ana@example.org", "email_verified": True}})
-    laptop, phone = provider.browser(), provider.browser()  # two provider sessions, each with its own sid
+    laptop, phone = provider.browser(), provider.browser()
     laptop.sign_in("ana-sub")
     phone.sign_in("ana-sub")
     assert signed_in(laptop, live_server) and signed_in(phone, live_server)
+    return laptop, phone
+
+
+def test_signing_out_at_the_provider_ends_that_provider_sessions_brightline_session_at_once(provider, live_server):
+    laptop, phone = signed_in_twice(provider, live_server)
 
     sign_out_at_the_provider(provider, laptop)  # the provider posts its logout token before it answers
 
@@ -349,6 +355,62 @@ def test_signing_out_at_the_provider_ends_that_provider_sessions_brightline_sess
 
 def browser_is_signed_out(browser: Browser, live_server) -> bool:
     return browser.get("/").url.startswith(f"{live_server.url}/accounts/login/")
+
+
+def provider_sid(browser: Browser) -> str:
+    """The provider session id Brightline recorded with this browser's session (from the provider's ID token)."""
+    return SignedInSession.objects.get(session_key=browser.http.cookies["sessionid"]).sid
+
+
+# oidc-provider 9.13.3 (tests/oidc_provider) implements RP-initiated and back-channel logout but not front-channel
+# logout, so these requests are the ones section 2 of OpenID Connect Front-Channel Logout 1.0 says a provider's
+# logout page makes: a GET of the registered address in an iframe, with ``iss`` and ``sid`` in the query.
+def test_the_providers_logout_frame_ends_that_provider_sessions_brightline_sessions(provider, live_server):
+    laptop, phone = signed_in_twice(provider, live_server)
+    laptop_sid, phone_sid = provider_sid(laptop), provider_sid(phone)
+    assert laptop_sid and phone_sid and laptop_sid != phone_sid  # the provider puts sid in its ID tokens
+    address = f"{live_server.url}{reverse('oidc_frontchannel_logout')}"
+
+    # A frame of the provider's page on another site: the browser sends no Brightline cookie (SameSite=Lax).
+    frame = requests.get(address, params={"iss": provider.issuer, "sid": laptop_sid},
+                         headers={"Sec-Fetch-Dest": "iframe", "Sec-Fetch-Site": "cross-site"}, timeout=30)
+    assert frame.status_code == 200 and "You are signed out of Brightline." in frame.text
+    assert (frame.headers["Cache-Control"], frame.headers["Pragma"]) == ("no-cache, no-store", "no-cache")
+    assert "X-Frame-Options" not in frame.headers and "<script" not in frame.text
+    assert frame.headers["Content-Security-Policy"].endswith(f"frame-ancestors {provider.issuer}")
+    assert browser_is_signed_out(laptop, live_server)
+    assert signed_in(phone, live_server)  # another provider session: still open
+    entry = AuditEntry.objects.get(action="people.sso.provider_logout")
+    assert entry.data == {"sessions_ended": 1, "by": "provider session", "channel": "front"}
+    assert entry.subject_id == str(Person.objects.get(employee_id="E1").pk)
+    again = requests.get(address, params={"iss": provider.issuer, "sid": laptop_sid}, timeout=30)
+    assert again.status_code == 200 and "no Brightline session" in again.text
+
+    # Refused: another issuer, or a parameter missing; nothing ends. Every other page still refuses frames.
+    for params in ({"iss": "https://other.example.org", "sid": phone_sid}, {"sid": phone_sid},
+                   {"iss": provider.issuer}, {"iss": provider.issuer, "sid": "x" * 300}):
+        refused = requests.get(address, params=params, timeout=30)
+        assert refused.status_code == 400 and refused.headers["Cache-Control"] == "no-cache, no-store"
+    # Only a GET: a POST is refused (by the CSRF check, or else by the view).
+    assert requests.post(address, data={"iss": provider.issuer, "sid": phone_sid}, timeout=30).status_code in {403, 405}
+    assert signed_in(phone, live_server)
+    login = requests.get(f"{live_server.url}/accounts/login/", timeout=30)
+    assert login.headers["X-Frame-Options"] == "DENY"
+    assert "frame-ancestors 'none'" in login.headers["Content-Security-Policy"]
+
+    # The same frame from a browser that does send its cookie (the provider on the same site): its own session
+    # ends in this very answer, which gives it an empty one.
+    own = phone.http.get(address, params={"iss": provider.issuer, "sid": phone_sid}, timeout=30)
+    assert own.status_code == 200 and "You are signed out of Brightline." in own.text
+    assert own.headers["Cache-Control"] == "no-cache, no-store"
+    assert browser_is_signed_out(phone, live_server)
+    assert not SignedInSession.objects.filter(sid__in=[laptop_sid, phone_sid]).exists()
+
+
+def test_the_logout_frame_is_not_there_without_single_sign_on(live_server, settings):
+    settings.BRIGHTLINE_SSO_ISSUER = ""
+    address = f"{live_server.url}{reverse('oidc_frontchannel_logout')}"
+    assert requests.get(address, params={"iss": "https://idp.example.org", "sid": "s"}, timeout=30).status_code == 404
 
 
 @pytest.mark.parametrize("provider_options", [{"backchannel_logout_session_required": False}])

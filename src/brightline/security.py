@@ -4,7 +4,8 @@
 static files (no inline scripts or event handlers anywhere; data for charts travels in
 ``<script type="application/json">`` blocks, which are never executed). Pages with charts also allow
 ``'unsafe-eval'``: Vega compiles its chart expressions with ``new Function``. Every answer to a logged-in
-person (page or API) is ``Cache-Control: private, no-store``, so no browser or proxy keeps private data.
+person (page or API) is ``Cache-Control: private, no-store``, so no browser or proxy keeps private data (a view
+that already answers ``no-store``, such as the front-channel logout page, keeps its own directives).
 
 ``RequestSizeLimitMiddleware`` refuses a request whose declared body is larger than
 ``BRIGHTLINE_MAX_REQUEST_BYTES`` before anything reads it (the CSRF check would otherwise parse a whole
@@ -146,6 +147,6 @@ class SecurityHeadersMiddleware:
             response["Content-Security-Policy"] = CONTENT_SECURITY_POLICY.format(
                 eval=" 'unsafe-eval'" if allow_eval else "", sso=_sso_origin())
         user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated:
+        if user is not None and user.is_authenticated and "no-store" not in response.get("Cache-Control", ""):
             response["Cache-Control"] = PRIVATE_CACHE_CONTROL
         return response

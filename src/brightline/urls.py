@@ -8,7 +8,7 @@ from django.shortcuts import redirect
 from django.urls import include, path, reverse
 
 from brightline.api import api
-from brightline.people import backchannel, sso
+from brightline.people import backchannel, frontchannel, sso
 from brightline.people.accounts import AnyLoginPasswordResetForm
 from brightline.people.login import ThrottledAdminAuthenticationForm
 
@@ -46,6 +46,7 @@ urlpatterns = [
     path("accounts/sso/callback/", sso.SsoCallbackView.as_view(), name="oidc_authentication_callback"),
     path("accounts/sso/refused/", sso.refused_page, name="sso-refused"),
     path("accounts/sso/backchannel-logout/", backchannel.backchannel_logout, name="oidc_backchannel_logout"),
+    path("accounts/sso/frontchannel-logout/", frontchannel.frontchannel_logout, name="oidc_frontchannel_logout"),
     path("accounts/password/reset/",
          sso.passwords_only(auth_views.PasswordResetView.as_view(form_class=AnyLoginPasswordResetForm)),
          name="password_reset"),

@@ -37,7 +37,7 @@ from brightline.feedback.services import (
 )
 from brightline.goals.models import Goal
 from brightline.insights.services import signals_for_person
-from brightline.people.models import Identity, Person, SsoLink
+from brightline.people.models import ApiToken, Identity, Person, RoleChange, SignedInSession, SsoLink
 from brightline.promotions.models import PromotionCase
 from brightline.reviews.models import Review
 from brightline.support.models import SupportPlan
@@ -71,9 +71,34 @@ def _row(instance: models.Model, fields: tuple[str, ...]) -> dict[str, Any]:
     return row
 
 
+# Every field of a person's row is in the download, under its own name or as named here, or is left out for the
+# reason given (tests/test_data_rights.py checks that each field is one or the other).
+PERSON_FIELDS: Final = ("name", "email", "employee_id", "team", "level", "manager", "timezone", "work_modality",
+                        "start_date", "left_on", "access_role", "is_active", "modified_at")
+PERSON_FIELDS_SHOWN_OTHERWISE: Final = {
+    "user": "the login, as 'login'",
+    "chain_path": "the reporting line it encodes, as names in 'reporting_line'",
+    "id": "the record's own number, which says nothing about the person",
+    "organisation": "one organisation per installation",
+}
+ROLE_CHANGE_FIELDS: Final = ("field", "from_label", "to_label", "reason", "source", "status", "proposed_label",
+                             "proposed_at", "approved_by", "approved_at")
+TOKEN_FIELDS: Final = ("name", "scope", "created_at", "last_used_at", "revoked")
+
+
+def _login(person: Person) -> dict[str, Any] | None:
+    user = person.user
+    if user is None:
+        return None
+    return {"username": user.get_username(), "is_active": user.is_active,
+            "has_a_password": user.has_usable_password(), "joined_at": _value(user.date_joined),
+            "last_sign_in_at": _value(user.last_login)}
+
+
 def _person(person: Person) -> dict[str, Any]:
-    record = _row(person, ("name", "email", "employee_id", "team", "level", "manager", "timezone", "start_date",
-                           "access_role", "is_active"))
+    record = _row(person, PERSON_FIELDS)
+    record["login"] = _login(person)
+    record["reporting_line"] = [manager.name for manager in reversed(person.management_chain())]
     record["identities"] = [_row(identity, ("kind", "value"))
                             for identity in Identity.objects.filter(person=person).order_by("kind", "value")]
     record["single_sign_on"] = [_row(link, ("issuer", "subject", "linked_at", "last_sign_in_at"))
@@ -243,6 +268,18 @@ def export_personal_data(person: Person) -> dict[str, Any]:
         "coaching_prompts_about_you": _coaching_prompt_decisions(person, "coaching_prompts_about"),
         "coaching_prompts_you_marked": _coaching_prompt_decisions(person, "coaching_prompts_marked"),
         "notification_choices": _notification_choices(person),
+        # Changes of one's manager, access role or permissions, as the person's record page shows them.
+        "role_changes": [_row(change, ROLE_CHANGE_FIELDS)
+                         for change in RoleChange.objects.filter(person=person).select_related("approved_by")
+                         .order_by("proposed_at", "pk")],
+        # Open sessions: when each began and whether through single sign-on; the session keys, which would let
+        # anyone holding the file act as the person, are never written out.
+        "sessions": [{"signed_in_at": _value(session.signed_in_at), "through_single_sign_on": bool(session.sid)}
+                     for session in SignedInSession.objects.filter(user_id=person.user_id).order_by("signed_in_at",
+                                                                                                   "pk")]
+        if person.user_id else [],
+        # API tokens by name and use; only a digest of each key is stored, and it is left out.
+        "api_tokens": [_row(token, TOKEN_FIELDS) for token in ApiToken.objects.filter(person=person).order_by("pk")],
         "access_log": [_row(entry, ("at", "viewer_label", "record", "via", "reason"))
                        for entry in AccessLog.objects.filter(subject=person).order_by("at", "pk")],
         "refused_attempts": [{"at": attempt.at.isoformat(), "viewer_label": attempt.viewer_label,

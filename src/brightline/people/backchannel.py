@@ -24,6 +24,7 @@ import requests
 from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
@@ -144,6 +145,19 @@ def validate_logout_token(token: str) -> dict[str, Any]:
 # ---- Ending the sessions ----
 
 
+def end_recorded_sessions(rows: QuerySet[SignedInSession]) -> list[str]:
+    """Ends the sessions of ``rows`` in the session store and forgets the rows; the keys of those still open."""
+    keys = list(rows.values_list("session_key", flat=True))
+    store = import_module(settings.SESSION_ENGINE).SessionStore()
+    ended = []
+    for key in keys:
+        if store.exists(key):
+            store.delete(key)
+            ended.append(key)
+    SignedInSession.objects.filter(session_key__in=keys).delete()
+    return ended
+
+
 def end_sessions(claims: dict[str, Any]) -> int:
     """Ends the sessions the (valid) logout token names; refuses a replayed ``jti``. Returns how many ended."""
     now = timezone.now()
@@ -164,14 +178,7 @@ def end_sessions(claims: dict[str, Any]) -> int:
             rows = rows.filter(sid=sid)
         if sub:
             rows = rows.filter(user_id=person.user_id if person is not None else None)
-        keys = list(rows.values_list("session_key", flat=True))
-        store = import_module(settings.SESSION_ENGINE).SessionStore()
-        ended = 0
-        for key in keys:
-            if store.exists(key):
-                store.delete(key)
-                ended += 1
-        SignedInSession.objects.filter(session_key__in=keys).delete()
+        ended = len(end_recorded_sessions(rows))
         if person is not None or ended:
             log_action("people.sso.provider_logout", None, person,
                        {"sessions_ended": ended, "by": "provider session" if sid else "person"},

@@ -1,8 +1,9 @@
 """SCIM 2.0 provisioning (RFC 7643/7644) under ``/scim/v2/``, for identity providers that push people.
 
-What provisioning clients use: Users here (Groups in ``scim_groups``, ``/Bulk`` in ``scim_bulk``), create, read,
-list with filters (``scim_filter``: every operator of RFC 7644 section 3.4.2.2, one database query) and sorting, the
-same search as ``POST /Users/.search``, replace (PUT), PATCH of attributes, and DELETE, which deactivates (the
+What provisioning clients use: Users here (Groups in ``scim_groups``, ``/Bulk`` in ``scim_bulk``, the search at
+the root in ``scim_search``), create, read, list with filters (``scim_filter``: every operator of RFC 7644 section
+3.4.2.2, one database query), sorting and ``attributes``/``excludedAttributes`` (``scim_attributes``), the same
+search as ``POST /Users/.search``, replace (PUT), PATCH of attributes, and DELETE, which deactivates (the
 record follows the retention policy, as a leaver from the HRIS import does). Every resource carries
 ``meta.version``, a weak ETag over its content: ``If-Match`` on PUT, PATCH and DELETE answers 412 when the resource
 changed, and ``If-None-Match`` on GET answers 304 when it did not (RFC 7644 section 3.14). A SCIM User is a
@@ -43,6 +44,7 @@ from brightline.audit.services import canonical_json, log_action
 from brightline.people.accounts import create_login, sync_login, taken_usernames
 from brightline.people.models import ApiToken, Person, RoleChange, TokenScope
 from brightline.people.rolechanges import record_applied_change
+from brightline.people.scim_attributes import Projection, ResourceShape, UnknownAttribute, projection
 from brightline.people.scim_filter import BOOLEAN, DATETIME, Attr, FilterError, Schema, filter_q, id_text
 from brightline.people.services import get_organisation
 from brightline.people.tokens import hash_token
@@ -204,13 +206,15 @@ def check_if_match(if_match: str | None, resource: dict[str, Any]) -> None:
         raise ScimError(412, ERR_CHANGED)
 
 
-def resource_response(request: HttpRequest, resource: dict[str, Any], status: int = 200) -> HttpResponse:
-    """A resource with its version as ``ETag``; a GET whose ``If-None-Match`` names that version gets 304."""
+def resource_response(request: HttpRequest, resource: dict[str, Any], shape: Projection | None = None,
+                      status: int = 200) -> HttpResponse:
+    """A resource with its version as ``ETag``, with the attributes ``shape`` asks for; a GET whose
+    ``If-None-Match`` names that version gets 304."""
     etag = str(resource["meta"]["version"])
     if request.method == "GET" and version_matches(request.headers.get("If-None-Match", ""), resource):
         response = HttpResponse(status=304)
     else:
-        response = _response(resource, status)
+        response = _response(shape.apply(resource) if shape is not None else resource, status)
     response["ETag"] = etag
     return response
 
@@ -479,11 +483,20 @@ USER_FILTER = Schema(
     },
     defaults={"emails": "emails.value", "manager": "manager.value"},
     urns=(USER_SCHEMA, ENTERPRISE),
+    name="User",
 )
 
 
+# The attributes of a User, for ``attributes`` and ``excludedAttributes`` (as ``to_scim`` builds it).
+USER_SHAPE = ResourceShape("User", USER_SCHEMA, (ENTERPRISE,), {
+    "id": {}, "schemas": {}, "externalid": {}, "username": {}, "displayname": {}, "active": {},
+    "name": {"formatted": {}, "givenname": {}, "familyname": {}},
+    "emails": {"value": {}, "type": {}, "primary": {}},
+    ENTERPRISE.lower(): {"employeenumber": {}, "manager": {"value": {}}},
+    "meta": {"resourcetype": {}, "location": {}, "lastmodified": {}, "version": {}},
+})
 SEARCH_KEYS = {key.lower(): key for key in ("filter", "startIndex", "count", "sortBy", "sortOrder",
-                                            "excludedAttributes")}
+                                            "attributes", "excludedAttributes")}
 Row = TypeVar("Row", bound=Model)
 
 
@@ -496,7 +509,7 @@ class ListParams:
     count: int = 100
     sort_by: str = ""
     sort_order: str = ""
-    excluded: frozenset[str] = frozenset()
+    projection: Projection = Projection()
 
 
 def _whole(raw: Any, name: str, default: int, minimum: int) -> int:
@@ -510,13 +523,21 @@ def _whole(raw: Any, name: str, default: int, minimum: int) -> int:
         raise ScimError(400, f"{name} must be a whole number.", "invalidValue") from None
 
 
-def _names(raw: Any) -> frozenset[str]:
-    """Attribute names given as "a,b" (query string) or ["a", "b"] (search body), in lower case."""
-    items = raw if isinstance(raw, list) else str(raw or "").split(",")
-    return frozenset(str(item).strip().lower() for item in items if str(item).strip())
+def projection_of(source: dict[str, Any], shapes: tuple[ResourceShape, ...]) -> Projection:
+    """The projection ``attributes`` and ``excludedAttributes`` in ``source`` ask for; 400 invalidValue for a name
+    the resource type does not have."""
+    try:
+        return projection(source.get("attributes"), source.get("excludedAttributes"), shapes)
+    except UnknownAttribute as error:
+        raise ScimError(400, str(error), "invalidValue") from None
 
 
-def _params(source: dict[str, Any]) -> ListParams:
+def query_projection(request: HttpRequest, shapes: tuple[ResourceShape, ...]) -> Projection:
+    """The projection a single resource's query string asks for (GET, and the answer to PUT or PATCH)."""
+    return projection_of({key: request.GET.get(key) for key in ("attributes", "excludedAttributes")}, shapes)
+
+
+def _params(source: dict[str, Any], shapes: tuple[ResourceShape, ...]) -> ListParams:
     raw_filter = source.get("filter")
     if raw_filter is not None and not isinstance(raw_filter, str):
         raise ScimError(400, "filter must be a string.", "invalidFilter")
@@ -524,7 +545,7 @@ def _params(source: dict[str, Any]) -> ListParams:
                       count=min(_whole(source.get("count"), "count", 100, 0), MAX_PAGE),
                       sort_by=str(source.get("sortBy") or "").strip(),
                       sort_order=str(source.get("sortOrder") or "").strip().lower(),
-                      excluded=_names(source.get("excludedAttributes")))
+                      projection=projection_of(source, shapes))
 
 
 def only_post(request: HttpRequest) -> None:
@@ -532,14 +553,15 @@ def only_post(request: HttpRequest) -> None:
         raise ScimError(405, "Send a search with POST.")
 
 
-def list_params(request: HttpRequest) -> ListParams:
-    """The parameters of a list: a GET's query string, or the JSON body of a POST to ``…/.search``."""
+def list_params(request: HttpRequest, shapes: tuple[ResourceShape, ...]) -> ListParams:
+    """The parameters of a list of resources of ``shapes``: a GET's query string, or the JSON body of a POST to
+    ``…/.search``."""
     if request.method == "GET":
-        return _params({key: request.GET.get(key) for key in SEARCH_KEYS.values()})
+        return _params({key: request.GET.get(key) for key in SEARCH_KEYS.values()}, shapes)
     if request.method == "POST" and request.path.endswith("/.search"):
         body = _body(request)
         # Attribute names are case-insensitive in SCIM, the search request's own included.
-        return _params({SEARCH_KEYS.get(str(key).lower(), str(key)): value for key, value in body.items()})
+        return _params({SEARCH_KEYS.get(str(key).lower(), str(key)): value for key, value in body.items()}, shapes)
     raise ScimError(405, "Use GET or POST.")
 
 
@@ -625,14 +647,14 @@ def change_user(request: HttpRequest, viewer: Person, method: str, person_id: in
 def users(request: HttpRequest, viewer: Person) -> HttpResponse:
     if request.method == "POST":
         return created(create_user(request, viewer, _body(request)))
-    return list_users(request, viewer, list_params(request))
+    return list_users(request, viewer, list_params(request, (USER_SHAPE,)))
 
 
 @scim_view
 def search_users(request: HttpRequest, viewer: Person) -> HttpResponse:
     """``POST /Users/.search``: the list a GET would give, its parameters in a SearchRequest body."""
     only_post(request)
-    return list_users(request, viewer, list_params(request))
+    return list_users(request, viewer, list_params(request, (USER_SHAPE,)))
 
 
 def list_users(request: HttpRequest, viewer: Person, params: ListParams) -> HttpResponse:
@@ -642,24 +664,30 @@ def list_users(request: HttpRequest, viewer: Person, params: ListParams) -> Http
     total = people.count()
     start = params.start
     page = list(people.select_related("user")[start - 1:start - 1 + params.count]) if params.count else []
-    for person in page:
+    return list_response(shown_users(request, viewer, page, params.projection), total, start)
+
+
+def shown_users(request: HttpRequest, viewer: Person, people: list[Person], shape: Projection) -> list[dict[str, Any]]:
+    """``people`` as SCIM Users with the attributes asked for; each person shown is an audited read."""
+    for person in people:
         access.open_person_record(viewer, person, what="people.profile", via="api", allowed=True,  # an admin
                                   reason="SCIM provisioning")
-    return list_response([to_scim(request, person) for person in page], total, start)
+    return [shape.apply(to_scim(request, person)) for person in people]
 
 
 @scim_view
 def user(request: HttpRequest, viewer: Person, person_id: int) -> HttpResponse:
+    shape = query_projection(request, (USER_SHAPE,))
     if request.method == "GET":
         person = Person.objects.select_related("user").filter(pk=person_id).first()
         if person is None:
             raise ScimError(404, ERR_NOT_FOUND)
         access.open_person_record(viewer, person, what="people.profile", via="api", allowed=True,  # an admin
                                   reason="SCIM provisioning")
-        return resource_response(request, to_scim(request, person))
+        return resource_response(request, to_scim(request, person), shape)
     body = _body(request) if request.method in {"PUT", "PATCH"} else {}
     changed = change_user(request, viewer, str(request.method), person_id, body, request.headers.get("If-Match"))
-    return HttpResponse(status=204) if changed is None else resource_response(request, changed)
+    return HttpResponse(status=204) if changed is None else resource_response(request, changed, shape)
 
 
 @scim_view

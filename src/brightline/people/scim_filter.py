@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from django.db.models import CharField, Q, Value
+from django.db.models import CharField, Exists, Q, Value
 from django.db.models.expressions import Func
 from django.db.models.functions import Cast, Left, Lower, Right, StrIndex
 from django.db.models.lookups import Exact, GreaterThan, GreaterThanOrEqual, IsNull, LessThan, LessThanOrEqual
@@ -265,16 +265,23 @@ class Schema:
     # "emails.value"), and the names allowed inside "attr[…]".
     defaults: dict[str, str] = field(default_factory=dict)
     urns: tuple[str, ...] = ()
+    # Multi-valued attributes kept in rows of their own (a group's members): name → the rows of one resource's
+    # values, correlated with ``OuterRef("pk")``; its sub-attributes' expressions read those rows, and a filter
+    # on them matches a resource with at least one value that matches (one ``EXISTS``).
+    collections: dict[str, Callable[[], Any]] = field(default_factory=dict)
+    name: str = "resource"
 
-    def lookup(self, path: str, position: int, prefix: str = "") -> Attr:
+    def find(self, path: str, prefix: str = "") -> Attr | None:
         lowered = path.lower()
         for urn in sorted(self.urns, key=len, reverse=True):
             if lowered.startswith(urn.lower() + ":"):
                 lowered = lowered[len(urn) + 1:]
                 break
         full = f"{prefix}.{lowered}" if prefix else lowered
-        full = self.defaults.get(full, full)
-        found = self.attributes.get(full)
+        return self.attributes.get(self.defaults.get(full, full))
+
+    def lookup(self, path: str, position: int, prefix: str = "") -> Attr:
+        found = self.find(path, prefix)
         if found is None:
             names = ", ".join(sorted({attr.name for attr in self.attributes.values()}))
             raise FilterError(f"Invalid filter at character {position}: {path!r} is not an attribute that can be "
@@ -377,33 +384,69 @@ def _present(attr: Attr) -> Q:
     return present & Q(_not_null(attr)) if attr.nullable else present
 
 
-def to_q(node: Node, schema: Schema, prefix: str = "") -> Q:
+def to_q(node: Node, schema: Schema, prefix: str = "", *, lenient: bool = False) -> Q:
     """The ``Q`` that selects the resources ``node`` matches; ``FilterError`` for an attribute or operator the
     resource cannot take. Inside ``attr[…]`` paths are sub-attributes of ``attr`` (``prefix``); a resource has
-    at most one value of each multi-valued attribute here, so the filter inside applies to that value."""
+    at most one value of each multi-valued attribute here, so the filter inside applies to that value, except the
+    ``collections``, where it applies to each value in turn. ``lenient`` (a search across resource types): an
+    attribute the resource type lacks is a missing value rather than an error."""
     if isinstance(node, Logical):
-        left, right = to_q(node.left, schema, prefix), to_q(node.right, schema, prefix)
+        left = to_q(node.left, schema, prefix, lenient=lenient)
+        right = to_q(node.right, schema, prefix, lenient=lenient)
         return left & right if node.op == "and" else left | right
     if isinstance(node, Not):
-        return ~to_q(node.inner, schema, prefix)
+        return ~to_q(node.inner, schema, prefix, lenient=lenient)
     if isinstance(node, ValuePath):
         if prefix:
             raise FilterError(f"Invalid filter at character {node.position}: a filter in brackets cannot hold "
                               "another one.")
         name = node.path.lower()
         if name not in {key.split(".")[0] for key in schema.attributes if "." in key}:
+            if lenient:
+                return _everyone(False)
             raise FilterError(f"Invalid filter at character {node.position}: {node.path!r} has no sub-attributes "
                               "to filter in brackets.")
-        return to_q(node.inner, schema, name)
-    attr = schema.lookup(node.path, node.position, prefix)
-    if isinstance(node, Present):
-        return _present(attr)
-    return _compare(attr, node.op, node.value, node.position)
+        inner = to_q(node.inner, schema, name, lenient=lenient)
+        return Q(Exists(schema.collections[name]().filter(inner))) if name in schema.collections else inner
+    found = schema.find(node.path, prefix)
+    if found is None and lenient:
+        # A search across resource types: a resource without the attribute has no value for it.
+        return _everyone(isinstance(node, Compare) and node.op == "ne")
+    attr = found or schema.lookup(node.path, node.position, prefix)
+    matched = _present(attr) if isinstance(node, Present) else _compare(attr, node.op, node.value, node.position)
+    collection = attr.name.split(".")[0].lower()
+    if not prefix and collection in schema.collections:
+        return Q(Exists(schema.collections[collection]().filter(matched)))
+    return matched
 
 
 def filter_q(text: str, schema: Schema) -> Q:
     """The ``Q`` of the SCIM filter ``text`` over a resource of ``schema``; ``FilterError`` if it cannot be."""
     return to_q(parse(text), schema)
+
+
+def _leaves(node: Node, prefix: str = "") -> list[tuple[str, int, str]]:
+    """Every attribute ``node`` names, as (path, character, the bracketed attribute it is inside)."""
+    if isinstance(node, Logical):
+        return _leaves(node.left, prefix) + _leaves(node.right, prefix)
+    if isinstance(node, Not):
+        return _leaves(node.inner, prefix)
+    if isinstance(node, ValuePath):
+        return _leaves(node.inner, node.path.lower())
+    return [(node.path, node.position, prefix)]
+
+
+def filter_across(text: str, schemas: tuple[Schema, ...]) -> list[Q]:
+    """The ``Q`` of ``text`` over each of ``schemas``, for a search at the root (RFC 7644 section 3.4.3): an attribute
+    has to belong to one of them, and a resource whose type lacks it has no value for it (so only ``ne`` and
+    ``not (…)`` match it)."""
+    tree = parse(text)
+    for path, position, prefix in _leaves(tree):
+        if all(schema.find(path, prefix) is None for schema in schemas):
+            kinds = " or a ".join(schema.name for schema in schemas)
+            raise FilterError(f"Invalid filter at character {position}: {path!r} is not an attribute of a {kinds} "
+                              "that can be filtered on.")
+    return [to_q(tree, schema, lenient=True) for schema in schemas]
 
 
 def id_text(name: str = "pk") -> Callable[[], Any]:

@@ -7,10 +7,11 @@ or name sets the access role of each person it touches from all the groups they 
 winning and no matching group meaning employee: the identity provider's record, applied at once, recorded as a
 role change and audited, exactly as at sign-in. Without the mapping, groups are kept and change no role.
 
-Supported: ``POST``, ``GET`` and ``POST /Groups/.search`` (``filter`` on ``id``, ``displayName`` or ``externalId``
-with any operator, see ``scim_filter``; ``excludedAttributes=members``; ``startIndex``, ``count``; ``sortBy``
-``id``, ``displayName`` or ``externalId``), ``GET``/``PUT``/``PATCH``/``DELETE`` by id, with ``meta.version`` as
-ETag as for Users. PATCH takes ``add``, ``replace`` and ``remove`` on ``members`` (a list of ``{"value": id}``, or a
+Supported: ``POST``, ``GET`` and ``POST /Groups/.search`` (``filter`` on ``id``, ``displayName``, ``externalId``
+or a member, ``members[value eq "12"]`` or ``members.value eq "12"``, with any operator, see ``scim_filter``;
+``attributes`` and ``excludedAttributes``, see ``scim_attributes``; ``startIndex``, ``count``; ``sortBy`` ``id``,
+``displayName`` or ``externalId``), ``GET``/``PUT``/``PATCH``/``DELETE`` by id, with ``meta.version`` as ETag as
+for Users. PATCH takes ``add``, ``replace`` and ``remove`` on ``members`` (a list of ``{"value": id}``, or a
 path such as ``members[value eq "12"]``), ``displayName`` and ``externalId``. """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import re
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Prefetch
+from django.db.models import F, OuterRef, Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 
@@ -35,11 +36,13 @@ from brightline.people.scim import (
     list_response,
     locked_for_change,
     only_post,
+    query_projection,
     resource_response,
     scim_view,
     sort_order,
     with_version,
 )
+from brightline.people.scim_attributes import ResourceShape
 from brightline.people.scim_filter import Attr, Schema, id_text
 from brightline.people.sso import apply_role, role_from_groups, role_groups
 
@@ -57,13 +60,30 @@ ERR_ID = "A group's id cannot be changed."
 ERR_PATCH = ("Unsupported PATCH operation {op!r} on {path!r}: use add, replace or remove on members, "
              "displayName or externalId.")
 
-# What a filter on Groups can name (RFC 7643 section 4.2); members are not filterable here.
+
+
+def _memberships() -> Any:
+    """The member rows of the group the outer query is at (for ``members[…]`` and ``members.value``)."""
+    return ScimGroup.members.through.objects.filter(scimgroup_id=OuterRef("pk"))
+
+
+# What a filter on Groups can name (RFC 7643 section 4.2); a filter on members matches a group with at least one
+# member that matches.
 GROUP_FILTER = Schema(attributes={
     "id": Attr("id", expression=id_text(), case_exact=True),
     "displayname": Attr("displayName", expression=lambda: F("display_name")),
     "externalid": Attr("externalId", expression=lambda: F("external_id"), case_exact=True),
+    "members.value": Attr("members.value", expression=id_text("person_id"), case_exact=True),
+    "members.type": Attr("members.type", constant="User", case_exact=True),
     "meta.resourcetype": Attr("meta.resourceType", constant="Group", case_exact=True),
-}, urns=(GROUP_SCHEMA,))
+}, defaults={"members": "members.value"}, urns=(GROUP_SCHEMA,), collections={"members": _memberships},
+    name="Group")
+# The attributes of a Group, for ``attributes`` and ``excludedAttributes``.
+GROUP_SHAPE = ResourceShape("Group", GROUP_SCHEMA, (), {
+    "id": {}, "schemas": {}, "displayname": {}, "externalid": {},
+    "members": {"value": {}, "$ref": {}, "type": {}},
+    "meta": {"resourcetype": {}, "location": {}, "version": {}},
+})
 MEMBER_PATH = re.compile(r'^members\[\s*value\s+eq\s+"([^"]*)"\s*\]$', re.I)
 GROUP_SORT = {"id": "pk", "displayname": "display_name", "externalid": "external_id"}
 # A page of groups reads its members' ids in one query.
@@ -80,19 +100,16 @@ def _member_ids_of(group: ScimGroup) -> list[int]:
     return sorted(group.members.values_list("pk", flat=True))
 
 
-def to_scim(request: HttpRequest, group: ScimGroup, *, with_members: bool = True) -> dict[str, Any]:
+def to_scim(request: HttpRequest, group: ScimGroup) -> dict[str, Any]:
     """The group as SCIM; members by id and address only (their names are read through /Users, which logs it).
-    Its version covers the members also when they are left out."""
+    Its version covers the members also when ``excludedAttributes`` leaves them out."""
     body: dict[str, Any] = {"schemas": [GROUP_SCHEMA], "id": str(group.pk), "displayName": group.display_name,
                             "meta": {"resourceType": "Group", "location": _location(request, group)}}
     if group.external_id:
         body["externalId"] = group.external_id
     body["members"] = [{"value": str(pk), "$ref": request.build_absolute_uri(reverse("scim-user", args=[pk])),
                         "type": "User"} for pk in _member_ids_of(group)]
-    with_version(body)
-    if not with_members:
-        del body["members"]
-    return body
+    return with_version(body)
 
 
 # ---- Reading what the provider sends ----
@@ -247,7 +264,7 @@ def create_group(request: HttpRequest, viewer: Person, body: dict[str, Any]) -> 
 
 
 def change_group(request: HttpRequest, viewer: Person, method: str, group_id: int, body: dict[str, Any],
-                 if_match: str | None, *, with_members: bool = True) -> dict[str, Any] | None:
+                 if_match: str | None) -> dict[str, Any] | None:
     """PUT, PATCH or DELETE of one group (``None`` after DELETE), its row locked while ``if_match`` is compared
     with its version and the change is written."""
     with transaction.atomic():
@@ -261,7 +278,7 @@ def change_group(request: HttpRequest, viewer: Person, method: str, group_id: in
         else:
             changed = apply_group(found, apply_patch(found, body.get("Operations", body.get("operations"))),
                                   actor=viewer)
-        return to_scim(request, changed, with_members=with_members)
+        return to_scim(request, changed)
 
 
 @scim_view
@@ -279,26 +296,24 @@ def search_groups(request: HttpRequest, viewer: Person) -> HttpResponse:
 
 
 def list_groups(request: HttpRequest) -> HttpResponse:
-    params = list_params(request)
+    params = list_params(request, (GROUP_SHAPE,))
     found = filtered(ScimGroup.objects.order_by(*sort_order(
         params, GROUP_SORT, "id, displayName, externalId", text=frozenset({"display_name", "external_id"}),
         optional=frozenset({"external_id"}))), params, GROUP_FILTER)
-    with_members = "members" not in params.excluded
     start = params.start
     page = list(found.prefetch_related(MEMBER_IDS)[start - 1:start - 1 + params.count]) if params.count else []
-    return list_response([to_scim(request, group, with_members=with_members) for group in page], found.count(),
+    return list_response([params.projection.apply(to_scim(request, group)) for group in page], found.count(),
                          start)
 
 
 @scim_view
 def group(request: HttpRequest, viewer: Person, group_id: int) -> HttpResponse:
-    with_members = "members" not in request.GET.get("excludedAttributes", "").lower()
+    shape = query_projection(request, (GROUP_SHAPE,))
     if request.method == "GET":
         found = ScimGroup.objects.prefetch_related(MEMBER_IDS).filter(pk=group_id).first()
         if found is None:
             raise ScimError(404, ERR_NOT_FOUND)
-        return resource_response(request, to_scim(request, found, with_members=with_members))
+        return resource_response(request, to_scim(request, found), shape)
     body = _body(request) if request.method in {"PUT", "PATCH"} else {}
-    changed = change_group(request, viewer, str(request.method), group_id, body, request.headers.get("If-Match"),
-                           with_members=with_members)
-    return HttpResponse(status=204) if changed is None else resource_response(request, changed)
+    changed = change_group(request, viewer, str(request.method), group_id, body, request.headers.get("If-Match"))
+    return HttpResponse(status=204) if changed is None else resource_response(request, changed, shape)

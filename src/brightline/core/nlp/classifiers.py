@@ -32,6 +32,7 @@ from .tone import (
     LexiconReading,
     ToneTrigger,
     character_words,
+    contempt_spans,
     hostile_wording,
     insult_words,
     lexicon_features,
@@ -360,7 +361,8 @@ class LinearTextClassifier:
                 predictions.append(Prediction(other, float(probabilities[row, 0])))
                 continue
             # Name-calling with nobody named or addressed ("what is this crap") is wording, not an attack.
-            personal = not rule[row] or bool(reading.mentions_person[row] or person_judged[row])
+            personal = not rule[row] or bool(reading.mentions_person[row] or person_judged[row]
+                                              or reading.contempt[row])
             by_model = probabilities[row, 1] >= attack_threshold
             kind = "attack" if attack[row] and (personal or by_model) else "wording"
             # A rule's flag is certain given its words: confidence 1.0, not the model's probability.
@@ -374,7 +376,7 @@ class LinearTextClassifier:
         if self.second_stage is None:
             return _log_odds(self.probabilities(texts)[:, self.labels.index(self.positive_label)])
         texts = list(texts)
-        probabilities = self.flag_probabilities(tokenize(texts), None, texts, read_texts(texts))
+        probabilities = self.flag_probabilities(tokenize(texts), None, texts, read_texts(texts, contempt=False))
         return _log_odds(probabilities[:, 1] + probabilities[:, 2])
 
     def _apply_rules(self, reading: LexiconReading, probabilities: NDArray[np.float64], labels: list[str],
@@ -413,11 +415,14 @@ class LinearTextClassifier:
         spans_of: list[list[tuple[int, int]]] = []
         variants: list[str] = []
         for text in texts:
-            found = {trigger.start: trigger for trigger in person_attacks(text)}
+            contempt = contempt_spans(text)
+            found = {trigger.start: trigger for trigger in contempt}
             extra = ([*person_judgement_words(text), *character_words(text), *sarcasm_words(text)]
                      if self.second_stage is not None else [])
-            for trigger in [*name_calling(text), *insult_words(text), *extra]:
-                found.setdefault(trigger.start, trigger)
+            for trigger in [*person_attacks(text), *name_calling(text), *insult_words(text), *extra]:
+                # A word inside a contempt form is named once, as part of the form.
+                if not any(span.start <= trigger.start and trigger.end <= span.end for span in contempt):
+                    found.setdefault(trigger.start, trigger)
             spans = [span for span in word_spans(text)[:TRIGGER_MAX_WORDS] if span[0] not in found]
             if found and self.second_stage is not None:
                 # The rules' words say why; the second stage's leave-one-out drops would add the subject

@@ -19,18 +19,25 @@ judgements of the person (:data:`STATE_WORDS`).
 :func:`lexicon_features` turns both parts and the rule into a few numbers that the tone model
 weighs next to its sub-word features (weights learned on the ToxiCR training rows); the rule also
 flags on its own. :func:`trigger_spans` names the words behind a flag.
+
+The **contempt rule** (:mod:`.tone_contempt`, :attr:`LexiconReading.contempt`) also flags on its own: contempt
+addressed to a person in words neither list holds ("are you even trying", "you clearly never read the docs", "people
+like you", "learn to read"); :func:`contempt_spans` names the form. It is no feature of the model.
 """
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 
 import numpy as np
 from numpy.typing import NDArray
+
+from brightline.core.nlp.tone_contempt import contempt_found, contempt_matches
 
 LEXICON_PATH = Path(__file__).resolve().parent / "models" / "tone_lexicon"
 
@@ -207,6 +214,7 @@ class LexiconReading:
     features: NDArray[np.float32]
     name_called: NDArray[np.bool_]  # a name-calling word not aimed at the writer ("you moron", "a moron move")
     mentions_person: NDArray[np.bool_]  # "you", "your", "he", "she", … anywhere in the text
+    contempt: NDArray[np.bool_]  # a contempt form aimed at the person (:mod:`.tone_contempt`): "are you even trying"
 
     @property
     def about_the_work_only(self) -> NDArray[np.bool_]:
@@ -217,19 +225,22 @@ class LexiconReading:
 
     @property
     def attacks(self) -> NDArray[np.bool_]:
-        """Texts the person rule flags on its own."""
-        return np.asarray((self.features[:, LEXICON_FEATURES.index("person_judged")] > 0) | self.name_called)
+        """Texts the person rule or the contempt rule flags on its own."""
+        return np.asarray((self.features[:, LEXICON_FEATURES.index("person_judged")] > 0) | self.name_called
+                          | self.contempt)
 
 
 def lexicon_features(texts: Sequence[str]) -> NDArray[np.float32]:
     """One row of :data:`LEXICON_FEATURES` per text."""
-    return read_texts(texts).features
+    return read_texts(texts, contempt=False).features
 
 
-def read_texts(texts: Sequence[str]) -> LexiconReading:
+def read_texts(texts: Sequence[str], *, contempt: bool = True) -> LexiconReading:
     """The lexicon features of each text and the rules' findings.
 
-    Most texts hold no lexicon word at all; they cost one regex pass and two set tests.
+    Most texts hold no lexicon word at all; they cost one regex pass and two set tests. ``contempt=False`` skips the
+    contempt rule (its column is all ``False``): for readers of the features only, which never ask what the rules
+    flag.
     """
     lexicon = tone_lexicon()
     insults, judgements, known = lexicon.insults, lexicon.judgements, _known_words()
@@ -272,7 +283,11 @@ def read_texts(texts: Sequence[str]) -> LexiconReading:
                           for part in _SENTENCES.findall(lowered))
         rows[row] = (min(sure, 2), min(maybe, 2), -lowest / 3.0, min(strong, 3) / 3.0, min(person, 2),
                      float(masked), float(in_identifier))
-    return LexiconReading(rows, name_called, mentions_person)
+    contempt_found_in = np.zeros(len(texts), dtype=np.bool_)
+    if contempt and contempt_rule_on():
+        is_judged = partial(_is_judgement, lexicon=lexicon)
+        contempt_found_in[:] = contempt_found(texts, is_judged, lexicon.praise.__contains__)
+    return LexiconReading(rows, name_called, mentions_person, contempt_found_in)
 
 
 def name_calling(text: str) -> list[ToneTrigger]:
@@ -322,6 +337,27 @@ def person_attacks(text: str) -> list[ToneTrigger]:
             start = sentence.start() + match.start()
             triggers.append(ToneTrigger(start, start + len(match.group()), match.group(), "attack on the person"))
     return triggers
+
+
+#: The reason a contempt form gives for a flag.
+CONTEMPT_REASON = "contempt aimed at the person"
+#: ``0`` turns the contempt rule off (the check as it was before it, for measuring what the rule adds).
+CONTEMPT_RULE_ENVIRONMENT_VARIABLE = "BRIGHTLINE_TONE_CONTEMPT_RULE"
+
+
+def contempt_rule_on() -> bool:
+    """Whether the contempt rule runs (it does unless :data:`CONTEMPT_RULE_ENVIRONMENT_VARIABLE` is ``0``)."""
+    return os.environ.get(CONTEMPT_RULE_ENVIRONMENT_VARIABLE, "1") != "0"
+
+
+def contempt_spans(text: str) -> list[ToneTrigger]:
+    """The contempt forms of ``text`` (:mod:`.tone_contempt`: "you clearly never read", "people like you", "learn to
+    read"), each with its place: the words behind the contempt rule's flag."""
+    if not contempt_rule_on():
+        return []
+    lexicon = tone_lexicon()
+    found = contempt_matches(text, partial(_is_judgement, lexicon=lexicon), lexicon.praise.__contains__)
+    return [ToneTrigger(start, end, text[start:end], CONTEMPT_REASON) for start, end in found]
 
 
 def insult_words(text: str) -> list[ToneTrigger]:
