@@ -380,6 +380,32 @@ def choose_threshold(flag_p: np.ndarray, labels: np.ndarray, sources: np.ndarray
     return chosen
 
 
+def model_payload(model: LogisticRegression, threshold: float, c: float) -> dict[str, object]:
+    """The contents of ``model.json`` for a fitted model (what :func:`brightline.core.narrative.specificity.load_model`
+    reads)."""
+    order = [list(model.classes_).index(label) for label in LABELS]
+    coefficients = model.coef_[order].T  # (features, 3)
+    dim = 256
+    size = static_vocabulary().size
+    token_block = coefficients[dim : dim + size]
+    used = np.flatnonzero(np.abs(token_block).sum(axis=1) > 0)
+    return {
+        "format": MODEL_FORMAT_VERSION,
+        "labels": list(LABELS),
+        "embedding": "minilm-static",
+        "vocabulary_size": size,
+        "threshold": threshold,
+        "regularisation_C": c,
+        "embedding_weights": [[round(float(v), 6) for v in row] for row in coefficients[:dim]],
+        "token_ids": used.tolist(),
+        "token_weights": [[round(float(v), 6) for v in token_block[index]] for index in used],
+        "digit_weights": [round(float(v), 6) for v in coefficients[dim + size]],
+        "marker_weights": [[round(float(v), 6) for v in row] for row in coefficients[dim + size + 1 :]],
+        "intercepts": [round(float(model.intercept_[index]), 6) for index in order],
+        "trained": date.today().isoformat(),
+    }
+
+
 def main() -> int:
     examples = load_examples()
     texts = [example.text for example in examples]
@@ -413,29 +439,8 @@ def main() -> int:
     for source, values in per_source.items():
         print(f"  {source}: {values}")
 
-    model = fit(features, labels, weights, best_c)
-    order = [list(model.classes_).index(label) for label in LABELS]
-    coefficients = model.coef_[order].T  # (features, 3)
-    dim = 256
-    size = static_vocabulary().size
-    token_block = coefficients[dim : dim + size]
-    used = np.flatnonzero(np.abs(token_block).sum(axis=1) > 0)
+    payload = model_payload(fit(features, labels, weights, best_c), threshold, best_c)
     OUT_DIR.mkdir(parents=True, exist_ok=True)
-    payload = {
-        "format": MODEL_FORMAT_VERSION,
-        "labels": list(LABELS),
-        "embedding": "minilm-static",
-        "vocabulary_size": size,
-        "threshold": threshold,
-        "regularisation_C": best_c,
-        "embedding_weights": [[round(float(v), 6) for v in row] for row in coefficients[:dim]],
-        "token_ids": used.tolist(),
-        "token_weights": [[round(float(v), 6) for v in token_block[index]] for index in used],
-        "digit_weights": [round(float(v), 6) for v in coefficients[dim + size]],
-        "marker_weights": [[round(float(v), 6) for v in row] for row in coefficients[dim + size + 1 :]],
-        "intercepts": [round(float(model.intercept_[index]), 6) for index in order],
-        "trained": date.today().isoformat(),
-    }
     (OUT_DIR / "model.json").write_text(json.dumps(payload) + "\n", encoding="utf-8")
     metrics = {
         "regularisation_C": best_c,
