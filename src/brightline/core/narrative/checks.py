@@ -738,7 +738,7 @@ _GROUNDED = re.compile(
 # The judged word ends its clause ("… are great.", "… looks good overall", "Nice work, thanks"); a judgement that goes
 # on ("nice to have", "better in small windows", "kind of …") says what or where, and is not read as bare.
 _JUDGEMENT_ENDS = re.compile(
-    r"\s*(?:$|[.!,;:)…]|(?:and|overall|too|here|so far|to me|indeed|imo|imho|as well|thanks|thank you)\b)",
+    r"\s*(?:$|[.!,;:)…]|(?:and|overall|too|here|so far|to me|indeed|imo|imho|as well|at all|thanks|thank you)\b)",
     re.IGNORECASE,
 )
 #: The longest sentence read as a bare judgement: longer ones say more than the judgement.
