@@ -1,8 +1,18 @@
 """Development report for the narrative checks: which rule or the model flags each specific statement.
 
-Run from the repository root (about 3 minutes on 2 cores):
+Run from the repository root (about half a minute on 2 cores; ``--cache DIR`` keeps the out-of-fold scores between
+runs, keyed by the training statements and the code of the features and the trainer):
 
-    PYTHONPATH=src .venv/bin/python tools/nlp/narrative_dev.py [--list perf|changelog|all] [--threshold T]
+    PYTHONPATH=src .venv/bin/python tools/nlp/narrative_dev.py [--list perf|changelog|yardstick|cr|all]
+        [--threshold T] [--cache DIR] [--yardstick-only]
+
+It first prints the **development yardstick** (session 12): the whole checks on both two-labeller sets — every
+statement of the first independent set (``eval/narrative_labels.csv``, development data since the second set replaced
+it) and the agreed statements of the third development pool — with out-of-fold model scores for the statements in
+training and, for the first set's statements that are not (those sharing a review with a second set), the model
+fitted on all training statements; per part, for review sentences together, and for review sentences that name a
+thing (:data:`NAMES_A_THING`, as 80 of the second set's 180 review sentences were drawn). The model is the one the
+trainer would write (same folds, C and threshold rule), fitted in memory, not the shipped ``model.json``.
 
 Development data only, never the independent evaluation set:
 
@@ -17,6 +27,9 @@ Development data only, never the independent evaluation set:
 * 80 change-log entries of pallets/click (``narrative_train/click_changelog_labels.csv``, added 2026-12-07: a fixed
   hash-ordered sample of its ``CHANGES.md``, labelled from task 2 of ``tools/nlp/eval/GUIDE.md`` before the checks
   were run on them; a project no evaluation pool draws from), read from a local clone at the labelled commit.
+
+* the 2,500 comments of ``cr_usefulness`` (the share called vague, as ``tests/core/test_narrative_labelled.py``
+  counts it; the sentences of 600 useful ones are training statements and scored out of fold).
 
 It prints recall on vague + character and the share of specific statements flagged per source, which flag
 fires on the specific ones, and with ``--list`` the flagged specific statements (and missed weak ones) with

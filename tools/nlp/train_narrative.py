@@ -36,7 +36,9 @@ weighs :data:`PERF_SPECIFIC_WEIGHT` (so the review sentences' two sides weigh ab
 are read sentence by sentence, as the checks read a text.
 
 Features are those of :mod:`brightline.core.narrative.specificity` (static sentence embedding, which
-sub-word tokens occur, has-a-digit, concrete-behaviour markers; since format 3 the embedding and tokens read
+sub-word tokens occur, has-a-digit, concrete-behaviour markers and, since format 5 (session 12), evaluation features:
+praise and negative judgement words of the VADER lexicon, frequency and degree adverbs, a judgement with no instance
+behind it, evidence; since format 3 the embedding and tokens read
 every capitalised word inside a sentence as one placeholder name, and since format 4 a sentence's first word too
 when it stands as a person's name, so a person's name is no evidence either way);
 the model is a multinomial logistic regression. The flag threshold is chosen by grouped 5-fold cross-validation on
