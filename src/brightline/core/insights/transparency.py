@@ -415,7 +415,9 @@ def build_transparency_report(*, sentiment_metrics: Mapping[str, Any], theme_met
               detects="Groups of similar comments that the taxonomy may be missing, labelled by their most "
                       "distinctive words (c-TF-IDF).",
               cannot_infer="Anything about an individual; whether the theme matters.",
-              accuracy=(), accuracy_note="Not measured: clusters are proposals for a people partner to read.",
+              accuracy=tuple(_figures(accuracy.get("emergent_theme"), "data/accuracy/emergent_theme.json")),
+              accuracy_note=note("emergent_theme", "Not measured: clusters are proposals for a people partner to "
+                                 "read."),
               failure_modes=("Labels are word lists and can be misleading.",
                              f"Needs {clusters.MIN_CORPUS}+ comments; small organisations get none."),
               model=embedding_model),
