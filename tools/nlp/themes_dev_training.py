@@ -145,8 +145,8 @@ def record(y_dev: NDArray[np.int64], part: NDArray[np.str_], ids: list[str],
     static_index = themes.build_theme_index(taxonomy, embedder=embed)
     measured = evaluation.measure_theme_accuracy(train_themes.FIXTURE, embedder=embed, index=static_index)
     measured["threshold_chosen_on"] = ("5-fold cross-validation on the classifier's training rows (these dev rows, "
-                                       "the crowd-written training sentences and the two-labeller development "
-                                       "sentences, whose out-of-fold figures chose it)")
+                                       "the crowd-written training sentences and the third development pool's "
+                                       "two-labeller sentences)")
     metrics.update(measured)
     for key, (scores, threshold), path in (
             ("independent", static, themes.DEFAULT_CLASSIFIER_PATH),
