@@ -26,7 +26,6 @@ tool everyone complains about) may group better or worse; review sentences, not 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -42,7 +41,7 @@ import train_themes  # noqa: E402
 
 from brightline.core.insights.clusters import propose_clusters  # noqa: E402
 from brightline.core.insights.signals import Comment, ItemRef  # noqa: E402
-from brightline.core.insights.transparency import SIGNAL_ACCURACY_DIR  # noqa: E402
+from brightline.core.insights.transparency import share_figure, write_signal_accuracy  # noqa: E402
 from brightline.core.nlp import embed  # noqa: E402
 
 SIZE = 400
@@ -107,12 +106,8 @@ def measure(*, size: int = SIZE, planted: int = PLANTED, repeats: int = REPEATS,
     return {
         "kind": "emergent_theme",
         "command": "python bench/emergent_themes_eval.py --record",
-        "figures": [
-            {"dataset": dataset, "built": built, "metric": "planted topic found", "n": trials,
-             "value": round(found_planted / trials, 4) if trials else None},
-            {"dataset": dataset, "built": built, "metric": "proposals about one theme", "n": proposals_total,
-             "value": round(one_topic / proposals_total, 4) if proposals_total else None},
-        ],
+        "figures": [share_figure(dataset, built, "planted topic found", found_planted, trials),
+                    share_figure(dataset, built, "proposals about one theme", one_topic, proposals_total)],
         "note": ("Clusters are proposals for a people partner to read. Measured on composed organisations in which a "
                  "theme of the taxonomy stands in for a topic it lacks; a real new topic may group better or worse."),
         "per_theme_found": {theme: f"{hits} of {repeats}" for theme, hits in per_theme.items()},
@@ -132,9 +127,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{figure['metric']:<40} {figure['value']}  (n = {figure['n']})")
     print("per theme:", document["per_theme_found"])
     if args.record:
-        path = SIGNAL_ACCURACY_DIR / "emergent_theme.json"
-        path.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
-        print(f"wrote {path}")
+        print(f"wrote {write_signal_accuracy(document)}")
     return 0
 
 

@@ -28,7 +28,6 @@ classifier's errors and confidences move the signal, not whether a person's feed
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from datetime import UTC, date, datetime
@@ -43,7 +42,7 @@ sys.path.insert(0, str(ROOT / "src"))
 from brightline.core.insights.pipeline import sentiment_from_embeddings  # noqa: E402
 from brightline.core.insights.sentiment import SentimentScore, sentiment_drift  # noqa: E402
 from brightline.core.insights.signals import Comment, ItemRef, Subject  # noqa: E402
-from brightline.core.insights.transparency import SIGNAL_ACCURACY_DIR  # noqa: E402
+from brightline.core.insights.transparency import share_figure, write_signal_accuracy  # noqa: E402
 from brightline.core.nlp import embed  # noqa: E402
 from brightline.core.nlp.sentiment_sources import load_sources  # noqa: E402
 
@@ -124,15 +123,12 @@ def measure(*, cases: int = CASES, seed: int = 0) -> dict[str, Any]:
     name = DATASET.format(cases=cases)
     built = BUILT.format(seed=seed)
 
-    def figure(metric: str, hits: int, n: int) -> dict[str, Any]:
-        return {"dataset": name, "built": built, "metric": metric, "n": n,
-                "value": round(hits / n, 4) if n else None}
     return {
         "kind": "sentiment_drift",
         "command": "python bench/sentiment_drift_eval.py --record",
-        "figures": [figure("drift precision (same direction)", right, found_total),
-                    figure("drift recall (same direction)", right, expected_total),
-                    figure("false-alarm rate (cases without a drift)", false_alarms, no_drift)],
+        "figures": [share_figure(name, built, "drift precision (same direction)", right, found_total),
+                    share_figure(name, built, "drift recall (same direction)", right, expected_total),
+                    share_figure(name, built, "false-alarm rate (cases without a drift)", false_alarms, no_drift)],
         "note": ("The classifier's figures are per comment; the drift figures measure the signal built on it, on "
                  "composed people whose comments are labelled developer text, not review feedback. The expected "
                  "drifts apply the same rule to the labels, so these figures show how the classifier's mistakes "
@@ -154,9 +150,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{figure['metric']:<42} {figure['value']}  (n = {figure['n']})")
     print(f"comment labels agreeing with the sets' authors: {document['comment_label_agreement']}")
     if args.record:
-        path = SIGNAL_ACCURACY_DIR / "sentiment_drift.json"
-        path.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
-        print(f"wrote {path}")
+        print(f"wrote {write_signal_accuracy(document)}")
     return 0
 
 

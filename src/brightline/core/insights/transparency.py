@@ -105,6 +105,18 @@ def load_model_metrics(path: Path) -> dict[str, Any]:
     return data
 
 
+def share_figure(dataset: str, built: str, metric: str, hits: int, n: int) -> dict[str, Any]:
+    """One figure of a ``data/accuracy/<kind>.json`` file: ``hits`` of ``n`` as a share (``None`` when ``n`` is 0)."""
+    return {"dataset": dataset, "built": built, "metric": metric, "n": n, "value": round(hits / n, 4) if n else None}
+
+
+def write_signal_accuracy(document: Mapping[str, Any], directory: Path | None = None) -> Path:
+    """Write ``document`` as the report's slot ``<kind>.json`` (``data/accuracy/`` by default); its path."""
+    path = (directory or SIGNAL_ACCURACY_DIR) / f"{document['kind']}.json"
+    path.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+    return path
+
+
 def load_signal_accuracy(directory: Path | None = None) -> dict[str, dict[str, Any]]:
     """``kind → document`` for every ``<kind>.json`` in ``directory`` (``data/accuracy/`` by default)."""
     folder = directory or SIGNAL_ACCURACY_DIR
