@@ -155,11 +155,15 @@ def theme_results(sets: Sequence[str], *, static: bool = False) -> dict[str, dic
 CONTRADICTION_CASES = 300
 
 
-def measure_contradictions(*, seed: int = 0, cases: int = CONTRADICTION_CASES) -> dict[str, Any]:
+def measure_contradictions(*, seed: int = 0, cases: int = CONTRADICTION_CASES,
+                           rows: Sequence[evaluation.LabelledSentence] | None = None, index: Any = None,
+                           threshold: float | None = None) -> dict[str, Any]:
     """The contradiction check end to end on composed cases: each case is one person with strong delivery
     evidence and 3-5 growth-prompt comments, each a held-out team sentence by its own writer (two writers
     may share one in a fifth of the cases). The expected contradictions apply the same rule to the sentences'
-    labels; the check applies it to the classifier's themes."""
+    labels; the check applies it to the classifier's themes. ``rows``, ``index`` and ``threshold`` replace the
+    team's held-out sentences, the static matcher and its threshold (development studies:
+    ``tools/nlp/contradictions_dev.py``)."""
     from datetime import UTC, date, datetime, timedelta
 
     import numpy as np
@@ -168,8 +172,8 @@ def measure_contradictions(*, seed: int = 0, cases: int = CONTRADICTION_CASES) -
     from brightline.core.insights.signals import Comment, ItemRef, Subject
     from brightline.core.insights.themes import assign_themes
 
-    index = build_theme_index(load_taxonomy(), embedder=embed)
-    rows = team_test_sentences()
+    index = build_theme_index(load_taxonomy(), embedder=embed) if index is None else index
+    rows = team_test_sentences() if rows is None else rows
     ids = [theme.id for theme in index.taxonomy.themes]
     rng = np.random.default_rng(seed)
     start, end = date(2026, 1, 1), date(2026, 6, 30)
@@ -191,7 +195,8 @@ def measure_contradictions(*, seed: int = 0, cases: int = CONTRADICTION_CASES) -
                     for i, (row, writer) in enumerate(zip(picked, writers, strict=True))]
         expected = {t for t in ids if len({w for row, w in zip(picked, writers, strict=True) if t in row.themes}) >= 3}
         found = {signal.detail["theme"] for signal in delivery_concern_contradictions(
-            Subject("person", "1"), comments, assign_themes(comments, index, embedder=embed), taxonomy=index.taxonomy,
+            Subject("person", "1"), comments, assign_themes(comments, index, embedder=embed, threshold=threshold),
+            taxonomy=index.taxonomy,
             sentiments={}, evidence=evidence, window_start=start, window_end=end)}
         true_positive += len(found & expected)
         predicted_total += len(found)

@@ -81,7 +81,10 @@ def test_the_transparency_page_shows_each_signals_figure_with_how_its_set_was_bu
     assert "synthetic weekly series" in page  # trend breaks
     assert "independent evaluation set, performance-review sentences" in page  # the narrative check
     assert "Two labellers who never saw the checks" in page
-    assert page.count("How th") >= 5 and "Not measured yet" in page
+    assert "composed people from labelled Stack Overflow and pull-request comments" in page  # sentiment drift
+    assert "with one planted topic" in page  # emergent themes
+    # Every signal now carries a measured figure, so none says it is unmeasured.
+    assert page.count("How th") >= 5 and "Not measured yet" not in page
     assert "tests/fixtures" not in page and "themes_metrics.json" not in page
 
 

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import importlib.util
 import sys
 from pathlib import Path
 
 import pytest
+
+from brightline.core.insights.themes import CONTEXTUAL_CLASSIFIER_PATH, DEFAULT_CLASSIFIER_PATH
 
 REPO = Path(__file__).resolve().parents[2]
 TOOLS = REPO / "tools" / "nlp"
@@ -106,6 +109,26 @@ def test_the_report_shows_the_second_theme_set_and_its_random_draw_after_the_fir
     assert ("second independently labelled set of review sentences, held out", "micro recall", 0.52, 300) in figures
     assert ("the same set, its 200 randomly drawn sentences", "micro precision", 0.55, 200) in figures
     assert [figure.value for figure in report["theme_summary"].accuracy] == [0.68, 0.6, 0.64]
+
+
+def test_held_out_theme_figures_of_a_classifier_no_longer_shipped_are_not_shown() -> None:
+    """After a retraining, the held-out set's figures recorded for the previous classifier (its fingerprint) leave the
+    report until the set is scored again; the first set's stay with the fingerprint they were recorded with."""
+    from brightline.core.insights.transparency import build_transparency_report
+
+    second = {"sentences": 300, "micro_precision": 0.61, "micro_recall": 0.52, "micro_f1": 0.56, "per_theme": []}
+
+    def held_out(sha: str) -> list[str]:
+        metrics = {key: {"classifier_sha256": sha, "after": second}
+                   for key in ("independent_v2", "independent_v2_contextual")}
+        report = {entry.kind: entry for entry in build_transparency_report(
+            sentiment_metrics={}, theme_metrics=metrics, versions={}, reviews={}, window_days=30)}
+        return [figure.dataset for figure in report["theme"].accuracy if "held out" in figure.dataset]
+
+    assert held_out("0" * 64) == []
+    shipped = {hashlib.sha256(path.read_bytes()).hexdigest() for path in (DEFAULT_CLASSIFIER_PATH,
+                                                                        CONTEXTUAL_CLASSIFIER_PATH)}
+    assert any(held_out(sha) for sha in shipped)
 
 
 def test_the_tone_evaluation_keeps_each_sets_figures_in_its_own_place() -> None:

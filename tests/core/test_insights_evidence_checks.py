@@ -25,7 +25,7 @@ ERIN = Subject("person", "1")
 START, END = date(2026, 5, 1), date(2026, 10, 31)
 CONCERNS = ("Her code reviews are rushed and miss obvious bugs.",
             "Reviews approve pull requests without reading them carefully.",
-            "Her code reviews are too shallow to catch regressions.")
+            "Code review thoroughness could improve; bugs slip through.")
 
 
 @pytest.fixture(scope="module")

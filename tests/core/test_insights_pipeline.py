@@ -122,8 +122,8 @@ def test_the_transparency_report_carries_the_measured_numbers_of_the_metrics_fil
     assert all(entry.cannot_infer and entry.human_review and entry.failure_modes for entry in report.values())
 
 
-MEASURED_KINDS = ("theme", "theme_summary", "sentiment_drift", "trend_break", "contradiction", "unsupported_claim",
-                  "tone_check")
+MEASURED_KINDS = ("theme", "theme_summary", "emergent_theme", "sentiment_drift", "trend_break", "contradiction",
+                  "unsupported_claim", "tone_check")
 
 
 def test_every_measured_figure_in_the_transparency_report_says_how_its_set_was_built():
@@ -140,6 +140,12 @@ def test_every_measured_figure_in_the_transparency_report_says_how_its_set_was_b
     for figure in report["contradiction"].accuracy:  # the composed cases first, then the real reviews
         contradiction.setdefault(figure.metric, figure.value)
     assert 0 < contradiction["precision"] <= 1 and 0 < contradiction["recall"] <= 1
+    # The drift itself, not only the classifier under it, is measured (bench/sentiment_drift_eval.py --record).
+    drift = {figure.metric: figure.value for figure in report["sentiment_drift"].accuracy}
+    assert 0 < drift["drift recall (same direction)"] <= 1
+    assert 0 <= drift["false-alarm rate (cases without a drift)"] < 1
+    emergent = {figure.metric: figure.value for figure in report["emergent_theme"].accuracy}
+    assert set(emergent) == {"planted topic found", "proposals about one theme"}
     # No file path is shown as a set's name.
     assert not any("/" in figure.dataset or ".csv" in figure.dataset for entry in report.values()
                    for figure in entry.accuracy)

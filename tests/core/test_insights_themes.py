@@ -48,9 +48,11 @@ REVIEW_CONCERNS = (
     "Her code reviews are rushed and miss obvious bugs.",
     "Reviews approve pull requests without reading them carefully.",
     "Tests were missing for the edge cases in her last change.",
-    "Her code reviews are too shallow to catch regressions.",
     "Code review thoroughness could improve; bugs slip through.",
     "She approves changes within minutes without checking the tests.",
+    # The session-12 classifier gives this one code quality 0.39, below its threshold: kept last, unused by the rule
+    # tests, which need five sentences the classifier reads as code quality.
+    "Her code reviews are too shallow to catch regressions.",
 )
 
 
@@ -297,3 +299,42 @@ def test_the_classifiers_word_features_are_tf_idf_of_words_and_word_pairs(index)
         np.testing.assert_allclose(row, _reference_word_features(index.classifier, text), atol=1e-12)
     assert not found[0].any() and not found[1].any() and not found[4].any()
     assert found[2].any()
+
+
+def test_the_theme_trainers_learn_from_the_third_pools_agreed_labels_and_never_from_a_held_out_review():
+    """The two-labeller labels the trainers add (``--with-development``) are the third pool's agreed ones: each a set
+    of taxonomy themes both labellers gave, and none of its review sentences comes from a review a second
+    (held-out) set draws from. The first themes set, which shares reviews with those sets, is not among them."""
+    taxonomy = {theme.id for theme in load_taxonomy().themes}
+    with (TOOLS / "narrative_train" / "dev3_themes_labels.csv").open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    agreed = [row for row in rows if row["label"]]
+    assert len(agreed) >= 350 and {row["source"] for row in agreed} == {"perf", "prcomment"}
+    for row in rows:
+        assert row["label"] in ("", row["label_a"]) and (row["label"] == "") == (row["label_a"] != row["label_b"])
+        labels = row["label_a"].split(";")
+        assert labels == ["none"] or set(labels) <= taxonomy, row
+    held_out = set()
+    for pool in (TOOLS / "eval").glob("*_v2_pool.csv"):
+        with pool.open(encoding="utf-8", newline="") as handle:
+            held_out |= {r["ref"].split("#")[0] for r in csv.DictReader(handle) if r["source"] == "perf"}
+    assert held_out and not held_out & {row["ref"].split("#")[0] for row in agreed if row["source"] == "perf"}
+    source = (TOOLS / "train_themes.py").read_text(encoding="utf-8")
+    assert "development_rows(first_set=False)" in source
+    assert "development_rows(first_set=False)" in (TOOLS / "train_themes_tuned.py").read_text(encoding="utf-8")
+
+
+def test_a_sentence_counted_several_times_brings_no_word_of_its_own_into_the_vocabulary():
+    from tests.bench_scripts import load_tool
+
+    train_themes = load_tool("train_themes")
+    texts = ["ships on time", "ships the release", "reviews code carefully", "reviews the design",
+             "a unique zebra phrase"]
+    y = np.array([[1, 0], [1, 0], [0, 1], [0, 1], [1, 0]])
+    dense = np.eye(len(texts))
+    once, _ = train_themes.fit(dense, texts, y, c=1.0, word_weight=1.0, rows=np.arange(len(texts)))
+    thrice, _ = train_themes.fit(dense, texts, y, c=1.0, word_weight=1.0,
+                                 rows=np.concatenate([np.arange(len(texts)), [4, 4]]))
+    assert "zebra" not in once.vocabulary_
+    assert set(thrice.vocabulary_) == set(once.vocabulary_)
+    assert np.allclose(thrice.idf_, once.idf_)

@@ -15,10 +15,12 @@ from tests.research_data import RESEARCH_DATA
 from brightline.core.narrative import check_text
 from brightline.core.narrative.specificity import (
     ERROR_MODEL_FORMAT,
+    EVALUATION_FEATURES,
     MODEL_FORMAT_VERSION,
     MODEL_PATH,
     PLACEHOLDER_NAME,
     concrete_markers,
+    evaluation_features,
     load_model,
     normalise_names,
     score_statements,
@@ -426,3 +428,50 @@ def test_no_development_statement_comes_from_a_review_of_a_v2_set() -> None:
         reviews = {row["ref"].split("#")[0] for row in csv.DictReader(handle) if row["source"] == "perf"}
     assert reviews
     assert not reviews & held_out
+
+
+def test_evaluation_features_read_praise_habit_degree_and_evidence() -> None:
+    features = evaluation_features(
+        [
+            "Her reports are always excellent.",
+            "Moved p95 latency from 900 ms to 250 ms in March.",
+            "The export is useless.",
+        ]
+    )
+    assert EVALUATION_FEATURES == ("praise", "judgement", "habit", "degree", "judgement_without_instance", "evidence")
+    # praise, a habit, no instance or evidence behind the judgement
+    assert features[0].tolist() == [0.5, 0.0, 1.0, 0.0, 1.0, 0.0]
+    # no judgement; evidence (a measured before/after, a month)
+    assert features[1].tolist() == [0.0, 0.0, 0.0, 0.0, 0.0, 1.0]
+    # a negative judgement (VADER's raters put "useless" at -1.0 or lower) and nothing behind it
+    assert features[2][1] > 0 and features[2][4] == 1.0
+
+
+@pytest.mark.parametrize(
+    ("text", "trigger"),
+    [
+        ("Kotlin demo apps are great.", "great"),
+        ("On the whole, this looks excellent.", "excellent"),
+        ("These changes are not helpful at all.", "helpful"),
+        ("Superb write-up, thanks.", "Superb"),
+    ],
+)
+def test_a_short_statement_that_is_only_praise_is_vague_by_the_rules_alone(text: str, trigger: str) -> None:
+    report = check_text(text, kind="feedback", use_model=False)
+    vague = [flag for flag in report.flags if flag.flag_id == "vague"]
+    assert vague and trigger in [span.text for span in vague[0].spans]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Looks like this is no longer used.",  # a comparison, not a judgement
+        "It is nice to have this warning for operators.",  # the clause goes on: what is wanted
+        "It would be great if the flag had a default.",  # a request
+        "The new cache is great because p95 latency fell from 800 ms to 200 ms.",  # a reason and a result
+        "Updated the documentation theme to make docs look better in small windows.",
+        "Her presentation to the board on the 2025 budget was excellent.",  # a number: an instance
+    ],
+)
+def test_praise_with_a_ground_or_a_clause_that_goes_on_is_not_a_bare_judgement(text: str) -> None:
+    assert "vague" not in check_text(text, kind="feedback", use_model=False).flag_ids

@@ -36,7 +36,9 @@ weighs :data:`PERF_SPECIFIC_WEIGHT` (so the review sentences' two sides weigh ab
 are read sentence by sentence, as the checks read a text.
 
 Features are those of :mod:`brightline.core.narrative.specificity` (static sentence embedding, which
-sub-word tokens occur, has-a-digit, concrete-behaviour markers; since format 3 the embedding and tokens read
+sub-word tokens occur, has-a-digit, concrete-behaviour markers and, since format 5 (session 12), evaluation features:
+praise and negative judgement words of the VADER lexicon, frequency and degree adverbs, a judgement with no instance
+behind it, evidence; since format 3 the embedding and tokens read
 every capitalised word inside a sentence as one placeholder name, and since format 4 a sentence's first word too
 when it stands as a person's name, so a person's name is no evidence either way);
 the model is a multinomial logistic regression. The flag threshold is chosen by grouped 5-fold cross-validation on
@@ -380,6 +382,32 @@ def choose_threshold(flag_p: np.ndarray, labels: np.ndarray, sources: np.ndarray
     return chosen
 
 
+def model_payload(model: LogisticRegression, threshold: float, c: float) -> dict[str, object]:
+    """The contents of ``model.json`` for a fitted model (what :func:`brightline.core.narrative.specificity.load_model`
+    reads)."""
+    order = [list(model.classes_).index(label) for label in LABELS]
+    coefficients = model.coef_[order].T  # (features, 3)
+    dim = 256
+    size = static_vocabulary().size
+    token_block = coefficients[dim : dim + size]
+    used = np.flatnonzero(np.abs(token_block).sum(axis=1) > 0)
+    return {
+        "format": MODEL_FORMAT_VERSION,
+        "labels": list(LABELS),
+        "embedding": "minilm-static",
+        "vocabulary_size": size,
+        "threshold": threshold,
+        "regularisation_C": c,
+        "embedding_weights": [[round(float(v), 6) for v in row] for row in coefficients[:dim]],
+        "token_ids": used.tolist(),
+        "token_weights": [[round(float(v), 6) for v in token_block[index]] for index in used],
+        "digit_weights": [round(float(v), 6) for v in coefficients[dim + size]],
+        "marker_weights": [[round(float(v), 6) for v in row] for row in coefficients[dim + size + 1 :]],
+        "intercepts": [round(float(model.intercept_[index]), 6) for index in order],
+        "trained": date.today().isoformat(),
+    }
+
+
 def main() -> int:
     examples = load_examples()
     texts = [example.text for example in examples]
@@ -413,29 +441,8 @@ def main() -> int:
     for source, values in per_source.items():
         print(f"  {source}: {values}")
 
-    model = fit(features, labels, weights, best_c)
-    order = [list(model.classes_).index(label) for label in LABELS]
-    coefficients = model.coef_[order].T  # (features, 3)
-    dim = 256
-    size = static_vocabulary().size
-    token_block = coefficients[dim : dim + size]
-    used = np.flatnonzero(np.abs(token_block).sum(axis=1) > 0)
+    payload = model_payload(fit(features, labels, weights, best_c), threshold, best_c)
     OUT_DIR.mkdir(parents=True, exist_ok=True)
-    payload = {
-        "format": MODEL_FORMAT_VERSION,
-        "labels": list(LABELS),
-        "embedding": "minilm-static",
-        "vocabulary_size": size,
-        "threshold": threshold,
-        "regularisation_C": best_c,
-        "embedding_weights": [[round(float(v), 6) for v in row] for row in coefficients[:dim]],
-        "token_ids": used.tolist(),
-        "token_weights": [[round(float(v), 6) for v in token_block[index]] for index in used],
-        "digit_weights": [round(float(v), 6) for v in coefficients[dim + size]],
-        "marker_weights": [[round(float(v), 6) for v in row] for row in coefficients[dim + size + 1 :]],
-        "intercepts": [round(float(model.intercept_[index]), 6) for index in order],
-        "trained": date.today().isoformat(),
-    }
     (OUT_DIR / "model.json").write_text(json.dumps(payload) + "\n", encoding="utf-8")
     metrics = {
         "regularisation_C": best_c,

@@ -1,6 +1,6 @@
 """Train the theme classifier that sits on top of the seed phrases (``core/insights/data/themes_classifier.json``).
 
-    PYTHONPATH=src .venv/bin/python tools/nlp/train_themes.py
+    PYTHONPATH=src OPENBLAS_NUM_THREADS=1 nice -n 10 .venv/bin/python tools/nlp/train_themes.py --with-development
 
 The classifier used with the contextual model is trained by ``tools/nlp/train_themes_tuned.py``, which reuses
 this script's rows and regression.
@@ -19,6 +19,12 @@ read here, and its source rows are excluded):
   independent set (column ``label``; the earlier labels are kept in ``label_before``);
   ``tools/nlp/themes_train_labels.md`` says how. 320 more (ids ``m…``, session 9) were drawn at random and
   labelled the same way; they have no ``label_before``, so ``--earlier-labels`` leaves them out.
+
+``--with-development`` (the shipped file since session 12) adds the third development pool's sentences that two
+labellers agreed on (``development_rows(first_set=False)``: review sentences and developers' pull-request
+comments), each ``DEVELOPMENT_COPIES`` times in training and once in the cross-validation's scored folds; the first
+themes set is never trained on (it shares reviews with the held-out sets). ``tools/nlp/themes_dev_training.py``
+measures the result out of fold on those sentences, by part.
 
 Features per sentence: its static embedding (unit length), its
 best centred seed-phrase similarity per theme (the old matcher's scores),
@@ -127,6 +133,41 @@ def training_rows(*, earlier_labels: bool = False,
     return texts, labels, origin
 
 
+#: ``--with-development``: copies of each development sentence among the training rows (they are few beside the
+#: 2,462 rows of one labeller, and the only developer comments).
+DEVELOPMENT_COPIES = 3
+#: The independently labelled development sentences ``development_rows`` reads, by part.
+DEVELOPMENT_PARTS = ("first set", "dev3 review sentences", "dev3 PR comments")
+
+
+def development_rows(*, first_set: bool = True) -> tuple[list[str], list[frozenset[str]], list[str]]:
+    """Texts, theme sets and parts (``DEVELOPMENT_PARTS``) of the sentences labelled by two labellers from the
+    guide alone: the first independent themes set (``eval/themes_labels.csv``, settled labels; development data since
+    the second set is the held-out one) and the agreed labels of the third development pool
+    (``narrative_train/dev3_themes_labels.csv``; items the labellers disagreed on are left out).
+
+    Only the third pool is ever trained on (``first_set=False``): most of the first set's sentences come from reviews
+    the second (held-out) sets also draw sentences from, so training on them would let the held-out sets' writers
+    into training; the first set stays a yardstick that no matcher learned from."""
+    import dev_pool3
+
+    texts: list[str] = []
+    labels: list[frozenset[str]] = []
+    parts: list[str] = []
+    for _, text, label, _source in eval_pool.load_labelled("themes") if first_set else ():
+        texts.append(text)
+        labels.append(frozenset(t for t in label.split(";") if t and t != "none"))
+        parts.append(DEVELOPMENT_PARTS[0])
+    with open(dev_pool3.labels_path("themes"), newline="", encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            if not row["label"]:
+                continue
+            texts.append(dev_pool3.resolve(row["source"], row["ref"]))
+            labels.append(frozenset(t for t in row["label"].split(";") if t and t != "none"))
+            parts.append(DEVELOPMENT_PARTS[1] if row["source"] == "perf" else DEVELOPMENT_PARTS[2])
+    return texts, labels, parts
+
+
 def dense_features(texts: list[str], index: themes.ThemeIndex, embedder: themes.Embedder = embed) -> np.ndarray:
     vectors = np.asarray(embedder(texts), dtype=np.float32)
     sims = themes.best_per_theme(themes.seed_similarities(vectors, row_norms(vectors), index), index)
@@ -140,7 +181,9 @@ def vectorizer() -> TfidfVectorizer:
 
 def fit(dense: np.ndarray, texts: list[str], y: np.ndarray, *, c: float, word_weight: float,
         rows: np.ndarray) -> tuple[TfidfVectorizer, list[LogisticRegression]]:
-    vec = vectorizer().fit([texts[i] for i in rows])
+    # The vocabulary and idf come from the distinct rows: a row given twice (a development sentence counted more)
+    # must not bring in words that only it uses.
+    vec = vectorizer().fit([texts[i] for i in np.unique(rows)])
     features = sparse.hstack([sparse.csr_matrix(dense[rows]), vec.transform([texts[i] for i in rows]) * word_weight])
     models = [LogisticRegression(C=c, max_iter=5000, class_weight="balanced").fit(features, y[rows, j])
               for j in range(y.shape[1])]
@@ -173,7 +216,17 @@ def main(argv: list[str] | None = None) -> int:
     index = themes.build_theme_index(taxonomy, embedder=embedder, classifier=None)
     ids = [theme.id for theme in taxonomy.themes]
     texts, labels, origin = training_rows(earlier_labels="--earlier-labels" in arguments)
+    with_development = "--with-development" in arguments
+    copies = DEVELOPMENT_COPIES
+    if with_development:
+        more_texts, more_labels, parts = development_rows(first_set=False)
+        texts, labels, origin = texts + more_texts, labels + more_labels, origin + [f"dev-{p}" for p in parts]
     y = np.array([[theme in found for theme in ids] for found in labels], dtype=int)
+    # The third pool's sentences count ``copies`` times in training (never in a scored fold twice).
+    development = np.array([o.startswith("dev-") for o in origin])
+
+    def expand(rows: np.ndarray) -> np.ndarray:
+        return np.concatenate([rows] + [rows[development[rows]]] * (copies - 1)) if with_development else rows
     dense = dense_features(texts, index, embedder)
     folds = list(KFold(5, shuffle=True, random_state=0).split(dense))
     best: tuple[float, float, float, float, np.ndarray] | None = None
@@ -181,7 +234,7 @@ def main(argv: list[str] | None = None) -> int:
         for word_weight in GRID_WORD_WEIGHT:
             out_of_fold = np.zeros(y.shape)
             for train, test in folds:
-                vec, models = fit(dense, texts, y, c=c, word_weight=word_weight, rows=train)
+                vec, models = fit(dense, texts, y, c=c, word_weight=word_weight, rows=expand(train))
                 out_of_fold[test] = predict(vec, models, dense[test], [texts[i] for i in test], word_weight)
             for threshold in THRESHOLDS:
                 f1 = micro(y, (out_of_fold >= threshold).astype(int))["f1"]
@@ -204,8 +257,10 @@ def main(argv: list[str] | None = None) -> int:
         ("team dev rows", np.array([o == "team-dev" for o in origin])),
         ("crowd-written, drawn at random", np.array([o == "perf-random" for o in origin])),
         ("crowd-written, picked by topic word", np.array([o == "perf-keyword" for o in origin])),
+        *((f"development: {part}", np.array([o == f"dev-{part}" for o in origin]))
+          for part in (DEVELOPMENT_PARTS[1:] if with_development else ())),
     )}
-    vec, models = fit(dense, texts, y, c=c, word_weight=word_weight, rows=np.arange(len(y)))
+    vec, models = fit(dense, texts, y, c=c, word_weight=word_weight, rows=expand(np.arange(len(y))))
     # A theme's own threshold is folded into its bias, so the runtime keeps one threshold for all themes:
     # p >= t_j  <=>  logit(p) + logit(threshold) - logit(t_j) >= logit(threshold).
     shifts = np.array([logit(threshold) - logit(value) for value in per_theme])
@@ -221,7 +276,9 @@ def main(argv: list[str] | None = None) -> int:
                      "class_weight": "balanced"},
         "training": {"rows": len(y), "team_dev_rows": origin.count("team-dev"),
                      "thresholds": "per theme, chosen on the other folds' rows" if use_own else "one for all themes",
-                     "crowd_rows": len(y) - origin.count("team-dev"),
+                     "crowd_rows": len(y) - origin.count("team-dev") - int(development.sum()),
+                     "development_rows": int(development.sum()),
+                     "development_copies": copies if with_development else 0,
                      "cross_validation": cross_validation},
         "bias": [round(float(model.intercept_[0] + shift), 6) for model, shift in zip(models, shifts, strict=True)],
         "embedding_weights": np.round(coefficients[:width], 6).tolist(),

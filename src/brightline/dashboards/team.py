@@ -399,6 +399,19 @@ def missing_evidence_prompts(viewer: Person, first: str, found: list[Signal], si
     return prompts
 
 
+def _accepted_by(signal: Signal, viewer: Person) -> str:
+    """Who accepted a signal, as its manager reads it: "accepted by you", or by the person it is about (it is on
+    their manager's list because they accepted it), or by someone else in their chain."""
+    reviewer = signal.reviewed_by
+    if reviewer is None:
+        return "accepted"
+    if reviewer.pk == viewer.pk:
+        return "accepted by you"
+    if reviewer.pk == signal.person_id:
+        return f"accepted by {reviewer.name} about their own work"
+    return f"accepted by {reviewer.name}"
+
+
 def team_at_a_glance(viewer: Person, *, now: datetime | None = None) -> TeamGlance:
     start, end = default_window(now or timezone.now())
     reports = sorted(direct_reports(viewer), key=lambda person: person.name)
@@ -409,7 +422,8 @@ def team_at_a_glance(viewer: Person, *, now: datetime | None = None) -> TeamGlan
     ids = [report.pk for report in reports]
     signals: dict[int, list[Signal]] = {}
     wanted = Q(status=Signal.Status.ACCEPTED) | Q(kind=SignalKind.MISSING_EVIDENCE, status=Signal.Status.PENDING)
-    for signal in Signal.objects.filter(wanted, person_id__in=ids, is_current=True).order_by("kind", "id"):
+    for signal in (Signal.objects.filter(wanted, person_id__in=ids, is_current=True).select_related("reviewed_by")
+                   .order_by("kind", "id")):
         signals.setdefault(signal.person_id, []).append(signal)  # type: ignore[arg-type]
     easy_to_miss: dict[int, dict[str, tuple[str, str, date]]] = {}
     kind_names = dict(EvidenceItem.Kind.choices)
@@ -462,7 +476,8 @@ def team_at_a_glance(viewer: Person, *, now: datetime | None = None) -> TeamGlan
             report_can_cite=review is None or review.cycle.phase in STEP_PHASES["annotate"])
         for signal in person_signals:
             if signal.kind != SignalKind.MISSING_EVIDENCE:
-                row.prompts.append(Prompt(f"{signal.get_kind_display()} you accepted: {signal.statement}",
+                accepted = f"{signal.get_kind_display()}, {_accepted_by(signal, viewer)}"
+                row.prompts.append(Prompt(f"{accepted}: {signal.statement}",
                                           "Bring it to your next one-to-one", signals_url, key=f"signal:{signal.pk}",
                                           facts=frozenset({f"signal:{signal.pk}"})))
         if review is not None:

@@ -322,7 +322,8 @@ def submit_assessment(request: HttpRequest, review_id: int) -> Any:
 def packet(request: HttpRequest, review_id: int) -> dict[str, Any]:
     review = _review(request, review_id, outcome=True, pre_review=True)
     if access.can_view_review_outcome(_viewer(request), review):
-        return build_packet(review).to_json()
+        return packet_notes.packet_for_reader(build_packet(review),
+                                              is_assessor=access.can_assess(_viewer(request), review))
     return packet_notes.pre_review_packet(build_packet(review),
                                           manager_submitted=review.assessment_submitted_at is not None)
 

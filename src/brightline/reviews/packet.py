@@ -1,8 +1,11 @@
 """The calibration packet in one standard shape (E2), as data and as PDF.
 
 Every section is built from the review record and its explicit inclusions; nothing is pulled in
-from the coaching space (principle 7). Claims the narrative checks find uncited are listed so a
-panel sees them.
+from the coaching space (principle 7): an AI theme the person (or their manager) accepted stays in the
+growth space and enters the packet only when someone cites it, which includes it with a logged packet
+item. The person's submitted self review is part of the packet (E1: self review, then the manager's
+narrative); a self review never submitted is not. Claims the narrative checks find uncited are listed
+so a panel sees them.
 """
 
 from __future__ import annotations
@@ -35,6 +38,10 @@ class Packet:
     scope_growth: str
     evidence: list[dict[str, Any]]
     uncited_claims: list[str]
+    # The person's own words: ``submitted`` false (and no context) when the self-review step closed without one.
+    self_review: dict[str, Any]
+    # Whether the manager has submitted the assessment: until then the outcomes are the manager's draft.
+    assessment_submitted: bool
 
     def to_json(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -47,11 +54,27 @@ def _expectations(level: Any) -> list[dict[str, str]]:
             for c in level.competencies.all()]
 
 
-def _accepted_themes(review: Review) -> list[dict[str, Any]]:
-    """Accepted AI themes about the person with their confidence."""
+#: How each way into the packet reads in the evidence table (the stored ``via`` is a key).
+VIA_LABELS = {"self_review": "the self review", "assessment": "the manager's assessment",
+              "annotation": "the person's annotation", "calibration": "calibration", "appeal": "an appeal"}
+
+
+def _cited_themes(review: Review, items: list[PacketItem]) -> list[dict[str, Any]]:
+    """The accepted AI themes someone cited in this packet, with their confidence and who cited them.
+
+    Accepting a signal makes it citable; it does not put it in the packet (principle 7, E9): only a citation,
+    logged as a packet item, does. A signal dismissed after it was cited is left out."""
+    cited = {item.object_id: item for item in items if item.kind == PacketItem.Kind.SIGNAL}
+    signals = Signal.objects.filter(person=review.person, status=Signal.Status.ACCEPTED,
+                                    pk__in=[int(pk) for pk in cited if pk.isdigit()]).order_by("pk")
     return [{"reference": f"signal:{signal.pk}", "summary": str(signal.summary), "confidence": str(signal.confidence),
-             "label": "AI hypothesis, human-accepted"}
-            for signal in Signal.objects.filter(person=review.person, status=Signal.Status.ACCEPTED)]
+             "label": "AI hypothesis, human-accepted", "included_by": cited[str(signal.pk)].included_by.name,
+             "via": cited[str(signal.pk)].via} for signal in signals]
+
+
+def _self_review(review: Review) -> dict[str, Any]:
+    submitted = review.self_review_submitted_at is not None
+    return {"submitted": submitted, "context": review.self_review_context if submitted else ""}
 
 
 def _uncited(texts: list[str]) -> list[str]:
@@ -83,13 +106,15 @@ def build_packet(review: Review) -> Packet:
                   for a in assessments],
         promotion={"readiness": review.get_promotion_readiness_display(), "rationale": review.promotion_rationale,
                    "citations": review.promotion_citations},
-        feedback_themes=_accepted_themes(review),
+        feedback_themes=_cited_themes(review, items),
         cross_functional_impact=review.cross_functional_impact, scope_growth=review.scope_growth,
         evidence=[{"reference": item.reference, "description": describe(parse_reference(item.reference)),
-                   "included_by": item.included_by.name, "via": item.via, "note": item.note,
+                   "included_by": item.included_by.name, "via": item.via,
+                   "via_label": VIA_LABELS.get(item.via, item.via.replace("_", " ")), "note": item.note,
                    "included_at": item.included_at.isoformat()} for item in items],
         uncited_claims=_uncited([review.manager_summary, review.cross_functional_impact, review.scope_growth,
                                  *(a.rationale for a in assessments)]),
+        self_review=_self_review(review), assessment_submitted=review.assessment_submitted_at is not None,
     )
 
 
@@ -119,25 +144,29 @@ def render_packet_pdf(packet: Packet) -> bytes:
     heading(f"Next level ({packet.next_level or 'none'})")
     for row in packet.next_level_expectations:
         para(f"{row['dimension']}: {row['expectation']}")
+    heading("Self review")
+    para(packet.self_review["context"] if packet.self_review["submitted"] else "No self review was submitted.")
     heading("Accomplishments chosen by the employee")
     for row in packet.accomplishments or [{"description": "", "note": ""}]:
         para(f"{row['description']} {row['note']}".strip())
-    heading("Outcomes per dimension")
+    heading("Outcomes per dimension" + ("" if packet.assessment_submitted else
+                                         " (the manager's draft: not submitted yet)"))
     for row in packet.outcomes:
         para(f"{row['label']}: proposed {row['proposed_label'] or '-'}, current {row['outcome_label'] or '-'}. "
              f"{row['rationale']} Cited: {', '.join(row['citations']) or 'nothing'}.")
     heading("Promotion readiness")
     para(f"{packet.promotion['readiness']}. {packet.promotion['rationale']}")
-    heading("Feedback themes (AI hypotheses accepted by a human, with confidence)")
-    for row in packet.feedback_themes or [{"summary": "", "confidence": ""}]:
-        para(f"{row['summary']} {row['confidence']}".strip())
+    heading("Feedback themes (AI hypotheses accepted by a human and cited in this packet, with confidence)")
+    for row in packet.feedback_themes or [{"summary": "", "confidence": "", "included_by": ""}]:
+        cited_by = f" Cited by {row['included_by']}." if row["included_by"] else ""
+        para(f"{row['summary']} {row['confidence']}{cited_by}".strip())
     heading("Cross-functional impact")
     para(packet.cross_functional_impact)
     heading("Scope growth")
     para(packet.scope_growth)
     heading("Evidence included (who included it, and why)")
     for row in packet.evidence:
-        para(f"{row['description']} (included by {row['included_by']} via {row['via']}) {row['note']}")
+        para(f"{row['description']} (included by {row['included_by']} through {row['via_label']}) {row['note']}")
     if packet.uncited_claims:
         heading("Claims without cited evidence")
         for sentence in packet.uncited_claims:

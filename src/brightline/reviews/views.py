@@ -381,9 +381,20 @@ def review_detail(request: HttpRequest, review_id: int) -> HttpResponse:
         "self_review_missed": (is_self and review.self_review_submitted_at is None
                                and phase_index(phase) > phase_index(Phase.SELF_REVIEW)),
         "self_review_ended": review.cycle.schedule.get(Phase.SELF_REVIEW, ""),
+        "phase_is_self_review": phase_index(phase) <= phase_index(Phase.SELF_REVIEW),
         "timeline": _timeline(review) if is_self else [],
+        # A draft's outcomes are the assessor's until submitted; whoever else may read the review reads that.
+        "draft_withheld": (not is_self and review.assessment_submitted_at is None
+                           and not access.can_assess(viewer, review)),
+        "chosen_accomplishments": _chosen_accomplishments(review, selected) if not is_self else [],
     }
     return render(request, "reviews/review.html", context)
+
+
+def _chosen_accomplishments(review: Review, selected: set[str]) -> list[Accomplishment]:
+    """The accomplishments the person chose for this review, for whoever reads her self review beside it."""
+    ids = [int(pk) for pk in selected if pk.isdigit()]
+    return list(Accomplishment.objects.filter(person=review.person, pk__in=ids).order_by("pk")) if ids else []
 
 
 #: What each phase means for the person reviewed, as their review page says it.
@@ -541,7 +552,7 @@ def packet_view(request: HttpRequest, review_id: int) -> HttpResponse:
         packet = packet_notes.pre_review_packet(packet, manager_submitted=manager_submitted)
     return render(request, "reviews/packet.html", {
         "review": review, "packet": packet, "pre_review": pre_review,
-        "manager_submitted": manager_submitted,
+        "manager_submitted": manager_submitted, "is_assessor": access.can_assess(viewer, review),
         "annotations": packet_notes.packet_annotations(review),
         "can_annotate_packet": packet_notes.can_annotate_packet(viewer, review),
         "annotation_sections": list(packet_notes.ANNOTATION_SECTIONS.items())})

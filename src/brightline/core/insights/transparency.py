@@ -16,6 +16,7 @@ evaluation command) has the shape::
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -104,6 +105,18 @@ def load_model_metrics(path: Path) -> dict[str, Any]:
     return data
 
 
+def share_figure(dataset: str, built: str, metric: str, hits: int, n: int) -> dict[str, Any]:
+    """One figure of a ``data/accuracy/<kind>.json`` file: ``hits`` of ``n`` as a share (``None`` when ``n`` is 0)."""
+    return {"dataset": dataset, "built": built, "metric": metric, "n": n, "value": round(hits / n, 4) if n else None}
+
+
+def write_signal_accuracy(document: Mapping[str, Any], directory: Path | None = None) -> Path:
+    """Write ``document`` as the report's slot ``<kind>.json`` (``data/accuracy/`` by default); its path."""
+    path = (directory or SIGNAL_ACCURACY_DIR) / f"{document['kind']}.json"
+    path.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+    return path
+
+
 def load_signal_accuracy(directory: Path | None = None) -> dict[str, dict[str, Any]]:
     """``kind → document`` for every ``<kind>.json`` in ``directory`` (``data/accuracy/`` by default)."""
     folder = directory or SIGNAL_ACCURACY_DIR
@@ -186,6 +199,13 @@ def _contextual_themes_in_use() -> bool:
     return theme_classifier_in_use() == CONTEXTUAL_CLASSIFIER_PATH
 
 
+def _scored_matcher_is_shipped(block: Mapping[str, Any], path: Path) -> bool:
+    """Whether figures recorded with the scored classifier's fingerprint belong to the file shipped at ``path``
+    (figures recorded without one are taken as they are)."""
+    recorded = block.get("classifier_sha256")
+    return not recorded or not path.is_file() or recorded == hashlib.sha256(path.read_bytes()).hexdigest()
+
+
 def _theme_figures(theme_metrics: Mapping[str, Any], source: str) -> list[AccuracyFigure]:
     figures: list[AccuracyFigure] = []
     independent = theme_metrics.get("independent", {})
@@ -204,9 +224,13 @@ def _theme_figures(theme_metrics: Mapping[str, Any], source: str) -> list[Accura
                     for row in after.get("per_theme", ()) if row.get("support")
                     for metric, key in (("precision", "precision"), ("recall", "recall"))]
     second = theme_metrics.get("independent_v2", {})
+    second_path = themes.DEFAULT_CLASSIFIER_PATH
     if _contextual_themes_in_use() and "independent_v2_contextual" in theme_metrics:
         second = theme_metrics["independent_v2_contextual"]
+        second_path = themes.CONTEXTUAL_CLASSIFIER_PATH
     second_after = second.get("after")
+    if second_after and not _scored_matcher_is_shipped(second, second_path):
+        second_after = None  # a retrained matcher is not shown with its predecessor's held-out figures
     if second_after:
         built = ("a second, larger set built the same way and held out: 300 crowd-written review sentences (200 drawn "
                  "at random, 100 because they use a topic word) from reviews no model learned from, labelled by two "
@@ -393,7 +417,9 @@ def build_transparency_report(*, sentiment_metrics: Mapping[str, Any], theme_met
                       "and the seed phrase that matched. Needs 5 comments from 3 different people per theme.",
               cannot_infer=themes.THEMES_CANNOT_INFER, accuracy=tuple(theme_figures),
               accuracy_note=(f"Threshold {headline.get('threshold')} chosen by cross-validation on the training "
-                             "sentences only; the independent sentences were scored once, never tuned on."),
+                             "sentences; with the contextual model installed, its threshold was chosen on development "
+                             "sentences that include the first independent set, which no matcher is trained on. The "
+                             "held-out set is scored once per matcher, never tuned on."),
               failure_modes=(f"About half of what people write about a theme is missed (micro recall "
                              f"{headline.get('micro_recall')} on the independent sentences), and about four in ten "
                              f"themes shown are wrong (precision {headline.get('micro_precision')}): a theme that "
@@ -420,7 +446,9 @@ def build_transparency_report(*, sentiment_metrics: Mapping[str, Any], theme_met
               detects="Groups of similar comments that the taxonomy may be missing, labelled by their most "
                       "distinctive words (c-TF-IDF).",
               cannot_infer="Anything about an individual; whether the theme matters.",
-              accuracy=(), accuracy_note="Not measured: clusters are proposals for a people partner to read.",
+              accuracy=tuple(_figures(accuracy.get("emergent_theme"), "data/accuracy/emergent_theme.json")),
+              accuracy_note=note("emergent_theme", "Not measured: clusters are proposals for a people partner to "
+                                 "read."),
               failure_modes=("Labels are word lists and can be misleading.",
                              f"Needs {clusters.MIN_CORPUS}+ comments; small organisations get none."),
               model=embedding_model),

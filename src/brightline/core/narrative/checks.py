@@ -23,11 +23,18 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, get_args
 
 from brightline.core.narrative.citations import find_citations, mask_citations
-from brightline.core.narrative.evidence import before_after, figures_of_speech, find_evidence, measurable_quantities
+from brightline.core.narrative.evidence import (
+    before_after,
+    figures_of_speech,
+    find_evidence,
+    has_evidence,
+    measurable_quantities,
+)
 from brightline.core.narrative.lexicon import PhraseMatch, load_phrase_set, load_rule_value
 from brightline.core.narrative.quantities import extract_numbers
 from brightline.core.narrative.sentences import split_sentences
 from brightline.core.narrative.specificity import SpecificityScore, score_statements
+from brightline.core.nlp.tone import STATE_WORDS, tone_lexicon
 
 __all__ = [
     "ERROR_UNKNOWN_KIND",
@@ -433,7 +440,7 @@ def _has_strong_evidence(masked: str) -> bool:
     """Evidence strong enough that a sentence is about something concrete whatever its wording (it outweighs the
     learned model's "vague"): a number with a unit (not "110 percent"), code or an identifier, a file name, a
     version, a measured before/after, a calendar date (:func:`.evidence.find_evidence`)."""
-    return bool(find_evidence(masked))
+    return has_evidence(masked)
 
 
 def _first_word_end(text: str) -> int:
@@ -708,6 +715,65 @@ def _generic_judgement(sentence: str, masked: str, prose: str, effect_of_named_w
     return tuple(sorted((*habits[:1], *judgements[:2]), key=lambda match: match.start))
 
 
+# A judgement as the sentence's predicate: a copula or a verb of seeming, up to three degree or manner words, then the
+# judged word ("Kotlin demo apps are great", "this looks excellent", "the contents are confusing").
+_PREDICATE_JUDGEMENT = re.compile(
+    r"\b(?:is|are|was|were|been|be|looks?|looked|seems?|seemed|sounds?|sounded|feels?|felt|remains?|remained|"
+    r"'s|’s|'re|’re)\s+(?:(?:[a-z]+ly|very|really|so|quite|pretty|super|just|truly|too|not|also|all|still|always|"
+    r"overall|a|an|such|most|more)\s+){0,3}(?P<word>[a-z][a-z\-]+)\b",
+    re.IGNORECASE,
+)
+# A judgement opening the sentence on the work it judges: "Nice work", "Great catch", "Excellent job on this".
+_OPENING_JUDGEMENT = re.compile(
+    r"^\W*(?:(?:very|really|so|super|truly|such)\s+)?(?:an?\s+)?(?P<word>[a-z]+)\s+(?:work|job|catch|stuff|effort|"
+    r"idea|find|contribution|contributions|write-?up)\b",
+    re.IGNORECASE,
+)
+# What gives a judgement its ground or makes it something else than a judgement: a reason, a condition, a request.
+_GROUNDED = re.compile(
+    r"\b(?:because|since|so that|if|unless|otherwise|when|whenever|would|could|should|might|may|must|will|can|"
+    r"shall|need|needs|please|instead|rather|but|although|though|except|however)\b|[?(]",
+    re.IGNORECASE,
+)
+# The judged word ends its clause ("… are great.", "… looks good overall", "Nice work, thanks"); a judgement that goes
+# on ("nice to have", "better in small windows", "kind of …") says what or where, and is not read as bare.
+_JUDGEMENT_ENDS = re.compile(
+    r"\s*(?:$|[.!,;:)…]|(?:and|overall|too|here|so far|to me|indeed|imo|imho|as well|at all|thanks|thank you)\b)",
+    re.IGNORECASE,
+)
+#: The longest sentence read as a bare judgement: longer ones say more than the judgement.
+BARE_JUDGEMENT_MAX_WORDS = 12
+
+
+def _bare_judgement(sentence: str, masked: str, prose: str) -> tuple[PhraseMatch, ...]:
+    """A short statement whose point is praise and nothing else: its predicate (or its first words) is a word the VADER
+    lexicon's raters put at +1.0 or more (:mod:`brightline.core.nlp.tone`'s lexicon, not a list written for these
+    checks), said or denied, with no ground: no number, citation or evidence, no claim naming what was made, no
+    reason, condition or request ("Kotlin demo apps are great", "On first review, this looks excellent", "Nice work",
+    "These changes are not helpful at all"). What the guide calls vague in any wording; the judged word is the
+    trigger."""
+    if len(_WORD.findall(masked)) > BARE_JUDGEMENT_MAX_WORDS or _GROUNDED.search(masked):
+        return ()
+    praise = tone_lexicon().praise
+    for pattern in (_PREDICATE_JUDGEMENT, _OPENING_JUDGEMENT):
+        for found in pattern.finditer(prose):
+            word = found.group("word").lower()
+            if word in STATE_WORDS or word.endswith("ed") or word not in praise:
+                continue  # a state, a passive ("is supported"), or no praise
+            if not _JUDGEMENT_ENDS.match(prose, found.end("word")):
+                continue  # "looks like …", "is nice to have", "better in small windows": the clause goes on
+            if (
+                re.search(r"\d", masked)
+                or find_citations(sentence)
+                or _has_strong_evidence(masked)
+                or _names_what_was_made(masked)
+            ):
+                return ()
+            start, end = found.span("word")
+            return (PhraseMatch(start, end, prose[start:end], "judgement"),)
+    return ()
+
+
 def _check_sentence(
     sentence: str, offset: int, kind: NarrativeKind, has_field_citations: bool, score: SpecificityScore | None = None,
     effect_of_named_work: bool = False,
@@ -758,6 +824,8 @@ def _check_sentence(
         model_vague = _hyperbole(sentence, prose)
     if not vague and not model_vague and not personality and not unquantified and not specific:
         model_vague = _generic_judgement(sentence, masked, prose, effect_of_named_work)
+        if not model_vague and not effect_of_named_work:
+            model_vague = _bare_judgement(sentence, masked, prose)
     if vague and not specific:
         flags.append(_make_flag("vague", vague, offset))
     elif model_vague:

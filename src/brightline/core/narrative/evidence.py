@@ -23,10 +23,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 __all__ = [
     "EvidenceKind",
+    "has_evidence",
     "EvidenceSpan",
     "before_after",
     "calendar_dates",
@@ -168,3 +170,10 @@ def find_evidence(text: str, *, names: bool = False) -> list[EvidenceSpan]:
         *calendar_dates(text),
     ]
     return sorted(spans, key=lambda span: (span.start, -span.end))
+
+
+@lru_cache(maxsize=4096)
+def has_evidence(text: str) -> bool:
+    """Whether :func:`find_evidence` finds anything in ``text`` (names other than code not counted); kept for the last
+    few thousand texts, since the learned model and the rules both ask it of each sentence."""
+    return bool(find_evidence(text))

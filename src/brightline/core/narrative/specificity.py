@@ -37,8 +37,10 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import NDArray
 
+from brightline.core.narrative.evidence import has_evidence
 from brightline.core.nlp.embeddings import embed_tokens
 from brightline.core.nlp.tokens import TokenBatch, static_vocabulary, tokenize
+from brightline.core.nlp.tone import tone_lexicon
 
 __all__ = [
     "LABELS",
@@ -52,6 +54,7 @@ __all__ = [
     "concrete_markers",
     "feature_blocks",
     "load_model",
+    "model_from_payload",
     "normalise_names",
     "score_statements",
 ]
@@ -59,7 +62,7 @@ __all__ = [
 SpecificityLabel = Literal["specific", "vague", "character"]
 LABELS: tuple[SpecificityLabel, ...] = ("specific", "vague", "character")
 MODEL_PATH = Path(__file__).resolve().parent / "models" / "specificity"
-MODEL_FORMAT_VERSION = 4
+MODEL_FORMAT_VERSION = 5
 MAX_TRIGGERS = 3
 
 ERROR_MODEL_FORMAT = "The narrative model in {path} has format {found}; this code reads format {expected}."
@@ -124,7 +127,26 @@ CONCRETE_MARKERS: tuple[re.Pattern[str], ...] = tuple(
         r"wednesday|thursday|friday)|within (\d+|one|two|three|a) (business )?(hours?|days?|weeks?))\b",
     )
 )
-MARKER_FEATURES = len(CONCRETE_MARKERS) + 1
+#: Evaluation features (format 5, session 12): what a judgement without its evidence looks like in any wording.
+#: Praise and judgement words come from the VADER lexicon the tone check ships (``core/nlp/models/tone_lexicon``,
+#: words its raters put at +1.0 or more and at -1.0 or less), not from a list written for this model; frequency and
+#: degree adverbs are closed word classes. Columns: praise word, negative judgement word, frequency adverb (a habit,
+#: "always", "consistently"), degree adverb ("very", "extremely"), a judgement with no instance behind it (a praise or
+#: judgement word and no digit, date or period, time reference or evidence), and evidence
+#: (:func:`.evidence.find_evidence`: a number with its unit, code, a name of a system, a before/after, a date).
+EVALUATION_FEATURES = ("praise", "judgement", "habit", "degree", "judgement_without_instance", "evidence")
+_HABIT_WORDS = re.compile(
+    r"\b(always|never|consistently|constantly|continually|often|oftentimes|usually|regularly|routinely|generally|"
+    r"typically|frequently|rarely|seldom|normally|invariably|tends? to|continues? to)\b",
+    re.IGNORECASE,
+)
+_DEGREE_WORDS = re.compile(
+    r"\b(very|really|extremely|incredibly|truly|highly|so|super|exceptionally|remarkably|absolutely|quite|such|"
+    r"most|best|greatest|hugely|immensely|tremendously|utterly|totally|definitely|overall)\b",
+    re.IGNORECASE,
+)
+_LOWER_WORD = re.compile(r"[a-z][a-z'\-]*")
+MARKER_FEATURES = len(CONCRETE_MARKERS) + 1 + len(EVALUATION_FEATURES)
 
 #: A capitalised word inside a sentence: in review prose almost always a person's name ("Peter Lloyd has been ...").
 #: Names say nothing about how specific a statement is, but a few hundred training statements tie them to praise,
@@ -247,7 +269,7 @@ class SpecificityModel:
         embeddings = embed_tokens(tokens)
         token_sets = _token_sets(tokens)
         digits = np.array([1.0 if _DIGIT.search(text) else 0.0 for text in texts])
-        probabilities = _softmax(self._logits(embeddings, token_sets, digits, concrete_markers(texts)))
+        probabilities = _softmax(self._logits(embeddings, token_sets, digits, model_markers(texts)))
         scores = []
         for row, text in enumerate(texts):
             p = probabilities[row]
@@ -325,6 +347,37 @@ def concrete_markers(texts: Sequence[str]) -> NDArray[np.float64]:
     return result
 
 
+def evaluation_features(texts: Sequence[str], concrete: NDArray[np.float64] | None = None) -> NDArray[np.float64]:
+    """``(len(texts), len(EVALUATION_FEATURES))``; ``concrete`` is :func:`concrete_markers` of the same texts."""
+    lexicon = tone_lexicon()
+    if concrete is None:
+        concrete = concrete_markers(texts)
+    rows = []
+    for index, text in enumerate(texts):
+        words = _LOWER_WORD.findall(text.lower())
+        praise = sum(1 for word in words if word in lexicon.praise)
+        judgement = sum(1 for word in words if lexicon.judgements.get(word, 0.0) <= -1.0)
+        evidence = has_evidence(text)
+        instance = bool(_DIGIT.search(text)) or bool(concrete[index, 2]) or bool(concrete[index, 6]) or evidence
+        rows.append(
+            [
+                min(praise, 2) / 2,
+                min(judgement, 2) / 2,
+                1.0 if _HABIT_WORDS.search(text) else 0.0,
+                1.0 if _DEGREE_WORDS.search(text) else 0.0,
+                1.0 if (praise or judgement) and not instance else 0.0,
+                1.0 if evidence else 0.0,
+            ]
+        )
+    return np.array(rows, dtype=np.float64).reshape(len(texts), len(EVALUATION_FEATURES))
+
+
+def model_markers(texts: Sequence[str]) -> NDArray[np.float64]:
+    """The model's marker block: :func:`concrete_markers` then :func:`evaluation_features`."""
+    concrete = concrete_markers(texts)
+    return np.hstack([concrete, evaluation_features(texts, concrete)])
+
+
 def feature_blocks(
     texts: Sequence[str],
 ) -> tuple[NDArray[np.float32], list[NDArray[np.int64]], NDArray[np.float64], NDArray[np.float64]]:
@@ -333,12 +386,16 @@ def feature_blocks(
     texts = list(texts)
     tokens = tokenize([normalise_names(text) for text in texts])
     digits = np.array([1.0 if _DIGIT.search(text) else 0.0 for text in texts])
-    return embed_tokens(tokens), _token_sets(tokens), digits, concrete_markers(texts)
+    return embed_tokens(tokens), _token_sets(tokens), digits, model_markers(texts)
 
 
 def load_model(folder: Path) -> SpecificityModel:
     """Read a model written by ``tools/nlp/train_narrative.py``."""
-    payload: dict[str, Any] = json.loads((folder / "model.json").read_text(encoding="utf-8"))
+    return model_from_payload(json.loads((folder / "model.json").read_text(encoding="utf-8")), folder)
+
+
+def model_from_payload(payload: dict[str, Any], folder: Path | str = "memory") -> SpecificityModel:
+    """A model from the contents of a ``model.json`` (``folder`` only names it in errors)."""
     if payload.get("format") != MODEL_FORMAT_VERSION:
         found = payload.get("format")
         raise ValueError(ERROR_MODEL_FORMAT.format(path=folder, found=found, expected=MODEL_FORMAT_VERSION))

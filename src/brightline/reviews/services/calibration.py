@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from brightline import access
@@ -314,11 +314,18 @@ def approve_calibration_change(change: CalibrationChange, *, approver: Person) -
     return change
 
 
+def counted_assessments(cycle: ReviewCycle) -> QuerySet[DimensionAssessment]:
+    """The assessments of ``cycle`` that count in what others read of it: those with an outcome whose manager has
+    submitted the assessment. A draft is its assessor's until then (with one person assessed, counting it would
+    show that person's draft ratings)."""
+    return DimensionAssessment.objects.filter(review__cycle=cycle, review__assessment_submitted_at__isnull=False
+                                              ).exclude(outcome="")
+
+
 def outcome_distribution(cycle: ReviewCycle) -> dict[str, dict[str, int]]:
-    """Counts per dimension and outcome, for information only: never a target (E3)."""
+    """Counts per dimension and outcome of the submitted assessments, for information only: never a target (E3)."""
     table = {dimension: dict.fromkeys(OUTCOMES, 0) for dimension in DIMENSIONS}
-    rows = DimensionAssessment.objects.filter(review__cycle=cycle).exclude(outcome="").values_list("dimension",
-                                                                                                  "outcome")
+    rows = counted_assessments(cycle).values_list("dimension", "outcome")
     for dimension, outcome in rows:
         table[dimension][outcome] += 1
     return table

@@ -70,12 +70,16 @@ def annotate_packet(review: Review, *, actor: Person, section: str, body: str,
     return annotation
 
 
+#: The ways into the packet that are part of the manager's assessment, a draft until it is submitted.
+MANAGER_DRAFT_VIAS = frozenset({"assessment"})
+
+
 def pre_review_packet(packet: Packet, *, manager_submitted: bool) -> dict[str, Any]:
     """What the person reads of her packet before release, on the page and through the API alike.
 
     Never an outcome, proposed or calibrated, nor the promotion readiness; what her manager wrote and cites
     (rationale, citations, cross-functional impact, scope growth, uncited claims) only once the assessment is
-    submitted.
+    submitted; nor, until then, the items and themes the draft cites.
     """
     shown = packet.to_json()
     shown["pre_review"] = True
@@ -90,6 +94,21 @@ def pre_review_packet(packet: Packet, *, manager_submitted: bool) -> dict[str, A
     if not manager_submitted:
         shown["cross_functional_impact"] = shown["scope_growth"] = ""
         shown["uncited_claims"] = []
+        # What the manager's draft cites is the draft too: it reaches her with the submitted assessment.
+        shown["evidence"] = [row for row in packet.evidence if row["via"] not in MANAGER_DRAFT_VIAS]
+        shown["feedback_themes"] = [row for row in packet.feedback_themes if row["via"] not in MANAGER_DRAFT_VIAS]
+    return shown
+
+
+def packet_for_reader(packet: Packet, *, is_assessor: bool) -> dict[str, Any]:
+    """The packet as anyone but the person reads it: a draft's outcomes and promotion readiness are the assessor's
+    alone until the assessment is submitted; the others read that it is not submitted yet."""
+    shown = packet.to_json()
+    if packet.assessment_submitted or is_assessor:
+        return shown
+    shown["outcomes"] = [{**row, "proposed": "", "proposed_label": "", "outcome": "", "outcome_label": ""}
+                         for row in packet.outcomes]
+    shown["promotion"] = {**packet.promotion, "readiness": ""}
     return shown
 
 
