@@ -25,9 +25,12 @@ It lists no texts and no errors: the set is for measuring, never for tuning.
 ``--independent --set v2`` scores the second, larger independent set instead
 (``tools/nlp/eval/narrative_v2_labels.csv``, drawn by ``tools/nlp/eval_pool_v2.py`` on 2026-12-07 from review
 sentences and the change logs of three other projects, labelled the same way before anything was scored on it).
-The first set has been seen by many candidates; the second is the held-out figure. Both print 95 % Wilson
-intervals; ``--record`` with ``--set v2`` writes ``independent_eval_v2.json`` and adds the second set's figures to
-the report's slot, keeping the first set's.
+``--set v3`` scores the third set (``tools/nlp/eval/narrative_v3_labels.csv``, drawn by ``tools/nlp/eval_pool_v3.py``
+and labelled on 2026-12-07 (session 12): change logs of werkzeug, jinja and starlette, generic review phrases, and
+sentences of issue and pull-request threads). The first two sets have been seen by earlier versions of the checks;
+the third is the held-out figure. Each prints 95 % Wilson intervals; ``--record`` with ``--set v2`` or ``v3`` writes
+``independent_eval_v2.json`` or ``independent_eval_v3.json`` and puts that set's figures in the report's slot, keeping
+the other sets'.
 """
 
 from __future__ import annotations
@@ -58,18 +61,31 @@ LABELLED = ROOT / "tests" / "fixtures" / "narrative_labelled.csv"
 MODEL_EVALUATION = (ROOT / "src" / "brightline" / "core" / "narrative" / "models" / "specificity"
                     / "independent_eval.json")
 MODEL_EVALUATION_V2 = MODEL_EVALUATION.with_name("independent_eval_v2.json")
-#: How the second set's figures are named in the report's slot, and where its part of the note starts.
-V2_DATASET = "second independent evaluation set, held out"
-V2_NOTE = "Second, held-out set: "
+MODEL_EVALUATION_V3 = MODEL_EVALUATION.with_name("independent_eval_v3.json")
+#: How each set's figures are named in the report's slot, and where its part of the note starts. The third set is
+#: the held-out one since 2026-12-07 (session 12); the second has been scored by a few versions of the checks.
+SET_DATASETS = {"v1": "independent evaluation set", "v2": "second independent evaluation set",
+                "v3": "third independent evaluation set, held out"}
+SET_NOTES = {"v2": "Second set: ", "v3": "Third, held-out set: "}
+#: The second set's note marker before the third set existed (read in slots recorded then).
+OLD_V2_NOTE = "Second, held-out set: "
 #: How each source of the independent set is named to people in the transparency report.
 SOURCE_NAMES = {
     "perf": "performance-review sentences",
     "changelog": "change-log entries",
+    "phrase": "review phrases",
+    "strudel": "issue comments",
+    "heated": "pull-request threads",
+    "prcomment": "pull-request comments",
     "all": "all statements",
 }
 SOURCE_BUILT = {
     "perf": "sentences of crowd-written performance reviews (a public data set of reviews written to match a rating)",
     "changelog": "entries of the public change logs of three open-source Python projects",
+    "phrase": "generic performance-review phrases of a public feedback generator, written for reviewers to paste",
+    "strudel": "sentences of GitHub issue comments",
+    "heated": "sentences of heated GitHub pull-request threads",
+    "prcomment": "sentences of GitHub pull-request comments",
 }
 RESEARCH_DATA = Path(os.environ.get("BRIGHTLINE_SHARED_DATA") or ROOT.parent / "shared" / "data")
 CR_USEFULNESS = RESEARCH_DATA / "cr_usefulness" / "cr_usefulness_comments.csv"
@@ -276,14 +292,14 @@ def _percent(value: float | int | None) -> str:
 
 def accuracy_slot(scores: dict[str, Any], agreement: dict[str, float | int] | None,
                   version: str = "v1") -> dict[str, Any]:
-    """The transparency report's slot for the narrative check: the independent set's figures in words (``v2``: the
-    second, held-out set's, named as such)."""
+    """The transparency report's slot for the narrative check: the independent set's figures in words (``v2``,
+    ``v3``: the second or third set's, named as such)."""
     sources = sorted(key for key in scores if key in SOURCE_BUILT)
     counts = {key: int(scores[key]["weak_n"]) + int(scores[key]["specific_n"]) for key in sources}
     parts = "; ".join(f"{counts[key]} {SOURCE_BUILT[key]}" for key in sources)
     agreed = (f", agreed on {agreement['agreement']:.1%} of {agreement['items']} items before settling the rest "
               f"(Cohen's kappa {agreement['cohen_kappa']:.2f})" if agreement else "")
-    if version == "v2":
+    if version != "v1":
         parts = parts.replace("three open-source", "three other open-source")
     built = (f"public statements nobody on the team wrote: {parts}. Two labellers who never saw the checks labelled "
              f"each statement specific, vague, judgement of character or other from a written definition{agreed}; "
@@ -295,7 +311,7 @@ def accuracy_slot(scores: dict[str, Any], agreement: dict[str, float | int] | No
         block = scores.get(key)
         if not block:
             continue
-        dataset = f"{V2_DATASET if version == 'v2' else 'independent evaluation set'}, {SOURCE_NAMES.get(key, key)}"
+        dataset = f"{SET_DATASETS[version]}, {SOURCE_NAMES.get(key, key)}"
         if key != "all":
             built = f"the {counts[key]} scored statements of the whole set (above) that are {SOURCE_BUILT[key]}"
         if block["weak_n"]:
@@ -316,31 +332,56 @@ def accuracy_slot(scores: dict[str, Any], agreement: dict[str, float | int] | No
                  f"({_percent(perf['specific_flagged'])} of {perf['specific_n']}); a flag is a suggestion the writer "
                  "can ignore. ")
     note += "The set was scored once per change of the checks, never tuned on."
-    if version == "v2":
-        note = (f"{V2_NOTE}{_percent(recall)} of vague and character statements flagged "
+    if version != "v1":
+        seen = ("The first two sets have been seen by earlier versions of the checks; this one is the held-out figure."
+                if version == "v3" else "It has since been scored by a few versions of the checks.")
+        note = (f"{SET_NOTES[version]}{_percent(recall)} of vague and character statements flagged "
                 f"({_verdict(recall, RECALL_TARGET, True)}) and {_percent(flagged)} of specific statements "
                 f"({_verdict(flagged, SPECIFIC_FLAGGED_TARGET, False)}); it was labelled before the checks were scored "
-                "on it. The first set has been seen by many versions of the checks; this one is the held-out figure.")
+                f"on it. {seen}")
     return {"kind": "narrative_check", "command": "python bench/narrative_eval.py --independent --record",
             "figures": figures, "note": note}
 
 
+def _set_of(dataset: str) -> str:
+    """Which set a figure of the slot belongs to, by the name its dataset starts with."""
+    if dataset.startswith(SET_DATASETS["v3"]):
+        return "v3"
+    return "v2" if dataset.startswith(SET_DATASETS["v2"]) else "v1"
+
+
+def _note_parts(note: str) -> dict[str, str]:
+    """The slot's note cut into each set's part (the first set's part has no marker)."""
+    note = note.replace(OLD_V2_NOTE, SET_NOTES["v2"])
+    parts: dict[str, str] = {}
+    rest = note
+    for version in ("v3", "v2"):
+        rest, marker, tail = rest.partition(SET_NOTES[version])
+        if marker:
+            parts[version] = f"{marker}{tail}".strip()
+    parts["v1"] = rest.strip()
+    return {version: text for version, text in parts.items() if text}
+
+
 def merge_slot(existing: dict[str, Any] | None, new: dict[str, Any], version: str) -> dict[str, Any]:
-    """The slot with ``new``'s figures and note part in place of the same set's, the other set's kept."""
+    """The slot with ``new``'s figures and note part in place of the same set's, the other sets' kept, in set order
+    (first, second, third)."""
     if not existing:
         return new
-    is_v2 = [figure["dataset"].startswith(V2_DATASET) for figure in existing.get("figures", ())]
-    kept = [figure for figure, second in zip(existing.get("figures", ()), is_v2, strict=True)
-            if second != (version == "v2")]
-    old_note = str(existing.get("note", ""))
-    first_note, _, second_note = old_note.partition(V2_NOTE)
-    if version == "v2":
-        figures, note = kept + new["figures"], f"{first_note.strip()} {new['note']}".strip()
-    else:
-        figures = new["figures"] + kept
-        note = f"{new['note']} {V2_NOTE}{second_note}" if second_note else new["note"]
+    figures = [{**figure, "dataset": figure["dataset"].replace(f"{SET_DATASETS['v2']}, held out",
+                                                               SET_DATASETS["v2"])}
+               for figure in existing.get("figures", ()) if _set_of(figure["dataset"]) != version]
+    figures += new["figures"]
+    order = {"v1": 0, "v2": 1, "v3": 2}
+    figures.sort(key=lambda figure: order[_set_of(figure["dataset"])])  # stable: each set's own order is kept
+    notes = {**_note_parts(str(existing.get("note", ""))), version: new["note"]}
+    if "v3" in notes and "v2" in notes:  # a second set's note recorded while it was the held-out one
+        notes["v2"] = notes["v2"].replace(
+            "The first set has been seen by many versions of the checks; this one is the held-out figure.",
+            "It has since been scored by a few versions of the checks.")
+    note = " ".join(notes[key] for key in ("v1", "v2", "v3") if key in notes)
     return {**new, "figures": figures, "note": note,
-            "command": "python bench/narrative_eval.py --independent --record [--set v2]"}
+            "command": "python bench/narrative_eval.py --independent --record [--set v2|v3]"}
 
 
 def record(scores: dict[str, Any], agreement: dict[str, float | int] | None, *,
@@ -348,7 +389,8 @@ def record(scores: dict[str, Any], agreement: dict[str, float | int] | None, *,
     """Write the figures for the model card and the transparency report's slot (the other set's figures kept)."""
     from brightline.core.insights.transparency import SIGNAL_ACCURACY_DIR
 
-    evaluation_path = evaluation_path or (MODEL_EVALUATION_V2 if version == "v2" else MODEL_EVALUATION)
+    evaluation_path = evaluation_path or {"v2": MODEL_EVALUATION_V2, "v3": MODEL_EVALUATION_V3}.get(
+        version, MODEL_EVALUATION)
     evaluation_path.write_text(json.dumps(scores, indent=2) + "\n", encoding="utf-8")
     folder = accuracy_dir or SIGNAL_ACCURACY_DIR
     folder.mkdir(parents=True, exist_ok=True)
@@ -367,7 +409,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--labels", type=Path, help="labels file for --independent (default: the --set's)")
     parser.add_argument("--set", choices=("v1", "v2", "v3"), default="v1", dest="version",
                         help="with --independent: v1, the first set, v2, the second, or v3, the third, held-out set "
-                             "(--record: v1 and v2 only)")
+                             )
     parser.add_argument("--markdown", action="store_true", help="with --independent: print Markdown tables")
     parser.add_argument("--json", type=Path, help="with --independent: also write the figures to this file")
     parser.add_argument("--record", action="store_true",
@@ -377,9 +419,6 @@ def main(argv: list[str] | None = None) -> int:
     if args.independent:
         args.labels = args.labels or {"v2": INDEPENDENT_LABELS_V2, "v3": INDEPENDENT_LABELS_V3}.get(
             args.version, INDEPENDENT_LABELS)
-        if args.record and args.version == "v3":
-            print("--record keeps the first and second sets' figures; write the third's with --json", file=sys.stderr)
-            return 2
         if not args.labels.exists():
             print(f"No labels at {args.labels}: the evaluation set has not been labelled yet.", file=sys.stderr)
             return 2

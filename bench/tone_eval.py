@@ -260,8 +260,7 @@ def store_result(stored: dict[str, Any], result: dict[str, Any], *, contextual: 
         block = {**result, **{key: block[key] for key in ("v2", "v3") if key in block}}
     if contextual:
         return {**stored, "contextual_first_stage": block}
-    return {**block, **({"contextual_first_stage": stored["contextual_first_stage"]}
-                        if "contextual_first_stage" in stored else {})}
+    return {**block, **{key: stored[key] for key in ("contextual_first_stage", "attack_reader") if key in stored}}
 
 
 if __name__ == "__main__":

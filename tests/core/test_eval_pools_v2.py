@@ -140,8 +140,10 @@ def test_the_tone_evaluation_keeps_each_sets_figures_in_its_own_place() -> None:
     stored = store(stored, {"items": 250}, contextual=False, version="v3")
     stored = store(stored, {"items": 270, "first_stage": "c"}, contextual=True)
     stored = store(stored, {"items": 315, "first_stage": "c"}, contextual=True, version="v2")
+    stored = {**stored, "attack_reader": {"v3": {"items": 250, "first_stage": "r"}}}
     stored = store(stored, {"items": 271}, contextual=False)
     assert stored == {"items": 271, "v2": {"items": 315}, "v3": {"items": 250},
+                      "attack_reader": {"v3": {"items": 250, "first_stage": "r"}},
                       "contextual_first_stage": {"items": 270, "first_stage": "c",
                                                  "v2": {"items": 315, "first_stage": "c"}}}
 

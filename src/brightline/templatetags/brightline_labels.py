@@ -109,6 +109,15 @@ def day_in_words(value: object) -> str:
     return "" if value is None else str(value)
 
 
+@register.filter
+def last_day(end: object) -> str:
+    """The last day a window ``[start, end)`` holds, in words: an end at midnight (``8 Dec 2026 00:00``) is the day
+    before (``7 Dec 2026``); any other end is its own day."""
+    if isinstance(end, dt.datetime):
+        return date_filter(end - dt.timedelta(microseconds=1), "j M Y")
+    return day_in_words(end)
+
+
 _ISO_DAY = re.compile(r"\b(\d{4}-\d{2}-\d{2})\b")
 
 

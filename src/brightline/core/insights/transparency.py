@@ -265,8 +265,8 @@ def _tone_figures(metrics: Mapping[str, Any], evaluation: Mapping[str, Any],
     source, eval_source = "core/nlp/models/tone/metrics.json", "core/nlp/models/tone/eval_metrics.json"
     figures = []
     reader = evaluation.get("attack_reader") or {}
-    if attack_reader and reader.get("v2"):
-        evaluation = {"v2": reader["v2"]}
+    if attack_reader and (reader.get("v2") or reader.get("v3")):
+        evaluation = {key: reader[key] for key in ("v2", "v3") if reader.get(key)}
     toxicr_key = "toxicr_test"
     if contextual and evaluation.get("contextual_first_stage") and metrics.get("test", {}).get(
             "toxicr_test_contextual"):
@@ -279,11 +279,16 @@ def _tone_figures(metrics: Mapping[str, Any], evaluation: Mapping[str, Any],
                                    toxic.get("support"), source, built) for name in ("precision", "recall", "f1")]
     independent_built = ("review comments and review sentences nobody on the team wrote; two labellers worked alone "
                          "from a written definition and never saw the check; labels fixed before it was run on them")
-    held_out_built = ("a second, larger set built the same way and held out: review comments, issue and "
-                      "mailing-list sentences and review sentences nobody on the team wrote, labelled by two labellers "
-                      "before the check was run on them; the first set has been seen by many versions of the check")
+    second_built = ("a second, larger set built the same way: review comments, issue and mailing-list sentences and "
+                    "review sentences nobody on the team wrote, labelled by two labellers before the check was run on "
+                    "them; since scored by a few versions of the check")
+    held_out_built = ("a third set built the same way and held out: GitHub issue comments and sentences of heated "
+                      "pull-request threads nobody on the team wrote, labelled by two labellers working alone and a "
+                      "third settling their disagreements, before any version of the check was run on them; the "
+                      "first two sets have been seen by earlier versions of the check")
     for dataset, block, built in (("independently labelled public review text", evaluation, independent_built),
-                                  ("second independently labelled set, held out", evaluation.get("v2") or {},
+                                  ("second independently labelled set", evaluation.get("v2") or {}, second_built),
+                                  ("third independently labelled set, held out", evaluation.get("v3") or {},
                                    held_out_built)):
         for label, metric in (("attack", "share of direct personal attacks flagged"),
                               ("critique", "share of professional critique flagged"),
