@@ -89,9 +89,10 @@ def fact_in_words(fact: str) -> str:
         label = dict(Dimension.choices).get(dimension, dimension)
         return f"nothing recorded shows {str(label).lower()}"
     if fact.startswith("signal:") and fact.removeprefix("signal:").isdigit():
-        from brightline.insights.models import Signal
+        from brightline.insights.models import Signal, plain_statement
 
         statement = Signal.objects.filter(pk=fact.removeprefix("signal:")).values_list("statement", flat=True).first()
-        return f"the AI signal: {statement}" if statement else "an AI signal that has since been removed"
+        return f"the AI signal: {plain_statement(statement)}" if statement else \
+            "an AI signal that has since been removed"
     packet, colon, part = fact.partition(": ")
     return f"in the {packet} packet, {part} cited no evidence" if colon else fact

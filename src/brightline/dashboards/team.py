@@ -462,7 +462,7 @@ def team_at_a_glance(viewer: Person, *, now: datetime | None = None) -> TeamGlan
             report_can_cite=review is None or review.cycle.phase in STEP_PHASES["annotate"])
         for signal in person_signals:
             if signal.kind != SignalKind.MISSING_EVIDENCE:
-                row.prompts.append(Prompt(f"{signal.get_kind_display()} you accepted: {signal.statement}",
+                row.prompts.append(Prompt(f"{signal.get_kind_display()} you accepted: {signal.shown_statement}",
                                           "Bring it to your next one-to-one", signals_url, key=f"signal:{signal.pk}",
                                           facts=frozenset({f"signal:{signal.pk}"})))
         if review is not None:
@@ -612,8 +612,8 @@ def team_anomalies(viewer: Person, teams: list[Team]) -> list[Anomaly]:
                    .order_by("team__name", "-window_end", "pk")):
         detail = signal.detail or {}
         owner_name = str(detail.get("owner_name") or "")
-        text = signal.statement.removesuffix(f" Owner to look into it: {owner_name}.") if owner_name \
-            else signal.statement
+        text = signal.shown_statement.removesuffix(f" Owner to look into it: {owner_name}.") if owner_name \
+            else signal.shown_statement
         direction, better = detail.get("direction"), detail.get("higher_is_better")
         worse = None if direction not in {"higher", "lower"} or better is None else \
             (direction == "higher") != bool(better)
