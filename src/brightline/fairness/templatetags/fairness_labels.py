@@ -106,6 +106,8 @@ def flag_name(value: object) -> object:
 def _share(group: object, labels: Mapping[str, str] | None) -> str:
     """One published group in words: "IC3: 25.0 %, 3 of 12" (a no-break space before the sign)."""
     name = group_label(getattr(group, "group", ""), labels)
+    if small_cell(getattr(group, "favourable", None)):  # 1 or 2: "Payments: fewer than 3 of 7", no rate
+        return f"{name}: fewer than {SMALL_CELL} of {getattr(group, 'n', 0)}"
     rate = percent_text(getattr(group, "rate", None)).replace(" %", "\u00a0%")  # "0.0 %" never breaks
     return f"{name}: {rate}, {getattr(group, 'favourable', 0)} of " \
            f"{getattr(group, 'n', 0)}"

@@ -421,11 +421,9 @@ def cycle_overview(cycle: ReviewCycle, viewer: Person | None) -> CycleOverview:
     hidden_managers = sum(1 for flag in flags if flag.kind == "manager_movement")
     parts = []
     if hidden_outcomes:
-        parts.append(f"{_small(hidden_outcomes)} outcome{'' if hidden_outcomes == 1 else 's'} without cited "
-                     "evidence")
+        parts.append(f"{_small(hidden_outcomes)} outcomes without cited evidence")  # 1 reads "fewer than 3"
     if hidden_managers:
-        parts.append(f"{_small(hidden_managers)} manager{'' if hidden_managers == 1 else 's'} whose proposals "
-                     "calibration moved one way across cycles")
+        parts.append(f"{_small(hidden_managers)} managers whose proposals calibration moved one way across cycles")
     others = (" and ".join(parts) + " in reviews you have no part in: the people partner, the calibration "
               "panel and each person's management chain see who they are.") if parts else ""
     return CycleOverview(shown_distribution, withheld, shown, others[:1].upper() + others[1:], False, min_cohort)
