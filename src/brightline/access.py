@@ -588,6 +588,7 @@ def can_review_signal(viewer: Person | None, signal: Signal) -> bool:
 RECORD_RULES: dict[str, Callable[[Person | None, Person], bool]] = {
     "people.profile": can_view_person_record,
     "audit.access_log": can_view_access_log,
+    "audit.trail": lambda viewer, _person: can_view_audit_trail(viewer),  # the trail's entries about them
     "evidence.items": can_view_person_record,
     "evidence.health_detail": can_view_health_detail,
     "feedback.growth": can_view_growth_page,
