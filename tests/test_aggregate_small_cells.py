@@ -210,3 +210,17 @@ def test_a_new_check_names_the_review_not_a_packet():
                                                window_end=dt.date(2026, 12, 1))
     assert signal.statement.startswith("In the 2026 H2 review, the self review cites no evidence.")
     assert "packet" not in signal.statement and "packet" not in signal.rule
+
+
+def test_the_leadership_api_withholds_small_cells_as_the_page_does():
+    from brightline.governance.api import _small_cells_withheld
+
+    result = audit({"payments": (7, 1), "platform": (20, 8)})
+    shown = _small_cells_withheld({"event": result.to_json()})["event"]
+    payments = next(group for group in shown["groups"] if group["group"] == "payments")
+    platform = next(group for group in shown["groups"] if group["group"] == "platform")
+    assert payments == {"group": "payments", "n": 7, "favourable": None, "rate": None, "ci_low": None,
+                        "ci_high": None, "small_cell": True}
+    assert platform["favourable"] == 8 and shown["impact_ratio"] is None and shown["four_fifths_flag"] is True
+    assert _small_cells_withheld({"n": 236, "changed": 1, "change_rate": 0.004, "ci_low": 0.0, "ci_high": 0.02,
+                                  "mean_shift": 0.0})["change_rate"] is None

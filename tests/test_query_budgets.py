@@ -49,7 +49,7 @@ def _pages(org: GeneratedOrg) -> dict[str, tuple[object, list[str]]]:
                                          # the audit trail's filters and pages: who acted, whose record, kind, days
                                          "/audit/?by=a&kind=reviews&from=2020-01-01&to=2099-12-31&page=2",
                                          f"/audit/?about_id={engineer.pk}", f"/audit/?about={quote(engineer.name)}",
-                                         "/audit/?about=e",
+                                         f"/audit/?about={quote(engineer.name)}&kind=people&page=2",
                                          f"/people/{engineer.pk}/", "/evidence/services/", "/support/"]),
     }
     return {persona: (person, [*urls, *EVERYONE]) for persona, (person, urls) in pages.items()}
