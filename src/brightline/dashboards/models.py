@@ -55,9 +55,9 @@ class CoachingPromptDecision(models.Model):
 
 PROMPT_LABELS = {
     "thin_evidence": "Evidence is thin: parts of the ladder with nothing recorded",
-    "packet_theirs": "Evidence is thin: parts of the review packet the person wrote cite nothing",
-    "packet_yours": "Evidence is thin: parts of the review packet the manager wrote cite nothing",
-    "packet_others": "Evidence is thin: parts of the review packet cite nothing",
+    "packet_theirs": "Evidence is thin: parts of the review the person wrote cite nothing",
+    "packet_yours": "Evidence is thin: parts of the review the manager wrote cite nothing",
+    "packet_others": "Evidence is thin: parts of the review cite nothing",
     "outside_hours": "Work outside the person's own working hours",
     "on_call_uncited": "On-call pages with no incident debrief or review recorded",
     "team_outside_hours": "Work outside people's own working hours across the team",

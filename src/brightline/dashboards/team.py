@@ -25,6 +25,7 @@ from brightline import access
 from brightline.audit.services import log_action, record_reads
 from brightline.core.delivery import WorkSchedule
 from brightline.core.insights import missing_evidence_reason
+from brightline.core.insights.evidence_checks import in_review
 from brightline.dashboards.models import CoachingPromptDecision
 from brightline.evidence.metrics import HealthReport, default_window, summarise_health
 from brightline.evidence.models import EvidenceItem
@@ -393,7 +394,7 @@ def missing_evidence_prompts(viewer: Person, first: str, found: list[Signal], si
         if own:
             labels = [label.replace("the manager's ", "your ", 1) for label in labels]
         name = str(group[0].detail["packet"].get("name") or "review")
-        prompts.append(Prompt(f"Evidence is thin: in the {name} packet, {_and(labels)} "
+        prompts.append(Prompt(f"Evidence is thin: in {in_review(name)}, {_and(labels)} "
                               f"cite{'s' if len(labels) == 1 else ''} no evidence.", action, url, key=key,
                               facts=frozenset(f"{name}: {label}" for label in labels)))
     return prompts
