@@ -89,7 +89,7 @@ def test_a_team_theme_statement_says_fewer_than_the_cohort():
     text = aggregate_wording("Mentoring comes up in feedback about 1 team member, from 3 people (6 comments). "
                              "1 of them raises it as something to work on.", 5)
     assert text == ("Mentoring comes up in feedback about fewer than 5 team members, from fewer than 5 people "
-                    "(6 comments). fewer than 5 of them raise it as something to work on.")
+                    "(6 comments). Fewer than 5 of them raise it as something to work on.")
     assert aggregate_wording("Recurring themes in 18 comments from 8 people: Delivery.", 5) == \
         "Recurring themes in 18 comments from 8 people: Delivery."
 

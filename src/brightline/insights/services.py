@@ -817,7 +817,7 @@ def aggregate_wording(statement: str, min_cohort: int) -> str:
     for pattern, template in _PEOPLE_COUNTS:
         statement = pattern.sub(lambda match, template=template: template.format(
             count=shown(match.group(1)), rest=match.group(2)), statement)
-    return statement
+    return re.sub(r"(^|\. )fewer than", r"\1Fewer than", statement)  # a sentence that now opens with it
 
 
 AGGREGATE_THEME_FIELDS = ("theme", "label", "comments", "authors", "concern_authors", "trend", "enough_data")
