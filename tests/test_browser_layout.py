@@ -11,8 +11,8 @@ from tests.browser_helpers import log_in
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 WIDTHS = {1366: 900, 390: 844}
-PAGES = {"erin": ["/", "/me/notifications/"], "mo": ["/", "/me/notifications/", "/team/"],
-         "lee": ["/", "/governance/leadership/"], "pia": ["/"]}
+PAGES = {"erin": ["/", "/me/notifications/", "/insights/me/"], "mo": ["/", "/me/notifications/", "/team/"],
+         "lee": ["/", "/governance/leadership/"], "pia": ["/", "/audit/", "/audit/?about=Erin&kind=reviews"]}
 
 
 def _login(browser, live_server, demo, username, width):

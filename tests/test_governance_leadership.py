@@ -153,7 +153,8 @@ def test_the_reader_chooses_the_cycle_and_the_default_skips_a_cycle_below_the_mi
 
 
 def test_the_brief_never_rounds_a_real_change_to_nothing():
-    """One changed proposal in 236 is not "0%", and a mean shift of +0.004 steps did not "raise" anything."""
+    """One changed proposal in 236 is not "0%" (and, a small cell, reads "fewer than 3"), and a mean shift of
+    +0.004 steps did not "raise" anything."""
     from brightline.core.fairness import CalibrationHealth
     from brightline.governance.leadership import LeadershipView, _percent, build_brief
     from brightline.governance.system_health import AttritionByTeam
@@ -161,18 +162,22 @@ def test_the_brief_never_rounds_a_real_change_to_nothing():
     assert [_percent(x) for x in (0.0, 1 / 236, 0.5, 235 / 236, 1.0, None)] == \
         ["0%", "less than 1%", "50%", "more than 99%", "100%", "–"]
     fields = {field.name for field in CalibrationHealth.__dataclass_fields__.values()}
-    values = {"n": 236, "changed": 1, "change_rate": 1 / 236, "mean_shift": 0.004, "shift_variance": 0.0}
+    values = {"n": 236, "changed": 3, "change_rate": 3 / 236, "mean_shift": 0.004, "shift_variance": 0.0}
     calibration = CalibrationHealth(**{name: values.get(name) for name in fields})
     view = LeadershipView(min_cohort=5, total_headcount=56, teams=[], withheld_teams=0, cycle_name="H1",
                           promotion_by_level=None, calibration_by_team=None, calibration=calibration,
                           velocity=None, attrition=AttritionByTeam(None, 0, 0, 0, 0, 365),
                           flags=[], comparisons=0, delivery_available=False)
     text = " ".join(sentence.text for sentence in build_brief(view))
-    assert "less than 1% of proposed outcomes (1 of 236)" in text and "neither raised nor lowered" in text
+    assert "1% of proposed outcomes (3 of 236)" in text and "neither raised nor lowered" in text
     assert "0%" not in text and "+0.00" not in text and "(s)" not in text
     evidence = [f"{item.label} {item.value}" for sentence in build_brief(view) for item in sentence.evidence]
     assert "spread of the shifts (standard deviation) 0.00 rating steps" in evidence
     assert not [item for item in evidence if "variance" in item or "²" in item]
+    one = LeadershipView(**{**view.__dict__, "calibration": CalibrationHealth(**{
+        name: {**values, "changed": 1, "change_rate": 1 / 236}.get(name) for name in fields})})
+    text = " ".join(sentence.text for sentence in build_brief(one))
+    assert "Calibration changed fewer than 3 of 236 proposed outcomes" in text and "1 of 236" not in text
 
 
 def test_a_thousand_teams_are_shown_fifty_at_a_time(personas, client_for, organisation):

@@ -86,7 +86,7 @@ def test_each_claim_citing_nothing_gets_a_pending_signal_with_provenance(persona
                           "assessment:judgment_communication", "narrative:manager_summary"}
     leadership = found["assessment:leadership"]
     assert leadership.status == "pending" and leadership.person == personas.erin
-    assert leadership.statement.startswith(f"In the 2026 H2 packet, {UNCITED}.")
+    assert leadership.statement.startswith(f"In the 2026 H2 review, {UNCITED}.")
     assessment = review.assessments.get(dimension="leadership")
     assert leadership.item_refs == [{"kind": "dimension_assessment", "id": str(assessment.pk)}]
     assert leadership.model_name == "rule" and leadership.detail["packet"]["written_by"] == "manager"
@@ -312,7 +312,7 @@ def test_promotion_readiness_without_evidence_is_checked_on_save(personas, packe
         "summary": "Erin grew a lot this half.", "promotion_readiness": "not_yet",
         "promotion_rationale": "Next-level scope not shown yet."})
     check = packet_signals(review)["narrative:promotion_readiness"]
-    assert check.statement.startswith("In the 2026 H2 packet, the manager's promotion readiness cites no evidence")
+    assert check.statement.startswith("In the 2026 H2 review, the manager's promotion readiness cites no evidence")
     assert "promotion readiness" not in text_of(client_for(personas.erin).get("/insights/me/"))
 
 

@@ -232,3 +232,45 @@ def test_the_tone_chart_draws_in_chromium_without_errors(personas, turning_feedb
         page.wait_for_selector(".vl-chart .vl-target svg, .vl-chart .vl-target canvas", timeout=15_000)
         browser.close()
     assert errors == []
+
+
+# Drawn again as SVG in the page's own chart box, to measure where Vega put the plot and the legends.
+MEASURE_CHART = """async () => {
+  const box = document.querySelector('.vl-chart');
+  const spec = JSON.parse(box.querySelector("script[type='application/json']").textContent);
+  delete spec.title;
+  const target = document.createElement('div');
+  target.style.width = box.querySelector('.vl-target').clientWidth + 'px';
+  box.appendChild(target);
+  await vegaEmbed(target, spec, {actions: false, renderer: 'svg'});
+  const edges = (el) => { const b = el.getBoundingClientRect(); return [b.left, b.top, b.right, b.bottom]; };
+  const plot = [...target.querySelectorAll('g.role-axis, g.mark-rect.role-mark')].map(edges);
+  return {legends: [...target.querySelectorAll('g.role-legend')].map(edges),
+          plot: [Math.min(...plot.map(b => b[0])), Math.min(...plot.map(b => b[1])),
+                 Math.max(...plot.map(b => b[2])), Math.max(...plot.map(b => b[3]))],
+          svg: edges(target.querySelector('svg')), box: edges(box)};
+}"""
+
+
+@pytest.mark.parametrize("width", [390, 1366])
+def test_the_tone_chart_keeps_its_legend_below_the_plot_at_phone_and_desktop_widths(personas, turning_feedback,
+                                                                                   live_server, width):
+    """At 390 px a legend beside the plot took a third of the width and the month counts ran into each other."""
+    from tests.browser_helpers import CHROMIUM, CHROMIUM_ARGS, log_in
+    from tests.conftest import PASSWORD
+
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    with playwright_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = log_in(browser, live_server, PASSWORD, "erin", viewport={"width": width, "height": 900})
+        page.goto(f"{live_server.url}/insights/me/")
+        page.wait_for_selector(".vl-chart .vl-target svg, .vl-chart .vl-target canvas", timeout=15_000)
+        measured = page.evaluate(MEASURE_CHART)
+        browser.close()
+    plot_left, _, plot_right, plot_bottom = measured["plot"]
+    svg_left, _, svg_right, _ = measured["svg"]
+    assert measured["legends"]
+    for _, legend_top, _, _ in measured["legends"]:
+        assert legend_top >= plot_bottom - 0.5  # below the plot, never over or beside it
+    assert plot_right - plot_left >= 0.8 * (svg_right - svg_left)  # the plot takes the chart's width
+    assert measured["svg"][2] <= measured["box"][2] + 0.5  # nothing drawn past the card

@@ -392,9 +392,9 @@ def test_missing_evidence_becomes_a_few_prompts_each_with_the_step_of_whoever_ca
     assert [(prompt.text, prompt.action, prompt.url) for prompt in prompts] == [
         ("Evidence is thin: nothing shows delivery results or leadership between 8 Jun 2026 and 7 Dec 2026.",
          "Ask for the missing evidence or record it together", "/signals/"),
-        ("Evidence is thin: in the 2026 H2 review packet, the self review cites no evidence.",
+        ("Evidence is thin: in the 2026 H2 review, the self review cites no evidence.",
          "Ask Erin to cite the items behind it", "/signals/"),
-        ("Evidence is thin: in the 2026 H2 review packet, your assessment of leadership and your summary cite no "
+        ("Evidence is thin: in the 2026 H2 review, your assessment of leadership and your summary cite no "
          "evidence.", "Cite the evidence in your draft", "/review/")]
     # Once the self-review step has closed the report can no longer cite anything in their packet: the manager is
     # not told to ask for it, but to find the items with them and cite them in the assessment, on the review page.

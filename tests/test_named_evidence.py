@@ -145,7 +145,7 @@ def test_a_packet_claim_naming_evidence_in_words_is_checked_against_what_is_stor
     assert not any(key.startswith("accomplishment:") for key in found)
     leadership = found["assessment:leadership"]
     assert leadership.statement.startswith(
-        "In the 2026 H2 packet, the manager's assessment of leadership names a ticket that Brightline could not "
+        "In the 2026 H2 review, the manager's assessment of leadership names a ticket that Brightline could not "
         "find among the evidence it holds.")
     assert "INC-9999" not in leadership.statement
     # Naming the incident that is stored retires the check on the save itself.

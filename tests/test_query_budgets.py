@@ -8,6 +8,8 @@ Runs on PostgreSQL (`make test`); the counts are the same on SQLite, but one run
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 import pytest
 from django.db import connection
 from django.test import Client
@@ -44,6 +46,10 @@ def _pages(org: GeneratedOrg) -> dict[str, tuple[object, list[str]]]:
                                 f"/people/{engineer.pk}/"]),
         "people partner": (org.partner, ["/", "/fairness/", "/fairness/outcomes/", "/governance/leadership/",
                                          "/organisation/", "/audit/", "/insights/organisation/",
+                                         # the audit trail's filters and pages: who acted, whose record, kind, days
+                                         "/audit/?by=a&kind=reviews&from=2020-01-01&to=2099-12-31&page=2",
+                                         f"/audit/?about_id={engineer.pk}", f"/audit/?about={quote(engineer.name)}",
+                                         f"/audit/?about={quote(engineer.name)}&kind=people&page=2",
                                          f"/people/{engineer.pk}/", "/evidence/services/", "/support/"]),
     }
     return {persona: (person, [*urls, *EVERYONE]) for persona, (person, urls) in pages.items()}

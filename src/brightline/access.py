@@ -313,6 +313,20 @@ def is_panelist(viewer: Person | None, cycle: ReviewCycle) -> bool:
     return viewer is not None and viewer.is_active and cycle.panel_members.filter(person=viewer).exists()
 
 
+def cycle_reviews_with_a_role(viewer: Person | None, cycle: ReviewCycle) -> set[int] | None:
+    """The reviews of ``cycle`` whose person the viewer may see named, with their draft outcomes, on the cycle's
+    overview (its flags and outcome counts): ``None`` for every review (a people partner by role, or a panelist
+    of the cycle); otherwise only the reviews of people below the viewer in the reporting chain or whom the
+    viewer assesses. Being an administrator is no role in a colleague's review: an administrator who is also an
+    engineer sees counts only, with small cells withheld, for everyone else."""
+    if viewer is None or not viewer.is_active:
+        return set()
+    if viewer.access_role == AccessRole.PEOPLE_PARTNER or is_panelist(viewer, cycle):
+        return None
+    below = people_managed_by(viewer)
+    return set(cycle.reviews.filter(Q(person__in=below) | Q(manager=viewer)).values_list("pk", flat=True))
+
+
 def has_conflict_of_interest(viewer: Person | None, review: Review) -> bool:
     """The viewer is the person, is in their management chain, or declared a conflict on this review."""
     if viewer is None:
@@ -574,6 +588,7 @@ def can_review_signal(viewer: Person | None, signal: Signal) -> bool:
 RECORD_RULES: dict[str, Callable[[Person | None, Person], bool]] = {
     "people.profile": can_view_person_record,
     "audit.access_log": can_view_access_log,
+    "audit.trail": lambda viewer, _person: can_view_audit_trail(viewer),  # the trail's entries about them
     "evidence.items": can_view_person_record,
     "evidence.health_detail": can_view_health_detail,
     "feedback.growth": can_view_growth_page,

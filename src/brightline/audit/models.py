@@ -57,6 +57,7 @@ class AuditHead(models.Model):
 # The parts of a record that pages and the API open (``access.open_person_record``), as the person reads them.
 RECORD_LABELS = {
     "people.profile": "Profile (team, level, manager)", "audit.access_log": "Who read the record",
+    "audit.trail": "Audit trail entries about them",
     "evidence.items": "Evidence", "evidence.item": "An evidence item", "evidence.health_detail":
     "Working hours and on-call load", "feedback.growth": "Growth page", "feedback.draft": "Impact draft",
     "feedback.commentary": "Manager commentary", "feedback.one_on_one_notes": "One-to-one notes",

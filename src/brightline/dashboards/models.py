@@ -55,9 +55,9 @@ class CoachingPromptDecision(models.Model):
 
 PROMPT_LABELS = {
     "thin_evidence": "Evidence is thin: parts of the ladder with nothing recorded",
-    "packet_theirs": "Evidence is thin: parts of the review packet the person wrote cite nothing",
-    "packet_yours": "Evidence is thin: parts of the review packet the manager wrote cite nothing",
-    "packet_others": "Evidence is thin: parts of the review packet cite nothing",
+    "packet_theirs": "Evidence is thin: parts of the review the person wrote cite nothing",
+    "packet_yours": "Evidence is thin: parts of the review the manager wrote cite nothing",
+    "packet_others": "Evidence is thin: parts of the review cite nothing",
     "outside_hours": "Work outside the person's own working hours",
     "on_call_uncited": "On-call pages with no incident debrief or review recorded",
     "team_outside_hours": "Work outside people's own working hours across the team",
@@ -89,9 +89,10 @@ def fact_in_words(fact: str) -> str:
         label = dict(Dimension.choices).get(dimension, dimension)
         return f"nothing recorded shows {str(label).lower()}"
     if fact.startswith("signal:") and fact.removeprefix("signal:").isdigit():
-        from brightline.insights.models import Signal
+        from brightline.insights.models import Signal, plain_statement
 
         statement = Signal.objects.filter(pk=fact.removeprefix("signal:")).values_list("statement", flat=True).first()
-        return f"the AI signal: {statement}" if statement else "an AI signal that has since been removed"
+        return f"the AI signal: {plain_statement(statement)}" if statement else \
+            "an AI signal that has since been removed"
     packet, colon, part = fact.partition(": ")
     return f"in the {packet} packet, {part} cited no evidence" if colon else fact

@@ -25,6 +25,7 @@ from brightline import access
 from brightline.audit.services import log_action, record_reads
 from brightline.core.delivery import WorkSchedule
 from brightline.core.insights import missing_evidence_reason
+from brightline.core.insights.evidence_checks import in_review
 from brightline.dashboards.models import CoachingPromptDecision
 from brightline.evidence.metrics import HealthReport, default_window, summarise_health
 from brightline.evidence.models import EvidenceItem
@@ -393,7 +394,7 @@ def missing_evidence_prompts(viewer: Person, first: str, found: list[Signal], si
         if own:
             labels = [label.replace("the manager's ", "your ", 1) for label in labels]
         name = str(group[0].detail["packet"].get("name") or "review")
-        prompts.append(Prompt(f"Evidence is thin: in the {name} packet, {_and(labels)} "
+        prompts.append(Prompt(f"Evidence is thin: in {in_review(name)}, {_and(labels)} "
                               f"cite{'s' if len(labels) == 1 else ''} no evidence.", action, url, key=key,
                               facts=frozenset(f"{name}: {label}" for label in labels)))
     return prompts
@@ -477,7 +478,7 @@ def team_at_a_glance(viewer: Person, *, now: datetime | None = None) -> TeamGlan
         for signal in person_signals:
             if signal.kind != SignalKind.MISSING_EVIDENCE:
                 accepted = f"{signal.get_kind_display()}, {_accepted_by(signal, viewer)}"
-                row.prompts.append(Prompt(f"{accepted}: {signal.statement}",
+                row.prompts.append(Prompt(f"{accepted}: {signal.shown_statement}",
                                           "Bring it to your next one-to-one", signals_url, key=f"signal:{signal.pk}",
                                           facts=frozenset({f"signal:{signal.pk}"})))
         if review is not None:
@@ -627,8 +628,8 @@ def team_anomalies(viewer: Person, teams: list[Team]) -> list[Anomaly]:
                    .order_by("team__name", "-window_end", "pk")):
         detail = signal.detail or {}
         owner_name = str(detail.get("owner_name") or "")
-        text = signal.statement.removesuffix(f" Owner to look into it: {owner_name}.") if owner_name \
-            else signal.statement
+        text = signal.shown_statement.removesuffix(f" Owner to look into it: {owner_name}.") if owner_name \
+            else signal.shown_statement
         direction, better = detail.get("direction"), detail.get("higher_is_better")
         worse = None if direction not in {"higher", "lower"} or better is None else \
             (direction == "higher") != bool(better)

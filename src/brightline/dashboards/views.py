@@ -15,7 +15,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from brightline import access
-from brightline.audit.models import AccessLog, AuditEntry, action_label, subject_label, subject_words
+from brightline.audit import trail
+from brightline.audit.models import AccessLog, action_label, subject_label, subject_words
 from brightline.audit.services import refused_reads as find_refused_reads
 from brightline.audit.services import verify_access_log, verify_chain
 from brightline.dashboards.glance import organisation_glance
@@ -51,6 +52,8 @@ from brightline.rollups import teams as team_sizes
 
 OWN_TIME_OFF_DAYS = 180  # the longest team-health window
 TEAMS_PER_PAGE = 50  # the organisation page's headcount table
+ERR_NOBODY_NAMED = "Nobody in Brightline has that name: check its spelling, or leave the field empty."
+ERR_TOO_MANY_NAMED = "More than {limit} people match that name: give more of it."
 
 
 _viewer = access.request_person  # the signed-in person (request.person), or 403
@@ -327,15 +330,48 @@ def policy_edit(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def audit_trail(request: HttpRequest) -> HttpResponse:
+    """The audit trail, newest first, 25 entries a page, filtered by who acted, whose record, the kind of action
+    and the days (a plain GET form). Choosing whose record opens that person's record, so the read is logged."""
     viewer = _viewer(request)
     if not access.can_view_audit_trail(viewer):
         raise PermissionDenied("The audit trail is for people partners.")
-    entries = list(AuditEntry.objects.order_by("-seq")[:100])
+    chosen = trail.read_filter(request.GET)
+    about, choices = _about_person(chosen)
+    if about is not None:
+        # The entries about one person are a part of their record: they see this read in "who viewed my record".
+        access.open_person_record(viewer, about, what="audit.trail")
+    page = Paginator(trail.entries(chosen), trail.ENTRIES_PER_PAGE).get_page(request.GET.get("page"))
+    entries = list(page.object_list)
     names = dict(Person.objects.filter(pk__in={entry.subject_person_id for entry in entries if entry.subject_person_id})
                  .values_list("pk", "name"))
     rows = [(entry, action_label(entry.action),
              subject_words(entry.subject_type, names.get(entry.subject_person_id or 0)),
              subject_label(entry.subject_type, entry.subject_id, names.get(entry.subject_person_id or 0)))
             for entry in entries]
-    return render(request, "dashboards/audit_trail.html", {"rows": rows, "verification": verify_chain(),
-                                                         "access_verification": verify_access_log()})
+    return render(request, "dashboards/audit_trail.html", {
+        "rows": rows, "page": page, "filter": chosen, "about": about, "choices": choices, "kinds": trail.kinds(),
+        "verification": verify_chain(), "access_verification": verify_access_log()},
+        status=400 if chosen.errors else 200)
+
+
+def _about_person(chosen: trail.TrailFilter) -> tuple[Person | None, list[Person]]:
+    """Whose record the filter names: the person (by ``about_id``, or a name only one person has), or the people a
+    name matches for the reader to choose from. A name nobody has is said as a mistake."""
+    if chosen.about_id is not None:
+        person = Person.objects.filter(pk=chosen.about_id).first()
+        if person is None:
+            chosen.errors["about"] = ERR_NOBODY_NAMED
+            chosen.about_id = None
+        return person, []
+    if not chosen.about:
+        return None, []
+    matches = list(Person.objects.filter(name__icontains=chosen.about).order_by("name")[:trail.MAX_NAME_CHOICES + 1])
+    if not matches:
+        chosen.errors["about"] = ERR_NOBODY_NAMED
+    elif len(matches) == 1:
+        chosen.about_id = matches[0].pk
+        return matches[0], []
+    elif len(matches) > trail.MAX_NAME_CHOICES:
+        chosen.errors["about"] = ERR_TOO_MANY_NAMED.format(limit=trail.MAX_NAME_CHOICES)
+        return None, []
+    return None, matches

@@ -11,6 +11,7 @@ from ninja.errors import HttpError
 
 from brightline import access
 from brightline.apierrors import ErrorOut
+from brightline.core.fairness import is_small_cell
 from brightline.governance import leadership, system_health
 from brightline.policy import recommendations
 from brightline.policy.services import min_cohort_size
@@ -45,8 +46,9 @@ def leadership_aggregates(request: HttpRequest, cycle: str | None = None) -> dic
                    **({} if row.headcount is None else {
                        "deployments_per_week": row.deployments_per_week, "change_fail_rate": row.change_fail_rate,
                        "outside_hours_share": row.outside_hours_share})} for row in view.teams],
-        "promotion_by_level": view.promotion_by_level.to_json() if view.promotion_by_level else None,
-        "calibration": view.calibration.to_json() if view.calibration else None,
+        "promotion_by_level": _small_cells_withheld(view.promotion_by_level.to_json())
+        if view.promotion_by_level else None,
+        "calibration": _small_cells_withheld(view.calibration.to_json()) if view.calibration else None,
         "calibration_withheld": view.calibration_withheld,
         "promotion_velocity": view.velocity.to_json(),
         "four_fifths_flags": len(view.flags), "comparisons": view.comparisons,
@@ -55,6 +57,28 @@ def leadership_aggregates(request: HttpRequest, cycle: str | None = None) -> dic
         "feedback_themes": [row.to_json() for row in leadership.feedback_themes(viewer)],
         "recommendation": view.recommendation.to_json() if view.recommendation else None,
     }
+
+
+def _small_cells_withheld(data: Any) -> Any:
+    """The leadership figures as the page shows them: a count of 1 or 2 people with an outcome (``favourable``, or
+    calibration's ``changed``) becomes null with its rate and interval, marked ``small_cell``; an audit comparing
+    such a group loses its exact ratio and difference (they would give the count back), keeping its flag."""
+    if isinstance(data, list):
+        return [_small_cells_withheld(item) for item in data]
+    if not isinstance(data, dict):
+        return data
+    data = {key: _small_cells_withheld(value) for key, value in data.items()}
+    for count in ("favourable", "changed"):
+        if isinstance(data.get(count), int) and is_small_cell(data[count]):
+            data.update({count: None, "small_cell": True},
+                        **{key: None for key in ("rate", "change_rate", "ci_low", "ci_high") if key in data})
+    groups = data.get("groups")
+    if isinstance(groups, list) and any(isinstance(group, dict) and group.get("small_cell")
+                                        and group.get("group") in (data.get("lowest_group"),
+                                                                   data.get("reference_group"))
+                                        for group in groups):
+        data.update(impact_ratio=None, rate_difference=None)
+    return data
 
 
 class RecommendationDecisionIn(Schema):

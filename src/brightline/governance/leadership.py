@@ -16,7 +16,7 @@ from typing import Any
 from django.utils import timezone
 
 from brightline import access
-from brightline.core.fairness import OutcomeAudit, PromotionVelocityReport
+from brightline.core.fairness import SMALL_CELL, OutcomeAudit, PromotionVelocityReport, is_small_cell
 from brightline.fairness.audits import CutAudit, audit_measure
 from brightline.fairness.decisions import STANDARD_CUTS, DecisionTable, auditable_cycles, table_from_cycle
 from brightline.governance import manager_quality, system_health
@@ -184,6 +184,16 @@ def _percent(value: float | None) -> str:
     return f"{value * 100:.0f}%"
 
 
+def _of(count: int, n: int) -> str:
+    """"k of n"; a small cell (1 or 2 people) as "fewer than 3 of n": never the count that points at them."""
+    return f"fewer than {SMALL_CELL} of {n}" if is_small_cell(count) else f"{count} of {n}"
+
+
+def _share_of(count: int, n: int) -> str:
+    """A share as a percentage, or "fewer than 3 of n" for a small cell (its rate would give the count back)."""
+    return _of(count, n) if is_small_cell(count) else _percent(count / n if n else None)
+
+
 def _count(number: int, one: str, many: str) -> str:
     return f"{number} {one if number == 1 else many}"
 
@@ -218,13 +228,14 @@ def build_brief(view: LeadershipView) -> list[BriefSentence]:
         n, ready = _published_total(audit)
         lowest = next(group for group in audit.groups if group.group == audit.lowest_group) \
             if audit.lowest_group else None
-        text = f"In {view.cycle_name}, {_percent(ready / n)} of people in the levels shown were ready for promotion"
-        evidence = [Evidence("ready for promotion", f"{ready} of {n}", n)]
+        text = (f"In {view.cycle_name}, {_share_of(ready, n)} {'' if is_small_cell(ready) else 'of '}people in the "
+                "levels shown were ready for promotion")
+        evidence = [Evidence("ready for promotion", _of(ready, n), n)]
         if lowest is not None and audit.reference_group and audit.reference_group != audit.lowest_group:
             level = level_titles().get(lowest.group, lowest.group)
-            text += (f"; the lowest rate was at {level} ({_percent(lowest.rate)}), a possible bottleneck "
-                     f"to look into")
-            evidence.append(Evidence(f"ready at {level}", f"{lowest.favourable} of {lowest.n}", lowest.n))
+            text += (f"; the lowest rate was at {level} ({_share_of(lowest.favourable, lowest.n)}), a possible "
+                     "bottleneck to look into")
+            evidence.append(Evidence(f"ready at {level}", _of(lowest.favourable, lowest.n), lowest.n))
         brief.append(BriefSentence(text + ".", tuple(evidence)))
     calibration = view.calibration
     if calibration is not None and calibration.n >= view.min_cohort and calibration.change_rate is not None:
@@ -234,19 +245,22 @@ def build_brief(view: LeadershipView) -> list[BriefSentence]:
         else:
             direction = f"on average {'raised' if shift > 0 else 'lowered'} them ({shift:+.2f} steps)"
         brief.append(BriefSentence(
-            f"Calibration changed {_percent(calibration.change_rate)} of proposed outcomes "
-            f"({calibration.changed} of {calibration.n}) and {direction}.",
-            (Evidence("proposals changed", f"{calibration.changed} of {calibration.n}", calibration.n),
+            (f"Calibration changed {_of(calibration.changed, calibration.n)} proposed outcomes and {direction}."
+             if is_small_cell(calibration.changed) else
+             f"Calibration changed {_percent(calibration.change_rate)} of proposed outcomes "
+             f"({calibration.changed} of {calibration.n}) and {direction}."),
+            (Evidence("proposals changed", _of(calibration.changed, calibration.n), calibration.n),
              Evidence("spread of the shifts (standard deviation)",
                       "–" if calibration.shift_spread is None else f"{calibration.shift_spread:.2f} rating steps",
                       calibration.n))))
     attrition = view.attrition
     if attrition.leavers >= view.min_cohort and attrition.population:
         brief.append(BriefSentence(
-            f"In the last {attrition.window_days} days {attrition.leavers} people left, {attrition.regretted} of "
-            f"them regretted; {attrition.transfers} moved teams internally.",
+            f"In the last {attrition.window_days} days {attrition.leavers} people left, "
+            f"{f'fewer than {SMALL_CELL}' if is_small_cell(attrition.regretted) else attrition.regretted} of them "
+            f"regretted; {attrition.transfers} moved teams internally.",
             (Evidence("leavers", str(attrition.leavers), attrition.population),
-             Evidence("regretted leavers", f"{attrition.regretted} of {attrition.leavers}", attrition.leavers))))
+             Evidence("regretted leavers", _of(attrition.regretted, attrition.leavers), attrition.leavers))))
     if view.comparisons:
         flagged = len(view.flags)
         brief.append(BriefSentence(
@@ -397,12 +411,17 @@ def promotion_chart_spec(result: CutAudit | None) -> dict[str, Any] | None:
     if result is None or result.event is None or not result.event.groups:
         return None
     titles = level_titles()
+    # A level where 1 or 2 people were ready is left out: its bar would give their number away (small cells).
     values = [{"level": titles.get(group.group, group.group), "rate": group.rate, "low": group.ci_low,
-               "high": group.ci_high, "n": group.n} for group in result.event.groups]
+               "high": group.ci_high, "n": group.n} for group in result.event.groups
+              if not is_small_cell(group.favourable)]
+    if not values:
+        return None
     return {
         "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
         "title": {"text": "Ready for promotion, by level",
-                  "subtitle": "Share of people with a 95% interval; levels below the minimum cohort are withheld"},
+                  "subtitle": (f"Share of people with a 95% interval; levels below the minimum cohort, or with fewer "
+                               f"than {SMALL_CELL} people ready, are left out")},
         "description": "Promotion readiness rate by level with 95 percent intervals.",
         "width": "container", "height": 220, "data": {"values": values},
         "layer": [

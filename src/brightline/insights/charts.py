@@ -80,16 +80,20 @@ def sentiment_chart_spec(signal: Signal, *, subject: str) -> dict[str, Any] | No
     layers: list[dict[str, Any]] = [
         {"mark": {"type": "bar"},
          "encoding": {
-             "x": {"field": "month", "type": "temporal", "timeUnit": "yearmonth", "title": "month",
-                   "axis": {"format": "%b %Y"}},
+             # Month labels that would overlap are dropped (every other one on a phone, none on a desktop).
+             "x": {"field": "month", "type": "temporal", "timeUnit": "yearmonth", "title": None,
+                   "axis": {"format": "%b %Y", "labelOverlap": "greedy", "labelSeparation": 8, "labelAngle": 0}},
              "y": {"field": "share", "type": "quantitative", "stack": "zero", "title": "share of comments",
                    "axis": {"format": "%", "values": [0, 0.25, 0.5, 0.75, 1]}, "scale": {"domain": [0, 1.12]}},
-             "color": {"field": "tone", "type": "nominal", "title": "tone",
-                       "scale": {"domain": list(TONE_COLOURS), "range": list(TONE_COLOURS.values())}},
+             # The legend sits below the plot in two columns: beside it, it takes a phone's width from the plot.
+             "color": {"field": "tone", "type": "nominal", "title": None,
+                       "scale": {"domain": list(TONE_COLOURS), "range": list(TONE_COLOURS.values())},
+                       "legend": {"orient": "bottom", "direction": "horizontal", "columns": 2, "labelLimit": 150}},
              "order": {"field": "order", "type": "quantitative"},
              "opacity": {"field": "period", "type": "nominal", "title": None,
                          "scale": {"domain": [WHOLE_MONTH, INCOMPLETE_MONTH], "range": [1, 0.45]},
-                         "legend": {"orient": "bottom", "direction": "vertical"} if partial else None},
+                         "legend": {"orient": "bottom", "direction": "horizontal", "columns": 1,
+                                    "labelLimit": 300} if partial else None},
              "strokeDash": {"field": "period", "type": "nominal", "legend": None,
                             "scale": {"domain": [WHOLE_MONTH, INCOMPLETE_MONTH], "range": [[1, 0], [4, 3]]}},
              "stroke": {"value": "#1d2731"},
@@ -124,6 +128,8 @@ def sentiment_chart_spec(signal: Signal, *, subject: str) -> dict[str, Any] | No
                         f"of comments per month. {subtitle}"),
         "width": "container",
         "height": 200,
+        # Fit the container, legends and labels included, so that nothing is drawn over the plot or past the card.
+        "autosize": {"type": "fit-x", "contains": "padding"},
         "data": {"values": values},
         "layer": layers,
     }

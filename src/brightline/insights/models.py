@@ -7,6 +7,7 @@ review packet (``brightline.insights.services.is_citable``). Dismissed signals a
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from django.db import models
@@ -30,6 +31,16 @@ class ConfidenceLabel(models.TextChoices):
     STABLE = "stable", "Stable"
     EMERGING = "emerging", "Emerging"
     WEAK = "weak", "Weak"
+
+
+_PACKET_WORDING = re.compile(r"^In the (.+?) packet, ")
+
+
+def plain_statement(statement: str) -> str:
+    """A stored statement in the pages' words: "In the 2026 H2 review packet, …" reads "In the 2026 H2 review, …"."""
+    from brightline.core.insights.evidence_checks import in_review
+
+    return _PACKET_WORDING.sub(lambda match: f"In {in_review(match.group(1))}, ", statement, count=1)
 
 
 class Signal(models.Model):
@@ -127,8 +138,20 @@ class Signal(models.Model):
             isinstance(row, dict) and row.get("enough_data") for row in (self.detail or {}).get("themes", []))
 
     @property
+    def shown_statement(self) -> str:
+        """The statement in the pages' words. Checks stored before the wording changed say "In the 2026 H2 review
+        packet, …"; they read "In the 2026 H2 review, …" (the stored text stays as generated: its content hash
+        decides whether a later run found something new)."""
+        return plain_statement(self.statement)
+
+    @property
+    def shown_rule(self) -> str:
+        """The rule in the pages' words (stored rules of older checks say "a draft review packet")."""
+        return self.rule.replace("in a draft review packet", "in a review being written")
+
+    @property
     def summary(self) -> str:
-        return self.statement
+        return self.shown_statement
 
     @property
     def confidence(self) -> str:

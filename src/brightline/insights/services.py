@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -799,6 +800,26 @@ class TeamThemes:
                 "window": [day.isoformat() for day in self.window] if self.window else None, "themes": self.themes}
 
 
+_PEOPLE_COUNTS = (
+    (re.compile(r"\bfrom (\d+) (people|writers)\b"), "from {count} {rest}"),
+    (re.compile(r"\babout (\d+) (team members?)\b"), "about {count} team members"),
+    (re.compile(r"\b(\d+) of them (raises|raise)\b"), "{count} of them raise"),
+)
+
+
+def aggregate_wording(statement: str, min_cohort: int) -> str:
+    """A team's theme statement as an aggregate page shows it: a count of people from 1 to ``min_cohort`` - 1
+    reads "fewer than N" (the stored statement keeps the exact figure, which its provenance hash covers)."""
+    def shown(number: str) -> str:
+        count = int(number)
+        return f"fewer than {min_cohort}" if 0 < count < min_cohort else number
+
+    for pattern, template in _PEOPLE_COUNTS:
+        statement = pattern.sub(lambda match, template=template: template.format(
+            count=shown(match.group(1)), rest=match.group(2)), statement)
+    return re.sub(r"(^|\. )fewer than", r"\1Fewer than", statement)  # a sentence that now opens with it
+
+
 AGGREGATE_THEME_FIELDS = ("theme", "label", "comments", "authors", "concern_authors", "trend", "enough_data")
 
 
@@ -833,7 +854,8 @@ def teams_themes(teams: list[Team], *, aggregates_only: bool) -> dict[int, TeamT
             fields = AGGREGATE_THEME_FIELDS if aggregates_only else (*AGGREGATE_THEME_FIELDS, "members")
             rows = [{name: row.get(name) for name in fields} for row in summary.detail.get("themes", [])]
             found[team.pk] = TeamThemes(
-                team=team, withheld=False, min_cohort=min_cohort, statement=summary.statement,
+                team=team, withheld=False, min_cohort=min_cohort,
+                statement=aggregate_wording(summary.shown_statement, min_cohort),
                 enough_data=summary.enough_data, confidence_label=summary.confidence_label,
                 comments=summary.confidence_items, authors=summary.confidence_authors,
                 window=(summary.window_start, summary.window_end), themes=rows)

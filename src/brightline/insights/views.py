@@ -18,6 +18,7 @@ from brightline import access
 from brightline.insights import charts, services
 from brightline.insights.models import Signal, SignalKind
 from brightline.people.models import Person, Team
+from brightline.policy.services import get_policy
 
 DENIED_SIGNALS = "AI signals about a person are visible to that person and their management chain only."
 DENIED_TEAM = ("Team signals are visible to the team's managers and people partners; leaders see their theme "
@@ -29,9 +30,13 @@ ARROWS = {"up": "↑", "down": "↓", "flat": "→", "unknown": ""}
 _viewer = access.request_person  # the signed-in person (request.person), or 403
 
 
-def _cards(viewer: Person, signals: list[Signal]) -> list[dict[str, object]]:
+def _cards(viewer: Person, signals: list[Signal], *, min_cohort: int | None = None) -> list[dict[str, object]]:
+    """Each signal with what the viewer may do with it. ``min_cohort`` (a team's page, an aggregate page): a count
+    of people below it in a statement reads "fewer than N"."""
     return [{"signal": s, "can_review": s.awaits_review and access.can_review_signal(viewer, s),
-             "arrow": ARROWS.get(str(s.detail.get("trend", "unknown")), ""), "citable": services.is_citable(s)}
+             "arrow": ARROWS.get(str(s.detail.get("trend", "unknown")), ""), "citable": services.is_citable(s),
+             "statement": (services.aggregate_wording(s.shown_statement, min_cohort) if min_cohort
+                           else s.shown_statement)}
             for s in signals]
 
 
@@ -90,11 +95,13 @@ def team_signals(request: HttpRequest, slug: str) -> HttpResponse:
     signals = services.signals_for_team(team)
     summary = next((s for s in signals if s.kind == "theme_summary"), None)
     sentiment = [s for s in signals if s.kind == "sentiment_drift"]
+    themes = services.team_themes(team, aggregates_only=False)
+    cohort = get_policy().min_cohort_size  # a team page is an aggregate page: small counts of people are not said
     return render(request, "insights/team.html", {
         "team": team, "owner": services.team_manager(team), "aggregates_only": False, "show_members": True,
-        "themes": services.team_themes(team, aggregates_only=False),
-        "summary_card": _cards(viewer, [summary])[0] if summary else None,
-        "theme_cards": _cards(viewer, [s for s in signals if s.kind == "theme"]),
+        "themes": themes,
+        "summary_card": _cards(viewer, [summary], min_cohort=cohort)[0] if summary else None,
+        "theme_cards": _cards(viewer, [s for s in signals if s.kind == "theme"], min_cohort=cohort),
         "breaks": _cards(viewer, [s for s in signals if s.kind == "trend_break"]),
         "others": _cards(viewer, [s for s in signals if s.kind not in {"trend_break", "theme", "theme_summary"}]),
         "sentiment_charts": _sentiment_charts(sentiment, subject=team.name),

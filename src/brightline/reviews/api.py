@@ -100,7 +100,7 @@ class AdvanceIn(Schema):
 
 class DistributionOut(Schema):
     note: str
-    distribution: dict[str, dict[str, int]]
+    distribution: dict[str, dict[str, int | str]]  # "fewer than 3" for a small cell the caller has no role in
     flags: list[dict[str, Any]]
 
 
@@ -279,9 +279,10 @@ def cycle_distribution(request: HttpRequest, cycle_id: int) -> Any:
     if not access.can_run_cycles(viewer):
         raise HttpError(403, ERR_FORBIDDEN_CYCLE)
     cycle = get_object_or_404(ReviewCycle, pk=cycle_id)
+    overview = services.cycle_overview(cycle, viewer)  # names and drafts only for reviews the caller has a role in
     return {"note": "For information only. Outcomes follow the written standards; there is no target distribution.",
-            "distribution": services.outcome_distribution(cycle),
-            "flags": [flag.to_json() for flag in services.calibration_flags(cycle)]}
+            "distribution": overview.distribution,
+            "flags": [flag.to_json() for flag in overview.flags]}
 
 
 @router.get("/reviews", response=list[ReviewOut], summary="Reviews the caller may see")

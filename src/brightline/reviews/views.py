@@ -200,15 +200,16 @@ def cycle_detail(request: HttpRequest, cycle_id: int) -> HttpResponse:
         raise PermissionDenied("The cycle overview is for people partners.")
     cycle = get_object_or_404(ReviewCycle, pk=cycle_id)
     reviews = cycle.reviews.select_related("person", "manager").prefetch_related("appeals")
-    distribution = services.outcome_distribution(cycle)
+    # Names and draft outcomes only for the reviews the viewer has a role in (an administrator has none as such).
+    overview = services.cycle_overview(cycle, viewer)
     next_phase = services.next_phase(cycle)
     unfinished = services.unfinished_work(cycle) if next_phase else []
     context = {
         "cycle": cycle, "reviews": reviews, "next_phase": next_phase,
         "next_phase_label": Phase(next_phase).label if next_phase else "",
         "phases": [(p, Phase(p).label, cycle.schedule.get(p, "")) for p in PHASE_ORDER],
-        "distribution": [(Dimension(d).label, counts) for d, counts in distribution.items()],
-        "outcomes": Outcome.choices, "flags": services.calibration_flags(cycle),
+        "distribution": [(Dimension(d).label, counts) for d, counts in overview.distribution.items()],
+        "overview": overview, "outcomes": Outcome.choices, "flags": overview.flags,
         "panel": cycle.panel_members.select_related("person"),
         "people": Person.objects.filter(is_active=True),
         "appeals": Appeal.objects.filter(review__cycle=cycle).select_related("review__person", "reviewer"),

@@ -162,3 +162,13 @@ def title_without_kind(item: object) -> str:
 def kind_and_title(item: object) -> str:
     """An evidence item as "Design review notes: payout batching", so a label never reads twice."""
     return f"{item.get_kind_display()}: {title_without_kind(item)}"
+
+
+@register.filter
+def people_count(value: object, cohort: object) -> object:
+    """A count of people on an aggregate page: "fewer than N" (the minimum cohort) for 1 to N-1, never the exact
+    number, which could point at one person; 0 and counts of the cohort or more as they are. Without a cohort (a
+    person's own page) the count as it is."""
+    if not isinstance(value, int) or isinstance(value, bool) or not isinstance(cohort, int) or cohort <= 1:
+        return value
+    return f"fewer than {cohort}" if 0 < value < cohort else value

@@ -78,9 +78,11 @@ from brightline.core.fairness.promotion import (
     measure_promotion_velocity,
 )
 from brightline.core.fairness.suppression import (
+    SMALL_CELL,
     SuppressionPlan,
     SuppressionReason,
     SuppressionRule,
+    is_small_cell,
     plan_suppression,
     suppress_small_groups,
 )
@@ -110,6 +112,8 @@ __all__ = [
     # suppression and intervals
     "suppress_small_groups",
     "plan_suppression",
+    "SMALL_CELL",
+    "is_small_cell",
     "SuppressionPlan",
     "SuppressionRule",
     "SuppressionReason",

@@ -37,7 +37,18 @@ from typing import Literal
 
 from brightline.core.fairness.errors import check_min_cohort
 
-__all__ = ["SuppressionPlan", "SuppressionReason", "SuppressionRule", "plan_suppression", "suppress_small_groups"]
+__all__ = ["SMALL_CELL", "SuppressionPlan", "SuppressionReason", "SuppressionRule", "is_small_cell", "plan_suppression",
+           "suppress_small_groups"]
+
+#: Small-cell rule for outcomes: a count of people with an outcome that is 1 or 2 (below this) is never shown as
+#: a count or a rate on an aggregate page, only as "fewer than 3"; with a known group size it would point at one
+#: or two people. Zero is shown: it says nobody, which singles no one out.
+SMALL_CELL = 3
+
+
+def is_small_cell(count: int | None) -> bool:
+    """True for a count of 1 or 2 people: shown as "fewer than ``SMALL_CELL``", never as the number."""
+    return count is not None and 0 < count < SMALL_CELL
 
 SuppressionReason = Literal["below_min_cohort", "complementary"]
 #: Which rule protected the small groups: nothing was withheld; only groups below the minimum were

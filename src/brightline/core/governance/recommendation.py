@@ -17,6 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from brightline.core.fairness.suppression import SMALL_CELL, is_small_cell
+
 RecommendationRule = Literal["outcome_gap", "calibration_churn", "promotion_bottleneck", "regretted_attrition",
                              "small_teams", "keep"]
 
@@ -71,7 +73,15 @@ class Recommendation:
 
 
 def _percent(numerator: int, denominator: int) -> str:
+    """A share as a whole percentage; a small cell (1 or 2 people) as "fewer than 3 of n", never its rate."""
+    if is_small_cell(numerator):
+        return f"fewer than {SMALL_CELL} of {denominator}"
     return f"{numerator / denominator * 100:.0f}%"
+
+
+def _of(numerator: int, denominator: int) -> str:
+    """"k of n"; a small cell (1 or 2 people) as "fewer than 3 of n"."""
+    return f"fewer than {SMALL_CELL} of {denominator}" if is_small_cell(numerator) else f"{numerator} of {denominator}"
 
 
 def recommend_next_quarter(figures: BriefFigures) -> Recommendation:
@@ -94,7 +104,7 @@ def recommend_next_quarter(figures: BriefFigures) -> Recommendation:
             "calibration_churn",
             f"Next quarter, rewrite the outcome criteria the managers found hardest to apply and run the manager "
             f"training again before assessments: calibration changed {share} of their proposals.",
-            (CitedFigure("proposals changed", f"{figures.calibration_changed} of {figures.calibration_n}",
+            (CitedFigure("proposals changed", _of(figures.calibration_changed, figures.calibration_n),
                          figures.calibration_n),))
     if figures.promotion_n and figures.lowest_level and figures.lowest_level_n >= figures.min_cohort:
         overall = figures.promotion_ready / figures.promotion_n
@@ -107,15 +117,15 @@ def recommend_next_quarter(figures: BriefFigures) -> Recommendation:
                 f" were ready for promotion at {figures.lowest_level}, against "
                 f"{_percent(figures.promotion_ready, figures.promotion_n)} in all levels shown.",
                 (CitedFigure(f"ready at {figures.lowest_level}",
-                             f"{figures.lowest_level_ready} of {figures.lowest_level_n}", figures.lowest_level_n),
-                 CitedFigure("ready for promotion", f"{figures.promotion_ready} of {figures.promotion_n}",
+                             _of(figures.lowest_level_ready, figures.lowest_level_n), figures.lowest_level_n),
+                 CitedFigure("ready for promotion", _of(figures.promotion_ready, figures.promotion_n),
                              figures.promotion_n)))
     if figures.leavers >= figures.min_cohort and figures.regretted / figures.leavers >= REGRETTED_SHARE:
         return Recommendation(
             "regretted_attrition",
             f"Next quarter, add the reasons people give for leaving to the review of the system: "
-            f"{figures.regretted} of {figures.leavers} leavers were regretted.",
-            (CitedFigure("regretted leavers", f"{figures.regretted} of {figures.leavers}", figures.leavers),))
+            f"{_of(figures.regretted, figures.leavers)} leavers were regretted.",
+            (CitedFigure("regretted leavers", _of(figures.regretted, figures.leavers), figures.leavers),))
     if figures.teams_withheld > figures.teams_shown:
         return Recommendation(
             "small_teams",

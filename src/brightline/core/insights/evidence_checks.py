@@ -48,6 +48,7 @@ __all__ = [
     "missing_evidence_reason",
     "missing_evidence_signals",
     "packet_missing_evidence_signals",
+    "in_review",
     "unsupported_claim_signals",
     "unsupported_numbers",
 ]
@@ -306,6 +307,13 @@ def unfound_evidence_sentence(kinds: Sequence[str]) -> str:
             f"not connected yet, ask an administrator to connect it.")
 
 
+def in_review(name: str) -> str:
+    """The review a check is about, in the pages' words: "the 2026 H2 review" for a cycle named "2026 H2 review"
+    or "2026 H2". (Checks once said "the 2026 H2 review packet"; the pages no longer use the word.)"""
+    name = name.strip()
+    return f"the {name}" if name.lower().endswith("review") else f"the {name} review"
+
+
 #: What a packet check says once its author can no longer change the claim, by whose draft it is: a fact, with no
 #: advice to cite (nobody can act on the claim any more) and nothing asked of anyone.
 PACKET_STEP_CLOSED = {
@@ -337,17 +345,17 @@ def packet_missing_evidence_signals(subject: Subject, claims: Sequence[PacketCla
         if claim.closed:
             # Said once, as a fact: advice to cite would ask for what can no longer be done.
             found = "names evidence Brightline could not find" if claim.unfound else what
-            statement = (f"In the {claim.packet_name} packet, {claim.label} {found}. "
+            statement = (f"In {in_review(claim.packet_name)}, {claim.label} {found}. "
                          f"{PACKET_STEP_CLOSED[claim.written_by]}")
         elif claim.unfound:
-            statement = f"In the {claim.packet_name} packet, {claim.label} {unfound_evidence_sentence(claim.unfound)}"
+            statement = f"In {in_review(claim.packet_name)}, {claim.label} {unfound_evidence_sentence(claim.unfound)}"
         else:
-            statement = f"In the {claim.packet_name} packet, {claim.label} {what}. {advice}"
+            statement = f"In {in_review(claim.packet_name)}, {claim.label} {what}. {advice}"
         signals.append(SignalDraft(
             kind="missing_evidence", key=f"missing_evidence:packet:{claim.packet}:{claim.part}:{claim.slot}",
             subject=subject, window_start=window_start, window_end=window_end,
             statement=statement,
-            rule=("Every claim in a draft review packet — self review, chosen accomplishments, the manager's "
+            rule=("Every claim in a review being written — self review, chosen accomplishments, the manager's "
                   "assessment of each dimension and narrative — needs at least one cited item of human evidence."),
             confidence=label_confidence(items=1, authors=1, span_days=0, agreement="single_layer",
                                         rule=EVIDENCE_CHECK_RULE),

@@ -499,17 +499,17 @@ def build_transparency_report(*, sentiment_metrics: Mapping[str, Any], theme_met
               model="rule"),
         entry("missing_evidence", title="Missing evidence",
               data_used=("Evidence items in the window, your accomplishments, and the text and citations of your "
-                         "draft review packets (self review, chosen accomplishments, the manager's assessment "
+                         "reviews still being written (self review, chosen accomplishments, the manager's assessment "
                          "and narrative)."), time_window=window,
-              detects=("A ladder dimension with no related evidence, an accomplishment citing none, or a claim "
-                       "in a draft packet citing no evidence (or only AI signals). A claim cites evidence by its "
-                       "number, by a link, or by naming it in words — a pull-request link or number, a commit "
+              detects=("A ladder dimension with no related evidence, an accomplishment citing none, or a claim in a "
+                       "review being written that cites no evidence (or only AI signals). A claim cites evidence by "
+                       "its number, by a link, or by naming it in words — a pull-request link or number, a commit "
                        "hash, a ticket key — when Brightline holds that item; a claim naming evidence Brightline "
                        "cannot find is told so. Checks of the manager's draft are shown to the manager and their "
-                       "chain, not to you, until the outcome is released. Once the step in which a claim's "
-                       "author could change it has closed (the self review for yours, the manager's assessment "
-                       "for the manager's), its check stays for information and nobody is asked to accept or "
-                       "dismiss it; a check already reviewed keeps its review."),
+                       "chain, not to you, until the outcome is released. Once the step in which a claim's author "
+                       "could change it has closed (the self review for yours, the manager's assessment for the "
+                       "manager's), its check stays for information and nobody is asked to accept or dismiss it; a "
+                       "check already reviewed keeps its review."),
               cannot_infer=evidence_checks.MISSING_CANNOT_INFER,
               accuracy=tuple(_figures(accuracy.get("missing_evidence"), "data/accuracy/missing_evidence.json")),
               accuracy_note=note("missing_evidence", NOT_MEASURED_YET),

@@ -10,7 +10,39 @@ from typing import Any
 
 from django import template
 
+from brightline.core.fairness import SMALL_CELL, is_small_cell
+
 register = template.Library()
+
+
+@register.filter
+def small_cell(value: object) -> bool:
+    """True for a count of 1 or 2 people with an outcome: the page says "fewer than 3", never the count or a rate
+    (``{% if group.favourable|small_cell %}``)."""
+    return isinstance(value, int) and not isinstance(value, bool) and is_small_cell(value)
+
+
+@register.filter
+def cell_count(value: object) -> object:
+    """A count of people with an outcome as an aggregate page shows it: "fewer than 3" for 1 or 2."""
+    return f"fewer than {SMALL_CELL}" if small_cell(value) else value
+
+
+@register.filter
+def any_small_cell(groups: object, field: str) -> bool:
+    """True when any group's ``field`` (a count with the outcome) is a small cell."""
+    return any(small_cell(getattr(group, field, None)) for group in (groups or ()))  # type: ignore[attr-defined]
+
+
+def compares_small_cell(audit: Any) -> bool:
+    """True when the lowest or the highest group of an audit's comparison is a small cell: its ratio and rate
+    difference would give the withheld count back, so the page says only which side of the guideline it is."""
+    groups = {group.group: group for group in getattr(audit, "groups", ())}
+    return any(small_cell(getattr(groups.get(key), "favourable", None))
+               for key in (getattr(audit, "lowest_group", None), getattr(audit, "reference_group", None)))
+
+
+register.filter("compares_small_cell", compares_small_cell)
 
 
 @register.filter
@@ -74,6 +106,8 @@ def flag_name(value: object) -> object:
 def _share(group: object, labels: Mapping[str, str] | None) -> str:
     """One published group in words: "IC3: 25.0 %, 3 of 12" (a no-break space before the sign)."""
     name = group_label(getattr(group, "group", ""), labels)
+    if small_cell(getattr(group, "favourable", None)):  # 1 or 2: "Payments: fewer than 3 of 7", no rate
+        return f"{name}: fewer than {SMALL_CELL} of {getattr(group, 'n', 0)}"
     rate = percent_text(getattr(group, "rate", None)).replace(" %", "\u00a0%")  # "0.0 %" never breaks
     return f"{name}: {rate}, {getattr(group, 'favourable', 0)} of " \
            f"{getattr(group, 'n', 0)}"
@@ -130,9 +164,14 @@ def audit_sentence(audit: Any, group_labels: Mapping[str, str] | None = None, me
     if audit.impact_ratio is None or low is None or high is None:
         return _capital(f"{lead}nobody in the groups compared has this outcome, so there is no gap to measure.") \
             + withheld
-    text = (f"{lead}the lowest rate of the groups compared ({_share(low, group_labels)}) is "
-            f"{ratio_text(audit.impact_ratio, audit.four_fifths_flag)} times the highest "
-            f"({_share(high, group_labels)}).")
+    if compares_small_cell(audit):  # the exact ratio would give a small cell's count back
+        side = "less than four fifths of" if audit.four_fifths_flag else "at least four fifths of"
+        text = (f"{lead}the lowest rate of the groups compared ({_share(low, group_labels)}) is {side} the highest "
+                f"({_share(high, group_labels)}).")
+    else:
+        text = (f"{lead}the lowest rate of the groups compared ({_share(low, group_labels)}) is "
+                f"{ratio_text(audit.impact_ratio, audit.four_fifths_flag)} times the highest "
+                f"({_share(high, group_labels)}).")
     text = _capital(text)
     if kind == "favourable":
         if audit.four_fifths_flag:

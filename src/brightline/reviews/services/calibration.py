@@ -378,3 +378,58 @@ def calibration_flags(cycle: ReviewCycle) -> list[CalibrationFlag]:
             manager=movement.manager, direction=direction, moved=movement.up + movement.down, n=movement.n,
             p=movement.p_value, lean="leniency" if movement.lean == "lenient" else "severity")))
     return flags
+
+
+@dataclass(frozen=True)
+class CycleOverview:
+    """The outcome counts and flags of a cycle as one viewer may see them on its overview.
+
+    ``distribution`` maps each dimension to its outcome counts; a count is an int, or "fewer than 3" for a small
+    cell when the viewer has no role in every review (``exact`` false). ``distribution_withheld``: fewer people
+    than the minimum cohort have an outcome, so any count would show a person's draft. ``flags`` name people
+    only for the reviews the viewer has a role in; ``others`` counts the rest, in words ("" when none)."""
+
+    distribution: dict[str, dict[str, int | str]]
+    distribution_withheld: bool
+    flags: list[CalibrationFlag]
+    others: str
+    exact: bool
+    min_cohort: int
+
+
+def _small(count: int) -> int | str:
+    from brightline.core.fairness import SMALL_CELL, is_small_cell
+
+    return f"fewer than {SMALL_CELL}" if is_small_cell(count) else count
+
+
+def cycle_overview(cycle: ReviewCycle, viewer: Person | None) -> CycleOverview:
+    """``outcome_distribution`` and ``calibration_flags`` for ``viewer``: names and draft outcomes are for the
+    people partner, the cycle's panel and each person's management chain (``access.cycle_reviews_with_a_role``);
+    anyone else sees counts only, with counts of 1 or 2 said as "fewer than 3" and the whole distribution
+    withheld while fewer than the minimum cohort have an outcome."""
+    from brightline.policy.services import get_policy
+
+    min_cohort = get_policy().min_cohort_size
+    allowed = access.cycle_reviews_with_a_role(viewer, cycle)
+    distribution = outcome_distribution(cycle)
+    flags = calibration_flags(cycle)
+    if allowed is None:
+        return CycleOverview(dict(distribution), False, flags, "", True, min_cohort)
+    assessed = counted_assessments(cycle).values("review_id").distinct().count()
+    withheld = assessed < min_cohort
+    shown_distribution: dict[str, dict[str, int | str]] = {
+        dimension: {} if withheld else {outcome: _small(count) for outcome, count in counts.items()}
+        for dimension, counts in distribution.items()}
+    shown = [flag for flag in flags if flag.kind == "outcome_without_evidence" and flag.review_id in allowed]
+    hidden_outcomes = sum(1 for flag in flags if flag.kind == "outcome_without_evidence"
+                          and flag.review_id not in allowed)
+    hidden_managers = sum(1 for flag in flags if flag.kind == "manager_movement")
+    parts = []
+    if hidden_outcomes:
+        parts.append(f"{_small(hidden_outcomes)} outcomes without cited evidence")  # 1 reads "fewer than 3"
+    if hidden_managers:
+        parts.append(f"{_small(hidden_managers)} managers whose proposals calibration moved one way across cycles")
+    others = (" and ".join(parts) + " in reviews you have no part in: the people partner, the calibration "
+              "panel and each person's management chain see who they are.") if parts else ""
+    return CycleOverview(shown_distribution, withheld, shown, others[:1].upper() + others[1:], False, min_cohort)
