@@ -542,6 +542,7 @@ def import_events(records: Iterable[Any], *, source: str = "events", actor: Pers
             for batch in stage.batches(phase, by_pk):
                 _apply_batch(phase, batch, source, resolver, result)
                 resolver.queue_unmatched()  # what is queued stays bounded by one batch
+                result.flush()  # and so is what attribution will look at again (to its temporary table)
                 if phase != "remediation":
                     written += len(batch)
                     report("writing", written, total)
