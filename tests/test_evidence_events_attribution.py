@@ -176,10 +176,68 @@ def test_an_import_into_a_history_stores_the_attribution_computed_from_every_row
     assert stored() == after
 
 
-def test_an_import_past_the_limit_attributes_from_every_row(services, monkeypatch):
+def test_an_import_larger_than_a_batch_of_touches_reads_only_what_it_can_move(services, monkeypatch):
+    """More than a thousand deployments touched (the limit past which the whole history of the services was read
+    before): a year of history, then a file appending the next half year, changing a few old deployments and
+    naming an old sha as a root cause."""
+    year = [deployment(f"h{n}", "shop-api" if n % 3 else "search-api", 4 * n, sha=f"h{n:05d}",
+                       status="failure" if n % 97 == 0 else "success") for n in range(2200)]
+    year += [incident(f"hi{n}", "shop-api" if n % 4 else "search-api", 40 * n + 1.5,
+                      linked=f"h{10 * n}" if n % 13 == 0 else "", root=f"h{10 * n - 7:05d}" if n % 17 == 3 else "")
+             for n in range(220)]
+    year.append(incident("far", "shop-api", 4 * 1000 + 100, linked="h1000"))  # declared, four days after it
+    run(year)
+    assert stored() == full_attribution()
+    read = observe_attribution_reads(monkeypatch)
+    later = 4 * 2200
+    result = run([
+        *[deployment(f"n{n}", "shop-api" if n % 2 else "search-api", later + 3 * n + 1, sha=f"n{n:05d}")
+          for n in range(1100)],
+        *[incident(f"ni{n}", "shop-api" if n % 2 else "search-api", later + 33 * n + 2.5,
+                   linked=f"n{11 * n}" if n % 7 == 0 else "") for n in range(100)],
+        # old deployments changed: one moved by a day (hi30 opened 1.5 hours after it), one failed (hi50 opened
+        # 1.5 hours after it), one given, earlier, the sha hi54 names as its root cause
+        deployment("h300", "shop-api", 4 * 300 + 24, sha="h00300"),
+        deployment("h500", "shop-api", 4 * 500, sha="h00500", status="failure"),
+        deployment("h100", "shop-api", 4 * 100, sha="h00533"),
+        deployment("h1000", "shop-api", 4 * 1000, sha="h01000", status="failure"),
+        incident("i-old", "shop-api", 4 * 1500 + 1, root="h01493"),
+    ])
+    assert result.touched_deployments > 1000 and result.touched_incidents == 101
+    assert stored() == full_attribution()
+    deployments_read = sum(deployments for deployments, _ in read)
+    incidents_read = sum(incidents for _, incidents in read)
+    # the new half year and a few days around the changed rows, not the year before
+    assert deployments_read < Deployment.objects.count() / 2
+    assert incidents_read < Incident.objects.count() / 2
+    assert by_key("ni0") == (deployment_id("n0"), "declared")
+    assert by_key("i-old") == (deployment_id("h1493"), "root_cause")
+    assert by_key("hi30") == (deployment_id("h299"), "inferred")
+    assert by_key("hi50") == (deployment_id("h499"), "inferred")
+    assert by_key("hi54") == (deployment_id("h100"), "root_cause")
+    assert by_key("far") == (deployment_id("h1025"), "inferred")
+
+
+def test_attribution_in_small_chunks_equals_attribution_from_every_row(services, monkeypatch):
+    from brightline.evidence import touched
     from brightline.evidence.sources.events import importer
 
     monkeypatch.setattr(importer, "BATCH_SIZE", 20)
+    monkeypatch.setattr(touched, "TOUCH_BATCH", 13)
+    monkeypatch.setattr(metrics, "ATTRIBUTION_CHUNK", 7)
+    read = observe_attribution_reads(monkeypatch)
     result = run(history())
-    assert result.touched_too_many and not result.touched_deployments
+    assert result.touched_deployments == 180 and result.touched_incidents == 62
+    assert len(read) == 9  # 62 incidents, 7 at a time
     assert stored() == full_attribution()
+    assert {attribution for _, attribution in stored().values()} == {"declared", "root_cause", "inferred", "none"}
+    # nothing is left behind on the connection
+    assert not result.touch_table and not temporary_tables(touched.TOUCH_TABLE_PREFIX)
+
+
+def temporary_tables(prefix: str) -> list[str]:
+    query = ("SELECT name FROM sqlite_temp_master WHERE type = 'table'" if connection.vendor == "sqlite" else
+             "SELECT tablename FROM pg_tables WHERE schemaname LIKE 'pg_temp%%'")
+    with connection.cursor() as cursor:
+        cursor.execute(query)
+        return [name for name, in cursor.fetchall() if name.startswith(prefix)]

@@ -7,6 +7,7 @@ where the people partner must act for one person (an appeal, a support-plan chec
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -187,7 +188,6 @@ def _cycles(open_cycles: list[ReviewCycle], *, with_teams: bool = True) -> list[
     """Each cycle's totals (read with the cycles, ``_with_totals``) and the teams furthest behind on its current
     step (one query per open cycle, counted and ordered by the database; left out with ``with_teams=False``): no
     row per team of the organisation reaches Python."""
-    reviews = Review.objects.filter(cycle__in=open_cycles).annotate(team_label=_team_label())
     overviews = []
     for cycle in open_cycles:
         overview = CycleOverview(cycle, cycle.get_phase_display(), _day(cycle.phase_ends_on(cycle.phase)),
@@ -197,10 +197,8 @@ def _cycles(open_cycles: list[ReviewCycle], *, with_teams: bool = True) -> list[
         if row is not None:
             overview.total, overview.team_count = _progress(row, "All teams"), row["teams"]
         if row is not None and with_teams:
-            share = Cast(step_done(cycle.phase), FloatField()) / Cast("people", FloatField())
-            behind = (reviews.filter(cycle=cycle).values("team_label").annotate(**PROGRESS_COUNTS)
-                      .annotate(share=share).order_by("share", "team_label")[:HOME_TEAMS])
-            overview.teams = [_progress(each) for each in behind]
+            overview.teams = [_progress(each) for each in _teams_by_share(step_done(cycle.phase)).filter(
+                cycle=cycle)[:HOME_TEAMS]]
         overviews.append(overview)
     return overviews
 
@@ -359,11 +357,25 @@ def _summary(cycles: list[CycleOverview], overdue: list[Action], flags: list[Fla
     return lines
 
 
+# The home pages' two cycle queries have the same shape on every request: each is built once per process (its
+# annotations resolved once, most of what building it costs) and copied (``.all()``, ``.filter()``) for each use.
+@functools.cache
+def _open_cycles_with_totals() -> QuerySet[ReviewCycle]:
+    return _with_totals(ReviewCycle.objects.exclude(phase=Phase.CLOSED).order_by("-opened_at"))
+
+
+@functools.cache
+def _teams_by_share(step: str) -> QuerySet[Review, dict[str, Any]]:
+    """Reviews' progress counts per team, the teams furthest behind on ``step`` (a count) first; filter by cycle."""
+    share = Cast(step, FloatField()) / Cast("people", FloatField())
+    return (Review.objects.annotate(team_label=_team_label()).values("team_label").annotate(**PROGRESS_COUNTS)
+            .annotate(share=share).order_by("share", "team_label"))
+
+
 def open_cycle_overviews(*, with_teams: bool = True) -> list[CycleOverview]:
     """Every cycle not closed yet, newest first, with its totals and, unless ``with_teams=False`` (a page that shows
-    only the totals), the teams furthest behind (two queries, and one more per open cycle for its teams)."""
-    cycles = _with_totals(ReviewCycle.objects.exclude(phase=Phase.CLOSED).order_by("-opened_at"))
-    return _cycles(list(cycles), with_teams=with_teams)
+    only the totals), the teams furthest behind (one query, and one more per open cycle for its teams)."""
+    return _cycles(list(_open_cycles_with_totals().all()), with_teams=with_teams)
 
 
 def partner_home(viewer: Person, *, today: date | None = None, appeals: list[Appeal] | None = None,

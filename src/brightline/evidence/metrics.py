@@ -6,6 +6,7 @@ restricted health detail, which callers must filter with ``access.can_view_healt
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
@@ -13,6 +14,7 @@ from typing import Any, Final
 
 from django.db import connection, models, transaction
 from django.db.models import Count
+from django.db.models.expressions import RawSQL
 
 from brightline.core.delivery import (
     DORA_LEVELS_SOURCE,
@@ -31,8 +33,9 @@ from brightline.core.delivery import (
     summarise_team_health,
 )
 from brightline.core.delivery.health import MONDAY_TO_FRIDAY, person_health_from_tallies, team_health_from_tallies
-from brightline.evidence.models import CommitRecord, Deployment, Incident, Page, Service, SupportTicket
+from brightline.evidence.models import CommitRecord, Deployment, Incident, Page, Repository, Service, SupportTicket
 from brightline.evidence.tables import build_attribution_data, build_delivery_data
+from brightline.evidence.touched import ATTRIBUTION_WINDOW, AttributionTouches, insert_rows
 from brightline.people.models import Person, Team
 
 DEFAULT_WINDOW_DAYS: Final = 182
@@ -192,127 +195,233 @@ def reliability(services: Iterable[Service], *, group: str, group_by: str, start
     return Reliability(quality=found.to_json() if found else {}, pages=pages, support_tickets=tickets)
 
 
-# A deployment as attribution sees it: (id, service id, deployed at, sha).
-DeploymentState = tuple[int, int, datetime, str]
-
-
-def update_incident_attribution(services: Iterable[Service], *, window: timedelta = timedelta(hours=24),
-                                deployments: Iterable[DeploymentState] | None = None,
-                                incidents: Iterable[int] | None = None) -> int:
-    """Store on each incident which deployment it is attributed to, the label and the rule.
+def update_incident_attribution(services: Iterable[Service], *, window: timedelta = ATTRIBUTION_WINDOW) -> int:
+    """Store on each incident of ``services`` which deployment it is attributed to, the label and the rule,
+    computed from every row of those services.
 
     Reads the changes incidents name as their root cause, not the services' whole history of changes, and
-    writes only the incidents whose attribution changed (in one bulk update). Returns how many changed.
-
-    Given what an import touched (``deployments``: each added or changed deployment before and after the
-    change; ``incidents``: the ids of the added or changed incidents), only the incidents whose attribution
-    those can move are recomputed, from only the deployments that can decide it (see
-    :func:`_affected_incidents` and :func:`_deciding_deployments`)."""
+    writes only the incidents whose attribution changed (in one bulk update). Returns how many changed."""
     services = list(services)
     if not services:
         return 0
-    narrowed = deployments is not None or incidents is not None
-    deployment_states = list(deployments or [])
-    incident_ids = set(incidents or [])
-    incident_filter: models.Q | None = None
-    deployment_filter: models.Q | None = None
-    if narrowed:
-        if not deployment_states and not incident_ids:
-            return 0
-        # a deployment moved to another service leaves the incidents of the one it left to look at as well
-        named = {service.pk for service in services}
-        services += Service.objects.filter(pk__in={state[1] for state in deployment_states} - named)
-        incident_filter = _affected_incidents(services, deployment_states, incident_ids, window)
-        affected = list(Incident.objects.filter(incident_filter, service__in=services).values_list(
-            "id", "service_id", "opened_at", "linked_deployment_id", "root_cause_sha"))
-        if not affected:
-            return 0
-        incident_filter = models.Q(pk__in=[row[0] for row in affected])
-        deployment_filter = _deciding_deployments(affected, window)
-    table = attribute_incidents(build_attribution_data(services, deployments=deployment_filter,
-                                                       incidents=incident_filter), window=window).to_pylist()
+    return _store_attribution(services, incidents=None, deployments=None, window=window)
+
+
+ATTRIBUTION_CHUNK: Final = 1000
+"""Incidents attributed at a time after an ingestion: what attribution holds in memory stays bounded by it."""
+
+
+def update_touched_incident_attribution(touches: AttributionTouches) -> int:
+    """After an ingestion, store the attribution of only the incidents what it added or changed can move (see
+    :func:`_affected_incidents_sql`), each computed from only the deployments that can decide it
+    (:func:`_deciding_deployments_sql`), :data:`ATTRIBUTION_CHUNK` incidents at a time, a service after another;
+    the result equals attributing from every row. Both sets are found by joins on temporary tables (the
+    ingestion's touch table, then each chunk's incidents), not in Python, so an import of any size reads what it
+    can move, not the history of its services. Drops the touch table. Returns how many incidents changed."""
+    table = touches.flush()
+    if table is None:
+        return 0
+    affected, chunk, deciding = f"{table}_incidents", f"{table}_chunk", f"{table}_deciding"
+    moment = connection.data_types["DateTimeField"]
+    changed = 0
+    try:
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                cursor.execute(f"ANALYZE {table}")  # no autovacuum for temporary tables: let the planner count
+            cursor.execute(f"CREATE TEMPORARY TABLE {affected} (id bigint PRIMARY KEY, service_id bigint NOT NULL)")
+            cursor.execute(f"CREATE INDEX {affected}_order ON {affected} (service_id, id)")
+            cursor.execute(f"INSERT INTO {affected} (id, service_id) SELECT id, service_id FROM "
+                           f"{connection.ops.quote_name(Incident._meta.db_table)} WHERE id IN "
+                           f"({_affected_incidents_sql(table)})")
+            cursor.execute(f"CREATE TEMPORARY TABLE {chunk} (id bigint PRIMARY KEY, service_id bigint NOT NULL, "
+                           f"since {moment} NOT NULL, opened {moment} NOT NULL, linked bigint, "
+                           "root varchar(64) NOT NULL)")
+            cursor.execute(f"CREATE TEMPORARY TABLE {deciding} (id bigint PRIMARY KEY)")
+            position = (0, 0)
+            services: dict[int, Service] = {}
+            while True:
+                cursor.execute(f"SELECT id FROM {affected} WHERE service_id > %s OR (service_id = %s AND id > %s) "
+                               f"ORDER BY service_id, id LIMIT {ATTRIBUTION_CHUNK}",
+                               [position[0], position[0], position[1]])
+                ids = [row[0] for row in cursor.fetchall()]
+                if not ids:
+                    break
+                rows = list(Incident.objects.filter(pk__in=ids).values_list(
+                    "id", "service_id", "opened_at", "linked_deployment_id", "root_cause_sha").order_by(
+                    "service_id", "id"))
+                position = (rows[-1][1], rows[-1][0])
+                cursor.execute(f"DELETE FROM {chunk}")
+                cursor.execute(f"DELETE FROM {deciding}")
+                insert_rows(cursor, chunk, [(pk, service_id, opened - ATTRIBUTION_WINDOW, opened, linked, root or "")
+                                            for pk, service_id, opened, linked, root in rows])
+                cursor.execute(f"INSERT INTO {deciding} (id) {_deciding_deployments_sql(chunk)}")
+                # a declared deployment of another service is read with its service
+                cursor.execute(f"SELECT DISTINCT d.{connection.ops.quote_name('service_id')} FROM "
+                               f"{connection.ops.quote_name(Deployment._meta.db_table)} d JOIN {chunk} c "
+                               "ON d.id = c.linked")
+                wanted = {row[1] for row in rows} | {row[0] for row in cursor.fetchall()}
+                if wanted - set(services):
+                    services.update((service.pk, service) for service in Service.objects.filter(
+                        pk__in=sorted(wanted - set(services))).select_related("team"))
+                changed += _store_attribution(
+                    [services[pk] for pk in sorted(wanted)], incidents=models.Q(pk__in=ids),
+                    deployments=models.Q(pk__in=RawSQL(f"SELECT id FROM {deciding}", ())), window=ATTRIBUTION_WINDOW)
+            for name in (deciding, chunk, affected):
+                cursor.execute(f"DROP TABLE {name}")
+    finally:
+        touches.release()
+    return changed
+
+
+def _store_attribution(services: list[Service], *, incidents: models.Q | None, deployments: models.Q | None,
+                       window: timedelta) -> int:
+    """Attribute the incidents of ``services`` (those ``incidents`` keeps) from their deployments (those
+    ``deployments`` keeps) and write the ones whose stored attribution differs; how many."""
+    table = attribute_incidents(build_attribution_data(services, deployments=deployments, incidents=incidents),
+                                window=window).to_pylist()
     stored = {pk: (deployment, attribution, rule) for pk, deployment, attribution, rule in Incident.objects.filter(
-        incident_filter or models.Q(), service__in=services).values_list(
+        incidents or models.Q(), service__in=services).values_list(
         "id", "attributed_deployment_id", "attribution", "attribution_rule")}
-    changed: list[Incident] = []
+    changed: list[tuple[int, int | None, str, str]] = []
     for row in table:
         pk = int(row["incident_id"])
         found = (int(row["deployment_id"]) if row["deployment_id"] else None, row["attribution"], row["rule"][:300])
         if pk in stored and stored[pk] != found:
-            changed.append(Incident(pk=pk, attributed_deployment_id=found[0], attribution=found[1],
-                                    attribution_rule=found[2]))
+            changed.append((pk, *found))
     if changed:
-        with transaction.atomic():
-            Incident.objects.bulk_update(changed, ["attributed_deployment_id", "attribution", "attribution_rule"],
-                                         batch_size=1000)
+        _write_attributions(changed)
     return len(changed)
 
 
-def _affected_incidents(services: list[Service], deployments: list[DeploymentState], incident_ids: set[int],
-                        window: timedelta) -> models.Q:
-    """The incidents whose attribution an added, moved or removed deployment can change, and the added or
-    changed incidents themselves. Attribution (``attribute_incidents``) takes, in order:
+def _write_attributions(rows: list[tuple[int, int | None, str, str]]) -> None:
+    """Store (incident id, deployment id, attribution, rule) on the incidents: through a temporary table, in one
+    statement (a bulk update would build a condition per incident and field)."""
+    table = f"brightline_attributed_{uuid.uuid4().hex[:12]}"
+    incidents = connection.ops.quote_name(Incident._meta.db_table)
+    assignments = ", ".join(
+        f"{connection.ops.quote_name(Incident._meta.get_field(name).column)} = (SELECT a.{value} FROM {table} a "
+        f"WHERE a.id = {incidents}.id)"
+        for name, value in (("attributed_deployment", "deployment"), ("attribution", "attribution"),
+                            ("attribution_rule", "rule")))
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"CREATE TEMPORARY TABLE {table} (id bigint PRIMARY KEY, deployment bigint, "
+                       "attribution varchar(20) NOT NULL, rule varchar(300) NOT NULL)")
+        insert_rows(cursor, table, rows)
+        cursor.execute(f"UPDATE {incidents} SET {assignments} WHERE id IN (SELECT id FROM {table})")
+        cursor.execute(f"DROP TABLE {table}")
+
+
+@dataclass(frozen=True)
+class _Names:
+    """The quoted table and column names the attribution queries join on."""
+
+    incident: str
+    deployment: str
+    commit: str
+    repository: str
+    i_service: str
+    opened: str
+    linked: str
+    root: str
+    d_service: str
+    deployed: str
+    sha: str
+    release: str
+    commit_sha: str
+    in_repository: str
+    r_service: str
+
+
+def _names() -> _Names:
+    def table(model: type[models.Model]) -> str:
+        return connection.ops.quote_name(model._meta.db_table)
+
+    def column(model: type[models.Model], field_name: str) -> str:
+        return connection.ops.quote_name(model._meta.get_field(field_name).column)
+
+    return _Names(incident=table(Incident), deployment=table(Deployment), commit=table(CommitRecord),
+                  repository=table(Repository), i_service=column(Incident, "service"),
+                  opened=column(Incident, "opened_at"), linked=column(Incident, "linked_deployment"),
+                  root=column(Incident, "root_cause_sha"), d_service=column(Deployment, "service"),
+                  deployed=column(Deployment, "deployed_at"), sha=column(Deployment, "sha"),
+                  release=column(CommitRecord, "first_release"), commit_sha=column(CommitRecord, "sha"),
+                  in_repository=column(CommitRecord, "repository"), r_service=column(Repository, "service"))
+
+
+def _affected_incidents_sql(table: str) -> str:
+    """A query of the ids of the incidents whose attribution the rows in the touch ``table`` can change: the added
+    or changed incidents themselves, and for each added, moved or removed deployment state (its service, time
+    and sha, before and after the change). Attribution (``attribute_incidents``) takes, in order:
 
     - the declared deployment: moves only for incidents linked to a touched deployment;
     - the first production deployment that shipped the root-cause commit: a deployment of the sha, or one at
       the time a change of the sha was first deployed, so only for incidents whose root cause is a touched
       deployment's sha, or the sha of a deployment or commit of the service deployed at a touched time;
-    - the latest production deployment of the service at or before the incident opened, if within ``window``:
-      a deployment at time t can be or stop being that only for incidents opened in [t, t + window]
-      (a later one is as far from t as the window allows, so gets none either way)."""
-    matches = models.Q(pk__in=sorted(incident_ids))
-    if not deployments:
-        return matches
-    matches |= models.Q(linked_deployment_id__in=sorted({state[0] for state in deployments}))
-    by_service: dict[int, list[DeploymentState]] = {}
-    for state in deployments:
-        by_service.setdefault(state[1], []).append(state)
-    for service_id, states in by_service.items():
-        times = sorted({state[2] for state in states})
-        shipped = (CommitRecord.objects.filter(repository__service_id=service_id, first_release__deployed_at__in=times)
-                   .values("sha"))
-        deployed = Deployment.objects.filter(service_id=service_id, deployed_at__in=times).exclude(sha="").values("sha")
-        matches |= models.Q(service_id=service_id) & (
-            models.Q(root_cause_sha__in=sorted({state[3] for state in states if state[3]}))
-            | models.Q(root_cause_sha__in=shipped) | models.Q(root_cause_sha__in=deployed))
-        for start, end in _merged(times, window):
-            matches |= models.Q(service_id=service_id, opened_at__gte=start, opened_at__lte=end + window)
-    return matches
+    - the latest production deployment of the service at or before the incident opened, if within the window:
+      a deployment at time t can be or stop being that only for incidents opened in [t, t + window] (the touch
+      table's ``at`` and ``reach``; a later one is as far from t as the window allows, so gets none either way).
+
+    Each part is a join the indexes answer (an incident's service and time, its declared deployment; a
+    deployment's service and time; a commit's first release), so the query reads what the touched rows reach,
+    not the services' history."""
+
+    n = _names()
+    return f"""
+SELECT t.row_id FROM {table} t WHERE t.kind = 'i'
+UNION
+SELECT i.id FROM {table} t JOIN {n.incident} i ON i.{n.linked} = t.row_id WHERE t.kind = 'd'
+UNION
+SELECT i.id FROM {table} t JOIN {n.incident} i ON i.{n.i_service} = t.service_id AND i.{n.root} = t.sha
+WHERE t.kind = 'd' AND t.sha <> ''
+UNION
+SELECT i.id FROM {table} t
+JOIN {n.deployment} d ON d.{n.d_service} = t.service_id AND d.{n.deployed} = t.at
+JOIN {n.incident} i ON i.{n.i_service} = t.service_id AND i.{n.root} = d.{n.sha}
+WHERE t.kind = 'd' AND d.{n.sha} <> ''
+UNION
+SELECT i.id FROM {table} t
+JOIN {n.deployment} f ON f.{n.deployed} = t.at
+JOIN {n.commit} c ON c.{n.release} = f.id
+JOIN {n.repository} r ON r.id = c.{n.in_repository} AND r.{n.r_service} = t.service_id
+JOIN {n.incident} i ON i.{n.i_service} = t.service_id AND i.{n.root} = c.{n.commit_sha}
+WHERE t.kind = 'd'
+UNION
+SELECT i.id FROM {table} t
+JOIN {n.incident} i ON i.{n.i_service} = t.service_id AND i.{n.opened} >= t.at AND i.{n.opened} <= t.reach
+WHERE t.kind = 'd'
+"""
 
 
-def _deciding_deployments(incidents: list[tuple[int, int, datetime, int | None, str]],
-                          window: timedelta) -> models.Q:
-    """The deployments that can decide these incidents' attribution: the declared ones, those of each
-    service's root-cause shas or deployed when a change of one was first deployed, and those in the window
-    before each incident opened. Any further real deployment read changes nothing."""
-    matches = models.Q(pk__in=sorted({row[3] for row in incidents if row[3] is not None}))
-    by_service: dict[int, list[tuple[int, int, datetime, int | None, str]]] = {}
-    for row in incidents:
-        by_service.setdefault(row[1], []).append(row)
-    for service_id, rows in by_service.items():
-        shas = sorted({row[4] for row in rows if row[4]})
-        if shas:
-            first_deployed = CommitRecord.objects.filter(
-                repository__service_id=service_id, sha__in=shas, first_release__isnull=False).values(
-                "first_release__deployed_at")
-            # a pull request's change is deployed when its merge commit first was, else with a deployment of it
-            deployed = Deployment.objects.filter(service_id=service_id, sha__in=shas).values("deployed_at")
-            matches |= models.Q(service_id=service_id) & (
-                models.Q(sha__in=shas) | models.Q(deployed_at__in=first_deployed) | models.Q(deployed_at__in=deployed))
-        for start, end in _merged(sorted(row[2] - window for row in rows), window):
-            matches |= models.Q(service_id=service_id, deployed_at__gte=start, deployed_at__lte=end + window)
-    return matches
-
-
-def _merged(starts: list[datetime], width: timedelta) -> list[tuple[datetime, datetime]]:
-    """Sorted ``starts`` as the fewest (first start, last start) runs whose ``[start, start + width]`` overlap."""
-    runs: list[tuple[datetime, datetime]] = []
-    for start in starts:
-        if runs and start <= runs[-1][1] + width:
-            runs[-1] = (runs[-1][0], start)
-        else:
-            runs.append((start, start))
-    return runs
+def _deciding_deployments_sql(chunk: str) -> str:
+    """A query of the ids of the deployments that can decide the attribution of the incidents in the ``chunk``
+    table (their service, opened at, the start of the window before it, declared deployment and root-cause sha):
+    the declared ones, those of each incident's service deploying its root-cause sha or deployed when a change
+    of that sha was first deployed (a pull request's change is deployed when its merge commit first was, else
+    with a deployment of it), and those of the service in the window before it opened. Any further real
+    deployment read changes nothing."""
+    n = _names()
+    return f"""
+SELECT c.linked FROM {chunk} c WHERE c.linked IS NOT NULL
+UNION
+SELECT d.id FROM {chunk} c JOIN {n.deployment} d ON d.{n.d_service} = c.service_id AND d.{n.sha} = c.root
+WHERE c.root <> ''
+UNION
+SELECT d.id FROM {chunk} c
+JOIN {n.deployment} x ON x.{n.d_service} = c.service_id AND x.{n.sha} = c.root
+JOIN {n.deployment} d ON d.{n.d_service} = c.service_id AND d.{n.deployed} = x.{n.deployed}
+WHERE c.root <> ''
+UNION
+SELECT d.id FROM {chunk} c
+JOIN {n.repository} r ON r.{n.r_service} = c.service_id
+JOIN {n.commit} k ON k.{n.in_repository} = r.id AND k.{n.commit_sha} = c.root
+JOIN {n.deployment} f ON f.id = k.{n.release}
+JOIN {n.deployment} d ON d.{n.d_service} = c.service_id AND d.{n.deployed} = f.{n.deployed}
+WHERE c.root <> ''
+UNION
+SELECT d.id FROM {chunk} c
+JOIN {n.deployment} d ON d.{n.d_service} = c.service_id AND d.{n.deployed} >= c.since
+     AND d.{n.deployed} <= c.opened
+"""
 
 
 # --- team health ------------------------------------------------------------------------------

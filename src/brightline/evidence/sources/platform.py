@@ -207,12 +207,11 @@ def run_stages(*, platform: str, key: str, service: Service, fetcher: Any,
 
 def _finish(platform: str, key: str, service: Service, result: PlatformSyncResult, actor_label: str | None) -> None:
     from brightline.audit.services import log_action
-    from brightline.evidence.metrics import update_incident_attribution
+    from brightline.evidence.metrics import update_touched_incident_attribution
 
     result.reviews = CodeReview.objects.filter(source=platform, pull_request__service=service).count()
-    if result.incidents or result.deployments:
-        # Only the incidents the deployments and incidents this sync added or changed can move.
-        update_incident_attribution([service], **result.attribution_scope())
+    # Only the incidents the deployments and incidents this sync added or changed can move (none: nothing read).
+    update_touched_incident_attribution(result)
     with transaction.atomic():
         log_action(f"evidence.{platform}.synced", None, service, {"feed": key, **result.to_json()},
                    actor_label=actor_label)

@@ -164,10 +164,6 @@ class EventImportResult(AttributionTouches):
     updated: int = 0
     services: set[str] = field(default_factory=set)
 
-    def touch_limit(self) -> int:
-        # What is held for attribution stays bounded by a batch of the import.
-        return BATCH_SIZE
-
     def to_json(self) -> dict[str, Any]:
         return {"source": self.source, "deployments": self.deployments, "incidents": self.incidents,
                 "pages": self.pages, "support_tickets": self.support_tickets, "remediations": self.remediations,
@@ -546,14 +542,14 @@ def import_events(records: Iterable[Any], *, source: str = "events", actor: Pers
             for batch in stage.batches(phase, by_pk):
                 _apply_batch(phase, batch, source, resolver, result)
                 resolver.queue_unmatched()  # what is queued stays bounded by one batch
+                result.flush()  # and so is what attribution will look at again (to its temporary table)
                 if phase != "remediation":
                     written += len(batch)
                     report("writing", written, total)
         stage.drop()
-        from brightline.evidence.metrics import update_incident_attribution
+        from brightline.evidence.metrics import update_touched_incident_attribution
 
-        update_incident_attribution([services[name] for name in sorted(result.services)],
-                                    **result.attribution_scope())
+        update_touched_incident_attribution(result)
         log_action("evidence.events.imported", actor, None, result.to_json(), actor_label=actor_label)
     return result
 
@@ -629,7 +625,7 @@ def _apply_batch(phase: str, items: list[_Checked], source: str, resolver: Ident
         incidents = upsert(Incident, rows)
         moved = [key for key, incident in incidents.items()
                  if before.get(key) != tuple(getattr(incident, name) for name in INCIDENT_INPUTS)]
-        if moved and not result.touched_too_many:
+        if moved:
             result.touch(incidents=Incident.objects.filter(source=source, external_id__in=moved)
                          .values_list("pk", flat=True))
         evidence = {}
