@@ -181,9 +181,48 @@ def test_each_engineer_with_goals_keeps_goals_of_their_own(demo_loads, db):
 
     kinds = {result.description: {item.kind for item in result.evidence.all()}
              for result in KeyResult.objects.filter(goal__owner=owners["erin"]).prefetch_related("evidence")}
-    assert kinds["Review four design documents this quarter"] <= {"design_doc", "design_review"}
-    assert kinds["Review four design documents this quarter"] and kinds["A runbook for stuck retries, tried in a drill"]
-    assert kinds["A runbook for stuck retries, tried in a drill"] <= {"incident_handled", "incident_debrief"}
+    assert kinds["Review four design documents this quarter"] == {"design_review"}
+    assert kinds["Write one design document of my own"] == {"design_doc"}
+    # Erin has no runbook or drill on record: the runbook result cites nothing rather than an unrelated incident.
+    assert kinds["A runbook for stuck retries, tried in a drill"] == set()
+
+
+def test_each_key_result_rests_on_the_owners_items_that_fit_it_and_reads_what_they_show(demo_loads, db):
+    """A key result cites only its owner's items whose kind and subject fit it, and its progress follows them: a
+    design-document result rests on design documents the owner wrote, a review result on design reviews, a
+    reliability result on incidents, and a result citing nothing reads 0 %. Before, "Write one design document
+    of my own" rested on Erin's design review notes at 20 % while she had written two design documents, and the
+    idempotency key result rested on a change caching exchange rates."""
+    from brightline.goals.models import KeyResult
+
+    reliability = ("runbook", "drill", "incident", "on-call", "alert", "pages")
+    checked = {"design document": 0, "review": 0, "reliability": 0, "nothing": 0}
+    for result in KeyResult.objects.select_related("goal__owner").prefetch_related("evidence"):
+        text, owner, items = result.description.lower(), result.goal.owner, list(result.evidence.all())
+        assert all(item.person_id == owner.pk for item in items), (result.description, items)
+        if "design document" in text and text.startswith("write"):
+            checked["design document"] += 1
+            assert {item.kind for item in items} <= {"design_doc"}, (result.description, items)
+        elif "design" in text and text.startswith("review"):
+            checked["review"] += 1
+            assert {item.kind for item in items} <= {"design_review"}, (result.description, items)
+        elif any(word in text for word in reliability) and items:
+            checked["reliability"] += 1
+            assert {item.kind for item in items} <= {"incident_handled", "incident_debrief", "pairing"}, items
+        if not items:
+            checked["nothing"] += 1
+            assert result.progress == 0, result.description
+    assert checked["design document"] and checked["review"] and checked["nothing"], checked
+    erin = {result.description: result for result in
+            KeyResult.objects.filter(goal__owner__user__username="erin").prefetch_related("evidence")}
+    # Erin wrote two design documents: one is cited and the result is done; one design review of four is on record.
+    written = erin["Write one design document of my own"]
+    assert [item.kind for item in written.evidence.all()] == ["design_doc"] and written.progress == 100
+    reviewed = erin["Review four design documents this quarter"]
+    assert reviewed.progress == 25 * reviewed.evidence.count() and reviewed.evidence.count() == 1
+    # The idempotency key rests on her idempotent changes, never on the exchange-rate cache.
+    titles = [item.title for item in erin["Every retry path carries an idempotency key"].evidence.all()]
+    assert titles and all("idempotent" in title.lower() for title in titles), titles
 
 
 def test_the_people_partner_is_shown_in_her_own_role_not_an_engineering_level(demo_loads, db, client):

@@ -920,8 +920,9 @@ class _LargeBuilder:
         self._append(Accomplishment, rows(), "accomplishments")
 
     def _goals(self) -> None:
-        """Half the engineers keep a goal due at the end of the quarter; its first key result cites their newest
-        evidence item."""
+        """Half the engineers keep a goal due at the end of the quarter. One who has handled an incident makes the
+        service of their latest one dependable, and "Halve its pages" cites that incident; the runbook result,
+        which no item shows, cites nothing and reads 0 %, as does the first result of a goal without an incident."""
         from django.db.models import Max
 
         from brightline.evidence.models import EvidenceItem
@@ -930,19 +931,34 @@ class _LargeBuilder:
 
         due = end_of_quarter(self.today)
         owners = [person for person in self.people if person.manager_id is not None and self.rng.random() < 0.5]
-        goals = self._write(Goal, (Goal(owner=person, title=f"Make the {self._thing()} dependable",
+        latest = dict(EvidenceItem.objects.filter(person_id__in=[person.pk for person in owners],
+                                                  kind=EvidenceItem.Kind.INCIDENT_HANDLED)
+                      .values("person_id").annotate(last=Max("pk")).order_by().values_list("person_id", "last"))
+        service_of = dict(EvidenceItem.objects.filter(pk__in=list(latest.values()))
+                          .exclude(service="").values_list("person_id", "service"))
+        latest = {person_id: pk for person_id, pk in latest.items() if person_id in service_of}
+
+        def title(person: Any) -> str:
+            thing = self._thing()  # drawn for everyone, so the generator's sequence does not depend on the data
+            return f"Make the {service_of[person.pk]} service dependable" if person.pk in service_of else \
+                f"Make the {thing} dependable"
+
+        goals = self._write(Goal, (Goal(owner=person, title=title(person),
                                         success="The teams that depend on it stop planning around its failures.",
                                         due_on=due) for person in owners), "goals")
-        results = self._write(KeyResult, (KeyResult(goal=goal, description=text, progress=self.rng.randint(0, 100),
+        owner_of = {goal.pk: goal.owner_id for goal in goals}
+
+        def progress(goal: Any, position: int) -> int:
+            drawn = self.rng.randint(0, 100)
+            return drawn if position == 0 and owner_of[goal.pk] in latest else 0
+
+        results = self._write(KeyResult, (KeyResult(goal=goal, description=text, progress=progress(goal, position),
                                                     position=position)
                                           for goal in goals for position, text in
                                           enumerate(("Halve its pages", "Write and drill its runbook"))), "goals")
-        newest = dict(EvidenceItem.objects.filter(person_id__in=[person.pk for person in owners])
-                      .values("person_id").annotate(last=Max("pk")).order_by().values_list("person_id", "last"))
-        owner_of = {goal.pk: goal.owner_id for goal in goals}
         through = KeyResult.evidence.through
-        self._append(through, (through(keyresult_id=result.pk, evidenceitem_id=newest[owner_of[result.goal_id]])
-                              for result in results if result.position == 0 and owner_of[result.goal_id] in newest),
+        self._append(through, (through(keyresult_id=result.pk, evidenceitem_id=latest[owner_of[result.goal_id]])
+                              for result in results if result.position == 0 and owner_of[result.goal_id] in latest),
                     "goals")
 
     def _review_cycles(self) -> None:

@@ -1,5 +1,9 @@
 """Demo goals: Erin, Pat and an engineer in each of four other teams keep two goals each, citing evidence.
 
+A key result cites only the owner's items whose kind and subject fit it (a design document of one's own for
+"Write one design document", incidents or runbooks for a reliability result), or nothing; its progress is what
+those items show (see :class:`Result`).
+
 Each engineer's goals are their own: the first is about their team's work (Erin's safe payment retries,
 Pat's refund events, a search engineer's ranking, …), the second about growing at their level (learning
 the service end to end, reviewing designs, mentoring, leading a design across teams).
@@ -8,13 +12,34 @@ the service end to end, reviewing designs, mentoring, leading a design across te
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from brightline.goals import services
 from brightline.goals.models import Goal
 from brightline.goals.services import GoalDraft, KeyResultDraft, end_of_quarter
 
-GoalText = tuple[str, str, tuple[tuple[str, int], ...]]
+DELIVERY = ("merged_change", "release", "deployment")
+RELIABILITY = ("incident_handled", "incident_debrief")
+
+
+@dataclass(frozen=True)
+class Result:
+    """A demo key result and the evidence that can show it: an item of one of ``kinds`` belonging to the goal's
+    owner, whose title or summary holds one of the words in ``about`` (``None``: any item of those kinds, the kind
+    being the subject, as for "Write one design document"). Nothing fitting: nothing is cited, and the progress
+    is 0 — a goal never rests on an item about something else. ``count`` is for a key result that counts items
+    ("Review four design documents"): its progress is the share of them cited; otherwise, with something
+    fitting, ``progress`` is the owner's own reading."""
+
+    text: str
+    progress: int
+    kinds: tuple[str, ...]
+    about: tuple[str, ...] | None
+    count: int = 0
+
+
+GoalText = tuple[str, str, tuple[Result, ...]]
 
 # The personas' own goals, written for their story (Erin works towards IC3 and has led the retry work;
 # Pat, IC3, built the refund webhooks and is the team's most experienced engineer).
@@ -22,20 +47,24 @@ PERSONA_GOALS: dict[str, tuple[GoalText, GoalText]] = {
     "erin": (
         ("Make payment retries safe to run twice",
          "Retrying a payment never charges a customer twice, and the team trusts the retry path in incidents.",
-         (("Every retry path carries an idempotency key", 70), ("A runbook for stuck retries, tried in a drill", 40))),
+         (Result("Every retry path carries an idempotency key", 70, DELIVERY, ("idempoten",)),
+          Result("A runbook for stuck retries, tried in a drill", 40, RELIABILITY, ("runbook", "drill")))),
         ("Grow as a reviewer of designs",
          "Design reviews I join leave the author with fewer open questions about failure modes.",
-         (("Review four design documents this quarter", 50), ("Write one design document of my own", 20))),
+         (Result("Review four design documents this quarter", 0, ("design_review",), None, count=4),
+          Result("Write one design document of my own", 0, ("design_doc",), None, count=1))),
     ),
     "pat": (
         ("Refund events partners can rely on",
          "Partners receive every refund event once, in order, and can replay a day of events themselves.",
-         (("Refund webhooks delivered within a minute, 99.9 % of the time", 65),
-          ("Partners replay a day of events without asking us", 30))),
+         (Result("Refund webhooks delivered within a minute, 99.9 % of the time", 65, DELIVERY, ("webhook",)),
+          Result("Partners replay a day of events without asking us", 30, DELIVERY, ("replay",)))),
         ("Help a newer engineer take on on-call",
          "A newer teammate runs an on-call week for the payments services on their own and feels ready for it.",
-         (("Pair on four incidents or drills before their first week", 50),
-          ("They lead the debrief of an incident they handled", 15))),
+         (Result("Pair on four incidents or drills before their first week", 0, ("pairing",),
+                 ("incident", "drill", "on-call"), count=4),
+          # What the newer engineer does is not Pat's evidence: nothing of Pat's can show it.
+          Result("They lead the debrief of an incident they handled", 15, (), None))),
     ),
 }
 
@@ -43,69 +72,75 @@ PERSONA_GOALS: dict[str, tuple[GoalText, GoalText]] = {
 TEAM_GOALS: dict[str, GoalText] = {
     "checkout": ("Make checkout fast on slow phones",
                  "The slowest tenth of checkout page loads on a mid-range phone finish within three seconds.",
-                 (("Page-weight budget enforced in the build", 60), ("Slowest tenth of mobile loads under 3 s", 35))),
+                 (Result("Page-weight budget enforced in the build", 60, DELIVERY, ("page weight", "page-weight")),
+                  Result("Slowest tenth of mobile loads under 3 s", 35, DELIVERY, ("mobile load", "slow phone")))),
     "search": ("Put the right product first more often",
                "Customers pick the first result more often for the hundred most common searches.",
-               (("An offline relevance check for the top 100 searches", 65),
-                ("The new ranking tried on a tenth of the traffic", 30))),
+               (Result("An offline relevance check for the top 100 searches", 65, DELIVERY, ("relevance",)),
+                Result("The new ranking tried on a tenth of the traffic", 30, DELIVERY, ("ranking",)))),
     "mobile": ("Release the apps every two weeks without drama",
                "Each fortnight's release ships on its day, and crash-free sessions stay at 99.5 % or better.",
-               (("Release checklist automated in the build", 55), ("Crash-free sessions at 99.5 % or better", 70))),
+               (Result("Release checklist automated in the build", 55, DELIVERY, ("checklist",)),
+                Result("Crash-free sessions at 99.5 % or better", 70, (*DELIVERY, *RELIABILITY), ("crash",)))),
     "platform": ("A new service on the paved road in a day",
                  "A product team goes from an empty repository to a deployed, monitored service in one working day.",
-                 (("Service template with deploy pipeline and alerts", 60), ("Two product teams start from it", 25))),
+                 (Result("Service template with deploy pipeline and alerts", 60, DELIVERY, ("template",)),
+                  Result("Two product teams start from it", 25, DELIVERY, ("template",)))),
     "devex": ("Builds developers trust",
               "A red build means a real problem: flaky tests are found and quarantined before they waste anyone's day.",
-              (("Flaky tests quarantined within a day", 50), ("Median build time under ten minutes", 35))),
+              (Result("Flaky tests quarantined within a day", 50, DELIVERY, ("flaky",)),
+               Result("Median build time under ten minutes", 35, DELIVERY, ("build time",)))),
     "sre": ("Shorter, calmer incidents",
             "Whoever is paged finds what to do from the alert itself, and serious incidents end sooner.",
-            (("Every critical alert links its runbook", 55),
-             ("Error budget policy agreed with two product teams", 30))),
+            (Result("Every critical alert links its runbook", 55, (*DELIVERY, *RELIABILITY), ("runbook",)),
+             Result("Error budget policy agreed with two product teams", 30, ("design_doc",), ("error budget",)))),
     "billing-legacy": ("Move invoices off the legacy billing core safely",
                        "Invoices come from the new system with the same totals, and the old one can be switched off.",
-                       (("Three months of invoices compared with the new system", 40),
-                        ("The way back rehearsed once", 60))),
+                       (Result("Three months of invoices compared with the new system", 40, DELIVERY, ("invoice",)),
+                        Result("The way back rehearsed once", 60, RELIABILITY, ("rollback", "way back")))),
 }
 
 # The growth goal of an engineer at each level.
 LEVEL_GOALS: dict[str, GoalText] = {
     "IC1": ("Learn our services end to end",
             "I can explain how a request flows through each of the team's services and ship a change to any of them.",
-            (("Ship a change to each of the team's services", 45), ("Shadow two on-call weeks", 50))),
+            (Result("Ship a change to each of the team's services", 45, DELIVERY, None),
+             Result("Shadow two on-call weeks", 50, RELIABILITY, ("shadow",)))),
     "IC2": ("Own a part of our service",
             "The team asks me about one part of the service, and its runbook and alerts are up to date.",
-            (("Its runbook rewritten and tried in a drill", 45), ("Its noisiest alert fixed or removed", 60))),
+            (Result("Its runbook rewritten and tried in a drill", 45, RELIABILITY, ("runbook", "drill")),
+             Result("Its noisiest alert fixed or removed", 60, (*DELIVERY, *RELIABILITY), ("alert",)))),
     "IC3": ("Help a newer engineer grow",
             "A newer teammate takes a piece of work from design to release, with me as a sounding board.",
-            (("Pair with them every week", 60), ("They present their design at the team review", 20))),
+            (Result("Pair with them every week", 60, ("pairing",), None),
+             Result("They present their design at the team review", 20, ("design_review",), ("present",)))),
     "IC4": ("Lead a design across two teams",
             "A change that needs two teams is designed once, agreed by both, and delivered without surprises.",
-            (("Design document signed off by both teams", 40), ("Each team's first milestone shipped", 10))),
+            (Result("Design document signed off by both teams", 40, ("design_doc",), ("signed off", "two teams")),
+             Result("Each team's first milestone shipped", 10, DELIVERY, ("milestone",)))),
     "IC5": ("Set the technical direction for a shared problem",
             "Teams facing the same problem follow one written direction and know why.",
-            (("A written direction reviewed by the teams it affects", 35),
-             ("Two teams changed course because of it", 10))),
+            (Result("A written direction reviewed by the teams it affects", 35, ("design_doc",), ("direction",)),
+             Result("Two teams changed course because of it", 10, ("design_doc", "design_review"), ("direction",)))),
 }
 
-
-# The kinds of evidence that can show a key result's progress, by the words in it (the first match wins); a key
-# result that matches none rests on the owner's delivery work, and failing that on their latest items.
-EVIDENCE_HINTS: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
-    (("design",), ("design_doc", "design_review")),
-    (("incident", "on-call", "drill", "runbook", "alert", "debrief"), ("incident_handled", "incident_debrief")),
-    (("review", "pair", "mentor"), ("code_review", "design_review")),
-)
-DELIVERY_KINDS = ("merged_change", "release", "deployment")
-CITED_PER_RESULT = (2, 1)  # the first key result cites two items, the others one
+CITED_PER_RESULT = 2  # at most, for a key result that does not count items
 
 
-def evidence_for(text: str, evidence: list[Any], count: int) -> list[int]:
-    """Up to ``count`` of ``evidence`` (newest first) whose kind can show the key result ``text``."""
-    words = text.lower()
-    kinds = next((kinds for hints, kinds in EVIDENCE_HINTS if any(hint in words for hint in hints)), DELIVERY_KINDS)
-    fitting = [item.pk for item in evidence if item.kind in kinds]
-    return (fitting or [item.pk for item in evidence if item.kind in DELIVERY_KINDS]
-            or [item.pk for item in evidence])[:count]
+def evidence_for(result: Result, evidence: list[Any]) -> list[int]:
+    """The items of ``evidence`` (the owner's own, newest first) that can show ``result``: none rather than one
+    about something else."""
+    fitting = [item.pk for item in evidence if item.kind in result.kinds and (
+        result.about is None or any(word in f"{item.title} {item.summary}".lower() for word in result.about))]
+    return fitting[:result.count or CITED_PER_RESULT]
+
+
+def progress_of(result: Result, cited: list[int]) -> int:
+    """A key result's progress as its evidence shows it: the share of the items it counts, the owner's reading
+    when something is cited, and 0 when nothing is."""
+    if result.count:
+        return round(100 * min(len(cited), result.count) / result.count)
+    return result.progress if cited else 0
 
 
 def goals_for(person: Any) -> tuple[GoalText, GoalText]:
@@ -125,11 +160,15 @@ def build_demo_history(context: Any) -> None:
         first_in_team.setdefault(person.team.slug, person)
     owners += list(first_in_team.values())[:4]
     due = end_of_quarter(context.today)
-    for number, owner in enumerate(owners):
+    for owner in owners:
         evidence = list(services.citable_evidence(owner).filter(person=owner)[:40])
         for index, (title, success, results) in enumerate(goals_for(owner)):
-            drafts = [KeyResultDraft(text, progress, evidence_for(text, evidence, CITED_PER_RESULT[min(position, 1)]))
-                      for position, (text, progress) in enumerate(results)]
-            status = Goal.Status.ACHIEVED if number % 3 == 2 and index == 1 else Goal.Status.IN_PROGRESS
+            drafts = []
+            for result in results:
+                cited = evidence_for(result, evidence)
+                drafts.append(KeyResultDraft(result.text, progress_of(result, cited), cited))
+            # A goal is achieved when each of its key results is done, as its evidence shows.
+            done = all(draft.progress == 100 for draft in drafts)
+            status = Goal.Status.ACHIEVED if done else Goal.Status.IN_PROGRESS
             services.save_goal(owner, actor=owner, draft=GoalDraft(
                 title, success, due + dt.timedelta(days=90 * index), status, drafts))
