@@ -286,6 +286,9 @@ def test_the_assessing_manager_cites_an_accomplishment_by_its_title_not_by_a_typ
                                                       "rationale": "Steady.",
                                                       "citations": [f"accomplishment:{done.pk}"]})
     assert f"accomplishment:{done.pk}" in review.assessments.get(dimension="leadership").citations
+    cited = _visible(browser.get(f"/reviews/r/{review.pk}/").content.decode())
+    assert "Cited: Accomplishment: Stopped duplicate card charges" in cited
+    assert f"accomplishment {done.pk}" not in cited
     # The level reads by its title on the form, never by its code alone.
     assert f"against {review.level.next_level().title}" in _visible(html)
 

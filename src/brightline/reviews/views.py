@@ -367,8 +367,12 @@ def review_detail(request: HttpRequest, review_id: int) -> HttpResponse:
                    .values_list("object_id", flat=True))
     form_errors = request.session.pop(_form_errors_key(review), {})
     rows = _dimension_rows(viewer, review)
+    citable = _citable(review) if actions.assess or any(row["assessment"].citations for row in rows) else []
+    titles = dict(citable)
     for row in rows:
         row["error"] = form_errors.get(f"dim-{row['assessment'].dimension}", "")
+        # What the assessment cites, by title where the item has one ([E:12] stays as the texts cite it).
+        row["cited"] = [(ref, titles.get(ref, "")) for ref in row["assessment"].citations]
     pending = list(CalibrationChange.objects.filter(assessment__review=review,
                                                     status=CalibrationChange.Status.AWAITING_APPROVAL)
                    .select_related("assessment", "actor")) if actions.approve_changes else []
@@ -391,7 +395,7 @@ def review_detail(request: HttpRequest, review_id: int) -> HttpResponse:
         "appeals": [a for a in review.appeals.all() if access.can_view_appeal(viewer, a)],
         "conflicts": review.conflicts.select_related("panelist"),
         "level": review.level, "next_level": review.level.next_level() if review.level else None,
-        "citable": _citable(review) if actions.assess else [],
+        "citable": citable if actions.assess else [],
         "is_draft": phase_index(phase) < phase_index(Phase.CALIBRATION),
         "packet_evidence": _packet_evidence(viewer, review),
         "packet_next": reverse("reviews:review", args=[review.pk]) + "#packet-evidence",
