@@ -178,7 +178,9 @@ def test_the_drafts_page_generates_edits_and_approves(personas, evidence, client
     assert created.status_code == 302
     draft = ImpactDraft.objects.get()
     page = erin.get(created.url).content.decode()
-    assert "template-v2" in page and "[E:91001]" in page
+    # Who wrote it, in words: the generator's stored version (template-v2) stays in the record.
+    assert "Written by <strong>fixed sentence templates</strong>" in page and "template-v2" not in page
+    assert "[E:91001]" in page
     bad = erin.post(created.url, {"action": "approve", "text": "Erin was brilliant."})
     assert "cites no evidence" in bad.content.decode()
     good = draft.accepted_sentences[0]["text"]

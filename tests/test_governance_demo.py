@@ -76,6 +76,27 @@ def test_the_people_partner_audits_the_last_cycle_by_protected_attribute(demo_tw
     assert {"Man", "Woman"} <= published
 
 
+def test_the_people_partner_sees_which_way_calibration_moved_each_outcome(demo_twice, people, client):
+    """Fairness of calibration needs its direction (session 12 first-use task 3b): the cycle's audit lists each
+    applied calibration change with raised or lowered, matching the stored changes, and names nobody."""
+    from brightline.reviews.models import OUTCOME_SCALE, CalibrationChange, ReviewCycle
+
+    client.force_login(people["pia"].user)
+    cycle = ReviewCycle.objects.get(name=demo_cycle_name("decided"))
+    changes = list(CalibrationChange.objects.filter(
+        assessment__review__cycle=cycle, status=CalibrationChange.Status.APPLIED,
+        source=CalibrationChange.Source.CALIBRATION).select_related("assessment__review__person"))
+    assert changes, "the demo's decided cycle has a calibration change"
+    raised = sum(1 for c in changes if OUTCOME_SCALE[c.to_outcome] > OUTCOME_SCALE.get(c.from_outcome, 99))
+    lowered = sum(1 for c in changes if OUTCOME_SCALE[c.to_outcome] < OUTCOME_SCALE.get(c.from_outcome, 0))
+    text = visible_text(client.get(f"/fairness/outcomes/?cycle={cycle.pk}"))
+    section = text[text.index("Which way calibration moved outcomes"):text.index("Details")]
+    assert f"calibration changed {len(changes)} outcome" in section
+    assert f"{raised} raised, {lowered} lowered" in section
+    assert section.count("Raised") == raised and section.count("Lowered") == lowered
+    assert not [c for c in changes if c.assessment.review.person.name in section]
+
+
 def test_the_ll144_report_counts_everyone_assessed_by_category_and_the_unknowns(demo_twice, people, client):
     from brightline.fairness.models import DemographicRecord
     from brightline.reviews.models import ReviewCycle

@@ -162,22 +162,40 @@ def test_the_brief_never_rounds_a_real_change_to_nothing():
     assert [_percent(x) for x in (0.0, 1 / 236, 0.5, 235 / 236, 1.0, None)] == \
         ["0%", "less than 1%", "50%", "more than 99%", "100%", "–"]
     fields = {field.name for field in CalibrationHealth.__dataclass_fields__.values()}
-    values = {"n": 236, "changed": 3, "change_rate": 3 / 236, "mean_shift": 0.004, "shift_variance": 0.0}
+    values = {"n": 236, "changed": 3, "change_rate": 3 / 236, "mean_shift": 0.004, "shift_variance": 0.0,
+              "raised": 3, "lowered": 0}
     calibration = CalibrationHealth(**{name: values.get(name) for name in fields})
     view = LeadershipView(min_cohort=5, total_headcount=56, teams=[], withheld_teams=0, cycle_name="H1",
                           promotion_by_level=None, calibration_by_team=None, calibration=calibration,
                           velocity=None, attrition=AttritionByTeam(None, 0, 0, 0, 0, 365),
                           flags=[], comparisons=0, delivery_available=False)
     text = " ".join(sentence.text for sentence in build_brief(view))
-    assert "1% of proposed outcomes (3 of 236)" in text and "neither raised nor lowered" in text
+    # The changes raised outcomes: the brief says which way, not "neither raised nor lowered".
+    assert "1% of proposed outcomes (3 of 236): each change raised an outcome; none lowered one" in text
+    assert "neither" not in text
     assert "0%" not in text and "+0.00" not in text and "(s)" not in text
     evidence = [f"{item.label} {item.value}" for sentence in build_brief(view) for item in sentence.evidence]
     assert "spread of the shifts (standard deviation) 0.00 rating steps" in evidence
     assert not [item for item in evidence if "variance" in item or "²" in item]
     one = LeadershipView(**{**view.__dict__, "calibration": CalibrationHealth(**{
-        name: {**values, "changed": 1, "change_rate": 1 / 236}.get(name) for name in fields})})
+        name: {**values, "changed": 1, "change_rate": 1 / 236, "raised": 1}.get(name) for name in fields})})
     text = " ".join(sentence.text for sentence in build_brief(one))
     assert "Calibration changed fewer than 3 of 236 proposed outcomes" in text and "1 of 236" not in text
+
+
+def test_the_brief_names_the_direction_of_calibration_changes_that_average_to_nothing():
+    """One outcome raised and one lowered average to a shift of zero: the brief names both directions, each small
+    count as "fewer than 3" (the small-cell rule), and the counts come from the proposals themselves."""
+    from brightline.core.fairness import CalibrationRecord, measure_calibration_health
+    from brightline.governance.leadership import calibration_direction
+
+    records = [CalibrationRecord("1", 2, 3), CalibrationRecord("1", 2, 1), *(CalibrationRecord("2", 2, 2),) * 8]
+    health = measure_calibration_health(records)
+    assert (health.changed, health.raised, health.lowered, health.mean_shift) == (2, 1, 1, 0.0)
+    assert calibration_direction(health.raised, health.lowered) == "it raised fewer than 3 and lowered fewer than 3"
+    assert calibration_direction(4, 0) == "each change raised an outcome; none lowered one"
+    assert calibration_direction(0, 2) == "each change lowered an outcome; none raised one"
+    assert calibration_direction(5, 1) == "it raised 5 and lowered fewer than 3"
 
 
 def test_a_thousand_teams_are_shown_fifty_at_a_time(personas, client_for, organisation):

@@ -21,9 +21,20 @@ def test_a_person_sees_their_own_signals_with_the_why_panel(personas, signal, cl
     response = client_for(personas.erin).get("/insights/me/")
     assert response.status_code == 200
     page = response.content.decode()
-    assert signal.statement in page and "Why am I seeing this?" in page and "minilm-static@abc" in page
+    assert signal.statement in page and "Why am I seeing this?" in page
     assert "how well" in page  # what it cannot infer
     assert not AccessLog.objects.exists()
+    # What it read and how, in words: no stored ids ("feedback answer 1") and no model version for an employee.
+    assert "1 feedback answer, from" in page and "compares sentences by meaning" in page
+    assert "minilm-static@abc" not in page and "feedback answer 1," not in page
+    # An administrator finds the exact inputs and version behind a fold.
+    from brightline.people.models import AccessRole
+
+    personas.erin.access_role = AccessRole.ADMIN
+    personas.erin.save(update_fields=["access_role"])
+    page = client_for(personas.erin).get("/insights/me/").content.decode()
+    fold = page[page.index("Exact inputs and model version"):]
+    assert "<code>minilm-static minilm-static@abc</code>" in fold[:fold.index("</details>")]
 
 
 @pytest.mark.parametrize("who", ["mo", "lee"])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from html import unescape
 
 import pytest
 
@@ -262,3 +263,45 @@ def test_the_assessing_manager_sees_the_evidence_to_cite_beside_the_form(persona
     assert f'cite as <span class="tag">[E:{item.pk}]</span>' in evidence
     assert "cite items by the number beside them in the list above" in html
     assert AccessLog.objects.filter(viewer=personas.mo, subject=personas.erin, record="evidence.items").exists()
+
+
+def _visible(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", re.sub(r"<(script|style).*?</\1>", " ", html, flags=re.S)))
+
+
+def test_the_assessing_manager_cites_an_accomplishment_by_its_title_not_by_a_typed_id(personas, client_for):
+    """Session 12 first-use task: the field asked for "accomplishment:4 or signal:7", numbers shown nowhere."""
+    from brightline.feedback.models import Accomplishment
+
+    review = _assessment_review(personas)
+    done = Accomplishment.objects.create(person=personas.erin, period="2026-H2", title="Stopped duplicate card charges",
+                                         situation="s", action="a", result="r", impact="i", impact_level="execution")
+    browser = client_for(personas.mo)
+    html = browser.get(f"/reviews/r/{review.pk}/").content.decode()
+    form = re.search(r'<form[^>]*id="form-dim-leadership".*?</form>', html, re.S).group(0)
+    assert "accomplishment:4" not in _visible(form) and "signal:7" not in _visible(form)
+    assert (f'<input type="checkbox" name="citations" value="accomplishment:{done.pk}"> '
+            "Accomplishment: Stopped duplicate card charges") in form
+    browser.post(f"/reviews/r/{review.pk}/assess/", {"dimension": "leadership", "outcome": "meets",
+                                                      "rationale": "Steady.",
+                                                      "citations": [f"accomplishment:{done.pk}"]})
+    assert f"accomplishment:{done.pk}" in review.assessments.get(dimension="leadership").citations
+    cited = _visible(browser.get(f"/reviews/r/{review.pk}/").content.decode())
+    assert "Cited: Accomplishment: Stopped duplicate card charges" in cited
+    assert f"accomplishment {done.pk}" not in cited
+    # The level reads by its title on the form, never by its code alone.
+    assert f"against {review.level.next_level().title}" in _visible(html)
+
+
+def test_the_packet_names_how_items_came_in_and_the_level_in_words(personas, client_for):
+    cycle = cycle_in_calibration(personas)
+    review = review_of(cycle, personas.erin)
+    assert review.packet_items.exists()
+    html = client_for(personas.mo).get(f"/reviews/r/{review.pk}/packet/").content.decode()
+    text = unescape(_visible(html))
+    vias = set(review.packet_items.values_list("via", flat=True))
+    assert vias and not [via for via in vias if f"<td>{via}</td>" in html], vias  # no stored key in the Via column
+    if "assessment" in vias:
+        assert "The manager's assessment" in text
+    assert f"Level: {review.level.title} ·" in text and f"{review.level.code} " not in text
+    assert "workload class" not in text

@@ -53,27 +53,46 @@ STORED_KEY = re.compile(
     r"|\b[a-z]+_item:\d+"  # a packet reference
     rf"|\b(?:{APPS})\.[a-z]+\b"  # a model's label
     r"|\bPRODUCT\.md|\bdocs/|\btools/|\btests/|\b\w+\.(?:py|csv|json)\b"  # a file of the repository
-    r"|\bprinciple \d\b")
+    r"|\bprinciple \d\b"
+    r"|@[0-9a-f]{7,}\b"  # a model's version hash (minilm-static@0b3499c9aff7)
+    r"|\b[a-z]+(?:-[a-z]+)*-v\d+\b"  # a versioned internal name (insights-v4, template-v2)
+    r"|\b(?:feedback answer|check-in) \d+\b")  # a stored item by its id
 
 
 class _VisibleText(HTMLParser):
-    """The text a reader sees: not scripts, styles, code samples or what is typed into a text box."""
+    """The text a reader sees: not scripts, styles, samples or what is typed into a text box. An exact stored value
+    in ``<code>`` counts as shown unless it sits in a ``<details>`` fold (where an administrator opens it)."""
 
-    HIDDEN = frozenset({"script", "style", "code", "pre", "textarea", "kbd"})
+    HIDDEN = frozenset({"script", "style", "pre", "textarea", "kbd"})
 
     def __init__(self) -> None:
         super().__init__()
-        self.depth, self.parts = 0, []
+        self.depth, self.code, self.folds, self.parts = 0, 0, 0, []
 
     def handle_starttag(self, tag: str, attrs: object) -> None:
         self.depth += tag in self.HIDDEN
+        self.code += tag == "code"
+        self.folds += tag == "details"
 
     def handle_endtag(self, tag: str) -> None:
         self.depth -= tag in self.HIDDEN and self.depth > 0
+        self.code -= tag == "code" and self.code > 0
+        self.folds -= tag == "details" and self.folds > 0
 
     def handle_data(self, data: str) -> None:
-        if not self.depth:
+        if not self.depth and not (self.code and self.folds):
             self.parts.append(data)
+
+
+def test_visible_text_finds_internals_and_lets_an_administrators_fold_keep_them():
+    shown = stored_keys_shown(
+        "<p>Model: minilm-static@0b3499c9aff7 (insights-v4), template-v2; Via self_review; feedback answer 11</p>"
+        "<p>Joined by <code>employee_id</code></p>"
+        "<details><summary>Exact</summary><code>sex_or_gender</code> <code>rule insights-v4</code></details>")
+    assert shown == ["@0b3499c9aff7", "employee_id", "feedback answer 11", "insights-v4", "self_review",
+                     "template-v2"]
+    # Words a page does write are not stored keys.
+    assert stored_keys_shown("<p>A follow-up, a well-known check-in, a step-by-step guide, 3 of 7 people</p>") == []
 
 
 def stored_keys_shown(html: str) -> list[str]:

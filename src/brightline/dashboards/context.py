@@ -66,7 +66,7 @@ class NavGroup:
 def navigation(request: HttpRequest) -> dict[str, Any]:
     viewer = access.person_for(getattr(request, "user", None))
     if viewer is None:
-        return {"nav_items": [], "nav_groups": [], "viewer": None}
+        return {"nav_items": [], "nav_groups": [], "viewer": None, "viewer_is_admin": False}
     items = [("Home", reverse("home")), ("Career ladder", reverse("ladder"))]
     if viewer.is_manager:
         items.append(("My team", reverse("my-team")))
@@ -81,7 +81,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     items.append(("How Brightline uses data about you", reverse("data-use")))
     current = request.path
     flat = [(label, url, url == current) for label, url in items]
-    return {"nav_items": flat, "nav_groups": group_navigation(flat), "viewer": viewer}
+    return {"nav_items": flat, "nav_groups": group_navigation(flat), "viewer": viewer,
+            "viewer_is_admin": access.is_admin(viewer)}
 
 
 def _view_name(url: str) -> str:

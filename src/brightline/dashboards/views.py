@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from brightline import access
 from brightline.audit import trail
 from brightline.audit.models import AccessLog, action_label, subject_label, subject_words
+from brightline.audit.reads import grouped_reads
 from brightline.audit.services import refused_reads as find_refused_reads
 from brightline.audit.services import verify_access_log, verify_chain
 from brightline.dashboards.glance import organisation_glance
@@ -221,9 +222,9 @@ def how_outcomes_are_decided(request: HttpRequest) -> HttpResponse:
 @require_GET
 def my_access_log(request: HttpRequest) -> HttpResponse:
     viewer = _viewer(request)
-    entries = AccessLog.objects.filter(subject=viewer)[:200]
     return render(request, "dashboards/access_log.html", {
-        "entries": entries, "subject": viewer, "refused": find_refused_reads(subject_id=viewer.pk, limit=100),
+        "groups": grouped_reads(viewer, own=True), "own": True, "subject": viewer,
+        "refused": find_refused_reads(subject_id=viewer.pk, limit=100),
         "role_changes": changes_affecting(viewer)[:100]})
 
 
@@ -263,9 +264,9 @@ def person_access_log(request: HttpRequest, person_id: int) -> HttpResponse:
     subject = get_object_or_404(Person, pk=person_id)
     access.open_person_record(viewer, subject, what="audit.access_log",
                               denied="Only the person and people partners can see who read a record.")
-    entries = AccessLog.objects.filter(subject=subject)[:200]
     return render(request, "dashboards/access_log.html", {
-        "entries": entries, "subject": subject, "refused": find_refused_reads(subject_id=subject.pk, limit=100),
+        "groups": grouped_reads(subject, own=subject.pk == viewer.pk), "own": subject.pk == viewer.pk,
+        "subject": subject, "refused": find_refused_reads(subject_id=subject.pk, limit=100),
         "role_changes": changes_affecting(subject)[:100]})
 
 

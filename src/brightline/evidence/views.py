@@ -99,6 +99,7 @@ def service_detail(request: HttpRequest, name: str) -> HttpResponse:
                                now=figures.computed_for, window_start=start)
     return render(request, "evidence/service_detail.html", {
         "service": service, "start": start, "end": end, "current": current, "empty": empty,
+        "own_tag_rule": service.release_tag_pattern not in ("", DEFAULT_RELEASE_TAG_PATTERN),
         "can_view_team": service.team is not None and access.can_view_team(viewer, service.team),
         "specs": specs, "shared_note": charts.shared_note(specs, NORMALISATION_SAME_SERVICE),
         "as_of": as_of, "as_of_stale": stale,

@@ -28,6 +28,7 @@ from brightline.fairness.audits import (
 from brightline.fairness.demographics import DemographicsError, attribute_label, has_demographics, known_attributes
 from brightline.people.models import Person, Team, WorkloadClass, WorkModality
 from brightline.policy.services import min_cohort_size
+from brightline.reviews.services.calibration import calibration_moves
 from brightline.security import megabytes
 
 DENIED_AUDITS = "Fairness audits and compliance reports are for people partners."
@@ -114,6 +115,9 @@ def outcomes(request: HttpRequest) -> HttpResponse:
                 raise FairnessInputError(ERR_NO_CYCLE)
             table = decisions.table_from_cycle(cycle, viewer=viewer, include_protected=has_demographics())
             context["cycle"] = cycle
+            moves = context["moves"] = calibration_moves(cycle)
+            context["moves_raised"] = sum(1 for move in moves if move.direction == "raised")
+            context["moves_lowered"] = sum(1 for move in moves if move.direction == "lowered")
     except (FairnessInputError, DemographicsError) as error:
         context["error"] = str(error)
     if table is not None:

@@ -239,16 +239,12 @@ def build_brief(view: LeadershipView) -> list[BriefSentence]:
         brief.append(BriefSentence(text + ".", tuple(evidence)))
     calibration = view.calibration
     if calibration is not None and calibration.n >= view.min_cohort and calibration.change_rate is not None:
-        shift = round(calibration.mean_shift or 0, 2)
-        if shift == 0:
-            direction = "on balance neither raised nor lowered them"
-        else:
-            direction = f"on average {'raised' if shift > 0 else 'lowered'} them ({shift:+.2f} steps)"
+        direction = calibration_direction(calibration.raised, calibration.lowered)
         brief.append(BriefSentence(
-            (f"Calibration changed {_of(calibration.changed, calibration.n)} proposed outcomes and {direction}."
+            (f"Calibration changed {_of(calibration.changed, calibration.n)} proposed outcomes: {direction}."
              if is_small_cell(calibration.changed) else
              f"Calibration changed {_percent(calibration.change_rate)} of proposed outcomes "
-             f"({calibration.changed} of {calibration.n}) and {direction}."),
+             f"({calibration.changed} of {calibration.n}): {direction}."),
             (Evidence("proposals changed", _of(calibration.changed, calibration.n), calibration.n),
              Evidence("spread of the shifts (standard deviation)",
                       "–" if calibration.shift_spread is None else f"{calibration.shift_spread:.2f} rating steps",
@@ -504,3 +500,20 @@ def drill_down(team: Team, *, viewer: Person, reason: str) -> DrillDown:
     for member in members:
         access.open_person_record(viewer, member, what="fairness.drill_down", reason=reason[:200])
     return DrillDown(team, len(members), counts)
+
+
+def _few(count: int) -> str:
+    """A count of changes as the brief may say it: 1 or 2 read "fewer than 3" (a small cell is not named)."""
+    return "none" if count == 0 else "fewer than 3" if count < 3 else str(count)
+
+
+def calibration_direction(raised: int, lowered: int) -> str:
+    """Which way calibration moved the outcomes it changed, from the count of each direction: never "neither"
+    when something changed, and worded the same for one change as for many (a count of one is not named)."""
+    if raised and not lowered:
+        return "each change raised an outcome; none lowered one"
+    if lowered and not raised:
+        return "each change lowered an outcome; none raised one"
+    if not raised and not lowered:
+        return "no outcome moved"
+    return f"it raised {_few(raised)} and lowered {_few(lowered)}"

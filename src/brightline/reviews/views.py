@@ -19,10 +19,11 @@ from brightline.audit.services import record_reads
 from brightline.core.narrative import check_text
 from brightline.evidence.models import EvidenceItem
 from brightline.feedback.models import Accomplishment
+from brightline.insights.models import Signal
 from brightline.insights.services import run_insights
 from brightline.insights.views import packet_evidence_cards
 from brightline.people.criteria import level_criteria
-from brightline.people.models import Dimension, Person, Team
+from brightline.people.models import Dimension, Person, Team, WorkloadClass
 from brightline.reviews import services
 from brightline.reviews.models import (
     PHASE_ORDER,
@@ -91,6 +92,21 @@ def _act_inline(request: HttpRequest, review: Review, form: str, action: Callabl
 
 def _lines(value: str) -> list[str]:
     return [part.strip() for part in value.replace("\n", ",").split(",") if part.strip()]
+
+
+def _chosen(post: Any, name: str) -> list[str]:
+    """References ticked in a list of choices (``accomplishment:4``), or written in an older form's text box."""
+    return [line for value in post.getlist(name) for line in _lines(value)]
+
+
+def _citable(review: Review) -> list[tuple[str, str]]:
+    """What an assessor may cite beside the evidence list, by title: the person's accomplishments and the AI
+    signals about them that a person accepted."""
+    rows = [(f"accomplishment:{a.pk}", f"Accomplishment: {a.title}")
+            for a in Accomplishment.objects.filter(person=review.person).order_by("-pk")[:30]]
+    accepted = Signal.objects.filter(person=review.person, status=Signal.Status.ACCEPTED).order_by("-pk")[:20]
+    rows += [(f"signal:{signal.pk}", f"Accepted AI signal: {signal.statement}") for signal in accepted]
+    return rows
 
 
 # ------------------------------------------------------------------------------------------ index
@@ -352,8 +368,12 @@ def review_detail(request: HttpRequest, review_id: int) -> HttpResponse:
                    .values_list("object_id", flat=True))
     form_errors = request.session.pop(_form_errors_key(review), {})
     rows = _dimension_rows(viewer, review)
+    citable = _citable(review) if actions.assess or any(row["assessment"].citations for row in rows) else []
+    titles = dict(citable)
     for row in rows:
         row["error"] = form_errors.get(f"dim-{row['assessment'].dimension}", "")
+        # What the assessment cites, by title where the item has one ([E:12] stays as the texts cite it).
+        row["cited"] = [(ref, titles.get(ref, "")) for ref in row["assessment"].citations]
     pending = list(CalibrationChange.objects.filter(assessment__review=review,
                                                     status=CalibrationChange.Status.AWAITING_APPROVAL)
                    .select_related("assessment", "actor")) if actions.approve_changes else []
@@ -376,6 +396,7 @@ def review_detail(request: HttpRequest, review_id: int) -> HttpResponse:
         "appeals": [a for a in review.appeals.all() if access.can_view_appeal(viewer, a)],
         "conflicts": review.conflicts.select_related("panelist"),
         "level": review.level, "next_level": review.level.next_level() if review.level else None,
+        "citable": citable if actions.assess else [],
         "is_draft": phase_index(phase) < phase_index(Phase.CALIBRATION),
         "packet_evidence": _packet_evidence(viewer, review),
         "packet_next": reverse("reviews:review", args=[review.pk]) + "#packet-evidence",
@@ -449,7 +470,7 @@ def review_assess(request: HttpRequest, review_id: int) -> HttpResponse:
     dimension = request.POST.get("dimension", "")
     return _act_inline(request, review, f"dim-{dimension}", lambda: services.save_assessment(
         review, actor=viewer, dimension=dimension, outcome=request.POST.get("outcome", ""),
-        rationale=request.POST.get("rationale", ""), citations=_lines(request.POST.get("citations", ""))),
+        rationale=request.POST.get("rationale", ""), citations=_chosen(request.POST, "citations")),
         "Assessment saved.", back)
 
 
@@ -462,7 +483,7 @@ def review_narrative(request: HttpRequest, review_id: int) -> HttpResponse:
         scope_growth=request.POST.get("scope_growth", ""),
         promotion_readiness=request.POST.get("promotion_readiness", PromotionReadiness.NOT_ASSESSED),
         promotion_rationale=request.POST.get("promotion_rationale", ""),
-        promotion_citations=tuple(_lines(request.POST.get("promotion_citations", ""))))
+        promotion_citations=tuple(_chosen(request.POST, "promotion_citations")))
     return _act(request, lambda: services.save_manager_narrative(review, actor=viewer, narrative=narrative),
                 "Narrative saved.", back)
 
@@ -554,6 +575,7 @@ def packet_view(request: HttpRequest, review_id: int) -> HttpResponse:
     return render(request, "reviews/packet.html", {
         "review": review, "packet": packet, "pre_review": pre_review,
         "manager_submitted": manager_submitted, "is_assessor": access.can_assess(viewer, review),
+        "workload_label": dict(WorkloadClass.choices).get(review.workload_class, "not recorded"),
         "annotations": packet_notes.packet_annotations(review),
         "can_annotate_packet": packet_notes.can_annotate_packet(viewer, review),
         "annotation_sections": list(packet_notes.ANNOTATION_SECTIONS.items())})

@@ -61,6 +61,62 @@ def item_ref(value: object) -> str:
 
 
 @register.filter
+def generator_in_words(value: object) -> str:
+    """Who wrote a feedback draft: the offline templates (``template-v2``) or a language model, without versions."""
+    name = str(value or "")
+    return "fixed sentence templates" if not name or name.startswith("template-") else "a language model"
+
+
+_VERSION = re.compile(r"\s*@[0-9a-f]{7,}\b|\s*\(?\b[a-z]+(?:-[a-z]+)*-v\d+\b\)?|\s*\b[0-9a-f]{12,}\b")
+
+
+@register.filter
+def without_versions(value: object) -> str:
+    """A model's description without its version hashes and versioned names (kept in the record, shown in a fold)."""
+    return _VERSION.sub("", str(value)).strip()
+
+
+# What each model a signal can come from does, in words (``Signal.model_name``); the version stays in the record.
+MODEL_NAMES = {
+    "minilm-static": "a small language model that compares sentences by meaning, run inside Brightline",
+    "sentiment": "a tone classifier run inside Brightline",
+    "ruptures-pelt": "a statistical test for a lasting change in a weekly series",
+    "rule": "a fixed rule written by people, no model",
+}
+
+
+@register.filter
+def model_in_words(value: object) -> str:
+    """``minilm-static`` → what that model does; an unknown name as ``a model``."""
+    return MODEL_NAMES.get(str(value), "a model run inside Brightline")
+
+
+def _plural(count: int, name: str) -> str:
+    if count == 1:
+        return f"1 {name}"
+    irregular = {"evidence item": "evidence items", "check-in": "check-ins", "manager's note": "manager's notes"}
+    return f"{count} {irregular.get(name, name + 's')}"
+
+
+@register.filter
+def inputs_in_words(values: object) -> str:
+    """A signal's inputs counted by kind: ``3 feedback answers and 1 check-in`` (no stored ids)."""
+    counts: dict[str, int] = {}
+    for value in values if isinstance(values, (list, tuple)) else []:
+        if isinstance(value, dict) and value.get("kind") == "metric_series":
+            name = item_ref(value)
+            counts[name] = counts.get(name, 0)
+            continue
+        kind = value.get("kind", "") if isinstance(value, dict) else str(value).partition(":")[0]
+        name = kind_name(kind)
+        counts[name] = counts.get(name, 0) + 1
+    parts = [_plural(count, name) if count else name for name, count in counts.items()]
+    if not parts:
+        return "no stored items"
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+@register.filter
 def citation(value: object) -> str:
     """A packet reference ``evidence_item:5`` → ``[E:5]`` (as cited in the text); others by their kind's name."""
     kind, _, object_id = str(value).partition(":")

@@ -110,6 +110,10 @@ class CalibrationHealth:
     ci_high: float | None
     mean_shift: float | None
     shift_variance: float | None
+    #: How many of the ``changed`` proposals calibration raised, and how many it lowered: the direction of each
+    #: change, which a mean shift of zero can hide (one raised and one lowered average to nothing).
+    raised: int = 0
+    lowered: int = 0
 
     @property
     def shift_spread(self) -> float | None:
@@ -126,6 +130,8 @@ class CalibrationHealth:
             "ci_high": self.ci_high,
             "mean_shift": self.mean_shift,
             "shift_variance": self.shift_variance,
+            "raised": self.raised,
+            "lowered": self.lowered,
         }
 
 
@@ -187,4 +193,6 @@ def measure_calibration_health(records: Iterable[CalibrationRecord]) -> Calibrat
         ci_high=high,
         mean_shift=statistics.fmean(shifts),
         shift_variance=statistics.variance(shifts) if len(shifts) >= 2 else None,
+        raised=sum(1 for shift in shifts if shift > 0),
+        lowered=sum(1 for shift in shifts if shift < 0),
     )

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from brightline import access
 from brightline.audit.services import log_action
-from brightline.people.models import Person
+from brightline.people.models import Dimension, Person
 from brightline.reviews.models import (
     OUTCOME_SCALE,
     PHASE_ORDER,
@@ -433,3 +433,29 @@ def cycle_overview(cycle: ReviewCycle, viewer: Person | None) -> CycleOverview:
     others = (" and ".join(parts) + " in reviews you have no part in: the people partner, the calibration "
               "panel and each person's management chain see who they are.") if parts else ""
     return CycleOverview(shown_distribution, withheld, shown, others[:1].upper() + others[1:], False, min_cohort)
+
+
+@dataclass(frozen=True)
+class CalibrationMove:
+    """One outcome calibration changed, and which way: for those who judge whether calibration was fair."""
+
+    dimension: str
+    from_outcome: str
+    to_outcome: str
+    direction: str  # "raised", "lowered" or "unchanged" (a change back to where it was)
+
+
+def calibration_moves(cycle: ReviewCycle) -> list[CalibrationMove]:
+    """The applied calibration changes of ``cycle``, each with its direction on the outcome scale, in the order
+    they were made (one query). No person is named: the page that shows them is about the cycle, not a person."""
+    labels, dimensions = dict(Outcome.choices), dict(Dimension.choices)
+    moves = []
+    for dimension, before, after in (CalibrationChange.objects.filter(
+            assessment__review__cycle=cycle, status=CalibrationChange.Status.APPLIED,
+            source=CalibrationChange.Source.CALIBRATION).order_by("changed_at", "pk")
+            .values_list("assessment__dimension", "from_outcome", "to_outcome")):
+        step = OUTCOME_SCALE.get(after, 0) - OUTCOME_SCALE.get(before, 0) if before in OUTCOME_SCALE else 0
+        moves.append(CalibrationMove(dimensions.get(dimension, dimension), labels.get(before, "not set"),
+                                     labels.get(after, after), "raised" if step > 0 else
+                                     "lowered" if step < 0 else "unchanged"))
+    return moves
