@@ -226,8 +226,11 @@ def test_the_bias_check_page_shows_rates_as_percentages_with_their_counts(person
     groups = [group for cell in cells for group in cell.split("; ")]
     assert groups, "the bias check shows no group"
     for group in groups:
-        # "Product: 40.0 % (2 of 5)": a percentage, then how many of how many.
-        assert re.fullmatch(r".+: \d{1,3}\.\d % \(\d+ of \d+\)", group), group
+        # "Product: 40.0 % (3 of 5)": a percentage, then how many of how many; a count of 1 or 2 is a small cell, said
+        # as "fewer than 3 of 6" with no rate, so no reader can tell one person's signal from it.
+        assert re.fullmatch(r".+: (\d{1,3}\.\d % \(\d+ of \d+\)|fewer than 3 of \d+)", group), group
+        counted = re.fullmatch(r".+: \d{1,3}\.\d % \((\d+) of \d+\)", group)
+        assert counted is None or int(counted[1]) == 0 or int(counted[1]) >= 3, group
     assert "(n=" not in table
     # The report itself keeps its numbers as fractions.
     from brightline.insights.services import signal_bias_report
