@@ -406,6 +406,8 @@ def main() -> None:
                         help="write the last fold's tuned top layers and head (float16) as the numpy runtime reads "
                              "them (brightline.core.nlp.contextual.TunedLayers) to this .safetensors file")
     parser.add_argument("--results", type=Path, help="also write the table's figures as JSON here")
+    parser.add_argument("--repeat", default="", help="SOURCE:N[,SOURCE:N]: train on that source's rows N times an "
+                                                     "epoch (the fast model is refitted without repeats)")
     parser.add_argument("--from-results", help="comma-separated --results files of earlier runs: print their rows "
                                                   "as one table (left-out rows first) and train nothing")
     arguments = parser.parse_args()
@@ -470,9 +472,11 @@ def main() -> None:
     source_of = np.array(keys)
     split_of = np.array([row.split for row in rows_all])
     fast_figures = stored_fast()
+    repeats = {item.split(":")[0]: int(item.split(":")[1]) for item in arguments.repeat.split(",") if item}
     # The fold's probabilities are kept under a name that says how the model was tuned, for later reading.
     fold_tag = (f"{tag}-f{arguments.frozen_layers}-e{arguments.epochs:g}-s{arguments.seed}"
-                f"{'-balanced' if arguments.balanced else ''}")
+                f"{'-balanced' if arguments.balanced else ''}"
+                + "".join(f"-{source}x{factor}" for source, factor in sorted(repeats.items())))
     table: list[tuple[str, dict[str, dict[str, Any]]]] = []
     model: Classifier | None = None
     for name in wanted:
@@ -481,6 +485,10 @@ def main() -> None:
             train, test = np.flatnonzero(split_of == "train"), np.flatnonzero(split_of == "test")
         else:
             train, test = np.flatnonzero(source_of != name), np.flatnonzero(source_of == name)
+        plain_train = train
+        for source, factor in repeats.items():
+            # A source's training rows seen ``factor`` times an epoch (its weight in the loss times ``factor``).
+            train = np.concatenate([train, *[train[source_of[train] == source]] * (factor - 1)])
         print(f"{name}: training on {len(train):,} texts, scoring {len(test):,}", file=sys.stderr, flush=True)
         probabilities, model = train_and_score(folder, inputs, arguments.frozen_layers, train, label_index[train],
                                                test, arguments.epochs, arguments.balanced, arguments.seed)
@@ -488,7 +496,7 @@ def main() -> None:
         predicted = np.array(LABELS)[probabilities.argmax(axis=1)]
         combined = None
         if arguments.with_fast:
-            fast = fast_probabilities(arguments.cache_dir, name, [rows_all[index] for index in train],
+            fast = fast_probabilities(arguments.cache_dir, name, [rows_all[index] for index in plain_train],
                                       [rows_all[index] for index in test])
             unsure = fast.max(axis=1) < UNSURE_BELOW
             combined = np.array(LABELS)[np.where(unsure[:, None], (fast + probabilities) / 2, fast).argmax(axis=1)]
