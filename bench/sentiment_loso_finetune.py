@@ -25,6 +25,13 @@ scores each test split. Beside the tuned model the table shows the shipped recip
 ``bench/sentiment_loso.py --write-metrics`` in ``models/sentiment/metrics.json`` ("fast"), and, with
 ``--with-fast``, the mean of the two models' probabilities for texts whose fast top probability is below
 0.7 (the fast model refitted per fold, minutes each, cached). Each cell: macro-F1 / F1 of ``negative``.
+Left-out rows also show the off-the-shelf tools' figures on the same rows (VADER everywhere, the published SE
+tools on PREMO) as ``bench/sentiment_loso.py --write-metrics`` stored them. Each fold's probabilities are kept in
+``--cache-dir`` (``tuned-…-FOLD.npy``, the fast model's as ``fast-…-FOLD-….npy``) for scoring them again;
+``--from-results A.json,B.json`` prints the rows of earlier ``--results`` files as one table, so folds run as
+separate processes give one table. ``--export-tuned FILE`` writes the last fold's tuned top layers and head in the
+format the numpy runtime reads (``brightline.core.nlp.contextual.TunedLayers``; metadata ``labels``,
+``first_tuned_layer``, ``max_tokens``).
 ``--export DIR`` writes the last fold's tuned encoder (``model.safetensors``, ``config.json``,
 ``tokenizer.json``, the head as ``head.safetensors``) for ``BRIGHTLINE_CONTEXTUAL_MODEL_DIR``.
 """
@@ -352,6 +359,27 @@ def fast_probabilities(cache: Path, name: str, train_rows: list[LabelledRow],
     return value
 
 
+def stored_tools(entry: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The off-the-shelf tools' figures on all rows of a source (VADER everywhere, the published SE tools on PREMO),
+    as ``bench/sentiment_loso.py --write-metrics`` stored them beside the fast model's."""
+    found: dict[str, dict[str, Any]] = {}
+    for block in (entry.get("lexicon", {}), entry.get("tools", {})):
+        for tool, figures in block.items():
+            if figures.get("all_rows"):
+                found[tool] = figures["all_rows"]
+    return found
+
+
+def print_table(table: list[tuple[str, dict[str, dict[str, Any]]]]) -> None:
+    names = list(dict.fromkeys(key for _, cells in table for key in cells))
+    print("| rows | " + " | ".join(names) + " |")
+    print("| " + " | ".join(["---"] * (len(names) + 1)) + " |")
+    for label, cells in table:
+        print(f"| {label} | " + " | ".join(
+            f"{cells[key]['macro_f1']:.3f} / {cells[key]['negative_f1']:.3f}" if key in cells else "–"
+            for key in names) + " |")
+
+
 def stored_fast() -> dict[str, dict[str, Any]]:
     """The shipped recipe's left-out and in-domain figures, as ``bench/sentiment_loso.py`` stored them."""
     metrics = json.loads((MODELS_PATH / "sentiment" / "metrics.json").read_text(encoding="utf-8"))
@@ -374,8 +402,26 @@ def main() -> None:
     parser.add_argument("--with-fast", action="store_true",
                         help="also the shipped recipe + tuned model for unsure texts (refits the fast model)")
     parser.add_argument("--export", type=Path, help="write the last fold's tuned encoder and head here")
+    parser.add_argument("--export-tuned", type=Path,
+                        help="write the last fold's tuned top layers and head (float16) as the numpy runtime reads "
+                             "them (brightline.core.nlp.contextual.TunedLayers) to this .safetensors file")
     parser.add_argument("--results", type=Path, help="also write the table's figures as JSON here")
+    parser.add_argument("--repeat", default="", help="SOURCE:N[,SOURCE:N]: train on that source's rows N times an "
+                                                     "epoch (the fast model is refitted without repeats)")
+    parser.add_argument("--from-results", help="comma-separated --results files of earlier runs: print their rows "
+                                                  "as one table (left-out rows first) and train nothing")
     arguments = parser.parse_args()
+    if arguments.from_results:
+        merged: dict[str, dict[str, dict[str, Any]]] = {}
+        for name in arguments.from_results.split(","):
+            merged.update(json.loads(Path(name).read_text(encoding="utf-8")))
+        stored_figures = stored_fast()
+        for label, cells in merged.items():
+            if label.endswith(" left out"):
+                cells.update(stored_tools(stored_figures.get(label.removesuffix(" left out"), {})))
+        print_table(sorted(merged.items(), key=lambda item: ("in domain" in item[0], item[0])))
+        print("\nEach cell: macro-F1 / F1 of `negative`; tools on all rows of the left-out source.")
+        return
     if not 0 <= arguments.frozen_layers <= 5:
         raise SystemExit("--frozen-layers must be between 0 and 5")
     torch.set_num_threads(arguments.threads)
@@ -426,6 +472,11 @@ def main() -> None:
     source_of = np.array(keys)
     split_of = np.array([row.split for row in rows_all])
     fast_figures = stored_fast()
+    repeats = {item.split(":")[0]: int(item.split(":")[1]) for item in arguments.repeat.split(",") if item}
+    # The fold's probabilities are kept under a name that says how the model was tuned, for later reading.
+    fold_tag = (f"{tag}-f{arguments.frozen_layers}-e{arguments.epochs:g}-s{arguments.seed}"
+                f"{'-balanced' if arguments.balanced else ''}"
+                + "".join(f"-{source}x{factor}" for source, factor in sorted(repeats.items())))
     table: list[tuple[str, dict[str, dict[str, Any]]]] = []
     model: Classifier | None = None
     for name in wanted:
@@ -434,13 +485,18 @@ def main() -> None:
             train, test = np.flatnonzero(split_of == "train"), np.flatnonzero(split_of == "test")
         else:
             train, test = np.flatnonzero(source_of != name), np.flatnonzero(source_of == name)
+        plain_train = train
+        for source, factor in repeats.items():
+            # A source's training rows seen ``factor`` times an epoch (its weight in the loss times ``factor``).
+            train = np.concatenate([train, *[train[source_of[train] == source]] * (factor - 1)])
         print(f"{name}: training on {len(train):,} texts, scoring {len(test):,}", file=sys.stderr, flush=True)
         probabilities, model = train_and_score(folder, inputs, arguments.frozen_layers, train, label_index[train],
                                                test, arguments.epochs, arguments.balanced, arguments.seed)
+        np.save(arguments.cache_dir / f"tuned-{fold_tag}-{name}.npy", probabilities)
         predicted = np.array(LABELS)[probabilities.argmax(axis=1)]
         combined = None
         if arguments.with_fast:
-            fast = fast_probabilities(arguments.cache_dir, name, [rows_all[index] for index in train],
+            fast = fast_probabilities(arguments.cache_dir, name, [rows_all[index] for index in plain_train],
                                       [rows_all[index] for index in test])
             unsure = fast.max(axis=1) < UNSURE_BELOW
             combined = np.array(LABELS)[np.where(unsure[:, None], (fast + probabilities) / 2, fast).argmax(axis=1)]
@@ -457,17 +513,13 @@ def main() -> None:
             if combined is not None:
                 cells[f"fast + fine-tuned if unsure < {UNSURE_BELOW}"] = scores(truth[mask].tolist(),
                                                                                combined[mask].tolist())
+            if name != IN_DOMAIN:
+                cells.update(stored_tools(fast_figures.get(group, {})))
             table.append((label, cells))
             print(f"{label}: " + ", ".join(f"{key} {cell['macro_f1']:.3f} / {cell['negative_f1']:.3f}"
                                            for key, cell in cells.items()), file=sys.stderr, flush=True)
         print(f"{name}: done in {time.perf_counter() - started:.0f}s", file=sys.stderr, flush=True)
-    names = list(dict.fromkeys(key for _, cells in table for key in cells))
-    print("| rows | " + " | ".join(names) + " |")
-    print("| " + " | ".join(["---"] * (len(names) + 1)) + " |")
-    for label, cells in table:
-        print(f"| {label} | " + " | ".join(
-            f"{cells[key]['macro_f1']:.3f} / {cells[key]['negative_f1']:.3f}" if key in cells else "–"
-            for key in names) + " |")
+    print_table(table)
     print(f"\nEach cell: macro-F1 / F1 of `negative`. Fine-tuned: all-MiniLM-L6-v2, bottom {arguments.frozen_layers} "
           f"of 6 layers frozen, {arguments.max_tokens} tokens, {arguments.epochs:g} epoch(s), batch {BATCH}, "
           f"AdamW {LAYER_RATE:g} / head {HEAD_RATE:g}{', balanced loss' if arguments.balanced else ''}, "
@@ -475,6 +527,11 @@ def main() -> None:
     if arguments.results:
         arguments.results.write_text(json.dumps({label: cells for label, cells in table}, indent=2) + "\n",
                                      encoding="utf-8")
+    if arguments.export_tuned and model is not None:
+        save_tuned_layers(model, arguments.export_tuned, {
+            "labels": ",".join(LABELS), "max_tokens": str(arguments.max_tokens),
+            "trained_on": wanted[-1], "epochs": f"{arguments.epochs:g}", "seed": str(arguments.seed)})
+        print(f"tuned layers written to {arguments.export_tuned}", file=sys.stderr)
     if arguments.export and model is not None:
         export(model, folder, arguments.export)
         print(f"tuned weights written to {arguments.export}", file=sys.stderr)

@@ -92,3 +92,13 @@ def test_exported_weights_load_in_the_numpy_encoder(tmp_path: Path) -> None:
     assert (pooled(module, model, folder, 0) * tuned).sum(axis=1).min() > 0.9999
     assert (original * tuned).sum(axis=1).min() < 0.999
     assert (tmp_path / "tuned" / "head.safetensors").is_file()
+
+
+def test_a_left_out_row_shows_each_tools_figures_on_all_rows_of_the_source() -> None:
+    module = finetune_module()
+    vader = {"macro_f1": 0.5, "negative_f1": 0.4, "n": 10, "negatives": 3}
+    deva = {"macro_f1": 0.6, "negative_f1": 0.5, "n": 10, "negatives": 3}
+    entry = {"lexicon": {"VADER": {"all_rows": vader, "test_split": {"macro_f1": 0.1, "negative_f1": 0.1}}},
+             "tools": {"DEVA": {"all_rows": deva}, "SentiCR": {"test_split": {"macro_f1": 0.2, "negative_f1": 0.2}}}}
+    assert module.stored_tools(entry) == {"VADER": vader, "DEVA": deva}
+    assert module.stored_tools({}) == {}
