@@ -73,8 +73,10 @@ def test_an_accepted_theme_enters_the_packet_only_when_cited(personas, client_fo
     assert packet["feedback_themes"] == []  # accepting it made it citable, not included
     assert "None cited." in _text(client_for(personas.mo).get(f"/reviews/r/{drafted.pk}/packet/"))
 
+    item = make_evidence(personas.erin, 1)[0]  # its id differs between databases: cite it by its own
     services.save_assessment(drafted, actor=personas.mo, dimension="judgment_communication", outcome="meets",
-                             rationale="Explains decisions in writing [E:1].", citations=[f"signal:{signal.pk}"])
+                             rationale=f"Explains decisions in writing [E:{item.pk}].",
+                             citations=[f"signal:{signal.pk}"])
     themes = client_for(personas.mo).get(f"/api/reviews/reviews/{drafted.pk}/packet").json()["feedback_themes"]
     assert [(row["reference"], row["included_by"]) for row in themes] == [(f"signal:{signal.pk}", "Mo Manager")]
     # Mo's citation is part of his draft: Erin reads it once he submits the assessment, not before.

@@ -71,4 +71,6 @@ def test_calibration_health_of_nothing_is_empty():
         "ci_high": None,
         "mean_shift": None,
         "shift_variance": None,
+        "raised": 0,
+        "lowered": 0,
     }

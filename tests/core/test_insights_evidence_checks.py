@@ -114,7 +114,7 @@ def test_a_packet_claim_citing_nothing_is_missing_evidence_with_its_place_in_the
     [signal] = packet_missing_evidence_signals(ERIN, [packet_claim("assessment", "leadership")],
                                                window_start=START, window_end=END)
     assert signal.kind == "missing_evidence" and signal.key == "missing_evidence:packet:12:assessment:leadership"
-    assert signal.statement.startswith("In the 2026 H2 review packet, the leadership assessment cites no evidence.")
+    assert signal.statement.startswith("In the 2026 H2 review, the leadership assessment cites no evidence.")
     assert signal.detail["packet"] == {"review": "12", "name": "2026 H2 review", "part": "assessment",
                                        "slot": "leadership", "written_by": "manager"}
     assert signal.item_refs == (ItemRef("dimension_assessment", "leadership"),)
