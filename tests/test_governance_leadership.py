@@ -224,3 +224,34 @@ def test_a_withheld_comparison_says_withheld_in_its_sentence(personas, client_fo
     assert text.startswith(f"Promotion bottlenecks {response.context['view'].cycle_name}, “Ready for promotion”: "
                            "nothing to compare. Withheld: groups below the minimum of 5 people")
     assert "Lowest ÷ highest rate" not in text
+
+
+def test_each_team_row_says_who_follows_up_a_change_in_its_delivery_trends(personas, client_for, organisation,
+                                                                           ladder):
+    """A leader sees, beside each team's delivery figures, its open changes in delivery trends and whether the team's
+    manager, who owns them, has looked at them yet, with a link to the team's delivery page, naming nobody; a
+    dismissed change is left out (the task walk found a team's months-long fall followed up nowhere the leader
+    could see)."""
+    from django.urls import reverse
+
+    from brightline.people.models import Team
+    from tests.test_manager_dashboard import _trend_break
+
+    organisation_with_a_small_team(organisation, ladder, personas.mo, 1)
+    team = Team.objects.get(slug="alpha")  # twelve people: shown
+    _trend_break(team, personas.mo, key="k1", direction="worse")
+    _trend_break(team, personas.mo, key="k2", direction="worse", status="dismissed")
+    page = client_for(personas.lee).get("/governance/leadership/")
+    html = page.content.decode()
+    row = re.search(rf'<tr><th scope="row">{re.escape(team.name)}</th>(.*?)</tr>', html, re.S)
+    assert row, "the team has no row"
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", row[1]))
+    assert "1 open; waiting for the team's manager to look at it" in text and personas.mo.name not in text
+    assert f'href="{reverse("evidence:team", args=[team.slug])}"' in row[1]
+    assert "1 open;" in text and "2 open" not in text  # the dismissed change is not counted
+    from brightline.insights.models import Signal
+
+    Signal.objects.filter(team=team, status="pending").update(status="accepted")
+    html = client_for(personas.lee).get("/governance/leadership/").content.decode()
+    row = re.search(rf'<tr><th scope="row">{re.escape(team.name)}</th>(.*?)</tr>', html, re.S)
+    assert "1 open; the team's manager follows it up" in re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", row[1]))

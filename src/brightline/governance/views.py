@@ -5,6 +5,7 @@ answers; demographics too, on the same page for people partners). Each view asks
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
@@ -151,6 +152,7 @@ def leadership_view(request: HttpRequest) -> HttpResponse:
             return redirect(f"{request.path}?cycle={view.cycle_id or ''}#recommendation")
     # A large organisation has a thousand teams: both team tables show one page of them at a time.
     team_rows = Paginator(view.teams, TEAMS_PER_PAGE).get_page(request.GET.get("teams"))
+    follow_ups = _delivery_follow_ups(viewer, [row.label for row in team_rows.object_list if row.headcount is not None])
     theme_teams = Paginator(access.teams_with_theme_aggregates_visible_to(viewer).order_by("name"),
                             TEAMS_PER_PAGE).get_page(request.GET.get("themes"))
     can_drill_down = access.can_drill_down(viewer)
@@ -158,12 +160,45 @@ def leadership_view(request: HttpRequest) -> HttpResponse:
     return render(request, "governance/leadership.html", {"recommendation_error": recommendation_error,
         "view": view, "chart": leadership.promotion_chart_spec(view.promotion_by_level),
         "can_drill_down": can_drill_down, "teams": Team.objects.order_by("name") if can_drill_down else [],
-        "team_rows": team_rows, "theme_teams": theme_teams, "audit_tables": _audit_tables(view),
+        "team_rows": team_rows, "team_table": [(row, follow_ups.get(row.label)) for row in team_rows.object_list],
+        "theme_teams": theme_teams,
+        "audit_tables": _audit_tables(view),
         "delivery_weeks": leadership.DELIVERY_WINDOW_DAYS // 7, "level_titles": leadership.level_titles(),
         # Teams with a summary get a row each; the ones still waiting for one are named together in a sentence.
         "feedback_themes": [row for row in themes if row.themes is not None],
         "themes_pending": [row for row in themes if row.themes is None]},
         status=400 if recommendation_error else 200)
+
+
+@dataclass(frozen=True)
+class DeliveryFollowUp:
+    """A shown team's open changes in its delivery trends (AI signals nobody dismissed), who follows them up, and its
+    delivery page when the viewer may open it."""
+
+    changes: int
+    owned: bool  # every one has an owner (the team's manager, named on the team's own pages, never here)
+    waiting: bool  # one of them is still waiting for its owner to look at it
+    slug: str | None
+
+
+def _delivery_follow_ups(viewer: Person, names: list[str]) -> dict[str, DeliveryFollowUp]:
+    """For the team rows on the page (by name), their open delivery-trend changes and whether their owner has looked
+    at them, naming nobody (the leadership view shows patterns, not people): two queries whatever the number of
+    teams (the teams, then their signals), and the viewer's right to open each team's delivery page (none more for a
+    leader or a people partner, who may open every team's)."""
+    from brightline.insights.models import Signal, SignalKind
+
+    teams = list(Team.objects.filter(name__in=names).only("pk", "name", "slug"))
+    viewable = access.team_ids_viewable_by(viewer, teams)
+    found: dict[int, list[tuple[bool, str]]] = {}
+    for team_id, owner_id, status in (Signal.objects.filter(
+            team__in=teams, kind=SignalKind.TREND_BREAK, is_current=True, is_finding=True)
+            .exclude(status=Signal.Status.DISMISSED).values_list("team_id", "owner_id", "status")):
+        found.setdefault(team_id, []).append((owner_id is not None, status))
+    return {team.name: DeliveryFollowUp(
+        len(found.get(team.pk, ())), all(owned for owned, _ in found.get(team.pk, ())),
+        any(status == Signal.Status.PENDING for _, status in found.get(team.pk, ())),
+        team.slug if team.pk in viewable else None) for team in teams}
 
 
 def _audit_tables(view: leadership.LeadershipView) -> dict[str, str]:
