@@ -609,8 +609,9 @@ def _break_next_step(signal: Signal, *, yours: bool) -> str:
 
 def team_anomalies_source(teams: QuerySet[Any] | list[Team]) -> QuerySet[Signal]:
     """The signals ``team_anomalies`` reads for ``teams`` (a list, or a query of their ids)."""
-    return (Signal.objects.filter(team__in=teams, kind=SignalKind.TREND_BREAK, is_current=True, is_finding=True)
-            .exclude(status=Signal.Status.DISMISSED))
+    from brightline.insights.services import open_trend_breaks
+
+    return open_trend_breaks(teams)
 
 
 def reports_team_anomalies(manager: Person) -> QuerySet[Signal]:

@@ -186,14 +186,13 @@ def _delivery_follow_ups(viewer: Person, names: list[str]) -> dict[str, Delivery
     at them, naming nobody (the leadership view shows patterns, not people): two queries whatever the number of
     teams (the teams, then their signals), and the viewer's right to open each team's delivery page (none more for a
     leader or a people partner, who may open every team's)."""
-    from brightline.insights.models import Signal, SignalKind
+    from brightline.insights.models import Signal
+    from brightline.insights.services import open_trend_breaks
 
     teams = list(Team.objects.filter(name__in=names).only("pk", "name", "slug"))
     viewable = access.team_ids_viewable_by(viewer, teams)
     found: dict[int, list[tuple[bool, str]]] = {}
-    for team_id, owner_id, status in (Signal.objects.filter(
-            team__in=teams, kind=SignalKind.TREND_BREAK, is_current=True, is_finding=True)
-            .exclude(status=Signal.Status.DISMISSED).values_list("team_id", "owner_id", "status")):
+    for team_id, owner_id, status in open_trend_breaks(teams).values_list("team_id", "owner_id", "status"):
         found.setdefault(team_id, []).append((owner_id is not None, status))
     return {team.name: DeliveryFollowUp(
         len(found.get(team.pk, ())), all(owned for owned, _ in found.get(team.pk, ())),

@@ -29,7 +29,7 @@ from brightline.core.narrative.specificity import MODEL_PATH as NARRATIVE_MODEL_
 from brightline.core.nlp import embed
 from brightline.core.nlp.classifiers import tone_attack_stage_in_use, tone_first_stage_in_use
 from brightline.insights import adapters
-from brightline.insights.models import InputFingerprint, Signal
+from brightline.insights.models import InputFingerprint, Signal, SignalKind
 from brightline.people.models import Dimension, Person, Team, WorkloadClass
 from brightline.policy.services import get_policy, signal_owner_roles
 
@@ -919,3 +919,10 @@ def signal_bias_report(*, today: date | None = None) -> core.BiasReport:
     kinds = ("theme", "sentiment_drift", "contradiction", "unsupported_claim", "missing_evidence")
     return core.compare_signal_rates(profiles, [(str(pk), kind) for pk, kind in fired], kinds=kinds,
                                      min_cohort=get_policy().min_cohort_size, group_names=BIAS_GROUP_NAMES)
+
+
+def open_trend_breaks(teams: Any) -> QuerySet[Signal]:
+    """The current changes in ``teams``' delivery trends that nobody dismissed (``teams``: a list, or a query of
+    their ids): what the manager's team page and the leadership view both count."""
+    return (Signal.objects.filter(team__in=teams, kind=SignalKind.TREND_BREAK, is_current=True, is_finding=True)
+            .exclude(status=Signal.Status.DISMISSED))
