@@ -417,3 +417,18 @@ def test_a_key_or_unique_row_broken_while_they_are_aside_fails_the_load():
     # Both were rolled back with their savepoint: the keys and indexes are all there.
     assert CommitRecord.objects.filter(sha=again.sha).count() == 1
     assert schema() == before
+
+
+def test_the_load_leaves_every_dashboard_rollup_computed():
+    """A leader opening the leadership view right after the load reads stored figures: at ten thousand people
+    computing them on that first request would take longer than a web worker may."""
+    from brightline.rollups.models import Rollup
+    from brightline.rollups.registry import sources
+
+    result = load("--timings")
+    assert "rollups" in result["timings"]
+    for kind, source in sources().items():
+        expected = {str(key) for key in source.every_key()}
+        stored = set(Rollup.objects.filter(kind=kind, stale=False).values_list("key", flat=True))
+        assert expected <= stored, kind
+    assert Rollup.objects.filter(kind="leadership.organisation").exists()
