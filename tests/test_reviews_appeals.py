@@ -103,8 +103,8 @@ def test_the_full_appeal_path_with_a_reviewer_outside_the_chain(personas, releas
     services.escalate_appeal(appeal, actor=personas.erin, reason="Technical excellence too.")
     with pytest.raises(ReviewError, match=services.ERR_REVIEWER_SAME):
         services.assign_appeal_reviewer(appeal, actor=personas.pia, reviewer=olga())
-    services.assign_appeal_reviewer(appeal, actor=personas.pia, reviewer=personas.oscar)
-    services.decide_appeal(appeal, reviewer=personas.oscar, decision="upheld", reason="The rest stands.")
+    services.assign_appeal_reviewer(appeal, actor=personas.pia, reviewer=personas.pia)
+    services.decide_appeal(appeal, reviewer=personas.pia, decision="upheld", reason="The rest stands.")
     appeal.refresh_from_db()
     assert appeal.status == Appeal.Status.CLOSED and appeal.escalation_decision == "upheld"
     actions = set(AuditEntry.objects.filter(action__startswith="reviews.appeal.").values_list("action", flat=True))
@@ -239,7 +239,7 @@ def test_the_named_writer_of_contested_feedback_cannot_review_the_appeal(persona
     with pytest.raises(ReviewError, match="Olga Othermanager wrote or was asked for feedback"):
         services.assign_appeal_reviewer(appeal, actor=personas.pia, reviewer=olga())
     # Someone outside the chain who wrote none of it still may.
-    services.assign_appeal_reviewer(appeal, actor=personas.pia, reviewer=personas.oscar)
+    services.assign_appeal_reviewer(appeal, actor=personas.pia, reviewer=personas.pia)
 
 
 def test_anonymous_contested_feedback_excludes_everyone_invited_to_give_it(personas, released):
@@ -303,3 +303,20 @@ def test_free_text_appeal_path_and_review_rights_are_refused_not_shown(personas,
     assert client_for(personas.erin).get("/api/policy").json() == before
     assert "your own manager" not in client_for(personas.erin).get("/data-use/").content.decode()
     assert not AuditEntry.objects.filter(action="policy.updated").exists()
+
+
+def test_whoever_changed_or_approved_the_contested_outcome_cannot_give_the_second_review(personas, released,
+                                                                                         client_for):
+    # Oscar changed Erin's leadership outcome in calibration (the fixture): the appeal contests his decision.
+    review = review_of(released, personas.erin)
+    appeal = services.file_appeal(review, actor=personas.erin, today=IN_WINDOW, context="Leadership is too low.")
+    assert not may_review_appeal(personas.oscar, review)
+    assert personas.oscar not in services.appeal_reviewer_candidates(review)
+    with pytest.raises(ReviewError) as raised:
+        services.assign_appeal_reviewer(appeal, actor=personas.pia, reviewer=personas.oscar)
+    assert str(raised.value) == services.ERR_REVIEWER_DECIDED.format(name="Oscar Outsider")
+    page = client_for(personas.pia).get(f"/reviews/appeals/{appeal.pk}/").content.decode()
+    assert f'value="{personas.oscar.pk}"' not in page and "did not change or approve" in page
+    # On another review Oscar decided nothing: he may review that one's appeal.
+    pat_review = review_of(released, personas.pat)
+    assert may_review_appeal(personas.oscar, pat_review)

@@ -1,5 +1,5 @@
-"""Who may review an appeal: outside the person's management chain, and none of the writers of the
-feedback the contested packet cites."""
+"""Who may review an appeal: outside the person's management chain, none of the writers of the feedback the
+contested packet cites, and nobody who changed or approved a change to the contested outcome in calibration."""
 
 from __future__ import annotations
 
@@ -35,6 +35,21 @@ def contested_feedback_writer_ids(review: Any) -> set[int]:
     return writers
 
 
+def calibration_decider_ids(review: Any) -> set[int]:
+    """The people who decided ``review``'s contested outcomes in calibration: who recorded or approved a
+    calibration change to one of its dimensions (one query). An appeal asks for a second review, so neither can
+    give it. Panelists who only pre-voted are not excluded: a policy may route appeals to the panel itself."""
+    from brightline.reviews.models import CalibrationChange
+
+    deciders: set[int] = set()
+    for actor_id, approver_id in CalibrationChange.objects.filter(
+            assessment__review=review, source=CalibrationChange.Source.CALIBRATION).values_list(
+            "actor_id", "approved_by_id"):
+        deciders.update(pk for pk in (actor_id, approver_id) if pk is not None)
+    return deciders
+
+
 def may_review_appeal(person: Person | None, review: Any) -> bool:
     """Whether ``person`` may be assigned to review an appeal against ``review``."""
-    return access.can_review_appeal(person, review, excluded=contested_feedback_writer_ids(review))
+    return access.can_review_appeal(
+        person, review, excluded=contested_feedback_writer_ids(review) | calibration_decider_ids(review))

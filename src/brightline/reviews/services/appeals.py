@@ -13,7 +13,7 @@ from brightline.audit.services import log_action
 from brightline.people.models import Person
 from brightline.policy import services as policy_services
 from brightline.policy.models import AppealReviewers
-from brightline.reviews.appeal_rules import contested_feedback_writer_ids
+from brightline.reviews.appeal_rules import calibration_decider_ids, contested_feedback_writer_ids
 from brightline.reviews.models import (
     OUTCOME_SCALE,
     STEP_PHASES,
@@ -57,6 +57,10 @@ ERR_REVIEWER_IN_CHAIN = ("{name} is the person or in their management chain; a s
                          "it")
 ERR_REVIEWER_WROTE_FEEDBACK = ("{name} wrote or was asked for feedback that the packet cites; a second review "
                                "must come from someone who gave none of the feedback being contested")
+
+
+ERR_REVIEWER_DECIDED = ("{name} changed or approved a change to this review's outcomes in calibration; a second "
+                        "review must come from someone who did not decide the first")
 
 
 ERR_REVIEWER_NOT_PANELIST = ("{name} is not on this cycle's calibration panel without a conflict; the policy has "
@@ -123,14 +127,18 @@ def file_appeal(review: Review, *, actor: Person, context: str, today: dt.date |
     return appeal
 
 
-def appeal_reviewer_refusal(person: Person, review: Review, *, writers: set[int] | None = None) -> str | None:
+def appeal_reviewer_refusal(person: Person, review: Review, *, writers: set[int] | None = None,
+                            deciders: set[int] | None = None) -> str | None:
     """Why ``person`` may not decide an appeal on ``review``, or ``None``: outside the chain always, none of
-    the writers of the feedback the packet cites (``writers``, found when not given), and among the people
-    the policy's appeal setting names."""
+    the writers of the feedback the packet cites (``writers``, found when not given), nobody who changed or
+    approved a change to its outcomes in calibration (``deciders``, likewise), and among the people the
+    policy's appeal setting names."""
     if not access.can_review_appeal(person, review, excluded=set()):
         return ERR_REVIEWER_IN_CHAIN.format(name=person.name)
     if person.pk in (contested_feedback_writer_ids(review) if writers is None else writers):
         return ERR_REVIEWER_WROTE_FEEDBACK.format(name=person.name)
+    if person.pk in (calibration_decider_ids(review) if deciders is None else deciders):
+        return ERR_REVIEWER_DECIDED.format(name=person.name)
     rule = policy_services.appeal_reviewers()
     if rule == AppealReviewers.PANEL_OUTSIDE_CHAIN and not access.can_decide_in_calibration(person, review):
         return ERR_REVIEWER_NOT_PANELIST.format(name=person.name)
@@ -141,19 +149,20 @@ def appeal_reviewer_refusal(person: Person, review: Review, *, writers: set[int]
 
 def appeal_reviewer_candidates(review: Review) -> list[Person]:
     """Everyone a people partner may assign to this appeal under the policy."""
-    writers = contested_feedback_writer_ids(review)
-    # The chain, the manager and the writers are left out in one query (the stored reporting line names the
-    # chain), rather than asking person by person across the whole organisation.
+    writers, deciders = contested_feedback_writer_ids(review), calibration_decider_ids(review)
+    # The chain, the manager, the writers and the calibration's deciders are left out in one query (the stored
+    # reporting line names the chain), rather than asking person by person across the whole organisation.
     path = Person.objects.filter(pk=review.person_id).values_list("chain_path", flat=True).first() or ""
     chain = {int(part) for part in path.strip("/").split("/") if part.isdigit()} | {review.person_id}
-    outside = (Person.objects.filter(is_active=True).exclude(pk__in=chain | writers)
+    outside = (Person.objects.filter(is_active=True).exclude(pk__in=chain | writers | deciders)
                .exclude(pk=review.manager_id).order_by("name"))
     rule = policy_services.appeal_reviewers()
     if rule == AppealReviewers.OUTSIDE_CHAIN:
         return list(outside)
     if rule == AppealReviewers.PEOPLE_PARTNER:
         outside = outside.filter(access_role__in=["people_partner", "admin"])
-    return [person for person in outside if appeal_reviewer_refusal(person, review, writers=writers) is None]
+    return [person for person in outside
+            if appeal_reviewer_refusal(person, review, writers=writers, deciders=deciders) is None]
 
 
 def assign_appeal_reviewer(appeal: Appeal, *, actor: Person, reviewer: Person,
