@@ -141,6 +141,8 @@ def test_the_manager_sees_every_check_where_the_packet_is_edited(personas, packe
     assert section.count('name="decision" value="accept"') == 3
     assert section.count(PACKET_STEP_CLOSED["person"]) == 2
     assert f'name="next" value="/reviews/r/{packet["review"].pk}/#packet-evidence"' in section
+    # The heading speaks to the reader: the manager reads Erin's review, not "your review".
+    assert "Claims in Erin Employee's review that cite no evidence" in page.replace("&#x27;", "'")
 
 
 def test_the_person_sees_their_own_claims_but_not_the_managers_draft(personas, packet, client_for):
@@ -148,6 +150,7 @@ def test_the_person_sees_their_own_claims_but_not_the_managers_draft(personas, p
     erin = client_for(personas.erin)
     review_page = text_of(erin.get(f"/reviews/r/{packet['review'].pk}/"))
     assert "the self review cites no evidence" in review_page
+    assert "Claims in your review that cite no evidence" in review_page
     section = review_page.split('id="packet-evidence"')[1].split("</section>")[0]
     assert "assessment of leadership" not in section and "assessment of judgment" not in section
     assert UNCITED not in review_page and "the manager's summary" not in review_page

@@ -276,3 +276,18 @@ def test_every_dimension_can_be_pre_voted(personas, cycle, dimension):
 def test_advance_to_decision_memo_keeps_calibration_changes(personas, cycle):
     cycle = advance_to(cycle, Phase.DECISION_MEMO, personas.pia)
     assert cycle.phase == Phase.DECISION_MEMO
+
+
+def test_a_panelist_cites_evidence_by_the_number_every_page_shows(personas, cycle):
+    review = review_of(cycle, personas.erin)
+    pre_vote_all(review, [personas.oscar, olga()], outcome="exceeds")
+    assessment = review.assessments.get(dimension="leadership")
+    number = _packet_refs(review)[0].partition(":")[2]
+    change = services.record_calibration_change(
+        assessment, actor=personas.oscar, to_outcome="exceeds", reason="Ran the incident review for two teams.",
+        citations=[f"[E:{number}]"], seen_version=assessment.version)
+    assert change.citations == [f"evidence_item:{number}"]
+    other = review.assessments.get(dimension="delivery_results")
+    with pytest.raises(ReviewError, match=r"write the number shown beside the item .*\[E:12\]"):
+        services.record_calibration_change(other, actor=personas.oscar, to_outcome="exceeds", reason="x",
+                                           citations=["the ledger work"], seen_version=other.version)

@@ -8,6 +8,7 @@ person (or their team) and the citer may see it; an AI signal only once a human 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -33,7 +34,8 @@ KIND_MODELS: dict[str, type[models.Model]] = {
 AI_KINDS = frozenset({"signal"})
 SIGNAL_ACCEPTED = "accepted"
 
-ERR_BAD_REFERENCE = "{reference!r} is not a reference; write kind:id, e.g. evidence_item:12"
+ERR_BAD_REFERENCE = ("{reference!r} is not a citation; write the number shown beside the item in the packet's "
+                     "evidence list, e.g. [E:12]")
 ERR_UNKNOWN_KIND = "{kind!r} cannot be cited; the kinds are: {kinds}"
 ERR_NOT_FOUND = "{reference} does not exist"
 ERR_NOT_ABOUT_PERSON = "{reference} is not about {person}; a packet cites only evidence about its own person"
@@ -59,7 +61,14 @@ class Reference:
         return self.kind in AI_KINDS
 
 
+# "[E:12]" and "E:12", as every page shows evidence, cite evidence item 12.
+_EVIDENCE_NUMBER = re.compile(r"\[?\s*E\s*:\s*(\d+)\s*\]?", re.IGNORECASE)
+
+
 def parse_reference(text: str) -> Reference:
+    shown = _EVIDENCE_NUMBER.fullmatch(text.strip())
+    if shown:
+        return Reference("evidence_item", shown.group(1))
     kind, sep, object_id = text.strip().partition(":")
     if not sep or not kind.strip() or not object_id.strip():
         raise CitationError(ERR_BAD_REFERENCE.format(reference=text))

@@ -64,7 +64,7 @@ ERR_TRAINING_INCOMPLETE = ("{manager} has not completed the manager readiness tr
                            "examples, bias awareness); assessments can be submitted after it")
 
 
-ERR_DIMENSION_INCOMPLETE = ("every dimension needs an outcome with at least {minimum} cited piece(s) of evidence "
+ERR_DIMENSION_INCOMPLETE = ("every dimension needs an outcome with at least {minimum} cited {pieces} of evidence "
                             "(this cycle's minimum); missing: {dims}")
 
 
@@ -282,7 +282,8 @@ def _submission_problems(review: Review, actor: Person) -> list[str]:
     incomplete = [a.dimension for a in assessments if not a.proposed_outcome or len(a.citations) < minimum]
     if incomplete:
         problems.append(ERR_DIMENSION_INCOMPLETE.format(
-            minimum=minimum, dims=", ".join(dimension_label(d) for d in incomplete)))
+            minimum=minimum, pieces="piece" if minimum == 1 else "pieces",
+            dims=", ".join(dimension_label(d) for d in incomplete)))
     has_next_level = review.level is not None and review.level.next_level() is not None
     if has_next_level and review.promotion_readiness == PromotionReadiness.NOT_ASSESSED:
         problems.append(ERR_READINESS_MISSING)
