@@ -9,6 +9,7 @@ from html import unescape
 
 from django.utils import timezone
 
+from brightline.reviews import services
 from brightline.reviews.models import Phase, Review
 from tests.reviews_helpers import advance_to, open_payments_cycle, train
 from tests.test_engineer_home import make_signal
@@ -131,6 +132,13 @@ def test_after_release_the_engineer_is_asked_to_acknowledge(personas, client_for
     page = home(client_for, personas.erin)
     assert "Your outcome is released: read it and acknowledge it, by 28 Nov 2026 (you may appeal until then)." \
         in page
+    # With a signal waiting as well, the summary does not say nothing with a deadline waits above the outcome
+    # that waits to be acknowledged by a day (the task walk read both, one above the other).
+    owned_signal(personas.erin, "a", "Design comes up.")
+    summary = summary_of(home(client_for, personas.erin))
+    assert "Nothing with a deadline" not in summary and "acknowledge it, by 28 Nov 2026" in summary
+    services.acknowledge_review(Review.objects.get(person=personas.erin, cycle=released), actor=personas.erin)
+    assert "Nothing with a deadline waits for you." in summary_of(home(client_for, personas.erin))
 
 
 def test_managers_and_leaders_see_their_team_and_organisation_before_their_own_cards(personas, client_for):

@@ -58,6 +58,7 @@ class OwnReview:
     phase: str
     url: str
     sentences: list[str]
+    needs_you: bool = False  # the viewer has something to do in it (write, or acknowledge the outcome)
 
 
 def _when(value: date | str | None, word: str = "by") -> str:
@@ -123,7 +124,7 @@ def summary_sentences(inbox: HomeInbox, own_review: OwnReview | None,
         if len(overdue) > 1 or (overdue and not first.overdue):
             line += f" {len(overdue)} {'are' if len(overdue) != 1 else 'is'} overdue."
         lines.append(line)
-    elif inbox and not partner_lines:
+    elif inbox and not partner_lines and not (own_review and own_review.needs_you):
         lines.append("Nothing with a deadline waits for you.")
     people_work = [entry for entry in inbox.undated if entry.kind != "signals"]
     if people_work:
@@ -189,4 +190,8 @@ def own_review(person: Person, *, today: date | None = None, reviews: list[Revie
         by = _when(ends.get(Phase.ACKNOWLEDGEMENT))
         sentences.append(f"Your outcome is released: read it and acknowledge it{by} "
                          f"(you may appeal {'until then' if by else 'until the step closes'}).")
-    return OwnReview(cycle.name, cycle.get_phase_display(), reverse("reviews:review", args=[review.pk]), sentences)
+    needs_you = ((at <= phase_index(Phase.SELF_REVIEW) and cycle.phase != Phase.EVIDENCE
+                  and not review.self_review_submitted_at)
+                 or (at > phase_index(Phase.DECISION_MEMO) and not review.acknowledged_at))
+    return OwnReview(cycle.name, cycle.get_phase_display(), reverse("reviews:review", args=[review.pk]), sentences,
+                     needs_you)
