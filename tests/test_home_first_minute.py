@@ -174,3 +174,16 @@ def test_the_people_partner_reads_the_cycle_status_and_missed_self_reviews_first
     assert "1 overdue action below." in summary
     assert f"{people} of {people} self reviews were not submitted" in page[page.index("Review cycles across"):]
     assert "Only teams with someone reviewed in this cycle are listed." in page
+
+
+def test_a_decided_signal_says_who_decided_when_and_why_instead_of_asking_again(personas, client_for):
+    signal = owned_signal(personas.erin, "a", "Code quality comes up.")
+    erin = client_for(personas.erin)
+    response = erin.post(f"/insights/signals/{signal.pk}/review/",
+                         {"decision": "dismiss", "reason": "Those comments were about one rushed hotfix."})
+    assert response.status_code in (200, 302)
+    page = unescape(erin.get("/insights/me/").content.decode())
+    card = page[page.index(f'id="signal-{signal.pk}"'):]
+    card = card[:card.index("</article>")]
+    assert "You follow this up" not in card
+    assert "Dismissed by you on" in card and "“Those comments were about one rushed hotfix.”" in card
