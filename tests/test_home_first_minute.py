@@ -187,3 +187,14 @@ def test_a_decided_signal_says_who_decided_when_and_why_instead_of_asking_again(
     card = card[:card.index("</article>")]
     assert "You follow this up" not in card
     assert "Dismissed by you on" in card and "“Those comments were about one rushed hotfix.”" in card
+
+
+def test_the_home_counts_the_people_who_opened_the_record_as_the_log_lists_them(personas, client_for):
+    assert "Nobody else has opened your record yet." in home(client_for, personas.erin)
+    mo = client_for(personas.mo)
+    for _ in range(2):  # each visit reads several parts of the record: many rows, one reader
+        assert mo.get(f"/people/{personas.erin.pk}/").status_code == 200
+    client_for(personas.pia).get(f"/people/{personas.erin.pk}/")
+    page = home(client_for, personas.erin)
+    assert "2 other people have opened your record so far." in page
+    assert " times so far" not in page

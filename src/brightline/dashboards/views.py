@@ -98,7 +98,9 @@ def home(request: HttpRequest) -> HttpResponse:
         "can_view_aggregates": access.can_view_aggregates(viewer),
         "can_view_leadership": access.can_view_leadership_view(viewer),
         "is_people_partner": is_partner,
-        "recent_reads": AccessLog.objects.filter(subject=viewer).count(),
+        # How many people, as "who viewed my record" lists them (one line per reader and day): a count of raw reads
+        # (one per part of the record a page shows) read as a number of visits the log never adds up to.
+        "recent_readers": AccessLog.objects.filter(subject=viewer).values("viewer_label").distinct().count(),
         "inbox": inbox,
         "own_review": review,
         **engineer_home(viewer, holding=holding),
