@@ -4,6 +4,8 @@ version of a note is kept."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from brightline.audit.models import AuditEntry
@@ -29,8 +31,9 @@ def test_she_reads_what_her_manager_cites_and_annotates_it_for_the_panel(persona
                          {"section": "leadership", "body": "The rollout also covered the EU payouts team."})
     assert response.status_code == 302
     first = PacketAnnotation.objects.get()
+    number = review.packet_items.filter(kind="evidence_item").values_list("object_id", flat=True).first()
     erin.post(f"/reviews/r/{review.pk}/packet/annotate/",
-              {"replaces": first.pk, "body": "The rollout also covered the EU payouts team [E:1]."})
+              {"replaces": first.pk, "body": f"The rollout also covered the EU payouts team [E:{number}]."})
     assert PacketAnnotation.objects.count() == 2  # the first version is kept
     current = packet_notes.packet_annotations(review)
     assert len(current) == 1 and current[0]["label"] == "Leadership"
@@ -42,7 +45,7 @@ def test_she_reads_what_her_manager_cites_and_annotates_it_for_the_panel(persona
 
     for reader in (personas.mo, personas.oscar):
         seen = client_for(reader).get(f"/reviews/r/{review.pk}/packet/").content.decode()
-        assert "Notes from Erin Employee" in seen and "EU payouts team [E:1]" in seen
+        assert "Notes from Erin Employee" in seen and f"EU payouts team [E:{number}]" in seen
         assert 'name="replaces"' not in seen  # only she changes her notes
 
 
@@ -57,6 +60,11 @@ def test_only_she_annotates_and_only_until_calibration_ends(personas, client_for
         packet_notes.annotate_packet(review, actor=personas.erin, section="packet", body="   ")
     with pytest.raises(services.ReviewError, match="Choose what the note is about"):
         packet_notes.annotate_packet(review, actor=personas.erin, section="salary", body="x")
+    # A number that names no item of her evidence (a typo, or a colleague's item) is refused, not kept.
+    pats = make_evidence(personas.pat, 1)[0]
+    with pytest.raises(services.ReviewError, match=re.escape(f"[E:{pats.pk}], [E:999999] are not in your evidence")):
+        packet_notes.annotate_packet(review, actor=personas.erin, section="packet",
+                                     body=f"See [E:999999] and [E:{pats.pk}].")
     for other in cycle.reviews.exclude(pk=review.pk):
         services.record_pre_vote(other, panelist=olga(), dimension="leadership", outcome="meets")
     cycle = services.advance_cycle(cycle, actor=personas.pia)

@@ -32,6 +32,8 @@ ERR_ANNOTATION_SECTION = "Choose what the note is about: the packet, your self r
 ERR_ANNOTATION_CLOSED = ("Notes on the packet can be added until calibration ends; from the decision memo on, "
                          "add context through an appeal.")
 ERR_ANNOTATION_REPLACED = "That note was already changed; change its latest version."
+ERR_ANNOTATION_UNKNOWN_EVIDENCE = ("{shown} {verb} not in your evidence: cite the number shown beside an item of your "
+                                   "evidence list, or leave the number out.")
 
 
 def packet_notes_open(cycle: ReviewCycle) -> bool:
@@ -58,6 +60,7 @@ def annotate_packet(review: Review, *, actor: Person, section: str, body: str,
         _require(replaces.review_id == review.pk, ERR_NOT_SELF)
         section = replaces.section
     _require(section in ANNOTATION_SECTIONS, ERR_ANNOTATION_SECTION)
+    _require_own_evidence(review, text)
     with transaction.atomic():
         if replaces is not None:
             locked = PacketAnnotation.objects.select_for_update().get(pk=replaces.pk)
@@ -68,6 +71,21 @@ def annotate_packet(review: Review, *, actor: Person, section: str, body: str,
             "review": review.pk, "section": section, "replaces": replaces.pk if replaces else None,
             "length": len(text)})
     return annotation
+
+
+def _require_own_evidence(review: Review, text: str) -> None:
+    """Every "[E:n]" in a note names an item of the person's own evidence (one query): the manager and the panel
+    would otherwise look for an item that does not exist."""
+    from brightline.evidence.models import EvidenceItem
+    from brightline.reviews.packet_items import references_in
+
+    cited = {int(reference.object_id) for reference in references_in(text)}
+    if not cited:
+        return
+    known = set(EvidenceItem.objects.filter(pk__in=cited, person_id=review.person_id).values_list("pk", flat=True))
+    unknown = sorted(cited - known)
+    _require(not unknown, ERR_ANNOTATION_UNKNOWN_EVIDENCE.format(
+        shown=", ".join(f"[E:{number}]" for number in unknown), verb="is" if len(unknown) == 1 else "are"))
 
 
 #: The ways into the packet that are part of the manager's assessment, a draft until it is submitted.
