@@ -320,3 +320,20 @@ def test_whoever_changed_or_approved_the_contested_outcome_cannot_give_the_secon
     # On another review Oscar decided nothing: he may review that one's appeal.
     pat_review = review_of(released, personas.pat)
     assert may_review_appeal(personas.oscar, pat_review)
+
+
+def test_the_memo_names_disagreements_with_the_ai_in_the_review_not_in_the_growth_space(personas, released):
+    from brightline.insights.models import Signal
+    from brightline.reviews.services.memos import build_memo_sections
+    from tests.test_engineer_home import make_signal
+
+    review = review_of(released, personas.erin)
+    make_signal(personas.erin, key="g", statement="Code quality comes up.", status=Signal.Status.DISMISSED)
+    check = make_signal(personas.erin, key="c", statement="The self review cites no evidence.",
+                        status=Signal.Status.DISMISSED, kind="missing_evidence")
+    Signal.objects.filter(pk=check.pk).update(detail={"packet": {"review": review.pk, "part": "self_review"}})
+    other = make_signal(personas.erin, key="o", statement="Another review's claim.", status=Signal.Status.DISMISSED,
+                        kind="missing_evidence")
+    Signal.objects.filter(pk=other.pk).update(detail={"packet": {"review": review.pk + 1000, "part": "self_review"}})
+    shown = {row["signal"] for row in build_memo_sections(review, personas.lee)["ai_disagreements"]}
+    assert shown == {f"signal:{check.pk}"}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 
 from brightline import access
 from brightline.audit.services import log_action
@@ -23,10 +24,16 @@ ERR_ACCOUNTABLE = "the person finally accountable must be an active person other
 
 
 def _ai_disagreements(review: Review) -> list[dict[str, Any]]:
-    """Signals about the person that a human dismissed: where people disagreed with the AI (E5)."""
+    """Where people disagreed with the AI in this review (E5): the signals of the review's own decision space that a
+    human dismissed — those its packet cites and the checks of its packet's claims. A signal the person dismissed
+    in her growth space stays there (principle 7: what reaches a decision is what the review cites), so her
+    coaching conversation with the AI never turns up in her decision memo."""
+    cited = [int(object_id) for object_id in review.packet_items.filter(kind="signal").values_list(
+        "object_id", flat=True) if str(object_id).isdigit()]
+    in_review = Q(pk__in=cited) | Q(detail__packet__review=review.pk)
     return [{"signal": f"signal:{signal.pk}", "summary": signal.summary[:300], "status": "dismissed",
              "reason": signal.review_note or ""}
-            for signal in Signal.objects.filter(person=review.person, status=Signal.Status.DISMISSED)]
+            for signal in Signal.objects.filter(in_review, person=review.person, status=Signal.Status.DISMISSED)]
 
 
 def build_memo_sections(review: Review, accountable: Person) -> dict[str, Any]:
