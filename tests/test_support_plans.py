@@ -6,6 +6,7 @@ import datetime as dt
 import json
 
 import pytest
+from django.utils import timezone
 
 from brightline.audit.models import AccessLog, AuditEntry
 from brightline.support import services
@@ -90,6 +91,10 @@ def test_check_ins_and_the_employee_comments(personas):
     with pytest.raises(SupportPlanError, match=services.ERR_CANNOT_SEE):
         services.comment_on_plan(plan, actor=personas.pat, body="x")
     assert plan.check_ins.count() == 1 and plan.comments.get().author == personas.erin
+    next_week = timezone.localdate() + dt.timedelta(days=7)
+    with pytest.raises(SupportPlanError, match="a check-in is recorded once it has been held"):
+        services.record_check_in(plan, actor=personas.mo, held_on=next_week, progress="on_track", notes="Planned.")
+    assert plan.check_ins.count() == 1
 
 
 def test_role_mismatch_cannot_end_before_redeployment_is_offered(personas):

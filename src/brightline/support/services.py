@@ -36,6 +36,7 @@ ERR_DIAGNOSIS_NOTES = "describe what was observed and what {person} said about i
 ERR_SUPPORT_OFFERED = "say what the organisation will do to help (coaching, time, training, pairing)"
 ERR_EVIDENCE = ("a support plan rests on at least 2 cited evidence items that are not AI signals; {count} cited "
                 "(AI assists, humans decide)")
+ERR_CHECK_IN_FUTURE = "a check-in is recorded once it has been held: {day} is still to come"
 ERR_TIMELINE = "a realistic timeline runs at least {minimum} days; this one runs {days}"
 ERR_GOALS = "a plan needs at least one goal with success criteria and an example of acceptable improvement"
 ERR_WORDING = ("the plan's wording describes the person rather than the work ({phrases}); describe observable "
@@ -167,6 +168,7 @@ def record_check_in(plan: SupportPlan, *, actor: Person, held_on: dt.date, progr
     _require(access.can_manage_support_plan(actor, plan), ERR_CANNOT_MANAGE)
     _require(plan.status == SupportPlan.Status.ACTIVE, ERR_STATE.format(status=plan.get_status_display().lower()))
     _require(progress in CheckIn.Progress.values, f"{progress!r} is not a progress value")
+    _require(held_on <= timezone.localdate(), ERR_CHECK_IN_FUTURE.format(day=f"{held_on:%-d %b %Y}"))
     _require(bool(notes.strip()), ERR_EMPTY)
     check_wording(notes)
     with transaction.atomic():
