@@ -92,4 +92,4 @@ def test_the_personal_menu_puts_growth_first_and_what_brightline_knows_under_its
     heading = labels.index("What Brightline knows about you")
     assert labels[0] == "My growth" and "Goals" in labels[:heading] and "Career ladder" in labels[:heading]
     assert set(labels[heading + 1:]) == {"My AI signals", "How AI signals work", "Who viewed my record",
-                                         "How Brightline uses data about you"}
+                                         "How Brightline uses data about you", "Download your data"}

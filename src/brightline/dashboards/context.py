@@ -25,7 +25,7 @@ PERSONAL = "Me"
 GROUP_OF_PAGE = {
     "ladder": PERSONAL, "feedback:my-growth": PERSONAL, "feedback:inbox": PERSONAL,
     "insights:me": PERSONAL, "insights:transparency": PERSONAL, "my-access-log": PERSONAL,
-    "data-use": PERSONAL, "goals:index": PERSONAL,
+    "data-use": PERSONAL, "my-data": PERSONAL, "goals:index": PERSONAL,
     "my-team": "Team", "evidence:team": "Team", "evidence:services": "Team", "insights:team": "Team",
     "feedback:training": "Team",
     "reviews:index": "Reviews", "support:index": "Reviews",
@@ -37,7 +37,7 @@ GROUP_OF_PAGE = {
 # what Brightline holds and infers about oneself.
 GROWTH_ORDER = ("feedback:my-growth", "goals:index", "feedback:inbox", "ladder", "promotions:index")
 DATA_SECTION = "What Brightline knows about you"
-DATA_PAGES = ("insights:me", "insights:transparency", "my-access-log", "data-use")
+DATA_PAGES = ("insights:me", "insights:transparency", "my-access-log", "data-use", "my-data")
 # An entry named like the menu that holds it is called this instead when the menu holds more than it ("Reviews"
 # opens a menu holding "Reviews overview" and "Support plans"; alone, it stays a plain link named "Reviews").
 OVERVIEW = "{label} overview"
@@ -79,6 +79,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     items.extend(app_navigation(viewer))
     items.append(("Who viewed my record", reverse("my-access-log")))
     items.append(("How Brightline uses data about you", reverse("data-use")))
+    items.append(("Download your data", reverse("my-data")))
     current = request.path
     flat = [(label, url, url == current) for label, url in items]
     return {"nav_items": flat, "nav_groups": group_navigation(flat), "viewer": viewer,
