@@ -91,3 +91,27 @@ def test_the_count_reads_the_partial_index_of_unread_notices(personas):
         cursor.execute("SET LOCAL enable_seqscan = off")
         plan = query.explain()
     assert "notice_unread_person" in plan
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_keeps_earlier_notices_read_and_goes_back(personas):
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    old = executor.migrate([("notifications", "0004_digest_day_of_the_last_fixed_run")]).apps
+    old.get_model("notifications", "Notice").objects.create(person_id=personas.erin.pk, key="before", kind="x",
+                                                            title="Made before the read mark", path="/")
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+    assert not Notice.objects.get(key="before").unread
+    assert notice(personas.erin, "after", "Made after it").unread
+    # And back: the column and its index go, the rows stay.
+    executor = MigrationExecutor(connection)
+    back = executor.migrate([("notifications", "0004_digest_day_of_the_last_fixed_run")]).apps
+    assert back.get_model("notifications", "Notice").objects.count() == 2
+    with connection.cursor() as cursor:
+        columns = [column.name for column in connection.introspection.get_table_description(
+            cursor, "notifications_notice")]
+    assert "unread" not in columns
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
