@@ -19,6 +19,7 @@ from brightline.notifications.services import collect
 from brightline.people.models import Person
 from brightline.reviews.models import Phase, Reminder
 from tests.reviews_helpers import advance_to, open_payments_cycle, review_of, train
+from tests.test_notifications import body, mailbox, run  # noqa: F401  (mailbox is a fixture)
 
 
 def schedule_from_today(**offsets: int) -> dict[str, str]:
@@ -193,3 +194,17 @@ def test_a_step_not_due_within_a_week_offers_no_reminder(personas, client_for):
     assert "not due within a week" in page and 'aria-label="Remind' not in page and "Remind everyone" not in page
     with pytest.raises(reminders.ReminderError, match="not due within a week"):
         reminders.remind(personas.pia, cycle, personas.erin, Phase.SELF_REVIEW)
+
+
+def test_the_reminder_is_mailed_in_the_persons_digest_with_its_link(personas, mailbox, settings):  # noqa: F811
+    cycle = cycle_at(personas, Phase.SELF_REVIEW)
+    reminders.remind(personas.mo, cycle, personas.erin, Phase.SELF_REVIEW)
+    run("daily")
+    [message] = mailbox.to(personas.erin.email)
+    text = body(message)
+    review = review_of(cycle, personas.erin)
+    due = timezone.localdate() + dt.timedelta(days=3)
+    assert f"- Reminder: your self review for {cycle.name} is due on {due.day} {due:%b %Y}" in text.splitlines()
+    assert f"{settings.BRIGHTLINE_BASE_URL.rstrip('/')}/reviews/r/{review.pk}/#self-h" in text
+    assert "Mo Manager" not in text and text.count(f"{due.day} {due:%b %Y}") == 1 + text.count("(due ")
+    assert Notice.objects.get(person=personas.erin, kind="reminder").status == Notice.Status.SENT

@@ -86,6 +86,8 @@ ERR_ALWAYS_MAILED: Final = ("This one concerns your own review or appeal and is 
                             "switched off: choose right away or in the digest.")
 ERR_UNKNOWN_KIND: Final = "There is no kind of notice called {key}."
 SETTINGS_CHANGED: Final = "notifications.settings.changed"
+# Kinds of notice whose title says its date already: the message adds no "(due …)".
+DATED_TITLES: Final = ("appeal_window", "reminder")
 # The inbox kind of the action each review step's reminder is about (see ``notifications.reminders``).
 REMINDED_STEP_KIND: Final = {Phase.SELF_REVIEW.value: "self_review", Phase.MANAGER_ASSESSMENT.value: "assessment"}
 
@@ -357,7 +359,7 @@ def _claim(person: Person, wanted: Q) -> list[Notice]:
 
 def _line(notice: Notice) -> str:
     due = ""
-    if notice.due_on is not None and notice.kind != "appeal_window":
+    if notice.due_on is not None and notice.kind not in DATED_TITLES:
         due = f" (due {_day(notice.due_on)})"
     return f"- {notice.title}{due}\n  {absolute_url(notice.path)}"
 
