@@ -220,6 +220,10 @@ def test_it_has_the_notices_the_runs_would_have_left_and_the_processes_of_finish
     assert not Notice.objects.filter(status=Notice.Status.SENT, sent_at__lt=models.F("created_at")).exists()
     kinds = set(Notice.objects.values_list("kind", flat=True))
     assert {"feedback_request", "self_review", "assessment", "released"} <= kinds
+    # The last week's are unread on the person's notices page, the older ones read.
+    unread = Notice.objects.filter(unread=True)
+    assert unread.exists() and Notice.objects.filter(unread=False).exists()
+    assert not unread.filter(created_at__lt=load_at - timezone.timedelta(days=9)).exists()
     # They are keyed as the runs key them: a run today finds every event it would tell someone about already told.
     for person in Person.objects.filter(pk__in=Notice.objects.filter(status=Notice.Status.PENDING)
                                         .values("person_id"))[:10]:

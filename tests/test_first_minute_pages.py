@@ -87,10 +87,11 @@ def test_the_partner_home_gives_a_next_step_for_missed_self_reviews_instead_of_a
     people = cycle.reviews.count()
     assert f"{people} of {people} self reviews were not submitted" in page
     assert NOTHING_OPEN_OVERDUE in page and "Nothing is overdue." not in page
-    assert f'<a href="/reviews/cycles/{cycle.pk}/#people-h">see who on the cycle\'s people list</a>' in page
+    assert f'<a href="/reviews/cycles/{cycle.pk}/#remind-h">remind them from the cycle\'s page</a>' in page
     assert "can still add their own context as a note to their review" in page
     cycle_page = text_of(client_for(personas.pia).get(f"/reviews/cycles/{cycle.pk}/"))
     assert '<td data-label="Self review">missed</td>' in cycle_page
+    assert 'id="remind-h"' in cycle_page and "A note to their review, in place of the missed self review" in cycle_page
 
 
 def test_advancing_with_self_reviews_missing_asks_first_and_names_them(personas, client_for):

@@ -1839,8 +1839,8 @@ class _LargeBuilder:
         released, each appeal decided and each support-plan check-in coming due, a notice keyed as the runs key
         it, e-mailed right away, in the next morning's digest or in the next Monday's as the person chose. What
         falls after the day the demo is built for still waits (the open cycle's assessments for the digests), and
-        one in three hundred was refused by the mail server five times. Brightline keeps no "read" mark on a
-        notice: sent is as far as it goes."""
+        one in three hundred was refused by the mail server five times. The notices of the last week before that
+        day are unread on the person's notices page; the older ones were read."""
         from brightline.dashboards.inbox import CADENCE_DAYS, CHECK_IN_NOTICE_DAYS
         from brightline.notifications.models import Frequency, Notice
         from brightline.notifications.services import MAX_ATTEMPTS, event_key
@@ -1855,6 +1855,7 @@ class _LargeBuilder:
             "feedback:answer", "reviews:review", "reviews:appeal", "support:plan"))
         names = {person.pk: person.name for person in self.people}
         cutoff = datetime.combine(self.today, time(23, 59), tzinfo=UTC)
+        unread_since = cutoff - timedelta(days=7)
         rows: list[tuple[Any, ...]] = []
 
         def notice(person_id: int, key: str, kind: str, title: str, path: str, created: datetime,
@@ -1875,7 +1876,7 @@ class _LargeBuilder:
             rows.append((person_id, key, kind, title[:300], path, due_on, status,
                          MAX_ATTEMPTS if status == Notice.Status.FAILED else 0,
                          "The mail server refused the address." if status == Notice.Status.FAILED else "",
-                         created, sent if status == Notice.Status.SENT else None))
+                         created, sent if status == Notice.Status.SENT else None, created > unread_since))
 
         for respondent, invitation, asked, subject in self.asked:
             path = answer(invitation)
@@ -1913,5 +1914,5 @@ class _LargeBuilder:
                        "check_in", f"Hold the support-plan check-in with {names[plan.person_id]}", plan_url(plan.pk),
                        datetime.combine(due - timedelta(days=CHECK_IN_NOTICE_DAYS), time(6), tzinfo=UTC), due)
         _ValuesWriter(Notice, ("person_id", "key", "kind", "title", "path", "due_on", "status", "attempts",
-                               "last_error", "created_at", "sent_at")).write(rows)
+                               "last_error", "created_at", "sent_at", "unread")).write(rows)
         self.progress("notices", len(rows))

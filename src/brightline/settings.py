@@ -85,6 +85,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "brightline.dashboards.context.navigation",
+                "brightline.notifications.context.unread_notices",
             ],
         },
     },

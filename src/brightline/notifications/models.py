@@ -71,6 +71,8 @@ NOTICE_KINDS: Final[tuple[NoticeKind, ...]] = (
     NoticeKind("promotions", "todo", "Promotion cases past their date", ("promotion_escalation",)),
     NoticeKind("check_in", "todo", "Support-plan check-ins", ("check_in",)),
     NoticeKind("due_soon", "deadlines", "A phase closing on something I must do", ("due_soon",)),
+    NoticeKind("reminder", "deadlines", "A reminder from my manager or people partner about a review step",
+               ("reminder",)),
     NoticeKind("released", "about_me", "My review released", ("released",), always_mailed=True),
     NoticeKind("appeal_window", "about_me", "My acknowledgement and appeal window closing", ("appeal_window",),
                always_mailed=True),
@@ -158,7 +160,9 @@ class Notice(models.Model):
     """One event for one person, waiting to be e-mailed or already sent.
 
     ``title`` and ``path`` are what the inbox shows (what to do and where), never content: no feedback
-    text, rating or outcome is ever stored here or sent.
+    text, rating or outcome is ever stored here or sent. ``unread`` is the person's own mark on their notices
+    page: a new notice is unread until they open it (or mark all as read); one that is no longer needed is
+    read. Notices made before the mark existed count as read.
     """
 
     class Status(models.TextChoices):
@@ -183,11 +187,14 @@ class Notice(models.Model):
     claim = models.CharField(max_length=32, blank=True, db_index=True)
     claimed_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    unread = models.BooleanField(default=True)
 
     class Meta:
         ordering = ["created_at", "id"]
         constraints = [models.UniqueConstraint(fields=["person", "key"], name="one_notice_per_person_and_event")]
-        indexes = [models.Index(fields=["status", "person"], name="notice_status_person")]
+        indexes = [models.Index(fields=["status", "person"], name="notice_status_person"),
+                   # The navigation's count of a person's unread notices, on every page: only unread rows are in it.
+                   models.Index(fields=["person"], condition=models.Q(unread=True), name="notice_unread_person")]
 
     def __str__(self) -> str:
         return f"{self.title} → {self.person}"

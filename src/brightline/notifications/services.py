@@ -86,6 +86,10 @@ ERR_ALWAYS_MAILED: Final = ("This one concerns your own review or appeal and is 
                             "switched off: choose right away or in the digest.")
 ERR_UNKNOWN_KIND: Final = "There is no kind of notice called {key}."
 SETTINGS_CHANGED: Final = "notifications.settings.changed"
+# Kinds of notice whose title says its date already: the message adds no "(due …)".
+DATED_TITLES: Final = ("appeal_window", "reminder")
+# The inbox kind of the action each review step's reminder is about (see ``notifications.reminders``).
+REMINDED_STEP_KIND: Final = {Phase.SELF_REVIEW.value: "self_review", Phase.MANAGER_ASSESSMENT.value: "assessment"}
 
 
 class NotificationError(ValueError):
@@ -326,8 +330,16 @@ def collect(person: Person, *, today: date, settings: NotificationSettings | Non
         Notice.objects.filter(person=person, status=Notice.Status.PENDING, kind__in=off).update(
             status=Notice.Status.OFF, last_error="Not e-mailed: the person chose not to get this kind by e-mail.")
     current = [event.key for event in events]
-    dropped = Notice.objects.filter(person=person, status=Notice.Status.PENDING).exclude(key__in=current).update(
-        status=Notice.Status.DROPPED, last_error="No longer needed when it was due to be sent.")
+    # A reminder (sent by a manager or people partner, not collected here) is no longer needed once the person has
+    # nothing of its step left to do.
+    kinds = {event.kind for event in events}
+    waiting = Notice.objects.filter(person=person, status=Notice.Status.PENDING)
+    stale = waiting.exclude(key__in=current).exclude(kind="reminder")
+    for step, kind in REMINDED_STEP_KIND.items():
+        if kind not in kinds:
+            stale |= waiting.filter(kind="reminder", key__contains=f"|{step}|")
+    dropped = stale.update(status=Notice.Status.DROPPED, last_error="No longer needed when it was due to be sent.",
+                           unread=False)
     return len(fresh), dropped
 
 
@@ -347,7 +359,7 @@ def _claim(person: Person, wanted: Q) -> list[Notice]:
 
 def _line(notice: Notice) -> str:
     due = ""
-    if notice.due_on is not None and notice.kind != "appeal_window":
+    if notice.due_on is not None and notice.kind not in DATED_TITLES:
         due = f" (due {_day(notice.due_on)})"
     return f"- {notice.title}{due}\n  {absolute_url(notice.path)}"
 

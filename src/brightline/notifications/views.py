@@ -1,21 +1,26 @@
-"""The person's notification settings page and their calendar feed."""
+"""The person's notification settings page, their notices and calendar feed, and the reminders a manager or a
+people partner sends."""
 
 from __future__ import annotations
 
 from functools import lru_cache
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.html import escape
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from brightline import access
-from brightline.notifications import calendar
-from brightline.notifications.models import NOTICE_GROUPS, NOTICE_KINDS, Delivery, Digest, NotificationSettings
+from brightline.notifications import calendar, reminders
+from brightline.notifications.models import NOTICE_GROUPS, NOTICE_KINDS, Delivery, Digest, Notice, NotificationSettings
 from brightline.notifications.services import NotificationError, absolute_url, digest_zones, set_choices
 from brightline.people.models import Person
+from brightline.reviews.models import ReviewCycle
 
 _viewer = access.request_person  # the signed-in person (request.person), or 403
 
@@ -112,3 +117,79 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
     response["Cache-Control"] = "private, no-store"
     response["Referrer-Policy"] = "no-referrer"
     return response
+
+
+# ------------------------------------------------------------------------------------------- notices
+
+# The notices page lists this many, the unread ones first.
+NOTICES_SHOWN = 100
+
+
+@require_GET
+def notices(request: HttpRequest) -> HttpResponse:
+    viewer = _viewer(request)
+    rows = list(Notice.objects.filter(person=viewer).exclude(status=Notice.Status.DROPPED)
+                .order_by("-unread", "-created_at", "-pk")
+                .only("pk", "title", "kind", "due_on", "created_at", "unread")[:NOTICES_SHOWN])
+    return render(request, "notifications/notices.html", {
+        "notices": rows, "any_unread": any(notice.unread for notice in rows), "shown": NOTICES_SHOWN})
+
+
+@require_GET
+def notice_open(request: HttpRequest, notice_id: int) -> HttpResponse:
+    """Open a notice: marked read, then on to the page it is about. Only the person's own."""
+    viewer = _viewer(request)
+    notice = get_object_or_404(Notice, pk=notice_id, person=viewer)
+    if notice.unread:
+        Notice.objects.filter(pk=notice.pk).update(unread=False)
+    target = notice.path if url_has_allowed_host_and_scheme(notice.path, allowed_hosts=None) \
+        and notice.path.startswith("/") else reverse("notifications:notices")
+    return redirect(target)
+
+
+@require_POST
+def notices_read(request: HttpRequest) -> HttpResponse:
+    viewer = _viewer(request)
+    marked = Notice.objects.filter(person=viewer, unread=True).update(unread=False)
+    if marked:
+        messages.success(request, f"Marked {marked} notice{'s' if marked != 1 else ''} as read.")
+    return redirect("notifications:notices")
+
+
+# ----------------------------------------------------------------------------------------- reminders
+
+
+def _back(request: HttpRequest, cycle: ReviewCycle) -> str:
+    """Where the reminder's form came from: the cycle page, or the manager's list of reviews."""
+    wanted = request.POST.get("next", "")
+    if wanted.startswith("/") and url_has_allowed_host_and_scheme(wanted, allowed_hosts={request.get_host()}):
+        return wanted
+    return reverse("reviews:cycle", args=[cycle.pk])
+
+
+@require_POST
+def remind(request: HttpRequest, cycle_id: int) -> HttpResponse:
+    """Remind one person (``recipient``) of their open step, or everyone late or due soon (``everyone``)."""
+    viewer = _viewer(request)
+    if not (access.can_run_cycles(viewer) or viewer.is_manager):
+        raise PermissionDenied(reminders.ERR_NOT_YOURS)
+    cycle = get_object_or_404(ReviewCycle, pk=cycle_id)
+    back = _back(request, cycle)
+    if request.POST.get("everyone"):
+        sent, already = reminders.remind_everyone(viewer, cycle)
+        if not sent and not already:
+            messages.info(request, "Nobody you can remind is late or due soon in this cycle.")
+        else:
+            text = f"Reminded {sent} {'person' if sent == 1 else 'people'}."
+            if already:
+                text += f" {already} had been reminded today already."
+            messages.success(request, text)
+        return redirect(back)
+    recipient = get_object_or_404(Person, pk=request.POST.get("recipient") or 0)
+    try:
+        reminders.remind(viewer, cycle, recipient, request.POST.get("step", ""))
+    except reminders.ReminderError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"Reminded {recipient.name}: they get a notice saying what is due and by when.")
+    return redirect(back)

@@ -444,3 +444,34 @@ class AppealMessage(models.Model):
     @property
     def audit_subject_person_id(self) -> int:
         return self.appeal.review.person_id
+
+
+class Reminder(models.Model):
+    """One reminder about one step of a cycle (the self review, or the manager's assessments) sent to the person
+    whose step it is, by their manager or a people partner.
+
+    At most one a person, step and day: the database refuses a second row for the same (cycle, step, recipient,
+    day), so two clicks at once send one. Only the sender's side keeps who sent it; the person reads a notice
+    that says what is due and where, not who asked.
+    """
+
+    STEPS = (Phase.SELF_REVIEW, Phase.MANAGER_ASSESSMENT)
+
+    cycle = models.ForeignKey(ReviewCycle, on_delete=models.CASCADE, related_name="reminders")
+    step = models.CharField(max_length=32, choices=[(step, step.label) for step in STEPS])
+    recipient = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="reminders_received")
+    sent_by = models.ForeignKey("people.Person", null=True, on_delete=models.SET_NULL, related_name="+")
+    day = models.DateField()
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-sent_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["cycle", "step", "recipient", "day"],
+                                               name="one_reminder_per_person_step_and_day")]
+
+    def __str__(self) -> str:
+        return f"Reminder about {self.get_step_display()} to {self.recipient_id} on {self.day}"
+
+    @property
+    def audit_subject_person_id(self) -> int:
+        return self.recipient_id

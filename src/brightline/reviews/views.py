@@ -40,6 +40,7 @@ from brightline.reviews.models import (
 from brightline.reviews.packet import build_packet, render_packet_pdf
 from brightline.reviews.packet_claims import DRAFT_PACKET_PHASES
 from brightline.reviews.services import preview as packet_notes
+from brightline.reviews.services import reminders
 
 DENIED_PACKET_CHECK = "Only the person or the manager writing a draft packet can check it."
 ERR_PACKET_NOT_DRAFT = "This packet is past its draft phases; its claims are no longer checked."
@@ -127,6 +128,7 @@ def index(request: HttpRequest) -> HttpResponse:
         Appeal.objects.filter(escalation_reviewer=viewer).select_related("review__person"),
         "cycles": ReviewCycle.objects.all() if access.can_run_cycles(viewer) else [],
         "can_run_cycles": access.can_run_cycles(viewer),
+        "to_remind": reminders.grouped(reminders.outstanding_for_manager(viewer)),
     }
     return render(request, "reviews/index.html", context)
 
@@ -220,6 +222,7 @@ def cycle_detail(request: HttpRequest, cycle_id: int) -> HttpResponse:
     overview = services.cycle_overview(cycle, viewer)
     next_phase = services.next_phase(cycle)
     unfinished = services.unfinished_work(cycle) if next_phase else []
+    to_remind = reminders.grouped(reminders.outstanding(cycle, viewer))
     context = {
         "cycle": cycle, "reviews": reviews, "next_phase": next_phase,
         "next_phase_label": Phase(next_phase).label if next_phase else "",
@@ -234,6 +237,7 @@ def cycle_detail(request: HttpRequest, cycle_id: int) -> HttpResponse:
         "early_end": _early_end(cycle),
         "unfinished": unfinished, "advance_blocked": any(item.blocks for item in unfinished),
         "self_review_closed": phase_index(cycle.phase) > phase_index(Phase.SELF_REVIEW),
+        "to_remind": to_remind, "remind_everyone": reminders.remind_everyone_label(to_remind),
     }
     return render(request, "reviews/cycle.html", context)
 
