@@ -127,7 +127,11 @@ def test_through_the_api_she_reads_her_packet_without_outcomes_and_annotates_it_
     notes = f"/api/reviews/reviews/{review.pk}/packet/notes"
     first = _post(erin, notes, {"section": "leadership", "body": "The rollout also covered the EU payouts team."})
     assert first.status_code == 201 and first.json()["label"] == "Leadership"
-    second = _post(erin, notes, {"replaces": first.json()["id"], "body": "It covered the EU team too [E:1]."})
+    number = review.packet_items.filter(kind="evidence_item").values_list("object_id", flat=True).first()
+    second = _post(erin, notes, {"replaces": first.json()["id"], "body": f"It covered the EU team too [E:{number}]."})
+    # A number that names none of her evidence is refused with the reason, as on the page.
+    unknown = _post(erin, notes, {"section": "packet", "body": "See [E:999999]."})
+    assert unknown.status_code == 400 and "[E:999999] is not in your evidence" in unknown.json()["detail"]
     assert second.status_code == 201 and second.json()["section"] == "leadership"
     assert [old["body"] for old in second.json()["earlier_versions"]] == [
         "The rollout also covered the EU payouts team."]
@@ -138,7 +142,7 @@ def test_through_the_api_she_reads_her_packet_without_outcomes_and_annotates_it_
 
     manager = client_for(personas.mo)
     read = manager.get(f"{notes}?limit=1").json()
-    assert [note["body"] for note in read] == ["It covered the EU team too [E:1]."]
+    assert [note["body"] for note in read] == [f"It covered the EU team too [E:{number}]."]
     assert AccessLog.objects.filter(viewer=personas.mo, subject=personas.erin, via="api").exists()
     assert _post(manager, notes, {"section": "packet", "body": "Written by the manager"}).status_code == 403
     assert client_for(personas.pat).get(notes).status_code == 403
