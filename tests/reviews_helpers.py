@@ -74,12 +74,13 @@ def assess(review: Review, manager: Person, outcome: str = "meets", *, evidence:
     return review
 
 
-def cycle_in_calibration(personas) -> ReviewCycle:
-    """Payments cycle with every assessment submitted (everyone 'meets') and the panel seated."""
+def cycle_in_calibration(personas, *, panel: list[Person] | None = None) -> ReviewCycle:
+    """Payments cycle with every assessment submitted (everyone 'meets') and the panel seated (Lee, Oscar and Olga
+    unless ``panel`` says otherwise)."""
     train(personas.mo)
     train(personas.lee)
     cycle = open_payments_cycle(personas)
-    services.set_panel(cycle, actor=personas.pia, members=[personas.lee, personas.oscar, olga()])
+    services.set_panel(cycle, actor=personas.pia, members=panel or [personas.lee, personas.oscar, olga()])
     cycle = advance_to(cycle, Phase.MANAGER_ASSESSMENT, personas.pia)
     for review in cycle.reviews.select_related("person", "manager"):
         assess(review, review.manager)

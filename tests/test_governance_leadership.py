@@ -153,8 +153,7 @@ def test_the_reader_chooses_the_cycle_and_the_default_skips_a_cycle_below_the_mi
 
 
 def test_the_brief_never_rounds_a_real_change_to_nothing():
-    """One changed proposal in 236 is not "0%" (and, a small cell, reads "fewer than 3"), and a mean shift of
-    +0.004 steps did not "raise" anything."""
+    """One changed proposal in 236 is not "0%" (and, a small cell, reads "fewer than 3")."""
     from brightline.core.fairness import CalibrationHealth
     from brightline.governance.leadership import LeadershipView, _percent, build_brief
     from brightline.governance.system_health import AttritionByTeam
@@ -162,8 +161,8 @@ def test_the_brief_never_rounds_a_real_change_to_nothing():
     assert [_percent(x) for x in (0.0, 1 / 236, 0.5, 235 / 236, 1.0, None)] == \
         ["0%", "less than 1%", "50%", "more than 99%", "100%", "–"]
     fields = {field.name for field in CalibrationHealth.__dataclass_fields__.values()}
-    values = {"n": 236, "changed": 3, "change_rate": 3 / 236, "mean_shift": 0.004, "shift_variance": 0.0,
-              "raised": 3, "lowered": 0}
+    values = {"n": 236, "changed": 3, "change_rate": 3 / 236, "shift_variance": 0.0, "raised": 3, "lowered": 0,
+              "people": 59, "people_raised": 3, "people_lowered": 0, "people_changed": 3}
     calibration = CalibrationHealth(**{name: values.get(name) for name in fields})
     view = LeadershipView(min_cohort=5, total_headcount=56, teams=[], withheld_teams=0, cycle_name="H1",
                           promotion_by_level=None, calibration_by_team=None, calibration=calibration,
@@ -178,24 +177,35 @@ def test_the_brief_never_rounds_a_real_change_to_nothing():
     assert "spread of the shifts (standard deviation) 0.00 rating steps" in evidence
     assert not [item for item in evidence if "variance" in item or "²" in item]
     one = LeadershipView(**{**view.__dict__, "calibration": CalibrationHealth(**{
-        name: {**values, "changed": 1, "change_rate": 1 / 236, "raised": 1}.get(name) for name in fields})})
+        name: {**values, "changed": 1, "change_rate": 1 / 236, "raised": 1, "people_raised": 1,
+               "people_changed": 1}.get(name) for name in fields})})
     text = " ".join(sentence.text for sentence in build_brief(one))
     assert "Calibration changed fewer than 3 of 236 proposed outcomes" in text and "1 of 236" not in text
+    # One person's change: which way it went is withheld, and so is the spread.
+    assert "which way is withheld while the changes concern fewer than 3 people" in text and "raised" not in text
+    evidence = [f"{item.label} {item.value}" for sentence in build_brief(one) for item in sentence.evidence]
+    assert "spread of the shifts (standard deviation) withheld: the changes concern fewer than 3 people" in evidence
 
 
-def test_the_brief_names_the_direction_of_calibration_changes_that_average_to_nothing():
-    """One outcome raised and one lowered average to a shift of zero: the brief names both directions, each small
-    count as "fewer than 3" (the small-cell rule), and the counts come from the proposals themselves."""
+def test_the_brief_names_the_direction_of_calibration_changes_only_for_enough_people():
+    """One outcome raised and one lowered average to a shift of zero; two people's changes, named by direction,
+    would be theirs. The brief counts people, withholds the direction below 3 of them, and never splits a small
+    direction from a larger one."""
     from brightline.core.fairness import CalibrationRecord, measure_calibration_health
     from brightline.governance.leadership import calibration_direction
 
-    records = [CalibrationRecord("1", 2, 3), CalibrationRecord("1", 2, 1), *(CalibrationRecord("2", 2, 2),) * 8]
+    records = [CalibrationRecord("1", 2, 3, person="a"), CalibrationRecord("1", 2, 1, person="b"),
+               *(CalibrationRecord("2", 2, 2, person=str(i)) for i in range(8))]
     health = measure_calibration_health(records)
-    assert (health.changed, health.raised, health.lowered, health.mean_shift) == (2, 1, 1, 0.0)
-    assert calibration_direction(health.raised, health.lowered) == "it raised fewer than 3 and lowered fewer than 3"
-    assert calibration_direction(4, 0) == "each change raised an outcome; none lowered one"
-    assert calibration_direction(0, 2) == "each change lowered an outcome; none raised one"
-    assert calibration_direction(5, 1) == "it raised 5 and lowered fewer than 3"
+    assert (health.changed, health.people_raised, health.people_lowered, health.people_changed) == (2, 1, 1, 2)
+    assert calibration_direction(health.people_raised, health.people_lowered, health.people_changed) == \
+        "which way is withheld while the changes concern fewer than 3 people"
+    assert calibration_direction(0, 2, 2) == "which way is withheld while the changes concern fewer than 3 people"
+    assert calibration_direction(4, 0, 4) == "each change raised an outcome; none lowered one"
+    assert calibration_direction(5, 1, 6) == "most people whose outcomes changed had one raised; fewer than 3 had " \
+        "one lowered"
+    assert calibration_direction(3, 7, 10) == "it raised outcomes of 3 people and lowered those of 7"
+    assert calibration_direction(0, 0, 0) == "no outcome moved"
 
 
 def test_a_thousand_teams_are_shown_fifty_at_a_time(personas, client_for, organisation):

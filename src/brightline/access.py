@@ -154,8 +154,9 @@ def is_self(viewer: Person | None, subject: Person) -> bool:
 # What every employee reads about who sees their record: the rules of the functions below, in words.
 RECORD_READERS = ("You see your own record. Your manager and the managers above them see it for coaching and "
                   "reviews. People partners see it to run the review process. Calibration panelists outside your "
-                  "management chain see your review packet while they calibrate it, and the reviewer of your "
-                  "appeal sees it while deciding. Everyone else, leaders included, sees aggregates only.")
+                  "management chain, above or below you, see your review and its packet only while they calibrate "
+                  "it, and the reviewer of your appeal sees it while deciding. Everyone else, leaders included, sees "
+                  "aggregates only.")
 
 
 def can_view_person_record(viewer: Person | None, subject: Person) -> bool:
@@ -328,12 +329,14 @@ def cycle_reviews_with_a_role(viewer: Person | None, cycle: ReviewCycle) -> set[
 
 
 def has_conflict_of_interest(viewer: Person | None, review: Review) -> bool:
-    """The viewer is the person, is in their management chain, or declared a conflict on this review."""
+    """The viewer is the person, shares a management chain with them (above them, the manager the review was
+    opened with, or below them: someone who reports to the person would be deciding on their own manager), or
+    declared a conflict on this review (E8)."""
     if viewer is None:
         return True
     person = review.person
     return (is_self(viewer, person) or manages(viewer, person) or review.manager_id == viewer.pk
-            or review.conflicts.filter(panelist=viewer).exists())
+            or manages(person, viewer) or review.conflicts.filter(panelist=viewer).exists())
 
 
 def can_decide_in_calibration(viewer: Person | None, review: Review) -> bool:
@@ -353,7 +356,14 @@ def can_view_review(viewer: Person | None, review: Review) -> bool:
     if review.appeals.filter(reviewer=viewer).exists() or review.appeals.filter(
             escalation_reviewer=viewer).exists():
         return True
-    return can_decide_in_calibration(viewer, review)
+    return panel_reads_now(review.cycle) and can_decide_in_calibration(viewer, review)
+
+
+def panel_reads_now(cycle: ReviewCycle) -> bool:
+    """A panelist's part in a review is the calibration step (E1, E8): before it the manager is still writing and
+    the packet is the person's and the manager's; after it the decision is written up by others. A panelist
+    with no other role reads the review, its packet and its outcomes only while the cycle is in calibration."""
+    return cycle.is_open_for("calibrate")
 
 
 def can_view_review_outcome(viewer: Person | None, review: Review) -> bool:

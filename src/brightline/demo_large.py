@@ -1127,7 +1127,8 @@ class _LargeBuilder:
             chain = self._chain(plan.person.pk)
             declared = self.rng.random() < 1 / 150
             for member in panel:
-                if member.pk == plan.person.pk or member.pk in chain:
+                # The chain above the person, and below: nobody on the panel decides on their own manager (E8).
+                if member.pk == plan.person.pk or member.pk in chain or plan.person.pk in self._chain(member.pk):
                     reason = (ConflictOfInterest.Reason.SELF if member.pk == plan.person.pk
                               else ConflictOfInterest.Reason.MANAGEMENT_CHAIN)
                     conflicts.append((plan.review.pk, member.pk, reason, "", calibration_starts))

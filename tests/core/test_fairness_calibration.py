@@ -56,9 +56,10 @@ def test_calibration_health_reports_change_rate_and_shift_variance():
         ]
     )
     assert (health.n, health.changed, health.change_rate) == (4, 2, 0.5)
+    assert (health.raised, health.lowered, health.unchanged) == (1, 1, 2)
     # Shifts +1, -2, 0, 0: mean -0.25, sample variance (1.5625 + 3.0625 + 0.0625 × 2) / 3.
-    assert health.mean_shift == pytest.approx(-0.25)
     assert health.shift_variance == pytest.approx(4.75 / 3)
+    assert not hasattr(health, "mean_shift")
     assert health.ci_low < 0.5 < health.ci_high
 
 
@@ -69,8 +70,30 @@ def test_calibration_health_of_nothing_is_empty():
         "change_rate": None,
         "ci_low": None,
         "ci_high": None,
-        "mean_shift": None,
         "shift_variance": None,
         "raised": 0,
         "lowered": 0,
+        "unchanged": 0,
+        "people": 0,
+        "people_raised": 0,
+        "people_lowered": 0,
+        "people_changed": 0,
+        "people_unchanged": 0,
     }
+
+
+def test_calibration_health_counts_people_raised_and_lowered():
+    """A person has a proposal per dimension: two raised proposals of one person are one person raised, and a
+    person raised on one dimension and lowered on another counts in both directions, once as changed."""
+    health = measure_calibration_health(
+        [
+            CalibrationRecord("m", 2, 3, person="ana"),
+            CalibrationRecord("m", 2, 3, person="ana"),
+            CalibrationRecord("m", 2, 1, person="bo"),
+            CalibrationRecord("m", 2, 3, person="bo"),
+            CalibrationRecord("m", 2, 2, person="cy"),
+        ]
+    )
+    assert (health.raised, health.lowered, health.people) == (3, 1, 3)
+    assert (health.people_raised, health.people_lowered, health.people_changed, health.people_unchanged) == (
+        2, 1, 2, 1)

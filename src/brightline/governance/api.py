@@ -68,6 +68,15 @@ def _small_cells_withheld(data: Any) -> Any:
     if not isinstance(data, dict):
         return data
     data = {key: _small_cells_withheld(value) for key, value in data.items()}
+    if isinstance(data.get("people_changed"), int):
+        # Calibration's directions, as the page says them: none while the changes concern fewer than 3 people
+        # (nor the spread); no split while one direction is a small cell (beside the others it gives it back).
+        raised, lowered, moved = data.get("people_raised", 0), data.get("people_lowered", 0), data["people_changed"]
+        if (moved == 0 and data.get("changed")) or is_small_cell(moved):
+            data.update(shift_variance=None)
+        if (moved == 0 and data.get("changed")) or any(is_small_cell(count) for count in (raised, lowered, moved)):
+            data.update({key: None for key in ("raised", "lowered", "unchanged", "people_raised", "people_lowered",
+                                               "people_changed", "people_unchanged")}, direction_withheld=True)
     for count in ("favourable", "changed"):
         if isinstance(data.get(count), int) and is_small_cell(data[count]):
             data.update({count: None, "small_cell": True},

@@ -239,7 +239,8 @@ def build_brief(view: LeadershipView) -> list[BriefSentence]:
         brief.append(BriefSentence(text + ".", tuple(evidence)))
     calibration = view.calibration
     if calibration is not None and calibration.n >= view.min_cohort and calibration.change_rate is not None:
-        direction = calibration_direction(calibration.raised, calibration.lowered)
+        direction = calibration_direction(calibration.people_raised, calibration.people_lowered,
+                                          calibration.people_changed)
         brief.append(BriefSentence(
             (f"Calibration changed {_of(calibration.changed, calibration.n)} proposed outcomes: {direction}."
              if is_small_cell(calibration.changed) else
@@ -247,6 +248,8 @@ def build_brief(view: LeadershipView) -> list[BriefSentence]:
              f"({calibration.changed} of {calibration.n}): {direction}."),
             (Evidence("proposals changed", _of(calibration.changed, calibration.n), calibration.n),
              Evidence("spread of the shifts (standard deviation)",
+                      "withheld: the changes concern fewer than 3 people"
+                      if not calibration.people_changed or is_small_cell(calibration.people_changed) else
                       "–" if calibration.shift_spread is None else f"{calibration.shift_spread:.2f} rating steps",
                       calibration.n))))
     attrition = view.attrition
@@ -507,13 +510,19 @@ def _few(count: int) -> str:
     return "none" if count == 0 else "fewer than 3" if count < 3 else str(count)
 
 
-def calibration_direction(raised: int, lowered: int) -> str:
-    """Which way calibration moved the outcomes it changed, from the count of each direction: never "neither"
-    when something changed, and worded the same for one change as for many (a count of one is not named)."""
-    if raised and not lowered:
-        return "each change raised an outcome; none lowered one"
-    if lowered and not raised:
-        return "each change lowered an outcome; none raised one"
-    if not raised and not lowered:
+def calibration_direction(raised: int, lowered: int, moved: int) -> str:
+    """Which way calibration moved the outcomes it changed, from the people with an outcome raised, lowered, and
+    changed at all, under the small-cell rule: while the changes concern fewer than 3 people the direction is
+    withheld (it would be theirs); a direction of fewer than 3 people beside a larger one is "fewer than 3" and
+    the larger is not counted (beside the others it would give the smaller count back)."""
+    if not moved and not raised and not lowered:
         return "no outcome moved"
-    return f"it raised {_few(raised)} and lowered {_few(lowered)}"
+    if not moved or is_small_cell(moved):
+        return "which way is withheld while the changes concern fewer than 3 people"
+    if not lowered or not raised:
+        done, not_done = ("raised", "lowered") if raised else ("lowered", "raised")
+        return f"each change {done} an outcome; none {not_done} one"
+    if is_small_cell(raised) or is_small_cell(lowered):
+        more, fewer = ("raised", "lowered") if lowered < raised else ("lowered", "raised")
+        return f"most people whose outcomes changed had one {more}; {_few(min(raised, lowered))} had one {fewer}"
+    return f"it raised outcomes of {raised} people and lowered those of {lowered}"

@@ -62,9 +62,10 @@ def calibration_records(*, manager: Person | None = None, cycle: Any = None) -> 
         assessments = assessments.filter(review__manager=manager)
     if cycle is not None:
         assessments = assessments.filter(review__cycle=cycle)
-    return [CalibrationRecord(manager=str(manager_id), proposed=scale[proposed], calibrated=scale[outcome])
-            for manager_id, proposed, outcome in assessments.values_list("review__manager_id", "proposed_outcome",
-                                                                          "outcome")
+    return [CalibrationRecord(manager=str(manager_id), proposed=scale[proposed], calibrated=scale[outcome],
+                              person=str(person_id))
+            for manager_id, proposed, outcome, person_id in assessments.values_list(
+                "review__manager_id", "proposed_outcome", "outcome", "review__person_id")
             if proposed in scale and outcome in scale]
 
 

@@ -59,7 +59,8 @@ def _review(request: HttpRequest, review_id: int, *, outcome: bool = False, pre_
     if allowed and outcome and not access.can_view_review_outcome(viewer, review) \
             and not (pre_review and access.is_self(viewer, review.person)):
         raise HttpError(403, ERR_FORBIDDEN_OUTCOME)  # refused before anything is read
-    access.open_person_record(viewer, review.person, what="reviews.review", via="api", denied=ERR_FORBIDDEN_REVIEW,
+    denied = ERR_FORBIDDEN_REVIEW if allowed else services.panel_refusal(review, viewer) or ERR_FORBIDDEN_REVIEW
+    access.open_person_record(viewer, review.person, what="reviews.review", via="api", denied=denied,
                               allowed=allowed)
     return review
 
@@ -214,7 +215,10 @@ class DecisionIn(Schema):
 
 
 def _review_out(viewer: Person, review: Review) -> dict[str, Any]:
-    show = access.can_view_review_outcome(viewer, review)
+    # As on the page: a draft's outcomes and promotion readiness are its assessor's until the assessment is
+    # submitted; whoever else may read the review reads null for them.
+    show = access.can_view_review_outcome(viewer, review) and (
+        review.assessment_submitted_at is not None or access.can_assess(viewer, review))
     return {
         "id": review.pk, "cycle_id": review.cycle_id, "phase": review.cycle.phase, "person_id": review.person_id,
         "manager_id": review.manager_id, "self_review_submitted": review.self_review_submitted_at is not None,

@@ -53,8 +53,10 @@ def _review_for(request: HttpRequest, review_id: int) -> tuple[Person, Review]:
     viewer = _viewer(request)
     review = get_object_or_404(Review.objects.select_related("cycle", "person", "manager", "level", "team"),
                                pk=review_id)
-    access.open_person_record(viewer, review.person, what="reviews.review", denied=api_error(),
-                              allowed=access.can_view_review(viewer, review))
+    allowed = access.can_view_review(viewer, review)
+    # A panelist refused is told why (the step has not started, is over, or they take no part in this decision).
+    denied = api_error() if allowed else services.panel_refusal(review, viewer) or api_error()
+    access.open_person_record(viewer, review.person, what="reviews.review", denied=denied, allowed=allowed)
     return viewer, review
 
 
@@ -120,7 +122,11 @@ def index(request: HttpRequest) -> HttpResponse:
     panel_reviews = [r for r in reviews.filter(cycle__panel_members__person=viewer,
                                                cycle__phase=Phase.CALIBRATION).distinct()
                      if access.can_decide_in_calibration(viewer, r)]
+    # Cycles whose panel the viewer sits on before calibration starts: the page says when the names come and why.
+    panel_waiting = ReviewCycle.objects.filter(panel_members__person=viewer,
+                                               phase__in=DRAFT_PACKET_PHASES).distinct().order_by("pk")
     context = {
+        "panel_waiting": [(cycle, cycle.schedule.get(Phase.MANAGER_ASSESSMENT, "")) for cycle in panel_waiting],
         "own": reviews.filter(person=viewer),
         "to_assess": reviews.filter(manager=viewer).exclude(cycle__phase=Phase.CLOSED),
         "panel_reviews": panel_reviews,
@@ -399,6 +405,10 @@ def review_detail(request: HttpRequest, review_id: int) -> HttpResponse:
         "appeal_deadline": review.cycle.schedule.get(Phase.ACKNOWLEDGEMENT),
         "appeals": [a for a in review.appeals.all() if access.can_view_appeal(viewer, a)],
         "conflicts": review.conflicts.select_related("panelist"),
+        # A panelist who may read this review in another role (a manager above the person) but not decide on it.
+        "panel_conflict": (services.conflict_reason(review, viewer)
+                           if review.cycle.is_open_for("calibrate") and access.is_panelist(viewer, review.cycle)
+                           and not actions.pre_vote and not actions.change_outcome else ""),
         "level": review.level, "next_level": review.level.next_level() if review.level else None,
         "citable": citable if actions.assess else [],
         "is_draft": phase_index(phase) < phase_index(Phase.CALIBRATION),

@@ -38,12 +38,15 @@ RatingLean = Literal["lenient", "severe"]
 class CalibrationRecord:
     """One proposal through calibration: the manager's proposed and the calibrated rating.
 
-    Both are positions on the same ordinal scale (integers, higher = stronger).
+    Both are positions on the same ordinal scale (integers, higher = stronger). ``person`` names whose outcome it
+    is (any stable key; "" when unknown): a person has one proposal per dimension, and what may be published about
+    calibration is counted in people.
     """
 
     manager: str
     proposed: int
     calibrated: int
+    person: str = ""
 
 
 @dataclass(frozen=True)
@@ -97,10 +100,18 @@ class CalibrationMovementReport:
 class CalibrationHealth:
     """Organisation-level calibration statistics.
 
-    ``change_rate`` = share of proposals calibration changed (fraction, 95 % Wilson
-    interval). ``mean_shift`` = average ``calibrated − proposed`` in rating steps;
-    ``shift_variance`` = its sample variance (steps², ``None`` below two proposals); pages show its square
-    root, :attr:`shift_spread`, which is in rating steps like the shift itself.
+    ``change_rate`` = share of proposals calibration changed (fraction, 95 % Wilson interval); ``raised`` and
+    ``lowered`` count the changed proposals by direction and :attr:`unchanged` the rest. ``shift_variance`` = the
+    sample variance of ``calibrated − proposed`` (steps², ``None`` below two proposals); pages show its square
+    root, :attr:`shift_spread`, in rating steps.
+
+    ``people`` counts the people the records are about (when they name one), ``people_raised`` and
+    ``people_lowered`` those with at least one proposal raised or lowered (one person may be in both), and
+    :attr:`people_changed` those with any change.
+
+    There is no mean shift: with one or two changes it gives a single person's direction back (one raise among
+    twenty proposals is +0.05), and with changes both ways it averages them to nothing. The counts by direction
+    say both, and a page shows them under the small-cell rule, in people.
     """
 
     n: int
@@ -108,17 +119,28 @@ class CalibrationHealth:
     change_rate: float | None
     ci_low: float | None
     ci_high: float | None
-    mean_shift: float | None
     shift_variance: float | None
-    #: How many of the ``changed`` proposals calibration raised, and how many it lowered: the direction of each
-    #: change, which a mean shift of zero can hide (one raised and one lowered average to nothing).
     raised: int = 0
     lowered: int = 0
+    people: int = 0
+    people_raised: int = 0
+    people_lowered: int = 0
+    people_changed: int = 0
+
+    @property
+    def people_unchanged(self) -> int:
+        """The people calibration left every proposal of as their manager proposed it."""
+        return self.people - self.people_changed
+
+    @property
+    def unchanged(self) -> int:
+        """The proposals calibration left as the manager proposed them."""
+        return self.n - self.changed
 
     @property
     def shift_spread(self) -> float | None:
-        """The standard deviation of the shifts, in rating steps: how far outcomes typically moved either side of
-        the mean shift (``None`` below two proposals)."""
+        """The standard deviation of ``calibrated − proposed``, in rating steps: how far a typical outcome moved,
+        either way (``None`` below two proposals)."""
         return None if self.shift_variance is None else math.sqrt(self.shift_variance)
 
     def to_json(self) -> dict[str, Any]:
@@ -128,10 +150,15 @@ class CalibrationHealth:
             "change_rate": self.change_rate,
             "ci_low": self.ci_low,
             "ci_high": self.ci_high,
-            "mean_shift": self.mean_shift,
             "shift_variance": self.shift_variance,
             "raised": self.raised,
             "lowered": self.lowered,
+            "unchanged": self.unchanged,
+            "people": self.people,
+            "people_raised": self.people_raised,
+            "people_lowered": self.people_lowered,
+            "people_changed": self.people_changed,
+            "people_unchanged": self.people_unchanged,
         }
 
 
@@ -176,23 +203,30 @@ def measure_calibration_movement(
 
 
 def measure_calibration_health(records: Iterable[CalibrationRecord]) -> CalibrationHealth:
-    """Share of proposals changed in calibration and the spread of the changes.
+    """Share of proposals changed in calibration, how many it raised and lowered (in proposals and in people),
+    and the spread of the changes.
 
-    No records gives ``n == 0`` and ``None`` for every statistic.
+    No records gives ``n == 0`` and ``None`` for every statistic. Records without a ``person`` count in the
+    proposals only.
     """
+    records = list(records)
     shifts = [record.calibrated - record.proposed for record in records]
     if not shifts:
-        return CalibrationHealth(0, 0, None, None, None, None, None)
+        return CalibrationHealth(0, 0, None, None, None, None)
     changed = sum(1 for shift in shifts if shift != 0)
     low, high = wilson_interval(changed, len(shifts))
+    named = [(record.person, shift) for record, shift in zip(records, shifts, strict=True) if record.person]
     return CalibrationHealth(
         n=len(shifts),
         changed=changed,
         change_rate=changed / len(shifts),
         ci_low=low,
         ci_high=high,
-        mean_shift=statistics.fmean(shifts),
         shift_variance=statistics.variance(shifts) if len(shifts) >= 2 else None,
         raised=sum(1 for shift in shifts if shift > 0),
         lowered=sum(1 for shift in shifts if shift < 0),
+        people=len({person for person, _shift in named}),
+        people_raised=len({person for person, shift in named if shift > 0}),
+        people_lowered=len({person for person, shift in named if shift < 0}),
+        people_changed=len({person for person, shift in named if shift != 0}),
     )

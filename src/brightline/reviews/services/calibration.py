@@ -122,7 +122,8 @@ def _declare_conflicts(cycle: ReviewCycle) -> int:
             reason = None
             if member.pk == review.person_id:
                 reason = ConflictOfInterest.Reason.SELF
-            elif member.pk in chain or member.pk == review.manager_id:
+            elif (member.pk in chain or member.pk == review.manager_id
+                  or access.manages(review.person, member)):  # below the person: deciding on one's own manager
                 reason = ConflictOfInterest.Reason.MANAGEMENT_CHAIN
             if reason is None:
                 continue
@@ -147,6 +148,58 @@ def declare_conflict(review: Review, *, panelist: Person, note: str) -> Conflict
         log_action("reviews.conflict.declared", panelist, conflict, {
             "review": review.pk, "panelist": panelist.pk, "reason": conflict.reason, "note": note.strip()})
     return conflict
+
+
+# Neither names the person: before calibration a panelist sees no name of the cycle, and a guessed address
+# should not tell them whose review it is.
+WHY_PANEL_NOT_YET = ("The calibration panel reads this review once calibration starts. Until then the manager is "
+                     "still writing the assessment, and what it proposes is theirs; each panelist's first read of "
+                     "the packet, and their pre-vote, stay their own.")
+
+
+WHY_PANEL_DONE = ("The calibration panel reads this review only while it calibrates it. That step is over: the "
+                  "decision memo, the release and any appeal are in other hands.")
+
+
+WHY_CONFLICTED = "You sit on this cycle's calibration panel but take no part in {person}'s decision: {reason}."
+
+
+CONFLICT_REASONS = {
+    "self": "it is your own review",
+    "above": "you are in {person}'s management chain",
+    "below": "{person} is in your management chain, and nobody decides on their own manager",
+    "declared": "you declared a conflict of interest",
+}
+
+
+def conflict_reason(review: Review, panelist: Person) -> str:
+    """Why ``panelist`` takes no part in ``review``'s decision, in words ("" when they may take part): the same
+    tests as ``access.has_conflict_of_interest``."""
+    person = review.person
+    if panelist.pk == person.pk:
+        key = "self"
+    elif review.manager_id == panelist.pk or access.manages(panelist, person):
+        key = "above"
+    elif access.manages(person, panelist):
+        key = "below"
+    elif review.conflicts.filter(panelist=panelist).exists():
+        key = "declared"
+    else:
+        return ""
+    return CONFLICT_REASONS[key].format(person=person.name)
+
+
+def panel_refusal(review: Review, viewer: Person) -> str:
+    """What a panelist refused a review reads instead of the general refusal ("" for anyone else): the step has
+    not started or is over (naming nobody), or they take no part in this person's decision."""
+    if not access.is_panelist(viewer, review.cycle):
+        return ""
+    if phase_index(review.cycle.phase) < phase_index(Phase.CALIBRATION):
+        return WHY_PANEL_NOT_YET
+    if not access.panel_reads_now(review.cycle):
+        return WHY_PANEL_DONE
+    reason = conflict_reason(review, viewer)
+    return WHY_CONFLICTED.format(person=review.person.name, reason=reason) if reason else ""
 
 
 def eligible_panelists(review: Review) -> list[Person]:
