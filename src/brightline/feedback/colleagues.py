@@ -60,9 +60,9 @@ def _review_partners(person: Person) -> list[tuple[int, int]]:
 
 def suggestions(person: Person, *, viewer: Person,
                 exclude: set[int] | frozenset[int] = frozenset()) -> list[Suggestion]:
-    """The people who work with ``person``, in this order: their team; the people they review code with; their
-    manager's other reports; and, on one's own chooser, one's manager and reports. Never ``person`` themself,
-    never anyone in ``exclude``, each once, at most ``SUGGESTED_MAX``."""
+    """The people who work with ``person``, in this order: on one's own chooser one's reports; their team; the
+    people they review code with; their manager's other reports; and, on one's own chooser, one's manager. Never
+    ``person`` themself, never anyone in ``exclude``, each once (by the first reason), at most ``SUGGESTED_MAX``."""
     who, whose = _possessive(person, viewer)
     seen = {person.pk, *exclude}
     found: list[Suggestion] = []
@@ -74,6 +74,8 @@ def suggestions(person: Person, *, viewer: Person,
             seen.add(colleague.pk)
             found.append(Suggestion(colleague, reasons[colleague.pk] if reasons else reason or ""))
 
+    if person.pk == viewer.pk:
+        offer(list(_active().filter(manager=person).order_by("name")[:SUGGESTED_MAX + 1]), "reports to you")
     if person.team_id is not None:
         offer(list(_active().filter(team_id=person.team_id).order_by("name")[:SUGGESTED_MAX + 1]),
               f"{whose} team" if person.pk == viewer.pk else f"on {whose} team")
@@ -89,8 +91,6 @@ def suggestions(person: Person, *, viewer: Person,
               f"also reports to {manager.name}" if manager else "same manager")
         if person.pk == viewer.pk and manager is not None and manager.is_active:
             offer([manager], "your manager")
-    if person.pk == viewer.pk:
-        offer(list(_active().filter(manager=person).order_by("name")[:SUGGESTED_MAX + 1]), "reports to you")
     return found
 
 

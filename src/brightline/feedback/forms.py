@@ -164,9 +164,8 @@ class ResponseForm(LiveChecks, forms.Form):
 class GiveFeedbackForm(ResponseForm):
     """The same three prompts and live checks as an answer to a request, with what the feedback is about."""
 
-    context = forms.CharField(required=False, max_length=500, label="What is it about? (optional)",
-                              widget=forms.TextInput(),
-                              help_text="A project, a meeting or a moment, so they know what you mean.")
+    context = forms.CharField(required=False, max_length=500, label="What is it about?", widget=forms.TextInput(),
+                              help_text="Optional: a project, a meeting or a moment, so they know what you mean.")
     field_order = ["context", "what_they_did", "impact", "one_thing_to_grow"]
 
 
