@@ -5,6 +5,7 @@ Reads of someone else's growth records are logged with ``record_access``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -192,14 +193,9 @@ def new_checkpoint(request: HttpRequest, person_id: int) -> HttpResponse:
     form = CheckpointForm(request.POST or None)
     tone = None
     if request.method == "POST" and form.is_valid():
-        try:
-            services.record_checkpoint(actor=viewer, person=subject, data=form.to_input(),
-                                       send_despite_tone=form.cleaned_data["send_despite_tone"])
-        except services.ToneFlagged as flagged:
-            tone = flagged.tone
-        except services.FeedbackError as error:
-            form.add_error(None, str(error))
-        else:
+        sent, tone = _send_checked(form, lambda despite: services.record_checkpoint(
+            actor=viewer, person=subject, data=form.to_input(), send_despite_tone=despite))
+        if sent:
             messages.success(request, "Checkpoint recorded.")
             return redirect(_growth_url(viewer, subject))
     return render(request, "feedback/checkpoint_form.html",
@@ -321,15 +317,10 @@ def give_feedback(request: HttpRequest, person_id: int) -> HttpResponse:
     form = GiveFeedbackForm(request.POST or None)
     tone = None
     if request.method == "POST" and form.is_valid():
-        try:
-            services.give_feedback(actor=viewer, recipient=recipient, data=form.to_input(),
-                                   context=form.cleaned_data["context"],
-                                   send_despite_tone=form.cleaned_data["send_despite_tone"])
-        except services.ToneFlagged as flagged:
-            tone = flagged.tone
-        except services.FeedbackError as error:
-            form.add_error(None, str(error))
-        else:
+        sent, tone = _send_checked(form, lambda despite: services.give_feedback(
+            actor=viewer, recipient=recipient, data=form.to_input(), context=form.cleaned_data["context"],
+            send_despite_tone=despite))
+        if sent:
             messages.success(request, f"Thank you. Your feedback was sent to {recipient.name}.")
             return redirect(reverse("feedback:inbox") + "#what-you-sent")
     readers = ("their manager" if recipient.manager_id and recipient.manager_id != viewer.pk else "")
@@ -400,19 +391,27 @@ def answer_invitation(request: HttpRequest, pk: int) -> HttpResponse:
             messages.error(request, str(error))
         return redirect("feedback:inbox")
     if request.method == "POST" and form.is_valid():
-        try:
-            services.submit_feedback_response(actor=viewer, invitation=invitation, data=form.to_input(),
-                                              send_despite_tone=form.cleaned_data["send_despite_tone"])
-        except services.ToneFlagged as flagged:
-            tone = flagged.tone
-        except services.FeedbackError as error:
-            form.add_error(None, str(error))
-        else:
+        sent, tone = _send_checked(form, lambda despite: services.submit_feedback_response(
+            actor=viewer, invitation=invitation, data=form.to_input(), send_despite_tone=despite))
+        if sent:
             messages.success(request, "Thank you. Your feedback was sent.")
             return redirect("feedback:inbox")
     return render(request, "feedback/answer.html", {"invitation": invitation, "form": form, "tone": tone,
                                                     "tone_message": services.TONE_FLAG_MESSAGE,
                                                     "tone_fields": _tone_fields(form, tone)})
+
+
+def _send_checked(form: Any, send: Callable[[bool], object]) -> tuple[bool, services.ToneCheck | None]:
+    """Save a valid tone-checked form with ``send(send_despite_tone)``: (True, None) once saved, (False, the tone)
+    when the tone check flagged the text (nothing saved), (False, None) with the refusal written on the form."""
+    try:
+        send(form.cleaned_data["send_despite_tone"])
+    except services.ToneFlagged as flagged:
+        return False, flagged.tone
+    except services.FeedbackError as error:
+        form.add_error(None, str(error))
+        return False, None
+    return True, None
 
 
 def _tone_fields(form: Any, tone: services.ToneCheck | None) -> list[str]:
