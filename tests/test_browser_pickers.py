@@ -3,6 +3,8 @@ sends the hidden select's choices."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.conftest import PASSWORD
@@ -52,14 +54,25 @@ def test_evidence_is_found_by_typing_and_chosen_with_the_keyboard(browser, live_
     assert errors == []
 
 
-def test_feedback_recipients_are_searched_by_name(browser, live_server, personas):
+def test_feedback_recipients_are_offered_first_and_searched_by_name(browser, live_server, personas):
+    """The colleague chooser (not a picker over a list of everyone): teammates are offered as boxes, anyone else is
+    found by a server-side search as one types, and a person ticked in one search stays chosen in the next."""
+    from brightline.feedback.models import FeedbackInvitation
+
     page, errors = _login(browser, live_server, "erin")
     page.goto(f"{live_server.url}/growth/{personas.erin.pk}/requests/new/")
-    searches = page.locator("input[type=search]")
-    assert searches.count() >= 1
-    first = searches.first
-    first.fill("Pat")
-    page.locator(".picker-options label", has_text="Pat Peer").first.click()
-    chosen = page.evaluate("Array.from(document.querySelectorAll('select[multiple] option:checked'), o => o.text)")
-    assert any("Pat Peer" in text for text in chosen)
+    page.get_by_label("What should they give feedback on?").fill("The ledger design")
+    page.get_by_role("checkbox", name="Pat Peer").check()
+    search = page.get_by_role("searchbox", name="Search everyone by name or team")
+    search.fill("oscar")
+    page.get_by_role("checkbox", name="Oscar Outsider").check()
+    search.fill("pat")
+    page.locator("#chooser-results", has_text="listed above").wait_for()
+    assert page.get_by_role("checkbox", name="Oscar Outsider").is_checked()  # kept from the earlier search
+    search.press("Enter")  # searches; never sends the form
+    assert page.url.endswith("/requests/new/")
+    page.get_by_role("button", name="Send requests").click()
+    page.wait_for_url(re.compile(r".*/growth/requests/\d+/$"))
+    invited = dict(FeedbackInvitation.objects.values_list("respondent__name", "relationship"))
+    assert invited == {"Pat Peer": "peer", "Oscar Outsider": "stakeholder"}
     assert errors == []

@@ -188,7 +188,7 @@ def test_the_growth_page_opens_with_what_it_holds_and_what_to_do_next_and_keeps_
     folded = re.findall(r'<details class="item" id="accomplishment-\d+">', page)
     assert len(folded) == 7  # every accomplishment, each closed until opened
     assert page.count('<details class="show-all"><summary>Show all 7 accomplishments</summary>') == 1
-    assert '<details class="show-all"><summary>Show all 7 requests</summary>' in page
+    assert '<details class="show-all"><summary>Show all 7</summary>' in page
     for anchor in ("#acc", "#fb", "#cp", "#dr", "#ann", "#written-evidence"):
         assert f'<a href="{anchor}">' in page
     manager = client_for(personas.mo).get(f"/growth/{personas.erin.pk}/").content.decode()

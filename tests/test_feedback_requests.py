@@ -217,7 +217,7 @@ def test_a_respondent_cannot_answer_twice_or_after_closing(personas):
 def test_an_engineer_requests_and_answers_360_feedback_in_the_browser(personas, client_for):
     erin = client_for(personas.erin)
     response = erin.post(f"/growth/{personas.erin.pk}/requests/new/", {
-        "context": "The ledger design", "peers": [personas.pat.pk], "stakeholders": [personas.oscar.pk],
+        "context": "The ledger design", "people": [personas.pat.pk, personas.oscar.pk],
         "include_manager": "on"})
     assert response.status_code == 302
     invitation = FeedbackInvitation.objects.get(respondent=personas.pat)
@@ -254,5 +254,5 @@ def test_a_respondent_reads_back_the_named_answers_they_sent_but_no_anonymous_on
 
 def test_one_invitation_is_confirmed_as_one_person(personas, client_for):
     erin = client_for(personas.erin)
-    response = erin.post(f"/growth/{personas.erin.pk}/requests/new/", {"peers": [personas.pat.pk]}, follow=True)
+    response = erin.post(f"/growth/{personas.erin.pk}/requests/new/", {"people": [personas.pat.pk]}, follow=True)
     assert "Feedback requested from 1 person." in response.content.decode()

@@ -28,7 +28,7 @@ KNOWN_OVER_BUDGET: dict[tuple[str, str], str] = {}
 
 
 EVERYONE = ["/reviews/", "/insights/me/", "/me/access-log/", "/ladder/", "/growth/inbox/", "/growth/drafts/",
-            "/me/notifications/"]
+            "/me/notifications/", "/growth/give/", "/growth/give/?q=a"]
 
 
 def _pages(org: GeneratedOrg) -> dict[str, tuple[object, list[str]]]:
@@ -36,10 +36,14 @@ def _pages(org: GeneratedOrg) -> dict[str, tuple[object, list[str]]]:
     team = manager.team.slug
     pages = {
         "engineer": (engineer, ["/", "/growth/", "/team/", f"/teams/{team}/", f"/people/{engineer.pk}/",
-                                f"/evidence/teams/{team}/", f"/evidence/teams/{team}/health/"]),
+                                f"/evidence/teams/{team}/", f"/evidence/teams/{team}/health/",
+                                # the colleague chooser: the people one works with, then a search over everyone
+                                f"/growth/{engineer.pk}/requests/new/", f"/growth/give/{manager.pk}/",
+                                f"/growth/people/?mode=ask&about={engineer.pk}&q=a"]),
         "manager": (manager, ["/", "/growth/", "/team/", f"/teams/{team}/", f"/growth/{engineer.pk}/",
                               f"/people/{engineer.pk}/", f"/insights/team/{team}/",
-                              f"/evidence/teams/{team}/health/", f"/governance/managers/{manager.pk}/"]),
+                              f"/evidence/teams/{team}/health/", f"/governance/managers/{manager.pk}/",
+                              f"/growth/{engineer.pk}/requests/new/?q=a"]),
         "director": (director, ["/", "/team/", f"/teams/{team}/", f"/people/{engineer.pk}/",
                                 f"/growth/{engineer.pk}/", f"/governance/managers/{manager.pk}/"]),
         "leader": (org.leader, ["/", "/organisation/", "/governance/leadership/", f"/teams/{team}/",

@@ -215,6 +215,46 @@ def test_no_route_fails_and_no_refusal_names_anyone(demo, db, route):
     assert problems == [], url
 
 
+def test_feedback_given_without_a_request_and_the_colleague_chooser_show_no_stored_keys(demo, db):
+    """The routes above open "Give feedback" and the chooser empty: here Mo gives Erin feedback through the page,
+    then every persona opens what it made (the feedback, Erin's growth page, Mo's sent list) and the chooser with a
+    search typed, and no page shows a stored key, an ISO day or a refusal naming anyone."""
+    from brightline.feedback.models import FeedbackRequest
+
+    objects, viewers, clients, names = demo
+    erin = objects.people["erin"]
+    sent = clients["mo"].post(f"/growth/give/{erin.pk}/", {
+        "context": "The payout retry design review",
+        "what_they_did": "You wrote down each objection to the retry design with how it was resolved.",
+        "impact": "Three teams agreed the order of the migration in one meeting.",
+        "one_thing_to_grow": "Share the draft a week before the review, so people can read it first."})
+    assert sent.status_code == 302
+    given = FeedbackRequest.objects.get(given=True, subject=erin)
+    urls = [f"/growth/requests/{given.pk}/", f"/growth/{erin.pk}/", "/growth/", "/growth/inbox/",
+            "/growth/give/?q=a", f"/growth/give/{erin.pk}/", "/growth/people/?mode=give&q=an",
+            f"/growth/people/?mode=ask&about={erin.pk}&q=an", f"/growth/{erin.pk}/requests/new/?q=an",
+            f"/people/{erin.pk}/", "/team/"]
+    problems = []
+    for username in VIEWERS:
+        for url in urls:
+            response = clients[username].get(url)
+            if response.status_code not in ALLOWED:
+                problems.append(f"{username} {url}: {response.status_code}")
+            elif response.status_code == 200:
+                page = response.content.decode("utf-8", "replace")
+                shown, days = stored_keys_shown(page), iso_days_shown(page)
+                if shown or days:
+                    problems.append(f"{username} {url}: shows {shown} {days}")
+            elif response.status_code in {403, 404}:
+                body = response.content.decode("utf-8", "replace")
+                leaked = sorted(name for pk, name in names.items() if pk != viewers[username].pk and name in body)
+                if leaked:
+                    problems.append(f"{username} {url}: {response.status_code} names {leaked}")
+    assert problems == []
+    assert clients["erin"].get(f"/growth/requests/{given.pk}/").status_code == 200
+    assert clients["outsider"].get(f"/growth/requests/{given.pk}/").status_code == 403
+
+
 def test_the_people_named_on_a_record_open_it(demo, db):
     """Not personas, but named on the record: the stakeholder asked for feedback, the appeal's second reviewer."""
     from brightline.feedback.models import FeedbackInvitation

@@ -274,6 +274,12 @@ def can_answer_feedback_invitation(viewer: Person | None, invitation: FeedbackIn
     return viewer is not None and viewer.is_active and viewer.pk == invitation.respondent_id
 
 
+def can_give_feedback(viewer: Person | None, recipient: Person) -> bool:
+    """Feedback without a request: from anyone active in the organisation to any active colleague, not oneself.
+    It is then read as an answered request about the recipient is (``can_view_feedback_request``)."""
+    return (viewer is not None and viewer.is_active and recipient.is_active and viewer.pk != recipient.pk)
+
+
 def can_write_manager_commentary(viewer: Person | None, subject: Person) -> bool:
     """Commentary about Y is written by someone in Y's management chain."""
     return manages(viewer, subject)

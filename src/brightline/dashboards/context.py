@@ -35,7 +35,8 @@ GROUP_OF_PAGE = {
 }
 # Within the personal menu, the pages about one's growth come first (in this order), then, under a heading,
 # what Brightline holds and infers about oneself.
-GROWTH_ORDER = ("feedback:my-growth", "goals:index", "feedback:inbox", "ladder", "promotions:index")
+GROWTH_ORDER = ("feedback:my-growth", "goals:index", "feedback:inbox", "feedback:give-start", "ladder",
+                "promotions:index")
 DATA_SECTION = "What Brightline knows about you"
 DATA_PAGES = ("insights:me", "insights:transparency", "my-access-log", "data-use", "my-data")
 # An entry named like the menu that holds it is called this instead when the menu holds more than it ("Reviews"

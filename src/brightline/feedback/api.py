@@ -114,6 +114,7 @@ class FeedbackRequestOut(Schema):
     requested_by_id: int | None
     context: str
     anonymous: bool
+    given: bool  # written unasked by requested_by ("Give feedback"), closed when written
     created_at: datetime
     closed_at: datetime | None
     invited: int
@@ -187,6 +188,11 @@ class SubmittedOut(Schema):
     tone_confidence: float | None
 
 
+class GivenIn(ResponseIn):
+    recipient_id: int
+    context: str = ""
+
+
 class ToneFlagOut(Schema):
     detail: str
     tone_label: str
@@ -207,7 +213,8 @@ def _request_out(feedback_request: FeedbackRequest) -> dict[str, Any]:
     return {
         "id": feedback_request.pk, "subject_id": feedback_request.subject_id,
         "requested_by_id": feedback_request.requested_by_id, "context": feedback_request.context,
-        "anonymous": feedback_request.anonymous, "created_at": feedback_request.created_at,
+        "anonymous": feedback_request.anonymous, "given": feedback_request.given,
+        "created_at": feedback_request.created_at,
         "closed_at": feedback_request.closed_at, "invited": view.invited, "answered": view.total,
         "shown": len(view.responses), "held_back": view.held_back,
         "themes": [{"name": t.name, "responses": t.responses} for t in view.themes] if view.themes is not None
@@ -314,14 +321,37 @@ def answer_invitation(request: HttpRequest, invitation_id: int, payload: Respons
         response = services.submit_feedback_response(actor=viewer, invitation=invitation, data=data,
                                                       send_despite_tone=payload.send_despite_tone)
     except services.ToneFlagged as flagged:
-        return Status(409, {"detail": str(flagged), "tone_label": flagged.tone.label,
-                            "tone_confidence": flagged.tone.confidence,
-                            "flagged_fields": list(flagged.tone.flagged_fields),
-                            "trigger_words": {field: list(words) for field, words in flagged.tone.triggers}})
+        return Status(409, _tone_flag_out(flagged))
     except services.FeedbackError as error:
         return Status(400, {"detail": str(error)})
     return Status(201, {"request_id": response.request_id, "tone_label": response.tone_label,
                         "tone_confidence": response.tone_confidence})
+
+
+@router.post("/given", response={201: SubmittedOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ToneFlagOut},
+             summary="Give a colleague feedback without a request: the same prompts, tone check and readers as an "
+                     "answer. A tone flag answers 409; resend with send_despite_tone")
+def give_feedback(request: HttpRequest, payload: GivenIn) -> Status[Any]:
+    viewer: Person = request.auth  # type: ignore[attr-defined]
+    recipient = get_object_or_404(Person, pk=payload.recipient_id)
+    data = services.ResponseInput(payload.what_they_did, payload.impact, payload.one_thing_to_grow)
+    try:
+        response = services.give_feedback(actor=viewer, recipient=recipient, data=data, context=payload.context,
+                                          send_despite_tone=payload.send_despite_tone)
+    except services.ToneFlagged as flagged:
+        return Status(409, _tone_flag_out(flagged))
+    except services.NotAllowed as error:
+        return Status(403, {"detail": str(error)})
+    except services.FeedbackError as error:
+        return Status(400, {"detail": str(error)})
+    return Status(201, {"request_id": response.request_id, "tone_label": response.tone_label,
+                        "tone_confidence": response.tone_confidence})
+
+
+def _tone_flag_out(flagged: services.ToneFlagged) -> dict[str, Any]:
+    return {"detail": str(flagged), "tone_label": flagged.tone.label, "tone_confidence": flagged.tone.confidence,
+            "flagged_fields": list(flagged.tone.flagged_fields),
+            "trigger_words": {field: list(words) for field, words in flagged.tone.triggers}}
 
 
 

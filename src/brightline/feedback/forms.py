@@ -19,6 +19,7 @@ from brightline.feedback.services import (
     CheckpointInput,
     CommentaryInput,
     ResponseInput,
+    relationship_between,
 )
 from brightline.people.models import Person, Principle
 
@@ -98,14 +99,14 @@ class PersonChoiceField(forms.ModelMultipleChoiceField):
 
 
 class FeedbackRequestForm(forms.Form):
+    """Whom to ask: ``people`` is chosen with the colleague chooser (``feedback/_people_chooser.html``), never a
+    list of the whole organisation; each person's relationship to the subject is worked out from the org chart."""
+
     context = forms.CharField(required=False, label="What should they give feedback on?",
                               widget=forms.Textarea(attrs={"rows": 3}),
                               help_text="A project, a period or a role, so answers are specific.")
-    peers = PersonChoiceField(queryset=Person.objects.none(), required=False,
-                              widget=forms.SelectMultiple(attrs={"size": 8}))
-    stakeholders = PersonChoiceField(queryset=Person.objects.none(), required=False,
-                                     widget=forms.SelectMultiple(attrs={"size": 8}),
-                                     help_text="People outside the team who depend on the work.")
+    people = forms.ModelMultipleChoiceField(queryset=Person.objects.none(), required=False,
+                                            label="People to ask")
     reports = PersonChoiceField(queryset=Person.objects.none(), required=False,
                                 label="Their reports (upward feedback)", widget=forms.CheckboxSelectMultiple)
     include_manager = forms.BooleanField(required=False, label="Also ask their manager")
@@ -118,21 +119,28 @@ class FeedbackRequestForm(forms.Form):
     def __init__(self, *args: Any, subject: Person, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.subject = subject
-        colleagues = (Person.objects.filter(is_active=True).exclude(pk=subject.pk).select_related("team")
-                      .order_by("name"))
-        self.fields["peers"].queryset = colleagues
-        self.fields["stakeholders"].queryset = colleagues
+        # Validation only: the field is never rendered as a list (the chooser offers colleagues and a search).
+        self.fields["people"].queryset = Person.objects.filter(is_active=True).exclude(pk=subject.pk)
         self.fields["reports"].queryset = subject.reports.filter(is_active=True).order_by("name")
         if subject.manager_id is None:
             del self.fields["include_manager"]
+        else:
+            self.fields["include_manager"].label = f"Also ask {subject.manager.name}, {subject.name}'s manager"
 
     def respondents(self) -> list[tuple[Person, str]]:
         data = self.cleaned_data
-        chosen = [(p, "peer") for p in data["peers"]] + [(p, "stakeholder") for p in data["stakeholders"]]
+        reports = {p.pk for p in data["reports"]}
+        chosen = [(p, _relationship_to(self.subject, p)) for p in data["people"] if p.pk not in reports]
         chosen += [(p, "report") for p in data["reports"]]
         if data.get("include_manager") and self.subject.manager is not None:
             chosen.append((self.subject.manager, "manager"))
         return chosen
+
+
+def _relationship_to(subject: Person, respondent: Person) -> str:
+    """The respondent's relationship to the subject as the invitation records it (their manager, one of their
+    reports, a peer on the same team or under the same manager, otherwise a stakeholder)."""
+    return relationship_between(respondent, subject)
 
 
 class ResponseForm(LiveChecks, forms.Form):
@@ -151,6 +159,14 @@ class ResponseForm(LiveChecks, forms.Form):
     def to_input(self) -> ResponseInput:
         data = self.cleaned_data
         return ResponseInput(data["what_they_did"], data["impact"], data["one_thing_to_grow"])
+
+
+class GiveFeedbackForm(ResponseForm):
+    """The same three prompts and live checks as an answer to a request, with what the feedback is about."""
+
+    context = forms.CharField(required=False, max_length=500, label="What is it about?", widget=forms.TextInput(),
+                              help_text="Optional: a project, a meeting or a moment, so they know what you mean.")
+    field_order = ["context", "what_they_did", "impact", "one_thing_to_grow"]
 
 
 class CommentaryForm(LiveChecks, forms.Form):

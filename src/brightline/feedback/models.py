@@ -80,12 +80,18 @@ class OneOnOneNote(models.Model):
 
 
 class FeedbackRequest(models.Model):
-    """A request for feedback about ``subject`` (B1), attributed unless ``anonymous``."""
+    """A request for feedback about ``subject`` (B1), attributed unless ``anonymous``.
+
+    Feedback given without a request ("Give feedback") is stored as a ``given`` request: closed when it is
+    written, with one invitation (the writer's, already answered) and one attributed answer, so it is read,
+    cited, counted in themes and kept exactly as an answered request is. ``requested_by`` is then the writer.
+    """
 
     subject = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="feedback_requests")
     requested_by = models.ForeignKey("people.Person", null=True, on_delete=models.SET_NULL, related_name="+")
     context = models.TextField(blank=True, help_text="What the feedback is about: a project, a period, a role.")
     anonymous = models.BooleanField(default=False)
+    given = models.BooleanField(default=False, help_text="Written unasked by requested_by, not answered to a request.")
     created_at = models.DateTimeField(auto_now_add=True)
     closed_at = models.DateTimeField(null=True, blank=True)
 

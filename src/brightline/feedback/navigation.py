@@ -8,7 +8,8 @@ from django.urls import reverse
 
 
 def nav_items(viewer: Any) -> list[tuple[str, str]]:
-    items = [("My growth", reverse("feedback:my-growth")), ("Feedback to give", reverse("feedback:inbox"))]
+    items = [("My growth", reverse("feedback:my-growth")), ("Feedback to give", reverse("feedback:inbox")),
+             ("Give feedback", reverse("feedback:give-start"))]
     if viewer.is_manager:
         items.append(("Manager training", reverse("feedback:training")))
     return items

@@ -368,6 +368,61 @@ def close_feedback_request(*, actor: Person, feedback_request: FeedbackRequest) 
     return feedback_request
 
 
+# --- feedback given without a request (B1, B3) ------------------------------------------------
+
+ERR_GIVE_NOT_ALLOWED = "feedback is given to an active colleague, never to yourself"
+ERR_GIVE_DUPLICATE = "you have just sent this feedback to {name}"
+
+
+def relationship_between(writer: Person, recipient: Person) -> str:
+    """How ``writer`` stands to ``recipient``, as an invitation records it: their direct manager, one of their
+    reports, a peer (same team or same manager), or otherwise a stakeholder."""
+    if recipient.manager_id == writer.pk:
+        return Relationship.MANAGER
+    if writer.manager_id == recipient.pk:
+        return Relationship.REPORT
+    same_team = writer.team_id is not None and writer.team_id == recipient.team_id
+    same_manager = writer.manager_id is not None and writer.manager_id == recipient.manager_id
+    return Relationship.PEER if same_team or same_manager else Relationship.STAKEHOLDER
+
+
+def give_feedback(*, actor: Person, recipient: Person, data: ResponseInput, context: str = "",
+                  send_despite_tone: bool = False) -> FeedbackResponse:
+    """Feedback written unasked, on the same three prompts as an answer to a request.
+
+    It is stored as an answered request (``FeedbackRequest.given``): closed at once, one attributed answer,
+    so the recipient and their management chain read it, its writer reads it back in "What you sent", it can
+    be cited in a review packet only by an explicit inclusion, and it counts in themes as any named answer
+    does. Raises ``ToneFlagged`` (nothing saved) unless the writer chose to send as written. Never anonymous:
+    a single answer could not be shown without naming its writer (answers are released in groups of three).
+    """
+    if not access.can_give_feedback(actor, recipient):
+        raise NotAllowed(ERR_GIVE_NOT_ALLOWED)
+    if not all(text.strip() for text in data.texts().values()):
+        raise FeedbackError(ERR_RESPONSE_EMPTY)
+    tone = _tone_gate(data.texts(), send_despite_tone)
+    relationship = relationship_between(actor, recipient)
+    with transaction.atomic():
+        # Lock the writer's row: a double click sends the same text once.
+        Person.objects.select_for_update().get(pk=actor.pk)
+        if FeedbackResponse.objects.filter(request__given=True, request__subject=recipient,
+                                           request__requested_by=actor, **data.texts()).exists():
+            raise FeedbackError(ERR_GIVE_DUPLICATE.format(name=recipient.name))
+        now = timezone.now()
+        given = FeedbackRequest.objects.create(subject=recipient, requested_by=actor, context=context.strip(),
+                                               anonymous=False, given=True, closed_at=now)
+        invitation = FeedbackInvitation.objects.create(request=given, respondent=actor, relationship=relationship,
+                                                       status=FeedbackInvitation.Status.SUBMITTED)
+        response = FeedbackResponse.objects.create(
+            request=given, invitation=invitation, relationship=relationship, sequence=1, submitted_at=now,
+            **data.texts(), tone_label=tone.label, tone_confidence=tone.confidence,
+            tone_flag_acknowledged=tone.is_flagged)
+        log_action("feedback.unasked_feedback.given", actor, response,
+                   {"request": given.pk, "relationship": relationship, "context": given.context[:200],
+                    **_tone_data(tone)})
+    return response
+
+
 @dataclass(frozen=True)
 class ShownResponse:
     """A response as the subject and their chain may see it."""

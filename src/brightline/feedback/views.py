@@ -5,6 +5,7 @@ Reads of someone else's growth records are logged with ``record_access``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -22,8 +23,8 @@ from brightline.core.narrative import NARRATIVE_KINDS
 from brightline.core.periods import period_in_words
 from brightline.evidence import services as evidence_services
 from brightline.evidence.models import EvidenceItem
+from brightline.feedback import colleagues, services, training
 from brightline.feedback import draft_review as review
-from brightline.feedback import services, training
 from brightline.feedback.forms import (
     AccomplishmentForm,
     AnnotationForm,
@@ -32,6 +33,7 @@ from brightline.feedback.forms import (
     DraftEditForm,
     DraftRequestForm,
     FeedbackRequestForm,
+    GiveFeedbackForm,
     OneOnOneNoteForm,
     ResponseForm,
     TrainingForm,
@@ -118,6 +120,7 @@ def _growth_page(request: HttpRequest, viewer: Person, subject: Person) -> HttpR
         "can_write_checkpoint": can["checkpoint"],
         "can_see_notes": access.can_write_one_on_one_note(viewer, subject),
         "can_request_feedback": access.can_request_feedback(viewer, subject),
+        "can_give_feedback": access.can_give_feedback(viewer, subject),
         "can_write_commentary": can["commentary"],
         "can_edit": can["edit"],
         "written_kinds": [(kind.value, kind.label) for kind in evidence_services.WRITTEN_KINDS],
@@ -147,7 +150,9 @@ def _growth_summary(periods: list[Any], checkpoints: list[Checkpoint], feedback:
         steps.append("checkpoint")
     if can["commentary"] and latest is not None and latest.period not in commented:
         steps.append("commentary")
+    given = sum(1 for view in feedback if view.request.given)
     return {"latest": latest, "last_checkpoint": last_checkpoint, "steps": steps,
+            "given": given, "asked": len(feedback) - given,
             "open_requests": sum(1 for view in feedback if view.request.is_open and view.total < view.invited)}
 
 
@@ -188,14 +193,9 @@ def new_checkpoint(request: HttpRequest, person_id: int) -> HttpResponse:
     form = CheckpointForm(request.POST or None)
     tone = None
     if request.method == "POST" and form.is_valid():
-        try:
-            services.record_checkpoint(actor=viewer, person=subject, data=form.to_input(),
-                                       send_despite_tone=form.cleaned_data["send_despite_tone"])
-        except services.ToneFlagged as flagged:
-            tone = flagged.tone
-        except services.FeedbackError as error:
-            form.add_error(None, str(error))
-        else:
+        sent, tone = _send_checked(form, lambda despite: services.record_checkpoint(
+            actor=viewer, person=subject, data=form.to_input(), send_despite_tone=despite))
+        if sent:
             messages.success(request, "Checkpoint recorded.")
             return redirect(_growth_url(viewer, subject))
     return render(request, "feedback/checkpoint_form.html",
@@ -237,7 +237,12 @@ def new_feedback_request(request: HttpRequest, person_id: int) -> HttpResponse:
     subject = _person(person_id)
     if not access.can_request_feedback(viewer, subject):
         raise PermissionDenied(services.ERR_REQUEST_NOT_ALLOWED)
-    form = FeedbackRequestForm(request.POST or None, subject=subject)
+    # A search without JavaScript sends the form to this address by GET: what was written and ticked stays.
+    searched = request.GET if "q" in request.GET else None
+    form = FeedbackRequestForm(request.POST or None, subject=subject,
+                               initial={"context": searched.get("context", "")} if searched else None)
+    chosen = request.POST.getlist("people") if request.method == "POST" else request.GET.getlist("people")
+    chooser = _chooser(viewer, subject, mode="ask", chosen=chosen, query=request.GET.get("q", ""))
     if request.method == "POST" and form.is_valid():
         try:
             created = services.request_feedback(actor=viewer, subject=subject, respondents=form.respondents(),
@@ -249,7 +254,80 @@ def new_feedback_request(request: HttpRequest, person_id: int) -> HttpResponse:
             count = created.invitations.count()
             messages.success(request, f"Feedback requested from {count} {'person' if count == 1 else 'people'}.")
             return redirect("feedback:request", pk=created.pk)
-    return render(request, "feedback/request_form.html", {"form": form, "subject": subject})
+    return render(request, "feedback/request_form.html", {"form": form, "subject": subject, "chooser": chooser})
+
+
+# --- choosing colleagues, and feedback given without a request ----------------------------------
+
+CHOOSER_MODES = ("ask", "give")
+
+
+def _chooser(viewer: Person, about: Person, *, mode: str, chosen: list[str], query: str) -> dict[str, Any]:
+    """What the colleague chooser shows: the people who work with ``about`` first, those ticked earlier that
+    a search found, and the matches of ``query`` over everyone (at most ``colleagues.SEARCH_SHOWN``)."""
+    chosen_ids = {int(value) for value in chosen if str(value).isdigit()}
+    exclude = {viewer.pk} if mode == "give" else set()
+    # Asking: the person's manager and reports have their own boxes on the form, so they are not offered twice.
+    dedicated: set[int] = set()
+    if mode == "ask":
+        dedicated = set(about.reports.filter(is_active=True).values_list("pk", flat=True))
+        dedicated |= {about.manager_id} if about.manager_id else set()
+    offered = colleagues.suggestions(about, viewer=viewer, exclude=exclude | dedicated)
+    offered_ids = {item.person.pk for item in offered}
+    earlier = list(Person.objects.filter(pk__in=chosen_ids - offered_ids - exclude, is_active=True)
+                   .exclude(pk=about.pk).select_related("team").order_by("name"))
+    results, total = colleagues.search(query, exclude=exclude | {about.pk}) if query.strip() else ([], 0)
+    return {"mode": mode, "about": about, "is_self": about.pk == viewer.pk, "suggestions": offered,
+            "chosen": chosen_ids, "earlier": earlier, "query": query.strip(), "results": results, "total": total,
+            "offered": offered_ids | {p.pk for p in earlier}, "shown": colleagues.SEARCH_SHOWN}
+
+
+@require_GET
+def people_search(request: HttpRequest) -> HttpResponse:
+    """The chooser's search results as an HTML fragment; htmx asks for it as the person types."""
+    viewer = _viewer(request)
+    mode = request.GET.get("mode", "ask")
+    if mode not in CHOOSER_MODES:
+        raise Http404("unknown chooser")
+    about_id = request.GET.get("about", "")
+    about = _person(int(about_id)) if mode == "ask" and about_id.isdigit() else viewer
+    if mode == "ask" and not access.can_request_feedback(viewer, about):
+        raise PermissionDenied(services.ERR_REQUEST_NOT_ALLOWED)
+    chooser = _chooser(viewer, about, mode=mode, chosen=request.GET.getlist("people"),
+                       query=request.GET.get("q", ""))
+    return render(request, "feedback/_people_results.html", {"chooser": chooser})
+
+
+@require_GET
+def give_feedback_start(request: HttpRequest) -> HttpResponse:
+    """Whom to give feedback to: the people the viewer works with first, then a search over everyone."""
+    viewer = _viewer(request)
+    chooser = _chooser(viewer, viewer, mode="give", chosen=[], query=request.GET.get("q", ""))
+    return render(request, "feedback/give_start.html", {"chooser": chooser})
+
+
+@require_http_methods(["GET", "POST"])
+def give_feedback(request: HttpRequest, person_id: int) -> HttpResponse:
+    """Feedback to one colleague without a request: the three prompts, the live checks and the tone check of
+    an answer to a request, and the same readers once sent (the recipient and their management chain)."""
+    viewer = _viewer(request)
+    recipient = _person(person_id)
+    if not access.can_give_feedback(viewer, recipient):
+        raise PermissionDenied(services.ERR_GIVE_NOT_ALLOWED)
+    form = GiveFeedbackForm(request.POST or None)
+    tone = None
+    if request.method == "POST" and form.is_valid():
+        sent, tone = _send_checked(form, lambda despite: services.give_feedback(
+            actor=viewer, recipient=recipient, data=form.to_input(), context=form.cleaned_data["context"],
+            send_despite_tone=despite))
+        if sent:
+            messages.success(request, f"Thank you. Your feedback was sent to {recipient.name}.")
+            return redirect(reverse("feedback:inbox") + "#what-you-sent")
+    readers = ("their manager" if recipient.manager_id and recipient.manager_id != viewer.pk else "")
+    return render(request, "feedback/give_form.html", {
+        "recipient": recipient, "form": form, "tone": tone, "tone_message": services.TONE_FLAG_MESSAGE,
+        "tone_fields": _tone_fields(form, tone), "readers": readers,
+        "relationship": services.relationship_between(viewer, recipient)})
 
 
 @require_GET
@@ -289,9 +367,11 @@ def inbox(request: HttpRequest) -> HttpResponse:
     # A named answer stays linked to its writer, who can read what they sent; an anonymous one is not kept
     # with the writer's name, so nobody (the writer included) can list it again.
     answered = [inv for inv in invitations if getattr(inv, "response", None) is not None]
-    waiting = [inv for inv in invitations
-               if inv.status == FeedbackInvitation.Status.PENDING and inv.request.is_open]
-    return render(request, "feedback/inbox.html", {"invitations": invitations, "answered": answered,
+    # Feedback the viewer gave unasked is listed with what they sent, not as a request to them.
+    asked = [inv for inv in invitations if not inv.request.given]
+    waiting = [inv for inv in asked if inv.status == FeedbackInvitation.Status.PENDING and inv.request.is_open]
+    answered.sort(key=lambda inv: inv.request.created_at, reverse=True)
+    return render(request, "feedback/inbox.html", {"invitations": asked, "answered": answered,
                                                    "waiting": waiting})
 
 
@@ -311,19 +391,27 @@ def answer_invitation(request: HttpRequest, pk: int) -> HttpResponse:
             messages.error(request, str(error))
         return redirect("feedback:inbox")
     if request.method == "POST" and form.is_valid():
-        try:
-            services.submit_feedback_response(actor=viewer, invitation=invitation, data=form.to_input(),
-                                              send_despite_tone=form.cleaned_data["send_despite_tone"])
-        except services.ToneFlagged as flagged:
-            tone = flagged.tone
-        except services.FeedbackError as error:
-            form.add_error(None, str(error))
-        else:
+        sent, tone = _send_checked(form, lambda despite: services.submit_feedback_response(
+            actor=viewer, invitation=invitation, data=form.to_input(), send_despite_tone=despite))
+        if sent:
             messages.success(request, "Thank you. Your feedback was sent.")
             return redirect("feedback:inbox")
     return render(request, "feedback/answer.html", {"invitation": invitation, "form": form, "tone": tone,
                                                     "tone_message": services.TONE_FLAG_MESSAGE,
                                                     "tone_fields": _tone_fields(form, tone)})
+
+
+def _send_checked(form: Any, send: Callable[[bool], object]) -> tuple[bool, services.ToneCheck | None]:
+    """Save a valid tone-checked form with ``send(send_despite_tone)``: (True, None) once saved, (False, the tone)
+    when the tone check flagged the text (nothing saved), (False, None) with the refusal written on the form."""
+    try:
+        send(form.cleaned_data["send_despite_tone"])
+    except services.ToneFlagged as flagged:
+        return False, flagged.tone
+    except services.FeedbackError as error:
+        form.add_error(None, str(error))
+        return False, None
+    return True, None
 
 
 def _tone_fields(form: Any, tone: services.ToneCheck | None) -> list[str]:
