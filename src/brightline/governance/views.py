@@ -245,7 +245,8 @@ def _audit_tables(view: leadership.LeadershipView) -> dict[str, str]:
         folds = {"promotion": "The rates by level", "calibration": ""}
         return {name: render_to_string("fairness/_audit.html", {
                     "audit": cut.event, "measure": cut.measure, "source": view.cycle_name,
-                    "group_labels": labels[name], "fold": folds[name]}) if cut is not None and cut.event is not None else ""
+                    "group_labels": labels[name], "fold": folds[name]})
+                if cut is not None and cut.event is not None else ""
                 for name, cut in (("promotion", view.promotion_by_level), ("calibration", view.calibration_by_team))}
 
     if view.sources is None:
