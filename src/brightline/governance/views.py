@@ -163,6 +163,8 @@ def leadership_view(request: HttpRequest) -> HttpResponse:
         "team_rows": team_rows, "team_table": [(row, follow_ups.get(row.label)) for row in team_rows.object_list],
         "teams_summary": _teams_summary(view, follow_ups, delivery_weeks=leadership.DELIVERY_WINDOW_DAYS // 7),
         "themes_pending_count": len([row for row in themes if row.themes is None]),
+        # A cycle withheld from the improvement table is a sentence; the table holds the cycles with figures.
+        "improvement_shown": [row for row in view.improvement if not row.summary.withheld],
         "theme_teams": theme_teams,
         "audit_tables": _audit_tables(view),
         "delivery_weeks": leadership.DELIVERY_WINDOW_DAYS // 7, "level_titles": leadership.level_titles(),
