@@ -122,3 +122,35 @@ def test_the_home_reads_only_the_parts_that_hold_something_and_each_viewer_gets_
     assert "Outcome of Erin" in html and "Goal of Erin" in html and "Signal about Erin." in html
     html, read = tables(personas.pat)  # the same compiled query, Pat's id: still nothing of Erin's
     assert read == set() and "of Erin" not in html and "about Erin" not in html
+
+
+def test_a_leaders_home_leaves_out_the_dimensions_missing_evidence_checks_and_keeps_the_rest(personas, client_for):
+    """A leader's home (H3) does not hold a director to an engineer's evidence: the checks that a dimension such as
+    delivery results has no merged change, release or incident in the window are left out, about herself or about
+    a manager reporting to her, in the cards and in what waits for her; they stay on the AI signals pages. A claim
+    of her draft packet without a citation, and a theme in her feedback, are still hers to decide. An engineer's home
+    keeps the same checks."""
+    from brightline.insights.models import Signal
+    from brightline.insights.services import PACKET_CHECK_PREFIX
+
+    pending = Signal.Status.PENDING
+    dimension = "No evidence for delivery results between two days: a merged change would count."
+    for person in (personas.lee, personas.mo, personas.erin):
+        signal = make_signal(person, key=f"missing_evidence:delivery:{person.pk}", statement=dimension,
+                             status=pending, kind="missing_evidence")
+        Signal.objects.filter(pk=signal.pk).update(owner=person if person != personas.mo else personas.lee)
+    packet = make_signal(personas.lee, key=f"{PACKET_CHECK_PREFIX}1:summary:0", status=pending,
+                         kind="missing_evidence", statement="Your packet's summary cites no evidence.")
+    theme = make_signal(personas.lee, key="theme:communication", status=pending,
+                        statement="Clear written updates come up in feedback.")
+    Signal.objects.filter(pk__in=[packet.pk, theme.pk]).update(owner=personas.lee)
+
+    html = client_for(personas.lee).get("/").content.decode()
+    assert dimension not in html
+    assert "Your packet&#x27;s summary cites no evidence." in html or "Your packet's summary cites no evidence." in html
+    assert "Clear written updates come up in feedback." in html
+    assert "2 AI signals about you wait" in html  # the packet check and the theme, not the dimension's check
+    assert "about Mo Manager" not in html  # her report's only waiting signal was a dimension's check
+    # Still on her AI signals page, and an engineer's home keeps the same check.
+    assert dimension in client_for(personas.lee).get("/insights/me/").content.decode()
+    assert dimension in client_for(personas.erin).get("/").content.decode()

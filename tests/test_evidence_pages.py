@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import UTC, datetime, timedelta
+from html import unescape
 from io import StringIO
 
 import pytest
@@ -351,3 +352,47 @@ def test_the_health_detail_lists_people_by_name_never_by_a_figure(delivery, pers
     personas.erin.save(update_fields=["name"])
     html = client_for(personas.mo).get("/evidence/teams/payments/health/").content.decode()
     assert re.findall(r"<tr><td>([^<]+)</td><td>\d+</td>", html) == ["Pat Peer", "Zoe Employee"]
+
+
+@pytest.mark.django_db
+def test_the_reading_page_names_each_runs_repository_and_when_every_services_evidence_was_last_read_and_how(
+        personas, client_for, tmp_path, settings):
+    """An administrator tells which repository a run read, for which service and team, what it read and when, and
+    for every service when its evidence was last read and how (this page, the command line), or that no read is on
+    record (its history came another way): its latest deployment says how fresh it is. Before, each run was a date
+    and a status, and reads from the command line were not on the page at all."""
+    from tests.test_evidence_ingest_git import commit, git
+
+    settings.BRIGHTLINE_JOBS = "inline"
+    repos = {}
+    for name in ("payouts", "ledger.git"):
+        repos[name] = tmp_path / name
+        repos[name].mkdir()
+        git(repos[name], "init", "-q", "-b", "main")
+        commit(repos[name], "a.txt", "a\nb\n", "First")
+    browser = client_for(personas.pia)
+    started = browser.post("/evidence/ingest/", {"path": str(repos["payouts"]), "service": "payouts",
+                                                 "team": "payments", "branch": "HEAD", "release_tags": ""})
+    failed = browser.post("/evidence/ingest/", {"path": str(tmp_path / "gone"), "service": "gone-service",
+                                                "team": "", "branch": "HEAD", "release_tags": ""})
+    call_command("ingest", "git", str(repos["ledger.git"]), "--service", "ledger", stdout=StringIO(),
+                 stderr=StringIO())
+    Service.objects.create(name="imported-only", team=personas.erin.team)
+    job = browser.get(started.url).content.decode()
+    assert "Back to reading repositories" in job and "ingests" not in job
+    assert "payouts, for the service payouts of Payments" in job
+    page = unescape(browser.get("/evidence/ingest/").content.decode())
+    runs = page[page.index("Repositories read from this page"):page.index("When each service")]
+    assert re.search(r">payouts</a></th><td>payouts</td><td>Payments</td><td>[^<]+</td><td>Succeeded</td>"
+                     r"<td>1 commits \(1 new\), 0 releases</td>", runs), runs
+    assert re.search(r">gone</a></th><td>gone-service</td><td>no team</td><td>[^<]+</td><td>Failed</td>"
+                     r"<td>gone is not a git repository", runs), runs
+    assert str(tmp_path) not in page  # a repository by its name, never where it is on the server
+    reads = {row[0]: row[1:] for row in re.findall(
+        r'<th scope="row"><a href="/evidence/services/[^"]+/">([^<]+)</a></th><td>([^<]+)</td>\s*<td>(.*?)</td>'
+        r"<td>(.*?)</td>", page[page.index("When each service"):], re.S)}
+    assert reads["payouts"][2] == "from this page, by Pia Partner" and "no read" not in reads["payouts"][1]
+    assert reads["ledger"][0] == "no team" and reads["ledger"][2] == "from the command line"
+    assert "no read on record" in reads["imported-only"][1] and reads["imported-only"][2] == "–"
+    assert "gone-service" in reads and "no read on record" in reads["gone-service"][1]
+    assert failed.status_code == 302

@@ -21,7 +21,8 @@ from django.utils import timezone
 from brightline import access
 from brightline.feedback.draft_review import SIDE_MANAGER, SIDE_PERSON, sentence_reviews
 from brightline.feedback.models import DraftSentenceDecision, FeedbackInvitation, ImpactDraft
-from brightline.insights.models import Signal
+from brightline.insights.models import Signal, SignalKind
+from brightline.insights.services import PACKET_CHECK_PREFIX
 from brightline.people.models import Dimension, Person
 from brightline.promotions.escalation import open_escalations_for
 from brightline.promotions.models import CaseAppeal, CaseEscalation
@@ -123,7 +124,7 @@ def inbox_for(person: Person, *, today: date | None = None, reviews: list[Review
     # Most sources hold nothing for most people: one query asks which hold anything, and only those are read (each
     # read compiles a query with its joins, most of a home page's CPU).
     shape = _Shape(access.can_run_cycles(person), access.can_run_promotions(person), open_appeals is None,
-                   open_plans is None)
+                   open_plans is None, access.is_leader(person))
     extra = also or {}
     holding = _holding(person, (shape, *extra), lambda who: _sources(who, shape) | {
         name: rows(who) for name, rows in extra.items()})
@@ -226,15 +227,32 @@ def inbox_for(person: Person, *, today: date | None = None, reviews: list[Review
     return sorted(items, key=lambda item: (item.since, item.title))
 
 
+# What a leader's home leaves out (H3: a leader reads patterns, and her own record is not an engineer's): the
+# checks that a person's evaluation dimensions (delivery results, technical excellence…) have no evidence in the
+# window. They count engineering evidence — a merged change, a release, an incident handled — which a leader's
+# work, or that of the directors and managers who report to her, does not leave, so on her home they read as a
+# verdict on the wrong kind of work. They stay on each person's AI signals page. A draft packet's claim without a
+# citation is still checked, as are themes, contradictions and unsupported claims about her direct reports, whom
+# she manages; nobody further down the chain reaches her home, since a signal's owner is the person's manager.
+LEFT_OFF_A_LEADERS_HOME = Q(kind=SignalKind.MISSING_EVIDENCE) & ~Q(key__startswith=PACKET_CHECK_PREFIX)
+
+
+def left_off_a_leaders_home(signal: Signal) -> bool:
+    """``LEFT_OFF_A_LEADERS_HOME`` for one signal already read."""
+    return signal.kind == SignalKind.MISSING_EVIDENCE and not signal.key.startswith(PACKET_CHECK_PREFIX)
+
+
 @dataclass(frozen=True)
 class _Shape:
     """What decides the inbox's row sets besides the person: whether they give appeals a reviewer, whether they
-    run promotions, and whether the page asks for appeals and support plans itself (none passed)."""
+    run promotions, whether the page asks for appeals and support plans itself (none passed), and whether they are
+    a leader (whose inbox leaves out ``LEFT_OFF_A_LEADERS_HOME``)."""
 
     assigns: bool
     promotes: bool
     appeals: bool
     plans: bool
+    leader: bool = False
 
 
 # The inbox's row sets (``_sources``), each read only when the one query of ``_holding`` finds a row in it.
@@ -251,11 +269,11 @@ def _sources(person: Person, shape: _Shape) -> dict[str, QuerySet[Any]]:
     case_to_assign = ((Q(status=CaseAppeal.Status.REQUESTED)
                        | Q(status=CaseAppeal.Status.ESCALATED, escalation_reviewer__isnull=True))
                       & ~Q(case__person=person))
+    signals = Signal.objects.filter(owner=person, status=Signal.Status.PENDING, is_current=True, is_finding=True)
     sources: dict[str, QuerySet[Any]] = {
         "invitations": FeedbackInvitation.objects.filter(respondent=person, status=FeedbackInvitation.Status.PENDING,
                                                          request__closed_at__isnull=True),
-        "signal_groups": Signal.objects.filter(owner=person, status=Signal.Status.PENDING, is_current=True,
-                                               is_finding=True),
+        "signal_groups": signals.exclude(LEFT_OFF_A_LEADERS_HOME) if shape.leader else signals,
         "panel": Review.objects.select_related("cycle", "person").filter(cycle__phase=Phase.CALIBRATION,
                                                                         cycle__panel_members__person=person),
         "case_appeals": CaseAppeal.objects.filter(case_to_decide | case_to_assign if shape.promotes

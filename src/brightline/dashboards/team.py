@@ -26,6 +26,7 @@ from brightline.audit.services import log_action, record_reads
 from brightline.core.delivery import WorkSchedule
 from brightline.core.insights import missing_evidence_reason
 from brightline.core.insights.evidence_checks import in_review
+from brightline.dashboards.inbox import left_off_a_leaders_home
 from brightline.dashboards.models import CoachingPromptDecision
 from brightline.evidence.metrics import HealthReport, default_window, summarise_health
 from brightline.evidence.models import EvidenceItem
@@ -709,9 +710,11 @@ def engineer_home(viewer: Person, *, holding: dict[str, bool] | None = None) -> 
     held = holding or {}
     outcomes = (list(_outcomes(viewer).filter(occurred_at__lte=timezone.now())
                      .order_by("-occurred_at", "-pk")[:HOME_OUTCOMES]) if held.get("home_outcomes", True) else [])
+    leader = access.is_leader(viewer)  # a leader's home leaves out the dimensions' missing-evidence checks
     own = [signal for signal in _own_signals(viewer)
            .select_related("person", "team", "owner", "reviewed_by").order_by("-created_at", "-pk")
-           if access.can_view_signal(viewer, signal)] if held.get("home_signals", True) else []
+           if access.can_view_signal(viewer, signal) and not (leader and left_off_a_leaders_home(signal))
+           ] if held.get("home_signals", True) else []
     chosen = [s for s in own if s.awaits_review]
     chosen += [s for s in own if s.kind == SignalKind.THEME and s.status == Signal.Status.ACCEPTED]
     cards = [{"signal": signal, "arrow": "", "citable": signal.status == Signal.Status.ACCEPTED,

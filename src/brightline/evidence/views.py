@@ -25,7 +25,7 @@ from brightline.core.delivery import (
     TIME_OFF_LIMITS,
     GitRepositoryError,
 )
-from brightline.evidence import charts, page_figures
+from brightline.evidence import charts, page_figures, reading
 from brightline.evidence.forms import DismissIdentityForm, IngestGitForm, MapIdentityForm, ServiceForm
 from brightline.evidence.metrics import (
     NORMALISATION_PEERS,
@@ -241,9 +241,9 @@ def ingest_git_view(request: HttpRequest) -> HttpResponse:
                 return redirect("evidence:job", run_id=run.pk)
         else:
             return redirect("evidence:job", run_id=run.pk)
-    runs = JobRun.objects.filter(name="evidence.ingest_git")[:10]
     return render(request, "evidence/ingest.html", {
-        "form": form, "runs": runs, "git_allowed": is_source_allowed(GIT_POLICY_KEYS[0]),
+        "form": form, "runs": reading.recent_runs(), "services": reading.service_reads(),
+        "git_allowed": is_source_allowed(GIT_POLICY_KEYS[0]),
         "default_tag_pattern": DEFAULT_RELEASE_TAG_PATTERN})
 
 
@@ -255,7 +255,8 @@ def _job_for(request: HttpRequest, run_id: int) -> JobRun:
 
 @require_GET
 def job_detail(request: HttpRequest, run_id: int) -> HttpResponse:
-    return render(request, "evidence/job.html", {"run": _job_for(request, run_id)})
+    run = _job_for(request, run_id)
+    return render(request, "evidence/job.html", {"run": run, "line": reading.run_lines([run])[0]})
 
 
 @require_GET

@@ -1,5 +1,8 @@
 """Demo goals: Erin, Pat and an engineer in each of four other teams keep two goals each, citing evidence.
 
+Each owner's work towards their goals is on record first (a merged change, a release, an incident, a design
+document, with real titles), so every goal rests on at least one item that fits it.
+
 A key result cites only the owner's items whose kind and subject fit it (a design document of one's own for
 "Write one design document", incidents or runbooks for a reliability result), or nothing; its progress is what
 those items show (see :class:`Result`).
@@ -14,6 +17,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from typing import Any
+
+from django.db.models import F
 
 from brightline.goals import services
 from brightline.goals.models import Goal
@@ -84,7 +89,7 @@ TEAM_GOALS: dict[str, GoalText] = {
                 Result("Crash-free sessions at 99.5 % or better", 70, (*DELIVERY, *RELIABILITY), ("crash",)))),
     "platform": ("A new service on the paved road in a day",
                  "A product team goes from an empty repository to a deployed, monitored service in one working day.",
-                 (Result("Service template with deploy pipeline and alerts", 60, DELIVERY, ("template",)),
+                 (Result("Service template with a deploy pipeline and dashboards", 60, DELIVERY, ("template",)),
                   Result("Two product teams start from it", 25, DELIVERY, ("template",)))),
     "devex": ("Builds developers trust",
               "A red build means a real problem: flaky tests are found and quarantined before they waste anyone's day.",
@@ -126,6 +131,88 @@ LEVEL_GOALS: dict[str, GoalText] = {
 
 CITED_PER_RESULT = 2  # at most, for a key result that does not count items
 
+# The work each goal owner did towards their goals, recorded as evidence (kind, title, summary, days ago) before
+# the goals are written, so that every goal rests on something that fits it; "{service}" is the team's service.
+# Erin's and most of Pat's come with the delivery history (``brightline.evidence.demo``); Pat's pairing on a drill
+# is here.
+Work = tuple[tuple[str, str, str, int], ...]
+PERSONA_WORK: dict[str, Work] = {
+    "pat": (("pairing", "Paired on: a refunds-worker incident drill with a newer teammate",
+             "Ran the drill together; the newcomer led the second half and wrote the notes.", 24),),
+}
+TEAM_WORK: dict[str, Work] = {
+    "checkout": (("merged_change", "Page-weight budget enforced in the checkout build",
+                  "The build fails when a page grows past its budget; three pages were trimmed to fit.", 48),
+                 ("release", "Lighter product images for slow phones",
+                  "Images are sized for the screen, so checkout opens sooner on mid-range phones.", 19)),
+    "search": (("merged_change", "Offline relevance check for the most common searches",
+                "Runs on every change to how results are ordered and lists the searches that got worse.", 55),
+               ("deployment", "New ranking model on a tenth of the traffic",
+                "Behind a flag, compared with the current order for two weeks.", 16)),
+    "mobile": (("merged_change", "Release checklist automated in the app build",
+                "Store notes, screenshots and version numbers now come from the build.", 42),
+               ("incident_handled", "Crash on app start after the login library update",
+                "Rolled back within the hour; crash-free sessions were back above target the same day.", 27)),
+    "platform": (("merged_change", "Service template with a deploy pipeline and dashboards",
+                  "A new repository gets a pipeline, dashboards and paging from its first day.", 61),
+                 ("release", "Service template adopted by the search team",
+                  "Their new service went from an empty repository to production with it.", 22)),
+    "devex": (("merged_change", "Quarantine for flaky tests",
+               "A test that fails and passes on the same commit is set aside within a day, with its owner told.", 50),
+              ("merged_change", "Build time cut by caching dependencies",
+               "The main branch's median build is about a third shorter.", 23)),
+    "sre": (("incident_handled", "Paging storm on the observability stack",
+             "Calmed the storm; every critical alert now links its runbook.", 44),
+            ("design_doc", "Error budget policy for product teams",
+             "What a team does when it spends its budget, agreed with payments and checkout.", 29)),
+    "billing-legacy": (("merged_change", "Invoice comparison between the legacy and new billing systems",
+                        "Each night's invoices are compared line by line; differences go to the team.", 58),
+                       ("incident_debrief", "Debrief: rollback rehearsal of the billing cut-over",
+                        "The way back took forty minutes; two steps were scripted afterwards.", 18)),
+}
+LEVEL_WORK: dict[str, Work] = {
+    "IC1": (("incident_handled", "Shadowed an on-call week for {service}",
+             "Joined every page with the on-call engineer and wrote up two of them.", 35),),
+    "IC2": (("incident_debrief", "Debrief: the {service} runbook tried in a drill",
+             "The rewritten runbook was followed step by step; two gaps were fixed.", 31),
+            ("incident_handled", "Noisiest alert of {service} fixed",
+             "It fired on every deploy; it now waits for the error rate to hold.", 14)),
+    "IC3": (("pairing", "Paired on: a {service} change with a newer teammate",
+             "Weekly pairing; the teammate took the change from design to release.", 21),
+            ("design_review", "Review notes: a newer teammate's design presented at the team review",
+             "Helped prepare it; the team agreed it with two small changes.", 12)),
+    "IC4": (("design_doc", "Design signed off by two teams: shared sessions for {service}",
+             "Agreed by both teams before any code was written.", 40),
+            ("release", "First milestone of shared sessions shipped",
+             "Both teams' first milestone went out in the same week.", 9)),
+    "IC5": (("design_doc", "A written direction for service-to-service authentication",
+             "Reviewed by every team it affects; two teams changed course because of it.", 45),),
+}
+
+
+def _record_work(owner: Any, today: dt.date) -> None:
+    """The owner's work towards their goals as evidence items (see ``TEAM_WORK``), dated before ``today``; none
+    for a persona whose work the delivery history records already."""
+    from brightline.evidence.demo import SERVICES
+    from brightline.evidence.models import EvidenceItem
+
+    username = owner.user.username if owner.user else ""
+    if username in PERSONA_GOALS:
+        work = PERSONA_WORK.get(username, ())
+    else:
+        work = TEAM_WORK.get(owner.team.slug, ()) + LEVEL_WORK.get(owner.level.code, ())
+    service = SERVICES[owner.team.slug][0][0] if owner.team and owner.team.slug in SERVICES else "the service"
+    items = []
+    for index, (kind, title, summary, days_ago) in enumerate(work):
+        moment = dt.datetime.combine(today - dt.timedelta(days=days_ago), dt.time(11), tzinfo=dt.UTC)
+        items.append(EvidenceItem(kind=kind, title=title.format(service=service), summary=summary,
+                                  occurred_at=moment, person=owner, team=owner.team, service=service,
+                                  source="demo", source_ref=f"goal-work-{owner.employee_id}-{index}"))
+    created = EvidenceItem.objects.bulk_create(items)
+    # Recorded when it happened, not on the real clock (which may run past the demo's "today").
+    EvidenceItem.objects.filter(pk__in=[item.pk for item in created]).update(
+        created_at=F("occurred_at") + dt.timedelta(minutes=30))
+
 
 def evidence_for(result: Result, evidence: list[Any]) -> list[int]:
     """The items of ``evidence`` (the owner's own, newest first) that can show ``result``: none rather than one
@@ -161,6 +248,7 @@ def build_demo_history(context: Any) -> None:
     owners += list(first_in_team.values())[:4]
     due = end_of_quarter(context.today)
     for owner in owners:
+        _record_work(owner, context.today)
         evidence = list(services.citable_evidence(owner).filter(person=owner)[:40])
         for index, (title, success, results) in enumerate(goals_for(owner)):
             drafts = []

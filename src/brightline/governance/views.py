@@ -161,6 +161,10 @@ def leadership_view(request: HttpRequest) -> HttpResponse:
         "view": view, "chart": leadership.promotion_chart_spec(view.promotion_by_level),
         "can_drill_down": can_drill_down, "teams": Team.objects.order_by("name") if can_drill_down else [],
         "team_rows": team_rows, "team_table": [(row, follow_ups.get(row.label)) for row in team_rows.object_list],
+        "teams_summary": _teams_summary(view, follow_ups, delivery_weeks=leadership.DELIVERY_WINDOW_DAYS // 7),
+        "themes_pending_count": len([row for row in themes if row.themes is None]),
+        # A cycle withheld from the improvement table is a sentence; the table holds the cycles with figures.
+        "improvement_shown": [row for row in view.improvement if not row.summary.withheld],
         "theme_teams": theme_teams,
         "audit_tables": _audit_tables(view),
         "delivery_weeks": leadership.DELIVERY_WINDOW_DAYS // 7, "level_titles": leadership.level_titles(),
@@ -200,15 +204,51 @@ def _delivery_follow_ups(viewer: Person, names: list[str]) -> dict[str, Delivery
         team.slug if team.pk in viewable else None) for team in teams}
 
 
+NAMED_IN_SUMMARY = 5  # teams named in a sentence of the teams' summary; more are counted
+
+
+def _named(names: list[str]) -> str:
+    """Team names in a sentence: at most ``NAMED_IN_SUMMARY``, then how many more."""
+    shown = names[:NAMED_IN_SUMMARY]
+    more = len(names) - len(shown)
+    listed = ", ".join(shown[:-1]) + (" and " if len(shown) > 1 and not more else ", " if more else "") + shown[-1]
+    return listed + (f" and {more} more" if more else "")
+
+
+def _teams_summary(view: leadership.LeadershipView, follow_ups: dict[str, DeliveryFollowUp], *,
+                   delivery_weeks: int) -> list[str]:
+    """What stands out in the teams' table, in one or two sentences naming teams, never a person: the teams that
+    deploy less often than before, and those with open changes in their delivery trends (of the table's page)."""
+    slower = [row.label for row in view.teams if row.headcount is not None and row.deployments_trend == "down"]
+    open_changes = [(name, follow) for name, follow in follow_ups.items() if follow.changes]
+    sentences = []
+    if slower:
+        sentences.append(f"Deploying less often than in the {delivery_weeks} weeks before: {_named(slower)}.")
+    if open_changes:
+        waiting = [name for name, follow in open_changes if follow.waiting or not follow.owned]
+        counted = sorted(f"{name} ({follow.changes})" for name, follow in open_changes)
+        sentences.append(f"Open changes in delivery trends: {_named(counted)}"
+                         + (f"; waiting for the team's manager to look: {_named(sorted(waiting))}." if waiting
+                            else "; each team's manager follows them up."))
+    if not sentences:
+        sentences.append(f"No team deploys less often than in the {delivery_weeks} weeks before, and no change in a "
+                         "team's delivery trends is open.")
+    return sentences
+
+
 def _audit_tables(view: leadership.LeadershipView) -> dict[str, str]:
     """The promotion and calibration audits as the page shows them. The calibration audit lists every team (a
     thousand rows in a large organisation, most of the page's rendering), so the HTML is kept per process for
     each version of the rollups it comes from; it depends on nothing about the viewer."""
     def render_tables() -> dict[str, str]:
         labels = {"promotion": leadership.level_titles(), "calibration": view.team_labels}
+        # On a phone the promotion rates by level fold under the audit's sentence (the calibration's are folded
+        # whole by the page).
+        folds = {"promotion": "The rates by level", "calibration": ""}
         return {name: render_to_string("fairness/_audit.html", {
                     "audit": cut.event, "measure": cut.measure, "source": view.cycle_name,
-                    "group_labels": labels[name]}) if cut is not None and cut.event is not None else ""
+                    "group_labels": labels[name], "fold": folds[name]})
+                if cut is not None and cut.event is not None else ""
                 for name, cut in (("promotion", view.promotion_by_level), ("calibration", view.calibration_by_team))}
 
     if view.sources is None:

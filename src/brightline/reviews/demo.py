@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import zlib
 from typing import Any
 
 from django.db.models import F
 
 from brightline.core.demo_calendar import half_year_name, on_demo_calendar
+from brightline.evidence.demo import SERVICES as DEMO_SERVICES
 from brightline.evidence.models import EvidenceItem
 from brightline.people.models import AccessRole, Dimension, Person
 from brightline.reviews import services
@@ -112,16 +114,59 @@ def timeline_rng(context: Any, salt: str) -> random.Random:
     return random.Random(f"{salt}:{context.rng.getstate()!r}")
 
 
+# What a demo engineer wrote up for a review, as a real item reads: a design document and an incident debrief
+# about their team's service, chosen by the person (a stable hash of their employee id, not the demo's generator,
+# so the rest of the demo draws what it drew before the titles were written).
+WRITTEN_UP: dict[str, tuple[tuple[str, str], ...]] = {
+    EvidenceItem.Kind.DESIGN_DOC: (
+        ("Design: retries with backoff for {service}", "Weighed three retry schemes; the team chose capped "
+         "exponential backoff with jitter."),
+        ("Design: splitting the slowest endpoint of {service}", "Moved the report export off the request path "
+         "onto a queue."),
+        ("Design: a read cache in front of {service}", "What may be stale and for how long, agreed with the "
+         "teams that call it."),
+        ("Design: schema change for {service} without downtime", "Expand, migrate, contract: each step safe to "
+         "roll back."),
+        ("Design: feature flags for {service} releases", "Releases ship dark and are turned on team by team."),
+        ("Design: moving the nightly batch of {service} to events", "Replaces a nightly job that overran on "
+         "busy days."),
+    ),
+    EvidenceItem.Kind.INCIDENT_DEBRIEF: (
+        ("Debrief: {service} latency spike after a dependency upgrade", "Timeline, cause and the follow-ups: "
+         "a canary step and a pinned version."),
+        ("Debrief: {service} queue backlog during peak traffic", "Workers scaled by queue depth now, not by "
+         "processor load."),
+        ("Debrief: a failed {service} release rolled back", "The migration ran before the code that needed it; "
+         "the pipeline now checks the order."),
+        ("Debrief: {service} errors above their objective for an afternoon", "A retry storm from one caller; "
+         "limits per caller added."),
+        ("Debrief: an expired certificate on {service}", "Renewal is automated and alerts a month ahead."),
+        ("Debrief: {service} disk filled by debug logging", "Log levels reset on deploy; disk alerts moved "
+         "earlier."),
+    ),
+}
+# The service a team's items are about (the demo's delivery history builds these services).
+TEAM_SERVICE = {slug: services[0][0] for slug, services in DEMO_SERVICES.items()}
+
+
+def _written_up(person: Person, kind: str, index: int) -> tuple[str, str]:
+    """The title and summary of a demo engineer's written-up item of ``kind``."""
+    choices = WRITTEN_UP[kind]
+    title, summary = choices[(zlib.crc32(person.employee_id.encode()) + index) % len(choices)]
+    service = TEAM_SERVICE.get(person.team.slug, "the team's service") if person.team else "the team's service"
+    return title.format(service=service), summary
+
+
 def _evidence_for(person: Person, rng: Any, today: dt.date) -> list[EvidenceItem]:
     items = list(EvidenceItem.objects.filter(person=person).order_by("id")[:3])
     kinds = [EvidenceItem.Kind.DESIGN_DOC, EvidenceItem.Kind.INCIDENT_DEBRIEF, EvidenceItem.Kind.CODE_REVIEW]
     while len(items) < 2:
         kind = kinds[len(items)]
         moment = dt.datetime.combine(today - dt.timedelta(days=rng.randint(30, 400)), dt.time(10), tzinfo=dt.UTC)
+        title, summary = _written_up(person, kind, len(items))
         items.append(EvidenceItem.objects.create(
-            kind=kind, title=f"{kind.label} by {person.name}", person=person, team=person.team,
-            occurred_at=moment, source="demo-reviews", source_ref=f"{person.employee_id}-{len(items)}",
-            summary="Written up for the review history of the demo organisation."))
+            kind=kind, title=title, person=person, team=person.team, occurred_at=moment, source="demo-reviews",
+            source_ref=f"{person.employee_id}-{len(items)}", summary=summary))
     return items
 
 

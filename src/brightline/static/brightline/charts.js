@@ -6,6 +6,15 @@ document.addEventListener("DOMContentLoaded", function () {
     // The figure's caption shows the title and subtitle in full; drawn again inside the chart they would be
     // repeated and cut off at the chart's width.
     if (box.querySelector("figcaption")) { delete spec.title; }
-    vegaEmbed(box.querySelector(".vl-target"), spec, { actions: false });
+    // A chart inside a folded <details> (a phone's fold) has no width yet: it is drawn when first opened.
+    var fold = box.closest("details");
+    function draw() { vegaEmbed(box.querySelector(".vl-target"), spec, { actions: false }); }
+    if (fold && !fold.open) {
+      fold.addEventListener("toggle", function once() {
+        if (fold.open) { fold.removeEventListener("toggle", once); draw(); }
+      });
+    } else {
+      draw();
+    }
   });
 });
