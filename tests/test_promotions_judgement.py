@@ -158,3 +158,17 @@ def test_the_case_page_says_the_next_step_and_who_takes_it(personas, client_for)
     case, _ = at_panel(personas)
     page = client_for(personas.mo).get(f"/promotions/{case.pk}/").content.decode()
     assert "Next: each panelist records an independent pre-vote (0 of 2 so far)" in page
+
+
+def test_the_nominate_page_lists_the_evidence_to_cite_and_the_panel_list_shows_levels_and_conflicts(
+        personas, client_for):
+    item = evidence(personas.erin, LATE)
+    page = client_for(personas.mo).get(f"/promotions/nominate/{personas.erin.pk}/").content.decode()
+    assert f"[E:{item.pk}] {item.title}" in page
+    case = services.nominate_for_promotion(personas.erin, actor=personas.mo, rationale=f"Led [E:{item.pk}].")
+    page = client_for(personas.pia).get(f"/promotions/{case.pk}/").content.decode()
+    members = page[page.index("<legend>Members</legend>"):page.index("</fieldset>", page.index("Members"))]
+    lee = members[members.index(personas.lee.name):]
+    assert lee.split("</label>")[0].endswith("— excluded: a conflict of interest</span>")
+    oscar = members[members.index(personas.oscar.name):].split("</label>")[0]
+    assert "excluded" not in oscar and f"({personas.oscar.level.title})" in oscar

@@ -60,7 +60,10 @@ def nominate(request: HttpRequest, person_id: int) -> HttpResponse:
     return render(request, "promotions/nominate.html", {
         "person": person, "next_level": next_level, "error": error, "posted": request.POST,
         "is_self": access.is_self(viewer, person), "min_citations": services.MIN_CITATIONS_PER_EXPECTATION,
-        "min_quarters": services.CONSISTENCY_QUARTERS})
+        "min_quarters": services.CONSISTENCY_QUARTERS, "max_per_item": services.MAX_EXPECTATIONS_PER_ITEM,
+        # The items "Why now" can cite as [E:id], so the nominator need not guess a number.
+        "evidence": EvidenceItem.objects.filter(person=person).order_by("-occurred_at", "-pk")[:30]
+        if next_level else []})
 
 
 def _case(viewer: Person, case_id: int) -> PromotionCase:
@@ -100,7 +103,10 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
     if can_cite:
         context["evidence"] = EvidenceItem.objects.filter(person=case.person).order_by("-occurred_at")[:60]
     if can_run and case.status == CaseStatus.NOMINATED:
-        context["candidates"] = Person.objects.filter(is_active=True).exclude(pk=case.person_id).order_by("name")
+        # Each with their level, and those the conflict rules exclude marked, so a panel is chosen knowingly.
+        excluded = services.excluded_person_ids(case)
+        context["candidates"] = [(person, person.pk in excluded) for person in Person.objects.filter(
+            is_active=True).exclude(pk=case.person_id).select_related("level").order_by("name")]
     if can_run and open_appeal is not None and (
             open_appeal.status == CaseAppeal.Status.REQUESTED
             or open_appeal.status == CaseAppeal.Status.ESCALATED and open_appeal.escalation_reviewer_id is None):
