@@ -182,6 +182,8 @@ def test_it_has_promotion_cases_decided_by_panels_outside_the_chain_and_notifica
             assert len(seats) == 3 and case.pre_votes.count() == 3
             assert case.decided_at > case.nominated_at and case.memo["decision"] == case.decision
             assert case.memo["accountable"] and case.decision_reason and case.ready_at_decision is not None
+            # Never someone the case's conflict rules exclude: not the person, their chain or the nominator.
+            assert str(case.accountable_id) not in chain and case.accountable_id != case.nominated_by_id
     assert NotificationSettings.objects.exists()
     partner = Person.objects.get(user__username="partner")
     client.force_login(partner.user)

@@ -40,7 +40,7 @@ def ready_case(personas) -> tuple[PromotionCase, list[EvidenceItem]]:
             item = evidence(personas.erin, when)
             items.append(item)
             services.cite_for_promotion(case, actor=personas.mo, dimension=dimension,
-                                        reference=f"evidence_item:{item.pk}")
+                                        reference=f"evidence_item:{item.pk}", note=f"Shows {dimension} at IC3")
     return case, items
 
 
@@ -59,7 +59,7 @@ def decided(personas, decision: str = "not_yet") -> tuple[PromotionCase, list[Ev
     case, items = at_panel(personas)
     services.record_promotion_pre_vote(case, panelist=personas.oscar, vote="promoted")
     services.record_promotion_pre_vote(case, panelist=olga(personas), vote="not_yet", note="Scope still narrow")
-    case = services.decide_promotion_case(case, actor=personas.pia, decision=decision, accountable=personas.lee,
+    case = services.decide_promotion_case(case, actor=personas.pia, decision=decision, accountable=personas.pia,
                                           reason=f"Design work is strong [E:{items[0].pk}] but not yet broad.")
     return case, items
 
@@ -94,7 +94,8 @@ def test_readiness_shows_which_expectations_have_enough_evidence_over_enough_qua
     case = services.nominate_for_promotion(personas.erin, actor=personas.mo, rationale="Ready.")
     for when in (EARLY, LATE):
         services.cite_for_promotion(case, actor=personas.erin, dimension="technical_excellence",
-                                    reference=f"evidence_item:{evidence(personas.erin, when).pk}")
+                                    reference=f"evidence_item:{evidence(personas.erin, when).pk}",
+                                    note="Designed the ledger")
     for when in (LATE, LATE + dt.timedelta(days=3)):
         services.cite_for_promotion(case, actor=personas.mo, dimension="delivery_results",
                                     reference=f"evidence_item:{evidence(personas.erin, when).pk}")
@@ -164,7 +165,7 @@ def test_the_decision_waits_for_every_pre_vote(personas):
     case, items = at_panel(personas)
     services.record_promotion_pre_vote(case, panelist=personas.oscar, vote="promoted")
     with pytest.raises(services.PromotionError, match=r"\(1 of 2\)"):
-        services.decide_promotion_case(case, actor=personas.pia, decision="promoted", accountable=personas.lee,
+        services.decide_promotion_case(case, actor=personas.pia, decision="promoted", accountable=personas.pia,
                                        reason=f"Strong [E:{items[0].pk}]")
 
 
@@ -173,9 +174,9 @@ def test_the_decision_waits_for_every_pre_vote(personas):
 
 def test_a_decision_has_a_memo_with_reasons_citing_evidence_and_the_accountable_person(personas):
     case, items = decided(personas, "promoted")
-    assert case.status == CaseStatus.DECIDED and case.accountable == personas.lee
+    assert case.status == CaseStatus.DECIDED and case.accountable == personas.pia
     assert case.memo["citations"] == [f"evidence_item:{items[0].pk}"]
-    assert case.memo["accountable"] == "Lee Leader" and case.memo["readiness"]["ready"] is True
+    assert case.memo["accountable"] == "Pia Partner" and case.memo["readiness"]["ready"] is True
     assert case.memo["dissent"] == [{"panelist": "Olga Othermanager", "vote": "not_yet", "note": "Scope still narrow"}]
     assert not case.memo["departs_from_readiness"]
     personas.erin.refresh_from_db()
@@ -189,14 +190,14 @@ def test_a_decision_without_cited_case_evidence_is_refused_and_nothing_changes(p
     services.record_promotion_pre_vote(case, panelist=personas.oscar, vote="promoted")
     services.record_promotion_pre_vote(case, panelist=olga(personas), vote="promoted")
     with pytest.raises(services.PromotionError, match=re.escape(services.ERR_DECISION_CITES)):
-        services.decide_promotion_case(case, actor=personas.pia, decision="promoted", accountable=personas.lee,
+        services.decide_promotion_case(case, actor=personas.pia, decision="promoted", accountable=personas.pia,
                                        reason="Clearly ready.")
     outside = evidence(personas.erin, LATE)
     with pytest.raises(services.PromotionError, match="is not cited in this case"):
-        services.decide_promotion_case(case, actor=personas.pia, decision="promoted", accountable=personas.lee,
+        services.decide_promotion_case(case, actor=personas.pia, decision="promoted", accountable=personas.pia,
                                        reason=f"Ready [E:{outside.pk}]")
     with pytest.raises(services.PromotionError, match="without a conflict of interest, can record"):
-        services.decide_promotion_case(case, actor=personas.mo, decision="promoted", accountable=personas.lee,
+        services.decide_promotion_case(case, actor=personas.mo, decision="promoted", accountable=personas.pia,
                                        reason="Ready")
     with pytest.raises(services.PromotionError, match="other than Erin"):
         services.decide_promotion_case(case, actor=personas.pia, decision="promoted", accountable=personas.erin,
@@ -268,10 +269,10 @@ def test_the_person_sees_readiness_before_and_the_decision_and_votes_only_after(
     before = erin.get(f"/promotions/{case.pk}/").content.decode()
     assert "Readiness: ready" in before and "Scope still narrow" not in before and "Panel</h2>" not in before
     assert erin.get(f"/api/promotions/cases/{case.pk}/prevotes").status_code == 403
-    services.decide_promotion_case(case, actor=personas.pia, decision="not_yet", accountable=personas.lee,
+    services.decide_promotion_case(case, actor=personas.pia, decision="not_yet", accountable=personas.pia,
                                    reason=f"Strong design [E:{items[0].pk}], scope narrow.")
     after = erin.get(f"/promotions/{case.pk}/").content.decode()
-    assert "Decision: Not yet" in after and "Finally accountable:</strong> Lee Leader" in after
+    assert "Decision: Not yet" in after and "Finally accountable:</strong> Pia Partner" in after
     # The policy hides panelist names from the person by default: the dissent is there, the name is not.
     assert "Scope still narrow" in after and "Olga Othermanager: Scope" not in after
     assert "evidence_item:" not in after and "Design " in after
@@ -304,17 +305,18 @@ def test_the_whole_flow_through_the_pages(personas, client_for):
     for dimension in Dimension.values:
         for when in (EARLY, LATE):
             items.append(evidence(personas.erin, when))
-            mo.post(f"/promotions/{case.pk}/cite/", {"dimension": dimension, "reference": str(items[-1].pk)})
+            mo.post(f"/promotions/{case.pk}/cite/", {"dimension": dimension, "reference": str(items[-1].pk),
+                                                     "note": f"{dimension} at the next level"})
     assert services.readiness(case).ready
     members = [personas.mo.pk, personas.oscar.pk, olga(personas).pk]
     pia.post(f"/promotions/{case.pk}/panel/", {"members": members})
     for panelist in (personas.oscar, olga(personas)):
         client_for(panelist).post(f"/promotions/{case.pk}/pre-vote/", {"vote": "promoted"})
     refused = pia.post(f"/promotions/{case.pk}/decide/", {"decision": "promoted", "reason": "Ready",
-                                                          "accountable": personas.lee.pk}, follow=True)
+                                                          "accountable": personas.pia.pk}, follow=True)
     assert "Nothing was saved" in refused.content.decode()
     pia.post(f"/promotions/{case.pk}/decide/", {"decision": "promoted", "reason": f"Ready [E:{items[0].pk}]",
-                                                "accountable": personas.lee.pk})
+                                                "accountable": personas.pia.pk})
     case.refresh_from_db()
     assert case.decision == "promoted" and case.status == CaseStatus.DECIDED
 
@@ -399,7 +401,7 @@ def test_the_persons_copy_of_their_data_holds_their_case_and_the_decision_once_d
     assert len(before) == 1 and before[0]["readiness"]["ready"] and "decision" not in before[0]
     services.record_promotion_pre_vote(case, panelist=personas.oscar, vote="promoted")
     services.record_promotion_pre_vote(case, panelist=olga(personas), vote="promoted")
-    services.decide_promotion_case(case, actor=personas.pia, decision="promoted", accountable=personas.lee,
+    services.decide_promotion_case(case, actor=personas.pia, decision="promoted", accountable=personas.pia,
                                    reason=f"Ready [E:{items[0].pk}]")
     after = export_personal_data(personas.erin)["promotion_cases"][0]
-    assert after["decision"] == "Promoted" and after["memo"]["accountable"] == "Lee Leader"
+    assert after["decision"] == "Promoted" and after["memo"]["accountable"] == "Pia Partner"

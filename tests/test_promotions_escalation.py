@@ -83,7 +83,7 @@ def test_the_command_lists_shows_with_a_logged_read_exports_and_escalates(person
     out = io.StringIO()
     call_command("promotions", "show", str(case.pk), "--json", stdout=out)
     shown = json.loads(out.getvalue())
-    assert shown["memo"]["accountable"] == "Lee Leader" and shown["pre_votes"]["complete"] is True
+    assert shown["memo"]["accountable"] == "Pia Partner" and shown["pre_votes"]["complete"] is True
     assert AccessLog.objects.filter(subject=personas.erin, record="promotions.case", via="cli").count() == 1
     out = io.StringIO()
     call_command("promotions", "export", "--year", str(timezone.localdate().year), stdout=out)

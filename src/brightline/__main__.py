@@ -8,7 +8,11 @@ def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "brightline.settings")
     from django.core.management import execute_from_command_line
 
-    execute_from_command_line(argv if argv is not None else sys.argv)
+    argv = list(argv if argv is not None else sys.argv)
+    if argv and os.path.basename(argv[0]) == "__main__.py":
+        # Django names ``python -m django`` in its help for a __main__.py; this one is Brightline's.
+        argv[0] = "python -m brightline"
+    execute_from_command_line(argv)
 
 
 if __name__ == "__main__":

@@ -34,6 +34,10 @@ Handler = Callable[[dict[str, Any], BaseCommand], int]
 DECLARATIONS = "subcommands"
 # PostgreSQL's "disk full" (the psycopg error ``DiskFull``).
 PG_DISK_FULL = "53100"
+# A refusal for want of the people partner role says how an operator gives someone that role.
+PEOPLE_PARTNERS_ONLY = "only people partners can"
+HOW_TO_MAKE_A_PEOPLE_PARTNER = ("make someone a people partner with 'brightline role set EMAIL people_partner' "
+                                "(the first one is set this way, on the server) and run it again with --as EMAIL")
 ERR_DISK_FULL = ("The disk that holds the database is full, so this run stopped; the work it had not finished was "
                  "rolled back and nothing is half-written. Free space on that disk (or give the database more), "
                  "then run the same command again.")
@@ -122,6 +126,10 @@ class GroupCommand(BaseCommand):
         subcommand = discover(self.group)[options["subcommand"]]
         try:
             code = subcommand.handler()(options, self)
+        except CommandError as error:
+            if str(error).startswith(PEOPLE_PARTNERS_ONLY):
+                raise CommandError(f"{error}; {HOW_TO_MAKE_A_PEOPLE_PARTNER}") from error
+            raise
         except Exception as error:
             if disk_full(error):
                 raise CommandError(ERR_DISK_FULL) from error

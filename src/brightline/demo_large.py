@@ -1652,6 +1652,7 @@ class _LargeBuilder:
         eight appealed; this year's still gather evidence or wait for the panel. Open roles per level and year."""
         from brightline.evidence.models import EvidenceItem
         from brightline.people.models import Dimension
+        from brightline.promotions.demo import DIMENSION_NOTES
         from brightline.promotions.models import (
             CaseCitation,
             CaseDecision,
@@ -1702,7 +1703,9 @@ class _LargeBuilder:
                 picked = pool[position::len(Dimension.values)][:MIN_CITATIONS_PER_EXPECTATION]
                 citations.extend(CaseCitation(case=case, dimension=dimension, kind="evidence_item",
                                               object_id=str(item_id), occurred_on=occurred,
-                                              added_by_id=case.nominated_by_id) for item_id, occurred in picked)
+                                              note=DIMENSION_NOTES[dimension] if not index else "",
+                                              added_by_id=case.nominated_by_id)
+                                 for index, (item_id, occurred) in enumerate(picked))
         self._append(CaseCitation, citations, "promotions")
         chains = dict(Person.objects.filter(pk__in=[case.person_id for case in cases])
                       .values_list("pk", "chain_path"))
@@ -1739,7 +1742,8 @@ class _LargeBuilder:
                       if decision == CaseDecision.PROMOTED else
                       "Strong delivery, but the design and mentoring evidence covers one quarter only.")
             reason += "".join(f" [E:{ref.split(':')[1]}]" for ref in cited)
-            accountable = self.plan[0].person or self.partner
+            # Never someone the case's conflict rules exclude (the chief executive is in everyone's chain).
+            accountable = self.partner
             case.memo = build_promotion_memo(case, decision=decision, reason=reason, cited=cited,
                                              accountable=accountable, decided_by=self.partner)
             case.decision, case.decision_reason, case.decision_citations = decision, reason, cited

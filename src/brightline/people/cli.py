@@ -6,17 +6,20 @@ import getpass
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from brightline.commands import write_json
 from brightline.people.accounts import InvitationError, invite
-from brightline.people.importer import PeopleImportError, import_people
+from brightline.people.importer import PeopleImportError, import_people, levels_in_words
 from brightline.people.models import AccessRole, Person, TokenScope
 from brightline.people.rolechanges import set_role_on_command_line
 from brightline.people.services import get_organisation, install_default_ladder
 from brightline.people.tokens import create_api_token
 
 ERR_NO_FILE = "no such file: {path}"
+# E-mail backends that write the message to the terminal instead of sending it.
+PRINTING_BACKENDS = {"django.core.mail.backends.console.EmailBackend"}
 
 
 def cli_actor_label() -> str:
@@ -80,6 +83,7 @@ def _install_ladder(options: dict[str, Any], command: BaseCommand) -> int:
     else:
         command.stdout.write(f"Installed {result.ladders} ladders with {result.levels} levels and "
                              f"{result.principles} principles.")
+        command.stdout.write(f"Levels (the people CSV takes a title or a code): {levels_in_words()}.")
     return 0
 
 
@@ -128,6 +132,11 @@ def _invite(options: dict[str, Any], command: BaseCommand) -> int:
         person = invite(options["email"], actor=None, actor_label=cli_actor_label())
     except InvitationError as error:
         raise CommandError(str(error)) from None
-    command.stdout.write(f"Sent {person.name} a link to choose a password.")
+    if settings.EMAIL_BACKEND in PRINTING_BACKENDS:
+        # The console backend printed the message above: nothing left this machine.
+        command.stdout.write(f"Printed {person.name}'s link to choose a password above; nothing was sent, because "
+                             "the e-mail backend is the console (set EMAIL_BACKEND and EMAIL_HOST to send it).")
+    else:
+        command.stdout.write(f"Sent {person.name} a link to choose a password.")
     return 0
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import zoneinfo
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -18,6 +18,7 @@ from brightline.audit.services import insert_objects, log_actions
 from brightline.csvio import ERR_EMPTY as ERR_EMPTY  # the whole-file messages are the shared frame's
 from brightline.csvio import ERR_MISSING_COLUMNS as ERR_MISSING_COLUMNS
 from brightline.csvio import (
+    ERR_TOO_LONG,
     CsvImportError,
     CsvSource,
     RowError,
@@ -41,7 +42,8 @@ ERR_BAD_EMAIL = "email {value!r} is not a valid address"
 ERR_UNKNOWN_MANAGER = "manager_id {value!r} is neither in this file nor in Brightline"
 ERR_SELF_MANAGER = "a person cannot be their own manager"
 ERR_CYCLE = "reporting chain loops: {chain}"
-ERR_UNKNOWN_LEVEL = "level {value!r} is not a level of any ladder (known: {known})"
+ERR_UNKNOWN_LEVEL = "level {value!r} is not a level; give a level's title or its code (known: {known})"
+ERR_AMBIGUOUS_LEVEL = "level {value!r} is the title of more than one level; give its code: {codes}"
 ERR_BAD_TIMEZONE = "timezone {value!r} is not an IANA name such as Europe/Berlin"
 ERR_BAD_DATE = "{column} {value!r} is not a date in the form YYYY-MM-DD"
 ERR_END_BEFORE_START = "end_date {end} is before start_date {start}"
@@ -104,9 +106,25 @@ class ImportResult:
 
 
 def _limits() -> dict[str, int]:
+    # No limit for level: it is a level's code or its title, and anything else is "not a level", not "too long".
     return {**max_lengths_of(Person, {"employee_id": "employee_id", "manager_id": "employee_id", "name": "name",
                                       "email": "email", "timezone": "timezone"}),
-            **max_lengths_of(Team, {"team": "name"}), **max_lengths_of(Level, {"level": "code"})}
+            **max_lengths_of(Team, {"team": "name"})}
+
+
+def level_names() -> dict[str, list[Level]]:
+    """Every way a file may name a level, case-insensitively: its code and its title."""
+    names: dict[str, list[Level]] = {}
+    for level in Level.objects.select_related("ladder").order_by("ladder__name", "rank"):
+        for name in {level.code.casefold(), " ".join(level.title.split()).casefold()}:
+            names.setdefault(name, []).append(level)
+    return names
+
+
+def levels_in_words() -> str:
+    """The levels a file may name, as "Engineer II (IC2)", in ladder order."""
+    return ", ".join(f"{level.title} ({level.code})"
+                     for level in Level.objects.select_related("ladder").order_by("ladder__name", "rank")) or "none"
 
 
 def parse_people_csv(raw: CsvSource) -> tuple[list[PersonRow], list[RowError]]:
@@ -116,8 +134,17 @@ def parse_people_csv(raw: CsvSource) -> tuple[list[PersonRow], list[RowError]]:
     Returns the rows that passed with the errors of those that did not; a file that cannot be
     read as a whole (encoding, header) raises ``PeopleImportError`` at once.
     """
+    rows, errors, _failed = _parse_rows(raw)
+    return rows, errors
+
+
+def _parse_rows(raw: CsvSource) -> tuple[list[PersonRow], list[RowError], set[str]]:
+    """``parse_people_csv`` and the employee ids of the rows that failed their own checks: those people are in
+    the file, so a row naming one of them as manager is not wrong too (the real error is reported once)."""
+    limits = _limits()
+    failed: set[str] = set()
     try:
-        header, records = read_csv_rows(raw, expected=", ".join(REQUIRED_COLUMNS), max_lengths=_limits())
+        header, records = read_csv_rows(raw, expected=", ".join(REQUIRED_COLUMNS))
         check_columns(header, required=REQUIRED_COLUMNS, optional=None)
     except CsvImportError as error:
         raise PeopleImportError(error.errors) from None
@@ -130,7 +157,12 @@ def parse_people_csv(raw: CsvSource) -> tuple[list[PersonRow], list[RowError]]:
             errors.append(checked)
             continue
         line, record = checked.line, checked.values
-        row_errors: list[str] = []
+        row_errors = [ERR_TOO_LONG.format(column=column, length=len(value), limit=limits[column])
+                      for column, value in record.items() if column in limits and len(value) > limits[column]]
+        if row_errors:  # as the shared reader reports it: the rest of the row is not checked
+            errors.extend(RowError(line, reason) for reason in row_errors)
+            failed.add(record.get("employee_id", ""))
+            continue
         for column in ("employee_id", "name", "email"):
             if not record[column]:
                 row_errors.append(ERR_REQUIRED.format(column=column))
@@ -152,15 +184,18 @@ def parse_people_csv(raw: CsvSource) -> tuple[list[PersonRow], list[RowError]]:
         if record["manager_id"] and record["manager_id"] == record["employee_id"]:
             row_errors.append(ERR_SELF_MANAGER)
         errors.extend(RowError(line, reason) for reason in row_errors)
-        if not row_errors:
+        if row_errors:
+            failed.add(record["employee_id"])
+        else:
             rows.append(
                 PersonRow(line=line, employee_id=record["employee_id"], name=record["name"], email=email,
-                          manager_id=record["manager_id"], team=record["team"], level_code=record["level"].upper(),
+                          manager_id=record["manager_id"], team=record["team"], level_code=record["level"],
                           timezone=timezone_name, start_date=start, work_modality=modality, end_date=end)
             )
     if not rows and not errors:
         raise PeopleImportError([RowError(1, ERR_NO_ROWS)])
-    return rows, errors
+    failed.discard("")
+    return rows, errors, failed
 
 
 def _parse_date(record: dict[str, str], column: str, row_errors: list[str]) -> date | None:
@@ -174,7 +209,32 @@ def _parse_date(record: dict[str, str], column: str, row_errors: list[str]) -> d
         return None
 
 
-def _check_against_each_other_and_database(rows: list[PersonRow]) -> list[RowError]:
+def _resolve_levels(rows: list[PersonRow]) -> tuple[list[PersonRow], list[RowError]]:
+    """Each row's level, given by code or by title in any case, as the level's code; or why it is not a level."""
+    names = level_names()
+    resolved: list[PersonRow] = []
+    errors: list[RowError] = []
+    for row in rows:
+        if not row.level_code:
+            resolved.append(row)
+            continue
+        found = names.get(" ".join(row.level_code.split()).casefold(), [])
+        if len(found) == 1:
+            resolved.append(replace(row, level_code=found[0].code))
+            continue
+        if found:
+            errors.append(RowError(row.line, ERR_AMBIGUOUS_LEVEL.format(
+                value=row.level_code, codes=", ".join(f"{level.code} ({level.ladder.name})" for level in found))))
+        else:
+            errors.append(RowError(row.line, ERR_UNKNOWN_LEVEL.format(value=row.level_code, known=levels_in_words())))
+        resolved.append(replace(row, level_code=""))
+    return resolved, errors
+
+
+def _check_against_each_other_and_database(rows: list[PersonRow], also_in_file: set[str] | None = None,
+                                           ) -> list[RowError]:
+    """Duplicates, e-mails taken, unknown managers and reporting loops. ``also_in_file``: employee ids of rows
+    that failed their own checks; naming one of them as manager is not a second error."""
     errors: list[RowError] = []
     first_line_of_id: dict[str, int] = {}
     first_line_of_email: dict[str, int] = {}
@@ -191,17 +251,14 @@ def _check_against_each_other_and_database(rows: list[PersonRow]) -> list[RowErr
             first_line_of_email[row.email] = row.line
 
     existing_by_email = dict(Person.objects.filter(email__in=first_line_of_email).values_list("email", "employee_id"))
-    known_ids = set(Person.objects.values_list("employee_id", flat=True)) | set(first_line_of_id)
-    levels = {code.upper() for code in Level.objects.values_list("code", flat=True)}
+    known_ids = (set(Person.objects.values_list("employee_id", flat=True)) | set(first_line_of_id)
+                 | (also_in_file or set()))
     for row in rows:
         owner = existing_by_email.get(row.email)
         if owner is not None and owner != row.employee_id:
             errors.append(RowError(row.line, ERR_EMAIL_TAKEN.format(value=row.email, other=owner)))
         if row.manager_id and row.manager_id not in known_ids:
             errors.append(RowError(row.line, ERR_UNKNOWN_MANAGER.format(value=row.manager_id)))
-        if row.level_code and row.level_code not in levels:
-            errors.append(RowError(row.line, ERR_UNKNOWN_LEVEL.format(value=row.level_code,
-                                                                     known=", ".join(sorted(levels)) or "none")))
     errors.extend(_find_cycles(rows))
     return errors
 
@@ -297,15 +354,17 @@ def import_people(raw: CsvSource, *, organisation: Organisation, actor: Person |
     together with their login, which stops working on the next request. The whole file is checked
     first; people, reporting lines and audit entries are then written in bulk.
     """
-    rows, errors = parse_people_csv(raw)
-    errors = sorted([*errors, *_check_against_each_other_and_database(rows)], key=lambda error: error.line)
+    rows, errors, failed = _parse_rows(raw)
+    rows, level_errors = _resolve_levels(rows)
+    errors = sorted([*errors, *level_errors, *_check_against_each_other_and_database(rows, failed)],
+                    key=lambda error: error.line)
     if errors:
         raise PeopleImportError(errors)
 
     today = timezone.localdate()
     result = ImportResult(dry_run=dry_run, rows=len(rows))
     teams = {team.slug: team for team in Team.objects.all()}
-    levels = {level.code.upper(): level for level in Level.objects.all()}
+    levels = {level.code: level for level in Level.objects.all()}
     audit: list[tuple[str, Any, dict[str, Any]]] = []
     with transaction.atomic():
         team_slug_of_row: dict[str, str | None] = {}

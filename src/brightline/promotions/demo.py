@@ -13,6 +13,14 @@ from brightline.people.models import Competency, Person
 from brightline.promotions import services
 from brightline.promotions.models import CaseCitation, CasePanelist, PromotionCase
 
+# What a cited item shows at the next level, one note of its own per expectation (a copied note does not count).
+DIMENSION_NOTES = {
+    "technical_excellence": "Designs beyond one service: the trade-offs are written down and reviewed by other teams.",
+    "delivery_results": "Ships a multi-quarter piece of work in steps, each one released and measured.",
+    "judgment_communication": "Explains a hard call to people outside the team and records why it was made.",
+    "leadership": "Grows others: reviews, pairing and handing over work so the team does not depend on them.",
+}
+
 RATIONALE = ("Pat already leads cross-team work at the next level: the payouts retry design, the on-call "
              "handbook and mentoring two engineers through their first incidents.")
 
@@ -27,7 +35,8 @@ def build_demo_history(context: Any) -> None:
     # Two items per expectation where the history has them, oldest and newest, so they span quarters.
     for index, dimension in enumerate(dimensions):
         for item in {items[index % len(items)], items[-1 - index % len(items)]} if items else ():
-            services.cite_for_promotion(case, actor=mo, dimension=dimension, reference=f"evidence_item:{item.pk}")
+            services.cite_for_promotion(case, actor=mo, dimension=dimension, reference=f"evidence_item:{item.pk}",
+                                        note=DIMENSION_NOTES.get(dimension, ""))
     chain = {pat.pk, mo.pk, mo.manager_id}
     panel = [person for person in Person.objects.filter(is_active=True, level__code__in=["IC4", "IC5", "M2"])
              .exclude(pk__in=chain).exclude(team=pat.team).order_by("name")[:3]]

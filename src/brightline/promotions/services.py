@@ -3,8 +3,11 @@ row lock, and writes its audit entry (D4, E5, E7, E8).
 
 Readiness (D4) is read from the ladder: each expectation of the next level (one per evaluation dimension)
 needs ``min_citations`` distinct cited items, spread over at least ``CONSISTENCY_QUARTERS`` calendar
-quarters, so one busy month does not count as "consistently". No quota exists anywhere: open roles are
-reported beside the rates for information, never used to cap a decision (principle 2).
+quarters, so one busy month does not count as "consistently". One item counts towards at most
+``MAX_EXPECTATIONS_PER_ITEM`` expectations (so the same two items cannot stand for all four), and each
+expectation needs a note of its own saying what the work shows at the next level (a note copied from another
+expectation does not count). No quota exists anywhere: open roles are reported beside the rates for
+information, never used to cap a decision (principle 2).
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from django.utils import timezone
 
 from brightline import access
 from brightline.audit.services import log_action
-from brightline.people.models import Competency, Dimension, Level, Person
+from brightline.people.models import AccessRole, Competency, Dimension, Level, Person
 from brightline.policy import services as policy_services
 from brightline.promotions.models import (
     CaseAppeal,
@@ -43,6 +46,7 @@ class PromotionError(Exception):
 
 MIN_CITATIONS_PER_EXPECTATION = 2
 CONSISTENCY_QUARTERS = 2
+MAX_EXPECTATIONS_PER_ITEM = 2
 MIN_PANEL_SIZE = 2
 APPEAL_WINDOW_DAYS = 30
 APPEAL_DECISION_DAYS = 14
@@ -56,12 +60,16 @@ ERR_CANNOT_CITE = "only the person, their management chain and the nominator can
 ERR_NOT_GATHERING = "evidence can be added only while the case is gathering evidence"
 ERR_DIMENSION = "{dimension!r} is not an expectation of the next level; choose one of: {choices}"
 ERR_ALREADY_CITED = "{reference} is already cited for this expectation"
+ERR_ITEM_OVERUSED = ("this item is already cited for {expectations}; one item counts towards at most {maximum} "
+                     "expectations, so cite other work for this one")
 ERR_NOT_PEOPLE_PARTNER = "only people partners can {action}"
 ERR_WRONG_STATUS = "this can be done only while the case is {expected}; it is {current}"
 ERR_PANEL_TOO_SMALL = ("a promotion panel needs at least {minimum} members without a conflict of interest; "
                        "this one has {count}")
 ERR_NOT_PANELIST = "{name} is not on this case's panel without a conflict of interest"
 ERR_VOTE = "{vote!r} is not a vote; use promoted or not_yet"
+ERR_CHOOSE_VOTE = "choose your pre-vote: promote or not yet"
+ERR_CHOOSE_DECISION = "choose the decision: promoted or not yet"
 ERR_VOTES_REVEALED = "every pre-vote is in and the spread is shown; pre-votes can no longer change"
 ERR_PRE_VOTES_OPEN = "the panel decides once every panelist has recorded a pre-vote ({voted} of {eligible})"
 ERR_CANNOT_DECIDE = ("only a people partner or a panelist, either without a conflict of interest, can record the "
@@ -70,6 +78,9 @@ ERR_REASON = "write the reasons: a decision says why, citing the case's evidence
 ERR_DECISION_CITES = "a decision cites at least one item of the case's evidence, as [E:id] or a reference"
 ERR_CITATION_NOT_IN_CASE = "{reference} is not cited in this case; a panel decides on the case's evidence"
 ERR_ACCOUNTABLE = "the person finally accountable must be an active person other than {name}"
+ERR_CHOOSE_ACCOUNTABLE = "choose the person finally accountable for this decision"
+ERR_ACCOUNTABLE_CONFLICT = ("{name} cannot be finally accountable: {why}, so excluded from this case; choose someone "
+                            "without a conflict of interest")
 ERR_NOT_SELF = "only the person the case is about can do this"
 ERR_APPEAL_WINDOW = "the appeal window closed on {date}"
 ERR_APPEAL_OPEN = "an appeal for this case is already open"
@@ -116,6 +127,8 @@ class CitedItem:
     occurred_on: dt.date
     note: str
     added_by: str
+    counts: bool = True  # False: the item already counts towards MAX_EXPECTATIONS_PER_ITEM other expectations
+    note_copied: bool = False  # the same note stands under another expectation
 
 
 @dataclass(frozen=True)
@@ -128,10 +141,32 @@ class ExpectationReadiness:
     quarters: int
     enough_citations: bool
     consistent: bool
+    own_note: bool = True
+
+    @property
+    def counted(self) -> int:
+        return sum(item.counts for item in self.cited)
 
     @property
     def met(self) -> bool:
-        return self.enough_citations and self.consistent
+        return self.enough_citations and self.consistent and self.own_note
+
+    def missing(self, min_citations: int, min_quarters: int) -> list[str]:
+        """Why this expectation does not have enough evidence yet, in words, one reason a line."""
+        reasons = []
+        if not self.enough_citations:
+            reused = len(self.cited) - self.counted
+            reasons.append(f"needs {min_citations} cited items, has {self.counted}" + (
+                f" (and {reused} already counted towards {MAX_EXPECTATIONS_PER_ITEM} other expectations)"
+                if reused else ""))
+        if self.counted and not self.consistent:
+            reasons.append(f"shown in {self.quarters} quarter{'s' if self.quarters != 1 else ''} only; "
+                           f"needs {min_quarters}")
+        if self.cited and not self.own_note:
+            reasons.append("needs a note of its own on what the work shows at the next level"
+                           + (" (the note is copied from another expectation)"
+                              if any(item.note_copied for item in self.cited) else ""))
+        return reasons
 
 
 @dataclass(frozen=True)
@@ -139,6 +174,7 @@ class Readiness:
     min_citations: int
     min_quarters: int
     expectations: list[ExpectationReadiness] = field(default_factory=list)
+    max_expectations_per_item: int = MAX_EXPECTATIONS_PER_ITEM
 
     @property
     def ready(self) -> bool:
@@ -148,12 +184,25 @@ class Readiness:
     def met_count(self) -> int:
         return sum(row.met for row in self.expectations)
 
+    @property
+    def distinct_items(self) -> int:
+        return len({item.reference for row in self.expectations for item in row.cited})
+
+    def missing(self) -> list[tuple[str, list[str]]]:
+        """(expectation, reasons) for every expectation that does not have enough evidence yet."""
+        return [(row.label, row.missing(self.min_citations, self.min_quarters) or ["nothing cited yet"])
+                for row in self.expectations if not row.met]
+
     def to_json(self) -> dict[str, Any]:
         return {"ready": self.ready, "min_citations": self.min_citations, "min_quarters": self.min_quarters,
+                "max_expectations_per_item": self.max_expectations_per_item, "distinct_items": self.distinct_items,
                 "expectations": [{"dimension": row.dimension, "label": row.label, "expectation": row.expectation,
-                                  "citations": [item.reference for item in row.cited], "quarters": row.quarters,
-                                  "enough_citations": row.enough_citations, "consistent": row.consistent,
-                                  "met": row.met} for row in self.expectations]}
+                                  "citations": [item.reference for item in row.cited],
+                                  "counted": [item.reference for item in row.cited if item.counts],
+                                  "quarters": row.quarters, "enough_citations": row.enough_citations,
+                                  "consistent": row.consistent, "own_note": row.own_note, "met": row.met,
+                                  "missing": row.missing(self.min_citations, self.min_quarters)}
+                                 for row in self.expectations]}
 
 
 def evidence_label(reference: str) -> str:
@@ -176,25 +225,49 @@ def _quarter(day: dt.date) -> tuple[int, int]:
     return day.year, (day.month - 1) // 3
 
 
+def _note_key(note: str) -> str:
+    """A note as compared for copies: case, spacing and punctuation do not make it a different note."""
+    return " ".join("".join(ch if ch.isalnum() else " " for ch in note.casefold()).split())
+
+
 def readiness(case: PromotionCase) -> Readiness:
-    """Which expectations of the next level have enough cited evidence, over enough quarters, and which do not."""
+    """Which expectations of the next level have enough cited evidence, over enough quarters, each with a note of
+    its own, and which do not.
+
+    An item counts towards the first ``MAX_EXPECTATIONS_PER_ITEM`` expectations it was cited for (in the order of
+    citing); cited for more, it is listed but does not count there. A note counts for an expectation only when
+    the same note is not written under another expectation."""
     competencies = {c.dimension: c for c in Competency.objects.filter(level=case.to_level_id)}
-    citations: dict[str, list[CaseCitation]] = {}
-    for citation in case.citations.select_related("added_by"):
-        citations.setdefault(citation.dimension, []).append(citation)
+    rows_of_case = [c for c in case.citations.select_related("added_by").order_by("pk")
+                    if c.dimension in competencies]
+    uses: dict[str, list[str]] = {}
+    notes: dict[str, set[str]] = {}
+    for citation in rows_of_case:
+        dimensions = uses.setdefault(citation.reference, [])
+        if citation.dimension not in dimensions:
+            dimensions.append(citation.dimension)
+        if _note_key(citation.note):
+            notes.setdefault(_note_key(citation.note), set()).add(citation.dimension)
+    citations: dict[str, list[CitedItem]] = {}
+    for c in rows_of_case:
+        key = _note_key(c.note)
+        citations.setdefault(c.dimension, []).append(CitedItem(
+            c.reference, evidence_label(c.reference), c.occurred_on, c.note, c.added_by.name,
+            counts=c.dimension in uses[c.reference][:MAX_EXPECTATIONS_PER_ITEM],
+            note_copied=bool(key) and len(notes[key]) > 1))
     rows = []
     for dimension, label in Dimension.choices:
         competency = competencies.get(dimension)
         if competency is None:
             continue
         cited = citations.get(dimension, [])
-        quarters = len({_quarter(c.occurred_on) for c in cited})
+        counted = [item for item in cited if item.counts]
+        quarters = len({_quarter(item.occurred_on) for item in counted})
         rows.append(ExpectationReadiness(
             dimension=dimension, label=str(label), expectation=competency.expectation, examples=competency.examples,
-            cited=[CitedItem(c.reference, evidence_label(c.reference), c.occurred_on, c.note,
-                             c.added_by.name) for c in cited],
-            quarters=quarters, enough_citations=len(cited) >= case.min_citations,
-            consistent=quarters >= CONSISTENCY_QUARTERS))
+            cited=cited, quarters=quarters, enough_citations=len(counted) >= case.min_citations,
+            consistent=quarters >= CONSISTENCY_QUARTERS,
+            own_note=any(item.counts and item.note.strip() and not item.note_copied for item in cited)))
     return Readiness(case.min_citations, CONSISTENCY_QUARTERS, rows)
 
 
@@ -251,6 +324,11 @@ def cite_for_promotion(case: PromotionCase, *, actor: Person, dimension: str, re
         _require_status(case, CaseStatus.NOMINATED)
         _require(not case.citations.filter(dimension=dimension, kind=parsed.kind, object_id=parsed.object_id).exists(),
                  ERR_ALREADY_CITED.format(reference=parsed))
+        elsewhere = sorted(set(case.citations.filter(kind=parsed.kind, object_id=parsed.object_id)
+                               .values_list("dimension", flat=True)))
+        _require(len(elsewhere) < MAX_EXPECTATIONS_PER_ITEM, ERR_ITEM_OVERUSED.format(
+            expectations=" and ".join(str(Dimension(d).label).lower() for d in elsewhere),
+            maximum=MAX_EXPECTATIONS_PER_ITEM))
         citation = CaseCitation.objects.create(case=case, dimension=dimension, kind=parsed.kind,
                                                object_id=parsed.object_id, note=note.strip(), added_by=actor,
                                                occurred_on=_occurred_on(obj))
@@ -270,6 +348,39 @@ def _conflict_of(case: PromotionCase, member: Person) -> str:
     if member.pk == case.nominated_by_id:
         return CasePanelist.Conflict.NOMINATOR
     return CasePanelist.Conflict.NONE
+
+
+_CONFLICT_WHY = {
+    CasePanelist.Conflict.SELF: "the case is about them",
+    CasePanelist.Conflict.MANAGEMENT_CHAIN: "they are in the person's management chain",
+    CasePanelist.Conflict.NOMINATOR: "they nominated the person",
+    CasePanelist.Conflict.DECLARED: "they declared a conflict of interest",
+}
+
+
+def excluded_person_ids(case: PromotionCase) -> set[int]:
+    """Everyone the case's conflict rules exclude, as one set (two queries): the person, their management chain
+    now and at nomination, the nominator, and anyone seated with a declared conflict."""
+    path = Person.objects.filter(pk=case.person_id).values_list("chain_path", flat=True).first() or ""
+    excluded = {int(part) for part in path.strip("/").split("/") if part.isdigit()}
+    excluded |= set(case.panelists.exclude(conflict="").values_list("person_id", flat=True))
+    excluded |= {pk for pk in (case.person_id, case.manager_id, case.nominated_by_id) if pk is not None}
+    return excluded
+
+
+def accountable_refusal(person: Person, case: PromotionCase) -> str | None:
+    """Why ``person`` may not be finally accountable for ``case``'s decision, or ``None``: the same conflict rules
+    that keep someone off the panel keep them from answering for its decision."""
+    if not person.is_active:
+        return ERR_ACCOUNTABLE.format(name=case.person.name)
+    conflict = _conflict_of(case, person) or (
+        CasePanelist.Conflict.DECLARED if case.panelists.filter(person=person).exclude(conflict="").exists()
+        else CasePanelist.Conflict.NONE)
+    if conflict == CasePanelist.Conflict.SELF:
+        return ERR_ACCOUNTABLE.format(name=case.person.name)
+    if conflict:
+        return ERR_ACCOUNTABLE_CONFLICT.format(name=person.name, why=_CONFLICT_WHY[CasePanelist.Conflict(conflict)])
+    return None
 
 
 def seat_promotion_panel(case: PromotionCase, *, actor: Person, members: Iterable[Person]) -> list[CasePanelist]:
@@ -348,6 +459,7 @@ def memo_for(case: PromotionCase, viewer: Person | None) -> dict[str, Any]:
 
 def record_promotion_pre_vote(case: PromotionCase, *, panelist: Person, vote: str, note: str = "") -> CasePreVote:
     """An independent vote before discussion; the others stay hidden until everyone has voted."""
+    _require(bool(vote), ERR_CHOOSE_VOTE)
     _require(vote in CaseDecision.values, ERR_VOTE.format(vote=vote))
     with transaction.atomic():
         case = _locked(case)
@@ -413,9 +525,11 @@ def decide_promotion_case(case: PromotionCase, *, actor: Person, decision: str, 
 
     A promotion moves the person to the next level in the same transaction. A decision that departs from
     readiness is allowed (the panel judges) but the memo says so next to the written reasons (E3)."""
+    _require(bool(decision), ERR_CHOOSE_DECISION)
     _require(decision in CaseDecision.values, ERR_VOTE.format(vote=decision))
     _require(bool(reason.strip()), ERR_REASON)
-    _require(accountable.is_active and accountable.pk != case.person_id, ERR_ACCOUNTABLE.format(name=case.person.name))
+    refusal = accountable_refusal(accountable, case)
+    _require(refusal is None, refusal or "")
     with transaction.atomic():
         case = _locked(case)
         _require_status(case, CaseStatus.PANEL)
@@ -681,6 +795,50 @@ def promotion_rates(period: str) -> PromotionRates:
                                None if withheld else nominated, None if withheld else ready,
                                None if withheld else promoted))
     return PromotionRates(period, minimum, rows)
+
+
+def open_cases_of(person_ids: Iterable[int]) -> dict[int, PromotionCase]:
+    """The open (undecided, not withdrawn) case of each of these people who has one: one query."""
+    return {case.person_id: case for case in PromotionCase.objects.filter(
+        person_id__in=list(person_ids), status__in=(CaseStatus.NOMINATED, CaseStatus.PANEL))}
+
+
+def vote_in_words(vote: str) -> str:
+    return "promote" if vote == CaseDecision.PROMOTED else "not yet"
+
+
+def _people_partners_in_words() -> str:
+    names = list(Person.objects.filter(is_active=True, access_role=AccessRole.PEOPLE_PARTNER)
+                 .order_by("name").values_list("name", flat=True)[:3])
+    return f"a people partner ({', '.join(names)})" if names else "a people partner"
+
+
+def next_step(case: PromotionCase, *, readiness: Readiness, pre_votes: PreVotes, viewer: Person) -> str:
+    """What happens next on the case and who takes that step, for everyone who can open it."""
+    if case.status == CaseStatus.NOMINATED:
+        step = (f"Next: {_people_partners_in_words()} seats a panel from outside {case.person.name}'s management "
+                "chain and sends the case to it.")
+        if access.can_run_promotions(viewer):
+            step += " You can do that below."
+        if not readiness.ready:
+            step += (" Until then the person, their management chain and the nominator can cite more evidence; "
+                     "the readiness below says what is missing.")
+        return step
+    if case.status == CaseStatus.PANEL:
+        if not pre_votes.complete:
+            return (f"Next: each panelist records an independent pre-vote ({pre_votes.voted} of "
+                    f"{pre_votes.eligible} so far); then a people partner or a panelist without a conflict records "
+                    "the decision.")
+        return ("Next: a people partner or a panelist without a conflict records the decision, with reasons citing "
+                "the case's evidence and the person finally accountable.")
+    if case.status == CaseStatus.DECIDED:
+        open_appeal = case.appeals.filter(status__in=CaseAppeal.OPEN_STATES).first()
+        if open_appeal is not None:
+            return "Next: the appeal's reviewer decides it; a people partner assigns one if none is named yet."
+        deadline = appeal_deadline(case)
+        if not case.appeals.exists() and timezone.localdate() <= deadline:
+            return f"{case.person.name} can appeal the decision until {deadline.day} {deadline:%b %Y}."
+    return ""
 
 
 def cases_visible_to(viewer: Person | None) -> list[PromotionCase]:

@@ -33,8 +33,11 @@ def index(request: HttpRequest) -> HttpResponse:
     viewer = _viewer(request)
     reports = list(access.people_managed_by(viewer).filter(is_active=True, level__isnull=False)
                    .select_related("level")) if viewer.is_manager else []
+    # Someone with an open case cannot be nominated again: the list says where their case stands instead.
+    open_cases = services.open_cases_of([viewer.pk, *(person.pk for person in reports)])
     return render(request, "promotions/index.html", {
-        "cases": services.cases_visible_to(viewer), "reports": reports, "viewer": viewer,
+        "cases": services.cases_visible_to(viewer), "viewer": viewer, "own_open_case": open_cases.get(viewer.pk),
+        "reports": [(person, open_cases.get(person.pk)) for person in reports],
         "can_run": access.can_run_promotions(viewer), "can_report": access.can_view_promotion_report(viewer)})
 
 
@@ -57,7 +60,10 @@ def nominate(request: HttpRequest, person_id: int) -> HttpResponse:
     return render(request, "promotions/nominate.html", {
         "person": person, "next_level": next_level, "error": error, "posted": request.POST,
         "is_self": access.is_self(viewer, person), "min_citations": services.MIN_CITATIONS_PER_EXPECTATION,
-        "min_quarters": services.CONSISTENCY_QUARTERS})
+        "min_quarters": services.CONSISTENCY_QUARTERS, "max_per_item": services.MAX_EXPECTATIONS_PER_ITEM,
+        # The items "Why now" can cite as [E:id], so the nominator need not guess a number.
+        "evidence": EvidenceItem.objects.filter(person=person).order_by("-occurred_at", "-pk")[:30]
+        if next_level else []})
 
 
 def _case(viewer: Person, case_id: int) -> PromotionCase:
@@ -97,7 +103,10 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
     if can_cite:
         context["evidence"] = EvidenceItem.objects.filter(person=case.person).order_by("-occurred_at")[:60]
     if can_run and case.status == CaseStatus.NOMINATED:
-        context["candidates"] = Person.objects.filter(is_active=True).exclude(pk=case.person_id).order_by("name")
+        # Each with their level, and those the conflict rules exclude marked, so a panel is chosen knowingly.
+        excluded = services.excluded_person_ids(case)
+        context["candidates"] = [(person, person.pk in excluded) for person in Person.objects.filter(
+            is_active=True).exclude(pk=case.person_id).select_related("level").order_by("name")]
     if can_run and open_appeal is not None and (
             open_appeal.status == CaseAppeal.Status.REQUESTED
             or open_appeal.status == CaseAppeal.Status.ESCALATED and open_appeal.escalation_reviewer_id is None):
@@ -105,8 +114,11 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
                                 if services.appeal_reviewer_refusal(person, case) is None
                                 and person.pk != open_appeal.reviewer_id]
     if can_run or is_panelist:
-        context["accountable_choices"] = Person.objects.filter(is_active=True).exclude(pk=case.person_id) \
-            .order_by("name")
+        # Only people the case's conflict rules leave in: not the person, their chain or the nominator.
+        context["accountable_choices"] = Person.objects.filter(is_active=True) \
+            .exclude(pk__in=services.excluded_person_ids(case)).order_by("name")
+    context["next_step"] = services.next_step(case, readiness=context["readiness"], pre_votes=context["pre_votes"],
+                                              viewer=viewer)
     return render(request, "promotions/case.html", context)
 
 
@@ -127,16 +139,17 @@ def _panel(request: HttpRequest, viewer: Person, case: PromotionCase) -> str:
 
 
 def _pre_vote(request: HttpRequest, viewer: Person, case: PromotionCase) -> str:
-    services.record_promotion_pre_vote(case, panelist=viewer, vote=request.POST.get("vote", ""),
-                                       note=request.POST.get("note", ""))
-    return "Pre-vote recorded. The others stay hidden until every panelist has voted."
+    recorded = services.record_promotion_pre_vote(case, panelist=viewer, vote=request.POST.get("vote", ""),
+                                                  note=request.POST.get("note", ""))
+    return (f"Pre-vote recorded: you voted {services.vote_in_words(recorded.vote)}. The others stay hidden until "
+            "every panelist has voted.")
 
 
 def _decide(request: HttpRequest, viewer: Person, case: PromotionCase) -> str:
     accountable_id = request.POST.get("accountable", "")
     accountable = Person.objects.filter(pk=accountable_id).first() if accountable_id.isdigit() else None
     if accountable is None:
-        raise services.PromotionError(services.ERR_ACCOUNTABLE.format(name=case.person.name))
+        raise services.PromotionError(services.ERR_CHOOSE_ACCOUNTABLE)
     services.decide_promotion_case(case, actor=viewer, decision=request.POST.get("decision", ""),
                                    reason=request.POST.get("reason", ""), accountable=accountable,
                                    citations=request.POST.getlist("citations"))
