@@ -163,10 +163,21 @@ def test_a_panelist_votes_in_the_browser_and_sees_no_spread_before_everyone_vote
     cycle = cycle_in_calibration(personas)
     review = review_of(cycle, personas.erin)
     browser = client_for(personas.oscar)
-    votes = {f"vote_{d}": "meets" for d in ("technical_excellence", "delivery_results", "judgment_communication",
-                                            "leadership")}
+    # Nothing is chosen for the panelist: the form opens on "Choose…", and a vote missing a dimension records
+    # nothing (a judgement never comes from a default).
+    form = browser.get(f"/reviews/r/{review.pk}/").content.decode()
+    assert 'name="vote_leadership" required><option value="" selected>Choose…</option>' in form
+    assert 'value="meets" selected' not in form
+    votes = {f"vote_{d}": "meets" for d in ("technical_excellence", "delivery_results", "judgment_communication")}
+    refused = browser.post(f"/reviews/r/{review.pk}/pre-vote/", votes, follow=True).content.decode()
+    assert "Choose your pre-vote for every dimension (Leadership not chosen): nothing was recorded." in refused
+    assert not review.pre_votes.exists()
+    votes["vote_leadership"] = "exceeds"
     browser.post(f"/reviews/r/{review.pk}/pre-vote/", votes)
+    assert review.pre_votes.filter(panelist=personas.oscar).count() == 4
     page = browser.get(f"/reviews/r/{review.pk}/")
+    assert 'value="exceeds" selected>Exceeds</option></select> <span class="muted">your vote so far' in \
+        page.content.decode()
     assert b"1 of 2 eligible panelists have voted" in page.content and b"Spread of pre-votes" not in page.content
     pre_vote_all(review, [olga()])
     assert b"Spread of pre-votes" in browser.get(f"/reviews/r/{review.pk}/").content

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -43,6 +44,7 @@ from brightline.reviews.services import preview as packet_notes
 from brightline.reviews.services import reminders
 
 DENIED_PACKET_CHECK = "Only the person or the manager writing a draft packet can check it."
+ERR_PRE_VOTE_UNCHOSEN = "Choose your pre-vote for every dimension ({dimensions} not chosen): nothing was recorded."
 ERR_PACKET_NOT_DRAFT = "This packet is past its draft phases; its claims are no longer checked."
 
 
@@ -522,10 +524,14 @@ def review_pre_vote(request: HttpRequest, review_id: int) -> HttpResponse:
     viewer, review, back = _post_review(request, review_id)
 
     def vote() -> None:
-        for dimension in Dimension.values:
-            outcome = request.POST.get(f"vote_{dimension}")
-            if outcome:
-                services.record_pre_vote(review, panelist=viewer, dimension=dimension, outcome=outcome,
+        # A judgement has no default: every dimension is chosen, or nothing is recorded.
+        missing = [label for dimension, label in Dimension.choices if not request.POST.get(f"vote_{dimension}")]
+        if missing:
+            raise services.ReviewError(ERR_PRE_VOTE_UNCHOSEN.format(dimensions=", ".join(missing)))
+        with transaction.atomic():
+            for dimension in Dimension.values:
+                services.record_pre_vote(review, panelist=viewer, dimension=dimension,
+                                         outcome=request.POST.get(f"vote_{dimension}", ""),
                                          note=request.POST.get(f"note_{dimension}", ""))
 
     return _act(request, vote, "Pre-vote recorded. Others' votes stay hidden until everyone has voted.", back)
