@@ -26,7 +26,8 @@ def ada(personas, ladder):
 
 
 def noor(ladder, **changes) -> dict[str, str]:
-    data = {"name": "Noor Jansen", "email": "Noor.Jansen@example.org", "team": str(Team.objects.get(slug="payments").pk),
+    payments = Team.objects.get(slug="payments")
+    data = {"name": "Noor Jansen", "email": "Noor.Jansen@example.org", "team": str(payments.pk),
             "manager": "Mo Manager (mo@example.org)", "level": str(ladder["IC2"].pk), "start_date": "2026-12-01",
             "timezone": "Europe/Amsterdam", "access_role": AccessRole.EMPLOYEE, "employee_id": ""}
     return {**data, **changes}

@@ -353,7 +353,8 @@ def audit_trail(request: HttpRequest) -> HttpResponse:
     linkable = set(names) if access.is_people_partner(viewer) else set(
         access.people_visible_to(viewer).filter(pk__in=names).values_list("pk", flat=True))
     return render(request, "dashboards/audit_trail.html", {
-        "rows": rows, "page": page, "linkable": linkable, "filter": chosen, "about": about, "choices": choices, "kinds": trail.kinds(),
+        "rows": rows, "page": page, "linkable": linkable,
+        "filter": chosen, "about": about, "choices": choices, "kinds": trail.kinds(),
         "verification": verify_chain(), "access_verification": verify_access_log()},
         status=400 if chosen.errors else 200)
 

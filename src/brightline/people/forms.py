@@ -46,7 +46,8 @@ class AddPersonForm(forms.Form):
         help_text="Type part of a name and choose from the suggestions. The manager takes effect when a second "
                   "people partner or administrator approves it.")
     level = forms.ChoiceField(label="Level", required=False)
-    start_date = forms.DateField(label="Start date", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    start_date = forms.DateField(label="Start date", required=False,
+                                 widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     timezone = forms.ChoiceField(label="Time zone", help_text="Their working hours are read in it.")
     access_role = forms.ChoiceField(label="Access role", initial=AccessRole.EMPLOYEE)
     employee_id = forms.CharField(label="Employee id in your HR system (optional)", required=False, max_length=64,
@@ -54,6 +55,7 @@ class AddPersonForm(forms.Form):
                                             "Brightline makes one, which that import can replace.")
 
     def __init__(self, *args: Any, viewer: Person, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         self.viewer = viewer
         organisation_id = viewer.organisation_id
@@ -62,10 +64,10 @@ class AddPersonForm(forms.Form):
         team_field.queryset = Team.objects.filter(organisation_id=organisation_id).order_by("name")
         self.fields["level"].choices = level_choices(organisation_id)  # type: ignore[attr-defined]
         self.fields["timezone"].choices = timezone_choices()  # type: ignore[attr-defined]
-        self.fields["access_role"].choices = [  # type: ignore[attr-defined]
-            (value, f"{label}: {ROLE_HELP[AccessRole(value)]}") for value, label in AccessRole.choices]
-        self.fields["access_role"].help_text = (
-            "Anything but Employee also waits for a second people partner or administrator to approve it.")
+        self.fields["access_role"].choices = AccessRole.choices  # type: ignore[attr-defined]
+        self.fields["access_role"].help_text = " ".join(
+            f"{label}: {ROLE_HELP[AccessRole(value)]}." for value, label in AccessRole.choices) + (
+            " Anything but Employee also waits for a second people partner or administrator to approve it.")
         self.fields["start_date"].initial = timezone.localdate()
         self.fields["timezone"].initial = viewer.timezone or settings.TIME_ZONE
         self.fields["manager"].widget.attrs.update({"list": "manager-options", "autocomplete": "off"})
@@ -101,13 +103,14 @@ class AddPersonForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        if self.errors:
-            return data
-        new = NewPerson(name=data["name"], email=data["email"], team=data.get("team"), manager=data.get("manager"),
-                        level=data.get("level"), start_date=data.get("start_date"), timezone=data["timezone"],
-                        access_role=data["access_role"], employee_id=data.get("employee_id", ""))
+        # Every field that reads is checked, so one answer lists every problem, not the first one only.
+        new = NewPerson(name=data.get("name", ""), email=data.get("email", ""), team=data.get("team"),
+                        manager=data.get("manager"), level=data.get("level"), start_date=data.get("start_date"),
+                        timezone=data.get("timezone", "UTC"), access_role=data.get("access_role", AccessRole.EMPLOYEE),
+                        employee_id=data.get("employee_id", ""))
         for name, message in check_new_person(new, self.viewer.organisation_id).items():
-            self.add_error(name, message)
+            if name not in self.errors:
+                self.add_error(name, message)
         if not self.errors:
             self.new_person = new
         return data

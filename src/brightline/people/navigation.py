@@ -14,4 +14,4 @@ def nav_items(viewer: Any) -> list[tuple[str, str]]:
     if not access.can_manage_people(viewer):
         return []
     return [("People", reverse("people:directory")), ("Add a person", reverse("people:add")),
-            ("Changes of roles and managers", reverse("people:role-changes"))]
+            ("Pending changes of roles and managers", reverse("people:role-changes"))]

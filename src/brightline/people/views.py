@@ -129,7 +129,7 @@ def account(request: HttpRequest, person_id: int) -> HttpResponse:
 def role_changes(request: HttpRequest) -> HttpResponse:
     viewer = _partner(request)
     decided = (RoleChange.objects.exclude(status=RoleChange.Status.PENDING)
-               .select_related("person", "approved_by")[:RECENT_DECISIONS])
+               .select_related("person", "approved_by", "proposed_by")[:RECENT_DECISIONS])
     return render(request, "people/role_changes.html",
                   {"pending": pending_changes(), "decided": decided, "viewer": viewer,
                    "viewer_id": str(viewer.pk)})
