@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth import get_user_model
 from django.core import mail
-from django.db import DatabaseError
+from django.db import DatabaseError, connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from brightline.audit.models import AccessLog, AuditEntry
@@ -198,8 +199,16 @@ def test_the_directory_searches_filters_pages_and_links_each_record(personas, ad
 
     first = browser.get("/people/").content.decode()
     assert "37 people." in first and first.count('href="/people/') >= 25
-    second = browser.get("/people/?page=2").content.decode()
+    with CaptureQueriesContext(connection) as queries:
+        second = browser.get("/people/?page=2").content.decode()
     assert "People 26–37 of 37" in second
+    # The page's people and their number come from one query (a window count), not a count and then the rows.
+    listing = [query["sql"] for query in queries.captured_queries
+               if 'FROM "people_person"' in query["sql"] and "LIMIT 25" in query["sql"]]
+    assert len(listing) == 1 and "OVER" in listing[0]
+    assert not [query for query in queries.captured_queries if query["sql"].startswith("SELECT COUNT(*)")
+                and 'FROM "people_person"' in query["sql"]]
+    assert "People 26–37 of 37" in browser.get("/people/?page=99").content.decode()
 
     found = browser.get("/people/?q=erin").content.decode()
     erin = personas.erin.pk

@@ -6,8 +6,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
-from django.db.models import Q
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, Q, QuerySet, Window
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -43,7 +43,7 @@ def _manager_of_people(request: HttpRequest) -> Person:
 
 @require_GET
 def directory(request: HttpRequest) -> HttpResponse:
-    """Everyone, 25 a page, searched by name or e-mail and filtered by team: one query for the rows and one for
+    """Everyone, 25 a page, searched by name or e-mail and filtered by team: one query for the page's rows and
     their count, whatever the organisation's size. Listing names is not a read of anyone's record."""
     viewer = _manager_of_people(request)
     query = " ".join(request.GET.get("q", "").split())[:200]
@@ -57,10 +57,26 @@ def directory(request: HttpRequest) -> HttpResponse:
         people = people.filter(Q(name__icontains=query) | Q(email__icontains=query))
     if team is not None:
         people = people.filter(team=team)
-    page = Paginator(people, PEOPLE_PER_PAGE).get_page(request.GET.get("page"))
+    page = _page_of(people, request.GET.get("page"))
     return render(request, "people/directory.html", {
         "page": page, "query": query, "teams": teams, "team": team, "left": left,
         "filtered": bool(query or team or left), "waiting": pending_changes().count()})
+
+
+def _page_of(people: QuerySet[Person], asked: str | None) -> Page:
+    """One page of ``people`` and their total in one query (the total a window over the rows, ``COUNT(*) OVER
+    ()``); a page past the end, asked for by hand, costs a count and the last page's rows."""
+    try:
+        number = max(1, int(asked or 1))
+    except ValueError:
+        number = 1
+    paginator = Paginator(people, PEOPLE_PER_PAGE)
+    start = (number - 1) * PEOPLE_PER_PAGE
+    rows = list(people.annotate(total=Window(Count("pk")))[start:start + PEOPLE_PER_PAGE])
+    if not rows and number > 1:
+        return paginator.get_page(number)
+    paginator.count = rows[0].total if rows else 0  # type: ignore[attr-defined]
+    return Page(rows, number, paginator)
 
 
 @require_GET
