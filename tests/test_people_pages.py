@@ -93,6 +93,9 @@ def test_ada_adds_noor_with_mo_as_manager_pia_approves_and_noor_is_on_mos_team(p
     home = pia.get("/").content.decode()
     assert "Approve or reject the change of manager of Noor Jansen (to Mo Manager)" in home
     assert 'href="/people/changes/"' in home
+    # Noor's "who read this record" lists the waiting change and, for a people partner, where it is decided.
+    assert 'href="/people/changes/"' in pia.get(f"/people/{person.pk}/access-log/").content.decode()
+    assert 'href="/people/changes/"' not in client_for(personas.erin).get("/me/access-log/").content.decode()
     listing = pia.get("/people/changes/").content.decode()
     assert f'action="/people/changes/{change.pk}/approve/"' in listing
     assert pia.post(f"/people/changes/{change.pk}/approve/").status_code == 403  # no CSRF token

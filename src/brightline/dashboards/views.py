@@ -267,7 +267,7 @@ def person_access_log(request: HttpRequest, person_id: int) -> HttpResponse:
     return render(request, "dashboards/access_log.html", {
         "groups": grouped_reads(subject, own=subject.pk == viewer.pk), "own": subject.pk == viewer.pk,
         "subject": subject, "refused": find_refused_reads(subject_id=subject.pk, limit=100),
-        "role_changes": changes_affecting(subject)[:100]})
+        "role_changes": changes_affecting(subject)[:100], "can_decide_changes": access.is_people_partner(viewer)})
 
 
 REFUSED_READS_DAYS = 30
