@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from brightline import access
 from brightline.audit.services import log_action
@@ -36,6 +36,7 @@ EMPLOYEE_ID_PREFIX = "added-"
 
 ERR_EMAIL_TAKEN = "{name} already has this e-mail address in Brightline."
 ERR_EMAIL_LOGIN = "A login already uses this e-mail address."
+ERR_JUST_TAKEN = "Someone stored this e-mail address or employee id a moment ago: check the people list."
 ERR_EMPLOYEE_ID_TAKEN = "{name} already has this employee id."
 ERR_NO_MANAGER = "Nobody in Brightline is called “{text}”: choose a name from the suggestions, or leave it empty."
 ERR_MANY_MANAGERS = ("{count} people are called “{text}”: choose one from the suggestions, which add their e-mail "
@@ -170,6 +171,13 @@ def add_person(new: NewPerson, *, actor: Person) -> Added:
     errors = check_new_person(new, organisation_id)
     if errors:
         raise AddPersonError(errors)
+    try:
+        return _write(new, actor, organisation_id)
+    except IntegrityError:  # someone stored the e-mail or the employee id between the check and the write
+        raise AddPersonError(check_new_person(new, organisation_id) or {"email": ERR_JUST_TAKEN}) from None
+
+
+def _write(new: NewPerson, actor: Person, organisation_id: int) -> Added:
     with transaction.atomic():
         person = Person.objects.create(
             organisation_id=organisation_id, employee_id=new.employee_id or _new_employee_id(), name=new.name,
