@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import PASSWORD
+from tests.test_browser_pickers import _login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -13,14 +13,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def test_a_people_partner_adds_a_person_with_a_suggested_manager_at_390_px(browser, live_server, personas):
     from brightline.people.models import Person, RoleChange
 
-    page = browser.new_context(viewport={"width": 390, "height": 844}).new_page()
-    errors: list[str] = []
-    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("Username").fill("pia")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(f"{live_server.url}/")
+    page, errors = _login(browser, live_server, "pia")  # at 390 px
 
     page.locator("nav summary", has_text="Menu").click()
     page.locator("nav summary", has_text="Organisation").click()
