@@ -232,3 +232,13 @@ def test_the_audit_trail_links_the_person_an_entry_is_about(personas, ladder, ad
     person = Person.objects.get(email="noor.jansen@example.org")
     trail = client_for(personas.pia).get("/audit/").content.decode()
     assert f'<a href="/people/{person.pk}/">Noor Jansen</a>' in trail
+
+
+def test_the_admins_list_of_role_changes_links_the_page_where_they_are_decided(personas, ada, client_for):
+    from django.contrib.auth.models import Permission
+
+    ada.user.is_staff = True
+    ada.user.save()
+    ada.user.user_permissions.add(Permission.objects.get(codename="view_rolechange"))
+    listing = client_for(ada).get("/admin/people/rolechange/", follow=True).content.decode()
+    assert '<a href="/people/changes/">Pending changes of roles and managers</a>, not here.' in listing

@@ -30,6 +30,8 @@ from brightline.people.rolechanges import ACCOUNT_FIELDS, GRANT_FIELDS, ROLE_FIE
 MSG_PROPOSED = ("The change of {what} for {person} waits for a second people partner or administrator to approve it "
                 "on <a href=\"{url}\">Pending changes of roles and managers</a> (in Brightline's Organisation menu); "
                 "until then nothing changes.")
+MSG_DECIDED_ELSEWHERE = ("A change waiting for a second approver is approved or rejected on "
+                         "<a href=\"{url}\">Pending changes of roles and managers</a>, not here.")
 MSG_NO_PERSON = ("Admin site access, administrator rights, permission groups and individual permissions are "
                  "changed only for accounts linked to a person, with a second approver; the change of {what} "
                  "was not made.")
@@ -118,6 +120,15 @@ class RoleChangeAdmin(ReadOnlyAdmin):
 
     list_display = ("person", "field", "from_label", "to_label", "status", "source", "proposed_label", "proposed_at")
     list_filter = ("status", "field", "source")
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> Any:
+        messages.info(request, format_html(MSG_DECIDED_ELSEWHERE, url=reverse("people:role-changes")))
+        return super().changelist_view(request, extra_context)
+
+    def change_view(self, request: HttpRequest, object_id: str, form_url: str = "",
+                    extra_context: dict[str, Any] | None = None) -> Any:
+        messages.info(request, format_html(MSG_DECIDED_ELSEWHERE, url=reverse("people:role-changes")))
+        return super().change_view(request, object_id, form_url, extra_context)
 
 
 class PersonLinkedUserAdmin(UserAdmin):
