@@ -250,8 +250,10 @@ def should_see(objects: DemoObjects) -> dict[str, list[str]]:
                 f"/reviews/r/{erin_review}/", f"/reviews/appeals/{objects.appeal_id}/",
                 f"/support/{objects.plan_id}/", "/support/", "/fairness/", "/fairness/outcomes/",
                 "/governance/leadership/", "/insights/organisation/", f"/insights/team/{team}/", "/audit/",
-                "/policy/edit/", "/organisation/", "/evidence/services/", "/people/changes/"],
-        "ada": [*everyone, "/audit/", "/policy/edit/", "/people/changes/", f"/people/{erin}/",
+                "/policy/edit/", "/organisation/", "/evidence/services/", "/people/changes/", "/people/",
+                "/people/new/", f"/people/{erin}/account/"],
+        "ada": [*everyone, "/audit/", "/policy/edit/", "/people/changes/", f"/people/{erin}/", "/people/",
+                "/people/new/", f"/people/{erin}/account/",
                 f"/reviews/cycles/{objects.cycle_id}/",
                 "/fairness/", "/organisation/"],
     }

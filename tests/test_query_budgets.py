@@ -54,7 +54,11 @@ def _pages(org: GeneratedOrg) -> dict[str, tuple[object, list[str]]]:
                                          "/audit/?by=a&kind=reviews&from=2020-01-01&to=2099-12-31&page=2",
                                          f"/audit/?about_id={engineer.pk}", f"/audit/?about={quote(engineer.name)}",
                                          f"/audit/?about={quote(engineer.name)}&kind=people&page=2",
-                                         f"/people/{engineer.pk}/", "/evidence/services/", "/support/"]),
+                                         f"/people/{engineer.pk}/", "/evidence/services/", "/support/",
+                                         # the people directory: a page, a search, a team; adding a person
+                                         "/people/", "/people/?page=2", f"/people/?q={quote(engineer.name[:3])}",
+                                         f"/people/?team={team}", "/people/new/", "/people/new/managers/?manager=a",
+                                         f"/people/{engineer.pk}/account/", "/people/changes/"]),
     }
     return {persona: (person, [*urls, *EVERYONE]) for persona, (person, urls) in pages.items()}
 

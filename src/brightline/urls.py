@@ -70,7 +70,7 @@ urlpatterns = [
     *MOVED_FROM_FAIRNESS,
     path("fairness/", include("brightline.fairness.urls")),
     path("governance/", include("brightline.governance.urls")),
-    path("people/changes/", include("brightline.people.urls")),
+    path("people/", include("brightline.people.urls")),
     path("", include("brightline.notifications.urls")),
     path("", include("brightline.dashboards.urls")),
 ]

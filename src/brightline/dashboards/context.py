@@ -30,6 +30,7 @@ GROUP_OF_PAGE = {
     "feedback:training": "Team",
     "reviews:index": "Reviews", "support:index": "Reviews",
     "organisation": "Organisation", "governance:leadership": "Organisation",
+    "people:directory": "Organisation", "people:add": "Organisation", "people:role-changes": "Organisation",
     "fairness:index": "Fairness", "insights:organisation": "Fairness",
     "audit-trail": "Admin", "policy-edit": "Admin", "evidence:ingest": "Admin", "evidence:identities": "Admin",
 }

@@ -23,7 +23,7 @@ from brightline.feedback.draft_review import SIDE_MANAGER, SIDE_PERSON, sentence
 from brightline.feedback.models import DraftSentenceDecision, FeedbackInvitation, ImpactDraft
 from brightline.insights.models import Signal, SignalKind
 from brightline.insights.services import PACKET_CHECK_PREFIX
-from brightline.people.models import Dimension, Person
+from brightline.people.models import Dimension, Person, RoleChange
 from brightline.promotions.escalation import open_escalations_for
 from brightline.promotions.models import CaseAppeal, CaseEscalation
 from brightline.reviews.models import Appeal, Phase, PreVote, Review
@@ -224,6 +224,9 @@ def inbox_for(person: Person, *, today: date | None = None, reviews: list[Review
     if holding["drafts"]:
         _draft_sentences_waiting(person, add)
 
+    if shape.assigns and holding.get("changes_to_approve"):
+        _role_changes_waiting(person, sources()["changes_to_approve"], add)
+
     return sorted(items, key=lambda item: (item.since, item.title))
 
 
@@ -283,6 +286,10 @@ def _sources(person: Person, shape: _Shape) -> dict[str, QuerySet[Any]]:
         sources["appeals"] = Appeal.objects.filter(to_decide | to_assign if shape.assigns else to_decide)
     if shape.plans:
         sources["plans"] = SupportPlan.objects.filter(person__manager=person, status=SupportPlan.Status.ACTIVE)
+    if shape.assigns:
+        # Changes of roles and managers a second people partner or administrator approves: not their own.
+        sources["changes_to_approve"] = RoleChange.objects.filter(status=RoleChange.Status.PENDING).exclude(
+            proposed_by=person).exclude(person=person)
     return sources
 
 
@@ -343,3 +350,21 @@ def _draft_sentences_waiting(person: Person, add: Callable[..., None]) -> None:
         title = f"{who} decided on {count} {noun} of {whose} drafted impact statements: decide on {them}"
         # Since the oldest decision still waiting: more decisions by the other side do not make it a new item.
         add("draft_review", title, reverse("feedback:draft-review", args=[draft.pk]), min(decided_by_them))
+
+
+def _role_changes_waiting(person: Person, changes: QuerySet[RoleChange], add: Callable[..., None]) -> None:
+    """One line for the changes of roles and managers that wait for ``person`` to approve or reject (not those
+    that would make them someone's manager: another approver decides those). One query."""
+    waiting = [change for change in changes.select_related("person").order_by("proposed_at", "pk")
+               if not (change.field == RoleChange.Field.MANAGER and change.to_value == str(person.pk))]
+    if not waiting:
+        return
+    first = waiting[0]
+    if len(waiting) == 1:
+        title = (f"Approve or reject the change of {first.get_field_display().lower()} of {first.person.name} "
+                 f"(to {first.to_label})")
+    else:
+        names = sorted({change.person.name for change in waiting})
+        title = (f"Approve or reject {len(waiting)} changes of roles and managers ({', '.join(names[:3])}"
+                 f"{', …' if len(names) > 3 else ''})")
+    add("role_changes", title, reverse("people:role-changes"), first.proposed_at, count=len(waiting))

@@ -269,7 +269,7 @@ def person_access_log(request: HttpRequest, person_id: int) -> HttpResponse:
     return render(request, "dashboards/access_log.html", {
         "groups": grouped_reads(subject, own=subject.pk == viewer.pk), "own": subject.pk == viewer.pk,
         "subject": subject, "refused": find_refused_reads(subject_id=subject.pk, limit=100),
-        "role_changes": changes_affecting(subject)[:100]})
+        "role_changes": changes_affecting(subject)[:100], "can_decide_changes": access.is_people_partner(viewer)})
 
 
 REFUSED_READS_DAYS = 30
@@ -351,8 +351,12 @@ def audit_trail(request: HttpRequest) -> HttpResponse:
              subject_words(entry.subject_type, names.get(entry.subject_person_id or 0)),
              subject_label(entry.subject_type, entry.subject_id, names.get(entry.subject_person_id or 0)))
             for entry in entries]
+    # The "About" column links the record of whoever the viewer may open (a people partner: anyone).
+    linkable = set(names) if access.is_people_partner(viewer) else set(
+        access.people_visible_to(viewer).filter(pk__in=names).values_list("pk", flat=True))
     return render(request, "dashboards/audit_trail.html", {
-        "rows": rows, "page": page, "filter": chosen, "about": about, "choices": choices, "kinds": trail.kinds(),
+        "rows": rows, "page": page, "linkable": linkable,
+        "filter": chosen, "about": about, "choices": choices, "kinds": trail.kinds(),
         "verification": verify_chain(), "access_verification": verify_access_log()},
         status=400 if chosen.errors else 200)
 

@@ -7,6 +7,8 @@ from django.contrib.auth.models import Group
 from django.db import models
 from django.forms import ModelForm
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
 
 from brightline import access
 from brightline.audit.admin import AuditedAdmin, ReadOnlyAdmin, RecordReadsMixin
@@ -26,7 +28,10 @@ from brightline.people.models import (
 from brightline.people.rolechanges import ACCOUNT_FIELDS, GRANT_FIELDS, ROLE_FIELDS, grant_value, propose_change
 
 MSG_PROPOSED = ("The change of {what} for {person} waits for a second people partner or administrator to approve it "
-                "under Pending changes of roles and managers; until then nothing changes.")
+                "on <a href=\"{url}\">Pending changes of roles and managers</a> (in Brightline's Organisation menu); "
+                "until then nothing changes.")
+MSG_DECIDED_ELSEWHERE = ("A change waiting for a second approver is approved or rejected on "
+                         "<a href=\"{url}\">Pending changes of roles and managers</a>, not here.")
 MSG_NO_PERSON = ("Admin site access, administrator rights, permission groups and individual permissions are "
                  "changed only for accounts linked to a person, with a second approver; the change of {what} "
                  "was not made.")
@@ -63,8 +68,8 @@ def _propose(request: HttpRequest, person: Person, diverted: list[tuple[str, str
     for name, value in diverted:
         propose_change(person, name, value, proposed_by=proposer,
                        proposed_label=f"admin:{request.user.get_username()}", reason="changed in the admin")
-        messages.warning(request, MSG_PROPOSED.format(what=str(RoleChange.Field(name).label).lower(),
-                                                      person=person.name))
+        messages.warning(request, format_html(MSG_PROPOSED, what=str(RoleChange.Field(name).label).lower(),
+                                              person=person.name, url=reverse("people:role-changes")))
 
 
 class CompetencyInline(admin.StackedInline):
@@ -115,6 +120,15 @@ class RoleChangeAdmin(ReadOnlyAdmin):
 
     list_display = ("person", "field", "from_label", "to_label", "status", "source", "proposed_label", "proposed_at")
     list_filter = ("status", "field", "source")
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> Any:
+        messages.info(request, format_html(MSG_DECIDED_ELSEWHERE, url=reverse("people:role-changes")))
+        return super().changelist_view(request, extra_context)
+
+    def change_view(self, request: HttpRequest, object_id: str, form_url: str = "",
+                    extra_context: dict[str, Any] | None = None) -> Any:
+        messages.info(request, format_html(MSG_DECIDED_ELSEWHERE, url=reverse("people:role-changes")))
+        return super().change_view(request, object_id, form_url, extra_context)
 
 
 class PersonLinkedUserAdmin(UserAdmin):
