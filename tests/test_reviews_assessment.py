@@ -139,7 +139,7 @@ def test_the_cycle_minimum_of_cited_evidence_per_dimension_decides_submission(pe
     if accepted:
         assert services.submit_assessment(review, actor=personas.mo).assessment_submitted_at is not None
         return
-    with pytest.raises(ReviewError, match="at least 3 cited piece\\(s\\) of evidence \\(this cycle's minimum\\)"):
+    with pytest.raises(ReviewError, match="at least 3 cited pieces of evidence \\(this cycle's minimum\\)"):
         services.submit_assessment(review, actor=personas.mo)
     review.refresh_from_db()
     assert review.assessment_submitted_at is None
