@@ -144,9 +144,11 @@ def test_a_manager_is_reminded_once_of_all_the_assessments_they_owe(personas, cl
 
 def test_the_reminded_person_reads_a_neutral_notice_and_nobody_else_learns_of_it(personas, client_for):
     cycle = cycle_at(personas, Phase.SELF_REVIEW, self_review=-1)
-    client_for(personas.pia).post(f"/reviews/cycles/{cycle.pk}/remind/", {"everyone": "1"})
+    sent = client_for(personas.pia).post(f"/reviews/cycles/{cycle.pk}/remind/", {"everyone": "1"}, follow=True)
     assert set(Reminder.objects.values_list("recipient__name", flat=True)) == {"Erin Employee", "Mo Manager",
                                                                                 "Pat Peer"}
+    # The message counts reminders (one per person and step), never more people than there are.
+    assert f"Sent {Reminder.objects.count()} reminders." in text_of(sent)
     erin = client_for(personas.erin)
     notices = text_of(erin.get("/me/notices/"))
     assert f"Reminder: your self review for {cycle.name} was due on" in notices
@@ -170,6 +172,15 @@ def test_a_missed_self_review_can_be_reminded_of_a_note_until_the_decision_memo(
     collect(personas.erin, today=timezone.localdate())
     notice.refresh_from_db()
     assert notice.status == Notice.Status.PENDING
+    # Once she adds a note, nothing is left for her to do: the cycle page no longer lists her.
+    from brightline.reviews.services import preview
+    from brightline.reviews.services import reminders as due
+
+    assert personas.erin in [row.recipient for row in due.outstanding(cycle, personas.pia)]
+    preview.annotate_packet(review_of(cycle, personas.erin), actor=personas.erin, section="self_review",
+                            body="I led the payouts migration this half.")
+    assert personas.erin not in [row.recipient for row in due.outstanding(cycle, personas.pia)]
+    assert personas.pat in [row.recipient for row in due.outstanding(cycle, personas.pia)]
 
 
 def test_a_waiting_reminder_is_dropped_once_its_step_is_done(personas):

@@ -180,9 +180,11 @@ def remind(request: HttpRequest, cycle_id: int) -> HttpResponse:
         if not sent and not already:
             messages.info(request, "Nobody you can remind is late or due soon in this cycle.")
         else:
-            text = f"Reminded {sent} {'person' if sent == 1 else 'people'}."
+            # One reminder per person and step: a manager late with assessments and with their own self review
+            # gets two, so the count is of reminders, not of people.
+            text = f"Sent {sent} reminder{'' if sent == 1 else 's'}."
             if already:
-                text += f" {already} had been reminded today already."
+                text += f" {already} had been sent today already."
             messages.success(request, text)
         return redirect(back)
     recipient = get_object_or_404(Person, pk=request.POST.get("recipient") or 0)

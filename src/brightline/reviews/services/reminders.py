@@ -15,7 +15,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Final
 
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from brightline import access
@@ -116,6 +116,9 @@ def _outstanding_in(cycle: ReviewCycle, step: str, viewer: Person, today: dt.dat
                .select_related("person", "manager").order_by("person__name", "pk"))
     holder = "person" if step == Phase.SELF_REVIEW else "manager"
     reviews = reviews.filter(**{f"{holder}__is_active": True})
+    if step == Phase.SELF_REVIEW and cycle.phase != Phase.SELF_REVIEW:
+        # A missed self review is made good by a note to the review: whoever added one has nothing left to do.
+        reviews = reviews.exclude(annotations__author_id=F("person_id"))
     if not access.can_run_cycles(viewer):
         reviews = reviews.filter(**{f"{holder}__manager": viewer})
     reviews = reviews.exclude(**{holder: viewer})
