@@ -98,6 +98,9 @@ def test_the_engineer_sees_where_their_review_stands_and_that_nothing_is_needed_
     assert "Nothing needs you right now." not in summary_of(erin)
     pat = home(client_for, personas.pat)
     assert "No self review was submitted before the self-review step closed on 7 Oct 2026." in pat
+    # Without a self review, her context can still reach the review as a note: the page says so, not "nothing".
+    assert ("you can still add your context as a note to your review until calibration ends; then nothing is "
+            "needed from you") in pat
     # Nobody else's review, and nothing of the assessment itself, is on an engineer's home page.
     assert "Erin Employee" not in pat and "Assess" not in pat
 
@@ -106,7 +109,8 @@ def test_a_cycle_without_scheduled_days_reads_without_empty_dates(personas, clie
     cycle = in_assessment(personas)
     type(cycle).objects.filter(pk=cycle.pk).update(schedule={})
     erin, pat = home(client_for, personas.erin), home(client_for, personas.pat)
-    assert ("Now Mo Manager assesses you; nothing is needed from you until your outcome is released.") in erin
+    assert ("Now Mo Manager assesses you; you can still add your context as a note to your review until calibration "
+            "ends; then nothing is needed from you until your outcome is released.") in erin
     assert "No self review was submitted before the self-review step closed." in pat
     for page in (erin, pat):
         assert "by ;" not in page and "after ." not in page and "on ." not in page

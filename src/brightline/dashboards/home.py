@@ -178,12 +178,17 @@ def own_review(person: Person, *, today: date | None = None, reviews: list[Revie
             sentences.append(f"No self review was submitted before the self-review step closed"
                              f"{_when(ends.get(Phase.SELF_REVIEW), 'on')}. You are assessed from the evidence on "
                              f"record, like everyone; your review page says how you can still add your context.")
+        # Without a self review, her context can still reach the review as a note until calibration ends: the
+        # page must not say nothing is needed from her (a reminder may have asked for exactly that).
+        missed_note = (not review.self_review_submitted_at
+                       and phase_index(cycle.phase) <= phase_index(Phase.CALIBRATION))
+        needed = ("you can still add your context as a note to your review until calibration ends; then nothing "
+                  f"is needed from you until your outcome is released{released}" if missed_note else
+                  f"nothing is needed from you until your outcome is released{released}")
         if cycle.phase == Phase.MANAGER_ASSESSMENT:
-            sentences.append(f"Now {manager} assesses you{_when(ends.get(Phase.MANAGER_ASSESSMENT))}; nothing "
-                             f"is needed from you until your outcome is released{released}.")
+            sentences.append(f"Now {manager} assesses you{_when(ends.get(Phase.MANAGER_ASSESSMENT))}; {needed}.")
         else:
-            sentences.append(f"Now the outcomes are being calibrated and written up; nothing is needed from you "
-                             f"until your outcome is released{released}.")
+            sentences.append(f"Now the outcomes are being calibrated and written up; {needed}.")
     elif review.acknowledged_at:
         sentences.append(f"You acknowledged your outcome on {_day(timezone.localdate(review.acknowledged_at))}.")
     else:
