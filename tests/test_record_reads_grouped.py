@@ -29,10 +29,10 @@ def test_three_team_overview_visits_read_as_one_line_naming_the_parts_and_keep_e
     day = timezone.localtime(AccessLog.objects.filter(subject=personas.erin).latest("at").at).date()
     # One line for the nine reads, by name, relation, parts and count; the raw rows are inside a fold.
     assert text.count("Mo Manager (your manager) looked at your") == 1
-    line = text[text.index("Mo Manager (your manager)"):text.index("Each read")]
+    line = text[text.index("Mo Manager (your manager)"):text.index("Every part read")]
     assert "working hours and on-call load" in line.lower() and "AI signals" in line and "evidence" in line
     assert f"3 times on {day.day} {day:%B} {day.year}." in line
-    assert "Each read (9)" in text
+    assert "Every part read, one row each (9)" in text  # three visits, nine rows: both said
     assert page.count("<details>") >= 1 and text.count("Mo Manager") == 1 + 9
     # The grouping is presentation only: nine reads in the log, and the chain still verifies.
     assert AccessLog.objects.filter(subject=personas.erin).count() == 9
