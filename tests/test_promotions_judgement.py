@@ -172,3 +172,13 @@ def test_the_nominate_page_lists_the_evidence_to_cite_and_the_panel_list_shows_l
     assert lee.split("</label>")[0].endswith("— excluded: a conflict of interest</span>")
     oscar = members[members.index(personas.oscar.name):].split("</label>")[0]
     assert "excluded" not in oscar and f"({personas.oscar.level.title})" in oscar
+
+
+def test_the_case_page_says_the_nominations_citations_count_once_cited_and_shows_the_numbers(personas, client_for):
+    first, second = evidence(personas.erin, EARLY), evidence(personas.erin, LATE)
+    why = f"Led the ledger design [E:{first.pk}] and the drill [E:{second.pk}]."
+    case = services.nominate_for_promotion(personas.erin, actor=personas.mo, rationale=why)
+    page = client_for(personas.mo).get(f"/promotions/{case.pk}/").content.decode()
+    assert f"items named in the nomination's reasons ([E:{first.pk}], [E:{second.pk}]) count once they are cited here" \
+        in page
+    assert f'<option value="evidence_item:{first.pk}">[E:{first.pk}] ' in page

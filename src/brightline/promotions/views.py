@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from brightline import access
+from brightline.core.narrative import find_citations
 from brightline.evidence.models import EvidenceItem
 from brightline.people.models import Level, Person
 from brightline.promotions import services
@@ -102,6 +103,10 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
     }
     if can_cite:
         context["evidence"] = EvidenceItem.objects.filter(person=case.person).order_by("-occurred_at")[:60]
+        # The nomination's reasons may name items as [E:n]; they count only once cited under an expectation.
+        context["nomination_cites"] = list(dict.fromkeys(
+            citation.evidence_id for citation in find_citations(case.rationale or "")
+            if citation.evidence_id.isdigit()))
     if can_run and case.status == CaseStatus.NOMINATED:
         # Each with their level, and those the conflict rules exclude marked, so a panel is chosen knowingly.
         excluded = services.excluded_person_ids(case)
