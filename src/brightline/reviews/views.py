@@ -260,10 +260,13 @@ def _early_end(cycle: ReviewCycle) -> dt.date | None:
     return ends if ends is not None and ends > timezone.localdate() else None
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def cycle_advance(request: HttpRequest, cycle_id: int) -> HttpResponse:
     """Advance one phase; before its scheduled end, or with work of the phase unfinished, only after a
-    confirmation page says what ends early and what is left undone (a cycle never moves back)."""
+    confirmation page says what ends early and what is left undone (a cycle never moves back).
+
+    A GET (the confirmation page reloaded, or its address opened again) never advances: it shows the
+    confirmation again while one is due, and otherwise sends the person back to the cycle page."""
     viewer = _viewer(request)
     cycle = get_object_or_404(ReviewCycle, pk=cycle_id)
     if not access.can_run_cycles(viewer):
@@ -271,7 +274,10 @@ def cycle_advance(request: HttpRequest, cycle_id: int) -> HttpResponse:
     early = _early_end(cycle)
     target = services.next_phase(cycle)
     unfinished = services.unfinished_work(cycle) if target is not None else []
-    if (early is not None or unfinished) and target is not None and request.POST.get("confirm_early") != "yes":
+    if request.method != "POST" and (target is None or (early is None and not unfinished)):
+        return redirect("reviews:cycle", cycle.pk)
+    if (early is not None or unfinished) and target is not None and (
+            request.method != "POST" or request.POST.get("confirm_early") != "yes"):
         return render(request, "reviews/cycle_advance_confirm.html", {
             "cycle": cycle, "ends": early, "days_left": (early - timezone.localdate()).days if early else 0,
             "next_phase": target, "next_phase_label": Phase(target).label, "unfinished": unfinished,

@@ -1,0 +1,69 @@
+"""Advancing a cycle from the browser: what the confirmation names before an irreversible move, and what a
+reload of its address does."""
+
+from __future__ import annotations
+
+import json
+from html import unescape
+
+from brightline.audit.models import AuditEntry
+from brightline.reviews.models import Phase
+from tests.reviews_helpers import cycle_in_calibration, olga, open_payments_cycle, pre_vote_all, review_of
+
+
+def text_of(response) -> str:
+    return unescape(response.content.decode())
+
+
+def test_leaving_calibration_names_the_people_the_panel_never_weighed_and_the_audit_keeps_them(personas,
+                                                                                                client_for):
+    cycle = cycle_in_calibration(personas)
+    people = cycle.reviews.count()
+    pre_vote_all(review_of(cycle, personas.erin), [personas.oscar, olga()])
+    pia = client_for(personas.pia)
+    asked = pia.post(f"/reviews/cycles/{cycle.pk}/advance/", {"to_phase": "decision_memo"})
+    page = text_of(asked)
+    assert asked.status_code == 200 and "Move on to decision memo with work unfinished?" in page
+    assert f"{people - 1} of {people} people have no pre-vote from any panelist" in page
+    assert personas.pat.name in page and personas.mo.name in page
+    assert "proposed outcomes to the decision memo unchanged, never weighed by the panel" in page
+    assert 'name="confirm_early" value="yes"' in page  # warned, not refused
+    cycle.refresh_from_db()
+    assert cycle.phase == Phase.CALIBRATION
+    assert pia.post(f"/reviews/cycles/{cycle.pk}/advance/", {"to_phase": "decision_memo",
+                                                            "confirm_early": "yes"}).status_code == 302
+    cycle.refresh_from_db()
+    assert cycle.phase == Phase.DECISION_MEMO
+    entry = AuditEntry.objects.filter(action="reviews.cycle.advanced").last()
+    recorded = json.loads(entry.data_json)["uncalibrated_reviews"]
+    assert sorted(recorded) == sorted(cycle.reviews.exclude(person=personas.erin).values_list("pk", flat=True))
+
+
+def test_calibration_with_every_person_weighed_asks_nothing_about_them(personas, client_for):
+    cycle = cycle_in_calibration(personas)
+    for review in cycle.reviews.all():
+        pre_vote_all(review, [personas.oscar])
+    page = text_of(client_for(personas.pia).get(f"/reviews/cycles/{cycle.pk}/"))
+    assert "no pre-vote from any panelist" not in page
+
+
+def test_reloading_the_confirmation_shows_it_again_and_never_advances(personas, client_for):
+    cycle = cycle_in_calibration(personas)
+    pia = client_for(personas.pia)
+    reloaded = pia.get(f"/reviews/cycles/{cycle.pk}/advance/")
+    assert reloaded.status_code == 200 and "Move on to decision memo with work unfinished?" in text_of(reloaded)
+    cycle.refresh_from_db()
+    assert cycle.phase == Phase.CALIBRATION
+
+
+def test_opening_the_advance_address_with_nothing_to_confirm_goes_back_to_the_cycle(personas, client_for):
+    cycle = open_payments_cycle(personas)  # its schedule lies in the past and evidence has nothing unfinished
+    opened = client_for(personas.pia).get(f"/reviews/cycles/{cycle.pk}/advance/")
+    assert opened.status_code == 302 and opened["Location"] == f"/reviews/cycles/{cycle.pk}/"
+    cycle.refresh_from_db()
+    assert cycle.phase == Phase.EVIDENCE
+
+
+def test_only_people_partners_open_the_advance_address(personas, client_for):
+    cycle = open_payments_cycle(personas)
+    assert client_for(personas.mo).get(f"/reviews/cycles/{cycle.pk}/advance/").status_code == 403
