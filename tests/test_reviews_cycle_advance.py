@@ -67,3 +67,22 @@ def test_opening_the_advance_address_with_nothing_to_confirm_goes_back_to_the_cy
 def test_only_people_partners_open_the_advance_address(personas, client_for):
     cycle = open_payments_cycle(personas)
     assert client_for(personas.mo).get(f"/reviews/cycles/{cycle.pk}/advance/").status_code == 403
+
+
+def test_a_step_advanced_before_its_scheduled_end_reads_closed_early_never_ended_in_the_future(personas,
+                                                                                              client_for):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from brightline.reviews import services
+    from tests.reviews_helpers import SCHEDULE
+
+    today = timezone.localdate()
+    ahead = today + dt.timedelta(days=5)
+    schedule = {phase: (ahead + dt.timedelta(days=7 * index)).isoformat() for index, phase in enumerate(SCHEDULE)}
+    cycle = services.advance_cycle(open_payments_cycle(personas, schedule=schedule), actor=personas.pia)
+    page = text_of(client_for(personas.erin).get(f"/reviews/r/{review_of(cycle, personas.erin).pk}/"))
+    scheduled = f"{ahead.day} {ahead:%b %Y}"
+    assert f"Evidence, closed early on {today.day} {today:%b %Y} (scheduled until {scheduled})" in page
+    assert f"ended {scheduled}" not in page

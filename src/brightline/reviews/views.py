@@ -456,9 +456,18 @@ PHASE_FOR_THE_PERSON = {
 def _timeline(review: Review) -> list[dict[str, Any]]:
     """The cycle's steps as the person reviewed reads them: what each means for them, when it ends, which is now."""
     current = phase_index(review.cycle.phase)
-    return [{"label": Phase(phase).label, "means": means, "ends": review.cycle.schedule.get(phase, ""),
-             "now": phase_index(phase) == current, "past": phase_index(phase) < current}
-            for phase, means in PHASE_FOR_THE_PERSON.items()]
+    closed = services.phases_closed_on(review.cycle) if current > 0 else {}
+    today = timezone.localdate().isoformat()
+    steps = []
+    for phase, means in PHASE_FOR_THE_PERSON.items():
+        ends, past = review.cycle.schedule.get(phase, ""), phase_index(phase) < current
+        closed_on = closed.get(phase) if past else None
+        # A step advanced before its scheduled end closed early: its scheduled day never reads as past.
+        # Without an audited advance (an imported cycle), a scheduled day still ahead is enough to tell.
+        early = past and bool(ends) and (closed_on.isoformat() if closed_on else today) < ends
+        steps.append({"label": Phase(phase).label, "means": means, "ends": ends, "now": phase_index(phase) == current,
+                      "past": past, "closed_early": early, "closed_on": closed_on})
+    return steps
 
 
 def _post_review(request: HttpRequest, review_id: int) -> tuple[Person, Review, str]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -11,6 +13,7 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from brightline import access
+from brightline.audit.models import AuditEntry
 from brightline.audit.services import log_action
 from brightline.people.models import Person, Team
 from brightline.reviews.models import (
@@ -122,6 +125,19 @@ class Unfinished:
 
     text: str
     blocks: bool
+
+
+def phases_closed_on(cycle: ReviewCycle) -> dict[str, dt.date]:
+    """The day each phase the cycle has left actually closed, read from the audit of its advances (a phase
+    advanced early closes before its scheduled end; the schedule alone would put it in the future)."""
+    entries = AuditEntry.objects.filter(action="reviews.cycle.advanced", subject_type=ReviewCycle._meta.label_lower,
+                                        subject_id=str(cycle.pk)).values_list("created_at", "data_json")
+    closed: dict[str, dt.date] = {}
+    for created_at, data_json in entries:
+        phase = json.loads(data_json).get("from")
+        if isinstance(phase, str):
+            closed[phase] = timezone.localdate(created_at)
+    return closed
 
 
 def _uncalibrated(reviews: list[Review]) -> list[Review]:
