@@ -86,3 +86,23 @@ def test_a_step_advanced_before_its_scheduled_end_reads_closed_early_never_ended
     scheduled = f"{ahead.day} {ahead:%b %Y}"
     assert f"Evidence, closed early on {today.day} {today:%b %Y} (scheduled until {scheduled})" in page
     assert f"ended {scheduled}" not in page
+
+
+def test_the_seated_panel_stays_chosen_in_the_chooser_and_one_who_cannot_sign_in_is_named_with_the_way_in(
+        personas, client_for):
+    olga_person = olga()
+    olga_person.user.set_unusable_password()  # seated, but no password chosen yet and no single sign-on
+    olga_person.user.save()
+    cycle = open_payments_cycle(personas)
+    pia = client_for(personas.pia)
+    seated = pia.post(f"/reviews/cycles/{cycle.pk}/panel/",
+                      {"members": [personas.lee.pk, personas.oscar.pk, olga_person.pk]}, follow=True)
+    page = text_of(seated)
+    assert "Panel seated." in page
+    assert "Olga Othermanager cannot sign in yet, so that person could not vote" in page
+    assert f'href="/people/{olga_person.pk}/account/"' in page and "send Olga Othermanager an invitation" in page
+    assert "Lee Leader cannot sign in" not in page and "Oscar Outsider cannot sign in" not in page
+    for person in (personas.lee, personas.oscar, olga_person):
+        assert f'<option value="{person.pk}" selected>' in page
+    assert f'<option value="{personas.erin.pk}">' in page
+    assert "Seated now (3):" in page

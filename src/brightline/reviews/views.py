@@ -25,6 +25,7 @@ from brightline.insights.services import run_insights
 from brightline.insights.views import packet_evidence_cards
 from brightline.people.criteria import level_criteria
 from brightline.people.models import Dimension, Person, Team, WorkloadClass
+from brightline.people.sso import sso_enabled
 from brightline.reviews import services
 from brightline.reviews.models import (
     PHASE_ORDER,
@@ -231,13 +232,15 @@ def cycle_detail(request: HttpRequest, cycle_id: int) -> HttpResponse:
     next_phase = services.next_phase(cycle)
     unfinished = services.unfinished_work(cycle) if next_phase else []
     to_remind = reminders.grouped(reminders.outstanding(cycle, viewer))
+    panel = list(cycle.panel_members.select_related("person__user"))
     context = {
         "cycle": cycle, "reviews": reviews, "next_phase": next_phase,
         "next_phase_label": Phase(next_phase).label if next_phase else "",
         "phases": [(p, Phase(p).label, cycle.schedule.get(p, "")) for p in PHASE_ORDER],
         "distribution": [(Dimension(d).label, counts) for d, counts in overview.distribution.items()],
         "overview": overview, "outcomes": Outcome.choices, "flags": overview.flags,
-        "panel": cycle.panel_members.select_related("person"),
+        "panel": panel, "seated_ids": {seat.person_id for seat in panel},
+        "cannot_sign_in": _cannot_sign_in([seat.person for seat in panel]),
         "people": Person.objects.filter(is_active=True),
         "appeals": Appeal.objects.filter(review__cycle=cycle).select_related("review__person", "reviewer"),
         "panel_editable": phase_index(cycle.phase) < phase_index(Phase.CALIBRATION),
@@ -287,13 +290,28 @@ def cycle_advance(request: HttpRequest, cycle_id: int) -> HttpResponse:
                 "The cycle moved to its next phase.", reverse("reviews:cycle", args=[cycle.pk]))
 
 
+def _cannot_sign_in(people: list[Person]) -> list[Person]:
+    """Panelists who could not sign in today to vote: no login, an inactive one, or no password chosen yet while
+    single sign-on is off (with it on, the organisation's sign-in creates the login on first use)."""
+    if sso_enabled():
+        return [person for person in people if person.user is not None and not person.user.is_active]
+    return [person for person in people
+            if person.user is None or not person.user.is_active or not person.user.has_usable_password()]
+
+
 @require_POST
 def cycle_panel(request: HttpRequest, cycle_id: int) -> HttpResponse:
     viewer = _viewer(request)
     cycle = get_object_or_404(ReviewCycle, pk=cycle_id)
-    members = list(Person.objects.filter(pk__in=request.POST.getlist("members")))
-    return _act(request, lambda: services.set_panel(cycle, actor=viewer, members=members),
-                "Panel seated.", reverse("reviews:cycle", args=[cycle.pk]))
+    members = list(Person.objects.filter(pk__in=request.POST.getlist("members")).select_related("user"))
+    response = _act(request, lambda: services.set_panel(cycle, actor=viewer, members=members),
+                    "Panel seated.", reverse("reviews:cycle", args=[cycle.pk]))
+    locked_out = _cannot_sign_in(members) if cycle.panel_members.filter(person__in=members).exists() else []
+    if locked_out:
+        names = ", ".join(person.name for person in locked_out)
+        messages.warning(request, f"{names} cannot sign in yet, so {'they' if len(locked_out) > 1 else 'that person'} "
+                                  "could not vote: send an invitation from the panel list below.")
+    return response
 
 
 @require_POST
