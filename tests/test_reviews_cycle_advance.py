@@ -106,3 +106,40 @@ def test_the_seated_panel_stays_chosen_in_the_chooser_and_one_who_cannot_sign_in
         assert f'<option value="{person.pk}" selected>' in page
     assert f'<option value="{personas.erin.pk}">' in page
     assert "Seated now (3):" in page
+
+
+def _in_assessment(personas):
+    from tests.reviews_helpers import advance_to, train
+
+    train(personas.mo)
+    cycle = advance_to(open_payments_cycle(personas), Phase.MANAGER_ASSESSMENT, personas.pia)
+    return review_of(cycle, personas.erin)
+
+
+def test_the_manager_reads_the_persons_packet_notes_where_the_assessment_is_written(personas, client_for):
+    from brightline.reviews.services import preview
+
+    review = _in_assessment(personas)
+    preview.annotate_packet(review, actor=personas.erin, section="self_review",
+                            body="The quote cache work is in the second half of my self review.")
+    page = text_of(client_for(personas.mo).get(f"/reviews/r/{review.pk}/"))
+    notes = page.split('id="person-notes"')[1].split("</section>")[0]
+    assert "Notes from Erin Employee on the packet" in notes
+    assert "The quote cache work is in the second half of my self review." in notes
+    assert "The self review" in notes and "My self review" not in notes
+    # Above the forms the manager fills in, not only on the separate packet page.
+    assert page.index('id="person-notes"') < page.index('id="form-narrative"')
+    assert 'id="person-notes"' not in text_of(client_for(personas.erin).get(f"/reviews/r/{review.pk}/"))
+
+
+def test_a_refused_narrative_says_why_beside_its_form_not_at_the_top_of_the_page(personas, client_for):
+    review = _in_assessment(personas)
+    mo = client_for(personas.mo)
+    refused = mo.post(f"/reviews/r/{review.pk}/narrative/", {
+        "summary": "Erin grew a lot this half.", "promotion_readiness": "ready",
+        "promotion_rationale": "Ready now."})
+    assert refused.status_code == 302 and refused["Location"].endswith("#form-narrative")
+    page = text_of(mo.get(refused["Location"]))
+    form = page.split('id="form-narrative"')[1].split("</form>")[0]
+    assert "'ready for promotion' means next-level behaviours shown consistently" in form
+    assert page.count("'ready for promotion' means") == 1  # beside the form only, not also in a banner at the top

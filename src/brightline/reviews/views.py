@@ -416,7 +416,12 @@ def review_detail(request: HttpRequest, review_id: int) -> HttpResponse:
     for change in pending:
         change.own = change.actor_id == viewer.pk  # the author of a change is never its second approver
     context = {
-        "submit_error": form_errors.get("submit", ""),
+        "submit_error": form_errors.get("submit", ""), "narrative_error": form_errors.get("narrative", ""),
+        # The person's own notes on the packet, beside the assessment their manager writes (they were told the
+        # manager reads them beside the review).
+        "person_notes": ([{**row, "label": "The self review" if row["label"] == packet_notes.ANNOTATION_SECTIONS[
+            "self_review"] else row["label"]} for row in packet_notes.packet_annotations(review)]
+            if actions.assess and not is_self else []),
         "review": review, "phase": phase, "phase_label": Phase(phase).label, "is_self": is_self,
         "actions": actions, "rows": rows, "outcomes": Outcome.choices,
         "readiness_choices": PromotionReadiness.choices,
@@ -533,8 +538,9 @@ def review_narrative(request: HttpRequest, review_id: int) -> HttpResponse:
         promotion_readiness=request.POST.get("promotion_readiness", PromotionReadiness.NOT_ASSESSED),
         promotion_rationale=request.POST.get("promotion_rationale", ""),
         promotion_citations=tuple(_chosen(request.POST, "promotion_citations")))
-    return _act(request, lambda: services.save_manager_narrative(review, actor=viewer, narrative=narrative),
-                "Narrative saved.", back)
+    return _act_inline(request, review, "narrative",
+                       lambda: services.save_manager_narrative(review, actor=viewer, narrative=narrative),
+                       "Narrative saved.", back)
 
 
 @require_POST
