@@ -167,8 +167,10 @@ def unfinished_work(cycle: ReviewCycle) -> list[Unfinished]:
     elif cycle.phase == Phase.MANAGER_ASSESSMENT:
         open_reviews = [review for review in reviews if review.assessment_submitted_at is None]
         if open_reviews:
-            found.append(Unfinished(f"{len(open_reviews)} of {total} manager assessments are not submitted "
-                                    f"({_names(open_reviews)}); calibration starts only once every one is in.",
+            # Named by the person assessed, said so: a manager who is also assessed must not read as the one late.
+            found.append(Unfinished(f"{len(open_reviews)} of {total} people still wait for their manager's "
+                                    f"assessment to be submitted (the assessments of {_names(open_reviews)}); "
+                                    "calibration starts only once every one is in.",
                                     blocks=True))
         panel_size = cycle.panel_members.count()
         if panel_size < MIN_PANEL_SIZE:
