@@ -116,7 +116,8 @@ def test_the_cycle_page_offers_no_advance_that_would_be_refused_and_says_what_is
     cycle = cycle_in_assessment(personas)
     page = text_of(client_for(personas.pia).get(f"/reviews/cycles/{cycle.pk}/"))
     people = cycle.reviews.count()
-    assert f"{people} of {people} manager assessments are not submitted" in page
+    assert f"{people} of {people} people still wait for their manager's assessment to be submitted" in page
+    assert "(the assessments of " in page and personas.erin.name in page
     assert "The calibration panel has 0 of the at least" in page
     assert "Advance to Calibration</button>" not in page
     assert "The cycle moves on to Calibration once what is listed above is done." in page

@@ -137,7 +137,10 @@ def test_one_person_goes_through_a_whole_review_cycle_in_the_browser(browser, li
     go(pia.get_by_role("button", name="Choose these people as the panel"))
     expect(flash(pia)).to_contain_text("Panel seated.")
     panel = pia.get_by_role("region", name="Calibration panel")
-    expect(panel.get_by_role("listitem")).to_have_text(["Olga Othermanager", "Oscar Outsider"])
+    # The seated people are listed, and stay chosen in the chooser below (its own list of who is chosen).
+    expect(panel.get_by_role("list", name="Seated now (2):").get_by_role("listitem")).to_have_text(
+        ["Olga Othermanager", "Oscar Outsider"])
+    expect(panel.get_by_role("button", name="Remove Oscar Outsider")).to_be_visible()
     advance(pia, "self_review")
     cycle = ReviewCycle.objects.get()
     review = cycle.reviews.get()

@@ -25,6 +25,7 @@ from brightline.insights.services import run_insights
 from brightline.insights.views import packet_evidence_cards
 from brightline.people.criteria import level_criteria
 from brightline.people.models import Dimension, Person, Team, WorkloadClass
+from brightline.people.sso import sso_enabled
 from brightline.reviews import services
 from brightline.reviews.models import (
     PHASE_ORDER,
@@ -231,13 +232,15 @@ def cycle_detail(request: HttpRequest, cycle_id: int) -> HttpResponse:
     next_phase = services.next_phase(cycle)
     unfinished = services.unfinished_work(cycle) if next_phase else []
     to_remind = reminders.grouped(reminders.outstanding(cycle, viewer))
+    panel = list(cycle.panel_members.select_related("person__user"))
     context = {
         "cycle": cycle, "reviews": reviews, "next_phase": next_phase,
         "next_phase_label": Phase(next_phase).label if next_phase else "",
         "phases": [(p, Phase(p).label, cycle.schedule.get(p, "")) for p in PHASE_ORDER],
         "distribution": [(Dimension(d).label, counts) for d, counts in overview.distribution.items()],
         "overview": overview, "outcomes": Outcome.choices, "flags": overview.flags,
-        "panel": cycle.panel_members.select_related("person"),
+        "panel": panel, "seated_ids": {seat.person_id for seat in panel},
+        "cannot_sign_in": _cannot_sign_in([seat.person for seat in panel]),
         "people": Person.objects.filter(is_active=True),
         "appeals": Appeal.objects.filter(review__cycle=cycle).select_related("review__person", "reviewer"),
         "panel_editable": phase_index(cycle.phase) < phase_index(Phase.CALIBRATION),
@@ -260,10 +263,13 @@ def _early_end(cycle: ReviewCycle) -> dt.date | None:
     return ends if ends is not None and ends > timezone.localdate() else None
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def cycle_advance(request: HttpRequest, cycle_id: int) -> HttpResponse:
     """Advance one phase; before its scheduled end, or with work of the phase unfinished, only after a
-    confirmation page says what ends early and what is left undone (a cycle never moves back)."""
+    confirmation page says what ends early and what is left undone (a cycle never moves back).
+
+    A GET (the confirmation page reloaded, or its address opened again) never advances: it shows the
+    confirmation again while one is due, and otherwise sends the person back to the cycle page."""
     viewer = _viewer(request)
     cycle = get_object_or_404(ReviewCycle, pk=cycle_id)
     if not access.can_run_cycles(viewer):
@@ -271,7 +277,10 @@ def cycle_advance(request: HttpRequest, cycle_id: int) -> HttpResponse:
     early = _early_end(cycle)
     target = services.next_phase(cycle)
     unfinished = services.unfinished_work(cycle) if target is not None else []
-    if (early is not None or unfinished) and target is not None and request.POST.get("confirm_early") != "yes":
+    if request.method != "POST" and (target is None or (early is None and not unfinished)):
+        return redirect("reviews:cycle", cycle.pk)
+    if (early is not None or unfinished) and target is not None and (
+            request.method != "POST" or request.POST.get("confirm_early") != "yes"):
         return render(request, "reviews/cycle_advance_confirm.html", {
             "cycle": cycle, "ends": early, "days_left": (early - timezone.localdate()).days if early else 0,
             "next_phase": target, "next_phase_label": Phase(target).label, "unfinished": unfinished,
@@ -281,13 +290,28 @@ def cycle_advance(request: HttpRequest, cycle_id: int) -> HttpResponse:
                 "The cycle moved to its next phase.", reverse("reviews:cycle", args=[cycle.pk]))
 
 
+def _cannot_sign_in(people: list[Person]) -> list[Person]:
+    """Panelists who could not sign in today to vote: no login, an inactive one, or no password chosen yet while
+    single sign-on is off (with it on, the organisation's sign-in creates the login on first use)."""
+    if sso_enabled():
+        return [person for person in people if person.user is not None and not person.user.is_active]
+    return [person for person in people
+            if person.user is None or not person.user.is_active or not person.user.has_usable_password()]
+
+
 @require_POST
 def cycle_panel(request: HttpRequest, cycle_id: int) -> HttpResponse:
     viewer = _viewer(request)
     cycle = get_object_or_404(ReviewCycle, pk=cycle_id)
-    members = list(Person.objects.filter(pk__in=request.POST.getlist("members")))
-    return _act(request, lambda: services.set_panel(cycle, actor=viewer, members=members),
-                "Panel seated.", reverse("reviews:cycle", args=[cycle.pk]))
+    members = list(Person.objects.filter(pk__in=request.POST.getlist("members")).select_related("user"))
+    response = _act(request, lambda: services.set_panel(cycle, actor=viewer, members=members),
+                    "Panel seated.", reverse("reviews:cycle", args=[cycle.pk]))
+    locked_out = _cannot_sign_in(members) if cycle.panel_members.filter(person__in=members).exists() else []
+    if locked_out:
+        names = ", ".join(person.name for person in locked_out)
+        messages.warning(request, f"{names} cannot sign in yet, so {'they' if len(locked_out) > 1 else 'that person'} "
+                                  "could not vote: send an invitation from the panel list below.")
+    return response
 
 
 @require_POST
@@ -392,7 +416,12 @@ def review_detail(request: HttpRequest, review_id: int) -> HttpResponse:
     for change in pending:
         change.own = change.actor_id == viewer.pk  # the author of a change is never its second approver
     context = {
-        "submit_error": form_errors.get("submit", ""),
+        "submit_error": form_errors.get("submit", ""), "narrative_error": form_errors.get("narrative", ""),
+        # The person's own notes on the packet, beside the assessment their manager writes (they were told the
+        # manager reads them beside the review).
+        "person_notes": ([{**row, "label": "The self review" if row["label"] == packet_notes.ANNOTATION_SECTIONS[
+            "self_review"] else row["label"]} for row in packet_notes.packet_annotations(review)]
+            if actions.assess and not is_self else []),
         "review": review, "phase": phase, "phase_label": Phase(phase).label, "is_self": is_self,
         "actions": actions, "rows": rows, "outcomes": Outcome.choices,
         "readiness_choices": PromotionReadiness.choices,
@@ -450,9 +479,18 @@ PHASE_FOR_THE_PERSON = {
 def _timeline(review: Review) -> list[dict[str, Any]]:
     """The cycle's steps as the person reviewed reads them: what each means for them, when it ends, which is now."""
     current = phase_index(review.cycle.phase)
-    return [{"label": Phase(phase).label, "means": means, "ends": review.cycle.schedule.get(phase, ""),
-             "now": phase_index(phase) == current, "past": phase_index(phase) < current}
-            for phase, means in PHASE_FOR_THE_PERSON.items()]
+    closed = services.phases_closed_on(review.cycle) if current > 0 else {}
+    today = timezone.localdate().isoformat()
+    steps = []
+    for phase, means in PHASE_FOR_THE_PERSON.items():
+        ends, past = review.cycle.schedule.get(phase, ""), phase_index(phase) < current
+        closed_on = closed.get(phase) if past else None
+        # A step advanced before its scheduled end closed early: its scheduled day never reads as past.
+        # Without an audited advance (an imported cycle), a scheduled day still ahead is enough to tell.
+        early = past and bool(ends) and (closed_on.isoformat() if closed_on else today) < ends
+        steps.append({"label": Phase(phase).label, "means": means, "ends": ends, "now": phase_index(phase) == current,
+                      "past": past, "closed_early": early, "closed_on": closed_on})
+    return steps
 
 
 def _post_review(request: HttpRequest, review_id: int) -> tuple[Person, Review, str]:
@@ -500,8 +538,9 @@ def review_narrative(request: HttpRequest, review_id: int) -> HttpResponse:
         promotion_readiness=request.POST.get("promotion_readiness", PromotionReadiness.NOT_ASSESSED),
         promotion_rationale=request.POST.get("promotion_rationale", ""),
         promotion_citations=tuple(_chosen(request.POST, "promotion_citations")))
-    return _act(request, lambda: services.save_manager_narrative(review, actor=viewer, narrative=narrative),
-                "Narrative saved.", back)
+    return _act_inline(request, review, "narrative",
+                       lambda: services.save_manager_narrative(review, actor=viewer, narrative=narrative),
+                       "Narrative saved.", back)
 
 
 @require_POST

@@ -171,6 +171,7 @@ from brightline.reviews.services.cycles import (
     decision_records,
     next_phase,
     open_cycle,
+    phases_closed_on,
     unfinished_work,
 )
 from brightline.reviews.services.memos import (
@@ -325,6 +326,7 @@ __all__ = [
     "manager_training_complete",
     "memo_sections_for",
     "next_phase",
+    "phases_closed_on",
     "open_cycle",
     "outcome_distribution",
     "panel_refusal",

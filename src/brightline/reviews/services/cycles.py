@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -11,6 +13,7 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from brightline import access
+from brightline.audit.models import AuditEntry
 from brightline.audit.services import log_action
 from brightline.people.models import Person, Team
 from brightline.reviews.models import (
@@ -21,6 +24,7 @@ from brightline.reviews.models import (
     DecisionMemo,
     DimensionAssessment,
     Phase,
+    PreVote,
     Review,
     ReviewCycle,
     phase_index,
@@ -123,6 +127,29 @@ class Unfinished:
     blocks: bool
 
 
+def phases_closed_on(cycle: ReviewCycle) -> dict[str, dt.date]:
+    """The day each phase the cycle has left actually closed, read from the audit of its advances (a phase
+    advanced early closes before its scheduled end; the schedule alone would put it in the future)."""
+    entries = AuditEntry.objects.filter(action="reviews.cycle.advanced", subject_type=ReviewCycle._meta.label_lower,
+                                        subject_id=str(cycle.pk)).values_list("created_at", "data_json")
+    closed: dict[str, dt.date] = {}
+    for created_at, data_json in entries:
+        phase = json.loads(data_json).get("from")
+        if isinstance(phase, str):
+            closed[phase] = timezone.localdate(created_at)
+    return closed
+
+
+def _uncalibrated(reviews: list[Review]) -> list[Review]:
+    """The reviews the panel never touched: no panelist pre-voted on them and no outcome was changed in calibration."""
+    ids = [review.pk for review in reviews]
+    voted = set(PreVote.objects.filter(review_id__in=ids).values_list("review_id", flat=True))
+    changed = set(CalibrationChange.objects.filter(assessment__review_id__in=ids,
+                                                   source=CalibrationChange.Source.CALIBRATION)
+                  .values_list("assessment__review_id", flat=True))
+    return [review for review in reviews if review.pk not in voted | changed]
+
+
 def unfinished_work(cycle: ReviewCycle) -> list[Unfinished]:
     """What advancing ``cycle`` now would leave undone, for the check before the irreversible step (the same
     preconditions :func:`advance_cycle` enforces say ``blocks``; the others are left behind for good)."""
@@ -140,8 +167,10 @@ def unfinished_work(cycle: ReviewCycle) -> list[Unfinished]:
     elif cycle.phase == Phase.MANAGER_ASSESSMENT:
         open_reviews = [review for review in reviews if review.assessment_submitted_at is None]
         if open_reviews:
-            found.append(Unfinished(f"{len(open_reviews)} of {total} manager assessments are not submitted "
-                                    f"({_names(open_reviews)}); calibration starts only once every one is in.",
+            # Named by the person assessed, said so: a manager who is also assessed must not read as the one late.
+            found.append(Unfinished(f"{len(open_reviews)} of {total} people still wait for their manager's "
+                                    f"assessment to be submitted (the assessments of {_names(open_reviews)}); "
+                                    "calibration starts only once every one is in.",
                                     blocks=True))
         panel_size = cycle.panel_members.count()
         if panel_size < MIN_PANEL_SIZE:
@@ -153,6 +182,13 @@ def unfinished_work(cycle: ReviewCycle) -> list[Unfinished]:
         if pending:
             found.append(Unfinished(f"{pending} calibration change{'s' if pending != 1 else ''} still wait for a "
                                     "second approver.", blocks=True))
+        uncalibrated = _uncalibrated(reviews)
+        if uncalibrated:
+            found.append(Unfinished(
+                f"{len(uncalibrated)} of {total} people have no pre-vote from any panelist and no outcome changed in "
+                f"calibration yet ({_names(uncalibrated)}); advancing now sends their manager's proposed outcomes "
+                "to the decision memo unchanged, never weighed by the panel, and the audit trail records it.",
+                blocks=False))
     elif cycle.phase == Phase.DECISION_MEMO:
         with_memo = set(DecisionMemo.objects.filter(review__cycle=cycle).values_list("review_id", flat=True))
         missing = [review for review in reviews if review.pk not in with_memo]
@@ -185,6 +221,7 @@ def advance_cycle(cycle: ReviewCycle, *, actor: Person, to_phase: str | None = N
                                                     requested=phase_label(to_phase)))
         reviews = cycle.reviews.select_related("person", "manager")
         conflicts = 0
+        uncalibrated: list[int] = []
         if target == Phase.MANAGER_ASSESSMENT and cycle.self_review_required:
             open_self = [review for review in reviews if review.self_review_submitted_at is None]
             _require(not open_self, ERR_SELF_REVIEWS_MISSING.format(names=_names(open_self)))
@@ -199,6 +236,9 @@ def advance_cycle(cycle: ReviewCycle, *, actor: Person, to_phase: str | None = N
             pending = CalibrationChange.objects.filter(assessment__review__cycle=cycle,
                                                        status=CalibrationChange.Status.AWAITING_APPROVAL).count()
             _require(pending == 0, ERR_PENDING_APPROVALS.format(count=pending))
+            # Advancing with people the panel never weighed is allowed (a conflicted or absent panel must not
+            # trap the cycle) but only after the confirmation page named them, and the audit keeps who they were.
+            uncalibrated = [review.pk for review in _uncalibrated(list(reviews))]
         elif target == Phase.RELEASE:
             missing = [review for review in reviews if not DecisionMemo.objects.filter(review=review).exists()]
             _require(not missing, ERR_MEMOS_MISSING.format(names=_names(missing)))
@@ -214,6 +254,8 @@ def advance_cycle(cycle: ReviewCycle, *, actor: Person, to_phase: str | None = N
         data: dict[str, Any] = {"from": previous, "to": target}
         if target == Phase.CALIBRATION:
             data["conflicts_declared"] = conflicts
+        if target == Phase.DECISION_MEMO:
+            data["uncalibrated_reviews"] = uncalibrated
         log_action("reviews.cycle.advanced", actor, cycle, data)
         if target in PACKET_STEP_ENDS:
             # A step in which authors edit their packet has closed: its checks no longer ask them (C5).
