@@ -52,7 +52,8 @@ def plan_new(request: HttpRequest, person_id: int) -> HttpResponse:
         except (services.SupportPlanError, webforms.FormValueError) as refused:
             error = str(refused)
         else:
-            messages.success(request, "Plan proposed. It starts once a second approver has read it.")
+            messages.success(request, "Plan proposed. It starts once a second approver has read and approved it: "
+                             f"{services.approvers_in_words(plan)}. It waits in their list of things to do.")
             return redirect("support:plan", plan_id=plan.pk)
     today = timezone.localdate()
     posted = request.POST if request.method == "POST" else {
@@ -75,6 +76,7 @@ def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
     return render(request, "support/plan.html", {
         "plan": plan, "is_self": access.is_self(viewer, plan.person),
         "can_manage": access.can_manage_support_plan(viewer, plan), "can_approve": can_approve,
+        "approvers": services.approvers_in_words(plan) if plan.status == SupportPlan.Status.PROPOSED else "",
         "progress_choices": CheckIn.Progress.choices, "outcomes": SupportPlan.Outcome.choices})
 
 
