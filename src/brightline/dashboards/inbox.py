@@ -292,7 +292,7 @@ def _sources(person: Person, shape: _Shape) -> dict[str, QuerySet[Any]]:
         # below them that someone else opened.
         "plans_to_approve": SupportPlan.objects.filter(
             Q() if shape.assigns else Q(person__manager=person) | Q(person__manager__manager=person),
-            status=SupportPlan.Status.PROPOSED, person__is_active=True)
+            status=SupportPlan.Status.PROPOSED, person__is_active=True,
         ).exclude(opened_by=person).exclude(person=person)}
     if shape.appeals:
         sources["appeals"] = Appeal.objects.filter(to_decide | to_assign if shape.assigns else to_decide)
