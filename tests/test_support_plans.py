@@ -234,3 +234,31 @@ def test_the_plans_list_says_what_each_link_does_and_a_report_links_to_it(person
     assert 'href="/support/">Support plans</a>' in mo.get(f"/people/{personas.erin.pk}/").content.decode()
     assert 'href="/support/">Support plans</a>' in mo.get("/team/").content.decode()
     assert 'href="/support/"' not in client_for(personas.pat).get(f"/people/{personas.erin.pk}/").content.decode()
+
+
+def test_named_feedback_counts_as_evidence_on_the_form_and_the_form_says_what_counts(personas, client_for):
+    """Two work items left a manager no choice; an answer that names its writer counts as human evidence too."""
+    from brightline.feedback import services as feedback_services
+    from tests.test_inbox import ask
+
+    [item] = make_evidence(personas.erin, 1)
+    invitation = ask(personas.erin, [personas.pat]).invitations.get(respondent=personas.pat)
+    answer = feedback_services.submit_feedback_response(
+        actor=personas.pat, invitation=invitation, send_despite_tone=True, data=feedback_services.ResponseInput(
+            "Reviewed the payout design twice without naming a failure mode.", "Two rollbacks in October.",
+            "List failure modes before the review."))
+    mo = client_for(personas.mo)
+    page = mo.get(f"/support/new/{personas.erin.pk}/").content.decode()
+    assert "feedback answers that name their writer both count" in page and "AI signals never count" in page
+    assert f'name="feedback" value="{answer.pk}"' in page and "Feedback from Pat Peer" in page
+    form = {"diagnosis": "skill", "diagnosis_notes": "Two design reviews missed the failure modes.",
+            "support_offered": "Pairing on design reviews.", "goal": "Design docs cover failure modes.",
+            "success_criteria": "The next two design docs list failure modes.",
+            "acceptable_improvement": "A reviewer no longer asks about rollback.", "cadence": "weekly",
+            "starts_on": "2026-11-02", "ends_on": "2027-01-04", "evidence": [str(item.pk)]}
+    refused = mo.post(f"/support/new/{personas.erin.pk}/", form)
+    assert refused.status_code == 400 and "feedback answers that name their writer count" in refused.content.decode()
+    assert mo.post(f"/support/new/{personas.erin.pk}/", {**form, "feedback": [str(answer.pk)]}).status_code == 302
+    assert SupportPlan.objects.get().citations == [f"evidence_item:{item.pk}", f"feedback_response:{answer.pk}"]
+    # A peer's form is refused, and no one outside the chain is offered the answers.
+    assert client_for(personas.pat).get(f"/support/new/{personas.erin.pk}/").status_code == 403

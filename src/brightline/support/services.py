@@ -36,7 +36,7 @@ ERR_DIAGNOSIS = "start with a diagnosis: one of {choices}"
 ERR_DIAGNOSIS_NOTES = "describe what was observed and what {person} said about it"
 ERR_SUPPORT_OFFERED = "say what the organisation will do to help (coaching, time, training, pairing)"
 ERR_EVIDENCE = ("a support plan rests on at least 2 cited evidence items that are not AI signals; {count} cited "
-                "(AI assists, humans decide)")
+                "(AI assists, humans decide). Work on record and feedback answers that name their writer count")
 ERR_CHECK_IN_FUTURE = "a check-in is recorded once it has been held: {day} is still to come"
 ERR_TIMELINE = "a realistic timeline runs at least {minimum} days; this one runs {days}"
 ERR_GOALS = "a plan needs at least one goal with success criteria and an example of acceptable improvement"

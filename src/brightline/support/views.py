@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from brightline import access, webforms
 from brightline.evidence.models import EvidenceItem
+from brightline.feedback.models import FeedbackResponse
 from brightline.people.models import Person
 from brightline.support import services
 from brightline.support.models import Cadence, CheckIn, Diagnosis, SupportPlan
@@ -45,7 +46,8 @@ def plan_new(request: HttpRequest, person_id: int) -> HttpResponse:
                 diagnosis=post.get("diagnosis", ""), diagnosis_notes=post.get("diagnosis_notes", ""),
                 support_offered=post.get("support_offered", ""), cadence=post.get("cadence", Cadence.FORTNIGHTLY),
                 starts_on=starts, ends_on=ends,
-                citations=tuple(f"evidence_item:{pk}" for pk in post.getlist("evidence")),
+                citations=(*(f"evidence_item:{pk}" for pk in post.getlist("evidence")),
+                           *(f"feedback_response:{pk}" for pk in post.getlist("feedback"))),
                 goals=(services.GoalDraft(post.get("goal", ""), post.get("success_criteria", ""),
                                           post.get("acceptable_improvement", "")),))
             plan = services.open_support_plan(person, actor=viewer, draft=draft)
@@ -61,7 +63,21 @@ def plan_new(request: HttpRequest, person_id: int) -> HttpResponse:
     return render(request, "support/plan_new.html", {
         "person": person, "diagnoses": Diagnosis.choices, "cadences": Cadence.choices, "error": error,
         "evidence": EvidenceItem.objects.filter(person=person)[:50], "posted": posted,
-        "chosen_evidence": set(request.POST.getlist("evidence"))}, status=400 if error else 200)
+        "feedback": named_feedback(viewer, person), "chosen_evidence": set(request.POST.getlist("evidence")),
+        "chosen_feedback": set(request.POST.getlist("feedback")), "minimum": services.MIN_EVIDENCE},
+        status=400 if error else 200)
+
+
+def named_feedback(viewer: Person, person: Person) -> list[FeedbackResponse]:
+    """Answers about ``person`` that name their writer, which a plan may cite beside evidence items (B1: feedback
+    is evidence; citing it is the explicit, logged inclusion that moves it out of the growth space). Anonymous
+    answers are left out: a plan read by the person would point at a writer. One-to-one notes and checkpoints stay
+    in the coaching space and are not offered."""
+    if not (access.can_view_feedback(viewer, person) or access.is_people_partner(viewer)):
+        return []
+    return list(FeedbackResponse.objects.filter(request__subject=person, request__anonymous=False,
+                                                invitation__isnull=False, submitted_at__isnull=False)
+                .select_related("invitation__respondent").order_by("-submitted_at")[:50])
 
 
 @require_GET
