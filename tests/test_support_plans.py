@@ -32,6 +32,15 @@ def draft(person, *, evidence=2, **overrides):
     return PlanDraft(**options)
 
 
+def proposal(items, **overrides):
+    """The plan form as a manager fills it in, citing ``items``."""
+    return {"diagnosis": "temporary_overload", "diagnosis_notes": "On call for six of eight weeks.",
+            "support_offered": "Take Erin off the rota for a month.", "goal": "Recover focus time.",
+            "success_criteria": "No more than one on-call week per month.",
+            "acceptable_improvement": "Two uninterrupted focus days a week.", "cadence": "weekly",
+            "starts_on": "2026-11-02", "ends_on": "2027-01-04", "evidence": [str(i.pk) for i in items], **overrides}
+
+
 def active_plan(personas, **overrides):
     plan = services.open_support_plan(personas.erin, actor=personas.mo, draft=draft(personas.erin, **overrides))
     return services.approve_support_plan(plan, approver=personas.pia, reason="Read both items and the goals.")
@@ -147,11 +156,7 @@ def test_the_employee_comments_through_the_api_and_reads_by_others_are_logged(pe
 
 def test_a_manager_proposes_a_plan_in_the_browser(personas, client_for):
     items = make_evidence(personas.erin, 2)
-    form = {"diagnosis": "temporary_overload", "diagnosis_notes": "On call for six of eight weeks.",
-            "support_offered": "Take Erin off the rota for a month.", "goal": "Recover focus time.",
-            "success_criteria": "No more than one on-call week per month.",
-            "acceptable_improvement": "Two uninterrupted focus days a week.", "cadence": "weekly",
-            "starts_on": "2026-11-02", "ends_on": "2027-01-04", "evidence": [str(i.pk) for i in items]}
+    form = proposal(items)
     response = client_for(personas.mo).post(f"/support/new/{personas.erin.pk}/", form)
     plan = SupportPlan.objects.get()
     assert response.status_code == 302 and plan.diagnosis == "temporary_overload"
@@ -203,11 +208,7 @@ def test_a_proposed_plan_names_who_may_approve_it_and_waits_in_their_inbox(perso
     from brightline.dashboards.inbox import inbox_for
 
     items = make_evidence(personas.erin, 2)
-    form = {"diagnosis": "temporary_overload", "diagnosis_notes": "On call for six of eight weeks.",
-            "support_offered": "Take Erin off the rota for a month.", "goal": "Recover focus time.",
-            "success_criteria": "No more than one on-call week per month.",
-            "acceptable_improvement": "Two uninterrupted focus days a week.", "cadence": "weekly",
-            "starts_on": "2026-11-02", "ends_on": "2027-01-04", "evidence": [str(i.pk) for i in items]}
+    form = proposal(items)
     page = client_for(personas.mo).post(f"/support/new/{personas.erin.pk}/", form, follow=True).content.decode()
     plan = SupportPlan.objects.get()
     # The manager who proposed it is not named; the people partner and the manager's manager are.
@@ -251,11 +252,7 @@ def test_named_feedback_counts_as_evidence_on_the_form_and_the_form_says_what_co
     page = mo.get(f"/support/new/{personas.erin.pk}/").content.decode()
     assert "feedback answers that name their writer both count" in page and "AI signals never count" in page
     assert f'name="feedback" value="{answer.pk}"' in page and "Feedback from Pat Peer" in page
-    form = {"diagnosis": "skill", "diagnosis_notes": "Two design reviews missed the failure modes.",
-            "support_offered": "Pairing on design reviews.", "goal": "Design docs cover failure modes.",
-            "success_criteria": "The next two design docs list failure modes.",
-            "acceptable_improvement": "A reviewer no longer asks about rollback.", "cadence": "weekly",
-            "starts_on": "2026-11-02", "ends_on": "2027-01-04", "evidence": [str(item.pk)]}
+    form = proposal([item], diagnosis="skill", diagnosis_notes="Two design reviews missed the failure modes.")
     refused = mo.post(f"/support/new/{personas.erin.pk}/", form)
     assert refused.status_code == 400 and "feedback answers that name their writer count" in refused.content.decode()
     assert mo.post(f"/support/new/{personas.erin.pk}/", {**form, "feedback": [str(answer.pk)]}).status_code == 302
