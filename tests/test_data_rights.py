@@ -228,3 +228,21 @@ def test_the_download_holds_when_the_record_changed_the_login_the_role_changes_s
     text = json.dumps(data)
     assert "k" * 32 not in text and "provider-session-1" not in text and key not in text
     assert erin.api_tokens.get().key_hash not in text and erin.user.password not in text
+
+
+def test_an_information_only_signal_is_not_waiting_for_review_in_the_download(personas):
+    """The cards say nobody is asked to accept or dismiss a note; the download uses the same words."""
+    from tests.test_insights_review import make_signal
+
+    make_signal(personas.erin)
+    note = make_signal(personas.erin, kind="missing_evidence", key="missing:delivery")
+    note.is_finding = False
+    note.save(update_fields=["is_finding"])
+    summary = make_signal(personas.erin, kind="theme_summary", key="themes")
+    summary.is_finding, summary.enough_data = False, False
+    summary.save(update_fields=["is_finding", "enough_data"])
+    statuses = {row["kind"]: row["status"] for row in export_personal_data(personas.erin)["signals"]}
+    assert statuses["Theme in feedback"] == "Waiting for review"
+    assert statuses["Missing evidence"] == ("For information: nothing found; nobody is asked to accept or "
+                                            "dismiss it")
+    assert "Waiting for review" not in statuses["Theme summary"] and "nobody is asked" in statuses["Theme summary"]

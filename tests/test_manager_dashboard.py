@@ -63,11 +63,13 @@ def test_an_even_share_the_same_for_everyone_is_said_once_in_the_column_head(per
     table = html[html.index('class="heatmap"'):html.index("</table>", html.index('class="heatmap"'))]
     head, body = table.split("<tbody>")
     assert "even share 33 % (1 in 3)" in head and "even share" not in body and "80 %" in body
-    # The same way, their one team's health is linked once above the people, not in every person's line.
+    # The same way, their one team's health and the support plans are linked once above the people, not in every
+    # person's line.
     records = html[html.index('id="records-h"'):]
     assert records.count("Team health of Payments") == 1 and "For everyone here: <a" in records
+    assert records.count(">Support plans</a>") == 1
     glance = team_at_a_glance(personas.mo)
-    assert [label for label, _url, _holds in glance.shared_links] == ["Team health of Payments"]
+    assert [label for label, _url, _holds in glance.shared_links] == ["Team health of Payments", "Support plans"]
     glance.rows[1].page_share = glance.rows[1].page_share.__class__("50 %", 1, "even share 25 % (1 in 4)")
     assert glance.even_share == ""
 

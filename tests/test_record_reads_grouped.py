@@ -51,3 +51,25 @@ def test_reads_on_another_day_or_by_another_reader_are_lines_of_their_own(person
     assert text.count("once on") == 3
     # A peer has no relation to name, and a read through the API says so.
     assert re.search(r"Pat Peer looked at your [^.]* through the API, once on", text)
+
+
+def test_a_panelist_and_an_appeal_reviewer_are_named_by_the_seat_that_let_them_read(personas, client_for):
+    """A reader outside the chain is not a stranger when they sat on the person's panel or decided their appeal."""
+    from brightline.reviews.models import Appeal, PanelMember
+    from tests.reviews_helpers import open_payments_cycle, review_of
+
+    cycle = open_payments_cycle(personas)
+    PanelMember.objects.create(cycle=cycle, person=personas.oscar, added_by=personas.pia)
+    Appeal.objects.create(review=review_of(cycle, personas.erin), context="The delivery outcome missed the launch.",
+                          reviewer=personas.lee, status=Appeal.Status.IN_REVIEW, due_on=dt.date(2027, 1, 8))
+    for reader in (personas.oscar, personas.lee, personas.pat, personas.mo):
+        record_reads(reader, [(personas.erin, "reviews.review")], via="web")
+    erin = client_for(personas.erin)
+    text = _visible(erin.get("/me/access-log/").content.decode())
+    assert "Oscar Outsider (a calibration panelist) looked at your" in text
+    assert "Lee Leader (an appeal reviewer) looked at your" in text
+    assert re.search(r"Pat Peer looked at your", text)  # a peer with no seat stays unnamed by relation
+    assert "Mo Manager (your manager) looked at your" in text
+    # The people partner's view of the same log names them the same way, about Erin.
+    partner = _visible(client_for(personas.pia).get(f"/people/{personas.erin.pk}/access-log/").content.decode())
+    assert "Oscar Outsider (a calibration panelist) looked at Erin Employee" in partner

@@ -32,6 +32,15 @@ def draft(person, *, evidence=2, **overrides):
     return PlanDraft(**options)
 
 
+def proposal(items, **overrides):
+    """The plan form as a manager fills it in, citing ``items``."""
+    return {"diagnosis": "temporary_overload", "diagnosis_notes": "On call for six of eight weeks.",
+            "support_offered": "Take Erin off the rota for a month.", "goal": "Recover focus time.",
+            "success_criteria": "No more than one on-call week per month.",
+            "acceptable_improvement": "Two uninterrupted focus days a week.", "cadence": "weekly",
+            "starts_on": "2026-11-02", "ends_on": "2027-01-04", "evidence": [str(i.pk) for i in items], **overrides}
+
+
 def active_plan(personas, **overrides):
     plan = services.open_support_plan(personas.erin, actor=personas.mo, draft=draft(personas.erin, **overrides))
     return services.approve_support_plan(plan, approver=personas.pia, reason="Read both items and the goals.")
@@ -147,11 +156,7 @@ def test_the_employee_comments_through_the_api_and_reads_by_others_are_logged(pe
 
 def test_a_manager_proposes_a_plan_in_the_browser(personas, client_for):
     items = make_evidence(personas.erin, 2)
-    form = {"diagnosis": "temporary_overload", "diagnosis_notes": "On call for six of eight weeks.",
-            "support_offered": "Take Erin off the rota for a month.", "goal": "Recover focus time.",
-            "success_criteria": "No more than one on-call week per month.",
-            "acceptable_improvement": "Two uninterrupted focus days a week.", "cadence": "weekly",
-            "starts_on": "2026-11-02", "ends_on": "2027-01-04", "evidence": [str(i.pk) for i in items]}
+    form = proposal(items)
     response = client_for(personas.mo).post(f"/support/new/{personas.erin.pk}/", form)
     plan = SupportPlan.objects.get()
     assert response.status_code == 302 and plan.diagnosis == "temporary_overload"
@@ -197,3 +202,60 @@ def test_the_form_chooses_no_diagnosis_and_a_missing_one_is_named_in_words(perso
     refused = mo.post(f"/support/new/{personas.erin.pk}/", {"diagnosis": "", "diagnosis_notes": "Observed."})
     alert = refused.content.decode().split('role="alert">', 1)[1].split("</p>", 1)[0]
     assert refused.status_code == 400 and "A skill to build" in alert and "role_mismatch" not in alert
+
+
+def test_a_proposed_plan_names_who_may_approve_it_and_waits_in_their_inbox(personas, client_for):
+    from brightline.dashboards.inbox import inbox_for
+
+    items = make_evidence(personas.erin, 2)
+    form = proposal(items)
+    page = client_for(personas.mo).post(f"/support/new/{personas.erin.pk}/", form, follow=True).content.decode()
+    plan = SupportPlan.objects.get()
+    # The manager who proposed it is not named; the people partner and the manager's manager are.
+    named = "Lee Leader (Erin&#x27;s manager&#x27;s manager) or Pia Partner (a people partner)"
+    assert page.count(named) == 2  # in the message and on the plan
+    for approver in (personas.pia, personas.lee):
+        [item] = [item for item in inbox_for(approver) if item.kind == "plan_approval"]
+        assert item.title == "A support plan for Erin Employee waits for your approval"
+        assert item.url == f"/support/{plan.pk}/"
+    for other in (personas.mo, personas.erin, personas.pat):
+        assert not [item for item in inbox_for(other) if item.kind == "plan_approval"]
+    assert "waits for your approval" in client_for(personas.pia).get("/").content.decode()
+    services.approve_support_plan(plan, approver=personas.pia, reason="Read both items.")
+    assert not [item for item in inbox_for(personas.pia) if item.kind == "plan_approval"]
+    assert "It starts once" not in client_for(personas.mo).get(f"/support/{plan.pk}/").content.decode()
+
+
+def test_the_plans_list_says_what_each_link_does_and_a_report_links_to_it(personas, client_for):
+    active_plan(personas)
+    mo = client_for(personas.mo)
+    page = mo.get("/support/").content.decode()
+    assert ">Open the plan for Erin Employee</a>" in page and ">Propose a plan for Erin Employee</a>" in page
+    assert ">Erin Employee</a>" not in page
+    assert 'href="/support/">Support plans</a>' in mo.get(f"/people/{personas.erin.pk}/").content.decode()
+    assert 'href="/support/">Support plans</a>' in mo.get("/team/").content.decode()
+    assert 'href="/support/"' not in client_for(personas.pat).get(f"/people/{personas.erin.pk}/").content.decode()
+
+
+def test_named_feedback_counts_as_evidence_on_the_form_and_the_form_says_what_counts(personas, client_for):
+    """Two work items left a manager no choice; an answer that names its writer counts as human evidence too."""
+    from brightline.feedback import services as feedback_services
+    from tests.test_inbox import ask
+
+    [item] = make_evidence(personas.erin, 1)
+    invitation = ask(personas.erin, [personas.pat]).invitations.get(respondent=personas.pat)
+    answer = feedback_services.submit_feedback_response(
+        actor=personas.pat, invitation=invitation, send_despite_tone=True, data=feedback_services.ResponseInput(
+            "Reviewed the payout design twice without naming a failure mode.", "Two rollbacks in October.",
+            "List failure modes before the review."))
+    mo = client_for(personas.mo)
+    page = mo.get(f"/support/new/{personas.erin.pk}/").content.decode()
+    assert "feedback answers that name their writer both count" in page and "AI signals never count" in page
+    assert f'name="feedback" value="{answer.pk}"' in page and "Feedback from Pat Peer" in page
+    form = proposal([item], diagnosis="skill", diagnosis_notes="Two design reviews missed the failure modes.")
+    refused = mo.post(f"/support/new/{personas.erin.pk}/", form)
+    assert refused.status_code == 400 and "feedback answers that name their writer count" in refused.content.decode()
+    assert mo.post(f"/support/new/{personas.erin.pk}/", {**form, "feedback": [str(answer.pk)]}).status_code == 302
+    assert SupportPlan.objects.get().citations == [f"evidence_item:{item.pk}", f"feedback_response:{answer.pk}"]
+    # A peer's form is refused, and no one outside the chain is offered the answers.
+    assert client_for(personas.pat).get(f"/support/new/{personas.erin.pk}/").status_code == 403

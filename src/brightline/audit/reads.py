@@ -66,8 +66,14 @@ def relation_of(viewer: Any, subject: Any, *, own: bool) -> str:
     return {"people_partner": "a people partner", "admin": "an administrator", "leader": "a leader"}.get(role, "")
 
 
-def grouped_reads(subject: Any, *, own: bool, limit: int = READS_GROUPED) -> list[ReadGroup]:
-    """The newest ``limit`` reads of ``subject``'s record, newest day first, one group per reader and day."""
+def grouped_reads(subject: Any, *, own: bool, limit: int = READS_GROUPED,
+                  roles: dict[int, str] | None = None) -> list[ReadGroup]:
+    """The newest ``limit`` reads of ``subject``'s record, newest day first, one group per reader and day.
+
+    ``roles`` names, by reader id, the part a reader played in the person's reviews or promotion cases ("a
+    calibration panelist", …); the apps that hold those seats sit above this one, so their caller works it out.
+    It says more than a reader's role ("a leader") but a manager stays "your manager"."""
+    roles = roles or {}
     entries = list(AccessLog.objects.filter(subject=subject).select_related("viewer").order_by("-at", "-seq")[:limit])
     groups: dict[tuple[dt.date, str], ReadGroup] = {}
     last_at: dict[tuple[dt.date, str], dt.datetime] = {}
@@ -76,8 +82,10 @@ def grouped_reads(subject: Any, *, own: bool, limit: int = READS_GROUPED) -> lis
         key = (day, entry.viewer_label)
         group = groups.get(key)
         if group is None:
-            group = groups[key] = ReadGroup(day=day, viewer_label=entry.viewer_label,
-                                            relation=relation_of(entry.viewer, subject, own=own))
+            relation = relation_of(entry.viewer, subject, own=own)
+            if entry.viewer is not None and subject.manager_id != entry.viewer.pk:
+                relation = roles.get(entry.viewer.pk, relation)
+            group = groups[key] = ReadGroup(day=day, viewer_label=entry.viewer_label, relation=relation)
         label = entry.record_label
         if label not in group.parts:
             group.parts.append(label)

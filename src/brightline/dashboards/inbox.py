@@ -196,6 +196,10 @@ def inbox_for(person: Person, *, today: date | None = None, reviews: list[Review
             add("check_in", f"Hold the support-plan check-in with {plan.person.name}",
                 reverse("support:plan", args=[plan.pk]), _moment(last), due)
 
+    for plan in sources()["plans_to_approve"].select_related("person") if holding["plans_to_approve"] else []:
+        add("plan_approval", f"A support plan for {plan.person.name} waits for your approval",
+            reverse("support:plan", args=[plan.pk]), plan.opened_at, subject=plan.person.name)
+
     groups = (sources()["signal_groups"].values("person_id", "person__name", "team__slug", "team__name")
               .annotate(n=Count("pk"), oldest=Min("created_at")).order_by()
               if holding["signal_groups"] else [])
@@ -259,7 +263,8 @@ class _Shape:
 
 
 # The inbox's row sets (``_sources``), each read only when the one query of ``_holding`` finds a row in it.
-INBOX_SOURCES = ("invitations", "signal_groups", "panel", "appeals", "case_appeals", "plans", "escalations", "drafts")
+INBOX_SOURCES = ("invitations", "signal_groups", "panel", "appeals", "case_appeals", "plans", "plans_to_approve",
+                 "escalations", "drafts")
 
 
 def _sources(person: Person, shape: _Shape) -> dict[str, QuerySet[Any]]:
@@ -281,7 +286,14 @@ def _sources(person: Person, shape: _Shape) -> dict[str, QuerySet[Any]]:
                                                                         cycle__panel_members__person=person),
         "case_appeals": CaseAppeal.objects.filter(case_to_decide | case_to_assign if shape.promotes
                                                   else case_to_decide),
-        "escalations": CaseEscalation.objects.filter(escalated_to=person), "drafts": _drafts(person)}
+        "escalations": CaseEscalation.objects.filter(escalated_to=person), "drafts": _drafts(person),
+        # Proposed plans this person may approve as the second approver (support.services.approvers_of): a people
+        # partner any but their own or those they opened; a manager, or the manager's manager, those of the people
+        # below them that someone else opened.
+        "plans_to_approve": SupportPlan.objects.filter(
+            Q() if shape.assigns else Q(person__manager=person) | Q(person__manager__manager=person),
+            status=SupportPlan.Status.PROPOSED, person__is_active=True,
+        ).exclude(opened_by=person).exclude(person=person)}
     if shape.appeals:
         sources["appeals"] = Appeal.objects.filter(to_decide | to_assign if shape.assigns else to_decide)
     if shape.plans:

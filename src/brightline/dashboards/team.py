@@ -267,7 +267,10 @@ HOLDS = {"growth": "accomplishments, feedback received, check-ins and notes befo
          "signals": "what the AI checks noticed, with confidence and quotes, to accept or dismiss",
          "review": "the self review, the assessment of each dimension and where the cycle stands",
          "health": "the whole team's working hours, on-call load and time off, as team totals",
-         "reads": "everyone who opened this record, and when"}
+         "reads": "everyone who opened this record, and when",
+         "support": "support plans open or proposed, their check-ins, and proposing one"}
+
+SUPPORT_PLANS = "Support plans"
 
 
 def record_links(viewer: Person, subject: Person, review: Review | None = None) -> list[tuple[str, str, str]]:
@@ -293,6 +296,8 @@ def record_links(viewer: Person, subject: Person, review: Review | None = None) 
     if access.can_view_access_log(viewer, subject) and viewer.pk != subject.pk:
         links.append(("Who read this record", reverse("person-access-log", kwargs={"person_id": subject.pk}),
                       HOLDS["reads"]))
+    if viewer.pk != subject.pk and access.can_open_support_plan(viewer, subject):
+        links.append((SUPPORT_PLANS, reverse("support:index"), HOLDS["support"]))
     return links
 
 
@@ -329,6 +334,7 @@ def direct_report_links(viewer: Person, report: Person, review: Review | None) -
     if access.can_view_access_log(viewer, report):
         links.append(("Who read this record", reverse("person-access-log", kwargs={"person_id": report.pk}),
                       HOLDS["reads"]))
+    links.append((SUPPORT_PLANS, reverse("support:index"), HOLDS["support"]))  # a manager may open one
     return links
 
 
@@ -523,7 +529,7 @@ def team_at_a_glance(viewer: Person, *, now: datetime | None = None) -> TeamGlan
             acknowledged=sum(1 for r in reviews if r.acknowledged_at),
             url=reverse("reviews:cycle", kwargs={"cycle_id": cycle.pk}) if access.can_run_cycles(viewer) else None))
     shared = [link for link in rows[0].links if all(link in row.links for row in rows[1:])
-              and link[0].startswith("Team health of ")] if rows else []
+              and (link[0].startswith("Team health of ") or link[0] == SUPPORT_PLANS)] if rows else []
     for row in rows:
         row.links = [link for link in row.links if link not in shared]
     return TeamGlance(rows=rows, cycles=cycles, start=start, end=end, teams=teams, team_prompts=team_prompts,

@@ -221,11 +221,31 @@ def how_outcomes_are_decided(request: HttpRequest) -> HttpResponse:
         "principles": CALIBRATION_PRINCIPLES, "promotion_rule": PROMOTION_RULE, "steps": steps})
 
 
+def roles_in_the_process(subject: Person) -> dict[int, str]:
+    """Who held a seat in ``subject``'s reviews or promotion cases, by person id, in words for the person: the
+    reason a reader outside the chain opened the record (four queries, however many reads)."""
+    from brightline.promotions.models import CaseAppeal, CasePanelist
+    from brightline.reviews.models import Appeal, PanelMember
+
+    roles: dict[int, str] = {}
+    for pk in CasePanelist.objects.filter(case__person=subject).values_list("person_id", flat=True):
+        roles[pk] = "a promotion panelist"
+    for pk in PanelMember.objects.filter(cycle__reviews__person=subject).values_list("person_id", flat=True):
+        roles[pk] = "a calibration panelist"
+    appeal_reviewers = [*Appeal.objects.filter(review__person=subject).values_list("reviewer_id",
+                                                                                   "escalation_reviewer_id"),
+                        *CaseAppeal.objects.filter(case__person=subject).values_list("reviewer_id",
+                                                                                     "escalation_reviewer_id")]
+    for pk in {pk for pair in appeal_reviewers for pk in pair if pk}:
+        roles[pk] = "an appeal reviewer"
+    return roles
+
+
 @require_GET
 def my_access_log(request: HttpRequest) -> HttpResponse:
     viewer = _viewer(request)
     return render(request, "dashboards/access_log.html", {
-        "groups": grouped_reads(viewer, own=True), "own": True, "subject": viewer,
+        "groups": grouped_reads(viewer, own=True, roles=roles_in_the_process(viewer)), "own": True, "subject": viewer,
         "refused": find_refused_reads(subject_id=viewer.pk, limit=100),
         "role_changes": changes_affecting(viewer)[:100]})
 
@@ -267,7 +287,8 @@ def person_access_log(request: HttpRequest, person_id: int) -> HttpResponse:
     access.open_person_record(viewer, subject, what="audit.access_log",
                               denied="Only the person and people partners can see who read a record.")
     return render(request, "dashboards/access_log.html", {
-        "groups": grouped_reads(subject, own=subject.pk == viewer.pk), "own": subject.pk == viewer.pk,
+        "groups": grouped_reads(subject, own=subject.pk == viewer.pk, roles=roles_in_the_process(subject)),
+        "own": subject.pk == viewer.pk,
         "subject": subject, "refused": find_refused_reads(subject_id=subject.pk, limit=100),
         "role_changes": changes_affecting(subject)[:100], "can_decide_changes": access.is_people_partner(viewer)})
 

@@ -132,6 +132,22 @@ class Signal(models.Model):
         return bool(isinstance(self.detail, dict) and self.detail.get("closed"))
 
     @property
+    def status_in_words(self) -> str:
+        """The status as the signal's card says it: a note (pending, never a finding) is not "waiting for review"
+        but for information, and nobody is asked to accept or dismiss it."""
+        if not self.is_note:
+            return self.get_status_display()
+        if self.lists_findings:
+            why = "For information: an overview (each recurring theme has a card of its own)"
+        elif self.step_closed:
+            why = "For information: the step has closed"
+        elif self.enough_data:
+            why = "For information: nothing found"
+        else:
+            why = "Note: not enough data yet"
+        return f"{why}; nobody is asked to accept or dismiss it"
+
+    @property
     def lists_findings(self) -> bool:
         """A theme summary that names recurring themes: an overview of findings reviewed one by one, not nothing."""
         return self.kind == SignalKind.THEME_SUMMARY and self.enough_data and any(

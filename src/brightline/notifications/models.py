@@ -69,7 +69,7 @@ NOTICE_KINDS: Final[tuple[NoticeKind, ...]] = (
     NoticeKind("appeals", "todo", "Appeals to assign or decide",
                ("appeal_reviewer", "appeal", "promotion_appeal_reviewer", "promotion_appeal")),
     NoticeKind("promotions", "todo", "Promotion cases past their date", ("promotion_escalation",)),
-    NoticeKind("check_in", "todo", "Support-plan check-ins", ("check_in",)),
+    NoticeKind("check_in", "todo", "Support plans: approvals and check-ins", ("check_in", "plan_approval")),
     NoticeKind("role_changes", "todo", "Changes of roles and managers to approve", ("role_changes",)),
     NoticeKind("due_soon", "deadlines", "A phase closing on something I must do", ("due_soon",)),
     NoticeKind("reminder", "deadlines", "A reminder from my manager or people partner about a review step",

@@ -262,8 +262,10 @@ def export_personal_data(person: Person) -> dict[str, Any]:
         "goals": _goals(person),
         "support_plans": _support_plans(person),
         "promotion_cases": _promotion_cases(person),
-        "signals": [_row(signal, ("kind", "window_start", "window_end", "statement", "rule", "cannot_infer",
-                                  "confidence_label", "status", "review_reason", "model_name", "model_version"))
+        # The status in the cards' words: a note is for information, not "waiting for review".
+        "signals": [{**_row(signal, ("kind", "window_start", "window_end", "statement", "rule", "cannot_infer",
+                                     "confidence_label", "status", "review_reason", "model_name", "model_version")),
+                     "status": signal.status_in_words}
                     for signal in signals_for_person(person) if access.can_view_signal(person, signal)],
         "coaching_prompts_about_you": _coaching_prompt_decisions(person, "coaching_prompts_about"),
         "coaching_prompts_you_marked": _coaching_prompt_decisions(person, "coaching_prompts_marked"),

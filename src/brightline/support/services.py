@@ -13,12 +13,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from brightline import access
 from brightline.audit.services import log_action
 from brightline.core.narrative import check_text
-from brightline.people.models import Person
+from brightline.people.models import AccessRole, Person
 from brightline.reviews.packet_items import CitationError, references_in, resolve
 from brightline.support.models import Cadence, CheckIn, Diagnosis, PlanComment, SupportGoal, SupportPlan
 
@@ -35,7 +36,7 @@ ERR_DIAGNOSIS = "start with a diagnosis: one of {choices}"
 ERR_DIAGNOSIS_NOTES = "describe what was observed and what {person} said about it"
 ERR_SUPPORT_OFFERED = "say what the organisation will do to help (coaching, time, training, pairing)"
 ERR_EVIDENCE = ("a support plan rests on at least 2 cited evidence items that are not AI signals; {count} cited "
-                "(AI assists, humans decide)")
+                "(AI assists, humans decide). Work on record and feedback answers that name their writer count")
 ERR_CHECK_IN_FUTURE = "a check-in is recorded once it has been held: {day} is still to come"
 ERR_TIMELINE = "a realistic timeline runs at least {minimum} days; this one runs {days}"
 ERR_GOALS = "a plan needs at least one goal with success criteria and an example of acceptable improvement"
@@ -148,6 +149,29 @@ def approve_support_plan(plan: SupportPlan, *, approver: Person, reason: str) ->
         plan.save(update_fields=["status", "approved_by", "approved_at"])
         log_action("support.plan.approved", approver, plan, {"reason": reason.strip()})
     return plan
+
+
+def approvers_of(plan: SupportPlan) -> list[Person]:
+    """Who may approve ``plan`` as its second approver, as ``approve_support_plan`` checks: the people partners, the
+    person's manager and their manager, never whoever opened it nor the person (administrators may too; they run
+    the system, so they are not listed)."""
+    manager = plan.person.manager
+    chain = [pk for pk in (plan.person.manager_id, manager.manager_id if manager else None) if pk]
+    partners = Person.objects.filter(access_role=AccessRole.PEOPLE_PARTNER)
+    return list(Person.objects.filter(Q(pk__in=partners.values("pk")) | Q(pk__in=chain), is_active=True)
+                .exclude(pk__in=[plan.opened_by_id, plan.person_id]).order_by("name"))
+
+
+def approvers_in_words(plan: SupportPlan) -> str:
+    """"Pia Santos (a people partner) or Lee Park (Zara's manager's manager)": whom a proposed plan waits for."""
+    first = plan.person.name.split()[0]
+    relation = {plan.person.manager_id: f"{first}'s manager"}
+    if plan.person.manager is not None and plan.person.manager.manager_id:
+        relation[plan.person.manager.manager_id] = f"{first}'s manager's manager"
+    names = [f"{person.name} ({relation.get(person.pk, 'a people partner')})" for person in approvers_of(plan)]
+    if not names:
+        return "a people partner"
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
 
 
 def add_goal(plan: SupportPlan, *, actor: Person, goal: GoalDraft) -> SupportGoal:

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from brightline import access, webforms
 from brightline.evidence.models import EvidenceItem
+from brightline.feedback.models import FeedbackResponse
 from brightline.people.models import Person
 from brightline.support import services
 from brightline.support.models import Cadence, CheckIn, Diagnosis, SupportPlan
@@ -45,14 +46,16 @@ def plan_new(request: HttpRequest, person_id: int) -> HttpResponse:
                 diagnosis=post.get("diagnosis", ""), diagnosis_notes=post.get("diagnosis_notes", ""),
                 support_offered=post.get("support_offered", ""), cadence=post.get("cadence", Cadence.FORTNIGHTLY),
                 starts_on=starts, ends_on=ends,
-                citations=tuple(f"evidence_item:{pk}" for pk in post.getlist("evidence")),
+                citations=(*(f"evidence_item:{pk}" for pk in post.getlist("evidence")),
+                           *(f"feedback_response:{pk}" for pk in post.getlist("feedback"))),
                 goals=(services.GoalDraft(post.get("goal", ""), post.get("success_criteria", ""),
                                           post.get("acceptable_improvement", "")),))
             plan = services.open_support_plan(person, actor=viewer, draft=draft)
         except (services.SupportPlanError, webforms.FormValueError) as refused:
             error = str(refused)
         else:
-            messages.success(request, "Plan proposed. It starts once a second approver has read it.")
+            messages.success(request, "Plan proposed. It starts once a second approver has read and approved it: "
+                             f"{services.approvers_in_words(plan)}. It waits in their list of things to do.")
             return redirect("support:plan", plan_id=plan.pk)
     today = timezone.localdate()
     posted = request.POST if request.method == "POST" else {
@@ -60,7 +63,21 @@ def plan_new(request: HttpRequest, person_id: int) -> HttpResponse:
     return render(request, "support/plan_new.html", {
         "person": person, "diagnoses": Diagnosis.choices, "cadences": Cadence.choices, "error": error,
         "evidence": EvidenceItem.objects.filter(person=person)[:50], "posted": posted,
-        "chosen_evidence": set(request.POST.getlist("evidence"))}, status=400 if error else 200)
+        "feedback": named_feedback(viewer, person), "chosen_evidence": set(request.POST.getlist("evidence")),
+        "chosen_feedback": set(request.POST.getlist("feedback")), "minimum": services.MIN_EVIDENCE},
+        status=400 if error else 200)
+
+
+def named_feedback(viewer: Person, person: Person) -> list[FeedbackResponse]:
+    """Answers about ``person`` that name their writer, which a plan may cite beside evidence items (B1: feedback
+    is evidence; citing it is the explicit, logged inclusion that moves it out of the growth space). Anonymous
+    answers are left out: a plan read by the person would point at a writer. One-to-one notes and checkpoints stay
+    in the coaching space and are not offered."""
+    if not (access.can_view_feedback(viewer, person) or access.is_people_partner(viewer)):
+        return []
+    return list(FeedbackResponse.objects.filter(request__subject=person, request__anonymous=False,
+                                                invitation__isnull=False, submitted_at__isnull=False)
+                .select_related("invitation__respondent").order_by("-submitted_at")[:50])
 
 
 @require_GET
@@ -75,6 +92,7 @@ def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
     return render(request, "support/plan.html", {
         "plan": plan, "is_self": access.is_self(viewer, plan.person),
         "can_manage": access.can_manage_support_plan(viewer, plan), "can_approve": can_approve,
+        "approvers": services.approvers_in_words(plan) if plan.status == SupportPlan.Status.PROPOSED else "",
         "progress_choices": CheckIn.Progress.choices, "outcomes": SupportPlan.Outcome.choices})
 
 
