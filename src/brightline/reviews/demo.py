@@ -164,28 +164,20 @@ REVIEW_PERIOD_DAYS = 183
 
 
 def _evidence_for(person: Person, rng: Any, start: dt.date) -> list[EvidenceItem]:
-    """Two or three of the person's items from the half the cycle opened on ``start`` reviews: a review cites work
-    done before its evidence phase closed, never later work; written-up items first, the rest made in the half.
-
-    As many items as the person has on record, up to three (at least two), and the shared random sequence drawn
-    as often as before, so the outcomes, readiness and everything drawn after stay those of the same seed."""
-    on_record = EvidenceItem.objects.filter(person=person).count()
-    draws = [rng.randint(30, 400) for _ in range(max(0, 2 - on_record))]
-    wanted = max(2, min(3, on_record))
+    """Up to three of the person's items from the half the cycle opened on ``start`` reviews: a review cites work
+    done before its evidence phase closed, never later work; written-up items first, two made if fewer exist."""
     closes = start + dt.timedelta(days=dict(PHASE_DAYS)["evidence"])
     in_period = EvidenceItem.objects.filter(person=person, occurred_at__date__gt=closes
                                             - dt.timedelta(days=REVIEW_PERIOD_DAYS), occurred_at__date__lte=closes)
-    items = list(in_period.filter(kind__in=CITED_FIRST).order_by("-occurred_at", "id")[:wanted])
-    items += list(in_period.exclude(kind__in=CITED_FIRST).order_by("-occurred_at", "id")[:wanted - len(items)])
-    while len(items) < wanted:
-        index = len(items)
-        draw = draws.pop() if draws else zlib.crc32(f"{person.employee_id}-{start}-{index}".encode())
-        moment = dt.datetime.combine(start - dt.timedelta(days=20 + draw % 150), dt.time(10), tzinfo=dt.UTC)
-        kind = CITED_FIRST[index % 2]  # written up: a design document or an incident debrief
-        title, summary = _written_up(person, kind, index)
+    items = list(in_period.filter(kind__in=CITED_FIRST).order_by("-occurred_at", "id")[:3])
+    items += list(in_period.exclude(kind__in=CITED_FIRST).order_by("-occurred_at", "id")[:3 - len(items)])
+    while len(items) < 2:
+        kind = CITED_FIRST[len(items)]
+        moment = dt.datetime.combine(start - dt.timedelta(days=rng.randint(20, 170)), dt.time(10), tzinfo=dt.UTC)
+        title, summary = _written_up(person, kind, len(items))
         items.append(EvidenceItem.objects.create(
-            kind=kind, title=title, person=person, team=person.team, occurred_at=moment,
-            source="demo-reviews", source_ref=f"{person.employee_id}-{start:%Y%m}-{index}", summary=summary))
+            kind=kind, title=title, person=person, team=person.team, occurred_at=moment, source="demo-reviews",
+            source_ref=f"{person.employee_id}-{start:%Y%m}-{len(items)}", summary=summary))
     return items
 
 
