@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 import json
-import re
 from datetime import UTC, datetime, time, timedelta
 from html import unescape
 
@@ -334,27 +333,6 @@ def test_the_demo_has_two_closed_cycles_where_every_outcome_cites_evidence(demo_
                                                    (demo_cycle_name("decided"), Phase.CLOSED)]
     assert not DimensionAssessment.objects.filter(review__cycle__in=cycles, citations=[]).exists()
     assert DecisionMemo.objects.count() == sum(c.reviews.count() for c in cycles)
-
-
-def test_a_past_review_cites_only_work_done_before_its_evidence_phase_closed(demo_loads, db):
-    """A decided review citing work dated after it (problem of the session 13 tasks: Erin's first-half review cited
-    her autumn items) would tell a reader the record was assembled after the fact."""
-    from brightline.evidence.models import EvidenceItem
-    from brightline.reviews.models import DimensionAssessment, Phase, ReviewCycle
-
-    checked = 0
-    for cycle in ReviewCycle.objects.filter(phase=Phase.CLOSED):
-        closes = datetime.fromisoformat(cycle.schedule["evidence"]).date()
-        cited = {int(ref.partition(":")[2]) for citations in DimensionAssessment.objects.filter(
-            review__cycle=cycle).values_list("citations", flat=True) for ref in citations
-            if ref.startswith("evidence_item:")}
-        summaries = " ".join(cycle.reviews.values_list("manager_summary", flat=True))
-        cited |= {int(number) for number in re.findall(r"\[E:(\d+)\]", summaries)}
-        late = list(EvidenceItem.objects.filter(pk__in=cited, occurred_at__date__gt=closes)
-                    .values_list("pk", "occurred_at__date"))
-        assert late == [], f"{cycle.name} cites work dated after its evidence phase closed on {closes}: {late}"
-        checked += len(cited)
-    assert checked > 0
 
 
 def test_the_demo_has_a_draft_packet_whose_uncited_claims_are_flagged(demo_loads, db):

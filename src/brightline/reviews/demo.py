@@ -157,27 +157,16 @@ def _written_up(person: Person, kind: str, index: int) -> tuple[str, str]:
     return title.format(service=service), summary
 
 
-#: The written-up kinds a demo review cites first (a merged change fills in only when fewer are on record).
-CITED_FIRST = (EvidenceItem.Kind.DESIGN_DOC, EvidenceItem.Kind.INCIDENT_DEBRIEF, EvidenceItem.Kind.CODE_REVIEW)
-#: The half-year of work a demo review covers, ending when its evidence phase closes.
-REVIEW_PERIOD_DAYS = 183
-
-
-def _evidence_for(person: Person, rng: Any, start: dt.date) -> list[EvidenceItem]:
-    """Up to three of the person's items from the half the cycle opened on ``start`` reviews: a review cites work
-    done before its evidence phase closed, never later work; written-up items first, two made if fewer exist."""
-    closes = start + dt.timedelta(days=dict(PHASE_DAYS)["evidence"])
-    in_period = EvidenceItem.objects.filter(person=person, occurred_at__date__gt=closes
-                                            - dt.timedelta(days=REVIEW_PERIOD_DAYS), occurred_at__date__lte=closes)
-    items = list(in_period.filter(kind__in=CITED_FIRST).order_by("-occurred_at", "id")[:3])
-    items += list(in_period.exclude(kind__in=CITED_FIRST).order_by("-occurred_at", "id")[:3 - len(items)])
+def _evidence_for(person: Person, rng: Any, today: dt.date) -> list[EvidenceItem]:
+    items = list(EvidenceItem.objects.filter(person=person).order_by("id")[:3])
+    kinds = [EvidenceItem.Kind.DESIGN_DOC, EvidenceItem.Kind.INCIDENT_DEBRIEF, EvidenceItem.Kind.CODE_REVIEW]
     while len(items) < 2:
-        kind = CITED_FIRST[len(items)]
-        moment = dt.datetime.combine(start - dt.timedelta(days=rng.randint(20, 170)), dt.time(10), tzinfo=dt.UTC)
+        kind = kinds[len(items)]
+        moment = dt.datetime.combine(today - dt.timedelta(days=rng.randint(30, 400)), dt.time(10), tzinfo=dt.UTC)
         title, summary = _written_up(person, kind, len(items))
         items.append(EvidenceItem.objects.create(
             kind=kind, title=title, person=person, team=person.team, occurred_at=moment, source="demo-reviews",
-            source_ref=f"{person.employee_id}-{start:%Y%m}-{len(items)}", summary=summary))
+            source_ref=f"{person.employee_id}-{len(items)}", summary=summary))
     return items
 
 
@@ -241,7 +230,7 @@ def _run_cycle(context: Any, name: str, start: dt.date, panel: list[Person], *, 
         cycle = services.advance_cycle(cycle, actor=partner)
     for review in cycle.reviews.select_related("person", "manager", "level", "team").order_by("person__employee_id"):
         _train(review.manager, timeline)
-        evidence = _evidence_for(review.person, rng, start)
+        evidence = _evidence_for(review.person, rng, context.today)
         _assess(review, rng, evidence, adverse=review.person == adverse_person, partner=partner)
     cycle = services.advance_cycle(cycle, actor=partner)  # calibration
     target = cycle.reviews.get(person=change_person)
