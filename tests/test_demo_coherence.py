@@ -335,6 +335,28 @@ def test_the_demo_has_two_closed_cycles_where_every_outcome_cites_evidence(demo_
     assert DecisionMemo.objects.count() == sum(c.reviews.count() for c in cycles)
 
 
+def test_every_review_cites_work_done_before_its_cycle_opened(demo_loads, db):
+    """A 2025 review never cites 2026 work: each decided review cites items of the half before its cycle
+    opened, and the open cycle's assessments cite items done before it opened, named as the sentence names them."""
+    from brightline.evidence.models import EvidenceItem
+    from brightline.reviews.models import DimensionAssessment, ReviewCycle
+
+    checked = 0
+    for cycle in ReviewCycle.objects.order_by("opened_at"):
+        cited = {int(ref.split(":")[1]) for refs in DimensionAssessment.objects.filter(review__cycle=cycle)
+                 .values_list("citations", flat=True) for ref in refs if ref.startswith("evidence_item:")}
+        dates = EvidenceItem.objects.filter(pk__in=cited).values_list("occurred_at", flat=True)
+        assert dates and max(dates) < cycle.opened_at, cycle.name
+        assert min(dates) >= cycle.opened_at - timedelta(days=200), cycle.name
+        checked += len(cited)
+    assert checked > 20
+    delivery = DimensionAssessment.objects.get(review__cycle__name=demo_cycle_name("draft"),
+                                               review__person__user__username="erin", dimension="delivery_results")
+    titles = set(EvidenceItem.objects.filter(pk__in=[int(ref.split(":")[1]) for ref in delivery.citations])
+                 .values_list("title", flat=True))
+    assert titles == {"Idempotent card captures", "Cache FX rates per currency pair"}
+
+
 def test_the_demo_has_a_draft_packet_whose_uncited_claims_are_flagged(demo_loads, db):
     from brightline.insights.models import Signal
     from brightline.reviews.models import Phase, ReviewCycle

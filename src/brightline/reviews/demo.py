@@ -56,13 +56,17 @@ def demo_cycle_names(today: dt.date) -> tuple[str, str, str]:
 DRAFT_SELF_REVIEW = ("This half I took over the payouts retry work from Pat and became the person the team asks "
                      "about on-call. I also wrote the onboarding notes the two new joiners used.")
 DRAFT_ASSESSMENTS = {
-    # dimension: (outcome, rationale); "{cites}" is replaced by citations of Erin's evidence.
-    "delivery_results": ("meets", "Shipped the duplicate-charge fix and the quote cache on the dates agreed {cites}."),
-    "technical_excellence": ("meets", "The retry change came with a contract test that guards the idempotency key "
-                                      "{cites}."),
-    "leadership": ("exceeds", "Became the go-to person for on-call questions and helped both new joiners settle in."),
+    # dimension: (outcome, rationale, titles of Erin's items it cites); "{cites}" becomes their citations.
+    "delivery_results": ("meets", "Shipped idempotent card captures and the per-currency FX rate cache on the dates "
+                                  "agreed {cites}.", ("Idempotent card captures", "Cache FX rates per currency pair")),
+    "technical_excellence": ("meets", "The retry change for card authorisation came with a contract test that guards "
+                                      "the idempotency key {cites}.", ("Idempotent retries for card authorisation",)),
+    "leadership": ("exceeds", "Became the go-to person for on-call questions and helped both new joiners settle in.",
+                   ()),
 }
 DRAFT_SUMMARY = "Erin grew into the payouts area this half and is ready for broader scope."
+# How far back a review looks: the half-year before its cycle opens.
+HALF_DAYS = 183
 PHASE_DAYS = (("evidence", 14), ("self_review", 21), ("manager_assessment", 35), ("calibration", 42),
               ("decision_memo", 49), ("release", 56), ("acknowledgement", 70))
 
@@ -157,7 +161,13 @@ def _written_up(person: Person, kind: str, index: int) -> tuple[str, str]:
     return title.format(service=service), summary
 
 
-def _evidence_for(person: Person, rng: Any, today: dt.date) -> list[EvidenceItem]:
+def _evidence_for(person: Person, rng: Any, today: dt.date, *, cycle_start: dt.date) -> list[EvidenceItem]:
+    """The items a past review of ``person`` cites: work of the half before its cycle opened, most recent first.
+
+    The demo's generator is drawn exactly as before this rule existed (so the rest of the demo is unchanged);
+    when the person has too little work from before the cycle, write-ups dated in the months before it are
+    added, from a generator of their own. They fall outside the signals' half-year window, so the current
+    half's missing-evidence checks are what they were."""
     items = list(EvidenceItem.objects.filter(person=person).order_by("id")[:3])
     kinds = [EvidenceItem.Kind.DESIGN_DOC, EvidenceItem.Kind.INCIDENT_DEBRIEF, EvidenceItem.Kind.CODE_REVIEW]
     while len(items) < 2:
@@ -167,7 +177,20 @@ def _evidence_for(person: Person, rng: Any, today: dt.date) -> list[EvidenceItem
         items.append(EvidenceItem.objects.create(
             kind=kind, title=title, person=person, team=person.team, occurred_at=moment, source="demo-reviews",
             source_ref=f"{person.employee_id}-{len(items)}", summary=summary))
-    return items
+    opened = dt.datetime.combine(cycle_start, dt.time(0), tzinfo=dt.UTC)
+    half = EvidenceItem.objects.filter(person=person, occurred_at__lt=opened,
+                                       occurred_at__gte=opened - dt.timedelta(days=HALF_DAYS))
+    cited = list(half.order_by("-occurred_at", "id")[:len(items)])
+    earlier = random.Random(f"{person.employee_id}:{cycle_start.isoformat()}")
+    while len(cited) < len(items):
+        kind = kinds[len(cited) % 2]
+        moment = dt.datetime.combine(cycle_start - dt.timedelta(days=earlier.randint(20, 160)), dt.time(10),
+                                     tzinfo=dt.UTC)
+        title, summary = _written_up(person, kind, len(cited) + 2)
+        cited.append(EvidenceItem.objects.create(
+            kind=kind, title=title, person=person, team=person.team, occurred_at=moment, source="demo-reviews",
+            source_ref=f"{person.employee_id}-{cycle_start.isoformat()}-{len(cited)}", summary=summary))
+    return cited
 
 
 def _train(manager: Person, timeline: CycleTimeline) -> None:
@@ -230,7 +253,7 @@ def _run_cycle(context: Any, name: str, start: dt.date, panel: list[Person], *, 
         cycle = services.advance_cycle(cycle, actor=partner)
     for review in cycle.reviews.select_related("person", "manager", "level", "team").order_by("person__employee_id"):
         _train(review.manager, timeline)
-        evidence = _evidence_for(review.person, rng, context.today)
+        evidence = _evidence_for(review.person, rng, context.today, cycle_start=start)
         _assess(review, rng, evidence, adverse=review.person == adverse_person, partner=partner)
     cycle = services.advance_cycle(cycle, actor=partner)  # calibration
     target = cycle.reviews.get(person=change_person)
@@ -352,10 +375,13 @@ def _draft_cycle(context: Any) -> ReviewCycle:
     services.submit_self_review(review, actor=erin, context=DRAFT_SELF_REVIEW)
     cycle = services.advance_cycle(cycle, actor=partner)  # manager assessment
     review.refresh_from_db()
-    cites = " ".join(item.citation for item in EvidenceItem.objects.filter(person=erin).order_by("pk")[:2])
-    for dimension, (outcome, rationale) in DRAFT_ASSESSMENTS.items():
+    opened = dt.datetime.combine(start, dt.time(0), tzinfo=dt.UTC)
+    for dimension, (outcome, rationale, titles) in DRAFT_ASSESSMENTS.items():
+        # The items the sentence names, done before the cycle opened (the first two of hers if renamed).
+        named = EvidenceItem.objects.filter(person=erin, title__in=titles, occurred_at__lt=opened).order_by("pk")
+        cited = list(named) or list(EvidenceItem.objects.filter(person=erin).order_by("pk")[:2]) if titles else []
         services.save_assessment(review, actor=mo, dimension=dimension, outcome=outcome,
-                                 rationale=rationale.format(cites=cites))
+                                 rationale=rationale.format(cites=" ".join(item.citation for item in cited)))
     services.save_manager_narrative(review, actor=mo, narrative=services.ManagerNarrative(summary=DRAFT_SUMMARY))
     _date_draft_cycle(cycle, review, timeline)
     return cycle
