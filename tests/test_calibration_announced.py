@@ -27,7 +27,7 @@ def _assessed(personas):
     return cycle
 
 
-def test_each_panelist_is_told_calibration_began_with_how_many_and_by_when(personas, mailbox, client_for,
+def test_each_panelist_is_told_calibration_began_with_how_many_and_by_when(personas, mailbox, client_for,  # noqa: F811
                                                                          django_capture_on_commit_callbacks):
     cycle = _assessed(personas)
     set_frequency(personas.oscar, "immediate")  # Olga keeps the daily digest
@@ -64,7 +64,7 @@ def test_each_panelist_is_told_calibration_began_with_how_many_and_by_when(perso
     assert len(mailbox.to(personas.oscar.email)) == 1
 
 
-def test_a_panelist_who_wants_no_such_e_mail_still_finds_the_notice(personas, mailbox,
+def test_a_panelist_who_wants_no_such_e_mail_still_finds_the_notice(personas, mailbox,  # noqa: F811
                                                                    django_capture_on_commit_callbacks):
     cycle = _assessed(personas)
     set_choices(personas.oscar, deliveries={"calibration": "off", "pre_vote": "immediate"})

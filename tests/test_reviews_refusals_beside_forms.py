@@ -125,7 +125,7 @@ def in_window(time_machine):
     time_machine.move_to(dt.datetime.combine(IN_WINDOW, dt.time(12), tzinfo=dt.UTC), tick=False)
 
 
-def test_an_appeal_without_context_is_refused_beside_its_form(personas, client_for, released, in_window):
+def test_an_appeal_without_context_is_refused_beside_its_form(personas, client_for, released, in_window):  # noqa: F811
     review = review_of(released, personas.erin)
     erin = client_for(personas.erin)
     refused = erin.post(f"/reviews/r/{review.pk}/appeal/", {"context": "   "})
@@ -138,7 +138,7 @@ def test_an_appeal_without_context_is_refused_beside_its_form(personas, client_f
 
 
 def test_a_refused_appeal_decision_is_said_in_the_decision_form_with_the_dimension_marked(
-        personas, client_for, released, in_window):
+        personas, client_for, released, in_window):  # noqa: F811
     review = review_of(released, personas.erin)
     appeal = services.file_appeal(review, actor=personas.erin, context="Leadership misses the incident reviews.")
     services.assign_appeal_reviewer(appeal, actor=personas.pia, reviewer=olga())

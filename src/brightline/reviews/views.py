@@ -28,7 +28,7 @@ from brightline.insights.views import packet_evidence_cards
 from brightline.people.criteria import level_criteria
 from brightline.people.models import Dimension, Person, Team, WorkloadClass
 from brightline.people.sso import sso_enabled
-from brightline.reviews import services
+from brightline.reviews import packet_items, services
 from brightline.reviews.models import (
     PHASE_ORDER,
     Appeal,
@@ -41,14 +41,13 @@ from brightline.reviews.models import (
     ReviewCycle,
     phase_index,
 )
-from brightline.reviews import packet_items
 from brightline.reviews.packet import build_packet, render_packet_pdf
 from brightline.reviews.packet_claims import DRAFT_PACKET_PHASES
-from brightline.reviews.services import preview as packet_notes
 from brightline.reviews.services import appeals as appeal_rules
 from brightline.reviews.services import assessment as assessment_rules
 from brightline.reviews.services import calibration as calibration_rules
 from brightline.reviews.services import common as common_rules
+from brightline.reviews.services import preview as packet_notes
 from brightline.reviews.services import reminders
 
 DENIED_PACKET_CHECK = "Only the person or the manager writing a draft packet can check it."
