@@ -163,3 +163,24 @@ def test_a_refused_appeal_decision_is_said_in_the_decision_form_with_the_dimensi
     form = _form(_follow(reviewer, refused), "form-decide")
     assert "Write why: every change records its reason." in form
     assert 'name="reason" rows="3" aria-invalid="true"' in form
+
+
+def test_a_refused_narrative_keeps_what_the_manager_wrote_and_marks_the_readiness_reason(personas, client_for):
+    from brightline.reviews.models import Phase
+    from tests.reviews_helpers import advance_to, open_payments_cycle, train
+
+    train(personas.mo)
+    review = review_of(advance_to(open_payments_cycle(personas), Phase.MANAGER_ASSESSMENT, personas.pia),
+                       personas.erin)
+    mo = client_for(personas.mo)
+    refused = mo.post(f"/reviews/r/{review.pk}/narrative/", {
+        "summary": "Erin grew a lot this half.", "scope_growth": "Took the ledger on.",
+        "promotion_readiness": "ready", "promotion_rationale": "Ready now."})
+    assert refused["Location"].endswith("#form-narrative")
+    form = _form(_follow(mo, refused), "form-narrative")
+    assert ">Erin grew a lot this half.</textarea>" in form and ">Took the ledger on.</textarea>" in form
+    assert '<option value="ready" selected>' in form
+    assert 'name="promotion_rationale" rows="2" aria-invalid="true" aria-describedby="narrative-error">Ready now.' \
+        in form
+    review.refresh_from_db()
+    assert review.manager_summary == ""

@@ -464,6 +464,7 @@ def review_detail(request: HttpRequest, review_id: int) -> HttpResponse:
     citable = _citable(review) if actions.assess or any(row["assessment"].citations for row in rows) else []
     titles = dict(citable)
     pre_vote_refused = _refusal(form_errors, "pre-vote")
+    narrative_refused = _refusal(form_errors, "narrative")
     for row in rows:
         dimension = row["assessment"].dimension
         row["error"] = _refusal(form_errors, f"dim-{dimension}")["message"]
@@ -482,7 +483,13 @@ def review_detail(request: HttpRequest, review_id: int) -> HttpResponse:
         change.own = change.actor_id == viewer.pk  # the author of a change is never its second approver
     context = {
         "submit_error": _refusal(form_errors, "submit")["message"],
-        "narrative_error": _refusal(form_errors, "narrative")["message"],
+        "narrative_error": narrative_refused["message"], "narrative_refused": narrative_refused,
+        # What the form shows: what was typed when the last save was refused, else what is saved.
+        "narrative": narrative_refused["values"] if narrative_refused["message"] else {
+            "summary": review.manager_summary, "cross_functional_impact": review.cross_functional_impact,
+            "scope_growth": review.scope_growth, "promotion_readiness": review.promotion_readiness,
+            "promotion_rationale": review.promotion_rationale,
+            "promotion_citations": list(review.promotion_citations or [])},
         "calibration_ends": review.cycle.schedule.get(Phase.CALIBRATION, ""),
         "pre_vote_refused": pre_vote_refused, "appeal_refused": _refusal(form_errors, "appeal"),
         # The person's own notes on the packet, beside the assessment their manager writes (they were told the
@@ -606,9 +613,19 @@ def review_narrative(request: HttpRequest, review_id: int) -> HttpResponse:
         promotion_readiness=request.POST.get("promotion_readiness", PromotionReadiness.NOT_ASSESSED),
         promotion_rationale=request.POST.get("promotion_rationale", ""),
         promotion_citations=tuple(_chosen(request.POST, "promotion_citations")))
+    typed = {"summary": narrative.summary, "cross_functional_impact": narrative.cross_functional_impact,
+             "scope_growth": narrative.scope_growth, "promotion_readiness": narrative.promotion_readiness,
+             "promotion_rationale": narrative.promotion_rationale,
+             "promotion_citations": list(narrative.promotion_citations)}
     return _act_inline(request, review, "narrative",
                        lambda: services.save_manager_narrative(review, actor=viewer, narrative=narrative),
-                       "Narrative saved.", back)
+                       "Narrative saved.", back, values=typed,
+                       field_of=lambda message: [_field_of(message, NARRATIVE_FIELDS)])
+
+
+# Which field of the narrative form each refusal is about.
+NARRATIVE_FIELDS = ((assessment_rules.ERR_READINESS_EVIDENCE, "promotion_rationale"),
+                    *((template, "promotion_rationale") for template in CITATION_REFUSALS))
 
 
 @require_POST
