@@ -184,3 +184,14 @@ def test_a_refused_narrative_keeps_what_the_manager_wrote_and_marks_the_readines
         in form
     review.refresh_from_db()
     assert review.manager_summary == ""
+
+
+def test_a_conflict_declared_without_saying_what_it_is_is_refused_on_the_review_page(personas, client_for,
+                                                                                    calibrating):
+    oscar = client_for(personas.oscar)
+    refused = oscar.post(f"/reviews/r/{calibrating.pk}/conflict/", {"note": " "})
+    assert refused["Location"] == f"/reviews/r/{calibrating.pk}/#form-conflict"
+    form = _form(_follow(oscar, refused), "form-conflict")
+    assert "Say what the conflict is (a friend, a former report, …): nothing was recorded." in form
+    assert 'name="note" value=" " aria-invalid="true"' in form
+    assert not calibrating.conflicts.filter(panelist=personas.oscar).exists()

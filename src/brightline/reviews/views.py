@@ -52,6 +52,7 @@ from brightline.reviews.services import reminders
 
 DENIED_PACKET_CHECK = "Only the person or the manager writing a draft packet can check it."
 ERR_PRE_VOTE_UNCHOSEN = "Choose your pre-vote for every dimension ({dimensions} not chosen): nothing was recorded."
+ERR_CONFLICT_UNSAID = "Say what the conflict is (a friend, a former report, …): nothing was recorded."
 ERR_PACKET_NOT_DRAFT = "This packet is past its draft phases; its claims are no longer checked."
 
 
@@ -491,6 +492,7 @@ def review_detail(request: HttpRequest, review_id: int) -> HttpResponse:
             "promotion_rationale": review.promotion_rationale,
             "promotion_citations": list(review.promotion_citations or [])},
         "calibration_ends": review.cycle.schedule.get(Phase.CALIBRATION, ""),
+        "conflict_refused": _refusal(form_errors, "conflict"),
         "pre_vote_refused": pre_vote_refused, "appeal_refused": _refusal(form_errors, "appeal"),
         # The person's own notes on the packet, beside the assessment their manager writes (they were told the
         # manager reads them beside the review).
@@ -701,8 +703,18 @@ def review_approve_change(request: HttpRequest, review_id: int, change_id: int) 
 @require_POST
 def review_declare_conflict(request: HttpRequest, review_id: int) -> HttpResponse:
     viewer, review, back = _post_review(request, review_id)
-    return _act(request, lambda: services.declare_conflict(review, panelist=viewer, note=request.POST.get("note", "")),
-                "Conflict declared; you take no part in this decision.", reverse("reviews:index"))
+    note = request.POST.get("note", "")
+    try:
+        services.declare_conflict(review, panelist=viewer, note=note)
+    except services.ReviewError as error:
+        # Said beside the form, on the review page the panelist was reading (not on the list they would land on).
+        unsaid = str(error) == common_rules.ERR_REASON_REQUIRED
+        _refuse_beside(request, _form_errors_key(review), "conflict",
+                       services.ReviewError(ERR_CONFLICT_UNSAID) if unsaid else error,
+                       fields=["note"] if unsaid else [], values={"note": note})
+        return redirect(f"{back}#form-conflict")
+    messages.success(request, "Conflict declared; you take no part in this decision.")
+    return redirect("reviews:index")
 
 
 @require_POST
