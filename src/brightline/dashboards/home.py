@@ -9,7 +9,7 @@ deadline) are said to have none. Built from the inbox and at most one more query
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 from django.urls import reverse
 from django.utils import timezone
@@ -39,15 +39,32 @@ class HomeEntry:
     kind: str
     count: int = 1
     people: list[tuple[str, str]] = field(default_factory=list)
+    waited: str = ""  # for an approval: how long it has waited ("for 3 days")
+
+
+# Changes someone proposed that wait for the viewer's approval: no scheduled day, but whatever they change (a new
+# starter's manager, a support plan) does not start until someone decides, so they are not "when you have time".
+APPROVAL_KINDS = frozenset({"role_changes", "plan_approval"})
 
 
 @dataclass
 class HomeInbox:
     dated: list[HomeEntry]
     undated: list[HomeEntry]
+    # Waiting for the viewer's approval, longest-waiting first (each says how long it has waited).
+    approvals: list[HomeEntry] = field(default_factory=list)
 
     def __bool__(self) -> bool:
-        return bool(self.dated or self.undated)
+        return bool(self.dated or self.undated or self.approvals)
+
+
+def waited(since: object, today: date) -> str:
+    """How long an item has waited, in words: "since today", "for 1 day", "for 3 days"."""
+    day = timezone.localdate(since) if isinstance(since, datetime) else since
+    days = (today - day).days if isinstance(day, date) else 0
+    if days <= 0:
+        return "since today"
+    return f"for {days} day{'s' if days != 1 else ''}"
 
 
 @dataclass(frozen=True)
@@ -76,8 +93,10 @@ def _day(value: date | str | None) -> str:
     return format_date(value, "j M Y") if value else ""
 
 
-def group_inbox(items: list[InboxItem]) -> HomeInbox:
-    """Deadlines first (soonest first), then what has no deadline (oldest first); one line per batch."""
+def group_inbox(items: list[InboxItem], *, today: date | None = None) -> HomeInbox:
+    """Deadlines first (soonest first), then what waits for the viewer's approval (longest-waiting first), then what
+    has no deadline (oldest first); one line per batch."""
+    today = today or timezone.localdate()
     entries: list[HomeEntry] = []
     batches: dict[tuple[str, str, date | None], list[InboxItem]] = {}
     for item in items:
@@ -99,10 +118,13 @@ def group_inbox(items: list[InboxItem]) -> HomeInbox:
                                  item.overdue, min(each.since for each in batch), item.kind, len(batch),
                                  [(each.subject, each.url) for each in ordered]))
     dated = sorted((entry for entry in entries if entry.due_on), key=lambda entry: (entry.due_on, entry.title))
-    undated = [entry for entry in entries if not entry.due_on]
+    approvals = [entry for entry in entries if not entry.due_on and entry.kind in APPROVAL_KINDS]
+    for entry in approvals:
+        entry.waited = waited(entry.since, today)
+    undated = [entry for entry in entries if not entry.due_on and entry.kind not in APPROVAL_KINDS]
     # AI signals have no deadline and come last: the work people wait for comes before the machine's guesses.
     undated.sort(key=lambda entry: entry.kind == "signals")
-    return HomeInbox(dated, undated)
+    return HomeInbox(dated, undated, approvals)
 
 
 def _lower_first(text: str) -> str:
@@ -124,8 +146,13 @@ def summary_sentences(inbox: HomeInbox, own_review: OwnReview | None,
         if len(overdue) > 1 or (overdue and not first.overdue):
             line += f" {len(overdue)} {'are' if len(overdue) != 1 else 'is'} overdue."
         lines.append(line)
-    elif inbox and not partner_lines and not (own_review and own_review.needs_you):
+    elif inbox and not inbox.approvals and not partner_lines and not (own_review and own_review.needs_you):
         lines.append("Nothing with a deadline waits for you.")
+    if inbox.approvals:
+        first = inbox.approvals[0]
+        more = len(inbox.approvals) - 1
+        lines.append(f"Waiting for your approval {first.waited}: {_lower_first(first.title)}"
+                     + (f", and {more} more." if more else "."))
     people_work = [entry for entry in inbox.undated if entry.kind != "signals"]
     if people_work:
         lines.append(f"Without a deadline: {_lower_first(people_work[0].title)}"

@@ -71,6 +71,8 @@ NOTICE_KINDS: Final[tuple[NoticeKind, ...]] = (
     NoticeKind("promotions", "todo", "Promotion cases past their date", ("promotion_escalation",)),
     NoticeKind("check_in", "todo", "Support plans: approvals and check-ins", ("check_in", "plan_approval")),
     NoticeKind("role_changes", "todo", "Changes of roles and managers to approve", ("role_changes",)),
+    NoticeKind("calibration", "deadlines", "Calibration starting on a panel I sit on: how many pre-votes, and by when",
+               ("calibration_started",)),
     NoticeKind("due_soon", "deadlines", "A phase closing on something I must do", ("due_soon",)),
     NoticeKind("reminder", "deadlines", "A reminder from my manager or people partner about a review step",
                ("reminder",)),

@@ -47,7 +47,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from brightline.audit.services import log_action
-from brightline.dashboards.inbox import inbox_for
+from brightline.dashboards.inbox import InboxItem, inbox_for
 from brightline.notifications.calendar import current_settings
 from brightline.notifications.models import (
     DEFAULT_DIGEST_HOUR,
@@ -151,10 +151,30 @@ def _phase_end(schedule: dict[str, str], phase: str) -> date | None:
         return None
 
 
+def _calibrations_begun(items: list[InboxItem]) -> list[Event]:
+    """One event per cycle whose calibration a panelist takes part in, from their inbox's pre-votes: that it has
+    begun, on how many people they pre-vote and by when, linking to the list of those people."""
+    batches: dict[str, list[InboxItem]] = {}
+    for item in items:
+        if item.kind == "pre_vote" and item.batch:
+            batches.setdefault(item.batch, []).append(item)
+    events = []
+    for cycle, owed in batches.items():
+        count = len(owed)
+        since = min(item.since for item in owed)
+        events.append(Event(event_key("calibration_started", cycle, since.isoformat()), "calibration_started",
+                            f"Calibration has begun for the {cycle}: record your pre-vote on {count} "
+                            f"{'person' if count == 1 else 'people'}", reverse("reviews:index") + "#panel-h",
+                            owed[0].due_on))
+    return events
+
+
 def events_for(person: Person, *, today: date) -> list[Event]:
     """Every event that concerns ``person`` today, reminders included (``after`` set on those)."""
-    events: list[Event] = []
-    for item in inbox_for(person, today=today):
+    items = inbox_for(person, today=today)
+    # A calibration begun comes first: it says what the pre-votes listed after it are about.
+    events: list[Event] = _calibrations_begun(items)
+    for item in items:
         base = event_key(item.kind, item.url, item.since.isoformat())
         events.append(Event(base, item.kind, item.title, item.url, item.due_on))
         if item.due_on is not None and item.due_on <= today + timedelta(days=REMINDER_DAYS):
@@ -341,6 +361,26 @@ def collect(person: Person, *, today: date, settings: NotificationSettings | Non
     dropped = stale.update(status=Notice.Status.DROPPED, last_error="No longer needed when it was due to be sent.",
                            unread=False)
     return len(fresh), dropped
+
+
+def announce(person_ids: Iterable[int], kind: str, *, today: date | None = None) -> int:
+    """Record at once, for each of these people, today's events of ``kind`` (``calibration_started``) as notices,
+    without waiting for a run: their notices page lists them now, and each is e-mailed by the run that the person's
+    choice for that kind says (right away, the digest, or not at all). Returns how many are new."""
+    today = today or timezone.localdate()
+    created = 0
+    for person in Person.objects.filter(pk__in=list(person_ids), is_active=True):
+        row = current_settings(person)
+        status = Notice.Status.OFF if row.delivery_of_notice(kind) == Delivery.OFF else Notice.Status.PENDING
+        events = [event for event in events_for(person, today=today) if event.kind == kind]
+        known = set(Notice.objects.filter(person=person, key__in=[event.key for event in events])
+                    .values_list("key", flat=True))
+        fresh = [Notice(person=person, key=event.key, kind=event.kind, title=event.title[:300],
+                        path=event.path[:300], due_on=event.due_on, status=status)
+                 for event in events if event.key not in known]
+        Notice.objects.bulk_create(fresh, ignore_conflicts=True)  # a run making the same notice meanwhile wins
+        created += len(fresh)
+    return created
 
 
 def _give_up_interrupted(now: datetime) -> None:

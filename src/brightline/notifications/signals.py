@@ -24,7 +24,7 @@ from brightline.feedback.models import FeedbackInvitation, FeedbackRequest
 from brightline.notifications.models import Frequency, NotificationSettings
 from brightline.people.models import AccessRole
 from brightline.promotions.models import CaseAppeal
-from brightline.reviews.models import Appeal, PanelMember, Review, ReviewCycle
+from brightline.reviews.models import Appeal, PanelMember, Phase, Review, ReviewCycle
 
 logger = logging.getLogger(__name__)
 
@@ -81,6 +81,10 @@ def flush() -> None:
     if not marks:
         return
     try:
+        _announce_calibrations(marks)
+    except Exception:
+        logger.exception("the start of calibration could not be announced; the hourly run tells the panel")
+    try:
         from brightline.jobs.services import enqueue
         from brightline.notifications.services import wanting
 
@@ -92,6 +96,17 @@ def flush() -> None:
             enqueue("notifications.send", frequency=Frequency.IMMEDIATE.value, person_ids=now)
     except Exception:
         logger.exception("right-away notifications could not be started; the hourly run sends them")
+
+
+def _announce_calibrations(marks: set[tuple[str, int]]) -> None:
+    """A cycle that is in calibration tells each panelist at once that it has begun (a notice on their notices page,
+    e-mailed as they chose); a panelist told before is not told again."""
+    from brightline.notifications.services import announce
+
+    cycles = [pk for kind, pk in marks if kind == "cycle"]
+    if cycles:
+        announce(set(PanelMember.objects.filter(cycle__in=cycles, cycle__phase=Phase.CALIBRATION)
+                     .values_list("person_id", flat=True)), "calibration_started")
 
 
 def _request_saved(sender: Any, instance: FeedbackRequest, created: bool, **kwargs: Any) -> None:

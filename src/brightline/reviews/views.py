@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+import re
+import string
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from django.contrib import messages
@@ -26,7 +28,7 @@ from brightline.insights.views import packet_evidence_cards
 from brightline.people.criteria import level_criteria
 from brightline.people.models import Dimension, Person, Team, WorkloadClass
 from brightline.people.sso import sso_enabled
-from brightline.reviews import services
+from brightline.reviews import packet_items, services
 from brightline.reviews.models import (
     PHASE_ORDER,
     Appeal,
@@ -41,11 +43,16 @@ from brightline.reviews.models import (
 )
 from brightline.reviews.packet import build_packet, render_packet_pdf
 from brightline.reviews.packet_claims import DRAFT_PACKET_PHASES
+from brightline.reviews.services import appeals as appeal_rules
+from brightline.reviews.services import assessment as assessment_rules
+from brightline.reviews.services import calibration as calibration_rules
+from brightline.reviews.services import common as common_rules
 from brightline.reviews.services import preview as packet_notes
 from brightline.reviews.services import reminders
 
 DENIED_PACKET_CHECK = "Only the person or the manager writing a draft packet can check it."
 ERR_PRE_VOTE_UNCHOSEN = "Choose your pre-vote for every dimension ({dimensions} not chosen): nothing was recorded."
+ERR_CONFLICT_UNSAID = "Say what the conflict is (a friend, a former report, …): nothing was recorded."
 ERR_PACKET_NOT_DRAFT = "This packet is past its draft phases; its claims are no longer checked."
 
 
@@ -82,15 +89,66 @@ def _form_errors_key(review: Review) -> str:
     return f"review-form-errors:{review.pk}"
 
 
+def _appeal_errors_key(appeal: Appeal) -> str:
+    return f"appeal-form-errors:{appeal.pk}"
+
+
+def _template_pattern(template: str) -> re.Pattern[str]:
+    """A service's message template (``"{name} is not on …"``) as a pattern its filled-in messages match."""
+    parts = string.Formatter().parse(template)
+    return re.compile("".join(re.escape(text) + (".*?" if field is not None else "")
+                              for text, field, _, _ in parts), re.S)
+
+
+def _field_of(message: str, rules: Iterable[tuple[str, str]]) -> str:
+    """The form field a refusal is about, by the first of ``rules`` (a message template, a field) it matches."""
+    for template, field in rules:
+        if _template_pattern(template).fullmatch(message):
+            return field
+    return ""
+
+
+# Refusals about a cited item, whichever field named it.
+CITATION_REFUSALS = (packet_items.ERR_BAD_REFERENCE, packet_items.ERR_UNKNOWN_KIND, packet_items.ERR_NOT_FOUND,
+                     packet_items.ERR_NOT_ABOUT_PERSON, packet_items.ERR_NOT_VISIBLE,
+                     packet_items.ERR_SIGNAL_NOT_ACCEPTED)
+
+
+def _refuse_beside(request: HttpRequest, key: str, form: str, error: Exception, *, fields: Iterable[str] = (),
+                   values: Mapping[str, Any] | None = None) -> None:
+    """Keep a refusal for the next page, to be shown in the form that caused it: the message, the fields it is
+    about (marked on the form) and what the person had typed (put back in the form)."""
+    errors = request.session.get(key, {})
+    errors[form] = {"message": str(error), "fields": [field for field in fields if field],
+                    "values": dict(values or {})}
+    request.session[key] = errors
+
+
+_EVIDENCE_KEY = re.compile(r"\bevidence_item:(\d+)\b")
+
+
+def _refusal(errors: Mapping[str, Any], form: str) -> dict[str, Any]:
+    """The refusal kept for ``form`` (see ``_refuse_beside``), or an empty one: message, fields, values."""
+    kept = errors.get(form)
+    if isinstance(kept, str):  # kept by a page served before refusals carried their fields
+        kept = {"message": kept}
+    kept = kept or {}
+    # An evidence item as every page cites it ([E:12]), not by its stored key.
+    message = _EVIDENCE_KEY.sub(r"[E:\1]", kept.get("message", ""))
+    return {"message": _sentence(message) if message else "", "fields": list(kept.get("fields", [])),
+            "values": dict(kept.get("values", {}))}
+
+
 def _act_inline(request: HttpRequest, review: Review, form: str, action: Callable[[], Any], success: str,
-                target: str) -> HttpResponse:
-    """Like ``_act``, but a refusal is shown beside the form that caused it (and the page scrolls there)."""
+                target: str, *, values: Mapping[str, Any] | None = None,
+                field_of: Callable[[str], Iterable[str]] | None = None) -> HttpResponse:
+    """Like ``_act``, but a refusal is shown beside the form that caused it (and the page scrolls there), with
+    the fields it is about marked (``field_of`` the message) and what was typed (``values``) kept."""
     try:
         action()
     except services.ReviewError as error:
-        errors = request.session.get(_form_errors_key(review), {})
-        errors[form] = str(error)
-        request.session[_form_errors_key(review)] = errors
+        _refuse_beside(request, _form_errors_key(review), form, error,
+                       fields=field_of(str(error)) if field_of else (), values=values)
         return redirect(f"{target}#form-{form}")
     messages.success(request, success)
     return redirect(target)
@@ -406,8 +464,17 @@ def review_detail(request: HttpRequest, review_id: int) -> HttpResponse:
     rows = _dimension_rows(viewer, review)
     citable = _citable(review) if actions.assess or any(row["assessment"].citations for row in rows) else []
     titles = dict(citable)
+    pre_vote_refused = _refusal(form_errors, "pre-vote")
+    narrative_refused = _refusal(form_errors, "narrative")
     for row in rows:
-        row["error"] = form_errors.get(f"dim-{row['assessment'].dimension}", "")
+        dimension = row["assessment"].dimension
+        row["error"] = _refusal(form_errors, f"dim-{dimension}")["message"]
+        row["change_refused"] = _refusal(form_errors, f"change-{dimension}")
+        # A refused pre-vote puts back what the panelist chose and wrote, and marks the dimensions left unchosen.
+        kept = pre_vote_refused["values"]
+        row["vote_value"] = kept.get(f"vote_{dimension}", "") if pre_vote_refused["message"] else row["own_vote"]
+        row["vote_note"] = kept.get(f"note_{dimension}", "")
+        row["vote_invalid"] = f"vote_{dimension}" in pre_vote_refused["fields"]
         # What the assessment cites, by title where the item has one ([E:12] stays as the texts cite it).
         row["cited"] = [(ref, titles.get(ref, "")) for ref in row["assessment"].citations]
     pending = list(CalibrationChange.objects.filter(assessment__review=review,
@@ -416,7 +483,17 @@ def review_detail(request: HttpRequest, review_id: int) -> HttpResponse:
     for change in pending:
         change.own = change.actor_id == viewer.pk  # the author of a change is never its second approver
     context = {
-        "submit_error": form_errors.get("submit", ""), "narrative_error": form_errors.get("narrative", ""),
+        "submit_error": _refusal(form_errors, "submit")["message"],
+        "narrative_error": narrative_refused["message"], "narrative_refused": narrative_refused,
+        # What the form shows: what was typed when the last save was refused, else what is saved.
+        "narrative": narrative_refused["values"] if narrative_refused["message"] else {
+            "summary": review.manager_summary, "cross_functional_impact": review.cross_functional_impact,
+            "scope_growth": review.scope_growth, "promotion_readiness": review.promotion_readiness,
+            "promotion_rationale": review.promotion_rationale,
+            "promotion_citations": list(review.promotion_citations or [])},
+        "calibration_ends": review.cycle.schedule.get(Phase.CALIBRATION, ""),
+        "conflict_refused": _refusal(form_errors, "conflict"),
+        "pre_vote_refused": pre_vote_refused, "appeal_refused": _refusal(form_errors, "appeal"),
         # The person's own notes on the packet, beside the assessment their manager writes (they were told the
         # manager reads them beside the review).
         "person_notes": ([{**row, "label": "The self review" if row["label"] == packet_notes.ANNOTATION_SECTIONS[
@@ -538,9 +615,19 @@ def review_narrative(request: HttpRequest, review_id: int) -> HttpResponse:
         promotion_readiness=request.POST.get("promotion_readiness", PromotionReadiness.NOT_ASSESSED),
         promotion_rationale=request.POST.get("promotion_rationale", ""),
         promotion_citations=tuple(_chosen(request.POST, "promotion_citations")))
+    typed = {"summary": narrative.summary, "cross_functional_impact": narrative.cross_functional_impact,
+             "scope_growth": narrative.scope_growth, "promotion_readiness": narrative.promotion_readiness,
+             "promotion_rationale": narrative.promotion_rationale,
+             "promotion_citations": list(narrative.promotion_citations)}
     return _act_inline(request, review, "narrative",
                        lambda: services.save_manager_narrative(review, actor=viewer, narrative=narrative),
-                       "Narrative saved.", back)
+                       "Narrative saved.", back, values=typed,
+                       field_of=lambda message: [_field_of(message, NARRATIVE_FIELDS)])
+
+
+# Which field of the narrative form each refusal is about.
+NARRATIVE_FIELDS = ((assessment_rules.ERR_READINESS_EVIDENCE, "promotion_rationale"),
+                    *((template, "promotion_rationale") for template in CITATION_REFUSALS))
 
 
 @require_POST
@@ -561,19 +648,33 @@ def review_approve_adverse(request: HttpRequest, review_id: int) -> HttpResponse
 @require_POST
 def review_pre_vote(request: HttpRequest, review_id: int) -> HttpResponse:
     viewer, review, back = _post_review(request, review_id)
+    # A judgement has no default: every dimension is chosen, or nothing is recorded.
+    missing = [dimension for dimension in Dimension.values if not request.POST.get(f"vote_{dimension}")]
+    labels = dict(Dimension.choices)
 
     def vote() -> None:
-        # A judgement has no default: every dimension is chosen, or nothing is recorded.
-        missing = [label for dimension, label in Dimension.choices if not request.POST.get(f"vote_{dimension}")]
         if missing:
-            raise services.ReviewError(ERR_PRE_VOTE_UNCHOSEN.format(dimensions=", ".join(missing)))
+            raise services.ReviewError(ERR_PRE_VOTE_UNCHOSEN.format(
+                dimensions=", ".join(labels[dimension] for dimension in missing)))
         with transaction.atomic():
             for dimension in Dimension.values:
                 services.record_pre_vote(review, panelist=viewer, dimension=dimension,
                                          outcome=request.POST.get(f"vote_{dimension}", ""),
                                          note=request.POST.get(f"note_{dimension}", ""))
 
-    return _act(request, vote, "Pre-vote recorded. Others' votes stay hidden until everyone has voted.", back)
+    typed = {name: request.POST.get(name, "") for dimension in Dimension.values
+             for name in (f"vote_{dimension}", f"note_{dimension}")}
+    return _act_inline(request, review, "pre-vote", vote,
+                       "Pre-vote recorded. Others' votes stay hidden until everyone has voted.", back,
+                       values=typed, field_of=lambda message: [f"vote_{dimension}" for dimension in missing])
+
+
+# Which field of a calibration change each refusal is about.
+CHANGE_FIELDS = ((common_rules.ERR_REASON_REQUIRED, "reason"), (calibration_rules.ERR_NO_CHANGE, "to_outcome"),
+                 (assessment_rules.ERR_UNKNOWN_OUTCOME, "to_outcome"),
+                 *((template, "citations") for template in (
+                     *CITATION_REFUSALS, calibration_rules.ERR_CITATION_NOT_IN_PACKET,
+                     calibration_rules.ERR_DEPARTURE_NEEDS_EVIDENCE, assessment_rules.ERR_ADVERSE_EVIDENCE)))
 
 
 @require_POST
@@ -584,9 +685,11 @@ def review_change(request: HttpRequest, review_id: int) -> HttpResponse:
         seen = int(request.POST.get("seen_version", "-1"))
     except ValueError:
         seen = -1
-    return _act(request, lambda: services.record_calibration_change(
-        assessment, actor=viewer, to_outcome=request.POST.get("to_outcome", ""), reason=request.POST.get("reason", ""),
-        seen_version=seen, citations=_lines(request.POST.get("citations", ""))), "Change recorded.", back)
+    typed = {name: request.POST.get(name, "") for name in ("to_outcome", "reason", "citations")}
+    return _act_inline(request, review, f"change-{assessment.dimension}", lambda: services.record_calibration_change(
+        assessment, actor=viewer, to_outcome=typed["to_outcome"], reason=typed["reason"], seen_version=seen,
+        citations=_lines(typed["citations"])), "Change recorded.", back, values=typed,
+        field_of=lambda message: [_field_of(message, CHANGE_FIELDS)])
 
 
 @require_POST
@@ -600,8 +703,18 @@ def review_approve_change(request: HttpRequest, review_id: int, change_id: int) 
 @require_POST
 def review_declare_conflict(request: HttpRequest, review_id: int) -> HttpResponse:
     viewer, review, back = _post_review(request, review_id)
-    return _act(request, lambda: services.declare_conflict(review, panelist=viewer, note=request.POST.get("note", "")),
-                "Conflict declared; you take no part in this decision.", reverse("reviews:index"))
+    note = request.POST.get("note", "")
+    try:
+        services.declare_conflict(review, panelist=viewer, note=note)
+    except services.ReviewError as error:
+        # Said beside the form, on the review page the panelist was reading (not on the list they would land on).
+        unsaid = str(error) == common_rules.ERR_REASON_REQUIRED
+        _refuse_beside(request, _form_errors_key(review), "conflict",
+                       services.ReviewError(ERR_CONFLICT_UNSAID) if unsaid else error,
+                       fields=["note"] if unsaid else [], values={"note": note})
+        return redirect(f"{back}#form-conflict")
+    messages.success(request, "Conflict declared; you take no part in this decision.")
+    return redirect("reviews:index")
 
 
 @require_POST
@@ -615,8 +728,11 @@ def review_acknowledge(request: HttpRequest, review_id: int) -> HttpResponse:
 @require_POST
 def review_appeal(request: HttpRequest, review_id: int) -> HttpResponse:
     viewer, review, back = _post_review(request, review_id)
-    return _act(request, lambda: services.file_appeal(review, actor=viewer, context=request.POST.get("context", "")),
-                "Appeal filed. A reviewer outside your management chain will decide.", back)
+    context = request.POST.get("context", "")
+    return _act_inline(request, review, "appeal", lambda: services.file_appeal(review, actor=viewer, context=context),
+                       "Appeal filed. A reviewer outside your management chain will decide.", back,
+                       values={"context": context},
+                       field_of=lambda message: [_field_of(message, ((appeal_rules.ERR_CONTEXT_REQUIRED, "context"),))])
 
 
 @require_GET
@@ -679,12 +795,24 @@ def appeal_detail(request: HttpRequest, appeal_id: int) -> HttpResponse:
     viewer, appeal = _appeal_for(request, appeal_id)
     expected = appeal.escalation_reviewer_id if appeal.status == Appeal.Status.ESCALATED else appeal.reviewer_id
     candidates = services.appeal_reviewer_candidates(appeal.review)
+    kept = request.session.pop(_appeal_errors_key(appeal), {})
     return render(request, "reviews/appeal.html", {
+        "refused": {form: _refusal(kept, form) for form in INLINE_APPEAL_FORMS},
         "appeal": appeal, "review": appeal.review, "messages_thread": appeal.messages.select_related("author"),
         "is_self": access.is_self(viewer, appeal.review.person), "can_assign": access.can_run_cycles(viewer),
         "candidates": candidates, "can_decide": expected == viewer.pk, "outcomes": Outcome.choices,
         "dimensions": Dimension.choices, "overdue": services.appeal_is_overdue(appeal),
     })
+
+
+# Which field of an appeal's forms each refusal is about (the dimension an outcome would be lowered on is found
+# from the message).
+APPEAL_FIELDS = ((common_rules.ERR_REASON_REQUIRED, "reason"), (appeal_rules.ERR_CONTEXT_REQUIRED, "reason"),
+                 (appeal_rules.ERR_APPEAL_NO_CHANGES, "new_outcomes"),
+                 (appeal_rules.ERR_APPEAL_CANNOT_WORSEN, "new_outcomes"),
+                 *((template, "citations") for template in CITATION_REFUSALS))
+# The appeal page's forms that show their own refusals.
+INLINE_APPEAL_FORMS = ("message", "assign", "decide", "escalate")
 
 
 @require_POST
@@ -709,7 +837,25 @@ def appeal_action(request: HttpRequest, appeal_id: int, action: str) -> HttpResp
     if action not in actions:
         raise PermissionDenied("Unknown appeal action.")
     function, success = actions[action]
-    return _act(request, function, success, back)
+    if action not in INLINE_APPEAL_FORMS:
+        return _act(request, function, success, back)
+    try:
+        function()
+    except services.ReviewError as error:
+        # Beside the form that was sent, with the field it is about marked and what was typed kept.
+        field = _field_of(str(error), APPEAL_FIELDS)
+        if field == "reason" and action == "message":
+            field = "body"
+        elif action == "assign":
+            field = "reviewer"
+        if field == "new_outcomes":  # "lower it: Leadership would go …": the dimension it names
+            field = next((f"new_{key}" for key, label in Dimension.choices
+                          if f": {label} would go" in str(error)), field)
+        _refuse_beside(request, _appeal_errors_key(appeal), action, error, fields=[field],
+                       values={key: value for key, value in post.items() if key != "csrfmiddlewaretoken"})
+        return redirect(f"{back}#form-{action}")
+    messages.success(request, success)
+    return redirect(back)
 
 
 # ------------------------------------------------------------------------------- narrative checks

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from brightline import access
 from brightline.audit.services import log_action
-from brightline.people.models import Person
+from brightline.people.models import Dimension, Person
 from brightline.policy import services as policy_services
 from brightline.policy.models import AppealReviewers
 from brightline.reviews.appeal_rules import calibration_decider_ids, contested_feedback_writer_ids
@@ -20,6 +20,7 @@ from brightline.reviews.models import (
     Appeal,
     AppealMessage,
     CalibrationChange,
+    Outcome,
     Review,
     ReviewCycle,
 )
@@ -227,7 +228,8 @@ def decide_appeal(appeal: Appeal, *, reviewer: Person, decision: str, reason: st
         _check_outcome(outcome)
         current = assessments[dimension].outcome
         _require(OUTCOME_SCALE[outcome] >= OUTCOME_SCALE.get(current, 0), ERR_APPEAL_CANNOT_WORSEN.format(
-            dimension=dimension, current=current, requested=outcome))
+            dimension=Dimension(dimension).label, current=Outcome(current).label if current else "not set",
+            requested=Outcome(outcome).label))
     with transaction.atomic():
         cited = _include_all(review, references, actor=reviewer, via="appeal")
         for dimension, outcome in changes.items():

@@ -327,7 +327,7 @@ def record_calibration_change(assessment: DimensionAssessment, *, actor: Person,
     cited = _packet_references(review, references)
     _require(not assessment.changes.filter(status=CalibrationChange.Status.AWAITING_APPROVAL).exists(),
              ERR_CHANGE_PENDING)
-    _require(to_outcome != assessment.outcome, ERR_NO_CHANGE.format(outcome=assessment.outcome))
+    _require(to_outcome != assessment.outcome, ERR_NO_CHANGE.format(outcome=assessment.get_outcome_display()))
     if to_outcome != assessment.proposed_outcome:
         _require(bool(cited), ERR_DEPARTURE_NEEDS_EVIDENCE.format(proposed=assessment.proposed_outcome))
     adverse = to_outcome == Outcome.NEEDS_SUPPORT
