@@ -49,3 +49,30 @@ def test_the_clone_reads_back_as_the_documented_counts() -> None:
     labels = [row[2] for row in rows]
     assert (labels.count("attack"), labels.count("other"), labels.count("profane")) == (2365, 8529, 490)
     assert len({row[1].lower() for row in rows}) == len(rows)
+
+
+def _convabuse_row(text: str, answers: list[dict[str, str]]) -> dict[str, str]:
+    """A row of ConvAbuse's split files: one column per annotator and answer; annotator 3 never saw this row."""
+    fields = ("is_abuse.1", "is_abuse.0", "is_abuse.-1", "is_abuse.-2", "is_abuse.-3", "sex_harassment", "sexist",
+              "target.generalised", "target.individual", "target.system")
+    row = {"user": text}
+    for number in (1, 2, 3):
+        chosen = answers[number - 1] if number <= len(answers) else None
+        for field in fields:
+            row[f"Annotator{number}_{field}"] = "" if chosen is None else chosen.get(field, "0")
+    return row
+
+
+def test_convabuse_abuse_aimed_at_the_agent_by_most_annotators_is_an_attack() -> None:
+    aimed = {"is_abuse.1": "0", "is_abuse.-2": "1", "target.system": "1"}
+    calm = {"is_abuse.1": "1"}
+    assert tone_public_sources.convabuse_label(_convabuse_row("you are a useless machine", [aimed, aimed])) == "attack"
+    # One annotator of two is not most of them; every annotator calm is "other".
+    assert tone_public_sources.convabuse_label(_convabuse_row("you are a useless machine", [aimed, calm])) is None
+    assert tone_public_sources.convabuse_label(_convabuse_row("tell me about the weather", [calm, calm])) == "other"
+    # Sexual harassment and threats are not the guide's attack; abuse aimed at a group is not aimed at a person.
+    sexual = {**aimed, "sex_harassment": "1"}
+    assert tone_public_sources.convabuse_label(_convabuse_row("you are a useless machine", [sexual, sexual])) is None
+    assert tone_public_sources.convabuse_label(_convabuse_row("I will hurt you, machine", [aimed, aimed])) is None
+    group = {"is_abuse.1": "0", "is_abuse.-1": "1", "target.generalised": "1"}
+    assert tone_public_sources.convabuse_label(_convabuse_row("people like that are useless", [group, group])) is None

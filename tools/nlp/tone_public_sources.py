@@ -44,6 +44,7 @@ import io
 import os
 import re
 import subprocess
+from collections.abc import Iterable
 from pathlib import Path
 
 MIRROR_DIR = Path(os.environ.get("BRIGHTLINE_MIRROR", "/work/.mirror"))
@@ -92,18 +93,22 @@ def _olid_file() -> str:
 def olid_rows() -> list[tuple[str, str, str]]:
     """``(tweet id, cleaned text, label)`` of the OLID training tweets kept (see the module's docstring)."""
     reader = csv.DictReader(io.StringIO(_olid_file()), delimiter="\t", quoting=csv.QUOTE_NONE)
+    labelled = ((row["id"], clean_tweet(row["tweet"]), olid_label(row["subtask_a"], row["subtask_b"], row["subtask_c"]))
+                for row in reader)
+    return distinct_rows(labelled)
+
+
+def distinct_rows(candidates: Iterable[tuple[str, str, str | None]]) -> list[tuple[str, str, str]]:
+    """The labelled ``(id, text, label)`` candidates, without those left out (label ``None``), those of fewer than
+    three words, and every repeat of a text already kept (compared in lower case)."""
     rows: list[tuple[str, str, str]] = []
     seen: set[str] = set()
-    for row in reader:
-        label = olid_label(row["subtask_a"], row["subtask_b"], row["subtask_c"])
-        if label is None:
-            continue
-        text = clean_tweet(row["tweet"])
+    for identifier, text, label in candidates:
         key = text.lower()
-        if len(text.split()) < 3 or key in seen:
+        if label is None or len(text.split()) < 3 or key in seen:
             continue
         seen.add(key)
-        rows.append((row["id"], text, label))
+        rows.append((identifier, text, label))
     return rows
 
 
@@ -126,6 +131,57 @@ def calm_rows(rows: list[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
     return kept
 
 
+CONVABUSE_REPOSITORY = "amandacurry/convabuse"
+CONVABUSE_FOLDER = "amandacurry+convabuse"
+CONVABUSE_COMMIT = "c0a9469f48956e868276c605d499010ea3c7c0d0"
+CONVABUSE_PATHS = ("2_splits/ConvAbuseEMNLPtrain.csv", "2_splits/ConvAbuseEMNLPvalid.csv",
+                   "2_splits/ConvAbuseEMNLPtest.csv")
+CONVABUSE_LICENCE = "CC BY 4.0 (the repository's LICENSE)"
+_ABUSIVE_LEVELS = ("-1", "-2", "-3")
+
+
+def convabuse_label(row: dict[str, str]) -> str | None:
+    """The second stage's label of a row of ConvAbuse's split files (one column per annotator and answer, ``1`` where
+    the annotator chose it; empty for annotators who did not see the row), or ``None`` to leave it out: see
+    :func:`convabuse_rows`."""
+    annotators = sorted({key.split("_")[0] for key in row if key.startswith("Annotator")
+                         and row.get(key.split("_")[0] + "_is_abuse.1") in ("0", "1")})
+    abusive = [name for name in annotators if any(row[f"{name}_is_abuse.{level}"] == "1" for level in _ABUSIVE_LEVELS)]
+    calm = [name for name in annotators if row[f"{name}_is_abuse.1"] == "1"]
+    sexual = sum(row[f"{name}_sex_harassment"] == "1" or row[f"{name}_sexist"] == "1" for name in abusive)
+    aimed = sum(row[f"{name}_target.system"] == "1" or row[f"{name}_target.individual"] == "1" for name in abusive)
+    if abusive and 2 * len(abusive) > len(annotators) and 2 * aimed > len(abusive) and 2 * sexual <= len(abusive) and (
+            not _THREAT.search(row["user"])):
+        return "attack"
+    if annotators and len(calm) == len(annotators):
+        return "other"
+    return None
+
+
+def convabuse_rows() -> list[tuple[str, str, str]]:
+    """``(example id, user utterance, label)`` of ConvAbuse (Cercas Curry, Abercrombie and Rieser, "ConvAbuse: Data,
+    Analysis, and Benchmarks for Nuanced Abuse Detection in Conversational AI", EMNLP 2021; **CC BY 4.0**): what users
+    wrote to two conversational agents, each utterance labelled by three to eight annotators on a five-point scale from
+    not abusive to very strongly abusive, with the abuse's type and target (the agent, another individual, a group).
+
+    An utterance most annotators call abusive and aimed at the agent or an individual is an ``attack`` (abuse the
+    annotators call sexual harassment or sexism, and threats, :data:`_THREAT`, are left out: neither is the guide's
+    insult or judgement of a colleague); one every annotator calls not abusive is ``other``; the rest are left out.
+    Read from the three split files of the clone at :data:`CONVABUSE_COMMIT`; :func:`calm_rows` then applies."""
+    folder = MIRROR_DIR / CONVABUSE_FOLDER / "repo"
+    if (folder / ".git").is_dir():
+        folder = folder / ".git"  # a clone with a work tree; the mirror's own copies are bare
+    if not (folder / "HEAD").is_file():
+        raise SystemExit(f"ConvAbuse needs the clone of {CONVABUSE_REPOSITORY} under {MIRROR_DIR} ({CONVABUSE_FOLDER})")
+    candidates: list[tuple[str, str, str | None]] = []
+    for path in CONVABUSE_PATHS:
+        content = subprocess.run(["git", "--git-dir", str(folder), "show", f"{CONVABUSE_COMMIT}:{path}"],
+                                 check=True, capture_output=True, text=True).stdout
+        candidates.extend((row["example_id"], " ".join(row["user"].split()), convabuse_label(row))
+                          for row in csv.DictReader(io.StringIO(content)))
+    return distinct_rows(candidates)
+
+
 if __name__ == "__main__":
     from collections import Counter
 
@@ -133,3 +189,7 @@ if __name__ == "__main__":
     print(len(every), Counter(label for _id, _text, label in every))
     calm = calm_rows(every)
     print(len(calm), Counter(label for _id, _text, label in calm))
+    conv = convabuse_rows()
+    print("ConvAbuse", len(conv), Counter(label for _id, _text, label in conv))
+    calm = calm_rows(conv)
+    print("ConvAbuse", len(calm), Counter(label for _id, _text, label in calm))

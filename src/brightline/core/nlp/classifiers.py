@@ -43,6 +43,7 @@ from .tone import (
     person_reference_starts,
     read_texts,
     sarcasm_words,
+    subject_words,
     swearing,
     target_features,
     word_spans,
@@ -147,14 +148,38 @@ class SecondStage:
     #: P(attack) at which a text about a person with no praise passes the hostile-word gate without a hostile word
     #: (``None``: the gate needs a hostile word, as before 2026-12-07).
     person_gate_threshold: float | None = None
+    #: The words and pairs marked with their subject (:func:`.tone.subject_words`) the stage weighs, each with its row
+    #: of :attr:`subject_table`: three columns of weights (idf and scale folded in) and the squared idf that goes into
+    #: the block's norm. ``None``: a stage without the block (before 2026-12-08).
+    subject_vocabulary: dict[str, int] | None = None
+    subject_table: NDArray[np.float64] | None = None
+
+    def subject_scores(self, texts: Sequence[str]) -> NDArray[np.float64]:
+        """The subject-word block's contribution to each text's three scores (zeros without the block)."""
+        scores = np.zeros((len(texts), 3))
+        if self.subject_vocabulary is None or self.subject_table is None:
+            return scores
+        vocabulary, table = self.subject_vocabulary, self.subject_table
+        for row, text in enumerate(texts):
+            found = [index for index in map(vocabulary.get, subject_words(text)) if index is not None]
+            if found:
+                rows = table[found]
+                scores[row] = rows[:, :3].sum(axis=0) / np.sqrt(rows[:, 3].sum())
+        return scores
 
     def probabilities(self, first_stage_log_odds: NDArray[np.float64], lexicon: NDArray[np.float32],
-                      targets: NDArray[np.float32], embeddings: NDArray[np.float32]) -> NDArray[np.float64]:
-        """Columns ``other``, ``attack``, ``profane``."""
+                      targets: NDArray[np.float32], embeddings: NDArray[np.float32],
+                      texts: Sequence[str] | None = None) -> NDArray[np.float64]:
+        """Columns ``other``, ``attack``, ``profane``; ``texts`` are needed when the stage has the subject-word
+        block."""
         scores = np.asarray(embeddings, dtype=np.float32) @ self.embedding_weights
         scores = scores.astype(np.float64) + first_stage_log_odds[:, None] @ self.first_stage_weights
         scores += lexicon.astype(np.float64) @ self.lexicon_weights + targets.astype(np.float64) @ self.target_weights
         scores += self.intercepts
+        if self.subject_vocabulary is not None:
+            if texts is None:
+                raise ValueError(TEXTS_NEEDED_ERROR)
+            scores += self.subject_scores(texts)
         scores -= scores.max(axis=1, keepdims=True)
         exponentials = np.exp(scores)
         return np.asarray(exponentials / exponentials.sum(axis=1, keepdims=True), dtype=np.float64)
@@ -316,7 +341,7 @@ class LinearTextClassifier:
             embeddings = embed_tokens(tokens)
         odds = self.first_stage_log_odds(tokens, embeddings, texts, reading.features)
         targets = target_features(texts)
-        probabilities = stage.probabilities(odds, reading.features, targets, embeddings)
+        probabilities = stage.probabilities(odds, reading.features, targets, embeddings, texts)
         reader = self.attack_reader()
         if reader is not None:
             # The reader decides the attack: its P(attack) replaces the linear one; P(profane) stays the second
@@ -604,7 +629,18 @@ def _second_stage(folder: Path, description: dict[str, Any], dim: int, block_nam
     if list(block.get("lexicon_features", [])) != list(LEXICON_FEATURES) or list(
             block.get("target_features", [])) != list(TARGET_FEATURES):
         raise ValueError(MISSING_ARRAY_ERROR.format(path=folder, name="target_weights"))
+    subject_vocabulary: dict[str, int] | None = None
+    subject_table = None
+    words_file = block.get("subject_words_file")
+    if words_file:
+        words = json.loads((folder / words_file).read_text(encoding="utf-8"))
+        subject_vocabulary = {key: index for index, key in enumerate(words)}
+        subject_table = arrays.get("subject_weights")
+        if subject_table is None or subject_table.shape != (len(words), 4):
+            raise ValueError(MISSING_ARRAY_ERROR.format(path=folder, name="subject_weights"))
+        subject_table = np.ascontiguousarray(subject_table, dtype=np.float64)
     return SecondStage(
+        subject_vocabulary=subject_vocabulary, subject_table=subject_table,
         first_stage_weights=np.asarray(arrays["first_stage_weights"], dtype=np.float64),
         lexicon_weights=np.asarray(arrays["lexicon_weights"], dtype=np.float64),
         target_weights=np.asarray(arrays["target_weights"], dtype=np.float64),

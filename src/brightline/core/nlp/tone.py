@@ -707,3 +707,44 @@ def mark_person_references(text: str) -> str:
     for start in sorted(person_reference_starts(text), reverse=True):
         text = text[:start] + PERSON_MARK + " " + text[start:]
     return text
+
+
+# --- words read with their subject: a sparse block of the second stage ------------------------------------------
+
+#: The words that stand for the person judged, read as one word (:func:`subject_words`): "you obviously" and "he
+#: obviously" are the same pair.
+_PERSON_STAND_INS = _PERSON_SUBJECTS | _PERSON_FORMS | {"ur", "yours", "u"}
+#: The subject marks of :func:`subject_words`: a word's nearest subject is a person, the work, or none is found.
+SUBJECT_MARKS = ("p", "w", "n")
+
+
+def subject_words(text: str) -> list[str]:
+    """The words and adjacent word pairs of ``text``, each marked with who or what its sentence judges, for a linear
+    model that can weigh "you obviously didn't test this" apart from "this obviously didn't get tested".
+
+    A word is marked ``p:`` when its nearest subject before it is a person (:func:`_nearest_subject`: a pronoun or a
+    role noun; "your <noun>" judges the thing owned, so it is the work), ``w:`` when it is the work, ``n:`` when no
+    subject stands before it ("stop wasting everyone's time"). A pair takes the mark of its sentence: ``p`` when the
+    sentence is about a person (:func:`_about_a_person`), else ``w`` when it names the work, else ``n``. Pronouns
+    and person forms read as ``<p>``, so "you never" and "he never" are one pair. Each key is given once."""
+    keys: dict[str, None] = {}
+    for sentence in _SENTENCES.findall(text):
+        tokens = _WORDS.findall(sentence)
+        if not tokens:
+            continue
+        lowered = [token.lower() for token in tokens]
+        if _about_a_person(tokens):
+            mark = "p"
+        elif not WORK_NOUNS.isdisjoint(lowered):
+            mark = "w"
+        else:
+            mark = "n"
+        words = ["<p>" if word in _PERSON_STAND_INS else word for word in lowered]
+        for index, word in enumerate(words):
+            if word == "<p>":
+                continue
+            nearest = _nearest_subject(lowered, index)
+            keys[("p" if nearest == "person" else "w" if nearest == "work" else "n") + ":" + word] = None
+        for first, second in zip(words, words[1:], strict=False):
+            keys[mark + ":" + first + " " + second] = None
+    return list(keys)
