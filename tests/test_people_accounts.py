@@ -32,6 +32,7 @@ ROWS = [
 def locmem_mail(settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.BRIGHTLINE_BASE_URL = "https://brightline.example.org"
+    settings.BRIGHTLINE_BASE_URL_CONFIGURED = True
 
 
 def run_import(tmp_path: Path, rows: list[str], *args: str) -> dict:

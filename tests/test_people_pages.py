@@ -201,7 +201,9 @@ def test_the_directory_searches_filters_pages_and_links_each_record(personas, ad
     browser = client_for(ada)
 
     first = browser.get("/people/").content.decode()
-    assert "37 people." in first and first.count('href="/people/') >= 25
+    # It says what it counts: the 30 generated people, Lee and Pia have no team; the other 5 are in one.
+    assert "37 people who have not left: 5 in a team and 32 without one." in first
+    assert first.count('href="/people/') >= 25
     with CaptureQueriesContext(connection) as queries:
         second = browser.get("/people/?page=2").content.decode()
     assert "People 26–37 of 37" in second
