@@ -18,7 +18,6 @@ from statistics import median
 from django.utils import timezone
 
 from brightline.dashboards.partner import CycleOverview, open_cycle_overviews
-from brightline.people.queries import people_outside_teams
 from brightline.policy.services import min_cohort_size
 from brightline.rollups import delivery as team_delivery
 from brightline.rollups import teams
@@ -56,20 +55,19 @@ def _people() -> tuple[Figure, Fresh]:
     if sizes.withheld_pks:
         text += (f" ({len(sizes.withheld_pks)} below the minimum of {sizes.min_cohort} people: no team figures of "
                  "their own)")
-    text += _outside_teams(sizes.people)
+    text += _outside_teams(sizes)
     return Figure("People", text, _freshness([fresh]), fresh.stale), fresh
 
 
-def _outside_teams(in_teams: int) -> str:
-    """Who the count of team members leaves out, said so that it never seems to contradict the People list
-    (which counts everyone who has not left, in a team or not)."""
-    outside = people_outside_teams()
+def _outside_teams(sizes: teams.TeamSizes) -> str:
+    """Who the count of team members leaves out (counted with it, in the same rollup), said so that it never seems
+    to contradict the People list, which counts everyone who has not left, in a team or not."""
     parts = []
-    if outside.without_team:
-        parts.append(f"{outside.without_team} more without a team ({in_teams + outside.without_team} in the People "
+    if sizes.without_team:
+        parts.append(f"{sizes.without_team} more without a team ({sizes.people + sizes.without_team} in the People "
                      "list)")
-    if outside.left:
-        parts.append(f"{outside.left} who {'has' if outside.left == 1 else 'have'} left, not counted")
+    if sizes.left:
+        parts.append(f"{sizes.left} who {'has' if sizes.left == 1 else 'have'} left, not counted")
     return "; " + "; ".join(parts) if parts else ""
 
 
