@@ -67,7 +67,7 @@ def test_pia_moves_erin_to_olga_and_platform_ada_approves_and_access_follows(per
     assert f'href="{url(erin)}"' in pia.get(f"/people/{erin.pk}/").content.decode()
     assert f'href="{url(erin)}"' in pia.get("/people/?q=erin").content.decode()
     form = pia.get(url(erin)).content.decode()
-    assert "Now: reports to Mo Manager, in Payments." in form
+    assert "<strong>Now:</strong> reports to Mo Manager, in Payments." in form
     assert 'value="Mo Manager (mo@example.org)"' in form and f'value="{timezone.localdate():%Y-%m-%d}"' in form
     assert pia.post(url(erin), move(erin)).status_code == 403  # no CSRF token
     assert mo_sees(client_for, mo, erin) and not mo_sees(client_for, boss, erin)
@@ -207,7 +207,7 @@ def test_the_service_checks_again_inside_its_transaction(personas):
         moving.move_person(erin, wanted, actor=personas.mo)
 
 
-def test_engineers_managers_and_leaders_are_refused_and_other_organisations_not_found(personas, client_for):
+def test_engineers_managers_leaders_and_other_organisations_partners_are_refused(personas, client_for):
     erin = personas.erin
     before = written(erin)
     for person in (personas.erin, personas.pat, personas.mo, personas.lee):
@@ -218,8 +218,8 @@ def test_engineers_managers_and_leaders_are_refused_and_other_organisations_not_
     other = Organisation.objects.create(name="Elsewhere", slug="elsewhere")
     zoe = Person.objects.create(organisation=other, employee_id="X-zoe", name="Zoe Elsewhere",
                                 email="zoe@other.example")
-    assert client_for(personas.pia).get(url(zoe)).status_code == 404
-    assert client_for(personas.pia).post(url(zoe), move(zoe)).status_code == 404
+    assert client_for(personas.pia).get(url(zoe)).status_code == 403
+    assert client_for(personas.pia).post(url(zoe), move(zoe)).status_code == 403
     assert written(erin) == before
     # Opening the page is a read of Erin's record, logged as every read is.
     client_for(personas.pia).get(url(erin))

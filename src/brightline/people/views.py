@@ -149,11 +149,13 @@ def account(request: HttpRequest, person_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def change_manager_or_team(request: HttpRequest, person_id: int) -> HttpResponse:
     """A person's manager (proposed, for a second approver) and team (at once), for people partners and
-    administrators of the person's organisation; opening it is a read of the person's record."""
-    viewer = _manager_of_people(request)
-    subject = get_object_or_404(Person.objects.select_related("team", "level", "manager"), pk=person_id,
-                                organisation_id=viewer.organisation_id)
-    access.open_person_record(viewer, subject, what="people.profile", allowed=True)
+    administrators of the person's organisation; opening it is a read of the person's record, and a refusal is
+    recorded as a refused attempt to open it."""
+    viewer = access.request_person(request)
+    subject = get_object_or_404(Person.objects.select_related("team", "level", "manager"), pk=person_id)
+    # A refusal (not a people partner or administrator, or of another organisation) is recorded as one.
+    access.open_person_record(viewer, subject, what="people.profile", denied=ERR_NOT_A_PARTNER, allowed=(
+        access.can_manage_people(viewer) and viewer.organisation_id == subject.organisation_id))
     form = ChangeManagerTeamForm(request.POST or None, viewer=viewer, subject=subject)
     if request.method == "POST" and form.is_valid() and form.move is not None:
         try:
