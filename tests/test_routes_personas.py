@@ -215,6 +215,28 @@ def test_no_route_fails_and_no_refusal_names_anyone(demo, db, route):
     assert problems == [], url
 
 
+def problems_on(urls: list[str], viewers, clients, names) -> list[str]:
+    """What is wrong when every viewer opens ``urls``: an unexpected status, a stored key or an ISO day shown, a
+    refusal naming someone other than the viewer."""
+    problems = []
+    for username in VIEWERS:
+        for url in urls:
+            response = clients[username].get(url)
+            if response.status_code not in ALLOWED:
+                problems.append(f"{username} {url}: {response.status_code}")
+            elif response.status_code == 200:
+                page = response.content.decode("utf-8", "replace")
+                shown, days = stored_keys_shown(page), iso_days_shown(page)
+                if shown or days:
+                    problems.append(f"{username} {url}: shows {shown} {days}")
+            elif response.status_code in {403, 404}:
+                body = response.content.decode("utf-8", "replace")
+                leaked = sorted(name for pk, name in names.items() if pk != viewers[username].pk and name in body)
+                if leaked:
+                    problems.append(f"{username} {url}: {response.status_code} names {leaked}")
+    return problems
+
+
 def test_feedback_given_without_a_request_and_the_colleague_chooser_show_no_stored_keys(demo, db):
     """The routes above open "Give feedback" and the chooser empty: here Mo gives Erin feedback through the page,
     then every persona opens what it made (the feedback, Erin's growth page, Mo's sent list) and the chooser with a
@@ -234,23 +256,7 @@ def test_feedback_given_without_a_request_and_the_colleague_chooser_show_no_stor
             "/growth/give/?q=a", f"/growth/give/{erin.pk}/", "/growth/people/?mode=give&q=an",
             f"/growth/people/?mode=ask&about={erin.pk}&q=an", f"/growth/{erin.pk}/requests/new/?q=an",
             f"/people/{erin.pk}/", "/team/"]
-    problems = []
-    for username in VIEWERS:
-        for url in urls:
-            response = clients[username].get(url)
-            if response.status_code not in ALLOWED:
-                problems.append(f"{username} {url}: {response.status_code}")
-            elif response.status_code == 200:
-                page = response.content.decode("utf-8", "replace")
-                shown, days = stored_keys_shown(page), iso_days_shown(page)
-                if shown or days:
-                    problems.append(f"{username} {url}: shows {shown} {days}")
-            elif response.status_code in {403, 404}:
-                body = response.content.decode("utf-8", "replace")
-                leaked = sorted(name for pk, name in names.items() if pk != viewers[username].pk and name in body)
-                if leaked:
-                    problems.append(f"{username} {url}: {response.status_code} names {leaked}")
-    assert problems == []
+    assert problems_on(urls, viewers, clients, names) == []
     assert clients["erin"].get(f"/growth/requests/{given.pk}/").status_code == 200
     assert clients["outsider"].get(f"/growth/requests/{given.pk}/").status_code == 403
 
@@ -278,23 +284,7 @@ def _change_manager_and_team_then_read(objects, viewers, clients, names) -> None
     assert RoleChange.objects.filter(person=erin, status=RoleChange.Status.PENDING).exists()
     urls = [f"/people/{erin.pk}/manager-and-team/", "/people/changes/", f"/people/{erin.pk}/account/",
             f"/people/{erin.pk}/", "/people/", "/", f"/people/{erin.pk}/access-log/"]
-    problems = []
-    for username in VIEWERS:
-        for url in urls:
-            response = clients[username].get(url)
-            if response.status_code not in ALLOWED:
-                problems.append(f"{username} {url}: {response.status_code}")
-            elif response.status_code == 200:
-                page = response.content.decode("utf-8", "replace")
-                shown, days = stored_keys_shown(page), iso_days_shown(page)
-                if shown or days:
-                    problems.append(f"{username} {url}: shows {shown} {days}")
-            elif response.status_code in {403, 404}:
-                body = response.content.decode("utf-8", "replace")
-                leaked = sorted(name for pk, name in names.items() if pk != viewers[username].pk and name in body)
-                if leaked:
-                    problems.append(f"{username} {url}: {response.status_code} names {leaked}")
-    assert problems == []
+    assert problems_on(urls, viewers, clients, names) == []
 
 
 def _today() -> str:
