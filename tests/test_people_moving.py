@@ -224,3 +224,16 @@ def test_engineers_managers_leaders_and_other_organisations_partners_are_refused
     # Opening the page is a read of Erin's record, logged as every read is.
     client_for(personas.pia).get(url(erin))
     assert AccessLog.objects.filter(subject=erin, viewer=personas.pia).exists()
+
+
+def test_a_stored_record_that_fails_its_own_checks_is_refused_whole(personas):
+    """Erin's time zone came in broken from elsewhere: the team change's check of the whole record refuses the move
+    with a sentence (not a server error), and nothing of it is kept."""
+    erin = personas.erin
+    Person.objects.filter(pk=erin.pk).update(timezone="Mars/Olympus")
+    before = written(erin)
+    wanted = moving.Move(manager=olga(), team=Team.objects.get(slug="platform"), effective_on=timezone.localdate(),
+                         reason="reorganisation")
+    with pytest.raises(moving.MoveError, match="Erin Employee's record fails a check of its own"):
+        moving.move_person(erin, wanted, actor=personas.pia)
+    assert written(erin) == before

@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -41,6 +42,8 @@ ERR_FUTURE = ("Choose today or an earlier day. Brightline applies a team change 
               "change when it is approved, never later by itself: for a later move, come back on its day.")
 ERR_NOTHING = "Nothing would change: {person} already has this manager and this team."
 ERR_NOT_A_PARTNER = "Only people partners and administrators change a person's manager or team."
+ERR_RECORD_INVALID = ("{person}'s record fails a check of its own, so nothing was changed: {problems} Correct it in "
+                      "your HR system's next import or in the admin first.")
 
 
 @dataclass
@@ -123,7 +126,12 @@ def move_person(person: Person, move: Move, *, actor: Person) -> Moved:
         team_changed = team_changes(person, move)
         new_manager = manager_changes(person, move)
         if team_changed:
-            update_person(person, actor=actor, reason=move.reason, effective_on=move.effective_on, team=move.team)
+            try:
+                update_person(person, actor=actor, reason=move.reason, effective_on=move.effective_on,
+                              team=move.team)
+            except ValidationError as error:  # the stored record itself fails a check (data from elsewhere)
+                raise MoveError({EVERYTHING: ERR_RECORD_INVALID.format(person=person.name,
+                                                                       problems=" ".join(error.messages))}) from None
         proposal = None
         if new_manager:
             proposal = propose_change(person, RoleChange.Field.MANAGER,
