@@ -32,6 +32,7 @@ ROWS = [
 def locmem_mail(settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.BRIGHTLINE_BASE_URL = "https://brightline.example.org"
+    settings.BRIGHTLINE_BASE_URL_CONFIGURED = True
 
 
 def run_import(tmp_path: Path, rows: list[str], *args: str) -> dict:
@@ -169,6 +170,22 @@ def test_an_invitation_sets_a_password_and_the_person_can_log_in(tmp_path, ladde
     assert response.status_code == 302
     assert Client().login(username="ana", password="a-long-new-password-7")
     assert browser.get(link).status_code == 200 and "no longer works" in browser.get(link).content.decode()
+
+
+def test_the_command_says_plainly_when_it_has_to_guess_the_address(tmp_path, ladder, organisation, settings):
+    run_import(tmp_path, ROWS)
+    settings.BRIGHTLINE_BASE_URL_CONFIGURED = False
+    settings.BRIGHTLINE_BASE_URL = "http://localhost:8000"
+    out, err = io.StringIO(), io.StringIO()
+    call_command("people", "invite", "--email", "ana@example.org", stdout=out, stderr=err)
+    assert "http://localhost:8000/accounts/password/set/" in mail.outbox[0].body
+    assert "BRIGHTLINE_BASE_URL is not set, so the link was guessed: it starts with http://localhost:8000" in (
+        err.getvalue())
+    settings.BRIGHTLINE_BASE_URL_CONFIGURED = True
+    settings.BRIGHTLINE_BASE_URL = "https://brightline.example.org"
+    err = io.StringIO()
+    call_command("people", "invite", "--email", "ana@example.org", stdout=out, stderr=err)
+    assert err.getvalue() == "" and "https://brightline.example.org/accounts/" in mail.outbox[1].body
 
 
 def test_inviting_an_unknown_or_departed_address_is_a_clear_error(tmp_path, ladder, organisation):

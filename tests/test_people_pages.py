@@ -201,7 +201,9 @@ def test_the_directory_searches_filters_pages_and_links_each_record(personas, ad
     browser = client_for(ada)
 
     first = browser.get("/people/").content.decode()
-    assert "37 people." in first and first.count('href="/people/') >= 25
+    # It says what it counts: the 30 generated people, Lee and Pia have no team; the other 5 are in one.
+    assert "37 people who have not left: 5 in a team and 32 without one." in first
+    assert first.count('href="/people/') >= 25
     with CaptureQueriesContext(connection) as queries:
         second = browser.get("/people/?page=2").content.decode()
     assert "People 26–37 of 37" in second
@@ -242,3 +244,42 @@ def test_the_admins_list_of_role_changes_links_the_page_where_they_are_decided(p
     ada.user.user_permissions.add(Permission.objects.get(codename="view_rolechange"))
     listing = client_for(ada).get("/admin/people/rolechange/", follow=True).content.decode()
     assert '<a href="/people/changes/">Pending changes of roles and managers</a>, not here.' in listing
+
+
+@pytest.mark.parametrize(("configured", "expected"), [
+    (False, "https://people.example.net/accounts/password/set/"),
+    (True, "https://brightline.example.org/accounts/password/set/"),
+])
+def test_an_invitation_from_the_page_starts_with_the_senders_address_unless_the_base_url_is_set(
+        personas, ladder, ada, client_for, settings, configured, expected):
+    settings.ALLOWED_HOSTS = ["people.example.net", "testserver"]
+    settings.BRIGHTLINE_BASE_URL_CONFIGURED = configured
+    settings.BRIGHTLINE_BASE_URL = "https://brightline.example.org" if configured else "http://localhost:8000"
+    person = personas.pat
+    browser = client_for(ada)
+    response = browser.post(f"/people/{person.pk}/account/", HTTP_HOST="people.example.net", secure=True)
+    assert response.status_code == 302
+    [message] = mail.outbox
+    assert expected in message.body and "localhost" not in message.body
+
+
+def test_an_address_outside_allowed_hosts_sends_nothing(personas, ada, client_for, settings):
+    settings.ALLOWED_HOSTS = ["people.example.net"]
+    settings.BRIGHTLINE_BASE_URL_CONFIGURED = False
+    response = client_for(ada).post(f"/people/{personas.pat.pk}/account/", HTTP_HOST="evil.example.com")
+    assert response.status_code == 400 and not mail.outbox
+
+
+def test_the_home_card_and_the_directory_say_what_they_count_so_they_agree(personas, ada, client_for):
+    import re
+
+    Person.objects.create(organisation=personas.pia.organisation, employee_id="E-lena", name="Lena Leaver",
+                          email="lena@example.org", is_active=False, team=Team.objects.get(slug="payments"))
+    browser = client_for(personas.pia)
+    card = re.search(r'<dl class="figures">(.*?)</dl>', browser.get("/").content.decode(), re.S).group(1)
+    # Mo, Erin and Pat in Payments, Olga and Oscar in Platform; Lee and Pia in no team; Lena has left.
+    assert "5 people in 2 teams" in card
+    assert "; 2 more without a team (7 in the People list); 1 who has left, not counted" in card
+    listing = browser.get("/people/").content.decode()
+    assert "7 people who have not left: 5 in a team and 2 without one." in listing
+    assert "1 person who has left." in browser.get("/people/?left=1").content.decode()

@@ -58,7 +58,9 @@ def _pages(org: GeneratedOrg) -> dict[str, tuple[object, list[str]]]:
                                          # the people directory: a page, a search, a team; adding a person
                                          "/people/", "/people/?page=2", f"/people/?q={quote(engineer.name[:3])}",
                                          f"/people/?team={team}", "/people/new/", "/people/new/managers/?manager=a",
-                                         f"/people/{engineer.pk}/account/", "/people/changes/"]),
+                                         f"/people/{engineer.pk}/account/", "/people/changes/",
+                                         # changing a person's manager or team
+                                         f"/people/{engineer.pk}/manager-and-team/"]),
     }
     return {persona: (person, [*urls, *EVERYONE]) for persona, (person, urls) in pages.items()}
 

@@ -214,7 +214,7 @@ def test_the_leaders_home_gives_the_organisations_figures_each_with_its_freshnes
     figures = dict(re.findall(r"<dt>(.*?)</dt><dd>(.*?)</dd>", card, re.S))
     in_teams = Person.objects.filter(is_active=True, team__isnull=False)
     teams = in_teams.values("team").distinct().count()
-    assert figures["People"].startswith(f"{in_teams.count()} people in {teams} teams ")
+    assert figures["People"].startswith(f"{in_teams.count()} people in {teams} teams")
     assert "as of " in figures["People"]  # the headcounts' rollup
     cycle = next(value for label, value in figures.items() if "review" in label)
     # The progress, then which part of the organisation the cycle covers.

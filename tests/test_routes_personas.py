@@ -215,6 +215,28 @@ def test_no_route_fails_and_no_refusal_names_anyone(demo, db, route):
     assert problems == [], url
 
 
+def problems_on(urls: list[str], viewers, clients, names) -> list[str]:
+    """What is wrong when every viewer opens ``urls``: an unexpected status, a stored key or an ISO day shown, a
+    refusal naming someone other than the viewer."""
+    problems = []
+    for username in VIEWERS:
+        for url in urls:
+            response = clients[username].get(url)
+            if response.status_code not in ALLOWED:
+                problems.append(f"{username} {url}: {response.status_code}")
+            elif response.status_code == 200:
+                page = response.content.decode("utf-8", "replace")
+                shown, days = stored_keys_shown(page), iso_days_shown(page)
+                if shown or days:
+                    problems.append(f"{username} {url}: shows {shown} {days}")
+            elif response.status_code in {403, 404}:
+                body = response.content.decode("utf-8", "replace")
+                leaked = sorted(name for pk, name in names.items() if pk != viewers[username].pk and name in body)
+                if leaked:
+                    problems.append(f"{username} {url}: {response.status_code} names {leaked}")
+    return problems
+
+
 def test_feedback_given_without_a_request_and_the_colleague_chooser_show_no_stored_keys(demo, db):
     """The routes above open "Give feedback" and the chooser empty: here Mo gives Erin feedback through the page,
     then every persona opens what it made (the feedback, Erin's growth page, Mo's sent list) and the chooser with a
@@ -234,25 +256,41 @@ def test_feedback_given_without_a_request_and_the_colleague_chooser_show_no_stor
             "/growth/give/?q=a", f"/growth/give/{erin.pk}/", "/growth/people/?mode=give&q=an",
             f"/growth/people/?mode=ask&about={erin.pk}&q=an", f"/growth/{erin.pk}/requests/new/?q=an",
             f"/people/{erin.pk}/", "/team/"]
-    problems = []
-    for username in VIEWERS:
-        for url in urls:
-            response = clients[username].get(url)
-            if response.status_code not in ALLOWED:
-                problems.append(f"{username} {url}: {response.status_code}")
-            elif response.status_code == 200:
-                page = response.content.decode("utf-8", "replace")
-                shown, days = stored_keys_shown(page), iso_days_shown(page)
-                if shown or days:
-                    problems.append(f"{username} {url}: shows {shown} {days}")
-            elif response.status_code in {403, 404}:
-                body = response.content.decode("utf-8", "replace")
-                leaked = sorted(name for pk, name in names.items() if pk != viewers[username].pk and name in body)
-                if leaked:
-                    problems.append(f"{username} {url}: {response.status_code} names {leaked}")
-    assert problems == []
+    assert problems_on(urls, viewers, clients, names) == []
     assert clients["erin"].get(f"/growth/requests/{given.pk}/").status_code == 200
     assert clients["outsider"].get(f"/growth/requests/{given.pk}/").status_code == 403
+
+
+def test_a_change_of_manager_and_team_shows_no_stored_keys_on_the_pages_that_list_it(demo, db):
+    """The routes above open "Change manager or team" empty: here Pia moves Erin to Pat as manager and to another
+    team through the page, and every persona opens the pages that show the change (the form again, the pending
+    changes, Erin's sign-in page and record, the directory): no stored key, ISO day or refusal naming anyone."""
+    from django.db import transaction
+
+    with transaction.atomic():  # undone at the end: the later tests of this module read the demo as loaded
+        _change_manager_and_team_then_read(*demo)
+        transaction.set_rollback(True)
+
+
+def _change_manager_and_team_then_read(objects, viewers, clients, names) -> None:
+    from brightline.people.models import RoleChange, Team
+
+    erin, pat = objects.people["erin"], objects.people["pat"]
+    team = Team.objects.exclude(pk=erin.team_id).order_by("name").first()
+    moved = clients["pia"].post(f"/people/{erin.pk}/manager-and-team/", {
+        "manager": f"{pat.name} ({pat.email})", "team": str(team.pk), "effective_on": _today(),
+        "reason": "moves to another team after the reorganisation"})
+    assert moved.status_code == 302
+    assert RoleChange.objects.filter(person=erin, status=RoleChange.Status.PENDING).exists()
+    urls = [f"/people/{erin.pk}/manager-and-team/", "/people/changes/", f"/people/{erin.pk}/account/",
+            f"/people/{erin.pk}/", "/people/", "/", f"/people/{erin.pk}/access-log/"]
+    assert problems_on(urls, viewers, clients, names) == []
+
+
+def _today() -> str:
+    from django.utils import timezone
+
+    return timezone.localdate().isoformat()
 
 
 def test_the_people_named_on_a_record_open_it(demo, db):

@@ -201,8 +201,11 @@ EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "brightline@localhost")
-# Where people reach Brightline; links in e-mails sent from the command line start with it.
-BRIGHTLINE_BASE_URL = env_str("BRIGHTLINE_BASE_URL", "http://localhost:8000")
+# Where people reach Brightline; links in e-mails start with it. Unset, an invitation sent from a page starts with
+# the address its sender is using (a host ALLOWED_HOSTS accepts), and everything else with http://localhost:8000,
+# which `brightline people invite` warns about.
+BRIGHTLINE_BASE_URL_CONFIGURED = bool(env_str("BRIGHTLINE_BASE_URL", "").strip())
+BRIGHTLINE_BASE_URL = env_str("BRIGHTLINE_BASE_URL", "").strip() or "http://localhost:8000"
 
 # Single sign-on through OpenID Connect (docs/accounts.md), on when OIDC_ISSUER and OIDC_CLIENT_ID are set.
 # The provider's endpoints are read from its discovery document ({issuer}/.well-known/openid-configuration).

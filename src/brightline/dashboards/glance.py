@@ -55,7 +55,20 @@ def _people() -> tuple[Figure, Fresh]:
     if sizes.withheld_pks:
         text += (f" ({len(sizes.withheld_pks)} below the minimum of {sizes.min_cohort} people: no team figures of "
                  "their own)")
+    text += _outside_teams(sizes)
     return Figure("People", text, _freshness([fresh]), fresh.stale), fresh
+
+
+def _outside_teams(sizes: teams.TeamSizes) -> str:
+    """Who the count of team members leaves out (counted with it, in the same rollup), said so that it never seems
+    to contradict the People list, which counts everyone who has not left, in a team or not."""
+    parts = []
+    if sizes.without_team:
+        parts.append(f"{sizes.without_team} more without a team ({sizes.people + sizes.without_team} in the People "
+                     "list)")
+    if sizes.left:
+        parts.append(f"{sizes.left} who {'has' if sizes.left == 1 else 'have'} left, not counted")
+    return "; " + "; ".join(parts) if parts else ""
 
 
 def _cycle(overview: CycleOverview, now: dt.datetime) -> Figure:

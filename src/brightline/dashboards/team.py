@@ -268,7 +268,8 @@ HOLDS = {"growth": "accomplishments, feedback received, check-ins and notes befo
          "review": "the self review, the assessment of each dimension and where the cycle stands",
          "health": "the whole team's working hours, on-call load and time off, as team totals",
          "reads": "everyone who opened this record, and when",
-         "support": "support plans open or proposed, their check-ins, and proposing one"}
+         "support": "support plans open or proposed, their check-ins, and proposing one",
+         "move": "a new manager (for a second approver) or a new team, with the day it takes effect"}
 
 SUPPORT_PLANS = "Support plans"
 
@@ -298,6 +299,10 @@ def record_links(viewer: Person, subject: Person, review: Review | None = None) 
                       HOLDS["reads"]))
     if viewer.pk != subject.pk and access.can_open_support_plan(viewer, subject):
         links.append((SUPPORT_PLANS, reverse("support:index"), HOLDS["support"]))
+    if (viewer.pk != subject.pk and subject.is_active and subject.organisation_id == viewer.organisation_id
+            and access.can_manage_people(viewer)):
+        links.append(("Change manager or team", reverse("people:manager-and-team", kwargs={"person_id": subject.pk}),
+                      HOLDS["move"]))
     return links
 
 

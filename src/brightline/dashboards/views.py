@@ -44,6 +44,7 @@ from brightline.people.criteria import CALIBRATION_PRINCIPLES, PROMOTION_RULE, l
 from brightline.people.models import CareerLadder, Person, Team
 from brightline.people.queries import direct_reports, workload_class_headcounts
 from brightline.people.rolechanges import changes_affecting
+from brightline.people.search import matching_people
 from brightline.policy.changelog import AI_FEATURES, change_log
 from brightline.policy.forms import PolicyForm
 from brightline.policy.inventory import DEFAULT_RETENTION_DAYS, NEVER_COLLECTED, SOURCES
@@ -393,7 +394,7 @@ def _about_person(chosen: trail.TrailFilter) -> tuple[Person | None, list[Person
         return person, []
     if not chosen.about:
         return None, []
-    matches = list(Person.objects.filter(name__icontains=chosen.about).order_by("name")[:trail.MAX_NAME_CHOICES + 1])
+    matches = list(matching_people(Person.objects.all(), chosen.about).order_by("name")[:trail.MAX_NAME_CHOICES + 1])
     if not matches:
         chosen.errors["about"] = ERR_NOBODY_NAMED
     elif len(matches) == 1:

@@ -11,11 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, QuerySet
 from django.utils import timezone
 
 from brightline.evidence.models import CodeReview
 from brightline.people.models import Person
+from brightline.people.search import matching_people, search_words
 
 # The most people offered before any search, and the most a search lists (typing more narrows it).
 SUGGESTED_MAX = 24
@@ -95,12 +96,9 @@ def suggestions(person: Person, *, viewer: Person,
 
 
 def search(query: str, *, exclude: set[int] | frozenset[int] = frozenset()) -> tuple[list[Person], int]:
-    """Active people whose name, e-mail or team name contains every word of ``query``: the first
-    ``SEARCH_SHOWN`` by name, and how many match in all."""
-    words = query.split()[:5]
-    if not words:
+    """Active people whose name, e-mail or team name contains every word of ``query`` (the people app's one
+    name search, with teams): the first ``SEARCH_SHOWN`` by name, and how many match in all."""
+    if not search_words(query):
         return [], 0
-    matching = _active().exclude(pk__in=exclude)
-    for word in words:
-        matching = matching.filter(Q(name__icontains=word) | Q(email__icontains=word) | Q(team__name__icontains=word))
+    matching = matching_people(_active().exclude(pk__in=exclude), query, team=True)
     return list(matching.order_by("name", "pk")[:SEARCH_SHOWN]), matching.count()

@@ -81,8 +81,8 @@ PERSON_FIELDS_SHOWN_OTHERWISE: Final = {
     "id": "the record's own number, which says nothing about the person",
     "organisation": "one organisation per installation",
 }
-ROLE_CHANGE_FIELDS: Final = ("field", "from_label", "to_label", "reason", "source", "status", "proposed_label",
-                             "proposed_at", "approved_by", "approved_at")
+ROLE_CHANGE_FIELDS: Final = ("field", "from_label", "to_label", "reason", "effective_on", "source", "status",
+                             "proposed_label", "proposed_at", "approved_by", "approved_at")
 TOKEN_FIELDS: Final = ("name", "scope", "created_at", "last_used_at", "revoked")
 
 

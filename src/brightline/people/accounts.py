@@ -160,14 +160,29 @@ def sync_login(person: Person) -> bool:
     return bool(changed)
 
 
-def invitation_link(user: AbstractBaseUser) -> str:
+def base_url_guessed() -> bool:
+    """``BRIGHTLINE_BASE_URL`` is unset: a link made without a request starts with ``http://localhost:8000``."""
+    return not settings.BRIGHTLINE_BASE_URL_CONFIGURED
+
+
+def invitation_base_url(seen_at: str | None = None) -> str:
+    """Where an invitation's link starts: ``BRIGHTLINE_BASE_URL`` when it is set; unset, the address the sender
+    is using (``seen_at``, from a request whose host ``ALLOWED_HOSTS`` accepted) or, without one, the default."""
+    if settings.BRIGHTLINE_BASE_URL_CONFIGURED or not seen_at:
+        return str(settings.BRIGHTLINE_BASE_URL)
+    return seen_at
+
+
+def invitation_link(user: AbstractBaseUser, base_url: str | None = None) -> str:
     path = reverse("password_reset_confirm", kwargs={"uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
                                                       "token": default_token_generator.make_token(user)})
-    return settings.BRIGHTLINE_BASE_URL.rstrip("/") + path
+    return (base_url or str(settings.BRIGHTLINE_BASE_URL)).rstrip("/") + path
 
 
-def invite(email: str, *, actor: Person | None = None, actor_label: str | None = None) -> Person:
-    """E-mail a set-password link to the active person with ``email``, creating their login if needed."""
+def invite(email: str, *, actor: Person | None = None, actor_label: str | None = None,
+           seen_at: str | None = None) -> Person:
+    """E-mail a set-password link to the active person with ``email``, creating their login if needed. ``seen_at``:
+    the address the sender is using, which the link starts with when ``BRIGHTLINE_BASE_URL`` is unset."""
     person = Person.objects.select_related("user").filter(email=email.strip().lower(), is_active=True).first()
     if person is None:
         raise InvitationError(ERR_NO_PERSON.format(email=email))
@@ -180,7 +195,7 @@ def invite(email: str, *, actor: Person | None = None, actor_label: str | None =
             user.is_active = True
             user.save(update_fields=["is_active"])
         send_mail(INVITATION_SUBJECT,
-                  INVITATION_BODY.format(name=person.name, link=invitation_link(user),
+                  INVITATION_BODY.format(name=person.name, link=invitation_link(user, invitation_base_url(seen_at)),
                                          username=user.get_username()),
                   None, [person.email])
         log_action("people.login.invited", actor, person, {"username": user.get_username()},

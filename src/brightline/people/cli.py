@@ -10,7 +10,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from brightline.commands import write_json
-from brightline.people.accounts import InvitationError, invite
+from brightline.people.accounts import InvitationError, base_url_guessed, invite
 from brightline.people.importer import PeopleImportError, import_people, levels_in_words
 from brightline.people.models import AccessRole, Person, TokenScope
 from brightline.people.rolechanges import set_role_on_command_line
@@ -18,6 +18,11 @@ from brightline.people.services import get_organisation, install_default_ladder
 from brightline.people.tokens import create_api_token
 
 ERR_NO_FILE = "no such file: {path}"
+ERR_GUESSED_BASE_URL = (
+    "Warning: BRIGHTLINE_BASE_URL is not set, so the link was guessed: it starts with {url}, which works only on "
+    "the server itself. Set BRIGHTLINE_BASE_URL to the address people open Brightline at (for example "
+    "https://brightline.example.org) and send the invitation again, or send it from the person's page in "
+    "Brightline, which uses the address you are using.")
 # E-mail backends that write the message to the terminal instead of sending it.
 PRINTING_BACKENDS = {"django.core.mail.backends.console.EmailBackend"}
 
@@ -132,6 +137,8 @@ def _invite(options: dict[str, Any], command: BaseCommand) -> int:
         person = invite(options["email"], actor=None, actor_label=cli_actor_label())
     except InvitationError as error:
         raise CommandError(str(error)) from None
+    if base_url_guessed():
+        command.stderr.write(ERR_GUESSED_BASE_URL.format(url=settings.BRIGHTLINE_BASE_URL))
     if settings.EMAIL_BACKEND in PRINTING_BACKENDS:
         # The console backend printed the message above: nothing left this machine.
         command.stdout.write(f"Printed {person.name}'s link to choose a password above; nothing was sent, because "

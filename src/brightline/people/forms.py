@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from brightline.people.adding import NewPerson, check_new_person, find_manager
 from brightline.people.models import AccessRole, Level, Person, Team
+from brightline.people.moving import EVERYTHING, Move, check_move
 
 ROLE_HELP = {
     AccessRole.EMPLOYEE: "sees their own record and, as a manager, their reports'",
@@ -113,4 +114,63 @@ class AddPersonForm(forms.Form):
                 self.add_error(name, message)
         if not self.errors:
             self.new_person = new
+        return data
+
+
+def manager_text(person: Person | None) -> str:
+    """A person as the manager field and its suggestions write them: "Mo Haddad (mo@example.org)"."""
+    return f"{person.name} ({person.email})" if person is not None else ""
+
+
+class ChangeManagerTeamForm(forms.Form):
+    manager = forms.CharField(
+        label="Manager", required=False, max_length=500,
+        help_text="Type part of a name or e-mail and choose from the suggestions; empty: no manager. A new manager "
+                  "takes effect when a second people partner or administrator approves it.")
+    team = forms.ModelChoiceField(label="Team", queryset=Team.objects.none(), required=False, empty_label="No team",
+                                  help_text="A new team takes effect at once.")
+    effective_on = forms.DateField(label="Takes effect on", widget=forms.DateInput(attrs={"type": "date"},
+                                                                                   format="%Y-%m-%d"),
+                                   help_text="Today or an earlier day; it is kept with the change for the record.")
+    reason = forms.CharField(label="Why", max_length=500, widget=forms.Textarea(attrs={"rows": 2}),
+                             help_text="For the audit trail and for whoever approves a new manager, e.g. "
+                                       "“moves to the payments team after the reorganisation”.")
+
+    def __init__(self, *args: Any, viewer: Person, subject: Person, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
+        kwargs.setdefault("initial", {"manager": manager_text(subject.manager), "team": subject.team_id,
+                                      "effective_on": timezone.localdate()})
+        super().__init__(*args, **kwargs)
+        self.viewer, self.subject = viewer, subject
+        team_field = self.fields["team"]
+        assert isinstance(team_field, forms.ModelChoiceField)
+        team_field.queryset = Team.objects.filter(organisation_id=viewer.organisation_id).order_by("name")
+        self.move: Move | None = None
+
+    def clean_manager(self) -> Person | None:
+        text = str(self.cleaned_data.get("manager") or "")
+        if " ".join(text.split()) == manager_text(self.subject.manager):
+            return self.subject.manager  # unchanged, even if the manager has since left
+        manager, error = find_manager(text, self.viewer.organisation_id)
+        if error:
+            raise forms.ValidationError(error)
+        return manager
+
+    def clean_reason(self) -> str:
+        reason = " ".join(str(self.cleaned_data.get("reason") or "").split())
+        if not reason:
+            raise forms.ValidationError("Say why, in a few words.")
+        return reason
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if {"manager", "team", "effective_on"} & set(self.errors):
+            return data
+        # Every field that reads is checked, so one answer lists every problem, not the first one only.
+        move = Move(manager=data.get("manager"), team=data.get("team"), effective_on=data["effective_on"],
+                    reason=data.get("reason", ""))
+        for name, message in check_move(self.subject, move, actor=self.viewer).items():
+            self.add_error(None if name == EVERYTHING else name, message)
+        if not self.errors:
+            self.move = move
         return data

@@ -480,6 +480,9 @@ class RoleChange(models.Model):
     from_label = models.TextField(blank=True)
     to_label = models.TextField(blank=True)
     reason = models.CharField(max_length=500, blank=True)
+    # The day the change is said to take effect (the "Change manager or team" page asks for it); it is applied
+    # when approved, and this day is kept with it for the record.
+    effective_on = models.DateField(null=True, blank=True)
     source = models.CharField(max_length=10, choices=Source.choices)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True)
     proposed_by = models.ForeignKey(Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")

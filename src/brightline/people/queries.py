@@ -43,3 +43,19 @@ def workload_class_headcounts(*, min_cohort: int) -> list[CohortCount]:
 
 def direct_reports(manager: Person) -> list[Person]:
     return list(manager.reports.filter(is_active=True).select_related("team", "level"))
+
+
+@dataclass(frozen=True)
+class OutsideTeams:
+    """The people a count of team members leaves out: those who have not left but are in no team, and those who
+    have left (the people directory lists the first, and the second on its own)."""
+
+    without_team: int
+    left: int
+
+
+def people_outside_teams() -> OutsideTeams:
+    """One query, whatever the organisation's size."""
+    counts = Person.objects.aggregate(without_team=Count("pk", filter=Q(is_active=True, team__isnull=True)),
+                                      left=Count("pk", filter=Q(is_active=False)))
+    return OutsideTeams(counts["without_team"] or 0, counts["left"] or 0)

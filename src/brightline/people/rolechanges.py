@@ -12,6 +12,7 @@ permissions (Django's admin grants its pages through them) made by hand is only 
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 
 from django.contrib.auth.models import Group, Permission
@@ -83,19 +84,23 @@ def _actor_label(person: Person | None, fallback: str) -> str:
 
 
 def _audit_data(change: RoleChange) -> dict[str, object]:
-    return {"change": change.pk, "field": change.field, "changes": {change.field: {
+    data: dict[str, object] = {"change": change.pk, "field": change.field, "changes": {change.field: {
         "from": change.from_label, "to": change.to_label}}, "reason": change.reason, "source": change.source}
+    if change.effective_on is not None:
+        data["effective_on"] = change.effective_on.isoformat()
+    return data
 
 
 def propose_change(person: Person, field: str, to_value: str, *, proposed_by: Person | None,
-                   proposed_label: str = "", reason: str = "") -> RoleChange:
-    """Record a change made by hand as pending; nothing about ``person`` changes until it is approved."""
+                   proposed_label: str = "", reason: str = "", effective_on: dt.date | None = None) -> RoleChange:
+    """Record a change made by hand as pending; nothing about ``person`` changes until it is approved.
+    ``effective_on``: the day the proposer says it takes effect, kept with it (it applies when approved)."""
     from_value = current_value(person, field)
     with transaction.atomic():
         change = RoleChange.objects.create(
             person=person, field=field, from_value=from_value, to_value=to_value,
             from_label=value_label(field, from_value), to_label=value_label(field, to_value), reason=reason,
-            source=RoleChange.Source.ADMIN, proposed_by=proposed_by,
+            effective_on=effective_on, source=RoleChange.Source.ADMIN, proposed_by=proposed_by,
             proposed_label=_actor_label(proposed_by, proposed_label or "admin"))
         log_action("people.role_change.proposed", proposed_by, change, _audit_data(change),
                    actor_label=None if proposed_by is not None else change.proposed_label)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from dataclasses import dataclass
 from importlib import resources
@@ -97,8 +98,10 @@ def _display(value: Any) -> Any:
     return value.isoformat() if hasattr(value, "isoformat") else value
 
 
-def update_person(person: Person, *, actor: Person | None, reason: str = "", **changes: Any) -> dict[str, Any]:
-    """Change fields of a person; records from → to for each changed field. Returns the changes."""
+def update_person(person: Person, *, actor: Person | None, reason: str = "", effective_on: dt.date | None = None,
+                  **changes: Any) -> dict[str, Any]:
+    """Change fields of a person, at once; records from → to for each changed field (and the day the change is
+    said to take effect, when given) in the audit trail. Returns the changes."""
     unknown = set(changes) - set(PERSON_EDITABLE_FIELDS)
     if unknown:
         raise ValueError(f"cannot edit {', '.join(sorted(unknown))} through update_person")
@@ -111,5 +114,8 @@ def update_person(person: Person, *, actor: Person | None, reason: str = "", **c
             setattr(person, name, changes[name])
         person.full_clean()
         person.save()
-        log_action("people.person.updated", actor, person, {"changes": diff, "reason": reason})
+        data: dict[str, Any] = {"changes": diff, "reason": reason}
+        if effective_on is not None:
+            data["effective_on"] = effective_on.isoformat()
+        log_action("people.person.updated", actor, person, data)
     return diff

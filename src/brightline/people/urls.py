@@ -9,6 +9,7 @@ urlpatterns = [
     path("new/", views.add, name="add"),
     path("new/managers/", views.manager_suggestions, name="manager-suggestions"),
     path("<int:person_id>/account/", views.account, name="account"),
+    path("<int:person_id>/manager-and-team/", views.change_manager_or_team, name="manager-and-team"),
     path("changes/", views.role_changes, name="role-changes"),
     path("changes/<int:change_id>/approve/", views.decide_role_change, {"decision": "approve"},
          name="role-change-approve"),

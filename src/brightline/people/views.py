@@ -16,9 +16,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from brightline import access
 from brightline.people.accounts import InvitationError, invite
 from brightline.people.adding import AddPersonError, add_person
-from brightline.people.forms import AddPersonForm
+from brightline.people.forms import AddPersonForm, ChangeManagerTeamForm
 from brightline.people.models import Person, RoleChange, Team
+from brightline.people.moving import Move, Moved, MoveError, move_person, waiting_manager_change
 from brightline.people.rolechanges import RoleChangeError, approve_change, pending_changes, reject_change
+from brightline.people.search import matching_people, search_words
 from brightline.people.sso import provider_name, sso_enabled
 
 RECENT_DECISIONS = 50
@@ -53,14 +55,13 @@ def directory(request: HttpRequest) -> HttpResponse:
     left = request.GET.get("left") == "1"
     people = (Person.objects.filter(organisation_id=viewer.organisation_id, is_active=not left)
               .select_related("team", "level", "manager").order_by("name", "pk"))
-    if query:
-        people = people.filter(Q(name__icontains=query) | Q(email__icontains=query))
+    people = matching_people(people, query)
     if team is not None:
         people = people.filter(team=team)
     page = _page_of(people, request.GET.get("page"))
     return render(request, "people/directory.html", {
         "page": page, "query": query, "teams": teams, "team": team, "left": left,
-        "filtered": bool(query or team or left), "waiting": pending_changes().count()})
+        "filtered": bool(query or team or left), "waiting": pending_changes().count(), "viewer_id": viewer.pk})
 
 
 def _page_of(people: QuerySet[Person], asked: str | None) -> Page:
@@ -72,24 +73,26 @@ def _page_of(people: QuerySet[Person], asked: str | None) -> Page:
         number = 1
     paginator = Paginator(people, PEOPLE_PER_PAGE)
     start = (number - 1) * PEOPLE_PER_PAGE
-    rows = list(people.annotate(total=Window(Count("pk")))[start:start + PEOPLE_PER_PAGE])
+    rows = list(people.annotate(total=Window(Count("pk")), without_team=Window(Count("pk", filter=Q(team=None))))
+                [start:start + PEOPLE_PER_PAGE])
     if not rows and number > 1:
         return paginator.get_page(number)
     paginator.count = rows[0].total if rows else 0  # type: ignore[attr-defined]
-    return Page(rows, number, paginator)
+    page = Page(rows, number, paginator)
+    page.without_team = rows[0].without_team if rows else 0  # type: ignore[attr-defined]
+    page.in_team = paginator.count - page.without_team  # type: ignore[attr-defined]
+    return page
 
 
 @require_GET
 def manager_suggestions(request: HttpRequest) -> HttpResponse:
     """The manager field's suggestions as the partner types (the options of its datalist): the first 20 active
-    people whose name or e-mail holds every word typed."""
+    people whose name or e-mail holds every word typed (the people app's one name search)."""
     viewer = _manager_of_people(request)
-    words = request.GET.get("manager", "").split()[:5]
+    typed = request.GET.get("manager", "")
     people = Person.objects.none()
-    if words:
-        found = Person.objects.filter(organisation_id=viewer.organisation_id, is_active=True)
-        for word in words:
-            found = found.filter(Q(name__icontains=word) | Q(email__icontains=word))
+    if search_words(typed):
+        found = matching_people(Person.objects.filter(organisation_id=viewer.organisation_id, is_active=True), typed)
         people = found.select_related("team", "level").order_by("name", "pk")[:SUGGESTIONS]
     return render(request, "people/_manager_options.html", {"people": people})
 
@@ -123,7 +126,9 @@ def account(request: HttpRequest, person_id: int) -> HttpResponse:
             messages.error(request, "Passwords are switched off here, so there is no invitation to send.")
         else:
             try:
-                invite(subject.email, actor=viewer)
+                # Unset BRIGHTLINE_BASE_URL: the link starts with the address the sender uses (get_host() checked it
+                # against ALLOWED_HOSTS), not with localhost.
+                invite(subject.email, actor=viewer, seen_at=request.build_absolute_uri("/"))
             except InvitationError:
                 messages.error(request, f"{subject.name} has left, so no invitation was sent.")
             except OSError as error:  # the mail server refused or could not be reached
@@ -138,7 +143,47 @@ def account(request: HttpRequest, person_id: int) -> HttpResponse:
         "subject": subject, "login": user, "has_password": user is not None and user.has_usable_password(),
         "sso": sso_enabled(), "provider": provider_name(), "passwords": settings.BRIGHTLINE_LOCAL_PASSWORDS,
         "link_days": max(1, settings.PASSWORD_RESET_TIMEOUT // 86400), "waiting": waiting,
-        "changes_url": reverse("people:role-changes")})
+        "changes_url": reverse("people:role-changes"), "viewer": viewer})
+
+
+@require_http_methods(["GET", "POST"])
+def change_manager_or_team(request: HttpRequest, person_id: int) -> HttpResponse:
+    """A person's manager (proposed, for a second approver) and team (at once), for people partners and
+    administrators of the person's organisation; opening it is a read of the person's record, and a refusal is
+    recorded as a refused attempt to open it."""
+    viewer = access.request_person(request)
+    subject = get_object_or_404(Person.objects.select_related("team", "level", "manager"), pk=person_id)
+    # A refusal (not a people partner or administrator, or of another organisation) is recorded as one.
+    access.open_person_record(viewer, subject, what="people.profile", denied=ERR_NOT_A_PARTNER, allowed=(
+        access.can_manage_people(viewer) and viewer.organisation_id == subject.organisation_id))
+    form = ChangeManagerTeamForm(request.POST or None, viewer=viewer, subject=subject)
+    if request.method == "POST" and form.is_valid() and form.move is not None:
+        try:
+            moved = move_person(subject, form.move, actor=viewer)
+        except MoveError as error:  # something changed between the form's check and the locked write
+            for name, message in error.errors.items():
+                form.add_error(name if name in form.fields else None, message)
+        else:
+            for sentence in _moved_sentences(moved, form.move):
+                messages.success(request, sentence)
+            return redirect("people:account", person_id=subject.pk)
+    waiting = waiting_manager_change(subject)
+    return render(request, "people/change.html", {"form": form, "subject": subject, "waiting": waiting},
+                  status=400 if form.errors else 200)
+
+
+def _moved_sentences(moved: Moved, move: Move) -> list[str]:
+    name = moved.person.name
+    sentences = []
+    if moved.team_changed:
+        sentences.append(f"{name} is now in {move.team.name if move.team else 'no team'}; the change is in the audit "
+                         "trail.")
+    if moved.proposal is not None:
+        change = moved.proposal
+        until = f"keeps {change.from_label} as manager" if change.from_value else "has no manager"
+        sentences.append(f"The change of {name}'s manager to {change.to_label} waits for a second people partner or "
+                         f"administrator to approve it; until then {name} {until}.")
+    return sentences
 
 
 @require_GET

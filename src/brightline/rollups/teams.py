@@ -15,7 +15,7 @@ from django.db.models import Count, Q
 
 from brightline.core.fairness import suppress_small_groups
 from brightline.people.models import Team
-from brightline.people.queries import CohortCount, cohort_counts
+from brightline.people.queries import CohortCount, cohort_counts, people_outside_teams
 
 KIND = "organisation.teams"
 
@@ -41,6 +41,9 @@ class TeamSizes:
     withheld_slugs: set[str]
     headcounts: list[CohortCount]
     labels: dict[str, str]
+    # Who ``people`` leaves out, so that a page can say it: the active people without a team, those who left.
+    without_team: int = 0
+    left: int = 0
 
     @cached_property  # the decoded value is kept by the process, and this with it
     def shown_pks(self) -> set[int]:
@@ -48,16 +51,17 @@ class TeamSizes:
 
 
 def team_sizes(min_cohort: int) -> TeamSizes:
-    """Counted now from the people rows (two queries)."""
+    """Counted now from the people rows (three queries)."""
     rows = list(Team.objects.annotate(size=Count("members", filter=Q(members__is_active=True))).order_by("name", "pk")
                 .values_list("pk", "slug", "name", "size"))
     teams = [TeamSize(pk, slug, name, size) for pk, slug, name, size in rows if size > 0]
     by_pk = suppress_small_groups({(team.pk,): team.size for team in teams}, min_cohort=min_cohort)
     by_slug = suppress_small_groups({(team.slug,): team.size for team in teams}, min_cohort=min_cohort)
+    outside = people_outside_teams()
     return TeamSizes(min_cohort, teams, sum(team.size for team in teams), {key[0] for key in by_pk},
                      {key[0] for key in by_slug}, cohort_counts({name: size for _, _, name, size in rows},
                                                                 min_cohort=min_cohort),
-                     {slug: name for _, slug, name, _ in rows})
+                     {slug: name for _, slug, name, _ in rows}, outside.without_team, outside.left)
 
 
 def compute(key: str) -> TeamSizes:
