@@ -155,9 +155,16 @@ class CycleChoice:
 
 
 def cycle_choices(*, min_cohort: int) -> list[CycleChoice]:
-    """Decided cycles, newest first."""
-    return [CycleChoice(cycle.pk, cycle.name, people, people >= min_cohort)
-            for cycle in auditable_cycles() for people in [cycle.reviews.count()]]
+    """Decided cycles, newest first (their people counted in one query)."""
+    from django.db.models import Count
+
+    from brightline.reviews.models import Review
+
+    cycles = auditable_cycles()
+    people = dict(Review.objects.filter(cycle__in=cycles).order_by().values_list("cycle_id")
+                  .annotate(n=Count("pk")))
+    return [CycleChoice(cycle.pk, cycle.name, people.get(cycle.pk, 0), people.get(cycle.pk, 0) >= min_cohort)
+            for cycle in cycles]
 
 
 def default_cycle(choices: list[CycleChoice]) -> CycleChoice | None:
@@ -405,11 +412,12 @@ def level_titles() -> dict[str, str]:
     return dict(Level.objects.values_list("code", "title"))
 
 
-def promotion_chart_spec(result: CutAudit | None) -> dict[str, Any] | None:
-    """Vega-Lite: promotion-ready rate by level with its 95% interval (published levels only)."""
+def promotion_chart_spec(result: CutAudit | None, *, titles: dict[str, str] | None = None) -> dict[str, Any] | None:
+    """Vega-Lite: promotion-ready rate by level with its 95% interval (published levels only); ``titles``: the
+    levels' titles, if the caller has read them already."""
     if result is None or result.event is None or not result.event.groups:
         return None
-    titles = level_titles()
+    titles = level_titles() if titles is None else titles
     # A level where 1 or 2 people were ready is left out: its bar would give their number away (small cells).
     values = [{"level": titles.get(group.group, group.group), "rate": group.rate, "low": group.ci_low,
                "high": group.ci_high, "n": group.n} for group in result.event.groups
