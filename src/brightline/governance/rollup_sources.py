@@ -11,7 +11,9 @@ def _cycle_keys() -> list[str]:
     from brightline.fairness.decisions import auditable_cycles
     from brightline.policy.services import min_cohort_size
 
-    return [f"{cycle.pk}:{min_cohort_size()}" for cycle in auditable_cycles()]
+    # With no decided cycle the leadership view reads the figures of "no cycle" (key 0): declared too, so that a
+    # refresh computes them and no page has to.
+    return [f"{cycle.pk}:{min_cohort_size()}" for cycle in auditable_cycles()] or [f"0:{min_cohort_size()}"]
 
 
 def _organisation_keys() -> list[str]:
