@@ -44,7 +44,7 @@ PROJECT_MODULES = {
     "commands": "project", "wsgi": "project", "csvio": "project",
     # request middleware and API helpers every app's views and routers use
     "security": "project", "storagefull": "project", "pagination": "project", "apierrors": "project",
-    "webforms": "project",
+    "webforms": "project", "links": "project",
     "postgresql": "project",  # the database backend settings name (a faster timestamp loader)
     "templatetags": "project",
     "celery": "jobs",  # the Celery application runs the jobs app's jobs

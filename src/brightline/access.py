@@ -15,10 +15,11 @@ from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q, Subquery
+from django.db.models import Q, QuerySet, Subquery
 from django.utils import timezone
 
 from brightline.audit.services import record_access, record_refused_access
+from brightline.people import compiled
 from brightline.people.models import AccessRole, Person, under_path
 
 if TYPE_CHECKING:
@@ -138,9 +139,13 @@ def manages_a_member(viewer: Person | None, team: Team) -> bool:
     viewer's stored reporting line read by a subquery, as ``people_managed_by`` reads it."""
     if viewer is None or not viewer.is_active:
         return False
-    line = Person.objects.filter(pk=viewer.pk).exclude(chain_path="").values("chain_path")[:1]
-    return (Person.objects.filter(team=team, is_active=True, chain_path__startswith=Subquery(line))
-            .exclude(pk=viewer.pk).exists())
+    return compiled.exists("access.manages_a_member", _members_managed, viewer.pk, team.pk)
+
+
+def _members_managed(viewer_pk: int, team_pk: int) -> QuerySet[Person]:
+    line = Person.objects.filter(pk=viewer_pk).exclude(chain_path="").values("chain_path")[:1]
+    return (Person.objects.filter(team_id=team_pk, is_active=True, chain_path__startswith=Subquery(line))
+            .exclude(pk=viewer_pk))
 
 
 def is_direct_manager(viewer: Person | None, subject: Person) -> bool:

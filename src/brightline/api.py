@@ -17,6 +17,8 @@ from ninja.security import HttpBearer, SessionAuth
 from brightline.apierrors import document_error_responses
 from brightline.people.models import ApiToken, Person, TokenScope
 from brightline.people.tokens import hash_token
+from brightline.rollups.middleware import pending_response
+from brightline.rollups.services import Pending
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 ERR_READ_ONLY_TOKEN = ("This API token is read-only: it may only read. Create a read-write token with "
@@ -79,6 +81,12 @@ api = NinjaAPI(
 def permission_denied(request: HttpRequest, error: PermissionDenied) -> HttpResponse:
     """A refusal of ``access.open_person_record`` (and any other ``PermissionDenied``): 403 with its reason."""
     return api.create_response(request, {"detail": str(error) or "You may not do this."}, status=403)
+
+
+@api.exception_handler(Pending)
+def figures_pending(request: HttpRequest, error: Pending) -> HttpResponse:
+    """Figures not computed yet (a slow rollup in a large organisation): queued; 503 with ``Retry-After``."""
+    return pending_response(request, error)
 
 from brightline.dashboards.api import router as inbox_router  # noqa: E402
 from brightline.evidence.api import router as evidence_router  # noqa: E402

@@ -69,6 +69,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, so its process_exception sees a view's error first: a full database answers 503, not 500.
     "brightline.storagefull.StorageFullMiddleware",
+    # A view that needs a slow rollup not computed yet: queue it, say the figures are coming (never a hang).
+    "brightline.rollups.middleware.RollupPendingMiddleware",
 ]
 
 ROOT_URLCONF = "brightline.urls"
@@ -170,6 +172,9 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 BRIGHTLINE_JOB_VISIBILITY_TIMEOUT = env_int("BRIGHTLINE_JOB_VISIBILITY_TIMEOUT", 6 * 3600, minimum=1)
+# A page that finds a slow rollup missing computes it on the spot only in an organisation of at most this many
+# people (a second or two); in a larger one it queues the computation and says the figures are coming.
+BRIGHTLINE_ROLLUPS_IN_REQUEST_PEOPLE = env_int("ROLLUPS_IN_REQUEST_PEOPLE", 300, minimum=0)
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": BRIGHTLINE_JOB_VISIBILITY_TIMEOUT,
     # Look for abandoned messages every few seconds (one small Redis query), not every 100 s.

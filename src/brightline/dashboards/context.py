@@ -12,10 +12,11 @@ from typing import Any
 from django.apps import apps
 from django.conf import settings
 from django.http import HttpRequest
-from django.urls import Resolver404, get_urlconf, resolve, reverse
+from django.urls import Resolver404, get_urlconf, resolve
 from django.utils.module_loading import module_has_submodule
 
 from brightline import access
+from brightline.links import reverse
 
 # Menus in the order they appear; an entry goes to the menu of its page (by URL name). A menu holding a
 # single entry is shown as a plain link; a menu holding none is not shown. At most seven top-level entries.

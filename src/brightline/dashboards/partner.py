@@ -24,7 +24,7 @@ from brightline.jobs.models import JobRun
 from brightline.people.models import LoginThrottle, Person
 from brightline.reviews.models import Appeal, Phase, Review, ReviewCycle, phase_index
 from brightline.reviews.services.preview import packet_notes_open
-from brightline.rollups.services import read_one
+from brightline.rollups.services import Pending, queue_missing, read_one
 from brightline.support.models import Cadence, SupportPlan
 
 CADENCE_DAYS = {Cadence.WEEKLY: 7, Cadence.FORTNIGHTLY: 14, Cadence.MONTHLY: 30}
@@ -272,15 +272,36 @@ def verify_both(key: str = "") -> dict[str, bool]:
     return {"audit": verify_chain().ok, "access": verify_access_log().ok}
 
 
-def _verification() -> tuple[bool, bool, datetime]:
-    """Both chains' last verification and when it ran (computed now only if it never ran)."""
-    fresh = read_one(VERIFICATION_ROLLUP, "")
+def _verification() -> tuple[bool, bool, datetime] | None:
+    """Both chains' last verification and when it ran (computed now only if it never ran, in a small
+    organisation; in a large one the walk is queued and None returned until it has run)."""
+    try:
+        fresh = read_one(VERIFICATION_ROLLUP, "")
+    except Pending as pending:
+        queue_missing(pending.kind, pending.keys)
+        return None
     return bool(fresh.value["audit"]), bool(fresh.value["access"]), fresh.as_of
 
 
-def _flags(viewer: Person) -> list[Flag]:
-    audit_ok, access_ok, checked_at = _verification()
+def _chain_flags(trail: str) -> list[Flag]:
+    verification = _verification()
+    if verification is None:
+        return [Flag(False, "The audit trail and the log of record reads have not been checked yet: the first "
+                     "check is running and its result will appear here in a few minutes.", trail,
+                     "Open the audit trail")]
+    audit_ok, access_ok, checked_at = verification
     checked = f" (checked {timezone.localtime(checked_at):%-d %b %Y %H:%M})"
+    return [
+        Flag(audit_ok, ("The audit trail verifies: no entry was changed or removed." if audit_ok
+                        else "The audit trail does not verify: an entry was changed or removed.") + checked, trail,
+             "Open the audit trail"),
+        Flag(access_ok, ("The log of record reads verifies." if access_ok
+                         else "The log of record reads does not verify: a read was changed or removed.") + checked,
+             trail, "Open the audit trail"),
+    ]
+
+
+def _flags(viewer: Person) -> list[Flag]:
     trail = reverse("audit-trail")
     since = timezone.now() - timedelta(days=FLAG_WINDOW_DAYS)
     # Both refusal counts (on the action index) and the locked logins in one query: the home page is inside a
@@ -292,12 +313,7 @@ def _flags(viewer: Person) -> list[Flag]:
                .values_list("kind").annotate(n=Count("pk")).order_by(), all=True))
     refused, locked = counts.get(SSO_REFUSED, 0), counts.get(LOCKED, 0)
     return [
-        Flag(audit_ok, ("The audit trail verifies: no entry was changed or removed." if audit_ok
-                        else "The audit trail does not verify: an entry was changed or removed.") + checked, trail,
-             "Open the audit trail"),
-        Flag(access_ok, ("The log of record reads verifies." if access_ok
-                         else "The log of record reads does not verify: a read was changed or removed.") + checked,
-             trail, "Open the audit trail"),
+        *_chain_flags(trail),
         Flag(refused == 0, f"{refused} single sign-on login{'s' if refused != 1 else ''} refused in the last "
              f"{FLAG_WINDOW_DAYS} days." if refused else f"No single sign-on login refused in the last "
              f"{FLAG_WINDOW_DAYS} days.", trail, "See them in the audit trail"),

@@ -18,7 +18,6 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Q, QuerySet
-from django.urls import reverse
 from django.utils import timezone
 
 from brightline import access
@@ -32,6 +31,7 @@ from brightline.evidence.metrics import HealthReport, default_window, summarise_
 from brightline.evidence.models import EvidenceItem
 from brightline.goals.models import Goal
 from brightline.insights.models import Signal, SignalKind
+from brightline.links import reverse
 from brightline.people.models import Person, Team
 from brightline.people.queries import direct_reports
 from brightline.reviews.models import STEP_PHASES, Phase, Review, phase_index

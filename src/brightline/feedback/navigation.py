@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.urls import reverse
+from brightline.links import reverse
 
 
 def nav_items(viewer: Any) -> list[tuple[str, str]]:

@@ -157,8 +157,9 @@ def leadership_view(request: HttpRequest) -> HttpResponse:
                             TEAMS_PER_PAGE).get_page(request.GET.get("themes"))
     can_drill_down = access.can_drill_down(viewer)
     themes = leadership.feedback_themes_of(list(theme_teams.object_list))
+    titles = leadership.level_titles()
     return render(request, "governance/leadership.html", {"recommendation_error": recommendation_error,
-        "view": view, "chart": leadership.promotion_chart_spec(view.promotion_by_level),
+        "view": view, "chart": leadership.promotion_chart_spec(view.promotion_by_level, titles=titles),
         "can_drill_down": can_drill_down, "teams": Team.objects.order_by("name") if can_drill_down else [],
         "team_rows": team_rows, "team_table": [(row, follow_ups.get(row.label)) for row in team_rows.object_list],
         "teams_summary": _teams_summary(view, follow_ups, delivery_weeks=leadership.DELIVERY_WINDOW_DAYS // 7),
@@ -167,7 +168,7 @@ def leadership_view(request: HttpRequest) -> HttpResponse:
         "improvement_shown": [row for row in view.improvement if not row.summary.withheld],
         "theme_teams": theme_teams,
         "audit_tables": _audit_tables(view),
-        "delivery_weeks": leadership.DELIVERY_WINDOW_DAYS // 7, "level_titles": leadership.level_titles(),
+        "delivery_weeks": leadership.DELIVERY_WINDOW_DAYS // 7, "level_titles": titles,
         # Teams with a summary get a row each; the ones still waiting for one are named together in a sentence.
         "feedback_themes": [row for row in themes if row.themes is not None],
         "themes_pending": [row for row in themes if row.themes is None]},

@@ -5,6 +5,10 @@ With ``BRIGHTLINE_JOBS=inline`` (the default) a job runs in the calling process 
 ``BRIGHTLINE_JOBS=celery`` the same job is sent to Celery workers through Redis. Either
 way the job's state lives in a ``JobRun`` row, so pages show progress the same way.
 
+A caller that must not wait (a page that found figures missing) passes ``background=True``: the inline
+backend then runs the job on a thread of the calling process, started once the caller's transaction commits,
+and returns at once; Celery sends it as always.
+
 A job is a function registered with ``@job("app.verb_noun")`` in ``<app>/jobs.py``; it
 receives a ``Progress`` first and its keyword arguments (JSON-serialisable) after.
 """
@@ -13,6 +17,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import threading
 import traceback
 from collections.abc import Callable
 from typing import Any
@@ -20,7 +25,7 @@ from typing import Any
 from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.db import transaction
+from django.db import connections, transaction
 from django.utils import timezone
 from django.utils.module_loading import module_has_submodule
 
@@ -121,15 +126,19 @@ def execute(run_id: int) -> JobRun:
     return run
 
 
-def enqueue(name: str, *, requested_by: Any = None, **arguments: Any) -> JobRun:
-    """Start job ``name`` with JSON-serialisable ``arguments``; returns its ``JobRun``."""
+def enqueue(name: str, *, requested_by: Any = None, background: bool = False, **arguments: Any) -> JobRun:
+    """Start job ``name`` with JSON-serialisable ``arguments``; returns its ``JobRun``. With ``background``, the
+    inline backend runs it on a thread of this process after the caller's transaction commits (the run is
+    returned queued); Celery always runs it on a worker."""
     if name not in discover_jobs():
         raise ImproperlyConfigured(ERR_UNKNOWN_JOB.format(name=name, known=", ".join(sorted(_REGISTRY))))
     backend = settings.BRIGHTLINE_JOBS
     if backend not in {"inline", "celery"}:
         raise ImproperlyConfigured(ERR_BACKEND.format(value=backend))
     run = JobRun.objects.create(name=name, arguments=arguments, requested_by=requested_by)
-    if backend == "inline":
+    if backend == "inline" and background:
+        transaction.on_commit(lambda: _start_thread(run.pk))
+    elif backend == "inline":
         execute(run.pk)
         run.refresh_from_db()
     else:
@@ -138,3 +147,32 @@ def enqueue(name: str, *, requested_by: Any = None, **arguments: Any) -> JobRun:
         # Send after commit: a worker must not look for a row the caller's transaction still hides.
         transaction.on_commit(lambda: run_job.delay(run.pk))
     return run
+
+
+_THREADS: list[threading.Thread] = []
+
+
+def _start_thread(run_id: int) -> None:
+    thread = threading.Thread(target=_execute_on_thread, args=(run_id,), name=f"brightline-job-{run_id}",
+                              daemon=True)
+    _THREADS[:] = [alive for alive in _THREADS if alive.is_alive()] + [thread]
+    thread.start()
+
+
+def _execute_on_thread(run_id: int) -> None:
+    """``execute`` on a thread of its own: a failure is recorded on the run and logged by ``execute``; the
+    thread's database connection is closed at the end (nothing else would close it)."""
+    try:
+        execute(run_id)
+    except Exception:  # recorded on the run and logged by execute; nothing on this thread to tell
+        pass
+    finally:
+        connections.close_all()
+
+
+def join_background(timeout: float | None = None) -> bool:
+    """Wait for the jobs this process runs in the background; False if one is still running after ``timeout``
+    seconds (for a command that must not exit under a job, and for tests)."""
+    for thread in list(_THREADS):
+        thread.join(timeout)
+    return not any(thread.is_alive() for thread in _THREADS)

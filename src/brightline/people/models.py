@@ -306,7 +306,10 @@ class Person(models.Model):
     @cached_property
     def is_manager(self) -> bool:
         # Asked by several menus and cards of one page; a request loads its person afresh, so once is enough.
-        return self.reports.filter(is_active=True).exists()
+        from brightline.people import compiled
+
+        return compiled.exists("people.has_active_reports",
+                               lambda pk: Person.objects.filter(manager_id=pk, is_active=True), self.pk)
 
     @property
     def audit_subject_person_id(self) -> int:

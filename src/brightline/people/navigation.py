@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.urls import reverse
-
 from brightline import access
+from brightline.links import reverse
 
 
 def nav_items(viewer: Any) -> list[tuple[str, str]]:

@@ -1,4 +1,5 @@
-"""``rollups.refresh``: recompute stale rollups (after changes) or all of them (nightly)."""
+"""``rollups.refresh``: recompute stale rollups (after changes), all of them (nightly) or the ones a page found
+missing."""
 
 from __future__ import annotations
 
@@ -9,10 +10,11 @@ from brightline.jobs.services import Progress, job
 
 
 @job("rollups.refresh")
-def refresh(progress: Progress, *, everything: bool = False, kinds: list[str] | None = None) -> dict[str, Any]:
+def refresh(progress: Progress, *, everything: bool = False, kinds: list[str] | None = None,
+            missing: bool = False, keys: list[str] | None = None) -> dict[str, Any]:
     from brightline.rollups.services import refresh as refresh_rollups
 
-    report = refresh_rollups(everything=everything, kinds=kinds,
+    report = refresh_rollups(everything=everything, kinds=kinds, missing=missing, keys=keys,
                              progress=lambda done, total: progress.update(done, total=total))
     progress.update(report.computed, total=report.computed,
                     message=f"{report.computed} rollup{'s' if report.computed != 1 else ''} recomputed")

@@ -30,6 +30,9 @@ class Source:
     triggers: tuple[str, ...] = ()
     # Optional: many keys at once, cheaper than one by one (the same values as ``compute``).
     compute_many: Callable[[list[str]], dict[str, Any]] | None = None
+    # One key can take minutes on a large organisation with years of history: a page that finds it missing does
+    # not compute it (see ``rollups.services.read``) but queues its computation and says the figures are coming.
+    slow: bool = False
 
 
 _SOURCES: dict[str, Source] = {}

@@ -13,7 +13,7 @@ from brightline.rollups.registry import Source, register
 register(Source(
     kind=delivery.KIND, description="delivery and team health per team, last 91 days",
     every_key=lambda: [str(pk) for pk in delivery.teams_with_services()], compute=delivery.compute,
-    compute_many=delivery.compute_many,
+    compute_many=delivery.compute_many, slow=True,
     triggers=("evidence.", "people.person.", "people.team.", "demo.loaded")))
 
 register(Source(

@@ -1,8 +1,11 @@
 """Reading and refreshing rollups.
 
 A page asks ``read(kind, keys)``: stored values come back with the time they were computed (the page's
-"as of"); a key never computed yet is computed and stored on the spot. ``refresh`` recomputes the stale
-rollups (or all of them), one key at a time, each in its own transaction.
+"as of"); a key never computed yet is computed and stored on the spot, unless its kind is slow and the
+organisation large: then ``read`` raises ``Pending`` and the page says the figures are being computed
+(``rollups.middleware``) while the refresh job computes them in the background (``queue_missing``). A stale value
+is shown, with its age, until the refresh job replaces it. ``refresh`` recomputes the stale rollups (or all of
+them), one key at a time, each in its own transaction.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Max, Q
 from django.utils import timezone
@@ -28,6 +32,14 @@ ERR_UNKNOWN_KIND = "no rollup called {kind!r}; known rollups: {known}"
 
 class UnknownRollup(LookupError):
     pass
+
+
+class Pending(Exception):
+    """Figures a page needs are not stored yet and are too slow to compute while it waits: ``keys`` of ``kind``."""
+
+    def __init__(self, kind: str, keys: Sequence[str]):
+        super().__init__(f"{kind}: {len(keys)} key{'s' if len(keys) != 1 else ''} not computed yet")
+        self.kind, self.keys = kind, list(keys)
 
 
 @dataclass(frozen=True)
@@ -134,8 +146,44 @@ def read(kind: str, keys: Sequence[str]) -> dict[str, Fresh]:
             stored[row.key] = Fresh(value, row.computed_at, row.stale)
     missing = [key for key in keys if key not in stored]
     if missing:
+        if source(kind).slow and not _small_organisation():
+            raise Pending(kind, missing)
         stored.update(_store(kind, missing))
     return stored
+
+
+def _small_organisation() -> bool:
+    """Few enough people that a slow rollup computes in a second or two (one query, asked only for a missing
+    slow key)."""
+    from brightline.people.models import Person
+
+    limit = settings.BRIGHTLINE_ROLLUPS_IN_REQUEST_PEOPLE
+    return Person.objects.filter(is_active=True)[:limit + 1].count() <= limit
+
+
+JOB = "rollups.refresh"
+# A computation queued this long ago and not finished is presumed lost (its process stopped): it is queued again.
+IN_FLIGHT_FOR = dt.timedelta(hours=1)
+# After a failed computation, a page waits this long before queuing another (the error is on the job's run).
+RETRY_AFTER_FAILURE = dt.timedelta(minutes=10)
+
+
+def queue_missing(kind: str, keys: Sequence[str]) -> Any:
+    """Queue, in the background, the computation of every rollup not stored yet (``keys`` of ``kind`` first: what
+    a page is waiting for), unless such a computation is already queued or running, or has just failed; returns
+    that job's run (a ``JobRun``). Every request that finds figures missing calls this: the organisation gets one
+    computation, not one per request."""
+    from brightline.jobs.models import JobRun
+    from brightline.jobs.services import enqueue
+
+    now = timezone.now()
+    earlier = (JobRun.objects.filter(name=JOB, arguments__missing=True)
+               .filter(Q(status__in=[JobRun.Status.QUEUED, JobRun.Status.RUNNING], created_at__gte=now - IN_FLIGHT_FOR)
+                       | Q(status=JobRun.Status.FAILED, finished_at__gte=now - RETRY_AFTER_FAILURE))
+               .order_by("-created_at").first())
+    if earlier is not None:
+        return earlier
+    return enqueue(JOB, background=True, missing=True, kinds=[kind], keys=sorted(keys))
 
 
 def read_stored(kind: str, keys: Sequence[str]) -> dict[str, Fresh]:
@@ -197,22 +245,41 @@ def mark_stale(kinds: Iterable[str]) -> int:
     return Rollup.objects.filter(kind__in=list(kinds), stale=False).update(stale=True)
 
 
-def refresh(*, everything: bool = False, kinds: Sequence[str] | None = None,
-            progress: Callable[[int, int], None] | None = None) -> RefreshReport:
+def refresh(*, everything: bool = False, kinds: Sequence[str] | None = None, missing: bool = False,
+            keys: Sequence[str] | None = None, progress: Callable[[int, int], None] | None = None) -> RefreshReport:
     """Recompute rollups: the stale ones by default; with ``everything``, every key each kind declares now
-    (stored keys it no longer declares, such as a removed team, are deleted). ``progress(done, total)``."""
+    (stored keys it no longer declares, such as a removed team, are deleted). With ``missing``, compute what is not
+    stored yet instead: ``keys`` of ``kinds`` first (what a page waits for), then every key of every kind that
+    is declared and not stored. ``progress(done, total)``."""
+    if missing:
+        return _refresh_missing(kinds or [], keys or [], progress)
     started = time.perf_counter()
     chosen = [source(kind) for kind in kinds] if kinds else list(sources().values())
     work: list[tuple[str, str]] = []
     removed = 0
     for item in chosen:
         if everything:
-            keys = [str(key) for key in item.every_key()]
-            removed += Rollup.objects.filter(kind=item.kind).exclude(key__in=keys).delete()[0]
-            work += [(item.kind, key) for key in keys]
+            declared = [str(key) for key in item.every_key()]
+            removed += Rollup.objects.filter(kind=item.kind).exclude(key__in=declared).delete()[0]
+            work += [(item.kind, key) for key in declared]
         else:
             work += [(item.kind, key) for key in
                      Rollup.objects.filter(kind=item.kind, stale=True).values_list("key", flat=True)]
+    return _compute(work, removed, started, progress)
+
+
+def _refresh_missing(kinds: Sequence[str], keys: Sequence[str],
+                     progress: Callable[[int, int], None] | None) -> RefreshReport:
+    started = time.perf_counter()
+    wanted = [(kind, str(key)) for kind in kinds for key in keys]
+    for item in sources().values():
+        wanted += [(item.kind, str(key)) for key in item.every_key()]
+    stored = set(Rollup.objects.values_list("kind", "key"))
+    return _compute([pair for pair in dict.fromkeys(wanted) if pair not in stored], 0, started, progress)
+
+
+def _compute(work: list[tuple[str, str]], removed: int, started: float,
+             progress: Callable[[int, int], None] | None) -> RefreshReport:
     by_kind: dict[str, int] = {}
     done = 0
     for kind in dict.fromkeys(kind for kind, _ in work):
