@@ -176,6 +176,24 @@ def fit_weighted(dense: NDArray[np.float64], texts: list[str], targets: NDArray[
     return vec, models
 
 
+def mlp_average(dense: NDArray[np.float64], texts: list[str], y: NDArray[np.float64], rows: NDArray[np.int64],
+                labelled: NDArray[np.int64], scored: NDArray[np.int64], scored_texts: list[str], *,
+                pseudo_rows: NDArray[np.int64] | None, pseudo: NDArray[np.int64]) -> NDArray[np.float64]:
+    """A one-hidden-layer network over the static embedding and seed similarities (``pseudo_rows``: with the
+    teacher's decisions on them too), its probabilities averaged half and half with the static recipe's."""
+    from sklearn.neural_network import MLPClassifier
+
+    vec, models = train_themes.fit(dense, texts, y.astype(np.int64), c=TEACHER_C, word_weight=TEACHER_WORDS,
+                                   rows=labelled)
+    recipe = train_themes.predict(vec, models, dense[scored], scored_texts, TEACHER_WORDS)
+    inputs, targets = dense[rows], y[rows]
+    if pseudo_rows is not None:
+        inputs, targets = np.vstack([inputs, dense[pseudo_rows]]), np.vstack([targets, pseudo])
+    network = MLPClassifier(hidden_layer_sizes=(128,), alpha=1e-3, max_iter=300, random_state=0)
+    network.fit(inputs, targets.astype(np.int64))
+    return 0.5 * recipe + 0.5 * np.asarray(network.predict_proba(dense[scored]), dtype=np.float64)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--shuffles", type=int, default=1)
@@ -253,6 +271,12 @@ def main(argv: list[str] | None = None) -> int:
                     rows = np.concatenate([rows, more])
                     targets = np.vstack([targets, pseudo])
                     weights = np.concatenate([weights, np.full(len(more), float(weight_text))])
+                if kind.startswith("mlp"):  # a non-linear student over the dense features, averaged with the recipe
+                    outs[variant][scored] = mlp_average(dense, texts, y, rows, labelled, dev[scored],
+                                                        [dev_texts[i] for i in scored], pseudo_rows=more
+                                                        if kind == "mlphard" else None,
+                                                        pseudo=capped(teacher, TEACHER_THRESHOLD))
+                    continue
                 student_vec, student = fit_weighted(dense[rows], [texts[i] for i in rows], targets, weights,
                                                     c=float(c), word_weight=float(word_weight),
                                                     vocabulary_rows=np.arange(len(rows)))
