@@ -17,8 +17,18 @@ trained on the labelled training rows and the other folds' pool sentences (``DEV
 scored fold's sentences reach neither; the tuned network was trained on the labelled training rows only. The first set
 is scored by the models trained on the whole pool. Each student's threshold is chosen on the other folds.
 
+Other variants: ``none:1:C:WORD_WEIGHT`` (the recipe with other settings), ``mlp`` / ``mlphard`` (a one-hidden-layer
+network over the static embedding and seed similarities, without or with the teacher's decisions, averaged with the
+recipe), ``nodev4`` (the fourth pool's sentences scored but never trained on). The network's probabilities are cached
+in ``/tmp/themes_distill_network.npz``, the out-of-fold probabilities written to ``/tmp/themes_distill_oof.npz``.
+
+``--export DIR`` writes the unlabelled review sentences as a fourth development pool for two labellers
+(``DIR/items.csv``, ``DIR/DEFINITION.md``, references in ``narrative_train/dev4_themes_pool.csv``); ``--labels DIR``
+reads their ``labels_a.csv`` and ``labels_b.csv``, prints the agreement and writes the agreed labels
+(``narrative_train/dev4_themes_labels.csv``), which ``train_themes.development_rows`` then reads.
+
 Nothing here reads a second or later held-out set (the pools' reference columns are read only to leave their reviews
-and comments out). ``--write`` trains the chosen student on everything and writes it as the shipped static classifier.
+and comments out), and nothing here writes a shipped model.
 """
 
 from __future__ import annotations
