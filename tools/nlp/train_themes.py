@@ -150,9 +150,9 @@ def development_rows(*, first_set: bool = True) -> tuple[list[str], list[frozens
     (``narrative_train/dev3_themes_labels.csv``; items the labellers disagreed on are left out), and, when labelled,
     the fourth pool's agreed labels (``DEV4_LABELS``: review sentences of reviews no pool draws from, session 14).
 
-    Only the third pool is ever trained on (``first_set=False``): most of the first set's sentences come from reviews
-    the second (held-out) sets also draw sentences from, so training on them would let the held-out sets' writers
-    into training; the first set stays a yardstick that no matcher learned from."""
+    Only the third and fourth pools are ever trained on (``first_set=False``): most of the first set's sentences come
+    from reviews the second (held-out) sets also draw sentences from, so training on them would let the held-out sets'
+    writers into training; the first set stays a yardstick that no matcher learned from."""
     import dev_pool3
 
     texts: list[str] = []
