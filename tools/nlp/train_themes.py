@@ -170,9 +170,13 @@ def development_rows(*, first_set: bool = True) -> tuple[list[str], list[frozens
             labels.append(frozenset(t for t in row["label"].split(";") if t and t != "none"))
             parts.append(DEVELOPMENT_PARTS[1] if row["source"] == "perf" else DEVELOPMENT_PARTS[2])
     if DEV4_LABELS.is_file():
+        # Drawn before any later pool: a review an evaluation pool drew from since is left out (references only).
+        pooled = {r["ref"].split("#")[0] for f in eval_pool.EVAL_DIR.glob("*_pool.csv")
+                  if not f.name.endswith("_dev_pool.csv")
+                  for r in csv.DictReader(f.open(encoding="utf-8")) if r["source"] == "perf"}
         with open(DEV4_LABELS, newline="", encoding="utf-8") as handle:
             for row in csv.DictReader(handle):
-                if row["label"]:
+                if row["label"] and row["ref"].split("#")[0] not in pooled:
                     texts.append(eval_pool.resolve(row["source"], row["ref"]))
                     labels.append(frozenset(t for t in row["label"].split(";") if t and t != "none"))
                     parts.append(DEVELOPMENT_PARTS[3])
