@@ -56,7 +56,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="also the contextual matcher when installed (slow: its network reads every case anew)")
     arguments = parser.parse_args(argv)
     texts, labels, parts = train_themes.development_rows()
-    keep = {"all": set(train_themes.DEVELOPMENT_PARTS), "reviews": set(train_themes.DEVELOPMENT_PARTS[:2]),
+    parts_all = train_themes.DEVELOPMENT_PARTS
+    keep = {"all": set(parts_all), "reviews": set(parts_all) - {parts_all[2]},
             "comments": {train_themes.DEVELOPMENT_PARTS[2]}}[arguments.part]
     rows = [LabelledSentence(f"d{i}", text, label) for i, (text, label, part) in enumerate(
         zip(texts, labels, parts, strict=True)) if part in keep]

@@ -257,11 +257,14 @@ def agreement(task: str, pairs: list[tuple[str, str]]) -> dict[str, object]:
     return result
 
 
-def labels_command(task: str, folder: Path) -> int:
-    folder = folder / task
+def labels_command(task: str, folder: Path, *, pool: list[dict[str, str]] | None = None,
+                   target: Path | None = None) -> int:
+    """Agreement and the agreed labels of ``folder/<task>/labels_{a,b}.csv`` on this pool; ``pool`` and ``target``:
+    another pool's rows (its labels in ``folder`` itself) and the labels file to write."""
+    folder = folder / task if pool is None else folder
     first = read_labeller(folder / "labels_a.csv", task)
     second = read_labeller(folder / "labels_b.csv", task)
-    pool = load_pool(task)
+    pool = load_pool(task) if pool is None else pool
     missing = [row["item_id"] for row in pool if row["item_id"] not in first or row["item_id"] not in second]
     if missing:
         raise SystemExit(f"{len(missing)} items lack a label, e.g. {missing[:5]}")
@@ -277,7 +280,7 @@ def labels_command(task: str, folder: Path) -> int:
     for row, (a, b) in zip(pool, pairs, strict=True):
         label = a if a == b else decisions.get(row["item_id"], "")
         rows.append([row["item_id"], row["source"], row["ref"], row["picked"], label, a, b])
-    with open(labels_path(task), "w", newline="", encoding="utf-8") as handle:
+    with open(target or labels_path(task), "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(["item_id", "source", "ref", "picked", "label", "label_a", "label_b"])
         writer.writerows(rows)

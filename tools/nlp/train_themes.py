@@ -137,18 +137,22 @@ def training_rows(*, earlier_labels: bool = False,
 #: 2,462 rows of one labeller, and the only developer comments).
 DEVELOPMENT_COPIES = 3
 #: The independently labelled development sentences ``development_rows`` reads, by part.
-DEVELOPMENT_PARTS = ("first set", "dev3 review sentences", "dev3 PR comments")
+DEVELOPMENT_PARTS = ("first set", "dev3 review sentences", "dev3 PR comments", "dev4 review sentences")
+#: The fourth development pool's agreed labels (session 14: review sentences of reviews no pool uses, two labellers;
+#: ``themes_distill.py --export`` and ``--labels`` write it); read when present.
+DEV4_LABELS = Path(__file__).resolve().parent / "narrative_train" / "dev4_themes_labels.csv"
 
 
 def development_rows(*, first_set: bool = True) -> tuple[list[str], list[frozenset[str]], list[str]]:
     """Texts, theme sets and parts (``DEVELOPMENT_PARTS``) of the sentences labelled by two labellers from the
     guide alone: the first independent themes set (``eval/themes_labels.csv``, settled labels; development data since
     the second set is the held-out one) and the agreed labels of the third development pool
-    (``narrative_train/dev3_themes_labels.csv``; items the labellers disagreed on are left out).
+    (``narrative_train/dev3_themes_labels.csv``; items the labellers disagreed on are left out), and, when labelled,
+    the fourth pool's agreed labels (``DEV4_LABELS``: review sentences of reviews no pool draws from, session 14).
 
-    Only the third pool is ever trained on (``first_set=False``): most of the first set's sentences come from reviews
-    the second (held-out) sets also draw sentences from, so training on them would let the held-out sets' writers
-    into training; the first set stays a yardstick that no matcher learned from."""
+    Only the third and fourth pools are ever trained on (``first_set=False``): most of the first set's sentences come
+    from reviews the second (held-out) sets also draw sentences from, so training on them would let the held-out sets'
+    writers into training; the first set stays a yardstick that no matcher learned from."""
     import dev_pool3
 
     texts: list[str] = []
@@ -165,6 +169,17 @@ def development_rows(*, first_set: bool = True) -> tuple[list[str], list[frozens
             texts.append(dev_pool3.resolve(row["source"], row["ref"]))
             labels.append(frozenset(t for t in row["label"].split(";") if t and t != "none"))
             parts.append(DEVELOPMENT_PARTS[1] if row["source"] == "perf" else DEVELOPMENT_PARTS[2])
+    if DEV4_LABELS.is_file():
+        # Drawn before any later pool: a review an evaluation pool drew from since is left out (references only).
+        pooled = {r["ref"].split("#")[0] for f in eval_pool.EVAL_DIR.glob("*_pool.csv")
+                  if not f.name.endswith("_dev_pool.csv")
+                  for r in csv.DictReader(f.open(encoding="utf-8")) if r["source"] == "perf"}
+        with open(DEV4_LABELS, newline="", encoding="utf-8") as handle:
+            for row in csv.DictReader(handle):
+                if row["label"] and row["ref"].split("#")[0] not in pooled:
+                    texts.append(eval_pool.resolve(row["source"], row["ref"]))
+                    labels.append(frozenset(t for t in row["label"].split(";") if t and t != "none"))
+                    parts.append(DEVELOPMENT_PARTS[3])
     return texts, labels, parts
 
 
