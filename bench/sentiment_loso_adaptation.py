@@ -123,8 +123,9 @@ def shipped_probabilities(test_texts: list[str]) -> np.ndarray:
     return np.asarray(bundled_classifier("sentiment").probabilities([*test_texts, *flat]))
 
 
-def read(probabilities: np.ndarray, owner: np.ndarray, mix: float) -> np.ndarray:
-    """Labels of the texts: whole text (``mix`` 0) or with the most negative sentence mixed in."""
+def with_worst_sentence(probabilities: np.ndarray, owner: np.ndarray, mix: float) -> np.ndarray:
+    """Probabilities of the texts (the first rows of ``probabilities``, their sentences' after them): each
+    text's ``negative`` moved ``mix`` of the way towards its most negative sentence's, never down."""
     count = len(probabilities) - len(owner)
     whole, sentence = probabilities[:count].copy(), probabilities[count:]
     if mix:
@@ -132,7 +133,12 @@ def read(probabilities: np.ndarray, owner: np.ndarray, mix: float) -> np.ndarray
         np.maximum.at(worst, owner, sentence[:, 0])
         whole[:, 0] = np.maximum(whole[:, 0], (1 - mix) * whole[:, 0] + mix * worst)
         whole /= whole.sum(axis=1, keepdims=True)
-    return np.asarray(LABELS[whole.argmax(axis=1)])
+    return whole
+
+
+def read(probabilities: np.ndarray, owner: np.ndarray, mix: float) -> np.ndarray:
+    """Labels of the texts: whole text (``mix`` 0) or with the most negative sentence mixed in."""
+    return np.asarray(LABELS[with_worst_sentence(probabilities, owner, mix).argmax(axis=1)])
 
 
 def cached(cache: Path | None, key: dict[str, Any], compute: Callable[[], np.ndarray]) -> np.ndarray:

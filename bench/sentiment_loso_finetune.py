@@ -24,7 +24,10 @@ every other source and scores all rows of that one; ``in-domain`` trains on ever
 scores each test split. Beside the tuned model the table shows the shipped recipe's figures stored by
 ``bench/sentiment_loso.py --write-metrics`` in ``models/sentiment/metrics.json`` ("fast"), and, with
 ``--with-fast``, the mean of the two models' probabilities for texts whose fast top probability is below
-0.7 (the fast model refitted per fold, minutes each, cached). Each cell: macro-F1 / F1 of ``negative``.
+0.7 (the fast model refitted per fold, minutes each, cached) and the plain mean of the two for every text. With
+``--sentences`` each comment is also read with its most negative sentence (``bench/sentiment_loso_adaptation.py``'s
+rule: its ``negative`` moves half-way towards that sentence's, never down), by each model and by their cascade and
+mean; the sentences' frozen states are cached too. Each cell: macro-F1 / F1 of ``negative``.
 Left-out rows also show the off-the-shelf tools' figures on the same rows (VADER everywhere, the published SE
 tools on PREMO) as ``bench/sentiment_loso.py --write-metrics`` stored them. Each fold's probabilities are kept in
 ``--cache-dir`` (``tuned-…-FOLD.npy``, the fast model's as ``fast-…-FOLD-….npy``) for scoring them again;
@@ -57,6 +60,7 @@ sys.path.insert(0, str(REPOSITORY / "tools" / "nlp"))
 sys.path.insert(0, str(REPOSITORY / "bench"))
 
 from sentiment_loso import LABELS, scores  # noqa: E402
+from sentiment_loso_adaptation import SENTENCE_MIX, sentences_of, with_worst_sentence  # noqa: E402
 from train_classifiers import DEFAULT_DATA  # noqa: E402
 
 from brightline.core.nlp.classifiers import MODELS_PATH  # noqa: E402
@@ -338,25 +342,46 @@ def export(model: Classifier, folder: Path, target: Path) -> None:
 
 
 def fast_probabilities(cache: Path, name: str, train_rows: list[LabelledRow],
-                       test_rows: list[LabelledRow]) -> NDArray[np.float64]:
-    """The shipped recipe refitted on the fold's training rows (the shipped model itself in domain), cached."""
+                       test_rows: list[LabelledRow], sentences: list[str] | None = None) -> NDArray[np.float64]:
+    """The shipped recipe refitted on the fold's training rows (the shipped model itself in domain), cached; with
+    ``sentences``, their probabilities follow the test rows'."""
     from train_classifiers import SENTIMENT_RECIPE, fit_sentiment_recipe, piece_grams
 
     from brightline.core.nlp.classifiers import bundled_classifier
     from brightline.core.nlp.tokens import tokenize
 
+    texts = [row.text for row in test_rows] + (sentences or [])
     if name == IN_DOMAIN:
-        return np.asarray(bundled_classifier("sentiment").probabilities([row.text for row in test_rows]))
+        return np.asarray(bundled_classifier("sentiment").probabilities(texts))
     recipe = digest([repr(sorted(SENTIMENT_RECIPE.items()))])
-    path = cache / f"fast-{recipe}-{name}-{digest([row.text for row in train_rows])}.npy"
+    path = cache / (f"fast-{recipe}-{name}-{digest([row.text for row in train_rows])}"
+                    f"{'-sentences' if sentences else ''}.npy")
     if path.is_file():
         return np.asarray(np.load(path))
     builder, model = fit_sentiment_recipe(tokenize([row.text for row in train_rows]),
                                           [row.label for row in train_rows], piece_grams())
     assert list(model.classes_) == LABELS
-    value = np.asarray(model.predict_proba(builder.transform(tokenize([row.text for row in test_rows]))))
+    value = np.asarray(model.predict_proba(builder.transform(tokenize(texts))))
     np.save(path, value)
     return value
+
+
+def sentence_inputs(cache: Path, folder: Path, sentences: list[str], max_tokens: int,
+                    frozen: int) -> list[NDArray[Any]]:
+    """The sentences' token ids, or their frozen hidden states when layers are frozen, computed once and cached."""
+    path = cache / f"sentence-states-{digest(sentences)}-{max_tokens}-{frozen}.npz"
+    if path.is_file():
+        stored = np.load(path)
+        return list(np.split(stored["flat"], stored["offsets"][1:-1]))
+    started = time.perf_counter()
+    found: list[NDArray[Any]] = list(token_ids(folder, sentences, max_tokens))
+    if frozen:
+        encoder, _ = load_pretrained(folder)
+        found = list(frozen_states(encoder, found, 0, frozen))
+    offsets = np.cumsum([0, *[len(item) for item in found]])
+    np.savez(path, flat=np.concatenate(found), offsets=offsets)
+    print(f"{len(sentences):,} sentences encoded in {time.perf_counter() - started:.0f}s", file=sys.stderr, flush=True)
+    return found
 
 
 def stored_tools(entry: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -401,6 +426,9 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--with-fast", action="store_true",
                         help="also the shipped recipe + tuned model for unsure texts (refits the fast model)")
+    parser.add_argument("--sentences", action="store_true",
+                        help="also read each text with its most negative sentence (the rule of "
+                             "bench/sentiment_loso_adaptation.py), for the fast model, the tuned one and the cascade")
     parser.add_argument("--export", type=Path, help="write the last fold's tuned encoder and head here")
     parser.add_argument("--export-tuned", type=Path,
                         help="write the last fold's tuned top layers and head (float16) as the numpy runtime reads "
@@ -468,6 +496,10 @@ def main() -> None:
             print(f"frozen states of {len(ids):,} texts (layers {below + 1}-{arguments.frozen_layers}) in "
                   f"{time.perf_counter() - started:.0f}s", file=sys.stderr, flush=True)
         inputs = [flat[offsets[index]:offsets[index + 1]] for index in range(len(ids))]
+    sentence_texts, owner = sentences_of(texts) if arguments.sentences else ([], np.zeros(0, dtype=np.int64))
+    if sentence_texts:
+        inputs += sentence_inputs(arguments.cache_dir, folder, sentence_texts, arguments.max_tokens,
+                                  arguments.frozen_layers)
     label_index = np.array([LABELS.index(row.label) for row in rows_all], dtype=np.int64)
     source_of = np.array(keys)
     split_of = np.array([row.split for row in rows_all])
@@ -489,17 +521,35 @@ def main() -> None:
         for source, factor in repeats.items():
             # A source's training rows seen ``factor`` times an epoch (its weight in the loss times ``factor``).
             train = np.concatenate([train, *[train[source_of[train] == source]] * (factor - 1)])
-        print(f"{name}: training on {len(train):,} texts, scoring {len(test):,}", file=sys.stderr, flush=True)
+        # The test texts' sentences (rows after the texts in ``inputs``) and, for each, its text's place in ``test``.
+        in_test = np.isin(owner, test)
+        test_sentences = len(texts) + np.flatnonzero(in_test)
+        local_owner = np.searchsorted(test, owner[in_test])
+        print(f"{name}: training on {len(train):,} texts, scoring {len(test):,}"
+              + (f" and their {len(test_sentences):,} sentences" if sentence_texts else ""),
+              file=sys.stderr, flush=True)
         probabilities, model = train_and_score(folder, inputs, arguments.frozen_layers, train, label_index[train],
-                                               test, arguments.epochs, arguments.balanced, arguments.seed)
-        np.save(arguments.cache_dir / f"tuned-{fold_tag}-{name}.npy", probabilities)
-        predicted = np.array(LABELS)[probabilities.argmax(axis=1)]
-        combined = None
+                                               np.concatenate([test, test_sentences]), arguments.epochs,
+                                               arguments.balanced, arguments.seed)
+        np.save(arguments.cache_dir / f"tuned-{fold_tag}-{name}{'-sentences' if sentence_texts else ''}.npy",
+                probabilities)
+        readings = {"fine-tuned MiniLM": probabilities[: len(test)]}
         if arguments.with_fast:
             fast = fast_probabilities(arguments.cache_dir, name, [rows_all[index] for index in plain_train],
-                                      [rows_all[index] for index in test])
-            unsure = fast.max(axis=1) < UNSURE_BELOW
-            combined = np.array(LABELS)[np.where(unsure[:, None], (fast + probabilities) / 2, fast).argmax(axis=1)]
+                                      [rows_all[index] for index in test],
+                                      [sentence_texts[index - len(texts)] for index in test_sentences] or None)
+            readings = {"fast": fast[: len(test)], **readings}
+        if sentence_texts:
+            readings.update({f"{key} + worst sentence": with_worst_sentence(
+                everything, local_owner, SENTENCE_MIX) for key, everything in
+                (("fine-tuned MiniLM", probabilities), *((("fast", fast),) if arguments.with_fast else ()))})
+        if arguments.with_fast:
+            for suffix in ("", " + worst sentence") if sentence_texts else ("",):
+                fast_reading, tuned_reading = readings[f"fast{suffix}"], readings[f"fine-tuned MiniLM{suffix}"]
+                unsure = fast_reading.max(axis=1) < UNSURE_BELOW
+                readings[f"fast + fine-tuned if unsure < {UNSURE_BELOW}{suffix}"] = np.where(
+                    unsure[:, None], (fast_reading + tuned_reading) / 2, fast_reading)
+                readings[f"mean of fast and fine-tuned{suffix}"] = (fast_reading + tuned_reading) / 2
         truth = np.array([rows_all[index].label for index in test])
         groups = list(sources) if name == IN_DOMAIN else [name]
         for group in groups:
@@ -509,10 +559,9 @@ def main() -> None:
             cells: dict[str, dict[str, Any]] = {}
             if stored:
                 cells["fast (stored)"] = stored
-            cells["fine-tuned MiniLM"] = scores(truth[mask].tolist(), predicted[mask].tolist())
-            if combined is not None:
-                cells[f"fast + fine-tuned if unsure < {UNSURE_BELOW}"] = scores(truth[mask].tolist(),
-                                                                               combined[mask].tolist())
+            for key, reading in readings.items():
+                if key != "fast":  # the refitted fast model's plain figures are the stored ones
+                    cells[key] = scores(truth[mask].tolist(), np.array(LABELS)[reading[mask].argmax(axis=1)].tolist())
             if name != IN_DOMAIN:
                 cells.update(stored_tools(fast_figures.get(group, {})))
             table.append((label, cells))

@@ -49,3 +49,18 @@ def test_theme_calibration_keeps_at_most_the_cap_and_prefers_the_shipped_setting
     assert tool.best_setting(tallies, (0.5, 0.5, 2)) == (0.5, 0.5, 2)
     tallies[(0.7, 0.3, 1)] = np.array([3, 4, 4])
     assert tool.best_setting(tallies, (0.5, 0.5, 2)) == (0.7, 0.3, 1)
+
+
+def test_the_worst_sentence_moves_only_negative_and_the_rows_still_sum_to_one() -> None:
+    bench = load_bench("sentiment_loso_adaptation")
+    owner = np.array([0, 0, 1])
+    probabilities = np.array([[0.3, 0.2, 0.5], [0.1, 0.6, 0.3],
+                              [0.05, 0.15, 0.8], [0.9, 0.05, 0.05], [0.1, 0.6, 0.3]])
+    mixed = bench.with_worst_sentence(probabilities, owner, 0.5)
+    assert mixed.shape == (2, 3)
+    assert np.allclose(mixed.sum(axis=1), 1.0)
+    # The first comment's negative goes half-way to 0.9 (0.6), then the row is renormalised; the other keeps its own.
+    assert np.allclose(mixed[0], np.array([0.6, 0.2, 0.5]) / 1.3)
+    assert np.allclose(mixed[1], probabilities[1])
+    # The texts' rows passed in are not changed in place.
+    assert probabilities[0, 0] == 0.3

@@ -102,3 +102,19 @@ def test_a_left_out_row_shows_each_tools_figures_on_all_rows_of_the_source() -> 
              "tools": {"DEVA": {"all_rows": deva}, "SentiCR": {"test_split": {"macro_f1": 0.2, "negative_f1": 0.2}}}}
     assert module.stored_tools(entry) == {"VADER": vader, "DEVA": deva}
     assert module.stored_tools({}) == {}
+
+
+def test_sentence_states_are_the_frozen_states_and_are_read_back_from_the_cache(tmp_path: Path) -> None:
+    module = finetune_module()
+    folder = installed_folder()
+    sentences = ["This part is a mess.", "Thanks for the patch!"]
+    found = module.sentence_inputs(tmp_path, folder, sentences, 64, 2)
+    model, _ = module.load_pretrained(folder)
+    expected = module.frozen_states(model, module.token_ids(folder, sentences, 64), 0, 2)
+    assert [item.shape for item in found] == [item.shape for item in expected]
+    assert all(np.array_equal(a, b) for a, b in zip(found, expected, strict=True))
+    assert len(list(tmp_path.glob("sentence-states-*.npz"))) == 1
+    again = module.sentence_inputs(tmp_path, folder, sentences, 64, 2)  # from the cache
+    assert all(np.array_equal(a, b) for a, b in zip(found, again, strict=True))
+    ids = module.sentence_inputs(tmp_path, folder, sentences, 64, 0)  # nothing frozen: token ids
+    assert [item.tolist() for item in ids] == [item.tolist() for item in module.token_ids(folder, sentences, 64)]
