@@ -23,6 +23,7 @@ from brightline.audit.services import REFUSED_READ, verify_access_log, verify_ch
 from brightline.jobs.models import JobRun
 from brightline.people.models import LoginThrottle, Person
 from brightline.reviews.models import Appeal, Phase, Review, ReviewCycle, phase_index
+from brightline.reviews.services.cycles import phases_closed_on
 from brightline.reviews.services.preview import packet_notes_open
 from brightline.rollups.services import Pending, queue_missing, read_one
 from brightline.support.models import Cadence, SupportPlan
@@ -96,13 +97,16 @@ class CycleOverview:
         """Steps that closed with something not submitted: no longer overdue (the step cannot be done any more),
         but a fact the people partner should not have to work out from the table."""
         lines = []
+        closed: dict[str, date] | None = None
         for step, what, step_name in ((Phase.SELF_REVIEW, "self reviews", "self-review"),
                                       (Phase.MANAGER_ASSESSMENT, "assessments", "assessment")):
             if phase_index(self.cycle.phase) <= phase_index(step):
                 continue
             done, people = self.submitted(step)
             if done < people:
-                ended = _day(self.cycle.phase_ends_on(step))
+                # The day the step really closed (a step advanced early closes before its scheduled end).
+                closed = phases_closed_on(self.cycle) if closed is None else closed
+                ended = closed.get(step) or _day(self.cycle.phase_ends_on(step))
                 lines.append(f"{people - done} of {people} {what} were not submitted before the {step_name} step "
                              "closed" + (f" on {ended:%-d %b %Y}." if ended else "."))
         return lines

@@ -52,6 +52,10 @@ PACKET_STEP_ENDS = (Phase.MANAGER_ASSESSMENT, Phase.CALIBRATION)
 ERR_EMPTY_POPULATION = "nobody in this population has a manager to assess them; no cycle was opened"
 
 
+ERR_ALREADY_IN_CYCLE = ("{names} already {have} a review in the open cycle \"{cycle}\"; a person is reviewed in one "
+                        "cycle at a time, so close that cycle first or leave their team out of this one")
+
+
 ERR_CYCLE_CLOSED = "the cycle is closed; nothing moves after closing"
 
 
@@ -91,6 +95,13 @@ def open_cycle(*, actor: Person, name: str, schedule: Mapping[str, Any], teams: 
     team_list = list(teams or ())
     people = _population(team_list)
     _require(bool(people), ERR_EMPTY_POPULATION)
+    busy = (Review.objects.filter(person__in=people).exclude(cycle__phase=Phase.CLOSED)
+            .select_related("person", "cycle").order_by("cycle__opened_at", "person__name"))
+    first = busy.first()
+    if first is not None:
+        taken = [review for review in busy if review.cycle_id == first.cycle_id]
+        raise ReviewError(ERR_ALREADY_IN_CYCLE.format(names=_names(taken), have="has" if len(taken) == 1 else "have",
+                                                      cycle=first.cycle.name))
     with transaction.atomic():
         cycle = ReviewCycle.objects.create(name=name.strip() or "Review cycle", schedule=parsed,
                                            self_review_required=typed.self_review_required,
