@@ -2,32 +2,17 @@
 
 from __future__ import annotations
 
-import csv
-import importlib.util
 import re
 import sys
 from pathlib import Path
-from types import ModuleType
 
 import pytest
+from tests.eval_pool_helpers import REPO, TOOLS, pool_texts
+from tests.eval_pool_helpers import normalised as _normalised
+from tests.eval_pool_helpers import rows as _rows
+from tests.eval_pool_helpers import tool_module as _module
 
-REPO = Path(__file__).resolve().parents[2]
-TOOLS = REPO / "tools" / "nlp"
 POOL = TOOLS / "eval" / "themes_v3_pool.csv"
-
-
-def _rows(path: Path) -> list[dict[str, str]]:
-    with path.open(encoding="utf-8", newline="") as handle:
-        return list(csv.DictReader(handle))
-
-
-def _module(name: str) -> ModuleType:
-    sys.path.insert(0, str(TOOLS))
-    spec = importlib.util.spec_from_file_location(name, TOOLS / f"{name}.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def _row(ref: str) -> str:
@@ -81,29 +66,10 @@ def test_no_item_shares_a_row_with_another_pool_or_a_training_or_development_fil
     assert not {_row(row["ref"]) for row in rows if row["source"] == "perf"} & training_reviews
 
 
-def _normalised(text: str) -> str:
-    return re.sub(r"[\W_]+", " ", text.lower()).strip()
-
-
 def _texts_elsewhere() -> set[str]:
     """Every text another pool, a development pool or a training file reads, resolved row by row."""
-    v1, v2, v3, dev3, evidence = (_module(name) for name in
-                                  ("eval_pool", "eval_pool_v2", "eval_pool_v3", "dev_pool3", "evidence_pool"))
-    texts: set[str] = set()
-    for pool in _other_pools():
-        name = pool.name.removesuffix("_pool.csv")
-        for row in _rows(pool):
-            if name.startswith("dev3_"):
-                text = dev3.resolve(row["source"], row["ref"])
-            elif name == "evidence" and row["source"] != "perf":
-                text = evidence.resolve(row["source"], row["ref"])
-            elif name.endswith("_v3"):
-                text = v3.resolve(row["source"], row["ref"])
-            elif name.endswith("_v2") or row["source"] == "incivility":
-                text = v2.resolve(row["source"], row["ref"])
-            else:
-                text = v1.resolve(row["source"], row["ref"])
-            texts.add(_normalised(text))
+    v1 = _module("eval_pool")
+    texts = pool_texts(_other_pools())
     for path in _training_and_development_files():
         texts |= {_normalised(v1.resolve("perf", row["ref"])) for row in _rows(path)
                   if row.get("source", "perf") == "perf" and re.match(r"(v10|test_v6)-\d+#", row["ref"])}
@@ -156,10 +122,8 @@ def test_the_export_definition_is_the_guides_themes_task_word_for_word(tmp_path:
 
 
 def _write(path: Path, key: str, labels: dict[str, str]) -> None:
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow([key, "label", "note"])
-        writer.writerows([item, label, ""] for item, label in labels.items())
+    lines = [f"{key},label,note", *(f"{item},{label}," for item, label in labels.items())]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
 def test_the_labels_step_reports_agreement_and_writes_the_settled_file(tmp_path: Path, capsys) -> None:

@@ -37,7 +37,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import json
 import re
 import sys
 from collections import Counter
@@ -349,39 +348,13 @@ def agreement(pairs: list[tuple[str, str]]) -> dict[str, object]:
 
 def labels_command(folder: Path, out: Path | None = None) -> int:
     """Print the agreement and the disagreements; with ``labels_c.csv``, write ``eval/themes_v3_labels.csv``."""
-    out = out or labels_path()
-    first, second = read_labels(folder / "labels_a.csv"), read_labels(folder / "labels_b.csv")
-    pool = load_pool()
-    missing = [row["item_id"] for row in pool if row["item_id"] not in first or row["item_id"] not in second]
-    if missing:
-        raise SystemExit(f"{len(missing)} items lack a label, e.g. {missing[:5]}")
-    bad = [(item, label) for labels in (first, second) for item, label in labels.items() if not valid(label)]
-    if bad:
-        raise SystemExit(f"labels outside the definition: {bad[:5]}")
-    pairs = [(first[row["item_id"]], second[row["item_id"]]) for row in pool]
-    print(json.dumps(agreement(pairs), indent=2))
-    differ = [row for row, (a, b) in zip(pool, pairs, strict=True) if a != b]
-    print(f"{len(differ)} items differ (id, a, b, text); a third labeller settles them in {folder / 'labels_c.csv'}")
     readable = available() is None
-    for row in differ:
-        text = resolve(row["source"], row["ref"]) if readable else "(text not readable here)"
-        print(f"{row['item_id']}\t{first[row['item_id']]}\t{second[row['item_id']]}\t{text}")
-    settled_path = folder / "labels_c.csv"
-    if not settled_path.is_file():
-        print(f"no {settled_path} yet: {out.name} not written")
-        return 0
-    settled = read_labels(settled_path)
-    unsettled = [row["item_id"] for row in differ if not valid(settled.get(row["item_id"], "-"))]
-    if unsettled:
-        raise SystemExit(f"{len(unsettled)} disagreements have no allowed label in labels_c.csv, e.g. {unsettled[:5]}")
-    rows = [[row["item_id"], row["source"], row["ref"], row["picked"], a if a == b else settled[row["item_id"]], a, b]
-            for row, (a, b) in zip(pool, pairs, strict=True)]
-    with open(out, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(["item_id", "source", "ref", "picked", "label", "label_1", "label_2"])
-        writer.writerows(rows)
-    counts = Counter(theme for row in rows for theme in row[4].split(";"))
-    print(f"{NAME}: {len(rows)} items, {len(differ)} settled; {dict(counts)}")
+    rows = eval_pool_v3.two_labellers(
+        load_pool(), folder, out or labels_path(), read=read_labels, valid=valid, summary=agreement,
+        text=lambda row: resolve(row["source"], row["ref"]) if readable else "(text not readable here)")
+    if rows is not None:
+        counts = Counter(theme for row in rows for theme in row[4].split(";"))
+        print(f"{NAME}: {len(rows)} items, {sum(row[5] != row[6] for row in rows)} settled; {dict(counts)}")
     return 0
 
 
