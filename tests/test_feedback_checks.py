@@ -136,7 +136,7 @@ def test_every_text_form_wires_its_fields_to_the_live_check(personas, client_for
                          else personas.erin)
     page = browser.get(path_template.format(erin=personas.erin.pk)).content.decode()
     assert 'hx-post="/growth/check/"' in page
-    assert 'hx-trigger="keyup changed delay:500ms, load"' in page
+    assert 'hx-trigger="input changed delay:500ms, load"' in page
     assert f'hx-target="#flags-{field}"' in page and f'id="flags-{field}"' in page
 
 

@@ -21,7 +21,7 @@ from brightline.feedback.models import FeedbackInvitation, FeedbackRequest, Feed
 pytestmark = pytest.mark.django_db
 
 POLITE = {"context": "The payout retry design review",
-          "what_they_did": "Erin wrote down each objection to the retry design with how it was resolved.",
+          "what_they_did": "Erin listed each objection to the retry design in the review notes.",
           "impact": "Three teams agreed the order of the migration in one meeting.",
           "one_thing_to_grow": "Share the draft a week before the review, so people can read it first."}
 HOSTILE = "This is fucking garbage code, what the hell were you thinking"

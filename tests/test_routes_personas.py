@@ -247,7 +247,7 @@ def test_feedback_given_without_a_request_and_the_colleague_chooser_show_no_stor
     erin = objects.people["erin"]
     sent = clients["mo"].post(f"/growth/give/{erin.pk}/", {
         "context": "The payout retry design review",
-        "what_they_did": "You wrote down each objection to the retry design with how it was resolved.",
+        "what_they_did": "You listed each objection to the retry design in the review notes.",
         "impact": "Three teams agreed the order of the migration in one meeting.",
         "one_thing_to_grow": "Share the draft a week before the review, so people can read it first."})
     assert sent.status_code == 302

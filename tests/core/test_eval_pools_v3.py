@@ -3,31 +3,15 @@
 from __future__ import annotations
 
 import csv
-import importlib.util
-import re
-import sys
 from pathlib import Path
-from types import ModuleType
 
 import pytest
+from tests.eval_pool_helpers import TOOLS, pool_texts
+from tests.eval_pool_helpers import normalised as _normalised
+from tests.eval_pool_helpers import rows as _rows
+from tests.eval_pool_helpers import tool_module as _module
 
-REPO = Path(__file__).resolve().parents[2]
-TOOLS = REPO / "tools" / "nlp"
 V3_SETS = ("tone_v3", "narrative_v3")
-
-
-def _rows(path: Path) -> list[dict[str, str]]:
-    with path.open(encoding="utf-8", newline="") as handle:
-        return list(csv.DictReader(handle))
-
-
-def _module(name: str) -> ModuleType:
-    sys.path.insert(0, str(TOOLS))
-    spec = importlib.util.spec_from_file_location(name, TOOLS / f"{name}.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def _other_pools() -> list[Path]:
@@ -78,26 +62,10 @@ def test_no_v3_reference_is_in_another_pool_and_no_source_was_read_before() -> N
     assert not projects & earlier
 
 
-def _normalised(text: str) -> str:
-    return re.sub(r"[\W_]+", " ", text.lower()).strip()
-
-
 def _texts_elsewhere() -> set[str]:
     """Every text another pool, development source or text-bearing training file reads, resolved row by row."""
-    v1, v2, dev3, evidence = (_module(name) for name in ("eval_pool", "eval_pool_v2", "dev_pool3", "evidence_pool"))
-    texts: set[str] = set()
-    for pool in _other_pools():
-        name = pool.name.removesuffix("_pool.csv")
-        for row in _rows(pool):
-            if name.startswith("dev3_"):
-                text = dev3.resolve(row["source"], row["ref"])
-            elif name == "evidence" and row["source"] != "perf":
-                text = evidence.resolve(row["source"], row["ref"])
-            elif name.endswith("_v2") or row["source"] == "incivility":
-                text = v2.resolve(row["source"], row["ref"])
-            else:
-                text = v1.resolve(row["source"], row["ref"])
-            texts.add(_normalised(text))
+    v1, v2 = _module("eval_pool"), _module("eval_pool_v2")
+    texts = pool_texts(_other_pools())
     texts |= {_normalised(row["text"]) for row in _rows(v1.DATA_DIR / "toxicr_dev" / "toxicr_dev.csv")}
     texts |= {_normalised(item.text) for item, _kind in v2.incivility_rows()}
     for name in ("narrative_train/statements.csv", "narrative_train/review_statements.csv",

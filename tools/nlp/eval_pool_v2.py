@@ -118,10 +118,12 @@ def _training_reviews() -> set[str]:
 
 
 def _pooled_refs() -> set[tuple[str, str]]:
-    """``(source, ref)`` of every item of every pool in ``eval/`` other than the v2 pools."""
+    """``(source, ref)`` of every item of every pool in ``eval/`` drawn before the v2 pools (the v3 pools, drawn
+    later from what was left, would change the draw)."""
     refs: set[tuple[str, str]] = set()
     for pool in EVAL_DIR.glob("*_pool.csv"):
-        if pool.name.removesuffix("_pool.csv") in V2_POOLS:
+        name = pool.name.removesuffix("_pool.csv")
+        if name in V2_POOLS or name.endswith("_v3"):
             continue
         with open(pool, newline="", encoding="utf-8") as handle:
             refs |= {(row["source"], row["ref"]) for row in csv.DictReader(handle)}

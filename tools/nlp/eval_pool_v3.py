@@ -44,7 +44,7 @@ import json
 import re
 import sys
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -463,44 +463,54 @@ def agreement(task: str, pairs: list[tuple[str, str]]) -> dict[str, object]:
     return result
 
 
-def labels_command(task: str, folder: Path, out_dir: Path = EVAL_DIR) -> int:
-    """Print the agreement and the disagreements; with ``labels_c.csv``, write ``<out_dir>/<set>_labels.csv``."""
-    name = TASKS[task]
-    folder = folder / task
-    first, second = read_labels(folder / "labels_a.csv"), read_labels(folder / "labels_b.csv")
-    pool = eval_pool_v2.load_pool(name)
+def two_labellers(pool: list[dict[str, str]], folder: Path, out: Path, *, read: Callable[[Path], dict[str, str]],
+                  valid: Callable[[str], bool], summary: Callable[[list[tuple[str, str]]], dict[str, object]],
+                  text: Callable[[dict[str, str]], str]) -> list[list[str]] | None:
+    """The labels step of a pool: read ``folder/labels_a.csv`` and ``labels_b.csv`` (``read``), check every item has
+    an allowed label, print ``summary`` of the label pairs and the disagreements (with ``text`` of each), and once
+    ``folder/labels_c.csv`` settles every disagreement, write ``out`` (``item_id,source,ref,picked,label,label_1,
+    label_2``) and return its rows; ``None`` while it is missing."""
+    first, second = read(folder / "labels_a.csv"), read(folder / "labels_b.csv")
     missing = [row["item_id"] for row in pool if row["item_id"] not in first or row["item_id"] not in second]
     if missing:
         raise SystemExit(f"{len(missing)} items lack a label, e.g. {missing[:5]}")
-    bad = [(item, label) for labels in (first, second) for item, label in labels.items()
-           if label not in LABELS[task]]
+    bad = [(item, label) for labels in (first, second) for item, label in labels.items() if not valid(label)]
     if bad:
         raise SystemExit(f"labels outside the definition: {bad[:5]}")
     pairs = [(first[row["item_id"]], second[row["item_id"]]) for row in pool]
-    print(json.dumps(agreement(task, pairs), indent=2))
+    print(json.dumps(summary(pairs), indent=2))
     differ = [row for row, (a, b) in zip(pool, pairs, strict=True) if a != b]
     print(f"{len(differ)} items differ (id, a, b, text); a third labeller settles them in {folder / 'labels_c.csv'}")
-    readable = available() is None
     for row in differ:
-        text = resolve(row["source"], row["ref"]) if readable else "(text not readable here)"
-        print(f"{row['item_id']}\t{first[row['item_id']]}\t{second[row['item_id']]}\t{text}")
+        print(f"{row['item_id']}\t{first[row['item_id']]}\t{second[row['item_id']]}\t{text(row)}")
     settled_path = folder / "labels_c.csv"
     if not settled_path.is_file():
-        print(f"no {settled_path} yet: {name}_labels.csv not written")
-        return 0
-    settled = read_labels(settled_path)
-    unsettled = [row["item_id"] for row in differ if settled.get(row["item_id"]) not in LABELS[task]]
+        print(f"no {settled_path} yet: {out.name} not written")
+        return None
+    settled = read(settled_path)
+    unsettled = [row["item_id"] for row in differ if not valid(settled.get(row["item_id"], ""))]
     if unsettled:
         raise SystemExit(f"{len(unsettled)} disagreements have no allowed label in labels_c.csv, e.g. {unsettled[:5]}")
-    rows = []
-    for row, (a, b) in zip(pool, pairs, strict=True):
-        rows.append([row["item_id"], row["source"], row["ref"], row["picked"], a if a == b else settled[row["item_id"]],
-                     a, b])
-    with open(out_dir / f"{name}_labels.csv", "w", newline="", encoding="utf-8") as handle:
+    rows = [[row["item_id"], row["source"], row["ref"], row["picked"], a if a == b else settled[row["item_id"]], a, b]
+            for row, (a, b) in zip(pool, pairs, strict=True)]
+    with open(out, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(["item_id", "source", "ref", "picked", "label", "label_1", "label_2"])
         writer.writerows(rows)
-    print(f"{name}: {len(rows)} items, {len(differ)} settled; {dict(Counter(row[4] for row in rows))}")
+    return rows
+
+
+def labels_command(task: str, folder: Path, out_dir: Path = EVAL_DIR) -> int:
+    """Print the agreement and the disagreements; with ``labels_c.csv``, write ``<out_dir>/<set>_labels.csv``."""
+    name = TASKS[task]
+    readable = available() is None
+    rows = two_labellers(
+        eval_pool_v2.load_pool(name), folder / task, out_dir / f"{name}_labels.csv", read=read_labels,
+        valid=lambda label: label in LABELS[task], summary=lambda pairs: agreement(task, pairs),
+        text=lambda row: resolve(row["source"], row["ref"]) if readable else "(text not readable here)")
+    if rows is not None:
+        settled = sum(row[5] != row[6] for row in rows)
+        print(f"{name}: {len(rows)} items, {settled} settled; {dict(Counter(row[4] for row in rows))}")
     return 0
 
 

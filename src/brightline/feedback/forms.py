@@ -31,7 +31,7 @@ def checked_textarea(kind: str, *, rows: int = 3) -> forms.Textarea:
 
 class LiveChecks:
     """Wires every ``checked_textarea`` to the check endpoint: htmx posts the text 500 ms after typing
-    stops (and once on load, for text already there) and puts the flags under the field."""
+    or pasting stops (and once on load, for text already there) and puts the flags under the field."""
 
     include_evidence = False
 
@@ -43,7 +43,7 @@ class LiveChecks:
                 continue
             field.widget.attrs.update({
                 "hx-post": check_url,
-                "hx-trigger": "keyup changed delay:500ms, load",
+                "hx-trigger": "input changed delay:500ms, load",
                 "hx-target": f"#flags-{name}",
                 "hx-swap": "innerHTML",
                 "hx-vals": json.dumps({"kind": kind, "field": name}),

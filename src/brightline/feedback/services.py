@@ -8,6 +8,7 @@ inclusion in a review packet (principle 7).
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -189,9 +190,29 @@ def check_tone(fields: dict[str, str]) -> ToneCheck:
     if flagged:
         kind = "wording" if all(p.kind == "wording" for _, p in flagged) else "attack"
         return ToneCheck(ToneLabel.TOXIC, max(p.confidence for _, p in flagged), tuple(n for n, _ in flagged),
-                         tuple((n, tuple(trigger.text for trigger in p.triggers)) for n, p in flagged), kind)
+                         tuple((n, _all_triggers(fields[n], p)) for n, p in flagged), kind)
     # For an ok verdict, report the least certain field: the honest confidence for the whole text.
     return ToneCheck(ToneLabel.OK, min(p.confidence for p in predictions))
+
+
+_CLAUSE_BREAK = re.compile(r"[.;:,!?\n]+|\s+(?:and|but|or|so)\s+", re.IGNORECASE)
+
+
+def _all_triggers(text: str, prediction: Any) -> tuple[str, ...]:
+    """Every part of a flagged text that triggered the tone check, not only the strongest: the classifier names
+    one trigger per text ("lazy" in "you are lazy and your code is garbage"), so each clause is read on its own and
+    the triggers of the clauses it flags are added, in reading order. The verdict on the whole text is unchanged;
+    this only explains it, and runs only for a text already flagged."""
+    from brightline.core.nlp import classify_tone
+
+    found = {trigger.text.lower(): trigger.text for trigger in prediction.triggers}
+    clauses = [clause.strip() for clause in _CLAUSE_BREAK.split(text) if clause.strip()]
+    if len(clauses) > 1:
+        for clause_prediction in classify_tone(clauses):
+            if clause_prediction.label == ToneLabel.TOXIC:
+                for trigger in clause_prediction.triggers:
+                    found.setdefault(trigger.text.lower(), trigger.text)
+    return tuple(sorted(found.values(), key=lambda word: (text.lower().find(word.lower()), word)))
 
 
 def _tone_gate(fields: dict[str, str], send_despite_tone: bool) -> ToneCheck:

@@ -316,17 +316,20 @@ def give_feedback(request: HttpRequest, person_id: int) -> HttpResponse:
         raise PermissionDenied(services.ERR_GIVE_NOT_ALLOWED)
     form = GiveFeedbackForm(request.POST or None)
     tone = None
-    if request.method == "POST" and form.is_valid():
+    held: list[tuple[str, list[str]]] = []
+    if request.method == "POST" and form.is_valid() and not (held := _narrative_hold(form)):
         sent, tone = _send_checked(form, lambda despite: services.give_feedback(
             actor=viewer, recipient=recipient, data=form.to_input(), context=form.cleaned_data["context"],
             send_despite_tone=despite))
         if sent:
             messages.success(request, f"Thank you. Your feedback was sent to {recipient.name}.")
             return redirect(reverse("feedback:inbox") + "#what-you-sent")
+    if held:
+        tone = _flagged_tone(form)
     readers = ("their manager" if recipient.manager_id and recipient.manager_id != viewer.pk else "")
     return render(request, "feedback/give_form.html", {
         "recipient": recipient, "form": form, "tone": tone, "tone_message": services.TONE_FLAG_MESSAGE,
-        "tone_fields": _tone_fields(form, tone), "readers": readers,
+        "tone_fields": _tone_fields(form, tone), "readers": readers, "narrative_held": held,
         "relationship": services.relationship_between(viewer, recipient)})
 
 
@@ -390,15 +393,43 @@ def answer_invitation(request: HttpRequest, pk: int) -> HttpResponse:
         except services.FeedbackError as error:
             messages.error(request, str(error))
         return redirect("feedback:inbox")
-    if request.method == "POST" and form.is_valid():
+    held: list[tuple[str, list[str]]] = []
+    if request.method == "POST" and form.is_valid() and not (held := _narrative_hold(form)):
         sent, tone = _send_checked(form, lambda despite: services.submit_feedback_response(
             actor=viewer, invitation=invitation, data=form.to_input(), send_despite_tone=despite))
         if sent:
             messages.success(request, "Thank you. Your feedback was sent.")
             return redirect("feedback:inbox")
+    if held:
+        tone = _flagged_tone(form)
     return render(request, "feedback/answer.html", {"invitation": invitation, "form": form, "tone": tone,
                                                     "tone_message": services.TONE_FLAG_MESSAGE,
-                                                    "tone_fields": _tone_fields(form, tone)})
+                                                    "tone_fields": _tone_fields(form, tone),
+                                                    "narrative_held": held})
+
+
+def _narrative_hold(form: Any) -> list[tuple[str, list[str]]]:
+    """The narrative flags of a feedback form's answers, shown once before it is sent: (the field's label, the
+    flags' names) for each flagged answer. Empty when nothing is flagged or the writer chose to send as written:
+    these flags advise and never block, so a second submit with "Send as written" always goes through."""
+    if form.cleaned_data.get("send_despite_tone"):
+        return []
+    held = []
+    for name, field in form.fields.items():
+        if field.widget.attrs.get("data-narrative-kind") != "feedback":
+            continue
+        flags = services.field_flags(form.cleaned_data.get(name) or "", kind="feedback")
+        names = list(dict.fromkeys(FLAG_LABELS.get(flag.flag_id, flag.flag_id) for flag in flags))
+        if names:
+            held.append((str(field.label), names))
+    return held
+
+
+def _flagged_tone(form: Any) -> services.ToneCheck | None:
+    """The tone check of a form held for its narrative flags, so one "Send as written" never skips a tone flag
+    the writer has not seen."""
+    tone = services.check_tone(form.to_input().texts())
+    return tone if tone.is_flagged else None
 
 
 def _send_checked(form: Any, send: Callable[[bool], object]) -> tuple[bool, services.ToneCheck | None]:
