@@ -195,7 +195,7 @@ def test_one_person_goes_through_a_whole_review_cycle_in_the_browser(browser, li
         article.get_by_label("Outcome against what Engineer II expects").select_option(label=outcome)
         box = article.get_by_label(re.compile("^What the evidence shows"))
         if dimension == "Technical excellence":
-            # The narrative check runs as the manager types (htmx on keyup); the learned check reads
+            # The narrative check runs as the manager types (htmx on input); the learned check reads
             # vague praise that no phrase list holds.
             box.press_sequentially("His contributions were invaluable.")
             expect(article.get_by_role("list", name="Writing suggestions")).to_contain_text(

@@ -137,7 +137,7 @@ def test_the_manager_page_reads_are_logged_and_show_the_live_check(personas, cli
     review = review_of(cycle, personas.erin)
     page = client_for(personas.mo).get(f"/reviews/r/{review.pk}/")
     assert page.status_code == 200
-    assert b'hx-trigger="keyup changed delay:500ms"' in page.content and b"Engineer II expects" in page.content
+    assert b'hx-trigger="input changed delay:500ms"' in page.content and b"Engineer II expects" in page.content
     assert AccessLog.objects.filter(viewer=personas.mo, subject=personas.erin, record="reviews.review").exists()
 
 
