@@ -65,7 +65,8 @@ def test_the_policy_form_saves_through_the_same_validation(personas, client_for)
     assert response.status_code == 200
     assert services.ERR_COHORT_TOO_SMALL.format(floor=3) in response.content.decode()
     data.update(min_cohort_size=7, reason="bigger groups")
-    assert browser.post("/policy/edit/", data).status_code == 302
+    saved = browser.post("/policy/edit/", data, follow=True)
+    assert saved.redirect_chain[0][1] == 302 and "Policy saved (1 setting changed)." in saved.content.decode()
     assert services.min_cohort_size() == 7
     assert AuditEntry.objects.get(action="policy.updated").data["reason"] == "bigger groups"
 

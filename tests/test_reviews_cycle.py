@@ -134,3 +134,17 @@ def test_only_people_partners_advance_cycles(personas):
     cycle = open_payments_cycle(personas)
     with pytest.raises(ReviewError, match="only people partners"):
         services.advance_cycle(cycle, actor=personas.mo)
+
+
+def test_a_person_is_reviewed_in_one_open_cycle_at_a_time(personas):
+    """A second cycle for people already in an open one is refused, naming them and the cycle, and writes nothing;
+    once the first is closed, the next opens."""
+    from brightline.reviews.models import Phase, ReviewCycle
+    from tests.reviews_helpers import open_payments_cycle
+
+    first = open_payments_cycle(personas)
+    with pytest.raises(services.ReviewError, match=r"Erin Employee.* already have a review in the open cycle"):
+        open_payments_cycle(personas, name="2027 Q1 check")
+    assert ReviewCycle.objects.count() == 1
+    ReviewCycle.objects.filter(pk=first.pk).update(phase=Phase.CLOSED)
+    assert open_payments_cycle(personas, name="2027 Q1 check").reviews.filter(person=personas.erin).exists()

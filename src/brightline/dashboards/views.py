@@ -347,7 +347,12 @@ def policy_edit(request: HttpRequest) -> HttpResponse:
         except PolicyError as error:
             form.add_error(None, str(error))
         else:
-            messages.success(request, f"Policy saved ({len(changes)} setting(s) changed)." if changes
+            # A grouped setting (retention periods, AI boundaries) counts once for each value that changed in it.
+            count = sum(max(1, sum(diff["from"].get(key) != diff["to"].get(key)
+                                   for key in {*diff["from"], *diff["to"]}))
+                        if isinstance(diff["from"], dict) and isinstance(diff["to"], dict) else 1
+                        for diff in changes.values())
+            messages.success(request, f"Policy saved ({count} setting{'' if count == 1 else 's'} changed)." if changes
                              else "Nothing changed.")
             return redirect("policy-edit")
     return render(request, "dashboards/policy_edit.html", {"form": form})

@@ -229,8 +229,9 @@ def cycle_new(request: HttpRequest) -> HttpResponse:
                                             schedule={p: request.POST.get(f"ends_{p}", "") for p in phases},
                                             settings=settings)
             except services.ReviewError as refused:
-                # The one refusal about a field the form could not check itself: nobody to review in the teams.
-                if str(refused) == services.ERR_EMPTY_POPULATION:
+                # Refusals about a field the form could not check itself: nobody to review in the teams.
+                # Or people of those teams already in another open cycle.
+                if str(refused) == services.ERR_EMPTY_POPULATION or "one cycle at a time" in str(refused):
                     errors["teams"] = _sentence(str(refused))
                 else:
                     error = str(refused)
