@@ -74,6 +74,21 @@ def independent_v2_sentences(*, random_only: bool = False) -> list[evaluation.La
             for item_id, text, label, _source in rows if not random_only or picked[item_id] == "perf-random"]
 
 
+def independent_v3_sentences(*, source: str | None = None) -> list[evaluation.LabelledSentence] | None:
+    """The third independent themes set (``source``: only its items from that source), or ``None`` without its
+    texts (the shared data folder and the clone of the pull-request discussions)."""
+    try:
+        import eval_pool_v3_themes  # type: ignore[import-not-found]
+
+        if eval_pool_v3_themes.available():
+            return None
+        rows = eval_pool_v3_themes.load_labelled()
+    except (FileNotFoundError, KeyError, OSError):
+        return None
+    return [evaluation.LabelledSentence(item_id, text, frozenset(t for t in label.split(";") if t and t != "none"))
+            for item_id, text, label, origin in rows if source is None or origin == source]
+
+
 def micro_intervals(result: dict[str, Any]) -> dict[str, Any]:
     """95 % Wilson intervals of the micro precision and recall, from the per-theme counts."""
     import eval_pool_v2  # type: ignore[import-not-found]
@@ -89,6 +104,10 @@ SENTENCE_SETS = {
     "independent": independent_sentences,
     "independent_v2": independent_v2_sentences,
     "independent_v2_random": lambda: independent_v2_sentences(random_only=True),
+    "independent_v3": independent_v3_sentences,
+    "independent_v3_perf": lambda: independent_v3_sentences(source="perf"),
+    "independent_v3_comments": lambda: [*(independent_v3_sentences(source="heated") or []),
+                                        *(independent_v3_sentences(source="prcomment") or [])] or None,
 }
 
 
@@ -426,8 +445,10 @@ def print_all(markdown: bool) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--markdown", action="store_true", help="print Markdown tables")
-    parser.add_argument("--set", choices=("independent", "team", "both", "independent_v2"), default="both",
-                        help="independent_v2: the second, held-out set (and its random draw alone)")
+    parser.add_argument("--set", choices=("independent", "team", "both", "independent_v2", "independent_v3"),
+                        default="both", help="independent_v2: the second set (and its random draw alone); "
+                                             "independent_v3: the third, held-out set (and its review sentences "
+                                             "and review comments apart)")
     parser.add_argument("--static", action="store_true",
                         help="score the static classifier even when the contextual model is installed")
     parser.add_argument("--json", type=Path, help="also write the theme figures to this file")
@@ -479,16 +500,22 @@ def main(argv: list[str] | None = None) -> int:
                           theme_results(("team",))["team"], markdown=args.markdown)
         print_all(args.markdown)
         return 0
-    sets = {"both": ("independent", "team"), "independent_v2": ("independent_v2", "independent_v2_random")}.get(
+    sets = {"both": ("independent", "team"), "independent_v2": ("independent_v2", "independent_v2_random"),
+            "independent_v3": ("independent_v3", "independent_v3_perf", "independent_v3_comments")}.get(
         args.set, (args.set,))
     results = theme_results(sets, static=args.static)
     if "independent" in sets and "independent" not in results:
         print("independent set: skipped (../shared/data is absent)")
     if args.set == "independent_v2" and "independent_v2" not in results:
         print("second independent set: skipped (its labels or ../shared/data are absent)")
+    if args.set == "independent_v3" and "independent_v3" not in results:
+        print("third independent set: skipped (../shared/data or the clone of the pull-request discussions is absent)")
     titles = {"independent": "Independent set (tools/nlp/eval/themes_labels.csv, crowd-written review sentences)",
               "independent_v2": "Second independent set, held out (tools/nlp/eval/themes_v2_labels.csv)",
               "independent_v2_random": "Second independent set, its random draw only",
+              "independent_v3": "Third independent set, held out (tools/nlp/eval/themes_v3_labels.csv)",
+              "independent_v3_perf": "Third independent set, its review sentences only",
+              "independent_v3_comments": "Third independent set, its pull-request comments only",
               "team": "Team test rows (tests/fixtures/themes_labelled.csv, sha256(id) mod 3 == 0)"}
     for name, result in results.items():
         print_theme_table(titles[name], result, markdown=args.markdown)
