@@ -81,7 +81,7 @@ def test_prompts_name_load_above_the_team_and_work_that_is_hard_to_see(personas,
     erin = next(row for row in glance.rows if row.person == personas.erin)
     pat = next(row for row in glance.rows if row.person == personas.pat)
     texts = " ".join(prompt.text for prompt in erin.prompts)
-    assert "100 % of Erin's recorded work falls outside their own working hours (the team: 80 %)" in texts
+    assert "100 % of Erin's recorded work (4 items) falls outside their own working hours (the team: 80 %)" in texts
     assert "Erin answered 4 pages" in texts and "easy to miss" in texts
     assert [prompt.text for prompt in pat.prompts if "outside" in prompt.text] == []
     assert not any("easy to miss" in prompt.text for prompt in pat.prompts)  # one page is not yet a pattern
@@ -90,6 +90,18 @@ def test_prompts_name_load_above_the_team_and_work_that_is_hard_to_see(personas,
                                 occurred_at=timezone.now() - timedelta(days=3), source="manual", source_ref="d1")
     erin = next(row for row in team_at_a_glance(personas.mo).rows if row.person == personas.erin)
     assert not any("easy to miss" in prompt.text for prompt in erin.prompts)
+
+
+def test_a_share_of_a_handful_of_items_is_not_a_prompt(personas, pages):
+    """Two pages at night are "100 %" of a team's recorded work: too few items to ask anyone about."""
+    from brightline.evidence.models import Page
+
+    Page.objects.filter(person=personas.pat).delete()
+    Page.objects.filter(person=personas.erin, external_id__in=["erin-2", "erin-3"]).delete()
+    glance = team_at_a_glance(personas.mo)
+    erin = next(row for row in glance.rows if row.person == personas.erin)
+    assert erin.outside_hours.text == "100 %"  # the figure is still shown in the table
+    assert glance.team_prompts == [] and not any("outside" in prompt.text for prompt in erin.prompts)
 
 
 def test_an_accepted_signal_becomes_a_coaching_prompt(personas, pages):

@@ -44,6 +44,9 @@ PAGES_OUTSIDE_STEPS = (1, 3, 6)  # pages received outside working hours in the w
 ON_CALL_PROMPT_PAGES = 3
 PAGE_SHARE_STEPS = (1.25, 1.75, 2.5)  # share of the team's pages, as a multiple of an even share
 OUTSIDE_HOURS_PROMPT = 0.20
+# A share of a handful of items is not a pattern (two late commits are "50 %"): a person's or a team's share
+# becomes a prompt only when it rests on at least this many recorded items in the window.
+OUTSIDE_HOURS_MIN_ITEMS = 4
 # A person is asked about only when clearly above their own team's share; a team-wide share is raised once, for
 # the team, as a pattern to look at together rather than as anyone's problem.
 ABOVE_TEAM_PROMPT = 0.10
@@ -461,6 +464,7 @@ def team_at_a_glance(viewer: Person, *, now: datetime | None = None) -> TeamGlan
         detail = team_report.people.get(report.pk) if team_report else None
         outside_cell, pages_cell, outside_pages_cell, share_cell, outside, pages = _load_cells(
             detail, team_report, team_sizes.get(report.team_id, 0) if report.team_id else 0)
+        recorded = detail.events if detail is not None else 0  # type: ignore[attr-defined]
         row = ReportRow(person=report, outside_hours=outside_cell, pages=pages_cell,
                         pages_outside=outside_pages_cell, page_share=share_cell)
         growth = reverse("feedback:growth", kwargs={"person_id": report.pk})
@@ -468,11 +472,11 @@ def team_at_a_glance(viewer: Person, *, now: datetime | None = None) -> TeamGlan
         first = report.name.split()[0]
         team_share = (team_report.team.outside_hours_share
                       if team_report is not None and team_report.team is not None else None)
-        if (outside is not None and outside >= OUTSIDE_HOURS_PROMPT
+        if (outside is not None and outside >= OUTSIDE_HOURS_PROMPT and recorded >= OUTSIDE_HOURS_MIN_ITEMS
                 and (team_share is None or outside >= team_share + ABOVE_TEAM_PROMPT)):
             row.prompts.append(Prompt(
-                f"{_percent(outside)} of {first}'s recorded work falls outside their own working hours"
-                + (f" (the team: {_percent(team_share)})." if team_share is not None else "."),
+                f"{_percent(outside)} of {first}'s recorded work ({recorded} items) falls outside their own "
+                "working hours" + (f" (the team: {_percent(team_share)})." if team_share is not None else "."),
                 "Ask how the workload feels and what could move into working hours", growth, key="outside_hours",
                 facts=reached("outside_hours", outside, OUTSIDE_HOURS_STEPS)))
         if pages >= ON_CALL_PROMPT_PAGES and report.pk not in hard_to_see:
@@ -511,7 +515,7 @@ def team_at_a_glance(viewer: Person, *, now: datetime | None = None) -> TeamGlan
     for team in teams:
         summary = health[team.pk].team
         if summary is not None and summary.outside_hours_share is not None \
-                and summary.outside_hours_share >= OUTSIDE_HOURS_PROMPT:
+                and summary.outside_hours_share >= OUTSIDE_HOURS_PROMPT and summary.events >= OUTSIDE_HOURS_MIN_ITEMS:
             team_prompts.append((team, Prompt(
                 f"{_percent(summary.outside_hours_share)} of the work recorded in {team.name} falls outside people's "
                 "own working hours: a pattern for the whole team, not one person.",
