@@ -38,3 +38,16 @@ def test_a_break_signal_names_its_owner_and_carries_the_series():
     assert signal.kind == "trend_break" and "Owner to look into it: Mo Manager" in signal.statement
     assert signal.detail["owner_id"] == "12" and len(signal.detail["points"]) == 22
     assert signal.detail["before_median"] == 8 and signal.detail["after_median"] == 3
+
+
+def test_only_the_latest_break_of_a_series_asks_for_follow_up_and_tells_the_earlier_one():
+    """Up in one period, back down later: one signal (the latest change), not two that cancel each other out."""
+    values = [8] * 10 + [16] * 10 + [8] * 10
+    assert len(detect_trend_breaks(series(values))) == 2
+    [signal] = trend_break_signals(series(values), owner="12", owner_name="Mo Manager")
+    assert signal.detail["direction"] == "lower" and signal.detail["break_date"] == (
+        MONDAY + timedelta(weeks=20)).isoformat()
+    assert "changed from about 16.0 to 8.00 deployments per week" in signal.statement
+    assert "Before that it had changed from about 8.00 to 16.0 from the period starting 13 Jul 2026." in signal.statement
+    assert signal.statement.endswith("Owner to look into it: Mo Manager.")
+    assert [item["direction"] for item in signal.detail["earlier_breaks"]] == ["higher"]

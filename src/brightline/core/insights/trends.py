@@ -126,16 +126,27 @@ def _readable(value: float) -> str:
 
 def trend_break_signals(series: MetricSeries, *, owner: str | None, owner_name: str = "",
                         penalty_factor: float = PENALTY_FACTOR) -> list[SignalDraft]:
-    """One ``trend_break`` signal per break in ``series``; ``owner`` is who follows it up (H4)."""
+    """A ``trend_break`` signal for the latest break in ``series``; ``owner`` is who follows it up (H4).
+
+    Only the latest break asks for follow-up: an earlier one is where the series was before it, so two signals
+    ("lead time rose in August", "lead time fell in September") would cancel each other out on a page. The
+    earlier breaks are told in the latest one's statement and kept in its detail."""
     signals = []
     points = series.points
-    for found in detect_trend_breaks(series, penalty_factor=penalty_factor):
+    found_breaks = detect_trend_breaks(series, penalty_factor=penalty_factor)
+    earlier = found_breaks[:-1]
+    for found in found_breaks[-1:]:
         confidence = label_confidence(items=len(points), authors=1, span_days=(points[-1][0] - points[0][0]).days,
                                       agreement="single_layer", rule=METRIC_SERIES_RULE)
         label = series.label or series.name
         statement = (f"{label} changed from about {_readable(found.before_median)} to "
                      f"{_readable(found.after_median)} {series.unit} "
                      f"(median per period) from the period starting {found.break_date.day} {found.break_date:%b %Y}.")
+        if earlier:
+            before = earlier[-1]
+            statement += (f" Before that it had changed from about {_readable(before.before_median)} to "
+                          f"{_readable(before.after_median)} from the period starting {before.break_date.day} "
+                          f"{before.break_date:%b %Y}.")
         if owner_name:
             statement += f" Owner to look into it: {owner_name}."
         signals.append(SignalDraft(
@@ -146,7 +157,8 @@ def trend_break_signals(series: MetricSeries, *, owner: str | None, owner_name: 
                   f"{MIN_RELATIVE_CHANGE:.0%}+."),
             confidence=confidence, item_refs=(series.ref,) if series.ref else (),
             cannot_infer=TREND_CANNOT_INFER,
-            detail={**found.to_json(), "unit": series.unit, "label": label, "owner_id": owner,
+            detail={**found.to_json(), "earlier_breaks": [item.to_json() for item in earlier],
+                    "unit": series.unit, "label": label, "owner_id": owner,
                     "owner_name": owner_name, "higher_is_better": series.higher_is_better,
                     "points": [{"period": day.isoformat(), "value": value} for day, value in points]},
         ))
