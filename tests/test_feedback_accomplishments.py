@@ -191,3 +191,26 @@ def test_saving_says_the_period_as_people_read_it(personas, client_for):
         "impact_level": "execution"}, follow=True).content.decode()
     assert "Saved. 2026 H2 has 1 accomplishment; a self review chooses 3 to 5." in page
     assert "2026-H2" not in page
+
+
+def test_a_self_review_short_of_accomplishments_links_to_writing_one_and_comes_back(personas, client_for):
+    """Pat has fewer than three: the self review says so and links to the form, which returns to the review once
+    the new one is saved (only to a review page of this site)."""
+    from brightline.reviews.models import Phase
+    from tests.reviews_helpers import advance_to, open_payments_cycle
+
+    cycle = advance_to(open_payments_cycle(personas), Phase.SELF_REVIEW, personas.pia)
+    review = cycle.reviews.get(person=personas.erin)
+    services.create_accomplishment(actor=personas.erin, person=personas.erin, data=strong())
+    browser = client_for(personas.erin)
+    page = browser.get(f"/reviews/r/{review.pk}/").content.decode()
+    assert "Your packet shows 3 to 5 accomplishments and you have written 1" in page
+    assert f'href="/growth/accomplishments/new/?back=/reviews/r/{review.pk}/"' in page
+    fields = {"period": "2026-H2", "title": "Second one", "situation": "The export timed out for large accounts.",
+              "action": "Moved it onto a queue.", "result": "Exports finish in under a minute.",
+              "impact": "Support tickets about exports stopped.", "impact_level": "execution"}
+    saved = browser.post(f"/growth/accomplishments/new/?back=/reviews/r/{review.pk}/", fields)
+    assert saved.status_code == 302 and saved["Location"] == f"/reviews/r/{review.pk}/#self-h"
+    elsewhere = browser.post("/growth/accomplishments/new/?back=https://example.org/reviews/r/1/",
+                             {**fields, "title": "Third one"})
+    assert elsewhere.status_code == 302 and elsewhere["Location"] == "/growth/"

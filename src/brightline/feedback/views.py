@@ -16,6 +16,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from brightline import access
@@ -495,6 +496,10 @@ def new_accomplishment(request: HttpRequest) -> HttpResponse:
         else:
             count = Accomplishment.objects.filter(person=viewer, period=created.period).count()
             messages.success(request, _count_message(created.period, count))
+            # Written from a self review ("?back=/reviews/r/12/"): back to it, to choose the new one.
+            back = request.GET.get("back", "")
+            if back.startswith("/reviews/r/") and url_has_allowed_host_and_scheme(back, allowed_hosts=None):
+                return redirect(back + "#self-h")
             return redirect("feedback:my-growth")
     return render(request, "feedback/accomplishment_form.html", {"form": form, "editing": None})
 
