@@ -69,3 +69,18 @@ def test_installing_the_default_ladder_lists_the_levels_a_file_may_name(db):
     out = io.StringIO()
     call_command("ladder", "install-default", stdout=out)
     assert "Engineer II (IC2)" in out.getvalue() and "Engineering Manager (M1)" in out.getvalue()
+
+
+def test_on_a_new_install_without_a_ladder_the_refusal_names_the_command_that_installs_one(tmp_path, organisation):
+    code, result = run_import(write_csv(tmp_path, ["E001,Ruth Ames,ruth@example.org,,Core,Director,UTC,,"]))
+    assert code == 1
+    (error,) = result["errors"]
+    assert "known: none" not in error["reason"]
+    assert "no career ladder is installed yet" in error["reason"]
+    assert "brightline ladder install-default" in error["reason"]
+    # After running it, the same title-less row names the installed levels instead.
+    from brightline.people.services import install_default_ladder
+    install_default_ladder(actor_label="test")
+    code, result = run_import(write_csv(tmp_path, ["E001,Ruth Ames,ruth@example.org,,Core,Director,UTC,,"]))
+    (error,) = result["errors"]
+    assert "install-default" not in error["reason"] and "(IC2)" in error["reason"]

@@ -43,6 +43,9 @@ ERR_UNKNOWN_MANAGER = "manager_id {value!r} is neither in this file nor in Brigh
 ERR_SELF_MANAGER = "a person cannot be their own manager"
 ERR_CYCLE = "reporting chain loops: {chain}"
 ERR_UNKNOWN_LEVEL = "level {value!r} is not a level; give a level's title or its code (known: {known})"
+ERR_NO_LADDER = ("level {value!r} is not a level, because no career ladder is installed yet; run "
+                 "`brightline ladder install-default` to install the default engineering ladder (it lists its "
+                 "titles and codes), then import the file again")
 ERR_AMBIGUOUS_LEVEL = "level {value!r} is the title of more than one level; give its code: {codes}"
 ERR_BAD_TIMEZONE = "timezone {value!r} is not an IANA name such as Europe/Berlin"
 ERR_BAD_DATE = "{column} {value!r} is not a date in the form YYYY-MM-DD"
@@ -226,7 +229,9 @@ def _resolve_levels(rows: list[PersonRow]) -> tuple[list[PersonRow], list[RowErr
             errors.append(RowError(row.line, ERR_AMBIGUOUS_LEVEL.format(
                 value=row.level_code, codes=", ".join(f"{level.code} ({level.ladder.name})" for level in found))))
         else:
-            errors.append(RowError(row.line, ERR_UNKNOWN_LEVEL.format(value=row.level_code, known=levels_in_words())))
+            known = levels_in_words()
+            message = ERR_NO_LADDER if known == "none" else ERR_UNKNOWN_LEVEL
+            errors.append(RowError(row.line, message.format(value=row.level_code, known=known)))
         resolved.append(replace(row, level_code=""))
     return resolved, errors
 

@@ -532,7 +532,14 @@ def import_events(records: Iterable[Any], *, source: str = "events", actor: Pers
         if errors or spanning:
             raise EventImportError(sorted(errors + spanning, key=lambda error: error.record)[:MAX_ERRORS],
                                    total=refused + spanning_total)
-        if dry_run:
+        if dry_run:  # say what writing would do: a record whose (source, id) is stored would be updated
+            for phase, model in (("deployment", Deployment), ("incident", Incident), ("page", Page),
+                                 ("support_ticket", SupportTicket)):
+                for batch in stage.batches(phase, by_pk):
+                    ids = [_text(item.record, "id") for item in batch]
+                    stored = model.objects.filter(source=source, external_id__in=ids).count()
+                    result.created += len(ids) - stored
+                    result.updated += stored
             stage.drop()
             return result
         total = result.deployments + result.incidents + result.pages + result.support_tickets
