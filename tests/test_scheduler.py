@@ -245,6 +245,23 @@ def test_the_sync_job_brings_registered_repositories_up_to_date_and_names_the_on
 
 
 @pytest.mark.django_db
+def test_the_sync_job_passes_over_the_demo_repositories_instead_of_failing(settings):
+    """`make run`'s demo registers repositories whose history it wrote itself: the hourly sync says it skipped
+    them, and does not fail (the administrator's home would report a failed import on a fresh demo)."""
+    from brightline.evidence.models import Repository
+    from brightline.evidence.services import ensure_service
+    from brightline.jobs.services import enqueue
+
+    settings.BRIGHTLINE_JOBS = "inline"
+    service = ensure_service(name="payments-api", team_slug=None, release_tags=None, actor=None, actor_label="test")
+    Repository.objects.create(service=service, path="demo://payments-api", branch="main")
+    run = enqueue("evidence.sync_sources")
+    assert run.status == "succeeded" and run.result["synced"] == []
+    assert run.result["skipped"] == ["payments-api (git): a demo repository, whose history the demo wrote; "
+                                     "nothing to read"]
+
+
+@pytest.mark.django_db
 def test_the_sync_job_resyncs_github_and_gitlab_feeds_from_their_stored_address(personas, settings):
     from brightline.evidence.models import PullRequest, Service
     from brightline.evidence.sources.github import sync_github

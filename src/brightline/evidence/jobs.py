@@ -33,6 +33,10 @@ def ingest_git(progress: Progress, *, repository_id: int, actor_id: int | None =
 SYNC_JOB: Final = "evidence.sync_sources"
 ERR_SOURCES_FAILED: Final = "{failed} of {total} sources could not be synced: {reasons}"
 GITLAB_API_PATH: Final = "/api/v4/"
+# The demo organisation's repositories: their history was written by the demo loader, and there is nothing on disk
+# to read, so the hourly sync passes over them (saying so) instead of failing on them.
+DEMO_REPOSITORY_PREFIX: Final = "demo://"
+SKIP_DEMO: Final = "a demo repository, whose history the demo wrote; nothing to read"
 
 
 class SourcesFailed(Exception):
@@ -67,6 +71,10 @@ def sync_sources(progress: Progress) -> dict[str, Any]:
     failures: list[str] = []
     done = 0
     for repository in repositories:
+        if repository.path.startswith(DEMO_REPOSITORY_PREFIX):
+            skipped.append(f"{repository.service.name} (git): {SKIP_DEMO}")
+            done += 1
+            continue
         try:
             result = sync_git_repository(repository, actor_label=label)
             synced.append({"source": "git", "service": repository.service.name, "new_commits": result.new_commits})
