@@ -122,7 +122,9 @@ def recovery_time_level(median_hours: float | None) -> Level | None:
 DEFINITIONS: Final[dict[str, str]] = {
     "deployments": (
         "Number of successful production deployments in the period. Deployments to other "
-        "environments and deployments that never went live are not counted."
+        "environments and deployments that never went live are not counted. A service that sends "
+        "deployment events (an events import, the webhook, CI or its code platform) is counted "
+        "from those alone; its release tags then mark releases but are not counted again."
     ),
     "deployment_frequency_per_week": (
         "Successful production deployments divided by the length of the period in weeks."

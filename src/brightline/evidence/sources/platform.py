@@ -207,9 +207,13 @@ def run_stages(*, platform: str, key: str, service: Service, fetcher: Any,
 
 def _finish(platform: str, key: str, service: Service, result: PlatformSyncResult, actor_label: str | None) -> None:
     from brightline.audit.services import log_action
+    from brightline.evidence.deployment_rule import drop_tag_deployments
     from brightline.evidence.metrics import update_touched_incident_attribution
 
     result.reviews = CodeReview.objects.filter(source=platform, pull_request__service=service).count()
+    # Deployments (or releases counted as production) from the platform are the service's deployments: its release
+    # tags stop being counted as deployments (see brightline.evidence.deployment_rule).
+    drop_tag_deployments([service], touches=result)
     # Only the incidents the deployments and incidents this sync added or changed can move (none: nothing read).
     update_touched_incident_attribution(result)
     with transaction.atomic():

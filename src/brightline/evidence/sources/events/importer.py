@@ -554,8 +554,12 @@ def import_events(records: Iterable[Any], *, source: str = "events", actor: Pers
                     written += len(batch)
                     report("writing", written, total)
         stage.drop()
+        from brightline.evidence.deployment_rule import drop_tag_deployments
         from brightline.evidence.metrics import update_touched_incident_attribution
 
+        # The deployments of this file are their services' deployments: release tags stop being counted as such.
+        drop_tag_deployments([service for service in services.values() if service.name in result.services],
+                             touches=result)
         update_touched_incident_attribution(result)
         log_action("evidence.events.imported", actor, None, result.to_json(), actor_label=actor_label)
     return result

@@ -58,12 +58,14 @@ from brightline.core.delivery import (
     reverts_off_head,
     start_history_walk,
 )
+from brightline.evidence.deployment_rule import TAG_SOURCE, drop_tag_deployments, services_with_deployment_events
 from brightline.evidence.identities import IdentityResolver, read_mailmap
 from brightline.evidence.models import CommitRecord, Deployment, EvidenceItem, Remediation, Repository
 from brightline.evidence.sources.base import require_allowed
+from brightline.evidence.touched import AttributionTouches
 from brightline.people.models import Person
 
-SOURCE: Final = "git"
+SOURCE: Final = TAG_SOURCE
 POLICY_KEYS: Final = ("git_commits",)
 BATCH_SIZE: Final = 2000
 
@@ -273,11 +275,22 @@ def _merged_change_text(*, sha: str, subject: str, service: str, lines_added: in
     )
 
 
-def _sync_releases(repository: Repository, path: str) -> tuple[list[ReleaseTag], dict[str, int]]:
-    """Upsert one production deployment per release tag; return the release points and ids."""
+def _sync_releases(repository: Repository, path: str) -> tuple[list[ReleaseTag], dict[str, int], int]:
+    """Upsert one production deployment per release tag, unless the service has deployment events (then its tags are
+    not deployments and any stored earlier are deleted, see :mod:`brightline.evidence.deployment_rule`); return
+    the release points and ids, and how many release tags there are."""
     service = repository.service
     tags = list_release_tags(path, pattern=service.release_tag_pattern)
-    wanted = {deployment_id_for_release(service.name, tag): tag for tag in tags}
+    events = bool(services_with_deployment_events([service]))
+    wanted = {} if events else {deployment_id_for_release(service.name, tag): tag for tag in tags}
+    if events:
+        # Moves what pointed at them to the event deployment of the same commit; the incidents they could decide
+        # are attributed again.
+        touches = AttributionTouches()
+        if drop_tag_deployments([service], touches=touches):
+            from brightline.evidence.metrics import update_touched_incident_attribution
+
+            update_touched_incident_attribution(touches)
     stored = {external_id: (pk, sha, deployed_at) for external_id, pk, sha, deployed_at in
               Deployment.objects.filter(source=SOURCE, service=service)
               .values_list("external_id", "id", "sha", "deployed_at")}
@@ -296,7 +309,7 @@ def _sync_releases(repository: Repository, path: str) -> tuple[list[ReleaseTag],
             elif tag.commit_sha != sha or tag.created_at != deployed_at:
                 Deployment.objects.filter(pk=pk).update(sha=tag.commit_sha, deployed_at=tag.created_at)
     ids = dict(Deployment.objects.filter(source=SOURCE, service=service).values_list("external_id", "id"))
-    points = list(tags)
+    points = [tag for tag in tags if deployment_id_for_release(service.name, tag) in ids]
     by_point = {tag.name: ids[external_id] for external_id, tag in wanted.items() if external_id in ids}
     # Deployments recorded by other sources (webhook, CI, GitHub) ship commits of this repository too.
     others = list(Deployment.objects.filter(service=service, status=Deployment.Status.SUCCESS)
@@ -308,7 +321,7 @@ def _sync_releases(repository: Repository, path: str) -> tuple[list[ReleaseTag],
             name = f"deployment:{pk}"
             points.append(ReleaseTag(name=name, commit_sha=full[sha], created_at=deployed_at, kind="lightweight"))
             by_point[name] = pk
-    return points, by_point
+    return points, by_point, len(tags)
 
 
 def _production_environment(repository: Repository) -> str:
@@ -390,7 +403,7 @@ def sync_git_repository(
         raise GitRepositoryError(SHALLOW_REPOSITORY.format(path=info.path))
     head = resolve_revision(path, repository.branch)
 
-    points, by_point = _sync_releases(repository, path)
+    points, by_point, releases = _sync_releases(repository, path)
     cursor = repository.last_synced_head
     exclude = [cursor] if cursor and is_ancestor(path, cursor, head) else []
     rewritten = bool(cursor) and not exclude
@@ -439,7 +452,6 @@ def sync_git_repository(
 
     totals = CommitRecord.objects.filter(repository=repository).aggregate(
         commits=Count("id"), lines_added=Sum("lines_added"), lines_deleted=Sum("lines_deleted"))
-    releases = Deployment.objects.filter(source=SOURCE, service=repository.service).count()
     result = GitSyncResult(
         commits=totals["commits"], new_commits=max(0, totals["commits"] - before),
         lines_added=totals["lines_added"] or 0, lines_deleted=totals["lines_deleted"] or 0,
