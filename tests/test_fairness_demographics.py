@@ -145,11 +145,12 @@ def test_nothing_is_imported_while_the_policy_does_not_allow_demographics(person
                   allowed_sources=[key for key in get_policy().allowed_sources if key != "demographics"])
     with pytest.raises(CsvImportError) as refused:
         import_demographics(csv_bytes("employee_id,sex_or_gender", "E-erin,F"), actor=personas.pia)
-    assert "not on the policy's allow-list" in refused.value.errors[0].reason
+    assert "not among the data sources Brightline may ingest" in refused.value.errors[0].reason
     path = tmp_path / "demographics.csv"
     path.write_bytes(csv_bytes("employee_id,sex_or_gender", "E-erin,F"))
     err = io.StringIO()
     with pytest.raises(SystemExit):
         call_command("import", "demographics", str(path), stdout=io.StringIO(), stderr=err)
-    assert "enables 'demographics' on the policy page" in err.getvalue()
+    assert 'ticks "Demographic attributes (optional, voluntary)"' in err.getvalue()
+    assert "brightline role set EMAIL people_partner" in err.getvalue()
     assert stored() == {}

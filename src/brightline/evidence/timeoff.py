@@ -39,6 +39,7 @@ from brightline.csvio import CsvImportError, CsvSource, RowError, check_columns,
 from brightline.evidence.identities import fold
 from brightline.evidence.models import Page, TimeOff
 from brightline.people.models import Identity, Person, Team
+from brightline.policy.inventory import SOURCE_OFF_HOW
 from brightline.policy.services import is_source_allowed
 
 SOURCE_KEY: Final = "pto"  # the data inventory entry that must be on the policy's allow-list
@@ -46,8 +47,8 @@ REQUIRED_COLUMNS: Final = ("person", "start_date", "end_date", "kind")
 KINDS: Final = tuple(TimeOff.Kind.values)
 
 ERR_NOT_ALLOWED: Final = "only people partners can import time off"
-ERR_SOURCE_OFF: Final = ("time off is not on the policy's allow-list of data sources; a people partner enables "
-                         "'pto' on the policy page first")
+ERR_SOURCE_OFF: Final = ("time off is not among the data sources Brightline may ingest: a people partner ticks "
+                         "\"Time off from the HR system (imported)\" first" + SOURCE_OFF_HOW)
 ERR_REQUIRED: Final = "{column} is empty"
 ERR_BAD_DATE: Final = "{column} {value!r} is not a date in the form YYYY-MM-DD"
 ERR_REVERSED: Final = "end_date {end} is before start_date {start}; the range is reversed"

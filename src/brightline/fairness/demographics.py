@@ -30,6 +30,7 @@ from brightline.csvio import (
 )
 from brightline.fairness.models import DemographicRecord
 from brightline.people.models import Person
+from brightline.policy.inventory import SOURCE_OFF_HOW
 from brightline.policy.services import is_source_allowed
 
 DEFAULT_ATTRIBUTES: tuple[str, ...] = ("sex_or_gender", "race_or_ethnicity", "age_band", "disability")
@@ -43,8 +44,8 @@ MAX_VALUE_LENGTH = 100
 SOURCE_KEY = "demographics"  # the data inventory entry that must be on the policy's allow-list
 
 ERR_NOT_ALLOWED = "only people partners can import or read demographic attributes"
-ERR_SOURCE_OFF = ("demographics are not on the policy's allow-list of data sources; a people partner enables "
-                  "'demographics' on the policy page first")
+ERR_SOURCE_OFF = ("demographics are not among the data sources Brightline may ingest: a people partner ticks "
+                  "\"Demographic attributes (optional, voluntary)\" first" + SOURCE_OFF_HOW)
 ERR_NO_EMPLOYEE_ID = "the header needs an employee_id column; it has: {found}"
 ERR_NO_ATTRIBUTES = "the header names no demographic attribute; known attributes: {known}"
 ERR_UNKNOWN_COLUMNS = ("column(s) {columns} are not configured demographic attributes (known: {known}); "

@@ -36,6 +36,7 @@ from brightline.csvio import (
 )
 from brightline.governance.models import SurveyResponse
 from brightline.people.models import Person, Team
+from brightline.policy.inventory import SOURCE_OFF_HOW
 from brightline.policy.services import is_source_allowed
 
 SOURCE_KEY = "surveys"  # the data inventory entry that must be on the policy's allow-list
@@ -47,8 +48,8 @@ OPTIONAL_COLUMNS = ("manager_id", "team")
 IDENTIFYING_COLUMNS = frozenset({"employee_id", "respondent", "respondent_id", "email", "name", "person"})
 
 ERR_NOT_ALLOWED = "only people partners can import survey answers"
-ERR_SOURCE_OFF = ("surveys are not on the policy's allow-list of data sources; a people partner enables "
-                  "'surveys' on the policy page first")
+ERR_SOURCE_OFF = ("survey answers are not among the data sources Brightline may ingest: a people partner ticks "
+                  "\"Clarity-of-expectations survey answers (imported)\" first" + SOURCE_OFF_HOW)
 ERR_NO_ATTRIBUTION = "the header needs manager_id or team (or both), so answers can be attributed to a manager"
 ERR_IDENTIFYING = ("column(s) {columns} would identify who answered; survey answers are anonymous in Brightline, "
                    "remove them from the export")

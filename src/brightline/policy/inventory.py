@@ -95,3 +95,9 @@ RETENTION_LABELS: dict[str, str] = {
     "surveys": "survey answers", "pto": "time off", "demographics": "demographics",
     "access_logs": "the log of record reads", "audit": "the audit trail",
 }
+
+
+# How a refused import of a source that is switched off says to switch it on (the CLI and the web say the same).
+SOURCE_OFF_HOW = ("; it is on the Policy page under \"Data sources Brightline may ingest\", saved with a reason. No "
+                  "people partner yet? Make one with 'brightline role set EMAIL people_partner' and invite them with "
+                  "'brightline people invite --email EMAIL'")
