@@ -115,6 +115,54 @@ def compare_contextual(texts: list[str], single: int, rounds: int) -> None:
               f"{contextual_ms / static_ms:,.0f}")
 
 
+def show_contextual_model(visible: bool, configured: str | None, hidden: str) -> None:
+    """Points the contextual-model setting at the configured model (or unsets it) when ``visible``, else at the
+    empty folder ``hidden``, so the code under test sees no contextual model."""
+    from brightline.core.nlp.contextual import CONTEXTUAL_MODEL_ENVIRONMENT_VARIABLE
+
+    if not visible:
+        os.environ[CONTEXTUAL_MODEL_ENVIRONMENT_VARIABLE] = hidden
+    elif configured is None:
+        os.environ.pop(CONTEXTUAL_MODEL_ENVIRONMENT_VARIABLE, None)
+    else:
+        os.environ[CONTEXTUAL_MODEL_ENVIRONMENT_VARIABLE] = configured
+
+
+def timed_kinds(use: Callable[[str], None], classify: Callable[[list[str]], object],
+                ) -> Callable[[str, list[str]], Callable[[], object]]:
+    """The work of one kind on some texts: bare static ``embed``, or ``classify`` after ``use(kind)`` set it up."""
+    def work(kind: str, chosen: list[str]) -> Callable[[], object]:
+        if kind == "embed":
+            return lambda: embed(chosen, backend="static")
+        return lambda: (use(kind), classify(chosen))
+    return work
+
+
+def time_batches_and_single_texts(pool: list[str], size: int, single: int, rounds: int, kinds: tuple[str, ...],
+                                  work: Callable[[str, list[str]], Callable[[], object]], option: str,
+                                  ) -> dict[str, list[tuple[float, float]]]:
+    """Loads every model outside the timings, times each kind on ``rounds`` batches of ``size`` texts, prints their
+    rates against ``embed``, then times ``single`` one-text calls and returns those (wall, CPU) timings per kind."""
+    for kind in kinds:
+        work(kind, pool[:4])()
+    if len(pool) < 4 + size * rounds + single:
+        raise SystemExit(f"--count must be at least {4 + size * rounds + single} for {option} {size}")
+    batch: dict[str, list[tuple[float, float]]] = {kind: [] for kind in kinds}
+    for number in range(rounds):
+        texts = pool[4 + number * size: 4 + (number + 1) * size]
+        for kind in kinds:
+            batch[kind].append(timed(work(kind, texts)))
+    for kind_name, index in (("wall", 0), ("CPU", 1)):
+        rates = {kind: size / median(t[index] for t in batch[kind]) for kind in kinds}
+        print(f"batch of {size:,}, {kind_name} time: " + ", ".join(
+            f"{kind} {rate:,.0f} texts/s (ratio to embed {rate / rates['embed']:.4f})" for kind, rate in rates.items()))
+    latency: dict[str, list[tuple[float, float]]] = {kind: [] for kind in kinds}
+    for text in pool[4 + size * rounds: 4 + size * rounds + single]:
+        for kind in kinds:
+            latency[kind].append(timed(work(kind, [text])))
+    return latency
+
+
 def compare_tone(pool: list[str], size: int, single: int, rounds: int) -> None:
     """The tone check as shipped by default (static first stage, linear attack stage), with the attack reader, and
     with the contextual first stage, against bare static ``embed`` (wall and CPU time).
@@ -143,12 +191,7 @@ def compare_tone(pool: list[str], size: int, single: int, rounds: int) -> None:
         visible, first_stage, attack_stage = settings[kind]
         os.environ[TONE_FIRST_STAGE_ENVIRONMENT_VARIABLE] = first_stage
         os.environ[TONE_ATTACK_STAGE_ENVIRONMENT_VARIABLE] = attack_stage
-        if not visible:
-            os.environ[CONTEXTUAL_MODEL_ENVIRONMENT_VARIABLE] = hidden
-        elif configured is None:
-            os.environ.pop(CONTEXTUAL_MODEL_ENVIRONMENT_VARIABLE, None)
-        else:
-            os.environ[CONTEXTUAL_MODEL_ENVIRONMENT_VARIABLE] = configured
+        show_contextual_model(visible, configured, hidden)
 
     use("tone, contextual first stage")
     if contextual_model_folder() is None or check.tuned_first_stage() is None:
@@ -158,28 +201,8 @@ def compare_tone(pool: list[str], size: int, single: int, rounds: int) -> None:
     kinds = ("embed", *settings) if check.attack_reader() is not None else ("embed", "tone, static first stage",
                                                                              "tone, contextual first stage")
 
-    def work(kind: str, chosen: list[str]) -> Callable[[], object]:
-        if kind == "embed":
-            return lambda: embed(chosen, backend="static")
-        return lambda: (use(kind), classify_tone(chosen))
-
-    for kind in kinds:
-        work(kind, pool[:4])()  # load every model outside the timings
-    if len(pool) < 4 + size * rounds + single:
-        raise SystemExit(f"--count must be at least {4 + size * rounds + single} for --tone {size}")
-    batch: dict[str, list[tuple[float, float]]] = {kind: [] for kind in kinds}
-    for number in range(rounds):
-        texts = pool[4 + number * size: 4 + (number + 1) * size]
-        for kind in kinds:
-            batch[kind].append(timed(work(kind, texts)))
-    for kind_name, index in (("wall", 0), ("CPU", 1)):
-        rates = {kind: size / median(t[index] for t in batch[kind]) for kind in kinds}
-        print(f"batch of {size:,}, {kind_name} time: " + ", ".join(
-            f"{kind} {rate:,.0f} texts/s (ratio to embed {rate / rates['embed']:.4f})" for kind, rate in rates.items()))
-    latency: dict[str, list[tuple[float, float]]] = {kind: [] for kind in kinds}
-    for text in pool[4 + size * rounds: 4 + size * rounds + single]:
-        for kind in kinds:
-            latency[kind].append(timed(work(kind, [text])))
+    work = timed_kinds(use, classify_tone)
+    latency = time_batches_and_single_texts(pool, size, single, rounds, kinds, work, "--tone")
     current = "tone, static first stage"
     for kind_name, index in (("wall", 0), ("CPU", 1)):
         found = {kind: median(t[index] for t in latency[kind]) * 1000 for kind in kinds}
@@ -202,12 +225,7 @@ def compare_sentiment(pool: list[str], size: int, single: int, rounds: int) -> N
     hidden = tempfile.mkdtemp(prefix="no-contextual-model-")
 
     def use(kind: str) -> None:
-        if kind == "sentiment, fast alone":
-            os.environ[CONTEXTUAL_MODEL_ENVIRONMENT_VARIABLE] = hidden
-        elif configured is None:
-            os.environ.pop(CONTEXTUAL_MODEL_ENVIRONMENT_VARIABLE, None)
-        else:
-            os.environ[CONTEXTUAL_MODEL_ENVIRONMENT_VARIABLE] = configured
+        show_contextual_model(kind != "sentiment, fast alone", configured, hidden)
 
     use("sentiment, with second opinion")
     if model.second_opinion() is None:
@@ -215,31 +233,11 @@ def compare_sentiment(pool: list[str], size: int, single: int, rounds: int) -> N
         return
     kinds = ("embed", "sentiment, fast alone", "sentiment, with second opinion")
 
-    def work(kind: str, chosen: list[str]) -> Callable[[], object]:
-        if kind == "embed":
-            return lambda: embed(chosen, backend="static")
-        return lambda: (use(kind), classify_sentiment(chosen))
-
-    for kind in kinds:
-        work(kind, pool[:4])()  # load every model outside the timings
-    if len(pool) < 4 + size * rounds + single:
-        raise SystemExit(f"--count must be at least {4 + size * rounds + single} for --sentiment {size}")
+    work = timed_kinds(use, classify_sentiment)
     below = model.second_opinion_below or 0.0
     asked = float(np.mean(model.probabilities(pool[4: 4 + size]).max(axis=1) < below))
     print(f"texts the second opinion reads (fast top probability below {below:g}): {asked:.1%} of these texts")
-    batch: dict[str, list[tuple[float, float]]] = {kind: [] for kind in kinds}
-    for number in range(rounds):
-        texts = pool[4 + number * size: 4 + (number + 1) * size]
-        for kind in kinds:
-            batch[kind].append(timed(work(kind, texts)))
-    for kind_name, index in (("wall", 0), ("CPU", 1)):
-        rates = {kind: size / median(t[index] for t in batch[kind]) for kind in kinds}
-        print(f"batch of {size:,}, {kind_name} time: " + ", ".join(
-            f"{kind} {rate:,.0f} texts/s (ratio to embed {rate / rates['embed']:.4f})" for kind, rate in rates.items()))
-    latency: dict[str, list[tuple[float, float]]] = {kind: [] for kind in kinds}
-    for text in pool[4 + size * rounds: 4 + size * rounds + single]:
-        for kind in kinds:
-            latency[kind].append(timed(work(kind, [text])))
+    latency = time_batches_and_single_texts(pool, size, single, rounds, kinds, work, "--sentiment")
     for kind_name, index in (("wall", 0), ("CPU", 1)):
         found = {kind: median(t[index] for t in latency[kind]) * 1000 for kind in kinds}
         worst = {kind: max(t[index] for t in latency[kind]) * 1000 for kind in kinds}
