@@ -18,7 +18,11 @@ default (static first stage, linear attack stage), with the attack reader (all-M
 tuned for attack on the person, in numpy), and with the tuned contextual first stage: batch throughput on N texts
 and the interactive latency of one comment per call (a feedback form checks one text), also as a ratio to the
 default check.
-Only the tone check runs the tuned layers; ``insights run`` never does.
+
+``--sentiment N`` times ``classify_sentiment`` with the fast model alone (the base contextual model hidden) and
+with the fine-tuned second opinion it asks about the texts it is unsure about (when shipped and installed), against
+bare static ``embed``: batch throughput on N texts and the latency of one comment per call, with the share of texts
+the second opinion read. ``insights run`` runs the same cascade on every comment.
 """
 
 from __future__ import annotations
@@ -31,6 +35,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from statistics import median
+
+import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
@@ -109,6 +115,54 @@ def compare_contextual(texts: list[str], single: int, rounds: int) -> None:
               f"{contextual_ms / static_ms:,.0f}")
 
 
+def show_contextual_model(visible: bool, configured: str | None, hidden: str) -> None:
+    """Points the contextual-model setting at the configured model (or unsets it) when ``visible``, else at the
+    empty folder ``hidden``, so the code under test sees no contextual model."""
+    from brightline.core.nlp.contextual import CONTEXTUAL_MODEL_ENVIRONMENT_VARIABLE
+
+    if not visible:
+        os.environ[CONTEXTUAL_MODEL_ENVIRONMENT_VARIABLE] = hidden
+    elif configured is None:
+        os.environ.pop(CONTEXTUAL_MODEL_ENVIRONMENT_VARIABLE, None)
+    else:
+        os.environ[CONTEXTUAL_MODEL_ENVIRONMENT_VARIABLE] = configured
+
+
+def timed_kinds(use: Callable[[str], None], classify: Callable[[list[str]], object],
+                ) -> Callable[[str, list[str]], Callable[[], object]]:
+    """The work of one kind on some texts: bare static ``embed``, or ``classify`` after ``use(kind)`` set it up."""
+    def work(kind: str, chosen: list[str]) -> Callable[[], object]:
+        if kind == "embed":
+            return lambda: embed(chosen, backend="static")
+        return lambda: (use(kind), classify(chosen))
+    return work
+
+
+def time_batches_and_single_texts(pool: list[str], size: int, single: int, rounds: int, kinds: tuple[str, ...],
+                                  work: Callable[[str, list[str]], Callable[[], object]], option: str,
+                                  ) -> dict[str, list[tuple[float, float]]]:
+    """Loads every model outside the timings, times each kind on ``rounds`` batches of ``size`` texts, prints their
+    rates against ``embed``, then times ``single`` one-text calls and returns those (wall, CPU) timings per kind."""
+    for kind in kinds:
+        work(kind, pool[:4])()
+    if len(pool) < 4 + size * rounds + single:
+        raise SystemExit(f"--count must be at least {4 + size * rounds + single} for {option} {size}")
+    batch: dict[str, list[tuple[float, float]]] = {kind: [] for kind in kinds}
+    for number in range(rounds):
+        texts = pool[4 + number * size: 4 + (number + 1) * size]
+        for kind in kinds:
+            batch[kind].append(timed(work(kind, texts)))
+    for kind_name, index in (("wall", 0), ("CPU", 1)):
+        rates = {kind: size / median(t[index] for t in batch[kind]) for kind in kinds}
+        print(f"batch of {size:,}, {kind_name} time: " + ", ".join(
+            f"{kind} {rate:,.0f} texts/s (ratio to embed {rate / rates['embed']:.4f})" for kind, rate in rates.items()))
+    latency: dict[str, list[tuple[float, float]]] = {kind: [] for kind in kinds}
+    for text in pool[4 + size * rounds: 4 + size * rounds + single]:
+        for kind in kinds:
+            latency[kind].append(timed(work(kind, [text])))
+    return latency
+
+
 def compare_tone(pool: list[str], size: int, single: int, rounds: int) -> None:
     """The tone check as shipped by default (static first stage, linear attack stage), with the attack reader, and
     with the contextual first stage, against bare static ``embed`` (wall and CPU time).
@@ -137,12 +191,7 @@ def compare_tone(pool: list[str], size: int, single: int, rounds: int) -> None:
         visible, first_stage, attack_stage = settings[kind]
         os.environ[TONE_FIRST_STAGE_ENVIRONMENT_VARIABLE] = first_stage
         os.environ[TONE_ATTACK_STAGE_ENVIRONMENT_VARIABLE] = attack_stage
-        if not visible:
-            os.environ[CONTEXTUAL_MODEL_ENVIRONMENT_VARIABLE] = hidden
-        elif configured is None:
-            os.environ.pop(CONTEXTUAL_MODEL_ENVIRONMENT_VARIABLE, None)
-        else:
-            os.environ[CONTEXTUAL_MODEL_ENVIRONMENT_VARIABLE] = configured
+        show_contextual_model(visible, configured, hidden)
 
     use("tone, contextual first stage")
     if contextual_model_folder() is None or check.tuned_first_stage() is None:
@@ -152,28 +201,8 @@ def compare_tone(pool: list[str], size: int, single: int, rounds: int) -> None:
     kinds = ("embed", *settings) if check.attack_reader() is not None else ("embed", "tone, static first stage",
                                                                              "tone, contextual first stage")
 
-    def work(kind: str, chosen: list[str]) -> Callable[[], object]:
-        if kind == "embed":
-            return lambda: embed(chosen, backend="static")
-        return lambda: (use(kind), classify_tone(chosen))
-
-    for kind in kinds:
-        work(kind, pool[:4])()  # load every model outside the timings
-    if len(pool) < 4 + size * rounds + single:
-        raise SystemExit(f"--count must be at least {4 + size * rounds + single} for --tone {size}")
-    batch: dict[str, list[tuple[float, float]]] = {kind: [] for kind in kinds}
-    for number in range(rounds):
-        texts = pool[4 + number * size: 4 + (number + 1) * size]
-        for kind in kinds:
-            batch[kind].append(timed(work(kind, texts)))
-    for kind_name, index in (("wall", 0), ("CPU", 1)):
-        rates = {kind: size / median(t[index] for t in batch[kind]) for kind in kinds}
-        print(f"batch of {size:,}, {kind_name} time: " + ", ".join(
-            f"{kind} {rate:,.0f} texts/s (ratio to embed {rate / rates['embed']:.4f})" for kind, rate in rates.items()))
-    latency: dict[str, list[tuple[float, float]]] = {kind: [] for kind in kinds}
-    for text in pool[4 + size * rounds: 4 + size * rounds + single]:
-        for kind in kinds:
-            latency[kind].append(timed(work(kind, [text])))
+    work = timed_kinds(use, classify_tone)
+    latency = time_batches_and_single_texts(pool, size, single, rounds, kinds, work, "--tone")
     current = "tone, static first stage"
     for kind_name, index in (("wall", 0), ("CPU", 1)):
         found = {kind: median(t[index] for t in latency[kind]) * 1000 for kind in kinds}
@@ -181,6 +210,41 @@ def compare_tone(pool: list[str], size: int, single: int, rounds: int) -> None:
             f"{kind} {milliseconds:.2f} ms (ratio to embed {milliseconds / found['embed']:,.0f}, to the default "
             f"check {milliseconds / found[current]:,.1f})" for kind, milliseconds in found.items()))
     use("tone, contextual first stage")
+
+
+def compare_sentiment(pool: list[str], size: int, single: int, rounds: int) -> None:
+    """``classify_sentiment`` fast alone and with its second opinion, against bare static ``embed`` (wall and CPU
+    time). The tuned model remembers the texts it read, so each round reads texts no earlier timing read."""
+    import tempfile
+
+    from brightline.core.nlp.classifiers import bundled_classifier, classify_sentiment
+    from brightline.core.nlp.contextual import CONTEXTUAL_MODEL_ENVIRONMENT_VARIABLE
+
+    model = bundled_classifier("sentiment")
+    configured = os.environ.get(CONTEXTUAL_MODEL_ENVIRONMENT_VARIABLE)
+    hidden = tempfile.mkdtemp(prefix="no-contextual-model-")
+
+    def use(kind: str) -> None:
+        show_contextual_model(kind != "sentiment, fast alone", configured, hidden)
+
+    use("sentiment, with second opinion")
+    if model.second_opinion() is None:
+        print(f"sentiment second opinion skipped: not shipped, or {CONTEXTUAL_MODEL_MISSING_NOTICE}")
+        return
+    kinds = ("embed", "sentiment, fast alone", "sentiment, with second opinion")
+
+    work = timed_kinds(use, classify_sentiment)
+    below = model.second_opinion_below or 0.0
+    asked = float(np.mean(model.probabilities(pool[4: 4 + size]).max(axis=1) < below))
+    print(f"texts the second opinion reads (fast top probability below {below:g}): {asked:.1%} of these texts")
+    latency = time_batches_and_single_texts(pool, size, single, rounds, kinds, work, "--sentiment")
+    for kind_name, index in (("wall", 0), ("CPU", 1)):
+        found = {kind: median(t[index] for t in latency[kind]) * 1000 for kind in kinds}
+        worst = {kind: max(t[index] for t in latency[kind]) * 1000 for kind in kinds}
+        print(f"one comment per call, {kind_name} time (median of {single}; slowest): " + ", ".join(
+            f"{kind} {milliseconds:.2f} ms (ratio to embed {milliseconds / found['embed']:,.0f}); {worst[kind]:.1f} ms"
+            for kind, milliseconds in found.items()))
+    use("sentiment, with second opinion")
 
 
 def main() -> None:
@@ -191,6 +255,8 @@ def main() -> None:
                         help="also time the numpy contextual encoder against static embed on this many texts")
     parser.add_argument("--tone", type=int, default=0,
                         help="also time the tone check with each first stage against static embed on this many texts")
+    parser.add_argument("--sentiment", type=int, default=0,
+                        help="also time classify_sentiment, fast alone and with its second opinion, on this many texts")
     parser.add_argument("--single", type=int, default=100, help="one-comment calls timed for the latency")
     parser.add_argument("--rounds", type=int, default=3, help="batch timings repeated; medians are printed")
     arguments = parser.parse_args()
@@ -202,6 +268,8 @@ def main() -> None:
         compare_contextual(texts[: arguments.contextual], arguments.single, arguments.rounds)
     if arguments.tone:
         compare_tone(texts, arguments.tone, arguments.single, arguments.rounds)
+    if arguments.sentiment:
+        compare_sentiment(texts, arguments.sentiment, arguments.single, arguments.rounds)
     if arguments.full:
         try:
             full_rate = sentences_per_second(texts[: arguments.full], "sentence-transformers")

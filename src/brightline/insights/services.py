@@ -27,7 +27,7 @@ from brightline.core import insights as core
 from brightline.core.insights.pipeline import NLP_MODELS_PATH
 from brightline.core.narrative.specificity import MODEL_PATH as NARRATIVE_MODEL_PATH
 from brightline.core.nlp import embed
-from brightline.core.nlp.classifiers import tone_attack_stage_in_use, tone_first_stage_in_use
+from brightline.core.nlp.classifiers import sentiment_reader_in_use, tone_attack_stage_in_use, tone_first_stage_in_use
 from brightline.insights import adapters
 from brightline.insights.models import InputFingerprint, Signal, SignalKind
 from brightline.people.models import Dimension, Person, Team, WorkloadClass
@@ -889,6 +889,7 @@ def transparency_report() -> list[core.SignalTypeReport]:
         tone_metrics=core.load_model_metrics(NLP_MODELS_PATH / "tone" / "metrics.json"),
         tone_evaluation=core.load_model_metrics(NLP_MODELS_PATH / "tone" / "eval_metrics.json"),
         tone_first_stage=tone_first_stage_in_use(), tone_attack_stage=tone_attack_stage_in_use(),
+        sentiment_reader=sentiment_reader_in_use(),
         narrative_metrics=core.load_model_metrics(NARRATIVE_MODEL_PATH / "metrics.json"),
         narrative_evaluation=core.load_model_metrics(NARRATIVE_MODEL_PATH / "independent_eval.json"))
 

@@ -36,6 +36,7 @@ from brightline.core.insights.themes import (
     themes_from_similarities,
 )
 from brightline.core.nlp.classifiers import LinearTextClassifier, bundled_classifier
+from brightline.core.nlp.contextual import contextual_model_folder
 from brightline.core.nlp.embeddings import normalise_rows, row_norms, token_vector_sums
 from brightline.core.nlp.tokens import MAX_TOKENS, TokenBatch, computed_ahead, static_vocabulary, tokenize
 
@@ -64,9 +65,18 @@ def model_versions() -> dict[str, str]:
     installed model shows up as a new version."""
     return {
         "embeddings": f"minilm-static@{_file_fingerprint(NLP_MODELS_PATH / 'minilm-static' / 'model.safetensors')}",
-        "sentiment": f"sentiment@{_file_fingerprint(NLP_MODELS_PATH / 'sentiment' / 'weights.safetensors')}",
+        "sentiment": _sentiment_version(),
         "themes": _theme_version(),
     }
+
+
+def _sentiment_version() -> str:
+    """The fast model's fingerprint; with the second opinion in use, ``sentiment-contextual@<fast>+<second>``."""
+    fast = _file_fingerprint(NLP_MODELS_PATH / "sentiment" / "weights.safetensors")
+    model = bundled_classifier("sentiment")
+    if model.second_opinion_path is None or contextual_model_folder() is None:
+        return f"sentiment@{fast}"
+    return f"sentiment-contextual@{fast}+{_file_fingerprint(model.second_opinion_path)}"
 
 
 def _theme_version() -> str:
@@ -82,12 +92,14 @@ def sentiment_from_embeddings(texts: Sequence[str], vectors: NDArray[np.float32]
     embedding block, and the texts are tokenised for its sub-word features. The result equals
     :func:`brightline.core.nlp.classify_sentiment`.
     """
-    return _sentiment_scores(bundled_classifier("sentiment"), tokenize(list(texts)), vectors)
+    return _sentiment_scores(bundled_classifier("sentiment"), tokenize(list(texts)), vectors, texts)
 
 
-def _sentiment_scores(model: LinearTextClassifier, tokens: TokenBatch,
-                      vectors: NDArray[np.float32]) -> list[SentimentScore]:
-    labels, confidences = model.decide(model.probabilities_of_tokens(tokens, vectors))
+def _sentiment_scores(model: LinearTextClassifier, tokens: TokenBatch, vectors: NDArray[np.float32],
+                      texts: Sequence[str]) -> list[SentimentScore]:
+    # The fast model's probabilities; with the fine-tuned second opinion installed, it reads the unsure texts.
+    labels, confidences = model.decide(model.with_second_opinion(model.probabilities_of_tokens(tokens, vectors),
+                                                                 texts))
     return [SentimentScore(label, confidence) for label, confidence in zip(labels, confidences, strict=True)]
 
 
@@ -217,6 +229,6 @@ def _analyse_prepared(comments: Sequence[Comment], texts: list[str], prepared: _
     others = np.flatnonzero(~one_piece)
     if len(others):
         vectors[others] = normalise_rows(token_vector_sums(comment_tokens.join_rows(others, others + 1)))
-    sentiments = (_sentiment_scores(bundled_classifier("sentiment"), comment_tokens, vectors) if with_sentiment
+    sentiments = (_sentiment_scores(bundled_classifier("sentiment"), comment_tokens, vectors, texts) if with_sentiment
                   else [SentimentScore("neutral", 0.0)] * len(texts))
     return ([CommentAnalysis(c.id, t, s) for c, t, s in zip(comments, themes, sentiments, strict=True)], vectors)

@@ -363,13 +363,15 @@ def build_transparency_report(*, sentiment_metrics: Mapping[str, Any], theme_met
                               tone_evaluation: Mapping[str, Any] | None = None,
                               narrative_metrics: Mapping[str, Any] | None = None,
                               narrative_evaluation: Mapping[str, Any] | None = None,
-                              tone_first_stage: str = "", tone_attack_stage: str = "") -> list[SignalTypeReport]:
+                              tone_first_stage: str = "", tone_attack_stage: str = "",
+                              sentiment_reader: str = "") -> list[SignalTypeReport]:
     """One entry per signal type. ``reviews`` maps kind → counts of pending/accepted/dismissed;
     ``signal_accuracy`` is :func:`load_signal_accuracy`; ``tone_metrics`` / ``tone_evaluation`` the tone
     model's ``metrics.json`` and ``eval_metrics.json``; ``narrative_metrics`` / ``narrative_evaluation`` the
     narrative model's ``metrics.json`` and ``independent_eval.json``; ``tone_first_stage`` says in words which first
     stage the tone check runs on (``classifiers.tone_first_stage_in_use``), ``tone_attack_stage`` what decides its
-    attack flag (``classifiers.tone_attack_stage_in_use``)."""
+    attack flag (``classifiers.tone_attack_stage_in_use``); ``sentiment_reader`` what reads a text for sentiment
+    (``classifiers.sentiment_reader_in_use``)."""
     accuracy = signal_accuracy or {}
     sentiment_source = "core/nlp/models/sentiment/metrics.json"
     theme_source = "core/insights/data/themes_metrics.json"
@@ -466,7 +468,9 @@ def build_transparency_report(*, sentiment_metrics: Mapping[str, Any], theme_met
                              "distribution.",
                              "Terse styles, dialects and non-native English may read as more negative.",
                              "A change of writers (new team) moves the mean without anything changing."),
-              model=sentiment_model),
+              model=sentiment_model + (f"; read by {sentiment_reader}" if sentiment_reader else "")
+              + ("; the figures shown are the fast model's alone, the mean with the second opinion scored higher "
+                 "on every source measured" if "second opinion" in sentiment_reader else "")),
         entry("trend_break", title="Trend breaks in delivery and health metrics",
               data_used="Team and service metrics only (deployments, lead time, change failures, pages per week); "
                         "never one person's activity.",

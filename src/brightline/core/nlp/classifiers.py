@@ -22,7 +22,15 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import NDArray
 
-from .contextual import TunedAttackModel, TunedToneModel, contextual_model_folder, tuned_attack_model, tuned_tone_model
+from .contextual import (
+    TunedAttackModel,
+    TunedLayers,
+    TunedToneModel,
+    contextual_model_folder,
+    tuned_attack_model,
+    tuned_layers,
+    tuned_tone_model,
+)
 from .embeddings import embed_tokens
 from .features import adjacent_pairs, continuation_mask, piece_variants
 from .tokens import TokenBatch, computed_ahead, static_vocabulary, tokenize
@@ -55,7 +63,7 @@ ClassificationTask = Literal["sentiment", "tone"]
 
 __all__ = ["ClassificationTask", "LinearTextClassifier", "Prediction", "SentimentLabel", "ToneLabel", "ToneTrigger",
            "bundled_classifier", "classify_sentiment", "classify_tone", "load_linear_classifier",
-           "tone_attack_stage_in_use", "tone_first_stage_in_use"]
+           "sentiment_reader_in_use", "tone_attack_stage_in_use", "tone_first_stage_in_use"]
 
 MODELS_PATH = Path(__file__).resolve().parent / "models"
 #: 2: sub-word features and per-token weight tables (2026-11-23); 1 was TF-IDF word and char n-grams.
@@ -110,6 +118,16 @@ DEFAULT_TONE_ATTACK_STAGE = "encoder"
 ENCODER_ATTACK_STAGE = ("a fine-tuned contextual model that reads the sentence (all-MiniLM-L6-v2 with its top layers "
                         "trained on feedback and review sentences labelled attack or not)")
 LINEAR_ATTACK_STAGE = "a linear model over the first stage's score, the tone lexicon and who is judged"
+
+#: The sentiment model's second opinion (``bench/sentiment_loso_finetune.py --balanced --export-tuned``):
+#: all-MiniLM-L6-v2 with its top two layers fine-tuned (class-balanced loss) for negative / neutral / positive on the
+#: training splits of the five labelled sources. When it is shipped and its base model is installed, a text whose
+#: fast top probability is below the model's ``unsure_below`` gets the mean of the two models' probabilities; the
+#: others keep the fast model's. The shipped ``unsure_below`` is 1.0: every text gets the mean.
+SENTIMENT_SECOND_OPINION_FILE = "second_opinion.safetensors"
+FAST_SENTIMENT_READER = "the fast static model (sub-words, sub-word characters and static embeddings)"
+CASCADE_SENTIMENT_READER = ("the fast static model averaged with a second opinion, a fine-tuned contextual model "
+                            "(all-MiniLM-L6-v2 with its top layers trained for sentiment)")
 
 _load_lock = threading.Lock()
 
@@ -215,6 +233,35 @@ class LinearTextClassifier:
     #: The attack reader's file (``attack_encoder.safetensors``); used when its base model is installed
     #: (:meth:`attack_reader`).
     attack_encoder_path: Path | None = None
+    #: The sentiment model's second opinion (:data:`SENTIMENT_SECOND_OPINION_FILE`) and the fast top probability
+    #: below which it is asked; used when its base model is installed (:meth:`second_opinion`).
+    second_opinion_path: Path | None = None
+    second_opinion_below: float | None = None
+
+    def second_opinion(self) -> TunedLayers | None:
+        """The fine-tuned second opinion when it is shipped and its base model is installed, else ``None``."""
+        if self.second_opinion_path is None or self.second_opinion_below is None:
+            return None
+        return tuned_layers(self.second_opinion_path)
+
+    def with_second_opinion(self, probabilities: NDArray[np.float64],
+                            texts: Sequence[str] | None) -> NDArray[np.float64]:
+        """``probabilities`` with the rows the fast model is unsure about (top probability below
+        :attr:`second_opinion_below`) replaced by the mean of its and the second opinion's; unchanged without one."""
+        reader = self.second_opinion()
+        if reader is None or texts is None or self.second_opinion_below is None:
+            return probabilities
+        unsure = np.flatnonzero(probabilities.max(axis=1) < self.second_opinion_below)
+        if not len(unsure):
+            return probabilities
+        scores = reader.logits([texts[row] for row in unsure.tolist()]).astype(np.float64)
+        scores = scores[:, [reader.labels.index(label) for label in self.labels]]
+        scores -= scores.max(axis=1, keepdims=True)
+        second = np.exp(scores)
+        second /= second.sum(axis=1, keepdims=True)
+        blended = probabilities.copy()
+        blended[unsure] = (probabilities[unsure] + second) / 2
+        return blended
 
     def attack_reader(self) -> TunedAttackModel | None:
         """The fine-tuned attack reader when it is shipped, chosen and its base model is installed, else ``None``
@@ -261,7 +308,8 @@ class LinearTextClassifier:
         return self.lexicon_weights is not None or self.person_rule
 
     def probabilities(self, texts: Sequence[str]) -> NDArray[np.float64]:
-        """Class probabilities, columns in ``labels`` order, for each text."""
+        """Class probabilities of this (fast) model, columns in ``labels`` order, for each text; :meth:`predict`
+        also asks the second opinion, when there is one, about the texts it is unsure about."""
         texts = list(texts)
         return self.probabilities_of_tokens(tokenize(texts), texts=texts)
 
@@ -322,6 +370,8 @@ class LinearTextClassifier:
             return self._predict_in_two_stages(tokens, embeddings, texts, reading)
         probabilities = self.probabilities_of_tokens(
             tokens, embeddings, texts, lexicon=None if reading is None else reading.features)
+        if self.second_opinion_path is not None:
+            probabilities = self.with_second_opinion(probabilities, texts)
         labels, confidences = self.decide(probabilities)
         if reading is not None and self.positive_label is not None:
             self._apply_rules(reading, probabilities, labels, confidences)
@@ -591,7 +641,12 @@ def load_linear_classifier(folder: Path) -> LinearTextClassifier:
             raise ValueError(MISSING_ARRAY_ERROR.format(path=folder, name="embedding_weights"))
     # The tuned contextual first stage is shipped with the second stage trained over its scores, or not at all.
     contextual = bool(description.get("contextual_second_stage")) and (folder / CONTEXTUAL_FILE).is_file()
+    second_opinion = description.get("second_opinion") or {}
+    second_opinion_path = folder / str(second_opinion.get("file", SENTIMENT_SECOND_OPINION_FILE))
+    asks_second_opinion = bool(second_opinion) and second_opinion_path.is_file()
     return LinearTextClassifier(
+        second_opinion_path=second_opinion_path if asks_second_opinion else None,
+        second_opinion_below=float(second_opinion["unsure_below"]) if asks_second_opinion else None,
         second_stage=_second_stage(folder, description, vocabulary.dim),
         contextual_path=(folder / CONTEXTUAL_FILE) if contextual else None,
         contextual_second_stage=(_second_stage(folder, description, vocabulary.dim, "contextual_second_stage",
@@ -699,10 +754,21 @@ def tone_first_stage_in_use() -> str:
     return CONTEXTUAL_FIRST_STAGE if usable else STATIC_FIRST_STAGE
 
 
+def sentiment_reader_in_use() -> str:
+    """What reads a text for sentiment, in words, without loading a model: the fast model alone, or with the
+    fine-tuned second opinion when it is shipped and its base model is installed."""
+    description = json.loads((MODELS_PATH / "sentiment" / "model.json").read_text(encoding="utf-8"))
+    second_opinion = description.get("second_opinion") or {}
+    shipped = bool(second_opinion) and (
+        MODELS_PATH / "sentiment" / str(second_opinion.get("file", SENTIMENT_SECOND_OPINION_FILE))).is_file()
+    return CASCADE_SENTIMENT_READER if shipped and contextual_model_folder() is not None else FAST_SENTIMENT_READER
+
+
 def classify_sentiment(texts: Sequence[str]) -> list[Prediction]:
     """Label each text ``positive``, ``neutral`` or ``negative`` (software-engineering tuned).
 
-    ``confidence`` is the model's probability for the returned label, in [0, 1]. An empty text
+    ``confidence`` is the probability of the returned label, in [0, 1]: the fast model's, or, for a text it is
+    unsure about while the fine-tuned second opinion is installed, the mean of the two models'. An empty text
     is classified like any other (it usually comes out ``neutral``).
     """
     return bundled_classifier("sentiment").predict(texts)
