@@ -413,7 +413,8 @@ def _answer_feedback(walk: Walk, page, ids: dict[str, int]) -> None:
             "What did they do?", name="answer-tone-flagged")
     expect(page.get_by_role("alert")).not_to_contain_text("what_they_did")
     expect(did).to_have_value(hostile)  # nothing is changed or lost: the words wait to be revised
-    kind = "Erin's write-up laid out three retry designs with their failure cases before anyone built one."
+    kind = ("Erin's write-up laid out three retry designs with their failure cases, so the refunds team could "
+            "compare them before choosing one.")
     did.fill(kind)
     _submit(walk, page, "pat", page.get_by_role("button", name="Send feedback"),
             "Thank you. Your feedback was sent.", kind, name="answer-sent")

@@ -37,10 +37,11 @@ def test_the_shipped_models_are_json_and_safetensors_of_the_current_format(task:
     # The tone check also keeps its figures on the independent evaluation set (bench/tone_eval.py), its
     # second stage (tools/nlp/train_tone_attack.py), and its tuned contextual first stage with the second stage
     # trained over its scores (tools/nlp/train_tone_contextual.py, --first-stage contextual), and its attack reader
-    # (tools/nlp/train_tone_attack_encoder.py).
+    # (tools/nlp/train_tone_attack_encoder.py). Sentiment keeps its fine-tuned second opinion (read with the
+    # optional contextual model).
     extra = ["eval_metrics.json", "second_stage.safetensors", "contextual.json", "contextual.safetensors",
              "second_stage_contextual.safetensors", "attack_encoder.json",
-             "attack_encoder.safetensors"] if task == "tone" else []
+             "attack_encoder.safetensors"] if task == "tone" else ["second_opinion.safetensors"]
     assert sorted(path.name for path in folder.iterdir()) == sorted(["MODEL_CARD.md", "metrics.json", "model.json",
                                                                      "weights.safetensors", *extra])
     assert json.loads((folder / "model.json").read_text(encoding="utf-8"))["format_version"] == MODEL_FORMAT_VERSION

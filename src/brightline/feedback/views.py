@@ -14,7 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -496,10 +496,15 @@ def new_accomplishment(request: HttpRequest) -> HttpResponse:
         else:
             count = Accomplishment.objects.filter(person=viewer, period=created.period).count()
             messages.success(request, _count_message(created.period, count))
-            # Written from a self review ("?back=/reviews/r/12/"): back to it, to choose the new one.
+            # Written from a self review ("?back=" its address): back to it, to choose the new one. Only a review
+            # page of this site is followed.
             back = request.GET.get("back", "")
-            if back.startswith("/reviews/r/") and url_has_allowed_host_and_scheme(back, allowed_hosts=None):
-                return redirect(back + "#self-h")
+            try:
+                match = resolve(back) if url_has_allowed_host_and_scheme(back, allowed_hosts=None) else None
+            except Resolver404:
+                match = None
+            if match is not None and match.view_name == "reviews:review":
+                return redirect(reverse("reviews:review", kwargs=match.kwargs) + "#self-h")
             return redirect("feedback:my-growth")
     return render(request, "feedback/accomplishment_form.html", {"form": form, "editing": None})
 
